@@ -1,0 +1,2 @@
+// Lifeline's typed errors: one base class with a stable code, used by every module.
+export { LifelineError, ValidationError, NotFoundError, isLifelineError, describeError } from './lifeline-error.js';

@@ -1,0 +1,3 @@
+// Structured JSON-line logging with secret redaction.
+export { createLogger, silentLogger, redact } from './logger.js';
+export type { Logger, LogLevel, LoggerOptions } from './logger.js';
