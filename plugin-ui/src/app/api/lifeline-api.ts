@@ -1,0 +1,84 @@
+import { HttpClient, HttpErrorResponse, HttpHeaders } from '@angular/common/http';
+import { Injectable, inject } from '@angular/core';
+import type { Observable } from 'rxjs';
+
+import { Messages } from '../i18n/messages';
+import { HtmlClientSdkService } from '../sdk/html-client-sdk';
+import { readHealth, type Health } from './health';
+import { BROWSER_ERROR_CODES, LifelineApiError, toLifelineApiError, type ApiErrorTitles } from './lifeline-api-error';
+
+export const SESSION_HEADER = 'vmware-api-session-id';
+
+/**
+ * Reads a response body into a typed value, or returns null when the body is not what the
+ * endpoint promises. Validation happens here, at the edge of the UI, not in the views.
+ */
+export type BodyReader<T> = (body: unknown) => T | null;
+
+/**
+ * The Lifeline server's REST API as the UI calls it: through the vCenter reverse proxy, with the
+ * user's vSphere Client session token on every call, so the server acts with that user's own
+ * vCenter session and privileges. Every call takes an AbortSignal; a view aborts what it started
+ * when it goes away.
+ */
+@Injectable({ providedIn: 'root' })
+export class LifelineApi {
+  private readonly http = inject(HttpClient);
+  private readonly sdk = inject(HtmlClientSdkService);
+  private readonly messages = inject(Messages);
+
+  private readonly titles: ApiErrorTitles = {
+    unreachable: () => ({
+      title: this.messages.text('api.unreachable.title'),
+      detail: this.messages.text('api.unreachable.detail'),
+    }),
+    httpStatus: (status) => this.messages.text('api.failed.title', { status }),
+  };
+
+  health(signal?: AbortSignal): Promise<Health> {
+    return this.get('/api/v1/health', readHealth, signal);
+  }
+
+  async get<T>(path: string, read: BodyReader<T>, signal?: AbortSignal): Promise<T> {
+    // The server that holds the context VM's vCenter, when the view has a VM.
+    const [baseUrl, token] = await Promise.all([this.sdk.backendBaseUrl(this.sdk.contextVm()?.vcGuid), this.sdk.sessionToken()]);
+    signal?.throwIfAborted();
+    const url = `${baseUrl}${path}`;
+    const body = await this.send(this.http.get<unknown>(url, { headers: this.headers(token) }), signal);
+    const value = read(body);
+    if (value === null) {
+      throw new LifelineApiError({
+        status: 200,
+        title: this.messages.text('api.badResponse.title'),
+        detail: `GET ${path}`,
+        code: BROWSER_ERROR_CODES.badResponse,
+      });
+    }
+    return value;
+  }
+
+  private headers(token: string): HttpHeaders {
+    const headers = new HttpHeaders({ Accept: 'application/json, application/problem+json' });
+    // Outside the vSphere Client there is no session to send; the server answers only what needs none.
+    return token === '' ? headers : headers.set(SESSION_HEADER, token);
+  }
+
+  private send<T>(request: Observable<T>, signal: AbortSignal | undefined): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const subscription = request.subscribe({
+        next: resolve,
+        error: (error: unknown) =>
+          reject(error instanceof HttpErrorResponse ? toLifelineApiError(error, this.titles) : error),
+      });
+      // Unsubscribing cancels the XMLHttpRequest, so an aborted call costs the server nothing more.
+      signal?.addEventListener(
+        'abort',
+        () => {
+          subscription.unsubscribe();
+          reject(signal.reason);
+        },
+        { once: true },
+      );
+    });
+  }
+}

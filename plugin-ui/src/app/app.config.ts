@@ -1,0 +1,31 @@
+import { provideHttpClient, withFetch } from '@angular/common/http';
+import {
+  type ApplicationConfig,
+  inject,
+  provideAppInitializer,
+  provideBrowserGlobalErrorListeners,
+  provideZonelessChangeDetection,
+} from '@angular/core';
+import { provideRouter, withHashLocation } from '@angular/router';
+
+import { routes } from './app.routes';
+import { HtmlClientSdkService } from './sdk/html-client-sdk';
+import { ThemeService } from './theme/theme';
+
+export const appConfig: ApplicationConfig = {
+  providers: [
+    provideBrowserGlobalErrorListeners(),
+    provideZonelessChangeDetection(),
+    // Hash routing: the vSphere Client loads each view as index.html#/<route> from plugin.json,
+    // and the server serves index.html for no other path.
+    provideRouter(routes, withHashLocation()),
+    provideHttpClient(withFetch()),
+    // No view may touch the vSphere Client before its SDK is initialized.
+    provideAppInitializer(async () => {
+      const sdk = inject(HtmlClientSdkService);
+      const theme = inject(ThemeService);
+      await sdk.initialize();
+      theme.follow();
+    }),
+  ],
+};
