@@ -1,0 +1,74 @@
+/**
+ * The Express application: routes under /api/v1, the built plugin UI under a versioned path, and
+ * the problem+json error handling around them. It knows nothing of TLS, ports or shutdown.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import express, { type Express } from 'express';
+import type { Logger } from '../log/index.js';
+import type { Authorizer } from './auth/authorize.js';
+import type { UserSession } from './auth/ports.js';
+import { notFoundHandler, problemHandler } from './problem.js';
+import { requestContextMiddleware, type RequestTracker } from './request-context.js';
+import { healthRoutes } from './routes/health.js';
+import { vmRoutes, type VmInventory } from './routes/vms.js';
+
+export const API_PREFIX = '/api/v1';
+
+export interface AppDeps<S extends UserSession & VmInventory> {
+  readonly log: Logger;
+  readonly version: string;
+  readonly authorizer: Authorizer<S>;
+  readonly tracker: RequestTracker;
+  /** The built plugin UI, served at `/ui/<version>/`; null for none. */
+  readonly uiDir: string | null;
+  readonly clock?: () => Date;
+  /** Millisecond clock for request timings. */
+  readonly monotonic?: () => number;
+}
+
+/** The path the plugin UI is served under; versioned because the vSphere Client caches by URL. */
+export function uiPath(version: string): string {
+  return `/ui/${version}/`;
+}
+
+/** Whether `uiDir` holds a built UI. */
+export function hasUi(uiDir: string | null): uiDir is string {
+  return uiDir !== null && existsSync(join(uiDir, 'index.html'));
+}
+
+export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  // Query strings are only ever simple key=value pairs here; nested objects are not wanted.
+  app.set('query parser', 'simple');
+  app.use(requestContextMiddleware(deps.log, deps.tracker, deps.monotonic ?? (() => performance.now())));
+
+  const api = express.Router();
+  api.use((_req, res, next) => {
+    // Answers depend on the caller's session: never cache them anywhere.
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+  api.use(express.json({ limit: '1mb' }));
+  api.use(healthRoutes({ version: deps.version, clock: deps.clock ?? (() => new Date()) }));
+  api.use(vmRoutes(deps.authorizer));
+  app.use(API_PREFIX, api);
+
+  if (hasUi(deps.uiDir)) {
+    const path = uiPath(deps.version);
+    // The UI's base href is relative: without the trailing slash its files would be looked up
+    // one level too high.
+    app.use((req, res, next) => (req.path === path.slice(0, -1) ? res.redirect(301, path) : next()));
+    app.use(path, express.static(deps.uiDir, { index: 'index.html', fallthrough: true, redirect: true }));
+    app.get(['/', '/ui', '/ui/'], (_req, res) => res.redirect(302, path));
+  } else if (deps.uiDir !== null) {
+    deps.log.warn('plugin UI not found; serving the API only', { uiDir: deps.uiDir });
+  }
+
+  app.use(notFoundHandler());
+  app.use(problemHandler(deps.log));
+  return app;
+}

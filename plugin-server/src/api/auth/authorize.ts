@@ -1,0 +1,124 @@
+/**
+ * Every /api/v1 call except health runs as the calling user: the vSphere Client sends its session
+ * token in `vmware-api-session-id`, Lifeline clones that user's session on the vCenter named in its
+ * own configuration, and checks the privilege the route needs on the object the route concerns
+ * before the handler runs. There is no switch to turn this off.
+ *
+ * Which vCenter: the `lifeline-vc-guid` header names one of the configured vCenters by instance
+ * UUID (the UI knows it from its context object ids); without the header, the only configured
+ * vCenter is meant. The URL called is always the configured one.
+ */
+import type { Request, RequestHandler } from 'express';
+import { LifelineError } from '../../errors/index.js';
+import { requestContext } from '../request-context.js';
+import type { SessionCache, SessionLease } from './session-cache.js';
+import { AuthenticationError, PermissionError, type MoRef, type UserSession, type VcenterTarget } from './ports.js';
+
+export const SESSION_HEADER = 'vmware-api-session-id';
+export const VCENTER_HEADER = 'lifeline-vc-guid';
+
+export interface AuthorizedCall<S extends UserSession> {
+  readonly session: S;
+  readonly vcenter: VcenterTarget;
+}
+
+/** What a route needs: privileges, all of which must be held on the entity. */
+export interface Requirement<S extends UserSession> {
+  readonly privileges: readonly string[];
+  /** The object the call concerns; the inventory root when omitted. */
+  readonly entity?: (req: Request, session: S) => MoRef;
+}
+
+const calls = new WeakMap<Request, AuthorizedCall<UserSession>>();
+
+/** The authorised session of a request that passed {@link Authorizer.require}. */
+export function authorizedCall<S extends UserSession>(req: Request): AuthorizedCall<S> {
+  const call = calls.get(req);
+  if (!call) throw new Error('authorizedCall() used on a route without authorisation');
+  // The map is filled only by an Authorizer<S>, whose routes ask with the same S.
+  return call as AuthorizedCall<S>;
+}
+
+export class Authorizer<S extends UserSession> {
+  constructor(
+    private readonly sessions: SessionCache<S>,
+    private readonly vcenters: ReadonlyMap<string, VcenterTarget>,
+  ) {}
+
+  /** Middleware that authenticates the caller and checks the requirement. */
+  require(requirement: Requirement<S>): RequestHandler {
+    return async (req, res, next) => {
+      const { signal } = requestContext(req);
+      const token = req.get(SESSION_HEADER)?.trim();
+      if (!token) {
+        throw new AuthenticationError(`The request carries no ${SESSION_HEADER} header.`);
+      }
+      const vcenter = this.vcenterOf(req);
+      // Listen before the first await: the response may close while the session is being made.
+      let lease: SessionLease<S> | null = null;
+      let closed = false;
+      res.once('close', () => {
+        closed = true;
+        lease?.release();
+      });
+      lease = await this.authorize(vcenter, token, requirement, req, signal);
+      if (closed) {
+        lease.release();
+        return;
+      }
+      calls.set(req, { session: lease.session, vcenter });
+      next();
+    };
+  }
+
+  private async authorize(
+    vcenter: VcenterTarget,
+    token: string,
+    requirement: Requirement<S>,
+    req: Request,
+    signal: AbortSignal,
+  ): Promise<SessionLease<S>> {
+    // A cached session may have ended on the vCenter since it was last used (vCenter restarted,
+    // an administrator ended it): then clone afresh once. The privilege check is the first call
+    // through the session, so nothing has been done on the user's behalf before the retry.
+    for (let attempt = 0; ; attempt++) {
+      const lease = await this.sessions.acquire(vcenter, token, signal);
+      try {
+        await this.check(lease.session, requirement, req, signal);
+        return lease;
+      } catch (err) {
+        if (err instanceof AuthenticationError && lease.reused && attempt === 0) {
+          lease.discard();
+          continue;
+        }
+        if (err instanceof AuthenticationError) lease.discard();
+        else lease.release();
+        throw err;
+      }
+    }
+  }
+
+  private async check(session: S, requirement: Requirement<S>, req: Request, signal: AbortSignal): Promise<void> {
+    if (requirement.privileges.length === 0) return;
+    const entity = requirement.entity ? requirement.entity(req, session) : session.rootFolder;
+    const granted = await session.hasPrivileges(entity, requirement.privileges, signal);
+    const missing = requirement.privileges.find((p) => granted.get(p) !== true);
+    if (missing !== undefined) throw new PermissionError(missing, entity, session.userName);
+  }
+
+  private vcenterOf(req: Request): VcenterTarget {
+    const named = req.get(VCENTER_HEADER)?.trim().toLowerCase();
+    if (named) {
+      const vc = this.vcenters.get(named);
+      if (!vc) {
+        throw new LifelineError('vcenter-unknown', `Lifeline serves no vCenter with instance UUID ${named}.`, { vcenter: named });
+      }
+      return vc;
+    }
+    if (this.vcenters.size === 1) return [...this.vcenters.values()][0] as VcenterTarget;
+    if (this.vcenters.size === 0) {
+      throw new LifelineError('vcenter-not-configured', 'Lifeline has no vCenter configured.');
+    }
+    throw new LifelineError('vcenter-unknown', `Lifeline serves several vCenters; name one in the ${VCENTER_HEADER} header.`);
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * Cloned user sessions, kept briefly so that a UI making several calls does not clone a session
+ * for each. A session stays while it is in use and for `idleMs` after its last use, then is logged
+ * out; at most `maxSessions` are kept (the least recently used idle one goes first). Concurrent
+ * requests with the same new token share one clone. Entries are keyed by a digest of the token, so
+ * the tokens themselves are not kept.
+ *
+ * Time comes from the injected clock; the timer only decides when to look.
+ */
+import { createHash } from 'node:crypto';
+import { LifelineError, describeError } from '../../errors/index.js';
+import type { Logger } from '../../log/index.js';
+import type { SessionCloner, UserSession, VcenterTarget } from './ports.js';
+
+export interface SessionCacheOptions<S extends UserSession> {
+  readonly cloner: SessionCloner<S>;
+  readonly idleMs: number;
+  readonly log: Logger;
+  /** Milliseconds since some epoch; only differences matter. */
+  readonly clock?: () => number;
+  readonly maxSessions?: number;
+  /** How long one Logout may take before the session is forgotten anyway. */
+  readonly logoutTimeoutMs?: number;
+  /** How often idle sessions are looked for; 0 turns the timer off (tests call sweep()). */
+  readonly sweepIntervalMs?: number;
+}
+
+/** A session handed to one request; release it when the request ends. */
+export interface SessionLease<S> {
+  readonly session: S;
+  /** True when the session came from the cache rather than a clone made for this request. */
+  readonly reused: boolean;
+  release(): void;
+  /** Releases the session and drops it, e.g. because vCenter no longer knows it. */
+  discard(): void;
+}
+
+interface Entry<S> {
+  readonly key: string;
+  readonly vcenterGuid: string;
+  /** Settles once the clone is made; a failed clone removes the entry. */
+  readonly ready: Promise<S>;
+  session: S | null;
+  users: number;
+  lastUsed: number;
+}
+
+export class SessionCache<S extends UserSession> {
+  private readonly entries = new Map<string, Entry<S>>();
+  private readonly clock: () => number;
+  private readonly maxSessions: number;
+  private readonly logoutTimeoutMs: number;
+  private readonly timer: NodeJS.Timeout | null;
+  private readonly logouts = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(private readonly opts: SessionCacheOptions<S>) {
+    this.clock = opts.clock ?? (() => performance.now());
+    this.maxSessions = opts.maxSessions ?? 1000;
+    this.logoutTimeoutMs = opts.logoutTimeoutMs ?? 10_000;
+    const interval = opts.sweepIntervalMs ?? Math.min(30_000, Math.max(1000, opts.idleMs / 4));
+    this.timer = interval > 0 ? setInterval(() => this.sweep(), interval) : null;
+    // The cache must never keep the process alive on its own.
+    this.timer?.unref();
+  }
+
+  /** How many sessions are held (made or being made). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** A session of the token's user on `vcenter`: the cached one, or a new clone. */
+  async acquire(vcenter: VcenterTarget, token: string, signal: AbortSignal): Promise<SessionLease<S>> {
+    if (this.closed) throw new LifelineError('shutting-down', 'Lifeline is shutting down.');
+    const key = `${vcenter.guid}:${createHash('sha256').update(token).digest('base64url')}`;
+    let entry = this.entries.get(key);
+    const reused = entry !== undefined;
+    if (!entry) {
+      entry = this.startClone(key, vcenter, token, signal);
+    }
+    entry.users++;
+    let session: S;
+    try {
+      session = await entry.ready;
+    } catch (err) {
+      entry.users--;
+      throw err;
+    }
+    if (this.closed) {
+      entry.users--;
+      throw new LifelineError('shutting-down', 'Lifeline is shutting down.');
+    }
+    entry.lastUsed = this.clock();
+    const held = entry;
+    let done = false;
+    const end = (drop: boolean) => {
+      if (done) return;
+      done = true;
+      held.users--;
+      held.lastUsed = this.clock();
+      if (drop && this.entries.get(held.key) === held) {
+        this.entries.delete(held.key);
+        // Shared with other requests still using it: they will fail on it, as they would anyway.
+        this.logout(held, 'discarded');
+      }
+    };
+    return { session, reused, release: () => end(false), discard: () => end(true) };
+  }
+
+  private startClone(key: string, vcenter: VcenterTarget, token: string, signal: AbortSignal): Entry<S> {
+    // The clone outlives the request that started it only in the cache; if that request is
+    // aborted, others waiting for the same clone fail too and simply retry.
+    const ready = this.opts.cloner.clone(vcenter, token, signal);
+    const entry: Entry<S> = { key, vcenterGuid: vcenter.guid, ready, session: null, users: 0, lastUsed: this.clock() };
+    this.entries.set(key, entry);
+    ready.then(
+      (session) => {
+        entry.session = session;
+        this.opts.log.debug('vCenter session cloned', { vcenter: vcenter.guid, user: session.userName });
+        if (this.closed || this.entries.get(key) !== entry) {
+          this.entries.delete(key);
+          this.logout(entry, 'closed');
+        } else {
+          this.evictOverflow();
+        }
+      },
+      () => {
+        if (this.entries.get(key) === entry) this.entries.delete(key);
+      },
+    );
+    return entry;
+  }
+
+  /** Logs out sessions idle for longer than idleMs. */
+  sweep(): void {
+    const now = this.clock();
+    for (const entry of [...this.entries.values()]) {
+      if (entry.session !== null && entry.users === 0 && now - entry.lastUsed >= this.opts.idleMs) {
+        this.entries.delete(entry.key);
+        this.logout(entry, 'idle');
+      }
+    }
+  }
+
+  private evictOverflow(): void {
+    if (this.entries.size <= this.maxSessions) return;
+    const idle = [...this.entries.values()]
+      .filter((e) => e.session !== null && e.users === 0)
+      .sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const entry of idle) {
+      if (this.entries.size <= this.maxSessions) break;
+      this.entries.delete(entry.key);
+      this.logout(entry, 'capacity');
+    }
+  }
+
+  private logout(entry: Entry<S>, why: string): void {
+    const session = entry.session;
+    if (session === null) return;
+    const p = session
+      .logout(AbortSignal.timeout(this.logoutTimeoutMs))
+      .then(
+        () => this.opts.log.debug('vCenter session logged out', { vcenter: entry.vcenterGuid, user: session.userName, why }),
+        (err: unknown) =>
+          // A session that already ended on the vCenter cannot be logged out; nothing is lost.
+          this.opts.log.info('vCenter session logout failed', {
+            vcenter: entry.vcenterGuid,
+            user: session.userName,
+            why,
+            error: describeError(err),
+          }),
+      )
+      .finally(() => this.logouts.delete(p));
+    this.logouts.add(p);
+  }
+
+  /**
+   * Logs out every session and refuses new ones. Sessions still in use are logged out too: close
+   * is called once requests in flight have finished or been cut off.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    const pending = [...this.entries.values()];
+    this.entries.clear();
+    for (const entry of pending) {
+      if (entry.session !== null) this.logout(entry, 'closed');
+      // A clone still in flight is logged out by startClone's handler once it lands.
+    }
+    await Promise.allSettled(pending.map((e) => e.ready));
+    while (this.logouts.size > 0) {
+      await Promise.allSettled([...this.logouts]);
+    }
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The composition root of the Lifeline server: from a configuration it makes the TLS identity,
+ * the vCenter session cache, the authoriser, the Express app and the HTTPS listener, and it
+ * stops them in the right order. Every dependency is built here and nowhere else.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import type { Config } from '../config/index.js';
+import { describeError } from '../errors/index.js';
+import type { Logger } from '../log/index.js';
+import { createApp, hasUi, uiPath } from './app.js';
+import { Authorizer } from './auth/authorize.js';
+import type { SessionCloner, UserSession, VcenterTarget } from './auth/ports.js';
+import { SessionCache } from './auth/session-cache.js';
+import { InFlightRequests, listenHttps } from './https-server.js';
+import type { VmInventory } from './routes/vms.js';
+import { ensureServerCertificate } from './tls/server-certificate.js';
+
+export type ServerConfig = Pick<
+  Config,
+  'dataDir' | 'host' | 'port' | 'uiDir' | 'sessionIdleSeconds' | 'shutdownTimeoutSeconds' | 'vcenters'
+>;
+
+export interface LifelineServerDeps<S extends UserSession & VmInventory> {
+  readonly config: ServerConfig;
+  readonly log: Logger;
+  /** Makes user sessions on vCenters; the vSphere adapter in production. */
+  readonly cloner: SessionCloner<S>;
+  readonly version?: string;
+  readonly clock?: () => Date;
+  readonly signal?: AbortSignal;
+}
+
+export interface LifelineServer {
+  /** `https://<host>:<port>` as listened on. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** SHA-256 thumbprint of the served certificate, colon-separated, as vCenter registration wants it. */
+  readonly thumbprint: string;
+  readonly certFile: string;
+  /** The UI's URL, or null when no UI is served. */
+  readonly uiUrl: string | null;
+  readonly version: string;
+  /** Graceful stop: no new connections, requests in flight finish (up to the timeout), sessions logged out. */
+  stop(): Promise<void>;
+}
+
+export async function startLifelineServer<S extends UserSession & VmInventory>(
+  deps: LifelineServerDeps<S>,
+): Promise<LifelineServer> {
+  const { config, log } = deps;
+  const version = deps.version ?? (await productVersion());
+  const certificate = await ensureServerCertificate({
+    dataDir: config.dataDir,
+    names: [config.host],
+    log,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
+
+  const vcenters = new Map<string, VcenterTarget>(
+    [...config.vcenters.values()].map((vc) => [vc.guid, { guid: vc.guid, url: vc.url, thumbprint: vc.thumbprint }]),
+  );
+  const sessions = new SessionCache<S>({
+    cloner: deps.cloner,
+    idleMs: config.sessionIdleSeconds * 1000,
+    log: log.child({ component: 'sessions' }),
+  });
+  const inFlight = new InFlightRequests();
+  const app = createApp({
+    log: log.child({ component: 'api' }),
+    version,
+    authorizer: new Authorizer(sessions, vcenters),
+    tracker: inFlight,
+    uiDir: config.uiDir,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  });
+
+  let listener;
+  try {
+    listener = await listenHttps(app, inFlight, {
+      host: config.host,
+      port: config.port,
+      keyPem: certificate.keyPem,
+      certPem: certificate.certPem,
+      log,
+      shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
+    });
+  } catch (err) {
+    await sessions.close();
+    throw err;
+  }
+  const hostInUrl = listener.host.includes(':') ? `[${listener.host}]` : listener.host;
+  const url = `https://${hostInUrl}:${listener.port}`;
+  const uiUrl = hasUi(config.uiDir) ? `${url}${uiPath(version)}` : null;
+  log.info('Lifeline server listening', {
+    url,
+    thumbprint: certificate.thumbprint,
+    version,
+    vcenters: [...vcenters.keys()],
+  });
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      log.info('Lifeline server stopping');
+      await listener.stop();
+      // After the listener: requests still running may need their sessions until they end.
+      await sessions.close();
+      log.info('Lifeline server stopped');
+    })().catch((err: unknown) => {
+      log.error('Lifeline server did not stop cleanly', { error: describeError(err) });
+      throw err;
+    });
+    return stopping;
+  };
+
+  return {
+    url,
+    host: listener.host,
+    port: listener.port,
+    thumbprint: certificate.thumbprint,
+    certFile: certificate.certFile,
+    uiUrl,
+    version,
+    stop,
+  };
+}
+
+/** The version in Lifeline's package.json, found by walking up from this module. */
+export async function productVersion(): Promise<string> {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    try {
+      const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'lifeline' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // Not here (or not ours): keep walking up.
+    }
+    dir = dirname(dir);
+  }
+  throw new Error("Lifeline's package.json was not found above its modules");
+}

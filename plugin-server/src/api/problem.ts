@@ -1,0 +1,172 @@
+/**
+ * API errors as RFC 9457 problem details. This is the one place where Lifeline's error codes
+ * become HTTP statuses; everything below the API throws LifelineErrors with a stable `code` and
+ * knows nothing of HTTP. A problem always carries that `code` as an extension member, so clients
+ * branch on it rather than on wording. Server-side failures (5xx) are logged with the request id,
+ * which the body repeats as `errorId` for the user to quote; their body never carries a stack
+ * trace, and for unexpected errors not even the message, which may describe internals.
+ */
+import { STATUS_CODES } from 'node:http';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import { LifelineError, NotFoundError, isLifelineError } from '../errors/index.js';
+import type { Logger } from '../log/index.js';
+import { requestContext } from './request-context.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** Statuses of the codes the API knows; any other code is an internal error (500). */
+const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  validation: 400,
+  'bad-request': 400,
+  'vcenter-unknown': 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  'not-found': 404,
+  'method-not-allowed': 405,
+  conflict: 409,
+  'payload-too-large': 413,
+  'unsupported-media-type': 415,
+  'vcenter-unreachable': 502,
+  'vcenter-error': 502,
+  // The vSphere adapter's codes: whatever vCenter answered, Lifeline stood in between.
+  'vsphere-unreachable': 502,
+  'vsphere-thumbprint-mismatch': 502,
+  'vsphere-protocol': 502,
+  'vsphere-fault': 502,
+  'vsphere-task-failed': 502,
+  'shutting-down': 503,
+  'vcenter-not-configured': 503,
+};
+
+/** Codes for client errors that HTTP middleware (body parsing) reports with a bare status. */
+const CODE_BY_STATUS: Readonly<Record<number, string>> = {
+  400: 'bad-request',
+  404: 'not-found',
+  405: 'method-not-allowed',
+  413: 'payload-too-large',
+  415: 'unsupported-media-type',
+};
+
+interface ProblemMembers {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly instance: string;
+  readonly code: string;
+}
+
+export interface Problem extends ProblemMembers {
+  readonly [extension: string]: unknown;
+}
+
+/** Members of a problem that details of a LifelineError may not overwrite. */
+const RESERVED = new Set(['type', 'title', 'status', 'detail', 'instance', 'code', 'errorId']);
+
+/** The HTTP status Lifeline answers for an error code. */
+export function statusForCode(code: string): number {
+  return STATUS_BY_CODE[code] ?? 500;
+}
+
+/** What an error becomes on the wire, given the id of the request it ended. */
+export function toProblem(err: unknown, requestId: string): Problem {
+  const base = (status: number, code: string, detail: string): ProblemMembers => ({
+    // Problems are told apart by `code`; no documentation URI exists to point `type` at.
+    type: 'about:blank',
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    detail,
+    instance: `urn:uuid:${requestId}`,
+    code,
+  });
+
+  if (isLifelineError(err)) {
+    const status = statusForCode(err.code);
+    if (status === 500) return internal(base, requestId);
+    const extensions = Object.fromEntries(Object.entries(err.details).filter(([k]) => !RESERVED.has(k)));
+    const problem = { ...extensions, ...base(status, err.code, err.message) };
+    return status >= 500 ? { ...problem, errorId: requestId } : problem;
+  }
+  const httpStatus = clientErrorStatus(err);
+  if (httpStatus !== null) {
+    const code = CODE_BY_STATUS[httpStatus] ?? 'bad-request';
+    // http-errors marks messages that are safe to show with `expose`; others get the phrase.
+    const exposed = (err as { expose?: unknown }).expose === true && err instanceof Error;
+    return { ...base(httpStatus, code, exposed ? err.message : (STATUS_CODES[httpStatus] ?? 'Bad request')) };
+  }
+  return internal(base, requestId);
+}
+
+function internal(
+  base: (status: number, code: string, detail: string) => ProblemMembers,
+  requestId: string,
+): Problem {
+  return {
+    ...base(500, 'internal', `Lifeline met an unexpected error. Quote error id ${requestId} when reporting it.`),
+    errorId: requestId,
+  };
+}
+
+/** The 4xx status of an error thrown by HTTP middleware (body-parser and the like), if any. */
+function clientErrorStatus(err: unknown): number | null {
+  if (err === null || typeof err !== 'object') return null;
+  const { status, statusCode } = err as { status?: unknown; statusCode?: unknown };
+  const s = typeof status === 'number' ? status : typeof statusCode === 'number' ? statusCode : null;
+  return s !== null && Number.isInteger(s) && s >= 400 && s < 500 ? s : null;
+}
+
+export function sendProblem(res: Response, problem: Problem): void {
+  if (problem.status === 401) {
+    // RFC 9110 asks a 401 to name the scheme; the vSphere Client's session token is it.
+    res.setHeader('WWW-Authenticate', 'vmware-api-session-id');
+  }
+  res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+}
+
+/** The catch-all for routes nothing answered. */
+export function notFoundHandler(): RequestHandler {
+  return (req, _res, next) => {
+    next(new NotFoundError(`No resource at ${req.method} ${req.path}`, { path: req.path }));
+  };
+}
+
+/**
+ * The one error middleware. 5xx are logged at error level with the stack (the log is the
+ * administrator's, the body is the user's); 4xx at debug, since they are the caller's mistakes.
+ */
+export function problemHandler(log: Logger): ErrorRequestHandler {
+  return (err: unknown, req: Request, res: Response, next) => {
+    const requestId = requestContext(req).id;
+    if (res.headersSent) {
+      // Too late for a problem document; end the response so the client sees it broken.
+      log.error('request failed after the response started', { requestId, ...describe(err) });
+      next(err);
+      return;
+    }
+    const problem = toProblem(err, requestId);
+    if (problem.status >= 500) {
+      log.error('request failed', { requestId, errorId: requestId, method: req.method, path: pathOf(req), status: problem.status, ...describe(err) });
+    } else {
+      log.debug('request refused', { requestId, method: req.method, path: pathOf(req), status: problem.status, code: problem.code });
+    }
+    sendProblem(res, problem);
+  };
+}
+
+function describe(err: unknown): Record<string, unknown> {
+  if (err instanceof Error) {
+    return {
+      code: err instanceof LifelineError ? err.code : undefined,
+      error: err.message,
+      errorName: err.name,
+      stack: err.stack,
+      cause: err.cause instanceof Error ? err.cause.message : undefined,
+    };
+  }
+  return { error: String(err) };
+}
+
+/** The request's path without its query string, which may carry tokens. */
+function pathOf(req: Request): string {
+  return req.originalUrl.split('?')[0] ?? '';
+}

@@ -1,0 +1,188 @@
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildConfig, ConfigError, loadConfig, normaliseThumbprint } from './index.js';
+
+const GUID = '5a3c9f6e-1b2d-4e8f-9a0b-1c2d3e4f5a6b';
+const OTHER = '0f0e0d0c-0b0a-4908-8706-050403020100';
+const PRINT = Array.from({ length: 32 }, (_, i) => i.toString(16).padStart(2, '0').toUpperCase()).join(':');
+
+function vc(over: Record<string, unknown> = {}) {
+  return { url: 'https://vc.example.com/sdk', thumbprint: PRINT, user: 'svc-lifeline@vsphere.local', passwordFile: 'vc.pw', ...over };
+}
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('buildConfig', () => {
+  it('has loopback and data-dir defaults', () => {
+    const c = buildConfig({ cwd: '/srv' });
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.port).toBe(8443);
+    expect(c.dataDir).toBe('/srv/.lifeline-data');
+    expect(c.storeDir).toBe('/srv/.lifeline-data/store');
+    expect(c.logLevel).toBe('info');
+    expect(c.uiDir).toBeNull();
+    expect(c.sessionIdleSeconds).toBe(600);
+    expect(c.vcenters.size).toBe(0);
+    expect(c.configFile).toBeNull();
+  });
+
+  it('reads the file, resolving its relative paths against its own directory', () => {
+    const c = buildConfig({
+      cwd: '/elsewhere',
+      filePath: '/etc/lifeline/lifeline.json',
+      file: { dataDir: 'data', port: 9443, logLevel: 'debug', vcenters: { [GUID.toUpperCase()]: vc() } },
+    });
+    expect(c.dataDir).toBe('/etc/lifeline/data');
+    expect(c.storeDir).toBe('/etc/lifeline/data/store');
+    expect(c.port).toBe(9443);
+    expect(c.logLevel).toBe('debug');
+    const v = c.vcenters.get(GUID);
+    expect(v).toEqual({
+      guid: GUID,
+      url: 'https://vc.example.com',
+      thumbprint: PRINT,
+      user: 'svc-lifeline@vsphere.local',
+      passwordFile: '/etc/lifeline/vc.pw',
+    });
+  });
+
+  it('lets the environment override the file, and flags override both', () => {
+    const c = buildConfig({
+      cwd: '/run',
+      filePath: '/etc/lifeline/lifeline.json',
+      file: { dataDir: '/file-data', port: 9443, host: '0.0.0.0', vcenters: { [GUID]: vc() } },
+      env: {
+        LIFELINE_PORT: '10443',
+        LIFELINE_DATA_DIR: '/env-data',
+        LIFELINE_VCENTER_URL: 'https://other.example.com:8443',
+        LIFELINE_VCENTER_PASSWORD_FILE: 'env.pw',
+      },
+      flags: { dataDir: 'flag-data' },
+    });
+    expect(c.port).toBe(10443);
+    expect(c.host).toBe('0.0.0.0');
+    expect(c.dataDir).toBe('/run/flag-data');
+    const v = c.vcenters.get(GUID);
+    expect(v?.url).toBe('https://other.example.com:8443');
+    expect(v?.user).toBe('svc-lifeline@vsphere.local');
+    expect(v?.passwordFile).toBe('/run/env.pw');
+  });
+
+  it('builds a vCenter from the environment alone', () => {
+    const c = buildConfig({
+      cwd: '/run',
+      env: {
+        LIFELINE_VCENTER_GUID: GUID,
+        LIFELINE_VCENTER_URL: 'https://127.0.0.1:4443/sdk',
+        LIFELINE_VCENTER_THUMBPRINT: PRINT.replace(/:/g, '').toLowerCase(),
+        LIFELINE_VCENTER_USER: 'svc',
+        LIFELINE_VCENTER_PASSWORD_FILE: '/secrets/vc',
+      },
+    });
+    expect(c.vcenters.get(GUID)).toEqual({
+      guid: GUID,
+      url: 'https://127.0.0.1:4443',
+      thumbprint: PRINT,
+      user: 'svc',
+      passwordFile: '/secrets/vc',
+    });
+  });
+
+  it('asks which vCenter the environment means when the file has several', () => {
+    const err = errorOf(() =>
+      buildConfig({ cwd: '/', file: { vcenters: { [GUID]: vc(), [OTHER]: vc() } }, env: { LIFELINE_VCENTER_USER: 'x' } }),
+    );
+    expect(err.details['field']).toBe('LIFELINE_VCENTER_GUID');
+  });
+
+  it('names the field of every mistake', () => {
+    const cases: Array<[Record<string, unknown>, Record<string, string>, string]> = [
+      [{ port: 70000 }, {}, 'lifeline.json: port'],
+      [{ port: '8443' }, {}, 'lifeline.json: port'],
+      [{}, { LIFELINE_PORT: 'https' }, 'LIFELINE_PORT'],
+      [{ logLevel: 'loud' }, {}, 'lifeline.json: logLevel'],
+      [{ prot: 1 }, {}, 'lifeline.json: prot'],
+      [{ vcenters: [] }, {}, 'lifeline.json: vcenters'],
+      [{ vcenters: { 'vc-1': vc() } }, {}, 'lifeline.json: vcenters.vc-1'],
+      [{ vcenters: { [GUID]: vc({ url: 'http://vc' }) } }, {}, `lifeline.json: vcenters.${GUID}.url`],
+      [{ vcenters: { [GUID]: vc({ url: 'https://u:p@vc' }) } }, {}, `lifeline.json: vcenters.${GUID}.url`],
+      [{ vcenters: { [GUID]: vc({ thumbprint: 'AB:CD' }) } }, {}, `lifeline.json: vcenters.${GUID}.thumbprint`],
+      [{ vcenters: { [GUID]: vc({ user: '' }) } }, {}, `lifeline.json: vcenters.${GUID}.user`],
+      [{ vcenters: { [GUID]: vc({ password: 'x' }) } }, {}, `lifeline.json: vcenters.${GUID}.password`],
+      [{ vcenters: { [GUID]: { url: 'https://vc' } } }, {}, `lifeline.json: vcenters.${GUID}.thumbprint`],
+      [{}, { LIFELINE_VCENTER_GUID: GUID }, 'LIFELINE_VCENTER_URL'],
+      [{}, { LIFELINE_VCENTER_GUID: GUID, LIFELINE_VCENTER_URL: 'https://vc', LIFELINE_VCENTER_THUMBPRINT: 'zz' }, 'LIFELINE_VCENTER_THUMBPRINT'],
+      [{}, { LIFELINE_VCENTER_GUID: 'vc-1' }, 'LIFELINE_VCENTER_GUID'],
+    ];
+    for (const [file, env, field] of cases) {
+      const err = errorOf(() => buildConfig({ cwd: '/', file, env }));
+      expect(err.code).withContext(JSON.stringify(file)).toBe('config-invalid');
+      expect(err.details['field']).withContext(JSON.stringify({ file, env })).toBe(field);
+      expect(err.message.startsWith(`${field}: `)).withContext(err.message).toBeTrue();
+    }
+  });
+
+  it('points out a SHA-1 thumbprint', () => {
+    const sha1 = Array.from({ length: 20 }, () => 'AB').join(':');
+    const err = errorOf(() => buildConfig({ cwd: '/', file: { vcenters: { [GUID]: vc({ thumbprint: sha1 }) } } }));
+    expect(err.message).toContain('SHA-1');
+  });
+});
+
+describe('normaliseThumbprint', () => {
+  it('accepts any case and separator style', () => {
+    expect(normaliseThumbprint(PRINT.toLowerCase())).toBe(PRINT);
+    expect(normaliseThumbprint(PRINT.replace(/:/g, ''))).toBe(PRINT);
+    expect(normaliseThumbprint('xyz')).toBeNull();
+  });
+});
+
+describe('loadConfig', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lifeline-config-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('uses <data dir>/lifeline.json when present, and runs without any file', async () => {
+    const none = await loadConfig({ flags: { dataDir: join(dir, 'data') }, env: {}, cwd: dir });
+    expect(none.configFile).toBeNull();
+    expect(none.dataDir).toBe(join(dir, 'data'));
+
+    await mkdir(join(dir, 'data'));
+    await writeFile(join(dir, 'data', 'lifeline.json'), JSON.stringify({ port: 9000 }));
+    const found = await loadConfig({ flags: { dataDir: 'data' }, env: {}, cwd: dir });
+    expect(found.configFile).toBe(join(dir, 'data', 'lifeline.json'));
+    expect(found.port).toBe(9000);
+    const overridden = await loadConfig({ flags: { dataDir: 'data' }, env: { LIFELINE_PORT: '9001' }, cwd: dir });
+    expect(overridden.port).toBe(9001);
+  });
+
+  it('requires a file named by --config or LIFELINE_CONFIG', async () => {
+    await expectAsync(loadConfig({ flags: { config: 'missing.json' }, env: {}, cwd: dir })).toBeRejectedWith(
+      jasmine.objectContaining({ code: 'config-invalid', details: { field: '--config' } }),
+    );
+    await expectAsync(loadConfig({ env: { LIFELINE_CONFIG: 'missing.json' }, cwd: dir })).toBeRejectedWith(
+      jasmine.objectContaining({ code: 'config-invalid', details: { field: 'LIFELINE_CONFIG' } }),
+    );
+  });
+
+  it('reports a file that is not JSON', async () => {
+    const file = join(dir, 'broken.json');
+    await writeFile(file, '{ "port": 1,');
+    await expectAsync(loadConfig({ flags: { config: file }, env: {}, cwd: dir })).toBeRejectedWith(
+      jasmine.objectContaining({ code: 'config-invalid', details: { field: file } }),
+    );
+  });
+});

@@ -1,0 +1,330 @@
+/**
+ * Lifeline's server configuration: one typed object assembled from, in rising precedence, the
+ * built-in defaults, a JSON file (lifeline.json), LIFELINE_* environment variables and command-line
+ * flags. Every value is validated here, so a mistake is reported at start-up with the field that
+ * holds it rather than as an odd failure later. The vCenters are keyed by their instance UUID
+ * (the vCenter GUID the vSphere Client puts in every object id), which is how a request names one;
+ * the URL Lifeline calls always comes from here, never from a request.
+ *
+ * The file holds no secrets: a vCenter's service-user password lives in its own file, named by
+ * `passwordFile`, which only the composition root reads.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { LifelineError } from '../errors/index.js';
+import type { LogLevel } from '../log/index.js';
+
+/** A vCenter that Lifeline serves, as configured. */
+export interface VcenterConfig {
+  /** The vCenter's instance UUID (ServiceContent.about.instanceUuid), lower case. */
+  readonly guid: string;
+  /** The vCenter's HTTPS origin, e.g. `https://vc.example.com` (the SDK is `<url>/sdk`). */
+  readonly url: string;
+  /** SHA-256 of the vCenter's certificate: 32 upper-case hex pairs joined by colons. */
+  readonly thumbprint: string;
+  /** The service user Lifeline's own jobs log in as. */
+  readonly user: string;
+  /** Absolute path of a file holding the service user's password (and nothing else). */
+  readonly passwordFile: string;
+}
+
+export interface Config {
+  /** The file the configuration was read from, or null when none was found. */
+  readonly configFile: string | null;
+  /** Where Lifeline keeps its own state: TLS key and certificate, catalog. Absolute. */
+  readonly dataDir: string;
+  /** Where the backup repository lives. Absolute. */
+  readonly storeDir: string;
+  readonly host: string;
+  /** 0 lets the system choose a free port (tests). */
+  readonly port: number;
+  readonly logLevel: LogLevel;
+  /** The built plugin UI to serve, or null for none. Absolute. */
+  readonly uiDir: string | null;
+  /** How long a user's cloned vCenter session is kept after its last use before Logout. */
+  readonly sessionIdleSeconds: number;
+  /** How long a shutdown waits for requests in flight before cutting them off. */
+  readonly shutdownTimeoutSeconds: number;
+  readonly vcenters: ReadonlyMap<string, VcenterConfig>;
+}
+
+/** Where each setting may come from, for messages that name the exact place of a mistake. */
+export const CONFIG_FILE_NAME = 'lifeline.json';
+export const DEFAULT_DATA_DIR = '.lifeline-data';
+export const DEFAULT_PORT = 8443;
+export const DEFAULT_HOST = '127.0.0.1';
+
+/** The configuration is unusable; `details.field` names the setting (file path or variable). */
+export class ConfigError extends LifelineError {
+  constructor(field: string, message: string) {
+    super('config-invalid', `${field}: ${message}`, { field });
+  }
+}
+
+export interface ConfigFlags {
+  readonly config?: string | undefined;
+  readonly dataDir?: string | undefined;
+}
+
+export interface ConfigInput {
+  /** The parsed JSON of the configuration file, or undefined when there is none. */
+  readonly file?: unknown;
+  /** The file's absolute path: relative paths in it are resolved against its directory. */
+  readonly filePath?: string | null;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly flags?: ConfigFlags;
+  /** Relative paths from flags, environment and defaults resolve against this. */
+  readonly cwd: string;
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+const FILE_KEYS = [
+  'dataDir',
+  'storeDir',
+  'host',
+  'port',
+  'logLevel',
+  'uiDir',
+  'sessionIdleSeconds',
+  'shutdownTimeoutSeconds',
+  'vcenters',
+] as const;
+const VCENTER_KEYS = ['url', 'thumbprint', 'user', 'passwordFile'] as const;
+type VcenterKey = (typeof VCENTER_KEYS)[number];
+const VCENTER_ENV: Record<VcenterKey, string> = {
+  url: 'LIFELINE_VCENTER_URL',
+  thumbprint: 'LIFELINE_VCENTER_THUMBPRINT',
+  user: 'LIFELINE_VCENTER_USER',
+  passwordFile: 'LIFELINE_VCENTER_PASSWORD_FILE',
+};
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The environment variables Lifeline reads, for --help texts and the README. A vCenter given by
+ * environment merges into the file's entry with the same GUID (or the file's only entry when
+ * LIFELINE_VCENTER_GUID is unset), so a container can supply one vCenter without any file.
+ */
+export const CONFIG_ENV_VARS: Readonly<Record<string, string>> = {
+  LIFELINE_CONFIG: 'configuration file (default: <data dir>/lifeline.json, if present)',
+  LIFELINE_DATA_DIR: `data directory (default: ./${DEFAULT_DATA_DIR})`,
+  LIFELINE_STORE_DIR: 'backup repository directory (default: <data dir>/store)',
+  LIFELINE_HOST: `listen address (default: ${DEFAULT_HOST})`,
+  LIFELINE_PORT: `listen port (default: ${DEFAULT_PORT}; 0 picks a free one)`,
+  LIFELINE_LOG_LEVEL: 'debug, info, warn or error (default: info)',
+  LIFELINE_UI_DIR: 'directory of the built plugin UI to serve (default: none)',
+  LIFELINE_SESSION_IDLE_SECONDS: "idle time before a user's cloned vCenter session is logged out (default: 600)",
+  LIFELINE_SHUTDOWN_TIMEOUT_SECONDS: 'how long shutdown waits for requests in flight (default: 10)',
+  LIFELINE_VCENTER_GUID: 'instance UUID of the vCenter the following variables describe',
+  LIFELINE_VCENTER_URL: 'its HTTPS URL',
+  LIFELINE_VCENTER_THUMBPRINT: "SHA-256 thumbprint of its certificate",
+  LIFELINE_VCENTER_USER: 'the service user',
+  LIFELINE_VCENTER_PASSWORD_FILE: "file holding the service user's password",
+};
+
+/**
+ * Builds the configuration from already-read inputs. Pure: it reads no file and no global state,
+ * so every precedence rule can be tested directly.
+ */
+export function buildConfig(input: ConfigInput): Config {
+  const env = input.env ?? {};
+  const flags = input.flags ?? {};
+  const fileName = input.filePath ?? CONFIG_FILE_NAME;
+  const fileDir = input.filePath ? resolve(input.filePath, '..') : input.cwd;
+  const file = input.file === undefined ? {} : asObject(input.file, fileName);
+  for (const key of Object.keys(file)) {
+    if (!(FILE_KEYS as readonly string[]).includes(key)) {
+      throw new ConfigError(`${fileName}: ${key}`, `unknown setting (known: ${FILE_KEYS.join(', ')})`);
+    }
+  }
+  const fromFile = (key: string): Src => ({ field: `${fileName}: ${key}`, value: file[key], base: fileDir, fromText: false });
+  const fromEnv = (name: string): Src => ({ field: name, value: nonEmpty(env[name]), base: input.cwd, fromText: true });
+  const fromFlag = (name: string, value: string | undefined): Src => ({ field: name, value, base: input.cwd, fromText: true });
+  // The first source that has a value wins.
+  const pick = (...sources: Src[]): Src | undefined => sources.find((s) => s.value !== undefined);
+
+  const dataDirSrc = pick(fromFlag('--data-dir', flags.dataDir), fromEnv('LIFELINE_DATA_DIR'), fromFile('dataDir'));
+  const dataDir = dataDirSrc ? path(dataDirSrc) : resolve(input.cwd, DEFAULT_DATA_DIR);
+  const storeSrc = pick(fromEnv('LIFELINE_STORE_DIR'), fromFile('storeDir'));
+  const uiSrc = pick(fromEnv('LIFELINE_UI_DIR'), fromFile('uiDir'));
+  const hostSrc = pick(fromEnv('LIFELINE_HOST'), fromFile('host'));
+  const portSrc = pick(fromEnv('LIFELINE_PORT'), fromFile('port'));
+  const levelSrc = pick(fromEnv('LIFELINE_LOG_LEVEL'), fromFile('logLevel'));
+  const idleSrc = pick(fromEnv('LIFELINE_SESSION_IDLE_SECONDS'), fromFile('sessionIdleSeconds'));
+  const shutdownSrc = pick(fromEnv('LIFELINE_SHUTDOWN_TIMEOUT_SECONDS'), fromFile('shutdownTimeoutSeconds'));
+
+  return {
+    configFile: input.filePath ?? null,
+    dataDir,
+    storeDir: storeSrc ? path(storeSrc) : resolve(dataDir, 'store'),
+    host: hostSrc ? host(hostSrc) : DEFAULT_HOST,
+    port: portSrc ? integer(portSrc, 0, 65535) : DEFAULT_PORT,
+    logLevel: levelSrc ? logLevel(levelSrc) : 'info',
+    uiDir: uiSrc ? path(uiSrc) : null,
+    sessionIdleSeconds: idleSrc ? integer(idleSrc, 1, 24 * 3600) : 600,
+    shutdownTimeoutSeconds: shutdownSrc ? integer(shutdownSrc, 0, 3600) : 10,
+    vcenters: vcenters(file['vcenters'], fileName, fileDir, env, input.cwd),
+  };
+}
+
+function vcenters(
+  raw: unknown,
+  fileName: string,
+  fileDir: string,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+): ReadonlyMap<string, VcenterConfig> {
+  // Partial entries are collected first: the environment may complete what the file leaves out.
+  type Partial = { [K in VcenterKey]?: Src };
+  const partial = new Map<string, { guidField: string; entry: Partial }>();
+  if (raw !== undefined) {
+    const obj = asObject(raw, `${fileName}: vcenters`);
+    for (const [rawGuid, rawEntry] of Object.entries(obj)) {
+      const field = `${fileName}: vcenters.${rawGuid}`;
+      const guid = vcenterGuid(field, rawGuid);
+      if (partial.has(guid)) throw new ConfigError(field, 'the same vCenter appears twice');
+      const entryObj = asObject(rawEntry, field);
+      const entry: Partial = {};
+      for (const [key, value] of Object.entries(entryObj)) {
+        if (!(VCENTER_KEYS as readonly string[]).includes(key)) {
+          throw new ConfigError(`${field}.${key}`, `unknown setting (known: ${VCENTER_KEYS.join(', ')})`);
+        }
+        entry[key as VcenterKey] = { field: `${field}.${key}`, value, base: fileDir, fromText: false };
+      }
+      partial.set(guid, { guidField: field, entry });
+    }
+  }
+
+  const envGuid = nonEmpty(env['LIFELINE_VCENTER_GUID']);
+  const envKeys = VCENTER_KEYS.filter((k) => nonEmpty(env[VCENTER_ENV[k]]) !== undefined);
+  if (envGuid !== undefined || envKeys.length > 0) {
+    let guid: string;
+    if (envGuid !== undefined) {
+      guid = vcenterGuid('LIFELINE_VCENTER_GUID', envGuid);
+    } else if (partial.size === 1) {
+      guid = [...partial.keys()][0] as string;
+    } else {
+      throw new ConfigError(
+        'LIFELINE_VCENTER_GUID',
+        `must name the vCenter that ${envKeys.map((k) => VCENTER_ENV[k]).join(', ')} describe`,
+      );
+    }
+    const slot = partial.get(guid) ?? { guidField: 'LIFELINE_VCENTER_GUID', entry: {} };
+    for (const key of envKeys) {
+      slot.entry[key] = { field: VCENTER_ENV[key], value: nonEmpty(env[VCENTER_ENV[key]]), base: cwd, fromText: true };
+    }
+    partial.set(guid, slot);
+  }
+
+  const out = new Map<string, VcenterConfig>();
+  for (const [guid, { guidField, entry }] of partial) {
+    const need = (key: VcenterKey) => {
+      const src = entry[key];
+      if (src === undefined) {
+        if (guidField === 'LIFELINE_VCENTER_GUID') throw new ConfigError(VCENTER_ENV[key], `missing for vCenter ${guid}`);
+        throw new ConfigError(`${guidField}.${key}`, `missing (or set ${VCENTER_ENV[key]})`);
+      }
+      return src;
+    };
+    out.set(guid, {
+      guid,
+      url: vcenterUrl(need('url')),
+      thumbprint: thumbprint(need('thumbprint')),
+      user: text(need('user')),
+      passwordFile: path(need('passwordFile')),
+    });
+  }
+  return out;
+}
+
+/** One setting from one place. `fromText` marks places (environment, flags) where numbers arrive as strings. */
+interface Src {
+  readonly field: string;
+  readonly value: unknown;
+  readonly base: string;
+  readonly fromText: boolean;
+}
+
+function asObject(value: unknown, field: string): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError(field, 'expected a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function text(src: Src): string {
+  if (typeof src.value !== 'string' || src.value.trim() === '') {
+    throw new ConfigError(src.field, 'expected a non-empty string');
+  }
+  return src.value.trim();
+}
+
+function path(src: Src): string {
+  const p = text(src);
+  return isAbsolute(p) ? resolve(p) : resolve(src.base, p);
+}
+
+function integer(src: Src, min: number, max: number): number {
+  const n = src.fromText && typeof src.value === 'string' && /^-?\d+$/.test(src.value) ? Number(src.value) : src.value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(src.field, `expected an integer from ${min} to ${max}, got ${JSON.stringify(src.value)}`);
+  }
+  return n;
+}
+
+function host(src: Src): string {
+  const h = text(src);
+  if (/[\s/]/.test(h)) throw new ConfigError(src.field, `expected a host name or IP address, got ${JSON.stringify(h)}`);
+  return h;
+}
+
+function logLevel(src: Src): LogLevel {
+  const v = text(src);
+  const level = LOG_LEVELS.find((l) => l === v);
+  if (!level) throw new ConfigError(src.field, `expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(v)}`);
+  return level;
+}
+
+function vcenterGuid(field: string, raw: string): string {
+  const guid = raw.trim().toLowerCase();
+  if (!GUID.test(guid)) {
+    throw new ConfigError(field, `expected a vCenter instance UUID (8-4-4-4-12 hex digits), got ${JSON.stringify(raw)}`);
+  }
+  return guid;
+}
+
+/** Accepts `https://host[:port]` with an optional `/sdk`, and keeps only the origin. */
+function vcenterUrl(src: Src): string {
+  const raw = text(src);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(src.field, `expected an https:// URL, got ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== 'https:') throw new ConfigError(src.field, `expected an https:// URL, got ${JSON.stringify(raw)}`);
+  if (url.username || url.password) throw new ConfigError(src.field, 'must not carry credentials (use user and passwordFile)');
+  if (!['', '/', '/sdk', '/sdk/'].includes(url.pathname) || url.search || url.hash) {
+    throw new ConfigError(src.field, `expected https://<host>[:port] (optionally ending in /sdk), got ${JSON.stringify(raw)}`);
+  }
+  return url.origin;
+}
+
+/** Normalises a SHA-256 thumbprint to the colon-separated upper-case form vSphere uses. */
+export function normaliseThumbprint(raw: string): string | null {
+  const hex = raw.replace(/[:\s]/g, '').toUpperCase();
+  if (!/^[0-9A-F]{64}$/.test(hex)) return null;
+  return (hex.match(/../g) as string[]).join(':');
+}
+
+function thumbprint(src: Src): string {
+  const raw = text(src);
+  const t = normaliseThumbprint(raw);
+  if (t === null) {
+    const hint = raw.replace(/[:\s]/g, '').length === 40 ? ' (that looks like SHA-1; Lifeline pins SHA-256)' : '';
+    throw new ConfigError(src.field, `expected a SHA-256 thumbprint (32 hex pairs, colons optional)${hint}`);
+  }
+  return t;
+}

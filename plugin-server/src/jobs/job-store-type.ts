@@ -1,0 +1,93 @@
+/**
+ * Where job records live. The runner depends on this interface; the SQLite implementation is in
+ * job-store.ts. Times passed in are milliseconds since the epoch from the runner's clock.
+ *
+ * Contract: every method is synchronous and atomic (one SQLite transaction). `insert` refuses a
+ * second active job for the same target (queued, running, or interrupted with its clean-up not yet
+ * run) with JobBusyError, even when two runners share the file.
+ */
+import type { CleanupState, JobError, JobLogLine, JobPhase, JobRecord, JobState, JobTarget, LogLevel } from './job.js';
+
+export interface NewJob {
+  id: string;
+  kind: string;
+  target: JobTarget;
+  priority: number;
+  params: unknown;
+  limitKeys: readonly string[];
+  maxAttempts: number;
+  requestedBy: string | null;
+  createdAt: number;
+}
+
+/** Fields the runner changes as a job moves on. Absent fields are left as they are. */
+export interface JobPatch {
+  state?: JobState;
+  attempt?: number;
+  nextAttemptAt?: number | null;
+  startedAt?: number | null;
+  finishedAt?: number | null;
+  phase?: string | null;
+  phases?: readonly JobPhase[];
+  bytesDone?: number;
+  bytesTotal?: number | null;
+  rateBytesPerSecond?: number | null;
+  etaSeconds?: number | null;
+  checkpoint?: unknown;
+  result?: unknown;
+  cancelRequested?: boolean;
+  error?: JobError | null;
+  cleanup?: CleanupState;
+}
+
+export interface JobQuery {
+  target?: JobTarget;
+  kind?: string;
+  states?: readonly JobState[];
+  /** 1–500; 50 when absent. */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** Newest first. */
+export interface JobPage {
+  items: JobRecord[];
+  nextCursor: string | null;
+}
+
+export interface LogBounds {
+  /** Lines kept from the start of the log (the set-up), however long it grows. */
+  head: number;
+  /** Lines kept from the end (how it ended). Lines between are dropped and counted. */
+  tail: number;
+}
+
+export interface JobStore {
+  insert(job: NewJob): JobRecord;
+  get(id: string): JobRecord | undefined;
+  /** The job holding the target: queued, running, or interrupted with clean-up pending/running. */
+  activeForTarget(target: JobTarget): JobRecord | undefined;
+  /** All jobs holding their targets, oldest first. */
+  listActive(): JobRecord[];
+  /** Queued jobs in dispatch order: priority (high first), then submission order. */
+  listQueued(): JobRecord[];
+  listByState(state: JobState): JobRecord[];
+  /** Interrupted jobs whose clean-up has not run to the end (pending, or running when Lifeline died). */
+  listCleanupDue(): JobRecord[];
+  countQueued(): number;
+  update(id: string, at: number, patch: JobPatch): JobRecord;
+  /** Appends a line and returns its number (1, 2, …), or 0 when the job does not exist. */
+  appendLog(id: string, at: number, level: LogLevel, message: string, bounds: LogBounds): number;
+  readLog(id: string, afterLine: number, limit: number): JobLogLine[];
+  list(query: JobQuery): JobPage;
+  /** Run times (finish − start, ms) of the last `limit` succeeded jobs of a kind for a target, newest first. */
+  recentDurations(target: JobTarget, kind: string, limit: number): number[];
+  /** Deletes finished jobs (and their logs) that ended before `beforeMs`; returns how many. */
+  pruneFinished(beforeMs: number): number;
+  /**
+   * Reserves `count` event sequence numbers beyond every number reserved before, also across
+   * restarts, and returns the first; the caller may use first … first + count − 1.
+   */
+  reserveEventSeqs(count: number): number;
+}

@@ -1,0 +1,29 @@
+// Lifeline's protection use case: protection policies and their assignment to VMs, the backup
+// scheduler that keeps every protected VM within its RPO (a pure planner plus a driver on the job
+// runner), and RPO compliance with change events. The backup pipeline plugs in as the 'backup'
+// job kind and as the RestorePointSource/VmPlacementSource the scheduler reads.
+export {
+  validatePolicy,
+  parsePolicy,
+  isWithinWindows,
+  PolicyValidationError,
+  RPO_MIN_SECONDS,
+  RPO_MAX_SECONDS,
+  RETENTION_MAX,
+  IMMUTABILITY_DEFAULT_DAYS,
+  IMMUTABILITY_MIN_DAYS,
+  IMMUTABILITY_MAX_DAYS,
+  WEEKDAYS,
+} from './policy.js';
+export type { BackupWindow, ConsistencyMode, ExcludedDisk, PolicyFieldError, PolicySpec, PolicyValidation, ProtectionPolicy, QuiesceFailureAction, Retention, Weekday } from './policy.js';
+export type { PolicyStore, VmProtection } from './policy-store-type.js';
+export { SqlitePolicyStore } from './policy-store.js';
+export type { SqlitePolicyStoreOptions } from './policy-store.js';
+export { assessRpo } from './rpo-compliance.js';
+export type { RpoAssessment, RpoInput, RpoStatus } from './rpo-compliance.js';
+export { planBackups, dueAgeSeconds, stableFraction, DEFAULT_PLAN_OPTIONS } from './scheduler.js';
+export type { BackupPlan, PlanCapacity, PlannedBackup, PlanOptions, ScheduleCandidate, SkipReason, SkippedVm } from './scheduler.js';
+export { ProtectionScheduler, BACKUP_JOB_KIND } from './protection-scheduler.js';
+export type { BackupJobParams, ProtectionSchedulerOptions, RestorePointSource, RpoChange, RpoCompliance, TickReport, VmPlacementSource } from './protection-scheduler.js';
+export { vmKey, vmTarget, validateVmRef } from './vm-ref.js';
+export type { VmRef } from './vm-ref.js';

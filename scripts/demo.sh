@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# npm run demo: build Lifeline (server, and the UI when the Angular workspace exists), then run it
+# against the vCenter simulator on loopback until Ctrl-C. Installs missing npm packages from the
+# lockfile; the simulator build installs Go and govmomi from Debian when they are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "demo: installing npm packages (npm ci)" >&2
+  npm ci --no-audit --no-fund >&2
+fi
+bash test/vcsim/build.sh >&2
+
+echo "demo: building the server" >&2
+npx tsc -p tsconfig.json >&2
+if [[ -f angular.json ]]; then
+  echo "demo: building the plugin UI" >&2
+  if ! npx ng build plugin-ui >&2; then
+    echo "demo: WARNING: the plugin UI did not build; the demo serves the API only" >&2
+    rm -rf dist/plugin-ui
+  fi
+fi
+
+exec node build/test/demo/demo.js
