@@ -1,14 +1,14 @@
 // ESLint for the whole workspace. Beyond the usual TypeScript rules it enforces the dependency
 // direction of the server (DESIGN.md §2): edges (api, cli) -> use cases (protection, recovery,
-// replication, hooks) -> adapters (store, vsphere) -> catalog and jobs; errors, log and config are
-// leaves every part may use. An import that points the other way is an error.
+// replication, hooks, registration) -> adapters (store, vsphere) -> catalog and jobs; errors, log
+// and config are leaves every part may use. An import that points the other way is an error.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 const SRC = 'plugin-server/src';
 const EDGES = ['api', 'cli'];
-const USE_CASES = ['protection', 'recovery', 'replication', 'hooks'];
+const USE_CASES = ['protection', 'recovery', 'replication', 'hooks', 'registration'];
 const ADAPTERS = ['store', 'vsphere'];
 const CORE = ['catalog', 'jobs'];
 const LEAVES = ['errors', 'log', 'config'];

@@ -7,6 +7,7 @@ import { describeError, isLifelineError } from '../errors/index.js';
 import { registerVcenterCommands } from './vcenter-commands.js';
 import { registerRepoCommands } from './repo-commands.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerRegistrationCommands } from './register-commands.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('lifeline')
@@ -16,6 +17,7 @@ export async function main(argv: string[]): Promise<number> {
   registerVcenterCommands(program);
   registerRepoCommands(program);
   registerServeCommand(program);
+  registerRegistrationCommands(program);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -19,7 +19,8 @@ interface InventoryFlags {
   timeout: string;
 }
 
-async function readPassword(flags: InventoryFlags, env: NodeJS.ProcessEnv): Promise<string> {
+/** The vCenter password from --password-file or the environment (never a flag). */
+export async function readPassword(flags: { passwordFile?: string | undefined }, env: NodeJS.ProcessEnv): Promise<string> {
   if (flags.passwordFile !== undefined) {
     let text: string;
     try {

@@ -1,0 +1,39 @@
+/**
+ * Lifeline's registration with vCenter as a vSphere Client remote plugin: the extension record
+ * (planned without side effects), the server certificate it pins, and register / update /
+ * unregister / status against a vCenter's ExtensionManager.
+ */
+export {
+  EXTENSION_COMPANY,
+  EXTENSION_DESCRIPTION,
+  EXTENSION_KEY,
+  LIFELINE_PRIVILEGES,
+  PRIVILEGE_RESOURCE_MODULE,
+  checkExtensionVersion,
+  checkPluginUrl,
+  extensionVersion,
+  normalizeServerThumbprint,
+  planExtension,
+  privilegeResources,
+  type ExtensionPlanInput,
+  type LifelinePrivilege,
+} from './extension-plan.js';
+export {
+  ServerThumbprintMismatchError,
+  ServerUnreachableError,
+  probeServer,
+  resolveServerThumbprint,
+  type ProbeServer,
+  type ResolvedServerThumbprint,
+  type ServerProbe,
+} from './server-identity.js';
+export {
+  AlreadyRegisteredError,
+  NotRegisteredError,
+  registerLifeline,
+  registrationStatus,
+  unregisterLifeline,
+  type ExtensionManager,
+  type RegisterResult,
+  type RegistrationStatus,
+} from './registration.js';
