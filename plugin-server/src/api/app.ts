@@ -6,11 +6,17 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type Express } from 'express';
 import type { Logger } from '../log/index.js';
+import { auditErrorTap } from './audit/audited.js';
 import type { Authorizer } from './auth/authorize.js';
 import type { UserSession } from './auth/ports.js';
 import { notFoundHandler, problemHandler } from './problem.js';
 import { requestContextMiddleware, type RequestTracker } from './request-context.js';
+import type { ApiServices } from './routes/api-services.js';
+import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
+import { policyRoutes } from './routes/policies.js';
+import { protectionRoutes } from './routes/protection.js';
 import { vmRoutes, type VmInventory } from './routes/vms.js';
 
 export const API_PREFIX = '/api/v1';
@@ -20,6 +26,8 @@ export interface AppDeps<S extends UserSession & VmInventory> {
   readonly version: string;
   readonly authorizer: Authorizer<S>;
   readonly tracker: RequestTracker;
+  /** Policies, protection, jobs and audit. */
+  readonly services: ApiServices;
   /** The built plugin UI, served at `/ui/<version>/`; null for none. */
   readonly uiDir: string | null;
   readonly clock?: () => Date;
@@ -52,9 +60,14 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
     res.setHeader('X-Content-Type-Options', 'nosniff');
     next();
   });
-  api.use(express.json({ limit: '1mb' }));
+  // PATCH bodies are RFC 7396 merge patches, sent with their own media type.
+  api.use(express.json({ limit: '1mb', type: ['application/json', 'application/merge-patch+json'] }));
   api.use(healthRoutes({ version: deps.version, clock: deps.clock ?? (() => new Date()) }));
   api.use(vmRoutes(deps.authorizer));
+  api.use(policyRoutes(deps.authorizer, deps.services));
+  api.use(protectionRoutes(deps.authorizer, deps.services));
+  api.use(jobRoutes(deps.authorizer, deps.services));
+  api.use(auditRoutes(deps.authorizer, deps.services.audit));
   app.use(API_PREFIX, api);
 
   if (hasUi(deps.uiDir)) {
@@ -69,6 +82,7 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   }
 
   app.use(notFoundHandler());
+  app.use(auditErrorTap());
   app.use(problemHandler(deps.log));
   return app;
 }

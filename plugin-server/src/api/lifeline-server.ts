@@ -1,20 +1,26 @@
 /**
  * The composition root of the Lifeline server: from a configuration it makes the TLS identity,
- * the vCenter session cache, the authoriser, the Express app and the HTTPS listener, and it
- * stops them in the right order. Every dependency is built here and nowhere else.
+ * the server's SQLite database (jobs, protection policies, audit log), the job runner, the vCenter
+ * session cache, the authoriser, the Express app and the HTTPS listener, and it stops them in the
+ * right order. Every dependency is built here and nowhere else.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { describeError } from '../errors/index.js';
+import { createJobRunner, systemClock, type Clock, type ConcurrencyLimits, type JobHandler, type JobRunner } from '../jobs/index.js';
 import type { Logger } from '../log/index.js';
+import { ProtectionScheduler, SqlitePolicyStore, type RestorePointSource, type VmPlacementSource } from '../protection/index.js';
 import { createApp, hasUi, uiPath } from './app.js';
+import { SqliteAuditLog } from './audit/audit-log.js';
 import { Authorizer } from './auth/authorize.js';
 import type { SessionCloner, UserSession, VcenterTarget } from './auth/ports.js';
 import { SessionCache } from './auth/session-cache.js';
 import { InFlightRequests, listenHttps } from './https-server.js';
+import type { ApiServices } from './routes/api-services.js';
 import type { VmInventory } from './routes/vms.js';
+import { openStateDatabase, stateDatabasePath } from './state-database.js';
 import { ensureServerCertificate } from './tls/server-certificate.js';
 
 export type ServerConfig = Pick<
@@ -30,7 +36,28 @@ export interface LifelineServerDeps<S extends UserSession & VmInventory> {
   readonly version?: string;
   readonly clock?: () => Date;
   readonly signal?: AbortSignal;
+  /**
+   * Job kinds the server can run, by kind (e.g. 'backup' once the backup pipeline exists). A kind
+   * without a handler is refused: "back up now" answers 503 while there is no 'backup' handler.
+   */
+  readonly jobHandlers?: Readonly<Record<string, JobHandler>>;
+  /** Newest good restore points; without one every VM is judged as never backed up. */
+  readonly restorePoints?: RestorePointSource;
+  /** Datastores of VMs, for per-datastore job limits; without one jobs count only globally. */
+  readonly placement?: VmPlacementSource;
+  readonly jobLimits?: ConcurrencyLimits;
+  /** The clock of jobs, protection and audit. */
+  readonly jobClock?: Clock;
+  readonly sseHeartbeatMs?: number;
 }
+
+/** Until the backup pipeline supplies restore points, none exist. */
+const NO_RESTORE_POINTS: RestorePointSource = {
+  lastGoodPoints: (vms) => Promise.resolve(new Map(vms.map((vm) => [`${vm.vcenterGuid}:${vm.moref}`, null]))),
+};
+const NO_PLACEMENT: VmPlacementSource = { datastoresOf: () => Promise.resolve(new Map()) };
+/** A few backups at once and two per datastore: what a single appliance's disks and network sustain. */
+const DEFAULT_JOB_LIMITS: ConcurrencyLimits = { global: 4, perKeyClass: { datastore: 2 } };
 
 export interface LifelineServer {
   /** `https://<host>:<port>` as listened on. */
@@ -43,6 +70,8 @@ export interface LifelineServer {
   /** The UI's URL, or null when no UI is served. */
   readonly uiUrl: string | null;
   readonly version: string;
+  /** The server's SQLite database (jobs, policies, audit). */
+  readonly databaseFile: string;
   /** Graceful stop: no new connections, requests in flight finish (up to the timeout), sessions logged out. */
   stop(): Promise<void>;
 }
@@ -60,6 +89,40 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     ...(deps.signal ? { signal: deps.signal } : {}),
   });
 
+  const jobClock = deps.jobClock ?? systemClock;
+  const db = openStateDatabase(config.dataDir);
+  let runner: JobRunner;
+  let services: ApiServices;
+  const shutdown = new AbortController();
+  try {
+    const audit = new SqliteAuditLog(db, jobClock);
+    const policies = new SqlitePolicyStore(db, { clock: jobClock });
+    const limits = deps.jobLimits ?? DEFAULT_JOB_LIMITS;
+    runner = createJobRunner(db, { clock: jobClock, random: Math.random, log, limits });
+    for (const [kind, handler] of Object.entries(deps.jobHandlers ?? {})) runner.register(kind, handler);
+    const scheduler = new ProtectionScheduler({
+      runner,
+      policies,
+      points: deps.restorePoints ?? NO_RESTORE_POINTS,
+      placement: deps.placement ?? NO_PLACEMENT,
+      clock: jobClock,
+      log,
+      limits,
+    });
+    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000 };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  // Jobs left running by the last process are marked interrupted before start() first awaits;
+  // their clean-ups may take long and run in the background.
+  const started = runner.start().then(
+    (report) => {
+      if (report.interrupted.length + report.cleanupFailed.length > 0) log.warn('job runner started after an unclean stop', { ...report });
+    },
+    (err: unknown) => log.error('job runner failed to start', { error: describeError(err) }),
+  );
+
   const vcenters = new Map<string, VcenterTarget>(
     [...config.vcenters.values()].map((vc) => [vc.guid, { guid: vc.guid, url: vc.url, thumbprint: vc.thumbprint }]),
   );
@@ -74,6 +137,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     version,
     authorizer: new Authorizer(sessions, vcenters),
     tracker: inFlight,
+    services,
     uiDir: config.uiDir,
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
@@ -89,7 +153,11 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
     });
   } catch (err) {
+    shutdown.abort();
     await sessions.close();
+    await runner.stop();
+    await started;
+    db.close();
     throw err;
   }
   const hostInUrl = listener.host.includes(':') ? `[${listener.host}]` : listener.host;
@@ -106,9 +174,14 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       log.info('Lifeline server stopping');
+      // Event streams never end on their own; they must not hold the drain until its timeout.
+      shutdown.abort();
       await listener.stop();
-      // After the listener: requests still running may need their sessions until they end.
+      // After the listener: requests still running may need their sessions, jobs and database.
+      await runner.stop();
+      await started;
       await sessions.close();
+      db.close();
       log.info('Lifeline server stopped');
     })().catch((err: unknown) => {
       log.error('Lifeline server did not stop cleanly', { error: describeError(err) });
@@ -125,6 +198,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     certFile: certificate.certFile,
     uiUrl,
     version,
+    databaseFile: stateDatabasePath(config.dataDir),
     stop,
   };
 }

@@ -24,6 +24,13 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   'not-found': 404,
   'method-not-allowed': 405,
   conflict: 409,
+  // The job runner's and protection's conflicts: the request is sound but the state forbids it now.
+  busy: 409,
+  'job-finished': 409,
+  'policy-name-taken': 409,
+  'policy-in-use': 409,
+  'vm-paused': 409,
+  'not-protected': 409,
   'payload-too-large': 413,
   'unsupported-media-type': 415,
   'vcenter-unreachable': 502,
@@ -35,6 +42,9 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   'vsphere-fault': 502,
   'vsphere-task-failed': 502,
   'shutting-down': 503,
+  'queue-full': 503,
+  'runner-stopped': 503,
+  'backup-unavailable': 503,
   'vcenter-not-configured': 503,
 };
 
@@ -84,6 +94,11 @@ export function toProblem(err: unknown, requestId: string): Problem {
     const status = statusForCode(err.code);
     if (status === 500) return internal(base, requestId);
     const extensions = Object.fromEntries(Object.entries(err.details).filter(([k]) => !RESERVED.has(k)));
+    if (status === 400 && !Array.isArray(extensions['errors'])) {
+      // Every 400 lists its faults the same way, whether one field or many were wrong.
+      const field = typeof err.details['field'] === 'string' ? err.details['field'] : typeof err.details['parameter'] === 'string' ? err.details['parameter'] : null;
+      if (field !== null) extensions['errors'] = [{ field, message: err.message }];
+    }
     const problem = { ...extensions, ...base(status, err.code, err.message) };
     return status >= 500 ? { ...problem, errorId: requestId } : problem;
   }

@@ -329,6 +329,16 @@ export class JobRunner {
     return this.store.get(id);
   }
 
+  /** Whether a handler is registered for `kind`, i.e. whether such jobs can run at all. */
+  hasHandler(kind: string): boolean {
+    return this.handlers.has(kind);
+  }
+
+  /** How many jobs match the filters of a query (for paged lists' totals). */
+  count(query: Omit<JobQuery, 'limit' | 'cursor' | 'offset'> = {}): number {
+    return this.store.count(query);
+  }
+
   /** History, newest first, paged; e.g. `{ target: vm }` for a VM's history. */
   list(query: JobQuery = {}): JobPage {
     return this.store.list(query);

@@ -48,6 +48,8 @@ export interface JobQuery {
   limit?: number;
   /** `nextCursor` of the previous page. */
   cursor?: string;
+  /** Rows to skip, for offset paging (the API's lists); not combined with `cursor`. */
+  offset?: number;
 }
 
 /** Newest first. */
@@ -81,6 +83,8 @@ export interface JobStore {
   appendLog(id: string, at: number, level: LogLevel, message: string, bounds: LogBounds): number;
   readLog(id: string, afterLine: number, limit: number): JobLogLine[];
   list(query: JobQuery): JobPage;
+  /** How many jobs match the query's filters (target, kind, states); paging fields are ignored. */
+  count(query: Omit<JobQuery, 'limit' | 'cursor' | 'offset'>): number;
   /** Run times (finish − start, ms) of the last `limit` succeeded jobs of a kind for a target, newest first. */
   recentDurations(target: JobTarget, kind: string, limit: number): number[];
   /** Deletes finished jobs (and their logs) that ended before `beforeMs`; returns how many. */

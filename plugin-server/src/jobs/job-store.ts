@@ -254,30 +254,25 @@ export class SqliteJobStore implements JobStore {
   list(q: JobQuery): JobPage {
     const limit = q.limit ?? 50;
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new ValidationError('limit must be an integer from 1 to 500', { field: 'limit' });
-    const where: string[] = [];
-    const values: unknown[] = [];
-    if (q.target) {
-      where.push('target_key = ?');
-      values.push(targetKey(q.target));
-    }
-    if (q.kind !== undefined) {
-      where.push('kind = ?');
-      values.push(q.kind);
-    }
-    if (q.states && q.states.length > 0) {
-      where.push(`state IN (${q.states.map(() => '?').join(', ')})`);
-      values.push(...q.states);
-    }
+    const offset = q.offset ?? 0;
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new ValidationError('offset must be a non-negative integer', { field: 'offset' });
+    const { where, values } = filterOf(q);
     if (q.cursor !== undefined) {
       if (!/^[1-9][0-9]{0,15}$/.test(q.cursor)) throw new ValidationError('cursor is not one this server handed out', { field: 'cursor' });
       where.push('seq < ?');
       values.push(Number(q.cursor));
     }
-    const sql = `SELECT * FROM jobs_job ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-    const rows = this.sql(sql).all(...values, limit + 1) as JobRow[];
+    const sql = `SELECT * FROM jobs_job ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ? OFFSET ?`;
+    const rows = this.sql(sql).all(...values, limit + 1, offset) as JobRow[];
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return { items: page.map(toRecord), nextCursor: rows.length > limit && last ? String(last.seq) : null };
+  }
+
+  count(q: Omit<JobQuery, 'limit' | 'cursor' | 'offset'>): number {
+    const { where, values } = filterOf(q);
+    const row = this.sql(`SELECT count(*) AS n FROM jobs_job ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`).get(...values) as { n: number };
+    return row.n;
   }
 
   recentDurations(target: JobTarget, kind: string, limit: number): number[] {
@@ -327,4 +322,22 @@ export class SqliteJobStore implements JobStore {
     }
     return s;
   }
+}
+
+function filterOf(q: Omit<JobQuery, 'limit' | 'cursor' | 'offset'>): { where: string[]; values: unknown[] } {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  if (q.target) {
+    where.push('target_key = ?');
+    values.push(targetKey(q.target));
+  }
+  if (q.kind !== undefined) {
+    where.push('kind = ?');
+    values.push(q.kind);
+  }
+  if (q.states && q.states.length > 0) {
+    where.push(`state IN (${q.states.map(() => '?').join(', ')})`);
+    values.push(...q.states);
+  }
+  return { where, values };
 }

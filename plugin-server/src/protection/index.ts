@@ -23,7 +23,7 @@ export { assessRpo } from './rpo-compliance.js';
 export type { RpoAssessment, RpoInput, RpoStatus } from './rpo-compliance.js';
 export { planBackups, dueAgeSeconds, stableFraction, DEFAULT_PLAN_OPTIONS } from './scheduler.js';
 export type { BackupPlan, PlanCapacity, PlannedBackup, PlanOptions, ScheduleCandidate, SkipReason, SkippedVm } from './scheduler.js';
-export { ProtectionScheduler, BACKUP_JOB_KIND } from './protection-scheduler.js';
+export { ProtectionScheduler, BACKUP_JOB_KIND, estimateDuration } from './protection-scheduler.js';
 export type { BackupJobParams, ProtectionSchedulerOptions, RestorePointSource, RpoChange, RpoCompliance, TickReport, VmPlacementSource } from './protection-scheduler.js';
 export { vmKey, vmTarget, validateVmRef } from './vm-ref.js';
 export type { VmRef } from './vm-ref.js';

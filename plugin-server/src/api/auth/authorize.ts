@@ -24,12 +24,30 @@ export interface AuthorizedCall<S extends UserSession> {
 
 /** What a route needs: privileges, all of which must be held on the entity. */
 export interface Requirement<S extends UserSession> {
-  readonly privileges: readonly string[];
+  /** Fixed, or chosen from the request (e.g. by the kind of job a cancel concerns). */
+  readonly privileges: readonly string[] | ((req: Request) => readonly string[]);
   /** The object the call concerns; the inventory root when omitted. */
   readonly entity?: (req: Request, session: S) => MoRef;
+  /**
+   * The vCenter the object's id names (e.g. the GUID in a `urn:vmomi:` id), if it names one; it
+   * must agree with the header when both are given.
+   */
+  readonly vcenterGuid?: (req: Request) => string | null;
 }
 
 const calls = new WeakMap<Request, AuthorizedCall<UserSession>>();
+/** The vCenter a request was resolved to, kept even when authorisation then fails (for the audit log). */
+const vcenterOfRequest = new WeakMap<Request, VcenterTarget>();
+
+/** The authorised session of a request, or undefined when it was not (or not yet) authorised. */
+export function findAuthorizedCall<S extends UserSession>(req: Request): AuthorizedCall<S> | undefined {
+  return calls.get(req) as AuthorizedCall<S> | undefined;
+}
+
+/** The vCenter a request concerns, once its authorisation has resolved it. */
+export function requestVcenter(req: Request): VcenterTarget | undefined {
+  return vcenterOfRequest.get(req);
+}
 
 /** The authorised session of a request that passed {@link Authorizer.require}. */
 export function authorizedCall<S extends UserSession>(req: Request): AuthorizedCall<S> {
@@ -53,7 +71,8 @@ export class Authorizer<S extends UserSession> {
       if (!token) {
         throw new AuthenticationError(`The request carries no ${SESSION_HEADER} header.`);
       }
-      const vcenter = this.vcenterOf(req);
+      const vcenter = this.vcenterOf(req, requirement.vcenterGuid?.(req) ?? null);
+      vcenterOfRequest.set(req, vcenter);
       // Listen before the first await: the response may close while the session is being made.
       let lease: SessionLease<S> | null = null;
       let closed = false;
@@ -99,15 +118,21 @@ export class Authorizer<S extends UserSession> {
   }
 
   private async check(session: S, requirement: Requirement<S>, req: Request, signal: AbortSignal): Promise<void> {
-    if (requirement.privileges.length === 0) return;
+    const privileges = typeof requirement.privileges === 'function' ? requirement.privileges(req) : requirement.privileges;
+    if (privileges.length === 0) return;
     const entity = requirement.entity ? requirement.entity(req, session) : session.rootFolder;
-    const granted = await session.hasPrivileges(entity, requirement.privileges, signal);
-    const missing = requirement.privileges.find((p) => granted.get(p) !== true);
+    const granted = await session.hasPrivileges(entity, privileges, signal);
+    const missing = privileges.find((p) => granted.get(p) !== true);
     if (missing !== undefined) throw new PermissionError(missing, entity, session.userName);
   }
 
-  private vcenterOf(req: Request): VcenterTarget {
-    const named = req.get(VCENTER_HEADER)?.trim().toLowerCase();
+  private vcenterOf(req: Request, fromId: string | null): VcenterTarget {
+    const header = req.get(VCENTER_HEADER)?.trim().toLowerCase();
+    const inId = fromId?.toLowerCase();
+    if (header && inId && header !== inId) {
+      throw new LifelineError('vcenter-unknown', `The ${VCENTER_HEADER} header names vCenter ${header} but the object id names ${inId}.`, { vcenter: inId });
+    }
+    const named = header || inId;
     if (named) {
       const vc = this.vcenters.get(named);
       if (!vc) {

@@ -53,10 +53,14 @@ export class SessionLostError extends AuthenticationError {
 
 /** The caller's user lacks a privilege on the object the call concerns. */
 export class PermissionError extends LifelineError {
+  /** Kept out of `details` (which become the problem body) but known to the audit log. */
+  readonly userName: string;
+
   constructor(privilege: string, entity: MoRef, userName: string) {
     super('forbidden', `${userName} lacks the privilege ${privilege} on ${entity.type} ${entity.value}.`, {
       privilege,
       entity: `${entity.type}:${entity.value}`,
     });
+    this.userName = userName;
   }
 }

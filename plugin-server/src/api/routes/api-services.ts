@@ -1,0 +1,19 @@
+import type { Clock, JobRunner } from '../../jobs/index.js';
+import type { Logger } from '../../log/index.js';
+import type { PolicyStore, ProtectionScheduler } from '../../protection/index.js';
+import type { AuditLog } from '../audit/audit-log.js';
+
+/** What the protection, job and audit routes work with; the composition root builds them. */
+export interface ApiServices {
+  readonly policies: PolicyStore;
+  readonly runner: JobRunner;
+  /** Not started by the API: used for "back up now" and RPO compliance. */
+  readonly scheduler: ProtectionScheduler;
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Aborted when the server begins to stop, so open event streams end instead of holding the drain. */
+  readonly shutdown: AbortSignal;
+  /** How often an idle event stream gets a comment line, so proxies keep it open. */
+  readonly sseHeartbeatMs: number;
+}

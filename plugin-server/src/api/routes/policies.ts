@@ -1,0 +1,95 @@
+/**
+ * Protection policies: list and read with System.Read on the inventory root; create, replace,
+ * merge-patch and delete with Lifeline's Admin privilege there. Every field is validated by
+ * validatePolicy(), which lists each fault with its field and allowed range; nothing is saved
+ * unless the whole policy is valid.
+ */
+import { Router, type Request } from 'express';
+import { ValidationError } from '../../errors/index.js';
+import { PolicyValidationError, validatePolicy, type PolicySpec, type ProtectionPolicy } from '../../protection/index.js';
+import { audited, noteAudit } from '../audit/audited.js';
+import type { Authorizer } from '../auth/authorize.js';
+import type { UserSession } from '../auth/ports.js';
+import { PRIVILEGES, READ_PRIVILEGE } from '../privileges.js';
+import type { ApiServices } from './api-services.js';
+import { pageOf, paginate } from './paging.js';
+
+const POLICY_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+export function policyRoutes<S extends UserSession>(auth: Authorizer<S>, svc: ApiServices): Router {
+  const router = Router();
+  const read = auth.require({ privileges: [READ_PRIVILEGE] });
+  const admin = auth.require({ privileges: [PRIVILEGES.admin] });
+  const audit = (action: string) => audited(svc.audit, svc.log, action, (params) => `policy:${String(params['id'])}`);
+
+  const view = (p: ProtectionPolicy) => ({ ...p, vmCount: svc.policies.listProtections({ policyId: p.id }).length });
+
+  router.get('/policies', read, (req, res) => {
+    const page = pageOf(req);
+    res.json(paginate(svc.policies.listPolicies().map(view), page));
+  });
+
+  router.post('/policies', audited(svc.audit, svc.log, 'policy.create'), admin, (req, res) => {
+    const spec = specOf(req.body);
+    noteAudit(req, { details: { name: spec.name } });
+    const created = svc.policies.createPolicy(spec);
+    noteAudit(req, { object: `policy:${created.id}` });
+    res.status(201).location(`${req.baseUrl}/policies/${created.id}`).json(view(created));
+  });
+
+  router.get('/policies/:id', read, (req, res) => {
+    res.json(view(svc.policies.getPolicy(policyId(req))));
+  });
+
+  router.put('/policies/:id', audit('policy.update'), admin, (req, res) => {
+    const id = policyId(req);
+    const spec = specOf(req.body);
+    noteAudit(req, { details: { name: spec.name } });
+    res.json(view(svc.policies.updatePolicy(id, spec)));
+  });
+
+  router.patch('/policies/:id', audit('policy.update'), admin, (req, res) => {
+    const id = policyId(req);
+    const body: unknown = req.body;
+    if (!isRecord(body)) throw new ValidationError('a policy patch must be a JSON object (RFC 7396 merge patch)', { field: '' });
+    const { id: _id, createdAt: _c, updatedAt: _u, ...current } = svc.policies.getPolicy(id);
+    const spec = specOf(mergePatch(current, body));
+    noteAudit(req, { details: { name: spec.name, patched: Object.keys(body).sort().join(',') } });
+    res.json(view(svc.policies.updatePolicy(id, spec)));
+  });
+
+  router.delete('/policies/:id', audit('policy.delete'), admin, (req, res) => {
+    svc.policies.deletePolicy(policyId(req));
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+function policyId(req: Request): string {
+  const id = req.params['id'];
+  if (typeof id !== 'string' || !POLICY_ID.test(id)) throw new ValidationError('id must be a policy id', { field: 'id' });
+  return id;
+}
+
+/** The policy in a request body, or a 400 listing every field at fault. */
+function specOf(body: unknown): PolicySpec {
+  if (body === undefined) throw new PolicyValidationError([{ field: '', message: 'the request needs a JSON body (Content-Type: application/json)' }]);
+  const v = validatePolicy(body);
+  if (!v.ok) throw new PolicyValidationError(v.errors);
+  return v.policy;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** RFC 7396: objects merge member by member, null removes a member (its default applies), anything else replaces. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!isRecord(patch)) return patch;
+  const out: Record<string, unknown> = isRecord(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    // defineProperty: a member named __proto__ must stay a member (and be refused as unknown).
+    else Object.defineProperty(out, k, { value: mergePatch(out[k], v), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
