@@ -17,7 +17,7 @@ export { ensureServerCertificate } from './tls/server-certificate.js';
 export type { ServerCertificate } from './tls/server-certificate.js';
 export { statusForCode, toProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
 export type { Problem } from './problem.js';
-export { EXTENSION_KEY, EXTENSION_PRIVILEGES, PRIVILEGES, READ_PRIVILEGE, cancelPrivilegeFor } from './privileges.js';
+export { EXTENSION_KEY, PRIVILEGES, READ_PRIVILEGE, cancelPrivilegeFor } from './privileges.js';
 export type { LifelinePrivilege } from './privileges.js';
 export { SqliteAuditLog } from './audit/audit-log.js';
 export type { AuditLog, AuditQuery, AuditRecord, NewAuditRecord, AuditOutcome } from './audit/audit-log.js';

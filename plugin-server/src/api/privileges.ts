@@ -4,28 +4,30 @@
  * Reads need only vCenter's own System.Read on the object concerned (the VM, or the inventory
  * root for lists across vCenter), which every vCenter role includes.
  */
-export const EXTENSION_KEY = 'com.lifeline.vsphere';
+import { EXTENSION_KEY, LIFELINE_PRIVILEGES } from '../registration/index.js';
+
+export { EXTENSION_KEY };
 
 /** vCenter's built-in read privilege. */
 export const READ_PRIVILEGE = 'System.Read';
 
+function privilege(suffix: 'Protect' | 'Restore' | 'Admin'): string {
+  const id = `${EXTENSION_KEY}.${suffix}`;
+  // The registration declares these; an id checked here but never registered could never be granted.
+  if (!LIFELINE_PRIVILEGES.some((p) => p.privId === id)) throw new Error(`privilege ${id} is not declared by the registration`);
+  return id;
+}
+
 export const PRIVILEGES = {
   /** Assign and unassign protection, back up now, cancel backup jobs. */
-  protect: `${EXTENSION_KEY}.Protect`,
+  protect: privilege('Protect'),
   /** Restore from restore points (revert, new instance, clone and attach). */
-  restore: `${EXTENSION_KEY}.Restore`,
+  restore: privilege('Restore'),
   /** Create, change and delete protection policies; read the audit log. */
-  admin: `${EXTENSION_KEY}.Admin`,
+  admin: privilege('Admin'),
 } as const;
 
 export type LifelinePrivilege = (typeof PRIVILEGES)[keyof typeof PRIVILEGES];
-
-/** The custom privileges as the ExtensionManager registers them (`privGroupName` = the extension key). */
-export const EXTENSION_PRIVILEGES: ReadonlyArray<{ readonly privId: LifelinePrivilege; readonly privGroupName: string; readonly summary: string }> = [
-  { privId: PRIVILEGES.protect, privGroupName: EXTENSION_KEY, summary: 'Protect virtual machines: assign policies, back up now, cancel backups' },
-  { privId: PRIVILEGES.restore, privGroupName: EXTENSION_KEY, summary: 'Restore virtual machines and disks from restore points' },
-  { privId: PRIVILEGES.admin, privGroupName: EXTENSION_KEY, summary: 'Administer Lifeline: protection policies, audit log' },
-];
 
 /** The privilege that lets a user cancel a job of a kind; unknown kinds need Admin. */
 export function cancelPrivilegeFor(kind: string): LifelinePrivilege {

@@ -23,9 +23,9 @@ export interface LifelinePrivilege {
 
 /** The custom privileges roles can grant; the server checks them before every action. */
 export const LIFELINE_PRIVILEGES: readonly LifelinePrivilege[] = [
-  { privId: `${EXTENSION_KEY}.Protect`, label: 'Protect', summary: 'Back up virtual machines and change their protection' },
+  { privId: `${EXTENSION_KEY}.Protect`, label: 'Protect', summary: 'Protect virtual machines: assign policies, back up now, cancel backups' },
   { privId: `${EXTENSION_KEY}.Restore`, label: 'Restore', summary: 'Restore virtual machines, disks and files from backups' },
-  { privId: `${EXTENSION_KEY}.Admin`, label: 'Administer', summary: 'Manage Lifeline repositories, policies and settings' },
+  { privId: `${EXTENSION_KEY}.Admin`, label: 'Administer', summary: 'Administer Lifeline: protection policies, repositories, settings and the audit log' },
 ];
 
 /**
