@@ -1,0 +1,16 @@
+// The catalog: restore points, disks, retention, writers, maintenance locks, GC and verify state,
+// in SQLite. It is an index over the repository's sealed manifests and knows nothing of bytes.
+export { openCatalog, SqliteCatalog } from './sqlite-catalog.js';
+export type { OpenCatalogOptions } from './sqlite-catalog.js';
+export type {
+  Catalog,
+  Consistency,
+  DamageRow,
+  DiskRow,
+  PointQuery,
+  PointRow,
+  PointState,
+  RunKind,
+  RunRow,
+  WriterRow,
+} from './catalog-type.js';

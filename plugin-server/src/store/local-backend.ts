@@ -1,0 +1,365 @@
+/**
+ * The local-filesystem Backend, the embedded default. It satisfies the Backend contract
+ * (backend.ts) on any POSIX filesystem with hard links:
+ *
+ * - Object `a/b/c` is the file <root>/a/b/c, written read-only (0444): a temporary file under
+ *   <root>/.tmp is written, fsynced, then hard-linked to its name — link() fails when the name
+ *   exists, which makes put-if-absent atomic without ever overwriting — and the directory is
+ *   fsynced. Temporary files are named after the writing process and removed at open once that
+ *   process is gone, so a killed writer leaves nothing behind for long.
+ * - A retention lock is the file's modification time: an object whose mtime lies in the future is
+ *   locked until then, unlocked objects carry mtime 0. Keeping the lock in the inode means it
+ *   moves with the object (a copy that preserves times preserves locks) and costs no second file
+ *   per chunk. The change time (ctime, set by the kernel on creation and on every lock change) is
+ *   the object's touch time.
+ * - Lock changes and deletes of one key take a lock file under <root>/.locks, created exclusively,
+ *   so two processes can neither shorten each other's lock nor delete an object a third is
+ *   locking. A lock file whose process is gone is broken.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { constants as fsc } from 'node:fs';
+import { link, lstat, mkdir, open, readdir, readFile, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { abortError, throwIfAborted } from './bounded.js';
+import {
+  checkKey,
+  checkPrefix,
+  checkRange,
+  lockedError,
+  notFound,
+  type Backend,
+  type ByteRange,
+  type ListedObject,
+  type ObjectInfo,
+  type PutOptions,
+  type PutResult,
+} from './backend.js';
+import type { Clock } from './clock.js';
+import { identityAlive, processIdentity } from './process-identity.js';
+import { StoreError } from './store-error.js';
+
+const TMP_DIR = '.tmp';
+const LOCK_DIR = '.locks';
+
+export interface LocalBackendOptions {
+  clock: Clock;
+}
+
+export class LocalBackend implements Backend {
+  readonly location: string;
+  private readonly clock: Clock;
+  private readonly knownDirs = new Set<string>();
+  private readonly keyQueues = new Map<string, Promise<unknown>>();
+  private tmpCounter = 0;
+
+  private constructor(root: string, opts: LocalBackendOptions) {
+    this.location = root;
+    this.clock = opts.clock;
+  }
+
+  /**
+   * Opens (creating if needed) a backend rooted at `root` and removes temporary and lock files
+   * left by processes that no longer run.
+   */
+  static async open(root: string, opts: LocalBackendOptions, signal: AbortSignal): Promise<LocalBackend> {
+    const b = new LocalBackend(root, opts);
+    await mkdir(join(root, TMP_DIR), { recursive: true });
+    await mkdir(join(root, LOCK_DIR), { recursive: true });
+    await b.removeOrphans(signal);
+    return b;
+  }
+
+  /** Temporary and lock files of dead processes; returns how many were removed. */
+  async removeOrphans(signal: AbortSignal): Promise<number> {
+    let removed = 0;
+    for (const dir of [TMP_DIR, LOCK_DIR]) {
+      for (const name of await readdir(join(this.location, dir))) {
+        throwIfAborted(signal);
+        const path = join(this.location, dir, name);
+        const owner = dir === TMP_DIR ? name.split('-')[0]?.replace('.', ':') : await lockOwner(path);
+        if (owner !== undefined && !identityAlive(owner)) {
+          await unlinkIfPresent(path);
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+
+  async put(key: string, data: Uint8Array | readonly Uint8Array[], options: PutOptions): Promise<PutResult> {
+    checkKey(key);
+    const { signal } = options;
+    throwIfAborted(signal);
+    const path = join(this.location, key);
+    if (await exists(path)) return { created: false };
+    await this.ensureDir(dirname(path));
+    // The owner's identity leads the name so that open() can tell orphans from files in progress.
+    const owner = processIdentity().replace(':', '.');
+    const tmp = join(this.location, TMP_DIR, `${owner}-${++this.tmpCounter}-${randomBytes(4).toString('hex')}`);
+    const fh = await open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o444);
+    try {
+      try {
+        await writeAll(fh, data instanceof Uint8Array ? [data] : data);
+        throwIfAborted(signal);
+        const nowSec = this.clock.now() / 1000;
+        await fh.utimes(nowSec, (options.retainUntil ?? 0) / 1000);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      throwIfAborted(signal);
+      try {
+        await link(tmp, path);
+      } catch (err) {
+        if (errno(err) === 'EEXIST') return { created: false };
+        throw ioError('put', key, err);
+      }
+    } finally {
+      await unlinkIfPresent(tmp);
+    }
+    await fsyncDir(dirname(path));
+    return { created: true };
+  }
+
+  async get(key: string, signal: AbortSignal, range?: ByteRange, into?: Uint8Array): Promise<Uint8Array> {
+    checkKey(key);
+    throwIfAborted(signal);
+    const path = join(this.location, key);
+    if (!range && !into) {
+      try {
+        return await readFile(path, { signal });
+      } catch (err) {
+        if (errno(err) === 'ENOENT') throw notFound(key);
+        if (signal.aborted) throw abortError(signal);
+        throw ioError('get', key, err);
+      }
+    }
+    let fh: FileHandle;
+    try {
+      fh = await open(path, 'r');
+    } catch (err) {
+      if (errno(err) === 'ENOENT') throw notFound(key);
+      throw ioError('get', key, err);
+    }
+    try {
+      const { size } = await fh.stat();
+      checkRange(key, size, range);
+      const offset = range?.offset ?? 0;
+      const length = range?.length ?? size;
+      const buf = into && into.byteLength >= length ? into.subarray(0, length) : new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        throwIfAborted(signal);
+        const { bytesRead } = await fh.read(buf, done, length - done, offset + done);
+        if (bytesRead === 0) throw new StoreError('backend-io', `object ${key} ended early`, { key });
+        done += bytesRead;
+      }
+      return buf;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async stat(key: string, signal: AbortSignal): Promise<ObjectInfo | null> {
+    checkKey(key);
+    throwIfAborted(signal);
+    try {
+      const st = await stat(join(this.location, key));
+      return { size: st.size, retainUntil: Math.max(0, Math.round(st.mtimeMs)), touchedAt: Math.round(st.ctimeMs) };
+    } catch (err) {
+      if (errno(err) === 'ENOENT') return null;
+      throw ioError('stat', key, err);
+    }
+  }
+
+  async *list(prefix: string, signal: AbortSignal): AsyncIterable<ListedObject> {
+    checkPrefix(prefix);
+    const cut = prefix.lastIndexOf('/');
+    const base = cut < 0 ? '' : prefix.slice(0, cut);
+    yield* this.walk(base, prefix, signal);
+  }
+
+  private async *walk(rel: string, prefix: string, signal: AbortSignal): AsyncIterable<ListedObject> {
+    throwIfAborted(signal);
+    let entries;
+    try {
+      entries = await readdir(join(this.location, rel), { withFileTypes: true });
+    } catch (err) {
+      if (errno(err) === 'ENOENT' || errno(err) === 'ENOTDIR') return;
+      throw ioError('list', rel, err);
+    }
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      const key = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory()) {
+        // Descend only where keys under the directory can still start with the prefix.
+        if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) yield* this.walk(key, prefix, signal);
+      } else if (e.isFile() && key.startsWith(prefix)) {
+        let size: number;
+        try {
+          size = (await lstat(join(this.location, key))).size;
+        } catch (err) {
+          if (errno(err) === 'ENOENT') continue;
+          throw ioError('list', key, err);
+        }
+        yield { key, size };
+      }
+    }
+  }
+
+  async delete(key: string, signal: AbortSignal): Promise<boolean> {
+    checkKey(key);
+    return this.withKeyLock(key, signal, async () => {
+      const path = join(this.location, key);
+      const info = await this.stat(key, signal);
+      if (!info) return false;
+      if (info.retainUntil > this.clock.now()) throw lockedError(key, info.retainUntil);
+      throwIfAborted(signal);
+      await unlinkIfPresent(path);
+      await fsyncDir(dirname(path));
+      return true;
+    });
+  }
+
+  async lock(key: string, until: number, signal: AbortSignal): Promise<number> {
+    checkKey(key);
+    const until0 = Math.round(until);
+    const quick = await this.stat(key, signal);
+    if (!quick) throw notFound(key);
+    if (quick.retainUntil >= until0) return quick.retainUntil;
+    return this.withKeyLock(key, signal, async () => {
+      const path = join(this.location, key);
+      const st = await stat(path).catch((err: unknown) => {
+        if (errno(err) === 'ENOENT') throw notFound(key);
+        throw ioError('lock', key, err);
+      });
+      const current = Math.max(0, Math.round(st.mtimeMs));
+      if (current >= until0) return current;
+      await utimes(path, st.atimeMs / 1000, until0 / 1000);
+      return until0;
+    });
+  }
+
+  /** Serializes lock changes and deletes of one key, within this process and across processes. */
+  private async withKeyLock<T>(key: string, signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+    const previous = this.keyQueues.get(key) ?? Promise.resolve();
+    const run = previous.then(
+      () => this.withLockFile(key, signal, fn),
+      () => this.withLockFile(key, signal, fn),
+    );
+    const tail = run.catch(() => undefined);
+    this.keyQueues.set(key, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.keyQueues.get(key) === tail) this.keyQueues.delete(key);
+    }
+  }
+
+  private async withLockFile<T>(key: string, signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+    const path = join(this.location, LOCK_DIR, createHash('sha256').update(key).digest('hex').slice(0, 40));
+    for (let attempt = 0; ; attempt++) {
+      throwIfAborted(signal);
+      try {
+        const fh = await open(path, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
+        try {
+          await fh.writeFile(processIdentity());
+        } finally {
+          await fh.close();
+        }
+        break;
+      } catch (err) {
+        if (errno(err) !== 'EEXIST') throw ioError('lock', key, err);
+      }
+      const owner = await lockOwner(path);
+      // An owner that never got to write its identity died between create and write.
+      if ((owner !== undefined && !identityAlive(owner)) || (owner === undefined && attempt > 200)) {
+        await unlinkIfPresent(path);
+        continue;
+      }
+      await new Promise((r) => setTimeout(r, Math.min(50, 1 + attempt)));
+    }
+    try {
+      return await fn();
+    } finally {
+      await unlinkIfPresent(path);
+    }
+  }
+
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.knownDirs.has(dir)) return;
+    const first = await mkdir(dir, { recursive: true });
+    if (first !== undefined) {
+      // Make the new directory entries themselves durable, from the deepest up to the parent of
+      // the first one created.
+      for (let d = dir; ; d = dirname(d)) {
+        await fsyncDir(dirname(d));
+        if (d === first || d === dirname(d)) break;
+      }
+    }
+    this.knownDirs.add(dir);
+  }
+}
+
+async function writeAll(fh: FileHandle, parts: readonly Uint8Array[]): Promise<void> {
+  let pending = parts.filter((p) => p.byteLength > 0);
+  while (pending.length > 0) {
+    const { bytesWritten } = await fh.writev(pending as Uint8Array[]);
+    let n = bytesWritten;
+    const rest: Uint8Array[] = [];
+    for (const p of pending) {
+      if (n >= p.byteLength) n -= p.byteLength;
+      else {
+        rest.push(n > 0 ? p.subarray(n) : p);
+        n = 0;
+      }
+    }
+    pending = rest;
+  }
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (err) {
+    if (errno(err) === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+async function unlinkIfPresent(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if (errno(err) !== 'ENOENT') throw err;
+  }
+}
+
+async function lockOwner(path: string): Promise<string | undefined> {
+  try {
+    const owner = (await readFile(path, 'utf8')).trim();
+    return owner === '' ? undefined : owner;
+  } catch {
+    // A lock file that vanished or is being written has no owner worth checking yet.
+    return undefined;
+  }
+}
+
+function errno(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+}
+
+function ioError(op: string, key: string, err: unknown): StoreError {
+  const code = errno(err) ?? 'unknown';
+  return new StoreError('backend-io', `${op} of ${key} failed: ${code}`, { key, op, errno: code }, { cause: err });
+}

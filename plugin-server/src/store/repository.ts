@@ -1,0 +1,511 @@
+/**
+ * A backup repository: a directory holding the objects (through the Backend) and the catalog.
+ * This file opens and creates repositories, holds their keys, and owns the life of restore
+ * points after they are written (reading, retention, deletion, recovery after a crash). Writing a
+ * point is point-writer.ts; maintenance is prune.ts, gc.ts and verify.ts.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openCatalog, type Catalog, type DiskRow, type PointQuery, type PointRow } from '../catalog/index.js';
+import { silentLogger, type Logger } from '../log/index.js';
+import type { Backend } from './backend.js';
+import { openBackend } from './backend-stack.js';
+import { forEachBounded } from './bounded.js';
+import { ChunkStore } from './chunk-store.js';
+import { systemClock, type Clock, type RandomBytes } from './clock.js';
+import { CodecPool } from './codec-pool.js';
+import { chunkKey } from './digest.js';
+import { FixedIndex } from './fixed-index.js';
+import {
+  deriveKeys,
+  exportMasterKey,
+  importMasterKey,
+  MASTER_KEY_BYTES,
+  parseKeyFile,
+  unwrapMasterKey,
+  wrapMasterKey,
+  type KeyExport,
+  type RepositoryKeys,
+  type ScryptParams,
+} from './keys.js';
+import { indexKey, manifestKey, openManifest, type PointManifest } from './manifest.js';
+import { identityAlive, processIdentity } from './process-identity.js';
+import { openDocument, sealDocument, unsealedText } from './sealed-document.js';
+import { StoreError, isStoreError } from './store-error.js';
+
+export const DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024;
+export const DEFAULT_ZSTD_LEVEL = 2;
+export const DAY_MS = 86_400_000;
+export const DEFAULT_RETAIN_DAYS = 7;
+const CONFIG_KEY = 'config';
+const KEYS_PREFIX = 'keys/';
+const CATALOG_FILE = 'catalog.db';
+
+export interface RepositoryConfig {
+  format: 'lifeline-repo/1';
+  id: string;
+  createdAt: string;
+  chunkSize: number;
+  encrypted: boolean;
+  compression: { algorithm: 'zstd'; level: number };
+}
+
+export interface RepositoryContext {
+  clock?: Clock;
+  random?: RandomBytes;
+  logger?: Logger;
+  /** Codec worker threads (default: available parallelism). */
+  codecThreads?: number;
+  /** Outermost Backend wrapper, for tests (fault injection). */
+  wrapBackend?: (b: Backend) => Backend;
+}
+
+export interface InitOptions extends RepositoryContext {
+  encrypt: boolean;
+  passphrase?: string;
+  scrypt?: ScryptParams;
+  chunkSize?: number;
+  zstdLevel?: number;
+}
+
+export interface OpenOptions extends RepositoryContext {
+  passphrase?: string;
+  /** Opens with an exported master key instead of a passphrase. */
+  keyExport?: KeyExport;
+  /** Skip crash recovery (for read-only inspection). */
+  skipRecovery?: boolean;
+}
+
+/**
+ * Chunk locks are rounded up to the next whole day: a chunk shared by hourly points then needs
+ * its lock raised once a day, not at every commit, at the price of living at most a day longer
+ * than the points that need it.
+ */
+export function chunkLockUntil(retainUntil: number): number {
+  return Math.ceil(retainUntil / DAY_MS) * DAY_MS;
+}
+
+/** Point ids sort by creation time: 20250102-030405-1a2b3c4d. */
+export function newPointId(createdAt: number, random: RandomBytes): string {
+  const iso = new Date(createdAt).toISOString();
+  const stamp = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
+  return `${stamp}-${Buffer.from(random(4)).toString('hex')}`;
+}
+
+export function isPointId(id: string): boolean {
+  return /^\d{8}-\d{6}-[0-9a-f]{8}$/.test(id);
+}
+
+export async function initRepository(dir: string, opts: InitOptions, signal: AbortSignal): Promise<RepositoryConfig> {
+  const clock = opts.clock ?? systemClock;
+  const random = opts.random ?? randomBytes;
+  await mkdir(dir, { recursive: true });
+  const existing = (await readdir(dir)).filter((n) => !n.startsWith('.'));
+  if (existing.length > 0) {
+    const isRepo = existing.includes(CONFIG_KEY);
+    throw new StoreError(
+      isRepo ? 'repository-exists' : 'not-a-repository',
+      isRepo ? `${dir} already holds a Lifeline repository` : `${dir} is not empty; a repository needs an empty directory`,
+      { dir },
+    );
+  }
+  if (opts.encrypt && opts.passphrase === undefined) {
+    throw new StoreError('passphrase-required', 'an encrypted repository needs a passphrase: give --passphrase-file or set LIFELINE_PASSPHRASE');
+  }
+  const now = clock.now();
+  const config: RepositoryConfig = {
+    format: 'lifeline-repo/1',
+    id: Buffer.from(random(16)).toString('hex'),
+    createdAt: new Date(now).toISOString(),
+    chunkSize: opts.chunkSize ?? DEFAULT_CHUNK_SIZE,
+    encrypted: opts.encrypt,
+    compression: { algorithm: 'zstd', level: opts.zstdLevel ?? DEFAULT_ZSTD_LEVEL },
+  };
+  const master = Uint8Array.from(random(MASTER_KEY_BYTES));
+  const keys = deriveKeys(master, config.id, config.encrypted);
+  const backend = await openBackend(dir, { clock, wrap: opts.wrapBackend }, signal);
+  const keyId = Buffer.from(random(8)).toString('hex');
+  const keyFile = await wrapMasterKey({
+    master,
+    passphrase: opts.encrypt ? opts.passphrase : undefined,
+    repositoryId: config.id,
+    keyId,
+    createdAt: config.createdAt,
+    random,
+    scrypt: opts.scrypt,
+    signal,
+  });
+  master.fill(0);
+  await backend.put(`${KEYS_PREFIX}${keyId}`, Buffer.from(JSON.stringify(keyFile)), { signal });
+  const catalog = openCatalog(join(dir, CATALOG_FILE));
+  try {
+    catalog.setMeta('repository_id', config.id);
+    catalog.recordTime(now);
+  } finally {
+    catalog.close();
+  }
+  // The config is written last: a directory without it is not (yet) a repository.
+  await backend.put(CONFIG_KEY, sealDocument(config, keys.macKey, undefined), { signal });
+  return config;
+}
+
+export class Repository {
+  private codecPool: CodecPool | undefined;
+  private chunkStore: ChunkStore | undefined;
+  readonly clock: Clock;
+  readonly random: RandomBytes;
+  readonly log: Logger;
+
+  private constructor(
+    readonly dir: string,
+    readonly config: RepositoryConfig,
+    readonly backend: Backend,
+    readonly catalog: Catalog,
+    /** Derived keys; the master key itself is kept only for passphrase changes and export. */
+    readonly keys: RepositoryKeys,
+    private readonly master: Uint8Array,
+    private readonly keyFileId: string | undefined,
+    private readonly ctx: RepositoryContext,
+  ) {
+    this.clock = ctx.clock ?? systemClock;
+    this.random = ctx.random ?? randomBytes;
+    this.log = ctx.logger ?? silentLogger;
+  }
+
+  static async open(dir: string, opts: OpenOptions, signal: AbortSignal): Promise<Repository> {
+    const clock = opts.clock ?? systemClock;
+    const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
+    if (!isDir) throw new StoreError('not-a-repository', `${dir} does not exist or is not a directory`, { dir });
+    const backend = await openBackend(dir, { clock, wrap: opts.wrapBackend }, signal);
+    let configBytes: Uint8Array;
+    try {
+      configBytes = await backend.get(CONFIG_KEY, signal);
+    } catch (err) {
+      if (isStoreError(err, 'object-not-found')) throw new StoreError('not-a-repository', `${dir} is not a Lifeline repository (no config)`, { dir });
+      throw err;
+    }
+    let claimed: RepositoryConfig;
+    try {
+      claimed = JSON.parse(unsealedText(configBytes, 'repository config')) as RepositoryConfig;
+    } catch {
+      throw new StoreError('not-a-repository', `${dir} has an unreadable repository config`, { dir });
+    }
+    if (claimed.format !== 'lifeline-repo/1') {
+      throw new StoreError('unsupported-format', `${dir} holds a repository of format ${String(claimed.format)}, which this Lifeline cannot read`, { dir });
+    }
+    const { master, keyFileId } = await Repository.unlock(backend, claimed, opts, signal);
+    // The config is trusted only once its MAC checks out under the unlocked key.
+    const keys0 = deriveKeys(master, claimed.id, claimed.encrypted);
+    const config = openDocument(configBytes, keys0.macKey, undefined, 'repository config') as RepositoryConfig;
+    const keys = deriveKeys(master, config.id, config.encrypted);
+    const catalog = openCatalog(join(dir, CATALOG_FILE));
+    const repo = new Repository(dir, config, backend, catalog, keys, master, keyFileId, opts);
+    try {
+      const known = catalog.getMeta('repository_id');
+      if (known === undefined) catalog.setMeta('repository_id', config.id);
+      else if (known !== config.id) throw new StoreError('not-a-repository', `the catalog in ${dir} belongs to repository ${known}, not ${config.id}`);
+      if (!opts.skipRecovery) await repo.recover(signal);
+    } catch (err) {
+      await repo.close();
+      throw err;
+    }
+    return repo;
+  }
+
+  private static async unlock(
+    backend: Backend,
+    config: RepositoryConfig,
+    opts: OpenOptions,
+    signal: AbortSignal,
+  ): Promise<{ master: Uint8Array; keyFileId: string | undefined }> {
+    if (opts.keyExport) return { master: importMasterKey(opts.keyExport, config.id), keyFileId: undefined };
+    const files = [];
+    for await (const o of backend.list(KEYS_PREFIX, signal)) files.push(parseKeyFile(await backend.get(o.key, signal), o.key));
+    if (files.length === 0) throw new StoreError('not-a-repository', 'the repository has no key files');
+    let lastError: unknown;
+    for (const f of files) {
+      if (config.encrypted && f.kdf.name === 'none') continue;
+      try {
+        return { master: await unwrapMasterKey(f, config.encrypted ? opts.passphrase : undefined, config.id, signal), keyFileId: f.id };
+      } catch (err) {
+        if (!isStoreError(err, 'wrong-passphrase')) throw err;
+        lastError = err;
+      }
+    }
+    if (lastError && files.length > 1) throw new StoreError('wrong-passphrase', 'the passphrase does not unlock any key of this repository');
+    throw lastError ?? new StoreError('not-a-repository', 'the repository has no usable key file');
+  }
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  get encrypted(): boolean {
+    return this.config.encrypted;
+  }
+
+  /** The codec workers, started on first use. */
+  codec(): CodecPool {
+    this.codecPool ??= new CodecPool({
+      idKey: this.keys.idKey,
+      chunkKey: this.keys.chunkKey,
+      level: this.config.compression.level,
+      maxChunk: this.config.chunkSize,
+      threads: this.ctx.codecThreads,
+    });
+    return this.codecPool;
+  }
+
+  chunks(): ChunkStore {
+    this.chunkStore ??= new ChunkStore(this.backend, this.codec(), { chunkSize: this.config.chunkSize });
+    return this.chunkStore;
+  }
+
+  async close(): Promise<void> {
+    await this.codecPool?.close();
+    this.codecPool = undefined;
+    this.chunkStore = undefined;
+    this.master.fill(0);
+    this.catalog.close();
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  /**
+   * Refuses destructive work when the clock reads earlier than a time the repository already
+   * recorded: a clock set back would otherwise be harmless, but one that was wrong before and got
+   * corrected backwards means earlier retention decisions were taken on a bad clock.
+   */
+  guardClock(action: string): number {
+    const now = this.now();
+    const high = this.catalog.highWater();
+    if (now < high) {
+      throw new StoreError(
+        'clock-went-backwards',
+        `refusing to ${action}: the clock reads ${new Date(now).toISOString()}, earlier than ${new Date(high).toISOString()} already recorded by this repository; fix the system clock (or wait until then)`,
+        { now: new Date(now).toISOString(), recorded: new Date(high).toISOString() },
+      );
+    }
+    return now;
+  }
+
+  // --- restore points ---------------------------------------------------------------------
+
+  listPoints(q?: PointQuery): PointRow[] {
+    return this.catalog.listPoints(q);
+  }
+
+  latestPoint(vmId: string): PointRow | undefined {
+    return this.catalog.latestPoint(vmId);
+  }
+
+  /** A committed restore point, or 'point-not-found'. */
+  getPoint(id: string): PointRow {
+    const p = this.catalog.getPoint(id);
+    if (!p || p.state !== 'committed') throw new StoreError('point-not-found', `restore point ${id} does not exist`, { pointId: id });
+    return p;
+  }
+
+  pointDisks(id: string): DiskRow[] {
+    return this.catalog.pointDisks(this.getPoint(id).id);
+  }
+
+  async readManifest(pointId: string, signal: AbortSignal): Promise<PointManifest> {
+    const bytes = await this.backend.get(manifestKey(pointId), signal);
+    return openManifest(bytes, this.keys, pointId, this.id);
+  }
+
+  /** The fixed index of one disk of a committed point, checked against the catalog's checksum. */
+  async openIndex(pointId: string, disk: number, signal: AbortSignal): Promise<FixedIndex> {
+    const row = this.pointDisks(pointId).find((d) => d.disk === disk);
+    if (!row) {
+      throw new StoreError('point-not-found', `restore point ${pointId} has no disk ${disk}`, { pointId, disk });
+    }
+    return this.loadIndex(row.indexKey, row.indexSha256, signal);
+  }
+
+  async loadIndex(key: string, sha256: string, signal: AbortSignal): Promise<FixedIndex> {
+    const bytes = await this.backend.get(key, signal);
+    const sum = createHash('sha256').update(bytes).digest('hex');
+    if (sum !== sha256) throw new StoreError('index-invalid', `index ${key} does not match the checksum its restore point recorded`, { key });
+    return FixedIndex.parse(bytes, key);
+  }
+
+  /**
+   * Extends a point's retention: its manifest, indexes and every chunk it references get locks at
+   * least that long, then the catalog records it. Shortening is refused.
+   */
+  async extendRetention(pointId: string, until: number, reason: string, signal: AbortSignal): Promise<PointRow> {
+    const p = this.getPoint(pointId);
+    if (until < p.retainUntil) {
+      throw new StoreError(
+        'retention-shorten-refused',
+        `restore point ${pointId} is retained until ${new Date(p.retainUntil).toISOString()}; retention can be extended, never shortened`,
+        { pointId, retainUntil: new Date(p.retainUntil).toISOString() },
+      );
+    }
+    await this.lockPointObjects(pointId, this.catalog.pointDisks(pointId), until, signal);
+    const now = this.now();
+    this.catalog.recordRetention(pointId, until, now, reason);
+    this.catalog.recordTime(now);
+    return this.getPoint(pointId);
+  }
+
+  /** Locks a point's manifest, indexes and chunks until `until` (chunks to the day after). */
+  async lockPointObjects(pointId: string, disks: readonly DiskRow[], until: number, signal: AbortSignal, skip?: ReadonlySet<string>): Promise<void> {
+    const digests = new Set<string>();
+    for (const d of disks) {
+      const idx = await this.loadIndex(d.indexKey, d.indexSha256, signal);
+      for (const hex of idx.distinctDigests()) if (!skip?.has(hex)) digests.add(hex);
+    }
+    const chunkUntil = chunkLockUntil(until);
+    await forEachBounded(digests, 16, signal, async (hex, sig) => {
+      try {
+        await this.backend.lock(chunkKey(hex), chunkUntil, sig);
+      } catch (err) {
+        if (isStoreError(err, 'object-not-found')) {
+          throw new StoreError('object-not-found', `chunk ${hex} referenced by restore point ${pointId} is missing`, { pointId, digest: hex });
+        }
+        throw err;
+      }
+    });
+    for (const d of disks) await this.backend.lock(d.indexKey, until, signal);
+    await this.backend.lock(manifestKey(pointId), until, signal);
+  }
+
+  /** Points that backups in flight build upon; they must not disappear under them. */
+  pointsInUse(): Set<string> {
+    const used = new Set<string>();
+    for (const w of this.catalog.listWriters()) if (w.baseId && identityAlive(w.owner)) used.add(w.baseId);
+    return used;
+  }
+
+  /**
+   * Deletes a restore point's manifest, indexes and catalog entry; its chunks are left for GC.
+   * Refused before the point's retain-until — for everyone, there is no override — and while a
+   * backup in flight uses it as its base.
+   */
+  async deletePoint(pointId: string, signal: AbortSignal): Promise<void> {
+    const p = this.getPoint(pointId);
+    const now = this.guardClock(`delete restore point ${pointId}`);
+    if (now < p.retainUntil) {
+      const at = new Date(p.retainUntil).toISOString();
+      throw new StoreError('retention-locked', `restore point ${pointId} is retained until ${at}; it can be deleted from then on`, {
+        pointId,
+        allowedAt: at,
+      });
+    }
+    if (this.pointsInUse().has(pointId)) {
+      throw new StoreError('repository-busy', `restore point ${pointId} is the base of a backup in progress`, { pointId });
+    }
+    this.catalog.setPointState(pointId, 'deleting');
+    this.catalog.recordTime(now);
+    await this.removePointObjects(pointId, signal);
+  }
+
+  /** Objects first (the manifest before the indexes, so no half point can be rebuilt), then the row. */
+  private async removePointObjects(pointId: string, signal: AbortSignal): Promise<void> {
+    await this.backend.delete(manifestKey(pointId), signal);
+    for await (const o of this.backend.list(`points/${pointId}/`, signal)) await this.backend.delete(o.key, signal);
+    this.catalog.deletePoint(pointId);
+  }
+
+  /** Deletes an object unless a retention lock keeps it; says whether it is gone. */
+  async deleteUnlessLocked(key: string, signal: AbortSignal): Promise<boolean> {
+    try {
+      await this.backend.delete(key, signal);
+      return true;
+    } catch (err) {
+      if (isStoreError(err, 'retention-locked')) return false;
+      throw err;
+    }
+  }
+
+  // --- keys ---------------------------------------------------------------------------------
+
+  /** Wraps the master key under a new passphrase, then removes the key file used to open. */
+  async changePassphrase(newPassphrase: string, signal: AbortSignal): Promise<void> {
+    if (!this.encrypted) throw new StoreError('unsupported-format', 'this repository is not encrypted; it has no passphrase');
+    const keyId = Buffer.from(this.random(8)).toString('hex');
+    const file = await wrapMasterKey({
+      master: this.master,
+      passphrase: newPassphrase,
+      repositoryId: this.id,
+      keyId,
+      createdAt: new Date(this.now()).toISOString(),
+      random: this.random,
+      signal,
+    });
+    await this.backend.put(`${KEYS_PREFIX}${keyId}`, Buffer.from(JSON.stringify(file)), { signal });
+    if (this.keyFileId) await this.backend.delete(`${KEYS_PREFIX}${this.keyFileId}`, signal);
+  }
+
+  /** The master key, for the administrator to keep somewhere safe. */
+  exportKey(): KeyExport {
+    return exportMasterKey(this.master, this.id);
+  }
+
+  // --- crash recovery -----------------------------------------------------------------------
+
+  /**
+   * Finishes what crashed processes left: a pending point whose writer is gone becomes committed
+   * if its sealed manifest was written (everything it references was durable before that), and
+   * is removed otherwise; a deletion that was interrupted is completed. Another process's work in
+   * progress is left alone.
+   */
+  async recover(signal: AbortSignal): Promise<{ committed: string[]; discarded: string[]; deleted: string[] }> {
+    const out = { committed: [] as string[], discarded: [] as string[], deleted: [] as string[] };
+    const me = processIdentity();
+    const took = this.catalog.tryTakeMaintenance('recovery', me, this.now(), identityAlive);
+    if (!took.taken) return out;
+    try {
+      const liveWriters = new Set<string>();
+      for (const w of this.catalog.listWriters()) {
+        if (identityAlive(w.owner)) liveWriters.add(w.pointId);
+        else this.catalog.removeWriter(w.id);
+      }
+      for (const p of this.catalog.listPoints({ states: ['pending'] })) {
+        if (liveWriters.has(p.id)) continue;
+        if (await this.adoptPending(p, signal)) out.committed.push(p.id);
+        else out.discarded.push(p.id);
+      }
+      for (const p of this.catalog.listPoints({ states: ['deleting'] })) {
+        await this.removePointObjects(p.id, signal);
+        out.deleted.push(p.id);
+      }
+    } finally {
+      this.catalog.releaseMaintenance('recovery', me);
+    }
+    if (out.committed.length + out.discarded.length + out.deleted.length > 0) this.log.info('repository recovered', out);
+    return out;
+  }
+
+  private async adoptPending(p: PointRow, signal: AbortSignal): Promise<boolean> {
+    let manifest: PointManifest | undefined;
+    try {
+      manifest = await this.readManifest(p.id, signal);
+    } catch (err) {
+      if (!isStoreError(err, 'object-not-found') && !isStoreError(err, 'manifest-invalid')) throw err;
+    }
+    if (!manifest) {
+      // An index already locked stays until its lock passes; GC removes it then as an orphan.
+      for await (const o of this.backend.list(`points/${p.id}/`, signal)) await this.deleteUnlessLocked(o.key, signal);
+      this.catalog.deletePoint(p.id);
+      return false;
+    }
+    const disks: DiskRow[] = manifest.disks.map((d) => ({ pointId: p.id, ...d }));
+    const until = Date.parse(manifest.retainUntil);
+    await this.lockPointObjects(p.id, disks, until, signal);
+    this.catalog.transaction(() => {
+      this.catalog.replaceDisks(p.id, disks);
+      this.catalog.recordRetention(p.id, until, this.now(), 'recovered after a crash');
+      this.catalog.setPointState(p.id, 'committed');
+    });
+    return true;
+  }
+}
+
+export { indexKey, manifestKey };

@@ -1,0 +1,200 @@
+/**
+ * The Backend conformance suite (restic's backend/test): every Backend implementation runs this
+ * same list of specs, which spell out the contract in backend.ts. A new backend (S3) passes it
+ * before the repository may use it.
+ */
+import type { Backend } from '../../plugin-server/src/store/backend.js';
+import { isStoreError } from '../../plugin-server/src/store/store-error.js';
+
+export interface ConformanceSubject {
+  backend: Backend;
+  /** Moves the backend's clock (ms since the epoch). */
+  setNow(ms: number): void;
+  now(): number;
+  cleanup(): Promise<void>;
+}
+
+const signal = new AbortController().signal;
+const bytes = (s: string) => new TextEncoder().encode(s);
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+async function collect(it: AsyncIterable<{ key: string; size: number }>): Promise<Array<{ key: string; size: number }>> {
+  const out: Array<{ key: string; size: number }> = [];
+  for await (const x of it) out.push(x);
+  return out.sort((a, b) => a.key.localeCompare(b.key));
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'resolved';
+  } catch (err) {
+    return isStoreError(err) ? err.code : `other: ${String(err)}`;
+  }
+}
+
+export function describeBackendContract(name: string, make: () => Promise<ConformanceSubject>): void {
+  describe(`Backend contract: ${name}`, () => {
+    let s: ConformanceSubject;
+    let b: Backend;
+
+    beforeEach(async () => {
+      s = await make();
+      b = s.backend;
+    });
+    afterEach(async () => {
+      await s.cleanup();
+    });
+
+    it('puts an object and reads back exactly its bytes', async () => {
+      expect(await b.put('data/one', bytes('hello world'), { signal })).toEqual({ created: true });
+      expect(text(await b.get('data/one', signal))).toBe('hello world');
+    });
+
+    it('writes an object given as several parts as their concatenation', async () => {
+      await b.put('data/parts', [bytes('ab'), new Uint8Array(0), bytes('cde')], { signal });
+      expect(text(await b.get('data/parts', signal))).toBe('abcde');
+    });
+
+    it('never overwrites: a second put of a key reports created=false and keeps the first bytes', async () => {
+      await b.put('data/x', bytes('first'), { signal });
+      expect(await b.put('data/x', bytes('second and longer'), { signal })).toEqual({ created: false });
+      expect(text(await b.get('data/x', signal))).toBe('first');
+    });
+
+    it('lets exactly one of several concurrent puts of one key create it, whole', async () => {
+      const bodies = Array.from({ length: 8 }, (_, i) => new Uint8Array(64 * 1024).fill(i + 1));
+      const results = await Promise.all(bodies.map((body) => b.put('data/race', body, { signal })));
+      expect(results.filter((r) => r.created).length).toBe(1);
+      const got = await b.get('data/race', signal);
+      expect(got.byteLength).toBe(64 * 1024);
+      expect(new Set(got).size).toBe(1);
+    });
+
+    it('reads ranges, including an empty one at the end, and refuses ranges outside the object', async () => {
+      await b.put('data/r', bytes('0123456789'), { signal });
+      expect(text(await b.get('data/r', signal, { offset: 2, length: 3 }))).toBe('234');
+      expect(text(await b.get('data/r', signal, { offset: 7, length: 3 }))).toBe('789');
+      expect((await b.get('data/r', signal, { offset: 10, length: 0 })).byteLength).toBe(0);
+      expect(await codeOf(b.get('data/r', signal, { offset: 8, length: 3 }))).toBe('invalid-range');
+      expect(await codeOf(b.get('data/r', signal, { offset: -1, length: 1 }))).toBe('invalid-range');
+    });
+
+    it('reads into a caller buffer when the bytes fit, and into a new one when they do not', async () => {
+      await b.put('data/into', bytes('0123456789'), { signal });
+      const room = new Uint8Array(32);
+      const got = await b.get('data/into', signal, undefined, room);
+      expect(text(got)).toBe('0123456789');
+      expect(got.buffer).toBe(room.buffer);
+      expect(text(await b.get('data/into', signal, { offset: 3, length: 4 }, room))).toBe('3456');
+      expect(text(await b.get('data/into', signal, undefined, new Uint8Array(4)))).toBe('0123456789');
+    });
+
+    it('round-trips a multi-megabyte object', async () => {
+      const big = new Uint8Array(5 * 1024 * 1024 + 17);
+      for (let i = 0; i < big.length; i++) big[i] = (i * 7919) & 0xff;
+      await b.put('data/big', big, { signal });
+      expect(Buffer.compare(Buffer.from(await b.get('data/big', signal)), Buffer.from(big))).toBe(0);
+      const part = await b.get('data/big', signal, { offset: 4 * 1024 * 1024, length: 1000 });
+      expect(Buffer.compare(Buffer.from(part), Buffer.from(big.subarray(4 * 1024 * 1024, 4 * 1024 * 1024 + 1000)))).toBe(0);
+    });
+
+    it('reports a missing object as object-not-found on get and null on stat', async () => {
+      expect(await codeOf(b.get('data/none', signal))).toBe('object-not-found');
+      expect(await codeOf(b.get('data/none', signal, { offset: 0, length: 1 }))).toBe('object-not-found');
+      expect(await b.stat('data/none', signal)).toBeNull();
+    });
+
+    it('stats size and an absent lock', async () => {
+      await b.put('data/s', bytes('12345'), { signal });
+      const info = await b.stat('data/s', signal);
+      expect(info?.size).toBe(5);
+      expect(info?.retainUntil).toBe(0);
+    });
+
+    it('lists by prefix, across directory levels and within a segment', async () => {
+      for (const k of ['chunks/ab/ab01', 'chunks/ab/ab02', 'chunks/cd/cd01', 'points/p1/manifest', 'config']) {
+        await b.put(k, bytes(k), { signal });
+      }
+      expect((await collect(b.list('chunks/', signal))).map((x) => x.key)).toEqual(['chunks/ab/ab01', 'chunks/ab/ab02', 'chunks/cd/cd01']);
+      expect((await collect(b.list('chunks/a', signal))).map((x) => x.key)).toEqual(['chunks/ab/ab01', 'chunks/ab/ab02']);
+      expect((await collect(b.list('chunks/ab/ab0', signal))).map((x) => x.key)).toEqual(['chunks/ab/ab01', 'chunks/ab/ab02']);
+      expect(await collect(b.list('points/p1/', signal))).toEqual([{ key: 'points/p1/manifest', size: 18 }]);
+      expect(await collect(b.list('nothing/', signal))).toEqual([]);
+      const all = (await collect(b.list('', signal))).map((x) => x.key);
+      expect(all).toEqual(jasmine.arrayContaining(['chunks/ab/ab01', 'chunks/cd/cd01', 'config', 'points/p1/manifest']));
+    });
+
+    it('deletes, and reports a delete of a missing object as false', async () => {
+      await b.put('data/d', bytes('x'), { signal });
+      expect(await b.delete('data/d', signal)).toBe(true);
+      expect(await b.stat('data/d', signal)).toBeNull();
+      expect(await b.delete('data/d', signal)).toBe(false);
+      expect(await b.put('data/d', bytes('again'), { signal })).toEqual({ created: true });
+    });
+
+    it('refuses to delete a locked object before its retain-until, and allows it from then on', async () => {
+      const until = s.now() + 60_000;
+      await b.put('data/locked', bytes('keep me'), { signal, retainUntil: until });
+      expect((await b.stat('data/locked', signal))?.retainUntil).toBe(until);
+      expect(await codeOf(b.delete('data/locked', signal))).toBe('retention-locked');
+      expect(text(await b.get('data/locked', signal))).toBe('keep me');
+      s.setNow(until - 1);
+      expect(await codeOf(b.delete('data/locked', signal))).toBe('retention-locked');
+      s.setNow(until);
+      expect(await b.delete('data/locked', signal)).toBe(true);
+    });
+
+    it('keeps a locked object from being overwritten', async () => {
+      await b.put('data/lo', bytes('original'), { signal, retainUntil: s.now() + 60_000 });
+      expect(await b.put('data/lo', bytes('replacement'), { signal })).toEqual({ created: false });
+      expect(text(await b.get('data/lo', signal))).toBe('original');
+    });
+
+    it('extends a lock and never shortens one', async () => {
+      const t0 = s.now();
+      await b.put('data/l', bytes('x'), { signal });
+      expect(await b.lock('data/l', t0 + 10_000, signal)).toBe(t0 + 10_000);
+      expect(await b.lock('data/l', t0 + 20_000, signal)).toBe(t0 + 20_000);
+      expect(await b.lock('data/l', t0 + 5_000, signal)).toBe(t0 + 20_000);
+      expect((await b.stat('data/l', signal))?.retainUntil).toBe(t0 + 20_000);
+      s.setNow(t0 + 15_000);
+      expect(await codeOf(b.delete('data/l', signal))).toBe('retention-locked');
+    });
+
+    it('ends concurrent lock extensions at the latest requested time', async () => {
+      const t0 = s.now();
+      await b.put('data/cl', bytes('x'), { signal });
+      const untils = Array.from({ length: 12 }, (_, i) => t0 + 1000 * ((i * 7) % 12 + 1));
+      await Promise.all(untils.map((u) => b.lock('data/cl', u, signal)));
+      expect((await b.stat('data/cl', signal))?.retainUntil).toBe(Math.max(...untils));
+    });
+
+    it('marks a lock change as a touch', async () => {
+      await b.put('data/t', bytes('x'), { signal });
+      const before = (await b.stat('data/t', signal))?.touchedAt ?? 0;
+      s.setNow(s.now() + 5_000);
+      await b.lock('data/t', s.now() + 60_000, signal);
+      const after = (await b.stat('data/t', signal))?.touchedAt ?? 0;
+      expect(after).toBeGreaterThanOrEqual(before);
+    });
+
+    it('reports a lock of a missing object as object-not-found', async () => {
+      expect(await codeOf(b.lock('data/missing', s.now() + 1000, signal))).toBe('object-not-found');
+    });
+
+    it('rejects keys outside the key grammar', async () => {
+      for (const k of ['', '/abs', 'a//b', '../up', 'a/../b', 'Upper', 'a/', 'sp ace', '.hidden']) {
+        expect(await codeOf(b.put(k, bytes('x'), { signal }))).withContext(k).toBe('invalid-key');
+        expect(await codeOf(b.get(k, signal))).withContext(k).toBe('invalid-key');
+      }
+    });
+
+    it('leaves no object behind when a put is aborted before it starts', async () => {
+      const ac = new AbortController();
+      ac.abort(new Error('stop'));
+      await expectAsync(b.put('data/aborted', bytes('x'), { signal: ac.signal })).toBeRejected();
+      expect(await b.stat('data/aborted', signal)).toBeNull();
+    });
+  });
+}
