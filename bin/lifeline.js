@@ -1,6 +1,11 @@
 #!/usr/bin/env node
 // The compiled CLI lives in build/ (made by `npm install` through the prepare script).
-import { main } from '../build/plugin-server/src/cli/main.js';
+//
+// Chunk writes fsync through libuv's thread pool; with its default of 4 threads, a burst of
+// fsyncs starves the reads that feed the pipeline. The pool size is read once, when the pool is
+// first used, so it is set here, before anything else is loaded.
+process.env.UV_THREADPOOL_SIZE ??= '16';
+const { main } = await import('../build/plugin-server/src/cli/main.js');
 
 main(process.argv).then(
   (code) => { process.exitCode = code; },
