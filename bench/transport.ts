@@ -6,8 +6,9 @@
  * ranges (the backup chunk size) by the adapter's ranged reads and by one curl process that fetches
  * the same ranges one after another on one kept-alive connection. The two alternate, three rounds
  * each, so both see the same page cache and machine load; the ratio is the median of the rounds'
- * ratios, which a busy machine disturbs less than a ratio of medians. Figures are MiB per second
- * (reported as MBps); the last line is the JSON summary.
+ * ratios, which a busy machine disturbs less than a ratio of medians. Figures printed per round are
+ * MiB per second; the JSON summary on the last line gives MB per second (10^6 bytes), like every
+ * Lifeline benchmark's MBps fields.
  */
 import { randomFillSync } from 'node:crypto';
 import { spawn } from 'node:child_process';
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
         `lifeline with ${PARALLEL} ranges in flight: ${round1(median(parallel))} MiB/s\n`,
     );
     process.stdout.write(
-      JSON.stringify({ bench: 'transport', MiB: DISK_MIB, lifeline_MBps: round1(l), curl_MBps: round1(c), ratio: Math.round(median(ratios) * 100) / 100 }) + '\n',
+      JSON.stringify({ bench: 'transport', MiB: DISK_MIB, lifeline_MBps: round1(l * MIB / 1e6), curl_MBps: round1(c * MIB / 1e6), ratio: Math.round(median(ratios) * 100) / 100 }) + '\n',
     );
   } finally {
     await sim.stop();
