@@ -27,3 +27,14 @@ export { ProtectionScheduler, BACKUP_JOB_KIND, estimateDuration } from './protec
 export type { BackupJobParams, ProtectionSchedulerOptions, RestorePointSource, RpoChange, RpoCompliance, TickReport, VmPlacementSource } from './protection-scheduler.js';
 export { vmKey, vmTarget, validateVmRef } from './vm-ref.js';
 export type { VmRef } from './vm-ref.js';
+export { runBackup, snapshotNameFor, removeBackupSnapshot, BackupError } from './backup-pipeline.js';
+export type { BackupCheckpoint, BackupContext, BackupDeps, BackupErrorCode, BackupPolicy, BackupRequest, BackupResult, BackupVcenter, DiskBackupStats } from './backup-pipeline.js';
+export { planDiskReads, fallbackPlan, isExcluded } from './backup-plan.js';
+export type { DiskReadMode, DiskReadPlan, PlanBase, PlanInput } from './backup-plan.js';
+export { SnapshotDiskReader, flatExtentOf } from './backup-disk-reader.js';
+export type { RangeReader } from './backup-disk-reader.js';
+export { createBackupJobHandler, isTransientBackupError } from './backup-job.js';
+export type { BackupJobDeps, VcenterProvider } from './backup-job.js';
+export { OrphanSnapshotSweeper, planOrphanSweep, sweepOrphanSnapshots, DEFAULT_UNKNOWN_JOB_GRACE_MS } from './backup-orphans.js';
+export type { FoundSnapshot, OrphanSweeperOptions, SweepDecision, SweepJobs, SweepReport, SweepVcenter } from './backup-orphans.js';
+export { StoreRestorePointSource } from './backup-points.js';
