@@ -4,14 +4,17 @@
 //
 // There is no switch that turns authorisation off: the demo signs in the way the vSphere Client
 // would, with a session of a simulator user whose id is the token Lifeline clones.
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildConfig, type Config } from '../../plugin-server/src/config/index.js';
 import { createLogger } from '../../plugin-server/src/log/index.js';
 import { startLifelineServer, type LifelineServer } from '../../plugin-server/src/api/lifeline-server.js';
 import { createVcenterCloner } from '../../plugin-server/src/api/vcenter-cloner.js';
+import type { DemoVm } from '../../plugin-server/src/api/demo-host.js';
 import { untilStopSignal } from '../../plugin-server/src/cli/serve-command.js';
+import { openBackupServices, type BackupServices } from '../../plugin-server/src/api/backup-services.js';
+import { systemClock } from '../../plugin-server/src/jobs/index.js';
 import { startVcsim, type Vcsim } from '../vcsim/harness.js';
 
 /** The repository root: build/test/demo/demo.js is three levels below it. */
@@ -19,8 +22,11 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const DEMO_PORT = 8443;
 
 async function main(): Promise<void> {
-  const dataDir = join(ROOT, '.lifeline-data');
-  const demoDir = join(dataDir, 'demo');
+  // The simulator is a new vCenter at every run (new GUID, VMs and certificate), so the demo's
+  // state, store included, starts afresh too rather than pointing at a vCenter that is gone.
+  const dataDir = join(ROOT, '.lifeline-data', 'demo');
+  const demoDir = join(dataDir, 'simulator');
+  await rm(dataDir, { recursive: true, force: true });
   await mkdir(demoDir, { recursive: true, mode: 0o700 });
   const log = createLogger({ level: (process.env['LIFELINE_LOG_LEVEL'] as 'debug' | undefined) ?? 'info' });
 
@@ -31,6 +37,8 @@ async function main(): Promise<void> {
     users: [{ username: 'viewer@vsphere.local', password: 'Viewer-1!', privileges: ['System.View', 'System.Read'] }],
   });
   let server: LifelineServer | null = null;
+  let backup: BackupServices | null = null;
+  const lifetime = new AbortController();
   try {
     // The simulator is new at every run (new GUID, port and certificate), so its vCenter entry is
     // given as environment rather than written into a lifeline.json that would go stale.
@@ -51,25 +59,31 @@ async function main(): Promise<void> {
       ...pick(process.env, ['LIFELINE_PORT', 'LIFELINE_HOST', 'LIFELINE_LOG_LEVEL']),
     };
     const config = buildConfig({ cwd: ROOT, flags: { dataDir }, env });
-    server = await startOnFreePortIfTaken(config, log);
+    backup = await openBackupServices({ config, log, clock: systemClock, env: process.env }, lifetime.signal);
+    server = await startOnFreePortIfTaken(config, log, backup, vc.vms.map((vm) => ({ moref: vm.moref, name: vm.name })));
     process.stdout.write(instructions(server, vc, config, vcCert));
     await untilStopSignal(server, (msg) => process.stdout.write(`\n${msg}\n`));
     server = null;
   } finally {
     await server?.stop();
+    lifetime.abort();
+    await backup?.close();
     await vc.stop();
     process.stdout.write('Lifeline demo stopped.\n');
   }
 }
 
-async function startOnFreePortIfTaken(config: Config, log: ReturnType<typeof createLogger>): Promise<LifelineServer> {
+async function startOnFreePortIfTaken(config: Config, log: ReturnType<typeof createLogger>, backup: BackupServices, vms: DemoVm[]): Promise<LifelineServer> {
   const cloner = createVcenterCloner({ log });
+  // Only this launcher turns the demo host on: a stand-in vSphere Client on loopback.
+  const demo = { vms };
+  const deps = { log, cloner, demo, backup };
   try {
-    return await startLifelineServer({ config, log, cloner });
+    return await startLifelineServer({ config, ...deps });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
     process.stdout.write(`Port ${config.port} is taken; using a free one instead.\n`);
-    return startLifelineServer({ config: { ...config, port: 0 }, log, cloner });
+    return startLifelineServer({ config: { ...config, port: 0 }, ...deps });
   }
 }
 
@@ -90,9 +104,11 @@ function instructions(server: LifelineServer, vc: Vcsim, config: Config, vcCert:
     '',
     `  Lifeline server   ${server.url}   (data in ${rel(config.dataDir)})`,
     `  certificate       SHA-256 ${server.thumbprint}`,
-    server.uiUrl
-      ? `  plugin UI         ${server.uiUrl}`
+    server.uiUrl && server.demoUrl
+      ? `  open              ${server.demoUrl}   (the vSphere Client stand-in: pick a VM, switch the theme)`
       : '  plugin UI         not built (dist/plugin-ui missing); the API alone is served',
+    ...(server.uiUrl ? [`  plugin UI         ${server.uiUrl}`] : []),
+    ...(server.pluginUrl ? [`  plugin.json       ${server.pluginUrl}`] : []),
     `  vCenter (sim)     ${vc.baseUrl}   GUID ${vc.instanceUuid}, ${vc.vms.length} VMs`,
     `  sign in as        ${vc.username} / ${vc.password}`,
     `                    (or viewer@vsphere.local / Viewer-1!, who may only read)`,

@@ -1,12 +1,15 @@
 /**
- * The Express application: routes under /api/v1, the built plugin UI under a versioned path, and
- * the problem+json error handling around them. It knows nothing of TLS, ports or shutdown.
+ * The Express application: routes under /api/v1, the plugin (plugin.json, icons, the built UI)
+ * under a versioned path, the demo host when the demo launcher asks for it, and the problem+json
+ * error handling around them. It knows nothing of TLS, ports or shutdown.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type Express } from 'express';
 import type { Logger } from '../log/index.js';
 import { auditErrorTap } from './audit/audited.js';
+import { demoHostRoutes, type DemoHost } from './demo-host.js';
+import { pluginFileRoutes, pluginPath, UI_FOLDER, type PluginFiles } from './plugin-files.js';
 import type { Authorizer } from './auth/authorize.js';
 import type { UserSession } from './auth/ports.js';
 import { notFoundHandler, problemHandler } from './problem.js';
@@ -28,8 +31,12 @@ export interface AppDeps<S extends UserSession & VmInventory> {
   readonly tracker: RequestTracker;
   /** Policies, protection, jobs and audit. */
   readonly services: ApiServices;
-  /** The built plugin UI, served at `/ui/<version>/`; null for none. */
+  /** The built plugin UI, served at `/lifeline/<A.B.C.D>/ui/`; null for none. */
   readonly uiDir: string | null;
+  /** plugin.json and its icons, served at `/lifeline/<A.B.C.D>/`; null for none. */
+  readonly plugin?: PluginFiles | null;
+  /** Only the demo launcher sets this: a stand-in vSphere Client at /demo/. */
+  readonly demo?: DemoHost | null;
   readonly clock?: () => Date;
   /** Millisecond clock for request timings. */
   readonly monotonic?: () => number;
@@ -37,7 +44,7 @@ export interface AppDeps<S extends UserSession & VmInventory> {
 
 /** The path the plugin UI is served under; versioned because the vSphere Client caches by URL. */
 export function uiPath(version: string): string {
-  return `/ui/${version}/`;
+  return `${pluginPath(version)}${UI_FOLDER}`;
 }
 
 /** Whether `uiDir` holds a built UI. */
@@ -70,16 +77,19 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   api.use(auditRoutes(deps.authorizer, deps.services.audit));
   app.use(API_PREFIX, api);
 
+  if (deps.plugin) app.use(pluginPath(deps.version), pluginFileRoutes(deps.plugin));
   if (hasUi(deps.uiDir)) {
     const path = uiPath(deps.version);
     // The UI's base href is relative: without the trailing slash its files would be looked up
     // one level too high.
     app.use((req, res, next) => (req.path === path.slice(0, -1) ? res.redirect(301, path) : next()));
     app.use(path, express.static(deps.uiDir, { index: 'index.html', fallthrough: true, redirect: true }));
-    app.get(['/', '/ui', '/ui/'], (_req, res) => res.redirect(302, path));
+    app.get(['/', '/ui', '/ui/', '/lifeline', '/lifeline/'], (_req, res) => res.redirect(302, path));
   } else if (deps.uiDir !== null) {
     deps.log.warn('plugin UI not found; serving the API only', { uiDir: deps.uiDir });
   }
+
+  if (deps.demo) app.use(demoHostRoutes(deps.demo));
 
   app.use(notFoundHandler());
   app.use(auditErrorTap());

@@ -4,6 +4,7 @@
  * session cache, the authoriser, the Express app and the HTTPS listener, and it stops them in the
  * right order. Every dependency is built here and nowhere else.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -11,8 +12,11 @@ import type { Config } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import { createJobRunner, systemClock, type Clock, type ConcurrencyLimits, type JobHandler, type JobRunner } from '../jobs/index.js';
 import type { Logger } from '../log/index.js';
-import { ProtectionScheduler, SqlitePolicyStore, type RestorePointSource, type VmPlacementSource } from '../protection/index.js';
+import { BACKUP_JOB_KIND, ProtectionScheduler, SqlitePolicyStore, type RestorePointSource, type VmPlacementSource } from '../protection/index.js';
 import { createApp, hasUi, uiPath } from './app.js';
+import type { BackupServices } from './backup-services.js';
+import type { DemoVm } from './demo-host.js';
+import { MANIFEST_FILE, pluginPath, readManifestSource, servedManifest, type PluginFiles } from './plugin-files.js';
 import { SqliteAuditLog } from './audit/audit-log.js';
 import { Authorizer } from './auth/authorize.js';
 import type { SessionCloner, UserSession, VcenterTarget } from './auth/ports.js';
@@ -49,6 +53,18 @@ export interface LifelineServerDeps<S extends UserSession & VmInventory> {
   /** The clock of jobs, protection and audit. */
   readonly jobClock?: Clock;
   readonly sseHeartbeatMs?: number;
+  /** The folder with plugin.json, i18n/ and icons/; default: Lifeline's manifest/; null: serve none. */
+  readonly manifestDir?: string | null;
+  /**
+   * Set only by the demo launcher: serves a stand-in vSphere Client (/demo/, /api/ui/htmlClientSdk.js)
+   * whose user signs in to the configured vCenter with its service credentials.
+   */
+  readonly demo?: { readonly vms: readonly DemoVm[] } | null;
+  /**
+   * The backup pipeline: its 'backup' job handler, restore points and placement feed the job
+   * runner and the scheduler, which runs only when this is given. The caller owns and closes it.
+   */
+  readonly backup?: BackupServices | null;
 }
 
 /** Until the backup pipeline supplies restore points, none exist. */
@@ -69,6 +85,10 @@ export interface LifelineServer {
   readonly certFile: string;
   /** The UI's URL, or null when no UI is served. */
   readonly uiUrl: string | null;
+  /** The plugin.json URL to register with vCenter (`--plugin-url`), or null when none is served. */
+  readonly pluginUrl: string | null;
+  /** The demo host page, or null outside the demo. */
+  readonly demoUrl: string | null;
   readonly version: string;
   /** The server's SQLite database (jobs, policies, audit). */
   readonly databaseFile: string;
@@ -81,6 +101,9 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
 ): Promise<LifelineServer> {
   const { config, log } = deps;
   const version = deps.version ?? (await productVersion());
+  const plugin = await loadPlugin(deps.manifestDir === undefined ? join(await lifelineRoot(), 'manifest') : deps.manifestDir);
+  const demoVcenter = deps.demo ? [...config.vcenters.values()][0] : undefined;
+  if (deps.demo && demoVcenter === undefined) throw new Error('the demo needs a configured vCenter to sign in to');
   const certificate = await ensureServerCertificate({
     dataDir: config.dataDir,
     names: [config.host],
@@ -93,18 +116,20 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   const db = openStateDatabase(config.dataDir);
   let runner: JobRunner;
   let services: ApiServices;
+  let scheduler: ProtectionScheduler;
   const shutdown = new AbortController();
   try {
     const audit = new SqliteAuditLog(db, jobClock);
     const policies = new SqlitePolicyStore(db, { clock: jobClock });
     const limits = deps.jobLimits ?? DEFAULT_JOB_LIMITS;
     runner = createJobRunner(db, { clock: jobClock, random: Math.random, log, limits });
+    if (deps.backup) runner.register(BACKUP_JOB_KIND, deps.backup.backupHandler(policies));
     for (const [kind, handler] of Object.entries(deps.jobHandlers ?? {})) runner.register(kind, handler);
-    const scheduler = new ProtectionScheduler({
+    scheduler = new ProtectionScheduler({
       runner,
       policies,
-      points: deps.restorePoints ?? NO_RESTORE_POINTS,
-      placement: deps.placement ?? NO_PLACEMENT,
+      points: deps.restorePoints ?? deps.backup?.restorePoints ?? NO_RESTORE_POINTS,
+      placement: deps.placement ?? deps.backup?.placement ?? NO_PLACEMENT,
       clock: jobClock,
       log,
       limits,
@@ -122,6 +147,17 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     },
     (err: unknown) => log.error('job runner failed to start', { error: describeError(err) }),
   );
+  let stopSweeper: (() => Promise<void>) | null = null;
+  if (deps.backup) {
+    const backup = deps.backup;
+    // After the runner has marked the last process's jobs interrupted, so that their snapshots
+    // count as orphans; the scheduler then keeps every protected VM within its RPO.
+    void started.then(() => {
+      if (shutdown.signal.aborted) return;
+      stopSweeper = backup.startSweeper(runner);
+      scheduler.start();
+    });
+  }
 
   const vcenters = new Map<string, VcenterTarget>(
     [...config.vcenters.values()].map((vc) => [vc.guid, { guid: vc.guid, url: vc.url, thumbprint: vc.thumbprint }]),
@@ -139,6 +175,11 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     tracker: inFlight,
     services,
     uiDir: config.uiDir,
+    plugin,
+    demo:
+      deps.demo && demoVcenter
+        ? { staticDir: join(await lifelineRoot(), 'plugin-server', 'demo-host'), vcenter: demoVcenter, vms: deps.demo.vms, manifestPath: `${pluginPath(version)}${MANIFEST_FILE}` }
+        : null,
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
 
@@ -176,6 +217,8 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       log.info('Lifeline server stopping');
       // Event streams never end on their own; they must not hold the drain until its timeout.
       shutdown.abort();
+      scheduler.stop();
+      await stopSweeper?.();
       await listener.stop();
       // After the listener: requests still running may need their sessions, jobs and database.
       await runner.stop();
@@ -197,6 +240,8 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     thumbprint: certificate.thumbprint,
     certFile: certificate.certFile,
     uiUrl,
+    pluginUrl: plugin ? `${url}${pluginPath(version)}${MANIFEST_FILE}` : null,
+    demoUrl: deps.demo ? `${url}/demo/` : null,
     version,
     databaseFile: stateDatabasePath(config.dataDir),
     stop,
@@ -205,15 +250,33 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
 
 /** The version in Lifeline's package.json, found by walking up from this module. */
 export async function productVersion(): Promise<string> {
+  return (await lifelinePackage()).version;
+}
+
+/** The folder of Lifeline's package.json: manifest/ and plugin-server/demo-host/ sit below it. */
+export async function lifelineRoot(): Promise<string> {
+  return (await lifelinePackage()).dir;
+}
+
+async function lifelinePackage(): Promise<{ dir: string; version: string }> {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 8; i++) {
     try {
       const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
-      if (pkg.name === 'lifeline' && typeof pkg.version === 'string') return pkg.version;
+      if (pkg.name === 'lifeline' && typeof pkg.version === 'string') return { dir, version: pkg.version };
     } catch {
       // Not here (or not ours): keep walking up.
     }
     dir = dirname(dir);
   }
   throw new Error("Lifeline's package.json was not found above its modules");
+}
+
+/**
+ * The manifest to serve, checked now: the vSphere Client would reject a broken one only when a
+ * user opens it. Without a manifest folder the server runs without one.
+ */
+async function loadPlugin(manifestDir: string | null): Promise<PluginFiles | null> {
+  if (manifestDir === null || !existsSync(join(manifestDir, MANIFEST_FILE))) return null;
+  return { manifestDir, manifest: servedManifest(await readManifestSource(manifestDir)) };
 }

@@ -9,6 +9,8 @@ import { createLogger } from '../log/index.js';
 import { startLifelineServer, type LifelineServer } from '../api/lifeline-server.js';
 import { createVcenterCloner } from '../api/vcenter-cloner.js';
 import { checkPasswordFiles } from '../api/vcenter-password.js';
+import { openBackupServices } from '../api/backup-services.js';
+import { systemClock } from '../jobs/index.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -27,13 +29,27 @@ export function registerServeCommand(program: Command): void {
       const config = await loadConfig({ flags: { config: opts.config, dataDir: opts.dataDir } });
       const log = createLogger({ level: config.logLevel });
       await checkPasswordFiles(config, log);
-      const server = await startLifelineServer({ config, log, cloner: createVcenterCloner({ log }) });
+      const lifetime = new AbortController();
+      const backup = await openBackupServices({ config, log, clock: systemClock, env: process.env }, lifetime.signal);
+      let server: LifelineServer;
+      try {
+        server = await startLifelineServer({ config, log, cloner: createVcenterCloner({ log }), backup });
+      } catch (err) {
+        lifetime.abort();
+        await backup.close();
+        throw err;
+      }
       process.stdout.write(
         `Lifeline ${server.version} listening on ${server.url}\n` +
           `Certificate SHA-256 thumbprint: ${server.thumbprint}\n` +
           (server.uiUrl ? `Plugin UI: ${server.uiUrl}\n` : ''),
       );
-      await untilStopSignal(server, (msg) => log.info(msg));
+      try {
+        await untilStopSignal(server, (msg) => log.info(msg));
+      } finally {
+        lifetime.abort();
+        await backup.close();
+      }
     });
 }
 

@@ -1,7 +1,7 @@
 /**
  * Lifeline's registration with vCenter as a vSphere Client remote plugin: the extension record
  * (planned without side effects), the server certificate it pins, and register / update /
- * unregister / status against a vCenter's ExtensionManager.
+ * unregister / status against a vCenter's ExtensionManager; and the plugin manifest it points to.
  */
 export {
   EXTENSION_COMPANY,
@@ -37,3 +37,14 @@ export {
   type RegisterResult,
   type RegistrationStatus,
 } from './registration.js';
+export {
+  MANIFEST_VERSION,
+  REFERENCE_LOCALE,
+  checkPluginManifest,
+  renderPluginManifest,
+  type ManifestCheckInput,
+  type ManifestProblem,
+  type ManifestProblemKind,
+  type MessageTable,
+  type RenderOptions,
+} from './plugin-manifest.js';

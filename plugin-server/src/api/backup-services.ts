@@ -1,0 +1,175 @@
+/**
+ * Wires the backup pipeline into the server: the repository in the configured store directory,
+ * the service-account vCenter connections backups run with, the 'backup' job handler, the
+ * restore-point source of the scheduler and the orphan snapshot sweeper.
+ *
+ * Backups run under Lifeline's own service account (configured per vCenter), never under a user's
+ * cloned session: a scheduled backup has no user, and a user's session may end mid-backup. The user
+ * who asks for "back up now" is still checked and audited by the API before the job is queued.
+ *
+ * The embedded default store is encrypted. When it does not exist yet it is created with a random
+ * passphrase written to `<dataDir>/store.passphrase` (mode 0600), and the log says so, so that the
+ * administrator can move the passphrase somewhere safe and export the key.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Config } from '../config/index.js';
+import { LifelineError, describeError } from '../errors/index.js';
+import type { Clock, JobHandler } from '../jobs/index.js';
+import type { Logger } from '../log/index.js';
+import {
+  createBackupJobHandler,
+  OrphanSnapshotSweeper,
+  StoreRestorePointSource,
+  type PolicyStore,
+  type RestorePointSource,
+  type SweepJobs,
+  type VmPlacementSource,
+  vmKey,
+} from '../protection/index.js';
+import { initRepository, Repository } from '../store/index.js';
+import { connectVcenter, type Vcenter } from '../vsphere/index.js';
+
+export interface BackupServices {
+  readonly repository: Repository;
+  readonly restorePoints: RestorePointSource;
+  /** The datastores of each VM's disks, for the scheduler's per-datastore limit. */
+  readonly placement: VmPlacementSource;
+  /** The 'backup' job handler; it needs the server's policy store, made after this. */
+  backupHandler(policies: Pick<PolicyStore, 'getPolicy'>): JobHandler;
+  /** Starts sweeping orphaned `lifeline-*` snapshots, now and on a timer; returns its stop. */
+  startSweeper(jobs: SweepJobs): () => Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface BackupServicesOptions {
+  readonly config: Pick<Config, 'dataDir' | 'storeDir' | 'vcenters'>;
+  readonly log: Logger;
+  readonly clock: Clock;
+  /** A passphrase given by the environment wins over the passphrase file. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+const PASSPHRASE_FILE = 'store.passphrase';
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function storePassphrase(opts: BackupServicesOptions, create: boolean): Promise<string> {
+  const fromEnv = opts.env?.LIFELINE_PASSPHRASE;
+  if (fromEnv) return fromEnv;
+  const file = join(opts.config.dataDir, PASSPHRASE_FILE);
+  if (create && !(await exists(file))) {
+    const passphrase = randomBytes(24).toString('base64url');
+    // 'wx': never replace a passphrase that another start wrote a moment ago.
+    await writeFile(file, passphrase + '\n', { mode: 0o600, flag: 'wx' });
+    opts.log.warn('created the store passphrase; keep a copy somewhere safe and export the key (lifeline repo key export)', { file });
+    return passphrase;
+  }
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch (err) {
+    throw new LifelineError('store-passphrase-missing', `the store ${opts.config.storeDir} is encrypted and its passphrase file ${file} cannot be read (${describeError(err)}); set LIFELINE_PASSPHRASE or restore the file`);
+  }
+}
+
+async function openStore(opts: BackupServicesOptions, signal: AbortSignal): Promise<Repository> {
+  const dir = opts.config.storeDir;
+  const clock = { now: () => opts.clock.now() };
+  if (!(await exists(join(dir, 'config')))) {
+    const passphrase = await storePassphrase(opts, true);
+    await initRepository(dir, { encrypt: true, passphrase, clock }, signal);
+    opts.log.info('created the backup store', { dir });
+    return Repository.open(dir, { passphrase, clock }, signal);
+  }
+  return Repository.open(dir, { passphrase: await storePassphrase(opts, false), clock }, signal);
+}
+
+export async function openBackupServices(opts: BackupServicesOptions, signal: AbortSignal): Promise<BackupServices> {
+  const log = opts.log.child({ component: 'backup' });
+  const repository = await openStore(opts, signal);
+  const connections = new Map<string, Promise<Vcenter>>();
+
+  const vcenter = (guid: string, sig: AbortSignal): Promise<Vcenter> => {
+    const cfg = opts.config.vcenters.get(guid);
+    if (!cfg) return Promise.reject(new LifelineError('vcenter-unknown', `vCenter ${guid} is not configured on this Lifeline server`));
+    let conn = connections.get(guid);
+    if (!conn) {
+      conn = readFile(cfg.passwordFile, 'utf8').then((pw) =>
+        connectVcenter({ url: cfg.url, thumbprint: cfg.thumbprint, user: cfg.user, password: pw.trim(), log }, sig),
+      );
+      // A failed login is not cached: the next job tries again (the password may have been fixed).
+      conn.catch(() => connections.delete(guid));
+      connections.set(guid, conn);
+    }
+    return conn;
+  };
+
+  let sweeper: OrphanSnapshotSweeper | null = null;
+  return {
+    repository,
+    restorePoints: new StoreRestorePointSource(repository),
+    placement: {
+      async datastoresOf(vms, sig) {
+        const out = new Map<string, readonly string[]>();
+        const wanted = new Set(vms.map(vmKey));
+        for (const guid of new Set(vms.map((vm) => vm.vcenterGuid))) {
+          try {
+            const inv = await (await vcenter(guid, sig)).inventory(sig);
+            for (const vm of inv.vms) {
+              const key = vmKey({ vcenterGuid: guid, moref: vm.moref });
+              if (!wanted.has(key)) continue;
+              out.set(key, [...new Set(vm.disks.map((d) => d.datastore.moref ?? d.datastore.name))]);
+            }
+          } catch (err) {
+            // Without placement the VMs still count against the global limit.
+            log.warn('cannot read VM placement; the per-datastore limit is not applied', { vcenter: guid, error: describeError(err) });
+          }
+        }
+        return out;
+      },
+    },
+    backupHandler(policies) {
+      return createBackupJobHandler({
+        repository,
+        policies,
+        vcenters: { vcenter },
+        clock: opts.clock,
+      }) as JobHandler;
+    },
+    startSweeper(jobs) {
+      sweeper = new OrphanSnapshotSweeper({
+        vcenters: async () => {
+          const out = [];
+          for (const guid of opts.config.vcenters.keys()) {
+            try {
+              out.push({ vcenterGuid: guid, vcenter: await vcenter(guid, signal) });
+            } catch (err) {
+              log.warn('cannot sweep orphaned snapshots on a vCenter', { vcenter: guid, error: describeError(err) });
+            }
+          }
+          return out;
+        },
+        jobs,
+        clock: opts.clock,
+        log,
+      });
+      const started = sweeper;
+      started.start();
+      return () => started.stop();
+    },
+    async close() {
+      await sweeper?.stop();
+      for (const conn of connections.values()) {
+        const vc = await conn.catch(() => null);
+        await vc?.logout().catch((err: unknown) => log.warn('logout failed', { error: describeError(err) }));
+      }
+      await repository.close();
+    },
+  };
+}

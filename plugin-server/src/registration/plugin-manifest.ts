@@ -1,0 +1,290 @@
+/**
+ * The vSphere Client remote plugin manifest (plugin.json, manifestVersion 1.2.0): checking it and
+ * turning the source in manifest/ into what the server serves. Pure, so the same rules run in the
+ * manifest suite (with the UI's routes and the icon files) and at server start-up.
+ *
+ * The vSphere Client rejects a whole plugin for one unknown key, and shows raw keys or empty tabs
+ * for a missing label or an unrouted view; those mistakes are caught here instead:
+ * - only keys of the 1.2.0 schema that Lifeline uses are allowed (the schema forbids extra keys);
+ * - every labelKey / titleKey / nameKey has an en-US string (manifest/i18n/en-US.json);
+ * - every view or modal uri is `index.html#/<route>` for a route the UI has;
+ * - menu actions open modals (`trigger.type: "modal"`), and icons name sprite-sheet entries whose
+ *   files exist.
+ *
+ * Source and served manifest differ in two ways: the source keeps its strings in one flat file per
+ * locale (what translators edit), served as `definitions.i18n.definitions` in vSphere's
+ * key → locale → string layout; and source URIs are relative to the UI's root, served ones to
+ * plugin.json, which sits one folder above the UI.
+ */
+
+export const MANIFEST_VERSION = '1.2.0';
+/** The locale every key must have: the vSphere Client falls back to it. */
+export const REFERENCE_LOCALE = 'en-US';
+
+export type ManifestProblemKind =
+  | 'unknown-key'
+  | 'missing-key'
+  | 'wrong-type'
+  | 'manifest-version'
+  | 'label-undefined'
+  | 'locale-undefined'
+  | 'uri-invalid'
+  | 'uri-unrouted'
+  | 'trigger-not-modal'
+  | 'icon-undefined'
+  | 'icon-missing'
+  | 'duplicate-id';
+
+export interface ManifestProblem {
+  readonly kind: ManifestProblemKind;
+  /** Where, as a JSON path: `objects.VirtualMachine.configure.views[0].labelKey`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Strings by key, for one locale. */
+export type MessageTable = Readonly<Record<string, string>>;
+
+export interface ManifestCheckInput {
+  /** The source manifest (URIs relative to the UI root). */
+  readonly manifest: unknown;
+  /** Strings by locale, from manifest/i18n/<locale>.json. */
+  readonly messages: Readonly<Record<string, MessageTable>>;
+  /** The UI's hash routes without the leading `/` (`vm/protection`); omitted: not checked. */
+  readonly routes?: readonly string[];
+  /** Whether a file named relative to the manifest folder exists; omitted: not checked. */
+  readonly assetExists?: (relativePath: string) => boolean;
+}
+
+// A small description of the part of the 1.2.0 schema Lifeline uses. `role` marks strings that
+// need checks beyond their type.
+type Role = 'labelKey' | 'viewUri' | 'iconName' | 'asset' | 'navigationId' | 'actionId';
+type Shape =
+  | { readonly t: 'string'; readonly role?: Role; readonly oneOf?: readonly string[] }
+  | { readonly t: 'number' }
+  | { readonly t: 'boolean' }
+  | { readonly t: 'object'; readonly fields: Readonly<Record<string, Field>> }
+  | { readonly t: 'map'; readonly keys?: RegExp; readonly values: Shape }
+  | { readonly t: 'array'; readonly items: Shape; readonly minItems?: number };
+interface Field {
+  readonly shape: Shape;
+  readonly required?: boolean;
+}
+
+const str = (role?: Role, oneOf?: readonly string[]): Shape => ({ t: 'string', ...(role ? { role } : {}), ...(oneOf ? { oneOf } : {}) });
+const req = (shape: Shape): Field => ({ shape, required: true });
+const opt = (shape: Shape): Field => ({ shape });
+const obj = (fields: Record<string, Field>): Shape => ({ t: 'object', fields });
+
+const ICON = obj({ name: req(str('iconName')) });
+const VIEW = obj({ navigationId: req(str('navigationId')), labelKey: req(str('labelKey')), uri: req(str('viewUri')), dynamic: opt({ t: 'boolean' }) });
+const ACTION = obj({
+  id: req(str('actionId')),
+  labelKey: req(str('labelKey')),
+  icon: opt(ICON),
+  dynamic: opt({ t: 'boolean' }),
+  acceptsMultipleTargets: opt({ t: 'boolean' }),
+  trigger: req(
+    obj({
+      type: req(str()),
+      uri: req(str('viewUri')),
+      titleKey: req(str('labelKey')),
+      accessibilityTitleKey: opt(str('labelKey')),
+      closable: opt({ t: 'boolean' }),
+      size: opt(obj({ width: req({ t: 'number' }), height: req({ t: 'number' }) })),
+    }),
+  ),
+});
+const OBJECT_EXTENSIONS = obj({
+  summary: opt(obj({ view: req(obj({ uri: req(str('viewUri')), dynamic: opt({ t: 'boolean' }) })) })),
+  monitor: opt(obj({ views: req({ t: 'array', items: VIEW, minItems: 1 }) })),
+  configure: opt(obj({ views: req({ t: 'array', items: VIEW, minItems: 1 }) })),
+  menu: opt(obj({ actions: req({ t: 'array', items: ACTION, minItems: 1 }) })),
+});
+const SPRITE_COORDS: Shape = { t: 'map', values: obj({ x: req({ t: 'number' }), y: req({ t: 'number' }) }) };
+const LOCALE = /^[a-z]{2}-[A-Z]{2}$/;
+
+const MANIFEST: Shape = obj({
+  manifestVersion: req(str(undefined, [MANIFEST_VERSION])),
+  requirements: opt(obj({ 'plugin.api.version': req(str(undefined, ['1.0.0', '1.0.1', '1.1.0', '1.2.0'])) })),
+  configuration: req(obj({ nameKey: req(str('labelKey')), icon: opt(ICON) })),
+  global: opt(obj({ view: req(obj({ navigationId: req(str('navigationId')), uri: req(str('viewUri')), navigationVisible: opt({ t: 'boolean' }) })) })),
+  objects: opt(
+    obj({
+      VirtualMachine: opt(OBJECT_EXTENSIONS),
+      HostSystem: opt(OBJECT_EXTENSIONS),
+      ClusterComputeResource: opt(OBJECT_EXTENSIONS),
+      Datacenter: opt(OBJECT_EXTENSIONS),
+      Datastore: opt(OBJECT_EXTENSIONS),
+    }),
+  ),
+  definitions: req(
+    obj({
+      iconSpriteSheet: opt(
+        obj({
+          uri: req(str('asset')),
+          definitions: req(SPRITE_COORDS),
+          themeOverrides: opt({ t: 'map', keys: /^(light|dark)$/, values: obj({ uri: req(str('asset')), definitions: opt(SPRITE_COORDS) }) }),
+        }),
+      ),
+      i18n: req(
+        obj({
+          locales: req({ t: 'array', items: str(), minItems: 1 }),
+          definitions: opt({ t: 'map', values: { t: 'map', keys: LOCALE, values: str() } }),
+        }),
+      ),
+    }),
+  ),
+});
+
+const VIEW_URI = /^index\.html#\/([A-Za-z0-9._~\-/]+)$/;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Every mistake in a source manifest; empty when it is fit to serve. */
+export function checkPluginManifest(input: ManifestCheckInput): ManifestProblem[] {
+  const problems: ManifestProblem[] = [];
+  const found = { labels: [] as Array<[string, string]>, uris: [] as Array<[string, string]>, icons: [] as Array<[string, string]>, assets: [] as Array<[string, string]> };
+  const ids = new Map<string, string>();
+  const add = (kind: ManifestProblemKind, path: string, message: string): void => void problems.push({ kind, path, message });
+
+  const walk = (value: unknown, shape: Shape, path: string): void => {
+    switch (shape.t) {
+      case 'string': {
+        if (typeof value !== 'string' || value === '') return add('wrong-type', path, `${path} must be a non-empty string`);
+        if (shape.oneOf && !shape.oneOf.includes(value)) {
+          return add(path === 'manifestVersion' ? 'manifest-version' : 'wrong-type', path, `${path} must be ${shape.oneOf.map((v) => `"${v}"`).join(' or ')}, not "${value}"`);
+        }
+        if (shape.role === 'labelKey') found.labels.push([path, value]);
+        else if (shape.role === 'viewUri') found.uris.push([path, value]);
+        else if (shape.role === 'iconName') found.icons.push([path, value]);
+        else if (shape.role === 'asset') found.assets.push([path, value]);
+        else if (shape.role === 'navigationId' || shape.role === 'actionId') {
+          const earlier = ids.get(`${shape.role}:${value}`);
+          if (earlier !== undefined) add('duplicate-id', path, `${path} repeats "${value}", already used at ${earlier}`);
+          else ids.set(`${shape.role}:${value}`, path);
+        }
+        return;
+      }
+      case 'number':
+        if (typeof value !== 'number' || !Number.isFinite(value)) add('wrong-type', path, `${path} must be a number`);
+        return;
+      case 'boolean':
+        if (typeof value !== 'boolean') add('wrong-type', path, `${path} must be true or false`);
+        return;
+      case 'array':
+        if (!Array.isArray(value)) return add('wrong-type', path, `${path} must be an array`);
+        if (value.length < (shape.minItems ?? 0)) add('wrong-type', path, `${path} must have at least ${shape.minItems} item(s)`);
+        value.forEach((item, i) => walk(item, shape.items, `${path}[${i}]`));
+        return;
+      case 'map':
+        if (!isRecord(value)) return add('wrong-type', path, `${path} must be an object`);
+        for (const [k, v] of Object.entries(value)) {
+          if (shape.keys && !shape.keys.test(k)) add('unknown-key', `${path}.${k}`, `${path} does not allow the key "${k}"`);
+          else walk(v, shape.values, `${path}.${k}`);
+        }
+        return;
+      case 'object': {
+        if (!isRecord(value)) return add('wrong-type', path || '(manifest)', `${path || 'the manifest'} must be an object`);
+        for (const [k, v] of Object.entries(value)) {
+          const at = path ? `${path}.${k}` : k;
+          const field = shape.fields[k];
+          if (field === undefined) add('unknown-key', at, `unknown key "${k}" in ${path || 'the manifest'}; the vSphere Client rejects a manifest with keys outside its schema`);
+          else walk(v, field.shape, at);
+        }
+        for (const [k, field] of Object.entries(shape.fields)) {
+          if (field.required && !(k in value)) add('missing-key', path ? `${path}.${k}` : k, `${path || 'the manifest'} needs "${k}"`);
+        }
+        return;
+      }
+    }
+  };
+  walk(input.manifest, MANIFEST, '');
+  if (!isRecord(input.manifest)) return problems;
+
+  checkModalTriggers(input.manifest, add);
+  const definitions = isRecord(input.manifest['definitions']) ? input.manifest['definitions'] : {};
+  const i18n = isRecord(definitions['i18n']) ? definitions['i18n'] : {};
+  const locales = Array.isArray(i18n['locales']) ? i18n['locales'].filter((l): l is string => typeof l === 'string') : [];
+  if (!locales.includes(REFERENCE_LOCALE)) add('locale-undefined', 'definitions.i18n.locales', `definitions.i18n.locales must include ${REFERENCE_LOCALE}`);
+  for (const locale of locales) {
+    if (!LOCALE.test(locale)) add('wrong-type', 'definitions.i18n.locales', `"${locale}" is not a locale like en-US`);
+    else if (input.messages[locale] === undefined) add('locale-undefined', 'definitions.i18n.locales', `locale ${locale} has no i18n/${locale}.json`);
+  }
+  for (const [path, key] of found.labels) {
+    for (const locale of locales) {
+      const table = input.messages[locale];
+      if (table !== undefined && !(typeof table[key] === 'string' && table[key] !== '')) {
+        add('label-undefined', path, `${path} names "${key}", which i18n/${locale}.json does not define`);
+      }
+    }
+  }
+
+  const routes = input.routes === undefined ? null : new Set(input.routes.map((r) => r.replace(/^\/+|\/+$/g, '')));
+  for (const [path, uri] of found.uris) {
+    const m = VIEW_URI.exec(uri);
+    if (!m) add('uri-invalid', path, `${path} must be index.html#/<route> (the UI uses hash routing), not "${uri}"`);
+    else if (routes !== null && !routes.has(m[1]!.replace(/\/+$/, ''))) add('uri-unrouted', path, `${path} opens #/${m[1]}, which the UI does not route`);
+  }
+
+  const sprite = isRecord(definitions['iconSpriteSheet']) ? definitions['iconSpriteSheet'] : null;
+  const spriteNames = new Set(sprite && isRecord(sprite['definitions']) ? Object.keys(sprite['definitions']) : []);
+  for (const [path, name] of found.icons) {
+    if (!spriteNames.has(name)) add('icon-undefined', path, `${path} names the icon "${name}", which definitions.iconSpriteSheet.definitions does not define`);
+  }
+  for (const [path, uri] of found.assets) {
+    if (/^[a-z][a-z0-9+.-]*:|^\/|(^|\/)\.\.(\/|$)/i.test(uri)) add('uri-invalid', path, `${path} must be a path inside the manifest folder, not "${uri}"`);
+    else if (input.assetExists && !input.assetExists(uri)) add('icon-missing', path, `${path} names ${uri}, which does not exist`);
+  }
+  return problems;
+}
+
+/** The schema allows other trigger types; Lifeline's actions are all modals (DESIGN.md §4). */
+function checkModalTriggers(manifest: Record<string, unknown>, add: (kind: ManifestProblemKind, path: string, message: string) => void): void {
+  const objects = isRecord(manifest['objects']) ? manifest['objects'] : {};
+  for (const [type, ext] of Object.entries(objects)) {
+    const menu = isRecord(ext) && isRecord(ext['menu']) ? ext['menu'] : null;
+    const actions = menu && Array.isArray(menu['actions']) ? (menu['actions'] as unknown[]) : [];
+    actions.forEach((action, i) => {
+      const trigger = isRecord(action) && isRecord(action['trigger']) ? action['trigger'] : null;
+      if (trigger !== null && trigger['type'] !== 'modal') {
+        add('trigger-not-modal', `objects.${type}.menu.actions[${i}].trigger.type`, `objects.${type}.menu.actions[${i}] must open a modal (trigger.type "modal")`);
+      }
+    });
+  }
+}
+
+export interface RenderOptions {
+  /** Where the UI sits relative to plugin.json, with a trailing slash: `ui/`. */
+  readonly uiBase: string;
+}
+
+/**
+ * The manifest as served: strings inlined as vSphere's i18n definitions, and view URIs made
+ * relative to plugin.json. Asset URIs are already relative to it. Call on a checked manifest.
+ */
+export function renderPluginManifest(manifest: Readonly<Record<string, unknown>>, messages: Readonly<Record<string, MessageTable>>, opts: RenderOptions): Record<string, unknown> {
+  const out = structuredClone(manifest) as Record<string, unknown>;
+  const prefixUris = (value: unknown, key: string | null): unknown => {
+    if (typeof value === 'string') return key === 'uri' && VIEW_URI.test(value) ? `${opts.uiBase}${value}` : value;
+    if (Array.isArray(value)) return value.map((v) => prefixUris(v, null));
+    if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, prefixUris(v, k)]));
+    return value;
+  };
+  for (const key of ['global', 'objects']) if (key in out) out[key] = prefixUris(out[key], null);
+
+  const definitions = out['definitions'] as Record<string, unknown>;
+  const i18n = definitions['i18n'] as Record<string, unknown>;
+  const locales = (i18n['locales'] as string[]).filter((l) => messages[l] !== undefined);
+  const keys = new Set(locales.flatMap((l) => Object.keys(messages[l]!)));
+  const byKey: Record<string, Record<string, string>> = {};
+  for (const key of [...keys].sort()) {
+    const reference = messages[REFERENCE_LOCALE]?.[key];
+    // A string missing in one locale shows the reference text rather than the raw key.
+    byKey[key] = Object.fromEntries(locales.map((l) => [l, messages[l]![key] ?? reference ?? key]));
+  }
+  definitions['i18n'] = { locales, definitions: byKey };
+  return out;
+}
