@@ -16,6 +16,8 @@
   // Frames the host answers, with what each was opened for.
   var frames = [];
   var modal = null;
+  // `/demo/?user=NAME` signs in as another simulator account, to see what it may do.
+  var asUser = new URLSearchParams(window.location.search).get('user');
 
   var $ = function (id) { return document.getElementById(id); };
   function el(tag, text, attrs) {
@@ -191,6 +193,21 @@
     broadcast('theme', theme);
   });
 
+  function renderUsers(signedIn) {
+    var select = $('user');
+    select.textContent = '';
+    (config.users || [signedIn]).forEach(function (u) {
+      var o = el('option', u, { value: u });
+      if (u === signedIn) o.selected = true;
+      select.appendChild(o);
+    });
+    select.onchange = function () {
+      var url = new URL(window.location.href);
+      url.searchParams.set('user', select.value);
+      window.location.assign(url.href);
+    };
+  }
+
   function fail(message) {
     var s = $('status');
     if (s) { s.textContent = message; s.className = 'note error'; }
@@ -204,11 +221,11 @@
     config = c;
     var manifestUrl = new URL(c.manifestUrl, window.location.href);
     manifestBase = new URL('.', manifestUrl).href;
-    return Promise.all([fetch(manifestUrl.href).then(json), fetch('/demo/session', { method: 'POST' }).then(json)]);
+    return Promise.all([fetch(manifestUrl.href).then(json), fetch('/demo/session' + (asUser ? '?user=' + encodeURIComponent(asUser) : ''), { method: 'POST' }).then(json)]);
   }).then(function (r) {
     manifest = r[0];
     sessionToken = r[1].sessionToken;
-    $('user').textContent = r[1].user;
+    renderUsers(r[1].user);
     vm = config.vms[0] || null;
     var views = vmViews();
     if (vm && views.length > 0) show(views[0]);

@@ -16,10 +16,13 @@ import { untilStopSignal } from '../../plugin-server/src/cli/serve-command.js';
 import { openBackupServices, type BackupServices } from '../../plugin-server/src/api/backup-services.js';
 import { systemClock } from '../../plugin-server/src/jobs/index.js';
 import { startVcsim, type Vcsim } from '../vcsim/harness.js';
+import { seedDemo } from './demo-seed.js';
 
 /** The repository root: build/test/demo/demo.js is three levels below it. */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const DEMO_PORT = 8443;
+/** Besides the administrator: an account that may only look, to show what such a user sees. */
+const DEMO_USERS = [{ username: 'viewer@vsphere.local', password: 'Viewer-1!', privileges: ['System.View', 'System.Read'] }];
 
 async function main(): Promise<void> {
   // The simulator is a new vCenter at every run (new GUID, VMs and certificate), so the demo's
@@ -31,11 +34,7 @@ async function main(): Promise<void> {
   const log = createLogger({ level: (process.env['LIFELINE_LOG_LEVEL'] as 'debug' | undefined) ?? 'info' });
 
   process.stdout.write('Starting the vCenter simulator…\n');
-  const vc = await startVcsim({
-    vms: 6,
-    clusters: 2,
-    users: [{ username: 'viewer@vsphere.local', password: 'Viewer-1!', privileges: ['System.View', 'System.Read'] }],
-  });
+  const vc = await startVcsim({ vms: 6, clusters: 2, diskSize: '256MiB', users: DEMO_USERS });
   let server: LifelineServer | null = null;
   let backup: BackupServices | null = null;
   const lifetime = new AbortController();
@@ -61,6 +60,7 @@ async function main(): Promise<void> {
     const config = buildConfig({ cwd: ROOT, flags: { dataDir }, env });
     backup = await openBackupServices({ config, log, clock: systemClock, env: process.env }, lifetime.signal);
     server = await startOnFreePortIfTaken(config, log, backup, vc.vms.map((vm) => ({ moref: vm.moref, name: vm.name })));
+    await seedDemo({ server, vc, dataBytes: 64 * 1024 * 1024, note: (msg) => process.stdout.write(`${msg}\n`) });
     process.stdout.write(instructions(server, vc, config, vcCert));
     await untilStopSignal(server, (msg) => process.stdout.write(`\n${msg}\n`));
     server = null;
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
 async function startOnFreePortIfTaken(config: Config, log: ReturnType<typeof createLogger>, backup: BackupServices, vms: DemoVm[]): Promise<LifelineServer> {
   const cloner = createVcenterCloner({ log });
   // Only this launcher turns the demo host on: a stand-in vSphere Client on loopback.
-  const demo = { vms };
+  const demo = { vms, users: DEMO_USERS };
   const deps = { log, cloner, demo, backup };
   try {
     return await startLifelineServer({ config, ...deps });

@@ -16,7 +16,7 @@ import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { VcenterConfig } from '../config/index.js';
-import { LifelineError } from '../errors/index.js';
+import { LifelineError, NotFoundError } from '../errors/index.js';
 import { readVcenterPassword } from './vcenter-password.js';
 
 export interface DemoVm {
@@ -33,6 +33,11 @@ export interface DemoHost {
   readonly vms: readonly DemoVm[];
   /** `/lifeline/<A.B.C.D>/plugin.json`: where the host page reads the views to show. */
   readonly manifestPath: string;
+  /**
+   * Other simulator accounts the host page may sign in as (`/demo/?user=NAME`), to show what a
+   * user with fewer privileges sees. The configured account is the default.
+   */
+  readonly users?: readonly { readonly username: string; readonly password: string }[];
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
@@ -51,13 +56,27 @@ export function demoHostRoutes(demo: DemoHost): Router {
   });
   router.get('/demo/config.json', (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ manifestUrl: demo.manifestPath, vcenterGuid: demo.vcenter.guid, user: demo.vcenter.user, vms: demo.vms });
+    res.json({
+      manifestUrl: demo.manifestPath,
+      vcenterGuid: demo.vcenter.guid,
+      user: demo.vcenter.user,
+      users: [demo.vcenter.user, ...(demo.users ?? []).map((u) => u.username)],
+      vms: demo.vms,
+    });
   });
   router.post('/demo/session', async (req, res) => {
-    const password = await readVcenterPassword(demo.vcenter);
-    const sessionToken = await soapLogin(demo.vcenter, password, AbortSignal.timeout(30_000));
+    const asked = typeof req.query['user'] === 'string' ? req.query['user'] : demo.vcenter.user;
+    let account: { username: string; password: string };
+    if (asked === demo.vcenter.user) {
+      account = { username: asked, password: await readVcenterPassword(demo.vcenter) };
+    } else {
+      const other = demo.users?.find((u) => u.username === asked);
+      if (!other) throw new NotFoundError(`the demo has no account ${asked}`, { user: asked });
+      account = other;
+    }
+    const sessionToken = await soapLogin(demo.vcenter, account.username, account.password, AbortSignal.timeout(30_000));
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ sessionToken, user: demo.vcenter.user });
+    res.json({ sessionToken, user: account.username });
   });
   router.use('/demo', express.static(demo.staticDir, { index: 'index.html', fallthrough: true, redirect: true }));
   return router;
@@ -66,12 +85,12 @@ export function demoHostRoutes(demo: DemoHost): Router {
 const xmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** SessionManager.Login over plain SOAP; the session id is the vmware_soap_session cookie. */
-function soapLogin(vc: VcenterConfig, password: string, signal: AbortSignal): Promise<string> {
+function soapLogin(vc: VcenterConfig, user: string, password: string, signal: AbortSignal): Promise<string> {
   const envelope =
     '<?xml version="1.0" encoding="UTF-8"?>' +
     '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>' +
     '<Login xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this>' +
-    `<userName>${xmlEscape(vc.user)}</userName><password>${xmlEscape(password)}</password></Login>` +
+    `<userName>${xmlEscape(user)}</userName><password>${xmlEscape(password)}</password></Login>` +
     '</soapenv:Body></soapenv:Envelope>';
   return new Promise<string>((resolve, reject) => {
     const req = request(
@@ -88,7 +107,7 @@ function soapLogin(vc: VcenterConfig, password: string, signal: AbortSignal): Pr
         res.resume();
         res.on('end', () => {
           const cookie = (res.headers['set-cookie'] ?? []).map((c) => /^vmware_soap_session="?([^";]+)"?/.exec(c)).find((m) => m !== null)?.[1];
-          if (res.statusCode !== 200 || cookie === undefined) reject(new LifelineError('demo-login-failed', `SOAP Login as ${vc.user} answered HTTP ${res.statusCode ?? 0}`));
+          if (res.statusCode !== 200 || cookie === undefined) reject(new LifelineError('demo-login-failed', `SOAP Login as ${user} answered HTTP ${res.statusCode ?? 0}`));
           else resolve(cookie);
         });
       },

@@ -15,7 +15,7 @@ import type { Logger } from '../log/index.js';
 import { BACKUP_JOB_KIND, ProtectionScheduler, SqlitePolicyStore, type RestorePointSource, type VmPlacementSource } from '../protection/index.js';
 import { createApp, hasUi, uiPath } from './app.js';
 import type { BackupServices } from './backup-services.js';
-import type { DemoVm } from './demo-host.js';
+import type { DemoHost, DemoVm } from './demo-host.js';
 import { MANIFEST_FILE, pluginPath, readManifestSource, servedManifest, type PluginFiles } from './plugin-files.js';
 import { SqliteAuditLog } from './audit/audit-log.js';
 import { Authorizer } from './auth/authorize.js';
@@ -59,7 +59,7 @@ export interface LifelineServerDeps<S extends UserSession & VmInventory> {
    * Set only by the demo launcher: serves a stand-in vSphere Client (/demo/, /api/ui/htmlClientSdk.js)
    * whose user signs in to the configured vCenter with its service credentials.
    */
-  readonly demo?: { readonly vms: readonly DemoVm[] } | null;
+  readonly demo?: { readonly vms: readonly DemoVm[]; readonly users?: DemoHost['users'] } | null;
   /**
    * The backup pipeline: its 'backup' job handler, restore points and placement feed the job
    * runner and the scheduler, which runs only when this is given. The caller owns and closes it.
@@ -178,7 +178,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     plugin,
     demo:
       deps.demo && demoVcenter
-        ? { staticDir: join(await lifelineRoot(), 'plugin-server', 'demo-host'), vcenter: demoVcenter, vms: deps.demo.vms, manifestPath: `${pluginPath(version)}${MANIFEST_FILE}` }
+        ? { staticDir: join(await lifelineRoot(), 'plugin-server', 'demo-host'), vcenter: demoVcenter, vms: deps.demo.vms, manifestPath: `${pluginPath(version)}${MANIFEST_FILE}`, ...(deps.demo.users ? { users: deps.demo.users } : {}) }
         : null,
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
