@@ -64,7 +64,8 @@ describe('lifeline vcenter inventory', () => {
     expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^NAME\s+ID\s+POWER\s+GUEST OS\s+TOOLS\s+CPU\s+MEMORY\s+DISKS\s+CBT\s+DATACENTER$/);
-    expect(lines.length).toBe(4);
+    expect(lines.length).toBe(6);
+    expect(lines[5]).toBe(`vCenter instance UUID: ${vc.instanceUuid}`);
     for (const vm of vc.vms) expect(run.stdout).toContain(vm.name);
     expect(lines[1]).toContain('2 (4 MiB)');
   });

@@ -109,7 +109,7 @@ export function registerRegistrationCommands(program: Command): void {
   const register = program
     .command('register')
     .description('register Lifeline with a vCenter as a vSphere Client remote plugin (or update the registration)')
-    .requiredOption('--plugin-url <url>', 'the HTTPS URL of the plugin manifest, e.g. https://lifeline.example.com:8443/ui/plugin.json')
+    .requiredOption('--plugin-url <url>', 'the HTTPS URL of the plugin manifest, as `lifeline serve` prints it, e.g. https://lifeline.example.com:8443/lifeline/0.1.0.0/plugin.json')
     .option('--server-thumbprint <sha256>', "SHA-256 thumbprint of the Lifeline server's certificate; checked against the server answering at --plugin-url")
     .option('--version <A.B.C.D>', "extension version (default: Lifeline's version, 0.1.0 -> 0.1.0.0); raise it whenever the plugin changes")
     .option('--admin-email <address>', 'administrator contact shown by vCenter (repeatable)', (v: string, all: string[] | undefined) => [...(all ?? []), v])

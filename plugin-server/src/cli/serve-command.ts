@@ -42,7 +42,8 @@ export function registerServeCommand(program: Command): void {
       process.stdout.write(
         `Lifeline ${server.version} listening on ${server.url}\n` +
           `Certificate SHA-256 thumbprint: ${server.thumbprint}\n` +
-          (server.uiUrl ? `Plugin UI: ${server.uiUrl}\n` : ''),
+          (server.uiUrl ? `Plugin UI: ${server.uiUrl}\n` : '') +
+          (server.pluginUrl ? `Plugin manifest (lifeline register --plugin-url): ${server.pluginUrl}\n` : ''),
       );
       try {
         await untilStopSignal(server, (msg) => log.info(msg));

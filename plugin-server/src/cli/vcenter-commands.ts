@@ -93,7 +93,9 @@ export function registerVcenterCommands(program: Command): void {
         vc.close();
         throw err;
       }
+      const guid = vc.instanceUuid;
       await vc.logout(signal);
-      process.stdout.write(flags.json ? JSON.stringify(vms, null, 2) + '\n' : formatVmTable(vms));
+      // Under the table: the instance UUID a Lifeline server's configuration names the vCenter by.
+      process.stdout.write(flags.json ? JSON.stringify(vms, null, 2) + '\n' : formatVmTable(vms) + `\nvCenter instance UUID: ${guid ?? 'unknown'}\n`);
     });
 }
