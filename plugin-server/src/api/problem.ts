@@ -46,7 +46,28 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   'runner-stopped': 503,
   'backup-unavailable': 503,
   'vcenter-not-configured': 503,
+  // The repository's codes: what a caller asked of it, and what it found wrong with its own data.
+  'point-not-found': 404,
+  'object-not-found': 404,
+  'invalid-range': 416,
+  'retention-locked': 409,
+  'retention-shorten-refused': 409,
+  'clock-went-backwards': 409,
+  'repository-busy': 503,
+  // Damaged backup data and failed restores are the server's failure, but the administrator must
+  // learn which chunk, point, disk or file: these 5xx keep their message.
+  'chunk-corrupt': 500,
+  'index-invalid': 500,
+  'manifest-invalid': 500,
+  'restore-chunk-corrupt': 500,
+  'restore-chunk-missing': 500,
+  'restore-upload-failed': 502,
+  'restore-vm-changed': 409,
+  'restore-rollback-failed': 500,
 };
+
+/** 500s whose message names damaged data or a failed restore rather than a bug: shown as they are. */
+const TOLD_500 = new Set(['chunk-corrupt', 'index-invalid', 'manifest-invalid', 'restore-chunk-corrupt', 'restore-chunk-missing', 'restore-rollback-failed']);
 
 /** Codes for client errors that HTTP middleware (body parsing) reports with a bare status. */
 const CODE_BY_STATUS: Readonly<Record<number, string>> = {
@@ -92,7 +113,7 @@ export function toProblem(err: unknown, requestId: string): Problem {
 
   if (isLifelineError(err)) {
     const status = statusForCode(err.code);
-    if (status === 500) return internal(base, requestId);
+    if (status === 500 && !TOLD_500.has(err.code)) return internal(base, requestId);
     const extensions = Object.fromEntries(Object.entries(err.details).filter(([k]) => !RESERVED.has(k)));
     if (status === 400 && !Array.isArray(extensions['errors'])) {
       // Every 400 lists its faults the same way, whether one field or many were wrong.
