@@ -20,11 +20,15 @@ const forbid = (folders, why) =>
 // with the same rule replaces an earlier one instead of adding to it.
 const FORBIDDEN = {
   ...Object.fromEntries(USE_CASES.map((f) => [f, EDGES])),
-  store: [...EDGES, ...USE_CASES, 'vsphere'],
-  vsphere: [...EDGES, ...USE_CASES, 'store'],
-  jobs: [...EDGES, ...USE_CASES, ...ADAPTERS],
-  catalog: [...EDGES, ...USE_CASES, ...ADAPTERS, 'jobs'],
-  ...Object.fromEntries(LEAVES.map((f) => [f, [...EDGES, ...USE_CASES, ...ADAPTERS, ...CORE]])),
+  // Recovery joins the store and vCenter; it needs no other use case.
+  recovery: [...EDGES, ...USE_CASES.filter((f) => f !== 'recovery')],
+  store: [...EDGES, ...USE_CASES, 'vsphere', 'export'],
+  vsphere: [...EDGES, ...USE_CASES, 'store', 'export'],
+  // Disk export formats sit on the store, beside it rather than inside it, and know nothing of vSphere.
+  export: [...EDGES, ...USE_CASES, 'vsphere', 'jobs'],
+  jobs: [...EDGES, ...USE_CASES, ...ADAPTERS, 'export'],
+  catalog: [...EDGES, ...USE_CASES, ...ADAPTERS, 'jobs', 'export'],
+  ...Object.fromEntries(LEAVES.map((f) => [f, [...EDGES, ...USE_CASES, ...ADAPTERS, ...CORE, 'export']])),
 };
 
 const layers = Object.entries(FORBIDDEN).map(([folder, forbidden]) => ({

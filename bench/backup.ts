@@ -17,14 +17,14 @@
  * Environment: LIFELINE_BENCH_DIR keeps the work directory elsewhere than the system temp dir.
  */
 import { randomFillSync } from 'node:crypto';
-import { mkdtemp, open, rm, truncate } from 'node:fs/promises';
+import { mkdtemp, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { noHooks } from '../plugin-server/src/hooks/index.js';
 import { runBackup, type BackupContext, type BackupResult } from '../plugin-server/src/protection/index.js';
 import { initRepository, Repository } from '../plugin-server/src/store/index.js';
 import { connectVcenter, type Vcenter } from '../plugin-server/src/vsphere/index.js';
-import { startVcsim } from '../test/vcsim/harness.js';
+import { startVcsim, type Vcsim } from '../test/vcsim/harness.js';
 import { buildImage } from './store-image.js';
 
 const MiB = 1024 * 1024;
@@ -48,17 +48,16 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-async function rewriteBlocks(path: string, blocks: readonly number[]): Promise<void> {
-  const fh = await open(path, 'r+');
+/**
+ * Rewrites the blocks with new random data the way a guest writes: through the simulator, which
+ * tracks the changed blocks as a hypervisor does (instead of reading the whole disk again at the
+ * next snapshot, as it must after writes straight into the file).
+ */
+async function rewriteBlocks(sim: Vcsim, vm: string, disk: number, blocks: readonly number[]): Promise<void> {
   const buf = Buffer.allocUnsafe(BLOCK);
-  try {
-    for (const b of blocks) {
-      randomFillSync(buf);
-      await fh.write(buf, 0, BLOCK, b * BLOCK);
-    }
-    await fh.sync();
-  } finally {
-    await fh.close();
+  for (const b of blocks) {
+    randomFillSync(buf);
+    await sim.writeDisk(vm, disk, b * BLOCK, buf);
   }
 }
 
@@ -132,7 +131,7 @@ async function main(): Promise<void> {
       const random = mulberry32(0xb4c);
       const picked = new Set<number>();
       while (picked.size < Math.round(blocks * CHANGED_FRACTION)) picked.add(Math.floor(random() * blocks));
-      await rewriteBlocks(disk.path, [...picked]);
+      await rewriteBlocks(sim, vm.moref, disk.key, [...picked]);
       process.stderr.write(`rewrote ${picked.size} of ${blocks} blocks of 4 MiB\n`);
 
       const incr = await timedBackup(vc, sim.instanceUuid, repo, vm.moref, 'bench-incr');

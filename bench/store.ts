@@ -126,6 +126,8 @@ async function main(): Promise<void> {
     const imageSha = await sha256(image); // also warms the page cache
     const tools = { restic: have('restic'), borg: have('borg') };
     const env = { LIFELINE_PASSPHRASE: PASSPHRASE, RESTIC_PASSWORD: PASSPHRASE, BORG_PASSPHRASE: PASSPHRASE };
+    // Lifeline runs as its command line does (bin/lifeline.js sizes libuv's thread pool so).
+    const lenv = { ...env, UV_THREADPOOL_SIZE: '16' };
     const times: Record<'lifeline' | 'restic' | 'borg', number[]> = { lifeline: [], restic: [], borg: [] };
     let peakKiB = 0;
     const lrepo = join(work, 'lifeline-repo');
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
       await rm(lrepo, { recursive: true, force: true });
       await initRepository(lrepo, { encrypt: true, passphrase: PASSPHRASE }, new AbortController().signal);
       sync();
-      const l = await timed(process.execPath, [runner, 'ingest', lrepo, image], env);
+      const l = await timed(process.execPath, [runner, 'ingest', lrepo, image], lenv);
       times.lifeline.push(l.seconds);
       peakKiB = Math.max(peakKiB, l.peakKiB, (JSON.parse(l.stdout.trim().split('\n').pop() ?? '{}') as { maxRssKiB?: number }).maxRssKiB ?? 0);
       process.stderr.write(`run ${i + 1}: lifeline ${(bytes / l.seconds / 1e6).toFixed(0)} MB/s`);
@@ -165,7 +167,7 @@ async function main(): Promise<void> {
     let point = '';
     for (let i = 0; i < RUNS; i++) {
       sync();
-      const re = await timed(process.execPath, [runner, 'ingest', lrepo, image], env);
+      const re = await timed(process.execPath, [runner, 'ingest', lrepo, image], lenv);
       reTimes.push(re.seconds);
       peakKiB = Math.max(peakKiB, re.peakKiB);
       point = (JSON.parse(re.stdout.trim().split('\n').pop() ?? '{}') as { pointId?: string }).pointId ?? '';
@@ -174,7 +176,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < RUNS; i++) {
       await rm(out, { force: true });
       sync();
-      const rs = await timed(process.execPath, [runner, 'restore', lrepo, point, out], env);
+      const rs = await timed(process.execPath, [runner, 'restore', lrepo, point, out], lenv);
       restoreTimes.push(rs.seconds);
       peakKiB = Math.max(peakKiB, rs.peakKiB, (JSON.parse(rs.stdout.trim().split('\n').pop() ?? '{}') as { maxRssKiB?: number }).maxRssKiB ?? 0);
       const restoredSha = await sha256(out);

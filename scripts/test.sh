@@ -14,7 +14,13 @@ npx tsc -p tsconfig.json || { echo "0 passed, 1 failed"; exit 1; }
 echo "== lint" >&2
 npx eslint . || status=1
 
-echo "== server, agent and integration suites (jasmine)" >&2
+if [[ -f angular.json ]]; then
+  # The end-to-end suite drives the built UI through the server.
+  echo "== UI build" >&2
+  npx ng build plugin-ui >&2 || status=1
+fi
+
+echo "== server, agent, integration and end-to-end suites (jasmine)" >&2
 node node_modules/jasmine/bin/jasmine.js --config=jasmine.json 2>&1 | tee "$log_dir/server.txt"
 [[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
 

@@ -29,7 +29,7 @@ function text(seed: number, n: number): Buffer {
 }
 
 /** Guest data in the first `bytes` of a disk: text, random blocks and a few repeats, holes between. */
-async function fillDisk(path: string, bytes: number, seed: number): Promise<void> {
+export async function fillDisk(path: string, bytes: number, seed: number): Promise<void> {
   const fh = await open(path, 'r+');
   try {
     for (let i = 0; (i + 1) * MiB <= bytes; i++) {

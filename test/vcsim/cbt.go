@@ -2,9 +2,11 @@ package main
 
 // Changed Block Tracking, which the simulator lacks.
 //
-// At each CreateSnapshot_Task on a VM with changeTrackingEnabled, every disk's data file is
-// hashed in fixed blocks and the disk gets a new changeId (shown in the snapshot's and the VM's
-// config.hardware.device[].backing.changeId, as on a vCenter). QueryChangedDiskAreas then answers:
+// At each CreateSnapshot_Task on a VM with changeTrackingEnabled, every disk gets a new changeId
+// (shown in the snapshot's and the VM's config.hardware.device[].backing.changeId, as on a
+// vCenter) and the snapshot keeps the fingerprints of the disk's 64 KiB blocks at that moment
+// (diskcontent.go: cheap when the disk was written through the simulator since it last read the
+// file, a read of the file's data extents otherwise). QueryChangedDiskAreas then answers:
 //   - changeId "*": the allocated (here: non-zero) blocks of the disk as of the snapshot;
 //   - another changeId: the blocks whose content differs between the snapshot that produced it
 //     and the snapshot asked about.
@@ -15,18 +17,12 @@ package main
 // The simulator does not make delta disks: while a snapshot exists, guest writes (a test writing
 // into the -flat.vmdk) land in the same file a backup reads, whereas on vSphere the base file is
 // frozen under the snapshot. Tests therefore write before they take the snapshot and do not write
-// while a backup of it runs; the block hashes recorded at snapshot time are what CBT reports on.
+// while a backup of it runs; the fingerprints recorded at snapshot time are what CBT reports on.
 
 import (
-	"bytes"
 	"crypto/rand"
-	"crypto/sha256"
 	"fmt"
-	"io"
-	"os"
-	"sort"
 	"sync"
-	"syscall"
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/types"
@@ -34,15 +30,13 @@ import (
 
 const cbtBlockSize = 64 << 10
 
-type blockHashes map[int64][32]byte // block index -> SHA-256 of a non-zero block
-
 type changeRecord struct {
 	vm        types.ManagedObjectReference
 	deviceKey int32
 	changeID  string
 	capacity  int64
-	file      string // datastore path of the disk, for fault messages
-	blocks    blockHashes
+	file      string    // datastore path of the disk, for fault messages
+	blocks    *blockMap // the disk's content at the snapshot
 }
 
 type diskTrack struct {
@@ -56,6 +50,7 @@ type cbtTracker struct {
 	byChangeID map[string]*changeRecord
 	bySnapshot map[types.ManagedObjectReference]map[int32]*changeRecord
 	disks      map[string]*diskTrack // "<vm>/<deviceKey>"
+	contents   *diskContents
 }
 
 func newCbtTracker(span int64) *cbtTracker {
@@ -64,6 +59,7 @@ func newCbtTracker(span int64) *cbtTracker {
 		byChangeID: map[string]*changeRecord{},
 		bySnapshot: map[types.ManagedObjectReference]map[int32]*changeRecord{},
 		disks:      map[string]*diskTrack{},
+		contents:   newDiskContents(),
 	}
 }
 
@@ -91,65 +87,6 @@ func (t *cbtTracker) newChangeID(vm types.ManagedObjectReference, key int32) str
 	}
 	d.seq++
 	return fmt.Sprintf("%s/%d", d.prefix, d.seq)
-}
-
-const (
-	seekData = 3 // SEEK_DATA: next offset holding data (Linux)
-	seekHole = 4 // SEEK_HOLE
-)
-
-// hashFile hashes the non-zero blocks of a (sparse) file, skipping holes without reading them so
-// that large sparse disks cost little.
-func hashFile(p string) (blockHashes, error) {
-	out := blockHashes{}
-	f, err := os.Open(p)
-	if os.IsNotExist(err) {
-		return out, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	size := fi.Size()
-	buf := make([]byte, cbtBlockSize)
-	zero := make([]byte, cbtBlockSize)
-	off := int64(0)
-	for off < size {
-		data, err := f.Seek(off, seekData)
-		if err == syscall.ENXIO || (err != nil && isENXIO(err)) {
-			break // no data after off
-		}
-		if err != nil {
-			data = off // no SEEK_DATA support here: read everything
-		}
-		hole, err := f.Seek(data, seekHole)
-		if err != nil {
-			hole = size
-		}
-		b := data / cbtBlockSize * cbtBlockSize
-		for ; b < hole; b += cbtBlockSize {
-			n, err := f.ReadAt(buf, b)
-			if err != nil && err != io.EOF {
-				return nil, err
-			}
-			if !bytes.Equal(buf[:n], zero[:n]) {
-				out[b/cbtBlockSize] = sha256.Sum256(buf[:n])
-			}
-		}
-		off = b
-	}
-	return out, nil
-}
-
-func isENXIO(err error) bool {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err == syscall.ENXIO
-	}
-	return false
 }
 
 // onSnapshot records the disks' content at a new snapshot and gives them new changeIds.
@@ -188,7 +125,7 @@ func (t *cbtTracker) onSnapshot(vmRef, snapRef types.ManagedObjectReference) err
 				err = e
 				return
 			}
-			blocks, e := hashFile(local)
+			blocks, e := t.contents.current(local)
 			if e != nil {
 				err = e
 				return
@@ -317,28 +254,13 @@ func (t *cbtTracker) query(req *types.QueryChangedDiskAreas) (*types.DiskChangeI
 		return nil, "A specified parameter was not correct: startOffset", invalidArgument("startOffset")
 	}
 
-	var changed []int64
-	if req.ChangeId == "*" {
-		for b := range rec.blocks {
-			changed = append(changed, b)
-		}
-	} else {
-		base := t.byChangeID[req.ChangeId]
+	var base *changeRecord
+	if req.ChangeId != "*" {
+		base = t.byChangeID[req.ChangeId]
 		if base == nil || base.vm != req.This || base.deviceKey != req.DeviceKey {
 			return nil, fmt.Sprintf("Error caused by file %s (unknown changeId %q)", rec.file, req.ChangeId), &types.FileFault{File: rec.file}
 		}
-		for b, h := range rec.blocks {
-			if old, ok := base.blocks[b]; !ok || old != h {
-				changed = append(changed, b)
-			}
-		}
-		for b := range base.blocks {
-			if _, ok := rec.blocks[b]; !ok {
-				changed = append(changed, b) // overwritten with zeros
-			}
-		}
 	}
-	sort.Slice(changed, func(i, j int) bool { return changed[i] < changed[j] })
 
 	start := req.StartOffset
 	end := start + t.span
@@ -346,14 +268,18 @@ func (t *cbtTracker) query(req *types.QueryChangedDiskAreas) (*types.DiskChangeI
 		end = rec.capacity
 	}
 	info := &types.DiskChangeInfo{StartOffset: start, Length: end - start}
-	for _, b := range changed {
-		s, e := b*cbtBlockSize, (b+1)*cbtBlockSize
-		if e > rec.capacity {
-			e = rec.capacity
+	for b := start / cbtBlockSize; b*cbtBlockSize < end; b++ {
+		// "*": the non-zero blocks; a changeId: the blocks that differ (including blocks zeroed since).
+		var changed bool
+		if base == nil {
+			changed = rec.blocks.get(b) != 0
+		} else {
+			changed = rec.blocks.get(b) != base.blocks.get(b)
 		}
-		if e <= start || s >= end {
+		if !changed {
 			continue
 		}
+		s, e := b*cbtBlockSize, (b+1)*cbtBlockSize
 		if s < start {
 			s = start
 		}

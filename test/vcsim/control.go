@@ -1,8 +1,8 @@
 package main
 
 // Test-only control endpoints under /lifeline-sim/: fault and delay injection for named SOAP
-// methods, session expiry, users, CBT reset and call counts. A real vCenter has none of them;
-// Lifeline itself never calls them. See README.md.
+// methods, session expiry, users, guest writes into disks, CBT reset and call counts. A real
+// vCenter has none of them; Lifeline itself never calls them. See README.md.
 
 import (
 	"encoding/json"
@@ -30,6 +30,10 @@ type faultRule struct {
 	Message   string                 `json:"message,omitempty"`
 	Fields    map[string]interface{} `json:"fields,omitempty"`
 	DelayMs   int                    `json:"delayMs,omitempty"`
+	// AfterBytes, for method "HTTP PUT": the upload is cut (the connection closed) once this many
+	// bytes of its body have reached the file, as a network failure halfway through an upload.
+	// Moref then matches the datastore file's name (the last element of its /folder path).
+	AfterBytes int64 `json:"afterBytes,omitempty"`
 }
 
 type faultTable struct {
@@ -214,8 +218,12 @@ func (h *harness) serveControl(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusBadRequest, problem{err.Error()})
 			return
 		}
-		if rule.Method == "" || (rule.Fault == "" && rule.DelayMs <= 0) {
-			writeJSON(w, http.StatusBadRequest, problem{"method and one of fault or delayMs (> 0) are required"})
+		if rule.Method == "" || (rule.Fault == "" && rule.DelayMs <= 0 && rule.AfterBytes <= 0) {
+			writeJSON(w, http.StatusBadRequest, problem{"method and one of fault, delayMs (> 0) or afterBytes (> 0) are required"})
+			return
+		}
+		if rule.AfterBytes != 0 && (rule.Method != uploadMethod || rule.AfterBytes < 0 || rule.Fault != "") {
+			writeJSON(w, http.StatusBadRequest, problem{"afterBytes (> 0) applies only to method \"" + uploadMethod + "\", without a fault"})
 			return
 		}
 		if rule.Count == 0 {
@@ -286,6 +294,8 @@ func (h *harness) serveControl(w http.ResponseWriter, r *http.Request) {
 		}
 		h.users.put(u)
 		writeJSON(w, http.StatusCreated, map[string]string{"username": req.Username})
+	case route == "disks/write" && r.Method == http.MethodPost:
+		h.serveDiskWrite(w, r)
 	case route == "cbt/reset" && r.Method == http.MethodPost:
 		var req struct {
 			VM string `json:"vm"`

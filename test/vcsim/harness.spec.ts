@@ -81,6 +81,19 @@ describe('vCenter simulator harness', () => {
     expect(res.body.toString()).toBe(data.toString());
   });
 
+  it('writes guest data into a disk through the simulator, within its capacity only', async () => {
+    const vm = vc.vms[0]!;
+    const disk = vm.disks[1]!;
+    const data = Buffer.from('written as a guest writes');
+    await vc.writeDisk(vm.moref, disk.key, 70_000, data);
+    const session = await vc.soapLogin();
+    const url = vc.folderUrl(disk.flatFile, vm.datacenter);
+    const res = await vc.request('GET', url, undefined, { range: `bytes=70000-${70_000 + data.length - 1}`, cookie: `vmware_soap_session=${session}` });
+    expect(res.body.toString()).toBe(data.toString());
+    await expectAsync(vc.writeDisk(vm.moref, disk.key, disk.capacity - 1, Buffer.from('xy'))).toBeRejectedWithError(/answered 400/);
+    await expectAsync(vc.writeDisk(vm.moref, 9999, 0, data)).toBeRejectedWithError(/answered 404/);
+  });
+
   it('refuses a clone ticket without a valid session and grants one for a session', async () => {
     const body = JSON.stringify({ vc_guid: vc.instanceUuid });
     const json = { 'content-type': 'application/json' };

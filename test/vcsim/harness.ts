@@ -86,7 +86,7 @@ export interface VcsimOptions {
 }
 
 export interface FaultRule {
-  /** SOAP method name, e.g. "CreateSnapshot_Task". */
+  /** SOAP method name, e.g. "CreateSnapshot_Task", or "HTTP PUT" for datastore uploads. */
   method: string;
   /** Calls affected (default 1; -1 until cleared). */
   count?: number;
@@ -98,6 +98,11 @@ export interface FaultRule {
   /** Only calls on this managed object (its moref value). */
   moref?: string;
   delayMs?: number;
+  /**
+   * For "HTTP PUT" only: the upload's first `afterBytes` bytes reach the file, then the connection
+   * is closed without an answer (a network failure halfway). `moref` then matches the file name.
+   */
+  afterBytes?: number;
 }
 
 export interface VcsimResponse {
@@ -112,7 +117,7 @@ export interface Vcsim extends VcsimReady {
   readonly pid: number;
   stop(): Promise<void>;
   /** The next calls of rule.method fail with rule.fault (tasks end in error; others get a SOAP fault). */
-  injectFault(rule: FaultRule & { fault: string }): Promise<void>;
+  injectFault(rule: FaultRule & ({ fault: string } | { afterBytes: number })): Promise<void>;
   /** The next `count` calls of `method` are delayed (a task is returned at once and runs late). */
   injectDelay(method: string, delayMs: number, count?: number, moref?: string): Promise<void>;
   clearFaults(): Promise<void>;
@@ -121,6 +126,13 @@ export interface Vcsim extends VcsimReady {
   addUser(user: { username: string; password: string; admin?: boolean; privileges?: string[]; entityPrivileges?: Record<string, string[]> }): Promise<void>;
   /** Forgets a VM's changeIds, as a CBT reset does. */
   resetCbt(vmMoref: string): Promise<void>;
+  /**
+   * Writes guest data into a VM's disk through the simulator, as a guest writes through its
+   * hypervisor: change tracking learns the blocks at once, so the next snapshot does not read the
+   * whole disk (as it must after data was written straight into `path`). Must stay within the
+   * disk's capacity.
+   */
+  writeDisk(vmMoref: string, deviceKey: number, offset: number, data: Buffer): Promise<void>;
   /** SOAP calls per method since start (or since the last reset). */
   callCounts(reset?: boolean): Promise<Record<string, number>>;
   /** Logs in over SOAP and returns the session id (the vmware_soap_session cookie value). */
@@ -400,6 +412,11 @@ export async function startVcsim(opts: VcsimOptions = {}): Promise<Vcsim> {
     },
     resetCbt: async (vmMoref) => {
       await control('POST', '/lifeline-sim/cbt/reset', { vm: vmMoref }, 200);
+    },
+    writeDisk: async (vmMoref, deviceKey, offset, data) => {
+      const path = `/lifeline-sim/disks/write?vm=${encodeURIComponent(vmMoref)}&key=${deviceKey}&offset=${offset}`;
+      const res = await request('POST', path, data, { 'content-type': 'application/octet-stream', 'content-length': String(data.length) });
+      if (res.status !== 200) throw new VcsimError('VCSIM_CONTROL_FAILED', `POST ${path} answered ${res.status}: ${res.body.toString('utf8')}`);
     },
     callCounts: async (reset = false) => {
       const res = await control(reset ? 'DELETE' : 'GET', '/lifeline-sim/calls', undefined, 200);

@@ -477,6 +477,166 @@ func TestChangedBlockTracking(t *testing.T) {
 	}
 }
 
+// guestWrite writes through POST /lifeline-sim/disks/write and returns the status and body.
+func guestWrite(t *testing.T, vm string, key int32, off int64, data []byte) (int, string) {
+	t.Helper()
+	u := fmt.Sprintf("%s/lifeline-sim/disks/write?vm=%s&key=%d&offset=%d", strings.TrimSuffix(thRdy.URL, "/sdk"), vm, key, off)
+	res, err := httpClient().Post(u, "application/octet-stream", bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out, _ := ioutil.ReadAll(res.Body)
+	return res.StatusCode, string(out)
+}
+
+// Writes through the simulator and writes straight into the file, mixed: CBT reports exactly the
+// blocks whose content changed, whichever way they were written.
+func TestChangedBlockTrackingGuestWrites(t *testing.T) {
+	ctx := context.Background()
+	c := login(t, thRdy.Username, thRdy.Password)
+	rvm := thRdy.VMs[1]
+	disk := rvm.Disks[1]
+	vmRef := types.ManagedObjectReference{Type: "VirtualMachine", Value: rvm.Moref}
+	vm := object.NewVirtualMachine(c, vmRef)
+	task, err := vm.Reconfigure(ctx, types.VirtualMachineConfigSpec{ChangeTrackingEnabled: types.NewBool(true)})
+	if err != nil || task.Wait(ctx) != nil {
+		t.Fatalf("enable CBT: %v", err)
+	}
+	snapshot := func(name string) (types.ManagedObjectReference, string) {
+		t.Helper()
+		task, err := vm.CreateSnapshot(ctx, name, "", false, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := task.WaitForResult(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		snap := info.Result.(types.ManagedObjectReference)
+		return snap, snapshotDiskChangeID(t, c, snap, disk.Key)
+	}
+	expect := func(what string, snap types.ManagedObjectReference, since string, blocks ...int64) {
+		t.Helper()
+		areas, _, err := queryAll(t, c, vmRef, snap, disk.Key, disk.Capacity, since)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		var want []types.DiskChangeExtent
+		for _, b := range blocks {
+			if n := len(want); n > 0 && want[n-1].Start+want[n-1].Length == b*cbtBlockSize {
+				want[n-1].Length += cbtBlockSize
+			} else {
+				want = append(want, types.DiskChangeExtent{Start: b * cbtBlockSize, Length: cbtBlockSize})
+			}
+		}
+		if fmt.Sprint(areas) != fmt.Sprint(want) {
+			t.Fatalf("%s: areas %+v, want %+v", what, areas, want)
+		}
+	}
+	write := func(off int64, data []byte) {
+		t.Helper()
+		if code, body := guestWrite(t, rvm.Moref, disk.Key, off, data); code != 200 || !strings.Contains(body, fmt.Sprintf(`"written":%d`, len(data))) {
+			t.Fatalf("guest write at %d: %d %s", off, code, body)
+		}
+	}
+	block := int64(cbtBlockSize)
+	ones := bytes.Repeat([]byte{1}, int(block))
+
+	writeAt(t, disk.Path, 3*block, ones) // straight into the file
+	s1, cid1 := snapshot("g1")
+	expect("* at g1", s1, "*", 3)
+
+	write(10*block+5, []byte("guest data")) // through the simulator
+	write(3*block, ones)                    // same bytes again: not a change
+	s2, cid2 := snapshot("g2")
+	expect("g2 since g1", s2, cid1, 10)
+
+	write(12*block+block-2, []byte{7, 7, 7, 7}) // spans blocks 12 and 13
+	writeAt(t, disk.Path, 20*block, []byte{5})  // behind the simulator's back
+	s3, cid3 := snapshot("g3")
+	expect("g3 since g2", s3, cid2, 12, 13, 20)
+	expect("g3 since g1", s3, cid1, 10, 12, 13, 20)
+
+	// A direct write right after a snapshot (within the same clock tick) is still seen.
+	writeAt(t, disk.Path, 30*block, []byte{6})
+	write(31*block, []byte{8})
+	s4, cid4 := snapshot("g4")
+	expect("g4 since g3", s4, cid3, 30, 31)
+
+	write(10*block, make([]byte, block)) // back to zeros
+	s5, _ := snapshot("g5")
+	expect("g5 since g4", s5, cid4, 10)
+	expect("* at g5", s5, "*", 3, 12, 13, 20, 30, 31)
+	// An earlier snapshot's view does not move with later writes.
+	expect("* at g2", s2, "*", 3, 10)
+
+	if code, _ := guestWrite(t, rvm.Moref, disk.Key, disk.Capacity-1, []byte{1, 2}); code != 400 {
+		t.Fatalf("write past the end: %d", code)
+	}
+	if code, _ := guestWrite(t, rvm.Moref, 99, 0, []byte{1}); code != 404 {
+		t.Fatalf("unknown disk: %d", code)
+	}
+	if code, _ := guestWrite(t, "vm-999999", disk.Key, 0, []byte{1}); code != 404 {
+		t.Fatalf("unknown VM: %d", code)
+	}
+	if rt, err := vm.RemoveAllSnapshot(ctx, nil); err != nil || rt.Wait(ctx) != nil {
+		t.Fatalf("RemoveAllSnapshot: %v", err)
+	}
+}
+
+// Ranged GETs as a backup makes them, and the edge cases a file server answers.
+func TestDatastoreRangeReads(t *testing.T) {
+	disk := thRdy.VMs[1].Disks[0]
+	data := bytes.Repeat([]byte("0123456789abcdef"), 64<<10) // 1 MiB
+	writeAt(t, disk.Path, 0, data)
+	ds := strings.SplitN(strings.TrimPrefix(disk.FlatFile, "["), "] ", 2)
+	u := strings.TrimSuffix(thRdy.URL, "/sdk") + "/folder/" + ds[1] + "?dcPath=" + url.QueryEscape(thRdy.VMs[1].Datacenter) + "&dsName=" + url.QueryEscape(ds[0])
+	c := login(t, thRdy.Username, thRdy.Password)
+	get := func(rng string) (*http.Response, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.Header.Set("Range", rng)
+		req.AddCookie(&http.Cookie{Name: soap.SessionCookieName, Value: sessionID(c)})
+		res, err := httpClient().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := ioutil.ReadAll(res.Body)
+		res.Body.Close()
+		return res, body
+	}
+	size := disk.Capacity
+	for _, tc := range []struct {
+		rng          string
+		start, end   int64
+		contentRange string
+	}{
+		{"bytes=5-70004", 5, 70004, fmt.Sprintf("bytes 5-70004/%d", size)},
+		{"bytes=4096-8191", 4096, 8191, fmt.Sprintf("bytes 4096-8191/%d", size)},
+		{fmt.Sprintf("bytes=%d-", size-3), size - 3, size - 1, fmt.Sprintf("bytes %d-%d/%d", size-3, size-1, size)},
+		{fmt.Sprintf("bytes=%d-%d", size-3, size+100), size - 3, size - 1, fmt.Sprintf("bytes %d-%d/%d", size-3, size-1, size)},
+	} {
+		res, body := get(tc.rng)
+		if res.StatusCode != 206 || res.Header.Get("Content-Range") != tc.contentRange || int64(len(body)) != tc.end-tc.start+1 {
+			t.Fatalf("%s: %d %q %d bytes", tc.rng, res.StatusCode, res.Header.Get("Content-Range"), len(body))
+		}
+		want := make([]byte, tc.end-tc.start+1)
+		if tc.start < int64(len(data)) {
+			copy(want, data[tc.start:])
+		}
+		if !bytes.Equal(body, want) {
+			t.Fatalf("%s: wrong bytes", tc.rng)
+		}
+	}
+	if res, _ := get(fmt.Sprintf("bytes=%d-%d", size, size+10)); res.StatusCode != 416 {
+		t.Fatalf("range past the end: %d", res.StatusCode)
+	}
+	if res, body := get("bytes=0-1,10-11"); res.StatusCode != 206 || !strings.HasPrefix(res.Header.Get("Content-Type"), "multipart/byteranges") || !bytes.Contains(body, []byte("01")) {
+		t.Fatalf("two ranges: %d %q", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+}
+
 func TestDatastoreFiles(t *testing.T) {
 	disk := thRdy.VMs[1].Disks[0]
 	writeAt(t, disk.Path, 1000, []byte("lifeline!"))

@@ -12,6 +12,7 @@ import (
 	"crypto/tls"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"io/ioutil"
 	"log"
 	"net"
@@ -19,6 +20,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -201,10 +203,44 @@ func (h *harness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "not authenticated", http.StatusUnauthorized)
 			return
 		}
+		if r.Method == http.MethodPut {
+			if rule := h.faults.take(uploadMethod, path.Base(r.URL.Path)); rule != nil {
+				h.cutUpload(w, r, rule)
+				return
+			}
+		}
+		if h.serveFolderRange(w, r) {
+			return
+		}
 		h.inner.ServeHTTP(w, r)
 	default:
 		h.inner.ServeHTTP(w, r)
 	}
+}
+
+// The name uploads go by in fault rules and call counts.
+const uploadMethod = "HTTP PUT"
+
+// cutUpload serves an upload that a fault rule matched: with afterBytes, the first bytes of the
+// body reach the file as usual and then the connection is closed without an answer, so the client
+// sees the upload fail halfway and the datastore keeps a partial file, as after a network failure;
+// otherwise the upload is refused with 500 before any byte is written.
+func (h *harness) cutUpload(w http.ResponseWriter, r *http.Request, rule *faultRule) {
+	time.Sleep(time.Duration(rule.DelayMs) * time.Millisecond)
+	if rule.AfterBytes <= 0 {
+		http.Error(w, fmt.Sprintf("%s (injected by the Lifeline vCenter simulator)", rule.Fault), http.StatusInternalServerError)
+		return
+	}
+	partial := r.Clone(r.Context())
+	partial.Body = ioutil.NopCloser(io.LimitReader(r.Body, rule.AfterBytes))
+	h.inner.ServeHTTP(httptest.NewRecorder(), partial)
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler)
 }
 
 func (h *harness) httpAuthenticated(r *http.Request) bool {

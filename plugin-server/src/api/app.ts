@@ -18,8 +18,10 @@ import type { ApiServices } from './routes/api-services.js';
 import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
+import { pointRoutes } from './routes/points.js';
 import { policyRoutes } from './routes/policies.js';
 import { protectionRoutes } from './routes/protection.js';
+import { recoveryRoutes } from './routes/recovery.js';
 import { vmRoutes, type VmInventory } from './routes/vms.js';
 
 export const API_PREFIX = '/api/v1';
@@ -74,6 +76,8 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   api.use(policyRoutes(deps.authorizer, deps.services));
   api.use(protectionRoutes(deps.authorizer, deps.services));
   api.use(jobRoutes(deps.authorizer, deps.services));
+  api.use(pointRoutes(deps.authorizer, deps.services));
+  api.use(recoveryRoutes(deps.authorizer, deps.services));
   api.use(auditRoutes(deps.authorizer, deps.services.audit));
   app.use(API_PREFIX, api);
 

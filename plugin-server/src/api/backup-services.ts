@@ -28,6 +28,7 @@ import {
   type VmPlacementSource,
   vmKey,
 } from '../protection/index.js';
+import { createRestoreJobHandler, type RecoveryStore } from '../recovery/index.js';
 import { initRepository, Repository } from '../store/index.js';
 import { connectVcenter, type Vcenter } from '../vsphere/index.js';
 
@@ -38,6 +39,10 @@ export interface BackupServices {
   readonly placement: VmPlacementSource;
   /** The 'backup' job handler; it needs the server's policy store, made after this. */
   backupHandler(policies: Pick<PolicyStore, 'getPolicy'>): JobHandler;
+  /** The 'restore' job handler (revert, new instance, clone and attach), over the server's recovery state. */
+  restoreHandler(store: RecoveryStore): JobHandler;
+  /** The service-account connection to a configured vCenter, as backups and restores use it. */
+  vcenter(vcenterGuid: string, signal: AbortSignal): Promise<Vcenter>;
   /** Starts sweeping orphaned `lifeline-*` snapshots, now and on a timer; returns its stop. */
   startSweeper(jobs: SweepJobs): () => Promise<void>;
   close(): Promise<void>;
@@ -142,6 +147,10 @@ export async function openBackupServices(opts: BackupServicesOptions, signal: Ab
         clock: opts.clock,
       }) as JobHandler;
     },
+    restoreHandler(store) {
+      return createRestoreJobHandler({ repository, vcenters: { vcenter }, store }) as JobHandler;
+    },
+    vcenter,
     startSweeper(jobs) {
       sweeper = new OrphanSnapshotSweeper({
         vcenters: async () => {

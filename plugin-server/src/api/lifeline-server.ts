@@ -13,6 +13,7 @@ import { describeError } from '../errors/index.js';
 import { createJobRunner, systemClock, type Clock, type ConcurrencyLimits, type JobHandler, type JobRunner } from '../jobs/index.js';
 import type { Logger } from '../log/index.js';
 import { BACKUP_JOB_KIND, ProtectionScheduler, SqlitePolicyStore, type RestorePointSource, type VmPlacementSource } from '../protection/index.js';
+import { RecoveryService, RESTORE_JOB_KIND, SqliteRecoveryStore } from '../recovery/index.js';
 import { createApp, hasUi, uiPath } from './app.js';
 import type { BackupServices } from './backup-services.js';
 import type { DemoHost, DemoVm } from './demo-host.js';
@@ -123,7 +124,9 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     const policies = new SqlitePolicyStore(db, { clock: jobClock });
     const limits = deps.jobLimits ?? DEFAULT_JOB_LIMITS;
     runner = createJobRunner(db, { clock: jobClock, random: Math.random, log, limits });
+    const recoveryStore = new SqliteRecoveryStore(db, jobClock);
     if (deps.backup) runner.register(BACKUP_JOB_KIND, deps.backup.backupHandler(policies));
+    if (deps.backup) runner.register(RESTORE_JOB_KIND, deps.backup.restoreHandler(recoveryStore));
     for (const [kind, handler] of Object.entries(deps.jobHandlers ?? {})) runner.register(kind, handler);
     scheduler = new ProtectionScheduler({
       runner,
@@ -133,8 +136,11 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       clock: jobClock,
       log,
       limits,
+      held: () => recoveryStore.heldVms(),
     });
-    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000 };
+    const backup = deps.backup;
+    const recovery = backup ? new RecoveryService({ runner, repository: backup.repository, store: recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) } }) : null;
+    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery };
   } catch (err) {
     db.close();
     throw err;

@@ -90,6 +90,11 @@ export interface Catalog {
   replaceDisks(pointId: string, disks: readonly DiskRow[]): void;
   getPoint(id: string): PointRow | undefined;
   listPoints(query?: PointQuery): PointRow[];
+  /**
+   * One page of a VM's committed points, newest first (ties by id, newest first), and how many
+   * it has in all: two range scans of the by-VM index, however many points the catalog holds.
+   */
+  listVmPoints(vmId: string, page: { offset: number; limit: number }): { items: PointRow[]; total: number };
   latestPoint(vmId: string): PointRow | undefined;
   pointDisks(pointId: string): DiskRow[];
   countPoints(states?: readonly PointState[]): number;

@@ -109,6 +109,10 @@ export class SqliteCatalog implements Catalog {
         'UPDATE repo_points SET logical_bytes = @logicalBytes, data_bytes = @dataBytes, read_bytes = @readBytes, new_chunks = @newChunks, new_stored_bytes = @newStoredBytes WHERE id = @id',
       ),
       getPoint: db.prepare(`SELECT ${POINT_COLUMNS} FROM repo_points WHERE id = ?`),
+      vmPoints: db.prepare(
+        `SELECT ${POINT_COLUMNS} FROM repo_points WHERE vm_id = ? AND state = 'committed' ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
+      ),
+      countVmPoints: db.prepare("SELECT COUNT(*) AS n FROM repo_points WHERE vm_id = ? AND state = 'committed'"),
       latest: db.prepare(`SELECT ${POINT_COLUMNS} FROM repo_points WHERE vm_id = ? AND state = 'committed' ORDER BY created_at DESC LIMIT 1`),
       disks: db.prepare('SELECT point_id, disk, label, capacity, chunk_size, index_key, index_sha256, change_id FROM repo_disks WHERE point_id = ? ORDER BY disk'),
       deleteDisks: db.prepare('DELETE FROM repo_disks WHERE point_id = ?'),
@@ -203,6 +207,14 @@ export class SqliteCatalog implements Catalog {
     const limit = q.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(q.limit))}` : '';
     const sql = `SELECT ${POINT_COLUMNS} FROM repo_points WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC${limit}`;
     return (this.db.prepare(sql).all(...args) as PointRecord[]).map(toPoint);
+  }
+
+  listVmPoints(vmId: string, page: { offset: number; limit: number }): { items: PointRow[]; total: number } {
+    // One read transaction, so the page and the total agree while a backup commits.
+    return this.db.transaction(() => ({
+      items: (this.stmts.vmPoints.all(vmId, page.limit, page.offset) as PointRecord[]).map(toPoint),
+      total: (this.stmts.countVmPoints.get(vmId) as { n: number }).n,
+    })).deferred();
   }
 
   latestPoint(vmId: string): PointRow | undefined {

@@ -311,7 +311,8 @@ export async function runBackup(deps: BackupDeps, req: BackupRequest, ctx: Backu
     let bytesDoneBefore = 0;
     let bytesRead = 0;
     for (const w of work) {
-      const reader = new SnapshotDiskReader(vc, w.file, w.plan.disk.capacityBytes);
+      // A first backup's areas are the allocated ones: the rest of each chunk is zeros, not read.
+      const reader = new SnapshotDiskReader(vc, w.file, w.plan.disk.capacityBytes, w.plan.mode === 'allocated' ? w.areas : undefined);
       const changed = w.areas === undefined ? undefined : { since: w.plan.mode === 'incremental' ? (base?.row.id ?? null) : null, areas: w.areas };
       try {
         const r = await writer.ingestDisk(

@@ -82,6 +82,12 @@ export interface ProtectionSchedulerOptions {
   plan?: Partial<PlanOptions>;
   /** Successful backups looked at to estimate a VM's backup duration. Default 20. */
   durationSamples?: number;
+  /**
+   * VMs whose backups are held by another use case, by vmKey() — a VM in a temporary revert runs
+   * on restored disks until the revert is cancelled or made permanent. Held VMs are skipped like
+   * paused ones and "back up now" refuses them. Default: none.
+   */
+  held?: () => ReadonlySet<string>;
 }
 
 export class ProtectionScheduler {
@@ -104,7 +110,7 @@ export class ProtectionScheduler {
   private readonly durationCache = new Map<string, number | null>();
 
   constructor(opts: ProtectionSchedulerOptions) {
-    this.o = { tickMs: 15_000, minRoundGapMs: 2000, durationSamples: 20, ...opts, plan: { ...DEFAULT_PLAN_OPTIONS, ...opts.plan } };
+    this.o = { tickMs: 15_000, minRoundGapMs: 2000, durationSamples: 20, held: () => new Set(), ...opts, plan: { ...DEFAULT_PLAN_OPTIONS, ...opts.plan } };
     this.log = opts.log.child({ component: 'scheduler' });
   }
 
@@ -193,6 +199,9 @@ export class ProtectionScheduler {
     if (p.paused) {
       throw new LifelineError('vm-paused', `backups of VM ${vm.moref} are paused (${p.pauseReason ?? 'no reason given'})`, { vm, reason: p.pauseReason });
     }
+    if (this.o.held().has(vmKey(vm))) {
+      throw new LifelineError('vm-paused', `backups of VM ${vm.moref} are held while it is in a temporary revert; cancel the revert or make it permanent first`, { vm, reason: 'temporary-revert' });
+    }
     const placement = await this.o.placement.datastoresOf([vm], signal);
     return this.submit(vm, p.policyId, placement.get(vmKey(vm)) ?? [], 'manual', requestedBy);
   }
@@ -263,6 +272,7 @@ export class ProtectionScheduler {
       }
     }
     const durations = this.durations(protections);
+    const held = this.o.held();
 
     const candidates: ScheduleCandidate[] = [];
     for (const p of protections) {
@@ -275,7 +285,7 @@ export class ProtectionScheduler {
         lastGoodPointAt: points.get(key) ?? null,
         assignedAt: Date.parse(p.assignedAt),
         busy: activeByTarget.has(targetKey(vmTarget(p.vm))),
-        paused: p.paused,
+        paused: p.paused || held.has(key),
         datastores: [...new Set(placement.get(key) ?? [])],
         expectedDurationSeconds: durations.get(key) ?? null,
       });
@@ -354,6 +364,7 @@ export class ProtectionScheduler {
     now: number,
   ): RpoCompliance[] {
     const out: RpoCompliance[] = [];
+    const held = this.o.held();
     for (const p of protections) {
       const policy = policies.get(p.policyId);
       if (!policy) continue;
@@ -367,7 +378,7 @@ export class ProtectionScheduler {
         expectedDurationSeconds: durations.get(vmKey(p.vm)) ?? null,
         running,
       });
-      out.push({ ...a, vm: p.vm, policyId: p.policyId, lastGoodPointAt: last === null ? null : new Date(last).toISOString(), paused: p.paused });
+      out.push({ ...a, vm: p.vm, policyId: p.policyId, lastGoodPointAt: last === null ? null : new Date(last).toISOString(), paused: p.paused || held.has(vmKey(p.vm)) });
     }
     return out;
   }

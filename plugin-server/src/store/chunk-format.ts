@@ -94,16 +94,15 @@ export class ChunkHasher {
   }
 }
 
-/** How many bytes at the start are zero; compares 8-byte words where alignment allows. */
+const ZERO_PIECE = 64 * 1024;
+const ZEROS = Buffer.alloc(ZERO_PIECE);
+
+/** How many bytes at the start are zero; compares 64 KiB pieces with memcmp, then bytes. */
 export function leadingZeros(b: Uint8Array): number {
   const n = b.byteLength;
+  const v = view(b);
   let i = 0;
-  if (b.byteOffset % 8 === 0) {
-    const words = new BigUint64Array(b.buffer, b.byteOffset, Math.floor(n / 8));
-    let w = 0;
-    while (w < words.length && words[w] === 0n) w++;
-    i = w * 8;
-  }
+  while (i + ZERO_PIECE <= n && v.compare(ZEROS, 0, ZERO_PIECE, i, i + ZERO_PIECE) === 0) i += ZERO_PIECE;
   while (i < n && b[i] === 0) i++;
   return i;
 }

@@ -3,8 +3,10 @@
  * restore fills. Reads land in buffers that own their memory, so they can be handed to the codec
  * workers without a copy.
  */
+import { constants as fsc } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { throwIfAborted } from './bounded.js';
+import { DIRECT_IO_ALIGN, directIoReady } from './buffer-pool.js';
 import type { DiskAreaReader } from './ingest.js';
 import type { DiskAreaWriter } from './restore.js';
 
@@ -48,14 +50,28 @@ export class FileDiskReader implements DiskAreaReader {
 }
 
 export class FileDiskWriter implements DiskAreaWriter {
-  private constructor(private readonly fh: FileHandle) {}
+  /** Writes land at their offsets, in any order, several at once. */
+  readonly positional = true;
 
-  /** Creates (or truncates) the file at the disk's full size, so unwritten areas are holes. */
+  private constructor(
+    private readonly fh: FileHandle,
+    /** The same file opened for direct I/O, where the filesystem allows it. */
+    private readonly direct: FileHandle | undefined,
+  ) {}
+
+  /**
+   * Creates (or truncates) the file at the disk's full size, so unwritten areas are holes. Whole
+   * aligned pages from aligned memory (the restore's buffers) are written with direct I/O: they
+   * go to the disk without passing through (and crowding) the page cache; anything else is
+   * written through the page cache as usual.
+   */
   static async create(path: string, capacity: number): Promise<FileDiskWriter> {
     const fh = await open(path, 'w', 0o600);
     try {
       await fh.truncate(capacity);
-      return new FileDiskWriter(fh);
+      let direct: FileHandle | undefined;
+      if (fsc.O_DIRECT !== undefined) direct = await open(path, fsc.O_WRONLY | fsc.O_DIRECT).catch(() => undefined);
+      return new FileDiskWriter(fh, direct);
     } catch (err) {
       await fh.close();
       throw err;
@@ -64,9 +80,11 @@ export class FileDiskWriter implements DiskAreaWriter {
 
   async write(offset: number, data: Uint8Array, signal: AbortSignal): Promise<void> {
     throwIfAborted(signal);
+    const n = data.byteLength;
+    const fh = this.direct && offset % DIRECT_IO_ALIGN === 0 && n % DIRECT_IO_ALIGN === 0 && directIoReady(data, n) ? this.direct : this.fh;
     let done = 0;
-    while (done < data.byteLength) {
-      const { bytesWritten } = await this.fh.write(data, done, data.byteLength - done, offset + done);
+    while (done < n) {
+      const { bytesWritten } = await fh.write(data, done, n - done, offset + done);
       done += bytesWritten;
     }
   }
@@ -76,6 +94,7 @@ export class FileDiskWriter implements DiskAreaWriter {
     try {
       if (sync) await this.fh.sync();
     } finally {
+      await this.direct?.close();
       await this.fh.close();
     }
   }

@@ -71,8 +71,15 @@
  * 4 MiB). Every fan-out is bounded (bounded.ts); every async operation takes an AbortSignal;
  * time comes from an injected Clock.
  *
+ * The pools' memory starts on page boundaries, so chunk objects and restored disk areas are
+ * written with direct I/O where the filesystem allows it: the bytes go to the disk once, without
+ * a copy in the page cache that would only be written out (chunk objects are fsynced anyway) or
+ * crowd out the cache.
+ *
  * Restore writes a new file sparsely: all-zero chunks and all-zero 64 KiB runs inside chunks
- * are left as holes, so the restored file takes the space the disk's data takes.
+ * are left as holes, so the restored file takes the space the disk's data takes. A file target
+ * takes writes in any order, so each distinct chunk is decoded once and written to every slot
+ * that names it, several chunks at once; a stream target gets its bytes strictly in order.
  */
 export type { Backend, ByteRange, ObjectInfo, ListedObject, PutOptions, PutResult } from './backend.js';
 export { LocalBackend } from './local-backend.js';

@@ -3,7 +3,8 @@
  * (backend.ts) on any POSIX filesystem with hard links:
  *
  * - Object `a/b/c` is the file <root>/a/b/c, written read-only (0444): a temporary file under
- *   <root>/.tmp is written, fsynced, then hard-linked to its name — link() fails when the name
+ *   <root>/.tmp is written (with direct I/O when the data sits in aligned memory, as chunks do),
+ *   fsynced, then hard-linked to its name — link() fails when the name
  *   exists, which makes put-if-absent atomic without ever overwriting — and the directory is
  *   fsynced. Temporary files are named after the writing process and removed at open once that
  *   process is gone, so a killed writer leaves nothing behind for long.
@@ -21,6 +22,7 @@ import { constants as fsc } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, readFile, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { abortError, throwIfAborted } from './bounded.js';
+import { DIRECT_IO_ALIGN, directIoReady, roundUp } from './buffer-pool.js';
 import {
   checkKey,
   checkPrefix,
@@ -51,6 +53,8 @@ export class LocalBackend implements Backend {
   private readonly knownDirs = new Set<string>();
   private readonly keyQueues = new Map<string, Promise<unknown>>();
   private tmpCounter = 0;
+  /** Whether chunk-sized writes from aligned memory go through direct I/O (until the filesystem refuses). */
+  private directIo = true;
 
   private constructor(root: string, opts: LocalBackendOptions) {
     this.location = root;
@@ -96,16 +100,24 @@ export class LocalBackend implements Backend {
     // The owner's identity leads the name so that open() can tell orphans from files in progress.
     const owner = processIdentity().replace(':', '.');
     const tmp = join(this.location, TMP_DIR, `${owner}-${++this.tmpCounter}-${randomBytes(4).toString('hex')}`);
-    const fh = await open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o444);
+    const direct = this.directIo && data instanceof Uint8Array && directIoReady(data, data.byteLength) ? data : undefined;
+    const fh = await this.createTemp(tmp, direct !== undefined);
     try {
       try {
-        await writeAll(fh, data instanceof Uint8Array ? [data] : data);
+        if (fh.direct && direct) {
+          // Whole pages straight to the disk, then the padding cut off: the file is synced and
+          // linked under its name only after that, so nobody ever sees the padded form.
+          await writeAll(fh.handle, [new Uint8Array(direct.buffer, direct.byteOffset, roundUp(direct.byteLength, DIRECT_IO_ALIGN))]);
+          await fh.handle.truncate(direct.byteLength);
+        } else {
+          await writeAll(fh.handle, data instanceof Uint8Array ? [data] : data);
+        }
         throwIfAborted(signal);
         const nowSec = this.clock.now() / 1000;
-        await fh.utimes(nowSec, (options.retainUntil ?? 0) / 1000);
-        await fh.sync();
+        await fh.handle.utimes(nowSec, (options.retainUntil ?? 0) / 1000);
+        await fh.handle.sync();
       } finally {
-        await fh.close();
+        await fh.handle.close();
       }
       throwIfAborted(signal);
       try {
@@ -284,6 +296,24 @@ export class LocalBackend implements Backend {
     } finally {
       await unlinkIfPresent(path);
     }
+  }
+
+  /**
+   * A new temporary file, opened for direct I/O when asked and the filesystem allows it (chunk
+   * data then goes to the disk once, without a copy in the page cache that fsync would write out
+   * anyway). A filesystem that refuses direct I/O is not asked again.
+   */
+  private async createTemp(path: string, direct: boolean): Promise<{ handle: FileHandle; direct: boolean }> {
+    const flags = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL;
+    if (direct && fsc.O_DIRECT !== undefined) {
+      try {
+        return { handle: await open(path, flags | fsc.O_DIRECT, 0o444), direct: true };
+      } catch (err) {
+        if (errno(err) !== 'EINVAL') throw err;
+        this.directIo = false;
+      }
+    }
+    return { handle: await open(path, flags, 0o444), direct: false };
   }
 
   private async ensureDir(dir: string): Promise<void> {

@@ -68,6 +68,48 @@ describe('restore engine', () => {
     expect(image.subarray(C).every((b) => b === 0)).toBe(true);
   });
 
+  it('fetches each distinct chunk once for a positional target and fills every slot naming it', async () => {
+    const a = chunkOf(1, [2]);
+    const b = chunkOf(2);
+    const chunks = [a, null, b, a, null, a, b];
+    const { index, source, fetched } = setup(chunks);
+    const image = new Uint8Array(chunks.length * C).fill(0xee);
+    const written: number[] = [];
+    const writer = {
+      positional: true,
+      write: async (o: number, d: Uint8Array) => {
+        written.push(o);
+        await new Promise((r) => setTimeout(r, (o / 65536) % 3));
+        image.set(d, o);
+      },
+    };
+    const progress: number[] = [];
+    const stats = await restoreDisk({ index, source, writer, signal: never, zeroSlots: 'skip', concurrency: 2, onProgress: (p) => progress.push(p.bytesDone) });
+    expect(fetched.length).toBe(2);
+    expect(stats).toEqual({ bytesWritten: 5 * C, zeroSlots: 2, chunksRead: 2 });
+    chunks.forEach((c, i) => {
+      const part = image.subarray(i * C, (i + 1) * C);
+      // Zero slots and zero runs are skipped: what was there before stays (a new sparse file reads zeros).
+      if (!c) expect(part.every((x) => x === 0xee)).withContext(`slot ${i}`).toBe(true);
+      else for (let r = 0; r < 4; r++) {
+        const run = part.subarray(r * 65536, (r + 1) * 65536);
+        const want = c[r * 65536] === 0 ? 0xee : c[r * 65536];
+        expect(run.every((x) => x === want)).withContext(`slot ${i} run ${r}`).toBe(true);
+      }
+    });
+    expect(new Set(written).size).toBe(written.length);
+    expect(progress[progress.length - 1]).toBe(chunks.length * C);
+  });
+
+  it('writes zero slots of a positional target that is not sparse', async () => {
+    const { index, source } = setup([chunkOf(3), null, chunkOf(3, [1])]);
+    const image = new Uint8Array(3 * C).fill(0xee);
+    await restoreDisk({ index, source, writer: { positional: true, write: async (o, d) => { image.set(d, o); } }, signal: never, zeroSlots: 'write' });
+    expect(image.subarray(C, 2 * C).every((x) => x === 0)).toBe(true);
+    expect(image.subarray(2 * C + 65536, 2 * C + 2 * 65536).every((x) => x === 0)).toBe(true);
+    expect(image.subarray(0, C).every((x) => x === 3)).toBe(true);
+  });
+
   it('stops at a chunk that cannot be read and writes nothing after it', async () => {
     const { index, source } = setup([chunkOf(1), chunkOf(2), chunkOf(3)]);
     index.set(1, createHash('sha256').update('not there').digest());

@@ -3,10 +3,12 @@
  * interfaces it declares: something that reads chunks (verified) and something that writes disk
  * areas. Chunks are fetched and decoded ahead, a bounded number at a time, and written strictly
  * in ascending offset order, so the target may be a stream (a datastore upload) as well as a file.
+ * A target that takes writes at any offset (a file) is filled differently: each distinct chunk is
+ * fetched and decoded once and written to every slot that names it, several chunks at once.
  * A chunk that is missing or fails verification stops the restore with its id; nothing unverified
  * is ever written.
  */
-import { abortError, linkedController } from './bounded.js';
+import { abortError, forEachBounded, linkedController } from './bounded.js';
 import { BufferPool } from './buffer-pool.js';
 import { isZeroDigest } from './digest.js';
 import type { IndexView } from './fixed-index.js';
@@ -19,8 +21,17 @@ export interface ChunkSource {
   read(digest: Uint8Array, length: number, signal: AbortSignal, into?: Uint8Array): Promise<Uint8Array>;
 }
 
-/** Something that writes disk areas; called with ascending, non-overlapping offsets. */
+/**
+ * Something that writes disk areas. Writes never overlap; they come with ascending offsets, one
+ * at a time, unless the writer is `positional`.
+ */
 export interface DiskAreaWriter {
+  /**
+   * True when writes may come in any order and several at once (a file written at explicit
+   * offsets): restore then decodes a chunk that several slots name only once and keeps several
+   * writes in flight. The writer must not keep `data` after its promise settles.
+   */
+  readonly positional?: boolean;
   write(offset: number, data: Uint8Array, signal: AbortSignal): Promise<void>;
 }
 
@@ -73,6 +84,82 @@ interface Fetch {
 }
 
 export async function restoreDisk(args: RestoreDiskArgs): Promise<RestoreStats> {
+  return args.writer.positional ? restorePositional(args) : restoreInOrder(args);
+}
+
+/** Slots handled together by a positional restore: bounds its map of chunks to slots. */
+const SEGMENT_SLOTS = 16384;
+
+/**
+ * The positional restore: slots are grouped by chunk, a segment of the disk at a time, and each
+ * distinct chunk is fetched, verified and written to all its slots while others are on the way.
+ */
+async function restorePositional(args: RestoreDiskArgs): Promise<RestoreStats> {
+  const { index, source, writer, signal } = args;
+  const ahead = Math.max(1, args.concurrency ?? 8);
+  const stats: RestoreStats = { bytesWritten: 0, zeroSlots: 0, chunksRead: 0 };
+  const buffers = new BufferPool(ahead, index.chunkSize);
+  const zeros = args.zeroSlots === 'write' ? new Uint8Array(index.chunkSize) : undefined;
+  let bytesTotal = 0;
+  for (let s = 0; s < index.slots; s++) bytesTotal += index.slotLength(s);
+  let done = 0;
+  const progress = (length: number): void => {
+    done += length;
+    args.onProgress?.({ bytesDone: done, bytesTotal });
+  };
+  for (let first = 0; first < index.slots; first += SEGMENT_SLOTS) {
+    const end = Math.min(index.slots, first + SEGMENT_SLOTS);
+    // Distinct chunks in order of first use, each with the slots that name it; zero slots apart.
+    const bySlot = new Map<string, number[]>();
+    const zeroSlots: number[] = [];
+    for (let s = first; s < end; s++) {
+      const d = index.digest(s);
+      if (isZeroDigest(d)) {
+        zeroSlots.push(s);
+        continue;
+      }
+      const hex = Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex');
+      const slots = bySlot.get(hex);
+      if (slots) slots.push(s);
+      else bySlot.set(hex, [s]);
+    }
+    stats.zeroSlots += zeroSlots.length;
+    if (zeros) {
+      await forEachBounded(zeroSlots, ahead, signal, async (slot, sig) => {
+        const length = index.slotLength(slot);
+        await writer.write(slot * index.chunkSize, zeros.subarray(0, length), sig);
+        stats.bytesWritten += length;
+        progress(length);
+      });
+    } else {
+      for (const slot of zeroSlots) progress(index.slotLength(slot));
+    }
+    await forEachBounded(bySlot.values(), ahead, signal, async (slots, sig) => {
+      const slot0 = slots[0] as number;
+      const length = index.slotLength(slot0);
+      const buffer = await buffers.acquire(sig);
+      try {
+        const chunk = (await source.read(Uint8Array.from(index.digest(slot0)), length, sig, buffer)).subarray(0, length);
+        stats.chunksRead++;
+        const runs: Array<[number, number]> = zeros ? [[0, length]] : dataRuns(chunk);
+        for (const slot of slots) {
+          // Equal digests mean equal content, so every slot naming the chunk has its length.
+          if (index.slotLength(slot) !== length) throw new RangeError(`slot ${slot} is ${index.slotLength(slot)} bytes, its chunk ${length}`);
+          const at = slot * index.chunkSize;
+          for (const [from, to] of runs) await writer.write(at + from, chunk.subarray(from, to), sig);
+          stats.bytesWritten += length;
+          progress(length);
+        }
+      } finally {
+        buffers.release(buffer);
+      }
+    });
+  }
+  return stats;
+}
+
+/** The ordered restore, for streams: a window of chunks fetched ahead, written strictly in order. */
+async function restoreInOrder(args: RestoreDiskArgs): Promise<RestoreStats> {
   const { index, source, writer, signal } = args;
   const ahead = Math.max(1, args.concurrency ?? 8);
   const inner = linkedController(signal, ahead);

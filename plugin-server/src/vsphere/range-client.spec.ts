@@ -81,6 +81,18 @@ describe('RangeClient', () => {
     expect(connections).toBe(1);
   });
 
+  it('lands a body in a view of shared memory without touching the bytes around it', async () => {
+    const memory = Buffer.from(new SharedArrayBuffer(800_000)).fill(0xee);
+    const target = memory.subarray(1000, 1000 + 700_000);
+    const r = await client.get({ path: '/disk', offset: 333, target, headers: {} });
+    expect(r.bytes).toBe(700_000);
+    expect(target.equals(data.subarray(333, 333 + 700_000))).toBeTrue();
+    expect(memory.subarray(0, 1000).every((b) => b === 0xee)).toBeTrue();
+    expect(memory.subarray(701_000).every((b) => b === 0xee)).toBeTrue();
+    // The connection goes on with the next reply after a body read in place.
+    expect((await get(5, 20)).buf.equals(data.subarray(5, 25))).toBeTrue();
+  });
+
   it('returns a short count at the end of the file and the status of an error', async () => {
     const tail = await get((1 << 20) - 10, 100);
     expect(tail.bytes).toBe(10);

@@ -5,10 +5,12 @@
  *
  * Why not node's http client: it turns every 16 KiB TLS record into a fresh Buffer, a stream chunk
  * and a parser callback, which costs more CPU than the decryption itself; a backup reading whole
- * disks spends most of its time there. Here each connection decrypts into one reused buffer
- * (the TLS socket's `onread` option) and the bytes are copied once, into place. Only the narrow
- * case of a ranged GET is handled: a reply that is not a plain `206` with a Content-Length is
- * answered with its status and a bounded part of its body, for the caller to report or retry.
+ * disks spends most of its time there. Here the TLS socket's `onread` option hands the decrypted
+ * bytes to a buffer the connection chooses for each read: a reused one for the reply head, and,
+ * once the head is read, the caller's target itself, from where the body has reached so far — so
+ * the body lands in place without being copied in JavaScript at all. Only the narrow case of a
+ * ranged GET is handled: a reply that is not a plain `206` with a Content-Length is answered with
+ * its status and a bounded part of its body, for the caller to report or retry.
  */
 import tls, { type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
@@ -75,6 +77,8 @@ class RangeConnection {
 
   constructor(
     readonly socket: TLSSocket,
+    /** Where the socket decrypts what is not a 206 body: reply heads, error pages. */
+    private readonly scratch: Buffer,
     /** Called when the connection becomes free again or dies. */
     private readonly onFreeOrDead: (c: RangeConnection) => void,
   ) {
@@ -86,7 +90,17 @@ class RangeConnection {
     socket.on('end', () => this.fail(new Error('the server closed the connection')));
   }
 
-  /** Called by the socket's onread with bytes decrypted into the shared read buffer. */
+  /**
+   * The buffer the socket decrypts its next bytes into: the rest of the target while a 206 body is
+   * coming (a read then never goes past the body, as the buffer ends where it does), else scratch.
+   */
+  readBuffer(): Buffer {
+    const ex = this.exchange;
+    if (ex && ex.inBody && ex.status === 206 && ex.received < ex.contentLength) return ex.req.target.subarray(ex.received, ex.contentLength);
+    return this.scratch;
+  }
+
+  /** Called by the socket's onread with bytes decrypted into the buffer readBuffer() chose. */
   onData(chunk: Buffer): void {
     const ex = this.exchange;
     if (!ex) {
@@ -114,7 +128,9 @@ class RangeConnection {
       return;
     }
     if (ex.status === 206) {
-      data.copy(ex.req.target, ex.received);
+      const target = ex.req.target;
+      // Bytes decrypted straight into place need no copy; those read along with the head do.
+      if (data.buffer !== target.buffer || data.byteOffset !== target.byteOffset + ex.received) data.copy(target, ex.received);
     } else if (ex.errorBodySize < MAX_ERROR_BODY) {
       ex.errorBody.push(Buffer.from(data.subarray(0, MAX_ERROR_BODY - ex.errorBodySize)));
       ex.errorBodySize += Math.min(data.length, MAX_ERROR_BODY - ex.errorBodySize);
@@ -327,6 +343,9 @@ export class RangeClient {
   }
 
   private async connect(): Promise<RangeConnection> {
+    const scratch = Buffer.allocUnsafe(READ_BUFFER);
+    // The socket's callbacks reach the connection made just after it.
+    const of: { conn?: RangeConnection } = {};
     const socket = tls.connect({
       host: this.host,
       port: this.port,
@@ -334,16 +353,18 @@ export class RangeClient {
       // The pin checked below replaces chain validation, as for every connection to the vCenter.
       rejectUnauthorized: false,
       onread: {
-        buffer: Buffer.allocUnsafe(READ_BUFFER),
+        // Asked before each read (the first time before `conn` exists).
+        buffer: (): Buffer => of.conn?.readBuffer() ?? scratch,
         callback: (n: number, buf: Uint8Array): boolean => {
-          // Data arrives only after the handshake, when `conn` below exists.
-          conn.onData(Buffer.from(buf.buffer, buf.byteOffset, n));
+          // Data arrives only after the handshake, when `conn` exists.
+          of.conn?.onData(Buffer.from(buf.buffer, buf.byteOffset, n));
           return true;
         },
       },
     } as tls.ConnectionOptions);
     socket.setNoDelay(true);
-    const conn = new RangeConnection(socket, (c) => this.release(c));
+    const conn = new RangeConnection(socket, scratch, (c) => this.release(c));
+    of.conn = conn;
     this.all.add(conn);
     try {
       await whenPinned(socket, `${this.host}:${this.port}`, this.opts.thumbprint, this.opts.connectTimeoutMs);

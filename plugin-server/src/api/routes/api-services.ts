@@ -1,6 +1,8 @@
 import type { Clock, JobRunner } from '../../jobs/index.js';
 import type { Logger } from '../../log/index.js';
 import type { PolicyStore, ProtectionScheduler } from '../../protection/index.js';
+import type { RecoveryService } from '../../recovery/index.js';
+import type { Repository } from '../../store/index.js';
 import type { AuditLog } from '../audit/audit-log.js';
 
 /** What the protection, job and audit routes work with; the composition root builds them. */
@@ -16,4 +18,8 @@ export interface ApiServices {
   readonly shutdown: AbortSignal;
   /** How often an idle event stream gets a comment line, so proxies keep it open. */
   readonly sseHeartbeatMs: number;
+  /** The backup repository, when the server has one: restore points and their export. */
+  readonly repository?: Repository | null;
+  /** Revert, new instance, clone and attach; absent when the server has no backup store. */
+  readonly recovery?: RecoveryService | null;
 }

@@ -1,0 +1,435 @@
+/**
+ * Restore points, read-only, and the export of their disks:
+ *
+ *   GET /vms/{vmId}/points                      a VM's points, newest first, paged (System.Read on the VM)
+ *   GET /points/{id}                            one point with its stored VM configuration (System.Read)
+ *   GET /points/{id}/disks/{n}/raw              the disk's raw image; single byte ranges (Restore)
+ *   GET /points/{id}/disks/{n}/vmdk             the disk as a stream-optimized VMDK (Restore)
+ *
+ * Privileges are checked on the VM the point belongs to; a point whose VM is not a vCenter VM
+ * (made from image files with the command line) is checked on the inventory root. Downloading a
+ * disk's bytes is a restore, so it needs Lifeline's Restore privilege, and it is audited.
+ *
+ * An export streams as the chunks are read and verified. A damaged point (a chunk corrupt or
+ * missing) is answered with a problem naming the point, the disk and the chunk while no header
+ * has gone out — the first read-ahead window is verified before the first byte — and otherwise
+ * the connection is torn down, so that no client takes a truncated image for a whole one.
+ */
+import { Router, type Request, type Response } from 'express';
+import { LifelineError, NotFoundError, ValidationError, describeError } from '../../errors/index.js';
+import {
+  exportFileName,
+  exportRaw,
+  exportStreamOptimizedVmdk,
+  isDamagedPointError,
+  openPointDisk,
+  type ByteSink,
+  type ExportRange,
+  type OpenedPointDisk,
+} from '../../export/index.js';
+import type { Logger } from '../../log/index.js';
+import { BACKUP_JOB_KIND, vmKey, vmTarget, type VmRef } from '../../protection/index.js';
+import type { DiskRow, PointRow } from '../../catalog/index.js';
+import { isPointId, isStoreError, type Repository } from '../../store/index.js';
+import { audited, noteAudit } from '../audit/audited.js';
+import { authorizedCall, type Authorizer } from '../auth/authorize.js';
+import type { MoRef, UserSession } from '../auth/ports.js';
+import { PROBLEM_CONTENT_TYPE, type Problem } from '../problem.js';
+import { PRIVILEGES, READ_PRIVILEGE } from '../privileges.js';
+import { requestContext } from '../request-context.js';
+import type { ApiServices } from './api-services.js';
+import { pageOf } from './paging.js';
+import { parseVmId, vmObject, vmUrn } from './vm-id.js';
+
+/** How backups name a VM in the catalog: `<vCenter instance UUID>:<moref>` (protection's vmKey). */
+const VM_KEY = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):([A-Za-z0-9._-]{1,100})$/;
+const DISK_NUMBER = /^\d{1,9}$/;
+/** Backup jobs looked through to find the job that made each point. */
+const JOBS_SCANNED = 500;
+/** Summaries of manifests kept in memory; a manifest never changes once its point exists. */
+const MANIFEST_CACHE = 2000;
+const MANIFEST_READS = 8;
+
+/** The vCenter VM a point belongs to, or null for a point made outside vCenter. */
+export function vmOfPoint(point: Pick<PointRow, 'vmId'>): VmRef | null {
+  const m = VM_KEY.exec(point.vmId);
+  return m ? { vcenterGuid: m[1] as string, moref: m[2] as string } : null;
+}
+
+interface ConfigurationView {
+  readonly cpus: number | null;
+  readonly memoryBytes: number | null;
+  readonly guestOs: string | null;
+  readonly guestId: string | null;
+  readonly networks: ReadonlyArray<{ label: string | null; network: string | null; adapterType: string | null; macAddress: string | null }>;
+}
+
+interface ManifestSummary {
+  /** Datastore path of each disk's backing file, by disk number. */
+  readonly datastorePaths: ReadonlyMap<number, string>;
+  readonly configuration: ConfigurationView;
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const records = (v: unknown): Array<Record<string, unknown>> =>
+  Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null) : [];
+
+/** What the API shows of a stored VM configuration (see the backup pipeline's vmConfig). */
+function summarize(config: Record<string, unknown>): ManifestSummary {
+  const datastorePaths = new Map<number, string>();
+  for (const d of records(config['disks'])) {
+    const key = num(d['key']);
+    const file = str(d['fileName']);
+    if (key !== null && file !== null) datastorePaths.set(key, file);
+  }
+  const memoryMiB = num(config['memoryMiB']);
+  return {
+    datastorePaths,
+    configuration: {
+      cpus: num(config['cpus']),
+      memoryBytes: memoryMiB === null ? null : memoryMiB * 1024 * 1024,
+      guestOs: str(config['guestOs']),
+      guestId: str(config['guestId']),
+      networks: records(config['nics']).map((n) => {
+        const network = typeof n['network'] === 'object' && n['network'] !== null ? (n['network'] as Record<string, unknown>) : {};
+        return { label: str(n['label']), network: str(network['name']), adapterType: str(n['type']), macAddress: str(n['macAddress']) };
+      }),
+    },
+  };
+}
+
+/** Manifest summaries by point id, least recently used dropped first. */
+class ManifestSummaries {
+  private readonly cache = new Map<string, ManifestSummary>();
+
+  constructor(private readonly log: Logger) {}
+
+  /** The summary, or null when the manifest cannot be read (logged: the point is then suspect). */
+  async get(repo: Repository, pointId: string, signal: AbortSignal): Promise<ManifestSummary | null> {
+    const hit = this.cache.get(pointId);
+    if (hit) {
+      this.cache.delete(pointId);
+      this.cache.set(pointId, hit);
+      return hit;
+    }
+    let summary: ManifestSummary;
+    try {
+      summary = summarize((await repo.readManifest(pointId, signal)).vm.config);
+    } catch (err) {
+      if (signal.aborted) throw err;
+      this.log.warn('restore point manifest unreadable', { pointId, error: describeError(err) });
+      return null;
+    }
+    this.cache.set(pointId, summary);
+    if (this.cache.size > MANIFEST_CACHE) this.cache.delete(this.cache.keys().next().value as string);
+    return summary;
+  }
+}
+
+/** The single byte range a Range header asks for; 'ignore' to send the whole disk. */
+type RangeAsk = { kind: 'ignore' } | { kind: 'range'; range: ExportRange } | { kind: 'unsatisfiable'; why: string };
+
+/**
+ * Reads `Range: bytes=a-b | a- | -n` (RFC 9110 §14). Other units are ignored, as the RFC says;
+ * several ranges are refused rather than answered with the whole disk, which a client asking for
+ * pieces rarely wants. `If-Range` with another validator means the client's copy is stale: the
+ * whole disk then.
+ */
+export function rangeAsked(header: string | undefined, ifRange: string | undefined, etag: string, size: number): RangeAsk {
+  if (header === undefined) return { kind: 'ignore' };
+  const h = header.trim();
+  if (!/^bytes=/i.test(h)) return { kind: 'ignore' };
+  if (ifRange !== undefined && ifRange.trim() !== etag) return { kind: 'ignore' };
+  const spec = h.slice(6).trim();
+  if (spec.includes(',')) return { kind: 'unsatisfiable', why: 'only a single byte range can be asked for' };
+  const m = /^(\d*)-(\d*)$/.exec(spec);
+  if (!m || (m[1] === '' && m[2] === '')) return { kind: 'unsatisfiable', why: `the range ${spec} is not of the form first-last, first- or -suffix` };
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0 || size === 0) return { kind: 'unsatisfiable', why: 'an empty suffix range selects nothing' };
+    return { kind: 'range', range: { start: Math.max(0, size - suffix), end: size } };
+  }
+  const start = Number(m[1]);
+  const last = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (!Number.isSafeInteger(start) || start >= size) return { kind: 'unsatisfiable', why: `the range starts at ${m[1]}, beyond the disk's ${size} bytes` };
+  if (last < start) return { kind: 'unsatisfiable', why: `the range ${spec} ends before it starts` };
+  return { kind: 'range', range: { start, end: last + 1 } };
+}
+
+/** A response as an export's byte sink: headers go out with the first byte, writes wait for the socket. */
+class ResponseSink implements ByteSink {
+  private begun = false;
+
+  constructor(
+    private readonly res: Response,
+    private readonly begin: () => void,
+  ) {}
+
+  get started(): boolean {
+    return this.begun;
+  }
+
+  start(): void {
+    if (this.begun) return;
+    this.begun = true;
+    this.begin();
+  }
+
+  write(data: Uint8Array, signal: AbortSignal): Promise<void> {
+    this.start();
+    return new Promise<void>((resolve, reject) => {
+      if (signal.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      // The callback runs once the socket has taken the bytes: only then may the buffer be reused.
+      this.res.write(data, (err) => {
+        signal.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve();
+      });
+    });
+  }
+}
+
+function contentDisposition(fileName: string): string {
+  return `attachment; filename="${fileName}"`;
+}
+
+export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: ApiServices): Router {
+  const router = Router();
+  const log = svc.log.child({ component: 'points' });
+  const manifests = new ManifestSummaries(log);
+  const repository = (): Repository | null => svc.repository ?? null;
+
+  const findPoint = (id: unknown): PointRow | undefined => {
+    const repo = repository();
+    if (!repo || typeof id !== 'string' || !isPointId(id)) return undefined;
+    const p = repo.catalog.getPoint(id);
+    return p && p.state === 'committed' ? p : undefined;
+  };
+  const pointOf = (req: Request): PointRow => {
+    const id = req.params['pointId'];
+    if (typeof id !== 'string' || !isPointId(id)) throw new ValidationError('pointId must be a restore point id such as 20250102-030405-1a2b3c4d', { field: 'pointId' });
+    const p = findPoint(id);
+    if (!p) throw new NotFoundError(`restore point ${id} does not exist`, { pointId: id });
+    return p;
+  };
+  const onVm = (privilege: string) =>
+    auth.require({
+      privileges: [privilege],
+      entity: (req) => ({ type: 'VirtualMachine', value: parseVmId(req.params['vmId']).moref }),
+      vcenterGuid: (req) => parseVmId(req.params['vmId']).vcenterGuid,
+    });
+  const onPoint = (privilege: string) =>
+    auth.require({
+      // After authentication: an unknown point is a 404 for a signed-in user, a 401 for anyone else.
+      privileges: (req) => {
+        pointOf(req);
+        return [privilege];
+      },
+      entity: (req, session): MoRef => {
+        const vm = vmOfPoint(pointOf(req));
+        return vm ? { type: 'VirtualMachine', value: vm.moref } : session.rootFolder;
+      },
+      vcenterGuid: (req) => {
+        const p = findPoint(req.params['pointId']);
+        return p ? (vmOfPoint(p)?.vcenterGuid ?? null) : null;
+      },
+    });
+  const auditExport = audited(svc.audit, svc.log, 'point.export', (params) => {
+    const p = findPoint(params['pointId']);
+    const vm = p ? vmOfPoint(p) : null;
+    return vm ? vmObject(vm.moref, vm.vcenterGuid) : p ? `point:${p.id}` : null;
+  });
+
+  /** Which backup job made each of a VM's points, from the jobs the runner still keeps. */
+  const jobsByPoint = (vm: VmRef | null): Map<string, string> => {
+    const out = new Map<string, string>();
+    if (!vm) return out;
+    const { items } = svc.runner.list({ target: vmTarget(vm), kind: BACKUP_JOB_KIND, states: ['succeeded'], limit: JOBS_SCANNED });
+    for (const job of items) {
+      const pointId = typeof job.result === 'object' && job.result !== null ? (job.result as Record<string, unknown>)['pointId'] : undefined;
+      if (typeof pointId === 'string') out.set(pointId, job.id);
+    }
+    return out;
+  };
+
+  const itemView = (p: PointRow, disks: readonly DiskRow[], summary: ManifestSummary | null, jobId: string | null) => {
+    const vm = vmOfPoint(p);
+    return {
+      id: p.id,
+      vm: { id: vm ? vmUrn(vm.moref, vm.vcenterGuid) : null, name: p.vmName, moref: vm?.moref ?? null, vcenterGuid: vm?.vcenterGuid ?? null },
+      createdAt: new Date(p.createdAt).toISOString(),
+      consistency: p.consistency,
+      retainUntil: new Date(p.retainUntil).toISOString(),
+      locked: p.retainUntil > svc.clock.now(),
+      damaged: p.damaged,
+      logicalBytes: p.logicalBytes,
+      newBytes: p.newStoredBytes,
+      disks: disks.map((d) => ({ index: d.disk, label: d.label, capacityBytes: d.capacity, datastorePath: summary?.datastorePaths.get(d.disk) ?? null })),
+      jobId,
+    };
+  };
+
+  router.get('/vms/:vmId/points', onVm(READ_PRIVILEGE), async (req, res) => {
+    const page = pageOf(req);
+    const repo = repository();
+    const vm: VmRef = { vcenterGuid: authorizedCall<S>(req).vcenter.guid, moref: parseVmId(req.params['vmId']).moref };
+    if (!repo) {
+      res.json({ items: [], total: 0, ...page });
+      return;
+    }
+    const { signal } = requestContext(req);
+    const { items, total } = repo.catalog.listVmPoints(vmKey(vm), page);
+    const jobs = jobsByPoint(vm);
+    const summaries = new Map<string, ManifestSummary | null>();
+    for (let i = 0; i < items.length; i += MANIFEST_READS) {
+      const batch = items.slice(i, i + MANIFEST_READS);
+      const got = await Promise.all(batch.map((p) => manifests.get(repo, p.id, signal)));
+      batch.forEach((p, j) => summaries.set(p.id, got[j] ?? null));
+    }
+    res.json({
+      items: items.map((p) => itemView(p, repo.catalog.pointDisks(p.id), summaries.get(p.id) ?? null, jobs.get(p.id) ?? null)),
+      total,
+      ...page,
+    });
+  });
+
+  router.get('/points/:pointId', onPoint(READ_PRIVILEGE), async (req, res) => {
+    const p = pointOf(req);
+    const repo = repository() as Repository;
+    const summary = await manifests.get(repo, p.id, requestContext(req).signal);
+    res.json({ ...itemView(p, repo.catalog.pointDisks(p.id), summary, jobsByPoint(vmOfPoint(p)).get(p.id) ?? null), configuration: summary?.configuration ?? null });
+  });
+
+  /** Opens the disk named in the path, or answers why not. */
+  const diskOf = async (req: Request, p: PointRow): Promise<OpenedPointDisk> => {
+    const raw = req.params['disk'];
+    if (typeof raw !== 'string' || !DISK_NUMBER.test(raw)) throw new ValidationError('disk must be a disk number of the restore point', { field: 'disk' });
+    const disk = Number(raw);
+    noteAudit(req, { details: { pointId: p.id, disk } });
+    try {
+      return await openPointDisk(repository() as Repository, p.id, disk, requestContext(req).signal);
+    } catch (err) {
+      if (isStoreError(err, 'point-not-found')) throw new NotFoundError(`restore point ${p.id} has no disk ${disk}`, { pointId: p.id, disk });
+      throw err;
+    }
+  };
+
+  /**
+   * Runs an export into the response. A damaged point before the headers: a problem naming it.
+   * After: the connection is destroyed. A client that went away: nothing more to do.
+   */
+  const stream = async (req: Request, res: Response, p: PointRow, disk: OpenedPointDisk, sink: ResponseSink, run: () => Promise<unknown>): Promise<void> => {
+    const { signal, id: requestId } = requestContext(req);
+    try {
+      await run();
+      sink.start();
+      res.end();
+    } catch (err) {
+      if (signal.aborted || res.destroyed) {
+        // The client went away, or the server is stopping: the reads have stopped with the request.
+        log.info('export aborted', { requestId, pointId: p.id, disk: disk.disk, reason: describeError(signal.reason ?? err) });
+        return;
+      }
+      const damaged = isDamagedPointError(err) || isStoreError(err, 'index-invalid');
+      if (damaged) {
+        noteAudit(req, { details: { failure: err.code, ...(typeof err.details['chunk'] === 'string' ? { chunk: err.details['chunk'] } : {}) } });
+        log.error('export stopped: the restore point is damaged', { requestId, errorId: requestId, pointId: p.id, disk: disk.disk, code: err.code, error: err.message, ...err.details });
+      }
+      if (!sink.started && damaged) {
+        sendDamaged(res, err, requestId);
+        return;
+      }
+      if (!sink.started) throw err;
+      if (!damaged) log.error('export failed after the response started', { requestId, errorId: requestId, pointId: p.id, disk: disk.disk, error: describeError(err) });
+      // A truncated body must never pass for a whole one: the connection goes, without its end.
+      res.destroy(err instanceof Error ? err : new Error(describeError(err)));
+    }
+  };
+
+  router.get('/points/:pointId/disks/:disk/raw', auditExport, onPoint(PRIVILEGES.restore), async (req, res) => {
+    const p = pointOf(req);
+    const disk = await diskOf(req, p);
+    const size = disk.capacity;
+    const etag = `"${p.id}-disk${disk.disk}"`;
+    const ask = rangeAsked(req.get('range'), req.get('if-range'), etag, size);
+    noteAudit(req, { details: { format: 'raw', ...(ask.kind === 'range' ? { rangeStart: ask.range.start, rangeEnd: ask.range.end } : {}) } });
+    if (ask.kind === 'unsatisfiable') {
+      res.setHeader('Content-Range', `bytes */${size}`);
+      res.setHeader('Accept-Ranges', 'bytes');
+      sendProblemOf(res, requestContext(req).id, 416, 'range-not-satisfiable', `${ask.why}; disk ${disk.disk} of restore point ${p.id} has ${size} bytes`, { size });
+      return;
+    }
+    const range = ask.kind === 'range' ? ask.range : { start: 0, end: size };
+    const sink = new ResponseSink(res, () => {
+      res.status(ask.kind === 'range' ? 206 : 200);
+      res.setHeader('Content-Type', 'application/octet-stream');
+      res.setHeader('Content-Length', String(range.end - range.start));
+      if (ask.kind === 'range') res.setHeader('Content-Range', `bytes ${range.start}-${range.end - 1}/${size}`);
+      res.setHeader('Accept-Ranges', 'bytes');
+      res.setHeader('ETag', etag);
+      res.setHeader('Last-Modified', new Date(p.createdAt).toUTCString());
+      res.setHeader('Content-Disposition', contentDisposition(exportFileName(p.vmName, p.id, disk.disk, 'raw')));
+    });
+    if (req.method === 'HEAD') {
+      sink.start();
+      res.end();
+      return;
+    }
+    await stream(req, res, p, disk, sink, () => exportRaw(disk, sink, { range, signal: requestContext(req).signal }));
+  });
+
+  router.get('/points/:pointId/disks/:disk/vmdk', auditExport, onPoint(PRIVILEGES.restore), async (req, res) => {
+    const p = pointOf(req);
+    const disk = await diskOf(req, p);
+    noteAudit(req, { details: { format: 'vmdk' } });
+    const fileName = exportFileName(p.vmName, p.id, disk.disk, 'vmdk');
+    const sink = new ResponseSink(res, () => {
+      res.status(200);
+      res.setHeader('Content-Type', 'application/octet-stream');
+      // The size is known only at the end: the body is chunked, and not seekable.
+      res.setHeader('Accept-Ranges', 'none');
+      // Weak: the same content, but deflate's bytes may differ between zlib versions.
+      res.setHeader('ETag', `W/"${p.id}-disk${disk.disk}-vmdk"`);
+      res.setHeader('Last-Modified', new Date(p.createdAt).toUTCString());
+      res.setHeader('Content-Disposition', contentDisposition(fileName));
+    });
+    if (req.method === 'HEAD') {
+      sink.start();
+      res.end();
+      return;
+    }
+    await stream(req, res, p, disk, sink, () => exportStreamOptimizedVmdk(disk, sink, { fileName, signal: requestContext(req).signal }));
+  });
+
+  return router;
+}
+
+function sendProblemOf(res: Response, requestId: string, status: number, code: string, detail: string, extensions: Record<string, unknown> = {}): void {
+  const problem: Problem = {
+    ...extensions,
+    type: 'about:blank',
+    title: status === 416 ? 'Range Not Satisfiable' : 'Internal Server Error',
+    status,
+    detail,
+    instance: `urn:uuid:${requestId}`,
+    code,
+    ...(status >= 500 ? { errorId: requestId } : {}),
+  };
+  res.status(status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+}
+
+/**
+ * A damaged point is a known condition, not an internal error whose message must stay hidden:
+ * the administrator needs the chunk's id to act (verify, repair from the paired site), so the
+ * detail names it.
+ */
+function sendDamaged(res: Response, err: LifelineError, requestId: string): void {
+  const { pointId, disk, chunk, offset } = err.details;
+  sendProblemOf(res, requestId, 500, err.code, err.message, { pointId, disk, ...(chunk !== undefined ? { chunk, offset } : {}) });
+}

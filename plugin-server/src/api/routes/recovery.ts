@@ -1,0 +1,227 @@
+/**
+ * Recovery: revert a VM to a restore point (temporary) and cancel it or make it permanent, create
+ * a new VM from a point, clone a point's disks and attach them to a VM, list and detach those
+ * attachments. Every change needs Lifeline's Restore privilege on the VM it changes (for a new VM,
+ * on its folder, else the inventory root), is audited, and runs as a 'restore' job: the answer is
+ * 202 with the job, whose progress and outcome /api/v1/jobs/{id} tells. Reads need System.Read.
+ */
+import { Router, type Request } from 'express';
+import { LifelineError, ValidationError } from '../../errors/index.js';
+import type { AttachmentRecord, RecoveryService, RevertRecord, VmId } from '../../recovery/index.js';
+import { audited, noteAudit } from '../audit/audited.js';
+import { authorizedCall, type Authorizer } from '../auth/authorize.js';
+import type { UserSession } from '../auth/ports.js';
+import { PRIVILEGES, READ_PRIVILEGE } from '../privileges.js';
+import { requestContext } from '../request-context.js';
+import type { ApiServices } from './api-services.js';
+import { parseVmId, vmObject, vmUrn } from './vm-id.js';
+
+const POINT_ID = /^\d{8}-\d{6}-[0-9a-f]{8}$/;
+const ATTACHMENT_ID = /^[0-9a-f-]{36}$/;
+const MOREF = /^[A-Za-z0-9._-]{1,100}$/;
+
+type Body = Record<string, unknown>;
+
+function bodyOf(req: Request, allowed: readonly string[]): Body {
+  const body: unknown = req.body ?? {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ValidationError('the request body must be a JSON object');
+  const extra = Object.keys(body).find((k) => !allowed.includes(k));
+  if (extra !== undefined) throw new ValidationError(`${extra} is not a field of this request (allowed: ${allowed.join(', ') || 'none'})`, { field: extra });
+  return body as Body;
+}
+
+function optionalBool(b: Body, field: string): boolean {
+  const v = b[field];
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new ValidationError(`${field} must be true or false`, { field });
+  return v;
+}
+
+function optionalString(b: Body, field: string, pattern: RegExp = /^.{1,200}$/): string | null {
+  const v = b[field];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string' || !pattern.test(v)) throw new ValidationError(`${field} must be a valid name or id`, { field });
+  return v;
+}
+
+function pointIdOf(raw: unknown, field = 'pointId'): string {
+  if (typeof raw !== 'string' || !POINT_ID.test(raw)) throw new ValidationError(`${field} must be a restore point id such as 20250102-030405-1a2b3c4d`, { field });
+  return raw;
+}
+
+function attachmentIdOf(raw: unknown): string {
+  if (typeof raw !== 'string' || !ATTACHMENT_ID.test(raw)) throw new ValidationError('attachmentId must be an attachment id', { field: 'attachmentId' });
+  return raw;
+}
+
+function revertView(vm: VmId, r: RevertRecord | undefined) {
+  const base = { vm: { id: vmUrn(vm.moref, vm.vcenterGuid), moref: vm.moref, vcenter: vm.vcenterGuid } };
+  if (!r) return { ...base, reverted: false, pointId: null, state: null, revertedAt: null, jobId: null, disks: [] };
+  return {
+    ...base,
+    reverted: true,
+    pointId: r.pointId,
+    state: r.state,
+    revertedAt: r.revertedAt,
+    jobId: r.jobId,
+    disks: r.disks.map((d) => ({ pointDisk: d.pointDisk, label: d.label, restoredFile: d.restoredFile, setAsideFile: d.originalFile })),
+  };
+}
+
+function attachmentView(a: AttachmentRecord) {
+  return {
+    id: a.id,
+    vm: { id: vmUrn(a.vm.moref, a.vm.vcenterGuid), moref: a.vm.moref, vcenter: a.vm.vcenterGuid },
+    pointId: a.pointId,
+    state: a.state,
+    jobId: a.jobId,
+    folder: a.folder,
+    disks: a.disks.map((d) => ({ pointDisk: d.pointDisk, label: d.label, file: d.file, capacity: d.capacity, deviceKey: d.deviceKey, controllerKey: d.controllerKey, unitNumber: d.unitNumber })),
+    createdAt: a.createdAt,
+    updatedAt: a.updatedAt,
+  };
+}
+
+export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: ApiServices): Router {
+  const router = Router();
+  const recovery = (): RecoveryService => {
+    if (!svc.recovery) throw new LifelineError('backup-unavailable', 'Recovery is not available in this Lifeline server: it has no backup store.');
+    return svc.recovery;
+  };
+  const onVm = (privilege: string) =>
+    auth.require({
+      privileges: [privilege],
+      entity: (req) => ({ type: 'VirtualMachine', value: parseVmId(req.params['vmId']).moref }),
+      vcenterGuid: (req) => parseVmId(req.params['vmId']).vcenterGuid,
+    });
+  const vmAudit = (action: string) =>
+    audited(svc.audit, svc.log, action, (params, vcenter) => {
+      const id = parseVmId(params['vmId']);
+      const guid = id.vcenterGuid ?? vcenter?.guid;
+      return guid ? vmObject(id.moref, guid) : `vm:${id.moref}`;
+    });
+  const vmOf = (req: Request): VmId => ({ vcenterGuid: authorizedCall<S>(req).vcenter.guid, moref: parseVmId(req.params['vmId']).moref });
+  const userOf = (req: Request): string => authorizedCall<S>(req).session.userName;
+  const accepted = (req: Request, res: import('express').Response, r: { job: { id: string }; created: boolean }, extra: Record<string, unknown> = {}) => {
+    noteAudit(req, { details: { jobId: r.job.id } });
+    res.status(202).location(`${req.baseUrl}/jobs/${r.job.id}`).json({ ...r, ...extra });
+  };
+
+  // ---- revert ----
+
+  router.get('/vms/:vmId/revert', onVm(READ_PRIVILEGE), (req, res) => {
+    const vm = vmOf(req);
+    res.json(revertView(vm, recovery().revertOf(vm)));
+  });
+
+  router.post('/vms/:vmId/revert', vmAudit('vm.revert'), onVm(PRIVILEGES.restore), async (req, res) => {
+    const b = bodyOf(req, ['pointId', 'powerOff']);
+    const pointId = pointIdOf(b['pointId']);
+    noteAudit(req, { details: { pointId } });
+    accepted(req, res, await recovery().revert(vmOf(req), pointId, optionalBool(b, 'powerOff'), userOf(req), requestContext(req).signal));
+  });
+
+  router.post('/vms/:vmId/revert/cancel', vmAudit('vm.revert.cancel'), onVm(PRIVILEGES.restore), async (req, res) => {
+    const b = bodyOf(req, ['powerOff']);
+    accepted(req, res, await recovery().cancelRevert(vmOf(req), optionalBool(b, 'powerOff'), userOf(req), requestContext(req).signal));
+  });
+
+  router.post('/vms/:vmId/revert/commit', vmAudit('vm.revert.commit'), onVm(PRIVILEGES.restore), (req, res) => {
+    bodyOf(req, []);
+    accepted(req, res, recovery().commitRevert(vmOf(req), userOf(req)));
+  });
+
+  // ---- new instance ----
+
+  router.post(
+    '/points/:pointId/instantiate',
+    audited(svc.audit, svc.log, 'point.instantiate', (params) => `point:${params['pointId'] ?? ''}`),
+    auth.require({
+      privileges: [PRIVILEGES.restore],
+      // The folder the VM goes to; without one, the datacenter's VM folder, covered by the root.
+      entity: (req, session) => {
+        const folder = (req.body as Body | undefined)?.['folder'];
+        return typeof folder === 'string' && MOREF.test(folder) ? { type: 'Folder', value: folder } : session.rootFolder;
+      },
+    }),
+    (req, res) => {
+      const pointId = pointIdOf(req.params['pointId']);
+      const b = bodyOf(req, ['name', 'datastore', 'folder', 'resourcePool', 'host', 'networks', 'powerOn']);
+      const networks = b['networks'] ?? {};
+      if (typeof networks !== 'object' || networks === null || Array.isArray(networks) || Object.values(networks).some((v) => typeof v !== 'string' || v === '')) {
+        throw new ValidationError('networks must map source network names to target network names', { field: 'networks' });
+      }
+      const name = b['name'];
+      if (typeof name !== 'string') throw new ValidationError('name is required: the new VM needs a name', { field: 'name' });
+      noteAudit(req, { details: { name } });
+      const r = recovery().instantiate(
+        pointId,
+        {
+          vcenterGuid: authorizedCall<S>(req).vcenter.guid,
+          name,
+          datastore: optionalString(b, 'datastore'),
+          folder: optionalString(b, 'folder', MOREF),
+          pool: optionalString(b, 'resourcePool', MOREF),
+          host: optionalString(b, 'host', MOREF),
+          networks: networks as Record<string, string>,
+          powerOn: optionalBool(b, 'powerOn'),
+        },
+        userOf(req),
+      );
+      accepted(req, res, r);
+    },
+  );
+
+  // ---- clone and attach ----
+
+  const attachTarget = (req: Request) => parseVmId((req.body as Body | undefined)?.['vm'], 'vm');
+  router.post(
+    '/points/:pointId/attach',
+    audited(svc.audit, svc.log, 'point.attach', (params) => `point:${params['pointId'] ?? ''}`),
+    auth.require({
+      privileges: [PRIVILEGES.restore],
+      entity: (req) => ({ type: 'VirtualMachine', value: attachTarget(req).moref }),
+      vcenterGuid: (req) => attachTarget(req).vcenterGuid,
+    }),
+    async (req, res) => {
+      const pointId = pointIdOf(req.params['pointId']);
+      const b = bodyOf(req, ['vm', 'disks', 'datastore']);
+      const disks = b['disks'];
+      if (disks !== undefined && disks !== null && (!Array.isArray(disks) || disks.length === 0 || disks.some((d) => !Number.isSafeInteger(d)))) {
+        throw new ValidationError('disks must be a non-empty list of disk numbers of the point', { field: 'disks' });
+      }
+      const vm: VmId = { vcenterGuid: authorizedCall<S>(req).vcenter.guid, moref: attachTarget(req).moref };
+      noteAudit(req, { details: { vm: vmObject(vm.moref, vm.vcenterGuid) } });
+      const r = await recovery().attach(pointId, vm, (disks as number[] | undefined) ?? null, optionalString(b, 'datastore'), userOf(req), requestContext(req).signal);
+      noteAudit(req, { details: { attachmentId: r.attachmentId } });
+      accepted(req, res, r);
+    },
+  );
+
+  router.get('/vms/:vmId/attachments', onVm(READ_PRIVILEGE), (req, res) => {
+    const items = recovery().listAttachments(vmOf(req)).map(attachmentView);
+    res.json({ items, total: items.length });
+  });
+
+  const onAttachmentVm = (privilege: string) =>
+    auth.require({
+      privileges: [privilege],
+      entity: (req) => ({ type: 'VirtualMachine', value: recovery().attachment(attachmentIdOf(req.params['attachmentId'])).vm.moref }),
+      vcenterGuid: (req) => recovery().attachment(attachmentIdOf(req.params['attachmentId'])).vm.vcenterGuid,
+    });
+
+  router.get('/attachments/:attachmentId', onAttachmentVm(READ_PRIVILEGE), (req, res) => {
+    res.json(attachmentView(recovery().attachment(attachmentIdOf(req.params['attachmentId']))));
+  });
+
+  router.delete(
+    '/attachments/:attachmentId',
+    audited(svc.audit, svc.log, 'attachment.detach', (params) => `attachment:${params['attachmentId'] ?? ''}`),
+    onAttachmentVm(PRIVILEGES.restore),
+    (req, res) => {
+      accepted(req, res, recovery().detach(attachmentIdOf(req.params['attachmentId']), userOf(req)));
+    },
+  );
+
+  return router;
+}

@@ -1,0 +1,18 @@
+// Export of restore point disks for third-party tools: the raw image (whole or a byte range) and
+// a stream-optimized VMDK, written to any ordered byte sink (an HTTP response, a file) as chunks
+// are read and verified, never the whole disk in memory. A damaged point stops an export with the
+// chunk named; files are written all or nothing.
+export { ExportError, isDamagedPointError } from './export-error.js';
+export type { ExportErrorCode } from './export-error.js';
+export type { ByteSink } from './byte-sink.js';
+export { CoalescingSink } from './byte-sink.js';
+export { readSlots, DEFAULT_READ_AHEAD } from './disk-chunks.js';
+export type { PointDisk, DiskSlot, ReadSlotsOptions } from './disk-chunks.js';
+export { exportRaw, exportSparse } from './raw-image.js';
+export type { ExportRange, RawExportOptions, AreaWriter } from './raw-image.js';
+export { exportStreamOptimizedVmdk } from './vmdk-writer.js';
+export type { VmdkExportOptions, VmdkExportStats } from './vmdk-writer.js';
+export { openPointDisk, exportFileName } from './point-disk.js';
+export type { OpenedPointDisk } from './point-disk.js';
+export { writeFileAtomically, FileSink, FileAreaWriter } from './file-output.js';
+export type { FileOutputOptions } from './file-output.js';

@@ -1,0 +1,23 @@
+// Lifeline's recovery use case: restoring a point's disks to a datastore (the restore engine), a
+// temporary revert of a VM with cancel and make-permanent, a new VM from a point, and
+// clone-and-attach of a point's disks to any VM. Every path runs as a 'restore' job whose
+// interrupted-job clean-up finishes or rolls back what a crash left.
+export { RecoveryError } from './recovery-error.js';
+export type { RecoveryErrorCode } from './recovery-error.js';
+export type { RecoveryVcenter, RecoveryVcenterProvider } from './recovery-vcenter.js';
+export { restoreDiskToDatastore, deleteIfPresent } from './datastore-restore.js';
+export type { DiskTarget, RestoredDisk, RestoreToDatastoreArgs } from './datastore-restore.js';
+export { flatDescriptor, flatFileOf, diskFilesOf } from './vmdk.js';
+export { SqliteRecoveryStore, vmIdKey } from './recovery-store.js';
+export type { AttachedDisk, AttachmentRecord, AttachmentState, DatacenterRef, RecoveryStore, RevertDisk, RevertRecord, RevertState, VmId } from './recovery-store.js';
+export type { RecoveryContext, RecoveryDeps } from './recovery-steps.js';
+export { runRevert, runCancelRevert, runCommitRevert, resolveRevert, restoreFolder } from './revert.js';
+export type { RevertRequest, RevertResult } from './revert.js';
+export { runAttach, runDetach, resolveAttachment, attachmentFolder } from './attach.js';
+export type { AttachRequest, AttachResult } from './attach.js';
+export { runInstantiate, resolveInstantiate, planDevices, validateInstanceName } from './new-instance.js';
+export type { InstantiateCheckpoint, InstantiateRequest, InstantiateResult } from './new-instance.js';
+export { createRestoreJobHandler, RESTORE_JOB_KIND } from './restore-job.js';
+export type { RestoreJobParams, RestoreOperation } from './restore-job.js';
+export { RecoveryService } from './recovery-service.js';
+export type { PointSummary, RecoveryServiceOptions } from './recovery-service.js';

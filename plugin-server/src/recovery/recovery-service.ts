@@ -1,0 +1,154 @@
+/**
+ * What the API asks of recovery: each request is checked at once against what is known now (the
+ * point exists and fits, the VM is not busy, a running VM is only powered off with the user's
+ * confirmation) and then queued as a 'restore' job; the job checks again when it runs. Reads
+ * (a VM's revert, its attachments) come from the recovery store.
+ */
+import { randomUUID } from 'node:crypto';
+import { JobBusyError, type JobRunner, type JobTarget, type SubmitResult } from '../jobs/index.js';
+import type { Repository } from '../store/index.js';
+import { validateInstanceName, type InstantiateRequest } from './new-instance.js';
+import { RecoveryError } from './recovery-error.js';
+import { pointVmOf } from './recovery-steps.js';
+import { vmIdKey, type AttachmentRecord, type RecoveryStore, type RevertRecord, type VmId } from './recovery-store.js';
+import type { RecoveryVcenterProvider } from './recovery-vcenter.js';
+import { RESTORE_JOB_KIND, type RestoreJobParams } from './restore-job.js';
+import { isRunning } from './revert.js';
+
+export interface RecoveryServiceOptions {
+  readonly runner: Pick<JobRunner, 'submit' | 'activeForTarget'>;
+  readonly repository: Repository;
+  readonly store: RecoveryStore;
+  readonly vcenters: RecoveryVcenterProvider;
+  readonly newId?: () => string;
+}
+
+export interface PointSummary {
+  id: string;
+  /** The VM it was taken of, when its catalog key names one. */
+  vm: VmId | undefined;
+  vmName: string;
+  createdAt: string;
+}
+
+const vmTarget = (vm: VmId): JobTarget => ({ type: 'VirtualMachine', id: vm.moref, vcenterGuid: vm.vcenterGuid });
+
+export class RecoveryService {
+  private readonly newId: () => string;
+
+  constructor(private readonly o: RecoveryServiceOptions) {
+    this.newId = o.newId ?? randomUUID;
+  }
+
+  /** A committed point, or 'not-found'. */
+  point(pointId: string): PointSummary {
+    let row;
+    try {
+      row = this.o.repository.getPoint(pointId);
+    } catch {
+      throw new RecoveryError('not-found', `restore point ${pointId} does not exist`, { pointId });
+    }
+    return { id: row.id, vm: pointVmOf(row.vmId), vmName: row.vmName, createdAt: new Date(row.createdAt).toISOString() };
+  }
+
+  revertOf(vm: VmId): RevertRecord | undefined {
+    return this.o.store.getRevert(vm);
+  }
+
+  listAttachments(vm: VmId): AttachmentRecord[] {
+    return this.o.store.listAttachments(vm);
+  }
+
+  attachment(id: string): AttachmentRecord {
+    const rec = this.o.store.getAttachment(id);
+    if (!rec) throw new RecoveryError('not-found', `attachment ${id} does not exist`, { attachmentId: id });
+    return rec;
+  }
+
+  async revert(vm: VmId, pointId: string, powerOff: boolean, requestedBy: string, signal: AbortSignal): Promise<SubmitResult> {
+    const p = this.point(pointId);
+    if (!p.vm || vmIdKey(p.vm) !== vmIdKey(vm)) {
+      throw new RecoveryError('validation', `restore point ${pointId} is of VM ${p.vmName}, not of ${vm.moref}; restore it as a new instance or attach its disks instead`, { field: 'pointId' });
+    }
+    const existing = this.o.store.getRevert(vm);
+    if (existing) {
+      throw new RecoveryError('conflict', `VM ${vm.moref} is already reverted to ${existing.pointId}; cancel the revert or make it permanent first`, { pointId: existing.pointId, state: existing.state });
+    }
+    this.ensureIdle(vmTarget(vm));
+    await this.checkPower(vm, powerOff, 'a revert', signal);
+    return this.submit(vmTarget(vm), { operation: 'revert', vm, pointId, powerOff }, requestedBy);
+  }
+
+  async cancelRevert(vm: VmId, powerOff: boolean, requestedBy: string, signal: AbortSignal): Promise<SubmitResult> {
+    const rec = this.requireRevert(vm);
+    if (rec.state === 'committing') throw new RecoveryError('conflict', `the revert of VM ${vm.moref} is being made permanent; it can no longer be cancelled`, { state: rec.state });
+    this.ensureIdle(vmTarget(vm));
+    await this.checkPower(vm, powerOff, 'cancelling the revert', signal);
+    return this.submit(vmTarget(vm), { operation: 'revert-cancel', vm, powerOff }, requestedBy);
+  }
+
+  commitRevert(vm: VmId, requestedBy: string): SubmitResult {
+    const rec = this.requireRevert(vm);
+    if (rec.state !== 'reverted' && rec.state !== 'committing') {
+      throw new RecoveryError('conflict', `the revert of VM ${vm.moref} is ${rec.state}; only a completed revert can be made permanent`, { state: rec.state });
+    }
+    this.ensureIdle(vmTarget(vm));
+    return this.submit(vmTarget(vm), { operation: 'revert-commit', vm }, requestedBy);
+  }
+
+  async attach(pointId: string, vm: VmId, disks: number[] | null, datastore: string | null, requestedBy: string, signal: AbortSignal): Promise<SubmitResult & { attachmentId: string }> {
+    this.point(pointId);
+    if (disks !== null) {
+      const known = new Set((await this.o.repository.readManifest(pointId, signal)).disks.map((d) => d.disk));
+      const unknown = disks.find((d) => !known.has(d));
+      if (unknown !== undefined) throw new RecoveryError('validation', `restore point ${pointId} has no disk ${unknown}`, { field: 'disks' });
+    }
+    this.ensureIdle(vmTarget(vm));
+    const attachmentId = this.newId();
+    const r = this.submit(vmTarget(vm), { operation: 'attach', attachmentId, pointId, vm, disks, datastore }, requestedBy);
+    return { ...r, attachmentId };
+  }
+
+  detach(attachmentId: string, requestedBy: string): SubmitResult {
+    const rec = this.attachment(attachmentId);
+    if (rec.state !== 'attached' && rec.state !== 'detaching') {
+      throw new RecoveryError('conflict', `attachment ${attachmentId} is ${rec.state}; it can be detached once attached`, { state: rec.state });
+    }
+    this.ensureIdle(vmTarget(rec.vm));
+    return this.submit(vmTarget(rec.vm), { operation: 'detach', attachmentId, vm: rec.vm }, requestedBy);
+  }
+
+  instantiate(pointId: string, req: Omit<InstantiateRequest, 'pointId'>, requestedBy: string): SubmitResult {
+    this.point(pointId);
+    validateInstanceName(req.name);
+    // One new instance per name at a time.
+    const target: JobTarget = { type: 'NewVirtualMachine', id: req.name, vcenterGuid: req.vcenterGuid };
+    this.ensureIdle(target);
+    return this.submit(target, { operation: 'instantiate', pointId, ...req }, requestedBy);
+  }
+
+  private requireRevert(vm: VmId): RevertRecord {
+    const rec = this.o.store.getRevert(vm);
+    if (!rec) throw new RecoveryError('not-found', `VM ${vm.moref} is not in a revert`, { vm: vm.moref });
+    return rec;
+  }
+
+  /** Any job on the target, of whatever kind, makes a recovery request wait for the user. */
+  private ensureIdle(target: JobTarget): void {
+    const active = this.o.runner.activeForTarget(target);
+    if (active) throw new JobBusyError(active, target);
+  }
+
+  private async checkPower(vm: VmId, confirmed: boolean, what: string, signal: AbortSignal): Promise<void> {
+    if (confirmed) return;
+    const vc = await this.o.vcenters.vcenter(vm.vcenterGuid, signal);
+    const info = await vc.getVm(vm.moref, signal);
+    if (isRunning(info)) {
+      throw new RecoveryError('conflict', `VM ${info.name} is ${info.powerState}; ${what} powers it off: confirm with powerOff: true`, { reason: 'vm-running' });
+    }
+  }
+
+  private submit(target: JobTarget, params: RestoreJobParams, requestedBy: string): SubmitResult {
+    return this.o.runner.submit({ kind: RESTORE_JOB_KIND, target, params, priority: 20, requestedBy });
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * What the export suites share: an encrypted repository holding one restore point made from a
+ * real disk image file, the image's bytes to compare exports with, corruption of the chunk file
+ * behind a slot, and Debian's qemu-img to judge VMDK files by.
+ */
+import { execFile } from 'node:child_process';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { FileDiskReader, initRepository, PointWriter, Repository } from '../../plugin-server/src/store/index.js';
+import { FAST_SCRYPT, MiB, never, writeImage, type Region } from '../store/store-fixtures.js';
+
+export { MiB, never };
+
+const run = promisify(execFile);
+
+export const PASSPHRASE = 'export suite passphrase';
+
+export interface PointImage {
+  readonly repoDir: string;
+  readonly imagePath: string;
+  readonly image: Buffer;
+  readonly pointId: string;
+}
+
+/**
+ * 40 MiB + 64 KiB over 4 MiB chunks: random, text, zeros (a whole zero chunk and holes inside
+ * chunks), a repeated block, and a last chunk of one 64 KiB grain — every kind of slot an export
+ * meets. Every chunk but the zero one (slot 4) holds data.
+ */
+export const IMAGE_SIZE = 40 * MiB + 64 * 1024;
+export function imageRegion(i: number): Region {
+  if (i >= 16 && i < 20) return { kind: 'zero' };
+  if (i % 5 === 2) return { kind: 'zero' };
+  if (i % 5 === 3) return { kind: 'text' };
+  if (i === 33) return { kind: 'random', seed: 7 };
+  return { kind: 'random', seed: 100 + i };
+}
+
+export interface PointSpecOptions {
+  readonly vmId: string;
+  readonly vmName: string;
+  readonly config?: Record<string, unknown>;
+  readonly createdAt?: number;
+  readonly retainUntil?: number;
+  readonly consistency?: 'crash' | 'application';
+}
+
+export async function createRepository(repoDir: string): Promise<void> {
+  await initRepository(repoDir, { encrypt: true, passphrase: PASSPHRASE, scrypt: FAST_SCRYPT }, never);
+}
+
+export function openRepository(repoDir: string): Promise<Repository> {
+  return Repository.open(repoDir, { passphrase: PASSPHRASE, codecThreads: 2 }, never);
+}
+
+/** Adds a restore point of `images` (disk i = images[i]) and returns its id. */
+export async function addPoint(repo: Repository, spec: PointSpecOptions, images: readonly string[]): Promise<string> {
+  const writer = await PointWriter.begin(
+    repo,
+    {
+      vm: { id: spec.vmId, name: spec.vmName, config: spec.config ?? {} },
+      consistency: spec.consistency ?? 'crash',
+      ...(spec.createdAt !== undefined ? { createdAt: spec.createdAt } : {}),
+      ...(spec.retainUntil !== undefined ? { retainUntil: spec.retainUntil } : {}),
+      base: null,
+    },
+    never,
+  );
+  try {
+    for (const [disk, path] of images.entries()) {
+      const reader = await FileDiskReader.open(path);
+      try {
+        await writer.ingestDisk({ disk, capacity: reader.capacity, reader, label: `Hard disk ${disk + 1}` }, never);
+      } finally {
+        await reader.close();
+      }
+    }
+    return (await writer.commit(never)).id;
+  } catch (err) {
+    await writer.abort(never);
+    throw err;
+  }
+}
+
+/** A repository in `dir` with one point of the standard image as disk 0. */
+export async function pointImage(dir: string, spec: PointSpecOptions): Promise<PointImage> {
+  const repoDir = join(dir, 'repo');
+  const imagePath = join(dir, 'disk0.img');
+  await writeImage(imagePath, IMAGE_SIZE, imageRegion);
+  await createRepository(repoDir);
+  const repo = await openRepository(repoDir);
+  try {
+    const pointId = await addPoint(repo, spec, [imagePath]);
+    return { repoDir, imagePath, image: await readFile(imagePath), pointId };
+  } finally {
+    await repo.close();
+  }
+}
+
+/** Flips a byte in the middle of the chunk file behind a slot; returns the chunk's id. */
+export async function corruptSlot(repo: Repository, pointId: string, disk: number, slot: number): Promise<{ hex: string; undo: () => Promise<void> }> {
+  const index = await repo.openIndex(pointId, disk, never);
+  const hex = Buffer.from(index.digest(slot)).toString('hex');
+  const path = join(repo.dir, 'chunks', hex.slice(0, 2), hex);
+  await chmod(path, 0o644);
+  const original = await readFile(path);
+  const bytes = Buffer.from(original);
+  const at = Math.floor(bytes.byteLength / 2);
+  bytes[at] = (bytes[at] ?? 0) ^ 0x5a;
+  await writeFile(path, bytes);
+  return { hex, undo: () => writeFile(path, original) };
+}
+
+export interface QemuImgInfo {
+  format: string;
+  'virtual-size': number;
+  'format-specific'?: { type: string; data: { 'create-type'?: string; extents?: Array<{ compressed?: boolean }> } };
+}
+
+export async function qemuImgInfo(path: string): Promise<QemuImgInfo> {
+  const { stdout } = await run('qemu-img', ['info', '--output=json', path]);
+  return JSON.parse(stdout) as QemuImgInfo;
+}
+
+/** Runs `qemu-img compare`; exit code 0 means identical contents. */
+export async function qemuImgCompare(a: string, aFormat: string, b: string, bFormat: string): Promise<{ code: number; output: string }> {
+  try {
+    const { stdout, stderr } = await run('qemu-img', ['compare', '-f', aFormat, '-F', bFormat, a, b]);
+    return { code: 0, output: stdout + stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}

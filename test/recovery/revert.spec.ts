@@ -1,0 +1,168 @@
+// Temporary revert against the vCenter simulator: the VM runs on restored disks holding the bytes
+// backed up while its own disks are kept aside and its backups are held; cancel puts its own disks
+// back byte for byte; make-permanent keeps the restored content and deletes the set-aside files;
+// a fault on the upload or on ReconfigVM_Task leaves the VM as it was and no file behind.
+import { existsSync } from 'node:fs';
+import { vmKey, type VmRef } from '../../plugin-server/src/protection/index.js';
+import { RecoveryError, type RevertResult } from '../../plugin-server/src/recovery/index.js';
+import { startVcsim, type Vcsim, type VcsimVm } from '../vcsim/harness.js';
+import { fillDisk, jobLog, MiB, sha256File } from '../protection/backup-fixture.js';
+import { backUp, diskLayout, lifelineFolders, localFile, openRecovery, waitJob, type RecoveryHarness } from './recovery-fixture.js';
+
+const DISK = 16 * MiB;
+
+describe('revert (temporary, cancel, make permanent)', () => {
+  let sim: Vcsim;
+  let h: RecoveryHarness;
+  const points = new Map<string, string>();
+  /** Per VM: SHA-256 of each disk as backed up, and as it is now (changed since). */
+  const backedUp = new Map<string, string[]>();
+  const current = new Map<string, string[]>();
+  const ref = (vm: VcsimVm): VmRef => ({ vcenterGuid: sim.instanceUuid, moref: vm.moref });
+  const vmAt = (i: number): VcsimVm => sim.vms[i] as VcsimVm;
+  const hashes = async (vm: VcsimVm): Promise<string[]> => Promise.all(vm.disks.map((d) => sha256File(d.path)));
+
+  beforeAll(async () => {
+    sim = await startVcsim({ vms: 4, disks: 2, diskSize: DISK });
+    h = await openRecovery(sim, 'revert');
+    for (const [i, vm] of sim.vms.entries()) {
+      for (const [j, d] of vm.disks.entries()) await fillDisk(d.path, DISK, 100 + 10 * i + j);
+      backedUp.set(vm.moref, await hashes(vm));
+      points.set(vm.moref, await backUp(h, ref(vm)));
+      // The guest writes on after the backup: this is what a revert replaces.
+      for (const [j, d] of vm.disks.entries()) await fillDisk(d.path, DISK, 500 + 10 * i + j);
+      current.set(vm.moref, await hashes(vm));
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    await h?.close();
+    await sim?.stop();
+  });
+
+  afterEach(async () => {
+    await sim.clearFaults();
+  });
+
+  const restoredHashes = async (vm: VcsimVm): Promise<string[]> => {
+    const info = await h.vc.getVm(vm.moref);
+    return Promise.all([...info.disks].sort((a, b) => (a.unitNumber ?? 0) - (b.unitNumber ?? 0)).map((d) => sha256File(localFile(sim, d.fileName))));
+  };
+
+  it('refuses to power off a running VM without confirmation', async () => {
+    const vm = vmAt(0);
+    const err: unknown = await h.service.revert(ref(vm), points.get(vm.moref) ?? '', false, 'tester', AbortSignal.timeout(10_000)).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(RecoveryError);
+    expect((err as RecoveryError).code).toBe('conflict');
+    expect((err as RecoveryError).message).toContain('powerOff: true');
+    expect(h.store.getRevert(ref(vm))).toBeUndefined();
+  });
+
+  it('reverts temporarily with the own disks set aside, then cancel restores them byte for byte', async () => {
+    const vm = vmAt(0);
+    const before = await diskLayout(h, vm.moref);
+    const pointId = points.get(vm.moref) ?? '';
+    const { job } = await h.service.revert(ref(vm), pointId, true, 'tester', AbortSignal.timeout(10_000));
+    const done = await waitJob(h, job.id);
+    expect(done.state).withContext(jobLog(h, job.id)).toBe('succeeded');
+    const result = done.result as RevertResult;
+    expect(result.state).toBe('reverted');
+
+    // Running on the restored disks, which hold the bytes backed up.
+    const info = await h.vc.getVm(vm.moref);
+    expect(info.powerState).toBe('poweredOn');
+    expect(info.disks.every((d) => d.fileName.includes(`lifeline-restore-${job.id}/`))).toBeTrue();
+    expect(await restoredHashes(vm)).toEqual(backedUp.get(vm.moref) as string[]);
+    // The own disks are set aside, untouched, and recorded; backups are held.
+    expect(await hashes(vm)).toEqual(current.get(vm.moref) as string[]);
+    const rec = h.service.revertOf(ref(vm));
+    expect(rec?.state).toBe('reverted');
+    expect(rec?.pointId).toBe(pointId);
+    expect(rec?.disks.map((d) => d.originalFile).sort()).toEqual(vm.disks.map((d) => d.file).sort());
+    expect(h.store.heldVms().has(vmKey(ref(vm)))).toBeTrue();
+    // A second revert waits for this one to be settled.
+    await expectAsync(h.service.revert(ref(vm), pointId, true, 'tester', AbortSignal.timeout(10_000))).toBeRejectedWithError(RecoveryError, /already reverted/);
+
+    const cancel = await waitJob(h, (await h.service.cancelRevert(ref(vm), true, 'tester', AbortSignal.timeout(10_000))).job.id);
+    expect(cancel.state).withContext(jobLog(h, cancel.id)).toBe('succeeded');
+    expect(await diskLayout(h, vm.moref)).toEqual(before);
+    expect(await hashes(vm)).toEqual(current.get(vm.moref) as string[]);
+    expect((await h.vc.getVm(vm.moref)).powerState).toBe('poweredOn');
+    expect(h.store.getRevert(ref(vm))).toBeUndefined();
+    expect(h.store.heldVms().has(vmKey(ref(vm)))).toBeFalse();
+    expect(await lifelineFolders(sim)).toEqual([]);
+  });
+
+  it('made permanent, keeps the restored content, deletes the set-aside files and resets change tracking', async () => {
+    const vm = vmAt(1);
+    await h.vc.powerOff(vm.moref);
+    await h.vc.setChangeTracking(vm.moref, true);
+    const pointsBefore = h.repo.listPoints().map((p) => p.id);
+    const { job } = await h.service.revert(ref(vm), points.get(vm.moref) ?? '', false, 'tester', AbortSignal.timeout(10_000));
+    expect((await waitJob(h, job.id)).state).withContext(jobLog(h, job.id)).toBe('succeeded');
+    expect((await h.vc.getVm(vm.moref)).powerState).toBe('poweredOff');
+
+    const commit = await waitJob(h, h.service.commitRevert(ref(vm), 'tester').job.id);
+    expect(commit.state).withContext(jobLog(h, commit.id)).toBe('succeeded');
+    expect(await restoredHashes(vm)).toEqual(backedUp.get(vm.moref) as string[]);
+    for (const d of vm.disks) {
+      expect(existsSync(d.path)).withContext(d.path).toBeFalse();
+      expect(existsSync(d.descriptorPath)).withContext(d.descriptorPath).toBeFalse();
+    }
+    const info = await h.vc.getVm(vm.moref);
+    expect(info.changeTrackingEnabled).toBeFalse();
+    expect(h.store.getRevert(ref(vm))).toBeUndefined();
+    expect(h.store.heldVms().size).toBe(0);
+    expect(h.repo.listPoints().map((p) => p.id)).toEqual(pointsBefore);
+    // Only the restored disks' folder is left: it holds the VM's disks now.
+    expect(await lifelineFolders(sim)).toEqual([`[LocalDS_0] lifeline-restore-${job.id}`]);
+  });
+
+  it('leaves the VM as it was when ReconfigVM_Task fails during the swap', async () => {
+    const vm = vmAt(2);
+    const before = await diskLayout(h, vm.moref);
+    const folders = await lifelineFolders(sim);
+    // The first disk is swapped; the second swap fails, so the first must be swapped back.
+    let swaps = 0;
+    h.wrapRecoveryVcenter = (vc) =>
+      Object.assign(Object.create(vc) as typeof vc, {
+        swapDiskBacking: async (...args: Parameters<typeof vc.swapDiskBacking>) => {
+          if (++swaps === 2) await sim.injectFault({ method: 'ReconfigVM_Task', fault: 'InvalidDeviceSpec', moref: vm.moref, count: 1 });
+          return vc.swapDiskBacking(...args);
+        },
+      });
+    try {
+      const { job } = await h.service.revert(ref(vm), points.get(vm.moref) ?? '', true, 'tester', AbortSignal.timeout(10_000));
+      const done = await waitJob(h, job.id);
+      expect(done.state).toBe('failed');
+      expect(done.error?.message).toContain('InvalidDeviceSpec');
+      expect(swaps).toBeGreaterThanOrEqual(3);
+    } finally {
+      h.wrapRecoveryVcenter = null;
+    }
+    expect(await diskLayout(h, vm.moref)).toEqual(before);
+    expect(await hashes(vm)).toEqual(current.get(vm.moref) as string[]);
+    expect((await h.vc.getVm(vm.moref)).powerState).toBe('poweredOn');
+    expect(h.store.getRevert(ref(vm))).toBeUndefined();
+    expect(await lifelineFolders(sim)).toEqual(folders);
+  });
+
+  it('leaves the VM as it was when the upload is cut halfway', async () => {
+    const vm = vmAt(3);
+    const before = await diskLayout(h, vm.moref);
+    const folders = await lifelineFolders(sim);
+    await sim.injectFault({ method: 'HTTP PUT', afterBytes: DISK / 2, moref: `${vm.name}_1-flat.vmdk` });
+    const { job } = await h.service.revert(ref(vm), points.get(vm.moref) ?? '', true, 'tester', AbortSignal.timeout(10_000));
+    const done = await waitJob(h, job.id);
+    expect(done.state).toBe('failed');
+    expect(done.error?.code).toBe('restore-upload-failed');
+    expect(await diskLayout(h, vm.moref)).toEqual(before);
+    expect(await hashes(vm)).toEqual(current.get(vm.moref) as string[]);
+    expect((await h.vc.getVm(vm.moref)).powerState).toBe('poweredOn');
+    expect(h.store.getRevert(ref(vm))).toBeUndefined();
+    expect(await lifelineFolders(sim)).toEqual(folders);
+  });
+});
