@@ -267,14 +267,34 @@ func (t *cbtTracker) query(req *types.QueryChangedDiskAreas) (*types.DiskChangeI
 	if end > rec.capacity {
 		end = rec.capacity
 	}
-	info := &types.DiskChangeInfo{StartOffset: start, Length: end - start}
+	var since *blockMap
+	if base != nil {
+		since = base.blocks
+	}
+	info := &types.DiskChangeInfo{StartOffset: start, Length: end - start, ChangedArea: changedAreas(rec.blocks, since, start, end)}
+	return info, "", nil
+}
+
+// changedAreas lists, within [start, end), the blocks of `now` that are not zeros (since == nil:
+// changeId "*") or that differ from `since` (including blocks zeroed since), adjacent ones merged.
+func changedAreas(now, since *blockMap, start, end int64) []types.DiskChangeExtent {
+	var out []types.DiskChangeExtent
 	for b := start / cbtBlockSize; b*cbtBlockSize < end; b++ {
-		// "*": the non-zero blocks; a changeId: the blocks that differ (including blocks zeroed since).
+		// A page of blocks that both share (or neither has) holds no change.
+		pageNow := now.pages[b/pageBlocks]
+		var pageThen *fingerprintPage
+		if since != nil {
+			pageThen = since.pages[b/pageBlocks]
+		}
+		if pageNow == pageThen {
+			b = (b/pageBlocks+1)*pageBlocks - 1
+			continue
+		}
 		var changed bool
-		if base == nil {
-			changed = rec.blocks.get(b) != 0
+		if since == nil {
+			changed = now.get(b) != 0
 		} else {
-			changed = rec.blocks.get(b) != base.blocks.get(b)
+			changed = now.get(b) != since.get(b)
 		}
 		if !changed {
 			continue
@@ -286,12 +306,11 @@ func (t *cbtTracker) query(req *types.QueryChangedDiskAreas) (*types.DiskChangeI
 		if e > end {
 			e = end
 		}
-		n := len(info.ChangedArea)
-		if n > 0 && info.ChangedArea[n-1].Start+info.ChangedArea[n-1].Length == s {
-			info.ChangedArea[n-1].Length += e - s
+		if n := len(out); n > 0 && out[n-1].Start+out[n-1].Length == s {
+			out[n-1].Length += e - s
 			continue
 		}
-		info.ChangedArea = append(info.ChangedArea, types.DiskChangeExtent{Start: s, Length: e - s})
+		out = append(out, types.DiskChangeExtent{Start: s, Length: e - s})
 	}
-	return info, "", nil
+	return out
 }

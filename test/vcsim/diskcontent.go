@@ -7,7 +7,8 @@ package main
 // keeps, per data file, a fingerprint of every 64 KiB block and two ways to keep it current:
 //
 //   - Writes made through the simulator (POST /lifeline-sim/disks/write, as a guest writes through
-//     its hypervisor) re-fingerprint just the blocks they touch, as they happen.
+//     its hypervisor) re-fingerprint just the blocks they touch, as they happen. (The first one on
+//     a file the simulator does not know yet reads the file first: at once while it is empty.)
 //   - Any other change to the file (a test writing into it directly, an upload replacing it) is
 //     seen at the next snapshot, which then reads the whole file again (its data extents only:
 //     SEEK_DATA/SEEK_HOLE skip the holes of a sparse file, several goroutines share the work).
@@ -162,18 +163,8 @@ func (c *diskContents) current(path string) (*blockMap, error) {
 	}
 	live := c.files[path]
 	if live == nil || live.stamp != now {
-		started := time.Now()
-		blocks, read, err := scanFile(f, now.size)
-		if err != nil {
+		if live, err = c.learn(f, path, now); err != nil {
 			return nil, err
-		}
-		log.Printf("CBT: read %s to learn its content: %.1f MiB of data in %v", path, float64(read)/(1<<20), time.Since(started).Round(time.Millisecond))
-		live = &liveDisk{blocks: blocks, shared: map[int64]bool{}}
-		if stamp, ok := restamp(f, &now); ok {
-			live.stamp = stamp
-			c.files[path] = live
-		} else {
-			delete(c.files, path) // cannot tell later changes apart: read again next time
 		}
 	}
 	// The snapshot shares every page; the live view copies one before changing it.
@@ -185,8 +176,28 @@ func (c *diskContents) current(path string) (*blockMap, error) {
 	return view, nil
 }
 
+// learn reads the whole file (its data extents) to know its content as it is now, `now` being its
+// status. The knowledge is kept only if later changes can be told from the file's status.
+func (c *diskContents) learn(f *os.File, path string, now fileStamp) (*liveDisk, error) {
+	started := time.Now()
+	blocks, read, err := scanFile(f, now.size)
+	if err != nil {
+		return nil, err
+	}
+	log.Printf("CBT: read %s to learn its content: %.1f MiB of data in %v", path, float64(read)/(1<<20), time.Since(started).Round(time.Millisecond))
+	live := &liveDisk{blocks: blocks, shared: map[int64]bool{}}
+	if stamp, ok := restamp(f, &now); ok {
+		live.stamp = stamp
+		c.files[path] = live
+	} else {
+		delete(c.files, path) // cannot tell later changes apart: read again next time
+	}
+	return live, nil
+}
+
 // write puts guest data into a data file at offset, as a guest's write through its hypervisor:
 // the blocks it touches are fingerprinted now, so the next snapshot need not read the file.
+// Callers hold cbtTracker.mu.
 func (c *diskContents) write(path string, offset int64, body io.Reader, limit int64) (int64, error) {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
@@ -198,9 +209,16 @@ func (c *diskContents) write(path string, offset int64, body io.Reader, limit in
 		return 0, err
 	}
 	live := c.files[path]
-	if live != nil && live.stamp != before {
-		live = nil // changed behind the simulator's back: the next snapshot reads it all
-		delete(c.files, path)
+	if live == nil || live.stamp != before {
+		// Not known, or changed behind the simulator's back: learn it now (cheap while the disk is
+		// still empty and sparse), so that this write and the next ones are all the next snapshot
+		// needs to know.
+		if live, err = c.learn(f, path, before); err != nil {
+			return 0, err
+		}
+		if c.files[path] == nil {
+			live = nil // the file's status cannot tell later changes: the next snapshot reads it
+		}
 	}
 	buf := make([]byte, 1<<20)
 	written := int64(0)
