@@ -38,11 +38,21 @@ describe('plugin manifest', () => {
     expect(source.manifest['manifestVersion']).toBe('1.2.0');
   });
 
-  it('lists only views whose API exists today', () => {
-    expect(firstConfigureView(source.manifest)['uri']).toBe('index.html#/vm/protection');
-    // No restore-point API yet (monitor view) and no backup job handler wired (Back up now).
-    expect(vm(source.manifest)['monitor']).toBeUndefined();
-    expect(vm(source.manifest)['menu']).toBeUndefined();
+  it('ships the VM views and actions, each on the route of its view', () => {
+    const views = (group: string): string[][] =>
+      (((vm(source.manifest)[group] as Json)['views'] as Json[]) ?? []).map((v) => [v['navigationId'] as string, v['uri'] as string]);
+    expect(views('configure')).toEqual([['lifeline.vm.protection', 'index.html#/vm/protection']]);
+    expect(views('monitor')).toEqual([
+      ['lifeline.vm.backups', 'index.html#/vm/backups'],
+      ['lifeline.vm.attachedDisks', 'index.html#/vm/attached-disks'],
+    ]);
+    const actions = ((vm(source.manifest)['menu'] as Json)['actions'] as Json[]).map((a) => [a['id'], (a['trigger'] as Json)['type'], (a['trigger'] as Json)['uri']]);
+    expect(actions).toEqual([
+      ['lifeline.vm.backupNow', 'modal', 'index.html#/vm/backup-now'],
+      ['lifeline.vm.recover', 'modal', 'index.html#/vm/recover'],
+      ['lifeline.vm.cloneAttach', 'modal', 'index.html#/vm/clone-attach'],
+    ]);
+    // One global view; its pages (protected VMs, policies, jobs, audit) are tabs inside it.
     expect(((source.manifest['global'] as Json)['view'] as Json)['uri']).toBe('index.html#/global/dashboard');
   });
 

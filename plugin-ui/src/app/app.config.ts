@@ -6,6 +6,7 @@ import {
   provideBrowserGlobalErrorListeners,
   provideZonelessChangeDetection,
 } from '@angular/core';
+import { provideAnimationsAsync } from '@angular/platform-browser/animations/async';
 import { provideRouter, withHashLocation } from '@angular/router';
 
 import { routes } from './app.routes';
@@ -20,6 +21,8 @@ export const appConfig: ApplicationConfig = {
     // and the server serves index.html for no other path.
     provideRouter(routes, withHashLocation()),
     provideHttpClient(withFetch()),
+    // Clarity's modals animate with @angular/animations.
+    provideAnimationsAsync(),
     // No view may touch the vSphere Client before its SDK is initialized.
     provideAppInitializer(async () => {
       const sdk = inject(HtmlClientSdkService);

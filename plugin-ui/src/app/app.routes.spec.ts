@@ -1,37 +1,45 @@
-import { provideHttpClient } from '@angular/common/http';
-import { provideHttpClientTesting } from '@angular/common/http/testing';
+import type { Type } from '@angular/core';
 import { TestBed } from '@angular/core/testing';
 import { Router, provideRouter } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
 
 import { routes } from './app.routes';
+import { Audit } from './global/audit/audit';
 import { Dashboard } from './global/dashboard/dashboard';
+import { Jobs } from './global/jobs/jobs';
+import { Policies } from './global/policies/policies';
+import { ProtectedVms } from './global/protected-vms/protected-vms';
 import { NotFound } from './not-found/not-found';
-import { FakeHtmlClientSdk, provideFakeHtmlClientSdk } from './sdk/fake-html-client-sdk';
+import { configureViewTestBed } from './testing/view-test-bed';
 import { VmAttachedDisks } from './vm/attached-disks/vm-attached-disks';
+import { BackupNow } from './vm/backup-now/backup-now';
 import { VmBackups } from './vm/backups/vm-backups';
 import { VmProtection } from './vm/protection/vm-protection';
+import { RecoverWizard } from './vm/recover/recover-wizard';
 
 describe('routes', () => {
   beforeEach(() => {
-    TestBed.configureTestingModule({
-      providers: [
-        provideRouter(routes),
-        provideHttpClient(),
-        provideHttpClientTesting(),
-        ...provideFakeHtmlClientSdk(new FakeHtmlClientSdk()),
-      ],
-    });
+    configureViewTestBed({ providers: [provideRouter(routes)] });
   });
 
-  it('loads each view that plugin.json names', async () => {
+  it('loads the view of each route', async () => {
+    const views: [string, Type<unknown>][] = [
+      ['/vm/protection', VmProtection],
+      ['/vm/backup-now', BackupNow],
+      ['/vm/backups', VmBackups],
+      ['/vm/recover', RecoverWizard],
+      ['/vm/clone-attach', RecoverWizard],
+      ['/vm/attached-disks', VmAttachedDisks],
+      ['/global/dashboard', Dashboard],
+      ['/global/protected-vms', ProtectedVms],
+      ['/global/policies', Policies],
+      ['/global/jobs', Jobs],
+      ['/global/audit', Audit],
+    ];
     const harness = await RouterTestingHarness.create();
-    expect(await harness.navigateByUrl('/vm/protection', VmProtection)).toBeInstanceOf(VmProtection);
-    expect(await harness.navigateByUrl('/vm/backups', VmBackups)).toBeInstanceOf(VmBackups);
-    expect(harness.routeNativeElement?.textContent).toContain('There are no restore points for this VM.');
-    expect(await harness.navigateByUrl('/vm/attached-disks', VmAttachedDisks)).toBeInstanceOf(VmAttachedDisks);
-    expect(harness.routeNativeElement?.textContent).toContain('No backup disks are attached to this VM.');
-    expect(await harness.navigateByUrl('/global/dashboard', Dashboard)).toBeInstanceOf(Dashboard);
+    for (const [url, view] of views) {
+      expect(await harness.navigateByUrl(url, view)).withContext(url).toBeInstanceOf(view);
+    }
   });
 
   it('opens the dashboard when no view is named', async () => {

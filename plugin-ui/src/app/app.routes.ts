@@ -7,8 +7,21 @@ export const routes: Routes = [
     loadComponent: () => import('./vm/protection/vm-protection').then((m) => m.VmProtection),
   },
   {
+    path: 'vm/backup-now',
+    loadComponent: () => import('./vm/backup-now/backup-now').then((m) => m.BackupNow),
+  },
+  {
     path: 'vm/backups',
     loadComponent: () => import('./vm/backups/vm-backups').then((m) => m.VmBackups),
+  },
+  {
+    path: 'vm/recover',
+    loadComponent: () => import('./vm/recover/recover-wizard').then((m) => m.RecoverWizard),
+  },
+  {
+    path: 'vm/clone-attach',
+    data: { mode: 'attach' },
+    loadComponent: () => import('./vm/recover/recover-wizard').then((m) => m.RecoverWizard),
   },
   {
     path: 'vm/attached-disks',
@@ -17,6 +30,22 @@ export const routes: Routes = [
   {
     path: 'global/dashboard',
     loadComponent: () => import('./global/dashboard/dashboard').then((m) => m.Dashboard),
+  },
+  {
+    path: 'global/protected-vms',
+    loadComponent: () => import('./global/protected-vms/protected-vms').then((m) => m.ProtectedVms),
+  },
+  {
+    path: 'global/policies',
+    loadComponent: () => import('./global/policies/policies').then((m) => m.Policies),
+  },
+  {
+    path: 'global/jobs',
+    loadComponent: () => import('./global/jobs/jobs').then((m) => m.Jobs),
+  },
+  {
+    path: 'global/audit',
+    loadComponent: () => import('./global/audit/audit').then((m) => m.Audit),
   },
   { path: '', pathMatch: 'full', redirectTo: 'global/dashboard' },
   {

@@ -1,5 +1,11 @@
 import { HttpErrorResponse } from '@angular/common/http';
 
+/** One fault of a 400 answer: which request field (e.g. `retention.daily`) and what is allowed. */
+export interface ProblemFieldError {
+  readonly field: string;
+  readonly message: string;
+}
+
 /**
  * A failed call to the Lifeline server, shaped after the RFC 9457 problem details the server
  * answers with. `code` is the server's stable error code when it sent one; errors raised in the
@@ -12,6 +18,8 @@ export class LifelineApiError extends Error {
   readonly type: string;
   readonly code: string | undefined;
   readonly instance: string | undefined;
+  /** The server lists every field at fault in a 400, so a form can show each beside its field. */
+  readonly errors: readonly ProblemFieldError[];
 
   constructor(problem: {
     status: number;
@@ -20,6 +28,7 @@ export class LifelineApiError extends Error {
     type?: string | undefined;
     code?: string | undefined;
     instance?: string | undefined;
+    errors?: readonly ProblemFieldError[] | undefined;
   }) {
     super(problem.detail ? `${problem.title}: ${problem.detail}` : problem.title);
     this.name = 'LifelineApiError';
@@ -29,6 +38,7 @@ export class LifelineApiError extends Error {
     this.type = problem.type ?? 'about:blank';
     this.code = problem.code;
     this.instance = problem.instance;
+    this.errors = problem.errors ?? [];
   }
 }
 
@@ -73,6 +83,7 @@ export function toLifelineApiError(error: HttpErrorResponse, titles: ApiErrorTit
       type: optionalString(body['type']),
       code: optionalString(body['code']),
       instance: optionalString(body['instance']),
+      errors: fieldErrorsOf(body['errors']),
     });
   }
   return new LifelineApiError({
@@ -83,6 +94,17 @@ export function toLifelineApiError(error: HttpErrorResponse, titles: ApiErrorTit
     detail: typeof body === 'string' && contentType.startsWith('text/plain') ? optionalString(body.trim().slice(0, 300)) : undefined,
     code: BROWSER_ERROR_CODES.httpStatus,
   });
+}
+
+function fieldErrorsOf(value: unknown): ProblemFieldError[] {
+  if (!Array.isArray(value)) {
+    return [];
+  }
+  return value.flatMap((item: unknown) =>
+    isRecord(item) && typeof item['field'] === 'string' && typeof item['message'] === 'string'
+      ? [{ field: item['field'], message: item['message'] }]
+      : [],
+  );
 }
 
 function parseJson(text: string): unknown {

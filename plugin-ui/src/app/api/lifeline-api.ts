@@ -40,17 +40,66 @@ export class LifelineApi {
   }
 
   async get<T>(path: string, read: BodyReader<T>, signal?: AbortSignal): Promise<T> {
+    return this.request('GET', path, read, undefined, signal);
+  }
+
+  post<T>(path: string, body: unknown, read: BodyReader<T>, signal?: AbortSignal): Promise<T> {
+    return this.request('POST', path, read, body, signal);
+  }
+
+  put<T>(path: string, body: unknown, read: BodyReader<T>, signal?: AbortSignal): Promise<T> {
+    return this.request('PUT', path, read, body, signal);
+  }
+
+  /**
+   * DELETE answers 204 without a body, or, for what a job undoes (detaching disks), 202 with the
+   * job, which `read` then reads.
+   */
+  delete(path: string, signal?: AbortSignal): Promise<void>;
+  delete<T>(path: string, signal: AbortSignal | undefined, read: BodyReader<T>): Promise<T>;
+  async delete<T>(path: string, signal?: AbortSignal, read?: BodyReader<T>): Promise<T | void> {
+    if (read === undefined) {
+      await this.request('DELETE', path, () => true, undefined, signal);
+      return;
+    }
+    return this.request('DELETE', path, read, undefined, signal);
+  }
+
+  /**
+   * The absolute URL and headers of a call, for requests HttpClient cannot make: an event stream
+   * has to be read while it arrives, and EventSource cannot send the session header.
+   */
+  async endpoint(path: string): Promise<{ url: string; headers: Record<string, string> }> {
+    const [baseUrl, token] = await Promise.all([this.sdk.backendBaseUrl(this.sdk.contextVm()?.vcGuid), this.sdk.sessionToken()]);
+    return { url: `${baseUrl}${path}`, headers: token === '' ? {} : { [SESSION_HEADER]: token } };
+  }
+
+  /** The titles the UI gives failures that carry no problem document. */
+  errorTitles(): ApiErrorTitles {
+    return this.titles;
+  }
+
+  private async request<T>(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    read: BodyReader<T>,
+    body: unknown,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
     // The server that holds the context VM's vCenter, when the view has a VM.
     const [baseUrl, token] = await Promise.all([this.sdk.backendBaseUrl(this.sdk.contextVm()?.vcGuid), this.sdk.sessionToken()]);
     signal?.throwIfAborted();
     const url = `${baseUrl}${path}`;
-    const body = await this.send(this.http.get<unknown>(url, { headers: this.headers(token) }), signal);
-    const value = read(body);
+    const answer = await this.send(
+      this.http.request<unknown>(method, url, { headers: this.headers(token), ...(body === undefined ? {} : { body }) }),
+      signal,
+    );
+    const value = read(answer);
     if (value === null) {
       throw new LifelineApiError({
         status: 200,
         title: this.messages.text('api.badResponse.title'),
-        detail: `GET ${path}`,
+        detail: `${method} ${path}`,
         code: BROWSER_ERROR_CODES.badResponse,
       });
     }

@@ -3,7 +3,8 @@ import { Injectable, inject } from '@angular/core';
 import { HtmlClientSdkService } from '../sdk/html-client-sdk';
 import { MESSAGES_EN_US, type MessageKey, type MessageTable } from './messages-en-us';
 
-export type MessageParams = Readonly<Record<string, string | number>>;
+/** Values for `{name}` placeholders; null (what Angular's pipes give for no value) fills in nothing. */
+export type MessageParams = Readonly<Record<string, string | number | null>>;
 
 /** Locales Lifeline has a table for; others fall back to US English. */
 const TABLES: Readonly<Record<string, MessageTable>> = {
@@ -18,7 +19,7 @@ export function messageTableFor(locale: string): MessageTable {
 export function formatMessage(template: string, params: MessageParams = {}): string {
   return template.replace(/\{(\w+)\}/g, (placeholder, name: string) => {
     const value = params[name];
-    return value === undefined ? placeholder : String(value);
+    return value === undefined ? placeholder : value === null ? '' : String(value);
   });
 }
 

@@ -44,3 +44,8 @@ export function findContextVm(ids: readonly string[]): VsphereObjectRef | null {
   }
   return null;
 }
+
+/** The vSphere Client's id for an object, which the Lifeline API also names VMs by. */
+export function contextObjectId(ref: VsphereObjectRef): string {
+  return `${PREFIX}${ref.type}:${ref.moref}:${ref.vcGuid}`;
+}

@@ -1,26 +1,60 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
-import { ClrAlertModule } from '@clr/angular/emphasis/alert';
+import { RouterLink } from '@angular/router';
 import { ClrSpinnerModule } from '@clr/angular/progress/spinner';
 
+import { COMPLIANCE_PATH, complianceCounts, readCompliancePage, type VmCompliance } from '../../api/compliance';
 import type { Health } from '../../api/health';
+import { isActiveJobState, readJobPage, type Job } from '../../api/job';
+import { applyJobEvent, type JobEvent } from '../../api/job-event';
 import { LifelineApi } from '../../api/lifeline-api';
 import { LifelineApiError } from '../../api/lifeline-api-error';
+import { VM_NAMES_PATH, readVmPage, vmNamesOf } from '../../api/vm-summary';
+import { DurationPipe } from '../../i18n/duration-pipe';
 import { MessagePipe } from '../../i18n/message-pipe';
+import { JobKindPipe, JobTargetPipe, jobVmId } from '../../jobs/job-labels';
+import { JobProgress } from '../../jobs/job-progress';
+import { JobStream } from '../../jobs/job-stream';
+import { ProblemAlert } from '../../problem-alert/problem-alert';
+import { RpoStatusLabel } from '../../rpo/rpo-status-label';
+import { GlobalView } from '../global-view';
+import { compareBySeverity } from '../protected-vms/protected-vms';
 
 type ServerState =
   | { readonly kind: 'loading' }
   | { readonly kind: 'ready'; readonly health: Health }
   | { readonly kind: 'failed'; readonly error: LifelineApiError | null };
 
-/** Lifeline's global view in the vSphere Client. For now: is the Lifeline server up, and which version. */
+/** The queued and running jobs; more than a page of them is shown as the total only. */
+const ACTIVE_JOBS_PATH = '/api/v1/jobs?state=queued,running&limit=100';
+/** As many VMs and jobs as a tile lists; the Protected VMs and Jobs pages have the rest. */
+export const TILE_ROWS = 5;
+
+/**
+ * Lifeline's global dashboard: how many VMs are protected and how they stand against their RPO
+ * (the worst named), the jobs running now with live progress, and whether the server is up.
+ * Storage figures and a chart of data added per day wait for an API that reports them.
+ */
 @Component({
   selector: 'll-dashboard',
-  imports: [ClrAlertModule, ClrSpinnerModule, MessagePipe],
+  imports: [
+    ClrSpinnerModule,
+    DurationPipe,
+    GlobalView,
+    JobKindPipe,
+    JobProgress,
+    JobTargetPipe,
+    MessagePipe,
+    ProblemAlert,
+    RouterLink,
+    RpoStatusLabel,
+  ],
   templateUrl: './dashboard.html',
   styleUrl: './dashboard.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class Dashboard {
+  private readonly api = inject(LifelineApi);
+  private readonly aborter = new AbortController();
   private readonly state = signal<ServerState>({ kind: 'loading' });
 
   protected readonly loading = computed(() => this.state().kind === 'loading');
@@ -33,24 +67,134 @@ export class Dashboard {
     return state.kind === 'failed' ? { error: state.error } : null;
   });
 
+  private readonly names = signal<ReadonlyMap<string, string>>(new Map());
+  protected readonly namesError = signal<LifelineApiError | null>(null);
+  private readonly complianceItems = signal<readonly VmCompliance[] | null>(null);
+  protected readonly complianceError = signal<LifelineApiError | null>(null);
+  protected readonly protectedCount = computed(() => this.complianceItems()?.length ?? null);
+  protected readonly counts = computed(() => complianceCounts(this.complianceItems() ?? []));
+  protected readonly pausedCount = computed(() => (this.complianceItems() ?? []).filter((c) => c.paused).length);
+  /** The VMs furthest from their RPO, by name. */
+  protected readonly attention = computed(() =>
+    (this.complianceItems() ?? [])
+      .filter((c) => c.status !== 'compliant')
+      .sort(compareBySeverity)
+      .slice(0, TILE_ROWS)
+      .map((c) => ({ ...c, name: this.names().get(c.vm.id) ?? c.vm.moref })),
+  );
+
+  private readonly activeJobs = signal<readonly Job[] | null>(null);
+  /** Active jobs beyond the page read at first are counted, not listed. */
+  private readonly activeBeyondPage = signal(0);
+  protected readonly jobsError = signal<LifelineApiError | null>(null);
+  protected readonly streamError = signal<LifelineApiError | null>(null);
+  protected readonly activeCount = computed(() => {
+    const jobs = this.activeJobs();
+    return jobs === null ? null : jobs.length + this.activeBeyondPage();
+  });
+  protected readonly shownJobs = computed(() => (this.activeJobs() ?? []).slice(0, TILE_ROWS));
+
   constructor() {
-    const aborter = new AbortController();
-    inject(DestroyRef).onDestroy(() => aborter.abort());
-    inject(LifelineApi)
-      .health(aborter.signal)
-      .then(
-        (health) => this.state.set({ kind: 'ready', health }),
-        (error: unknown) => {
-          if (aborter.signal.aborted) {
-            return;
-          }
-          // Anything but an API error is a defect in the UI; it still ends the spinner, and the
-          // global error listener reports it.
-          this.state.set({ kind: 'failed', error: error instanceof LifelineApiError ? error : null });
-          if (!(error instanceof LifelineApiError)) {
-            throw error;
-          }
-        },
-      );
+    inject(DestroyRef).onDestroy(() => this.aborter.abort());
+    void this.loadHealth();
+    void this.loadNames();
+    void this.loadCompliance();
+    void this.loadJobs();
+    void inject(JobStream).watchAll({
+      signal: this.aborter.signal,
+      onEvent: (event) => this.apply(event),
+      onError: (error) => this.streamError.set(error),
+    });
+  }
+
+  /** A VM job's target by the name vCenter gives it. */
+  protected targetName(job: Job): string | null {
+    const id = jobVmId(job);
+    return id === null ? null : (this.names().get(id) ?? null);
+  }
+
+  private apply(event: JobEvent): void {
+    this.streamError.set(null);
+    if (event.type === 'resync') {
+      void this.loadJobs();
+      void this.loadCompliance();
+      return;
+    }
+    const jobs = this.activeJobs();
+    if (jobs === null) {
+      return;
+    }
+    const index = jobs.findIndex((j) => j.id === event.jobId);
+    if (event.type === 'state' || event.type === 'snapshot') {
+      const rest = jobs.filter((j) => j.id !== event.jobId);
+      if (isActiveJobState(event.job.state)) {
+        const job = index === -1 ? event.job : applyJobEvent(jobs[index] as Job, event);
+        this.activeJobs.set(index === -1 ? [job, ...rest] : jobs.map((j) => (j.id === job.id ? job : j)));
+      } else if (index !== -1) {
+        this.activeJobs.set(rest);
+        // A job that ended may have made a restore point, which moves the RPO compliance.
+        void this.loadCompliance();
+      }
+      return;
+    }
+    if (index !== -1) {
+      this.activeJobs.set(jobs.map((j) => (j.id === event.jobId ? applyJobEvent(j, event) : j)));
+    }
+  }
+
+  private async loadHealth(): Promise<void> {
+    try {
+      this.state.set({ kind: 'ready', health: await this.api.health(this.aborter.signal) });
+    } catch (error: unknown) {
+      if (this.aborter.signal.aborted) {
+        return;
+      }
+      // Anything but an API error is a defect in the UI; it still ends the spinner, and the
+      // global error listener reports it.
+      this.state.set({ kind: 'failed', error: error instanceof LifelineApiError ? error : null });
+      if (!(error instanceof LifelineApiError)) {
+        throw error;
+      }
+    }
+  }
+
+  private async loadNames(): Promise<void> {
+    try {
+      this.names.set(vmNamesOf(await this.api.get(VM_NAMES_PATH, readVmPage, this.aborter.signal)));
+    } catch (error: unknown) {
+      // Without names the tiles show VMs by their ids, and say why.
+      this.report(error, (e) => this.namesError.set(e));
+    }
+  }
+
+  private async loadCompliance(): Promise<void> {
+    try {
+      const page = await this.api.get(COMPLIANCE_PATH, readCompliancePage, this.aborter.signal);
+      this.complianceItems.set(page.items);
+      this.complianceError.set(null);
+    } catch (error: unknown) {
+      this.report(error, (e) => this.complianceError.set(e));
+    }
+  }
+
+  private async loadJobs(): Promise<void> {
+    try {
+      const page = await this.api.get(ACTIVE_JOBS_PATH, readJobPage, this.aborter.signal);
+      this.activeJobs.set(page.items);
+      this.activeBeyondPage.set(Math.max(0, page.total - page.items.length));
+      this.jobsError.set(null);
+    } catch (error: unknown) {
+      this.report(error, (e) => this.jobsError.set(e));
+    }
+  }
+
+  private report(error: unknown, show: (error: LifelineApiError) => void): void {
+    if (this.aborter.signal.aborted) {
+      return;
+    }
+    if (!(error instanceof LifelineApiError)) {
+      throw error;
+    }
+    show(error);
   }
 }

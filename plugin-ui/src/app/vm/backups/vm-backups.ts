@@ -1,17 +1,280 @@
-import { ChangeDetectionStrategy, Component } from '@angular/core';
+import { DatePipe } from '@angular/common';
+import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
+import { FormsModule } from '@angular/forms';
+import { ClrAlertModule } from '@clr/angular/emphasis/alert';
+import { ClrDatagridModule } from '@clr/angular/data/datagrid';
+import { ClrCheckboxModule } from '@clr/angular/forms/checkbox';
+import { ClrInputModule } from '@clr/angular/forms/input';
+import { ClarityIcons, angleIcon } from '@clr/angular/icon';
+import { ClrModalModule } from '@clr/angular/modal';
 
+import { readJobAccepted, type Job } from '../../api/job';
+import { LifelineApi } from '../../api/lifeline-api';
+import { LifelineApiError } from '../../api/lifeline-api-error';
+import { readPointPage, type RestorePoint } from '../../api/restore-point';
+import { recoveryCall, type RecoveryRequest } from '../../api/recovery-request';
+import { readVmRevert, type VmRevert } from '../../api/revert';
+import { vmPath } from '../../api/vm-protection';
+import { ByteSizePipe } from '../../i18n/byte-size-pipe';
 import { MessagePipe } from '../../i18n/message-pipe';
+import { FollowedJob } from '../../jobs/followed-job';
+import { JobKindPipe } from '../../jobs/job-labels';
+import { JobProgress } from '../../jobs/job-progress';
+import { JobStateLabel } from '../../jobs/job-state-label';
+import { JobStream } from '../../jobs/job-stream';
+import { ProblemAlert } from '../../problem-alert/problem-alert';
+import { contextObjectId } from '../../sdk/context-object-id';
+import { HtmlClientSdkService } from '../../sdk/html-client-sdk';
 import { VmView } from '../vm-view';
 
-/** The VM's Monitor > Lifeline backups tab: its restore points, once the server lists them. */
+export const POINT_PAGE_SIZE = 50;
+
+// The caret of expandable rows; the datagrid registers only the icons every grid needs.
+ClarityIcons.addIcons(angleIcon);
+
+/** What the dialog asks the user to confirm; every one of them runs as a restore job. */
+export type RecoveryDialog =
+  | { readonly kind: 'revert'; readonly point: RestorePoint }
+  | { readonly kind: 'instantiate'; readonly point: RestorePoint }
+  | { readonly kind: 'attach'; readonly point: RestorePoint }
+  | { readonly kind: 'cancelRevert' }
+  | { readonly kind: 'commitRevert' };
+
+/**
+ * The VM's Monitor > Lifeline backups tab: its restore points newest first, a page at a time, and
+ * what a user recovers from one: revert the VM to it (temporarily, then cancel or make it
+ * permanent), a new VM from it, or its disks cloned and attached to this VM. While the VM is in a
+ * temporary revert a banner says so and offers the two ways out.
+ */
 @Component({
   selector: 'll-vm-backups',
-  imports: [MessagePipe, VmView],
-  template: `
-    <ll-vm-view>
-      <p>{{ 'vm.backups.none' | msg }} {{ 'vm.notProtected' | msg }}</p>
-    </ll-vm-view>
-  `,
+  imports: [
+    ByteSizePipe,
+    ClrAlertModule,
+    ClrCheckboxModule,
+    ClrDatagridModule,
+    ClrInputModule,
+    ClrModalModule,
+    DatePipe,
+    FormsModule,
+    JobKindPipe,
+    JobProgress,
+    JobStateLabel,
+    MessagePipe,
+    ProblemAlert,
+    VmView,
+  ],
+  templateUrl: './vm-backups.html',
+  styleUrl: './vm-backups.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
-export class VmBackups {}
+export class VmBackups {
+  private readonly api = inject(LifelineApi);
+  private readonly aborter = new AbortController();
+  private pageRequest: AbortController | null = null;
+  private readonly vmId: string | null;
+
+  protected readonly points = signal<readonly RestorePoint[]>([]);
+  protected readonly total = signal(0);
+  protected readonly offset = signal(0);
+  protected readonly loading = signal(true);
+  protected readonly loadError = signal<LifelineApiError | null>(null);
+  protected readonly from = computed(() => (this.total() === 0 ? 0 : this.offset() + 1));
+  protected readonly to = computed(() => this.offset() + this.points().length);
+  protected readonly hasPrevious = computed(() => this.offset() > 0);
+  protected readonly hasNext = computed(() => this.offset() + POINT_PAGE_SIZE < this.total());
+
+  protected readonly selected = signal<RestorePoint | undefined>(undefined);
+  protected readonly selectedItems = computed(() => {
+    const point = this.selected();
+    return point === undefined ? [] : [point];
+  });
+  protected readonly revert = signal<VmRevert | null>(null);
+  protected readonly revertError = signal<LifelineApiError | null>(null);
+  /** The point the VM runs on in a temporary revert, when it is on the page shown. */
+  protected readonly revertPoint = computed(() => {
+    const id = this.revert()?.pointId ?? null;
+    return id === null ? null : (this.points().find((p) => p.id === id) ?? null);
+  });
+
+  protected readonly job = new FollowedJob(inject(JobStream), this.aborter.signal);
+  /** A point can be recovered from while no recovery runs for this VM and it is not damaged. */
+  protected readonly canRecover = computed(() => {
+    const point = this.selected();
+    return point !== undefined && !point.damaged && !this.job.active() && !this.submitting();
+  });
+  protected readonly canRevert = computed(() => this.canRecover() && !(this.revert()?.reverted ?? false));
+
+  protected readonly dialog = signal<RecoveryDialog | null>(null);
+  protected readonly dialogError = signal<LifelineApiError | null>(null);
+  protected readonly submitting = signal(false);
+  protected readonly powerOff = signal(false);
+  protected readonly powerOn = signal(false);
+  protected readonly instanceName = signal('');
+  protected readonly attachDisks = signal<ReadonlySet<number>>(new Set());
+
+  constructor() {
+    const vm = inject(HtmlClientSdkService).contextVm();
+    this.vmId = vm === null ? null : contextObjectId(vm);
+    inject(DestroyRef).onDestroy(() => {
+      this.aborter.abort();
+      this.pageRequest?.abort();
+    });
+    if (this.vmId !== null) {
+      void this.loadPage(0);
+      void this.loadRevert();
+    } else {
+      this.loading.set(false);
+    }
+  }
+
+  protected select(points: readonly RestorePoint[]): void {
+    this.selected.set(points[0]);
+  }
+
+  protected previous(): void {
+    void this.loadPage(Math.max(0, this.offset() - POINT_PAGE_SIZE));
+  }
+
+  protected next(): void {
+    void this.loadPage(this.offset() + POINT_PAGE_SIZE);
+  }
+
+  protected open(dialog: RecoveryDialog): void {
+    this.dialogError.set(null);
+    this.powerOff.set(false);
+    this.powerOn.set(false);
+    if (dialog.kind === 'instantiate') {
+      this.instanceName.set(`${dialog.point.vm.name}-${dialog.point.id.slice(0, 15)}`);
+    }
+    if (dialog.kind === 'attach') {
+      this.attachDisks.set(new Set(dialog.point.disks.map((d) => d.index)));
+    }
+    this.dialog.set(dialog);
+  }
+
+  protected close(): void {
+    this.dialog.set(null);
+  }
+
+  protected toggleDisk(index: number, on: boolean): void {
+    const disks = new Set(this.attachDisks());
+    if (on) {
+      disks.add(index);
+    } else {
+      disks.delete(index);
+    }
+    this.attachDisks.set(disks);
+  }
+
+  protected readonly canSubmit = computed(() => {
+    const dialog = this.dialog();
+    if (dialog === null || this.submitting()) {
+      return false;
+    }
+    switch (dialog.kind) {
+      case 'instantiate':
+        return this.instanceName().trim() !== '';
+      case 'attach':
+        return this.attachDisks().size > 0;
+      default:
+        return true;
+    }
+  });
+
+  /** Sends what the dialog confirmed; the dialog stays open with the server's reason on a refusal. */
+  protected async submit(): Promise<void> {
+    const dialog = this.dialog();
+    if (dialog === null || this.vmId === null) {
+      return;
+    }
+    const { path, body } = recoveryCall(this.requestOf(dialog, this.vmId));
+    this.submitting.set(true);
+    this.dialogError.set(null);
+    try {
+      const { job } = await this.api.post(path, body, readJobAccepted, this.aborter.signal);
+      this.dialog.set(null);
+      this.follow(job);
+    } catch (error: unknown) {
+      this.report(error, (e) => this.dialogError.set(e));
+    } finally {
+      this.submitting.set(false);
+    }
+  }
+
+  private requestOf(dialog: RecoveryDialog, vmId: string): RecoveryRequest {
+    switch (dialog.kind) {
+      case 'revert':
+        return { kind: 'revert', vmId, pointId: dialog.point.id, powerOff: this.powerOff() };
+      case 'cancelRevert':
+        return { kind: 'cancelRevert', vmId, powerOff: this.powerOff() };
+      case 'commitRevert':
+        return { kind: 'commitRevert', vmId };
+      case 'instantiate':
+        return { kind: 'instantiate', pointId: dialog.point.id, name: this.instanceName(), powerOn: this.powerOn(), datastore: null };
+      case 'attach': {
+        const all = dialog.point.disks.length === this.attachDisks().size;
+        return { kind: 'attach', pointId: dialog.point.id, vmId, disks: all ? null : [...this.attachDisks()] };
+      }
+    }
+  }
+
+  /** A recovery job moves the revert state when it ends; the banner reads it again then. */
+  private follow(job: Job): void {
+    this.job.follow(job.id, job, () => void this.loadRevert());
+  }
+
+  private async loadPage(offset: number): Promise<void> {
+    if (this.vmId === null) {
+      return;
+    }
+    // Only the newest page asked for may fill the grid.
+    this.pageRequest?.abort();
+    const request = new AbortController();
+    this.pageRequest = request;
+    this.loading.set(true);
+    try {
+      const page = await this.api.get(`${vmPath(this.vmId)}/points?offset=${offset}&limit=${POINT_PAGE_SIZE}`, readPointPage, request.signal);
+      this.points.set(page.items);
+      this.total.set(page.total);
+      this.offset.set(page.offset);
+      this.selected.set(undefined);
+      this.loadError.set(null);
+    } catch (error: unknown) {
+      if (!request.signal.aborted) {
+        this.report(error, (e) => this.loadError.set(e));
+      }
+    } finally {
+      if (this.pageRequest === request) {
+        this.loading.set(false);
+      }
+    }
+  }
+
+  private async loadRevert(): Promise<void> {
+    if (this.vmId === null) {
+      return;
+    }
+    try {
+      const revert = await this.api.get(`${vmPath(this.vmId)}/revert`, readVmRevert, this.aborter.signal);
+      this.revert.set(revert);
+      this.revertError.set(null);
+      const busy = revert.state !== null && revert.state !== 'reverted' && revert.jobId !== null;
+      if (busy && this.job.job()?.id !== revert.jobId && revert.jobId !== null) {
+        this.job.follow(revert.jobId, null, () => void this.loadRevert());
+      }
+    } catch (error: unknown) {
+      this.report(error, (e) => this.revertError.set(e));
+    }
+  }
+
+  private report(error: unknown, show: (error: LifelineApiError) => void): void {
+    if (this.aborter.signal.aborted) {
+      return;
+    }
+    if (!(error instanceof LifelineApiError)) {
+      throw error;
+    }
+    show(error);
+  }
+}

@@ -1,34 +1,221 @@
-import { TestBed } from '@angular/core/testing';
+import type { HttpTestingController } from '@angular/common/http/testing';
 
-import { FAKE_VC_GUID, FakeHtmlClientSdk, provideFakeHtmlClientSdk } from '../../sdk/fake-html-client-sdk';
+import type { FakeFetch } from '../../api/fake-fetch';
+import { SESSION_HEADER } from '../../api/lifeline-api';
+import { FAKE_VC_GUID, FAKE_VM_ID, FakeHtmlClientSdk } from '../../sdk/fake-html-client-sdk';
+import { API_BASE, configureViewTestBed, flushProblem, renderView, type RenderedView } from '../../testing/view-test-bed';
+import { JOB_ID, jobBody, pageBody, policyBody, protectionBody, sseEvent, unprotectedBody } from '../../testing/server-bodies';
 import { VmProtection } from './vm-protection';
 
+const VM_PATH = `${API_BASE}/api/v1/vms/${encodeURIComponent(FAKE_VM_ID)}`;
+const POLICIES = `${API_BASE}/api/v1/policies?limit=1000`;
+
 describe('VmProtection', () => {
-  let fake: FakeHtmlClientSdk;
+  let sdk: FakeHtmlClientSdk;
+  let http: HttpTestingController;
+  let fetch: FakeFetch;
 
   beforeEach(() => {
-    fake = new FakeHtmlClientSdk();
-    TestBed.configureTestingModule({ providers: provideFakeHtmlClientSdk(fake) });
+    ({ sdk, http, fetch } = configureViewTestBed());
   });
 
-  async function render(): Promise<HTMLElement> {
-    const fixture = TestBed.createComponent(VmProtection);
-    await fixture.whenStable();
-    return fixture.nativeElement as HTMLElement;
+  afterEach(() => http.verify());
+
+  /** Opens the tab and answers its two reads. */
+  async function open(protection: Record<string, unknown>, policies = [policyBody(), policyBody({ id: 'pol-bronze', name: 'Bronze', consistency: 'crash', vmCount: 0 })]): Promise<RenderedView<VmProtection>> {
+    const view = await renderView(VmProtection);
+    http.expectOne(`${VM_PATH}/protection`).flush(protection);
+    http.expectOne(POLICIES).flush(pageBody(policies));
+    await view.stable();
+    return view;
   }
 
-  it('names the VM it was opened for and says Lifeline does not protect it yet', async () => {
-    const element = await render();
-    expect(element.querySelector('.ll-vm-identity')?.textContent).toContain('vm-58');
-    expect(element.querySelector('.ll-vm-identity')?.textContent).toContain(FAKE_VC_GUID);
-    expect(element.querySelector('clr-alert')?.textContent).toContain('Lifeline is not yet protecting this VM.');
+  it('reads the protection of the VM it was opened for, with the session token', async () => {
+    const view = await renderView(VmProtection);
+    expect(view.text('.ll-protection-loading')).toContain('Reading the protection of this VM');
+    const request = http.expectOne(`${VM_PATH}/protection`);
+    expect(request.request.method).toBe('GET');
+    expect(request.request.headers.get(SESSION_HEADER)).toBe('fake-session-token');
+    request.flush(protectionBody());
+    http.expectOne(POLICIES).flush(pageBody([policyBody()]));
+    await view.stable();
+    expect(view.text('.ll-vm-identity')).toContain('vm-58');
+    expect(view.text('.ll-vm-identity')).toContain(FAKE_VC_GUID);
+    expect(view.element.querySelector('.ll-protection-loading')).toBeNull();
   });
 
-  it('shows nothing about a VM when no VM is in context', async () => {
-    fake.contextObjects = [];
-    const element = await render();
-    expect(element.querySelector('.ll-vm-identity')).toBeNull();
-    expect(element.querySelector('clr-alert')).toBeNull();
-    expect(element.querySelector('.ll-vm-missing')?.textContent).toContain('Open this view from a virtual machine');
+  it('shows policy, RPO, consistency, last and next backup and RPO compliance', async () => {
+    const view = await open(protectionBody());
+    expect(view.text('.ll-protection-policy')).toBe('Gold');
+    expect(view.text('.ll-protection-rpo')).toBe('15 min');
+    expect(view.text('.ll-protection-consistency')).toBe('Application-consistent');
+    expect(view.text('.ll-protection-last')).toContain('2026');
+    expect(view.text('.ll-protection-next')).toContain('2026');
+    expect(view.text('.ll-rpo-badge')).toBe('At risk');
+    expect(view.element.querySelector('.ll-rpo-badge')?.classList).toContain('label-warning');
+    expect(view.text('.ll-rpo-ages')).toBe('Last restore point is 13 min old; RPO 15 min.');
+  });
+
+  it('says when the RPO is violated and by how much, and when no backup exists yet', async () => {
+    const view = await open(
+      protectionBody({ lastGoodPointAt: null, rpo: { status: 'violated', ageSeconds: null, rpoSeconds: 3600, exceededBySeconds: 7500 } }),
+    );
+    expect(view.text('.ll-protection-last')).toBe('No backup yet');
+    expect(view.text('.ll-rpo-badge')).toBe('Violated');
+    expect(view.text('.ll-rpo-ages')).toBe('No restore point yet; RPO 1 h. Exceeded by 2 h 5 min.');
+  });
+
+  it('shows a paused schedule with its reason instead of the next due time', async () => {
+    const view = await open(protectionBody({ paused: true, pauseReason: 'temporary revert in progress', nextBackupDueAt: null }));
+    expect(view.text('.ll-protection-next')).toBe('Paused temporary revert in progress');
+  });
+
+  it('assigns the chosen policy to an unprotected VM', async () => {
+    const view = await open(unprotectedBody());
+    expect(view.text('.ll-protection-none')).toBe('Lifeline is not yet protecting this VM.');
+    expect(view.text('.ll-assign')).toBe('Protect');
+    expect((view.element.querySelector('.ll-assign') as HTMLButtonElement).disabled).toBeTrue();
+    expect((view.element.querySelector('.ll-backup-now') as HTMLButtonElement).disabled).toBeTrue();
+
+    const select = view.element.querySelector('#ll-policy-select') as HTMLSelectElement;
+    expect([...select.options].map((o) => o.textContent?.trim())).toEqual(['Choose a policy', 'Gold', 'Bronze']);
+    select.value = 'pol-bronze';
+    select.dispatchEvent(new Event('change'));
+    await view.stable();
+    await view.click('.ll-assign');
+
+    const put = http.expectOne(`${VM_PATH}/protection`);
+    expect(put.request.method).toBe('PUT');
+    expect(put.request.body).toEqual({ policyId: 'pol-bronze' });
+    put.flush(protectionBody({ policy: { id: 'pol-bronze', name: 'Bronze', rpoSeconds: 3600 }, lastGoodPointAt: null, rpo: null }), {
+      status: 201,
+      statusText: 'Created',
+    });
+    await view.stable();
+    // The VM counts of the policies changed.
+    http.expectOne(POLICIES).flush(pageBody([policyBody({ vmCount: 3 }), policyBody({ id: 'pol-bronze', name: 'Bronze', consistency: 'crash', vmCount: 1 })]));
+    await view.stable();
+    expect(view.text('.ll-protection-policy')).toBe('Bronze');
+    expect(view.text('.ll-protection-consistency')).toBe('Crash-consistent');
+    expect(view.text('.ll-assign')).toBe('Change policy');
+    expect(view.element.querySelector('.ll-protection-none')).toBeNull();
+  });
+
+  it('removes protection only after the user confirms', async () => {
+    const view = await open(protectionBody());
+    await view.click('.ll-remove');
+    expect(view.text('.modal-body')).toContain('Lifeline stops backing up this VM under policy Gold.');
+    http.expectNone(`${VM_PATH}/protection`);
+
+    await view.click('.ll-remove-confirm');
+    const remove = http.expectOne({ method: 'DELETE', url: `${VM_PATH}/protection` });
+    remove.flush(null, { status: 204, statusText: 'No Content' });
+    await view.stable();
+    http.expectOne(`${VM_PATH}/protection`).flush(unprotectedBody());
+    await view.stable();
+    http.expectOne(POLICIES).flush(pageBody([policyBody({ vmCount: 2 })]));
+    await view.stable();
+    expect(view.text('.ll-protection-none')).toBe('Lifeline is not yet protecting this VM.');
+    expect(view.element.querySelector('.ll-remove')).toBeNull();
+  });
+
+  it('backs up now and shows the live progress from the job event stream', async () => {
+    const view = await open(protectionBody());
+    await view.click('.ll-backup-now');
+    const post = http.expectOne({ method: 'POST', url: `${VM_PATH}/backup` });
+    post.flush({ job: jobBody({ state: 'queued', startedAt: null, phase: null }), created: true }, { status: 202, statusText: 'Accepted' });
+    await view.stable();
+    expect(view.text('.ll-job-kind')).toBe('Backup');
+    expect(view.text('.ll-job-state')).toBe('Queued');
+    expect((view.element.querySelector('.ll-backup-now') as HTMLButtonElement).disabled).toBeTrue();
+
+    const stream = await fetch.call(0);
+    expect(stream.url).toBe(`${API_BASE}/api/v1/jobs/${JOB_ID}/events`);
+    expect(stream.headers[SESSION_HEADER]).toBe('fake-session-token');
+    stream.stream.write('retry: 3000\n\n');
+    stream.stream.write(sseEvent('snapshot', { seq: 10, jobId: JOB_ID, job: jobBody() }));
+    stream.stream.write(
+      sseEvent('progress', { seq: 11, jobId: JOB_ID, progress: { bytesDone: 3 << 20, bytesTotal: 4 << 20, rateBytesPerSecond: 1 << 20, etaSeconds: 75 } }),
+    );
+    await view.stable();
+    expect(view.text('.ll-job-state')).toBe('Running');
+    expect(view.element.querySelector('.ll-job-progress')?.getAttribute('data-percent')).toBe('75');
+    expect(view.text('.ll-job-progress-text')).toBe('read 75% 1 min left');
+
+    stream.stream.write(sseEvent('state', { seq: 12, jobId: JOB_ID, job: jobBody({ state: 'succeeded', finishedAt: '2026-11-23T10:02:00.000Z' }) }));
+    stream.stream.end();
+    await view.stable();
+    expect(view.text('.ll-job-state')).toBe('Succeeded');
+    expect(view.element.querySelector('.ll-job-progress')).toBeNull();
+    // The backup moved the last good point: the tab reads its protection again.
+    http.expectOne(`${VM_PATH}/protection`).flush(protectionBody({ lastGoodPointAt: '2026-11-23T10:02:00.000Z', rpo: { status: 'compliant', ageSeconds: 5, rpoSeconds: 900, exceededBySeconds: 0 } }));
+    await view.stable();
+    expect(view.text('.ll-rpo-badge')).toBe('Compliant');
+    expect(fetch.calls.length).toBe(1);
+  });
+
+  it('follows a backup already running when the tab opens', async () => {
+    const view = await open(protectionBody({ activeJob: { id: JOB_ID, kind: 'backup', state: 'running' } }));
+    const stream = await fetch.call(0);
+    expect(stream.url).toBe(`${API_BASE}/api/v1/jobs/${JOB_ID}/events`);
+    stream.stream.write(sseEvent('snapshot', { seq: 3, jobId: JOB_ID, job: jobBody({ progress: { bytesDone: 1, bytesTotal: 4, rateBytesPerSecond: null, etaSeconds: null } }) }));
+    await view.stable();
+    expect(view.element.querySelector('.ll-job-progress')?.getAttribute('data-percent')).toBe('25');
+    expect((view.element.querySelector('.ll-backup-now') as HTMLButtonElement).disabled).toBeTrue();
+    view.fixture.destroy();
+  });
+
+  it('offers no backup when the server cannot run backups', async () => {
+    const view = await open(protectionBody({ backupAvailable: false }));
+    expect((view.element.querySelector('.ll-backup-now') as HTMLButtonElement).disabled).toBeTrue();
+    expect(view.text('.ll-backup-unavailable')).toContain('cannot run backups');
+  });
+
+  it('shows the problem the server reports for a refused action, with its detail', async () => {
+    const view = await open(protectionBody());
+    await view.click('.ll-backup-now');
+    flushProblem(http.expectOne(`${VM_PATH}/backup`), {
+      status: 409,
+      title: 'Conflict',
+      detail: 'VirtualMachine vm-58 is busy with restore job job-1 (running)',
+      code: 'busy',
+    });
+    await view.stable();
+    expect(view.text('.ll-problem-title')).toBe('Conflict');
+    expect(view.text('.ll-problem-detail')).toBe('VirtualMachine vm-58 is busy with restore job job-1 (running)');
+    expect((view.element.querySelector('.ll-backup-now') as HTMLButtonElement).disabled).toBeFalse();
+  });
+
+  it('shows why the protection could not be read', async () => {
+    const view = await renderView(VmProtection);
+    flushProblem(http.expectOne(`${VM_PATH}/protection`), {
+      status: 403,
+      title: 'Forbidden',
+      detail: 'You lack the privilege System.Read on VirtualMachine vm-58.',
+      code: 'forbidden',
+    });
+    http.expectOne(POLICIES).flush(pageBody([]));
+    await view.stable();
+    expect(view.text('.ll-problem-title')).toBe('Forbidden');
+    expect(view.text('.ll-problem-detail')).toBe('You lack the privilege System.Read on VirtualMachine vm-58.');
+    expect(view.element.querySelector('.ll-protection-loading')).toBeNull();
+    expect(view.element.querySelector('.ll-assign')).toBeNull();
+  });
+
+  it('cancels its requests when it goes away', async () => {
+    const view = await renderView(VmProtection);
+    const protection = http.expectOne(`${VM_PATH}/protection`);
+    const policies = http.expectOne(POLICIES);
+    view.fixture.destroy();
+    expect(protection.cancelled).toBeTrue();
+    expect(policies.cancelled).toBeTrue();
+  });
+
+  it('asks nothing and shows nothing about a VM when no VM is in context', async () => {
+    sdk.contextObjects = [];
+    const view = await renderView(VmProtection);
+    expect(view.element.querySelector('.ll-vm-identity')).toBeNull();
+    expect(view.text('.ll-vm-missing')).toContain('Open this view from a virtual machine');
+    http.expectNone(() => true);
   });
 });

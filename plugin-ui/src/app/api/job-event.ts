@@ -1,0 +1,83 @@
+import { isNumber, isRecord, isString } from './json-reader';
+import { readJob, readJobLogLine, readJobProgress, type Job, type JobLogLine, type JobProgress } from './job';
+import type { ServerSentEvent } from './event-stream-parser';
+
+/**
+ * The job events the server streams (`/api/v1/events`, `/api/v1/jobs/{id}/events`). `snapshot`
+ * replaces a job the client may have missed events of; `resync` says the client missed events of
+ * unknown jobs and should reload its list.
+ */
+export type JobEvent =
+  | { readonly type: 'state' | 'snapshot'; readonly seq: number; readonly jobId: string; readonly job: Job }
+  | { readonly type: 'phase'; readonly seq: number; readonly jobId: string; readonly phase: string }
+  | { readonly type: 'progress'; readonly seq: number; readonly jobId: string; readonly progress: JobProgress }
+  | { readonly type: 'log'; readonly seq: number; readonly jobId: string; readonly line: JobLogLine }
+  | { readonly type: 'resync'; readonly seq: number; readonly jobId: null };
+
+/** Null for events of kinds this UI does not know (a newer server may send more) or malformed data. */
+export function readJobEvent(event: ServerSentEvent): JobEvent | null {
+  let body: unknown;
+  try {
+    body = JSON.parse(event.data) as unknown;
+  } catch {
+    return null;
+  }
+  if (!isRecord(body) || !isNumber(body['seq'])) {
+    return null;
+  }
+  const seq = body['seq'];
+  const jobId = body['jobId'];
+  if (event.type === 'resync') {
+    return { type: 'resync', seq, jobId: null };
+  }
+  if (!isString(jobId)) {
+    return null;
+  }
+  switch (event.type) {
+    case 'state':
+    case 'snapshot': {
+      const job = readJob(body['job']);
+      return job === null ? null : { type: event.type, seq, jobId, job };
+    }
+    case 'phase':
+      return isString(body['phase']) ? { type: 'phase', seq, jobId, phase: body['phase'] } : null;
+    case 'progress': {
+      const progress = readJobProgress(body['progress']);
+      return progress === null ? null : { type: 'progress', seq, jobId, progress };
+    }
+    case 'log': {
+      const line = readJobLogLine(body['line']);
+      return line === null ? null : { type: 'log', seq, jobId, line };
+    }
+    default:
+      return null;
+  }
+}
+
+/** A job after an event about it; the record of a state or snapshot event wins whole. */
+export function applyJobEvent(job: Job, event: JobEvent): Job {
+  switch (event.type) {
+    case 'state':
+    case 'snapshot':
+      return { ...event.job, logTail: event.job.logTail ?? job.logTail };
+    case 'phase':
+      return { ...job, phase: event.phase };
+    case 'progress':
+      return { ...job, progress: event.progress };
+    case 'log':
+      return job.logTail === null ? job : { ...job, logTail: [...job.logTail, event.line].slice(-LOG_TAIL_LINES) };
+    case 'resync':
+      return job;
+  }
+}
+
+/** As many lines as the server's job detail sends. */
+export const LOG_TAIL_LINES = 50;
+
+/** The share of a job done, 0–100, or null when the total is not known yet. */
+export function jobPercent(progress: JobProgress): number | null {
+  if (progress.bytesTotal === null || progress.bytesTotal <= 0) {
+    return null;
+  }
+  return Math.min(100, Math.round((progress.bytesDone / progress.bytesTotal) * 100));
+}

@@ -1,0 +1,103 @@
+import { isNumber, isRecord, isString, readPage, type PageOf } from './json-reader';
+
+/**
+ * Protection policies as `/api/v1/policies` has them, and the bounds the server enforces on each
+ * field. The form checks the same bounds before sending, so most mistakes never make a round trip;
+ * the server stays the judge and its 400 names the fields it refused.
+ */
+
+export const RPO_MIN_SECONDS = 60;
+export const RPO_MAX_SECONDS = 86_400;
+export const POLICY_NAME_MAX = 80;
+export const IMMUTABILITY_MIN_DAYS = 1;
+export const IMMUTABILITY_MAX_DAYS = 3650;
+export const IMMUTABILITY_DEFAULT_DAYS = 7;
+
+export const RETENTION_RULES = ['keepLast', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
+export type RetentionRule = (typeof RETENTION_RULES)[number];
+export type Retention = Readonly<Record<RetentionRule, number>>;
+
+/** The most points each rule may keep, as the server allows. */
+export const RETENTION_MAX: Retention = { keepLast: 10_000, hourly: 8784, daily: 3660, weekly: 520, monthly: 1200, yearly: 100 };
+
+export const CONSISTENCY_MODES = ['application', 'crash'] as const;
+export type ConsistencyMode = (typeof CONSISTENCY_MODES)[number];
+export const QUIESCE_FAILURE_ACTIONS = ['fail', 'crash-consistent'] as const;
+export type QuiesceFailureAction = (typeof QUIESCE_FAILURE_ACTIONS)[number];
+
+/** What a policy says; fields this UI does not edit yet are carried through unchanged. */
+export interface PolicySpec {
+  readonly name: string;
+  readonly rpoSeconds: number;
+  readonly retention: Retention;
+  readonly immutabilityDays: number;
+  readonly consistency: ConsistencyMode;
+  readonly onQuiesceFailure: QuiesceFailureAction;
+  readonly excludedDisks?: unknown;
+  readonly windows?: unknown;
+  readonly replicationSite?: string | null;
+}
+
+export interface Policy extends PolicySpec {
+  readonly id: string;
+  readonly vmCount: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+function readRetention(value: unknown): Retention | null {
+  if (!isRecord(value)) {
+    return null;
+  }
+  const retention: Record<string, number> = {};
+  for (const rule of RETENTION_RULES) {
+    const count = value[rule] ?? 0;
+    if (!isNumber(count)) {
+      return null;
+    }
+    retention[rule] = count;
+  }
+  return retention as Retention;
+}
+
+export function readPolicy(body: unknown): Policy | null {
+  if (!isRecord(body)) {
+    return null;
+  }
+  const { id, name, rpoSeconds, immutabilityDays, consistency, onQuiesceFailure, vmCount, createdAt, updatedAt } = body;
+  const retention = readRetention(body['retention']);
+  if (
+    !isString(id) ||
+    !isString(name) ||
+    !isNumber(rpoSeconds) ||
+    !isNumber(immutabilityDays) ||
+    retention === null ||
+    !(CONSISTENCY_MODES as readonly unknown[]).includes(consistency) ||
+    !(QUIESCE_FAILURE_ACTIONS as readonly unknown[]).includes(onQuiesceFailure) ||
+    !isNumber(vmCount) ||
+    !isString(createdAt) ||
+    !isString(updatedAt)
+  ) {
+    return null;
+  }
+  const replicationSite = body['replicationSite'];
+  return {
+    id,
+    name,
+    rpoSeconds,
+    retention,
+    immutabilityDays,
+    consistency: consistency as ConsistencyMode,
+    onQuiesceFailure: onQuiesceFailure as QuiesceFailureAction,
+    excludedDisks: body['excludedDisks'] ?? [],
+    windows: body['windows'] ?? [],
+    replicationSite: isString(replicationSite) ? replicationSite : null,
+    vmCount,
+    createdAt,
+    updatedAt,
+  };
+}
+
+export function readPolicyPage(body: unknown): PageOf<Policy> | null {
+  return readPage(body, readPolicy);
+}

@@ -1,0 +1,102 @@
+import { isNumber, isRecord, isString, isStringOrNull, type PageOf } from './json-reader';
+import type { ConsistencyMode } from './policy';
+
+/** One disk of a restore point, numbered as the export and attach calls number them. */
+export interface PointDisk {
+  readonly index: number;
+  readonly label: string | null;
+  readonly capacityBytes: number;
+  /** Where the disk's file was when it was backed up; null when the stored configuration lacks it. */
+  readonly datastorePath: string | null;
+}
+
+/** A restore point as `GET /api/v1/vms/{id}/points` lists it: a full image of the VM at `createdAt`. */
+export interface RestorePoint {
+  readonly id: string;
+  readonly vm: { readonly id: string | null; readonly name: string; readonly moref: string | null };
+  readonly createdAt: string;
+  readonly consistency: ConsistencyMode;
+  /** Until then nobody, administrator included, can delete or alter the point. */
+  readonly retainUntil: string;
+  readonly locked: boolean;
+  /** A chunk of the point failed verification; recovering from it fails until it is repaired. */
+  readonly damaged: boolean;
+  /** The size of the VM's disks as the point holds them. */
+  readonly logicalBytes: number;
+  /** What this point added to the store after deduplication and compression. */
+  readonly newBytes: number;
+  readonly disks: readonly PointDisk[];
+  readonly jobId: string | null;
+}
+
+function readDisk(value: unknown): PointDisk | null {
+  if (!isRecord(value)) {
+    return null;
+  }
+  const { index, label, capacityBytes, datastorePath } = value;
+  if (!isNumber(index) || !isStringOrNull(label) || !isNumber(capacityBytes) || !isStringOrNull(datastorePath)) {
+    return null;
+  }
+  return { index, label, capacityBytes, datastorePath };
+}
+
+export function readRestorePoint(body: unknown): RestorePoint | null {
+  if (!isRecord(body) || !isRecord(body['vm']) || !Array.isArray(body['disks'])) {
+    return null;
+  }
+  const { id, createdAt, consistency, retainUntil, locked, damaged, logicalBytes, newBytes, jobId } = body;
+  const { id: vmId, name: vmName, moref } = body['vm'];
+  const disks = (body['disks'] as unknown[]).map(readDisk);
+  if (
+    !isString(id) ||
+    !isString(createdAt) ||
+    (consistency !== 'application' && consistency !== 'crash') ||
+    !isString(retainUntil) ||
+    typeof locked !== 'boolean' ||
+    typeof damaged !== 'boolean' ||
+    !isNumber(logicalBytes) ||
+    !isNumber(newBytes) ||
+    !isStringOrNull(jobId) ||
+    !isStringOrNull(vmId) ||
+    !isString(vmName) ||
+    !isStringOrNull(moref) ||
+    !disks.every((d): d is PointDisk => d !== null)
+  ) {
+    return null;
+  }
+  return {
+    id,
+    vm: { id: vmId, name: vmName, moref },
+    createdAt,
+    consistency,
+    retainUntil,
+    locked,
+    damaged,
+    logicalBytes,
+    newBytes,
+    disks,
+    jobId,
+  };
+}
+
+/** A page of points; the paging members default to one page holding all when a server omits them. */
+export function readPointPage(body: unknown): PageOf<RestorePoint> | null {
+  if (!isRecord(body) || !Array.isArray(body['items'])) {
+    return null;
+  }
+  const items: RestorePoint[] = [];
+  for (const raw of body['items'] as unknown[]) {
+    const point = readRestorePoint(raw);
+    if (point === null) {
+      return null;
+    }
+    items.push(point);
+  }
+  const { total, offset, limit } = body;
+  return {
+    items,
+    total: isNumber(total) ? total : items.length,
+    offset: isNumber(offset) ? offset : 0,
+    limit: isNumber(limit) ? limit : items.length,
+  };
+}

@@ -1,0 +1,88 @@
+import { ChangeDetectionStrategy, Component, DestroyRef, type OnInit, computed, inject, input, output, signal, viewChild } from '@angular/core';
+import { ReactiveFormsModule } from '@angular/forms';
+import { ClrCommonFormsModule, ClrForm } from '@clr/angular/forms/common';
+import { ClrInputModule } from '@clr/angular/forms/input';
+import { ClrNumberInputModule } from '@clr/angular/forms/number-input';
+import { ClrSelectModule } from '@clr/angular/forms/select';
+import { ClrModalModule } from '@clr/angular/modal';
+
+import { LifelineApi } from '../../api/lifeline-api';
+import { LifelineApiError } from '../../api/lifeline-api-error';
+import { POLICY_NAME_MAX, RETENTION_MAX, RETENTION_RULES, readPolicy, type Policy, type RetentionRule } from '../../api/policy';
+import { MessagePipe } from '../../i18n/message-pipe';
+import type { MessageKey } from '../../i18n/messages-en-us';
+import { ProblemAlert } from '../../problem-alert/problem-alert';
+import { applyServerErrors, createPolicyForm, policySpecOf } from './policy-form-model';
+
+const RETENTION_LABELS: Readonly<Record<RetentionRule, MessageKey>> = {
+  keepLast: 'policyForm.retention.keepLast',
+  hourly: 'policyForm.retention.hourly',
+  daily: 'policyForm.retention.daily',
+  weekly: 'policyForm.retention.weekly',
+  monthly: 'policyForm.retention.monthly',
+  yearly: 'policyForm.retention.yearly',
+};
+
+/** Creates a policy (no `policy` given) or replaces one, in a Clarity modal. */
+@Component({
+  selector: 'll-policy-form',
+  imports: [ClrCommonFormsModule, ClrInputModule, ClrModalModule, ClrNumberInputModule, ClrSelectModule, MessagePipe, ProblemAlert, ReactiveFormsModule],
+  templateUrl: './policy-form.html',
+  styleUrl: './policy-form.css',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class PolicyForm implements OnInit {
+  private readonly api = inject(LifelineApi);
+  private readonly aborter = new AbortController();
+  private readonly clrForm = viewChild(ClrForm);
+
+  readonly policy = input<Policy | null>(null);
+  readonly saved = output<Policy>();
+  readonly closed = output();
+
+  protected readonly nameMax = POLICY_NAME_MAX;
+  protected readonly retentionRules = RETENTION_RULES.map((rule) => ({ rule, label: RETENTION_LABELS[rule], max: RETENTION_MAX[rule] }));
+  protected form = createPolicyForm(null);
+  protected readonly saving = signal(false);
+  protected readonly error = signal<LifelineApiError | null>(null);
+  /** Server field errors no field of this form shows, listed in the alert instead. */
+  protected readonly unshownFieldErrors = signal(false);
+  protected readonly editing = computed(() => this.policy() !== null);
+
+  constructor() {
+    inject(DestroyRef).onDestroy(() => this.aborter.abort());
+  }
+
+  // Inputs arrive after the constructor, so the form of the policy being edited is built here.
+  ngOnInit(): void {
+    this.form = createPolicyForm(this.policy());
+  }
+
+  protected async save(): Promise<void> {
+    if (this.form.invalid) {
+      this.clrForm()?.markAsTouched();
+      this.form.markAllAsTouched();
+      return;
+    }
+    const original = this.policy();
+    const spec = policySpecOf(this.form, original);
+    this.saving.set(true);
+    this.error.set(null);
+    try {
+      const policy =
+        original === null
+          ? await this.api.post('/api/v1/policies', spec, readPolicy, this.aborter.signal)
+          : await this.api.put(`/api/v1/policies/${encodeURIComponent(original.id)}`, spec, readPolicy, this.aborter.signal);
+      this.saved.emit(policy);
+    } catch (error: unknown) {
+      if (!(error instanceof LifelineApiError)) {
+        throw error;
+      }
+      const unshown = applyServerErrors(this.form, error.errors);
+      this.unshownFieldErrors.set(unshown.length > 0);
+      this.error.set(error);
+    } finally {
+      this.saving.set(false);
+    }
+  }
+}

@@ -1,0 +1,195 @@
+import { FAKE_VC_GUID, FAKE_VM_ID } from '../sdk/fake-html-client-sdk';
+
+/**
+ * Bodies as the Lifeline server sends them (plugin-server/src/api/routes), with every field the
+ * server writes, so a spec of a view also proves that the view's reader accepts the real shape.
+ * Each builder takes overrides for what a spec is about.
+ */
+
+type Body = Record<string, unknown>;
+
+export const POLICY_ID = 'pol-gold';
+
+export function policyBody(overrides: Body = {}): Body {
+  return {
+    id: POLICY_ID,
+    name: 'Gold',
+    rpoSeconds: 900,
+    retention: { keepLast: 4, hourly: 24, daily: 14, weekly: 0, monthly: 0, yearly: 0 },
+    immutabilityDays: 7,
+    consistency: 'application',
+    onQuiesceFailure: 'crash-consistent',
+    excludedDisks: [],
+    windows: [{ days: ['mon'], start: '22:00', end: '06:00' }],
+    replicationSite: null,
+    createdAt: '2026-11-20T08:00:00.000Z',
+    updatedAt: '2026-11-20T08:00:00.000Z',
+    vmCount: 3,
+    ...overrides,
+  };
+}
+
+export function pageBody(items: readonly unknown[], page: { total?: number; offset?: number; limit?: number } = {}): Body {
+  return { items, total: page.total ?? items.length, offset: page.offset ?? 0, limit: page.limit ?? 100 };
+}
+
+export function protectionBody(overrides: Body = {}): Body {
+  return {
+    vm: { id: FAKE_VM_ID, moref: 'vm-58', vcenter: FAKE_VC_GUID },
+    backupAvailable: true,
+    activeJob: null,
+    protected: true,
+    policy: { id: POLICY_ID, name: 'Gold', rpoSeconds: 900 },
+    assignedAt: '2026-11-20T09:00:00.000Z',
+    paused: false,
+    pauseReason: null,
+    pausedAt: null,
+    lastGoodPointAt: '2026-11-23T10:00:00.000Z',
+    nextBackupDueAt: '2026-11-23T10:12:00.000Z',
+    rpo: { status: 'at-risk', ageSeconds: 780, rpoSeconds: 900, exceededBySeconds: 0 },
+    ...overrides,
+  };
+}
+
+export function unprotectedBody(overrides: Body = {}): Body {
+  return protectionBody({
+    protected: false,
+    policy: null,
+    assignedAt: null,
+    lastGoodPointAt: null,
+    nextBackupDueAt: null,
+    rpo: null,
+    ...overrides,
+  });
+}
+
+export const JOB_ID = 'job-7f3a';
+
+export function jobBody(overrides: Body = {}): Body {
+  return {
+    id: JOB_ID,
+    kind: 'backup',
+    target: { type: 'VirtualMachine', id: 'vm-58', vcenterGuid: FAKE_VC_GUID },
+    state: 'running',
+    priority: 0,
+    params: {},
+    limitKeys: [],
+    phase: 'read',
+    phases: [{ name: 'read', startedAt: '2026-11-23T10:00:05.000Z', endedAt: null }],
+    progress: { bytesDone: 0, bytesTotal: null, rateBytesPerSecond: null, etaSeconds: null },
+    checkpoint: null,
+    result: null,
+    attempt: 1,
+    maxAttempts: 3,
+    nextAttemptAt: null,
+    cancelRequested: false,
+    error: null,
+    cleanup: 'none',
+    requestedBy: 'VSPHERE.LOCAL\\alice',
+    log: { lines: 0, dropped: 0 },
+    createdAt: '2026-11-23T10:00:00.000Z',
+    startedAt: '2026-11-23T10:00:05.000Z',
+    updatedAt: '2026-11-23T10:00:05.000Z',
+    finishedAt: null,
+    ...overrides,
+  };
+}
+
+/** One server-sent event as the server writes it: id, event name and the JSON event. */
+export function sseEvent(type: string, body: Body): string {
+  const seq = typeof body['seq'] === 'number' ? body['seq'] : 0;
+  return `id: ${seq}\nevent: ${type}\ndata: ${JSON.stringify({ type, at: '2026-11-23T10:00:06.000Z', ...body })}\n\n`;
+}
+
+/** One entry of `GET /api/v1/compliance`. */
+export function complianceBody(moref: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    vm: { id: `urn:vmomi:VirtualMachine:${moref}:${FAKE_VC_GUID}`, moref, vcenter: FAKE_VC_GUID },
+    policy: { id: 'pol-gold', name: 'Gold' },
+    paused: false,
+    lastGoodPointAt: '2026-11-23T10:00:00.000Z',
+    status: 'compliant',
+    ageSeconds: 120,
+    rpoSeconds: 900,
+    exceededBySeconds: 0,
+    ...overrides,
+  };
+}
+
+/** One VM of `GET /api/v1/vms`. */
+export function vmBody(moref: string, name: string): Record<string, unknown> {
+  return {
+    id: `urn:vmomi:VirtualMachine:${moref}:${FAKE_VC_GUID}`,
+    moref,
+    vcenter: FAKE_VC_GUID,
+    name,
+    powerState: 'poweredOn',
+    instanceUuid: null,
+    guestFullName: null,
+  };
+}
+
+export const POINT_ID = '20261123-100000-1a2b3c4d';
+
+/** One restore point of `GET /api/v1/vms/{id}/points`. */
+export function pointBody(overrides: Body = {}): Body {
+  return {
+    id: POINT_ID,
+    vm: { id: FAKE_VM_ID, name: 'erp-01', moref: 'vm-58', vcenterGuid: FAKE_VC_GUID },
+    createdAt: '2026-11-23T10:00:00.000Z',
+    consistency: 'application',
+    retainUntil: '2026-11-30T10:00:00.000Z',
+    locked: true,
+    damaged: false,
+    logicalBytes: 40 * 2 ** 30,
+    newBytes: 1536 * 2 ** 20,
+    disks: [
+      { index: 0, label: 'Hard disk 1', capacityBytes: 32 * 2 ** 30, datastorePath: '[datastore1] erp-01/erp-01.vmdk' },
+      { index: 1, label: 'Hard disk 2', capacityBytes: 8 * 2 ** 30, datastorePath: null },
+    ],
+    jobId: JOB_ID,
+    ...overrides,
+  };
+}
+
+/** `GET /api/v1/vms/{id}/revert`, for a VM in no revert unless overridden. */
+export function revertBody(overrides: Body = {}): Body {
+  return {
+    vm: { id: FAKE_VM_ID, moref: 'vm-58', vcenter: FAKE_VC_GUID },
+    reverted: false,
+    pointId: null,
+    state: null,
+    revertedAt: null,
+    jobId: null,
+    disks: [],
+    ...overrides,
+  };
+}
+
+export const ATTACHMENT_ID = '6f1c2d3e-0000-4000-8000-000000000001';
+
+/** One attachment of `GET /api/v1/vms/{id}/attachments`. */
+export function attachmentBody(overrides: Body = {}): Body {
+  return {
+    id: ATTACHMENT_ID,
+    vm: { id: FAKE_VM_ID, moref: 'vm-58', vcenter: FAKE_VC_GUID },
+    pointId: POINT_ID,
+    state: 'attached',
+    jobId: JOB_ID,
+    folder: '[datastore1] lifeline-attach/6f1c2d3e',
+    disks: [
+      {
+        pointDisk: 0,
+        label: 'Hard disk 1',
+        file: '[datastore1] lifeline-attach/6f1c2d3e/disk0.vmdk',
+        capacity: 32 * 2 ** 30,
+        deviceKey: 2005,
+        controllerKey: 1000,
+        unitNumber: 5,
+      },
+    ],
+    createdAt: '2026-11-23T12:00:00.000Z',
+    updatedAt: '2026-11-23T12:01:00.000Z',
+    ...overrides,
+  };
+}

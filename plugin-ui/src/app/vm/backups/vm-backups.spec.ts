@@ -1,0 +1,258 @@
+import type { HttpTestingController } from '@angular/common/http/testing';
+
+import type { FakeFetch } from '../../api/fake-fetch';
+import { FAKE_VM_ID } from '../../sdk/fake-html-client-sdk';
+import { API_BASE, configureViewTestBed, flushProblem, renderView, type RenderedView } from '../../testing/view-test-bed';
+import { JOB_ID, POINT_ID, jobBody, pageBody, pointBody, revertBody, sseEvent } from '../../testing/server-bodies';
+import { VmBackups } from './vm-backups';
+
+const VM_PATH = `${API_BASE}/api/v1/vms/${encodeURIComponent(FAKE_VM_ID)}`;
+const FIRST_PAGE = `${VM_PATH}/points?offset=0&limit=50`;
+const OLDER = '20261122-100000-0f0f0f0f';
+
+describe('VmBackups', () => {
+  let http: HttpTestingController;
+  let fetch: FakeFetch;
+
+  beforeEach(() => {
+    ({ http, fetch } = configureViewTestBed());
+  });
+
+  afterEach(() => http.verify());
+
+  async function open(points: unknown[] = [pointBody(), pointBody({ id: OLDER, createdAt: '2026-11-22T10:00:00.000Z', consistency: 'crash', locked: false, damaged: true, newBytes: 0 })], revert = revertBody()): Promise<RenderedView<VmBackups>> {
+    const view = await renderView(VmBackups);
+    http.expectOne(FIRST_PAGE).flush(pageBody(points, { limit: 50 }));
+    http.expectOne(`${VM_PATH}/revert`).flush(revert);
+    await view.stable();
+    return view;
+  }
+
+  function row(view: RenderedView<VmBackups>, id: string): HTMLElement {
+    const found = view.element.querySelector<HTMLElement>(`.ll-point-row[data-point-id="${id}"]`);
+    if (found === null) {
+      throw new Error(`no row for point ${id}`);
+    }
+    return found;
+  }
+
+  async function selectPoint(view: RenderedView<VmBackups>, id: string): Promise<void> {
+    row(view, id).querySelector<HTMLInputElement>('input[type=radio]')?.click();
+    await view.stable();
+  }
+
+  const button = (view: RenderedView<VmBackups>, selector: string) => view.element.querySelector<HTMLButtonElement>(selector);
+
+  function check(view: RenderedView<VmBackups>, selector: string, checked: boolean): void {
+    const box = view.element.querySelector<HTMLInputElement>(selector);
+    if (box === null) {
+      throw new Error(`no checkbox ${selector}`);
+    }
+    if (box.checked !== checked) {
+      box.click();
+    }
+  }
+
+  it('lists restore points with time, type, sizes, immutability and damage', async () => {
+    const view = await open();
+    const newest = row(view, POINT_ID);
+    expect(newest.querySelector('.ll-point-time')?.textContent).toContain('2026');
+    expect(newest.querySelector('.ll-point-consistency')?.textContent?.trim()).toBe('Application');
+    expect(newest.querySelector('.ll-point-logical')?.textContent?.trim()).toBe('40 GiB');
+    expect(newest.querySelector('.ll-point-new')?.textContent?.trim()).toBe('1.5 GiB');
+    expect(newest.querySelector('.ll-point-retain')?.textContent).toContain('Nov 30, 2026');
+    expect(newest.querySelector('.ll-point-locked')?.textContent?.trim()).toBe('Locked');
+    expect(newest.querySelector('.ll-point-damaged')).toBeNull();
+    const older = row(view, OLDER);
+    expect(older.querySelector('.ll-point-consistency')?.textContent?.trim()).toBe('Crash');
+    expect(older.querySelector('.ll-point-locked')).toBeNull();
+    expect(older.querySelector('.ll-point-damaged')?.textContent?.trim()).toBe('Damaged');
+    expect(view.text('.ll-points-range')).toBe('1–2 of 2');
+    expect(view.element.querySelector('.ll-revert-banner')).toBeNull();
+  });
+
+  it('offers recovery only from a selected point that is not damaged', async () => {
+    const view = await open();
+    expect(button(view, '.ll-action-revert')?.disabled).toBeTrue();
+    await selectPoint(view, OLDER);
+    expect(button(view, '.ll-action-revert')?.disabled).toBeTrue();
+    expect(button(view, '.ll-action-attach')?.disabled).toBeTrue();
+    await selectPoint(view, POINT_ID);
+    expect(button(view, '.ll-action-revert')?.disabled).toBeFalse();
+    expect(button(view, '.ll-action-instantiate')?.disabled).toBeFalse();
+    expect(button(view, '.ll-action-attach')?.disabled).toBeFalse();
+  });
+
+  it('reverts the VM temporarily, follows the job, then shows the revert banner', async () => {
+    const view = await open();
+    await selectPoint(view, POINT_ID);
+    await view.click('.ll-action-revert');
+    expect(view.text('.modal-title')).toBe('Revert temporarily');
+    expect(view.text('.ll-dialog-text')).toContain('Its current disks are kept aside');
+    check(view, '#ll-power-off', true);
+    await view.click('.ll-dialog-submit');
+    const post = http.expectOne({ method: 'POST', url: `${VM_PATH}/revert` });
+    expect(post.request.body).toEqual({ pointId: POINT_ID, powerOff: true });
+    post.flush({ job: jobBody({ kind: 'restore', state: 'queued', phase: null, startedAt: null }), created: true }, { status: 202, statusText: 'Accepted' });
+    await view.stable();
+    expect(view.element.querySelector('.modal-title')).toBeNull();
+    expect(view.text('.ll-recovery-job .ll-job-kind')).toBe('Recovery');
+    expect(view.text('.ll-recovery-job .ll-job-state')).toBe('Queued');
+    expect(button(view, '.ll-action-instantiate')?.disabled).toBeTrue();
+
+    const stream = await fetch.call(0);
+    expect(stream.url).toBe(`${API_BASE}/api/v1/jobs/${JOB_ID}/events`);
+    stream.stream.write(sseEvent('snapshot', { seq: 1, jobId: JOB_ID, job: jobBody({ kind: 'restore', phase: 'restore disks', progress: { bytesDone: 16 * 2 ** 30, bytesTotal: 40 * 2 ** 30, rateBytesPerSecond: null, etaSeconds: null } }) }));
+    await view.stable();
+    expect(view.element.querySelector('.ll-recovery-job .ll-job-progress')?.getAttribute('data-percent')).toBe('40');
+    stream.stream.write(sseEvent('state', { seq: 2, jobId: JOB_ID, job: jobBody({ kind: 'restore', state: 'succeeded' }) }));
+    stream.stream.end();
+    await view.stable();
+    http.expectOne(`${VM_PATH}/revert`).flush(revertBody({ reverted: true, pointId: POINT_ID, state: 'reverted', revertedAt: '2026-11-23T11:00:00.000Z', jobId: JOB_ID }));
+    await view.stable();
+    expect(view.text('.ll-revert-text')).toContain('This VM runs temporarily on its restore point of Nov 23, 2026');
+    expect(row(view, POINT_ID).querySelector('.ll-point-reverted')?.textContent?.trim()).toBe('Running on it');
+    // A VM already in a revert is not reverted again; the banner's actions lead out of it.
+    expect(button(view, '.ll-action-revert')?.disabled).toBeTrue();
+  });
+
+  it('keeps the dialog open with the reason when the server refuses', async () => {
+    const view = await open();
+    await selectPoint(view, POINT_ID);
+    await view.click('.ll-action-revert');
+    await view.click('.ll-dialog-submit');
+    const post = http.expectOne(`${VM_PATH}/revert`);
+    expect(post.request.body).toEqual({ pointId: POINT_ID, powerOff: false });
+    flushProblem(post, {
+      status: 409,
+      title: 'Conflict',
+      detail: 'VM erp-01 is poweredOn; a revert powers it off: confirm with powerOff: true',
+      code: 'conflict',
+    });
+    await view.stable();
+    expect(view.text('.modal-body .ll-problem-detail')).toBe('VM erp-01 is poweredOn; a revert powers it off: confirm with powerOff: true');
+    expect(view.text('.modal-title')).toBe('Revert temporarily');
+    expect(fetch.calls.length).toBe(0);
+  });
+
+  it('cancels a temporary revert or makes it permanent from the banner', async () => {
+    const reverted = revertBody({ reverted: true, pointId: POINT_ID, state: 'reverted', revertedAt: '2026-11-23T11:00:00.000Z', jobId: 'job-r' });
+    const view = await open([pointBody()], reverted);
+    expect(view.text('.ll-revert-text')).toContain('This VM runs temporarily on its restore point of Nov 23, 2026');
+    await view.click('.ll-revert-cancel');
+    expect(view.text('.ll-dialog-text')).toContain('what changed on the restored disks is lost');
+    await view.click('.ll-dialog-submit');
+    const cancel = http.expectOne({ method: 'POST', url: `${VM_PATH}/revert/cancel` });
+    expect(cancel.request.body).toEqual({ powerOff: false });
+    flushProblem(cancel, { status: 403, title: 'Forbidden', detail: 'You lack the privilege Lifeline.Restore on VirtualMachine vm-58.', code: 'forbidden' });
+    await view.stable();
+    await view.click('.ll-dialog-cancel');
+
+    await view.click('.ll-revert-commit');
+    expect(view.text('.ll-dialog-text')).toContain('the disks kept aside are deleted');
+    await view.click('.ll-dialog-submit');
+    const commit = http.expectOne({ method: 'POST', url: `${VM_PATH}/revert/commit` });
+    expect(commit.request.body).toEqual({});
+    commit.flush({ job: jobBody({ id: 'job-c', kind: 'restore', state: 'queued' }), created: true }, { status: 202, statusText: 'Accepted' });
+    await view.stable();
+    expect((await fetch.call(0)).url).toBe(`${API_BASE}/api/v1/jobs/job-c/events`);
+    expect(button(view, '.ll-revert-commit')?.disabled).toBeTrue();
+    view.fixture.destroy();
+  });
+
+  it('names the point of a revert by its id when it is not on the page shown', async () => {
+    const view = await open([pointBody({ id: OLDER })], revertBody({ reverted: true, pointId: POINT_ID, state: 'reverted', revertedAt: '2026-11-23T11:00:00.000Z', jobId: 'job-r' }));
+    expect(view.text('.ll-revert-text')).toContain(`This VM runs temporarily on its restore point ${POINT_ID}.`);
+  });
+
+  it('says what runs while a revert is being made or undone, and follows its job', async () => {
+    const view = await open([pointBody()], revertBody({ reverted: true, pointId: POINT_ID, state: 'cancelling', revertedAt: null, jobId: 'job-x' }));
+    expect(view.text('.ll-revert-text')).toBe('Lifeline is cancelling the revert and returning this VM to its own disks.');
+    expect(view.element.querySelector('.ll-revert-cancel')).toBeNull();
+    expect((await fetch.call(0)).url).toBe(`${API_BASE}/api/v1/jobs/job-x/events`);
+    view.fixture.destroy();
+  });
+
+  it('creates a new VM from a point with the name the user gives', async () => {
+    const view = await open();
+    await selectPoint(view, POINT_ID);
+    await view.click('.ll-action-instantiate');
+    const name = view.element.querySelector<HTMLInputElement>('#ll-instance-name');
+    expect(name?.value).toBe('erp-01-20261123-100000');
+    name!.value = ' erp-01-restored ';
+    name!.dispatchEvent(new Event('input'));
+    check(view, '#ll-instance-power-on', true);
+    await view.stable();
+    await view.click('.ll-dialog-submit');
+    const post = http.expectOne({ method: 'POST', url: `${API_BASE}/api/v1/points/${POINT_ID}/instantiate` });
+    expect(post.request.body).toEqual({ name: 'erp-01-restored', powerOn: true });
+    flushProblem(post, {
+      status: 400,
+      title: 'Bad Request',
+      detail: 'name: a VM called erp-01-restored exists already',
+      code: 'validation',
+      errors: [{ field: 'name', message: 'a VM called erp-01-restored exists already' }],
+    });
+    await view.stable();
+    expect(view.text('.ll-problem-fields')).toBe('a VM called erp-01-restored exists already');
+  });
+
+  it('clones and attaches the chosen disks of a point to this VM', async () => {
+    const view = await open();
+    await selectPoint(view, POINT_ID);
+    await view.click('.ll-action-attach');
+    expect(view.all('.ll-attach-disk').map((box) => (box as HTMLInputElement).checked)).toEqual([true, true]);
+    check(view, '#ll-attach-disk-1', false);
+    await view.stable();
+    await view.click('.ll-dialog-submit');
+    const post = http.expectOne({ method: 'POST', url: `${API_BASE}/api/v1/points/${POINT_ID}/attach` });
+    expect(post.request.body).toEqual({ vm: FAKE_VM_ID, disks: [0] });
+    post.flush({ job: jobBody({ kind: 'restore' }), created: true, attachmentId: '6f1c2d3e-0000-4000-8000-000000000001' }, { status: 202, statusText: 'Accepted' });
+    await view.stable();
+    expect(view.text('.ll-recovery-job .ll-job-state')).toBe('Running');
+    view.fixture.destroy();
+  });
+
+  it('does not attach when no disk is chosen, and sends all disks without listing them', async () => {
+    const view = await open();
+    await selectPoint(view, POINT_ID);
+    await view.click('.ll-action-attach');
+    check(view, '#ll-attach-disk-0', false);
+    check(view, '#ll-attach-disk-1', false);
+    await view.stable();
+    expect(button(view, '.ll-dialog-submit')?.disabled).toBeTrue();
+    check(view, '#ll-attach-disk-0', true);
+    check(view, '#ll-attach-disk-1', true);
+    await view.stable();
+    await view.click('.ll-dialog-submit');
+    expect(http.expectOne(`${API_BASE}/api/v1/points/${POINT_ID}/attach`).request.body).toEqual({ vm: FAKE_VM_ID });
+  });
+
+  it('pages through the restore points', async () => {
+    const view = await renderView(VmBackups);
+    http.expectOne(FIRST_PAGE).flush(pageBody([pointBody()], { total: 120, limit: 50 }));
+    http.expectOne(`${VM_PATH}/revert`).flush(revertBody());
+    await view.stable();
+    expect(view.text('.ll-points-range')).toBe('1–1 of 120');
+    await view.click('.ll-points-next');
+    http.expectOne(`${VM_PATH}/points?offset=50&limit=50`).flush(pageBody([pointBody({ id: OLDER })], { total: 120, offset: 50, limit: 50 }));
+    await view.stable();
+    expect(view.text('.ll-points-range')).toBe('51–51 of 120');
+  });
+
+  it('shows why the restore points could not be read', async () => {
+    const view = await renderView(VmBackups);
+    flushProblem(http.expectOne(FIRST_PAGE), { status: 404, title: 'Not Found', detail: 'No resource at GET /api/v1/vms/x/points', code: 'not-found' });
+    flushProblem(http.expectOne(`${VM_PATH}/revert`), {
+      status: 503,
+      title: 'Service Unavailable',
+      detail: 'Recovery is not available in this Lifeline server: it has no backup store.',
+      code: 'backup-unavailable',
+    });
+    await view.stable();
+    expect(view.all('.ll-problem-detail').map((e) => e.textContent?.trim())).toEqual([
+      'Recovery is not available in this Lifeline server: it has no backup store.',
+      'No resource at GET /api/v1/vms/x/points',
+    ]);
+  });
+});
