@@ -65,6 +65,28 @@
     var ext = (manifest.objects && manifest.objects.VirtualMachine) || {};
     return (ext.menu && ext.menu.actions) || [];
   }
+  // As the vSphere Client (7.0 U1+) does for dynamic extensions: POST the selection to the menu's
+  // dynamicUri, resolved against plugin.json, with the user's session, and show a dynamic action
+  // only when the answer says it is visible. Without an answer no dynamic action is shown.
+  function visibleActions(targets) {
+    var actions = vmActions();
+    var menu = manifest.objects.VirtualMachine.menu || {};
+    if (!actions.some(function (a) { return a.dynamic === true; })) return Promise.resolve(actions);
+    var keep = function (shown) { return actions.filter(function (a) { return a.dynamic !== true || shown[a.id] === true; }); };
+    if (typeof menu.dynamicUri !== 'string') return Promise.resolve(keep({}));
+    return fetch(resolve(menu.dynamicUri), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'cache-control': 'no-cache', 'vmware-api-session-id': sessionToken },
+      body: JSON.stringify({ apiVersion: '1.0.0', objectIds: targets, locale: LOCALE }),
+    }).then(json).then(function (answer) {
+      var shown = {};
+      (answer.dynamicItems || []).forEach(function (i) { shown[i.id] = i.visible === true; });
+      return keep(shown);
+    }, function (err) {
+      console.warn('Lifeline demo: dynamic items not answered, hiding them: ' + err.message);
+      return keep({});
+    });
+  }
   function globalViews() {
     return manifest.global ? [{ navigationId: manifest.global.view.navigationId, label: label(manifest.configuration.nameKey), uri: manifest.global.view.uri }] : [];
   }
@@ -92,16 +114,23 @@
     });
   }
 
+  var actionsAsked = 0;
   function renderActions() {
     var box = $('actions');
     box.textContent = '';
     if (!vm || (current && current.global)) return;
-    vmActions().forEach(function (a) {
-      var b = el('button', label(a.labelKey), { type: 'button' });
-      b.addEventListener('click', function () {
-        openModal(null, 0, { url: a.trigger.uri, title: label(a.trigger.titleKey), size: a.trigger.size, closable: a.trigger.closable !== false, contextObjects: [{ id: contextId(vm) }] });
+    var target = vm;
+    var asked = ++actionsAsked;
+    visibleActions([contextId(target)]).then(function (actions) {
+      // Only the newest question may fill the menu: the user may have picked another VM meanwhile.
+      if (asked !== actionsAsked) return;
+      actions.forEach(function (a) {
+        var b = el('button', label(a.labelKey), { type: 'button', 'data-action-id': a.id });
+        b.addEventListener('click', function () {
+          openModal(null, 0, { url: a.trigger.uri, title: label(a.trigger.titleKey), size: a.trigger.size, closable: a.trigger.closable !== false, contextObjects: [{ id: contextId(target) }] });
+        });
+        box.appendChild(b);
       });
-      box.appendChild(b);
     });
   }
 

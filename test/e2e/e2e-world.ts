@@ -133,12 +133,13 @@ export async function modalFrame(page: Page): Promise<Frame> {
 /** Saves a screenshot of the page in light and in dark theme, as `<name>-light.png` / `-dark.png`. */
 export async function screenshotBothThemes(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true });
+  // The theme switch is toggled by an event, not a pointer: a modal's backdrop may cover it.
+  const box = page.locator('#dark');
   for (const dark of [false, true]) {
-    const box = page.locator('#dark');
-    if ((await box.isChecked()) !== dark) await box.click();
+    if ((await box.isChecked()) !== dark) await box.dispatchEvent('click');
     // Let the views repaint in the new theme.
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(SCREENSHOTS, `${name}-${dark ? 'dark' : 'light'}.png`), fullPage: true });
   }
-  if (await page.locator('#dark').isChecked()) await page.locator('#dark').click();
+  if (await box.isChecked()) await box.dispatchEvent('click');
 }

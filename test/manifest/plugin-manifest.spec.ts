@@ -2,6 +2,7 @@
 // proof that the checker catches each kind of mistake the vSphere Client would punish.
 import { checkPluginManifest, renderPluginManifest, type ManifestProblemKind, type MessageTable } from '../../plugin-server/src/registration/index.js';
 import { manifestAssetExists, readManifestSource, servedManifest, type ManifestSource } from '../../plugin-server/src/api/plugin-files.js';
+import { VM_DYNAMIC_ITEMS, VM_DYNAMIC_ITEMS_URI } from '../../plugin-server/src/api/routes/capabilities.js';
 import { MANIFEST_DIR, parseRoutePaths, uiRoutes } from './ui-routes.js';
 
 type Json = Record<string, unknown>;
@@ -54,6 +55,36 @@ describe('plugin manifest', () => {
     ]);
     // One global view; its pages (protected VMs, policies, jobs, audit) are tabs inside it.
     expect(((source.manifest['global'] as Json)['view'] as Json)['uri']).toBe('index.html#/global/dashboard');
+  });
+
+  it('hides the restore actions and back up now from users without their privilege (dynamic items)', () => {
+    const menu = vm(source.manifest)['menu'] as Json;
+    expect(menu['dynamicUri']).toBe(VM_DYNAMIC_ITEMS_URI);
+    expect((source.manifest['requirements'] as Json)['plugin.dynamic.extensions']).toBe('1.0.0');
+    const dynamic = (menu['actions'] as Json[]).filter((a) => a['dynamic'] === true).map((a) => a['id']);
+    expect(dynamic).toEqual(['lifeline.vm.backupNow', 'lifeline.vm.recover', 'lifeline.vm.cloneAttach']);
+    // The server answers for exactly these ids, with the privilege each action's routes check.
+    expect(Object.keys(VM_DYNAMIC_ITEMS)).toEqual(dynamic as string[]);
+    expect(VM_DYNAMIC_ITEMS).toEqual({ 'lifeline.vm.backupNow': 'protect', 'lifeline.vm.recover': 'restore', 'lifeline.vm.cloneAttach': 'restore' });
+    // Served as written: relative to plugin.json, not moved below the UI folder like view URIs.
+    expect((vm(servedManifest(source, routes))['menu'] as Json)['dynamicUri']).toBe(VM_DYNAMIC_ITEMS_URI);
+  });
+
+  it('catches a dynamic item nobody can be asked about, and a dynamicUri outside the plugin', () => {
+    const menu = (m: Json): Json => vm(m)['menu'] as Json;
+    expect(kindsOf((m) => delete menu(m)['dynamicUri'])).toEqual(['dynamic-uri-missing', 'dynamic-uri-missing', 'dynamic-uri-missing']);
+    expect(kindsOf((m) => delete (m['requirements'] as Json)['plugin.dynamic.extensions'])).toEqual(['dynamic-unsupported']);
+    expect(kindsOf((m) => ((m['requirements'] as Json)['plugin.dynamic.extensions'] = '2.0.0'))).toEqual(['wrong-type']);
+    expect(kindsOf((m) => (firstConfigureView(m)['dynamic'] = true))).toEqual(['dynamic-uri-missing']);
+    expect(kindsOf((m) => ((vm(m)['configure'] as Json)['dynamicUri'] = 'dynamic-items/vm'))).toEqual([]);
+    expect(kindsOf((m) => (menu(m)['dynamicUri'] = '/api/v1/ui/dynamic-items/vm'))).toEqual(['uri-invalid']);
+    expect(kindsOf((m) => (menu(m)['dynamicUri'] = '../dynamic-items/vm'))).toEqual(['uri-invalid']);
+    expect(kindsOf((m) => (menu(m)['dynamicUri'] = 'https://elsewhere.example/dynamic'))).toEqual(['uri-invalid']);
+    expect(kindsOf((m) => (menu(m)['dynamicUri'] = 'dynamic-items/vm?all=1'))).toEqual(['uri-invalid']);
+    expect(kindsOf((m) => (menu(m)['dynamicUri'] = { path: 'dynamic-items/vm', serverType: 'LIFELINE' }))).toEqual(['wrong-type']);
+    expect(kindsOf((m) => (vm(m)['summary'] = { dynamicUri: 'dynamic-items/vm', view: { uri: 'index.html#/vm/protection', dynamic: true } }))).toEqual(['missing-key']);
+    expect(kindsOf((m) => (vm(m)['summary'] = { dynamicUri: 'dynamic-items/vm', view: { id: 'lifeline.vm.card', uri: 'index.html#/vm/protection', dynamic: true } }))).toEqual([]);
+    expect(kindsOf((m) => (menu(m)['dynamicUris'] = 'dynamic-items/vm'))).toEqual(['unknown-key']);
   });
 
   it('catches an unknown key, at the top and deep inside', () => {

@@ -9,6 +9,7 @@ import express, { type Express } from 'express';
 import type { Logger } from '../log/index.js';
 import { auditErrorTap } from './audit/audited.js';
 import { demoHostRoutes, type DemoHost } from './demo-host.js';
+import { hideDownloadTickets } from './download-tickets.js';
 import { pluginFileRoutes, pluginPath, UI_FOLDER, type PluginFiles } from './plugin-files.js';
 import type { Authorizer } from './auth/authorize.js';
 import type { UserSession } from './auth/ports.js';
@@ -16,6 +17,7 @@ import { notFoundHandler, problemHandler } from './problem.js';
 import { requestContextMiddleware, type RequestTracker } from './request-context.js';
 import type { ApiServices } from './routes/api-services.js';
 import { auditRoutes } from './routes/audit.js';
+import { capabilityRoutes, dynamicItemRoutes } from './routes/capabilities.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { pointRoutes } from './routes/points.js';
@@ -60,6 +62,8 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   app.set('etag', false);
   // Query strings are only ever simple key=value pairs here; nested objects are not wanted.
   app.set('query parser', 'simple');
+  // Before the access log and the error handler read the URL: a download ticket never reaches a log.
+  app.use(hideDownloadTickets(`${API_PREFIX}/downloads/`));
   app.use(requestContextMiddleware(deps.log, deps.tracker, deps.monotonic ?? (() => performance.now())));
 
   const api = express.Router();
@@ -73,6 +77,7 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   api.use(express.json({ limit: '1mb', type: ['application/json', 'application/merge-patch+json'] }));
   api.use(healthRoutes({ version: deps.version, clock: deps.clock ?? (() => new Date()) }));
   api.use(vmRoutes(deps.authorizer));
+  api.use(capabilityRoutes(deps.authorizer));
   api.use(policyRoutes(deps.authorizer, deps.services));
   api.use(protectionRoutes(deps.authorizer, deps.services));
   api.use(jobRoutes(deps.authorizer, deps.services));
@@ -81,6 +86,8 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   api.use(auditRoutes(deps.authorizer, deps.services.audit));
   app.use(API_PREFIX, api);
 
+  // The vSphere Client asks which dynamic menu items to show at a URI relative to plugin.json.
+  app.use(pluginPath(deps.version), dynamicItemRoutes(deps.authorizer));
   if (deps.plugin) app.use(pluginPath(deps.version), pluginFileRoutes(deps.plugin));
   if (hasUi(deps.uiDir)) {
     const path = uiPath(deps.version);

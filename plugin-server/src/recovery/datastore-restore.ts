@@ -10,7 +10,7 @@
  * chunk and the restore point; the upload is then aborted and whatever reached the datastore is
  * deleted, so no half-written disk is ever left there. Nothing unverified is ever sent.
  */
-import { PassThrough } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { LifelineError, describeError } from '../errors/index.js';
 import { isStoreError, restoreDisk, type DiskAreaWriter, type Repository, type RestoreStats } from '../store/index.js';
 import { isVimFault, parseDatastorePath } from '../vsphere/index.js';
@@ -45,49 +45,88 @@ export interface RestoredDisk {
   readonly stats: RestoreStats;
 }
 
-/** Bytes the upload stream holds before the restore waits for it: a few chunks. */
+/** Bytes a body read as a plain stream holds before the restore waits for its reader: a few chunks. */
 const STREAM_BUFFER = 16 * 1024 * 1024;
 
 /**
- * The disk areas of a restore, fed into the body of an upload. restoreDisk reuses its chunk
- * buffers as soon as a write returns, so data is copied into the stream; zero areas come from a
- * shared zero buffer that nobody writes to.
+ * The body of a disk's upload, written by the restore in ascending order. The upload hands it the
+ * request once vCenter wants the body (`writeInto`, the vSphere adapter's SelfWritingBody): each
+ * disk area — a verified chunk in the store's own buffer, or a view of its zero buffer — is then
+ * written straight into the request, and the write returns only once the connection has taken
+ * the bytes, when restoreDisk may reuse the buffer. So no byte is copied on its way to TLS and
+ * at most one chunk waits in the connection while the store fetches and verifies the next ones.
+ * Read as a plain Readable instead (by anything that pipes it elsewhere), it pushes copies.
  */
-class UploadStreamWriter implements DiskAreaWriter {
-  readonly stream = new PassThrough({ highWaterMark: STREAM_BUFFER });
+class UploadBody extends Readable implements DiskAreaWriter {
   private at = 0;
-  private ended: unknown = null;
-  private readonly zeros: Buffer;
+  private failure: unknown = null;
+  private sink: Writable | null = null;
+  /** Read as a plain Readable. */
+  private piped = false;
+  private finished = false;
+  /** The one pending wait of a write: for the body to be wanted, for the connection, for a reader. */
+  private wake: ((err?: unknown) => void) | null = null;
+  private sent: { resolve: () => void; reject: (err: unknown) => void } | null = null;
 
-  constructor(chunkSize: number) {
-    this.zeros = Buffer.alloc(chunkSize);
-    this.stream.once('close', () => {
-      this.ended ??= new LifelineError('restore-upload-failed', 'the upload stream closed before the disk was complete');
+  constructor() {
+    super({ highWaterMark: STREAM_BUFFER });
+    this.once('close', () => {
+      if (!this.finished) this.fail(new LifelineError('restore-upload-failed', 'the upload stream closed before the disk was complete'));
     });
+  }
+
+  override _read(): void {
+    if (this.sink) return;
+    this.piped = true;
+    if (this.finished) this.push(null);
+    this.wake?.();
+  }
+
+  /** Called by the upload with the request's body; settles when the disk is complete or failed. */
+  writeInto(body: Writable): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    if (this.sink || this.piped) return Promise.reject(new Error('the upload body is already being sent'));
+    this.sink = body;
+    body.once('close', () => {
+      if (!this.finished) this.fail(new LifelineError('restore-upload-failed', 'the upload connection closed before the disk was complete'));
+    });
+    const sent = new Promise<void>((resolve, reject) => {
+      this.sent = { resolve, reject };
+    });
+    if (this.finished) this.sent?.resolve();
+    this.wake?.();
+    return sent;
   }
 
   async write(offset: number, data: Uint8Array, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
-    if (this.ended !== null) throw this.ended;
+    if (this.failure !== null) throw this.failure;
     if (offset !== this.at) throw new Error(`restore wrote at ${offset}, expected ${this.at}: a stream target needs every byte in order`);
     this.at += data.byteLength;
-    const zero = data.byteLength <= this.zeros.byteLength && isAllZero(data, this.zeros);
-    const piece = zero ? this.zeros.subarray(0, data.byteLength) : Buffer.from(data);
-    if (this.stream.write(piece)) return;
-    await new Promise<void>((resolve, reject) => {
-      const done = (err?: unknown): void => {
-        this.stream.off('drain', onDrain);
-        this.stream.off('close', onClose);
+    while (!this.sink && !this.piped) await this.until(signal);
+    const sink = this.sink;
+    if (sink) {
+      await this.until(signal, (wake) => sink.write(data, (err) => wake(err ?? undefined)));
+    } else if (!this.push(Buffer.from(data))) {
+      await this.until(signal);
+    }
+  }
+
+  /** Waits for `wake` (which `start` may be handed), an abort or a failure. */
+  private until(signal: AbortSignal, start?: (wake: (err?: unknown) => void) => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const settle = (err?: unknown): void => {
+        if (this.wake !== settle) return;
+        this.wake = null;
         signal.removeEventListener('abort', onAbort);
         if (err === undefined) resolve();
         else reject(err);
       };
-      const onDrain = (): void => done();
-      const onClose = (): void => done(this.ended);
-      const onAbort = (): void => done(signal.reason);
-      this.stream.on('drain', onDrain);
-      this.stream.on('close', onClose);
+      const onAbort = (): void => settle(signal.reason);
+      this.wake = settle;
       signal.addEventListener('abort', onAbort, { once: true });
+      if (this.failure !== null) settle(this.failure);
+      else start?.(settle);
     });
   }
 
@@ -95,19 +134,23 @@ class UploadStreamWriter implements DiskAreaWriter {
     return this.at;
   }
 
-  fail(err: unknown): void {
-    this.ended ??= err;
-    this.stream.destroy(err instanceof Error ? err : new Error(describeError(err)));
+  /** Every byte has been written: the upload may end. */
+  finish(): void {
+    this.finished = true;
+    if (this.sink) this.sent?.resolve();
+    else if (this.piped) this.push(null);
   }
-}
 
-function isAllZero(data: Uint8Array, zeros: Buffer): boolean {
-  // restoreDisk in 'write' mode hands zero slots over as zero-filled views; most data chunks are
-  // told apart by their first or last byte, the rest by a comparison that stops at the first
-  // difference.
-  if (data.byteLength === 0) return true;
-  if (data[0] !== 0 || data[data.byteLength - 1] !== 0) return false;
-  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).equals(zeros.subarray(0, data.byteLength));
+  fail(err: unknown): void {
+    if (this.failure !== null) return;
+    this.failure = err;
+    this.wake?.(err);
+    this.sent?.reject(err);
+    // A reader of the stream learns of it from the stream's error; a stream nobody reads must
+    // not emit one.
+    if (this.piped) this.destroy(err instanceof Error ? err : new Error(describeError(err)));
+    else if (!this.sink) this.destroy();
+  }
 }
 
 /** The chunk id named by a store error about a chunk object ("chunks/ab/<64 hex>"). */
@@ -164,12 +207,12 @@ export async function restoreDiskToDatastore(args: RestoreToDatastoreArgs): Prom
   const flatName = parseDatastorePath(flat).path.split('/').pop() ?? '';
   const index = await repo.openIndex(pointId, disk, signal);
   const capacity = index.capacity;
-  const writer = new UploadStreamWriter(index.chunkSize);
+  const writer = new UploadBody();
   // Cancelling the restore must also end the upload, which may be waiting for the stream.
   const inner = new AbortController();
   const onAbort = (): void => inner.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
-  const upload = vc.uploadFile({ datacenterPath: target.datacenter.path, datastorePath: flat }, writer.stream, capacity, inner.signal);
+  const upload = vc.uploadFile({ datacenterPath: target.datacenter.path, datastorePath: flat }, writer, capacity, inner.signal);
   // If the upload fails first, the restore must stop writing into a stream nobody reads.
   upload.catch((err: unknown) => writer.fail(err));
   try {
@@ -185,7 +228,7 @@ export async function restoreDiskToDatastore(args: RestoreToDatastoreArgs): Prom
         ...(args.onProgress ? { onProgress: args.onProgress } : {}),
       });
       if (writer.written !== capacity) throw new Error(`restore of disk ${disk} wrote ${writer.written} of ${capacity} bytes`);
-      writer.stream.end();
+      writer.finish();
       await upload;
     } catch (err) {
       writer.fail(err);

@@ -9,7 +9,10 @@
  * - every labelKey / titleKey / nameKey has an en-US string (manifest/i18n/en-US.json);
  * - every view or modal uri is `index.html#/<route>` for a route the UI has;
  * - menu actions open modals (`trigger.type: "modal"`), and icons name sprite-sheet entries whose
- *   files exist.
+ *   files exist;
+ * - a view or action marked `dynamic` (vSphere 7.0 U1+ dynamic extensions) sits in a group with a
+ *   `dynamicUri` the vSphere Client can ask, relative to plugin.json, and the manifest declares the
+ *   `plugin.dynamic.extensions` requirement; a summary view that is dynamic has an `id`.
  *
  * Source and served manifest differ in two ways: the source keeps its strings in one flat file per
  * locale (what translators edit), served as `definitions.i18n.definitions` in vSphere's
@@ -33,7 +36,9 @@ export type ManifestProblemKind =
   | 'trigger-not-modal'
   | 'icon-undefined'
   | 'icon-missing'
-  | 'duplicate-id';
+  | 'duplicate-id'
+  | 'dynamic-uri-missing'
+  | 'dynamic-unsupported';
 
 export interface ManifestProblem {
   readonly kind: ManifestProblemKind;
@@ -58,7 +63,7 @@ export interface ManifestCheckInput {
 
 // A small description of the part of the 1.2.0 schema Lifeline uses. `role` marks strings that
 // need checks beyond their type.
-type Role = 'labelKey' | 'viewUri' | 'iconName' | 'asset' | 'navigationId' | 'actionId';
+type Role = 'labelKey' | 'viewUri' | 'iconName' | 'asset' | 'navigationId' | 'actionId' | 'dynamicUri';
 type Shape =
   | { readonly t: 'string'; readonly role?: Role; readonly oneOf?: readonly string[] }
   | { readonly t: 'number' }
@@ -95,18 +100,27 @@ const ACTION = obj({
     }),
   ),
 });
+// Where the vSphere Client asks which dynamic items of a group to show: a path relative to
+// plugin.json on the manifest server. (The schema also allows `{ path, serverType }` for an
+// auxiliary server; Lifeline has none, so only the string form is accepted.)
+const DYNAMIC_URI = opt(str('dynamicUri'));
 const OBJECT_EXTENSIONS = obj({
-  summary: opt(obj({ view: req(obj({ uri: req(str('viewUri')), dynamic: opt({ t: 'boolean' }) })) })),
-  monitor: opt(obj({ views: req({ t: 'array', items: VIEW, minItems: 1 }) })),
-  configure: opt(obj({ views: req({ t: 'array', items: VIEW, minItems: 1 }) })),
-  menu: opt(obj({ actions: req({ t: 'array', items: ACTION, minItems: 1 }) })),
+  summary: opt(obj({ dynamicUri: DYNAMIC_URI, view: req(obj({ id: opt(str('navigationId')), uri: req(str('viewUri')), dynamic: opt({ t: 'boolean' }) })) })),
+  monitor: opt(obj({ dynamicUri: DYNAMIC_URI, views: req({ t: 'array', items: VIEW, minItems: 1 }) })),
+  configure: opt(obj({ dynamicUri: DYNAMIC_URI, views: req({ t: 'array', items: VIEW, minItems: 1 }) })),
+  menu: opt(obj({ dynamicUri: DYNAMIC_URI, actions: req({ t: 'array', items: ACTION, minItems: 1 }) })),
 });
 const SPRITE_COORDS: Shape = { t: 'map', values: obj({ x: req({ t: 'number' }), y: req({ t: 'number' }) }) };
 const LOCALE = /^[a-z]{2}-[A-Z]{2}$/;
 
 const MANIFEST: Shape = obj({
   manifestVersion: req(str(undefined, [MANIFEST_VERSION])),
-  requirements: opt(obj({ 'plugin.api.version': req(str(undefined, ['1.0.0', '1.0.1', '1.1.0', '1.2.0'])) })),
+  requirements: opt(
+    obj({
+      'plugin.api.version': req(str(undefined, ['1.0.0', '1.0.1', '1.1.0', '1.2.0'])),
+      'plugin.dynamic.extensions': opt(str(undefined, ['1.0.0'])),
+    }),
+  ),
   configuration: req(obj({ nameKey: req(str('labelKey')), icon: opt(ICON) })),
   global: opt(obj({ view: req(obj({ navigationId: req(str('navigationId')), uri: req(str('viewUri')), navigationVisible: opt({ t: 'boolean' }) })) })),
   objects: opt(
@@ -146,7 +160,13 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /** Every mistake in a source manifest; empty when it is fit to serve. */
 export function checkPluginManifest(input: ManifestCheckInput): ManifestProblem[] {
   const problems: ManifestProblem[] = [];
-  const found = { labels: [] as Array<[string, string]>, uris: [] as Array<[string, string]>, icons: [] as Array<[string, string]>, assets: [] as Array<[string, string]> };
+  const found = {
+    labels: [] as Array<[string, string]>,
+    uris: [] as Array<[string, string]>,
+    icons: [] as Array<[string, string]>,
+    assets: [] as Array<[string, string]>,
+    dynamicUris: [] as Array<[string, string]>,
+  };
   const ids = new Map<string, string>();
   const add = (kind: ManifestProblemKind, path: string, message: string): void => void problems.push({ kind, path, message });
 
@@ -161,6 +181,7 @@ export function checkPluginManifest(input: ManifestCheckInput): ManifestProblem[
         else if (shape.role === 'viewUri') found.uris.push([path, value]);
         else if (shape.role === 'iconName') found.icons.push([path, value]);
         else if (shape.role === 'asset') found.assets.push([path, value]);
+        else if (shape.role === 'dynamicUri') found.dynamicUris.push([path, value]);
         else if (shape.role === 'navigationId' || shape.role === 'actionId') {
           const earlier = ids.get(`${shape.role}:${value}`);
           if (earlier !== undefined) add('duplicate-id', path, `${path} repeats "${value}", already used at ${earlier}`);
@@ -205,6 +226,7 @@ export function checkPluginManifest(input: ManifestCheckInput): ManifestProblem[
   if (!isRecord(input.manifest)) return problems;
 
   checkModalTriggers(input.manifest, add);
+  checkDynamicItems(input.manifest, add);
   const definitions = isRecord(input.manifest['definitions']) ? input.manifest['definitions'] : {};
   const i18n = isRecord(definitions['i18n']) ? definitions['i18n'] : {};
   const locales = Array.isArray(i18n['locales']) ? i18n['locales'].filter((l): l is string => typeof l === 'string') : [];
@@ -235,10 +257,48 @@ export function checkPluginManifest(input: ManifestCheckInput): ManifestProblem[
     if (!spriteNames.has(name)) add('icon-undefined', path, `${path} names the icon "${name}", which definitions.iconSpriteSheet.definitions does not define`);
   }
   for (const [path, uri] of found.assets) {
-    if (/^[a-z][a-z0-9+.-]*:|^\/|(^|\/)\.\.(\/|$)/i.test(uri)) add('uri-invalid', path, `${path} must be a path inside the manifest folder, not "${uri}"`);
+    if (!isInsideManifestFolder(uri)) add('uri-invalid', path, `${path} must be a path inside the manifest folder, not "${uri}"`);
     else if (input.assetExists && !input.assetExists(uri)) add('icon-missing', path, `${path} names ${uri}, which does not exist`);
   }
+  for (const [path, uri] of found.dynamicUris) {
+    // Resolved against plugin.json's folder on the manifest server, like the views.
+    if (!isInsideManifestFolder(uri) || /[?#]/.test(uri)) add('uri-invalid', path, `${path} must be a path relative to plugin.json, without query or fragment, not "${uri}"`);
+  }
   return problems;
+}
+
+/** A relative path that stays below the manifest's folder: no scheme, no leading slash, no `..`. */
+function isInsideManifestFolder(uri: string): boolean {
+  return !/^[a-z][a-z0-9+.-]*:|^\/|(^|\/)\.\.(\/|$)/i.test(uri);
+}
+
+/**
+ * A dynamic item whose group has no dynamicUri could never be asked about; the vSphere Client
+ * would then show it always or never, depending on its version. And without the requirement an
+ * older client ignores `dynamic` and shows every item.
+ */
+function checkDynamicItems(manifest: Record<string, unknown>, add: (kind: ManifestProblemKind, path: string, message: string) => void): void {
+  const objects = isRecord(manifest['objects']) ? manifest['objects'] : {};
+  const requirements = isRecord(manifest['requirements']) ? manifest['requirements'] : {};
+  let anyDynamic = false;
+  for (const [type, ext] of Object.entries(objects)) {
+    if (!isRecord(ext)) continue;
+    for (const [group, list] of [['summary', null], ['monitor', 'views'], ['configure', 'views'], ['menu', 'actions']] as const) {
+      const g = ext[group];
+      if (!isRecord(g)) continue;
+      const items: Array<[string, unknown]> =
+        list === null ? [[`objects.${type}.${group}.view`, g['view']]] : (Array.isArray(g[list]) ? (g[list] as unknown[]) : []).map((item, i) => [`objects.${type}.${group}.${list}[${i}]`, item]);
+      for (const [path, item] of items) {
+        if (!isRecord(item) || item['dynamic'] !== true) continue;
+        anyDynamic = true;
+        if (g['dynamicUri'] === undefined) add('dynamic-uri-missing', path, `${path} is dynamic, but objects.${type}.${group} has no dynamicUri to ask whether to show it`);
+        if (list === null && typeof item['id'] !== 'string') add('missing-key', `${path}.id`, `${path} is dynamic and needs an "id" for the dynamicUri's answer to name it`);
+      }
+    }
+  }
+  if (anyDynamic && requirements['plugin.dynamic.extensions'] === undefined) {
+    add('dynamic-unsupported', 'requirements', 'the manifest has dynamic items but does not require "plugin.dynamic.extensions"; a vSphere Client without it would show them to everyone');
+  }
 }
 
 /** The schema allows other trigger types; Lifeline's actions are all modals (DESIGN.md §4). */

@@ -56,8 +56,11 @@ export class FileDiskWriter implements DiskAreaWriter {
   private constructor(
     private readonly fh: FileHandle,
     /** The same file opened for direct I/O, where the filesystem allows it. */
-    private readonly direct: FileHandle | undefined,
+    private readonly directHandle: FileHandle | undefined,
   ) {}
+
+  /** Whether aligned writes still go through direct I/O (until the filesystem refuses one). */
+  private useDirect = true;
 
   /**
    * Creates (or truncates) the file at the disk's full size, so unwritten areas are holes. Whole
@@ -81,12 +84,18 @@ export class FileDiskWriter implements DiskAreaWriter {
   async write(offset: number, data: Uint8Array, signal: AbortSignal): Promise<void> {
     throwIfAborted(signal);
     const n = data.byteLength;
-    const fh = this.direct && offset % DIRECT_IO_ALIGN === 0 && n % DIRECT_IO_ALIGN === 0 && directIoReady(data, n) ? this.direct : this.fh;
-    let done = 0;
-    while (done < n) {
-      const { bytesWritten } = await fh.write(data, done, n - done, offset + done);
-      done += bytesWritten;
+    const direct = this.useDirect && offset % DIRECT_IO_ALIGN === 0 && n % DIRECT_IO_ALIGN === 0 && directIoReady(data, n) ? this.directHandle : undefined;
+    if (direct) {
+      try {
+        await writeAt(direct, offset, data);
+        return;
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 'EINVAL') throw err;
+        // The filesystem took the open but not the write: through the page cache from now on.
+        this.useDirect = false;
+      }
     }
+    await writeAt(this.fh, offset, data);
   }
 
   /** Flushes to stable storage and closes. */
@@ -94,8 +103,19 @@ export class FileDiskWriter implements DiskAreaWriter {
     try {
       if (sync) await this.fh.sync();
     } finally {
-      await this.direct?.close();
-      await this.fh.close();
+      try {
+        await this.directHandle?.close();
+      } finally {
+        await this.fh.close();
+      }
     }
+  }
+}
+
+async function writeAt(fh: FileHandle, offset: number, data: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < data.byteLength) {
+    const { bytesWritten } = await fh.write(data, done, data.byteLength - done, offset + done);
+    done += bytesWritten;
   }
 }

@@ -101,14 +101,23 @@ export class LocalBackend implements Backend {
     const owner = processIdentity().replace(':', '.');
     const tmp = join(this.location, TMP_DIR, `${owner}-${++this.tmpCounter}-${randomBytes(4).toString('hex')}`);
     const direct = this.directIo && data instanceof Uint8Array && directIoReady(data, data.byteLength) ? data : undefined;
-    const fh = await this.createTemp(tmp, direct !== undefined);
+    let fh = await this.createTemp(tmp, direct !== undefined);
     try {
       try {
         if (fh.direct && direct) {
           // Whole pages straight to the disk, then the padding cut off: the file is synced and
           // linked under its name only after that, so nobody ever sees the padded form.
-          await writeAll(fh.handle, [new Uint8Array(direct.buffer, direct.byteOffset, roundUp(direct.byteLength, DIRECT_IO_ALIGN))]);
-          await fh.handle.truncate(direct.byteLength);
+          try {
+            await writeAll(fh.handle, [new Uint8Array(direct.buffer, direct.byteOffset, roundUp(direct.byteLength, DIRECT_IO_ALIGN))]);
+            await fh.handle.truncate(direct.byteLength);
+          } catch (err) {
+            if (errno(err) !== 'EINVAL') throw err;
+            // The filesystem took the open but not the write: through the page cache after all.
+            this.directIo = false;
+            await fh.handle.close();
+            fh = { handle: await open(tmp, fsc.O_WRONLY | fsc.O_TRUNC), direct: false };
+            await writeAll(fh.handle, [direct]);
+          }
         } else {
           await writeAll(fh.handle, data instanceof Uint8Array ? [data] : data);
         }

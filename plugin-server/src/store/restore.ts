@@ -12,6 +12,7 @@ import { abortError, forEachBounded, linkedController } from './bounded.js';
 import { BufferPool } from './buffer-pool.js';
 import { isZeroDigest } from './digest.js';
 import type { IndexView } from './fixed-index.js';
+import { StoreError } from './store-error.js';
 
 /**
  * Something that reads chunks by digest, verified; `length` is the slot's length. `into`, when
@@ -144,7 +145,9 @@ async function restorePositional(args: RestoreDiskArgs): Promise<RestoreStats> {
         const runs: Array<[number, number]> = zeros ? [[0, length]] : dataRuns(chunk);
         for (const slot of slots) {
           // Equal digests mean equal content, so every slot naming the chunk has its length.
-          if (index.slotLength(slot) !== length) throw new RangeError(`slot ${slot} is ${index.slotLength(slot)} bytes, its chunk ${length}`);
+          if (index.slotLength(slot) !== length) {
+            throw new StoreError('index-invalid', `slot ${slot} covers ${index.slotLength(slot)} bytes but names a chunk of ${length} bytes`, { slot });
+          }
           const at = slot * index.chunkSize;
           for (const [from, to] of runs) await writer.write(at + from, chunk.subarray(from, to), sig);
           stats.bytesWritten += length;

@@ -5,6 +5,8 @@
  *   GET /points/{id}                            one point with its stored VM configuration (System.Read)
  *   GET /points/{id}/disks/{n}/raw              the disk's raw image; single byte ranges (Restore)
  *   GET /points/{id}/disks/{n}/vmdk             the disk as a stream-optimized VMDK (Restore)
+ *   POST /points/{id}/disks/{n}/download        a download ticket for one of those (Restore)
+ *   GET /downloads/{ticket}                     the export the ticket names, without a session
  *
  * Privileges are checked on the VM the point belongs to; a point whose VM is not a vCenter VM
  * (made from image files with the command line) is checked on the inventory root. Downloading a
@@ -14,6 +16,11 @@
  * missing) is answered with a problem naming the point, the disk and the chunk while no header
  * has gone out — the first read-ahead window is verified before the first byte — and otherwise
  * the connection is torn down, so that no client takes a truncated image for a whole one.
+ *
+ * A browser cannot send the session header with a download, so the UI asks for a ticket (see
+ * download-tickets.ts) with the header, then lets the browser follow the ticket's URL. The ticket
+ * is checked and audited as the export itself is; the download it serves runs the same code as the
+ * two export routes and is audited as `point.export` in the name of the user who asked for it.
  */
 import { Router, type Request, type Response } from 'express';
 import { LifelineError, NotFoundError, ValidationError, describeError } from '../../errors/index.js';
@@ -34,7 +41,8 @@ import { isPointId, isStoreError, type Repository } from '../../store/index.js';
 import { audited, noteAudit } from '../audit/audited.js';
 import { authorizedCall, type Authorizer } from '../auth/authorize.js';
 import type { MoRef, UserSession } from '../auth/ports.js';
-import { PROBLEM_CONTENT_TYPE, type Problem } from '../problem.js';
+import { DownloadTickets, EXPORT_FORMATS, RESUME_MS, ticketOf, type DownloadGrant, type ExportFormat } from '../download-tickets.js';
+import { PROBLEM_CONTENT_TYPE, toProblem, type Problem } from '../problem.js';
 import { PRIVILEGES, READ_PRIVILEGE } from '../privileges.js';
 import { requestContext } from '../request-context.js';
 import type { ApiServices } from './api-services.js';
@@ -195,6 +203,22 @@ class ResponseSink implements ByteSink {
   }
 }
 
+type AuditDetails = Record<string, string | number | boolean | null>;
+/** Adds details to the audit record of the request being served. */
+type AuditNote = (details: AuditDetails) => void;
+
+/** The format a ticket is asked for: `{ "format": "raw" | "vmdk" }`, nothing else. */
+function formatAsked(body: unknown): ExportFormat {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ValidationError('the request body must be a JSON object such as {"format": "raw"}');
+  const extra = Object.keys(body).find((k) => k !== 'format');
+  if (extra !== undefined) throw new ValidationError(`${extra} is not a field of this request (allowed: format)`, { field: extra });
+  const format = (body as Record<string, unknown>)['format'];
+  if (typeof format !== 'string' || !(EXPORT_FORMATS as readonly string[]).includes(format)) {
+    throw new ValidationError(`format must be one of ${EXPORT_FORMATS.join(', ')}`, { field: 'format' });
+  }
+  return format as ExportFormat;
+}
+
 function contentDisposition(fileName: string): string {
   return `attachment; filename="${fileName}"`;
 }
@@ -240,11 +264,17 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
         return p ? (vmOfPoint(p)?.vcenterGuid ?? null) : null;
       },
     });
-  const auditExport = audited(svc.audit, svc.log, 'point.export', (params) => {
-    const p = findPoint(params['pointId']);
+  const auditObjectOf = (pointId: unknown): string | null => {
+    const p = findPoint(pointId);
     const vm = p ? vmOfPoint(p) : null;
     return vm ? vmObject(vm.moref, vm.vcenterGuid) : p ? `point:${p.id}` : null;
-  });
+  };
+  const auditExport = audited(svc.audit, svc.log, 'point.export', (params) => auditObjectOf(params['pointId']));
+  const auditTicket = audited(svc.audit, svc.log, 'point.export-ticket', (params) => auditObjectOf(params['pointId']));
+  const noteOf = (req: Request): AuditNote => (details) => noteAudit(req, { details });
+  const tickets = new DownloadTickets(svc.clock);
+  // Tickets are promises made by this process only; none outlives it.
+  svc.shutdown.addEventListener('abort', () => tickets.clear(), { once: true });
 
   /** Which backup job made each of a VM's points, from the jobs the runner still keeps. */
   const jobsByPoint = (vm: VmRef | null): Map<string, string> => {
@@ -307,13 +337,15 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
   });
 
   /** Opens the disk named in the path, or answers why not. */
-  const diskOf = async (req: Request, p: PointRow): Promise<OpenedPointDisk> => {
+  const diskOf = (req: Request, p: PointRow, note: AuditNote): Promise<OpenedPointDisk> => {
     const raw = req.params['disk'];
     if (typeof raw !== 'string' || !DISK_NUMBER.test(raw)) throw new ValidationError('disk must be a disk number of the restore point', { field: 'disk' });
-    const disk = Number(raw);
-    noteAudit(req, { details: { pointId: p.id, disk } });
+    return openDisk(p, Number(raw), note, requestContext(req).signal);
+  };
+  const openDisk = async (p: PointRow, disk: number, note: AuditNote, signal: AbortSignal): Promise<OpenedPointDisk> => {
+    note({ pointId: p.id, disk });
     try {
-      return await openPointDisk(repository() as Repository, p.id, disk, requestContext(req).signal);
+      return await openPointDisk(repository() as Repository, p.id, disk, signal);
     } catch (err) {
       if (isStoreError(err, 'point-not-found')) throw new NotFoundError(`restore point ${p.id} has no disk ${disk}`, { pointId: p.id, disk });
       throw err;
@@ -324,7 +356,7 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
    * Runs an export into the response. A damaged point before the headers: a problem naming it.
    * After: the connection is destroyed. A client that went away: nothing more to do.
    */
-  const stream = async (req: Request, res: Response, p: PointRow, disk: OpenedPointDisk, sink: ResponseSink, run: () => Promise<unknown>): Promise<void> => {
+  const stream = async (req: Request, res: Response, p: PointRow, disk: OpenedPointDisk, sink: ResponseSink, note: AuditNote, run: () => Promise<unknown>): Promise<void> => {
     const { signal, id: requestId } = requestContext(req);
     try {
       await run();
@@ -338,7 +370,7 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
       }
       const damaged = isDamagedPointError(err) || isStoreError(err, 'index-invalid');
       if (damaged) {
-        noteAudit(req, { details: { failure: err.code, ...(typeof err.details['chunk'] === 'string' ? { chunk: err.details['chunk'] } : {}) } });
+        note({ failure: err.code, ...(typeof err.details['chunk'] === 'string' ? { chunk: err.details['chunk'] } : {}) });
         log.error('export stopped: the restore point is damaged', { requestId, errorId: requestId, pointId: p.id, disk: disk.disk, code: err.code, error: err.message, ...err.details });
       }
       if (!sink.started && damaged) {
@@ -352,13 +384,12 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
     }
   };
 
-  router.get('/points/:pointId/disks/:disk/raw', auditExport, onPoint(PRIVILEGES.restore), async (req, res) => {
-    const p = pointOf(req);
-    const disk = await diskOf(req, p);
+  /** The raw image, or the byte range asked for, of an opened disk. */
+  const sendRaw = async (req: Request, res: Response, p: PointRow, disk: OpenedPointDisk, note: AuditNote): Promise<void> => {
     const size = disk.capacity;
     const etag = `"${p.id}-disk${disk.disk}"`;
     const ask = rangeAsked(req.get('range'), req.get('if-range'), etag, size);
-    noteAudit(req, { details: { format: 'raw', ...(ask.kind === 'range' ? { rangeStart: ask.range.start, rangeEnd: ask.range.end } : {}) } });
+    note({ format: 'raw', ...(ask.kind === 'range' ? { rangeStart: ask.range.start, rangeEnd: ask.range.end } : {}) });
     if (ask.kind === 'unsatisfiable') {
       res.setHeader('Content-Range', `bytes */${size}`);
       res.setHeader('Accept-Ranges', 'bytes');
@@ -381,13 +412,12 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
       res.end();
       return;
     }
-    await stream(req, res, p, disk, sink, () => exportRaw(disk, sink, { range, signal: requestContext(req).signal }));
-  });
+    await stream(req, res, p, disk, sink, note, () => exportRaw(disk, sink, { range, signal: requestContext(req).signal }));
+  };
 
-  router.get('/points/:pointId/disks/:disk/vmdk', auditExport, onPoint(PRIVILEGES.restore), async (req, res) => {
-    const p = pointOf(req);
-    const disk = await diskOf(req, p);
-    noteAudit(req, { details: { format: 'vmdk' } });
+  /** An opened disk as a stream-optimized VMDK. */
+  const sendVmdk = async (req: Request, res: Response, p: PointRow, disk: OpenedPointDisk, note: AuditNote): Promise<void> => {
+    note({ format: 'vmdk' });
     const fileName = exportFileName(p.vmName, p.id, disk.disk, 'vmdk');
     const sink = new ResponseSink(res, () => {
       res.status(200);
@@ -404,7 +434,95 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
       res.end();
       return;
     }
-    await stream(req, res, p, disk, sink, () => exportStreamOptimizedVmdk(disk, sink, { fileName, signal: requestContext(req).signal }));
+    await stream(req, res, p, disk, sink, note, () => exportStreamOptimizedVmdk(disk, sink, { fileName, signal: requestContext(req).signal }));
+  };
+
+  /** Writes the audit record of a ticket's download once its response has ended, however it ended. */
+  const auditDownload = (res: Response, grant: DownloadGrant, requestId: string, details: AuditDetails, failure: () => unknown) => {
+    let written = false;
+    return () => {
+      if (written) return;
+      written = true;
+      const status = res.statusCode;
+      const failed = status >= 400 || !res.writableFinished;
+      const err = failure();
+      try {
+        svc.audit.append({
+          user: grant.user,
+          vcenterGuid: grant.vcenterGuid,
+          action: 'point.export',
+          object: auditObjectOf(grant.pointId) ?? `point:${grant.pointId}`,
+          outcome: failed ? 'failure' : 'success',
+          status,
+          errorCode: failed ? (err !== null ? toProblem(err, requestId).code : res.writableFinished ? `http-${status}` : 'client-closed') : null,
+          requestId,
+          details,
+        });
+      } catch (e) {
+        log.error('audit record not written', { requestId, action: 'point.export', error: describeError(e) });
+      }
+    };
+  };
+
+  router.get('/points/:pointId/disks/:disk/raw', auditExport, onPoint(PRIVILEGES.restore), async (req, res) => {
+    const p = pointOf(req);
+    const note = noteOf(req);
+    await sendRaw(req, res, p, await diskOf(req, p, note), note);
+  });
+
+  router.get('/points/:pointId/disks/:disk/vmdk', auditExport, onPoint(PRIVILEGES.restore), async (req, res) => {
+    const p = pointOf(req);
+    const note = noteOf(req);
+    await sendVmdk(req, res, p, await diskOf(req, p, note), note);
+  });
+
+  /**
+   * A ticket for one export, for a browser to download without the session header. Checked like
+   * the export itself (Restore on the point's VM), and the disk must exist: a ticket is only ever
+   * issued for something its user could download now.
+   */
+  router.post('/points/:pointId/disks/:disk/download', auditTicket, onPoint(PRIVILEGES.restore), async (req, res) => {
+    const p = pointOf(req);
+    const note = noteOf(req);
+    const format = formatAsked(req.body);
+    note({ format });
+    const disk = await diskOf(req, p, note);
+    const { session, vcenter } = authorizedCall<S>(req);
+    const issued = tickets.issue({ pointId: p.id, disk: disk.disk, format, user: session.userName, vcenterGuid: vcenter.guid });
+    note({ downloadId: issued.label });
+    log.info('download ticket issued', { requestId: requestContext(req).id, downloadId: issued.label, pointId: p.id, disk: disk.disk, format });
+    res.status(201).json({
+      url: `${req.baseUrl}/downloads/${issued.ticket}`,
+      expiresAt: new Date(issued.expiresAt).toISOString(),
+      resumableForSeconds: RESUME_MS / 1000,
+    });
+  });
+
+  /**
+   * The download a ticket names. No session: the ticket is the proof, and the user who asked for
+   * it is the one the audit record names. Unknown and expired tickets alike are a plain 404.
+   */
+  router.get('/downloads/:ticket', async (req, res) => {
+    const { id: requestId, signal } = requestContext(req);
+    const redeemed = tickets.redeem(ticketOf(req));
+    if (!redeemed) throw new NotFoundError('This download link is unknown or has expired. Start the download again from Lifeline.');
+    const { grant, label } = redeemed;
+    const details: AuditDetails = { downloadId: label, pointId: grant.pointId, disk: grant.disk, format: grant.format };
+    const note: AuditNote = (more) => Object.assign(details, more);
+    let failure: unknown = null;
+    const write = auditDownload(res, grant, requestId, details, () => failure);
+    res.once('finish', write);
+    res.once('close', write);
+    log.info('download ticket used', { requestId, downloadId: label, first: redeemed.first, pointId: grant.pointId, disk: grant.disk, format: grant.format });
+    try {
+      const p = findPoint(grant.pointId);
+      if (!p) throw new NotFoundError(`restore point ${grant.pointId} no longer exists`, { pointId: grant.pointId });
+      const disk = await openDisk(p, grant.disk, note, signal);
+      await (grant.format === 'raw' ? sendRaw : sendVmdk)(req, res, p, disk, note);
+    } catch (err) {
+      failure = err;
+      throw err;
+    }
   });
 
   return router;

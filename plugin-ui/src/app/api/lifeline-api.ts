@@ -74,6 +74,14 @@ export class LifelineApi {
     return { url: `${baseUrl}${path}`, headers: token === '' ? {} : { [SESSION_HEADER]: token } };
   }
 
+  /**
+   * The URL of a path on the Lifeline server as calls reach it (through the vCenter
+   * reverse proxy): for links the browser follows itself, such as a download ticket's.
+   */
+  async url(path: string): Promise<string> {
+    return `${await this.sdk.backendBaseUrl(this.sdk.contextVm()?.vcGuid)}${path}`;
+  }
+
   /** The titles the UI gives failures that carry no problem document. */
   errorTitles(): ApiErrorTitles {
     return this.titles;

@@ -1,6 +1,8 @@
 import type { HttpTestingController } from '@angular/common/http/testing';
 
 import type { FakeFetch } from '../../api/fake-fetch';
+import type { VmCapabilities } from '../../api/capabilities';
+import { flushCapabilities } from '../../api/capabilities-testing';
 import { FAKE_VM_ID } from '../../sdk/fake-html-client-sdk';
 import { API_BASE, configureViewTestBed, flushProblem, renderView, type RenderedView } from '../../testing/view-test-bed';
 import { ATTACHMENT_ID, JOB_ID, POINT_ID, attachmentBody, jobBody, sseEvent } from '../../testing/server-bodies';
@@ -18,8 +20,9 @@ describe('VmAttachedDisks', () => {
 
   afterEach(() => http.verify());
 
-  async function open(items: unknown[]): Promise<RenderedView<VmAttachedDisks>> {
+  async function open(items: unknown[], capabilities: Partial<VmCapabilities> = {}): Promise<RenderedView<VmAttachedDisks>> {
     const view = await renderView(VmAttachedDisks);
+    flushCapabilities(http, API_BASE, FAKE_VM_ID, capabilities);
     http.expectOne(LIST).flush({ items, total: items.length });
     await view.stable();
     return view;
@@ -33,6 +36,27 @@ describe('VmAttachedDisks', () => {
     expect(attached?.querySelector('.ll-attachment-state')?.textContent?.trim()).toBe('Attached');
     expect(cloning?.querySelector('.ll-attachment-state')?.textContent?.trim()).toBe('Cloning');
     expect(cloning?.querySelector('.ll-detach')).toBeNull();
+  });
+
+  it('offers detach only to a user who may restore', async () => {
+    const without = await open([attachmentBody()], { restore: false });
+    expect(without.all('.ll-attachment-row').length).toBe(1);
+    expect(without.all('.ll-detach')).toEqual([]);
+    without.fixture.destroy();
+
+    const withRestore = await open([attachmentBody()], { restore: true, protect: false, admin: false });
+    expect(withRestore.all('.ll-detach').length).toBe(1);
+  });
+
+  it('offers no detach while it does not know what the user may do', async () => {
+    const view = await renderView(VmAttachedDisks);
+    http.expectOne(LIST).flush({ items: [attachmentBody()], total: 1 });
+    await view.stable();
+    expect(view.all('.ll-attachment-row').length).toBe(1);
+    expect(view.all('.ll-detach')).toEqual([]);
+    flushCapabilities(http, API_BASE, FAKE_VM_ID);
+    await view.stable();
+    expect(view.all('.ll-detach').length).toBe(1);
   });
 
   it('says so when no backup disk is attached', async () => {

@@ -4,6 +4,7 @@ import { ClrDatagridModule } from '@clr/angular/data/datagrid';
 import { ClrModalModule } from '@clr/angular/modal';
 
 import { readAttachments, type Attachment, type AttachmentState } from '../../api/attachment';
+import { CapabilitiesApi, type ViewCapabilities } from '../../api/capabilities';
 import { readJobAccepted } from '../../api/job';
 import { LifelineApi } from '../../api/lifeline-api';
 import { LifelineApiError } from '../../api/lifeline-api-error';
@@ -65,11 +66,14 @@ export class VmAttachedDisks {
   protected readonly detachError = signal<LifelineApiError | null>(null);
   protected readonly busy = signal(false);
   protected readonly job = new FollowedJob(inject(JobStream), this.aborter.signal);
+  /** Detaching is a restore operation: offered only to users with Lifeline's Restore privilege. */
+  protected readonly can: ViewCapabilities;
 
   constructor() {
     const vm = inject(HtmlClientSdkService).contextVm();
     this.vmId = vm === null ? null : contextObjectId(vm);
     inject(DestroyRef).onDestroy(() => this.aborter.abort());
+    this.can = inject(CapabilitiesApi).forView(this.vmId, this.aborter.signal);
     if (this.vmId === null) {
       this.loading.set(false);
     } else {

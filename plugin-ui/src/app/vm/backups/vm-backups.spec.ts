@@ -1,6 +1,9 @@
 import type { HttpTestingController } from '@angular/common/http/testing';
 
+import type { VmCapabilities } from '../../api/capabilities';
+import { flushCapabilities } from '../../api/capabilities-testing';
 import type { FakeFetch } from '../../api/fake-fetch';
+import { SESSION_HEADER } from '../../api/lifeline-api';
 import { FAKE_VM_ID } from '../../sdk/fake-html-client-sdk';
 import { API_BASE, configureViewTestBed, flushProblem, renderView, type RenderedView } from '../../testing/view-test-bed';
 import { JOB_ID, POINT_ID, jobBody, pageBody, pointBody, revertBody, sseEvent } from '../../testing/server-bodies';
@@ -20,8 +23,13 @@ describe('VmBackups', () => {
 
   afterEach(() => http.verify());
 
-  async function open(points: unknown[] = [pointBody(), pointBody({ id: OLDER, createdAt: '2026-11-22T10:00:00.000Z', consistency: 'crash', locked: false, damaged: true, newBytes: 0 })], revert = revertBody()): Promise<RenderedView<VmBackups>> {
+  async function open(
+    points: unknown[] = [pointBody(), pointBody({ id: OLDER, createdAt: '2026-11-22T10:00:00.000Z', consistency: 'crash', locked: false, damaged: true, newBytes: 0 })],
+    revert = revertBody(),
+    capabilities: Partial<VmCapabilities> = {},
+  ): Promise<RenderedView<VmBackups>> {
     const view = await renderView(VmBackups);
+    flushCapabilities(http, API_BASE, FAKE_VM_ID, capabilities);
     http.expectOne(FIRST_PAGE).flush(pageBody(points, { limit: 50 }));
     http.expectOne(`${VM_PATH}/revert`).flush(revert);
     await view.stable();
@@ -81,6 +89,97 @@ describe('VmBackups', () => {
     expect(button(view, '.ll-action-revert')?.disabled).toBeFalse();
     expect(button(view, '.ll-action-instantiate')?.disabled).toBeFalse();
     expect(button(view, '.ll-action-attach')?.disabled).toBeFalse();
+  });
+
+  describe('export', () => {
+    const TICKET_URL = '/api/v1/downloads/Qx3vT0m5bYl2kKpN8cWfR1sJzA9dHqE7uV4gLiO6yXw';
+    /** The links the view made the browser follow, as they were when clicked. */
+    let followed: Array<{ href: string | null; download: boolean; inDocument: boolean }>;
+
+    beforeEach(() => {
+      followed = [];
+      // The browser's own download is the one thing not run for real: it would leave the test page.
+      spyOn(HTMLAnchorElement.prototype, 'click').and.callFake(function (this: HTMLAnchorElement) {
+        followed.push({ href: this.getAttribute('href'), download: this.hasAttribute('download'), inDocument: this.isConnected });
+      });
+    });
+
+    it('is offered for a selected point that is not damaged', async () => {
+      const view = await open();
+      expect(button(view, '.ll-action-export')?.disabled).toBeTrue();
+      await selectPoint(view, OLDER);
+      expect(button(view, '.ll-action-export')?.disabled).toBeTrue();
+      await selectPoint(view, POINT_ID);
+      expect(button(view, '.ll-action-export')?.disabled).toBeFalse();
+    });
+
+    it('asks for a ticket to the chosen disk and format with the session, then lets the browser download it', async () => {
+      const view = await open();
+      await selectPoint(view, POINT_ID);
+      await view.click('.ll-action-export');
+      expect(view.text('.modal-title')).toBe('Export a disk');
+      expect(view.text('.ll-dialog-submit')).toBe('Download');
+      expect(view.all('.ll-export-disk').map((r) => (r as HTMLInputElement).checked)).toEqual([true, false]);
+      expect(view.element.querySelector<HTMLInputElement>('#ll-export-format-raw')?.checked).toBeTrue();
+      await view.click('#ll-export-disk-1');
+      await view.click('#ll-export-format-vmdk');
+      await view.click('.ll-dialog-submit');
+
+      const post = http.expectOne({ method: 'POST', url: `${API_BASE}/api/v1/points/${POINT_ID}/disks/1/download` });
+      expect(post.request.body).toEqual({ format: 'vmdk' });
+      expect(post.request.headers.get(SESSION_HEADER)).toBe('fake-session-token');
+      expect(followed).toEqual([]);
+      post.flush({ url: TICKET_URL, expiresAt: '2026-11-23T12:01:00.000Z', resumableForSeconds: 3600 }, { status: 201, statusText: 'Created' });
+      await view.stable();
+
+      expect(followed).toEqual([{ href: `${API_BASE}${TICKET_URL}`, download: true, inDocument: true }]);
+      // The link was only there to be followed.
+      expect(document.querySelector(`a[href$="${TICKET_URL}"]`)).toBeNull();
+      expect(view.element.querySelector('.modal-title')).toBeNull();
+      // A download starts no job: recovery stays available.
+      expect(fetch.calls.length).toBe(0);
+      expect(button(view, '.ll-action-revert')?.disabled).toBeFalse();
+    });
+
+    it('asks for the first disk as a raw image unless told otherwise', async () => {
+      const view = await open();
+      await selectPoint(view, POINT_ID);
+      await view.click('.ll-action-export');
+      await view.click('.ll-dialog-submit');
+      const post = http.expectOne({ method: 'POST', url: `${API_BASE}/api/v1/points/${POINT_ID}/disks/0/download` });
+      expect(post.request.body).toEqual({ format: 'raw' });
+      post.flush({ url: TICKET_URL, expiresAt: '2026-11-23T12:01:00.000Z' }, { status: 201, statusText: 'Created' });
+      await view.stable();
+      expect(followed.map((f) => f.href)).toEqual([`${API_BASE}${TICKET_URL}`]);
+    });
+
+    it('keeps the dialog open with the reason when the server refuses, and downloads nothing', async () => {
+      const view = await open();
+      await selectPoint(view, POINT_ID);
+      await view.click('.ll-action-export');
+      await view.click('.ll-dialog-submit');
+      flushProblem(http.expectOne(`${API_BASE}/api/v1/points/${POINT_ID}/disks/0/download`), {
+        status: 403,
+        title: 'Forbidden',
+        detail: 'erp-admin@vsphere.local lacks the privilege com.lifeline.Restore on VirtualMachine vm-58.',
+        code: 'forbidden',
+      });
+      await view.stable();
+      expect(view.text('.modal-body .ll-problem-detail')).toBe('erp-admin@vsphere.local lacks the privilege com.lifeline.Restore on VirtualMachine vm-58.');
+      expect(view.text('.modal-title')).toBe('Export a disk');
+      expect(followed).toEqual([]);
+    });
+
+    it('follows no link that is not a download on the Lifeline server', async () => {
+      const view = await open();
+      await selectPoint(view, POINT_ID);
+      await view.click('.ll-action-export');
+      await view.click('.ll-dialog-submit');
+      http.expectOne(`${API_BASE}/api/v1/points/${POINT_ID}/disks/0/download`).flush({ url: 'https://elsewhere.example/x', expiresAt: '2026-11-23T12:01:00.000Z' }, { status: 201, statusText: 'Created' });
+      await view.stable();
+      expect(followed).toEqual([]);
+      expect(view.text('.modal-body .ll-problem-title')).toBe('The Lifeline server sent an answer Lifeline does not understand');
+    });
   });
 
   it('reverts the VM temporarily, follows the job, then shows the revert banner', async () => {
@@ -228,8 +327,42 @@ describe('VmBackups', () => {
     expect(http.expectOne(`${API_BASE}/api/v1/points/${POINT_ID}/attach`).request.body).toEqual({ vm: FAKE_VM_ID });
   });
 
+  it('shows no restore action to a user without the Restore privilege, and every one to a user with it', async () => {
+    const inRevert = revertBody({ reverted: true, pointId: POINT_ID, state: 'reverted', revertedAt: '2026-11-23T11:00:00.000Z', jobId: null });
+    // Downloading a disk reads a restore point's data, so it needs Restore too.
+    const restoreActions = ['.ll-action-revert', '.ll-action-instantiate', '.ll-action-attach', '.ll-action-export', '.ll-revert-cancel', '.ll-revert-commit'];
+
+    const without = await open(undefined, inRevert, { restore: false, protect: true, admin: true });
+    await selectPoint(without, POINT_ID);
+    expect(without.all('.ll-point-row').length).toBe(2);
+    expect(without.all('.ll-revert-banner').length).toBe(1);
+    for (const action of restoreActions) {
+      expect(without.element.querySelector(action)).withContext(action).toBeNull();
+    }
+    without.fixture.destroy();
+
+    const withRestore = await open(undefined, inRevert, { restore: true, protect: false, admin: false });
+    await selectPoint(withRestore, POINT_ID);
+    for (const action of restoreActions) {
+      expect(withRestore.element.querySelector(action)).withContext(action).not.toBeNull();
+    }
+  });
+
+  it('shows no restore action before it knows what the user may do', async () => {
+    const view = await renderView(VmBackups);
+    http.expectOne(FIRST_PAGE).flush(pageBody([pointBody()], { limit: 50 }));
+    http.expectOne(`${VM_PATH}/revert`).flush(revertBody());
+    await view.stable();
+    expect(view.all('.ll-point-row').length).toBe(1);
+    expect(view.element.querySelector('.ll-action-revert')).toBeNull();
+    flushCapabilities(http, API_BASE, FAKE_VM_ID);
+    await view.stable();
+    expect(view.element.querySelector('.ll-action-revert')).not.toBeNull();
+  });
+
   it('pages through the restore points', async () => {
     const view = await renderView(VmBackups);
+    flushCapabilities(http, API_BASE, FAKE_VM_ID);
     http.expectOne(FIRST_PAGE).flush(pageBody([pointBody()], { total: 120, limit: 50 }));
     http.expectOne(`${VM_PATH}/revert`).flush(revertBody());
     await view.stable();
@@ -242,6 +375,7 @@ describe('VmBackups', () => {
 
   it('shows why the restore points could not be read', async () => {
     const view = await renderView(VmBackups);
+    flushCapabilities(http, API_BASE, FAKE_VM_ID);
     flushProblem(http.expectOne(FIRST_PAGE), { status: 404, title: 'Not Found', detail: 'No resource at GET /api/v1/vms/x/points', code: 'not-found' });
     flushProblem(http.expectOne(`${VM_PATH}/revert`), {
       status: 503,

@@ -7,7 +7,10 @@ import { ClrCheckboxModule } from '@clr/angular/forms/checkbox';
 import { ClrInputModule } from '@clr/angular/forms/input';
 import { ClarityIcons, angleIcon } from '@clr/angular/icon';
 import { ClrModalModule } from '@clr/angular/modal';
+import { ClrRadioModule } from '@clr/angular/forms/radio';
 
+import { downloadTicketPath, readDownloadTicket, type ExportFormat } from '../../api/download-ticket';
+import { CapabilitiesApi, type ViewCapabilities } from '../../api/capabilities';
 import { readJobAccepted, type Job } from '../../api/job';
 import { LifelineApi } from '../../api/lifeline-api';
 import { LifelineApiError } from '../../api/lifeline-api-error';
@@ -26,14 +29,16 @@ import { ProblemAlert } from '../../problem-alert/problem-alert';
 import { contextObjectId } from '../../sdk/context-object-id';
 import { HtmlClientSdkService } from '../../sdk/html-client-sdk';
 import { VmView } from '../vm-view';
+import { BrowserDownload } from './browser-download';
 
 export const POINT_PAGE_SIZE = 50;
 
 // The caret of expandable rows; the datagrid registers only the icons every grid needs.
 ClarityIcons.addIcons(angleIcon);
 
-/** What the dialog asks the user to confirm; every one of them runs as a restore job. */
+/** What the dialog asks the user to confirm: a restore job, or the download of a disk. */
 export type RecoveryDialog =
+  | { readonly kind: 'export'; readonly point: RestorePoint }
   | { readonly kind: 'revert'; readonly point: RestorePoint }
   | { readonly kind: 'instantiate'; readonly point: RestorePoint }
   | { readonly kind: 'attach'; readonly point: RestorePoint }
@@ -43,8 +48,9 @@ export type RecoveryDialog =
 /**
  * The VM's Monitor > Lifeline backups tab: its restore points newest first, a page at a time, and
  * what a user recovers from one: revert the VM to it (temporarily, then cancel or make it
- * permanent), a new VM from it, or its disks cloned and attached to this VM. While the VM is in a
- * temporary revert a banner says so and offers the two ways out.
+ * permanent), a new VM from it, or its disks cloned and attached to this VM; or one of its disks
+ * downloaded, raw or as a VMDK. While the VM is in a temporary revert a banner says so and offers
+ * the two ways out.
  */
 @Component({
   selector: 'll-vm-backups',
@@ -55,6 +61,7 @@ export type RecoveryDialog =
     ClrDatagridModule,
     ClrInputModule,
     ClrModalModule,
+    ClrRadioModule,
     DatePipe,
     FormsModule,
     JobKindPipe,
@@ -70,6 +77,7 @@ export type RecoveryDialog =
 })
 export class VmBackups {
   private readonly api = inject(LifelineApi);
+  private readonly browserDownload = inject(BrowserDownload);
   private readonly aborter = new AbortController();
   private pageRequest: AbortController | null = null;
   private readonly vmId: string | null;
@@ -104,6 +112,11 @@ export class VmBackups {
     return point !== undefined && !point.damaged && !this.job.active() && !this.submitting();
   });
   protected readonly canRevert = computed(() => this.canRecover() && !(this.revert()?.reverted ?? false));
+  /** A download reads the point only, so it may run beside a recovery; a damaged point cannot be read whole. */
+  protected readonly canExport = computed(() => {
+    const point = this.selected();
+    return point !== undefined && !point.damaged && point.disks.length > 0 && !this.submitting();
+  });
 
   protected readonly dialog = signal<RecoveryDialog | null>(null);
   protected readonly dialogError = signal<LifelineApiError | null>(null);
@@ -112,10 +125,16 @@ export class VmBackups {
   protected readonly powerOn = signal(false);
   protected readonly instanceName = signal('');
   protected readonly attachDisks = signal<ReadonlySet<number>>(new Set());
+  protected readonly exportDisk = signal(0);
+  protected readonly exportFormat = signal<ExportFormat>('raw');
+
+  /** Every action here (recoveries, the revert's two ways out, downloads) needs Lifeline's Restore privilege. */
+  protected readonly can: ViewCapabilities;
 
   constructor() {
     const vm = inject(HtmlClientSdkService).contextVm();
     this.vmId = vm === null ? null : contextObjectId(vm);
+    this.can = inject(CapabilitiesApi).forView(this.vmId, this.aborter.signal);
     inject(DestroyRef).onDestroy(() => {
       this.aborter.abort();
       this.pageRequest?.abort();
@@ -149,6 +168,10 @@ export class VmBackups {
     }
     if (dialog.kind === 'attach') {
       this.attachDisks.set(new Set(dialog.point.disks.map((d) => d.index)));
+    }
+    if (dialog.kind === 'export') {
+      this.exportDisk.set(dialog.point.disks[0]?.index ?? 0);
+      this.exportFormat.set('raw');
     }
     this.dialog.set(dialog);
   }
@@ -188,6 +211,10 @@ export class VmBackups {
     if (dialog === null || this.vmId === null) {
       return;
     }
+    if (dialog.kind === 'export') {
+      await this.download(dialog.point, this.exportDisk(), this.exportFormat());
+      return;
+    }
     const { path, body } = recoveryCall(this.requestOf(dialog, this.vmId));
     this.submitting.set(true);
     this.dialogError.set(null);
@@ -202,7 +229,27 @@ export class VmBackups {
     }
   }
 
-  private requestOf(dialog: RecoveryDialog, vmId: string): RecoveryRequest {
+  /**
+   * Asks the server, with the session, for a ticket to the disk's export, then lets the browser
+   * download it: a browser download cannot carry the session header, and the page must not hold
+   * a disk in memory.
+   */
+  private async download(point: RestorePoint, disk: number, format: ExportFormat): Promise<void> {
+    this.submitting.set(true);
+    this.dialogError.set(null);
+    try {
+      const ticket = await this.api.post(downloadTicketPath(point.id, disk), { format }, readDownloadTicket, this.aborter.signal);
+      const url = await this.api.url(ticket.url);
+      this.dialog.set(null);
+      this.browserDownload.start(url);
+    } catch (error: unknown) {
+      this.report(error, (e) => this.dialogError.set(e));
+    } finally {
+      this.submitting.set(false);
+    }
+  }
+
+  private requestOf(dialog: Exclude<RecoveryDialog, { kind: 'export' }>, vmId: string): RecoveryRequest {
     switch (dialog.kind) {
       case 'revert':
         return { kind: 'revert', vmId, pointId: dialog.point.id, powerOff: this.powerOff() };

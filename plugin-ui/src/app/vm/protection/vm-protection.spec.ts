@@ -1,5 +1,7 @@
 import type { HttpTestingController } from '@angular/common/http/testing';
 
+import type { VmCapabilities } from '../../api/capabilities';
+import { capabilitiesUrl, flushCapabilities } from '../../api/capabilities-testing';
 import type { FakeFetch } from '../../api/fake-fetch';
 import { SESSION_HEADER } from '../../api/lifeline-api';
 import { FAKE_VC_GUID, FAKE_VM_ID, FakeHtmlClientSdk } from '../../sdk/fake-html-client-sdk';
@@ -22,8 +24,13 @@ describe('VmProtection', () => {
   afterEach(() => http.verify());
 
   /** Opens the tab and answers its two reads. */
-  async function open(protection: Record<string, unknown>, policies = [policyBody(), policyBody({ id: 'pol-bronze', name: 'Bronze', consistency: 'crash', vmCount: 0 })]): Promise<RenderedView<VmProtection>> {
+  async function open(
+    protection: Record<string, unknown>,
+    policies = [policyBody(), policyBody({ id: 'pol-bronze', name: 'Bronze', consistency: 'crash', vmCount: 0 })],
+    capabilities: Partial<VmCapabilities> = {},
+  ): Promise<RenderedView<VmProtection>> {
     const view = await renderView(VmProtection);
+    flushCapabilities(http, API_BASE, FAKE_VM_ID, capabilities);
     http.expectOne(`${VM_PATH}/protection`).flush(protection);
     http.expectOne(POLICIES).flush(pageBody(policies));
     await view.stable();
@@ -32,6 +39,7 @@ describe('VmProtection', () => {
 
   it('reads the protection of the VM it was opened for, with the session token', async () => {
     const view = await renderView(VmProtection);
+    flushCapabilities(http, API_BASE, FAKE_VM_ID);
     expect(view.text('.ll-protection-loading')).toContain('Reading the protection of this VM');
     const request = http.expectOne(`${VM_PATH}/protection`);
     expect(request.request.method).toBe('GET');
@@ -186,8 +194,23 @@ describe('VmProtection', () => {
     expect((view.element.querySelector('.ll-backup-now') as HTMLButtonElement).disabled).toBeFalse();
   });
 
+  it('offers assign, remove and back up now only to a user who may protect', async () => {
+    const without = await open(protectionBody(), undefined, { protect: false });
+    expect(without.text('.ll-protection-policy')).toBe('Gold');
+    for (const action of ['.ll-assign', '.ll-remove', '.ll-backup-now', '#ll-policy-select']) {
+      expect(without.element.querySelector(action)).withContext(action).toBeNull();
+    }
+    without.fixture.destroy();
+
+    const withProtect = await open(protectionBody(), undefined, { protect: true, restore: false, admin: false });
+    for (const action of ['.ll-assign', '.ll-remove', '.ll-backup-now', '#ll-policy-select']) {
+      expect(withProtect.element.querySelector(action)).withContext(action).not.toBeNull();
+    }
+  });
+
   it('shows why the protection could not be read', async () => {
     const view = await renderView(VmProtection);
+    flushCapabilities(http, API_BASE, FAKE_VM_ID);
     flushProblem(http.expectOne(`${VM_PATH}/protection`), {
       status: 403,
       title: 'Forbidden',
@@ -204,9 +227,11 @@ describe('VmProtection', () => {
 
   it('cancels its requests when it goes away', async () => {
     const view = await renderView(VmProtection);
+    const capabilities = http.expectOne(capabilitiesUrl(API_BASE, FAKE_VM_ID));
     const protection = http.expectOne(`${VM_PATH}/protection`);
     const policies = http.expectOne(POLICIES);
     view.fixture.destroy();
+    expect(capabilities.cancelled).toBeTrue();
     expect(protection.cancelled).toBeTrue();
     expect(policies.cancelled).toBeTrue();
   });

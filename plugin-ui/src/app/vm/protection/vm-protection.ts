@@ -6,6 +6,7 @@ import { ClrSelectModule } from '@clr/angular/forms/select';
 import { ClrModalModule } from '@clr/angular/modal';
 import { ClrSpinnerModule } from '@clr/angular/progress/spinner';
 
+import { CapabilitiesApi, type ViewCapabilities } from '../../api/capabilities';
 import { readJobAccepted, type Job } from '../../api/job';
 import { LifelineApi } from '../../api/lifeline-api';
 import { LifelineApiError } from '../../api/lifeline-api-error';
@@ -101,10 +102,14 @@ export class VmProtection {
     return protection !== null && protection.backupAvailable && protection.protected && !this.busy() && !this.jobActive();
   });
 
+  /** Assigning, removing and backing up are offered only to users with Lifeline's Protect privilege. */
+  protected readonly can: ViewCapabilities;
+
   constructor() {
     const vm = inject(HtmlClientSdkService).contextVm();
     this.vmId = vm === null ? null : contextObjectId(vm);
     inject(DestroyRef).onDestroy(() => this.aborter.abort());
+    this.can = inject(CapabilitiesApi).forView(this.vmId, this.aborter.signal);
     if (this.vmId !== null) {
       void this.load();
       void this.loadPolicies();

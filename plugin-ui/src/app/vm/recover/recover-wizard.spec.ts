@@ -1,6 +1,8 @@
 import type { HttpTestingController } from '@angular/common/http/testing';
 import { ActivatedRoute } from '@angular/router';
 
+import type { VmCapabilities } from '../../api/capabilities';
+import { flushCapabilities } from '../../api/capabilities-testing';
 import type { FakeFetch } from '../../api/fake-fetch';
 import { FAKE_VM_ID, FakeHtmlClientSdk } from '../../sdk/fake-html-client-sdk';
 import { API_BASE, configureViewTestBed, flushProblem, renderView, type RenderedView } from '../../testing/view-test-bed';
@@ -24,8 +26,9 @@ describe('RecoverWizard', () => {
 
   afterEach(() => http.verify());
 
-  async function open(revert = revertBody()): Promise<RenderedView<RecoverWizard>> {
+  async function open(revert = revertBody(), capabilities: Partial<VmCapabilities> = {}): Promise<RenderedView<RecoverWizard>> {
     const view = await renderView(RecoverWizard);
+    flushCapabilities(http, API_BASE, FAKE_VM_ID, capabilities);
     http.expectOne(`${API_BASE}/api/v1/vms?limit=1000`).flush(pageBody([vmBody('vm-58', 'erp-01'), vmBody('vm-77', 'file-server')]));
     http.expectOne(`${VM_PATH}/revert`).flush(revert);
     http.expectOne(`${VM_PATH}/points?offset=0&limit=100`).flush(pageBody([pointBody(), pointBody({ id: DAMAGED, damaged: true })]));
@@ -141,6 +144,23 @@ describe('RecoverWizard', () => {
     await view.stable();
     expect(view.text('.ll-recover-started .ll-job-state')).toBe('Running');
     view.fixture.destroy();
+  });
+
+  it('offers no way to recover to a user who may not restore, only a way out', async () => {
+    configure();
+    const view = await open(revertBody(), { restore: false, protect: true, admin: true });
+    expect(view.element.querySelector('clr-wizard')).toBeNull();
+    expect(view.all('.ll-recover-point')).toEqual([]);
+    await view.click('.ll-recover-close');
+    expect(sdk.modalResults).toEqual([null]);
+    http.expectNone(() => true);
+  });
+
+  it('shows the wizard to a user who may restore', async () => {
+    configure();
+    const view = await open(revertBody(), { restore: true, protect: false, admin: false });
+    expect(view.element.querySelector('clr-wizard')).not.toBeNull();
+    expect(view.all('.ll-recover-point').length).toBe(2);
   });
 
   it('closes without a job on cancel', async () => {

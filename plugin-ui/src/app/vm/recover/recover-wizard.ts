@@ -9,6 +9,7 @@ import { ClrRadioModule } from '@clr/angular/forms/radio';
 import { ClrSelectModule } from '@clr/angular/forms/select';
 import { ClrWizardModule } from '@clr/angular/wizard';
 
+import { CapabilitiesApi, type ViewCapabilities } from '../../api/capabilities';
 import { readJobAccepted } from '../../api/job';
 import { LifelineApi } from '../../api/lifeline-api';
 import { LifelineApiError } from '../../api/lifeline-api-error';
@@ -119,12 +120,15 @@ export class RecoverWizard {
   protected readonly submitting = signal(false);
   protected readonly submitError = signal<LifelineApiError | null>(null);
   protected readonly job = new FollowedJob(inject(JobStream), this.aborter.signal);
+  /** Revert, new instance and clone-and-attach all need Lifeline's Restore privilege on the VM. */
+  protected readonly can: ViewCapabilities;
 
   constructor() {
     const vm = this.sdk.contextVm();
     this.vmId = vm === null ? null : contextObjectId(vm);
     this.targetVm.set(this.vmId ?? '');
     inject(DestroyRef).onDestroy(() => this.aborter.abort());
+    this.can = inject(CapabilitiesApi).forView(this.vmId, this.aborter.signal);
     if (this.vmId === null) {
       this.loading.set(false);
     } else {

@@ -1,0 +1,33 @@
+import { isRecord, isString } from './json-reader';
+
+/** How a restore point's disk is exported: its raw image, or a stream-optimized VMDK. */
+export const EXPORT_FORMATS = ['raw', 'vmdk'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/**
+ * `POST /api/v1/points/{id}/disks/{n}/download` with `{ format }`: a link to that one export that
+ * the browser follows without the session header it cannot send with a download. The link must be
+ * followed within a minute; once begun, it serves the same download for an hour, to resume it.
+ */
+export interface DownloadTicket {
+  /** Server-relative (`/api/v1/downloads/…`): resolved against the Lifeline server's base URL. */
+  readonly url: string;
+  readonly expiresAt: string;
+}
+
+/** Where a ticket for a disk is asked for. */
+export function downloadTicketPath(pointId: string, disk: number): string {
+  return `/api/v1/points/${encodeURIComponent(pointId)}/disks/${disk}/download`;
+}
+
+export function readDownloadTicket(body: unknown): DownloadTicket | null {
+  if (!isRecord(body)) {
+    return null;
+  }
+  const { url, expiresAt } = body;
+  // Only a path on the Lifeline server itself: the browser is about to follow it.
+  if (!isString(url) || !/^\/api\/v1\/downloads\/[A-Za-z0-9_-]+$/.test(url) || !isString(expiresAt)) {
+    return null;
+  }
+  return { url, expiresAt };
+}

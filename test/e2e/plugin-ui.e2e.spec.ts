@@ -1,0 +1,285 @@
+// End to end: Debian's Chromium, driven by playwright-core, uses the built plugin UI through the
+// demo host page (which frames the views as the vSphere Client does) against a real Lifeline
+// server and the vCenter simulator. Each flow checks what the administrator relies on, and the
+// views are photographed in light and dark theme into test/e2e/screenshots/.
+import { readFile } from 'node:fs/promises';
+import { request } from 'node:https';
+import type { Frame, Page } from 'playwright-core';
+import { OPERATOR, modalFrame, screenshotBothThemes, startE2eWorld, viewFrame, type E2eWorld } from './e2e-world.js';
+
+const SLOW = 240_000;
+
+interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+describe('the plugin UI, end to end', () => {
+  let world: E2eWorld;
+  let ca: string;
+  let adminToken: string;
+
+  beforeAll(async () => {
+    world = await startE2eWorld({ vms: 3 });
+    ca = await readFile(world.server.certFile, 'utf8');
+    adminToken = await world.vc.soapLogin();
+  }, SLOW);
+
+  afterAll(async () => {
+    await world?.stop();
+  }, SLOW);
+
+  const vmUrn = (i: number) => `urn:vmomi:VirtualMachine:${world.vc.vms[i]!.moref}:${world.vc.instanceUuid}`;
+
+  function api(method: string, path: string, body?: unknown, token = adminToken): Promise<Answer> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    return new Promise((resolve, reject) => {
+      const req = request(
+        `${world.server.url}/api/v1${path}`,
+        {
+          method,
+          ca,
+          headers: {
+            'vmware-api-session-id': token,
+            ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
+          },
+        },
+        (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (d: Buffer) => parts.push(d));
+          res.on('end', () => {
+            const text = Buffer.concat(parts).toString('utf8');
+            resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  async function waitForJob(id: string): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const job = (await api('GET', `/jobs/${id}`)).body;
+      if (['succeeded', 'failed', 'cancelled', 'interrupted'].includes(String(job['state']))) return job;
+      if (Date.now() > deadline) throw new Error(`job ${id} still ${String(job['state'])}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  let policyId: string | null = null;
+  async function ensurePolicy(): Promise<string> {
+    if (policyId) return policyId;
+    const created = await api('POST', '/policies', { name: 'E2E hourly', rpoSeconds: 3600, consistency: 'crash', immutabilityDays: 1, retention: { keepLast: 5, hourly: 0, daily: 0, weekly: 0, monthly: 0, yearly: 0 } });
+    expect(created.status).withContext(JSON.stringify(created.body)).toBe(201);
+    policyId = String(created.body['id']);
+    return policyId;
+  }
+
+  /** A restore point of VM i made through the API (the UI flow that makes one is tested on its own). */
+  async function ensurePoint(i: number): Promise<string> {
+    const existing = await api('GET', `/vms/${encodeURIComponent(vmUrn(i))}/points`);
+    const items = existing.body['items'] as { id: string }[] | undefined;
+    if (items && items.length > 0) return items[0]!.id;
+    const assigned = await api('PUT', `/vms/${encodeURIComponent(vmUrn(i))}/protection`, { policyId: await ensurePolicy() });
+    expect([200, 201]).toContain(assigned.status);
+    const started = await api('POST', `/vms/${encodeURIComponent(vmUrn(i))}/backup`, {});
+    expect(started.status).toBe(202);
+    const job = await waitForJob(String((started.body['job'] as { id: string }).id));
+    expect(job['state']).toBe('succeeded');
+    const after = await api('GET', `/vms/${encodeURIComponent(vmUrn(i))}/points`);
+    return (after.body['items'] as { id: string }[])[0]!.id;
+  }
+
+  async function selectNewestPoint(frame: Frame): Promise<void> {
+    const row = frame.locator('.ll-point-row').first();
+    await row.waitFor();
+    await row.locator('.datagrid-select label').click();
+  }
+
+  async function openVmTab(page: Page, vm: number, tab: string): Promise<Frame> {
+    await page.locator('#vms button', { hasText: world.vc.vms[vm]!.name }).click();
+    await page.locator('#tabs button', { hasText: tab }).click();
+    return viewFrame(page);
+  }
+
+  async function openGlobal(page: Page, nav: string): Promise<Frame> {
+    await page.locator('#globals button').first().click();
+    const frame = await viewFrame(page);
+    await frame.locator('.ll-global-nav a', { hasText: nav }).click();
+    return frame;
+  }
+
+  /** Records every percentage the progress bars of a frame show, from now on. */
+  async function recordProgress(frame: Frame): Promise<void> {
+    // Runs in the page (the server's TypeScript has no DOM types, so it is given as text).
+    await frame.evaluate(`(() => {
+      window.llPercents = [];
+      const note = () => document.querySelectorAll('.ll-job-progress[data-percent]').forEach((el) => {
+        const p = Number(el.getAttribute('data-percent'));
+        if (Number.isFinite(p)) window.llPercents.push(p);
+      });
+      new MutationObserver(note).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-percent'] });
+    })()`);
+  }
+
+  it(
+    'assigns a policy, backs up now with a live progress bar, and lists the new point',
+    async () => {
+      await ensurePolicy();
+      const page = await world.openHost();
+      // VM 2 is used by this flow alone: the others get points from ensurePoint().
+      const protection = await openVmTab(page, 2, 'Lifeline protection');
+      await protection.locator('.ll-protection-none').waitFor();
+      await screenshotBothThemes(page, 'vm-protection-unprotected');
+
+      await protection.locator('#ll-policy-select').selectOption({ label: 'E2E hourly' });
+      await protection.locator('button.ll-assign').click();
+      await protection.locator('.ll-protection-policy', { hasText: 'E2E hourly' }).waitFor();
+
+      // The last phase (removing the snapshot) is slowed down, so the finished transfer shows.
+      await world.vc.injectDelay('RemoveSnapshot_Task', 1500, 1);
+      await recordProgress(protection);
+      await protection.locator('button.ll-backup-now').click();
+      await protection.locator('.ll-protection-job .ll-job-state[data-state="succeeded"]').waitFor({ timeout: 120_000 });
+      const percents = (await protection.evaluate('window.llPercents')) as number[];
+      expect(percents.length).toBeGreaterThan(0);
+      expect(Math.max(...percents)).toBe(100);
+      await screenshotBothThemes(page, 'vm-protection-protected');
+
+      const backups = await openVmTab(page, 2, 'Lifeline backups');
+      await backups.locator('.ll-point-row').first().waitFor();
+      expect(await backups.locator('.ll-point-row').count()).toBe(1);
+      expect(await backups.locator('.ll-point-consistency').first().textContent()).toMatch(/crash/i);
+      await screenshotBothThemes(page, 'vm-backups');
+
+      const points = await api('GET', `/vms/${encodeURIComponent(vmUrn(2))}/points`);
+      expect((points.body['items'] as unknown[]).length).toBe(1);
+    },
+    SLOW,
+  );
+
+  it(
+    'clones a point, attaches it to the other VM, then detaches it leaving that VM as it was',
+    async () => {
+      await ensurePoint(0);
+      const target = world.vc.vms[1]!;
+      const disksBefore = (await api('GET', `/vms/${encodeURIComponent(vmUrn(1))}/attachments`)).body;
+      expect((disksBefore['items'] as unknown[] | undefined)?.length ?? 0).toBe(0);
+
+      const page = await world.openHost();
+      await openVmTab(page, 0, 'Lifeline backups');
+      await page.locator('#actions button', { hasText: 'Clone and attach' }).click();
+      const wizard = await modalFrame(page);
+      await screenshotBothThemes(page, 'clone-attach-wizard');
+      await driveWizardToTarget(wizard, target.name);
+
+      const deadline = Date.now() + 120_000;
+      let attachments: { id: string; state?: string }[] = [];
+      while (Date.now() < deadline) {
+        attachments = ((await api('GET', `/vms/${encodeURIComponent(vmUrn(1))}/attachments`)).body['items'] as typeof attachments) ?? [];
+        if (attachments.length > 0 && attachments[0]!.state === 'attached') break;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      expect(attachments.length).toBe(1);
+      await screenshotBothThemes(page, 'clone-attach-started');
+      await wizard.locator('button.ll-recover-close').click();
+      await page.locator('#modal').waitFor({ state: 'hidden' });
+
+      const attached = await openVmTab(page, 1, 'Lifeline attached disks');
+      await attached.locator('.ll-attachment-row').first().waitFor();
+      await screenshotBothThemes(page, 'vm-attached-disks');
+      await attached.locator('button.ll-detach').first().click();
+      await attached.locator('button.ll-detach-confirm').click();
+      await attached.locator('.ll-attachment-row').first().waitFor({ state: 'detached', timeout: 120_000 });
+      const after = (await api('GET', `/vms/${encodeURIComponent(vmUrn(1))}/attachments`)).body['items'] as unknown[];
+      expect(after.length).toBe(0);
+    },
+    SLOW,
+  );
+
+  /** Walks the recover wizard opened as "Clone and attach…": the newest point, the target VM, start. */
+  async function driveWizardToTarget(wizard: Frame, targetName: string): Promise<void> {
+    const button = (name: string) => wizard.getByRole('button', { name, exact: true });
+    await wizard.locator('.ll-page-point .datagrid-select label').first().click();
+    await button('Next').click();
+    await wizard.locator('#ll-recover-target-vm').selectOption({ label: targetName });
+    await button('Next').click();
+    await button('Start').click();
+  }
+
+  it(
+    'reverts a VM temporarily and cancels, showing the banner meanwhile',
+    async () => {
+      await ensurePoint(0);
+      const page = await world.openHost();
+      const backups = await openVmTab(page, 0, 'Lifeline backups');
+      await selectNewestPoint(backups);
+      await backups.locator('button.ll-action-revert').click();
+      // The simulated VM is running: the dialog asks to power it off.
+      await backups.locator('#ll-power-off').check();
+      await backups.locator('button.ll-dialog-submit').click();
+      await backups.locator('.ll-revert-banner').waitFor({ timeout: 120_000 });
+      await backups.locator('button.ll-revert-cancel').waitFor({ timeout: 120_000 });
+      await screenshotBothThemes(page, 'vm-backups-reverted');
+      const reverted = await api('GET', `/vms/${encodeURIComponent(vmUrn(0))}/revert`);
+      expect(reverted.body['reverted']).toBe(true);
+
+      await backups.locator('button.ll-revert-cancel').click();
+      if (await backups.locator('#ll-power-off').count()) await backups.locator('#ll-power-off').check();
+      await backups.locator('button.ll-dialog-submit').click();
+      await backups.locator('.ll-revert-banner').waitFor({ state: 'detached', timeout: 120_000 });
+      const after = await api('GET', `/vms/${encodeURIComponent(vmUrn(0))}/revert`);
+      expect(after.body['reverted']).toBe(false);
+    },
+    SLOW,
+  );
+
+  it(
+    'shows a user without the Restore privilege no restore action, and the API refuses them',
+    async () => {
+      const pointId = await ensurePoint(0);
+      const page = await world.openHost(OPERATOR.username);
+      await page.locator('#user').waitFor();
+      expect(await page.locator('#user').inputValue()).toBe(OPERATOR.username);
+      const backups = await openVmTab(page, 0, 'Lifeline backups');
+      await selectNewestPoint(backups);
+      for (const action of ['ll-action-revert', 'll-action-instantiate', 'll-action-attach']) {
+        expect(await backups.locator(`button.${action}`).count()).withContext(action).toBe(0);
+      }
+      expect(await page.locator('#actions button', { hasText: /Recover|Clone and attach/ }).count()).toBe(0);
+      await screenshotBothThemes(page, 'vm-backups-operator');
+
+      const token = await world.vc.soapLogin(OPERATOR.username, OPERATOR.password);
+      const refused = await api('POST', `/vms/${encodeURIComponent(vmUrn(0))}/revert`, { pointId, powerOff: true }, token);
+      expect(refused.status).toBe(403);
+      expect(JSON.stringify(refused.body)).toContain('Restore');
+      const attach = await api('POST', `/points/${pointId}/attach`, { vm: vmUrn(1) }, token);
+      expect(attach.status).toBe(403);
+    },
+    SLOW,
+  );
+
+  it(
+    'shows the global views in both themes',
+    async () => {
+      await ensurePoint(0);
+      const page = await world.openHost();
+      for (const [nav, name, ready] of [
+        ['Dashboard', 'global-dashboard', '.ll-view'],
+        ['Protected VMs', 'global-protected-vms', '.ll-view'],
+        ['Policies', 'global-policies', '.ll-policy-row'],
+        ['Jobs', 'global-jobs', '.ll-job-row'],
+        ['Audit', 'global-audit', '.ll-view'],
+      ] as const) {
+        const frame = await openGlobal(page, nav);
+        await frame.locator(ready).first().waitFor();
+        await screenshotBothThemes(page, name);
+      }
+      const policies = await openGlobal(page, 'Policies');
+      await policies.locator('.ll-policy-name', { hasText: 'E2E hourly' }).waitFor();
+    },
+    SLOW,
+  );
+});
