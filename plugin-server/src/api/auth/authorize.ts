@@ -20,6 +20,8 @@ export const VCENTER_HEADER = 'lifeline-vc-guid';
 export interface AuthorizedCall<S extends UserSession> {
   readonly session: S;
   readonly vcenter: VcenterTarget;
+  /** What HasPrivilegeOnEntities answered for the required and the `alsoAsk` privileges. */
+  readonly granted: ReadonlyMap<string, boolean>;
 }
 
 /** What a route needs: privileges, all of which must be held on the entity. */
@@ -33,6 +35,11 @@ export interface Requirement<S extends UserSession> {
    * must agree with the header when both are given.
    */
   readonly vcenterGuid?: (req: Request) => string | null;
+  /**
+   * Privileges to ask about in the same HasPrivilegeOnEntities call without requiring them, for a
+   * route that tells the caller what they may do; the answers are in {@link AuthorizedCall.granted}.
+   */
+  readonly alsoAsk?: readonly string[];
 }
 
 const calls = new WeakMap<Request, AuthorizedCall<UserSession>>();
@@ -80,12 +87,13 @@ export class Authorizer<S extends UserSession> {
         closed = true;
         lease?.release();
       });
-      lease = await this.authorize(vcenter, token, requirement, req, signal);
+      const authorized = await this.authorize(vcenter, token, requirement, req, signal);
+      lease = authorized.lease;
       if (closed) {
         lease.release();
         return;
       }
-      calls.set(req, { session: lease.session, vcenter });
+      calls.set(req, { session: lease.session, vcenter, granted: authorized.granted });
       next();
     };
   }
@@ -96,15 +104,15 @@ export class Authorizer<S extends UserSession> {
     requirement: Requirement<S>,
     req: Request,
     signal: AbortSignal,
-  ): Promise<SessionLease<S>> {
+  ): Promise<{ lease: SessionLease<S>; granted: ReadonlyMap<string, boolean> }> {
     // A cached session may have ended on the vCenter since it was last used (vCenter restarted,
     // an administrator ended it): then clone afresh once. The privilege check is the first call
     // through the session, so nothing has been done on the user's behalf before the retry.
     for (let attempt = 0; ; attempt++) {
       const lease = await this.sessions.acquire(vcenter, token, signal);
       try {
-        await this.check(lease.session, requirement, req, signal);
-        return lease;
+        const granted = await this.check(lease.session, requirement, req, signal);
+        return { lease, granted };
       } catch (err) {
         if (err instanceof AuthenticationError && lease.reused && attempt === 0) {
           lease.discard();
@@ -117,13 +125,15 @@ export class Authorizer<S extends UserSession> {
     }
   }
 
-  private async check(session: S, requirement: Requirement<S>, req: Request, signal: AbortSignal): Promise<void> {
+  private async check(session: S, requirement: Requirement<S>, req: Request, signal: AbortSignal): Promise<ReadonlyMap<string, boolean>> {
     const privileges = typeof requirement.privileges === 'function' ? requirement.privileges(req) : requirement.privileges;
-    if (privileges.length === 0) return;
+    const asked = [...new Set([...privileges, ...(requirement.alsoAsk ?? [])])];
+    if (asked.length === 0) return new Map();
     const entity = requirement.entity ? requirement.entity(req, session) : session.rootFolder;
-    const granted = await session.hasPrivileges(entity, privileges, signal);
+    const granted = await session.hasPrivileges(entity, asked, signal);
     const missing = privileges.find((p) => granted.get(p) !== true);
     if (missing !== undefined) throw new PermissionError(missing, entity, session.userName);
+    return granted;
   }
 
   private vcenterOf(req: Request, fromId: string | null): VcenterTarget {

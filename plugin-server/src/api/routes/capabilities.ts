@@ -20,7 +20,7 @@
 import express, { Router, type Request } from 'express';
 import { ValidationError } from '../../errors/index.js';
 import { authorizedCall, type Authorizer } from '../auth/authorize.js';
-import { PermissionError, type MoRef, type UserSession } from '../auth/ports.js';
+import type { MoRef, UserSession } from '../auth/ports.js';
 import { PRIVILEGES, READ_PRIVILEGE } from '../privileges.js';
 import { requestContext } from '../request-context.js';
 import { parseVmId, type ParsedVmId } from './vm-id.js';
@@ -81,18 +81,16 @@ export function capabilityRoutes<S extends UserSession>(auth: Authorizer<S>): Ro
   const router = Router();
   router.get(
     '/vms/:vmId/capabilities',
-    // The read privilege is asked in the handler's one call together with the three others, not
-    // in a call of its own; the Authorizer still authenticates and lends the cached session.
+    // Read is required; the three others are asked in the same HasPrivilegeOnEntities call, and a
+    // cached session that has ended is cloned afresh like on every other route.
     auth.require({
-      privileges: [],
+      privileges: [READ_PRIVILEGE],
+      alsoAsk: ASKED,
+      entity: (req) => vmEntity(parseVmId(req.params['vmId']).moref),
       vcenterGuid: (req) => parseVmId(req.params['vmId']).vcenterGuid,
     }),
-    async (req, res) => {
-      const { session } = authorizedCall<S>(req);
-      const entity = vmEntity(parseVmId(req.params['vmId']).moref);
-      const granted = await session.hasPrivileges(entity, ASKED, requestContext(req).signal);
-      if (granted.get(READ_PRIVILEGE) !== true) throw new PermissionError(READ_PRIVILEGE, entity, session.userName);
-      res.json(capabilitiesOf(granted));
+    (req, res) => {
+      res.json(capabilitiesOf(authorizedCall<S>(req).granted));
     },
   );
   return router;
