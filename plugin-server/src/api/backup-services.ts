@@ -56,7 +56,8 @@ export interface BackupServicesOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-const PASSPHRASE_FILE = 'store.passphrase';
+/** The passphrase file of the embedded default store, in the data directory. */
+export const PASSPHRASE_FILE = 'store.passphrase';
 
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(

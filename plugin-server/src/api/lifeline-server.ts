@@ -15,7 +15,7 @@ import type { Logger } from '../log/index.js';
 import { BACKUP_JOB_KIND, ProtectionScheduler, SqlitePolicyStore, type RestorePointSource, type VmPlacementSource } from '../protection/index.js';
 import { RecoveryService, RESTORE_JOB_KIND, SqliteRecoveryStore } from '../recovery/index.js';
 import { createApp, hasUi, uiPath } from './app.js';
-import type { BackupServices } from './backup-services.js';
+import { PASSPHRASE_FILE, type BackupServices } from './backup-services.js';
 import type { DemoHost, DemoVm } from './demo-host.js';
 import { MANIFEST_FILE, pluginPath, readManifestSource, servedManifest, type PluginFiles } from './plugin-files.js';
 import { SqliteAuditLog } from './audit/audit-log.js';
@@ -24,6 +24,7 @@ import type { SessionCloner, UserSession, VcenterTarget } from './auth/ports.js'
 import { SessionCache } from './auth/session-cache.js';
 import { InFlightRequests, listenHttps } from './https-server.js';
 import type { ApiServices } from './routes/api-services.js';
+import { PASSPHRASE_WARNING, type ServerSettings } from './routes/settings.js';
 import type { VmInventory } from './routes/vms.js';
 import { openStateDatabase, stateDatabasePath } from './state-database.js';
 import { ensureServerCertificate } from './tls/server-certificate.js';
@@ -140,7 +141,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     });
     const backup = deps.backup;
     const recovery = backup ? new RecoveryService({ runner, repository: backup.repository, store: recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) } }) : null;
-    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery };
+    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, settings: () => settings(limits) };
   } catch (err) {
     db.close();
     throw err;
@@ -189,6 +190,26 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
 
+  // What an administrator reads at /settings; the URL is known once listening.
+  let listenedUrl = '';
+  const settings = (limits: ConcurrencyLimits): ServerSettings => {
+    const repo = deps.backup?.repository ?? null;
+    const passphraseInDataDir = repo !== null && repo.encrypted && existsSync(join(config.dataDir, PASSPHRASE_FILE));
+    return {
+      version,
+      dataDir: config.dataDir,
+      storeDir: repo?.dir ?? null,
+      storeEncrypted: repo?.encrypted ?? null,
+      passphraseInDataDir,
+      vcenters: [...config.vcenters.values()].map((vc) => ({ guid: vc.guid, url: vc.url, user: vc.user, thumbprint: vc.thumbprint })),
+      sessionIdleSeconds: config.sessionIdleSeconds,
+      jobLimits: limits,
+      serverUrl: listenedUrl,
+      certificateThumbprint: certificate.thumbprint,
+      warnings: passphraseInDataDir ? [PASSPHRASE_WARNING] : [],
+    };
+  };
+
   let listener;
   try {
     listener = await listenHttps(app, inFlight, {
@@ -209,6 +230,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   }
   const hostInUrl = listener.host.includes(':') ? `[${listener.host}]` : listener.host;
   const url = `https://${hostInUrl}:${listener.port}`;
+  listenedUrl = url;
   const uiUrl = hasUi(config.uiDir) ? `${url}${uiPath(version)}` : null;
   log.info('Lifeline server listening', {
     url,

@@ -78,6 +78,26 @@ export interface PointQuery {
   before?: number;
 }
 
+/** Totals over the committed points, from the stats each point recorded when it committed. */
+export interface PointTotals {
+  points: number;
+  /** Distinct VMs with at least one committed point. */
+  vms: number;
+  logicalBytes: number;
+  dataBytes: number;
+  newChunks: number;
+  newStoredBytes: number;
+}
+
+/** The committed points created in one UTC day, and the stored bytes of the chunks they added. */
+export interface DayTotals {
+  /** ms since the epoch of the day's 00:00 UTC. */
+  dayStart: number;
+  points: number;
+  newChunks: number;
+  newStoredBytes: number;
+}
+
 export interface Catalog {
   readonly path: string;
 
@@ -98,6 +118,13 @@ export interface Catalog {
   latestPoint(vmId: string): PointRow | undefined;
   pointDisks(pointId: string): DiskRow[];
   countPoints(states?: readonly PointState[]): number;
+  /** Totals over the committed points: kept up to date by the catalog itself, read in constant time. */
+  pointTotals(): PointTotals;
+  /**
+   * The committed points per UTC day created at or after `since` (ms), days without points left
+   * out, oldest first: a range scan of the by-state index.
+   */
+  pointTotalsByDay(since: number): DayTotals[];
   /** Removes the point with its disks and retention history. */
   deletePoint(id: string): void;
   /** Records a retention and raises the point's retain-until; never lowers it. */

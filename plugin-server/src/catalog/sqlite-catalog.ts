@@ -8,15 +8,19 @@ import { LifelineError } from '../errors/index.js';
 import type {
   Catalog,
   DamageRow,
+  DayTotals,
   DiskRow,
   PointQuery,
   PointRow,
   PointState,
+  PointTotals,
   RunKind,
   RunRow,
   WriterRow,
 } from './catalog-type.js';
 import { MIGRATIONS } from './migrations.js';
+
+const DAY_MS = 86_400_000;
 
 interface PointRecord {
   id: string;
@@ -120,6 +124,12 @@ export class SqliteCatalog implements Catalog {
         'INSERT INTO repo_disks (point_id, disk, label, capacity, chunk_size, index_key, index_sha256, change_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       deletePoint: db.prepare('DELETE FROM repo_points WHERE id = ?'),
+      totals: db.prepare('SELECT points, logical_bytes, data_bytes, new_chunks, new_stored_bytes FROM repo_totals WHERE id = 1'),
+      vmTotals: db.prepare('SELECT COUNT(*) AS n FROM repo_vm_totals'),
+      // Integer division of a non-negative time by a literal (a bound number would be a REAL): the UTC day number.
+      byDay: db.prepare(
+        `SELECT created_at / ${DAY_MS} AS day, COUNT(*) AS points, SUM(new_chunks) AS new_chunks, SUM(new_stored_bytes) AS new_stored_bytes FROM repo_points WHERE state = 'committed' AND created_at >= ? GROUP BY day ORDER BY day`,
+      ),
       retention: db.prepare('INSERT INTO repo_retention_log (point_id, retain_until, set_at, reason) VALUES (?, ?, ?, ?)'),
       raiseRetention: db.prepare('UPDATE repo_points SET retain_until = MAX(retain_until, ?) WHERE id = ?'),
       setDamaged: db.prepare('UPDATE repo_points SET damaged = ? WHERE id = ?'),
@@ -249,6 +259,24 @@ export class SqliteCatalog implements Catalog {
   countPoints(states: readonly PointState[] = ['committed']): number {
     const row = this.db.prepare(`SELECT COUNT(*) AS n FROM repo_points WHERE state IN (${states.map(() => '?').join(', ')})`).get(...states) as { n: number };
     return row.n;
+  }
+
+  pointTotals(): PointTotals {
+    const t = this.stmts.totals.get() as { points: number; logical_bytes: number; data_bytes: number; new_chunks: number; new_stored_bytes: number } | undefined;
+    const vms = (this.stmts.vmTotals.get() as { n: number }).n;
+    return {
+      points: t?.points ?? 0,
+      vms,
+      logicalBytes: t?.logical_bytes ?? 0,
+      dataBytes: t?.data_bytes ?? 0,
+      newChunks: t?.new_chunks ?? 0,
+      newStoredBytes: t?.new_stored_bytes ?? 0,
+    };
+  }
+
+  pointTotalsByDay(since: number): DayTotals[] {
+    const rows = this.stmts.byDay.all(since) as Array<{ day: number; points: number; new_chunks: number; new_stored_bytes: number }>;
+    return rows.map((r) => ({ dayStart: r.day * DAY_MS, points: r.points, newChunks: r.new_chunks, newStoredBytes: r.new_stored_bytes }));
   }
 
   deletePoint(id: string): void {

@@ -4,6 +4,7 @@ import type { PolicyStore, ProtectionScheduler } from '../../protection/index.js
 import type { RecoveryService } from '../../recovery/index.js';
 import type { Repository } from '../../store/index.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { ServerSettings } from './settings.js';
 
 /** What the protection, job and audit routes work with; the composition root builds them. */
 export interface ApiServices {
@@ -22,4 +23,6 @@ export interface ApiServices {
   readonly repository?: Repository | null;
   /** Revert, new instance, clone and attach; absent when the server has no backup store. */
   readonly recovery?: RecoveryService | null;
+  /** The settings an administrator may read, as they are when asked; absent: none are reported. */
+  readonly settings?: (() => ServerSettings) | null;
 }

@@ -1,0 +1,50 @@
+/**
+ * GET /api/v1/settings (Lifeline's Admin privilege on the inventory root): the server's settings
+ * as an administrator needs to see them, read-only. It never carries a secret: a vCenter's
+ * service user is named, its password file is not read, and the store passphrase is only said
+ * to be held in a file under the data directory (with a warning) or not.
+ */
+import { Router } from 'express';
+import { NotFoundError } from '../../errors/index.js';
+import type { ConcurrencyLimits } from '../../jobs/index.js';
+import type { Authorizer } from '../auth/authorize.js';
+import type { UserSession } from '../auth/ports.js';
+import { PRIVILEGES } from '../privileges.js';
+import type { ApiServices } from './api-services.js';
+
+export interface VcenterSettings {
+  guid: string;
+  url: string;
+  user: string;
+  thumbprint: string;
+}
+
+export interface ServerSettings {
+  version: string;
+  dataDir: string;
+  /** Null when the server has no backup store. */
+  storeDir: string | null;
+  storeEncrypted: boolean | null;
+  /** Whether the store passphrase is kept in a file inside the data directory. */
+  passphraseInDataDir: boolean;
+  vcenters: VcenterSettings[];
+  sessionIdleSeconds: number;
+  jobLimits: ConcurrencyLimits;
+  serverUrl: string;
+  certificateThumbprint: string;
+  /** Things an administrator should act on, in plain words. */
+  warnings: string[];
+}
+
+export const PASSPHRASE_WARNING =
+  'The store passphrase is kept in a file inside the data directory: export the key and keep the passphrase elsewhere, so that losing this server does not lose the backups.';
+
+export function settingsRoutes<S extends UserSession>(auth: Authorizer<S>, svc: ApiServices): Router {
+  const router = Router();
+  router.get('/settings', auth.require({ privileges: [PRIVILEGES.admin] }), (_req, res) => {
+    const settings = svc.settings?.();
+    if (!settings) throw new NotFoundError('This Lifeline server does not report its settings.');
+    res.json(settings);
+  });
+  return router;
+}
