@@ -241,8 +241,8 @@ describe('the plugin UI, end to end', () => {
     async () => {
       const pointId = await ensurePoint(0);
       const page = await world.openHost(OPERATOR.username);
-      await page.locator('#user').waitFor();
-      expect(await page.locator('#user').inputValue()).toBe(OPERATOR.username);
+      // The host page fills the account list once the demo session is made.
+      await page.locator('#user option:checked', { hasText: OPERATOR.username }).waitFor({ state: 'attached' });
       const backups = await openVmTab(page, 0, 'Lifeline backups');
       await selectNewestPoint(backups);
       for (const action of ['ll-action-revert', 'll-action-instantiate', 'll-action-attach']) {
@@ -272,6 +272,7 @@ describe('the plugin UI, end to end', () => {
         ['Policies', 'global-policies', '.ll-policy-row'],
         ['Jobs', 'global-jobs', '.ll-job-row'],
         ['Audit', 'global-audit', '.ll-view'],
+        ['Settings', 'global-settings', '.ll-settings-read-only'],
       ] as const) {
         const frame = await openGlobal(page, nav);
         await frame.locator(ready).first().waitFor();

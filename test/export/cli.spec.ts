@@ -6,7 +6,7 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lifeline } from '../store/cli-process.js';
 import { tempDir } from '../store/store-fixtures.js';
-import { corruptSlot, IMAGE_SIZE, openRepository, PASSPHRASE, pointImage, qemuImgCompare, qemuImgInfo, type PointImage } from './export-fixture.js';
+import { corruptSlot, expectStreamOptimizedVmdkOf, IMAGE_SIZE, openRepository, PASSPHRASE, pointImage, qemuImgInfo, type PointImage } from './export-fixture.js';
 
 describe('lifeline repo restore --format raw|vmdk', () => {
   let dir: { path: string; remove: () => Promise<void> };
@@ -42,12 +42,7 @@ describe('lifeline repo restore --format raw|vmdk', () => {
     const r = await restore(out, '--format', 'vmdk', '--sync');
     expect(r.code).withContext(r.stderr).toBe(0);
     expect(r.stdout).toContain('stream-optimized VMDK');
-    const info = await qemuImgInfo(out);
-    expect(info.format).toBe('vmdk');
-    expect(info['virtual-size']).toBe(IMAGE_SIZE);
-    expect(info['format-specific']?.data['create-type']).toBe('streamOptimized');
-    const cmp = await qemuImgCompare(fixture.imagePath, 'raw', out, 'vmdk');
-    expect(cmp.code).withContext(cmp.output).toBe(0);
+    await expectStreamOptimizedVmdkOf(out, fixture.imagePath);
   });
 
   it('leaves an existing file alone unless told to overwrite it', async () => {

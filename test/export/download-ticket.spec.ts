@@ -5,18 +5,14 @@
 // the user who asked, and the ticket itself must never reach the server's log.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openBackupServices, type BackupServices } from '../../plugin-server/src/api/backup-services.js';
-import type { LifelineServer } from '../../plugin-server/src/api/lifeline-server.js';
 import { FIRST_USE_MS, RESUME_MS, ticketLabel } from '../../plugin-server/src/api/download-tickets.js';
 import { PRIVILEGES } from '../../plugin-server/src/api/privileges.js';
-import { createVcenterCloner } from '../../plugin-server/src/api/vcenter-cloner.js';
-import { ManualClock, systemClock } from '../../plugin-server/src/jobs/index.js';
+import { ManualClock } from '../../plugin-server/src/jobs/index.js';
 import { writeImage } from '../store/store-fixtures.js';
-import { httpsCall, type HttpsReply } from '../server/https-client.js';
-import { captureLog, removeDir, startTestServer, tempDir, testConfig } from '../server/server-fixture.js';
-import { startVcsim, type Vcsim } from '../vcsim/harness.js';
+import type { HttpsReply } from '../server/https-client.js';
+import { expectProblem, startVcenterServer, type VcenterServer } from '../server/vcenter-server-fixture.js';
 import { download, type Download } from './download.js';
-import { addPoint, createRepository, IMAGE_SIZE, imageRegion, MiB, openRepository, PASSPHRASE, qemuImgCompare } from './export-fixture.js';
+import { addPoint, createRepository, IMAGE_SIZE, imageRegion, loginExportUsers, MiB, openRepository, PASSPHRASE, qemuImgCompare, RESTORER, VIEWER } from './export-fixture.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -28,12 +24,7 @@ interface Ticket {
 }
 
 describe('download tickets for restore point disks over HTTPS', () => {
-  let vc: Vcsim;
-  let dataDir: string;
-  let server: LifelineServer;
-  let backup: BackupServices;
-  const lifetime = new AbortController();
-  const captured = captureLog();
+  let fx: VcenterServer;
   const clock = new ManualClock(Date.now());
   let admin: string;
   let viewer: string;
@@ -46,17 +37,9 @@ describe('download tickets for restore point disks over HTTPS', () => {
   /** On VM 1, where the restorer has no Restore privilege. */
   let otherVm: string;
 
-  const moref = (i: number) => vc.vms[i]?.moref ?? '';
-  const api = (path: string) => `${server.url}/api/v1${path}`;
-  const call = (token: string | null, path: string): Promise<HttpsReply> =>
-    httpsCall(api(path), { thumbprint: server.thumbprint, headers: token === null ? {} : { 'vmware-api-session-id': token } });
-  const ask = (token: string | null, pointId: string, disk: number, body: unknown): Promise<HttpsReply> =>
-    httpsCall(api(`/points/${pointId}/disks/${disk}/download`), {
-      method: 'POST',
-      thumbprint: server.thumbprint,
-      headers: { 'content-type': 'application/json', ...(token === null ? {} : { 'vmware-api-session-id': token }) },
-      body: JSON.stringify(body),
-    });
+  const moref = (i: number) => fx.moref(i);
+  const call = (token: string | null, path: string): Promise<HttpsReply> => fx.call(token, 'GET', path);
+  const ask = (token: string | null, pointId: string, disk: number, body: unknown): Promise<HttpsReply> => fx.call(token, 'POST', `/points/${pointId}/disks/${disk}/download`, body);
   /** A ticket the user is given, checked for its shape. */
   const ticketFor = async (token: string, pointId: string, disk: number, format: 'raw' | 'vmdk'): Promise<Ticket> => {
     const r = await ask(token, pointId, disk, { format });
@@ -68,14 +51,7 @@ describe('download tickets for restore point disks over HTTPS', () => {
   };
   const secretOf = (t: Ticket) => t.url.slice(t.url.lastIndexOf('/') + 1);
   /** Follows a ticket's URL as a browser does: no session header, nothing but the URL (and a range). */
-  const follow = (url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Download> => download(`${server.url}${url}`, headers, method);
-  const expectProblem = (status: number, code: string, r: { status: number; headers: Record<string, unknown>; json<T>(): T }): Record<string, unknown> => {
-    expect(r.status).withContext(JSON.stringify(r.json())).toBe(status);
-    expect(String(r.headers['content-type'])).toMatch(/^application\/problem\+json/);
-    const problem = r.json<Record<string, unknown>>();
-    expect(problem['code']).toBe(code);
-    return problem;
-  };
+  const follow = (url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Download> => download(`${fx.server.url}${url}`, headers, method);
   /** Audit records of an action by a user; each is written as its response ends, a moment after the client has it. */
   const auditOf = async (action: string, user: string, until: (items: Array<Record<string, unknown>>) => boolean): Promise<Array<Record<string, unknown>>> => {
     let mine: Array<Record<string, unknown>> = [];
@@ -89,59 +65,40 @@ describe('download tickets for restore point disks over HTTPS', () => {
   };
 
   beforeAll(async () => {
-    vc = await startVcsim({ vms: 2, diskSize: 4 * MiB });
-    await vc.addUser({ username: 'viewer@vsphere.local', password: 'Viewer-1!', privileges: ['System.View'] });
-    await vc.addUser({
-      username: 'restorer@vsphere.local',
-      password: 'Restorer-1!',
-      privileges: ['System.View'],
-      entityPrivileges: { [moref(0)]: [PRIVILEGES.restore] },
-    });
-    dataDir = await tempDir('lifeline-download-');
-    const storeDir = join(dataDir, 'store');
-    const images = join(dataDir, 'images');
-    await mkdir(images);
-    imagePath = join(images, 'disk0.img');
-    const smallPath = join(images, 'small.img');
-    await writeImage(imagePath, IMAGE_SIZE, imageRegion);
-    await writeImage(smallPath, SMALL_SIZE, (i) => ({ kind: 'random', seed: 7100 + i }));
-    image = await readFile(imagePath);
-    small = await readFile(smallPath);
+    fx = await startVcenterServer({
+      sim: { vms: 2, diskSize: 4 * MiB },
+      users: [VIEWER, RESTORER],
+      dataDirPrefix: 'lifeline-download-',
+      backup: { passphrase: PASSPHRASE },
+      prepare: async (vc, dataDir) => {
+        const storeDir = join(dataDir, 'store');
+        const images = join(dataDir, 'images');
+        await mkdir(images);
+        imagePath = join(images, 'disk0.img');
+        const smallPath = join(images, 'small.img');
+        await writeImage(imagePath, IMAGE_SIZE, imageRegion);
+        await writeImage(smallPath, SMALL_SIZE, (i) => ({ kind: 'random', seed: 7100 + i }));
+        image = await readFile(imagePath);
+        small = await readFile(smallPath);
 
-    await createRepository(storeDir);
-    const repo = await openRepository(storeDir);
-    const now = Date.now();
-    try {
-      point = await addPoint(repo, { vmId: `${vc.instanceUuid}:${moref(0)}`, vmName: 'download vm', createdAt: now - HOUR, retainUntil: now + DAY }, [imagePath, smallPath]);
-      otherVm = await addPoint(repo, { vmId: `${vc.instanceUuid}:${moref(1)}`, vmName: 'other vm', createdAt: now - HOUR }, [smallPath]);
-    } finally {
-      await repo.close();
-    }
-
-    const passwordFile = join(dataDir, 'vc.password');
-    await writeFile(passwordFile, vc.password, { mode: 0o600 });
-    const config = testConfig(dataDir, {
-      LIFELINE_VCENTER_GUID: vc.instanceUuid,
-      LIFELINE_VCENTER_URL: vc.url,
-      LIFELINE_VCENTER_THUMBPRINT: vc.thumbprint,
-      LIFELINE_VCENTER_USER: vc.username,
-      LIFELINE_VCENTER_PASSWORD_FILE: passwordFile,
-      LIFELINE_STORE_DIR: storeDir,
+        await createRepository(storeDir);
+        const repo = await openRepository(storeDir);
+        const now = Date.now();
+        try {
+          point = await addPoint(repo, { vmId: `${vc.instanceUuid}:${vc.vms[0]?.moref ?? ''}`, vmName: 'download vm', createdAt: now - HOUR, retainUntil: now + DAY }, [imagePath, smallPath]);
+          otherVm = await addPoint(repo, { vmId: `${vc.instanceUuid}:${vc.vms[1]?.moref ?? ''}`, vmName: 'other vm', createdAt: now - HOUR }, [smallPath]);
+        } finally {
+          await repo.close();
+        }
+      },
+      // The API's clock is the one the tickets expire by: the suite moves it instead of waiting.
+      deps: { jobClock: clock },
     });
-    backup = await openBackupServices({ config, log: captured.log, clock: systemClock, env: { LIFELINE_PASSPHRASE: PASSPHRASE } }, lifetime.signal);
-    // The API's clock is the one the tickets expire by: the suite moves it instead of waiting.
-    server = await startTestServer(config, captured.log, createVcenterCloner({ log: captured.log }), { backup, jobClock: clock });
-    admin = await vc.soapLogin();
-    viewer = await vc.soapLogin('viewer@vsphere.local', 'Viewer-1!');
-    restorer = await vc.soapLogin('restorer@vsphere.local', 'Restorer-1!');
+    ({ admin, viewer, restorer } = await loginExportUsers(fx));
   }, 300_000);
 
   afterAll(async () => {
-    await server?.stop();
-    lifetime.abort();
-    await backup?.close();
-    await vc?.stop();
-    await removeDir(dataDir);
+    await fx?.stop();
   }, 60_000);
 
   it('downloads the whole raw disk through the ticket, with no session, as the bytes of the image', async () => {
@@ -169,7 +126,7 @@ describe('download tickets for restore point disks over HTTPS', () => {
     expect(rest.status).toBe(206);
     expect(rest.complete).toBe(true);
     expect(Buffer.concat([image.subarray(0, start), part.body, rest.body]).equals(image)).toBe(true);
-    expectProblem(416, 'range-not-satisfiable', await follow(t.url, { range: `bytes=${IMAGE_SIZE}-` }));
+    expectProblem(await follow(t.url, { range: `bytes=${IMAGE_SIZE}-` }), 416, 'range-not-satisfiable');
   });
 
   it('downloads a VMDK that qemu-img reads back to the disk’s contents', async () => {
@@ -178,8 +135,8 @@ describe('download tickets for restore point disks over HTTPS', () => {
     expect(r.status).toBe(200);
     expect(r.complete).toBe(true);
     expect(r.headers['content-disposition']).toBe(`attachment; filename="download_vm-${point}-disk1.vmdk"`);
-    const file = join(dataDir, 'ticket.vmdk');
-    const raw = join(dataDir, 'disk1.img');
+    const file = join(fx.dataDir, 'ticket.vmdk');
+    const raw = join(fx.dataDir, 'disk1.img');
     await writeFile(file, r.body);
     await writeFile(raw, small);
     const cmp = await qemuImgCompare(raw, 'raw', file, 'vmdk');
@@ -194,19 +151,19 @@ describe('download tickets for restore point disks over HTTPS', () => {
     expect(own.body.equals(small)).toBe(true);
     // Nothing in the URL names the point or disk, so nothing there can be changed to reach another.
     expect(t.url).not.toContain(point);
-    expectProblem(404, 'not-found', await follow(`${t.url}/0`));
+    expectProblem(await follow(`${t.url}/0`), 404, 'not-found');
     // A client resolves the dots, and what is left is the export route, which wants a session.
-    expectProblem(401, 'unauthenticated', await follow(`${t.url}/../../points/${otherVm}/disks/0/raw`));
+    expectProblem(await follow(`${t.url}/../../points/${otherVm}/disks/0/raw`), 401, 'unauthenticated');
     // A query string cannot steer it: the ticket still serves its own disk, in its own format.
     const query = await follow(`${t.url}?disk=0&format=vmdk&pointId=${otherVm}`);
     expect(query.status).toBe(200);
     expect(query.body.equals(small)).toBe(true);
     // The ticket is no session: the export routes still want the header of a user with Restore.
-    expectProblem(401, 'unauthenticated', await follow(`/api/v1/points/${otherVm}/disks/0/raw`));
-    expectProblem(401, 'unauthenticated', await follow(`/api/v1/points/${otherVm}/disks/0/raw?ticket=${secret}`));
-    expectProblem(401, 'unauthenticated', await follow(`/api/v1/points/${otherVm}/disks/0/raw`, { 'vmware-api-session-id': secret }));
+    expectProblem(await follow(`/api/v1/points/${otherVm}/disks/0/raw`), 401, 'unauthenticated');
+    expectProblem(await follow(`/api/v1/points/${otherVm}/disks/0/raw?ticket=${secret}`), 401, 'unauthenticated');
+    expectProblem(await follow(`/api/v1/points/${otherVm}/disks/0/raw`, { 'vmware-api-session-id': secret }), 401, 'unauthenticated');
     // The restorer cannot get a ticket for the other VM's point either.
-    expectProblem(403, 'forbidden', await ask(restorer, otherVm, 0, { format: 'raw' }));
+    expectProblem(await ask(restorer, otherVm, 0, { format: 'raw' }), 403, 'forbidden');
   });
 
   it('expires unused after a minute, and an hour after the download began: then 404 like an unknown one', async () => {
@@ -214,7 +171,7 @@ describe('download tickets for restore point disks over HTTPS', () => {
     await clock.advance(FIRST_USE_MS - 1000);
     const begun = await ticketFor(restorer, point, 0, 'raw');
     await clock.advance(1000);
-    const gone = expectProblem(404, 'not-found', await follow(unused.url, { range: 'bytes=0-9' }));
+    const gone = expectProblem(await follow(unused.url, { range: 'bytes=0-9' }), 404, 'not-found');
     const first = await follow(begun.url, { range: 'bytes=0-9' });
     expect(first.status).toBe(206);
     expect(first.body.equals(image.subarray(0, 10))).toBe(true);
@@ -224,27 +181,27 @@ describe('download tickets for restore point disks over HTTPS', () => {
     expect(resumed.status).toBe(206);
     expect(resumed.body.equals(image.subarray(10, 20))).toBe(true);
     await clock.advance(1000);
-    const late = expectProblem(404, 'not-found', await follow(begun.url, { range: 'bytes=20-29' }));
+    const late = expectProblem(await follow(begun.url, { range: 'bytes=20-29' }), 404, 'not-found');
     // An unknown ticket gets the same answer: nothing tells whether one existed.
-    const unknown = expectProblem(404, 'not-found', await follow(`/api/v1/downloads/${'A'.repeat(43)}`));
-    const junk = expectProblem(404, 'not-found', await follow('/api/v1/downloads/not-a-ticket'));
+    const unknown = expectProblem(await follow(`/api/v1/downloads/${'A'.repeat(43)}`), 404, 'not-found');
+    const junk = expectProblem(await follow('/api/v1/downloads/not-a-ticket'), 404, 'not-found');
     for (const p of [late, unknown, junk]) expect(p['detail']).toBe(gone['detail']);
     expect(String(gone['detail'])).toContain('unknown or has expired');
   });
 
   it('issues no ticket without the Restore privilege on the point’s VM, nor without a session or a valid request', async () => {
-    const denied = expectProblem(403, 'forbidden', await ask(viewer, point, 0, { format: 'raw' }));
+    const denied = expectProblem(await ask(viewer, point, 0, { format: 'raw' }), 403, 'forbidden');
     expect(String(denied['detail'])).toContain(PRIVILEGES.restore);
     expect(denied['url']).toBeUndefined();
-    expectProblem(401, 'unauthenticated', await ask(null, point, 0, { format: 'raw' }));
-    expectProblem(400, 'validation', await ask(admin, point, 0, { format: 'qcow2' }));
-    expectProblem(400, 'validation', await ask(admin, point, 0, {}));
-    expectProblem(400, 'validation', await ask(admin, point, 0, { format: 'raw', pointId: otherVm }));
-    expectProblem(404, 'not-found', await ask(admin, point, 7, { format: 'raw' }));
-    expectProblem(404, 'not-found', await ask(admin, '20200101-000000-00000000', 0, { format: 'raw' }));
+    expectProblem(await ask(null, point, 0, { format: 'raw' }), 401, 'unauthenticated');
+    expectProblem(await ask(admin, point, 0, { format: 'qcow2' }), 400, 'validation');
+    expectProblem(await ask(admin, point, 0, {}), 400, 'validation');
+    expectProblem(await ask(admin, point, 0, { format: 'raw', pointId: otherVm }), 400, 'validation');
+    expectProblem(await ask(admin, point, 7, { format: 'raw' }), 404, 'not-found');
+    expectProblem(await ask(admin, '20200101-000000-00000000', 0, { format: 'raw' }), 404, 'not-found');
     const refused = await auditOf('point.export-ticket', 'viewer@vsphere.local', (items) => items.length > 0);
     expect(refused.length).toBe(1);
-    expect(refused[0]).toEqual(jasmine.objectContaining({ outcome: 'failure', status: 403, errorCode: 'forbidden', object: `vm:${vc.instanceUuid}:${moref(0)}` }));
+    expect(refused[0]).toEqual(jasmine.objectContaining({ outcome: 'failure', status: 403, errorCode: 'forbidden', object: `vm:${fx.vc.instanceUuid}:${moref(0)}` }));
   });
 
   it('audits who asked for the ticket and the download made with it, in that user’s name', async () => {
@@ -260,8 +217,8 @@ describe('download tickets for restore point disks over HTTPS', () => {
       jasmine.objectContaining({
         outcome: 'success',
         status: 201,
-        vcenterGuid: vc.instanceUuid,
-        object: `vm:${vc.instanceUuid}:${moref(0)}`,
+        vcenterGuid: fx.vc.instanceUuid,
+        object: `vm:${fx.vc.instanceUuid}:${moref(0)}`,
         details: { pointId: point, disk: 1, format: 'raw', downloadId: label },
       }),
     );
@@ -273,8 +230,8 @@ describe('download tickets for restore point disks over HTTPS', () => {
       jasmine.objectContaining({
         outcome: 'success',
         status: 200,
-        vcenterGuid: vc.instanceUuid,
-        object: `vm:${vc.instanceUuid}:${moref(0)}`,
+        vcenterGuid: fx.vc.instanceUuid,
+        object: `vm:${fx.vc.instanceUuid}:${moref(0)}`,
         details: { downloadId: label, pointId: point, disk: 1, format: 'raw' },
       }),
     );
@@ -287,11 +244,11 @@ describe('download tickets for restore point disks over HTTPS', () => {
     // A ticket that fails (a range it cannot serve) goes through the error handler's log too.
     expect((await follow(t.url, { range: 'bytes=0-1,4-5' })).status).toBe(416);
     expect((await follow(`${t.url}/more`)).status).toBe(404);
-    const log = captured.lines.join('\n');
+    const log = fx.captured.lines.join('\n');
     expect(log).not.toContain(secret);
-    const requests = captured.records().filter((l) => l['msg'] === 'request' && String(l['path']).startsWith('/api/v1/downloads/'));
+    const requests = fx.captured.records().filter((l) => l['msg'] === 'request' && String(l['path']).startsWith('/api/v1/downloads/'));
     expect(requests.map((l) => l['path'])).toContain(`/api/v1/downloads/~${ticketLabel(secret)}`);
-    expect(captured.records().some((l) => l['msg'] === 'download ticket issued' && l['downloadId'] === ticketLabel(secret))).toBe(true);
+    expect(fx.captured.records().some((l) => l['msg'] === 'download ticket issued' && l['downloadId'] === ticketLabel(secret))).toBe(true);
     // Nor does any ticket the suite has been given so far.
     const audit = (await call(admin, '/audit?limit=1000')).text;
     expect(audit).not.toContain(secret);

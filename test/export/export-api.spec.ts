@@ -6,30 +6,20 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { openBackupServices, type BackupServices } from '../../plugin-server/src/api/backup-services.js';
-import type { LifelineServer } from '../../plugin-server/src/api/lifeline-server.js';
 import { PRIVILEGES } from '../../plugin-server/src/api/privileges.js';
-import { createVcenterCloner } from '../../plugin-server/src/api/vcenter-cloner.js';
-import { systemClock } from '../../plugin-server/src/jobs/index.js';
 import { writeImage } from '../store/store-fixtures.js';
-import { httpsCall, type HttpsReply } from '../server/https-client.js';
-import { captureLog, removeDir, startTestServer, tempDir, testConfig } from '../server/server-fixture.js';
-import { startVcsim, type Vcsim } from '../vcsim/harness.js';
+import type { HttpsReply } from '../server/https-client.js';
+import { expectProblem, startVcenterServer, type VcenterServer } from '../server/vcenter-server-fixture.js';
 import { fillDisk } from '../protection/backup-fixture.js';
 import { download, type Download } from './download.js';
-import { addPoint, corruptSlot, createRepository, IMAGE_SIZE, imageRegion, MiB, openRepository, PASSPHRASE, qemuImgCompare, qemuImgInfo } from './export-fixture.js';
+import { addPoint, corruptSlot, createRepository, expectStreamOptimizedVmdkOf, IMAGE_SIZE, imageRegion, loginExportUsers, MiB, openRepository, PASSPHRASE, RESTORER, VIEWER } from './export-fixture.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const CHUNK = 4 * MiB;
 
 describe('restore point API and disk export over HTTPS', () => {
-  let vc: Vcsim;
-  let dataDir: string;
-  let server: LifelineServer;
-  let backup: BackupServices;
-  const lifetime = new AbortController();
-  const captured = captureLog();
+  let fx: VcenterServer;
   let admin: string;
   let viewer: string;
   let restorer: string;
@@ -38,99 +28,71 @@ describe('restore point API and disk export over HTTPS', () => {
   let older: string;
   let newer: string;
   let otherVm: string;
-  let storeDir: string;
 
-  const moref = (i: number) => vc.vms[i]?.moref ?? '';
-  const urn = (i: number) => `urn:vmomi:VirtualMachine:${moref(i)}:${vc.instanceUuid}`;
-  const api = (path: string) => `${server.url}/api/v1${path}`;
-  const call = (token: string | null, path: string): Promise<HttpsReply> =>
-    httpsCall(api(path), { thumbprint: server.thumbprint, headers: token === null ? {} : { 'vmware-api-session-id': token } });
+  const moref = (i: number) => fx.moref(i);
+  const urn = (i: number) => fx.urn(i);
+  const api = (path: string) => `${fx.server.url}/api/v1${path}`;
+  const call = (token: string | null, path: string): Promise<HttpsReply> => fx.call(token, 'GET', path);
   const get = (token: string | null, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Download> =>
     download(api(path), { ...(token === null ? {} : { 'vmware-api-session-id': token }), ...headers }, method);
-  const expectProblem = (status: number, code: string, r: { status: number; headers: Record<string, unknown>; json<T>(): T; text?: string }): Record<string, unknown> => {
-    expect(r.status).withContext(JSON.stringify(r.json())).toBe(status);
-    expect(String(r.headers['content-type'])).toMatch(/^application\/problem\+json/);
-    const problem = r.json<Record<string, unknown>>();
-    expect(problem['code']).toBe(code);
-    return problem;
-  };
 
   beforeAll(async () => {
-    vc = await startVcsim({ vms: 3, diskSize: 12 * MiB });
-    // The guest data a real backup of VM 2 will read.
-    await fillDisk(vc.vms[2]?.disks[0]?.path ?? '', 12 * MiB, 3);
-    await vc.addUser({ username: 'viewer@vsphere.local', password: 'Viewer-1!', privileges: ['System.View'] });
-    await vc.addUser({
-      username: 'restorer@vsphere.local',
-      password: 'Restorer-1!',
-      privileges: ['System.View'],
-      entityPrivileges: { [moref(0)]: [PRIVILEGES.restore] },
-    });
-    dataDir = await tempDir('lifeline-export-');
-    storeDir = join(dataDir, 'store');
-    const images = join(dataDir, 'images');
-    await mkdir(images);
-    imagePath = join(images, 'disk0.img');
-    const smallPath = join(images, 'small.img');
-    await writeImage(imagePath, IMAGE_SIZE, imageRegion);
-    await writeImage(smallPath, 6 * MiB, (i) => ({ kind: 'random', seed: 9000 + i }));
-    image = await readFile(imagePath);
+    fx = await startVcenterServer({
+      sim: { vms: 3, diskSize: 12 * MiB },
+      users: [VIEWER, RESTORER],
+      dataDirPrefix: 'lifeline-export-',
+      backup: { passphrase: PASSPHRASE },
+      prepare: async (vc, dataDir) => {
+        // The guest data a real backup of VM 2 will read.
+        await fillDisk(vc.vms[2]?.disks[0]?.path ?? '', 12 * MiB, 3);
+        const images = join(dataDir, 'images');
+        await mkdir(images);
+        imagePath = join(images, 'disk0.img');
+        const smallPath = join(images, 'small.img');
+        await writeImage(imagePath, IMAGE_SIZE, imageRegion);
+        await writeImage(smallPath, 6 * MiB, (i) => ({ kind: 'random', seed: 9000 + i }));
+        image = await readFile(imagePath);
 
-    await createRepository(storeDir);
-    const repo = await openRepository(storeDir);
-    const now = Date.now();
-    const vmId = (i: number) => `${vc.instanceUuid}:${moref(i)}`;
-    try {
-      older = await addPoint(repo, { vmId: vmId(0), vmName: 'export vm', createdAt: now - 3 * DAY, retainUntil: now - DAY }, [smallPath]);
-      newer = await addPoint(
-        repo,
-        {
-          vmId: vmId(0),
-          vmName: 'export vm',
-          createdAt: now - HOUR,
-          retainUntil: now + 7 * DAY,
-          consistency: 'application',
-          config: {
-            vcenterGuid: vc.instanceUuid,
-            moref: moref(0),
-            guestId: 'ubuntu64Guest',
-            guestOs: 'Ubuntu Linux (64-bit)',
-            cpus: 2,
-            memoryMiB: 4096,
-            disks: [{ key: 0, label: 'Hard disk 1', fileName: '[LocalDS_0] export-vm/export-vm.vmdk', capacityBytes: IMAGE_SIZE }],
-            nics: [{ key: 4000, type: 'VirtualVmxnet3', label: 'Network adapter 1', macAddress: '00:50:56:aa:bb:cc', network: { moref: 'network-7', name: 'VM Network' } }],
-          },
-        },
-        [imagePath],
-      );
-      otherVm = await addPoint(repo, { vmId: vmId(1), vmName: 'other vm', createdAt: now - 2 * HOUR }, [smallPath]);
-    } finally {
-      await repo.close();
-    }
-
-    const passwordFile = join(dataDir, 'vc.password');
-    await writeFile(passwordFile, vc.password, { mode: 0o600 });
-    const config = testConfig(dataDir, {
-      LIFELINE_VCENTER_GUID: vc.instanceUuid,
-      LIFELINE_VCENTER_URL: vc.url,
-      LIFELINE_VCENTER_THUMBPRINT: vc.thumbprint,
-      LIFELINE_VCENTER_USER: vc.username,
-      LIFELINE_VCENTER_PASSWORD_FILE: passwordFile,
-      LIFELINE_STORE_DIR: storeDir,
+        const storeDir = join(dataDir, 'store');
+        await createRepository(storeDir);
+        const repo = await openRepository(storeDir);
+        const now = Date.now();
+        const vmMoref = (i: number) => vc.vms[i]?.moref ?? '';
+        const vmId = (i: number) => `${vc.instanceUuid}:${vmMoref(i)}`;
+        try {
+          older = await addPoint(repo, { vmId: vmId(0), vmName: 'export vm', createdAt: now - 3 * DAY, retainUntil: now - DAY }, [smallPath]);
+          newer = await addPoint(
+            repo,
+            {
+              vmId: vmId(0),
+              vmName: 'export vm',
+              createdAt: now - HOUR,
+              retainUntil: now + 7 * DAY,
+              consistency: 'application',
+              config: {
+                vcenterGuid: vc.instanceUuid,
+                moref: vmMoref(0),
+                guestId: 'ubuntu64Guest',
+                guestOs: 'Ubuntu Linux (64-bit)',
+                cpus: 2,
+                memoryMiB: 4096,
+                disks: [{ key: 0, label: 'Hard disk 1', fileName: '[LocalDS_0] export-vm/export-vm.vmdk', capacityBytes: IMAGE_SIZE }],
+                nics: [{ key: 4000, type: 'VirtualVmxnet3', label: 'Network adapter 1', macAddress: '00:50:56:aa:bb:cc', network: { moref: 'network-7', name: 'VM Network' } }],
+              },
+            },
+            [imagePath],
+          );
+          otherVm = await addPoint(repo, { vmId: vmId(1), vmName: 'other vm', createdAt: now - 2 * HOUR }, [smallPath]);
+        } finally {
+          await repo.close();
+        }
+      },
     });
-    backup = await openBackupServices({ config, log: captured.log, clock: systemClock, env: { LIFELINE_PASSPHRASE: PASSPHRASE } }, lifetime.signal);
-    server = await startTestServer(config, captured.log, createVcenterCloner({ log: captured.log }), { backup });
-    admin = await vc.soapLogin();
-    viewer = await vc.soapLogin('viewer@vsphere.local', 'Viewer-1!');
-    restorer = await vc.soapLogin('restorer@vsphere.local', 'Restorer-1!');
+    ({ admin, viewer, restorer } = await loginExportUsers(fx));
   }, 300_000);
 
   afterAll(async () => {
-    await server?.stop();
-    lifetime.abort();
-    await backup?.close();
-    await vc?.stop();
-    await removeDir(dataDir);
+    await fx?.stop();
   }, 60_000);
 
   describe('restore points', () => {
@@ -143,7 +105,7 @@ describe('restore point API and disk export over HTTPS', () => {
       const [n, o] = body.items;
       expect(n).toEqual({
         id: newer,
-        vm: { id: urn(0), name: 'export vm', moref: moref(0), vcenterGuid: vc.instanceUuid },
+        vm: { id: urn(0), name: 'export vm', moref: moref(0), vcenterGuid: fx.vc.instanceUuid },
         createdAt: jasmine.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
         consistency: 'application',
         retainUntil: jasmine.stringMatching(/Z$/),
@@ -173,7 +135,7 @@ describe('restore point API and disk export over HTTPS', () => {
       expect(r.status).withContext(r.text).toBe(200);
       const p = r.json();
       expect(p['id']).toBe(newer);
-      expect(p['vm']).toEqual({ id: urn(0), name: 'export vm', moref: moref(0), vcenterGuid: vc.instanceUuid });
+      expect(p['vm']).toEqual({ id: urn(0), name: 'export vm', moref: moref(0), vcenterGuid: fx.vc.instanceUuid });
       expect(p['configuration']).toEqual({
         cpus: 2,
         memoryBytes: 4096 * MiB,
@@ -185,13 +147,13 @@ describe('restore point API and disk export over HTTPS', () => {
 
     it('answers 404 problem+json for an unknown point, 400 for something that is no point id, 401 without a session', async () => {
       const unknown = await call(viewer, '/points/20200101-000000-00000000');
-      expectProblem(404, 'not-found', unknown);
+      expectProblem(unknown, 404, 'not-found');
       expect(unknown.json()['detail']).toContain('20200101-000000-00000000');
-      expectProblem(404, 'not-found', await call(admin, '/points/20200101-000000-00000000/disks/0/raw'));
-      expectProblem(400, 'validation', await call(viewer, '/points/not-a-point'));
-      expectProblem(404, 'not-found', await call(admin, `/points/${newer}/disks/7/raw`));
-      expectProblem(401, 'unauthenticated', await call(null, `/points/${newer}`));
-      expectProblem(401, 'unauthenticated', await call(null, `/vms/${moref(0)}/points`));
+      expectProblem(await call(admin, '/points/20200101-000000-00000000/disks/0/raw'), 404, 'not-found');
+      expectProblem(await call(viewer, '/points/not-a-point'), 400, 'validation');
+      expectProblem(await call(admin, `/points/${newer}/disks/7/raw`), 404, 'not-found');
+      expectProblem(await call(null, `/points/${newer}`), 401, 'unauthenticated');
+      expectProblem(await call(null, `/vms/${moref(0)}/points`), 401, 'unauthenticated');
     });
   });
 
@@ -240,14 +202,14 @@ describe('restore point API and disk export over HTTPS', () => {
     it('answers 416 with the size for a range it cannot satisfy', async () => {
       for (const range of [`bytes=${IMAGE_SIZE}-`, `bytes=${IMAGE_SIZE + 10}-${IMAGE_SIZE + 20}`, 'bytes=0-1,5-9', 'bytes=9-3', 'bytes=abc']) {
         const r = await get(admin, `/points/${newer}/disks/0/raw`, { range });
-        const problem = expectProblem(416, 'range-not-satisfiable', r);
+        const problem = expectProblem(r, 416, 'range-not-satisfiable');
         expect(r.headers['content-range']).withContext(range).toBe(`bytes */${IMAGE_SIZE}`);
         expect(problem['size']).toBe(IMAGE_SIZE);
       }
     });
 
     it('stops reading when the client goes away mid-download', async () => {
-      const before = captured.records().filter((l) => l['msg'] === 'export aborted' && l['pointId'] === newer && String(l['reason']).includes('client')).length;
+      const before = fx.captured.records().filter((l) => l['msg'] === 'export aborted' && l['pointId'] === newer && String(l['reason']).includes('client')).length;
       const received = await new Promise<number>((resolve, reject) => {
         const req = request(api(`/points/${newer}/disks/0/raw`), { headers: { 'vmware-api-session-id': admin }, agent: false, rejectUnauthorized: false }, (res) => {
           let bytes = 0;
@@ -267,7 +229,7 @@ describe('restore point API and disk export over HTTPS', () => {
       let stopped = 0;
       for (let i = 0; i < 100 && stopped === 0; i++) {
         await new Promise((r) => setTimeout(r, 20));
-        stopped = captured.records().filter((l) => l['msg'] === 'export aborted' && l['pointId'] === newer && String(l['reason']).includes('client')).length - before;
+        stopped = fx.captured.records().filter((l) => l['msg'] === 'export aborted' && l['pointId'] === newer && String(l['reason']).includes('client')).length - before;
       }
       expect(stopped).toBe(1);
     });
@@ -280,15 +242,15 @@ describe('restore point API and disk export over HTTPS', () => {
     });
 
     it('needs the Restore privilege on the VM: 403 for a viewer, bytes for a restorer of that VM only, 401 without a session', async () => {
-      const denied = expectProblem(403, 'forbidden', await get(viewer, `/points/${newer}/disks/0/raw`, { range: 'bytes=0-9' }));
+      const denied = expectProblem(await get(viewer, `/points/${newer}/disks/0/raw`, { range: 'bytes=0-9' }), 403, 'forbidden');
       expect(String(denied['detail'])).toContain(PRIVILEGES.restore);
-      expectProblem(403, 'forbidden', await get(viewer, `/points/${newer}/disks/0/vmdk`));
-      expectProblem(401, 'unauthenticated', await get(null, `/points/${newer}/disks/0/raw`));
-      expectProblem(401, 'unauthenticated', await get(null, `/points/${newer}/disks/0/vmdk`));
+      expectProblem(await get(viewer, `/points/${newer}/disks/0/vmdk`), 403, 'forbidden');
+      expectProblem(await get(null, `/points/${newer}/disks/0/raw`), 401, 'unauthenticated');
+      expectProblem(await get(null, `/points/${newer}/disks/0/vmdk`), 401, 'unauthenticated');
       const own = await get(restorer, `/points/${newer}/disks/0/raw`, { range: 'bytes=100-199' });
       expect(own.status).toBe(206);
       expect(own.body.equals(image.subarray(100, 200))).toBe(true);
-      expectProblem(403, 'forbidden', await get(restorer, `/points/${otherVm}/disks/0/raw`, { range: 'bytes=0-9' }));
+      expectProblem(await get(restorer, `/points/${otherVm}/disks/0/raw`, { range: 'bytes=0-9' }), 403, 'forbidden');
     });
 
     it('records each export in the audit log with the point and disk', async () => {
@@ -301,7 +263,7 @@ describe('restore point API and disk export over HTTPS', () => {
         mine = audit.items.filter((a) => a['user'] === 'restorer@vsphere.local' && a['outcome'] === 'success');
       }
       expect(mine.length).toBeGreaterThan(0);
-      expect(mine[0]?.['object']).toBe(`vm:${vc.instanceUuid}:${moref(0)}`);
+      expect(mine[0]?.['object']).toBe(`vm:${fx.vc.instanceUuid}:${moref(0)}`);
       expect(mine[0]?.['details']).toEqual(jasmine.objectContaining({ pointId: newer, disk: 0, format: 'raw' }));
     });
   });
@@ -315,22 +277,16 @@ describe('restore point API and disk export over HTTPS', () => {
       expect(r.headers['transfer-encoding']).toBe('chunked');
       expect(r.headers['content-disposition']).toBe(`attachment; filename="export_vm-${newer}-disk0.vmdk"`);
       expect(r.body.length).toBeLessThan(IMAGE_SIZE);
-      const file = join(dataDir, 'download.vmdk');
+      const file = join(fx.dataDir, 'download.vmdk');
       await writeFile(file, r.body);
-      const info = await qemuImgInfo(file);
-      expect(info.format).toBe('vmdk');
-      expect(info['virtual-size']).toBe(IMAGE_SIZE);
-      expect(info['format-specific']?.data['create-type']).toBe('streamOptimized');
-      const cmp = await qemuImgCompare(imagePath, 'raw', file, 'vmdk');
-      expect(cmp.code).withContext(cmp.output).toBe(0);
+      await expectStreamOptimizedVmdkOf(file, imagePath);
     });
   });
 
   describe('a point made by a backup job', () => {
     it('shows the job that made it and where its disk lives, and exports the bytes the VM’s disk held', async () => {
-      const send = (method: string, path: string, body: unknown) =>
-        httpsCall(api(path), { method, thumbprint: server.thumbprint, headers: { 'vmware-api-session-id': admin, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-      const vm = vc.vms[2];
+      const send = (method: string, path: string, body: unknown) => fx.call(admin, method, path, body);
+      const vm = fx.vc.vms[2];
       const disk = vm?.disks[0];
       if (!vm || !disk) throw new Error('the simulator has no VM 2 with a disk');
       const policy = await send('POST', '/policies', { name: 'Export suite', rpoSeconds: 3600, retention: { keepLast: 3 }, consistency: 'crash' });
@@ -365,12 +321,12 @@ describe('restore point API and disk export over HTTPS', () => {
 
   describe('a damaged restore point', () => {
     it('stops the exports before the headers when the damage is near the start, naming the chunk and the point', async () => {
-      const repo = backup.repository;
+      const repo = fx.backup.repository;
       const bad = await corruptSlot(repo, newer, 0, 1);
       try {
         for (const format of ['raw', 'vmdk']) {
           const r = await get(admin, `/points/${newer}/disks/0/${format}`);
-          const problem = expectProblem(500, 'chunk-corrupt', r);
+          const problem = expectProblem(r, 500, 'chunk-corrupt');
           expect(problem['chunk']).toBe(bad.hex);
           expect(problem['pointId']).toBe(newer);
           expect(String(problem['detail'])).toContain(bad.hex);
@@ -387,7 +343,7 @@ describe('restore point API and disk export over HTTPS', () => {
     });
 
     it('cuts the connection when the damage is found after the headers went out, and the log names the chunk', async () => {
-      const repo = backup.repository;
+      const repo = fx.backup.repository;
       // The last chunk: beyond the first read-ahead window, so headers are out when it is read.
       const bad = await corruptSlot(repo, newer, 0, 10);
       try {
@@ -396,7 +352,7 @@ describe('restore point API and disk export over HTTPS', () => {
           expect(r.status).withContext(format).toBe(200);
           expect(r.complete).withContext(format).toBe(false);
           if (format === 'raw') expect(r.body.length).toBeLessThan(IMAGE_SIZE);
-          const logged = captured.records().filter((l) => l['msg'] === 'export stopped: the restore point is damaged' && l['chunk'] === bad.hex);
+          const logged = fx.captured.records().filter((l) => l['msg'] === 'export stopped: the restore point is damaged' && l['chunk'] === bad.hex);
           expect(logged.length).withContext(format).toBeGreaterThan(0);
           expect(logged[logged.length - 1]?.['pointId']).toBe(newer);
         }

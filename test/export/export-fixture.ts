@@ -7,7 +7,9 @@ import { execFile } from 'node:child_process';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { PRIVILEGES } from '../../plugin-server/src/api/privileges.js';
 import { FileDiskReader, initRepository, PointWriter, Repository } from '../../plugin-server/src/store/index.js';
+import type { SimUser, VcenterServer } from '../server/vcenter-server-fixture.js';
 import { FAST_SCRYPT, MiB, never, writeImage, type Region } from '../store/store-fixtures.js';
 
 export { MiB, never };
@@ -15,6 +17,15 @@ export { MiB, never };
 const run = promisify(execFile);
 
 export const PASSPHRASE = 'export suite passphrase';
+
+/** The export suites' users besides the administrator: vCenter's default read privileges only, and Restore on VM 0. */
+export const VIEWER: SimUser = { username: 'viewer@vsphere.local', password: 'Viewer-1!' };
+export const RESTORER: SimUser = { username: 'restorer@vsphere.local', password: 'Restorer-1!', vmPrivileges: { 0: [PRIVILEGES.restore] } };
+
+/** Sessions of the administrator, VIEWER and RESTORER on a server started with those users. */
+export async function loginExportUsers(fx: VcenterServer): Promise<{ admin: string; viewer: string; restorer: string }> {
+  return { admin: await fx.login(), viewer: await fx.login(VIEWER.username, VIEWER.password), restorer: await fx.login(RESTORER.username, RESTORER.password) };
+}
 
 export interface PointImage {
   readonly repoDir: string;
@@ -121,6 +132,16 @@ export interface QemuImgInfo {
 export async function qemuImgInfo(path: string): Promise<QemuImgInfo> {
   const { stdout } = await run('qemu-img', ['info', '--output=json', path]);
   return JSON.parse(stdout) as QemuImgInfo;
+}
+
+/** Expects `file` to be a stream-optimized VMDK of the standard image's size that qemu-img reads back to the raw `image`'s contents. */
+export async function expectStreamOptimizedVmdkOf(file: string, image: string): Promise<void> {
+  const info = await qemuImgInfo(file);
+  expect(info.format).toBe('vmdk');
+  expect(info['virtual-size']).toBe(IMAGE_SIZE);
+  expect(info['format-specific']?.data['create-type']).toBe('streamOptimized');
+  const cmp = await qemuImgCompare(image, 'raw', file, 'vmdk');
+  expect(cmp.code).withContext(cmp.output).toBe(0);
 }
 
 /** Runs `qemu-img compare`; exit code 0 means identical contents. */

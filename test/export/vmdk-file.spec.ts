@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exportFileName, exportSparse, exportStreamOptimizedVmdk, FileAreaWriter, FileSink, openPointDisk, writeFileAtomically } from '../../plugin-server/src/export/index.js';
 import { tempDir } from '../store/store-fixtures.js';
-import { addPoint, IMAGE_SIZE, MiB, never, openRepository, pointImage, qemuImgCompare, qemuImgInfo, type PointImage } from './export-fixture.js';
+import { addPoint, expectStreamOptimizedVmdkOf, IMAGE_SIZE, MiB, never, openRepository, pointImage, qemuImgCompare, qemuImgInfo, type PointImage } from './export-fixture.js';
 
 describe('stream-optimized VMDK export (file)', () => {
   let dir: { path: string; remove: () => Promise<void> };
@@ -34,12 +34,7 @@ describe('stream-optimized VMDK export (file)', () => {
   it('writes a VMDK that qemu-img reads as streamOptimized with the image’s exact contents', async () => {
     const out = join(dir.path, 'disk0.vmdk');
     const stats = await exportTo(fixture.pointId, 0, out);
-    const info = await qemuImgInfo(out);
-    expect(info.format).toBe('vmdk');
-    expect(info['virtual-size']).toBe(IMAGE_SIZE);
-    expect(info['format-specific']?.data['create-type']).toBe('streamOptimized');
-    const cmp = await qemuImgCompare(fixture.imagePath, 'raw', out, 'vmdk');
-    expect(cmp.code).withContext(cmp.output).toBe(0);
+    await expectStreamOptimizedVmdkOf(out, fixture.imagePath);
     expect(stats.bytes % 512).toBe(0);
     // Zero grains are left out: the whole-zero chunk and the zero MiB regions cost nothing.
     expect(stats.grains).toBeLessThan(IMAGE_SIZE / (64 * 1024));

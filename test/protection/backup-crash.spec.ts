@@ -46,7 +46,7 @@ describe('backup killed mid-read', () => {
       process.execPath,
       [
         join(dirname(fileURLToPath(import.meta.url)), 'backup-crash-child.js'),
-        JSON.stringify({ url: sim.url, thumbprint: sim.thumbprint, user: sim.username, password: sim.password, repoDir, jobsDb, vcenterGuid: sim.instanceUuid, vm: vm.moref, readDelayMs: 100 }),
+        JSON.stringify({ url: sim.url, thumbprint: sim.thumbprint, user: sim.username, password: sim.password, repoDir, db: jobsDb, vcenterGuid: sim.instanceUuid, vm: vm.moref, readDelayMs: 100 }),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );

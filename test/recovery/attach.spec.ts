@@ -5,26 +5,25 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { systemClock } from '../../plugin-server/src/jobs/index.js';
-import type { VmRef } from '../../plugin-server/src/protection/index.js';
 import { SqliteRecoveryStore, type AttachResult } from '../../plugin-server/src/recovery/index.js';
-import { startVcsim, type Vcsim, type VcsimVm } from '../vcsim/harness.js';
+import type { Vcsim, VcsimVm } from '../vcsim/harness.js';
 import { fillDisk, jobLog, MiB, sha256File } from '../protection/backup-fixture.js';
-import { backUp, diskLayout, lifelineFolders, localFile, openRecovery, waitJob, type RecoveryHarness } from './recovery-fixture.js';
+import { backUp, diskLayout, lifelineFolders, localFile, recoverySuite, waitJob, type RecoveryHarness } from './recovery-fixture.js';
 
 const DISK = 16 * MiB;
 
 describe('clone and attach', () => {
+  const suite = recoverySuite({ vms: 2, disks: 2, diskSize: DISK }, 'attach');
   let sim: Vcsim;
   let h: RecoveryHarness;
   let source: VcsimVm;
   let target: VcsimVm;
   let pointId: string;
   const originals = new Map<number, string>();
-  const ref = (vm: VcsimVm): VmRef => ({ vcenterGuid: sim.instanceUuid, moref: vm.moref });
+  const ref = suite.ref;
 
   beforeAll(async () => {
-    sim = await startVcsim({ vms: 2, disks: 2, diskSize: DISK });
-    h = await openRecovery(sim, 'attach');
+    ({ sim, h } = suite);
     source = sim.vms[0] as VcsimVm;
     target = sim.vms[1] as VcsimVm;
     for (const [i, d] of source.disks.entries()) {
@@ -33,15 +32,6 @@ describe('clone and attach', () => {
     }
     pointId = await backUp(h, ref(source));
   }, 120_000);
-
-  afterAll(async () => {
-    await h?.close();
-    await sim?.stop();
-  });
-
-  afterEach(async () => {
-    await sim.clearFaults();
-  });
 
   it('hot-adds clones of every disk to a running VM with the bytes backed up, and detach leaves the VM as it was', async () => {
     expect((await h.vc.getVm(target.moref)).powerState).toBe('poweredOn');

@@ -1,42 +1,32 @@
 // New instance against the vCenter simulator: a VM created from a point's configuration, with its
 // disks holding the bytes backed up, powered on, with its own instance UUID and MAC addresses; a
 // fault on CreateVM_Task or on the upload leaves no VM and no file behind.
-import type { VmRef } from '../../plugin-server/src/protection/index.js';
 import type { InstantiateResult } from '../../plugin-server/src/recovery/index.js';
-import { startVcsim, type Vcsim, type VcsimVm } from '../vcsim/harness.js';
+import type { Vcsim, VcsimVm } from '../vcsim/harness.js';
 import { fillDisk, jobLog, MiB, sha256File } from '../protection/backup-fixture.js';
-import { backUp, lifelineFolders, localFile, openRecovery, waitJob, type RecoveryHarness } from './recovery-fixture.js';
+import { backUp, diskHashes, lifelineFolders, localFile, recoverySuite, waitJob, type RecoveryHarness } from './recovery-fixture.js';
 import { existsSync } from 'node:fs';
 
 const DISK = 16 * MiB;
 
 describe('new instance', () => {
+  const suite = recoverySuite({ vms: 1, disks: 2, diskSize: DISK }, 'new-instance');
   let sim: Vcsim;
   let h: RecoveryHarness;
   let source: VcsimVm;
   let pointId: string;
   let originals: string[];
-  const ref = (vm: VcsimVm): VmRef => ({ vcenterGuid: sim.instanceUuid, moref: vm.moref });
+  const ref = suite.ref;
   const request = (name: string, powerOn = false) => ({ vcenterGuid: sim.instanceUuid, name, datastore: null, folder: null, pool: null, host: null, networks: {}, powerOn });
   const vmNames = async (): Promise<string[]> => (await h.vc.listVms()).map((v) => v.name).sort();
 
   beforeAll(async () => {
-    sim = await startVcsim({ vms: 1, disks: 2, diskSize: DISK });
-    h = await openRecovery(sim, 'new-instance');
+    ({ sim, h } = suite);
     source = sim.vms[0] as VcsimVm;
     for (const [j, d] of source.disks.entries()) await fillDisk(d.path, DISK, 40 + j);
-    originals = await Promise.all(source.disks.map((d) => sha256File(d.path)));
+    originals = await diskHashes(source);
     pointId = await backUp(h, ref(source));
   }, 120_000);
-
-  afterAll(async () => {
-    await h?.close();
-    await sim?.stop();
-  });
-
-  afterEach(async () => {
-    await sim.clearFaults();
-  });
 
   it('creates a powered-on VM from the point with the bytes backed up, a new instance UUID and new MAC addresses', async () => {
     const { job } = h.service.instantiate(pointId, request('restored-copy', true), 'tester');

@@ -3,42 +3,21 @@
 // "back up now" is reverted to (confirmation required for a running VM, backups held meanwhile)
 // and the revert cancelled; its disks are attached to another VM, listed and detached; a new VM is
 // made from it. Every change is a 'restore' job and is audited.
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openBackupServices, type BackupServices } from '../../plugin-server/src/api/backup-services.js';
-import type { LifelineServer } from '../../plugin-server/src/api/lifeline-server.js';
-import { createVcenterCloner } from '../../plugin-server/src/api/vcenter-cloner.js';
-import { systemClock } from '../../plugin-server/src/jobs/index.js';
-import { httpsCall, type HttpsReply } from '../server/https-client.js';
-import { captureLog, removeDir, startTestServer, tempDir, testConfig } from '../server/server-fixture.js';
-import { startVcsim, type Vcsim } from '../vcsim/harness.js';
+import type { HttpsReply } from '../server/https-client.js';
+import { expectProblem, startVcenterServer, type VcenterServer } from '../server/vcenter-server-fixture.js';
 import { fillDisk, MiB, sha256File } from '../protection/backup-fixture.js';
 
 describe('recovery API over HTTPS', () => {
-  let vc: Vcsim;
-  let dataDir: string;
-  let server: LifelineServer;
-  let backup: BackupServices;
-  const lifetime = new AbortController();
-  const captured = captureLog();
+  let fx: VcenterServer;
   let admin: string;
   let viewer: string;
   let pointId: string;
   let original: string;
 
-  const urn = (i: number) => `urn:vmomi:VirtualMachine:${vc.vms[i]?.moref ?? ''}:${vc.instanceUuid}`;
+  const urn = (i: number) => fx.urn(i);
   const vmPath = (i: number) => `/vms/${encodeURIComponent(urn(i))}`;
-  const call = (token: string, method: string, path: string, body?: unknown): Promise<HttpsReply> =>
-    httpsCall(`${server.url}/api/v1${path}`, {
-      method,
-      thumbprint: server.thumbprint,
-      headers: { 'vmware-api-session-id': token, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-  const expectProblem = (reply: HttpsReply, status: number, code: string): void => {
-    expect(reply.status).withContext(reply.text).toBe(status);
-    expect(reply.json()['code']).toBe(code);
-  };
+  const call = (token: string, method: string, path: string, body?: unknown): Promise<HttpsReply> => fx.call(token, method, path, body);
   /** Expects 202 with a job and waits for it to end; returns the ended job. */
   const jobOf = async (reply: HttpsReply): Promise<Record<string, unknown>> => {
     expect(reply.status).withContext(reply.text).toBe(202);
@@ -52,27 +31,20 @@ describe('recovery API over HTTPS', () => {
   };
 
   beforeAll(async () => {
-    vc = await startVcsim({ vms: 2, disks: 1, diskSize: 16 * MiB });
-    await vc.addUser({ username: 'viewer@vsphere.local', password: 'Viewer-1!', privileges: ['System.View'] });
-    const disk = vc.vms[0]?.disks[0];
-    if (!disk) throw new Error('no disk');
-    await fillDisk(disk.path, 16 * MiB, 61);
-    original = await sha256File(disk.path);
-    dataDir = await tempDir('lifeline-recovery-api-');
-    const passwordFile = join(dataDir, 'vc.password');
-    await writeFile(passwordFile, vc.password, { mode: 0o600 });
-    const config = testConfig(dataDir, {
-      LIFELINE_VCENTER_GUID: vc.instanceUuid,
-      LIFELINE_VCENTER_URL: vc.url,
-      LIFELINE_VCENTER_THUMBPRINT: vc.thumbprint,
-      LIFELINE_VCENTER_USER: vc.username,
-      LIFELINE_VCENTER_PASSWORD_FILE: passwordFile,
-      LIFELINE_STORE_DIR: join(dataDir, 'store'),
+    fx = await startVcenterServer({
+      sim: { vms: 2, disks: 1, diskSize: 16 * MiB },
+      users: [{ username: 'viewer@vsphere.local', password: 'Viewer-1!' }],
+      dataDirPrefix: 'lifeline-recovery-api-',
+      backup: { passphrase: 'recovery api passphrase' },
+      prepare: async (vc) => {
+        const disk = vc.vms[0]?.disks[0];
+        if (!disk) throw new Error('no disk');
+        await fillDisk(disk.path, 16 * MiB, 61);
+        original = await sha256File(disk.path);
+      },
     });
-    backup = await openBackupServices({ config, log: captured.log, clock: systemClock, env: { LIFELINE_PASSPHRASE: 'recovery api passphrase' } }, lifetime.signal);
-    server = await startTestServer(config, captured.log, createVcenterCloner({ log: captured.log }), { backup });
-    admin = await vc.soapLogin();
-    viewer = await vc.soapLogin('viewer@vsphere.local', 'Viewer-1!');
+    admin = await fx.login();
+    viewer = await fx.login('viewer@vsphere.local', 'Viewer-1!');
 
     const policy = await call(admin, 'POST', '/policies', { name: 'Recovery', rpoSeconds: 3600, retention: { keepLast: 4 }, consistency: 'crash' });
     expect(policy.status).withContext(policy.text).toBe(201);
@@ -80,15 +52,11 @@ describe('recovery API over HTTPS', () => {
     const backedUp = await jobOf(await call(admin, 'POST', `${vmPath(0)}/backup`));
     expect(backedUp['state']).withContext(JSON.stringify(backedUp)).toBe('succeeded');
     pointId = (backedUp['result'] as { pointId: string }).pointId;
-    await fillDisk(disk.path, 16 * MiB, 62);
+    await fillDisk(fx.vc.vms[0]?.disks[0]?.path ?? '', 16 * MiB, 62);
   }, 120_000);
 
   afterAll(async () => {
-    await server?.stop();
-    lifetime.abort();
-    await backup?.close();
-    await vc?.stop();
-    if (dataDir) await removeDir(dataDir);
+    await fx?.stop();
   });
 
   it('reverts a running VM only when confirmed, holds its backups, and cancels', async () => {
@@ -129,7 +97,7 @@ describe('recovery API over HTTPS', () => {
     const items = list['items'] as Array<{ id: string; state: string; disks: Array<{ file: string }> }>;
     expect(items.map((a) => [a.id, a.state])).toEqual([[attachmentId, 'attached']]);
     const file = items[0]?.disks[0]?.file ?? '';
-    const ds = vc.datastores[0];
+    const ds = fx.vc.datastores[0];
     expect(await sha256File(join(ds?.dir ?? '', file.replace(/^\[[^\]]+\] /, '').replace(/\.vmdk$/, '-flat.vmdk')))).toBe(original);
     expectProblem(await call(viewer, 'DELETE', `/attachments/${attachmentId}`), 403, 'forbidden');
     const detached = await jobOf(await call(admin, 'DELETE', `/attachments/${attachmentId}`));

@@ -1,8 +1,9 @@
 /**
  * What the recovery suites share: the backup harness (simulator, real repository, SQLite job
  * runner with the 'backup' kind) plus the 'restore' kind over a real SQLite recovery store, the
- * recovery service that queues its jobs, and helpers to wait for a job and to find a datastore
- * file's bytes on the simulator's disk.
+ * recovery service that queues its jobs, and functions to wait for a job and to find a datastore
+ * file's bytes on the simulator's disk. `recoverySuite()` declares all of it, on a simulator of its
+ * own, for a describe block.
  */
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
@@ -12,8 +13,8 @@ import { isTerminal, systemClock, type JobRecord } from '../../plugin-server/src
 import { vmKey, type BackupResult, type VmRef } from '../../plugin-server/src/protection/index.js';
 import { createRestoreJobHandler, RecoveryService, SqliteRecoveryStore, type RecoveryVcenter } from '../../plugin-server/src/recovery/index.js';
 import { parseDatastorePath } from '../../plugin-server/src/vsphere/index.js';
-import type { Vcsim } from '../vcsim/harness.js';
-import { backup, jobLog, openHarness, policy, type Harness } from '../protection/backup-fixture.js';
+import { startVcsim, type Vcsim, type VcsimOptions, type VcsimVm } from '../vcsim/harness.js';
+import { backup, fillDisk, jobLog, openHarness, policy, sha256File, type Harness } from '../protection/backup-fixture.js';
 
 export interface RecoveryHarness extends Harness {
   db: Database.Database;
@@ -79,4 +80,81 @@ export async function lifelineFolders(sim: Vcsim): Promise<string[]> {
 export async function diskLayout(h: Harness, moref: string): Promise<string[]> {
   const vm = await h.vc.getVm(moref);
   return vm.disks.map((d) => `${d.controllerKey}:${d.unitNumber ?? '?'}=${d.fileName} (${d.capacityBytes})`).sort();
+}
+
+export interface RecoverySuite {
+  /** The suite's simulator; read it in hooks and specs, not while the describe block is declared. */
+  readonly sim: Vcsim;
+  readonly h: RecoveryHarness;
+  /** The reference Lifeline keeps of a simulator VM. */
+  readonly ref: (vm: VcsimVm) => VmRef;
+}
+
+/**
+ * Declares, in the calling describe block, a simulator with this inventory and a recovery harness
+ * on it: both opened before its specs (in a `beforeAll` that runs before the block's own, so that
+ * one may read them) and closed after them; fault rules are cleared after each spec.
+ */
+export function recoverySuite(inventory: VcsimOptions, label: string): RecoverySuite {
+  let sim: Vcsim | undefined;
+  let h: RecoveryHarness | undefined;
+  beforeAll(async () => {
+    sim = await startVcsim(inventory);
+    h = await openRecovery(sim, label);
+  }, 120_000);
+  afterEach(async () => {
+    await sim?.clearFaults();
+  });
+  afterAll(async () => {
+    await h?.close();
+    await sim?.stop();
+  });
+  const suite: RecoverySuite = {
+    get sim() {
+      if (!sim) throw new Error('the simulator is not running');
+      return sim;
+    },
+    get h() {
+      if (!h) throw new Error('the recovery harness is not open');
+      return h;
+    },
+    ref: (vm) => ({ vcenterGuid: suite.sim.instanceUuid, moref: vm.moref }),
+  };
+  return suite;
+}
+
+/** SHA-256 of each of the simulator VM's own disk files, in the inventory's order. */
+export function diskHashes(vm: VcsimVm): Promise<string[]> {
+  return Promise.all(vm.disks.map((d) => sha256File(d.path)));
+}
+
+/** SHA-256 of the files the VM's disks are backed by now (restored ones after a revert), by unit number. */
+export async function attachedDiskHashes(h: Harness, sim: Vcsim, moref: string): Promise<string[]> {
+  const info = await h.vc.getVm(moref);
+  return Promise.all([...info.disks].sort((a, b) => (a.unitNumber ?? 0) - (b.unitNumber ?? 0)).map((d) => sha256File(localFile(sim, d.fileName))));
+}
+
+export interface BackedUpVms {
+  /** Per VM moref: the point of its backup. */
+  readonly points: Map<string, string>;
+  /** Per VM moref: its disks' SHA-256 as backed up. */
+  readonly backedUp: Map<string, string[]>;
+  /** Per VM moref: its disks' SHA-256 now, after the guest wrote on. */
+  readonly current: Map<string, string[]>;
+}
+
+/**
+ * Fills every disk of every simulator VM (seed `seeds.backedUp + 10 × VM + disk`), backs each VM
+ * up, then has the guest write on (seed `seeds.current + …`): what a revert replaces.
+ */
+export async function backUpEveryVm(h: Harness, sim: Vcsim, diskSize: number, seeds: { readonly backedUp: number; readonly current: number }): Promise<BackedUpVms> {
+  const out: BackedUpVms = { points: new Map(), backedUp: new Map(), current: new Map() };
+  for (const [i, vm] of sim.vms.entries()) {
+    for (const [j, d] of vm.disks.entries()) await fillDisk(d.path, diskSize, seeds.backedUp + 10 * i + j);
+    out.backedUp.set(vm.moref, await diskHashes(vm));
+    out.points.set(vm.moref, await backUp(h, { vcenterGuid: sim.instanceUuid, moref: vm.moref }));
+    for (const [j, d] of vm.disks.entries()) await fillDisk(d.path, diskSize, seeds.current + 10 * i + j);
+    out.current.set(vm.moref, await diskHashes(vm));
+  }
+  return out;
 }

@@ -9,40 +9,27 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createJobRunner, systemClock } from '../../plugin-server/src/jobs/index.js';
 import { silentLogger } from '../../plugin-server/src/log/index.js';
-import type { VmRef } from '../../plugin-server/src/protection/index.js';
 import { createRestoreJobHandler, SqliteRecoveryStore } from '../../plugin-server/src/recovery/index.js';
-import { startVcsim, type Vcsim, type VcsimVm } from '../vcsim/harness.js';
-import { fillDisk, MiB, sha256File } from '../protection/backup-fixture.js';
-import { backUp, diskLayout, lifelineFolders, localFile, openRecovery, waitJob, type RecoveryHarness } from './recovery-fixture.js';
+import type { Vcsim, VcsimVm } from '../vcsim/harness.js';
+import { MiB } from '../protection/backup-fixture.js';
+import { attachedDiskHashes, backUpEveryVm, diskHashes, diskLayout, lifelineFolders, recoverySuite, waitJob, type RecoveryHarness } from './recovery-fixture.js';
 
 const DISK = 16 * MiB;
 type Step = 'upload' | 'swap-2' | 'power-on';
 
 describe('revert killed midway', () => {
+  const suite = recoverySuite({ vms: 3, disks: 2, diskSize: DISK }, 'revert-crash');
   let sim: Vcsim;
   let h: RecoveryHarness;
-  const points = new Map<string, string>();
-  const backedUp = new Map<string, string[]>();
-  const current = new Map<string, string[]>();
-  const ref = (vm: VcsimVm): VmRef => ({ vcenterGuid: sim.instanceUuid, moref: vm.moref });
-  const hashes = (vm: VcsimVm): Promise<string[]> => Promise.all(vm.disks.map((d) => sha256File(d.path)));
+  let points: Map<string, string>;
+  let backedUp: Map<string, string[]>;
+  let current: Map<string, string[]>;
+  const ref = suite.ref;
 
   beforeAll(async () => {
-    sim = await startVcsim({ vms: 3, disks: 2, diskSize: DISK });
-    h = await openRecovery(sim, 'revert-crash');
-    for (const [i, vm] of sim.vms.entries()) {
-      for (const [j, d] of vm.disks.entries()) await fillDisk(d.path, DISK, 300 + 10 * i + j);
-      backedUp.set(vm.moref, await hashes(vm));
-      points.set(vm.moref, await backUp(h, ref(vm)));
-      for (const [j, d] of vm.disks.entries()) await fillDisk(d.path, DISK, 700 + 10 * i + j);
-      current.set(vm.moref, await hashes(vm));
-    }
+    ({ sim, h } = suite);
+    ({ points, backedUp, current } = await backUpEveryVm(h, sim, DISK, { backedUp: 300, current: 700 }));
   }, 180_000);
-
-  afterAll(async () => {
-    await h?.close();
-    await sim?.stop();
-  });
 
   /** Runs the revert in a child, kills it at `step`, restarts a runner on its database. */
   async function killAt(vm: VcsimVm, step: Step, dbFile: string): Promise<{ jobId: string; restart: () => Promise<{ store: SqliteRecoveryStore; close: () => Promise<void> }> }> {
@@ -113,7 +100,7 @@ describe('revert killed midway', () => {
       const { store, close } = await restart();
       try {
         expect(await diskLayout(h, vm.moref)).toEqual(before);
-        expect(await hashes(vm)).toEqual(current.get(vm.moref) as string[]);
+        expect(await diskHashes(vm)).toEqual(current.get(vm.moref) as string[]);
         expect((await h.vc.getVm(vm.moref)).powerState).toBe('poweredOn');
         expect(store.getRevert(ref(vm))).toBeUndefined();
         expect(await lifelineFolders(sim)).toEqual([]);
@@ -132,10 +119,9 @@ describe('revert killed midway', () => {
       const info = await h.vc.getVm(vm.moref);
       expect(info.powerState).toBe('poweredOn');
       expect(info.disks.every((d) => d.fileName.includes(`lifeline-restore-${jobId}/`))).toBeTrue();
-      const restored = await Promise.all([...info.disks].sort((a, b) => (a.unitNumber ?? 0) - (b.unitNumber ?? 0)).map((d) => sha256File(localFile(sim, d.fileName))));
-      expect(restored).toEqual(backedUp.get(vm.moref) as string[]);
+      expect(await attachedDiskHashes(h, sim, vm.moref)).toEqual(backedUp.get(vm.moref) as string[]);
       expect(store.getRevert(ref(vm))?.state).toBe('reverted');
-      expect(await hashes(vm)).toEqual(current.get(vm.moref) as string[]);
+      expect(await diskHashes(vm)).toEqual(current.get(vm.moref) as string[]);
     } finally {
       await close();
     }
@@ -147,7 +133,7 @@ describe('revert killed midway', () => {
     h.store.putRevert(rec);
     const cancel = await waitJob(h, (await h.service.cancelRevert(ref(vm), true, 'tester', AbortSignal.timeout(10_000))).job.id);
     expect(cancel.state).toBe('succeeded');
-    expect(await hashes(vm)).toEqual(current.get(vm.moref) as string[]);
+    expect(await diskHashes(vm)).toEqual(current.get(vm.moref) as string[]);
     expect(await lifelineFolders(sim)).toEqual([]);
   }, 90_000);
 });

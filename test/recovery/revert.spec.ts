@@ -3,51 +3,30 @@
 // back byte for byte; make-permanent keeps the restored content and deletes the set-aside files;
 // a fault on the upload or on ReconfigVM_Task leaves the VM as it was and no file behind.
 import { existsSync } from 'node:fs';
-import { vmKey, type VmRef } from '../../plugin-server/src/protection/index.js';
+import { vmKey } from '../../plugin-server/src/protection/index.js';
 import { RecoveryError, type RevertResult } from '../../plugin-server/src/recovery/index.js';
-import { startVcsim, type Vcsim, type VcsimVm } from '../vcsim/harness.js';
-import { fillDisk, jobLog, MiB, sha256File } from '../protection/backup-fixture.js';
-import { backUp, diskLayout, lifelineFolders, localFile, openRecovery, waitJob, type RecoveryHarness } from './recovery-fixture.js';
+import type { Vcsim, VcsimVm } from '../vcsim/harness.js';
+import { jobLog, MiB } from '../protection/backup-fixture.js';
+import { attachedDiskHashes, backUpEveryVm, diskHashes, diskLayout, lifelineFolders, recoverySuite, waitJob, type RecoveryHarness } from './recovery-fixture.js';
 
 const DISK = 16 * MiB;
 
 describe('revert (temporary, cancel, make permanent)', () => {
+  const suite = recoverySuite({ vms: 4, disks: 2, diskSize: DISK }, 'revert');
   let sim: Vcsim;
   let h: RecoveryHarness;
-  const points = new Map<string, string>();
+  let points: Map<string, string>;
   /** Per VM: SHA-256 of each disk as backed up, and as it is now (changed since). */
-  const backedUp = new Map<string, string[]>();
-  const current = new Map<string, string[]>();
-  const ref = (vm: VcsimVm): VmRef => ({ vcenterGuid: sim.instanceUuid, moref: vm.moref });
+  let backedUp: Map<string, string[]>;
+  let current: Map<string, string[]>;
+  const ref = suite.ref;
   const vmAt = (i: number): VcsimVm => sim.vms[i] as VcsimVm;
-  const hashes = async (vm: VcsimVm): Promise<string[]> => Promise.all(vm.disks.map((d) => sha256File(d.path)));
 
   beforeAll(async () => {
-    sim = await startVcsim({ vms: 4, disks: 2, diskSize: DISK });
-    h = await openRecovery(sim, 'revert');
-    for (const [i, vm] of sim.vms.entries()) {
-      for (const [j, d] of vm.disks.entries()) await fillDisk(d.path, DISK, 100 + 10 * i + j);
-      backedUp.set(vm.moref, await hashes(vm));
-      points.set(vm.moref, await backUp(h, ref(vm)));
-      // The guest writes on after the backup: this is what a revert replaces.
-      for (const [j, d] of vm.disks.entries()) await fillDisk(d.path, DISK, 500 + 10 * i + j);
-      current.set(vm.moref, await hashes(vm));
-    }
+    ({ sim, h } = suite);
+    // The guest writes on after the backup: this is what a revert replaces.
+    ({ points, backedUp, current } = await backUpEveryVm(h, sim, DISK, { backedUp: 100, current: 500 }));
   }, 180_000);
-
-  afterAll(async () => {
-    await h?.close();
-    await sim?.stop();
-  });
-
-  afterEach(async () => {
-    await sim.clearFaults();
-  });
-
-  const restoredHashes = async (vm: VcsimVm): Promise<string[]> => {
-    const info = await h.vc.getVm(vm.moref);
-    return Promise.all([...info.disks].sort((a, b) => (a.unitNumber ?? 0) - (b.unitNumber ?? 0)).map((d) => sha256File(localFile(sim, d.fileName))));
-  };
 
   it('refuses to power off a running VM without confirmation', async () => {
     const vm = vmAt(0);
@@ -75,9 +54,9 @@ describe('revert (temporary, cancel, make permanent)', () => {
     const info = await h.vc.getVm(vm.moref);
     expect(info.powerState).toBe('poweredOn');
     expect(info.disks.every((d) => d.fileName.includes(`lifeline-restore-${job.id}/`))).toBeTrue();
-    expect(await restoredHashes(vm)).toEqual(backedUp.get(vm.moref) as string[]);
+    expect(await attachedDiskHashes(h, sim, vm.moref)).toEqual(backedUp.get(vm.moref) as string[]);
     // The own disks are set aside, untouched, and recorded; backups are held.
-    expect(await hashes(vm)).toEqual(current.get(vm.moref) as string[]);
+    expect(await diskHashes(vm)).toEqual(current.get(vm.moref) as string[]);
     const rec = h.service.revertOf(ref(vm));
     expect(rec?.state).toBe('reverted');
     expect(rec?.pointId).toBe(pointId);
@@ -89,7 +68,7 @@ describe('revert (temporary, cancel, make permanent)', () => {
     const cancel = await waitJob(h, (await h.service.cancelRevert(ref(vm), true, 'tester', AbortSignal.timeout(10_000))).job.id);
     expect(cancel.state).withContext(jobLog(h, cancel.id)).toBe('succeeded');
     expect(await diskLayout(h, vm.moref)).toEqual(before);
-    expect(await hashes(vm)).toEqual(current.get(vm.moref) as string[]);
+    expect(await diskHashes(vm)).toEqual(current.get(vm.moref) as string[]);
     expect((await h.vc.getVm(vm.moref)).powerState).toBe('poweredOn');
     expect(h.store.getRevert(ref(vm))).toBeUndefined();
     expect(h.store.heldVms().has(vmKey(ref(vm)))).toBeFalse();
@@ -107,7 +86,7 @@ describe('revert (temporary, cancel, make permanent)', () => {
 
     const commit = await waitJob(h, h.service.commitRevert(ref(vm), 'tester').job.id);
     expect(commit.state).withContext(jobLog(h, commit.id)).toBe('succeeded');
-    expect(await restoredHashes(vm)).toEqual(backedUp.get(vm.moref) as string[]);
+    expect(await attachedDiskHashes(h, sim, vm.moref)).toEqual(backedUp.get(vm.moref) as string[]);
     for (const d of vm.disks) {
       expect(existsSync(d.path)).withContext(d.path).toBeFalse();
       expect(existsSync(d.descriptorPath)).withContext(d.descriptorPath).toBeFalse();
@@ -144,7 +123,7 @@ describe('revert (temporary, cancel, make permanent)', () => {
       h.wrapRecoveryVcenter = null;
     }
     expect(await diskLayout(h, vm.moref)).toEqual(before);
-    expect(await hashes(vm)).toEqual(current.get(vm.moref) as string[]);
+    expect(await diskHashes(vm)).toEqual(current.get(vm.moref) as string[]);
     expect((await h.vc.getVm(vm.moref)).powerState).toBe('poweredOn');
     expect(h.store.getRevert(ref(vm))).toBeUndefined();
     expect(await lifelineFolders(sim)).toEqual(folders);
@@ -160,7 +139,7 @@ describe('revert (temporary, cancel, make permanent)', () => {
     expect(done.state).toBe('failed');
     expect(done.error?.code).toBe('restore-upload-failed');
     expect(await diskLayout(h, vm.moref)).toEqual(before);
-    expect(await hashes(vm)).toEqual(current.get(vm.moref) as string[]);
+    expect(await diskHashes(vm)).toEqual(current.get(vm.moref) as string[]);
     expect((await h.vc.getVm(vm.moref)).powerState).toBe('poweredOn');
     expect(h.store.getRevert(ref(vm))).toBeUndefined();
     expect(await lifelineFolders(sim)).toEqual(folders);

@@ -4,15 +4,10 @@
 // Users: the simulator's administrator (every privilege), a viewer with vCenter's default read
 // privileges only, a protector with Lifeline's Protect on VM 0, and a restorer with Protect and
 // Restore on VM 0 and Restore alone on VM 1.
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { LifelineServer } from '../../plugin-server/src/api/lifeline-server.js';
 import { PRIVILEGES } from '../../plugin-server/src/api/privileges.js';
 import { VM_DYNAMIC_ITEMS_URI } from '../../plugin-server/src/api/routes/capabilities.js';
-import { createVcenterCloner } from '../../plugin-server/src/api/vcenter-cloner.js';
-import { startVcsim, type Vcsim } from '../vcsim/harness.js';
-import { httpsCall, type HttpsReply } from './https-client.js';
-import { captureLog, removeDir, startTestServer, tempDir, testConfig } from './server-fixture.js';
+import type { HttpsReply } from './https-client.js';
+import { expectProblem, startVcenterServer, type VcenterServer } from './vcenter-server-fixture.js';
 
 interface DynamicItems {
   apiVersion: string;
@@ -22,27 +17,16 @@ interface DynamicItems {
 const NONE = { protect: false, restore: false, admin: false };
 
 describe('capabilities and dynamic items against the vCenter simulator', () => {
-  let vc: Vcsim;
-  let dataDir: string;
-  let server: LifelineServer;
-  const captured = captureLog();
+  let fx: VcenterServer;
   let admin: string;
   let viewer: string;
   let protector: string;
   let restorer: string;
 
-  const urn = (i: number) => `urn:vmomi:VirtualMachine:${vc.vms[i]?.moref ?? ''}:${vc.instanceUuid}`;
-  const headers = (token: string | null, json = false): Record<string, string> => ({
-    ...(token === null ? {} : { 'vmware-api-session-id': token }),
-    ...(json ? { 'content-type': 'application/json' } : {}),
-  });
-  const capabilities = (token: string | null, vm: number): Promise<HttpsReply> =>
-    httpsCall(`${server.url}/api/v1/vms/${encodeURIComponent(urn(vm))}/capabilities`, { method: 'GET', thumbprint: server.thumbprint, headers: headers(token) });
+  const urn = (i: number) => fx.urn(i);
+  const capabilities = (token: string | null, vm: number): Promise<HttpsReply> => fx.call(token, 'GET', `/vms/${encodeURIComponent(urn(vm))}/capabilities`);
   /** The vSphere Client's dynamic-extension query, at the dynamicUri resolved against plugin.json. */
-  const dynamicItems = (token: string | null, body: unknown): Promise<HttpsReply> => {
-    const url = new URL(VM_DYNAMIC_ITEMS_URI, server.pluginUrl ?? '').href;
-    return httpsCall(url, { method: 'POST', thumbprint: server.thumbprint, headers: headers(token, true), body: JSON.stringify(body) });
-  };
+  const dynamicItems = (token: string | null, body: unknown): Promise<HttpsReply> => fx.callUrl(token, 'POST', new URL(VM_DYNAMIC_ITEMS_URI, fx.server.pluginUrl ?? '').href, body);
   const visible = async (token: string, vms: number[]): Promise<Record<string, boolean>> => {
     const reply = await dynamicItems(token, { apiVersion: '1.0.0', objectIds: vms.map(urn), locale: 'en-US' });
     expect(reply.status).withContext(reply.text).toBe(200);
@@ -51,51 +35,24 @@ describe('capabilities and dynamic items against the vCenter simulator', () => {
     expect(answer.apiVersion).toBe('1.0.0');
     return Object.fromEntries(answer.dynamicItems.map((i) => [i.id, i.visible]));
   };
-  const expectProblem = (reply: HttpsReply, status: number, code: string): Record<string, unknown> => {
-    expect(reply.status).withContext(reply.text).toBe(status);
-    expect(reply.headers['content-type']).toMatch(/^application\/problem\+json/);
-    const problem = reply.json();
-    expect(problem['code']).toBe(code);
-    return problem;
-  };
 
   beforeAll(async () => {
-    vc = await startVcsim({ vms: 3 });
-    const [vm0, vm1] = vc.vms.map((v) => v.moref);
-    await vc.addUser({ username: 'viewer@vsphere.local', password: 'Viewer-1!', privileges: ['System.View'] });
-    await vc.addUser({
-      username: 'protector@vsphere.local',
-      password: 'Protector-1!',
-      privileges: ['System.View'],
-      entityPrivileges: { [vm0 ?? '']: [PRIVILEGES.protect] },
+    fx = await startVcenterServer({
+      sim: { vms: 3 },
+      users: [
+        { username: 'viewer@vsphere.local', password: 'Viewer-1!' },
+        { username: 'protector@vsphere.local', password: 'Protector-1!', vmPrivileges: { 0: [PRIVILEGES.protect] } },
+        { username: 'restorer@vsphere.local', password: 'Restorer-1!', vmPrivileges: { 0: [PRIVILEGES.protect, PRIVILEGES.restore], 1: [PRIVILEGES.restore] } },
+      ],
     });
-    await vc.addUser({
-      username: 'restorer@vsphere.local',
-      password: 'Restorer-1!',
-      privileges: ['System.View'],
-      entityPrivileges: { [vm0 ?? '']: [PRIVILEGES.protect, PRIVILEGES.restore], [vm1 ?? '']: [PRIVILEGES.restore] },
-    });
-    dataDir = await tempDir();
-    const passwordFile = join(dataDir, 'vc.password');
-    await writeFile(passwordFile, vc.password, { mode: 0o600 });
-    const config = testConfig(dataDir, {
-      LIFELINE_VCENTER_GUID: vc.instanceUuid,
-      LIFELINE_VCENTER_URL: vc.url,
-      LIFELINE_VCENTER_THUMBPRINT: vc.thumbprint,
-      LIFELINE_VCENTER_USER: vc.username,
-      LIFELINE_VCENTER_PASSWORD_FILE: passwordFile,
-    });
-    server = await startTestServer(config, captured.log, createVcenterCloner({ log: captured.log }));
-    admin = await vc.soapLogin();
-    viewer = await vc.soapLogin('viewer@vsphere.local', 'Viewer-1!');
-    protector = await vc.soapLogin('protector@vsphere.local', 'Protector-1!');
-    restorer = await vc.soapLogin('restorer@vsphere.local', 'Restorer-1!');
+    admin = await fx.login();
+    viewer = await fx.login('viewer@vsphere.local', 'Viewer-1!');
+    protector = await fx.login('protector@vsphere.local', 'Protector-1!');
+    restorer = await fx.login('restorer@vsphere.local', 'Restorer-1!');
   }, 300_000);
 
   afterAll(async () => {
-    await server?.stop();
-    await vc?.stop();
-    await removeDir(dataDir);
+    await fx?.stop();
   });
 
   it("answers each user's own capabilities on a VM", async () => {
@@ -116,9 +73,9 @@ describe('capabilities and dynamic items against the vCenter simulator', () => {
 
   it('asks vCenter once per question, through the cached session', async () => {
     expect((await capabilities(restorer, 0)).status).toBe(200);
-    await vc.callCounts(true);
+    await fx.vc.callCounts(true);
     expect((await capabilities(restorer, 1)).status).toBe(200);
-    expect(await vc.callCounts()).toEqual({ HasPrivilegeOnEntities: 1 });
+    expect(await fx.vc.callCounts()).toEqual({ HasPrivilegeOnEntities: 1 });
   });
 
   it('tells the vSphere Client which dynamic actions to show, per user', async () => {
@@ -151,21 +108,11 @@ describe('capabilities and dynamic items against the vCenter simulator', () => {
 
   it('still refuses a hidden action called anyway, naming the privilege', async () => {
     expect((await visible(protector, [0]))['lifeline.vm.recover']).toBe(false);
-    const revert = await httpsCall(`${server.url}/api/v1/vms/${encodeURIComponent(urn(0))}/revert`, {
-      method: 'POST',
-      thumbprint: server.thumbprint,
-      headers: headers(protector, true),
-      body: JSON.stringify({ pointId: 'any' }),
-    });
+    const revert = await fx.call(protector, 'POST', `/vms/${encodeURIComponent(urn(0))}/revert`, { pointId: 'any' });
     expect(expectProblem(revert, 403, 'forbidden')['privilege']).toBe(PRIVILEGES.restore);
 
     expect((await visible(viewer, [0]))['lifeline.vm.backupNow']).toBe(false);
-    const backup = await httpsCall(`${server.url}/api/v1/vms/${encodeURIComponent(urn(0))}/backup`, {
-      method: 'POST',
-      thumbprint: server.thumbprint,
-      headers: headers(viewer, true),
-      body: '{}',
-    });
+    const backup = await fx.call(viewer, 'POST', `/vms/${encodeURIComponent(urn(0))}/backup`, {});
     expect(expectProblem(backup, 403, 'forbidden')['privilege']).toBe(PRIVILEGES.protect);
   });
 });

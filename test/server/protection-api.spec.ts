@@ -3,16 +3,10 @@
 // SQLite database. Users: the simulator's administrator (every privilege), a viewer with only
 // vCenter's default read privileges, and a protector holding Lifeline's Protect on one VM.
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LifelineServer } from '../../plugin-server/src/api/lifeline-server.js';
 import { PRIVILEGES } from '../../plugin-server/src/api/privileges.js';
-import { createVcenterCloner } from '../../plugin-server/src/api/vcenter-cloner.js';
-import type { Config } from '../../plugin-server/src/config/index.js';
 import type { JobHandler } from '../../plugin-server/src/jobs/index.js';
-import { startVcsim, type Vcsim } from '../vcsim/harness.js';
-import { httpsCall, type HttpsReply } from './https-client.js';
-import { captureLog, removeDir, startTestServer, tempDir, testConfig } from './server-fixture.js';
+import { expectProblem, startVcenterServer, type VcenterServer } from './vcenter-server-fixture.js';
 import { openSse, type SseEvent } from './sse-client.js';
 
 interface Deferred {
@@ -66,48 +60,20 @@ const GOLD = {
 };
 
 describe('protection, jobs and audit API against the vCenter simulator', () => {
-  let vc: Vcsim;
-  let dataDir: string;
-  let config: Config;
-  let server: LifelineServer;
-  const captured = captureLog();
-  const tokens: string[] = [];
+  let fx: VcenterServer;
   let admin: string;
   let viewer: string;
   let protector: string;
   let seq = 0;
 
-  const start = () =>
-    startTestServer(config, captured.log, createVcenterCloner({ log: captured.log }), {
-      jobHandlers: { backup: testOnlyBackupHandler },
-      sseHeartbeatMs: 200,
-    });
-  const call = (token: string, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<HttpsReply> =>
-    httpsCall(`${server.url}/api/v1${path}`, {
-      method,
-      thumbprint: server.thumbprint,
-      headers: { 'vmware-api-session-id': token, ...(body !== undefined ? { 'content-type': contentType } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-  const login = async (user?: string, password?: string): Promise<string> => {
-    const token = await vc.soapLogin(user, password);
-    tokens.push(token);
-    return token;
-  };
+  const call = (token: string, method: string, path: string, body?: unknown, contentType?: string) => fx.call(token, method, path, body, contentType);
   const unique = (base: string) => `${base} ${++seq}`;
-  const urn = (i: number) => `urn:vmomi:VirtualMachine:${vc.vms[i]?.moref ?? ''}:${vc.instanceUuid}`;
+  const urn = (i: number) => fx.urn(i);
   const vmPath = (i: number) => `/vms/${encodeURIComponent(urn(i))}`;
   const createPolicy = async (name = unique('Gold')): Promise<Record<string, unknown>> => {
     const reply = await call(admin, 'POST', '/policies', { ...GOLD, name });
     expect(reply.status).withContext(reply.text).toBe(201);
     return reply.json();
-  };
-  const expectProblem = (reply: HttpsReply, status: number, code: string): Record<string, unknown> => {
-    expect(reply.status).withContext(reply.text).toBe(status);
-    expect(reply.headers['content-type']).toMatch(/^application\/problem\+json/);
-    const problem = reply.json();
-    expect(problem['code']).toBe(code);
-    return problem;
   };
   const waitForJob = async (id: string, done: (job: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> => {
     for (let i = 0; i < 100; i++) {
@@ -119,28 +85,17 @@ describe('protection, jobs and audit API against the vCenter simulator', () => {
   };
 
   beforeAll(async () => {
-    vc = await startVcsim({ vms: 5 });
-    await vc.addUser({ username: 'viewer@vsphere.local', password: 'Viewer-1!', privileges: ['System.View'] });
-    await vc.addUser({
-      username: 'protector@vsphere.local',
-      password: 'Protector-1!',
-      privileges: ['System.View'],
-      entityPrivileges: { [vc.vms[0]?.moref ?? '']: [PRIVILEGES.protect] },
+    fx = await startVcenterServer({
+      sim: { vms: 5 },
+      users: [
+        { username: 'viewer@vsphere.local', password: 'Viewer-1!' },
+        { username: 'protector@vsphere.local', password: 'Protector-1!', vmPrivileges: { 0: [PRIVILEGES.protect] } },
+      ],
+      deps: { jobHandlers: { backup: testOnlyBackupHandler }, sseHeartbeatMs: 200 },
     });
-    dataDir = await tempDir();
-    const passwordFile = join(dataDir, 'vc.password');
-    await writeFile(passwordFile, vc.password, { mode: 0o600 });
-    config = testConfig(dataDir, {
-      LIFELINE_VCENTER_GUID: vc.instanceUuid,
-      LIFELINE_VCENTER_URL: vc.url,
-      LIFELINE_VCENTER_THUMBPRINT: vc.thumbprint,
-      LIFELINE_VCENTER_USER: vc.username,
-      LIFELINE_VCENTER_PASSWORD_FILE: passwordFile,
-    });
-    server = await start();
-    admin = await login();
-    viewer = await login('viewer@vsphere.local', 'Viewer-1!');
-    protector = await login('protector@vsphere.local', 'Protector-1!');
+    admin = await fx.login();
+    viewer = await fx.login('viewer@vsphere.local', 'Viewer-1!');
+    protector = await fx.login('protector@vsphere.local', 'Protector-1!');
   }, 300_000);
 
   afterAll(async () => {
@@ -148,9 +103,7 @@ describe('protection, jobs and audit API against the vCenter simulator', () => {
       g.start.resolve();
       g.finish.resolve();
     }
-    await server?.stop();
-    await vc?.stop();
-    await removeDir(dataDir);
+    await fx?.stop();
   });
 
   it('creates, reads, replaces, patches and deletes a policy', async () => {
@@ -219,12 +172,12 @@ describe('protection, jobs and audit API against the vCenter simulator', () => {
     const policy = await createPolicy();
     const assigned = await call(admin, 'PUT', `${vmPath(1)}/protection`, { policyId: policy['id'] });
     expect(assigned.status).withContext(assigned.text).toBe(201);
-    const moref = vc.vms[1]?.moref ?? '';
+    const moref = fx.vc.vms[1]?.moref ?? '';
     // The bare moref names the same VM on the only configured vCenter.
     const shown = await call(viewer, 'GET', `/vms/${moref}/protection`);
     expect(shown.status).withContext(shown.text).toBe(200);
     const p = shown.json();
-    expect(p['vm']).toEqual({ id: urn(1), moref, vcenter: vc.instanceUuid });
+    expect(p['vm']).toEqual({ id: urn(1), moref, vcenter: fx.vc.instanceUuid });
     expect(p).toEqual(jasmine.objectContaining({ protected: true, paused: false, lastGoodPointAt: null, backupAvailable: true, activeJob: null }));
     expect(p['policy']).toEqual({ id: policy['id'], name: policy['name'], rpoSeconds: 900 });
     // No restore point yet: due at once, and at risk until the first backup commits.
@@ -259,7 +212,7 @@ describe('protection, jobs and audit API against the vCenter simulator', () => {
     const policy = await createPolicy();
     const denied = expectProblem(await call(viewer, 'PUT', `${vmPath(2)}/protection`, { policyId: policy['id'] }), 403, 'forbidden');
     expect(denied['privilege']).toBe(PRIVILEGES.protect);
-    expect(denied['entity']).toBe(`VirtualMachine:${vc.vms[2]?.moref ?? ''}`);
+    expect(denied['entity']).toBe(`VirtualMachine:${fx.vc.vms[2]?.moref ?? ''}`);
     expect((await call(admin, 'GET', `${vmPath(2)}/protection`)).json()['protected']).toBeFalse();
 
     // Protect on one VM is exactly that: this VM, not another.
@@ -272,12 +225,12 @@ describe('protection, jobs and audit API against the vCenter simulator', () => {
     expect(audit.status).withContext(audit.text).toBe(200);
     const records = audit.json<{ items: Array<Record<string, unknown>> }>().items;
     const refusal = records.find((r) => r['action'] === 'policy.create' && r['outcome'] === 'failure' && (r['details'] as Record<string, unknown>)['name'] === undefined && r['user'] === 'viewer@vsphere.local');
-    expect(refusal).toEqual(jasmine.objectContaining({ status: 403, errorCode: 'forbidden', object: null, vcenterGuid: vc.instanceUuid }));
+    expect(refusal).toEqual(jasmine.objectContaining({ status: 403, errorCode: 'forbidden', object: null, vcenterGuid: fx.vc.instanceUuid }));
     const created = records.find((r) => r['action'] === 'policy.create' && r['object'] === `policy:${String(policy['id'])}`);
     expect(created).toEqual(jasmine.objectContaining({ outcome: 'success', status: 201, errorCode: null }));
-    expect(String(created?.['user']).toLowerCase()).toBe(vc.username.toLowerCase());
+    expect(String(created?.['user']).toLowerCase()).toBe(fx.vc.username.toLowerCase());
     expect(created?.['requestId']).toMatch(/^[0-9a-f-]{36}$/);
-    const vmObject = `vm:${vc.instanceUuid}:${vc.vms[2]?.moref ?? ''}`;
+    const vmObject = `vm:${fx.vc.instanceUuid}:${fx.vc.vms[2]?.moref ?? ''}`;
     const byObject = (await call(admin, 'GET', `/audit?object=${encodeURIComponent(vmObject)}&user=PROTECTOR@vsphere.local`)).json<{ items: Array<Record<string, unknown>> }>().items;
     expect(byObject.length).toBe(1);
     expect(byObject[0]).toEqual(jasmine.objectContaining({ action: 'protection.assign', outcome: 'failure', errorCode: 'forbidden', user: 'protector@vsphere.local' }));
@@ -287,8 +240,8 @@ describe('protection, jobs and audit API against the vCenter simulator', () => {
     const deleteRefused = records.find((r) => r['action'] === 'policy.delete' && r['user'] === 'protector@vsphere.local');
     expect(deleteRefused).toEqual(jasmine.objectContaining({ object: `policy:${String(policy['id'])}`, outcome: 'failure', errorCode: 'forbidden' }));
 
-    for (const t of tokens) expect(audit.text).not.toContain(t);
-    expect(captured.lines.join('')).not.toContain(admin);
+    for (const t of fx.tokens) expect(audit.text).not.toContain(t);
+    expect(fx.captured.lines.join('')).not.toContain(admin);
   });
 
   it('backs up now through a registered handler; lists, reads and cancels jobs', async () => {
@@ -302,7 +255,7 @@ describe('protection, jobs and audit API against the vCenter simulator', () => {
     const { job, created } = started.json<{ job: Record<string, unknown>; created: boolean }>();
     expect(created).toBeTrue();
     expect(started.headers['location']).toBe(`/api/v1/jobs/${String(job['id'])}`);
-    expect(job['requestedBy']).toBe(vc.username);
+    expect(job['requestedBy']).toBe(fx.vc.username);
     // A second request joins the job already there.
     expect((await call(admin, 'POST', `${vmPath(3)}/backup`)).json()['created']).toBeFalse();
 
@@ -320,7 +273,7 @@ describe('protection, jobs and audit API against the vCenter simulator', () => {
     const cancel = await call(admin, 'POST', `/jobs/${String(job['id'])}/cancel`);
     expect(cancel.status).withContext(cancel.text).toBe(202);
     const ended = await waitForJob(String(job['id']), (j) => j['state'] === 'cancelled');
-    expect(ended['error']).toEqual({ code: 'cancelled', message: `cancelled by ${vc.username}` });
+    expect(ended['error']).toEqual({ code: 'cancelled', message: `cancelled by ${fx.vc.username}` });
     expectProblem(await call(admin, 'POST', `/jobs/${String(job['id'])}/cancel`), 409, 'job-finished');
     expectProblem(await call(admin, 'GET', '/jobs/00000000-0000-4000-8000-000000000000'), 404, 'not-found');
   });
@@ -329,10 +282,10 @@ describe('protection, jobs and audit API against the vCenter simulator', () => {
     const policy = await createPolicy();
     expect((await call(admin, 'PUT', `${vmPath(4)}/protection`, { policyId: policy['id'] })).status).toBe(201);
     const job = (await call(admin, 'POST', `${vmPath(4)}/backup`)).json<{ job: { id: string } }>().job;
-    const url = `${server.url}/api/v1/jobs/${job.id}/events`;
-    const g = gatesOf(vc.vms[4]?.moref ?? '');
+    const url = `${fx.server.url}/api/v1/jobs/${job.id}/events`;
+    const g = gatesOf(fx.vc.vms[4]?.moref ?? '');
 
-    const first = await openSse(url, { thumbprint: server.thumbprint, headers: { 'vmware-api-session-id': viewer } });
+    const first = await openSse(url, { thumbprint: fx.server.thumbprint, headers: { 'vmware-api-session-id': viewer } });
     expect(first.status).toBe(200);
     expect(first.headers['content-type']).toMatch(/^text\/event-stream/);
     await first.waitFor((e) => e.event === 'snapshot');
@@ -349,7 +302,7 @@ describe('protection, jobs and audit API against the vCenter simulator', () => {
 
     g.finish.resolve();
     await waitForJob(job.id, (j) => j['state'] === 'succeeded');
-    const resumed = await openSse(url, { thumbprint: server.thumbprint, headers: { 'vmware-api-session-id': viewer, 'last-event-id': String(quarter.id) } });
+    const resumed = await openSse(url, { thumbprint: fx.server.thumbprint, headers: { 'vmware-api-session-id': viewer, 'last-event-id': String(quarter.id) } });
     await resumed.ended;
     const missed = resumed.events;
     expect(missed.length).toBeGreaterThan(0);
@@ -367,10 +320,9 @@ describe('protection, jobs and audit API against the vCenter simulator', () => {
   it('keeps policies and assignments in its SQLite file across a restart', async () => {
     const policy = await createPolicy(unique('Durable'));
     expect((await call(admin, 'PUT', `${vmPath(2)}/protection`, { policyId: policy['id'] })).status).toBe(201);
-    expect(existsSync(server.databaseFile)).toBeTrue();
-    expect(server.databaseFile).toBe(join(dataDir, 'lifeline.db'));
-    await server.stop();
-    server = await start();
+    expect(existsSync(fx.server.databaseFile)).toBeTrue();
+    expect(fx.server.databaseFile).toBe(join(fx.dataDir, 'lifeline.db'));
+    await fx.restart();
     expect((await call(admin, 'GET', `/policies/${String(policy['id'])}`)).json()['name']).toBe(policy['name']);
     const p = (await call(admin, 'GET', `${vmPath(2)}/protection`)).json();
     expect(p['protected']).toBeTrue();
@@ -380,49 +332,32 @@ describe('protection, jobs and audit API against the vCenter simulator', () => {
 });
 
 describe('a Lifeline server without the backup pipeline', () => {
-  let vc: Vcsim;
-  let dataDir: string;
-  let server: LifelineServer;
-  const captured = captureLog();
+  let fx: VcenterServer;
 
   beforeAll(async () => {
-    vc = await startVcsim({ vms: 1 });
-    dataDir = await tempDir();
-    const passwordFile = join(dataDir, 'vc.password');
-    await writeFile(passwordFile, vc.password, { mode: 0o600 });
-    const config = testConfig(dataDir, {
-      LIFELINE_VCENTER_GUID: vc.instanceUuid,
-      LIFELINE_VCENTER_URL: vc.url,
-      LIFELINE_VCENTER_THUMBPRINT: vc.thumbprint,
-      LIFELINE_VCENTER_USER: vc.username,
-      LIFELINE_VCENTER_PASSWORD_FILE: passwordFile,
-    });
-    server = await startTestServer(config, captured.log, createVcenterCloner({ log: captured.log }));
+    fx = await startVcenterServer({ sim: { vms: 1 } });
   }, 300_000);
 
   afterAll(async () => {
-    await server?.stop();
-    await vc?.stop();
-    await removeDir(dataDir);
+    await fx?.stop();
   });
 
   it('answers "back up now" with 503 backup-unavailable, audited, and says so in the protection view', async () => {
-    const token = await vc.soapLogin();
-    const headers = { 'vmware-api-session-id': token, 'content-type': 'application/json' };
-    const vm = encodeURIComponent(`urn:vmomi:VirtualMachine:${vc.vms[0]?.moref ?? ''}:${vc.instanceUuid}`);
-    const policy = (await httpsCall(`${server.url}/api/v1/policies`, { method: 'POST', headers, thumbprint: server.thumbprint, body: JSON.stringify(GOLD) })).json();
-    await httpsCall(`${server.url}/api/v1/vms/${vm}/protection`, { method: 'PUT', headers, thumbprint: server.thumbprint, body: JSON.stringify({ policyId: policy['id'] }) });
+    const token = await fx.vc.soapLogin();
+    const vm = encodeURIComponent(fx.urn(0));
+    const policy = (await fx.call(token, 'POST', '/policies', GOLD)).json();
+    await fx.call(token, 'PUT', `/vms/${vm}/protection`, { policyId: policy['id'] });
 
-    const reply = await httpsCall(`${server.url}/api/v1/vms/${vm}/backup`, { method: 'POST', headers, thumbprint: server.thumbprint });
+    const reply = await fx.call(token, 'POST', `/vms/${vm}/backup`);
     expect(reply.status).withContext(reply.text).toBe(503);
     expect(reply.json()['code']).toBe('backup-unavailable');
     expect(String(reply.json()['detail'])).toContain('backup pipeline is not available');
 
-    const view = (await httpsCall(`${server.url}/api/v1/vms/${vm}/protection`, { headers, thumbprint: server.thumbprint })).json();
+    const view = (await fx.call(token, 'GET', `/vms/${vm}/protection`)).json();
     expect(view['backupAvailable']).toBeFalse();
     expect(view['lastGoodPointAt']).toBeNull();
-    const audit = (await httpsCall(`${server.url}/api/v1/audit?action=vm.backup`, { headers, thumbprint: server.thumbprint })).json<{ items: Array<Record<string, unknown>> }>();
+    const audit = (await fx.call(token, 'GET', '/audit?action=vm.backup')).json<{ items: Array<Record<string, unknown>> }>();
     expect(audit.items[0]).toEqual(jasmine.objectContaining({ outcome: 'failure', status: 503, errorCode: 'backup-unavailable' }));
-    expect((await httpsCall(`${server.url}/api/v1/jobs`, { headers, thumbprint: server.thumbprint })).json()['total']).toBe(0);
+    expect((await fx.call(token, 'GET', '/jobs')).json()['total']).toBe(0);
   });
 });

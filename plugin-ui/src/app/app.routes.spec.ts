@@ -9,6 +9,7 @@ import { Dashboard } from './global/dashboard/dashboard';
 import { Jobs } from './global/jobs/jobs';
 import { Policies } from './global/policies/policies';
 import { ProtectedVms } from './global/protected-vms/protected-vms';
+import { Settings } from './global/settings/settings';
 import { NotFound } from './not-found/not-found';
 import { configureViewTestBed } from './testing/view-test-bed';
 import { VmAttachedDisks } from './vm/attached-disks/vm-attached-disks';
@@ -35,6 +36,7 @@ describe('routes', () => {
       ['/global/policies', Policies],
       ['/global/jobs', Jobs],
       ['/global/audit', Audit],
+      ['/global/settings', Settings],
     ];
     const harness = await RouterTestingHarness.create();
     for (const [url, view] of views) {

@@ -47,6 +47,10 @@ export const routes: Routes = [
     path: 'global/audit',
     loadComponent: () => import('./global/audit/audit').then((m) => m.Audit),
   },
+  {
+    path: 'global/settings',
+    loadComponent: () => import('./global/settings/settings').then((m) => m.Settings),
+  },
   { path: '', pathMatch: 'full', redirectTo: 'global/dashboard' },
   {
     path: '**',

@@ -38,5 +38,6 @@ export class GlobalView {
     { path: '/global/policies', label: 'global.nav.policies' },
     { path: '/global/jobs', label: 'global.nav.jobs' },
     { path: '/global/audit', label: 'global.nav.audit' },
+    { path: '/global/settings', label: 'global.nav.settings' },
   ] as const;
 }

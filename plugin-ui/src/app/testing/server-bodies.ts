@@ -193,3 +193,64 @@ export function attachmentBody(overrides: Body = {}): Body {
     ...overrides,
   };
 }
+
+/**
+ * The 30 days of `dataAddedPerDay` up to 2026-11-23, oldest first; `added` gives, by day, the
+ * stored bytes added and the points that added them, and every other day added nothing.
+ */
+export function daysAddedBody(added: Readonly<Record<string, { newBytes: number; points: number }>> = {}): Body[] {
+  const last = Date.UTC(2026, 10, 23);
+  return Array.from({ length: 30 }, (_, i) => {
+    const day = new Date(last - (29 - i) * 86_400_000).toISOString().slice(0, 10);
+    return { day, newBytes: added[day]?.newBytes ?? 0, points: added[day]?.points ?? 0 };
+  });
+}
+
+/** `GET /api/v1/storage`: 12 points of 4 VMs, 480 GiB logical, 60 GiB stored. */
+export function storageBody(overrides: Body = {}): Body {
+  return {
+    points: 12,
+    vms: 4,
+    logicalBytes: 480 * 2 ** 30,
+    dataBytes: 300 * 2 ** 30,
+    storedBytes: 60 * 2 ** 30,
+    savedBytes: 240 * 2 ** 30,
+    dedupRatio: 2.5,
+    compressionRatio: 2,
+    dataAddedPerDay: daysAddedBody({
+      '2026-11-21': { newBytes: 40 * 2 ** 30, points: 4 },
+      '2026-11-22': { newBytes: 0, points: 4 },
+      '2026-11-23': { newBytes: 20 * 2 ** 30, points: 4 },
+    }),
+    asOf: '2026-11-23T10:00:00.000Z',
+    ...overrides,
+  };
+}
+
+export const PASSPHRASE_WARNING =
+  'The store passphrase is kept in a file inside the data directory: export the key and keep the passphrase elsewhere, so that losing this server does not lose the backups.';
+
+/** `GET /api/v1/settings` of a server with an encrypted store whose passphrase file lies in its data directory. */
+export function settingsBody(overrides: Body = {}): Body {
+  return {
+    version: '0.1.0',
+    dataDir: '/var/lib/lifeline',
+    storeDir: '/srv/lifeline/store',
+    storeEncrypted: true,
+    passphraseInDataDir: true,
+    vcenters: [
+      {
+        guid: FAKE_VC_GUID,
+        url: 'https://vc01.example.com',
+        user: 'svc-lifeline@vsphere.local',
+        thumbprint: 'AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01',
+      },
+    ],
+    sessionIdleSeconds: 1800,
+    jobLimits: { global: 4, perKeyClass: { datastore: 2 } },
+    serverUrl: 'https://lifeline.example.com:8443',
+    certificateThumbprint: '12:34:56:78:9A:BC:DE:F0:12:34:56:78:9A:BC:DE:F0:12:34:56:78:9A:BC:DE:F0:12:34:56:78:9A:BC:DE:F0',
+    warnings: [PASSPHRASE_WARNING],
+    ...overrides,
+  };
+}

@@ -2,13 +2,14 @@ import type { HttpTestingController } from '@angular/common/http/testing';
 
 import type { FakeFetch, FakeFetchCall } from '../../api/fake-fetch';
 import { API_BASE, configureViewTestBed, flushProblem, renderView, type RenderedView } from '../../testing/view-test-bed';
-import { JOB_ID, complianceBody, jobBody, pageBody, sseEvent, vmBody } from '../../testing/server-bodies';
+import { JOB_ID, complianceBody, daysAddedBody, jobBody, pageBody, sseEvent, storageBody, vmBody } from '../../testing/server-bodies';
 import { Dashboard } from './dashboard';
 
 const HEALTH = `${API_BASE}/api/v1/health`;
 const VMS = `${API_BASE}/api/v1/vms?limit=1000`;
 const COMPLIANCE = `${API_BASE}/api/v1/compliance?limit=1000`;
 const ACTIVE_JOBS = `${API_BASE}/api/v1/jobs?state=queued,running&limit=100`;
+const STORAGE = `${API_BASE}/api/v1/storage`;
 
 describe('Dashboard', () => {
   let http: HttpTestingController;
@@ -27,13 +28,14 @@ describe('Dashboard', () => {
     events: FakeFetchCall;
   }
 
-  async function open(answers: { compliance?: unknown[]; jobs?: unknown[]; jobsTotal?: number } = {}): Promise<Opened> {
+  async function open(answers: { compliance?: unknown[]; jobs?: unknown[]; jobsTotal?: number; storage?: Record<string, unknown> } = {}): Promise<Opened> {
     const view = await renderView(Dashboard);
     http.expectOne(HEALTH).flush({ status: 'ok', version: '0.1.0', time: '2026-11-23T10:00:00.000Z' });
     http.expectOne(VMS).flush(pageBody([vmBody('vm-1', 'web-01'), vmBody('vm-2', 'db-01'), vmBody('vm-58', 'erp-01')]));
     http.expectOne(COMPLIANCE).flush(pageBody(answers.compliance ?? []));
     const jobs = answers.jobs ?? [];
     http.expectOne(ACTIVE_JOBS).flush(pageBody(jobs, { total: answers.jobsTotal ?? jobs.length }));
+    http.expectOne(STORAGE).flush(answers.storage ?? storageBody());
     const events = await fetch.call(0);
     await view.stable();
     return { view, events };
@@ -112,7 +114,10 @@ describe('Dashboard', () => {
     flushProblem(http.expectOne(VMS), { status: 502, title: 'Bad Gateway', detail: 'vCenter did not answer.', code: 'vcenter-unreachable' });
     flushProblem(http.expectOne(COMPLIANCE), { status: 403, title: 'Forbidden', detail: 'You lack System.Read.', code: 'forbidden' });
     http.expectOne(ACTIVE_JOBS).flush(pageBody([jobBody()]));
+    flushProblem(http.expectOne(STORAGE), { status: 500, title: 'Internal Server Error', detail: 'Lifeline met an unexpected error. Quote error id 0b7e when reporting it.', code: 'internal' });
     await view.stable();
+    expect(view.text('.ll-tile-storage .ll-problem-detail')).toContain('Quote error id 0b7e');
+    expect(view.element.querySelector('.ll-storage-facts')).toBeNull();
     expect(view.text('.ll-server-error .ll-problem')).toContain('The catalog is being opened.');
     expect(view.element.querySelector('.ll-server-facts')).toBeNull();
     expect(view.text('.ll-tile-protection .ll-problem-detail')).toBe('You lack System.Read.');
@@ -121,10 +126,83 @@ describe('Dashboard', () => {
     expect(view.text('.ll-active-job-title')).toBe('Backup · VM vm-58');
   });
 
+  it('shows what the store holds and what deduplication and compression save', async () => {
+    const { view } = await open({ storage: storageBody({ dedupRatio: 2.463, compressionRatio: 2 }) });
+    const facts = view.all('.ll-storage-facts dt').map((dt) => [dt.textContent?.trim(), dt.nextElementSibling?.textContent?.trim()]);
+    expect(facts).toEqual([
+      ['Stored', '60 GiB'],
+      ['Logical size', '480 GiB'],
+      ['Saved', '240 GiB'],
+      ['Deduplication ratio', '2.5×'],
+      ['Compression ratio', '2×'],
+      ['Restore points', '12'],
+      ['VMs backed up', '4'],
+    ]);
+    expect(view.element.querySelector('.ll-storage-unavailable')).toBeNull();
+  });
+
+  it('charts the data added on each of the last 30 days, and reads each day out to screen readers', async () => {
+    const { view } = await open();
+    expect(view.text('.ll-added-total')).toBe('60 GiB in the last 30 days (UTC)');
+    const days = view.all('.ll-added-day');
+    expect(days.length).toBe(30);
+    const bar = (day: string): HTMLElement => view.element.querySelector(`.ll-added-day[data-day="${day}"] .ll-added-bar`) as HTMLElement;
+    // Heights against the day that added most: 40 GiB fills the plot, 20 GiB half of it.
+    expect(bar('2026-11-21').style.height).toBe('100%');
+    expect(bar('2026-11-23').style.height).toBe('50%');
+    expect(bar('2026-11-20').style.height).toBe('0%');
+    // Backups that added nothing new still show that they ran.
+    expect(bar('2026-11-22').style.height).toBe('0%');
+    expect(bar('2026-11-22').classList).toContain('ll-added-bar-ran');
+    expect(bar('2026-11-20').classList).not.toContain('ll-added-bar-ran');
+    expect(days[29]?.getAttribute('title')).toBe('Nov 23: 20 GiB added by 4 restore points');
+    expect(view.text('.ll-added-max')).toBe('40 GiB');
+    expect(view.all('.ll-added-axis span').map((s) => s.textContent?.trim())).toEqual(['Oct 25', 'Nov 23']);
+
+    // The bars are hidden from assistive technology; the table beside them says the same.
+    expect(view.element.querySelector('.ll-added-plot')?.getAttribute('aria-hidden')).toBe('true');
+    const table = view.element.querySelector('.ll-added-table') as HTMLElement;
+    expect(table.classList).toContain('clr-sr-only');
+    const rows = [...table.querySelectorAll('tbody tr')].map((tr) => [...tr.children].map((c) => c.textContent?.trim()));
+    expect(rows.length).toBe(30);
+    expect(rows[0]).toEqual(['Oct 25', '0 B', '0']);
+    expect(rows.slice(-3)).toEqual([
+      ['Nov 21', '40 GiB', '4'],
+      ['Nov 22', '0 B', '4'],
+      ['Nov 23', '20 GiB', '4'],
+    ]);
+  });
+
+  it('draws no bar above the baseline when nothing was added in 30 days', async () => {
+    const { view } = await open({ storage: storageBody({ points: 0, vms: 0, logicalBytes: 0, dataBytes: 0, storedBytes: 0, savedBytes: 0, dedupRatio: 1, compressionRatio: 1, dataAddedPerDay: daysAddedBody() }) });
+    expect(view.text('.ll-storage-stored')).toBe('0 B');
+    expect(view.text('.ll-added-total')).toBe('0 B in the last 30 days (UTC)');
+    expect(view.all('.ll-added-bar').map((b) => b.style.height)).toEqual(Array<string>(30).fill('0%'));
+  });
+
+  it('says that a server without a backup store has no storage figures, without an error', async () => {
+    const view = await renderView(Dashboard);
+    http.expectOne(HEALTH).flush({ status: 'ok', version: '0.1.0', time: '2026-11-23T10:00:00.000Z' });
+    http.expectOne(VMS).flush(pageBody([]));
+    http.expectOne(COMPLIANCE).flush(pageBody([]));
+    http.expectOne(ACTIVE_JOBS).flush(pageBody([]));
+    flushProblem(http.expectOne(STORAGE), {
+      status: 503,
+      title: 'Service Unavailable',
+      detail: 'Storage figures are not available in this Lifeline server: it has no backup store.',
+      code: 'backup-unavailable',
+    });
+    await view.stable();
+    expect(view.text('.ll-storage-unavailable')).toBe('This Lifeline server has no backup store, so there are no storage figures to show.');
+    expect(view.element.querySelector('.ll-tile-storage clr-alert')).toBeNull();
+    expect(view.element.querySelector('.ll-storage-facts')).toBeNull();
+    expect(view.element.querySelector('.ll-added')).toBeNull();
+  });
+
   it('cancels its requests when it is destroyed', async () => {
     const view = await renderView(Dashboard);
-    const requests = [HEALTH, VMS, COMPLIANCE, ACTIVE_JOBS].map((url) => http.expectOne(url));
+    const requests = [HEALTH, VMS, COMPLIANCE, ACTIVE_JOBS, STORAGE].map((url) => http.expectOne(url));
     view.fixture.destroy();
-    expect(requests.map((r) => r.cancelled)).toEqual([true, true, true, true]);
+    expect(requests.map((r) => r.cancelled)).toEqual([true, true, true, true, true]);
   });
 });

@@ -8,16 +8,21 @@ import { isActiveJobState, readJobPage, type Job } from '../../api/job';
 import { applyJobEvent, type JobEvent } from '../../api/job-event';
 import { LifelineApi } from '../../api/lifeline-api';
 import { LifelineApiError } from '../../api/lifeline-api-error';
+import { BACKUP_UNAVAILABLE_CODE, STORAGE_PATH, readStorageFigures, type StorageFigures } from '../../api/storage';
 import { VM_NAMES_PATH, readVmPage, vmNamesOf } from '../../api/vm-summary';
+import { ByteSizePipe } from '../../i18n/byte-size-pipe';
 import { DurationPipe } from '../../i18n/duration-pipe';
 import { MessagePipe } from '../../i18n/message-pipe';
+import { Messages } from '../../i18n/messages';
 import { JobKindPipe, JobTargetPipe, jobVmId } from '../../jobs/job-labels';
 import { JobProgress } from '../../jobs/job-progress';
 import { JobStream } from '../../jobs/job-stream';
 import { ProblemAlert } from '../../problem-alert/problem-alert';
 import { RpoStatusLabel } from '../../rpo/rpo-status-label';
+import { HtmlClientSdkService } from '../../sdk/html-client-sdk';
 import { GlobalView } from '../global-view';
 import { compareBySeverity } from '../protected-vms/protected-vms';
+import { DataAddedChart } from './data-added-chart';
 
 type ServerState =
   | { readonly kind: 'loading' }
@@ -31,13 +36,18 @@ export const TILE_ROWS = 5;
 
 /**
  * Lifeline's global dashboard: how many VMs are protected and how they stand against their RPO
- * (the worst named), the jobs running now with live progress, and whether the server is up.
- * Storage figures and a chart of data added per day wait for an API that reports them.
+ * (the worst named), the jobs running now with live progress, whether the server is up, and
+ * what the backup store holds: stored and logical size, what deduplication and compression save,
+ * and a chart of the data added on each of the last 30 days. The storage figures are read when the
+ * dashboard opens (the server keeps them for half a minute, as every open dashboard asks); a server
+ * without a backup store has none, which the tile says without calling it a failure.
  */
 @Component({
   selector: 'll-dashboard',
   imports: [
+    ByteSizePipe,
     ClrSpinnerModule,
+    DataAddedChart,
     DurationPipe,
     GlobalView,
     JobKindPipe,
@@ -94,17 +104,30 @@ export class Dashboard {
   });
   protected readonly shownJobs = computed(() => (this.activeJobs() ?? []).slice(0, TILE_ROWS));
 
+  protected readonly storage = signal<StorageFigures | null>(null);
+  /** The server has no backup store, so there are no figures; not an error. */
+  protected readonly storageUnavailable = signal(false);
+  protected readonly storageError = signal<LifelineApiError | null>(null);
+  private readonly messages = inject(Messages);
+  private readonly ratioFormat = new Intl.NumberFormat(inject(HtmlClientSdkService).locale(), { maximumFractionDigits: 1 });
+
   constructor() {
     inject(DestroyRef).onDestroy(() => this.aborter.abort());
     void this.loadHealth();
     void this.loadNames();
     void this.loadCompliance();
     void this.loadJobs();
+    void this.loadStorage();
     void inject(JobStream).watchAll({
       signal: this.aborter.signal,
       onEvent: (event) => this.apply(event),
       onError: (error) => this.streamError.set(error),
     });
+  }
+
+  /** A deduplication or compression ratio: "2.5×". */
+  protected ratio(n: number): string {
+    return this.messages.text('dashboard.storage.ratio', { n: this.ratioFormat.format(n) });
   }
 
   /** A VM job's target by the name vCenter gives it. */
@@ -185,6 +208,14 @@ export class Dashboard {
       this.jobsError.set(null);
     } catch (error: unknown) {
       this.report(error, (e) => this.jobsError.set(e));
+    }
+  }
+
+  private async loadStorage(): Promise<void> {
+    try {
+      this.storage.set(await this.api.get(STORAGE_PATH, readStorageFigures, this.aborter.signal));
+    } catch (error: unknown) {
+      this.report(error, (e) => (e.code === BACKUP_UNAVAILABLE_CODE ? this.storageUnavailable.set(true) : this.storageError.set(e)));
     }
   }
 

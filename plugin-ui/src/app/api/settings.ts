@@ -1,0 +1,118 @@
+import { isNumber, isRecord, isString, isStringOrNull } from './json-reader';
+
+/** A vCenter the server serves, as its configuration names it; the service user's password is never sent. */
+export interface VcenterSettings {
+  readonly guid: string;
+  readonly url: string;
+  readonly user: string;
+  readonly thumbprint: string;
+}
+
+/** How many jobs run at once: all kinds together, and per key class (e.g. `{ datastore: 2 }`). */
+export interface JobLimits {
+  readonly global: number;
+  /** Classes the server does not list are unlimited. */
+  readonly perKeyClass: Readonly<Record<string, number>>;
+}
+
+/**
+ * `GET /api/v1/settings` (Lifeline's Admin privilege on the inventory root): the server's settings
+ * as an administrator reads them. Nothing here is secret; `warnings` are things to act on, in
+ * plain words.
+ */
+export interface ServerSettings {
+  readonly version: string;
+  readonly dataDir: string;
+  /** Null when the server has no backup store. */
+  readonly storeDir: string | null;
+  readonly storeEncrypted: boolean | null;
+  /** Whether the store passphrase is kept in a file inside the data directory. */
+  readonly passphraseInDataDir: boolean;
+  readonly vcenters: readonly VcenterSettings[];
+  readonly sessionIdleSeconds: number;
+  readonly jobLimits: JobLimits;
+  readonly serverUrl: string;
+  readonly certificateThumbprint: string;
+  readonly warnings: readonly string[];
+}
+
+export const SETTINGS_PATH = '/api/v1/settings';
+
+function readVcenter(body: unknown): VcenterSettings | null {
+  if (!isRecord(body)) {
+    return null;
+  }
+  const { guid, url, user, thumbprint } = body;
+  return isString(guid) && isString(url) && isString(user) && isString(thumbprint) ? { guid, url, user, thumbprint } : null;
+}
+
+function readJobLimits(body: unknown): JobLimits | null {
+  if (!isRecord(body) || !isNumber(body['global'])) {
+    return null;
+  }
+  const perKeyClass: Record<string, number> = {};
+  const raw = body['perKeyClass'] ?? {};
+  if (!isRecord(raw)) {
+    return null;
+  }
+  for (const [keyClass, limit] of Object.entries(raw)) {
+    if (!isNumber(limit)) {
+      return null;
+    }
+    perKeyClass[keyClass] = limit;
+  }
+  return { global: body['global'], perKeyClass };
+}
+
+function readList<T>(value: unknown, read: (item: unknown) => T | null): T[] | null {
+  if (!Array.isArray(value)) {
+    return null;
+  }
+  const items: T[] = [];
+  for (const raw of value as unknown[]) {
+    const item = read(raw);
+    if (item === null) {
+      return null;
+    }
+    items.push(item);
+  }
+  return items;
+}
+
+export function readServerSettings(body: unknown): ServerSettings | null {
+  if (!isRecord(body)) {
+    return null;
+  }
+  const { version, dataDir, storeDir, storeEncrypted, passphraseInDataDir, sessionIdleSeconds, serverUrl, certificateThumbprint } = body;
+  const vcenters = readList(body['vcenters'], readVcenter);
+  const jobLimits = readJobLimits(body['jobLimits']);
+  const warnings = readList(body['warnings'], (w) => (isString(w) ? w : null));
+  if (
+    !isString(version) ||
+    !isString(dataDir) ||
+    !isStringOrNull(storeDir) ||
+    !(storeEncrypted === null || typeof storeEncrypted === 'boolean') ||
+    typeof passphraseInDataDir !== 'boolean' ||
+    !isNumber(sessionIdleSeconds) ||
+    !isString(serverUrl) ||
+    !isString(certificateThumbprint) ||
+    vcenters === null ||
+    jobLimits === null ||
+    warnings === null
+  ) {
+    return null;
+  }
+  return {
+    version,
+    dataDir,
+    storeDir,
+    storeEncrypted,
+    passphraseInDataDir,
+    vcenters,
+    sessionIdleSeconds,
+    jobLimits,
+    serverUrl,
+    certificateThumbprint,
+    warnings,
+  };
+}

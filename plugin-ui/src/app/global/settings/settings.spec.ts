@@ -1,0 +1,120 @@
+import type { HttpTestingController, TestRequest } from '@angular/common/http/testing';
+
+import { SESSION_HEADER } from '../../api/lifeline-api';
+import { FAKE_VC_GUID } from '../../sdk/fake-html-client-sdk';
+import { PASSPHRASE_WARNING, settingsBody } from '../../testing/server-bodies';
+import { API_BASE, configureViewTestBed, flushProblem, renderView, type RenderedView } from '../../testing/view-test-bed';
+import { Settings } from './settings';
+
+const SETTINGS = `${API_BASE}/api/v1/settings`;
+
+describe('Settings', () => {
+  let http: HttpTestingController;
+
+  beforeEach(() => {
+    const bed = configureViewTestBed();
+    bed.sdk.contextObjects = [];
+    ({ http } = bed);
+  });
+
+  afterEach(() => http.verify());
+
+  async function open(answer: (request: TestRequest) => void = (r) => r.flush(settingsBody())): Promise<{ view: RenderedView<Settings>; request: TestRequest }> {
+    const view = await renderView(Settings);
+    expect(view.text('.ll-settings-loading')).toBe('Reading the Lifeline server’s settings…');
+    const request = http.expectOne(SETTINGS);
+    answer(request);
+    await view.stable();
+    return { view, request };
+  }
+
+  /** The term and value pairs of a section, as the user reads them. */
+  function facts(view: RenderedView<Settings>, section: string): (string | undefined)[][] {
+    return view.all(`${section} dt`).map((dt) => [dt.textContent?.trim(), dt.nextElementSibling?.textContent?.replace(/\s+/g, ' ').trim()]);
+  }
+
+  it('asks the server for its settings with the user’s session, and shows them read-only', async () => {
+    const { view, request } = await open();
+    expect(request.request.method).toBe('GET');
+    expect(request.request.headers.get(SESSION_HEADER)).toBe('fake-session-token');
+    expect(view.element.querySelector('.ll-settings-loading')).toBeNull();
+    expect(facts(view, '.ll-settings-server')).toEqual([
+      ['Version', '0.1.0'],
+      ['Server URL', 'https://lifeline.example.com:8443'],
+      ['Certificate thumbprint (SHA-256)', '12:34:56:78:9A:BC:DE:F0:12:34:56:78:9A:BC:DE:F0:12:34:56:78:9A:BC:DE:F0:12:34:56:78:9A:BC:DE:F0'],
+      ['Data directory', '/var/lib/lifeline'],
+      ['Idle vCenter sessions end after', '30 min'],
+    ]);
+    expect(facts(view, '.ll-settings-store')).toEqual([
+      ['Store directory', '/srv/lifeline/store'],
+      ['Encryption', 'Encrypted'],
+      ['Store passphrase', 'Kept in a file inside the data directory'],
+    ]);
+    expect(facts(view, '.ll-settings-jobs')).toEqual([
+      ['Jobs running at once', '4'],
+      ['At once per datastore', '2'],
+    ]);
+    const vcenters = view.all('.ll-vcenter').map((tr) => [...tr.children].map((td) => td.textContent?.trim()));
+    expect(vcenters).toEqual([
+      ['https://vc01.example.com', 'svc-lifeline@vsphere.local', FAKE_VC_GUID, 'AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01'],
+    ]);
+    // Read-only: nothing to type into, nothing to press.
+    expect(view.all('input, select, textarea, button')).toEqual([]);
+    expect(view.text('.ll-settings-read-only')).toContain('Settings are shown read-only');
+  });
+
+  it('shows what the server warns about in a warning alert', async () => {
+    const { view } = await open();
+    const alert = view.element.querySelector('.ll-settings-warnings .alert');
+    expect(alert?.classList).toContain('alert-warning');
+    expect(view.all('.ll-settings-warning').map((w) => w.textContent?.trim())).toEqual([PASSPHRASE_WARNING]);
+  });
+
+  it('shows no warning when there is none, and says so when the server has no store or vCenter', async () => {
+    const { view } = await open((r) =>
+      r.flush(settingsBody({ storeDir: null, storeEncrypted: null, passphraseInDataDir: false, vcenters: [], jobLimits: { global: 2 }, warnings: [] })),
+    );
+    expect(view.element.querySelector('.ll-settings-warnings')).toBeNull();
+    expect(view.text('.ll-settings-no-store')).toBe('This Lifeline server has no backup store.');
+    expect(view.text('.ll-settings-no-vcenters')).toBe('No vCenter Server is configured.');
+    expect(facts(view, '.ll-settings-jobs')).toEqual([['Jobs running at once', '2']]);
+  });
+
+  it('says which privilege a user without Lifeline Admin needs, rather than showing a failure', async () => {
+    const { view } = await open((r) =>
+      flushProblem(r, {
+        status: 403,
+        title: 'Forbidden',
+        detail: 'VSPHERE.LOCAL\\bob lacks the privilege com.lifeline.vsphere.Admin on Folder group-d1.',
+        code: 'forbidden',
+      }),
+    );
+    expect(view.text('.ll-settings-forbidden')).toContain('needs the Lifeline Admin privilege');
+    expect(view.text('.ll-settings-forbidden-detail')).toBe('VSPHERE.LOCAL\\bob lacks the privilege com.lifeline.vsphere.Admin on Folder group-d1.');
+    expect(view.element.querySelector('.ll-settings-forbidden .alert')?.classList).toContain('alert-info');
+    expect(view.element.querySelector('.alert-danger')).toBeNull();
+    expect(view.element.querySelector('.ll-settings')).toBeNull();
+  });
+
+  it('shows any other failure as the server’s problem', async () => {
+    const { view } = await open((r) =>
+      flushProblem(r, { status: 404, title: 'Not Found', detail: 'This Lifeline server does not report its settings.', code: 'not-found' }),
+    );
+    expect(view.text('ll-problem-alert .ll-problem-title')).toBe('Not Found');
+    expect(view.text('ll-problem-alert .ll-problem-detail')).toBe('This Lifeline server does not report its settings.');
+    expect(view.element.querySelector('.ll-settings-forbidden')).toBeNull();
+  });
+
+  it('reports an answer it cannot read instead of showing half of it', async () => {
+    const { view } = await open((r) => r.flush(settingsBody({ jobLimits: { global: 'four' } })));
+    expect(view.text('ll-problem-alert .ll-problem-title')).toBe('The Lifeline server sent an answer Lifeline does not understand');
+    expect(view.element.querySelector('.ll-settings')).toBeNull();
+  });
+
+  it('cancels its request when it is destroyed', async () => {
+    const view = await renderView(Settings);
+    const request = http.expectOne(SETTINGS);
+    view.fixture.destroy();
+    expect(request.cancelled).toBeTrue();
+  });
+});
