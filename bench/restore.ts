@@ -9,8 +9,10 @@
  * - new instance: a VM created from the point (disk upload + CreateVM_Task);
  * - revert: the VM reverted to the point (disk upload + disk swap), then cancelled (not timed);
  * - attach: the point's disk cloned and attached to the VM, then detached (not timed).
- * restore_MBps is 10^6 bytes of disk written (the whole 8 GiB) per wall second. Each result is
- * deleted before the next step, so at most one restored 8 GiB file exists at a time.
+ * restore_MBps is 10^6 bytes of disk written (the whole 8 GiB) per wall second. Each step prints
+ * its time and that of each phase of its job (upload, create, swap, ...), which tells the upload
+ * from the fixed costs. Each result is deleted before the next step, so at most one restored
+ * 8 GiB file exists at a time.
  *
  * Environment: LIFELINE_BENCH_DIR keeps the work directory elsewhere than the system temp dir.
  */
@@ -47,11 +49,18 @@ const PASSPHRASE = 'lifeline benchmark passphrase';
 const never = new AbortController().signal;
 const r2 = (n: number): number => Math.round(n * 100) / 100;
 
+/** Seconds spent in each phase of the job running now, printed after its step. */
+let phases: Array<{ name: string; at: number }> = [];
+
+function phaseLine(end: number): string {
+  return phases.map((p, i) => `${p.name} ${(((phases[i + 1]?.at ?? end) - p.at) / 1000).toFixed(2)} s`).join(', ');
+}
+
 function context(jobId: string): RecoveryContext & { saveCheckpoint(cp: InstantiateCheckpoint): void } {
   return {
     jobId,
     signal: never,
-    phase: () => undefined,
+    phase: (name) => phases.push({ name, at: performance.now() }),
     progress: () => undefined,
     log: (m, level) => {
       if (level === 'warn' || level === 'error') process.stderr.write(`  ${level}: ${m}\n`);
@@ -61,10 +70,12 @@ function context(jobId: string): RecoveryContext & { saveCheckpoint(cp: Instanti
 }
 
 async function timed<T>(what: string, fn: () => Promise<T>): Promise<{ seconds: number; result: T }> {
+  phases = [];
   const t0 = performance.now();
   const result = await fn();
-  const seconds = (performance.now() - t0) / 1000;
-  process.stdout.write(`${what}: ${seconds.toFixed(2)} s\n`);
+  const t1 = performance.now();
+  const seconds = (t1 - t0) / 1000;
+  process.stdout.write(`${what}: ${seconds.toFixed(2)} s${phases.length > 0 ? ` (${phaseLine(t1)})` : ''}\n`);
   return { seconds, result };
 }
 

@@ -209,7 +209,7 @@ func (h *harness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		if h.serveFolderRange(w, r) {
+		if h.serveFolderPut(w, r) || h.serveFolderRange(w, r) {
 			return
 		}
 		h.inner.ServeHTTP(w, r)

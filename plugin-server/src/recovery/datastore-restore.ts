@@ -3,8 +3,8 @@
  * (data file, then descriptor) by a single streaming upload through vCenter's datastore file
  * access. The store's restoreDisk fetches and verifies chunks ahead of the upload, a bounded number
  * at a time, and hands them over in ascending order; all-zero slots are never fetched, they are
- * sent from one shared zero buffer. Memory stays bounded: the store's chunk window plus the
- * upload stream's buffer.
+ * sent from one shared zero buffer. Each chunk goes from the store's buffer straight into the
+ * request (no copy), so memory stays bounded by the store's chunk window.
  *
  * A chunk that fails verification (or is missing) stops the restore with an error naming the
  * chunk and the restore point; the upload is then aborted and whatever reached the datastore is
@@ -45,6 +45,13 @@ export interface RestoredDisk {
   readonly stats: RestoreStats;
 }
 
+/**
+ * Bytes handed to the connection at a time. TLS encrypts a whole write before its first byte goes
+ * out: pieces of 1 MiB reach vCenter sooner and stay in cache on their way (whole 4 MiB chunks
+ * measured some 15% slower).
+ */
+const WRITE_PIECE = 1024 * 1024;
+
 /** Bytes a body read as a plain stream holds before the restore waits for its reader: a few chunks. */
 const STREAM_BUFFER = 16 * 1024 * 1024;
 
@@ -59,6 +66,8 @@ const STREAM_BUFFER = 16 * 1024 * 1024;
  */
 class UploadBody extends Readable implements DiskAreaWriter {
   private at = 0;
+  /** Bytes given to the request's body. */
+  private handed = 0;
   private failure: unknown = null;
   private sink: Writable | null = null;
   /** Read as a plain Readable. */
@@ -68,7 +77,8 @@ class UploadBody extends Readable implements DiskAreaWriter {
   private wake: ((err?: unknown) => void) | null = null;
   private sent: { resolve: () => void; reject: (err: unknown) => void } | null = null;
 
-  constructor() {
+  /** `size`: the bytes of the whole body. */
+  constructor(private readonly size: number) {
     super({ highWaterMark: STREAM_BUFFER });
     this.once('close', () => {
       if (!this.finished) this.fail(new LifelineError('restore-upload-failed', 'the upload stream closed before the disk was complete'));
@@ -87,9 +97,6 @@ class UploadBody extends Readable implements DiskAreaWriter {
     if (this.failure !== null) return Promise.reject(this.failure);
     if (this.sink || this.piped) return Promise.reject(new Error('the upload body is already being sent'));
     this.sink = body;
-    body.once('close', () => {
-      if (!this.finished) this.fail(new LifelineError('restore-upload-failed', 'the upload connection closed before the disk was complete'));
-    });
     const sent = new Promise<void>((resolve, reject) => {
       this.sent = { resolve, reject };
     });
@@ -106,7 +113,13 @@ class UploadBody extends Readable implements DiskAreaWriter {
     while (!this.sink && !this.piped) await this.until(signal);
     const sink = this.sink;
     if (sink) {
-      await this.until(signal, (wake) => sink.write(data, (err) => wake(err ?? undefined)));
+      for (let from = 0; from < data.byteLength; from += WRITE_PIECE) {
+        const piece = data.subarray(from, Math.min(from + WRITE_PIECE, data.byteLength));
+        this.handed += piece.byteLength;
+        // A write that fails (the connection broke) is reported by the upload itself, with what
+        // vCenter or the connection said (follow): it is not woken here.
+        await this.until(signal, (wake) => sink.write(piece, (err) => err ?? wake()));
+      }
     } else if (!this.push(Buffer.from(data))) {
       await this.until(signal);
     }
@@ -125,13 +138,36 @@ class UploadBody extends Readable implements DiskAreaWriter {
       const onAbort = (): void => settle(signal.reason);
       this.wake = settle;
       signal.addEventListener('abort', onAbort, { once: true });
-      if (this.failure !== null) settle(this.failure);
-      else start?.(settle);
+      if (this.failure !== null) {
+        settle(this.failure);
+        return;
+      }
+      try {
+        start?.(settle);
+      } catch (err) {
+        settle(err);
+      }
     });
   }
 
   get written(): number {
     return this.at;
+  }
+
+  /**
+   * Ends the body with the upload: its failure is the restore's, and so is an answer that comes
+   * before the whole body was given to the request. (vCenter's answer to the last bytes may come
+   * before their write's callback: that write is then done.)
+   */
+  follow(upload: Promise<void>): void {
+    upload.then(
+      () => {
+        if (this.finished) return;
+        if (this.sink && this.handed === this.size) this.wake?.();
+        else this.fail(new LifelineError('restore-upload-failed', 'vCenter answered the upload before the disk was complete'));
+      },
+      (err: unknown) => this.fail(err),
+    );
   }
 
   /** Every byte has been written: the upload may end. */
@@ -207,14 +243,14 @@ export async function restoreDiskToDatastore(args: RestoreToDatastoreArgs): Prom
   const flatName = parseDatastorePath(flat).path.split('/').pop() ?? '';
   const index = await repo.openIndex(pointId, disk, signal);
   const capacity = index.capacity;
-  const writer = new UploadBody();
+  const writer = new UploadBody(capacity);
   // Cancelling the restore must also end the upload, which may be waiting for the stream.
   const inner = new AbortController();
   const onAbort = (): void => inner.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
   const upload = vc.uploadFile({ datacenterPath: target.datacenter.path, datastorePath: flat }, writer, capacity, inner.signal);
-  // If the upload fails first, the restore must stop writing into a stream nobody reads.
-  upload.catch((err: unknown) => writer.fail(err));
+  // If the upload fails first, the restore must stop writing into a request that is gone.
+  writer.follow(upload);
   try {
     let stats: RestoreStats;
     try {

@@ -9,7 +9,7 @@
  */
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LifelineError, ValidationError } from '../errors/index.js';
 import { parseDatastorePath } from './datastore-path.js';
@@ -166,9 +166,27 @@ export async function readDatastoreRange(session: VimSession, file: DatastoreFil
 const CONTINUE_WAIT_MS = 1000;
 
 /**
+ * An upload body that can write itself into the request: a Readable that also has
+ * `writeInto(body)` is not read; once the server has said `100 Continue` it is handed the
+ * request's body and writes every byte into it, resolving when all are written (the request is
+ * then ended) or rejecting to abort the upload. Each of its writes can wait for its callback (the
+ * connection took the bytes), so a producer that reuses its buffers needs no copies and no stream
+ * buffer in between — the path of every byte a restore writes. Anything else still reads it as
+ * a Readable.
+ */
+export interface SelfWritingBody {
+  writeInto(body: Writable): Promise<void>;
+}
+
+function isSelfWriting(source: Readable): source is Readable & SelfWritingBody {
+  return typeof (source as Partial<SelfWritingBody>).writeInto === 'function';
+}
+
+/**
  * Uploads (creates or replaces) a datastore file. The body is held back until the server says
  * `100 Continue`, so a refused session is noticed before any byte is consumed from a stream, and
- * the upload is made again after a new login.
+ * the upload is made again after a new login. A stream body is piped into the request, unless it
+ * writes itself (SelfWritingBody).
  */
 export async function uploadDatastoreFile(
   session: VimSession,
@@ -197,8 +215,19 @@ export async function uploadDatastoreFile(
           const sendBody = (): void => {
             if (bodyStarted || settled) return;
             bodyStarted = true;
-            if (Buffer.isBuffer(source)) req.end(source);
-            else pipeline(source, req).catch((err: unknown) => settle(err));
+            if (Buffer.isBuffer(source)) {
+              req.end(source);
+            } else if (isSelfWriting(source)) {
+              source.writeInto(req).then(
+                () => req.end(),
+                (err: unknown) => {
+                  settle(err);
+                  req.destroy(err instanceof Error ? err : undefined);
+                },
+              );
+            } else {
+              pipeline(source, req).catch((err: unknown) => settle(err));
+            }
           };
           const timer = setTimeout(sendBody, CONTINUE_WAIT_MS);
           req.on('continue', sendBody);
