@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { HttpsReply } from '../server/https-client.js';
 import { expectProblem, startVcenterServer, type VcenterServer } from '../server/vcenter-server-fixture.js';
 import { fillDisk, MiB, sha256File } from '../protection/backup-fixture.js';
+import { PRIVILEGES } from '../../plugin-server/src/api/privileges.js';
 
 describe('recovery API over HTTPS', () => {
   let fx: VcenterServer;
@@ -33,7 +34,11 @@ describe('recovery API over HTTPS', () => {
   beforeAll(async () => {
     fx = await startVcenterServer({
       sim: { vms: 2, disks: 1, diskSize: 16 * MiB },
-      users: [{ username: 'viewer@vsphere.local', password: 'Viewer-1!' }],
+      users: [
+        { username: 'viewer@vsphere.local', password: 'Viewer-1!' },
+        // May restore onto VM 1 only: not the backups of VM 0.
+        { username: 'other@vsphere.local', password: 'Other-1!', vmPrivileges: { 1: ['System.View', 'System.Read', PRIVILEGES.restore] } },
+      ],
       dataDirPrefix: 'lifeline-recovery-api-',
       backup: { passphrase: 'recovery api passphrase' },
       prepare: async (vc) => {
@@ -57,6 +62,16 @@ describe('recovery API over HTTPS', () => {
 
   afterAll(async () => {
     await fx?.stop();
+  });
+
+  it("refuses to restore a VM's backup for a user without Restore on that VM, wherever the target", async () => {
+    const other = await fx.login('other@vsphere.local', 'Other-1!');
+    const attach = expectProblem(await call(other, 'POST', `/points/${pointId}/attach`, { vm: urn(1) }), 403, 'forbidden');
+    expect(JSON.stringify(attach)).toContain(PRIVILEGES.restore);
+    expectProblem(await call(other, 'POST', `/points/${pointId}/instantiate`, { name: 'stolen-copy' }), 403, 'forbidden');
+    expect((await call(admin, 'GET', `${vmPath(1)}/attachments`)).json()['items']).toEqual([]);
+    const audit = (await call(admin, 'GET', '/audit?limit=50')).json()['items'] as { action: string; outcome: string; user: string }[];
+    expect(audit.some((r) => r.action === 'point.attach' && r.outcome !== 'success' && r.user.startsWith('other'))).toBeTrue();
   });
 
   it('reverts a running VM only when confirmed, holds its backups, and cancels', async () => {

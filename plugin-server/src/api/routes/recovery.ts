@@ -15,6 +15,7 @@ import { PRIVILEGES, READ_PRIVILEGE } from '../privileges.js';
 import { requestContext } from '../request-context.js';
 import type { ApiServices } from './api-services.js';
 import { parseVmId, vmObject, vmUrn } from './vm-id.js';
+import { vmOfPoint } from './points.js';
 
 const POINT_ID = /^\d{8}-\d{6}-[0-9a-f]{8}$/;
 const ATTACHMENT_ID = /^[0-9a-f-]{36}$/;
@@ -131,6 +132,25 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
     accepted(req, res, recovery().commitRevert(vmOf(req), userOf(req)));
   });
 
+  /**
+   * Restoring a point's data into a new VM or onto another VM needs the Restore privilege on the
+   * VM the point was taken of as well: otherwise a user who may restore into one folder or VM
+   * could read the backups of any VM. An unknown point is checked on the root, then answered 404.
+   */
+  const sourceVm = (req: Request) => {
+    const id = req.params['pointId'];
+    const point = typeof id === 'string' && POINT_ID.test(id) ? svc.repository?.catalog.getPoint(id) : undefined;
+    return point ? vmOfPoint(point) : null;
+  };
+  const onSourceVm = auth.require({
+    privileges: [PRIVILEGES.restore],
+    entity: (req, session) => {
+      const vm = sourceVm(req);
+      return vm ? { type: 'VirtualMachine', value: vm.moref } : session.rootFolder;
+    },
+    vcenterGuid: (req) => sourceVm(req)?.vcenterGuid ?? null,
+  });
+
   // ---- new instance ----
 
   router.post(
@@ -144,6 +164,7 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
         return typeof folder === 'string' && MOREF.test(folder) ? { type: 'Folder', value: folder } : session.rootFolder;
       },
     }),
+    onSourceVm,
     (req, res) => {
       const pointId = pointIdOf(req.params['pointId']);
       const b = bodyOf(req, ['name', 'datastore', 'folder', 'resourcePool', 'host', 'networks', 'powerOn']);
@@ -183,6 +204,7 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
       entity: (req) => ({ type: 'VirtualMachine', value: attachTarget(req).moref }),
       vcenterGuid: (req) => attachTarget(req).vcenterGuid,
     }),
+    onSourceVm,
     async (req, res) => {
       const pointId = pointIdOf(req.params['pointId']);
       const b = bodyOf(req, ['vm', 'disks', 'datastore']);
