@@ -227,7 +227,8 @@ describe('the plugin UI, end to end', () => {
       expect(reverted.body['reverted']).toBe(true);
 
       await backups.locator('button.ll-revert-cancel').click();
-      if (await backups.locator('#ll-power-off').count()) await backups.locator('#ll-power-off').check();
+      // The VM runs on the restored disks: cancelling asks, like reverting, to confirm its power-off.
+      await backups.locator('#ll-power-off').check();
       await backups.locator('button.ll-dialog-submit').click();
       await backups.locator('.ll-revert-banner').waitFor({ state: 'detached', timeout: 120_000 });
       const after = await api('GET', `/vms/${encodeURIComponent(vmUrn(0))}/revert`);
