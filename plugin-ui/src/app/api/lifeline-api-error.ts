@@ -115,3 +115,17 @@ function parseJson(text: string): unknown {
     return undefined;
   }
 }
+
+/**
+ * Shows an API failure in a view, unless the view gave its request up (it is being destroyed);
+ * anything other than an API failure is a bug and is thrown on.
+ */
+export function reportApiError(error: unknown, signal: AbortSignal, show: (error: LifelineApiError) => void): void {
+  if (signal.aborted) {
+    return;
+  }
+  if (!(error instanceof LifelineApiError)) {
+    throw error;
+  }
+  show(error);
+}

@@ -7,7 +7,7 @@ import type { Health } from '../../api/health';
 import { isActiveJobState, readJobPage, type Job } from '../../api/job';
 import { applyJobEvent, type JobEvent } from '../../api/job-event';
 import { LifelineApi } from '../../api/lifeline-api';
-import { LifelineApiError } from '../../api/lifeline-api-error';
+import { LifelineApiError, reportApiError } from '../../api/lifeline-api-error';
 import { BACKUP_UNAVAILABLE_CODE, STORAGE_PATH, readStorageFigures, type StorageFigures } from '../../api/storage';
 import { VM_NAMES_PATH, readVmPage, vmNamesOf } from '../../api/vm-summary';
 import { ByteSizePipe } from '../../i18n/byte-size-pipe';
@@ -186,7 +186,7 @@ export class Dashboard {
       this.names.set(vmNamesOf(await this.api.get(VM_NAMES_PATH, readVmPage, this.aborter.signal)));
     } catch (error: unknown) {
       // Without names the tiles show VMs by their ids, and say why.
-      this.report(error, (e) => this.namesError.set(e));
+      reportApiError(error, this.aborter.signal, (e) => this.namesError.set(e));
     }
   }
 
@@ -196,7 +196,7 @@ export class Dashboard {
       this.complianceItems.set(page.items);
       this.complianceError.set(null);
     } catch (error: unknown) {
-      this.report(error, (e) => this.complianceError.set(e));
+      reportApiError(error, this.aborter.signal, (e) => this.complianceError.set(e));
     }
   }
 
@@ -207,7 +207,7 @@ export class Dashboard {
       this.activeBeyondPage.set(Math.max(0, page.total - page.items.length));
       this.jobsError.set(null);
     } catch (error: unknown) {
-      this.report(error, (e) => this.jobsError.set(e));
+      reportApiError(error, this.aborter.signal, (e) => this.jobsError.set(e));
     }
   }
 
@@ -215,17 +215,7 @@ export class Dashboard {
     try {
       this.storage.set(await this.api.get(STORAGE_PATH, readStorageFigures, this.aborter.signal));
     } catch (error: unknown) {
-      this.report(error, (e) => (e.code === BACKUP_UNAVAILABLE_CODE ? this.storageUnavailable.set(true) : this.storageError.set(e)));
+      reportApiError(error, this.aborter.signal, (e) => (e.code === BACKUP_UNAVAILABLE_CODE ? this.storageUnavailable.set(true) : this.storageError.set(e)));
     }
-  }
-
-  private report(error: unknown, show: (error: LifelineApiError) => void): void {
-    if (this.aborter.signal.aborted) {
-      return;
-    }
-    if (!(error instanceof LifelineApiError)) {
-      throw error;
-    }
-    show(error);
   }
 }

@@ -5,7 +5,7 @@ import { ClrDatagridModule } from '@clr/angular/data/datagrid';
 import { isActiveJobState, readJob, readJobPage, type Job } from '../../api/job';
 import { applyJobEvent, type JobEvent } from '../../api/job-event';
 import { LifelineApi } from '../../api/lifeline-api';
-import { LifelineApiError } from '../../api/lifeline-api-error';
+import { LifelineApiError, reportApiError } from '../../api/lifeline-api-error';
 import { VM_NAMES_PATH, readVmPage, vmNamesOf } from '../../api/vm-summary';
 import { DurationPipe } from '../../i18n/duration-pipe';
 import { MessagePipe } from '../../i18n/message-pipe';
@@ -84,7 +84,7 @@ export class Jobs {
       const after = await this.api.post(`/api/v1/jobs/${encodeURIComponent(job.id)}/cancel`, {}, readJob, this.aborter.signal);
       this.replace(after);
     } catch (error: unknown) {
-      this.report(error, (e) => this.actionError.set(e));
+      reportApiError(error, this.aborter.signal, (e) => this.actionError.set(e));
     }
   }
 
@@ -96,7 +96,7 @@ export class Jobs {
         this.detail.set(full);
       }
     } catch (error: unknown) {
-      this.report(error, (e) => this.actionError.set(e));
+      reportApiError(error, this.aborter.signal, (e) => this.actionError.set(e));
     }
   }
 
@@ -140,7 +140,7 @@ export class Jobs {
       this.pagedThrough.set(page.items.length);
       this.loadError.set(null);
     } catch (error: unknown) {
-      this.report(error, (e) => this.loadError.set(e));
+      reportApiError(error, this.aborter.signal, (e) => this.loadError.set(e));
     } finally {
       this.loading.set(false);
     }
@@ -161,7 +161,7 @@ export class Jobs {
       this.total.set(page.total);
       this.pagedThrough.set(offset + page.items.length);
     } catch (error: unknown) {
-      this.report(error, (e) => this.actionError.set(e));
+      reportApiError(error, this.aborter.signal, (e) => this.actionError.set(e));
     } finally {
       this.loadingOlder.set(false);
     }
@@ -172,17 +172,7 @@ export class Jobs {
       this.names.set(vmNamesOf(await this.api.get(VM_NAMES_PATH, readVmPage, this.aborter.signal)));
     } catch (error: unknown) {
       // Without names, VMs show by their ids, and the view says why.
-      this.report(error, (e) => this.namesError.set(e));
+      reportApiError(error, this.aborter.signal, (e) => this.namesError.set(e));
     }
-  }
-
-  private report(error: unknown, show: (error: LifelineApiError) => void): void {
-    if (this.aborter.signal.aborted) {
-      return;
-    }
-    if (!(error instanceof LifelineApiError)) {
-      throw error;
-    }
-    show(error);
   }
 }

@@ -3,7 +3,7 @@ import { ClrDatagridModule } from '@clr/angular/data/datagrid';
 import { ClrModalModule } from '@clr/angular/modal';
 
 import { LifelineApi } from '../../api/lifeline-api';
-import { LifelineApiError } from '../../api/lifeline-api-error';
+import { LifelineApiError, reportApiError } from '../../api/lifeline-api-error';
 import { RETENTION_RULES, readPolicyPage, type Policy, type RetentionRule } from '../../api/policy';
 import { DurationPipe } from '../../i18n/duration-pipe';
 import { MessagePipe } from '../../i18n/message-pipe';
@@ -83,7 +83,7 @@ export class Policies {
       await this.load();
     } catch (error: unknown) {
       // A 409 policy-in-use stays in the dialog, which names the policy it is about.
-      this.report(error, (e) => this.deleteError.set(e));
+      reportApiError(error, this.aborter.signal, (e) => this.deleteError.set(e));
     } finally {
       this.deleteBusy.set(false);
     }
@@ -96,19 +96,9 @@ export class Policies {
       this.policies.set([...page.items]);
       this.loadError.set(null);
     } catch (error: unknown) {
-      this.report(error, (e) => this.loadError.set(e));
+      reportApiError(error, this.aborter.signal, (e) => this.loadError.set(e));
     } finally {
       this.loading.set(false);
     }
-  }
-
-  private report(error: unknown, show: (error: LifelineApiError) => void): void {
-    if (this.aborter.signal.aborted) {
-      return;
-    }
-    if (!(error instanceof LifelineApiError)) {
-      throw error;
-    }
-    show(error);
   }
 }

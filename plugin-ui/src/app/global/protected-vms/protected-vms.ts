@@ -4,7 +4,7 @@ import { ClrDatagridModule, type ClrDatagridComparatorInterface } from '@clr/ang
 
 import { COMPLIANCE_PATH, readCompliancePage, type VmCompliance } from '../../api/compliance';
 import { LifelineApi } from '../../api/lifeline-api';
-import { LifelineApiError } from '../../api/lifeline-api-error';
+import { LifelineApiError, reportApiError } from '../../api/lifeline-api-error';
 import { VM_NAMES_PATH, readVmPage, vmNamesOf } from '../../api/vm-summary';
 import { DurationPipe } from '../../i18n/duration-pipe';
 import { MessagePipe } from '../../i18n/message-pipe';
@@ -64,27 +64,17 @@ export class ProtectedVms {
     const signal = this.aborter.signal;
     const names = this.api.get(VM_NAMES_PATH, readVmPage, signal).then(
       (page) => this.names.set(vmNamesOf(page)),
-      (error: unknown) => this.report(error, (e) => this.namesError.set(e)),
+      (error: unknown) => reportApiError(error, this.aborter.signal, (e) => this.namesError.set(e)),
     );
     try {
       const page = await this.api.get(COMPLIANCE_PATH, readCompliancePage, signal);
       this.compliance.set(page.items);
       this.error.set(null);
     } catch (error: unknown) {
-      this.report(error, (e) => this.error.set(e));
+      reportApiError(error, this.aborter.signal, (e) => this.error.set(e));
     } finally {
       this.loading.set(false);
     }
     await names;
-  }
-
-  private report(error: unknown, show: (error: LifelineApiError) => void): void {
-    if (this.aborter.signal.aborted) {
-      return;
-    }
-    if (!(error instanceof LifelineApiError)) {
-      throw error;
-    }
-    show(error);
   }
 }

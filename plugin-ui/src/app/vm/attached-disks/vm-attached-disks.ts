@@ -7,7 +7,7 @@ import { readAttachments, type Attachment, type AttachmentState } from '../../ap
 import { CapabilitiesApi, type ViewCapabilities } from '../../api/capabilities';
 import { readJobAccepted } from '../../api/job';
 import { LifelineApi } from '../../api/lifeline-api';
-import { LifelineApiError } from '../../api/lifeline-api-error';
+import { LifelineApiError, reportApiError } from '../../api/lifeline-api-error';
 import { vmPath } from '../../api/vm-protection';
 import { ByteSizePipe } from '../../i18n/byte-size-pipe';
 import { MessagePipe } from '../../i18n/message-pipe';
@@ -104,7 +104,7 @@ export class VmAttachedDisks {
       void this.load();
       this.job.follow(job.id, job, () => void this.load());
     } catch (error: unknown) {
-      this.report(error, (e) => this.detachError.set(e));
+      reportApiError(error, this.aborter.signal, (e) => this.detachError.set(e));
     } finally {
       this.busy.set(false);
     }
@@ -118,19 +118,9 @@ export class VmAttachedDisks {
       this.attachments.set(await this.api.get(`${vmPath(this.vmId)}/attachments`, readAttachments, this.aborter.signal));
       this.loadError.set(null);
     } catch (error: unknown) {
-      this.report(error, (e) => this.loadError.set(e));
+      reportApiError(error, this.aborter.signal, (e) => this.loadError.set(e));
     } finally {
       this.loading.set(false);
     }
-  }
-
-  private report(error: unknown, show: (error: LifelineApiError) => void): void {
-    if (this.aborter.signal.aborted) {
-      return;
-    }
-    if (!(error instanceof LifelineApiError)) {
-      throw error;
-    }
-    show(error);
   }
 }

@@ -4,7 +4,7 @@ import { ClrSpinnerModule } from '@clr/angular/progress/spinner';
 
 import { readJobAccepted } from '../../api/job';
 import { LifelineApi } from '../../api/lifeline-api';
-import { LifelineApiError } from '../../api/lifeline-api-error';
+import { LifelineApiError, reportApiError } from '../../api/lifeline-api-error';
 import { readPolicy, type Policy } from '../../api/policy';
 import { readVmProtection, vmPath, type VmProtection } from '../../api/vm-protection';
 import { MessagePipe } from '../../i18n/message-pipe';
@@ -92,7 +92,7 @@ export class BackupNow {
       const { job } = await this.api.post(`${vmPath(this.vmId)}/backup`, {}, readJobAccepted, this.aborter.signal);
       this.backup.follow(job.id, job);
     } catch (error: unknown) {
-      this.report(error, (e) => this.startError.set(e));
+      reportApiError(error, this.aborter.signal, (e) => this.startError.set(e));
     } finally {
       this.starting.set(false);
     }
@@ -117,19 +117,9 @@ export class BackupNow {
         this.policy.set(await this.api.get(`/api/v1/policies/${id}`, readPolicy, this.aborter.signal));
       }
     } catch (error: unknown) {
-      this.report(error, (e) => this.loadError.set(e));
+      reportApiError(error, this.aborter.signal, (e) => this.loadError.set(e));
     } finally {
       this.loading.set(false);
     }
-  }
-
-  private report(error: unknown, show: (error: LifelineApiError) => void): void {
-    if (this.aborter.signal.aborted) {
-      return;
-    }
-    if (!(error instanceof LifelineApiError)) {
-      throw error;
-    }
-    show(error);
   }
 }

@@ -13,7 +13,7 @@ import { downloadTicketPath, readDownloadTicket, type ExportFormat } from '../..
 import { CapabilitiesApi, type ViewCapabilities } from '../../api/capabilities';
 import { readJobAccepted, type Job } from '../../api/job';
 import { LifelineApi } from '../../api/lifeline-api';
-import { LifelineApiError } from '../../api/lifeline-api-error';
+import { LifelineApiError, reportApiError } from '../../api/lifeline-api-error';
 import { readPointPage, type RestorePoint } from '../../api/restore-point';
 import { recoveryCall, type RecoveryRequest } from '../../api/recovery-request';
 import { readVmRevert, type VmRevert } from '../../api/revert';
@@ -223,7 +223,7 @@ export class VmBackups {
       this.dialog.set(null);
       this.follow(job);
     } catch (error: unknown) {
-      this.report(error, (e) => this.dialogError.set(e));
+      reportApiError(error, this.aborter.signal, (e) => this.dialogError.set(e));
     } finally {
       this.submitting.set(false);
     }
@@ -243,7 +243,7 @@ export class VmBackups {
       this.dialog.set(null);
       this.browserDownload.start(url);
     } catch (error: unknown) {
-      this.report(error, (e) => this.dialogError.set(e));
+      reportApiError(error, this.aborter.signal, (e) => this.dialogError.set(e));
     } finally {
       this.submitting.set(false);
     }
@@ -289,7 +289,7 @@ export class VmBackups {
       this.loadError.set(null);
     } catch (error: unknown) {
       if (!request.signal.aborted) {
-        this.report(error, (e) => this.loadError.set(e));
+        reportApiError(error, this.aborter.signal, (e) => this.loadError.set(e));
       }
     } finally {
       if (this.pageRequest === request) {
@@ -311,17 +311,7 @@ export class VmBackups {
         this.job.follow(revert.jobId, null, () => void this.loadRevert());
       }
     } catch (error: unknown) {
-      this.report(error, (e) => this.revertError.set(e));
+      reportApiError(error, this.aborter.signal, (e) => this.revertError.set(e));
     }
-  }
-
-  private report(error: unknown, show: (error: LifelineApiError) => void): void {
-    if (this.aborter.signal.aborted) {
-      return;
-    }
-    if (!(error instanceof LifelineApiError)) {
-      throw error;
-    }
-    show(error);
   }
 }

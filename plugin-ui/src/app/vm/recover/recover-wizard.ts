@@ -12,7 +12,7 @@ import { ClrWizardModule } from '@clr/angular/wizard';
 import { CapabilitiesApi, type ViewCapabilities } from '../../api/capabilities';
 import { readJobAccepted } from '../../api/job';
 import { LifelineApi } from '../../api/lifeline-api';
-import { LifelineApiError } from '../../api/lifeline-api-error';
+import { LifelineApiError, reportApiError } from '../../api/lifeline-api-error';
 import { recoveryCall, type RecoveryRequest } from '../../api/recovery-request';
 import { readPointPage, type RestorePoint } from '../../api/restore-point';
 import { readVmRevert } from '../../api/revert';
@@ -167,7 +167,7 @@ export class RecoverWizard {
       const { job } = await this.api.post(path, body, readJobAccepted, this.aborter.signal);
       this.job.follow(job.id, job);
     } catch (error: unknown) {
-      this.report(error, (e) => this.submitError.set(e));
+      reportApiError(error, this.aborter.signal, (e) => this.submitError.set(e));
     } finally {
       this.submitting.set(false);
     }
@@ -199,31 +199,21 @@ export class RecoverWizard {
     const vms = this.api.get(VM_NAMES_PATH, readVmPage, signal).then(
       (page) => this.vms.set(page.items),
       // Without the list the disks can go to this VM only, and the page says why.
-      (error: unknown) => this.report(error, (e) => this.vmsError.set(e)),
+      (error: unknown) => reportApiError(error, this.aborter.signal, (e) => this.vmsError.set(e)),
     );
     const revert = this.api.get(`${vmPath(vmId)}/revert`, readVmRevert, signal).then(
       (r) => this.inRevert.set(r.reverted),
-      (error: unknown) => this.report(error, (e) => this.loadError.set(e)),
+      (error: unknown) => reportApiError(error, this.aborter.signal, (e) => this.loadError.set(e)),
     );
     try {
       const page = await this.api.get(`${vmPath(vmId)}/points?offset=0&limit=${POINT_PAGE}`, readPointPage, signal);
       this.points.set(page.items);
     } catch (error: unknown) {
-      this.report(error, (e) => this.loadError.set(e));
+      reportApiError(error, this.aborter.signal, (e) => this.loadError.set(e));
     } finally {
       this.loading.set(false);
     }
     await Promise.all([vms, revert]);
-  }
-
-  private report(error: unknown, show: (error: LifelineApiError) => void): void {
-    if (this.aborter.signal.aborted) {
-      return;
-    }
-    if (!(error instanceof LifelineApiError)) {
-      throw error;
-    }
-    show(error);
   }
 }
 
