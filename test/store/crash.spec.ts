@@ -55,6 +55,8 @@ describe('crash safety of ingest', () => {
     const hasPending = () => (pending.get() as { n: number }).n > 0;
     const run = async (vm: string, kill: { early?: number; work?: number }) => {
       const child = spawnLifeline(['repo', 'ingest', '--repo', repoDir, '--vm', vm, '--disk', image, '--retain-days', '1']);
+      let stderr = '';
+      child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
       let exitCode: number | null | undefined;
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { exitCode = code; resolve(code); }));
       const t0 = performance.now();
@@ -68,11 +70,11 @@ describe('crash safety of ingest', () => {
       }
       const code = await exited;
       clearTimeout(timer);
-      return { code, startMs: (seenAt ?? t0) - t0, workMs: performance.now() - (seenAt ?? t0) };
+      return { code, stderr, startMs: (seenAt ?? t0) - t0, workMs: performance.now() - (seenAt ?? t0) };
     };
 
     const calibration = await run('vm-0', {});
-    expect(calibration.code).toBe(0);
+    expect(calibration.code).withContext(calibration.stderr).toBe(0);
     let startMs = calibration.startMs;
     let workMs = calibration.workMs;
     const expected = new Map<string, string>([['vm-0', await sha256File(image)]]);
@@ -90,7 +92,7 @@ describe('crash safety of ingest', () => {
       const r = await run(`vm-${i}`, early ? { early: random() * startMs } : { work: workMs * (0.2 + 0.9 * Math.sqrt(random())) });
       if (r.code === null) killedMidway++;
       else {
-        expect(r.code).withContext(`run ${i} exited by itself`).toBe(0);
+        expect(r.code).withContext(`run ${i} exited by itself: ${r.stderr}`).toBe(0);
         if (!early) {
           startMs = r.startMs;
           workMs = r.workMs;

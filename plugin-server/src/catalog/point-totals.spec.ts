@@ -1,30 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { point as basePoint, useTempCatalog } from './catalog-fixture.js';
 import { openCatalog, type SqliteCatalog } from './sqlite-catalog.js';
 import type { PointRow, PointTotals } from './catalog-type.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2025, 2, 10);
 
+/** A point whose figures are all multiples of n, so sums show which points were counted. */
 function point(id: string, vmId: string, createdAt: number, n: number, state: PointRow['state'] = 'committed'): PointRow {
-  return {
-    id,
-    vmId,
-    vmName: vmId,
-    state,
-    consistency: 'crash',
-    createdAt,
-    retainUntil: createdAt + DAY,
-    parentId: null,
-    damaged: false,
-    logicalBytes: 1000 * n,
-    dataBytes: 100 * n,
-    readBytes: 100 * n,
-    newChunks: n,
-    newStoredBytes: 10 * n,
-  };
+  return basePoint(id, vmId, createdAt, { state, logicalBytes: 1000 * n, dataBytes: 100 * n, readBytes: 100 * n, newChunks: n, newStoredBytes: 10 * n });
 }
 
 /** The same figures by a scan of every point: what the kept totals must always equal. */
@@ -42,52 +27,42 @@ function scanned(cat: SqliteCatalog): PointTotals {
 }
 
 describe('SQLite catalog: totals of the committed points', () => {
-  let dir: string;
-  let cat: SqliteCatalog;
-
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'lifeline-point-totals-'));
-    cat = openCatalog(join(dir, 'catalog.db'));
-  });
-  afterEach(async () => {
-    cat.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const t = useTempCatalog();
 
   it('is zero for an empty catalog', () => {
-    expect(cat.pointTotals()).toEqual({ points: 0, vms: 0, logicalBytes: 0, dataBytes: 0, newChunks: 0, newStoredBytes: 0 });
-    expect(cat.pointTotalsByDay(0)).toEqual([]);
+    expect(t.cat.pointTotals()).toEqual({ points: 0, vms: 0, logicalBytes: 0, dataBytes: 0, newChunks: 0, newStoredBytes: 0 });
+    expect(t.cat.pointTotalsByDay(0)).toEqual([]);
   });
 
   it('follows inserts, commits, stats updates, deletions and aborted points', () => {
-    cat.insertPoint(point('a', 'vm-1', T0, 1, 'pending'));
-    expect(cat.pointTotals().points).toBe(0);
-    cat.updatePointStats('a', { logicalBytes: 5000, dataBytes: 700, readBytes: 700, newChunks: 7, newStoredBytes: 70 });
-    cat.setPointState('a', 'committed');
-    cat.insertPoint(point('b', 'vm-1', T0 + 1000, 2));
-    cat.insertPoint(point('c', 'vm-2', T0 + 2000, 3));
-    cat.insertPoint(point('d', 'vm-3', T0 + 3000, 4, 'pending'));
-    expect(cat.pointTotals()).toEqual({ points: 3, vms: 2, logicalBytes: 10_000, dataBytes: 1200, newChunks: 12, newStoredBytes: 120 });
-    expect(cat.pointTotals()).toEqual(scanned(cat));
+    t.cat.insertPoint(point('a', 'vm-1', T0, 1, 'pending'));
+    expect(t.cat.pointTotals().points).toBe(0);
+    t.cat.updatePointStats('a', { logicalBytes: 5000, dataBytes: 700, readBytes: 700, newChunks: 7, newStoredBytes: 70 });
+    t.cat.setPointState('a', 'committed');
+    t.cat.insertPoint(point('b', 'vm-1', T0 + 1000, 2));
+    t.cat.insertPoint(point('c', 'vm-2', T0 + 2000, 3));
+    t.cat.insertPoint(point('d', 'vm-3', T0 + 3000, 4, 'pending'));
+    expect(t.cat.pointTotals()).toEqual({ points: 3, vms: 2, logicalBytes: 10_000, dataBytes: 1200, newChunks: 12, newStoredBytes: 120 });
+    expect(t.cat.pointTotals()).toEqual(scanned(t.cat));
 
     // Restated stats of a committed point replace its old ones.
-    cat.updatePointStats('b', { logicalBytes: 1, dataBytes: 1, readBytes: 1, newChunks: 1, newStoredBytes: 1 });
-    expect(cat.pointTotals()).toEqual(scanned(cat));
+    t.cat.updatePointStats('b', { logicalBytes: 1, dataBytes: 1, readBytes: 1, newChunks: 1, newStoredBytes: 1 });
+    expect(t.cat.pointTotals()).toEqual(scanned(t.cat));
     // A point being deleted no longer counts; neither does a VM whose last point goes.
-    cat.setPointState('c', 'deleting');
-    expect(cat.pointTotals().vms).toBe(1);
-    cat.deletePoint('c');
-    cat.deletePoint('d');
-    cat.setDamaged(['a'], true);
-    cat.recordRetention('a', T0 + 9 * DAY, T0, 'test');
-    expect(cat.pointTotals()).toEqual(scanned(cat));
-    cat.deletePoint('a');
-    cat.deletePoint('b');
-    expect(cat.pointTotals()).toEqual({ points: 0, vms: 0, logicalBytes: 0, dataBytes: 0, newChunks: 0, newStoredBytes: 0 });
+    t.cat.setPointState('c', 'deleting');
+    expect(t.cat.pointTotals().vms).toBe(1);
+    t.cat.deletePoint('c');
+    t.cat.deletePoint('d');
+    t.cat.setDamaged(['a'], true);
+    t.cat.recordRetention('a', T0 + 9 * DAY, T0, 'test');
+    expect(t.cat.pointTotals()).toEqual(scanned(t.cat));
+    t.cat.deletePoint('a');
+    t.cat.deletePoint('b');
+    expect(t.cat.pointTotals()).toEqual({ points: 0, vms: 0, logicalBytes: 0, dataBytes: 0, newChunks: 0, newStoredBytes: 0 });
   });
 
   it('counts the points a catalog held before the totals existed', async () => {
-    const path = join(dir, 'old.db');
+    const path = join(t.dir, 'old.db');
     const old = openCatalog(path);
     old.bulkInsert([point('x', 'vm-1', T0, 2), point('y', 'vm-2', T0, 3), point('z', 'vm-2', T0, 5, 'pending')]);
     old.close();
@@ -107,17 +82,17 @@ describe('SQLite catalog: totals of the committed points', () => {
   });
 
   it('groups committed points by UTC day from a given time, oldest first', () => {
-    cat.bulkInsert([
+    t.cat.bulkInsert([
       point('old', 'vm-1', T0 - 3 * DAY, 9),
       point('d0a', 'vm-1', T0, 1),
       point('d0b', 'vm-2', T0 + DAY - 1, 2),
       point('d2', 'vm-1', T0 + 2 * DAY + 5, 4),
       point('d2p', 'vm-1', T0 + 2 * DAY + 6, 8, 'pending'),
     ]);
-    expect(cat.pointTotalsByDay(T0)).toEqual([
+    expect(t.cat.pointTotalsByDay(T0)).toEqual([
       { dayStart: T0, points: 2, newChunks: 3, newStoredBytes: 30 },
       { dayStart: T0 + 2 * DAY, points: 1, newChunks: 4, newStoredBytes: 40 },
     ]);
-    expect(cat.explain("SELECT COUNT(*) FROM repo_points WHERE state = 'committed' AND created_at >= ?", T0).join(' | ')).toContain('repo_points_by_state');
+    expect(t.cat.explain("SELECT COUNT(*) FROM repo_points WHERE state = 'committed' AND created_at >= ?", T0).join(' | ')).toContain('repo_points_by_state');
   });
 });

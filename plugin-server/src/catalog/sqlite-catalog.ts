@@ -78,6 +78,7 @@ export function openCatalog(path: string, opts: OpenCatalogOptions = {}): Sqlite
     // Large enough that listing and bulk work on a million points stays in memory.
     db.pragma('cache_size = -65536');
     if (!opts.readonly) migrate(db);
+    else checkVersion(db.pragma('user_version', { simple: true }) as number, true);
     return new SqliteCatalog(db, path);
   } catch (err) {
     db.close();
@@ -89,12 +90,23 @@ function migrate(db: Database.Database): void {
   db.transaction(() => {
     // Read inside the write transaction, so two processes opening one file cannot both migrate.
     const current = db.pragma('user_version', { simple: true }) as number;
-    if (current > MIGRATIONS.length) {
-      throw new LifelineError('catalog-too-new', `the repository catalog has schema version ${current}; this Lifeline knows up to ${MIGRATIONS.length}`);
-    }
+    checkVersion(current, false);
     for (let v = current; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v] ?? '');
     if (current !== MIGRATIONS.length) db.pragma(`user_version = ${MIGRATIONS.length}`);
   }).immediate();
+}
+
+/** A schema this Lifeline cannot use: newer than it knows, or (read-only, so not migrated) older. */
+function checkVersion(current: number, readonly: boolean): void {
+  if (current > MIGRATIONS.length) {
+    throw new LifelineError('catalog-too-new', `the repository catalog has schema version ${current}; this Lifeline knows up to ${MIGRATIONS.length}`);
+  }
+  if (readonly && current < MIGRATIONS.length) {
+    throw new LifelineError(
+      'catalog-too-old',
+      `the repository catalog has schema version ${current}; open it once for writing to upgrade it to version ${MIGRATIONS.length}`,
+    );
+  }
 }
 
 export class SqliteCatalog implements Catalog {

@@ -1,8 +1,9 @@
 // Direct I/O of chunk objects and restored disk areas: whatever path the bytes take (direct from
 // aligned memory, or through the page cache), what is read back is exactly what was written, the
 // padding of a direct write never shows, and no temporary file is left.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BufferPool, DIRECT_IO_ALIGN, directIoReady } from './buffer-pool.js';
@@ -78,5 +79,32 @@ describe('direct I/O', () => {
     expect(back.subarray(32 * 1024, 32 * 1024 + 8).every((x) => x === 0)).toBe(true);
     expect(back.subarray(32 * 1024 + 8, 32 * 1024 + 108).equals(da.subarray(0, 100))).toBe(true);
     expect(back.subarray(64 * 1024).equals(db)).toBe(true);
+  });
+
+  it('falls back to the page cache on a filesystem that refuses direct I/O', async () => {
+    // ramfs refuses O_DIRECT at open, after creating the file all the same.
+    const mnt = join(dir, 'ramfs');
+    await mkdir(mnt);
+    try {
+      execFileSync('mount', ['-t', 'ramfs', 'none', mnt], { stdio: 'ignore' });
+    } catch {
+      pending('mounting a ramfs needs privileges this run does not have');
+      return;
+    }
+    try {
+      const backend = await LocalBackend.open(join(mnt, 'repo'), { clock: systemClock }, never);
+      const pool = new BufferPool(1, 2 * DIRECT_IO_ALIGN);
+      const buf = await pool.acquire(never);
+      for (const length of [DIRECT_IO_ALIGN + 5, 2 * DIRECT_IO_ALIGN]) {
+        const data = randomBytes(length);
+        buf.set(data);
+        const key = `chunks/bb/object-${length}`;
+        expect(await backend.put(key, buf.subarray(0, length), { signal: never, retainUntil: 0 })).toEqual({ created: true });
+        expect(Buffer.from(await backend.get(key, never)).equals(data)).withContext(`length ${length}`).toBe(true);
+      }
+      expect(await readdir(join(mnt, 'repo', '.tmp'))).toEqual([]);
+    } finally {
+      execFileSync('umount', [mnt]);
+    }
   });
 });

@@ -42,6 +42,8 @@ import { StoreError } from './store-error.js';
 
 const TMP_DIR = '.tmp';
 const LOCK_DIR = '.locks';
+/** Temporary files are always new: never one another writer has open. */
+const TMP_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL;
 
 export interface LocalBackendOptions {
   clock: Clock;
@@ -100,41 +102,29 @@ export class LocalBackend implements Backend {
     // The owner's identity leads the name so that open() can tell orphans from files in progress.
     const owner = processIdentity().replace(':', '.');
     const tmp = join(this.location, TMP_DIR, `${owner}-${++this.tmpCounter}-${randomBytes(4).toString('hex')}`);
-    const direct = this.directIo && data instanceof Uint8Array && directIoReady(data, data.byteLength) ? data : undefined;
-    let fh = await this.createTemp(tmp, direct !== undefined);
     try {
+      const direct = this.directIo && data instanceof Uint8Array && directIoReady(data, data.byteLength);
+      const fh = (direct && (await this.writeDirect(tmp, data))) || (await writeNew(tmp, data instanceof Uint8Array ? [data] : data));
       try {
-        if (fh.direct && direct) {
-          // Whole pages straight to the disk, then the padding cut off: the file is synced and
-          // linked under its name only after that, so nobody ever sees the padded form.
-          try {
-            await writeAll(fh.handle, [new Uint8Array(direct.buffer, direct.byteOffset, roundUp(direct.byteLength, DIRECT_IO_ALIGN))]);
-            await fh.handle.truncate(direct.byteLength);
-          } catch (err) {
-            if (errno(err) !== 'EINVAL') throw err;
-            // The filesystem took the open but not the write: through the page cache after all.
-            this.directIo = false;
-            await fh.handle.close();
-            fh = { handle: await open(tmp, fsc.O_WRONLY | fsc.O_TRUNC), direct: false };
-            await writeAll(fh.handle, [direct]);
-          }
-        } else {
-          await writeAll(fh.handle, data instanceof Uint8Array ? [data] : data);
-        }
         throwIfAborted(signal);
         const nowSec = this.clock.now() / 1000;
-        await fh.handle.utimes(nowSec, (options.retainUntil ?? 0) / 1000);
-        await fh.handle.sync();
+        await fh.utimes(nowSec, (options.retainUntil ?? 0) / 1000);
+        await fh.sync();
       } finally {
-        await fh.handle.close();
+        await fh.close();
       }
       throwIfAborted(signal);
-      try {
-        await link(tmp, path);
-      } catch (err) {
-        if (errno(err) === 'EEXIST') return { created: false };
-        throw ioError('put', key, err);
-      }
+      const linked = await link(tmp, path).then(
+        () => true,
+        (err: unknown) => {
+          if (errno(err) === 'EEXIST') return false;
+          throw err;
+        },
+      );
+      if (!linked) return { created: false };
+    } catch (err) {
+      // The key, not the temporary file, is what the caller knows: errors name it.
+      throw signal.aborted || err instanceof StoreError ? err : ioError('put', key, err);
     } finally {
       await unlinkIfPresent(tmp);
     }
@@ -308,21 +298,28 @@ export class LocalBackend implements Backend {
   }
 
   /**
-   * A new temporary file, opened for direct I/O when asked and the filesystem allows it (chunk
-   * data then goes to the disk once, without a copy in the page cache that fsync would write out
-   * anyway). A filesystem that refuses direct I/O is not asked again.
+   * `data` in the new temporary file `tmp` by direct I/O (chunk data then goes to the disk once,
+   * without a copy in the page cache that fsync would write out anyway), the handle still open.
+   * Whole pages are written from aligned memory and the padding cut off; the file gets its name
+   * only after its sync, so nobody ever sees the padded form. Undefined, with no file left, when
+   * the filesystem refuses direct I/O (at open, which may have created the file all the same, or
+   * at the write): it is not asked again.
    */
-  private async createTemp(path: string, direct: boolean): Promise<{ handle: FileHandle; direct: boolean }> {
-    const flags = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL;
-    if (direct && fsc.O_DIRECT !== undefined) {
-      try {
-        return { handle: await open(path, flags | fsc.O_DIRECT, 0o444), direct: true };
-      } catch (err) {
-        if (errno(err) !== 'EINVAL') throw err;
-        this.directIo = false;
-      }
+  private async writeDirect(tmp: string, data: Uint8Array): Promise<FileHandle | undefined> {
+    if (fsc.O_DIRECT === undefined) return undefined;
+    let fh: FileHandle | undefined;
+    try {
+      fh = await open(tmp, TMP_FLAGS | fsc.O_DIRECT, 0o444);
+      await writeAll(fh, [new Uint8Array(data.buffer, data.byteOffset, roundUp(data.byteLength, DIRECT_IO_ALIGN))]);
+      await fh.truncate(data.byteLength);
+      return fh;
+    } catch (err) {
+      await fh?.close();
+      if (errno(err) !== 'EINVAL') throw err;
+      this.directIo = false;
+      await unlinkIfPresent(tmp);
+      return undefined;
     }
-    return { handle: await open(path, flags, 0o444), direct: false };
   }
 
   private async ensureDir(dir: string): Promise<void> {
@@ -337,6 +334,18 @@ export class LocalBackend implements Backend {
       }
     }
     this.knownDirs.add(dir);
+  }
+}
+
+/** `parts` in the new file `path` (read-only once closed), through the page cache; the handle still open. */
+async function writeNew(path: string, parts: readonly Uint8Array[]): Promise<FileHandle> {
+  const fh = await open(path, TMP_FLAGS, 0o444);
+  try {
+    await writeAll(fh, parts);
+    return fh;
+  } catch (err) {
+    await fh.close();
+    throw err;
   }
 }
 
