@@ -112,11 +112,7 @@ func (t *cbtTracker) onSnapshot(vmRef, snapRef types.ManagedObjectReference) err
 		records := map[int32]*changeRecord{}
 		for i, dev := range snap.Config.Hardware.Device {
 			snapDevices[i] = dev
-			disk, ok := dev.(*types.VirtualDisk)
-			if !ok {
-				continue
-			}
-			backing, ok := disk.Backing.(*types.VirtualDiskFlatVer2BackingInfo)
+			disk, backing, ok := flatDisk(dev)
 			if !ok {
 				continue
 			}
@@ -150,10 +146,8 @@ func (t *cbtTracker) onSnapshot(vmRef, snapRef types.ManagedObjectReference) err
 		snap.Config.Hardware.Device = snapDevices
 		t.bySnapshot[snapRef] = records
 		for _, dev := range vm.Config.Hardware.Device {
-			if disk, ok := dev.(*types.VirtualDisk); ok {
-				if backing, ok := disk.Backing.(*types.VirtualDiskFlatVer2BackingInfo); ok && records[disk.Key] != nil {
-					backing.ChangeId = records[disk.Key].changeID
-				}
+			if disk, backing, ok := flatDisk(dev); ok && records[disk.Key] != nil {
+				backing.ChangeId = records[disk.Key].changeID
 			}
 		}
 	})
@@ -186,10 +180,8 @@ func (t *cbtTracker) reset(vmRef types.ManagedObjectReference) {
 	if vm, ok := simulator.Map.Get(vmRef).(*simulator.VirtualMachine); ok {
 		simulator.Map.WithLock(vm, func() {
 			for _, dev := range vm.Config.Hardware.Device {
-				if disk, ok := dev.(*types.VirtualDisk); ok {
-					if backing, ok := disk.Backing.(*types.VirtualDiskFlatVer2BackingInfo); ok {
-						backing.ChangeId = ""
-					}
+				if _, backing, ok := flatDisk(dev); ok {
+					backing.ChangeId = ""
 				}
 			}
 		})

@@ -16,10 +16,12 @@ package main
 // "Any other change" is told by the file's status: after each full read and each write of its
 // own, the simulator sets the file's modification time one nanosecond after its current value, a
 // time the kernel never gives a write (a write stamps the time of the clock, which moves in ticks
-// of milliseconds). Any later write, truncate or replacement changes the modification time, the
-// size or the inode, and so the status no longer matches. A filesystem that cannot store that
-// nanosecond makes the simulator read the whole file at every snapshot, which is slower but
-// exact.
+// of milliseconds), and notes the file's change time. Any later write, truncate or replacement
+// changes the modification time, the size or the inode, and so the status no longer matches. The
+// change time catches a copy that puts the modification time back (cp -p, touch -r): no call can
+// set it, and it moves with the data and with the modification time. A filesystem that cannot
+// store that nanosecond makes the simulator read the whole file at every snapshot, which is
+// slower but exact.
 //
 // Fingerprints are a 64-bit seeded hash (hash/maphash, the AES-based hash of Go's maps): two
 // different blocks share one with probability 2^-64, far below anything a test could meet, and
@@ -109,6 +111,7 @@ type fileStamp struct {
 	dev, ino uint64
 	size     int64
 	mtimeNs  int64
+	ctimeNs  int64 // the change time, which no call can set
 }
 
 func statFile(f *os.File) (fileStamp, syscall.Stat_t, error) {
@@ -116,7 +119,7 @@ func statFile(f *os.File) (fileStamp, syscall.Stat_t, error) {
 	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
 		return fileStamp{}, st, err
 	}
-	return fileStamp{dev: uint64(st.Dev), ino: uint64(st.Ino), size: st.Size, mtimeNs: st.Mtim.Nano()}, st, nil
+	return fileStamp{dev: uint64(st.Dev), ino: uint64(st.Ino), size: st.Size, mtimeNs: st.Mtim.Nano(), ctimeNs: st.Ctim.Nano()}, st, nil
 }
 
 // restamp moves the file's modification time on by one nanosecond (see the top of this file) and

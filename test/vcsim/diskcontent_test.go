@@ -176,3 +176,42 @@ func TestChangedAreasAcrossPages(t *testing.T) {
 		}
 	}
 }
+
+// A copy that keeps the modification time (cp -p, rsync -t, touch -r) puts back the very time the
+// simulator marked the file with; the change must still be seen.
+func TestDirectWriteThatRestoresTheModificationTimeIsSeen(t *testing.T) {
+	dir, err := ioutil.TempDir("", "lifeline-vcsim-content-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	p := filepath.Join(dir, "disk-flat.vmdk")
+	if err := ioutil.WriteFile(p, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(p, 4<<20); err != nil {
+		t.Fatal(err)
+	}
+	c := newDiskContents()
+	if _, err := c.current(p); err != nil {
+		t.Fatal(err)
+	}
+	if c.files[p] == nil {
+		t.Skip("this filesystem cannot keep the simulator's mark: every snapshot reads the file")
+	}
+	marked, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeAt(t, p, 2<<20, []byte{9})
+	if err := os.Chtimes(p, marked.ModTime(), marked.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.current(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.get(2<<20/cbtBlockSize) == 0 {
+		t.Fatal("a direct write whose modification time was put back was missed")
+	}
+}

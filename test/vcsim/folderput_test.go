@@ -172,16 +172,7 @@ func TestFolderPutIsChangedContent(t *testing.T) {
 	}
 	snapshot := func(name string) (types.ManagedObjectReference, string) {
 		t.Helper()
-		task, err := vm.CreateSnapshot(ctx, name, "", false, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		info, err := task.WaitForResult(ctx, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		snap := info.Result.(types.ManagedObjectReference)
-		return snap, snapshotDiskChangeID(t, c, snap, disk.Key)
+		return takeSnapshot(t, c, vm, name, disk.Key)
 	}
 	blocks := func(at ...int64) []byte {
 		b := make([]byte, disk.Capacity)

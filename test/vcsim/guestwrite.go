@@ -36,12 +36,8 @@ func (h *harness) serveDiskWrite(w http.ResponseWriter, r *http.Request) {
 	var err error
 	simulator.Map.WithLock(vm, func() {
 		for _, dev := range vm.Config.Hardware.Device {
-			disk, ok := dev.(*types.VirtualDisk)
+			disk, backing, ok := flatDisk(dev)
 			if !ok || int64(disk.Key) != key {
-				continue
-			}
-			backing, ok := disk.Backing.(*types.VirtualDiskFlatVer2BackingInfo)
-			if !ok {
 				continue
 			}
 			found = true

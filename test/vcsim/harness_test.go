@@ -351,6 +351,22 @@ func queryAll(t *testing.T, c *vim25.Client, vm, snap types.ManagedObjectReferen
 	return out, calls, nil
 }
 
+// takeSnapshot snapshots vm and returns the snapshot and the changeId it gives the disk with key.
+func takeSnapshot(t *testing.T, c *vim25.Client, vm *object.VirtualMachine, name string, key int32) (types.ManagedObjectReference, string) {
+	t.Helper()
+	ctx := context.Background()
+	task, err := vm.CreateSnapshot(ctx, name, "", false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := task.WaitForResult(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := info.Result.(types.ManagedObjectReference)
+	return snap, snapshotDiskChangeID(t, c, snap, key)
+}
+
 func snapshotDiskChangeID(t *testing.T, c *vim25.Client, snap types.ManagedObjectReference, key int32) string {
 	t.Helper()
 	var s mo.VirtualMachineSnapshot
@@ -505,16 +521,7 @@ func TestChangedBlockTrackingGuestWrites(t *testing.T) {
 	}
 	snapshot := func(name string) (types.ManagedObjectReference, string) {
 		t.Helper()
-		task, err := vm.CreateSnapshot(ctx, name, "", false, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		info, err := task.WaitForResult(ctx, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		snap := info.Result.(types.ManagedObjectReference)
-		return snap, snapshotDiskChangeID(t, c, snap, disk.Key)
+		return takeSnapshot(t, c, vm, name, disk.Key)
 	}
 	expect := func(what string, snap types.ManagedObjectReference, since string, blocks ...int64) {
 		t.Helper()

@@ -65,6 +65,14 @@ type ready struct {
 	VMs          []readyVM        `json:"vms"`
 }
 
+// flatDisk is dev as a disk backed by a flat data file (the kind the simulator makes), or ok=false.
+func flatDisk(dev types.BaseVirtualDevice) (disk *types.VirtualDisk, backing *types.VirtualDiskFlatVer2BackingInfo, ok bool) {
+	if disk, ok = dev.(*types.VirtualDisk); ok {
+		backing, ok = disk.Backing.(*types.VirtualDiskFlatVer2BackingInfo)
+	}
+	return disk, backing, ok
+}
+
 // flatPath resolves a disk's "[ds] dir/name.vmdk" to the local path of its "-flat.vmdk" data file.
 func flatPath(backing *types.VirtualDiskFlatVer2BackingInfo) (datastorePath string, local string, descriptor string, err error) {
 	var p object.DatastorePath
@@ -247,11 +255,7 @@ func createVMs(ctx context.Context, c *vim25.Client, dcs []*dcInfo, o *options) 
 func sizeDisks(ref types.ManagedObjectReference, size int64) error {
 	vm := simulator.Map.Get(ref).(*simulator.VirtualMachine)
 	for _, dev := range vm.Config.Hardware.Device {
-		disk, ok := dev.(*types.VirtualDisk)
-		if !ok {
-			continue
-		}
-		backing, ok := disk.Backing.(*types.VirtualDiskFlatVer2BackingInfo)
+		_, backing, ok := flatDisk(dev)
 		if !ok {
 			continue
 		}
@@ -283,11 +287,7 @@ func describeVM(vm *simulator.VirtualMachine, dcName string) (readyVM, error) {
 		out.Datastore = p.Datastore
 	}
 	for _, dev := range vm.Config.Hardware.Device {
-		disk, ok := dev.(*types.VirtualDisk)
-		if !ok {
-			continue
-		}
-		backing, ok := disk.Backing.(*types.VirtualDiskFlatVer2BackingInfo)
+		disk, backing, ok := flatDisk(dev)
 		if !ok {
 			continue
 		}

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { startVcsim, type Vcsim } from '../vcsim/harness.js';
 import { DatastoreHttpError, VimFaultError, type DatastoreFile, type DiskArea, type Vcenter } from '../../plugin-server/src/vsphere/index.js';
 import { KiB, MiB, callsOf, connect, flatFileOf, readAt, writeAt } from './vcenter-fixture.js';
@@ -172,6 +172,28 @@ describe('vSphere adapter: Changed Block Tracking and datastore files', () => {
     expect(readFileSync(join(dsDir, 'lifeline/restore-1/streamed.bin')).equals(data)).toBeTrue();
     expect((await callsOf(vc, 'Login')) - logins).toBe(1);
 
+    // A source that gives fewer or more bytes than declared fails the upload, naming the file,
+    // rather than leaving vCenter waiting for the rest (or taking the excess as a new request).
+    const short: DatastoreFile = { ...file, datastorePath: `[${vm.datastore}] lifeline/restore-1/short.bin` };
+    const writing = (bytes: Buffer) =>
+      Object.assign(Readable.from([]), {
+        writeInto: (body: Writable) => new Promise<void>((resolve, reject) => body.write(bytes, (err) => (err ? reject(err) : resolve()))),
+      });
+    for (const [what, body] of [
+      ['a stream that ends early', Readable.from([data.subarray(0, MiB)])],
+      ['a stream that gives too much', Readable.from([data, Buffer.from('x')])],
+      ['a self-writing body that ends early', writing(data.subarray(0, MiB))],
+      ['a self-writing body that gives too much', writing(Buffer.concat([data, Buffer.from('x')]))],
+    ] as const) {
+      const err: unknown = await v.uploadFile(short, body, data.length).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).withContext(what).toEqual(jasmine.any(Error));
+      expect(String((err as Error).message)).withContext(what).toContain('short.bin');
+      expect(String((err as Error).message)).withContext(what).toContain(`${data.length} bytes declared`);
+    }
+
     await v.deleteFile(dcMoref, `[${vm.datastore}] lifeline`);
     expect(existsSync(join(dsDir, 'lifeline'))).toBeFalse();
     const again: unknown = await v.deleteFile(dcMoref, `[${vm.datastore}] lifeline`).then(
@@ -179,5 +201,5 @@ describe('vSphere adapter: Changed Block Tracking and datastore files', () => {
       (e: unknown) => e,
     );
     expect((again as VimFaultError).faultName).toBe('FileNotFound');
-  });
+  }, 60_000);
 });

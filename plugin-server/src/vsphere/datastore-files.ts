@@ -212,21 +212,56 @@ export async function uploadDatastoreFile(
             if (err === undefined) resolve();
             else reject(err);
           };
+          // A body that gives more or fewer bytes than its Content-Length would leave vCenter
+          // waiting for the rest, or take the excess as another request: the upload fails instead.
+          let sent = 0;
+          const count = (bytes: number): void => {
+            sent += bytes;
+            if (sent > size) throw new ValidationError(`upload of ${file.datastorePath}: the source gave more than the ${size} bytes declared`);
+          };
+          const checkComplete = (): void => {
+            if (sent !== size) throw new ValidationError(`upload of ${file.datastorePath}: the source ended after ${sent} of the ${size} bytes declared`);
+          };
+          const abort = (err: unknown): void => {
+            settle(err);
+            req.destroy(err instanceof Error ? err : undefined);
+          };
           const sendBody = (): void => {
             if (bodyStarted || settled) return;
             bodyStarted = true;
             if (Buffer.isBuffer(source)) {
               req.end(source);
             } else if (isSelfWriting(source)) {
-              source.writeInto(req).then(
-                () => req.end(),
-                (err: unknown) => {
-                  settle(err);
-                  req.destroy(err instanceof Error ? err : undefined);
-                },
-              );
+              const write = req.write.bind(req) as (chunk: Uint8Array, cb?: (err?: Error | null) => void) => boolean;
+              (req as { write: typeof write }).write = (chunk, cb) => {
+                try {
+                  count(chunk.byteLength);
+                } catch (err) {
+                  abort(err);
+                  throw err;
+                }
+                return write(chunk, cb);
+              };
+              source.writeInto(req).then(() => {
+                try {
+                  checkComplete();
+                  req.end();
+                } catch (err) {
+                  abort(err);
+                }
+              }, abort);
             } else {
-              pipeline(source, req).catch((err: unknown) => settle(err));
+              pipeline(
+                source,
+                async function* (chunks: AsyncIterable<Buffer | string>) {
+                  for await (const chunk of chunks) {
+                    count(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength);
+                    yield chunk;
+                  }
+                  checkComplete();
+                },
+                req,
+              ).catch(abort);
             }
           };
           const timer = setTimeout(sendBody, CONTINUE_WAIT_MS);
@@ -238,8 +273,9 @@ export async function uploadDatastoreFile(
               if (status === 401 && !bodyStarted) settle(notAuthenticated(file, 'PUT'));
               else if (status >= 200 && status < 300) settle();
               else settle(new DatastoreHttpError(status, 'PUT', file.datastorePath, body));
-              // A refused upload whose body was never sent leaves the request open; end it.
-              if (!bodyStarted) req.destroy();
+              // A refused upload leaves the request open (its body never sent, or still being
+              // written): end it, so that the body's writer stops.
+              if (!bodyStarted || status < 200 || status >= 300) req.destroy();
             });
           });
           req.flushHeaders();
