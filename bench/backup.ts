@@ -23,14 +23,15 @@
  * Environment: LIFELINE_BENCH_DIR keeps the work directory elsewhere than the system temp dir.
  */
 import { randomFillSync } from 'node:crypto';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { open, readFile, rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { noHooks } from '../plugin-server/src/hooks/index.js';
 import { runBackup, type BackupContext, type BackupResult } from '../plugin-server/src/protection/index.js';
 import { initRepository, Repository } from '../plugin-server/src/store/index.js';
 import { connectVcenter, type Vcenter } from '../plugin-server/src/vsphere/index.js';
-import { startVcsim, type Vcsim } from '../test/vcsim/harness.js';
+import type { Vcsim } from '../test/vcsim/harness.js';
+import { runSimBench } from './sim-bench.js';
 import { buildImage } from './store-image.js';
 
 const MiB = 1024 * 1024;
@@ -153,78 +154,64 @@ const r3 = (n: number): number => Math.round(n * 1000) / 1000;
 const phaseSeconds = (t: Timed, name: string): number => t.phases.filter(([n]) => n === name).reduce((sum, [, sec]) => sum + sec, 0);
 const phaseLine = (t: Timed): string => t.phases.map(([n, s]) => `${n} ${s.toFixed(2)}s`).join(', ');
 
-async function main(): Promise<void> {
-  const work = await mkdtemp(join(process.env['LIFELINE_BENCH_DIR'] ?? tmpdir(), 'lifeline-bench-backup-'));
-  // A vCenter answers QueryChangedDiskAreas for large stretches of a disk at once; the simulator's
-  // default span (16 MiB, to exercise the query loop) would cost 512 round trips here.
-  const sim = await startVcsim({ vms: 1, disks: 1, diskSize: `${DISK_GIB}GiB`, poweredOff: true, cbt: true, cbtSpan: '256MiB', datastoreDir: work });
+runSimBench('backup', DISK_GIB, async (sim, work) => {
+  const vm = sim.vms[0];
+  const disk = vm?.disks[0];
+  if (!vm || !disk) throw new Error('the simulator made no VM disk');
+  process.stderr.write(`writing ${DATA_MIB} MiB of mixed data into ${disk.flatFile} (${DISK_GIB} GiB disk)\n`);
+  const image = join(work, 'image.raw');
+  await buildImage(image, DATA_MIB, 'modulo');
+  await writeImage(sim, vm.moref, disk.key, image);
+  await rm(image);
+
+  const repoDir = join(work, 'repo');
+  await initRepository(repoDir, { encrypt: true, passphrase: PASSPHRASE }, never);
+  const repo = await Repository.open(repoDir, { passphrase: PASSPHRASE }, never);
+  const vc = await connectVcenter({ url: sim.url, thumbprint: sim.thumbprint, user: sim.username, password: sim.password });
   try {
-    const vm = sim.vms[0];
-    const disk = vm?.disks[0];
-    if (!vm || !disk) throw new Error('the simulator made no VM disk');
-    process.stderr.write(`writing ${DATA_MIB} MiB of mixed data into ${disk.flatFile} (${DISK_GIB} GiB disk)\n`);
-    const image = join(work, 'image.raw');
-    await buildImage(image, DATA_MIB, 'modulo');
-    await writeImage(sim, vm.moref, disk.key, image);
-    await rm(image);
+    const load = loadavg()[0] ?? 0;
+    const simCpu0 = await processCpuSeconds(sim.pid);
+    const full = await timedBackup(vc, sim.instanceUuid, repo, vm.moref, 'bench-full');
+    const simCpu = (await processCpuSeconds(sim.pid)) - simCpu0;
+    const allocated = DATA_MIB * MiB;
+    process.stdout.write(
+      `full backup: ${full.seconds.toFixed(2)} s, ${r2(allocated / 1e6 / full.seconds)} MB/s of allocated data, read ${r2(full.result.bytesRead / MiB)} MiB, ` +
+        `stored ${r2(full.result.newStoredBytes / MiB)} MiB\n  phases: ${phaseLine(full)}\n` +
+        `  CPU: Lifeline ${full.cpu.toFixed(1)} s, simulator ${simCpu.toFixed(1)} s; load average ${load.toFixed(1)} at the start\n`,
+    );
 
-    const repoDir = join(work, 'repo');
-    await initRepository(repoDir, { encrypt: true, passphrase: PASSPHRASE }, never);
-    const repo = await Repository.open(repoDir, { passphrase: PASSPHRASE }, never);
-    const vc = await connectVcenter({ url: sim.url, thumbprint: sim.thumbprint, user: sim.username, password: sim.password });
-    try {
-      const load = loadavg()[0] ?? 0;
-      const simCpu0 = await processCpuSeconds(sim.pid);
-      const full = await timedBackup(vc, sim.instanceUuid, repo, vm.moref, 'bench-full');
-      const simCpu = (await processCpuSeconds(sim.pid)) - simCpu0;
-      const allocated = DATA_MIB * MiB;
-      process.stdout.write(
-        `full backup: ${full.seconds.toFixed(2)} s, ${r2(allocated / 1e6 / full.seconds)} MB/s of allocated data, read ${r2(full.result.bytesRead / MiB)} MiB, ` +
-          `stored ${r2(full.result.newStoredBytes / MiB)} MiB\n  phases: ${phaseLine(full)}\n` +
-          `  CPU: Lifeline ${full.cpu.toFixed(1)} s, simulator ${simCpu.toFixed(1)} s; load average ${load.toFixed(1)} at the start\n`,
-      );
+    const blocks = (DISK_GIB * GiB) / BLOCK;
+    const random = mulberry32(0xb4c);
+    const picked = new Set<number>();
+    while (picked.size < Math.round(blocks * CHANGED_FRACTION)) picked.add(Math.floor(random() * blocks));
+    await rewriteBlocks(sim, vm.moref, disk.key, [...picked]);
+    process.stderr.write(`rewrote ${picked.size} of ${blocks} blocks of 4 MiB\n`);
 
-      const blocks = (DISK_GIB * GiB) / BLOCK;
-      const random = mulberry32(0xb4c);
-      const picked = new Set<number>();
-      while (picked.size < Math.round(blocks * CHANGED_FRACTION)) picked.add(Math.floor(random() * blocks));
-      await rewriteBlocks(sim, vm.moref, disk.key, [...picked]);
-      process.stderr.write(`rewrote ${picked.size} of ${blocks} blocks of 4 MiB\n`);
-
-      const incr = await timedBackup(vc, sim.instanceUuid, repo, vm.moref, 'bench-incr');
-      if (incr.result.disks[0]?.mode !== 'incremental') throw new Error(`the second backup was not incremental: ${incr.result.disks[0]?.reason ?? ''}`);
-      process.stdout.write(
-        `incremental backup: ${incr.seconds.toFixed(2)} s, read ${r2(incr.result.bytesRead / MiB)} MiB (${picked.size} blocks changed), ` +
-          `stored ${r2(incr.result.newStoredBytes / MiB)} MiB\n  phases: ${phaseLine(incr)}\n`,
-      );
-      process.stdout.write(
-        JSON.stringify({
-          bench: 'backup',
-          disk_GiB: DISK_GIB,
-          full_s: r2(full.seconds),
-          full_MBps: r2(allocated / 1e6 / full.seconds),
-          incr_s: r2(incr.seconds),
-          incr_ratio: r3(incr.seconds / full.seconds),
-          incr_read_MiB: r2(incr.result.bytesRead / MiB),
-          full_snapshot_s: r2(phaseSeconds(full, 'snapshot')),
-          incr_snapshot_s: r2(phaseSeconds(incr, 'snapshot')),
-          full_read_MBps: r2(full.result.bytesRead / 1e6 / phaseSeconds(full, 'read')),
-          full_cpu_s: r2(full.cpu),
-          full_sim_cpu_s: r2(simCpu),
-          load_1m: r2(load),
-        }) + '\n',
-      );
-    } finally {
-      vc.close();
-      await repo.close();
-    }
+    const incr = await timedBackup(vc, sim.instanceUuid, repo, vm.moref, 'bench-incr');
+    if (incr.result.disks[0]?.mode !== 'incremental') throw new Error(`the second backup was not incremental: ${incr.result.disks[0]?.reason ?? ''}`);
+    process.stdout.write(
+      `incremental backup: ${incr.seconds.toFixed(2)} s, read ${r2(incr.result.bytesRead / MiB)} MiB (${picked.size} blocks changed), ` +
+        `stored ${r2(incr.result.newStoredBytes / MiB)} MiB\n  phases: ${phaseLine(incr)}\n`,
+    );
+    process.stdout.write(
+      JSON.stringify({
+        bench: 'backup',
+        disk_GiB: DISK_GIB,
+        full_s: r2(full.seconds),
+        full_MBps: r2(allocated / 1e6 / full.seconds),
+        incr_s: r2(incr.seconds),
+        incr_ratio: r3(incr.seconds / full.seconds),
+        incr_read_MiB: r2(incr.result.bytesRead / MiB),
+        full_snapshot_s: r2(phaseSeconds(full, 'snapshot')),
+        incr_snapshot_s: r2(phaseSeconds(incr, 'snapshot')),
+        full_read_MBps: r2(full.result.bytesRead / 1e6 / phaseSeconds(full, 'read')),
+        full_cpu_s: r2(full.cpu),
+        full_sim_cpu_s: r2(simCpu),
+        load_1m: r2(load),
+      }) + '\n',
+    );
   } finally {
-    await sim.stop();
-    await rm(work, { recursive: true, force: true });
+    vc.close();
+    await repo.close();
   }
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`bench backup: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exitCode = 1;
 });

@@ -17,8 +17,7 @@
  * Environment: LIFELINE_BENCH_DIR keeps the work directory elsewhere than the system temp dir.
  */
 import Database from 'better-sqlite3';
-import { mkdtemp, rm, truncate } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock } from '../plugin-server/src/jobs/index.js';
 import { noHooks } from '../plugin-server/src/hooks/index.js';
@@ -38,7 +37,7 @@ import {
 } from '../plugin-server/src/recovery/index.js';
 import { initRepository, Repository } from '../plugin-server/src/store/index.js';
 import { connectVcenter } from '../plugin-server/src/vsphere/index.js';
-import { startVcsim } from '../test/vcsim/harness.js';
+import { runSimBench } from './sim-bench.js';
 import { buildImage } from './store-image.js';
 
 const MiB = 1024 * 1024;
@@ -79,83 +78,71 @@ async function timed<T>(what: string, fn: () => Promise<T>): Promise<{ seconds: 
   return { seconds, result };
 }
 
-async function main(): Promise<void> {
-  const work = await mkdtemp(join(process.env['LIFELINE_BENCH_DIR'] ?? tmpdir(), 'lifeline-bench-restore-'));
-  const sim = await startVcsim({ vms: 1, disks: 1, diskSize: `${DISK_GIB}GiB`, poweredOff: true, cbt: true, cbtSpan: '256MiB', datastoreDir: work });
+runSimBench('restore', DISK_GIB, async (sim, work) => {
+  const vm = sim.vms[0];
+  const disk = vm?.disks[0];
+  if (!vm || !disk) throw new Error('the simulator made no VM disk');
+  process.stderr.write(`writing ${DATA_MIB} MiB of mixed data into ${disk.flatFile} (${DISK_GIB} GiB disk)\n`);
+  await buildImage(disk.path, DATA_MIB, 'modulo');
+  await truncate(disk.path, DISK_GIB * GiB);
+
+  const repoDir = join(work, 'repo');
+  await initRepository(repoDir, { encrypt: true, passphrase: PASSPHRASE }, never);
+  const repo = await Repository.open(repoDir, { passphrase: PASSPHRASE }, never);
+  const vc = await connectVcenter({ url: sim.url, thumbprint: sim.thumbprint, user: sim.username, password: sim.password });
+  const db = new Database(join(work, 'state.db'));
   try {
-    const vm = sim.vms[0];
-    const disk = vm?.disks[0];
-    if (!vm || !disk) throw new Error('the simulator made no VM disk');
-    process.stderr.write(`writing ${DATA_MIB} MiB of mixed data into ${disk.flatFile} (${DISK_GIB} GiB disk)\n`);
-    await buildImage(disk.path, DATA_MIB, 'modulo');
-    await truncate(disk.path, DISK_GIB * GiB);
+    const backupCtx: BackupContext = { signal: never, phase: () => undefined, progress: () => undefined, log: () => undefined, saveCheckpoint: () => undefined };
+    const backup = await timed('backup (setup)', () =>
+      runBackup(
+        { vcenter: vc, vcenterGuid: sim.instanceUuid, repository: repo, hooks: noHooks, clock: { now: () => Date.now() } },
+        { jobId: 'bench-backup', vm: vm.moref, policy: { consistency: 'crash', onQuiesceFailure: 'fail', excludedDisks: [], immutabilityDays: 1 } },
+        backupCtx,
+      ),
+    );
+    const pointId = backup.result.pointId;
+    const info = await vc.getVm(vm.moref);
+    if (!info.datacenter) throw new Error('the VM is in no datacenter');
+    const datacenter = { moref: info.datacenter.moref, path: info.datacenter.path };
+    const store = new SqliteRecoveryStore(db, systemClock);
+    const deps: RecoveryDeps = { repository: repo, vcenters: { vcenter: () => Promise.resolve(vc) }, store };
+    const vmId = { vcenterGuid: sim.instanceUuid, moref: vm.moref };
+    const bytes = DISK_GIB * GiB;
 
-    const repoDir = join(work, 'repo');
-    await initRepository(repoDir, { encrypt: true, passphrase: PASSPHRASE }, never);
-    const repo = await Repository.open(repoDir, { passphrase: PASSPHRASE }, never);
-    const vc = await connectVcenter({ url: sim.url, thumbprint: sim.thumbprint, user: sim.username, password: sim.password });
-    const db = new Database(join(work, 'state.db'));
-    try {
-      const backupCtx: BackupContext = { signal: never, phase: () => undefined, progress: () => undefined, log: () => undefined, saveCheckpoint: () => undefined };
-      const backup = await timed('backup (setup)', () =>
-        runBackup(
-          { vcenter: vc, vcenterGuid: sim.instanceUuid, repository: repo, hooks: noHooks, clock: { now: () => Date.now() } },
-          { jobId: 'bench-backup', vm: vm.moref, policy: { consistency: 'crash', onQuiesceFailure: 'fail', excludedDisks: [], immutabilityDays: 1 } },
-          backupCtx,
-        ),
-      );
-      const pointId = backup.result.pointId;
-      const info = await vc.getVm(vm.moref);
-      if (!info.datacenter) throw new Error('the VM is in no datacenter');
-      const datacenter = { moref: info.datacenter.moref, path: info.datacenter.path };
-      const store = new SqliteRecoveryStore(db, systemClock);
-      const deps: RecoveryDeps = { repository: repo, vcenters: { vcenter: () => Promise.resolve(vc) }, store };
-      const vmId = { vcenterGuid: sim.instanceUuid, moref: vm.moref };
-      const bytes = DISK_GIB * GiB;
+    await vc.makeDirectory(datacenter.moref, `[${vm.datastore}] bench-restore`);
+    const restore = await timed('restore to datastore', () =>
+      restoreDiskToDatastore({ repository: repo, vcenter: vc, pointId, disk: disk.key, target: { datacenter, descriptor: `[${vm.datastore}] bench-restore/disk.vmdk` }, signal: never }),
+    );
+    await deleteIfPresent(vc, datacenter.moref, [`[${vm.datastore}] bench-restore`], never);
+    process.stdout.write(`  ${r2(bytes / 1e6 / restore.seconds)} MB/s of disk written, ${restore.result.stats.chunksRead} chunks read, ${restore.result.stats.zeroSlots} zero chunks\n`);
 
-      await vc.makeDirectory(datacenter.moref, `[${vm.datastore}] bench-restore`);
-      const restore = await timed('restore to datastore', () =>
-        restoreDiskToDatastore({ repository: repo, vcenter: vc, pointId, disk: disk.key, target: { datacenter, descriptor: `[${vm.datastore}] bench-restore/disk.vmdk` }, signal: never }),
-      );
-      await deleteIfPresent(vc, datacenter.moref, [`[${vm.datastore}] bench-restore`], never);
-      process.stdout.write(`  ${r2(bytes / 1e6 / restore.seconds)} MB/s of disk written, ${restore.result.stats.chunksRead} chunks read, ${restore.result.stats.zeroSlots} zero chunks\n`);
+    const instance = await timed('new instance', () =>
+      runInstantiate(deps, { pointId, vcenterGuid: sim.instanceUuid, name: 'bench-instance', datastore: null, folder: null, pool: null, host: null, networks: {}, powerOn: false }, context('bench-instance')),
+    );
+    await vc.destroyVm(instance.result.vm.moref);
+    await deleteIfPresent(vc, datacenter.moref, [`[${vm.datastore}] bench-instance`], never);
 
-      const instance = await timed('new instance', () =>
-        runInstantiate(deps, { pointId, vcenterGuid: sim.instanceUuid, name: 'bench-instance', datastore: null, folder: null, pool: null, host: null, networks: {}, powerOn: false }, context('bench-instance')),
-      );
-      await vc.destroyVm(instance.result.vm.moref);
-      await deleteIfPresent(vc, datacenter.moref, [`[${vm.datastore}] bench-instance`], never);
+    const revert = await timed('revert', () => runRevert(deps, { vm: vmId, pointId, powerOff: true }, context('bench-revert')));
+    await runCancelRevert(deps, { vm: vmId, powerOff: true }, context('bench-revert-cancel'));
+    if (revert.result.state !== 'reverted') throw new Error('the revert did not complete');
 
-      const revert = await timed('revert', () => runRevert(deps, { vm: vmId, pointId, powerOff: true }, context('bench-revert')));
-      await runCancelRevert(deps, { vm: vmId, powerOff: true }, context('bench-revert-cancel'));
-      if (revert.result.state !== 'reverted') throw new Error('the revert did not complete');
+    const attach = await timed('clone and attach', () => runAttach(deps, { attachmentId: 'bench-attach', pointId, vm: vmId, disks: null, datastore: null }, context('bench-attach')));
+    await runDetach(deps, 'bench-attach', context('bench-detach'));
+    if (attach.result.disks.length !== 1) throw new Error('the attach attached no disk');
 
-      const attach = await timed('clone and attach', () => runAttach(deps, { attachmentId: 'bench-attach', pointId, vm: vmId, disks: null, datastore: null }, context('bench-attach')));
-      await runDetach(deps, 'bench-attach', context('bench-detach'));
-      if (attach.result.disks.length !== 1) throw new Error('the attach attached no disk');
-
-      process.stdout.write(
-        JSON.stringify({
-          bench: 'restore',
-          disk_GiB: DISK_GIB,
-          restore_MBps: r2(bytes / 1e6 / restore.seconds),
-          new_instance_s: r2(instance.seconds),
-          revert_s: r2(revert.seconds),
-          attach_s: r2(attach.seconds),
-        }) + '\n',
-      );
-    } finally {
-      db.close();
-      vc.close();
-      await repo.close();
-    }
+    process.stdout.write(
+      JSON.stringify({
+        bench: 'restore',
+        disk_GiB: DISK_GIB,
+        restore_MBps: r2(bytes / 1e6 / restore.seconds),
+        new_instance_s: r2(instance.seconds),
+        revert_s: r2(revert.seconds),
+        attach_s: r2(attach.seconds),
+      }) + '\n',
+    );
   } finally {
-    await sim.stop();
-    await rm(work, { recursive: true, force: true });
+    db.close();
+    vc.close();
+    await repo.close();
   }
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`bench restore: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exitCode = 1;
 });

@@ -86,4 +86,34 @@ describe('SnapshotDiskReader', () => {
     await expectAsync(reader.read(0, CHUNK, never, dirty(CHUNK))).toBeRejectedWithError(/injected read failure/);
     expect(slowDone).toBeTrue();
   });
+
+  it('stops the other ranges of a read once one has failed, and reports that failure', async () => {
+    const stopped: string[] = [];
+    const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+    const failing: RangeReader = {
+      readRangeInto: async (f, offset, target, signal) => {
+        if (offset === 0) {
+          // Fails only once the others are under way.
+          await new Promise((r) => setTimeout(r, 50));
+          throw new Error('injected read failure');
+        }
+        // A range that would run long: it ends early only when told to stop.
+        const n = await vc.readRangeInto(f, offset, target, signal);
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, 10_000);
+          signal?.addEventListener('abort', () => {
+            clearTimeout(t);
+            stopped.push(messageOf(signal.reason));
+            resolve();
+          }, { once: true });
+        });
+        signal?.throwIfAborted();
+        return n;
+      },
+    };
+    const reader = new SnapshotDiskReader(failing, file, capacity, allocated);
+    await expectAsync(reader.read(0, CHUNK, never, dirty(CHUNK))).toBeRejectedWithError(/injected read failure/);
+    // The chunk's other areas (1 MiB, 1 MiB + 192 KiB merged; 3 MiB) were told why.
+    expect(stopped).toEqual(['injected read failure', 'injected read failure']);
+  }, 30_000);
 });

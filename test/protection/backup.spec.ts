@@ -197,6 +197,7 @@ describe('backup pipeline', () => {
       const job = await backup(h, ref(vm), 'app');
       expect(job.state).toBe('failed');
       expect(job.error?.code).toBe('backup-quiesce-failed');
+      expect(job.error?.message).toContain('onQuiesceFailure');
       expect(pointsOf(vm).length).toBe(before);
       expect(await lifelineSnapshots(h.vc, vm.moref)).toEqual([]);
     }, 20_000);

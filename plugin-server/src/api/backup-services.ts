@@ -96,6 +96,25 @@ async function openStore(opts: BackupServicesOptions, signal: AbortSignal): Prom
   return Repository.open(dir, { passphrase: await storePassphrase(opts, false), clock }, signal);
 }
 
+/** Waits for `p`, giving up (without stopping it) when `signal` aborts. */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
 export async function openBackupServices(opts: BackupServicesOptions, signal: AbortSignal): Promise<BackupServices> {
   const log = opts.log.child({ component: 'backup' });
   const repository = await openStore(opts, signal);
@@ -106,14 +125,19 @@ export async function openBackupServices(opts: BackupServicesOptions, signal: Ab
     if (!cfg) return Promise.reject(new LifelineError('vcenter-unknown', `vCenter ${guid} is not configured on this Lifeline server`));
     let conn = connections.get(guid);
     if (!conn) {
-      conn = readFile(cfg.passwordFile, 'utf8').then((pw) =>
-        connectVcenter({ url: cfg.url, thumbprint: cfg.thumbprint, user: cfg.user, password: pw.trim(), log }, sig),
+      // Shared by every job that asks meanwhile, so it ends only with the services, never with
+      // the first asker's job: a cancelled backup must not fail the others waiting on the login.
+      const made = readFile(cfg.passwordFile, 'utf8').then((pw) =>
+        connectVcenter({ url: cfg.url, thumbprint: cfg.thumbprint, user: cfg.user, password: pw.trim(), log }, signal),
       );
       // A failed login is not cached: the next job tries again (the password may have been fixed).
-      conn.catch(() => connections.delete(guid));
-      connections.set(guid, conn);
+      made.catch(() => {
+        if (connections.get(guid) === made) connections.delete(guid);
+      });
+      connections.set(guid, made);
+      conn = made;
     }
-    return conn;
+    return untilAborted(conn, sig);
   };
 
   let sweeper: OrphanSnapshotSweeper | null = null;

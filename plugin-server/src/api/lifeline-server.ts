@@ -151,20 +151,30 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   const started = runner.start().then(
     (report) => {
       if (report.interrupted.length + report.cleanupFailed.length > 0) log.warn('job runner started after an unclean stop', { ...report });
+      return true;
     },
-    (err: unknown) => log.error('job runner failed to start', { error: describeError(err) }),
+    (err: unknown) => {
+      log.error('job runner failed to start; no backups are scheduled', { error: describeError(err) });
+      return false;
+    },
   );
   let stopSweeper: (() => Promise<void>) | null = null;
   if (deps.backup) {
     const backup = deps.backup;
     // After the runner has marked the last process's jobs interrupted, so that their snapshots
     // count as orphans; the scheduler then keeps every protected VM within its RPO.
-    void started.then(() => {
-      if (shutdown.signal.aborted) return;
+    void started.then((ok) => {
+      if (!ok || shutdown.signal.aborted) return;
       stopSweeper = backup.startSweeper(runner);
       scheduler.start();
     });
   }
+  /** Before the runner stops and the database closes, on every path that ends the server. */
+  const stopBackground = async (): Promise<void> => {
+    shutdown.abort();
+    scheduler.stop();
+    await stopSweeper?.();
+  };
 
   const vcenters = new Map<string, VcenterTarget>(
     [...config.vcenters.values()].map((vc) => [vc.guid, { guid: vc.guid, url: vc.url, thumbprint: vc.thumbprint }]),
@@ -221,7 +231,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
     });
   } catch (err) {
-    shutdown.abort();
+    await stopBackground();
     await sessions.close();
     await runner.stop();
     await started;
@@ -244,9 +254,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     stopping ??= (async () => {
       log.info('Lifeline server stopping');
       // Event streams never end on their own; they must not hold the drain until its timeout.
-      shutdown.abort();
-      scheduler.stop();
-      await stopSweeper?.();
+      await stopBackground();
       await listener.stop();
       // After the listener: requests still running may need their sessions, jobs and database.
       await runner.stop();

@@ -69,17 +69,26 @@ export class SnapshotDiskReader implements DiskAreaReader {
     const target = into && into.byteLength >= length ? Buffer.from(into.buffer, into.byteOffset, length) : Buffer.allocUnsafe(length);
     const pieces = this.allocated ? overlapping(this.allocated, offset, length) : [{ start: offset, length }];
     let filled = 0;
+    // The first failure stops the other pieces of the chunk: their bytes are of no use any more.
+    const stop = new AbortController();
+    const pieceSignal = pieces.length > 1 ? AbortSignal.any([signal, stop.signal]) : signal;
+    let firstError: { err: unknown } | undefined;
     const reads = pieces.map(async (p) => {
       const at = p.start - offset;
-      const n = await this.vcenter.readRangeInto(this.file, p.start, target.subarray(at, at + p.length), signal);
-      this.bytesRead += n;
-      return n;
+      try {
+        const n = await this.vcenter.readRangeInto(this.file, p.start, target.subarray(at, at + p.length), pieceSignal);
+        this.bytesRead += n;
+        return n;
+      } catch (err) {
+        firstError ??= { err };
+        stop.abort(err);
+        throw err;
+      }
     });
     // Every read must have stopped writing into the target before it goes back to the caller,
     // which reuses it: wait for all of them, not only until the first failure.
     const settled = await Promise.allSettled(reads);
-    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    if (firstError) throw firstError.err;
     // Zeros where nothing is allocated, and where the flat extent ends before the capacity (a thin
     // file never written at its end).
     for (let i = 0; i < pieces.length; i++) {
