@@ -84,6 +84,19 @@ describe('clone and attach', () => {
     expect(await lifelineFolders(sim)).toEqual([]);
   });
 
+  it('leaves attached clones out of the next backup of the VM they are attached to', async () => {
+    const { job, attachmentId } = await h.service.attach(pointId, ref(target), null, null, 'tester', AbortSignal.timeout(30_000));
+    const done = await waitJob(h, job.id);
+    expect(done.state).withContext(jobLog(h, job.id)).toBe('succeeded');
+    const own = target.disks.map((d) => d.key).sort((a, b) => a - b);
+    const targetPoint = await backUp(h, ref(target));
+    const manifest = await h.repo.readManifest(targetPoint, AbortSignal.timeout(30_000));
+    expect(manifest.disks.map((d) => d.disk).sort((a, b) => a - b)).toEqual(own);
+    const detach = await waitJob(h, h.service.detach(attachmentId, 'tester').job.id);
+    expect(detach.state).withContext(jobLog(h, detach.id)).toBe('succeeded');
+    expect(await lifelineFolders(sim)).toEqual([]);
+  });
+
   it('leaves the VM unchanged and no file behind when ReconfigVM_Task fails', async () => {
     const before = await diskLayout(h, target.moref);
     // The first disk is added, the second reconfigure fails: the first must be taken off again.

@@ -95,6 +95,29 @@ describe('restore engine (datastore upload)', () => {
     await deleteIfPresent(h.vc, datacenter.moref, ['[LocalDS_0] engine-corrupt'], never);
   });
 
+  it('deletes the partial data file when the restore is cancelled halfway', async () => {
+    await h.vc.makeDirectory(datacenter.moref, '[LocalDS_0] engine-cancel');
+    const cancel = new AbortController();
+    const err: unknown = await restoreDiskToDatastore({
+      repository: h.repo,
+      vcenter: h.vc,
+      pointId,
+      disk: 2000,
+      target: target('engine-cancel'),
+      signal: cancel.signal,
+      onProgress: (p) => {
+        if (p.bytesDone >= DISK / 2) cancel.abort(new Error('cancelled by the test'));
+      },
+    }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).not.toBeNull();
+    expect(cancel.signal.aborted).toBe(true);
+    expect(await readdir(join(dsDir(), 'engine-cancel'))).toEqual([]);
+    await deleteIfPresent(h.vc, datacenter.moref, ['[LocalDS_0] engine-cancel'], never);
+  });
+
   it('deletes the partial data file when the upload is cut halfway', async () => {
     await h.vc.makeDirectory(datacenter.moref, '[LocalDS_0] engine-cut');
     await sim.injectFault({ method: 'HTTP PUT', afterBytes: DISK / 2, moref: 'disk-flat.vmdk' });

@@ -37,7 +37,7 @@ import {
   type VmInfo,
 } from '../vsphere/index.js';
 import { SnapshotDiskReader, flatExtentOf } from './backup-disk-reader.js';
-import { fallbackPlan, planDiskReads, type DiskReadMode, type DiskReadPlan, type PlanBase } from './backup-plan.js';
+import { fallbackPlan, isAttachedClone, planDiskReads, type DiskReadMode, type DiskReadPlan, type PlanBase } from './backup-plan.js';
 import type { PolicySpec } from './policy.js';
 import { vmKey } from './vm-ref.js';
 
@@ -266,8 +266,14 @@ export async function runBackup(deps: BackupDeps, req: BackupRequest, ctx: Backu
     ctx.phase('changed-areas');
     const snapDisks = await vc.snapshotDisks(snapshot, signal);
     const planned = planDiskReads({ disks: snapDisks, excluded: req.policy.excludedDisks, base: base?.plan, instanceUuid: vm.instanceUuid, cbtJustEnabled });
-    for (const d of planned.skipped) ctx.log(`disk ${d.key} (${d.label}) is excluded by the policy and not backed up`);
-    if (planned.read.length === 0) throw new BackupError('backup-no-disks', `VM ${vm.name} has no disk to back up (all ${planned.skipped.length} excluded)`, { vm: req.vm });
+    for (const d of planned.skipped) {
+      ctx.log(
+        isAttachedClone(d)
+          ? `disk ${d.key} (${d.label}) is a clone attached from a restore point and not backed up`
+          : `disk ${d.key} (${d.label}) is excluded by the policy and not backed up`,
+      );
+    }
+    if (planned.read.length === 0) throw new BackupError('backup-no-disks', `VM ${vm.name} has no disk to back up (all ${planned.skipped.length} excluded or attached from restore points)`, { vm: req.vm });
     const work: Array<{ plan: DiskReadPlan; areas: ChangedArea[] | undefined; file: DatastoreFile }> = [];
     for (let plan of planned.read) {
       const file = { datacenterPath, datastorePath: flatExtentOf(plan.disk.fileName) };
@@ -399,7 +405,7 @@ async function createSnapshot(
   } catch (err) {
     if (!quiesce || !isVimFault(err, ...QUIESCE_FAULTS)) throw err;
     if (req.policy.onQuiesceFailure !== 'crash-consistent') {
-      throw new BackupError('backup-quiesce-failed', `the guest could not be quiesced for an application-consistent snapshot: ${describeError(err)}`, { vm: req.vm }, { cause: err });
+      throw new BackupError('backup-quiesce-failed', `the guest of VM ${req.vm} could not be quiesced for an application-consistent snapshot: ${describeError(err)}. Check that VMware Tools runs in the guest (and its VSS writers on Windows), or set the policy's onQuiesceFailure to crash-consistent to fall back to a crash-consistent point`, { vm: req.vm }, { cause: err });
     }
     warn(`the guest could not be quiesced (${describeError(err)}); the policy allows a crash-consistent point, taking the snapshot without quiescing`);
     setConsistency('crash');

@@ -52,11 +52,20 @@ export function isExcluded(disk: Pick<VmDisk, 'key' | 'label'>, excluded: readon
   return excluded.some((e) => ('deviceKey' in e ? e.deviceKey === disk.key : e.label === disk.label));
 }
 
+/**
+ * A clone of a restore point's disk that recovery attached to the VM (its files lie in a
+ * `lifeline-attach-<id>` folder): a copy of data already backed up, detached again later, never
+ * part of the VM's own backups.
+ */
+export function isAttachedClone(disk: Pick<VmDisk, 'fileName'>): boolean {
+  return /^\[[^\]]*\] lifeline-attach-[^/]+\//.test(disk.fileName);
+}
+
 export function planDiskReads(input: PlanInput): BackupPlanResult {
   const read: DiskReadPlan[] = [];
   const skipped: VmDisk[] = [];
   for (const disk of [...input.disks].sort((a, b) => a.key - b.key)) {
-    if (isExcluded(disk, input.excluded)) {
+    if (isExcluded(disk, input.excluded) || isAttachedClone(disk)) {
       skipped.push(disk);
       continue;
     }

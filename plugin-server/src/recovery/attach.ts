@@ -106,7 +106,9 @@ export async function runAttach(deps: RecoveryDeps, req: AttachRequest, ctx: Rec
     rec = store.putAttachment({ ...rec, state: 'attached' });
   } catch (err) {
     ctx.log(`attach failed (${describeError(err)}); detaching and deleting the clones`, 'error');
-    await undo(`removing the clones in ${folder}`, err, () => rollbackAttachment(vc, deps, rec, cleanupSignal(signal, deps.cleanupTimeoutMs)));
+    await undo(`removing the clones in ${folder}`, err, async () => {
+      await removeAttachment(vc, deps, rec, cleanupSignal(signal, deps.cleanupTimeoutMs));
+    });
     throw err;
   }
   return {
@@ -124,27 +126,22 @@ async function removeClones(vc: RecoveryVcenter, vm: VmInfo, folder: string, sig
   return ours.length;
 }
 
-/** Undoes an attach: clones detached, folder deleted, record removed. Idempotent. */
-export async function rollbackAttachment(vc: RecoveryVcenter, deps: RecoveryDeps, rec: AttachmentRecord, signal: AbortSignal): Promise<void> {
-  const vm = await findVm(vc, rec.vm.moref, signal);
-  if (vm) await removeClones(vc, vm, rec.folder, signal);
-  await deleteFolders(vc, rec.datacenter, [rec.folder], signal);
-  deps.store.deleteAttachment(rec.id);
-}
-
 export async function runDetach(deps: RecoveryDeps, attachmentId: string, ctx: RecoveryContext): Promise<{ attachmentId: string; removed: number }> {
   const rec = deps.store.getAttachment(attachmentId);
   if (!rec) throw new RecoveryError('not-found', `attachment ${attachmentId} does not exist`, { attachmentId });
   ctx.phase('detach');
   const vc = await deps.vcenters.vcenter(rec.vm.vcenterGuid, ctx.signal);
   const detaching = deps.store.putAttachment({ ...rec, state: 'detaching', jobId: ctx.jobId });
-  const removed = await finishDetach(vc, deps, detaching, ctx.signal);
+  const removed = await removeAttachment(vc, deps, detaching, ctx.signal);
   ctx.log(`${removed} cloned disk(s) of ${rec.pointId} detached from ${rec.vm.moref}; ${rec.folder} deleted`);
   return { attachmentId, removed };
 }
 
-/** Removes the clones, deletes the folder and the record. Idempotent, so a clean-up can repeat it. */
-async function finishDetach(vc: RecoveryVcenter, deps: RecoveryDeps, rec: AttachmentRecord, signal: AbortSignal): Promise<number> {
+/**
+ * Removes the clones, deletes the folder and the record: what a detach does and what undoes an
+ * attach. Idempotent, so a clean-up can repeat it.
+ */
+async function removeAttachment(vc: RecoveryVcenter, deps: RecoveryDeps, rec: AttachmentRecord, signal: AbortSignal): Promise<number> {
   const vm = await findVm(vc, rec.vm.moref, signal);
   const removed = vm ? await removeClones(vc, vm, rec.folder, signal) : 0;
   await deleteFolders(vc, rec.datacenter, [rec.folder], signal);
@@ -160,6 +157,5 @@ export async function resolveAttachment(deps: RecoveryDeps, attachmentId: string
   const rec = deps.store.getAttachment(attachmentId);
   if (!rec || rec.state === 'attached') return;
   const vc = await deps.vcenters.vcenter(rec.vm.vcenterGuid, signal);
-  if (rec.state === 'detaching') await finishDetach(vc, deps, rec, signal);
-  else await rollbackAttachment(vc, deps, rec, signal);
+  await removeAttachment(vc, deps, rec, signal);
 }

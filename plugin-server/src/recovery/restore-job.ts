@@ -8,7 +8,7 @@
 import { ValidationError } from '../errors/index.js';
 import type { JobContext, JobHandler, JobRecord } from '../jobs/index.js';
 import { resolveAttachment, runAttach, runDetach } from './attach.js';
-import { resolveInstantiate, runInstantiate, type InstantiateCheckpoint } from './new-instance.js';
+import { resolveInstantiate, runInstantiate, type InstantiateCheckpoint, type InstantiateRequest } from './new-instance.js';
 import type { RecoveryDeps } from './recovery-steps.js';
 import type { VmId } from './recovery-store.js';
 import { resolveRevert, runCancelRevert, runCommitRevert, runRevert } from './revert.js';
@@ -21,18 +21,7 @@ export type RestoreJobParams =
   | { operation: 'revert-commit'; vm: VmId }
   | { operation: 'attach'; attachmentId: string; pointId: string; vm: VmId; disks: number[] | null; datastore: string | null }
   | { operation: 'detach'; attachmentId: string; vm: VmId }
-  | {
-      operation: 'instantiate';
-      pointId: string;
-      vcenterGuid: string;
-      name: string;
-      datastore: string | null;
-      folder: string | null;
-      pool: string | null;
-      host: string | null;
-      networks: Record<string, string>;
-      powerOn: boolean;
-    };
+  | ({ operation: 'instantiate' } & InstantiateRequest);
 
 export type RestoreOperation = RestoreJobParams['operation'];
 

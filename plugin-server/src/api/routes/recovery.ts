@@ -163,6 +163,8 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
         const folder = (req.body as Body | undefined)?.['folder'];
         return typeof folder === 'string' && MOREF.test(folder) ? { type: 'Folder', value: folder } : session.rootFolder;
       },
+      // The new VM is made in the vCenter of the point's VM.
+      vcenterGuid: (req) => sourceVm(req)?.vcenterGuid ?? null,
     }),
     onSourceVm,
     (req, res) => {
@@ -199,12 +201,13 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
   router.post(
     '/points/:pointId/attach',
     audited(svc.audit, svc.log, 'point.attach', (params) => `point:${params['pointId'] ?? ''}`),
+    onSourceVm,
+    // Last: the authorised call, whose vCenter the attach then works on, is the target VM's.
     auth.require({
       privileges: [PRIVILEGES.restore],
       entity: (req) => ({ type: 'VirtualMachine', value: attachTarget(req).moref }),
       vcenterGuid: (req) => attachTarget(req).vcenterGuid,
     }),
-    onSourceVm,
     async (req, res) => {
       const pointId = pointIdOf(req.params['pointId']);
       const b = bodyOf(req, ['vm', 'disks', 'datastore']);
