@@ -1,15 +1,11 @@
 #!/usr/bin/env bash
 # npm run demo: build Lifeline (server, and the UI when the Angular workspace exists), then run it
-# against the vCenter simulator on loopback until Ctrl-C. Installs missing npm packages from the
-# lockfile; the simulator build installs Go and govmomi from Debian when they are missing.
+# against the vCenter simulator on loopback until Ctrl-C. What the machine lacks is installed first,
+# as for `npm test` (Debian packages, npm packages from the lockfile, the simulator build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  echo "demo: installing npm packages (npm ci)" >&2
-  npm ci --no-audit --no-fund >&2
-fi
-bash test/vcsim/build.sh >&2
+bash scripts/setup.sh
 
 echo "demo: building the server" >&2
 npx tsc -p tsconfig.json >&2

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks for Lifeline's build and tests, and nothing more:
 # Debian packages (through apt-get), npm packages (npm ci, from the lockfile), the simulator build.
-# Idempotent and quick when everything is already there.
+# Idempotent and quick when everything is already there. Also run by `npm run demo`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(golang-go golang-github-vmware-govmomi-dev chromium qemu-utils openssl curl ca-certificates)
+# python3, make and g++ compile the native npm modules (better-sqlite3, zstd-napi) on this machine.
+DEBIAN_PACKAGES=(golang-go golang-github-vmware-govmomi-dev chromium qemu-utils openssl curl ca-certificates python3 make g++)
 if [[ "${1:-}" == "--bench" ]]; then
   DEBIAN_PACKAGES+=(restic borgbackup)
 fi
@@ -27,6 +28,15 @@ fi
 # npm packages: reinstall when the lockfile is newer than the last install.
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "setup: installing npm packages (npm ci)" >&2
+  # The native modules would otherwise fetch prebuilt binaries from GitHub, and node-gyp the Node
+  # headers from nodejs.org: build them from their npm sources against the installed Node's headers.
+  export npm_config_build_from_source=true
+  node_prefix=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
+  if [[ -f "$node_prefix/include/node/common.gypi" ]]; then
+    export npm_config_nodedir="$node_prefix"
+  else
+    echo "setup: WARNING: no Node headers under $node_prefix/include/node; node-gyp may download them" >&2
+  fi
   npm ci --no-audit --no-fund >&2
 fi
 

@@ -268,17 +268,30 @@ describe('the plugin UI, end to end', () => {
       await ensurePoint(0);
       const page = await world.openHost();
       for (const [nav, name, ready] of [
-        ['Dashboard', 'global-dashboard', '.ll-view'],
+        ['Dashboard', 'global-dashboard', '.ll-added-bar-ran'],
         ['Protected VMs', 'global-protected-vms', '.ll-view'],
         ['Policies', 'global-policies', '.ll-policy-row'],
         ['Jobs', 'global-jobs', '.ll-job-row'],
-        ['Audit', 'global-audit', '.ll-view'],
+        ['Audit', 'global-audit', '.ll-audit-row'],
         ['Settings', 'global-settings', '.ll-settings-read-only'],
       ] as const) {
         const frame = await openGlobal(page, nav);
         await frame.locator(ready).first().waitFor();
         await screenshotBothThemes(page, name);
       }
+      // The dashboard's storage tile counts what the server stored, and today's bar shows the backup.
+      const storage = (await api('GET', '/storage')).body;
+      expect(Number(storage['points'])).toBeGreaterThan(0);
+      const dashboard = await openGlobal(page, 'Dashboard');
+      await dashboard.locator('.ll-storage-points', { hasText: new RegExp(`^\\s*${String(storage['points'])}\\s*$`) }).waitFor();
+      expect(await dashboard.locator('.ll-added-bar-ran').count()).toBeGreaterThan(0);
+
+      // The audit view lists the calls that changed something, the policy and the backup among them.
+      const audit = await openGlobal(page, 'Audit');
+      for (const action of ['policy.create', 'protection.assign', 'vm.backup']) {
+        await audit.locator('.ll-audit-action', { hasText: action }).first().waitFor();
+      }
+
       const policies = await openGlobal(page, 'Policies');
       await policies.locator('.ll-policy-name', { hasText: 'E2E hourly' }).waitFor();
     },

@@ -86,6 +86,26 @@ describe('VmAttachedDisks', () => {
     expect(view.all('.ll-attachment-row')).toEqual([]);
   });
 
+  it('says when live updates of the detach job are interrupted', async () => {
+    fetch.answers.push(
+      new Response(JSON.stringify({ title: 'Service Unavailable', detail: 'Lifeline is stopping.', status: 503, code: 'shutting-down' }), {
+        status: 503,
+        headers: { 'content-type': 'application/problem+json' },
+      }),
+    );
+    const view = await open([attachmentBody()]);
+    await view.click('.ll-detach');
+    await view.click('.ll-detach-confirm');
+    const remove = http.expectOne({ method: 'DELETE', url: `${API_BASE}/api/v1/attachments/${ATTACHMENT_ID}` });
+    remove.flush({ job: jobBody({ kind: 'restore', state: 'queued' }), created: true }, { status: 202, statusText: 'Accepted' });
+    await view.stable();
+    http.expectOne(LIST).flush({ items: [attachmentBody({ state: 'detaching' })], total: 1 });
+    await view.stable();
+    expect(view.text('.ll-detach-job .ll-job-state')).toBe('Queued');
+    expect(view.text('.ll-detach-job .ll-stream-lost')).toBe('Live updates are interrupted; Lifeline keeps trying to reconnect. Service Unavailable');
+    view.fixture.destroy();
+  });
+
   it('keeps the dialog open with the reason when the detach is refused', async () => {
     const view = await open([attachmentBody()]);
     await view.click('.ll-detach');

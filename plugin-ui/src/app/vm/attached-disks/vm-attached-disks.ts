@@ -13,9 +13,7 @@ import { ByteSizePipe } from '../../i18n/byte-size-pipe';
 import { MessagePipe } from '../../i18n/message-pipe';
 import type { MessageKey } from '../../i18n/messages-en-us';
 import { FollowedJob } from '../../jobs/followed-job';
-import { JobKindPipe } from '../../jobs/job-labels';
-import { JobProgress } from '../../jobs/job-progress';
-import { JobStateLabel } from '../../jobs/job-state-label';
+import { FollowedJobStatus } from '../../jobs/followed-job-status';
 import { JobStream } from '../../jobs/job-stream';
 import { ProblemAlert } from '../../problem-alert/problem-alert';
 import { contextObjectId } from '../../sdk/context-object-id';
@@ -35,17 +33,9 @@ const STATE_LABELS: Readonly<Record<AttachmentState, MessageKey>> = {
  */
 @Component({
   selector: 'll-vm-attached-disks',
-  imports: [ByteSizePipe, ClrDatagridModule, ClrModalModule, DatePipe, JobKindPipe, JobProgress, JobStateLabel, MessagePipe, ProblemAlert, VmView],
+  imports: [ByteSizePipe, ClrDatagridModule, ClrModalModule, DatePipe, FollowedJobStatus, MessagePipe, ProblemAlert, VmView],
   templateUrl: './vm-attached-disks.html',
   styles: `
-    .ll-detach-job {
-      display: flex;
-      align-items: center;
-      gap: 0.6rem;
-      max-width: 36rem;
-      margin: 0.6rem 0;
-    }
-
     .ll-attached-disk-list {
       list-style: none;
       margin: 0;

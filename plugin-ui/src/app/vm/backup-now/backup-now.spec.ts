@@ -59,7 +59,7 @@ describe('BackupNow', () => {
     );
     await view.stable();
     expect(view.text('.ll-job-state')).toBe('Failed');
-    expect(view.text('.ll-backup-job-error')).toBe('CreateSnapshot_Task failed: quiescing timed out');
+    expect(view.text('.ll-backup-job .ll-job-error')).toBe('CreateSnapshot_Task failed: quiescing timed out');
 
     await view.click('.ll-backup-close');
     expect(sdk.modalResults).toEqual([{ jobId: JOB_ID }]);

@@ -9,8 +9,7 @@ import { readPolicy, type Policy } from '../../api/policy';
 import { readVmProtection, vmPath, type VmProtection } from '../../api/vm-protection';
 import { MessagePipe } from '../../i18n/message-pipe';
 import { FollowedJob } from '../../jobs/followed-job';
-import { JobProgress } from '../../jobs/job-progress';
-import { JobStateLabel } from '../../jobs/job-state-label';
+import { FollowedJobStatus } from '../../jobs/followed-job-status';
 import { JobStream } from '../../jobs/job-stream';
 import { ProblemAlert } from '../../problem-alert/problem-alert';
 import { contextObjectId } from '../../sdk/context-object-id';
@@ -24,7 +23,7 @@ import { VmView } from '../vm-view';
  */
 @Component({
   selector: 'll-backup-now',
-  imports: [ClrAlertModule, ClrSpinnerModule, JobProgress, JobStateLabel, MessagePipe, ProblemAlert, VmView],
+  imports: [ClrAlertModule, ClrSpinnerModule, FollowedJobStatus, MessagePipe, ProblemAlert, VmView],
   templateUrl: './backup-now.html',
   styles: `
     .ll-modal-footer {

@@ -21,9 +21,7 @@ import { vmPath } from '../../api/vm-protection';
 import { ByteSizePipe } from '../../i18n/byte-size-pipe';
 import { MessagePipe } from '../../i18n/message-pipe';
 import { FollowedJob } from '../../jobs/followed-job';
-import { JobKindPipe } from '../../jobs/job-labels';
-import { JobProgress } from '../../jobs/job-progress';
-import { JobStateLabel } from '../../jobs/job-state-label';
+import { FollowedJobStatus } from '../../jobs/followed-job-status';
 import { JobStream } from '../../jobs/job-stream';
 import { ProblemAlert } from '../../problem-alert/problem-alert';
 import { contextObjectId } from '../../sdk/context-object-id';
@@ -63,10 +61,8 @@ export type RecoveryDialog =
     ClrModalModule,
     ClrRadioModule,
     DatePipe,
+    FollowedJobStatus,
     FormsModule,
-    JobKindPipe,
-    JobProgress,
-    JobStateLabel,
     MessagePipe,
     ProblemAlert,
     VmView,

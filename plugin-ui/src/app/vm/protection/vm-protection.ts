@@ -15,9 +15,7 @@ import { readVmProtection, vmPath, type VmProtection as Protection } from '../..
 import { DurationPipe } from '../../i18n/duration-pipe';
 import { MessagePipe } from '../../i18n/message-pipe';
 import { FollowedJob } from '../../jobs/followed-job';
-import { JobKindPipe } from '../../jobs/job-labels';
-import { JobProgress } from '../../jobs/job-progress';
-import { JobStateLabel } from '../../jobs/job-state-label';
+import { FollowedJobStatus } from '../../jobs/followed-job-status';
 import { JobStream } from '../../jobs/job-stream';
 import { ProblemAlert } from '../../problem-alert/problem-alert';
 import { RpoStatusLabel } from '../../rpo/rpo-status-label';
@@ -47,10 +45,8 @@ const POLICY_PAGE = '/api/v1/policies?limit=1000';
     ClrSpinnerModule,
     DatePipe,
     DurationPipe,
+    FollowedJobStatus,
     FormsModule,
-    JobKindPipe,
-    JobProgress,
-    JobStateLabel,
     MessagePipe,
     ProblemAlert,
     RpoStatusLabel,

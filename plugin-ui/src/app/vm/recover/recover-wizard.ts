@@ -21,9 +21,7 @@ import { vmPath } from '../../api/vm-protection';
 import { ByteSizePipe } from '../../i18n/byte-size-pipe';
 import { MessagePipe } from '../../i18n/message-pipe';
 import { FollowedJob } from '../../jobs/followed-job';
-import { JobKindPipe } from '../../jobs/job-labels';
-import { JobProgress } from '../../jobs/job-progress';
-import { JobStateLabel } from '../../jobs/job-state-label';
+import { FollowedJobStatus } from '../../jobs/followed-job-status';
 import { JobStream } from '../../jobs/job-stream';
 import { ProblemAlert } from '../../problem-alert/problem-alert';
 import { contextObjectId } from '../../sdk/context-object-id';
@@ -52,23 +50,14 @@ const POINT_PAGE = 100;
     ClrSelectModule,
     ClrWizardModule,
     DatePipe,
+    FollowedJobStatus,
     FormsModule,
-    JobKindPipe,
-    JobProgress,
-    JobStateLabel,
     MessagePipe,
     ProblemAlert,
     VmView,
   ],
   templateUrl: './recover-wizard.html',
   styles: `
-    .ll-recover-job {
-      display: flex;
-      align-items: center;
-      gap: 0.6rem;
-      margin: 0.6rem 0;
-    }
-
     .ll-recover-footer {
       display: flex;
       justify-content: flex-end;
