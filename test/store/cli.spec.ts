@@ -1,5 +1,5 @@
 // The `lifeline repo` command line end to end, through the compiled CLI in child processes.
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lastLine, lifeline } from './cli-process.js';
 import { MiB, sha256File, tempDir, writeImage } from './store-fixtures.js';
@@ -130,5 +130,36 @@ describe('lifeline repo (command line)', () => {
     const noRules = await lifeline(['repo', 'prune', '--repo', repo]);
     expect(noRules.code).toBe(1);
     expect(noRules.stderr).toContain('at least one keep rule');
+  }, 90_000);
+
+  it('puts restore points back into a lost or older catalog, and says so', async () => {
+    const repo = join(dir.path, 'rebuild');
+    const img = join(dir.path, 'r.img');
+    expect((await lifeline(['repo', 'init', '--repo', repo])).code).toBe(0);
+    const sum = await writeImage(img, 4 * MiB, (i) => ({ kind: 'random', seed: 60 + i }));
+    const first = lastLine((await lifeline(['repo', 'ingest', '--repo', repo, '--vm', 'app', '--disk', img])).stdout);
+    await copyFile(join(repo, 'catalog.db'), join(dir.path, 'older-catalog.db'));
+    const second = lastLine((await lifeline(['repo', 'ingest', '--repo', repo, '--vm', 'app', '--disk', img])).stdout);
+
+    // Lost: the next command finds a new catalog and puts both points back before it runs.
+    await rm(join(repo, 'catalog.db'));
+    const list = await lifeline(['repo', 'list', '--repo', repo, '--json']);
+    expect(list.code).withContext(list.stderr).toBe(0);
+    expect(list.stderr).toContain('the catalog was new: 2 restore points were put back into it from the repository');
+    expect((JSON.parse(list.stdout) as Array<{ id: string }>).map((p) => p.id).sort()).toEqual([first, second].sort());
+
+    // Older: GC warns and keeps the point the catalog does not know; rebuild-catalog adds it.
+    await copyFile(join(dir.path, 'older-catalog.db'), join(repo, 'catalog.db'));
+    const gc = await lifeline(['repo', 'gc', '--repo', repo, '--grace-minutes', '0']);
+    expect(gc.code).withContext(gc.stderr).toBe(0);
+    expect(gc.stdout).toContain(`warning: 1 restore points are in the repository but not in its catalog (kept, with their chunks): ${second}`);
+    const rebuild = await lifeline(['repo', 'rebuild-catalog', '--repo', repo]);
+    expect(rebuild.code).withContext(rebuild.stderr).toBe(0);
+    expect(rebuild.stdout).toContain('2 restore point manifests in the repository, 1 already in the catalog');
+    expect(rebuild.stdout).toContain(`added 1 restore points: ${second}`);
+    const out = join(dir.path, 'rebuilt.img');
+    const r = await lifeline(['repo', 'restore', '--repo', repo, '--point', second, '--disk', '0', '--out', out]);
+    expect(r.code).withContext(r.stderr).toBe(0);
+    expect(await sha256File(out)).toBe(sum);
   }, 90_000);
 });

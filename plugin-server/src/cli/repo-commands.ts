@@ -19,11 +19,13 @@ import {
   initRepository,
   PointWriter,
   prune,
+  rebuildCatalog,
   Repository,
   repositoryStats,
   verifyRepository,
   type KeepRules,
   type KeyExport,
+  type OpenOptions,
 } from '../store/index.js';
 
 export const PASSPHRASE_ENV = 'LIFELINE_PASSPHRASE';
@@ -54,7 +56,7 @@ async function passphrase(flags: { passphraseFile?: string }, env: NodeJS.Proces
   return fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined;
 }
 
-async function openRepo(flags: RepoFlags, signal: AbortSignal): Promise<Repository> {
+async function openRepo(flags: RepoFlags, signal: AbortSignal, open: Partial<OpenOptions> = {}): Promise<Repository> {
   let keyExport: KeyExport | undefined;
   if (flags.keyFile !== undefined) {
     try {
@@ -64,7 +66,7 @@ async function openRepo(flags: RepoFlags, signal: AbortSignal): Promise<Reposito
       throw new ValidationError(`the key file ${flags.keyFile} is not a Lifeline key export`);
     }
   }
-  return Repository.open(flags.repo, { passphrase: await passphrase(flags), keyExport }, signal);
+  return Repository.open(flags.repo, { ...open, passphrase: await passphrase(flags), keyExport }, signal);
 }
 
 /** Aborts on the first SIGINT or SIGTERM so a command stops cleanly instead of dying mid-write. */
@@ -82,10 +84,15 @@ function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
   };
 }
 
-async function withRepo<T>(flags: RepoFlags, fn: (repo: Repository, signal: AbortSignal) => Promise<T>): Promise<T> {
+async function withRepo<T>(flags: RepoFlags, fn: (repo: Repository, signal: AbortSignal) => Promise<T>, open: Partial<OpenOptions> = {}): Promise<T> {
   const { signal, dispose } = interruptSignal();
   try {
-    const repo = await openRepo(flags, signal);
+    const repo = await openRepo(flags, signal, open);
+    const rebuilt = repo.rebuiltOnOpen;
+    if (rebuilt) {
+      process.stderr.write(`the catalog was new: ${rebuilt.added.length} restore points were put back into it from the repository\n`);
+      for (const bad of rebuilt.invalid) process.stderr.write(`not put back: ${bad.key}: ${bad.detail}\n`);
+    }
     try {
       return await fn(repo, signal);
     } finally {
@@ -363,7 +370,22 @@ export function registerRepoCommands(program: Command): void {
         out(`marked ${rep.referencedChunks} chunks referenced by ${rep.points} restore points; saw ${rep.chunksSeen} chunks`);
         out(`removed ${rep.swept} chunks (${mib(rep.sweptBytes)}); kept ${rep.keptLocked} still locked and ${rep.keptRecent} newer than ${rep.cutoff}`);
         if (rep.orphanObjectsRemoved > 0) out(`removed ${rep.orphanObjectsRemoved} objects of unfinished restore points`);
+        if (rep.pointsNotInCatalog.length > 0) {
+          out(`warning: ${rep.pointsNotInCatalog.length} restore points are in the repository but not in its catalog (kept, with their chunks): ${rep.pointsNotInCatalog.slice(0, 5).join(', ')}${rep.pointsNotInCatalog.length > 5 ? ', …' : ''}; run lifeline repo rebuild-catalog`);
+        }
       });
+    });
+
+  repoOptions(repo.command('rebuild-catalog').description("put back into the catalog the restore points the repository holds but it does not know (a lost or older catalog)"))
+    .action(async (flags: RepoFlags) => {
+      await withRepo(flags, async (r, signal) => {
+        const rep = await rebuildCatalog(r, { signal });
+        out(`${rep.manifests} restore point manifests in the repository, ${rep.known} already in the catalog`);
+        out(`added ${rep.added.length} restore points${rep.added.length > 0 ? `: ${rep.added.join(', ')}` : ''}`);
+        if (rep.damaged.length > 0) out(`marked damaged (an index is missing or does not match): ${rep.damaged.join(', ')}`);
+        for (const bad of rep.invalid) out(`not added: ${bad.key}: ${bad.detail}`);
+        if (rep.invalid.length > 0) process.exitCode = 1;
+      }, { skipCatalogRebuild: true });
     });
 
   repoOptions(repo.command('stats').description('logical and stored size, deduplication and compression'))

@@ -1,23 +1,27 @@
 /**
  * Garbage collection, mark and sweep (Proxmox Backup Server's GC):
  *
- * Mark — read the index of every restore point the catalog knows (committed, or being deleted)
- *   and collect the digests they reference. If any index cannot be read, GC stops before sweeping:
- *   a chunk is never removed on incomplete knowledge.
+ * Mark — read the index of every restore point the catalog knows (committed, or being deleted),
+ *   then every other index object under points/ (a point a lost or older catalog does not know,
+ *   one being written), and collect the digests they reference. If any index cannot be read, GC
+ *   stops before sweeping: a chunk is never removed on incomplete knowledge.
  * Sweep — list every chunk object and remove one only if all hold:
  *   - no point references it;
  *   - its retention lock has passed (the backend refuses otherwise, atomically with the removal);
  *   - it was not created or touched after the cutoff = min(GC start, start of the oldest backup
  *     still running) − grace. A backup that re-uses an existing chunk raises its lock, which
  *     touches it, so chunks of backups in flight are never swept.
- * Objects under points/ that belong to no point the catalog knows (left by a crash) go too, once
- * unlocked.
+ * Objects under points/ that belong to no point the catalog knows and have no manifest (left by a
+ * crash) go too, once unlocked; a point with a manifest the catalog does not know is kept and
+ * reported (catalog-rebuild.ts puts it back).
  *
  * One GC at a time per repository (a maintenance lock in the catalog); backups, prune and verify
  * may run meanwhile — see the locking table in index.ts.
  */
 import { forEachBounded } from './bounded.js';
 import { CHUNK_PREFIX, digestOfChunkKey } from './digest.js';
+import { FixedIndex } from './fixed-index.js';
+import { manifestKey } from './manifest.js';
 import { identityAlive, processIdentity } from './process-identity.js';
 import type { Repository } from './repository.js';
 import { StoreError, isStoreError } from './store-error.js';
@@ -42,6 +46,10 @@ export interface GcReport {
   keptLocked: number;
   keptRecent: number;
   orphanObjectsRemoved: number;
+  /** Indexes of points the catalog does not know (yet, or any more) whose chunks were kept too. */
+  extraIndexesMarked: number;
+  /** Points whose manifest is in the repository but not in the catalog: run rebuild-catalog. */
+  pointsNotInCatalog: string[];
 }
 
 export async function collectGarbage(repo: Repository, opts: GcOptions): Promise<GcReport> {
@@ -62,6 +70,7 @@ export async function collectGarbage(repo: Repository, opts: GcOptions): Promise
     // Mark.
     const points = repo.listPoints({ states: ['committed', 'deleting'] });
     const marked = new Set<string>();
+    const knownIndexes = new Set<string>();
     let done = 0;
     for (const p of points) {
       for (const d of repo.catalog.pointDisks(p.id)) {
@@ -72,9 +81,29 @@ export async function collectGarbage(repo: Repository, opts: GcOptions): Promise
           });
         });
         if (index) for (const hex of index.distinctDigests()) marked.add(hex);
+        knownIndexes.add(d.indexKey);
       }
       done++;
       opts.onProgress?.('mark', done, points.length);
+    }
+    // Every index in the repository counts, not only those of points the catalog knows: a lost or
+    // older catalog, or a point still being written, must never cost a chunk. An index that
+    // cannot be read stops GC here too.
+    const pointsNotInCatalog = new Set<string>();
+    let extraIndexes = 0;
+    for await (const o of repo.backend.list('points/', signal)) {
+      const [, id = '', name = ''] = o.key.split('/');
+      if (name === 'manifest' && repo.catalog.getPoint(id) === undefined) pointsNotInCatalog.add(id);
+      if (!/^disk-\d+\.fidx$/.test(name) || knownIndexes.has(o.key)) continue;
+      let index: FixedIndex;
+      try {
+        index = FixedIndex.parse(await repo.backend.get(o.key, signal), o.key);
+      } catch (err) {
+        if (isStoreError(err, 'object-not-found')) continue; // removed meanwhile
+        throw new StoreError('index-invalid', `GC stopped before sweeping: index ${o.key} is unreadable (${err instanceof Error ? err.message : String(err)})`, { key: o.key });
+      }
+      for (const hex of index.distinctDigests()) marked.add(hex);
+      extraIndexes++;
     }
 
     // Sweep.
@@ -89,6 +118,8 @@ export async function collectGarbage(repo: Repository, opts: GcOptions): Promise
       keptLocked: 0,
       keptRecent: 0,
       orphanObjectsRemoved: 0,
+      extraIndexesMarked: extraIndexes,
+      pointsNotInCatalog: [...pointsNotInCatalog].sort(),
     };
     const now = repo.now();
     await forEachBounded(repo.backend.list(CHUNK_PREFIX, signal), 16, signal, async (o, sig) => {
@@ -117,10 +148,13 @@ export async function collectGarbage(repo: Repository, opts: GcOptions): Promise
       if (r.chunksSeen % 256 === 0) opts.onProgress?.('sweep', r.chunksSeen, 0);
     });
 
-    // Orphaned point objects: a point id the catalog does not know at all.
+    // Orphaned point objects: a point id the catalog does not know at all and that has no
+    // manifest (what a crashed writer left). A point with a manifest is kept whatever the catalog
+    // says: rebuild-catalog puts it back.
     for await (const o of repo.backend.list('points/', signal)) {
       const id = o.key.split('/')[1] ?? '';
-      if (repo.catalog.getPoint(id) !== undefined) continue;
+      if (repo.catalog.getPoint(id) !== undefined || pointsNotInCatalog.has(id)) continue;
+      if ((await repo.backend.stat(manifestKey(id), signal)) !== null) continue;
       const info = await repo.backend.stat(o.key, signal);
       if (!info || info.retainUntil > now || info.touchedAt >= cutoff) continue;
       if (await repo.backend.delete(o.key, signal)) r.orphanObjectsRemoved++;

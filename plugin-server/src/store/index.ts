@@ -124,6 +124,8 @@ export type { KeepRules, PrunePoint, PruneDecision, PruneMark } from './prune-pl
 export { prune } from './prune.js';
 export type { PruneResult } from './prune.js';
 export { collectGarbage, DEFAULT_GC_GRACE_MS } from './gc.js';
+export { rebuildCatalog, manifestPointIds } from './catalog-rebuild.js';
+export type { CatalogRebuildReport } from './catalog-rebuild.js';
 export type { GcOptions, GcReport } from './gc.js';
 export { verifyRepository } from './verify.js';
 export type { VerifyOptions, VerifyReport, ChunkProblem } from './verify.js';

@@ -14,6 +14,7 @@ import { openBackend } from './backend-stack.js';
 import { forEachBounded } from './bounded.js';
 import { ChunkStore } from './chunk-store.js';
 import { systemClock, type Clock, type RandomBytes } from './clock.js';
+import { rebuildCatalog, type CatalogRebuildReport } from './catalog-rebuild.js';
 import { CodecPool } from './codec-pool.js';
 import { chunkKey } from './digest.js';
 import { FixedIndex } from './fixed-index.js';
@@ -75,6 +76,11 @@ export interface OpenOptions extends RepositoryContext {
   keyExport?: KeyExport;
   /** Skip crash recovery (for read-only inspection). */
   skipRecovery?: boolean;
+  /**
+   * Leave a new, empty catalog beside existing restore points as it is (rebuild-catalog reports
+   * on its own); by default such a catalog is rebuilt from the repository while opening.
+   */
+  skipCatalogRebuild?: boolean;
 }
 
 /**
@@ -153,6 +159,8 @@ export async function initRepository(dir: string, opts: InitOptions, signal: Abo
 export class Repository {
   private codecPool: CodecPool | undefined;
   private chunkStore: ChunkStore | undefined;
+  /** What opening put back into a new catalog from the repository's manifests, if anything. */
+  rebuiltOnOpen: CatalogRebuildReport | undefined;
   readonly clock: Clock;
   readonly random: RandomBytes;
   readonly log: Logger;
@@ -199,13 +207,35 @@ export class Repository {
     const keys0 = deriveKeys(master, claimed.id, claimed.encrypted);
     const config = openDocument(configBytes, keys0.macKey, undefined, 'repository config') as RepositoryConfig;
     const keys = deriveKeys(master, config.id, config.encrypted);
-    const catalog = openCatalog(join(dir, CATALOG_FILE));
+    const catalogPath = join(dir, CATALOG_FILE);
+    let catalog: Catalog;
+    try {
+      catalog = openCatalog(catalogPath);
+    } catch (err) {
+      throw new StoreError(
+        'catalog-unreadable',
+        `the catalog ${catalogPath} cannot be opened (${err instanceof Error ? err.message : String(err)}); the restore points are safe in the repository: move the file aside and open the repository again to rebuild the catalog from them`,
+        { path: catalogPath },
+      );
+    }
     const repo = new Repository(dir, config, backend, catalog, keys, master, keyFileId, opts);
     try {
       const known = catalog.getMeta('repository_id');
       if (known === undefined) catalog.setMeta('repository_id', config.id);
       else if (known !== config.id) throw new StoreError('not-a-repository', `the catalog in ${dir} belongs to repository ${known}, not ${config.id}`);
       if (!opts.skipRecovery) await repo.recover(signal);
+      // A new catalog beside existing points (lost, deleted or never copied): put them back first.
+      if (known === undefined && !opts.skipRecovery && !opts.skipCatalogRebuild) {
+        const rebuilt = await rebuildCatalog(repo, { signal });
+        if (rebuilt.added.length + rebuilt.invalid.length > 0) {
+          repo.rebuiltOnOpen = rebuilt;
+          repo.log.warn('catalog rebuilt from the repository', {
+            added: rebuilt.added.length,
+            damaged: rebuilt.damaged,
+            invalid: rebuilt.invalid,
+          });
+        }
+      }
     } catch (err) {
       await repo.close();
       throw err;

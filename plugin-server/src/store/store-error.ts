@@ -30,6 +30,8 @@ export type StoreErrorCode =
   | 'unsupported-format'
   /** Another maintenance operation holds the repository (one GC at a time). */
   | 'repository-busy'
+  /** The catalog file exists but cannot be opened as a catalog. */
+  | 'catalog-unreadable'
   | 'point-not-found'
   | 'invalid-range'
   | 'invalid-key'
