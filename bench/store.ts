@@ -29,35 +29,51 @@ const IMAGE_VERSION = 'modulo-pool-v1';
 
 interface Timed {
   seconds: number;
+  /** User + system CPU seconds of the process and its threads (and any children it waited for). */
+  cpuSeconds: number;
   peakKiB: number;
   stdout: string;
 }
 
-/** Runs a process to completion; peak memory from /proc while it runs (VmHWM), or its own report. */
+/** bash's `times` prints the shell's, then its children's, user and system times: "0m1.234s 0m0.567s". */
+const CPU_LINE = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/;
+
+/**
+ * Runs a process to completion under bash, whose `times` reports the CPU it used; peak memory from
+ * /proc while it runs (VmHWM of the process itself, exec'd by bash), or its own report.
+ */
 function timed(cmd: string, args: string[], env: Record<string, string>): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const script = '"$@"; s=$?; times >&2; exit $s';
+    const child = spawn('bash', ['-c', script, 'bash', cmd, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let peakKiB = 0;
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // The measured process is bash's child.
+    const pid = child.pid ?? 0;
     const poll = setInterval(() => {
-      void readFile(`/proc/${child.pid ?? 0}/status`, 'utf8').then(
-        (s) => {
-          const m = /VmHWM:\s+(\d+) kB/.exec(s);
-          if (m) peakKiB = Math.max(peakKiB, Number(m[1]));
-        },
-        () => undefined,
-      );
+      void readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')
+        .then((c) => readFile(`/proc/${c.trim().split(' ')[0] ?? ''}/status`, 'utf8'))
+        .then(
+          (s) => {
+            const m = /VmHWM:\s+(\d+) kB/.exec(s);
+            if (m) peakKiB = Math.max(peakKiB, Number(m[1]));
+          },
+          () => undefined,
+        );
     }, 25);
     child.on('error', reject);
     child.on('close', (code) => {
       clearInterval(poll);
       const seconds = (performance.now() - t0) / 1000;
-      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}: ${stderr.trim()}`));
-      else resolve({ seconds, peakKiB, stdout });
+      const lines = stderr.trimEnd().split('\n');
+      const m = CPU_LINE.exec(lines[lines.length - 1] ?? '');
+      const cpuSeconds = m ? Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4]) : NaN;
+      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}: ${lines.slice(0, -2).join('\n').trim()}`));
+      else resolve({ seconds, cpuSeconds, peakKiB, stdout });
     });
   });
 }
@@ -129,6 +145,7 @@ async function main(): Promise<void> {
     // Lifeline runs as its command line does (bin/lifeline.js sizes libuv's thread pool so).
     const lenv = { ...env, UV_THREADPOOL_SIZE: '16' };
     const times: Record<'lifeline' | 'restic' | 'borg', number[]> = { lifeline: [], restic: [], borg: [] };
+    const cpu: Record<'lifeline' | 'restic' | 'borg' | 'reingest' | 'restore', number[]> = { lifeline: [], restic: [], borg: [], reingest: [], restore: [] };
     let peakKiB = 0;
     const lrepo = join(work, 'lifeline-repo');
     const rrepo = join(work, 'restic-repo');
@@ -140,6 +157,7 @@ async function main(): Promise<void> {
       sync();
       const l = await timed(process.execPath, [runner, 'ingest', lrepo, image], lenv);
       times.lifeline.push(l.seconds);
+      cpu.lifeline.push(l.cpuSeconds);
       peakKiB = Math.max(peakKiB, l.peakKiB, (JSON.parse(l.stdout.trim().split('\n').pop() ?? '{}') as { maxRssKiB?: number }).maxRssKiB ?? 0);
       process.stderr.write(`run ${i + 1}: lifeline ${(bytes / l.seconds / 1e6).toFixed(0)} MB/s`);
       if (tools.restic) {
@@ -148,6 +166,7 @@ async function main(): Promise<void> {
         sync();
         const r = await timed('restic', ['backup', '--repo', rrepo, '-q', image], env);
         times.restic.push(r.seconds);
+        cpu.restic.push(r.cpuSeconds);
         process.stderr.write(`, restic ${(bytes / r.seconds / 1e6).toFixed(0)} MB/s (${(r.peakKiB / 1024).toFixed(0)} MiB)`);
       }
       if (tools.borg) {
@@ -156,6 +175,7 @@ async function main(): Promise<void> {
         sync();
         const b = await timed('borg', ['create', '--chunker-params', 'fixed,4194304', '--compression', 'zstd,1', `${brepo}::bench`, image], env);
         times.borg.push(b.seconds);
+        cpu.borg.push(b.cpuSeconds);
         process.stderr.write(`, borg ${(bytes / b.seconds / 1e6).toFixed(0)} MB/s (${(b.peakKiB / 1024).toFixed(0)} MiB)`);
       }
       process.stderr.write('\n');
@@ -169,6 +189,7 @@ async function main(): Promise<void> {
       sync();
       const re = await timed(process.execPath, [runner, 'ingest', lrepo, image], lenv);
       reTimes.push(re.seconds);
+      cpu.reingest.push(re.cpuSeconds);
       peakKiB = Math.max(peakKiB, re.peakKiB);
       point = (JSON.parse(re.stdout.trim().split('\n').pop() ?? '{}') as { pointId?: string }).pointId ?? '';
     }
@@ -178,6 +199,7 @@ async function main(): Promise<void> {
       sync();
       const rs = await timed(process.execPath, [runner, 'restore', lrepo, point, out], lenv);
       restoreTimes.push(rs.seconds);
+      cpu.restore.push(rs.cpuSeconds);
       peakKiB = Math.max(peakKiB, rs.peakKiB, (JSON.parse(rs.stdout.trim().split('\n').pop() ?? '{}') as { maxRssKiB?: number }).maxRssKiB ?? 0);
       const restoredSha = await sha256(out);
       if (restoredSha !== imageSha) throw new Error(`restored image differs: ${restoredSha} != ${imageSha}`);
@@ -209,6 +231,12 @@ async function main(): Promise<void> {
     process.stdout.write(`ingest (median of ${RUNS}): lifeline ${result.lifeline_MBps} MB/s, restic ${result.restic_MBps} MB/s, borg ${result.borg_MBps} MB/s\n`);
     process.stdout.write(`re-ingest unchanged ${result.reingest_MBps} MB/s, restore ${result.restore_MBps} MB/s (median of ${RUNS}), peak RSS ${result.peak_rss_MiB} MiB\n`);
     process.stdout.write(`stored: lifeline ${result.repo_MiB} MiB, restic ${result.restic_repo_MiB} MiB\n`);
+    // CPU per run (user + system, all threads; median): what each tool spends on the same bytes.
+    const cpuLine = (Object.keys(cpu) as Array<keyof typeof cpu>)
+      .filter((k) => cpu[k].length > 0)
+      .map((k) => `${k} ${median(cpu[k]).toFixed(1)} s`)
+      .join(', ');
+    process.stdout.write(`CPU seconds per run (median): ${cpuLine}\n`);
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     if (!keep) await rm(work, { recursive: true, force: true });
