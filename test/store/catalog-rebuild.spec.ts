@@ -4,6 +4,7 @@ import { copyFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PointRow } from '../../plugin-server/src/catalog/index.js';
 import { FileDiskReader, FileDiskWriter } from '../../plugin-server/src/store/file-disk.js';
+import { FaultyBackend } from '../../plugin-server/src/store/faulty-backend.js';
 import { collectGarbage } from '../../plugin-server/src/store/gc.js';
 import { rebuildCatalog } from '../../plugin-server/src/store/catalog-rebuild.js';
 import { PointWriter } from '../../plugin-server/src/store/point-writer.js';
@@ -207,5 +208,34 @@ describe('catalog rebuild', () => {
     expect(r.listPoints()).toEqual([]);
     expect((await rebuildCatalog(r, { signal: never })).added).toEqual([pa]);
     expect(r.listPoints().map((p) => p.id)).toEqual([pa]);
+  });
+
+  it('an open whose rebuild fails part-way rebuilds again on the next open', async () => {
+    const a = join(dir.path, 'a.img');
+    await writeImage(a, 4 * MiB, (i) => ({ kind: 'random', seed: 1000 + i }));
+    let r = await open();
+    const pa = await ingest(r, 'vm-a', a, 1);
+    clock.advance(60_000);
+    const pb = await ingest(r, 'vm-b', a, 1);
+    await close();
+    await removeCatalog();
+
+    let faulty: FaultyBackend | undefined;
+    const failing = Repository.open(repoDir, {
+      passphrase: PASS,
+      clock,
+      wrapBackend: (b) => {
+        faulty = new FaultyBackend(b);
+        faulty.inject({ op: 'get', match: new RegExp(`points/${pb}/manifest`) });
+        return faulty;
+      },
+    }, never);
+    await expectAsync(failing).toBeRejectedWith(jasmine.objectContaining({ code: 'backend-io' }));
+    expect(faulty?.calls.get).toBeGreaterThan(0);
+
+    r = await open();
+    // The first open put back the older point before it failed; this one finds the rest.
+    expect(r.rebuiltOnOpen?.added).toEqual([pb]);
+    expect(r.listPoints().map((p) => p.id).sort()).toEqual([pa, pb].sort());
   });
 });

@@ -221,20 +221,24 @@ export class Repository {
     const repo = new Repository(dir, config, backend, catalog, keys, master, keyFileId, opts);
     try {
       const known = catalog.getMeta('repository_id');
-      if (known === undefined) catalog.setMeta('repository_id', config.id);
-      else if (known !== config.id) throw new StoreError('not-a-repository', `the catalog in ${dir} belongs to repository ${known}, not ${config.id}`);
+      if (known !== undefined && known !== config.id) throw new StoreError('not-a-repository', `the catalog in ${dir} belongs to repository ${known}, not ${config.id}`);
       if (!opts.skipRecovery) await repo.recover(signal);
       // A new catalog beside existing points (lost, deleted or never copied): put them back first.
-      if (known === undefined && !opts.skipRecovery && !opts.skipCatalogRebuild) {
-        const rebuilt = await rebuildCatalog(repo, { signal });
-        if (rebuilt.added.length + rebuilt.invalid.length > 0) {
-          repo.rebuiltOnOpen = rebuilt;
-          repo.log.warn('catalog rebuilt from the repository', {
-            added: rebuilt.added.length,
-            damaged: rebuilt.damaged,
-            invalid: rebuilt.invalid,
-          });
+      // The catalog is claimed for this repository only once it holds them, so an open that
+      // stops half-way rebuilds again next time.
+      if (known === undefined && !opts.skipRecovery) {
+        if (!opts.skipCatalogRebuild) {
+          const rebuilt = await rebuildCatalog(repo, { signal });
+          if (rebuilt.added.length + rebuilt.invalid.length > 0) {
+            repo.rebuiltOnOpen = rebuilt;
+            repo.log.warn('catalog rebuilt from the repository', {
+              added: rebuilt.added.length,
+              damaged: rebuilt.damaged,
+              invalid: rebuilt.invalid,
+            });
+          }
         }
+        catalog.setMeta('repository_id', config.id);
       }
     } catch (err) {
       await repo.close();
