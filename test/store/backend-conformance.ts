@@ -183,6 +183,43 @@ export function describeBackendContract(name: string, make: () => Promise<Confor
       expect(await codeOf(b.lock('data/missing', s.now() + 1000, signal))).toBe('object-not-found');
     });
 
+    it('quarantines a locked object: its bytes and lock move to the quarantine key, the old key reads as absent', async () => {
+      const until = s.now() + 60_000;
+      await b.put('chunks/ab/ab01', bytes('rotten'), { signal, retainUntil: until });
+      expect(await b.quarantine('chunks/ab/ab01', signal)).toBe('chunks/ab/ab01.bad');
+      expect(await codeOf(b.get('chunks/ab/ab01', signal))).toBe('object-not-found');
+      expect(await b.stat('chunks/ab/ab01', signal)).toBeNull();
+      expect(text(await b.get('chunks/ab/ab01.bad', signal))).toBe('rotten');
+      expect((await b.stat('chunks/ab/ab01.bad', signal))?.retainUntil).toBe(until);
+      expect(await codeOf(b.delete('chunks/ab/ab01.bad', signal))).toBe('retention-locked');
+      expect(text(await b.get('chunks/ab/ab01.bad', signal))).toBe('rotten');
+      expect((await collect(b.list('chunks/ab/', signal))).map((x) => x.key)).toEqual(['chunks/ab/ab01.bad']);
+      // The old key is free for a good copy.
+      expect(await b.put('chunks/ab/ab01', bytes('fresh'), { signal })).toEqual({ created: true });
+      expect(text(await b.get('chunks/ab/ab01', signal))).toBe('fresh');
+      s.setNow(until);
+      expect(await b.delete('chunks/ab/ab01.bad', signal)).toBe(true);
+    });
+
+    it('never overwrites an earlier quarantined copy of the same key', async () => {
+      await b.put('chunks/cd/cd01', bytes('first'), { signal });
+      expect(await b.quarantine('chunks/cd/cd01', signal)).toBe('chunks/cd/cd01.bad');
+      await b.put('chunks/cd/cd01', bytes('second'), { signal });
+      expect(await b.quarantine('chunks/cd/cd01', signal)).toBe('chunks/cd/cd01.bad-2');
+      await b.put('chunks/cd/cd01', bytes('third'), { signal });
+      expect(await b.quarantine('chunks/cd/cd01', signal)).toBe('chunks/cd/cd01.bad-3');
+      expect(text(await b.get('chunks/cd/cd01.bad', signal))).toBe('first');
+      expect(text(await b.get('chunks/cd/cd01.bad-2', signal))).toBe('second');
+      expect(text(await b.get('chunks/cd/cd01.bad-3', signal))).toBe('third');
+      expect(await b.stat('chunks/cd/cd01', signal)).toBeNull();
+    });
+
+    it('reports a quarantine of a missing object as object-not-found and creates nothing', async () => {
+      expect(await codeOf(b.quarantine('chunks/ef/ef01', signal))).toBe('object-not-found');
+      expect(await b.stat('chunks/ef/ef01.bad', signal)).toBeNull();
+      expect(await codeOf(b.quarantine('bad key', signal))).toBe('invalid-key');
+    });
+
     it('rejects keys outside the key grammar', async () => {
       for (const k of ['', '/abs', 'a//b', '../up', 'a/../b', 'Upper', 'a/', 'sp ace', '.hidden']) {
         expect(await codeOf(b.put(k, bytes('x'), { signal }))).withContext(k).toBe('invalid-key');

@@ -143,8 +143,15 @@ export interface Catalog {
   finishRun(id: number, at: number, outcome: string, summary: Record<string, unknown>): void;
   lastRun(kind: RunKind): RunRow | undefined;
 
-  recordDamage(rows: readonly DamageRow[], runId: number, pointsByDigest: ReadonlyMap<string, readonly string[]>): void;
+  /** Records damaged chunks and marks the points that reference them; `runId` null when no verify run found it. */
+  recordDamage(rows: readonly DamageRow[], runId: number | null, pointsByDigest: ReadonlyMap<string, readonly string[]>): void;
   clearDamage(digests: readonly string[]): void;
+  /**
+   * Clears the damaged flag of those of `pointIds` that no damaged chunk affects any more (no
+   * point-damage row left) and returns them. The caller vouches that it checked the points'
+   * manifests and indexes.
+   */
+  clearHealedPoints(pointIds: readonly string[]): string[];
   listDamage(): DamageRow[];
 
   /** The latest time any operation recorded; guards destructive work against a clock set back. */

@@ -109,6 +109,27 @@ describe('SQLite catalog', () => {
     expect(t.cat.lastRun('verify')?.summary).toEqual({ corrupt: 1 });
   });
 
+  it('clears the damaged flag only of points no damaged chunk affects any more', () => {
+    for (const id of ['a', 'b', 'c']) t.cat.insertPoint(point(id, 'vm1', 1000));
+    t.cat.recordDamage(
+      [
+        { digest: 'd1', problem: 'corrupt', detail: 'bad tag', foundAt: 11 },
+        { digest: 'd2', problem: 'missing', detail: 'gone', foundAt: 11 },
+      ],
+      null,
+      new Map([
+        ['d1', ['a', 'b']],
+        ['d2', ['b']],
+      ]),
+    );
+    t.cat.setDamaged(['c'], true);
+    t.cat.clearDamage(['d1']);
+    // b still references d2; c had no chunk damage (its own objects were damaged) and is vouched for.
+    expect(t.cat.clearHealedPoints(['a', 'b', 'c'])).toEqual(['a', 'c']);
+    expect([t.cat.getPoint('a')?.damaged, t.cat.getPoint('b')?.damaged, t.cat.getPoint('c')?.damaged]).toEqual([false, true, false]);
+    expect(t.cat.clearHealedPoints(['a'])).toEqual([]);
+  });
+
   // A correctness-of-indexing requirement rather than a benchmark: with a million points the two
   // questions the UI asks most must be answered from the index, not by scanning or sorting.
   it('answers "points of a VM" and "latest point of a VM" from an index with a million points', () => {

@@ -159,6 +159,7 @@ export class SqliteCatalog implements Catalog {
       ),
       insertPointDamage: db.prepare('INSERT OR IGNORE INTO repo_point_damage (point_id, digest) VALUES (?, ?)'),
       markDamaged: db.prepare('UPDATE repo_points SET damaged = 1 WHERE id = ?'),
+      clearHealed: db.prepare('UPDATE repo_points SET damaged = 0 WHERE id = @id AND damaged = 1 AND NOT EXISTS (SELECT 1 FROM repo_point_damage WHERE point_id = @id)'),
       deleteDamage: db.prepare('DELETE FROM repo_damaged_chunks WHERE digest = ?'),
       deletePointDamage: db.prepare('DELETE FROM repo_point_damage WHERE digest = ?'),
       listDamage: db.prepare('SELECT digest, problem, detail, found_at FROM repo_damaged_chunks ORDER BY digest'),
@@ -358,7 +359,7 @@ export class SqliteCatalog implements Catalog {
     };
   }
 
-  recordDamage(rows: readonly DamageRow[], runId: number, pointsByDigest: ReadonlyMap<string, readonly string[]>): void {
+  recordDamage(rows: readonly DamageRow[], runId: number | null, pointsByDigest: ReadonlyMap<string, readonly string[]>): void {
     this.transaction(() => {
       for (const d of rows) {
         this.stmts.insertDamage.run(d.digest, d.problem, d.detail, d.foundAt, runId);
@@ -377,6 +378,10 @@ export class SqliteCatalog implements Catalog {
         this.stmts.deletePointDamage.run(d);
       }
     });
+  }
+
+  clearHealedPoints(pointIds: readonly string[]): string[] {
+    return this.transaction(() => pointIds.filter((id) => this.stmts.clearHealed.run({ id }).changes > 0));
   }
 
   listDamage(): DamageRow[] {

@@ -22,7 +22,7 @@ import { LifelineError, describeError } from '../errors/index.js';
 import { runHookWithTimeout, type BackupHooks, type HookTarget } from '../hooks/index.js';
 import type { LogLevel } from '../jobs/index.js';
 import type { PointRow } from '../catalog/index.js';
-import { DAY_MS, PointWriter, slotsToRead, type ChangedArea, type Repository } from '../store/index.js';
+import { DAY_MS, PointWriter, isStoreError, slotsToRead, type ChangedArea, type Repository } from '../store/index.js';
 import {
   isVimFault,
   type ChangedAreasQuery,
@@ -172,15 +172,27 @@ function cleanupSignal(signal: AbortSignal, ms: number): AbortSignal {
   return signal.aborted ? AbortSignal.timeout(ms) : AbortSignal.any([AbortSignal.timeout(ms), signal]);
 }
 
-async function loadBase(repo: Repository, vmId: string, signal: AbortSignal): Promise<{ row: PointRow; plan: PlanBase } | undefined> {
+/**
+ * The VM's latest point as the base of this backup. A point whose manifest cannot be read any
+ * more is no base (the backup reads every disk as if it were the first) rather than a reason for
+ * every later backup to fail.
+ */
+async function loadBase(repo: Repository, vmId: string, signal: AbortSignal, warn: (m: string) => void): Promise<{ row: PointRow; plan: PlanBase } | undefined> {
   const row = repo.latestPoint(vmId);
   if (!row) return undefined;
-  const manifest = await repo.readManifest(row.id, signal);
+  let manifest;
+  try {
+    manifest = await repo.readManifest(row.id, signal);
+  } catch (err) {
+    if (!isStoreError(err, 'manifest-invalid') && !isStoreError(err, 'object-not-found')) throw err;
+    warn(`the previous restore point ${row.id} is damaged (${err.message}); this backup builds on no earlier point and reads every disk in full`);
+    return undefined;
+  }
   const cfg = manifest.vm.config;
   const instanceUuid = typeof cfg['instanceUuid'] === 'string' ? cfg['instanceUuid'] : undefined;
   return {
     row,
-    plan: { pointId: row.id, instanceUuid, disks: new Map(manifest.disks.map((d) => [d.disk, { capacity: d.capacity, changeId: d.changeId }])) },
+    plan: { pointId: row.id, instanceUuid, damaged: row.damaged, disks: new Map(manifest.disks.map((d) => [d.disk, { capacity: d.capacity, changeId: d.changeId }])) },
   };
 }
 
@@ -210,7 +222,7 @@ export async function runBackup(deps: BackupDeps, req: BackupRequest, ctx: Backu
     await vc.setChangeTracking(req.vm, true, { signal });
     cbtJustEnabled = true;
   }
-  const base = await loadBase(repo, vmId, signal);
+  const base = await loadBase(repo, vmId, signal, warn);
   ctx.log(base ? `previous restore point ${base.row.id}` : 'no previous restore point: first backup of this VM');
 
   let consistency: 'application' | 'crash' = req.policy.consistency;

@@ -35,6 +35,16 @@ describe('planDiskReads', () => {
     expect(r.read.map((p) => [p.mode, p.since])).toEqual([['incremental', 'c-2000/1']]);
   });
 
+  it('reads the allocated areas of every disk, saying why, when the base point is damaged', () => {
+    const damaged: PlanBase = { ...base([[2000, 64, 'c-2000/1'], [2001, 64, 'c-2001/1']]), damaged: true };
+    const r = planDiskReads({ disks: [disk(2000), disk(2001)], excluded: [], base: damaged, instanceUuid: 'iu-1', cbtJustEnabled: false });
+    expect(r.read.map((p) => [p.mode, p.since])).toEqual([
+      ['allocated', '*'],
+      ['allocated', '*'],
+    ]);
+    expect(r.read[0]?.reason).toContain('the previous restore point p1 is damaged');
+  });
+
   it('reads the allocated areas on a first backup, after CBT was turned on, for a new disk, a resized disk, another VM', () => {
     const mode = (input: Partial<Parameters<typeof planDiskReads>[0]>) =>
       planDiskReads({ disks: [disk(2000)], excluded: [], base: base([[2000, 64, 'c/1']]), instanceUuid: 'iu-1', cbtJustEnabled: false, ...input }).read[0];

@@ -6,6 +6,8 @@
  *   slots are read and the rest is carried over from the base index.
  * - `allocated`: QueryChangedDiskAreas with changeId "*" (the areas ever written); the rest of
  *   the disk is zeros. The base index, when there is one, still spares storing unchanged chunks.
+ *   A damaged base point is read this way too: its damaged chunks may lie in areas that did not
+ *   change, and only reading them lets the store write them again (the point heals).
  * - `full`: every slot, when vCenter has no change tracking data for the disk at all.
  *
  * A refused changeId at query time (FileFault: CBT was reset, the changeId is unknown) moves a
@@ -31,6 +33,8 @@ export interface PlanBase {
   readonly pointId: string;
   /** config.instanceUuid of the VM the point was taken from, when it recorded one. */
   readonly instanceUuid: string | undefined;
+  /** Verify (or a failed backup) found chunks of the point damaged. */
+  readonly damaged?: boolean;
   readonly disks: ReadonlyMap<number, Pick<ManifestDisk, 'capacity' | 'changeId'>>;
 }
 
@@ -83,6 +87,7 @@ function planOne(disk: VmDisk, input: PlanInput): DiskReadPlan {
   if (base.instanceUuid !== undefined && input.instanceUuid !== undefined && base.instanceUuid !== input.instanceUuid) {
     return allocated(`the previous restore point ${base.pointId} is of another VM (instanceUuid ${base.instanceUuid})`);
   }
+  if (base.damaged) return allocated(`the previous restore point ${base.pointId} is damaged; reading the disk in full writes its damaged chunks again`);
   const prev = base.disks.get(disk.key);
   if (!prev) return allocated(`the previous restore point ${base.pointId} has no disk ${disk.key}`);
   if (prev.changeId === null) return allocated(`the previous restore point ${base.pointId} recorded no changeId for this disk`);

@@ -66,6 +66,13 @@ export interface PutResult {
  *   time; a lock is never shortened (an earlier `until` changes nothing). A missing object is
  *   'object-not-found'. Lock changes and deletes of one key are serialized, also across processes
  *   sharing a repository, so a delete never slips between a lock check and its removal.
+ * quarantine — moves an object aside for good, to the first free key of `<key>.bad`,
+ *   `<key>.bad-2`, `<key>.bad-3`, … (see quarantineKey), and resolves that key; nothing there is
+ *   ever overwritten. The object keeps its bytes and its retention lock under the new key — it is
+ *   not a deletion, and a locked object stays exactly as undeletable as it was — while its old key
+ *   reads as absent, so a put can create a good object there again. A missing object is
+ *   'object-not-found'. Serialized with lock and delete of the key. (S3 with Object Lock: copy
+ *   with the same retention, then a delete marker on the old key; the locked version stays.)
  * Errors — 'object-not-found', 'invalid-key', 'invalid-range' and 'retention-locked' are permanent;
  *   'backend-io' may be transient. An aborted call rejects with the signal's reason.
  * Time — retention is judged by the backend's own clock (for S3, the server's).
@@ -79,6 +86,25 @@ export interface Backend {
   list(prefix: string, signal: AbortSignal): AsyncIterable<ListedObject>;
   delete(key: string, signal: AbortSignal): Promise<boolean>;
   lock(key: string, until: number, signal: AbortSignal): Promise<number>;
+  quarantine(key: string, signal: AbortSignal): Promise<string>;
+}
+
+/** How many quarantined copies of one key a backend keeps apart before it refuses another. */
+export const MAX_QUARANTINED = 100;
+
+/** The n-th quarantine name of a key (n from 1): `<key>.bad`, then `<key>.bad-2`, … */
+export function quarantineKey(key: string, n: number): string {
+  return n === 1 ? `${key}.bad` : `${key}.bad-${n}`;
+}
+
+/** The key a quarantine name was moved from, or undefined when `key` is not one. */
+export function quarantinedFrom(key: string): string | undefined {
+  const m = /^(.+)\.bad(?:-([2-9]|[1-9][0-9]+))?$/.exec(key);
+  return m ? m[1] : undefined;
+}
+
+export function quarantineFull(key: string): StoreError {
+  return new StoreError('backend-io', `object ${key} cannot be quarantined: ${MAX_QUARANTINED} quarantined copies of it exist already`, { key });
 }
 
 const KEY = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/;

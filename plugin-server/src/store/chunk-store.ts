@@ -5,6 +5,10 @@
  * Adding a chunk that already exists extends its retention lock to the writer's; the lock makes it
  * untouchable by garbage collection from that moment on, which is what lets GC run while backups
  * re-use old chunks (see the locking table in index.ts).
+ *
+ * A chunk the catalog lists as damaged is never taken on trust — neither from the base index nor
+ * from an existing object: the object is verified, moved aside if it is still corrupt, and the
+ * chunk written again from the data in hand. That is how damage heals (verify.ts).
  */
 import type { Backend } from './backend.js';
 import type { CodecPool } from './codec-pool.js';
@@ -20,7 +24,7 @@ export type AddOutcome =
   | 'known'
   /** Already in the repository (added earlier, by anyone); its lock was extended. */
   | 'existing'
-  /** Written now. */
+  /** Written now (for a damaged chunk: written again, healing it). */
   | 'new';
 
 export interface AddedChunk {
@@ -35,6 +39,8 @@ export interface AddChunkOptions {
   known: Uint8Array | undefined;
   /** Lock for a new chunk, and the least lock an existing chunk is raised to. */
   lockUntil: number;
+  /** Digests (hex) the catalog lists as damaged: written again unless a sound object holds them. */
+  damaged?: ReadonlySet<string>;
   signal: AbortSignal;
 }
 
@@ -71,8 +77,9 @@ export class ChunkStore {
     const { signal } = opts;
     const digest = await this.codec.hash(data, signal);
     if (!digest) return { digest: ZERO_DIGEST as Uint8Array, outcome: 'zero', storedBytes: 0 };
-    if (opts.known && Buffer.compare(opts.known, digest) === 0) return { digest, outcome: 'known', storedBytes: 0 };
     const hex = digestHex(digest);
+    const damaged = opts.damaged?.has(hex) ?? false;
+    if (!damaged && opts.known && Buffer.compare(opts.known, digest) === 0) return { digest, outcome: 'known', storedBytes: 0 };
     const running = this.inflight.get(hex);
     if (running) {
       await running;
@@ -80,7 +87,7 @@ export class ChunkStore {
       await this.backend.lock(chunkKey(hex), opts.lockUntil, signal);
       return { digest, outcome: 'existing', storedBytes: 0 };
     }
-    const work = this.store(data, digest, hex, opts);
+    const work = damaged ? this.rewrite(data, digest, hex, opts) : this.store(data, digest, hex, opts);
     this.inflight.set(hex, work);
     try {
       return await work;
@@ -98,6 +105,33 @@ export class ChunkStore {
     } catch (err) {
       if (!isStoreError(err, 'object-not-found')) throw err;
     }
+    return this.write(data, digest, key, opts);
+  }
+
+  /**
+   * A damaged chunk: the object under its key is kept only if it verifies (a backup may have
+   * written it again already); a corrupt one is quarantined, and the chunk is written from `data`.
+   */
+  private async rewrite(data: Uint8Array, digest: Uint8Array, hex: string, opts: AddChunkOptions): Promise<AddedChunk> {
+    const { signal } = opts;
+    const key = chunkKey(hex);
+    try {
+      await this.verify(hex, digest, signal);
+      await this.backend.lock(key, opts.lockUntil, signal);
+      return { digest, outcome: 'existing', storedBytes: 0 };
+    } catch (err) {
+      if (isStoreError(err, 'chunk-corrupt')) {
+        await this.backend.quarantine(key, signal).catch((e: unknown) => {
+          if (!isStoreError(e, 'object-not-found')) throw e;
+        });
+      } else if (!isStoreError(err, 'object-not-found')) throw err;
+    }
+    return this.write(data, digest, key, opts);
+  }
+
+  /** Encodes and puts a chunk; an object that appeared meanwhile is re-used. */
+  private async write(data: Uint8Array, digest: Uint8Array, key: string, opts: AddChunkOptions): Promise<AddedChunk> {
+    const { signal } = opts;
     const out = await this.outputs.acquire(signal);
     try {
       const { size } = await this.codec.encode(data, digest, out, signal);

@@ -7,7 +7,7 @@ import { abortError } from './bounded.js';
 import type { Backend, ByteRange, ListedObject, ObjectInfo, PutOptions, PutResult } from './backend.js';
 import { StoreError } from './store-error.js';
 
-export type BackendOp = 'put' | 'get' | 'stat' | 'list' | 'delete' | 'lock';
+export type BackendOp = 'put' | 'get' | 'stat' | 'list' | 'delete' | 'lock' | 'quarantine';
 
 export interface Fault {
   op: BackendOp;
@@ -26,7 +26,7 @@ export interface Fault {
 export class FaultyBackend implements Backend {
   private faults: Array<Fault & { left: number }> = [];
   /** Calls per operation, including failed ones. */
-  readonly calls: Record<BackendOp, number> = { put: 0, get: 0, stat: 0, list: 0, delete: 0, lock: 0 };
+  readonly calls: Record<BackendOp, number> = { put: 0, get: 0, stat: 0, list: 0, delete: 0, lock: 0, quarantine: 0 };
 
   constructor(private readonly inner: Backend) {}
 
@@ -85,6 +85,11 @@ export class FaultyBackend implements Backend {
   async lock(key: string, until: number, signal: AbortSignal): Promise<number> {
     await this.before('lock', key, signal);
     return this.inner.lock(key, until, signal);
+  }
+
+  async quarantine(key: string, signal: AbortSignal): Promise<string> {
+    await this.before('quarantine', key, signal);
+    return this.inner.quarantine(key, signal);
   }
 }
 

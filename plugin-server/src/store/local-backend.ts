@@ -16,6 +16,10 @@
  * - Lock changes and deletes of one key take a lock file under <root>/.locks, created exclusively,
  *   so two processes can neither shorten each other's lock nor delete an object a third is
  *   locking. A lock file whose process is gone is broken.
+ * - Quarantine hard-links the file under its quarantine name (link() refuses an existing name, so
+ *   nothing is overwritten; the inode, and with it the bytes and the lock, is the same), makes
+ *   that durable, then unlinks the old name. A crash between the two leaves both names on one
+ *   inode; the next quarantine of the key recognises its own link and only finishes the unlink.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
@@ -28,7 +32,10 @@ import {
   checkPrefix,
   checkRange,
   lockedError,
+  MAX_QUARANTINED,
   notFound,
+  quarantineFull,
+  quarantineKey,
   type Backend,
   type ByteRange,
   type ListedObject,
@@ -251,7 +258,44 @@ export class LocalBackend implements Backend {
     });
   }
 
-  /** Serializes lock changes and deletes of one key, within this process and across processes. */
+  async quarantine(key: string, signal: AbortSignal): Promise<string> {
+    checkKey(key);
+    return this.withKeyLock(key, signal, async () => {
+      const path = join(this.location, key);
+      const st = await lstat(path).catch((err: unknown) => {
+        if (errno(err) === 'ENOENT') throw notFound(key);
+        throw ioError('quarantine', key, err);
+      });
+      for (let n = 1; n <= MAX_QUARANTINED; n++) {
+        throwIfAborted(signal);
+        const target = quarantineKey(key, n);
+        checkKey(target);
+        const targetPath = join(this.location, target);
+        const moved = await link(path, targetPath).then(
+          () => true,
+          async (err: unknown) => {
+            if (errno(err) !== 'EEXIST') throw ioError('quarantine', key, err);
+            // Our own link from a quarantine that stopped before its unlink counts as done.
+            const other = await lstat(targetPath).catch(() => undefined);
+            return other !== undefined && other.ino === st.ino && other.dev === st.dev;
+          },
+        );
+        if (!moved) continue;
+        try {
+          // The new name is durable before the old one goes, so a crash never loses the object.
+          await fsyncDir(dirname(path));
+          await unlinkIfPresent(path);
+          await fsyncDir(dirname(path));
+        } catch (err) {
+          throw ioError('quarantine', key, err);
+        }
+        return target;
+      }
+      throw quarantineFull(key);
+    });
+  }
+
+  /** Serializes lock changes, deletes and quarantines of one key, within this process and across processes. */
   private async withKeyLock<T>(key: string, signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
     const previous = this.keyQueues.get(key) ?? Promise.resolve();
     const run = previous.then(

@@ -8,7 +8,10 @@ import {
   checkPrefix,
   checkRange,
   lockedError,
+  MAX_QUARANTINED,
   notFound,
+  quarantineFull,
+  quarantineKey,
   type Backend,
   type ByteRange,
   type ListedObject,
@@ -94,6 +97,24 @@ export class MemoryBackend implements Backend {
       e.touchedAt = this.clock.now();
     }
     return e.retainUntil;
+  }
+
+  async quarantine(key: string, signal: AbortSignal): Promise<string> {
+    checkKey(key);
+    throwIfAborted(signal);
+    await Promise.resolve();
+    const e = this.objects.get(key);
+    if (!e) throw notFound(key);
+    for (let n = 1; n <= MAX_QUARANTINED; n++) {
+      const target = quarantineKey(key, n);
+      if (this.objects.has(target)) continue;
+      checkKey(target);
+      // The same entry, lock and all: the move is not a write.
+      this.objects.set(target, e);
+      this.objects.delete(key);
+      return target;
+    }
+    throw quarantineFull(key);
   }
 }
 

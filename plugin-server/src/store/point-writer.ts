@@ -6,7 +6,9 @@
  *   1. every chunk is already durable (put resolves only then) and locked at least until the
  *      point's retain-until (rounded up to a day): new chunks are written locked, re-used ones are
  *      locked as they are found, and chunks carried over from the base index are locked now — a
- *      chunk that vanished makes the commit fail instead of producing a broken point;
+ *      chunk that vanished makes the commit fail instead of producing a broken point, and is
+ *      recorded as damage of the base point, so that the next backup reads that data again and
+ *      writes it anew instead of failing the same way;
  *   2. the disk indexes are written;
  *   3. the sealed manifest is written: from here on a crash recovers the point;
  *   4. the indexes, then the manifest, are locked;
@@ -14,6 +16,9 @@
  * A crash before 3 leaves a pending catalog row that recovery removes with its indexes. A failure
  * (not a crash) before the manifest is locked is undone by abort(); after that the point is whole
  * and recovery commits it.
+ *
+ * Chunks the catalog lists as damaged (verify.ts) are written again whenever the data comes by,
+ * whatever the base index or an existing object says (chunk-store.ts).
  */
 import { createHash } from 'node:crypto';
 import type { Consistency, DiskRow, PointRow } from '../catalog/index.js';
@@ -72,6 +77,8 @@ export class PointWriter {
   private readonly disks = new Map<number, DiskState>();
   /** Chunks this writer already holds locked until chunkLockUntil(retainUntil). */
   private readonly locked = new Set<string>();
+  /** Chunks the catalog listed as damaged when the writer began. */
+  private readonly damaged: ReadonlySet<string>;
   private done = false;
 
   private constructor(
@@ -82,7 +89,9 @@ export class PointWriter {
     readonly createdAt: number,
     readonly retainUntil: number,
     readonly base: PointRow | undefined,
-  ) {}
+  ) {
+    this.damaged = new Set(repo.catalog.listDamage().map((d) => d.digest));
+  }
 
   static async begin(repo: Repository, spec: PointSpec, signal: AbortSignal): Promise<PointWriter> {
     signal.throwIfAborted();
@@ -122,7 +131,8 @@ export class PointWriter {
     if (this.done) throw new StoreError('point-not-found', `restore point ${this.pointId} is already committed or aborted`);
     if (!Number.isInteger(src.disk) || src.disk < 0 || this.disks.has(src.disk)) throw new RangeError(`bad or repeated disk number ${src.disk}`);
     const chunkSize = this.repo.config.chunkSize;
-    const baseIndex = await this.baseIndex(src.disk, chunkSize, signal);
+    // Only an incremental disk needs the base index; for others it only spares work.
+    const baseIndex = await this.baseIndex(src.disk, chunkSize, signal, typeof src.changed?.since === 'string');
     let builder: FixedIndexBuilder;
     let areas: readonly ChangedArea[] | undefined;
     let incremental = false;
@@ -139,10 +149,13 @@ export class PointWriter {
         });
       }
       builder = FixedIndexBuilder.fromBase(baseIndex, src.capacity);
-      // A slot the base could not provide (the disk grew past a short last slot) is read too.
+      // A slot the base could not provide (the disk grew past a short last slot) is read too, and
+      // so is one whose base chunk is damaged: its data, unchanged, is what heals it.
       const extra: ChangedArea[] = [];
       for (let s = 0; s < builder.slots; s++) {
-        if (s >= baseIndex.slots || baseIndex.slotLength(s) !== builder.slotLength(s)) extra.push({ start: s * chunkSize, length: builder.slotLength(s) });
+        const unusable =
+          s >= baseIndex.slots || baseIndex.slotLength(s) !== builder.slotLength(s) || (this.damaged.size > 0 && this.damaged.has(digestHex(baseIndex.digest(s))));
+        if (unusable) extra.push({ start: s * chunkSize, length: builder.slotLength(s) });
       }
       areas = [...src.changed.areas, ...extra];
       incremental = true;
@@ -157,7 +170,7 @@ export class PointWriter {
       onProgress,
       adder: {
         addChunk: async (data, known, sig): Promise<AddedChunk> => {
-          const added = await this.repo.chunks().add(data, { known, lockUntil, signal: sig });
+          const added = await this.repo.chunks().add(data, { known, lockUntil, damaged: this.damaged, signal: sig });
           if (added.outcome === 'new' || added.outcome === 'existing') this.locked.add(digestHex(added.digest));
           return added;
         },
@@ -180,11 +193,17 @@ export class PointWriter {
     return result;
   }
 
-  private async baseIndex(disk: number, chunkSize: number, signal: AbortSignal): Promise<FixedIndex | undefined> {
+  /** The base point's index of a disk; a damaged one counts as none unless it is `required`. */
+  private async baseIndex(disk: number, chunkSize: number, signal: AbortSignal, required: boolean): Promise<FixedIndex | undefined> {
     if (!this.base) return undefined;
     const row = this.repo.catalog.pointDisks(this.base.id).find((d) => d.disk === disk);
     if (!row || row.chunkSize !== chunkSize) return undefined;
-    return this.repo.loadIndex(row.indexKey, row.indexSha256, signal);
+    try {
+      return await this.repo.loadIndex(row.indexKey, row.indexSha256, signal);
+    } catch (err) {
+      if (required || !(isStoreError(err, 'index-invalid') || isStoreError(err, 'object-not-found'))) throw err;
+      return undefined;
+    }
   }
 
   /** Makes the point durable and visible; see the order at the top of this file. */
@@ -205,16 +224,16 @@ export class PointWriter {
       }
     }
     const lockUntil = chunkLockUntil(this.retainUntil);
+    const vanished: string[] = [];
     await forEachBounded(toLock, 16, signal, async (hex, sig) => {
       try {
         await repo.backend.lock(chunkKey(hex), lockUntil, sig);
       } catch (err) {
-        if (isStoreError(err, 'object-not-found')) {
-          throw new StoreError('object-not-found', `chunk ${hex} of the base point vanished; the backup must be repeated`, { digest: hex });
-        }
-        throw err;
+        if (!isStoreError(err, 'object-not-found')) throw err;
+        vanished.push(hex);
       }
     });
+    if (vanished.length > 0) throw this.baseDamaged(vanished.sort());
 
     // 2. Indexes.
     const rows: DiskRow[] = [];
@@ -262,6 +281,27 @@ export class PointWriter {
     });
     this.done = true;
     return repo.getPoint(this.pointId);
+  }
+
+  /**
+   * Chunks carried over from the base are gone: the base point is marked damaged by them (as
+   * verify would), which makes the next backup read their data again and write them anew.
+   */
+  private baseDamaged(vanished: string[]): StoreError {
+    const base = this.base?.id ?? null;
+    const now = this.repo.now();
+    const detail = (hex: string): string => `chunk ${hex} is missing (found when a backup carried it over from restore point ${base ?? 'none'})`;
+    this.repo.catalog.recordDamage(
+      vanished.map((hex) => ({ digest: hex, problem: 'missing', detail: detail(hex), foundAt: now })),
+      null,
+      new Map(vanished.map((hex) => [hex, base ? [base] : []])),
+    );
+    const what = vanished.length === 1 ? `chunk ${vanished[0] ?? ''} is` : `${vanished.length} chunks (${vanished[0] ?? ''}, …) are`;
+    return new StoreError(
+      'object-not-found',
+      `${what} missing from the repository although restore point ${base ?? '(none)'} references it; that point is now marked damaged, and the next backup of this VM reads that data again and writes it anew`,
+      { digests: vanished, basePointId: base },
+    );
   }
 
   /**

@@ -1,12 +1,19 @@
 /**
  * Verify (scrubbing): re-read, decrypt and re-hash chunks — all of them or a random sample — in
  * parallel, and check every point's sealed manifest and index checksums. Damage is recorded in
- * the catalog with the restore points it affects, which are marked damaged; a chunk recorded as
- * damaged that now verifies (repaired) is cleared.
+ * the catalog with the restore points it affects, which are marked damaged.
+ *
+ * Healing, as in Proxmox Backup Server: a corrupt chunk object is moved aside to a quarantine key
+ * (Backend.quarantine: bytes and retention lock kept, never deleted), so its key is free again;
+ * the chunk store writes any chunk listed as damaged anew the next time a backup meets its data
+ * (a missing chunk needs nothing moved), and the next backup of a damaged point's VM reads its
+ * disks in full to meet it. A chunk recorded as damaged that now verifies is cleared, and a point
+ * that no damaged chunk affects any more and whose manifest and indexes checked fine in this run
+ * is no longer damaged. A sampled run clears only what it checked.
  */
 import type { DamageRow } from '../catalog/index.js';
 import { forEachBounded } from './bounded.js';
-import { digestFromHex } from './digest.js';
+import { chunkKey, digestFromHex } from './digest.js';
 import type { Repository } from './repository.js';
 import { isStoreError } from './store-error.js';
 
@@ -24,6 +31,8 @@ export interface ChunkProblem {
   problem: 'corrupt' | 'missing';
   detail: string;
   points: string[];
+  /** Where a corrupt chunk's object was moved aside (its key is free for a good copy); null when nothing was moved. */
+  quarantinedAs: string | null;
 }
 
 export interface VerifyReport {
@@ -35,6 +44,8 @@ export interface VerifyReport {
   /** Points whose manifest or index is itself damaged. */
   pointProblems: Array<{ pointId: string; detail: string }>;
   damagedPoints: string[];
+  /** Points that were damaged and are whole again. */
+  healedPoints: string[];
 }
 
 export async function verifyRepository(repo: Repository, opts: VerifyOptions): Promise<VerifyReport> {
@@ -48,6 +59,7 @@ export async function verifyRepository(repo: Repository, opts: VerifyOptions): P
     const points = repo.listPoints();
     const digests = new Set<string>();
     const pointProblems: VerifyReport['pointProblems'] = [];
+    const pointsSound: string[] = [];
     for (const p of points) {
       try {
         await repo.readManifest(p.id, signal);
@@ -55,6 +67,7 @@ export async function verifyRepository(repo: Repository, opts: VerifyOptions): P
           const index = await repo.loadIndex(d.indexKey, d.indexSha256, signal);
           for (const hex of index.distinctDigests()) digests.add(hex);
         }
+        pointsSound.push(p.id);
       } catch (err) {
         if (!isStoreError(err)) throw err;
         pointProblems.push({ pointId: p.id, detail: err.message });
@@ -64,7 +77,7 @@ export async function verifyRepository(repo: Repository, opts: VerifyOptions): P
     const sample = percent >= 100 ? all : pickSample(all, Math.ceil((all.length * percent) / 100), repo);
 
     // Pass 2: the chunks, in parallel through the codec workers.
-    const found: Array<Omit<ChunkProblem, 'points'>> = [];
+    const found: Array<Omit<ChunkProblem, 'points' | 'quarantinedAs'>> = [];
     const healthy: string[] = [];
     let checked = 0;
     let bytes = 0;
@@ -94,14 +107,19 @@ export async function verifyRepository(repo: Repository, opts: VerifyOptions): P
         }
       }
     }
-    const problems: ChunkProblem[] = found.map((f) => ({ ...f, points: affected.get(f.digest) ?? [] })).sort((a, b) => a.digest.localeCompare(b.digest));
+    const problems: ChunkProblem[] = found
+      .map((f): ChunkProblem => ({ ...f, points: affected.get(f.digest) ?? [], quarantinedAs: null }))
+      .sort((a, b) => a.digest.localeCompare(b.digest));
     const now = repo.now();
     const rows: DamageRow[] = problems.map((p) => ({ digest: p.digest, problem: p.problem, detail: p.detail, foundAt: now }));
+    // Recorded before anything is moved: from here on backups write these chunks anew.
     repo.catalog.recordDamage(rows, run, affected);
     repo.catalog.setDamaged(pointProblems.map((p) => p.pointId), true);
+    for (const p of problems) if (p.problem === 'corrupt') p.quarantinedAs = await quarantineIfCorrupt(repo, p.digest, signal);
     const previouslyDamaged = new Set(repo.catalog.listDamage().map((d) => d.digest));
     const repaired = healthy.filter((h) => previouslyDamaged.has(h) && !affected.has(h));
     if (repaired.length > 0) repo.catalog.clearDamage(repaired);
+    const healedPoints = repo.catalog.clearHealedPoints(pointsSound).sort();
     const damagedPoints = [...new Set([...problems.flatMap((p) => p.points), ...pointProblems.map((p) => p.pointId)])].sort();
     report = {
       points: points.length,
@@ -111,13 +129,42 @@ export async function verifyRepository(repo: Repository, opts: VerifyOptions): P
       problems,
       pointProblems,
       damagedPoints,
+      healedPoints,
     };
     return report;
   } finally {
     const summary = report
-      ? { percent, checked: report.chunksChecked, problems: report.problems.length, damagedPoints: report.damagedPoints.length }
+      ? {
+          percent,
+          checked: report.chunksChecked,
+          problems: report.problems.length,
+          quarantined: report.problems.filter((p) => p.quarantinedAs !== null).length,
+          damagedPoints: report.damagedPoints.length,
+          healedPoints: report.healedPoints.length,
+        }
       : {};
     repo.catalog.finishRun(run, repo.now(), report ? (report.damagedPoints.length > 0 ? 'damage' : 'ok') : 'failed', summary);
+  }
+}
+
+/**
+ * Moves a corrupt chunk's object aside and returns its quarantine key. The chunk is checked once
+ * more first: a backup may have written a good copy since this run found it corrupt, and that
+ * copy must stay. Null when there is nothing (left) to move.
+ */
+async function quarantineIfCorrupt(repo: Repository, hex: string, signal: AbortSignal): Promise<string | null> {
+  try {
+    await repo.chunks().verify(hex, digestFromHex(hex), signal);
+    return null;
+  } catch (err) {
+    if (isStoreError(err, 'object-not-found')) return null;
+    if (!isStoreError(err, 'chunk-corrupt')) throw err;
+  }
+  try {
+    return await repo.backend.quarantine(chunkKey(hex), signal);
+  } catch (err) {
+    if (isStoreError(err, 'object-not-found')) return null;
+    throw err;
   }
 }
 

@@ -1,0 +1,212 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FileDiskReader, FileDiskWriter } from '../../plugin-server/src/store/file-disk.js';
+import { PointWriter, type DiskSource } from '../../plugin-server/src/store/point-writer.js';
+import { chunkLockUntil, DAY_MS, initRepository, Repository } from '../../plugin-server/src/store/repository.js';
+import { restoreDisk } from '../../plugin-server/src/store/restore.js';
+import { isStoreError } from '../../plugin-server/src/store/store-error.js';
+import { verifyRepository } from '../../plugin-server/src/store/verify.js';
+import { digestHex } from '../../plugin-server/src/store/digest.js';
+import { MiB, TestClock, never, patchFile, sha256File, tempDir, writeImage } from './store-fixtures.js';
+
+const RETAIN_DAYS = 7;
+
+/** Backs up an image file as a point of `vm`; `changed` makes it incremental (or allocated). */
+async function ingest(repo: Repository, clock: TestClock, vm: string, file: string, changed?: DiskSource['changed']): Promise<{ id: string; newChunks: number }> {
+  clock.advance(60_000);
+  const reader = await FileDiskReader.open(file);
+  try {
+    const createdAt = repo.now();
+    const w = await PointWriter.begin(repo, { vm: { id: vm, name: vm }, consistency: 'crash', createdAt, retainUntil: createdAt + RETAIN_DAYS * DAY_MS }, never);
+    try {
+      const r = await w.ingestDisk({ disk: 0, capacity: reader.capacity, reader, changed }, never);
+      return { id: (await w.commit(never)).id, newChunks: r.newChunks };
+    } catch (err) {
+      await w.abort(never);
+      throw err;
+    }
+  } finally {
+    await reader.close();
+  }
+}
+
+async function restoredSha(repo: Repository, pointId: string, out: string): Promise<string> {
+  const index = await repo.openIndex(pointId, 0, never);
+  const writer = await FileDiskWriter.create(out, index.capacity);
+  try {
+    await restoreDisk({ index, source: repo.chunks(), writer, signal: never, zeroSlots: 'skip' });
+  } finally {
+    await writer.close(false);
+  }
+  const sum = await sha256File(out);
+  await rm(out);
+  return sum;
+}
+
+async function chunkOf(repo: Repository, pointId: string, slot: number): Promise<{ hex: string; key: string; path: string }> {
+  const index = await repo.openIndex(pointId, 0, never);
+  const hex = digestHex(index.digest(slot));
+  const key = `chunks/${hex.slice(0, 2)}/${hex}`;
+  return { hex, key, path: join(repo.dir, key) };
+}
+
+/** Flips bytes in the middle of a chunk file the way bit rot would: in place, its lock (mtime) untouched. */
+async function rot(path: string): Promise<Buffer> {
+  const before = await stat(path);
+  await chmod(path, 0o644);
+  const size = before.size;
+  const at = Math.floor(size / 2);
+  const old = (await readFile(path)).subarray(at, at + 16);
+  await patchFile(path, at, Buffer.from(old.map((b) => b ^ 0x5a)));
+  await chmod(path, 0o444);
+  await utimes(path, before.atime, before.mtime);
+  return readFile(path);
+}
+
+describe('damaged restore points heal', () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  let clock: TestClock;
+  let repo: Repository;
+  /** Sampling follows the repository's randomness; all zeros makes verify sample the first chunks of the first point. */
+  let zeroRandom = false;
+
+  beforeEach(async () => {
+    dir = await tempDir('heal');
+    clock = new TestClock();
+    zeroRandom = false;
+    await initRepository(join(dir.path, 'repo'), { encrypt: false, clock }, never);
+    repo = await Repository.open(join(dir.path, 'repo'), { clock, random: (n) => (zeroRandom ? new Uint8Array(n) : randomBytes(n)) }, never);
+  });
+  afterEach(async () => {
+    await repo.close();
+    await dir.remove();
+  });
+
+  async function image(): Promise<{ path: string; sha: string }> {
+    const path = join(dir.path, 'disk.img');
+    const sha = await writeImage(path, 16 * MiB, (i) => ({ kind: 'random', seed: i }));
+    return { path, sha };
+  }
+
+  it('quarantines a corrupt chunk, writes it again on the next backup of the data, and clears the damage', async () => {
+    const img = await image();
+    const p1 = (await ingest(repo, clock, 'vm', img.path)).id;
+    const bad = await chunkOf(repo, p1, 1);
+    const lock = (await repo.backend.stat(bad.key, never))?.retainUntil ?? 0;
+    expect(lock).toBe(chunkLockUntil(repo.getPoint(p1).retainUntil));
+    const rotten = await rot(bad.path);
+
+    const found = await verifyRepository(repo, { signal: never });
+    expect(found.problems.map((p) => [p.digest, p.problem, p.points, p.quarantinedAs])).toEqual([[bad.hex, 'corrupt', [p1], `${bad.key}.bad`]]);
+    expect(repo.getPoint(p1).damaged).toBe(true);
+    // Moved aside, not deleted: the same bytes, still locked, and the key free for a good copy.
+    expect(await repo.backend.stat(bad.key, never)).toBeNull();
+    expect(Buffer.from(await repo.backend.get(`${bad.key}.bad`, never)).equals(rotten)).toBe(true);
+    expect((await repo.backend.stat(`${bad.key}.bad`, never))?.retainUntil).toBe(lock);
+    await expectAsync(repo.backend.delete(`${bad.key}.bad`, never)).toBeRejectedWith(jasmine.objectContaining({ code: 'retention-locked' }));
+
+    // The same data again (the base point is p1, whose index names the damaged chunk).
+    const p2 = await ingest(repo, clock, 'vm', img.path);
+    expect(p2.newChunks).toBe(1);
+
+    const healed = await verifyRepository(repo, { signal: never });
+    expect(healed.problems).toEqual([]);
+    expect(healed.healedPoints).toEqual([p1]);
+    expect(repo.getPoint(p1).damaged).toBe(false);
+    expect(repo.getPoint(p2.id).damaged).toBe(false);
+    expect(repo.catalog.listDamage()).toEqual([]);
+    expect(await restoredSha(repo, p1, join(dir.path, 'out.img'))).toBe(img.sha);
+    expect(await restoredSha(repo, p2.id, join(dir.path, 'out.img'))).toBe(img.sha);
+  });
+
+  it('writes a missing chunk again on the next backup of the data and clears the damage', async () => {
+    const img = await image();
+    const p1 = (await ingest(repo, clock, 'vm', img.path)).id;
+    const gone = await chunkOf(repo, p1, 2);
+    await rm(gone.path);
+
+    const found = await verifyRepository(repo, { signal: never });
+    expect(found.problems.map((p) => [p.digest, p.problem, p.points, p.quarantinedAs])).toEqual([[gone.hex, 'missing', [p1], null]]);
+    expect(repo.getPoint(p1).damaged).toBe(true);
+
+    const p2 = await ingest(repo, clock, 'vm', img.path);
+    expect(p2.newChunks).toBe(1);
+    const healed = await verifyRepository(repo, { signal: never });
+    expect(healed.problems).toEqual([]);
+    expect(healed.healedPoints).toEqual([p1]);
+    expect(repo.getPoint(p1).damaged).toBe(false);
+    expect(await restoredSha(repo, p1, join(dir.path, 'out.img'))).toBe(img.sha);
+  });
+
+  it('leaves the damage of a chunk a sampled verify did not check, and clears it once a verify checks it', async () => {
+    const img = await image();
+    const p1 = (await ingest(repo, clock, 'vm', img.path)).id;
+    const gone = await chunkOf(repo, p1, 3);
+    await rm(gone.path);
+    await verifyRepository(repo, { signal: never });
+    await ingest(repo, clock, 'vm', img.path);
+
+    // A quarter of the four chunks with zero randomness: the chunk of slot 0 only.
+    zeroRandom = true;
+    const sample = await verifyRepository(repo, { percent: 25, signal: never });
+    zeroRandom = false;
+    expect(sample.chunksChecked).toBe(1);
+    expect(sample.healedPoints).toEqual([]);
+    expect(repo.getPoint(p1).damaged).toBe(true);
+    expect(repo.catalog.listDamage().map((d) => d.digest)).toEqual([gone.hex]);
+
+    const full = await verifyRepository(repo, { signal: never });
+    expect(full.healedPoints).toEqual([p1]);
+    expect(repo.getPoint(p1).damaged).toBe(false);
+  });
+
+  it('backs up in full on a base whose index is damaged, and refuses an incremental on it', async () => {
+    const img = await image();
+    const p1 = (await ingest(repo, clock, 'vm', img.path)).id;
+    const indexPath = join(repo.dir, repo.pointDisks(p1)[0]?.indexKey ?? 'none');
+    await rot(indexPath);
+    const found = await verifyRepository(repo, { signal: never });
+    expect(found.pointProblems.map((p) => p.pointId)).toEqual([p1]);
+
+    const incremental = await ingest(repo, clock, 'vm', img.path, { since: p1, areas: [] }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(isStoreError(incremental, 'index-invalid')).withContext(String(incremental)).toBe(true);
+    const p2 = await ingest(repo, clock, 'vm', img.path);
+    expect(repo.getPoint(p2.id).parentId).toBe(p1);
+    expect(await restoredSha(repo, p2.id, join(dir.path, 'out.img'))).toBe(img.sha);
+    // The damaged index cannot heal: p1 stays damaged, p2 is sound.
+    const again = await verifyRepository(repo, { signal: never });
+    expect(again.damagedPoints).toEqual([p1]);
+    expect(repo.getPoint(p2.id).damaged).toBe(false);
+  });
+
+  it('marks the base damaged when an incremental finds a carried-over chunk gone, and the next incremental heals it', async () => {
+    const img = await image();
+    const p1 = (await ingest(repo, clock, 'vm', img.path)).id;
+    const gone = await chunkOf(repo, p1, 2);
+    await rm(gone.path);
+
+    // Nothing changed since p1: every slot would be carried over, the missing chunk with them.
+    const failed = await ingest(repo, clock, 'vm', img.path, { since: p1, areas: [] }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(isStoreError(failed, 'object-not-found')).withContext(String(failed)).toBe(true);
+    expect((failed as Error).message).toContain(`chunk ${gone.hex} is missing`);
+    expect((failed as Error).message).toContain(`restore point ${p1}`);
+    expect(repo.getPoint(p1).damaged).toBe(true);
+    expect(repo.listPoints().map((p) => p.id)).toEqual([p1]);
+
+    const p2 = await ingest(repo, clock, 'vm', img.path, { since: p1, areas: [] });
+    expect(p2.newChunks).toBe(1);
+    expect(await restoredSha(repo, p1, join(dir.path, 'out.img'))).toBe(img.sha);
+    expect(await restoredSha(repo, p2.id, join(dir.path, 'out.img'))).toBe(img.sha);
+    const healed = await verifyRepository(repo, { signal: never });
+    expect(healed.problems).toEqual([]);
+    expect(healed.healedPoints).toEqual([p1]);
+    expect(repo.getPoint(p1).damaged).toBe(false);
+  });
+});
