@@ -314,9 +314,14 @@ export function registerRepoCommands(program: Command): void {
         if (flags.json) out(JSON.stringify(report, null, 2));
         else {
           out(`checked ${report.chunksChecked} of ${report.chunksReferenced} chunks (${mib(report.bytesChecked)}) in ${report.points} restore points`);
-          for (const p of report.problems) out(`${p.problem} chunk ${p.digest}: ${p.detail}; affects ${p.points.join(', ') || 'no point'}`);
+          for (const p of report.problems) {
+            const moved = p.quarantinedAs ? `; moved aside to ${p.quarantinedAs}` : '';
+            out(`${p.problem} chunk ${p.digest}: ${p.detail}; affects ${p.points.join(', ') || 'no point'}${moved}`);
+          }
           for (const p of report.pointProblems) out(`damaged restore point ${p.pointId}: ${p.detail}`);
+          if (report.healedPoints.length > 0) out(`healed (whole again): ${report.healedPoints.join(', ')}`);
           out(report.damagedPoints.length === 0 ? 'no damage found' : `damaged restore points: ${report.damagedPoints.join(', ')}`);
+          if (report.problems.length > 0) out('a later backup that meets the same data writes the damaged chunks anew (the next backup of an affected VM reads its disks in full); verify again afterwards');
         }
         if (report.damagedPoints.length > 0) process.exitCode = 1;
       });
@@ -369,6 +374,7 @@ export function registerRepoCommands(program: Command): void {
         }).finally(() => progress.done());
         out(`marked ${rep.referencedChunks} chunks referenced by ${rep.points} restore points; saw ${rep.chunksSeen} chunks`);
         out(`removed ${rep.swept} chunks (${mib(rep.sweptBytes)}); kept ${rep.keptLocked} still locked and ${rep.keptRecent} newer than ${rep.cutoff}`);
+        if (rep.quarantinedSwept > 0) out(`of those, ${rep.quarantinedSwept} were quarantined copies of corrupt chunks`);
         if (rep.orphanObjectsRemoved > 0) out(`removed ${rep.orphanObjectsRemoved} objects of unfinished restore points`);
         if (rep.pointsNotInCatalog.length > 0) {
           out(`warning: ${rep.pointsNotInCatalog.length} restore points are in the repository but not in its catalog (kept, with their chunks): ${rep.pointsNotInCatalog.slice(0, 5).join(', ')}${rep.pointsNotInCatalog.length > 5 ? ', …' : ''}; run lifeline repo rebuild-catalog`);

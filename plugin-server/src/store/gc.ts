@@ -11,6 +11,8 @@
  *   - it was not created or touched after the cutoff = min(GC start, start of the oldest backup
  *     still running) − grace. A backup that re-uses an existing chunk raises its lock, which
  *     touches it, so chunks of backups in flight are never swept.
+ * Quarantined copies of corrupt chunks (verify.ts) are referenced by nothing and go the same way
+ * once their lock has passed.
  * Objects under points/ that belong to no point the catalog knows and have no manifest (left by a
  * crash) go too, once unlocked; a point with a manifest the catalog does not know is kept and
  * reported (catalog-rebuild.ts puts it back).
@@ -19,6 +21,7 @@
  * may run meanwhile — see the locking table in index.ts.
  */
 import { forEachBounded } from './bounded.js';
+import { quarantinedFrom } from './backend.js';
 import { CHUNK_PREFIX, digestOfChunkKey } from './digest.js';
 import { FixedIndex } from './fixed-index.js';
 import { manifestKey } from './manifest.js';
@@ -46,6 +49,10 @@ export interface GcReport {
   keptLocked: number;
   keptRecent: number;
   orphanObjectsRemoved: number;
+  /** Of the swept objects, quarantined copies of corrupt chunks whose lock had passed. */
+  quarantinedSwept: number;
+  /** Objects under chunks/ that are neither chunks nor quarantined copies; never touched. */
+  keptOther: number;
   /** Indexes of points the catalog does not know (yet, or any more) whose chunks were kept too. */
   extraIndexesMarked: number;
   /** Points whose manifest is in the repository but not in the catalog: run rebuild-catalog. */
@@ -118,14 +125,23 @@ export async function collectGarbage(repo: Repository, opts: GcOptions): Promise
       keptLocked: 0,
       keptRecent: 0,
       orphanObjectsRemoved: 0,
+      quarantinedSwept: 0,
+      keptOther: 0,
       extraIndexesMarked: extraIndexes,
       pointsNotInCatalog: [...pointsNotInCatalog].sort(),
     };
     const now = repo.now();
     await forEachBounded(repo.backend.list(CHUNK_PREFIX, signal), 16, signal, async (o, sig) => {
-      r.chunksSeen++;
       const hex = digestOfChunkKey(o.key);
-      if (hex === undefined || marked.has(hex)) {
+      // A quarantined copy (verify moved a corrupt chunk aside) is referenced by nothing: it goes
+      // like an unreferenced chunk once its lock has passed. Anything else not a chunk stays.
+      const quarantined = hex === undefined && quarantinedFrom(o.key) !== undefined;
+      if (hex === undefined && !quarantined) {
+        r.keptOther++;
+        return;
+      }
+      r.chunksSeen++;
+      if (hex !== undefined && marked.has(hex)) {
         r.keptReferenced++;
         return;
       }
@@ -138,6 +154,7 @@ export async function collectGarbage(repo: Repository, opts: GcOptions): Promise
           if (await repo.backend.delete(o.key, sig)) {
             r.swept++;
             r.sweptBytes += info.size;
+            if (quarantined) r.quarantinedSwept++;
           }
         } catch (err) {
           // A backup re-used the chunk between the stat and the delete.

@@ -388,8 +388,19 @@ export class Repository {
     return this.getPoint(pointId);
   }
 
-  /** Locks a point's manifest, indexes and chunks until `until` (chunks to the day after). */
-  async lockPointObjects(pointId: string, disks: readonly DiskRow[], until: number, signal: AbortSignal, skip?: ReadonlySet<string>): Promise<void> {
+  /**
+   * Locks a point's manifest, indexes and chunks until `until` (chunks to the day after). A chunk
+   * that is missing fails the call, unless `missing` is given: it is then collected there and the
+   * rest is locked all the same.
+   */
+  async lockPointObjects(
+    pointId: string,
+    disks: readonly DiskRow[],
+    until: number,
+    signal: AbortSignal,
+    skip?: ReadonlySet<string>,
+    missing?: string[],
+  ): Promise<void> {
     const digests = new Set<string>();
     for (const d of disks) {
       const idx = await this.loadIndex(d.indexKey, d.indexSha256, signal);
@@ -400,10 +411,9 @@ export class Repository {
       try {
         await this.backend.lock(chunkKey(hex), chunkUntil, sig);
       } catch (err) {
-        if (isStoreError(err, 'object-not-found')) {
-          throw new StoreError('object-not-found', `chunk ${hex} referenced by restore point ${pointId} is missing`, { pointId, digest: hex });
-        }
-        throw err;
+        if (!isStoreError(err, 'object-not-found')) throw err;
+        if (missing) missing.push(hex);
+        else throw new StoreError('object-not-found', `chunk ${hex} referenced by restore point ${pointId} is missing`, { pointId, digest: hex });
       }
     });
     for (const d of disks) await this.backend.lock(d.indexKey, until, signal);
@@ -532,12 +542,25 @@ export class Repository {
     }
     const disks: DiskRow[] = manifest.disks.map((d) => ({ pointId: p.id, ...d }));
     const until = Date.parse(manifest.retainUntil);
-    await this.lockPointObjects(p.id, disks, until, signal);
+    // A chunk gone since the manifest was written (it was durable then) is damage to report, not
+    // a reason to refuse opening the repository: the point is committed and marked damaged.
+    const missing: string[] = [];
+    await this.lockPointObjects(p.id, disks, until, signal, undefined, missing);
+    const now = this.now();
     this.catalog.transaction(() => {
       this.catalog.replaceDisks(p.id, disks);
-      this.catalog.recordRetention(p.id, until, this.now(), 'recovered after a crash');
+      this.catalog.recordRetention(p.id, until, now, 'recovered after a crash');
       this.catalog.setPointState(p.id, 'committed');
+      if (missing.length > 0) {
+        const detail = (hex: string) => `chunk ${hex} is missing (found when restore point ${p.id} was recovered after a crash)`;
+        this.catalog.recordDamage(
+          missing.map((hex) => ({ digest: hex, problem: 'missing', detail: detail(hex), foundAt: now })),
+          null,
+          new Map(missing.map((hex) => [hex, [p.id]])),
+        );
+      }
     });
+    if (missing.length > 0) this.log.warn('restore point recovered with missing chunks: marked damaged', { pointId: p.id, missing: missing.length });
     return true;
   }
 }
