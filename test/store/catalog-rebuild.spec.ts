@@ -3,15 +3,12 @@
 import { copyFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PointRow } from '../../plugin-server/src/catalog/index.js';
-import { FileDiskReader, FileDiskWriter } from '../../plugin-server/src/store/file-disk.js';
 import { FaultyBackend } from '../../plugin-server/src/store/faulty-backend.js';
 import { collectGarbage } from '../../plugin-server/src/store/gc.js';
 import { rebuildCatalog } from '../../plugin-server/src/store/catalog-rebuild.js';
-import { PointWriter } from '../../plugin-server/src/store/point-writer.js';
 import { DAY_MS, initRepository, Repository } from '../../plugin-server/src/store/repository.js';
-import { restoreDisk } from '../../plugin-server/src/store/restore.js';
 import { isStoreError } from '../../plugin-server/src/store/store-error.js';
-import { FAST_SCRYPT, MiB, TestClock, never, patchFile, sha256File, tempDir, writeImage } from './store-fixtures.js';
+import { FAST_SCRYPT, ingestImage, MiB, restoredSha, TestClock, never, patchFile, tempDir, writeImage } from './store-fixtures.js';
 
 const PASS = 'catalog rebuild passphrase';
 const CATALOG_FILES = ['catalog.db', 'catalog.db-wal', 'catalog.db-shm'];
@@ -34,31 +31,9 @@ describe('catalog rebuild', () => {
     for (const f of CATALOG_FILES) await rm(join(repoDir, f), { force: true });
   };
 
-  async function ingest(r: Repository, vm: string, file: string, retainDays: number): Promise<string> {
-    const reader = await FileDiskReader.open(file);
-    try {
-      const createdAt = r.now();
-      const w = await PointWriter.begin(r, { vm: { id: vm, name: `${vm}-name` }, consistency: 'application', createdAt, retainUntil: createdAt + retainDays * DAY_MS }, never);
-      await w.ingestDisk({ disk: 0, capacity: reader.capacity, reader }, never);
-      return (await w.commit(never)).id;
-    } finally {
-      await reader.close();
-    }
-  }
-
-  async function restoredSha(r: Repository, pointId: string): Promise<string> {
-    const out = join(dir.path, 'restored.img');
-    const index = await r.openIndex(pointId, 0, never);
-    const writer = await FileDiskWriter.create(out, index.capacity);
-    try {
-      await restoreDisk({ index, source: r.chunks(), writer, signal: never, zeroSlots: 'skip' });
-    } finally {
-      await writer.close(false);
-    }
-    const sum = await sha256File(out);
-    await rm(out);
-    return sum;
-  }
+  const ingest = async (r: Repository, vm: string, file: string, retainDays: number): Promise<string> =>
+    (await ingestImage(r, vm, file, { name: `${vm}-name`, consistency: 'application', retainDays })).point.id;
+  const restored = (r: Repository, pointId: string): Promise<string> => restoredSha(r, pointId, join(dir.path, 'restored.img'));
 
   beforeEach(async () => {
     dir = await tempDir('rebuild');
@@ -98,8 +73,8 @@ describe('catalog rebuild', () => {
     // The extension lived only in the lost catalog and on the objects' locks: it is back.
     expect(r.getPoint(pa).retainUntil).toBe(extendedUntil);
     expect([r.catalog.pointDisks(pa), r.catalog.pointDisks(pb)]).toEqual(disksBefore);
-    expect(await restoredSha(r, pa)).toBe(shaA);
-    expect(await restoredSha(r, pb)).toBe(shaB);
+    expect(await restored(r, pa)).toBe(shaA);
+    expect(await restored(r, pb)).toBe(shaB);
     // Deleting is still refused before the (extended) retain-until.
     clock.advance(5 * DAY_MS);
     await expectAsync(r.deletePoint(pa, never)).toBeRejectedWith(jasmine.objectContaining({ code: 'retention-locked' }));
@@ -137,7 +112,7 @@ describe('catalog rebuild', () => {
 
     const rep = await rebuildCatalog(r, { signal: never });
     expect(rep).toEqual({ manifests: 2, known: 1, added: [pb], damaged: [], invalid: [] });
-    expect(await restoredSha(r, pb)).toBe(shaB);
+    expect(await restored(r, pb)).toBe(shaB);
     const again = await rebuildCatalog(r, { signal: never });
     expect(again.added).toEqual([]);
   });
@@ -194,7 +169,7 @@ describe('catalog rebuild', () => {
     await removeCatalog();
     r = await open();
     expect(r.listPoints().map((p) => p.id)).toEqual([pa]);
-    expect(await restoredSha(r, pa)).toBe(shaA);
+    expect(await restored(r, pa)).toBe(shaA);
   });
 
   it('leaves a new catalog empty when asked to, so that rebuild-catalog can report what it puts back', async () => {

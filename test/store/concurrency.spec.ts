@@ -2,21 +2,12 @@
 // from several processes — must all restore exactly, with shared chunks stored once.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileDiskReader, FileDiskWriter } from '../../plugin-server/src/store/file-disk.js';
+import { FileDiskReader } from '../../plugin-server/src/store/file-disk.js';
 import { PointWriter } from '../../plugin-server/src/store/point-writer.js';
 import { initRepository, Repository } from '../../plugin-server/src/store/repository.js';
-import { restoreDisk } from '../../plugin-server/src/store/restore.js';
 import { repositoryStats } from '../../plugin-server/src/store/stats.js';
 import { lastLine, lifeline } from './cli-process.js';
-import { MiB, never, sha256File, tempDir, writeImage } from './store-fixtures.js';
-
-async function restoredSha(repo: Repository, pointId: string, disk: number, out: string): Promise<string> {
-  const index = await repo.openIndex(pointId, disk, never);
-  const writer = await FileDiskWriter.create(out, index.capacity);
-  await restoreDisk({ index, source: repo.chunks(), writer, signal: never, zeroSlots: 'skip' });
-  await writer.close(false);
-  return sha256File(out);
-}
+import { MiB, never, restoredSha, tempDir, writeImage } from './store-fixtures.js';
 
 async function chunkCount(repoDir: string): Promise<number> {
   return (await readdir(join(repoDir, 'chunks'), { recursive: true })).filter((n) => /[0-9a-f]{64}$/.test(n)).length;
@@ -57,8 +48,8 @@ describe('concurrent ingest into one repository', () => {
         }),
       );
       for (const [v, id] of ids.entries()) {
-        expect(await restoredSha(repo, id, 0, join(dir.path, 'r.img'))).toBe(images[v]?.sha ?? '');
-        expect(await restoredSha(repo, id, 1, join(dir.path, 'r.img'))).toBe(images[(v + 1) % 4]?.sha ?? '');
+        expect(await restoredSha(repo, id, join(dir.path, 'r.img'), 0)).toBe(images[v]?.sha ?? '');
+        expect(await restoredSha(repo, id, join(dir.path, 'r.img'), 1)).toBe(images[(v + 1) % 4]?.sha ?? '');
       }
       // 4 template chunks + 2 of each VM's own.
       expect(await chunkCount(repoDir)).toBe(4 + 4 * 2);
@@ -76,7 +67,7 @@ describe('concurrent ingest into one repository', () => {
     const repo = await Repository.open(repoDir, {}, never);
     try {
       for (const [v, r] of results.entries()) {
-        expect(await restoredSha(repo, lastLine(r.stdout), 0, join(dir.path, 'p.img'))).toBe(images[v]?.sha ?? '');
+        expect(await restoredSha(repo, lastLine(r.stdout), join(dir.path, 'p.img'), 0)).toBe(images[v]?.sha ?? '');
       }
       expect(await chunkCount(repoDir)).toBe(4 + 4 * 2);
       expect(await readdir(join(repoDir, '.locks'))).toEqual([]);

@@ -2,47 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { chmod, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { collectGarbage } from '../../plugin-server/src/store/gc.js';
-import { FileDiskReader, FileDiskWriter } from '../../plugin-server/src/store/file-disk.js';
-import { PointWriter, type DiskSource } from '../../plugin-server/src/store/point-writer.js';
+import type { DiskSource } from '../../plugin-server/src/store/point-writer.js';
 import { chunkLockUntil, DAY_MS, initRepository, Repository } from '../../plugin-server/src/store/repository.js';
-import { restoreDisk } from '../../plugin-server/src/store/restore.js';
 import { isStoreError } from '../../plugin-server/src/store/store-error.js';
 import { verifyRepository } from '../../plugin-server/src/store/verify.js';
 import { digestHex } from '../../plugin-server/src/store/digest.js';
-import { MiB, TestClock, never, patchFile, sha256File, tempDir, writeImage } from './store-fixtures.js';
+import { ingestImage, MiB, restoredSha, TestClock, never, patchFile, tempDir, writeImage } from './store-fixtures.js';
 
 const RETAIN_DAYS = 7;
 
-/** Backs up an image file as a point of `vm`; `changed` makes it incremental (or allocated). */
+/** Backs up an image file as a point of `vm`, a minute after the last; `changed` makes it incremental (or allocated). */
 async function ingest(repo: Repository, clock: TestClock, vm: string, file: string, changed?: DiskSource['changed']): Promise<{ id: string; newChunks: number }> {
   clock.advance(60_000);
-  const reader = await FileDiskReader.open(file);
-  try {
-    const createdAt = repo.now();
-    const w = await PointWriter.begin(repo, { vm: { id: vm, name: vm }, consistency: 'crash', createdAt, retainUntil: createdAt + RETAIN_DAYS * DAY_MS }, never);
-    try {
-      const r = await w.ingestDisk({ disk: 0, capacity: reader.capacity, reader, changed }, never);
-      return { id: (await w.commit(never)).id, newChunks: r.newChunks };
-    } catch (err) {
-      await w.abort(never);
-      throw err;
-    }
-  } finally {
-    await reader.close();
-  }
-}
-
-async function restoredSha(repo: Repository, pointId: string, out: string): Promise<string> {
-  const index = await repo.openIndex(pointId, 0, never);
-  const writer = await FileDiskWriter.create(out, index.capacity);
-  try {
-    await restoreDisk({ index, source: repo.chunks(), writer, signal: never, zeroSlots: 'skip' });
-  } finally {
-    await writer.close(false);
-  }
-  const sum = await sha256File(out);
-  await rm(out);
-  return sum;
+  const { point, result } = await ingestImage(repo, vm, file, { retainDays: RETAIN_DAYS, changed });
+  return { id: point.id, newChunks: result.newChunks };
 }
 
 async function chunkOf(repo: Repository, pointId: string, slot: number): Promise<{ hex: string; key: string; path: string }> {

@@ -1,40 +1,14 @@
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileDiskReader, FileDiskWriter } from '../../plugin-server/src/store/file-disk.js';
 import { collectGarbage } from '../../plugin-server/src/store/gc.js';
 import { prune } from '../../plugin-server/src/store/prune.js';
-import { PointWriter } from '../../plugin-server/src/store/point-writer.js';
 import { DAY_MS, initRepository, Repository } from '../../plugin-server/src/store/repository.js';
-import { restoreDisk } from '../../plugin-server/src/store/restore.js';
 import { repositoryStats } from '../../plugin-server/src/store/stats.js';
 import { verifyRepository } from '../../plugin-server/src/store/verify.js';
 import { digestHex } from '../../plugin-server/src/store/digest.js';
-import { MiB, TestClock, never, sha256File, tempDir, writeImage } from './store-fixtures.js';
+import { ingestImage, MiB, restoredSha, TestClock, never, tempDir, writeImage } from './store-fixtures.js';
 
-async function ingest(repo: Repository, vm: string, file: string, retainDays: number): Promise<string> {
-  const reader = await FileDiskReader.open(file);
-  try {
-    const createdAt = repo.now();
-    const w = await PointWriter.begin(repo, { vm: { id: vm, name: vm }, consistency: 'crash', createdAt, retainUntil: createdAt + retainDays * DAY_MS }, never);
-    await w.ingestDisk({ disk: 0, capacity: reader.capacity, reader }, never);
-    return (await w.commit(never)).id;
-  } finally {
-    await reader.close();
-  }
-}
-
-async function restoredSha(repo: Repository, pointId: string, out: string): Promise<string> {
-  const index = await repo.openIndex(pointId, 0, never);
-  const writer = await FileDiskWriter.create(out, index.capacity);
-  try {
-    await restoreDisk({ index, source: repo.chunks(), writer, signal: never, zeroSlots: 'skip' });
-  } finally {
-    await writer.close(false);
-  }
-  const sum = await sha256File(out);
-  await rm(out);
-  return sum;
-}
+const ingest = async (repo: Repository, vm: string, file: string, retainDays: number): Promise<string> => (await ingestImage(repo, vm, file, { retainDays })).point.id;
 
 async function chunkFile(repo: Repository, pointId: string, slot: number): Promise<{ hex: string; path: string }> {
   const index = await repo.openIndex(pointId, 0, never);

@@ -1,12 +1,10 @@
 import { readdir, readFile, stat, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileDiskReader, FileDiskWriter } from '../../plugin-server/src/store/file-disk.js';
 import { initRepository, Repository, DAY_MS } from '../../plugin-server/src/store/repository.js';
-import { PointWriter } from '../../plugin-server/src/store/point-writer.js';
 import { restoreDisk } from '../../plugin-server/src/store/restore.js';
 import { isStoreError } from '../../plugin-server/src/store/store-error.js';
 import { digestHex } from '../../plugin-server/src/store/digest.js';
-import { FAST_SCRYPT, MiB, TestClock, never, patchFile, pseudoRandom, sha256File, tempDir, writeImage, type Region } from './store-fixtures.js';
+import { FAST_SCRYPT, ingestImage, MiB, restoreImage, TestClock, never, patchFile, pseudoRandom, sha256File, tempDir, writeImage, type Region } from './store-fixtures.js';
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -25,28 +23,6 @@ const pattern = (i: number): Region => {
   if (c === 4) return { kind: 'random', seed: 1000 + (i % 4) };
   return { kind: 'random', seed: c === 1 ? 1000 + (i % 4) : i };
 };
-
-async function ingestFile(repo: Repository, vm: string, file: string, opts: { base?: string | null; changed?: { since: string | null; areas: Array<{ start: number; length: number }> } } = {}) {
-  const reader = await FileDiskReader.open(file);
-  try {
-    const w = await PointWriter.begin(repo, { vm: { id: vm, name: vm }, consistency: 'crash', base: opts.base }, never);
-    const result = await w.ingestDisk({ disk: 0, capacity: reader.capacity, reader, changed: opts.changed }, never);
-    const point = await w.commit(never);
-    return { point, result };
-  } finally {
-    await reader.close();
-  }
-}
-
-async function restoreFile(repo: Repository, pointId: string, out: string): Promise<void> {
-  const index = await repo.openIndex(pointId, 0, never);
-  const writer = await FileDiskWriter.create(out, index.capacity);
-  try {
-    await restoreDisk({ index, source: repo.chunks(), writer, signal: never, zeroSlots: 'skip' });
-  } finally {
-    await writer.close();
-  }
-}
 
 describe('repository: ingest and restore', () => {
   let dir: { path: string; remove: () => Promise<void> };
@@ -69,7 +45,7 @@ describe('repository: ingest and restore', () => {
       const sum = await writeImage(image, size, pattern);
       const repo = await Repository.open(repoDir, { passphrase: 'correct horse', clock, codecThreads: 2 }, never);
       try {
-        const { point, result } = await ingestFile(repo, 'vm-a', image);
+        const { point, result } = await ingestImage(repo, 'vm-a', image);
         // Chunks: 0 zero, 1 random A, 2 random B, 3 text, 4 = chunk 1 again, 5 zero, 6 short last = zero.
         expect(result.zeroChunks).toBe(3);
         expect(result.newChunks).toBe(3);
@@ -78,7 +54,7 @@ describe('repository: ingest and restore', () => {
         const chunkFiles = (await readdir(join(repoDir, 'chunks'), { recursive: true })).filter((n) => /[0-9a-f]{64}$/.test(n));
         expect(chunkFiles.length).toBe(3);
         const out = join(dir.path, 'restored.img');
-        await restoreFile(repo, point.id, out);
+        await restoreImage(repo, point.id, out);
         expect((await stat(out)).size).toBe(size);
         expect(await sha256File(out)).toBe(sum);
 
@@ -101,28 +77,28 @@ describe('repository: ingest and restore', () => {
     const sum1 = await writeImage(image, 32 * MiB, (i) => ({ kind: 'random', seed: i }));
     const repo = await Repository.open(repoDir, { clock }, never);
     try {
-      const first = await ingestFile(repo, 'vm-a', image);
+      const first = await ingestImage(repo, 'vm-a', image);
       expect(first.result.slotsRead).toBe(8);
       // Change 10 bytes in slot 2 and 1 byte at the very end (slot 7).
       await patchFile(image, 2 * 4 * MiB + 100, pseudoRandom(99, 10));
       await patchFile(image, 32 * MiB - 1, Uint8Array.of(7));
       const sum2 = await sha256File(image);
       clock.advance(60_000);
-      const second = await ingestFile(repo, 'vm-a', image, {
+      const second = await ingestImage(repo, 'vm-a', image, {
         changed: { since: first.point.id, areas: [{ start: 2 * 4 * MiB + 100, length: 10 }, { start: 32 * MiB - 1, length: 1 }] },
       });
       expect(second.result.incremental).toBe(true);
       expect(second.result.slotsRead).toBe(2);
       expect(second.result.newChunks).toBe(2);
       expect(second.point.parentId).toBe(first.point.id);
-      await restoreFile(repo, second.point.id, join(dir.path, 'r2.img'));
-      await restoreFile(repo, first.point.id, join(dir.path, 'r1.img'));
+      await restoreImage(repo, second.point.id, join(dir.path, 'r2.img'));
+      await restoreImage(repo, first.point.id, join(dir.path, 'r1.img'));
       expect(await sha256File(join(dir.path, 'r2.img'))).toBe(sum2);
       expect(await sha256File(join(dir.path, 'r1.img'))).toBe(sum1);
 
       // A full re-read of an unchanged image recognises every chunk from the base's index.
       clock.advance(60_000);
-      const third = await ingestFile(repo, 'vm-a', image);
+      const third = await ingestImage(repo, 'vm-a', image);
       expect(third.result.unchangedChunks).toBe(8);
       expect(third.result.newChunks).toBe(0);
       expect(repo.latestPoint('vm-a')?.id).toBe(third.point.id);
@@ -138,7 +114,7 @@ describe('repository: ingest and restore', () => {
     await writeImage(image, 8 * MiB, (i) => ({ kind: 'random', seed: i }));
     const repo = await Repository.open(repoDir, { passphrase: 'correct horse', clock }, never);
     try {
-      const { point } = await ingestFile(repo, 'vm-a', image);
+      const { point } = await ingestImage(repo, 'vm-a', image);
       const index = await repo.openIndex(point.id, 0, never);
       const victim = digestHex(index.digest(1));
       const file = join(repoDir, 'chunks', victim.slice(0, 2), victim);
@@ -197,7 +173,7 @@ describe('repository: ingest and restore', () => {
     await writeImage(image, 4 * MiB, (i) => ({ kind: 'random', seed: i }));
     const repo = await Repository.open(repoDir, { clock }, never);
     try {
-      const { point } = await ingestFile(repo, 'vm-a', image);
+      const { point } = await ingestImage(repo, 'vm-a', image);
       const m = await repo.readManifest(point.id, never);
       expect(m.vm.name).toBe('vm-a');
       const file = join(repoDir, 'points', point.id, 'manifest');
@@ -216,7 +192,7 @@ describe('repository: ingest and restore', () => {
     const sum = await writeImage(image, 8 * MiB, (i) => ({ kind: 'random', seed: i }));
     const repo = await Repository.open(repoDir, { clock }, never);
     try {
-      const { point } = await ingestFile(repo, 'vm-a', image);
+      const { point } = await ingestImage(repo, 'vm-a', image);
       expect(point.retainUntil).toBe(point.createdAt + 7 * DAY_MS);
       expect(await codeOf(repo.deletePoint(point.id, never))).toBe('retention-locked');
       // Not even by going around the catalog: the backend refuses to delete a locked object.
@@ -233,12 +209,12 @@ describe('repository: ingest and restore', () => {
 
       clock.advance(8 * DAY_MS);
       expect(await codeOf(repo.deletePoint(point.id, never))).toBe('retention-locked');
-      await restoreFile(repo, point.id, join(dir.path, 'still.img'));
+      await restoreImage(repo, point.id, join(dir.path, 'still.img'));
       expect(await sha256File(join(dir.path, 'still.img'))).toBe(sum);
 
       clock.advance(3 * DAY_MS);
       const forward = clock.t;
-      await ingestFile(repo, 'vm-b', image); // records the time
+      await ingestImage(repo, 'vm-b', image); // records the time
       clock.t = forward - 3_600_000; // an hour back, past what the repository recorded
       const err = await codeOf(repo.deletePoint(point.id, never));
       expect(err).toBe('clock-went-backwards');

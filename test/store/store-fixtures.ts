@@ -7,7 +7,12 @@ import { createCipheriv, createHash } from 'node:crypto';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Consistency, PointRow } from '../../plugin-server/src/catalog/index.js';
+import { FileDiskReader, FileDiskWriter } from '../../plugin-server/src/store/file-disk.js';
 import type { ScryptParams } from '../../plugin-server/src/store/keys.js';
+import { PointWriter, type DiskResult, type DiskSource, type PointSpec } from '../../plugin-server/src/store/point-writer.js';
+import { DAY_MS, type Repository } from '../../plugin-server/src/store/repository.js';
+import { restoreDisk } from '../../plugin-server/src/store/restore.js';
 
 export const MiB = 1024 * 1024;
 export const FAST_SCRYPT: ScryptParams = { N: 1024, r: 8, p: 1 };
@@ -74,4 +79,53 @@ export async function patchFile(path: string, offset: number, data: Uint8Array):
   } finally {
     await fh.close();
   }
+}
+
+export interface IngestImageOptions {
+  /** The VM's display name; default its id. */
+  name?: string;
+  consistency?: Consistency;
+  /** Retention in days from the repository's clock; default the repository's default. */
+  retainDays?: number;
+  base?: PointSpec['base'];
+  changed?: DiskSource['changed'];
+}
+
+/** Backs up an image file as disk 0 of a new restore point of `vm`; a failed ingest is aborted. */
+export async function ingestImage(repo: Repository, vm: string, file: string, opts: IngestImageOptions = {}): Promise<{ point: PointRow; result: DiskResult }> {
+  const reader = await FileDiskReader.open(file);
+  try {
+    const createdAt = repo.now();
+    const retainUntil = opts.retainDays === undefined ? undefined : createdAt + opts.retainDays * DAY_MS;
+    const spec: PointSpec = { vm: { id: vm, name: opts.name ?? vm }, consistency: opts.consistency ?? 'crash', createdAt, retainUntil, base: opts.base };
+    const w = await PointWriter.begin(repo, spec, never);
+    try {
+      const result = await w.ingestDisk({ disk: 0, capacity: reader.capacity, reader, changed: opts.changed }, never);
+      return { point: await w.commit(never), result };
+    } catch (err) {
+      await w.abort(never);
+      throw err;
+    }
+  } finally {
+    await reader.close();
+  }
+}
+
+/** Restores one disk of a restore point to a new sparse file. */
+export async function restoreImage(repo: Repository, pointId: string, out: string, disk = 0): Promise<void> {
+  const index = await repo.openIndex(pointId, disk, never);
+  const writer = await FileDiskWriter.create(out, index.capacity);
+  try {
+    await restoreDisk({ index, source: repo.chunks(), writer, signal: never, zeroSlots: 'skip' });
+  } finally {
+    await writer.close(false);
+  }
+}
+
+/** The SHA-256 of one disk of a restore point, restored to `out` (removed afterwards). */
+export async function restoredSha(repo: Repository, pointId: string, out: string, disk = 0): Promise<string> {
+  await restoreImage(repo, pointId, out, disk);
+  const sum = await sha256File(out);
+  await rm(out);
+  return sum;
 }
