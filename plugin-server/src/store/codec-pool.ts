@@ -41,7 +41,24 @@ interface Pending {
 interface Slot {
   worker: Worker;
   pending: Map<number, Pending>;
+  /** Set once the worker failed or exited: it takes no more requests. */
+  dead: Error | undefined;
 }
+
+interface Queued {
+  req: CodecRequest;
+  transfer: ArrayBuffer[];
+  pending: Pending;
+  signal: AbortSignal;
+}
+
+/**
+ * Requests one worker holds at once: the one it works on and the next, so it never waits for the
+ * main thread between two. Everything else waits in the pool's queue and goes to whichever worker
+ * finishes first — requests differ tenfold in cost (hashing a chunk, compressing text), so
+ * counting them per worker would leave one idle while the other has a backlog.
+ */
+const WORKER_DEPTH = 2;
 
 export interface CodecPoolOptions extends CodecWorkerData {
   /** Worker threads; default: the machine's available parallelism. */
@@ -50,6 +67,7 @@ export interface CodecPoolOptions extends CodecWorkerData {
 
 export class CodecPool {
   private readonly slots: Slot[] = [];
+  private readonly queue: Queued[] = [];
   private nextId = 1;
   private closed = false;
 
@@ -58,7 +76,7 @@ export class CodecPool {
     const data: CodecWorkerData = { idKey: opts.idKey, chunkKey: opts.chunkKey, level: opts.level, maxChunk: opts.maxChunk };
     for (let i = 0; i < n; i++) {
       const worker = new Worker(new URL('./chunk-worker.js', import.meta.url), { workerData: data });
-      const slot: Slot = { worker, pending: new Map() };
+      const slot: Slot = { worker, pending: new Map(), dead: undefined };
       worker.unref();
       worker.on('message', (res: CodecResponse) => this.settle(slot, res));
       worker.on('error', (err) => this.fail(slot, err));
@@ -106,16 +124,15 @@ export class CodecPool {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
-    for (const s of this.slots) this.fail(s, new LifelineError('codec-failed', 'codec pool closed'));
+    const err = new LifelineError('codec-failed', 'codec pool closed');
+    for (const s of this.slots) this.fail(s, err);
+    for (const q of this.queue.splice(0)) q.pending.reject(err);
   }
 
   private call(req: CodecRequest, signal: AbortSignal): Promise<CodecResponse> {
     throwIfAborted(signal);
     if (this.closed) return Promise.reject(new LifelineError('codec-failed', 'codec pool closed'));
-    let slot = this.slots[0] as Slot;
-    for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
-    const id = this.nextId++;
-    req.id = id;
+    req.id = this.nextId++;
     // A stored chunk read from the backend is the caller's to give away: it moves, not copies.
     const transfer: ArrayBuffer[] = [];
     if (req.op === 'decode' || req.op === 'verify') {
@@ -125,13 +142,34 @@ export class CodecPool {
     // No abort listener per request: a request takes milliseconds, and the answer of an aborted
     // caller is simply checked below (listeners on a shared signal would pile up by the hundred).
     return new Promise<CodecResponse>((resolve, reject) => {
-      slot.pending.set(id, {
-        resolve: (r) => (signal.aborted ? reject(abortError(signal)) : resolve(r)),
-        reject,
-      });
-      this.refresh(slot);
-      slot.worker.postMessage(req, transfer);
+      const pending: Pending = { resolve: (r) => (signal.aborted ? reject(abortError(signal)) : resolve(r)), reject };
+      this.queue.push({ req, transfer, pending, signal });
+      this.dispatch();
     });
+  }
+
+  /** Hands queued requests to workers with room, the least loaded first. */
+  private dispatch(): void {
+    for (;;) {
+      const q = this.queue[0];
+      if (!q) return;
+      let slot: Slot | undefined;
+      for (const s of this.slots) if (!s.dead && s.pending.size < WORKER_DEPTH && (!slot || s.pending.size < slot.pending.size)) slot = s;
+      if (!slot) {
+        if (this.slots.every((s) => s.dead)) {
+          for (const d of this.queue.splice(0)) d.pending.reject(this.slots[0]?.dead ?? new LifelineError('codec-failed', 'no codec worker left'));
+        }
+        return;
+      }
+      this.queue.shift();
+      if (q.signal.aborted) {
+        q.pending.reject(abortError(q.signal));
+        continue;
+      }
+      slot.pending.set(q.req.id, q.pending);
+      this.refresh(slot);
+      slot.worker.postMessage(q.req, q.transfer);
+    }
   }
 
   /** A busy worker keeps the process alive (a pending answer must arrive); an idle one does not. */
@@ -145,14 +183,19 @@ export class CodecPool {
     if (!p) return;
     slot.pending.delete(res.id);
     this.refresh(slot);
+    this.dispatch();
     if (res.ok) p.resolve(res);
     else if (res.error.code === 'chunk-corrupt' && res.error.digest) p.reject(new CorruptChunkError(res.error.digest, res.error.message.replace(/^chunk \S+ is corrupt: /, '')));
     else p.reject(new StoreError('backend-io', res.error.message, { code: res.error.code }));
   }
 
+  /** A worker that failed takes its requests down with it; the others carry on with the queue. */
   private fail(slot: Slot, err: Error): void {
+    slot.dead ??= err;
     for (const p of slot.pending.values()) p.reject(err);
     slot.pending.clear();
+    this.refresh(slot);
+    this.dispatch();
   }
 }
 
