@@ -6,8 +6,8 @@
  * fresh repository, and `borg create` with fixed 4 MiB chunks and zstd level 1 into a fresh
  * repokey repository. Then Lifeline re-ingests of the unchanged image and restores, each restored
  * file's SHA-256 checked against the image's (three of each too, as this machine's speed varies).
- * Every timed run is a whole process, started after `sync` so none pays for the previous one's
- * write-back. MB/s = image bytes / wall seconds, median of the runs. Stored sizes are apparent
+ * Every timed run is a whole process, started with the image read into the page cache again
+ * (borg evicts what it reads) and after `sync`, so none pays for the previous one's write-back. MB/s = image bytes / wall seconds, median of the runs. Stored sizes are apparent
  * sizes (sum of file lengths), since each tool's files round differently to disk blocks.
  *
  * Environment: LIFELINE_BENCH_DIR keeps the work directory (and the image) between runs;
@@ -91,6 +91,22 @@ function sync(): void {
   spawnSync('sync');
 }
 
+/**
+ * Reads the image through the page cache so that every timed run starts warm, as the benchmark
+ * promises: borg drops the files it reads from the cache (posix_fadvise DONTNEED), which left the
+ * run after each borg run reading the image from disk.
+ */
+function warm(image: string): void {
+  const r = spawnSync('cat', [image], { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.status !== 0) throw new Error(`cannot read ${image}: ${r.stderr.toString().trim()}`);
+}
+
+/** Before every timed run: the image in the page cache, everything earlier written out. */
+function settle(image: string): void {
+  warm(image);
+  sync();
+}
+
 async function sha256(path: string): Promise<string> {
   const h = createHash('sha256');
   const fh = await open(path, 'r');
@@ -145,6 +161,9 @@ async function main(): Promise<void> {
     // Lifeline runs as its command line does (bin/lifeline.js sizes libuv's thread pool so).
     const lenv = { ...env, UV_THREADPOOL_SIZE: '16' };
     const times: Record<'lifeline' | 'restic' | 'borg', number[]> = { lifeline: [], restic: [], borg: [] };
+    // restic draws a new chunker polynomial for every repository, so what it deduplicates of the
+    // image (and its stored size) differs from run to run: the median of the runs is reported.
+    const resticSizes: number[] = [];
     const cpu: Record<'lifeline' | 'restic' | 'borg' | 'reingest' | 'restore', number[]> = { lifeline: [], restic: [], borg: [], reingest: [], restore: [] };
     let peakKiB = 0;
     const lrepo = join(work, 'lifeline-repo');
@@ -154,7 +173,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < RUNS; i++) {
       await rm(lrepo, { recursive: true, force: true });
       await initRepository(lrepo, { encrypt: true, passphrase: PASSPHRASE }, new AbortController().signal);
-      sync();
+      settle(image);
       const l = await timed(process.execPath, [runner, 'ingest', lrepo, image], lenv);
       times.lifeline.push(l.seconds);
       cpu.lifeline.push(l.cpuSeconds);
@@ -163,16 +182,17 @@ async function main(): Promise<void> {
       if (tools.restic) {
         await rm(rrepo, { recursive: true, force: true });
         run('restic', ['init', '--repo', rrepo, '-q'], env);
-        sync();
+        settle(image);
         const r = await timed('restic', ['backup', '--repo', rrepo, '-q', image], env);
         times.restic.push(r.seconds);
         cpu.restic.push(r.cpuSeconds);
+        resticSizes.push((await treeBytes(rrepo)) / MiB);
         process.stderr.write(`, restic ${(bytes / r.seconds / 1e6).toFixed(0)} MB/s (${(r.peakKiB / 1024).toFixed(0)} MiB)`);
       }
       if (tools.borg) {
         await rm(brepo, { recursive: true, force: true });
         run('borg', ['init', '-e', 'repokey', brepo], env);
-        sync();
+        settle(image);
         const b = await timed('borg', ['create', '--chunker-params', 'fixed,4194304', '--compression', 'zstd,1', `${brepo}::bench`, image], env);
         times.borg.push(b.seconds);
         cpu.borg.push(b.cpuSeconds);
@@ -186,7 +206,7 @@ async function main(): Promise<void> {
     const restoreTimes: number[] = [];
     let point = '';
     for (let i = 0; i < RUNS; i++) {
-      sync();
+      settle(image);
       const re = await timed(process.execPath, [runner, 'ingest', lrepo, image], lenv);
       reTimes.push(re.seconds);
       cpu.reingest.push(re.cpuSeconds);
@@ -208,7 +228,7 @@ async function main(): Promise<void> {
     process.stderr.write(`re-ingest ${reTimes.map((t) => (bytes / t / 1e6).toFixed(0)).join(', ')} MB/s; restore ${restoreTimes.map((t) => (bytes / t / 1e6).toFixed(0)).join(', ')} MB/s\n`);
 
     const repoMiB = (await treeBytes(lrepo)) / MiB;
-    const resticMiB = tools.restic ? (await treeBytes(rrepo)) / MiB : NaN;
+    const resticMiB = resticSizes.length > 0 ? median(resticSizes) : NaN;
     const mbps = (s: number[]) => (s.length ? bytes / median(s) / 1e6 : NaN);
     const lifeline = mbps(times.lifeline);
     const restic = mbps(times.restic);
@@ -230,7 +250,7 @@ async function main(): Promise<void> {
     process.stdout.write(`image: ${sizeMiB} MiB, sha256 ${imageSha.slice(0, 16)}…; restore verified byte for byte\n`);
     process.stdout.write(`ingest (median of ${RUNS}): lifeline ${result.lifeline_MBps} MB/s, restic ${result.restic_MBps} MB/s, borg ${result.borg_MBps} MB/s\n`);
     process.stdout.write(`re-ingest unchanged ${result.reingest_MBps} MB/s, restore ${result.restore_MBps} MB/s (median of ${RUNS}), peak RSS ${result.peak_rss_MiB} MiB\n`);
-    process.stdout.write(`stored: lifeline ${result.repo_MiB} MiB, restic ${result.restic_repo_MiB} MiB\n`);
+    process.stdout.write(`stored: lifeline ${result.repo_MiB} MiB, restic ${result.restic_repo_MiB} MiB (median; runs ${resticSizes.map((x) => x.toFixed(1)).join(', ')} MiB)\n`);
     // CPU per run (user + system, all threads; median): what each tool spends on the same bytes.
     const cpuLine = (Object.keys(cpu) as Array<keyof typeof cpu>)
       .filter((k) => cpu[k].length > 0)
