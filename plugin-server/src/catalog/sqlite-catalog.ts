@@ -42,6 +42,15 @@ interface PointRecord {
 const POINT_COLUMNS =
   'id, vm_id, vm_name, state, consistency, created_at, retain_until, parent_id, damaged, logical_bytes, data_bytes, read_bytes, new_chunks, new_stored_bytes';
 
+/**
+ * Newest first; points of one VM created in the same millisecond in the order they were added
+ * (rowid), so the list and "latest" always agree and both come straight from repo_points_by_vm.
+ */
+const NEWEST_FIRST = 'created_at DESC, rowid DESC';
+/** The statements behind listVmPoints and latestPoint, exported for their query-plan tests. */
+export const VM_POINTS_SQL = `SELECT ${POINT_COLUMNS} FROM repo_points WHERE vm_id = ? AND state = 'committed' ORDER BY ${NEWEST_FIRST} LIMIT ? OFFSET ?`;
+export const LATEST_POINT_SQL = `SELECT ${POINT_COLUMNS} FROM repo_points WHERE vm_id = ? AND state = 'committed' ORDER BY ${NEWEST_FIRST} LIMIT 1`;
+
 function toPoint(r: PointRecord): PointRow {
   return {
     id: r.id,
@@ -125,11 +134,9 @@ export class SqliteCatalog implements Catalog {
         'UPDATE repo_points SET logical_bytes = @logicalBytes, data_bytes = @dataBytes, read_bytes = @readBytes, new_chunks = @newChunks, new_stored_bytes = @newStoredBytes WHERE id = @id',
       ),
       getPoint: db.prepare(`SELECT ${POINT_COLUMNS} FROM repo_points WHERE id = ?`),
-      vmPoints: db.prepare(
-        `SELECT ${POINT_COLUMNS} FROM repo_points WHERE vm_id = ? AND state = 'committed' ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
-      ),
+      vmPoints: db.prepare(VM_POINTS_SQL),
       countVmPoints: db.prepare("SELECT COUNT(*) AS n FROM repo_points WHERE vm_id = ? AND state = 'committed'"),
-      latest: db.prepare(`SELECT ${POINT_COLUMNS} FROM repo_points WHERE vm_id = ? AND state = 'committed' ORDER BY created_at DESC LIMIT 1`),
+      latest: db.prepare(LATEST_POINT_SQL),
       disks: db.prepare('SELECT point_id, disk, label, capacity, chunk_size, index_key, index_sha256, change_id FROM repo_disks WHERE point_id = ? ORDER BY disk'),
       deleteDisks: db.prepare('DELETE FROM repo_disks WHERE point_id = ?'),
       insertDisk: db.prepare(
@@ -228,7 +235,7 @@ export class SqliteCatalog implements Catalog {
       args.push(q.before);
     }
     const limit = q.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(q.limit))}` : '';
-    const sql = `SELECT ${POINT_COLUMNS} FROM repo_points WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC${limit}`;
+    const sql = `SELECT ${POINT_COLUMNS} FROM repo_points WHERE ${where.join(' AND ')} ORDER BY ${NEWEST_FIRST}${limit}`;
     return (this.db.prepare(sql).all(...args) as PointRecord[]).map(toPoint);
   }
 
