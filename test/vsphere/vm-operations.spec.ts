@@ -95,6 +95,14 @@ describe('vSphere adapter: inventory, snapshots, tasks, reconfiguration, VMs', (
     const tree = await v.snapshotTree(vm);
     expect(tree.roots.map((r) => r.name)).toEqual(['first']);
     expect(tree.roots[0]!.children.map((c) => [c.moref, c.name])).toEqual([[second, 'second']]);
+    // All VMs' trees in one query: the same tree for this VM, and no entry for VMs without any.
+    const all = await v.snapshotTrees();
+    expect(all.get(vm)).toEqual(tree);
+    for (const other of vc.vms.filter((x) => x.moref !== vm)) {
+      const own = await v.snapshotTree(other.moref);
+      if (own.roots.length === 0) expect(all.has(other.moref)).withContext(other.moref).toBeFalse();
+      else expect(all.get(other.moref)).toEqual(own);
+    }
     await v.revertToSnapshot(first);
     await v.removeSnapshot(first, { removeChildren: true });
     expect((await v.snapshotTree(vm)).roots).toEqual([]);

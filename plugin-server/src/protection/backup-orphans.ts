@@ -11,13 +11,13 @@
 import { describeError } from '../errors/index.js';
 import type { Clock, JobRecord, Timer } from '../jobs/index.js';
 import type { Logger } from '../log/index.js';
-import type { RemoveSnapshotOptions, SnapshotTree, TaskOptions, VmSummary } from '../vsphere/index.js';
+import type { RemoveSnapshotOptions, SnapshotTree, TaskOptions } from '../vsphere/index.js';
 import { isVimFault } from '../vsphere/index.js';
 import { flattenSnapshots } from './backup-pipeline.js';
 
 export interface SweepVcenter {
-  listVms(signal?: AbortSignal): Promise<VmSummary[]>;
-  snapshotTree(vm: string, signal?: AbortSignal): Promise<SnapshotTree>;
+  /** Every VM's snapshot tree, by moref, in one query (VMs without snapshots may be left out). */
+  snapshotTrees(signal?: AbortSignal): Promise<ReadonlyMap<string, SnapshotTree>>;
   removeSnapshot(snapshot: string, opts?: RemoveSnapshotOptions, task?: TaskOptions): Promise<void>;
 }
 
@@ -63,29 +63,17 @@ export interface SweepReport {
   failed: Array<SweepDecision & { error: string }>;
 }
 
-/** Finds, plans and removes orphans in one vCenter. VMs are inspected a few at a time. */
+/**
+ * Finds, plans and removes orphans in one vCenter. The snapshot trees of all VMs come in one
+ * property collector query, so a sweep costs the same few calls for ten VMs or ten thousand.
+ */
 export async function sweepOrphanSnapshots(vc: SweepVcenter, jobs: SweepJobs, now: number, signal: AbortSignal, unknownJobGraceMs?: number): Promise<SweepReport> {
-  const vms = await vc.listVms(signal);
   const found: FoundSnapshot[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < vms.length) {
-      const vm = vms[next++];
-      if (!vm) continue;
-      let tree: SnapshotTree;
-      try {
-        tree = await vc.snapshotTree(vm.moref, signal);
-      } catch (err) {
-        // A VM deleted since the listing has no snapshots to sweep.
-        if (isVimFault(err, 'ManagedObjectNotFound')) continue;
-        throw err;
-      }
-      for (const s of flattenSnapshots(tree)) {
-        if (NAME.test(s.name)) found.push({ vm: vm.moref, snapshot: s.moref, name: s.name, createdAt: s.createTime ? Date.parse(s.createTime) : undefined });
-      }
+  for (const [vm, tree] of await vc.snapshotTrees(signal)) {
+    for (const s of flattenSnapshots(tree)) {
+      if (NAME.test(s.name)) found.push({ vm, snapshot: s.moref, name: s.name, createdAt: s.createTime ? Date.parse(s.createTime) : undefined });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(4, vms.length) }, worker));
+  }
   const plan = planOrphanSweep(found, jobs, now, unknownJobGraceMs);
   const report: SweepReport = { removed: [], kept: plan.filter((d) => d.action === 'keep'), failed: [] };
   for (const d of plan.filter((x) => x.action === 'remove')) {

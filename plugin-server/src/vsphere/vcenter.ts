@@ -45,6 +45,7 @@ import {
   setChangeTracking,
   snapshotDisks,
   snapshotTree,
+  allSnapshotTrees,
   swapDiskBacking,
   vmRef,
   type ChangedAreasQuery,
@@ -193,6 +194,11 @@ export class Vcenter {
 
   snapshotTree(vm: string, signal?: AbortSignal): Promise<SnapshotTree> {
     return snapshotTree(this.session, vm, signal);
+  }
+
+  /** Every VM's snapshot tree (VMs with snapshots only), in one query. */
+  snapshotTrees(signal?: AbortSignal): Promise<Map<string, SnapshotTree>> {
+    return allSnapshotTrees(this.session, signal);
   }
 
   snapshotDisks(snapshot: string, signal?: AbortSignal): Promise<VmDisk[]> {

@@ -119,15 +119,32 @@ function decodeSnapshotNode(raw: unknown): SnapshotNode | undefined {
   };
 }
 
-export async function snapshotTree(session: VimSession, vm: string, signal?: AbortSignal): Promise<SnapshotTree> {
-  const { props } = await retrieveOne(session, vmRef(vm), ['snapshot'], signal);
-  const info = props.get('snapshot');
+function decodeSnapshotTree(info: unknown): SnapshotTree {
   return {
     current: decodeMoRef(field(info, 'currentSnapshot'))?.value,
     roots: arrayOf(field(info, 'rootSnapshotList'), 'VirtualMachineSnapshotTree')
       .map(decodeSnapshotNode)
       .filter((n): n is SnapshotNode => n !== undefined),
   };
+}
+
+export async function snapshotTree(session: VimSession, vm: string, signal?: AbortSignal): Promise<SnapshotTree> {
+  const { props } = await retrieveOne(session, vmRef(vm), ['snapshot'], signal);
+  return decodeSnapshotTree(props.get('snapshot'));
+}
+
+/**
+ * The snapshot trees of every VM that has snapshots, by VM moref, in one property collector
+ * query (a VM without snapshots has no `snapshot` property and is left out).
+ */
+export async function allSnapshotTrees(session: VimSession, signal?: AbortSignal): Promise<Map<string, SnapshotTree>> {
+  const objects = await retrieveFromContainer(session, session.serviceContent.rootFolder, ['VirtualMachine'], [{ type: 'VirtualMachine', paths: ['snapshot'] }], signal);
+  const trees = new Map<string, SnapshotTree>();
+  for (const o of objects) {
+    const info = o.props.get('snapshot');
+    if (info !== undefined && info !== null) trees.set(o.obj.value, decodeSnapshotTree(info));
+  }
+  return trees;
 }
 
 /** The disks as they are in a snapshot: the files to read and each disk's changeId at that point. */
