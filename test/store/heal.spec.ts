@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { chmod, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { collectGarbage } from '../../plugin-server/src/store/gc.js';
+import { FileDiskWriter } from '../../plugin-server/src/store/file-disk.js';
+import { restoreDisk } from '../../plugin-server/src/store/restore.js';
 import type { DiskSource } from '../../plugin-server/src/store/point-writer.js';
 import { chunkLockUntil, DAY_MS, initRepository, Repository } from '../../plugin-server/src/store/repository.js';
 import { isStoreError } from '../../plugin-server/src/store/store-error.js';
 import { verifyRepository } from '../../plugin-server/src/store/verify.js';
 import { digestHex } from '../../plugin-server/src/store/digest.js';
-import { ingestImage, MiB, restoredSha, TestClock, never, patchFile, tempDir, writeImage } from './store-fixtures.js';
+import { ingestImage, MiB, restoredSha, sha256File, TestClock, never, patchFile, tempDir, writeImage } from './store-fixtures.js';
 
 const RETAIN_DAYS = 7;
 
@@ -219,5 +221,42 @@ describe('damaged restore points heal', () => {
     const healed = await verifyRepository(repo, { signal: never });
     expect(healed.healedPoints).toEqual([p1]);
     expect(await restoredSha(repo, p1, join(dir.path, 'out.img'))).toBe(img.sha);
+  });
+
+  it('a restore that meets a corrupt or missing chunk fails naming it and marks the point damaged; the next backup and verify heal it', async () => {
+    const img = await image();
+    const p1 = (await ingest(repo, clock, 'vm', img.path)).id;
+    const bad = await chunkOf(repo, p1, 1);
+    const gone = await chunkOf(repo, p1, 0);
+    await rot(bad.path);
+    const restore = async (): Promise<unknown> => {
+      const index = await repo.openIndex(p1, 0, never);
+      const writer = await FileDiskWriter.create(join(dir.path, 'out.img'), index.capacity);
+      try {
+        await restoreDisk({ index, source: repo.pointChunks(p1), writer, signal: never, zeroSlots: 'skip', concurrency: 1 });
+        return undefined;
+      } catch (err) {
+        return err;
+      } finally {
+        await writer.close(false);
+      }
+    };
+    const err = await restore();
+    expect(isStoreError(err, 'chunk-corrupt')).withContext(String(err)).toBeTrue();
+    expect(String(err)).toContain(bad.hex);
+    expect(repo.getPoint(p1).damaged).toBe(true);
+    expect(repo.catalog.listDamage().map((d) => [d.digest, d.problem])).toEqual([[bad.hex, 'corrupt']]);
+    // The same for a chunk that is gone (slot 0: met before the corrupt one).
+    await rm(gone.path);
+    const missing = await restore();
+    expect(isStoreError(missing, 'object-not-found')).withContext(String(missing)).toBeTrue();
+    expect(repo.catalog.listDamage().map((d) => d.digest).sort()).toEqual([bad.hex, gone.hex].sort());
+
+    await ingest(repo, clock, 'vm', img.path);
+    const healed = await verifyRepository(repo, { signal: never });
+    expect(healed.problems).toEqual([]);
+    expect(healed.healedPoints).toEqual([p1]);
+    expect(await restore()).toBeUndefined();
+    expect(await sha256File(join(dir.path, 'out.img'))).toBe(img.sha);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Opens one disk of a committed restore point for export: its fixed index, checked against the
- * checksum the catalog recorded, and the repository's verifying chunk reader.
+ * checksum the catalog recorded, and the repository's verifying chunk reader (which records
+ * damage it meets against the point).
  */
 import type { Repository } from '../store/index.js';
 import type { PointDisk } from './disk-chunks.js';
@@ -13,7 +14,7 @@ export interface OpenedPointDisk extends PointDisk {
 /** Throws the store's 'point-not-found' when the point or the disk does not exist. */
 export async function openPointDisk(repo: Repository, pointId: string, disk: number, signal: AbortSignal): Promise<OpenedPointDisk> {
   const index = await repo.openIndex(pointId, disk, signal);
-  return { pointId, disk, index, source: repo.chunks(), capacity: index.capacity };
+  return { pointId, disk, index, source: repo.pointChunks(pointId), capacity: index.capacity };
 }
 
 /** The file name an export is offered under: `<vm>-<point>-disk<n>.<ext>`, safe in any file system. */

@@ -256,7 +256,7 @@ export async function restoreDiskToDatastore(args: RestoreToDatastoreArgs): Prom
     try {
       stats = await restoreDisk({
         index,
-        source: repo.chunks(),
+        source: repo.pointChunks(pointId),
         writer,
         signal: inner.signal,
         zeroSlots: 'write',

@@ -16,7 +16,7 @@ import { ChunkStore } from './chunk-store.js';
 import { systemClock, type Clock, type RandomBytes } from './clock.js';
 import { rebuildCatalog, type CatalogRebuildReport } from './catalog-rebuild.js';
 import { CodecPool } from './codec-pool.js';
-import { chunkKey } from './digest.js';
+import { chunkKey, digestHex } from './digest.js';
 import { FixedIndex } from './fixed-index.js';
 import {
   deriveKeys,
@@ -32,6 +32,7 @@ import {
 } from './keys.js';
 import { indexKey, manifestKey, openManifest, type PointManifest } from './manifest.js';
 import { identityAlive, processIdentity } from './process-identity.js';
+import type { ChunkSource } from './restore.js';
 import { openDocument, sealDocument, unsealedText } from './sealed-document.js';
 import { StoreError, isStoreError } from './store-error.js';
 
@@ -294,6 +295,37 @@ export class Repository {
   chunks(): ChunkStore {
     this.chunkStore ??= new ChunkStore(this.backend, this.codec(), { chunkSize: this.config.chunkSize });
     return this.chunkStore;
+  }
+
+  /**
+   * The verifying chunk reader for restoring or exporting one restore point. A chunk found corrupt
+   * or missing on the way is recorded as damage of that point (which is marked damaged, as verify
+   * would mark it) before the error goes on: the next backup of its VM then writes the chunk again,
+   * and the next verify clears the mark — or confirms the damage and moves a corrupt chunk aside.
+   */
+  pointChunks(pointId: string): ChunkSource {
+    const store = this.chunks();
+    return {
+      read: async (digest, length, signal, into) => {
+        try {
+          return await store.read(digest, length, signal, into);
+        } catch (err) {
+          const problem = isStoreError(err, 'chunk-corrupt') ? 'corrupt' : isStoreError(err, 'object-not-found') ? 'missing' : undefined;
+          if (problem) this.recordFoundDamage(pointId, digestHex(digest), problem, (err as Error).message);
+          throw err;
+        }
+      },
+    };
+  }
+
+  private recordFoundDamage(pointId: string, hex: string, problem: 'corrupt' | 'missing', detail: string): void {
+    try {
+      this.catalog.recordDamage([{ digest: hex, problem, detail: `${detail} (found reading restore point ${pointId})`, foundAt: this.now() }], null, new Map([[hex, [pointId]]]));
+      this.log.warn('damaged chunk found while reading a restore point: the point is marked damaged', { pointId, digest: hex, problem });
+    } catch (err) {
+      // The read error itself is what the caller needs; failing to note it must not hide it.
+      this.log.error('could not record damage found while reading a restore point', { pointId, digest: hex, err: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   async close(): Promise<void> {
