@@ -32,6 +32,7 @@ export function policy(id: string, spec: Partial<PolicySpec> = {}): ProtectionPo
     excludedDisks: [],
     windows: [],
     replicationSite: null,
+    hookSet: null,
     createdAt: new Date(0).toISOString(),
     updatedAt: new Date(0).toISOString(),
     ...spec,

@@ -56,6 +56,7 @@ async function estate(opts: { limits: ConcurrencyLimits; seed: number; initialAg
     excludedDisks: [],
     windows: [],
     replicationSite: null,
+    hookSet: null,
   });
   // Protected a day ago, with points from before Lifeline's current uptime.
   await clock.advance(0);

@@ -34,6 +34,7 @@ describe('one catalog file for the repository catalog, jobs and protection', () 
         excludedDisks: [],
         windows: [],
         replicationSite: null,
+        hookSet: null,
       });
       const job = runner.submit({ kind: 'backup', target: { type: 'VirtualMachine', id: 'vm-1', vcenterGuid: 'vc-1' }, params: null }).job;
       await clock.advance(0);

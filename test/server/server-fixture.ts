@@ -31,8 +31,14 @@ export async function removeDir(dir: string): Promise<void> {
 }
 
 /** A configuration for tests: loopback, any free port, the given data dir and environment. */
-export function testConfig(dataDir: string, env: Record<string, string> = {}): Config {
-  return buildConfig({ cwd: dataDir, flags: { dataDir }, env: { LIFELINE_PORT: '0', LIFELINE_SHUTDOWN_TIMEOUT_SECONDS: '5', ...env } });
+/** A configuration for a test server; `file` stands for the content of `<dataDir>/lifeline.json`. */
+export function testConfig(dataDir: string, env: Record<string, string> = {}, file?: unknown): Config {
+  return buildConfig({
+    cwd: dataDir,
+    flags: { dataDir },
+    env: { LIFELINE_PORT: '0', LIFELINE_SHUTDOWN_TIMEOUT_SECONDS: '5', ...env },
+    ...(file === undefined ? {} : { file, filePath: join(dataDir, 'lifeline.json') }),
+  });
 }
 
 /** A cloner for servers that have no vCenter: reaching it is a bug in the test. */

@@ -37,6 +37,8 @@ export interface VcenterServerOptions {
   readonly prepare?: (vc: Vcsim, dataDir: string) => Promise<void>;
   /** More configuration variables; they override the `LIFELINE_VCENTER_*` ones. */
   readonly env?: (vc: Vcsim, dataDir: string) => Record<string, string>;
+  /** The content of the configuration file (e.g. hook sets), when the server should have one. */
+  readonly file?: (vc: Vcsim, dataDir: string) => unknown;
   /**
    * Opens the backup services (with the real clock) on the store in `LIFELINE_STORE_DIR`, the
    * data directory's `store` unless `env` names another, unlocked with this passphrase.
@@ -49,6 +51,7 @@ export interface VcenterServerOptions {
 export interface VcenterServer {
   readonly vc: Vcsim;
   readonly dataDir: string;
+  /** The configuration the server runs with; another object after `restart({ file })`. */
   readonly config: Config;
   readonly captured: CapturedLog;
   /** The running server; another object after `restart()`. */
@@ -67,8 +70,12 @@ export interface VcenterServer {
   call(token: string | null, method: string, path: string, body?: unknown, contentType?: string): Promise<HttpsReply>;
   /** The same to any URL of the server. */
   callUrl(token: string | null, method: string, url: string, body?: unknown, contentType?: string): Promise<HttpsReply>;
-  /** Stops the server and starts it again on the same configuration and data directory. */
-  restart(): Promise<void>;
+  /**
+   * Stops the server and starts it again on the same data directory, with the same configuration
+   * or, given `file`, with that configuration file instead (the backup services are then reopened
+   * on it, as a restart of the process would).
+   */
+  restart(change?: { readonly file: unknown }): Promise<void>;
   /** Stops the server, closes the backup services, stops the simulator and removes the data directory. */
   stop(): Promise<void>;
 }
@@ -97,7 +104,7 @@ export async function startVcenterServer(opts: VcenterServerOptions = {}): Promi
     await opts.prepare?.(vc, dataDir);
     const passwordFile = join(dataDir, 'vc.password');
     await writeFile(passwordFile, vc.password, { mode: 0o600 });
-    const config = testConfig(dataDir, {
+    const env = {
       LIFELINE_VCENTER_GUID: vc.instanceUuid,
       LIFELINE_VCENTER_URL: vc.url,
       LIFELINE_VCENTER_THUMBPRINT: vc.thumbprint,
@@ -105,10 +112,14 @@ export async function startVcenterServer(opts: VcenterServerOptions = {}): Promi
       LIFELINE_VCENTER_PASSWORD_FILE: passwordFile,
       ...(opts.backup ? { LIFELINE_STORE_DIR: join(dataDir, 'store') } : {}),
       ...opts.env?.(vc, dataDir),
-    });
-    if (opts.backup) {
-      backup = await openBackupServices({ config, log: captured.log, clock: systemClock, env: { LIFELINE_PASSPHRASE: opts.backup.passphrase } }, lifetime.signal);
-    }
+    };
+    let config = testConfig(dataDir, env, opts.file?.(vc, dataDir));
+    const openBackup = async (): Promise<void> => {
+      if (opts.backup) {
+        backup = await openBackupServices({ config, log: captured.log, clock: systemClock, env: { LIFELINE_PASSPHRASE: opts.backup.passphrase } }, lifetime.signal);
+      }
+    };
+    await openBackup();
     const start = () => startTestServer(config, captured.log, createVcenterCloner({ log: captured.log }), { ...opts.deps, ...(backup ? { backup } : {}) });
     server = await start();
     const callUrl = (token: string | null, method: string, url: string, body?: unknown, contentType = 'application/json'): Promise<HttpsReply> =>
@@ -125,7 +136,9 @@ export async function startVcenterServer(opts: VcenterServerOptions = {}): Promi
     return {
       vc,
       dataDir,
-      config,
+      get config() {
+        return config;
+      },
       captured,
       get server() {
         return running();
@@ -144,9 +157,16 @@ export async function startVcenterServer(opts: VcenterServerOptions = {}): Promi
       },
       call: (token, method, path, body, contentType) => callUrl(token, method, `${running().url}/api/v1${path}`, body, contentType),
       callUrl,
-      restart: async () => {
+      restart: async (change) => {
         await running().stop();
         server = undefined;
+        if (change) {
+          config = testConfig(dataDir, env, change.file);
+          const before = backup;
+          backup = undefined;
+          await before?.close();
+          await openBackup();
+        }
         server = await start();
       },
       stop,

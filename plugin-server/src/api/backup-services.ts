@@ -7,6 +7,10 @@
  * cloned session: a scheduled backup has no user, and a user's session may end mid-backup. The user
  * who asks for "back up now" is still checked and audited by the API before the job is queued.
  *
+ * The hook sets of the configuration run around the snapshot of every VM whose policy names one.
+ * A policy naming a set the configuration no longer declares fails its backups (saying which set
+ * and which policy) rather than backing up without the scripts that make the point consistent.
+ *
  * The embedded default store is encrypted. When it does not exist yet it is created with a random
  * passphrase written to `<dataDir>/store.passphrase` (mode 0600), and the log says so, so that the
  * administrator can move the passphrase somewhere safe and export the key.
@@ -16,6 +20,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { LifelineError, describeError } from '../errors/index.js';
+import { HookSetMissingError, hookPhaseTimeoutMs, hooksOfSet, noHooks, type BackupHooks } from '../hooks/index.js';
 import type { Clock, JobHandler } from '../jobs/index.js';
 import type { Logger } from '../log/index.js';
 import {
@@ -23,6 +28,7 @@ import {
   OrphanSnapshotSweeper,
   StoreRestorePointSource,
   type PolicyStore,
+  type ProtectionPolicy,
   type RestorePointSource,
   type SweepJobs,
   type VmPlacementSource,
@@ -49,7 +55,7 @@ export interface BackupServices {
 }
 
 export interface BackupServicesOptions {
-  readonly config: Pick<Config, 'dataDir' | 'storeDir' | 'vcenters'>;
+  readonly config: Pick<Config, 'dataDir' | 'storeDir' | 'vcenters' | 'hookSets'>;
   readonly log: Logger;
   readonly clock: Clock;
   /** A passphrase given by the environment wins over the passphrase file. */
@@ -115,6 +121,17 @@ function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
+/** The hooks of a policy: its configured hook set, none without one, an error for a set that is gone. */
+export function hooksForPolicy(hookSets: Config['hookSets'], policy: Pick<ProtectionPolicy, 'id' | 'name' | 'hookSet'>): BackupHooks {
+  if (policy.hookSet === null) return noHooks;
+  const set = hookSets.get(policy.hookSet);
+  if (!set) throw new HookSetMissingError(policy.hookSet, policy);
+  return hooksOfSet(set);
+}
+
+/** Each hook phase gets at least the pipeline's default 5 minutes, more when a set's scripts may take longer. */
+const DEFAULT_HOOK_TIMEOUT_MS = 5 * 60_000;
+
 export async function openBackupServices(opts: BackupServicesOptions, signal: AbortSignal): Promise<BackupServices> {
   const log = opts.log.child({ component: 'backup' });
   const repository = await openStore(opts, signal);
@@ -170,6 +187,8 @@ export async function openBackupServices(opts: BackupServicesOptions, signal: Ab
         policies,
         vcenters: { vcenter },
         clock: opts.clock,
+        hooksFor: (_vm, policy) => hooksForPolicy(opts.config.hookSets, policy),
+        hookTimeoutMs: Math.max(DEFAULT_HOOK_TIMEOUT_MS, hookPhaseTimeoutMs(opts.config.hookSets.values())),
       }) as JobHandler;
     },
     restoreHandler(store) {

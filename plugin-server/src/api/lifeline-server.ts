@@ -31,7 +31,7 @@ import { ensureServerCertificate } from './tls/server-certificate.js';
 
 export type ServerConfig = Pick<
   Config,
-  'dataDir' | 'host' | 'port' | 'uiDir' | 'sessionIdleSeconds' | 'shutdownTimeoutSeconds' | 'vcenters'
+  'dataDir' | 'host' | 'port' | 'uiDir' | 'sessionIdleSeconds' | 'shutdownTimeoutSeconds' | 'vcenters' | 'hookSets'
 >;
 
 export interface LifelineServerDeps<S extends UserSession & VmInventory> {
@@ -141,7 +141,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     });
     const backup = deps.backup;
     const recovery = backup ? new RecoveryService({ runner, repository: backup.repository, store: recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) } }) : null;
-    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, settings: () => settings(limits) };
+    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits) };
   } catch (err) {
     db.close();
     throw err;

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildConfig, ConfigError, loadConfig, normaliseThumbprint } from './index.js';
@@ -138,6 +138,68 @@ describe('buildConfig', () => {
   });
 });
 
+describe('buildConfig hookSets', () => {
+  const script = (over: Record<string, unknown> = {}) => ({ command: '/etc/lifeline/hooks/pg-freeze.sh', ...over });
+  const withSet = (set: unknown) => ({ hookSets: { postgres: set } });
+
+  it('has none by default', () => {
+    expect(buildConfig({ cwd: '/' }).hookSets.size).toBe(0);
+  });
+
+  it('reads named sets of pre and post scripts, with a default timeout', () => {
+    const c = buildConfig({
+      cwd: '/',
+      file: {
+        hookSets: {
+          postgres: { pre: [script({ args: ['main', '--fast'], timeoutSeconds: 120 })], post: [script({ command: '/etc/lifeline/hooks/pg-thaw.sh' })] },
+          'mail_01': { post: [script()] },
+        },
+      },
+    });
+    expect([...c.hookSets.keys()]).toEqual(['postgres', 'mail_01']);
+    expect(c.hookSets.get('postgres')).toEqual({
+      name: 'postgres',
+      pre: [{ command: '/etc/lifeline/hooks/pg-freeze.sh', args: ['main', '--fast'], timeoutSeconds: 120 }],
+      post: [{ command: '/etc/lifeline/hooks/pg-thaw.sh', args: [], timeoutSeconds: 300 }],
+    });
+    expect(c.hookSets.get('mail_01')?.pre).toEqual([]);
+  });
+
+  it('names the field of every mistake in a hook set', () => {
+    const F = 'lifeline.json: hookSets';
+    const cases: Array<[unknown, string, RegExp]> = [
+      [{ hookSets: [] }, F, /JSON object/],
+      [{ hookSets: { 'Post Gres': { pre: [script()] } } }, `${F}.Post Gres`, /lower-case/],
+      [{ hookSets: { ['x'.repeat(41)]: { pre: [script()] } } }, `${F}.${'x'.repeat(41)}`, /1 to 40/],
+      [withSet({}), `${F}.postgres`, /at least one/],
+      [withSet({ pre: [script()], during: [] }), `${F}.postgres.during`, /known: pre, post/],
+      [withSet({ pre: script() }), `${F}.postgres.pre`, /list/],
+      [withSet({ pre: Array.from({ length: 9 }, () => script()) }), `${F}.postgres.pre`, /at most 8/],
+      [withSet({ pre: ['/bin/true'] }), `${F}.postgres.pre[0]`, /JSON object/],
+      [withSet({ pre: [script({ command: 'hooks/freeze.sh' })] }), `${F}.postgres.pre[0].command`, /absolute path/],
+      [withSet({ post: [script(), script({ command: 42 })] }), `${F}.postgres.post[1].command`, /absolute path/],
+      [withSet({ pre: [script({ args: 'main' })] }), `${F}.postgres.pre[0].args`, /list/],
+      [withSet({ pre: [script({ args: ['main', 5] })] }), `${F}.postgres.pre[0].args[1]`, /string/],
+      [withSet({ pre: [script({ timeoutSeconds: 0 })] }), `${F}.postgres.pre[0].timeoutSeconds`, /1 to 3600/],
+      [withSet({ pre: [script({ timeoutSeconds: 3601 })] }), `${F}.postgres.pre[0].timeoutSeconds`, /1 to 3600/],
+      [withSet({ pre: [script({ timeoutSeconds: '60' })] }), `${F}.postgres.pre[0].timeoutSeconds`, /integer/],
+      [withSet({ pre: [script({ timeout: 60 })] }), `${F}.postgres.pre[0].timeout`, /known: command, args, timeoutSeconds/],
+      [withSet({ pre: [script({ env: { PGPASSWORD: 'x' } })] }), `${F}.postgres.pre[0].env`, /file of its own/],
+    ];
+    for (const [file, field, message] of cases) {
+      const err = errorOf(() => buildConfig({ cwd: '/', file }));
+      expect(err.details['field']).withContext(JSON.stringify(file)).toBe(field);
+      expect(err.message).withContext(err.message).toMatch(message);
+      expect(err.message.startsWith(`${field}: `)).withContext(err.message).toBeTrue();
+    }
+  });
+
+  it('never repeats a value given for env in its message', () => {
+    const err = errorOf(() => buildConfig({ cwd: '/', file: withSet({ pre: [script({ env: { PGPASSWORD: 'hunter2' } })] }) }));
+    expect(err.message).not.toContain('hunter2');
+  });
+});
+
 describe('normaliseThumbprint', () => {
   it('accepts any case and separator style', () => {
     expect(normaliseThumbprint(PRINT.toLowerCase())).toBe(PRINT);
@@ -176,6 +238,32 @@ describe('loadConfig', () => {
     await expectAsync(loadConfig({ env: { LIFELINE_CONFIG: 'missing.json' }, cwd: dir })).toBeRejectedWith(
       jasmine.objectContaining({ code: 'config-invalid', details: { field: 'LIFELINE_CONFIG' } }),
     );
+  });
+
+  it('checks at start-up that every hook script exists, is executable and is not writable by everyone', async () => {
+    const good = join(dir, 'freeze.sh');
+    await writeFile(good, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const file = join(dir, 'lifeline.json');
+    const load = async (command: string) => {
+      await writeFile(file, JSON.stringify({ hookSets: { pg: { pre: [{ command: good }], post: [{ command }] } } }));
+      return loadConfig({ flags: { config: file }, env: {}, cwd: dir });
+    };
+    const field = `${file}: hookSets.pg.post[0].command`;
+
+    expect((await load(good)).hookSets.get('pg')?.post[0]?.command).toBe(good);
+
+    await expectAsync(load(join(dir, 'missing.sh'))).toBeRejectedWith(
+      jasmine.objectContaining({ code: 'config-invalid', details: { field }, message: `${field}: ${join(dir, 'missing.sh')} does not exist` }),
+    );
+
+    const plain = join(dir, 'thaw.sh');
+    await writeFile(plain, '#!/bin/sh\n', { mode: 0o644 });
+    await expectAsync(load(plain)).toBeRejectedWith(jasmine.objectContaining({ details: { field }, message: jasmine.stringContaining('not executable') }));
+
+    await expectAsync(load(dir)).toBeRejectedWith(jasmine.objectContaining({ details: { field }, message: jasmine.stringContaining('not a file') }));
+
+    await chmod(plain, 0o757);
+    await expectAsync(load(plain)).toBeRejectedWith(jasmine.objectContaining({ details: { field }, message: jasmine.stringContaining('writable by every user') }));
   });
 
   it('reports a file that is not JSON', async () => {

@@ -27,6 +27,31 @@ export interface VcenterConfig {
   readonly passwordFile: string;
 }
 
+/** A hook set's name: 1 to 40 lower-case letters, digits, dashes or underscores, starting with a letter or digit. */
+export const HOOK_SET_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+export const HOOK_SCRIPT_TIMEOUT_MIN_SECONDS = 1;
+export const HOOK_SCRIPT_TIMEOUT_MAX_SECONDS = 3600;
+export const HOOK_SCRIPT_TIMEOUT_DEFAULT_SECONDS = 300;
+/** Scripts per phase of one set; more is a sign of a set that should be one script. */
+export const HOOK_SET_MAX_SCRIPTS = 8;
+
+/** One script of a hook set: run without a shell, with only PATH and the job's LIFELINE_* variables. */
+export interface HookScript {
+  /** Absolute path of the executable. */
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly timeoutSeconds: number;
+}
+
+/** Pre/post snapshot scripts that a protection policy may choose by name. */
+export interface HookSet {
+  readonly name: string;
+  /** Run in order before the snapshot; the first failure fails the backup before any snapshot. */
+  readonly pre: readonly HookScript[];
+  /** Run in order after the snapshot (taken or not), all of them even when one fails. */
+  readonly post: readonly HookScript[];
+}
+
 export interface Config {
   /** The file the configuration was read from, or null when none was found. */
   readonly configFile: string | null;
@@ -45,6 +70,11 @@ export interface Config {
   /** How long a shutdown waits for requests in flight before cutting them off. */
   readonly shutdownTimeoutSeconds: number;
   readonly vcenters: ReadonlyMap<string, VcenterConfig>;
+  /**
+   * The pre/post snapshot scripts policies may choose, by set name. Only the file declares them
+   * (no variable or flag): which commands the server runs is decided by whoever controls its files.
+   */
+  readonly hookSets: ReadonlyMap<string, HookSet>;
 }
 
 /** Where each setting may come from, for messages that name the exact place of a mistake. */
@@ -87,6 +117,7 @@ const FILE_KEYS = [
   'sessionIdleSeconds',
   'shutdownTimeoutSeconds',
   'vcenters',
+  'hookSets',
 ] as const;
 const VCENTER_KEYS = ['url', 'thumbprint', 'user', 'passwordFile'] as const;
 type VcenterKey = (typeof VCENTER_KEYS)[number];
@@ -96,6 +127,12 @@ const VCENTER_ENV: Record<VcenterKey, string> = {
   user: 'LIFELINE_VCENTER_USER',
   passwordFile: 'LIFELINE_VCENTER_PASSWORD_FILE',
 };
+const HOOK_SET_KEYS = ['pre', 'post'] as const;
+const HOOK_SCRIPT_KEYS = ['command', 'args', 'timeoutSeconds'] as const;
+const HOOK_ARGS_MAX = 32;
+const HOOK_ARG_MAX_LENGTH = 1024;
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be refused
+const CONTROL = /[\u0000-\u001f\u007f]/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
@@ -162,7 +199,73 @@ export function buildConfig(input: ConfigInput): Config {
     sessionIdleSeconds: idleSrc ? integer(idleSrc, 1, 24 * 3600) : 600,
     shutdownTimeoutSeconds: shutdownSrc ? integer(shutdownSrc, 0, 3600) : 10,
     vcenters: vcenters(file['vcenters'], fileName, fileDir, env, input.cwd),
+    hookSets: hookSets(file['hookSets'], fileName),
   };
+}
+
+/**
+ * `hookSets: { "<name>": { "pre": [script…], "post": [script…] } }`, each script
+ * `{ "command": "/absolute/path", "args": ["…"], "timeoutSeconds": 300 }`. Whether each command
+ * exists and is executable is checked by loadConfig(), which may read files; this stays pure.
+ */
+function hookSets(raw: unknown, fileName: string): ReadonlyMap<string, HookSet> {
+  const out = new Map<string, HookSet>();
+  if (raw === undefined) return out;
+  const obj = asObject(raw, `${fileName}: hookSets`);
+  for (const [name, rawSet] of Object.entries(obj)) {
+    const field = `${fileName}: hookSets.${name}`;
+    if (!HOOK_SET_NAME.test(name)) {
+      throw new ConfigError(field, 'a hook set name must be 1 to 40 lower-case letters, digits, dashes or underscores, starting with a letter or digit');
+    }
+    const setObj = asObject(rawSet, field);
+    for (const key of Object.keys(setObj)) {
+      if (!(HOOK_SET_KEYS as readonly string[]).includes(key)) {
+        throw new ConfigError(`${field}.${key}`, `unknown setting (known: ${HOOK_SET_KEYS.join(', ')})`);
+      }
+    }
+    const pre = hookScripts(setObj['pre'], `${field}.pre`);
+    const post = hookScripts(setObj['post'], `${field}.post`);
+    if (pre.length + post.length === 0) throw new ConfigError(field, 'a hook set needs at least one pre or post script');
+    out.set(name, { name, pre, post });
+  }
+  return out;
+}
+
+function hookScripts(raw: unknown, field: string): HookScript[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw) || raw.length > HOOK_SET_MAX_SCRIPTS) {
+    throw new ConfigError(field, `expected a list of at most ${HOOK_SET_MAX_SCRIPTS} scripts`);
+  }
+  return raw.map((rawScript: unknown, i) => {
+    const at = `${field}[${i}]`;
+    const obj = asObject(rawScript, at);
+    for (const key of Object.keys(obj)) {
+      if (!(HOOK_SCRIPT_KEYS as readonly string[]).includes(key)) {
+        const why = key === 'env'
+          ? 'scripts get no variables from the configuration, only PATH and the LIFELINE_* variables of the job; a script that needs credentials reads them from a file of its own'
+          : `unknown setting (known: ${HOOK_SCRIPT_KEYS.join(', ')})`;
+        throw new ConfigError(`${at}.${key}`, why);
+      }
+    }
+    const command = obj['command'];
+    if (typeof command !== 'string' || !isAbsolute(command) || CONTROL.test(command)) {
+      throw new ConfigError(`${at}.command`, `expected the absolute path of an executable, got ${JSON.stringify(command)}`);
+    }
+    const rawArgs = obj['args'] ?? [];
+    if (!Array.isArray(rawArgs) || rawArgs.length > HOOK_ARGS_MAX) {
+      throw new ConfigError(`${at}.args`, `expected a list of at most ${HOOK_ARGS_MAX} strings`);
+    }
+    const args = rawArgs.map((a: unknown, j) => {
+      if (typeof a !== 'string' || a.length > HOOK_ARG_MAX_LENGTH || a.includes('\u0000')) {
+        throw new ConfigError(`${at}.args[${j}]`, `expected a string of at most ${HOOK_ARG_MAX_LENGTH} characters`);
+      }
+      return a;
+    });
+    const timeoutSeconds = obj['timeoutSeconds'] === undefined
+      ? HOOK_SCRIPT_TIMEOUT_DEFAULT_SECONDS
+      : integer({ field: `${at}.timeoutSeconds`, value: obj['timeoutSeconds'], base: '/', fromText: false }, HOOK_SCRIPT_TIMEOUT_MIN_SECONDS, HOOK_SCRIPT_TIMEOUT_MAX_SECONDS);
+    return { command: resolve(command), args, timeoutSeconds };
+  });
 }
 
 function vcenters(

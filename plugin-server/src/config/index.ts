@@ -9,7 +9,13 @@ export {
   DEFAULT_DATA_DIR,
   DEFAULT_HOST,
   DEFAULT_PORT,
+  HOOK_SET_NAME,
+  HOOK_SET_MAX_SCRIPTS,
+  HOOK_SCRIPT_TIMEOUT_DEFAULT_SECONDS,
+  HOOK_SCRIPT_TIMEOUT_MAX_SECONDS,
+  HOOK_SCRIPT_TIMEOUT_MIN_SECONDS,
 } from './config.js';
-export type { Config, ConfigFlags, ConfigInput, VcenterConfig } from './config.js';
+export type { Config, ConfigFlags, ConfigInput, HookScript, HookSet, VcenterConfig } from './config.js';
+export { checkHookCommands } from './hook-commands.js';
 export { loadConfig } from './load-config.js';
 export type { LoadConfigOptions } from './load-config.js';

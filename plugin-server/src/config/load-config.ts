@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { buildConfig, ConfigError, CONFIG_FILE_NAME, DEFAULT_DATA_DIR, type Config, type ConfigFlags } from './config.js';
+import { checkHookCommands } from './hook-commands.js';
 
 export interface LoadConfigOptions {
   readonly flags?: ConfigFlags;
@@ -12,7 +13,8 @@ export interface LoadConfigOptions {
 /**
  * Finds and reads the configuration file, then builds the configuration. The file named by
  * --config or LIFELINE_CONFIG must exist; without either, `<data dir>/lifeline.json` is used when
- * present, so a data directory carries its own configuration.
+ * present, so a data directory carries its own configuration. The hook scripts it names must exist
+ * and be executable now, not at the first backup that needs them.
  */
 export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> {
   const env = opts.env ?? process.env;
@@ -43,5 +45,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
       throw new ConfigError(candidate, `not valid JSON: ${(err as Error).message}`);
     }
   }
-  return buildConfig({ file, filePath: text === null ? null : candidate, env, flags, cwd });
+  const config = buildConfig({ file, filePath: text === null ? null : candidate, env, flags, cwd });
+  await checkHookCommands(config);
+  return config;
 }

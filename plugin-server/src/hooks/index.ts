@@ -1,8 +1,10 @@
 // Hooks around a backup's snapshot: the interface the backup pipeline calls before and after the
 // snapshot (pre-freeze and post-thaw work such as flushing a database), with per-hook timeouts,
-// and its first implementation, scripts run on the Lifeline server. The in-guest agent will be a
+// and its first implementation, scripts run on the Lifeline server, grouped in named hook sets
+// that the server's configuration declares and policies choose. The in-guest agent will be a
 // second implementation of the same interface.
 export { HookError, noHooks, runHookWithTimeout } from './backup-hooks.js';
 export type { BackupHooks, HookErrorCode, HookReport, HookTarget, PostSnapshotOutcome } from './backup-hooks.js';
 export { ScriptHooks } from './script-hooks.js';
 export type { ScriptHooksConfig } from './script-hooks.js';
+export { HookSetMissingError, hookPhaseTimeoutMs, hooksOfSet } from './hook-sets.js';

@@ -10,6 +10,7 @@ import type { JobHandler, JobRecord, RetryPolicy } from '../jobs/index.js';
 import type { Repository } from '../store/index.js';
 import { isVimFault } from '../vsphere/index.js';
 import { removeBackupSnapshot, runBackup, snapshotNameFor, type BackupCheckpoint, type BackupResult, type BackupVcenter } from './backup-pipeline.js';
+import type { ProtectionPolicy } from './policy.js';
 import type { PolicyStore } from './policy-store-type.js';
 import type { BackupJobParams } from './protection-scheduler.js';
 import { validateVmRef, type VmRef } from './vm-ref.js';
@@ -23,8 +24,11 @@ export interface BackupJobDeps {
   repository: Repository;
   policies: Pick<PolicyStore, 'getPolicy'>;
   vcenters: VcenterProvider;
-  /** Hooks per VM; default none. */
-  hooksFor?: (vm: VmRef) => BackupHooks;
+  /**
+   * The hooks to run around the VM's snapshot under the policy the job runs with; default none.
+   * Throwing fails the job before anything touches the VM (e.g. the policy's hook set is gone).
+   */
+  hooksFor?: (vm: VmRef, policy: ProtectionPolicy) => BackupHooks;
   clock: { now(): number };
   hookTimeoutMs?: number;
   cleanupTimeoutMs?: number;
@@ -60,14 +64,15 @@ export function createBackupJobHandler(deps: BackupJobDeps): JobHandler<BackupJo
     async run(ctx): Promise<BackupResult> {
       const params = parseParams(ctx.params);
       const policy = deps.policies.getPolicy(params.policyId);
+      const hooks = deps.hooksFor?.(params.vm, policy) ?? noHooks;
       const vcenter = await deps.vcenters.vcenter(params.vm.vcenterGuid, ctx.signal);
-      ctx.log(`${params.trigger === 'manual' ? 'manual' : 'scheduled'} backup of ${params.vm.moref} with policy ${policy.name} (${policy.consistency}-consistent)`);
+      ctx.log(`${params.trigger === 'manual' ? 'manual' : 'scheduled'} backup of ${params.vm.moref} with policy ${policy.name} (${policy.consistency}-consistent${policy.hookSet ? `, hook set ${policy.hookSet}` : ''})`);
       return runBackup(
         {
           vcenter,
           vcenterGuid: params.vm.vcenterGuid,
           repository: deps.repository,
-          hooks: deps.hooksFor?.(params.vm) ?? noHooks,
+          hooks,
           clock: deps.clock,
           hookTimeoutMs: deps.hookTimeoutMs,
           cleanupTimeoutMs: deps.cleanupTimeoutMs,

@@ -15,6 +15,7 @@ const spec = (over: Partial<PolicySpec> = {}): PolicySpec => ({
   excludedDisks: [],
   windows: [],
   replicationSite: null,
+  hookSet: null,
   ...over,
 });
 const vm = { vcenterGuid: 'vc-1', moref: 'vm-58' };
@@ -50,6 +51,17 @@ describe('SqlitePolicyStore', () => {
     expect(u.createdAt).toBe(p.createdAt);
     store.createPolicy(spec({ name: 'bronze' }));
     expect(store.listPolicies().map((x) => x.name)).toEqual(['bronze', 'Gold 2']);
+  });
+
+  it('keeps the hook set a policy names, and reads policies saved before hook sets existed as having none', () => {
+    const p = store.createPolicy(spec({ hookSet: 'postgres' }));
+    expect(store.getPolicy(p.id).hookSet).toBe('postgres');
+    expect(store.updatePolicy(p.id, spec({ hookSet: null })).hookSet).toBeNull();
+    // A row written by a version without hook sets: its spec has no hookSet at all.
+    const { hookSet: _h, name: _n, ...older } = spec();
+    db.prepare('UPDATE protection_policy SET spec = ? WHERE id = ?').run(JSON.stringify(older), p.id);
+    expect(store.getPolicy(p.id).hookSet).toBeNull();
+    expect(store.listPolicies()[0]?.hookSet).toBeNull();
   });
 
   it('saves nothing for an invalid policy', () => {

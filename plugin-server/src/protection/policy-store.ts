@@ -64,9 +64,12 @@ interface VmRow {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** Fields added to the spec after policies were first saved, with the value older rows mean. */
+const LATER_FIELDS: Pick<PolicySpec, 'hookSet'> = { hookSet: null };
+
 function toPolicy(r: PolicyRow): ProtectionPolicy {
   const spec = JSON.parse(r.spec) as Omit<PolicySpec, 'name'>;
-  return { id: r.id, name: r.name, ...spec, createdAt: iso(r.created_at), updatedAt: iso(r.updated_at) };
+  return { id: r.id, name: r.name, ...LATER_FIELDS, ...spec, createdAt: iso(r.created_at), updatedAt: iso(r.updated_at) };
 }
 
 function toProtection(r: VmRow): VmProtection {

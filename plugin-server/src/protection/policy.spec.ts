@@ -23,6 +23,7 @@ describe('validatePolicy', () => {
         excludedDisks: [],
         windows: [],
         replicationSite: null,
+        hookSet: null,
       },
     });
   });
@@ -38,6 +39,7 @@ describe('validatePolicy', () => {
       excludedDisks: [{ deviceKey: 2001 }, { label: 'Hard disk 3' }],
       windows: [{ days: ['sat', 'sun'], start: '22:00', end: '06:00' }, { days: ['mon'], start: '00:00', end: '24:00' }],
       replicationSite: 'site-b',
+      hookSet: 'x'.repeat(40),
     });
     expect(v.ok).toBeTrue();
     expect(validatePolicy({ ...valid(), rpoSeconds: 60, immutabilityDays: 1 }).ok).toBeTrue();
@@ -80,6 +82,9 @@ describe('validatePolicy', () => {
     ['an unknown window field', { windows: [{ days: ['mon'], start: '01:00', end: '02:00', tz: 'CET' }] }, 'windows[0].tz'],
     ['a replication site with spaces', { replicationSite: 'site b' }, 'replicationSite'],
     ['a replication site that is a number', { replicationSite: 3 }, 'replicationSite'],
+    ['a hook set name with capitals', { hookSet: 'Postgres' }, 'hookSet'],
+    ['a hook set name that is a path', { hookSet: '/etc/lifeline/hooks/freeze.sh' }, 'hookSet'],
+    ['a hook set name that is a list', { hookSet: ['postgres'] }, 'hookSet'],
     ['an unknown field', { rpoMinutes: 5 }, 'rpoMinutes'],
   ];
   for (const [what, patch, field] of bad) {

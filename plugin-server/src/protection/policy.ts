@@ -11,6 +11,9 @@
  *   keeps a policy from asking for more points than a catalog can sensibly hold.
  * - `immutabilityDays`: 1 to 3650 (ten years), default 7. Never 0: every Lifeline restore point is
  *   immutable for some time, which is what makes it ransomware-proof.
+ * - `hookSet`: the name of a hook set (pre/post snapshot scripts) declared in the server's
+ *   configuration, or null for none. Only its form is checked here; whether the server declares it
+ *   is the API's question (policies may outlive a set, and a backup then fails saying so).
  * - `windows`: days of week and HH:MM start/end in UTC; an end before the start runs past midnight
  *   into the next day; end '24:00' means midnight at the end of the day. No windows = any time.
  *   A window limits when *scheduled* backups start; a running backup is not stopped at its end.
@@ -19,6 +22,7 @@
  * API can answer with one 400 listing them all.
  */
 import { ValidationError } from '../errors/index.js';
+import { HOOK_SET_NAME } from '../config/index.js';
 
 export const RPO_MIN_SECONDS = 60;
 export const RPO_MAX_SECONDS = 86_400;
@@ -72,6 +76,8 @@ export interface PolicySpec {
   windows: BackupWindow[];
   /** The paired site restore points are replicated to, or null for none. */
   replicationSite: string | null;
+  /** The server-configured hook set run around the snapshot, or null for none. */
+  hookSet: string | null;
 }
 
 export interface ProtectionPolicy extends PolicySpec {
@@ -100,7 +106,7 @@ const TIME = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
 const SITE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what must be refused
 const CONTROL = /[\u0000-\u001f\u007f]/;
-const FIELDS = ['name', 'rpoSeconds', 'retention', 'immutabilityDays', 'consistency', 'onQuiesceFailure', 'excludedDisks', 'windows', 'replicationSite'];
+const FIELDS = ['name', 'rpoSeconds', 'retention', 'immutabilityDays', 'consistency', 'onQuiesceFailure', 'excludedDisks', 'windows', 'replicationSite', 'hookSet'];
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isIntIn = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
@@ -109,7 +115,7 @@ const isIntIn = (v: unknown, min: number, max: number): v is number => typeof v 
  * Checks a policy as received (e.g. a request body) and returns it complete, with defaults for
  * immutabilityDays (7), consistency ('application'), onQuiesceFailure ('fail': an administrator who
  * asked for application consistency is told, not silently given less), excludedDisks, windows
- * (none) and replicationSite (null). Unknown fields are errors, so a typo is never ignored.
+ * (none), replicationSite (null) and hookSet (null). Unknown fields are errors, so a typo is never ignored.
  */
 export function validatePolicy(input: unknown): PolicyValidation {
   const errors: PolicyFieldError[] = [];
@@ -153,6 +159,11 @@ export function validatePolicy(input: unknown): PolicyValidation {
     bad('replicationSite', 'replicationSite must be null or a site id of 1 to 64 letters, digits, dots, colons, dashes or underscores');
   }
 
+  const hookSet = input.hookSet ?? null;
+  if (hookSet !== null && (typeof hookSet !== 'string' || !HOOK_SET_NAME.test(hookSet))) {
+    bad('hookSet', 'hookSet must be null or the name of a hook set in the server configuration (1 to 40 lower-case letters, digits, dashes or underscores)');
+  }
+
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -166,6 +177,7 @@ export function validatePolicy(input: unknown): PolicyValidation {
       excludedDisks,
       windows,
       replicationSite: replicationSite as string | null,
+      hookSet: hookSet as string | null,
     },
   };
 }

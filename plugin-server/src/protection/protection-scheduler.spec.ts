@@ -18,6 +18,7 @@ const spec: PolicySpec = {
   excludedDisks: [],
   windows: [],
   replicationSite: null,
+  hookSet: null,
 };
 const vm = (n: number): VmRef => ({ vcenterGuid: 'vc-1', moref: `vm-${n}` });
 

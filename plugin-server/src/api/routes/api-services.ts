@@ -23,6 +23,8 @@ export interface ApiServices {
   readonly repository?: Repository | null;
   /** Revert, new instance, clone and attach; absent when the server has no backup store. */
   readonly recovery?: RecoveryService | null;
+  /** Names of the hook sets the configuration declares, which policies may choose; absent: none. */
+  readonly hookSets?: readonly string[];
   /** The settings an administrator may read, as they are when asked; absent: none are reported. */
   readonly settings?: (() => ServerSettings) | null;
 }

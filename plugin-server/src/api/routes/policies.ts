@@ -2,11 +2,12 @@
  * Protection policies: list and read with System.Read on the inventory root; create, replace,
  * merge-patch and delete with Lifeline's Admin privilege there. Every field is validated by
  * validatePolicy(), which lists each fault with its field and allowed range; nothing is saved
- * unless the whole policy is valid.
+ * unless the whole policy is valid. A policy's hookSet must be one this server's configuration
+ * declares; GET /hook-sets lists their names (never their commands) for the policy form.
  */
 import { Router, type Request } from 'express';
 import { ValidationError } from '../../errors/index.js';
-import { PolicyValidationError, validatePolicy, type PolicySpec, type ProtectionPolicy } from '../../protection/index.js';
+import { PolicyValidationError, validatePolicy, type PolicyFieldError, type PolicySpec, type ProtectionPolicy } from '../../protection/index.js';
 import { audited, noteAudit } from '../audit/audited.js';
 import type { Authorizer } from '../auth/authorize.js';
 import type { UserSession } from '../auth/ports.js';
@@ -23,6 +24,12 @@ export function policyRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Ap
   const audit = (action: string) => audited(svc.audit, svc.log, action, (params) => `policy:${String(params['id'])}`);
 
   const view = (p: ProtectionPolicy) => ({ ...p, vmCount: svc.policies.listProtections({ policyId: p.id }).length });
+  const hookSets = svc.hookSets ?? [];
+  const specOf = (body: unknown) => policySpecOf(body, hookSets);
+
+  router.get('/hook-sets', read, (req, res) => {
+    res.json(paginate(hookSets.map((name) => ({ name })), pageOf(req)));
+  });
 
   router.get('/policies', read, (req, res) => {
     const page = pageOf(req);
@@ -72,11 +79,17 @@ function policyId(req: Request): string {
   return id;
 }
 
-/** The policy in a request body, or a 400 listing every field at fault. */
-function specOf(body: unknown): PolicySpec {
+/** The policy in a request body, or a 400 listing every field at fault, a hook set the server lacks included. */
+function policySpecOf(body: unknown, hookSets: readonly string[]): PolicySpec {
   if (body === undefined) throw new PolicyValidationError([{ field: '', message: 'the request needs a JSON body (Content-Type: application/json)' }]);
   const v = validatePolicy(body);
-  if (!v.ok) throw new PolicyValidationError(v.errors);
+  const errors: PolicyFieldError[] = v.ok ? [] : [...v.errors];
+  const hookSet = isRecord(body) ? body['hookSet'] : undefined;
+  if (typeof hookSet === 'string' && !errors.some((e) => e.field === 'hookSet') && !hookSets.includes(hookSet)) {
+    const known = hookSets.length === 0 ? 'this server declares none' : `it declares ${hookSets.join(', ')}`;
+    errors.push({ field: 'hookSet', message: `hookSet "${hookSet}" is not a hook set of this Lifeline server's configuration (${known})` });
+  }
+  if (!v.ok || errors.length > 0) throw new PolicyValidationError(errors);
   return v.policy;
 }
 

@@ -1,4 +1,4 @@
-import { isNumber, isRecord, isString, readPage, type PageOf } from './json-reader';
+import { isNumber, isRecord, isString, isStringOrNull, readPage, type PageOf } from './json-reader';
 
 /**
  * Protection policies as `/api/v1/policies` has them, and the bounds the server enforces on each
@@ -36,6 +36,8 @@ export interface PolicySpec {
   readonly excludedDisks?: unknown;
   readonly windows?: unknown;
   readonly replicationSite?: string | null;
+  /** The server-configured pre/post snapshot scripts the policy runs, by set name; null for none. */
+  readonly hookSet?: string | null;
 }
 
 export interface Policy extends PolicySpec {
@@ -81,6 +83,11 @@ export function readPolicy(body: unknown): Policy | null {
     return null;
   }
   const replicationSite = body['replicationSite'];
+  // Servers from before hook sets send none.
+  const hookSet = body['hookSet'] ?? null;
+  if (!isStringOrNull(hookSet)) {
+    return null;
+  }
   return {
     id,
     name,
@@ -92,6 +99,7 @@ export function readPolicy(body: unknown): Policy | null {
     excludedDisks: body['excludedDisks'] ?? [],
     windows: body['windows'] ?? [],
     replicationSite: isString(replicationSite) ? replicationSite : null,
+    hookSet,
     vmCount,
     createdAt,
     updatedAt,
@@ -100,4 +108,15 @@ export function readPolicy(body: unknown): Policy | null {
 
 export function readPolicyPage(body: unknown): PageOf<Policy> | null {
   return readPage(body, readPolicy);
+}
+
+/**
+ * `GET /api/v1/hook-sets`: the names of the hook sets the server's configuration declares, which a
+ * policy may choose. Only names: the commands stay in the server's configuration.
+ */
+export const HOOK_SETS_PATH = '/api/v1/hook-sets';
+
+export function readHookSetNames(body: unknown): string[] | null {
+  const page = readPage(body, (item) => (isRecord(item) && isString(item['name']) ? item['name'] : null));
+  return page === null ? null : [...page.items];
 }

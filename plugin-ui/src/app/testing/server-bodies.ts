@@ -22,6 +22,7 @@ export function policyBody(overrides: Body = {}): Body {
     excludedDisks: [],
     windows: [{ days: ['mon'], start: '22:00', end: '06:00' }],
     replicationSite: null,
+    hookSet: null,
     createdAt: '2026-11-20T08:00:00.000Z',
     updatedAt: '2026-11-20T08:00:00.000Z',
     vmCount: 3,

@@ -5,6 +5,7 @@ import { POLICY_ID, pageBody, policyBody } from '../../testing/server-bodies';
 import { Policies } from './policies';
 
 const LIST = `${API_BASE}/api/v1/policies?limit=1000`;
+const HOOK_SETS = `${API_BASE}/api/v1/hook-sets`;
 
 describe('Policies', () => {
   let http: HttpTestingController;
@@ -32,17 +33,28 @@ describe('Policies', () => {
     input.dispatchEvent(new Event('blur'));
   }
 
+  /** Opens the form with the create or edit button; the form asks which hook sets the server declares. */
+  async function openForm(view: RenderedView<Policies>, button: string, hookSets: readonly string[] = ['postgres', 'sap-hana']): Promise<void> {
+    await view.click(button);
+    http.expectOne(HOOK_SETS).flush(pageBody(hookSets.map((name) => ({ name }))));
+    await view.stable();
+  }
+
+  function hookSetOptions(view: RenderedView<Policies>): string[] {
+    return view.all('#ll-policy-hook-set option').map((o) => (o.textContent ?? '').trim());
+  }
+
   function rows(view: RenderedView<Policies>): string[][] {
     return view.all('.ll-policy-row').map((row) =>
       [...row.querySelectorAll('clr-dg-cell')].map((cell) => (cell.textContent ?? '').replace(/\s+/g, ' ').trim()),
     );
   }
 
-  it('lists every policy with its RPO, retention, immutability, consistency and VM count', async () => {
-    const view = await open();
+  it('lists every policy with its RPO, retention, immutability, consistency, scripts and VM count', async () => {
+    const view = await open([policyBody({ hookSet: 'postgres' }), policyBody({ id: 'pol-bronze', name: 'Bronze', rpoSeconds: 86_400, consistency: 'crash', vmCount: 0, retention: { keepLast: 0, hourly: 0, daily: 7, weekly: 4, monthly: 0, yearly: 0 } })]);
     const [gold, bronze] = rows(view);
-    expect(gold?.slice(0, 6)).toEqual(['Gold', '15 min', 'last 4, 24 hourly, 14 daily', '7 d', 'Application-consistent', '3']);
-    expect(bronze?.slice(0, 6)).toEqual(['Bronze', '1 d', '7 daily, 4 weekly', '7 d', 'Crash-consistent', '0']);
+    expect(gold?.slice(0, 7)).toEqual(['Gold', '15 min', 'last 4, 24 hourly, 14 daily', '7 d', 'Application-consistent', 'postgres', '3']);
+    expect(bronze?.slice(0, 7)).toEqual(['Bronze', '1 d', '7 daily, 4 weekly', '7 d', 'Crash-consistent', 'None', '0']);
   });
 
   it('says so when there are no policies yet', async () => {
@@ -52,7 +64,7 @@ describe('Policies', () => {
 
   it('creates a policy from the form and lists it', async () => {
     const view = await open([]);
-    await view.click('.ll-policy-create');
+    await openForm(view, '.ll-policy-create');
     expect(view.text('.modal-title')).toBe('New protection policy');
     type(view, '#ll-policy-name', '  Silver ');
     type(view, '#ll-policy-rpo', 30);
@@ -68,6 +80,7 @@ describe('Policies', () => {
       immutabilityDays: 7,
       consistency: 'application',
       onQuiesceFailure: 'fail',
+      hookSet: null,
     });
     post.flush(policyBody({ id: 'pol-silver', name: 'Silver', rpoSeconds: 1800, vmCount: 0 }), { status: 201, statusText: 'Created' });
     await view.stable();
@@ -79,7 +92,7 @@ describe('Policies', () => {
 
   it('shows a mistake beside its field before anything is sent', async () => {
     const view = await open([]);
-    await view.click('.ll-policy-create');
+    await openForm(view, '.ll-policy-create');
     type(view, '#ll-policy-rpo', 2000);
     for (const rule of ['daily']) {
       type(view, `#ll-retention-${rule}`, 0);
@@ -94,7 +107,7 @@ describe('Policies', () => {
 
   it('shows each field error of the server’s 400 on its field, and the rest in the alert', async () => {
     const view = await open([]);
-    await view.click('.ll-policy-create');
+    await openForm(view, '.ll-policy-create');
     type(view, '#ll-policy-name', 'Gold');
     await view.stable();
     await view.click('.ll-policy-save');
@@ -129,7 +142,7 @@ describe('Policies', () => {
 
   it('shows a name already taken (409) on the name field', async () => {
     const view = await open([]);
-    await view.click('.ll-policy-create');
+    await openForm(view, '.ll-policy-create');
     type(view, '#ll-policy-name', 'gold');
     await view.stable();
     await view.click('.ll-policy-save');
@@ -147,7 +160,7 @@ describe('Policies', () => {
 
   it('edits a policy, keeping what the form does not show', async () => {
     const view = await open([policyBody({ rpoSeconds: 930 })]);
-    await view.click('.ll-policy-edit');
+    await openForm(view, '.ll-policy-edit');
     expect(view.text('.modal-title')).toBe('Edit protection policy Gold');
     expect((view.element.querySelector('#ll-policy-rpo') as HTMLInputElement).value).toBe('16');
     type(view, '#ll-policy-immutability', 30);
@@ -163,6 +176,7 @@ describe('Policies', () => {
       consistency: 'application',
       onQuiesceFailure: 'crash-consistent',
       excludedDisks: [],
+      hookSet: null,
       windows: [{ days: ['mon'], start: '22:00', end: '06:00' }],
       replicationSite: null,
     });
@@ -173,9 +187,48 @@ describe('Policies', () => {
     expect(rows(view)[0]?.[3]).toBe('30 d');
   });
 
+  it('offers None and the hook sets the server declares, and sends the one chosen', async () => {
+    const view = await open([]);
+    await openForm(view, '.ll-policy-create');
+    expect(view.text('.ll-policy-hook-set-field label')).toBe('Pre/post scripts');
+    expect(hookSetOptions(view)).toEqual(['None', 'postgres', 'sap-hana']);
+    expect((view.element.querySelector('#ll-policy-hook-set') as HTMLSelectElement).value).toBe('');
+    type(view, '#ll-policy-name', 'Databases');
+    const select = view.element.querySelector('#ll-policy-hook-set') as HTMLSelectElement;
+    select.value = 'sap-hana';
+    select.dispatchEvent(new Event('change'));
+    await view.stable();
+    await view.click('.ll-policy-save');
+    const post = http.expectOne({ method: 'POST', url: `${API_BASE}/api/v1/policies` });
+    expect((post.request.body as { hookSet: unknown }).hookSet).toBe('sap-hana');
+    post.flush(policyBody({ id: 'pol-db', name: 'Databases', hookSet: 'sap-hana', vmCount: 0 }), { status: 201, statusText: 'Created' });
+    await view.stable();
+    http.expectOne(LIST).flush(pageBody([policyBody({ id: 'pol-db', name: 'Databases', hookSet: 'sap-hana', vmCount: 0 })]));
+    await view.stable();
+    expect(rows(view)[0]?.[5]).toBe('sap-hana');
+  });
+
+  it('keeps a policy’s hook set that the server no longer declares, saying so, until the user picks another', async () => {
+    const view = await open([policyBody({ hookSet: 'oracle' })]);
+    await openForm(view, '.ll-policy-edit', ['postgres']);
+    expect(hookSetOptions(view)).toEqual(['None', 'postgres', 'oracle (not configured on this server)']);
+    expect((view.element.querySelector('#ll-policy-hook-set') as HTMLSelectElement).value).toBe('oracle');
+    await view.click('.ll-policy-save');
+    flushProblem(http.expectOne({ method: 'PUT', url: `${API_BASE}/api/v1/policies/${POLICY_ID}` }), {
+      status: 400,
+      title: 'Bad Request',
+      detail: 'invalid protection policy',
+      code: 'validation',
+      errors: [{ field: 'hookSet', message: 'hookSet "oracle" is not a hook set of this Lifeline server\'s configuration (it declares postgres)' }],
+    });
+    await view.stable();
+    expect(view.text('.ll-policy-hook-set-field clr-control-error')).toBe('hookSet "oracle" is not a hook set of this Lifeline server\'s configuration (it declares postgres)');
+    expect(view.element.querySelector('.ll-problem-fields')).toBeNull();
+  });
+
   it('closes the form without sending anything on cancel', async () => {
     const view = await open();
-    await view.click('.ll-policy-edit');
+    await openForm(view, '.ll-policy-edit');
     type(view, '#ll-policy-name', 'Platinum');
     await view.click('.ll-policy-cancel');
     expect(view.element.querySelector('.ll-policy-save')).toBeNull();

@@ -57,6 +57,8 @@ export interface PolicyFormControls {
   immutabilityDays: FormControl<number | null>;
   consistency: FormControl<ConsistencyMode>;
   onQuiesceFailure: FormControl<QuiesceFailureAction>;
+  /** The hook set's name; '' for none. */
+  hookSet: FormControl<string>;
 }
 
 export type PolicyForm = FormGroup<PolicyFormControls>;
@@ -74,6 +76,7 @@ export function createPolicyForm(policy: Policy | null): PolicyForm {
     immutabilityDays: countControl(policy?.immutabilityDays ?? IMMUTABILITY_DEFAULT_DAYS, IMMUTABILITY_MIN_DAYS, IMMUTABILITY_MAX_DAYS),
     consistency: new FormControl<ConsistencyMode>(policy?.consistency ?? 'application', { nonNullable: true }),
     onQuiesceFailure: new FormControl<QuiesceFailureAction>(policy?.onQuiesceFailure ?? 'fail', { nonNullable: true }),
+    hookSet: new FormControl(policy?.hookSet ?? '', { nonNullable: true }),
   });
 }
 
@@ -97,6 +100,7 @@ export function policySpecOf(form: PolicyForm, original: Policy | null): PolicyS
     immutabilityDays: value.immutabilityDays ?? 0,
     consistency: value.consistency,
     onQuiesceFailure: value.onQuiesceFailure,
+    hookSet: value.hookSet === '' ? null : value.hookSet,
     ...kept,
   };
 }
@@ -110,8 +114,8 @@ export function controlForField(form: PolicyForm, field: string): AbstractContro
     const rule = field.slice('retention.'.length);
     return (RETENTION_RULES as readonly string[]).includes(rule) ? form.controls.retention.controls[rule as RetentionRule] : null;
   }
-  const { name, retention, immutabilityDays, consistency, onQuiesceFailure } = form.controls;
-  const byField: Readonly<Record<string, AbstractControl | undefined>> = { name, retention, immutabilityDays, consistency, onQuiesceFailure };
+  const { name, retention, immutabilityDays, consistency, onQuiesceFailure, hookSet } = form.controls;
+  const byField: Readonly<Record<string, AbstractControl | undefined>> = { name, retention, immutabilityDays, consistency, onQuiesceFailure, hookSet };
   return Object.hasOwn(byField, field) ? (byField[field] ?? null) : null;
 }
 

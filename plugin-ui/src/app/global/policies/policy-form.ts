@@ -7,8 +7,8 @@ import { ClrSelectModule } from '@clr/angular/forms/select';
 import { ClrModalModule } from '@clr/angular/modal';
 
 import { LifelineApi } from '../../api/lifeline-api';
-import { LifelineApiError } from '../../api/lifeline-api-error';
-import { POLICY_NAME_MAX, RETENTION_MAX, RETENTION_RULES, readPolicy, type Policy, type RetentionRule } from '../../api/policy';
+import { LifelineApiError, reportApiError } from '../../api/lifeline-api-error';
+import { HOOK_SETS_PATH, POLICY_NAME_MAX, RETENTION_MAX, RETENTION_RULES, readHookSetNames, readPolicy, type Policy, type RetentionRule } from '../../api/policy';
 import { MessagePipe } from '../../i18n/message-pipe';
 import type { MessageKey } from '../../i18n/messages-en-us';
 import { ProblemAlert } from '../../problem-alert/problem-alert';
@@ -48,6 +48,18 @@ export class PolicyForm implements OnInit {
   /** Server field errors no field of this form shows, listed in the alert instead. */
   protected readonly unshownFieldErrors = signal(false);
   protected readonly editing = computed(() => this.policy() !== null);
+  /** The hook sets the server declares; null until they are known. */
+  private readonly hookSets = signal<readonly string[] | null>(null);
+  /**
+   * What the scripts select offers besides None: the server's sets, and the policy's own set if
+   * the server no longer declares it, marked so, rather than silently showing None.
+   */
+  protected readonly hookSetOptions = computed(() => {
+    const configured = this.hookSets() ?? [];
+    const current = this.policy()?.hookSet ?? null;
+    const options = configured.map((name) => ({ name, configured: true }));
+    return current === null || configured.includes(current) ? options : [...options, { name: current, configured: false }];
+  });
 
   constructor() {
     inject(DestroyRef).onDestroy(() => this.aborter.abort());
@@ -56,6 +68,15 @@ export class PolicyForm implements OnInit {
   // Inputs arrive after the constructor, so the form of the policy being edited is built here.
   ngOnInit(): void {
     this.form = createPolicyForm(this.policy());
+    void this.loadHookSets();
+  }
+
+  private async loadHookSets(): Promise<void> {
+    try {
+      this.hookSets.set(await this.api.get(HOOK_SETS_PATH, readHookSetNames, this.aborter.signal));
+    } catch (error: unknown) {
+      reportApiError(error, this.aborter.signal, (e) => this.error.set(e));
+    }
   }
 
   protected async save(): Promise<void> {
