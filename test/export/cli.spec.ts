@@ -83,7 +83,13 @@ describe('lifeline repo restore --format raw|vmdk', () => {
         expect(await leftovers()).toEqual([]);
       }
     } finally {
-      await bad.undo();
+      const again = await openRepository(fixture.repoDir);
+      try {
+        await bad.undo(again);
+        expect(again.getPoint(fixture.pointId).damaged).toBe(false);
+      } finally {
+        await again.close();
+      }
     }
   });
 });

@@ -333,6 +333,8 @@ describe('restore point API and disk export over HTTPS', () => {
           expect(String(problem['detail'])).toContain(newer);
           expect(problem['errorId']).toEqual(jasmine.any(String));
         }
+        // Reading it recorded the damage: the point is listed damaged until a verify finds it whole.
+        expect(repo.getPoint(newer).damaged).toBe(true);
         // A range that does not touch the damaged chunk is still served.
         const clean = await get(admin, `/points/${newer}/disks/0/raw`, { range: `bytes=${2 * CHUNK}-${2 * CHUNK + 99}` });
         expect(clean.status).toBe(206);
@@ -340,6 +342,7 @@ describe('restore point API and disk export over HTTPS', () => {
       } finally {
         await bad.undo();
       }
+      expect(repo.getPoint(newer).damaged).toBe(false);
     });
 
     it('cuts the connection when the damage is found after the headers went out, and the log names the chunk', async () => {

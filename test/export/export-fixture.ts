@@ -8,7 +8,7 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PRIVILEGES } from '../../plugin-server/src/api/privileges.js';
-import { FileDiskReader, initRepository, PointWriter, Repository } from '../../plugin-server/src/store/index.js';
+import { FileDiskReader, initRepository, PointWriter, Repository, verifyRepository } from '../../plugin-server/src/store/index.js';
 import type { SimUser, VcenterServer } from '../server/vcenter-server-fixture.js';
 import { FAST_SCRYPT, MiB, never, writeImage, type Region } from '../store/store-fixtures.js';
 
@@ -110,7 +110,12 @@ export async function pointImage(dir: string, spec: PointSpecOptions): Promise<P
 }
 
 /** Flips a byte in the middle of the chunk file behind a slot; returns the chunk's id. */
-export async function corruptSlot(repo: Repository, pointId: string, disk: number, slot: number): Promise<{ hex: string; undo: () => Promise<void> }> {
+export async function corruptSlot(
+  repo: Repository,
+  pointId: string,
+  disk: number,
+  slot: number,
+): Promise<{ hex: string; undo: (open?: Repository) => Promise<void> }> {
   const index = await repo.openIndex(pointId, disk, never);
   const hex = Buffer.from(index.digest(slot)).toString('hex');
   const path = join(repo.dir, 'chunks', hex.slice(0, 2), hex);
@@ -120,7 +125,13 @@ export async function corruptSlot(repo: Repository, pointId: string, disk: numbe
   const at = Math.floor(bytes.byteLength / 2);
   bytes[at] = (bytes[at] ?? 0) ^ 0x5a;
   await writeFile(path, bytes);
-  return { hex, undo: () => writeFile(path, original) };
+  // Mended as an administrator would: the chunk back, then a verify that finds the point whole
+  // again and clears the damage that reading it recorded (through `open` when `repo` is closed).
+  const undo = async (open: Repository = repo): Promise<void> => {
+    await writeFile(path, original);
+    await verifyRepository(open, { signal: never });
+  };
+  return { hex, undo };
 }
 
 export interface QemuImgInfo {
