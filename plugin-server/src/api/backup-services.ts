@@ -25,6 +25,7 @@ import type { Clock, JobHandler } from '../jobs/index.js';
 import type { Logger } from '../log/index.js';
 import {
   createBackupJobHandler,
+  createMaintenanceJobHandler,
   OrphanSnapshotSweeper,
   StoreRestorePointSource,
   type PolicyStore,
@@ -47,6 +48,11 @@ export interface BackupServices {
   backupHandler(policies: Pick<PolicyStore, 'getPolicy'>): JobHandler;
   /** The 'restore' job handler (revert, new instance, clone and attach), over the server's recovery state. */
   restoreHandler(store: RecoveryStore): JobHandler;
+  /**
+   * The 'maintenance' job handler: policy retention, garbage collection, verification.
+   * `busyPoints` names the restore points being read right now (their VMs are left alone).
+   */
+  maintenanceHandler(policies: Pick<PolicyStore, 'getPolicy' | 'listProtections'>, busyPoints: () => ReadonlySet<string>): JobHandler;
   /** The service-account connection to a configured vCenter, as backups and restores use it. */
   vcenter(vcenterGuid: string, signal: AbortSignal): Promise<Vcenter>;
   /** Starts sweeping orphaned `lifeline-*` snapshots, now and on a timer; returns its stop. */
@@ -193,6 +199,9 @@ export async function openBackupServices(opts: BackupServicesOptions, signal: Ab
     },
     restoreHandler(store) {
       return createRestoreJobHandler({ repository, vcenters: { vcenter }, store }) as JobHandler;
+    },
+    maintenanceHandler(policies, busyPoints) {
+      return createMaintenanceJobHandler({ repository, policies, busyPoints }) as JobHandler;
     },
     vcenter,
     startSweeper(jobs) {

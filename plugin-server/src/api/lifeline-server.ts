@@ -12,7 +12,16 @@ import type { Config } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import { createJobRunner, systemClock, type Clock, type ConcurrencyLimits, type JobHandler, type JobRunner } from '../jobs/index.js';
 import type { Logger } from '../log/index.js';
-import { BACKUP_JOB_KIND, ProtectionScheduler, SqlitePolicyStore, type RestorePointSource, type VmPlacementSource } from '../protection/index.js';
+import {
+  BACKUP_JOB_KIND,
+  MAINTENANCE_JOB_KIND,
+  ProtectionScheduler,
+  SqlitePolicyStore,
+  startMaintenanceSchedule,
+  type MaintenanceScheduleOptions,
+  type RestorePointSource,
+  type VmPlacementSource,
+} from '../protection/index.js';
 import { RecoveryService, RESTORE_JOB_KIND, SqliteRecoveryStore } from '../recovery/index.js';
 import { createApp, hasUi, uiPath } from './app.js';
 import { PASSPHRASE_FILE, type BackupServices } from './backup-services.js';
@@ -47,6 +56,8 @@ export interface LifelineServerDeps<S extends UserSession & VmInventory> {
    * without a handler is refused: "back up now" answers 503 while there is no 'backup' handler.
    */
   readonly jobHandlers?: Readonly<Record<string, JobHandler>>;
+  /** When the daily repository maintenance runs and how much it verifies; defaults in repository-maintenance.ts. */
+  readonly maintenance?: Partial<Pick<MaintenanceScheduleOptions, 'firstDelayMs' | 'intervalMs' | 'verifyPercent'>>;
   /** Newest good restore points; without one every VM is judged as never backed up. */
   readonly restorePoints?: RestorePointSource;
   /** Datastores of VMs, for per-datastore job limits; without one jobs count only globally. */
@@ -128,6 +139,19 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     const recoveryStore = new SqliteRecoveryStore(db, jobClock);
     if (deps.backup) runner.register(BACKUP_JOB_KIND, deps.backup.backupHandler(policies));
     if (deps.backup) runner.register(RESTORE_JOB_KIND, deps.backup.restoreHandler(recoveryStore));
+    if (deps.backup) {
+      const jobs = runner;
+      // Points restore jobs are reading now: retention leaves their VMs alone until they finish.
+      const busyPoints = (): Set<string> => {
+        const ids = new Set<string>();
+        for (const j of jobs.activeJobs()) {
+          const pointId = j.kind === RESTORE_JOB_KIND ? (j.params as { pointId?: unknown } | null)?.pointId : undefined;
+          if (typeof pointId === 'string') ids.add(pointId);
+        }
+        return ids;
+      };
+      runner.register(MAINTENANCE_JOB_KIND, deps.backup.maintenanceHandler(policies, busyPoints));
+    }
     for (const [kind, handler] of Object.entries(deps.jobHandlers ?? {})) runner.register(kind, handler);
     scheduler = new ProtectionScheduler({
       runner,
@@ -159,20 +183,24 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     },
   );
   let stopSweeper: (() => Promise<void>) | null = null;
+  let stopMaintenance: (() => void) | null = null;
   if (deps.backup) {
     const backup = deps.backup;
     // After the runner has marked the last process's jobs interrupted, so that their snapshots
-    // count as orphans; the scheduler then keeps every protected VM within its RPO.
+    // count as orphans; the scheduler then keeps every protected VM within its RPO, and the
+    // repository's retention, garbage collection and verification run once a day.
     void started.then((ok) => {
       if (!ok || shutdown.signal.aborted) return;
       stopSweeper = backup.startSweeper(runner);
       scheduler.start();
+      stopMaintenance = startMaintenanceSchedule({ runner, clock: jobClock, log, ...deps.maintenance });
     });
   }
   /** Before the runner stops and the database closes, on every path that ends the server. */
   const stopBackground = async (): Promise<void> => {
     shutdown.abort();
     scheduler.stop();
+    stopMaintenance?.();
     await stopSweeper?.();
   };
 

@@ -38,3 +38,13 @@ export type { BackupJobDeps, VcenterProvider } from './backup-job.js';
 export { OrphanSnapshotSweeper, planOrphanSweep, sweepOrphanSnapshots, DEFAULT_UNKNOWN_JOB_GRACE_MS } from './backup-orphans.js';
 export type { FoundSnapshot, OrphanSweeperOptions, SweepDecision, SweepJobs, SweepReport, SweepVcenter } from './backup-orphans.js';
 export { StoreRestorePointSource } from './backup-points.js';
+export {
+  createMaintenanceJobHandler,
+  DEFAULT_VERIFY_PERCENT,
+  keepRulesOf,
+  MAINTENANCE_JOB_KIND,
+  MAINTENANCE_TARGET,
+  MaintenanceDamageError,
+  startMaintenanceSchedule,
+} from './repository-maintenance.js';
+export type { MaintenanceDeps, MaintenanceParams, MaintenanceResult, MaintenanceScheduleOptions, MaintenanceStep } from './repository-maintenance.js';

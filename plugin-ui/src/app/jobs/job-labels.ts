@@ -9,6 +9,7 @@ import type { MessageKey } from '../i18n/messages-en-us';
 const KIND_LABELS: Readonly<Record<string, MessageKey>> = {
   backup: 'job.kind.backup',
   restore: 'job.kind.restore',
+  maintenance: 'job.kind.maintenance',
 };
 
 /** `{{ job.kind | jobKind }}` → "Backup". */
@@ -29,7 +30,8 @@ export class JobTargetPipe implements PipeTransform {
 
   transform(job: Pick<Job, 'target'>): string {
     const { type, id } = job.target;
-    return type === 'VirtualMachine' ? this.messages.text('job.target.vm', { moref: id }) : `${type} ${id}`;
+    if (type === 'VirtualMachine') return this.messages.text('job.target.vm', { moref: id });
+    return type === 'repository' ? this.messages.text('job.target.repository') : `${type} ${id}`;
   }
 }
 

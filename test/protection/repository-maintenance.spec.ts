@@ -1,0 +1,183 @@
+// Repository maintenance as the server runs it: a 'maintenance' job on the real job runner, over a
+// real repository and the real policy store, applying each protected VM's retention, collecting
+// garbage and verifying.
+import Database from 'better-sqlite3';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createJobRunner, ManualClock, systemClock, type JobRecord, type JobRunner } from '../../plugin-server/src/jobs/index.js';
+import { silentLogger } from '../../plugin-server/src/log/index.js';
+import { SqlitePolicyStore, vmKey, type VmRef } from '../../plugin-server/src/protection/index.js';
+import {
+  createMaintenanceJobHandler,
+  MAINTENANCE_JOB_KIND,
+  MAINTENANCE_TARGET,
+  startMaintenanceSchedule,
+  type MaintenanceParams,
+  type MaintenanceResult,
+} from '../../plugin-server/src/protection/repository-maintenance.js';
+import { DAY_MS, initRepository, Repository } from '../../plugin-server/src/store/repository.js';
+import { digestHex } from '../../plugin-server/src/store/digest.js';
+import { ingestImage, MiB, never, patchFile, restoredSha, TestClock, tempDir, writeImage } from '../store/store-fixtures.js';
+
+const GUARDED: VmRef = { vcenterGuid: 'vc-1', moref: 'vm-1' };
+const UNPROTECTED: VmRef = { vcenterGuid: 'vc-1', moref: 'vm-2' };
+
+async function settled(runner: JobRunner, id: string): Promise<JobRecord> {
+  for (let i = 0; i < 600; i++) {
+    const job = runner.get(id);
+    if (job.state === 'succeeded' || job.state === 'failed' || job.state === 'cancelled') return job;
+    await sleep(25);
+  }
+  throw new Error(`job ${id} did not finish`);
+}
+
+describe('repository maintenance job', () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  let clock: TestClock;
+  let repo: Repository;
+  let db: Database.Database;
+  let runner: JobRunner;
+  let policies: SqlitePolicyStore;
+  let busy: Set<string>;
+
+  beforeEach(async () => {
+    dir = await tempDir('maintenance');
+    // Near the real time: GC compares its cutoff with the files' own change times.
+    clock = new TestClock();
+    await initRepository(join(dir.path, 'repo'), { encrypt: false, clock }, never);
+    repo = await Repository.open(join(dir.path, 'repo'), { clock }, never);
+    db = new Database(join(dir.path, 'state.db'));
+    runner = createJobRunner(db, { clock: systemClock, random: Math.random, log: silentLogger, limits: { global: 2 } });
+    policies = new SqlitePolicyStore(db, { clock: systemClock });
+    busy = new Set();
+    runner.register(MAINTENANCE_JOB_KIND, createMaintenanceJobHandler({ repository: repo, policies, busyPoints: () => busy }));
+    await runner.start();
+    const policy = policies.createPolicy({
+      name: 'Keep two',
+      rpoSeconds: 3600,
+      retention: { keepLast: 2, hourly: 0, daily: 0, weekly: 0, monthly: 0, yearly: 0 },
+      immutabilityDays: 1,
+      consistency: 'crash',
+      onQuiesceFailure: 'fail',
+      excludedDisks: [],
+      windows: [],
+      replicationSite: null,
+      hookSet: null,
+    });
+    policies.assign(GUARDED, policy.id);
+  });
+  afterEach(async () => {
+    await runner.stop();
+    db.close();
+    await repo.close();
+    await dir.remove();
+  });
+
+  /** Points of a VM an hour apart, each with 4 MiB of its own, retained one day. */
+  async function backups(vm: VmRef, n: number, seed: number): Promise<Array<{ id: string; sha: string }>> {
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      const file = join(dir.path, `${vm.moref}-${i}.img`);
+      const sha = await writeImage(file, 8 * MiB, (b) => ({ kind: 'random', seed: b < 4 ? 1 : seed + i * 10 + b }));
+      out.push({ id: (await ingestImage(repo, vmKey(vm), file, { retainDays: 1 })).point.id, sha });
+      await rm(file);
+      clock.advance(3_600_000);
+    }
+    return out;
+  }
+
+  async function run(params: MaintenanceParams): Promise<JobRecord> {
+    const { job } = runner.submit({ kind: MAINTENANCE_JOB_KIND, target: MAINTENANCE_TARGET, params });
+    return settled(runner, job.id);
+  }
+
+  it("applies each protected VM's keep rules once retention has passed, collects the freed chunks and verifies what is left", async () => {
+    const mine = await backups(GUARDED, 4, 100);
+    const theirs = await backups(UNPROTECTED, 2, 200);
+
+    // Within retain-until nothing goes, whatever the rules say.
+    const early = await run({ trigger: 'manual', steps: ['retention'] });
+    expect(early.state).toBe('succeeded');
+    expect((early.result as MaintenanceResult).retention).toEqual({ vms: 1, removed: [], protectedPoints: 2 });
+    expect(repo.listPoints({ vmId: vmKey(GUARDED) }).length).toBe(4);
+
+    clock.advance(3 * DAY_MS);
+    const job = await run({ trigger: 'manual', verifyPercent: 100 });
+    expect(job.state).withContext(JSON.stringify(job.error)).toBe('succeeded');
+    const result = job.result as MaintenanceResult;
+    expect(result.retention?.removed.sort()).toEqual([mine[0]?.id ?? '', mine[1]?.id ?? ''].sort());
+    // Each removed point had 4 MiB (one chunk) of its own; the shared first chunk stays.
+    expect(result.gc?.swept).toBe(2);
+    expect(result.verify).toEqual({ percent: 100, chunksChecked: 5, damagedPoints: [], healedPoints: [] });
+    expect(repo.listPoints({ vmId: vmKey(GUARDED) }).map((p) => p.id).sort()).toEqual([mine[2]?.id ?? '', mine[3]?.id ?? ''].sort());
+    // A VM no policy protects keeps every point.
+    expect(repo.listPoints({ vmId: vmKey(UNPROTECTED) }).length).toBe(2);
+    for (const p of [mine[2], mine[3], theirs[0], theirs[1]]) expect(await restoredSha(repo, p?.id ?? '', join(dir.path, 'out.img'))).toBe(p?.sha ?? '');
+    const log = runner.readLog(job.id).map((l) => l.message).join('\n');
+    expect(log).toContain(`vm-1 (policy Keep two): removed 2 (`);
+    expect(log).toContain('garbage collection: removed 2 chunks');
+  });
+
+  it('leaves alone a VM whose restore point is being read', async () => {
+    const mine = await backups(GUARDED, 4, 300);
+    clock.advance(3 * DAY_MS);
+    busy.add(mine[0]?.id ?? '');
+    const job = await run({ trigger: 'manual', steps: ['retention', 'gc'] });
+    expect(job.state).toBe('succeeded');
+    expect((job.result as MaintenanceResult).retention?.removed).toEqual([]);
+    expect(repo.listPoints({ vmId: vmKey(GUARDED) }).length).toBe(4);
+    expect(runner.readLog(job.id).map((l) => l.message).join('\n')).toContain(`restore point ${mine[0]?.id} is being read`);
+  });
+
+  it('fails naming the damaged restore points when verification finds damage', async () => {
+    const mine = await backups(GUARDED, 1, 400);
+    const index = await repo.openIndex(mine[0]?.id ?? '', 0, never);
+    const hex = digestHex(index.digest(1));
+    await patchFile(join(repo.dir, 'chunks', hex.slice(0, 2), hex), 100, Buffer.from('rot'));
+    const job = await run({ trigger: 'manual', steps: ['verify'], verifyPercent: 100 });
+    expect(job.state).toBe('failed');
+    expect(job.error?.code).toBe('repository-damaged');
+    expect(job.error?.message).toContain(mine[0]?.id ?? 'x');
+    expect(repo.getPoint(mine[0]?.id ?? '').damaged).toBe(true);
+  });
+
+  it('refuses parameters it does not know, naming the field', async () => {
+    const job = await run({ trigger: 'manual', steps: ['defragment' as 'gc'] });
+    expect(job.state).toBe('failed');
+    expect(job.error?.message).toContain('maintenance steps must be some of retention, gc, verify');
+  });
+});
+
+describe('repository maintenance schedule', () => {
+  it('submits a run after the first delay and then every interval, never two at once', async () => {
+    const dir = await tempDir('maintenance-schedule');
+    const db = new Database(join(dir.path, 'state.db'));
+    const clock = new ManualClock(Date.UTC(2026, 5, 1));
+    const runner = createJobRunner(db, { clock, random: Math.random, log: silentLogger, limits: { global: 1 } });
+    let release = (): void => undefined;
+    runner.register(MAINTENANCE_JOB_KIND, { run: () => new Promise<string>((resolve) => (release = () => resolve('done'))) });
+    await runner.start();
+    const stop = startMaintenanceSchedule({ runner, clock, log: silentLogger, firstDelayMs: 60_000, intervalMs: 3_600_000 });
+    try {
+      const count = () => runner.list({ kind: MAINTENANCE_JOB_KIND }).items.length;
+      await clock.advance(59_000);
+      expect(count()).toBe(0);
+      await clock.advance(1_000);
+      expect(count()).toBe(1);
+      // Still running an hour later: the same job, not a second one.
+      await clock.advance(3_600_000);
+      expect(count()).toBe(1);
+      release();
+      await sleep(50);
+      await clock.advance(3_600_000);
+      expect(count()).toBe(2);
+    } finally {
+      stop();
+      release();
+      await runner.stop();
+      db.close();
+      await dir.remove();
+    }
+  });
+});

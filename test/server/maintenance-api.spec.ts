@@ -1,0 +1,110 @@
+// The server's daily repository maintenance, end to end over HTTPS: the schedule submits a
+// 'maintenance' job on the server's job runner, which applies the protected VM's policy retention
+// to the real store, collects garbage and verifies; the jobs API shows it with its log.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PASSPHRASE_FILE } from '../../plugin-server/src/api/backup-services.js';
+import { ManualClock } from '../../plugin-server/src/jobs/index.js';
+import { MAINTENANCE_JOB_KIND, type MaintenanceResult } from '../../plugin-server/src/protection/index.js';
+import { writeImage } from '../store/store-fixtures.js';
+import { startVcenterServer, type VcenterServer } from './vcenter-server-fixture.js';
+import { addPoint, createRepository, MiB, openRepository, PASSPHRASE } from '../export/export-fixture.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+interface JobBody {
+  id: string;
+  kind: string;
+  state: string;
+  target: { type: string; id: string; vcenterGuid: string | null };
+  result: MaintenanceResult | null;
+  error: { code: string; message: string } | null;
+  log: { tail: Array<{ message: string }> };
+}
+
+describe('repository maintenance on the server', () => {
+  let fx: VcenterServer;
+  let admin: string;
+  const now = Date.now();
+  const clock = new ManualClock(now);
+  const points: string[] = [];
+  let other = '';
+
+  beforeAll(async () => {
+    fx = await startVcenterServer({
+      sim: { vms: 2, diskSize: 4 * MiB },
+      dataDirPrefix: 'lifeline-maintenance-',
+      backup: { passphrase: PASSPHRASE },
+      deps: { jobClock: clock, maintenance: { firstDelayMs: 10 * 60_000, intervalMs: DAY, verifyPercent: 100 } },
+      prepare: async (vc, dataDir) => {
+        await mkdir(join(dataDir, 'images'));
+        const storeDir = join(dataDir, 'store');
+        await createRepository(storeDir);
+        const repo = await openRepository(storeDir);
+        const vmId = (i: number) => `${vc.instanceUuid}:${vc.vms[i]?.moref ?? ''}`;
+        try {
+          // Three points of VM 0 and one of VM 1, all past their retain-until.
+          for (let i = 0; i < 3; i++) {
+            const img = join(dataDir, 'images', `a${i}.img`);
+            await writeImage(img, 8 * MiB, (b) => ({ kind: 'random', seed: b < 4 ? 1 : 10 * i + b }));
+            points.push(await addPoint(repo, { vmId: vmId(0), vmName: 'vm a', createdAt: now - (10 - i) * DAY, retainUntil: now - 5 * DAY }, [img]));
+          }
+          const img = join(dataDir, 'images', 'b.img');
+          await writeImage(img, 4 * MiB, () => ({ kind: 'random', seed: 99 }));
+          other = await addPoint(repo, { vmId: vmId(1), vmName: 'vm b', createdAt: now - 10 * DAY, retainUntil: now - 5 * DAY }, [img]);
+        } finally {
+          await repo.close();
+        }
+        await writeFile(join(dataDir, PASSPHRASE_FILE), `${PASSPHRASE}\n`, { mode: 0o600 });
+      },
+    });
+    admin = await fx.login();
+  }, 300_000);
+
+  afterAll(async () => {
+    await fx?.stop();
+  }, 60_000);
+
+  async function maintenanceJobs(): Promise<JobBody[]> {
+    const r = await fx.call(admin, 'GET', `/jobs?kind=${MAINTENANCE_JOB_KIND}`);
+    expect(r.status).withContext(r.text).toBe(200);
+    return r.json<{ items: JobBody[] }>().items;
+  }
+
+  it("runs on its schedule, applies the protected VM's retention and leaves the others alone", async () => {
+    // A backup window that is not open today, so the scheduler takes no new backup meanwhile.
+    const day = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][(new Date(now).getUTCDay() + 3) % 7];
+    const policy = await fx.call(admin, 'POST', '/policies', {
+      name: 'Keep one',
+      rpoSeconds: 86_400,
+      retention: { keepLast: 1 },
+      windows: [{ days: [day], start: '00:00', end: '00:01' }],
+    });
+    expect(policy.status).withContext(policy.text).toBe(201);
+    const vm0 = `/vms/${encodeURIComponent(fx.urn(0))}`;
+    const assigned = await fx.call(admin, 'PUT', `${vm0}/protection`, { policyId: policy.json<{ id: string }>()['id'] });
+    expect(assigned.status).withContext(assigned.text).toBe(201);
+    expect(await maintenanceJobs()).toEqual([]);
+
+    await clock.advance(10 * 60_000);
+    let job: JobBody | undefined;
+    for (let i = 0; i < 400 && !(job && ['succeeded', 'failed'].includes(job.state)); i++) {
+      await clock.advance(0);
+      await sleep(25);
+      [job] = await maintenanceJobs();
+    }
+    expect(job?.state).withContext(JSON.stringify(job?.error)).toBe('succeeded');
+    expect(job?.target).toEqual({ type: 'repository', id: 'store', vcenterGuid: null });
+    const full = (await fx.call(admin, 'GET', `/jobs/${job?.id ?? ''}`)).json<JobBody>();
+    expect(full.result?.retention?.removed.sort()).toEqual([points[0] ?? '', points[1] ?? ''].sort());
+    expect(full.result?.verify?.damagedPoints).toEqual([]);
+    expect(full.log.tail.map((l) => l.message).join('\n')).toContain('retention: 2 restore points removed over 1 protected VMs');
+
+    const left = (await fx.call(admin, 'GET', `${vm0}/points`)).json<{ items: Array<{ id: string }> }>();
+    expect(left.items.map((p) => p.id)).toEqual([points[2] ?? '']);
+    const untouched = (await fx.call(admin, 'GET', `/vms/${encodeURIComponent(fx.urn(1))}/points`)).json<{ items: Array<{ id: string }> }>();
+    expect(untouched.items.map((p) => p.id)).toEqual([other]);
+  });
+});
