@@ -75,7 +75,7 @@ describe('Dashboard', () => {
       jobs: [jobBody(), jobBody({ id: 'job-q', state: 'queued', startedAt: null, target: { type: 'repository', id: 'main', vcenterGuid: null } })],
     });
     expect(view.text('.ll-active-count')).toBe('2');
-    expect(view.all('.ll-active-job-title').map((e) => e.textContent?.trim())).toEqual(['Backup · erp-01', 'Backup · repository main']);
+    expect(view.all('.ll-active-job-title').map((e) => e.textContent?.trim())).toEqual(['Backup · erp-01', 'Backup · Backup repository']);
 
     events.stream.write(sseEvent('progress', { seq: 5, jobId: JOB_ID, progress: { bytesDone: 9, bytesTotal: 10, rateBytesPerSecond: 1, etaSeconds: 1 } }));
     await view.stable();
