@@ -8,7 +8,7 @@ import { PASSPHRASE_FILE } from '../../plugin-server/src/api/backup-services.js'
 import { ManualClock } from '../../plugin-server/src/jobs/index.js';
 import { MAINTENANCE_JOB_KIND, type MaintenanceResult } from '../../plugin-server/src/protection/index.js';
 import { writeImage } from '../store/store-fixtures.js';
-import { startVcenterServer, type VcenterServer } from './vcenter-server-fixture.js';
+import { expectProblem, startVcenterServer, type VcenterServer } from './vcenter-server-fixture.js';
 import { addPoint, createRepository, MiB, openRepository, PASSPHRASE } from '../export/export-fixture.js';
 
 const HOUR = 3_600_000;
@@ -16,6 +16,7 @@ const DAY = 24 * HOUR;
 
 interface JobBody {
   id: string;
+  requestedBy: string | null;
   kind: string;
   state: string;
   target: { type: string; id: string; vcenterGuid: string | null };
@@ -27,6 +28,7 @@ interface JobBody {
 describe('repository maintenance on the server', () => {
   let fx: VcenterServer;
   let admin: string;
+  let viewer: string;
   const now = Date.now();
   const clock = new ManualClock(now);
   const points: string[] = [];
@@ -35,6 +37,7 @@ describe('repository maintenance on the server', () => {
   beforeAll(async () => {
     fx = await startVcenterServer({
       sim: { vms: 2, diskSize: 4 * MiB },
+      users: [{ username: 'viewer@vsphere.local', password: 'Viewer-1!' }],
       dataDirPrefix: 'lifeline-maintenance-',
       backup: { passphrase: PASSPHRASE },
       deps: { jobClock: clock, maintenance: { firstDelayMs: 10 * 60_000, intervalMs: DAY, verifyPercent: 100 } },
@@ -61,17 +64,47 @@ describe('repository maintenance on the server', () => {
       },
     });
     admin = await fx.login();
+    viewer = await fx.login('viewer@vsphere.local', 'Viewer-1!');
   }, 300_000);
 
   afterAll(async () => {
     await fx?.stop();
   }, 60_000);
 
+  /** The scheduled runs (an administrator's have requestedBy set). */
   async function maintenanceJobs(): Promise<JobBody[]> {
     const r = await fx.call(admin, 'GET', `/jobs?kind=${MAINTENANCE_JOB_KIND}`);
     expect(r.status).withContext(r.text).toBe(200);
-    return r.json<{ items: JobBody[] }>().items;
+    return r.json<{ items: JobBody[] }>().items.filter((j) => j.requestedBy === null);
   }
+
+  async function finished(id: string): Promise<JobBody> {
+    for (let i = 0; i < 400; i++) {
+      const job = (await fx.call(admin, 'GET', `/jobs/${id}`)).json<JobBody>();
+      if (job.state === 'succeeded' || job.state === 'failed') return job;
+      await clock.advance(0);
+      await sleep(25);
+    }
+    throw new Error(`job ${id} did not finish`);
+  }
+
+  it('runs now when an administrator asks, with the steps asked for, and refuses anyone else', async () => {
+    expectProblem(await fx.call(viewer, 'POST', '/maintenance', {}), 403, 'forbidden');
+    const bad = expectProblem(await fx.call(admin, 'POST', '/maintenance', { steps: ['defragment'] }), 400, 'validation');
+    expect(JSON.stringify(bad)).toContain('params.steps');
+    const r = await fx.call(admin, 'POST', '/maintenance', { steps: ['verify'], verifyPercent: 100 });
+    expect(r.status).withContext(r.text).toBe(202);
+    const { job } = r.json<{ job: JobBody; created: boolean }>();
+    expect(job.requestedBy).toBe(fx.vc.username);
+    const done = await finished(job.id);
+    expect(done.state).withContext(JSON.stringify(done.error)).toBe('succeeded');
+    expect(done.result?.retention).toBeNull();
+    expect(done.result?.gc).toBeNull();
+    expect(done.result?.verify?.percent).toBe(100);
+    expect(done.result?.verify?.damagedPoints).toEqual([]);
+    const audit = (await fx.call(admin, 'GET', '/audit')).json<{ items: Array<{ action: string; outcome: string }> }>();
+    expect(audit.items.filter((a) => a.action === 'repository.maintenance').map((a) => a.outcome)).toContain('success');
+  });
 
   it("runs on its schedule, applies the protected VM's retention and leaves the others alone", async () => {
     // A backup window that is not open today, so the scheduler takes no new backup meanwhile.

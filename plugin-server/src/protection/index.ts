@@ -45,6 +45,7 @@ export {
   MAINTENANCE_JOB_KIND,
   MAINTENANCE_TARGET,
   MaintenanceDamageError,
+  parseMaintenanceParams,
   startMaintenanceSchedule,
 } from './repository-maintenance.js';
 export type { MaintenanceDeps, MaintenanceParams, MaintenanceResult, MaintenanceScheduleOptions, MaintenanceStep } from './repository-maintenance.js';
