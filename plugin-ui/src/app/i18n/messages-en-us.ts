@@ -296,6 +296,9 @@ export const MESSAGES_EN_US = {
   'settings.dataDir': 'Data directory',
   'settings.sessionIdle': 'Idle vCenter sessions end after',
   'settings.store': 'Backup store',
+  'settings.maintenance.text':
+    'Every day Lifeline applies each policy’s retention, removes data no restore point needs any more and verifies a share of the backups.',
+  'settings.maintenance.run': 'Run maintenance now',
   'settings.storeDir': 'Store directory',
   'settings.noStore': 'This Lifeline server has no backup store.',
   'settings.encryption': 'Encryption',

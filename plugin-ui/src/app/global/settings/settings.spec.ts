@@ -1,20 +1,23 @@
 import type { HttpTestingController, TestRequest } from '@angular/common/http/testing';
 
+import type { FakeFetch } from '../../api/fake-fetch';
+
 import { SESSION_HEADER } from '../../api/lifeline-api';
 import { FAKE_VC_GUID } from '../../sdk/fake-html-client-sdk';
-import { PASSPHRASE_WARNING, settingsBody } from '../../testing/server-bodies';
+import { JOB_ID, PASSPHRASE_WARNING, jobBody, settingsBody, sseEvent } from '../../testing/server-bodies';
 import { API_BASE, configureViewTestBed, flushProblem, renderView, type RenderedView } from '../../testing/view-test-bed';
-import { Settings } from './settings';
+import { MAINTENANCE_PATH, Settings } from './settings';
 
 const SETTINGS = `${API_BASE}/api/v1/settings`;
 
 describe('Settings', () => {
   let http: HttpTestingController;
+  let fetch: FakeFetch;
 
   beforeEach(() => {
     const bed = configureViewTestBed();
     bed.sdk.contextObjects = [];
-    ({ http } = bed);
+    ({ http, fetch } = bed);
   });
 
   afterEach(() => http.verify());
@@ -58,8 +61,9 @@ describe('Settings', () => {
     expect(vcenters).toEqual([
       ['https://vc01.example.com', 'svc-lifeline@vsphere.local', FAKE_VC_GUID, 'AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01'],
     ]);
-    // Read-only: nothing to type into, nothing to press.
-    expect(view.all('input, select, textarea, button')).toEqual([]);
+    // Read-only: nothing to type into; the one button runs maintenance, it changes no setting.
+    expect(view.all('input, select, textarea')).toEqual([]);
+    expect(view.all('button').map((b) => b.textContent?.trim())).toEqual(['Run maintenance now']);
     expect(view.text('.ll-settings-read-only')).toContain('Settings are shown read-only');
   });
 
@@ -116,5 +120,40 @@ describe('Settings', () => {
     const request = http.expectOne(SETTINGS);
     view.fixture.destroy();
     expect(request.cancelled).toBeTrue();
+  });
+
+  it('runs repository maintenance now and follows the job to its end', async () => {
+    const { view } = await open();
+    expect(view.text('.ll-settings-maintenance-text')).toContain('Every day Lifeline applies each policy’s retention');
+    await view.click('.ll-settings-maintenance-run');
+    const post = http.expectOne({ method: 'POST', url: `${API_BASE}${MAINTENANCE_PATH}` });
+    expect(post.request.body).toEqual({});
+    const queued = jobBody({ kind: 'maintenance', state: 'queued', phase: null, startedAt: null, target: { type: 'repository', id: 'store', vcenterGuid: null } });
+    post.flush({ job: queued, created: true }, { status: 202, statusText: 'Accepted' });
+    await view.stable();
+    expect(view.text('.ll-settings-maintenance-job .ll-job-kind')).toBe('Repository maintenance');
+    expect(view.text('.ll-settings-maintenance-job .ll-job-state')).toBe('Queued');
+    expect(view.element.querySelector('.ll-settings-maintenance-run')).toBeNull();
+
+    const stream = await fetch.call(0);
+    expect(stream.url).toBe(`${API_BASE}/api/v1/jobs/${JOB_ID}/events`);
+    stream.stream.write(sseEvent('state', { seq: 1, jobId: JOB_ID, job: { ...queued, state: 'succeeded', startedAt: queued['createdAt'] } }));
+    await view.stable();
+    expect(view.text('.ll-settings-maintenance-job .ll-job-state')).toBe('Succeeded');
+    expect(view.element.querySelector('.ll-settings-maintenance-run')).not.toBeNull();
+  });
+
+  it('shows why maintenance could not start', async () => {
+    const { view } = await open();
+    await view.click('.ll-settings-maintenance-run');
+    flushProblem(http.expectOne({ method: 'POST', url: `${API_BASE}${MAINTENANCE_PATH}` }), {
+      status: 403,
+      title: 'Forbidden',
+      detail: 'VSPHERE.LOCAL\\bob lacks the privilege com.lifeline.vsphere.Admin on Folder group-d1.',
+      code: 'forbidden',
+    });
+    await view.stable();
+    expect(view.text('.ll-settings-store ll-problem-alert .ll-problem-detail')).toContain('lacks the privilege com.lifeline.vsphere.Admin');
+    expect(view.element.querySelector('.ll-settings-maintenance-job')).toBeNull();
   });
 });

@@ -2,13 +2,20 @@ import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signa
 import { ClrAlertModule } from '@clr/angular/emphasis/alert';
 import { ClrSpinnerModule } from '@clr/angular/progress/spinner';
 
+import { readJobAccepted } from '../../api/job';
 import { LifelineApi } from '../../api/lifeline-api';
-import { LifelineApiError } from '../../api/lifeline-api-error';
+import { LifelineApiError, reportApiError } from '../../api/lifeline-api-error';
 import { SETTINGS_PATH, readServerSettings, type ServerSettings } from '../../api/settings';
 import { DurationPipe } from '../../i18n/duration-pipe';
+import { FollowedJob } from '../../jobs/followed-job';
+import { FollowedJobStatus } from '../../jobs/followed-job-status';
+import { JobStream } from '../../jobs/job-stream';
 import { MessagePipe } from '../../i18n/message-pipe';
 import { ProblemAlert } from '../../problem-alert/problem-alert';
 import { GlobalView } from '../global-view';
+
+/** Runs repository maintenance now (Lifeline's Admin privilege). */
+export const MAINTENANCE_PATH = '/api/v1/maintenance';
 
 type SettingsState =
   | { readonly kind: 'loading' }
@@ -21,11 +28,12 @@ type SettingsState =
  * Global > Settings: the Lifeline server's settings as an administrator needs to see them (version,
  * directories, encryption, vCenters, sessions, job limits, its URL and certificate), read-only,
  * with what the server warns about on top. The server answers only users with Lifeline's Admin
- * privilege; others are told which privilege they need.
+ * privilege; others are told which privilege they need. With a store, the administrator can also
+ * run the daily repository maintenance (retention, garbage collection, verification) at once.
  */
 @Component({
   selector: 'll-settings',
-  imports: [ClrAlertModule, ClrSpinnerModule, DurationPipe, GlobalView, MessagePipe, ProblemAlert],
+  imports: [ClrAlertModule, ClrSpinnerModule, DurationPipe, FollowedJobStatus, GlobalView, MessagePipe, ProblemAlert],
   templateUrl: './settings.html',
   styleUrl: './settings.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -54,9 +62,27 @@ export class Settings {
       .sort((a, b) => a.keyClass.localeCompare(b.keyClass)),
   );
 
+  /** The maintenance run started from here, followed live. */
+  protected readonly maintenance = new FollowedJob(inject(JobStream), this.aborter.signal);
+  protected readonly maintenanceStarting = signal(false);
+  protected readonly maintenanceError = signal<LifelineApiError | null>(null);
+
   constructor() {
     inject(DestroyRef).onDestroy(() => this.aborter.abort());
     void this.load();
+  }
+
+  protected async runMaintenance(): Promise<void> {
+    this.maintenanceStarting.set(true);
+    this.maintenanceError.set(null);
+    try {
+      const { job } = await this.api.post(MAINTENANCE_PATH, {}, readJobAccepted, this.aborter.signal);
+      this.maintenance.follow(job.id, job);
+    } catch (error: unknown) {
+      reportApiError(error, this.aborter.signal, (e) => this.maintenanceError.set(e));
+    } finally {
+      this.maintenanceStarting.set(false);
+    }
   }
 
   private async load(): Promise<void> {
