@@ -3,6 +3,8 @@
 // to the real store, collects garbage and verifies; the jobs API shows it with its log.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PASSPHRASE_FILE } from '../../plugin-server/src/api/backup-services.js';
 import { ManualClock } from '../../plugin-server/src/jobs/index.js';
@@ -32,11 +34,12 @@ describe('repository maintenance on the server', () => {
   const now = Date.now();
   const clock = new ManualClock(now);
   const points: string[] = [];
+  const held: string[] = [];
   let other = '';
 
   beforeAll(async () => {
     fx = await startVcenterServer({
-      sim: { vms: 2, diskSize: 4 * MiB },
+      sim: { vms: 3, diskSize: 4 * MiB },
       users: [{ username: 'viewer@vsphere.local', password: 'Viewer-1!' }],
       dataDirPrefix: 'lifeline-maintenance-',
       backup: { passphrase: PASSPHRASE },
@@ -57,6 +60,11 @@ describe('repository maintenance on the server', () => {
           const img = join(dataDir, 'images', 'b.img');
           await writeImage(img, 4 * MiB, () => ({ kind: 'random', seed: 99 }));
           other = await addPoint(repo, { vmId: vmId(1), vmName: 'vm b', createdAt: now - 10 * DAY, retainUntil: now - 5 * DAY }, [img]);
+          // VM 2: an old point large enough that a paused download keeps it being read, and a newer one.
+          const big = join(dataDir, 'images', 'c0.img');
+          await writeImage(big, 64 * MiB, (b) => ({ kind: 'random', seed: 500 + b }));
+          held.push(await addPoint(repo, { vmId: vmId(2), vmName: 'vm c', createdAt: now - 10 * DAY, retainUntil: now - 5 * DAY }, [big]));
+          held.push(await addPoint(repo, { vmId: vmId(2), vmName: 'vm c', createdAt: now - 9 * DAY, retainUntil: now - 5 * DAY }, [img]));
         } finally {
           await repo.close();
         }
@@ -139,5 +147,54 @@ describe('repository maintenance on the server', () => {
     expect(left.items.map((p) => p.id)).toEqual([points[2] ?? '']);
     const untouched = (await fx.call(admin, 'GET', `/vms/${encodeURIComponent(fx.urn(1))}/points`)).json<{ items: Array<{ id: string }> }>();
     expect(untouched.items.map((p) => p.id)).toEqual([other]);
+  });
+
+  it('leaves alone a VM whose restore point is being downloaded until the download ends', async () => {
+    const policy = await fx.call(admin, 'POST', '/policies', {
+      name: 'Keep one for c',
+      rpoSeconds: 86_400,
+      retention: { keepLast: 1 },
+      windows: [{ days: [['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'][(new Date(now).getUTCDay() + 3) % 7]], start: '00:00', end: '00:01' }],
+    });
+    expect(policy.status).withContext(policy.text).toBe(201);
+    const vm2 = `/vms/${encodeURIComponent(fx.urn(2))}`;
+    expect((await fx.call(admin, 'PUT', `${vm2}/protection`, { policyId: policy.json<{ id: string }>()['id'] })).status).toBe(201);
+    try {
+      // A download of the old point that the client does not read: the export waits on it.
+      const download = new AbortController();
+      const response = new Promise<IncomingMessage>((resolve, reject) => {
+        const req = httpsRequest(`${fx.server.url}/api/v1/points/${held[0] ?? ''}/disks/0/raw`, {
+          headers: { 'vmware-api-session-id': admin },
+          rejectUnauthorized: false,
+          agent: false,
+          signal: download.signal,
+        }, (res) => {
+          res.pause();
+          resolve(res);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      const res = await response;
+      expect(res.statusCode).toBe(200);
+      try {
+        const r = await fx.call(admin, 'POST', '/maintenance', { steps: ['retention'] });
+        expect(r.status).withContext(r.text).toBe(202);
+        const done = await finished(r.json<{ job: JobBody }>().job.id);
+        expect(done.state).withContext(JSON.stringify(done.error)).toBe('succeeded');
+        expect(done.result?.retention?.removed).toEqual([]);
+        expect(done.log.tail.map((l) => l.message).join('\n')).toContain(`restore point ${held[0] ?? ''} is being read`);
+      } finally {
+        download.abort();
+        res.destroy();
+      }
+      // Once the download is over, the old point goes as its policy says.
+      await sleep(100);
+      const again = await fx.call(admin, 'POST', '/maintenance', { steps: ['retention'] });
+      const after = await finished(again.json<{ job: JobBody }>().job.id);
+      expect(after.result?.retention?.removed).toEqual([held[0] ?? '']);
+    } finally {
+      expect((await fx.call(admin, 'DELETE', `${vm2}/protection`)).status).toBe(204);
+    }
   });
 });

@@ -23,6 +23,7 @@ import {
   type VmPlacementSource,
 } from '../protection/index.js';
 import { RecoveryService, RESTORE_JOB_KIND, SqliteRecoveryStore } from '../recovery/index.js';
+import { PointReaders } from './point-readers.js';
 import { createApp, hasUi, uiPath } from './app.js';
 import { PASSPHRASE_FILE, type BackupServices } from './backup-services.js';
 import type { DemoHost, DemoVm } from './demo-host.js';
@@ -134,6 +135,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   try {
     const audit = new SqliteAuditLog(db, jobClock);
     const policies = new SqlitePolicyStore(db, { clock: jobClock });
+    const pointReaders = new PointReaders();
     const limits = deps.jobLimits ?? DEFAULT_JOB_LIMITS;
     runner = createJobRunner(db, { clock: jobClock, random: Math.random, log, limits });
     const recoveryStore = new SqliteRecoveryStore(db, jobClock);
@@ -141,9 +143,10 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     if (deps.backup) runner.register(RESTORE_JOB_KIND, deps.backup.restoreHandler(recoveryStore));
     if (deps.backup) {
       const jobs = runner;
-      // Points restore jobs are reading now: retention leaves their VMs alone until they finish.
+      // Points restore jobs and exports are reading now: retention leaves their VMs alone until
+      // they finish.
       const busyPoints = (): Set<string> => {
-        const ids = new Set<string>();
+        const ids = pointReaders.busy();
         for (const j of jobs.activeJobs()) {
           const pointId = j.kind === RESTORE_JOB_KIND ? (j.params as { pointId?: unknown } | null)?.pointId : undefined;
           if (typeof pointId === 'string') ids.add(pointId);
@@ -165,7 +168,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     });
     const backup = deps.backup;
     const recovery = backup ? new RecoveryService({ runner, repository: backup.repository, store: recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) } }) : null;
-    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits) };
+    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), pointReaders, settings: () => settings(limits) };
   } catch (err) {
     db.close();
     throw err;

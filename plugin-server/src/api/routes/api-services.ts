@@ -4,6 +4,7 @@ import type { PolicyStore, ProtectionScheduler } from '../../protection/index.js
 import type { RecoveryService } from '../../recovery/index.js';
 import type { Repository } from '../../store/index.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { PointReaders } from '../point-readers.js';
 import type { ServerSettings } from './settings.js';
 
 /** What the protection, job and audit routes work with; the composition root builds them. */
@@ -25,6 +26,8 @@ export interface ApiServices {
   readonly recovery?: RecoveryService | null;
   /** Names of the hook sets the configuration declares, which policies may choose; absent: none. */
   readonly hookSets?: readonly string[];
+  /** Restore points exports are reading right now (maintenance leaves their VMs alone). */
+  readonly pointReaders?: PointReaders;
   /** The settings an administrator may read, as they are when asked; absent: none are reported. */
   readonly settings?: (() => ServerSettings) | null;
 }

@@ -358,6 +358,9 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
    */
   const stream = async (req: Request, res: Response, p: PointRow, disk: OpenedPointDisk, sink: ResponseSink, note: AuditNote, run: () => Promise<unknown>): Promise<void> => {
     const { signal, id: requestId } = requestContext(req);
+    // Until the response is over, maintenance leaves this point's VM alone.
+    const release = svc.pointReaders?.hold(p.id);
+    res.once('close', () => release?.());
     try {
       await run();
       sink.start();
