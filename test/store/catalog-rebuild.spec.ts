@@ -1,6 +1,6 @@
 // The catalog is an index over the repository's sealed manifests: losing it, or finding an older
 // copy in its place, must never cost a restore point — neither to GC nor to the next open.
-import { copyFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PointRow } from '../../plugin-server/src/catalog/index.js';
 import { FaultyBackend } from '../../plugin-server/src/store/faulty-backend.js';
@@ -212,5 +212,23 @@ describe('catalog rebuild', () => {
     // The first open put back the older point before it failed; this one finds the rest.
     expect(r.rebuiltOnOpen?.added).toEqual([pb]);
     expect(r.listPoints().map((p) => p.id).sort()).toEqual([pa, pb].sort());
+  });
+
+  it('GC removes what a crashed writer left under a point id nobody knows, once unlocked, and nothing else', async () => {
+    const a = join(dir.path, 'a.img');
+    const shaA = await writeImage(a, 8 * MiB, (i) => ({ kind: 'random', seed: 1100 + i }));
+    const r = await open();
+    const pa = await ingest(r, 'vm-a', a, 1);
+    // An index with no manifest and no catalog row, its lock long passed: a writer's leftover.
+    const leftover = join(repoDir, 'points', '20200101-000000-0badc0de');
+    await mkdir(leftover);
+    await copyFile(join(repoDir, 'points', pa, 'disk-0.fidx'), join(leftover, 'disk-0.fidx'));
+    await utimes(join(leftover, 'disk-0.fidx'), new Date(0), new Date(0));
+    clock.advance(4 * DAY_MS);
+    const gc = await collectGarbage(r, { graceMs: 0, signal: never });
+    expect(gc.orphanObjectsRemoved).toBe(1);
+    expect(gc.pointsNotInCatalog).toEqual([]);
+    await expectAsync(stat(join(leftover, 'disk-0.fidx'))).toBeRejected();
+    expect(await restored(r, pa)).toBe(shaA);
   });
 });

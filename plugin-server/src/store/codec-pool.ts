@@ -150,6 +150,8 @@ export class CodecPool {
 
   /** Hands queued requests to workers with room, the least loaded first. */
   private dispatch(): void {
+    // A closing pool sends nothing more; close() answers what is still queued.
+    if (this.closed) return;
     for (;;) {
       const q = this.queue[0];
       if (!q) return;

@@ -97,10 +97,17 @@ export async function collectGarbage(repo: Repository, opts: GcOptions): Promise
     // older catalog, or a point still being written, must never cost a chunk. An index that
     // cannot be read stops GC here too.
     const pointsNotInCatalog = new Set<string>();
+    // Objects of point ids the catalog does not know, for the orphan step below (one listing).
+    const unknownObjects = new Map<string, string[]>();
     let extraIndexes = 0;
     for await (const o of repo.backend.list('points/', signal)) {
       const [, id = '', name = ''] = o.key.split('/');
-      if (name === 'manifest' && repo.catalog.getPoint(id) === undefined) pointsNotInCatalog.add(id);
+      if (repo.catalog.getPoint(id) === undefined) {
+        if (name === 'manifest') pointsNotInCatalog.add(id);
+        const keys = unknownObjects.get(id);
+        if (keys) keys.push(o.key);
+        else unknownObjects.set(id, [o.key]);
+      }
       if (!/^disk-\d+\.fidx$/.test(name) || knownIndexes.has(o.key)) continue;
       let index: FixedIndex;
       try {
@@ -168,13 +175,14 @@ export async function collectGarbage(repo: Repository, opts: GcOptions): Promise
     // Orphaned point objects: a point id the catalog does not know at all and that has no
     // manifest (what a crashed writer left). A point with a manifest is kept whatever the catalog
     // says: rebuild-catalog puts it back.
-    for await (const o of repo.backend.list('points/', signal)) {
-      const id = o.key.split('/')[1] ?? '';
-      if (repo.catalog.getPoint(id) !== undefined || pointsNotInCatalog.has(id)) continue;
+    for (const [id, keys] of unknownObjects) {
+      if (pointsNotInCatalog.has(id) || repo.catalog.getPoint(id) !== undefined) continue;
       if ((await repo.backend.stat(manifestKey(id), signal)) !== null) continue;
-      const info = await repo.backend.stat(o.key, signal);
-      if (!info || info.retainUntil > now || info.touchedAt >= cutoff) continue;
-      if (await repo.backend.delete(o.key, signal)) r.orphanObjectsRemoved++;
+      for (const key of keys) {
+        const info = await repo.backend.stat(key, signal);
+        if (!info || info.retainUntil > now || info.touchedAt >= cutoff) continue;
+        if (await repo.backend.delete(key, signal)) r.orphanObjectsRemoved++;
+      }
     }
     report = r;
     return r;
