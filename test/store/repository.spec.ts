@@ -1,3 +1,5 @@
+import { blake3 } from '@noble/hashes/blake3';
+import { createHash, createHmac } from 'node:crypto';
 import { readdir, readFile, stat, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initRepository, Repository, DAY_MS } from '../../plugin-server/src/store/repository.js';
@@ -36,10 +38,12 @@ describe('repository: ingest and restore', () => {
     await dir.remove();
   });
 
-  for (const encrypt of [false, true]) {
-    it(`restores byte for byte, stores zero chunks never and equal chunks once (${encrypt ? 'encrypted' : 'unencrypted'})`, async () => {
+  // Encrypted repositories made before keyed BLAKE3 name chunks by HMAC-SHA256, and keep doing so.
+  for (const [encrypt, chunkId] of [[false, undefined], [true, undefined], [true, 'hmac-sha256']] as const) {
+    it(`restores byte for byte, stores zero chunks never and equal chunks once (${encrypt ? 'encrypted' : 'unencrypted'}${chunkId ? `, ${chunkId} ids` : ''})`, async () => {
       const repoDir = join(dir.path, 'repo');
-      await initRepository(repoDir, { encrypt, passphrase: encrypt ? 'correct horse' : undefined, scrypt: FAST_SCRYPT, clock }, never);
+      const config = await initRepository(repoDir, { encrypt, passphrase: encrypt ? 'correct horse' : undefined, scrypt: FAST_SCRYPT, clock, chunkId }, never);
+      expect(config.chunkId).toBe(chunkId ?? (encrypt ? 'blake3-keyed' : 'sha256'));
       const image = join(dir.path, 'disk.img');
       const size = 24 * MiB + 12345; // a short last chunk
       const sum = await writeImage(image, size, pattern);
@@ -53,6 +57,15 @@ describe('repository: ingest and restore', () => {
         expect(point.logicalBytes).toBe(size);
         const chunkFiles = (await readdir(join(repoDir, 'chunks'), { recursive: true })).filter((n) => /[0-9a-f]{64}$/.test(n));
         expect(chunkFiles.length).toBe(3);
+        // Each chunk is named by its algorithm's digest of its plaintext, computed here independently.
+        const bytes = await readFile(image);
+        const idKey = repo.keys.idKey ?? new Uint8Array(0);
+        const idOf = (c: Uint8Array) =>
+          !encrypt ? createHash('sha256').update(c).digest('hex')
+          : chunkId === 'hmac-sha256' ? createHmac('sha256', idKey).update(c).digest('hex')
+          : Buffer.from(blake3(c, { key: Uint8Array.from(idKey) })).toString('hex'); // noble zeroes the key it is given
+        const expectedIds = new Set([1, 2, 3].map((k) => idOf(bytes.subarray(k * 4 * MiB, (k + 1) * 4 * MiB))));
+        expect(new Set(chunkFiles.map((f) => f.slice(-64)))).toEqual(expectedIds);
         const out = join(dir.path, 'restored.img');
         await restoreImage(repo, point.id, out);
         expect((await stat(out)).size).toBe(size);

@@ -1,3 +1,4 @@
+import { blake3 } from '@noble/hashes/blake3';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { ChunkHasher, chunkDigest, decodeChunk, encodedBound, encodeChunk, leadingZeros } from './chunk-format.js';
 import { isStoreError } from './store-error.js';
@@ -14,22 +15,44 @@ function chunk(leadZeros: number, size: number, fill: 'random' | 'text' = 'rando
 
 describe('chunk format', () => {
   const zstd = new Zstd();
-  const keys = { idKey: randomBytes(32), chunkKey: randomBytes(32) };
-  const plainKeys = { idKey: undefined, chunkKey: undefined };
+  const keys = { chunkId: 'blake3-keyed', idKey: randomBytes(32), chunkKey: randomBytes(32) } as const;
+  const plainKeys = { chunkId: 'sha256', idKey: undefined, chunkKey: undefined } as const;
+  /** What each algorithm must give, from independent implementations (Node's OpenSSL, noble's BLAKE3). */
+  const reference = {
+    sha256: (c: Uint8Array) => createHash('sha256').update(c).digest(),
+    'hmac-sha256': (c: Uint8Array) => createHmac('sha256', keys.idKey).update(c).digest(),
+    // noble zeroes the key it is given once done: it gets a copy.
+    'blake3-keyed': (c: Uint8Array) => Buffer.from(blake3(c, { key: Uint8Array.from(keys.idKey) })),
+  } as const;
 
-  it('digests equal SHA-256 or HMAC-SHA256 of the plaintext, whatever zero run the chunk starts with', () => {
-    for (const idKey of [undefined, keys.idKey]) {
-      const hasher = new ChunkHasher(idKey, 4 * MiB);
+  it('digests equal SHA-256, HMAC-SHA256 or keyed BLAKE3 of the plaintext, whatever zero run the chunk starts with', () => {
+    for (const algorithm of ['sha256', 'hmac-sha256', 'blake3-keyed'] as const) {
+      const idKey = algorithm === 'sha256' ? undefined : keys.idKey;
+      const hasher = new ChunkHasher(algorithm, idKey, 4 * MiB);
       for (const lead of [0, 1, 255 * 1024, 256 * 1024, 256 * 1024 + 3, 3 * MiB, 4 * MiB - 1]) {
         const c = chunk(lead, 4 * MiB);
-        const expected = idKey ? createHmac('sha256', idKey).update(c).digest() : createHash('sha256').update(c).digest();
-        expect(hasher.digest(c)?.toString('hex')).withContext(`lead ${lead}`).toBe(expected.toString('hex'));
-        expect(chunkDigest(c, idKey).equals(expected)).toBe(true);
+        const expected = reference[algorithm](c);
+        expect(hasher.digest(c)?.toString('hex')).withContext(`${algorithm} lead ${lead}`).toBe(expected.toString('hex'));
+        expect(chunkDigest(c, algorithm, idKey).equals(expected)).toBe(true);
       }
       expect(hasher.digest(new Uint8Array(4 * MiB))).toBeNull();
+      // Odd lengths around BLAKE3's 1 KiB chunks and 64-byte blocks, as views into shared memory
+      // at odd offsets (how the codec workers see chunk data).
+      const shared = new Uint8Array(new SharedArrayBuffer(2 * MiB));
+      shared.set(randomBytes(shared.byteLength));
+      for (const [at, n] of [[1, 1], [3, 63], [5, 1023], [7, 1024], [9, 1025], [11, 64 * 1024 + 1], [13, 777 * 1024]] as const) {
+        const view = shared.subarray(at, at + n);
+        expect(hasher.digest(view)?.toString('hex')).withContext(`${algorithm} ${n} bytes`).toBe(reference[algorithm](view.slice()).toString('hex'));
+      }
       const short = chunk(300 * 1024, 777 * 1024);
-      expect(hasher.digest(short)?.equals(chunkDigest(short, idKey))).toBe(true);
+      expect(hasher.digest(short)?.equals(chunkDigest(short, algorithm, idKey))).toBe(true);
     }
+    // The BLAKE3 specification's own vector: keyed_hash of the empty input.
+    expect(chunkDigest(new Uint8Array(0), 'blake3-keyed', Buffer.from('whats the Elvish word for friend')).toString('hex')).toBe(
+      '92b2b75604ed3c761f9d6f62392c8a9227ad0ea3f09573e783f1498a4ed60d26',
+    );
+    expect(() => new ChunkHasher('blake3-keyed', undefined, MiB)).toThrowError(/chunk-id key/);
+    expect(() => new ChunkHasher('sha256', keys.idKey, MiB)).toThrowError(/take no key/);
     expect(leadingZeros(new Uint8Array([0, 0, 0, 1]))).toBe(3);
     expect(leadingZeros(new Uint8Array(17).subarray(1))).toBe(16);
   });
@@ -37,7 +60,7 @@ describe('chunk format', () => {
   for (const [label, k] of [['encrypted', keys], ['unencrypted', plainKeys]] as const) {
     it(`round-trips compressible and incompressible chunks (${label}) and keeps compression only when it shrinks`, () => {
       for (const plain of [chunk(0, 4 * MiB, 'text'), chunk(0, 4 * MiB), chunk(1000, 12345)]) {
-        const digest = chunkDigest(plain, k.idKey);
+        const digest = chunkDigest(plain, k.chunkId, k.idKey);
         const out = new Uint8Array(encodedBound(plain.byteLength));
         const enc = encodeChunk(plain, digest, k, zstd, 3, randomBytes, out, Buffer.alloc(encodedBound(plain.byteLength)));
         expect(enc.size).toBeLessThanOrEqual(plain.byteLength + 40);
@@ -50,7 +73,7 @@ describe('chunk format', () => {
 
   it('reports any damage as corrupt, naming the chunk', () => {
     const plain = chunk(0, 256 * 1024, 'text');
-    const digest = chunkDigest(plain, keys.idKey);
+    const digest = chunkDigest(plain, keys.chunkId, keys.idKey);
     const out = new Uint8Array(encodedBound(plain.byteLength));
     const { size } = encodeChunk(plain, digest, keys, zstd, 3, randomBytes, out, Buffer.alloc(out.byteLength));
     const stored = out.slice(0, size);
@@ -69,7 +92,7 @@ describe('chunk format', () => {
     }
     expect(decode(stored.subarray(0, size - 1))).toBe('corrupt');
     // The same bytes under another id fail too: the id is authenticated.
-    expect(decode(stored, chunkDigest(chunk(0, 100), keys.idKey))).toBe('corrupt');
+    expect(decode(stored, chunkDigest(chunk(0, 100), keys.chunkId, keys.idKey))).toBe('corrupt');
     expect(decode(stored)).toBe('decoded');
   });
 });

@@ -20,8 +20,9 @@
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto';
 import type { RandomBytes } from './clock.js';
+import { KeyedBlake3 } from './blake3.js';
 import { CorruptChunkError } from './store-error.js';
-import { digestHex } from './digest.js';
+import { digestHex, isKeyedChunkId, type ChunkIdAlgorithm } from './digest.js';
 import { compressBound, type Zstd } from './zstd.js';
 
 const MAGIC = 0x3143_4c4c; // "LLC1" read as little-endian u32
@@ -39,6 +40,8 @@ export const MAX_CHUNK_BYTES = 64 * 1024 * 1024;
 const CIPHER_PIECE = 16 * 1024;
 
 export interface ChunkKeys {
+  /** How chunk ids are computed; `idKey` is set exactly when the algorithm is keyed. */
+  chunkId: ChunkIdAlgorithm;
   idKey: Uint8Array | undefined;
   chunkKey: Uint8Array | undefined;
 }
@@ -48,8 +51,21 @@ export function encodedBound(plainBytes: number): number {
   return HEADER + NONCE + compressBound(plainBytes) + TAG;
 }
 
-export function chunkDigest(plain: Uint8Array, idKey: Uint8Array | undefined): Buffer {
-  return idKey ? createHmac('sha256', idKey).update(plain).digest() : createHash('sha256').update(plain).digest();
+/** The id of a chunk's plaintext (all-zero chunks included); ChunkHasher is the fast path. */
+export function chunkDigest(plain: Uint8Array, algorithm: ChunkIdAlgorithm, idKey: Uint8Array | undefined): Buffer {
+  switch (algorithm) {
+    case 'sha256':
+      return createHash('sha256').update(plain).digest();
+    case 'hmac-sha256':
+      return createHmac('sha256', requireKey(algorithm, idKey)).update(plain).digest();
+    case 'blake3-keyed':
+      return new KeyedBlake3(requireKey(algorithm, idKey)).digest(plain);
+  }
+}
+
+function requireKey(algorithm: ChunkIdAlgorithm, idKey: Uint8Array | undefined): Uint8Array {
+  if (!idKey) throw new RangeError(`${algorithm} chunk ids need the repository's chunk-id key`);
+  return idKey;
 }
 
 /** Granularity of the zero runs ChunkHasher skips. */
@@ -57,20 +73,27 @@ const ZERO_STEP = 256 * 1024;
 const SHA256_BLOCK = 64;
 
 /**
- * Computes chunk digests (chunkDigest) without hashing a leading run of zeros: disk chunks often
- * begin with unwritten space, and SHA-256 of a zero prefix is the same every time, so the hash
- * state after 256 KiB, 512 KiB, … of zeros is computed once and copied. For the keyed digest the
- * HMAC is spelled out (RFC 2104) so that its inner hash can be resumed the same way.
+ * Computes chunk digests (chunkDigest) for one thread, and tells all-zero chunks apart. For the
+ * SHA-256 based ids it does not hash a leading run of zeros: disk chunks often begin with
+ * unwritten space, and SHA-256 of a zero prefix is the same every time, so the hash state after
+ * 256 KiB, 512 KiB, … of zeros is computed once and copied; the HMAC is spelled out (RFC 2104) so
+ * that its inner hash can be resumed the same way. BLAKE3 is a tree hash whose leaves depend on
+ * their position, so nothing is skipped there; it is fast enough not to need it.
  */
 export class ChunkHasher {
   /** Inner hash states after the key block and k·ZERO_STEP zero bytes. */
   private readonly states: Array<ReturnType<typeof createHash>> = [];
   private readonly outer: ReturnType<typeof createHash> | undefined;
+  private readonly blake3: KeyedBlake3 | undefined;
 
-  constructor(
-    private readonly idKey: Uint8Array | undefined,
-    maxChunk: number,
-  ) {
+  constructor(algorithm: ChunkIdAlgorithm, idKey: Uint8Array | undefined, maxChunk: number) {
+    if (isKeyedChunkId(algorithm) !== (idKey !== undefined)) {
+      throw new RangeError(`${algorithm} chunk ids ${idKey ? 'take no key' : "need the repository's chunk-id key"}`);
+    }
+    if (algorithm === 'blake3-keyed') {
+      this.blake3 = new KeyedBlake3(requireKey(algorithm, idKey));
+      return;
+    }
     let start = createHash('sha256');
     if (idKey) {
       const key = idKey.byteLength > SHA256_BLOCK ? createHash('sha256').update(idKey).digest() : Buffer.from(idKey);
@@ -92,6 +115,7 @@ export class ChunkHasher {
   digest(plain: Uint8Array): Buffer | null {
     const lead = leadingZeros(plain);
     if (lead === plain.byteLength) return null;
+    if (this.blake3) return this.blake3.digest(plain);
     const k = Math.min(Math.floor(lead / ZERO_STEP), this.states.length - 1);
     const inner = (this.states[k] as ReturnType<typeof createHash>).copy().update(plain.subarray(k * ZERO_STEP)).digest();
     return this.outer ? this.outer.copy().update(inner).digest() : inner;
@@ -221,7 +245,7 @@ export function decodeChunk(
   zstd: Zstd,
   out: Uint8Array,
   scratch: Uint8Array,
-  hash: (plain: Uint8Array) => Uint8Array | null = (plain) => chunkDigest(plain, keys.idKey),
+  hash: (plain: Uint8Array) => Uint8Array | null = (plain) => chunkDigest(plain, keys.chunkId, keys.idKey),
 ): number {
   const hex = digestHex(digest);
   const h = readChunkHeader(stored, digest);

@@ -12,9 +12,9 @@ import type { CodecRequest, CodecResponse, CodecWorkerData } from './codec-pool.
 import { Zstd } from './zstd.js';
 
 const init = workerData as CodecWorkerData;
-const keys: ChunkKeys = { idKey: init.idKey, chunkKey: init.chunkKey };
+const keys: ChunkKeys = { chunkId: init.chunkId, idKey: init.idKey, chunkKey: init.chunkKey };
 const zstd = new Zstd();
-const hasher = new ChunkHasher(init.idKey, init.maxChunk);
+const hasher = new ChunkHasher(init.chunkId, init.idKey, init.maxChunk);
 const digestOf = (plain: Uint8Array) => hasher.digest(plain);
 const port = parentPort;
 if (!port) throw new Error('chunk-worker must run as a worker thread');

@@ -13,7 +13,7 @@ describe('CodecPool', () => {
   let pool: CodecPool;
 
   beforeEach(() => {
-    pool = new CodecPool({ idKey: undefined, chunkKey: undefined, level: 1, maxChunk: 1 << 20, threads: 2 });
+    pool = new CodecPool({ chunkId: 'sha256', idKey: undefined, chunkKey: undefined, level: 1, maxChunk: 1 << 20, threads: 2 });
   });
   afterEach(async () => {
     await pool.close();

@@ -10,9 +10,11 @@ import { Worker } from 'node:worker_threads';
 import { LifelineError } from '../errors/index.js';
 import { abortError, throwIfAborted } from './bounded.js';
 import { isShared } from './buffer-pool.js';
+import type { ChunkIdAlgorithm } from './digest.js';
 import { CorruptChunkError, StoreError } from './store-error.js';
 
 export interface CodecWorkerData {
+  chunkId: ChunkIdAlgorithm;
   idKey: Uint8Array | undefined;
   chunkKey: Uint8Array | undefined;
   level: number;
@@ -73,7 +75,7 @@ export class CodecPool {
 
   constructor(opts: CodecPoolOptions) {
     const n = Math.max(1, opts.threads ?? availableParallelism());
-    const data: CodecWorkerData = { idKey: opts.idKey, chunkKey: opts.chunkKey, level: opts.level, maxChunk: opts.maxChunk };
+    const data: CodecWorkerData = { chunkId: opts.chunkId, idKey: opts.idKey, chunkKey: opts.chunkKey, level: opts.level, maxChunk: opts.maxChunk };
     for (let i = 0; i < n; i++) {
       const worker = new Worker(new URL('./chunk-worker.js', import.meta.url), { workerData: data });
       const slot: Slot = { worker, pending: new Map(), dead: undefined };

@@ -19,12 +19,13 @@
  *   .tmp/  .locks/              temporary files and per-key lock files of the local backend
  *
  * A repository is self-contained: copy the directory (preserving times, which carry the
- * retention locks) and it opens elsewhere. The catalog can be rebuilt from the manifests; no
- * command does that yet.
+ * retention locks) and it opens elsewhere. A lost catalog is rebuilt from the manifests
+ * (catalog-rebuild.ts).
  *
  * Chunks are fixed 4 MiB, aligned to the disk offset. The id is SHA-256 of the plaintext, or
- * HMAC-SHA256 under a key derived from the master key in an encrypted repository, so equal data
- * is stored once across all VMs. All-zero chunks are never stored: the index holds 32 zero bytes.
+ * keyed BLAKE3 under a key derived from the master key in an encrypted repository (HMAC-SHA256 in
+ * encrypted repositories made before; the config says which, see digest.ts), so equal data is
+ * stored once across all VMs. All-zero chunks are never stored: the index holds 32 zero bytes.
  * zstd (level 2 by default, recorded in the config) is kept only when it shrinks the chunk; a
  * chunk whose samples all look random is not run through the compressor at all.
  *

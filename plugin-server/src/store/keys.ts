@@ -1,7 +1,7 @@
 /**
  * Repository keys. `init` makes a random 256-bit master key; everything else is derived from it
  * with HKDF-SHA256 and the repository id as salt:
- *   - chunk-id key: HMAC-SHA256 chunk ids in an encrypted repository,
+ *   - chunk-id key: keyed chunk ids (BLAKE3, or HMAC-SHA256 in older repositories) when encrypted,
  *   - chunk key: AES-256-GCM of chunk payloads,
  *   - mac key: HMAC of restore point manifests and of the repository config,
  *   - metadata key: AES-256-GCM of manifests (VM names and configuration) in an encrypted repository.

@@ -13,10 +13,11 @@ import type { Backend } from './backend.js';
 import { openBackend } from './backend-stack.js';
 import { forEachBounded } from './bounded.js';
 import { ChunkStore } from './chunk-store.js';
+import { blake3Binding } from './blake3.js';
 import { systemClock, type Clock, type RandomBytes } from './clock.js';
 import { rebuildCatalog, type CatalogRebuildReport } from './catalog-rebuild.js';
 import { CodecPool } from './codec-pool.js';
-import { chunkKey, digestHex } from './digest.js';
+import { CHUNK_ID_ALGORITHMS, chunkKey, digestHex, isKeyedChunkId, type ChunkIdAlgorithm } from './digest.js';
 import { FixedIndex } from './fixed-index.js';
 import {
   deriveKeys,
@@ -50,7 +51,25 @@ export interface RepositoryConfig {
   createdAt: string;
   chunkSize: number;
   encrypted: boolean;
+  /** How chunks are named; absent in repositories made before the field (see chunkIdOf). */
+  chunkId?: ChunkIdAlgorithm;
   compression: { algorithm: 'zstd'; level: number };
+}
+
+/**
+ * The chunk id algorithm of a repository: the config's, or for a config without the field what
+ * Lifeline used then (HMAC-SHA256 when encrypted, SHA-256 otherwise). A config that names an
+ * unknown algorithm, or one that does not match its encryption, is refused.
+ */
+export function chunkIdOf(config: Pick<RepositoryConfig, 'chunkId' | 'encrypted'>): ChunkIdAlgorithm {
+  const a = config.chunkId ?? (config.encrypted ? 'hmac-sha256' : 'sha256');
+  if (!CHUNK_ID_ALGORITHMS.includes(a)) {
+    throw new StoreError('unsupported-format', `the repository names its chunks with ${String(a)}, which this Lifeline does not know`);
+  }
+  if (isKeyedChunkId(a) !== config.encrypted) {
+    throw new StoreError('unsupported-format', `the repository config pairs ${a} chunk ids with ${config.encrypted ? 'encryption' : 'no encryption'}, which Lifeline never writes`);
+  }
+  return a;
 }
 
 export interface RepositoryContext {
@@ -69,6 +88,8 @@ export interface InitOptions extends RepositoryContext {
   scrypt?: ScryptParams;
   chunkSize?: number;
   zstdLevel?: number;
+  /** Default: keyed BLAKE3 when encrypted, SHA-256 otherwise. */
+  chunkId?: ChunkIdAlgorithm;
 }
 
 export interface OpenOptions extends RepositoryContext {
@@ -127,8 +148,10 @@ export async function initRepository(dir: string, opts: InitOptions, signal: Abo
     createdAt: new Date(now).toISOString(),
     chunkSize: opts.chunkSize ?? DEFAULT_CHUNK_SIZE,
     encrypted: opts.encrypt,
+    chunkId: opts.chunkId ?? (opts.encrypt ? 'blake3-keyed' : 'sha256'),
     compression: { algorithm: 'zstd', level: opts.zstdLevel ?? DEFAULT_ZSTD_LEVEL },
   };
+  if (chunkIdOf(config) === 'blake3-keyed') blake3Binding();
   const master = Uint8Array.from(random(MASTER_KEY_BYTES));
   const keys = deriveKeys(master, config.id, config.encrypted);
   const backend = await openBackend(dir, { clock, wrap: opts.wrapBackend }, signal);
@@ -208,6 +231,7 @@ export class Repository {
     const keys0 = deriveKeys(master, claimed.id, claimed.encrypted);
     const config = openDocument(configBytes, keys0.macKey, undefined, 'repository config') as RepositoryConfig;
     const keys = deriveKeys(master, config.id, config.encrypted);
+    if (chunkIdOf(config) === 'blake3-keyed') blake3Binding();
     const catalogPath = join(dir, CATALOG_FILE);
     let catalog: Catalog;
     try {
@@ -283,6 +307,7 @@ export class Repository {
   /** The codec workers, started on first use. */
   codec(): CodecPool {
     this.codecPool ??= new CodecPool({
+      chunkId: chunkIdOf(this.config),
       idKey: this.keys.idKey,
       chunkKey: this.keys.chunkKey,
       level: this.config.compression.level,
