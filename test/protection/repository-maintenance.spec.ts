@@ -12,6 +12,7 @@ import {
   createMaintenanceJobHandler,
   MAINTENANCE_JOB_KIND,
   MAINTENANCE_TARGET,
+  nextDailyRun,
   startMaintenanceSchedule,
   type MaintenanceParams,
   type MaintenanceResult,
@@ -158,7 +159,7 @@ describe('repository maintenance schedule', () => {
     let release = (): void => undefined;
     runner.register(MAINTENANCE_JOB_KIND, { run: () => new Promise<string>((resolve) => (release = () => resolve('done'))) });
     await runner.start();
-    const stop = startMaintenanceSchedule({ runner, clock, log: silentLogger, firstDelayMs: 60_000, intervalMs: 3_600_000 });
+    const schedule = startMaintenanceSchedule({ runner, clock, log: silentLogger, firstDelayMs: 60_000, intervalMs: 3_600_000 });
     try {
       const count = () => runner.list({ kind: MAINTENANCE_JOB_KIND }).items.length;
       await clock.advance(59_000);
@@ -173,11 +174,59 @@ describe('repository maintenance schedule', () => {
       await clock.advance(3_600_000);
       expect(count()).toBe(2);
     } finally {
-      stop();
+      schedule.stop();
       release();
       await runner.stop();
       db.close();
       await dir.remove();
+    }
+  });
+  it('runs daily at the configured time of day, server local time', async () => {
+    const dir = await tempDir('maintenance-daily');
+    const db = new Database(join(dir.path, 'state.db'));
+    const start = new Date(2026, 5, 1, 10, 15).getTime(); // local 10:15
+    const clock = new ManualClock(start);
+    const runner = createJobRunner(db, { clock, random: Math.random, log: silentLogger, limits: { global: 1 } });
+    runner.register(MAINTENANCE_JOB_KIND, { run: () => Promise.resolve('done') });
+    await runner.start();
+    const schedule = startMaintenanceSchedule({ runner, clock, log: silentLogger, at: { hour: 3, minute: 30 }, verifyPercent: 7 });
+    try {
+      const jobs = () => runner.list({ kind: MAINTENANCE_JOB_KIND }).items;
+      const firstRun = new Date(2026, 5, 2, 3, 30).getTime();
+      expect(schedule.nextRunAt()).toBe(firstRun);
+      await clock.advance(firstRun - start - 1);
+      expect(jobs().length).toBe(0);
+      await clock.advance(1);
+      expect(jobs().length).toBe(1);
+      expect((jobs()[0]?.params as MaintenanceParams).verifyPercent).toBe(7);
+      expect(schedule.nextRunAt()).toBe(new Date(2026, 5, 3, 3, 30).getTime());
+      await sleep(50);
+      await clock.advance(schedule.nextRunAt() - clock.now());
+      expect(jobs().length).toBe(2);
+    } finally {
+      schedule.stop();
+      await runner.stop();
+      db.close();
+      await dir.remove();
+    }
+  });
+
+  it('keeps the time of day across daylight-saving changes', () => {
+    const tz = process.env['TZ'];
+    process.env['TZ'] = 'Europe/Berlin';
+    try {
+      // Clocks go forward on 29 March 2026 and back on 25 October 2026.
+      const runs = [Date.UTC(2026, 2, 27, 12)];
+      for (let i = 0; i < 3; i++) runs.push(nextDailyRun(runs[runs.length - 1] ?? 0, { hour: 3, minute: 0 }));
+      expect(runs.slice(1).map((t) => new Date(t).toISOString())).toEqual(['2026-03-28T02:00:00.000Z', '2026-03-29T01:00:00.000Z', '2026-03-30T01:00:00.000Z']);
+      const autumn = [Date.UTC(2026, 9, 24, 12)];
+      for (let i = 0; i < 2; i++) autumn.push(nextDailyRun(autumn[autumn.length - 1] ?? 0, { hour: 3, minute: 0 }));
+      expect(autumn.slice(1).map((t) => new Date(t).toISOString())).toEqual(['2026-10-25T02:00:00.000Z', '2026-10-26T02:00:00.000Z']);
+      // A time the spring change skips runs at the first valid time after it, once.
+      expect(new Date(nextDailyRun(Date.UTC(2026, 2, 28, 12), { hour: 2, minute: 30 })).toISOString()).toBe('2026-03-29T01:30:00.000Z');
+    } finally {
+      if (tz === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = tz;
     }
   });
 });

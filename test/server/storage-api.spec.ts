@@ -144,8 +144,14 @@ describe('storage figures and settings over HTTPS', () => {
         jobLimits: jasmine.objectContaining({ global: jasmine.any(Number) }),
         serverUrl: fx.server.url,
         certificateThumbprint: fx.server.thumbprint,
+        maintenance: { enabled: true, at: '03:00', verifyPercent: 4, nextRunAt: jasmine.any(String) },
         warnings: [PASSPHRASE_WARNING],
       });
+      // The next daily run is the next 03:00 on the server's clock (its local time).
+      const next = new Date((body['maintenance'] as { nextRunAt: string }).nextRunAt);
+      expect(next.getTime()).toBeGreaterThan(clock.now() - DAY);
+      expect(next.getTime()).toBeLessThanOrEqual(clock.now() + DAY);
+      expect([next.getHours(), next.getMinutes(), next.getSeconds()]).toEqual([3, 0, 0]);
       expect(PASSPHRASE_WARNING).toContain('export the key and keep the passphrase elsewhere');
       expect(r.text).not.toContain(PASSPHRASE);
       expect(r.text).not.toContain(fx.vc.password);

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import type { Config } from '../config/index.js';
+import { formatDailyTime, type Config } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import { createJobRunner, systemClock, type Clock, type ConcurrencyLimits, type JobHandler, type JobRunner } from '../jobs/index.js';
 import type { Logger } from '../log/index.js';
@@ -18,6 +18,7 @@ import {
   ProtectionScheduler,
   SqlitePolicyStore,
   startMaintenanceSchedule,
+  type MaintenanceSchedule,
   type MaintenanceScheduleOptions,
   type RestorePointSource,
   type VmPlacementSource,
@@ -41,7 +42,7 @@ import { ensureServerCertificate } from './tls/server-certificate.js';
 
 export type ServerConfig = Pick<
   Config,
-  'dataDir' | 'host' | 'port' | 'uiDir' | 'sessionIdleSeconds' | 'shutdownTimeoutSeconds' | 'vcenters' | 'hookSets'
+  'dataDir' | 'host' | 'port' | 'uiDir' | 'sessionIdleSeconds' | 'shutdownTimeoutSeconds' | 'vcenters' | 'hookSets' | 'maintenance'
 >;
 
 export interface LifelineServerDeps<S extends UserSession & VmInventory> {
@@ -57,7 +58,10 @@ export interface LifelineServerDeps<S extends UserSession & VmInventory> {
    * without a handler is refused: "back up now" answers 503 while there is no 'backup' handler.
    */
   readonly jobHandlers?: Readonly<Record<string, JobHandler>>;
-  /** When the daily repository maintenance runs and how much it verifies; defaults in repository-maintenance.ts. */
+  /**
+   * Replaces the configured maintenance schedule (config.maintenance) with a first delay and an
+   * interval, for tests.
+   */
   readonly maintenance?: Partial<Pick<MaintenanceScheduleOptions, 'firstDelayMs' | 'intervalMs' | 'verifyPercent'>>;
   /** Newest good restore points; without one every VM is judged as never backed up. */
   readonly restorePoints?: RestorePointSource;
@@ -186,7 +190,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     },
   );
   let stopSweeper: (() => Promise<void>) | null = null;
-  let stopMaintenance: (() => void) | null = null;
+  let maintenanceSchedule: MaintenanceSchedule | null = null;
   if (deps.backup) {
     const backup = deps.backup;
     // After the runner has marked the last process's jobs interrupted, so that their snapshots
@@ -196,14 +200,16 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       if (!ok || shutdown.signal.aborted) return;
       stopSweeper = backup.startSweeper(runner);
       scheduler.start();
-      stopMaintenance = startMaintenanceSchedule({ runner, clock: jobClock, log, ...deps.maintenance });
+      const m = config.maintenance;
+      if (deps.maintenance) maintenanceSchedule = startMaintenanceSchedule({ runner, clock: jobClock, log, ...deps.maintenance });
+      else if (m.enabled) maintenanceSchedule = startMaintenanceSchedule({ runner, clock: jobClock, log, at: m.at, verifyPercent: m.verifyPercent });
     });
   }
   /** Before the runner stops and the database closes, on every path that ends the server. */
   const stopBackground = async (): Promise<void> => {
     shutdown.abort();
     scheduler.stop();
-    stopMaintenance?.();
+    maintenanceSchedule?.stop();
     await stopSweeper?.();
   };
 
@@ -247,6 +253,14 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       jobLimits: limits,
       serverUrl: listenedUrl,
       certificateThumbprint: certificate.thumbprint,
+      maintenance: repo
+        ? {
+            enabled: config.maintenance.enabled,
+            at: formatDailyTime(config.maintenance.at),
+            verifyPercent: config.maintenance.verifyPercent,
+            nextRunAt: maintenanceSchedule ? new Date(maintenanceSchedule.nextRunAt()).toISOString() : null,
+          }
+        : null,
       warnings: passphraseInDataDir ? [PASSPHRASE_WARNING] : [],
     };
   };

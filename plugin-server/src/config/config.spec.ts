@@ -274,3 +274,35 @@ describe('loadConfig', () => {
     );
   });
 });
+
+describe('buildConfig maintenance', () => {
+  const fieldOf = (file: unknown): string => {
+    try {
+      buildConfig({ cwd: '/', file, filePath: '/etc/lifeline/lifeline.json' });
+      return 'accepted';
+    } catch (err) {
+      return err instanceof ConfigError ? String(err.details['field']) : String(err);
+    }
+  };
+
+  it('runs daily at 03:00 server time and verifies 4 % by default', () => {
+    expect(buildConfig({ cwd: '/' }).maintenance).toEqual({ enabled: true, at: { hour: 3, minute: 0 }, verifyPercent: 4 });
+  });
+
+  it('reads the time of day, the verify share and whether it runs at all', () => {
+    const c = buildConfig({ cwd: '/', file: { maintenance: { at: '23:05', verifyPercent: 12.5 } } });
+    expect(c.maintenance).toEqual({ enabled: true, at: { hour: 23, minute: 5 }, verifyPercent: 12.5 });
+    expect(buildConfig({ cwd: '/', file: { maintenance: { enabled: false } } }).maintenance.enabled).toBe(false);
+  });
+
+  it('names the setting that is wrong', () => {
+    expect(fieldOf({ maintenance: { at: '3:00' } })).toBe('/etc/lifeline/lifeline.json: maintenance.at');
+    expect(fieldOf({ maintenance: { at: '24:00' } })).toBe('/etc/lifeline/lifeline.json: maintenance.at');
+    expect(fieldOf({ maintenance: { verifyPercent: 0 } })).toBe('/etc/lifeline/lifeline.json: maintenance.verifyPercent');
+    expect(fieldOf({ maintenance: { verifyPercent: 101 } })).toBe('/etc/lifeline/lifeline.json: maintenance.verifyPercent');
+    expect(fieldOf({ maintenance: { enabled: 'yes' } })).toBe('/etc/lifeline/lifeline.json: maintenance.enabled');
+    expect(fieldOf({ maintenance: { every: 'day' } })).toBe('/etc/lifeline/lifeline.json: maintenance.every');
+    expect(fieldOf({ maintenance: [] })).toBe('/etc/lifeline/lifeline.json: maintenance');
+    expect(fieldOf({ maintenance: { at: '00:00', verifyPercent: 100, enabled: true } })).toBe('accepted');
+  });
+});

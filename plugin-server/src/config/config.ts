@@ -52,6 +52,28 @@ export interface HookSet {
   readonly post: readonly HookScript[];
 }
 
+/** A time of day on the server's clock (its local time zone). */
+export interface DailyTime {
+  readonly hour: number;
+  readonly minute: number;
+}
+
+/** The repository's daily maintenance: policy retention, garbage collection, sampled verification. */
+export interface MaintenanceConfig {
+  /** False: no scheduled run (an administrator runs it from Settings, the API or the CLI). */
+  readonly enabled: boolean;
+  /** When it starts each day, server local time. */
+  readonly at: DailyTime;
+  /** Share of the stored chunks each run re-reads and checks, in percent. */
+  readonly verifyPercent: number;
+}
+
+export const DEFAULT_MAINTENANCE: MaintenanceConfig = { enabled: true, at: { hour: 3, minute: 0 }, verifyPercent: 4 };
+
+export function formatDailyTime(t: DailyTime): string {
+  return `${String(t.hour).padStart(2, '0')}:${String(t.minute).padStart(2, '0')}`;
+}
+
 export interface Config {
   /** The file the configuration was read from, or null when none was found. */
   readonly configFile: string | null;
@@ -75,6 +97,7 @@ export interface Config {
    * (no variable or flag): which commands the server runs is decided by whoever controls its files.
    */
   readonly hookSets: ReadonlyMap<string, HookSet>;
+  readonly maintenance: MaintenanceConfig;
 }
 
 /** Where each setting may come from, for messages that name the exact place of a mistake. */
@@ -118,7 +141,9 @@ const FILE_KEYS = [
   'shutdownTimeoutSeconds',
   'vcenters',
   'hookSets',
+  'maintenance',
 ] as const;
+const MAINTENANCE_KEYS = ['enabled', 'at', 'verifyPercent'] as const;
 const VCENTER_KEYS = ['url', 'thumbprint', 'user', 'passwordFile'] as const;
 type VcenterKey = (typeof VCENTER_KEYS)[number];
 const VCENTER_ENV: Record<VcenterKey, string> = {
@@ -200,7 +225,33 @@ export function buildConfig(input: ConfigInput): Config {
     shutdownTimeoutSeconds: shutdownSrc ? integer(shutdownSrc, 0, 3600) : 10,
     vcenters: vcenters(file['vcenters'], fileName, fileDir, env, input.cwd),
     hookSets: hookSets(file['hookSets'], fileName),
+    maintenance: maintenance(file['maintenance'], fileName),
   };
+}
+
+/** `maintenance: { "enabled": true, "at": "03:00", "verifyPercent": 4 }`, every key optional. */
+function maintenance(raw: unknown, fileName: string): MaintenanceConfig {
+  if (raw === undefined) return DEFAULT_MAINTENANCE;
+  const field = `${fileName}: maintenance`;
+  const obj = asObject(raw, field);
+  for (const key of Object.keys(obj)) {
+    if (!(MAINTENANCE_KEYS as readonly string[]).includes(key)) {
+      throw new ConfigError(`${field}.${key}`, `unknown setting (known: ${MAINTENANCE_KEYS.join(', ')})`);
+    }
+  }
+  const enabled = obj['enabled'] ?? DEFAULT_MAINTENANCE.enabled;
+  if (typeof enabled !== 'boolean') throw new ConfigError(`${field}.enabled`, `expected true or false, got ${JSON.stringify(enabled)}`);
+  let at = DEFAULT_MAINTENANCE.at;
+  if (obj['at'] !== undefined) {
+    const m = typeof obj['at'] === 'string' ? /^([01]\d|2[0-3]):([0-5]\d)$/.exec(obj['at']) : null;
+    if (!m) throw new ConfigError(`${field}.at`, `expected a time of day as HH:MM (24-hour, server time), got ${JSON.stringify(obj['at'])}`);
+    at = { hour: Number(m[1]), minute: Number(m[2]) };
+  }
+  const verifyPercent = obj['verifyPercent'] ?? DEFAULT_MAINTENANCE.verifyPercent;
+  if (typeof verifyPercent !== 'number' || !Number.isFinite(verifyPercent) || verifyPercent <= 0 || verifyPercent > 100) {
+    throw new ConfigError(`${field}.verifyPercent`, `expected a number above 0 and at most 100, got ${JSON.stringify(verifyPercent)}`);
+  }
+  return { enabled, at, verifyPercent };
 }
 
 /**

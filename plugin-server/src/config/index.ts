@@ -8,6 +8,8 @@ export {
   CONFIG_FILE_NAME,
   DEFAULT_DATA_DIR,
   DEFAULT_HOST,
+  DEFAULT_MAINTENANCE,
+  formatDailyTime,
   DEFAULT_PORT,
   HOOK_SET_NAME,
   HOOK_SET_MAX_SCRIPTS,
@@ -15,7 +17,7 @@ export {
   HOOK_SCRIPT_TIMEOUT_MAX_SECONDS,
   HOOK_SCRIPT_TIMEOUT_MIN_SECONDS,
 } from './config.js';
-export type { Config, ConfigFlags, ConfigInput, HookScript, HookSet, VcenterConfig } from './config.js';
+export type { Config, ConfigFlags, ConfigInput, DailyTime, HookScript, HookSet, MaintenanceConfig, VcenterConfig } from './config.js';
 export { checkHookCommands } from './hook-commands.js';
 export { loadConfig } from './load-config.js';
 export type { LoadConfigOptions } from './load-config.js';

@@ -45,7 +45,8 @@ export {
   MAINTENANCE_JOB_KIND,
   MAINTENANCE_TARGET,
   MaintenanceDamageError,
+  nextDailyRun,
   parseMaintenanceParams,
   startMaintenanceSchedule,
 } from './repository-maintenance.js';
-export type { MaintenanceDeps, MaintenanceParams, MaintenanceResult, MaintenanceScheduleOptions, MaintenanceStep } from './repository-maintenance.js';
+export type { MaintenanceDeps, MaintenanceParams, MaintenanceResult, MaintenanceSchedule, MaintenanceScheduleOptions, MaintenanceStep } from './repository-maintenance.js';

@@ -11,9 +11,11 @@
  *    (store/verify.ts); damage marks the affected points, and the job fails naming them, so that
  *    it shows where administrators look.
  *
- * MaintenanceSchedule submits one run a day (the first a while after start-up); an administrator
- * can submit one at any time through the job API.
+ * startMaintenanceSchedule submits one run a day at the configured time of day (lifeline.json
+ * `maintenance.at`, server local time); an administrator can submit one at any time through the
+ * job API.
  */
+import { DEFAULT_MAINTENANCE, type DailyTime } from '../config/index.js';
 import { LifelineError, ValidationError } from '../errors/index.js';
 import type { Clock, JobHandler, JobRequest, JobTarget, SubmitResult, Timer } from '../jobs/index.js';
 import type { Logger } from '../log/index.js';
@@ -25,7 +27,7 @@ import { vmKey } from './vm-ref.js';
 export const MAINTENANCE_JOB_KIND = 'maintenance';
 export const MAINTENANCE_TARGET: JobTarget = { type: 'repository', id: 'store', vcenterGuid: null };
 /** The share of chunks a daily run re-reads: every chunk about once a month. */
-export const DEFAULT_VERIFY_PERCENT = 4;
+export const DEFAULT_VERIFY_PERCENT = DEFAULT_MAINTENANCE.verifyPercent;
 
 export type MaintenanceStep = 'retention' | 'gc' | 'verify';
 const STEPS: readonly MaintenanceStep[] = ['retention', 'gc', 'verify'];
@@ -151,18 +153,57 @@ export interface MaintenanceScheduleOptions {
   runner: { submit(req: JobRequest<MaintenanceParams>): SubmitResult };
   clock: Clock;
   log: Logger;
-  /** Default 24 hours. */
+  /** The time of day of every run, server local time. Without it: firstDelayMs, then every intervalMs. */
+  at?: DailyTime;
+  /** Between runs when no `at` is given; default 24 hours. */
   intervalMs?: number;
-  /** Before the first run; default 30 minutes, out of the way of the backups a start-up catches up on. */
+  /** Before the first run when no `at` is given; default 30 minutes. */
   firstDelayMs?: number;
   verifyPercent?: number;
 }
 
-/** Submits a maintenance run every interval; a run still active is not submitted twice. */
-export function startMaintenanceSchedule(o: MaintenanceScheduleOptions): () => void {
+/** Minutes a run at a time of day is kept from the one before (a timer may fire a little early). */
+const MIN_GAP_MS = 60_000;
+
+/**
+ * The next time it is `at` o'clock locally, strictly after `after`. Computed on the calendar, not
+ * as 24 hours on: across a daylight-saving change the run stays at its hour (a time the change
+ * skips runs at the first valid time after it).
+ */
+export function nextDailyRun(after: number, at: DailyTime): number {
+  const d = new Date(after);
+  d.setHours(at.hour, at.minute, 0, 0);
+  while (d.getTime() <= after) {
+    d.setDate(d.getDate() + 1);
+    d.setHours(at.hour, at.minute, 0, 0);
+  }
+  return d.getTime();
+}
+
+export interface MaintenanceSchedule {
+  /** When the next scheduled run is due (epoch ms). */
+  nextRunAt(): number;
+  stop(): void;
+}
+
+/** Submits a maintenance run on schedule; a run still active is not submitted twice. */
+export function startMaintenanceSchedule(o: MaintenanceScheduleOptions): MaintenanceSchedule {
   const log = o.log.child({ component: 'maintenance' });
   let timer: Timer | null = null;
   let stopped = false;
+  let due = 0;
+  const arm = (delayMs: number): void => {
+    due = o.clock.now() + delayMs;
+    timer = o.clock.setTimer(delayMs, tick);
+  };
+  const armNext = (): void => {
+    if (o.at) {
+      const now = o.clock.now();
+      arm(nextDailyRun(Math.max(now, due + MIN_GAP_MS), o.at) - now);
+    } else {
+      arm(o.intervalMs ?? 24 * 3_600_000);
+    }
+  };
   const tick = (): void => {
     try {
       const r = o.runner.submit({
@@ -175,11 +216,20 @@ export function startMaintenanceSchedule(o: MaintenanceScheduleOptions): () => v
     } catch (err) {
       log.error('could not submit repository maintenance', { err: err instanceof Error ? err.message : String(err) });
     }
-    if (!stopped) timer = o.clock.setTimer(o.intervalMs ?? 24 * 3_600_000, tick);
+    if (!stopped) armNext();
   };
-  timer = o.clock.setTimer(o.firstDelayMs ?? 30 * 60_000, tick);
-  return () => {
-    stopped = true;
-    timer?.cancel();
+  if (o.at) {
+    const now = o.clock.now();
+    arm(nextDailyRun(now, o.at) - now);
+  } else {
+    arm(o.firstDelayMs ?? 30 * 60_000);
+  }
+  log.info('repository maintenance scheduled', { nextRunAt: new Date(due).toISOString() });
+  return {
+    nextRunAt: () => due,
+    stop: () => {
+      stopped = true;
+      timer?.cancel();
+    },
   };
 }

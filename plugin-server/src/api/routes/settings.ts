@@ -19,6 +19,16 @@ export interface VcenterSettings {
   thumbprint: string;
 }
 
+export interface MaintenanceSettings {
+  /** False: no scheduled run (lifeline.json maintenance.enabled). */
+  enabled: boolean;
+  /** HH:MM, server local time. */
+  at: string;
+  verifyPercent: number;
+  /** ISO time of the next scheduled run; null when none is scheduled (yet). */
+  nextRunAt: string | null;
+}
+
 export interface ServerSettings {
   version: string;
   dataDir: string;
@@ -32,6 +42,8 @@ export interface ServerSettings {
   jobLimits: ConcurrencyLimits;
   serverUrl: string;
   certificateThumbprint: string;
+  /** The daily repository maintenance; null when the server has no backup store. */
+  maintenance: MaintenanceSettings | null;
   /** Things an administrator should act on, in plain words. */
   warnings: string[];
 }

@@ -33,7 +33,31 @@ export interface ServerSettings {
   readonly jobLimits: JobLimits;
   readonly serverUrl: string;
   readonly certificateThumbprint: string;
+  /** The daily repository maintenance; null without a backup store (or from a server that does not say). */
+  readonly maintenance: MaintenanceSettings | null;
   readonly warnings: readonly string[];
+}
+
+/** When the daily repository maintenance runs (lifeline.json `maintenance`). */
+export interface MaintenanceSettings {
+  /** False: it never runs on its own, only when started by hand. */
+  readonly enabled: boolean;
+  /** HH:MM on the server's clock. */
+  readonly at: string;
+  readonly verifyPercent: number;
+  /** ISO time of the next scheduled run, or null. */
+  readonly nextRunAt: string | null;
+}
+
+function readMaintenance(body: unknown): MaintenanceSettings | null | undefined {
+  if (body === null || body === undefined) {
+    return null;
+  }
+  if (!isRecord(body)) {
+    return undefined;
+  }
+  const { enabled, at, verifyPercent, nextRunAt } = body;
+  return typeof enabled === 'boolean' && isString(at) && isNumber(verifyPercent) && isStringOrNull(nextRunAt) ? { enabled, at, verifyPercent, nextRunAt } : undefined;
 }
 
 export const SETTINGS_PATH = '/api/v1/settings';
@@ -87,7 +111,9 @@ export function readServerSettings(body: unknown): ServerSettings | null {
   const vcenters = readList(body['vcenters'], readVcenter);
   const jobLimits = readJobLimits(body['jobLimits']);
   const warnings = readList(body['warnings'], (w) => (isString(w) ? w : null));
+  const maintenance = readMaintenance(body['maintenance']);
   if (
+    maintenance === undefined ||
     !isString(version) ||
     !isString(dataDir) ||
     !isStringOrNull(storeDir) ||
@@ -113,6 +139,7 @@ export function readServerSettings(body: unknown): ServerSettings | null {
     jobLimits,
     serverUrl,
     certificateThumbprint,
+    maintenance,
     warnings,
   };
 }

@@ -297,8 +297,12 @@ export const MESSAGES_EN_US = {
   'settings.sessionIdle': 'Idle vCenter sessions end after',
   'settings.store': 'Backup store',
   'settings.maintenance.text':
-    'Every day Lifeline applies each policy’s retention, removes data no restore point needs any more and verifies a share of the backups.',
+    'Maintenance applies each policy’s retention, removes data no restore point needs any more and verifies a share of the backups.',
   'settings.maintenance.run': 'Run maintenance now',
+  'settings.maintenance.schedule': 'Daily maintenance',
+  'settings.maintenance.at': 'Every day at {at} server time, verifying {percent} % of the stored data',
+  'settings.maintenance.next': 'next run {when}',
+  'settings.maintenance.off': 'Off: it runs only when started here (maintenance.enabled in lifeline.json)',
   'settings.storeDir': 'Store directory',
   'settings.noStore': 'This Lifeline server has no backup store.',
   'settings.encryption': 'Encryption',

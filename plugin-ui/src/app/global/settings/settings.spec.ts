@@ -48,11 +48,14 @@ describe('Settings', () => {
       ['Data directory', '/var/lib/lifeline'],
       ['Idle vCenter sessions end after', '30 min'],
     ]);
-    expect(facts(view, '.ll-settings-store')).toEqual([
+    const store = facts(view, '.ll-settings-store');
+    expect(store.slice(0, 3)).toEqual([
       ['Store directory', '/srv/lifeline/store'],
       ['Encryption', 'Encrypted'],
       ['Store passphrase', 'Kept in a file inside the data directory'],
     ]);
+    expect(store[3]?.[0]).toBe('Daily maintenance');
+    expect(store[3]?.[1]).toMatch(/^Every day at 03:00 server time, verifying 4 % of the stored data\s+\(next run \S.*2026.*\)$/);
     expect(facts(view, '.ll-settings-jobs')).toEqual([
       ['Jobs running at once', '4'],
       ['At once per datastore', '2'],
@@ -82,6 +85,15 @@ describe('Settings', () => {
     expect(view.text('.ll-settings-no-store')).toBe('This Lifeline server has no backup store.');
     expect(view.text('.ll-settings-no-vcenters')).toBe('No vCenter Server is configured.');
     expect(facts(view, '.ll-settings-jobs')).toEqual([['Jobs running at once', '2']]);
+  });
+
+  it('says when the daily maintenance is off, and shows no schedule from a server that does not report one', async () => {
+    const off = await open((r) => r.flush(settingsBody({ maintenance: { enabled: false, at: '03:00', verifyPercent: 4, nextRunAt: null } })));
+    expect(off.view.text('.ll-settings-maintenance-schedule')).toBe('Off: it runs only when started here (maintenance.enabled in lifeline.json)');
+    off.view.fixture.destroy();
+    const older = await open((r) => r.flush(settingsBody({ maintenance: undefined })));
+    expect(older.view.element.querySelector('.ll-settings-maintenance-schedule')).toBeNull();
+    expect(older.view.element.querySelector('.ll-settings-maintenance-run')).not.toBeNull();
   });
 
   it('says which privilege a user without Lifeline Admin needs, rather than showing a failure', async () => {
@@ -124,7 +136,7 @@ describe('Settings', () => {
 
   it('runs repository maintenance now and follows the job to its end', async () => {
     const { view } = await open();
-    expect(view.text('.ll-settings-maintenance-text')).toContain('Every day Lifeline applies each policy’s retention');
+    expect(view.text('.ll-settings-maintenance-text')).toContain('Maintenance applies each policy’s retention');
     await view.click('.ll-settings-maintenance-run');
     const post = http.expectOne({ method: 'POST', url: `${API_BASE}${MAINTENANCE_PATH}` });
     expect(post.request.body).toEqual({});

@@ -1,4 +1,5 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
+import { DatePipe } from '@angular/common';
 import { ClrAlertModule } from '@clr/angular/emphasis/alert';
 import { ClrSpinnerModule } from '@clr/angular/progress/spinner';
 
@@ -33,7 +34,7 @@ type SettingsState =
  */
 @Component({
   selector: 'll-settings',
-  imports: [ClrAlertModule, ClrSpinnerModule, DurationPipe, FollowedJobStatus, GlobalView, MessagePipe, ProblemAlert],
+  imports: [ClrAlertModule, DatePipe, ClrSpinnerModule, DurationPipe, FollowedJobStatus, GlobalView, MessagePipe, ProblemAlert],
   templateUrl: './settings.html',
   styleUrl: './settings.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
