@@ -83,6 +83,35 @@ describe('vSphere adapter: TLS pinning, sessions, privileges, extension', () => 
     expect((await admin.listVms()).length).toBe(2);
   });
 
+  it('asks for the password again at each new login, so a changed service password needs no reconnect', async () => {
+    let current = vc.password;
+    let asked = 0;
+    const v = await connectVcenter({ url: vc.url, thumbprint: vc.thumbprint, user: vc.username, password: () => Promise.resolve((asked++, current)) });
+    try {
+      expect(asked).toBe(1);
+      // While vCenter keeps the session, nothing is read again.
+      expect((await v.listVms()).length).toBe(2);
+      expect(asked).toBe(1);
+      // The session is forgotten and the file now holds a wrong password: the new login uses it.
+      current = 'Not-The-Password-42';
+      await vc.expireSessions();
+      const err: unknown = await v.listVms().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(VimLoginError);
+      expect((err as Error).message).not.toContain('Not-The-Password-42');
+      // Put right, the next call logs in with it, on the same connection.
+      current = vc.password;
+      expect((await v.listVms()).length).toBe(2);
+      expect(asked).toBe(3);
+    } finally {
+      await v.logout();
+      // admin's session was expired as well; it comes back on its next call.
+      expect((await admin.listVms()).length).toBe(2);
+    }
+  });
+
   it('keeps an idle session alive', async () => {
     const v = await connectVcenter({ url: vc.url, thumbprint: vc.thumbprint, user: vc.username, password: vc.password, keepAliveMs: 1000 });
     const before = await callsOf(vc, 'CurrentTime');

@@ -38,6 +38,7 @@ import {
 import { createRestoreJobHandler, type RecoveryStore } from '../recovery/index.js';
 import { initRepository, Repository } from '../store/index.js';
 import { connectVcenter, type Vcenter } from '../vsphere/index.js';
+import { readVcenterPassword } from './vcenter-password.js';
 
 export interface BackupServices {
   readonly repository: Repository;
@@ -150,9 +151,10 @@ export async function openBackupServices(opts: BackupServicesOptions, signal: Ab
     if (!conn) {
       // Shared by every job that asks meanwhile, so it ends only with the services, never with
       // the first asker's job: a cancelled backup must not fail the others waiting on the login.
-      const made = readFile(cfg.passwordFile, 'utf8').then((pw) =>
-        connectVcenter({ url: cfg.url, thumbprint: cfg.thumbprint, user: cfg.user, password: pw.trim(), log }, signal),
-      );
+      // The password file is read at every login, including the ones the session makes again
+      // after vCenter forgot it: a rotated service password needs the file changed, no restart.
+      const password = (sig?: AbortSignal) => readVcenterPassword(cfg, sig);
+      const made = connectVcenter({ url: cfg.url, thumbprint: cfg.thumbprint, user: cfg.user, password, log }, signal);
       // A failed login is not cached: the next job tries again (the password may have been fixed).
       made.catch(() => {
         if (connections.get(guid) === made) connections.delete(guid);

@@ -5,7 +5,7 @@
  * It knows nothing of the backup store; use cases join the two.
  */
 export { connectVcenter, openVcenter, Vcenter, type VcenterLogin, type VcenterOptions } from './vcenter.js';
-export { parseVcenterUrl, type AboutInfo, type SessionUser } from './vim-session.js';
+export { parseVcenterUrl, type AboutInfo, type PasswordSource, type SessionUser } from './vim-session.js';
 export { normalizeThumbprint } from './pinned-agent.js';
 export {
   DatastoreHttpError,

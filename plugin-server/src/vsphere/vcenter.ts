@@ -24,7 +24,7 @@ import {
 } from './extensions.js';
 import { waitForTask, type TaskOptions } from './tasks.js';
 import { isNotAuthenticated, isVimFault, VimLoginError } from './vim-errors.js';
-import { VimSession, type AboutInfo, type SessionUser, type VimSessionOptions } from './vim-session.js';
+import { VimSession, type AboutInfo, type PasswordSource, type SessionUser, type VimSessionOptions } from './vim-session.js';
 import type { MoRef } from './vim-values.js';
 import {
   addExistingDisk,
@@ -68,7 +68,8 @@ export interface VcenterOptions extends VimSessionOptions {
 
 export interface VcenterLogin extends VcenterOptions {
   readonly user: string;
-  readonly password: string;
+  /** A function is asked again at every new login (a rotated password needs no reconnect). */
+  readonly password: PasswordSource;
 }
 
 /** Connects and logs in with a user name and password; the session is kept alive and re-established. */

@@ -84,6 +84,9 @@ export interface SessionUser {
   readonly fullName: string;
 }
 
+/** A password, or where to read the current one (e.g. the service user's password file). */
+export type PasswordSource = string | ((signal?: AbortSignal) => Promise<string>);
+
 export interface VimSessionOptions {
   /** The vCenter: `https://vc.example.com`, with or without the `/sdk` path. */
   readonly url: string;
@@ -173,7 +176,7 @@ export class VimSession {
   readonly transport: VimHttpTransport;
   /** Ranged GETs of datastore files (disk reads), on their own pinned keep-alive connections. */
   readonly ranges: RangeClient;
-  private credentials: { userName: string; password: string } | undefined;
+  private credentials: { userName: string; password: PasswordSource } | undefined;
   private user: SessionUser | undefined;
   /** Bumped at every login, so concurrent calls that hit NotAuthenticated log in only once. */
   private generation = 0;
@@ -234,14 +237,19 @@ export class VimSession {
     return required(this.serviceContent[name], `ServiceContent.${name}`);
   }
 
-  async login(userName: string, password: string, signal?: AbortSignal): Promise<SessionUser> {
+  /**
+   * SessionManager.Login. With a PasswordSource function, every later login (after vCenter forgot
+   * the session) asks it again, so a password changed meanwhile is used without a restart.
+   */
+  async login(userName: string, password: PasswordSource, signal?: AbortSignal): Promise<SessionUser> {
     const user = await this.doLogin(userName, password, signal);
     this.credentials = { userName, password };
     return user;
   }
 
-  private async doLogin(userName: string, password: string, signal?: AbortSignal): Promise<SessionUser> {
+  private async doLogin(userName: string, source: PasswordSource, signal?: AbortSignal): Promise<SessionUser> {
     this.transport.cookie = undefined;
+    const password = typeof source === 'string' ? source : await source(signal);
     try {
       const raw = await this.raw('Login', { _this: encodeMoRef(this.manager('sessionManager')), userName, password }, signal);
       return this.startSession(raw);
