@@ -4,9 +4,10 @@ import { readdir, readFile, stat, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initRepository, Repository, DAY_MS } from '../../plugin-server/src/store/repository.js';
 import { restoreDisk } from '../../plugin-server/src/store/restore.js';
+import { sealDocument } from '../../plugin-server/src/store/sealed-document.js';
 import { isStoreError } from '../../plugin-server/src/store/store-error.js';
 import { digestHex } from '../../plugin-server/src/store/digest.js';
-import { FAST_SCRYPT, ingestImage, MiB, restoreImage, TestClock, never, patchFile, pseudoRandom, sha256File, tempDir, writeImage, type Region } from './store-fixtures.js';
+import { FAST_SCRYPT, ingestImage, MiB, restoredSha, restoreImage, TestClock, never, patchFile, pseudoRandom, sha256File, tempDir, writeImage, type Region } from './store-fixtures.js';
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -154,6 +155,46 @@ describe('repository: ingest and restore', () => {
     } finally {
       await repo.close();
     }
+  });
+
+  it('opens a repository whose config predates chunkId with HMAC-SHA256 ids, and refuses an algorithm it does not know', async () => {
+    const repoDir = join(dir.path, 'repo');
+    await initRepository(repoDir, { encrypt: true, passphrase: 'correct horse', scrypt: FAST_SCRYPT, clock, chunkId: 'hmac-sha256' }, never);
+    const image = join(dir.path, 'disk.img');
+    const sum = await writeImage(image, 12 * MiB, pattern);
+    const configFile = join(repoDir, 'config');
+    /** Rewrites the sealed config as Lifeline would have written it with `edit` applied. */
+    const rewriteConfig = async (repo: Repository, edit: (c: Record<string, unknown>) => void) => {
+      const config: Record<string, unknown> = { ...repo.config };
+      edit(config);
+      await chmod(configFile, 0o644);
+      await writeFile(configFile, sealDocument(config, repo.keys.macKey, undefined));
+    };
+    let repo = await Repository.open(repoDir, { passphrase: 'correct horse', clock }, never);
+    let pointId = '';
+    try {
+      pointId = (await ingestImage(repo, 'vm-a', image)).point.id;
+      await rewriteConfig(repo, (c) => delete c['chunkId']);
+    } finally {
+      await repo.close();
+    }
+    repo = await Repository.open(repoDir, { passphrase: 'correct horse', clock }, never);
+    try {
+      expect(repo.config.chunkId).toBeUndefined();
+      expect(await restoredSha(repo, pointId, join(dir.path, 'restored.img'))).toBe(sum);
+      // The same data from another VM gets the same ids as before: nothing is stored again.
+      const again = await ingestImage(repo, 'vm-b', image);
+      expect(again.result.newChunks).toBe(0);
+      expect(again.result.existingChunks).toBe(2);
+      await rewriteConfig(repo, (c) => (c['chunkId'] = 'md5'));
+    } finally {
+      await repo.close();
+    }
+    const unknown = await Repository.open(repoDir, { passphrase: 'correct horse', clock }, never).then(
+      () => 'opened',
+      (err: unknown) => (isStoreError(err, 'unsupported-format') ? err.message : String(err)),
+    );
+    expect(unknown).toContain('md5');
   });
 
   it('tells a wrong or missing passphrase apart, changes the passphrase, and opens with an exported key', async () => {
