@@ -51,6 +51,24 @@ export function describeBackendContract(name: string, make: () => Promise<Confor
       expect(text(await b.get('data/one', signal))).toBe('hello world');
     });
 
+    // How exactly the free room follows writes is checked on a file system of its own
+    // (store-full.spec.ts); a shared one changes under other writers.
+    it('reports its room as null (no fixed bound) or as sane sizes', async () => {
+      const before = await b.space(signal);
+      if (before === null) {
+        await b.put('data/room', new Uint8Array(1 << 20), { signal });
+        expect(await b.space(signal)).toBeNull();
+        return;
+      }
+      expect(before.totalBytes).toBeGreaterThan(0);
+      expect(before.freeBytes).toBeGreaterThanOrEqual(0);
+      expect(before.freeBytes).toBeLessThanOrEqual(before.totalBytes);
+      await b.put('data/room', new Uint8Array(8 << 20).fill(7), { signal });
+      const after = await b.space(signal);
+      expect(after?.totalBytes).toBe(before.totalBytes);
+      expect(after?.freeBytes).toBeLessThanOrEqual(before.totalBytes);
+    });
+
     it('writes an object given as several parts as their concatenation', async () => {
       await b.put('data/parts', [bytes('ab'), new Uint8Array(0), bytes('cde')], { signal });
       expect(text(await b.get('data/parts', signal))).toBe('abcde');

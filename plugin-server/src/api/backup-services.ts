@@ -62,7 +62,7 @@ export interface BackupServices {
 }
 
 export interface BackupServicesOptions {
-  readonly config: Pick<Config, 'dataDir' | 'storeDir' | 'vcenters' | 'hookSets'>;
+  readonly config: Pick<Config, 'dataDir' | 'storeDir' | 'storeReserveBytes' | 'vcenters' | 'hookSets'>;
   readonly log: Logger;
   readonly clock: Clock;
   /** A passphrase given by the environment wins over the passphrase file. */
@@ -100,13 +100,14 @@ async function storePassphrase(opts: BackupServicesOptions, create: boolean): Pr
 async function openStore(opts: BackupServicesOptions, signal: AbortSignal): Promise<Repository> {
   const dir = opts.config.storeDir;
   const clock = { now: () => opts.clock.now() };
+  const reserveBytes = opts.config.storeReserveBytes;
   if (!(await exists(join(dir, 'config')))) {
     const passphrase = await storePassphrase(opts, true);
     await initRepository(dir, { encrypt: true, passphrase, clock }, signal);
     opts.log.info('created the backup store', { dir });
-    return Repository.open(dir, { passphrase, clock }, signal);
+    return Repository.open(dir, { passphrase, clock, reserveBytes }, signal);
   }
-  return Repository.open(dir, { passphrase: await storePassphrase(opts, false), clock }, signal);
+  return Repository.open(dir, { passphrase: await storePassphrase(opts, false), clock, reserveBytes }, signal);
 }
 
 /** Waits for `p`, giving up (without stopping it) when `signal` aborts. */

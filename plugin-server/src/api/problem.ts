@@ -54,6 +54,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   'retention-shorten-refused': 409,
   'clock-went-backwards': 409,
   'repository-busy': 503,
+  'store-full': 507,
   // Damaged backup data and failed restores are the server's failure, but the administrator must
   // learn which chunk, point, disk or file: these 5xx keep their message.
   'chunk-corrupt': 500,

@@ -306,3 +306,29 @@ describe('buildConfig maintenance', () => {
     expect(fieldOf({ maintenance: { at: '00:00', verifyPercent: 100, enabled: true } })).toBe('accepted');
   });
 });
+
+describe('buildConfig storeReserveGiB', () => {
+  const GiB = 1024 ** 3;
+  const fieldOf = (input: { file?: unknown; env?: Record<string, string> }): string => {
+    try {
+      buildConfig({ cwd: '/', filePath: '/etc/lifeline/lifeline.json', ...input });
+      return 'accepted';
+    } catch (err) {
+      return err instanceof ConfigError ? String(err.details['field']) : String(err);
+    }
+  };
+
+  it('keeps 2 GiB free by default, and takes GiB (fractions too) from the file or the environment, the environment first', () => {
+    expect(buildConfig({ cwd: '/' }).storeReserveBytes).toBe(2 * GiB);
+    expect(buildConfig({ cwd: '/', file: { storeReserveGiB: 0.5 } }).storeReserveBytes).toBe(GiB / 2);
+    expect(buildConfig({ cwd: '/', file: { storeReserveGiB: 0 } }).storeReserveBytes).toBe(0);
+    expect(buildConfig({ cwd: '/', file: { storeReserveGiB: 10 }, env: { LIFELINE_STORE_RESERVE_GIB: '25' } }).storeReserveBytes).toBe(25 * GiB);
+  });
+
+  it('names the setting that is wrong', () => {
+    expect(fieldOf({ file: { storeReserveGiB: -1 } })).toBe('/etc/lifeline/lifeline.json: storeReserveGiB');
+    expect(fieldOf({ file: { storeReserveGiB: '2' } })).toBe('/etc/lifeline/lifeline.json: storeReserveGiB');
+    expect(fieldOf({ env: { LIFELINE_STORE_RESERVE_GIB: 'two' } })).toBe('LIFELINE_STORE_RESERVE_GIB');
+    expect(fieldOf({ env: { LIFELINE_STORE_RESERVE_GIB: '-3' } })).toBe('LIFELINE_STORE_RESERVE_GIB');
+  });
+});

@@ -81,6 +81,11 @@ export interface Config {
   readonly dataDir: string;
   /** Where the backup repository lives. Absolute. */
   readonly storeDir: string;
+  /**
+   * Room backups leave free on the store's file system, so that maintenance can always run and
+   * free space again: below it, backups are refused ('store-full') before they touch the VM.
+   */
+  readonly storeReserveBytes: number;
   readonly host: string;
   /** 0 lets the system choose a free port (tests). */
   readonly port: number;
@@ -105,6 +110,7 @@ export const CONFIG_FILE_NAME = 'lifeline.json';
 export const DEFAULT_DATA_DIR = '.lifeline-data';
 export const DEFAULT_PORT = 8443;
 export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_STORE_RESERVE_GIB = 2;
 
 /** The configuration is unusable; `details.field` names the setting (file path or variable). */
 export class ConfigError extends LifelineError {
@@ -133,6 +139,7 @@ const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const FILE_KEYS = [
   'dataDir',
   'storeDir',
+  'storeReserveGiB',
   'host',
   'port',
   'logLevel',
@@ -169,6 +176,7 @@ export const CONFIG_ENV_VARS: Readonly<Record<string, string>> = {
   LIFELINE_CONFIG: 'configuration file (default: <data dir>/lifeline.json, if present)',
   LIFELINE_DATA_DIR: `data directory (default: ./${DEFAULT_DATA_DIR})`,
   LIFELINE_STORE_DIR: 'backup repository directory (default: <data dir>/store)',
+  LIFELINE_STORE_RESERVE_GIB: `free room backups leave on the store's file system, in GiB (default: ${DEFAULT_STORE_RESERVE_GIB})`,
   LIFELINE_HOST: `listen address (default: ${DEFAULT_HOST})`,
   LIFELINE_PORT: `listen port (default: ${DEFAULT_PORT}; 0 picks a free one)`,
   LIFELINE_LOG_LEVEL: 'debug, info, warn or error (default: info)',
@@ -206,6 +214,7 @@ export function buildConfig(input: ConfigInput): Config {
   const dataDirSrc = pick(fromFlag('--data-dir', flags.dataDir), fromEnv('LIFELINE_DATA_DIR'), fromFile('dataDir'));
   const dataDir = dataDirSrc ? path(dataDirSrc) : resolve(input.cwd, DEFAULT_DATA_DIR);
   const storeSrc = pick(fromEnv('LIFELINE_STORE_DIR'), fromFile('storeDir'));
+  const reserveSrc = pick(fromEnv('LIFELINE_STORE_RESERVE_GIB'), fromFile('storeReserveGiB'));
   const uiSrc = pick(fromEnv('LIFELINE_UI_DIR'), fromFile('uiDir'));
   const hostSrc = pick(fromEnv('LIFELINE_HOST'), fromFile('host'));
   const portSrc = pick(fromEnv('LIFELINE_PORT'), fromFile('port'));
@@ -217,6 +226,7 @@ export function buildConfig(input: ConfigInput): Config {
     configFile: input.filePath ?? null,
     dataDir,
     storeDir: storeSrc ? path(storeSrc) : resolve(dataDir, 'store'),
+    storeReserveBytes: Math.round((reserveSrc ? decimal(reserveSrc, 0, 1024 * 1024) : DEFAULT_STORE_RESERVE_GIB) * 1024 ** 3),
     host: hostSrc ? host(hostSrc) : DEFAULT_HOST,
     port: portSrc ? integer(portSrc, 0, 65535) : DEFAULT_PORT,
     logLevel: levelSrc ? logLevel(levelSrc) : 'info',
@@ -424,6 +434,14 @@ function integer(src: Src, min: number, max: number): number {
   const n = src.fromText && typeof src.value === 'string' && /^-?\d+$/.test(src.value) ? Number(src.value) : src.value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
     throw new ConfigError(src.field, `expected an integer from ${min} to ${max}, got ${JSON.stringify(src.value)}`);
+  }
+  return n;
+}
+
+function decimal(src: Src, min: number, max: number): number {
+  const n = src.fromText && typeof src.value === 'string' && /^\d+(\.\d+)?$/.test(src.value) ? Number(src.value) : src.value;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > max) {
+    throw new ConfigError(src.field, `expected a number from ${min} to ${max}, got ${JSON.stringify(src.value)}`);
   }
   return n;
 }

@@ -213,6 +213,8 @@ export async function runBackup(deps: BackupDeps, req: BackupRequest, ctx: Backu
   };
 
   ctx.phase('prepare');
+  // A store below its reserve is refused before the VM is touched (no snapshot, no CBT change).
+  await repo.checkRoom(signal);
   const vm = await vc.getVm(req.vm, signal);
   const datacenterPath = vm.datacenter?.path;
   if (datacenterPath === undefined) throw new BackupError('backup-vm-unplaced', `VM ${vm.name} (${req.vm}) is in no datacenter; its disks cannot be read`, { vm: req.vm });

@@ -38,6 +38,13 @@ export interface PutOptions {
   retainUntil?: number;
 }
 
+/** Room of the storage under a backend, in bytes. */
+export interface SpaceInfo {
+  totalBytes: number;
+  /** What this process may still write (for a file system: the blocks available to it). */
+  freeBytes: number;
+}
+
 export interface PutResult {
   /** False when an object already existed under the key; it was left untouched. */
   created: boolean;
@@ -73,8 +80,10 @@ export interface PutResult {
  *   reads as absent, so a put can create a good object there again. A missing object is
  *   'object-not-found'. Serialized with lock and delete of the key. (S3 with Object Lock: copy
  *   with the same retention, then a delete marker on the old key; the locked version stays.)
+ * space — the storage's size and free room, or null when it has no fixed bound (memory, S3).
  * Errors — 'object-not-found', 'invalid-key', 'invalid-range' and 'retention-locked' are permanent;
- *   'backend-io' may be transient. An aborted call rejects with the signal's reason.
+ *   'store-full' (no room left for a put) lasts until space is freed; 'backend-io' may be
+ *   transient. A put that fails for want of room leaves nothing behind. An aborted call rejects with the signal's reason.
  * Time — retention is judged by the backend's own clock (for S3, the server's).
  */
 export interface Backend {
@@ -87,6 +96,7 @@ export interface Backend {
   delete(key: string, signal: AbortSignal): Promise<boolean>;
   lock(key: string, until: number, signal: AbortSignal): Promise<number>;
   quarantine(key: string, signal: AbortSignal): Promise<string>;
+  space(signal: AbortSignal): Promise<SpaceInfo | null>;
 }
 
 /** How many quarantined copies of one key a backend keeps apart before it refuses another. */

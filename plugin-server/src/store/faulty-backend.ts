@@ -4,7 +4,7 @@
  * commits or returns anything wrong.
  */
 import { abortError } from './bounded.js';
-import type { Backend, ByteRange, ListedObject, ObjectInfo, PutOptions, PutResult } from './backend.js';
+import type { Backend, ByteRange, ListedObject, ObjectInfo, PutOptions, PutResult, SpaceInfo } from './backend.js';
 import { StoreError } from './store-error.js';
 
 export type BackendOp = 'put' | 'get' | 'stat' | 'list' | 'delete' | 'lock' | 'quarantine';
@@ -90,6 +90,10 @@ export class FaultyBackend implements Backend {
   async quarantine(key: string, signal: AbortSignal): Promise<string> {
     await this.before('quarantine', key, signal);
     return this.inner.quarantine(key, signal);
+  }
+
+  space(signal: AbortSignal): Promise<SpaceInfo | null> {
+    return this.inner.space(signal);
   }
 }
 

@@ -23,7 +23,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, readFile, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, readFile, stat, statfs, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { abortError, throwIfAborted } from './bounded.js';
 import { DIRECT_IO_ALIGN, directIoReady, roundUp } from './buffer-pool.js';
@@ -42,6 +42,7 @@ import {
   type ObjectInfo,
   type PutOptions,
   type PutResult,
+  type SpaceInfo,
 } from './backend.js';
 import type { Clock } from './clock.js';
 import { identityAlive, processIdentity } from './process-identity.js';
@@ -105,7 +106,9 @@ export class LocalBackend implements Backend {
     throwIfAborted(signal);
     const path = join(this.location, key);
     if (await exists(path)) return { created: false };
-    await this.ensureDir(dirname(path));
+    await this.ensureDir(dirname(path)).catch((err: unknown) => {
+      throw ioError('put', key, err);
+    });
     // The owner's identity leads the name so that open() can tell orphans from files in progress.
     const owner = processIdentity().replace(':', '.');
     const tmp = join(this.location, TMP_DIR, `${owner}-${++this.tmpCounter}-${randomBytes(4).toString('hex')}`);
@@ -256,6 +259,12 @@ export class LocalBackend implements Backend {
       await utimes(path, st.atimeMs / 1000, until0 / 1000);
       return until0;
     });
+  }
+
+  async space(signal: AbortSignal): Promise<SpaceInfo | null> {
+    throwIfAborted(signal);
+    const fs = await statfs(this.location);
+    return { totalBytes: fs.blocks * fs.bsize, freeBytes: fs.bavail * fs.bsize };
   }
 
   async quarantine(key: string, signal: AbortSignal): Promise<string> {
@@ -453,5 +462,16 @@ function errno(err: unknown): string | undefined {
 
 function ioError(op: string, key: string, err: unknown): StoreError {
   const code = errno(err) ?? 'unknown';
+  if (code === 'ENOSPC' || code === 'EDQUOT') return storeFull(op, key, code, err);
   return new StoreError('backend-io', `${op} of ${key} failed: ${code}`, { key, op, errno: code }, { cause: err });
+}
+
+function storeFull(op: string, key: string, code: string, cause: unknown): StoreError {
+  return new StoreError(
+    'store-full',
+    `${op} of ${key} failed: the file system of the backup store is full (${code === 'EDQUOT' ? 'quota exceeded' : 'no space left'}); ` +
+      'free space (prune old restore points, then gc) or enlarge it',
+    { key, op, errno: code },
+    { cause },
+  );
 }

@@ -18,6 +18,7 @@ import {
   type ObjectInfo,
   type PutOptions,
   type PutResult,
+  type SpaceInfo,
 } from './backend.js';
 import type { Clock } from './clock.js';
 
@@ -97,6 +98,12 @@ export class MemoryBackend implements Backend {
       e.touchedAt = this.clock.now();
     }
     return e.retainUntil;
+  }
+
+  /** Memory has no fixed bound here. */
+  space(signal: AbortSignal): Promise<SpaceInfo | null> {
+    throwIfAborted(signal);
+    return Promise.resolve(null);
   }
 
   async quarantine(key: string, signal: AbortSignal): Promise<string> {

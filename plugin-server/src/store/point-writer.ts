@@ -73,6 +73,9 @@ interface DiskState {
   result: DiskResult;
 }
 
+/** How much new data a writer stores between two checks of the free room (a statfs each). */
+const ROOM_CHECK_BYTES = 256 * 1024 * 1024;
+
 export class PointWriter {
   private readonly disks = new Map<number, DiskState>();
   /** Chunks this writer already holds locked until chunkLockUntil(retainUntil). */
@@ -99,6 +102,7 @@ export class PointWriter {
     const createdAt = spec.createdAt ?? now;
     const retainUntil = spec.retainUntil ?? createdAt + DEFAULT_RETAIN_DAYS * DAY_MS;
     if (retainUntil < createdAt) throw new StoreError('retention-shorten-refused', 'a restore point cannot be retained until before it was created');
+    await repo.checkRoom(signal);
     let base: PointRow | undefined;
     if (spec.base === undefined || spec.base === 'latest') base = repo.latestPoint(spec.vm.id);
     else if (spec.base !== null) base = repo.getPoint(spec.base);
@@ -172,6 +176,7 @@ export class PointWriter {
         addChunk: async (data, known, sig): Promise<AddedChunk> => {
           const added = await this.repo.chunks().add(data, { known, lockUntil, damaged: this.damaged, signal: sig });
           if (added.outcome === 'new' || added.outcome === 'existing') this.locked.add(digestHex(added.digest));
+          if (added.outcome === 'new') await this.wrote(added.storedBytes, sig);
           return added;
         },
       },
@@ -191,6 +196,23 @@ export class PointWriter {
       result,
     });
     return result;
+  }
+
+  /** New chunk bytes since the free room was last checked. */
+  private sinceRoomCheck = 0;
+
+  /**
+   * Checks the free room again after every ROOM_CHECK_BYTES of new chunks, or a quarter of the
+   * reserve when that is less, so a backup overshoots the reserve by that much at the most (plus
+   * the chunks in flight).
+   */
+  private async wrote(bytes: number, signal: AbortSignal): Promise<void> {
+    const reserve = this.repo.reserveBytes;
+    if (reserve <= 0) return;
+    this.sinceRoomCheck += bytes;
+    if (this.sinceRoomCheck < Math.min(ROOM_CHECK_BYTES, reserve / 4)) return;
+    this.sinceRoomCheck = 0;
+    await this.repo.checkRoom(signal);
   }
 
   /** The base point's index of a disk; a damaged one counts as none unless it is `required`. */

@@ -9,7 +9,7 @@ import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openCatalog, type Catalog, type DiskRow, type PointQuery, type PointRow } from '../catalog/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
-import type { Backend } from './backend.js';
+import type { Backend, SpaceInfo } from './backend.js';
 import { openBackend } from './backend-stack.js';
 import { forEachBounded } from './bounded.js';
 import { ChunkStore } from './chunk-store.js';
@@ -78,6 +78,12 @@ export interface RepositoryContext {
   logger?: Logger;
   /** Codec worker threads (default: available parallelism). */
   codecThreads?: number;
+  /**
+   * Room new restore points must leave free on the storage (bytes; default 0). Below it a new
+   * point is refused and one being written stops, with 'store-full', so that pruning, garbage
+   * collection and the catalog always have room to work and free space again.
+   */
+  reserveBytes?: number;
   /** Outermost Backend wrapper, for tests (fault injection). */
   wrapBackend?: (b: Backend) => Backend;
 }
@@ -365,6 +371,33 @@ export class Repository {
     return this.clock.now();
   }
 
+  /** The room reserved for maintenance (RepositoryContext.reserveBytes). */
+  get reserveBytes(): number {
+    return this.ctx.reserveBytes ?? 0;
+  }
+
+  /** The storage's size and free room, or null when it has no fixed bound. */
+  space(signal: AbortSignal): Promise<SpaceInfo | null> {
+    return this.backend.space(signal);
+  }
+
+  /**
+   * Throws 'store-full' when the storage has less free room than the reserve: called before a new
+   * restore point is begun (and before a backup touches its VM), and while one is written.
+   */
+  async checkRoom(signal: AbortSignal): Promise<void> {
+    const reserve = this.reserveBytes;
+    if (reserve <= 0) return;
+    const space = await this.space(signal);
+    if (space === null || space.freeBytes >= reserve) return;
+    throw new StoreError(
+      'store-full',
+      `the backup store ${this.dir} has ${formatBytes(space.freeBytes)} free of ${formatBytes(space.totalBytes)}, less than the ${formatBytes(reserve)} kept free for maintenance; ` +
+        'no restore point is written until space is freed (lower retention or delete restore points, then run maintenance) or the file system is enlarged',
+      { freeBytes: space.freeBytes, totalBytes: space.totalBytes, reserveBytes: reserve },
+    );
+  }
+
   /**
    * Refuses destructive work when the clock reads earlier than a time the repository already
    * recorded: a clock set back would otherwise be harmless, but one that was wrong before and got
@@ -623,3 +656,9 @@ export class Repository {
 }
 
 export { indexKey, manifestKey };
+
+/** Bytes for a message: GiB with one decimal from 1 GiB up, else MiB. */
+export function formatBytes(n: number): string {
+  const GiB = 1024 ** 3;
+  return n >= GiB ? `${(n / GiB).toFixed(1)} GiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`;
+}

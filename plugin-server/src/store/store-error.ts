@@ -35,6 +35,8 @@ export type StoreErrorCode =
   | 'point-not-found'
   | 'invalid-range'
   | 'invalid-key'
+  /** The storage has no room for a write, or less than the room kept free for maintenance. */
+  | 'store-full'
   | 'backend-io';
 
 export class StoreError extends LifelineError {

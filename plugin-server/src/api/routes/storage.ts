@@ -22,6 +22,7 @@ import type { Repository } from '../../store/index.js';
 import type { Authorizer } from '../auth/authorize.js';
 import type { UserSession } from '../auth/ports.js';
 import { READ_PRIVILEGE } from '../privileges.js';
+import { requestContext } from '../request-context.js';
 import type { ApiServices } from './api-services.js';
 
 const DAY_MS = 86_400_000;
@@ -50,6 +51,17 @@ export interface StorageFigures {
   dataAddedPerDay: DayAdded[];
   /** When the figures were read (ISO-8601). */
   asOf: string;
+  /**
+   * The store's file system: size, free room, and the room backups leave free (below it they are
+   * refused). Null when the storage has no fixed bound.
+   */
+  capacity?: StorageCapacity | null;
+}
+
+export interface StorageCapacity {
+  totalBytes: number;
+  freeBytes: number;
+  reserveBytes: number;
 }
 
 /** The storage figures of `repo` at time `now` (ms). */
@@ -84,12 +96,16 @@ export function storageRoutes<S extends UserSession>(auth: Authorizer<S>, svc: A
   const router = Router();
   let cached: { at: number; figures: StorageFigures } | null = null;
 
-  router.get('/storage', auth.require({ privileges: [READ_PRIVILEGE] }), (_req, res) => {
+  router.get('/storage', auth.require({ privileges: [READ_PRIVILEGE] }), async (req, res) => {
     const repo = svc.repository;
     if (!repo) throw new LifelineError('backup-unavailable', 'Storage figures are not available in this Lifeline server: it has no backup store.');
     const now = svc.clock.now();
     // A clock set back also ends the cached answer: it was read in what is now the future.
-    if (cached === null || now - cached.at >= STORAGE_CACHE_MS || now < cached.at) cached = { at: now, figures: storageFigures(repo, now) };
+    if (cached === null || now - cached.at >= STORAGE_CACHE_MS || now < cached.at) {
+      const space = await repo.space(requestContext(req).signal);
+      const capacity = space && { totalBytes: space.totalBytes, freeBytes: space.freeBytes, reserveBytes: repo.reserveBytes };
+      cached = { at: now, figures: { ...storageFigures(repo, now), capacity } };
+    }
     res.json(cached.figures);
   });
   return router;
