@@ -51,6 +51,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   'object-not-found': 404,
   'invalid-range': 416,
   'retention-locked': 409,
+  'point-in-use': 409,
   'retention-shorten-refused': 409,
   'clock-went-backwards': 409,
   'repository-busy': 503,

@@ -7,10 +7,18 @@
  *   GET /points/{id}/disks/{n}/vmdk             the disk as a stream-optimized VMDK (Restore)
  *   POST /points/{id}/disks/{n}/download        a download ticket for one of those (Restore)
  *   GET /downloads/{ticket}                     the export the ticket names, without a session
+ *   DELETE /points/{id}                         deletes a point past its retain-until (Admin)
  *
  * Privileges are checked on the VM the point belongs to; a point whose VM is not a vCenter VM
  * (made from image files with the command line) is checked on the inventory root. Downloading a
  * disk's bytes is a restore, so it needs Lifeline's Restore privilege, and it is audited.
+ *
+ * Deleting a point needs Lifeline's Admin privilege and is audited. It is refused, leaving the
+ * point as it was, before the point's retain-until (409 retention-locked with the time it will be
+ * allowed; no one can override it), while anything reads the point (an export, a download, a
+ * restore job: 409 point-in-use), while it is the base of a backup in flight, and while repository
+ * maintenance runs (503 repository-busy). The point's manifest and indexes go at once; the chunks
+ * only it used are removed by the next garbage collection.
  *
  * An export streams as the chunks are read and verified. A damaged point (a chunk corrupt or
  * missing) is answered with a problem naming the point, the disk and the chunk while no header
@@ -35,8 +43,9 @@ import {
   type OpenedPointDisk,
 } from '../../export/index.js';
 import type { Logger } from '../../log/index.js';
-import { BACKUP_JOB_KIND, vmKey, vmTarget, type VmRef } from '../../protection/index.js';
+import { BACKUP_JOB_KIND, MAINTENANCE_JOB_KIND, vmKey, vmTarget, type VmRef } from '../../protection/index.js';
 import type { DiskRow, PointRow } from '../../catalog/index.js';
+import { RESTORE_JOB_KIND } from '../../recovery/index.js';
 import { isPointId, isStoreError, type Repository } from '../../store/index.js';
 import { audited, noteAudit } from '../audit/audited.js';
 import { authorizedCall, type Authorizer } from '../auth/authorize.js';
@@ -334,6 +343,24 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
     const repo = repository() as Repository;
     const summary = await manifests.get(repo, p.id, requestContext(req).signal);
     res.json({ ...itemView(p, repo.catalog.pointDisks(p.id), summary, jobsByPoint(vmOfPoint(p)).get(p.id) ?? null), configuration: summary?.configuration ?? null });
+  });
+
+  const auditDelete = audited(svc.audit, svc.log, 'point.delete', (params) => auditObjectOf(params['pointId']));
+  router.delete('/points/:pointId', auditDelete, onPoint(PRIVILEGES.admin), async (req, res) => {
+    const p = pointOf(req);
+    const repo = repository() as Repository;
+    const active = svc.runner.activeJobs();
+    const maintenance = active.find((j) => j.kind === MAINTENANCE_JOB_KIND);
+    if (maintenance) {
+      throw new LifelineError('repository-busy', `repository maintenance is running (job ${maintenance.id}); delete the restore point once it has finished`, { jobId: maintenance.id });
+    }
+    const restore = active.find((j) => j.kind === RESTORE_JOB_KIND && (j.params as { pointId?: unknown } | null)?.pointId === p.id);
+    if (restore) throw new LifelineError('point-in-use', `restore point ${p.id} is being restored by job ${restore.id}`, { pointId: p.id, jobId: restore.id });
+    if (svc.pointReaders?.busy().has(p.id)) throw new LifelineError('point-in-use', `restore point ${p.id} is being exported or downloaded`, { pointId: p.id });
+    // Named now: once deleted, the point no longer leads to its VM.
+    noteAudit(req, { object: auditObjectOf(p.id) ?? `point:${p.id}`, details: { pointId: p.id, createdAt: new Date(p.createdAt).toISOString() } });
+    await repo.deletePoint(p.id, requestContext(req).signal);
+    res.status(204).end();
   });
 
   /** Opens the disk named in the path, or answers why not. */

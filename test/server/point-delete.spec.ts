@@ -1,0 +1,141 @@
+// Deleting a restore point over HTTPS, on a real encrypted store with the vCenter simulator:
+// only an administrator may, never before the point's retain-until, never while the point is
+// being read; a refusal leaves the point whole, a deletion leaves the VM's other points whole,
+// and both are audited.
+import type { IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PASSPHRASE_FILE } from '../../plugin-server/src/api/backup-services.js';
+import { download } from '../export/download.js';
+import { writeImage } from '../store/store-fixtures.js';
+import { expectProblem, startVcenterServer, type VcenterServer } from './vcenter-server-fixture.js';
+import { addPoint, createRepository, MiB, openRepository, PASSPHRASE, VIEWER } from '../export/export-fixture.js';
+
+const DAY = 86_400_000;
+
+describe('deleting restore points over HTTPS', () => {
+  let fx: VcenterServer;
+  let admin: string;
+  let viewer: string;
+  const now = Date.now();
+  let expired = '';
+  let kept = '';
+  let locked = '';
+  let lockedUntil = 0;
+  let read = '';
+  let keptSum = '';
+
+  const point = (id: string) => fx.call(admin, 'GET', `/points/${id}`);
+  const exportSum = async (id: string): Promise<string> => {
+    const r = await download(`${fx.server.url}/api/v1/points/${id}/disks/0/raw`, { 'vmware-api-session-id': admin });
+    expect(r.status).toBe(200);
+    return createHash('sha256').update(r.body).digest('hex');
+  };
+
+  beforeAll(async () => {
+    fx = await startVcenterServer({
+      sim: { vms: 2, diskSize: 4 * MiB },
+      users: [VIEWER],
+      dataDirPrefix: 'lifeline-point-delete-',
+      backup: { passphrase: PASSPHRASE },
+      prepare: async (vc, dataDir) => {
+        await mkdir(join(dataDir, 'images'));
+        const storeDir = join(dataDir, 'store');
+        await createRepository(storeDir);
+        const repo = await openRepository(storeDir);
+        const vmId = (i: number) => `${vc.instanceUuid}:${vc.vms[i]?.moref ?? ''}`;
+        const image = async (name: string, mib: number, seed: (b: number) => number): Promise<string> => {
+          const path = join(dataDir, 'images', name);
+          await writeImage(path, mib * MiB, (b) => ({ kind: 'random', seed: seed(b) }));
+          return path;
+        };
+        try {
+          // VM 0: an expired point and a newer one sharing most of its chunks, and a locked one.
+          expired = await addPoint(repo, { vmId: vmId(0), vmName: 'vm a', createdAt: now - 10 * DAY, retainUntil: now - 3 * DAY }, [await image('a0.img', 8, (b) => (b < 6 ? 1 + b : 100 + b))]);
+          const keptImage = await image('a1.img', 8, (b) => (b < 6 ? 1 + b : 200 + b));
+          kept = await addPoint(repo, { vmId: vmId(0), vmName: 'vm a', createdAt: now - 9 * DAY, retainUntil: now - 2 * DAY }, [keptImage]);
+          keptSum = createHash('sha256').update(await readFile(keptImage)).digest('hex');
+          lockedUntil = now + 5 * DAY;
+          locked = await addPoint(repo, { vmId: vmId(0), vmName: 'vm a', createdAt: now - DAY, retainUntil: lockedUntil }, [await image('a2.img', 4, (b) => 300 + b)]);
+          // VM 1: an expired point large enough that a paused download keeps it being read.
+          read = await addPoint(repo, { vmId: vmId(1), vmName: 'vm b', createdAt: now - 10 * DAY, retainUntil: now - DAY }, [await image('b0.img', 64, (b) => 500 + b)]);
+        } finally {
+          await repo.close();
+        }
+        await writeFile(join(dataDir, PASSPHRASE_FILE), `${PASSPHRASE}\n`, { mode: 0o600 });
+      },
+    });
+    admin = await fx.login();
+    viewer = await fx.login(VIEWER.username, VIEWER.password);
+  }, 300_000);
+
+  afterAll(async () => {
+    await fx?.stop();
+  }, 60_000);
+
+  it('refuses anyone without Lifeline Admin, leaving the point', async () => {
+    expectProblem(await fx.call(viewer, 'DELETE', `/points/${kept}`), 403, 'forbidden');
+    expectProblem(await fx.call(null, 'DELETE', `/points/${kept}`), 401, 'unauthenticated');
+    expect((await point(kept)).status).toBe(200);
+  });
+
+  it('refuses a point before its retain-until, saying from when it may go, and leaves it whole', async () => {
+    const problem = expectProblem(await fx.call(admin, 'DELETE', `/points/${locked}`), 409, 'retention-locked');
+    expect(problem['allowedAt']).toBe(new Date(lockedUntil).toISOString());
+    expect(String(problem['detail'])).toContain(new Date(lockedUntil).toISOString());
+    expect((await point(locked)).status).toBe(200);
+    expect((await exportSum(locked)).length).toBe(64);
+    const audit = (await fx.call(admin, 'GET', '/audit?action=point.delete')).json<{ items: Array<Record<string, unknown>> }>().items;
+    expect(audit.find((a) => a['errorCode'] === 'retention-locked')).toEqual(jasmine.objectContaining({ outcome: 'failure', status: 409, object: `vm:${fx.vc.instanceUuid}:${fx.moref(0)}` }));
+  });
+
+  it('deletes an expired point, answers 404 for it afterwards, keeps the VM’s other points whole, and audits it', async () => {
+    const r = await fx.call(admin, 'DELETE', `/points/${expired}`);
+    expect(r.status).withContext(r.text).toBe(204);
+    expectProblem(await point(expired), 404, 'not-found');
+    const listed = (await fx.call(admin, 'GET', `/vms/${encodeURIComponent(fx.urn(0))}/points`)).json<{ items: Array<{ id: string }> }>().items.map((p) => p.id);
+    expect(listed).not.toContain(expired);
+    expect(listed).toContain(kept);
+    // The newer point shared six of its eight chunks with the deleted one.
+    expect(await exportSum(kept)).toBe(keptSum);
+    const audit = (await fx.call(admin, 'GET', '/audit?action=point.delete')).json<{ items: Array<Record<string, unknown>> }>().items;
+    const done = audit.find((a) => a['outcome'] === 'success');
+    expect(done).toEqual(jasmine.objectContaining({ status: 204, object: `vm:${fx.vc.instanceUuid}:${fx.moref(0)}` }));
+    expect((done?.['details'] as Record<string, unknown>)['pointId']).toBe(expired);
+  });
+
+  it('refuses a point being downloaded until the download is over', async () => {
+    const download = new AbortController();
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = httpsRequest(
+        `${fx.server.url}/api/v1/points/${read}/disks/0/raw`,
+        { headers: { 'vmware-api-session-id': admin }, rejectUnauthorized: false, agent: false, signal: download.signal },
+        (response) => {
+          response.pause();
+          resolve(response);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(res.statusCode).toBe(200);
+    try {
+      const problem = expectProblem(await fx.call(admin, 'DELETE', `/points/${read}`), 409, 'point-in-use');
+      expect(String(problem['detail'])).toContain('being exported or downloaded');
+      expect((await point(read)).status).toBe(200);
+    } finally {
+      download.abort();
+      res.destroy();
+    }
+    let status = 0;
+    for (let i = 0; i < 100 && status !== 204; i++) {
+      await sleep(50);
+      status = (await fx.call(admin, 'DELETE', `/points/${read}`)).status;
+    }
+    expect(status).toBe(204);
+    expectProblem(await point(read), 404, 'not-found');
+  });
+});
