@@ -10,6 +10,31 @@ export interface DayAdded {
 }
 
 /**
+ * The size and free room of the file system that holds the backup store. The server keeps
+ * `reserveBytes` free for maintenance: while less than that is free it refuses new backups (they
+ * fail with error code `store-full`).
+ */
+export interface StoreCapacity {
+  readonly totalBytes: number;
+  readonly freeBytes: number;
+  readonly reserveBytes: number;
+}
+
+/** How much room the store has left: `full` refuses new backups, `low` is close to it. */
+export type CapacityLevel = 'ok' | 'low' | 'full';
+
+/**
+ * `full` below the reserve; `low` below twice the reserve or below a tenth of the file system;
+ * `ok` otherwise.
+ */
+export function capacityLevel({ totalBytes, freeBytes, reserveBytes }: StoreCapacity): CapacityLevel {
+  if (freeBytes < reserveBytes) {
+    return 'full';
+  }
+  return freeBytes < 2 * reserveBytes || freeBytes < totalBytes / 10 ? 'low' : 'ok';
+}
+
+/**
  * `GET /api/v1/storage`: what the backup store holds and what deduplication and compression save.
  * `logicalBytes` is what restoring every point would yield, `storedBytes` what the store keeps for
  * them, and `savedBytes` what full copies of the points' non-zero data would take beyond that.
@@ -27,6 +52,8 @@ export interface StorageFigures {
   readonly dataAddedPerDay: readonly DayAdded[];
   /** When the server read the figures (ISO-8601); it keeps them for a short while. */
   readonly asOf: string;
+  /** Null when the store's storage has no fixed bound, or the server is too old to say. */
+  readonly capacity: StoreCapacity | null;
 }
 
 export const STORAGE_PATH = '/api/v1/storage';
@@ -47,7 +74,25 @@ function readDayAdded(body: unknown): DayAdded | null {
   return { day, newBytes, points };
 }
 
-/** Null unless every figure is a finite number that is not negative, and every day reads. */
+/**
+ * Null for no capacity: the member is null, or missing, as an older server leaves it out. Undefined
+ * when it is anything but three figures that are finite and not negative.
+ */
+function readCapacity(body: unknown): StoreCapacity | null | undefined {
+  if (body === null || body === undefined) {
+    return null;
+  }
+  if (!isRecord(body)) {
+    return undefined;
+  }
+  const { totalBytes, freeBytes, reserveBytes } = body;
+  if (!isNumber(totalBytes) || totalBytes < 0 || !isNumber(freeBytes) || freeBytes < 0 || !isNumber(reserveBytes) || reserveBytes < 0) {
+    return undefined;
+  }
+  return { totalBytes, freeBytes, reserveBytes };
+}
+
+/** Null unless every figure is a finite number that is not negative, and every day and the capacity read. */
 export function readStorageFigures(body: unknown): StorageFigures | null {
   if (!isRecord(body) || !Array.isArray(body['dataAddedPerDay'])) {
     return null;
@@ -55,6 +100,10 @@ export function readStorageFigures(body: unknown): StorageFigures | null {
   const { points, vms, logicalBytes, dataBytes, storedBytes, savedBytes, dedupRatio, compressionRatio, asOf } = body;
   const figures = [points, vms, logicalBytes, dataBytes, storedBytes, savedBytes, dedupRatio, compressionRatio];
   if (!figures.every((n) => isNumber(n) && n >= 0) || !isString(asOf)) {
+    return null;
+  }
+  const capacity = readCapacity(body['capacity']);
+  if (capacity === undefined) {
     return null;
   }
   const days: DayAdded[] = [];
@@ -76,5 +125,6 @@ export function readStorageFigures(body: unknown): StorageFigures | null {
     compressionRatio: compressionRatio as number,
     dataAddedPerDay: days,
     asOf,
+    capacity,
   };
 }

@@ -29,6 +29,14 @@ export const MESSAGES_EN_US = {
   'dashboard.storage.points': 'Restore points',
   'dashboard.storage.vms': 'VMs backed up',
   'dashboard.storage.ratio': '{n}×',
+  'dashboard.storage.free': 'Free space',
+  'dashboard.storage.free.of': '{free} free of {total}',
+  'dashboard.storage.full.title': 'The backup store is full.',
+  'dashboard.storage.full.text':
+    'Only {free} is free, less than the {reserve} Lifeline keeps free for maintenance, so new backups are refused until space is freed. To free space, lower the retention in Policies so that old restore points go, then run maintenance in Settings, which removes them. Or enlarge the file system that holds the backup store.',
+  'dashboard.storage.low.title': 'The backup store is nearly full.',
+  'dashboard.storage.low.text':
+    'Only {free} is free. Once less than {reserve} is free, Lifeline refuses new backups. To free space in time, lower the retention in Policies and run maintenance in Settings, or enlarge the file system that holds the backup store.',
   'dashboard.storage.unavailable': 'This Lifeline server has no backup store, so there are no storage figures to show.',
   'dashboard.storage.added': 'Data added per day',
   'dashboard.storage.added.total': '{bytes} in the last {days} days (UTC)',

@@ -207,7 +207,10 @@ export function daysAddedBody(added: Readonly<Record<string, { newBytes: number;
   });
 }
 
-/** `GET /api/v1/storage`: 12 points of 4 VMs, 480 GiB logical, 60 GiB stored. */
+/**
+ * `GET /api/v1/storage`: 12 points of 4 VMs, 480 GiB logical, 60 GiB stored, on a 4 TiB file
+ * system with 3 TiB free and 2 GiB kept in reserve.
+ */
 export function storageBody(overrides: Body = {}): Body {
   return {
     points: 12,
@@ -224,6 +227,7 @@ export function storageBody(overrides: Body = {}): Body {
       '2026-11-23': { newBytes: 20 * 2 ** 30, points: 4 },
     }),
     asOf: '2026-11-23T10:00:00.000Z',
+    capacity: { totalBytes: 4 * 2 ** 40, freeBytes: 3 * 2 ** 40, reserveBytes: 2 * 2 ** 30 },
     ...overrides,
   };
 }

@@ -130,6 +130,7 @@ describe('Dashboard', () => {
     const { view } = await open({ storage: storageBody({ dedupRatio: 2.463, compressionRatio: 2 }) });
     const facts = view.all('.ll-storage-facts dt').map((dt) => [dt.textContent?.trim(), dt.nextElementSibling?.textContent?.trim()]);
     expect(facts).toEqual([
+      ['Free space', '3 TiB free of 4 TiB'],
       ['Stored', '60 GiB'],
       ['Logical size', '480 GiB'],
       ['Saved', '240 GiB'],
@@ -139,6 +140,109 @@ describe('Dashboard', () => {
       ['VMs backed up', '4'],
     ]);
     expect(view.element.querySelector('.ll-storage-unavailable')).toBeNull();
+  });
+
+  describe('free space', () => {
+    const TiB = 2 ** 40;
+    const GiB = 2 ** 30;
+    const STORE_FACTS = [
+      ['Stored', '60 GiB'],
+      ['Logical size', '480 GiB'],
+      ['Saved', '240 GiB'],
+      ['Deduplication ratio', '2.5×'],
+      ['Compression ratio', '2×'],
+      ['Restore points', '12'],
+      ['VMs backed up', '4'],
+    ];
+
+    function openWithCapacity(capacity: unknown): Promise<Opened> {
+      return open({ storage: storageBody({ capacity }) });
+    }
+
+    function facts(view: RenderedView<Dashboard>): (string | undefined)[][] {
+      return view.all('.ll-storage-facts dt').map((dt) => [dt.textContent?.trim(), dt.nextElementSibling?.textContent?.trim()]);
+    }
+
+    it('shows how much of the file system is free, with a bar of the used share and no alert while there is plenty', async () => {
+      const { view } = await open();
+      expect(view.text('.ll-storage-free')).toBe('3 TiB free of 4 TiB');
+      expect(view.element.querySelector('.ll-storage-free')?.getAttribute('data-used-percent')).toBe('25');
+      const bar = view.element.querySelector('.ll-storage-free .ll-storage-used');
+      expect(bar?.querySelector('progress')?.getAttribute('value')).toBe('25');
+      expect(bar?.classList).not.toContain('warning');
+      expect(bar?.classList).not.toContain('danger');
+      expect(view.element.querySelector('.ll-storage-full')).toBeNull();
+      expect(view.element.querySelector('.ll-storage-low')).toBeNull();
+      expect(view.element.querySelector('.ll-tile-storage clr-alert')).toBeNull();
+    });
+
+    it('says the store is full, and how to free space, when less than the reserve is free', async () => {
+      const { view } = await openWithCapacity({ totalBytes: 4 * TiB, freeBytes: 1.5 * GiB, reserveBytes: 2 * GiB });
+      expect(view.element.querySelector('.ll-storage-full .alert')?.classList).toContain('alert-danger');
+      const text = view.text('.ll-storage-full .alert-text');
+      expect(text).toContain('The backup store is full.');
+      expect(text).toContain('Only 1.5 GiB is free, less than the 2 GiB Lifeline keeps free for maintenance, so new backups are refused until space is freed.');
+      expect(text).toContain('lower the retention in Policies');
+      expect(text).toContain('run maintenance in Settings');
+      expect(text).toContain('enlarge the file system');
+      expect(view.element.querySelector('.ll-storage-low')).toBeNull();
+      expect(view.element.querySelector('.ll-tile-storage .alert-warning')).toBeNull();
+      expect(view.text('.ll-storage-free')).toBe('1.5 GiB free of 4 TiB');
+      expect(view.element.querySelector('.ll-storage-used')?.classList).toContain('danger');
+      // The rest of the card still shows.
+      expect(facts(view).slice(1)).toEqual(STORE_FACTS);
+    });
+
+    it('warns that the store is nearly full when less than twice the reserve is free', async () => {
+      // 150 GiB is more than a tenth of 1 TiB, but less than twice the 100 GiB reserve.
+      const { view } = await openWithCapacity({ totalBytes: TiB, freeBytes: 150 * GiB, reserveBytes: 100 * GiB });
+      expect(view.element.querySelector('.ll-storage-low .alert')?.classList).toContain('alert-warning');
+      const text = view.text('.ll-storage-low .alert-text');
+      expect(text).toContain('The backup store is nearly full.');
+      expect(text).toContain('Only 150 GiB is free. Once less than 100 GiB is free, Lifeline refuses new backups.');
+      expect(view.element.querySelector('.ll-storage-full')).toBeNull();
+      expect(view.element.querySelector('.ll-tile-storage .alert-danger')).toBeNull();
+      expect(view.element.querySelector('.ll-storage-used')?.classList).toContain('warning');
+    });
+
+    it('warns that the store is nearly full when less than a tenth of the file system is free', async () => {
+      // 300 GiB is far above the 2 GiB reserve, but less than a tenth of 4 TiB.
+      const { view } = await openWithCapacity({ totalBytes: 4 * TiB, freeBytes: 300 * GiB, reserveBytes: 2 * GiB });
+      expect(view.element.querySelector('.ll-storage-low .alert')?.classList).toContain('alert-warning');
+      expect(view.text('.ll-storage-low .alert-text')).toContain('Only 300 GiB is free.');
+      expect(view.element.querySelector('.ll-storage-full')).toBeNull();
+      expect(view.text('.ll-storage-free')).toBe('300 GiB free of 4 TiB');
+    });
+
+    function expectNoFreeSpace(view: RenderedView<Dashboard>): void {
+      expect(facts(view)).toEqual(STORE_FACTS);
+      expect(view.element.querySelector('.ll-storage-free')).toBeNull();
+      expect(view.element.querySelector('.ll-storage-used')).toBeNull();
+      expect(view.element.querySelector('.ll-tile-storage clr-alert')).toBeNull();
+      expect(view.all('.ll-added-day').length).toBe(30);
+    }
+
+    it('shows no free space and no alert for a store without a fixed bound', async () => {
+      const { view } = await openWithCapacity(null);
+      expectNoFreeSpace(view);
+    });
+
+    it('reads an older server’s answer without a capacity, and shows no free space and no alert', async () => {
+      const older = storageBody();
+      delete older['capacity'];
+      const { view } = await open({ storage: older });
+      expect(view.element.querySelector('.ll-tile-storage ll-problem-alert clr-alert')).toBeNull();
+      expectNoFreeSpace(view);
+    });
+
+    it('reports an answer whose capacity it cannot read instead of showing half of it', async () => {
+      const { view } = await openWithCapacity({ totalBytes: 4 * TiB, freeBytes: '3 TiB', reserveBytes: 2 * GiB });
+      expect(view.text('.ll-tile-storage .ll-problem-title')).toBe('The Lifeline server sent an answer Lifeline does not understand');
+      expect(view.element.querySelector('.ll-storage-facts')).toBeNull();
+      expect(view.element.querySelector('.ll-storage-free')).toBeNull();
+      expect(view.element.querySelector('.ll-storage-full')).toBeNull();
+      expect(view.element.querySelector('.ll-storage-low')).toBeNull();
+    });
   });
 
   it('charts the data added on each of the last 30 days, and reads each day out to screen readers', async () => {

@@ -1,5 +1,7 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
 import { RouterLink } from '@angular/router';
+import { ClrAlertModule } from '@clr/angular/emphasis/alert';
+import { ClrProgressBarModule } from '@clr/angular/progress/progress-bars';
 import { ClrSpinnerModule } from '@clr/angular/progress/spinner';
 
 import { COMPLIANCE_PATH, complianceCounts, readCompliancePage, type VmCompliance } from '../../api/compliance';
@@ -8,7 +10,7 @@ import { isActiveJobState, readJobPage, type Job } from '../../api/job';
 import { applyJobEvent, type JobEvent } from '../../api/job-event';
 import { LifelineApi } from '../../api/lifeline-api';
 import { LifelineApiError, reportApiError } from '../../api/lifeline-api-error';
-import { BACKUP_UNAVAILABLE_CODE, STORAGE_PATH, readStorageFigures, type StorageFigures } from '../../api/storage';
+import { BACKUP_UNAVAILABLE_CODE, STORAGE_PATH, capacityLevel, readStorageFigures, type StorageFigures } from '../../api/storage';
 import { VM_NAMES_PATH, readVmPage, vmNamesOf } from '../../api/vm-summary';
 import { ByteSizePipe } from '../../i18n/byte-size-pipe';
 import { DurationPipe } from '../../i18n/duration-pipe';
@@ -38,14 +40,18 @@ export const TILE_ROWS = 5;
  * Lifeline's global dashboard: how many VMs are protected and how they stand against their RPO
  * (the worst named), the jobs running now with live progress, whether the server is up, and
  * what the backup store holds: stored and logical size, what deduplication and compression save,
- * and a chart of the data added on each of the last 30 days. The storage figures are read when the
- * dashboard opens (the server keeps them for half a minute, as every open dashboard asks); a server
- * without a backup store has none, which the tile says without calling it a failure.
+ * a chart of the data added on each of the last 30 days, and how full the store's file system is,
+ * with a warning as it nears the reserve below which the server refuses new backups. The storage
+ * figures are read when the dashboard opens (the server keeps them for half a minute, as every open
+ * dashboard asks); a server without a backup store has none, which the tile says without calling
+ * it a failure.
  */
 @Component({
   selector: 'll-dashboard',
   imports: [
     ByteSizePipe,
+    ClrAlertModule,
+    ClrProgressBarModule,
     ClrSpinnerModule,
     DataAddedChart,
     DurationPipe,
@@ -108,6 +114,16 @@ export class Dashboard {
   /** The server has no backup store, so there are no figures; not an error. */
   protected readonly storageUnavailable = signal(false);
   protected readonly storageError = signal<LifelineApiError | null>(null);
+  /** The store's file system with its used share (0 to 100) and how close to full it is; null without a bound. */
+  protected readonly capacity = computed(() => {
+    const capacity = this.storage()?.capacity ?? null;
+    if (capacity === null) {
+      return null;
+    }
+    const { totalBytes, freeBytes } = capacity;
+    const usedPercent = totalBytes > 0 ? Math.min(100, Math.max(0, Math.round(((totalBytes - freeBytes) / totalBytes) * 100))) : 100;
+    return { ...capacity, usedPercent, level: capacityLevel(capacity) };
+  });
   private readonly messages = inject(Messages);
   private readonly ratioFormat = new Intl.NumberFormat(inject(HtmlClientSdkService).locale(), { maximumFractionDigits: 1 });
 
