@@ -28,10 +28,12 @@ describe('capabilities', () => {
     expect(can.value()).toBeNull();
     expect(can.restore()).toBeFalse();
     expect(can.protect()).toBeFalse();
-    http.expectOne(capabilitiesUrl(API_BASE, FAKE_VM_ID)).flush({ protect: true, restore: false, admin: false });
+    expect(can.admin()).toBeFalse();
+    http.expectOne(capabilitiesUrl(API_BASE, FAKE_VM_ID)).flush({ protect: true, restore: false, admin: true });
     await settle();
     expect(can.protect()).toBeTrue();
     expect(can.restore()).toBeFalse();
+    expect(can.admin()).toBeTrue();
   });
 
   it('allows nothing and keeps the reason when the question fails', async () => {

@@ -15,7 +15,7 @@ export interface VmCapabilities {
   readonly protect: boolean;
   /** Revert, new instance, clone and attach, detach, export. */
   readonly restore: boolean;
-  /** Policies and the audit log. */
+  /** Policies, the audit log, and deleting a restore point whose retention has passed. */
   readonly admin: boolean;
 }
 
@@ -40,6 +40,7 @@ export interface ViewCapabilities {
   readonly value: Signal<VmCapabilities | null>;
   readonly protect: Signal<boolean>;
   readonly restore: Signal<boolean>;
+  readonly admin: Signal<boolean>;
   /** Why the capabilities are unknown, when asking failed. */
   readonly error: Signal<LifelineApiError | null>;
 }
@@ -74,6 +75,7 @@ export class CapabilitiesApi {
       value: value.asReadonly(),
       protect: computed(() => value()?.protect === true),
       restore: computed(() => value()?.restore === true),
+      admin: computed(() => value()?.admin === true),
       error: error.asReadonly(),
     };
   }

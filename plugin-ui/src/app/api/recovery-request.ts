@@ -1,3 +1,4 @@
+import { pointPath } from './restore-point';
 import { vmPath } from './vm-protection';
 
 /**
@@ -22,10 +23,6 @@ export type RecoveryRequest =
 export interface RecoveryCall {
   readonly path: string;
   readonly body: Readonly<Record<string, unknown>>;
-}
-
-function pointPath(pointId: string): string {
-  return `/api/v1/points/${encodeURIComponent(pointId)}`;
 }
 
 export function recoveryCall(request: RecoveryRequest): RecoveryCall {

@@ -10,6 +10,14 @@ export interface PointDisk {
   readonly datastorePath: string | null;
 }
 
+/**
+ * `/api/v1/points/{id}`: a restore point by its id. `DELETE` on it removes the point for good once
+ * its retain-until has passed (Lifeline Admin), answering 204.
+ */
+export function pointPath(pointId: string): string {
+  return `/api/v1/points/${encodeURIComponent(pointId)}`;
+}
+
 /** A restore point as `GET /api/v1/vms/{id}/points` lists it: a full image of the VM at `createdAt`. */
 export interface RestorePoint {
   readonly id: string;

@@ -33,10 +33,10 @@ export const MESSAGES_EN_US = {
   'dashboard.storage.free.of': '{free} free of {total}',
   'dashboard.storage.full.title': 'The backup store is full.',
   'dashboard.storage.full.text':
-    'Only {free} is free, less than the {reserve} Lifeline keeps free for maintenance, so new backups are refused until space is freed. To free space, lower the retention in Policies so that old restore points go, then run maintenance in Settings, which removes them. Or enlarge the file system that holds the backup store.',
+    'Only {free} is free, less than the {reserve} Lifeline keeps free for maintenance, so new backups are refused until space is freed. To free space, lower the retention in Policies so that old restore points go, then run maintenance in Settings, which removes them. Restore points past their retention can also be deleted from a VM’s Backups tab. Or enlarge the file system that holds the backup store.',
   'dashboard.storage.low.title': 'The backup store is nearly full.',
   'dashboard.storage.low.text':
-    'Only {free} is free. Once less than {reserve} is free, Lifeline refuses new backups. To free space in time, lower the retention in Policies and run maintenance in Settings, or enlarge the file system that holds the backup store.',
+    'Only {free} is free. Once less than {reserve} is free, Lifeline refuses new backups. To free space in time, lower the retention in Policies and run maintenance in Settings, or enlarge the file system that holds the backup store. Restore points past their retention can also be deleted from a VM’s Backups tab.',
   'dashboard.storage.unavailable': 'This Lifeline server has no backup store, so there are no storage figures to show.',
   'dashboard.storage.added': 'Data added per day',
   'dashboard.storage.added.total': '{bytes} in the last {days} days (UTC)',
@@ -105,6 +105,7 @@ export const MESSAGES_EN_US = {
   'backups.action.instantiate': 'New instance…',
   'backups.action.attach': 'Clone and attach…',
   'backups.action.export': 'Export…',
+  'backups.action.delete': 'Delete…',
   'backups.column.time': 'Time',
   'backups.column.consistency': 'Type',
   'backups.column.logical': 'Logical size',
@@ -150,6 +151,11 @@ export const MESSAGES_EN_US = {
   'backups.export.vmdk': 'VMDK, stream-optimized (.vmdk): compressed, for vSphere and other hypervisors',
   'backups.export.hint': 'Your browser saves the file and can resume an interrupted download for an hour.',
   'backups.export.download': 'Download',
+  'backups.delete.locked': 'This restore point is kept until {time}; it can be deleted from then on.',
+  'backups.delete.title': 'Delete restore point',
+  'backups.delete.text':
+    'Lifeline deletes the restore point of {time}. Its data is removed for good; this cannot be undone. The space that only this restore point used is freed by the next maintenance. The VM’s other restore points are not affected.',
+  'backups.delete.deleting': 'Deleting…',
   'attachedDisks.column.point': 'Restore point',
   'attachedDisks.column.disks': 'Disks',
   'attachedDisks.column.state': 'State',

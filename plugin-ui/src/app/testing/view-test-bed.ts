@@ -90,10 +90,20 @@ export async function renderView<T>(component: Type<T>): Promise<RenderedView<T>
   return view;
 }
 
-/** Answers a request as the server answers a failure: an RFC 9457 problem document. */
+/**
+ * Answers a request as the server answers a failure: an RFC 9457 problem document, with any
+ * extension members the server adds (e.g. `allowedAt`).
+ */
 export function flushProblem(
   request: TestRequest,
-  problem: { status: number; title: string; detail: string; code: string; errors?: readonly { field: string; message: string }[] },
+  problem: {
+    status: number;
+    title: string;
+    detail: string;
+    code: string;
+    errors?: readonly { field: string; message: string }[];
+    readonly [member: string]: unknown;
+  },
 ): void {
   request.flush(
     { type: 'about:blank', instance: 'urn:uuid:0b7e', ...problem },

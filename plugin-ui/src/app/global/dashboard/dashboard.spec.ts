@@ -185,6 +185,7 @@ describe('Dashboard', () => {
       expect(text).toContain('lower the retention in Policies');
       expect(text).toContain('run maintenance in Settings');
       expect(text).toContain('enlarge the file system');
+      expect(text).toContain('Restore points past their retention can also be deleted from a VM’s Backups tab.');
       expect(view.element.querySelector('.ll-storage-low')).toBeNull();
       expect(view.element.querySelector('.ll-tile-storage .alert-warning')).toBeNull();
       expect(view.text('.ll-storage-free')).toBe('1.5 GiB free of 4 TiB');
@@ -200,6 +201,7 @@ describe('Dashboard', () => {
       const text = view.text('.ll-storage-low .alert-text');
       expect(text).toContain('The backup store is nearly full.');
       expect(text).toContain('Only 150 GiB is free. Once less than 100 GiB is free, Lifeline refuses new backups.');
+      expect(text).toContain('Restore points past their retention can also be deleted from a VM’s Backups tab.');
       expect(view.element.querySelector('.ll-storage-full')).toBeNull();
       expect(view.element.querySelector('.ll-tile-storage .alert-danger')).toBeNull();
       expect(view.element.querySelector('.ll-storage-used')?.classList).toContain('warning');

@@ -355,9 +355,144 @@ describe('VmBackups', () => {
     await view.stable();
     expect(view.all('.ll-point-row').length).toBe(1);
     expect(view.element.querySelector('.ll-action-revert')).toBeNull();
+    expect(view.element.querySelector('.ll-point-delete')).toBeNull();
     flushCapabilities(http, API_BASE, FAKE_VM_ID);
     await view.stable();
     expect(view.element.querySelector('.ll-action-revert')).not.toBeNull();
+    expect(view.element.querySelector('.ll-point-delete')).not.toBeNull();
+  });
+
+  describe('delete', () => {
+    // The default page: POINT_ID is retained until Nov 30, 2026; OLDER is past its retention.
+    const POINT_URL = `${API_BASE}/api/v1/points/${OLDER}`;
+    const deletes = { method: 'DELETE' };
+    const modal = '.ll-point-delete-modal';
+
+    async function askDelete(view: RenderedView<VmBackups>, id = OLDER): Promise<void> {
+      await selectPoint(view, id);
+      await view.click('.ll-point-delete');
+    }
+
+    it('is offered to an administrator for a point past its retention, and says until when a locked point is kept', async () => {
+      const view = await open();
+      expect(button(view, '.ll-point-delete')?.textContent?.trim()).toBe('Delete…');
+      expect(button(view, '.ll-point-delete')?.disabled).toBeTrue();
+      await selectPoint(view, OLDER);
+      expect(button(view, '.ll-point-delete')?.disabled).toBeFalse();
+      expect(view.element.querySelector('.ll-point-delete-locked')).toBeNull();
+
+      await selectPoint(view, POINT_ID);
+      expect(button(view, '.ll-point-delete')?.disabled).toBeTrue();
+      const kept = view.text('.ll-point-delete-locked');
+      expect(kept).toContain('This restore point is kept until Nov 30, 2026');
+      expect(kept).toContain('it can be deleted from then on.');
+      // A disabled button asks nothing.
+      button(view, '.ll-point-delete')?.click();
+      await view.stable();
+      expect(view.element.querySelector(`${modal} .modal-title`)).toBeNull();
+    });
+
+    it('is not shown to a user without the Admin privilege, even one who may restore', async () => {
+      const view = await open(undefined, undefined, { protect: true, restore: true, admin: false });
+      await selectPoint(view, OLDER);
+      expect(view.element.querySelector('.ll-action-revert')).not.toBeNull();
+      expect(view.element.querySelector('.ll-point-delete')).toBeNull();
+      await selectPoint(view, POINT_ID);
+      expect(view.element.querySelector('.ll-point-delete-locked')).toBeNull();
+      view.fixture.destroy();
+
+      // Deleting needs Admin only, not Restore.
+      const admin = await open(undefined, undefined, { protect: false, restore: false, admin: true });
+      await selectPoint(admin, OLDER);
+      expect(admin.element.querySelector('.ll-action-revert')).toBeNull();
+      expect(button(admin, '.ll-point-delete')?.disabled).toBeFalse();
+    });
+
+    it('deletes the point once confirmed, with the session, and reads the list again', async () => {
+      const view = await open();
+      const created = view.text(`.ll-point-row[data-point-id="${OLDER}"] .ll-point-time`);
+      expect(created).toContain('Nov 22, 2026');
+      await askDelete(view);
+      expect(view.text(`${modal} .modal-title`)).toBe('Delete restore point');
+      const text = view.text('.ll-point-delete-text');
+      expect(text).toContain(`Lifeline deletes the restore point of ${created}.`);
+      expect(text).toContain('Its data is removed for good; this cannot be undone.');
+      expect(text).toContain('freed by the next maintenance');
+      expect(text).toContain('The VM’s other restore points are not affected.');
+      http.expectNone(deletes);
+
+      await view.click('.ll-point-delete-confirm');
+      const request = http.expectOne(deletes);
+      expect(request.request.url).toBe(POINT_URL);
+      expect(request.request.headers.get(SESSION_HEADER)).toBe('fake-session-token');
+      // While it runs the button says so and cannot be pressed again.
+      expect(button(view, '.ll-point-delete-confirm')?.disabled).toBeTrue();
+      expect(view.text('.ll-point-delete-confirm')).toBe('Deleting…');
+      button(view, '.ll-point-delete-confirm')?.click();
+      await view.stable();
+      http.expectNone(deletes);
+
+      request.flush(null, { status: 204, statusText: 'No Content' });
+      await view.stable();
+      expect(view.element.querySelector(`${modal} .modal-title`)).toBeNull();
+      http.expectOne(FIRST_PAGE).flush(pageBody([pointBody()], { limit: 50 }));
+      await view.stable();
+      expect(view.all('.ll-point-row').map((r) => r.getAttribute('data-point-id'))).toEqual([POINT_ID]);
+      expect(view.text('.ll-points-range')).toBe('1–1 of 1');
+    });
+
+    it('keeps the dialog open with the reason when the point is still retained, and leaves the list as it was', async () => {
+      const view = await open();
+      await askDelete(view);
+      await view.click('.ll-point-delete-confirm');
+      const detail = `restore point ${OLDER} is retained until 2026-11-24T10:00:00.000Z; it can be deleted from then on`;
+      flushProblem(http.expectOne({ method: 'DELETE', url: POINT_URL }), {
+        status: 409,
+        title: 'Conflict',
+        detail,
+        code: 'retention-locked',
+        allowedAt: '2026-11-24T10:00:00.000Z',
+      });
+      await view.stable();
+      expect(view.text(`${modal} .ll-problem-detail`)).toBe(detail);
+      expect(view.text(`${modal} .modal-title`)).toBe('Delete restore point');
+      expect(button(view, '.ll-point-delete-confirm')?.disabled).toBeFalse();
+      expect(view.text('.ll-point-delete-confirm')).toBe('Delete');
+      http.expectNone(FIRST_PAGE);
+      expect(view.all('.ll-point-row').length).toBe(2);
+
+      // Asked again, the dialog starts without the old reason.
+      await view.click('.ll-point-delete-cancel');
+      await view.click('.ll-point-delete');
+      expect(view.element.querySelector(`${modal} .ll-problem-detail`)).toBeNull();
+    });
+
+    it('says so and drops the point from the list when it is already gone', async () => {
+      const view = await open();
+      await askDelete(view);
+      await view.click('.ll-point-delete-confirm');
+      flushProblem(http.expectOne({ method: 'DELETE', url: POINT_URL }), {
+        status: 404,
+        title: 'Not Found',
+        detail: `no restore point ${OLDER}`,
+        code: 'not-found',
+      });
+      await view.stable();
+      expect(view.text(`${modal} .ll-problem-detail`)).toBe(`no restore point ${OLDER}`);
+      http.expectOne(FIRST_PAGE).flush(pageBody([pointBody()], { limit: 50 }));
+      await view.stable();
+      expect(view.all('.ll-point-row').length).toBe(1);
+    });
+
+    it('sends nothing when the user cancels', async () => {
+      const view = await open();
+      await askDelete(view);
+      expect(view.element.querySelector(`${modal} .modal-title`)).not.toBeNull();
+      await view.click('.ll-point-delete-cancel');
+      expect(view.element.querySelector(`${modal} .modal-title`)).toBeNull();
+      http.expectNone(deletes);
+      expect(view.all('.ll-point-row').length).toBe(2);
+    });
   });
 
   it('pages through the restore points', async () => {

@@ -8,13 +8,14 @@ import { ClrInputModule } from '@clr/angular/forms/input';
 import { ClarityIcons, angleIcon } from '@clr/angular/icon';
 import { ClrModalModule } from '@clr/angular/modal';
 import { ClrRadioModule } from '@clr/angular/forms/radio';
+import { ClrSpinnerModule } from '@clr/angular/progress/spinner';
 
 import { downloadTicketPath, readDownloadTicket, type ExportFormat } from '../../api/download-ticket';
 import { CapabilitiesApi, type ViewCapabilities } from '../../api/capabilities';
 import { readJobAccepted, type Job } from '../../api/job';
 import { LifelineApi } from '../../api/lifeline-api';
 import { LifelineApiError, reportApiError } from '../../api/lifeline-api-error';
-import { readPointPage, type RestorePoint } from '../../api/restore-point';
+import { pointPath, readPointPage, type RestorePoint } from '../../api/restore-point';
 import { recoveryCall, type RecoveryRequest } from '../../api/recovery-request';
 import { readVmRevert, type VmRevert } from '../../api/revert';
 import { vmPath } from '../../api/vm-protection';
@@ -48,7 +49,7 @@ export type RecoveryDialog =
  * what a user recovers from one: revert the VM to it (temporarily, then cancel or make it
  * permanent), a new VM from it, or its disks cloned and attached to this VM; or one of its disks
  * downloaded, raw or as a VMDK. While the VM is in a temporary revert a banner says so and offers
- * the two ways out.
+ * the two ways out. An administrator deletes a point whose retention has passed.
  */
 @Component({
   selector: 'll-vm-backups',
@@ -60,6 +61,7 @@ export type RecoveryDialog =
     ClrInputModule,
     ClrModalModule,
     ClrRadioModule,
+    ClrSpinnerModule,
     DatePipe,
     FollowedJobStatus,
     FormsModule,
@@ -124,7 +126,20 @@ export class VmBackups {
   protected readonly exportDisk = signal(0);
   protected readonly exportFormat = signal<ExportFormat>('raw');
 
-  /** Every action here (recoveries, the revert's two ways out, downloads) needs Lifeline's Restore privilege. */
+  /** The point the user is asked to confirm deleting; null while no one is. */
+  protected readonly deleting = signal<RestorePoint | null>(null);
+  protected readonly deleteError = signal<LifelineApiError | null>(null);
+  protected readonly deleteBusy = signal(false);
+  /** Nobody, administrator included, deletes a point before its retain-until; the server refuses it too. */
+  protected readonly canDelete = computed(() => {
+    const point = this.selected();
+    return point !== undefined && !point.locked && !this.deleteBusy();
+  });
+
+  /**
+   * Every action here (recoveries, the revert's two ways out, downloads) needs Lifeline's Restore
+   * privilege, except deleting a point, which needs Lifeline's Admin privilege.
+   */
   protected readonly can: ViewCapabilities;
 
   constructor() {
@@ -260,6 +275,52 @@ export class VmBackups {
         return { kind: 'attach', pointId: dialog.point.id, vmId, disks: all ? null : [...this.attachDisks()] };
       }
     }
+  }
+
+  protected askDelete(point: RestorePoint): void {
+    this.deleteError.set(null);
+    this.deleting.set(point);
+  }
+
+  protected closeDelete(): void {
+    // A delete under way is let finish: the dialog says how it ended.
+    if (!this.deleteBusy()) {
+      this.deleting.set(null);
+    }
+  }
+
+  /**
+   * Deletes the point the dialog names, then reads the page again, which no longer lists it. A
+   * refusal (still retained, in use, maintenance running, no privilege) stays in the dialog and
+   * leaves the list as it was; a point already gone is dropped from the list as well.
+   */
+  protected async confirmDelete(): Promise<void> {
+    const point = this.deleting();
+    if (point === null || this.deleteBusy()) {
+      return;
+    }
+    this.deleteBusy.set(true);
+    this.deleteError.set(null);
+    try {
+      await this.api.delete(pointPath(point.id), this.aborter.signal);
+      this.deleting.set(null);
+      void this.reloadAfterDelete();
+    } catch (error: unknown) {
+      reportApiError(error, this.aborter.signal, (e) => {
+        this.deleteError.set(e);
+        if (e.status === 404) {
+          void this.reloadAfterDelete();
+        }
+      });
+    } finally {
+      this.deleteBusy.set(false);
+    }
+  }
+
+  /** The page shown again, or the one before it when the deleted point was the last on it. */
+  private reloadAfterDelete(): Promise<void> {
+    const offset = this.offset();
+    return this.loadPage(this.points().length <= 1 && offset > 0 ? Math.max(0, offset - POINT_PAGE_SIZE) : offset);
   }
 
   /** A recovery job moves the revert state when it ends; the banner reads it again then. */
