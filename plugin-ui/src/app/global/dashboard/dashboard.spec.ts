@@ -11,6 +11,17 @@ const COMPLIANCE = `${API_BASE}/api/v1/compliance?limit=1000`;
 const ACTIVE_JOBS = `${API_BASE}/api/v1/jobs?state=queued,running&limit=100`;
 const STORAGE = `${API_BASE}/api/v1/storage`;
 
+/** The storage card's facts for storageBody() with dedup 2.463 and compression 2, after the free space. */
+const STORE_FACTS = [
+  ['Stored', '60 GiB'],
+  ['Logical size', '480 GiB'],
+  ['Saved', '240 GiB'],
+  ['Deduplication ratio', '2.5×'],
+  ['Compression ratio', '2×'],
+  ['Restore points', '12'],
+  ['VMs backed up', '4'],
+];
+
 describe('Dashboard', () => {
   let http: HttpTestingController;
   let fetch: FakeFetch;
@@ -129,31 +140,13 @@ describe('Dashboard', () => {
   it('shows what the store holds and what deduplication and compression save', async () => {
     const { view } = await open({ storage: storageBody({ dedupRatio: 2.463, compressionRatio: 2 }) });
     const facts = view.all('.ll-storage-facts dt').map((dt) => [dt.textContent?.trim(), dt.nextElementSibling?.textContent?.trim()]);
-    expect(facts).toEqual([
-      ['Free space', '3 TiB free of 4 TiB'],
-      ['Stored', '60 GiB'],
-      ['Logical size', '480 GiB'],
-      ['Saved', '240 GiB'],
-      ['Deduplication ratio', '2.5×'],
-      ['Compression ratio', '2×'],
-      ['Restore points', '12'],
-      ['VMs backed up', '4'],
-    ]);
+    expect(facts).toEqual([['Free space', '3 TiB free of 4 TiB'], ...STORE_FACTS]);
     expect(view.element.querySelector('.ll-storage-unavailable')).toBeNull();
   });
 
   describe('free space', () => {
     const TiB = 2 ** 40;
     const GiB = 2 ** 30;
-    const STORE_FACTS = [
-      ['Stored', '60 GiB'],
-      ['Logical size', '480 GiB'],
-      ['Saved', '240 GiB'],
-      ['Deduplication ratio', '2.5×'],
-      ['Compression ratio', '2×'],
-      ['Restore points', '12'],
-      ['VMs backed up', '4'],
-    ];
 
     function openWithCapacity(capacity: unknown): Promise<Opened> {
       return open({ storage: storageBody({ capacity }) });
