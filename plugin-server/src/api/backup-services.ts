@@ -26,6 +26,7 @@ import type { Logger } from '../log/index.js';
 import {
   createBackupJobHandler,
   createMaintenanceJobHandler,
+  createRetentionJobHandler,
   OrphanSnapshotSweeper,
   StoreRestorePointSource,
   type PolicyStore,
@@ -54,6 +55,8 @@ export interface BackupServices {
    * `busyPoints` names the restore points being read right now (their VMs are left alone).
    */
   maintenanceHandler(policies: Pick<PolicyStore, 'getPolicy' | 'listProtections'>, busyPoints: () => ReadonlySet<string>): JobHandler;
+  /** The 'retention' job handler: keeps one restore point longer. */
+  retentionHandler(): JobHandler;
   /** The service-account connection to a configured vCenter, as backups and restores use it. */
   vcenter(vcenterGuid: string, signal: AbortSignal): Promise<Vcenter>;
   /** Starts sweeping orphaned `lifeline-*` snapshots, now and on a timer; returns its stop. */
@@ -205,6 +208,9 @@ export async function openBackupServices(opts: BackupServicesOptions, signal: Ab
     },
     maintenanceHandler(policies, busyPoints) {
       return createMaintenanceJobHandler({ repository, policies, busyPoints }) as JobHandler;
+    },
+    retentionHandler() {
+      return createRetentionJobHandler({ repository }) as JobHandler;
     },
     vcenter,
     startSweeper(jobs) {

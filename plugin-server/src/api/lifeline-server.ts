@@ -15,6 +15,7 @@ import type { Logger } from '../log/index.js';
 import {
   BACKUP_JOB_KIND,
   MAINTENANCE_JOB_KIND,
+  RETENTION_JOB_KIND,
   ProtectionScheduler,
   SqlitePolicyStore,
   startMaintenanceSchedule,
@@ -24,7 +25,7 @@ import {
   type VmPlacementSource,
 } from '../protection/index.js';
 import { RecoveryService, RESTORE_JOB_KIND, SqliteRecoveryStore } from '../recovery/index.js';
-import { PointReaders } from './point-readers.js';
+import { PointReaders, pointsOfJobs } from './point-readers.js';
 import { createApp, hasUi, uiPath } from './app.js';
 import { PASSPHRASE_FILE, type BackupServices } from './backup-services.js';
 import type { DemoHost, DemoVm } from './demo-host.js';
@@ -147,16 +148,10 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     if (deps.backup) runner.register(RESTORE_JOB_KIND, deps.backup.restoreHandler(recoveryStore));
     if (deps.backup) {
       const jobs = runner;
-      // Points restore jobs and exports are reading now: retention leaves their VMs alone until
-      // they finish.
-      const busyPoints = (): Set<string> => {
-        const ids = pointReaders.busy();
-        for (const j of jobs.activeJobs()) {
-          const pointId = j.kind === RESTORE_JOB_KIND ? (j.params as { pointId?: unknown } | null)?.pointId : undefined;
-          if (typeof pointId === 'string') ids.add(pointId);
-        }
-        return ids;
-      };
+      // Points restore jobs and exports are reading, or retention jobs locking, now: maintenance
+      // leaves their VMs alone until they finish.
+      const busyPoints = (): Set<string> => new Set([...pointReaders.busy(), ...pointsOfJobs(jobs.activeJobs())]);
+      runner.register(RETENTION_JOB_KIND, deps.backup.retentionHandler());
       runner.register(MAINTENANCE_JOB_KIND, deps.backup.maintenanceHandler(policies, busyPoints));
     }
     for (const [kind, handler] of Object.entries(deps.jobHandlers ?? {})) runner.register(kind, handler);

@@ -1,3 +1,30 @@
+import type { JobRecord } from '../jobs/index.js';
+import { RETENTION_JOB_KIND } from '../protection/index.js';
+import { RESTORE_JOB_KIND } from '../recovery/index.js';
+
+/** Job kinds whose params name the restore point they work on (`params.pointId`). */
+const POINT_JOB_KINDS: ReadonlySet<string> = new Set([RESTORE_JOB_KIND, RETENTION_JOB_KIND]);
+
+/** The active job, if any, that works on a restore point: a restore reading it, a retention locking it. */
+export function jobOnPoint(active: readonly JobRecord[], pointId: string): JobRecord | undefined {
+  return active.find((j) => POINT_JOB_KINDS.has(j.kind) && pointIdOf(j) === pointId);
+}
+
+/** The restore points active jobs work on. */
+export function pointsOfJobs(active: readonly JobRecord[]): Set<string> {
+  const ids = new Set<string>();
+  for (const j of active) {
+    const id = POINT_JOB_KINDS.has(j.kind) ? pointIdOf(j) : undefined;
+    if (id !== undefined) ids.add(id);
+  }
+  return ids;
+}
+
+function pointIdOf(job: JobRecord): string | undefined {
+  const id = (job.params as { pointId?: unknown } | null)?.pointId;
+  return typeof id === 'string' ? id : undefined;
+}
+
 /**
  * The restore points the API is reading right now (exports and ticket downloads), so that
  * repository maintenance leaves their VMs alone until the reads end: retention followed by garbage

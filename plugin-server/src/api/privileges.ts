@@ -19,7 +19,7 @@ function privilege(suffix: 'Protect' | 'Restore' | 'Admin'): string {
 }
 
 export const PRIVILEGES = {
-  /** Assign and unassign protection, back up now, cancel backup jobs. */
+  /** Assign and unassign protection, back up now, keep a restore point longer, cancel those jobs. */
   protect: privilege('Protect'),
   /** Restore from restore points (revert, new instance, clone and attach). */
   restore: privilege('Restore'),
@@ -31,7 +31,7 @@ export type LifelinePrivilege = (typeof PRIVILEGES)[keyof typeof PRIVILEGES];
 
 /** The privilege that lets a user cancel a job of a kind; unknown kinds need Admin. */
 export function cancelPrivilegeFor(kind: string): LifelinePrivilege {
-  if (kind === 'backup') return PRIVILEGES.protect;
+  if (kind === 'backup' || kind === 'retention') return PRIVILEGES.protect;
   if (kind === 'restore') return PRIVILEGES.restore;
   return PRIVILEGES.admin;
 }

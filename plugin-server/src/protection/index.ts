@@ -50,3 +50,5 @@ export {
   startMaintenanceSchedule,
 } from './repository-maintenance.js';
 export type { MaintenanceDeps, MaintenanceParams, MaintenanceResult, MaintenanceSchedule, MaintenanceScheduleOptions, MaintenanceStep } from './repository-maintenance.js';
+export { createRetentionJobHandler, MAX_RETENTION_YEARS, parseRetentionParams, RETENTION_JOB_KIND } from './retention-job.js';
+export type { RetentionParams, RetentionResult } from './retention-job.js';

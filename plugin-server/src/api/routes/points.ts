@@ -8,6 +8,7 @@
  *   POST /points/{id}/disks/{n}/download        a download ticket for one of those (Restore)
  *   GET /downloads/{ticket}                     the export the ticket names, without a session
  *   DELETE /points/{id}                         deletes a point past its retain-until (Admin)
+ *   POST /points/{id}/retention                 keeps a point longer: a 'retention' job (Protect)
  *
  * Privileges are checked on the VM the point belongs to; a point whose VM is not a vCenter VM
  * (made from image files with the command line) is checked on the inventory root. Downloading a
@@ -43,15 +44,15 @@ import {
   type OpenedPointDisk,
 } from '../../export/index.js';
 import type { Logger } from '../../log/index.js';
-import { BACKUP_JOB_KIND, MAINTENANCE_JOB_KIND, vmKey, vmTarget, type VmRef } from '../../protection/index.js';
+import { BACKUP_JOB_KIND, MAINTENANCE_JOB_KIND, MAX_RETENTION_YEARS, RETENTION_JOB_KIND, vmKey, vmTarget, type RetentionParams, type VmRef } from '../../protection/index.js';
 import type { DiskRow, PointRow } from '../../catalog/index.js';
-import { RESTORE_JOB_KIND } from '../../recovery/index.js';
-import { isPointId, isStoreError, type Repository } from '../../store/index.js';
+import { isPointId, isStoreError, StoreError, type Repository } from '../../store/index.js';
 import { audited, noteAudit } from '../audit/audited.js';
 import { authorizedCall, type Authorizer } from '../auth/authorize.js';
 import type { MoRef, UserSession } from '../auth/ports.js';
 import { DownloadTickets, EXPORT_FORMATS, RESUME_MS, ticketOf, type DownloadGrant, type ExportFormat } from '../download-tickets.js';
 import { PROBLEM_CONTENT_TYPE, toProblem, type Problem } from '../problem.js';
+import { jobOnPoint } from '../point-readers.js';
 import { PRIVILEGES, READ_PRIVILEGE } from '../privileges.js';
 import { requestContext } from '../request-context.js';
 import type { ApiServices } from './api-services.js';
@@ -61,6 +62,8 @@ import { parseVmId, vmObject, vmUrn } from './vm-id.js';
 /** How backups name a VM in the catalog: `<vCenter instance UUID>:<moref>` (protection's vmKey). */
 const VM_KEY = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):([A-Za-z0-9._-]{1,100})$/;
 const DISK_NUMBER = /^\d{1,9}$/;
+/** An ISO-8601 time with a date, a time and a zone, as JSON dates are written. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 /** Backup jobs looked through to find the job that made each point. */
 const JOBS_SCANNED = 500;
 /** Summaries of manifests kept in memory; a manifest never changes once its point exists. */
@@ -354,13 +357,44 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
     if (maintenance) {
       throw new LifelineError('repository-busy', `repository maintenance is running (job ${maintenance.id}); delete the restore point once it has finished`, { jobId: maintenance.id });
     }
-    const restore = active.find((j) => j.kind === RESTORE_JOB_KIND && (j.params as { pointId?: unknown } | null)?.pointId === p.id);
-    if (restore) throw new LifelineError('point-in-use', `restore point ${p.id} is being restored by job ${restore.id}`, { pointId: p.id, jobId: restore.id });
+    const job = jobOnPoint(active, p.id);
+    if (job) throw new LifelineError('point-in-use', `restore point ${p.id} is in use by ${job.kind} job ${job.id}`, { pointId: p.id, jobId: job.id });
     if (svc.pointReaders?.busy().has(p.id)) throw new LifelineError('point-in-use', `restore point ${p.id} is being exported or downloaded`, { pointId: p.id });
     // Named now: once deleted, the point no longer leads to its VM.
     noteAudit(req, { object: auditObjectOf(p.id) ?? `point:${p.id}`, details: { pointId: p.id, createdAt: new Date(p.createdAt).toISOString() } });
     await repo.deletePoint(p.id, requestContext(req).signal);
     res.status(204).end();
+  });
+
+  const auditRetention = audited(svc.audit, svc.log, 'point.retention', (params) => auditObjectOf(params['pointId']));
+  router.post('/points/:pointId/retention', auditRetention, onPoint(PRIVILEGES.protect), (req, res) => {
+    const p = pointOf(req);
+    const vm = vmOfPoint(p);
+    if (!svc.runner.hasHandler(RETENTION_JOB_KIND)) throw new LifelineError('backup-unavailable', 'This Lifeline server cannot change retention: it has no backup store.');
+    const raw = (req.body as { retainUntil?: unknown } | undefined)?.retainUntil;
+    const until = typeof raw === 'string' && ISO_TIME.test(raw) ? Date.parse(raw) : NaN;
+    if (!Number.isFinite(until)) throw new ValidationError('retainUntil must be an ISO-8601 time, e.g. 2027-01-31T23:59:59Z', { field: 'retainUntil' });
+    const latest = svc.clock.now() + MAX_RETENTION_YEARS * 366 * 86_400_000;
+    if (until > latest) throw new ValidationError(`retainUntil may be at most ${MAX_RETENTION_YEARS} years ahead`, { field: 'retainUntil' });
+    if (until < p.retainUntil) {
+      throw new StoreError('retention-shorten-refused', `restore point ${p.id} is kept until ${new Date(p.retainUntil).toISOString()}; retention can be extended, never shortened`, {
+        pointId: p.id,
+        retainUntil: new Date(p.retainUntil).toISOString(),
+      });
+    }
+    const { session } = authorizedCall<S>(req);
+    const params: RetentionParams = { pointId: p.id, retainUntil: until, requestedBy: session.userName };
+    const target = vm ? vmTarget(vm) : { type: 'repository', id: 'store', vcenterGuid: null };
+    const { job, created } = svc.runner.submit({ kind: RETENTION_JOB_KIND, target, params, requestedBy: session.userName });
+    if (!created) {
+      // One retention job per VM at a time; the one running is returned only if it asks as much.
+      const running = job.params as Partial<RetentionParams> | null;
+      if (running?.pointId !== p.id || (running.retainUntil ?? 0) < until) {
+        throw new LifelineError('point-in-use', `retention job ${job.id} of this VM is still running; try again when it has ended`, { jobId: job.id });
+      }
+    }
+    noteAudit(req, { details: { pointId: p.id, retainUntil: new Date(until).toISOString(), jobId: job.id, created } });
+    res.status(202).location(`${req.baseUrl}/jobs/${job.id}`).json({ job, created });
   });
 
   /** Opens the disk named in the path, or answers why not. */

@@ -1,10 +1,11 @@
-// Deleting a restore point over HTTPS, on a real encrypted store with the vCenter simulator:
-// only an administrator may, never before the point's retain-until, never while the point is
-// being read; a refusal leaves the point whole, a deletion leaves the VM's other points whole,
-// and both are audited.
+// Deleting a restore point and keeping one longer, over HTTPS, on a real encrypted store with the
+// vCenter simulator. Deleting: only an administrator may, never before the point's retain-until,
+// never while the point is being read; a refusal leaves the point whole, a deletion leaves the
+// VM's other points whole, and both are audited. Keeping longer: a 'retention' job locks the
+// point's files until the new time, which then holds off its deletion; never shorter.
 import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,7 +17,7 @@ import { addPoint, createRepository, MiB, openRepository, PASSPHRASE, VIEWER } f
 
 const DAY = 86_400_000;
 
-describe('deleting restore points over HTTPS', () => {
+describe('deleting and keeping restore points over HTTPS', () => {
   let fx: VcenterServer;
   let admin: string;
   let viewer: string;
@@ -27,6 +28,8 @@ describe('deleting restore points over HTTPS', () => {
   let lockedUntil = 0;
   let read = '';
   let keptSum = '';
+  let longer = '';
+  let storeDir = '';
 
   const point = (id: string) => fx.call(admin, 'GET', `/points/${id}`);
   const exportSum = async (id: string): Promise<string> => {
@@ -43,7 +46,7 @@ describe('deleting restore points over HTTPS', () => {
       backup: { passphrase: PASSPHRASE },
       prepare: async (vc, dataDir) => {
         await mkdir(join(dataDir, 'images'));
-        const storeDir = join(dataDir, 'store');
+        storeDir = join(dataDir, 'store');
         await createRepository(storeDir);
         const repo = await openRepository(storeDir);
         const vmId = (i: number) => `${vc.instanceUuid}:${vc.vms[i]?.moref ?? ''}`;
@@ -60,7 +63,8 @@ describe('deleting restore points over HTTPS', () => {
           keptSum = createHash('sha256').update(await readFile(keptImage)).digest('hex');
           lockedUntil = now + 5 * DAY;
           locked = await addPoint(repo, { vmId: vmId(0), vmName: 'vm a', createdAt: now - DAY, retainUntil: lockedUntil }, [await image('a2.img', 4, (b) => 300 + b)]);
-          // VM 1: an expired point large enough that a paused download keeps it being read.
+          // VM 1: an expired point to keep longer, and one large enough that a paused download keeps it being read.
+          longer = await addPoint(repo, { vmId: vmId(1), vmName: 'vm b', createdAt: now - 8 * DAY, retainUntil: now - DAY }, [await image('b1.img', 4, (b) => 400 + b)]);
           read = await addPoint(repo, { vmId: vmId(1), vmName: 'vm b', createdAt: now - 10 * DAY, retainUntil: now - DAY }, [await image('b0.img', 64, (b) => 500 + b)]);
         } finally {
           await repo.close();
@@ -137,5 +141,50 @@ describe('deleting restore points over HTTPS', () => {
     }
     expect(status).toBe(204);
     expectProblem(await point(read), 404, 'not-found');
+  });
+
+  const finished = async (id: string): Promise<Record<string, unknown>> => {
+    for (let i = 0; i < 400; i++) {
+      const job = (await fx.call(admin, 'GET', `/jobs/${id}`)).json();
+      if (!['queued', 'running'].includes(String(job['state']))) return job;
+      await sleep(25);
+    }
+    throw new Error(`job ${id} did not end`);
+  };
+  const retainUntilOf = async (id: string): Promise<string> => String((await point(id)).json()['retainUntil']);
+
+  it('refuses to keep a point without Protect, for a time that is not one or too far, or shorter, changing nothing', async () => {
+    const before = await retainUntilOf(kept);
+    expectProblem(await fx.call(viewer, 'POST', `/points/${kept}/retention`, { retainUntil: new Date(now + 30 * DAY).toISOString() }), 403, 'forbidden');
+    for (const retainUntil of ['next week', '2027-01-01', 1_900_000_000_000, null]) {
+      const bad = expectProblem(await fx.call(admin, 'POST', `/points/${kept}/retention`, { retainUntil }), 400, 'validation');
+      expect(bad['errors']).toEqual([{ field: 'retainUntil', message: jasmine.stringMatching(/ISO-8601/) }]);
+    }
+    const far = expectProblem(await fx.call(admin, 'POST', `/points/${kept}/retention`, { retainUntil: new Date(now + 11 * 366 * DAY).toISOString() }), 400, 'validation');
+    expect(JSON.stringify(far['errors'])).toContain('10 years');
+    const shorter = expectProblem(await fx.call(admin, 'POST', `/points/${locked}/retention`, { retainUntil: new Date(lockedUntil - DAY).toISOString() }), 409, 'retention-shorten-refused');
+    expect(String(shorter['detail'])).toContain('never shortened');
+    expect(await retainUntilOf(kept)).toBe(before);
+    expect(await retainUntilOf(locked)).toBe(new Date(lockedUntil).toISOString());
+  });
+
+  it('keeps an expired point longer with a retention job: its files are locked until then and it can no longer be deleted', async () => {
+    const until = new Date(now + 40 * DAY);
+    const r = await fx.call(admin, 'POST', `/points/${longer}/retention`, { retainUntil: until.toISOString() });
+    expect(r.status).withContext(r.text).toBe(202);
+    const { job } = r.json<{ job: { id: string; kind: string; target: Record<string, unknown> } }>();
+    expect(job.kind).toBe('retention');
+    expect(job.target).toEqual({ type: 'VirtualMachine', id: fx.moref(1), vcenterGuid: fx.vc.instanceUuid });
+    const done = await finished(job.id);
+    expect(done['state']).withContext(JSON.stringify(done['error'])).toBe('succeeded');
+    expect(done['result']).toEqual({ pointId: longer, retainUntil: until.toISOString() });
+    expect(await retainUntilOf(longer)).toBe(until.toISOString());
+    // The store's own lock (the manifest's mtime) says so, not only the catalog.
+    const manifest = await stat(join(storeDir, 'points', longer, 'manifest'));
+    expect(Math.round(manifest.mtimeMs)).toBe(until.getTime());
+    const refused = expectProblem(await fx.call(admin, 'DELETE', `/points/${longer}`), 409, 'retention-locked');
+    expect(refused['allowedAt']).toBe(until.toISOString());
+    const audit = (await fx.call(admin, 'GET', '/audit?action=point.retention')).json<{ items: Array<Record<string, unknown>> }>().items;
+    expect(audit.find((a) => a['outcome'] === 'success')).toEqual(jasmine.objectContaining({ status: 202, object: `vm:${fx.vc.instanceUuid}:${fx.moref(1)}` }));
   });
 });
