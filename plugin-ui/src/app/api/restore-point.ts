@@ -18,6 +18,15 @@ export function pointPath(pointId: string): string {
   return `/api/v1/points/${encodeURIComponent(pointId)}`;
 }
 
+/**
+ * `POST /api/v1/points/{id}/retention` with `{ retainUntil }` (Lifeline Protect): keeps the point
+ * longer, never shorter. It answers 202 with a `retention` job, which locks the point's data until
+ * the new time and then ends with `{ pointId, retainUntil }`.
+ */
+export function pointRetentionPath(pointId: string): string {
+  return `${pointPath(pointId)}/retention`;
+}
+
 /** A restore point as `GET /api/v1/vms/{id}/points` lists it: a full image of the VM at `createdAt`. */
 export interface RestorePoint {
   readonly id: string;

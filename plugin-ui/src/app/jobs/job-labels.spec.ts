@@ -14,6 +14,7 @@ describe('job labels', () => {
   it('names the kinds this UI knows and shows others as the server names them', () => {
     expect(kind.transform('backup')).toBe('Backup');
     expect(kind.transform('maintenance')).toBe('Repository maintenance');
+    expect(kind.transform('retention')).toBe('Keep restore point');
     expect(kind.transform('replication')).toBe('replication');
   });
 

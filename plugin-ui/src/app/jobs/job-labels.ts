@@ -10,6 +10,7 @@ const KIND_LABELS: Readonly<Record<string, MessageKey>> = {
   backup: 'job.kind.backup',
   restore: 'job.kind.restore',
   maintenance: 'job.kind.maintenance',
+  retention: 'job.kind.retention',
 };
 
 /** `{{ job.kind | jobKind }}` → "Backup". */

@@ -68,7 +68,7 @@ describe('VmBackups', () => {
     expect(newest.querySelector('.ll-point-consistency')?.textContent?.trim()).toBe('Application');
     expect(newest.querySelector('.ll-point-logical')?.textContent?.trim()).toBe('40 GiB');
     expect(newest.querySelector('.ll-point-new')?.textContent?.trim()).toBe('1.5 GiB');
-    expect(newest.querySelector('.ll-point-retain')?.textContent).toContain('Nov 30, 2026');
+    expect(newest.querySelector('.ll-point-retain-until')?.textContent).toContain('Nov 30, 2026');
     expect(newest.querySelector('.ll-point-locked')?.textContent?.trim()).toBe('Locked');
     expect(newest.querySelector('.ll-point-damaged')).toBeNull();
     const older = row(view, OLDER);
@@ -356,10 +356,12 @@ describe('VmBackups', () => {
     expect(view.all('.ll-point-row').length).toBe(1);
     expect(view.element.querySelector('.ll-action-revert')).toBeNull();
     expect(view.element.querySelector('.ll-point-delete')).toBeNull();
+    expect(view.element.querySelector('.ll-point-retain')).toBeNull();
     flushCapabilities(http, API_BASE, FAKE_VM_ID);
     await view.stable();
     expect(view.element.querySelector('.ll-action-revert')).not.toBeNull();
     expect(view.element.querySelector('.ll-point-delete')).not.toBeNull();
+    expect(view.element.querySelector('.ll-point-retain')).not.toBeNull();
   });
 
   describe('delete', () => {
@@ -491,6 +493,221 @@ describe('VmBackups', () => {
       await view.click('.ll-point-delete-cancel');
       expect(view.element.querySelector(`${modal} .modal-title`)).toBeNull();
       http.expectNone(deletes);
+      expect(view.all('.ll-point-row').length).toBe(2);
+    });
+  });
+
+  describe('keep longer', () => {
+    const RETAIN_URL = `${API_BASE}/api/v1/points/${POINT_ID}/retention`;
+    const modal = '.ll-point-retain-modal';
+    // Kept until Nov 30, 2026, 10:00 where the test runs, whatever its time zone.
+    const RETAIN_UNTIL = new Date(2026, 10, 30, 10, 0).toISOString();
+    const points = (): unknown[] => [
+      pointBody({ retainUntil: RETAIN_UNTIL }),
+      pointBody({ id: OLDER, createdAt: '2026-11-22T10:00:00.000Z', retainUntil: '2026-11-22T12:00:00.000Z', locked: false }),
+    ];
+    const dayInput = (view: RenderedView<VmBackups>): HTMLInputElement => {
+      const input = view.element.querySelector<HTMLInputElement>(`${modal} input[type=date]`);
+      if (input === null) {
+        throw new Error('no date input in the dialog');
+      }
+      return input;
+    };
+
+    async function chooseDay(view: RenderedView<VmBackups>, day: string): Promise<void> {
+      const input = dayInput(view);
+      input.value = day;
+      input.dispatchEvent(new Event('input'));
+      await view.stable();
+    }
+
+    async function askRetain(view: RenderedView<VmBackups>): Promise<void> {
+      await selectPoint(view, POINT_ID);
+      await view.click('.ll-point-retain');
+    }
+
+    it('is offered to a user who may protect the VM, for a selected point, and to no one else', async () => {
+      const view = await open(points(), undefined, { protect: true, restore: false, admin: false });
+      expect(button(view, '.ll-point-retain')?.textContent?.trim()).toBe('Keep longer…');
+      expect(button(view, '.ll-point-retain')?.disabled).toBeTrue();
+      await selectPoint(view, POINT_ID);
+      expect(button(view, '.ll-point-retain')?.disabled).toBeFalse();
+      // A point past its retention may be kept longer too.
+      await selectPoint(view, OLDER);
+      expect(button(view, '.ll-point-retain')?.disabled).toBeFalse();
+      view.fixture.destroy();
+
+      // Neither Restore nor Admin is enough: keeping a point longer needs Protect.
+      const without = await open(points(), undefined, { protect: false, restore: true, admin: true });
+      await selectPoint(without, POINT_ID);
+      expect(without.element.querySelector('.ll-point-delete')).not.toBeNull();
+      expect(without.element.querySelector('.ll-point-retain')).toBeNull();
+    });
+
+    it('offers to keep the point 30 days past its retain-until, and refuses a day before it', async () => {
+      const view = await open(points());
+      const created = view.text(`.ll-point-row[data-point-id="${POINT_ID}"] .ll-point-time`);
+      await askRetain(view);
+      expect(view.text(`${modal} .modal-title`)).toBe('Keep restore point longer');
+      const text = view.text('.ll-point-retain-text');
+      expect(text).toContain(`The restore point of ${created} is kept until Nov 30, 2026`);
+      const warning = view.text('.ll-point-retain-warning');
+      expect(warning).toContain('nobody, administrators included, can delete this restore point or its data');
+      expect(warning).toContain('maintenance does not prune it');
+      expect(warning).toContain('cannot be shortened later');
+      expect(dayInput(view).value).toBe('2026-12-30');
+      expect(dayInput(view).min).toBe('2026-11-30');
+      expect(button(view, '.ll-point-retain-confirm')?.disabled).toBeFalse();
+      expect(view.element.querySelector('.ll-point-retain-early')).toBeNull();
+
+      await chooseDay(view, '2026-11-29');
+      expect(button(view, '.ll-point-retain-confirm')?.disabled).toBeTrue();
+      expect(view.text('.ll-point-retain-early')).toBe('Choose Nov 30, 2026 or a later day: a restore point can be kept longer, never shorter.');
+      button(view, '.ll-point-retain-confirm')?.click();
+      await view.stable();
+
+      await chooseDay(view, '');
+      expect(button(view, '.ll-point-retain-confirm')?.disabled).toBeTrue();
+      expect(view.element.querySelector('.ll-point-retain-early')).toBeNull();
+
+      // The day it is kept until already is the earliest one allowed.
+      await chooseDay(view, '2026-11-30');
+      expect(button(view, '.ll-point-retain-confirm')?.disabled).toBeFalse();
+      http.expectNone({ method: 'POST' });
+      expect(view.text(`${modal} .modal-title`)).toBe('Keep restore point longer');
+    });
+
+    it('asks once, with the session, to keep the point to the end of the chosen day, follows the job, then reads the list again', async () => {
+      const view = await open(points());
+      await askRetain(view);
+      await chooseDay(view, '2027-01-15');
+      await view.click('.ll-point-retain-confirm');
+
+      const posts = http.match({ method: 'POST' });
+      expect(posts.length).toBe(1);
+      const post = posts[0]!;
+      expect(post.request.url).toBe(RETAIN_URL);
+      expect(post.request.headers.get(SESSION_HEADER)).toBe('fake-session-token');
+      // The end of Jan 15, 2027 where the user is.
+      const endOfDay = new Date(2027, 0, 15, 23, 59, 59, 999).toISOString();
+      expect(post.request.body).toEqual({ retainUntil: endOfDay });
+      // While it is asked the button says so and cannot be pressed again.
+      expect(button(view, '.ll-point-retain-confirm')?.disabled).toBeTrue();
+      expect(view.text('.ll-point-retain-confirm')).toBe('Starting…');
+      button(view, '.ll-point-retain-confirm')?.click();
+      await view.stable();
+      http.expectNone({ method: 'POST' });
+
+      const KEEP_JOB = 'job-keep';
+      post.flush({ job: jobBody({ id: KEEP_JOB, kind: 'retention', state: 'queued', phase: null, startedAt: null }), created: true }, { status: 202, statusText: 'Accepted' });
+      await view.stable();
+      expect(view.element.querySelector(`${modal} .modal-title`)).toBeNull();
+      expect(view.text('.ll-point-retain-job .ll-job-kind')).toBe('Keep restore point');
+      expect(view.text('.ll-point-retain-job .ll-job-state')).toBe('Queued');
+      // One point at a time; recoveries go on meanwhile.
+      expect(button(view, '.ll-point-retain')?.disabled).toBeTrue();
+      expect(button(view, '.ll-action-revert')?.disabled).toBeFalse();
+
+      const stream = await fetch.call(0);
+      expect(stream.url).toBe(`${API_BASE}/api/v1/jobs/${KEEP_JOB}/events`);
+      stream.stream.write(
+        sseEvent('snapshot', {
+          seq: 1,
+          jobId: KEEP_JOB,
+          job: jobBody({ id: KEEP_JOB, kind: 'retention', phase: 'lock', progress: { bytesDone: 10 * 2 ** 30, bytesTotal: 40 * 2 ** 30, rateBytesPerSecond: null, etaSeconds: null } }),
+        }),
+      );
+      await view.stable();
+      expect(view.element.querySelector('.ll-point-retain-job .ll-job-progress')?.getAttribute('data-percent')).toBe('25');
+      http.expectNone(FIRST_PAGE);
+
+      stream.stream.write(
+        sseEvent('state', {
+          seq: 2,
+          jobId: KEEP_JOB,
+          job: jobBody({ id: KEEP_JOB, kind: 'retention', state: 'succeeded', result: { pointId: POINT_ID, retainUntil: endOfDay } }),
+        }),
+      );
+      stream.stream.end();
+      await view.stable();
+      expect(view.text('.ll-point-retain-job .ll-job-state')).toBe('Succeeded');
+      http.expectOne(FIRST_PAGE).flush(pageBody([pointBody({ retainUntil: endOfDay })], { limit: 50 }));
+      await view.stable();
+      expect(row(view, POINT_ID).querySelector('.ll-point-retain-until')?.textContent).toContain('Jan 15, 2027');
+    });
+
+    it('leaves the list as it was when the job fails', async () => {
+      const view = await open(points());
+      await askRetain(view);
+      await view.click('.ll-point-retain-confirm');
+      http
+        .expectOne({ method: 'POST', url: RETAIN_URL })
+        .flush({ job: jobBody({ kind: 'retention' }), created: true }, { status: 202, statusText: 'Accepted' });
+      await view.stable();
+      const stream = await fetch.call(0);
+      stream.stream.write(
+        sseEvent('state', {
+          seq: 1,
+          jobId: JOB_ID,
+          job: jobBody({ kind: 'retention', state: 'failed', error: { code: 'io', message: 'the backup store could not be written' } }),
+        }),
+      );
+      stream.stream.end();
+      await view.stable();
+      expect(view.text('.ll-point-retain-job .ll-job-state')).toBe('Failed');
+      expect(view.text('.ll-point-retain-job .ll-job-error')).toBe('the backup store could not be written');
+      http.expectNone(FIRST_PAGE);
+      expect(button(view, '.ll-point-retain')?.disabled).toBeFalse();
+    });
+
+    it('keeps the dialog open with the reason when the server refuses to shorten, and changes nothing', async () => {
+      const view = await open(points());
+      await askRetain(view);
+      await view.click('.ll-point-retain-confirm');
+      const detail = `restore point ${POINT_ID} is retained until 2026-12-31T23:59:59.999Z; retention can be extended, never shortened`;
+      flushProblem(http.expectOne({ method: 'POST', url: RETAIN_URL }), { status: 409, title: 'Conflict', detail, code: 'retention-shorten-refused' });
+      await view.stable();
+      expect(view.text(`${modal} .ll-problem-detail`)).toBe(detail);
+      expect(view.text(`${modal} .modal-title`)).toBe('Keep restore point longer');
+      expect(button(view, '.ll-point-retain-confirm')?.disabled).toBeFalse();
+      expect(view.text('.ll-point-retain-confirm')).toBe('Keep longer');
+      http.expectNone(FIRST_PAGE);
+      expect(fetch.calls.length).toBe(0);
+      expect(view.element.querySelector('.ll-point-retain-job .ll-followed-job')).toBeNull();
+      expect(view.all('.ll-point-row').length).toBe(2);
+
+      // Asked again, the dialog starts without the old reason.
+      await view.click('.ll-point-retain-cancel');
+      await view.click('.ll-point-retain');
+      expect(view.element.querySelector(`${modal} .ll-problem-detail`)).toBeNull();
+    });
+
+    it('shows what the server found wrong with the day', async () => {
+      const view = await open(points());
+      await askRetain(view);
+      await chooseDay(view, '2040-01-01');
+      await view.click('.ll-point-retain-confirm');
+      flushProblem(http.expectOne({ method: 'POST', url: RETAIN_URL }), {
+        status: 400,
+        title: 'Bad Request',
+        detail: 'retainUntil: more than 10 years ahead',
+        code: 'validation',
+        errors: [{ field: 'retainUntil', message: 'more than 10 years ahead' }],
+      });
+      await view.stable();
+      expect(view.text(`${modal} .ll-problem-fields`)).toBe('more than 10 years ahead');
+      expect(dayInput(view).value).toBe('2040-01-01');
+      expect(fetch.calls.length).toBe(0);
+    });
+
+    it('sends nothing when the user cancels', async () => {
+      const view = await open(points());
+      await askRetain(view);
+      expect(view.element.querySelector(`${modal} .modal-title`)).not.toBeNull();
+      await view.click('.ll-point-retain-cancel');
+      expect(view.element.querySelector(`${modal} .modal-title`)).toBeNull();
+      http.expectNone({ method: 'POST' });
+      expect(fetch.calls.length).toBe(0);
       expect(view.all('.ll-point-row').length).toBe(2);
     });
   });

@@ -15,7 +15,7 @@ import { CapabilitiesApi, type ViewCapabilities } from '../../api/capabilities';
 import { readJobAccepted, type Job } from '../../api/job';
 import { LifelineApi } from '../../api/lifeline-api';
 import { LifelineApiError, reportApiError } from '../../api/lifeline-api-error';
-import { pointPath, readPointPage, type RestorePoint } from '../../api/restore-point';
+import { pointPath, pointRetentionPath, readPointPage, type RestorePoint } from '../../api/restore-point';
 import { recoveryCall, type RecoveryRequest } from '../../api/recovery-request';
 import { readVmRevert, type VmRevert } from '../../api/revert';
 import { vmPath } from '../../api/vm-protection';
@@ -29,8 +29,11 @@ import { contextObjectId } from '../../sdk/context-object-id';
 import { HtmlClientSdkService } from '../../sdk/html-client-sdk';
 import { VmView } from '../vm-view';
 import { BrowserDownload } from './browser-download';
+import { endOfLocalDay, isDayFrom, localDayOf } from './retain-day';
 
 export const POINT_PAGE_SIZE = 50;
+/** How much longer "Keep longer…" offers to keep a point, from its current retain-until. */
+export const RETAIN_DEFAULT_DAYS = 30;
 
 // The caret of expandable rows; the datagrid registers only the icons every grid needs.
 ClarityIcons.addIcons(angleIcon);
@@ -49,7 +52,8 @@ export type RecoveryDialog =
  * what a user recovers from one: revert the VM to it (temporarily, then cancel or make it
  * permanent), a new VM from it, or its disks cloned and attached to this VM; or one of its disks
  * downloaded, raw or as a VMDK. While the VM is in a temporary revert a banner says so and offers
- * the two ways out. An administrator deletes a point whose retention has passed.
+ * the two ways out. A user who may protect the VM keeps a point longer (never shorter); an
+ * administrator deletes a point whose retention has passed.
  */
 @Component({
   selector: 'll-vm-backups',
@@ -136,9 +140,26 @@ export class VmBackups {
     return point !== undefined && !point.locked && !this.deleteBusy();
   });
 
+  /** The point the user is asked how much longer to keep; null while no one is. */
+  protected readonly retaining = signal<RestorePoint | null>(null);
+  protected readonly retainError = signal<LifelineApiError | null>(null);
+  protected readonly retainBusy = signal(false);
+  /** The day chosen in the dialog, as the date input writes it (`YYYY-MM-DD`, local); '' when cleared. */
+  protected readonly retainDay = signal('');
+  /** The earliest day the dialog accepts: the day the point is kept until now. */
+  protected readonly retainEarliest = computed(() => {
+    const point = this.retaining();
+    return point === null ? '' : localDayOf(point.retainUntil);
+  });
+  protected readonly retainDayValid = computed(() => isDayFrom(this.retainDay(), this.retainEarliest()));
+  /** The job that keeps a point longer, followed beside a recovery's: it may take a while on a large point. */
+  protected readonly retention = new FollowedJob(inject(JobStream), this.aborter.signal);
+  protected readonly canRetain = computed(() => this.selected() !== undefined && !this.retention.active() && !this.retainBusy());
+
   /**
    * Every action here (recoveries, the revert's two ways out, downloads) needs Lifeline's Restore
-   * privilege, except deleting a point, which needs Lifeline's Admin privilege.
+   * privilege, except keeping a point longer, which needs Protect, and deleting a point, which needs
+   * Lifeline's Admin privilege.
    */
   protected readonly can: ViewCapabilities;
 
@@ -314,6 +335,47 @@ export class VmBackups {
       });
     } finally {
       this.deleteBusy.set(false);
+    }
+  }
+
+  /** Opens "Keep longer…" for `point`, offering to keep it 30 days past its current retain-until. */
+  protected askRetain(point: RestorePoint): void {
+    this.retainError.set(null);
+    this.retainDay.set(localDayOf(point.retainUntil, RETAIN_DEFAULT_DAYS));
+    this.retaining.set(point);
+  }
+
+  protected closeRetain(): void {
+    if (!this.retainBusy()) {
+      this.retaining.set(null);
+    }
+  }
+
+  /**
+   * Asks the server to keep the point until the end of the chosen day, local time, and follows the
+   * job that locks its data until then; the page is read again once the job has succeeded, so the
+   * new retain-until shows. A refusal stays in the dialog and changes nothing.
+   */
+  protected async confirmRetain(): Promise<void> {
+    const point = this.retaining();
+    const retainUntil = endOfLocalDay(this.retainDay());
+    if (point === null || retainUntil === null || !this.retainDayValid() || this.retainBusy()) {
+      return;
+    }
+    this.retainBusy.set(true);
+    this.retainError.set(null);
+    try {
+      const { job } = await this.api.post(pointRetentionPath(point.id), { retainUntil }, readJobAccepted, this.aborter.signal);
+      this.retaining.set(null);
+      this.retention.follow(job.id, job, () => {
+        if (this.retention.job()?.state === 'succeeded') {
+          void this.loadPage(this.offset());
+        }
+      });
+    } catch (error: unknown) {
+      reportApiError(error, this.aborter.signal, (e) => this.retainError.set(e));
+    } finally {
+      this.retainBusy.set(false);
     }
   }
 
