@@ -238,6 +238,39 @@ describe('the plugin UI, end to end', () => {
   );
 
   it(
+    'keeps a point longer from the Backups tab: the retention job runs, and deleting it is then refused',
+    async () => {
+      const pointId = await ensurePoint(0);
+      const before = String((await api('GET', `/points/${pointId}`)).body['retainUntil']);
+      // 40 days after its current retain-until, as the browser (on this machine's clock and zone) counts days.
+      const target = new Date(before);
+      const day = new Date(target.getFullYear(), target.getMonth(), target.getDate() + 40);
+      const pad = (n: number) => String(n).padStart(2, '0');
+      const dayText = `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
+      const endOfDay = new Date(day.getFullYear(), day.getMonth(), day.getDate(), 23, 59, 59, 999).toISOString();
+
+      const page = await world.openHost();
+      const backups = await openVmTab(page, 0, 'Lifeline backups');
+      await selectNewestPoint(backups);
+      await backups.locator('button.ll-point-retain').click();
+      await backups.locator('#ll-point-retain-day').fill(dayText);
+      await screenshotBothThemes(page, 'vm-backups-keep-longer');
+      await backups.locator('button.ll-point-retain-confirm').click();
+      await backups.locator('.ll-point-retain-job .ll-job-state[data-state="succeeded"]').waitFor({ timeout: 120_000 });
+      expect((await api('GET', `/points/${pointId}`)).body['retainUntil']).toBe(endOfDay);
+
+      // Locked now: the administrator's Delete is not offered, says until when, and the API refuses it.
+      await selectNewestPoint(backups);
+      expect(await backups.locator('button.ll-point-delete').isDisabled()).toBeTrue();
+      await backups.locator('.ll-point-delete-locked').waitFor();
+      const refused = await api('DELETE', `/points/${pointId}`);
+      expect(refused.status).toBe(409);
+      expect(refused.body['allowedAt']).toBe(endOfDay);
+    },
+    SLOW,
+  );
+
+  it(
     'shows a user without the Restore privilege no restore action, and the API refuses them',
     async () => {
       const pointId = await ensurePoint(0);
