@@ -49,6 +49,10 @@ export class FileDiskReader implements DiskAreaReader {
   }
 }
 
+/** The granularity at which a restore leaves zeros as holes. */
+const ZERO_PIECE = 64 * 1024;
+const ZERO_PIECE_BYTES = Buffer.alloc(ZERO_PIECE);
+
 export class FileDiskWriter implements DiskAreaWriter {
   /** Writes land at their offsets, in any order, several at once. */
   readonly positional = true;
@@ -81,7 +85,29 @@ export class FileDiskWriter implements DiskAreaWriter {
     }
   }
 
+  /**
+   * Writes `data` at `offset`, leaving out its all-zero 64 KiB pieces: the file was created empty
+   * (create() truncates it), so they read as zeros already and stay holes — a restored disk is as
+   * thin as the data in it, and its zeros cost neither writes nor space.
+   */
   async write(offset: number, data: Uint8Array, signal: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
+    const n = data.byteLength;
+    const view = Buffer.from(data.buffer, data.byteOffset, n);
+    let start = -1;
+    for (let at = 0; at < n; at += ZERO_PIECE) {
+      const end = Math.min(n, at + ZERO_PIECE);
+      const zero = view.compare(ZERO_PIECE_BYTES, 0, end - at, at, end) === 0;
+      if (!zero && start < 0) start = at;
+      if (zero && start >= 0) {
+        await this.writeRun(offset + start, data.subarray(start, at), signal);
+        start = -1;
+      }
+    }
+    if (start >= 0) await this.writeRun(offset + start, start === 0 ? data : data.subarray(start), signal);
+  }
+
+  private async writeRun(offset: number, data: Uint8Array, signal: AbortSignal): Promise<void> {
     throwIfAborted(signal);
     const n = data.byteLength;
     const direct = this.useDirect && offset % DIRECT_IO_ALIGN === 0 && n % DIRECT_IO_ALIGN === 0 && directIoReady(data, n) ? this.directHandle : undefined;
