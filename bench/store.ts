@@ -6,8 +6,9 @@
  * fresh repository, and `borg create` with fixed 4 MiB chunks and zstd level 1 into a fresh
  * repokey repository. Then Lifeline re-ingests of the unchanged image and restores, each restored
  * file's SHA-256 checked against the image's (three of each too, as this machine's speed varies).
- * Every timed run is a whole process, started with the image read into the page cache again
- * (borg evicts what it reads) and after `sync`, so none pays for the previous one's write-back. MB/s = image bytes / wall seconds, median of the runs. Stored sizes are apparent
+ * Every timed run is a whole process, started with its input read into the page cache again
+ * (the image; for restores the repository) (borg evicts what it reads) and after `sync`, so none
+ * pays for the previous one's write-back. MB/s = image bytes / wall seconds, median of the runs. Stored sizes are apparent
  * sizes (sum of file lengths), since each tool's files round differently to disk blocks.
  *
  * Environment: LIFELINE_BENCH_DIR keeps the work directory (and the image) between runs;
@@ -99,6 +100,12 @@ function sync(): void {
 function warm(image: string): void {
   const r = spawnSync('cat', [image], { stdio: ['ignore', 'ignore', 'pipe'] });
   if (r.status !== 0) throw new Error(`cannot read ${image}: ${r.stderr.toString().trim()}`);
+}
+
+/** Reads every file under `dir` (a restore's input: the repository) into the page cache. */
+function warmTree(dir: string): void {
+  const r = spawnSync('find', [dir, '-type', 'f', '-exec', 'cat', '{}', '+'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.status !== 0) throw new Error(`cannot read ${dir}: ${r.stderr.toString().trim()}`);
 }
 
 /** Before every timed run: the image in the page cache, everything earlier written out. */
@@ -216,6 +223,9 @@ async function main(): Promise<void> {
     const out = join(work, 'restored.raw');
     for (let i = 0; i < RUNS; i++) {
       await rm(out, { force: true });
+      // The repository's chunks were written with direct I/O, so the first restore would read
+      // them from the disk and the others from the cache: each run starts with them cached.
+      warmTree(lrepo);
       sync();
       const rs = await timed(process.execPath, [runner, 'restore', lrepo, point, out], lenv);
       restoreTimes.push(rs.seconds);
