@@ -4,7 +4,8 @@
 import { createServer, type Server } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openBackupServices, type BackupServices } from '../../plugin-server/src/api/backup-services.js';
+import { openBackupServices, PASSPHRASE_FILE, type BackupServices } from '../../plugin-server/src/api/backup-services.js';
+import { initRepository } from '../../plugin-server/src/store/repository.js';
 import { ManualClock } from '../../plugin-server/src/jobs/index.js';
 import { startVcsim, type Vcsim } from '../vcsim/harness.js';
 import { captureLog, noVcenter, removeDir, startTestServer, tempDir, testConfig } from '../server/server-fixture.js';
@@ -68,6 +69,20 @@ describe('backup services', () => {
       await backup.close();
     }
   }, 60_000);
+
+  it('reads the store passphrase file as the command line does: less one newline, spaces kept', async () => {
+    const passphrase = ' spaced passphrase ';
+    await initRepository(join(dataDir, 'store'), { encrypt: true, passphrase, scrypt: { N: 1024, r: 8, p: 1 } }, new AbortController().signal);
+    await writeFile(join(dataDir, PASSPHRASE_FILE), `${passphrase}\n`, { mode: 0o600 });
+    const lifetime = new AbortController();
+    const backup = await openBackupServices({ config: testConfig(dataDir, env), log: captureLog().log, clock: new ManualClock(Date.now()), env: {} }, lifetime.signal);
+    try {
+      expect(backup.repository.encrypted).toBeTrue();
+    } finally {
+      lifetime.abort();
+      await backup.close();
+    }
+  });
 
   it('leaves no scheduler or sweeper running when the server cannot listen', async () => {
     const busy: Server = createServer();

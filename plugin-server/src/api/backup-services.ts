@@ -94,7 +94,11 @@ async function storePassphrase(opts: BackupServicesOptions, create: boolean): Pr
     return passphrase;
   }
   try {
-    return (await readFile(file, 'utf8')).trim();
+    // As the command line reads a passphrase file: less one trailing newline, spaces kept, so a
+    // passphrase set with `lifeline repo key passwd` opens the store here too.
+    const text = (await readFile(file, 'utf8')).replace(/\r?\n$/, '');
+    if (text === '') throw new Error('the file is empty');
+    return text;
   } catch (err) {
     throw new LifelineError('store-passphrase-missing', `the store ${opts.config.storeDir} is encrypted and its passphrase file ${file} cannot be read (${describeError(err)}); set LIFELINE_PASSPHRASE or restore the file`);
   }
