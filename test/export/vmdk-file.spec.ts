@@ -3,7 +3,8 @@
 // raw image the point was made from.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { exportFileName, exportSparse, exportStreamOptimizedVmdk, FileAreaWriter, FileSink, openPointDisk, writeFileAtomically } from '../../plugin-server/src/export/index.js';
+import { exportFileName, exportStreamOptimizedVmdk, FileSink, namingChunkSource, openPointDisk, writeFileAtomically } from '../../plugin-server/src/export/index.js';
+import { FileDiskWriter, restoreDisk } from '../../plugin-server/src/store/index.js';
 import { tempDir } from '../store/store-fixtures.js';
 import { addPoint, expectStreamOptimizedVmdkOf, IMAGE_SIZE, MiB, never, openRepository, pointImage, qemuImgCompare, qemuImgInfo, type PointImage } from './export-fixture.js';
 
@@ -62,12 +63,19 @@ describe('stream-optimized VMDK export (file)', () => {
       expect(info['virtual-size']).toBe(size);
       const cmp = await qemuImgCompare(image, 'raw', out, 'vmdk');
       expect(cmp.code).withContext(cmp.output).toBe(0);
-      // The sparse raw writer on the same odd sizes: the file is the image.
+      // The raw restore to a file (as `lifeline repo restore` does it) on the same odd sizes: the file is the image.
       const raw = join(dir.path, `two-${disk}.raw`);
       const repo2 = await openRepository(fixture.repoDir);
       try {
         const pd = await openPointDisk(repo2, pointId, disk, never);
-        await writeFileAtomically(raw, { overwrite: false, sync: false, size: pd.capacity }, (fh) => exportSparse(pd, new FileAreaWriter(fh), { signal: never }));
+        await writeFileAtomically(raw, { overwrite: false, sync: false, size: pd.capacity }, async (fh, temp) => {
+          const writer = await FileDiskWriter.attach(fh, temp);
+          try {
+            await restoreDisk({ index: pd.index, source: namingChunkSource(pd), writer, signal: never, zeroSlots: 'skip' });
+          } finally {
+            await writer.close(false);
+          }
+        });
       } finally {
         await repo2.close();
       }

@@ -157,28 +157,6 @@ describe('repository: ingest and restore', () => {
     }
   });
 
-  it('restores the zeros inside chunks as holes: the file is as thin as its data and reads back byte for byte', async () => {
-    const repoDir = join(dir.path, 'repo');
-    await initRepository(repoDir, { encrypt: false, clock }, never);
-    const image = join(dir.path, 'disk.img');
-    // Each 4 MiB chunk holds 1 MiB of data and 3 MiB of zeros, so no chunk is all zeros.
-    const sum = await writeImage(image, 16 * MiB, (i) => (i % 4 === 1 ? { kind: 'random', seed: 700 + i } : { kind: 'zero' }));
-    const repo = await Repository.open(repoDir, { clock }, never);
-    try {
-      const { point, result } = await ingestImage(repo, 'vm-thin', image);
-      expect(result.zeroChunks).toBe(0);
-      const out = join(dir.path, 'restored.img');
-      await restoreImage(repo, point.id, out);
-      expect(await sha256File(out)).toBe(sum);
-      const st = await stat(out);
-      expect(st.size).toBe(16 * MiB);
-      // 4 MiB of data; allow for file system metadata blocks.
-      expect(st.blocks * 512).toBeLessThan(5 * MiB);
-    } finally {
-      await repo.close();
-    }
-  });
-
   it('opens a repository whose config predates chunkId with HMAC-SHA256 ids, and refuses an algorithm it does not know', async () => {
     const repoDir = join(dir.path, 'repo');
     await initRepository(repoDir, { encrypt: true, passphrase: 'correct horse', scrypt: FAST_SCRYPT, clock, chunkId: 'hmac-sha256' }, never);

@@ -6,22 +6,24 @@
  * process list. Long commands show progress on stderr
  * when it is a terminal; `ingest` ends with the new restore point's id alone on its last line.
  */
-import { access, readFile, writeFile } from 'node:fs/promises';
+import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Option, type Command } from 'commander';
 import { ValidationError } from '../errors/index.js';
-import { exportSparse, exportStreamOptimizedVmdk, FileAreaWriter, FileSink, openPointDisk, writeFileAtomically } from '../export/index.js';
+import { exportStreamOptimizedVmdk, FileSink, namingChunkSource, openPointDisk, writeFileAtomically } from '../export/index.js';
 import {
   collectGarbage,
   DAY_MS,
   DEFAULT_RETAIN_DAYS,
   FileDiskReader,
+  FileDiskWriter,
   initRepository,
   PointWriter,
   prune,
   rebuildCatalog,
   Repository,
   repositoryStats,
+  restoreDisk,
   verifyRepository,
   type KeepRules,
   type KeyExport,
@@ -263,8 +265,18 @@ export function registerRepoCommands(program: Command): void {
             );
             written = `a stream-optimized VMDK of ${mib(stats.bytes)} (${stats.grains} grains)`;
           } else {
-            const bytes = await writeFileAtomically(flags.out, { ...output, size: disk.capacity }, (fh) => exportSparse(disk, new FileAreaWriter(fh), { signal, onProgress }));
-            written = `a raw image with ${mib(bytes)} of data`;
+            // The restore engine, as restores to datastores use it: chunks fetched and verified in
+            // parallel, each written once to every slot naming it, zeros left as holes.
+            await writeFileAtomically(flags.out, { ...output, size: disk.capacity }, async (fh, temp) => {
+              const writer = await FileDiskWriter.attach(fh, temp);
+              try {
+                await restoreDisk({ index: disk.index, source: namingChunkSource(disk), writer, signal, zeroSlots: 'skip', onProgress: (p) => onProgress(p.bytesDone, p.bytesTotal) });
+              } finally {
+                await writer.close(false);
+              }
+            });
+            const { blocks } = await stat(flags.out);
+            written = `a raw image taking ${mib(blocks * 512)} on disk (zeros left as holes)`;
           }
         } finally {
           progress.done();

@@ -73,6 +73,23 @@ export function chunkFailure(disk: Pick<PointDisk, 'pointId' | 'disk'>, hex: str
 }
 
 /**
+ * The disk's chunk source for the store's restore engine (restoreDisk), with the same failures as
+ * readSlots: a damaged or missing chunk names the point, the disk, the chunk and the first bytes
+ * it covers.
+ */
+export function namingChunkSource(disk: PointDisk): ChunkSource {
+  return {
+    read: (digest, length, signal, into) =>
+      disk.source.read(digest, length, signal, into).catch((err: unknown) => {
+        const hex = Buffer.from(digest).toString('hex');
+        let slot = 0;
+        while (slot < disk.index.slots && Buffer.compare(disk.index.digest(slot), digest) !== 0) slot++;
+        throw chunkFailure(disk, hex, slot * disk.index.chunkSize, length, err);
+      }),
+  };
+}
+
+/**
  * The slots of `disk` from `first` to `end`, in order. Stopping the iteration early (break,
  * return, an exception in the consumer) stops the reads and waits for those in flight.
  */

@@ -20,13 +20,13 @@ export interface FileOutputOptions {
  * Runs `fill` on a new temporary file (created with size `size` when given, so unwritten areas are
  * holes), then gives it the name `target`.
  */
-export async function writeFileAtomically<T>(target: string, opts: FileOutputOptions & { size?: number }, fill: (fh: FileHandle) => Promise<T>): Promise<T> {
+export async function writeFileAtomically<T>(target: string, opts: FileOutputOptions & { size?: number }, fill: (fh: FileHandle, tempPath: string) => Promise<T>): Promise<T> {
   const temp = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.partial`);
   const fh = await open(temp, 'wx', 0o600);
   let done = false;
   try {
     if (opts.size !== undefined) await fh.truncate(opts.size);
-    const result = await fill(fh);
+    const result = await fill(fh, temp);
     if (opts.sync) await fh.sync();
     await fh.close();
     if (opts.overwrite) {
@@ -64,19 +64,5 @@ export class FileSink implements ByteSink {
       done += bytesWritten;
     }
     this.position += data.byteLength;
-  }
-}
-
-/** Writes at offsets of a file handle (for sparse raw images). */
-export class FileAreaWriter {
-  constructor(private readonly fh: FileHandle) {}
-
-  async write(offset: number, data: Uint8Array, signal: AbortSignal): Promise<void> {
-    signal.throwIfAborted();
-    let done = 0;
-    while (done < data.byteLength) {
-      const { bytesWritten } = await this.fh.write(data, done, data.byteLength - done, offset + done);
-      done += bytesWritten;
-    }
   }
 }

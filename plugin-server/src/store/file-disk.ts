@@ -49,10 +49,6 @@ export class FileDiskReader implements DiskAreaReader {
   }
 }
 
-/** The granularity at which a restore leaves zeros as holes. */
-const ZERO_PIECE = 64 * 1024;
-const ZERO_PIECE_BYTES = Buffer.alloc(ZERO_PIECE);
-
 export class FileDiskWriter implements DiskAreaWriter {
   /** Writes land at their offsets, in any order, several at once. */
   readonly positional = true;
@@ -61,6 +57,8 @@ export class FileDiskWriter implements DiskAreaWriter {
     private readonly fh: FileHandle,
     /** The same file opened for direct I/O, where the filesystem allows it. */
     private readonly directHandle: FileHandle | undefined,
+    /** Whether close() closes `fh` too (not when the caller opened it: attach()). */
+    private readonly ownsFile: boolean,
   ) {}
 
   /** Whether aligned writes still go through direct I/O (until the filesystem refuses one). */
@@ -76,9 +74,7 @@ export class FileDiskWriter implements DiskAreaWriter {
     const fh = await open(path, 'w', 0o600);
     try {
       await fh.truncate(capacity);
-      let direct: FileHandle | undefined;
-      if (fsc.O_DIRECT !== undefined) direct = await open(path, fsc.O_WRONLY | fsc.O_DIRECT).catch(() => undefined);
-      return new FileDiskWriter(fh, direct);
+      return new FileDiskWriter(fh, await openDirect(path), true);
     } catch (err) {
       await fh.close();
       throw err;
@@ -86,28 +82,14 @@ export class FileDiskWriter implements DiskAreaWriter {
   }
 
   /**
-   * Writes `data` at `offset`, leaving out its all-zero 64 KiB pieces: the file was created empty
-   * (create() truncates it), so they read as zeros already and stay holes — a restored disk is as
-   * thin as the data in it, and its zeros cost neither writes nor space.
+   * Writes into a new, empty file the caller has opened at `path` and sized (e.g. the temporary
+   * file of writeFileAtomically). close() then leaves `fh` to the caller.
    */
-  async write(offset: number, data: Uint8Array, signal: AbortSignal): Promise<void> {
-    throwIfAborted(signal);
-    const n = data.byteLength;
-    const view = Buffer.from(data.buffer, data.byteOffset, n);
-    let start = -1;
-    for (let at = 0; at < n; at += ZERO_PIECE) {
-      const end = Math.min(n, at + ZERO_PIECE);
-      const zero = view.compare(ZERO_PIECE_BYTES, 0, end - at, at, end) === 0;
-      if (!zero && start < 0) start = at;
-      if (zero && start >= 0) {
-        await this.writeRun(offset + start, data.subarray(start, at), signal);
-        start = -1;
-      }
-    }
-    if (start >= 0) await this.writeRun(offset + start, start === 0 ? data : data.subarray(start), signal);
+  static async attach(fh: FileHandle, path: string): Promise<FileDiskWriter> {
+    return new FileDiskWriter(fh, await openDirect(path), false);
   }
 
-  private async writeRun(offset: number, data: Uint8Array, signal: AbortSignal): Promise<void> {
+  async write(offset: number, data: Uint8Array, signal: AbortSignal): Promise<void> {
     throwIfAborted(signal);
     const n = data.byteLength;
     const direct = this.useDirect && offset % DIRECT_IO_ALIGN === 0 && n % DIRECT_IO_ALIGN === 0 && directIoReady(data, n) ? this.directHandle : undefined;
@@ -124,7 +106,7 @@ export class FileDiskWriter implements DiskAreaWriter {
     await writeAt(this.fh, offset, data);
   }
 
-  /** Flushes to stable storage and closes. */
+  /** Flushes to stable storage (unless `sync` is false) and closes what it opened. */
   async close(sync = true): Promise<void> {
     try {
       if (sync) await this.fh.sync();
@@ -132,10 +114,15 @@ export class FileDiskWriter implements DiskAreaWriter {
       try {
         await this.directHandle?.close();
       } finally {
-        await this.fh.close();
+        if (this.ownsFile) await this.fh.close();
       }
     }
   }
+}
+
+/** The file opened again for direct I/O, or undefined where the system or filesystem has none. */
+async function openDirect(path: string): Promise<FileHandle | undefined> {
+  return fsc.O_DIRECT === undefined ? undefined : open(path, fsc.O_WRONLY | fsc.O_DIRECT).catch(() => undefined);
 }
 
 async function writeAt(fh: FileHandle, offset: number, data: Uint8Array): Promise<void> {
