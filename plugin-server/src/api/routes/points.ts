@@ -21,6 +21,11 @@
  * maintenance runs (503 repository-busy). The point's manifest and indexes go at once; the chunks
  * only it used are removed by the next garbage collection.
  *
+ * Keeping a point longer needs Lifeline's Protect privilege, is audited, and runs as a 'retention'
+ * job (a lock per chunk). It is refused for an earlier time (409 retention-shorten-refused), while
+ * another retention job of the VM runs (409 point-in-use), and while maintenance runs (503
+ * repository-busy), which might be pruning that very point by its policy.
+ *
  * An export streams as the chunks are read and verified. A damaged point (a chunk corrupt or
  * missing) is answered with a problem naming the point, the disk and the chunk while no header
  * has gone out — the first read-ahead window is verified before the first byte — and otherwise
@@ -43,6 +48,7 @@ import {
   type ExportRange,
   type OpenedPointDisk,
 } from '../../export/index.js';
+import type { JobRecord } from '../../jobs/index.js';
 import type { Logger } from '../../log/index.js';
 import { BACKUP_JOB_KIND, MAINTENANCE_JOB_KIND, MAX_RETENTION_YEARS, RETENTION_JOB_KIND, vmKey, vmTarget, type RetentionParams, type VmRef } from '../../protection/index.js';
 import type { DiskRow, PointRow } from '../../catalog/index.js';
@@ -348,15 +354,19 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
     res.json({ ...itemView(p, repo.catalog.pointDisks(p.id), summary, jobsByPoint(vmOfPoint(p)).get(p.id) ?? null), configuration: summary?.configuration ?? null });
   });
 
+  /** Deleting a point or keeping it longer waits for a maintenance run, which prunes and collects. */
+  const refuseDuringMaintenance = (active: readonly JobRecord[], what: string): void => {
+    const maintenance = active.find((j) => j.kind === MAINTENANCE_JOB_KIND);
+    if (maintenance) {
+      throw new LifelineError('repository-busy', `repository maintenance is running (job ${maintenance.id}); ${what} once it has finished`, { jobId: maintenance.id });
+    }
+  };
   const auditDelete = audited(svc.audit, svc.log, 'point.delete', (params) => auditObjectOf(params['pointId']));
   router.delete('/points/:pointId', auditDelete, onPoint(PRIVILEGES.admin), async (req, res) => {
     const p = pointOf(req);
     const repo = repository() as Repository;
     const active = svc.runner.activeJobs();
-    const maintenance = active.find((j) => j.kind === MAINTENANCE_JOB_KIND);
-    if (maintenance) {
-      throw new LifelineError('repository-busy', `repository maintenance is running (job ${maintenance.id}); delete the restore point once it has finished`, { jobId: maintenance.id });
-    }
+    refuseDuringMaintenance(active, 'delete the restore point');
     const job = jobOnPoint(active, p.id);
     if (job) throw new LifelineError('point-in-use', `restore point ${p.id} is in use by ${job.kind} job ${job.id}`, { pointId: p.id, jobId: job.id });
     if (svc.pointReaders?.busy().has(p.id)) throw new LifelineError('point-in-use', `restore point ${p.id} is being exported or downloaded`, { pointId: p.id });
@@ -382,6 +392,8 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
         retainUntil: new Date(p.retainUntil).toISOString(),
       });
     }
+    // Maintenance may be about to prune the point by its policy: keep it longer once it is done.
+    refuseDuringMaintenance(svc.runner.activeJobs(), 'keep the restore point longer');
     const { session } = authorizedCall<S>(req);
     const params: RetentionParams = { pointId: p.id, retainUntil: until, requestedBy: session.userName };
     const target = vm ? vmTarget(vm) : { type: 'repository', id: 'store', vcenterGuid: null };
