@@ -29,6 +29,9 @@ const FORBIDDEN = {
   jobs: [...EDGES, ...USE_CASES, ...ADAPTERS, 'export'],
   catalog: [...EDGES, ...USE_CASES, ...ADAPTERS, 'jobs', 'export'],
   ...Object.fromEntries(LEAVES.map((f) => [f, [...EDGES, ...USE_CASES, ...ADAPTERS, ...CORE, 'export']])),
+  // The shared nouns (VM reference, point id, clock, thumbprint) sit below everything but errors.
+  domain: [...EDGES, ...USE_CASES, ...ADAPTERS, ...CORE, 'export', 'log', 'config'],
+  errors: [...EDGES, ...USE_CASES, ...ADAPTERS, ...CORE, 'export', 'log', 'config', 'domain'],
 };
 
 const layers = Object.entries(FORBIDDEN).map(([folder, forbidden]) => ({

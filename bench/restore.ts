@@ -19,7 +19,7 @@
 import Database from 'better-sqlite3';
 import { truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { systemClock } from '../plugin-server/src/jobs/index.js';
+import { systemClock } from '../plugin-server/src/domain/index.js';
 import { noHooks } from '../plugin-server/src/hooks/index.js';
 import { runBackup, type BackupContext } from '../plugin-server/src/protection/index.js';
 import {

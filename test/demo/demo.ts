@@ -14,7 +14,7 @@ import { createVcenterCloner } from '../../plugin-server/src/api/vcenter-cloner.
 import type { DemoVm } from '../../plugin-server/src/api/demo-host.js';
 import { untilStopSignal } from '../../plugin-server/src/cli/serve-command.js';
 import { openBackupServices, type BackupServices } from '../../plugin-server/src/api/backup-services.js';
-import { systemClock } from '../../plugin-server/src/jobs/index.js';
+import { systemClock } from '../../plugin-server/src/domain/index.js';
 import { startVcsim, type Vcsim } from '../vcsim/harness.js';
 import { seedDemo } from './demo-seed.js';
 

@@ -10,7 +10,7 @@ import { openBackupServices, type BackupServices } from '../../plugin-server/src
 import { startLifelineServer, type LifelineServer } from '../../plugin-server/src/api/lifeline-server.js';
 import { createVcenterCloner } from '../../plugin-server/src/api/vcenter-cloner.js';
 import { PRIVILEGES } from '../../plugin-server/src/api/privileges.js';
-import { systemClock } from '../../plugin-server/src/jobs/index.js';
+import { systemClock } from '../../plugin-server/src/domain/index.js';
 import { startVcsim, type Vcsim } from '../vcsim/harness.js';
 import { fillDisk } from '../demo/demo-seed.js';
 import { captureLog, removeDir, tempDir, testConfig, type CapturedLog } from '../server/server-fixture.js';

@@ -6,7 +6,7 @@
  * Argument: a JSON object { url, thumbprint, user, password, repoDir, db, vcenterGuid, vm, readDelayMs }.
  */
 import { createBackupJobHandler, type BackupVcenter } from '../../plugin-server/src/protection/index.js';
-import { systemClock } from '../../plugin-server/src/jobs/index.js';
+import { systemClock } from '../../plugin-server/src/domain/index.js';
 import { policy } from './backup-fixture.js';
 import { runOneJob, type OneJobConfig } from './one-job-child.js';
 

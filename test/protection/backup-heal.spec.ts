@@ -3,7 +3,8 @@
 // says so in the job log, writes the chunk again, and the damaged point restores whole.
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { vmKey, type BackupResult, type VmRef } from '../../plugin-server/src/protection/index.js';
+import { type BackupResult } from '../../plugin-server/src/protection/index.js';
+import { vmKey, type VmRef } from '../../plugin-server/src/domain/index.js';
 import { digestHex } from '../../plugin-server/src/store/digest.js';
 import { verifyRepository } from '../../plugin-server/src/store/index.js';
 import { startVcsim, type Vcsim } from '../vcsim/harness.js';

@@ -5,7 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HookError, ScriptHooks, type BackupHooks, type PostSnapshotOutcome } from '../../plugin-server/src/hooks/index.js';
-import { StoreRestorePointSource, sweepOrphanSnapshots, vmKey, type BackupResult, type VmRef } from '../../plugin-server/src/protection/index.js';
+import { StoreRestorePointSource, sweepOrphanSnapshots, type BackupResult } from '../../plugin-server/src/protection/index.js';
+import { vmKey, type VmRef } from '../../plugin-server/src/domain/index.js';
 import { DatastoreHttpError } from '../../plugin-server/src/vsphere/index.js';
 import { startVcsim, type Vcsim, type VcsimVm } from '../vcsim/harness.js';
 import { backup, fillDisk, jobLog, lifelineSnapshots, MiB, never, openHarness, policy, restoreToFile, seeded, sha256File, writeDisk, type Harness } from './backup-fixture.js';

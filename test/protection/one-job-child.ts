@@ -8,7 +8,8 @@
  * Argument: a JSON object with at least { url, thumbprint, user, password, repoDir, db }.
  */
 import Database from 'better-sqlite3';
-import { createJobRunner, isTerminal, systemClock, type JobRunner } from '../../plugin-server/src/jobs/index.js';
+import { createJobRunner, isTerminal, type JobRunner } from '../../plugin-server/src/jobs/index.js';
+import { systemClock } from '../../plugin-server/src/domain/index.js';
 import { silentLogger } from '../../plugin-server/src/log/index.js';
 import { Repository } from '../../plugin-server/src/store/index.js';
 import { connectVcenter, type Vcenter } from '../../plugin-server/src/vsphere/index.js';

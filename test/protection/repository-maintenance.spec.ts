@@ -5,9 +5,11 @@ import Database from 'better-sqlite3';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createJobRunner, ManualClock, systemClock, type JobRecord, type JobRunner } from '../../plugin-server/src/jobs/index.js';
+import { createJobRunner, ManualClock, type JobRecord, type JobRunner } from '../../plugin-server/src/jobs/index.js';
+import { systemClock } from '../../plugin-server/src/domain/index.js';
 import { silentLogger } from '../../plugin-server/src/log/index.js';
-import { SqlitePolicyStore, vmKey, type VmRef } from '../../plugin-server/src/protection/index.js';
+import { SqlitePolicyStore } from '../../plugin-server/src/protection/index.js';
+import { vmKey, type VmRef } from '../../plugin-server/src/domain/index.js';
 import {
   createMaintenanceJobHandler,
   MAINTENANCE_JOB_KIND,

@@ -17,7 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock, createJobRunner, type ConcurrencyLimits, type JobRunner } from '../../plugin-server/src/jobs/index.js';
 import { createLogger, type Logger } from '../../plugin-server/src/log/index.js';
-import { ProtectionScheduler, SqlitePolicyStore, vmKey, type RpoChange } from '../../plugin-server/src/protection/index.js';
+import { ProtectionScheduler, SqlitePolicyStore, type RpoChange } from '../../plugin-server/src/protection/index.js';
+import { vmKey } from '../../plugin-server/src/domain/index.js';
 import { analyseHistory, backupHistory, seeded, SimWorld } from './sim-world.js';
 
 const T0 = Date.UTC(2025, 0, 6, 0, 0, 0);

@@ -5,10 +5,12 @@
  * ManualClock, so an hour of scheduling takes well under a second. analyseHistory() then judges
  * the run from the job runner's own recorded history, not from anything the simulation kept.
  */
-import type { JobHandler, JobRecord, JobRunner, Random } from '../../plugin-server/src/jobs/index.js';
+import type { JobHandler, JobRecord, JobRunner } from '../../plugin-server/src/jobs/index.js';
+import type { Random } from '../../plugin-server/src/domain/index.js';
 import { sleep } from '../../plugin-server/src/jobs/index.js';
-import type { BackupJobParams, RestorePointSource, VmPlacementSource, VmRef } from '../../plugin-server/src/protection/index.js';
-import { vmKey } from '../../plugin-server/src/protection/index.js';
+import type { BackupJobParams, RestorePointSource, VmPlacementSource } from '../../plugin-server/src/protection/index.js';
+import type { VmRef } from '../../plugin-server/src/domain/index.js';
+import { vmKey } from '../../plugin-server/src/domain/index.js';
 
 /** A small seeded PRNG (mulberry32), so a failing run can be replayed exactly. */
 export function seeded(seed: number): Random {

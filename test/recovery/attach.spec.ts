@@ -4,7 +4,7 @@
 // state database; a fault on the upload or on ReconfigVM_Task leaves the VM unchanged and no file.
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { systemClock } from '../../plugin-server/src/jobs/index.js';
+import { systemClock } from '../../plugin-server/src/domain/index.js';
 import { SqliteRecoveryStore, type AttachResult } from '../../plugin-server/src/recovery/index.js';
 import type { Vcsim, VcsimVm } from '../vcsim/harness.js';
 import { fillDisk, jobLog, MiB, sha256File } from '../protection/backup-fixture.js';

@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { vmKey, type BackupResult, type VmRef } from '../../plugin-server/src/protection/index.js';
+import { type BackupResult } from '../../plugin-server/src/protection/index.js';
+import { vmKey, type VmRef } from '../../plugin-server/src/domain/index.js';
 import { deleteIfPresent, restoreDiskToDatastore, RecoveryError, type DiskTarget } from '../../plugin-server/src/recovery/index.js';
 import { isLifelineError } from '../../plugin-server/src/errors/index.js';
 import { startVcsim, type Vcsim, type VcsimVm } from '../vcsim/harness.js';

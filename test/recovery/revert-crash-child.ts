@@ -9,7 +9,7 @@
  * Argument: a JSON object { url, thumbprint, user, password, repoDir, db, vcenterGuid, vm, pointId, stallAt }.
  */
 import { Transform, type Readable } from 'node:stream';
-import { systemClock } from '../../plugin-server/src/jobs/index.js';
+import { systemClock } from '../../plugin-server/src/domain/index.js';
 import { createRestoreJobHandler, RecoveryService, SqliteRecoveryStore, type RecoveryVcenter } from '../../plugin-server/src/recovery/index.js';
 import { runOneJob, type OneJobConfig } from '../protection/one-job-child.js';
 

@@ -3,7 +3,7 @@
 // back byte for byte; make-permanent keeps the restored content and deletes the set-aside files;
 // a fault on the upload or on ReconfigVM_Task leaves the VM as it was and no file behind.
 import { existsSync } from 'node:fs';
-import { vmKey } from '../../plugin-server/src/protection/index.js';
+import { vmKey } from '../../plugin-server/src/domain/index.js';
 import { RecoveryError, type RevertResult } from '../../plugin-server/src/recovery/index.js';
 import type { Vcsim, VcsimVm } from '../vcsim/harness.js';
 import { jobLog, MiB } from '../protection/backup-fixture.js';

@@ -21,21 +21,10 @@ import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { LifelineError, describeError } from '../errors/index.js';
 import { HookSetMissingError, hookPhaseTimeoutMs, hooksOfSet, noHooks, type BackupHooks } from '../hooks/index.js';
-import type { Clock, JobHandler } from '../jobs/index.js';
+import type { JobHandler } from '../jobs/index.js';
+import { vmKey, type Clock } from '../domain/index.js';
 import type { Logger } from '../log/index.js';
-import {
-  createBackupJobHandler,
-  createMaintenanceJobHandler,
-  createRetentionJobHandler,
-  OrphanSnapshotSweeper,
-  StoreRestorePointSource,
-  type PolicyStore,
-  type ProtectionPolicy,
-  type RestorePointSource,
-  type SweepJobs,
-  type VmPlacementSource,
-  vmKey,
-} from '../protection/index.js';
+import { createBackupJobHandler, createMaintenanceJobHandler, createRetentionJobHandler, OrphanSnapshotSweeper, StoreRestorePointSource, type PolicyStore, type ProtectionPolicy, type RestorePointSource, type SweepJobs, type VmPlacementSource } from '../protection/index.js';
 import { createRestoreJobHandler, type RecoveryStore } from '../recovery/index.js';
 import { initRepository, Repository } from '../store/index.js';
 import { connectVcenter, type Vcenter } from '../vsphere/index.js';

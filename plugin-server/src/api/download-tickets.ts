@@ -22,7 +22,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { LifelineError } from '../errors/index.js';
-import type { Clock } from '../jobs/index.js';
+import type { Clock } from '../domain/index.js';
 
 export type ExportFormat = 'raw' | 'vmdk';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['raw', 'vmdk'];

@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { formatDailyTime, type Config } from '../config/index.js';
 import { describeError } from '../errors/index.js';
-import { createJobRunner, systemClock, type Clock, type ConcurrencyLimits, type JobHandler, type JobRunner } from '../jobs/index.js';
+import { createJobRunner, type ConcurrencyLimits, type JobHandler, type JobRunner } from '../jobs/index.js';
+import { systemClock, type Clock } from '../domain/index.js';
 import type { Logger } from '../log/index.js';
 import {
   BACKUP_JOB_KIND,

@@ -10,7 +10,7 @@ import { startLifelineServer, type LifelineServer } from '../api/lifeline-server
 import { createVcenterCloner } from '../api/vcenter-cloner.js';
 import { checkPasswordFiles } from '../api/vcenter-password.js';
 import { openBackupServices } from '../api/backup-services.js';
-import { systemClock } from '../jobs/index.js';
+import { systemClock } from '../domain/index.js';
 
 export function registerServeCommand(program: Command): void {
   program

@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildConfig, ConfigError, loadConfig, normaliseThumbprint } from './index.js';
+import { buildConfig, ConfigError, loadConfig } from './index.js';
 
 const GUID = '5a3c9f6e-1b2d-4e8f-9a0b-1c2d3e4f5a6b';
 const OTHER = '0f0e0d0c-0b0a-4908-8706-050403020100';
@@ -197,14 +197,6 @@ describe('buildConfig hookSets', () => {
   it('never repeats a value given for env in its message', () => {
     const err = errorOf(() => buildConfig({ cwd: '/', file: withSet({ pre: [script({ env: { PGPASSWORD: 'hunter2' } })] }) }));
     expect(err.message).not.toContain('hunter2');
-  });
-});
-
-describe('normaliseThumbprint', () => {
-  it('accepts any case and separator style', () => {
-    expect(normaliseThumbprint(PRINT.toLowerCase())).toBe(PRINT);
-    expect(normaliseThumbprint(PRINT.replace(/:/g, ''))).toBe(PRINT);
-    expect(normaliseThumbprint('xyz')).toBeNull();
   });
 });
 

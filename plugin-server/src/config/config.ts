@@ -10,6 +10,7 @@
  * `passwordFile`, which only the composition root reads.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { looksLikeSha1, normaliseThumbprint } from '../domain/index.js';
 import { LifelineError } from '../errors/index.js';
 import type { LogLevel } from '../log/index.js';
 
@@ -485,17 +486,11 @@ function vcenterUrl(src: Src): string {
 }
 
 /** Normalises a SHA-256 thumbprint to the colon-separated upper-case form vSphere uses. */
-export function normaliseThumbprint(raw: string): string | null {
-  const hex = raw.replace(/[:\s]/g, '').toUpperCase();
-  if (!/^[0-9A-F]{64}$/.test(hex)) return null;
-  return (hex.match(/../g) as string[]).join(':');
-}
-
 function thumbprint(src: Src): string {
   const raw = text(src);
   const t = normaliseThumbprint(raw);
   if (t === null) {
-    const hint = raw.replace(/[:\s]/g, '').length === 40 ? ' (that looks like SHA-1; Lifeline pins SHA-256)' : '';
+    const hint = looksLikeSha1(raw) ? ' (that looks like SHA-1; Lifeline pins SHA-256)' : '';
     throw new ConfigError(src.field, `expected a SHA-256 thumbprint (32 hex pairs, colons optional)${hint}`);
   }
   return t;

@@ -2,7 +2,6 @@
 // validated in one place so that a mistake is reported with the setting that holds it.
 export {
   buildConfig,
-  normaliseThumbprint,
   ConfigError,
   CONFIG_ENV_VARS,
   CONFIG_FILE_NAME,

@@ -15,8 +15,7 @@ export type { ConcurrencyLimits } from './limits.js';
 export { DEFAULT_RETRY, backoffDelay, isTransientError } from './retry.js';
 export type { RetryPolicy } from './retry.js';
 export { ProgressMeter } from './progress.js';
-export { systemClock, systemRandom, sleep, abortReason } from './clock.js';
-export type { Clock, Random, Timer } from './clock.js';
+export { sleep, abortReason } from './clock.js';
 export { migrateComponent } from './component-schema.js';
 export type { Database, Migration } from './component-schema.js';
 // Test kit: a clock that moves only when told to.

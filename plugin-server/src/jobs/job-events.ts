@@ -5,7 +5,7 @@
  * the recent-events buffer or, when that is no longer possible (buffer overrun, server restarted),
  * a `snapshot` of the job (per-job stream) or a `resync` (global stream) telling it to reload.
  */
-import type { Clock } from './clock.js';
+import type { Clock } from '../domain/index.js';
 import type { JobLogLine, JobProgress, JobRecord } from './job.js';
 
 export type JobEventBody =

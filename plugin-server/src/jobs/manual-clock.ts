@@ -4,7 +4,7 @@
  * timer (a job finishing, the runner dispatching the next one) sees the same instant a real clock
  * would have shown it.
  */
-import type { Clock, Timer } from './clock.js';
+import type { Clock, Timer } from '../domain/index.js';
 
 interface Pending {
   at: number;

@@ -4,7 +4,7 @@
  * credentials, a deleted VM) only delays the error the administrator has to act on.
  */
 import { isLifelineError } from '../errors/index.js';
-import type { Random } from './clock.js';
+import type { Random } from '../domain/index.js';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. 1 means never retry. */

@@ -3,6 +3,8 @@
  * by "[redacted]" before anything is written, so a careless caller cannot leak a password, session
  * token or passphrase into a log file.
  */
+import { systemClock, type TimeSource } from '../domain/index.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface Logger {
@@ -30,17 +32,17 @@ export function redact(value: unknown, depth = 0): unknown {
 export interface LoggerOptions {
   level?: LogLevel;
   write?: (line: string) => void;
-  clock?: () => Date;
+  clock?: TimeSource;
 }
 
 export function createLogger(opts: LoggerOptions = {}, base: Record<string, unknown> = {}): Logger {
   const min = LEVELS[opts.level ?? 'info'];
   const write = opts.write ?? ((line: string) => process.stderr.write(line));
-  const clock = opts.clock ?? (() => new Date());
+  const clock = opts.clock ?? systemClock;
   const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (LEVELS[level] < min) return;
     const rec = redact({ ...base, ...fields }) as Record<string, unknown>;
-    write(JSON.stringify({ time: clock().toISOString(), level, msg, ...rec }) + '\n');
+    write(JSON.stringify({ time: new Date(clock.now()).toISOString(), level, msg, ...rec }) + '\n');
   };
   return {
     debug: (m, f) => emit('debug', m, f),

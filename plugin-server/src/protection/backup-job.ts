@@ -13,7 +13,7 @@ import { removeBackupSnapshot, runBackup, snapshotNameFor, type BackupCheckpoint
 import type { ProtectionPolicy } from './policy.js';
 import type { PolicyStore } from './policy-store-type.js';
 import type { BackupJobParams } from './protection-scheduler.js';
-import { validateVmRef, type VmRef } from './vm-ref.js';
+import { validateVmRef, type TimeSource, type VmRef } from '../domain/index.js';
 
 /** The vCenters Lifeline is configured for, by instance GUID; connections are the provider's to keep. */
 export interface VcenterProvider {
@@ -29,7 +29,7 @@ export interface BackupJobDeps {
    * Throwing fails the job before anything touches the VM (e.g. the policy's hook set is gone).
    */
   hooksFor?: (vm: VmRef, policy: ProtectionPolicy) => BackupHooks;
-  clock: { now(): number };
+  clock: TimeSource;
   hookTimeoutMs?: number;
   cleanupTimeoutMs?: number;
   retry?: Partial<RetryPolicy>;

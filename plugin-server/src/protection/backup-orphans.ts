@@ -9,7 +9,8 @@
  *   because another Lifeline server may share the vCenter and be backing up that VM right now.
  */
 import { describeError } from '../errors/index.js';
-import type { Clock, JobRecord, Timer } from '../jobs/index.js';
+import type { JobRecord } from '../jobs/index.js';
+import type { Clock, Timer } from '../domain/index.js';
 import type { Logger } from '../log/index.js';
 import type { RemoveSnapshotOptions, SnapshotTree, TaskOptions } from '../vsphere/index.js';
 import { isVimFault } from '../vsphere/index.js';

@@ -39,7 +39,7 @@ import {
 import { SnapshotDiskReader, flatExtentOf } from './backup-disk-reader.js';
 import { fallbackPlan, isAttachedClone, planDiskReads, type DiskReadMode, type DiskReadPlan, type PlanBase } from './backup-plan.js';
 import type { PolicySpec } from './policy.js';
-import { vmKey } from './vm-ref.js';
+import { vmKey, type TimeSource } from '../domain/index.js';
 
 /** The adapter calls a backup makes; `Vcenter` satisfies it. */
 export interface BackupVcenter {
@@ -78,7 +78,7 @@ export interface BackupDeps {
   vcenterGuid: string;
   repository: Repository;
   hooks: BackupHooks;
-  clock: { now(): number };
+  clock: TimeSource;
   /** Each hook's deadline. Default 5 minutes. */
   hookTimeoutMs?: number;
   /** How long removing the snapshot and undoing a pending point may take after a cancel. Default 10 minutes. */

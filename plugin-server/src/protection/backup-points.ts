@@ -5,7 +5,7 @@
  */
 import type { PointQuery, PointRow } from '../catalog/index.js';
 import type { RestorePointSource } from './protection-scheduler.js';
-import { vmKey, type VmRef } from './vm-ref.js';
+import { vmKey, type VmRef } from '../domain/index.js';
 
 const PAGE = 20;
 

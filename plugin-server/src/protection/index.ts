@@ -25,8 +25,6 @@ export { planBackups, dueAgeSeconds, stableFraction, DEFAULT_PLAN_OPTIONS } from
 export type { BackupPlan, PlanCapacity, PlannedBackup, PlanOptions, ScheduleCandidate, SkipReason, SkippedVm } from './scheduler.js';
 export { ProtectionScheduler, BACKUP_JOB_KIND, estimateDuration } from './protection-scheduler.js';
 export type { BackupJobParams, ProtectionSchedulerOptions, RestorePointSource, RpoChange, RpoCompliance, TickReport, VmPlacementSource } from './protection-scheduler.js';
-export { vmKey, vmTarget, validateVmRef } from './vm-ref.js';
-export type { VmRef } from './vm-ref.js';
 export { runBackup, snapshotNameFor, removeBackupSnapshot, BackupError } from './backup-pipeline.js';
 export type { BackupCheckpoint, BackupContext, BackupDeps, BackupErrorCode, BackupPolicy, BackupRequest, BackupResult, BackupVcenter, DiskBackupStats } from './backup-pipeline.js';
 export { planDiskReads, fallbackPlan, isExcluded } from './backup-plan.js';

@@ -9,7 +9,7 @@
  */
 import type { PolicySpec, ProtectionPolicy } from './policy.js';
 import type { RpoStatus } from './rpo-compliance.js';
-import type { VmRef } from './vm-ref.js';
+import type { VmRef } from '../domain/index.js';
 
 export interface VmProtection {
   vm: VmRef;

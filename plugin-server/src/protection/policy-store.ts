@@ -5,11 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import { LifelineError, NotFoundError, ValidationError } from '../errors/index.js';
-import { migrateComponent, type Clock, type Database, type Migration } from '../jobs/index.js';
+import { migrateComponent, type Database, type Migration } from '../jobs/index.js';
+import { validateVmRef, vmKey, type Clock, type VmRef } from '../domain/index.js';
 import { parsePolicy, type PolicySpec, type ProtectionPolicy } from './policy.js';
 import type { PolicyStore, VmProtection } from './policy-store-type.js';
 import type { RpoStatus } from './rpo-compliance.js';
-import { validateVmRef, vmKey, type VmRef } from './vm-ref.js';
 
 const MIGRATIONS: readonly Migration[] = [
   {

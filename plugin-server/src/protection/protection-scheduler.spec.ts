@@ -5,7 +5,7 @@ import { silentLogger } from '../log/index.js';
 import type { PolicySpec } from './policy.js';
 import { SqlitePolicyStore } from './policy-store.js';
 import { BACKUP_JOB_KIND, ProtectionScheduler, estimateDuration, type BackupJobParams, type RpoChange } from './protection-scheduler.js';
-import { vmKey, type VmRef } from './vm-ref.js';
+import { vmKey, type VmRef } from '../domain/index.js';
 
 const T0 = Date.UTC(2025, 0, 6, 12, 0, 0);
 const spec: PolicySpec = {

@@ -9,14 +9,14 @@
  * this driver only decides when to ask for one.
  */
 import { LifelineError, describeError } from '../errors/index.js';
-import type { Clock, ConcurrencyLimits, JobRecord, JobRunner, SubmitResult, Timer, Unsubscribe } from '../jobs/index.js';
+import type { ConcurrencyLimits, JobRecord, JobRunner, SubmitResult, Unsubscribe } from '../jobs/index.js';
+import { vmKey, vmTarget, type Clock, type Timer, type VmRef } from '../domain/index.js';
 import { isTerminal, keyClass, keyLimit, targetKey } from '../jobs/index.js';
 import type { Logger } from '../log/index.js';
 import type { PolicyStore, VmProtection } from './policy-store-type.js';
 import type { ProtectionPolicy } from './policy.js';
 import { assessRpo, type RpoAssessment, type RpoStatus } from './rpo-compliance.js';
 import { DEFAULT_PLAN_OPTIONS, planBackups, type PlanOptions, type ScheduleCandidate, type SkipReason } from './scheduler.js';
-import { vmKey, vmTarget, type VmRef } from './vm-ref.js';
 
 export const BACKUP_JOB_KIND = 'backup';
 const DATASTORE_CLASS = 'datastore';

@@ -17,12 +17,12 @@
  */
 import { DEFAULT_MAINTENANCE, type DailyTime } from '../config/index.js';
 import { LifelineError, ValidationError } from '../errors/index.js';
-import type { Clock, JobHandler, JobRequest, JobTarget, SubmitResult, Timer } from '../jobs/index.js';
+import type { JobHandler, JobRequest, JobTarget, SubmitResult } from '../jobs/index.js';
+import { vmKey, type Clock, type Timer } from '../domain/index.js';
 import type { Logger } from '../log/index.js';
 import { collectGarbage, prune, verifyRepository, type KeepRules, type Repository } from '../store/index.js';
 import type { Retention } from './policy.js';
 import type { PolicyStore } from './policy-store-type.js';
-import { vmKey } from './vm-ref.js';
 
 export const MAINTENANCE_JOB_KIND = 'maintenance';
 export const MAINTENANCE_TARGET: JobTarget = { type: 'repository', id: 'store', vcenterGuid: null };

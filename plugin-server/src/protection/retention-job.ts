@@ -6,7 +6,8 @@
  */
 import { ValidationError } from '../errors/index.js';
 import type { JobHandler } from '../jobs/index.js';
-import { isPointId, type Repository } from '../store/index.js';
+import { type Repository } from '../store/index.js';
+import { isPointId } from '../domain/index.js';
 
 export const RETENTION_JOB_KIND = 'retention';
 /** Further than this is not a retention but a mistake in the date. */

@@ -24,7 +24,7 @@
  * ProtectionScheduler.backupNow), which bypasses the RPO but not the one-job-per-VM rule.
  */
 import { isWithinWindows, type ProtectionPolicy } from './policy.js';
-import { vmKey, type VmRef } from './vm-ref.js';
+import { vmKey, type VmRef } from '../domain/index.js';
 
 export interface ScheduleCandidate {
   vm: VmRef;

@@ -28,13 +28,14 @@ import {
   type RecoveryContext,
   type RecoveryDeps,
 } from './recovery-steps.js';
-import type { AttachmentRecord, VmId } from './recovery-store.js';
+import type { AttachmentRecord } from './recovery-store.js';
+import type { VmRef } from '../domain/index.js';
 import type { RecoveryVcenter } from './recovery-vcenter.js';
 
 export interface AttachRequest {
   attachmentId: string;
   pointId: string;
-  vm: VmId;
+  vm: VmRef;
   /** Point disk numbers; null for all. */
   disks: number[] | null;
   /** The datastore for the clones; null for the VM's own. */
@@ -44,7 +45,7 @@ export interface AttachRequest {
 export interface AttachResult {
   attachmentId: string;
   pointId: string;
-  vm: VmId;
+  vm: VmRef;
   disks: Array<{ pointDisk: number; file: string; deviceKey: number; controllerKey: number; unitNumber: number }>;
 }
 

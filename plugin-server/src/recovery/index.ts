@@ -8,8 +8,8 @@ export type { RecoveryVcenter, RecoveryVcenterProvider } from './recovery-vcente
 export { restoreDiskToDatastore, deleteIfPresent } from './datastore-restore.js';
 export type { DiskTarget, RestoredDisk, RestoreToDatastoreArgs } from './datastore-restore.js';
 export { flatDescriptor, flatFileOf, diskFilesOf } from './vmdk.js';
-export { SqliteRecoveryStore, vmIdKey } from './recovery-store.js';
-export type { AttachedDisk, AttachmentRecord, AttachmentState, DatacenterRef, RecoveryStore, RevertDisk, RevertRecord, RevertState, VmId } from './recovery-store.js';
+export { SqliteRecoveryStore } from './recovery-store.js';
+export type { AttachedDisk, AttachmentRecord, AttachmentState, DatacenterRef, RecoveryStore, RevertDisk, RevertRecord, RevertState } from './recovery-store.js';
 export type { RecoveryContext, RecoveryDeps } from './recovery-steps.js';
 export { runRevert, runCancelRevert, runCommitRevert, resolveRevert, restoreFolder } from './revert.js';
 export type { RevertRequest, RevertResult } from './revert.js';

@@ -5,12 +5,12 @@
  * (a VM's revert, its attachments) come from the recovery store.
  */
 import { randomUUID } from 'node:crypto';
+import { parseVmKey, sameVm, vmTarget, type VmRef } from '../domain/index.js';
 import { JobBusyError, type JobRunner, type JobTarget, type SubmitResult } from '../jobs/index.js';
 import type { Repository } from '../store/index.js';
 import { validateInstanceName, type InstantiateRequest } from './new-instance.js';
 import { RecoveryError } from './recovery-error.js';
-import { pointVmOf } from './recovery-steps.js';
-import { vmIdKey, type AttachmentRecord, type RecoveryStore, type RevertRecord, type VmId } from './recovery-store.js';
+import type { AttachmentRecord, RecoveryStore, RevertRecord } from './recovery-store.js';
 import type { RecoveryVcenterProvider } from './recovery-vcenter.js';
 import { RESTORE_JOB_KIND, type RestoreJobParams } from './restore-job.js';
 import { isRunning } from './revert.js';
@@ -26,12 +26,11 @@ export interface RecoveryServiceOptions {
 export interface PointSummary {
   id: string;
   /** The VM it was taken of, when its catalog key names one. */
-  vm: VmId | undefined;
+  vm: VmRef | undefined;
   vmName: string;
   createdAt: string;
 }
 
-const vmTarget = (vm: VmId): JobTarget => ({ type: 'VirtualMachine', id: vm.moref, vcenterGuid: vm.vcenterGuid });
 
 export class RecoveryService {
   private readonly newId: () => string;
@@ -48,14 +47,14 @@ export class RecoveryService {
     } catch {
       throw new RecoveryError('not-found', `restore point ${pointId} does not exist`, { pointId });
     }
-    return { id: row.id, vm: pointVmOf(row.vmId), vmName: row.vmName, createdAt: new Date(row.createdAt).toISOString() };
+    return { id: row.id, vm: parseVmKey(row.vmId) ?? undefined, vmName: row.vmName, createdAt: new Date(row.createdAt).toISOString() };
   }
 
-  revertOf(vm: VmId): RevertRecord | undefined {
+  revertOf(vm: VmRef): RevertRecord | undefined {
     return this.o.store.getRevert(vm);
   }
 
-  listAttachments(vm: VmId): AttachmentRecord[] {
+  listAttachments(vm: VmRef): AttachmentRecord[] {
     return this.o.store.listAttachments(vm);
   }
 
@@ -65,9 +64,9 @@ export class RecoveryService {
     return rec;
   }
 
-  async revert(vm: VmId, pointId: string, powerOff: boolean, requestedBy: string, signal: AbortSignal): Promise<SubmitResult> {
+  async revert(vm: VmRef, pointId: string, powerOff: boolean, requestedBy: string, signal: AbortSignal): Promise<SubmitResult> {
     const p = this.point(pointId);
-    if (!p.vm || vmIdKey(p.vm) !== vmIdKey(vm)) {
+    if (!p.vm || !sameVm(p.vm, vm)) {
       throw new RecoveryError('validation', `restore point ${pointId} is of VM ${p.vmName}, not of ${vm.moref}; restore it as a new instance or attach its disks instead`, { field: 'pointId' });
     }
     const existing = this.o.store.getRevert(vm);
@@ -79,7 +78,7 @@ export class RecoveryService {
     return this.submit(vmTarget(vm), { operation: 'revert', vm, pointId, powerOff }, requestedBy);
   }
 
-  async cancelRevert(vm: VmId, powerOff: boolean, requestedBy: string, signal: AbortSignal): Promise<SubmitResult> {
+  async cancelRevert(vm: VmRef, powerOff: boolean, requestedBy: string, signal: AbortSignal): Promise<SubmitResult> {
     const rec = this.requireRevert(vm);
     if (rec.state === 'committing') throw new RecoveryError('conflict', `the revert of VM ${vm.moref} is being made permanent; it can no longer be cancelled`, { state: rec.state });
     this.ensureIdle(vmTarget(vm));
@@ -87,7 +86,7 @@ export class RecoveryService {
     return this.submit(vmTarget(vm), { operation: 'revert-cancel', vm, powerOff }, requestedBy);
   }
 
-  commitRevert(vm: VmId, requestedBy: string): SubmitResult {
+  commitRevert(vm: VmRef, requestedBy: string): SubmitResult {
     const rec = this.requireRevert(vm);
     if (rec.state !== 'reverted' && rec.state !== 'committing') {
       throw new RecoveryError('conflict', `the revert of VM ${vm.moref} is ${rec.state}; only a completed revert can be made permanent`, { state: rec.state });
@@ -96,7 +95,7 @@ export class RecoveryService {
     return this.submit(vmTarget(vm), { operation: 'revert-commit', vm }, requestedBy);
   }
 
-  async attach(pointId: string, vm: VmId, disks: number[] | null, datastore: string | null, requestedBy: string, signal: AbortSignal): Promise<SubmitResult & { attachmentId: string }> {
+  async attach(pointId: string, vm: VmRef, disks: number[] | null, datastore: string | null, requestedBy: string, signal: AbortSignal): Promise<SubmitResult & { attachmentId: string }> {
     this.point(pointId);
     if (disks !== null) {
       const known = new Set((await this.o.repository.readManifest(pointId, signal)).disks.map((d) => d.disk));
@@ -127,7 +126,7 @@ export class RecoveryService {
     return this.submit(target, { operation: 'instantiate', pointId, ...req }, requestedBy);
   }
 
-  private requireRevert(vm: VmId): RevertRecord {
+  private requireRevert(vm: VmRef): RevertRecord {
     const rec = this.o.store.getRevert(vm);
     if (!rec) throw new RecoveryError('not-found', `VM ${vm.moref} is not in a revert`, { vm: vm.moref });
     return rec;
@@ -139,7 +138,7 @@ export class RecoveryService {
     if (active) throw new JobBusyError(active, target);
   }
 
-  private async checkPower(vm: VmId, confirmed: boolean, what: string, signal: AbortSignal): Promise<void> {
+  private async checkPower(vm: VmRef, confirmed: boolean, what: string, signal: AbortSignal): Promise<void> {
     if (confirmed) return;
     const vc = await this.o.vcenters.vcenter(vm.vcenterGuid, signal);
     const info = await vc.getVm(vm.moref, signal);

@@ -9,7 +9,7 @@ import type { PointManifest, Repository } from '../store/index.js';
 import { isVimFault, parseDatastorePath, type VmDisk, type VmInfo } from '../vsphere/index.js';
 import { deleteIfPresent, restoreDiskToDatastore } from './datastore-restore.js';
 import { RecoveryError } from './recovery-error.js';
-import type { DatacenterRef, RecoveryStore, VmId } from './recovery-store.js';
+import type { DatacenterRef, RecoveryStore } from './recovery-store.js';
 import type { RecoveryVcenter, RecoveryVcenterProvider } from './recovery-vcenter.js';
 
 export interface RecoveryDeps {
@@ -70,13 +70,6 @@ export async function readPoint(repo: Repository, pointId: string, signal: Abort
     throw new RecoveryError('not-found', `restore point ${pointId} does not exist`, { pointId });
   }
   return repo.readManifest(pointId, signal);
-}
-
-/** The VM a point was taken of, from its catalog key "<vCenter GUID>:<moref>". */
-export function pointVmOf(vmId: string): VmId | undefined {
-  const i = vmId.lastIndexOf(':');
-  if (i <= 0 || i === vmId.length - 1) return undefined;
-  return { vcenterGuid: vmId.slice(0, i), moref: vmId.slice(i + 1) };
 }
 
 export interface DiskUpload {

@@ -17,16 +17,8 @@
  * clean-up can tell whether the step happened.
  */
 import { LifelineError } from '../errors/index.js';
-import { migrateComponent, type Clock, type Database, type Migration } from '../jobs/index.js';
-
-export interface VmId {
-  vcenterGuid: string;
-  moref: string;
-}
-
-export function vmIdKey(vm: VmId): string {
-  return `${vm.vcenterGuid}:${vm.moref}`;
-}
+import { migrateComponent, type Database, type Migration } from '../jobs/index.js';
+import { vmKey, type Clock, type VmRef } from '../domain/index.js';
 
 export interface DatacenterRef {
   /** e.g. 'datacenter-2'. */
@@ -61,7 +53,7 @@ export interface RevertDisk {
 export type RevertState = 'restoring' | 'swapping' | 'reverted' | 'cancelling' | 'committing';
 
 export interface RevertRecord {
-  vm: VmId;
+  vm: VmRef;
   pointId: string;
   /** The job working on it now, or the one that last did. */
   jobId: string;
@@ -100,7 +92,7 @@ export type AttachmentState = 'uploading' | 'attaching' | 'attached' | 'detachin
 
 export interface AttachmentRecord {
   id: string;
-  vm: VmId;
+  vm: VmRef;
   pointId: string;
   jobId: string;
   state: AttachmentState;
@@ -113,16 +105,16 @@ export interface AttachmentRecord {
 }
 
 export interface RecoveryStore {
-  getRevert(vm: VmId): RevertRecord | undefined;
+  getRevert(vm: VmRef): RevertRecord | undefined;
   listReverts(): RevertRecord[];
   /** Inserts or replaces the VM's revert; stamps updatedAt. */
   putRevert(rec: RevertRecord): RevertRecord;
-  deleteRevert(vm: VmId): void;
+  deleteRevert(vm: VmRef): void;
   getAttachment(id: string): AttachmentRecord | undefined;
-  listAttachments(vm?: VmId): AttachmentRecord[];
+  listAttachments(vm?: VmRef): AttachmentRecord[];
   putAttachment(rec: AttachmentRecord): AttachmentRecord;
   deleteAttachment(id: string): void;
-  /** vmIdKey() of every VM with a revert on record: its scheduled backups are held. */
+  /** vmKey() of every VM with a revert on record: its scheduled backups are held. */
   heldVms(): Set<string>;
   now(): string;
 }
@@ -177,9 +169,9 @@ export class SqliteRecoveryStore implements RecoveryStore {
     return new Date(this.clock.now()).toISOString();
   }
 
-  getRevert(vm: VmId): RevertRecord | undefined {
+  getRevert(vm: VmRef): RevertRecord | undefined {
     const row = this.db.prepare('SELECT doc FROM recovery_revert WHERE vcenter_guid = ? AND moref = ?').get(vm.vcenterGuid, vm.moref) as { doc: string } | undefined;
-    return row ? parse<RevertRecord>(row.doc, vmIdKey(vm)) : undefined;
+    return row ? parse<RevertRecord>(row.doc, vmKey(vm)) : undefined;
   }
 
   listReverts(): RevertRecord[] {
@@ -199,7 +191,7 @@ export class SqliteRecoveryStore implements RecoveryStore {
     return out;
   }
 
-  deleteRevert(vm: VmId): void {
+  deleteRevert(vm: VmRef): void {
     this.db.prepare('DELETE FROM recovery_revert WHERE vcenter_guid = ? AND moref = ?').run(vm.vcenterGuid, vm.moref);
   }
 
@@ -208,7 +200,7 @@ export class SqliteRecoveryStore implements RecoveryStore {
     return row ? parse<AttachmentRecord>(row.doc, `attachment ${id}`) : undefined;
   }
 
-  listAttachments(vm?: VmId): AttachmentRecord[] {
+  listAttachments(vm?: VmRef): AttachmentRecord[] {
     const rows = (
       vm
         ? this.db.prepare('SELECT id, doc FROM recovery_attachment WHERE vcenter_guid = ? AND moref = ? ORDER BY created_at, id').all(vm.vcenterGuid, vm.moref)

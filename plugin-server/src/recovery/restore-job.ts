@@ -10,25 +10,20 @@ import type { JobContext, JobHandler, JobRecord } from '../jobs/index.js';
 import { resolveAttachment, runAttach, runDetach } from './attach.js';
 import { resolveInstantiate, runInstantiate, type InstantiateCheckpoint, type InstantiateRequest } from './new-instance.js';
 import type { RecoveryDeps } from './recovery-steps.js';
-import type { VmId } from './recovery-store.js';
+import { isVmRef, type VmRef } from '../domain/index.js';
 import { resolveRevert, runCancelRevert, runCommitRevert, runRevert } from './revert.js';
 
 export const RESTORE_JOB_KIND = 'restore';
 
 export type RestoreJobParams =
-  | { operation: 'revert'; vm: VmId; pointId: string; powerOff: boolean }
-  | { operation: 'revert-cancel'; vm: VmId; powerOff: boolean }
-  | { operation: 'revert-commit'; vm: VmId }
-  | { operation: 'attach'; attachmentId: string; pointId: string; vm: VmId; disks: number[] | null; datastore: string | null }
-  | { operation: 'detach'; attachmentId: string; vm: VmId }
+  | { operation: 'revert'; vm: VmRef; pointId: string; powerOff: boolean }
+  | { operation: 'revert-cancel'; vm: VmRef; powerOff: boolean }
+  | { operation: 'revert-commit'; vm: VmRef }
+  | { operation: 'attach'; attachmentId: string; pointId: string; vm: VmRef; disks: number[] | null; datastore: string | null }
+  | { operation: 'detach'; attachmentId: string; vm: VmRef }
   | ({ operation: 'instantiate' } & InstantiateRequest);
 
 export type RestoreOperation = RestoreJobParams['operation'];
-
-function isVmId(v: unknown): v is VmId {
-  const x = v as Partial<VmId> | null;
-  return typeof x === 'object' && x !== null && typeof x.vcenterGuid === 'string' && typeof x.moref === 'string';
-}
 
 function parseParams(p: unknown): RestoreJobParams {
   const x = p as Partial<Record<string, unknown>> | null;
@@ -36,8 +31,8 @@ function parseParams(p: unknown): RestoreJobParams {
   const ok =
     typeof x === 'object' &&
     x !== null &&
-    (((op === 'revert' || op === 'revert-cancel' || op === 'revert-commit') && isVmId(x['vm'])) ||
-      ((op === 'attach' || op === 'detach') && typeof x['attachmentId'] === 'string' && isVmId(x['vm'])) ||
+    (((op === 'revert' || op === 'revert-cancel' || op === 'revert-commit') && isVmRef(x['vm'])) ||
+      ((op === 'attach' || op === 'detach') && typeof x['attachmentId'] === 'string' && isVmRef(x['vm'])) ||
       (op === 'instantiate' && typeof x['pointId'] === 'string' && typeof x['vcenterGuid'] === 'string' && typeof x['name'] === 'string'));
   if (!ok) throw new ValidationError('restore job params need an operation and what it works on', { field: 'params' });
   return p as RestoreJobParams;

@@ -37,19 +37,20 @@ import {
   type RecoveryContext,
   type RecoveryDeps,
 } from './recovery-steps.js';
-import { vmIdKey, type RevertDisk, type RevertRecord, type VmId } from './recovery-store.js';
+import { type RevertDisk, type RevertRecord } from './recovery-store.js';
+import { vmKey, type VmRef } from '../domain/index.js';
 import type { RecoveryVcenter } from './recovery-vcenter.js';
 import { diskFilesOf } from './vmdk.js';
 
 export interface RevertRequest {
-  vm: VmId;
+  vm: VmRef;
   pointId: string;
   /** The user confirmed that a running VM is powered off for the revert. */
   powerOff: boolean;
 }
 
 export interface RevertResult {
-  vm: VmId;
+  vm: VmRef;
   pointId: string;
   state: 'reverted' | 'cancelled' | 'committed';
   disks: Array<{ pointDisk: number; file: string; setAside: string | null }>;
@@ -77,7 +78,7 @@ function baseName(file: string): string {
 }
 
 /** Puts `file` into the slot of `d`, unless the slot already holds it. Returns whether it swapped. */
-async function putInSlot(vc: RecoveryVcenter, vm: VmId, d: RevertDisk, to: 'original' | 'restored', signal: AbortSignal): Promise<boolean> {
+async function putInSlot(vc: RecoveryVcenter, vm: VmRef, d: RevertDisk, to: 'original' | 'restored', signal: AbortSignal): Promise<boolean> {
   const file = to === 'original' ? d.originalFile : d.restoredFile;
   const other = to === 'original' ? d.restoredFile : d.originalFile;
   const info = await vc.getVm(vm.moref, signal);
@@ -137,7 +138,7 @@ export async function runRevert(deps: RecoveryDeps, req: RevertRequest, ctx: Rec
     });
   }
   const manifest = await readPoint(deps.repository, req.pointId, signal);
-  if (manifest.vm.id !== vmIdKey(req.vm)) {
+  if (manifest.vm.id !== vmKey(req.vm)) {
     throw new RecoveryError('validation', `restore point ${req.pointId} is of VM ${manifest.vm.name}, not of ${req.vm.moref}; restore it as a new instance or attach its disks instead`, {
       pointId: req.pointId,
     });
@@ -214,14 +215,14 @@ export async function runRevert(deps: RecoveryDeps, req: RevertRequest, ctx: Rec
   };
 }
 
-function revertOf(deps: RecoveryDeps, vm: VmId): RevertRecord {
+function revertOf(deps: RecoveryDeps, vm: VmRef): RevertRecord {
   const rec = deps.store.getRevert(vm);
   if (!rec) throw new RecoveryError('not-found', `VM ${vm.moref} is not in a revert`, { vm: vm.moref });
   return rec;
 }
 
 /** Puts the set-aside disks back and deletes the restored ones (also finishes a revert that was cut short). */
-export async function runCancelRevert(deps: RecoveryDeps, req: { vm: VmId; powerOff: boolean }, ctx: RecoveryContext): Promise<RevertResult> {
+export async function runCancelRevert(deps: RecoveryDeps, req: { vm: VmRef; powerOff: boolean }, ctx: RecoveryContext): Promise<RevertResult> {
   const signal = ctx.signal;
   ctx.phase('prepare');
   let rec = revertOf(deps, req.vm);
@@ -269,7 +270,7 @@ async function finishCancel(vc: RecoveryVcenter, deps: RecoveryDeps, rec: Revert
 }
 
 /** Deletes the set-aside disks and resets change tracking; the VM keeps the restored disks. */
-export async function runCommitRevert(deps: RecoveryDeps, req: { vm: VmId }, ctx: RecoveryContext): Promise<RevertResult> {
+export async function runCommitRevert(deps: RecoveryDeps, req: { vm: VmRef }, ctx: RecoveryContext): Promise<RevertResult> {
   const signal = ctx.signal;
   ctx.phase('prepare');
   let rec = revertOf(deps, req.vm);
@@ -314,7 +315,7 @@ async function finishCommit(vc: RecoveryVcenter, deps: RecoveryDeps, rec: Revert
  * The clean-up of an interrupted revert, cancel or make-permanent job: rolls back a revert that
  * had not completed, finishes the rest (see the table at the top). Idempotent.
  */
-export async function resolveRevert(deps: RecoveryDeps, vm: VmId, jobId: string, signal: AbortSignal): Promise<void> {
+export async function resolveRevert(deps: RecoveryDeps, vm: VmRef, jobId: string, signal: AbortSignal): Promise<void> {
   const rec = deps.store.getRevert(vm);
   if (!rec || rec.jobId !== jobId) return;
   const vc = await deps.vcenters.vcenter(vm.vcenterGuid, signal);

@@ -4,7 +4,8 @@
  * registration would send, and so the shape vCenter needs is checked by unit tests.
  */
 import { ValidationError, isLifelineError } from '../errors/index.js';
-import { normalizeThumbprint, type Extension, type ExtensionDescription, type ExtensionResource } from '../vsphere/index.js';
+import { requireThumbprint } from '../domain/index.js';
+import { type Extension, type ExtensionDescription, type ExtensionResource } from '../vsphere/index.js';
 
 /** The extension key; also the privilege group and the prefix of every privilege id. */
 export const EXTENSION_KEY = 'com.lifeline.vsphere';
@@ -83,7 +84,7 @@ export function checkPluginUrl(pluginUrl: string): string {
 /** A SHA-256 thumbprint in the colon-separated upper-case form vCenter stores. */
 export function normalizeServerThumbprint(thumbprint: string): string {
   try {
-    return normalizeThumbprint(thumbprint);
+    return requireThumbprint(thumbprint);
   } catch (err) {
     if (isLifelineError(err)) {
       throw new ValidationError(`the server thumbprint ${thumbprint} is not a SHA-256 thumbprint (32 hex pairs, colon-separated)`, { thumbprint });

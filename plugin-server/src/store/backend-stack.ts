@@ -3,11 +3,11 @@
  * location, then any wrappers. Tests add theirs (fault injection) through `wrap`, on top.
  */
 import type { Backend } from './backend.js';
-import type { Clock } from './clock.js';
+import type { TimeSource } from '../domain/index.js';
 import { LocalBackend } from './local-backend.js';
 
 export interface BackendStackOptions {
-  clock: Clock;
+  clock: TimeSource;
   /** Outermost wrapper, for tests. */
   wrap?: (b: Backend) => Backend;
 }

@@ -11,12 +11,27 @@
  *
  * The rebuild holds the GC lock: no sweep runs while points are being put back.
  */
-import type { DiskRow, PointRow } from '../catalog/index.js';
-import { isPointId, type Repository } from './repository.js';
+import type { Catalog, DiskRow, PointRow } from '../catalog/index.js';
+import { isPointId } from '../domain/index.js';
+import type { Backend } from './backend.js';
+import type { FixedIndex } from './fixed-index.js';
+import type { PointManifest } from './manifest.js';
 import { isZeroDigest } from './digest.js';
 import { manifestKey } from './manifest.js';
 import { identityAlive, processIdentity } from './process-identity.js';
 import { StoreError, isStoreError } from './store-error.js';
+
+/**
+ * The parts of a Repository a rebuild uses. Spelled out here rather than imported because the
+ * repository runs a rebuild when it opens without its catalog: repository.ts imports this file.
+ */
+export interface RebuildSource {
+  readonly backend: Backend;
+  readonly catalog: Catalog;
+  now(): number;
+  readManifest(pointId: string, signal: AbortSignal): Promise<PointManifest>;
+  loadIndex(key: string, sha256: string, signal: AbortSignal): Promise<FixedIndex>;
+}
 
 export interface CatalogRebuildReport {
   /** Manifests found in the repository. */
@@ -32,7 +47,7 @@ export interface CatalogRebuildReport {
 }
 
 /** Point ids that have a manifest object in the repository, ascending. */
-export async function manifestPointIds(repo: Repository, signal: AbortSignal): Promise<string[]> {
+export async function manifestPointIds(repo: RebuildSource, signal: AbortSignal): Promise<string[]> {
   const ids: string[] = [];
   for await (const o of repo.backend.list('points/', signal)) {
     const parts = o.key.split('/');
@@ -41,7 +56,7 @@ export async function manifestPointIds(repo: Repository, signal: AbortSignal): P
   return ids.sort();
 }
 
-export async function rebuildCatalog(repo: Repository, opts: { signal: AbortSignal }): Promise<CatalogRebuildReport> {
+export async function rebuildCatalog(repo: RebuildSource, opts: { signal: AbortSignal }): Promise<CatalogRebuildReport> {
   const { signal } = opts;
   const me = processIdentity();
   const took = repo.catalog.tryTakeMaintenance('gc', me, repo.now(), identityAlive);
@@ -79,7 +94,7 @@ export async function rebuildCatalog(repo: Repository, opts: { signal: AbortSign
 }
 
 /** Reads one point's manifest and indexes and inserts it committed; throws when the manifest does not verify. */
-async function restorePoint(repo: Repository, id: string, signal: AbortSignal): Promise<PointRow> {
+async function restorePoint(repo: RebuildSource, id: string, signal: AbortSignal): Promise<PointRow> {
   if (!isPointId(id)) throw new StoreError('manifest-invalid', `points/${id}/manifest is not under a restore point id`, { pointId: id });
   const manifest = await repo.readManifest(id, signal);
   const createdAt = Date.parse(manifest.createdAt);

@@ -19,7 +19,7 @@
  * 4 MiB = 16 PiB under one key).
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto';
-import type { RandomBytes } from './clock.js';
+import type { RandomBytes } from '../domain/index.js';
 import { KeyedBlake3 } from './blake3.js';
 import { CorruptChunkError } from './store-error.js';
 import { digestHex, isKeyedChunkId, type ChunkIdAlgorithm } from './digest.js';

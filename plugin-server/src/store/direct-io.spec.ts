@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BufferPool, DIRECT_IO_ALIGN, directIoReady } from './buffer-pool.js';
-import { systemClock } from './clock.js';
+import { systemClock } from '../domain/index.js';
 import { FileDiskWriter } from './file-disk.js';
 import { LocalBackend } from './local-backend.js';
 

@@ -87,8 +87,6 @@ export { LocalBackend } from './local-backend.js';
 export { MemoryBackend } from './memory-backend.js';
 export { FaultyBackend } from './faulty-backend.js';
 export type { Fault, BackendOp } from './faulty-backend.js';
-export type { Clock, RandomBytes } from './clock.js';
-export { systemClock } from './clock.js';
 export { StoreError, CorruptChunkError, isStoreError } from './store-error.js';
 export type { StoreErrorCode } from './store-error.js';
 
@@ -96,7 +94,6 @@ export {
   Repository,
   initRepository,
   chunkLockUntil,
-  isPointId,
   DEFAULT_CHUNK_SIZE,
   DEFAULT_RETAIN_DAYS,
   DAY_MS,
@@ -126,7 +123,7 @@ export { prune } from './prune.js';
 export type { PruneResult } from './prune.js';
 export { collectGarbage, DEFAULT_GC_GRACE_MS } from './gc.js';
 export { rebuildCatalog, manifestPointIds } from './catalog-rebuild.js';
-export type { CatalogRebuildReport } from './catalog-rebuild.js';
+export type { CatalogRebuildReport, RebuildSource } from './catalog-rebuild.js';
 export type { GcOptions, GcReport } from './gc.js';
 export { verifyRepository } from './verify.js';
 export type { VerifyOptions, VerifyReport, ChunkProblem } from './verify.js';

@@ -17,7 +17,7 @@
  */
 import { createCipheriv, createDecipheriv, hkdfSync, scrypt, timingSafeEqual } from 'node:crypto';
 import { throwIfAborted } from './bounded.js';
-import type { RandomBytes } from './clock.js';
+import type { RandomBytes } from '../domain/index.js';
 import { StoreError } from './store-error.js';
 
 export const MASTER_KEY_BYTES = 32;

@@ -44,7 +44,7 @@ import {
   type PutResult,
   type SpaceInfo,
 } from './backend.js';
-import type { Clock } from './clock.js';
+import type { TimeSource } from '../domain/index.js';
 import { identityAlive, processIdentity } from './process-identity.js';
 import { StoreError } from './store-error.js';
 
@@ -54,12 +54,12 @@ const LOCK_DIR = '.locks';
 const TMP_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL;
 
 export interface LocalBackendOptions {
-  clock: Clock;
+  clock: TimeSource;
 }
 
 export class LocalBackend implements Backend {
   readonly location: string;
-  private readonly clock: Clock;
+  private readonly clock: TimeSource;
   private readonly knownDirs = new Set<string>();
   private readonly keyQueues = new Map<string, Promise<unknown>>();
   private tmpCounter = 0;

@@ -20,7 +20,7 @@ import {
   type PutResult,
   type SpaceInfo,
 } from './backend.js';
-import type { Clock } from './clock.js';
+import type { TimeSource } from '../domain/index.js';
 
 interface Entry {
   data: Uint8Array;
@@ -32,7 +32,7 @@ export class MemoryBackend implements Backend {
   readonly location = 'memory:';
   private readonly objects = new Map<string, Entry>();
 
-  constructor(private readonly clock: Clock) {}
+  constructor(private readonly clock: TimeSource) {}
 
   async put(key: string, data: Uint8Array | readonly Uint8Array[], options: PutOptions): Promise<PutResult> {
     checkKey(key);

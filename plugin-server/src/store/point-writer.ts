@@ -29,7 +29,8 @@ import { FixedIndexBuilder, type FixedIndex } from './fixed-index.js';
 import { ingestDisk, type ChangedArea, type DiskAreaReader, type DiskIngestStats, type IngestProgress } from './ingest.js';
 import { indexKey, manifestKey, sealManifest, type PointManifest } from './manifest.js';
 import { processIdentity } from './process-identity.js';
-import { chunkLockUntil, DAY_MS, DEFAULT_RETAIN_DAYS, newPointId, type Repository } from './repository.js';
+import { chunkLockUntil, DAY_MS, DEFAULT_RETAIN_DAYS, type Repository } from './repository.js';
+import { newPointId } from '../domain/index.js';
 import { StoreError, isStoreError } from './store-error.js';
 
 export interface PointSpec {

@@ -4,7 +4,7 @@
  * points after they are written (reading, retention, deletion, recovery after a crash). Writing a
  * point is point-writer.ts; maintenance is prune.ts, gc.ts and verify.ts.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openCatalog, type Catalog, type DiskRow, type PointQuery, type PointRow } from '../catalog/index.js';
@@ -14,7 +14,7 @@ import { openBackend } from './backend-stack.js';
 import { forEachBounded } from './bounded.js';
 import { ChunkStore } from './chunk-store.js';
 import { blake3Binding } from './blake3.js';
-import { systemClock, type Clock, type RandomBytes } from './clock.js';
+import { systemClock, systemRandomBytes, type TimeSource, type RandomBytes } from '../domain/index.js';
 import { rebuildCatalog, type CatalogRebuildReport } from './catalog-rebuild.js';
 import { CodecPool } from './codec-pool.js';
 import { CHUNK_ID_ALGORITHMS, chunkKey, digestHex, isKeyedChunkId, type ChunkIdAlgorithm } from './digest.js';
@@ -73,7 +73,7 @@ export function chunkIdOf(config: Pick<RepositoryConfig, 'chunkId' | 'encrypted'
 }
 
 export interface RepositoryContext {
-  clock?: Clock;
+  clock?: TimeSource;
   random?: RandomBytes;
   logger?: Logger;
   /** Codec worker threads (default: available parallelism). */
@@ -120,20 +120,9 @@ export function chunkLockUntil(retainUntil: number): number {
   return Math.ceil(retainUntil / DAY_MS) * DAY_MS;
 }
 
-/** Point ids sort by creation time: 20250102-030405-1a2b3c4d. */
-export function newPointId(createdAt: number, random: RandomBytes): string {
-  const iso = new Date(createdAt).toISOString();
-  const stamp = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
-  return `${stamp}-${Buffer.from(random(4)).toString('hex')}`;
-}
-
-export function isPointId(id: string): boolean {
-  return /^\d{8}-\d{6}-[0-9a-f]{8}$/.test(id);
-}
-
 export async function initRepository(dir: string, opts: InitOptions, signal: AbortSignal): Promise<RepositoryConfig> {
   const clock = opts.clock ?? systemClock;
-  const random = opts.random ?? randomBytes;
+  const random = opts.random ?? systemRandomBytes;
   await mkdir(dir, { recursive: true });
   const existing = (await readdir(dir)).filter((n) => !n.startsWith('.'));
   if (existing.length > 0) {
@@ -191,7 +180,7 @@ export class Repository {
   private chunkStore: ChunkStore | undefined;
   /** What opening put back into a new catalog from the repository's manifests, if anything. */
   rebuiltOnOpen: CatalogRebuildReport | undefined;
-  readonly clock: Clock;
+  readonly clock: TimeSource;
   readonly random: RandomBytes;
   readonly log: Logger;
 
@@ -207,7 +196,7 @@ export class Repository {
     private readonly ctx: RepositoryContext,
   ) {
     this.clock = ctx.clock ?? systemClock;
-    this.random = ctx.random ?? randomBytes;
+    this.random = ctx.random ?? systemRandomBytes;
     this.log = ctx.logger ?? silentLogger;
   }
 

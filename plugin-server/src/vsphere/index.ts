@@ -6,7 +6,6 @@
  */
 export { connectVcenter, openVcenter, Vcenter, type VcenterLogin, type VcenterOptions } from './vcenter.js';
 export { parseVcenterUrl, type AboutInfo, type PasswordSource, type SessionUser } from './vim-session.js';
-export { normalizeThumbprint } from './pinned-agent.js';
 export {
   DatastoreHttpError,
   ThumbprintMismatchError,

@@ -14,9 +14,9 @@
  */
 import tls, { type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
-import { whenPinned } from './pinned-agent.js';
+import { whenPinned } from '../domain/index.js';
 import { LifelineError } from '../errors/index.js';
-import { VimConnectionError } from './vim-errors.js';
+import { ThumbprintMismatchError, VimConnectionError } from './vim-errors.js';
 
 export interface RangeReply {
   /** HTTP status. For 206 the body is in the target buffer, else in `body` (at most 4 KiB). */
@@ -367,7 +367,9 @@ export class RangeClient {
     of.conn = conn;
     this.all.add(conn);
     try {
-      await whenPinned(socket, `${this.host}:${this.port}`, this.opts.thumbprint, this.opts.connectTimeoutMs);
+      const host = `${this.host}:${this.port}`;
+      const thumbprint = this.opts.thumbprint;
+      await whenPinned(socket, host, { thumbprint, mismatch: (presented) => new ThumbprintMismatchError(host, presented, thumbprint), timeoutMs: this.opts.connectTimeoutMs });
     } catch (err) {
       conn.close();
       throw err instanceof LifelineError || !(err instanceof Error) ? err : new VimConnectionError(this.opts.origin, err.message, { cause: err });

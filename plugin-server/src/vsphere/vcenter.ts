@@ -2,6 +2,7 @@
  * A vCenter as Lifeline uses it: one object per connection with every operation as a method, so a
  * use case can declare the few methods it needs as an interface and be handed this.
  */
+import { systemClock, type TimeSource } from '../domain/index.js';
 import { readInventory, readVm, listVmSummaries, type Inventory, type VmInfo, type VmSummary } from './inventory.js';
 import {
   deleteDatastoreFile,
@@ -63,7 +64,7 @@ import type { Readable } from 'node:stream';
 
 export interface VcenterOptions extends VimSessionOptions {
   /** Where "now" comes from (extension heartbeats); tests pass their own. */
-  readonly clock?: (() => Date) | undefined;
+  readonly clock?: TimeSource | undefined;
 }
 
 export interface VcenterLogin extends VcenterOptions {
@@ -81,19 +82,19 @@ export async function connectVcenter(opts: VcenterLogin, signal?: AbortSignal): 
     session.close();
     throw err;
   }
-  return new Vcenter(session, opts.clock ?? (() => new Date()));
+  return new Vcenter(session, opts.clock ?? systemClock);
 }
 
 /** Connects without logging in, for CloneSession with a user's ticket. */
 export async function openVcenter(opts: VcenterOptions, signal?: AbortSignal): Promise<Vcenter> {
-  return new Vcenter(await VimSession.open(opts, signal), opts.clock ?? (() => new Date()));
+  return new Vcenter(await VimSession.open(opts, signal), opts.clock ?? systemClock);
 }
 
 export class Vcenter {
   constructor(
     /** The underlying connection, for calls this class does not wrap. */
     readonly session: VimSession,
-    private readonly clock: () => Date,
+    private readonly clock: TimeSource,
   ) {}
 
   get about(): AboutInfo {
@@ -297,11 +298,11 @@ export class Vcenter {
   // ---- extension ----
 
   registerExtension(ext: Extension, signal?: AbortSignal): Promise<void> {
-    return registerExtension(this.session, ext, this.clock(), signal);
+    return registerExtension(this.session, ext, new Date(this.clock.now()), signal);
   }
 
   updateExtension(ext: Extension, signal?: AbortSignal): Promise<void> {
-    return updateExtension(this.session, ext, this.clock(), signal);
+    return updateExtension(this.session, ext, new Date(this.clock.now()), signal);
   }
 
   findExtension(key: string, signal?: AbortSignal): Promise<Extension | undefined> {

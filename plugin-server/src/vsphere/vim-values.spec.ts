@@ -1,5 +1,4 @@
 import { ValidationError } from '../errors/index.js';
-import { normalizeThumbprint } from './pinned-agent.js';
 import { parseVcenterUrl } from './vim-session.js';
 import { arrayOf, asArray, bool, decodeMoRef, num, plain, str, xsiType } from './vim-values.js';
 import { decodeDevices, reencode } from './virtual-devices.js';
@@ -99,15 +98,6 @@ describe('reading vim25 values', () => {
 });
 
 describe('vCenter addresses', () => {
-  it('normalises a SHA-256 thumbprint and refuses others', () => {
-    const hex = 'ab'.repeat(32);
-    expect(normalizeThumbprint(hex)).toBe(Array(32).fill('AB').join(':'));
-    expect(normalizeThumbprint(` ${Array(32).fill('ab').join(':')} `)).toBe(Array(32).fill('AB').join(':'));
-    expect(() => normalizeThumbprint('ab'.repeat(20))).toThrowMatching((e: unknown) => e instanceof ValidationError && /SHA-1/.test((e as Error).message));
-    expect(() => normalizeThumbprint('zz'.repeat(32))).toThrowError(ValidationError);
-    expect(() => normalizeThumbprint('ab'.repeat(31))).toThrowError(ValidationError);
-  });
-
   it('accepts a vCenter URL with or without /sdk', () => {
     expect(parseVcenterUrl('https://vc.example.com')).toEqual({ sdk: 'https://vc.example.com/sdk', origin: 'https://vc.example.com', host: 'vc.example.com' });
     expect(parseVcenterUrl('https://127.0.0.1:8989/sdk').sdk).toBe('https://127.0.0.1:8989/sdk');

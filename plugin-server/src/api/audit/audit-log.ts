@@ -9,7 +9,8 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import { ValidationError } from '../../errors/index.js';
-import { migrateComponent, type Clock, type Database, type Migration } from '../../jobs/index.js';
+import { migrateComponent, type Database, type Migration } from '../../jobs/index.js';
+import type { Clock } from '../../domain/index.js';
 
 const MIGRATIONS: readonly Migration[] = [
   {

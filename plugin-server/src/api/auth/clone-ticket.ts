@@ -9,6 +9,7 @@
 import { request } from 'node:https';
 import { connect, type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
+import { whenPinned } from '../../domain/index.js';
 import { LifelineError } from '../../errors/index.js';
 import { AuthenticationError, type VcenterTarget } from './ports.js';
 
@@ -27,29 +28,14 @@ export function connectPinned(vcenter: VcenterTarget, signal: AbortSignal): Prom
   const url = new URL(vcenter.url);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = url.port ? Number(url.port) : 443;
-  return new Promise<TLSSocket>((resolve, reject) => {
-    signal.throwIfAborted();
-    // Chain validation is replaced by the pin: vCenters commonly use certificates of their own CA.
-    const socket = connect({ host, port, servername: isIP(host) ? undefined : host, rejectUnauthorized: false });
-    const fail = (err: Error) => {
-      signal.removeEventListener('abort', onAbort);
-      socket.destroy();
-      reject(err);
-    };
-    const onAbort = () => fail(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    socket.once('error', (err) => fail(new VcenterUnreachableError(vcenter, err.message, { cause: err })));
-    socket.once('secureConnect', () => {
-      const seen = socket.getPeerCertificate().fingerprint256;
-      if (seen !== vcenter.thumbprint) {
-        fail(new VcenterUnreachableError(vcenter, `its certificate thumbprint ${seen} is not the configured ${vcenter.thumbprint}`));
-        return;
-      }
-      signal.removeEventListener('abort', onAbort);
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-  });
+  // Chain validation is replaced by the pin: vCenters commonly use certificates of their own CA.
+  const socket = connect({ host, port, servername: isIP(host) ? undefined : host, rejectUnauthorized: false });
+  return whenPinned(socket, `${host}:${port}`, {
+    thumbprint: vcenter.thumbprint,
+    signal,
+    failed: (err) => new VcenterUnreachableError(vcenter, err.message, { cause: err }),
+    mismatch: (seen) => new VcenterUnreachableError(vcenter, `its certificate thumbprint ${seen} is not the configured ${vcenter.thumbprint}`),
+  }).then(() => socket);
 }
 
 /** Exchanges the user's token for a clone ticket. AuthenticationError when vCenter refuses it. */

@@ -1,4 +1,5 @@
-import type { Clock, JobRunner } from '../../jobs/index.js';
+import type { JobRunner } from '../../jobs/index.js';
+import type { Clock } from '../../domain/index.js';
 import type { Logger } from '../../log/index.js';
 import type { PolicyStore, ProtectionScheduler } from '../../protection/index.js';
 import type { RecoveryService } from '../../recovery/index.js';

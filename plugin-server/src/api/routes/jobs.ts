@@ -7,7 +7,7 @@
 import { Router, type Request } from 'express';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
 import { JOB_STATES, isTerminal, type JobRecord, type JobState, type JobTarget } from '../../jobs/index.js';
-import { vmTarget } from '../../protection/index.js';
+import { vmTarget } from '../../domain/index.js';
 import { audited, noteAudit } from '../audit/audited.js';
 import { authorizedCall, type Authorizer } from '../auth/authorize.js';
 import type { MoRef, UserSession } from '../auth/ports.js';

@@ -50,9 +50,10 @@ import {
 } from '../../export/index.js';
 import type { JobRecord } from '../../jobs/index.js';
 import type { Logger } from '../../log/index.js';
-import { BACKUP_JOB_KIND, MAINTENANCE_JOB_KIND, MAX_RETENTION_YEARS, RETENTION_JOB_KIND, vmKey, vmTarget, type RetentionParams, type VmRef } from '../../protection/index.js';
+import { BACKUP_JOB_KIND, MAINTENANCE_JOB_KIND, MAX_RETENTION_YEARS, RETENTION_JOB_KIND, type RetentionParams } from '../../protection/index.js';
 import type { DiskRow, PointRow } from '../../catalog/index.js';
-import { isPointId, isStoreError, StoreError, type Repository } from '../../store/index.js';
+import { isStoreError, StoreError, type Repository } from '../../store/index.js';
+import { isPointId, parseVmKey, vmKey, vmTarget, type VmRef } from '../../domain/index.js';
 import { audited, noteAudit } from '../audit/audited.js';
 import { authorizedCall, type Authorizer } from '../auth/authorize.js';
 import type { MoRef, UserSession } from '../auth/ports.js';
@@ -65,8 +66,6 @@ import type { ApiServices } from './api-services.js';
 import { pageOf } from './paging.js';
 import { parseVmId, vmObject, vmUrn } from './vm-id.js';
 
-/** How backups name a VM in the catalog: `<vCenter instance UUID>:<moref>` (protection's vmKey). */
-const VM_KEY = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):([A-Za-z0-9._-]{1,100})$/;
 const DISK_NUMBER = /^\d{1,9}$/;
 /** An ISO-8601 time with a date, a time and a zone, as JSON dates are written. */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -78,8 +77,7 @@ const MANIFEST_READS = 8;
 
 /** The vCenter VM a point belongs to, or null for a point made outside vCenter. */
 export function vmOfPoint(point: Pick<PointRow, 'vmId'>): VmRef | null {
-  const m = VM_KEY.exec(point.vmId);
-  return m ? { vcenterGuid: m[1] as string, moref: m[2] as string } : null;
+  return parseVmKey(point.vmId);
 }
 
 interface ConfigurationView {

@@ -10,7 +10,8 @@
  */
 import { Router, type Request } from 'express';
 import { LifelineError, ValidationError } from '../../errors/index.js';
-import { BACKUP_JOB_KIND, dueAgeSeconds, estimateDuration, vmKey, vmTarget, DEFAULT_PLAN_OPTIONS, type ProtectionPolicy, type RpoCompliance, type VmRef } from '../../protection/index.js';
+import { BACKUP_JOB_KIND, dueAgeSeconds, estimateDuration, DEFAULT_PLAN_OPTIONS, type ProtectionPolicy, type RpoCompliance } from '../../protection/index.js';
+import { vmKey, vmTarget, type VmRef } from '../../domain/index.js';
 import { audited, noteAudit } from '../audit/audited.js';
 import { authorizedCall, type Authorizer } from '../auth/authorize.js';
 import type { UserSession } from '../auth/ports.js';

@@ -7,7 +7,8 @@
  */
 import { Router, type Request } from 'express';
 import { LifelineError, ValidationError } from '../../errors/index.js';
-import type { AttachmentRecord, RecoveryService, RevertRecord, VmId } from '../../recovery/index.js';
+import type { AttachmentRecord, RecoveryService, RevertRecord } from '../../recovery/index.js';
+import type { VmRef } from '../../domain/index.js';
 import { audited, noteAudit } from '../audit/audited.js';
 import { authorizedCall, type Authorizer } from '../auth/authorize.js';
 import type { UserSession } from '../auth/ports.js';
@@ -55,7 +56,7 @@ function attachmentIdOf(raw: unknown): string {
   return raw;
 }
 
-function revertView(vm: VmId, r: RevertRecord | undefined) {
+function revertView(vm: VmRef, r: RevertRecord | undefined) {
   const base = { vm: { id: vmUrn(vm.moref, vm.vcenterGuid), moref: vm.moref, vcenter: vm.vcenterGuid } };
   if (!r) return { ...base, reverted: false, pointId: null, state: null, revertedAt: null, jobId: null, disks: [] };
   return {
@@ -101,7 +102,7 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
       const guid = id.vcenterGuid ?? vcenter?.guid;
       return guid ? vmObject(id.moref, guid) : `vm:${id.moref}`;
     });
-  const vmOf = (req: Request): VmId => ({ vcenterGuid: authorizedCall<S>(req).vcenter.guid, moref: parseVmId(req.params['vmId']).moref });
+  const vmOf = (req: Request): VmRef => ({ vcenterGuid: authorizedCall<S>(req).vcenter.guid, moref: parseVmId(req.params['vmId']).moref });
   const userOf = (req: Request): string => authorizedCall<S>(req).session.userName;
   const accepted = (req: Request, res: import('express').Response, r: { job: { id: string }; created: boolean }, extra: Record<string, unknown> = {}) => {
     noteAudit(req, { details: { jobId: r.job.id } });
@@ -215,7 +216,7 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
       if (disks !== undefined && disks !== null && (!Array.isArray(disks) || disks.length === 0 || disks.some((d) => !Number.isSafeInteger(d)))) {
         throw new ValidationError('disks must be a non-empty list of disk numbers of the point', { field: 'disks' });
       }
-      const vm: VmId = { vcenterGuid: authorizedCall<S>(req).vcenter.guid, moref: attachTarget(req).moref };
+      const vm: VmRef = { vcenterGuid: authorizedCall<S>(req).vcenter.guid, moref: attachTarget(req).moref };
       noteAudit(req, { details: { vm: vmObject(vm.moref, vm.vcenterGuid) } });
       const r = await recovery().attach(pointId, vm, (disks as number[] | undefined) ?? null, optionalString(b, 'datastore'), userOf(req), requestContext(req).signal);
       noteAudit(req, { details: { attachmentId: r.attachmentId } });
