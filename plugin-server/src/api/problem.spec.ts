@@ -1,4 +1,4 @@
-import { LifelineError } from '../errors/index.js';
+import { LifelineError, type ErrorCode } from '../errors/index.js';
 import { StoreError } from '../store/index.js';
 import { toProblem } from './problem.js';
 
@@ -22,7 +22,7 @@ describe('toProblem', () => {
   });
 
   it('hides the message of an unexpected error behind an error id', () => {
-    for (const err of [new LifelineError('something-unmapped', 'internal detail /var/x'), new Error('secret stack')]) {
+    for (const err of [new LifelineError('something-unmapped' as ErrorCode, 'internal detail /var/x'), new Error('secret stack')]) {
       const p = toProblem(err, 'r4');
       expect(p.status).toBe(500);
       expect(p.code).toBe('internal');

@@ -8,14 +8,17 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
-import { LifelineError, NotFoundError, isLifelineError } from '../errors/index.js';
+import { LifelineError, NotFoundError, isLifelineError, type ErrorCode } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import { requestContext } from './request-context.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-/** Statuses of the codes the API knows; any other code is an internal error (500). */
-const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+/**
+ * The status of every code (errors/codes.ts); the compiler checks that none is missing. A code
+ * from outside the union (a plain object thrown by a library) is an internal error (500).
+ */
+const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   validation: 400,
   'bad-request': 400,
   'vcenter-unknown': 400,
@@ -67,10 +70,67 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   'restore-upload-failed': 502,
   'restore-vm-changed': 409,
   'restore-rollback-failed': 500,
+  // Failures of the server, its jobs or its files that a request does not cause: internal errors,
+  // whose message is logged rather than shown.
+  aborted: 500,
+  internal: 500,
+  'demo-login-failed': 500,
+  'job-kind-duplicate': 500,
+  'job-kind-unknown': 500,
+  'job-timeout': 500,
+  'job-failed': 500,
+  'runner-started': 500,
+  shutdown: 500,
+  cancelled: 500,
+  interrupted: 500,
+  'schema-too-new': 500,
+  'schema-invalid': 500,
+  'wrong-passphrase': 500,
+  'passphrase-required': 500,
+  'not-a-repository': 500,
+  'repository-exists': 500,
+  'unsupported-format': 500,
+  'catalog-too-new': 500,
+  'catalog-too-old': 500,
+  'invalid-key': 500,
+  'backend-io': 500,
+  'backend-refused': 500,
+  'codec-failed': 500,
+  'chunk-missing': 500,
+  'export-too-large': 500,
+  'vsphere-login-failed': 500,
+  'vsphere-wsdl-missing': 500,
+  'vsphere-file-not-found': 500,
+  'vsphere-datastore-http': 500,
+  'vm-not-found': 500,
+  'backup-quiesce-failed': 500,
+  'backup-pre-hook-failed': 500,
+  'backup-no-disks': 500,
+  'backup-vm-unplaced': 500,
+  'backup-disk-unsupported': 500,
+  'repository-damaged': 500,
+  'hook-failed': 500,
+  'hook-timeout': 500,
+  'hook-set-missing': 500,
+  'script-start': 500,
+  'script-timeout': 500,
+  'script-failed': 500,
+  'recovery-state-invalid': 500,
+  'cleanup-timeout': 500,
+  'registration-server-unreachable': 500,
+  'registration-server-thumbprint-mismatch': 500,
+  'registration-exists': 500,
+  'registration-missing': 500,
+  'registration-vanished': 500,
+  'registration-no-manifest': 500,
+  'config-invalid': 500,
+  'store-passphrase-missing': 500,
+  'tls-invalid': 500,
+  'tls-incomplete': 500,
 };
 
 /** 500s whose message names damaged data or a failed restore rather than a bug: shown as they are. */
-const TOLD_500 = new Set(['chunk-corrupt', 'index-invalid', 'manifest-invalid', 'catalog-unreadable', 'restore-chunk-corrupt', 'restore-chunk-missing', 'restore-rollback-failed']);
+const TOLD_500 = new Set<string>(['chunk-corrupt', 'index-invalid', 'manifest-invalid', 'catalog-unreadable', 'restore-chunk-corrupt', 'restore-chunk-missing', 'restore-rollback-failed']);
 
 /** Codes for client errors that HTTP middleware (body parsing) reports with a bare status. */
 const CODE_BY_STATUS: Readonly<Record<number, string>> = {
@@ -99,7 +159,7 @@ const RESERVED = new Set(['type', 'title', 'status', 'detail', 'instance', 'code
 
 /** The HTTP status Lifeline answers for an error code. */
 export function statusForCode(code: string): number {
-  return STATUS_BY_CODE[code] ?? 500;
+  return (STATUS_BY_CODE as Readonly<Record<string, number>>)[code] ?? 500;
 }
 
 /** What an error becomes on the wire, given the id of the request it ended. */

@@ -1,13 +1,15 @@
 /**
  * The one error base class of Lifeline. Every error that crosses a module boundary is a
  * LifelineError with a stable, machine-readable `code`; HTTP statuses are chosen only at the API
- * edge from that code. Messages name the problem for an administrator and never carry secrets.
+ * edge from that code (errors/codes.ts lists them all). Messages name the problem for an administrator and never carry secrets.
  */
+import type { ErrorCode } from './codes.js';
+
 export class LifelineError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly details: Readonly<Record<string, unknown>>;
 
-  constructor(code: string, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;

@@ -3,15 +3,10 @@
  * and the byte range it covers, so an administrator can go straight to `lifeline repo verify` and
  * to the point's other copies; messages never carry key material.
  */
-import { LifelineError } from '../errors/index.js';
+import { LifelineError, type ExportCode } from '../errors/index.js';
 
-export type ExportErrorCode =
-  /** A chunk the point references failed to decode or to verify against its id. */
-  | 'chunk-corrupt'
-  /** A chunk the point references is not in the repository. */
-  | 'chunk-missing'
-  /** The disk is too large for the format asked for. */
-  | 'export-too-large';
+/** Export's own codes (errors/codes.ts says what each means), and a chunk that failed to decode. */
+export type ExportErrorCode = ExportCode | 'chunk-corrupt';
 
 export class ExportError extends LifelineError {
   declare readonly code: ExportErrorCode;

@@ -298,7 +298,7 @@ describe('JobRunner', () => {
         async run(ctx: JobContext<{ name: 'a' | 'b' }>) {
           runs[ctx.params.name]! += 1;
           if (ctx.params.name === 'a') throw new Error('read ECONNRESET');
-          throw new LifelineError('quota', 'ECONNRESET but the quota is exhausted', { transient: false });
+          throw new LifelineError('store-full', 'ECONNRESET but the quota is exhausted', { transient: false });
         },
       });
       await r.runner.start();

@@ -13,9 +13,9 @@ describe('retry', () => {
 
   it('classifies by the transient flag first, then by the predicate', () => {
     const any = () => true;
-    expect(isTransientError(new LifelineError('x', 'm', { transient: true }))).toBeTrue();
-    expect(isTransientError(new LifelineError('x', 'm', { transient: false }), any)).toBeFalse();
-    expect(isTransientError(new LifelineError('x', 'm'))).toBeFalse();
+    expect(isTransientError(new LifelineError('vcenter-error', 'm', { transient: true }))).toBeTrue();
+    expect(isTransientError(new LifelineError('vcenter-error', 'm', { transient: false }), any)).toBeFalse();
+    expect(isTransientError(new LifelineError('vcenter-error', 'm'))).toBeFalse();
     expect(isTransientError(new Error('ECONNRESET'), any)).toBeTrue();
     expect(isTransientError(new Error('ECONNRESET'))).toBeFalse();
   });

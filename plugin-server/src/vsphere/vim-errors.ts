@@ -3,7 +3,7 @@
  * `InvalidState`, `FileFault`, ...) and vCenter's message, so callers can decide on the fault and
  * an administrator reads what vCenter said. Nothing here carries a password or session cookie.
  */
-import { LifelineError } from '../errors/index.js';
+import { LifelineError, type VsphereCode } from '../errors/index.js';
 
 /** A vim25 fault answered to a call (a SOAP fault), or the fault a task ended with. */
 export class VimFaultError extends LifelineError {
@@ -16,7 +16,7 @@ export class VimFaultError extends LifelineError {
     faultName: string,
     message: string,
     context: { method?: string; task?: string; faultProperties?: Record<string, unknown> } = {},
-    code = 'vsphere-fault',
+    code: VsphereCode = 'vsphere-fault',
   ) {
     const where = context.task !== undefined ? `task ${context.task}` : (context.method ?? 'vCenter call');
     super(code, `${where} failed with ${faultName}${message ? `: ${message}` : ''}`, {

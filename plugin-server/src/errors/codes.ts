@@ -1,0 +1,162 @@
+/**
+ * Every error code Lifeline throws, as one union, so that the API edge's table of HTTP statuses
+ * (api/problem.ts) is checked by the compiler to cover them all and a misspelt code does not
+ * compile. A code is part of the contract with clients, the CLI's exit messages and the job log:
+ * add new ones here, in the group of the part that throws them, and never reuse one for another
+ * meaning. Codes stored with finished jobs (`job-failed`, `interrupted`, …) are listed with the
+ * job runner's.
+ */
+
+/** Anyone's: bad input, a missing thing, a state that forbids the request now. */
+export type CommonCode = 'validation' | 'not-found' | 'conflict' | 'aborted';
+
+/** The API edge and authentication. */
+export type ApiCode =
+  | 'bad-request'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'method-not-allowed'
+  | 'payload-too-large'
+  | 'unsupported-media-type'
+  | 'internal'
+  | 'vcenter-unknown'
+  | 'vcenter-unreachable'
+  | 'vcenter-error'
+  | 'vcenter-not-configured'
+  | 'backup-unavailable'
+  | 'shutting-down'
+  | 'demo-login-failed';
+
+/** The job runner, including the codes it records on jobs that end. */
+export type JobCode =
+  | 'busy'
+  | 'job-finished'
+  | 'job-kind-duplicate'
+  | 'job-kind-unknown'
+  | 'job-timeout'
+  | 'job-failed'
+  | 'queue-full'
+  | 'runner-stopped'
+  | 'runner-started'
+  | 'shutdown'
+  | 'cancelled'
+  | 'interrupted'
+  | 'schema-too-new'
+  | 'schema-invalid';
+
+/** The backup repository (store/, catalog/). */
+export type StoreCode =
+  /** An object the caller named does not exist in the backend. Permanent. */
+  | 'object-not-found'
+  /** A retention lock forbids deleting or altering the object or restore point before a time. */
+  | 'retention-locked'
+  /** A request to shorten a retention lock; locks only ever grow. */
+  | 'retention-shorten-refused'
+  /** The clock reads earlier than a time the repository already recorded. */
+  | 'clock-went-backwards'
+  /** A chunk did not decode or its digest did not match its id. */
+  | 'chunk-corrupt'
+  /** A fixed index whose header, size or checksum is wrong. */
+  | 'index-invalid'
+  /** A restore point manifest that fails its authentication or does not parse. */
+  | 'manifest-invalid'
+  /** The passphrase does not unlock any key of the repository. */
+  | 'wrong-passphrase'
+  /** An encrypted repository was opened without a passphrase. */
+  | 'passphrase-required'
+  /** The directory holds no repository, or one this version cannot read. */
+  | 'not-a-repository'
+  | 'repository-exists'
+  | 'unsupported-format'
+  /** Another maintenance operation holds the repository (one GC at a time). */
+  | 'repository-busy'
+  /** The catalog file exists but cannot be opened as a catalog. */
+  | 'catalog-unreadable'
+  | 'catalog-too-new'
+  | 'catalog-too-old'
+  | 'point-not-found'
+  /** A restore point a restore, export or maintenance is using. */
+  | 'point-in-use'
+  | 'invalid-range'
+  | 'invalid-key'
+  /** The storage has no room for a write, or less than the room kept free for maintenance. */
+  | 'store-full'
+  /**
+   * The storage failed an operation in a way that may pass (an I/O error, a network file system
+   * gone for a moment): the backend stack retries it (store/backend/retrying-backend.ts).
+   */
+  | 'backend-io'
+  /** The storage refused an operation in a way that will not pass by trying again (permissions, a read-only file system). */
+  | 'backend-refused'
+  /** A codec worker failed (compression, encryption) or died. */
+  | 'codec-failed';
+
+/** Disk export formats. */
+export type ExportCode =
+  /** A chunk the point references is not in the repository. */
+  | 'chunk-missing'
+  /** The disk is too large for the format asked for. */
+  | 'export-too-large';
+
+/** The vSphere adapter. */
+export type VsphereCode =
+  | 'vsphere-fault'
+  | 'vsphere-task-failed'
+  | 'vsphere-thumbprint-mismatch'
+  | 'vsphere-login-failed'
+  | 'vsphere-unreachable'
+  | 'vsphere-protocol'
+  | 'vsphere-wsdl-missing'
+  | 'vsphere-file-not-found'
+  | 'vsphere-datastore-http'
+  | 'vm-not-found';
+
+/** Protection: policies, backups, maintenance. */
+export type ProtectionCode =
+  | 'policy-name-taken'
+  | 'policy-in-use'
+  | 'vm-paused'
+  | 'not-protected'
+  | 'backup-quiesce-failed'
+  | 'backup-pre-hook-failed'
+  | 'backup-no-disks'
+  | 'backup-vm-unplaced'
+  | 'backup-disk-unsupported'
+  | 'repository-damaged';
+
+/** Pre/post snapshot scripts. */
+export type HookCode = 'hook-failed' | 'hook-timeout' | 'hook-set-missing' | 'script-start' | 'script-timeout' | 'script-failed';
+
+/** Recovery: restores, reverts, attachments. */
+export type RecoveryCode =
+  /** A chunk of the point failed verification while it was read; the restore stopped. */
+  | 'restore-chunk-corrupt'
+  /** A chunk the point references is not in the repository. */
+  | 'restore-chunk-missing'
+  /** The datastore upload of a restored disk failed. */
+  | 'restore-upload-failed'
+  /** The VM's disks are not what the operation expects (changed since the point, or by hand). */
+  | 'restore-vm-changed'
+  /** Undoing a failed operation failed too; what is left is named in the message. */
+  | 'restore-rollback-failed'
+  | 'recovery-state-invalid'
+  | 'cleanup-timeout';
+
+/** Registering the plugin with vCenter. */
+export type RegistrationCode = 'registration-server-unreachable' | 'registration-server-thumbprint-mismatch' | 'registration-exists' | 'registration-missing' | 'registration-vanished' | 'registration-no-manifest';
+
+/** Configuration and the server's own files. */
+export type ConfigCode = 'config-invalid' | 'store-passphrase-missing' | 'tls-invalid' | 'tls-incomplete';
+
+export type ErrorCode =
+  | CommonCode
+  | ApiCode
+  | JobCode
+  | StoreCode
+  | ExportCode
+  | VsphereCode
+  | ProtectionCode
+  | HookCode
+  | RecoveryCode
+  | RegistrationCode
+  | ConfigCode;
