@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseVmKey, sameVm, vmTarget, type VmRef } from '../domain/index.js';
 import { JobBusyError, type JobRunner, type JobTarget, type SubmitResult } from '../jobs/index.js';
-import type { Repository } from '../store/index.js';
+import { isStoreError, type Repository } from '../store/index.js';
 import { validateInstanceName, type InstantiateRequest } from './new-instance.js';
 import { RecoveryError } from './recovery-error.js';
 import type { AttachmentRecord, RecoveryStore, RevertRecord } from './recovery-store.js';
@@ -44,8 +44,9 @@ export class RecoveryService {
     let row;
     try {
       row = this.o.repository.getPoint(pointId);
-    } catch {
-      throw new RecoveryError('not-found', `restore point ${pointId} does not exist`, { pointId });
+    } catch (err) {
+      if (isStoreError(err, 'point-not-found')) throw new RecoveryError('not-found', `restore point ${pointId} does not exist`, { pointId }, { cause: err });
+      throw err;
     }
     return { id: row.id, vm: parseVmKey(row.vmId) ?? undefined, vmName: row.vmName, createdAt: new Date(row.createdAt).toISOString() };
   }

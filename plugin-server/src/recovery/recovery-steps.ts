@@ -5,7 +5,7 @@
  */
 import { describeError } from '../errors/index.js';
 import type { LogLevel } from '../jobs/index.js';
-import type { PointManifest, Repository } from '../store/index.js';
+import { isStoreError, type PointManifest, type Repository } from '../store/index.js';
 import { isVimFault, parseDatastorePath, type VmDisk, type VmInfo } from '../vsphere/index.js';
 import { deleteIfPresent, restoreDiskToDatastore } from './datastore-restore.js';
 import { RecoveryError } from './recovery-error.js';
@@ -58,7 +58,7 @@ export async function findVm(vc: RecoveryVcenter, moref: string, signal: AbortSi
   try {
     return await vc.getVm(moref, signal);
   } catch (err) {
-    if (isVimFault(err, 'ManagedObjectNotFound', 'NotFound') || (err instanceof Error && /not found|does not exist|no such/i.test(err.message))) return undefined;
+    if (isVimFault(err, 'ManagedObjectNotFound', 'NotFound')) return undefined;
     throw err;
   }
 }
@@ -66,8 +66,9 @@ export async function findVm(vc: RecoveryVcenter, moref: string, signal: AbortSi
 export async function readPoint(repo: Repository, pointId: string, signal: AbortSignal): Promise<PointManifest> {
   try {
     repo.getPoint(pointId);
-  } catch {
-    throw new RecoveryError('not-found', `restore point ${pointId} does not exist`, { pointId });
+  } catch (err) {
+    if (isStoreError(err, 'point-not-found')) throw new RecoveryError('not-found', `restore point ${pointId} does not exist`, { pointId }, { cause: err });
+    throw err;
   }
   return repo.readManifest(pointId, signal);
 }
