@@ -106,7 +106,7 @@ export class SqlitePolicyStore implements PolicyStore {
     const p = parsePolicy(spec);
     const id = this.newId();
     const now = this.clock.now();
-    this.write(p, () => {
+    this.write(p, id, () => {
       this.sql('INSERT INTO protection_policy (id, name, name_key, spec, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
         .run(id, p.name, nameKey(p.name), specJson(p), now, now);
     });
@@ -116,7 +116,7 @@ export class SqlitePolicyStore implements PolicyStore {
   updatePolicy(id: string, spec: PolicySpec): ProtectionPolicy {
     const p = parsePolicy(spec);
     this.getPolicy(id);
-    this.write(p, () => {
+    this.write(p, id, () => {
       this.sql('UPDATE protection_policy SET name = ?, name_key = ?, spec = ?, updated_at = ? WHERE id = ?')
         .run(p.name, nameKey(p.name), specJson(p), this.clock.now(), id);
     });
@@ -202,16 +202,20 @@ export class SqlitePolicyStore implements PolicyStore {
     return p;
   }
 
-  /** Runs a policy write, turning the name's unique index into the store's own error. */
-  private write(p: PolicySpec, fn: () => void): void {
-    try {
-      this.db.transaction(fn).immediate();
-    } catch (err) {
-      if (err instanceof Error && (err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE' && /name_key/.test(err.message)) {
-        throw new LifelineError('policy-name-taken', `name: another policy is already called "${p.name}"`, { field: 'name', errors: [{ field: 'name', message: `name "${p.name}" is already used by another policy` }] });
-      }
-      throw err;
-    }
+  /**
+   * Runs a write of policy `id` in one transaction that first checks no other policy has its
+   * name (the unique index on name_key stays as the last guard).
+   */
+  private write(p: PolicySpec, id: string, fn: () => void): void {
+    this.db
+      .transaction(() => {
+        const other = this.sql('SELECT id FROM protection_policy WHERE name_key = ? AND id <> ?').get(nameKey(p.name), id);
+        if (other !== undefined) {
+          throw new LifelineError('policy-name-taken', `name: another policy is already called "${p.name}"`, { field: 'name', errors: [{ field: 'name', message: `name "${p.name}" is already used by another policy` }] });
+        }
+        fn();
+      })
+      .immediate();
   }
 
   /** Prepared statements are compiled once per SQL text; the scheduler asks the same questions every few seconds. */
