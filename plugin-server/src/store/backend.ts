@@ -4,8 +4,8 @@
  * serves tests, and an S3-compatible one (Object Lock) will follow; all of them pass the one
  * conformance suite in test/store/backend-conformance.ts.
  *
- * Nothing above this interface touches files. Extra behaviour (concurrency limits, fault
- * injection) is a wrapper around it, stacked in one place (backend-stack.ts).
+ * Nothing above this interface touches files. Extra behaviour (retries, fault injection) is a
+ * wrapper around it, stacked in one place (backend-stack.ts).
  */
 import { StoreError } from './store-error.js';
 
@@ -83,7 +83,8 @@ export interface PutResult {
  * space — the storage's size and free room, or null when it has no fixed bound (memory, S3).
  * Errors — 'object-not-found', 'invalid-key', 'invalid-range' and 'retention-locked' are permanent;
  *   'store-full' (no room left for a put) lasts until space is freed; 'backend-io' may be
- *   transient. A put that fails for want of room leaves nothing behind. An aborted call rejects with the signal's reason.
+ *   transient (the stack retries it, retrying-backend.ts); 'backend-refused' is a failure that
+ *   trying again cannot mend (no permission, a read-only file system, too many quarantined copies). A put that fails for want of room leaves nothing behind. An aborted call rejects with the signal's reason.
  * Time — retention is judged by the backend's own clock (for S3, the server's).
  */
 export interface Backend {
@@ -114,7 +115,7 @@ export function quarantinedFrom(key: string): string | undefined {
 }
 
 export function quarantineFull(key: string): StoreError {
-  return new StoreError('backend-io', `object ${key} cannot be quarantined: ${MAX_QUARANTINED} quarantined copies of it exist already`, { key });
+  return new StoreError('backend-refused', `object ${key} cannot be quarantined: ${MAX_QUARANTINED} quarantined copies of it exist already`, { key });
 }
 
 const KEY = /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)*$/;

@@ -74,7 +74,8 @@ export async function rebuildCatalog(repo: RebuildSource, opts: { signal: AbortS
       }
       const key = manifestKey(id);
       const restored = await restorePoint(repo, id, signal).catch((err: unknown) => {
-        if (isStoreError(err) && err.code !== 'backend-io') {
+        // A manifest that cannot be read for a fault of the storage is not an invalid one.
+        if (isStoreError(err) && err.code !== 'backend-io' && err.code !== 'backend-refused') {
           report.invalid.push({ key, detail: err.message });
           return undefined;
         }

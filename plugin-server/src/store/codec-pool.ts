@@ -190,7 +190,7 @@ export class CodecPool {
     this.dispatch();
     if (res.ok) p.resolve(res);
     else if (res.error.code === 'chunk-corrupt' && res.error.digest) p.reject(new CorruptChunkError(res.error.digest, res.error.message.replace(/^chunk \S+ is corrupt: /, '')));
-    else p.reject(new StoreError('backend-io', res.error.message, { code: res.error.code }));
+    else p.reject(new StoreError('codec-failed', res.error.message, { code: res.error.code }));
   }
 
   /** A worker that failed takes its requests down with it; the others carry on with the queue. */

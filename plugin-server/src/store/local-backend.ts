@@ -460,10 +460,16 @@ function errno(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
 }
 
+/**
+ * Failures that trying again cannot mend: the store's files or directories are not the process's
+ * to write, the file system is mounted read-only, or the store's layout is not what it must be.
+ */
+const PERMANENT_ERRNO = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EISDIR', 'ENAMETOOLONG', 'ELOOP']);
+
 function ioError(op: string, key: string, err: unknown): StoreError {
   const code = errno(err) ?? 'unknown';
   if (code === 'ENOSPC' || code === 'EDQUOT') return storeFull(op, key, code, err);
-  return new StoreError('backend-io', `${op} of ${key} failed: ${code}`, { key, op, errno: code }, { cause: err });
+  return new StoreError(PERMANENT_ERRNO.has(code) ? 'backend-refused' : 'backend-io', `${op} of ${key} failed: ${code}`, { key, op, errno: code }, { cause: err });
 }
 
 function storeFull(op: string, key: string, code: string, cause: unknown): StoreError {

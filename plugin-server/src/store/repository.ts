@@ -149,7 +149,7 @@ export async function initRepository(dir: string, opts: InitOptions, signal: Abo
   if (chunkIdOf(config) === 'blake3-keyed') blake3Binding();
   const master = Uint8Array.from(random(MASTER_KEY_BYTES));
   const keys = deriveKeys(master, config.id, config.encrypted);
-  const backend = await openBackend(dir, { clock, wrap: opts.wrapBackend }, signal);
+  const backend = await openBackend(dir, { clock, wrap: opts.wrapBackend, ...(opts.logger ? { log: opts.logger } : {}) }, signal);
   const keyId = Buffer.from(random(8)).toString('hex');
   const keyFile = await wrapMasterKey({
     master,
@@ -204,7 +204,7 @@ export class Repository {
     const clock = opts.clock ?? systemClock;
     const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
     if (!isDir) throw new StoreError('not-a-repository', `${dir} does not exist or is not a directory`, { dir });
-    const backend = await openBackend(dir, { clock, wrap: opts.wrapBackend }, signal);
+    const backend = await openBackend(dir, { clock, wrap: opts.wrapBackend, ...(opts.logger ? { log: opts.logger } : {}) }, signal);
     let configBytes: Uint8Array;
     try {
       configBytes = await backend.get(CONFIG_KEY, signal);
