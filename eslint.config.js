@@ -1,14 +1,16 @@
 // ESLint for the whole workspace. Beyond the usual TypeScript rules it enforces the dependency
-// direction of the server (DESIGN.md §2): edges (api, cli) -> use cases (protection, recovery,
-// replication, hooks, registration) -> adapters (store, vsphere) -> catalog and jobs; errors, log
-// and config are leaves every part may use. An import that points the other way is an error.
+// direction of the server (docs/architecture.md, "The server's layers"): edges (api, cli) -> use
+// cases (protection, recovery, hooks, registration) -> adapters (store, vsphere, export) -> core
+// (catalog, jobs) -> leaves (config, log, domain, errors). An import that points the other way is
+// an error, and so is production code importing a test kit (a folder's testing.ts).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import { existsSync } from 'node:fs';
 
 const SRC = 'plugin-server/src';
 const EDGES = ['api', 'cli'];
-const USE_CASES = ['protection', 'recovery', 'replication', 'hooks', 'registration'];
+const USE_CASES = ['protection', 'recovery', 'hooks', 'registration'];
 const ADAPTERS = ['store', 'vsphere'];
 const CORE = ['catalog', 'jobs'];
 const LEAVES = ['errors', 'log', 'config'];
@@ -19,6 +21,8 @@ const forbid = (folders, why) =>
 // What each folder may not import. One entry per folder, because a later ESLint config object
 // with the same rule replaces an earlier one instead of adding to it.
 const FORBIDDEN = {
+  // The edges may import every layer (but no test kit).
+  ...Object.fromEntries(EDGES.map((f) => [f, []])),
   ...Object.fromEntries(USE_CASES.map((f) => [f, EDGES])),
   // Recovery joins the store and vCenter; it needs no other use case.
   recovery: [...EDGES, ...USE_CASES.filter((f) => f !== 'recovery')],
@@ -34,15 +38,32 @@ const FORBIDDEN = {
   errors: [...EDGES, ...USE_CASES, ...ADAPTERS, ...CORE, 'export', 'log', 'config', 'domain'],
 };
 
-const layers = Object.entries(FORBIDDEN).map(([folder, forbidden]) => ({
-  files: [`${SRC}/${folder}/**/*.ts`],
-  rules: {
-    'no-restricted-imports': [
-      'error',
-      { patterns: forbid(forbidden, `plugin-server/src/${folder}/ must not import ${forbidden.join(', ')} (DESIGN.md §2 dependency direction).`) },
-    ],
+// The rule names only folders that exist: a folder that is renamed or removed must leave it too.
+for (const folder of new Set([...Object.keys(FORBIDDEN), ...Object.values(FORBIDDEN).flat()])) {
+  if (!existsSync(`${SRC}/${folder}`)) throw new Error(`eslint.config.js names ${SRC}/${folder}/, which does not exist`);
+}
+
+const WHY = (folder, forbidden) => `plugin-server/src/${folder}/ must not import ${forbidden.join(', ')} (docs/architecture.md, "The server's layers").`;
+const TEST_KITS = [
+  {
+    group: ['./testing.js', '../testing.js', '../../testing.js', '**/testing.js', '**/memory-backend.js', '**/faulty-backend.js', '**/manual-clock.js'],
+    message: 'Test kits (a folder\'s testing.ts) are for specs only; production code must not import them.',
   },
-}));
+];
+
+// Production files get the layer rule and the test-kit rule; specs only the layer rule. Two
+// objects, because a later ESLint config object with the same rule replaces an earlier one.
+const layers = Object.entries(FORBIDDEN).flatMap(([folder, forbidden]) => [
+  {
+    files: [`${SRC}/${folder}/**/*.ts`],
+    ignores: [`${SRC}/**/*.spec.ts`, `${SRC}/**/testing.ts`],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...forbid(forbidden, WHY(folder, forbidden)), ...TEST_KITS] }] },
+  },
+  {
+    files: [`${SRC}/${folder}/**/*.spec.ts`, `${SRC}/${folder}/**/testing.ts`],
+    rules: { 'no-restricted-imports': ['error', { patterns: forbid(forbidden, WHY(folder, forbidden)) }] },
+  },
+]);
 
 // eslint-disable-next-line no-restricted-syntax -- ESLint's flat config must be a default export.
 export default tseslint.config(

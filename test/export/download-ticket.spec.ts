@@ -7,7 +7,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FIRST_USE_MS, RESUME_MS, ticketLabel } from '../../plugin-server/src/api/download-tickets.js';
 import { PRIVILEGES } from '../../plugin-server/src/api/privileges.js';
-import { ManualClock } from '../../plugin-server/src/jobs/index.js';
+import { ManualClock } from '../../plugin-server/src/jobs/testing.js';
 import { writeImage } from '../store/store-fixtures.js';
 import type { HttpsReply } from '../server/https-client.js';
 import { expectProblem, startVcenterServer, type VcenterServer } from '../server/vcenter-server-fixture.js';

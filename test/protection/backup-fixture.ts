@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BackupHooks } from '../../plugin-server/src/hooks/index.js';
 import { createJobRunner, isTerminal, type JobRecord, type JobRunner } from '../../plugin-server/src/jobs/index.js';
-import { systemClock } from '../../plugin-server/src/domain/index.js';
+import { systemClock, type VmRef } from '../../plugin-server/src/domain/index.js';
 import { silentLogger } from '../../plugin-server/src/log/index.js';
 import { createBackupJobHandler, type BackupVcenter } from '../../plugin-server/src/protection/index.js';
 import type { PolicySpec, ProtectionPolicy } from '../../plugin-server/src/protection/index.js';
-import type { VmRef } from '../../plugin-server/src/domain/index.js';
-import { FaultyBackend, FileDiskWriter, initRepository, Repository, restoreDisk, type Backend } from '../../plugin-server/src/store/index.js';
+import { FileDiskWriter, initRepository, Repository, restoreDisk, type Backend } from '../../plugin-server/src/store/index.js';
+import { FaultyBackend } from '../../plugin-server/src/store/testing.js';
 import { connectVcenter, type Vcenter } from '../../plugin-server/src/vsphere/index.js';
 import type { Vcsim } from '../vcsim/harness.js';
 

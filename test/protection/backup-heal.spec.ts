@@ -5,7 +5,7 @@ import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BackupResult } from '../../plugin-server/src/protection/index.js';
 import { vmKey, type VmRef } from '../../plugin-server/src/domain/index.js';
-import { digestHex } from '../../plugin-server/src/store/digest.js';
+import { digestHex } from '../../plugin-server/src/store/chunks/digest.js';
 import { verifyRepository } from '../../plugin-server/src/store/index.js';
 import { startVcsim, type Vcsim } from '../vcsim/harness.js';
 import { backup, fillDisk, jobLog, MiB, never, openHarness, policy, restoreToFile, seeded, sha256File, writeDisk, type Harness } from './backup-fixture.js';

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openBackupServices, PASSPHRASE_FILE, type BackupServices } from '../../plugin-server/src/api/backup-services.js';
 import { initRepository } from '../../plugin-server/src/store/repository.js';
-import { ManualClock } from '../../plugin-server/src/jobs/index.js';
+import { ManualClock } from '../../plugin-server/src/jobs/testing.js';
 import { startVcsim, type Vcsim } from '../vcsim/harness.js';
 import { captureLog, noVcenter, removeDir, startTestServer, tempDir, testConfig } from '../server/server-fixture.js';
 

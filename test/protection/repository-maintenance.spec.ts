@@ -5,11 +5,11 @@ import Database from 'better-sqlite3';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createJobRunner, ManualClock, type JobRecord, type JobRunner } from '../../plugin-server/src/jobs/index.js';
-import { systemClock } from '../../plugin-server/src/domain/index.js';
+import { createJobRunner, type JobRecord, type JobRunner } from '../../plugin-server/src/jobs/index.js';
+import { ManualClock } from '../../plugin-server/src/jobs/testing.js';
+import { systemClock, vmKey, type VmRef } from '../../plugin-server/src/domain/index.js';
 import { silentLogger } from '../../plugin-server/src/log/index.js';
 import { SqlitePolicyStore } from '../../plugin-server/src/protection/index.js';
-import { vmKey, type VmRef } from '../../plugin-server/src/domain/index.js';
 import {
   createMaintenanceJobHandler,
   MAINTENANCE_JOB_KIND,
@@ -20,7 +20,7 @@ import {
   type MaintenanceResult,
 } from '../../plugin-server/src/protection/repository-maintenance.js';
 import { DAY_MS, initRepository, Repository } from '../../plugin-server/src/store/repository.js';
-import { digestHex } from '../../plugin-server/src/store/digest.js';
+import { digestHex } from '../../plugin-server/src/store/chunks/digest.js';
 import { ingestImage, MiB, never, patchFile, restoredSha, TestClock, tempDir, writeImage } from '../store/store-fixtures.js';
 
 const GUARDED: VmRef = { vcenterGuid: 'vc-1', moref: 'vm-1' };

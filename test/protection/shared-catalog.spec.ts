@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCatalog } from '../../plugin-server/src/catalog/index.js';
-import { ManualClock, createJobRunner } from '../../plugin-server/src/jobs/index.js';
+import { createJobRunner } from '../../plugin-server/src/jobs/index.js';
+import { ManualClock } from '../../plugin-server/src/jobs/testing.js';
 import { silentLogger } from '../../plugin-server/src/log/index.js';
 import { SqlitePolicyStore } from '../../plugin-server/src/protection/index.js';
 

@@ -6,11 +6,9 @@
  * the run from the job runner's own recorded history, not from anything the simulation kept.
  */
 import type { JobHandler, JobRecord, JobRunner } from '../../plugin-server/src/jobs/index.js';
-import type { Random } from '../../plugin-server/src/domain/index.js';
+import { vmKey, type Random, type VmRef } from '../../plugin-server/src/domain/index.js';
 import { sleep } from '../../plugin-server/src/jobs/index.js';
 import type { BackupJobParams, RestorePointSource, VmPlacementSource } from '../../plugin-server/src/protection/index.js';
-import type { VmRef } from '../../plugin-server/src/domain/index.js';
-import { vmKey } from '../../plugin-server/src/domain/index.js';
 
 /** A small seeded PRNG (mulberry32), so a failing run can be replayed exactly. */
 export function seeded(seed: number): Random {

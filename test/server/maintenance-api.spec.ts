@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PASSPHRASE_FILE } from '../../plugin-server/src/api/backup-services.js';
-import { ManualClock } from '../../plugin-server/src/jobs/index.js';
+import { ManualClock } from '../../plugin-server/src/jobs/testing.js';
 import { MAINTENANCE_JOB_KIND, type MaintenanceResult } from '../../plugin-server/src/protection/index.js';
 import { writeImage } from '../store/store-fixtures.js';
 import { expectProblem, startVcenterServer, type VcenterServer } from './vcenter-server-fixture.js';

@@ -9,8 +9,8 @@ import { PASSPHRASE_FILE } from '../../plugin-server/src/api/backup-services.js'
 import { PRIVILEGES } from '../../plugin-server/src/api/privileges.js';
 import { PASSPHRASE_WARNING } from '../../plugin-server/src/api/routes/settings.js';
 import { STORAGE_CACHE_MS, STORAGE_DAYS, type StorageFigures } from '../../plugin-server/src/api/routes/storage.js';
-import { ManualClock } from '../../plugin-server/src/jobs/index.js';
-import { repositoryStats } from '../../plugin-server/src/store/stats.js';
+import { ManualClock } from '../../plugin-server/src/jobs/testing.js';
+import { repositoryStats } from '../../plugin-server/src/store/maintenance/stats.js';
 import { writeImage, type Region } from '../store/store-fixtures.js';
 import { expectProblem, startVcenterServer, type VcenterServer } from './vcenter-server-fixture.js';
 import { addPoint, createRepository, MiB, never, openRepository, PASSPHRASE } from '../export/export-fixture.js';

@@ -1,9 +1,8 @@
 import { link, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalBackend } from '../../plugin-server/src/store/local-backend.js';
-import { MemoryBackend } from '../../plugin-server/src/store/memory-backend.js';
-import { FaultyBackend } from '../../plugin-server/src/store/faulty-backend.js';
+import { LocalBackend } from '../../plugin-server/src/store/backend/local-backend.js';
+import { FaultyBackend, MemoryBackend } from '../../plugin-server/src/store/testing.js';
 import { describeBackendContract } from './backend-conformance.js';
 
 function settableClock(): { now: () => number; set: (ms: number) => void } {

@@ -3,7 +3,7 @@
  * same list of specs, which spell out the contract in backend.ts. A new backend (S3) passes it
  * before the repository may use it.
  */
-import type { Backend } from '../../plugin-server/src/store/backend.js';
+import type { Backend } from '../../plugin-server/src/store/backend/backend.js';
 import { isStoreError } from '../../plugin-server/src/store/store-error.js';
 
 export interface ConformanceSubject {

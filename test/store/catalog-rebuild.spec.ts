@@ -3,9 +3,9 @@
 import { copyFile, mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PointRow } from '../../plugin-server/src/catalog/index.js';
-import { FaultyBackend } from '../../plugin-server/src/store/faulty-backend.js';
-import { collectGarbage } from '../../plugin-server/src/store/gc.js';
-import { rebuildCatalog } from '../../plugin-server/src/store/catalog-rebuild.js';
+import { FaultyBackend } from '../../plugin-server/src/store/testing.js';
+import { collectGarbage } from '../../plugin-server/src/store/maintenance/gc.js';
+import { rebuildCatalog } from '../../plugin-server/src/store/maintenance/catalog-rebuild.js';
 import { DAY_MS, initRepository, Repository } from '../../plugin-server/src/store/repository.js';
 import { isStoreError } from '../../plugin-server/src/store/store-error.js';
 import { FAST_SCRYPT, ingestImage, MiB, restoredSha, TestClock, never, patchFile, tempDir, writeImage } from './store-fixtures.js';

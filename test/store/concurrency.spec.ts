@@ -2,10 +2,10 @@
 // from several processes — must all restore exactly, with shared chunks stored once.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileDiskReader } from '../../plugin-server/src/store/file-disk.js';
-import { PointWriter } from '../../plugin-server/src/store/point-writer.js';
+import { FileDiskReader } from '../../plugin-server/src/store/engine/file-disk.js';
+import { PointWriter } from '../../plugin-server/src/store/engine/point-writer.js';
 import { initRepository, Repository } from '../../plugin-server/src/store/repository.js';
-import { repositoryStats } from '../../plugin-server/src/store/stats.js';
+import { repositoryStats } from '../../plugin-server/src/store/maintenance/stats.js';
 import { lastLine, lifeline } from './cli-process.js';
 import { MiB, never, restoredSha, tempDir, writeImage } from './store-fixtures.js';
 

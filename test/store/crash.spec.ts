@@ -4,10 +4,10 @@
 import { readdir } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { FileDiskWriter } from '../../plugin-server/src/store/file-disk.js';
+import { FileDiskWriter } from '../../plugin-server/src/store/engine/file-disk.js';
 import { initRepository, Repository } from '../../plugin-server/src/store/repository.js';
-import { restoreDisk } from '../../plugin-server/src/store/restore.js';
-import { verifyRepository } from '../../plugin-server/src/store/verify.js';
+import { restoreDisk } from '../../plugin-server/src/store/engine/restore.js';
+import { verifyRepository } from '../../plugin-server/src/store/maintenance/verify.js';
 import { lastLine, lifeline, spawnLifeline } from './cli-process.js';
 import { MiB, never, patchFile, pseudoRandom, sha256File, tempDir, writeImage } from './store-fixtures.js';
 

@@ -1,12 +1,12 @@
 // Failures injected under the repository (FaultyBackend): nothing half-done may become visible,
 // damaged bytes are never returned, and the repository works again once the fault is gone.
 import { join } from 'node:path';
-import { FaultyBackend } from '../../plugin-server/src/store/faulty-backend.js';
-import { FileDiskReader, FileDiskWriter } from '../../plugin-server/src/store/file-disk.js';
-import { collectGarbage } from '../../plugin-server/src/store/gc.js';
-import { PointWriter } from '../../plugin-server/src/store/point-writer.js';
+import { FaultyBackend } from '../../plugin-server/src/store/testing.js';
+import { FileDiskReader, FileDiskWriter } from '../../plugin-server/src/store/engine/file-disk.js';
+import { collectGarbage } from '../../plugin-server/src/store/maintenance/gc.js';
+import { PointWriter } from '../../plugin-server/src/store/engine/point-writer.js';
 import { DAY_MS, initRepository, Repository } from '../../plugin-server/src/store/repository.js';
-import { restoreDisk } from '../../plugin-server/src/store/restore.js';
+import { restoreDisk } from '../../plugin-server/src/store/engine/restore.js';
 import { isStoreError } from '../../plugin-server/src/store/store-error.js';
 import { MiB, TestClock, never, sha256File, tempDir, writeImage } from './store-fixtures.js';
 

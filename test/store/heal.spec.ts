@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { collectGarbage } from '../../plugin-server/src/store/gc.js';
-import { FileDiskWriter } from '../../plugin-server/src/store/file-disk.js';
-import { restoreDisk } from '../../plugin-server/src/store/restore.js';
-import type { DiskSource } from '../../plugin-server/src/store/point-writer.js';
+import { collectGarbage } from '../../plugin-server/src/store/maintenance/gc.js';
+import { FileDiskWriter } from '../../plugin-server/src/store/engine/file-disk.js';
+import { restoreDisk } from '../../plugin-server/src/store/engine/restore.js';
+import type { DiskSource } from '../../plugin-server/src/store/engine/point-writer.js';
 import { chunkLockUntil, DAY_MS, initRepository, Repository } from '../../plugin-server/src/store/repository.js';
 import { isStoreError } from '../../plugin-server/src/store/store-error.js';
-import { verifyRepository } from '../../plugin-server/src/store/verify.js';
-import { digestHex } from '../../plugin-server/src/store/digest.js';
+import { verifyRepository } from '../../plugin-server/src/store/maintenance/verify.js';
+import { digestHex } from '../../plugin-server/src/store/chunks/digest.js';
 import { ingestImage, MiB, restoredSha, sha256File, TestClock, never, patchFile, tempDir, writeImage } from './store-fixtures.js';
 
 const RETAIN_DAYS = 7;

@@ -1,11 +1,11 @@
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { collectGarbage } from '../../plugin-server/src/store/gc.js';
-import { prune } from '../../plugin-server/src/store/prune.js';
+import { collectGarbage } from '../../plugin-server/src/store/maintenance/gc.js';
+import { prune } from '../../plugin-server/src/store/maintenance/prune.js';
 import { DAY_MS, initRepository, Repository } from '../../plugin-server/src/store/repository.js';
-import { repositoryStats } from '../../plugin-server/src/store/stats.js';
-import { verifyRepository } from '../../plugin-server/src/store/verify.js';
-import { digestHex } from '../../plugin-server/src/store/digest.js';
+import { repositoryStats } from '../../plugin-server/src/store/maintenance/stats.js';
+import { verifyRepository } from '../../plugin-server/src/store/maintenance/verify.js';
+import { digestHex } from '../../plugin-server/src/store/chunks/digest.js';
 import { ingestImage, MiB, restoredSha, TestClock, never, tempDir, writeImage } from './store-fixtures.js';
 
 const ingest = async (repo: Repository, vm: string, file: string, retainDays: number): Promise<string> => (await ingestImage(repo, vm, file, { retainDays })).point.id;

@@ -3,10 +3,10 @@ import { createHash, createHmac } from 'node:crypto';
 import { readdir, readFile, stat, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initRepository, Repository, DAY_MS } from '../../plugin-server/src/store/repository.js';
-import { restoreDisk } from '../../plugin-server/src/store/restore.js';
+import { restoreDisk } from '../../plugin-server/src/store/engine/restore.js';
 import { sealDocument } from '../../plugin-server/src/store/sealed-document.js';
 import { isStoreError } from '../../plugin-server/src/store/store-error.js';
-import { digestHex } from '../../plugin-server/src/store/digest.js';
+import { digestHex } from '../../plugin-server/src/store/chunks/digest.js';
 import { FAST_SCRYPT, ingestImage, MiB, restoredSha, restoreImage, TestClock, never, patchFile, pseudoRandom, sha256File, tempDir, writeImage, type Region } from './store-fixtures.js';
 
 async function codeOf(p: Promise<unknown>): Promise<string> {

@@ -8,11 +8,11 @@ import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Consistency, PointRow } from '../../plugin-server/src/catalog/index.js';
-import { FileDiskReader, FileDiskWriter } from '../../plugin-server/src/store/file-disk.js';
+import { FileDiskReader, FileDiskWriter } from '../../plugin-server/src/store/engine/file-disk.js';
 import type { ScryptParams } from '../../plugin-server/src/store/keys.js';
-import { PointWriter, type DiskResult, type DiskSource, type PointSpec } from '../../plugin-server/src/store/point-writer.js';
+import { PointWriter, type DiskResult, type DiskSource, type PointSpec } from '../../plugin-server/src/store/engine/point-writer.js';
 import { DAY_MS, type Repository } from '../../plugin-server/src/store/repository.js';
-import { restoreDisk } from '../../plugin-server/src/store/restore.js';
+import { restoreDisk } from '../../plugin-server/src/store/engine/restore.js';
 
 export const MiB = 1024 * 1024;
 export const FAST_SCRYPT: ScryptParams = { N: 1024, r: 8, p: 1 };

@@ -1,4 +1,4 @@
-import { ManualClock } from '../jobs/index.js';
+import { ManualClock } from '../jobs/testing.js';
 import { DownloadTickets, FIRST_USE_MS, RESUME_MS, TICKETS_PER_USER, ticketLabel, type DownloadGrant } from './download-tickets.js';
 
 const grant = (user = 'restorer@vsphere.local', disk = 0): DownloadGrant => ({ pointId: '20261123-100000-1a2b3c4d', disk, format: 'raw', user, vcenterGuid: null });

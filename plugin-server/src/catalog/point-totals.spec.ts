@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { point as basePoint, useTempCatalog } from './catalog-fixture.js';
+import { point as basePoint, useTempCatalog } from './testing.js';
 import { openCatalog, type SqliteCatalog } from './sqlite-catalog.js';
 import type { PointRow, PointTotals } from './catalog-type.js';
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { point, useTempCatalog } from './catalog-fixture.js';
+import { point, useTempCatalog } from './testing.js';
 import { MIGRATIONS } from './migrations.js';
 import { LATEST_POINT_SQL, openCatalog, VM_POINTS_SQL } from './sqlite-catalog.js';
 

@@ -1,4 +1,4 @@
-import { point, useTempCatalog } from './catalog-fixture.js';
+import { point, useTempCatalog } from './testing.js';
 
 describe('SQLite catalog: a page of a VM’s points', () => {
   const t = useTempCatalog();

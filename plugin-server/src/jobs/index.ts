@@ -18,5 +18,3 @@ export { ProgressMeter } from './progress.js';
 export { sleep, abortReason } from './clock.js';
 export { migrateComponent } from './component-schema.js';
 export type { Database, Migration } from './component-schema.js';
-// Test kit: a clock that moves only when told to.
-export { ManualClock, settle } from './manual-clock.js';

@@ -9,7 +9,7 @@ import { createJobRunner } from './create-job-runner.js';
 import type { JobEvent } from './job-events.js';
 import type { JobContext, JobRunner, JobRunnerOptions } from './job-runner.js';
 import type { JobRecord, JobTarget } from './job.js';
-import { ManualClock, settle } from './manual-clock.js';
+import { ManualClock, settle } from './testing.js';
 
 const T0 = Date.UTC(2025, 0, 6, 12, 0, 0);
 const vm = (n: number): JobTarget => ({ type: 'VirtualMachine', id: `vm-${n}`, vcenterGuid: 'vc-1' });

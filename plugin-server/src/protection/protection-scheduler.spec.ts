@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { LifelineError } from '../errors/index.js';
-import { ManualClock, createJobRunner, sleep, type JobRunner } from '../jobs/index.js';
+import { createJobRunner, sleep, type JobRunner } from '../jobs/index.js';
+import { ManualClock } from '../jobs/testing.js';
 import { silentLogger } from '../log/index.js';
 import type { PolicySpec } from './policy.js';
 import { SqlitePolicyStore } from './policy-store.js';

@@ -9,16 +9,16 @@ import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openCatalog, type Catalog, type DiskRow, type PointQuery, type PointRow } from '../catalog/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
-import type { Backend, SpaceInfo } from './backend.js';
-import { openBackend } from './backend-stack.js';
+import type { Backend, SpaceInfo } from './backend/backend.js';
+import { openBackend } from './backend/backend-stack.js';
 import { forEachBounded } from './bounded.js';
-import { ChunkStore } from './chunk-store.js';
-import { blake3Binding } from './blake3.js';
+import { ChunkStore } from './chunks/chunk-store.js';
+import { blake3Binding } from './chunks/blake3.js';
 import { systemClock, systemRandomBytes, type TimeSource, type RandomBytes } from '../domain/index.js';
-import { rebuildCatalog, type CatalogRebuildReport } from './catalog-rebuild.js';
-import { CodecPool } from './codec-pool.js';
-import { CHUNK_ID_ALGORITHMS, chunkKey, digestHex, isKeyedChunkId, type ChunkIdAlgorithm } from './digest.js';
-import { FixedIndex } from './fixed-index.js';
+import { rebuildCatalog, type CatalogRebuildReport } from './maintenance/catalog-rebuild.js';
+import { CodecPool } from './chunks/codec-pool.js';
+import { CHUNK_ID_ALGORITHMS, chunkKey, digestHex, isKeyedChunkId, type ChunkIdAlgorithm } from './chunks/digest.js';
+import { FixedIndex } from './engine/fixed-index.js';
 import {
   deriveKeys,
   exportMasterKey,
@@ -31,9 +31,9 @@ import {
   type RepositoryKeys,
   type ScryptParams,
 } from './keys.js';
-import { indexKey, manifestKey, openManifest, type PointManifest } from './manifest.js';
+import { indexKey, manifestKey, openManifest, type PointManifest } from './engine/manifest.js';
 import { identityAlive, processIdentity } from './process-identity.js';
-import type { ChunkSource } from './restore.js';
+import type { ChunkSource } from './engine/restore.js';
 import { openDocument, sealDocument, unsealedText } from './sealed-document.js';
 import { StoreError, isStoreError } from './store-error.js';
 
