@@ -12,7 +12,7 @@ import { isVimFault } from '../vsphere/index.js';
 import { removeBackupSnapshot, runBackup, snapshotNameFor, type BackupCheckpoint, type BackupResult, type BackupVcenter } from './backup-pipeline.js';
 import type { ProtectionPolicy } from './policy.js';
 import type { PolicyStore } from './policy-store-type.js';
-import type { BackupJobParams } from './protection-scheduler.js';
+import type { BackupJobParams } from './scheduler-driver.js';
 import { validateVmRef, type TimeSource, type VmRef } from '../domain/index.js';
 
 /** The vCenters Lifeline is configured for, by instance GUID; connections are the provider's to keep. */

@@ -4,7 +4,7 @@
  * backup-pipeline.ts), so the lookup needs no vCenter.
  */
 import type { PointQuery, PointRow } from '../catalog/index.js';
-import type { RestorePointSource } from './protection-scheduler.js';
+import type { RestorePointSource } from './scheduler-driver.js';
 import { vmKey, type VmRef } from '../domain/index.js';
 
 const PAGE = 20;

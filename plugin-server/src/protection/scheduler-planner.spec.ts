@@ -1,4 +1,4 @@
-import { dueAgeSeconds, planBackups, stableFraction, type PlanCapacity, type PlanOptions, type ScheduleCandidate } from './scheduler.js';
+import { dueAgeSeconds, planBackups, stableFraction, type PlanCapacity, type PlanOptions, type ScheduleCandidate } from './scheduler-planner.js';
 
 const NOW = Date.UTC(2025, 0, 6, 12, 0, 0); // a Monday
 const NO_JITTER: PlanOptions = { safetyMarginSeconds: 30, defaultExpectedDurationSeconds: 120, jitterFraction: 0 };

@@ -1,6 +1,6 @@
 /**
  * The scheduler's driver: on a timer (and whenever a job ends and frees a slot) it gathers the
- * facts the planner needs, submits the planned backups to the job runner, and re-assesses RPO
+ * facts the planner (scheduler-planner.ts) needs, submits the planned backups to the job runner, and re-assesses RPO
  * compliance, announcing each VM whose status changed. It keeps nothing that matters in memory:
  * the catalog has the policies, assignments, jobs and last announced statuses, so a restart loses
  * nothing and announces nothing twice.
@@ -16,7 +16,7 @@ import type { Logger } from '../log/index.js';
 import type { PolicyStore, VmProtection } from './policy-store-type.js';
 import type { ProtectionPolicy } from './policy.js';
 import { assessRpo, type RpoAssessment, type RpoStatus } from './rpo-compliance.js';
-import { DEFAULT_PLAN_OPTIONS, planBackups, type PlanOptions, type ScheduleCandidate, type SkipReason } from './scheduler.js';
+import { DEFAULT_PLAN_OPTIONS, planBackups, type PlanOptions, type ScheduleCandidate, type SkipReason } from './scheduler-planner.js';
 
 export const BACKUP_JOB_KIND = 'backup';
 const DATASTORE_CLASS = 'datastore';

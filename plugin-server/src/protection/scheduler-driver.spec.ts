@@ -5,7 +5,7 @@ import { ManualClock } from '../jobs/testing.js';
 import { silentLogger } from '../log/index.js';
 import type { PolicySpec } from './policy.js';
 import { SqlitePolicyStore } from './policy-store.js';
-import { BACKUP_JOB_KIND, ProtectionScheduler, estimateDuration, type BackupJobParams, type RpoChange } from './protection-scheduler.js';
+import { BACKUP_JOB_KIND, ProtectionScheduler, estimateDuration, type BackupJobParams, type RpoChange } from './scheduler-driver.js';
 import { vmKey, type VmRef } from '../domain/index.js';
 
 const T0 = Date.UTC(2025, 0, 6, 12, 0, 0);

@@ -2,7 +2,7 @@
  * The backup planner: a pure function from what is known now (each protected VM's policy, newest
  * good restore point, whether a job holds it, whether it is paused, where its disks are) to the
  * backups to start now. All state lives in the catalog, so the plan after a restart is the plan
- * before it; the driver (protection-scheduler.ts) only gathers the facts and submits the jobs.
+ * before it; the driver (scheduler-driver.ts) only gathers the facts and submits the jobs.
  *
  * When a VM is due. An RPO is a promise about the age of the newest good point at every moment,
  * and a new point only becomes good when its backup commits. Waiting until the point is older than
