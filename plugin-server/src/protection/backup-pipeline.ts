@@ -1,5 +1,5 @@
 /**
- * The backup of one VM (DESIGN §3), as one function the 'backup' job runs:
+ * The backup of one VM, as one function the 'backup' job runs (docs/architecture.md, "Backup"):
  *
  *   pre-snapshot hook → snapshot `lifeline-<job id>` (quiesced for application consistency)
  *   → post-snapshot hook (always, also when the snapshot failed) → plan each disk (backup-plan.ts)

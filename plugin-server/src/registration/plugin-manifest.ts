@@ -301,7 +301,7 @@ function checkDynamicItems(manifest: Record<string, unknown>, add: (kind: Manife
   }
 }
 
-/** The schema allows other trigger types; Lifeline's actions are all modals (DESIGN.md §4). */
+/** The schema allows other trigger types; Lifeline's actions are all modals. */
 function checkModalTriggers(manifest: Record<string, unknown>, add: (kind: ManifestProblemKind, path: string, message: string) => void): void {
   const objects = isRecord(manifest['objects']) ? manifest['objects'] : {};
   for (const [type, ext] of Object.entries(objects)) {
