@@ -24,7 +24,18 @@ import { HookSetMissingError, hookPhaseTimeoutMs, hooksOfSet, noHooks, type Back
 import type { JobHandler } from '../jobs/index.js';
 import { vmKey, type Clock } from '../domain/index.js';
 import type { Logger } from '../log/index.js';
-import { createBackupJobHandler, createMaintenanceJobHandler, createRetentionJobHandler, OrphanSnapshotSweeper, StoreRestorePointSource, type PolicyStore, type ProtectionPolicy, type RestorePointSource, type SweepJobs, type VmPlacementSource } from '../protection/index.js';
+import {
+  createBackupJobHandler,
+  createMaintenanceJobHandler,
+  createRetentionJobHandler,
+  OrphanSnapshotSweeper,
+  StoreRestorePointSource,
+  type PolicyStore,
+  type ProtectionPolicy,
+  type RestorePointSource,
+  type SweepJobs,
+  type VmPlacementSource,
+} from '../protection/index.js';
 import { createRestoreJobHandler, type RecoveryStore } from '../recovery/index.js';
 import { initRepository, Repository } from '../store/index.js';
 import { connectVcenter, type Vcenter } from '../vsphere/index.js';
