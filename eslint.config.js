@@ -40,7 +40,7 @@ const FORBIDDEN = {
 
 // The rule names only folders that exist: a folder that is renamed or removed must leave it too.
 for (const folder of new Set([...Object.keys(FORBIDDEN), ...Object.values(FORBIDDEN).flat()])) {
-  if (!existsSync(`${SRC}/${folder}`)) throw new Error(`eslint.config.js names ${SRC}/${folder}/, which does not exist`);
+  if (!existsSync(new URL(`${SRC}/${folder}`, import.meta.url))) throw new Error(`eslint.config.js names ${SRC}/${folder}/, which does not exist`);
 }
 
 const WHY = (folder, forbidden) => `plugin-server/src/${folder}/ must not import ${forbidden.join(', ')} (docs/architecture.md, "The server's layers").`;
