@@ -61,6 +61,16 @@ class DocumentValidator {
       .sort((a, b) => a.params - b.params);
   }
 
+  /** The object at this JSON pointer (escaped as in a $ref) of the document. */
+  private at(pointer: string): Json {
+    const found = pointer
+      .split('/')
+      .slice(1)
+      .reduce<unknown>((at, seg) => (at as Json | undefined)?.[decodeURIComponent(seg).replace(/~1/g, '/').replace(/~0/g, '~')], this.doc);
+    if (typeof found !== 'object' || found === null) throw new Error(`the document has nothing at #${pointer}`);
+    return found as Json;
+  }
+
   /** A validator of the schema at this JSON pointer of the document. */
   private schemaAt(pointer: string): ValidateFunction {
     let v = this.compiled.get(pointer);
@@ -84,9 +94,12 @@ class DocumentValidator {
       return this.checkBody(r, '/components/schemas/Problem', ['application/problem+json']);
     }
     const responses = operation['responses'] as Record<string, Json>;
-    const response = responses[String(r.status)];
+    const listed = responses[String(r.status)];
     const where = `${r.method} ${route.template}`;
-    if (!response) return [`${where} answered ${r.status}, which the document does not list (it lists ${Object.keys(responses).join(', ')})`];
+    if (!listed) return [`${where} answered ${r.status}, which the document does not list (it lists ${Object.keys(responses).join(', ')})`];
+    // A shared response (the problems) is a reference into components.responses.
+    const target = typeof listed['$ref'] === 'string' ? listed['$ref'].slice(1) : `/paths/${escape(route.template)}/${method}/responses/${r.status}`;
+    const response = typeof listed['$ref'] === 'string' ? this.at(target) : listed;
     const content = response['content'] as Record<string, Json> | undefined;
     const media = mediaOf(r.headers);
     if (!content) {
@@ -96,7 +109,7 @@ class DocumentValidator {
     const mediaTypes = Object.keys(content);
     if (!mediaTypes.includes(media)) return [`${where} ${r.status} came as ${media || '(no Content-Type)'}, the document names ${mediaTypes.join(', ')}`];
     if (!isJson(media) || method === 'head') return [];
-    const base = `/paths/${escape(route.template)}/${method}/responses/${r.status}/content/${escape(media)}/schema`;
+    const base = `${target}/content/${escape(media)}/schema`;
     return this.checkBody(r, base, mediaTypes).map((e) => `${where} ${r.status}: ${e}`);
   }
 

@@ -13,24 +13,39 @@ export const OPENAPI_PATH = '/api/v1/openapi.json';
 
 type Json = Readonly<Record<string, unknown>>;
 
-const PROBLEM_TEXT: Readonly<Record<number, string>> = {
-  400: 'The request is not valid (a parameter, field, body or the lifeline-vc-guid header); `errors` lists each fault. Codes: validation, bad-request, vcenter-unknown.',
-  401: 'No vCenter session header, or vCenter did not accept the session (code unauthenticated).',
-  403: "The session's user lacks the Lifeline or vCenter privilege the call needs on its object (code forbidden).",
-  404: 'The object named in the path does not exist (not-found, point-not-found).',
-  409: 'The request is sound but the state forbids it now (conflict, busy, job-finished, policy-name-taken, policy-in-use, not-protected, retention-locked, point-in-use, retention-shorten-refused, restore-vm-changed, …).',
-  413: 'The body is larger than 1 MB (payload-too-large).',
-  415: 'The body is not JSON in a charset the server reads (unsupported-media-type).',
-  416: 'The Range cannot be served (range-not-satisfiable); Content-Range gives the size.',
-  500: 'An unexpected error (internal: quote `errorId`), or damaged backup data that the detail names (chunk-corrupt, index-invalid, manifest-invalid, catalog-unreadable, restore-*).',
-  502: 'vCenter could not be reached or answered with a fault (vcenter-unreachable, vcenter-error, vsphere-*).',
-  503: 'Not possible on this server now: shutting-down, queue-full, runner-stopped, repository-busy, vcenter-not-configured, or backup-unavailable (no backup store).',
-  507: 'The backup store is full (store-full).',
+/** The problem answers, by status: their names in components.responses and what they mean. */
+const PROBLEMS: Readonly<Record<number, readonly [name: string, description: string]>> = {
+  400: ['BadRequest', 'The request is not valid (a parameter, field, body or the lifeline-vc-guid header); `errors` lists each fault. Codes: validation, bad-request, vcenter-unknown.'],
+  401: ['Unauthenticated', 'No vCenter session header, or vCenter did not accept the session (code unauthenticated).'],
+  403: ['Forbidden', "The session's user lacks the Lifeline or vCenter privilege the call needs on its object (code forbidden)."],
+  404: ['NotFound', 'The object named in the path does not exist (not-found, point-not-found).'],
+  409: [
+    'Conflict',
+    'The request is sound but the state forbids it now (conflict, busy, job-finished, policy-name-taken, policy-in-use, not-protected, retention-locked, point-in-use, retention-shorten-refused, restore-vm-changed, …).',
+  ],
+  413: ['PayloadTooLarge', 'The body is larger than 1 MB (payload-too-large).'],
+  415: ['UnsupportedMediaType', 'The body is not JSON in a charset the server reads (unsupported-media-type).'],
+  416: ['RangeNotSatisfiable', 'The Range cannot be served (range-not-satisfiable); Content-Range gives the size.'],
+  500: [
+    'InternalError',
+    'An unexpected error (internal: quote `errorId`), or damaged backup data that the detail names (chunk-corrupt, index-invalid, manifest-invalid, catalog-unreadable, restore-*).',
+  ],
+  502: ['BadGateway', 'vCenter could not be reached or answered with a fault (vcenter-unreachable, vcenter-error, vsphere-*).'],
+  503: ['Unavailable', 'Not possible on this server now: shutting-down, queue-full, runner-stopped, repository-busy, vcenter-not-configured, or backup-unavailable (no backup store).'],
+  507: ['StoreFull', 'The backup store is full (store-full).'],
 };
+
+const PROBLEM_RESPONSES: Readonly<Record<string, Json>> = Object.fromEntries(
+  Object.values(PROBLEMS).map(([name, description]) => [name, { description, content: { 'application/problem+json': { schema: ref('Problem') } } }]),
+);
 
 function problems(statuses: readonly number[]): Record<string, Json> {
   return Object.fromEntries(
-    [...new Set(statuses)].sort().map((s) => [String(s), { description: PROBLEM_TEXT[s] ?? 'A problem.', content: { 'application/problem+json': { schema: ref('Problem') } } }]),
+    [...new Set(statuses)].sort().map((s) => {
+      const known = PROBLEMS[s];
+      if (!known) throw new Error(`no problem response is defined for status ${s}`);
+      return [String(s), { $ref: `#/components/responses/${known[0]}` }];
+    }),
   );
 }
 
@@ -427,6 +442,7 @@ export function openApiDocument(version: string): Json {
         vcenterSession: { type: 'apiKey', in: 'header', name: 'vmware-api-session-id', description: 'A vCenter session token, as the vSphere Client holds it.' },
       },
       parameters: PARAMETERS,
+      responses: PROBLEM_RESPONSES,
       schemas: SCHEMAS,
     },
   };
