@@ -9,7 +9,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { openApiDocument } from '../../plugin-server/src/api/openapi/document.js';
-import { noteValidated } from './contract-stats.js';
+import { noteDocumentedOperations, noteValidated } from './contract-stats.js';
 
 const DOC_ID = 'https://lifeline.invalid/openapi.json';
 const API_PREFIX = '/api/v1/';
@@ -79,6 +79,13 @@ class DocumentValidator {
       this.compiled.set(pointer, v);
     }
     return v;
+  }
+
+  /** `METHOD /template` of the documented operation that answered, if the document has it. */
+  operationOf(r: ObservedResponse): string | undefined {
+    const path = pathOf(r.url);
+    const route = this.routes.find((x) => x.pattern.test(path));
+    return route?.item[r.method.toLowerCase()] ? `${r.method.toUpperCase()} ${route.template}` : undefined;
   }
 
   /** What is wrong with the answer; empty when the document describes it. */
@@ -163,7 +170,13 @@ function escape(segment: string): string {
 }
 
 let validator: DocumentValidator | undefined;
-const documentValidator = (): DocumentValidator => (validator ??= new DocumentValidator(openApiDocument('0.0.0')));
+function documentValidator(): DocumentValidator {
+  if (!validator) {
+    validator = new DocumentValidator(openApiDocument('0.0.0'));
+    noteDocumentedOperations(documentedOperations());
+  }
+  return validator;
+}
 
 /** Whether the document governs this URL: everything under /api/v1. */
 export function isApiUrl(url: string): boolean {
@@ -173,8 +186,9 @@ export function isApiUrl(url: string): boolean {
 /** The violations of one answer (empty: the document describes it); counts it when it is an API answer. */
 export function responseViolations(r: ObservedResponse): string[] {
   if (!isApiUrl(r.url)) return [];
-  const found = documentValidator().check(r);
-  noteValidated(found);
+  const v = documentValidator();
+  const found = v.check(r);
+  noteValidated(found, 'response', v.operationOf(r), r.status);
   return found;
 }
 

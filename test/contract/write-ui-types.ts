@@ -1,5 +1,4 @@
-// `npm run openapi:types`: writes the UI's API types from the OpenAPI document.
-import { UI_TYPES_FILE, writeUiTypes } from './ui-types.js';
+// `npm run openapi:types`: writes what the UI takes from the OpenAPI document.
+import { writeUiFiles } from './ui-types.js';
 
-await writeUiTypes(process.cwd());
-process.stdout.write(`${UI_TYPES_FILE} written from the OpenAPI document\n`);
+for (const file of await writeUiFiles(process.cwd())) process.stdout.write(`${file} written from the OpenAPI document\n`);

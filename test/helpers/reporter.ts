@@ -23,9 +23,14 @@ jasmine.getEnv().addReporter({
 // The API suites check every answer they receive against the OpenAPI document (test/contract).
 jasmine.getEnv().addReporter({
   jasmineDone() {
-    const { responses, events, violations } = contractStats();
-    if (responses + events > 0) {
-      process.stdout.write(`contract: ${responses} API responses and ${events} job events validated against the OpenAPI document, ${violations} disagreed\n`);
+    const s = contractStats();
+    if (s.responses + s.events > 0) {
+      process.stdout.write(
+        `contract: ${s.responses} API responses and ${s.events} job events validated against the OpenAPI document, ${s.violations} disagreed; ` +
+          `${s.operations} of ${s.documented} documented operations answered, in ${s.operationStatuses} operation/status pairs\n`,
+      );
+      // LIFELINE_CONTRACT_COVERAGE=1 names the operations no spec of the run called.
+      if (process.env['LIFELINE_CONTRACT_COVERAGE'] === '1') process.stdout.write(`contract: not answered: ${s.unanswered.join(', ')}\n`);
     }
   },
 });

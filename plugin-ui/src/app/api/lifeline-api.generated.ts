@@ -1,7 +1,8 @@
 /**
  * Lifeline's API types, generated from its OpenAPI document (plugin-server/src/api/openapi) by
- * `npm run openapi:types`. Do not edit: change the document and generate them again; a spec
- * fails while this file is stale. The readers beside it check untrusted answers against these.
+ * `npm run openapi:types`. Do not edit: change the document and generate it again;
+ * a spec fails while this file is stale.
+ * The readers beside this file check untrusted answers and give them these types.
  */
 
 export interface paths {

@@ -1,14 +1,15 @@
 import { isNumber, isRecord, isString, isStringOrNull, type PageOf } from './json-reader';
-import type { ConsistencyMode } from './policy';
+import type { components } from './lifeline-api.generated';
 
-/** One disk of a restore point, numbered as the export and attach calls number them. */
-export interface PointDisk {
-  readonly index: number;
-  readonly label: string | null;
-  readonly capacityBytes: number;
-  /** Where the disk's file was when it was backed up; null when the stored configuration lacks it. */
-  readonly datastorePath: string | null;
-}
+/** The API's bodies as its OpenAPI document describes them (lifeline-api.generated.ts). */
+type Schemas = components['schemas'];
+
+/**
+ * One disk of a restore point, numbered as the export and attach calls number them. Its
+ * `datastorePath` is where the disk's file was when it was backed up; null when the stored
+ * configuration lacks it.
+ */
+export type PointDisk = Schemas['PointDisk'];
 
 /**
  * `/api/v1/points/{id}`: a restore point by its id. `DELETE` on it removes the point for good once
@@ -27,31 +28,22 @@ export function pointRetentionPath(pointId: string): string {
   return `${pointPath(pointId)}/retention`;
 }
 
-/** A restore point as `GET /api/v1/vms/{id}/points` lists it: a full image of the VM at `createdAt`. */
-export interface RestorePoint {
-  readonly id: string;
-  readonly vm: { readonly id: string | null; readonly name: string; readonly moref: string | null };
-  readonly createdAt: string;
-  readonly consistency: ConsistencyMode;
-  /** Until then nobody, administrator included, can delete or alter the point. */
-  readonly retainUntil: string;
-  readonly locked: boolean;
-  /** A chunk of the point failed verification; recovering from it fails until it is repaired. */
-  readonly damaged: boolean;
-  /** The size of the VM's disks as the point holds them. */
-  readonly logicalBytes: number;
-  /** What this point added to the store after deduplication and compression. */
-  readonly newBytes: number;
-  readonly disks: readonly PointDisk[];
-  readonly jobId: string | null;
-}
+/**
+ * A restore point as `GET /api/v1/vms/{id}/points` lists it: a full image of the VM at `createdAt`.
+ * Until `retainUntil` nobody, administrator included, can delete or alter it; `damaged` says a
+ * chunk failed verification (recovering from it fails until it is repaired); `newBytes` is what
+ * it added to the store after deduplication and compression.
+ */
+export type RestorePoint = Omit<Schemas['RestorePoint'], 'vm'> & {
+  readonly vm: Pick<Schemas['RestorePoint']['vm'], 'id' | 'name' | 'moref'>;
+};
 
 function readDisk(value: unknown): PointDisk | null {
   if (!isRecord(value)) {
     return null;
   }
   const { index, label, capacityBytes, datastorePath } = value;
-  if (!isNumber(index) || !isStringOrNull(label) || !isNumber(capacityBytes) || !isStringOrNull(datastorePath)) {
+  if (!isNumber(index) || !isString(label) || !isNumber(capacityBytes) || !isStringOrNull(datastorePath)) {
     return null;
   }
   return { index, label, capacityBytes, datastorePath };
