@@ -32,7 +32,6 @@ const PROBLEMS: Readonly<Record<number, readonly [name: string, description: str
   ],
   502: ['BadGateway', 'vCenter could not be reached or answered with a fault (vcenter-unreachable, vcenter-error, vsphere-*).'],
   503: ['Unavailable', 'Not possible on this server now: shutting-down, queue-full, runner-stopped, repository-busy, vcenter-not-configured, or backup-unavailable (no backup store).'],
-  507: ['StoreFull', 'The backup store is full (store-full).'],
 };
 
 const PROBLEM_RESPONSES: Readonly<Record<string, Json>> = Object.fromEntries(
@@ -435,6 +434,7 @@ export function openApiDocument(version: string): Json {
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
+    servers: [{ url: '/', description: 'The Lifeline server that serves this document.' }],
     security: [{ vcenterSession: [] }],
     paths: PATHS,
     components: {

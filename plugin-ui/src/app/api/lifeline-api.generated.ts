@@ -1494,15 +1494,6 @@ export interface components {
                 readonly "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The backup store is full (store-full). */
-        readonly StoreFull: {
-            headers: {
-                readonly [name: string]: unknown;
-            };
-            content: {
-                readonly "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
     };
     parameters: {
         /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */

@@ -16,6 +16,12 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
     }
   },
   "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
+  "servers": [
+    {
+      "url": "/",
+      "description": "The Lifeline server that serves this document."
+    }
+  ],
   "security": [
     {
       "vcenterSession": []
@@ -2888,16 +2894,6 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
       },
       "Unavailable": {
         "description": "Not possible on this server now: shutting-down, queue-full, runner-stopped, repository-busy, vcenter-not-configured, or backup-unavailable (no backup store).",
-        "content": {
-          "application/problem+json": {
-            "schema": {
-              "$ref": "#/components/schemas/Problem"
-            }
-          }
-        }
-      },
-      "StoreFull": {
-        "description": "The backup store is full (store-full).",
         "content": {
           "application/problem+json": {
             "schema": {
