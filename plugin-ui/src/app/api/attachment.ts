@@ -1,4 +1,4 @@
-import { isNumber, isRecord, isString } from './json-reader';
+import { isNumber, isRecord, isString, isStringOrNull } from './json-reader';
 import type { components } from './lifeline-api.generated';
 
 /** The API's bodies as its OpenAPI document describes them (lifeline-api.generated.ts). */
@@ -11,7 +11,10 @@ export const ATTACHMENT_STATES = ['uploading', 'attaching', 'attached', 'detachi
  * A disk of a restore point, cloned and attached to a VM as an extra disk; `file` is the clone's
  * file on the datastore, e.g. `[datastore1] lifeline-attach/…/disk0.vmdk`.
  */
-export type AttachedDisk = Pick<Schemas['AttachedDisk'], 'pointDisk' | 'label' | 'file' | 'capacity'>;
+export type AttachedDisk = Pick<Schemas['AttachedDisk'], 'pointDisk' | 'file' | 'capacity'> & {
+  /** Read even when null (the document says it never is): the view then names the disk by its number. */
+  readonly label: Schemas['AttachedDisk']['label'] | null;
+};
 
 /** `GET /api/v1/vms/{id}/attachments`: a point's disks cloned and attached to the VM for item-level recovery. */
 export type Attachment = Pick<Schemas['Attachment'], 'id' | 'pointId' | 'state' | 'jobId' | 'createdAt'> & { readonly disks: readonly AttachedDisk[] };
@@ -21,7 +24,7 @@ function readAttachedDisk(value: unknown): AttachedDisk | null {
     return null;
   }
   const { pointDisk, label, file, capacity } = value;
-  return isNumber(pointDisk) && isString(label) && isString(file) && isNumber(capacity) ? { pointDisk, label, file, capacity } : null;
+  return isNumber(pointDisk) && isStringOrNull(label) && isString(file) && isNumber(capacity) ? { pointDisk, label, file, capacity } : null;
 }
 
 export function readAttachment(body: unknown): Attachment | null {

@@ -7,9 +7,10 @@ type Schemas = components['schemas'];
 /**
  * One disk of a restore point, numbered as the export and attach calls number them. Its
  * `datastorePath` is where the disk's file was when it was backed up; null when the stored
- * configuration lacks it.
+ * configuration lacks it. The views name a disk without a label by its number, so a label is read
+ * even when null, which the document does not allow.
  */
-export type PointDisk = Schemas['PointDisk'];
+export type PointDisk = Omit<Schemas['PointDisk'], 'label'> & { readonly label: Schemas['PointDisk']['label'] | null };
 
 /**
  * `/api/v1/points/{id}`: a restore point by its id. `DELETE` on it removes the point for good once
@@ -34,8 +35,9 @@ export function pointRetentionPath(pointId: string): string {
  * chunk failed verification (recovering from it fails until it is repaired); `newBytes` is what
  * it added to the store after deduplication and compression.
  */
-export type RestorePoint = Omit<Schemas['RestorePoint'], 'vm'> & {
+export type RestorePoint = Omit<Schemas['RestorePoint'], 'vm' | 'disks'> & {
   readonly vm: Pick<Schemas['RestorePoint']['vm'], 'id' | 'name' | 'moref'>;
+  readonly disks: readonly PointDisk[];
 };
 
 function readDisk(value: unknown): PointDisk | null {
@@ -43,7 +45,7 @@ function readDisk(value: unknown): PointDisk | null {
     return null;
   }
   const { index, label, capacityBytes, datastorePath } = value;
-  if (!isNumber(index) || !isString(label) || !isNumber(capacityBytes) || !isStringOrNull(datastorePath)) {
+  if (!isNumber(index) || !isStringOrNull(label) || !isNumber(capacityBytes) || !isStringOrNull(datastorePath)) {
     return null;
   }
   return { index, label, capacityBytes, datastorePath };
