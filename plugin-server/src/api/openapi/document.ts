@@ -34,8 +34,17 @@ const PROBLEMS: Readonly<Record<number, readonly [name: string, description: str
   503: ['Unavailable', 'Not possible on this server now: shutting-down, queue-full, runner-stopped, repository-busy, vcenter-not-configured, or backup-unavailable (no backup store).'],
 };
 
+/** Headers some problem answers carry. */
+const PROBLEM_HEADERS: Readonly<Record<string, Json>> = {
+  Unauthenticated: { 'WWW-Authenticate': { description: 'vmware-api-session-id: the scheme the API expects (RFC 9110).', schema: { type: 'string' } } },
+  RangeNotSatisfiable: { 'Content-Range': { description: 'bytes */<size of the disk>', schema: { type: 'string' } } },
+};
+
 const PROBLEM_RESPONSES: Readonly<Record<string, Json>> = Object.fromEntries(
-  Object.values(PROBLEMS).map(([name, description]) => [name, { description, content: { 'application/problem+json': { schema: ref('Problem') } } }]),
+  Object.values(PROBLEMS).map(([name, description]) => [
+    name,
+    { description, ...(PROBLEM_HEADERS[name] ? { headers: PROBLEM_HEADERS[name] } : {}), content: { 'application/problem+json': { schema: ref('Problem') } } },
+  ]),
 );
 
 function problems(statuses: readonly number[]): Record<string, Json> {
@@ -77,12 +86,14 @@ interface Operation {
 
 function op(o: Operation): Json {
   const errors = o.noSession ? (o.errors ?? []) : [...SESSION_ERRORS, ...(o.body ? BODY_ERRORS : []), ...(o.errors ?? [])];
+  // Every call with a session may name its vCenter in a header.
+  const params = o.noSession ? (o.params ?? []) : [...(o.params ?? []), VCENTER];
   return {
     operationId: o.id,
     tags: [o.tag],
     summary: o.summary,
     ...(o.description ? { description: o.description } : {}),
-    ...(o.params && o.params.length > 0 ? { parameters: o.params } : {}),
+    ...(params.length > 0 ? { parameters: params } : {}),
     ...(o.body ? { requestBody: { required: true, content: { [o.bodyMedia ?? 'application/json']: { schema: o.body } } } } : {}),
     responses: { ...o.ok, ...problems(errors) },
     ...(o.noSession ? { security: [] } : {}),
@@ -91,6 +102,7 @@ function op(o: Operation): Json {
 
 const param = (name: string): Json => ({ $ref: `#/components/parameters/${name}` });
 const PAGE = [param('offset'), param('limit')];
+const VCENTER = param('vcenter');
 
 const PARAMETERS: Readonly<Record<string, Json>> = {
   vmId: {
@@ -171,10 +183,10 @@ const PATHS: Readonly<Record<string, Json>> = {
     }),
   },
   '/api/v1/vms': {
-    get: op({ id: 'listVms', tag: 'VMs', summary: "The vCenter's VMs as the caller sees them", description: 'System.Read on the inventory root; sorted by name, then moref.', params: [...PAGE, param('vcenter')], ok: { '200': json(ref('VmPage'), 'A page of VMs.') } }),
+    get: op({ id: 'listVms', tag: 'VMs', summary: "The vCenter's VMs as the caller sees them", description: 'System.Read on the inventory root; sorted by name, then moref.', params: PAGE, ok: { '200': json(ref('VmPage'), 'A page of VMs.') } }),
   },
   '/api/v1/vms/{vmId}/capabilities': {
-    get: op({ id: 'getVmCapabilities', tag: 'VMs', summary: 'What the caller may do on the VM', description: 'System.Read on the VM.', params: [param('vmId'), param('vcenter')], ok: { '200': json(ref('VmCapabilities'), 'The capabilities.') } }),
+    get: op({ id: 'getVmCapabilities', tag: 'VMs', summary: 'What the caller may do on the VM', description: 'System.Read on the VM.', params: [param('vmId')], ok: { '200': json(ref('VmCapabilities'), 'The capabilities.') } }),
   },
   '/api/v1/hook-sets': {
     get: op({ id: 'listHookSets', tag: 'Policies', summary: 'Hook sets a policy may choose', description: "Names only, never commands. System.Read on the inventory root.", params: PAGE, ok: { '200': json(ref('HookSetPage'), 'A page of hook set names.') } }),
@@ -208,7 +220,7 @@ const PATHS: Readonly<Record<string, Json>> = {
     delete: op({ id: 'deletePolicy', tag: 'Policies', summary: 'Delete a policy', description: "Refused while VMs use it (409 policy-in-use). Lifeline's Admin privilege.", ok: { '204': noContent('Deleted.') }, errors: [404, 409] }),
   },
   '/api/v1/vms/{vmId}/protection': {
-    parameters: [param('vmId'), param('vcenter')],
+    parameters: [param('vmId')],
     get: op({ id: 'getVmProtection', tag: 'Protection', summary: "A VM's policy, schedule and RPO compliance", description: 'System.Read on the VM.', ok: { '200': json(ref('VmProtection'), 'The protection.') } }),
     put: op({
       id: 'assignPolicy',
@@ -226,7 +238,7 @@ const PATHS: Readonly<Record<string, Json>> = {
       tag: 'Protection',
       summary: 'Back up now',
       description: "Lifeline's Protect privilege on the VM. A backup already queued or running is returned (created false); another job on the VM is 409 busy.",
-      params: [param('vmId'), param('vcenter')],
+      params: [param('vmId')],
       ok: { '202': accepted('The backup') },
       errors: [409],
     }),
@@ -286,7 +298,7 @@ const PATHS: Readonly<Record<string, Json>> = {
     get: op({ id: 'streamEvents', tag: 'Jobs', summary: "Every job's events", description: 'System.Read on the inventory root.', params: [param('lastEventId'), param('lastEventIdQuery')], ok: { '200': eventStream('All jobs\' events.') } }),
   },
   '/api/v1/vms/{vmId}/points': {
-    get: op({ id: 'listVmPoints', tag: 'Restore points', summary: "A VM's restore points, newest first", description: 'System.Read on the VM.', params: [param('vmId'), param('vcenter'), ...PAGE], ok: { '200': json(ref('RestorePointPage'), 'A page of restore points.') } }),
+    get: op({ id: 'listVmPoints', tag: 'Restore points', summary: "A VM's restore points, newest first", description: 'System.Read on the VM.', params: [param('vmId'), ...PAGE], ok: { '200': json(ref('RestorePointPage'), 'A page of restore points.') } }),
   },
   '/api/v1/points/{pointId}': {
     parameters: [param('pointId')],
@@ -344,7 +356,7 @@ const PATHS: Readonly<Record<string, Json>> = {
     return { get: op(base), head: op({ ...base, id: 'downloadHead', summary: `${base.summary} (headers only)` }) };
   })(),
   '/api/v1/vms/{vmId}/revert': {
-    parameters: [param('vmId'), param('vcenter')],
+    parameters: [param('vmId')],
     get: op({ id: 'getRevert', tag: 'Recovery', summary: "The VM's temporary revert, if any", description: 'System.Read on the VM.', ok: { '200': json(ref('VmRevert'), 'The revert.') } }),
     post: op({
       id: 'revert',
@@ -357,10 +369,10 @@ const PATHS: Readonly<Record<string, Json>> = {
     }),
   },
   '/api/v1/vms/{vmId}/revert/cancel': {
-    post: op({ id: 'cancelRevert', tag: 'Recovery', summary: 'Undo a temporary revert', description: "Lifeline's Restore privilege on the VM.", params: [param('vmId'), param('vcenter')], body: ref('CancelRevertRequest'), ok: { '202': accepted('The undo') }, errors: [404, 409] }),
+    post: op({ id: 'cancelRevert', tag: 'Recovery', summary: 'Undo a temporary revert', description: "Lifeline's Restore privilege on the VM.", params: [param('vmId')], body: ref('CancelRevertRequest'), ok: { '202': accepted('The undo') }, errors: [404, 409] }),
   },
   '/api/v1/vms/{vmId}/revert/commit': {
-    post: op({ id: 'commitRevert', tag: 'Recovery', summary: 'Make a revert permanent', description: "Lifeline's Restore privilege on the VM.", params: [param('vmId'), param('vcenter')], body: ref('EmptyRequest'), ok: { '202': accepted('Making it permanent') }, errors: [404, 409] }),
+    post: op({ id: 'commitRevert', tag: 'Recovery', summary: 'Make a revert permanent', description: "Lifeline's Restore privilege on the VM.", params: [param('vmId')], body: ref('EmptyRequest'), ok: { '202': accepted('Making it permanent') }, errors: [404, 409] }),
   },
   '/api/v1/points/{pointId}/instantiate': {
     post: op({
@@ -387,7 +399,7 @@ const PATHS: Readonly<Record<string, Json>> = {
     }),
   },
   '/api/v1/vms/{vmId}/attachments': {
-    get: op({ id: 'listAttachments', tag: 'Recovery', summary: 'Point disks attached to the VM', description: 'System.Read on the VM.', params: [param('vmId'), param('vcenter')], ok: { '200': json(ref('AttachmentList'), 'All of them.') } }),
+    get: op({ id: 'listAttachments', tag: 'Recovery', summary: 'Point disks attached to the VM', description: 'System.Read on the VM.', params: [param('vmId')], ok: { '200': json(ref('AttachmentList'), 'All of them.') } }),
   },
   '/api/v1/attachments/{attachmentId}': {
     parameters: [param('attachmentId')],

@@ -164,10 +164,7 @@ export interface paths {
     readonly "/api/v1/vms/{vmId}/protection": {
         readonly parameters: {
             readonly query?: never;
-            readonly header?: {
-                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
-                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
-            };
+            readonly header?: never;
             readonly path: {
                 /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
                 readonly vmId: components["parameters"]["vmId"];
@@ -497,10 +494,7 @@ export interface paths {
     readonly "/api/v1/vms/{vmId}/revert": {
         readonly parameters: {
             readonly query?: never;
-            readonly header?: {
-                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
-                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
-            };
+            readonly header?: never;
             readonly path: {
                 /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
                 readonly vmId: components["parameters"]["vmId"];
@@ -1407,6 +1401,8 @@ export interface components {
         /** @description No vCenter session header, or vCenter did not accept the session (code unauthenticated). */
         readonly Unauthenticated: {
             headers: {
+                /** @description vmware-api-session-id: the scheme the API expects (RFC 9110). */
+                readonly "WWW-Authenticate"?: string;
                 readonly [name: string]: unknown;
             };
             content: {
@@ -1461,6 +1457,8 @@ export interface components {
         /** @description The Range cannot be served (range-not-satisfiable); Content-Range gives the size. */
         readonly RangeNotSatisfiable: {
             headers: {
+                /** @description bytes *\/<size of the disk> */
+                readonly "Content-Range"?: string;
                 readonly [name: string]: unknown;
             };
             content: {
@@ -1640,7 +1638,10 @@ export interface operations {
                 /** @description Items per page. */
                 readonly limit?: components["parameters"]["limit"];
             };
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path?: never;
             readonly cookie?: never;
         };
@@ -1671,7 +1672,10 @@ export interface operations {
                 /** @description Items per page. */
                 readonly limit?: components["parameters"]["limit"];
             };
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path?: never;
             readonly cookie?: never;
         };
@@ -1697,7 +1701,10 @@ export interface operations {
     readonly createPolicy: {
         readonly parameters: {
             readonly query?: never;
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path?: never;
             readonly cookie?: never;
         };
@@ -1731,7 +1738,10 @@ export interface operations {
     readonly getPolicy: {
         readonly parameters: {
             readonly query?: never;
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path: {
                 readonly id: components["parameters"]["policyId"];
             };
@@ -1760,7 +1770,10 @@ export interface operations {
     readonly replacePolicy: {
         readonly parameters: {
             readonly query?: never;
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path: {
                 readonly id: components["parameters"]["policyId"];
             };
@@ -1796,7 +1809,10 @@ export interface operations {
     readonly deletePolicy: {
         readonly parameters: {
             readonly query?: never;
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path: {
                 readonly id: components["parameters"]["policyId"];
             };
@@ -1824,7 +1840,10 @@ export interface operations {
     readonly patchPolicy: {
         readonly parameters: {
             readonly query?: never;
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path: {
                 readonly id: components["parameters"]["policyId"];
             };
@@ -2011,7 +2030,10 @@ export interface operations {
                 readonly limit?: components["parameters"]["limit"];
                 readonly status?: "compliant" | "at-risk" | "violated";
             };
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path?: never;
             readonly cookie?: never;
         };
@@ -2046,7 +2068,10 @@ export interface operations {
                 /** @description A VM id: jobs on that VM. */
                 readonly target?: string;
             };
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path?: never;
             readonly cookie?: never;
         };
@@ -2072,7 +2097,10 @@ export interface operations {
     readonly getJob: {
         readonly parameters: {
             readonly query?: never;
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path: {
                 readonly id: components["parameters"]["jobId"];
             };
@@ -2101,7 +2129,10 @@ export interface operations {
     readonly cancelJob: {
         readonly parameters: {
             readonly query?: never;
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path: {
                 readonly id: components["parameters"]["jobId"];
             };
@@ -2146,6 +2177,8 @@ export interface operations {
             readonly header?: {
                 /** @description Resume after this event (its id); events missed are replayed, or a snapshot/resync is sent when they no longer can be. */
                 readonly "Last-Event-ID"?: components["parameters"]["lastEventId"];
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
             };
             readonly path: {
                 readonly id: components["parameters"]["jobId"];
@@ -2181,6 +2214,8 @@ export interface operations {
             readonly header?: {
                 /** @description Resume after this event (its id); events missed are replayed, or a snapshot/resync is sent when they no longer can be. */
                 readonly "Last-Event-ID"?: components["parameters"]["lastEventId"];
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
             };
             readonly path?: never;
             readonly cookie?: never;
@@ -2244,7 +2279,10 @@ export interface operations {
     readonly getPoint: {
         readonly parameters: {
             readonly query?: never;
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path: {
                 /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
                 readonly pointId: components["parameters"]["pointId"];
@@ -2274,7 +2312,10 @@ export interface operations {
     readonly deletePoint: {
         readonly parameters: {
             readonly query?: never;
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path: {
                 /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
                 readonly pointId: components["parameters"]["pointId"];
@@ -2303,7 +2344,10 @@ export interface operations {
     readonly extendRetention: {
         readonly parameters: {
             readonly query?: never;
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path: {
                 /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
                 readonly pointId: components["parameters"]["pointId"];
@@ -2347,6 +2391,8 @@ export interface operations {
                 readonly Range?: components["parameters"]["range"];
                 /** @description The ETag of the copy held; another sends the whole disk. */
                 readonly "If-Range"?: components["parameters"]["ifRange"];
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
             };
             readonly path: {
                 /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
@@ -2398,6 +2444,8 @@ export interface operations {
                 readonly Range?: components["parameters"]["range"];
                 /** @description The ETag of the copy held; another sends the whole disk. */
                 readonly "If-Range"?: components["parameters"]["ifRange"];
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
             };
             readonly path: {
                 /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
@@ -2444,7 +2492,10 @@ export interface operations {
     readonly exportVmdk: {
         readonly parameters: {
             readonly query?: never;
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path: {
                 /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
                 readonly pointId: components["parameters"]["pointId"];
@@ -2479,7 +2530,10 @@ export interface operations {
     readonly exportVmdkHead: {
         readonly parameters: {
             readonly query?: never;
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path: {
                 /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
                 readonly pointId: components["parameters"]["pointId"];
@@ -2514,7 +2568,10 @@ export interface operations {
     readonly issueDownloadTicket: {
         readonly parameters: {
             readonly query?: never;
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path: {
                 /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
                 readonly pointId: components["parameters"]["pointId"];
@@ -2798,7 +2855,10 @@ export interface operations {
     readonly instantiate: {
         readonly parameters: {
             readonly query?: never;
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path: {
                 /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
                 readonly pointId: components["parameters"]["pointId"];
@@ -2837,7 +2897,10 @@ export interface operations {
     readonly attach: {
         readonly parameters: {
             readonly query?: never;
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path: {
                 /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
                 readonly pointId: components["parameters"]["pointId"];
@@ -2908,7 +2971,10 @@ export interface operations {
     readonly getAttachment: {
         readonly parameters: {
             readonly query?: never;
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path: {
                 readonly attachmentId: components["parameters"]["attachmentId"];
             };
@@ -2937,7 +3003,10 @@ export interface operations {
     readonly detach: {
         readonly parameters: {
             readonly query?: never;
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path: {
                 readonly attachmentId: components["parameters"]["attachmentId"];
             };
@@ -2977,7 +3046,10 @@ export interface operations {
                 readonly object?: string;
                 readonly action?: string;
             };
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path?: never;
             readonly cookie?: never;
         };
@@ -3003,7 +3075,10 @@ export interface operations {
     readonly getStorage: {
         readonly parameters: {
             readonly query?: never;
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path?: never;
             readonly cookie?: never;
         };
@@ -3029,7 +3104,10 @@ export interface operations {
     readonly getSettings: {
         readonly parameters: {
             readonly query?: never;
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path?: never;
             readonly cookie?: never;
         };
@@ -3056,7 +3134,10 @@ export interface operations {
     readonly runMaintenance: {
         readonly parameters: {
             readonly query?: never;
-            readonly header?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
             readonly path?: never;
             readonly cookie?: never;
         };

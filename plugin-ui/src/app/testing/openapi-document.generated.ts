@@ -187,6 +187,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           {
             "$ref": "#/components/parameters/limit"
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
           }
         ],
         "responses": {
@@ -235,6 +238,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           {
             "$ref": "#/components/parameters/limit"
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
           }
         ],
         "responses": {
@@ -275,6 +281,11 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         ],
         "summary": "Create a policy",
         "description": "Lifeline's Admin privilege on the inventory root. A 400 lists every field at fault.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
         "requestBody": {
           "required": true,
           "content": {
@@ -345,6 +356,11 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "Policies"
         ],
         "summary": "One policy",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
         "responses": {
           "200": {
             "description": "The policy.",
@@ -386,6 +402,11 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         ],
         "summary": "Replace a policy",
         "description": "Lifeline's Admin privilege.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
         "requestBody": {
           "required": true,
           "content": {
@@ -446,6 +467,11 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         ],
         "summary": "Change some fields of a policy",
         "description": "An RFC 7396 merge patch (application/merge-patch+json or application/json). Lifeline's Admin privilege.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
         "requestBody": {
           "required": true,
           "content": {
@@ -506,6 +532,11 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         ],
         "summary": "Delete a policy",
         "description": "Refused while VMs use it (409 policy-in-use). Lifeline's Admin privilege.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
         "responses": {
           "204": {
             "description": "Deleted."
@@ -541,9 +572,6 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
       "parameters": [
         {
           "$ref": "#/components/parameters/vmId"
-        },
-        {
-          "$ref": "#/components/parameters/vcenter"
         }
       ],
       "get": {
@@ -553,6 +581,11 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         ],
         "summary": "A VM's policy, schedule and RPO compliance",
         "description": "System.Read on the VM.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
         "responses": {
           "200": {
             "description": "The protection.",
@@ -591,6 +624,11 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         ],
         "summary": "Assign a policy to the VM",
         "description": "Lifeline's Protect privilege on the VM.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
         "requestBody": {
           "required": true,
           "content": {
@@ -655,6 +693,11 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         ],
         "summary": "Remove the VM's protection",
         "description": "Lifeline's Protect privilege; 409 not-protected when it has none.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
         "responses": {
           "204": {
             "description": "Removed."
@@ -768,6 +811,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
                 "violated"
               ]
             }
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
           }
         ],
         "responses": {
@@ -847,6 +893,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "schema": {
               "type": "string"
             }
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
           }
         ],
         "responses": {
@@ -892,6 +941,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         "parameters": [
           {
             "$ref": "#/components/parameters/jobId"
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
           }
         ],
         "responses": {
@@ -940,6 +992,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         "parameters": [
           {
             "$ref": "#/components/parameters/jobId"
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
           }
         ],
         "responses": {
@@ -1007,6 +1062,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           {
             "$ref": "#/components/parameters/lastEventIdQuery"
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
           }
         ],
         "responses": {
@@ -1059,6 +1117,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           {
             "$ref": "#/components/parameters/lastEventIdQuery"
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
           }
         ],
         "responses": {
@@ -1107,13 +1168,13 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "$ref": "#/components/parameters/vmId"
           },
           {
-            "$ref": "#/components/parameters/vcenter"
-          },
-          {
             "$ref": "#/components/parameters/offset"
           },
           {
             "$ref": "#/components/parameters/limit"
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
           }
         ],
         "responses": {
@@ -1161,6 +1222,11 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         ],
         "summary": "One restore point with its stored VM configuration",
         "description": "System.Read on the point's VM.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
         "responses": {
           "200": {
             "description": "The point.",
@@ -1202,6 +1268,11 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         ],
         "summary": "Delete a restore point past its retain-until",
         "description": "Lifeline's Admin privilege. 409 retention-locked before its retain-until, point-in-use while read; 503 repository-busy during maintenance.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
         "responses": {
           "204": {
             "description": "Deleted; its chunks go at the next garbage collection."
@@ -1244,6 +1315,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         "parameters": [
           {
             "$ref": "#/components/parameters/pointId"
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
           }
         ],
         "requestBody": {
@@ -1328,6 +1402,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           {
             "$ref": "#/components/parameters/ifRange"
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
           }
         ],
         "responses": {
@@ -1422,6 +1499,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           {
             "$ref": "#/components/parameters/ifRange"
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
           }
         ],
         "responses": {
@@ -1512,6 +1592,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           {
             "$ref": "#/components/parameters/disk"
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
           }
         ],
         "responses": {
@@ -1579,6 +1662,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           {
             "$ref": "#/components/parameters/disk"
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
           }
         ],
         "responses": {
@@ -1648,6 +1734,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           {
             "$ref": "#/components/parameters/disk"
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
           }
         ],
         "requestBody": {
@@ -1877,9 +1966,6 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
       "parameters": [
         {
           "$ref": "#/components/parameters/vmId"
-        },
-        {
-          "$ref": "#/components/parameters/vcenter"
         }
       ],
       "get": {
@@ -1889,6 +1975,11 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         ],
         "summary": "The VM's temporary revert, if any",
         "description": "System.Read on the VM.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
         "responses": {
           "200": {
             "description": "The revert.",
@@ -1927,6 +2018,11 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         ],
         "summary": "Revert the VM to a restore point (temporary)",
         "description": "Lifeline's Restore privilege on the VM.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
         "requestBody": {
           "required": true,
           "content": {
@@ -2156,6 +2252,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         "parameters": [
           {
             "$ref": "#/components/parameters/pointId"
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
           }
         ],
         "requestBody": {
@@ -2231,6 +2330,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         "parameters": [
           {
             "$ref": "#/components/parameters/pointId"
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
           }
         ],
         "requestBody": {
@@ -2356,6 +2458,11 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         ],
         "summary": "One attachment",
         "description": "System.Read on its VM.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
         "responses": {
           "200": {
             "description": "The attachment.",
@@ -2397,6 +2504,11 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         ],
         "summary": "Detach the clones and delete them",
         "description": "Lifeline's Restore privilege on its VM.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
         "responses": {
           "202": {
             "description": "The detach runs as a job.",
@@ -2484,6 +2596,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
               "minLength": 1,
               "maxLength": 300
             }
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
           }
         ],
         "responses": {
@@ -2526,6 +2641,11 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         ],
         "summary": "What the backup store holds and saves",
         "description": "System.Read on the inventory root; cached for 30 s.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
         "responses": {
           "200": {
             "description": "The figures.",
@@ -2566,6 +2686,11 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         ],
         "summary": "The server's settings, read-only",
         "description": "Lifeline's Admin privilege on the inventory root. Never a secret.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
         "responses": {
           "200": {
             "description": "The settings.",
@@ -2609,6 +2734,11 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         ],
         "summary": "Run repository maintenance now",
         "description": "Lifeline's Admin privilege. The one already running is returned (created false).",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
         "requestBody": {
           "required": true,
           "content": {
@@ -2804,6 +2934,14 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
       },
       "Unauthenticated": {
         "description": "No vCenter session header, or vCenter did not accept the session (code unauthenticated).",
+        "headers": {
+          "WWW-Authenticate": {
+            "description": "vmware-api-session-id: the scheme the API expects (RFC 9110).",
+            "schema": {
+              "type": "string"
+            }
+          }
+        },
         "content": {
           "application/problem+json": {
             "schema": {
@@ -2864,6 +3002,14 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
       },
       "RangeNotSatisfiable": {
         "description": "The Range cannot be served (range-not-satisfiable); Content-Range gives the size.",
+        "headers": {
+          "Content-Range": {
+            "description": "bytes */<size of the disk>",
+            "schema": {
+              "type": "string"
+            }
+          }
+        },
         "content": {
           "application/problem+json": {
             "schema": {
