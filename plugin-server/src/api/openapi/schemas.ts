@@ -282,8 +282,9 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     jobId: strOrNull,
     disks: arrayOf(ref('RevertDisk')),
   }),
-  RevertRequest: obj({ pointId, powerOff: described(bool, 'Power the VM off if it runs (else a running VM is refused).') }, { optional: ['powerOff'] }),
-  CancelRevertRequest: obj({ powerOff: bool }, { optional: ['powerOff'] }),
+  RevertRequest: obj({ pointId, powerOff: ref('PowerOffConfirmation') }, { optional: ['powerOff'] }),
+  CancelRevertRequest: obj({ powerOff: ref('PowerOffConfirmation') }, { optional: ['powerOff'] }),
+  PowerOffConfirmation: described(bool, 'True confirms that the VM may be powered off for the change; without it a running VM is refused (409 conflict).'),
   EmptyRequest: obj({}),
   InstantiateRequest: obj(
     {

@@ -1248,12 +1248,13 @@ export interface components {
         readonly RevertRequest: {
             /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
             readonly pointId: string;
-            /** @description Power the VM off if it runs (else a running VM is refused). */
-            readonly powerOff?: boolean;
+            readonly powerOff?: components["schemas"]["PowerOffConfirmation"];
         };
         readonly CancelRevertRequest: {
-            readonly powerOff?: boolean;
+            readonly powerOff?: components["schemas"]["PowerOffConfirmation"];
         };
+        /** @description True confirms that the VM may be powered off for the change; without it a running VM is refused (409 conflict). */
+        readonly PowerOffConfirmation: boolean;
         readonly EmptyRequest: Record<string, never>;
         readonly InstantiateRequest: {
             readonly name: string;

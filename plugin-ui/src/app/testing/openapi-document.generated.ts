@@ -5136,8 +5136,7 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "description": "A restore point id, e.g. 20250102-030405-1a2b3c4d."
           },
           "powerOff": {
-            "type": "boolean",
-            "description": "Power the VM off if it runs (else a running VM is refused)."
+            "$ref": "#/components/schemas/PowerOffConfirmation"
           }
         },
         "required": [
@@ -5149,11 +5148,15 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         "type": "object",
         "properties": {
           "powerOff": {
-            "type": "boolean"
+            "$ref": "#/components/schemas/PowerOffConfirmation"
           }
         },
         "required": [],
         "additionalProperties": false
+      },
+      "PowerOffConfirmation": {
+        "type": "boolean",
+        "description": "True confirms that the VM may be powered off for the change; without it a running VM is refused (409 conflict)."
       },
       "EmptyRequest": {
         "type": "object",
