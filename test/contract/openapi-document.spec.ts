@@ -10,7 +10,10 @@ import type { LifelineServer } from '../../plugin-server/src/api/lifeline-server
 import { systemClock } from '../../plugin-server/src/jobs/index.js';
 import { httpsCall } from '../server/https-client.js';
 import { captureLog, noVcenter, removeDir, startTestServer, tempDir, testConfig } from '../server/server-fixture.js';
-import { documentedOperations, responseViolations, type ObservedResponse } from './openapi-validator.js';
+import { documentedOperations, responseViolations as check, type ObservedResponse } from './openapi-validator.js';
+
+/** The check the suites run, on answers made up here (not counted in the run's figures). */
+const responseViolations = (r: ObservedResponse): string[] => check(r, { made: true });
 
 interface Layer {
   readonly route?: { readonly path: string; readonly methods: Record<string, boolean> };
