@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import type { Frame, Page } from 'playwright-core';
+import { assertDocumented } from '../contract/openapi-validator.js';
 import { OPERATOR, modalFrame, screenshotBothThemes, startE2eWorld, viewFrame, type E2eWorld } from './e2e-world.js';
 
 const SLOW = 240_000;
@@ -49,6 +50,12 @@ describe('the plugin UI, end to end', () => {
           res.on('data', (d: Buffer) => parts.push(d));
           res.on('end', () => {
             const text = Buffer.concat(parts).toString('utf8');
+            try {
+              assertDocumented({ method, url: `/api/v1${path}`, status: res.statusCode ?? 0, headers: res.headers, body: text });
+            } catch (err) {
+              reject(err instanceof Error ? err : new Error(String(err)));
+              return;
+            }
             resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} });
           });
         },

@@ -1,7 +1,9 @@
 // An HTTPS download that reports what a client really received: the status, the headers, the
-// bytes, and whether the body ended properly or the connection was cut under it.
+// bytes, and whether the body ended properly or the connection was cut under it. An answer from
+// /api/v1 that the OpenAPI document does not describe fails the download.
 import type { IncomingHttpHeaders } from 'node:http';
 import { request } from 'node:https';
+import { assertDocumented } from '../contract/openapi-validator.js';
 
 export interface Download {
   readonly status: number;
@@ -23,6 +25,13 @@ export function download(url: string, headers: Record<string, string> = {}, meth
         if (settled) return;
         settled = true;
         const body = Buffer.concat(chunks);
+        // A body cut short is checked by its status and headers only.
+        try {
+          assertDocumented({ method, url, status: res.statusCode ?? 0, headers: res.headers, ...(complete ? { body } : {}) });
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body, complete, error, json: <T>() => JSON.parse(body.toString('utf8')) as T });
       };
       res.on('data', (c: Buffer) => chunks.push(c));

@@ -13,6 +13,7 @@ import { expectProblem, startVcenterServer, type VcenterServer } from '../server
 import { fillDisk } from '../protection/backup-fixture.js';
 import { download, type Download } from './download.js';
 import { addPoint, corruptSlot, createRepository, expectStreamOptimizedVmdkOf, IMAGE_SIZE, imageRegion, loginExportUsers, MiB, openRepository, PASSPHRASE, RESTORER, VIEWER } from './export-fixture.js';
+import { responseViolations } from '../contract/openapi-validator.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -212,6 +213,8 @@ describe('restore point API and disk export over HTTPS', () => {
       const before = fx.captured.records().filter((l) => l['msg'] === 'export aborted' && l['pointId'] === newer && String(l['reason']).includes('client')).length;
       const received = await new Promise<number>((resolve, reject) => {
         const req = request(api(`/points/${newer}/disks/0/raw`), { headers: { 'vmware-api-session-id': admin }, agent: false, rejectUnauthorized: false }, (res) => {
+          const found = responseViolations({ method: 'GET', url: api(`/points/${newer}/disks/0/raw`), status: res.statusCode ?? 0, headers: res.headers });
+          if (found.length > 0) reject(new Error(found.join('\n')));
           let bytes = 0;
           res.on('data', (c: Buffer) => {
             bytes += c.length;

@@ -1,8 +1,10 @@
 // A small HTTPS client for the server suites: it trusts exactly one certificate thumbprint, as
-// a vCenter pins a plugin server's, and reports the certificate it saw.
+// a vCenter pins a plugin server's, and reports the certificate it saw. Every answer from /api/v1
+// is checked against the OpenAPI document: one the document does not describe fails the call.
 import { request } from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { PeerCertificate } from 'node:tls';
+import { assertDocumented } from '../contract/openapi-validator.js';
 
 export interface HttpsReply {
   readonly status: number;
@@ -20,6 +22,8 @@ export interface HttpsCallOptions {
   /** The thumbprint the server must present; omit to accept any (and read it from the reply). */
   readonly thumbprint?: string;
   readonly signal?: AbortSignal;
+  /** False for a route a spec mounts for itself, which the OpenAPI document rightly lacks: its answer is not checked. */
+  readonly documented?: boolean;
 }
 
 export function httpsCall(url: string, opts: HttpsCallOptions = {}): Promise<HttpsReply> {
@@ -42,6 +46,12 @@ export function httpsCall(url: string, opts: HttpsCallOptions = {}): Promise<Htt
         res.on('error', reject);
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
+          try {
+            if (opts.documented !== false) assertDocumented({ method: opts.method ?? 'GET', url, status: res.statusCode ?? 0, headers: res.headers, body: text });
+          } catch (err) {
+            reject(err instanceof Error ? err : new Error(String(err)));
+            return;
+          }
           resolve({
             status: res.statusCode ?? 0,
             headers: res.headers,

@@ -12,6 +12,7 @@ import { MAINTENANCE_JOB_KIND, type MaintenanceResult } from '../../plugin-serve
 import { writeImage } from '../store/store-fixtures.js';
 import { expectProblem, startVcenterServer, type VcenterServer } from './vcenter-server-fixture.js';
 import { addPoint, createRepository, MiB, openRepository, PASSPHRASE } from '../export/export-fixture.js';
+import { assertDocumented } from '../contract/openapi-validator.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -176,6 +177,7 @@ describe('repository maintenance on the server', () => {
         req.end();
       });
       const res = await response;
+      assertDocumented({ method: 'GET', url: `/api/v1/points/${held[0] ?? ''}/disks/0/raw`, status: res.statusCode ?? 0, headers: res.headers });
       expect(res.statusCode).toBe(200);
       try {
         const r = await fx.call(admin, 'POST', '/maintenance', { steps: ['retention'] });

@@ -14,6 +14,7 @@ import { download } from '../export/download.js';
 import { writeImage } from '../store/store-fixtures.js';
 import { expectProblem, startVcenterServer, type VcenterServer } from './vcenter-server-fixture.js';
 import { addPoint, createRepository, MiB, openRepository, PASSPHRASE, VIEWER } from '../export/export-fixture.js';
+import { assertDocumented } from '../contract/openapi-validator.js';
 
 const DAY = 86_400_000;
 
@@ -125,6 +126,7 @@ describe('deleting and keeping restore points over HTTPS', () => {
       req.on('error', reject);
       req.end();
     });
+    assertDocumented({ method: 'GET', url: `/api/v1/points/${read}/disks/0/raw`, status: res.statusCode ?? 0, headers: res.headers });
     expect(res.statusCode).toBe(200);
     try {
       const problem = expectProblem(await fx.call(admin, 'DELETE', `/points/${read}`), 409, 'point-in-use');

@@ -286,6 +286,7 @@ describe('protection, jobs and audit API against the vCenter simulator', () => {
     const g = gatesOf(fx.vc.vms[4]?.moref ?? '');
 
     const first = await openSse(url, { thumbprint: fx.server.thumbprint, headers: { 'vmware-api-session-id': viewer } });
+    const all = await openSse(`${fx.server.url}/api/v1/events`, { thumbprint: fx.server.thumbprint, headers: { 'vmware-api-session-id': admin } });
     expect(first.status).toBe(200);
     expect(first.headers['content-type']).toMatch(/^text\/event-stream/);
     await first.waitFor((e) => e.event === 'snapshot');
@@ -294,6 +295,10 @@ describe('protection, jobs and audit API against the vCenter simulator', () => {
     expect((JSON.parse(quarter.data) as { progress: { bytesDone: number } }).progress.bytesDone).toBe(25);
     await first.waitFor(() => first.comments.includes('heartbeat'), 2000);
     first.close();
+    // Every job's stream carries the same events as the job's own.
+    const sameQuarter = await all.waitFor((e) => e.id === quarter.id);
+    expect(sameQuarter.data).toBe(quarter.data);
+    all.close();
     const seen = first.events.filter((e) => e.event !== 'snapshot');
     const ids = seen.map((e) => Number(e.id));
     expect(ids).toEqual([...ids].sort((a, b) => a - b));

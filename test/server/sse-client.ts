@@ -1,7 +1,10 @@
 // A small server-sent events reader for the server suites: it pins the server's certificate,
-// parses events as they arrive, and lets a spec wait for one or for the stream's end.
+// parses events as they arrive, and lets a spec wait for one or for the stream's end. The answer
+// and every event are checked against the OpenAPI document: an answer it does not describe fails
+// the connection, an event it does not describe fails the spec running when it arrives.
 import { request } from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
+import { assertDocumented, eventViolations } from '../contract/openapi-validator.js';
 
 export interface SseEvent {
   readonly id: string | null;
@@ -30,6 +33,29 @@ export function openSse(url: string, opts: { thumbprint: string; headers?: Recor
     let endedResolve: () => void = () => undefined;
     const ended = new Promise<void>((r) => (endedResolve = r));
     const req = request(url, { headers: { accept: 'text/event-stream', ...opts.headers }, agent: false, rejectUnauthorized: false }, (res) => {
+      if (res.statusCode !== 200) {
+        // A refusal is a problem document, not a stream: read it whole and check it.
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            assertDocumented({ method: 'GET', url, status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+          } catch (err) {
+            reject(err instanceof Error ? err : new Error(String(err)));
+            return;
+          }
+          endedResolve();
+          resolve(refused(res.statusCode ?? 0, res.headers, ended));
+        });
+        return;
+      }
+      try {
+        assertDocumented({ method: 'GET', url, status: 200, headers: res.headers });
+      } catch (err) {
+        res.destroy();
+        reject(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
       let buffer = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -48,7 +74,12 @@ export function openSse(url: string, opts: { thumbprint: string; headers?: Recor
             else if (line.startsWith('event: ')) [event, any] = [line.slice(7), true];
             else if (line.startsWith('data: ')) [any] = [true, data.push(line.slice(6))];
           }
-          if (any) events.push({ id, event, data: data.join('\n') });
+          if (any) {
+            const e = { id, event, data: data.join('\n') };
+            const found = eventViolations(e);
+            if (found.length > 0) fail(`A job event disagrees with the OpenAPI document:\n  ${found.join('\n  ')}`);
+            events.push(e);
+          }
           for (const w of [...waiters]) w();
         }
       });
@@ -93,4 +124,17 @@ export function openSse(url: string, opts: { thumbprint: string; headers?: Recor
     req.on('error', reject);
     req.end();
   });
+}
+
+/** A connection the server refused: no events, already ended. */
+function refused(status: number, headers: IncomingHttpHeaders, ended: Promise<void>): SseConnection {
+  return {
+    status,
+    headers,
+    events: [],
+    comments: [],
+    ended,
+    close: () => undefined,
+    waitFor: () => Promise.reject(new Error(`the server refused the stream with ${status}`)),
+  };
 }

@@ -25,6 +25,7 @@ import { policyRoutes } from './routes/policies.js';
 import { protectionRoutes } from './routes/protection.js';
 import { recoveryRoutes } from './routes/recovery.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
+import { openApiRoutes } from './routes/openapi.js';
 import { settingsRoutes } from './routes/settings.js';
 import { storageRoutes } from './routes/storage.js';
 import { vmRoutes, type VmInventory } from './routes/vms.js';
@@ -79,6 +80,7 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   // PATCH bodies are RFC 7396 merge patches, sent with their own media type.
   api.use(express.json({ limit: '1mb', type: ['application/json', 'application/merge-patch+json'] }));
   api.use(healthRoutes({ version: deps.version, clock: deps.clock ?? (() => new Date()) }));
+  api.use(openApiRoutes(deps.version));
   api.use(vmRoutes(deps.authorizer));
   api.use(capabilityRoutes(deps.authorizer));
   api.use(policyRoutes(deps.authorizer, deps.services));

@@ -1,26 +1,23 @@
 import { isNumber, isRecord, isString, isStringOrNull } from './json-reader';
+import type { components } from './lifeline-api.generated';
 
-export const ATTACHMENT_STATES = ['uploading', 'attaching', 'attached', 'detaching'] as const;
-export type AttachmentState = (typeof ATTACHMENT_STATES)[number];
+/** The API's bodies as its OpenAPI document describes them (lifeline-api.generated.ts). */
+type Schemas = components['schemas'];
 
-/** A disk of a restore point, cloned and attached to a VM as an extra disk. */
-export interface AttachedDisk {
-  readonly pointDisk: number;
-  readonly label: string | null;
-  /** The clone's file on the datastore, e.g. `[datastore1] lifeline-attach/…/disk0.vmdk`. */
-  readonly file: string;
-  readonly capacity: number;
-}
+export type AttachmentState = Schemas['Attachment']['state'];
+export const ATTACHMENT_STATES = ['uploading', 'attaching', 'attached', 'detaching'] as const satisfies readonly AttachmentState[];
+
+/**
+ * A disk of a restore point, cloned and attached to a VM as an extra disk; `file` is the clone's
+ * file on the datastore, e.g. `[datastore1] lifeline-attach/…/disk0.vmdk`.
+ */
+export type AttachedDisk = Pick<Schemas['AttachedDisk'], 'pointDisk' | 'file' | 'capacity'> & {
+  /** Read even when null (the document says it never is): the view then names the disk by its number. */
+  readonly label: Schemas['AttachedDisk']['label'] | null;
+};
 
 /** `GET /api/v1/vms/{id}/attachments`: a point's disks cloned and attached to the VM for item-level recovery. */
-export interface Attachment {
-  readonly id: string;
-  readonly pointId: string;
-  readonly state: AttachmentState;
-  readonly jobId: string;
-  readonly disks: readonly AttachedDisk[];
-  readonly createdAt: string;
-}
+export type Attachment = Pick<Schemas['Attachment'], 'id' | 'pointId' | 'state' | 'jobId' | 'createdAt'> & { readonly disks: readonly AttachedDisk[] };
 
 function readAttachedDisk(value: unknown): AttachedDisk | null {
   if (!isRecord(value)) {

@@ -1,16 +1,11 @@
 import { isNumber, isRecord, isString, isStringOrNull, readPage, type PageOf } from './json-reader';
+import type { components } from './lifeline-api.generated';
+
+/** The API's bodies as its OpenAPI document describes them (lifeline-api.generated.ts). */
+type Schemas = components['schemas'];
 
 /** One entry of `GET /api/v1/audit`: who did what to which object, and how it ended. */
-export interface AuditRecord {
-  readonly id: number;
-  readonly at: string;
-  readonly user: string | null;
-  readonly action: string;
-  readonly object: string | null;
-  readonly outcome: 'success' | 'failure';
-  readonly status: number;
-  readonly errorCode: string | null;
-}
+export type AuditRecord = Pick<Schemas['AuditRecord'], 'id' | 'at' | 'user' | 'action' | 'object' | 'outcome' | 'status' | 'errorCode'>;
 
 export function readAuditRecord(body: unknown): AuditRecord | null {
   if (!isRecord(body)) {

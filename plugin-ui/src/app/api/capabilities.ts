@@ -4,20 +4,17 @@ import { isRecord } from './json-reader';
 import { LifelineApi } from './lifeline-api';
 import { LifelineApiError } from './lifeline-api-error';
 import { vmPath } from './vm-protection';
+import type { components } from './lifeline-api.generated';
+
+/** The API's bodies as its OpenAPI document describes them (lifeline-api.generated.ts). */
+type Schemas = components['schemas'];
 
 /**
  * `GET /api/v1/vms/{id}/capabilities`: what the user may do on the VM, by Lifeline privilege
  * (Protect, Restore, Admin), as vCenter's permissions grant it. The server checks the privilege of
  * every call anyway; this only spares the user buttons that would be refused.
  */
-export interface VmCapabilities {
-  /** Assign or remove protection, back up now. */
-  readonly protect: boolean;
-  /** Revert, new instance, clone and attach, detach, export. */
-  readonly restore: boolean;
-  /** Policies, the audit log, and deleting a restore point whose retention has passed. */
-  readonly admin: boolean;
-}
+export type VmCapabilities = Schemas['VmCapabilities'];
 
 export function readVmCapabilities(body: unknown): VmCapabilities | null {
   if (!isRecord(body)) {

@@ -1,18 +1,15 @@
 import { isNumber, isNumberOrNull, isRecord, isString, isStringOrNull, readPage, type PageOf } from './json-reader';
 import { RPO_STATUSES, type RpoStatus } from './vm-protection';
+import type { components } from './lifeline-api.generated';
 
-/** One protected VM of `GET /api/v1/compliance`: how it stands against its policy's RPO. */
-export interface VmCompliance {
-  readonly vm: { readonly id: string; readonly moref: string; readonly vcenter: string };
-  /** The name is null when the policy was deleted after the answer was put together. */
-  readonly policy: { readonly id: string; readonly name: string | null };
-  readonly paused: boolean;
-  readonly lastGoodPointAt: string | null;
-  readonly status: RpoStatus;
-  readonly ageSeconds: number | null;
-  readonly rpoSeconds: number;
-  readonly exceededBySeconds: number;
-}
+/** The API's bodies as its OpenAPI document describes them (lifeline-api.generated.ts). */
+type Schemas = components['schemas'];
+
+/**
+ * One protected VM of `GET /api/v1/compliance`: how it stands against its policy's RPO. The
+ * policy's name is null when the policy was deleted after the answer was put together.
+ */
+export type VmCompliance = Schemas['VmCompliance'];
 
 export function readVmCompliance(body: unknown): VmCompliance | null {
   if (!isRecord(body) || !isRecord(body['vm']) || !isRecord(body['policy'])) {

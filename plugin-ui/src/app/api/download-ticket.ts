@@ -1,19 +1,19 @@
 import { isRecord, isString } from './json-reader';
+import type { components } from './lifeline-api.generated';
+
+/** The API's bodies as its OpenAPI document describes them (lifeline-api.generated.ts). */
+type Schemas = components['schemas'];
 
 /** How a restore point's disk is exported: its raw image, or a stream-optimized VMDK. */
-export const EXPORT_FORMATS = ['raw', 'vmdk'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export type ExportFormat = Schemas['DownloadTicketRequest']['format'];
+export const EXPORT_FORMATS = ['raw', 'vmdk'] as const satisfies readonly ExportFormat[];
 
 /**
  * `POST /api/v1/points/{id}/disks/{n}/download` with `{ format }`: a link to that one export that
  * the browser follows without the session header it cannot send with a download. The link must be
  * followed within a minute; once begun, it serves the same download for an hour, to resume it.
  */
-export interface DownloadTicket {
-  /** Server-relative (`/api/v1/downloads/…`): resolved against the Lifeline server's base URL. */
-  readonly url: string;
-  readonly expiresAt: string;
-}
+export type DownloadTicket = Pick<Schemas['DownloadTicket'], 'url' | 'expiresAt'>;
 
 /** Where a ticket for a disk is asked for. */
 export function downloadTicketPath(pointId: string, disk: number): string {

@@ -1,18 +1,25 @@
 import { isNumber, isRecord, isString } from './json-reader';
-import { readJob, readJobLogLine, readJobProgress, type Job, type JobLogLine, type JobProgress } from './job';
+import { readJob, readJobLogLine, readJobProgress, type Job, type JobProgress } from './job';
 import type { ServerSentEvent } from './event-stream-parser';
+import type { components } from './lifeline-api.generated';
+
+/** The API's bodies as its OpenAPI document describes them (lifeline-api.generated.ts). */
+type Schemas = components['schemas'];
+
+/** One kind of event as the document describes it, without its time, which the UI does not use. */
+type WireEvent<T extends Schemas['JobEvent']['type']> = Omit<Extract<Schemas['JobEvent'], { readonly type: T }>, 'at'>;
 
 /**
  * The job events the server streams (`/api/v1/events`, `/api/v1/jobs/{id}/events`). `snapshot`
  * replaces a job the client may have missed events of; `resync` says the client missed events of
- * unknown jobs and should reload its list.
+ * unknown jobs and should reload its list. A job is read as the UI reads any job.
  */
 export type JobEvent =
-  | { readonly type: 'state' | 'snapshot'; readonly seq: number; readonly jobId: string; readonly job: Job }
-  | { readonly type: 'phase'; readonly seq: number; readonly jobId: string; readonly phase: string }
-  | { readonly type: 'progress'; readonly seq: number; readonly jobId: string; readonly progress: JobProgress }
-  | { readonly type: 'log'; readonly seq: number; readonly jobId: string; readonly line: JobLogLine }
-  | { readonly type: 'resync'; readonly seq: number; readonly jobId: null };
+  | (Omit<WireEvent<'state' | 'snapshot'>, 'job'> & { readonly job: Job })
+  | WireEvent<'phase'>
+  | WireEvent<'progress'>
+  | WireEvent<'log'>
+  | WireEvent<'resync'>;
 
 /** Null for events of kinds this UI does not know (a newer server may send more) or malformed data. */
 export function readJobEvent(event: ServerSentEvent): JobEvent | null {

@@ -1,43 +1,28 @@
 import { isNumber, isNumberOrNull, isRecord, isString, isStringOrNull, readPage, type PageOf } from './json-reader';
+import type { components } from './lifeline-api.generated';
 
-export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
-export type JobState = (typeof JOB_STATES)[number];
+/** The API's bodies as its OpenAPI document describes them (lifeline-api.generated.ts). */
+type Schemas = components['schemas'];
+
+export type JobState = Schemas['Job']['state'];
+export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const satisfies readonly JobState[];
 
 export function isActiveJobState(state: JobState): boolean {
   return state === 'queued' || state === 'running';
 }
 
-export interface JobProgress {
-  readonly bytesDone: number;
-  readonly bytesTotal: number | null;
-  readonly rateBytesPerSecond: number | null;
-  readonly etaSeconds: number | null;
-}
+export type JobProgress = Schemas['JobProgress'];
 
-export interface JobLogLine {
-  readonly line: number;
-  readonly at: string;
-  readonly level: 'info' | 'warn' | 'error';
-  readonly message: string;
-}
+export type JobLogLine = Schemas['JobLogLine'];
 
 /** A job as `/api/v1/jobs` shows it; the fields the UI does not use are left out. */
-export interface Job {
-  readonly id: string;
-  readonly kind: string;
-  readonly target: { readonly type: string; readonly id: string; readonly vcenterGuid: string | null };
-  readonly state: JobState;
-  readonly phase: string | null;
-  readonly progress: JobProgress;
-  readonly error: { readonly code: string; readonly message: string } | null;
-  readonly cancelRequested: boolean;
-  readonly requestedBy: string | null;
-  readonly createdAt: string;
-  readonly startedAt: string | null;
-  readonly finishedAt: string | null;
-  /** Only `GET /api/v1/jobs/{id}` sends the last lines of the log. */
+export type Job = Pick<
+  Schemas['Job'],
+  'id' | 'kind' | 'target' | 'state' | 'phase' | 'progress' | 'error' | 'cancelRequested' | 'requestedBy' | 'createdAt' | 'startedAt' | 'finishedAt'
+> & {
+  /** Only `GET /api/v1/jobs/{id}` sends the last lines of the log (its `log.tail`). */
   readonly logTail: readonly JobLogLine[] | null;
-}
+};
 
 export function readJobProgress(value: unknown): JobProgress | null {
   if (!isRecord(value)) {

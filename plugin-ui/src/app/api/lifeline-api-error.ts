@@ -1,10 +1,11 @@
 import { HttpErrorResponse } from '@angular/common/http';
+import type { components } from './lifeline-api.generated';
+
+/** The API's bodies as its OpenAPI document describes them (lifeline-api.generated.ts). */
+type Schemas = components['schemas'];
 
 /** One fault of a 400 answer: which request field (e.g. `retention.daily`) and what is allowed. */
-export interface ProblemFieldError {
-  readonly field: string;
-  readonly message: string;
-}
+export type ProblemFieldError = Schemas['FieldError'];
 
 /**
  * A failed call to the Lifeline server, shaped after the RFC 9457 problem details the server

@@ -1,4 +1,8 @@
 import { isNumber, isRecord, isString, isStringOrNull, readPage, type PageOf } from './json-reader';
+import type { components } from './lifeline-api.generated';
+
+/** The API's bodies as its OpenAPI document describes them (lifeline-api.generated.ts). */
+type Schemas = components['schemas'];
 
 /**
  * Protection policies as `/api/v1/policies` has them, and the bounds the server enforces on each
@@ -13,39 +17,30 @@ export const IMMUTABILITY_MIN_DAYS = 1;
 export const IMMUTABILITY_MAX_DAYS = 3650;
 export const IMMUTABILITY_DEFAULT_DAYS = 7;
 
-export const RETENTION_RULES = ['keepLast', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const;
-export type RetentionRule = (typeof RETENTION_RULES)[number];
-export type Retention = Readonly<Record<RetentionRule, number>>;
+export type Retention = Schemas['Retention'];
+export type RetentionRule = keyof Retention;
+export const RETENTION_RULES = ['keepLast', 'hourly', 'daily', 'weekly', 'monthly', 'yearly'] as const satisfies readonly RetentionRule[];
 
 /** The most points each rule may keep, as the server allows. */
 export const RETENTION_MAX: Retention = { keepLast: 10_000, hourly: 8784, daily: 3660, weekly: 520, monthly: 1200, yearly: 100 };
 
-export const CONSISTENCY_MODES = ['application', 'crash'] as const;
-export type ConsistencyMode = (typeof CONSISTENCY_MODES)[number];
-export const QUIESCE_FAILURE_ACTIONS = ['fail', 'crash-consistent'] as const;
-export type QuiesceFailureAction = (typeof QUIESCE_FAILURE_ACTIONS)[number];
+export type ConsistencyMode = Schemas['Policy']['consistency'];
+export const CONSISTENCY_MODES = ['application', 'crash'] as const satisfies readonly ConsistencyMode[];
+export type QuiesceFailureAction = Schemas['Policy']['onQuiesceFailure'];
+export const QUIESCE_FAILURE_ACTIONS = ['fail', 'crash-consistent'] as const satisfies readonly QuiesceFailureAction[];
 
-/** What a policy says; fields this UI does not edit yet are carried through unchanged. */
-export interface PolicySpec {
-  readonly name: string;
-  readonly rpoSeconds: number;
-  readonly retention: Retention;
-  readonly immutabilityDays: number;
-  readonly consistency: ConsistencyMode;
-  readonly onQuiesceFailure: QuiesceFailureAction;
-  readonly excludedDisks?: unknown;
-  readonly windows?: unknown;
-  readonly replicationSite?: string | null;
-  /** The server-configured pre/post snapshot scripts the policy runs, by set name; null for none. */
-  readonly hookSet?: string | null;
-}
+/**
+ * What a policy says; fields this UI does not edit yet (excluded disks, windows) are carried
+ * through unchanged, unread. `hookSet` names the server-configured pre/post snapshot scripts the
+ * policy runs; null for none.
+ */
+export type PolicySpec = Pick<Schemas['Policy'], 'name' | 'rpoSeconds' | 'retention' | 'immutabilityDays' | 'consistency' | 'onQuiesceFailure'> &
+  Partial<Pick<Schemas['Policy'], 'replicationSite' | 'hookSet'>> & {
+    readonly excludedDisks?: unknown;
+    readonly windows?: unknown;
+  };
 
-export interface Policy extends PolicySpec {
-  readonly id: string;
-  readonly vmCount: number;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+export type Policy = PolicySpec & Pick<Schemas['Policy'], 'id' | 'vmCount' | 'createdAt' | 'updatedAt'>;
 
 function readRetention(value: unknown): Retention | null {
   if (!isRecord(value)) {

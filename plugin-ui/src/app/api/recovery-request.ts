@@ -1,5 +1,9 @@
 import { pointPath } from './restore-point';
 import { vmPath } from './vm-protection';
+import type { components } from './lifeline-api.generated';
+
+/** The API's bodies as its OpenAPI document describes them (lifeline-api.generated.ts). */
+type Schemas = components['schemas'];
 
 /**
  * What a user asks of recovery, and the call that asks the server (routes/recovery.ts). Each is
@@ -20,28 +24,44 @@ export type RecoveryRequest =
   /** `disks` null: every disk of the point. */
   | { readonly kind: 'attach'; readonly pointId: string; readonly vmId: string; readonly disks: readonly number[] | null };
 
+/** The request bodies of the recovery routes, as the API's document describes them. */
+export type RecoveryBody =
+  | Schemas['RevertRequest']
+  | Schemas['CancelRevertRequest']
+  | Schemas['EmptyRequest']
+  | Schemas['InstantiateRequest']
+  | Schemas['AttachRequest'];
+
 export interface RecoveryCall {
   readonly path: string;
-  readonly body: Readonly<Record<string, unknown>>;
+  readonly body: RecoveryBody;
 }
 
 export function recoveryCall(request: RecoveryRequest): RecoveryCall {
   switch (request.kind) {
-    case 'revert':
-      return { path: `${vmPath(request.vmId)}/revert`, body: { pointId: request.pointId, powerOff: request.powerOff } };
-    case 'cancelRevert':
-      return { path: `${vmPath(request.vmId)}/revert/cancel`, body: { powerOff: request.powerOff } };
-    case 'commitRevert':
-      return { path: `${vmPath(request.vmId)}/revert/commit`, body: {} };
-    case 'instantiate':
-      return {
-        path: `${pointPath(request.pointId)}/instantiate`,
-        body: { name: request.name.trim(), powerOn: request.powerOn, ...(request.datastore === null ? {} : { datastore: request.datastore }) },
+    case 'revert': {
+      const body: Schemas['RevertRequest'] = { pointId: request.pointId, powerOff: request.powerOff };
+      return { path: `${vmPath(request.vmId)}/revert`, body };
+    }
+    case 'cancelRevert': {
+      const body: Schemas['CancelRevertRequest'] = { powerOff: request.powerOff };
+      return { path: `${vmPath(request.vmId)}/revert/cancel`, body };
+    }
+    case 'commitRevert': {
+      const body: Schemas['EmptyRequest'] = {};
+      return { path: `${vmPath(request.vmId)}/revert/commit`, body };
+    }
+    case 'instantiate': {
+      const body: Schemas['InstantiateRequest'] = {
+        name: request.name.trim(),
+        powerOn: request.powerOn,
+        ...(request.datastore === null ? {} : { datastore: request.datastore }),
       };
-    case 'attach':
-      return {
-        path: `${pointPath(request.pointId)}/attach`,
-        body: { vm: request.vmId, ...(request.disks === null ? {} : { disks: [...request.disks].sort((a, b) => a - b) }) },
-      };
+      return { path: `${pointPath(request.pointId)}/instantiate`, body };
+    }
+    case 'attach': {
+      const body: Schemas['AttachRequest'] = { vm: request.vmId, ...(request.disks === null ? {} : { disks: [...request.disks].sort((a, b) => a - b) }) };
+      return { path: `${pointPath(request.pointId)}/attach`, body };
+    }
   }
 }

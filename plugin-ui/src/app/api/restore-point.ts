@@ -1,14 +1,16 @@
 import { isNumber, isRecord, isString, isStringOrNull, type PageOf } from './json-reader';
-import type { ConsistencyMode } from './policy';
+import type { components } from './lifeline-api.generated';
 
-/** One disk of a restore point, numbered as the export and attach calls number them. */
-export interface PointDisk {
-  readonly index: number;
-  readonly label: string | null;
-  readonly capacityBytes: number;
-  /** Where the disk's file was when it was backed up; null when the stored configuration lacks it. */
-  readonly datastorePath: string | null;
-}
+/** The API's bodies as its OpenAPI document describes them (lifeline-api.generated.ts). */
+type Schemas = components['schemas'];
+
+/**
+ * One disk of a restore point, numbered as the export and attach calls number them. Its
+ * `datastorePath` is where the disk's file was when it was backed up; null when the stored
+ * configuration lacks it. The views name a disk without a label by its number, so a label is read
+ * even when null, which the document does not allow.
+ */
+export type PointDisk = Omit<Schemas['PointDisk'], 'label'> & { readonly label: Schemas['PointDisk']['label'] | null };
 
 /**
  * `/api/v1/points/{id}`: a restore point by its id. `DELETE` on it removes the point for good once
@@ -27,24 +29,16 @@ export function pointRetentionPath(pointId: string): string {
   return `${pointPath(pointId)}/retention`;
 }
 
-/** A restore point as `GET /api/v1/vms/{id}/points` lists it: a full image of the VM at `createdAt`. */
-export interface RestorePoint {
-  readonly id: string;
-  readonly vm: { readonly id: string | null; readonly name: string; readonly moref: string | null };
-  readonly createdAt: string;
-  readonly consistency: ConsistencyMode;
-  /** Until then nobody, administrator included, can delete or alter the point. */
-  readonly retainUntil: string;
-  readonly locked: boolean;
-  /** A chunk of the point failed verification; recovering from it fails until it is repaired. */
-  readonly damaged: boolean;
-  /** The size of the VM's disks as the point holds them. */
-  readonly logicalBytes: number;
-  /** What this point added to the store after deduplication and compression. */
-  readonly newBytes: number;
+/**
+ * A restore point as `GET /api/v1/vms/{id}/points` lists it: a full image of the VM at `createdAt`.
+ * Until `retainUntil` nobody, administrator included, can delete or alter it; `damaged` says a
+ * chunk failed verification (recovering from it fails until it is repaired); `newBytes` is what
+ * it added to the store after deduplication and compression.
+ */
+export type RestorePoint = Omit<Schemas['RestorePoint'], 'vm' | 'disks'> & {
+  readonly vm: Pick<Schemas['RestorePoint']['vm'], 'id' | 'name' | 'moref'>;
   readonly disks: readonly PointDisk[];
-  readonly jobId: string | null;
-}
+};
 
 function readDisk(value: unknown): PointDisk | null {
   if (!isRecord(value)) {

@@ -1,21 +1,19 @@
 import { isRecord, isString, isStringOrNull } from './json-reader';
+import type { components } from './lifeline-api.generated';
+
+/** The API's bodies as its OpenAPI document describes them (lifeline-api.generated.ts). */
+type Schemas = components['schemas'];
 
 /** restoring → swapping → reverted; then cancelling or committing until the revert is gone. */
-export const REVERT_STATES = ['restoring', 'swapping', 'reverted', 'cancelling', 'committing'] as const;
-export type RevertState = (typeof REVERT_STATES)[number];
+export type RevertState = NonNullable<Schemas['VmRevert']['state']>;
+export const REVERT_STATES = ['restoring', 'swapping', 'reverted', 'cancelling', 'committing'] as const satisfies readonly RevertState[];
 
 /**
  * `GET /api/v1/vms/{id}/revert`: whether the VM runs on a restore point's disks in a temporary
  * revert, which point, and the job working on it. Its own disks are kept aside meanwhile, and its
  * scheduled backups wait until the user cancels the revert or makes it permanent.
  */
-export interface VmRevert {
-  readonly reverted: boolean;
-  readonly pointId: string | null;
-  readonly state: RevertState | null;
-  readonly revertedAt: string | null;
-  readonly jobId: string | null;
-}
+export type VmRevert = Pick<Schemas['VmRevert'], 'reverted' | 'pointId' | 'state' | 'revertedAt' | 'jobId'>;
 
 export function readVmRevert(body: unknown): VmRevert | null {
   if (!isRecord(body) || typeof body['reverted'] !== 'boolean') {

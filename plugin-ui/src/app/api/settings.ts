@@ -1,53 +1,31 @@
 import { isNumber, isRecord, isString, isStringOrNull } from './json-reader';
+import type { components } from './lifeline-api.generated';
+
+/** The API's bodies as its OpenAPI document describes them (lifeline-api.generated.ts). */
+type Schemas = components['schemas'];
 
 /** A vCenter the server serves, as its configuration names it; the service user's password is never sent. */
-export interface VcenterSettings {
-  readonly guid: string;
-  readonly url: string;
-  readonly user: string;
-  readonly thumbprint: string;
-}
+export type VcenterSettings = Schemas['ServerSettings']['vcenters'][number];
 
-/** How many jobs run at once: all kinds together, and per key class (e.g. `{ datastore: 2 }`). */
-export interface JobLimits {
-  readonly global: number;
-  /** Classes the server does not list are unlimited. */
-  readonly perKeyClass: Readonly<Record<string, number>>;
-}
+/**
+ * How many jobs run at once: all kinds together, and per key class (e.g. `{ datastore: 2 }`);
+ * classes the server does not list are unlimited.
+ */
+export type JobLimits = Required<Schemas['ServerSettings']['jobLimits']>;
 
 /**
  * `GET /api/v1/settings` (Lifeline's Admin privilege on the inventory root): the server's settings
  * as an administrator reads them. Nothing here is secret; `warnings` are things to act on, in
  * plain words.
  */
-export interface ServerSettings {
-  readonly version: string;
-  readonly dataDir: string;
-  /** Null when the server has no backup store. */
-  readonly storeDir: string | null;
-  readonly storeEncrypted: boolean | null;
-  /** Whether the store passphrase is kept in a file inside the data directory. */
-  readonly passphraseInDataDir: boolean;
-  readonly vcenters: readonly VcenterSettings[];
-  readonly sessionIdleSeconds: number;
-  readonly jobLimits: JobLimits;
-  readonly serverUrl: string;
-  readonly certificateThumbprint: string;
-  /** The daily repository maintenance; null without a backup store (or from a server that does not say). */
-  readonly maintenance: MaintenanceSettings | null;
-  readonly warnings: readonly string[];
-}
+export type ServerSettings = Omit<Schemas['ServerSettings'], 'jobLimits'> & { readonly jobLimits: JobLimits };
 
-/** When the daily repository maintenance runs (lifeline.json `maintenance`). */
-export interface MaintenanceSettings {
-  /** False: it never runs on its own, only when started by hand. */
-  readonly enabled: boolean;
-  /** HH:MM on the server's clock. */
-  readonly at: string;
-  readonly verifyPercent: number;
-  /** ISO time of the next scheduled run, or null. */
-  readonly nextRunAt: string | null;
-}
+/**
+ * When the daily repository maintenance runs (lifeline.json `maintenance`): `enabled` false means
+ * only when started by hand; `at` is HH:MM on the server's clock; null without a backup store (or
+ * from a server that does not say).
+ */
+export type MaintenanceSettings = NonNullable<Schemas['ServerSettings']['maintenance']>;
 
 function readMaintenance(body: unknown): MaintenanceSettings | null | undefined {
   if (body === null || body === undefined) {

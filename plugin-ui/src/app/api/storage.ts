@@ -1,24 +1,21 @@
 import { isNumber, isRecord, isString } from './json-reader';
+import type { components } from './lifeline-api.generated';
 
-/** One UTC day of `dataAddedPerDay`: what the restore points committed that day added to the store. */
-export interface DayAdded {
-  /** YYYY-MM-DD, UTC. */
-  readonly day: string;
-  /** Stored (compressed, encrypted) bytes of the chunks the day's points added. */
-  readonly newBytes: number;
-  readonly points: number;
-}
+/** The API's bodies as its OpenAPI document describes them (lifeline-api.generated.ts). */
+type Schemas = components['schemas'];
+
+/**
+ * One UTC day (YYYY-MM-DD) of `dataAddedPerDay`: what the restore points committed that day added
+ * to the store, in stored (compressed, encrypted) bytes.
+ */
+export type DayAdded = Schemas['StorageFigures']['dataAddedPerDay'][number];
 
 /**
  * The size and free room of the file system that holds the backup store. The server keeps
  * `reserveBytes` free for maintenance: while less than that is free it refuses new backups (they
  * fail with error code `store-full`).
  */
-export interface StoreCapacity {
-  readonly totalBytes: number;
-  readonly freeBytes: number;
-  readonly reserveBytes: number;
-}
+export type StoreCapacity = NonNullable<Schemas['StorageFigures']['capacity']>;
 
 /** How much room the store has left: `full` refuses new backups, `low` is close to it. */
 export type CapacityLevel = 'ok' | 'low' | 'full';
@@ -39,22 +36,10 @@ export function capacityLevel({ totalBytes, freeBytes, reserveBytes }: StoreCapa
  * `logicalBytes` is what restoring every point would yield, `storedBytes` what the store keeps for
  * them, and `savedBytes` what full copies of the points' non-zero data would take beyond that.
  */
-export interface StorageFigures {
-  readonly points: number;
-  readonly vms: number;
-  readonly logicalBytes: number;
-  readonly dataBytes: number;
-  readonly storedBytes: number;
-  readonly savedBytes: number;
-  readonly dedupRatio: number;
-  readonly compressionRatio: number;
-  /** The last 30 UTC days, oldest first, today included. */
-  readonly dataAddedPerDay: readonly DayAdded[];
-  /** When the server read the figures (ISO-8601); it keeps them for a short while. */
-  readonly asOf: string;
+export type StorageFigures = Omit<Schemas['StorageFigures'], 'capacity'> & {
   /** Null when the store's storage has no fixed bound, or the server is too old to say. */
   readonly capacity: StoreCapacity | null;
-}
+};
 
 export const STORAGE_PATH = '/api/v1/storage';
 

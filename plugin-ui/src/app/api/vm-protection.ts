@@ -1,33 +1,22 @@
 import { isNumberOrNull, isRecord, isString, isStringOrNull } from './json-reader';
 import { JOB_STATES, type Job } from './job';
+import type { components } from './lifeline-api.generated';
 
-export const RPO_STATUSES = ['compliant', 'at-risk', 'violated'] as const;
-export type RpoStatus = (typeof RPO_STATUSES)[number];
+/** The API's bodies as its OpenAPI document describes them (lifeline-api.generated.ts). */
+type Schemas = components['schemas'];
+
+export type RpoStatus = Schemas['RpoCompliance']['status'];
+export const RPO_STATUSES = ['compliant', 'at-risk', 'violated'] as const satisfies readonly RpoStatus[];
 
 /** How a protected VM stands against its policy's RPO. `ageSeconds` is null before the first restore point. */
-export interface RpoCompliance {
-  readonly status: RpoStatus;
-  readonly ageSeconds: number | null;
-  readonly rpoSeconds: number;
-  readonly exceededBySeconds: number;
-}
+export type RpoCompliance = Schemas['RpoCompliance'];
 
-/** `GET /api/v1/vms/{id}/protection`: a VM's policy, schedule state and RPO compliance. */
-export interface VmProtection {
-  readonly vmId: string;
-  /** Whether this server can run backups at all; "Back up now" is offered only then. */
-  readonly backupAvailable: boolean;
-  readonly activeJob: Pick<Job, 'id' | 'kind' | 'state'> | null;
-  readonly protected: boolean;
-  readonly policy: { readonly id: string; readonly name: string; readonly rpoSeconds: number } | null;
-  readonly assignedAt: string | null;
-  readonly paused: boolean;
-  readonly pauseReason: string | null;
-  readonly pausedAt: string | null;
-  readonly lastGoodPointAt: string | null;
-  readonly nextBackupDueAt: string | null;
-  readonly rpo: RpoCompliance | null;
-}
+/**
+ * `GET /api/v1/vms/{id}/protection`: a VM's policy, schedule state and RPO compliance, with the VM
+ * named by its id alone. `backupAvailable` says whether this server can run backups at all;
+ * "Back up now" is offered only then.
+ */
+export type VmProtection = Omit<Schemas['VmProtection'], 'vm'> & { readonly vmId: Schemas['VmRef']['id'] };
 
 function readRpo(value: unknown): RpoCompliance | null | undefined {
   if (value === null) {

@@ -1,13 +1,14 @@
 import { isRecord, isString, readPage, type PageOf } from './json-reader';
+import type { components } from './lifeline-api.generated';
 
-/** A VM of `GET /api/v1/vms`, as the user's own vCenter session sees it. */
-export interface VmSummary {
-  /** The vSphere Client's id, `urn:vmomi:VirtualMachine:<moref>:<vCenter GUID>`. */
-  readonly id: string;
-  readonly moref: string;
-  readonly name: string;
-  readonly powerState: string;
-}
+/** The API's bodies as its OpenAPI document describes them (lifeline-api.generated.ts). */
+type Schemas = components['schemas'];
+
+/**
+ * A VM of `GET /api/v1/vms`, as the user's own vCenter session sees it; `id` is the vSphere
+ * Client's, `urn:vmomi:VirtualMachine:<moref>:<vCenter GUID>`.
+ */
+export type VmSummary = Pick<Schemas['VmSummary'], 'id' | 'moref' | 'name' | 'powerState'>;
 
 export function readVmSummary(body: unknown): VmSummary | null {
   if (!isRecord(body)) {

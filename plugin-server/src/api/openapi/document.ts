@@ -1,0 +1,461 @@
+/**
+ * Lifeline's wire contract: the OpenAPI 3.1 document of every route under /api/v1, served at
+ * GET /api/v1/openapi.json. It is written here by hand, route by route as api/routes/*.ts answer,
+ * with every status a route may answer, problem+json errors included. The API suites validate
+ * every answer they receive against it, the UI's request and response types are generated from
+ * it (npm run openapi:types), and the UI's test bodies are checked against it, so it cannot drift
+ * from the server silently.
+ */
+import { SCHEMAS } from './schemas.js';
+import { ref, type Schema } from './schema-kit.js';
+
+export const OPENAPI_PATH = '/api/v1/openapi.json';
+
+type Json = Readonly<Record<string, unknown>>;
+
+/** The problem answers, by status: their names in components.responses and what they mean. */
+const PROBLEMS: Readonly<Record<number, readonly [name: string, description: string]>> = {
+  400: ['BadRequest', 'The request is not valid (a parameter, field, body or the lifeline-vc-guid header); `errors` lists each fault. Codes: validation, bad-request, vcenter-unknown.'],
+  401: ['Unauthenticated', 'No vCenter session header, or vCenter did not accept the session (code unauthenticated).'],
+  403: ['Forbidden', "The session's user lacks the Lifeline or vCenter privilege the call needs on its object (code forbidden)."],
+  404: ['NotFound', 'The object named in the path does not exist (not-found, point-not-found).'],
+  409: [
+    'Conflict',
+    'The request is sound but the state forbids it now (conflict, busy, job-finished, policy-name-taken, policy-in-use, not-protected, retention-locked, point-in-use, retention-shorten-refused, restore-vm-changed, …).',
+  ],
+  413: ['PayloadTooLarge', 'The body is larger than 1 MB (payload-too-large).'],
+  415: ['UnsupportedMediaType', 'The body is not JSON in a charset the server reads (unsupported-media-type).'],
+  416: ['RangeNotSatisfiable', 'The Range cannot be served (range-not-satisfiable); Content-Range gives the size.'],
+  500: [
+    'InternalError',
+    'An unexpected error (internal: quote `errorId`), or damaged backup data that the detail names (chunk-corrupt, index-invalid, manifest-invalid, catalog-unreadable, restore-*).',
+  ],
+  502: ['BadGateway', 'vCenter could not be reached or answered with a fault (vcenter-unreachable, vcenter-error, vsphere-*).'],
+  503: ['Unavailable', 'Not possible on this server now: shutting-down, queue-full, runner-stopped, repository-busy, vcenter-not-configured, or backup-unavailable (no backup store).'],
+};
+
+/** Headers some problem answers carry. */
+const PROBLEM_HEADERS: Readonly<Record<string, Json>> = {
+  Unauthenticated: { 'WWW-Authenticate': { description: 'vmware-api-session-id: the scheme the API expects (RFC 9110).', schema: { type: 'string' } } },
+  RangeNotSatisfiable: { 'Content-Range': { description: 'bytes */<size of the disk>', schema: { type: 'string' } } },
+};
+
+const PROBLEM_RESPONSES: Readonly<Record<string, Json>> = Object.fromEntries(
+  Object.values(PROBLEMS).map(([name, description]) => [
+    name,
+    { description, ...(PROBLEM_HEADERS[name] ? { headers: PROBLEM_HEADERS[name] } : {}), content: { 'application/problem+json': { schema: ref('Problem') } } },
+  ]),
+);
+
+function problems(statuses: readonly number[]): Record<string, Json> {
+  return Object.fromEntries(
+    [...new Set(statuses)].sort().map((s) => {
+      const known = PROBLEMS[s];
+      if (!known) throw new Error(`no problem response is defined for status ${s}`);
+      return [String(s), { $ref: `#/components/responses/${known[0]}` }];
+    }),
+  );
+}
+
+function json(schema: Schema, description: string, headers?: Json): Json {
+  return { description, content: { 'application/json': { schema } }, ...(headers ? { headers } : {}) };
+}
+
+const JOB_LOCATION = { Location: { description: 'The job: /api/v1/jobs/{id}.', schema: { type: 'string' } } };
+const accepted = (what: string) => json(ref('JobAccepted'), `${what} runs as a job.`, JOB_LOCATION);
+const noContent = (description: string): Json => ({ description });
+
+/** What every call that acts with the caller's vCenter session may answer besides its own. */
+const SESSION_ERRORS = [400, 401, 403, 500, 502, 503];
+/** Routes that read a JSON body may meet body-parser errors too. */
+const BODY_ERRORS = [413, 415];
+
+interface Operation {
+  readonly id: string;
+  readonly tag: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly params?: readonly Json[];
+  readonly body?: Schema;
+  readonly bodyMedia?: string;
+  readonly ok: Readonly<Record<string, Json>>;
+  /** Problem statuses beyond SESSION_ERRORS (or all of them, for a route without a session). */
+  readonly errors?: readonly number[];
+  readonly noSession?: boolean;
+}
+
+function op(o: Operation): Json {
+  const errors = o.noSession ? (o.errors ?? []) : [...SESSION_ERRORS, ...(o.body ? BODY_ERRORS : []), ...(o.errors ?? [])];
+  // Every call with a session may name its vCenter in a header.
+  const params = o.noSession ? (o.params ?? []) : [...(o.params ?? []), VCENTER];
+  return {
+    operationId: o.id,
+    tags: [o.tag],
+    summary: o.summary,
+    ...(o.description ? { description: o.description } : {}),
+    ...(params.length > 0 ? { parameters: params } : {}),
+    ...(o.body ? { requestBody: { required: true, content: { [o.bodyMedia ?? 'application/json']: { schema: o.body } } } } : {}),
+    responses: { ...o.ok, ...problems(errors) },
+    ...(o.noSession ? { security: [] } : {}),
+  };
+}
+
+const param = (name: string): Json => ({ $ref: `#/components/parameters/${name}` });
+const PAGE = [param('offset'), param('limit')];
+const VCENTER = param('vcenter');
+
+const PARAMETERS: Readonly<Record<string, Json>> = {
+  vmId: {
+    name: 'vmId',
+    in: 'path',
+    required: true,
+    description: "The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured.",
+    schema: { type: 'string' },
+  },
+  pointId: { name: 'pointId', in: 'path', required: true, description: 'A restore point id, e.g. 20250102-030405-1a2b3c4d.', schema: { type: 'string' } },
+  disk: { name: 'disk', in: 'path', required: true, description: "A disk number of the restore point (its disks[].index).", schema: { type: 'integer', minimum: 0 } },
+  jobId: { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+  policyId: { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+  attachmentId: { name: 'attachmentId', in: 'path', required: true, schema: { type: 'string' } },
+  offset: { name: 'offset', in: 'query', description: 'Items to skip.', schema: { type: 'integer', minimum: 0, default: 0 } },
+  limit: { name: 'limit', in: 'query', description: 'Items per page.', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+  vcenter: {
+    name: 'lifeline-vc-guid',
+    in: 'header',
+    description: 'The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it.',
+    schema: { type: 'string' },
+  },
+  lastEventId: {
+    name: 'Last-Event-ID',
+    in: 'header',
+    description: 'Resume after this event (its id); events missed are replayed, or a snapshot/resync is sent when they no longer can be.',
+    schema: { type: 'string', pattern: '^\\d{1,15}$' },
+  },
+  lastEventIdQuery: { name: 'lastEventId', in: 'query', description: 'The same as Last-Event-ID, for clients that cannot set headers.', schema: { type: 'string' } },
+  range: { name: 'Range', in: 'header', description: 'One byte range, bytes=first-last | first- | -suffix.', schema: { type: 'string' } },
+  ifRange: { name: 'If-Range', in: 'header', description: 'The ETag of the copy held; another sends the whole disk.', schema: { type: 'string' } },
+};
+
+const eventStream = (description: string): Json => ({
+  description: `${description} A text/event-stream: \`retry:\` first, then one event per job change (\`id:\` its seq, \`event:\` its type, \`data:\` a JobEvent), and a comment line as heartbeat.`,
+  content: { 'text/event-stream': { schema: { type: 'string', description: 'Server-sent events whose data is a JobEvent.' } } },
+});
+
+const binary: Json = { schema: { type: 'string', contentMediaType: 'application/octet-stream' } };
+const diskBytes = (what: string, ranges: boolean): Record<string, Json> => ({
+  '200': {
+    description: `${what}, as an attachment (Content-Disposition names the file).`,
+    headers: { ETag: { schema: { type: 'string' } }, 'Last-Modified': { schema: { type: 'string' } }, 'Content-Disposition': { schema: { type: 'string' } } },
+    content: { 'application/octet-stream': binary },
+  },
+  ...(ranges
+    ? {
+        '206': {
+          description: 'The byte range asked for.',
+          headers: { 'Content-Range': { schema: { type: 'string' } } },
+          content: { 'application/octet-stream': binary },
+        },
+      }
+    : {}),
+});
+
+const rawDescription =
+  "A disk's raw image. One byte range may be asked for (Range; 206 with Content-Range). A damaged point is answered 500 naming the point, disk and chunk while no byte has gone out; after that the connection is cut, never a truncated body passed off as whole.";
+const vmdkDescription = 'A disk as a stream-optimized VMDK (chunked; no ranges). Damaged points are answered as for the raw image.';
+
+function rawOps(id: string, summary: string, params: readonly Json[], extra: Partial<Operation>): Json {
+  const base: Operation = { id, tag: 'Export', summary, description: rawDescription, params: [...params, param('range'), param('ifRange')], ok: diskBytes('The whole disk', true), errors: [404, 416], ...extra };
+  return { get: op(base), head: op({ ...base, id: `${id}Head`, summary: `${summary} (headers only)` }) };
+}
+
+const PATHS: Readonly<Record<string, Json>> = {
+  '/api/v1/health': {
+    get: op({ id: 'getHealth', tag: 'Server', summary: 'Whether the server answers', description: 'Needs no session; says nothing about vCenters, users or backups.', ok: { '200': json(ref('Health'), 'The server runs.') }, noSession: true }),
+  },
+  [OPENAPI_PATH]: {
+    get: op({
+      id: 'getOpenApiDocument',
+      tag: 'Server',
+      summary: 'This document',
+      description: 'Needs no session: the contract is public, what it describes is not.',
+      ok: { '200': json({ type: 'object' }, 'The OpenAPI 3.1 document of /api/v1.') },
+      noSession: true,
+    }),
+  },
+  '/api/v1/vms': {
+    get: op({ id: 'listVms', tag: 'VMs', summary: "The vCenter's VMs as the caller sees them", description: 'System.Read on the inventory root; sorted by name, then moref.', params: PAGE, ok: { '200': json(ref('VmPage'), 'A page of VMs.') } }),
+  },
+  '/api/v1/vms/{vmId}/capabilities': {
+    get: op({ id: 'getVmCapabilities', tag: 'VMs', summary: 'What the caller may do on the VM', description: 'System.Read on the VM.', params: [param('vmId')], ok: { '200': json(ref('VmCapabilities'), 'The capabilities.') } }),
+  },
+  '/api/v1/hook-sets': {
+    get: op({ id: 'listHookSets', tag: 'Policies', summary: 'Hook sets a policy may choose', description: "Names only, never commands. System.Read on the inventory root.", params: PAGE, ok: { '200': json(ref('HookSetPage'), 'A page of hook set names.') } }),
+  },
+  '/api/v1/policies': {
+    get: op({ id: 'listPolicies', tag: 'Policies', summary: 'Protection policies', description: 'System.Read on the inventory root.', params: PAGE, ok: { '200': json(ref('PolicyPage'), 'A page of policies.') } }),
+    post: op({
+      id: 'createPolicy',
+      tag: 'Policies',
+      summary: 'Create a policy',
+      description: "Lifeline's Admin privilege on the inventory root. A 400 lists every field at fault.",
+      body: ref('PolicySpec'),
+      ok: { '201': json(ref('Policy'), 'The policy created.', { Location: { schema: { type: 'string' } } }) },
+      errors: [409],
+    }),
+  },
+  '/api/v1/policies/{id}': {
+    parameters: [param('policyId')],
+    get: op({ id: 'getPolicy', tag: 'Policies', summary: 'One policy', ok: { '200': json(ref('Policy'), 'The policy.') }, errors: [404] }),
+    put: op({ id: 'replacePolicy', tag: 'Policies', summary: 'Replace a policy', description: "Lifeline's Admin privilege.", body: ref('PolicySpec'), ok: { '200': json(ref('Policy'), 'The policy as saved.') }, errors: [404, 409] }),
+    patch: op({
+      id: 'patchPolicy',
+      tag: 'Policies',
+      summary: 'Change some fields of a policy',
+      description: "An RFC 7396 merge patch (application/merge-patch+json or application/json). Lifeline's Admin privilege.",
+      body: ref('PolicyPatch'),
+      bodyMedia: 'application/merge-patch+json',
+      ok: { '200': json(ref('Policy'), 'The policy as saved.') },
+      errors: [404, 409],
+    }),
+    delete: op({ id: 'deletePolicy', tag: 'Policies', summary: 'Delete a policy', description: "Refused while VMs use it (409 policy-in-use). Lifeline's Admin privilege.", ok: { '204': noContent('Deleted.') }, errors: [404, 409] }),
+  },
+  '/api/v1/vms/{vmId}/protection': {
+    parameters: [param('vmId')],
+    get: op({ id: 'getVmProtection', tag: 'Protection', summary: "A VM's policy, schedule and RPO compliance", description: 'System.Read on the VM.', ok: { '200': json(ref('VmProtection'), 'The protection.') } }),
+    put: op({
+      id: 'assignPolicy',
+      tag: 'Protection',
+      summary: 'Assign a policy to the VM',
+      description: "Lifeline's Protect privilege on the VM.",
+      body: ref('ProtectionAssignment'),
+      ok: { '200': json(ref('VmProtection'), 'The VM had a policy; it now has this one.'), '201': json(ref('VmProtection'), 'The VM is now protected.') },
+    }),
+    delete: op({ id: 'unassignPolicy', tag: 'Protection', summary: 'Remove the VM\'s protection', description: "Lifeline's Protect privilege; 409 not-protected when it has none.", ok: { '204': noContent('Removed.') }, errors: [409] }),
+  },
+  '/api/v1/vms/{vmId}/backup': {
+    post: op({
+      id: 'backUpNow',
+      tag: 'Protection',
+      summary: 'Back up now',
+      description: "Lifeline's Protect privilege on the VM. A backup already queued or running is returned (created false); another job on the VM is 409 busy.",
+      params: [param('vmId')],
+      ok: { '202': accepted('The backup') },
+      errors: [409],
+    }),
+  },
+  '/api/v1/compliance': {
+    get: op({
+      id: 'listCompliance',
+      tag: 'Protection',
+      summary: 'RPO compliance of every protected VM',
+      description: 'System.Read on the inventory root.',
+      params: [...PAGE, { name: 'status', in: 'query', schema: { type: 'string', enum: ['compliant', 'at-risk', 'violated'] } }],
+      ok: { '200': json(ref('CompliancePage'), 'A page of protected VMs.') },
+    }),
+  },
+  '/api/v1/jobs': {
+    get: op({
+      id: 'listJobs',
+      tag: 'Jobs',
+      summary: 'Jobs, newest first',
+      description: 'System.Read on the inventory root. At most 500 per page.',
+      params: [
+        param('offset'),
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+        { name: 'state', in: 'query', description: 'One or more states, separated by commas.', schema: { type: 'string' } },
+        { name: 'kind', in: 'query', schema: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,63}$' } },
+        { name: 'target', in: 'query', description: 'A VM id: jobs on that VM.', schema: { type: 'string' } },
+      ],
+      ok: { '200': json(ref('JobPage'), 'A page of jobs.') },
+    }),
+  },
+  '/api/v1/jobs/{id}': {
+    get: op({ id: 'getJob', tag: 'Jobs', summary: 'One job, with the last lines of its log', description: "System.Read on the job's VM, else the inventory root.", params: [param('jobId')], ok: { '200': json(ref('JobDetail'), 'The job.') }, errors: [404] }),
+  },
+  '/api/v1/jobs/{id}/cancel': {
+    post: op({
+      id: 'cancelJob',
+      tag: 'Jobs',
+      summary: 'Cancel a job',
+      description: 'The privilege of its kind (backup: Protect, restore: Restore, else Admin).',
+      params: [param('jobId')],
+      ok: { '200': json(ref('Job'), 'The job has ended.'), '202': json(ref('Job'), 'Cancelling: the job ends once its work has cleaned up.') },
+      errors: [404, 409],
+    }),
+  },
+  '/api/v1/jobs/{id}/events': {
+    get: op({
+      id: 'streamJobEvents',
+      tag: 'Jobs',
+      summary: "One job's events",
+      description: 'Ends once the job has ended (and cleaned up).',
+      params: [param('jobId'), param('lastEventId'), param('lastEventIdQuery')],
+      ok: { '200': eventStream('The job\'s events.') },
+      errors: [404],
+    }),
+  },
+  '/api/v1/events': {
+    get: op({ id: 'streamEvents', tag: 'Jobs', summary: "Every job's events", description: 'System.Read on the inventory root.', params: [param('lastEventId'), param('lastEventIdQuery')], ok: { '200': eventStream('All jobs\' events.') } }),
+  },
+  '/api/v1/vms/{vmId}/points': {
+    get: op({ id: 'listVmPoints', tag: 'Restore points', summary: "A VM's restore points, newest first", description: 'System.Read on the VM.', params: [param('vmId'), ...PAGE], ok: { '200': json(ref('RestorePointPage'), 'A page of restore points.') } }),
+  },
+  '/api/v1/points/{pointId}': {
+    parameters: [param('pointId')],
+    get: op({ id: 'getPoint', tag: 'Restore points', summary: 'One restore point with its stored VM configuration', description: "System.Read on the point's VM.", ok: { '200': json(ref('RestorePointDetail'), 'The point.') }, errors: [404] }),
+    delete: op({
+      id: 'deletePoint',
+      tag: 'Restore points',
+      summary: 'Delete a restore point past its retain-until',
+      description: "Lifeline's Admin privilege. 409 retention-locked before its retain-until, point-in-use while read; 503 repository-busy during maintenance.",
+      ok: { '204': noContent('Deleted; its chunks go at the next garbage collection.') },
+      errors: [404, 409],
+    }),
+  },
+  '/api/v1/points/{pointId}/retention': {
+    post: op({
+      id: 'extendRetention',
+      tag: 'Restore points',
+      summary: 'Keep a restore point longer',
+      description: "Lifeline's Protect privilege. Never shorter (409 retention-shorten-refused).",
+      params: [param('pointId')],
+      body: ref('RetentionRequest'),
+      ok: { '202': accepted('The retention change') },
+      errors: [404, 409],
+    }),
+  },
+  '/api/v1/points/{pointId}/disks/{disk}/raw': rawOps('exportRaw', "A disk's raw image", [param('pointId'), param('disk')], { errors: [404, 416] }),
+  '/api/v1/points/{pointId}/disks/{disk}/vmdk': (() => {
+    const base: Operation = { id: 'exportVmdk', tag: 'Export', summary: 'A disk as a stream-optimized VMDK', description: vmdkDescription, params: [param('pointId'), param('disk')], ok: diskBytes('The VMDK', false), errors: [404] };
+    return { get: op(base), head: op({ ...base, id: 'exportVmdkHead', summary: `${base.summary} (headers only)` }) };
+  })(),
+  '/api/v1/points/{pointId}/disks/{disk}/download': {
+    post: op({
+      id: 'issueDownloadTicket',
+      tag: 'Export',
+      summary: 'A link to download one export without a session header',
+      description: "Checked as the export itself (Lifeline's Restore privilege on the point's VM). The link must be followed within a minute.",
+      params: [param('pointId'), param('disk')],
+      body: ref('DownloadTicketRequest'),
+      ok: { '201': json(ref('DownloadTicket'), 'The ticket.') },
+      errors: [404],
+    }),
+  },
+  '/api/v1/downloads/{ticket}': (() => {
+    const params = [{ name: 'ticket', in: 'path', required: true, schema: { type: 'string' } }, param('range'), param('ifRange')];
+    const base: Operation = {
+      id: 'download',
+      tag: 'Export',
+      summary: 'The export a download ticket names',
+      description: 'No session: the ticket is the proof. Unknown and expired tickets alike are 404. Otherwise as the export the ticket was issued for.',
+      params,
+      ok: diskBytes('The export', true),
+      errors: [404, 416, 500, 503],
+      noSession: true,
+    };
+    return { get: op(base), head: op({ ...base, id: 'downloadHead', summary: `${base.summary} (headers only)` }) };
+  })(),
+  '/api/v1/vms/{vmId}/revert': {
+    parameters: [param('vmId')],
+    get: op({ id: 'getRevert', tag: 'Recovery', summary: "The VM's temporary revert, if any", description: 'System.Read on the VM.', ok: { '200': json(ref('VmRevert'), 'The revert.') } }),
+    post: op({
+      id: 'revert',
+      tag: 'Recovery',
+      summary: 'Revert the VM to a restore point (temporary)',
+      description: "Lifeline's Restore privilege on the VM.",
+      body: ref('RevertRequest'),
+      ok: { '202': accepted('The revert') },
+      errors: [404, 409],
+    }),
+  },
+  '/api/v1/vms/{vmId}/revert/cancel': {
+    post: op({ id: 'cancelRevert', tag: 'Recovery', summary: 'Undo a temporary revert', description: "Lifeline's Restore privilege on the VM.", params: [param('vmId')], body: ref('CancelRevertRequest'), ok: { '202': accepted('The undo') }, errors: [404, 409] }),
+  },
+  '/api/v1/vms/{vmId}/revert/commit': {
+    post: op({ id: 'commitRevert', tag: 'Recovery', summary: 'Make a revert permanent', description: "Lifeline's Restore privilege on the VM.", params: [param('vmId')], body: ref('EmptyRequest'), ok: { '202': accepted('Making it permanent') }, errors: [404, 409] }),
+  },
+  '/api/v1/points/{pointId}/instantiate': {
+    post: op({
+      id: 'instantiate',
+      tag: 'Recovery',
+      summary: 'A new VM from a restore point',
+      description: "Lifeline's Restore privilege on the target folder (else the inventory root) and on the point's VM.",
+      params: [param('pointId')],
+      body: ref('InstantiateRequest'),
+      ok: { '202': accepted('Creating the VM') },
+      errors: [404, 409],
+    }),
+  },
+  '/api/v1/points/{pointId}/attach': {
+    post: op({
+      id: 'attach',
+      tag: 'Recovery',
+      summary: "Clone a point's disks and attach them to a VM",
+      description: "Lifeline's Restore privilege on the point's VM and on the target VM. The answer carries the attachmentId.",
+      params: [param('pointId')],
+      body: ref('AttachRequest'),
+      ok: { '202': accepted('The clone and attach') },
+      errors: [404, 409],
+    }),
+  },
+  '/api/v1/vms/{vmId}/attachments': {
+    get: op({ id: 'listAttachments', tag: 'Recovery', summary: 'Point disks attached to the VM', description: 'System.Read on the VM.', params: [param('vmId')], ok: { '200': json(ref('AttachmentList'), 'All of them.') } }),
+  },
+  '/api/v1/attachments/{attachmentId}': {
+    parameters: [param('attachmentId')],
+    get: op({ id: 'getAttachment', tag: 'Recovery', summary: 'One attachment', description: 'System.Read on its VM.', ok: { '200': json(ref('Attachment'), 'The attachment.') }, errors: [404] }),
+    delete: op({ id: 'detach', tag: 'Recovery', summary: 'Detach the clones and delete them', description: "Lifeline's Restore privilege on its VM.", ok: { '202': accepted('The detach') }, errors: [404, 409] }),
+  },
+  '/api/v1/audit': {
+    get: op({
+      id: 'listAudit',
+      tag: 'Server',
+      summary: 'The audit log, newest first',
+      description: "Lifeline's Admin privilege on the inventory root. Filters are exact (user without case).",
+      params: [...PAGE, ...['user', 'object', 'action'].map((name) => ({ name, in: 'query', schema: { type: 'string', minLength: 1, maxLength: 300 } }))],
+      ok: { '200': json(ref('AuditPage'), 'A page of audit records.') },
+    }),
+  },
+  '/api/v1/storage': {
+    get: op({ id: 'getStorage', tag: 'Server', summary: 'What the backup store holds and saves', description: 'System.Read on the inventory root; cached for 30 s.', ok: { '200': json(ref('StorageFigures'), 'The figures.') } }),
+  },
+  '/api/v1/settings': {
+    get: op({ id: 'getSettings', tag: 'Server', summary: "The server's settings, read-only", description: "Lifeline's Admin privilege on the inventory root. Never a secret.", ok: { '200': json(ref('ServerSettings'), 'The settings.') }, errors: [404] }),
+  },
+  '/api/v1/maintenance': {
+    post: op({
+      id: 'runMaintenance',
+      tag: 'Server',
+      summary: 'Run repository maintenance now',
+      description: "Lifeline's Admin privilege. The one already running is returned (created false).",
+      body: ref('MaintenanceRequest'),
+      ok: { '202': accepted('Maintenance') },
+    }),
+  },
+};
+
+/** The whole document; `version` is the server's. */
+export function openApiDocument(version: string): Json {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Lifeline API',
+      version,
+      description:
+        "Lifeline's REST API: protection policies, restore points, recovery, export and jobs. Every call but the health check, this document and a ticketed download acts with the caller's vCenter session (the vSphere Client's session token in vmware-api-session-id) and that user's privileges. Errors are RFC 9457 problem details with a stable `code`.",
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+    },
+    jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
+    servers: [{ url: '/', description: 'The Lifeline server that serves this document.' }],
+    security: [{ vcenterSession: [] }],
+    paths: PATHS,
+    components: {
+      securitySchemes: {
+        vcenterSession: { type: 'apiKey', in: 'header', name: 'vmware-api-session-id', description: 'A vCenter session token, as the vSphere Client holds it.' },
+      },
+      parameters: PARAMETERS,
+      responses: PROBLEM_RESPONSES,
+      schemas: SCHEMAS,
+    },
+  };
+}

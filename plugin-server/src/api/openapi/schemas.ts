@@ -1,0 +1,378 @@
+/**
+ * The bodies of Lifeline's API as JSON Schema (components.schemas of the OpenAPI document). Each
+ * follows the route that writes it (api/routes/*.ts) and the problem rendering (api/problem.ts).
+ */
+import {
+  anyJson,
+  arrayOf,
+  bool,
+  described,
+  int,
+  intOrNull,
+  nullable,
+  num,
+  numOrNull,
+  obj,
+  oneOfStrings,
+  pageOf,
+  ref,
+  str,
+  strOrNull,
+  time,
+  timeOrNull,
+  type Schema,
+} from './schema-kit.js';
+
+const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'];
+const RPO_STATUSES = ['compliant', 'at-risk', 'violated'];
+const UUID = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+const POINT_ID = '^\\d{8}-\\d{6}-[0-9a-f]{8}$';
+const VM_URN = '^urn:vmomi:VirtualMachine:[A-Za-z0-9._-]{1,100}:[0-9A-Fa-f-]{36}$';
+
+const nonNegative: Schema = { type: 'integer', minimum: 0 };
+const vmUrn: Schema = { type: 'string', pattern: VM_URN, description: 'The vSphere Client\'s id of the VM: urn:vmomi:VirtualMachine:<moref>:<vCenter instance UUID>.' };
+const pointId: Schema = { type: 'string', pattern: POINT_ID, description: 'A restore point id, e.g. 20250102-030405-1a2b3c4d.' };
+
+/** A VM as protection, compliance, revert and attachments name it. */
+const vmRef = obj({ id: vmUrn, moref: str, vcenter: { type: 'string', description: 'The vCenter instance UUID.' } });
+
+const retention = obj(
+  {
+    keepLast: { type: 'integer', minimum: 0, maximum: 10_000 },
+    hourly: { type: 'integer', minimum: 0, maximum: 8784 },
+    daily: { type: 'integer', minimum: 0, maximum: 3660 },
+    weekly: { type: 'integer', minimum: 0, maximum: 520 },
+    monthly: { type: 'integer', minimum: 0, maximum: 1200 },
+    yearly: { type: 'integer', minimum: 0, maximum: 100 },
+  },
+  { description: 'Restore points kept per rule; at least one rule above 0.' },
+);
+
+const backupWindow = obj(
+  {
+    days: arrayOf(oneOfStrings(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']), { minItems: 1, uniqueItems: true }),
+    start: { type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', description: 'HH:MM UTC.' },
+    end: { type: 'string', pattern: '^(([01]\\d|2[0-3]):[0-5]\\d|24:00)$', description: 'HH:MM UTC; before start: the next day.' },
+  },
+  { description: 'When scheduled backups may start.' },
+);
+
+const excludedDisk: Schema = {
+  oneOf: [obj({ deviceKey: nonNegative }), obj({ label: { type: 'string', minLength: 1 } })],
+  description: 'A disk left out of backups, by device key or label.',
+};
+
+const policyMembers = {
+  name: { type: 'string', minLength: 1, maxLength: 80 },
+  rpoSeconds: { type: 'integer', minimum: 60, maximum: 86_400 },
+  retention: ref('Retention'),
+  immutabilityDays: { type: 'integer', minimum: 1, maximum: 3650 },
+  consistency: oneOfStrings(['application', 'crash']),
+  onQuiesceFailure: oneOfStrings(['fail', 'crash-consistent']),
+  excludedDisks: arrayOf(ref('ExcludedDisk'), { maxItems: 64 }),
+  windows: arrayOf(ref('BackupWindow'), { maxItems: 14 }),
+  replicationSite: strOrNull,
+  hookSet: described(strOrNull, 'A hook set the server\'s configuration declares (GET /api/v1/hook-sets), or null.'),
+} satisfies Record<string, Schema>;
+
+const jobTarget = obj({
+  type: described(str, "e.g. 'VirtualMachine', 'repository'."),
+  id: described(str, "e.g. the VM's moref."),
+  vcenterGuid: described(strOrNull, 'Null for targets outside vSphere.'),
+});
+
+const jobProgress = obj({ bytesDone: num, bytesTotal: numOrNull, rateBytesPerSecond: numOrNull, etaSeconds: numOrNull });
+const jobLogLine = obj({ line: int, at: time, level: oneOfStrings(['info', 'warn', 'error']), message: str });
+
+const jobMembers = {
+  id: str,
+  kind: described(str, "e.g. 'backup', 'restore', 'retention', 'maintenance'."),
+  target: ref('JobTarget'),
+  state: oneOfStrings(JOB_STATES),
+  priority: int,
+  params: described(anyJson, "The job's input, as submitted."),
+  limitKeys: arrayOf(str),
+  phase: strOrNull,
+  phases: arrayOf(obj({ name: str, startedAt: time, endedAt: timeOrNull })),
+  progress: ref('JobProgress'),
+  checkpoint: anyJson,
+  result: described(anyJson, 'What the job produced, e.g. { pointId } for a backup.'),
+  attempt: int,
+  maxAttempts: int,
+  nextAttemptAt: timeOrNull,
+  cancelRequested: bool,
+  error: nullable(obj({ code: str, message: str })),
+  cleanup: oneOfStrings(['none', 'pending', 'running', 'done', 'failed']),
+  requestedBy: described(strOrNull, "A user name, or 'scheduler'."),
+  log: obj({ lines: nonNegative, dropped: nonNegative }),
+  createdAt: time,
+  startedAt: timeOrNull,
+  updatedAt: time,
+  finishedAt: timeOrNull,
+} satisfies Record<string, Schema>;
+
+const jobEventBase = { seq: nonNegative, at: time, jobId: str };
+
+const pointDisk = obj({
+  index: described(int, 'The disk number the export and attach calls use.'),
+  label: str,
+  capacityBytes: nonNegative,
+  datastorePath: described(strOrNull, 'Where the disk was when it was backed up.'),
+});
+
+const pointMembers = {
+  id: pointId,
+  vm: obj({
+    id: nullable(vmUrn),
+    name: str,
+    moref: strOrNull,
+    vcenterGuid: strOrNull,
+  }, { description: 'Null id, moref and vCenter for a point made outside vCenter (from image files).' }),
+  createdAt: time,
+  consistency: oneOfStrings(['application', 'crash']),
+  retainUntil: time,
+  locked: described(bool, 'Before retainUntil nobody can delete the point.'),
+  damaged: bool,
+  logicalBytes: nonNegative,
+  newBytes: described(nonNegative, 'What the point added to the store (stored bytes).'),
+  disks: arrayOf(ref('PointDisk')),
+  jobId: described(strOrNull, 'The backup job that made the point, while the server keeps it.'),
+} satisfies Record<string, Schema>;
+
+const configuration = obj({
+  cpus: intOrNull,
+  memoryBytes: intOrNull,
+  guestOs: strOrNull,
+  guestId: strOrNull,
+  networks: arrayOf(obj({ label: strOrNull, network: strOrNull, adapterType: strOrNull, macAddress: strOrNull })),
+});
+
+export const SCHEMAS: Readonly<Record<string, Schema>> = {
+  Problem: obj(
+    {
+      type: described(str, "Always 'about:blank': problems are told apart by code."),
+      title: str,
+      status: { type: 'integer', minimum: 400, maximum: 599 },
+      detail: str,
+      instance: { type: 'string', pattern: '^urn:uuid:', description: 'The request id.' },
+      code: described(str, "Lifeline's stable error code, e.g. 'not-found', 'retention-locked'."),
+      errorId: described(str, 'On 5xx: the id to quote when reporting the error.'),
+      errors: arrayOf(ref('FieldError'), { description: 'On 400: every field or parameter at fault.' }),
+    },
+    { optional: ['errorId', 'errors'], open: true, description: 'RFC 9457 problem details; further members name what the problem is about (pointId, jobId, …).' },
+  ),
+  FieldError: obj({ field: str, message: str }),
+
+  Health: obj({ status: { const: 'ok' }, version: str, time }),
+
+  VmSummary: obj({
+    id: vmUrn,
+    moref: str,
+    vcenter: str,
+    name: str,
+    powerState: str,
+    instanceUuid: strOrNull,
+    guestFullName: strOrNull,
+  }),
+  VmPage: pageOf(ref('VmSummary')),
+  VmCapabilities: obj(
+    {
+      protect: described(bool, 'Assign or remove protection, back up now.'),
+      restore: described(bool, 'Revert, new instance, clone and attach, export.'),
+      admin: described(bool, 'Policies, the audit log, deleting restore points.'),
+    },
+    { description: "What the caller may do on the VM, by Lifeline privilege." },
+  ),
+  VmRef: vmRef,
+
+  Retention: retention,
+  BackupWindow: backupWindow,
+  ExcludedDisk: excludedDisk,
+  PolicySpec: {
+    ...obj(policyMembers, { optional: ['immutabilityDays', 'consistency', 'onQuiesceFailure', 'excludedDisks', 'windows', 'replicationSite', 'hookSet'] }),
+    description: 'A policy as sent: fields left out take their defaults (immutabilityDays 7, consistency application, onQuiesceFailure fail, no exclusions, no windows, no replication, no hook set).',
+  },
+  PolicyPatch: {
+    type: 'object',
+    description: 'An RFC 7396 merge patch of a policy spec: null removes a member (its default applies). The merged policy must be valid.',
+  },
+  Policy: obj({ id: str, ...policyMembers, createdAt: time, updatedAt: time, vmCount: described(nonNegative, 'VMs the policy protects.') }),
+  PolicyPage: pageOf(ref('Policy')),
+  HookSetPage: pageOf(obj({ name: str })),
+
+  RpoCompliance: obj({
+    status: oneOfStrings(RPO_STATUSES),
+    ageSeconds: described(numOrNull, 'Age of the last good restore point; null before the first.'),
+    rpoSeconds: int,
+    exceededBySeconds: num,
+  }),
+  VmProtection: obj({
+    vm: ref('VmRef'),
+    backupAvailable: described(bool, 'Whether this server can run backups at all.'),
+    activeJob: nullable(obj({ id: str, kind: str, state: oneOfStrings(JOB_STATES) })),
+    protected: bool,
+    policy: nullable(obj({ id: str, name: str, rpoSeconds: int })),
+    assignedAt: timeOrNull,
+    paused: bool,
+    pauseReason: strOrNull,
+    pausedAt: timeOrNull,
+    lastGoodPointAt: timeOrNull,
+    nextBackupDueAt: described(timeOrNull, 'A time in the past means overdue.'),
+    rpo: nullable(ref('RpoCompliance')),
+  }),
+  ProtectionAssignment: obj({ policyId: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' } }),
+  VmCompliance: obj({
+    vm: ref('VmRef'),
+    policy: obj({ id: str, name: described(strOrNull, 'Null when the policy was deleted meanwhile.') }),
+    paused: bool,
+    lastGoodPointAt: timeOrNull,
+    status: oneOfStrings(RPO_STATUSES),
+    ageSeconds: numOrNull,
+    rpoSeconds: int,
+    exceededBySeconds: num,
+  }),
+  CompliancePage: pageOf(ref('VmCompliance')),
+
+  JobTarget: jobTarget,
+  JobProgress: jobProgress,
+  JobLogLine: jobLogLine,
+  Job: obj(jobMembers),
+  JobDetail: obj({ ...jobMembers, log: obj({ lines: nonNegative, dropped: nonNegative, tail: arrayOf(ref('JobLogLine'), { description: 'The last 50 lines.' }) }) }),
+  JobPage: pageOf(ref('Job')),
+  JobAccepted: obj(
+    {
+      job: ref('Job'),
+      created: described(bool, 'False: the job of the same kind already queued or running for the target.'),
+      attachmentId: described({ type: 'string', pattern: UUID }, 'Clone and attach only: the attachment being made.'),
+    },
+    { optional: ['attachmentId'], description: 'The job that does what was asked; follow it at /api/v1/jobs/{id}.' },
+  ),
+  JobEvent: {
+    description: "The data of one server-sent event; the event's `event:` line is its type and its `id:` line its seq.",
+    oneOf: [
+      obj({ ...jobEventBase, type: { const: 'state' }, job: ref('Job') }),
+      obj({ ...jobEventBase, type: { const: 'snapshot' }, job: ref('Job') }, { description: 'The whole job, when the events missed can no longer be replayed.' }),
+      obj({ ...jobEventBase, type: { const: 'phase' }, phase: str }),
+      obj({ ...jobEventBase, type: { const: 'progress' }, progress: ref('JobProgress') }),
+      obj({ ...jobEventBase, type: { const: 'log' }, line: ref('JobLogLine') }),
+      obj({ seq: nonNegative, at: time, jobId: { type: 'null' }, type: { const: 'resync' } }, { description: 'Events of unknown jobs were missed: reload the list.' }),
+    ],
+  },
+
+  PointDisk: pointDisk,
+  RestorePoint: obj(pointMembers),
+  RestorePointDetail: obj({ ...pointMembers, configuration: described(nullable(ref('VmConfiguration')), 'Null when the stored manifest cannot be read.') }),
+  VmConfiguration: configuration,
+  RestorePointPage: pageOf(ref('RestorePoint')),
+  RetentionRequest: obj({ retainUntil: described(time, 'Later than the point\'s retain-until, at most 10 years ahead.') }, { open: true }),
+  DownloadTicketRequest: obj({ format: oneOfStrings(['raw', 'vmdk']) }),
+  DownloadTicket: obj({
+    url: { type: 'string', pattern: '^/api/v1/downloads/[A-Za-z0-9_-]+$', description: 'Server-relative; needs no session.' },
+    expiresAt: described(time, 'The link must be followed before then.'),
+    resumableForSeconds: described(int, 'Once begun, how long the link serves the same download again.'),
+  }),
+
+  RevertDisk: obj({ pointDisk: int, label: str, restoredFile: str, setAsideFile: described(str, "The VM's own disk, kept aside while the revert is temporary.") }),
+  VmRevert: obj({
+    vm: ref('VmRef'),
+    reverted: bool,
+    pointId: nullable(pointId),
+    state: nullable(oneOfStrings(['restoring', 'swapping', 'reverted', 'cancelling', 'committing'])),
+    revertedAt: timeOrNull,
+    jobId: strOrNull,
+    disks: arrayOf(ref('RevertDisk')),
+  }),
+  RevertRequest: obj({ pointId, powerOff: ref('PowerOffConfirmation') }, { optional: ['powerOff'] }),
+  CancelRevertRequest: obj({ powerOff: ref('PowerOffConfirmation') }, { optional: ['powerOff'] }),
+  PowerOffConfirmation: described(bool, 'True confirms that the VM may be powered off for the change; without it a running VM is refused (409 conflict).'),
+  EmptyRequest: obj({}),
+  InstantiateRequest: obj(
+    {
+      name: { type: 'string', minLength: 1 },
+      datastore: strOrNull,
+      folder: strOrNull,
+      resourcePool: strOrNull,
+      host: strOrNull,
+      networks: { type: 'object', additionalProperties: { type: 'string', minLength: 1 }, description: 'Source network name → target network name.' },
+      powerOn: bool,
+    },
+    { optional: ['datastore', 'folder', 'resourcePool', 'host', 'networks', 'powerOn'] },
+  ),
+  AttachRequest: obj(
+    {
+      vm: described(str, 'The VM to attach the clones to: its urn or moref.'),
+      disks: nullable(arrayOf(int, { minItems: 1 })),
+      datastore: strOrNull,
+    },
+    { optional: ['disks', 'datastore'] },
+  ),
+  AttachedDisk: obj({ pointDisk: int, label: str, file: str, capacity: nonNegative, deviceKey: intOrNull, controllerKey: intOrNull, unitNumber: intOrNull }),
+  Attachment: obj({
+    id: { type: 'string', pattern: UUID },
+    vm: ref('VmRef'),
+    pointId,
+    state: oneOfStrings(['uploading', 'attaching', 'attached', 'detaching']),
+    jobId: str,
+    folder: str,
+    disks: arrayOf(ref('AttachedDisk')),
+    createdAt: time,
+    updatedAt: time,
+  }),
+  AttachmentList: obj({ items: arrayOf(ref('Attachment')), total: nonNegative }),
+
+  AuditRecord: obj({
+    id: int,
+    at: time,
+    user: strOrNull,
+    vcenterGuid: strOrNull,
+    action: described(str, "e.g. 'policy.create', 'point.export'."),
+    object: described(strOrNull, "e.g. 'policy:<id>', 'vm:<vCenter UUID>:vm-42'."),
+    outcome: oneOfStrings(['success', 'failure']),
+    status: int,
+    errorCode: strOrNull,
+    requestId: str,
+    details: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean', 'null'] } },
+  }),
+  AuditPage: pageOf(ref('AuditRecord')),
+
+  StorageFigures: obj(
+    {
+      points: nonNegative,
+      vms: nonNegative,
+      logicalBytes: nonNegative,
+      dataBytes: nonNegative,
+      storedBytes: nonNegative,
+      savedBytes: nonNegative,
+      dedupRatio: { type: 'number', minimum: 0 },
+      compressionRatio: { type: 'number', minimum: 0 },
+      dataAddedPerDay: arrayOf(obj({ day: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' }, newBytes: nonNegative, points: nonNegative }), {
+        description: 'The last 30 UTC days, oldest first.',
+      }),
+      asOf: time,
+      capacity: described(nullable(obj({ totalBytes: nonNegative, freeBytes: nonNegative, reserveBytes: nonNegative })), 'Null when the storage has no fixed bound.'),
+    },
+    { optional: ['capacity'] },
+  ),
+
+  ServerSettings: obj({
+    version: str,
+    dataDir: str,
+    storeDir: strOrNull,
+    storeEncrypted: nullable(bool),
+    passphraseInDataDir: bool,
+    vcenters: arrayOf(obj({ guid: str, url: str, user: str, thumbprint: str })),
+    sessionIdleSeconds: num,
+    jobLimits: obj({ global: int, perKeyClass: { type: 'object', additionalProperties: int } }, { optional: ['perKeyClass'] }),
+    serverUrl: str,
+    certificateThumbprint: str,
+    maintenance: nullable(obj({ enabled: bool, at: { type: 'string', pattern: '^\\d{2}:\\d{2}$' }, verifyPercent: num, nextRunAt: timeOrNull })),
+    warnings: arrayOf(str),
+  }),
+  MaintenanceRequest: obj(
+    {
+      steps: arrayOf(oneOfStrings(['retention', 'gc', 'verify']), { minItems: 1 }),
+      verifyPercent: { type: 'number', exclusiveMinimum: 0, maximum: 100 },
+    },
+    { optional: ['steps', 'verifyPercent'], open: true },
+  ),
+};

@@ -1,0 +1,3172 @@
+/**
+ * Lifeline's API types, generated from its OpenAPI document (plugin-server/src/api/openapi) by
+ * `npm run openapi:types`. Do not edit: change the document and generate it again;
+ * a spec fails while this file is stale.
+ * The readers beside this file check untrusted answers and give them these types.
+ */
+
+export interface paths {
+    readonly "/api/v1/health": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * Whether the server answers
+         * @description Needs no session; says nothing about vCenters, users or backups.
+         */
+        readonly get: operations["getHealth"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/openapi.json": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * This document
+         * @description Needs no session: the contract is public, what it describes is not.
+         */
+        readonly get: operations["getOpenApiDocument"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/vms": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * The vCenter's VMs as the caller sees them
+         * @description System.Read on the inventory root; sorted by name, then moref.
+         */
+        readonly get: operations["listVms"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/vms/{vmId}/capabilities": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * What the caller may do on the VM
+         * @description System.Read on the VM.
+         */
+        readonly get: operations["getVmCapabilities"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/hook-sets": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * Hook sets a policy may choose
+         * @description Names only, never commands. System.Read on the inventory root.
+         */
+        readonly get: operations["listHookSets"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/policies": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * Protection policies
+         * @description System.Read on the inventory root.
+         */
+        readonly get: operations["listPolicies"];
+        readonly put?: never;
+        /**
+         * Create a policy
+         * @description Lifeline's Admin privilege on the inventory root. A 400 lists every field at fault.
+         */
+        readonly post: operations["createPolicy"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/policies/{id}": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                readonly id: components["parameters"]["policyId"];
+            };
+            readonly cookie?: never;
+        };
+        /** One policy */
+        readonly get: operations["getPolicy"];
+        /**
+         * Replace a policy
+         * @description Lifeline's Admin privilege.
+         */
+        readonly put: operations["replacePolicy"];
+        readonly post?: never;
+        /**
+         * Delete a policy
+         * @description Refused while VMs use it (409 policy-in-use). Lifeline's Admin privilege.
+         */
+        readonly delete: operations["deletePolicy"];
+        readonly options?: never;
+        readonly head?: never;
+        /**
+         * Change some fields of a policy
+         * @description An RFC 7396 merge patch (application/merge-patch+json or application/json). Lifeline's Admin privilege.
+         */
+        readonly patch: operations["patchPolicy"];
+        readonly trace?: never;
+    };
+    readonly "/api/v1/vms/{vmId}/protection": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        /**
+         * A VM's policy, schedule and RPO compliance
+         * @description System.Read on the VM.
+         */
+        readonly get: operations["getVmProtection"];
+        /**
+         * Assign a policy to the VM
+         * @description Lifeline's Protect privilege on the VM.
+         */
+        readonly put: operations["assignPolicy"];
+        readonly post?: never;
+        /**
+         * Remove the VM's protection
+         * @description Lifeline's Protect privilege; 409 not-protected when it has none.
+         */
+        readonly delete: operations["unassignPolicy"];
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/vms/{vmId}/backup": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Back up now
+         * @description Lifeline's Protect privilege on the VM. A backup already queued or running is returned (created false); another job on the VM is 409 busy.
+         */
+        readonly post: operations["backUpNow"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/compliance": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * RPO compliance of every protected VM
+         * @description System.Read on the inventory root.
+         */
+        readonly get: operations["listCompliance"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/jobs": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * Jobs, newest first
+         * @description System.Read on the inventory root. At most 500 per page.
+         */
+        readonly get: operations["listJobs"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/jobs/{id}": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * One job, with the last lines of its log
+         * @description System.Read on the job's VM, else the inventory root.
+         */
+        readonly get: operations["getJob"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/jobs/{id}/cancel": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Cancel a job
+         * @description The privilege of its kind (backup: Protect, restore: Restore, else Admin).
+         */
+        readonly post: operations["cancelJob"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/jobs/{id}/events": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * One job's events
+         * @description Ends once the job has ended (and cleaned up).
+         */
+        readonly get: operations["streamJobEvents"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/events": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * Every job's events
+         * @description System.Read on the inventory root.
+         */
+        readonly get: operations["streamEvents"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/vms/{vmId}/points": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * A VM's restore points, newest first
+         * @description System.Read on the VM.
+         */
+        readonly get: operations["listVmPoints"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/points/{pointId}": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+                readonly pointId: components["parameters"]["pointId"];
+            };
+            readonly cookie?: never;
+        };
+        /**
+         * One restore point with its stored VM configuration
+         * @description System.Read on the point's VM.
+         */
+        readonly get: operations["getPoint"];
+        readonly put?: never;
+        readonly post?: never;
+        /**
+         * Delete a restore point past its retain-until
+         * @description Lifeline's Admin privilege. 409 retention-locked before its retain-until, point-in-use while read; 503 repository-busy during maintenance.
+         */
+        readonly delete: operations["deletePoint"];
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/points/{pointId}/retention": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Keep a restore point longer
+         * @description Lifeline's Protect privilege. Never shorter (409 retention-shorten-refused).
+         */
+        readonly post: operations["extendRetention"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/points/{pointId}/disks/{disk}/raw": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * A disk's raw image
+         * @description A disk's raw image. One byte range may be asked for (Range; 206 with Content-Range). A damaged point is answered 500 naming the point, disk and chunk while no byte has gone out; after that the connection is cut, never a truncated body passed off as whole.
+         */
+        readonly get: operations["exportRaw"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        /**
+         * A disk's raw image (headers only)
+         * @description A disk's raw image. One byte range may be asked for (Range; 206 with Content-Range). A damaged point is answered 500 naming the point, disk and chunk while no byte has gone out; after that the connection is cut, never a truncated body passed off as whole.
+         */
+        readonly head: operations["exportRawHead"];
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/points/{pointId}/disks/{disk}/vmdk": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * A disk as a stream-optimized VMDK
+         * @description A disk as a stream-optimized VMDK (chunked; no ranges). Damaged points are answered as for the raw image.
+         */
+        readonly get: operations["exportVmdk"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        /**
+         * A disk as a stream-optimized VMDK (headers only)
+         * @description A disk as a stream-optimized VMDK (chunked; no ranges). Damaged points are answered as for the raw image.
+         */
+        readonly head: operations["exportVmdkHead"];
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/points/{pointId}/disks/{disk}/download": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * A link to download one export without a session header
+         * @description Checked as the export itself (Lifeline's Restore privilege on the point's VM). The link must be followed within a minute.
+         */
+        readonly post: operations["issueDownloadTicket"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/downloads/{ticket}": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * The export a download ticket names
+         * @description No session: the ticket is the proof. Unknown and expired tickets alike are 404. Otherwise as the export the ticket was issued for.
+         */
+        readonly get: operations["download"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        /**
+         * The export a download ticket names (headers only)
+         * @description No session: the ticket is the proof. Unknown and expired tickets alike are 404. Otherwise as the export the ticket was issued for.
+         */
+        readonly head: operations["downloadHead"];
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/vms/{vmId}/revert": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        /**
+         * The VM's temporary revert, if any
+         * @description System.Read on the VM.
+         */
+        readonly get: operations["getRevert"];
+        readonly put?: never;
+        /**
+         * Revert the VM to a restore point (temporary)
+         * @description Lifeline's Restore privilege on the VM.
+         */
+        readonly post: operations["revert"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/vms/{vmId}/revert/cancel": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Undo a temporary revert
+         * @description Lifeline's Restore privilege on the VM.
+         */
+        readonly post: operations["cancelRevert"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/vms/{vmId}/revert/commit": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Make a revert permanent
+         * @description Lifeline's Restore privilege on the VM.
+         */
+        readonly post: operations["commitRevert"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/points/{pointId}/instantiate": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * A new VM from a restore point
+         * @description Lifeline's Restore privilege on the target folder (else the inventory root) and on the point's VM.
+         */
+        readonly post: operations["instantiate"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/points/{pointId}/attach": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Clone a point's disks and attach them to a VM
+         * @description Lifeline's Restore privilege on the point's VM and on the target VM. The answer carries the attachmentId.
+         */
+        readonly post: operations["attach"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/vms/{vmId}/attachments": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * Point disks attached to the VM
+         * @description System.Read on the VM.
+         */
+        readonly get: operations["listAttachments"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/attachments/{attachmentId}": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                readonly attachmentId: components["parameters"]["attachmentId"];
+            };
+            readonly cookie?: never;
+        };
+        /**
+         * One attachment
+         * @description System.Read on its VM.
+         */
+        readonly get: operations["getAttachment"];
+        readonly put?: never;
+        readonly post?: never;
+        /**
+         * Detach the clones and delete them
+         * @description Lifeline's Restore privilege on its VM.
+         */
+        readonly delete: operations["detach"];
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/audit": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * The audit log, newest first
+         * @description Lifeline's Admin privilege on the inventory root. Filters are exact (user without case).
+         */
+        readonly get: operations["listAudit"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/storage": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * What the backup store holds and saves
+         * @description System.Read on the inventory root; cached for 30 s.
+         */
+        readonly get: operations["getStorage"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/settings": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * The server's settings, read-only
+         * @description Lifeline's Admin privilege on the inventory root. Never a secret.
+         */
+        readonly get: operations["getSettings"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/maintenance": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Run repository maintenance now
+         * @description Lifeline's Admin privilege. The one already running is returned (created false).
+         */
+        readonly post: operations["runMaintenance"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        /** @description RFC 9457 problem details; further members name what the problem is about (pointId, jobId, …). */
+        readonly Problem: {
+            /** @description Always 'about:blank': problems are told apart by code. */
+            readonly type: string;
+            readonly title: string;
+            readonly status: number;
+            readonly detail: string;
+            /** @description The request id. */
+            readonly instance: string;
+            /** @description Lifeline's stable error code, e.g. 'not-found', 'retention-locked'. */
+            readonly code: string;
+            /** @description On 5xx: the id to quote when reporting the error. */
+            readonly errorId?: string;
+            /** @description On 400: every field or parameter at fault. */
+            readonly errors?: readonly components["schemas"]["FieldError"][];
+        } & {
+            readonly [key: string]: unknown;
+        };
+        readonly FieldError: {
+            readonly field: string;
+            readonly message: string;
+        };
+        readonly Health: {
+            /** @constant */
+            readonly status: "ok";
+            readonly version: string;
+            /** Format: date-time */
+            readonly time: string;
+        };
+        readonly VmSummary: {
+            /** @description The vSphere Client's id of the VM: urn:vmomi:VirtualMachine:<moref>:<vCenter instance UUID>. */
+            readonly id: string;
+            readonly moref: string;
+            readonly vcenter: string;
+            readonly name: string;
+            readonly powerState: string;
+            readonly instanceUuid: string | null;
+            readonly guestFullName: string | null;
+        };
+        readonly VmPage: {
+            readonly items: readonly components["schemas"]["VmSummary"][];
+            /** @description How many items there are in all, across pages. */
+            readonly total: number;
+            readonly offset: number;
+            readonly limit: number;
+        };
+        /** @description What the caller may do on the VM, by Lifeline privilege. */
+        readonly VmCapabilities: {
+            /** @description Assign or remove protection, back up now. */
+            readonly protect: boolean;
+            /** @description Revert, new instance, clone and attach, export. */
+            readonly restore: boolean;
+            /** @description Policies, the audit log, deleting restore points. */
+            readonly admin: boolean;
+        };
+        readonly VmRef: {
+            /** @description The vSphere Client's id of the VM: urn:vmomi:VirtualMachine:<moref>:<vCenter instance UUID>. */
+            readonly id: string;
+            readonly moref: string;
+            /** @description The vCenter instance UUID. */
+            readonly vcenter: string;
+        };
+        /** @description Restore points kept per rule; at least one rule above 0. */
+        readonly Retention: {
+            readonly keepLast: number;
+            readonly hourly: number;
+            readonly daily: number;
+            readonly weekly: number;
+            readonly monthly: number;
+            readonly yearly: number;
+        };
+        /** @description When scheduled backups may start. */
+        readonly BackupWindow: {
+            readonly days: readonly ("sun" | "mon" | "tue" | "wed" | "thu" | "fri" | "sat")[];
+            /** @description HH:MM UTC. */
+            readonly start: string;
+            /** @description HH:MM UTC; before start: the next day. */
+            readonly end: string;
+        };
+        /** @description A disk left out of backups, by device key or label. */
+        readonly ExcludedDisk: {
+            readonly deviceKey: number;
+        } | {
+            readonly label: string;
+        };
+        /** @description A policy as sent: fields left out take their defaults (immutabilityDays 7, consistency application, onQuiesceFailure fail, no exclusions, no windows, no replication, no hook set). */
+        readonly PolicySpec: {
+            readonly name: string;
+            readonly rpoSeconds: number;
+            readonly retention: components["schemas"]["Retention"];
+            readonly immutabilityDays?: number;
+            /** @enum {string} */
+            readonly consistency?: "application" | "crash";
+            /** @enum {string} */
+            readonly onQuiesceFailure?: "fail" | "crash-consistent";
+            readonly excludedDisks?: readonly components["schemas"]["ExcludedDisk"][];
+            readonly windows?: readonly components["schemas"]["BackupWindow"][];
+            readonly replicationSite?: string | null;
+            /** @description A hook set the server's configuration declares (GET /api/v1/hook-sets), or null. */
+            readonly hookSet?: string | null;
+        };
+        /** @description An RFC 7396 merge patch of a policy spec: null removes a member (its default applies). The merged policy must be valid. */
+        readonly PolicyPatch: Record<string, never>;
+        readonly Policy: {
+            readonly id: string;
+            readonly name: string;
+            readonly rpoSeconds: number;
+            readonly retention: components["schemas"]["Retention"];
+            readonly immutabilityDays: number;
+            /** @enum {string} */
+            readonly consistency: "application" | "crash";
+            /** @enum {string} */
+            readonly onQuiesceFailure: "fail" | "crash-consistent";
+            readonly excludedDisks: readonly components["schemas"]["ExcludedDisk"][];
+            readonly windows: readonly components["schemas"]["BackupWindow"][];
+            readonly replicationSite: string | null;
+            /** @description A hook set the server's configuration declares (GET /api/v1/hook-sets), or null. */
+            readonly hookSet: string | null;
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+            /** @description VMs the policy protects. */
+            readonly vmCount: number;
+        };
+        readonly PolicyPage: {
+            readonly items: readonly components["schemas"]["Policy"][];
+            /** @description How many items there are in all, across pages. */
+            readonly total: number;
+            readonly offset: number;
+            readonly limit: number;
+        };
+        readonly HookSetPage: {
+            readonly items: readonly {
+                readonly name: string;
+            }[];
+            /** @description How many items there are in all, across pages. */
+            readonly total: number;
+            readonly offset: number;
+            readonly limit: number;
+        };
+        readonly RpoCompliance: {
+            /** @enum {string} */
+            readonly status: "compliant" | "at-risk" | "violated";
+            /** @description Age of the last good restore point; null before the first. */
+            readonly ageSeconds: number | null;
+            readonly rpoSeconds: number;
+            readonly exceededBySeconds: number;
+        };
+        readonly VmProtection: {
+            readonly vm: components["schemas"]["VmRef"];
+            /** @description Whether this server can run backups at all. */
+            readonly backupAvailable: boolean;
+            readonly activeJob: {
+                readonly id: string;
+                readonly kind: string;
+                /** @enum {string} */
+                readonly state: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+            } | null;
+            readonly protected: boolean;
+            readonly policy: {
+                readonly id: string;
+                readonly name: string;
+                readonly rpoSeconds: number;
+            } | null;
+            /** Format: date-time */
+            readonly assignedAt: string | null;
+            readonly paused: boolean;
+            readonly pauseReason: string | null;
+            /** Format: date-time */
+            readonly pausedAt: string | null;
+            /** Format: date-time */
+            readonly lastGoodPointAt: string | null;
+            /**
+             * Format: date-time
+             * @description A time in the past means overdue.
+             */
+            readonly nextBackupDueAt: string | null;
+            readonly rpo: components["schemas"]["RpoCompliance"] | null;
+        };
+        readonly ProtectionAssignment: {
+            readonly policyId: string;
+        };
+        readonly VmCompliance: {
+            readonly vm: components["schemas"]["VmRef"];
+            readonly policy: {
+                readonly id: string;
+                /** @description Null when the policy was deleted meanwhile. */
+                readonly name: string | null;
+            };
+            readonly paused: boolean;
+            /** Format: date-time */
+            readonly lastGoodPointAt: string | null;
+            /** @enum {string} */
+            readonly status: "compliant" | "at-risk" | "violated";
+            readonly ageSeconds: number | null;
+            readonly rpoSeconds: number;
+            readonly exceededBySeconds: number;
+        };
+        readonly CompliancePage: {
+            readonly items: readonly components["schemas"]["VmCompliance"][];
+            /** @description How many items there are in all, across pages. */
+            readonly total: number;
+            readonly offset: number;
+            readonly limit: number;
+        };
+        readonly JobTarget: {
+            /** @description e.g. 'VirtualMachine', 'repository'. */
+            readonly type: string;
+            /** @description e.g. the VM's moref. */
+            readonly id: string;
+            /** @description Null for targets outside vSphere. */
+            readonly vcenterGuid: string | null;
+        };
+        readonly JobProgress: {
+            readonly bytesDone: number;
+            readonly bytesTotal: number | null;
+            readonly rateBytesPerSecond: number | null;
+            readonly etaSeconds: number | null;
+        };
+        readonly JobLogLine: {
+            readonly line: number;
+            /** Format: date-time */
+            readonly at: string;
+            /** @enum {string} */
+            readonly level: "info" | "warn" | "error";
+            readonly message: string;
+        };
+        readonly Job: {
+            readonly id: string;
+            /** @description e.g. 'backup', 'restore', 'retention', 'maintenance'. */
+            readonly kind: string;
+            readonly target: components["schemas"]["JobTarget"];
+            /** @enum {string} */
+            readonly state: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+            readonly priority: number;
+            /** @description The job's input, as submitted. */
+            readonly params: unknown;
+            readonly limitKeys: readonly string[];
+            readonly phase: string | null;
+            readonly phases: readonly {
+                readonly name: string;
+                /** Format: date-time */
+                readonly startedAt: string;
+                /** Format: date-time */
+                readonly endedAt: string | null;
+            }[];
+            readonly progress: components["schemas"]["JobProgress"];
+            readonly checkpoint: unknown;
+            /** @description What the job produced, e.g. { pointId } for a backup. */
+            readonly result: unknown;
+            readonly attempt: number;
+            readonly maxAttempts: number;
+            /** Format: date-time */
+            readonly nextAttemptAt: string | null;
+            readonly cancelRequested: boolean;
+            readonly error: {
+                readonly code: string;
+                readonly message: string;
+            } | null;
+            /** @enum {string} */
+            readonly cleanup: "none" | "pending" | "running" | "done" | "failed";
+            /** @description A user name, or 'scheduler'. */
+            readonly requestedBy: string | null;
+            readonly log: {
+                readonly lines: number;
+                readonly dropped: number;
+            };
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly startedAt: string | null;
+            /** Format: date-time */
+            readonly updatedAt: string;
+            /** Format: date-time */
+            readonly finishedAt: string | null;
+        };
+        readonly JobDetail: {
+            readonly id: string;
+            /** @description e.g. 'backup', 'restore', 'retention', 'maintenance'. */
+            readonly kind: string;
+            readonly target: components["schemas"]["JobTarget"];
+            /** @enum {string} */
+            readonly state: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+            readonly priority: number;
+            /** @description The job's input, as submitted. */
+            readonly params: unknown;
+            readonly limitKeys: readonly string[];
+            readonly phase: string | null;
+            readonly phases: readonly {
+                readonly name: string;
+                /** Format: date-time */
+                readonly startedAt: string;
+                /** Format: date-time */
+                readonly endedAt: string | null;
+            }[];
+            readonly progress: components["schemas"]["JobProgress"];
+            readonly checkpoint: unknown;
+            /** @description What the job produced, e.g. { pointId } for a backup. */
+            readonly result: unknown;
+            readonly attempt: number;
+            readonly maxAttempts: number;
+            /** Format: date-time */
+            readonly nextAttemptAt: string | null;
+            readonly cancelRequested: boolean;
+            readonly error: {
+                readonly code: string;
+                readonly message: string;
+            } | null;
+            /** @enum {string} */
+            readonly cleanup: "none" | "pending" | "running" | "done" | "failed";
+            /** @description A user name, or 'scheduler'. */
+            readonly requestedBy: string | null;
+            readonly log: {
+                readonly lines: number;
+                readonly dropped: number;
+                /** @description The last 50 lines. */
+                readonly tail: readonly components["schemas"]["JobLogLine"][];
+            };
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly startedAt: string | null;
+            /** Format: date-time */
+            readonly updatedAt: string;
+            /** Format: date-time */
+            readonly finishedAt: string | null;
+        };
+        readonly JobPage: {
+            readonly items: readonly components["schemas"]["Job"][];
+            /** @description How many items there are in all, across pages. */
+            readonly total: number;
+            readonly offset: number;
+            readonly limit: number;
+        };
+        /** @description The job that does what was asked; follow it at /api/v1/jobs/{id}. */
+        readonly JobAccepted: {
+            readonly job: components["schemas"]["Job"];
+            /** @description False: the job of the same kind already queued or running for the target. */
+            readonly created: boolean;
+            /** @description Clone and attach only: the attachment being made. */
+            readonly attachmentId?: string;
+        };
+        /** @description The data of one server-sent event; the event's `event:` line is its type and its `id:` line its seq. */
+        readonly JobEvent: {
+            readonly seq: number;
+            /** Format: date-time */
+            readonly at: string;
+            readonly jobId: string;
+            /** @constant */
+            readonly type: "state";
+            readonly job: components["schemas"]["Job"];
+        } | {
+            readonly seq: number;
+            /** Format: date-time */
+            readonly at: string;
+            readonly jobId: string;
+            /** @constant */
+            readonly type: "snapshot";
+            readonly job: components["schemas"]["Job"];
+        } | {
+            readonly seq: number;
+            /** Format: date-time */
+            readonly at: string;
+            readonly jobId: string;
+            /** @constant */
+            readonly type: "phase";
+            readonly phase: string;
+        } | {
+            readonly seq: number;
+            /** Format: date-time */
+            readonly at: string;
+            readonly jobId: string;
+            /** @constant */
+            readonly type: "progress";
+            readonly progress: components["schemas"]["JobProgress"];
+        } | {
+            readonly seq: number;
+            /** Format: date-time */
+            readonly at: string;
+            readonly jobId: string;
+            /** @constant */
+            readonly type: "log";
+            readonly line: components["schemas"]["JobLogLine"];
+        } | {
+            readonly seq: number;
+            /** Format: date-time */
+            readonly at: string;
+            readonly jobId: null;
+            /** @constant */
+            readonly type: "resync";
+        };
+        readonly PointDisk: {
+            /** @description The disk number the export and attach calls use. */
+            readonly index: number;
+            readonly label: string;
+            readonly capacityBytes: number;
+            /** @description Where the disk was when it was backed up. */
+            readonly datastorePath: string | null;
+        };
+        readonly RestorePoint: {
+            /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+            readonly id: string;
+            /** @description Null id, moref and vCenter for a point made outside vCenter (from image files). */
+            readonly vm: {
+                /** @description The vSphere Client's id of the VM: urn:vmomi:VirtualMachine:<moref>:<vCenter instance UUID>. */
+                readonly id: string | null;
+                readonly name: string;
+                readonly moref: string | null;
+                readonly vcenterGuid: string | null;
+            };
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** @enum {string} */
+            readonly consistency: "application" | "crash";
+            /** Format: date-time */
+            readonly retainUntil: string;
+            /** @description Before retainUntil nobody can delete the point. */
+            readonly locked: boolean;
+            readonly damaged: boolean;
+            readonly logicalBytes: number;
+            /** @description What the point added to the store (stored bytes). */
+            readonly newBytes: number;
+            readonly disks: readonly components["schemas"]["PointDisk"][];
+            /** @description The backup job that made the point, while the server keeps it. */
+            readonly jobId: string | null;
+        };
+        readonly RestorePointDetail: {
+            /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+            readonly id: string;
+            /** @description Null id, moref and vCenter for a point made outside vCenter (from image files). */
+            readonly vm: {
+                /** @description The vSphere Client's id of the VM: urn:vmomi:VirtualMachine:<moref>:<vCenter instance UUID>. */
+                readonly id: string | null;
+                readonly name: string;
+                readonly moref: string | null;
+                readonly vcenterGuid: string | null;
+            };
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** @enum {string} */
+            readonly consistency: "application" | "crash";
+            /** Format: date-time */
+            readonly retainUntil: string;
+            /** @description Before retainUntil nobody can delete the point. */
+            readonly locked: boolean;
+            readonly damaged: boolean;
+            readonly logicalBytes: number;
+            /** @description What the point added to the store (stored bytes). */
+            readonly newBytes: number;
+            readonly disks: readonly components["schemas"]["PointDisk"][];
+            /** @description The backup job that made the point, while the server keeps it. */
+            readonly jobId: string | null;
+            /** @description Null when the stored manifest cannot be read. */
+            readonly configuration: components["schemas"]["VmConfiguration"] | null;
+        };
+        readonly VmConfiguration: {
+            readonly cpus: number | null;
+            readonly memoryBytes: number | null;
+            readonly guestOs: string | null;
+            readonly guestId: string | null;
+            readonly networks: readonly {
+                readonly label: string | null;
+                readonly network: string | null;
+                readonly adapterType: string | null;
+                readonly macAddress: string | null;
+            }[];
+        };
+        readonly RestorePointPage: {
+            readonly items: readonly components["schemas"]["RestorePoint"][];
+            /** @description How many items there are in all, across pages. */
+            readonly total: number;
+            readonly offset: number;
+            readonly limit: number;
+        };
+        readonly RetentionRequest: {
+            /**
+             * Format: date-time
+             * @description Later than the point's retain-until, at most 10 years ahead.
+             */
+            readonly retainUntil: string;
+        } & {
+            readonly [key: string]: unknown;
+        };
+        readonly DownloadTicketRequest: {
+            /** @enum {string} */
+            readonly format: "raw" | "vmdk";
+        };
+        readonly DownloadTicket: {
+            /** @description Server-relative; needs no session. */
+            readonly url: string;
+            /**
+             * Format: date-time
+             * @description The link must be followed before then.
+             */
+            readonly expiresAt: string;
+            /** @description Once begun, how long the link serves the same download again. */
+            readonly resumableForSeconds: number;
+        };
+        readonly RevertDisk: {
+            readonly pointDisk: number;
+            readonly label: string;
+            readonly restoredFile: string;
+            /** @description The VM's own disk, kept aside while the revert is temporary. */
+            readonly setAsideFile: string;
+        };
+        readonly VmRevert: {
+            readonly vm: components["schemas"]["VmRef"];
+            readonly reverted: boolean;
+            /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+            readonly pointId: string | null;
+            readonly state: ("restoring" | "swapping" | "reverted" | "cancelling" | "committing") | null;
+            /** Format: date-time */
+            readonly revertedAt: string | null;
+            readonly jobId: string | null;
+            readonly disks: readonly components["schemas"]["RevertDisk"][];
+        };
+        readonly RevertRequest: {
+            /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+            readonly pointId: string;
+            readonly powerOff?: components["schemas"]["PowerOffConfirmation"];
+        };
+        readonly CancelRevertRequest: {
+            readonly powerOff?: components["schemas"]["PowerOffConfirmation"];
+        };
+        /** @description True confirms that the VM may be powered off for the change; without it a running VM is refused (409 conflict). */
+        readonly PowerOffConfirmation: boolean;
+        readonly EmptyRequest: Record<string, never>;
+        readonly InstantiateRequest: {
+            readonly name: string;
+            readonly datastore?: string | null;
+            readonly folder?: string | null;
+            readonly resourcePool?: string | null;
+            readonly host?: string | null;
+            /** @description Source network name → target network name. */
+            readonly networks?: {
+                readonly [key: string]: string;
+            };
+            readonly powerOn?: boolean;
+        };
+        readonly AttachRequest: {
+            /** @description The VM to attach the clones to: its urn or moref. */
+            readonly vm: string;
+            readonly disks?: readonly number[] | null;
+            readonly datastore?: string | null;
+        };
+        readonly AttachedDisk: {
+            readonly pointDisk: number;
+            readonly label: string;
+            readonly file: string;
+            readonly capacity: number;
+            readonly deviceKey: number | null;
+            readonly controllerKey: number | null;
+            readonly unitNumber: number | null;
+        };
+        readonly Attachment: {
+            readonly id: string;
+            readonly vm: components["schemas"]["VmRef"];
+            /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+            readonly pointId: string;
+            /** @enum {string} */
+            readonly state: "uploading" | "attaching" | "attached" | "detaching";
+            readonly jobId: string;
+            readonly folder: string;
+            readonly disks: readonly components["schemas"]["AttachedDisk"][];
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+        };
+        readonly AttachmentList: {
+            readonly items: readonly components["schemas"]["Attachment"][];
+            readonly total: number;
+        };
+        readonly AuditRecord: {
+            readonly id: number;
+            /** Format: date-time */
+            readonly at: string;
+            readonly user: string | null;
+            readonly vcenterGuid: string | null;
+            /** @description e.g. 'policy.create', 'point.export'. */
+            readonly action: string;
+            /** @description e.g. 'policy:<id>', 'vm:<vCenter UUID>:vm-42'. */
+            readonly object: string | null;
+            /** @enum {string} */
+            readonly outcome: "success" | "failure";
+            readonly status: number;
+            readonly errorCode: string | null;
+            readonly requestId: string;
+            readonly details: {
+                readonly [key: string]: string | number | boolean | null;
+            };
+        };
+        readonly AuditPage: {
+            readonly items: readonly components["schemas"]["AuditRecord"][];
+            /** @description How many items there are in all, across pages. */
+            readonly total: number;
+            readonly offset: number;
+            readonly limit: number;
+        };
+        readonly StorageFigures: {
+            readonly points: number;
+            readonly vms: number;
+            readonly logicalBytes: number;
+            readonly dataBytes: number;
+            readonly storedBytes: number;
+            readonly savedBytes: number;
+            readonly dedupRatio: number;
+            readonly compressionRatio: number;
+            /** @description The last 30 UTC days, oldest first. */
+            readonly dataAddedPerDay: readonly {
+                readonly day: string;
+                readonly newBytes: number;
+                readonly points: number;
+            }[];
+            /** Format: date-time */
+            readonly asOf: string;
+            /** @description Null when the storage has no fixed bound. */
+            readonly capacity?: {
+                readonly totalBytes: number;
+                readonly freeBytes: number;
+                readonly reserveBytes: number;
+            } | null;
+        };
+        readonly ServerSettings: {
+            readonly version: string;
+            readonly dataDir: string;
+            readonly storeDir: string | null;
+            readonly storeEncrypted: boolean | null;
+            readonly passphraseInDataDir: boolean;
+            readonly vcenters: readonly {
+                readonly guid: string;
+                readonly url: string;
+                readonly user: string;
+                readonly thumbprint: string;
+            }[];
+            readonly sessionIdleSeconds: number;
+            readonly jobLimits: {
+                readonly global: number;
+                readonly perKeyClass?: {
+                    readonly [key: string]: number;
+                };
+            };
+            readonly serverUrl: string;
+            readonly certificateThumbprint: string;
+            readonly maintenance: {
+                readonly enabled: boolean;
+                readonly at: string;
+                readonly verifyPercent: number;
+                /** Format: date-time */
+                readonly nextRunAt: string | null;
+            } | null;
+            readonly warnings: readonly string[];
+        };
+        readonly MaintenanceRequest: {
+            readonly steps?: readonly ("retention" | "gc" | "verify")[];
+            readonly verifyPercent?: number;
+        } & {
+            readonly [key: string]: unknown;
+        };
+    };
+    responses: {
+        /** @description The request is not valid (a parameter, field, body or the lifeline-vc-guid header); `errors` lists each fault. Codes: validation, bad-request, vcenter-unknown. */
+        readonly BadRequest: {
+            headers: {
+                readonly [name: string]: unknown;
+            };
+            content: {
+                readonly "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No vCenter session header, or vCenter did not accept the session (code unauthenticated). */
+        readonly Unauthenticated: {
+            headers: {
+                /** @description vmware-api-session-id: the scheme the API expects (RFC 9110). */
+                readonly "WWW-Authenticate"?: string;
+                readonly [name: string]: unknown;
+            };
+            content: {
+                readonly "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The session's user lacks the Lifeline or vCenter privilege the call needs on its object (code forbidden). */
+        readonly Forbidden: {
+            headers: {
+                readonly [name: string]: unknown;
+            };
+            content: {
+                readonly "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The object named in the path does not exist (not-found, point-not-found). */
+        readonly NotFound: {
+            headers: {
+                readonly [name: string]: unknown;
+            };
+            content: {
+                readonly "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The request is sound but the state forbids it now (conflict, busy, job-finished, policy-name-taken, policy-in-use, not-protected, retention-locked, point-in-use, retention-shorten-refused, restore-vm-changed, …). */
+        readonly Conflict: {
+            headers: {
+                readonly [name: string]: unknown;
+            };
+            content: {
+                readonly "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is larger than 1 MB (payload-too-large). */
+        readonly PayloadTooLarge: {
+            headers: {
+                readonly [name: string]: unknown;
+            };
+            content: {
+                readonly "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is not JSON in a charset the server reads (unsupported-media-type). */
+        readonly UnsupportedMediaType: {
+            headers: {
+                readonly [name: string]: unknown;
+            };
+            content: {
+                readonly "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The Range cannot be served (range-not-satisfiable); Content-Range gives the size. */
+        readonly RangeNotSatisfiable: {
+            headers: {
+                /** @description bytes *\/<size of the disk> */
+                readonly "Content-Range"?: string;
+                readonly [name: string]: unknown;
+            };
+            content: {
+                readonly "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description An unexpected error (internal: quote `errorId`), or damaged backup data that the detail names (chunk-corrupt, index-invalid, manifest-invalid, catalog-unreadable, restore-*). */
+        readonly InternalError: {
+            headers: {
+                readonly [name: string]: unknown;
+            };
+            content: {
+                readonly "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description vCenter could not be reached or answered with a fault (vcenter-unreachable, vcenter-error, vsphere-*). */
+        readonly BadGateway: {
+            headers: {
+                readonly [name: string]: unknown;
+            };
+            content: {
+                readonly "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not possible on this server now: shutting-down, queue-full, runner-stopped, repository-busy, vcenter-not-configured, or backup-unavailable (no backup store). */
+        readonly Unavailable: {
+            headers: {
+                readonly [name: string]: unknown;
+            };
+            content: {
+                readonly "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+    };
+    parameters: {
+        /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+        readonly vmId: string;
+        /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+        readonly pointId: string;
+        /** @description A disk number of the restore point (its disks[].index). */
+        readonly disk: number;
+        readonly jobId: string;
+        readonly policyId: string;
+        readonly attachmentId: string;
+        /** @description Items to skip. */
+        readonly offset: number;
+        /** @description Items per page. */
+        readonly limit: number;
+        /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+        readonly vcenter: string;
+        /** @description Resume after this event (its id); events missed are replayed, or a snapshot/resync is sent when they no longer can be. */
+        readonly lastEventId: string;
+        /** @description The same as Last-Event-ID, for clients that cannot set headers. */
+        readonly lastEventIdQuery: string;
+        /** @description One byte range, bytes=first-last | first- | -suffix. */
+        readonly range: string;
+        /** @description The ETag of the copy held; another sends the whole disk. */
+        readonly ifRange: string;
+    };
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    readonly getHealth: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The server runs. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    readonly getOpenApiDocument: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The OpenAPI 3.1 document of /api/v1. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    readonly listVms: {
+        readonly parameters: {
+            readonly query?: {
+                /** @description Items to skip. */
+                readonly offset?: components["parameters"]["offset"];
+                /** @description Items per page. */
+                readonly limit?: components["parameters"]["limit"];
+            };
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description A page of VMs. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["VmPage"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly getVmCapabilities: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The capabilities. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["VmCapabilities"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly listHookSets: {
+        readonly parameters: {
+            readonly query?: {
+                /** @description Items to skip. */
+                readonly offset?: components["parameters"]["offset"];
+                /** @description Items per page. */
+                readonly limit?: components["parameters"]["limit"];
+            };
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description A page of hook set names. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["HookSetPage"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly listPolicies: {
+        readonly parameters: {
+            readonly query?: {
+                /** @description Items to skip. */
+                readonly offset?: components["parameters"]["offset"];
+                /** @description Items per page. */
+                readonly limit?: components["parameters"]["limit"];
+            };
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description A page of policies. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["PolicyPage"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly createPolicy: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["PolicySpec"];
+            };
+        };
+        readonly responses: {
+            /** @description The policy created. */
+            readonly 201: {
+                headers: {
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["Policy"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly getPolicy: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                readonly id: components["parameters"]["policyId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The policy. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["Policy"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly replacePolicy: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                readonly id: components["parameters"]["policyId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["PolicySpec"];
+            };
+        };
+        readonly responses: {
+            /** @description The policy as saved. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["Policy"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly deletePolicy: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                readonly id: components["parameters"]["policyId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description Deleted. */
+            readonly 204: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content?: never;
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly patchPolicy: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                readonly id: components["parameters"]["policyId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/merge-patch+json": components["schemas"]["PolicyPatch"];
+            };
+        };
+        readonly responses: {
+            /** @description The policy as saved. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["Policy"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly getVmProtection: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The protection. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["VmProtection"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly assignPolicy: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["ProtectionAssignment"];
+            };
+        };
+        readonly responses: {
+            /** @description The VM had a policy; it now has this one. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["VmProtection"];
+                };
+            };
+            /** @description The VM is now protected. */
+            readonly 201: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["VmProtection"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly unassignPolicy: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description Removed. */
+            readonly 204: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content?: never;
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly backUpNow: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The backup runs as a job. */
+            readonly 202: {
+                headers: {
+                    /** @description The job: /api/v1/jobs/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly listCompliance: {
+        readonly parameters: {
+            readonly query?: {
+                /** @description Items to skip. */
+                readonly offset?: components["parameters"]["offset"];
+                /** @description Items per page. */
+                readonly limit?: components["parameters"]["limit"];
+                readonly status?: "compliant" | "at-risk" | "violated";
+            };
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description A page of protected VMs. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["CompliancePage"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly listJobs: {
+        readonly parameters: {
+            readonly query?: {
+                /** @description Items to skip. */
+                readonly offset?: components["parameters"]["offset"];
+                readonly limit?: number;
+                /** @description One or more states, separated by commas. */
+                readonly state?: string;
+                readonly kind?: string;
+                /** @description A VM id: jobs on that VM. */
+                readonly target?: string;
+            };
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description A page of jobs. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["JobPage"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly getJob: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                readonly id: components["parameters"]["jobId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The job. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["JobDetail"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly cancelJob: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                readonly id: components["parameters"]["jobId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The job has ended. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Cancelling: the job ends once its work has cleaned up. */
+            readonly 202: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["Job"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly streamJobEvents: {
+        readonly parameters: {
+            readonly query?: {
+                /** @description The same as Last-Event-ID, for clients that cannot set headers. */
+                readonly lastEventId?: components["parameters"]["lastEventIdQuery"];
+            };
+            readonly header?: {
+                /** @description Resume after this event (its id); events missed are replayed, or a snapshot/resync is sent when they no longer can be. */
+                readonly "Last-Event-ID"?: components["parameters"]["lastEventId"];
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                readonly id: components["parameters"]["jobId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The job's events. A text/event-stream: `retry:` first, then one event per job change (`id:` its seq, `event:` its type, `data:` a JobEvent), and a comment line as heartbeat. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "text/event-stream": string;
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly streamEvents: {
+        readonly parameters: {
+            readonly query?: {
+                /** @description The same as Last-Event-ID, for clients that cannot set headers. */
+                readonly lastEventId?: components["parameters"]["lastEventIdQuery"];
+            };
+            readonly header?: {
+                /** @description Resume after this event (its id); events missed are replayed, or a snapshot/resync is sent when they no longer can be. */
+                readonly "Last-Event-ID"?: components["parameters"]["lastEventId"];
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description All jobs' events. A text/event-stream: `retry:` first, then one event per job change (`id:` its seq, `event:` its type, `data:` a JobEvent), and a comment line as heartbeat. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "text/event-stream": string;
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly listVmPoints: {
+        readonly parameters: {
+            readonly query?: {
+                /** @description Items to skip. */
+                readonly offset?: components["parameters"]["offset"];
+                /** @description Items per page. */
+                readonly limit?: components["parameters"]["limit"];
+            };
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description A page of restore points. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["RestorePointPage"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly getPoint: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+                readonly pointId: components["parameters"]["pointId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The point. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["RestorePointDetail"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly deletePoint: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+                readonly pointId: components["parameters"]["pointId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description Deleted; its chunks go at the next garbage collection. */
+            readonly 204: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content?: never;
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly extendRetention: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+                readonly pointId: components["parameters"]["pointId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["RetentionRequest"];
+            };
+        };
+        readonly responses: {
+            /** @description The retention change runs as a job. */
+            readonly 202: {
+                headers: {
+                    /** @description The job: /api/v1/jobs/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly exportRaw: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description One byte range, bytes=first-last | first- | -suffix. */
+                readonly Range?: components["parameters"]["range"];
+                /** @description The ETag of the copy held; another sends the whole disk. */
+                readonly "If-Range"?: components["parameters"]["ifRange"];
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+                readonly pointId: components["parameters"]["pointId"];
+                /** @description A disk number of the restore point (its disks[].index). */
+                readonly disk: components["parameters"]["disk"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The whole disk, as an attachment (Content-Disposition names the file). */
+            readonly 200: {
+                headers: {
+                    readonly ETag?: string;
+                    readonly "Last-Modified"?: string;
+                    readonly "Content-Disposition"?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/octet-stream": string;
+                };
+            };
+            /** @description The byte range asked for. */
+            readonly 206: {
+                headers: {
+                    readonly "Content-Range"?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/octet-stream": string;
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 416: components["responses"]["RangeNotSatisfiable"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly exportRawHead: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description One byte range, bytes=first-last | first- | -suffix. */
+                readonly Range?: components["parameters"]["range"];
+                /** @description The ETag of the copy held; another sends the whole disk. */
+                readonly "If-Range"?: components["parameters"]["ifRange"];
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+                readonly pointId: components["parameters"]["pointId"];
+                /** @description A disk number of the restore point (its disks[].index). */
+                readonly disk: components["parameters"]["disk"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The whole disk, as an attachment (Content-Disposition names the file). */
+            readonly 200: {
+                headers: {
+                    readonly ETag?: string;
+                    readonly "Last-Modified"?: string;
+                    readonly "Content-Disposition"?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/octet-stream": string;
+                };
+            };
+            /** @description The byte range asked for. */
+            readonly 206: {
+                headers: {
+                    readonly "Content-Range"?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/octet-stream": string;
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 416: components["responses"]["RangeNotSatisfiable"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly exportVmdk: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+                readonly pointId: components["parameters"]["pointId"];
+                /** @description A disk number of the restore point (its disks[].index). */
+                readonly disk: components["parameters"]["disk"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The VMDK, as an attachment (Content-Disposition names the file). */
+            readonly 200: {
+                headers: {
+                    readonly ETag?: string;
+                    readonly "Last-Modified"?: string;
+                    readonly "Content-Disposition"?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/octet-stream": string;
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly exportVmdkHead: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+                readonly pointId: components["parameters"]["pointId"];
+                /** @description A disk number of the restore point (its disks[].index). */
+                readonly disk: components["parameters"]["disk"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The VMDK, as an attachment (Content-Disposition names the file). */
+            readonly 200: {
+                headers: {
+                    readonly ETag?: string;
+                    readonly "Last-Modified"?: string;
+                    readonly "Content-Disposition"?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/octet-stream": string;
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly issueDownloadTicket: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+                readonly pointId: components["parameters"]["pointId"];
+                /** @description A disk number of the restore point (its disks[].index). */
+                readonly disk: components["parameters"]["disk"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["DownloadTicketRequest"];
+            };
+        };
+        readonly responses: {
+            /** @description The ticket. */
+            readonly 201: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["DownloadTicket"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly download: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description One byte range, bytes=first-last | first- | -suffix. */
+                readonly Range?: components["parameters"]["range"];
+                /** @description The ETag of the copy held; another sends the whole disk. */
+                readonly "If-Range"?: components["parameters"]["ifRange"];
+            };
+            readonly path: {
+                readonly ticket: string;
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The export, as an attachment (Content-Disposition names the file). */
+            readonly 200: {
+                headers: {
+                    readonly ETag?: string;
+                    readonly "Last-Modified"?: string;
+                    readonly "Content-Disposition"?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/octet-stream": string;
+                };
+            };
+            /** @description The byte range asked for. */
+            readonly 206: {
+                headers: {
+                    readonly "Content-Range"?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/octet-stream": string;
+                };
+            };
+            readonly 404: components["responses"]["NotFound"];
+            readonly 416: components["responses"]["RangeNotSatisfiable"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly downloadHead: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description One byte range, bytes=first-last | first- | -suffix. */
+                readonly Range?: components["parameters"]["range"];
+                /** @description The ETag of the copy held; another sends the whole disk. */
+                readonly "If-Range"?: components["parameters"]["ifRange"];
+            };
+            readonly path: {
+                readonly ticket: string;
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The export, as an attachment (Content-Disposition names the file). */
+            readonly 200: {
+                headers: {
+                    readonly ETag?: string;
+                    readonly "Last-Modified"?: string;
+                    readonly "Content-Disposition"?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/octet-stream": string;
+                };
+            };
+            /** @description The byte range asked for. */
+            readonly 206: {
+                headers: {
+                    readonly "Content-Range"?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/octet-stream": string;
+                };
+            };
+            readonly 404: components["responses"]["NotFound"];
+            readonly 416: components["responses"]["RangeNotSatisfiable"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly getRevert: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The revert. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["VmRevert"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly revert: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["RevertRequest"];
+            };
+        };
+        readonly responses: {
+            /** @description The revert runs as a job. */
+            readonly 202: {
+                headers: {
+                    /** @description The job: /api/v1/jobs/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly cancelRevert: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["CancelRevertRequest"];
+            };
+        };
+        readonly responses: {
+            /** @description The undo runs as a job. */
+            readonly 202: {
+                headers: {
+                    /** @description The job: /api/v1/jobs/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly commitRevert: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["EmptyRequest"];
+            };
+        };
+        readonly responses: {
+            /** @description Making it permanent runs as a job. */
+            readonly 202: {
+                headers: {
+                    /** @description The job: /api/v1/jobs/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly instantiate: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+                readonly pointId: components["parameters"]["pointId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["InstantiateRequest"];
+            };
+        };
+        readonly responses: {
+            /** @description Creating the VM runs as a job. */
+            readonly 202: {
+                headers: {
+                    /** @description The job: /api/v1/jobs/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly attach: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+                readonly pointId: components["parameters"]["pointId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["AttachRequest"];
+            };
+        };
+        readonly responses: {
+            /** @description The clone and attach runs as a job. */
+            readonly 202: {
+                headers: {
+                    /** @description The job: /api/v1/jobs/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly listAttachments: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description All of them. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["AttachmentList"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly getAttachment: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                readonly attachmentId: components["parameters"]["attachmentId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The attachment. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["Attachment"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly detach: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                readonly attachmentId: components["parameters"]["attachmentId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The detach runs as a job. */
+            readonly 202: {
+                headers: {
+                    /** @description The job: /api/v1/jobs/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly listAudit: {
+        readonly parameters: {
+            readonly query?: {
+                /** @description Items to skip. */
+                readonly offset?: components["parameters"]["offset"];
+                /** @description Items per page. */
+                readonly limit?: components["parameters"]["limit"];
+                readonly user?: string;
+                readonly object?: string;
+                readonly action?: string;
+            };
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description A page of audit records. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly getStorage: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The figures. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["StorageFigures"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly getSettings: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The settings. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["ServerSettings"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly runMaintenance: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["MaintenanceRequest"];
+            };
+        };
+        readonly responses: {
+            /** @description Maintenance runs as a job. */
+            readonly 202: {
+                headers: {
+                    /** @description The job: /api/v1/jobs/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+}

@@ -1,0 +1,68 @@
+import { Ajv2020 } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+
+import { OPENAPI_DOCUMENT } from './openapi-document.generated';
+import * as bodies from './server-bodies';
+
+/**
+ * The bodies the UI's specs stand in for the server with must be bodies the server sends: each is
+ * checked against the schema the API's OpenAPI document gives it, as the API suites check the
+ * server's own answers against the same document.
+ */
+const DOCUMENT_ID = 'https://lifeline.invalid/openapi.json';
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajv);
+ajv.addSchema({ ...OPENAPI_DOCUMENT, $id: DOCUMENT_ID });
+
+function violations(schema: string, body: unknown): string[] {
+  const validate = ajv.getSchema(`${DOCUMENT_ID}#/components/schemas/${schema}`);
+  if (validate === undefined) {
+    return [`the document has no schema ${schema}`];
+  }
+  return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '(body)'} ${e.message ?? 'is invalid'}`);
+}
+
+/** The data of the one event of a server-sent event block. */
+function eventData(block: string): unknown {
+  const data = block.split('\n').find((line) => line.startsWith('data: '));
+  return JSON.parse(data?.slice('data: '.length) ?? 'null') as unknown;
+}
+
+/** Every builder of server-bodies.ts, by name, with what it builds and the schema that describes it. */
+const CASES: Readonly<Record<string, readonly [schema: string, body: unknown]>> = {
+  policyBody: ['Policy', bodies.policyBody()],
+  pageBody: ['PolicyPage', bodies.pageBody([bodies.policyBody()], { total: 3, offset: 1, limit: 1 })],
+  protectionBody: ['VmProtection', bodies.protectionBody()],
+  unprotectedBody: ['VmProtection', bodies.unprotectedBody()],
+  jobBody: ['Job', bodies.jobBody()],
+  sseEvent: ['JobEvent', eventData(bodies.sseEvent('state', { seq: 7, jobId: bodies.JOB_ID, job: bodies.jobBody() }))],
+  complianceBody: ['VmCompliance', bodies.complianceBody('vm-58')],
+  vmBody: ['VmSummary', bodies.vmBody('vm-58', 'erp-01')],
+  pointBody: ['RestorePoint', bodies.pointBody()],
+  revertBody: ['VmRevert', bodies.revertBody()],
+  attachmentBody: ['Attachment', bodies.attachmentBody()],
+  daysAddedBody: ['StorageFigures', bodies.storageBody({ dataAddedPerDay: bodies.daysAddedBody({ '2026-11-20': { newBytes: 10, points: 1 } }) })],
+  storageBody: ['StorageFigures', bodies.storageBody()],
+  settingsBody: ['ServerSettings', bodies.settingsBody()],
+};
+
+describe('server bodies of the UI specs', () => {
+  for (const [builder, [schema, body]] of Object.entries(CASES)) {
+    it(`${builder}() builds a ${schema} as the OpenAPI document describes it`, () => {
+      expect(violations(schema, body)).toEqual([]);
+    });
+  }
+
+  it('checks every builder there is', () => {
+    const builders = Object.entries(bodies)
+      .filter(([, value]) => typeof value === 'function')
+      .map(([name]) => name);
+    expect(builders.filter((name) => !(name in CASES))).toEqual([]);
+  });
+
+  it('would notice a body the document does not describe', () => {
+    expect(violations('Job', bodies.jobBody({ state: 'paused' }))).not.toEqual([]);
+    const { finishedAt: _gone, ...lacking } = bodies.jobBody();
+    expect(violations('Job', lacking)).toContain("(body) must have required property 'finishedAt'");
+  });
+});
