@@ -49,6 +49,7 @@ export const MESSAGES_EN_US = {
   'api.unreachable.detail': 'The request did not reach the Lifeline server through the vCenter reverse proxy.',
   'api.failed.title': 'The Lifeline server answered with HTTP status {status}',
   'api.badResponse.title': 'The Lifeline server sent an answer Lifeline does not understand',
+  'sdk.failed.title': 'The vSphere Client could not connect this view to Lifeline',
   'action.cancel': 'Cancel',
   'action.start': 'Start',
   'action.close': 'Close',
