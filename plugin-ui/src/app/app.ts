@@ -1,9 +1,14 @@
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 import { RouterOutlet } from '@angular/router';
 
+import { GlobalRefresh } from './global-refresh';
+import { HtmlClientSdkService } from './sdk/html-client-sdk';
 import { StartupFailure } from './startup-failure';
 
-/** The vSphere Client frames every Lifeline view, so the root draws nothing around the route. */
+/**
+ * The vSphere Client frames every Lifeline view, so the root draws nothing around the route. The
+ * route's view is made anew at each press of the vSphere Client's refresh button.
+ */
 @Component({
   selector: 'll-root',
   imports: [RouterOutlet],
@@ -17,11 +22,20 @@ import { StartupFailure } from './startup-failure';
         </div>
       </div>
     } @else {
-      <router-outlet />
+      @for (generation of [refresh.generation()]; track generation) {
+        <router-outlet />
+      }
     }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class App {
   protected readonly startup = inject(StartupFailure);
+  protected readonly refresh = inject(GlobalRefresh);
+
+  constructor() {
+    if (this.startup.failure() === null) {
+      inject(HtmlClientSdkService).onGlobalRefresh(() => this.refresh.refresh());
+    }
+  }
 }
