@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import type { Frame, Page } from 'playwright-core';
+import { vsphereSchemaErrors } from '../manifest/vsphere-manifest-schema.js';
 import { OPERATOR, modalFrame, screenshotBothThemes, startE2eWorld, viewFrame, type E2eWorld } from './e2e-world.js';
 
 const SLOW = 240_000;
@@ -366,6 +367,10 @@ describe('the plugin UI, end to end', () => {
       expect(page.url()).toBe(`${uiFolder}/`);
       await page.goto(`${world.demo.url}${world.demo.proxyPrefix}/`);
       expect(page.url()).toBe(`${uiFolder}/`);
+
+      // plugin.json as the vSphere Client fetches it through the proxy conforms to VMware's schema.
+      const manifest: unknown = await page.evaluate(`fetch('${world.demo.proxyPrefix}${new URL(world.server.pluginUrl!).pathname}').then((r) => r.json())`);
+      expect(vsphereSchemaErrors(manifest)).toEqual([]);
     },
     SLOW,
   );
