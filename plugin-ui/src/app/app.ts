@@ -35,7 +35,10 @@ export class App {
 
   constructor() {
     if (this.startup.failure() === null) {
-      inject(HtmlClientSdkService).onGlobalRefresh(() => this.refresh.refresh());
+      const sdk = inject(HtmlClientSdkService);
+      sdk.onGlobalRefresh(() => this.refresh.refresh());
+      // Dates are drawn in the user's vSphere format; a changed format redraws the view.
+      sdk.onDateTimeFormatChanged(() => this.refresh.refresh());
     }
   }
 }

@@ -1,9 +1,9 @@
-import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { ClrDatagridModule } from '@clr/angular/data/datagrid';
 import { ClrInputModule } from '@clr/angular/forms/input';
 
+import { VsphereDatePipe } from '../../i18n/vsphere-date-pipe';
 import { readAuditPage, type AuditRecord } from '../../api/audit-record';
 import { LifelineApi } from '../../api/lifeline-api';
 import { LifelineApiError } from '../../api/lifeline-api-error';
@@ -24,7 +24,7 @@ interface AuditFilter {
  */
 @Component({
   selector: 'll-audit',
-  imports: [ClrDatagridModule, ClrInputModule, DatePipe, FormsModule, GlobalView, MessagePipe, ProblemAlert],
+  imports: [ClrDatagridModule, ClrInputModule, VsphereDatePipe, FormsModule, GlobalView, MessagePipe, ProblemAlert],
   templateUrl: './audit.html',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
