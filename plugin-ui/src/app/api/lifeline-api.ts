@@ -90,7 +90,9 @@ export class LifelineApi {
    */
   private async target(): Promise<[string, string]> {
     try {
-      return await Promise.all([this.sdk.backendBaseUrl(this.sdk.contextVm()?.vcGuid), this.sdk.sessionToken()]);
+      // A VM view's own vCenter; a global view's chosen one (several vCenters, several servers).
+      const vcGuid = this.sdk.contextVm()?.vcGuid ?? this.sdk.globalVcenter();
+      return await Promise.all([this.sdk.backendBaseUrl(vcGuid), this.sdk.sessionToken()]);
     } catch (error) {
       if (error instanceof HtmlClientSdkError) {
         throw new LifelineApiError({ status: 0, title: this.messages.text('sdk.failed.title'), detail: error.message, code: BROWSER_ERROR_CODES.vsphereClient });

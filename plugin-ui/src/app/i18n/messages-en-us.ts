@@ -72,6 +72,7 @@ export const MESSAGES_EN_US = {
   'duration.hoursMinutes': '{h} h {m} min',
   'duration.days': '{d} d',
   'duration.daysHours': '{d} d {h} h',
+  'global.vcenter': 'vCenter',
   'global.nav.dashboard': 'Dashboard',
   'global.nav.protectedVms': 'Protected VMs',
   'global.nav.policies': 'Policies',

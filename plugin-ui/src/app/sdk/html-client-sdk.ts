@@ -97,6 +97,7 @@ export class HtmlClientSdkService {
   private interfaces: HtmlClientSdkInterfaces | null = null;
   private proxiedOrigin: string | null = null;
   private backendInfo: Promise<PluginBackendInfo> | null = null;
+  private globalVc: string | undefined = undefined;
 
   /** True when the page has no `htmlClientSdk` at all and the URL stands in for the vSphere Client. */
   readonly standalone = this.global === null;
@@ -180,6 +181,32 @@ export class HtmlClientSdkService {
       throw new HtmlClientSdkError('NO_BACKEND_SERVER', 'The vSphere Client knows no Lifeline server for this plugin.');
     }
     return server.proxiedBaseUrl.replace(/\/+$/, '');
+  }
+
+  /**
+   * The vCenters a global view may show, when the vSphere Client lists Lifeline servers for
+   * several vCenters that are not all the same server (none otherwise), and the one it shows now:
+   * the chosen one, else the one whose server is the vSphere Client's first.
+   */
+  async vcenterChoices(): Promise<{ guids: string[]; shown: string | undefined }> {
+    const info = await this.pluginBackendInfo();
+    const perVc = info.backendServersPerVc ?? {};
+    const base = (url: string): string => url.replace(/\/+$/, '');
+    const guids = Object.keys(perVc).filter((guid) => perVc[guid]?.[0] !== undefined).sort();
+    const servers = new Set(guids.map((guid) => base(perVc[guid]![0]!.proxiedBaseUrl)));
+    if (servers.size < 2) return { guids: [], shown: undefined };
+    const first = info.allPluginBackendServers[0];
+    const shown = this.globalVc ?? guids.find((guid) => first !== undefined && base(perVc[guid]![0]!.proxiedBaseUrl) === base(first.proxiedBaseUrl)) ?? guids[0];
+    return { guids, shown };
+  }
+
+  /** The vCenter a global view shows (undefined: the vSphere Client's first server). */
+  globalVcenter(): string | undefined {
+    return this.globalVc;
+  }
+
+  setGlobalVcenter(guid: string | undefined): void {
+    this.globalVc = guid;
   }
 
   clientInfo(): ClientInfo {
