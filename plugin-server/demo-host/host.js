@@ -193,7 +193,8 @@
       post(event.source, 'init', {
         contextObjects: from.contextObjects,
         sessionToken: sessionToken,
-        proxiedBaseUrl: window.location.origin + config.proxyPrefix,
+        // A path on the vSphere Client's origin, as the SDK sample reads it (origin + proxiedBaseUrl).
+        proxiedBaseUrl: config.proxyPrefix,
         serverType: config.serverType,
         vcenterGuid: config.vcenterGuid,
         theme: theme,
