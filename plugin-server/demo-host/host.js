@@ -1,7 +1,9 @@
 // Lifeline demo: the host page that plays the vSphere Client. It reads the plugin's views and
-// actions from the served plugin.json, frames them with the context object of the VM picked in
-// the inventory, and answers the SDK stand-in (/api/ui/htmlClientSdk.js) inside each frame: the
-// session token, the backend URL, the theme and modals, as the vSphere Client would.
+// actions from plugin.json as the reverse proxy serves it (/plugins/<key>~<version>~<n>/<host>-<port>/…),
+// frames them with the context object of the VM picked in the inventory, and answers the SDK
+// stand-in (/api/ui/htmlClientSdk.js) inside each frame: the session token, the proxied backend
+// URL, the theme, the refresh button and modals, as the vSphere Client would. Sign out ends the
+// session: the SDK then calls back with null, as the vSphere Client's does.
 (function () {
   'use strict';
   var PREFIX = 'lifeline-demo:';
@@ -72,6 +74,7 @@
     var actions = vmActions();
     var menu = manifest.objects.VirtualMachine.menu || {};
     if (!actions.some(function (a) { return a.dynamic === true; })) return Promise.resolve(actions);
+    if (sessionToken === null) return Promise.resolve(actions.filter(function (a) { return a.dynamic !== true; }));
     var keep = function (shown) { return actions.filter(function (a) { return a.dynamic !== true || shown[a.id] === true; }); };
     if (typeof menu.dynamicUri !== 'string') return Promise.resolve(keep({}));
     return fetch(resolve(menu.dynamicUri), {
@@ -190,7 +193,9 @@
       post(event.source, 'init', {
         contextObjects: from.contextObjects,
         sessionToken: sessionToken,
-        proxiedBaseUrl: window.location.origin,
+        // A path on the vSphere Client's origin, as the SDK sample reads it (origin + proxiedBaseUrl).
+        proxiedBaseUrl: config.proxyPrefix,
+        serverType: config.serverType,
         vcenterGuid: config.vcenterGuid,
         theme: theme,
         locale: LOCALE,
@@ -216,6 +221,14 @@
   });
 
   $('modal-close').addEventListener('click', function () { closeModal(undefined, true); });
+  // The vSphere Client's refresh button: every open view is told to reload its data.
+  $('refresh').addEventListener('click', function () { broadcast('refresh', null); });
+  $('signout').addEventListener('click', function () {
+    fetch('/demo/logout', { method: 'POST' }).catch(function () { /* the host forgets the session anyway */ });
+    sessionToken = null;
+    broadcast('session', { sessionToken: null });
+    $('signout').disabled = true;
+  });
   $('dark').addEventListener('change', function (e) {
     theme = { name: e.target.checked ? 'dark' : 'light' };
     document.body.setAttribute('data-theme', theme.name);

@@ -1,6 +1,7 @@
 // `npm run demo`: Lifeline on its embedded defaults. Starts the vCenter simulator with a few VMs,
-// then the Lifeline server against it (data in .lifeline-data/, loopback only), prints where to
-// go and how to sign in, and runs until Ctrl-C, when it stops both.
+// then the Lifeline server against it (data in .lifeline-data/, loopback only), then a stand-in
+// vSphere Client on another port that reaches Lifeline only through its /plugins/… reverse proxy,
+// prints where to go and how to sign in, and runs until Ctrl-C, when it stops them all.
 //
 // There is no switch that turns authorisation off: the demo signs in the way the vSphere Client
 // would, with a session of a simulator user whose id is the token Lifeline clones.
@@ -11,7 +12,9 @@ import { buildConfig, type Config } from '../../plugin-server/src/config/index.j
 import { createLogger } from '../../plugin-server/src/log/index.js';
 import { startLifelineServer, type LifelineServer } from '../../plugin-server/src/api/lifeline-server.js';
 import { createVcenterCloner } from '../../plugin-server/src/api/vcenter-cloner.js';
-import type { DemoVm } from '../../plugin-server/src/api/demo-host.js';
+import { startDemoHost, type DemoHost, type DemoVm } from '../../plugin-server/src/api/demo-host.js';
+import { ensureServerCertificate } from '../../plugin-server/src/api/tls/server-certificate.js';
+import { EXTENSION_KEY, extensionVersion } from '../../plugin-server/src/registration/index.js';
 import { untilStopSignal } from '../../plugin-server/src/cli/serve-command.js';
 import { openBackupServices, type BackupServices } from '../../plugin-server/src/api/backup-services.js';
 import { systemClock } from '../../plugin-server/src/domain/index.js';
@@ -36,6 +39,7 @@ async function main(): Promise<void> {
   process.stdout.write('Starting the vCenter simulator…\n');
   const vc = await startVcsim({ vms: 6, clusters: 2, diskSize: '256MiB', users: DEMO_USERS });
   let server: LifelineServer | null = null;
+  let host: DemoHost | null = null;
   let backup: BackupServices | null = null;
   const lifetime = new AbortController();
   try {
@@ -59,12 +63,14 @@ async function main(): Promise<void> {
     };
     const config = buildConfig({ cwd: ROOT, flags: { dataDir }, env });
     backup = await openBackupServices({ config, log, clock: systemClock, env: process.env }, lifetime.signal);
-    server = await startOnFreePortIfTaken(config, log, backup, vc.vms.map((vm) => ({ moref: vm.moref, name: vm.name })));
+    server = await startOnFreePortIfTaken(config, log, backup);
+    host = await startHost(server, config, log, vc.vms.map((vm) => ({ moref: vm.moref, name: vm.name })));
     await seedDemo({ server, vc, dataBytes: 64 * 1024 * 1024, note: (msg) => process.stdout.write(`${msg}\n`) });
-    process.stdout.write(instructions(server, vc, config, vcCert));
+    process.stdout.write(instructions(server, host, vc, config, vcCert));
     await untilStopSignal(server, (msg) => process.stdout.write(`\n${msg}\n`));
     server = null;
   } finally {
+    await host?.stop();
     await server?.stop();
     lifetime.abort();
     await backup?.close();
@@ -73,11 +79,9 @@ async function main(): Promise<void> {
   }
 }
 
-async function startOnFreePortIfTaken(config: Config, log: ReturnType<typeof createLogger>, backup: BackupServices, vms: DemoVm[]): Promise<LifelineServer> {
+async function startOnFreePortIfTaken(config: Config, log: ReturnType<typeof createLogger>, backup: BackupServices): Promise<LifelineServer> {
   const cloner = createVcenterCloner({ log });
-  // Only this launcher turns the demo host on: a stand-in vSphere Client on loopback.
-  const demo = { vms, users: DEMO_USERS };
-  const deps = { log, cloner, demo, backup };
+  const deps = { log, cloner, backup };
   try {
     return await startLifelineServer({ config, ...deps });
   } catch (err) {
@@ -87,11 +91,38 @@ async function startOnFreePortIfTaken(config: Config, log: ReturnType<typeof cre
   }
 }
 
+/** The stand-in vSphere Client, on the next port (or any free one), proxying to the server. */
+async function startHost(server: LifelineServer, config: Config, log: ReturnType<typeof createLogger>, vms: DemoVm[]): Promise<DemoHost> {
+  if (server.pluginUrl === null) throw new Error('the demo host needs the server to serve plugin.json');
+  const tls = await ensureServerCertificate({ dataDir: config.dataDir, log });
+  const vcenter = [...config.vcenters.values()][0];
+  if (vcenter === undefined) throw new Error('the demo needs a configured vCenter to sign in to');
+  const opts = {
+    staticDir: join(ROOT, 'plugin-server', 'demo-host'),
+    lifeline: { url: server.url, pluginUrl: server.pluginUrl, certPem: tls.certPem },
+    extensionKey: EXTENSION_KEY,
+    extensionVersion: extensionVersion(server.version),
+    vcenter,
+    vms,
+    users: DEMO_USERS,
+    keyPem: tls.keyPem,
+    certPem: tls.certPem,
+    host: config.host,
+    log,
+  };
+  try {
+    return await startDemoHost({ ...opts, port: server.port + 1 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    return startDemoHost({ ...opts, port: 0 });
+  }
+}
+
 function pick(env: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
   return Object.fromEntries(names.flatMap((n) => (env[n] ? [[n, env[n]]] : [])));
 }
 
-function instructions(server: LifelineServer, vc: Vcsim, config: Config, vcCert: string): string {
+function instructions(server: LifelineServer, host: DemoHost, vc: Vcsim, config: Config, vcCert: string): string {
   const rel = (p: string) => relative(process.cwd(), p) || '.';
   const cert = rel(server.certFile);
   const login =
@@ -104,9 +135,10 @@ function instructions(server: LifelineServer, vc: Vcsim, config: Config, vcCert:
     '',
     `  Lifeline server   ${server.url}   (data in ${rel(config.dataDir)})`,
     `  certificate       SHA-256 ${server.thumbprint}`,
-    server.uiUrl && server.demoUrl
-      ? `  open              ${server.demoUrl}   (the vSphere Client stand-in: pick a VM, switch the theme)`
+    server.uiUrl
+      ? `  open              ${host.pageUrl}   (the vSphere Client stand-in: pick a VM, switch the theme)`
       : '  plugin UI         not built (dist/plugin-ui missing); the API alone is served',
+    `  plugin proxy      ${host.url}${host.proxyPrefix}/   (how the stand-in reaches Lifeline, as vCenter's proxy does)`,
     ...(server.uiUrl ? [`  plugin UI         ${server.uiUrl}`] : []),
     ...(server.pluginUrl ? [`  plugin.json       ${server.pluginUrl}`] : []),
     `  vCenter (sim)     ${vc.baseUrl}   GUID ${vc.instanceUuid}, ${vc.vms.length} VMs`,

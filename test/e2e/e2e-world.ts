@@ -1,6 +1,9 @@
 // The world an end-to-end test drives: the vCenter simulator with guest data on its disks, a real
-// Lifeline server (backups, the built UI, the demo host page that plays the vSphere Client) and
-// Debian's Chromium through playwright-core. Screenshots go to test/e2e/screenshots/.
+// Lifeline server (backups, the built UI), the demo host that plays the vSphere Client on another
+// origin and reaches the plugin only through its /plugins/… reverse proxy, and Debian's Chromium
+// through playwright-core. Every request the browser makes is watched: one that is not the host's
+// own and does not carry the proxy prefix is a plugin call that would not reach Lifeline inside a
+// real vSphere Client, and is listed in `stray`. Screenshots go to test/e2e/screenshots/.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -9,6 +12,9 @@ import { chromium, type Browser, type BrowserContext, type Frame, type Page } fr
 import { openBackupServices, type BackupServices } from '../../plugin-server/src/api/backup-services.js';
 import { startLifelineServer, type LifelineServer } from '../../plugin-server/src/api/lifeline-server.js';
 import { createVcenterCloner } from '../../plugin-server/src/api/vcenter-cloner.js';
+import { startDemoHost, type DemoHost } from '../../plugin-server/src/api/demo-host.js';
+import { ensureServerCertificate } from '../../plugin-server/src/api/tls/server-certificate.js';
+import { EXTENSION_KEY, extensionVersion } from '../../plugin-server/src/registration/index.js';
 import { PRIVILEGES } from '../../plugin-server/src/api/privileges.js';
 import { systemClock } from '../../plugin-server/src/domain/index.js';
 import { startVcsim, type Vcsim } from '../vcsim/harness.js';
@@ -28,6 +34,10 @@ export interface E2eWorld {
   readonly server: LifelineServer;
   readonly backup: BackupServices;
   readonly browser: Browser;
+  /** The vSphere Client stand-in, whose `escapes` lists requests that missed its proxy. */
+  readonly demo: DemoHost;
+  /** Browser requests that went neither to the host's own pages nor through the proxy prefix. */
+  readonly stray: string[];
   readonly log: CapturedLog;
   readonly dataDir: string;
   /** A page on the demo host signed in as `user` (default: the administrator). */
@@ -77,9 +87,29 @@ export async function startE2eWorld(opts: { vms?: number; dataBytes?: number } =
       log: log.log,
       cloner: createVcenterCloner({ log: log.log }),
       backup,
-      demo: { vms: vc.vms.map((vm) => ({ moref: vm.moref, name: vm.name })), users: [OPERATOR] },
     });
     cleanups.push(() => server.stop());
+    const tls = await ensureServerCertificate({ dataDir, log: log.log });
+    const demo = await startDemoHost({
+      staticDir: join(ROOT, 'plugin-server', 'demo-host'),
+      lifeline: { url: server.url, pluginUrl: server.pluginUrl!, certPem: tls.certPem },
+      extensionKey: EXTENSION_KEY,
+      extensionVersion: extensionVersion(server.version),
+      vcenter: [...config.vcenters.values()][0]!,
+      vms: vc.vms.map((vm) => ({ moref: vm.moref, name: vm.name })),
+      users: [OPERATOR],
+      keyPem: tls.keyPem,
+      certPem: tls.certPem,
+      log: log.log,
+    });
+    cleanups.push(() => demo.stop());
+    const stray: string[] = [];
+    const hostOwn = /^\/(ui\/|api\/ui\/htmlClientSdk\.js$|demo\/)/;
+    const watch = (url: string): void => {
+      if (!/^https?:/.test(url)) return;
+      const u = new URL(url);
+      if (u.origin !== demo.url || !(u.pathname.startsWith(`${demo.proxyPrefix}/`) || hostOwn.test(u.pathname))) stray.push(url);
+    };
     const browser = await chromium.launch({
       executablePath: process.env['CHROME_BIN'] ?? '/usr/bin/chromium',
       // Root in a container has no user namespaces for Chromium's sandbox.
@@ -92,6 +122,8 @@ export async function startE2eWorld(opts: { vms?: number; dataBytes?: number } =
       server,
       backup,
       browser,
+      demo,
+      stray,
       log,
       dataDir,
       async openHost(user?: string) {
@@ -99,9 +131,10 @@ export async function startE2eWorld(opts: { vms?: number; dataBytes?: number } =
         // accept it, as an administrator accepts it once in the vSphere Client.
         const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 900 } });
         contexts.push(context);
+        context.on('request', (req) => watch(req.url()));
         const page = await context.newPage();
         page.on('pageerror', (err) => log.log.warn('browser page error', { error: err.message }));
-        await page.goto(`${server.demoUrl!}${user ? `?user=${encodeURIComponent(user)}` : ''}`);
+        await page.goto(`${demo.pageUrl}${user ? `?user=${encodeURIComponent(user)}` : ''}`);
         return page;
       },
       stop,

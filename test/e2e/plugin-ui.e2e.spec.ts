@@ -1,11 +1,13 @@
 // End to end: Debian's Chromium, driven by playwright-core, uses the built plugin UI through the
-// demo host page (which frames the views as the vSphere Client does) against a real Lifeline
-// server and the vCenter simulator. Each flow checks what the administrator relies on, and the
+// demo host (which frames the views as the vSphere Client does, on an origin of its own, and
+// reaches Lifeline only through its /plugins/… reverse proxy) against a real Lifeline server and
+// the vCenter simulator. After every flow, no browser request may have missed the proxy. Each flow checks what the administrator relies on, and the
 // views are photographed in light and dark theme into test/e2e/screenshots/.
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import type { Frame, Page } from 'playwright-core';
 import { assertDocumented } from '../contract/openapi-validator.js';
+import { vsphereSchemaErrors } from '../manifest/vsphere-manifest-schema.js';
 import { OPERATOR, modalFrame, screenshotBothThemes, startE2eWorld, viewFrame, type E2eWorld } from './e2e-world.js';
 
 const SLOW = 240_000;
@@ -29,6 +31,16 @@ describe('the plugin UI, end to end', () => {
   afterAll(async () => {
     await world?.stop();
   }, SLOW);
+
+  afterEach(() => {
+    // A plugin request without the proxy prefix, or to the Lifeline server's own origin, would not
+    // reach Lifeline inside a real vSphere Client.
+    expect(world.stray).withContext('browser requests outside the vSphere Client stand-in and its proxy').toEqual([]);
+    expect(world.demo.escapes).withContext('requests to the stand-in that missed its /plugins/… proxy').toEqual([]);
+    // One flow's mistakes are reported once, not again by every flow after it.
+    world.stray.splice(0);
+    (world.demo.escapes as string[]).splice(0);
+  });
 
   const vmUrn = (i: number) => `urn:vmomi:VirtualMachine:${world.vc.vms[i]!.moref}:${world.vc.instanceUuid}`;
 
@@ -315,7 +327,15 @@ describe('the plugin UI, end to end', () => {
         ['Audit', 'global-audit', '.ll-audit-row'],
         ['Settings', 'global-settings', '.ll-settings-read-only'],
       ] as const) {
-        const frame = await openGlobal(page, nav);
+        let frame = await openGlobal(page, nav);
+        // The server keeps its storage figures for 30 s: a dashboard opened before the backup
+        // (by an earlier flow) may still be served them, so the refresh button is pressed until
+        // the backup shows, as a user would.
+        for (let attempt = 0; nav === 'Dashboard' && attempt < 12 && (await frame.locator(ready).count()) === 0; attempt++) {
+          await page.waitForTimeout(5000);
+          await page.locator('#refresh').click();
+          frame = await viewFrame(page);
+        }
         await frame.locator(ready).first().waitFor();
         await screenshotBothThemes(page, name);
       }
@@ -334,6 +354,61 @@ describe('the plugin UI, end to end', () => {
 
       const policies = await openGlobal(page, 'Policies');
       await policies.locator('.ll-policy-name', { hasText: 'E2E hourly' }).waitFor();
+    },
+    SLOW,
+  );
+
+  it(
+    'reaches the API only through the proxy prefix, and a request that leaves it is caught',
+    async () => {
+      const page = await world.openHost();
+      const frame = await openVmTab(page, 0, 'Lifeline protection');
+      await frame.locator('.ll-view').first().waitFor();
+      const apiCalls = world.demo.proxied.filter((p) => p.includes('/api/v1/'));
+      expect(apiCalls.length).toBeGreaterThan(0);
+      for (const call of apiCalls) expect(call).toContain(` ${world.demo.proxyPrefix}/api/v1/`);
+
+      // What a view would do if it called /api/v1 on the page's origin instead of the proxied base.
+      const status = await frame.evaluate("fetch('/api/v1/health').then((r) => r.status)");
+      expect(status).toBe(404);
+      // Both watches catch it: the stand-in answered 404, and the browser's request lacked the prefix.
+      expect(world.demo.escapes).toEqual(['GET /api/v1/health']);
+      expect(world.stray).toEqual([`${world.demo.url}/api/v1/health`]);
+      (world.demo.escapes as string[]).splice(0);
+      world.stray.splice(0);
+
+      // The server's redirects are relative, so a browser following them stays under the prefix.
+      // (Followed by fetch: opened as a page, the UI outside a frame would run standalone.)
+      const uiFolder = `${world.demo.url}${world.demo.proxyPrefix}${new URL(world.server.pluginUrl!).pathname.replace(/plugin\.json$/, 'ui')}`;
+      for (const start of [uiFolder, `${world.demo.url}${world.demo.proxyPrefix}/`]) {
+        const landed = (await frame.evaluate(`fetch('${start}').then((r) => [r.status, r.url, r.redirected])`)) as [number, string, boolean];
+        expect(landed).withContext(start).toEqual([200, `${uiFolder}/`, true]);
+      }
+
+      // plugin.json as the vSphere Client fetches it through the proxy conforms to VMware's schema.
+      const manifest: unknown = await frame.evaluate(`fetch('${world.demo.proxyPrefix}${new URL(world.server.pluginUrl!).pathname}').then((r) => r.json())`);
+      expect(vsphereSchemaErrors(manifest)).toEqual([]);
+    },
+    SLOW,
+  );
+
+  it(
+    'reloads the view at the vSphere Client refresh button, and shows a clear error once the session is gone',
+    async () => {
+      const page = await world.openHost();
+      const policies = await openGlobal(page, 'Policies');
+      await policies.locator('.ll-view').first().waitFor();
+      const created = await api('POST', '/policies', { name: 'Made elsewhere', rpoSeconds: 7200, consistency: 'crash', immutabilityDays: 1, retention: { keepLast: 3, hourly: 0, daily: 0, weekly: 0, monthly: 0, yearly: 0 } });
+      expect(created.status).toBe(201);
+      expect(await policies.locator('.ll-policy-name', { hasText: 'Made elsewhere' }).count()).toBe(0);
+      await page.locator('#refresh').click();
+      await policies.locator('.ll-policy-name', { hasText: 'Made elsewhere' }).waitFor();
+
+      // The vSphere Client's session ends: its SDK calls back with null, and the view says so.
+      await page.locator('#signout').click();
+      await page.locator('#refresh').click();
+      await policies.locator('.ll-problem-title', { hasText: 'The vSphere Client could not connect this view to Lifeline' }).waitFor();
+      expect(await policies.locator('.ll-problem-detail').first().textContent()).toContain('session');
     },
     SLOW,
   );

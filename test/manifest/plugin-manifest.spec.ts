@@ -4,6 +4,9 @@ import { checkPluginManifest, renderPluginManifest, type ManifestProblemKind, ty
 import { manifestAssetExists, readManifestSource, servedManifest, type ManifestSource } from '../../plugin-server/src/api/plugin-files.js';
 import { VM_DYNAMIC_ITEMS, VM_DYNAMIC_ITEMS_URI } from '../../plugin-server/src/api/routes/capabilities.js';
 import { MANIFEST_DIR, parseRoutePaths, uiRoutes } from './ui-routes.js';
+import { vsphereSchemaErrors } from './vsphere-manifest-schema.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 type Json = Record<string, unknown>;
 
@@ -119,8 +122,8 @@ describe('plugin manifest', () => {
   it('catches icons that are not defined or whose file is missing', () => {
     const sprite = (m: Json): Json => (m['definitions'] as Json)['iconSpriteSheet'] as Json;
     expect(kindsOf((m) => ((m['configuration'] as Json)['icon'] = { name: 'nothing' }))).toEqual(['icon-undefined']);
-    expect(kindsOf((m) => (sprite(m)['uri'] = 'icons/missing.svg'))).toEqual(['icon-missing']);
-    expect(kindsOf((m) => (((sprite(m)['themeOverrides'] as Json)['dark'] as Json)['uri'] = 'icons/missing-dark.svg'))).toEqual(['icon-missing']);
+    expect(kindsOf((m) => (sprite(m)['uri'] = 'icons/missing.png'))).toEqual(['icon-missing']);
+    expect(kindsOf((m) => (((sprite(m)['themeOverrides'] as Json)['dark'] as Json)['uri'] = 'icons/missing-dark.png'))).toEqual(['icon-missing']);
     expect(kindsOf((m) => (sprite(m)['uri'] = '../package.json'))).toEqual(['uri-invalid']);
   });
 
@@ -139,7 +142,7 @@ describe('plugin manifest', () => {
     const i18n = (served['definitions'] as Json)['i18n'] as Json;
     expect(i18n['locales']).toEqual(['en-US']);
     expect((i18n['definitions'] as Json)['vm.configure.protection']).toEqual({ 'en-US': 'Lifeline protection' });
-    expect(((served['definitions'] as Json)['iconSpriteSheet'] as Json)['uri']).toBe('icons/lifeline-sprites.svg');
+    expect(((served['definitions'] as Json)['iconSpriteSheet'] as Json)['uri']).toBe('icons/lifeline-sprites.png');
     // What is served passes the same schema (routes are checked on the source, where URIs are UI-relative).
     expect(checkPluginManifest({ manifest: served, messages: source.messages }).filter((p) => p.kind !== 'uri-invalid')).toEqual([]);
   });
@@ -150,5 +153,80 @@ describe('plugin manifest', () => {
     ((m['definitions'] as Json)['i18n'] as Json)['locales'] = ['en-US', 'de-DE'];
     const i18n = (renderPluginManifest(m, messages, { uiBase: 'ui/' })['definitions'] as Json)['i18n'] as Json;
     expect((i18n['definitions'] as Json)['x']).toEqual({ 'en-US': 'X', 'de-DE': 'X' });
+  });
+
+  it("validates, as served, against the JSON Schema written from VMware's manifest schema", () => {
+    expect(vsphereSchemaErrors(servedManifest(source, routes))).toEqual([]);
+  });
+
+  it('uses a schema that refuses what VMware\'s refuses, so it is not written to fit Lifeline', () => {
+    const served = (change: (m: Json) => void): string[] => {
+      const m = structuredClone(servedManifest(source, routes));
+      change(m);
+      return vsphereSchemaErrors(m);
+    };
+    const requirements = (m: Json): Json => m['requirements'] as Json;
+    expect(served((m) => (m['extra'] = true))).toEqual(['/: must NOT have additional properties (extra)']);
+    expect(served((m) => (m['manifestVersion'] = '2.0.0')).length).toBe(1);
+    expect(served((m) => (requirements(m)['plugin.unknown.flag'] = '1.0.0'))).toEqual(['/requirements: must NOT have additional properties (plugin.unknown.flag)']);
+    expect(served((m) => (requirements(m)['vcenter.server'] = { version: '7.0 U1', environments: ['onprem'] })).length).toBe(1);
+    expect(served((m) => (requirements(m)['vsphere.client'] = { version: '[7.0.1,)', environments: ['datacenter'] })).length).toBe(1);
+    expect(served((m) => (((m['definitions'] as Json)['i18n'] as Json)['locales'] = ['en']))).toEqual(['/definitions/i18n/locales/0: must match pattern "^[a-z]{2}-[A-Z]{2}$"']);
+    expect(served((m) => (((m['definitions'] as Json)['iconSpriteSheet'] as Json)['definitions'] = { lifeline: { x: -32, y: 0 } })).length).toBe(1);
+    expect(served((m) => delete (m['configuration'] as Json)['nameKey']).length).toBe(1);
+  });
+
+  it("declares the requirements of what it uses: 7.0 U1+ (dynamic items), getPluginBackendInfo, the proxied origin and dark icons", () => {
+    const r = source.manifest['requirements'] as Json;
+    for (const key of ['vsphere.client', 'vcenter.server']) {
+      const constraint = r[key] as Json;
+      const lowest = /^\[\s*(\d+(?:\.\d+){0,3})\s*,/.exec(String(constraint['version']))?.[1] ?? '';
+      const [major = 0, minor = 0, patch = 0] = lowest.split('.').map(Number);
+      expect(major * 10000 + minor * 100 + patch).withContext(key).toBeGreaterThanOrEqual(70001);
+      expect(constraint['environments']).withContext(key).toEqual(['onprem']);
+    }
+    expect(r['plugin.dynamic.extensions']).toBe('1.0.0');
+    expect(r['plugin.backend.info.api']).toBe('1.0.0');
+    expect(r['proxied.plugin.server.origin.api']).toBe('1.0.0');
+    expect(r['icon.sprite.sheet.theming']).toBe('1.0.0');
+  });
+
+  it('accepts every requirement key of the schema, so the server starts with any of them', () => {
+    expect(
+      kindsOf((m) => {
+        m['requirements'] = {
+          'plugin.api.version': '1.2.0',
+          'vsphere.client': { version: '[7.0,)', environments: ['onprem', 'gateway', 'cloud'] },
+          'vcenter.server': { version: '7.0.3', environments: ['onprem', 'cloud'] },
+          'confirmation.modal.api': '1.0.0',
+          'proxied.plugin.server.origin.api': '1.0.0',
+          'icon.sprite.sheet.theming': '1.0.0',
+          'plugin.backend.info.api': '1.0.0',
+          'action.accepts.multiple.targets': true,
+          'plugin.dynamic.extensions': '1.0.0',
+        };
+      }),
+    ).toEqual([]);
+    expect(kindsOf((m) => ((m['requirements'] as Json)['vcenter.server'] = { version: 'seven' }))).toEqual(['wrong-type']);
+    expect(kindsOf((m) => ((m['requirements'] as Json)['plugin.unknown.flag'] = '1.0.0'))).toEqual(['unknown-key']);
+  });
+
+  it('ships its icons as PNG sprite sheets of 32x32 tiles, light and dark alike', () => {
+    const sheet = (source.manifest['definitions'] as Json)['iconSpriteSheet'] as Json;
+    const coords = Object.values(sheet['definitions'] as Record<string, { x: number; y: number }>);
+    const files = [sheet['uri'] as string, ...Object.values(sheet['themeOverrides'] as Record<string, Json>).map((o) => o['uri'] as string)];
+    expect(files).toEqual(['icons/lifeline-sprites.png', 'icons/lifeline-sprites-dark.png']);
+    for (const file of files) {
+      const png = readFileSync(join(MANIFEST_DIR, file));
+      expect(png.subarray(0, 8).toString('hex')).withContext(file).toBe('89504e470d0a1a0a');
+      expect(png.subarray(12, 16).toString('latin1')).withContext(file).toBe('IHDR');
+      const width = png.readUInt32BE(16);
+      const height = png.readUInt32BE(20);
+      expect([width % 32, height % 32]).withContext(`${file} is ${width}x${height}`).toEqual([0, 0]);
+      for (const { x, y } of coords) {
+        expect([x % 32, y % 32]).withContext(`${file} tile at ${x},${y}`).toEqual([0, 0]);
+        expect(x + 32 <= width && y + 32 <= height).withContext(`${file} tile at ${x},${y}`).toBeTrue();
+      }
+    }
   });
 });

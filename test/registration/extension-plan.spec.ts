@@ -77,15 +77,27 @@ describe('registration plan', () => {
     expect(more).toEqual([]);
     expect(res?.locale).toBe('en');
     expect(res?.module).toBe('privilege');
+    // The keys vCenter's role editor looks up: privilege.<id>.label / .summary, for the group too.
     for (const p of ext.privileges) {
-      expect(res?.data[`${p.privId}.label`]).withContext(p.privId).toMatch(/\S/);
-      expect(res?.data[`${p.privId}.summary`]).withContext(p.privId).toMatch(/\S/);
+      expect(res?.data[`privilege.${p.privId}.label`]).withContext(p.privId).toMatch(/\S/);
+      expect(res?.data[`privilege.${p.privId}.summary`]).withContext(p.privId).toMatch(/\S/);
     }
-    expect(res?.data[`${EXTENSION_KEY}.label`]).toBe('Lifeline');
+    expect(res?.data[`privilege.${EXTENSION_KEY}.label`]).toBe('Lifeline');
+    expect(Object.keys(res?.data ?? {}).every((k) => k.startsWith('privilege.'))).toBeTrue();
   });
 
-  it('refuses a bad thumbprint, version, URL or e-mail address', () => {
-    const base = { pluginUrl: URL_, version: '0.1.0.0', serverThumbprint: THUMB };
+  it('registers the server certificate besides the thumbprint when it is known', () => {
+    const pem = `-----BEGIN CERTIFICATE-----\n${'A'.repeat(64)}\nAAAA\n-----END CERTIFICATE-----\n`;
+    const ext = planExtension({ pluginUrl: URL_, version: '0.1.0.0', serverThumbprint: THUMB, serverCertificate: pem, adminEmails: ['ops@example.com'] });
+    expect(ext.servers[0]?.serverCertificate).toBe(pem);
+    expect(thrown(() => planExtension({ pluginUrl: URL_, version: '0.1.0.0', serverThumbprint: THUMB, serverCertificate: 'not a certificate', adminEmails: ['ops@example.com'] }))).toEqual(
+      jasmine.any(ValidationError),
+    );
+  });
+
+  it('refuses a bad thumbprint, version, URL or e-mail address, and a server without one', () => {
+    const base = { pluginUrl: URL_, version: '0.1.0.0', serverThumbprint: THUMB, adminEmails: ['ops@example.com'] };
+    expect((thrown(() => planExtension({ ...base, adminEmails: [] })) as Error).message).toContain('--admin-email');
     expect((thrown(() => planExtension({ ...base, serverThumbprint: 'AB:CD' })) as Error).message).toContain('server thumbprint');
     expect(thrown(() => planExtension({ ...base, version: '0.1' }))).toEqual(jasmine.any(ValidationError));
     expect(thrown(() => planExtension({ ...base, pluginUrl: 'https://x/ui/' }))).toEqual(jasmine.any(ValidationError));

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,7 +74,7 @@ describe('registration with a vCenter', () => {
 
   const planFor = async (version: string) => {
     const server = await resolveServerThumbprint(plugin.pluginUrl, undefined, probeServer);
-    return planExtension({ pluginUrl: plugin.pluginUrl, version, serverThumbprint: server.thumbprint, adminEmails: ['ops@example.com'] });
+    return planExtension({ pluginUrl: plugin.pluginUrl, version, serverThumbprint: server.thumbprint, serverCertificate: server.certificatePem, adminEmails: ['ops@example.com'] });
   };
 
   it('registers a remote plugin that vCenter then reports, pinning the answering server', async () => {
@@ -90,7 +91,13 @@ describe('registration with a vCenter', () => {
     expect(found?.privileges).toEqual(
       ['Protect', 'Restore', 'Admin'].map((p) => ({ privId: `${EXTENSION_KEY}.${p}`, privGroupName: EXTENSION_KEY })),
     );
-    expect(found?.resources?.[0]?.data[`${EXTENSION_KEY}.Restore.label`]).toBe('Restore');
+    expect(found?.resources?.[0]?.data[`privilege.${EXTENSION_KEY}.Restore.label`]).toBe('Restore');
+
+    // What went over the wire: vim25's required adminEmail, and the certificate (API 8.0.2) whose
+    // SHA-256 is the pinned thumbprint.
+    const sent = await vc.extensionServersSent(EXTENSION_KEY);
+    expect(sent.map((s) => [s.type, s.adminEmail, s.serverThumbprint])).toEqual([['MANIFEST_SERVER', ['ops@example.com'], plugin.thumbprint]]);
+    expect(new X509Certificate(sent[0]!.serverCertificate).fingerprint256).toBe(plugin.thumbprint);
 
     const status = await registrationStatus(admin, probeServer);
     expect(status).toEqual({
@@ -102,6 +109,14 @@ describe('registration with a vCenter', () => {
       currentServerThumbprint: plugin.thumbprint,
       thumbprintMatches: true,
     });
+  });
+
+  it('is refused by vCenter (as the harness refuses it) when a server names no administrator e-mail', async () => {
+    const ext = await planFor('0.1.0.0');
+    const withoutEmail = { ...ext, servers: ext.servers.map((s) => ({ ...s, adminEmail: [] })) };
+    const err = await rejected(admin.registerExtension(withoutEmail));
+    expect(String((err as Error).message)).toContain('adminEmail');
+    expect(await admin.findExtension(EXTENSION_KEY)).toBeUndefined();
   });
 
   it('refuses to register twice, leaving the registration as it was, and updates with update', async () => {
@@ -131,7 +146,7 @@ describe('registration with a vCenter', () => {
   it('reports a registration whose server now presents another certificate', async () => {
     const other = await startPluginEndpoint();
     try {
-      const stale = planExtension({ pluginUrl: other.pluginUrl, version: '0.1.0.0', serverThumbprint: plugin.thumbprint });
+      const stale = planExtension({ pluginUrl: other.pluginUrl, version: '0.1.0.0', serverThumbprint: plugin.thumbprint, adminEmails: ['ops@example.com'] });
       await registerLifeline(admin, stale, { update: false });
       const status: RegistrationStatus = await registrationStatus(admin, probeServer);
       expect(status.registered).toBeTrue();
@@ -150,7 +165,18 @@ describe('registration with a vCenter', () => {
     const vcFlags = (): string[] => ['--vcenter', vc.baseUrl, '--thumbprint', vc.thumbprint, '--user', vc.username, '--password-file', passwordFile];
 
     it('registers, reports, updates, refuses a second registration and unregisters', async () => {
-      const reg = await lifeline(['register', ...vcFlags(), '--plugin-url', plugin.pluginUrl]);
+      // Without --server-thumbprint the presented thumbprint is shown, and nothing is registered.
+      const unconfirmed = await lifeline(['register', ...vcFlags(), '--plugin-url', plugin.pluginUrl, '--admin-email', 'ops@example.com']);
+      expect(unconfirmed.code).toBe(1);
+      expect(unconfirmed.stderr).toContain('[registration-server-thumbprint-unconfirmed]');
+      expect(unconfirmed.stderr).toContain(`--server-thumbprint ${plugin.thumbprint}`);
+      expect(await admin.findExtension(EXTENSION_KEY)).toBeUndefined();
+      const noEmail = await lifeline(['register', ...vcFlags(), '--plugin-url', plugin.pluginUrl, '--server-thumbprint', plugin.thumbprint]);
+      expect(noEmail.code).toBe(1);
+      expect(noEmail.stderr).toContain('--admin-email');
+      expect(await admin.findExtension(EXTENSION_KEY)).toBeUndefined();
+
+      const reg = await lifeline(['register', ...vcFlags(), '--plugin-url', plugin.pluginUrl, '--server-thumbprint', plugin.thumbprint, '--admin-email', 'ops@example.com']);
       expect(reg.stderr).toBe('');
       expect(reg.code).toBe(0);
       expect(reg.stdout).toContain(`Registered ${EXTENSION_KEY}`);
@@ -167,14 +193,14 @@ describe('registration with a vCenter', () => {
       const text = await lifeline(['registration', 'status', ...vcFlags()]);
       expect(text.stdout).toContain('(matches)');
 
-      const again = await lifeline(['register', ...vcFlags(), '--plugin-url', plugin.pluginUrl, '--version', '0.1.0.9']);
+      const again = await lifeline(['register', ...vcFlags(), '--plugin-url', plugin.pluginUrl, '--version', '0.1.0.9', '--server-thumbprint', plugin.thumbprint, '--admin-email', 'ops@example.com']);
       expect(again.code).toBe(1);
       expect(again.stderr).toContain('already registered');
       expect(again.stderr).toContain('--update');
       expect(again.stderr).toContain('[registration-exists]');
       expect((await admin.findExtension(EXTENSION_KEY))?.version).toBe('0.1.0.0');
 
-      const upd = await lifeline(['register', ...vcFlags(), '--plugin-url', plugin.pluginUrl, '--version', '0.1.0.9', '--update', '--server-thumbprint', plugin.thumbprint]);
+      const upd = await lifeline(['register', ...vcFlags(), '--plugin-url', plugin.pluginUrl, '--version', '0.1.0.9', '--update', '--server-thumbprint', plugin.thumbprint, '--admin-email', 'ops@example.com']);
       expect(upd.code).toBe(0);
       expect(upd.stdout).toContain('from version 0.1.0.0 to 0.1.0.9');
       expect((await admin.findExtension(EXTENSION_KEY))?.version).toBe('0.1.0.9');
@@ -195,7 +221,7 @@ describe('registration with a vCenter', () => {
     it('refuses a wrong vCenter thumbprint before sending anything', async () => {
       const wrong = vc.thumbprint.replace(/^../, vc.thumbprint.startsWith('00') ? '11' : '00');
       const calls = await vc.callCounts();
-      const run = await lifeline(['register', '--vcenter', vc.baseUrl, '--thumbprint', wrong, '--user', vc.username, '--password-file', passwordFile, '--plugin-url', plugin.pluginUrl]);
+      const run = await lifeline(['register', '--vcenter', vc.baseUrl, '--thumbprint', wrong, '--user', vc.username, '--password-file', passwordFile, '--plugin-url', plugin.pluginUrl, '--server-thumbprint', plugin.thumbprint, '--admin-email', 'ops@example.com']);
       expect(run.code).toBe(1);
       expect(run.stderr).toContain('vsphere-thumbprint-mismatch');
       expect(run.stderr).toContain(wrong);
@@ -230,7 +256,7 @@ describe('registration with a vCenter', () => {
 
     it('prints the planned extension with --dry-run without contacting vCenter', async () => {
       const calls = await vc.callCounts();
-      const run = await lifeline(['register', '--plugin-url', plugin.pluginUrl, '--dry-run', '--version', '3.2.1.0', '--admin-email', 'a@example.com', '--admin-email', 'b@example.com']);
+      const run = await lifeline(['register', '--plugin-url', plugin.pluginUrl, '--server-thumbprint', plugin.thumbprint, '--dry-run', '--version', '3.2.1.0', '--admin-email', 'a@example.com', '--admin-email', 'b@example.com']);
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
       const ext = JSON.parse(run.stdout) as ReturnType<typeof planExtension>;
@@ -238,6 +264,7 @@ describe('registration with a vCenter', () => {
       expect(ext.clients[0]?.type).toBe('vsphere-client-remote');
       expect(ext.servers[0]?.serverThumbprint).toBe(plugin.thumbprint);
       expect(ext.servers[0]?.adminEmail).toEqual(['a@example.com', 'b@example.com']);
+      expect(new X509Certificate(ext.servers[0]?.serverCertificate ?? '').fingerprint256).toBe(plugin.thumbprint);
       expect(await vc.callCounts()).toEqual(calls);
     }, 15_000);
   });

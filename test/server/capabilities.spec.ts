@@ -92,18 +92,37 @@ describe('capabilities and dynamic items against the vCenter simulator', () => {
     expect(await visible(admin, [0, 1, 2])).toEqual({ 'lifeline.vm.backupNow': true, 'lifeline.vm.recover': true, 'lifeline.vm.cloneAttach': true });
   });
 
-  it('answers 401 without a session, and 400 for a query that names no VMs of one vCenter', async () => {
+  it('answers 401 without a session to the UI, and tells the vSphere Client 200 with every item hidden whatever its query', async () => {
     expectProblem(await capabilities(null, 0), 401, 'unauthenticated');
-    expectProblem(await dynamicItems(null, { objectIds: [urn(0)] }), 401, 'unauthenticated');
     expectProblem(await capabilities('not-a-session-5e2a', 0), 401, 'unauthenticated');
 
-    expect(expectProblem(await dynamicItems(admin, { objectIds: [] }), 400, 'validation')['detail']).toContain('objectIds');
-    expectProblem(await dynamicItems(admin, {}), 400, 'validation');
-    expectProblem(await dynamicItems(admin, [urn(0)]), 400, 'validation');
-    expect(expectProblem(await dynamicItems(admin, { objectIds: [urn(0), 'urn:vmomi:HostSystem:host-1:x'] }), 400, 'validation')['detail']).toContain('objectIds[1]');
+    const allHidden = { 'lifeline.vm.backupNow': false, 'lifeline.vm.recover': false, 'lifeline.vm.cloneAttach': false };
     const otherVc = `urn:vmomi:VirtualMachine:vm-1:00000000-0000-4000-8000-000000000000`;
-    expectProblem(await dynamicItems(admin, { objectIds: [urn(0), otherVc] }), 400, 'validation');
-    expectProblem(await dynamicItems(admin, { objectIds: Array.from({ length: 101 }, () => urn(0)) }), 400, 'validation');
+    for (const [token, body] of [
+      [null, { objectIds: [urn(0)] }],
+      ['not-a-session-5e2a', { objectIds: [urn(0)] }],
+      [admin, { objectIds: [] }],
+      [admin, {}],
+      [admin, [urn(0)]],
+      [admin, { objectIds: [urn(0), 'urn:vmomi:HostSystem:host-1:x'] }],
+      [admin, { objectIds: [urn(0), otherVc] }],
+      [admin, { objectIds: Array.from({ length: 101 }, () => urn(0)) }],
+    ] as const) {
+      const reply = await dynamicItems(token, body);
+      expect(reply.status).withContext(`${JSON.stringify(body)}: ${reply.text}`).toBe(200);
+      expect(reply.headers['cache-control']).toBe('no-store');
+      const answer = reply.json<DynamicItems>();
+      expect(answer.apiVersion).toBe('1.0.0');
+      expect(Object.fromEntries(answer.dynamicItems.map((i) => [i.id, i.visible]))).toEqual(allHidden);
+    }
+  });
+
+  it('hides every dynamic item once the session has expired in vCenter', async () => {
+    const session = await fx.login('protector@vsphere.local', 'Protector-1!');
+    expect((await visible(session, [0]))['lifeline.vm.backupNow']).toBe(true);
+    expect(await fx.vc.expireSessions('protector@vsphere.local')).toBeGreaterThan(0);
+    expect(await visible(session, [0])).toEqual({ 'lifeline.vm.backupNow': false, 'lifeline.vm.recover': false, 'lifeline.vm.cloneAttach': false });
+    protector = await fx.login('protector@vsphere.local', 'Protector-1!');
   });
 
   it('still refuses a hidden action called anyway, naming the privilege', async () => {

@@ -1,7 +1,8 @@
 package main
 
 // Test-only control endpoints under /lifeline-sim/: fault and delay injection for named SOAP
-// methods, session expiry, users, guest writes into disks, CBT reset and call counts. A real
+// methods, session expiry, users, guest writes into disks, CBT reset, call counts and the
+// extension servers a registration sent. A real
 // vCenter has none of them; Lifeline itself never calls them. See README.md.
 
 import (
@@ -243,6 +244,14 @@ func (h *harness) serveControl(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, h.faults.list())
 	case route == "faults" && r.Method == http.MethodDelete:
 		writeJSON(w, http.StatusOK, map[string]int{"cleared": h.faults.clear()})
+	case strings.HasPrefix(route, "extensions/") && strings.HasSuffix(route, "/servers") && r.Method == http.MethodGet:
+		key := strings.TrimSuffix(strings.TrimPrefix(route, "extensions/"), "/servers")
+		servers, ok := receivedExtensionServers(key)
+		if !ok {
+			writeJSON(w, http.StatusNotFound, problem{"no RegisterExtension or UpdateExtension for " + key})
+			return
+		}
+		writeJSON(w, http.StatusOK, servers)
 	case route == "calls" && (r.Method == http.MethodGet || r.Method == http.MethodDelete):
 		writeJSON(w, http.StatusOK, h.faults.callCounts(r.Method == http.MethodDelete))
 	case route == "sessions" && r.Method == http.MethodGet:

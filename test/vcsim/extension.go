@@ -1,10 +1,14 @@
 package main
 
 // The ExtensionManager. The simulator lists it in the ServiceContent but serves no method on it;
-// Lifeline registers itself as a vSphere Client remote plugin through it.
+// Lifeline registers itself as a vSphere Client remote plugin through it. Like vCenter's
+// deserializer it refuses a server without adminEmail, and it keeps each extension's servers as
+// the request carried them (GET /lifeline-sim/extensions/<key>/servers).
 
 import (
+	"encoding/xml"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/vmware/govmomi/simulator"
@@ -49,7 +53,63 @@ func validateExtension(e *types.Extension) *soap.Fault {
 	if e.Description == nil {
 		return simulator.Fault("Required property description is missing from data object of type Extension", &types.InvalidRequest{})
 	}
+	// vim25 declares ExtensionServerInfo.adminEmail with minOccurs 1: a server without one is a
+	// deserialization error in vCenter.
+	for _, s := range e.Server {
+		if len(s.AdminEmail) == 0 {
+			return simulator.Fault("Required property adminEmail is missing from data object of type ExtensionServerInfo", &types.InvalidRequest{})
+		}
+	}
 	return nil
+}
+
+// receivedServer is an ExtensionServerInfo as the request carried it, serverCertificate (vSphere
+// API 8.0.2) included, which this govmomi's types do not know and so would drop.
+type receivedServer struct {
+	URL               string   `xml:"url" json:"url"`
+	Type              string   `xml:"type" json:"type"`
+	AdminEmail        []string `xml:"adminEmail" json:"adminEmail"`
+	ServerThumbprint  string   `xml:"serverThumbprint" json:"serverThumbprint"`
+	ServerCertificate string   `xml:"serverCertificate" json:"serverCertificate"`
+}
+
+type receivedExtension struct {
+	Key    string           `xml:"key"`
+	Server []receivedServer `xml:"server"`
+}
+
+type receivedCall struct {
+	Register receivedExtension `xml:"Body>RegisterExtension>extension"`
+	Update   receivedExtension `xml:"Body>UpdateExtension>extension"`
+}
+
+var (
+	receivedMu      sync.Mutex
+	receivedServers = map[string][]receivedServer{}
+)
+
+// recordExtensionServers keeps the servers of a RegisterExtension or UpdateExtension request as
+// sent, for GET /lifeline-sim/extensions/<key>/servers.
+func recordExtensionServers(body []byte) {
+	var call receivedCall
+	if err := xml.Unmarshal(body, &call); err != nil {
+		return
+	}
+	for _, e := range []receivedExtension{call.Register, call.Update} {
+		if e.Key == "" {
+			continue
+		}
+		receivedMu.Lock()
+		receivedServers[e.Key] = e.Server
+		receivedMu.Unlock()
+	}
+}
+
+func receivedExtensionServers(key string) ([]receivedServer, bool) {
+	receivedMu.Lock()
+	defer receivedMu.Unlock()
+	s, ok := receivedServers[key]
+	return s, ok
 }
 
 func copyExtensionList(list []types.Extension) []types.Extension {

@@ -9,6 +9,15 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
+/** An ExtensionServerInfo as a registration request carried it. */
+export interface ExtensionServerSent {
+  readonly url: string;
+  readonly type: string;
+  readonly adminEmail: string[] | null;
+  readonly serverThumbprint: string;
+  readonly serverCertificate: string;
+}
+
 export interface VcsimDisk {
   key: number;
   /** Backing file name as vSphere shows it: "[LocalDS_0] DC0_C0_VM0/DC0_C0_VM0.vmdk". */
@@ -135,6 +144,8 @@ export interface Vcsim extends VcsimReady {
   writeDisk(vmMoref: string, deviceKey: number, offset: number, data: Buffer): Promise<void>;
   /** SOAP calls per method since start (or since the last reset). */
   callCounts(reset?: boolean): Promise<Record<string, number>>;
+  /** The servers of an extension as the last RegisterExtension/UpdateExtension request sent them. */
+  extensionServersSent(key: string): Promise<ExtensionServerSent[]>;
   /** Logs in over SOAP and returns the session id (the vmware_soap_session cookie value). */
   soapLogin(username?: string, password?: string): Promise<string>;
   /** URL of a datastore file for GET/PUT: "[ds] dir/file" in a datacenter. */
@@ -423,6 +434,10 @@ export async function startVcsim(opts: VcsimOptions = {}): Promise<Vcsim> {
       const out: Record<string, number> = {};
       if (isRecord(res)) for (const [k, v] of Object.entries(res)) if (typeof v === 'number') out[k] = v;
       return out;
+    },
+    extensionServersSent: async (key) => {
+      const res = await control('GET', `/lifeline-sim/extensions/${encodeURIComponent(key)}/servers`, undefined, 200);
+      return Array.isArray(res) ? (res as ExtensionServerSent[]) : [];
     },
   };
 }

@@ -314,6 +314,9 @@ func (h *harness) serveSDK(w http.ResponseWriter, r *http.Request) {
 		h.applyRule(w, r, body, method, rule)
 		return
 	}
+	if method.Name == "RegisterExtension" || method.Name == "UpdateExtension" {
+		recordExtensionServers(body)
+	}
 	h.answer(w, r, body, method)
 }
 

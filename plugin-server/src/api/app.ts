@@ -1,14 +1,12 @@
 /**
  * The Express application: routes under /api/v1, the plugin (plugin.json, icons, the built UI)
- * under a versioned path, the demo host when the demo launcher asks for it, and the problem+json
- * error handling around them. It knows nothing of TLS, ports or shutdown.
+ * under a versioned path, and the problem+json error handling around them. It knows nothing of TLS, ports or shutdown.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type Express } from 'express';
 import type { Logger } from '../log/index.js';
 import { auditErrorTap } from './audit/audited.js';
-import { demoHostRoutes, type DemoHost } from './demo-host.js';
 import { hideDownloadTickets } from './download-tickets.js';
 import { pluginFileRoutes, pluginPath, UI_FOLDER, type PluginFiles } from './plugin-files.js';
 import type { Authorizer } from './auth/authorize.js';
@@ -43,8 +41,6 @@ export interface AppDeps<S extends UserSession & VmInventory> {
   readonly uiDir: string | null;
   /** plugin.json and its icons, served at `/lifeline/<A.B.C.D>/`; null for none. */
   readonly plugin?: PluginFiles | null;
-  /** Only the demo launcher sets this: a stand-in vSphere Client at /demo/. */
-  readonly demo?: DemoHost | null;
   readonly clock?: () => Date;
   /** Millisecond clock for request timings. */
   readonly monotonic?: () => number;
@@ -58,6 +54,19 @@ export function uiPath(version: string): string {
 /** Whether `uiDir` holds a built UI. */
 export function hasUi(uiDir: string | null): uiDir is string {
   return uiDir !== null && existsSync(join(uiDir, 'index.html'));
+}
+
+/**
+ * A Location for `to` that a browser resolves against `from` (both absolute paths on this server)
+ * without naming the server's root: `/lifeline/0.1.0.0/ui` → `ui/`, `/ui/` → `../lifeline/0.1.0.0/ui/`.
+ */
+export function relativeRedirect(from: string, to: string): string {
+  const fromDir = from.slice(0, from.lastIndexOf('/') + 1).split('/').filter(Boolean);
+  const toParts = to.split('/').filter(Boolean);
+  let common = 0;
+  while (common < fromDir.length && common < toParts.length && fromDir[common] === toParts[common]) common++;
+  const rest = toParts.slice(common).join('/') + (to.endsWith('/') && toParts.length > common ? '/' : '');
+  return `${'../'.repeat(fromDir.length - common)}${rest}` || './';
 }
 
 export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>): Express {
@@ -100,15 +109,14 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   if (hasUi(deps.uiDir)) {
     const path = uiPath(deps.version);
     // The UI's base href is relative: without the trailing slash its files would be looked up
-    // one level too high.
-    app.use((req, res, next) => (req.path === path.slice(0, -1) ? res.redirect(301, path) : next()));
-    app.use(path, express.static(deps.uiDir, { index: 'index.html', fallthrough: true, redirect: true }));
-    app.get(['/', '/ui', '/ui/', '/lifeline', '/lifeline/'], (_req, res) => res.redirect(302, path));
+    // one level too high. Redirects are relative, so that behind vCenter's reverse proxy they stay
+    // under its /plugins/… prefix (an absolute path would leave it).
+    app.use((req, res, next) => (req.path === path.slice(0, -1) ? res.redirect(301, relativeRedirect(req.path, path)) : next()));
+    app.use(path, express.static(deps.uiDir, { index: 'index.html', fallthrough: true, redirect: false }));
+    app.get(['/', '/ui', '/ui/', '/lifeline', '/lifeline/'], (req, res) => res.redirect(302, relativeRedirect(req.path, path)));
   } else if (deps.uiDir !== null) {
     deps.log.warn('plugin UI not found; serving the API only', { uiDir: deps.uiDir });
   }
-
-  if (deps.demo) app.use(demoHostRoutes(deps.demo));
 
   app.use(notFoundHandler());
   app.use(auditErrorTap());

@@ -29,7 +29,6 @@ import { RecoveryService, RESTORE_JOB_KIND, SqliteRecoveryStore } from '../recov
 import { PointReaders, pointsOfJobs } from './point-readers.js';
 import { createApp, hasUi, uiPath } from './app.js';
 import { PASSPHRASE_FILE, type BackupServices } from './backup-services.js';
-import type { DemoHost, DemoVm } from './demo-host.js';
 import { MANIFEST_FILE, pluginPath, readManifestSource, servedManifest, type PluginFiles } from './plugin-files.js';
 import { SqliteAuditLog } from './audit/audit-log.js';
 import { Authorizer } from './auth/authorize.js';
@@ -76,11 +75,6 @@ export interface LifelineServerDeps<S extends UserSession & VmInventory> {
   /** The folder with plugin.json, i18n/ and icons/; default: Lifeline's manifest/; null: serve none. */
   readonly manifestDir?: string | null;
   /**
-   * Set only by the demo launcher: serves a stand-in vSphere Client (/demo/, /api/ui/htmlClientSdk.js)
-   * whose user signs in to the configured vCenter with its service credentials.
-   */
-  readonly demo?: { readonly vms: readonly DemoVm[]; readonly users?: DemoHost['users'] } | null;
-  /**
    * The backup pipeline: its 'backup' job handler, restore points and placement feed the job
    * runner and the scheduler, which runs only when this is given. The caller owns and closes it.
    */
@@ -107,8 +101,6 @@ export interface LifelineServer {
   readonly uiUrl: string | null;
   /** The plugin.json URL to register with vCenter (`--plugin-url`), or null when none is served. */
   readonly pluginUrl: string | null;
-  /** The demo host page, or null outside the demo. */
-  readonly demoUrl: string | null;
   readonly version: string;
   /** The server's SQLite database (jobs, policies, audit). */
   readonly databaseFile: string;
@@ -122,8 +114,6 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   const { config, log } = deps;
   const version = deps.version ?? (await productVersion());
   const plugin = await loadPlugin(deps.manifestDir === undefined ? join(await lifelineRoot(), 'manifest') : deps.manifestDir);
-  const demoVcenter = deps.demo ? [...config.vcenters.values()][0] : undefined;
-  if (deps.demo && demoVcenter === undefined) throw new Error('the demo needs a configured vCenter to sign in to');
   const certificate = await ensureServerCertificate({
     dataDir: config.dataDir,
     names: [config.host],
@@ -226,10 +216,6 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     services,
     uiDir: config.uiDir,
     plugin,
-    demo:
-      deps.demo && demoVcenter
-        ? { staticDir: join(await lifelineRoot(), 'plugin-server', 'demo-host'), vcenter: demoVcenter, vms: deps.demo.vms, manifestPath: `${pluginPath(version)}${MANIFEST_FILE}`, ...(deps.demo.users ? { users: deps.demo.users } : {}) }
-        : null,
     ...(deps.clock ? { clock: deps.clock } : {}),
   });
 
@@ -318,7 +304,6 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     certFile: certificate.certFile,
     uiUrl,
     pluginUrl: plugin ? `${url}${pluginPath(version)}${MANIFEST_FILE}` : null,
-    demoUrl: deps.demo ? `${url}/demo/` : null,
     version,
     databaseFile: stateDatabasePath(config.dataDir),
     stop,

@@ -17,6 +17,7 @@ import {
   registerLifeline,
   registrationStatus,
   resolveServerThumbprint,
+  ServerThumbprintUnconfirmedError,
   unregisterLifeline,
   type ExtensionManager,
   type RegistrationStatus,
@@ -110,9 +111,9 @@ export function registerRegistrationCommands(program: Command): void {
     .command('register')
     .description('register Lifeline with a vCenter as a vSphere Client remote plugin (or update the registration)')
     .requiredOption('--plugin-url <url>', 'the HTTPS URL of the plugin manifest, as `lifeline serve` prints it, e.g. https://lifeline.example.com:8443/lifeline/0.1.0.0/plugin.json')
-    .option('--server-thumbprint <sha256>', "SHA-256 thumbprint of the Lifeline server's certificate; checked against the server answering at --plugin-url")
+    .option('--server-thumbprint <sha256>', "SHA-256 thumbprint of the Lifeline server's certificate (as lifeline serve prints it); required, and checked against the server answering at --plugin-url")
     .option('--version <A.B.C.D>', "extension version (default: Lifeline's version, 0.1.0 -> 0.1.0.0); raise it whenever the plugin changes")
-    .option('--admin-email <address>', 'administrator contact shown by vCenter (repeatable)', (v: string, all: string[] | undefined) => [...(all ?? []), v])
+    .option('--admin-email <address>', 'administrator contact vCenter records for the plugin server (required, repeatable)', (v: string, all: string[] | undefined) => [...(all ?? []), v])
     .option('--update', 'replace an existing registration, e.g. after an upgrade')
     .option('--dry-run', 'print the extension that would be registered, without contacting vCenter');
   withVcenterOptions(register, false).action(async (flags: RegisterFlags) => {
@@ -120,10 +121,12 @@ export function registerRegistrationCommands(program: Command): void {
     const pluginUrl = checkPluginUrl(flags.pluginUrl);
     const version = flags.version !== undefined ? checkExtensionVersion(flags.version) : extensionVersion(await productVersion());
     const server = await resolveServerThumbprint(pluginUrl, flags.serverThumbprint, probeServer, signal);
+    // Never pin whatever answers: the thumbprint is shown, and the administrator confirms it.
+    if (server.source === 'server') throw new ServerThumbprintUnconfirmedError(pluginUrl, server.thumbprint);
     if (server.unreachable !== undefined) {
       process.stderr.write(`lifeline: note: ${server.unreachable}; registering the thumbprint given with --server-thumbprint\n`);
     }
-    const ext = planExtension({ pluginUrl, version, serverThumbprint: server.thumbprint, adminEmails: flags.adminEmail });
+    const ext = planExtension({ pluginUrl, version, serverThumbprint: server.thumbprint, serverCertificate: server.certificatePem, adminEmails: flags.adminEmail ?? [] });
     if (flags.dryRun) {
       process.stdout.write(JSON.stringify(ext, null, 2) + '\n');
       return;

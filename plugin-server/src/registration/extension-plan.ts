@@ -30,8 +30,10 @@ export const LIFELINE_PRIVILEGES: readonly LifelinePrivilege[] = [
 ];
 
 /**
- * vCenter shows extension privileges (and their group) in role editors with the texts of the
- * `privilege` resource module, under `<id>.label` and `<id>.summary`; without them the raw ids show.
+ * vCenter shows extension privileges (and their group) in role editors with localized texts under
+ * `privilege.<id>.label` and `privilege.<id>.summary` (the keys vCenter's own privileges use, and
+ * that the vSphere Client SDK's remote plug-in sample registers through its registration tool's
+ * resourceList, locale `en`); without them the raw ids show.
  */
 export const PRIVILEGE_RESOURCE_MODULE = 'privilege';
 
@@ -99,17 +101,28 @@ export interface ExtensionPlanInput {
   readonly version: string;
   /** SHA-256 thumbprint of the Lifeline server's certificate, colon-separated upper-case hex. */
   readonly serverThumbprint: string;
-  readonly adminEmails?: readonly string[] | undefined;
+  /** The certificate in PEM, registered besides the thumbprint (vSphere API 8.0.2+). */
+  readonly serverCertificate?: string | undefined;
+  /** At least one: vim25 requires ExtensionServerInfo.adminEmail. */
+  readonly adminEmails: readonly string[];
+}
+
+const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\r?\n?$/;
+
+/** One certificate in strict PEM (RFC 7468), as vCenter's serverCertificate takes it. */
+export function checkCertificatePem(pem: string): string {
+  if (!PEM_CERTIFICATE.test(pem)) throw new ValidationError('the server certificate is not one PEM certificate (-----BEGIN CERTIFICATE----- …)', { field: 'serverCertificate' });
+  return pem.endsWith('\n') ? pem : `${pem}\n`;
 }
 
 export function privilegeResources(): ExtensionResource {
   const data: Record<string, string> = {
-    [`${EXTENSION_KEY}.label`]: EXTENSION_DESCRIPTION.label,
-    [`${EXTENSION_KEY}.summary`]: EXTENSION_DESCRIPTION.summary,
+    [`privilege.${EXTENSION_KEY}.label`]: EXTENSION_DESCRIPTION.label,
+    [`privilege.${EXTENSION_KEY}.summary`]: EXTENSION_DESCRIPTION.summary,
   };
   for (const p of LIFELINE_PRIVILEGES) {
-    data[`${p.privId}.label`] = p.label;
-    data[`${p.privId}.summary`] = p.summary;
+    data[`privilege.${p.privId}.label`] = p.label;
+    data[`privilege.${p.privId}.summary`] = p.summary;
   }
   return { locale: 'en', module: PRIVILEGE_RESOURCE_MODULE, data };
 }
@@ -118,9 +131,13 @@ export function privilegeResources(): ExtensionResource {
 export function planExtension(input: ExtensionPlanInput): Extension {
   const pluginUrl = checkPluginUrl(input.pluginUrl);
   const version = checkExtensionVersion(input.version);
-  for (const email of input.adminEmails ?? []) {
+  if (input.adminEmails.length === 0) {
+    throw new ValidationError('vCenter requires an administrator e-mail address for the plugin server; give one with --admin-email', { field: 'adminEmail' });
+  }
+  for (const email of input.adminEmails) {
     if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new ValidationError(`not an e-mail address: ${email}`, { email });
   }
+  const serverCertificate = input.serverCertificate === undefined ? undefined : checkCertificatePem(input.serverCertificate);
   return {
     key: EXTENSION_KEY,
     version,
@@ -140,9 +157,10 @@ export function planExtension(input: ExtensionPlanInput): Extension {
         type: 'MANIFEST_SERVER',
         url: pluginUrl,
         serverThumbprint: normalizeServerThumbprint(input.serverThumbprint),
+        ...(serverCertificate !== undefined ? { serverCertificate } : {}),
         company: EXTENSION_COMPANY,
         description: EXTENSION_DESCRIPTION,
-        adminEmail: [...(input.adminEmails ?? [])],
+        adminEmail: [...input.adminEmails],
       },
     ],
     privileges: LIFELINE_PRIVILEGES.map((p) => ({ privId: p.privId, privGroupName: EXTENSION_KEY })),

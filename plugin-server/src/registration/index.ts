@@ -9,6 +9,7 @@ export {
   EXTENSION_KEY,
   LIFELINE_PRIVILEGES,
   PRIVILEGE_RESOURCE_MODULE,
+  checkCertificatePem,
   checkExtensionVersion,
   checkPluginUrl,
   extensionVersion,
@@ -20,6 +21,8 @@ export {
 } from './extension-plan.js';
 export {
   ServerThumbprintMismatchError,
+  ServerThumbprintUnconfirmedError,
+  derToPem,
   ServerUnreachableError,
   probeServer,
   resolveServerThumbprint,

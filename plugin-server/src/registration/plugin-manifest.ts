@@ -12,7 +12,9 @@
  *   files exist;
  * - a view or action marked `dynamic` (vSphere 7.0 U1+ dynamic extensions) sits in a group with a
  *   `dynamicUri` the vSphere Client can ask, relative to plugin.json, and the manifest declares the
- *   `plugin.dynamic.extensions` requirement; a summary view that is dynamic has an `id`.
+ *   `plugin.dynamic.extensions` requirement; a summary view that is dynamic has an `id`;
+ * - the requirements are those of the schema (plugin.api.version, vsphere.client and
+ *   vcenter.server version/environment constraints, the API and capability flags).
  *
  * Source and served manifest differ in two ways: the source keeps its strings in one flat file per
  * locale (what translators edit), served as `definitions.i18n.definitions` in vSphere's
@@ -65,7 +67,7 @@ export interface ManifestCheckInput {
 // need checks beyond their type.
 type Role = 'labelKey' | 'viewUri' | 'iconName' | 'asset' | 'navigationId' | 'actionId' | 'dynamicUri';
 type Shape =
-  | { readonly t: 'string'; readonly role?: Role; readonly oneOf?: readonly string[] }
+  | { readonly t: 'string'; readonly role?: Role; readonly oneOf?: readonly string[]; readonly pattern?: RegExp }
   | { readonly t: 'number' }
   | { readonly t: 'boolean' }
   | { readonly t: 'object'; readonly fields: Readonly<Record<string, Field>> }
@@ -113,12 +115,29 @@ const OBJECT_EXTENSIONS = obj({
 const SPRITE_COORDS: Shape = { t: 'map', values: obj({ x: req({ t: 'number' }), y: req({ t: 'number' }) }) };
 const LOCALE = /^[a-z]{2}-[A-Z]{2}$/;
 
+// The schema's version or interval of versions, e.g. `7.0.1` or `[7.0.1,)`.
+const VERSION_RANGE = /^\s*(([([]\s*(\d+(\.\d+){0,3})?\s*,\s*(\d+(\.\d+){0,3})?\s*[)\]])|\d+(\.\d+){0,3})\s*$/;
+const ENVIRONMENT_CONSTRAINT = obj({
+  version: opt({ t: 'string', pattern: VERSION_RANGE }),
+  environments: opt({ t: 'array', items: str(undefined, ['onprem', 'cloud', 'gateway']) }),
+});
+const V1 = (): Field => opt(str(undefined, ['1.0.0']));
+
 const MANIFEST: Shape = obj({
   manifestVersion: req(str(undefined, [MANIFEST_VERSION])),
+  // Every requirement key VMware's schema text and SDK sample name (the vSphere Client refuses a
+  // plugin with a key it does not know, and so does this check).
   requirements: opt(
     obj({
       'plugin.api.version': req(str(undefined, ['1.0.0', '1.0.1', '1.1.0', '1.2.0'])),
-      'plugin.dynamic.extensions': opt(str(undefined, ['1.0.0'])),
+      'vsphere.client': opt(ENVIRONMENT_CONSTRAINT),
+      'vcenter.server': opt(ENVIRONMENT_CONSTRAINT),
+      'confirmation.modal.api': V1(),
+      'proxied.plugin.server.origin.api': V1(),
+      'icon.sprite.sheet.theming': V1(),
+      'plugin.backend.info.api': V1(),
+      'action.accepts.multiple.targets': opt({ t: 'boolean' }),
+      'plugin.dynamic.extensions': V1(),
     }),
   ),
   configuration: req(obj({ nameKey: req(str('labelKey')), icon: opt(ICON) })),
@@ -177,6 +196,7 @@ export function checkPluginManifest(input: ManifestCheckInput): ManifestProblem[
         if (shape.oneOf && !shape.oneOf.includes(value)) {
           return add(path === 'manifestVersion' ? 'manifest-version' : 'wrong-type', path, `${path} must be ${shape.oneOf.map((v) => `"${v}"`).join(' or ')}, not "${value}"`);
         }
+        if (shape.pattern && !shape.pattern.test(value)) return add('wrong-type', path, `${path} is not a version or version interval such as "[7.0.1,)": "${value}"`);
         if (shape.role === 'labelKey') found.labels.push([path, value]);
         else if (shape.role === 'viewUri') found.uris.push([path, value]);
         else if (shape.role === 'iconName') found.icons.push([path, value]);

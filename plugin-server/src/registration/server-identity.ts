@@ -14,6 +14,14 @@ export interface ServerProbe {
   readonly thumbprint: string;
   /** HTTP status of GET on the plugin URL. */
   readonly status: number;
+  /** The certificate the server presented, in PEM; absent when a probe cannot tell. */
+  readonly certificatePem?: string | undefined;
+}
+
+/** DER bytes as one PEM certificate (RFC 7468: base64 in lines of 64). */
+export function derToPem(der: Buffer): string {
+  const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
 }
 
 /** The server at the plugin URL could not be reached or did not complete TLS. */
@@ -34,11 +42,12 @@ export type ProbeServer = (pluginUrl: string, signal?: AbortSignal) => Promise<S
 export const probeServer: ProbeServer = (pluginUrl, signal) =>
   new Promise<ServerProbe>((resolve, reject) => {
     const req = https.get(pluginUrl, { rejectUnauthorized: false, agent: false, timeout: 15_000, signal, headers: { accept: 'application/json' } }, (res) => {
-      const presented = (res.socket as TLSSocket).getPeerCertificate().fingerprint256;
+      const cert = (res.socket as TLSSocket).getPeerCertificate();
+      const presented = cert.fingerprint256;
       res.resume();
       res.on('end', () => {
         if (!presented) reject(new ServerUnreachableError(pluginUrl, 'the server presented no certificate'));
-        else resolve({ thumbprint: presented, status: res.statusCode ?? 0 });
+        else resolve({ thumbprint: presented, status: res.statusCode ?? 0, certificatePem: cert.raw ? derToPem(cert.raw) : undefined });
       });
       res.on('error', (err) => reject(new ServerUnreachableError(pluginUrl, err.message)));
     });
@@ -61,8 +70,26 @@ export class ServerThumbprintMismatchError extends LifelineError {
   }
 }
 
+/**
+ * `register` was run without --server-thumbprint: the thumbprint the server at the plugin URL
+ * presents is shown, and the flag is required, so that the certificate vCenter will pin is one an
+ * administrator checked rather than whatever answered at that moment.
+ */
+export class ServerThumbprintUnconfirmedError extends LifelineError {
+  constructor(url: string, presented: string) {
+    super(
+      'registration-server-thumbprint-unconfirmed',
+      `the server at ${url} presents a certificate with the SHA-256 thumbprint ${presented}. ` +
+        `Check that it is your Lifeline server's (lifeline serve prints its thumbprint), then run the command again with --server-thumbprint ${presented}`,
+      { url, presented },
+    );
+  }
+}
+
 export interface ResolvedServerThumbprint {
   readonly thumbprint: string;
+  /** The certificate in PEM, when the server answered and presented the confirmed thumbprint. */
+  readonly certificatePem?: string | undefined;
   /** Where it came from: the answering server, the flag, or both agreeing. */
   readonly source: 'server' | 'flag' | 'server-and-flag';
   /** Why the server could not be asked, when only the flag was used. */
@@ -100,5 +127,9 @@ export async function resolveServerThumbprint(
     );
   }
   if (expected !== undefined && expected !== answer.thumbprint) throw new ServerThumbprintMismatchError(pluginUrl, expected, answer.thumbprint);
-  return { thumbprint: answer.thumbprint, source: expected !== undefined ? 'server-and-flag' : 'server' };
+  return {
+    thumbprint: answer.thumbprint,
+    source: expected !== undefined ? 'server-and-flag' : 'server',
+    ...(answer.certificatePem !== undefined ? { certificatePem: answer.certificatePem } : {}),
+  };
 }

@@ -26,9 +26,12 @@ export interface ExtensionServer {
   readonly description: ExtensionDescription;
   readonly company: string;
   readonly type: string;
+  /** Required by vim25 (at least one address). */
   readonly adminEmail: readonly string[];
   /** SHA-256 thumbprint of the server's certificate, colon-separated. */
   readonly serverThumbprint?: string | undefined;
+  /** The server's certificate in PEM (vSphere API 8.0.2+; older vCenters pin the thumbprint only). */
+  readonly serverCertificate?: string | undefined;
 }
 
 export interface ExtensionPrivilege {
@@ -83,6 +86,7 @@ export function encodeExtension(ext: Extension, now: Date): Record<string, unkno
         type: s.type,
         adminEmail: [...s.adminEmail],
         serverThumbprint: s.serverThumbprint,
+        serverCertificate: s.serverCertificate,
       }),
     ),
     client: ext.clients.map((c) => ({ version: c.version, description: description(c.description), company: c.company, type: c.type, url: c.url })),
@@ -120,6 +124,7 @@ export function decodeExtension(v: unknown): Extension | undefined {
       type: str(field(s, 'type')) ?? '',
       adminEmail: asArray(field(s, 'adminEmail')).map((e) => str(e) ?? ''),
       serverThumbprint: str(field(s, 'serverThumbprint')),
+      serverCertificate: str(field(s, 'serverCertificate')),
     })),
     privileges: asArray(field(v, 'privilegeList')).map((p) => ({
       privId: str(field(p, 'privID')) ?? '',

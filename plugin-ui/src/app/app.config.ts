@@ -11,6 +11,7 @@ import { provideRouter, withHashLocation } from '@angular/router';
 
 import { routes } from './app.routes';
 import { HtmlClientSdkService } from './sdk/html-client-sdk';
+import { StartupFailure } from './startup-failure';
 import { ThemeService } from './theme/theme';
 
 export const appConfig: ApplicationConfig = {
@@ -23,12 +24,18 @@ export const appConfig: ApplicationConfig = {
     provideHttpClient(withFetch()),
     // Clarity's modals animate with @angular/animations.
     provideAnimationsAsync(),
-    // No view may touch the vSphere Client before its SDK is initialized.
+    // No view may touch the vSphere Client before its SDK is initialized. When it cannot be, the
+    // root says why instead of any view (a failed initializer would leave the frame blank).
     provideAppInitializer(async () => {
       const sdk = inject(HtmlClientSdkService);
       const theme = inject(ThemeService);
-      await sdk.initialize();
-      theme.follow();
+      const startup = inject(StartupFailure);
+      try {
+        await sdk.initialize();
+        theme.follow();
+      } catch (error) {
+        startup.set(error);
+      }
     }),
   ],
 };

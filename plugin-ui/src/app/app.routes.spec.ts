@@ -17,10 +17,12 @@ import { BackupNow } from './vm/backup-now/backup-now';
 import { VmBackups } from './vm/backups/vm-backups';
 import { VmProtection } from './vm/protection/vm-protection';
 import { RecoverWizard } from './vm/recover/recover-wizard';
+import { HtmlClientSdkService } from './sdk/html-client-sdk';
 
 describe('routes', () => {
-  beforeEach(() => {
+  beforeEach(async () => {
     configureViewTestBed({ providers: [provideRouter(routes)] });
+    await TestBed.inject(HtmlClientSdkService).initialize();
   });
 
   it('loads the view of each route', async () => {

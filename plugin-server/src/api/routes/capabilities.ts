@@ -17,7 +17,7 @@
  * session as every route (the Authorizer), and ask all privileges of one object in one
  * HasPrivilegeOnEntities call.
  */
-import express, { Router, type Request } from 'express';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { ValidationError } from '../../errors/index.js';
 import { authorizedCall, type Authorizer } from '../auth/authorize.js';
 import type { MoRef, UserSession } from '../auth/ports.js';
@@ -133,7 +133,11 @@ async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item:
 
 /**
  * POST dynamic-items/vm (mounted under the versioned plugin path). A user who may not read a
- * target is told to see none of the dynamic items: nothing is refused here, only hidden.
+ * target is told to see none of the dynamic items: nothing is refused here, only hidden. The
+ * vSphere Client expects `{ apiVersion, dynamicItems }` with 200 whatever happens, so a query it
+ * cannot be answered for (no or an expired session, a selection that is not VMs of one vCenter, a
+ * privilege check that fails) is answered 200 with every dynamic item hidden; the actions, were
+ * they called anyway, are still refused by their own checks.
  */
 export function dynamicItemRoutes<S extends UserSession>(auth: Authorizer<S>): Router {
   const router = Router();
@@ -161,5 +165,14 @@ export function dynamicItemRoutes<S extends UserSession>(auth: Authorizer<S>): R
       res.json({ apiVersion: DYNAMIC_ITEMS_API_VERSION, dynamicItems: visibleItems(perTarget) });
     },
   );
+  router.use(`/${VM_DYNAMIC_ITEMS_URI}`, (_err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(_err);
+    res.status(200).json({ apiVersion: DYNAMIC_ITEMS_API_VERSION, dynamicItems: hiddenItems() });
+  });
   return router;
+}
+
+/** Every dynamic item, hidden: the answer when nothing can be shown safely. */
+export function hiddenItems(): Array<{ id: string; visible: boolean }> {
+  return Object.keys(VM_DYNAMIC_ITEMS).map((id) => ({ id, visible: false }));
 }

@@ -5,12 +5,14 @@ import { FAKE_VM_ID } from '../sdk/fake-html-client-sdk';
 import { API_BASE, configureViewTestBed, flushProblem, settle } from '../testing/view-test-bed';
 import { CapabilitiesApi, readVmCapabilities } from './capabilities';
 import { capabilitiesUrl } from './capabilities-testing';
+import { HtmlClientSdkService } from '../sdk/html-client-sdk';
 
 describe('capabilities', () => {
   let http: HttpTestingController;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     ({ http } = configureViewTestBed());
+    await TestBed.inject(HtmlClientSdkService).initialize();
   });
 
   afterEach(() => http.verify());

@@ -5,6 +5,7 @@ import type { LifelineApiError } from './lifeline-api-error';
 import { SESSION_HEADER } from './lifeline-api';
 import { API_BASE, configureViewTestBed, settle } from '../testing/view-test-bed';
 import { TestBed } from '@angular/core/testing';
+import { HtmlClientSdkService } from '../sdk/html-client-sdk';
 
 describe('EventStreamClient', () => {
   let fetch: FakeFetch;
@@ -13,8 +14,9 @@ describe('EventStreamClient', () => {
   let events: ServerSentEvent[];
   let errors: LifelineApiError[];
 
-  beforeEach(() => {
+  beforeEach(async () => {
     ({ fetch } = configureViewTestBed());
+    await TestBed.inject(HtmlClientSdkService).initialize();
     client = TestBed.inject(EventStreamClient);
     aborter = new AbortController();
     events = [];

@@ -48,6 +48,8 @@ export const BROWSER_ERROR_CODES = {
   unreachable: 'UNREACHABLE',
   httpStatus: 'HTTP_STATUS',
   badResponse: 'BAD_RESPONSE',
+  /** The vSphere Client gave no session or no server address (its callback answered null). */
+  vsphereClient: 'VSPHERE_CLIENT',
 } as const;
 
 export interface ApiErrorTitles {

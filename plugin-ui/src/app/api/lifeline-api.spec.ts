@@ -4,7 +4,8 @@ import { TestBed } from '@angular/core/testing';
 
 import { FAKE_VC_GUID, FakeHtmlClientSdk, provideFakeHtmlClientSdk } from '../sdk/fake-html-client-sdk';
 import { LifelineApi, SESSION_HEADER } from './lifeline-api';
-import { LifelineApiError } from './lifeline-api-error';
+import { BROWSER_ERROR_CODES, LifelineApiError } from './lifeline-api-error';
+import { HtmlClientSdkService } from '../sdk/html-client-sdk';
 
 /** The API client awaits the SDK's callbacks before it sends; let those run. */
 function settle(): Promise<void> {
@@ -16,7 +17,7 @@ describe('LifelineApi', () => {
   let api: LifelineApi;
   let http: HttpTestingController;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     fake = new FakeHtmlClientSdk();
     fake.backendInfo = {
       allPluginBackendServers: [{ proxiedBaseUrl: '/proxy/lifeline/', type: 'LIFELINE_SERVER' }],
@@ -25,6 +26,7 @@ describe('LifelineApi', () => {
     TestBed.configureTestingModule({
       providers: [provideHttpClient(), provideHttpClientTesting(), ...provideFakeHtmlClientSdk(fake)],
     });
+    await TestBed.inject(HtmlClientSdkService).initialize();
     api = TestBed.inject(LifelineApi);
     http = TestBed.inject(HttpTestingController);
   });
@@ -57,6 +59,26 @@ describe('LifelineApi', () => {
     expect(secondRequest.request.headers.get(SESSION_HEADER)).toBe('renewed-token');
     secondRequest.flush({ status: 'ok', version: '0.1.0' });
     await second;
+  });
+
+  it('fails with a visible error, without calling the server, when the vSphere Client has no session (null callback)', async () => {
+    fake.sessionToken = null;
+    const error: unknown = await api.health().catch((e: unknown) => e);
+    expect(error).toEqual(jasmine.any(LifelineApiError));
+    expect(error).toEqual(jasmine.objectContaining({ code: BROWSER_ERROR_CODES.vsphereClient, title: 'The vSphere Client could not connect this view to Lifeline' }));
+    expect((error as LifelineApiError).detail).toContain('session');
+    http.expectNone(() => true);
+  });
+
+  it('fails with a visible error when the vSphere Client cannot say where the server is (null callback), and asks again on the next call', async () => {
+    const known = fake.backendInfo;
+    fake.backendInfo = null;
+    await expectAsync(api.health()).toBeRejectedWith(jasmine.objectContaining({ code: BROWSER_ERROR_CODES.vsphereClient }));
+    fake.backendInfo = known;
+    const health = api.health();
+    await settle();
+    http.expectOne('/proxy/lifeline-vc1/api/v1/health').flush({ status: 'ok', version: '0.1.0' });
+    await health;
   });
 
   it('sends no session header when there is no session (standalone)', async () => {

@@ -3,7 +3,7 @@ import { Injectable, inject } from '@angular/core';
 import type { Observable } from 'rxjs';
 
 import { Messages } from '../i18n/messages';
-import { HtmlClientSdkService } from '../sdk/html-client-sdk';
+import { HtmlClientSdkError, HtmlClientSdkService } from '../sdk/html-client-sdk';
 import { readHealth, type Health } from './health';
 import { BROWSER_ERROR_CODES, LifelineApiError, toLifelineApiError, type ApiErrorTitles } from './lifeline-api-error';
 
@@ -70,7 +70,7 @@ export class LifelineApi {
    * has to be read while it arrives, and EventSource cannot send the session header.
    */
   async endpoint(path: string): Promise<{ url: string; headers: Record<string, string> }> {
-    const [baseUrl, token] = await Promise.all([this.sdk.backendBaseUrl(this.sdk.contextVm()?.vcGuid), this.sdk.sessionToken()]);
+    const [baseUrl, token] = await this.target();
     return { url: `${baseUrl}${path}`, headers: token === '' ? {} : { [SESSION_HEADER]: token } };
   }
 
@@ -79,7 +79,26 @@ export class LifelineApi {
    * reverse proxy): for links the browser follows itself, such as a download ticket's.
    */
   async url(path: string): Promise<string> {
-    return `${await this.sdk.backendBaseUrl(this.sdk.contextVm()?.vcGuid)}${path}`;
+    const [baseUrl] = await this.target();
+    return `${baseUrl}${path}`;
+  }
+
+  /**
+   * The server's proxied base URL (the one holding the context VM's vCenter, when the view has a
+   * VM) and the user's session token. When the vSphere Client cannot give them (its callbacks
+   * answered null, its session is gone), the failure becomes an API error every view shows.
+   */
+  private async target(): Promise<[string, string]> {
+    try {
+      // A VM view's own vCenter; a global view's chosen one (several vCenters, several servers).
+      const vcGuid = this.sdk.contextVm()?.vcGuid ?? this.sdk.globalVcenter();
+      return await Promise.all([this.sdk.backendBaseUrl(vcGuid), this.sdk.sessionToken()]);
+    } catch (error) {
+      if (error instanceof HtmlClientSdkError) {
+        throw new LifelineApiError({ status: 0, title: this.messages.text('sdk.failed.title'), detail: error.message, code: BROWSER_ERROR_CODES.vsphereClient });
+      }
+      throw error;
+    }
   }
 
   /** The titles the UI gives failures that carry no problem document. */
@@ -94,8 +113,7 @@ export class LifelineApi {
     body: unknown,
     signal: AbortSignal | undefined,
   ): Promise<T> {
-    // The server that holds the context VM's vCenter, when the view has a VM.
-    const [baseUrl, token] = await Promise.all([this.sdk.backendBaseUrl(this.sdk.contextVm()?.vcGuid), this.sdk.sessionToken()]);
+    const [baseUrl, token] = await this.target();
     signal?.throwIfAborted();
     const url = `${baseUrl}${path}`;
     const answer = await this.send(

@@ -1,12 +1,14 @@
 import { TestBed } from '@angular/core/testing';
 
 import { JobKindPipe, JobTargetPipe } from './job-labels';
+import { HtmlClientSdkService } from '../sdk/html-client-sdk';
 
 describe('job labels', () => {
   let kind: JobKindPipe;
   let target: JobTargetPipe;
 
-  beforeEach(() => {
+  beforeEach(async () => {
+    await TestBed.inject(HtmlClientSdkService).initialize();
     kind = TestBed.runInInjectionContext(() => new JobKindPipe());
     target = TestBed.runInInjectionContext(() => new JobTargetPipe());
   });

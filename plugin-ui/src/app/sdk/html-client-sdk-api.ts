@@ -1,7 +1,14 @@
 /**
  * The part of the vSphere Client's remote plugin JavaScript API (the `htmlClientSdk` global that
- * `/api/ui/htmlClientSdk.js` defines) that Lifeline uses, typed. The vSphere Client owns this
- * contract; these declarations only describe it, so a field the client may omit is optional here.
+ * `/api/ui/htmlClientSdk.js` defines) that Lifeline uses, typed after VMware's "vSphere HTML Client
+ * SDK - Javascript API for remote plug-ins" (the SDK's docs/Javascript-API-Remote.html) and the
+ * "Bootstrapping the JavaScript API" page of "Developing Remote Plug-ins with the vSphere Client SDK".
+ * The vSphere Client owns this contract; these declarations only describe it, so a field the client
+ * may omit is optional here.
+ *
+ * The object has two shapes. Before `initialize()` has called back, only `initialize`,
+ * `isInitialized` and `getProxiedPluginServerOrigin` exist (HtmlClientSdkBootstrap); the `app`,
+ * `event` and `modal` interfaces are added once it has (HtmlClientSdkInterfaces).
  */
 
 /** A JSON value as the vSphere Client passes it through `customData` between frames. */
@@ -71,18 +78,31 @@ export interface DynamicModalConfig {
   readonly onClosed?: (result?: JsonValue) => void;
 }
 
+/** The documented options of `app.formatDateTime` (vSphere 7.0 U1+, `date.time.format` requirement). */
+export interface PluginDateTimeFormatOptions {
+  readonly format?: 'DATE' | 'TIME' | 'DATE_AND_TIME';
+}
+
 export interface HtmlClientSdkApp {
   getContextObjects(): ContextObject[];
-  getSessionInfo(callback: (info: SessionInfo) => void): void;
-  getPluginBackendInfo(callback: (info: PluginBackendInfo) => void): void;
+  /** Calls back with null "in case of an exception", such as a session that is gone. */
+  getSessionInfo(callback: (info: SessionInfo | null) => void): void;
+  /** Calls back with null "in case of an exception". */
+  getPluginBackendInfo(callback: (info: PluginBackendInfo | null) => void): void;
   getClientInfo(): ClientInfo;
   getClientLocale(): string;
   getTheme(): PluginTheme;
   navigateTo(options: NavigationOptions): void;
+  /** Formats an instant (ms since the epoch) in the user's vSphere date format; absent before 7.0 U1. */
+  formatDateTime?(instant: number, options?: PluginDateTimeFormatOptions): string;
 }
 
 export interface HtmlClientSdkEvent {
   onThemeChanged(callback: (theme: PluginTheme) => void): void;
+  /** The vSphere Client's global refresh button; absent in clients that lack it. */
+  onGlobalRefresh?(callback: () => void): void;
+  /** The user changed the vSphere date and time format; absent before 7.0 U1. */
+  onDateTimeFormatChanged?(callback: () => void): void;
 }
 
 export interface HtmlClientSdkModal {
@@ -92,9 +112,20 @@ export interface HtmlClientSdkModal {
   getCustomData(): JsonValue | null;
 }
 
-export interface HtmlClientSdk {
+/** What `htmlClientSdk` offers before it is initialized: nothing else may be called yet. */
+export interface HtmlClientSdkBootstrap {
   initialize(callback: () => void): void;
+  isInitialized?(): boolean;
+  /** The origin (and path prefix) under which the vSphere Client proxies the plugin server. */
+  getProxiedPluginServerOrigin?(): string;
+}
+
+/** The interfaces the vSphere Client adds to `htmlClientSdk` once `initialize()` has called back. */
+export interface HtmlClientSdkInterfaces {
   readonly app: HtmlClientSdkApp;
   readonly event: HtmlClientSdkEvent;
   readonly modal: HtmlClientSdkModal;
 }
+
+/** The global as a whole: the interfaces appear on the same object after initialization. */
+export type HtmlClientSdk = HtmlClientSdkBootstrap & Partial<HtmlClientSdkInterfaces>;

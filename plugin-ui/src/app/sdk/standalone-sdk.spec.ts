@@ -42,8 +42,8 @@ describe('createStandaloneSdk', () => {
 
   it('has no session and reaches the server on its own origin', () => {
     const sdk = createStandaloneSdk(new FakeHost(''));
-    let session: SessionInfo | undefined;
-    let backend: PluginBackendInfo | undefined;
+    let session: SessionInfo | null | undefined;
+    let backend: PluginBackendInfo | null | undefined;
     sdk.app.getSessionInfo((info) => (session = info));
     sdk.app.getPluginBackendInfo((info) => (backend = info));
     expect(session).toEqual({ sessionToken: '' });

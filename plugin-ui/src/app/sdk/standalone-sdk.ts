@@ -2,7 +2,8 @@ import type {
   ClientInfo,
   ContextObject,
   DynamicModalConfig,
-  HtmlClientSdk,
+  HtmlClientSdkBootstrap,
+  HtmlClientSdkInterfaces,
   JsonValue,
   ModalConfig,
   NavigationOptions,
@@ -48,7 +49,7 @@ export function browserStandaloneHost(win: Window): StandaloneHost {
   };
 }
 
-export function createStandaloneSdk(host: StandaloneHost): HtmlClientSdk {
+export function createStandaloneSdk(host: StandaloneHost): HtmlClientSdkBootstrap & HtmlClientSdkInterfaces {
   const query = new URLSearchParams(host.search);
   const contextObjects: ContextObject[] = query.getAll('objectId').map((id) => ({ id }));
   const theme: PluginTheme = { name: query.get('theme') === 'dark' ? 'dark' : 'light' };

@@ -8,6 +8,7 @@ import { provideRouter } from '@angular/router';
 import { FETCH } from '../api/event-stream';
 import { FakeFetch } from '../api/fake-fetch';
 import { FakeHtmlClientSdk, provideFakeHtmlClientSdk } from '../sdk/fake-html-client-sdk';
+import { HtmlClientSdkService } from '../sdk/html-client-sdk';
 
 /**
  * What a view's spec runs against: the vSphere Client stand-in, Angular's HTTP testing backend for
@@ -63,7 +64,13 @@ export interface RenderedView<T> {
   click(selector: string): Promise<void>;
 }
 
+/** What the app initializer does before any view exists: initialize the vSphere Client SDK. */
+export async function initializeSdk(): Promise<void> {
+  await TestBed.inject(HtmlClientSdkService).initialize();
+}
+
 export async function renderView<T>(component: Type<T>): Promise<RenderedView<T>> {
+  await initializeSdk();
   const fixture = TestBed.createComponent(component);
   const element = fixture.nativeElement as HTMLElement;
   const view: RenderedView<T> = {

@@ -3,15 +3,17 @@ import { TestBed } from '@angular/core/testing';
 
 import { FakeHtmlClientSdk, provideFakeHtmlClientSdk } from '../sdk/fake-html-client-sdk';
 import { CLARITY_THEME_ATTRIBUTE, ThemeService } from './theme';
+import { HtmlClientSdkService } from '../sdk/html-client-sdk';
 
 describe('ThemeService', () => {
   let fake: FakeHtmlClientSdk;
   let body: HTMLElement;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     fake = new FakeHtmlClientSdk();
     TestBed.configureTestingModule({ providers: provideFakeHtmlClientSdk(fake) });
     body = TestBed.inject(DOCUMENT).body;
+    await TestBed.inject(HtmlClientSdkService).initialize();
     body.setAttribute(CLARITY_THEME_ATTRIBUTE, 'light');
   });
 

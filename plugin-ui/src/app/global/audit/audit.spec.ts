@@ -1,7 +1,8 @@
 import type { HttpTestingController } from '@angular/common/http/testing';
 
 import { API_BASE, configureViewTestBed, flushProblem, renderView, type RenderedView } from '../../testing/view-test-bed';
-import { pageBody } from '../../testing/server-bodies';
+import { FAKE_VC_GUID } from '../../sdk/fake-html-client-sdk';
+import { pageBody, vmBody } from '../../testing/server-bodies';
 import { AUDIT_PAGE_SIZE, Audit } from './audit';
 
 function record(id: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -49,15 +50,18 @@ describe('Audit', () => {
     http.expectOne(url('offset=0&limit=50')).flush(
       pageBody(
         [
-          record(2, { user: null, action: 'protection.assign', object: 'vm:5a1e:vm-58', outcome: 'failure', status: 403, errorCode: 'forbidden' }),
+          record(2, { user: null, action: 'protection.assign', object: `vm:${FAKE_VC_GUID}:vm-58`, outcome: 'failure', status: 403, errorCode: 'forbidden' }),
           record(1),
         ],
         { limit: AUDIT_PAGE_SIZE },
       ),
     );
     await view.stable();
+    // A VM is named by its name, not its moref and vCenter GUID.
+    http.expectOne(`${API_BASE}/api/v1/vms?limit=1000`).flush(pageBody([vmBody('vm-58', 'erp-01')]));
+    await view.stable();
     const [failed, created] = rows(view);
-    expect(failed?.slice(1)).toEqual(['unknown', 'protection.assign', 'vm:5a1e:vm-58', 'Failure 403 forbidden']);
+    expect(failed?.slice(1)).toEqual(['unknown', 'protection.assign', 'erp-01', 'Failure 403 forbidden']);
     expect(created?.slice(1)).toEqual(['VSPHERE.LOCAL\\alice', 'policy.create', 'policy:pol-1', 'Success']);
     expect(view.text('.ll-audit-range')).toBe('1–2 of 2');
     expect(view.element.querySelector<HTMLButtonElement>('.ll-audit-next')?.disabled).toBeTrue();

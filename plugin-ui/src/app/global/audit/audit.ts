@@ -1,12 +1,14 @@
-import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { ClrDatagridModule } from '@clr/angular/data/datagrid';
 import { ClrInputModule } from '@clr/angular/forms/input';
 
+import { VsphereDatePipe } from '../../i18n/vsphere-date-pipe';
 import { readAuditPage, type AuditRecord } from '../../api/audit-record';
 import { LifelineApi } from '../../api/lifeline-api';
 import { LifelineApiError } from '../../api/lifeline-api-error';
+import { VM_NAMES_PATH, readVmPage, vmNamesOf } from '../../api/vm-summary';
+import { contextObjectId } from '../../sdk/context-object-id';
 import { MessagePipe } from '../../i18n/message-pipe';
 import { ProblemAlert } from '../../problem-alert/problem-alert';
 import { GlobalView } from '../global-view';
@@ -24,7 +26,7 @@ interface AuditFilter {
  */
 @Component({
   selector: 'll-audit',
-  imports: [ClrDatagridModule, ClrInputModule, DatePipe, FormsModule, GlobalView, MessagePipe, ProblemAlert],
+  imports: [ClrDatagridModule, ClrInputModule, VsphereDatePipe, FormsModule, GlobalView, MessagePipe, ProblemAlert],
   templateUrl: './audit.html',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -34,6 +36,9 @@ export class Audit {
   private request: AbortController | null = null;
 
   protected readonly records = signal<readonly AuditRecord[]>([]);
+  /** VM names by API id, asked for once a page names a VM; until then (or if it fails) morefs show. */
+  private readonly names = signal<ReadonlyMap<string, string> | null>(null);
+  private namesAsked = false;
   protected readonly total = signal(0);
   protected readonly offset = signal(0);
   protected readonly loading = signal(true);
@@ -67,6 +72,13 @@ export class Audit {
     this.applyFilter();
   }
 
+  /** The object as a person names it: a VM by its name (`vm:<vCenter GUID>:<moref>` otherwise). */
+  protected objectLabel(object: string | null): string {
+    const id = vmObjectId(object);
+    const name = id === null ? undefined : this.names()?.get(id);
+    return name ?? object ?? '';
+  }
+
   protected previous(): void {
     void this.load(Math.max(0, this.offset() - AUDIT_PAGE_SIZE));
   }
@@ -92,6 +104,13 @@ export class Audit {
     try {
       const page = await this.api.get(`/api/v1/audit?${query.toString()}`, readAuditPage, request.signal);
       this.records.set(page.items);
+      if (!this.namesAsked && page.items.some((r) => vmObjectId(r.object) !== null)) {
+        this.namesAsked = true;
+        void this.api.get(VM_NAMES_PATH, readVmPage, this.destroyed.signal).then(
+          (vms) => this.names.set(vmNamesOf(vms)),
+          () => undefined,
+        );
+      }
       this.total.set(page.total);
       this.offset.set(page.offset);
       this.error.set(null);
@@ -109,4 +128,10 @@ export class Audit {
       }
     }
   }
+}
+
+/** The API id of the VM an audit object names (`vm:<vCenter GUID>:<moref>`), or null. */
+function vmObjectId(object: string | null): string | null {
+  const m = object === null ? null : /^vm:([^:]+):(.+)$/.exec(object);
+  return m ? contextObjectId({ type: 'VirtualMachine', vcGuid: m[1]!, moref: m[2]! }) : null;
 }

@@ -1,7 +1,7 @@
-import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
 import { ClrDatagridModule } from '@clr/angular/data/datagrid';
 
+import { VsphereDatePipe } from '../../i18n/vsphere-date-pipe';
 import { isActiveJobState, readJob, readJobPage, type Job } from '../../api/job';
 import { applyJobEvent, type JobEvent } from '../../api/job-event';
 import { LifelineApi } from '../../api/lifeline-api';
@@ -25,7 +25,7 @@ export const JOB_PAGE_SIZE = 200;
  */
 @Component({
   selector: 'll-jobs',
-  imports: [ClrDatagridModule, DatePipe, DurationPipe, GlobalView, JobKindPipe, JobProgress, JobStateLabel, JobTargetPipe, MessagePipe, ProblemAlert],
+  imports: [ClrDatagridModule, VsphereDatePipe, DurationPipe, GlobalView, JobKindPipe, JobProgress, JobStateLabel, JobTargetPipe, MessagePipe, ProblemAlert],
   templateUrl: './jobs.html',
   styleUrl: './jobs.css',
   changeDetection: ChangeDetectionStrategy.OnPush,

@@ -1,7 +1,7 @@
-import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
 import { ClrDatagridModule, type ClrDatagridComparatorInterface } from '@clr/angular/data/datagrid';
 
+import { VsphereDatePipe } from '../../i18n/vsphere-date-pipe';
 import { COMPLIANCE_PATH, readCompliancePage, type VmCompliance } from '../../api/compliance';
 import { LifelineApi } from '../../api/lifeline-api';
 import { LifelineApiError, reportApiError } from '../../api/lifeline-api-error';
@@ -37,7 +37,7 @@ class SeverityComparator implements ClrDatagridComparatorInterface<ProtectedVmRo
  */
 @Component({
   selector: 'll-protected-vms',
-  imports: [ClrDatagridModule, DatePipe, DurationPipe, GlobalView, MessagePipe, ProblemAlert, RpoStatusLabel],
+  imports: [ClrDatagridModule, VsphereDatePipe, DurationPipe, GlobalView, MessagePipe, ProblemAlert, RpoStatusLabel],
   templateUrl: './protected-vms.html',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })

@@ -1,8 +1,8 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
-import { DatePipe } from '@angular/common';
 import { ClrAlertModule } from '@clr/angular/emphasis/alert';
 import { ClrSpinnerModule } from '@clr/angular/progress/spinner';
 
+import { VsphereDatePipe } from '../../i18n/vsphere-date-pipe';
 import { readJobAccepted } from '../../api/job';
 import { LifelineApi } from '../../api/lifeline-api';
 import { LifelineApiError, reportApiError } from '../../api/lifeline-api-error';
@@ -34,7 +34,7 @@ type SettingsState =
  */
 @Component({
   selector: 'll-settings',
-  imports: [ClrAlertModule, DatePipe, ClrSpinnerModule, DurationPipe, FollowedJobStatus, GlobalView, MessagePipe, ProblemAlert],
+  imports: [ClrAlertModule, VsphereDatePipe, ClrSpinnerModule, DurationPipe, FollowedJobStatus, GlobalView, MessagePipe, ProblemAlert],
   templateUrl: './settings.html',
   styleUrl: './settings.css',
   changeDetection: ChangeDetectionStrategy.OnPush,

@@ -1,8 +1,8 @@
-import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, DestroyRef, inject, signal } from '@angular/core';
 import { ClrDatagridModule } from '@clr/angular/data/datagrid';
 import { ClrModalModule } from '@clr/angular/modal';
 
+import { VsphereDatePipe } from '../../i18n/vsphere-date-pipe';
 import { readAttachments, type Attachment, type AttachmentState } from '../../api/attachment';
 import { CapabilitiesApi, type ViewCapabilities } from '../../api/capabilities';
 import { readJobAccepted } from '../../api/job';
@@ -33,7 +33,7 @@ const STATE_LABELS: Readonly<Record<AttachmentState, MessageKey>> = {
  */
 @Component({
   selector: 'll-vm-attached-disks',
-  imports: [ByteSizePipe, ClrDatagridModule, ClrModalModule, DatePipe, FollowedJobStatus, MessagePipe, ProblemAlert, VmView],
+  imports: [ByteSizePipe, ClrDatagridModule, ClrModalModule, VsphereDatePipe, FollowedJobStatus, MessagePipe, ProblemAlert, VmView],
   templateUrl: './vm-attached-disks.html',
   styles: `
     .ll-attached-disk-list {

@@ -1,4 +1,3 @@
-import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { ClrAlertModule } from '@clr/angular/emphasis/alert';
@@ -10,6 +9,7 @@ import { ClrModalModule } from '@clr/angular/modal';
 import { ClrRadioModule } from '@clr/angular/forms/radio';
 import { ClrSpinnerModule } from '@clr/angular/progress/spinner';
 
+import { VsphereDatePipe } from '../../i18n/vsphere-date-pipe';
 import { downloadTicketPath, readDownloadTicket, type ExportFormat } from '../../api/download-ticket';
 import { CapabilitiesApi, type ViewCapabilities } from '../../api/capabilities';
 import { readJobAccepted, type Job } from '../../api/job';
@@ -66,7 +66,7 @@ export type RecoveryDialog =
     ClrModalModule,
     ClrRadioModule,
     ClrSpinnerModule,
-    DatePipe,
+    VsphereDatePipe,
     FollowedJobStatus,
     FormsModule,
     MessagePipe,
