@@ -123,6 +123,7 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   'registration-missing': 500,
   'registration-vanished': 500,
   'registration-no-manifest': 500,
+  'registration-server-thumbprint-unconfirmed': 500,
   'config-invalid': 500,
   'store-passphrase-missing': 500,
   'tls-invalid': 500,

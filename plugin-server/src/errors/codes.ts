@@ -143,7 +143,7 @@ export type RecoveryCode =
   | 'cleanup-timeout';
 
 /** Registering the plugin with vCenter. */
-export type RegistrationCode = 'registration-server-unreachable' | 'registration-server-thumbprint-mismatch' | 'registration-exists' | 'registration-missing' | 'registration-vanished' | 'registration-no-manifest';
+export type RegistrationCode = 'registration-server-unreachable' | 'registration-server-thumbprint-mismatch' | 'registration-exists' | 'registration-missing' | 'registration-vanished' | 'registration-no-manifest' | 'registration-server-thumbprint-unconfirmed';
 
 /** Configuration and the server's own files. */
 export type ConfigCode = 'config-invalid' | 'store-passphrase-missing' | 'tls-invalid' | 'tls-incomplete';
