@@ -22,6 +22,11 @@ export interface AuthorizedCall<S extends UserSession> {
   readonly vcenter: VcenterTarget;
   /** What HasPrivilegeOnEntities answered for the required and the `alsoAsk` privileges. */
   readonly granted: ReadonlyMap<string, boolean>;
+  /**
+   * Aborted when the session ends: vCenter refused the user's token, the session reached its
+   * lifetime, or the server stops. Whatever a request holds open (an event stream) ends with it.
+   */
+  readonly sessionEnded: AbortSignal;
 }
 
 /** What a route needs: privileges, all of which must be held on the entity. */
@@ -93,7 +98,7 @@ export class Authorizer<S extends UserSession> {
         lease.release();
         return;
       }
-      calls.set(req, { session: lease.session, vcenter, granted: authorized.granted });
+      calls.set(req, { session: lease.session, vcenter, granted: authorized.granted, sessionEnded: lease.signal });
       next();
     };
   }
