@@ -62,6 +62,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   'index-invalid': 500,
   'manifest-invalid': 500,
   'catalog-unreadable': 500,
+  'catalog-integrity': 500,
   'restore-chunk-corrupt': 500,
   'restore-chunk-missing': 500,
   'restore-upload-failed': 502,
@@ -70,7 +71,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
 };
 
 /** 500s whose message names damaged data or a failed restore rather than a bug: shown as they are. */
-const TOLD_500 = new Set(['chunk-corrupt', 'index-invalid', 'manifest-invalid', 'catalog-unreadable', 'restore-chunk-corrupt', 'restore-chunk-missing', 'restore-rollback-failed']);
+const TOLD_500 = new Set(['chunk-corrupt', 'index-invalid', 'manifest-invalid', 'catalog-unreadable', 'catalog-integrity', 'restore-chunk-corrupt', 'restore-chunk-missing', 'restore-rollback-failed']);
 
 /** Codes for client errors that HTTP middleware (body parsing) reports with a bare status. */
 const CODE_BY_STATUS: Readonly<Record<number, string>> = {

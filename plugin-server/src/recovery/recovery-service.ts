@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { JobBusyError, type JobRunner, type JobTarget, type SubmitResult } from '../jobs/index.js';
-import type { Repository } from '../store/index.js';
+import { isStoreError, type Repository } from '../store/index.js';
 import { validateInstanceName, type InstantiateRequest } from './new-instance.js';
 import { RecoveryError } from './recovery-error.js';
 import { pointVmOf } from './recovery-steps.js';
@@ -40,13 +40,17 @@ export class RecoveryService {
     this.newId = o.newId ?? randomUUID;
   }
 
-  /** A committed point, or 'not-found'. */
-  point(pointId: string): PointSummary {
+  /**
+   * A committed point, or 'not-found'; its catalog row only once the sealed manifest agrees with
+   * it (the store's 'catalog-integrity' otherwise), since which VM it is of decides who may use it.
+   */
+  async point(pointId: string, signal: AbortSignal): Promise<PointSummary> {
     let row;
     try {
-      row = this.o.repository.getPoint(pointId);
-    } catch {
-      throw new RecoveryError('not-found', `restore point ${pointId} does not exist`, { pointId });
+      row = (await this.o.repository.authenticPoint(pointId, signal)).point;
+    } catch (err) {
+      if (isStoreError(err, 'point-not-found')) throw new RecoveryError('not-found', `restore point ${pointId} does not exist`, { pointId });
+      throw err;
     }
     return { id: row.id, vm: pointVmOf(row.vmId), vmName: row.vmName, createdAt: new Date(row.createdAt).toISOString() };
   }
@@ -66,7 +70,7 @@ export class RecoveryService {
   }
 
   async revert(vm: VmId, pointId: string, powerOff: boolean, requestedBy: string, signal: AbortSignal): Promise<SubmitResult> {
-    const p = this.point(pointId);
+    const p = await this.point(pointId, signal);
     if (!p.vm || vmIdKey(p.vm) !== vmIdKey(vm)) {
       throw new RecoveryError('validation', `restore point ${pointId} is of VM ${p.vmName}, not of ${vm.moref}; restore it as a new instance or attach its disks instead`, { field: 'pointId' });
     }
@@ -97,7 +101,7 @@ export class RecoveryService {
   }
 
   async attach(pointId: string, vm: VmId, disks: number[] | null, datastore: string | null, requestedBy: string, signal: AbortSignal): Promise<SubmitResult & { attachmentId: string }> {
-    this.point(pointId);
+    await this.point(pointId, signal);
     if (disks !== null) {
       const known = new Set((await this.o.repository.readManifest(pointId, signal)).disks.map((d) => d.disk));
       const unknown = disks.find((d) => !known.has(d));
@@ -118,8 +122,8 @@ export class RecoveryService {
     return this.submit(vmTarget(rec.vm), { operation: 'detach', attachmentId, vm: rec.vm }, requestedBy);
   }
 
-  instantiate(pointId: string, req: Omit<InstantiateRequest, 'pointId'>, requestedBy: string): SubmitResult {
-    this.point(pointId);
+  async instantiate(pointId: string, req: Omit<InstantiateRequest, 'pointId'>, requestedBy: string, signal: AbortSignal): Promise<SubmitResult> {
+    await this.point(pointId, signal);
     validateInstanceName(req.name);
     // One new instance per name at a time.
     const target: JobTarget = { type: 'NewVirtualMachine', id: req.name, vcenterGuid: req.vcenterGuid };

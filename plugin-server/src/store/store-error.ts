@@ -32,6 +32,8 @@ export type StoreErrorCode =
   | 'repository-busy'
   /** The catalog file exists but cannot be opened as a catalog. */
   | 'catalog-unreadable'
+  /** A catalog row says something about a restore point that its sealed manifest does not. */
+  | 'catalog-integrity'
   | 'point-not-found'
   | 'invalid-range'
   | 'invalid-key'

@@ -31,6 +31,12 @@ export interface AuthorizedCall<S extends UserSession> {
 
 /** What a route needs: privileges, all of which must be held on the entity. */
 export interface Requirement<S extends UserSession> {
+  /**
+   * Runs once the caller is authenticated, before the privileges are looked at: loads and checks
+   * what the entity is decided from (e.g. a restore point against its sealed manifest), so that
+   * `privileges` and `entity` can read it synchronously. Nothing is loaded for anonymous callers.
+   */
+  readonly prepare?: (req: Request, signal: AbortSignal) => Promise<void>;
   /** Fixed, or chosen from the request (e.g. by the kind of job a cancel concerns). */
   readonly privileges: readonly string[] | ((req: Request) => readonly string[]);
   /** The object the call concerns; the inventory root when omitted. */
@@ -131,6 +137,7 @@ export class Authorizer<S extends UserSession> {
   }
 
   private async check(session: S, requirement: Requirement<S>, req: Request, signal: AbortSignal): Promise<ReadonlyMap<string, boolean>> {
+    await requirement.prepare?.(req, signal);
     const privileges = typeof requirement.privileges === 'function' ? requirement.privileges(req) : requirement.privileges;
     const asked = [...new Set([...privileges, ...(requirement.alsoAsk ?? [])])];
     if (asked.length === 0) return new Map();

@@ -10,7 +10,9 @@
  *   DELETE /points/{id}                         deletes a point past its retain-until (Admin)
  *   POST /points/{id}/retention                 keeps a point longer: a 'retention' job (Protect)
  *
- * Privileges are checked on the VM the point belongs to; a point whose VM is not a vCenter VM
+ * Privileges are checked on the VM the point belongs to, as its sealed manifest names it: the
+ * catalog row is only believed once the manifest agrees with it (a row altered in the catalog file
+ * is refused with 'catalog-integrity' and never served). A point whose VM is not a vCenter VM
  * (made from image files with the command line) is checked on the inventory root. Downloading a
  * disk's bytes is a restore, so it needs Lifeline's Restore privilege, and it is audited.
  *
@@ -91,6 +93,8 @@ interface ConfigurationView {
 }
 
 interface ManifestSummary {
+  /** The VM the sealed manifest says the point is of (the catalog's key). */
+  readonly vmId: string;
   /** Datastore path of each disk's backing file, by disk number. */
   readonly datastorePaths: ReadonlyMap<number, string>;
   readonly configuration: ConfigurationView;
@@ -102,7 +106,7 @@ const records = (v: unknown): Array<Record<string, unknown>> =>
   Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null) : [];
 
 /** What the API shows of a stored VM configuration (see the backup pipeline's vmConfig). */
-function summarize(config: Record<string, unknown>): ManifestSummary {
+function summarize(vmId: string, config: Record<string, unknown>): ManifestSummary {
   const datastorePaths = new Map<number, string>();
   for (const d of records(config['disks'])) {
     const key = num(d['key']);
@@ -111,6 +115,7 @@ function summarize(config: Record<string, unknown>): ManifestSummary {
   }
   const memoryMiB = num(config['memoryMiB']);
   return {
+    vmId,
     datastorePaths,
     configuration: {
       cpus: num(config['cpus']),
@@ -141,7 +146,8 @@ class ManifestSummaries {
     }
     let summary: ManifestSummary;
     try {
-      summary = summarize((await repo.readManifest(pointId, signal)).vm.config);
+      const manifest = await repo.readManifest(pointId, signal);
+      summary = summarize(manifest.vm.id, manifest.vm.config);
     } catch (err) {
       if (signal.aborted) throw err;
       this.log.warn('restore point manifest unreadable', { pointId, error: describeError(err) });
@@ -253,7 +259,11 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
     const p = repo.catalog.getPoint(id);
     return p && p.state === 'committed' ? p : undefined;
   };
+  /** Points of requests whose catalog row their manifest vouched for (see onPoint's prepare). */
+  const authentic = new WeakMap<Request, PointRow>();
   const pointOf = (req: Request): PointRow => {
+    const checked = authentic.get(req);
+    if (checked) return checked;
     const id = req.params['pointId'];
     if (typeof id !== 'string' || !isPointId(id)) throw new ValidationError('pointId must be a restore point id such as 20250102-030405-1a2b3c4d', { field: 'pointId' });
     const p = findPoint(id);
@@ -268,6 +278,15 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
     });
   const onPoint = (privilege: string) =>
     auth.require({
+      prepare: async (req, signal) => {
+        const p = pointOf(req);
+        try {
+          authentic.set(req, (await (repository() as Repository).authenticPoint(p.id, signal)).point);
+        } catch (err) {
+          if (isStoreError(err, 'point-not-found')) throw new NotFoundError(`restore point ${p.id} does not exist`, { pointId: p.id });
+          throw err;
+        }
+      },
       // After authentication: an unknown point is a 404 for a signed-in user, a 401 for anyone else.
       privileges: (req) => {
         pointOf(req);
@@ -340,8 +359,16 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
       const got = await Promise.all(batch.map((p) => manifests.get(repo, p.id, signal)));
       batch.forEach((p, j) => summaries.set(p.id, got[j] ?? null));
     }
+    // A row the catalog files under this VM but whose sealed manifest names another VM was altered:
+    // it is left out (and logged), never shown as this VM's.
+    const listed = items.filter((p) => {
+      const summary = summaries.get(p.id);
+      if (!summary || summary.vmId === p.vmId) return true;
+      log.error('catalog row disagrees with the sealed manifest; the point is not listed', { pointId: p.id, field: 'vm_id' });
+      return false;
+    });
     res.json({
-      items: items.map((p) => itemView(p, repo.catalog.pointDisks(p.id), summaries.get(p.id) ?? null, jobs.get(p.id) ?? null)),
+      items: listed.map((p) => itemView(p, repo.catalog.pointDisks(p.id), summaries.get(p.id) ?? null, jobs.get(p.id) ?? null)),
       total,
       ...page,
     });

@@ -16,6 +16,7 @@ import { requestContext } from '../request-context.js';
 import type { ApiServices } from './api-services.js';
 import { parseVmId, vmObject, vmUrn } from './vm-id.js';
 import { vmOfPoint } from './points.js';
+import type { PointRow } from '../../catalog/index.js';
 
 const POINT_ID = /^\d{8}-\d{6}-[0-9a-f]{8}$/;
 const ATTACHMENT_ID = /^[0-9a-f-]{36}$/;
@@ -137,12 +138,21 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
    * VM the point was taken of as well: otherwise a user who may restore into one folder or VM
    * could read the backups of any VM. An unknown point is checked on the root, then answered 404.
    */
+  const authentic = new WeakMap<Request, PointRow>();
   const sourceVm = (req: Request) => {
     const id = req.params['pointId'];
-    const point = typeof id === 'string' && POINT_ID.test(id) ? svc.repository?.catalog.getPoint(id) : undefined;
-    return point ? vmOfPoint(point) : null;
+    const point = authentic.get(req) ?? (typeof id === 'string' && POINT_ID.test(id) ? svc.repository?.catalog.getPoint(id) : undefined);
+    return point && point.state === 'committed' ? vmOfPoint(point) : null;
   };
   const onSourceVm = auth.require({
+    // Which VM the point is of decides the check: the catalog's word for it is taken only once the
+    // point's sealed manifest agrees.
+    prepare: async (req, signal) => {
+      const id = req.params['pointId'];
+      const repo = svc.repository;
+      if (!repo || typeof id !== 'string' || !POINT_ID.test(id) || repo.catalog.getPoint(id)?.state !== 'committed') return;
+      authentic.set(req, (await repo.authenticPoint(id, signal)).point);
+    },
     privileges: [PRIVILEGES.restore],
     entity: (req, session) => {
       const vm = sourceVm(req);
@@ -167,7 +177,7 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
       vcenterGuid: (req) => sourceVm(req)?.vcenterGuid ?? null,
     }),
     onSourceVm,
-    (req, res) => {
+    async (req, res) => {
       const pointId = pointIdOf(req.params['pointId']);
       const b = bodyOf(req, ['name', 'datastore', 'folder', 'resourcePool', 'host', 'networks', 'powerOn']);
       const networks = b['networks'] ?? {};
@@ -177,7 +187,7 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
       const name = b['name'];
       if (typeof name !== 'string') throw new ValidationError('name is required: the new VM needs a name', { field: 'name' });
       noteAudit(req, { details: { name } });
-      const r = recovery().instantiate(
+      const r = await recovery().instantiate(
         pointId,
         {
           vcenterGuid: authorizedCall<S>(req).vcenter.guid,
@@ -190,6 +200,7 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
           powerOn: optionalBool(b, 'powerOn'),
         },
         userOf(req),
+        requestContext(req).signal,
       );
       accepted(req, res, r);
     },
