@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { JobBusyError, type JobRunner, type JobTarget, type SubmitResult } from '../jobs/index.js';
 import { isStoreError, type Repository } from '../store/index.js';
-import { validateInstanceName, type InstantiateRequest } from './new-instance.js';
+import { resolveAttachTargets } from './attach.js';
+import { instantiateTargets, validateInstanceName, type InstantiateRequest } from './new-instance.js';
 import { RecoveryError } from './recovery-error.js';
 import { pointVmOf } from './recovery-steps.js';
 import { vmIdKey, type AttachmentRecord, type RecoveryStore, type RevertRecord, type VmId } from './recovery-store.js';
@@ -29,6 +30,18 @@ export interface PointSummary {
   vm: VmId | undefined;
   vmName: string;
   createdAt: string;
+}
+
+/**
+ * An object a restore would act on and the privileges vCenter itself demands of a user doing the
+ * same there (vim25 CreateVM_Task: VirtualMachine.Inventory.Create on the folder,
+ * Resource.AssignVMToPool on the pool, Datastore.AllocateSpace on the datastore, Network.Assign on
+ * each network; ReconfigVM_Task adding an existing disk: VirtualMachine.Config.AddExistingDisk on
+ * the VM, Datastore.AllocateSpace where its file is).
+ */
+export interface RestoreTarget {
+  readonly entity: { readonly type: string; readonly value: string };
+  readonly privileges: readonly string[];
 }
 
 const vmTarget = (vm: VmId): JobTarget => ({ type: 'VirtualMachine', id: vm.moref, vcenterGuid: vm.vcenterGuid });
@@ -129,6 +142,34 @@ export class RecoveryService {
     const target: JobTarget = { type: 'NewVirtualMachine', id: req.name, vcenterGuid: req.vcenterGuid };
     this.ensureIdle(target);
     return this.submit(target, { operation: 'instantiate', pointId, ...req }, requestedBy);
+  }
+
+  /**
+   * What a new instance would use, resolved now as the job will (the defaults filled in, so that
+   * the job uses exactly what was checked), and what each target needs of the user.
+   */
+  async instantiateTargets(pointId: string, req: Omit<InstantiateRequest, 'pointId'>, signal: AbortSignal): Promise<{ request: Omit<InstantiateRequest, 'pointId'>; targets: RestoreTarget[] }> {
+    const t = await instantiateTargets({ repository: this.o.repository, vcenters: this.o.vcenters }, { ...req, pointId }, signal);
+    const targets: RestoreTarget[] = [
+      { entity: t.placement.folder, privileges: ['VirtualMachine.Inventory.Create'] },
+      { entity: t.placement.pool, privileges: ['Resource.AssignVMToPool'] },
+      { entity: { type: 'Datastore', value: t.datastore.moref }, privileges: ['Datastore.AllocateSpace'] },
+      ...t.networks.map((n) => ({ entity: { type: n.type, value: n.moref }, privileges: ['Network.Assign'] })),
+    ];
+    return { request: { ...req, datastore: t.datastore.name, folder: t.placement.folder.value, pool: t.placement.pool.value }, targets };
+  }
+
+  /** What attaching a point's disks to `vm` would use: the VM, and the datastore (checked to be one of the VM's datacenter). */
+  async attachTargets(vm: VmId, datastore: string | null, signal: AbortSignal): Promise<{ datastore: string; targets: RestoreTarget[] }> {
+    const vc = await this.o.vcenters.vcenter(vm.vcenterGuid, signal);
+    const t = await resolveAttachTargets(vc, vm.moref, datastore, signal);
+    return {
+      datastore: t.datastore.name,
+      targets: [
+        { entity: { type: 'VirtualMachine', value: vm.moref }, privileges: ['VirtualMachine.Config.AddExistingDisk'] },
+        { entity: { type: 'Datastore', value: t.datastore.moref }, privileges: ['Datastore.AllocateSpace'] },
+      ],
+    };
   }
 
   private requireRevert(vm: VmId): RevertRecord {

@@ -75,6 +75,23 @@ export function authorizedCall<S extends UserSession>(req: Request): AuthorizedC
   return call as AuthorizedCall<S>;
 }
 
+/**
+ * Checks, with the caller's own session, privileges on objects a route acts on besides the one
+ * its requirement names (e.g. the datastore and pool a restore places a VM in). Every missing one
+ * is a PermissionError naming the first privilege lacking and its object.
+ */
+export async function requireOnEach(
+  session: UserSession,
+  checks: ReadonlyArray<{ readonly entity: MoRef; readonly privileges: readonly string[] }>,
+  signal: AbortSignal,
+): Promise<void> {
+  for (const { entity, privileges } of checks) {
+    const granted = await session.hasPrivileges(entity, privileges, signal);
+    const missing = privileges.find((p) => granted.get(p) !== true);
+    if (missing !== undefined) throw new PermissionError(missing, entity, session.userName);
+  }
+}
+
 export class Authorizer<S extends UserSession> {
   constructor(
     private readonly sessions: SessionCache<S>,

@@ -4,12 +4,19 @@
  * attachments. Every change needs Lifeline's Restore privilege on the VM it changes (for a new VM,
  * on its folder, else the inventory root), is audited, and runs as a 'restore' job: the answer is
  * 202 with the job, whose progress and outcome /api/v1/jobs/{id} tells. Reads need System.Read.
+ *
+ * The job acts as Lifeline's service account, so the user's own session is first asked for what
+ * vCenter would demand of the user doing the same: for a new VM, VirtualMachine.Inventory.Create on
+ * its folder, Resource.AssignVMToPool on its pool, Datastore.AllocateSpace on its datastore and
+ * Network.Assign on each network (defaults resolved first and then used by the job, so what was
+ * checked is what is used); for an attach, VirtualMachine.Config.AddExistingDisk on the VM and
+ * Datastore.AllocateSpace on the datastore, which must be one of the VM's datacenter.
  */
 import { Router, type Request } from 'express';
 import { LifelineError, ValidationError } from '../../errors/index.js';
 import type { AttachmentRecord, RecoveryService, RevertRecord, VmId } from '../../recovery/index.js';
 import { audited, noteAudit } from '../audit/audited.js';
-import { authorizedCall, type Authorizer } from '../auth/authorize.js';
+import { authorizedCall, requireOnEach, type Authorizer } from '../auth/authorize.js';
 import type { UserSession } from '../auth/ports.js';
 import { PRIVILEGES, READ_PRIVILEGE } from '../privileges.js';
 import { requestContext } from '../request-context.js';
@@ -187,7 +194,11 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
       const name = b['name'];
       if (typeof name !== 'string') throw new ValidationError('name is required: the new VM needs a name', { field: 'name' });
       noteAudit(req, { details: { name } });
-      const r = await recovery().instantiate(
+      const { session } = authorizedCall<S>(req);
+      const { signal } = requestContext(req);
+      // The targets as the job will use them, each checked with the user's own session for what
+      // vCenter would demand of the user placing a VM there.
+      const { request, targets } = await recovery().instantiateTargets(
         pointId,
         {
           vcenterGuid: authorizedCall<S>(req).vcenter.guid,
@@ -199,9 +210,10 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
           networks: networks as Record<string, string>,
           powerOn: optionalBool(b, 'powerOn'),
         },
-        userOf(req),
-        requestContext(req).signal,
+        signal,
       );
+      await requireOnEach(session, targets, signal);
+      const r = await recovery().instantiate(pointId, request, userOf(req), signal);
       accepted(req, res, r);
     },
   );
@@ -228,7 +240,12 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
       }
       const vm: VmId = { vcenterGuid: authorizedCall<S>(req).vcenter.guid, moref: attachTarget(req).moref };
       noteAudit(req, { details: { vm: vmObject(vm.moref, vm.vcenterGuid) } });
-      const r = await recovery().attach(pointId, vm, (disks as number[] | undefined) ?? null, optionalString(b, 'datastore'), userOf(req), requestContext(req).signal);
+      const { signal } = requestContext(req);
+      // The datastore must be one of the VM's datacenter, and the user must be allowed to add disks
+      // to the VM and to use space on that datastore.
+      const { datastore, targets } = await recovery().attachTargets(vm, optionalString(b, 'datastore'), signal);
+      await requireOnEach(authorizedCall<S>(req).session, targets, signal);
+      const r = await recovery().attach(pointId, vm, (disks as number[] | undefined) ?? null, datastore, userOf(req), signal);
       noteAudit(req, { details: { attachmentId: r.attachmentId } });
       accepted(req, res, r);
     },
