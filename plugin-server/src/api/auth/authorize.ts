@@ -98,6 +98,11 @@ export class Authorizer<S extends UserSession> {
     private readonly vcenters: ReadonlyMap<string, VcenterTarget>,
   ) {}
 
+  /** Every vCenter Lifeline serves, by instance UUID. */
+  get vcenterGuids(): string[] {
+    return [...this.vcenters.keys()];
+  }
+
   /** Middleware that authenticates the caller and checks the requirement. */
   require(requirement: Requirement<S>): RequestHandler {
     return async (req, res, next) => {
@@ -124,6 +129,41 @@ export class Authorizer<S extends UserSession> {
       calls.set(req, { session: lease.session, vcenter, granted: authorized.granted, sessionEnded: lease.signal });
       next();
     };
+  }
+
+  /**
+   * Checks `privileges` on the inventory root of each of `guids` other than the request's own
+   * vCenter (already checked), with a session of the same user there (the same token, as the
+   * vSphere Client's single sign-on allows): for shared objects, such as a policy protecting VMs
+   * of several vCenters, that need Admin on every vCenter they affect. A vCenter that does not
+   * know the user refuses like a missing privilege.
+   */
+  async requireOnVcenters(req: Request, guids: Iterable<string>, privileges: readonly string[]): Promise<void> {
+    const { signal } = requestContext(req);
+    const token = req.get(SESSION_HEADER)?.trim() ?? '';
+    const own = requestVcenter(req)?.guid;
+    for (const raw of new Set([...guids].map((g) => g.toLowerCase()))) {
+      if (raw === own) continue;
+      const vcenter = this.vcenters.get(raw);
+      if (!vcenter) continue; // A vCenter no longer configured: nothing of it can be changed through Lifeline.
+      let lease: SessionLease<S>;
+      try {
+        lease = await this.sessions.acquire(vcenter, token, signal);
+      } catch (err) {
+        if (err instanceof AuthenticationError) {
+          throw new LifelineError('forbidden', `This changes what vCenter ${raw} protects; sign in to it with a user holding ${privileges.join(', ')} there.`, {
+            vcenter: raw,
+            privilege: privileges[0] ?? null,
+          });
+        }
+        throw err;
+      }
+      try {
+        await this.check(lease.session, { privileges }, req, signal);
+      } finally {
+        lease.release();
+      }
+    }
   }
 
   private async authorize(
