@@ -24,7 +24,9 @@
  * only it used are removed by the next garbage collection.
  *
  * Keeping a point longer needs Lifeline's Protect privilege, is audited, and runs as a 'retention'
- * job (a lock per chunk). It is refused for an earlier time (409 retention-shorten-refused), while
+ * job (a lock per chunk). A lock cannot be undone, so Protect reaches only as far as the VM's policy
+ * makes points immutable anyway (its immutabilityDays from now; 7 days for a VM no policy
+ * protects); further needs Lifeline's Admin privilege (403 naming the furthest time Protect allows). It is refused for an earlier time (409 retention-shorten-refused), while
  * another retention job of the VM runs (409 point-in-use), and while maintenance runs (503
  * repository-busy), which might be pruning that very point by its policy.
  *
@@ -77,6 +79,8 @@ const JOBS_SCANNED = 500;
 /** Summaries of manifests kept in memory; a manifest never changes once its point exists. */
 const MANIFEST_CACHE = 2000;
 const MANIFEST_READS = 8;
+/** What a policy's immutabilityDays is by default, applied to a VM that no policy protects. */
+const UNPROTECTED_IMMUTABILITY_DAYS = 7;
 
 /** The vCenter VM a point belongs to, or null for a point made outside vCenter. */
 export function vmOfPoint(point: Pick<PointRow, 'vmId'>): VmRef | null {
@@ -276,8 +280,9 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
       entity: (req) => ({ type: 'VirtualMachine', value: parseVmId(req.params['vmId']).moref }),
       vcenterGuid: (req) => parseVmId(req.params['vmId']).vcenterGuid,
     });
-  const onPoint = (privilege: string) =>
+  const onPoint = (privilege: string, alsoAsk: readonly string[] = []) =>
     auth.require({
+      alsoAsk,
       prepare: async (req, signal) => {
         const p = pointOf(req);
         try {
@@ -404,7 +409,7 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
   });
 
   const auditRetention = audited(svc.audit, svc.log, 'point.retention', (params) => auditObjectOf(params['pointId']));
-  router.post('/points/:pointId/retention', auditRetention, onPoint(PRIVILEGES.protect), (req, res) => {
+  router.post('/points/:pointId/retention', auditRetention, onPoint(PRIVILEGES.protect, [PRIVILEGES.admin]), (req, res) => {
     const p = pointOf(req);
     const vm = vmOfPoint(p);
     if (!svc.runner.hasHandler(RETENTION_JOB_KIND)) throw new LifelineError('backup-unavailable', 'This Lifeline server cannot change retention: it has no backup store.');
@@ -419,9 +424,17 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
         retainUntil: new Date(p.retainUntil).toISOString(),
       });
     }
+    const { session, granted } = authorizedCall<S>(req);
+    const ceiling = protectCeiling(vm);
+    if (until > ceiling.until && granted.get(PRIVILEGES.admin) !== true) {
+      throw new LifelineError(
+        'forbidden',
+        `keeping a restore point beyond ${ceiling.days} days from now (${ceiling.why}) needs Lifeline's Admin privilege; with Protect it can be kept until ${new Date(ceiling.until).toISOString()} at most`,
+        { privilege: PRIVILEGES.admin, maxRetainUntil: new Date(ceiling.until).toISOString() },
+      );
+    }
     // Maintenance may be about to prune the point by its policy: keep it longer once it is done.
     refuseDuringMaintenance(svc.runner.activeJobs(), 'keep the restore point longer');
-    const { session } = authorizedCall<S>(req);
     const params: RetentionParams = { pointId: p.id, retainUntil: until, requestedBy: session.userName };
     const target = vm ? vmTarget(vm) : { type: 'repository', id: 'store', vcenterGuid: null };
     const { job, created } = svc.runner.submit({ kind: RETENTION_JOB_KIND, target, params, requestedBy: session.userName });
@@ -435,6 +448,20 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
     noteAudit(req, { details: { pointId: p.id, retainUntil: new Date(until).toISOString(), jobId: job.id, created } });
     res.status(202).location(`${req.baseUrl}/jobs/${job.id}`).json({ job, created });
   });
+
+  /** How far Protect alone may lock a VM's point: its policy's immutability period from now. */
+  const protectCeiling = (vm: VmRef | null): { until: number; days: number; why: string } => {
+    const protection = vm ? svc.policies.getProtection(vm) : undefined;
+    let policy: { name: string; immutabilityDays: number } | undefined;
+    try {
+      policy = protection ? svc.policies.getPolicy(protection.policyId) : undefined;
+    } catch {
+      policy = undefined;
+    }
+    const days = policy?.immutabilityDays ?? UNPROTECTED_IMMUTABILITY_DAYS;
+    const why = policy ? `the immutability period of policy ${policy.name}` : 'the immutability period of a VM no policy protects';
+    return { until: svc.clock.now() + days * 86_400_000, days, why };
+  };
 
   /** Opens the disk named in the path, or answers why not. */
   const diskOf = (req: Request, p: PointRow, note: AuditNote): Promise<OpenedPointDisk> => {
