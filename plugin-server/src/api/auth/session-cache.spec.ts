@@ -183,14 +183,46 @@ describe('SessionCache', () => {
     held.release();
   });
 
-  it('forgets a refused clone, so the next call tries again', async () => {
+  it('remembers a refused token briefly without asking vCenter again, then tries again', async () => {
     cloner.refuse.add('bad');
     await expectAsync(cache.acquire(VC, 'bad', signal)).toBeRejectedWith(jasmine.any(AuthenticationError));
     expect(cache.size).toBe(0);
     cloner.refuse.clear();
+    now = 29_999;
+    await expectAsync(cache.acquire(VC, 'bad', signal)).toBeRejectedWith(jasmine.any(AuthenticationError));
+    expect(cloner.clones).toBe(1);
+    now = 30_000;
     const lease = await cache.acquire(VC, 'bad', signal);
     expect(lease.reused).toBeFalse();
+    expect(cloner.clones).toBe(2);
     lease.release();
+  });
+
+  it('caps the logins under way at once and refuses more with queue-full', async () => {
+    cache = new SessionCache({ cloner, idleMs: 600_000, log: silentLogger, clock: () => now, sweepIntervalMs: 0, maxConcurrentLogins: 2 });
+    let open!: () => void;
+    cloner.gate = new Promise((r) => (open = r));
+    const a = cache.acquire(VC, 'a', signal);
+    const b = cache.acquire(VC, 'b', signal);
+    // The same token as one under way shares it; a third token is one login too many.
+    const a2 = cache.acquire(VC, 'a', signal);
+    await expectAsync(cache.acquire(VC, 'c', signal)).toBeRejectedWith(jasmine.objectContaining({ code: 'queue-full' }));
+    expect(cloner.clones).toBe(2);
+    open();
+    for (const l of await Promise.all([a, b, a2])) l.release();
+    (await cache.acquire(VC, 'c', signal)).release();
+    expect(cloner.clones).toBe(3);
+  });
+
+  it('gives up a login that takes longer than the login timeout', async () => {
+    const hanging: SessionCloner<RecordingSession> = {
+      clone: (_vc, _token, sig) => new Promise((_resolve, reject) => sig.addEventListener('abort', () => reject(sig.reason), { once: true })),
+      validate: () => Promise.resolve(),
+    };
+    const slow = new SessionCache({ cloner: hanging, idleMs: 600_000, log: silentLogger, sweepIntervalMs: 0, loginTimeoutMs: 20 });
+    await expectAsync(slow.acquire(VC, 'tok', signal)).toBeRejected();
+    expect(slow.size).toBe(0);
+    await slow.close();
   });
 
   it('drops a discarded session and logs it out', async () => {

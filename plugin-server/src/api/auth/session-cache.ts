@@ -13,6 +13,10 @@
  * with it. To ask again in the background, an entry keeps the token in memory (never on disk, in
  * logs or in errors); it goes with the entry.
  *
+ * Logins cost vCenter work, and anyone can send a token: a token vCenter refused is refused again
+ * without asking for `refusalMemoryMs` (its digest is remembered, not the token), at most
+ * `maxConcurrentLogins` clones are under way at once, and each is given up after `loginTimeoutMs`.
+ *
  * Time comes from the injected clock; the timer only decides when to look.
  */
 import { createHash } from 'node:crypto';
@@ -35,6 +39,12 @@ export interface SessionCacheOptions<S extends UserSession> {
   readonly revalidateMs?: number;
   /** How long a cloned session is used at most, however busy (default 8 hours). */
   readonly lifetimeMs?: number;
+  /** How long a token vCenter refused is refused again without asking (default 30 s). */
+  readonly refusalMemoryMs?: number;
+  /** Logins (clones) under way at once at most; more are refused with 'queue-full' (default 16). */
+  readonly maxConcurrentLogins?: number;
+  /** How long one login may take before it is given up (default 30 s). */
+  readonly loginTimeoutMs?: number;
 }
 
 /** vCenter is asked again whether a token is valid at least this often. */
@@ -82,6 +92,12 @@ export class SessionCache<S extends UserSession> {
   private readonly lifetimeMs: number;
   private readonly timer: NodeJS.Timeout | null;
   private readonly logouts = new Set<Promise<void>>();
+  /** Digests of refused tokens, with when they may be tried again. */
+  private readonly refused = new Map<string, number>();
+  private readonly refusalMemoryMs: number;
+  private readonly maxConcurrentLogins: number;
+  private readonly loginTimeoutMs: number;
+  private loginsUnderWay = 0;
   private closed = false;
 
   constructor(private readonly opts: SessionCacheOptions<S>) {
@@ -90,6 +106,9 @@ export class SessionCache<S extends UserSession> {
     this.logoutTimeoutMs = opts.logoutTimeoutMs ?? 10_000;
     this.revalidateMs = Math.min(opts.revalidateMs ?? DEFAULT_REVALIDATE_MS, DEFAULT_REVALIDATE_MS);
     this.lifetimeMs = opts.lifetimeMs ?? DEFAULT_SESSION_LIFETIME_MS;
+    this.refusalMemoryMs = opts.refusalMemoryMs ?? 30_000;
+    this.maxConcurrentLogins = opts.maxConcurrentLogins ?? 16;
+    this.loginTimeoutMs = opts.loginTimeoutMs ?? 30_000;
     const interval = opts.sweepIntervalMs ?? Math.min(30_000, this.revalidateMs / 2, Math.max(1000, opts.idleMs / 4));
     this.timer = interval > 0 ? setInterval(() => this.sweep(), interval) : null;
     // The cache must never keep the process alive on its own.
@@ -112,6 +131,11 @@ export class SessionCache<S extends UserSession> {
     }
     const reused = entry !== undefined;
     if (!entry) {
+      const until = this.refused.get(key);
+      if (until !== undefined && this.clock() < until) throw new AuthenticationError('vCenter did not accept the session token.');
+      if (this.loginsUnderWay >= this.maxConcurrentLogins) {
+        throw new LifelineError('queue-full', 'Too many vCenter logins are under way; try again in a moment.');
+      }
       entry = this.startClone(key, vcenter, token, signal);
     }
     entry.users++;
@@ -159,6 +183,7 @@ export class SessionCache<S extends UserSession> {
           if (err instanceof AuthenticationError) {
             this.opts.log.info('vCenter no longer accepts the session token; its session ends', { vcenter: entry.vcenterGuid, user: entry.session?.userName ?? null });
             this.drop(entry, 'token-refused');
+            this.rememberRefusal(entry.key);
           }
           throw err;
         },
@@ -167,6 +192,20 @@ export class SessionCache<S extends UserSession> {
         entry.validating = null;
       });
     return entry.validating;
+  }
+
+  private rememberRefusal(key: string): void {
+    if (this.refusalMemoryMs <= 0) return;
+    const now = this.clock();
+    if (this.refused.size >= 10_000) {
+      for (const [k, until] of this.refused) if (until <= now) this.refused.delete(k);
+      // Still full of live refusals: the oldest go first (a Map keeps insertion order).
+      for (const k of this.refused.keys()) {
+        if (this.refused.size < 10_000) break;
+        this.refused.delete(k);
+      }
+    }
+    this.refused.set(key, now + this.refusalMemoryMs);
   }
 
   /** Removes an entry, ends its holders' streams and logs its session out. */
@@ -180,7 +219,8 @@ export class SessionCache<S extends UserSession> {
   private startClone(key: string, vcenter: VcenterTarget, token: string, signal: AbortSignal): Entry<S> {
     // The clone outlives the request that started it only in the cache; if that request is
     // aborted, others waiting for the same clone fail too and simply retry.
-    const ready = this.opts.cloner.clone(vcenter, token, signal);
+    this.loginsUnderWay++;
+    const ready = this.opts.cloner.clone(vcenter, token, AbortSignal.any([signal, AbortSignal.timeout(this.loginTimeoutMs)]));
     const now = this.clock();
     const entry: Entry<S> = {
       key,
@@ -199,6 +239,7 @@ export class SessionCache<S extends UserSession> {
     this.entries.set(key, entry);
     ready.then(
       (session) => {
+        this.loginsUnderWay--;
         entry.session = session;
         this.opts.log.debug('vCenter session cloned', { vcenter: vcenter.guid, user: session.userName });
         if (this.closed || this.entries.get(key) !== entry) {
@@ -208,9 +249,11 @@ export class SessionCache<S extends UserSession> {
           this.evictOverflow();
         }
       },
-      () => {
+      (err: unknown) => {
+        this.loginsUnderWay--;
         if (this.entries.get(key) === entry) this.entries.delete(key);
         entry.ended.abort();
+        if (err instanceof AuthenticationError) this.rememberRefusal(key);
       },
     );
     return entry;
@@ -222,6 +265,7 @@ export class SessionCache<S extends UserSession> {
    */
   sweep(): void {
     const now = this.clock();
+    for (const [k, until] of this.refused) if (until <= now) this.refused.delete(k);
     for (const entry of [...this.entries.values()]) {
       if (entry.session === null) continue;
       if (now - entry.createdAt >= this.lifetimeMs) {
