@@ -226,7 +226,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   const app = createApp({
     log: log.child({ component: 'api' }),
     version,
-    authorizer: new Authorizer(sessions, vcenters),
+    authorizer: new Authorizer(sessions, vcenters, log.child({ component: 'auth' })),
     tracker: inFlight,
     services,
     uiDir: config.uiDir,

@@ -9,7 +9,8 @@
  * vCenter is meant. The URL called is always the configured one.
  */
 import type { Request, RequestHandler } from 'express';
-import { LifelineError } from '../../errors/index.js';
+import { LifelineError, describeError } from '../../errors/index.js';
+import { silentLogger, type Logger } from '../../log/index.js';
 import { requestContext } from '../request-context.js';
 import type { SessionCache, SessionLease } from './session-cache.js';
 import { AuthenticationError, PermissionError, type MoRef, type UserSession, type VcenterTarget } from './ports.js';
@@ -96,6 +97,7 @@ export class Authorizer<S extends UserSession> {
   constructor(
     private readonly sessions: SessionCache<S>,
     private readonly vcenters: ReadonlyMap<string, VcenterTarget>,
+    private readonly log: Logger = silentLogger,
   ) {}
 
   /** Every vCenter Lifeline serves, by instance UUID. */
@@ -177,7 +179,7 @@ export class Authorizer<S extends UserSession> {
     // an administrator ended it): then clone afresh once. The privilege check is the first call
     // through the session, so nothing has been done on the user's behalf before the retry.
     for (let attempt = 0; ; attempt++) {
-      const lease = await this.sessions.acquire(vcenter, token, signal);
+      const lease = await this.acquire(vcenter, token, req, signal);
       try {
         const granted = await this.check(lease.session, requirement, req, signal);
         return { lease, granted };
@@ -190,6 +192,22 @@ export class Authorizer<S extends UserSession> {
         else lease.release();
         throw err;
       }
+    }
+  }
+
+  /**
+   * A session for the token. Until vCenter has accepted the token the caller is anonymous: a
+   * failure to reach vCenter is logged with its details (URL, TLS or DNS error) and answered
+   * with a generic problem that names none of them.
+   */
+  private async acquire(vcenter: VcenterTarget, token: string, req: Request, signal: AbortSignal): Promise<SessionLease<S>> {
+    try {
+      return await this.sessions.acquire(vcenter, token, signal);
+    } catch (err) {
+      if (err instanceof AuthenticationError || signal.aborted || (err instanceof LifelineError && (err.code === 'shutting-down' || err.code === 'queue-full'))) throw err;
+      const { id } = requestContext(req);
+      this.log.warn('the session token could not be checked with vCenter', { requestId: id, vcenter: vcenter.guid, url: vcenter.url, error: describeError(err) });
+      throw new LifelineError('vcenter-unreachable', `vCenter could not be asked to check the session; try again later, quoting request ${id}.`);
     }
   }
 
