@@ -47,6 +47,25 @@ export interface AppDeps<S extends UserSession & VmInventory> {
   readonly clock?: () => Date;
   /** Millisecond clock for request timings. */
   readonly monotonic?: () => number;
+  /**
+   * Origins that may frame the UI and the plugin's pages (the registered vCenters, whose vSphere
+   * Client loads the plugin in iframes); the server's own origin always may.
+   */
+  readonly frameAncestors?: readonly string[];
+}
+
+/**
+ * Headers on every answer, the UI, plugin.json and the API alike: only the vCenters (and Lifeline
+ * itself) may frame it, browsers keep to HTTPS for a year, and no type is guessed from content.
+ */
+export function securityHeaders(frameAncestors: readonly string[]): express.RequestHandler {
+  const csp = `frame-ancestors ${["'self'", ...new Set(frameAncestors)].join(' ')}`;
+  return (_req, res, next) => {
+    res.setHeader('Content-Security-Policy', csp);
+    res.setHeader('Strict-Transport-Security', 'max-age=31536000');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  };
 }
 
 /** The path the plugin UI is served under; versioned because the vSphere Client caches by URL. */
@@ -67,6 +86,7 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   app.set('query parser', 'simple');
   // Before the access log and the error handler read the URL: a download ticket never reaches a log.
   app.use(hideDownloadTickets(`${API_PREFIX}/downloads/`));
+  app.use(securityHeaders(deps.frameAncestors ?? []));
   app.use(requestContextMiddleware(deps.log, deps.tracker, deps.monotonic ?? (() => performance.now())));
 
   const api = express.Router();

@@ -229,6 +229,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     authorizer: new Authorizer(sessions, vcenters, log.child({ component: 'auth' })),
     tracker: inFlight,
     services,
+    frameAncestors: [...config.vcenters.values()].map((vc) => new URL(vc.url).origin),
     uiDir: config.uiDir,
     plugin,
     demo:
