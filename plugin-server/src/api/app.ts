@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type Express } from 'express';
+import { ValidationError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import { auditErrorTap } from './audit/audited.js';
 import { demoHostRoutes, type DemoHost } from './demo-host.js';
@@ -54,6 +55,36 @@ export interface AppDeps<S extends UserSession & VmInventory> {
   readonly frameAncestors?: readonly string[];
 }
 
+/** How deeply a request body may nest objects and arrays: far more than any Lifeline body needs. */
+export const MAX_JSON_DEPTH = 32;
+
+/** Whether a parsed JSON value nests objects and arrays at most `limit` deep; iterative, so any depth is safe to ask about. */
+export function withinJsonDepth(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth + 1 > limit) return false;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
+/**
+ * Refuses a body nested deeper than `limit` before any route walks it: code that recurses over a
+ * body (the policy merge patch) would otherwise overflow the stack on a body a megabyte of '['
+ * long.
+ */
+function boundedJsonDepth(limit: number): express.RequestHandler {
+  return (req, _res, next) => {
+    if (!withinJsonDepth(req.body, limit)) {
+      next(new ValidationError(`the JSON body nests objects or arrays more than ${limit} levels deep`, { field: '' }));
+      return;
+    }
+    next();
+  };
+}
+
 /**
  * Headers on every answer, the UI, plugin.json and the API alike: only the vCenters (and Lifeline
  * itself) may frame it, browsers keep to HTTPS for a year, and no type is guessed from content.
@@ -98,6 +129,7 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   });
   // PATCH bodies are RFC 7396 merge patches, sent with their own media type.
   api.use(express.json({ limit: '1mb', type: ['application/json', 'application/merge-patch+json'] }));
+  api.use(boundedJsonDepth(MAX_JSON_DEPTH));
   api.use(healthRoutes({ version: deps.version, clock: deps.clock ?? (() => new Date()) }));
   api.use(vmRoutes(deps.authorizer));
   api.use(capabilityRoutes(deps.authorizer));

@@ -176,7 +176,13 @@ export function notFoundHandler(): RequestHandler {
  */
 export function problemHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, req: Request, res: Response, next) => {
-    const requestId = requestContext(req).id;
+    const { id: requestId, signal } = requestContext(req);
+    if (signal.aborted && (res.destroyed || !res.writable)) {
+      // The client went away (or sent garbage that closed the connection): nobody to answer, and
+      // nothing failed on the server's side.
+      log.info('request ended: the client closed the connection', { requestId, method: req.method, path: pathOf(req) });
+      return;
+    }
     if (res.headersSent) {
       // Too late for a problem document; end the response so the client sees it broken.
       log.error('request failed after the response started', { requestId, ...describe(err) });
