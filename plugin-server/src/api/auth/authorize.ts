@@ -100,6 +100,29 @@ export class Authorizer<S extends UserSession> {
     private readonly log: Logger = silentLogger,
   ) {}
 
+  /**
+   * Checks again, later and without a request of the user's, that the user of `token` still holds
+   * `privileges` on `entity` (the inventory root when null) on that vCenter, through the session
+   * cache: so the session's re-validation and lifetime apply. For what a request handed out to be
+   * used later (a download link). AuthenticationError once the session has ended.
+   */
+  async recheck(vcenterGuid: string, token: string, entity: MoRef | null, privileges: readonly string[], signal: AbortSignal): Promise<void> {
+    const vcenter = this.vcenters.get(vcenterGuid);
+    if (!vcenter) throw new AuthenticationError('Lifeline no longer serves the vCenter of this session.');
+    const lease = await this.sessions.acquire(vcenter, token, signal);
+    try {
+      const target = entity ?? lease.session.rootFolder;
+      const granted = await lease.session.hasPrivileges(target, privileges, signal);
+      const missing = privileges.find((p) => granted.get(p) !== true);
+      if (missing !== undefined) throw new PermissionError(missing, target, lease.session.userName);
+      lease.release();
+    } catch (err) {
+      if (err instanceof AuthenticationError) lease.discard();
+      else lease.release();
+      throw err;
+    }
+  }
+
   /** Every vCenter Lifeline serves, by instance UUID. */
   get vcenterGuids(): string[] {
     return [...this.vcenters.keys()];

@@ -58,8 +58,8 @@ import { BACKUP_JOB_KIND, MAINTENANCE_JOB_KIND, MAX_RETENTION_YEARS, RETENTION_J
 import type { DiskRow, PointRow } from '../../catalog/index.js';
 import { isPointId, isStoreError, StoreError, type Repository } from '../../store/index.js';
 import { audited, noteAudit } from '../audit/audited.js';
-import { authorizedCall, type Authorizer } from '../auth/authorize.js';
-import type { MoRef, UserSession } from '../auth/ports.js';
+import { authorizedCall, SESSION_HEADER, type Authorizer } from '../auth/authorize.js';
+import { AuthenticationError, type MoRef, type UserSession } from '../auth/ports.js';
 import { DownloadTickets, EXPORT_FORMATS, RESUME_MS, ticketOf, type DownloadGrant, type ExportFormat } from '../download-tickets.js';
 import { PROBLEM_CONTENT_TYPE, toProblem, type Problem } from '../problem.js';
 import { jobOnPoint } from '../point-readers.js';
@@ -618,7 +618,12 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
     note({ format });
     const disk = await diskOf(req, p, note);
     const { session, vcenter } = authorizedCall<S>(req);
-    const issued = tickets.issue({ pointId: p.id, disk: disk.disk, format, user: session.userName, vcenterGuid: vcenter.guid });
+    // Each use of the link checks Restore again with this user's session (kept only in the closure).
+    const token = req.get(SESSION_HEADER)?.trim() ?? '';
+    const vm = vmOfPoint(p);
+    const entity: MoRef | null = vm ? { type: 'VirtualMachine', value: vm.moref } : null;
+    const recheck = (signal: AbortSignal) => auth.recheck(vcenter.guid, token, entity, [PRIVILEGES.restore], signal);
+    const issued = tickets.issue({ pointId: p.id, disk: disk.disk, format, user: session.userName, vcenterGuid: vcenter.guid, recheck });
     note({ downloadId: issued.label });
     log.info('download ticket issued', { requestId: requestContext(req).id, downloadId: issued.label, pointId: p.id, disk: disk.disk, format });
     res.status(201).json({
@@ -645,6 +650,13 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
     res.once('close', write);
     log.info('download ticket used', { requestId, downloadId: label, first: redeemed.first, pointId: grant.pointId, disk: grant.disk, format: grant.format });
     try {
+      try {
+        await grant.recheck?.(signal);
+      } catch (err) {
+        // The session that asked for the link has ended: the link has ended with it.
+        if (err instanceof AuthenticationError) throw new NotFoundError('This download link ended with the vCenter session that made it. Start the download again from Lifeline.');
+        throw err;
+      }
       const p = findPoint(grant.pointId);
       if (!p) throw new NotFoundError(`restore point ${grant.pointId} no longer exists`, { pointId: grant.pointId });
       const disk = await openDisk(p, grant.disk, note, signal);

@@ -7,7 +7,7 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 /**
  * `POST /api/v1/points/{id}/disks/{n}/download` with `{ format }`: a link to that one export that
  * the browser follows without the session header it cannot send with a download. The link must be
- * followed within a minute; once begun, it serves the same download for an hour, to resume it.
+ * followed within a minute; once begun, it serves the same download for 15 minutes, to resume it, while its user's session lasts and holds Restore.
  */
 export interface DownloadTicket {
   /** Server-relative (`/api/v1/downloads/…`): resolved against the Lifeline server's base URL. */
