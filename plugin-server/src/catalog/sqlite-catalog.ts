@@ -3,7 +3,7 @@
  * foreign keys on, a busy timeout so several Lifeline processes can share one repository, and
  * versioned migrations (migrations.ts) that leave other components' tables in the file alone.
  */
-import { chmodSync, closeSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { LifelineError } from '../errors/index.js';
 import type {
@@ -83,7 +83,10 @@ export interface OpenCatalogOptions {
  */
 function restrictCatalogFile(path: string): void {
   closeSync(openSync(path, 'a', 0o600));
-  if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (file !== path && !existsSync(file)) continue;
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  }
 }
 
 export function openCatalog(path: string, opts: OpenCatalogOptions = {}): SqliteCatalog {
