@@ -61,6 +61,28 @@ describe('runScript', () => {
     expect(alive(grandchild)).toBeFalse();
   });
 
+  it('survives a process group it may not signal (EPERM, as for a script run through sudo): no throw from a timer, the caller is answered', async () => {
+    // Stand-in for kill(2) refusing: tests run as root here, to whom no signal is refused.
+    const refuse = (): void => {
+      throw Object.assign(new Error('kill EPERM'), { code: 'EPERM' });
+    };
+    const uncaught: unknown[] = [];
+    const onUncaught = (e: unknown): void => {
+      uncaught.push(e);
+    };
+    process.on('uncaughtException', onUncaught);
+    try {
+      // The script itself still takes the signal: stopped all the same.
+      const p = script(dir, 'stubborn.sh', 'exec sleep 60');
+      const r = await runScript({ command: p, timeoutMs: 100, killGraceMs: 100 }, undefined, undefined, refuse);
+      expect(r.timedOut).toBeTrue();
+      expect(r.signal).toBe('SIGTERM');
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+  });
+
   it('stops a script when the caller aborts', async () => {
     const p = script(dir, 'long.sh', 'sleep 60');
     const ac = new AbortController();

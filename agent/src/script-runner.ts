@@ -5,6 +5,11 @@
  * own process group and, on timeout or abort, kills the whole group (children included), first with
  * SIGTERM and then SIGKILL after a grace period. Output is captured up to a bound so a chatty script
  * cannot exhaust memory; what is cut is counted, not silently dropped.
+ *
+ * Signalling may be refused (EPERM: the script ran something as another user, e.g. through sudo).
+ * That is never thrown from a timer, where it would end the whole process: the runner then signals
+ * the script itself, and if that is refused too it stops waiting, reports the script as timed out
+ * and says in its stderr that it may still run.
  */
 import { spawn } from 'node:child_process';
 
@@ -43,7 +48,16 @@ export class ScriptError extends Error {
 }
 
 /** Runs the script and resolves with what happened; it rejects only when the script cannot start. */
-export function runScript(spec: ScriptSpec, signal?: AbortSignal, now: () => number = () => performance.now()): Promise<ScriptResult> {
+/** Sends a signal to a process group; the system's kill(2) unless a test stands in for it. */
+export type GroupSignaller = (pgid: number, sig: NodeJS.Signals) => void;
+const signalGroup: GroupSignaller = (pgid, sig) => process.kill(-pgid, sig);
+
+export function runScript(
+  spec: ScriptSpec,
+  signal?: AbortSignal,
+  now: () => number = () => performance.now(),
+  killGroupOf: GroupSignaller = signalGroup,
+): Promise<ScriptResult> {
   const maxOut = spec.maxOutputBytes ?? 64 * 1024;
   const grace = spec.killGraceMs ?? 2000;
   const started = now();
@@ -75,18 +89,31 @@ export function runScript(spec: ScriptSpec, signal?: AbortSignal, now: () => num
     child.stdout.on('data', (d: Buffer) => { outLen = keep(out, outLen, d); });
     child.stderr.on('data', (d: Buffer) => { errLen = keep(err, errLen, d); });
 
-    const killGroup = (sig: NodeJS.Signals) => {
-      if (child.pid === undefined) return;
+    let settled = false;
+    let refused: string | null = null;
+    /** Signals the group, else the script itself; true when either took the signal (or is gone already). */
+    const killGroup = (sig: NodeJS.Signals): boolean => {
+      if (child.pid === undefined) return true;
       try {
-        process.kill(-child.pid, sig);
+        killGroupOf(child.pid, sig);
+        return true;
       } catch (e) {
         // ESRCH: the group is already gone, which is what we want.
-        if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ESRCH') return true;
+        refused = code ?? String(e);
+      }
+      try {
+        return child.kill(sig);
+      } catch {
+        return false;
       }
     };
     const stop = () => {
       killGroup('SIGTERM');
-      killTimer = setTimeout(() => killGroup('SIGKILL'), grace);
+      killTimer = setTimeout(() => {
+        if (!killGroup('SIGKILL') && !settled) giveUp();
+      }, grace);
     };
     const timer = setTimeout(() => { timedOut = true; stop(); }, spec.timeoutMs);
     const onAbort = () => stop();
@@ -97,7 +124,27 @@ export function runScript(spec: ScriptSpec, signal?: AbortSignal, now: () => num
       signal?.removeEventListener('abort', onAbort);
       reject(new ScriptError('script-start', `script ${spec.command} could not start: ${e.message}`));
     });
+    /** The script cannot be signalled: stop waiting for it rather than hold the caller forever. */
+    const giveUp = () => {
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      child.stdout.destroy();
+      child.stderr.destroy();
+      child.unref();
+      resolve({
+        exitCode: null,
+        signal: null,
+        timedOut: true,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: `${Buffer.concat(err).toString('utf8')}\nLifeline could not stop the script (${refused ?? 'refused'}); it may still be running as process ${child.pid ?? '?'}`,
+        truncatedBytes: truncated,
+        durationMs: Math.round(now() - started),
+      });
+    };
     child.on('close', (exitCode, sig) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       signal?.removeEventListener('abort', onAbort);

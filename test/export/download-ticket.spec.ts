@@ -34,6 +34,8 @@ describe('download tickets for restore point disks over HTTPS', () => {
   let imagePath: string;
   /** On VM 0: disk 0 the standard image, disk 1 a small random one. */
   let point: string;
+  /** Holds Restore on VM 0 until the suite takes it away. */
+  const REVOKED = { username: 'revoked@vsphere.local', password: 'Revoked-1!', vmPrivileges: { 0: [PRIVILEGES.restore] } };
   /** On VM 1, where the restorer has no Restore privilege. */
   let otherVm: string;
 
@@ -67,7 +69,7 @@ describe('download tickets for restore point disks over HTTPS', () => {
   beforeAll(async () => {
     fx = await startVcenterServer({
       sim: { vms: 2, diskSize: 4 * MiB },
-      users: [VIEWER, RESTORER],
+      users: [VIEWER, RESTORER, REVOKED],
       dataDirPrefix: 'lifeline-download-',
       backup: { passphrase: PASSPHRASE },
       prepare: async (vc, dataDir) => {
@@ -166,7 +168,7 @@ describe('download tickets for restore point disks over HTTPS', () => {
     expectProblem(await ask(restorer, otherVm, 0, { format: 'raw' }), 403, 'forbidden');
   });
 
-  it('expires unused after a minute, and an hour after the download began: then 404 like an unknown one', async () => {
+  it('expires unused after a minute, and 15 minutes after the download began: then 404 like an unknown one', async () => {
     const unused = await ticketFor(restorer, point, 0, 'raw');
     await clock.advance(FIRST_USE_MS - 1000);
     const begun = await ticketFor(restorer, point, 0, 'raw');
@@ -187,6 +189,19 @@ describe('download tickets for restore point disks over HTTPS', () => {
     const junk = expectProblem(await follow('/api/v1/downloads/not-a-ticket'), 404, 'not-found');
     for (const p of [late, unknown, junk]) expect(p['detail']).toBe(gone['detail']);
     expect(String(gone['detail'])).toContain('unknown or has expired');
+  });
+
+  it('checks Restore again with the user’s session at every use: a link serves nothing once the privilege is taken away', async () => {
+    const token = await fx.login(REVOKED.username, REVOKED.password);
+    const t = await ticketFor(token, point, 1, 'raw');
+    const first = await follow(t.url);
+    expect(first.status).toBe(200);
+    expect(first.body.equals(small)).toBeTrue();
+    // An administrator takes the privilege away; the same link, within its window, is refused.
+    await fx.vc.addUser({ username: REVOKED.username, password: REVOKED.password, privileges: ['System.View'] });
+    const again = await follow(t.url, { range: 'bytes=0-1023' });
+    expectProblem(again, 403, 'forbidden');
+    expect(again.body.includes(small.subarray(0, 1024))).toBeFalse();
   });
 
   it('issues no ticket without the Restore privilege on the point’s VM, nor without a session or a valid request', async () => {

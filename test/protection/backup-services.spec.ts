@@ -2,7 +2,7 @@
 // a real SQLite database and a real HTTPS listener: the service-account connection that jobs
 // share, and what is left running when the server cannot start.
 import { createServer, type Server } from 'node:net';
-import { writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openBackupServices, PASSPHRASE_FILE, type BackupServices } from '../../plugin-server/src/api/backup-services.js';
 import { initRepository } from '../../plugin-server/src/store/repository.js';
@@ -82,6 +82,18 @@ describe('backup services', () => {
       lifetime.abort();
       await backup.close();
     }
+  });
+
+  it('refuses a store passphrase file that its group or other users can read, naming the file and its mode', async () => {
+    const passphrase = 'exposed passphrase';
+    await initRepository(join(dataDir, 'store'), { encrypt: true, passphrase, scrypt: { N: 1024, r: 8, p: 1 } }, new AbortController().signal);
+    const file = join(dataDir, PASSPHRASE_FILE);
+    await writeFile(file, `${passphrase}\n`, { mode: 0o644 });
+    await chmod(file, 0o644);
+    const lifetime = new AbortController();
+    const opening = openBackupServices({ config: testConfig(dataDir, env), log: captureLog().log, clock: new ManualClock(Date.now()), env: {} }, lifetime.signal);
+    await expectAsync(opening).toBeRejectedWith(jasmine.objectContaining({ code: 'secret-file-exposed', message: jasmine.stringMatching(/0644.*chmod 600/) }));
+    lifetime.abort();
   });
 
   it('leaves no scheduler or sweeper running when the server cannot listen', async () => {

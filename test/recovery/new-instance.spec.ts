@@ -29,7 +29,7 @@ describe('new instance', () => {
   }, 120_000);
 
   it('creates a powered-on VM from the point with the bytes backed up, a new instance UUID and new MAC addresses', async () => {
-    const { job } = h.service.instantiate(pointId, request('restored-copy', true), 'tester');
+    const { job } = await h.service.instantiate(pointId, request('restored-copy', true), 'tester', new AbortController().signal);
     const done = await waitJob(h, job.id);
     expect(done.state).withContext(jobLog(h, job.id)).toBe('succeeded');
     const r = done.result as InstantiateResult;
@@ -54,7 +54,7 @@ describe('new instance', () => {
   it('leaves no VM and no file behind when CreateVM_Task fails', async () => {
     const before = await vmNames();
     await sim.injectFault({ method: 'CreateVM_Task', fault: 'InvalidState', count: 1 });
-    const { job } = h.service.instantiate(pointId, request('never-made'), 'tester');
+    const { job } = await h.service.instantiate(pointId, request('never-made'), 'tester', new AbortController().signal);
     const done = await waitJob(h, job.id);
     expect(done.state).toBe('failed');
     expect(done.error?.message).toContain('InvalidState');
@@ -66,7 +66,7 @@ describe('new instance', () => {
   it('leaves no VM and no file behind when the upload is cut halfway', async () => {
     const before = await vmNames();
     await sim.injectFault({ method: 'HTTP PUT', afterBytes: DISK / 2, moref: 'cut-short_1-flat.vmdk' });
-    const { job } = h.service.instantiate(pointId, request('cut-short'), 'tester');
+    const { job } = await h.service.instantiate(pointId, request('cut-short'), 'tester', new AbortController().signal);
     const done = await waitJob(h, job.id);
     expect(done.state).toBe('failed');
     expect(done.error?.code).toBe('restore-upload-failed');
@@ -74,7 +74,7 @@ describe('new instance', () => {
     expect(existsSync(localFile(sim, '[LocalDS_0] cut-short', false))).toBeFalse();
   });
 
-  it('refuses a name vSphere cannot take', () => {
-    expect(() => h.service.instantiate(pointId, request('bad/name'), 'tester')).toThrowError(/name must be/);
+  it('refuses a name vSphere cannot take', async () => {
+    await expectAsync(h.service.instantiate(pointId, request('bad/name'), 'tester', new AbortController().signal)).toBeRejectedWithError(/name must be/);
   });
 });

@@ -15,6 +15,11 @@ import { writeImage } from '../store/store-fixtures.js';
 import { expectProblem, startVcenterServer, type VcenterServer } from './vcenter-server-fixture.js';
 import { addPoint, createRepository, MiB, openRepository, PASSPHRASE, VIEWER } from '../export/export-fixture.js';
 import { assertDocumented } from '../contract/openapi-validator.js';
+import { PRIVILEGES } from '../../plugin-server/src/api/privileges.js';
+import type { SimUser } from './vcenter-server-fixture.js';
+
+/** Holds Lifeline's Protect on VM 0, not Admin. */
+const PROTECTOR: SimUser = { username: 'protector@vsphere.local', password: 'Protector-1!', vmPrivileges: { 0: [PRIVILEGES.protect] } };
 
 const DAY = 86_400_000;
 
@@ -42,7 +47,7 @@ describe('deleting and keeping restore points over HTTPS', () => {
   beforeAll(async () => {
     fx = await startVcenterServer({
       sim: { vms: 2, diskSize: 4 * MiB },
-      users: [VIEWER],
+      users: [VIEWER, PROTECTOR],
       dataDirPrefix: 'lifeline-point-delete-',
       backup: { passphrase: PASSPHRASE },
       prepare: async (vc, dataDir) => {
@@ -168,6 +173,25 @@ describe('deleting and keeping restore points over HTTPS', () => {
     expect(String(shorter['detail'])).toContain('never shortened');
     expect(await retainUntilOf(kept)).toBe(before);
     expect(await retainUntilOf(locked)).toBe(new Date(lockedUntil).toISOString());
+  });
+
+  it("lets Protect alone keep a point only as long as its VM's policy makes points immutable anyway; further needs Admin, and the refusal is audited", async () => {
+    const protector = await fx.login(PROTECTOR.username, PROTECTOR.password);
+    const before = await retainUntilOf(kept);
+    // VM 0 has no policy: the default immutability, 7 days, is as far as Protect reaches.
+    const tooFar = expectProblem(await fx.call(protector, 'POST', `/points/${kept}/retention`, { retainUntil: new Date(now + 10 * 366 * DAY).toISOString() }), 403, 'forbidden');
+    expect(tooFar['privilege']).toBe(PRIVILEGES.admin);
+    expect(Date.parse(String(tooFar['maxRetainUntil']))).toBeLessThanOrEqual(Date.now() + 7 * DAY);
+    expect(await retainUntilOf(kept)).toBe(before);
+    const audit = (await fx.call(admin, 'GET', '/audit?action=point.retention')).json<{ items: Array<Record<string, unknown>> }>().items;
+    expect(audit.find((a) => a['user'] === PROTECTOR.username)).toEqual(jasmine.objectContaining({ outcome: 'failure', status: 403, object: `vm:${fx.vc.instanceUuid}:${fx.moref(0)}` }));
+
+    const within = new Date(now + 3 * DAY);
+    const r = await fx.call(protector, 'POST', `/points/${kept}/retention`, { retainUntil: within.toISOString() });
+    expect(r.status).withContext(r.text).toBe(202);
+    const done = await finished(r.json<{ job: { id: string } }>().job.id);
+    expect(done['state']).withContext(JSON.stringify(done['error'])).toBe('succeeded');
+    expect(await retainUntilOf(kept)).toBe(within.toISOString());
   });
 
   it('keeps an expired point longer with a retention job: its files are locked until then and it can no longer be deleted', async () => {

@@ -44,6 +44,7 @@ export function testConfig(dataDir: string, env: Record<string, string> = {}, fi
 /** A cloner for servers that have no vCenter: reaching it is a bug in the test. */
 export const noVcenter: SessionCloner<UserSession & VmInventory> = {
   clone: () => Promise.reject(new Error('this server has no vCenter')),
+  validate: () => Promise.reject(new Error('this server has no vCenter')),
 };
 
 export async function startTestServer<S extends UserSession & VmInventory>(

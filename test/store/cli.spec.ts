@@ -1,5 +1,5 @@
 // The `lifeline repo` command line end to end, through the compiled CLI in child processes.
-import { copyFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lastLine, lifeline } from './cli-process.js';
 import { MiB, sha256File, tempDir, writeImage } from './store-fixtures.js';
@@ -17,7 +17,7 @@ describe('lifeline repo (command line)', () => {
   it('backs up two disks into an encrypted repository and restores them byte for byte; a delete before retain-until is refused and changes nothing', async () => {
     const repo = join(dir.path, 'enc');
     const pass = join(dir.path, 'pass.txt');
-    await writeFile(pass, 'a long and secret passphrase\n');
+    await writeFile(pass, 'a long and secret passphrase\n', { mode: 0o600 });
     const d0 = join(dir.path, 'd0.img');
     const d1 = join(dir.path, 'd1.img');
     const sum0 = await writeImage(d0, 10 * MiB + 4096, (i) => (i % 3 === 0 ? { kind: 'zero' } : i % 3 === 1 ? { kind: 'text' } : { kind: 'random', seed: i }));
@@ -68,13 +68,21 @@ describe('lifeline repo (command line)', () => {
     const repo = join(dir.path, 'enc2');
     const pass = join(dir.path, 'pass2.txt');
     const wrong = join(dir.path, 'wrong.txt');
-    await writeFile(pass, 'the right passphrase');
-    await writeFile(wrong, 'not the right one');
+    await writeFile(pass, 'the right passphrase', { mode: 0o600 });
+    await writeFile(wrong, 'not the right one', { mode: 0o600 });
     expect((await lifeline(['repo', 'init', '--repo', repo, '--encrypt', '--passphrase-file', pass])).code).toBe(0);
     const bad = await lifeline(['repo', 'list', '--repo', repo, '--passphrase-file', wrong]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('[wrong-passphrase]');
     expect(bad.stderr).not.toContain('not the right one');
+    // A passphrase file its group or other users can read is refused, by name, before it is used.
+    const exposed = join(dir.path, 'exposed.txt');
+    await writeFile(exposed, 'the right passphrase', { mode: 0o644 });
+    await chmod(exposed, 0o644);
+    const open = await lifeline(['repo', 'list', '--repo', repo, '--passphrase-file', exposed]);
+    expect(open.code).toBe(1);
+    expect(open.stderr).toContain('[secret-file-exposed]');
+    expect(open.stderr).toContain('chmod 600');
     const none = await lifeline(['repo', 'list', '--repo', repo]);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('[passphrase-required]');
@@ -84,7 +92,7 @@ describe('lifeline repo (command line)', () => {
     expect((await lifeline(['repo', 'key', 'export', '--repo', repo, '--passphrase-file', pass, '--out', keyFile])).code).toBe(0);
     expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
     const fresh = join(dir.path, 'fresh.txt');
-    await writeFile(fresh, 'a brand new passphrase');
+    await writeFile(fresh, 'a brand new passphrase', { mode: 0o600 });
     const pw = await lifeline(['repo', 'key', 'passwd', '--repo', repo, '--passphrase-file', pass, '--new-passphrase-file', fresh]);
     expect(pw.code).withContext(pw.stderr).toBe(0);
     expect((await lifeline(['repo', 'list', '--repo', repo, '--passphrase-file', pass])).stderr).toContain('[wrong-passphrase]');

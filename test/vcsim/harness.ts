@@ -148,6 +148,8 @@ export interface Vcsim extends VcsimReady {
   extensionServersSent(key: string): Promise<ExtensionServerSent[]>;
   /** Logs in over SOAP and returns the session id (the vmware_soap_session cookie value). */
   soapLogin(username?: string, password?: string): Promise<string>;
+  /** SessionManager.Logout in the session with this id, as a user signing out of the vSphere Client ends it. */
+  soapLogout(sessionId: string): Promise<void>;
   /** URL of a datastore file for GET/PUT: "[ds] dir/file" in a datacenter. */
   folderUrl(datastorePath: string, datacenter: string): string;
   /** An HTTPS request to the simulator, trusting only its certificate. */
@@ -388,6 +390,22 @@ export async function startVcsim(opts: VcsimOptions = {}): Promise<Vcsim> {
     return match[1];
   };
 
+  const soapLogout = async (sessionId: string): Promise<void> => {
+    const envelope =
+      '<?xml version="1.0" encoding="UTF-8"?>' +
+      '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>' +
+      '<Logout xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this></Logout>' +
+      '</soapenv:Body></soapenv:Envelope>';
+    const res = await request('POST', '/sdk', envelope, {
+      'content-type': 'text/xml; charset=utf-8',
+      soapaction: 'urn:vim25/6.5',
+      cookie: `vmware_soap_session="${sessionId}"`,
+    });
+    if (res.status !== 200) {
+      throw new VcsimError('VCSIM_CONTROL_FAILED', `SOAP Logout answered ${res.status}: ${res.body.toString('utf8').slice(0, 300)}`);
+    }
+  };
+
   const folderUrl = (datastorePath: string, datacenter: string): string => {
     const m = /^\[([^\]]+)\]\s*(.*)$/.exec(datastorePath);
     if (!m?.[1]) throw new VcsimError('VCSIM_CONTROL_FAILED', `not a datastore path: ${datastorePath}`);
@@ -403,6 +421,7 @@ export async function startVcsim(opts: VcsimOptions = {}): Promise<Vcsim> {
     tls: tlsOptions,
     request,
     soapLogin,
+    soapLogout,
     folderUrl,
     stderrTail: tail,
     injectFault: async (rule) => {

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type Express } from 'express';
+import { ValidationError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import { auditErrorTap } from './audit/audited.js';
 import { hideDownloadTickets } from './download-tickets.js';
@@ -44,6 +45,55 @@ export interface AppDeps<S extends UserSession & VmInventory> {
   readonly clock?: () => Date;
   /** Millisecond clock for request timings. */
   readonly monotonic?: () => number;
+  /**
+   * Origins that may frame the UI and the plugin's pages (the registered vCenters, whose vSphere
+   * Client loads the plugin in iframes); the server's own origin always may.
+   */
+  readonly frameAncestors?: readonly string[];
+}
+
+/** How deeply a request body may nest objects and arrays: far more than any Lifeline body needs. */
+export const MAX_JSON_DEPTH = 32;
+
+/** Whether a parsed JSON value nests objects and arrays at most `limit` deep; iterative, so any depth is safe to ask about. */
+export function withinJsonDepth(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth + 1 > limit) return false;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
+/**
+ * Refuses a body nested deeper than `limit` before any route walks it: code that recurses over a
+ * body (the policy merge patch) would otherwise overflow the stack on a body a megabyte of '['
+ * long.
+ */
+function boundedJsonDepth(limit: number): express.RequestHandler {
+  return (req, _res, next) => {
+    if (!withinJsonDepth(req.body, limit)) {
+      next(new ValidationError(`the JSON body nests objects or arrays more than ${limit} levels deep`, { field: '' }));
+      return;
+    }
+    next();
+  };
+}
+
+/**
+ * Headers on every answer, the UI, plugin.json and the API alike: only the vCenters (and Lifeline
+ * itself) may frame it, browsers keep to HTTPS for a year, and no type is guessed from content.
+ */
+export function securityHeaders(frameAncestors: readonly string[]): express.RequestHandler {
+  const csp = `frame-ancestors ${["'self'", ...new Set(frameAncestors)].join(' ')}`;
+  return (_req, res, next) => {
+    res.setHeader('Content-Security-Policy', csp);
+    res.setHeader('Strict-Transport-Security', 'max-age=31536000');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  };
 }
 
 /** The path the plugin UI is served under; versioned because the vSphere Client caches by URL. */
@@ -77,6 +127,7 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   app.set('query parser', 'simple');
   // Before the access log and the error handler read the URL: a download ticket never reaches a log.
   app.use(hideDownloadTickets(`${API_PREFIX}/downloads/`));
+  app.use(securityHeaders(deps.frameAncestors ?? []));
   app.use(requestContextMiddleware(deps.log, deps.tracker, deps.monotonic ?? (() => performance.now())));
 
   const api = express.Router();
@@ -88,6 +139,7 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   });
   // PATCH bodies are RFC 7396 merge patches, sent with their own media type.
   api.use(express.json({ limit: '1mb', type: ['application/json', 'application/merge-patch+json'] }));
+  api.use(boundedJsonDepth(MAX_JSON_DEPTH));
   api.use(healthRoutes({ version: deps.version, clock: deps.clock ?? (() => new Date()) }));
   api.use(openApiRoutes(deps.version));
   api.use(vmRoutes(deps.authorizer));

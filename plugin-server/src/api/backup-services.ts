@@ -17,6 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
+import { requirePrivateFile } from '../config/secret-file.js';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { LifelineError, describeError } from '../errors/index.js';
@@ -93,6 +94,8 @@ async function storePassphrase(opts: BackupServicesOptions, create: boolean): Pr
     opts.log.warn('created the store passphrase; keep a copy somewhere safe and export the key (lifeline repo key export)', { file });
     return passphrase;
   }
+  // Refused, not only warned about: anyone who can read it can read every backup.
+  if (await exists(file)) await requirePrivateFile(file, 'store passphrase');
   try {
     // As the command line reads a passphrase file: less one trailing newline, spaces kept, so a
     // passphrase set with `lifeline repo key passwd` opens the store here too.

@@ -12,6 +12,9 @@
  *   same download again, whole or in byte ranges, for {@link RESUME_MS}, so a browser or a download
  *   manager can resume a cut download. (Serving only ranges after the first use would protect
  *   nothing: a range can span the whole disk.)
+ * - It is bound to the session of the user who asked for it: every use checks again, with that
+ *   session, that the user still holds the Restore privilege ({@link DownloadGrant.recheck}); once
+ *   the session has ended (logged out, expired) or the privilege is gone, the link serves nothing.
  * - Tickets live in memory only, keyed by their SHA-256, so the process does not even hold them in
  *   clear; they are all dropped when the server stops. An unknown ticket and an expired one are
  *   answered alike.
@@ -30,7 +33,7 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = ['raw', 'vmdk'];
 /** How long a new ticket waits for its first use. */
 export const FIRST_USE_MS = 60_000;
 /** How long after its first use a ticket still serves its download (resumption, ranges). */
-export const RESUME_MS = 3_600_000;
+export const RESUME_MS = 15 * 60_000;
 /** Tickets one user may hold at once; each is small, but memory is not for anyone to fill. */
 export const TICKETS_PER_USER = 100;
 /** Tickets the server holds at once, all users together. */
@@ -49,6 +52,12 @@ export interface DownloadGrant {
   readonly user: string;
   /** The vCenter the user's session was on. */
   readonly vcenterGuid: string | null;
+  /**
+   * Checks, with the session of the user who asked for the ticket, that they may still download
+   * it; rejects otherwise. A closure, so that what it holds (the session's token) can never be
+   * logged with the grant.
+   */
+  readonly recheck?: (signal: AbortSignal) => Promise<void>;
 }
 
 export interface IssuedTicket {

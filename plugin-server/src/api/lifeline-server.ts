@@ -33,7 +33,7 @@ import { MANIFEST_FILE, pluginPath, readManifestSource, servedManifest, type Plu
 import { SqliteAuditLog } from './audit/audit-log.js';
 import { Authorizer } from './auth/authorize.js';
 import type { SessionCloner, UserSession, VcenterTarget } from './auth/ports.js';
-import { SessionCache } from './auth/session-cache.js';
+import { SessionCache, type SessionCacheOptions } from './auth/session-cache.js';
 import { InFlightRequests, listenHttps } from './https-server.js';
 import type { ApiServices } from './routes/api-services.js';
 import { PASSPHRASE_WARNING, type ServerSettings } from './routes/settings.js';
@@ -72,6 +72,11 @@ export interface LifelineServerDeps<S extends UserSession & VmInventory> {
   /** The clock of jobs, protection and audit. */
   readonly jobClock?: Clock;
   readonly sseHeartbeatMs?: number;
+  /**
+   * How often vCenter is asked again about a user's token (at most 60 s), how long a cloned
+   * session lives at most, and how often the cache looks; for tests.
+   */
+  readonly sessions?: Pick<SessionCacheOptions<S>, 'revalidateMs' | 'lifetimeMs' | 'sweepIntervalMs'>;
   /** The folder with plugin.json, i18n/ and icons/; default: Lifeline's manifest/; null: serve none. */
   readonly manifestDir?: string | null;
   /**
@@ -206,14 +211,16 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     cloner: deps.cloner,
     idleMs: config.sessionIdleSeconds * 1000,
     log: log.child({ component: 'sessions' }),
+    ...deps.sessions,
   });
   const inFlight = new InFlightRequests();
   const app = createApp({
     log: log.child({ component: 'api' }),
     version,
-    authorizer: new Authorizer(sessions, vcenters),
+    authorizer: new Authorizer(sessions, vcenters, log.child({ component: 'auth' })),
     tracker: inFlight,
     services,
+    frameAncestors: [...config.vcenters.values()].map((vc) => new URL(vc.url).origin),
     uiDir: config.uiDir,
     plugin,
     ...(deps.clock ? { clock: deps.clock } : {}),

@@ -65,6 +65,7 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   'index-invalid': 500,
   'manifest-invalid': 500,
   'catalog-unreadable': 500,
+  'catalog-integrity': 500,
   'restore-chunk-corrupt': 500,
   'restore-chunk-missing': 500,
   'restore-upload-failed': 502,
@@ -131,7 +132,7 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
 };
 
 /** 500s whose message names damaged data or a failed restore rather than a bug: shown as they are. */
-const TOLD_500 = new Set<string>(['chunk-corrupt', 'index-invalid', 'manifest-invalid', 'catalog-unreadable', 'restore-chunk-corrupt', 'restore-chunk-missing', 'restore-rollback-failed']);
+const TOLD_500 = new Set<string>(['chunk-corrupt', 'index-invalid', 'manifest-invalid', 'catalog-unreadable', 'catalog-integrity', 'restore-chunk-corrupt', 'restore-chunk-missing', 'restore-rollback-failed']);
 
 /** Codes for client errors that HTTP middleware (body parsing) reports with a bare status. */
 const CODE_BY_STATUS: Readonly<Record<number, string>> = {
@@ -236,7 +237,13 @@ export function notFoundHandler(): RequestHandler {
  */
 export function problemHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, req: Request, res: Response, next) => {
-    const requestId = requestContext(req).id;
+    const { id: requestId, signal } = requestContext(req);
+    if (signal.aborted && (res.destroyed || !res.writable)) {
+      // The client went away (or sent garbage that closed the connection): nobody to answer, and
+      // nothing failed on the server's side.
+      log.info('request ended: the client closed the connection', { requestId, method: req.method, path: pathOf(req) });
+      return;
+    }
     if (res.headersSent) {
       // Too late for a problem document; end the response so the client sees it broken.
       log.error('request failed after the response started', { requestId, ...describe(err) });

@@ -90,6 +90,11 @@ export function createVcenterClonerWith(deps: VcenterClonerDeps): SessionCloner<
         throw err;
       }
     },
+    async validate(vcenter, token, signal) {
+      // The same question the clone asks first: vCenter answers 401 for a token it no longer knows.
+      // The ticket it hands out is not used; vCenter lets an unused ticket lapse.
+      await acquireCloneTicket(vcenter, token, signal);
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import { chmodSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { point, useTempCatalog } from './testing.js';
@@ -27,6 +28,16 @@ describe('SQLite catalog', () => {
     again.close();
     expect(() => openCatalog(join(t.dir, 'catalog.db'))).toThrowError(/schema version 99/);
     t.cat = openCatalog(join(t.dir, 'fresh.db'));
+  });
+
+  it('keeps the catalog and its journal files readable by their owner only, closing them again if opened up', () => {
+    const path = join(t.dir, 'catalog.db');
+    const modes = () => [path, `${path}-wal`, `${path}-shm`].map((f) => statSync(f).mode & 0o777);
+    expect(modes()).toEqual([0o600, 0o600, 0o600]);
+    t.cat.close();
+    chmodSync(path, 0o644);
+    t.cat = openCatalog(path);
+    expect(modes()).toEqual([0o600, 0o600, 0o600]);
   });
 
   it('opens read-only only a catalog of the schema it knows, and changes nothing', () => {

@@ -3,6 +3,7 @@
  * foreign keys on, a busy timeout so several Lifeline processes can share one repository, and
  * versioned migrations (migrations.ts) that leave other components' tables in the file alone.
  */
+import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { LifelineError } from '../errors/index.js';
 import type {
@@ -75,7 +76,21 @@ export interface OpenCatalogOptions {
   readonly?: boolean;
 }
 
+/**
+ * The catalog names VMs and their restore points in clear: its file is readable by Lifeline's user
+ * only. Made 0600 before SQLite first opens it (SQLite gives its -wal and -shm files the database
+ * file's mode), and brought back to 0600 if it was opened up since.
+ */
+function restrictCatalogFile(path: string): void {
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (file !== path && !existsSync(file)) continue;
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  }
+}
+
 export function openCatalog(path: string, opts: OpenCatalogOptions = {}): SqliteCatalog {
+  if (!opts.readonly) restrictCatalogFile(path);
   const db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
   try {
     db.pragma('busy_timeout = 10000');

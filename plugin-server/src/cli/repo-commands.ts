@@ -9,6 +9,7 @@
 import { access, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Option, type Command } from 'commander';
+import { requirePrivateFile } from '../config/secret-file.js';
 import { ValidationError } from '../errors/index.js';
 import { exportStreamOptimizedVmdk, FileSink, namingChunkSource, openPointDisk, writeFileAtomically } from '../export/index.js';
 import {
@@ -46,6 +47,7 @@ async function readSecretFile(path: string, what: string): Promise<string> {
   } catch (err) {
     throw new ValidationError(`cannot read the ${what} file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
+  await requirePrivateFile(path, what);
   // Editors end files with a newline; it is not part of the passphrase.
   const secret = text.replace(/\r?\n$/, '');
   if (secret === '') throw new ValidationError(`the ${what} file ${path} is empty`);

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildConfig, ConfigError, loadConfig } from './index.js';
@@ -256,6 +256,17 @@ describe('loadConfig', () => {
 
     await chmod(plain, 0o757);
     await expectAsync(load(plain)).toBeRejectedWith(jasmine.objectContaining({ details: { field }, message: jasmine.stringContaining('writable by every user') }));
+
+    await chmod(plain, 0o775);
+    await expectAsync(load(plain)).toBeRejectedWith(jasmine.objectContaining({ details: { field }, message: jasmine.stringContaining('writable by its group') }));
+    await chmod(plain, 0o755);
+    await chown(plain, 65534, 65534);
+    await expectAsync(load(plain)).toBeRejectedWith(jasmine.objectContaining({ details: { field }, message: jasmine.stringContaining('owned by user 65534') }));
+    await chown(plain, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
+    await chmod(dir, 0o770);
+    await expectAsync(load(plain)).toBeRejectedWith(jasmine.objectContaining({ message: jasmine.stringMatching(/the directory .* is writable by its group/) }));
+    await chmod(dir, 0o700);
+    expect((await load(plain)).hookSets.get('pg')?.post[0]?.command).toBe(plain);
   });
 
   it('reports a file that is not JSON', async () => {

@@ -4,9 +4,12 @@
  * LIFELINE_HOOK (pre-snapshot | post-snapshot), LIFELINE_JOB_ID, LIFELINE_VCENTER, LIFELINE_VM,
  * LIFELINE_VM_NAME, LIFELINE_CONSISTENCY, and for post-snapshot LIFELINE_SNAPSHOT_TAKEN (true |
  * false). Pre-snapshot scripts stop at the first failure; post-snapshot scripts all run, because
- * each may thaw something of its own, and the failures are reported together.
+ * each may thaw something of its own, and the failures are reported together. Before each run the
+ * command is checked again as at start-up (owner, modes, directories): one that fails is not run.
  */
 import { runScript, type ScriptSpec } from '../../../agent/src/index.js';
+import { isAbsolute } from 'node:path';
+import { hookCommandProblem } from '../config/hook-commands.js';
 import { HookError, type BackupHooks, type HookReport, type HookTarget, type PostSnapshotOutcome } from './backup-hooks.js';
 
 export interface ScriptHooksConfig {
@@ -26,6 +29,11 @@ function baseEnv(hook: string, t: HookTarget): Record<string, string> {
 }
 
 async function runOne(spec: ScriptSpec, env: Record<string, string>, signal: AbortSignal): Promise<{ ok: boolean; message: string; timedOut: boolean }> {
+  // Checked again now, not only at start-up: the file or a directory above it may have changed.
+  // Hook sets name absolute paths (the configuration admits nothing else); a bare name is looked up
+  // on PATH by the runner, as the agent runs its own scripts.
+  const problem = isAbsolute(spec.command) ? await hookCommandProblem(spec.command) : null;
+  if (problem !== null) return { ok: false, timedOut: false, message: `${spec.command} was not run: ${problem}` };
   let r;
   try {
     r = await runScript({ ...spec, env: { ...spec.env, ...env } }, signal);

@@ -42,6 +42,11 @@ export interface JobPatch {
 
 export interface JobQuery {
   target?: JobTarget;
+  /**
+   * Only jobs a caller may see: of `vcenterGuid`, those whose target is not a VM or is one of
+   * `vmKeys` (target keys); and jobs of no vCenter when `unscoped`.
+   */
+  visibleTo?: { vcenterGuid: string; vmKeys: readonly string[]; unscoped: boolean };
   kind?: string;
   states?: readonly JobState[];
   /** 1–500; 50 when absent. */

@@ -331,6 +331,10 @@ function filterOf(q: Omit<JobQuery, 'limit' | 'cursor' | 'offset'>): { where: st
     where.push('target_key = ?');
     values.push(targetKey(q.target));
   }
+  if (q.visibleTo) {
+    where.push(`((target_vcenter = ? AND (target_type <> 'VirtualMachine' OR target_key IN (SELECT value FROM json_each(?)))) OR (? = 1 AND target_vcenter IS NULL))`);
+    values.push(q.visibleTo.vcenterGuid, JSON.stringify(q.visibleTo.vmKeys), q.visibleTo.unscoped ? 1 : 0);
+  }
   if (q.kind !== undefined) {
     where.push('kind = ?');
     values.push(q.kind);

@@ -11,7 +11,7 @@
  * removed); a detach that is interrupted is finished.
  */
 import { describeError } from '../errors/index.js';
-import type { VmInfo } from '../vsphere/index.js';
+import type { DatastoreInfo, VmInfo } from '../vsphere/index.js';
 import { formatDatastorePath } from '../vsphere/index.js';
 import { RecoveryError } from './recovery-error.js';
 import {
@@ -53,6 +53,22 @@ export function attachmentFolder(datastore: string, attachmentId: string): strin
   return formatDatastorePath(datastore, `lifeline-attach-${attachmentId}`);
 }
 
+/**
+ * The VM disks are attached to and the datastore their clones go to: the one named, or the VM's
+ * own. It must be a datastore of the VM's datacenter (a name is never pasted into a datastore path
+ * unchecked).
+ */
+export async function resolveAttachTargets(vc: RecoveryVcenter, vmMoref: string, datastore: string | null, signal: AbortSignal): Promise<{ vm: VmInfo; datastore: DatastoreInfo }> {
+  const vm = await vc.getVm(vmMoref, signal);
+  const datacenter = datacenterOf(vm);
+  const name = datastore ?? homeDatastoreOf(vm);
+  const found = (await vc.inventory(signal)).datastores.find((d) => d.name === name && d.datacenter === datacenter.moref);
+  if (!found) {
+    throw new RecoveryError('validation', `datastore ${name} is not a datastore of VM ${vm.name}'s datacenter; choose one of its datastores`, { field: 'datastore' });
+  }
+  return { vm, datastore: found };
+}
+
 export async function runAttach(deps: RecoveryDeps, req: AttachRequest, ctx: RecoveryContext): Promise<AttachResult> {
   const { store } = deps;
   const signal = ctx.signal;
@@ -63,9 +79,9 @@ export async function runAttach(deps: RecoveryDeps, req: AttachRequest, ctx: Rec
     if (!manifest.disks.some((d) => d.disk === n)) throw new RecoveryError('validation', `restore point ${req.pointId} has no disk ${n}`, { pointId: req.pointId, disk: n });
   }
   const vc = await deps.vcenters.vcenter(req.vm.vcenterGuid, signal);
-  const vm = await vc.getVm(req.vm.moref, signal);
+  const { vm, datastore } = await resolveAttachTargets(vc, req.vm.moref, req.datastore, signal);
   const datacenter = datacenterOf(vm);
-  const folder = attachmentFolder(req.datastore ?? homeDatastoreOf(vm), req.attachmentId);
+  const folder = attachmentFolder(datastore.name, req.attachmentId);
   const now = store.now();
   let rec: AttachmentRecord = store.putAttachment({
     id: req.attachmentId,

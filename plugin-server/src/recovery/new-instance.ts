@@ -15,8 +15,11 @@ import { describeError } from '../errors/index.js';
 import {
   formatDatastorePath,
   type CreateVmConfig,
+  type DatastoreInfo,
   type DiskController,
   type ExistingDiskSpec,
+  type Inventory,
+  type NetworkInfo,
   type NicSpec,
   type NicType,
   type ScsiControllerSpec,
@@ -132,7 +135,7 @@ export function planDevices(
   });
   const nics: NicSpec[] = cfg.nics.map((n) => {
     const from = n.network.name ?? '';
-    const to = networks[from] ?? from;
+    const to = mappedNetwork(networks, from);
     if (to === '') throw new RecoveryError('validation', `network card ${n.label} of the point has no network name to map; give one in networks`, { nic: n.label });
     return { type: (NIC_TYPES.includes(n.type) ? n.type : 'VirtualVmxnet3') as NicType, network: { name: to }, startConnected: n.startConnected ?? true };
   });
@@ -166,6 +169,60 @@ async function rollBack(vc: RecoveryVcenter, cp: InstantiateCheckpoint, signal: 
   await deleteFolders(vc, cp.datacenter, [cp.folder], signal);
 }
 
+/** Where a new instance goes: its datastore, datacenter, folder, pool and host, and the networks its cards join. */
+export interface InstantiateTargets {
+  readonly datastore: DatastoreInfo;
+  readonly datacenter: DatacenterRef;
+  readonly placement: VmPlacement;
+  /** Every network of the inventory a card would be connected to (by name: all networks of that name). */
+  readonly networks: readonly NetworkInfo[];
+}
+
+/**
+ * Resolves a request's targets as the job will use them: the datastore named (or the source
+ * VM's), which must exist in this vCenter; its datacenter; the folder and pool given, or the
+ * datacenter's defaults; and the networks the point's cards map to, which must exist.
+ */
+export async function resolveTargets(
+  vc: RecoveryVcenter,
+  inv: Inventory,
+  cfg: Pick<StoredConfig, 'vmxPath' | 'nics'>,
+  req: Pick<InstantiateRequest, 'datastore' | 'folder' | 'pool' | 'host' | 'networks'>,
+  signal: AbortSignal,
+): Promise<InstantiateTargets> {
+  const datastoreName = req.datastore ?? (cfg.vmxPath ? /^\[([^\]]+)\]/.exec(cfg.vmxPath)?.[1] : undefined);
+  const ds = inv.datastores.find((d) => d.name === datastoreName);
+  if (!ds) throw new RecoveryError('validation', `datastore ${datastoreName ?? '(none given)'} does not exist in this vCenter; choose one`, { field: 'datastore' });
+  const dc = inv.datacenters.find((d) => d.moref === ds.datacenter) ?? inv.datacenters[0];
+  if (!dc) throw new RecoveryError('validation', `datastore ${ds.name} is in no datacenter`, { field: 'datastore' });
+  const defaults = await vc.defaultPlacement(dc.moref, signal);
+  const placement: VmPlacement = {
+    folder: req.folder ? { type: 'Folder', value: req.folder } : defaults.folder,
+    pool: req.pool ? { type: 'ResourcePool', value: req.pool } : defaults.pool,
+    ...(req.host ? { host: { type: 'HostSystem', value: req.host } } : {}),
+  };
+  const networks: NetworkInfo[] = [];
+  for (const name of new Set(cfg.nics.map((n) => mappedNetwork(req.networks, n.network.name ?? '')))) {
+    if (name === '') continue;
+    const found = inv.networks.filter((n) => n.name === name);
+    if (found.length === 0) throw new RecoveryError('validation', `network ${name} does not exist in this vCenter; map the point's network to one that does`, { field: 'networks' });
+    networks.push(...found);
+  }
+  return { datastore: ds, datacenter: { moref: dc.moref, path: dc.path }, placement, networks };
+}
+
+/** The network a card of the point joins: its mapping, or its own name. Own keys only: a network named "constructor" is a name. */
+function mappedNetwork(networks: Readonly<Record<string, string>>, from: string): string {
+  return Object.hasOwn(networks, from) ? (networks[from] ?? from) : from;
+}
+
+/** The targets of a new instance of a point, for the API to check the user's privileges on before queueing it. */
+export async function instantiateTargets(deps: Pick<RecoveryDeps, 'repository' | 'vcenters'>, req: InstantiateRequest, signal: AbortSignal): Promise<InstantiateTargets> {
+  const manifest = await readPoint(deps.repository, req.pointId, signal);
+  const vc = await deps.vcenters.vcenter(req.vcenterGuid, signal);
+  return resolveTargets(vc, await vc.inventory(signal), storedConfig(manifest.vm.config), req, signal);
+}
+
 export async function runInstantiate(
   deps: RecoveryDeps,
   req: InstantiateRequest,
@@ -179,18 +236,7 @@ export async function runInstantiate(
   const vc = await deps.vcenters.vcenter(req.vcenterGuid, signal);
   const inv = await vc.inventory(signal);
   if (inv.vms.some((v) => v.name === req.name)) throw new RecoveryError('conflict', `a VM named ${req.name} already exists`, { field: 'name' });
-  const datastoreName = req.datastore ?? (cfg.vmxPath ? /^\[([^\]]+)\]/.exec(cfg.vmxPath)?.[1] : undefined);
-  const ds = inv.datastores.find((d) => d.name === datastoreName);
-  if (!ds) throw new RecoveryError('validation', `datastore ${datastoreName ?? '(none given)'} does not exist in this vCenter; choose one`, { field: 'datastore' });
-  const dc = inv.datacenters.find((d) => d.moref === ds.datacenter) ?? inv.datacenters[0];
-  if (!dc) throw new RecoveryError('validation', `datastore ${ds.name} is in no datacenter`, { field: 'datastore' });
-  const datacenter: DatacenterRef = { moref: dc.moref, path: dc.path };
-  const defaults = await vc.defaultPlacement(dc.moref, signal);
-  const placement: VmPlacement = {
-    folder: req.folder ? { type: 'Folder', value: req.folder } : defaults.folder,
-    pool: req.pool ? { type: 'ResourcePool', value: req.pool } : defaults.pool,
-    ...(req.host ? { host: { type: 'HostSystem', value: req.host } } : {}),
-  };
+  const { datastore: ds, datacenter, placement } = await resolveTargets(vc, inv, cfg, req, signal);
   const folder = formatDatastorePath(ds.name, req.name);
   const disks = [...manifest.disks]
     .sort((a, b) => a.disk - b.disk)

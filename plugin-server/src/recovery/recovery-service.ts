@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { parseVmKey, sameVm, vmTarget, type VmRef } from '../domain/index.js';
 import { JobBusyError, type JobRunner, type JobTarget, type SubmitResult } from '../jobs/index.js';
 import { isStoreError, type Repository } from '../store/index.js';
-import { validateInstanceName, type InstantiateRequest } from './new-instance.js';
+import { resolveAttachTargets } from './attach.js';
+import { instantiateTargets, validateInstanceName, type InstantiateRequest } from './new-instance.js';
 import { RecoveryError } from './recovery-error.js';
 import type { AttachmentRecord, RecoveryStore, RevertRecord } from './recovery-store.js';
 import type { RecoveryVcenterProvider } from './recovery-vcenter.js';
@@ -31,6 +32,18 @@ export interface PointSummary {
   createdAt: string;
 }
 
+/**
+ * An object a restore would act on and the privileges vCenter itself demands of a user doing the
+ * same there (vim25 CreateVM_Task: VirtualMachine.Inventory.Create on the folder,
+ * Resource.AssignVMToPool on the pool, Datastore.AllocateSpace on the datastore, Network.Assign on
+ * each network; ReconfigVM_Task adding an existing disk: VirtualMachine.Config.AddExistingDisk on
+ * the VM, Datastore.AllocateSpace where its file is).
+ */
+export interface RestoreTarget {
+  readonly entity: { readonly type: string; readonly value: string };
+  readonly privileges: readonly string[];
+}
+
 
 export class RecoveryService {
   private readonly newId: () => string;
@@ -39,13 +52,16 @@ export class RecoveryService {
     this.newId = o.newId ?? randomUUID;
   }
 
-  /** A committed point, or 'not-found'. */
-  point(pointId: string): PointSummary {
+  /**
+   * A committed point, or 'not-found'; its catalog row only once the sealed manifest agrees with
+   * it (the store's 'catalog-integrity' otherwise), since which VM it is of decides who may use it.
+   */
+  async point(pointId: string, signal: AbortSignal): Promise<PointSummary> {
     let row;
     try {
-      row = this.o.repository.getPoint(pointId);
+      row = (await this.o.repository.authenticPoint(pointId, signal)).point;
     } catch (err) {
-      if (isStoreError(err, 'point-not-found')) throw new RecoveryError('not-found', `restore point ${pointId} does not exist`, { pointId }, { cause: err });
+      if (isStoreError(err, 'point-not-found')) throw new RecoveryError('not-found', `restore point ${pointId} does not exist`, { pointId });
       throw err;
     }
     return { id: row.id, vm: parseVmKey(row.vmId) ?? undefined, vmName: row.vmName, createdAt: new Date(row.createdAt).toISOString() };
@@ -66,7 +82,7 @@ export class RecoveryService {
   }
 
   async revert(vm: VmRef, pointId: string, powerOff: boolean, requestedBy: string, signal: AbortSignal): Promise<SubmitResult> {
-    const p = this.point(pointId);
+    const p = await this.point(pointId, signal);
     if (!p.vm || !sameVm(p.vm, vm)) {
       throw new RecoveryError('validation', `restore point ${pointId} is of VM ${p.vmName}, not of ${vm.moref}; restore it as a new instance or attach its disks instead`, { field: 'pointId' });
     }
@@ -97,7 +113,7 @@ export class RecoveryService {
   }
 
   async attach(pointId: string, vm: VmRef, disks: number[] | null, datastore: string | null, requestedBy: string, signal: AbortSignal): Promise<SubmitResult & { attachmentId: string }> {
-    this.point(pointId);
+    await this.point(pointId, signal);
     if (disks !== null) {
       const known = new Set((await this.o.repository.readManifest(pointId, signal)).disks.map((d) => d.disk));
       const unknown = disks.find((d) => !known.has(d));
@@ -118,13 +134,41 @@ export class RecoveryService {
     return this.submit(vmTarget(rec.vm), { operation: 'detach', attachmentId, vm: rec.vm }, requestedBy);
   }
 
-  instantiate(pointId: string, req: Omit<InstantiateRequest, 'pointId'>, requestedBy: string): SubmitResult {
-    this.point(pointId);
+  async instantiate(pointId: string, req: Omit<InstantiateRequest, 'pointId'>, requestedBy: string, signal: AbortSignal): Promise<SubmitResult> {
+    await this.point(pointId, signal);
     validateInstanceName(req.name);
     // One new instance per name at a time.
     const target: JobTarget = { type: 'NewVirtualMachine', id: req.name, vcenterGuid: req.vcenterGuid };
     this.ensureIdle(target);
     return this.submit(target, { operation: 'instantiate', pointId, ...req }, requestedBy);
+  }
+
+  /**
+   * What a new instance would use, resolved now as the job will (the defaults filled in, so that
+   * the job uses exactly what was checked), and what each target needs of the user.
+   */
+  async instantiateTargets(pointId: string, req: Omit<InstantiateRequest, 'pointId'>, signal: AbortSignal): Promise<{ request: Omit<InstantiateRequest, 'pointId'>; targets: RestoreTarget[] }> {
+    const t = await instantiateTargets({ repository: this.o.repository, vcenters: this.o.vcenters }, { ...req, pointId }, signal);
+    const targets: RestoreTarget[] = [
+      { entity: t.placement.folder, privileges: ['VirtualMachine.Inventory.Create'] },
+      { entity: t.placement.pool, privileges: ['Resource.AssignVMToPool'] },
+      { entity: { type: 'Datastore', value: t.datastore.moref }, privileges: ['Datastore.AllocateSpace'] },
+      ...t.networks.map((n) => ({ entity: { type: n.type, value: n.moref }, privileges: ['Network.Assign'] })),
+    ];
+    return { request: { ...req, datastore: t.datastore.name, folder: t.placement.folder.value, pool: t.placement.pool.value }, targets };
+  }
+
+  /** What attaching a point's disks to `vm` would use: the VM, and the datastore (checked to be one of the VM's datacenter). */
+  async attachTargets(vm: VmRef, datastore: string | null, signal: AbortSignal): Promise<{ datastore: string; targets: RestoreTarget[] }> {
+    const vc = await this.o.vcenters.vcenter(vm.vcenterGuid, signal);
+    const t = await resolveAttachTargets(vc, vm.moref, datastore, signal);
+    return {
+      datastore: t.datastore.name,
+      targets: [
+        { entity: { type: 'VirtualMachine', value: vm.moref }, privileges: ['VirtualMachine.Config.AddExistingDisk'] },
+        { entity: { type: 'Datastore', value: t.datastore.moref }, privileges: ['Datastore.AllocateSpace'] },
+      ],
+    };
   }
 
   private requireRevert(vm: VmRef): RevertRecord {

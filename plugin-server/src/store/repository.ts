@@ -5,7 +5,7 @@
  * point is point-writer.ts; maintenance is prune.ts, gc.ts and verify.ts.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openCatalog, type Catalog, type DiskRow, type PointQuery, type PointRow } from '../catalog/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
@@ -123,7 +123,8 @@ export function chunkLockUntil(retainUntil: number): number {
 export async function initRepository(dir: string, opts: InitOptions, signal: AbortSignal): Promise<RepositoryConfig> {
   const clock = opts.clock ?? systemClock;
   const random = opts.random ?? systemRandomBytes;
-  await mkdir(dir, { recursive: true });
+  // Only Lifeline's own user may enter the store: the catalog in it names VMs in clear.
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const existing = (await readdir(dir)).filter((n) => !n.startsWith('.'));
   if (existing.length > 0) {
     const isRepo = existing.includes(CONFIG_KEY);
@@ -147,6 +148,7 @@ export async function initRepository(dir: string, opts: InitOptions, signal: Abo
     compression: { algorithm: 'zstd', level: opts.zstdLevel ?? DEFAULT_ZSTD_LEVEL },
   };
   if (chunkIdOf(config) === 'blake3-keyed') blake3Binding();
+  await chmod(dir, 0o700);
   const master = Uint8Array.from(random(MASTER_KEY_BYTES));
   const keys = deriveKeys(master, config.id, config.encrypted);
   const backend = await openBackend(dir, { clock, wrap: opts.wrapBackend, ...(opts.logger ? { log: opts.logger } : {}) }, signal);
@@ -173,6 +175,24 @@ export async function initRepository(dir: string, opts: InitOptions, signal: Abo
   // The config is written last: a directory without it is not (yet) a repository.
   await backend.put(CONFIG_KEY, sealDocument(config, keys.macKey, undefined), { signal });
   return config;
+}
+
+/** The first field in which a catalog row and its disks disagree with the point's manifest, or null. */
+export function catalogDifference(point: PointRow, disks: readonly DiskRow[], m: PointManifest): string | null {
+  if (point.vmId !== m.vm.id) return 'vm_id';
+  if (point.vmName !== m.vm.name) return 'vm_name';
+  if (point.createdAt !== Date.parse(m.createdAt)) return 'created_at';
+  if (point.parentId !== m.parentId) return 'parent_id';
+  if (point.consistency !== m.consistency) return 'consistency';
+  if (disks.length !== m.disks.length) return 'disks';
+  const sorted = [...m.disks].sort((a, b) => a.disk - b.disk);
+  for (const [i, d] of [...disks].sort((a, b) => a.disk - b.disk).entries()) {
+    const md = sorted[i];
+    if (!md || md.disk !== d.disk || md.indexKey !== d.indexKey || md.indexSha256 !== d.indexSha256 || md.capacity !== d.capacity || md.chunkSize !== d.chunkSize) {
+      return `disk ${d.disk}`;
+    }
+  }
+  return null;
 }
 
 export class Repository {
@@ -431,13 +451,40 @@ export class Repository {
     return openManifest(bytes, this.keys, pointId, this.id);
   }
 
-  /** The fixed index of one disk of a committed point, checked against the catalog's checksum. */
+  /**
+   * A committed point's catalog row, once its sealed manifest has vouched for it: the row must
+   * name the same VM, time, parent, consistency and disks (index objects and their checksums) as
+   * the manifest. The catalog sits in the store unsigned, so whoever can write the file could
+   * otherwise make one VM's point pass for another's; anything that decides who may read a point,
+   * or what it serves, asks here. A row that disagrees is refused with 'catalog-integrity'.
+   */
+  async authenticPoint(pointId: string, signal: AbortSignal): Promise<{ point: PointRow; manifest: PointManifest }> {
+    const point = this.getPoint(pointId);
+    const manifest = await this.readManifest(pointId, signal);
+    const disks = this.catalog.pointDisks(pointId);
+    const differs = catalogDifference(point, disks, manifest);
+    if (differs !== null) {
+      this.log.error('catalog row disagrees with the sealed manifest; the point is refused', { pointId, field: differs });
+      throw new StoreError(
+        'catalog-integrity',
+        `the catalog's entry for restore point ${pointId} does not match its sealed manifest (${differs}); the catalog was altered: the point is not served. Move catalog.db aside and open the repository again to rebuild it from the manifests`,
+        { pointId, field: differs },
+      );
+    }
+    return { point, manifest };
+  }
+
+  /**
+   * The fixed index of one disk of a committed point, as its sealed manifest names it (the
+   * catalog's row must agree), checked against the manifest's checksum.
+   */
   async openIndex(pointId: string, disk: number, signal: AbortSignal): Promise<FixedIndex> {
-    const row = this.pointDisks(pointId).find((d) => d.disk === disk);
-    if (!row) {
+    const { manifest } = await this.authenticPoint(pointId, signal);
+    const entry = manifest.disks.find((d) => d.disk === disk);
+    if (!entry) {
       throw new StoreError('point-not-found', `restore point ${pointId} has no disk ${disk}`, { pointId, disk });
     }
-    return this.loadIndex(row.indexKey, row.indexSha256, signal);
+    return this.loadIndex(entry.indexKey, entry.indexSha256, signal);
   }
 
   async loadIndex(key: string, sha256: string, signal: AbortSignal): Promise<FixedIndex> {

@@ -61,6 +61,8 @@ export interface AuditRecord extends NewAuditRecord {
 }
 
 export interface AuditQuery {
+  /** Only records of this vCenter (lower case). */
+  readonly vcenterGuid?: string;
   readonly user?: string;
   readonly object?: string;
   readonly action?: string;
@@ -115,6 +117,10 @@ export class SqliteAuditLog implements AuditLog {
     if (!Number.isSafeInteger(q.offset) || q.offset < 0) throw new ValidationError('offset must be a non-negative integer', { parameter: 'offset' });
     const where: string[] = [];
     const values: string[] = [];
+    if (q.vcenterGuid !== undefined) {
+      where.push('vcenter_guid = ?');
+      values.push(q.vcenterGuid);
+    }
     if (q.user !== undefined) {
       // vCenter user names are case-insensitive (DOMAIN\\user, user@domain).
       where.push('user_name = ? COLLATE NOCASE');

@@ -9,7 +9,8 @@
  * vCenter is meant. The URL called is always the configured one.
  */
 import type { Request, RequestHandler } from 'express';
-import { LifelineError } from '../../errors/index.js';
+import { LifelineError, describeError } from '../../errors/index.js';
+import { silentLogger, type Logger } from '../../log/index.js';
 import { requestContext } from '../request-context.js';
 import type { SessionCache, SessionLease } from './session-cache.js';
 import { AuthenticationError, PermissionError, type MoRef, type UserSession, type VcenterTarget } from './ports.js';
@@ -22,10 +23,21 @@ export interface AuthorizedCall<S extends UserSession> {
   readonly vcenter: VcenterTarget;
   /** What HasPrivilegeOnEntities answered for the required and the `alsoAsk` privileges. */
   readonly granted: ReadonlyMap<string, boolean>;
+  /**
+   * Aborted when the session ends: vCenter refused the user's token, the session reached its
+   * lifetime, or the server stops. Whatever a request holds open (an event stream) ends with it.
+   */
+  readonly sessionEnded: AbortSignal;
 }
 
 /** What a route needs: privileges, all of which must be held on the entity. */
 export interface Requirement<S extends UserSession> {
+  /**
+   * Runs once the caller is authenticated, before the privileges are looked at: loads and checks
+   * what the entity is decided from (e.g. a restore point against its sealed manifest), so that
+   * `privileges` and `entity` can read it synchronously. Nothing is loaded for anonymous callers.
+   */
+  readonly prepare?: (req: Request, signal: AbortSignal) => Promise<void>;
   /** Fixed, or chosen from the request (e.g. by the kind of job a cancel concerns). */
   readonly privileges: readonly string[] | ((req: Request) => readonly string[]);
   /** The object the call concerns; the inventory root when omitted. */
@@ -64,11 +76,57 @@ export function authorizedCall<S extends UserSession>(req: Request): AuthorizedC
   return call as AuthorizedCall<S>;
 }
 
+/**
+ * Checks, with the caller's own session, privileges on objects a route acts on besides the one
+ * its requirement names (e.g. the datastore and pool a restore places a VM in). Every missing one
+ * is a PermissionError naming the first privilege lacking and its object.
+ */
+export async function requireOnEach(
+  session: UserSession,
+  checks: ReadonlyArray<{ readonly entity: MoRef; readonly privileges: readonly string[] }>,
+  signal: AbortSignal,
+): Promise<void> {
+  for (const { entity, privileges } of checks) {
+    const granted = await session.hasPrivileges(entity, privileges, signal);
+    const missing = privileges.find((p) => granted.get(p) !== true);
+    if (missing !== undefined) throw new PermissionError(missing, entity, session.userName);
+  }
+}
+
 export class Authorizer<S extends UserSession> {
   constructor(
     private readonly sessions: SessionCache<S>,
     private readonly vcenters: ReadonlyMap<string, VcenterTarget>,
+    private readonly log: Logger = silentLogger,
   ) {}
+
+  /**
+   * Checks again, later and without a request of the user's, that the user of `token` still holds
+   * `privileges` on `entity` (the inventory root when null) on that vCenter, through the session
+   * cache: so the session's re-validation and lifetime apply. For what a request handed out to be
+   * used later (a download link). AuthenticationError once the session has ended.
+   */
+  async recheck(vcenterGuid: string, token: string, entity: MoRef | null, privileges: readonly string[], signal: AbortSignal): Promise<void> {
+    const vcenter = this.vcenters.get(vcenterGuid);
+    if (!vcenter) throw new AuthenticationError('Lifeline no longer serves the vCenter of this session.');
+    const lease = await this.sessions.acquire(vcenter, token, signal);
+    try {
+      const target = entity ?? lease.session.rootFolder;
+      const granted = await lease.session.hasPrivileges(target, privileges, signal);
+      const missing = privileges.find((p) => granted.get(p) !== true);
+      if (missing !== undefined) throw new PermissionError(missing, target, lease.session.userName);
+      lease.release();
+    } catch (err) {
+      if (err instanceof AuthenticationError) lease.discard();
+      else lease.release();
+      throw err;
+    }
+  }
+
+  /** Every vCenter Lifeline serves, by instance UUID. */
+  get vcenterGuids(): string[] {
+    return [...this.vcenters.keys()];
+  }
 
   /** Middleware that authenticates the caller and checks the requirement. */
   require(requirement: Requirement<S>): RequestHandler {
@@ -93,9 +151,44 @@ export class Authorizer<S extends UserSession> {
         lease.release();
         return;
       }
-      calls.set(req, { session: lease.session, vcenter, granted: authorized.granted });
+      calls.set(req, { session: lease.session, vcenter, granted: authorized.granted, sessionEnded: lease.signal });
       next();
     };
+  }
+
+  /**
+   * Checks `privileges` on the inventory root of each of `guids` other than the request's own
+   * vCenter (already checked), with a session of the same user there (the same token, as the
+   * vSphere Client's single sign-on allows): for shared objects, such as a policy protecting VMs
+   * of several vCenters, that need Admin on every vCenter they affect. A vCenter that does not
+   * know the user refuses like a missing privilege.
+   */
+  async requireOnVcenters(req: Request, guids: Iterable<string>, privileges: readonly string[]): Promise<void> {
+    const { signal } = requestContext(req);
+    const token = req.get(SESSION_HEADER)?.trim() ?? '';
+    const own = requestVcenter(req)?.guid;
+    for (const raw of new Set([...guids].map((g) => g.toLowerCase()))) {
+      if (raw === own) continue;
+      const vcenter = this.vcenters.get(raw);
+      if (!vcenter) continue; // A vCenter no longer configured: nothing of it can be changed through Lifeline.
+      let lease: SessionLease<S>;
+      try {
+        lease = await this.sessions.acquire(vcenter, token, signal);
+      } catch (err) {
+        if (err instanceof AuthenticationError) {
+          throw new LifelineError('forbidden', `This changes what vCenter ${raw} protects; sign in to it with a user holding ${privileges.join(', ')} there.`, {
+            vcenter: raw,
+            privilege: privileges[0] ?? null,
+          });
+        }
+        throw err;
+      }
+      try {
+        await this.check(lease.session, { privileges }, req, signal);
+      } finally {
+        lease.release();
+      }
+    }
   }
 
   private async authorize(
@@ -109,7 +202,7 @@ export class Authorizer<S extends UserSession> {
     // an administrator ended it): then clone afresh once. The privilege check is the first call
     // through the session, so nothing has been done on the user's behalf before the retry.
     for (let attempt = 0; ; attempt++) {
-      const lease = await this.sessions.acquire(vcenter, token, signal);
+      const lease = await this.acquire(vcenter, token, req, signal);
       try {
         const granted = await this.check(lease.session, requirement, req, signal);
         return { lease, granted };
@@ -125,7 +218,24 @@ export class Authorizer<S extends UserSession> {
     }
   }
 
+  /**
+   * A session for the token. Until vCenter has accepted the token the caller is anonymous: a
+   * failure to reach vCenter is logged with its details (URL, TLS or DNS error) and answered
+   * with a generic problem that names none of them.
+   */
+  private async acquire(vcenter: VcenterTarget, token: string, req: Request, signal: AbortSignal): Promise<SessionLease<S>> {
+    try {
+      return await this.sessions.acquire(vcenter, token, signal);
+    } catch (err) {
+      if (err instanceof AuthenticationError || signal.aborted || (err instanceof LifelineError && (err.code === 'shutting-down' || err.code === 'queue-full'))) throw err;
+      const { id } = requestContext(req);
+      this.log.warn('the session token could not be checked with vCenter', { requestId: id, vcenter: vcenter.guid, url: vcenter.url, error: describeError(err) });
+      throw new LifelineError('vcenter-unreachable', `vCenter could not be asked to check the session; try again later, quoting request ${id}.`);
+    }
+  }
+
   private async check(session: S, requirement: Requirement<S>, req: Request, signal: AbortSignal): Promise<ReadonlyMap<string, boolean>> {
+    await requirement.prepare?.(req, signal);
     const privileges = typeof requirement.privileges === 'function' ? requirement.privileges(req) : requirement.privileges;
     const asked = [...new Set([...privileges, ...(requirement.alsoAsk ?? [])])];
     if (asked.length === 0) return new Map();

@@ -35,6 +35,11 @@ export interface UserSession {
 export interface SessionCloner<S extends UserSession> {
   /** Rejects with {@link AuthenticationError} when the vCenter does not accept the token. */
   clone(vcenter: VcenterTarget, token: string, signal: AbortSignal): Promise<S>;
+  /**
+   * Asks the vCenter whether it still accepts the token; rejects with {@link AuthenticationError}
+   * when it does not (the user logged out, or the token expired).
+   */
+  validate(vcenter: VcenterTarget, token: string, signal: AbortSignal): Promise<void>;
 }
 
 /** The caller has no valid vCenter session: no token, an unknown one, or one that has ended. */

@@ -32,6 +32,12 @@ class CountingCloner implements SessionCloner<RecordingSession> {
     this.made.push(s);
     return s;
   }
+  validations = 0;
+  async validate(_vc: VcenterTarget, token: string): Promise<void> {
+    this.validations++;
+    await this.gate;
+    if (this.refuse.has(token)) throw new AuthenticationError('refused');
+  }
 }
 
 const VC: VcenterTarget = { guid: '5a3c9f6e-1b2d-4e8f-9a0b-1c2d3e4f5a6b', url: 'https://vc', thumbprint: 'AA' };
@@ -114,14 +120,109 @@ describe('SessionCache', () => {
     expect(first.session.loggedOut).toBe(1);
   });
 
-  it('forgets a refused clone, so the next call tries again', async () => {
+  it('asks vCenter again about a token after the revalidation interval, and ends the session it refuses', async () => {
+    const first = await cache.acquire(VC, 'tok', signal);
+    first.release();
+    now = 59_999;
+    (await cache.acquire(VC, 'tok', signal)).release();
+    expect(cloner.validations).toBe(0);
+    now = 60_000;
+    const second = await cache.acquire(VC, 'tok', signal);
+    second.release();
+    expect(cloner.validations).toBe(1);
+    expect(second.session).toBe(first.session);
+    // The user logs out of vCenter: the next use past the interval is refused and the session goes.
+    cloner.refuse.add('tok');
+    now = 120_000;
+    await expectAsync(cache.acquire(VC, 'tok', signal)).toBeRejectedWith(jasmine.any(AuthenticationError));
+    await settle();
+    expect(first.session.loggedOut).toBe(1);
+    expect(first.signal.aborted).toBeTrue();
+    expect(cache.size).toBe(0);
+  });
+
+  it('ends a session held open once vCenter refuses its token, without waiting for another request', async () => {
+    const held = await cache.acquire(VC, 'tok', signal);
+    now = 30_000;
+    cache.sweep();
+    expect(cloner.validations).toBe(0);
+    now = 60_000;
+    cache.sweep();
+    await settle();
+    expect(cloner.validations).toBe(1);
+    expect(held.signal.aborted).toBeFalse();
+    cloner.refuse.add('tok');
+    now = 120_000;
+    cache.sweep();
+    await settle();
+    expect(held.signal.aborted).toBeTrue();
+    expect(held.session.loggedOut).toBe(1);
+    held.release();
+  });
+
+  it('gives every session an absolute lifetime that use does not extend', async () => {
+    cache = new SessionCache({ cloner, idleMs: 600_000, log: silentLogger, clock: () => now, sweepIntervalMs: 0, lifetimeMs: 3_600_000 });
+    const first = await cache.acquire(VC, 'tok', signal);
+    first.release();
+    for (now = 50_000; now < 3_600_000; now += 50_000) (await cache.acquire(VC, 'tok', signal)).release();
+    expect(cloner.clones).toBe(1);
+    const held = await cache.acquire(VC, 'other', signal);
+    now = 3_600_000;
+    const next = await cache.acquire(VC, 'tok', signal);
+    expect(next.reused).toBeFalse();
+    expect(next.session).not.toBe(first.session);
+    await settle();
+    expect(first.session.loggedOut).toBe(1);
+    // One held open (an event stream) ends at its lifetime too.
+    now = 7_200_000;
+    cache.sweep();
+    await settle();
+    expect(held.signal.aborted).toBeTrue();
+    expect(held.session.loggedOut).toBe(1);
+    next.release();
+    held.release();
+  });
+
+  it('remembers a refused token briefly without asking vCenter again, then tries again', async () => {
     cloner.refuse.add('bad');
     await expectAsync(cache.acquire(VC, 'bad', signal)).toBeRejectedWith(jasmine.any(AuthenticationError));
     expect(cache.size).toBe(0);
     cloner.refuse.clear();
+    now = 29_999;
+    await expectAsync(cache.acquire(VC, 'bad', signal)).toBeRejectedWith(jasmine.any(AuthenticationError));
+    expect(cloner.clones).toBe(1);
+    now = 30_000;
     const lease = await cache.acquire(VC, 'bad', signal);
     expect(lease.reused).toBeFalse();
+    expect(cloner.clones).toBe(2);
     lease.release();
+  });
+
+  it('caps the logins under way at once and refuses more with queue-full', async () => {
+    cache = new SessionCache({ cloner, idleMs: 600_000, log: silentLogger, clock: () => now, sweepIntervalMs: 0, maxConcurrentLogins: 2 });
+    let open!: () => void;
+    cloner.gate = new Promise((r) => (open = r));
+    const a = cache.acquire(VC, 'a', signal);
+    const b = cache.acquire(VC, 'b', signal);
+    // The same token as one under way shares it; a third token is one login too many.
+    const a2 = cache.acquire(VC, 'a', signal);
+    await expectAsync(cache.acquire(VC, 'c', signal)).toBeRejectedWith(jasmine.objectContaining({ code: 'queue-full' }));
+    expect(cloner.clones).toBe(2);
+    open();
+    for (const l of await Promise.all([a, b, a2])) l.release();
+    (await cache.acquire(VC, 'c', signal)).release();
+    expect(cloner.clones).toBe(3);
+  });
+
+  it('gives up a login that takes longer than the login timeout', async () => {
+    const hanging: SessionCloner<RecordingSession> = {
+      clone: (_vc, _token, sig) => new Promise((_resolve, reject) => sig.addEventListener('abort', () => reject(sig.reason), { once: true })),
+      validate: () => Promise.resolve(),
+    };
+    const slow = new SessionCache({ cloner: hanging, idleMs: 600_000, log: silentLogger, sweepIntervalMs: 0, loginTimeoutMs: 20 });
+    await expectAsync(slow.acquire(VC, 'tok', signal)).toBeRejected();
+    expect(slow.size).toBe(0);
+    await slow.close();
   });
 
   it('drops a discarded session and logs it out', async () => {

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { ValidationError } from '../../errors/index.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { Authorizer } from '../auth/authorize.js';
+import { authorizedCall, type Authorizer } from '../auth/authorize.js';
 import type { UserSession } from '../auth/ports.js';
 import { PRIVILEGES } from '../privileges.js';
 import { pageOf } from './paging.js';
@@ -9,7 +9,7 @@ import { pageOf } from './paging.js';
 /**
  * GET /api/v1/audit: the audit log, newest first, filtered by `user`, `object` and `action`
  * (exact matches; user without case). Lifeline's Admin privilege on the inventory root: the log
- * shows what every user did.
+ * shows what every user did on that vCenter, and nothing of another vCenter Lifeline serves.
  */
 export function auditRoutes<S extends UserSession>(auth: Authorizer<S>, log: AuditLog): Router {
   const router = Router();
@@ -23,7 +23,8 @@ export function auditRoutes<S extends UserSession>(auth: Authorizer<S>, log: Aud
       }
       return { [name]: v };
     };
-    const { items, total } = log.list({ ...filter('user'), ...filter('object'), ...filter('action'), ...page });
+    const vcenterGuid = authorizedCall<S>(req).vcenter.guid;
+    const { items, total } = log.list({ vcenterGuid, ...filter('user'), ...filter('object'), ...filter('action'), ...page });
     res.json({ items, total, ...page });
   });
   return router;

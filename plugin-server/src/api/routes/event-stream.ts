@@ -3,11 +3,14 @@
  * EventSource resumes with Last-Event-ID after a dropped connection and gets exactly what it
  * missed (or a snapshot/resync when that is no longer possible; see the jobs module's event hub).
  * A comment line every heartbeat keeps proxies (the vCenter reverse proxy among them) from closing
- * an idle stream. A stream ends when the client goes away or the server stops.
+ * an idle stream. A stream ends when the client goes away, the server stops, or the caller's
+ * vCenter session ends (the user logged out, the token expired, the session's lifetime is over):
+ * a reconnecting client is then authenticated afresh.
  */
 import type { Request, Response } from 'express';
 import { ValidationError } from '../../errors/index.js';
 import type { JobEvent } from '../../jobs/index.js';
+import { findAuthorizedCall } from '../auth/authorize.js';
 import { requestContext } from '../request-context.js';
 
 export interface EventStream {
@@ -42,16 +45,19 @@ export function openEventStream(req: Request, res: Response, opts: { heartbeatMs
   }, opts.heartbeatMs);
   heartbeat.unref();
 
+  const sessionEnded = findAuthorizedCall(req)?.sessionEnded;
   const close = () => {
     if (ended.signal.aborted) return;
     ended.abort();
     clearInterval(heartbeat);
     opts.shutdown.removeEventListener('abort', close);
+    sessionEnded?.removeEventListener('abort', close);
     requestContext(req).signal.removeEventListener('abort', close);
     if (!res.writableEnded) res.end();
   };
-  if (opts.shutdown.aborted) close();
+  if (opts.shutdown.aborted || sessionEnded?.aborted) close();
   opts.shutdown.addEventListener('abort', close, { once: true });
+  sessionEnded?.addEventListener('abort', close, { once: true });
   requestContext(req).signal.addEventListener('abort', close, { once: true });
   res.once('close', close);
 

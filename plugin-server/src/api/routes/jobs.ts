@@ -2,7 +2,9 @@
  * Jobs: the list (filters state, kind, target; newest first) and the global event stream with
  * System.Read on the inventory root; one job, its event stream and its cancellation with
  * System.Read (cancel: the privilege of its kind, see privileges.ts) on the job's target when that
- * is a VM, else on the inventory root.
+ * is a VM, else on the inventory root. The list and the global stream show only the caller's
+ * scope (scope.ts): jobs of their vCenter whose VM they can see, and jobs of no vCenter to its
+ * administrators.
  */
 import { Router, type Request } from 'express';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
@@ -11,9 +13,11 @@ import { vmTarget } from '../../domain/index.js';
 import { audited, noteAudit } from '../audit/audited.js';
 import { authorizedCall, type Authorizer } from '../auth/authorize.js';
 import type { MoRef, UserSession } from '../auth/ports.js';
-import { cancelPrivilegeFor, READ_PRIVILEGE } from '../privileges.js';
+import { cancelPrivilegeFor, PRIVILEGES, READ_PRIVILEGE } from '../privileges.js';
 import type { ApiServices } from './api-services.js';
 import { lastEventId, openEventStream } from './event-stream.js';
+import { scopeOf } from './scope.js';
+import type { VmInventory } from './vms.js';
 import { pageOf } from './paging.js';
 import { parseVmId } from './vm-id.js';
 
@@ -22,7 +26,7 @@ const KIND = /^[a-z][a-z0-9-]{0,63}$/;
 const MAX_JOB_PAGE = 500;
 const LOG_TAIL = 50;
 
-export function jobRoutes<S extends UserSession>(auth: Authorizer<S>, svc: ApiServices): Router {
+export function jobRoutes<S extends UserSession & VmInventory>(auth: Authorizer<S>, svc: ApiServices): Router {
   const router = Router();
   const jobOf = (req: Request): JobRecord => {
     const id = req.params['id'];
@@ -33,7 +37,11 @@ export function jobRoutes<S extends UserSession>(auth: Authorizer<S>, svc: ApiSe
   };
   const onJob = (privileges: (job: JobRecord) => readonly string[]) =>
     auth.require({
-      privileges: (req) => privileges(jobOf(req)),
+      // A job of no vCenter (maintenance, the repository) concerns every vCenter's VMs: Admin.
+      privileges: (req) => {
+        const job = jobOf(req);
+        return job.target.vcenterGuid === null ? [...new Set([...privileges(job), PRIVILEGES.admin])] : privileges(job);
+      },
       entity: (req, session): MoRef => {
         const t = jobOf(req).target;
         return t.type === 'VirtualMachine' && t.vcenterGuid !== null ? { type: 'VirtualMachine', value: t.id } : session.rootFolder;
@@ -43,12 +51,14 @@ export function jobRoutes<S extends UserSession>(auth: Authorizer<S>, svc: ApiSe
         return typeof id === 'string' ? (svc.runner.find(id)?.target.vcenterGuid ?? null) : null;
       },
     });
-  const onRoot = auth.require({ privileges: [READ_PRIVILEGE] });
+  // Admin on the root also shows the jobs of no vCenter (see scope.ts).
+  const onRoot = auth.require({ privileges: [READ_PRIVILEGE], alsoAsk: [PRIVILEGES.admin] });
 
-  router.get('/jobs', onRoot, (req, res) => {
+  router.get('/jobs', onRoot, async (req, res) => {
     const page = pageOf(req);
     if (page.limit > MAX_JOB_PAGE) throw new ValidationError(`Query parameter limit must be an integer from 1 to ${MAX_JOB_PAGE}.`, { parameter: 'limit' });
-    const filter = { ...statesOf(req), ...kindOf(req), ...targetOf(req, authorizedCall<S>(req).vcenter.guid) };
+    const scope = await scopeOf<S>(req);
+    const filter = { ...statesOf(req), ...kindOf(req), ...targetOf(req, authorizedCall<S>(req).vcenter.guid), visibleTo: scope.jobFilter };
     const { items } = svc.runner.list({ ...filter, offset: page.offset, limit: page.limit });
     res.json({ items, total: svc.runner.count(filter), offset: page.offset, limit: page.limit });
   });
@@ -91,10 +101,28 @@ export function jobRoutes<S extends UserSession>(auth: Authorizer<S>, svc: ApiSe
     if (done(svc.runner.get(job.id))) stream.close();
   });
 
-  router.get('/events', onRoot, (req, res) => {
+  router.get('/events', onRoot, async (req, res) => {
     const after = lastEventId(req);
+    const scope = await scopeOf<S>(req);
     const stream = openEventStream(req, res, { heartbeatMs: svc.sseHeartbeatMs, shutdown: svc.shutdown });
-    svc.runner.subscribe((e) => stream.send(e), { ...(after !== undefined ? { after } : {}), signal: stream.signal });
+    // Whether each job's events are the caller's, decided once per job from its target.
+    const seen = new Map<string, boolean>();
+    const sees = (jobId: string): boolean => {
+      let ok = seen.get(jobId);
+      if (ok === undefined) {
+        const job = svc.runner.find(jobId);
+        ok = job !== undefined && scope.seesTarget(job.target);
+        if (seen.size > 10_000) seen.clear();
+        seen.set(jobId, ok);
+      }
+      return ok;
+    };
+    svc.runner.subscribe(
+      (e) => {
+        if (e.jobId === null || sees(e.jobId)) stream.send(e);
+      },
+      { ...(after !== undefined ? { after } : {}), signal: stream.signal },
+    );
   });
 
   return router;

@@ -1,5 +1,6 @@
 /**
- * POST /api/v1/maintenance (Lifeline's Admin privilege on the inventory root): runs repository
+ * POST /api/v1/maintenance (Lifeline's Admin privilege on the inventory root of every vCenter
+ * Lifeline serves, since it prunes and verifies every vCenter's restore points): runs repository
  * maintenance now — policy retention, garbage collection, verification — as the daily schedule
  * does (protection/repository-maintenance.ts). The body may name the steps and the share of chunks
  * to verify; 202 with the job, or the one already running (`created: false`).
@@ -15,7 +16,8 @@ import type { ApiServices } from './api-services.js';
 
 export function maintenanceRoutes<S extends UserSession>(auth: Authorizer<S>, svc: ApiServices): Router {
   const router = Router();
-  router.post('/maintenance', audited(svc.audit, svc.log, 'repository.maintenance', () => 'repository:store'), auth.require({ privileges: [PRIVILEGES.admin] }), (req, res) => {
+  router.post('/maintenance', audited(svc.audit, svc.log, 'repository.maintenance', () => 'repository:store'), auth.require({ privileges: [PRIVILEGES.admin] }), async (req, res) => {
+    await auth.requireOnVcenters(req, auth.vcenterGuids, [PRIVILEGES.admin]);
     if (!svc.runner.hasHandler(MAINTENANCE_JOB_KIND)) {
       throw new LifelineError('backup-unavailable', 'This Lifeline server has no backup repository to maintain.');
     }

@@ -10,7 +10,9 @@
  *   DELETE /points/{id}                         deletes a point past its retain-until (Admin)
  *   POST /points/{id}/retention                 keeps a point longer: a 'retention' job (Protect)
  *
- * Privileges are checked on the VM the point belongs to; a point whose VM is not a vCenter VM
+ * Privileges are checked on the VM the point belongs to, as its sealed manifest names it: the
+ * catalog row is only believed once the manifest agrees with it (a row altered in the catalog file
+ * is refused with 'catalog-integrity' and never served). A point whose VM is not a vCenter VM
  * (made from image files with the command line) is checked on the inventory root. Downloading a
  * disk's bytes is a restore, so it needs Lifeline's Restore privilege, and it is audited.
  *
@@ -22,7 +24,9 @@
  * only it used are removed by the next garbage collection.
  *
  * Keeping a point longer needs Lifeline's Protect privilege, is audited, and runs as a 'retention'
- * job (a lock per chunk). It is refused for an earlier time (409 retention-shorten-refused), while
+ * job (a lock per chunk). A lock cannot be undone, so Protect reaches only as far as the VM's policy
+ * makes points immutable anyway (its immutabilityDays from now; 7 days for a VM no policy
+ * protects); further needs Lifeline's Admin privilege (403 naming the furthest time Protect allows). It is refused for an earlier time (409 retention-shorten-refused), while
  * another retention job of the VM runs (409 point-in-use), and while maintenance runs (503
  * repository-busy), which might be pruning that very point by its policy.
  *
@@ -55,8 +59,8 @@ import type { DiskRow, PointRow } from '../../catalog/index.js';
 import { isStoreError, StoreError, type Repository } from '../../store/index.js';
 import { isPointId, parseVmKey, vmKey, vmTarget, type VmRef } from '../../domain/index.js';
 import { audited, noteAudit } from '../audit/audited.js';
-import { authorizedCall, type Authorizer } from '../auth/authorize.js';
-import type { MoRef, UserSession } from '../auth/ports.js';
+import { authorizedCall, SESSION_HEADER, type Authorizer } from '../auth/authorize.js';
+import { AuthenticationError, type MoRef, type UserSession } from '../auth/ports.js';
 import { DownloadTickets, EXPORT_FORMATS, RESUME_MS, ticketOf, type DownloadGrant, type ExportFormat } from '../download-tickets.js';
 import { PROBLEM_CONTENT_TYPE, toProblem, type Problem } from '../problem.js';
 import { jobOnPoint } from '../point-readers.js';
@@ -74,6 +78,8 @@ const JOBS_SCANNED = 500;
 /** Summaries of manifests kept in memory; a manifest never changes once its point exists. */
 const MANIFEST_CACHE = 2000;
 const MANIFEST_READS = 8;
+/** What a policy's immutabilityDays is by default, applied to a VM that no policy protects. */
+const UNPROTECTED_IMMUTABILITY_DAYS = 7;
 
 /** The vCenter VM a point belongs to, or null for a point made outside vCenter. */
 export function vmOfPoint(point: Pick<PointRow, 'vmId'>): VmRef | null {
@@ -89,6 +95,8 @@ interface ConfigurationView {
 }
 
 interface ManifestSummary {
+  /** The VM the sealed manifest says the point is of (the catalog's key). */
+  readonly vmId: string;
   /** Datastore path of each disk's backing file, by disk number. */
   readonly datastorePaths: ReadonlyMap<number, string>;
   readonly configuration: ConfigurationView;
@@ -100,7 +108,7 @@ const records = (v: unknown): Array<Record<string, unknown>> =>
   Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null) : [];
 
 /** What the API shows of a stored VM configuration (see the backup pipeline's vmConfig). */
-function summarize(config: Record<string, unknown>): ManifestSummary {
+function summarize(vmId: string, config: Record<string, unknown>): ManifestSummary {
   const datastorePaths = new Map<number, string>();
   for (const d of records(config['disks'])) {
     const key = num(d['key']);
@@ -109,6 +117,7 @@ function summarize(config: Record<string, unknown>): ManifestSummary {
   }
   const memoryMiB = num(config['memoryMiB']);
   return {
+    vmId,
     datastorePaths,
     configuration: {
       cpus: num(config['cpus']),
@@ -139,7 +148,8 @@ class ManifestSummaries {
     }
     let summary: ManifestSummary;
     try {
-      summary = summarize((await repo.readManifest(pointId, signal)).vm.config);
+      const manifest = await repo.readManifest(pointId, signal);
+      summary = summarize(manifest.vm.id, manifest.vm.config);
     } catch (err) {
       if (signal.aborted) throw err;
       this.log.warn('restore point manifest unreadable', { pointId, error: describeError(err) });
@@ -251,7 +261,11 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
     const p = repo.catalog.getPoint(id);
     return p && p.state === 'committed' ? p : undefined;
   };
+  /** Points of requests whose catalog row their manifest vouched for (see onPoint's prepare). */
+  const authentic = new WeakMap<Request, PointRow>();
   const pointOf = (req: Request): PointRow => {
+    const checked = authentic.get(req);
+    if (checked) return checked;
     const id = req.params['pointId'];
     if (typeof id !== 'string' || !isPointId(id)) throw new ValidationError('pointId must be a restore point id such as 20250102-030405-1a2b3c4d', { field: 'pointId' });
     const p = findPoint(id);
@@ -264,8 +278,18 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
       entity: (req) => ({ type: 'VirtualMachine', value: parseVmId(req.params['vmId']).moref }),
       vcenterGuid: (req) => parseVmId(req.params['vmId']).vcenterGuid,
     });
-  const onPoint = (privilege: string) =>
+  const onPoint = (privilege: string, alsoAsk: readonly string[] = []) =>
     auth.require({
+      alsoAsk,
+      prepare: async (req, signal) => {
+        const p = pointOf(req);
+        try {
+          authentic.set(req, (await (repository() as Repository).authenticPoint(p.id, signal)).point);
+        } catch (err) {
+          if (isStoreError(err, 'point-not-found')) throw new NotFoundError(`restore point ${p.id} does not exist`, { pointId: p.id });
+          throw err;
+        }
+      },
       // After authentication: an unknown point is a 404 for a signed-in user, a 401 for anyone else.
       privileges: (req) => {
         pointOf(req);
@@ -338,8 +362,16 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
       const got = await Promise.all(batch.map((p) => manifests.get(repo, p.id, signal)));
       batch.forEach((p, j) => summaries.set(p.id, got[j] ?? null));
     }
+    // A row the catalog files under this VM but whose sealed manifest names another VM was altered:
+    // it is left out (and logged), never shown as this VM's.
+    const listed = items.filter((p) => {
+      const summary = summaries.get(p.id);
+      if (!summary || summary.vmId === p.vmId) return true;
+      log.error('catalog row disagrees with the sealed manifest; the point is not listed', { pointId: p.id, field: 'vm_id' });
+      return false;
+    });
     res.json({
-      items: items.map((p) => itemView(p, repo.catalog.pointDisks(p.id), summaries.get(p.id) ?? null, jobs.get(p.id) ?? null)),
+      items: listed.map((p) => itemView(p, repo.catalog.pointDisks(p.id), summaries.get(p.id) ?? null, jobs.get(p.id) ?? null)),
       total,
       ...page,
     });
@@ -375,7 +407,7 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
   });
 
   const auditRetention = audited(svc.audit, svc.log, 'point.retention', (params) => auditObjectOf(params['pointId']));
-  router.post('/points/:pointId/retention', auditRetention, onPoint(PRIVILEGES.protect), (req, res) => {
+  router.post('/points/:pointId/retention', auditRetention, onPoint(PRIVILEGES.protect, [PRIVILEGES.admin]), (req, res) => {
     const p = pointOf(req);
     const vm = vmOfPoint(p);
     if (!svc.runner.hasHandler(RETENTION_JOB_KIND)) throw new LifelineError('backup-unavailable', 'This Lifeline server cannot change retention: it has no backup store.');
@@ -390,9 +422,17 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
         retainUntil: new Date(p.retainUntil).toISOString(),
       });
     }
+    const { session, granted } = authorizedCall<S>(req);
+    const ceiling = protectCeiling(vm);
+    if (until > ceiling.until && granted.get(PRIVILEGES.admin) !== true) {
+      throw new LifelineError(
+        'forbidden',
+        `keeping a restore point beyond ${ceiling.days} days from now (${ceiling.why}) needs Lifeline's Admin privilege; with Protect it can be kept until ${new Date(ceiling.until).toISOString()} at most`,
+        { privilege: PRIVILEGES.admin, maxRetainUntil: new Date(ceiling.until).toISOString() },
+      );
+    }
     // Maintenance may be about to prune the point by its policy: keep it longer once it is done.
     refuseDuringMaintenance(svc.runner.activeJobs(), 'keep the restore point longer');
-    const { session } = authorizedCall<S>(req);
     const params: RetentionParams = { pointId: p.id, retainUntil: until, requestedBy: session.userName };
     const target = vm ? vmTarget(vm) : { type: 'repository', id: 'store', vcenterGuid: null };
     const { job, created } = svc.runner.submit({ kind: RETENTION_JOB_KIND, target, params, requestedBy: session.userName });
@@ -406,6 +446,20 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
     noteAudit(req, { details: { pointId: p.id, retainUntil: new Date(until).toISOString(), jobId: job.id, created } });
     res.status(202).location(`${req.baseUrl}/jobs/${job.id}`).json({ job, created });
   });
+
+  /** How far Protect alone may lock a VM's point: its policy's immutability period from now. */
+  const protectCeiling = (vm: VmRef | null): { until: number; days: number; why: string } => {
+    const protection = vm ? svc.policies.getProtection(vm) : undefined;
+    let policy: { name: string; immutabilityDays: number } | undefined;
+    try {
+      policy = protection ? svc.policies.getPolicy(protection.policyId) : undefined;
+    } catch {
+      policy = undefined;
+    }
+    const days = policy?.immutabilityDays ?? UNPROTECTED_IMMUTABILITY_DAYS;
+    const why = policy ? `the immutability period of policy ${policy.name}` : 'the immutability period of a VM no policy protects';
+    return { until: svc.clock.now() + days * 86_400_000, days, why };
+  };
 
   /** Opens the disk named in the path, or answers why not. */
   const diskOf = (req: Request, p: PointRow, note: AuditNote): Promise<OpenedPointDisk> => {
@@ -562,7 +616,12 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
     note({ format });
     const disk = await diskOf(req, p, note);
     const { session, vcenter } = authorizedCall<S>(req);
-    const issued = tickets.issue({ pointId: p.id, disk: disk.disk, format, user: session.userName, vcenterGuid: vcenter.guid });
+    // Each use of the link checks Restore again with this user's session (kept only in the closure).
+    const token = req.get(SESSION_HEADER)?.trim() ?? '';
+    const vm = vmOfPoint(p);
+    const entity: MoRef | null = vm ? { type: 'VirtualMachine', value: vm.moref } : null;
+    const recheck = (signal: AbortSignal) => auth.recheck(vcenter.guid, token, entity, [PRIVILEGES.restore], signal);
+    const issued = tickets.issue({ pointId: p.id, disk: disk.disk, format, user: session.userName, vcenterGuid: vcenter.guid, recheck });
     note({ downloadId: issued.label });
     log.info('download ticket issued', { requestId: requestContext(req).id, downloadId: issued.label, pointId: p.id, disk: disk.disk, format });
     res.status(201).json({
@@ -589,6 +648,13 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
     res.once('close', write);
     log.info('download ticket used', { requestId, downloadId: label, first: redeemed.first, pointId: grant.pointId, disk: grant.disk, format: grant.format });
     try {
+      try {
+        await grant.recheck?.(signal);
+      } catch (err) {
+        // The session that asked for the link has ended: the link has ended with it.
+        if (err instanceof AuthenticationError) throw new NotFoundError('This download link ended with the vCenter session that made it. Start the download again from Lifeline.');
+        throw err;
+      }
       const p = findPoint(grant.pointId);
       if (!p) throw new NotFoundError(`restore point ${grant.pointId} no longer exists`, { pointId: grant.pointId });
       const disk = await openDisk(p, grant.disk, note, signal);

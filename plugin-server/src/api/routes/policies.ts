@@ -1,6 +1,7 @@
 /**
  * Protection policies: list and read with System.Read on the inventory root; create, replace,
- * merge-patch and delete with Lifeline's Admin privilege there. Every field is validated by
+ * merge-patch and delete with Lifeline's Admin privilege there, and on every other vCenter whose
+ * VMs the policy protects (a policy is shared by the vCenters Lifeline serves). Every field is validated by
  * validatePolicy(), which lists each fault with its field and allowed range; nothing is saved
  * unless the whole policy is valid. A policy's hookSet must be one this server's configuration
  * declares; GET /hook-sets lists their names (never their commands) for the policy form.
@@ -21,6 +22,11 @@ export function policyRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Ap
   const router = Router();
   const read = auth.require({ privileges: [READ_PRIVILEGE] });
   const admin = auth.require({ privileges: [PRIVILEGES.admin] });
+  /** Admin on every vCenter whose VMs the policy protects, besides the caller's own. */
+  const adminOfProtected = async (req: Request): Promise<void> => {
+    const id = policyId(req);
+    await auth.requireOnVcenters(req, svc.policies.listProtections({ policyId: id }).map((p) => p.vm.vcenterGuid), [PRIVILEGES.admin]);
+  };
   const audit = (action: string) => audited(svc.audit, svc.log, action, (params) => `policy:${String(params['id'])}`);
 
   const view = (p: ProtectionPolicy) => ({ ...p, vmCount: svc.policies.listProtections({ policyId: p.id }).length });
@@ -48,15 +54,17 @@ export function policyRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Ap
     res.json(view(svc.policies.getPolicy(policyId(req))));
   });
 
-  router.put('/policies/:id', audit('policy.update'), admin, (req, res) => {
+  router.put('/policies/:id', audit('policy.update'), admin, async (req, res) => {
     const id = policyId(req);
+    await adminOfProtected(req);
     const spec = specOf(req.body);
     noteAudit(req, { details: { name: spec.name } });
     res.json(view(svc.policies.updatePolicy(id, spec)));
   });
 
-  router.patch('/policies/:id', audit('policy.update'), admin, (req, res) => {
+  router.patch('/policies/:id', audit('policy.update'), admin, async (req, res) => {
     const id = policyId(req);
+    await adminOfProtected(req);
     const body: unknown = req.body;
     if (!isRecord(body)) throw new ValidationError('a policy patch must be a JSON object (RFC 7396 merge patch)', { field: '' });
     const { id: _id, createdAt: _c, updatedAt: _u, ...current } = svc.policies.getPolicy(id);
@@ -65,7 +73,8 @@ export function policyRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Ap
     res.json(view(svc.policies.updatePolicy(id, spec)));
   });
 
-  router.delete('/policies/:id', audit('policy.delete'), admin, (req, res) => {
+  router.delete('/policies/:id', audit('policy.delete'), admin, async (req, res) => {
+    await adminOfProtected(req);
     svc.policies.deletePolicy(policyId(req));
     res.status(204).end();
   });

@@ -1,7 +1,8 @@
 /**
  * A VM's protection: GET (System.Read on the VM), PUT/DELETE to assign or remove a policy and
  * POST …/backup for "back up now" (Lifeline's Protect privilege on the VM), and GET /compliance
- * for every protected VM (System.Read on the inventory root).
+ * for the protected VMs of the caller's vCenter that the caller can see (System.Read on the
+ * inventory root; see scope.ts).
  *
  * Restore points do not exist until the backup pipeline is part of the server, so
  * `lastGoodPointAt` is null and RPO compliance is judged as for a VM never backed up; when the
@@ -20,10 +21,12 @@ import { PRIVILEGES, READ_PRIVILEGE } from '../privileges.js';
 import type { ApiServices } from './api-services.js';
 import { pageOf, paginate } from './paging.js';
 import { parseVmId, vmObject, vmUrn } from './vm-id.js';
+import { scopeOf } from './scope.js';
+import type { VmInventory } from './vms.js';
 
 const RPO_STATUSES = ['compliant', 'at-risk', 'violated'] as const;
 
-export function protectionRoutes<S extends UserSession>(auth: Authorizer<S>, svc: ApiServices): Router {
+export function protectionRoutes<S extends UserSession & VmInventory>(auth: Authorizer<S>, svc: ApiServices): Router {
   const router = Router();
   const onVm = (privilege: string) =>
     auth.require({
@@ -120,12 +123,15 @@ export function protectionRoutes<S extends UserSession>(auth: Authorizer<S>, svc
 
   router.get('/compliance', auth.require({ privileges: [READ_PRIVILEGE] }), async (req, res) => {
     const page = pageOf(req);
+    // Only the VMs of the caller's vCenter that the caller can see.
+    const scope = await scopeOf<S>(req);
     const status = req.query['status'];
     if (status !== undefined && !(RPO_STATUSES as readonly unknown[]).includes(status)) {
       throw new ValidationError(`Query parameter status must be one of ${RPO_STATUSES.join(', ')}.`, { parameter: 'status' });
     }
     const names = new Map(svc.policies.listPolicies().map((p) => [p.id, p.name]));
     const all = (await svc.scheduler.compliance(requestContext(req).signal))
+      .filter((c) => scope.vms.has(`${c.vm.vcenterGuid.toLowerCase()}:${c.vm.moref}`))
       .filter((c) => status === undefined || c.status === status)
       .map((c) => ({
         vm: { id: vmUrn(c.vm.moref, c.vm.vcenterGuid), moref: c.vm.moref, vcenter: c.vm.vcenterGuid },

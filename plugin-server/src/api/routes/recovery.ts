@@ -4,19 +4,27 @@
  * attachments. Every change needs Lifeline's Restore privilege on the VM it changes (for a new VM,
  * on its folder, else the inventory root), is audited, and runs as a 'restore' job: the answer is
  * 202 with the job, whose progress and outcome /api/v1/jobs/{id} tells. Reads need System.Read.
+ *
+ * The job acts as Lifeline's service account, so the user's own session is first asked for what
+ * vCenter would demand of the user doing the same: for a new VM, VirtualMachine.Inventory.Create on
+ * its folder, Resource.AssignVMToPool on its pool, Datastore.AllocateSpace on its datastore and
+ * Network.Assign on each network (defaults resolved first and then used by the job, so what was
+ * checked is what is used); for an attach, VirtualMachine.Config.AddExistingDisk on the VM and
+ * Datastore.AllocateSpace on the datastore, which must be one of the VM's datacenter.
  */
 import { Router, type Request } from 'express';
 import { LifelineError, ValidationError } from '../../errors/index.js';
 import type { AttachmentRecord, RecoveryService, RevertRecord } from '../../recovery/index.js';
 import type { VmRef } from '../../domain/index.js';
 import { audited, noteAudit } from '../audit/audited.js';
-import { authorizedCall, type Authorizer } from '../auth/authorize.js';
+import { authorizedCall, requireOnEach, type Authorizer } from '../auth/authorize.js';
 import type { UserSession } from '../auth/ports.js';
 import { PRIVILEGES, READ_PRIVILEGE } from '../privileges.js';
 import { requestContext } from '../request-context.js';
 import type { ApiServices } from './api-services.js';
 import { parseVmId, vmObject, vmUrn } from './vm-id.js';
 import { vmOfPoint } from './points.js';
+import type { PointRow } from '../../catalog/index.js';
 
 const POINT_ID = /^\d{8}-\d{6}-[0-9a-f]{8}$/;
 const ATTACHMENT_ID = /^[0-9a-f-]{36}$/;
@@ -138,12 +146,21 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
    * VM the point was taken of as well: otherwise a user who may restore into one folder or VM
    * could read the backups of any VM. An unknown point is checked on the root, then answered 404.
    */
+  const authentic = new WeakMap<Request, PointRow>();
   const sourceVm = (req: Request) => {
     const id = req.params['pointId'];
-    const point = typeof id === 'string' && POINT_ID.test(id) ? svc.repository?.catalog.getPoint(id) : undefined;
-    return point ? vmOfPoint(point) : null;
+    const point = authentic.get(req) ?? (typeof id === 'string' && POINT_ID.test(id) ? svc.repository?.catalog.getPoint(id) : undefined);
+    return point && point.state === 'committed' ? vmOfPoint(point) : null;
   };
   const onSourceVm = auth.require({
+    // Which VM the point is of decides the check: the catalog's word for it is taken only once the
+    // point's sealed manifest agrees.
+    prepare: async (req, signal) => {
+      const id = req.params['pointId'];
+      const repo = svc.repository;
+      if (!repo || typeof id !== 'string' || !POINT_ID.test(id) || repo.catalog.getPoint(id)?.state !== 'committed') return;
+      authentic.set(req, (await repo.authenticPoint(id, signal)).point);
+    },
     privileges: [PRIVILEGES.restore],
     entity: (req, session) => {
       const vm = sourceVm(req);
@@ -168,7 +185,7 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
       vcenterGuid: (req) => sourceVm(req)?.vcenterGuid ?? null,
     }),
     onSourceVm,
-    (req, res) => {
+    async (req, res) => {
       const pointId = pointIdOf(req.params['pointId']);
       const b = bodyOf(req, ['name', 'datastore', 'folder', 'resourcePool', 'host', 'networks', 'powerOn']);
       const networks = b['networks'] ?? {};
@@ -178,7 +195,11 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
       const name = b['name'];
       if (typeof name !== 'string') throw new ValidationError('name is required: the new VM needs a name', { field: 'name' });
       noteAudit(req, { details: { name } });
-      const r = recovery().instantiate(
+      const { session } = authorizedCall<S>(req);
+      const { signal } = requestContext(req);
+      // The targets as the job will use them, each checked with the user's own session for what
+      // vCenter would demand of the user placing a VM there.
+      const { request, targets } = await recovery().instantiateTargets(
         pointId,
         {
           vcenterGuid: authorizedCall<S>(req).vcenter.guid,
@@ -190,8 +211,10 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
           networks: networks as Record<string, string>,
           powerOn: optionalBool(b, 'powerOn'),
         },
-        userOf(req),
+        signal,
       );
+      await requireOnEach(session, targets, signal);
+      const r = await recovery().instantiate(pointId, request, userOf(req), signal);
       accepted(req, res, r);
     },
   );
@@ -218,7 +241,12 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
       }
       const vm: VmRef = { vcenterGuid: authorizedCall<S>(req).vcenter.guid, moref: attachTarget(req).moref };
       noteAudit(req, { details: { vm: vmObject(vm.moref, vm.vcenterGuid) } });
-      const r = await recovery().attach(pointId, vm, (disks as number[] | undefined) ?? null, optionalString(b, 'datastore'), userOf(req), requestContext(req).signal);
+      const { signal } = requestContext(req);
+      // The datastore must be one of the VM's datacenter, and the user must be allowed to add disks
+      // to the VM and to use space on that datastore.
+      const { datastore, targets } = await recovery().attachTargets(vm, optionalString(b, 'datastore'), signal);
+      await requireOnEach(authorizedCall<S>(req).session, targets, signal);
+      const r = await recovery().attach(pointId, vm, (disks as number[] | undefined) ?? null, datastore, userOf(req), signal);
       noteAudit(req, { details: { attachmentId: r.attachmentId } });
       accepted(req, res, r);
     },

@@ -53,7 +53,9 @@ export const PASSPHRASE_WARNING =
 
 export function settingsRoutes<S extends UserSession>(auth: Authorizer<S>, svc: ApiServices): Router {
   const router = Router();
-  router.get('/settings', auth.require({ privileges: [PRIVILEGES.admin] }), (_req, res) => {
+  // The settings name every vCenter Lifeline serves and its service account: Admin on each.
+  router.get('/settings', auth.require({ privileges: [PRIVILEGES.admin] }), async (req, res) => {
+    await auth.requireOnVcenters(req, auth.vcenterGuids, [PRIVILEGES.admin]);
     const settings = svc.settings?.();
     if (!settings) throw new NotFoundError('This Lifeline server does not report its settings.');
     res.json(settings);

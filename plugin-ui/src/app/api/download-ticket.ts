@@ -11,7 +11,7 @@ export const EXPORT_FORMATS = ['raw', 'vmdk'] as const satisfies readonly Export
 /**
  * `POST /api/v1/points/{id}/disks/{n}/download` with `{ format }`: a link to that one export that
  * the browser follows without the session header it cannot send with a download. The link must be
- * followed within a minute; once begun, it serves the same download for an hour, to resume it.
+ * followed within a minute; once begun, it serves the same download for 15 minutes, to resume it, while its user's session lasts and holds Restore.
  */
 export type DownloadTicket = Pick<Schemas['DownloadTicket'], 'url' | 'expiresAt'>;
 

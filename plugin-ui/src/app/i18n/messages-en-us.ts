@@ -152,7 +152,7 @@ export const MESSAGES_EN_US = {
   'backups.export.format': 'Format',
   'backups.export.raw': 'Raw image (.raw): the disk byte for byte, at its full size',
   'backups.export.vmdk': 'VMDK, stream-optimized (.vmdk): compressed, for vSphere and other hypervisors',
-  'backups.export.hint': 'Your browser saves the file and can resume an interrupted download for an hour.',
+  'backups.export.hint': 'Your browser saves the file and can resume an interrupted download for 15 minutes, while you are signed in.',
   'backups.export.download': 'Download',
   'backups.delete.locked': 'This restore point is kept until {time}; it can be deleted from then on.',
   'backups.delete.title': 'Delete restore point',
