@@ -13,7 +13,7 @@ import { openBackupServices, type BackupServices } from '../../plugin-server/src
 import type { LifelineServer, LifelineServerDeps } from '../../plugin-server/src/api/lifeline-server.js';
 import { createVcenterCloner, type VcenterUserSession } from '../../plugin-server/src/api/vcenter-cloner.js';
 import type { Config } from '../../plugin-server/src/config/index.js';
-import { systemClock } from '../../plugin-server/src/jobs/index.js';
+import { systemClock } from '../../plugin-server/src/domain/index.js';
 import { startVcsim, type Vcsim, type VcsimOptions } from '../vcsim/harness.js';
 import { httpsCall, type HttpsReply } from './https-client.js';
 import { captureLog, removeDir, startTestServer, tempDir, testConfig, type CapturedLog } from './server-fixture.js';

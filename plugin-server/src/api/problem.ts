@@ -126,6 +126,7 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   'registration-no-manifest': 500,
   'registration-server-thumbprint-unconfirmed': 500,
   'config-invalid': 500,
+  'secret-file-exposed': 500,
   'store-passphrase-missing': 500,
   'tls-invalid': 500,
   'tls-incomplete': 500,

@@ -72,6 +72,8 @@ export type StoreCode =
   | 'repository-busy'
   /** The catalog file exists but cannot be opened as a catalog. */
   | 'catalog-unreadable'
+  /** A catalog row says something about a restore point that its sealed manifest does not. */
+  | 'catalog-integrity'
   | 'catalog-too-new'
   | 'catalog-too-old'
   | 'point-not-found'
@@ -146,7 +148,7 @@ export type RecoveryCode =
 export type RegistrationCode = 'registration-server-unreachable' | 'registration-server-thumbprint-mismatch' | 'registration-exists' | 'registration-missing' | 'registration-vanished' | 'registration-no-manifest' | 'registration-server-thumbprint-unconfirmed';
 
 /** Configuration and the server's own files. */
-export type ConfigCode = 'config-invalid' | 'store-passphrase-missing' | 'tls-invalid' | 'tls-incomplete';
+export type ConfigCode = 'config-invalid' | 'secret-file-exposed' | 'store-passphrase-missing' | 'tls-invalid' | 'tls-incomplete';
 
 export type ErrorCode =
   | CommonCode
