@@ -3,7 +3,6 @@
 // reported as itself, never turned into 'not-found'.
 import Database from 'better-sqlite3';
 import { systemClock, systemRandom } from '../../plugin-server/src/domain/index.js';
-import { isLifelineError } from '../../plugin-server/src/errors/index.js';
 import { createJobRunner } from '../../plugin-server/src/jobs/index.js';
 import { silentLogger } from '../../plugin-server/src/log/index.js';
 import { RecoveryService, SqliteRecoveryStore } from '../../plugin-server/src/recovery/index.js';
