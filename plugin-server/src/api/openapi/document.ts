@@ -347,10 +347,11 @@ const PATHS: Readonly<Record<string, Json>> = {
       id: 'download',
       tag: 'Export',
       summary: 'The export a download ticket names',
-      description: 'No session: the ticket is the proof. Unknown and expired tickets alike are 404. Otherwise as the export the ticket was issued for.',
+      description:
+        "No session header: the ticket is the proof, and at every use Lifeline checks Restore on the VM again with the session of the user it was issued to. Unknown and expired tickets, and tickets whose user's session has ended, are 404; a user who no longer holds Restore on the VM gets 403. Otherwise as the export the ticket was issued for.",
       params,
       ok: diskBytes('The export', true),
-      errors: [404, 416, 500, 503],
+      errors: [403, 404, 416, 500, 503],
       noSession: true,
     };
     return { get: op(base), head: op({ ...base, id: 'downloadHead', summary: `${base.summary} (headers only)` }) };

@@ -476,7 +476,7 @@ export interface paths {
         };
         /**
          * The export a download ticket names
-         * @description No session: the ticket is the proof. Unknown and expired tickets alike are 404. Otherwise as the export the ticket was issued for.
+         * @description No session header: the ticket is the proof, and at every use Lifeline checks Restore on the VM again with the session of the user it was issued to. Unknown and expired tickets, and tickets whose user's session has ended, are 404; a user who no longer holds Restore on the VM gets 403. Otherwise as the export the ticket was issued for.
          */
         readonly get: operations["download"];
         readonly put?: never;
@@ -485,7 +485,7 @@ export interface paths {
         readonly options?: never;
         /**
          * The export a download ticket names (headers only)
-         * @description No session: the ticket is the proof. Unknown and expired tickets alike are 404. Otherwise as the export the ticket was issued for.
+         * @description No session header: the ticket is the proof, and at every use Lifeline checks Restore on the VM again with the session of the user it was issued to. Unknown and expired tickets, and tickets whose user's session has ended, are 404; a user who no longer holds Restore on the VM gets 403. Otherwise as the export the ticket was issued for.
          */
         readonly head: operations["downloadHead"];
         readonly patch?: never;
@@ -2645,6 +2645,7 @@ export interface operations {
                     readonly "application/octet-stream": string;
                 };
             };
+            readonly 403: components["responses"]["Forbidden"];
             readonly 404: components["responses"]["NotFound"];
             readonly 416: components["responses"]["RangeNotSatisfiable"];
             readonly 500: components["responses"]["InternalError"];
@@ -2689,6 +2690,7 @@ export interface operations {
                     readonly "application/octet-stream": string;
                 };
             };
+            readonly 403: components["responses"]["Forbidden"];
             readonly 404: components["responses"]["NotFound"];
             readonly 416: components["responses"]["RangeNotSatisfiable"];
             readonly 500: components["responses"]["InternalError"];

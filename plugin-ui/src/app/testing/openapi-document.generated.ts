@@ -1797,7 +1797,7 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "Export"
         ],
         "summary": "The export a download ticket names",
-        "description": "No session: the ticket is the proof. Unknown and expired tickets alike are 404. Otherwise as the export the ticket was issued for.",
+        "description": "No session header: the ticket is the proof, and at every use Lifeline checks Restore on the VM again with the session of the user it was issued to. Unknown and expired tickets, and tickets whose user's session has ended, are 404; a user who no longer holds Restore on the VM gets 403. Otherwise as the export the ticket was issued for.",
         "parameters": [
           {
             "name": "ticket",
@@ -1860,6 +1860,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
                 }
               }
             }
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
@@ -1882,7 +1885,7 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "Export"
         ],
         "summary": "The export a download ticket names (headers only)",
-        "description": "No session: the ticket is the proof. Unknown and expired tickets alike are 404. Otherwise as the export the ticket was issued for.",
+        "description": "No session header: the ticket is the proof, and at every use Lifeline checks Restore on the VM again with the session of the user it was issued to. Unknown and expired tickets, and tickets whose user's session has ended, are 404; a user who no longer holds Restore on the VM gets 403. Otherwise as the export the ticket was issued for.",
         "parameters": [
           {
             "name": "ticket",
@@ -1945,6 +1948,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
                 }
               }
             }
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
