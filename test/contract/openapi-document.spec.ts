@@ -7,7 +7,7 @@ import type { Authorizer } from '../../plugin-server/src/api/auth/authorize.js';
 import type { ApiServices } from '../../plugin-server/src/api/routes/api-services.js';
 import { OPENAPI_PATH, openApiDocument } from '../../plugin-server/src/api/openapi/document.js';
 import type { LifelineServer } from '../../plugin-server/src/api/lifeline-server.js';
-import { systemClock } from '../../plugin-server/src/jobs/index.js';
+import { systemClock } from '../../plugin-server/src/domain/index.js';
 import { httpsCall } from '../server/https-client.js';
 import { captureLog, noVcenter, removeDir, startTestServer, tempDir, testConfig } from '../server/server-fixture.js';
 import { documentedOperations, responseViolations as check, type ObservedResponse } from './openapi-validator.js';
