@@ -8,7 +8,7 @@ import type { ReplicaReceiver } from './protocol.js';
 
 export interface ReplicateOptions {
   signal: AbortSignal;
-  /** Chunks in flight at once (default 4). */
+  /** Chunks in flight at once (default 8: reading at the source and the durable put at the receiver overlap the receiver's verification). */
   concurrency?: number;
   /** Called after each chunk the receiver acknowledged. */
   onChunk?: (hex: string, storedBytes: number) => void;
@@ -37,7 +37,7 @@ export async function replicatePoint(source: Repository, pointId: string, receiv
   }
   let chunksSent = 0;
   let bytesSent = 0;
-  await forEachBounded(answer.missing, opts.concurrency ?? 4, signal, async (hex, sig) => {
+  await forEachBounded(answer.missing, opts.concurrency ?? 8, signal, async (hex, sig) => {
     const stored = await readStoredChunk(source, hex, sig);
     await receiver.putChunk(answer.session, hex, stored, sig);
     chunksSent++;
