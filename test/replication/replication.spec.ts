@@ -12,6 +12,8 @@ import { chunkKey } from '../../plugin-server/src/store/chunks/digest.js';
 import { DAY_MS, Repository } from '../../plugin-server/src/store/repository.js';
 import { isStoreError } from '../../plugin-server/src/store/store-error.js';
 import { replicaOrigin } from '../../plugin-server/src/store/replica.js';
+import { readPointParcel } from '../../plugin-server/src/store/engine/point-import.js';
+import { sealManifest } from '../../plugin-server/src/store/engine/manifest.js';
 import { replicatePoint, type ReplicaReceiver } from '../../plugin-server/src/replication/index.js';
 import { ingestImage, never, patchFile, pseudoRandom, restoredSha, sha256File, tempDir } from '../store/store-fixtures.js';
 import { createSites, IMMUTABLE_DAYS, linkTo, MiB, openSiteA, openSiteB, PASSPHRASE_A, SITE_A_DIR, SITE_B_DIR, writeMixedImage } from './sites.js';
@@ -103,7 +105,7 @@ describe('replication of restore points to a replica repository', () => {
     expect(replica.vmId).toBe('vm-1');
     expect(replica.createdAt).toBe(point.createdAt);
     expect(replica.retainUntil).toBeGreaterThanOrEqual(point.retainUntil);
-    expect(replica.retainUntil).toBeGreaterThanOrEqual(Date.now() + (IMMUTABLE_DAYS - 1) * DAY_MS);
+    expect(replica.retainUntil).toBe(point.createdAt + IMMUTABLE_DAYS * DAY_MS);
     expect((await b.readManifest(point.id, never)).retainUntil).toBe(new Date(point.retainUntil).toISOString());
     // B's own lock: the point cannot be deleted there before B's immutability period ends.
     await expectAsync(b.deletePoint(point.id, never)).toBeRejectedWith(jasmine.objectContaining({ code: 'retention-locked' }));
@@ -248,6 +250,34 @@ describe('replication of restore points to a replica repository', () => {
     await expectAsync(link.offer({ repositoryId: 'f'.repeat(32), pointId: point.id, manifest, indexes: [] }, never)).toBeRejectedWith(jasmine.objectContaining({ code: 'not-found' }));
     expect(link.counters.chunks).toBe(0);
     expect((b as Repository).listPoints()).toEqual([]);
+  });
+
+  it('commits nothing before every chunk has arrived', async () => {
+    const src = a as Repository;
+    const link = linkTo(b as Repository);
+    const parcel = await readPointParcel(src, point.id, never);
+    const answer = await link.offer({ repositoryId: src.id, ...parcel }, never);
+    if (answer.kind !== 'send') throw new Error('B should lack the point');
+    const [first] = answer.missing as [string];
+    await link.putChunk(answer.session, first, await src.backend.get(chunkKey(first), never), never);
+    await expectAsync(link.commit(answer.session, never)).toBeRejectedWith(jasmine.objectContaining({ code: 'object-not-found', message: jasmine.stringMatching(/have not arrived/) }));
+    expect((b as Repository).catalog.listPoints({ states: ['pending', 'committed', 'deleting'] })).toEqual([]);
+  });
+
+  it('keeps B\'s retention when A, holding the keys, offers the point again with a shorter retain-until', async () => {
+    const src = a as Repository;
+    await replicatePoint(src, point.id, linkTo(b as Repository), { signal: never });
+    const kept = (b as Repository).getPoint(point.id).retainUntil;
+    // A compromised A can seal anything under the repository's keys: here, a manifest that ends now.
+    const manifest = await src.readManifest(point.id, never);
+    const forged = sealManifest({ ...manifest, retainUntil: manifest.createdAt }, src.keys);
+    const parcel = await readPointParcel(src, point.id, never);
+    const answer = await linkTo(b as Repository).offer({ repositoryId: src.id, ...parcel, manifest: forged }, never);
+    expect(answer.kind).toBe('present');
+    expect((b as Repository).getPoint(point.id).retainUntil).toBe(kept);
+    const info = await (b as Repository).backend.stat(`points/${point.id}/manifest`, never);
+    expect(info?.retainUntil).toBe(kept);
+    await expectAsync((b as Repository).deletePoint(point.id, never)).toBeRejectedWith(jasmine.objectContaining({ code: 'retention-locked' }));
   });
 
   it('sends no chunk for a second VM with the same data', async () => {

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { LifelineError } from '../errors/index.js';
-import { DAY_MS, PointImport, type Repository } from '../store/index.js';
+import { PointImport, type Repository } from '../store/index.js';
 import type { CommittedReplica, OfferAnswer, PointOffer, ReplicaReceiver } from './protocol.js';
 
 export interface ReceiverOptions {
@@ -18,7 +18,7 @@ export interface ReceiverOptions {
   replicaOf: (repositoryId: string) => Repository | undefined;
   /**
    * The DR site's immutability period for replicas (days): every replicated point is locked here
-   * until at least that long after it arrives, whatever the source's retain-until says.
+   * until at least that long after it was created, whatever the source's retain-until says.
    */
   immutableDays: number;
 }
@@ -41,8 +41,7 @@ export class ReplicaSiteReceiver implements ReplicaReceiver {
   async offer(offer: PointOffer, signal: AbortSignal): Promise<OfferAnswer> {
     const repo = this.opts.replicaOf(String(offer.repositoryId));
     if (!repo) throw new LifelineError('not-found', `this site holds no replica of repository ${String(offer.repositoryId).slice(0, 80)}`);
-    const minRetainUntil = repo.now() + this.opts.immutableDays * DAY_MS;
-    const imp = await PointImport.begin(repo, { pointId: offer.pointId, manifest: offer.manifest, indexes: offer.indexes }, { minRetainUntil }, signal);
+    const imp = await PointImport.begin(repo, { pointId: offer.pointId, manifest: offer.manifest, indexes: offer.indexes }, { minRetainDays: this.opts.immutableDays }, signal);
     if (imp.present) return { kind: 'present', pointId: imp.pointId, retainUntil: imp.present.retainUntil };
     const earlier = this.byPoint.get(imp.pointId);
     if (earlier) this.sessions.delete(earlier);

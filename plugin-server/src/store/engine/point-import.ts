@@ -19,8 +19,8 @@
  * before every object it references is durable.
  *
  * Retention: the point keeps the source's id and retain-until (the manifest is the source's), and
- * every object is locked until at least `minRetainUntil`, the replica site's own rule, when that is
- * later. There is no operation here, or anywhere an import's caller could reach, that deletes or
+ * every object is locked until at least `minRetainDays` after the point's creation, the replica
+ * site's own rule, when that is later. There is no operation here, or anywhere an import's caller could reach, that deletes or
  * shortens anything.
  */
 import { createHash } from 'node:crypto';
@@ -31,7 +31,7 @@ import { BufferPool } from '../chunks/buffer-pool.js';
 import { encodedBound } from '../chunks/chunk-format.js';
 import { chunkKey, digestFromHex, digestHex, isZeroDigest } from '../chunks/digest.js';
 import { processIdentity } from '../process-identity.js';
-import { chunkLockUntil, type Repository } from '../repository.js';
+import { chunkLockUntil, DAY_MS, type Repository } from '../repository.js';
 import { CorruptChunkError, StoreError, isStoreError } from '../store-error.js';
 import { FixedIndex } from './fixed-index.js';
 import { indexKey, manifestKey, openManifest, type PointManifest } from './manifest.js';
@@ -46,8 +46,12 @@ export interface PointParcel {
 }
 
 export interface PointImportOptions {
-  /** The replica site's own least retention for this point (ms); the source's applies when later. */
-  minRetainUntil?: number;
+  /**
+   * The replica site's own least retention, in days from the point's creation; the source's
+   * retain-until applies when it is later. Counted from the point's creation, not its arrival, so
+   * that offering a point again changes nothing.
+   */
+  minRetainDays?: number;
 }
 
 /** Chunks verified at once by one import; each holds a buffer of a stored chunk's largest size. */
@@ -151,7 +155,7 @@ export class PointImport {
       }
       indexes.push({ row: { pointId, ...d }, bytes: given.bytes, index });
     }
-    const retainUntil = Math.max(sourceUntil, opts.minRetainUntil ?? 0);
+    const retainUntil = Math.max(sourceUntil, createdAt + (opts.minRetainDays ?? 0) * DAY_MS);
     const damaged = new Set(repo.catalog.listDamage().map((r) => r.digest));
 
     const existing = repo.catalog.getPoint(pointId);
