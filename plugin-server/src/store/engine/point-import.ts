@@ -167,6 +167,9 @@ export class PointImport {
       throw new StoreError('repository-busy', `restore point ${pointId} is ${existing.state === 'pending' ? 'being imported by another process' : 'being deleted'}`, { pointId });
     }
 
+    // A new point needs the room new points must leave free (RepositoryContext.reserveBytes).
+    await repo.checkRoom(signal);
+
     // Chunks held here are locked now, so that nothing removes them before the commit.
     const chunkUntil = chunkLockUntil(retainUntil);
     const lacking = new Set<string>();
