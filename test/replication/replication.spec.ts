@@ -9,14 +9,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PointRow } from '../../plugin-server/src/catalog/index.js';
 import { chunkKey } from '../../plugin-server/src/store/chunks/digest.js';
-import { DAY_MS, Repository } from '../../plugin-server/src/store/repository.js';
+import { DAY_MS, initRepository, Repository } from '../../plugin-server/src/store/repository.js';
 import { isStoreError } from '../../plugin-server/src/store/store-error.js';
-import { replicaOrigin } from '../../plugin-server/src/store/replica.js';
+import { exportReplicaSeed, initReplicaRepository, replicaOrigin, type ReplicaInitOptions, type ReplicaSeed } from '../../plugin-server/src/store/replica.js';
+import { verifyRepository } from '../../plugin-server/src/store/maintenance/verify.js';
 import { readPointParcel } from '../../plugin-server/src/store/engine/point-import.js';
 import { sealManifest } from '../../plugin-server/src/store/engine/manifest.js';
 import { replicatePoint, type ReplicaReceiver } from '../../plugin-server/src/replication/index.js';
-import { ingestImage, never, patchFile, pseudoRandom, restoredSha, sha256File, tempDir } from '../store/store-fixtures.js';
-import { createSites, IMMUTABLE_DAYS, linkTo, MiB, openSiteA, openSiteB, PASSPHRASE_A, SITE_A_DIR, SITE_B_DIR, writeMixedImage } from './sites.js';
+import { FAST_SCRYPT, ingestImage, never, patchFile, pseudoRandom, restoredSha, sha256File, tempDir } from '../store/store-fixtures.js';
+import { createSites, IMMUTABLE_DAYS, linkTo, MiB, openSiteA, openSiteB, PASSPHRASE_A, PASSPHRASE_B, SITE_A_DIR, SITE_B_DIR, TRANSFER_SECRET, writeMixedImage } from './sites.js';
 
 const DISK = 128 * MiB;
 const CHILD = fileURLToPath(new URL('./replicate-child.js', import.meta.url));
@@ -110,6 +111,9 @@ describe('replication of restore points to a replica repository', () => {
     // B's own lock: the point cannot be deleted there before B's immutability period ends.
     await expectAsync(b.deletePoint(point.id, never)).toBeRejectedWith(jasmine.objectContaining({ code: 'retention-locked' }));
     expect(await restoredSha(b, point.id, join(dir.path, 'restored.img'))).toBe(imageSha);
+    const verified = await verifyRepository(b, { signal: never });
+    expect(verified.problems).toEqual([]);
+    expect(verified.damagedPoints).toEqual([]);
   });
 
   it('sends only the changed chunks when about 1 % of the disk changed', async () => {
@@ -296,5 +300,51 @@ describe('replication of restore points to a replica repository', () => {
     const again = await replicatePoint(src, clone.id, link, { signal: never });
     expect(again.present).toBe(true);
     expect(link.counters.chunks).toBe(0);
+  });
+});
+
+describe('replica repositories', () => {
+  let dir: { path: string; remove: () => Promise<void> };
+  let a: Repository;
+  let seed: ReplicaSeed;
+
+  beforeAll(async () => {
+    dir = await tempDir('replica-seed');
+    await initRepository(join(dir.path, 'a'), { encrypt: true, passphrase: PASSPHRASE_A, scrypt: FAST_SCRYPT }, never);
+    a = await Repository.open(join(dir.path, 'a'), { passphrase: PASSPHRASE_A }, never);
+    seed = await exportReplicaSeed(a, TRANSFER_SECRET, never, { scrypt: FAST_SCRYPT });
+  });
+  afterAll(async () => {
+    await a.close();
+    await dir.remove();
+  });
+
+  const init = (name: string, s: ReplicaSeed, opts: Partial<ReplicaInitOptions> = {}) =>
+    initReplicaRepository(join(dir.path, name), s, { transferSecret: TRANSFER_SECRET, passphrase: PASSPHRASE_B, source: 'site A', scrypt: FAST_SCRYPT, ...opts }, never);
+
+  it('carries no key in the clear: the seed opens only with the transfer secret', async () => {
+    expect(JSON.stringify(seed)).not.toContain(a.exportKey().masterKey);
+    await expectAsync(init('wrong-secret', seed, { transferSecret: 'not the secret' })).toBeRejectedWith(jasmine.objectContaining({ code: 'wrong-passphrase' }));
+  });
+
+  it('refuses a seed whose config was altered, a replica without a passphrase, and a directory in use', async () => {
+    const config = Buffer.from(seed.config, 'base64');
+    config[20] = (config[20] ?? 0) ^ 1;
+    await expectAsync(init('altered', { ...seed, config: config.toString('base64') })).toBeRejectedWith(jasmine.objectContaining({ code: 'not-a-repository' }));
+    await expectAsync(init('no-passphrase', seed, { passphrase: undefined })).toBeRejectedWith(jasmine.objectContaining({ code: 'passphrase-required' }));
+    await expectAsync(init('a', seed)).toBeRejectedWith(jasmine.objectContaining({ code: 'repository-exists' }));
+  });
+
+  it('opens with its own passphrase as the same repository, and knows its source', async () => {
+    const config = await init('b', seed);
+    expect(config.id).toBe(a.id);
+    const b = await Repository.open(join(dir.path, 'b'), { passphrase: PASSPHRASE_B }, never);
+    try {
+      expect(b.id).toBe(a.id);
+      expect(await replicaOrigin(b, never)).toEqual(jasmine.objectContaining({ source: 'site A', repositoryId: a.id }));
+      expect(await replicaOrigin(a, never)).toBeUndefined();
+    } finally {
+      await b.close();
+    }
   });
 });
