@@ -15,8 +15,9 @@ import { exportReplicaSeed, initReplicaRepository, replicaOrigin, type ReplicaIn
 import { verifyRepository } from '../../plugin-server/src/store/maintenance/verify.js';
 import { readPointParcel } from '../../plugin-server/src/store/engine/point-import.js';
 import { sealManifest } from '../../plugin-server/src/store/engine/manifest.js';
-import { replicatePoint, type ReplicaReceiver } from '../../plugin-server/src/replication/index.js';
-import { FAST_SCRYPT, ingestImage, never, patchFile, pseudoRandom, restoredSha, sha256File, tempDir } from '../store/store-fixtures.js';
+import { replicatePoint, type OfferAnswer, type ReplicaReceiver } from '../../plugin-server/src/replication/index.js';
+import { MAX_SESSIONS } from '../../plugin-server/src/replication/receiver.js';
+import { FAST_SCRYPT, ingestImage, never, patchFile, pseudoRandom, restoredSha, sha256File, tempDir, writeImage } from '../store/store-fixtures.js';
 import { createSites, IMMUTABLE_DAYS, linkTo, MiB, openSiteA, openSiteB, PASSPHRASE_A, PASSPHRASE_B, SITE_A_DIR, SITE_B_DIR, TRANSFER_SECRET, writeMixedImage } from './sites.js';
 
 const DISK = 128 * MiB;
@@ -345,6 +346,40 @@ describe('replica repositories', () => {
       expect(await replicaOrigin(a, never)).toBeUndefined();
     } finally {
       await b.close();
+    }
+  });
+});
+
+describe('replication sessions at the receiver', () => {
+  it(`forgets the oldest of more than ${MAX_SESSIONS} open sessions, whose sender must offer again`, async () => {
+    const dir = await tempDir('replication-sessions');
+    await createSites(dir.path);
+    const a = await openSiteA(dir.path);
+    const b = await openSiteB(dir.path);
+    try {
+      const image = join(dir.path, 'small.img');
+      type Open = Extract<OfferAnswer, { kind: 'send' }>;
+      const offers: Open[] = [];
+      const link = linkTo(b);
+      for (let i = 0; i <= MAX_SESSIONS; i++) {
+        await writeImage(image, MiB, () => ({ kind: 'random', seed: 700 + i }));
+        const p = (await ingestImage(a, `vm-${i}`, image)).point;
+        const answer = await link.offer({ repositoryId: a.id, ...(await readPointParcel(a, p.id, never)) }, never);
+        if (answer.kind !== 'send') throw new Error('B should lack the point');
+        offers.push(answer);
+      }
+      const chunk = async (o: Open) => {
+        const hex = o.missing[0] ?? '';
+        await link.putChunk(o.session, hex, await a.backend.get(chunkKey(hex), never), never);
+      };
+      await expectAsync(chunk(offers[0] as Open)).toBeRejectedWith(jasmine.objectContaining({ code: 'not-found', message: jasmine.stringMatching(/offer the point again/) }));
+      const last = offers[MAX_SESSIONS] as Open;
+      await chunk(last);
+      expect((await link.commit(last.session, never)).pointId).toBe(last.pointId);
+    } finally {
+      await a.close();
+      await b.close();
+      await dir.remove();
     }
   });
 });

@@ -6,7 +6,8 @@
  *
  * Sessions live in memory: a receiver that restarts forgets them, and the sender starts again
  * with a new offer — which asks only for the chunks that did not arrive, since every acknowledged
- * chunk is durable. A new offer of a point replaces an earlier session of the same point.
+ * chunk is durable. A new offer of a point replaces an earlier session of the same point, and
+ * beyond MAX_SESSIONS the oldest session is forgotten (a sender that went away leaves one behind).
  */
 import { randomUUID } from 'node:crypto';
 import { LifelineError } from '../errors/index.js';
@@ -22,6 +23,9 @@ export interface ReceiverOptions {
    */
   immutableDays: number;
 }
+
+/** Sessions kept at once; each may hold a few stored chunks' worth of buffers while it runs. */
+export const MAX_SESSIONS = 16;
 
 interface Session {
   pointId: string;
@@ -46,6 +50,11 @@ export class ReplicaSiteReceiver implements ReplicaReceiver {
     const earlier = this.byPoint.get(imp.pointId);
     if (earlier) this.sessions.delete(earlier);
     const session = randomUUID();
+    while (this.sessions.size >= MAX_SESSIONS) {
+      const [oldest, s] = this.sessions.entries().next().value as [string, Session];
+      this.sessions.delete(oldest);
+      if (this.byPoint.get(s.pointId) === oldest) this.byPoint.delete(s.pointId);
+    }
     this.sessions.set(session, { pointId: imp.pointId, import: imp });
     this.byPoint.set(imp.pointId, session);
     return { kind: 'send', pointId: imp.pointId, session, chunks: imp.chunkCount, missing: imp.missing };

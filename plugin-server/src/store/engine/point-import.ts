@@ -82,7 +82,8 @@ export class PointImport {
   /** Chunks still to arrive (hex). */
   private readonly outstanding: Set<string>;
   private readonly lacked: ReadonlySet<string>;
-  private readonly verifyBuffers: BufferPool;
+  /** Made on the first chunk: an import that ends as `present` or is abandoned holds none. */
+  private verifyBuffers: BufferPool | undefined;
   private receivedChunks = 0;
   private receivedBytes = 0;
   private done = false;
@@ -104,7 +105,6 @@ export class PointImport {
   ) {
     this.outstanding = new Set(missing);
     this.lacked = new Set(missing);
-    this.verifyBuffers = new BufferPool(present ? 1 : VERIFY_SLOTS, encodedBound(repo.config.chunkSize));
   }
 
   get pointId(): string {
@@ -203,8 +203,9 @@ export class PointImport {
     }
     if (!this.outstanding.has(hex)) return { storedBytes: 0 };
     const digest = digestFromHex(hex);
-    if (stored.byteLength > this.verifyBuffers.size) throw this.refused(hex, `${stored.byteLength} bytes is more than any stored chunk takes`);
-    const buf = await this.verifyBuffers.acquire(signal);
+    const pool = (this.verifyBuffers ??= new BufferPool(VERIFY_SLOTS, encodedBound(this.repo.config.chunkSize)));
+    if (stored.byteLength > pool.size) throw this.refused(hex, `${stored.byteLength} bytes is more than any stored chunk takes`);
+    const buf = await pool.acquire(signal);
     try {
       // A copy in shared memory: the codec worker reads it there, and the caller's bytes stay its own.
       const view = buf.subarray(0, stored.byteLength);
@@ -233,7 +234,7 @@ export class PointImport {
       }
       return { storedBytes: put.created ? stored.byteLength : 0 };
     } finally {
-      this.verifyBuffers.release(buf);
+      pool.release(buf);
     }
   }
 
