@@ -36,6 +36,13 @@ export type { IndexView } from './engine/fixed-index.js';
 export { FileDiskReader, FileDiskWriter } from './engine/file-disk.js';
 export type { PointManifest, ManifestDisk } from './engine/manifest.js';
 
+// Replication: replica repositories and the import of restore points into them.
+export { exportReplicaSeed, initReplicaRepository, replicaOrigin } from './replica.js';
+export type { ReplicaSeed, ReplicaOrigin, ReplicaInitOptions } from './replica.js';
+export { PointImport, readPointParcel, readStoredChunk } from './engine/point-import.js';
+export { forEachBounded } from './bounded.js';
+export type { PointParcel, PointImportOptions } from './engine/point-import.js';
+
 // Maintenance.
 export { planPrune, checkRules } from './maintenance/prune-plan.js';
 export type { KeepRules, PrunePoint, PruneDecision, PruneMark } from './maintenance/prune-plan.js';

@@ -1,0 +1,80 @@
+/**
+ * The receiving end of replication at a DR site: one replica repository per source site
+ * (store/replica.ts), each point imported through store/engine/point-import.ts, which verifies
+ * everything the source sends. This file adds the sessions between offer and commit and the DR
+ * site's own retention rule.
+ *
+ * Sessions live in memory: a receiver that restarts forgets them, and the sender starts again
+ * with a new offer — which asks only for the chunks that did not arrive, since every acknowledged
+ * chunk is durable. A new offer of a point replaces an earlier session of the same point, and
+ * beyond MAX_SESSIONS the oldest session is forgotten (a sender that went away leaves one behind).
+ */
+import { randomUUID } from 'node:crypto';
+import { LifelineError } from '../errors/index.js';
+import { PointImport, type Repository } from '../store/index.js';
+import type { CommittedReplica, OfferAnswer, PointOffer, ReplicaReceiver } from './protocol.js';
+
+export interface ReceiverOptions {
+  /** The replica repository of a source repository id, or undefined when this site holds none. */
+  replicaOf: (repositoryId: string) => Repository | undefined;
+  /**
+   * The DR site's immutability period for replicas (days): every replicated point is locked here
+   * until at least that long after it was created, whatever the source's retain-until says.
+   */
+  immutableDays: number;
+}
+
+/** Sessions kept at once; each may hold a few stored chunks' worth of buffers while it runs. */
+export const MAX_SESSIONS = 16;
+
+interface Session {
+  pointId: string;
+  import: PointImport;
+}
+
+export class ReplicaSiteReceiver implements ReplicaReceiver {
+  private readonly sessions = new Map<string, Session>();
+  private readonly byPoint = new Map<string, string>();
+
+  constructor(private readonly opts: ReceiverOptions) {
+    if (!Number.isFinite(opts.immutableDays) || opts.immutableDays < 0) {
+      throw new LifelineError('validation', `the replica immutability period must be a number of days from 0, not ${String(opts.immutableDays)}`);
+    }
+  }
+
+  async offer(offer: PointOffer, signal: AbortSignal): Promise<OfferAnswer> {
+    const repo = this.opts.replicaOf(String(offer.repositoryId));
+    if (!repo) throw new LifelineError('not-found', `this site holds no replica of repository ${String(offer.repositoryId).slice(0, 80)}`);
+    const imp = await PointImport.begin(repo, { pointId: offer.pointId, manifest: offer.manifest, indexes: offer.indexes }, { minRetainDays: this.opts.immutableDays }, signal);
+    if (imp.present) return { kind: 'present', pointId: imp.pointId, retainUntil: imp.present.retainUntil };
+    const earlier = this.byPoint.get(imp.pointId);
+    if (earlier) this.sessions.delete(earlier);
+    const session = randomUUID();
+    while (this.sessions.size >= MAX_SESSIONS) {
+      const [oldest, s] = this.sessions.entries().next().value as [string, Session];
+      this.sessions.delete(oldest);
+      if (this.byPoint.get(s.pointId) === oldest) this.byPoint.delete(s.pointId);
+    }
+    this.sessions.set(session, { pointId: imp.pointId, import: imp });
+    this.byPoint.set(imp.pointId, session);
+    return { kind: 'send', pointId: imp.pointId, session, chunks: imp.chunkCount, missing: imp.missing };
+  }
+
+  async putChunk(session: string, hex: string, stored: Uint8Array, signal: AbortSignal): Promise<void> {
+    await this.session(session).import.putChunk(hex, stored, signal);
+  }
+
+  async commit(session: string, signal: AbortSignal): Promise<CommittedReplica> {
+    const s = this.session(session);
+    const row = await s.import.commit(signal);
+    this.sessions.delete(session);
+    if (this.byPoint.get(s.pointId) === session) this.byPoint.delete(s.pointId);
+    return { pointId: row.id, retainUntil: row.retainUntil };
+  }
+
+  private session(id: string): Session {
+    const s = this.sessions.get(id);
+    if (!s) throw new LifelineError('not-found', `no replication session ${String(id).slice(0, 80)} here (it ended, was replaced by a new offer, or this site restarted): offer the point again`);
+    return s;
+  }
+}
