@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/session"
 	"github.com/vmware/govmomi/task"
+	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/mo"
@@ -763,4 +765,76 @@ func TestSessionExpiry(t *testing.T) {
 	if err := property.DefaultCollector(c).RetrieveOne(ctx, types.ManagedObjectReference{Type: "VirtualMachine", Value: thRdy.VMs[0].Moref}, []string{"name"}, &vm); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// vmsSeen lists the VMs a session's property collector returns, through a container view from
+// the root (as Lifeline lists them) and, one by one, as direct objects.
+func vmsSeen(t *testing.T, c *vim25.Client) (viewed []string, direct []string) {
+	ctx := context.Background()
+	v, err := view.NewManager(c).CreateContainerView(ctx, c.ServiceContent.RootFolder, []string{"VirtualMachine"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = v.Destroy(ctx) }()
+	var vms []mo.VirtualMachine
+	if err := v.Retrieve(ctx, []string{"VirtualMachine"}, []string{"name"}, &vms); err != nil {
+		t.Fatal(err)
+	}
+	for _, vm := range vms {
+		viewed = append(viewed, vm.Self.Value)
+	}
+	for _, r := range thRdy.VMs {
+		res, err := methods.RetrievePropertiesEx(ctx, c, &types.RetrievePropertiesEx{
+			This: c.ServiceContent.PropertyCollector,
+			SpecSet: []types.PropertyFilterSpec{{
+				ObjectSet: []types.ObjectSpec{{Obj: types.ManagedObjectReference{Type: "VirtualMachine", Value: r.Moref}}},
+				PropSet:   []types.PropertySpec{{Type: "VirtualMachine", PathSet: []string{"name"}}},
+			}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Returnval != nil {
+			for _, o := range res.Returnval.Objects {
+				direct = append(direct, o.Obj.Value)
+			}
+		}
+	}
+	return viewed, direct
+}
+
+func TestObjectVisibility(t *testing.T) {
+	all := []string{thRdy.VMs[0].Moref, thRdy.VMs[1].Moref}
+	sorted := func(s []string) []string {
+		out := append([]string{}, s...)
+		sort.Strings(out)
+		return out
+	}
+	expectSees := func(who string, c *vim25.Client, want []string) {
+		t.Helper()
+		viewed, direct := vmsSeen(t, c)
+		if !reflect.DeepEqual(sorted(viewed), sorted(want)) || !reflect.DeepEqual(sorted(direct), sorted(want)) {
+			t.Fatalf("%s sees %v (view) and %v (direct), want %v", who, viewed, direct, want)
+		}
+	}
+	expectSees("admin", login(t, thRdy.Username, thRdy.Password), all)
+	// A permission at the root, whatever its privileges: everything.
+	expectSees("reader", login(t, "reader", "secret"), all)
+
+	add := func(name string, entity map[string][]string) *vim25.Client {
+		code, body := control(t, "POST", "/lifeline-sim/users", map[string]interface{}{
+			"username": name, "password": "pw", "entityPrivileges": entity,
+		})
+		if code != 201 {
+			t.Fatal(code, body)
+		}
+		return login(t, name, "pw")
+	}
+	// A permission on one VM only: that VM.
+	expectSees("vm0 user", add("vm0-user", map[string][]string{thRdy.VMs[0].Moref: {"VirtualMachine.State.CreateSnapshot"}}), all[:1])
+	// A permission on an ancestor (the datacenter): every VM below it.
+	dcRef := th.dcs[0].dc.Reference()
+	expectSees("datacenter user", add("dc-user", map[string][]string{dcRef.Value: {}}), all)
+	// No permission anywhere: no VM.
+	expectSees("nobody", add("nobody", map[string][]string{}), nil)
 }

@@ -348,6 +348,9 @@ func (h *harness) answer(w http.ResponseWriter, r *http.Request, body []byte, me
 		writeResult(w, &types.HasPrivilegeOnEntityResponse{Returnval: granted})
 		return
 	}
+	if h.serveRetrieve(w, r, body, method) {
+		return
+	}
 	copyResponse(w, h.dispatch(r, body, method))
 }
 
