@@ -27,6 +27,7 @@ import { maintenanceRoutes } from './routes/maintenance.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { settingsRoutes } from './routes/settings.js';
 import { storageRoutes } from './routes/storage.js';
+import { vcenterRoutes } from './routes/vcenters.js';
 import { vmRoutes, type VmInventory } from './routes/vms.js';
 
 export const API_PREFIX = '/api/v1';
@@ -142,6 +143,7 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   api.use(boundedJsonDepth(MAX_JSON_DEPTH));
   api.use(healthRoutes({ version: deps.version, clock: deps.clock ?? (() => new Date()) }));
   api.use(openApiRoutes(deps.version));
+  api.use(vcenterRoutes(deps.authorizer));
   api.use(vmRoutes(deps.authorizer));
   api.use(capabilityRoutes(deps.authorizer));
   api.use(policyRoutes(deps.authorizer, deps.services));

@@ -182,6 +182,15 @@ const PATHS: Readonly<Record<string, Json>> = {
       noSession: true,
     }),
   },
+  '/api/v1/vcenters': {
+    get: op({
+      id: 'listVcenters',
+      tag: 'Server',
+      summary: "The vCenter of the caller's session, by name",
+      description: 'The vCenter the session is for (named by lifeline-vc-guid, or the only one configured), with the host name of its configured URL as its name. A session vCenter accepts; no privilege.',
+      ok: { '200': json(ref('VcenterList'), 'The vCenters.') },
+    }),
+  },
   '/api/v1/vms': {
     get: op({ id: 'listVms', tag: 'VMs', summary: "The vCenter's VMs as the caller sees them", description: 'System.Read on the inventory root; sorted by name, then moref.', params: PAGE, ok: { '200': json(ref('VmPage'), 'A page of VMs.') } }),
   },

@@ -165,6 +165,15 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
 
   Health: obj({ status: { const: 'ok' }, version: str, time }),
 
+  Vcenter: obj(
+    {
+      guid: described(str, 'The instance UUID, lower case.'),
+      name: described(str, "The host name of the vCenter's configured URL, as the vSphere Client's inventory shows the vCenter."),
+    },
+    { description: 'A vCenter this server serves.' },
+  ),
+  VcenterList: obj({ items: arrayOf(ref('Vcenter')) }),
+
   VmSummary: obj({
     id: vmUrn,
     moref: str,

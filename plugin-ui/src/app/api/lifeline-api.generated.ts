@@ -46,6 +46,26 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/api/v1/vcenters": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * The vCenter of the caller's session, by name
+         * @description The vCenter the session is for (named by lifeline-vc-guid, or the only one configured), with the host name of its configured URL as its name. A session vCenter accepts; no privilege.
+         */
+        readonly get: operations["listVcenters"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/api/v1/vms": {
         readonly parameters: {
             readonly query?: never;
@@ -756,6 +776,16 @@ export interface components {
             readonly version: string;
             /** Format: date-time */
             readonly time: string;
+        };
+        /** @description A vCenter this server serves. */
+        readonly Vcenter: {
+            /** @description The instance UUID, lower case. */
+            readonly guid: string;
+            /** @description The host name of the vCenter's configured URL, as the vSphere Client's inventory shows the vCenter. */
+            readonly name: string;
+        };
+        readonly VcenterList: {
+            readonly items: readonly components["schemas"]["Vcenter"][];
         };
         readonly VmSummary: {
             /** @description The vSphere Client's id of the VM: urn:vmomi:VirtualMachine:<moref>:<vCenter instance UUID>. */
@@ -1563,6 +1593,35 @@ export interface operations {
                     readonly "application/json": Record<string, never>;
                 };
             };
+        };
+    };
+    readonly listVcenters: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The vCenters. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["VcenterList"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
         };
     };
     readonly listVms: {

@@ -5,9 +5,12 @@ import type { Observable } from 'rxjs';
 import { Messages } from '../i18n/messages';
 import { HtmlClientSdkError, HtmlClientSdkService } from '../sdk/html-client-sdk';
 import { readHealth, type Health } from './health';
+import { readVcenterNames, type VcenterName } from './vcenter-name';
 import { BROWSER_ERROR_CODES, LifelineApiError, toLifelineApiError, type ApiErrorTitles } from './lifeline-api-error';
 
 export const SESSION_HEADER = 'vmware-api-session-id';
+/** Names the vCenter a call is about, for a server that serves several. */
+export const VCENTER_HEADER = 'lifeline-vc-guid';
 
 /**
  * Reads a response body into a typed value, or returns null when the body is not what the
@@ -37,6 +40,14 @@ export class LifelineApi {
 
   health(signal?: AbortSignal): Promise<Health> {
     return this.get('/api/v1/health', readHealth, signal);
+  }
+
+  /**
+   * The vCenter `vcGuid` as its own Lifeline server names it (the server the vSphere Client lists
+   * for that vCenter, asked about that vCenter), whichever vCenter the view shows.
+   */
+  async vcenterNames(vcGuid: string, signal?: AbortSignal): Promise<VcenterName[]> {
+    return this.request('GET', '/api/v1/vcenters', readVcenterNames, undefined, signal, vcGuid);
   }
 
   async get<T>(path: string, read: BodyReader<T>, signal?: AbortSignal): Promise<T> {
@@ -88,10 +99,10 @@ export class LifelineApi {
    * VM) and the user's session token. When the vSphere Client cannot give them (its callbacks
    * answered null, its session is gone), the failure becomes an API error every view shows.
    */
-  private async target(): Promise<[string, string]> {
+  private async target(about?: string): Promise<[string, string]> {
     try {
       // A VM view's own vCenter; a global view's chosen one (several vCenters, several servers).
-      const vcGuid = this.sdk.contextVm()?.vcGuid ?? this.sdk.globalVcenter();
+      const vcGuid = about ?? this.sdk.contextVm()?.vcGuid ?? this.sdk.globalVcenter();
       return await Promise.all([this.sdk.backendBaseUrl(vcGuid), this.sdk.sessionToken()]);
     } catch (error) {
       if (error instanceof HtmlClientSdkError) {
@@ -112,12 +123,15 @@ export class LifelineApi {
     read: BodyReader<T>,
     body: unknown,
     signal: AbortSignal | undefined,
+    /** The vCenter the call is about, when not the view's: its server is called, and the header names it. */
+    about?: string,
   ): Promise<T> {
-    const [baseUrl, token] = await this.target();
+    const [baseUrl, token] = await this.target(about);
     signal?.throwIfAborted();
     const url = `${baseUrl}${path}`;
+    const headers = about === undefined ? this.headers(token) : this.headers(token).set(VCENTER_HEADER, about);
     const answer = await this.send(
-      this.http.request<unknown>(method, url, { headers: this.headers(token), ...(body === undefined ? {} : { body }) }),
+      this.http.request<unknown>(method, url, { headers, ...(body === undefined ? {} : { body }) }),
       signal,
     );
     const value = read(answer);

@@ -1,6 +1,7 @@
-import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, DestroyRef, inject, signal } from '@angular/core';
 import { RouterLink, RouterLinkActive } from '@angular/router';
 
+import { LifelineApi } from '../api/lifeline-api';
 import { GlobalRefresh } from '../global-refresh';
 import { MessagePipe } from '../i18n/message-pipe';
 import { HtmlClientSdkService } from '../sdk/html-client-sdk';
@@ -9,7 +10,9 @@ import { HtmlClientSdkService } from '../sdk/html-client-sdk';
  * Lifeline's global view is one view in plugin.json; its pages are routes inside it, and this
  * Clarity tab bar moves between them without the vSphere Client reloading the frame. When the
  * vSphere Client knows Lifeline servers for several vCenters, the view names the vCenter it shows
- * and lets the user pick another; the page then loads from that vCenter's server.
+ * and lets the user pick another; the page then loads from that vCenter's server. Each vCenter is
+ * named as its own server names it (the host name the vSphere Client's inventory shows); one
+ * whose server does not answer keeps its instance UUID.
  */
 @Component({
   selector: 'll-global-view',
@@ -22,7 +25,7 @@ import { HtmlClientSdkService } from '../sdk/html-client-sdk';
           <div class="clr-select-wrapper">
             <select id="ll-global-vcenter" class="clr-select" [value]="shown()" (change)="choose($any($event.target).value)">
               @for (guid of vcenters(); track guid) {
-                <option [value]="guid" [selected]="guid === shown()">{{ guid }}</option>
+                <option [value]="guid" [selected]="guid === shown()">{{ names()[guid] ?? guid }}</option>
               }
             </select>
           </div>
@@ -50,7 +53,11 @@ import { HtmlClientSdkService } from '../sdk/html-client-sdk';
 export class GlobalView {
   private readonly sdk = inject(HtmlClientSdkService);
   private readonly refresh = inject(GlobalRefresh);
+  private readonly api = inject(LifelineApi);
   protected readonly vcenters = signal<readonly string[]>([]);
+  /** The vCenters' names, by GUID, as their servers answered. */
+  protected readonly names = signal<Readonly<Record<string, string>>>({});
+  private readonly asking = new AbortController();
   protected readonly shown = signal<string | undefined>(this.sdk.globalVcenter());
 
   constructor() {
@@ -58,10 +65,24 @@ export class GlobalView {
       ({ guids, shown }) => {
         this.vcenters.set(guids);
         this.shown.set(shown);
+        guids.forEach((guid) => void this.askName(guid));
       },
       // Without backend info the page's own calls say what is wrong.
       () => undefined,
     );
+    inject(DestroyRef).onDestroy(() => this.asking.abort());
+  }
+
+  /** Asks the vCenter's own server for its name; a server that does not answer leaves the GUID. */
+  private async askName(guid: string): Promise<void> {
+    try {
+      const named = (await this.api.vcenterNames(guid, this.asking.signal)).find((vc) => vc.guid.toLowerCase() === guid.toLowerCase());
+      if (named !== undefined) {
+        this.names.update((names) => ({ ...names, [guid]: named.name }));
+      }
+    } catch {
+      // The page's own calls say what is wrong with a server; the picker still offers the vCenter.
+    }
   }
 
   protected choose(guid: string): void {

@@ -74,6 +74,51 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         "security": []
       }
     },
+    "/api/v1/vcenters": {
+      "get": {
+        "operationId": "listVcenters",
+        "tags": [
+          "Server"
+        ],
+        "summary": "The vCenter of the caller's session, by name",
+        "description": "The vCenter the session is for (named by lifeline-vc-guid, or the only one configured), with the host name of its configured URL as its name. A session vCenter accepts; no privilege.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The vCenters.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/VcenterList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/api/v1/vms": {
       "get": {
         "operationId": "listVms",
@@ -3140,6 +3185,40 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "status",
           "version",
           "time"
+        ],
+        "additionalProperties": false
+      },
+      "Vcenter": {
+        "type": "object",
+        "description": "A vCenter this server serves.",
+        "properties": {
+          "guid": {
+            "type": "string",
+            "description": "The instance UUID, lower case."
+          },
+          "name": {
+            "type": "string",
+            "description": "The host name of the vCenter's configured URL, as the vSphere Client's inventory shows the vCenter."
+          }
+        },
+        "required": [
+          "guid",
+          "name"
+        ],
+        "additionalProperties": false
+      },
+      "VcenterList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Vcenter"
+            }
+          }
+        },
+        "required": [
+          "items"
         ],
         "additionalProperties": false
       },

@@ -44,6 +44,7 @@ const CASES: Readonly<Record<string, readonly [schema: string, body: unknown]>> 
   daysAddedBody: ['StorageFigures', bodies.storageBody({ dataAddedPerDay: bodies.daysAddedBody({ '2026-11-20': { newBytes: 10, points: 1 } }) })],
   storageBody: ['StorageFigures', bodies.storageBody()],
   settingsBody: ['ServerSettings', bodies.settingsBody()],
+  vcenterListBody: ['VcenterList', bodies.vcenterListBody('5a1e7c2d-9b3f-4e61-8c0a-2f4d6b8e1a37', 'vc01.example.com')],
 };
 
 describe('server bodies of the UI specs', () => {

@@ -260,3 +260,8 @@ export function settingsBody(overrides: Body = {}): Body {
     ...overrides,
   };
 }
+
+/** `GET /api/v1/vcenters` of a server: the vCenter of the session, named by its URL's host name. */
+export function vcenterListBody(guid: string, name: string): Body {
+  return { items: [{ guid, name }] };
+}
