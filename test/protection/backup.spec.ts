@@ -111,6 +111,13 @@ describe('backup pipeline', () => {
     expect(last.get(`${sim.instanceUuid}:vm-none`)).toBeNull();
   }, 60_000);
 
+  it('says in the job log that a policy naming a replication site gets no copy there, and still backs up', async () => {
+    h.policies.set('to-site-b', policy('to-site-b', { consistency: 'crash', replicationSite: 'site-b' }));
+    const job = await backup(h, ref(vmAt(3)), 'to-site-b');
+    expect(job.state).withContext(jobLog(h, job.id)).toBe('succeeded');
+    expect(jobLog(h, job.id)).toMatch(/warn.*replication site site-b.*not replicated/);
+  });
+
   it('falls back to a full read when QueryChangedDiskAreas refuses the changeId with FileFault', async () => {
     const vm = vmAt(4);
     const first = await backup(h, ref(vm), 'crash');

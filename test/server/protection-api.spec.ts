@@ -147,6 +147,8 @@ describe('protection, jobs and audit API against the vCenter simulator', () => {
       [{ windows: [{ days: ['mon'], start: '25:00', end: '02:00' }] }, 'windows[0].start', '23:59'],
       [{ name: '' }, 'name', '80'],
       [{ colour: 'gold' }, 'colour', 'allowed'],
+      // No site can be paired yet, so a policy naming one would never be replicated.
+      [{ replicationSite: 'site-b' }, 'replicationSite', 'not a paired site'],
     ];
     for (const [change, field, range] of cases) {
       const problem = expectProblem(await call(admin, 'POST', '/policies', { ...GOLD, name: unique('Bad'), ...change }), 400, 'validation');
@@ -163,6 +165,9 @@ describe('protection, jobs and audit API against the vCenter simulator', () => {
     const bad = expectProblem(await call(admin, 'PATCH', `/policies/${id}`, { rpoSeconds: 10 }, 'application/merge-patch+json'), 400, 'validation');
     expect((bad['errors'] as Array<{ field: string }>).map((e) => e.field)).toEqual(['rpoSeconds']);
     expect((await call(admin, 'GET', `/policies/${id}`)).json()['rpoSeconds']).toBe(900);
+    const site = expectProblem(await call(admin, 'PATCH', `/policies/${id}`, { replicationSite: 'site-b' }, 'application/merge-patch+json'), 400, 'validation');
+    expect((site['errors'] as Array<{ field: string }>).map((e) => e.field)).toEqual(['replicationSite']);
+    expect((await call(admin, 'GET', `/policies/${id}`)).json()['replicationSite']).toBeNull();
 
     const taken = expectProblem(await call(admin, 'POST', '/policies', { ...GOLD, name: String(policy['name']).toUpperCase() }), 409, 'policy-name-taken');
     expect(taken['detail']).toContain('name');

@@ -4,7 +4,8 @@
  * VMs the policy protects (a policy is shared by the vCenters Lifeline serves). Every field is validated by
  * validatePolicy(), which lists each fault with its field and allowed range; nothing is saved
  * unless the whole policy is valid. A policy's hookSet must be one this server's configuration
- * declares; GET /hook-sets lists their names (never their commands) for the policy form.
+ * declares; GET /hook-sets lists their names (never their commands) for the policy form. A
+ * replicationSite must be a paired site, and this server has none yet: any site is refused.
  */
 import { Router, type Request } from 'express';
 import { ValidationError } from '../../errors/index.js';
@@ -88,7 +89,7 @@ function policyId(req: Request): string {
   return id;
 }
 
-/** The policy in a request body, or a 400 listing every field at fault, a hook set the server lacks included. */
+/** The policy in a request body, or a 400 listing every field at fault, a hook set the server lacks and a site it is not paired with included. */
 function policySpecOf(body: unknown, hookSets: readonly string[]): PolicySpec {
   if (body === undefined) throw new PolicyValidationError([{ field: '', message: 'the request needs a JSON body (Content-Type: application/json)' }]);
   const v = validatePolicy(body);
@@ -97,6 +98,15 @@ function policySpecOf(body: unknown, hookSets: readonly string[]): PolicySpec {
   if (typeof hookSet === 'string' && !errors.some((e) => e.field === 'hookSet') && !hookSets.includes(hookSet)) {
     const known = hookSets.length === 0 ? 'this server declares none' : `it declares ${hookSets.join(', ')}`;
     errors.push({ field: 'hookSet', message: `hookSet "${hookSet}" is not a hook set of this Lifeline server's configuration (${known})` });
+  }
+  // Replication runs only to a paired site, and this server cannot pair with one yet: a site named
+  // here would be accepted and then never receive a copy, so it is refused rather than kept.
+  const replicationSite = isRecord(body) ? body['replicationSite'] : undefined;
+  if (typeof replicationSite === 'string' && !errors.some((e) => e.field === 'replicationSite')) {
+    errors.push({
+      field: 'replicationSite',
+      message: `replicationSite "${replicationSite}" is not a paired site of this Lifeline server (it has no pairings: replication to a paired site is not available yet); leave it null`,
+    });
   }
   if (!v.ok || errors.length > 0) throw new PolicyValidationError(errors);
   return v.policy;
