@@ -4,7 +4,6 @@
  */
 export const MESSAGES_EN_US = {
   'vm.context.none': 'Open this view from a virtual machine in the vSphere Client.',
-  'vm.context.identity': 'Virtual machine {moref} on vCenter Server {vcGuid}',
   'vm.notProtected': 'Lifeline is not yet protecting this VM.',
   'vm.backups.none': 'There are no restore points for this VM.',
   'vm.attachedDisks.none': 'No backup disks are attached to this VM.',

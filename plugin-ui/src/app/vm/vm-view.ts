@@ -5,15 +5,16 @@ import { HtmlClientSdkService } from '../sdk/html-client-sdk';
 
 /**
  * What every VM view starts with: the VM the vSphere Client opened it for. Its content shows only
- * when there is such a VM, so a view never renders data without knowing whose it is.
+ * when there is such a VM, so a view never renders data without knowing whose it is. The vSphere
+ * Client already names the VM above the tab, so the view adds no heading of its own (and never
+ * shows the VM's moref or the vCenter's GUID to the user).
  */
 @Component({
   selector: 'll-vm-view',
   imports: [MessagePipe],
   template: `
     <section class="ll-view">
-      @if (vm; as vm) {
-        <p class="ll-vm-identity">{{ 'vm.context.identity' | msg: { moref: vm.moref, vcGuid: vm.vcGuid } }}</p>
+      @if (vm) {
         <ng-content />
       } @else {
         <p class="ll-vm-missing">{{ 'vm.context.none' | msg }}</p>
@@ -23,11 +24,6 @@ import { HtmlClientSdkService } from '../sdk/html-client-sdk';
   styles: `
     .ll-vm-missing {
       margin-top: 0;
-    }
-
-    .ll-vm-identity {
-      margin-top: 0;
-      color: var(--cds-alias-object-interaction-color-secondary, inherit);
     }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
