@@ -4,7 +4,7 @@
 // cross the link, also after an interruption, a crash of B, or a corrupted chunk; nothing
 // partial is ever visible at B.
 import { spawn } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PointRow } from '../../plugin-server/src/catalog/index.js';
@@ -339,6 +339,9 @@ describe('replica repositories', () => {
   it('opens with its own passphrase as the same repository, and knows its source', async () => {
     const config = await init('b', seed);
     expect(config.id).toBe(a.id);
+    // Its catalog names A's VMs in clear, so the directory is Lifeline's user's alone, as a primary store's is.
+    expect((await stat(join(dir.path, 'b'))).mode & 0o777).toBe(0o700);
+    expect((await stat(join(dir.path, 'b', 'catalog.db'))).mode & 0o777).toBe(0o600);
     const b = await Repository.open(join(dir.path, 'b'), { passphrase: PASSPHRASE_B }, never);
     try {
       expect(b.id).toBe(a.id);

@@ -15,7 +15,7 @@
  *
  * Points arrive through engine/point-import.ts.
  */
-import { mkdir, readdir } from 'node:fs/promises';
+import { chmod, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openCatalog } from '../catalog/index.js';
 import { systemClock, systemRandomBytes, type RandomBytes, type TimeSource } from '../domain/index.js';
@@ -129,7 +129,8 @@ export async function initReplicaRepository(dir: string, seed: ReplicaSeed, opts
     if (config.encrypted && opts.passphrase === undefined) {
       throw new StoreError('passphrase-required', 'the source repository is encrypted: its replica needs this site\'s passphrase');
     }
-    await mkdir(dir, { recursive: true });
+    // As for a primary store: only Lifeline's own user may enter, since the catalog names VMs in clear.
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     const existing = (await readdir(dir)).filter((n) => !n.startsWith('.'));
     if (existing.length > 0) {
       const isRepo = existing.includes(CONFIG_KEY);
@@ -139,6 +140,7 @@ export async function initReplicaRepository(dir: string, seed: ReplicaSeed, opts
         { dir },
       );
     }
+    await chmod(dir, 0o700);
     const backend = await openBackend(dir, { clock, ...(opts.logger ? { log: opts.logger } : {}) }, signal);
     const now = clock.now();
     const keyId = Buffer.from(random(8)).toString('hex');
