@@ -6,7 +6,7 @@ import { createApp, API_PREFIX } from '../../plugin-server/src/api/app.js';
 import type { Authorizer } from '../../plugin-server/src/api/auth/authorize.js';
 import type { ApiServices } from '../../plugin-server/src/api/routes/api-services.js';
 import { OPENAPI_PATH, openApiDocument } from '../../plugin-server/src/api/openapi/document.js';
-import type { LifelineServer } from '../../plugin-server/src/api/lifeline-server.js';
+import type { LifelineServer } from '../../plugin-server/src/server/lifeline-server.js';
 import { systemClock } from '../../plugin-server/src/domain/index.js';
 import { httpsCall } from '../server/https-client.js';
 import { captureLog, noVcenter, removeDir, startTestServer, tempDir, testConfig } from '../server/server-fixture.js';

@@ -5,7 +5,7 @@
 import { request } from 'node:https';
 import { createCipheriv, createHash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
-import type { LifelineServer } from '../../plugin-server/src/api/lifeline-server.js';
+import type { LifelineServer } from '../../plugin-server/src/server/lifeline-server.js';
 import type { Vcsim } from '../vcsim/harness.js';
 
 const MiB = 1024 * 1024;

@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:net';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openBackupServices, PASSPHRASE_FILE, type BackupServices } from '../../plugin-server/src/api/backup-services.js';
+import { openBackupServices, PASSPHRASE_FILE, type BackupServices } from '../../plugin-server/src/server/backup-services.js';
 import { initRepository } from '../../plugin-server/src/store/repository.js';
 import { ManualClock } from '../../plugin-server/src/jobs/testing.js';
 import { startVcsim, type Vcsim } from '../vcsim/harness.js';

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureServerCertificate } from '../../plugin-server/src/api/tls/server-certificate.js';
+import { ensureServerCertificate } from '../../plugin-server/src/server/tls/server-certificate.js';
 import { silentLogger } from '../../plugin-server/src/log/index.js';
 
 export interface PluginEndpoint {

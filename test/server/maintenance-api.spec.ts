@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PASSPHRASE_FILE } from '../../plugin-server/src/api/backup-services.js';
+import { PASSPHRASE_FILE } from '../../plugin-server/src/server/backup-services.js';
 import { ManualClock } from '../../plugin-server/src/jobs/testing.js';
 import { MAINTENANCE_JOB_KIND, type MaintenanceResult } from '../../plugin-server/src/protection/index.js';
 import { writeImage } from '../store/store-fixtures.js';

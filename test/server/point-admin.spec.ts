@@ -9,7 +9,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PASSPHRASE_FILE } from '../../plugin-server/src/api/backup-services.js';
+import { PASSPHRASE_FILE } from '../../plugin-server/src/server/backup-services.js';
 import { download } from '../export/download.js';
 import { writeImage } from '../store/store-fixtures.js';
 import { expectProblem, startVcenterServer, type VcenterServer } from './vcenter-server-fixture.js';

@@ -5,11 +5,11 @@
 import express, { Router } from 'express';
 import { Authorizer, authorizedCall } from '../../plugin-server/src/api/auth/authorize.js';
 import { SessionCache } from '../../plugin-server/src/api/auth/session-cache.js';
-import { InFlightRequests, listenHttps, type HttpsListener } from '../../plugin-server/src/api/https-server.js';
+import { InFlightRequests, listenHttps, type HttpsListener } from '../../plugin-server/src/server/https-server.js';
 import { notFoundHandler, problemHandler } from '../../plugin-server/src/api/problem.js';
 import { requestContextMiddleware } from '../../plugin-server/src/api/request-context.js';
-import { ensureServerCertificate } from '../../plugin-server/src/api/tls/server-certificate.js';
-import { createVcenterCloner, type VcenterUserSession } from '../../plugin-server/src/api/vcenter-cloner.js';
+import { ensureServerCertificate } from '../../plugin-server/src/server/tls/server-certificate.js';
+import { createVcenterCloner, type VcenterUserSession } from '../../plugin-server/src/server/vcenter-cloner.js';
 import { startVcsim, type Vcsim } from '../vcsim/harness.js';
 import { httpsCall } from './https-client.js';
 import { captureLog, removeDir, tempDir } from './server-fixture.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildConfig, type Config } from '../../plugin-server/src/config/index.js';
 import { createLogger, type Logger } from '../../plugin-server/src/log/index.js';
-import { startLifelineServer, type LifelineServer, type LifelineServerDeps } from '../../plugin-server/src/api/lifeline-server.js';
+import { startLifelineServer, type LifelineServer, type LifelineServerDeps } from '../../plugin-server/src/server/lifeline-server.js';
 import type { SessionCloner, UserSession } from '../../plugin-server/src/api/auth/ports.js';
 import type { VmInventory } from '../../plugin-server/src/api/routes/vms.js';
 

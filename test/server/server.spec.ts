@@ -6,11 +6,11 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import express from 'express';
 import { ValidationError } from '../../plugin-server/src/errors/index.js';
-import { InFlightRequests, listenHttps, type HttpsListener } from '../../plugin-server/src/api/https-server.js';
+import { InFlightRequests, listenHttps, type HttpsListener } from '../../plugin-server/src/server/https-server.js';
 import { problemHandler, notFoundHandler } from '../../plugin-server/src/api/problem.js';
 import { requestContext, requestContextMiddleware } from '../../plugin-server/src/api/request-context.js';
-import { ensureServerCertificate } from '../../plugin-server/src/api/tls/server-certificate.js';
-import type { LifelineServer } from '../../plugin-server/src/api/lifeline-server.js';
+import { ensureServerCertificate } from '../../plugin-server/src/server/tls/server-certificate.js';
+import type { LifelineServer } from '../../plugin-server/src/server/lifeline-server.js';
 import { httpsCall } from './https-client.js';
 import { captureLog, noVcenter, removeDir, startTestServer, tempDir, testConfig } from './server-fixture.js';
 

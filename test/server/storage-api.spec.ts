@@ -5,7 +5,7 @@
 // settings must never carry a secret.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PASSPHRASE_FILE } from '../../plugin-server/src/api/backup-services.js';
+import { PASSPHRASE_FILE } from '../../plugin-server/src/server/backup-services.js';
 import { PRIVILEGES } from '../../plugin-server/src/api/privileges.js';
 import { PASSPHRASE_WARNING } from '../../plugin-server/src/api/routes/settings.js';
 import { STORAGE_CACHE_MS, STORAGE_DAYS, type StorageFigures } from '../../plugin-server/src/api/routes/storage.js';

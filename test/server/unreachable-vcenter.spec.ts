@@ -4,8 +4,8 @@
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { createVcenterCloner } from '../../plugin-server/src/api/vcenter-cloner.js';
-import type { LifelineServer } from '../../plugin-server/src/api/lifeline-server.js';
+import { createVcenterCloner } from '../../plugin-server/src/server/vcenter-cloner.js';
+import type { LifelineServer } from '../../plugin-server/src/server/lifeline-server.js';
 import { httpsCall } from './https-client.js';
 import { captureLog, removeDir, startTestServer, tempDir, testConfig, type CapturedLog } from './server-fixture.js';
 import { expectProblem } from './vcenter-server-fixture.js';

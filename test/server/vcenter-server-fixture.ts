@@ -8,9 +8,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openBackupServices, type BackupServices } from '../../plugin-server/src/api/backup-services.js';
-import type { LifelineServer, LifelineServerDeps } from '../../plugin-server/src/api/lifeline-server.js';
-import { createVcenterCloner, type VcenterUserSession } from '../../plugin-server/src/api/vcenter-cloner.js';
+import { openBackupServices, type BackupServices } from '../../plugin-server/src/server/backup-services.js';
+import type { LifelineServer, LifelineServerDeps } from '../../plugin-server/src/server/lifeline-server.js';
+import { createVcenterCloner, type VcenterUserSession } from '../../plugin-server/src/server/vcenter-cloner.js';
 import type { Config } from '../../plugin-server/src/config/index.js';
 import { systemClock } from '../../plugin-server/src/domain/index.js';
 import { startVcsim, type Vcsim, type VcsimOptions } from '../vcsim/harness.js';

@@ -6,7 +6,7 @@
  */
 import { Option, type Command } from 'commander';
 import { ValidationError } from '../errors/index.js';
-import { productVersion } from '../api/lifeline-server.js';
+import { productVersion } from '../server/index.js';
 import {
   EXTENSION_KEY,
   checkExtensionVersion,

@@ -6,11 +6,7 @@
 import type { Command } from 'commander';
 import { CONFIG_ENV_VARS, loadConfig } from '../config/index.js';
 import { createLogger } from '../log/index.js';
-import { startLifelineServer, type LifelineServer } from '../api/lifeline-server.js';
-import { createVcenterCloner } from '../api/vcenter-cloner.js';
-import { checkPasswordFiles } from '../api/vcenter-password.js';
-import { openBackupServices } from '../api/backup-services.js';
-import { systemClock } from '../domain/index.js';
+import { startProductionServer, type LifelineServer } from '../server/index.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -28,29 +24,15 @@ export function registerServeCommand(program: Command): void {
     .action(async (opts: { config?: string; dataDir?: string }) => {
       const config = await loadConfig({ flags: { config: opts.config, dataDir: opts.dataDir } });
       const log = createLogger({ level: config.logLevel });
-      await checkPasswordFiles(config, log);
-      const lifetime = new AbortController();
-      const backup = await openBackupServices({ config, log, clock: systemClock, env: process.env }, lifetime.signal);
-      let server: LifelineServer;
-      try {
-        server = await startLifelineServer({ config, log, cloner: createVcenterCloner({ log }), backup });
-      } catch (err) {
-        lifetime.abort();
-        await backup.close();
-        throw err;
-      }
+      // Everything the server runs with is built in server/; the command only reports and waits.
+      const server = await startProductionServer(config, log);
       process.stdout.write(
         `Lifeline ${server.version} listening on ${server.url}\n` +
           `Certificate SHA-256 thumbprint: ${server.thumbprint}\n` +
           (server.uiUrl ? `Plugin UI: ${server.uiUrl}\n` : '') +
           (server.pluginUrl ? `Plugin manifest (lifeline register --plugin-url): ${server.pluginUrl}\n` : ''),
       );
-      try {
-        await untilStopSignal(server, (msg) => log.info(msg));
-      } finally {
-        lifetime.abort();
-        await backup.close();
-      }
+      await untilStopSignal(server, (msg) => log.info(msg));
     });
 }
 

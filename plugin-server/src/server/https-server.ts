@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 import type { Logger } from '../log/index.js';
-import type { RequestTracker } from './request-context.js';
+import type { RequestTracker } from '../api/request-context.js';
 
 export interface HttpsServerOptions {
   readonly host: string;

@@ -7,9 +7,9 @@
  */
 import type { Logger } from '../log/index.js';
 import { openVcenter } from '../vsphere/index.js';
-import { acquireCloneTicket } from './auth/clone-ticket.js';
-import { AuthenticationError, SessionLostError, type MoRef, type SessionCloner, type UserSession, type VcenterTarget } from './auth/ports.js';
-import type { VmInventory, VmSummary } from './routes/vms.js';
+import { acquireCloneTicket } from '../api/auth/clone-ticket.js';
+import { AuthenticationError, SessionLostError, type MoRef, type SessionCloner, type UserSession, type VcenterTarget } from '../api/auth/ports.js';
+import type { VmInventory, VmSummary } from '../api/routes/vms.js';
 
 /** A vim25 connection as the API uses it; the vSphere adapter provides it. */
 export interface VimConnection {

@@ -26,18 +26,18 @@ import {
   type VmPlacementSource,
 } from '../protection/index.js';
 import { RecoveryService, RESTORE_JOB_KIND, SqliteRecoveryStore } from '../recovery/index.js';
-import { PointReaders, pointsOfJobs } from './point-readers.js';
-import { createApp, hasUi, uiPath } from './app.js';
+import { PointReaders, pointsOfJobs } from '../api/point-readers.js';
+import { createApp, hasUi, uiPath } from '../api/app.js';
 import { PASSPHRASE_FILE, type BackupServices } from './backup-services.js';
-import { MANIFEST_FILE, pluginPath, readManifestSource, servedManifest, type PluginFiles } from './plugin-files.js';
-import { SqliteAuditLog } from './audit/audit-log.js';
-import { Authorizer } from './auth/authorize.js';
-import type { SessionCloner, UserSession, VcenterTarget } from './auth/ports.js';
-import { SessionCache, type SessionCacheOptions } from './auth/session-cache.js';
+import { MANIFEST_FILE, pluginPath, readManifestSource, servedManifest, type PluginFiles } from '../api/plugin-files.js';
+import { SqliteAuditLog } from '../api/audit/audit-log.js';
+import { Authorizer } from '../api/auth/authorize.js';
+import type { SessionCloner, UserSession, VcenterTarget } from '../api/auth/ports.js';
+import { SessionCache, type SessionCacheOptions } from '../api/auth/session-cache.js';
 import { InFlightRequests, listenHttps } from './https-server.js';
-import type { ApiServices } from './routes/api-services.js';
-import { PASSPHRASE_WARNING, type ServerSettings } from './routes/settings.js';
-import type { VmInventory } from './routes/vms.js';
+import type { ApiServices } from '../api/routes/api-services.js';
+import { PASSPHRASE_WARNING, type ServerSettings } from '../api/routes/settings.js';
+import type { VmInventory } from '../api/routes/vms.js';
 import { openStateDatabase, stateDatabasePath } from './state-database.js';
 import { ensureServerCertificate } from './tls/server-certificate.js';
 
