@@ -9,8 +9,11 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const SRC = join(ROOT, 'plugin-server/src');
 
-/** Loops the API's rework is to break; each is named by its files, sorted. An entry must still be a loop. */
-const KNOWN_LOOPS: readonly string[] = ['api/routes/api-services.ts api/routes/settings.ts'];
+/**
+ * Loops tolerated until they are broken, each named by its files, sorted; an entry must still be a
+ * loop. None is left: a new loop is an error, not an entry here.
+ */
+const KNOWN_LOOPS: readonly string[] = [];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

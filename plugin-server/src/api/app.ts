@@ -153,7 +153,7 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   api.use(recoveryRoutes(deps.authorizer, deps.services));
   api.use(auditRoutes(deps.authorizer, deps.services.audit));
   api.use(storageRoutes(deps.authorizer, deps.services));
-  api.use(settingsRoutes(deps.authorizer, deps.services));
+  api.use(settingsRoutes(deps.authorizer, deps.services.settings ?? null));
   api.use(maintenanceRoutes(deps.authorizer, deps.services));
   app.use(API_PREFIX, api);
 

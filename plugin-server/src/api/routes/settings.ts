@@ -10,7 +10,6 @@ import type { ConcurrencyLimits } from '../../jobs/index.js';
 import type { Authorizer } from '../auth/authorize.js';
 import type { UserSession } from '../auth/ports.js';
 import { PRIVILEGES } from '../privileges.js';
-import type { ApiServices } from './api-services.js';
 
 export interface VcenterSettings {
   guid: string;
@@ -51,12 +50,15 @@ export interface ServerSettings {
 export const PASSPHRASE_WARNING =
   'The store passphrase is kept in a file inside the data directory: export the key and keep the passphrase elsewhere, so that losing this server does not lose the backups.';
 
-export function settingsRoutes<S extends UserSession>(auth: Authorizer<S>, svc: ApiServices): Router {
+/** What an administrator reads at /settings, as it is when asked; null: the server reports none. */
+export type SettingsSource = (() => ServerSettings) | null;
+
+export function settingsRoutes<S extends UserSession>(auth: Authorizer<S>, source: SettingsSource): Router {
   const router = Router();
   // The settings name every vCenter Lifeline serves and its service account: Admin on each.
   router.get('/settings', auth.require({ privileges: [PRIVILEGES.admin] }), async (req, res) => {
     await auth.requireOnVcenters(req, auth.vcenterGuids, [PRIVILEGES.admin]);
-    const settings = svc.settings?.();
+    const settings = source?.();
     if (!settings) throw new NotFoundError('This Lifeline server does not report its settings.');
     res.json(settings);
   });
