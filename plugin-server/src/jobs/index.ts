@@ -2,7 +2,8 @@
 // job recorded in the catalog, run under global and per-key concurrency limits with one job per
 // target at a time, retried on transient faults, cancellable, observable through sequenced events,
 // and cleaned up after a crash by its kind's handler. Time and randomness are injected (Clock).
-export { createJobRunner } from './create-job-runner.js';
+export { createJobRunner, openJobRecords } from './create-job-runner.js';
+export { JobEventHub } from './job-events.js';
 export { JobRunner } from './job-runner.js';
 export type { JobContext, JobHandler, JobRequest, JobRunnerOptions, StartReport, SubmitResult } from './job-runner.js';
 export { SqliteJobStore } from './job-store.js';

@@ -109,6 +109,11 @@ export interface JobRunnerOptions {
   /** How long stop() waits for aborted jobs to return. Default 30 s. */
   stopGraceMs?: number;
   newId?: () => string;
+  /**
+   * Where the runner announces its jobs' events; made over `store` when absent. Given when others
+   * (the API's event streams) subscribe to the hub itself rather than through the runner.
+   */
+  events?: JobEventHub;
 }
 
 const MAX_JSON_BYTES = 64 * 1024;
@@ -174,7 +179,7 @@ export class JobRunner {
     this.newId = opts.newId ?? randomUUID;
     // Each running clean-up listens for shutdown; there are at most `global` of them at a time.
     setMaxListeners(opts.limits.global + 10, this.lifetime.signal);
-    this.events = new JobEventHub({
+    this.events = opts.events ?? new JobEventHub({
       clock: opts.clock,
       capacity: opts.eventBuffer ?? 10_000,
       reserveSeqs: (n) => this.store.reserveEventSeqs(n),

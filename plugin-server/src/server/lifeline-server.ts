@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { formatDailyTime, type Config } from '../config/index.js';
 import { describeError } from '../errors/index.js';
-import { createJobRunner, type ConcurrencyLimits, type JobHandler, type JobRunner } from '../jobs/index.js';
+import { JobRunner, openJobRecords, type ConcurrencyLimits, type JobHandler } from '../jobs/index.js';
 import { systemClock, type Clock } from '../domain/index.js';
 import type { Logger } from '../log/index.js';
 import {
@@ -26,11 +26,12 @@ import {
   type VmPlacementSource,
 } from '../protection/index.js';
 import { RecoveryService, RESTORE_JOB_KIND, SqliteRecoveryStore } from '../recovery/index.js';
-import { PointReaders, pointsOfJobs } from '../api/point-readers.js';
+import { PointReaders, PointsService, pointsOfJobs } from '../points/index.js';
 import { createApp, hasUi, uiPath } from '../api/app.js';
 import { PASSPHRASE_FILE, type BackupServices } from './backup-services.js';
 import { MANIFEST_FILE, pluginPath, readManifestSource, servedManifest, type PluginFiles } from '../api/plugin-files.js';
 import { SqliteAuditLog } from '../api/audit/audit-log.js';
+import { DownloadTickets } from '../api/download-tickets.js';
 import { Authorizer } from '../api/auth/authorize.js';
 import type { SessionCloner, UserSession, VcenterTarget } from '../api/auth/ports.js';
 import { SessionCache, type SessionCacheOptions } from '../api/auth/session-cache.js';
@@ -138,15 +139,15 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     const policies = new SqlitePolicyStore(db, { clock: jobClock });
     const pointReaders = new PointReaders();
     const limits = deps.jobLimits ?? DEFAULT_JOB_LIMITS;
-    runner = createJobRunner(db, { clock: jobClock, random: Math.random, log, limits });
+    const jobs = openJobRecords(db, { clock: jobClock, log });
+    runner = new JobRunner({ store: jobs.store, events: jobs.events, clock: jobClock, random: Math.random, log, limits });
     const recoveryStore = new SqliteRecoveryStore(db, jobClock);
     if (deps.backup) runner.register(BACKUP_JOB_KIND, deps.backup.backupHandler(policies));
     if (deps.backup) runner.register(RESTORE_JOB_KIND, deps.backup.restoreHandler(recoveryStore));
     if (deps.backup) {
-      const jobs = runner;
       // Points restore jobs and exports are reading, or retention jobs locking, now: maintenance
       // leaves their VMs alone until they finish.
-      const busyPoints = (): Set<string> => new Set([...pointReaders.busy(), ...pointsOfJobs(jobs.activeJobs())]);
+      const busyPoints = (): Set<string> => new Set([...pointReaders.busy(), ...pointsOfJobs(jobs.store.listActive())]);
       runner.register(RETENTION_JOB_KIND, deps.backup.retentionHandler());
       runner.register(MAINTENANCE_JOB_KIND, deps.backup.maintenanceHandler(policies, busyPoints));
     }
@@ -162,8 +163,14 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       held: () => recoveryStore.heldVms(),
     });
     const backup = deps.backup;
+    const apiLog = log.child({ component: 'api' });
+    // The routes read jobs from the store and the event hub, and export points through the points service.
+    const downloads = new DownloadTickets(jobClock);
+    shutdown.signal.addEventListener('abort', () => downloads.clear(), { once: true });
+    const points = new PointsService({ repository: deps.backup?.repository ?? null, jobs: jobs.store, runner, policies, readers: pointReaders, clock: jobClock, log: apiLog.child({ component: 'points' }) });
+    const readSide = { jobs: jobs.store, events: jobs.events, points, downloads };
     const recovery = backup ? new RecoveryService({ runner, repository: backup.repository, store: recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) } }) : null;
-    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), pointReaders, settings: () => settings(limits) };
+    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide };
   } catch (err) {
     db.close();
     throw err;

@@ -1,17 +1,29 @@
-import type { JobRunner } from '../../jobs/index.js';
+/**
+ * What the routes work with. The composition root (server/) builds every part and hands it in;
+ * the routes build nothing that outlives a request (docs/architecture.md).
+ */
+import type { JobEventHub, JobRunner, JobStore } from '../../jobs/index.js';
 import type { Clock } from '../../domain/index.js';
 import type { Logger } from '../../log/index.js';
+import type { PointsService } from '../../points/index.js';
 import type { PolicyStore, ProtectionScheduler } from '../../protection/index.js';
 import type { RecoveryService } from '../../recovery/index.js';
 import type { Repository } from '../../store/index.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { PointReaders } from '../point-readers.js';
+import type { DownloadTickets } from '../download-tickets.js';
 import type { ServerSettings } from './settings.js';
 
-/** What the protection, job and audit routes work with; the composition root builds them. */
+/** What the routes read of the job records; the runner is not needed to read them. */
+export type JobReads = Pick<JobStore, 'get' | 'list' | 'count' | 'readLog' | 'activeForTarget' | 'recentDurations'>;
+
 export interface ApiServices {
   readonly policies: PolicyStore;
-  readonly runner: JobRunner;
+  /** Runs jobs: the routes submit and cancel through it, and ask which kinds it can run. */
+  readonly runner: Pick<JobRunner, 'submit' | 'cancel' | 'hasHandler'>;
+  /** The job records: lists, one job, its log. */
+  readonly jobs: JobReads;
+  /** Live job events, replayed after a Last-Event-ID. */
+  readonly events: Pick<JobEventHub, 'subscribe' | 'subscribeJob'>;
   /** Not started by the API: used for "back up now" and RPO compliance. */
   readonly scheduler: ProtectionScheduler;
   readonly audit: AuditLog;
@@ -21,14 +33,16 @@ export interface ApiServices {
   readonly shutdown: AbortSignal;
   /** How often an idle event stream gets a comment line, so proxies keep it open. */
   readonly sseHeartbeatMs: number;
-  /** The backup repository, when the server has one: restore points and their export. */
+  /** The backup repository, when the server has one: its statistics and maintenance. */
   readonly repository?: Repository | null;
+  /** Restore points: listing, export, deletion, retention. */
+  readonly points: PointsService;
+  /** Download tickets issued for point exports; they live as long as the process. */
+  readonly downloads: DownloadTickets;
   /** Revert, new instance, clone and attach; absent when the server has no backup store. */
   readonly recovery?: RecoveryService | null;
   /** Names of the hook sets the configuration declares, which policies may choose; absent: none. */
   readonly hookSets?: readonly string[];
-  /** Restore points exports are reading right now (maintenance leaves their VMs alone). */
-  readonly pointReaders?: PointReaders;
   /** The settings an administrator may read, as they are when asked; absent: none are reported. */
   readonly settings?: (() => ServerSettings) | null;
 }

@@ -31,7 +31,7 @@ export function jobRoutes<S extends UserSession & VmInventory>(auth: Authorizer<
   const jobOf = (req: Request): JobRecord => {
     const id = req.params['id'];
     if (typeof id !== 'string' || !JOB_ID.test(id)) throw new ValidationError('id must be a job id', { field: 'id' });
-    const job = svc.runner.find(id);
+    const job = svc.jobs.get(id);
     if (!job) throw new NotFoundError(`job ${id} not found`, { jobId: id });
     return job;
   };
@@ -48,7 +48,7 @@ export function jobRoutes<S extends UserSession & VmInventory>(auth: Authorizer<
       },
       vcenterGuid: (req) => {
         const id = req.params['id'];
-        return typeof id === 'string' ? (svc.runner.find(id)?.target.vcenterGuid ?? null) : null;
+        return typeof id === 'string' ? (svc.jobs.get(id)?.target.vcenterGuid ?? null) : null;
       },
     });
   // Admin on the root also shows the jobs of no vCenter (see scope.ts).
@@ -59,13 +59,13 @@ export function jobRoutes<S extends UserSession & VmInventory>(auth: Authorizer<
     if (page.limit > MAX_JOB_PAGE) throw new ValidationError(`Query parameter limit must be an integer from 1 to ${MAX_JOB_PAGE}.`, { parameter: 'limit' });
     const scope = await scopeOf<S>(req);
     const filter = { ...statesOf(req), ...kindOf(req), ...targetOf(req, authorizedCall<S>(req).vcenter.guid), visibleTo: scope.jobFilter };
-    const { items } = svc.runner.list({ ...filter, offset: page.offset, limit: page.limit });
-    res.json({ items, total: svc.runner.count(filter), offset: page.offset, limit: page.limit });
+    const { items } = svc.jobs.list({ ...filter, offset: page.offset, limit: page.limit });
+    res.json({ items, total: svc.jobs.count(filter), offset: page.offset, limit: page.limit });
   });
 
   router.get('/jobs/:id', onJob(() => [READ_PRIVILEGE]), (req, res) => {
     const job = jobOf(req);
-    const tail = svc.runner.readLog(job.id, Math.max(0, job.log.lines - LOG_TAIL), LOG_TAIL);
+    const tail = svc.jobs.readLog(job.id, Math.max(0, job.log.lines - LOG_TAIL), LOG_TAIL);
     res.json({ ...job, log: { ...job.log, tail } });
   });
 
@@ -88,8 +88,8 @@ export function jobRoutes<S extends UserSession & VmInventory>(auth: Authorizer<
     const after = lastEventId(req);
     const stream = openEventStream(req, res, { heartbeatMs: svc.sseHeartbeatMs, shutdown: svc.shutdown });
     const done = (j: JobRecord) => isTerminal(j.state) && j.cleanup !== 'pending' && j.cleanup !== 'running';
-    svc.runner.subscribeJob(
-      job.id,
+    svc.events.subscribeJob(
+      job,
       (e) => {
         stream.send(e);
         // The stream's purpose ends with the job; the client reloads the record if it wants more.
@@ -98,7 +98,7 @@ export function jobRoutes<S extends UserSession & VmInventory>(auth: Authorizer<
       { ...(after !== undefined ? { after } : {}), signal: stream.signal },
     );
     // Resuming after the job's last event: nothing was replayed, and nothing more will come.
-    if (done(svc.runner.get(job.id))) stream.close();
+    if (done(svc.jobs.get(job.id) ?? job)) stream.close();
   });
 
   router.get('/events', onRoot, async (req, res) => {
@@ -110,14 +110,14 @@ export function jobRoutes<S extends UserSession & VmInventory>(auth: Authorizer<
     const sees = (jobId: string): boolean => {
       let ok = seen.get(jobId);
       if (ok === undefined) {
-        const job = svc.runner.find(jobId);
+        const job = svc.jobs.get(jobId);
         ok = job !== undefined && scope.seesTarget(job.target);
         if (seen.size > 10_000) seen.clear();
         seen.set(jobId, ok);
       }
       return ok;
     };
-    svc.runner.subscribe(
+    svc.events.subscribe(
       (e) => {
         if (e.jobId === null || sees(e.jobId)) stream.send(e);
       },

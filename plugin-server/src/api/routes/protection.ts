@@ -44,7 +44,7 @@ export function protectionRoutes<S extends UserSession & VmInventory>(auth: Auth
 
   const view = async (vm: VmRef, signal: AbortSignal) => {
     const p = svc.policies.getProtection(vm);
-    const active = svc.runner.activeForTarget(vmTarget(vm));
+    const active = svc.jobs.activeForTarget(vmTarget(vm));
     const base = {
       vm: { id: vmUrn(vm.moref, vm.vcenterGuid), moref: vm.moref, vcenter: vm.vcenterGuid },
       backupAvailable: svc.runner.hasHandler(BACKUP_JOB_KIND),
@@ -77,7 +77,7 @@ export function protectionRoutes<S extends UserSession & VmInventory>(auth: Auth
    */
   const nextDueAt = (vm: VmRef, policy: ProtectionPolicy, lastGood: string | null, assignedAt: string): string => {
     if (lastGood === null) return assignedAt;
-    const durations = svc.runner.recentDurations(vmTarget(vm), BACKUP_JOB_KIND, 20).map((ms) => ms / 1000);
+    const durations = svc.jobs.recentDurations(vmTarget(vm), BACKUP_JOB_KIND, 20).map((ms) => ms / 1000);
     const expected = estimateDuration(durations, DEFAULT_PLAN_OPTIONS.defaultExpectedDurationSeconds);
     const age = dueAgeSeconds({ vm, policy, expectedDurationSeconds: expected });
     return new Date(Date.parse(lastGood) + age * 1000).toISOString();

@@ -23,7 +23,7 @@ import { PRIVILEGES, READ_PRIVILEGE } from '../privileges.js';
 import { requestContext } from '../request-context.js';
 import type { ApiServices } from './api-services.js';
 import { parseVmId, vmObject, vmUrn } from './vm-id.js';
-import { vmOfPoint } from './points.js';
+import { vmOfPoint } from '../../points/index.js';
 import type { PointRow } from '../../catalog/index.js';
 
 const POINT_ID = /^\d{8}-\d{6}-[0-9a-f]{8}$/;

@@ -1,3 +1,7 @@
+/**
+ * The restore points being read right now (exports, ticket downloads) and the jobs that work on a
+ * point, so that deleting a point and repository maintenance leave such points alone.
+ */
 import type { JobRecord } from '../jobs/index.js';
 import { RETENTION_JOB_KIND } from '../protection/index.js';
 import { RESTORE_JOB_KIND } from '../recovery/index.js';
