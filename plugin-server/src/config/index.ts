@@ -1,5 +1,6 @@
 // Lifeline's typed server configuration: defaults, lifeline.json, LIFELINE_* variables and flags,
 // validated in one place so that a mistake is reported with the setting that holds it.
+// A leaf of the server's layers; how it fits with the rest: docs/architecture.md.
 export {
   buildConfig,
   ConfigError,

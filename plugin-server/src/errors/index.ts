@@ -1,4 +1,5 @@
 // Lifeline's typed errors: one base class with a stable code, used by every module.
+// A leaf of the server's layers; how it fits with the rest: docs/architecture.md.
 export { LifelineError, ValidationError, NotFoundError, isLifelineError, describeError } from './lifeline-error.js';
 export type {
   ErrorCode,

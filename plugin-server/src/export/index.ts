@@ -2,6 +2,7 @@
 // a stream-optimized VMDK, written to any ordered byte sink (an HTTP response, a file) as chunks
 // are read and verified, never the whole disk in memory. A damaged point stops an export with the
 // chunk named; files are written all or nothing.
+// An adapter of the server's layers; how it fits with the rest: docs/architecture.md.
 export { ExportError, isDamagedPointError } from './export-error.js';
 export type { ExportErrorCode } from './export-error.js';
 export type { ByteSink } from './byte-sink.js';

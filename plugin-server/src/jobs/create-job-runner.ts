@@ -1,3 +1,5 @@
+// How the job runner is made over the shared database, and the job store and event hub that
+// readers (the API) use beside it; server/ calls these.
 import type { Clock } from '../domain/index.js';
 import { describeError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';

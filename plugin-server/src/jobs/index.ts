@@ -2,6 +2,7 @@
 // job recorded in the catalog, run under global and per-key concurrency limits with one job per
 // target at a time, retried on transient faults, cancellable, observable through sequenced events,
 // and cleaned up after a crash by its kind's handler. Time and randomness are injected (Clock).
+// A core of the server's layers; how it fits with the rest: docs/architecture.md.
 export { createJobRunner, openJobRecords } from './create-job-runner.js';
 export { JobEventHub } from './job-events.js';
 export { JobRunner } from './job-runner.js';

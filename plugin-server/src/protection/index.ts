@@ -2,6 +2,7 @@
 // scheduler that keeps every protected VM within its RPO (a pure planner plus a driver on the job
 // runner), and RPO compliance with change events. The backup pipeline plugs in as the 'backup'
 // job kind and as the RestorePointSource/VmPlacementSource the scheduler reads.
+// An use case of the server's layers; how it fits with the rest: docs/architecture.md.
 export {
   validatePolicy,
   parsePolicy,

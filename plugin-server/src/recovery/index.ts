@@ -2,6 +2,7 @@
 // temporary revert of a VM with cancel and make-permanent, a new VM from a point, and
 // clone-and-attach of a point's disks to any VM. Every path runs as a 'restore' job whose
 // interrupted-job clean-up finishes or rolls back what a crash left.
+// An use case of the server's layers; how it fits with the rest: docs/architecture.md.
 export { RecoveryError } from './recovery-error.js';
 export type { RecoveryErrorCode } from './recovery-error.js';
 export type { RecoveryVcenter, RecoveryVcenterProvider } from './recovery-vcenter.js';

@@ -2,6 +2,7 @@
  * Lifeline's registration with vCenter as a vSphere Client remote plugin: the extension record
  * (planned without side effects), the server certificate it pins, and register / update /
  * unregister / status against a vCenter's ExtensionManager; and the plugin manifest it points to.
+ * An use case of the server's layers; how it fits with the rest: docs/architecture.md.
  */
 export {
   EXTENSION_COMPANY,

@@ -1,6 +1,7 @@
 /**
  * Replication of restore points to a paired DR site: the protocol's interfaces, the sender, the
  * receiver and the in-process link. docs/replication.md gives the design and its threat model.
+ * An use case of the server's layers; how it fits with the rest: docs/architecture.md.
  */
 export type { PointOffer, OfferAnswer, CommittedReplica, ReplicaReceiver } from './protocol.js';
 export { replicatePoint } from './sender.js';

@@ -1,8 +1,10 @@
 /**
- * The composition root of the Lifeline server: from a configuration it makes the TLS identity,
- * the server's SQLite database (jobs, protection policies, audit log), the job runner, the vCenter
- * session cache, the authoriser, the Express app and the HTTPS listener, and it stops them in the
- * right order. Every dependency is built here and nowhere else.
+ * The Lifeline server: from a configuration it makes the TLS identity, the server's SQLite
+ * database (jobs, protection policies, audit log), the job store, event hub and runner with its
+ * job kinds, the schedulers, the services the routes call (points, recovery, download tickets),
+ * the vCenter session cache, the authoriser, the Express app and the HTTPS listener, and it stops
+ * them in the right order. With the rest of server/ it is the one place where services are built
+ * (docs/architecture.md); api/ is handed them.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';

@@ -1,3 +1,5 @@
+// The password of a configured vCenter's service account, read from its file whenever a login
+// needs it (so a rotated password needs no restart), and checked once at start-up.
 import { readFile, stat } from 'node:fs/promises';
 import { ConfigError, type Config, type VcenterConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';

@@ -3,6 +3,7 @@
  * with a trimmed WSDL kept in wsdl/) and vCenter's datastore file access. TLS is pinned to the
  * configured SHA-256 thumbprint; sessions log in, stay alive and log in again by themselves.
  * It knows nothing of the backup store; use cases join the two.
+ * An adapter of the server's layers; how it fits with the rest: docs/architecture.md.
  */
 export { connectVcenter, openVcenter, Vcenter, type VcenterLogin, type VcenterOptions } from './vcenter.js';
 export { parseVcenterUrl, type AboutInfo, type PasswordSource, type SessionUser } from './vim-session.js';

@@ -1,3 +1,5 @@
+// Offset paging of the API's lists: `offset` and `limit` from the query string, checked, and
+// a page cut from a whole list.
 import type { Request } from 'express';
 import { ValidationError } from '../../errors/index.js';
 

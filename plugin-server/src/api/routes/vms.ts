@@ -1,3 +1,5 @@
+// The VM list of the API and what it needs of a user's session (VmInventory): vCenter's own
+// permissions decide which VMs a user sees.
 import { Router } from 'express';
 import type { Authorizer } from '../auth/authorize.js';
 import { authorizedCall } from '../auth/authorize.js';
