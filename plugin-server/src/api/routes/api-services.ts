@@ -1,6 +1,7 @@
 /**
- * What the routes work with. The composition root (server/) builds every part and hands it in;
- * the routes build nothing that outlives a request (docs/architecture.md).
+ * What the routes work with. The composition root (server/) builds every service and hands it in
+ * (docs/architecture.md); a route keeps at most a short-lived copy of an answer of its own (the
+ * storage figures).
  */
 import type { JobEventHub, JobRunner, JobStore } from '../../jobs/index.js';
 import type { Clock } from '../../domain/index.js';
