@@ -1,0 +1,132 @@
+import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
+import { ClrAlertModule } from '@clr/angular/emphasis/alert';
+import { ClrDatagridModule } from '@clr/angular/data/datagrid';
+import { ClrModalModule } from '@clr/angular/modal';
+import { ClrSpinnerModule } from '@clr/angular/progress/spinner';
+
+import { LifelineApiError, reportApiError } from '../api/lifeline-api-error';
+import { GlobalView } from '../global/global-view';
+import { ByteSizePipe } from '../i18n/byte-size-pipe';
+import { MessagePipe } from '../i18n/message-pipe';
+import { Messages } from '../i18n/messages';
+import type { MessageKey } from '../i18n/messages-en-us';
+import { VsphereDatePipe } from '../i18n/vsphere-date-pipe';
+import { ProblemAlert } from '../problem-alert/problem-alert';
+import { AllowPairing } from './allow-pairing';
+import { CopyButton } from './copy-button';
+import { EditSettings } from './edit-settings';
+import { PairWizard } from './pair-wizard';
+import { SitesApi } from './sites-api';
+import type { LinkState, Peer, Sites as SitesBody } from './sites-api.types';
+
+const LINK_LABELS: Readonly<Record<LinkState, { readonly text: MessageKey; readonly css: string }>> = {
+  idle: { text: 'sites.link.idle', css: 'label-success' },
+  replicating: { text: 'sites.link.replicating', css: 'label-info' },
+  unreachable: { text: 'sites.link.unreachable', css: 'label-danger' },
+  refused: { text: 'sites.link.refused', css: 'label-danger' },
+};
+
+/**
+ * Global > Sites: this site's name, address and certificate thumbprint, the sites it is paired
+ * with and how the link to each stands (state, throughput, bytes sent, restore points waiting),
+ * and the pairing actions, which need Lifeline's Admin privilege: Allow pairing (on the DR site),
+ * Pair a site (on the production site), Edit settings and Unpair.
+ */
+@Component({
+  selector: 'll-sites',
+  imports: [
+    AllowPairing,
+    ByteSizePipe,
+    ClrAlertModule,
+    ClrDatagridModule,
+    ClrModalModule,
+    ClrSpinnerModule,
+    CopyButton,
+    EditSettings,
+    GlobalView,
+    MessagePipe,
+    PairWizard,
+    ProblemAlert,
+    VsphereDatePipe,
+  ],
+  templateUrl: './sites.html',
+  styleUrls: ['./sites.css', './sites-identity.css'],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class Sites {
+  private readonly api = inject(SitesApi);
+  protected readonly messages = inject(Messages);
+  private readonly aborter = new AbortController();
+
+  private readonly body = signal<SitesBody | null>(null);
+  protected readonly self = computed(() => this.body()?.self ?? null);
+  protected readonly peers = computed(() => [...(this.body()?.peers ?? [])]);
+  protected readonly loading = signal(true);
+  protected readonly loadError = signal<LifelineApiError | null>(null);
+
+  protected readonly allowing = signal(false);
+  protected readonly pairing = signal(false);
+  protected readonly editing = signal<Peer | null>(null);
+  /** What the last action did, said in a success alert. */
+  protected readonly done = signal<string | null>(null);
+
+  protected readonly unpairing = signal<Peer | null>(null);
+  protected readonly unpairBusy = signal(false);
+  protected readonly unpairError = signal<LifelineApiError | null>(null);
+
+  protected readonly linkLabel = (peer: Peer): { readonly text: MessageKey; readonly css: string } | null => (peer.link === null ? null : LINK_LABELS[peer.link.state]);
+
+  constructor() {
+    inject(DestroyRef).onDestroy(() => this.aborter.abort());
+    void this.load();
+  }
+
+  protected paired(peer: Peer): void {
+    this.pairing.set(false);
+    this.done.set(this.messages.text('sites.paired', { name: peer.name }));
+    void this.load();
+  }
+
+  protected saved(peer: Peer): void {
+    this.editing.set(null);
+    this.done.set(this.messages.text('sites.saved', { name: peer.name }));
+    void this.load();
+  }
+
+  protected askUnpair(peer: Peer): void {
+    this.unpairError.set(null);
+    this.unpairing.set(peer);
+  }
+
+  protected async confirmUnpair(): Promise<void> {
+    const peer = this.unpairing();
+    if (peer === null) {
+      return;
+    }
+    this.unpairBusy.set(true);
+    this.unpairError.set(null);
+    try {
+      await this.api.unpair(peer.id, this.aborter.signal);
+      this.unpairing.set(null);
+      this.done.set(this.messages.text('sites.unpaired', { name: peer.name }));
+      await this.load();
+    } catch (error: unknown) {
+      // The dialog stays open with the reason; it names the peer it is about.
+      reportApiError(error, this.aborter.signal, (e) => this.unpairError.set(e));
+    } finally {
+      this.unpairBusy.set(false);
+    }
+  }
+
+  private async load(): Promise<void> {
+    this.loading.set(true);
+    try {
+      this.body.set(await this.api.sites(this.aborter.signal));
+      this.loadError.set(null);
+    } catch (error: unknown) {
+      reportApiError(error, this.aborter.signal, (e) => this.loadError.set(e));
+    } finally {
+      this.loading.set(false);
+    }
+  }
+}
