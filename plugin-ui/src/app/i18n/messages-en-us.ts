@@ -471,6 +471,11 @@ export const MESSAGES_EN_US = {
   'jobs.replication.sent': '{sent} of {chunks} chunks sent ({bytes})',
   'jobs.detail.replicationSite': 'DR site',
   'jobs.detail.replicationSent': 'Sent',
+  'dashboard.dr': 'Disaster recovery',
+  'dashboard.dr.none': 'This site replicates to no DR site. Pair one under Sites, then name it in a policy.',
+  'dashboard.dr.backlog': 'restore points waiting to replicate',
+  'dashboard.dr.perVm': 'Whether a VM’s RPO is met at the DR site shows on its Protection tab.',
+  'dashboard.dr.sites': 'Sites',
 } as const;
 
 export type MessageKey = keyof typeof MESSAGES_EN_US;

@@ -50,11 +50,11 @@ describe('Sites', () => {
     const [dr, branch, fresh] = rows(view);
     expect(dr?.slice(0, 4)).toEqual(['dr-frankfurt', 'https://dr.example.com:8543', PEER_THUMBPRINT, 'DR site: this site replicates to it']);
     const link = (id: string, part: string) => (view.element.querySelector(`.ll-peer[data-peer-id="${id}"] ${part}`)?.textContent ?? '').trim();
-    expect(link(PEER_ID, '.label')).toBe('Replicating');
+    expect(link(PEER_ID, '.ll-link-state')).toBe('Replicating');
     expect(link(PEER_ID, '.ll-link-contact')).toMatch(/^last contact .*2026/);
     expect(dr?.slice(5, 8)).toEqual(['20 MiB/s', '3 GiB', '2 restore points waiting']);
     expect(branch?.[3]).toBe('Production site: it replicates to this site');
-    expect(link('site-2', '.label')).toBe('Unreachable');
+    expect(link('site-2', '.ll-link-state')).toBe('Unreachable');
     expect(link('site-2', '.ll-link-error')).toBe('connect ECONNREFUSED 10.0.0.9:8543');
     expect(view.element.querySelector('.ll-peer[data-peer-id="site-2"] .ll-peer-link .label')?.classList).toContain('label-danger');
     expect(fresh?.slice(4, 8)).toEqual(['Nothing replicated yet', '', '', '']);

@@ -9,22 +9,15 @@ import { GlobalView } from '../global/global-view';
 import { ByteSizePipe } from '../i18n/byte-size-pipe';
 import { MessagePipe } from '../i18n/message-pipe';
 import { Messages } from '../i18n/messages';
-import type { MessageKey } from '../i18n/messages-en-us';
 import { VsphereDatePipe } from '../i18n/vsphere-date-pipe';
 import { ProblemAlert } from '../problem-alert/problem-alert';
 import { AllowPairing } from './allow-pairing';
 import { CopyButton } from './copy-button';
 import { EditSettings } from './edit-settings';
+import { LinkStateLabel } from './link-state-label';
 import { PairWizard } from './pair-wizard';
 import { SitesApi } from './sites-api';
-import type { LinkState, Peer, Sites as SitesBody } from './sites-api.types';
-
-const LINK_LABELS: Readonly<Record<LinkState, { readonly text: MessageKey; readonly css: string }>> = {
-  idle: { text: 'sites.link.idle', css: 'label-success' },
-  replicating: { text: 'sites.link.replicating', css: 'label-info' },
-  unreachable: { text: 'sites.link.unreachable', css: 'label-danger' },
-  refused: { text: 'sites.link.refused', css: 'label-danger' },
-};
+import type { Peer, Sites as SitesBody } from './sites-api.types';
 
 /**
  * Global > Sites: this site's name, address and certificate thumbprint, the sites it is paired
@@ -44,6 +37,7 @@ const LINK_LABELS: Readonly<Record<LinkState, { readonly text: MessageKey; reado
     CopyButton,
     EditSettings,
     GlobalView,
+    LinkStateLabel,
     MessagePipe,
     PairWizard,
     ProblemAlert,
@@ -73,8 +67,6 @@ export class Sites {
   protected readonly unpairing = signal<Peer | null>(null);
   protected readonly unpairBusy = signal(false);
   protected readonly unpairError = signal<LifelineApiError | null>(null);
-
-  protected readonly linkLabel = (peer: Peer): { readonly text: MessageKey; readonly css: string } | null => (peer.link === null ? null : LINK_LABELS[peer.link.state]);
 
   constructor() {
     inject(DestroyRef).onDestroy(() => this.aborter.abort());
