@@ -416,7 +416,7 @@ export const MESSAGES_EN_US = {
   'sites.settings.window.help': 'Times are the Lifeline server’s local time; a window may run past midnight (22:00 to 06:00).',
   'sites.settings.window.empty': 'The window must start and end at different times.',
   'sites.settings.window.notLower': 'The limit during the window must be lower than the bandwidth limit.',
-  'sites.settings.window.summary': '({n} MB/s from {from} to {to})',
+  'sites.settings.window.summary': '; {n} MB/s from {from} to {to}',
   'sites.settings.retention': 'Replica retention at the DR site',
   'sites.settings.retention.help': 'The DR site keeps this many replicated restore points of each VM, by its own rule: the production site cannot delete or shorten them.',
   'sites.settings.retention.summary': 'last {keepLast}, {daily} daily, {weekly} weekly, {monthly} monthly',

@@ -110,7 +110,7 @@ describe('PairWizard', () => {
 
     expect(page()).toBe('summary');
     expect(view.text('.ll-pair-summary-text')).toContain('This site pairs with dr-frankfurt at https://dr.example.com:8543');
-    expect(view.text('.ll-pair-summary-bandwidth')).toBe('40 MB/s (10 MB/s from 22:00 to 06:00)');
+    expect(view.text('.ll-pair-summary-bandwidth')).toBe('40 MB/s; 10 MB/s from 22:00 to 06:00');
     expect(view.text('.ll-pair-summary-retention')).toBe('last 3, 7 daily, 4 weekly, 12 monthly');
     expect(view.text('.ll-pair-summary-immutable')).toBe('30');
     expect(view.text('.ll-pair-summary-concurrent')).toBe('4');

@@ -7,6 +7,7 @@ import { ClrWizard, ClrWizardModule } from '@clr/angular/wizard';
 
 import { LifelineApiError, reportApiError } from '../api/lifeline-api-error';
 import { MessagePipe } from '../i18n/message-pipe';
+import { Messages } from '../i18n/messages';
 import type { MessageKey } from '../i18n/messages-en-us';
 import { ProblemAlert } from '../problem-alert/problem-alert';
 import { applyServerSettingsErrors, createReplicationSettingsForm, replicationSettingsOf } from './replication-settings-form';
@@ -85,6 +86,18 @@ export class PairWizard {
   protected readonly settingsValid = computed(() => this.formStatus() === 'VALID');
   /** The settings as the summary shows them and the request sends them. */
   protected readonly settings = signal<ReplicationSettings | null>(null);
+
+  private readonly messages = inject(Messages);
+  /** "40 MB/s; 10 MB/s from 22:00 to 06:00", "No limit". */
+  protected readonly bandwidthSummary = computed(() => {
+    const s = this.settings();
+    if (s === null) {
+      return '';
+    }
+    const limit = s.bandwidthMBps === null ? this.messages.text('sites.settings.unlimited') : this.messages.text('sites.mbps', { n: s.bandwidthMBps });
+    const w = s.window;
+    return w === null ? limit : limit + this.messages.text('sites.settings.window.summary', { from: w.from, to: w.to, n: w.bandwidthMBps });
+  });
 
   protected readonly submitting = signal(false);
   protected readonly submitError = signal<LifelineApiError | null>(null);
