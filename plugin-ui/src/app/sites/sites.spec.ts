@@ -52,7 +52,7 @@ describe('Sites', () => {
     const link = (id: string, part: string) => (view.element.querySelector(`.ll-peer[data-peer-id="${id}"] ${part}`)?.textContent ?? '').trim();
     expect(link(PEER_ID, '.ll-link-state')).toBe('Replicating');
     expect(link(PEER_ID, '.ll-link-contact')).toMatch(/^last contact .*2026/);
-    expect(dr?.slice(5, 8)).toEqual(['20 MiB/s', '3 GiB', '2 restore points waiting']);
+    expect(dr?.slice(5, 8)).toEqual(['20 MiB/s', '3 GiB', '2 waiting']);
     expect(branch?.[3]).toBe('Production site: it replicates to this site');
     expect(link('site-2', '.ll-link-state')).toBe('Unreachable');
     expect(link('site-2', '.ll-link-error')).toBe('connect ECONNREFUSED 10.0.0.9:8543');

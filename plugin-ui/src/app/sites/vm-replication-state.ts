@@ -72,7 +72,7 @@ const STATE_LABELS: Readonly<Record<VmReplicationState, { readonly text: Message
             </dd>
             @if (r.backlogPoints > 0) {
               <dt>{{ 'vmReplication.backlog' | msg }}</dt>
-              <dd class="ll-replication-backlog">{{ 'sites.backlog' | msg: { n: r.backlogPoints } }}</dd>
+              <dd class="ll-replication-backlog">{{ r.backlogPoints }}</dd>
             }
             @if (r.lastError; as lastError) {
               <dt>{{ 'vmReplication.lastError' | msg }}</dt>

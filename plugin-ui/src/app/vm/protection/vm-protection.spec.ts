@@ -283,7 +283,7 @@ describe('VmProtection', () => {
       expect(view.text('.ll-replication-lag')).toBe('2 h 5 min');
       expect(view.text('.ll-replication-rpo')).toBe('Not met RPO 15 min');
       expect(view.element.querySelector('.ll-replication-rpo .label')?.classList).toContain('label-danger');
-      expect(view.text('.ll-replication-backlog')).toBe('3 restore points waiting');
+      expect(view.text('.ll-replication-backlog')).toBe('3');
       expect(view.text('.ll-replication-error')).toBe('The DR site dr-frankfurt could not be reached: connect ETIMEDOUT.');
     });
 
