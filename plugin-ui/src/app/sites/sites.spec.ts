@@ -3,16 +3,20 @@ import type { HttpTestingController, TestRequest } from '@angular/common/http/te
 import { SESSION_HEADER } from '../api/lifeline-api';
 import { linkBody, PEER_ID, PEER_THUMBPRINT, peerBody, replicationSettingsBody, SELF_THUMBPRINT, sitesBody } from '../testing/site-bodies';
 import { API_BASE, configureViewTestBed, flushProblem, renderView, type RenderedView } from '../testing/view-test-bed';
-import { Sites } from './sites';
+import { ManualClock } from '../testing/manual-clock';
+import { CLOCK } from './clock';
+import { LINK_REFRESH_SECONDS, Sites } from './sites';
 
 const SITES = `${API_BASE}/api/v1/sites`;
 const PEER = `${SITES}/${PEER_ID}`;
 
 describe('Sites', () => {
   let http: HttpTestingController;
+  let clock: ManualClock;
 
   beforeEach(() => {
-    const bed = configureViewTestBed();
+    clock = new ManualClock(Date.parse('2026-11-23T10:00:00.000Z'));
+    const bed = configureViewTestBed({ providers: [{ provide: CLOCK, useValue: clock }] });
     bed.sdk.contextObjects = [];
     ({ http } = bed);
   });
@@ -34,6 +38,7 @@ describe('Sites', () => {
   it('shows this site and each paired site with its link, throughput, bytes sent and backlog', async () => {
     const view = await renderView(Sites);
     expect(view.text('.ll-sites-loading')).toBe('Reading this site’s pairings…');
+    expect(view.element.querySelector('.ll-peers .datagrid-spinner')).not.toBeNull();
     const request = http.expectOne(SITES);
     expect(request.request.headers.get(SESSION_HEADER)).toBe('fake-session-token');
     request.flush(
@@ -155,6 +160,33 @@ describe('Sites', () => {
     expect(view.text('.ll-settings-concurrent-field clr-control-error')).toBe('must be at most 8');
     expect(view.text('.ll-edit-error .ll-problem-title')).toBe('Bad Request');
     expect(view.element.querySelector('.ll-edit-save')).not.toBeNull();
+  });
+
+  it('reads the links’ figures again every few seconds while it is open, never twice at once', async () => {
+    const view = await open();
+    expect(LINK_REFRESH_SECONDS).toBe(10);
+    clock.advance(9);
+    await view.stable();
+    http.expectNone(SITES);
+    clock.advance(1);
+    await view.stable();
+    const again = http.expectOne(SITES);
+    // While that read is under way, the next ticks ask nothing more.
+    clock.advance(15);
+    await view.stable();
+    http.expectNone(SITES);
+    // Meanwhile the list stays as it was, without the datagrid's loading state flashing.
+    expect(view.element.querySelector('.ll-peers .datagrid-spinner')).toBeNull();
+    expect(rows(view).length).toBe(1);
+    again.flush(sitesBody([peerBody({ link: linkBody({ bytesSent: 5 * 2 ** 30, throughputBps: 2 ** 20, backlogPoints: 0 }) })]));
+    await view.stable();
+    expect(rows(view)[0]?.slice(5, 8)).toEqual(['1 MiB/s', '5 GiB', '0 waiting']);
+    clock.advance(10);
+    await view.stable();
+    http.expectOne(SITES).flush(sitesBody());
+    await view.stable();
+    view.fixture.destroy();
+    expect(clock.counting).toBe(0);
   });
 
   it('cancels its request when it is destroyed', async () => {

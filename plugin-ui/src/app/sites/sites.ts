@@ -12,6 +12,7 @@ import { Messages } from '../i18n/messages';
 import { VsphereDatePipe } from '../i18n/vsphere-date-pipe';
 import { ProblemAlert } from '../problem-alert/problem-alert';
 import { AllowPairing } from './allow-pairing';
+import { CLOCK } from './clock';
 import { CopyButton } from './copy-button';
 import { EditSettings } from './edit-settings';
 import { LinkStateLabel } from './link-state-label';
@@ -19,11 +20,15 @@ import { PairWizard } from './pair-wizard';
 import { SitesApi } from './sites-api';
 import type { Peer, Sites as SitesBody } from './sites-api.types';
 
+/** Seconds between reads of the links' figures while the view is open. */
+export const LINK_REFRESH_SECONDS = 10;
+
 /**
  * Global > Sites: this site's name, address and certificate thumbprint, the sites it is paired
  * with and how the link to each stands (state, throughput, bytes sent, restore points waiting),
  * and the pairing actions, which need Lifeline's Admin privilege: Allow pairing (on the DR site),
- * Pair a site (on the production site), Edit settings and Unpair.
+ * Pair a site (on the production site), Edit settings and Unpair. The links' figures are read
+ * again every few seconds while the view is open.
  */
 @Component({
   selector: 'll-sites',
@@ -55,7 +60,9 @@ export class Sites {
   private readonly body = signal<SitesBody | null>(null);
   protected readonly self = computed(() => this.body()?.self ?? null);
   protected readonly peers = computed(() => [...(this.body()?.peers ?? [])]);
+  /** Until the first answer; later reads keep showing what is there. */
   protected readonly loading = signal(true);
+  private reading = false;
   protected readonly loadError = signal<LifelineApiError | null>(null);
 
   protected readonly allowing = signal(false);
@@ -71,6 +78,16 @@ export class Sites {
   constructor() {
     inject(DestroyRef).onDestroy(() => this.aborter.abort());
     void this.load();
+    let seconds = 0;
+    const stop = inject(CLOCK).everySecond(() => {
+      seconds += 1;
+      // A read still under way is not doubled; the next tick tries again.
+      if (seconds >= LINK_REFRESH_SECONDS && !this.reading) {
+        seconds = 0;
+        void this.load();
+      }
+    });
+    inject(DestroyRef).onDestroy(stop);
   }
 
   protected paired(peer: Peer): void {
@@ -111,13 +128,14 @@ export class Sites {
   }
 
   private async load(): Promise<void> {
-    this.loading.set(true);
+    this.reading = true;
     try {
       this.body.set(await this.api.sites(this.aborter.signal));
       this.loadError.set(null);
     } catch (error: unknown) {
       reportApiError(error, this.aborter.signal, (e) => this.loadError.set(e));
     } finally {
+      this.reading = false;
       this.loading.set(false);
     }
   }
