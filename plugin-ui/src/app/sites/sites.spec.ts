@@ -1,7 +1,7 @@
 import type { HttpTestingController, TestRequest } from '@angular/common/http/testing';
 
 import { SESSION_HEADER } from '../api/lifeline-api';
-import { linkBody, PEER_ID, PEER_THUMBPRINT, peerBody, replicationSettingsBody, SELF_THUMBPRINT, sitesBody } from '../testing/site-bodies';
+import { PAIRING_CODE, linkBody, PEER_ID, PEER_THUMBPRINT, peerBody, replicationSettingsBody, SELF_THUMBPRINT, pairingCodeBody, probeBody, sitesBody } from '../testing/site-bodies';
 import { API_BASE, configureViewTestBed, flushProblem, renderView, type RenderedView } from '../testing/view-test-bed';
 import { ManualClock } from '../testing/manual-clock';
 import { CLOCK } from './clock';
@@ -187,6 +187,51 @@ describe('Sites', () => {
     await view.stable();
     view.fixture.destroy();
     expect(clock.counting).toBe(0);
+  });
+
+  it('shows a pairing code from Allow pairing, and forgets it when the dialog closes', async () => {
+    const view = await open();
+    await view.click('.ll-sites-allow');
+    http.expectOne({ method: 'POST', url: `${SITES}/pairing-codes` }).flush(pairingCodeBody(), { status: 201, statusText: 'Created' });
+    await view.stable();
+    expect(view.text('.ll-pairing-code')).toBe(PAIRING_CODE);
+    await view.click('.ll-allow-close');
+    expect(view.element.querySelector('.ll-pairing-code')).toBeNull();
+    expect(view.element.textContent).not.toContain(PAIRING_CODE);
+  });
+
+  it('lists the new peer once the Pair a site wizard has paired', async () => {
+    const view = await open((r) => r.flush(sitesBody([])));
+    await view.click('.ll-sites-pair');
+    const wizard = view.element.querySelector('ll-pair-wizard');
+    expect(wizard).not.toBeNull();
+    const address = view.element.querySelector<HTMLInputElement>('#ll-pair-address')!;
+    address.value = 'dr.example.com';
+    address.dispatchEvent(new Event('input'));
+    await view.stable();
+    const primary = () => view.element.querySelector<HTMLButtonElement>('.clr-wizard-btn-wrapper:not([aria-hidden="true"]) .clr-wizard-btn--primary')!;
+    primary().click();
+    await view.stable();
+    http.expectOne(`${SITES}/probe`).flush(probeBody());
+    await view.stable();
+    view.element.querySelector<HTMLInputElement>('#ll-pair-confirm')!.click();
+    const code = view.element.querySelector<HTMLInputElement>('#ll-pair-code')!;
+    code.value = PAIRING_CODE;
+    code.dispatchEvent(new Event('input'));
+    await view.stable();
+    primary().click();
+    await view.stable();
+    primary().click();
+    await view.stable();
+    primary().click();
+    await view.stable();
+    http.expectOne({ method: 'POST', url: SITES }).flush(peerBody({ link: null }), { status: 201, statusText: 'Created' });
+    await view.stable();
+    http.expectOne({ method: 'GET', url: SITES }).flush(sitesBody([peerBody({ link: null })]));
+    await view.stable();
+    expect(view.element.querySelector('ll-pair-wizard')).toBeNull();
+    expect(view.text('.ll-sites-done')).toContain('This site is now paired with dr-frankfurt.');
+    expect(rows(view).map((r) => r[0])).toEqual(['dr-frankfurt']);
   });
 
   it('cancels its request when it is destroyed', async () => {
