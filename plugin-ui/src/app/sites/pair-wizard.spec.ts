@@ -111,7 +111,7 @@ describe('PairWizard', () => {
     expect(page()).toBe('summary');
     expect(view.text('.ll-pair-summary-text')).toContain('This site pairs with dr-frankfurt at https://dr.example.com:8543');
     expect(view.text('.ll-pair-summary-bandwidth')).toBe('40 MB/s; 10 MB/s from 22:00 to 06:00');
-    expect(view.text('.ll-pair-summary-retention')).toBe('last 3, 7 daily, 4 weekly, 12 monthly');
+    expect(view.text('.ll-pair-summary-retention')).toBe('last 7, 7 daily, 4 weekly, 12 monthly');
     expect(view.text('.ll-pair-summary-immutable')).toBe('30');
     expect(view.text('.ll-pair-summary-concurrent')).toBe('4');
     expect(button('.btn-success').textContent?.trim()).toBe('Pair');
@@ -122,7 +122,7 @@ describe('PairWizard', () => {
     const settings = {
       bandwidthMBps: 40,
       window: { from: '22:00', to: '06:00', bandwidthMBps: 10 },
-      retention: { keepLast: 3, daily: 7, weekly: 4, monthly: 12 },
+      retention: { keepLast: 7, daily: 7, weekly: 4, monthly: 12 },
       immutableDays: 30,
       maxConcurrentVms: 4,
     };
@@ -188,11 +188,11 @@ describe('PairWizard', () => {
     await clickNext();
     expect(page()).toBe('settings');
     expect(view.text('.ll-settings-retention-error')).toBe('Keep at least one restore point: set one retention rule above 0.');
-    expect(view.text('.ll-settings-bandwidth-field clr-control-error')).toBe('Enter a number of MB/s greater than 0.');
-    expect(view.text('.ll-settings-concurrent-field clr-control-error')).toBe('Enter a whole number from 1 to 64.');
+    expect(view.text('.ll-settings-bandwidth-field clr-control-error')).toBe('Enter a number of MB/s above 0 and at most 100000.');
+    expect(view.text('.ll-settings-concurrent-field clr-control-error')).toBe('Enter a whole number from 1 to 16.');
 
     await type('ll-settings-bandwidth', '50');
-    expect(view.text('.ll-settings-window-not-lower')).toBe('The limit during the window must be lower than the bandwidth limit.');
+    expect(view.text('.ll-settings-window-not-lower')).toBe('The limit during the window must not be above the bandwidth limit.');
     await type('ll-settings-window-from', '08:00');
     await type('ll-settings-window-to', '08:00');
     expect(view.text('.ll-settings-window-empty')).toBe('The window must start and end at different times.');

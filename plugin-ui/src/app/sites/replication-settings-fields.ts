@@ -7,7 +7,7 @@ import { ClrNumberInputModule } from '@clr/angular/forms/number-input';
 
 import { MessagePipe } from '../i18n/message-pipe';
 import type { MessageKey } from '../i18n/messages-en-us';
-import { CONCURRENT_VMS_MAX, IMMUTABLE_DAYS_MAX, REPLICA_RETENTION_RULES, RETENTION_COUNT_MAX, type ReplicaRetentionRule, type ReplicationSettingsForm } from './replication-settings-form';
+import { BANDWIDTH_MAX_MBPS, CONCURRENT_VMS_MAX, IMMUTABLE_DAYS_MAX, REPLICA_RETENTION_RULES, RETENTION_COUNT_MAX, type ReplicaRetentionRule, type ReplicationSettingsForm } from './replication-settings-form';
 
 const RETENTION_LABELS: Readonly<Record<ReplicaRetentionRule, MessageKey>> = {
   keepLast: 'policyForm.retention.keepLast',
@@ -33,8 +33,8 @@ export class ReplicationSettingsFields {
   readonly formId = input('ll-replication-settings');
   private readonly clrForm = viewChild(ClrForm);
 
-  protected readonly retentionRules = REPLICA_RETENTION_RULES.map((rule) => ({ rule, label: RETENTION_LABELS[rule] }));
-  protected readonly retentionMax = RETENTION_COUNT_MAX;
+  protected readonly retentionRules = REPLICA_RETENTION_RULES.map((rule) => ({ rule, label: RETENTION_LABELS[rule], max: RETENTION_COUNT_MAX[rule] }));
+  protected readonly bandwidthMax = BANDWIDTH_MAX_MBPS;
   protected readonly immutableMax = IMMUTABLE_DAYS_MAX;
   protected readonly concurrentMax = CONCURRENT_VMS_MAX;
 

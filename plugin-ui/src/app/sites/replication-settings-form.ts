@@ -13,15 +13,18 @@ import type { ReplicaRetention, ReplicationSettings } from './sites-api.types';
 export const REPLICA_RETENTION_RULES = ['keepLast', 'daily', 'weekly', 'monthly'] as const satisfies readonly (keyof ReplicaRetention)[];
 export type ReplicaRetentionRule = (typeof REPLICA_RETENTION_RULES)[number];
 
+/** The bounds the sites API holds settings to; the server checks them again. */
 export const IMMUTABLE_DAYS_MAX = 3650;
-export const RETENTION_COUNT_MAX = 10_000;
-export const CONCURRENT_VMS_MAX = 64;
+export const RETENTION_COUNT_MAX: ReplicaRetention = { keepLast: 10_000, daily: 3660, weekly: 520, monthly: 1200 };
+export const CONCURRENT_VMS_MAX = 16;
+/** 100 GB/s: more than any link; a larger number is a typo. */
+export const BANDWIDTH_MAX_MBPS = 100_000;
 
-/** What a new pairing starts with: no bandwidth limit, a week of daily points and some older ones, locked a week, 2 VMs at once. */
+/** What a new pairing starts with, as the server's defaults: no bandwidth limit, 7 last and daily, 4 weekly, 6 monthly replicas, locked a week, 2 VMs at once. */
 export const DEFAULT_REPLICATION_SETTINGS: ReplicationSettings = {
   bandwidthMBps: null,
   window: null,
-  retention: { keepLast: 3, daily: 7, weekly: 4, monthly: 3 },
+  retention: { keepLast: 7, daily: 7, weekly: 4, monthly: 6 },
   immutableDays: 7,
   maxConcurrentVms: 2,
 };
@@ -29,7 +32,8 @@ export const DEFAULT_REPLICATION_SETTINGS: ReplicationSettings = {
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 const wholeNumber: ValidatorFn = (control) => (control.value === null || Number.isInteger(control.value) ? null : { wholeNumber: true });
-const positive: ValidatorFn = (control) => (control.value === null || (typeof control.value === 'number' && control.value > 0) ? null : { positive: true });
+const bandwidth: ValidatorFn = (control) =>
+  control.value === null || (typeof control.value === 'number' && control.value > 0 && control.value <= BANDWIDTH_MAX_MBPS) ? null : { bandwidth: true };
 const time: ValidatorFn = (control) => (typeof control.value === 'string' && HH_MM.test(control.value) ? null : { time: true });
 
 function count(initial: number, min: number, max: number): FormControl<number | null> {
@@ -56,7 +60,7 @@ export interface ReplicationSettingsControls {
 
 export type ReplicationSettingsForm = FormGroup<ReplicationSettingsControls>;
 
-/** A window's limit is a lower one: below the general limit when there is one; its hours must differ. */
+/** A window's limit is a lower one: not above the general limit when there is one; its hours must differ. */
 const windowRules: ValidatorFn = (group: AbstractControl): ValidationErrors | null => {
   const window = (group as FormGroup<ReplicationSettingsControls>).controls.window;
   const { enabled, from, to, bandwidthMBps } = window.getRawValue();
@@ -68,7 +72,7 @@ const windowRules: ValidatorFn = (group: AbstractControl): ValidationErrors | nu
   if (from === to && HH_MM.test(from)) {
     errors['windowEmpty'] = true;
   }
-  if (limit !== null && bandwidthMBps !== null && bandwidthMBps >= limit) {
+  if (limit !== null && bandwidthMBps !== null && bandwidthMBps > limit) {
     errors['windowNotLower'] = true;
   }
   return Object.keys(errors).length === 0 ? null : errors;
@@ -83,7 +87,7 @@ export function createReplicationSettingsForm(settings: ReplicationSettings = DE
     enabled: new FormControl(window !== null, { nonNullable: true }),
     from: new FormControl(window?.from ?? '08:00', { nonNullable: true, validators: [time] }),
     to: new FormControl(window?.to ?? '18:00', { nonNullable: true, validators: [time] }),
-    bandwidthMBps: new FormControl<number | null>(window?.bandwidthMBps ?? null, [Validators.required, positive]),
+    bandwidthMBps: new FormControl<number | null>(window?.bandwidthMBps ?? null, [Validators.required, bandwidth]),
   });
   const enableWindowFields = (enabled: boolean): void => {
     for (const name of ['from', 'to', 'bandwidthMBps'] as const) {
@@ -97,10 +101,10 @@ export function createReplicationSettingsForm(settings: ReplicationSettings = DE
   };
   enableWindowFields(window !== null);
   windowGroup.controls.enabled.valueChanges.subscribe(enableWindowFields);
-  const retention = Object.fromEntries(REPLICA_RETENTION_RULES.map((rule) => [rule, count(settings.retention[rule], 0, RETENTION_COUNT_MAX)])) as RetentionControls;
+  const retention = Object.fromEntries(REPLICA_RETENTION_RULES.map((rule) => [rule, count(settings.retention[rule], 0, RETENTION_COUNT_MAX[rule])])) as RetentionControls;
   return new FormGroup<ReplicationSettingsControls>(
     {
-      bandwidthMBps: new FormControl<number | null>(settings.bandwidthMBps, [positive]),
+      bandwidthMBps: new FormControl<number | null>(settings.bandwidthMBps, [bandwidth]),
       window: windowGroup,
       retention: new FormGroup(retention, { validators: keepsSomething }),
       immutableDays: count(settings.immutableDays, 0, IMMUTABLE_DAYS_MAX),

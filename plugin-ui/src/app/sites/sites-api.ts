@@ -202,7 +202,7 @@ export function replicationResultOf(job: Pick<Job, 'kind' | 'result'>): Replicat
     return null;
   }
   const { site, pointId, chunks, chunksSent, bytesSent, present } = result;
-  return isString(site) && isString(pointId) && isCount(chunks) && isCount(chunksSent) && isCount(bytesSent) && isCount(present)
+  return isString(site) && isString(pointId) && isCount(chunks) && isCount(chunksSent) && isCount(bytesSent) && typeof present === 'boolean'
     ? { site, pointId, chunks, chunksSent, bytesSent, present }
     : null;
 }

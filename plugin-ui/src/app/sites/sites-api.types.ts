@@ -107,6 +107,7 @@ export interface VmReplication {
   readonly state: VmReplicationState;
   readonly lastReplicatedPointId: string | null;
   readonly lastReplicatedAt: string | null;
+  /** How old the newest copy at the DR site is: the RPO achieved there. */
   readonly lagSeconds: number | null;
   readonly rpoSeconds: number | null;
   readonly rpoMet: boolean | null;
@@ -121,5 +122,6 @@ export interface ReplicationJobResult {
   readonly chunks: number;
   readonly chunksSent: number;
   readonly bytesSent: number;
-  readonly present: number;
+  /** The point was at the DR site already. */
+  readonly present: boolean;
 }

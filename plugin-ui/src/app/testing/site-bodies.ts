@@ -9,7 +9,7 @@ type Body = Record<string, unknown>;
 
 export const SELF_THUMBPRINT = '3F:A0:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:01';
 export const PEER_THUMBPRINT = 'B7:2C:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:02';
-export const PEER_ID = 'site-7d1e';
+export const PEER_ID = '7d1e4c2a-0b3f-4e61-9c0a-2f4d6b8e1a37';
 export const PAIRING_CODE = 'k4F9-Qx2m-Z8pR-w7Ty-3nVb-H6sL';
 
 export function replicationSettingsBody(overrides: Body = {}): Body {
@@ -80,5 +80,5 @@ export function vmReplicationBody(overrides: Body = {}): Body {
 
 /** The result a finished `replication` job of vm-58 carries. */
 export function replicationResultBody(overrides: Body = {}): Body {
-  return { site: PEER_ID, pointId: '20261123-100000-1a2b3c4d', chunks: 1200, chunksSent: 37, bytesSent: 96 * 2 ** 20, present: 1163, ...overrides };
+  return { site: PEER_ID, pointId: '20261123-100000-1a2b3c4d', chunks: 1200, chunksSent: 37, bytesSent: 96 * 2 ** 20, present: false, ...overrides };
 }

@@ -4,7 +4,7 @@ import type { FakeFetch, FakeFetchCall } from '../../api/fake-fetch';
 import { SESSION_HEADER } from '../../api/lifeline-api';
 import { API_BASE, configureViewTestBed, flushProblem, renderView, type RenderedView } from '../../testing/view-test-bed';
 import { JOB_ID, jobBody, pageBody, sseEvent, vmBody } from '../../testing/server-bodies';
-import { replicationResultBody } from '../../testing/site-bodies';
+import { PEER_ID, replicationResultBody } from '../../testing/site-bodies';
 import { Jobs } from './jobs';
 
 const LIST = `${API_BASE}/api/v1/jobs?limit=200`;
@@ -228,8 +228,9 @@ describe('Jobs', () => {
     await view.stable();
     http.expectOne(`${API_BASE}/api/v1/jobs/job-repl`).flush({ ...replication, log: { lines: 0, dropped: 0, tail: [] } });
     await view.stable();
-    expect(view.text('.ll-job-detail-replication-site')).toBe('site-7d1e');
+    expect(view.text('.ll-job-detail-replication-site')).toBe(PEER_ID);
     expect(view.text('.ll-job-detail-replication-sent')).toBe('37 of 1200 chunks sent (96 MiB)');
+    expect(view.element.querySelector('.ll-job-detail-replication-present')).toBeNull();
   });
 
   it('shows no replication figures from a result it cannot read', async () => {
