@@ -213,6 +213,7 @@ describe('PairWizard', () => {
     ['site-thumbprint-mismatch', 409, 'The site presented a certificate with another thumbprint than the one confirmed.', 'presented another certificate'],
     ['site-unreachable', 502, 'The site at https://dr.example.com:8543 could not be reached.', 'Check the address'],
     ['site-paired', 409, 'This site is already paired with dr-frankfurt.', 'listed under Paired sites'],
+    ['site-error', 502, 'The server at https://dr.example.com:8543 answered 404 and is not a Lifeline site listener.', 'Check the address'],
   ] as const) {
     it(`shows the server’s message when it refuses the pairing: ${detail}`, async () => {
       await toSettings();

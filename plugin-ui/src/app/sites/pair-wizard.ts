@@ -45,6 +45,7 @@ const ADVICE: Readonly<Record<string, MessageKey>> = {
   [SITE_ERROR_CODES.codeInvalid]: 'sites.pair.advice.code',
   [SITE_ERROR_CODES.thumbprintMismatch]: 'sites.pair.advice.thumbprint',
   [SITE_ERROR_CODES.unreachable]: 'sites.pair.advice.unreachable',
+  [SITE_ERROR_CODES.notASite]: 'sites.pair.advice.unreachable',
   [SITE_ERROR_CODES.alreadyPaired]: 'sites.pair.advice.paired',
 };
 

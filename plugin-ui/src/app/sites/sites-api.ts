@@ -34,6 +34,8 @@ export const SITE_ERROR_CODES = {
   codeInvalid: 'pairing-code-invalid',
   unreachable: 'site-unreachable',
   thumbprintMismatch: 'site-thumbprint-mismatch',
+  /** Something answers at the address, but not as a Lifeline site listener. */
+  notASite: 'site-error',
 } as const;
 
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
