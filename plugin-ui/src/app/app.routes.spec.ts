@@ -11,6 +11,7 @@ import { Policies } from './global/policies/policies';
 import { ProtectedVms } from './global/protected-vms/protected-vms';
 import { Settings } from './global/settings/settings';
 import { NotFound } from './not-found/not-found';
+import { Sites } from './sites/sites';
 import { configureViewTestBed } from './testing/view-test-bed';
 import { VmAttachedDisks } from './vm/attached-disks/vm-attached-disks';
 import { BackupNow } from './vm/backup-now/backup-now';
@@ -39,6 +40,7 @@ describe('routes', () => {
       ['/global/jobs', Jobs],
       ['/global/audit', Audit],
       ['/global/settings', Settings],
+      ['/global/sites', Sites],
     ];
     const harness = await RouterTestingHarness.create();
     for (const [url, view] of views) {

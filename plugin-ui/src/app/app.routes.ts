@@ -51,6 +51,10 @@ export const routes: Routes = [
     path: 'global/settings',
     loadComponent: () => import('./global/settings/settings').then((m) => m.Settings),
   },
+  {
+    path: 'global/sites',
+    loadComponent: () => import('./sites/sites').then((m) => m.Sites),
+  },
   { path: '', pathMatch: 'full', redirectTo: 'global/dashboard' },
   {
     path: '**',

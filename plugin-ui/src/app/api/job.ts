@@ -18,7 +18,7 @@ export type JobLogLine = Schemas['JobLogLine'];
 /** A job as `/api/v1/jobs` shows it; the fields the UI does not use are left out. */
 export type Job = Pick<
   Schemas['Job'],
-  'id' | 'kind' | 'target' | 'state' | 'phase' | 'progress' | 'error' | 'cancelRequested' | 'requestedBy' | 'createdAt' | 'startedAt' | 'finishedAt'
+  'id' | 'kind' | 'target' | 'state' | 'phase' | 'progress' | 'result' | 'error' | 'cancelRequested' | 'requestedBy' | 'createdAt' | 'startedAt' | 'finishedAt'
 > & {
   /** Only `GET /api/v1/jobs/{id}` sends the last lines of the log (its `log.tail`). */
   readonly logTail: readonly JobLogLine[] | null;
@@ -89,6 +89,8 @@ export function readJob(body: unknown): Job | null {
     state: state as JobState,
     phase,
     progress,
+    // What a job produced differs by kind; whoever shows it reads it (e.g. replicationResultOf).
+    result: body['result'] ?? null,
     error: error === null ? null : { code: error['code'] as string, message: error['message'] as string },
     cancelRequested,
     requestedBy,

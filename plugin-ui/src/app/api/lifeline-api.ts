@@ -62,6 +62,10 @@ export class LifelineApi {
     return this.request('PUT', path, read, body, signal);
   }
 
+  patch<T>(path: string, body: unknown, read: BodyReader<T>, signal?: AbortSignal): Promise<T> {
+    return this.request('PATCH', path, read, body, signal);
+  }
+
   /**
    * DELETE answers 204 without a body, or, for what a job undoes (detaching disks), 202 with the
    * job, which `read` then reads.
@@ -118,7 +122,7 @@ export class LifelineApi {
   }
 
   private async request<T>(
-    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     path: string,
     read: BodyReader<T>,
     body: unknown,

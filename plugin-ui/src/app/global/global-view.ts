@@ -98,6 +98,7 @@ export class GlobalView {
     { path: '/global/policies', label: 'global.nav.policies' },
     { path: '/global/jobs', label: 'global.nav.jobs' },
     { path: '/global/audit', label: 'global.nav.audit' },
+    { path: '/global/sites', label: 'global.nav.sites' },
     { path: '/global/settings', label: 'global.nav.settings' },
   ] as const;
 }

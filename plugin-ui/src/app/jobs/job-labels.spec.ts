@@ -17,7 +17,8 @@ describe('job labels', () => {
     expect(kind.transform('backup')).toBe('Backup');
     expect(kind.transform('maintenance')).toBe('Repository maintenance');
     expect(kind.transform('retention')).toBe('Keep restore point');
-    expect(kind.transform('replication')).toBe('replication');
+    expect(kind.transform('replication')).toBe('Replication');
+    expect(kind.transform('failover')).toBe('failover');
   });
 
   it('names a VM by its moref and the repository in words', () => {

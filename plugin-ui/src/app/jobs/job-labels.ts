@@ -11,6 +11,7 @@ const KIND_LABELS: Readonly<Record<string, MessageKey>> = {
   restore: 'job.kind.restore',
   maintenance: 'job.kind.maintenance',
   retention: 'job.kind.retention',
+  replication: 'job.kind.replication',
 };
 
 /** `{{ job.kind | jobKind }}` → "Backup". */

@@ -3,6 +3,7 @@ import type { HttpTestingController } from '@angular/common/http/testing';
 import type { FakeFetch, FakeFetchCall } from '../../api/fake-fetch';
 import { API_BASE, configureViewTestBed, flushProblem, renderView, type RenderedView } from '../../testing/view-test-bed';
 import { JOB_ID, complianceBody, daysAddedBody, jobBody, pageBody, sseEvent, storageBody, vmBody } from '../../testing/server-bodies';
+import { linkBody, peerBody, sitesBody } from '../../testing/site-bodies';
 import { Dashboard } from './dashboard';
 
 const HEALTH = `${API_BASE}/api/v1/health`;
@@ -10,6 +11,7 @@ const VMS = `${API_BASE}/api/v1/vms?limit=1000`;
 const COMPLIANCE = `${API_BASE}/api/v1/compliance?limit=1000`;
 const ACTIVE_JOBS = `${API_BASE}/api/v1/jobs?state=queued,running&limit=100`;
 const STORAGE = `${API_BASE}/api/v1/storage`;
+const SITES = `${API_BASE}/api/v1/sites`;
 
 /** The storage card's facts for storageBody() with dedup 2.463 and compression 2, after the free space. */
 const STORE_FACTS = [
@@ -39,7 +41,7 @@ describe('Dashboard', () => {
     events: FakeFetchCall;
   }
 
-  async function open(answers: { compliance?: unknown[]; jobs?: unknown[]; jobsTotal?: number; storage?: Record<string, unknown> } = {}): Promise<Opened> {
+  async function open(answers: { compliance?: unknown[]; jobs?: unknown[]; jobsTotal?: number; storage?: Record<string, unknown>; sites?: Record<string, unknown> } = {}): Promise<Opened> {
     const view = await renderView(Dashboard);
     http.expectOne(HEALTH).flush({ status: 'ok', version: '0.1.0', time: '2026-11-23T10:00:00.000Z' });
     http.expectOne(VMS).flush(pageBody([vmBody('vm-1', 'web-01'), vmBody('vm-2', 'db-01'), vmBody('vm-58', 'erp-01')]));
@@ -47,6 +49,7 @@ describe('Dashboard', () => {
     const jobs = answers.jobs ?? [];
     http.expectOne(ACTIVE_JOBS).flush(pageBody(jobs, { total: answers.jobsTotal ?? jobs.length }));
     http.expectOne(STORAGE).flush(answers.storage ?? storageBody());
+    http.expectOne(SITES).flush(answers.sites ?? sitesBody([]));
     const events = await fetch.call(0);
     await view.stable();
     return { view, events };
@@ -126,7 +129,10 @@ describe('Dashboard', () => {
     flushProblem(http.expectOne(COMPLIANCE), { status: 403, title: 'Forbidden', detail: 'You lack System.Read.', code: 'forbidden' });
     http.expectOne(ACTIVE_JOBS).flush(pageBody([jobBody()]));
     flushProblem(http.expectOne(STORAGE), { status: 500, title: 'Internal Server Error', detail: 'Lifeline met an unexpected error. Quote error id 0b7e when reporting it.', code: 'internal' });
+    flushProblem(http.expectOne(SITES), { status: 404, title: 'Not Found', detail: 'No route GET /api/v1/sites.', code: 'not-found' });
     await view.stable();
+    expect(view.text('.ll-tile-dr .ll-problem-detail')).toBe('No route GET /api/v1/sites.');
+    expect(view.element.querySelector('.ll-tile-dr .alert')?.classList).toContain('alert-warning');
     expect(view.text('.ll-tile-storage .ll-problem-detail')).toContain('Quote error id 0b7e');
     expect(view.element.querySelector('.ll-storage-facts')).toBeNull();
     expect(view.text('.ll-server-error .ll-problem')).toContain('The catalog is being opened.');
@@ -291,6 +297,7 @@ describe('Dashboard', () => {
       detail: 'Storage figures are not available in this Lifeline server: it has no backup store.',
       code: 'backup-unavailable',
     });
+    http.expectOne(SITES).flush(sitesBody([]));
     await view.stable();
     expect(view.text('.ll-storage-unavailable')).toBe('This Lifeline server has no backup store, so there are no storage figures to show.');
     expect(view.element.querySelector('.ll-tile-storage clr-alert')).toBeNull();
@@ -300,8 +307,31 @@ describe('Dashboard', () => {
 
   it('cancels its requests when it is destroyed', async () => {
     const view = await renderView(Dashboard);
-    const requests = [HEALTH, VMS, COMPLIANCE, ACTIVE_JOBS, STORAGE].map((url) => http.expectOne(url));
+    const requests = [HEALTH, VMS, COMPLIANCE, ACTIVE_JOBS, STORAGE, SITES].map((url) => http.expectOne(url));
     view.fixture.destroy();
-    expect(requests.map((r) => r.cancelled)).toEqual([true, true, true, true, true]);
+    expect(requests.map((r) => r.cancelled)).toEqual([true, true, true, true, true, true]);
+  });
+
+  it('shows the DR sites this site replicates to, how their links stand and the restore points waiting', async () => {
+    const { view } = await open({
+      sites: sitesBody([
+        peerBody(),
+        peerBody({ id: 'site-2', name: 'dr-paris', link: linkBody({ state: 'unreachable', backlogPoints: 5, lastError: 'connect ETIMEDOUT' }) }),
+        // A production site replicating to this one is not a DR site of this one.
+        peerBody({ id: 'site-3', name: 'branch-lisbon', role: 'source', link: linkBody({ backlogPoints: 40 }) }),
+      ]),
+    });
+    expect(view.text('.ll-dr-backlog')).toBe('7');
+    const sites = view.all('.ll-dr-site').map((li) => [...li.children].map((part) => (part.textContent ?? '').trim()));
+    expect(sites).toEqual([
+      ['dr-frankfurt', 'Replicating'],
+      ['dr-paris', 'Unreachable', 'connect ETIMEDOUT'],
+    ]);
+  });
+
+  it('says when this site replicates to no DR site', async () => {
+    const { view } = await open({ sites: sitesBody([peerBody({ role: 'source' })]) });
+    expect(view.text('.ll-dr-none')).toContain('This site replicates to no DR site.');
+    expect(view.element.querySelector('.ll-dr-site')).toBeNull();
   });
 });

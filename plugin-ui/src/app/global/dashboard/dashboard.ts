@@ -22,6 +22,9 @@ import { JobStream } from '../../jobs/job-stream';
 import { ProblemAlert } from '../../problem-alert/problem-alert';
 import { RpoStatusLabel } from '../../rpo/rpo-status-label';
 import { HtmlClientSdkService } from '../../sdk/html-client-sdk';
+import { LinkStateLabel } from '../../sites/link-state-label';
+import { SitesApi } from '../../sites/sites-api';
+import type { Peer } from '../../sites/sites-api.types';
 import { GlobalView } from '../global-view';
 import { compareBySeverity } from '../protected-vms/protected-vms';
 import { DataAddedChart } from './data-added-chart';
@@ -59,6 +62,7 @@ export const TILE_ROWS = 5;
     JobKindPipe,
     JobProgress,
     JobTargetPipe,
+    LinkStateLabel,
     MessagePipe,
     ProblemAlert,
     RouterLink,
@@ -110,6 +114,13 @@ export class Dashboard {
   });
   protected readonly shownJobs = computed(() => (this.activeJobs() ?? []).slice(0, TILE_ROWS));
 
+  /** The DR sites this site replicates to; null until known. */
+  protected readonly drSites = signal<readonly Peer[] | null>(null);
+  protected readonly drError = signal<LifelineApiError | null>(null);
+  /** Restore points waiting to be replicated, over every DR site. */
+  protected readonly drBacklog = computed(() => (this.drSites() ?? []).reduce((n, peer) => n + (peer.link?.backlogPoints ?? 0), 0));
+  private readonly sites = inject(SitesApi);
+
   protected readonly storage = signal<StorageFigures | null>(null);
   /** The server has no backup store, so there are no figures; not an error. */
   protected readonly storageUnavailable = signal(false);
@@ -134,6 +145,7 @@ export class Dashboard {
     void this.loadCompliance();
     void this.loadJobs();
     void this.loadStorage();
+    void this.loadSites();
     void inject(JobStream).watchAll({
       signal: this.aborter.signal,
       onEvent: (event) => this.apply(event),
@@ -224,6 +236,14 @@ export class Dashboard {
       this.jobsError.set(null);
     } catch (error: unknown) {
       reportApiError(error, this.aborter.signal, (e) => this.jobsError.set(e));
+    }
+  }
+
+  private async loadSites(): Promise<void> {
+    try {
+      this.drSites.set((await this.sites.sites(this.aborter.signal)).peers.filter((peer) => peer.role === 'target'));
+    } catch (error: unknown) {
+      reportApiError(error, this.aborter.signal, (e) => this.drError.set(e));
     }
   }
 

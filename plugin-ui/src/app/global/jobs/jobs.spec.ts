@@ -4,6 +4,7 @@ import type { FakeFetch, FakeFetchCall } from '../../api/fake-fetch';
 import { SESSION_HEADER } from '../../api/lifeline-api';
 import { API_BASE, configureViewTestBed, flushProblem, renderView, type RenderedView } from '../../testing/view-test-bed';
 import { JOB_ID, jobBody, pageBody, sseEvent, vmBody } from '../../testing/server-bodies';
+import { PEER_ID, replicationResultBody } from '../../testing/site-bodies';
 import { Jobs } from './jobs';
 
 const LIST = `${API_BASE}/api/v1/jobs?limit=200`;
@@ -200,5 +201,42 @@ describe('Jobs', () => {
     view.fixture.destroy();
     await view.stable();
     expect(fetch.calls.length).toBe(1);
+  });
+
+  it('shows what a replication job sent to the DR site: chunks and bytes, in the list and the detail', async () => {
+    const replication = jobBody({
+      id: 'job-repl',
+      kind: 'replication',
+      state: 'succeeded',
+      phase: null,
+      startedAt: '2026-11-23T10:03:00.000Z',
+      finishedAt: '2026-11-23T10:04:00.000Z',
+      result: replicationResultBody(),
+    });
+    const running = jobBody({ id: 'job-repl-2', kind: 'replication', phase: 'send', progress: { bytesDone: 1 << 20, bytesTotal: 4 << 20, rateBytesPerSecond: null, etaSeconds: null } });
+    const { view } = await open([running, replication, finished]);
+    const done = cells(view, 'job-repl');
+    expect(done[0]).toBe('Replication');
+    expect(done[1]).toBe('erp-01');
+    expect(done[5]).toBe('37 of 1200 chunks sent (96 MiB)');
+    // A running replication shows its progress; a backup shows no replication figures.
+    expect(row(view, 'job-repl-2')?.querySelector('.ll-job-progress')).not.toBeNull();
+    expect(row(view, 'job-repl-2')?.querySelector('.ll-job-replication-sent')).toBeNull();
+    expect(row(view, 'job-old')?.querySelector('.ll-job-replication-sent')).toBeNull();
+
+    (row(view, 'job-repl')?.querySelector('.ll-job-details') as HTMLButtonElement).click();
+    await view.stable();
+    http.expectOne(`${API_BASE}/api/v1/jobs/job-repl`).flush({ ...replication, log: { lines: 0, dropped: 0, tail: [] } });
+    await view.stable();
+    expect(view.text('.ll-job-detail-replication-site')).toBe(PEER_ID);
+    expect(view.text('.ll-job-detail-replication-sent')).toBe('37 of 1200 chunks sent (96 MiB)');
+    expect(view.element.querySelector('.ll-job-detail-replication-present')).toBeNull();
+  });
+
+  it('shows no replication figures from a result it cannot read', async () => {
+    const odd = jobBody({ id: 'job-repl', kind: 'replication', state: 'succeeded', finishedAt: '2026-11-23T10:04:00.000Z', result: replicationResultBody({ chunksSent: 'many' }) });
+    const { view } = await open([odd]);
+    expect(cells(view, 'job-repl')[0]).toBe('Replication');
+    expect(row(view, 'job-repl')?.querySelector('.ll-job-replication-sent')).toBeNull();
   });
 });

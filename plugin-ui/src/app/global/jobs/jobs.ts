@@ -14,6 +14,8 @@ import { JobProgress } from '../../jobs/job-progress';
 import { JobStateLabel } from '../../jobs/job-state-label';
 import { JobStream } from '../../jobs/job-stream';
 import { ProblemAlert } from '../../problem-alert/problem-alert';
+import { replicationResultOf } from '../../sites/sites-api';
+import { ByteSizePipe } from '../../i18n/byte-size-pipe';
 import { GlobalView } from '../global-view';
 
 /** Jobs read at a time, newest first; older ones come a page at a time on request. */
@@ -25,7 +27,7 @@ export const JOB_PAGE_SIZE = 200;
  */
 @Component({
   selector: 'll-jobs',
-  imports: [ClrDatagridModule, VsphereDatePipe, DurationPipe, GlobalView, JobKindPipe, JobProgress, JobStateLabel, JobTargetPipe, MessagePipe, ProblemAlert],
+  imports: [ByteSizePipe, ClrDatagridModule, VsphereDatePipe, DurationPipe, GlobalView, JobKindPipe, JobProgress, JobStateLabel, JobTargetPipe, MessagePipe, ProblemAlert],
   templateUrl: './jobs.html',
   styleUrl: './jobs.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -50,6 +52,8 @@ export class Jobs {
   protected readonly namesError = signal<LifelineApiError | null>(null);
 
   protected readonly isActive = isActiveJobState;
+  /** What a replication job sent to the DR site, from its result. */
+  protected readonly replicationResult = replicationResultOf;
   protected readonly trackJob = (_index: number, job: Job): string => job.id;
 
   constructor() {

@@ -1,4 +1,4 @@
-import type { HttpTestingController } from '@angular/common/http/testing';
+import type { HttpTestingController, TestRequest } from '@angular/common/http/testing';
 
 import type { VmCapabilities } from '../../api/capabilities';
 import { capabilitiesUrl, flushCapabilities } from '../../api/capabilities-testing';
@@ -7,6 +7,7 @@ import { SESSION_HEADER } from '../../api/lifeline-api';
 import { FAKE_VC_GUID, FAKE_VM_ID, FakeHtmlClientSdk } from '../../sdk/fake-html-client-sdk';
 import { API_BASE, configureViewTestBed, flushProblem, renderView, type RenderedView } from '../../testing/view-test-bed';
 import { JOB_ID, jobBody, pageBody, policyBody, protectionBody, sseEvent, unprotectedBody } from '../../testing/server-bodies';
+import { vmReplicationBody } from '../../testing/site-bodies';
 import { VmProtection } from './vm-protection';
 
 const VM_PATH = `${API_BASE}/api/v1/vms/${encodeURIComponent(FAKE_VM_ID)}`;
@@ -242,5 +243,83 @@ describe('VmProtection', () => {
     const view = await renderView(VmProtection);
     expect(view.text('.ll-vm-missing')).toContain('Open this view from a virtual machine');
     http.expectNone(() => true);
+  });
+
+  describe('with a policy that replicates to a DR site', () => {
+    const replicating = [policyBody({ replicationSite: 'dr-frankfurt' })];
+
+    async function openReplicated(replication: Record<string, unknown> | ((r: TestRequest) => void)): Promise<RenderedView<VmProtection>> {
+      const view = await open(protectionBody(), replicating);
+      const request = http.expectOne({ method: 'GET', url: `${VM_PATH}/replication` });
+      expect(request.request.headers.get(SESSION_HEADER)).toBe('fake-session-token');
+      if (typeof replication === 'function') {
+        replication(request);
+      } else {
+        request.flush(replication);
+      }
+      await view.stable();
+      return view;
+    }
+
+    it('shows the DR site, the last replicated point and time, the lag and that the RPO is met there', async () => {
+      const view = await openReplicated(vmReplicationBody());
+      expect(view.text('.ll-replication-title')).toBe('Copy at the DR site');
+      expect(view.text('.ll-replication-site')).toBe('dr-frankfurt');
+      expect(view.text('.ll-replication-state')).toBe('Up to date');
+      expect(view.element.querySelector('.ll-replication-state .label')?.classList).toContain('label-success');
+      expect(view.text('.ll-replication-last')).toMatch(/2026.* 20261123-100000-1a2b3c4d$/);
+      expect(view.text('.ll-replication-lag')).toBe('3 min');
+      expect(view.text('.ll-replication-rpo')).toBe('Met RPO 15 min');
+      expect(view.element.querySelector('.ll-replication-backlog')).toBeNull();
+      expect(view.element.querySelector('.ll-replication-error')).toBeNull();
+    });
+
+    it('shows a failing replication with the RPO not met at the DR site, the backlog and the last error', async () => {
+      const view = await openReplicated(
+        vmReplicationBody({ state: 'failing', lagSeconds: 7500, rpoMet: false, backlogPoints: 3, lastError: 'The DR site dr-frankfurt could not be reached: connect ETIMEDOUT.' }),
+      );
+      expect(view.text('.ll-replication-state')).toBe('Failing');
+      expect(view.element.querySelector('.ll-replication-state .label')?.classList).toContain('label-danger');
+      expect(view.text('.ll-replication-lag')).toBe('2 h 5 min');
+      expect(view.text('.ll-replication-rpo')).toBe('Not met RPO 15 min');
+      expect(view.element.querySelector('.ll-replication-rpo .label')?.classList).toContain('label-danger');
+      expect(view.text('.ll-replication-backlog')).toBe('3');
+      expect(view.text('.ll-replication-error')).toBe('The DR site dr-frankfurt could not be reached: connect ETIMEDOUT.');
+    });
+
+    it('says when nothing is replicated yet, and when the policy names a site this server is not paired with', async () => {
+      const fresh = await openReplicated(vmReplicationBody({ state: 'lagging', lastReplicatedPointId: null, lastReplicatedAt: null, lagSeconds: null, rpoMet: null, backlogPoints: 1 }));
+      expect(fresh.text('.ll-replication-state')).toBe('Lagging');
+      expect(fresh.text('.ll-replication-last')).toBe('None yet');
+      expect(fresh.element.querySelector('.ll-replication-lag')).toBeNull();
+      expect(fresh.text('.ll-replication-rpo')).toBe('Not known until a restore point is replicated RPO 15 min');
+      fresh.fixture.destroy();
+
+      const unpaired = await openReplicated(
+        vmReplicationBody({ site: null, state: 'site-not-paired', lastReplicatedPointId: null, lastReplicatedAt: null, lagSeconds: null, rpoMet: false, lastError: 'The policy names replication site dr-old, which is not paired with this site.' }),
+      );
+      expect(unpaired.text('.ll-replication-site')).toBe('None');
+      expect(unpaired.text('.ll-replication-state')).toBe('DR site not paired');
+      expect(unpaired.text('.ll-replication-error')).toBe('The policy names replication site dr-old, which is not paired with this site.');
+    });
+
+    it('warns when the replication state cannot be read, and keeps the rest of the tab', async () => {
+      const view = await openReplicated((r) => flushProblem(r, { status: 503, title: 'Service Unavailable', detail: 'Replication is not running on this server.', code: 'backup-unavailable' }));
+      expect(view.element.querySelector('.ll-replication .alert')?.classList).toContain('alert-warning');
+      expect(view.text('.ll-replication .ll-problem-detail')).toBe('Replication is not running on this server.');
+      expect(view.text('.ll-protection-policy')).toBe('Gold');
+    });
+
+    it('reports a replication answer it cannot read', async () => {
+      const view = await openReplicated(vmReplicationBody({ state: 'great' }));
+      expect(view.text('.ll-replication .ll-problem-title')).toBe('The Lifeline server sent an answer Lifeline does not understand');
+      expect(view.element.querySelector('.ll-replication-facts')).toBeNull();
+    });
+  });
+
+  it('asks nothing about replication when the VM’s policy names no DR site', async () => {
+    const view = await open(protectionBody(), [policyBody({ replicationSite: null })]);
+    http.expectNone(`${VM_PATH}/replication`);
+    expect(view.element.querySelector('.ll-replication')).toBeNull();
   });
 });

@@ -20,6 +20,7 @@ import { JobStream } from '../../jobs/job-stream';
 import { ProblemAlert } from '../../problem-alert/problem-alert';
 import { RpoStatusLabel } from '../../rpo/rpo-status-label';
 import { contextObjectId } from '../../sdk/context-object-id';
+import { VmReplicationStateView } from '../../sites/vm-replication-state';
 import { HtmlClientSdkService } from '../../sdk/html-client-sdk';
 import { VmView } from '../vm-view';
 
@@ -50,6 +51,7 @@ const POLICY_PAGE = '/api/v1/policies?limit=1000';
     MessagePipe,
     ProblemAlert,
     RpoStatusLabel,
+    VmReplicationStateView,
     VmView,
   ],
   templateUrl: './vm-protection.html',
@@ -80,6 +82,8 @@ export class VmProtection {
     const id = this.protection()?.policy?.id;
     return this.policies().find((p) => p.id === id) ?? null;
   });
+  /** The VM's id when its policy replicates to a DR site, whose copy the tab then shows. */
+  protected readonly replicatedVmId = computed(() => (this.protection()?.protected === true && (this.policy()?.replicationSite ?? null) !== null ? this.vmId : null));
   protected readonly canAssign = computed(() => {
     const selected = this.selectedPolicyId();
     return !this.busy() && selected !== '' && selected !== this.protection()?.policy?.id;

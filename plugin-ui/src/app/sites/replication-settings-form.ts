@@ -1,0 +1,153 @@
+import { FormControl, FormGroup, Validators, type AbstractControl, type ValidationErrors, type ValidatorFn } from '@angular/forms';
+
+import type { ProblemFieldError } from '../api/lifeline-api-error';
+import type { ReplicaRetention, ReplicationSettings } from './sites-api.types';
+
+/**
+ * The replication settings of a pairing as a form: bandwidth limit, an optional lower limit
+ * during set hours, the GFS rule and immutability the DR site applies to replicas, and how many
+ * VMs replicate at once. The server validates again and names the field it refuses; those
+ * messages are put beside the field they name.
+ */
+
+export const REPLICA_RETENTION_RULES = ['keepLast', 'daily', 'weekly', 'monthly'] as const satisfies readonly (keyof ReplicaRetention)[];
+export type ReplicaRetentionRule = (typeof REPLICA_RETENTION_RULES)[number];
+
+/** The bounds the sites API holds settings to; the server checks them again. */
+export const IMMUTABLE_DAYS_MAX = 3650;
+export const RETENTION_COUNT_MAX: ReplicaRetention = { keepLast: 10_000, daily: 3660, weekly: 520, monthly: 1200 };
+export const CONCURRENT_VMS_MAX = 16;
+/** 100 GB/s: more than any link; a larger number is a typo. */
+export const BANDWIDTH_MAX_MBPS = 100_000;
+
+/** What a new pairing starts with, as the server's defaults: no bandwidth limit, 7 last and daily, 4 weekly, 6 monthly replicas, locked a week, 2 VMs at once. */
+export const DEFAULT_REPLICATION_SETTINGS: ReplicationSettings = {
+  bandwidthMBps: null,
+  window: null,
+  retention: { keepLast: 7, daily: 7, weekly: 4, monthly: 6 },
+  immutableDays: 7,
+  maxConcurrentVms: 2,
+};
+
+const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+const wholeNumber: ValidatorFn = (control) => (control.value === null || Number.isInteger(control.value) ? null : { wholeNumber: true });
+const bandwidth: ValidatorFn = (control) =>
+  control.value === null || (typeof control.value === 'number' && control.value > 0 && control.value <= BANDWIDTH_MAX_MBPS) ? null : { bandwidth: true };
+const time: ValidatorFn = (control) => (typeof control.value === 'string' && HH_MM.test(control.value) ? null : { time: true });
+
+function count(initial: number, min: number, max: number): FormControl<number | null> {
+  return new FormControl<number | null>(initial, [Validators.required, Validators.min(min), Validators.max(max), wholeNumber]);
+}
+
+export interface WindowControls {
+  enabled: FormControl<boolean>;
+  from: FormControl<string>;
+  to: FormControl<string>;
+  bandwidthMBps: FormControl<number | null>;
+}
+
+export type RetentionControls = Record<ReplicaRetentionRule, FormControl<number | null>>;
+
+export interface ReplicationSettingsControls {
+  /** Empty = unlimited. */
+  bandwidthMBps: FormControl<number | null>;
+  window: FormGroup<WindowControls>;
+  retention: FormGroup<RetentionControls>;
+  immutableDays: FormControl<number | null>;
+  maxConcurrentVms: FormControl<number | null>;
+}
+
+export type ReplicationSettingsForm = FormGroup<ReplicationSettingsControls>;
+
+/** A window's limit is a lower one: not above the general limit when there is one; its hours must differ. */
+const windowRules: ValidatorFn = (group: AbstractControl): ValidationErrors | null => {
+  const window = (group as FormGroup<ReplicationSettingsControls>).controls.window;
+  const { enabled, from, to, bandwidthMBps } = window.getRawValue();
+  if (!enabled) {
+    return null;
+  }
+  const limit = (group as FormGroup<ReplicationSettingsControls>).controls.bandwidthMBps.value;
+  const errors: ValidationErrors = {};
+  if (from === to && HH_MM.test(from)) {
+    errors['windowEmpty'] = true;
+  }
+  if (limit !== null && bandwidthMBps !== null && bandwidthMBps > limit) {
+    errors['windowNotLower'] = true;
+  }
+  return Object.keys(errors).length === 0 ? null : errors;
+};
+
+const keepsSomething: ValidatorFn = (group: AbstractControl): ValidationErrors | null =>
+  Object.values((group as FormGroup).controls).every((c) => c.value === 0) ? { keepsNothing: true } : null;
+
+export function createReplicationSettingsForm(settings: ReplicationSettings = DEFAULT_REPLICATION_SETTINGS): ReplicationSettingsForm {
+  const window = settings.window;
+  const windowGroup = new FormGroup<WindowControls>({
+    enabled: new FormControl(window !== null, { nonNullable: true }),
+    from: new FormControl(window?.from ?? '08:00', { nonNullable: true, validators: [time] }),
+    to: new FormControl(window?.to ?? '18:00', { nonNullable: true, validators: [time] }),
+    bandwidthMBps: new FormControl<number | null>(window?.bandwidthMBps ?? null, [Validators.required, bandwidth]),
+  });
+  const enableWindowFields = (enabled: boolean): void => {
+    for (const name of ['from', 'to', 'bandwidthMBps'] as const) {
+      const control = windowGroup.controls[name];
+      if (enabled) {
+        control.enable({ emitEvent: false });
+      } else {
+        control.disable({ emitEvent: false });
+      }
+    }
+  };
+  enableWindowFields(window !== null);
+  windowGroup.controls.enabled.valueChanges.subscribe(enableWindowFields);
+  const retention = Object.fromEntries(REPLICA_RETENTION_RULES.map((rule) => [rule, count(settings.retention[rule], 0, RETENTION_COUNT_MAX[rule])])) as RetentionControls;
+  return new FormGroup<ReplicationSettingsControls>(
+    {
+      bandwidthMBps: new FormControl<number | null>(settings.bandwidthMBps, [bandwidth]),
+      window: windowGroup,
+      retention: new FormGroup(retention, { validators: keepsSomething }),
+      immutableDays: count(settings.immutableDays, 0, IMMUTABLE_DAYS_MAX),
+      maxConcurrentVms: count(settings.maxConcurrentVms, 1, CONCURRENT_VMS_MAX),
+    },
+    { validators: windowRules },
+  );
+}
+
+/** The settings as the sites API takes them. Only call on a valid form. */
+export function replicationSettingsOf(form: ReplicationSettingsForm): ReplicationSettings {
+  const value = form.getRawValue();
+  const retention = Object.fromEntries(REPLICA_RETENTION_RULES.map((rule) => [rule, value.retention[rule] ?? 0])) as unknown as ReplicaRetention;
+  const w = value.window;
+  return {
+    bandwidthMBps: value.bandwidthMBps,
+    window: w.enabled && w.bandwidthMBps !== null ? { from: w.from, to: w.to, bandwidthMBps: w.bandwidthMBps } : null,
+    retention,
+    immutableDays: value.immutableDays ?? 0,
+    maxConcurrentVms: value.maxConcurrentVms ?? 1,
+  };
+}
+
+/** The control a server field path names (`settings.retention.daily`, `window.from`); null for others. */
+export function controlForSettingsField(form: ReplicationSettingsForm, field: string): AbstractControl | null {
+  const path = field.startsWith('settings.') ? field.slice('settings.'.length) : field;
+  if (path === 'window') {
+    return form.controls.window;
+  }
+  return form.get(path);
+}
+
+/** Puts each server field error beside its field as `{ server: message }`; answers those no field shows. */
+export function applyServerSettingsErrors(form: ReplicationSettingsForm, errors: readonly ProblemFieldError[]): ProblemFieldError[] {
+  const unshown: ProblemFieldError[] = [];
+  for (const error of errors) {
+    const control = controlForSettingsField(form, error.field);
+    if (control === null) {
+      unshown.push(error);
+      continue;
+    }
+    control.setErrors({ ...control.errors, server: error.message });
+    control.markAsTouched();
+  }
+  return unshown;
+}
