@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 
 const SRC = 'plugin-server/src';
 const EDGES = ['api', 'cli'];
-const USE_CASES = ['protection', 'recovery', 'replication', 'hooks', 'registration'];
+const USE_CASES = ['protection', 'recovery', 'replication', 'sites', 'hooks', 'registration'];
 const ADAPTERS = ['store', 'vsphere'];
 const CORE = ['catalog', 'jobs'];
 const LEAVES = ['errors', 'log', 'config'];
@@ -28,6 +28,8 @@ const FORBIDDEN = {
   recovery: [...EDGES, ...USE_CASES.filter((f) => f !== 'recovery')],
   // Replication joins two repositories through a link; it needs no other use case either.
   replication: [...EDGES, ...USE_CASES.filter((f) => f !== 'replication')],
+  // Pairing keeps the directory of peers; the link asks it through an interface of its own.
+  sites: [...EDGES, ...USE_CASES.filter((f) => f !== 'sites')],
   store: [...EDGES, ...USE_CASES, 'vsphere', 'export'],
   vsphere: [...EDGES, ...USE_CASES, 'store', 'export'],
   // Disk export formats sit on the store, beside it rather than inside it, and know nothing of vSphere.

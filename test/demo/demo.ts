@@ -59,7 +59,7 @@ async function main(): Promise<void> {
       LIFELINE_VCENTER_THUMBPRINT: vc.thumbprint,
       LIFELINE_VCENTER_USER: vc.username,
       LIFELINE_VCENTER_PASSWORD_FILE: passwordFile,
-      ...pick(process.env, ['LIFELINE_PORT', 'LIFELINE_HOST', 'LIFELINE_LOG_LEVEL']),
+      ...pick(process.env, ['LIFELINE_PORT', 'LIFELINE_HOST', 'LIFELINE_LOG_LEVEL', 'LIFELINE_SITE_PORT', 'LIFELINE_SITE_NAME']),
     };
     const config = buildConfig({ cwd: ROOT, flags: { dataDir }, env });
     backup = await openBackupServices({ config, log, clock: systemClock, env: process.env }, lifetime.signal);
@@ -86,8 +86,8 @@ async function startOnFreePortIfTaken(config: Config, log: ReturnType<typeof cre
     return await startLifelineServer({ config, ...deps });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-    process.stdout.write(`Port ${config.port} is taken; using a free one instead.\n`);
-    return startLifelineServer({ config: { ...config, port: 0 }, ...deps });
+    process.stdout.write(`Port ${config.port} or ${config.site.port} is taken; using free ones instead.\n`);
+    return startLifelineServer({ config: { ...config, port: 0, site: { ...config.site, port: 0 } }, ...deps });
   }
 }
 

@@ -6,6 +6,7 @@ import type { RecoveryService } from '../../recovery/index.js';
 import type { Repository } from '../../store/index.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { PointReaders } from '../point-readers.js';
+import type { SiteService } from '../../sites/index.js';
 import type { ServerSettings } from './settings.js';
 
 /** What the protection, job and audit routes work with; the composition root builds them. */
@@ -31,4 +32,18 @@ export interface ApiServices {
   readonly pointReaders?: PointReaders;
   /** The settings an administrator may read, as they are when asked; absent: none are reported. */
   readonly settings?: (() => ServerSettings) | null;
+  /** Pairing with other sites; absent: this server pairs with none (and policies name no site). */
+  readonly sites?: SiteService | null;
+  /** The replication link's state with a peer, once replication has run; absent: never known. */
+  readonly linkStats?: ((peerId: string) => LinkStats | undefined) | null;
+}
+
+/** The replication link's state with one peer, as the Sites view shows it. */
+export interface LinkStats {
+  state: 'idle' | 'replicating' | 'unreachable' | 'refused';
+  lastContactAt: string | null;
+  lastError: string | null;
+  bytesSent: number;
+  throughputBps: number;
+  backlogPoints: number;
 }
