@@ -5,6 +5,7 @@ import { createServer, request, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ManualClock } from '../../plugin-server/src/jobs/testing.js';
 import { expectProblem } from '../server/vcenter-server-fixture.js';
+import { lifeline } from '../store/cli-process.js';
 import { pair, siteCall, startTwoSites, strangerIdentity, type ClientIdentity, type SiteSide, type TwoSites } from './two-site-fixture.js';
 
 const VIEWER = { username: 'viewer@vsphere.local', password: 'Viewer-1!' };
@@ -244,6 +245,46 @@ describe('pairing two sites', () => {
     expect((await peers(a)).length).toBe(1);
     const denied = (await auditOf(a, 'site.unpair')).filter((r) => r['user'] === VIEWER.username);
     expect(denied[0]).toEqual(jasmine.objectContaining({ outcome: 'failure', status: 403 }));
+  });
+
+  it('pairs, lists and unpairs with the lifeline site commands on the servers\' data directories, beside the running servers', async () => {
+    const env = (side: SiteSide) => ({ LIFELINE_SITE_NAME: side.name });
+    const allowed = await lifeline(['site', 'allow-pairing', '--data-dir', b.dataDir, '--json'], env(b));
+    expect(allowed.code).withContext(allowed.stderr).toBe(0);
+    const code = JSON.parse(allowed.stdout) as { code: string; thumbprint: string; siteUrl: string };
+    // The address the running server listens on, not the configured "any port".
+    expect(code.siteUrl).toBe(b.server.siteUrl);
+    expect(code.thumbprint).toBe(b.server.thumbprint);
+
+    const noCode = await lifeline(['site', 'pair', '--data-dir', a.dataDir, '--url', code.siteUrl, '--thumbprint', code.thumbprint], { ...env(a), LIFELINE_PAIRING_CODE: '' });
+    expect(noCode.code).toBe(1);
+    expect(noCode.stderr).toContain('give the pairing code with --code-file <file> or the LIFELINE_PAIRING_CODE environment variable');
+
+    const paired = await lifeline(['site', 'pair', '--data-dir', a.dataDir, '--url', code.siteUrl, '--thumbprint', code.thumbprint, '--settings', '{"immutableDays":30}'], {
+      ...env(a),
+      LIFELINE_PAIRING_CODE: code.code,
+    });
+    expect(paired.code).withContext(paired.stderr).toBe(0);
+    expect(paired.stdout).toMatch(/^Paired with site-b {2}DR site/);
+    // The running servers see the pairing at once: it is in their database.
+    const [peerOfA] = await peers(a);
+    expect(peerOfA).toEqual(jasmine.objectContaining({ name: 'site-b', role: 'target', url: b.server.siteUrl }));
+    expect(peerOfA?.settings['immutableDays']).toBe(30);
+    expect((await peers(b))[0]).toEqual(jasmine.objectContaining({ name: 'site-a', role: 'source', url: a.server.siteUrl, thumbprint: a.server.thumbprint }));
+    expect((await siteCall(b.server.siteUrl, a.identity, 'GET', '/peer')).status).toBe(200);
+
+    const listed = await lifeline(['site', 'list', '--data-dir', b.dataDir], env(b));
+    expect(listed.stdout).toContain(`This site: site-b  ${b.server.siteUrl}  ${b.server.thumbprint}`);
+    expect(listed.stdout).toContain(`site-a  source (it replicates to this site)  ${a.server.siteUrl}  ${a.server.thumbprint}`);
+
+    const unpaired = await lifeline(['site', 'unpair', 'site-a', '--data-dir', b.dataDir], env(b));
+    expect(unpaired.code).withContext(unpaired.stderr).toBe(0);
+    expect(unpaired.stdout).toContain('Unpaired site-a. It was told and refuses this site from now on.');
+    expect(await peers(a)).toEqual([]);
+    expect(await peers(b)).toEqual([]);
+    const again = await lifeline(['site', 'unpair', 'site-a', '--data-dir', b.dataDir], env(b));
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('no site site-a is paired with this site [not-found]');
   });
 
   it('names the field at fault in a pairing request', async () => {

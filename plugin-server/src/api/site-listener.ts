@@ -84,5 +84,8 @@ export async function startSiteListener(opts: SiteListenerOptions): Promise<Site
     requestClientCertificate: true,
   });
   const hostInUrl = listener.host.includes(':') ? `[${listener.host}]` : listener.host;
-  return { ...listener, url: `https://${hostInUrl}:${listener.port}` };
+  const url = `https://${hostInUrl}:${listener.port}`;
+  // For `lifeline site` commands run beside this server.
+  opts.service.directory.recordListener(url);
+  return { ...listener, url };
 }

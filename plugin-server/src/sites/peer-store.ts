@@ -4,7 +4,8 @@
  * certificate thumbprint, role and replication settings), and `site_pairing_code`, one row per
  * code issued, holding only the code's derived id and proof key (pairing-code.ts), never the
  * code. A code row is consumed by the first pairing request that names it, whether that request
- * succeeds or not; expired and used rows are removed after a day.
+ * succeeds or not; expired and used rows are removed after a day. `site_listener` holds the
+ * address the server's site listener last listened on, for `lifeline site` commands run beside it.
  */
 import { randomUUID } from 'node:crypto';
 import { LifelineError, NotFoundError } from '../errors/index.js';
@@ -33,6 +34,11 @@ const MIGRATIONS: readonly Migration[] = [
           expires_at INTEGER NOT NULL,
           used_at INTEGER,
           used_by TEXT
+        ) STRICT;
+        CREATE TABLE site_listener (
+          id INTEGER PRIMARY KEY CHECK (id = 1),
+          url TEXT NOT NULL,
+          started_at INTEGER NOT NULL
         ) STRICT;
       `);
     },
@@ -118,6 +124,17 @@ export class SqlitePeerStore implements PeerDirectory {
   /** Removes the pairing; false when there was none. */
   remove(id: string): boolean {
     return this.db.prepare('DELETE FROM site_peer WHERE id = ?').run(id).changes > 0;
+  }
+
+  /** The site listener listens at `url` now. */
+  recordListener(url: string): void {
+    this.db.prepare('INSERT INTO site_listener (id, url, started_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET url = excluded.url, started_at = excluded.started_at').run(url, this.clock.now());
+  }
+
+  /** Where the site listener last listened, or null when it never has. */
+  listenerUrl(): string | null {
+    const row = this.db.prepare('SELECT url FROM site_listener WHERE id = 1').get() as { url: string } | undefined;
+    return row?.url ?? null;
   }
 
   /** Records a new code by its derived id and key; returns when it expires (ms). */
