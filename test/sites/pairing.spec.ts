@@ -2,6 +2,7 @@
 // site listeners over real mutual TLS on loopback. The DR site ("site-b") runs on a clock the
 // suite moves, so that a code can expire without waiting.
 import { createServer, request, type Server } from 'node:https';
+import type { Router } from 'express';
 import type { AddressInfo } from 'node:net';
 import { ManualClock } from '../../plugin-server/src/jobs/testing.js';
 import { expectProblem } from '../server/vcenter-server-fixture.js';
@@ -29,7 +30,14 @@ describe('pairing two sites', () => {
 
   beforeAll(async () => {
     clockB = new ManualClock(Date.now());
-    sites = await startTwoSites({ users: [VIEWER], deps: { b: { jobClock: clockB } } });
+    // A route for peers, mounted as replication mounts its router: it sees who calls, and reads a body of its own size.
+    const siteRoutes = (peers: Router) =>
+      peers.post('/replication/echo', (req, res) => {
+        let bytes = 0;
+        req.on('data', (c: Buffer) => (bytes += c.length));
+        req.on('end', () => res.json({ peer: (res.locals as { peer: unknown }).peer, bytes }));
+      });
+    sites = await startTwoSites({ users: [VIEWER], deps: { b: { jobClock: clockB, siteRoutes } } });
     a = sites.a;
     b = sites.b;
     stranger = await strangerIdentity();
@@ -96,6 +104,10 @@ describe('pairing two sites', () => {
     expect(atB.json()).toEqual({ id: peerOfB?.id, name: 'site-a', role: 'source' });
     const atA = await siteCall(a.server.siteUrl, b.identity, 'GET', '/peer');
     expect(atA.json()).toEqual({ id: peerOfA.id, name: 'site-b', role: 'target' });
+    // Routes mounted for peers get the peer in res.locals.peer, and bodies larger than pairing's.
+    const echo = await siteCall(b.server.siteUrl, a.identity, 'POST', '/replication/echo', { data: 'x'.repeat(1_000_000) });
+    expect(echo.status).withContext(echo.text).toBe(200);
+    expect(echo.json()).toEqual({ peer: { id: peerOfB?.id, name: 'site-a', thumbprint: a.server.thumbprint }, bytes: 1_000_011 });
 
     // Never written anywhere: the code is in no log line and no audit record of either site.
     const digits = code.code.replace(/-/g, '');

@@ -286,6 +286,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       audit: services.audit,
       log,
       shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
+      advertisedUrl: config.site.url,
       ...(deps.siteRoutes ? { siteRoutes: deps.siteRoutes } : {}),
     });
   } catch (err) {

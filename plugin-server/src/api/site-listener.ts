@@ -5,6 +5,7 @@
  * what peers and other clients do in the server's audit log. Routes for paired peers are added
  * with `siteRoutes` (replication mounts its router at /site/v1/replication there).
  */
+import { hostname } from 'node:os';
 import express, { type Router } from 'express';
 import type { Logger } from '../log/index.js';
 import { SITE_API_PREFIX, siteErrorTap, siteRouter, type SiteService } from '../sites/index.js';
@@ -22,17 +23,19 @@ export interface SiteListenerOptions {
   readonly audit: AuditLog;
   readonly log: Logger;
   readonly shutdownTimeoutMs: number;
+  /** The address other sites reach this listener at, when it is not the one listened on (config site.url). */
+  readonly advertisedUrl?: string | null;
   /** Routes for paired peers, mounted behind the peer middleware (`res.locals.peer` is set). */
   readonly siteRoutes?: (peerRouter: Router) => void;
 }
 
 export interface SiteListener extends HttpsListener {
-  /** `https://<host>:<port>` as listened on. */
+  /**
+   * The address other sites reach it at: the advertised one, or `https://<host>:<port>` as
+   * listened on (the machine's host name for a wildcard host).
+   */
   readonly url: string;
 }
-
-/** The body a site request may carry: pairing offers are small; replication routes parse their own bodies. */
-const SITE_JSON_LIMIT = '64kb';
 
 export async function startSiteListener(opts: SiteListenerOptions): Promise<SiteListener> {
   const log = opts.log.child({ component: 'site' });
@@ -46,7 +49,6 @@ export async function startSiteListener(opts: SiteListenerOptions): Promise<Site
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  app.use(SITE_API_PREFIX, express.json({ limit: SITE_JSON_LIMIT }));
   app.use(
     SITE_API_PREFIX,
     siteRouter({
@@ -83,8 +85,11 @@ export async function startSiteListener(opts: SiteListenerOptions): Promise<Site
     shutdownTimeoutMs: opts.shutdownTimeoutMs,
     requestClientCertificate: true,
   });
-  const hostInUrl = listener.host.includes(':') ? `[${listener.host}]` : listener.host;
-  const url = `https://${hostInUrl}:${listener.port}`;
+  const host = listener.host === '0.0.0.0' || listener.host === '::' ? hostname() : listener.host;
+  const hostInUrl = host.includes(':') ? `[${host}]` : host;
+  const listened = `https://${hostInUrl}:${listener.port}`;
+  const url = opts.advertisedUrl ?? listened;
+  log.info('site listener listening', { url: listened, ...(opts.advertisedUrl ? { advertisedUrl: opts.advertisedUrl } : {}) });
   // For `lifeline site` commands run beside this server.
   opts.service.directory.recordListener(url);
   return { ...listener, url };

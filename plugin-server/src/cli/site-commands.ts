@@ -37,7 +37,7 @@ async function withSites<T>(flags: DirFlags, fn: (sites: SiteService, config: Co
   try {
     const store = new SqlitePeerStore(db, systemClock);
     const hostInUrl = config.site.host.includes(':') ? `[${config.site.host}]` : config.site.host;
-    const configured = `https://${hostInUrl}:${config.site.port}`;
+    const configured = config.site.url ?? `https://${hostInUrl}:${config.site.port}`;
     const sites = new SiteService({
       store,
       identity: { name: config.site.name, certPem: certificate.certPem, keyPem: certificate.keyPem, thumbprint: certificate.thumbprint },

@@ -82,6 +82,11 @@ export interface SiteConfig {
   readonly port: number;
   /** This site's name, as paired sites and their policies name it. */
   readonly name: string;
+  /**
+   * The address other sites reach the site listener at (https://host:port), when it is not
+   * https://<host>:<port> as listened on: behind NAT, or when host is a wildcard. Null: that one.
+   */
+  readonly url: string | null;
 }
 
 /** A site's name: 1 to 64 letters, digits, dots, colons, dashes or underscores, starting with a letter or digit. */
@@ -168,7 +173,7 @@ const FILE_KEYS = [
   'maintenance',
   'site',
 ] as const;
-const SITE_KEYS = ['host', 'port', 'name'] as const;
+const SITE_KEYS = ['host', 'port', 'name', 'url'] as const;
 const MAINTENANCE_KEYS = ['enabled', 'at', 'verifyPercent'] as const;
 const VCENTER_KEYS = ['url', 'thumbprint', 'user', 'passwordFile'] as const;
 type VcenterKey = (typeof VCENTER_KEYS)[number];
@@ -205,6 +210,7 @@ export const CONFIG_ENV_VARS: Readonly<Record<string, string>> = {
   LIFELINE_SITE_HOST: 'listen address of the site listener (default: the listen address)',
   LIFELINE_SITE_PORT: `port of the site listener, for paired sites (default: ${DEFAULT_SITE_PORT}; 0 picks a free one)`,
   LIFELINE_SITE_NAME: "this site's name, as paired sites know it (default: the host name)",
+  LIFELINE_SITE_URL: 'the https://host:port other sites reach the site listener at (default: as it listens)',
   LIFELINE_VCENTER_GUID: 'instance UUID of the vCenter the following variables describe',
   LIFELINE_VCENTER_URL: 'its HTTPS URL',
   LIFELINE_VCENTER_THUMBPRINT: "SHA-256 thumbprint of its certificate",
@@ -263,7 +269,7 @@ export function buildConfig(input: ConfigInput): Config {
   };
 }
 
-/** `site: { "host": "…", "port": 8543, "name": "…" }`, every key optional; LIFELINE_SITE_* override. */
+/** `site: { "host": "…", "port": 8543, "name": "…", "url": "https://…" }`, every key optional; LIFELINE_SITE_* override. */
 function site(raw: unknown, fileName: string, fileDir: string, env: Readonly<Record<string, string | undefined>>, serverHost: string, hostname: string | undefined): SiteConfig {
   const field = `${fileName}: site`;
   const obj = raw === undefined ? {} : asObject(raw, field);
@@ -278,6 +284,7 @@ function site(raw: unknown, fileName: string, fileDir: string, env: Readonly<Rec
   const hostSrc = pick('host', 'LIFELINE_SITE_HOST');
   const portSrc = pick('port', 'LIFELINE_SITE_PORT');
   const nameSrc = pick('name', 'LIFELINE_SITE_NAME');
+  const urlSrc = pick('url', 'LIFELINE_SITE_URL');
   let name: string;
   if (nameSrc) {
     name = text(nameSrc);
@@ -287,7 +294,21 @@ function site(raw: unknown, fileName: string, fileDir: string, env: Readonly<Rec
     const label = (hostname ?? '').split('.')[0] ?? '';
     name = SITE_NAME.test(label) ? label : 'lifeline';
   }
-  return { host: hostSrc ? host(hostSrc) : serverHost, port: portSrc ? integer(portSrc, 0, 65535) : DEFAULT_SITE_PORT, name };
+  let url: string | null = null;
+  if (urlSrc) {
+    const raw = text(urlSrc);
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      parsed = null;
+    }
+    if (!parsed || parsed.protocol !== 'https:' || parsed.username || parsed.password || !['', '/'].includes(parsed.pathname) || parsed.search || parsed.hash) {
+      throw new ConfigError(urlSrc.field, `expected https://<host>[:port], got ${JSON.stringify(raw)}`);
+    }
+    url = parsed.origin;
+  }
+  return { host: hostSrc ? host(hostSrc) : serverHost, port: portSrc ? integer(portSrc, 0, 65535) : DEFAULT_SITE_PORT, name, url };
 }
 
 /** `maintenance: { "enabled": true, "at": "03:00", "verifyPercent": 4 }`, every key optional. */

@@ -11,7 +11,7 @@
  * Every request that changes something, or is refused, is audited with the client
  * certificate's thumbprint.
  */
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { TLSSocket } from 'node:tls';
 import { LifelineError, isLifelineError } from '../errors/index.js';
 import type { SiteService } from './site-service.js';
@@ -80,8 +80,12 @@ export function siteRouter(opts: SiteRouterOptions): Router {
     res.json({ name: self.name, thumbprint: self.thumbprint, siteUrl: self.siteUrl });
   });
 
+  // Pairing offers are small; routes mounted for peers parse their own bodies, as large as they need.
+  const json = express.json({ limit: '64kb' });
+
   router.post(
     '/pairing',
+    json,
     audited('site.pair-accept', (req, res) => ((res.locals as { paired?: PeerRecord }).paired ? `site:${(res.locals as { paired: PeerRecord }).paired.id}` : certificateObject(req))),
     (req, res) => {
       const thumbprint = clientThumbprint(req);

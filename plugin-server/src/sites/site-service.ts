@@ -96,8 +96,14 @@ export class SiteService {
     this.randomBytes = opts.randomBytes ?? systemRandomBytes;
   }
 
+  /** The paired peers: the PeerDirectory replication asks. */
   get directory(): SqlitePeerStore {
     return this.opts.store;
+  }
+
+  /** This site's TLS identity for requests to peers. */
+  get identity(): SiteIdentity {
+    return this.opts.identity;
   }
 
   self(): SiteSelf {
