@@ -312,6 +312,13 @@ describe('pairing two sites', () => {
       const problem = expectProblem(await a.call(a.admin, 'POST', '/sites', body), 400, 'validation');
       expect(problem['errors']).withContext(field).toEqual([{ field, message: jasmine.stringMatching(message) }]);
     }
+    // An address where no site listens.
+    const gone = expectProblem(await a.call(a.admin, 'POST', '/sites/probe', { url: 'https://127.0.0.1:1' }), 502, 'site-unreachable');
+    expect(gone['detail']).toMatch(/^the site at https:\/\/127\.0\.0\.1:1 could not be reached: .*ECONNREFUSED/);
+    expectProblem(await a.call(a.admin, 'POST', '/sites', { url: 'https://127.0.0.1:1', thumbprint: code.thumbprint, code: code.code }), 502, 'site-unreachable');
+    // The API listener is no site listener.
+    const api = expectProblem(await a.call(a.admin, 'POST', '/sites/probe', { url: b.server.url }), 502, 'site-error');
+    expect(api['detail']).toContain('is not a Lifeline site listener');
     // None of them reached the DR site: the code is still good.
     expect((await a.call(a.admin, 'POST', '/sites', { url: code.siteUrl, thumbprint: code.thumbprint, code: code.code, settings: {} })).status).toBe(201);
   });
