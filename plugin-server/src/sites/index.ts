@@ -13,5 +13,5 @@ export { SiteService, parseSiteUrl } from './site-service.js';
 export type { SiteSelf, NewPairingCode, PairingOffer, PairingAnswer, SiteServiceOptions } from './site-service.js';
 export { siteRouter, siteErrorTap, clientThumbprint, peerOf } from './site-routes.js';
 export type { SiteAuditEvent, SiteRouterOptions } from './site-routes.js';
-export { siteRequest, probeSite, peerRefusal, SITE_API_PREFIX } from './site-client.js';
+export { siteRequest, probeSite, peerRefusal, PinnedSiteAgent, SITE_API_PREFIX } from './site-client.js';
 export type { SiteReply, SiteRequestOptions } from './site-client.js';

@@ -35,8 +35,8 @@ export interface SiteRequestOptions {
 const MAX_REPLY_BYTES = 1_000_000;
 const DEFAULT_TIMEOUT_MS = 15_000;
 
-/** An https.Agent that presents this site's certificate and pins the peer's. */
-class PinnedSiteAgent extends https.Agent {
+/** An https.Agent that presents this site's certificate and pins the peer's (for streaming requests, e.g. replication). */
+export class PinnedSiteAgent extends https.Agent {
   constructor(private readonly identity: SiteIdentity, private readonly thumbprint: string, private readonly timeoutMs: number) {
     // No keep-alive and no session cache: every request shows both certificates again.
     super({ keepAlive: false, maxCachedSessions: 0, rejectUnauthorized: false, cert: identity.certPem, key: identity.keyPem });
