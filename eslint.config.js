@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 const SRC = 'plugin-server/src';
 // The top three, each above the next: only cli starts the server, only server constructs services.
 const EDGES = ['cli', 'server', 'api'];
-const USE_CASES = ['protection', 'recovery', 'replication', 'points', 'hooks', 'registration'];
+const USE_CASES = ['protection', 'recovery', 'replication', 'sites', 'points', 'hooks', 'registration'];
 const ADAPTERS = ['store', 'vsphere'];
 const CORE = ['catalog', 'jobs'];
 const LEAVES = ['errors', 'log', 'config'];
@@ -35,6 +35,8 @@ const FORBIDDEN = {
   points: [...EDGES, ...USE_CASES.filter((f) => !['points', 'protection', 'recovery'].includes(f))],
   // Replication joins two repositories through a link; it needs no other use case either.
   replication: [...EDGES, ...USE_CASES.filter((f) => f !== 'replication')],
+  // Pairing keeps the directory of peers; the link asks it through an interface of its own.
+  sites: [...EDGES, ...USE_CASES.filter((f) => f !== 'sites')],
   store: [...EDGES, ...USE_CASES, 'vsphere', 'export'],
   vsphere: [...EDGES, ...USE_CASES, 'store', 'export'],
   // Disk export formats sit on the store, beside it rather than inside it, and know nothing of vSphere.

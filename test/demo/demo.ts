@@ -1,7 +1,8 @@
 // `npm run demo`: Lifeline on its embedded defaults. Starts the vCenter simulator with a few VMs,
 // then the Lifeline server against it (data in .lifeline-data/, loopback only), then a stand-in
 // vSphere Client on another port that reaches Lifeline only through its /plugins/… reverse proxy,
-// prints where to go and how to sign in, and runs until Ctrl-C, when it stops them all.
+// then a DR site (a second simulator and Lifeline server) paired with it, prints where to go and
+// how to sign in, and runs until Ctrl-C, when it stops them all.
 //
 // There is no switch that turns authorisation off: the demo signs in the way the vSphere Client
 // would, with a session of a simulator user whose id is the token Lifeline clones.
@@ -20,10 +21,14 @@ import { openBackupServices, type BackupServices } from '../../plugin-server/src
 import { systemClock } from '../../plugin-server/src/domain/index.js';
 import { startVcsim, type Vcsim } from '../vcsim/harness.js';
 import { seedDemo } from './demo-seed.js';
+import { pairDemoSites, startDrSite, type DrSite } from './demo-dr-site.js';
 
 /** The repository root: build/test/demo/demo.js is three levels below it. */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const DEMO_PORT = 8443;
+/** The DR site's API; its site listener is on DEMO_SITE_PORT + 1. */
+const DEMO_DR_PORT = 8445;
+const DEMO_SITE_PORT = 8543;
 /** Besides the administrator: an account that may only look, to show what such a user sees. */
 const DEMO_USERS = [{ username: 'viewer@vsphere.local', password: 'Viewer-1!', privileges: ['System.View', 'System.Read'] }];
 
@@ -41,6 +46,7 @@ async function main(): Promise<void> {
   let server: LifelineServer | null = null;
   let host: DemoHost | null = null;
   let backup: BackupServices | null = null;
+  let dr: DrSite | null = null;
   const lifetime = new AbortController();
   try {
     // The simulator is new at every run (new GUID, port and certificate), so its vCenter entry is
@@ -53,24 +59,30 @@ async function main(): Promise<void> {
     const uiDir = join(ROOT, 'dist', 'plugin-ui');
     const env = {
       LIFELINE_PORT: String(DEMO_PORT),
+      LIFELINE_SITE_PORT: String(DEMO_SITE_PORT),
+      LIFELINE_SITE_NAME: 'production',
       LIFELINE_UI_DIR: uiDir,
       LIFELINE_VCENTER_GUID: vc.instanceUuid,
       LIFELINE_VCENTER_URL: vc.url,
       LIFELINE_VCENTER_THUMBPRINT: vc.thumbprint,
       LIFELINE_VCENTER_USER: vc.username,
       LIFELINE_VCENTER_PASSWORD_FILE: passwordFile,
-      ...pick(process.env, ['LIFELINE_PORT', 'LIFELINE_HOST', 'LIFELINE_LOG_LEVEL']),
+      ...pick(process.env, ['LIFELINE_PORT', 'LIFELINE_HOST', 'LIFELINE_LOG_LEVEL', 'LIFELINE_SITE_PORT', 'LIFELINE_SITE_NAME']),
     };
     const config = buildConfig({ cwd: ROOT, flags: { dataDir }, env });
     backup = await openBackupServices({ config, log, clock: systemClock, env: process.env }, lifetime.signal);
     server = await startOnFreePortIfTaken(config, log, backup);
     host = await startHost(server, config, log, vc.vms.map((vm) => ({ moref: vm.moref, name: vm.name })));
+    process.stdout.write('Starting the DR site (a second vCenter simulator and Lifeline server) and pairing it…\n');
+    dr = await startDrSite({ dataDir: join(dataDir, 'dr-site'), apiPort: DEMO_DR_PORT, sitePort: DEMO_SITE_PORT + 1, name: 'dr-site', log, signal: lifetime.signal });
+    await pairDemoSites({ server, vc }, dr);
     await seedDemo({ server, vc, dataBytes: 64 * 1024 * 1024, note: (msg) => process.stdout.write(`${msg}\n`) });
-    process.stdout.write(instructions(server, host, vc, config, vcCert));
+    process.stdout.write(instructions(server, host, vc, config, vcCert, dr));
     await untilStopSignal(server, (msg) => process.stdout.write(`\n${msg}\n`));
     server = null;
   } finally {
     await host?.stop();
+    await dr?.stop();
     await server?.stop();
     lifetime.abort();
     await backup?.close();
@@ -86,8 +98,8 @@ async function startOnFreePortIfTaken(config: Config, log: ReturnType<typeof cre
     return await startLifelineServer({ config, ...deps });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-    process.stdout.write(`Port ${config.port} is taken; using a free one instead.\n`);
-    return startLifelineServer({ config: { ...config, port: 0 }, ...deps });
+    process.stdout.write(`Port ${config.port} or ${config.site.port} is taken; using free ones instead.\n`);
+    return startLifelineServer({ config: { ...config, port: 0, site: { ...config.site, port: 0 } }, ...deps });
   }
 }
 
@@ -122,7 +134,7 @@ function pick(env: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
   return Object.fromEntries(names.flatMap((n) => (env[n] ? [[n, env[n]]] : [])));
 }
 
-function instructions(server: LifelineServer, host: DemoHost, vc: Vcsim, config: Config, vcCert: string): string {
+function instructions(server: LifelineServer, host: DemoHost, vc: Vcsim, config: Config, vcCert: string, dr: DrSite): string {
   const rel = (p: string) => relative(process.cwd(), p) || '.';
   const cert = rel(server.certFile);
   const login =
@@ -142,6 +154,10 @@ function instructions(server: LifelineServer, host: DemoHost, vc: Vcsim, config:
     ...(server.uiUrl ? [`  plugin UI         ${server.uiUrl}`] : []),
     ...(server.pluginUrl ? [`  plugin.json       ${server.pluginUrl}`] : []),
     `  vCenter (sim)     ${vc.baseUrl}   GUID ${vc.instanceUuid}, ${vc.vms.length} VMs`,
+    `  site              ${config.site.name} at ${server.siteUrl}, paired with:`,
+    `  DR site           ${dr.config.site.name} at ${dr.server.siteUrl}; its Lifeline API ${dr.server.url} (data in ${rel(dr.config.dataDir)})`,
+    `  DR vCenter (sim)  ${dr.vc.baseUrl}   GUID ${dr.vc.instanceUuid}, ${dr.vc.vms.length} VMs (sign in as ${dr.vc.username} / ${dr.vc.password})`,
+    '  (the sites are paired; replication jobs do not exist yet, so no point is copied to the DR site)',
     `  sign in as        ${vc.username} / ${vc.password}`,
     `                    (or viewer@vsphere.local / Viewer-1!, who may only read)`,
     '',
@@ -154,6 +170,7 @@ function instructions(server: LifelineServer, host: DemoHost, vc: Vcsim, config:
     `  curl -s --cacert ${cert} -H "vmware-api-session-id: $TOKEN" ${server.url}/api/v1/vms`,
     '',
     `  curl -s --cacert ${cert} ${server.url}/api/v1/health`,
+    `  curl -s --cacert ${cert} -H "vmware-api-session-id: $TOKEN" ${server.url}/api/v1/sites`,
     '',
     'Press Ctrl-C to stop.',
     '',

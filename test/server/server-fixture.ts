@@ -30,13 +30,13 @@ export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
-/** A configuration for tests: loopback, any free port, the given data dir and environment. */
+/** A configuration for tests: loopback, any free ports (API and site listener), the given data dir and environment. */
 /** A configuration for a test server; `file` stands for the content of `<dataDir>/lifeline.json`. */
 export function testConfig(dataDir: string, env: Record<string, string> = {}, file?: unknown): Config {
   return buildConfig({
     cwd: dataDir,
     flags: { dataDir },
-    env: { LIFELINE_PORT: '0', LIFELINE_SHUTDOWN_TIMEOUT_SECONDS: '5', ...env },
+    env: { LIFELINE_PORT: '0', LIFELINE_SITE_PORT: '0', LIFELINE_SHUTDOWN_TIMEOUT_SECONDS: '5', ...env },
     ...(file === undefined ? {} : { file, filePath: join(dataDir, 'lifeline.json') }),
   });
 }

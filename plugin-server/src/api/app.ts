@@ -26,6 +26,7 @@ import { recoveryRoutes } from './routes/recovery.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { settingsRoutes } from './routes/settings.js';
+import { siteRoutes } from './routes/sites.js';
 import { storageRoutes } from './routes/storage.js';
 import { vcenterRoutes } from './routes/vcenters.js';
 import { vmRoutes, type VmInventory } from './routes/vms.js';
@@ -155,6 +156,7 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   api.use(storageRoutes(deps.authorizer, deps.services));
   api.use(settingsRoutes(deps.authorizer, deps.services.settings ?? null));
   api.use(maintenanceRoutes(deps.authorizer, deps.services));
+  api.use(siteRoutes(deps.authorizer, deps.services));
   app.use(API_PREFIX, api);
 
   // The vSphere Client asks which dynamic menu items to show at a URI relative to plugin.json.

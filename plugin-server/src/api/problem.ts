@@ -37,6 +37,13 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   'payload-too-large': 413,
   'unsupported-media-type': 415,
   'vcenter-unreachable': 502,
+  // Site pairing: a peer that is not paired is refused; the peer's answers pass through.
+  'site-not-paired': 403,
+  'site-paired': 409,
+  'site-thumbprint-mismatch': 409,
+  'pairing-code-invalid': 422,
+  'site-unreachable': 502,
+  'site-error': 502,
   'vcenter-error': 502,
   // The vSphere adapter's codes: whatever vCenter answered, Lifeline stood in between.
   'vsphere-unreachable': 502,

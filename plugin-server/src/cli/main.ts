@@ -8,6 +8,7 @@ import { registerVcenterCommands } from './vcenter-commands.js';
 import { registerRepoCommands } from './repo-commands.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerRegistrationCommands } from './register-commands.js';
+import { registerSiteCommands } from './site-commands.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('lifeline')
@@ -18,6 +19,7 @@ export async function main(argv: string[]): Promise<number> {
   registerRepoCommands(program);
   registerServeCommand(program);
   registerRegistrationCommands(program);
+  registerSiteCommands(program);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -335,3 +335,36 @@ describe('buildConfig storeReserveGiB', () => {
     expect(fieldOf({ env: { LIFELINE_STORE_RESERVE_GIB: '-3' } })).toBe('LIFELINE_STORE_RESERVE_GIB');
   });
 });
+
+describe('buildConfig site', () => {
+  const site = (file?: unknown, env: Record<string, string> = {}, hostname?: string) =>
+    buildConfig({ cwd: '/srv', env, ...(file === undefined ? {} : { file: { site: file }, filePath: '/etc/lifeline/lifeline.json' }), ...(hostname ? { hostname } : {}) }).site;
+
+  it('listens on 8543 at the server\'s host, named after the machine, by default', () => {
+    expect(site()).toEqual({ host: '127.0.0.1', port: 8543, name: 'lifeline', url: null });
+    expect(site(undefined, { LIFELINE_HOST: '10.0.0.5' }, 'dr1.example.com')).toEqual({ host: '10.0.0.5', port: 8543, name: 'dr1', url: null });
+    // A host name that is no site name falls back to "lifeline".
+    expect(site(undefined, {}, '_odd').name).toBe('lifeline');
+  });
+
+  it('reads host, port and name from the file, the environment first', () => {
+    expect(site({ host: '0.0.0.0', port: 9543, name: 'prod-a', url: 'https://prod-a.example.com:9543/' })).toEqual({ host: '0.0.0.0', port: 9543, name: 'prod-a', url: 'https://prod-a.example.com:9543' });
+    expect(site({ port: 9543, name: 'prod-a' }, { LIFELINE_SITE_PORT: '0', LIFELINE_SITE_NAME: 'dr.b', LIFELINE_SITE_HOST: '::1' })).toEqual({ host: '::1', port: 0, name: 'dr.b', url: null });
+  });
+
+  it('names the setting that is wrong', () => {
+    const cases: Array<[unknown, Record<string, string>, string]> = [
+      [{ port: 70000 }, {}, '/etc/lifeline/lifeline.json: site.port'],
+      [{ port: '8543' }, {}, '/etc/lifeline/lifeline.json: site.port'],
+      [{ name: 'site b' }, {}, '/etc/lifeline/lifeline.json: site.name'],
+      [{ host: 'a/b' }, {}, '/etc/lifeline/lifeline.json: site.host'],
+      [{ url: 'http://x' }, {}, '/etc/lifeline/lifeline.json: site.url'],
+      [{ url: 'https://x/site/v1' }, {}, '/etc/lifeline/lifeline.json: site.url'],
+      [{ address: 'https://x' }, {}, '/etc/lifeline/lifeline.json: site.address'],
+      ['8543', {}, '/etc/lifeline/lifeline.json: site'],
+      [undefined, { LIFELINE_SITE_PORT: 'x' }, 'LIFELINE_SITE_PORT'],
+      [undefined, { LIFELINE_SITE_NAME: '-x' }, 'LIFELINE_SITE_NAME'],
+    ];
+    for (const [file, env, field] of cases) expect(errorOf(() => site(file, env)).details['field']).withContext(JSON.stringify(file ?? env)).toBe(field);
+  });
+});

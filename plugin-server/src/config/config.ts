@@ -75,6 +75,24 @@ export function formatDailyTime(t: DailyTime): string {
   return `${String(t.hour).padStart(2, '0')}:${String(t.minute).padStart(2, '0')}`;
 }
 
+/** The site listener: site-to-site traffic (pairing, replication) over mutual TLS. */
+export interface SiteConfig {
+  readonly host: string;
+  /** 0 lets the system choose a free port (tests). */
+  readonly port: number;
+  /** This site's name, as paired sites and their policies name it. */
+  readonly name: string;
+  /**
+   * The address other sites reach the site listener at (https://host:port), when it is not
+   * https://<host>:<port> as listened on: behind NAT, or when host is a wildcard. Null: that one.
+   */
+  readonly url: string | null;
+}
+
+/** A site's name: 1 to 64 letters, digits, dots, colons, dashes or underscores, starting with a letter or digit. */
+export const SITE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+export const DEFAULT_SITE_PORT = 8543;
+
 export interface Config {
   /** The file the configuration was read from, or null when none was found. */
   readonly configFile: string | null;
@@ -104,6 +122,7 @@ export interface Config {
    */
   readonly hookSets: ReadonlyMap<string, HookSet>;
   readonly maintenance: MaintenanceConfig;
+  readonly site: SiteConfig;
 }
 
 /** Where each setting may come from, for messages that name the exact place of a mistake. */
@@ -134,6 +153,8 @@ export interface ConfigInput {
   readonly flags?: ConfigFlags;
   /** Relative paths from flags, environment and defaults resolve against this. */
   readonly cwd: string;
+  /** The machine's host name: the site name's default. */
+  readonly hostname?: string;
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -150,7 +171,9 @@ const FILE_KEYS = [
   'vcenters',
   'hookSets',
   'maintenance',
+  'site',
 ] as const;
+const SITE_KEYS = ['host', 'port', 'name', 'url'] as const;
 const MAINTENANCE_KEYS = ['enabled', 'at', 'verifyPercent'] as const;
 const VCENTER_KEYS = ['url', 'thumbprint', 'user', 'passwordFile'] as const;
 type VcenterKey = (typeof VCENTER_KEYS)[number];
@@ -184,6 +207,10 @@ export const CONFIG_ENV_VARS: Readonly<Record<string, string>> = {
   LIFELINE_UI_DIR: 'directory of the built plugin UI to serve (default: none)',
   LIFELINE_SESSION_IDLE_SECONDS: "idle time before a user's cloned vCenter session is logged out (default: 600)",
   LIFELINE_SHUTDOWN_TIMEOUT_SECONDS: 'how long shutdown waits for requests in flight (default: 10)',
+  LIFELINE_SITE_HOST: 'listen address of the site listener (default: the listen address)',
+  LIFELINE_SITE_PORT: `port of the site listener, for paired sites (default: ${DEFAULT_SITE_PORT}; 0 picks a free one)`,
+  LIFELINE_SITE_NAME: "this site's name, as paired sites know it (default: the host name)",
+  LIFELINE_SITE_URL: 'the https://host:port other sites reach the site listener at (default: as it listens)',
   LIFELINE_VCENTER_GUID: 'instance UUID of the vCenter the following variables describe',
   LIFELINE_VCENTER_URL: 'its HTTPS URL',
   LIFELINE_VCENTER_THUMBPRINT: "SHA-256 thumbprint of its certificate",
@@ -223,12 +250,13 @@ export function buildConfig(input: ConfigInput): Config {
   const idleSrc = pick(fromEnv('LIFELINE_SESSION_IDLE_SECONDS'), fromFile('sessionIdleSeconds'));
   const shutdownSrc = pick(fromEnv('LIFELINE_SHUTDOWN_TIMEOUT_SECONDS'), fromFile('shutdownTimeoutSeconds'));
 
+  const serverHost = hostSrc ? host(hostSrc) : DEFAULT_HOST;
   return {
     configFile: input.filePath ?? null,
     dataDir,
     storeDir: storeSrc ? path(storeSrc) : resolve(dataDir, 'store'),
     storeReserveBytes: Math.round((reserveSrc ? decimal(reserveSrc, 0, 1024 * 1024) : DEFAULT_STORE_RESERVE_GIB) * 1024 ** 3),
-    host: hostSrc ? host(hostSrc) : DEFAULT_HOST,
+    host: serverHost,
     port: portSrc ? integer(portSrc, 0, 65535) : DEFAULT_PORT,
     logLevel: levelSrc ? logLevel(levelSrc) : 'info',
     uiDir: uiSrc ? path(uiSrc) : null,
@@ -237,7 +265,50 @@ export function buildConfig(input: ConfigInput): Config {
     vcenters: vcenters(file['vcenters'], fileName, fileDir, env, input.cwd),
     hookSets: hookSets(file['hookSets'], fileName),
     maintenance: maintenance(file['maintenance'], fileName),
+    site: site(file['site'], fileName, fileDir, env, serverHost, input.hostname),
   };
+}
+
+/** `site: { "host": "…", "port": 8543, "name": "…", "url": "https://…" }`, every key optional; LIFELINE_SITE_* override. */
+function site(raw: unknown, fileName: string, fileDir: string, env: Readonly<Record<string, string | undefined>>, serverHost: string, hostname: string | undefined): SiteConfig {
+  const field = `${fileName}: site`;
+  const obj = raw === undefined ? {} : asObject(raw, field);
+  for (const key of Object.keys(obj)) {
+    if (!(SITE_KEYS as readonly string[]).includes(key)) throw new ConfigError(`${field}.${key}`, `unknown setting (known: ${SITE_KEYS.join(', ')})`);
+  }
+  const pick = (key: (typeof SITE_KEYS)[number], envName: string): Src | undefined => {
+    const fromEnv = nonEmpty(env[envName]);
+    if (fromEnv !== undefined) return { field: envName, value: fromEnv, base: fileDir, fromText: true };
+    return obj[key] === undefined ? undefined : { field: `${field}.${key}`, value: obj[key], base: fileDir, fromText: false };
+  };
+  const hostSrc = pick('host', 'LIFELINE_SITE_HOST');
+  const portSrc = pick('port', 'LIFELINE_SITE_PORT');
+  const nameSrc = pick('name', 'LIFELINE_SITE_NAME');
+  const urlSrc = pick('url', 'LIFELINE_SITE_URL');
+  let name: string;
+  if (nameSrc) {
+    name = text(nameSrc);
+    if (!SITE_NAME.test(name)) throw new ConfigError(nameSrc.field, `expected 1 to 64 letters, digits, dots, colons, dashes or underscores, starting with a letter or digit, got ${JSON.stringify(name)}`);
+  } else {
+    // The host name's first label, when it makes a valid name.
+    const label = (hostname ?? '').split('.')[0] ?? '';
+    name = SITE_NAME.test(label) ? label : 'lifeline';
+  }
+  let url: string | null = null;
+  if (urlSrc) {
+    const raw = text(urlSrc);
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      parsed = null;
+    }
+    if (!parsed || parsed.protocol !== 'https:' || parsed.username || parsed.password || !['', '/'].includes(parsed.pathname) || parsed.search || parsed.hash) {
+      throw new ConfigError(urlSrc.field, `expected https://<host>[:port], got ${JSON.stringify(raw)}`);
+    }
+    url = parsed.origin;
+  }
+  return { host: hostSrc ? host(hostSrc) : serverHost, port: portSrc ? integer(portSrc, 0, 65535) : DEFAULT_SITE_PORT, name, url };
 }
 
 /** `maintenance: { "enabled": true, "at": "03:00", "verifyPercent": 4 }`, every key optional. */

@@ -11,13 +11,15 @@ export {
   DEFAULT_MAINTENANCE,
   formatDailyTime,
   DEFAULT_PORT,
+  DEFAULT_SITE_PORT,
+  SITE_NAME,
   HOOK_SET_NAME,
   HOOK_SET_MAX_SCRIPTS,
   HOOK_SCRIPT_TIMEOUT_DEFAULT_SECONDS,
   HOOK_SCRIPT_TIMEOUT_MAX_SECONDS,
   HOOK_SCRIPT_TIMEOUT_MIN_SECONDS,
 } from './config.js';
-export type { Config, ConfigFlags, ConfigInput, DailyTime, HookScript, HookSet, MaintenanceConfig, VcenterConfig } from './config.js';
+export type { Config, ConfigFlags, ConfigInput, DailyTime, HookScript, HookSet, MaintenanceConfig, SiteConfig, VcenterConfig } from './config.js';
 export { checkHookCommands } from './hook-commands.js';
 export { loadConfig } from './load-config.js';
 export type { LoadConfigOptions } from './load-config.js';

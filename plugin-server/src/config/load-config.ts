@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { buildConfig, ConfigError, CONFIG_FILE_NAME, DEFAULT_DATA_DIR, type Config, type ConfigFlags } from './config.js';
 import { checkHookCommands } from './hook-commands.js';
@@ -45,7 +46,7 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<Config> 
       throw new ConfigError(candidate, `not valid JSON: ${(err as Error).message}`);
     }
   }
-  const config = buildConfig({ file, filePath: text === null ? null : candidate, env, flags, cwd });
+  const config = buildConfig({ file, filePath: text === null ? null : candidate, env, flags, cwd, hostname: hostname() });
   await checkHookCommands(config);
   return config;
 }

@@ -147,6 +147,21 @@ export type RecoveryCode =
 /** Registering the plugin with vCenter. */
 export type RegistrationCode = 'registration-server-unreachable' | 'registration-server-thumbprint-mismatch' | 'registration-exists' | 'registration-missing' | 'registration-vanished' | 'registration-no-manifest' | 'registration-server-thumbprint-unconfirmed';
 
+/** Site pairing and the site listener (sites/). */
+export type SiteCode =
+  /** A site request from a certificate that is not a paired peer's. */
+  | 'site-not-paired'
+  /** Already paired with that site (its certificate, address or name). */
+  | 'site-paired'
+  /** A pairing code that this site did not issue, that expired or that was used; the message says which. */
+  | 'pairing-code-invalid'
+  /** The peer's site listener could not be reached. */
+  | 'site-unreachable'
+  /** The peer presents another certificate than the one confirmed, or the pairing proof does not match the certificates. */
+  | 'site-thumbprint-mismatch'
+  /** The peer answered with something other than what the site protocol says. */
+  | 'site-error';
+
 /** Configuration and the server's own files. */
 export type ConfigCode = 'config-invalid' | 'secret-file-exposed' | 'store-passphrase-missing' | 'tls-invalid' | 'tls-incomplete';
 
@@ -161,4 +176,5 @@ export type ErrorCode =
   | HookCode
   | RecoveryCode
   | RegistrationCode
+  | SiteCode
   | ConfigCode;

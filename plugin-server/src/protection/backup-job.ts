@@ -67,10 +67,10 @@ export function createBackupJobHandler(deps: BackupJobDeps): JobHandler<BackupJo
       const hooks = deps.hooksFor?.(params.vm, policy) ?? noHooks;
       const vcenter = await deps.vcenters.vcenter(params.vm.vcenterGuid, ctx.signal);
       ctx.log(`${params.trigger === 'manual' ? 'manual' : 'scheduled'} backup of ${params.vm.moref} with policy ${policy.name} (${policy.consistency}-consistent${policy.hookSet ? `, hook set ${policy.hookSet}` : ''})`);
-      // Policies saved before sites were refused may still name one; their backups say, every
-      // time, that no copy goes to that site, rather than letting the administrator assume one does.
+      // A policy may name a paired DR site, but no replication job exists yet: its backups say,
+      // every time, that no copy goes to that site, rather than letting the administrator assume one does.
       if (policy.replicationSite !== null) {
-        ctx.log(`policy ${policy.name} names the replication site ${policy.replicationSite}, but this Lifeline server is paired with no site: this restore point is not replicated. Set the policy's replication site to none`, 'warn');
+        ctx.log(`policy ${policy.name} names the replication site ${policy.replicationSite}, but this Lifeline server does not replicate yet: this restore point is not replicated`, 'warn');
       }
       return runBackup(
         {

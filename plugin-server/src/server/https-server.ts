@@ -16,6 +16,11 @@ export interface HttpsServerOptions {
   readonly certPem: string;
   readonly log: Logger;
   readonly shutdownTimeoutMs: number;
+  /**
+   * Ask clients for a certificate (mutual TLS) without judging it at the TLS layer: the site
+   * listener compares it with its paired peers' pins itself.
+   */
+  readonly requestClientCertificate?: boolean;
 }
 
 export interface HttpsListener {
@@ -53,6 +58,7 @@ export async function listenHttps(
       key: opts.keyPem,
       cert: opts.certPem,
       minVersion: 'TLSv1.2',
+      ...(opts.requestClientCertificate ? { requestCert: true, rejectUnauthorized: false } : {}),
       // Slow or idle clients must not hold a connection (and a shutdown) open for long.
       requestTimeout: 60_000,
       headersTimeout: 30_000,

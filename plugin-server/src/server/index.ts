@@ -16,3 +16,4 @@ export { openStateDatabase, stateDatabasePath, STATE_DATABASE_FILE } from './sta
 export { InFlightRequests, listenHttps } from './https-server.js';
 export type { HttpsListener, HttpsServerOptions } from './https-server.js';
 export { startProductionServer } from './production-server.js';
+export { withSiteService } from './site-admin.js';

@@ -43,10 +43,12 @@ import { PASSPHRASE_WARNING, type ServerSettings } from '../api/routes/settings.
 import type { VmInventory } from '../api/routes/vms.js';
 import { openStateDatabase, stateDatabasePath } from './state-database.js';
 import { ensureServerCertificate } from './tls/server-certificate.js';
+import { SiteService, SqlitePeerStore, type PeerDirectory } from '../sites/index.js';
+import { startSiteListener, type SiteListener, type SiteListenerOptions } from './site-listener.js';
 
 export type ServerConfig = Pick<
   Config,
-  'dataDir' | 'host' | 'port' | 'uiDir' | 'sessionIdleSeconds' | 'shutdownTimeoutSeconds' | 'vcenters' | 'hookSets' | 'maintenance'
+  'dataDir' | 'host' | 'port' | 'uiDir' | 'sessionIdleSeconds' | 'shutdownTimeoutSeconds' | 'vcenters' | 'hookSets' | 'maintenance' | 'site'
 >;
 
 export interface LifelineServerDeps<S extends UserSession & VmInventory> {
@@ -87,6 +89,8 @@ export interface LifelineServerDeps<S extends UserSession & VmInventory> {
    * runner and the scheduler, which runs only when this is given. The caller owns and closes it.
    */
   readonly backup?: BackupServices | null;
+  /** Routes for paired peers on the site listener, behind its peer middleware (replication). */
+  readonly siteRoutes?: SiteListenerOptions['siteRoutes'];
 }
 
 /** Until the backup pipeline supplies restore points, none exist. */
@@ -110,6 +114,10 @@ export interface LifelineServer {
   /** The plugin.json URL to register with vCenter (`--plugin-url`), or null when none is served. */
   readonly pluginUrl: string | null;
   readonly version: string;
+  /** `https://<host>:<port>` of the site listener, for paired sites. */
+  readonly siteUrl: string;
+  /** The sites this server is paired with. */
+  readonly peers: PeerDirectory;
   /** The server's SQLite database (jobs, policies, audit). */
   readonly databaseFile: string;
   /** Graceful stop: no new connections, requests in flight finish (up to the timeout), sessions logged out. */
@@ -135,9 +143,14 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   let runner: JobRunner;
   let services: ApiServices;
   let scheduler: ProtectionScheduler;
+  let sites: SiteService;
+  let siteListener: SiteListener | null = null;
   const shutdown = new AbortController();
   try {
     const audit = new SqliteAuditLog(db, jobClock);
+    // Site pairing: this server's certificate is its identity towards paired sites too.
+    const siteIdentity = { name: config.site.name, certPem: certificate.certPem, keyPem: certificate.keyPem, thumbprint: certificate.thumbprint };
+    sites = new SiteService({ store: new SqlitePeerStore(db, jobClock), identity: siteIdentity, siteUrl: () => siteListener?.url ?? '', clock: jobClock, log: log.child({ component: 'sites' }) });
     const policies = new SqlitePolicyStore(db, { clock: jobClock });
     const pointReaders = new PointReaders();
     const limits = deps.jobLimits ?? DEFAULT_JOB_LIMITS;
@@ -172,7 +185,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     const points = new PointsService({ repository: deps.backup?.repository ?? null, jobs: jobs.store, runner, policies, readers: pointReaders, clock: jobClock, log: apiLog.child({ component: 'points' }) });
     const readSide = { jobs: jobs.store, events: jobs.events, points, downloads };
     const recovery = backup ? new RecoveryService({ runner, repository: backup.repository, store: recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) } }) : null;
-    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide };
+    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites };
   } catch (err) {
     db.close();
     throw err;
@@ -263,7 +276,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     };
   };
 
-  let listener;
+  let listener: Awaited<ReturnType<typeof listenHttps>> | undefined;
   try {
     listener = await listenHttps(app, inFlight, {
       host: config.host,
@@ -273,7 +286,20 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       log,
       shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
     });
+    siteListener = await startSiteListener({
+      host: config.site.host,
+      port: config.site.port,
+      keyPem: certificate.keyPem,
+      certPem: certificate.certPem,
+      service: sites,
+      audit: services.audit,
+      log,
+      shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
+      advertisedUrl: config.site.url,
+      ...(deps.siteRoutes ? { siteRoutes: deps.siteRoutes } : {}),
+    });
   } catch (err) {
+    await listener?.stop();
     await stopBackground();
     await sessions.close();
     await runner.stop();
@@ -285,8 +311,11 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   const url = `https://${hostInUrl}:${listener.port}`;
   listenedUrl = url;
   const uiUrl = hasUi(config.uiDir) ? `${url}${uiPath(version)}` : null;
+  const siteUrl = siteListener.url;
   log.info('Lifeline server listening', {
     url,
+    siteUrl,
+    site: config.site.name,
     thumbprint: certificate.thumbprint,
     version,
     vcenters: [...vcenters.keys()],
@@ -298,7 +327,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       log.info('Lifeline server stopping');
       // Event streams never end on their own; they must not hold the drain until its timeout.
       await stopBackground();
-      await listener.stop();
+      await Promise.all([listener.stop(), siteListener?.stop()]);
       // After the listener: requests still running may need their sessions, jobs and database.
       await runner.stop();
       await started;
@@ -322,6 +351,8 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     pluginUrl: plugin ? `${url}${pluginPath(version)}${MANIFEST_FILE}` : null,
     version,
     databaseFile: stateDatabasePath(config.dataDir),
+    siteUrl,
+    peers: sites.directory,
     stop,
   };
 }

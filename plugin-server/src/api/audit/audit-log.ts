@@ -5,6 +5,10 @@
  * (an error code for failures) and the request id the user was given. It never holds tokens,
  * request bodies or other secrets: callers pass only ids and names in `details`.
  *
+ * Requests to the site listener from other sites (pairing, refused certificates) are recorded
+ * with no user and no vCenter: they belong to the whole server, and every vCenter's
+ * administrators see them.
+ *
  * Records are only ever appended; nothing in Lifeline updates or deletes them.
  */
 import type BetterSqlite3 from 'better-sqlite3';
@@ -63,6 +67,8 @@ export interface AuditRecord extends NewAuditRecord {
 export interface AuditQuery {
   /** Only records of this vCenter (lower case). */
   readonly vcenterGuid?: string;
+  /** With vcenterGuid: the server-wide records too (those of no vCenter: the site listener's). */
+  readonly serverWide?: boolean;
   readonly user?: string;
   readonly object?: string;
   readonly action?: string;
@@ -118,7 +124,7 @@ export class SqliteAuditLog implements AuditLog {
     const where: string[] = [];
     const values: string[] = [];
     if (q.vcenterGuid !== undefined) {
-      where.push('vcenter_guid = ?');
+      where.push(q.serverWide === true ? '(vcenter_guid = ? OR vcenter_guid IS NULL)' : 'vcenter_guid = ?');
       values.push(q.vcenterGuid);
     }
     if (q.user !== undefined) {

@@ -21,16 +21,17 @@ const PROBLEMS: Readonly<Record<number, readonly [name: string, description: str
   404: ['NotFound', 'The object named in the path does not exist (not-found, point-not-found).'],
   409: [
     'Conflict',
-    'The request is sound but the state forbids it now (conflict, busy, job-finished, policy-name-taken, policy-in-use, not-protected, retention-locked, point-in-use, retention-shorten-refused, restore-vm-changed, …).',
+    'The request is sound but the state forbids it now (conflict, busy, job-finished, policy-name-taken, policy-in-use, not-protected, retention-locked, point-in-use, retention-shorten-refused, restore-vm-changed, site-paired, site-thumbprint-mismatch, …).',
   ],
   413: ['PayloadTooLarge', 'The body is larger than 1 MB (payload-too-large).'],
   415: ['UnsupportedMediaType', 'The body is not JSON in a charset the server reads (unsupported-media-type).'],
+  422: ['UnprocessableContent', 'The DR site refused the pairing code: not one it issued, expired or already used; the detail says which (pairing-code-invalid).'],
   416: ['RangeNotSatisfiable', 'The Range cannot be served (range-not-satisfiable); Content-Range gives the size.'],
   500: [
     'InternalError',
     'An unexpected error (internal: quote `errorId`), or damaged backup data that the detail names (chunk-corrupt, index-invalid, manifest-invalid, catalog-unreadable, restore-*).',
   ],
-  502: ['BadGateway', 'vCenter could not be reached or answered with a fault (vcenter-unreachable, vcenter-error, vsphere-*).'],
+  502: ['BadGateway', 'vCenter or a paired site could not be reached or answered with a fault (vcenter-unreachable, vcenter-error, vsphere-*, site-unreachable, site-error).'],
   503: ['Unavailable', 'Not possible on this server now: shutting-down, queue-full, runner-stopped, repository-busy, vcenter-not-configured, or backup-unavailable (no backup store).'],
 };
 
@@ -116,6 +117,7 @@ const PARAMETERS: Readonly<Record<string, Json>> = {
   disk: { name: 'disk', in: 'path', required: true, description: "A disk number of the restore point (its disks[].index).", schema: { type: 'integer', minimum: 0 } },
   jobId: { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
   policyId: { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+  siteId: { name: 'id', in: 'path', required: true, description: 'The id of a paired site (GET /api/v1/sites).', schema: { type: 'string' } },
   attachmentId: { name: 'attachmentId', in: 'path', required: true, schema: { type: 'string' } },
   offset: { name: 'offset', in: 'query', description: 'Items to skip.', schema: { type: 'integer', minimum: 0, default: 0 } },
   limit: { name: 'limit', in: 'query', description: 'Items per page.', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
@@ -429,6 +431,59 @@ const PATHS: Readonly<Record<string, Json>> = {
   '/api/v1/storage': {
     get: op({ id: 'getStorage', tag: 'Server', summary: 'What the backup store holds and saves', description: 'System.Read on the inventory root; cached for 30 s.', ok: { '200': json(ref('StorageFigures'), 'The figures.') } }),
   },
+  '/api/v1/sites': {
+    get: op({ id: 'listSites', tag: 'Sites', summary: 'This site and the sites it is paired with', description: 'System.Read on the inventory root.', ok: { '200': json(ref('SitesOverview'), 'This site and its peers.') } }),
+    post: op({
+      id: 'pairSite',
+      tag: 'Sites',
+      summary: 'Pair with a DR site',
+      description:
+        "Lifeline's Admin privilege on every vCenter the server serves. This site becomes the source, the other the target (the DR site). The DR site's certificate must have the confirmed thumbprint (409 site-thumbprint-mismatch), the code must be valid (422 pairing-code-invalid says why not); 409 site-paired when already paired with it; 502 site-unreachable.",
+      body: ref('PairRequest'),
+      ok: { '201': json(ref('Peer'), 'Paired.', { Location: { description: 'The pairing: /api/v1/sites/{id}.', schema: { type: 'string' } } }) },
+      errors: [409, 422],
+    }),
+  },
+  '/api/v1/sites/pairing-codes': {
+    post: op({
+      id: 'allowPairing',
+      tag: 'Sites',
+      summary: 'Allow pairing: a one-time pairing code',
+      description: "Lifeline's Admin privilege on every vCenter the server serves. The code is shown once: 128 random bits, valid 15 minutes, good for one attempt; this site keeps only a hash of it.",
+      ok: { '201': json(ref('PairingCode'), 'The code, with what the other site must confirm.') },
+    }),
+  },
+  '/api/v1/sites/probe': {
+    post: op({
+      id: 'probeSite',
+      tag: 'Sites',
+      summary: 'Who answers at a site address',
+      description: "Lifeline's Admin privilege on every vCenter the server serves. The thumbprint is that of the certificate the address presents, to compare with the one the DR site shows with its code.",
+      body: ref('SiteProbeRequest'),
+      ok: { '200': json(ref('SiteProbe'), 'What the address presents.') },
+      errors: [409],
+    }),
+  },
+  '/api/v1/sites/{id}': {
+    parameters: [param('siteId')],
+    patch: op({
+      id: 'updateSite',
+      tag: 'Sites',
+      summary: "Change a pairing's replication settings",
+      description: "Lifeline's Admin privilege on every vCenter the server serves. Members left out keep their value.",
+      body: ref('SitePatch'),
+      ok: { '200': json(ref('Peer'), 'The pairing.') },
+      errors: [404],
+    }),
+    delete: op({
+      id: 'unpairSite',
+      tag: 'Sites',
+      summary: 'Unpair a site',
+      description: "Lifeline's Admin privilege on every vCenter the server serves. Unpairs here and tells the peer, which refuses this site from then on; when the peer cannot be reached it is unpaired here all the same.",
+      ok: { '204': noContent('Unpaired.') },
+      errors: [404],
+    }),
+  },
   '/api/v1/settings': {
     get: op({ id: 'getSettings', tag: 'Server', summary: "The server's settings, read-only", description: "Lifeline's Admin privilege on the inventory root. Never a secret.", ok: { '200': json(ref('ServerSettings'), 'The settings.') }, errors: [404] }),
   },
@@ -452,7 +507,7 @@ export function openApiDocument(version: string): Json {
       title: 'Lifeline API',
       version,
       description:
-        "Lifeline's REST API: protection policies, restore points, recovery, export and jobs. Every call but the health check, this document and a ticketed download acts with the caller's vCenter session (the vSphere Client's session token in vmware-api-session-id) and that user's privileges. Errors are RFC 9457 problem details with a stable `code`.",
+        "Lifeline's REST API: protection policies, restore points, recovery, export, jobs and site pairing. Every call but the health check, this document and a ticketed download acts with the caller's vCenter session (the vSphere Client's session token in vmware-api-session-id) and that user's privileges. Errors are RFC 9457 problem details with a stable `code`.",
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',

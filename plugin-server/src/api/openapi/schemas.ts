@@ -30,6 +30,7 @@ const POINT_ID = '^\\d{8}-\\d{6}-[0-9a-f]{8}$';
 const VM_URN = '^urn:vmomi:VirtualMachine:[A-Za-z0-9._-]{1,100}:[0-9A-Fa-f-]{36}$';
 
 const nonNegative: Schema = { type: 'integer', minimum: 0 };
+const hhmm: Schema = { type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', description: 'HH:MM.' };
 const vmUrn: Schema = { type: 'string', pattern: VM_URN, description: 'The vSphere Client\'s id of the VM: urn:vmomi:VirtualMachine:<moref>:<vCenter instance UUID>.' };
 const pointId: Schema = { type: 'string', pattern: POINT_ID, description: 'A restore point id, e.g. 20250102-030405-1a2b3c4d.' };
 
@@ -71,7 +72,7 @@ const policyMembers = {
   onQuiesceFailure: oneOfStrings(['fail', 'crash-consistent']),
   excludedDisks: arrayOf(ref('ExcludedDisk'), { maxItems: 64 }),
   windows: arrayOf(ref('BackupWindow'), { maxItems: 14 }),
-  replicationSite: strOrNull,
+  replicationSite: described(strOrNull, 'A paired DR site (GET /api/v1/sites, a peer with role target), by id or name, or null.'),
   hookSet: described(strOrNull, 'A hook set the server\'s configuration declares (GET /api/v1/hook-sets), or null.'),
 } satisfies Record<string, Schema>;
 
@@ -384,4 +385,68 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     },
     { optional: ['steps', 'verifyPercent'], open: true },
   ),
+
+  ReplicationSettings: obj(
+    {
+      bandwidthMBps: described(numOrNull, 'MB/s (10^6 bytes); null: unlimited.'),
+      window: nullable(obj({ from: hhmm, to: hhmm, bandwidthMBps: { type: 'number', exclusiveMinimum: 0 } }, { description: 'A lower limit during these hours (server local time).' })),
+      retention: obj(
+        { keepLast: nonNegative, daily: nonNegative, weekly: nonNegative, monthly: nonNegative },
+        { description: 'The GFS rule the DR site applies to replicas.' },
+      ),
+      immutableDays: { type: 'integer', minimum: 0, maximum: 3650, description: 'Replicas are locked at the DR site at least this long.' },
+      maxConcurrentVms: { type: 'integer', minimum: 1, maximum: 16, description: 'VMs replicating to this peer at once.' },
+    },
+    { description: 'How replication to the peer runs.' },
+  ),
+  ReplicationSettingsInput: obj(
+    {
+      bandwidthMBps: numOrNull,
+      window: nullable(obj({ from: hhmm, to: hhmm, bandwidthMBps: num })),
+      retention: obj({ keepLast: int, daily: int, weekly: int, monthly: int }, { optional: ['keepLast', 'daily', 'weekly', 'monthly'] }),
+      immutableDays: int,
+      maxConcurrentVms: int,
+    },
+    {
+      optional: ['bandwidthMBps', 'window', 'retention', 'immutableDays', 'maxConcurrentVms'],
+      description: 'Members left out take their defaults (unlimited, no window, keepLast 7 daily 7 weekly 4 monthly 6, 7 days immutable, 2 VMs at once), or keep their value in a change.',
+    },
+  ),
+  LinkStats: obj({
+    state: oneOfStrings(['idle', 'replicating', 'unreachable', 'refused']),
+    lastContactAt: timeOrNull,
+    lastError: strOrNull,
+    bytesSent: nonNegative,
+    throughputBps: { type: 'number', minimum: 0 },
+    backlogPoints: nonNegative,
+  }),
+  Peer: obj({
+    id: str,
+    name: str,
+    thumbprint: described(str, "SHA-256 of the peer's certificate, pinned."),
+    url: described(str, "https://host:port of the peer's site listener."),
+    role: oneOfStrings(['source', 'target'], "The peer's role seen from here: target = this site replicates to it."),
+    pairedAt: time,
+    settings: ref('ReplicationSettings'),
+    link: described(nullable(ref('LinkStats')), 'Null while no replication has run with the peer.'),
+  }),
+  SitesOverview: obj({
+    self: obj({ name: str, siteUrl: described(str, "https://host:port of this site's listener."), thumbprint: str }),
+    peers: arrayOf(ref('Peer')),
+  }),
+  PairingCode: obj({
+    code: described(str, 'Shown once; 26 letters and digits in groups of four.'),
+    expiresAt: time,
+    thumbprint: described(str, "This site's certificate thumbprint, to confirm at the other site."),
+    siteUrl: str,
+  }),
+  SiteProbeRequest: obj({ url: described(str, "https://host:port of the other site's listener.") }),
+  SiteProbe: obj({ name: str, thumbprint: described(str, 'SHA-256 of the certificate the address presented.'), url: str }),
+  PairRequest: obj({
+    url: str,
+    thumbprint: described(str, 'The DR site\'s thumbprint, as shown with its pairing code.'),
+    code: str,
+    settings: ref('ReplicationSettingsInput'),
+  }),
+  SitePatch: obj({ settings: ref('ReplicationSettingsInput') }),
 };

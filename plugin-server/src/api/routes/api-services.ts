@@ -12,6 +12,7 @@ import type { RecoveryService } from '../../recovery/index.js';
 import type { Repository } from '../../store/index.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { DownloadTickets } from '../download-tickets.js';
+import type { SiteService } from '../../sites/index.js';
 import type { ServerSettings } from './settings.js';
 
 /** What the routes read of the job records; the runner is not needed to read them. */
@@ -46,4 +47,18 @@ export interface ApiServices {
   readonly hookSets?: readonly string[];
   /** The settings an administrator may read, as they are when asked; absent: none are reported. */
   readonly settings?: (() => ServerSettings) | null;
+  /** Pairing with other sites; absent: this server pairs with none (and policies name no site). */
+  readonly sites?: SiteService | null;
+  /** The replication link's state with a peer, once replication has run; absent: never known. */
+  readonly linkStats?: ((peerId: string) => LinkStats | undefined) | null;
+}
+
+/** The replication link's state with one peer, as the Sites view shows it. */
+export interface LinkStats {
+  state: 'idle' | 'replicating' | 'unreachable' | 'refused';
+  lastContactAt: string | null;
+  lastError: string | null;
+  bytesSent: number;
+  throughputBps: number;
+  backlogPoints: number;
 }

@@ -9,7 +9,8 @@ import { pageOf } from './paging.js';
 /**
  * GET /api/v1/audit: the audit log, newest first, filtered by `user`, `object` and `action`
  * (exact matches; user without case). Lifeline's Admin privilege on the inventory root: the log
- * shows what every user did on that vCenter, and nothing of another vCenter Lifeline serves.
+ * shows what every user did on that vCenter, and nothing of another vCenter Lifeline serves, and
+ * what other sites did at the site listener (records of no vCenter).
  */
 export function auditRoutes<S extends UserSession>(auth: Authorizer<S>, log: AuditLog): Router {
   const router = Router();
@@ -24,7 +25,7 @@ export function auditRoutes<S extends UserSession>(auth: Authorizer<S>, log: Aud
       return { [name]: v };
     };
     const vcenterGuid = authorizedCall<S>(req).vcenter.guid;
-    const { items, total } = log.list({ vcenterGuid, ...filter('user'), ...filter('object'), ...filter('action'), ...page });
+    const { items, total } = log.list({ vcenterGuid, serverWide: true, ...filter('user'), ...filter('object'), ...filter('action'), ...page });
     res.json({ items, total, ...page });
   });
   return router;

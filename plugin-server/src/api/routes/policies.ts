@@ -5,12 +5,15 @@
  * validatePolicy(), which lists each fault with its field and allowed range; nothing is saved
  * unless the whole policy is valid. A policy's hookSet must be one this server's configuration
  * declares; GET /hook-sets lists their names (never their commands) for the policy form. A
- * replicationSite must be a paired site, and this server has none yet: any site is refused.
+ * replicationSite must name (by id or name) a paired DR site, one this server replicates to.
+ * Unpairing a site leaves the policies that name it as they are: their replication then fails
+ * visibly, and a change to such a policy must name a paired site or none.
  */
 import { Router, type Request } from 'express';
 import { ValidationError } from '../../errors/index.js';
 import { PolicyValidationError, validatePolicy, type PolicyFieldError, type PolicySpec, type ProtectionPolicy } from '../../protection/index.js';
 import { audited, noteAudit } from '../audit/audited.js';
+import type { PeerDirectory } from '../../sites/index.js';
 import type { Authorizer } from '../auth/authorize.js';
 import type { UserSession } from '../auth/ports.js';
 import { PRIVILEGES, READ_PRIVILEGE } from '../privileges.js';
@@ -32,7 +35,7 @@ export function policyRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Ap
 
   const view = (p: ProtectionPolicy) => ({ ...p, vmCount: svc.policies.listProtections({ policyId: p.id }).length });
   const hookSets = svc.hookSets ?? [];
-  const specOf = (body: unknown) => policySpecOf(body, hookSets);
+  const specOf = (body: unknown) => policySpecOf(body, hookSets, svc.sites?.directory);
 
   router.get('/hook-sets', read, (req, res) => {
     res.json(paginate(hookSets.map((name) => ({ name })), pageOf(req)));
@@ -90,7 +93,7 @@ function policyId(req: Request): string {
 }
 
 /** The policy in a request body, or a 400 listing every field at fault, a hook set the server lacks and a site it is not paired with included. */
-function policySpecOf(body: unknown, hookSets: readonly string[]): PolicySpec {
+function policySpecOf(body: unknown, hookSets: readonly string[], sites: PeerDirectory | undefined): PolicySpec {
   if (body === undefined) throw new PolicyValidationError([{ field: '', message: 'the request needs a JSON body (Content-Type: application/json)' }]);
   const v = validatePolicy(body);
   const errors: PolicyFieldError[] = v.ok ? [] : [...v.errors];
@@ -99,14 +102,17 @@ function policySpecOf(body: unknown, hookSets: readonly string[]): PolicySpec {
     const known = hookSets.length === 0 ? 'this server declares none' : `it declares ${hookSets.join(', ')}`;
     errors.push({ field: 'hookSet', message: `hookSet "${hookSet}" is not a hook set of this Lifeline server's configuration (${known})` });
   }
-  // Replication runs only to a paired site, and this server cannot pair with one yet: a site named
-  // here would be accepted and then never receive a copy, so it is refused rather than kept.
+  // Replication runs only to a paired site this server replicates to: a site named here that is
+  // not one would be accepted and then never receive a copy, so it is refused rather than kept.
   const replicationSite = isRecord(body) ? body['replicationSite'] : undefined;
   if (typeof replicationSite === 'string' && !errors.some((e) => e.field === 'replicationSite')) {
-    errors.push({
-      field: 'replicationSite',
-      message: `replicationSite "${replicationSite}" is not a paired site of this Lifeline server (it has no pairings: replication to a paired site is not available yet); leave it null`,
-    });
+    const peer = sites?.peer(replicationSite);
+    if (!peer || peer.role !== 'target') {
+      const targets = (sites?.peers() ?? []).filter((p) => p.role === 'target').map((p) => p.name);
+      const known = targets.length === 0 ? 'it is paired with no DR site: pair one under Sites first' : `its DR sites are ${targets.join(', ')}`;
+      const why = peer ? `is a site that replicates to this one, not a DR site of it (${known})` : `is not a paired site of this Lifeline server (${known})`;
+      errors.push({ field: 'replicationSite', message: `replicationSite "${replicationSite}" ${why}` });
+    }
   }
   if (!v.ok || errors.length > 0) throw new PolicyValidationError(errors);
   return v.policy;

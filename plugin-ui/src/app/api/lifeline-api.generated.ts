@@ -704,6 +704,97 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/api/v1/sites": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * This site and the sites it is paired with
+         * @description System.Read on the inventory root.
+         */
+        readonly get: operations["listSites"];
+        readonly put?: never;
+        /**
+         * Pair with a DR site
+         * @description Lifeline's Admin privilege on every vCenter the server serves. This site becomes the source, the other the target (the DR site). The DR site's certificate must have the confirmed thumbprint (409 site-thumbprint-mismatch), the code must be valid (422 pairing-code-invalid says why not); 409 site-paired when already paired with it; 502 site-unreachable.
+         */
+        readonly post: operations["pairSite"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/sites/pairing-codes": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Allow pairing: a one-time pairing code
+         * @description Lifeline's Admin privilege on every vCenter the server serves. The code is shown once: 128 random bits, valid 15 minutes, good for one attempt; this site keeps only a hash of it.
+         */
+        readonly post: operations["allowPairing"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/sites/probe": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Who answers at a site address
+         * @description Lifeline's Admin privilege on every vCenter the server serves. The thumbprint is that of the certificate the address presents, to compare with the one the DR site shows with its code.
+         */
+        readonly post: operations["probeSite"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/sites/{id}": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The id of a paired site (GET /api/v1/sites). */
+                readonly id: components["parameters"]["siteId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        readonly post?: never;
+        /**
+         * Unpair a site
+         * @description Lifeline's Admin privilege on every vCenter the server serves. Unpairs here and tells the peer, which refuses this site from then on; when the peer cannot be reached it is unpaired here all the same.
+         */
+        readonly delete: operations["unpairSite"];
+        readonly options?: never;
+        readonly head?: never;
+        /**
+         * Change a pairing's replication settings
+         * @description Lifeline's Admin privilege on every vCenter the server serves. Members left out keep their value.
+         */
+        readonly patch: operations["updateSite"];
+        readonly trace?: never;
+    };
     readonly "/api/v1/settings": {
         readonly parameters: {
             readonly query?: never;
@@ -855,6 +946,7 @@ export interface components {
             readonly onQuiesceFailure?: "fail" | "crash-consistent";
             readonly excludedDisks?: readonly components["schemas"]["ExcludedDisk"][];
             readonly windows?: readonly components["schemas"]["BackupWindow"][];
+            /** @description A paired DR site (GET /api/v1/sites, a peer with role target), by id or name, or null. */
             readonly replicationSite?: string | null;
             /** @description A hook set the server's configuration declares (GET /api/v1/hook-sets), or null. */
             readonly hookSet?: string | null;
@@ -873,6 +965,7 @@ export interface components {
             readonly onQuiesceFailure: "fail" | "crash-consistent";
             readonly excludedDisks: readonly components["schemas"]["ExcludedDisk"][];
             readonly windows: readonly components["schemas"]["BackupWindow"][];
+            /** @description A paired DR site (GET /api/v1/sites, a peer with role target), by id or name, or null. */
             readonly replicationSite: string | null;
             /** @description A hook set the server's configuration declares (GET /api/v1/hook-sets), or null. */
             readonly hookSet: string | null;
@@ -1418,6 +1511,115 @@ export interface components {
         } & {
             readonly [key: string]: unknown;
         };
+        /** @description How replication to the peer runs. */
+        readonly ReplicationSettings: {
+            /** @description MB/s (10^6 bytes); null: unlimited. */
+            readonly bandwidthMBps: number | null;
+            /** @description A lower limit during these hours (server local time). */
+            readonly window: {
+                /** @description HH:MM. */
+                readonly from: string;
+                /** @description HH:MM. */
+                readonly to: string;
+                readonly bandwidthMBps: number;
+            } | null;
+            /** @description The GFS rule the DR site applies to replicas. */
+            readonly retention: {
+                readonly keepLast: number;
+                readonly daily: number;
+                readonly weekly: number;
+                readonly monthly: number;
+            };
+            /** @description Replicas are locked at the DR site at least this long. */
+            readonly immutableDays: number;
+            /** @description VMs replicating to this peer at once. */
+            readonly maxConcurrentVms: number;
+        };
+        /** @description Members left out take their defaults (unlimited, no window, keepLast 7 daily 7 weekly 4 monthly 6, 7 days immutable, 2 VMs at once), or keep their value in a change. */
+        readonly ReplicationSettingsInput: {
+            readonly bandwidthMBps?: number | null;
+            readonly window?: {
+                /** @description HH:MM. */
+                readonly from: string;
+                /** @description HH:MM. */
+                readonly to: string;
+                readonly bandwidthMBps: number;
+            } | null;
+            readonly retention?: {
+                readonly keepLast?: number;
+                readonly daily?: number;
+                readonly weekly?: number;
+                readonly monthly?: number;
+            };
+            readonly immutableDays?: number;
+            readonly maxConcurrentVms?: number;
+        };
+        readonly LinkStats: {
+            /** @enum {string} */
+            readonly state: "idle" | "replicating" | "unreachable" | "refused";
+            /** Format: date-time */
+            readonly lastContactAt: string | null;
+            readonly lastError: string | null;
+            readonly bytesSent: number;
+            readonly throughputBps: number;
+            readonly backlogPoints: number;
+        };
+        readonly Peer: {
+            readonly id: string;
+            readonly name: string;
+            /** @description SHA-256 of the peer's certificate, pinned. */
+            readonly thumbprint: string;
+            /** @description https://host:port of the peer's site listener. */
+            readonly url: string;
+            /**
+             * @description The peer's role seen from here: target = this site replicates to it.
+             * @enum {string}
+             */
+            readonly role: "source" | "target";
+            /** Format: date-time */
+            readonly pairedAt: string;
+            readonly settings: components["schemas"]["ReplicationSettings"];
+            /** @description Null while no replication has run with the peer. */
+            readonly link: components["schemas"]["LinkStats"] | null;
+        };
+        readonly SitesOverview: {
+            readonly self: {
+                readonly name: string;
+                /** @description https://host:port of this site's listener. */
+                readonly siteUrl: string;
+                readonly thumbprint: string;
+            };
+            readonly peers: readonly components["schemas"]["Peer"][];
+        };
+        readonly PairingCode: {
+            /** @description Shown once; 26 letters and digits in groups of four. */
+            readonly code: string;
+            /** Format: date-time */
+            readonly expiresAt: string;
+            /** @description This site's certificate thumbprint, to confirm at the other site. */
+            readonly thumbprint: string;
+            readonly siteUrl: string;
+        };
+        readonly SiteProbeRequest: {
+            /** @description https://host:port of the other site's listener. */
+            readonly url: string;
+        };
+        readonly SiteProbe: {
+            readonly name: string;
+            /** @description SHA-256 of the certificate the address presented. */
+            readonly thumbprint: string;
+            readonly url: string;
+        };
+        readonly PairRequest: {
+            readonly url: string;
+            /** @description The DR site's thumbprint, as shown with its pairing code. */
+            readonly thumbprint: string;
+            readonly code: string;
+            readonly settings: components["schemas"]["ReplicationSettingsInput"];
+        };
+        readonly SitePatch: {
+            readonly settings: components["schemas"]["ReplicationSettingsInput"];
+        };
     };
     responses: {
         /** @description The request is not valid (a parameter, field, body or the lifeline-vc-guid header); `errors` lists each fault. Codes: validation, bad-request, vcenter-unknown. */
@@ -1458,7 +1660,7 @@ export interface components {
                 readonly "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The request is sound but the state forbids it now (conflict, busy, job-finished, policy-name-taken, policy-in-use, not-protected, retention-locked, point-in-use, retention-shorten-refused, restore-vm-changed, …). */
+        /** @description The request is sound but the state forbids it now (conflict, busy, job-finished, policy-name-taken, policy-in-use, not-protected, retention-locked, point-in-use, retention-shorten-refused, restore-vm-changed, site-paired, site-thumbprint-mismatch, …). */
         readonly Conflict: {
             headers: {
                 readonly [name: string]: unknown;
@@ -1496,6 +1698,15 @@ export interface components {
                 readonly "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The DR site refused the pairing code: not one it issued, expired or already used; the detail says which (pairing-code-invalid). */
+        readonly UnprocessableContent: {
+            headers: {
+                readonly [name: string]: unknown;
+            };
+            content: {
+                readonly "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description An unexpected error (internal: quote `errorId`), or damaged backup data that the detail names (chunk-corrupt, index-invalid, manifest-invalid, catalog-unreadable, restore-*). */
         readonly InternalError: {
             headers: {
@@ -1505,7 +1716,7 @@ export interface components {
                 readonly "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description vCenter could not be reached or answered with a fault (vcenter-unreachable, vcenter-error, vsphere-*). */
+        /** @description vCenter or a paired site could not be reached or answered with a fault (vcenter-unreachable, vcenter-error, vsphere-*, site-unreachable, site-error). */
         readonly BadGateway: {
             headers: {
                 readonly [name: string]: unknown;
@@ -1533,6 +1744,8 @@ export interface components {
         readonly disk: number;
         readonly jobId: string;
         readonly policyId: string;
+        /** @description The id of a paired site (GET /api/v1/sites). */
+        readonly siteId: string;
         readonly attachmentId: string;
         /** @description Items to skip. */
         readonly offset: number;
@@ -3158,6 +3371,209 @@ export interface operations {
             readonly 400: components["responses"]["BadRequest"];
             readonly 401: components["responses"]["Unauthenticated"];
             readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly listSites: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description This site and its peers. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["SitesOverview"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly pairSite: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["PairRequest"];
+            };
+        };
+        readonly responses: {
+            /** @description Paired. */
+            readonly 201: {
+                headers: {
+                    /** @description The pairing: /api/v1/sites/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["Peer"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 422: components["responses"]["UnprocessableContent"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly allowPairing: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The code, with what the other site must confirm. */
+            readonly 201: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["PairingCode"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly probeSite: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["SiteProbeRequest"];
+            };
+        };
+        readonly responses: {
+            /** @description What the address presents. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["SiteProbe"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly unpairSite: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The id of a paired site (GET /api/v1/sites). */
+                readonly id: components["parameters"]["siteId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description Unpaired. */
+            readonly 204: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content?: never;
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly updateSite: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The id of a paired site (GET /api/v1/sites). */
+                readonly id: components["parameters"]["siteId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["SitePatch"];
+            };
+        };
+        readonly responses: {
+            /** @description The pairing. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["Peer"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
             readonly 500: components["responses"]["InternalError"];
             readonly 502: components["responses"]["BadGateway"];
             readonly 503: components["responses"]["Unavailable"];

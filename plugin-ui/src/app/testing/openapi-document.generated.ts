@@ -9,7 +9,7 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
   "info": {
     "title": "Lifeline API",
     "version": "0.0.0",
-    "description": "Lifeline's REST API: protection policies, restore points, recovery, export and jobs. Every call but the health check, this document and a ticketed download acts with the caller's vCenter session (the vSphere Client's session token in vmware-api-session-id) and that user's privileges. Errors are RFC 9457 problem details with a stable `code`.",
+    "description": "Lifeline's REST API: protection policies, restore points, recovery, export, jobs and site pairing. Every call but the health check, this document and a ticketed download acts with the caller's vCenter session (the vSphere Client's session token in vmware-api-session-id) and that user's privileges. Errors are RFC 9457 problem details with a stable `code`.",
     "license": {
       "name": "Apache-2.0",
       "identifier": "Apache-2.0"
@@ -2729,6 +2729,341 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         }
       }
     },
+    "/api/v1/sites": {
+      "get": {
+        "operationId": "listSites",
+        "tags": [
+          "Sites"
+        ],
+        "summary": "This site and the sites it is paired with",
+        "description": "System.Read on the inventory root.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "This site and its peers.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SitesOverview"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      },
+      "post": {
+        "operationId": "pairSite",
+        "tags": [
+          "Sites"
+        ],
+        "summary": "Pair with a DR site",
+        "description": "Lifeline's Admin privilege on every vCenter the server serves. This site becomes the source, the other the target (the DR site). The DR site's certificate must have the confirmed thumbprint (409 site-thumbprint-mismatch), the code must be valid (422 pairing-code-invalid says why not); 409 site-paired when already paired with it; 502 site-unreachable.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/PairRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "Paired.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Peer"
+                }
+              }
+            },
+            "headers": {
+              "Location": {
+                "description": "The pairing: /api/v1/sites/{id}.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "$ref": "#/components/responses/UnprocessableContent"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/sites/pairing-codes": {
+      "post": {
+        "operationId": "allowPairing",
+        "tags": [
+          "Sites"
+        ],
+        "summary": "Allow pairing: a one-time pairing code",
+        "description": "Lifeline's Admin privilege on every vCenter the server serves. The code is shown once: 128 random bits, valid 15 minutes, good for one attempt; this site keeps only a hash of it.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "201": {
+            "description": "The code, with what the other site must confirm.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PairingCode"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/sites/probe": {
+      "post": {
+        "operationId": "probeSite",
+        "tags": [
+          "Sites"
+        ],
+        "summary": "Who answers at a site address",
+        "description": "Lifeline's Admin privilege on every vCenter the server serves. The thumbprint is that of the certificate the address presents, to compare with the one the DR site shows with its code.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/SiteProbeRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "What the address presents.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SiteProbe"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/sites/{id}": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/siteId"
+        }
+      ],
+      "patch": {
+        "operationId": "updateSite",
+        "tags": [
+          "Sites"
+        ],
+        "summary": "Change a pairing's replication settings",
+        "description": "Lifeline's Admin privilege on every vCenter the server serves. Members left out keep their value.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/SitePatch"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The pairing.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Peer"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      },
+      "delete": {
+        "operationId": "unpairSite",
+        "tags": [
+          "Sites"
+        ],
+        "summary": "Unpair a site",
+        "description": "Lifeline's Admin privilege on every vCenter the server serves. Unpairs here and tells the peer, which refuses this site from then on; when the peer cannot be reached it is unpaired here all the same.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Unpaired."
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/api/v1/settings": {
       "get": {
         "operationId": "getSettings",
@@ -2901,6 +3236,15 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "type": "string"
         }
       },
+      "siteId": {
+        "name": "id",
+        "in": "path",
+        "required": true,
+        "description": "The id of a paired site (GET /api/v1/sites).",
+        "schema": {
+          "type": "string"
+        }
+      },
       "attachmentId": {
         "name": "attachmentId",
         "in": "path",
@@ -3022,7 +3366,7 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         }
       },
       "Conflict": {
-        "description": "The request is sound but the state forbids it now (conflict, busy, job-finished, policy-name-taken, policy-in-use, not-protected, retention-locked, point-in-use, retention-shorten-refused, restore-vm-changed, …).",
+        "description": "The request is sound but the state forbids it now (conflict, busy, job-finished, policy-name-taken, policy-in-use, not-protected, retention-locked, point-in-use, retention-shorten-refused, restore-vm-changed, site-paired, site-thumbprint-mismatch, …).",
         "content": {
           "application/problem+json": {
             "schema": {
@@ -3069,6 +3413,16 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           }
         }
       },
+      "UnprocessableContent": {
+        "description": "The DR site refused the pairing code: not one it issued, expired or already used; the detail says which (pairing-code-invalid).",
+        "content": {
+          "application/problem+json": {
+            "schema": {
+              "$ref": "#/components/schemas/Problem"
+            }
+          }
+        }
+      },
       "InternalError": {
         "description": "An unexpected error (internal: quote `errorId`), or damaged backup data that the detail names (chunk-corrupt, index-invalid, manifest-invalid, catalog-unreadable, restore-*).",
         "content": {
@@ -3080,7 +3434,7 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         }
       },
       "BadGateway": {
-        "description": "vCenter could not be reached or answered with a fault (vcenter-unreachable, vcenter-error, vsphere-*).",
+        "description": "vCenter or a paired site could not be reached or answered with a fault (vcenter-unreachable, vcenter-error, vsphere-*, site-unreachable, site-error).",
         "content": {
           "application/problem+json": {
             "schema": {
@@ -3512,7 +3866,8 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "type": [
               "string",
               "null"
-            ]
+            ],
+            "description": "A paired DR site (GET /api/v1/sites, a peer with role target), by id or name, or null."
           },
           "hookSet": {
             "type": [
@@ -3590,7 +3945,8 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "type": [
               "string",
               "null"
-            ]
+            ],
+            "description": "A paired DR site (GET /api/v1/sites, a peer with role target), by id or name, or null."
           },
           "hookSet": {
             "type": [
@@ -5824,6 +6180,402 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         },
         "required": [],
         "additionalProperties": true
+      },
+      "ReplicationSettings": {
+        "type": "object",
+        "description": "How replication to the peer runs.",
+        "properties": {
+          "bandwidthMBps": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "description": "MB/s (10^6 bytes); null: unlimited."
+          },
+          "window": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "description": "A lower limit during these hours (server local time).",
+            "properties": {
+              "from": {
+                "type": "string",
+                "pattern": "^([01]\\d|2[0-3]):[0-5]\\d$",
+                "description": "HH:MM."
+              },
+              "to": {
+                "type": "string",
+                "pattern": "^([01]\\d|2[0-3]):[0-5]\\d$",
+                "description": "HH:MM."
+              },
+              "bandwidthMBps": {
+                "type": "number",
+                "exclusiveMinimum": 0
+              }
+            },
+            "required": [
+              "from",
+              "to",
+              "bandwidthMBps"
+            ],
+            "additionalProperties": false
+          },
+          "retention": {
+            "type": "object",
+            "description": "The GFS rule the DR site applies to replicas.",
+            "properties": {
+              "keepLast": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "daily": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "weekly": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "monthly": {
+                "type": "integer",
+                "minimum": 0
+              }
+            },
+            "required": [
+              "keepLast",
+              "daily",
+              "weekly",
+              "monthly"
+            ],
+            "additionalProperties": false
+          },
+          "immutableDays": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 3650,
+            "description": "Replicas are locked at the DR site at least this long."
+          },
+          "maxConcurrentVms": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 16,
+            "description": "VMs replicating to this peer at once."
+          }
+        },
+        "required": [
+          "bandwidthMBps",
+          "window",
+          "retention",
+          "immutableDays",
+          "maxConcurrentVms"
+        ],
+        "additionalProperties": false
+      },
+      "ReplicationSettingsInput": {
+        "type": "object",
+        "description": "Members left out take their defaults (unlimited, no window, keepLast 7 daily 7 weekly 4 monthly 6, 7 days immutable, 2 VMs at once), or keep their value in a change.",
+        "properties": {
+          "bandwidthMBps": {
+            "type": [
+              "number",
+              "null"
+            ]
+          },
+          "window": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "properties": {
+              "from": {
+                "type": "string",
+                "pattern": "^([01]\\d|2[0-3]):[0-5]\\d$",
+                "description": "HH:MM."
+              },
+              "to": {
+                "type": "string",
+                "pattern": "^([01]\\d|2[0-3]):[0-5]\\d$",
+                "description": "HH:MM."
+              },
+              "bandwidthMBps": {
+                "type": "number"
+              }
+            },
+            "required": [
+              "from",
+              "to",
+              "bandwidthMBps"
+            ],
+            "additionalProperties": false
+          },
+          "retention": {
+            "type": "object",
+            "properties": {
+              "keepLast": {
+                "type": "integer"
+              },
+              "daily": {
+                "type": "integer"
+              },
+              "weekly": {
+                "type": "integer"
+              },
+              "monthly": {
+                "type": "integer"
+              }
+            },
+            "required": [],
+            "additionalProperties": false
+          },
+          "immutableDays": {
+            "type": "integer"
+          },
+          "maxConcurrentVms": {
+            "type": "integer"
+          }
+        },
+        "required": [],
+        "additionalProperties": false
+      },
+      "LinkStats": {
+        "type": "object",
+        "properties": {
+          "state": {
+            "type": "string",
+            "enum": [
+              "idle",
+              "replicating",
+              "unreachable",
+              "refused"
+            ]
+          },
+          "lastContactAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time"
+          },
+          "lastError": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "bytesSent": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "throughputBps": {
+            "type": "number",
+            "minimum": 0
+          },
+          "backlogPoints": {
+            "type": "integer",
+            "minimum": 0
+          }
+        },
+        "required": [
+          "state",
+          "lastContactAt",
+          "lastError",
+          "bytesSent",
+          "throughputBps",
+          "backlogPoints"
+        ],
+        "additionalProperties": false
+      },
+      "Peer": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "name": {
+            "type": "string"
+          },
+          "thumbprint": {
+            "type": "string",
+            "description": "SHA-256 of the peer's certificate, pinned."
+          },
+          "url": {
+            "type": "string",
+            "description": "https://host:port of the peer's site listener."
+          },
+          "role": {
+            "type": "string",
+            "enum": [
+              "source",
+              "target"
+            ],
+            "description": "The peer's role seen from here: target = this site replicates to it."
+          },
+          "pairedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "settings": {
+            "$ref": "#/components/schemas/ReplicationSettings"
+          },
+          "link": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/LinkStats"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "Null while no replication has run with the peer."
+          }
+        },
+        "required": [
+          "id",
+          "name",
+          "thumbprint",
+          "url",
+          "role",
+          "pairedAt",
+          "settings",
+          "link"
+        ],
+        "additionalProperties": false
+      },
+      "SitesOverview": {
+        "type": "object",
+        "properties": {
+          "self": {
+            "type": "object",
+            "properties": {
+              "name": {
+                "type": "string"
+              },
+              "siteUrl": {
+                "type": "string",
+                "description": "https://host:port of this site's listener."
+              },
+              "thumbprint": {
+                "type": "string"
+              }
+            },
+            "required": [
+              "name",
+              "siteUrl",
+              "thumbprint"
+            ],
+            "additionalProperties": false
+          },
+          "peers": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Peer"
+            }
+          }
+        },
+        "required": [
+          "self",
+          "peers"
+        ],
+        "additionalProperties": false
+      },
+      "PairingCode": {
+        "type": "object",
+        "properties": {
+          "code": {
+            "type": "string",
+            "description": "Shown once; 26 letters and digits in groups of four."
+          },
+          "expiresAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "thumbprint": {
+            "type": "string",
+            "description": "This site's certificate thumbprint, to confirm at the other site."
+          },
+          "siteUrl": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "code",
+          "expiresAt",
+          "thumbprint",
+          "siteUrl"
+        ],
+        "additionalProperties": false
+      },
+      "SiteProbeRequest": {
+        "type": "object",
+        "properties": {
+          "url": {
+            "type": "string",
+            "description": "https://host:port of the other site's listener."
+          }
+        },
+        "required": [
+          "url"
+        ],
+        "additionalProperties": false
+      },
+      "SiteProbe": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "thumbprint": {
+            "type": "string",
+            "description": "SHA-256 of the certificate the address presented."
+          },
+          "url": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "name",
+          "thumbprint",
+          "url"
+        ],
+        "additionalProperties": false
+      },
+      "PairRequest": {
+        "type": "object",
+        "properties": {
+          "url": {
+            "type": "string"
+          },
+          "thumbprint": {
+            "type": "string",
+            "description": "The DR site's thumbprint, as shown with its pairing code."
+          },
+          "code": {
+            "type": "string"
+          },
+          "settings": {
+            "$ref": "#/components/schemas/ReplicationSettingsInput"
+          }
+        },
+        "required": [
+          "url",
+          "thumbprint",
+          "code",
+          "settings"
+        ],
+        "additionalProperties": false
+      },
+      "SitePatch": {
+        "type": "object",
+        "properties": {
+          "settings": {
+            "$ref": "#/components/schemas/ReplicationSettingsInput"
+          }
+        },
+        "required": [
+          "settings"
+        ],
+        "additionalProperties": false
       }
     }
   }
