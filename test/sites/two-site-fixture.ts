@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { generate } from 'selfsigned';
-import type { LifelineServerDeps } from '../../plugin-server/src/api/lifeline-server.js';
-import type { VcenterUserSession } from '../../plugin-server/src/api/vcenter-cloner.js';
+import type { LifelineServerDeps } from '../../plugin-server/src/server/lifeline-server.js';
+import type { VcenterUserSession } from '../../plugin-server/src/server/vcenter-cloner.js';
 import { startVcenterServer, type SimUser, type VcenterServer } from '../server/vcenter-server-fixture.js';
 
 /** A client certificate and key, as a site presents them. */
