@@ -7,7 +7,9 @@
  *   and raised by `lock` (PutObjectRetention). The storage server itself then refuses to delete
  *   the version or to shorten its retention — to everybody, Lifeline's own credentials included.
  *   Retain-until times are kept in whole seconds, rounded up: RGW compares retentions in seconds
- *   and would let a shortening within one second through.
+ *   and would let a shortening within one second through. A retain-until the server already sees
+ *   as past (by the wall clock, the best view of its clock this machine has) sets no lock: the
+ *   server would refuse it, and it would lock nothing.
  * - put checks that the key reads absent (HeadObject), then writes. A versioned bucket cannot
  *   refuse a second PutObject of a key (RGW ignores If-None-Match there: the second put becomes a
  *   new current version), so two writers racing on one key may both write and both report
@@ -94,6 +96,11 @@ export interface S3Credentials {
 
 export interface S3BackendOptions {
   clock: TimeSource;
+  /**
+   * The storage server's time as this machine sees it (default: the wall clock). A retain-until
+   * the server already sees as past sets no lock: it would lock nothing, and the server refuses it.
+   */
+  serverClock?: TimeSource;
   /** Credentials given directly (tests); otherwise credentialsFile or the AWS chain. */
   credentials?: S3Credentials;
   /** Requests in flight at most (default 16). */
@@ -201,13 +208,15 @@ export function retentionSeconds(ms: number): number {
 export class S3Backend implements Backend {
   readonly location: string;
   private readonly clock: TimeSource;
+  private readonly serverClock: TimeSource;
 
   constructor(
     readonly client: S3Client,
     readonly loc: S3Location,
-    opts: Pick<S3BackendOptions, 'clock'>,
+    opts: Pick<S3BackendOptions, 'clock' | 'serverClock'>,
   ) {
     this.clock = opts.clock;
+    this.serverClock = opts.serverClock ?? { now: () => Date.now() };
     this.location = `s3://${loc.bucket}/${loc.prefix}${loc.endpoint ? ` at ${loc.endpoint}` : ''}`;
   }
 
@@ -226,7 +235,7 @@ export class S3Backend implements Backend {
     if (await this.head(key, 'put', signal)) return { created: false };
     const body = data instanceof Uint8Array ? data : Buffer.concat(data as Uint8Array[]);
     throwIfAborted(signal);
-    const retain = options.retainUntil !== undefined && options.retainUntil > 0 ? retentionSeconds(options.retainUntil) : undefined;
+    const retain = options.retainUntil !== undefined && this.inServerFuture(options.retainUntil) ? retentionSeconds(options.retainUntil) : undefined;
     await this.send('put', key, signal, () =>
       this.client.send(
         new PutObjectCommand({
@@ -349,6 +358,7 @@ export class S3Backend implements Backend {
       if (!h) throw notFound(key);
       const current = info(h).retainUntil;
       if (current >= want) return current;
+      if (!this.inServerFuture(want)) return want;
       try {
         await this.send('lock', key, signal, () =>
           this.client.send(
@@ -391,7 +401,7 @@ export class S3Backend implements Backend {
             Bucket: this.loc.bucket,
             Key: this.objectKey(target),
             CopySource: source,
-            ...(o.retainUntil > 0 ? { ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: new Date(retentionSeconds(o.retainUntil)) } : {}),
+            ...(this.inServerFuture(o.retainUntil) ? { ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: new Date(retentionSeconds(o.retainUntil)) } : {}),
           }),
           { abortSignal: signal },
         ),
@@ -408,6 +418,11 @@ export class S3Backend implements Backend {
   space(signal: AbortSignal): Promise<SpaceInfo | null> {
     throwIfAborted(signal);
     return Promise.resolve(null);
+  }
+
+  /** Whether a retain-until still lies ahead by the server's clock (with a second to spare). */
+  private inServerFuture(until: number): boolean {
+    return until > this.serverClock.now() + SECOND;
   }
 
   /** HeadObject of the key's current version, or undefined when it reads absent. */
