@@ -3,9 +3,9 @@
  * immutability against Lifeline and against the same credentials through the S3 API, prune and
  * GC, and a radosgw killed in the middle of a backup.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Backend } from '../../plugin-server/src/store/backend/backend.js';
 import { collectGarbage } from '../../plugin-server/src/store/maintenance/gc.js';
 import { prune } from '../../plugin-server/src/store/maintenance/prune.js';
@@ -14,6 +14,7 @@ import { manifestKey } from '../../plugin-server/src/store/engine/manifest.js';
 import { DAY_MS, initRepository, Repository } from '../../plugin-server/src/store/repository.js';
 import { isStoreError } from '../../plugin-server/src/store/store-error.js';
 import { useCephCluster } from '../ceph/ceph-fixture.js';
+import { lastLine, lifeline } from './cli-process.js';
 import { ingestImage, MiB, never, restoredSha, TestClock, tempDir, writeImage } from './store-fixtures.js';
 
 describe('repository on S3 with Object Lock (Ceph RGW)', () => {
@@ -110,6 +111,34 @@ describe('repository on S3 with Object Lock (Ceph RGW)', () => {
     } finally {
       await repo.close();
     }
+  });
+
+  it('creates a repository on S3 from the command line, refuses a bucket without Object Lock, and says in stats that it is object storage with Object Lock', async () => {
+    const { cluster } = ceph();
+    const creds = join(dir.path, 's3.json');
+    await writeFile(creds, JSON.stringify({ accessKeyId: cluster.accessKeyId, secretAccessKey: cluster.secretAccessKey }), { mode: 0o600 });
+    const s3 = ['--s3-endpoint', cluster.endpoint, '--s3-credentials-file', creds];
+    await ceph().client.send(new CreateBucketCommand({ Bucket: 'cli-plain' }));
+    const refused = await lifeline(['repo', 'init', '--repo', join(dir.path, 'plain'), '--backend', 's3://cli-plain/x', ...s3]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('has no Object Lock');
+    const bad = await lifeline(['repo', 'init', '--repo', join(dir.path, 'bad'), '--backend', 's3://Upper/x', ...s3]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('not an S3 location');
+
+    const repoDir = join(dir.path, 'cli');
+    const init = await lifeline(['repo', 'init', '--repo', repoDir, '--backend', 's3://cli-locked/site-a', ...s3]);
+    expect(init.stderr).toBe('');
+    expect(init.stdout).toContain('its objects in s3://cli-locked/site-a/');
+    const image = join(dir.path, 'c.img');
+    await writeImage(image, 8 * MiB, (i) => ({ kind: 'random', seed: 900 + i }));
+    const ingest = await lifeline(['repo', 'ingest', '--repo', repoDir, '--vm', 'vm-cli', '--disk', image]);
+    expect(ingest.code).withContext(ingest.stderr).toBe(0);
+    expect(await keysIn('cli-locked', `site-a/points/${lastLine(ingest.stdout)}/`)).toContain(`site-a/points/${lastLine(ingest.stdout)}/manifest`);
+    const stats = await lifeline(['repo', 'stats', '--repo', repoDir]);
+    expect(stats.stdout).toContain('object storage s3://cli-locked/site-a/');
+    expect(stats.stdout).toContain('(no fixed capacity), Object Lock COMPLIANCE');
+    expect(stats.stdout).not.toContain(cluster.secretAccessKey);
   });
 
   it('leaves no partial point when radosgw is killed in the middle of a backup, and the next backup completes', async () => {

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { openCatalog, type Catalog, type DiskRow, type PointQuery, type PointRow } from '../catalog/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
 import type { Backend, SpaceInfo } from './backend/backend.js';
-import { openBackend, writeBackendNote, type BackendStackOptions } from './backend/backend-stack.js';
-import { prepareBucket, S3Backend, s3Client, type S3Credentials, type S3Location } from './backend/s3-backend.js';
+import { openBackend, readBackendNote, writeBackendNote, type BackendStackOptions } from './backend/backend-stack.js';
+import { bucketObjectLock, prepareBucket, S3Backend, s3Client, type S3Credentials, type S3Location } from './backend/s3-backend.js';
 import { forEachBounded } from './bounded.js';
 import { ChunkStore } from './chunks/chunk-store.js';
 import { blake3Binding } from './chunks/blake3.js';
@@ -214,6 +214,10 @@ async function prepareS3Location(dir: string, loc: S3Location, opts: InitOptions
   }
   await writeBackendNote(dir, loc);
 }
+
+export type RepositoryStorage =
+  | { kind: 'directory'; location: string }
+  | { kind: 'object-storage'; location: string; lockMode: 'compliance' | 'none' };
 
 /** The first field in which a catalog row and its disks disagree with the point's manifest, or null. */
 export function catalogDifference(point: PointRow, disks: readonly DiskRow[], m: PointManifest): string | null {
@@ -421,6 +425,23 @@ export class Repository {
   /** The room reserved for maintenance (RepositoryContext.reserveBytes). */
   get reserveBytes(): number {
     return this.ctx.reserveBytes ?? 0;
+  }
+
+  /**
+   * What the objects are stored on: the repository's directory (retention = file times), or an
+   * S3 bucket, with whether its Object Lock (COMPLIANCE-mode retention, enforced by the server)
+   * is enabled. Object storage has no fixed capacity.
+   */
+  async storage(signal: AbortSignal): Promise<RepositoryStorage> {
+    const s3 = await readBackendNote(this.dir);
+    if (!s3) return { kind: 'directory', location: this.dir };
+    const client = await s3Client(s3, this.ctx.s3Credentials ? { credentials: this.ctx.s3Credentials } : {});
+    try {
+      const objectLock = await bucketObjectLock(client, s3.bucket, signal);
+      return { kind: 'object-storage', location: this.backend.location, lockMode: objectLock ? 'compliance' : 'none' };
+    } finally {
+      client.destroy();
+    }
   }
 
   /** The storage's size and free room, or null when it has no fixed bound. */

@@ -135,6 +135,9 @@ export async function s3Client(loc: S3Location, opts: { credentials?: S3Credenti
   const credentials = opts.credentials ?? (loc.credentialsFile ? await readS3Credentials(loc.credentialsFile) : undefined);
   const ca = loc.caFile ? await readFile(loc.caFile, 'utf8') : undefined;
   const maxSockets = opts.maxSockets ?? 16;
+  // The pinned SDK runs on the Node versions Lifeline supports; its warning about later SDK
+  // versions needing a newer Node would only clutter every command's output.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   return new S3Client({
     ...(loc.endpoint ? { endpoint: loc.endpoint } : {}),
     region: loc.region,
@@ -180,15 +183,7 @@ export async function prepareBucket(client: S3Client, bucket: string, requireLoc
       throw s3Error('create', `bucket ${bucket}`, err2);
     }
   }
-  let objectLock = false;
-  try {
-    const out = await client.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }), { abortSignal: signal });
-    objectLock = out.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled';
-  } catch (err) {
-    const mapped = s3Error('check', `bucket ${bucket}`, err);
-    if (mapped.code === 'backend-io') throw mapped;
-    // ObjectLockConfigurationNotFoundError (404) or a refusal: no Object Lock here.
-  }
+  const objectLock = await bucketObjectLock(client, bucket, signal);
   if (requireLock && !objectLock) {
     throw new StoreError(
       'backend-refused',
@@ -197,6 +192,19 @@ export async function prepareBucket(client: S3Client, bucket: string, requireLoc
     );
   }
   return { created, objectLock };
+}
+
+/** Whether the bucket has Object Lock enabled. */
+export async function bucketObjectLock(client: S3Client, bucket: string, signal: AbortSignal): Promise<boolean> {
+  try {
+    const out = await client.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }), { abortSignal: signal });
+    return out.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled';
+  } catch (err) {
+    const mapped = s3Error('check', `bucket ${bucket}`, err);
+    if (mapped.code === 'backend-io') throw mapped;
+    // ObjectLockConfigurationNotFoundError (404) or a refusal: no Object Lock here.
+    return false;
+  }
 }
 
 const SECOND = 1000;
