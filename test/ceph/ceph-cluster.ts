@@ -31,6 +31,10 @@ const BIN_DIRS = ['/usr/bin', '/usr/local/bin'];
 export interface CephCluster {
   /** http://127.0.0.1:<port> of radosgw. */
   readonly endpoint: string;
+  /** https://127.0.0.1:<port> of radosgw, with a certificate of its own (for 127.0.0.1) in caFile. */
+  readonly tlsEndpoint: string;
+  /** PEM of radosgw's self-signed certificate. */
+  readonly caFile: string;
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
   /** The cluster's directory (config, logs, monitor store). */
@@ -95,7 +99,7 @@ export async function startCephCluster(): Promise<CephCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'lifeline-ceph-'));
   const children: ChildProcess[] = [];
   let rgw: ChildProcess | undefined;
-  const [monPort, rgwPort] = [await freePort(), await freePort()];
+  const [monPort, rgwPort, tlsPort] = [await freePort(), await freePort(), await freePort()];
   const conf = join(dir, 'ceph.conf');
   const accessKeyId = `LL${randomBytes(9).toString('hex').toUpperCase()}`;
   const secretAccessKey = randomBytes(24).toString('base64url');
@@ -154,7 +158,10 @@ export async function startCephCluster(): Promise<CephCluster> {
 
   try {
     await Promise.all(['log', 'run', 'mon', 'osd/0'].map((d) => mkdir(join(dir, d), { recursive: true })));
-    await writeFile(conf, cephConf(dir, randomUUID(), monPort, rgwPort));
+    // radosgw's TLS endpoint: a throwaway self-signed certificate for 127.0.0.1.
+    await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'rgw-key.pem'), '-out', join(dir, 'rgw-cert.pem')]);
+    await writeFile(conf, cephConf(dir, randomUUID(), monPort, rgwPort, tlsPort));
     await tool('ceph-mon', ['--mkfs', '-i', 'a']);
     await daemon('ceph-mon', ['-i', 'a']);
     const osdUuid = randomUUID();
@@ -171,6 +178,8 @@ export async function startCephCluster(): Promise<CephCluster> {
     const startMs = Date.now() - t0;
     return {
       endpoint: `http://127.0.0.1:${rgwPort}`,
+      tlsEndpoint: `https://127.0.0.1:${tlsPort}`,
+      caFile: join(dir, 'rgw-cert.pem'),
       accessKeyId,
       secretAccessKey,
       dir,
@@ -189,7 +198,7 @@ export async function startCephCluster(): Promise<CephCluster> {
   }
 }
 
-function cephConf(dir: string, fsid: string, monPort: number, rgwPort: number): string {
+function cephConf(dir: string, fsid: string, monPort: number, rgwPort: number, tlsPort: number): string {
   return `[global]
 fsid = ${fsid}
 mon host = v2:127.0.0.1:${monPort}
@@ -225,7 +234,7 @@ osd data = ${dir}/osd/$id
 osd objectstore = memstore
 memstore device bytes = 8589934592
 [client.rgw]
-rgw frontends = beast endpoint=127.0.0.1:${rgwPort}
+rgw frontends = beast endpoint=127.0.0.1:${rgwPort} ssl_endpoint=127.0.0.1:${tlsPort} ssl_certificate=${dir}/rgw-cert.pem ssl_private_key=${dir}/rgw-key.pem
 rgw enable lc threads = false
 rgw enable gc threads = true
 `;

@@ -43,6 +43,18 @@ describe('S3 backend on a Ceph cluster', () => {
     return { backend, setNow: clock.set, now: clock.now, cleanup: async () => undefined, unitMs: 200, exclusivePut: false };
   });
 
+  it('talks TLS to an endpoint whose certificate only the given CA file vouches for, and refuses it without', async () => {
+    const { cluster, credentials } = ceph();
+    const loc = { ...ceph().location('conformance', 'tls/'), endpoint: cluster.tlsEndpoint };
+    const trusted = await S3Backend.open({ ...loc, caFile: cluster.caFile }, { clock: { now: () => Date.now() }, credentials });
+    expect(await trusted.put('data/tls', new TextEncoder().encode('over tls'), { signal })).toEqual({ created: true });
+    expect(new TextDecoder().decode(await trusted.get('data/tls', signal))).toBe('over tls');
+    const untrusted = await S3Backend.open(loc, { clock: { now: () => Date.now() }, credentials });
+    await expectAsync(untrusted.get('data/tls', signal)).toBeRejectedWith(jasmine.objectContaining({ code: 'backend-refused', message: jasmine.stringMatching(/TLS certificate is not trusted/) }));
+    trusted.client.destroy();
+    untrusted.client.destroy();
+  });
+
   describe('immutability against the same credentials', () => {
     it('refuses to delete a locked version through the S3 API itself, and the object reads back whole', async () => {
       const { client } = ceph();

@@ -507,6 +507,10 @@ export function s3Error(op: string, key: string, err: unknown): StoreError {
     return new StoreError('object-not-found', `object ${key} does not exist`, { key }, { cause: err });
   }
   const errno = e.code ?? (err as { cause?: { code?: string } } | null)?.cause?.code;
+  // A certificate the endpoint cannot prove does not mend by trying again.
+  if (errno !== undefined && /CERT|SSL|TLS|SELF_SIGNED/.test(errno)) {
+    return new StoreError('backend-refused', `${op} of ${key} failed: the endpoint's TLS certificate is not trusted (${errno}); give the CA file that vouches for it`, { ...details, errno }, { cause: err });
+  }
   const transient =
     (status !== undefined && (status >= 500 || status === 429 || status === 408)) ||
     TRANSIENT_NAMES.has(name) ||
