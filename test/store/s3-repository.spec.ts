@@ -141,6 +141,31 @@ describe('repository on S3 with Object Lock (Ceph RGW)', () => {
     expect(stats.stdout).not.toContain(cluster.secretAccessKey);
   });
 
+  it('backs up into a bucket without Object Lock when that was waived, without asking the server for locks it cannot keep', async () => {
+    const clock = new TestClock();
+    const { credentials } = ceph();
+    await ceph().client.send(new CreateBucketCommand({ Bucket: 'waived' }));
+    const path = join(dir.path, 'waived');
+    await expectAsync(initRepository(path, { encrypt: false, clock, s3: ceph().location('waived'), s3Credentials: credentials }, never)).toBeRejectedWith(
+      jasmine.objectContaining({ code: 'backend-refused' }),
+    );
+    await initRepository(path, { encrypt: false, clock, s3: ceph().location('waived'), s3Credentials: credentials, requireObjectLock: false }, never);
+    const repo = await Repository.open(path, { clock, s3Credentials: credentials }, never);
+    try {
+      expect(await repo.storage(never)).toEqual({ kind: 'object-storage', location: jasmine.stringContaining('s3://waived/') as unknown as string, lockMode: 'none' });
+      const image = join(dir.path, 'w.img');
+      const sha = await writeImage(image, 8 * MiB, (i) => ({ kind: 'random', seed: 700 + i }));
+      const { point } = await ingestImage(repo, 'vm-w', image, { retainDays: 7 });
+      // The catalog still holds the point back; the server holds nothing.
+      await expectAsync(repo.deletePoint(point.id, never)).toBeRejectedWith(jasmine.objectContaining({ code: 'retention-locked' }));
+      const head = await ceph().client.send(new HeadObjectCommand({ Bucket: 'waived', Key: manifestKey(point.id) }));
+      expect(head.ObjectLockMode).toBeUndefined();
+      expect(await restoredSha(repo, point.id, join(dir.path, 'out.img'))).toBe(sha);
+    } finally {
+      await repo.close();
+    }
+  });
+
   it('leaves no partial point when radosgw is killed in the middle of a backup, and the next backup completes', async () => {
     const clock = new TestClock();
     let puts = 0;

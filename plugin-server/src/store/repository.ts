@@ -197,10 +197,12 @@ function backendStackOptions(clock: TimeSource, opts: RepositoryContext): Backen
  * that already holds objects: the config is written once, into an empty location. Then notes the
  * location in the directory.
  */
-async function prepareS3Location(dir: string, loc: S3Location, opts: InitOptions, signal: AbortSignal): Promise<void> {
+async function prepareS3Location(dir: string, location: S3Location, opts: InitOptions, signal: AbortSignal): Promise<void> {
+  let loc = location;
   const client = await s3Client(loc, opts.s3Credentials ? { credentials: opts.s3Credentials } : {});
   try {
-    await prepareBucket(client, loc.bucket, opts.requireObjectLock ?? true, signal);
+    const { objectLock } = await prepareBucket(client, loc.bucket, opts.requireObjectLock ?? true, signal);
+    loc = { ...loc, objectLock };
     const probe = new S3Backend(client, loc, { clock: opts.clock ?? systemClock });
     for await (const o of probe.list('', signal)) {
       throw new StoreError(

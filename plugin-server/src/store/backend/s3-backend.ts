@@ -86,6 +86,12 @@ export interface S3Location {
   caFile?: string;
   /** JSON file {"accessKeyId", "secretAccessKey"[, "sessionToken"]}; absent: the AWS environment/profile chain. */
   credentialsFile?: string;
+  /**
+   * False for a bucket without Object Lock, accepted only when the administrator waived it: then
+   * no object carries a lock (the server would refuse one), stat reports none, and only the
+   * catalog's retain-until holds points back. Default true.
+   */
+  objectLock?: boolean;
 }
 
 export interface S3Credentials {
@@ -428,9 +434,9 @@ export class S3Backend implements Backend {
     return Promise.resolve(null);
   }
 
-  /** Whether a retain-until still lies ahead by the server's clock (with a second to spare). */
+  /** Whether a retain-until still lies ahead by the server's clock (with a second to spare) and the bucket can hold it. */
   private inServerFuture(until: number): boolean {
-    return until > this.serverClock.now() + SECOND;
+    return this.loc.objectLock !== false && until > this.serverClock.now() + SECOND;
   }
 
   /** HeadObject of the key's current version, or undefined when it reads absent. */
