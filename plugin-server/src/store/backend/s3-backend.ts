@@ -33,6 +33,7 @@
  *   are 'backend-refused'.
  */
 import { createHash } from 'node:crypto';
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { Agent as HttpsAgent } from 'node:https';
 import { Agent as HttpAgent } from 'node:http';
@@ -453,6 +454,12 @@ export class S3Backend implements Backend {
 
   /** One SDK call, its failure mapped onto the Backend's error codes. */
   private async send<T>(op: string, key: string, signal: AbortSignal, call: () => Promise<T>): Promise<T> {
+    // Each request in flight listens on the caller's signal until it ends; a backup keeps dozens
+    // in flight on one signal, which is no leak.
+    if (!widened.has(signal)) {
+      widened.add(signal);
+      if (getMaxListeners(signal) < SIGNAL_LISTENERS) setMaxListeners(SIGNAL_LISTENERS, signal);
+    }
     try {
       return await call();
     } catch (err) {
@@ -461,6 +468,9 @@ export class S3Backend implements Backend {
     }
   }
 }
+
+const SIGNAL_LISTENERS = 256;
+const widened = new WeakSet<AbortSignal>();
 
 function info(h: HeadObjectCommandOutput): ObjectInfo {
   const created = h.LastModified?.getTime() ?? 0;
