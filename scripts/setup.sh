@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 # python3, make and g++ compile the native npm modules (better-sqlite3, zstd-napi) on this machine.
 DEBIAN_PACKAGES=(golang-go golang-github-vmware-govmomi-dev chromium qemu-utils openssl curl ca-certificates python3 make g++)
+# A throwaway Ceph cluster (monitor, memstore OSD, radosgw) serves the S3 backend's suites (test/ceph/).
+DEBIAN_PACKAGES+=(ceph-mon ceph-osd radosgw ceph-common)
 if [[ "${1:-}" == "--bench" ]]; then
   DEBIAN_PACKAGES+=(restic borgbackup)
 fi

@@ -91,6 +91,8 @@ describe('storage figures and settings over HTTPS', () => {
       // Two points of A (3 data chunks, one twice) and two of B (2 data chunks): 10 referenced, 3 distinct.
       expect(body.dedupRatio).toBeCloseTo((2 * 3 + 2 * 2) / 3, 9);
       expect(body.compressionRatio).toBeCloseTo(stats.compressionRatio, 9);
+      // A store in a directory: its objects' locks are file times on this server.
+      expect(body.storage).toEqual({ kind: 'directory' });
       // Read on the server's clock (which the cache test moves by seconds).
       expect(Date.parse(body.asOf)).toBeGreaterThanOrEqual(NOW);
       expect(Date.parse(body.asOf)).toBeLessThanOrEqual(clock.now());

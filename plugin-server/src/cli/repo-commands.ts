@@ -7,7 +7,7 @@
  * when it is a terminal; `ingest` ends with the new restore point's id alone on its last line.
  */
 import { access, readFile, stat, writeFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { requirePrivateFile } from '../config/secret-file.js';
 import { ValidationError } from '../errors/index.js';
@@ -19,8 +19,10 @@ import {
   FileDiskReader,
   FileDiskWriter,
   initRepository,
+  parseS3Url,
   PointWriter,
   prune,
+  readS3Credentials,
   rebuildCatalog,
   Repository,
   repositoryStats,
@@ -29,6 +31,7 @@ import {
   type KeepRules,
   type KeyExport,
   type OpenOptions,
+  type S3Location,
 } from '../store/index.js';
 
 export const PASSPHRASE_ENV = 'LIFELINE_PASSPHRASE';
@@ -180,17 +183,73 @@ function repoOptions(cmd: Command): Command {
     .option('--key-file <file>', 'open with an exported master key instead of the passphrase');
 }
 
+interface InitS3Flags {
+  backend?: string;
+  s3Endpoint?: string;
+  s3Region: string;
+  s3VirtualHosted?: boolean;
+  s3CaFile?: string;
+  s3CredentialsFile?: string;
+  allowNoObjectLock?: boolean;
+}
+
+/** The S3 location the init flags name, or undefined without --backend; S3 flags without it are an error. */
+async function s3LocationFromFlags(flags: InitS3Flags): Promise<S3Location | undefined> {
+  if (flags.backend === undefined) {
+    const stray = [flags.s3Endpoint && '--s3-endpoint', flags.s3CaFile && '--s3-ca-file', flags.s3CredentialsFile && '--s3-credentials-file', flags.allowNoObjectLock && '--allow-no-object-lock'].filter(Boolean);
+    if (stray.length > 0) throw new ValidationError(`${stray.join(', ')} only go with --backend s3://<bucket>[/<prefix>]`);
+    return undefined;
+  }
+  let parsed: { bucket: string; prefix: string };
+  try {
+    parsed = parseS3Url(flags.backend);
+  } catch (err) {
+    throw new ValidationError(`--backend: ${(err as Error).message}`);
+  }
+  if (flags.s3Endpoint !== undefined && !/^https?:\/\/[^/\s]+\/?$/.test(flags.s3Endpoint)) {
+    throw new ValidationError(`--s3-endpoint must be http(s)://host[:port], not ${JSON.stringify(flags.s3Endpoint)}`);
+  }
+  if (flags.s3CredentialsFile !== undefined) {
+    await requirePrivateFile(flags.s3CredentialsFile, 'S3 credentials');
+    await readS3Credentials(flags.s3CredentialsFile);
+  }
+  if (flags.s3CaFile !== undefined) await readFile(flags.s3CaFile).catch(() => {
+    throw new ValidationError(`cannot read the CA file ${flags.s3CaFile}`);
+  });
+  return {
+    ...(flags.s3Endpoint ? { endpoint: flags.s3Endpoint.replace(/\/$/, '') } : {}),
+    region: flags.s3Region,
+    bucket: parsed.bucket,
+    prefix: parsed.prefix,
+    forcePathStyle: flags.s3VirtualHosted !== true,
+    ...(flags.s3CaFile ? { caFile: resolve(flags.s3CaFile) } : {}),
+    ...(flags.s3CredentialsFile ? { credentialsFile: resolve(flags.s3CredentialsFile) } : {}),
+  };
+}
+
 export function registerRepoCommands(program: Command): void {
   const repo = program.command('repo').description('the backup repository: restore points, retention, verification');
 
-  repoOptions(repo.command('init').description('create a repository in an empty directory'))
+  repoOptions(repo.command('init').description('create a repository in an empty directory (with --backend: its objects in an S3 bucket)'))
     .option('--encrypt', 'encrypt chunks and manifests with a key protected by a passphrase')
-    .action(async (flags: RepoFlags & { encrypt?: boolean }) => {
+    .option('--backend <url>', 's3://<bucket>[/<prefix>]: keep the objects in this bucket (created with Object Lock if missing); the directory keeps the catalog')
+    .option('--s3-endpoint <url>', 'the S3 endpoint, https://host:port (default: AWS for the region)')
+    .option('--s3-region <region>', 'the S3 region', 'us-east-1')
+    .option('--s3-virtual-hosted', 'address the bucket as a host name (bucket.host) instead of a path')
+    .option('--s3-ca-file <file>', 'PEM file of the CA (or certificate) to trust for the endpoint')
+    .option('--s3-credentials-file <file>', 'JSON file {"accessKeyId","secretAccessKey"} readable by its owner only (default: the AWS environment/profile chain)')
+    .option('--allow-no-object-lock', 'accept an existing bucket without Object Lock (restore points in it are then not immutable)')
+    .action(async (flags: RepoFlags & InitS3Flags & { encrypt?: boolean }) => {
       const { signal, dispose } = interruptSignal();
       try {
         const pass = await passphrase(flags);
-        const config = await initRepository(flags.repo, { encrypt: flags.encrypt === true, passphrase: pass }, signal);
-        out(`created ${config.encrypted ? 'an encrypted' : 'an unencrypted'} repository ${config.id} in ${flags.repo}`);
+        const s3 = await s3LocationFromFlags(flags);
+        const config = await initRepository(
+          flags.repo,
+          { encrypt: flags.encrypt === true, passphrase: pass, ...(s3 ? { s3, requireObjectLock: flags.allowNoObjectLock !== true } : {}) },
+          signal,
+        );
+        out(`created ${config.encrypted ? 'an encrypted' : 'an unencrypted'} repository ${config.id} in ${flags.repo}${s3 ? `, its objects in s3://${s3.bucket}/${s3.prefix}` : ''}`);
         if (config.encrypted) out('keep the passphrase safe, and export the key (lifeline repo key export) to a safe place: without either the backups cannot be read');
       } finally {
         dispose();
@@ -414,9 +473,12 @@ export function registerRepoCommands(program: Command): void {
       await withRepo(flags, async (r, signal) => {
         const s = await repositoryStats(r, signal);
         if (flags.json) {
-          out(JSON.stringify(s, null, 2));
+          out(JSON.stringify({ ...s, storage: await r.storage(signal) }, null, 2));
           return;
         }
+        const storage = await r.storage(signal);
+        if (storage.kind === 'directory') out(`storage:            directory ${storage.location}`);
+        else out(`storage:            object storage ${storage.location} (no fixed capacity), Object Lock ${storage.lockMode === 'compliance' ? 'COMPLIANCE' : 'not enabled'}`);
         out(`restore points:     ${s.points} of ${s.vms} VMs`);
         out(`logical size:       ${mib(s.logicalBytes)} (${mib(s.dataBytes)} not zero)`);
         out(`unique data:        ${mib(s.uniqueBytes)} in ${s.uniqueChunks} chunks`);

@@ -328,6 +328,38 @@ describe('buildConfig storeReserveGiB', () => {
     expect(buildConfig({ cwd: '/', file: { storeReserveGiB: 10 }, env: { LIFELINE_STORE_RESERVE_GIB: '25' } }).storeReserveBytes).toBe(25 * GiB);
   });
 
+  it('reads storeS3: the bucket and prefix from its url, paths relative to the file, path-style and Object Lock by default', () => {
+    expect(buildConfig({ cwd: '/' }).storeS3).toBeNull();
+    const c = buildConfig({
+      cwd: '/',
+      filePath: '/etc/lifeline/lifeline.json',
+      file: { storeS3: { url: 's3://backups/site-a/lifeline/', endpoint: 'https://ceph.example:7480/', credentialsFile: 's3.json', caFile: '/etc/ssl/ceph-ca.pem' } },
+    });
+    expect(c.storeS3).toEqual({
+      bucket: 'backups',
+      prefix: 'site-a/lifeline/',
+      endpoint: 'https://ceph.example:7480',
+      region: 'us-east-1',
+      forcePathStyle: true,
+      caFile: '/etc/ssl/ceph-ca.pem',
+      credentialsFile: '/etc/lifeline/s3.json',
+      requireObjectLock: true,
+    });
+    expect(buildConfig({ cwd: '/', file: { storeS3: { url: 's3://b0x', virtualHosted: true, requireObjectLock: false, region: 'eu-west-1' } } }).storeS3).toEqual({
+      bucket: 'b0x',
+      prefix: '',
+      region: 'eu-west-1',
+      forcePathStyle: false,
+      requireObjectLock: false,
+    });
+    expect(fieldOf({ file: { storeS3: { url: 's3://Upper/x' } } })).toBe('/etc/lifeline/lifeline.json: storeS3.url');
+    expect(fieldOf({ file: { storeS3: { url: 's3://ok/../x' } } })).toBe('/etc/lifeline/lifeline.json: storeS3.url');
+    expect(fieldOf({ file: { storeS3: {} } })).toBe('/etc/lifeline/lifeline.json: storeS3.url');
+    expect(fieldOf({ file: { storeS3: { url: 's3://okay', endpoint: 'ftp://x' } } })).toBe('/etc/lifeline/lifeline.json: storeS3.endpoint');
+    expect(fieldOf({ file: { storeS3: { url: 's3://okay', secretAccessKey: 'x' } } })).toBe('/etc/lifeline/lifeline.json: storeS3.secretAccessKey');
+    expect(fieldOf({ file: { storeS3: { url: 's3://okay', requireObjectLock: 'yes' } } })).toBe('/etc/lifeline/lifeline.json: storeS3.requireObjectLock');
+  });
+
   it('names the setting that is wrong', () => {
     expect(fieldOf({ file: { storeReserveGiB: -1 } })).toBe('/etc/lifeline/lifeline.json: storeReserveGiB');
     expect(fieldOf({ file: { storeReserveGiB: '2' } })).toBe('/etc/lifeline/lifeline.json: storeReserveGiB');

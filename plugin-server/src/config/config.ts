@@ -71,6 +71,22 @@ export interface MaintenanceConfig {
 
 export const DEFAULT_MAINTENANCE: MaintenanceConfig = { enabled: true, at: { hour: 3, minute: 0 }, verifyPercent: 4 };
 
+/** `storeS3` of lifeline.json: where a new store keeps its objects on S3-compatible storage. */
+export interface StoreS3Config {
+  readonly bucket: string;
+  /** '' or ending in '/'. */
+  readonly prefix: string;
+  readonly endpoint?: string;
+  readonly region: string;
+  readonly forcePathStyle: boolean;
+  /** Absolute. */
+  readonly caFile?: string;
+  /** Absolute; absent: the AWS environment/profile chain. */
+  readonly credentialsFile?: string;
+  /** Refuse a bucket without Object Lock (default true). */
+  readonly requireObjectLock: boolean;
+}
+
 export function formatDailyTime(t: DailyTime): string {
   return `${String(t.hour).padStart(2, '0')}:${String(t.minute).padStart(2, '0')}`;
 }
@@ -105,6 +121,11 @@ export interface Config {
    * free space again: below it, backups are refused ('store-full') before they touch the VM.
    */
   readonly storeReserveBytes: number;
+  /**
+   * Keep the store's objects in an S3 bucket (the store directory then holds its catalog): used
+   * when the server creates the store; a store made earlier keeps its location.
+   */
+  readonly storeS3: StoreS3Config | null;
   readonly host: string;
   /** 0 lets the system choose a free port (tests). */
   readonly port: number;
@@ -162,6 +183,7 @@ const FILE_KEYS = [
   'dataDir',
   'storeDir',
   'storeReserveGiB',
+  'storeS3',
   'host',
   'port',
   'logLevel',
@@ -175,6 +197,7 @@ const FILE_KEYS = [
 ] as const;
 const SITE_KEYS = ['host', 'port', 'name', 'url'] as const;
 const MAINTENANCE_KEYS = ['enabled', 'at', 'verifyPercent'] as const;
+const STORE_S3_KEYS = ['url', 'endpoint', 'region', 'virtualHosted', 'caFile', 'credentialsFile', 'requireObjectLock'] as const;
 const VCENTER_KEYS = ['url', 'thumbprint', 'user', 'passwordFile'] as const;
 type VcenterKey = (typeof VCENTER_KEYS)[number];
 const VCENTER_ENV: Record<VcenterKey, string> = {
@@ -256,6 +279,7 @@ export function buildConfig(input: ConfigInput): Config {
     dataDir,
     storeDir: storeSrc ? path(storeSrc) : resolve(dataDir, 'store'),
     storeReserveBytes: Math.round((reserveSrc ? decimal(reserveSrc, 0, 1024 * 1024) : DEFAULT_STORE_RESERVE_GIB) * 1024 ** 3),
+    storeS3: storeS3(file['storeS3'], fileName, fileDir),
     host: serverHost,
     port: portSrc ? integer(portSrc, 0, 65535) : DEFAULT_PORT,
     logLevel: levelSrc ? logLevel(levelSrc) : 'info',
@@ -309,6 +333,49 @@ function site(raw: unknown, fileName: string, fileDir: string, env: Readonly<Rec
     url = parsed.origin;
   }
   return { host: hostSrc ? host(hostSrc) : serverHost, port: portSrc ? integer(portSrc, 0, 65535) : DEFAULT_SITE_PORT, name, url };
+}
+
+/**
+ * `storeS3: { "url": "s3://bucket/prefix", "endpoint": "https://host:port", "region": "…",
+ * "virtualHosted": false, "caFile": "…", "credentialsFile": "…", "requireObjectLock": true }`;
+ * only url is required.
+ */
+function storeS3(raw: unknown, fileName: string, fileDir: string): StoreS3Config | null {
+  if (raw === undefined || raw === null) return null;
+  const field = `${fileName}: storeS3`;
+  const obj = asObject(raw, field);
+  for (const key of Object.keys(obj)) {
+    if (!(STORE_S3_KEYS as readonly string[]).includes(key)) throw new ConfigError(`${field}.${key}`, `unknown setting (known: ${STORE_S3_KEYS.join(', ')})`);
+  }
+  const str = (key: string): string | undefined => {
+    const v = obj[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || v === '' || CONTROL.test(v)) throw new ConfigError(`${field}.${key}`, `expected a non-empty string, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const bool = (key: string, dflt: boolean): boolean => {
+    const v = obj[key] ?? dflt;
+    if (typeof v !== 'boolean') throw new ConfigError(`${field}.${key}`, `expected true or false, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const url = str('url');
+  const m = url === undefined ? null : /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/((?:[a-z0-9][a-z0-9._-]*\/?)*))?$/.exec(url);
+  if (!m) throw new ConfigError(`${field}.url`, `expected s3://<bucket>[/<prefix>] (lower case; prefix segments of a-z 0-9 . _ -), got ${JSON.stringify(url)}`);
+  const prefix = (m[2] ?? '').replace(/\/+$/, '');
+  const endpoint = str('endpoint');
+  if (endpoint !== undefined && !/^https?:\/\/[^/\s]+\/?$/.test(endpoint)) throw new ConfigError(`${field}.endpoint`, `expected http(s)://host[:port], got ${JSON.stringify(endpoint)}`);
+  const caFile = str('caFile');
+  const credentialsFile = str('credentialsFile');
+  return {
+    bucket: m[1]!,
+    prefix: prefix === '' ? '' : `${prefix}/`,
+    ...(endpoint ? { endpoint: endpoint.replace(/\/$/, '') } : {}),
+    region: str('region') ?? 'us-east-1',
+    forcePathStyle: !bool('virtualHosted', false),
+    ...(caFile ? { caFile: resolve(fileDir, caFile) } : {}),
+    ...(credentialsFile ? { credentialsFile: resolve(fileDir, credentialsFile) } : {}),
+    requireObjectLock: bool('requireObjectLock', true),
+  };
 }
 
 /** `maintenance: { "enabled": true, "at": "03:00", "verifyPercent": 4 }`, every key optional. */

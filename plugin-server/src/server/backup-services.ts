@@ -38,7 +38,7 @@ import {
   type VmPlacementSource,
 } from '../protection/index.js';
 import { createRestoreJobHandler, type RecoveryStore } from '../recovery/index.js';
-import { initRepository, Repository } from '../store/index.js';
+import { initRepository, Repository, type S3Location } from '../store/index.js';
 import { connectVcenter, type Vcenter } from '../vsphere/index.js';
 import { readVcenterPassword } from './vcenter-password.js';
 
@@ -66,7 +66,7 @@ export interface BackupServices {
 }
 
 export interface BackupServicesOptions {
-  readonly config: Pick<Config, 'dataDir' | 'storeDir' | 'storeReserveBytes' | 'vcenters' | 'hookSets'>;
+  readonly config: Pick<Config, 'dataDir' | 'storeDir' | 'storeReserveBytes' | 'storeS3' | 'vcenters' | 'hookSets'>;
   readonly log: Logger;
   readonly clock: Clock;
   /** A passphrase given by the environment wins over the passphrase file. */
@@ -111,9 +111,11 @@ async function openStore(opts: BackupServicesOptions, signal: AbortSignal): Prom
   const dir = opts.config.storeDir;
   const clock = { now: () => opts.clock.now() };
   const reserveBytes = opts.config.storeReserveBytes;
-  if (!(await exists(join(dir, 'config')))) {
+  // A store on S3 keeps its config in the bucket and a note of the bucket here.
+  if (!(await exists(join(dir, 'config'))) && !(await exists(join(dir, 'backend.json')))) {
     const passphrase = await storePassphrase(opts, true);
-    await initRepository(dir, { encrypt: true, passphrase, clock }, signal);
+    const { requireObjectLock, ...s3 } = opts.config.storeS3 ?? {};
+    await initRepository(dir, { encrypt: true, passphrase, clock, ...(opts.config.storeS3 ? { s3: s3 as S3Location, requireObjectLock } : {}) }, signal);
     opts.log.info('created the backup store', { dir });
     return Repository.open(dir, { passphrase, clock, reserveBytes }, signal);
   }

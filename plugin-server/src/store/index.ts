@@ -18,7 +18,9 @@ export {
   DEFAULT_RETAIN_DAYS,
   DAY_MS,
 } from './repository.js';
-export type { RepositoryConfig, InitOptions, OpenOptions, RepositoryContext } from './repository.js';
+export type { RepositoryConfig, InitOptions, OpenOptions, RepositoryContext, RepositoryStorage } from './repository.js';
+export { parseS3Url, readS3Credentials } from './backend/s3-backend.js';
+export type { S3Location, S3Credentials } from './backend/s3-backend.js';
 export type { KeyExport, ScryptParams } from './keys.js';
 
 // Ingest: the engine and the interfaces it asks for.

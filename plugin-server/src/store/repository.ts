@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { openCatalog, type Catalog, type DiskRow, type PointQuery, type PointRow } from '../catalog/index.js';
 import { silentLogger, type Logger } from '../log/index.js';
 import type { Backend, SpaceInfo } from './backend/backend.js';
-import { openBackend } from './backend/backend-stack.js';
+import { openBackend, readBackendNote, writeBackendNote, type BackendStackOptions } from './backend/backend-stack.js';
+import { bucketObjectLock, prepareBucket, S3Backend, s3Client, type S3Credentials, type S3Location } from './backend/s3-backend.js';
 import { forEachBounded } from './bounded.js';
 import { ChunkStore } from './chunks/chunk-store.js';
 import { blake3Binding } from './chunks/blake3.js';
@@ -86,6 +87,8 @@ export interface RepositoryContext {
   reserveBytes?: number;
   /** Outermost Backend wrapper, for tests (fault injection). */
   wrapBackend?: (b: Backend) => Backend;
+  /** Credentials for a repository on S3 whose location names no credentials file (else the AWS chain). */
+  s3Credentials?: S3Credentials;
 }
 
 export interface InitOptions extends RepositoryContext {
@@ -96,6 +99,13 @@ export interface InitOptions extends RepositoryContext {
   zstdLevel?: number;
   /** Default: keyed BLAKE3 when encrypted, SHA-256 otherwise. */
   chunkId?: ChunkIdAlgorithm;
+  /**
+   * Keep the objects in this S3 bucket and prefix instead of the directory (which then holds the
+   * catalog and a note of the location). The bucket is created with Object Lock if missing.
+   */
+  s3?: S3Location;
+  /** For S3: refuse a bucket without Object Lock (default true). */
+  requireObjectLock?: boolean;
 }
 
 export interface OpenOptions extends RepositoryContext {
@@ -149,9 +159,10 @@ export async function initRepository(dir: string, opts: InitOptions, signal: Abo
   };
   if (chunkIdOf(config) === 'blake3-keyed') blake3Binding();
   await chmod(dir, 0o700);
+  if (opts.s3) await prepareS3Location(dir, opts.s3, opts, signal);
   const master = Uint8Array.from(random(MASTER_KEY_BYTES));
   const keys = deriveKeys(master, config.id, config.encrypted);
-  const backend = await openBackend(dir, { clock, wrap: opts.wrapBackend, ...(opts.logger ? { log: opts.logger } : {}) }, signal);
+  const backend = await openBackend(dir, backendStackOptions(clock, opts), signal);
   const keyId = Buffer.from(random(8)).toString('hex');
   const keyFile = await wrapMasterKey({
     master,
@@ -176,6 +187,39 @@ export async function initRepository(dir: string, opts: InitOptions, signal: Abo
   await backend.put(CONFIG_KEY, sealDocument(config, keys.macKey, undefined), { signal });
   return config;
 }
+
+function backendStackOptions(clock: TimeSource, opts: RepositoryContext): BackendStackOptions {
+  return { clock, wrap: opts.wrapBackend, ...(opts.logger ? { log: opts.logger } : {}), ...(opts.s3Credentials ? { s3Credentials: opts.s3Credentials } : {}) };
+}
+
+/**
+ * Makes (or checks) the bucket, with Object Lock unless the caller waived it, and refuses a prefix
+ * that already holds objects: the config is written once, into an empty location. Then notes the
+ * location in the directory.
+ */
+async function prepareS3Location(dir: string, location: S3Location, opts: InitOptions, signal: AbortSignal): Promise<void> {
+  let loc = location;
+  const client = await s3Client(loc, opts.s3Credentials ? { credentials: opts.s3Credentials } : {});
+  try {
+    const { objectLock } = await prepareBucket(client, loc.bucket, opts.requireObjectLock ?? true, signal);
+    loc = { ...loc, objectLock };
+    const probe = new S3Backend(client, loc, { clock: opts.clock ?? systemClock });
+    for await (const o of probe.list('', signal)) {
+      throw new StoreError(
+        o.key === CONFIG_KEY ? 'repository-exists' : 'not-a-repository',
+        o.key === CONFIG_KEY ? `${probe.location} already holds a Lifeline repository` : `${probe.location} is not empty; a repository needs an empty bucket or prefix`,
+        { location: probe.location },
+      );
+    }
+  } finally {
+    client.destroy();
+  }
+  await writeBackendNote(dir, loc);
+}
+
+export type RepositoryStorage =
+  | { kind: 'directory'; location: string }
+  | { kind: 'object-storage'; location: string; lockMode: 'compliance' | 'none' };
 
 /** The first field in which a catalog row and its disks disagree with the point's manifest, or null. */
 export function catalogDifference(point: PointRow, disks: readonly DiskRow[], m: PointManifest): string | null {
@@ -224,7 +268,7 @@ export class Repository {
     const clock = opts.clock ?? systemClock;
     const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
     if (!isDir) throw new StoreError('not-a-repository', `${dir} does not exist or is not a directory`, { dir });
-    const backend = await openBackend(dir, { clock, wrap: opts.wrapBackend, ...(opts.logger ? { log: opts.logger } : {}) }, signal);
+    const backend = await openBackend(dir, backendStackOptions(clock, opts), signal);
     let configBytes: Uint8Array;
     try {
       configBytes = await backend.get(CONFIG_KEY, signal);
@@ -383,6 +427,23 @@ export class Repository {
   /** The room reserved for maintenance (RepositoryContext.reserveBytes). */
   get reserveBytes(): number {
     return this.ctx.reserveBytes ?? 0;
+  }
+
+  /**
+   * What the objects are stored on: the repository's directory (retention = file times), or an
+   * S3 bucket, with whether its Object Lock (COMPLIANCE-mode retention, enforced by the server)
+   * is enabled. Object storage has no fixed capacity.
+   */
+  async storage(signal: AbortSignal): Promise<RepositoryStorage> {
+    const s3 = await readBackendNote(this.dir);
+    if (!s3) return { kind: 'directory', location: this.dir };
+    const client = await s3Client(s3, this.ctx.s3Credentials ? { credentials: this.ctx.s3Credentials } : {});
+    try {
+      const objectLock = await bucketObjectLock(client, s3.bucket, signal);
+      return { kind: 'object-storage', location: this.backend.location, lockMode: objectLock ? 'compliance' : 'none' };
+    } finally {
+      client.destroy();
+    }
   }
 
   /** The storage's size and free room, or null when it has no fixed bound. */

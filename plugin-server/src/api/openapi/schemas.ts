@@ -360,8 +360,19 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
       }),
       asOf: time,
       capacity: described(nullable(obj({ totalBytes: nonNegative, freeBytes: nonNegative, reserveBytes: nonNegative })), 'Null when the storage has no fixed bound.'),
+      storage: described(
+        obj(
+          {
+            kind: oneOfStrings(['directory', 'object-storage'], 'A directory on this server, or an S3-compatible bucket (no fixed capacity).'),
+            location: described(str, 'For object storage: s3://bucket/prefix and the endpoint; never credentials.'),
+            lockMode: oneOfStrings(['compliance', 'none'], "For object storage: COMPLIANCE-mode Object Lock enforced by the storage server, or none (the bucket has no Object Lock)."),
+          },
+          { optional: ['location', 'lockMode'] },
+        ),
+        'What the store keeps its objects on.',
+      ),
     },
-    { optional: ['capacity'] },
+    { optional: ['capacity', 'storage'] },
   ),
 
   ServerSettings: obj({

@@ -56,6 +56,8 @@ export interface StorageFigures {
    * refused). Null when the storage has no fixed bound.
    */
   capacity?: StorageCapacity | null;
+  /** What the store keeps its objects on (a directory, or object storage with its lock mode). */
+  storage?: { kind: 'directory' } | { kind: 'object-storage'; location: string; lockMode: 'compliance' | 'none' };
 }
 
 export interface StorageCapacity {
@@ -104,7 +106,9 @@ export function storageRoutes<S extends UserSession>(auth: Authorizer<S>, svc: A
     if (cached === null || now - cached.at >= STORAGE_CACHE_MS || now < cached.at) {
       const space = await repo.space(requestContext(req).signal);
       const capacity = space && { totalBytes: space.totalBytes, freeBytes: space.freeBytes, reserveBytes: repo.reserveBytes };
-      cached = { at: now, figures: { ...storageFigures(repo, now), capacity } };
+      const kind = await repo.storage(requestContext(req).signal);
+      const storage = kind.kind === 'directory' ? { kind: kind.kind } : kind;
+      cached = { at: now, figures: { ...storageFigures(repo, now), capacity, storage } };
     }
     res.json(cached.figures);
   });

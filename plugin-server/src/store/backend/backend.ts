@@ -1,8 +1,8 @@
 /**
  * The Backend is where the repository's bytes live: a flat namespace of immutable objects with
  * retention locks. The local filesystem implementation is the embedded default, the in-memory one
- * serves tests, and an S3-compatible one (Object Lock) will follow; all of them pass the one
- * conformance suite in test/store/backend-conformance.ts.
+ * serves tests, and the S3 one (s3-backend.ts) keeps objects in a bucket with Object Lock; all of
+ * them pass the one conformance suite in test/store/backend-conformance.ts.
  *
  * Nothing above this interface touches files. Extra behaviour (retries, fault injection) is a
  * wrapper around it, stacked in one place (backend-stack.ts).
@@ -56,11 +56,20 @@ export interface PutResult {
  * Keys — '/'-separated names whose segments match [a-z0-9][a-z0-9._-]*; anything else is rejected
  *   with 'invalid-key'. A key is never a prefix directory of another key ("a" and "a/b" do not
  *   coexist; the repository never asks for that).
- * put — atomic put-if-absent. Readers see either no object or the complete bytes, never a part,
+ * put — put-if-absent. Readers see either no object or the complete bytes, never a part,
  *   even if the process dies mid-write or the signal aborts. When an object exists under the key,
  *   put leaves it untouched and resolves { created: false }: objects are immutable, nothing is
  *   ever overwritten. When put resolves { created: true } the object is durable: it survives a
  *   power loss (local: data fsync, rename by link, directory fsync).
+ *   Atomic against concurrent puts of the same key only where the storage can refuse a second
+ *   create (local, memory): there exactly one of them resolves { created: true }. An S3 bucket
+ *   with Object Lock is always versioned, and a versioned bucket cannot refuse a second PutObject
+ *   (Ceph RGW ignores If-None-Match there), so two puts racing on one key may both write and both
+ *   report created; the key then reads as one of their whole bodies and the other stays as an
+ *   older version. The repository never depends on the race's outcome: racing puts happen only
+ *   for chunks, whose key is the digest of their content, so any whole body is right; manifests,
+ *   indexes and key files are named by fresh random ids and written by one process; the config
+ *   is written once by init, which refuses a location that already holds objects.
  * get — returns the stored bytes, or exactly `range.length` bytes from `range.offset`; a range
  *   outside the object is 'invalid-range'. The returned array belongs to the caller. With `into`
  *   the bytes land there when they fit, and a view of it is returned (saves an allocation).
@@ -69,6 +78,7 @@ export interface PutResult {
  *   Objects put or deleted while the listing runs may or may not appear.
  * delete — removes the object and resolves true, or false when there was none (so recovery can
  *   repeat it). While now < retainUntil it is refused with 'retention-locked' and the object stays.
+ *   (S3: every version of the key down to the last delete marker, each by its VersionId.)
  * lock — raises the object's retainUntil to `until` if that is later and resolves the effective
  *   time; a lock is never shortened (an earlier `until` changes nothing). A missing object is
  *   'object-not-found'. Lock changes and deletes of one key are serialized, also across processes
@@ -85,7 +95,9 @@ export interface PutResult {
  *   'store-full' (no room left for a put) lasts until space is freed; 'backend-io' may be
  *   transient (the stack retries it, retrying-backend.ts); 'backend-refused' is a failure that
  *   trying again cannot mend (no permission, a read-only file system, too many quarantined copies). A put that fails for want of room leaves nothing behind. An aborted call rejects with the signal's reason.
- * Time — retention is judged by the backend's own clock (for S3, the server's).
+ * Time — retention is judged by the backend's own clock; S3 asks the repository's clock first and
+ *   the server's clock decides in the end (its Object Lock refuses a delete before retain-until).
+ *   S3 keeps retain-until in whole seconds, rounded up.
  */
 export interface Backend {
   /** Where the objects live, for messages (a directory, a bucket URL); never contains secrets. */

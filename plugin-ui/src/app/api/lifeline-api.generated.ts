@@ -1474,6 +1474,21 @@ export interface components {
                 readonly freeBytes: number;
                 readonly reserveBytes: number;
             } | null;
+            /** @description What the store keeps its objects on. */
+            readonly storage?: {
+                /**
+                 * @description A directory on this server, or an S3-compatible bucket (no fixed capacity).
+                 * @enum {string}
+                 */
+                readonly kind: "directory" | "object-storage";
+                /** @description For object storage: s3://bucket/prefix and the endpoint; never credentials. */
+                readonly location?: string;
+                /**
+                 * @description For object storage: COMPLIANCE-mode Object Lock enforced by the storage server, or none (the bucket has no Object Lock).
+                 * @enum {string}
+                 */
+                readonly lockMode?: "compliance" | "none";
+            };
         };
         readonly ServerSettings: {
             readonly version: string;

@@ -77,6 +77,23 @@ function readCapacity(body: unknown): StoreCapacity | null | undefined {
   return { totalBytes, freeBytes, reserveBytes };
 }
 
+/** What the store keeps its objects on; undefined when the server does not say (an older one) or says something unknown. */
+export type StoreKind = NonNullable<Schemas['StorageFigures']['storage']>;
+
+function readStoreKind(body: unknown): StoreKind | undefined {
+  if (!isRecord(body)) {
+    return undefined;
+  }
+  const { kind, location, lockMode } = body;
+  if (kind === 'directory') {
+    return { kind };
+  }
+  if (kind === 'object-storage' && isString(location) && (lockMode === 'compliance' || lockMode === 'none')) {
+    return { kind, location, lockMode };
+  }
+  return undefined;
+}
+
 /** Null unless every figure is a finite number that is not negative, and every day and the capacity read. */
 export function readStorageFigures(body: unknown): StorageFigures | null {
   if (!isRecord(body) || !Array.isArray(body['dataAddedPerDay'])) {
@@ -111,5 +128,6 @@ export function readStorageFigures(body: unknown): StorageFigures | null {
     dataAddedPerDay: days,
     asOf,
     capacity,
+    ...(readStoreKind(body['storage']) ? { storage: readStoreKind(body['storage']) } : {}),
   };
 }

@@ -30,6 +30,9 @@ export const MESSAGES_EN_US = {
   'dashboard.storage.ratio': '{n}×',
   'dashboard.storage.free': 'Free space',
   'dashboard.storage.free.of': '{free} free of {total}',
+  'dashboard.storage.kind': 'Storage',
+  'dashboard.storage.kind.objectLocked': 'Object storage (no fixed capacity), Object Lock in compliance mode',
+  'dashboard.storage.kind.objectUnlocked': 'Object storage (no fixed capacity), without Object Lock: restore points are not immutable',
   'dashboard.storage.full.title': 'The backup store is full.',
   'dashboard.storage.full.text':
     'Only {free} is free, less than the {reserve} Lifeline keeps free for maintenance, so new backups are refused until space is freed. To free space, lower the retention in Policies so that old restore points go, then run maintenance in Settings, which removes them. Restore points past their retention can also be deleted from a VM’s Backups tab. Or enlarge the file system that holds the backup store.',

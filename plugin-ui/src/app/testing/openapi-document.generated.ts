@@ -6008,6 +6008,36 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             ],
             "additionalProperties": false,
             "description": "Null when the storage has no fixed bound."
+          },
+          "storage": {
+            "type": "object",
+            "properties": {
+              "kind": {
+                "type": "string",
+                "enum": [
+                  "directory",
+                  "object-storage"
+                ],
+                "description": "A directory on this server, or an S3-compatible bucket (no fixed capacity)."
+              },
+              "location": {
+                "type": "string",
+                "description": "For object storage: s3://bucket/prefix and the endpoint; never credentials."
+              },
+              "lockMode": {
+                "type": "string",
+                "enum": [
+                  "compliance",
+                  "none"
+                ],
+                "description": "For object storage: COMPLIANCE-mode Object Lock enforced by the storage server, or none (the bucket has no Object Lock)."
+              }
+            },
+            "required": [
+              "kind"
+            ],
+            "additionalProperties": false,
+            "description": "What the store keeps its objects on."
           }
         },
         "required": [

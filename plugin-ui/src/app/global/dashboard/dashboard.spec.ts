@@ -228,6 +228,17 @@ describe('Dashboard', () => {
       expectNoFreeSpace(view);
     });
 
+    it('says a store on object storage has no fixed capacity, and whether Object Lock holds it', async () => {
+      const locked = await open({ storage: storageBody({ capacity: null, storage: { kind: 'object-storage', location: 's3://backups/lifeline/', lockMode: 'compliance' } }) });
+      expect(facts(locked.view)).toEqual([['Storage', 'Object storage (no fixed capacity), Object Lock in compliance mode'], ...STORE_FACTS]);
+      expect(locked.view.element.querySelector('.ll-storage-free')).toBeNull();
+      expect(locked.view.element.querySelector('.ll-tile-storage clr-alert')).toBeNull();
+      const unlocked = await open({ storage: storageBody({ capacity: null, storage: { kind: 'object-storage', location: 's3://backups/lifeline/', lockMode: 'none' } }) });
+      expect(unlocked.view.text('.ll-storage-kind')).toBe('Object storage (no fixed capacity), without Object Lock: restore points are not immutable');
+      const directory = await open({ storage: storageBody({ storage: { kind: 'directory' } }) });
+      expect(directory.view.element.querySelector('.ll-storage-kind')).toBeNull();
+    });
+
     it('reads an older server’s answer without a capacity, and shows no free space and no alert', async () => {
       const older = storageBody();
       delete older['capacity'];
