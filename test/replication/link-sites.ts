@@ -34,13 +34,13 @@ export function replicaSitesB(root: string, idB: SiteIdentity, peerA: PeerIdenti
 }
 
 /** A's repository and identity, B's identity, replicas and listener; `wrap` sees every receiver B hands out. */
-export async function startLinkSites(root: string, opts: { wrap?: (r: ReplicaReceiver) => ReplicaReceiver } = {}): Promise<LinkSites> {
+export async function startLinkSites(root: string, opts: { wrap?: (r: ReplicaReceiver) => ReplicaReceiver; retention?: () => ReplicaRetention } = {}): Promise<LinkSites> {
   await initRepository(join(root, 'site-a', 'store'), { encrypt: true, passphrase: PASS_A, scrypt: FAST_SCRYPT, chunkSize: CHUNK }, never);
   const a = await Repository.open(join(root, 'site-a', 'store'), { passphrase: PASS_A }, never);
   const idA = await siteIdentity(join(root, 'site-a', 'data'), 'site A');
   const idB = await siteIdentity(identityDirB(root), 'site B');
   const peerA: PeerIdentity = { id: 'site-a', name: 'site A', thumbprint: idA.thumbprint };
-  const sites = replicaSitesB(root, idB, peerA);
+  const sites = replicaSitesB(root, idB, peerA, opts.retention);
   const listener = await startSiteListener({ identity: idB, peers: () => [peerA], receiverFor: (p) => (opts.wrap ? opts.wrap(sites.receiverFor(p)) : sites.receiverFor(p)) });
   return {
     root,
