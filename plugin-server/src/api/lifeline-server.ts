@@ -40,6 +40,7 @@ import { PASSPHRASE_WARNING, type ServerSettings } from './routes/settings.js';
 import type { VmInventory } from './routes/vms.js';
 import { openStateDatabase, stateDatabasePath } from './state-database.js';
 import { ensureServerCertificate } from './tls/server-certificate.js';
+import { startReplication, type PeerDirectory, type Replication } from '../replication/index.js';
 
 export type ServerConfig = Pick<
   Config,
@@ -84,12 +85,15 @@ export interface LifelineServerDeps<S extends UserSession & VmInventory> {
    * runner and the scheduler, which runs only when this is given. The caller owns and closes it.
    */
   readonly backup?: BackupServices | null;
+  /** The paired sites (replication targets); without it this server is paired with none. */
+  readonly sites?: PeerDirectory;
 }
 
 /** Until the backup pipeline supplies restore points, none exist. */
 const NO_RESTORE_POINTS: RestorePointSource = {
   lastGoodPoints: (vms) => Promise.resolve(new Map(vms.map((vm) => [`${vm.vcenterGuid}:${vm.moref}`, null]))),
 };
+const NO_PEERS: PeerDirectory = { peer: () => undefined, peers: () => [] };
 const NO_PLACEMENT: VmPlacementSource = { datastoresOf: () => Promise.resolve(new Map()) };
 /** A few backups at once and two per datastore: what a single appliance's disks and network sustain. */
 const DEFAULT_JOB_LIMITS: ConcurrencyLimits = { global: 4, perKeyClass: { datastore: 2 } };
@@ -132,6 +136,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   let runner: JobRunner;
   let services: ApiServices;
   let scheduler: ProtectionScheduler;
+  let replication: Replication | null = null;
   const shutdown = new AbortController();
   try {
     const audit = new SqliteAuditLog(db, jobClock);
@@ -162,8 +167,10 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       held: () => recoveryStore.heldVms(),
     });
     const backup = deps.backup;
+    // After each backup whose policy names a replication site, a 'replication' job copies its point there.
+    replication = backup ? startReplication({ runner, repository: backup.repository, peers: deps.sites ?? NO_PEERS, identity: { name: config.host, certPem: certificate.certPem, keyPem: certificate.keyPem, thumbprint: certificate.thumbprint }, siteOfBackup: (job) => policies.getPolicy((job.params as { policyId: string }).policyId).replicationSite, logger: log }) : null;
     const recovery = backup ? new RecoveryService({ runner, repository: backup.repository, store: recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) } }) : null;
-    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), pointReaders, settings: () => settings(limits) };
+    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), pointReaders, settings: () => settings(limits), replication };
   } catch (err) {
     db.close();
     throw err;
@@ -202,6 +209,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     scheduler.stop();
     maintenanceSchedule?.stop();
     await stopSweeper?.();
+    replication?.stop();
   };
 
   const vcenters = new Map<string, VcenterTarget>(

@@ -67,10 +67,8 @@ export function createBackupJobHandler(deps: BackupJobDeps): JobHandler<BackupJo
       const hooks = deps.hooksFor?.(params.vm, policy) ?? noHooks;
       const vcenter = await deps.vcenters.vcenter(params.vm.vcenterGuid, ctx.signal);
       ctx.log(`${params.trigger === 'manual' ? 'manual' : 'scheduled'} backup of ${params.vm.moref} with policy ${policy.name} (${policy.consistency}-consistent${policy.hookSet ? `, hook set ${policy.hookSet}` : ''})`);
-      // Policies saved before sites were refused may still name one; their backups say, every
-      // time, that no copy goes to that site, rather than letting the administrator assume one does.
       if (policy.replicationSite !== null) {
-        ctx.log(`policy ${policy.name} names the replication site ${policy.replicationSite}, but this Lifeline server is paired with no site: this restore point is not replicated. Set the policy's replication site to none`, 'warn');
+        ctx.log(`policy ${policy.name} names the replication site ${policy.replicationSite}: a replication job copies the new restore point there once this backup succeeds`);
       }
       return runBackup(
         {

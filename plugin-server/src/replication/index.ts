@@ -19,3 +19,5 @@ export { sealSeedFor, openSeedSecret } from './seed-transfer.js';
 export type { SeedTransfer } from './seed-transfer.js';
 export { BandwidthLimiter, rateAt, throttled, replicateWithRetry } from './link.js';
 export type { BandwidthSettings, LimiterClock, RetryingOptions, RetryingReport } from './link.js';
+export { startReplication, REPLICATION_JOB_KIND } from './coordinator.js';
+export type { StartReplicationOptions, Replication, ReplicationJobParams, ReplicationJobResult, PeerRecord, PeerDirectory, ReplicationSettings, LinkStats, VmReplication } from './coordinator.js';

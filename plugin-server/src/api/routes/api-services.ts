@@ -4,6 +4,7 @@ import type { Logger } from '../../log/index.js';
 import type { PolicyStore, ProtectionScheduler } from '../../protection/index.js';
 import type { RecoveryService } from '../../recovery/index.js';
 import type { Repository } from '../../store/index.js';
+import type { Replication } from '../../replication/index.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { PointReaders } from '../point-readers.js';
 import type { ServerSettings } from './settings.js';
@@ -31,4 +32,6 @@ export interface ApiServices {
   readonly pointReaders?: PointReaders;
   /** The settings an administrator may read, as they are when asked; absent: none are reported. */
   readonly settings?: (() => ServerSettings) | null;
+  /** Replication to paired sites; absent when the server has no backup store. */
+  readonly replication?: Pick<Replication, 'vmReplication' | 'linkStats'> | null;
 }
