@@ -40,7 +40,7 @@ import { PASSPHRASE_WARNING, type ServerSettings } from './routes/settings.js';
 import type { VmInventory } from './routes/vms.js';
 import { openStateDatabase, stateDatabasePath } from './state-database.js';
 import { ensureServerCertificate } from './tls/server-certificate.js';
-import { startReplication, type PeerDirectory, type Replication } from '../replication/index.js';
+import { pruneReplicasAfterMaintenance, startReplication, type PeerDirectory, type ReplicaSites, type Replication } from '../replication/index.js';
 
 export type ServerConfig = Pick<
   Config,
@@ -137,6 +137,8 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   let services: ApiServices;
   let scheduler: ProtectionScheduler;
   let replication: Replication | null = null;
+  let replicaSites: ReplicaSites | null = null;
+  let stopReplicaPrune: (() => void) | undefined;
   const shutdown = new AbortController();
   try {
     const audit = new SqliteAuditLog(db, jobClock);
@@ -169,6 +171,10 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     const backup = deps.backup;
     // After each backup whose policy names a replication site, a 'replication' job copies its point there.
     replication = backup ? startReplication({ runner, repository: backup.repository, peers: deps.sites ?? NO_PEERS, identity: { name: config.host, certPem: certificate.certPem, keyPem: certificate.keyPem, thumbprint: certificate.thumbprint }, siteOfBackup: (job) => policies.getPolicy((job.params as { policyId: string }).policyId).replicationSite, logger: log }) : null;
+    // The DR site's side: replicas of the paired source sites, served by the site listener at
+    // /site/v1/replication (createReplicationRouter({ receiverFor: (peer) => replicaSites.receiverFor(peer) })).
+    replicaSites = backup && deps.sites ? await backup.replicaSites({ keyPem: certificate.keyPem, retentionOf: (id) => (deps.sites?.peer(id)?.role === 'source' ? deps.sites.peer(id)?.settings : undefined) }) : null;
+    if (replicaSites) stopReplicaPrune = pruneReplicasAfterMaintenance(runner, replicaSites, () => (deps.sites?.peers() ?? []).map((p) => p.id), log);
     const recovery = backup ? new RecoveryService({ runner, repository: backup.repository, store: recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) } }) : null;
     services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), pointReaders, settings: () => settings(limits), replication };
   } catch (err) {
@@ -210,6 +216,8 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     maintenanceSchedule?.stop();
     await stopSweeper?.();
     replication?.stop();
+    stopReplicaPrune?.();
+    await replicaSites?.close();
   };
 
   const vcenters = new Map<string, VcenterTarget>(

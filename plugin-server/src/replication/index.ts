@@ -13,7 +13,7 @@ export { createReplicationRouter, MAX_CHUNK_BODY } from './http-router.js';
 export type { ReplicationRouterOptions } from './http-router.js';
 export { HttpReplicaReceiver, SiteAgent } from './http-receiver.js';
 export type { HttpReplicaReceiverOptions, HttpLinkCounters, SiteIdentity } from './http-receiver.js';
-export { ReplicaSites, replicaFolder } from './replica-sites.js';
+export { ReplicaSites, replicaFolder, pruneReplicasAfterMaintenance } from './replica-sites.js';
 export type { PeerIdentity, ReplicaRetention, ReplicaSitesOptions, SiteReplicaReceiver, ReplicaPruneReport } from './replica-sites.js';
 export { sealSeedFor, openSeedSecret } from './seed-transfer.js';
 export type { SeedTransfer } from './seed-transfer.js';

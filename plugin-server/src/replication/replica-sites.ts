@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LifelineError } from '../errors/index.js';
+import type { JobRunner } from '../jobs/index.js';
 import type { Logger } from '../log/index.js';
 import { initReplicaRepository, prune, Repository, type KeepRules, type RepositoryContext, type ScryptParams } from '../store/index.js';
 import type { CommittedReplica, OfferAnswer, PointOffer, ReplicaReceiver } from './protocol.js';
@@ -166,4 +167,23 @@ export class ReplicaSites {
     this.receivers.clear();
     for (const p of all) await (await p.catch(() => undefined))?.close();
   }
+}
+
+/**
+ * Runs the DR site's pruning of replicas after each `maintenance` job of this server that
+ * succeeds (the daily maintenance, or one an administrator asked for). Returns its stop.
+ */
+export function pruneReplicasAfterMaintenance(runner: Pick<JobRunner, 'subscribe'>, sites: ReplicaSites, peerIds: () => readonly string[], log: Logger): () => void {
+  let running = false;
+  return runner.subscribe((ev) => {
+    if (ev.type !== 'state' || ev.job.kind !== 'maintenance' || ev.job.state !== 'succeeded' || running) return;
+    running = true;
+    sites
+      .prune(peerIds(), new AbortController().signal)
+      .then((reports) => {
+        for (const r of reports) log.info('replicas pruned by the pairing\'s retention', { peer: r.peerId, removed: r.removed.length, kept: r.kept });
+      })
+      .catch((err: unknown) => log.error('pruning replicas failed', { err: err instanceof Error ? err.message : String(err) }))
+      .finally(() => (running = false));
+  });
 }
