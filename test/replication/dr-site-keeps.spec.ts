@@ -3,6 +3,7 @@
 // harm with is tried — deleting, overwriting a committed point, shortening its lock, planting
 // wrong bytes under a chunk id, replacing the replica's key with another seed — and B's data is
 // checked intact afterwards. And B prunes replicas by its own GFS rule, never before its lock.
+import Database from 'better-sqlite3';
 import https from 'node:https';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,7 +11,10 @@ import { initRepository, Repository } from '../../plugin-server/src/store/reposi
 import { readPointParcel } from '../../plugin-server/src/store/engine/point-import.js';
 import { sealManifest } from '../../plugin-server/src/store/engine/manifest.js';
 import { verifyRepository } from '../../plugin-server/src/store/maintenance/verify.js';
-import { replicatePoint, replicaFolder, sealSeedFor, SiteAgent, type HttpReplicaReceiver, type ReplicaRetention } from '../../plugin-server/src/replication/index.js';
+import { createJobRunner } from '../../plugin-server/src/jobs/index.js';
+import { systemClock } from '../../plugin-server/src/domain/index.js';
+import { silentLogger } from '../../plugin-server/src/log/logger.js';
+import { pruneReplicasAfterMaintenance, replicatePoint, replicaFolder, sealSeedFor, SiteAgent, type HttpReplicaReceiver, type ReplicaRetention } from '../../plugin-server/src/replication/index.js';
 import { FAST_SCRYPT, ingestImage, MiB, never, pseudoRandom, restoredSha, tempDir, writeImage } from '../store/store-fixtures.js';
 import { writeMixedImage } from './sites.js';
 import { clientOf, replicasDir, RETENTION, startLinkSites, type LinkSites } from './link-sites.js';
@@ -167,7 +171,7 @@ describe('the DR site keeps its replicas whatever the source sends', () => {
     for (const p of points) await replicatePoint(s.a, p.id, client, { signal: never });
     const b = (await s.sites.replica('site-a', never)) as Repository;
     // Locked for 14 days at B: the rule would drop two, the lock keeps them.
-    let [report] = await s.sites.prune(['site-a'], never);
+    const [report] = await s.sites.prune(['site-a'], never);
     expect(report?.removed).toEqual([]);
     expect(b.listPoints().length).toBe(3);
     // With no immutability period at B (and A's retain-until passed), the rule applies.
@@ -182,9 +186,22 @@ describe('the DR site keeps its replicas whatever the source sends', () => {
     client.close();
     client = clientOf(fresh, fresh.listener.url);
     for (const p of again) await replicatePoint(fresh.a, p.id, client, { signal: never });
-    [report] = await fresh.sites.prune(['site-a'], never);
-    expect(report?.removed.sort()).toEqual([again[0]?.id, again[1]?.id].sort() as string[]);
+    // B's maintenance runs the pruning: a 'maintenance' job that succeeds sets it off.
+    const db = new Database(join(dir.path, 'state.db'));
+    const runner = createJobRunner(db, { clock: systemClock, random: () => 0.5, log: silentLogger, limits: { global: 1 } });
+    runner.register('maintenance', { run: () => Promise.resolve({}) });
+    const stop = pruneReplicasAfterMaintenance(runner, fresh.sites, () => ['site-a'], silentLogger);
     const b2 = (await fresh.sites.replica('site-a', never)) as Repository;
+    try {
+      await runner.start();
+      expect(b2.listPoints().length).toBe(3);
+      runner.submit({ kind: 'maintenance', target: { type: 'repository', id: 'store', vcenterGuid: null }, params: {} });
+      while (b2.listPoints().length > 1) await new Promise((r) => setTimeout(r, 25));
+    } finally {
+      stop();
+      await runner.stop();
+      db.close();
+    }
     expect(b2.listPoints().map((p) => p.id)).toEqual([again[2]?.id as string]);
   });
 });
