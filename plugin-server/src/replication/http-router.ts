@@ -22,8 +22,8 @@ import type { SeedTransfer } from './seed-transfer.js';
 
 /** Largest stored chunk body accepted (a 16 MiB chunk's stored bound, with room to spare). */
 export const MAX_CHUNK_BODY = 17 * 1024 * 1024;
-/** Largest offer: a manifest and indexes of 32 bytes per 4 MiB of disk, base64 — some 40 TiB of disks. */
-export const MAX_OFFER_BODY = 512 * 1024 * 1024;
+/** Largest offer: a manifest and indexes of 32 bytes per 4 MiB of disk, in base64 — some 12 TiB of disks. */
+export const MAX_OFFER_BODY = 128 * 1024 * 1024;
 
 export interface ReplicationRouterOptions {
   /** The receiver serving one peer; a SiteReplicaReceiver also takes the peer's seed. */

@@ -86,7 +86,7 @@ const jobLogLine = obj({ line: int, at: time, level: oneOfStrings(['info', 'warn
 
 const jobMembers = {
   id: str,
-  kind: described(str, "e.g. 'backup', 'restore', 'retention', 'maintenance'."),
+  kind: described(str, "e.g. 'backup', 'restore', 'retention', 'maintenance', 'replication'."),
   target: ref('JobTarget'),
   state: oneOfStrings(JOB_STATES),
   priority: int,

@@ -1036,7 +1036,7 @@ export interface components {
         };
         readonly Job: {
             readonly id: string;
-            /** @description e.g. 'backup', 'restore', 'retention', 'maintenance'. */
+            /** @description e.g. 'backup', 'restore', 'retention', 'maintenance', 'replication'. */
             readonly kind: string;
             readonly target: components["schemas"]["JobTarget"];
             /** @enum {string} */
@@ -1085,7 +1085,7 @@ export interface components {
         };
         readonly JobDetail: {
             readonly id: string;
-            /** @description e.g. 'backup', 'restore', 'retention', 'maintenance'. */
+            /** @description e.g. 'backup', 'restore', 'retention', 'maintenance', 'replication'. */
             readonly kind: string;
             readonly target: components["schemas"]["JobTarget"];
             /** @enum {string} */

@@ -4219,7 +4219,7 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           "kind": {
             "type": "string",
-            "description": "e.g. 'backup', 'restore', 'retention', 'maintenance'."
+            "description": "e.g. 'backup', 'restore', 'retention', 'maintenance', 'replication'."
           },
           "target": {
             "$ref": "#/components/schemas/JobTarget"
@@ -4417,7 +4417,7 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           "kind": {
             "type": "string",
-            "description": "e.g. 'backup', 'restore', 'retention', 'maintenance'."
+            "description": "e.g. 'backup', 'restore', 'retention', 'maintenance', 'replication'."
           },
           "target": {
             "$ref": "#/components/schemas/JobTarget"
