@@ -142,6 +142,10 @@ describe('the DR site keeps its replicas whatever the source sends', () => {
     const overwrite = await send('PUT', `${base}/sessions/${answer.session}/chunks/${heldChunk}`, real ?? Buffer.alloc(16), 'application/octet-stream');
     expect(overwrite.status).toBe(422);
     expect(JSON.parse(overwrite.body).code).toBe('invalid-key');
+    // A body beyond the size limit is refused before it is read.
+    const huge = await send('PUT', `${base}/sessions/${answer.session}/chunks/${lacked}`, Buffer.alloc(18 * MiB), 'application/octet-stream');
+    expect(huge.status).toBe(413);
+    expect(JSON.parse(huge.body).code).toBe('payload-too-large');
     const early = await send('POST', `${base}/sessions/${answer.session}/commit`);
     expect(early.status).toBe(409);
     expect(b.listPoints().map((p) => p.id)).toEqual([point.id]);
