@@ -2,8 +2,9 @@
  * `npm run bench -- replication [--disk-gib 8] [--data-gib 4]`: replication between two sites on
  * this machine over HTTPS with mutual TLS on loopback — site A's encrypted repository, site B's
  * replicas behind a site listener that pins A's certificate, A's client pinning B's; B's replica
- * is created from A's seed on first contact. Both sites run in this process (their chunk codecs
- * in worker threads) and share the machine's cores.
+ * is created from A's seed on first contact. Site B runs in a process of its own (the site
+ * listener of test/replication/site-server-child.ts), site A in this one; both share the
+ * machine's cores.
  *
  * The disk: `--disk-gib` (default 8) with `--data-gib` (default 4) of the store benchmark's mixed
  * blocks (store-image.ts: text, random, repeated pool blocks and zero holes), the rest holes.
@@ -19,20 +20,24 @@
  *
  * Environment: LIFELINE_BENCH_DIR keeps the work directory elsewhere than the system temp dir.
  */
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { mkdtemp, open, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ensureServerCertificate } from '../plugin-server/src/api/tls/server-certificate.js';
 import { silentLogger } from '../plugin-server/src/log/logger.js';
-import { BandwidthLimiter, HttpReplicaReceiver, ReplicaSites, replicatePoint, sealSeedFor, throttled, type PeerIdentity, type ReplicaReceiver, type SiteIdentity } from '../plugin-server/src/replication/index.js';
+import { BandwidthLimiter, HttpReplicaReceiver, replicatePoint, sealSeedFor, throttled, type ReplicaReceiver, type SiteIdentity } from '../plugin-server/src/replication/index.js';
 import { FileDiskReader, initRepository, PointWriter, Repository } from '../plugin-server/src/store/index.js';
-import { startSiteListener } from '../test/replication/site-link.js';
+import { identityDirB } from '../test/replication/link-sites.js';
 import { buildImage } from './store-image.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const never = new AbortController().signal;
+const SITE_B = fileURLToPath(new URL('../test/replication/site-server-child.js', import.meta.url));
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -61,6 +66,7 @@ async function main(): Promise<void> {
   const diskGiB = flag('disk-gib', 8);
   const dataGiB = Math.min(diskGiB, flag('data-gib', 4));
   const root = await mkdtemp(join(process.env['LIFELINE_BENCH_DIR'] ?? tmpdir(), 'lifeline-bench-replication-'));
+  let siteB: ChildProcessByStdio<null, Readable, null> | undefined;
   try {
     const image = join(root, 'disk.img');
     // store-image.ts leaves 3 blocks in 10 as holes: write enough blocks for `dataGiB` of data.
@@ -73,15 +79,22 @@ async function main(): Promise<void> {
     await initRepository(join(root, 'a'), { encrypt: true, passphrase: 'bench site A passphrase' }, never);
     const a = await Repository.open(join(root, 'a'), { passphrase: 'bench site A passphrase' }, never);
     const idA = await identity(join(root, 'a-data'), 'bench A');
-    const idB = await identity(join(root, 'b-data'), 'bench B');
-    const peerA: PeerIdentity = { id: 'site-a', name: 'bench A', thumbprint: idA.thumbprint };
-    const sites = new ReplicaSites({
-      root: join(root, 'b'),
-      passphrase: 'bench site B passphrase',
-      keyPem: idB.keyPem,
-      retentionOf: () => ({ retention: { keepLast: 10, daily: 7, weekly: 4, monthly: 6 }, immutableDays: 1 }),
-    });
-    const listener = await startSiteListener({ identity: idB, peers: () => [peerA], receiverFor: (p) => sites.receiverFor(p) });
+    // Site B's certificate is made here and loaded by its process.
+    const idB = await identity(identityDirB(root), 'bench B');
+    siteB = spawn(process.execPath, [SITE_B, root, idA.thumbprint, '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const listener = {
+      url: await new Promise<string>((resolve, reject) => {
+        let out = '';
+        siteB?.once('exit', (code) => reject(new Error(`site B exited (${String(code)})`)));
+        siteB?.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /listening (\d+)/.exec(out);
+          if (m) resolve(`https://127.0.0.1:${m[1]}`);
+          // Its "ack" lines are not needed here; keep only the tail.
+          if (out.length > 4096) out = out.slice(-256);
+        });
+      }),
+    };
     const client = (): HttpReplicaReceiver =>
       new HttpReplicaReceiver({ url: listener.url, identity: idA, peerThumbprint: idB.thumbprint, seedFor: (der, signal) => sealSeedFor(a, der, signal) });
     const run = async (pointId: string, limit?: number) => {
@@ -138,8 +151,6 @@ async function main(): Promise<void> {
     const measured = (limited.report.bytesSent + limited.offerBytes) / 1e6 / limited.s;
     console.log(`throttle: ${(limited.report.bytesSent / 1e6).toFixed(1)} MB at a 20 MB/s limit in ${limited.s.toFixed(2)} s: ${measured.toFixed(2)} MB/s`);
 
-    await listener.close();
-    await sites.close();
     await a.close();
     console.log(
       JSON.stringify({
@@ -152,6 +163,11 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
+    if (siteB && siteB.exitCode === null) {
+      const exited = new Promise((resolve) => siteB?.once('exit', resolve));
+      siteB.kill('SIGTERM');
+      await exited;
+    }
     await rm(root, { recursive: true, force: true });
   }
 }
