@@ -111,11 +111,11 @@ describe('backup pipeline', () => {
     expect(last.get(`${sim.instanceUuid}:vm-none`)).toBeNull();
   }, 60_000);
 
-  it('says in the job log that a policy naming a replication site gets no copy there, and still backs up', async () => {
+  it('says in the job log that a policy naming a replication site gets a replication job after the backup, and backs up', async () => {
     h.policies.set('to-site-b', policy('to-site-b', { consistency: 'crash', replicationSite: 'site-b' }));
     const job = await backup(h, ref(vmAt(3)), 'to-site-b');
     expect(job.state).withContext(jobLog(h, job.id)).toBe('succeeded');
-    expect(jobLog(h, job.id)).toMatch(/warn.*replication site site-b.*not replicated/);
+    expect(jobLog(h, job.id)).toMatch(/info: policy to-site-b names the replication site site-b: a replication job copies the new restore point there/);
   });
 
   it('falls back to a full read when QueryChangedDiskAreas refuses the changeId with FileFault', async () => {

@@ -193,6 +193,12 @@ describe('protection, jobs and audit API against the vCenter simulator', () => {
     const mine = compliance.items.find((c) => (c['vm'] as { id: string }).id === urn(1));
     expect(mine).toEqual(jasmine.objectContaining({ status: 'at-risk', lastGoodPointAt: null, policy: { id: policy['id'], name: policy['name'] } }));
 
+    // Its policy names no replication site: nothing to replicate, and the answer says so.
+    const replication = await call(viewer, 'GET', `${vmPath(1)}/replication`);
+    expect(replication.status).withContext(replication.text).toBe(200);
+    expect(replication.json()).toEqual(jasmine.objectContaining({ site: null, state: 'not-configured', lastReplicatedPointId: null, rpoMet: null }));
+    expectProblem(await call(admin, 'GET', '/vms/not%20a%20vm/replication'), 400, 'validation');
+
     expect((await call(admin, 'GET', `/policies/${String(policy['id'])}`)).json()['vmCount']).toBe(1);
     expectProblem(await call(admin, 'DELETE', `/policies/${String(policy['id'])}`), 409, 'policy-in-use');
     const unknown = expectProblem(await call(admin, 'PUT', `${vmPath(1)}/protection`, { policyId: 'no-such-policy' }), 400, 'validation');

@@ -23,6 +23,7 @@ import { pointRoutes } from './routes/points.js';
 import { policyRoutes } from './routes/policies.js';
 import { protectionRoutes } from './routes/protection.js';
 import { recoveryRoutes } from './routes/recovery.js';
+import { replicationRoutes } from './routes/replication.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { settingsRoutes } from './routes/settings.js';
@@ -152,6 +153,7 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   api.use(jobRoutes(deps.authorizer, deps.services));
   api.use(pointRoutes(deps.authorizer, deps.services));
   api.use(recoveryRoutes(deps.authorizer, deps.services));
+  api.use(replicationRoutes(deps.authorizer, deps.services));
   api.use(auditRoutes(deps.authorizer, deps.services.audit));
   api.use(storageRoutes(deps.authorizer, deps.services));
   api.use(settingsRoutes(deps.authorizer, deps.services.settings ?? null));

@@ -137,6 +137,10 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   'store-passphrase-missing': 500,
   'tls-invalid': 500,
   'tls-incomplete': 500,
+  'replica-missing': 404,
+  'replication-site-unknown': 500,
+  'replication-link-failed': 502,
+  'replication-refused': 502,
 };
 
 /** 500s whose message names damaged data or a failed restore rather than a bug: shown as they are. */

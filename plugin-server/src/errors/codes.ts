@@ -165,8 +165,20 @@ export type SiteCode =
 /** Configuration and the server's own files. */
 export type ConfigCode = 'config-invalid' | 'secret-file-exposed' | 'store-passphrase-missing' | 'tls-invalid' | 'tls-incomplete';
 
+/** Replication of restore points to a paired DR site (replication/). */
+export type ReplicationCode =
+  /** The DR site holds no replica repository of this source yet; the source sends its seed. */
+  | 'replica-missing'
+  /** A policy names a replication site this server is not paired with. */
+  | 'replication-site-unknown'
+  /** The link to the DR site failed (connection refused or cut, a timeout, a 5xx answer). */
+  | 'replication-link-failed'
+  /** The DR site refused a request for good (4xx, e.g. no longer paired). */
+  | 'replication-refused';
+
 export type ErrorCode =
   | CommonCode
+  | ReplicationCode
   | ApiCode
   | JobCode
   | StoreCode

@@ -67,10 +67,8 @@ export function createBackupJobHandler(deps: BackupJobDeps): JobHandler<BackupJo
       const hooks = deps.hooksFor?.(params.vm, policy) ?? noHooks;
       const vcenter = await deps.vcenters.vcenter(params.vm.vcenterGuid, ctx.signal);
       ctx.log(`${params.trigger === 'manual' ? 'manual' : 'scheduled'} backup of ${params.vm.moref} with policy ${policy.name} (${policy.consistency}-consistent${policy.hookSet ? `, hook set ${policy.hookSet}` : ''})`);
-      // A policy may name a paired DR site, but no replication job exists yet: its backups say,
-      // every time, that no copy goes to that site, rather than letting the administrator assume one does.
       if (policy.replicationSite !== null) {
-        ctx.log(`policy ${policy.name} names the replication site ${policy.replicationSite}, but this Lifeline server does not replicate yet: this restore point is not replicated`, 'warn');
+        ctx.log(`policy ${policy.name} names the replication site ${policy.replicationSite}: a replication job copies the new restore point there once this backup succeeds`);
       }
       return runBackup(
         {

@@ -19,9 +19,10 @@ export interface ReceiverOptions {
   replicaOf: (repositoryId: string) => Repository | undefined;
   /**
    * The DR site's immutability period for replicas (days): every replicated point is locked here
-   * until at least that long after it was created, whatever the source's retain-until says.
+   * until at least that long after it was created, whatever the source's retain-until says. A
+   * function is asked at every offer (the pairing's setting may change).
    */
-  immutableDays: number;
+  immutableDays: number | (() => number);
 }
 
 /** Sessions kept at once; each may hold a few stored chunks' worth of buffers while it runs. */
@@ -30,6 +31,8 @@ export const MAX_SESSIONS = 16;
 interface Session {
   pointId: string;
   import: PointImport;
+  /** Chunks being verified and stored now. */
+  inflight: Set<Promise<unknown>>;
 }
 
 export class ReplicaSiteReceiver implements ReplicaReceiver {
@@ -37,15 +40,25 @@ export class ReplicaSiteReceiver implements ReplicaReceiver {
   private readonly byPoint = new Map<string, string>();
 
   constructor(private readonly opts: ReceiverOptions) {
-    if (!Number.isFinite(opts.immutableDays) || opts.immutableDays < 0) {
-      throw new LifelineError('validation', `the replica immutability period must be a number of days from 0, not ${String(opts.immutableDays)}`);
+    this.immutableDays();
+  }
+
+  private immutableDays(): number {
+    const days = typeof this.opts.immutableDays === 'function' ? this.opts.immutableDays() : this.opts.immutableDays;
+    if (!Number.isFinite(days) || days < 0) {
+      throw new LifelineError('validation', `the replica immutability period must be a number of days from 0, not ${String(days)}`);
     }
+    return days;
   }
 
   async offer(offer: PointOffer, signal: AbortSignal): Promise<OfferAnswer> {
     const repo = this.opts.replicaOf(String(offer.repositoryId));
     if (!repo) throw new LifelineError('not-found', `this site holds no replica of repository ${String(offer.repositoryId).slice(0, 80)}`);
-    const imp = await PointImport.begin(repo, { pointId: offer.pointId, manifest: offer.manifest, indexes: offer.indexes }, { minRetainDays: this.opts.immutableDays }, signal);
+    // A new offer after a cut link waits for the chunks of the earlier session still being stored:
+    // they arrived whole, and once durable they are not asked for again.
+    const before = this.sessions.get(this.byPoint.get(String(offer.pointId)) ?? '');
+    if (before) await Promise.allSettled([...before.inflight]);
+    const imp = await PointImport.begin(repo, { pointId: offer.pointId, manifest: offer.manifest, indexes: offer.indexes }, { minRetainDays: this.immutableDays() }, signal);
     if (imp.present) return { kind: 'present', pointId: imp.pointId, retainUntil: imp.present.retainUntil };
     const earlier = this.byPoint.get(imp.pointId);
     if (earlier) this.sessions.delete(earlier);
@@ -55,13 +68,20 @@ export class ReplicaSiteReceiver implements ReplicaReceiver {
       this.sessions.delete(oldest);
       if (this.byPoint.get(s.pointId) === oldest) this.byPoint.delete(s.pointId);
     }
-    this.sessions.set(session, { pointId: imp.pointId, import: imp });
+    this.sessions.set(session, { pointId: imp.pointId, import: imp, inflight: new Set() });
     this.byPoint.set(imp.pointId, session);
     return { kind: 'send', pointId: imp.pointId, session, chunks: imp.chunkCount, missing: imp.missing };
   }
 
   async putChunk(session: string, hex: string, stored: Uint8Array, signal: AbortSignal): Promise<void> {
-    await this.session(session).import.putChunk(hex, stored, signal);
+    const s = this.session(session);
+    const put = s.import.putChunk(hex, stored, signal);
+    s.inflight.add(put);
+    try {
+      await put;
+    } finally {
+      s.inflight.delete(put);
+    }
   }
 
   async commit(session: string, signal: AbortSignal): Promise<CommittedReplica> {

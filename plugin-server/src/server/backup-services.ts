@@ -41,6 +41,7 @@ import { createRestoreJobHandler, type RecoveryStore } from '../recovery/index.j
 import { initRepository, Repository, type S3Location } from '../store/index.js';
 import { connectVcenter, type Vcenter } from '../vsphere/index.js';
 import { readVcenterPassword } from './vcenter-password.js';
+import { ReplicaSites, type ReplicaSitesOptions } from '../replication/index.js';
 
 export interface BackupServices {
   readonly repository: Repository;
@@ -58,6 +59,8 @@ export interface BackupServices {
   maintenanceHandler(policies: Pick<PolicyStore, 'getPolicy' | 'listProtections'>, busyPoints: () => ReadonlySet<string>): JobHandler;
   /** The 'retention' job handler: keeps one restore point longer. */
   retentionHandler(): JobHandler;
+  /** This site's replicas of its paired source sites (DR site), in `<dataDir>/replicas`, under the store's passphrase. */
+  replicaSites(o: Pick<ReplicaSitesOptions, 'keyPem' | 'retentionOf'>): Promise<ReplicaSites>;
   /** The service-account connection to a configured vCenter, as backups and restores use it. */
   vcenter(vcenterGuid: string, signal: AbortSignal): Promise<Vcenter>;
   /** Starts sweeping orphaned `lifeline-*` snapshots, now and on a timer; returns its stop. */
@@ -220,6 +223,10 @@ export async function openBackupServices(opts: BackupServicesOptions, signal: Ab
     },
     retentionHandler() {
       return createRetentionJobHandler({ repository }) as JobHandler;
+    },
+    async replicaSites(o) {
+      const context = { clock: { now: () => opts.clock.now() }, reserveBytes: opts.config.storeReserveBytes };
+      return new ReplicaSites({ ...o, root: join(opts.config.dataDir, 'replicas'), passphrase: await storePassphrase(opts, false), context, logger: log });
     },
     vcenter,
     startSweeper(jobs) {

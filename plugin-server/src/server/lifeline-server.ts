@@ -43,8 +43,9 @@ import { PASSPHRASE_WARNING, type ServerSettings } from '../api/routes/settings.
 import type { VmInventory } from '../api/routes/vms.js';
 import { openStateDatabase, stateDatabasePath } from './state-database.js';
 import { ensureServerCertificate } from './tls/server-certificate.js';
-import { SiteService, SqlitePeerStore, type PeerDirectory } from '../sites/index.js';
+import { SiteService, SqlitePeerStore } from '../sites/index.js';
 import { startSiteListener, type SiteListener, type SiteListenerOptions } from './site-listener.js';
+import { createReplicationRouter, pruneReplicasAfterMaintenance, startReplication, type PeerDirectory, type ReplicaSites, type Replication } from '../replication/index.js';
 
 export type ServerConfig = Pick<
   Config,
@@ -145,6 +146,9 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   let scheduler: ProtectionScheduler;
   let sites: SiteService;
   let siteListener: SiteListener | null = null;
+  let replication: Replication | null = null;
+  let replicaSites: ReplicaSites | null = null;
+  let stopReplicaPrune: (() => void) | undefined;
   const shutdown = new AbortController();
   try {
     const audit = new SqliteAuditLog(db, jobClock);
@@ -185,7 +189,12 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     const points = new PointsService({ repository: deps.backup?.repository ?? null, jobs: jobs.store, runner, policies, readers: pointReaders, clock: jobClock, log: apiLog.child({ component: 'points' }) });
     const readSide = { jobs: jobs.store, events: jobs.events, points, downloads };
     const recovery = backup ? new RecoveryService({ runner, repository: backup.repository, store: recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) } }) : null;
-    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites };
+    // After each backup whose policy names a replication site, a 'replication' job copies its point there.
+    replication = backup ? startReplication({ runner, repository: backup.repository, peers: sites.directory, identity: { name: config.site.name, certPem: certificate.certPem, keyPem: certificate.keyPem, thumbprint: certificate.thumbprint }, siteOfBackup: (job) => policies.getPolicy((job.params as { policyId: string }).policyId).replicationSite, logger: log }) : null;
+    // The DR site's side: replicas of the paired source sites, served by the site listener at /site/v1/replication.
+    replicaSites = backup ? await backup.replicaSites({ keyPem: certificate.keyPem, retentionOf: (id) => { const peer = sites.directory.peer(id); return peer?.role === 'source' ? peer.settings : undefined; } }) : null;
+    if (replicaSites) stopReplicaPrune = pruneReplicasAfterMaintenance(runner, replicaSites, () => sites.directory.peers().map((p) => p.id), log);
+    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication };
   } catch (err) {
     db.close();
     throw err;
@@ -224,6 +233,9 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     scheduler.stop();
     maintenanceSchedule?.stop();
     await stopSweeper?.();
+    replication?.stop();
+    stopReplicaPrune?.();
+    await replicaSites?.close();
   };
 
   const vcenters = new Map<string, VcenterTarget>(
@@ -296,7 +308,12 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       log,
       shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
       advertisedUrl: config.site.url,
-      ...(deps.siteRoutes ? { siteRoutes: deps.siteRoutes } : {}),
+      siteRoutes: (peerRouter) => {
+        // The DR site's side of replication, for paired source sites only (behind the peer middleware).
+        const replicas = replicaSites;
+        if (replicas) peerRouter.use('/replication', createReplicationRouter({ receiverFor: (peer) => replicas.receiverFor(peer), logger: log.child({ component: 'replication' }) }));
+        deps.siteRoutes?.(peerRouter);
+      },
     });
   } catch (err) {
     await listener?.stop();

@@ -243,6 +243,16 @@ const PATHS: Readonly<Record<string, Json>> = {
     }),
     delete: op({ id: 'unassignPolicy', tag: 'Protection', summary: 'Remove the VM\'s protection', description: "Lifeline's Protect privilege; 409 not-protected when it has none.", ok: { '204': noContent('Removed.') }, errors: [409] }),
   },
+  '/api/v1/vms/{vmId}/replication': {
+    parameters: [param('vmId')],
+    get: op({
+      id: 'getVmReplication',
+      tag: 'Protection',
+      summary: "The VM's replication to its policy's DR site",
+      description: 'System.Read on the VM. The last replicated restore point, the lag (RPO achieved at the DR site) and whether the policy\'s RPO is met there.',
+      ok: { '200': json(ref('VmReplication'), 'The replication state.') },
+    }),
+  },
   '/api/v1/vms/{vmId}/backup': {
     post: op({
       id: 'backUpNow',

@@ -87,7 +87,7 @@ const jobLogLine = obj({ line: int, at: time, level: oneOfStrings(['info', 'warn
 
 const jobMembers = {
   id: str,
-  kind: described(str, "e.g. 'backup', 'restore', 'retention', 'maintenance'."),
+  kind: described(str, "e.g. 'backup', 'restore', 'retention', 'maintenance', 'replication'."),
   target: ref('JobTarget'),
   state: oneOfStrings(JOB_STATES),
   priority: int,
@@ -229,6 +229,17 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     lastGoodPointAt: timeOrNull,
     nextBackupDueAt: described(timeOrNull, 'A time in the past means overdue.'),
     rpo: nullable(ref('RpoCompliance')),
+  }),
+  VmReplication: obj({
+    site: described(nullable(obj({ id: str, name: str })), 'The DR site the policy names; null when it names none.'),
+    state: oneOfStrings(['not-configured', 'ok', 'lagging', 'failing', 'site-not-paired'], 'site-not-paired: the policy names a site this server is not paired with, and nothing is replicated.'),
+    lastReplicatedPointId: strOrNull,
+    lastReplicatedAt: described(timeOrNull, 'When the last replication job that succeeded ended.'),
+    lagSeconds: described(numOrNull, 'Age of the newest restore point the DR site holds: the RPO achieved there.'),
+    rpoSeconds: intOrNull,
+    rpoMet: nullable(bool),
+    lastError: strOrNull,
+    backlogPoints: described(nonNegative, 'Restore points of the VM newer than the last replicated one.'),
   }),
   ProtectionAssignment: obj({ policyId: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' } }),
   VmCompliance: obj({

@@ -10,6 +10,7 @@ import type { PointsService } from '../../points/index.js';
 import type { PolicyStore, ProtectionScheduler } from '../../protection/index.js';
 import type { RecoveryService } from '../../recovery/index.js';
 import type { Repository } from '../../store/index.js';
+import type { Replication } from '../../replication/index.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { DownloadTickets } from '../download-tickets.js';
 import type { SiteService } from '../../sites/index.js';
@@ -49,16 +50,6 @@ export interface ApiServices {
   readonly settings?: (() => ServerSettings) | null;
   /** Pairing with other sites; absent: this server pairs with none (and policies name no site). */
   readonly sites?: SiteService | null;
-  /** The replication link's state with a peer, once replication has run; absent: never known. */
-  readonly linkStats?: ((peerId: string) => LinkStats | undefined) | null;
-}
-
-/** The replication link's state with one peer, as the Sites view shows it. */
-export interface LinkStats {
-  state: 'idle' | 'replicating' | 'unreachable' | 'refused';
-  lastContactAt: string | null;
-  lastError: string | null;
-  bytesSent: number;
-  throughputBps: number;
-  backlogPoints: number;
+  /** Replication to paired sites: each VM's copy there and each link's state; absent when the server has no backup store. */
+  readonly replication?: Pick<Replication, 'vmReplication' | 'linkStats'> | null;
 }

@@ -212,6 +212,29 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/api/v1/vms/{vmId}/replication": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        /**
+         * The VM's replication to its policy's DR site
+         * @description System.Read on the VM. The last replicated restore point, the lag (RPO achieved at the DR site) and whether the policy's RPO is met there.
+         */
+        readonly get: operations["getVmReplication"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/api/v1/vms/{vmId}/backup": {
         readonly parameters: {
             readonly query?: never;
@@ -1031,6 +1054,31 @@ export interface components {
             readonly nextBackupDueAt: string | null;
             readonly rpo: components["schemas"]["RpoCompliance"] | null;
         };
+        readonly VmReplication: {
+            /** @description The DR site the policy names; null when it names none. */
+            readonly site: {
+                readonly id: string;
+                readonly name: string;
+            } | null;
+            /**
+             * @description site-not-paired: the policy names a site this server is not paired with, and nothing is replicated.
+             * @enum {string}
+             */
+            readonly state: "not-configured" | "ok" | "lagging" | "failing" | "site-not-paired";
+            readonly lastReplicatedPointId: string | null;
+            /**
+             * Format: date-time
+             * @description When the last replication job that succeeded ended.
+             */
+            readonly lastReplicatedAt: string | null;
+            /** @description Age of the newest restore point the DR site holds: the RPO achieved there. */
+            readonly lagSeconds: number | null;
+            readonly rpoSeconds: number | null;
+            readonly rpoMet: boolean | null;
+            readonly lastError: string | null;
+            /** @description Restore points of the VM newer than the last replicated one. */
+            readonly backlogPoints: number;
+        };
         readonly ProtectionAssignment: {
             readonly policyId: string;
         };
@@ -1081,7 +1129,7 @@ export interface components {
         };
         readonly Job: {
             readonly id: string;
-            /** @description e.g. 'backup', 'restore', 'retention', 'maintenance'. */
+            /** @description e.g. 'backup', 'restore', 'retention', 'maintenance', 'replication'. */
             readonly kind: string;
             readonly target: components["schemas"]["JobTarget"];
             /** @enum {string} */
@@ -1130,7 +1178,7 @@ export interface components {
         };
         readonly JobDetail: {
             readonly id: string;
-            /** @description e.g. 'backup', 'restore', 'retention', 'maintenance'. */
+            /** @description e.g. 'backup', 'restore', 'retention', 'maintenance', 'replication'. */
             readonly kind: string;
             readonly target: components["schemas"]["JobTarget"];
             /** @enum {string} */
@@ -2269,6 +2317,38 @@ export interface operations {
             readonly 401: components["responses"]["Unauthenticated"];
             readonly 403: components["responses"]["Forbidden"];
             readonly 409: components["responses"]["Conflict"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly getVmReplication: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The replication state. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["VmReplication"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
             readonly 500: components["responses"]["InternalError"];
             readonly 502: components["responses"]["BadGateway"];
             readonly 503: components["responses"]["Unavailable"];

@@ -771,6 +771,56 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         }
       }
     },
+    "/api/v1/vms/{vmId}/replication": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/vmId"
+        }
+      ],
+      "get": {
+        "operationId": "getVmReplication",
+        "tags": [
+          "Protection"
+        ],
+        "summary": "The VM's replication to its policy's DR site",
+        "description": "System.Read on the VM. The last replicated restore point, the lag (RPO achieved at the DR site) and whether the policy's RPO is met there.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The replication state.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/VmReplication"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/api/v1/vms/{vmId}/backup": {
       "post": {
         "operationId": "backUpNow",
@@ -4223,6 +4273,98 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         ],
         "additionalProperties": false
       },
+      "VmReplication": {
+        "type": "object",
+        "properties": {
+          "site": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "properties": {
+              "id": {
+                "type": "string"
+              },
+              "name": {
+                "type": "string"
+              }
+            },
+            "required": [
+              "id",
+              "name"
+            ],
+            "additionalProperties": false,
+            "description": "The DR site the policy names; null when it names none."
+          },
+          "state": {
+            "type": "string",
+            "enum": [
+              "not-configured",
+              "ok",
+              "lagging",
+              "failing",
+              "site-not-paired"
+            ],
+            "description": "site-not-paired: the policy names a site this server is not paired with, and nothing is replicated."
+          },
+          "lastReplicatedPointId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "lastReplicatedAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time",
+            "description": "When the last replication job that succeeded ended."
+          },
+          "lagSeconds": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "description": "Age of the newest restore point the DR site holds: the RPO achieved there."
+          },
+          "rpoSeconds": {
+            "type": [
+              "integer",
+              "null"
+            ]
+          },
+          "rpoMet": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          },
+          "lastError": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "backlogPoints": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Restore points of the VM newer than the last replicated one."
+          }
+        },
+        "required": [
+          "site",
+          "state",
+          "lastReplicatedPointId",
+          "lastReplicatedAt",
+          "lagSeconds",
+          "rpoSeconds",
+          "rpoMet",
+          "lastError",
+          "backlogPoints"
+        ],
+        "additionalProperties": false
+      },
       "ProtectionAssignment": {
         "type": "object",
         "properties": {
@@ -4433,7 +4575,7 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           "kind": {
             "type": "string",
-            "description": "e.g. 'backup', 'restore', 'retention', 'maintenance'."
+            "description": "e.g. 'backup', 'restore', 'retention', 'maintenance', 'replication'."
           },
           "target": {
             "$ref": "#/components/schemas/JobTarget"
@@ -4631,7 +4773,7 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           "kind": {
             "type": "string",
-            "description": "e.g. 'backup', 'restore', 'retention', 'maintenance'."
+            "description": "e.g. 'backup', 'restore', 'retention', 'maintenance', 'replication'."
           },
           "target": {
             "$ref": "#/components/schemas/JobTarget"

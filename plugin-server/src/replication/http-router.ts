@@ -1,0 +1,174 @@
+/**
+ * The DR site's end of the replication protocol over HTTPS (protocol.ts): an Express router that
+ * the site listener mounts at /site/v1/replication behind its mutual-TLS peer check, which leaves
+ * the paired peer in `res.locals.peer`. Routes (every one acts for that peer only):
+ *
+ *   PUT  /seed                              JSON SeedTransfer → 201 {created:true} | 200 {created:false}
+ *   POST /offer                             JSON offer (byte arrays base64) → 200 OfferAnswer
+ *   PUT  /sessions/{session}/chunks/{id}    application/octet-stream, the stored chunk → 204
+ *   POST /sessions/{session}/commit         → 200 CommittedReplica
+ *
+ * There is no route that deletes, shortens or overwrites anything: a source can only add. Errors
+ * are problem+json with a stable `code`; what the source sent wrong is a 4xx that names it, a
+ * fault of this site a 5xx that names nothing of its internals.
+ */
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { STATUS_CODES } from 'node:http';
+import { isLifelineError, LifelineError, describeError } from '../errors/index.js';
+import type { Logger } from '../log/index.js';
+import type { ReplicaReceiver } from './protocol.js';
+import type { PeerIdentity, SiteReplicaReceiver } from './replica-sites.js';
+import type { SeedTransfer } from './seed-transfer.js';
+
+/** Largest stored chunk body accepted (a 16 MiB chunk's stored bound, with room to spare). */
+export const MAX_CHUNK_BODY = 17 * 1024 * 1024;
+/** Largest offer: a manifest and indexes of 32 bytes per 4 MiB of disk, in base64 — some 12 TiB of disks. */
+export const MAX_OFFER_BODY = 128 * 1024 * 1024;
+
+export interface ReplicationRouterOptions {
+  /** The receiver serving one peer; a SiteReplicaReceiver also takes the peer's seed. */
+  receiverFor(peer: PeerIdentity): ReplicaReceiver | SiteReplicaReceiver;
+  logger?: Logger;
+}
+
+/** What each status means to the sender; everything else is a 500. */
+const STATUS: Readonly<Record<string, number>> = {
+  validation: 400,
+  'bad-request': 400,
+  'replication-refused': 403,
+  'not-found': 404,
+  'replica-missing': 404,
+  'point-not-found': 404,
+  'payload-too-large': 413,
+  'unsupported-media-type': 415,
+  // The source sent something that does not verify: a 422 naming it, nothing was stored.
+  'manifest-invalid': 422,
+  'index-invalid': 422,
+  'chunk-corrupt': 422,
+  'invalid-key': 422,
+  'unsupported-format': 422,
+  'not-a-repository': 422,
+  'wrong-passphrase': 422,
+  'object-not-found': 409,
+  'repository-exists': 409,
+  'repository-busy': 503,
+  'store-full': 507,
+  aborted: 503,
+};
+
+/** Work that must finish once begun (a chunk's durable put, a commit) is not cut short with its request. */
+const NEVER = new AbortController().signal;
+
+function b64(v: unknown, field: string): Uint8Array {
+  if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) throw new LifelineError('validation', `${field} must be base64`, { field });
+  return Buffer.from(v, 'base64');
+}
+
+function requestSignal(req: Request, res: Response): AbortSignal {
+  const c = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) c.abort(new LifelineError('aborted', 'the source closed the connection'));
+  });
+  req.on('aborted', () => c.abort(new LifelineError('aborted', 'the source closed the connection')));
+  return c.signal;
+}
+
+export function createReplicationRouter(opts: ReplicationRouterOptions): Router {
+  const router = express.Router();
+  const peerOf = (res: Response): PeerIdentity => {
+    const peer = res.locals['peer'] as PeerIdentity | undefined;
+    if (!peer || typeof peer.id !== 'string') throw new LifelineError('replication-refused', 'this route serves paired sites only');
+    return peer;
+  };
+  const receiver = (res: Response) => opts.receiverFor(peerOf(res));
+  const wrap =
+    (fn: (req: Request, res: Response) => Promise<void>) =>
+    (req: Request, res: Response, next: NextFunction): void => {
+      fn(req, res).catch(next);
+    };
+
+  router.put(
+    '/seed',
+    express.json({ limit: '1mb' }),
+    wrap(async (req, res) => {
+      const r = receiver(res);
+      if (!('acceptSeed' in r)) throw new LifelineError('replication-refused', 'this site does not take seeds');
+      const outcome = await r.acceptSeed(req.body as SeedTransfer, requestSignal(req, res));
+      res.status(outcome === 'created' ? 201 : 200).json({ created: outcome === 'created' });
+    }),
+  );
+
+  router.post(
+    '/offer',
+    express.json({ limit: MAX_OFFER_BODY }),
+    wrap(async (req, res) => {
+      const r = receiver(res);
+      const body = req.body as Record<string, unknown> | undefined;
+      if (!body || typeof body !== 'object') throw new LifelineError('validation', 'the offer must be a JSON object', { field: 'body' });
+      const indexes = body['indexes'];
+      if (!Array.isArray(indexes) || indexes.length > 256) throw new LifelineError('validation', 'indexes must be an array of at most 256 disks', { field: 'indexes' });
+      const answer = await r.offer(
+        {
+          repositoryId: String(body['repositoryId']),
+          pointId: String(body['pointId']),
+          manifest: b64(body['manifest'], 'manifest'),
+          indexes: indexes.map((i: unknown, n) => {
+            const o = i as Record<string, unknown> | null;
+            if (!o || !Number.isInteger(o['disk'])) throw new LifelineError('validation', `indexes[${n}].disk must be an integer`, { field: `indexes[${n}].disk` });
+            return { disk: o['disk'] as number, bytes: b64(o['bytes'], `indexes[${n}].bytes`) };
+          }),
+        },
+        requestSignal(req, res),
+      );
+      res.json(answer);
+    }),
+  );
+
+  router.put(
+    '/sessions/:session/chunks/:hex',
+    express.raw({ type: 'application/octet-stream', limit: MAX_CHUNK_BODY }),
+    wrap(async (req, res) => {
+      const r = receiver(res);
+      if (!Buffer.isBuffer(req.body)) throw new LifelineError('unsupported-media-type', 'a chunk is sent as application/octet-stream');
+      // A chunk that arrived whole is stored even if the source goes away meanwhile: that is what
+      // lets the next offer skip it (its acknowledgement may be lost with the link).
+      await r.putChunk(String(req.params['session']), String(req.params['hex']), req.body, NEVER);
+      res.status(204).end();
+    }),
+  );
+
+  router.post(
+    '/sessions/:session/commit',
+    wrap(async (req, res) => {
+      const r = receiver(res);
+      res.json(await r.commit(String(req.params['session']), NEVER));
+    }),
+  );
+
+  router.use((req: Request, _res: Response, next: NextFunction) => next(new LifelineError('not-found', `no replication route ${req.method} ${req.path}`)));
+
+  router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (res.headersSent || res.destroyed) return;
+    let status: number;
+    let code: string;
+    let detail: string;
+    if (isLifelineError(err)) {
+      status = STATUS[err.code] ?? 500;
+      code = status === 500 ? 'internal' : err.code;
+      detail = status === 500 ? 'the DR site met an unexpected error; its log has the details' : err.message;
+    } else {
+      const s = (err as { status?: unknown } | null)?.status;
+      status = typeof s === 'number' && s >= 400 && s < 500 ? s : 500;
+      code = status === 413 ? 'payload-too-large' : status === 415 ? 'unsupported-media-type' : status < 500 ? 'bad-request' : 'internal';
+      detail = status < 500 && err instanceof Error ? err.message : 'the DR site met an unexpected error; its log has the details';
+    }
+    const peer = res.locals['peer'] as PeerIdentity | undefined;
+    if (status >= 500) opts.logger?.error('replication request failed', { peer: peer?.name, method: req.method, path: req.path, status, err: describeError(err) });
+    else opts.logger?.info('replication request refused', { peer: peer?.name, method: req.method, path: req.path, status, code });
+    res
+      .status(status)
+      .type('application/problem+json')
+      .send(JSON.stringify({ type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, code, detail }));
+  });
+  return router;
+}
