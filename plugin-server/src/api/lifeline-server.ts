@@ -8,13 +8,15 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { formatDailyTime, type Config } from '../config/index.js';
+import { DEFAULT_JOB_LIMITS, formatDailyTime, type Config, type JobLimitsConfig } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import { createJobRunner, type ConcurrencyLimits, type JobHandler, type JobRunner } from '../jobs/index.js';
 import { systemClock, type Clock } from '../domain/index.js';
 import type { Logger } from '../log/index.js';
 import {
   BACKUP_JOB_KIND,
+  DATASTORE_CLASS,
+  HOST_CLASS,
   MAINTENANCE_JOB_KIND,
   RETENTION_JOB_KIND,
   ProtectionScheduler,
@@ -44,7 +46,7 @@ import { ensureServerCertificate } from './tls/server-certificate.js';
 export type ServerConfig = Pick<
   Config,
   'dataDir' | 'host' | 'port' | 'uiDir' | 'sessionIdleSeconds' | 'shutdownTimeoutSeconds' | 'vcenters' | 'hookSets' | 'maintenance'
->;
+> & Partial<Pick<Config, 'jobLimits'>>;
 
 export interface LifelineServerDeps<S extends UserSession & VmInventory> {
   readonly config: ServerConfig;
@@ -91,8 +93,11 @@ const NO_RESTORE_POINTS: RestorePointSource = {
   lastGoodPoints: (vms) => Promise.resolve(new Map(vms.map((vm) => [`${vm.vcenterGuid}:${vm.moref}`, null]))),
 };
 const NO_PLACEMENT: VmPlacementSource = { datastoresOf: () => Promise.resolve(new Map()) };
-/** A few backups at once and two per datastore: what a single appliance's disks and network sustain. */
-const DEFAULT_JOB_LIMITS: ConcurrencyLimits = { global: 4, perKeyClass: { datastore: 2 } };
+/** The configured slot limits as the job runner counts them (see config.jobLimits). */
+function runnerLimits(l: JobLimitsConfig | undefined): ConcurrencyLimits {
+  const c = l ?? DEFAULT_JOB_LIMITS;
+  return { global: c.global, perKeyClass: { [DATASTORE_CLASS]: c.perDatastore, [HOST_CLASS]: c.perHost } };
+}
 
 export interface LifelineServer {
   /** `https://<host>:<port>` as listened on. */
@@ -137,7 +142,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     const audit = new SqliteAuditLog(db, jobClock);
     const policies = new SqlitePolicyStore(db, { clock: jobClock });
     const pointReaders = new PointReaders();
-    const limits = deps.jobLimits ?? DEFAULT_JOB_LIMITS;
+    const limits = deps.jobLimits ?? runnerLimits(config.jobLimits);
     runner = createJobRunner(db, { clock: jobClock, random: Math.random, log, limits });
     const recoveryStore = new SqliteRecoveryStore(db, jobClock);
     if (deps.backup) runner.register(BACKUP_JOB_KIND, deps.backup.backupHandler(policies));

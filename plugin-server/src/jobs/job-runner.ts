@@ -72,6 +72,8 @@ export interface JobRequest<P = unknown> {
   limitKeys?: readonly string[];
   /** Higher runs first; default 0. */
   priority?: number;
+  /** When the result is needed (ms since the epoch); within a priority the earliest runs first. */
+  deadline?: number | null;
   requestedBy?: string | null;
 }
 
@@ -264,6 +266,8 @@ export class JobRunner {
     const priority = req.priority ?? 0;
     if (!Number.isInteger(priority) || Math.abs(priority) > 1000) throw new ValidationError('priority must be an integer from -1000 to 1000', { field: 'priority' });
     checkJsonSize('params', req.params);
+    const deadline = req.deadline ?? null;
+    if (deadline !== null && !Number.isSafeInteger(deadline)) throw new ValidationError('deadline must be a time in whole milliseconds', { field: 'deadline' });
 
     const existing = this.store.activeForTarget(req.target);
     if (existing) {
@@ -284,6 +288,7 @@ export class JobRunner {
       maxAttempts: retry.maxAttempts,
       requestedBy: req.requestedBy ?? null,
       createdAt: this.clock.now(),
+      deadline,
     });
     this.appendLog(job.id, 'info', `queued${job.requestedBy ? ` by ${job.requestedBy}` : ''}`);
     this.events.publish(job.id, { type: 'state', job });

@@ -95,6 +95,11 @@ export interface JobRecord {
   startedAt: string | null;
   updatedAt: string;
   finishedAt: string | null;
+  /**
+   * When the job's result is needed, e.g. the time a scheduled backup's VM would exceed its RPO;
+   * among queued jobs of one priority the earliest deadline runs first (none: last). Null when none.
+   */
+  deadline: string | null;
 }
 
 export type LogLevel = 'info' | 'warn' | 'error';

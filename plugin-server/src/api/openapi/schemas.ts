@@ -109,6 +109,7 @@ const jobMembers = {
   startedAt: timeOrNull,
   updatedAt: time,
   finishedAt: timeOrNull,
+  deadline: described(timeOrNull, "When the job's result is needed: for a scheduled backup, when its VM would exceed its RPO. Queued jobs of one priority run earliest deadline first."),
 } satisfies Record<string, Schema>;
 
 const jobEventBase = { seq: nonNegative, at: time, jobId: str };

@@ -11,7 +11,7 @@
  */
 import { Router, type Request } from 'express';
 import { LifelineError, ValidationError } from '../../errors/index.js';
-import { BACKUP_JOB_KIND, dueAgeSeconds, estimateDuration, DEFAULT_PLAN_OPTIONS, type ProtectionPolicy, type RpoCompliance } from '../../protection/index.js';
+import { BACKUP_JOB_KIND, dueAgeSeconds, planningDuration, type ProtectionPolicy, type RpoCompliance } from '../../protection/index.js';
 import { vmKey, vmTarget, type VmRef } from '../../domain/index.js';
 import { audited, noteAudit } from '../audit/audited.js';
 import { authorizedCall, type Authorizer } from '../auth/authorize.js';
@@ -78,7 +78,7 @@ export function protectionRoutes<S extends UserSession & VmInventory>(auth: Auth
   const nextDueAt = (vm: VmRef, policy: ProtectionPolicy, lastGood: string | null, assignedAt: string): string => {
     if (lastGood === null) return assignedAt;
     const durations = svc.runner.recentDurations(vmTarget(vm), BACKUP_JOB_KIND, 20).map((ms) => ms / 1000);
-    const expected = estimateDuration(durations, DEFAULT_PLAN_OPTIONS.defaultExpectedDurationSeconds);
+    const expected = planningDuration(durations);
     const age = dueAgeSeconds({ vm, policy, expectedDurationSeconds: expected });
     return new Date(Date.parse(lastGood) + age * 1000).toISOString();
   };
