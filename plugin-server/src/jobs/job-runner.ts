@@ -74,6 +74,8 @@ export interface JobRequest<P = unknown> {
   priority?: number;
   /** When the result is needed (ms since the epoch); within a priority the earliest runs first. */
   deadline?: number | null;
+  /** See JobRecord.yieldsWhileQueued; default false. */
+  yieldsWhileQueued?: boolean;
   requestedBy?: string | null;
 }
 
@@ -272,7 +274,8 @@ export class JobRunner {
     const existing = this.store.activeForTarget(req.target);
     if (existing) {
       if (existing.kind === req.kind && !isTerminal(existing.state)) return { job: existing, created: false };
-      throw new JobBusyError(existing, req.target);
+      if (!(existing.yieldsWhileQueued && existing.state === 'queued' && existing.attempt === 0)) throw new JobBusyError(existing, req.target);
+      this.cancel(existing.id, `gave way to a ${req.kind} job${req.requestedBy ? ` requested by ${req.requestedBy}` : ''} before it started`);
     }
     if (this.store.countQueued() >= this.maxQueued) {
       throw new LifelineError('queue-full', `${this.maxQueued} jobs are already queued; try again later`, { transient: true });
@@ -289,6 +292,7 @@ export class JobRunner {
       requestedBy: req.requestedBy ?? null,
       createdAt: this.clock.now(),
       deadline,
+      yieldsWhileQueued: req.yieldsWhileQueued ?? false,
     });
     this.appendLog(job.id, 'info', `queued${job.requestedBy ? ` by ${job.requestedBy}` : ''}`);
     this.events.publish(job.id, { type: 'state', job });

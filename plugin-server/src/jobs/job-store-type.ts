@@ -20,6 +20,8 @@ export interface NewJob {
   createdAt: number;
   /** When the job's result is needed (ms), or null; orders the queue within a priority. */
   deadline?: number | null;
+  /** See JobRecord.yieldsWhileQueued; default false. */
+  yieldsWhileQueued?: boolean;
 }
 
 /** Fields the runner changes as a job moves on. Absent fields are left as they are. */

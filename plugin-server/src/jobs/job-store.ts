@@ -80,6 +80,7 @@ const MIGRATIONS: readonly Migration[] = [
     up(db) {
       db.exec(`
         ALTER TABLE jobs_job ADD COLUMN deadline_at INTEGER;
+        ALTER TABLE jobs_job ADD COLUMN yields INTEGER NOT NULL DEFAULT 0;
         DROP INDEX jobs_job_by_state;
         CREATE INDEX jobs_job_by_state ON jobs_job (state, priority, deadline_at, seq);
       `);
@@ -121,6 +122,7 @@ interface JobRow {
   updated_at: number;
   finished_at: number | null;
   deadline_at: number | null;
+  yields: number;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -155,6 +157,7 @@ function toRecord(r: JobRow): JobRecord {
     updatedAt: iso(r.updated_at),
     finishedAt: isoOrNull(r.finished_at),
     deadline: isoOrNull(r.deadline_at),
+    yieldsWhileQueued: r.yields === 1,
   };
 }
 
@@ -172,11 +175,11 @@ export class SqliteJobStore implements JobStore {
       if (busy) throw new JobBusyError(busy, job.target);
       this.sql(
           `INSERT INTO jobs_job (id, kind, target_type, target_id, target_vcenter, target_key, state, priority, params, limit_keys,
-             max_attempts, requested_by, created_at, updated_at, deadline_at)
-           VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
+             max_attempts, requested_by, created_at, updated_at, deadline_at, yields)
+           VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(job.id, job.kind, job.target.type, job.target.id, job.target.vcenterGuid, key, job.priority, JSON.stringify(job.params ?? null),
-          JSON.stringify(job.limitKeys), job.maxAttempts, job.requestedBy, job.createdAt, job.createdAt, job.deadline ?? null);
+          JSON.stringify(job.limitKeys), job.maxAttempts, job.requestedBy, job.createdAt, job.createdAt, job.deadline ?? null, job.yieldsWhileQueued ? 1 : 0);
       return this.mustGet(job.id);
     });
     return run.immediate();

@@ -178,6 +178,11 @@ export class ProtectionScheduler {
     this.lifetime.abort(new LifelineError('shutdown', 'the scheduler is stopping'));
   }
 
+  /** Plans again at once, e.g. after a VM was given a policy: its first backup need not wait for the tick. */
+  nudge(): void {
+    if (this.timer) this.roundSoon();
+  }
+
   /** Subscribes to RPO status changes (out of compliance, back in). */
   onRpoChange(listener: (change: RpoChange) => void): Unsubscribe {
     this.listeners.add(listener);
@@ -371,6 +376,8 @@ export class ProtectionScheduler {
       limitKeys,
       priority: trigger === 'manual' ? 10 : 0,
       deadline,
+      // A scheduled backup that has not started gives way to a user's restore of the VM.
+      yieldsWhileQueued: trigger === 'schedule',
       requestedBy,
     });
   }

@@ -110,6 +110,7 @@ const jobMembers = {
   updatedAt: time,
   finishedAt: timeOrNull,
   deadline: described(timeOrNull, "When the job's result is needed: for a scheduled backup, when its VM would exceed its RPO. Queued jobs of one priority run earliest deadline first."),
+  yieldsWhileQueued: described(bool, 'Until its first attempt starts, the job is cancelled (not a reason for 409 busy) when a job of another kind is asked for its target; scheduled backups do this.'),
 } satisfies Record<string, Schema>;
 
 const jobEventBase = { seq: nonNegative, at: time, jobId: str };

@@ -96,6 +96,7 @@ export function protectionRoutes<S extends UserSession & VmInventory>(auth: Auth
     const vm = vmOf(req);
     const before = svc.policies.getProtection(vm);
     svc.policies.assign(vm, policyId);
+    svc.scheduler.nudge();
     if (before) noteAudit(req, { details: { previousPolicyId: before.policyId } });
     res.status(before ? 200 : 201).json(await view(vm, requestContext(req).signal));
   });

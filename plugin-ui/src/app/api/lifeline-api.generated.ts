@@ -1034,6 +1034,13 @@ export interface components {
             readonly updatedAt: string;
             /** Format: date-time */
             readonly finishedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the job's result is needed: for a scheduled backup, when its VM would exceed its RPO. Queued jobs of one priority run earliest deadline first.
+             */
+            readonly deadline: string | null;
+            /** @description Until its first attempt starts, the job is cancelled (not a reason for 409 busy) when a job of another kind is asked for its target; scheduled backups do this. */
+            readonly yieldsWhileQueued: boolean;
         };
         readonly JobDetail: {
             readonly id: string;
@@ -1085,6 +1092,13 @@ export interface components {
             readonly updatedAt: string;
             /** Format: date-time */
             readonly finishedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the job's result is needed: for a scheduled backup, when its VM would exceed its RPO. Queued jobs of one priority run earliest deadline first.
+             */
+            readonly deadline: string | null;
+            /** @description Until its first attempt starts, the job is cancelled (not a reason for 409 busy) when a job of another kind is asked for its target; scheduled backups do this. */
+            readonly yieldsWhileQueued: boolean;
         };
         readonly JobPage: {
             readonly items: readonly components["schemas"]["Job"][];

@@ -4237,6 +4237,18 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
               "null"
             ],
             "format": "date-time"
+          },
+          "deadline": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time",
+            "description": "When the job's result is needed: for a scheduled backup, when its VM would exceed its RPO. Queued jobs of one priority run earliest deadline first."
+          },
+          "yieldsWhileQueued": {
+            "type": "boolean",
+            "description": "Until its first attempt starts, the job is cancelled (not a reason for 409 busy) when a job of another kind is asked for its target; scheduled backups do this."
           }
         },
         "required": [
@@ -4263,7 +4275,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "createdAt",
           "startedAt",
           "updatedAt",
-          "finishedAt"
+          "finishedAt",
+          "deadline",
+          "yieldsWhileQueued"
         ],
         "additionalProperties": false
       },
@@ -4443,6 +4457,18 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
               "null"
             ],
             "format": "date-time"
+          },
+          "deadline": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time",
+            "description": "When the job's result is needed: for a scheduled backup, when its VM would exceed its RPO. Queued jobs of one priority run earliest deadline first."
+          },
+          "yieldsWhileQueued": {
+            "type": "boolean",
+            "description": "Until its first attempt starts, the job is cancelled (not a reason for 409 busy) when a job of another kind is asked for its target; scheduled backups do this."
           }
         },
         "required": [
@@ -4469,7 +4495,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "createdAt",
           "startedAt",
           "updatedAt",
-          "finishedAt"
+          "finishedAt",
+          "deadline",
+          "yieldsWhileQueued"
         ],
         "additionalProperties": false
       },

@@ -92,6 +92,8 @@ export function jobBody(overrides: Body = {}): Body {
     startedAt: '2026-11-23T10:00:05.000Z',
     updatedAt: '2026-11-23T10:00:05.000Z',
     finishedAt: null,
+    deadline: null,
+    yieldsWhileQueued: false,
     ...overrides,
   };
 }
