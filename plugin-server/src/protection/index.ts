@@ -25,6 +25,8 @@ export { planBackups, dueAgeSeconds, failureCoolDownSeconds, stableFraction, DEF
 export type { BackupPlan, PlannedBackup, PlanOptions, ScheduleCandidate, SkipReason, SkippedVm } from './scheduler-planner.js';
 export { ProtectionScheduler, BACKUP_JOB_KIND, DATASTORE_CLASS, HOST_CLASS, estimateDuration, planningDuration } from './scheduler-driver.js';
 export type { BackupJobParams, ProtectionSchedulerOptions, RestorePointSource, RpoChange, RpoCompliance, TickReport, VmPlacementSource } from './scheduler-driver.js';
+export { assessFeasibility } from './feasibility.js';
+export type { FeasibilityReason, FeasibilityReport, FeasibilityVm, PolicyFeasibility, SlotLimits, VmFeasibility } from './feasibility.js';
 export { runBackup, snapshotNameFor, removeBackupSnapshot, BackupError } from './backup-pipeline.js';
 export type { BackupCheckpoint, BackupContext, BackupDeps, BackupErrorCode, BackupPolicy, BackupRequest, BackupResult, BackupVcenter, DiskBackupStats } from './backup-pipeline.js';
 export { planDiskReads, fallbackPlan, isExcluded } from './backup-plan.js';

@@ -304,6 +304,36 @@ describe('ProtectionScheduler under load', () => {
     expect(longStarts[0]).toBeLessThanOrEqual(T0 + 600_000 - 4_000);
   });
 
+  it('warns that a policy is infeasible when its VMs need more slots than there are, and names the best RPO they can get', async () => {
+    // 30 VMs of 10 s backups at a 60 s RPO need 30 × 10 / 50 = 6 slots; two are configured.
+    await world({ global: 2 }, () => 10_000);
+    const tight = policies.createPolicy({ ...spec, rpoSeconds: 60 });
+    for (let i = 1; i <= 30; i++) policies.assign(vm(i), tight.id);
+    expect(scheduler.feasibility().policies.get(tight.id)?.feasible).toBeNull();
+    scheduler.start();
+    await clock.advance(5 * 60_000);
+    const f = scheduler.feasibility();
+    expect(f.policies.get(tight.id)).toEqual(jasmine.objectContaining({ feasible: false, vmsInfeasible: 30, vmsUnmeasured: 0, reason: 'slots' }));
+    // 10 + 3 × 50 = 160 s: what the two slots allow, and what the VMs in fact get.
+    expect(f.policies.get(tight.id)?.bestRpoSeconds).toBe(160);
+    expect(f.vms.get(vmKey(vm(7)))?.bestRpoSeconds).toBe(160);
+    const c = await scheduler.compliance(new AbortController().signal);
+    expect(c.filter((x) => x.status === 'violated').length).toBeGreaterThan(0);
+  });
+
+  it('finds the same VMs feasible with slots enough, and they keep their RPO', async () => {
+    await world({ global: 8 }, () => 10_000);
+    const tight = policies.createPolicy({ ...spec, rpoSeconds: 60 });
+    for (let i = 1; i <= 30; i++) policies.assign(vm(i), tight.id);
+    const changes: RpoChange[] = [];
+    scheduler.onRpoChange((c) => changes.push(c));
+    scheduler.start();
+    await clock.advance(5 * 60_000);
+    expect(scheduler.feasibility().policies.get(tight.id)).toEqual(jasmine.objectContaining({ feasible: true, bestRpoSeconds: 20, reason: null }));
+    // After the first round of backups, nobody leaves the RPO.
+    expect(changes.filter((c) => c.to === 'violated' && Date.parse(c.at) > T0 + 60_000)).toEqual([]);
+  });
+
   it('logs each compliance transition once, not on every round', async () => {
     await world({ global: 2 }, () => 1_000);
     const fast = policies.createPolicy({ ...spec, rpoSeconds: 60 });

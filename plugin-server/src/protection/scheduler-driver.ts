@@ -23,6 +23,7 @@ import type { Logger } from '../log/index.js';
 import type { PolicyStore, VmProtection } from './policy-store-type.js';
 import type { ProtectionPolicy } from './policy.js';
 import { assessRpo, type RpoAssessment, type RpoStatus } from './rpo-compliance.js';
+import { assessFeasibility, type FeasibilityReport, type FeasibilityVm } from './feasibility.js';
 import { DEFAULT_PLAN_OPTIONS, planBackups, type PlanOptions, type ScheduleCandidate, type SkipReason } from './scheduler-planner.js';
 
 export const BACKUP_JOB_KIND = 'backup';
@@ -248,6 +249,27 @@ export class ProtectionScheduler {
     const points = await this.o.points.lastGoodPoints(protections.map((p) => p.vm), signal);
     const active = new Map(this.o.runner.activeJobs().map((j) => [targetKey(j.target), j]));
     return this.assess(protections, this.policyMap(), points, this.durations(protections), active, this.o.clock.now());
+  }
+
+  /**
+   * Whether each policy's VMs can meet its RPO with their measured backup durations and the
+   * configured slots (feasibility.ts). Placement is as the last round saw it; a VM not yet placed
+   * counts only against the global limit.
+   */
+  feasibility(): FeasibilityReport {
+    const protections = this.o.policies.listProtections();
+    const policies = this.policyMap();
+    const durations = this.durations(protections);
+    const vms: FeasibilityVm[] = [];
+    for (const p of protections) {
+      const policy = policies.get(p.policyId);
+      if (!policy) continue;
+      const key = vmKey(p.vm);
+      const placement = this.placements.get(key);
+      vms.push({ key, policyId: policy.id, rpoSeconds: policy.rpoSeconds, durationSeconds: durations.get(key)?.measured ?? null, datastores: placement?.datastores ?? [], host: placement?.host ?? null });
+    }
+    const per = this.o.limits.perKeyClass ?? {};
+    return assessFeasibility(vms, { global: this.o.limits.global, perDatastore: per[DATASTORE_CLASS], perHost: per[HOST_CLASS] });
   }
 
   private runRound(refresh: boolean): void {
