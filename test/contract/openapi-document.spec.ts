@@ -107,6 +107,8 @@ describe('The OpenAPI document', () => {
       startedAt: null,
       updatedAt: '2026-01-01T00:00:00.000Z',
       finishedAt: null,
+      deadline: null,
+      yieldsWhileQueued: false,
     };
     const jsonType = { 'content-type': 'application/json; charset=utf-8' };
     const answer = (over: Partial<ObservedResponse> & { json?: unknown }): ObservedResponse => ({

@@ -69,6 +69,19 @@ export interface MaintenanceConfig {
   readonly verifyPercent: number;
 }
 
+/**
+ * How many backups and other jobs run at once: in all, per datastore (reading a datastore's disks)
+ * and per ESXi host (its snapshot and disk-read load). Jobs due beyond them wait as queued jobs.
+ */
+export interface JobLimitsConfig {
+  readonly global: number;
+  readonly perDatastore: number;
+  readonly perHost: number;
+}
+
+export const DEFAULT_JOB_LIMITS: JobLimitsConfig = { global: 4, perDatastore: 2, perHost: 4 };
+export const JOB_LIMIT_MAX = 1000;
+
 export const DEFAULT_MAINTENANCE: MaintenanceConfig = { enabled: true, at: { hour: 3, minute: 0 }, verifyPercent: 4 };
 
 /** `storeS3` of lifeline.json: where a new store keeps its objects on S3-compatible storage. */
@@ -144,6 +157,7 @@ export interface Config {
   readonly hookSets: ReadonlyMap<string, HookSet>;
   readonly maintenance: MaintenanceConfig;
   readonly site: SiteConfig;
+  readonly jobLimits: JobLimitsConfig;
 }
 
 /** Where each setting may come from, for messages that name the exact place of a mistake. */
@@ -194,8 +208,10 @@ const FILE_KEYS = [
   'hookSets',
   'maintenance',
   'site',
+  'jobLimits',
 ] as const;
 const SITE_KEYS = ['host', 'port', 'name', 'url'] as const;
+const JOB_LIMIT_KEYS = ['global', 'perDatastore', 'perHost'] as const;
 const MAINTENANCE_KEYS = ['enabled', 'at', 'verifyPercent'] as const;
 const STORE_S3_KEYS = ['url', 'endpoint', 'region', 'virtualHosted', 'caFile', 'credentialsFile', 'requireObjectLock'] as const;
 const VCENTER_KEYS = ['url', 'thumbprint', 'user', 'passwordFile'] as const;
@@ -289,6 +305,7 @@ export function buildConfig(input: ConfigInput): Config {
     vcenters: vcenters(file['vcenters'], fileName, fileDir, env, input.cwd),
     hookSets: hookSets(file['hookSets'], fileName),
     maintenance: maintenance(file['maintenance'], fileName),
+    jobLimits: jobLimits(file['jobLimits'], fileName),
     site: site(file['site'], fileName, fileDir, env, serverHost, input.hostname),
   };
 }
@@ -376,6 +393,21 @@ function storeS3(raw: unknown, fileName: string, fileDir: string): StoreS3Config
     ...(credentialsFile ? { credentialsFile: resolve(fileDir, credentialsFile) } : {}),
     requireObjectLock: bool('requireObjectLock', true),
   };
+}
+
+/** `jobLimits: { "global": 4, "perDatastore": 2, "perHost": 4 }`, every key optional. */
+function jobLimits(raw: unknown, fileName: string): JobLimitsConfig {
+  if (raw === undefined) return DEFAULT_JOB_LIMITS;
+  const field = `${fileName}: jobLimits`;
+  const obj = asObject(raw, field);
+  for (const key of Object.keys(obj)) {
+    if (!(JOB_LIMIT_KEYS as readonly string[]).includes(key)) {
+      throw new ConfigError(`${field}.${key}`, `unknown setting (known: ${JOB_LIMIT_KEYS.join(', ')})`);
+    }
+  }
+  const limit = (key: (typeof JOB_LIMIT_KEYS)[number]): number =>
+    obj[key] === undefined ? DEFAULT_JOB_LIMITS[key] : integer({ field: `${field}.${key}`, value: obj[key], base: '/', fromText: false }, 1, JOB_LIMIT_MAX);
+  return { global: limit('global'), perDatastore: limit('perDatastore'), perHost: limit('perHost') };
 }
 
 /** `maintenance: { "enabled": true, "at": "03:00", "verifyPercent": 4 }`, every key optional. */

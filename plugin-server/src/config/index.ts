@@ -8,6 +8,7 @@ export {
   CONFIG_FILE_NAME,
   DEFAULT_DATA_DIR,
   DEFAULT_HOST,
+  DEFAULT_JOB_LIMITS,
   DEFAULT_MAINTENANCE,
   formatDailyTime,
   DEFAULT_PORT,
@@ -19,7 +20,7 @@ export {
   HOOK_SCRIPT_TIMEOUT_MAX_SECONDS,
   HOOK_SCRIPT_TIMEOUT_MIN_SECONDS,
 } from './config.js';
-export type { Config, ConfigFlags, ConfigInput, DailyTime, HookScript, HookSet, MaintenanceConfig, SiteConfig, VcenterConfig } from './config.js';
+export type { Config, ConfigFlags, ConfigInput, DailyTime, HookScript, HookSet, JobLimitsConfig, MaintenanceConfig, SiteConfig, VcenterConfig } from './config.js';
 export { checkHookCommands } from './hook-commands.js';
 export { loadConfig } from './load-config.js';
 export type { LoadConfigOptions } from './load-config.js';

@@ -323,6 +323,31 @@ describe('JobRunner', () => {
     });
   });
 
+  describe('queue order', () => {
+    it('starts queued jobs by priority, then earliest deadline (none last), then submission order', async () => {
+      r = rig({ limits: { global: 1 } });
+      const order: string[] = [];
+      r.runner.register<{ name: string }, null>('backup', {
+        run: async (ctx) => {
+          order.push(ctx.params.name);
+          await sleep(ctx.clock, 1000, ctx.signal);
+        },
+      });
+      await r.runner.start();
+      const submit = (name: string, n: number, extra: { deadline?: number; priority?: number } = {}) =>
+        r.runner.submit({ kind: 'backup', target: vm(n), params: { name }, ...extra }).job;
+      submit('first', 1);
+      submit('none', 2);
+      const late = submit('late', 3, { deadline: T0 + 90_000 });
+      submit('soon', 4, { deadline: T0 + 30_000 });
+      submit('urgent-user', 5, { priority: 10 });
+      submit('soon-too', 6, { deadline: T0 + 30_000 });
+      expect(late.deadline).toBe(new Date(T0 + 90_000).toISOString());
+      await r.clock.advance(10_000);
+      expect(order).toEqual(['first', 'urgent-user', 'soon', 'soon-too', 'late', 'none']);
+    });
+  });
+
   describe('one job per target', () => {
     it('returns the active job to a second request of the same kind and refuses another kind with busy', async () => {
       r = rig();
@@ -347,6 +372,24 @@ describe('JobRunner', () => {
       gate.open();
       await settle();
       expect(r.runner.submit({ kind: 'restore', target: vm(1), params: null }).created).toBeTrue();
+    });
+
+    it('lets a queued job that yields give way to another kind, but not once it has started', async () => {
+      r = rig({ limits: { global: 1 } });
+      const gate = new Gate();
+      r.runner.register('backup', { run: () => gate.promise });
+      r.runner.register('restore', { run: () => gate.promise });
+      await r.runner.start();
+      const running = r.runner.submit({ kind: 'backup', target: vm(1), params: null, yieldsWhileQueued: true }).job;
+      const waiting = r.runner.submit({ kind: 'backup', target: vm(2), params: null, yieldsWhileQueued: true }).job;
+      expect(r.runner.get(waiting.id).state).toBe('queued');
+      const restore = r.runner.submit({ kind: 'restore', target: vm(2), params: null, requestedBy: 'alice' });
+      expect(restore.created).toBeTrue();
+      expect(r.runner.get(waiting.id).state).toBe('cancelled');
+      expect(r.runner.get(waiting.id).error?.message).toBe('gave way to a restore job requested by alice before it started');
+      expect(() => r.runner.submit({ kind: 'restore', target: vm(1), params: null })).toThrowMatching((e: unknown) => e instanceof LifelineError && e.code === 'busy' && e.details['jobId'] === running.id);
+      gate.open();
+      await settle();
     });
 
     it('is enforced by the catalog too', async () => {

@@ -72,6 +72,10 @@ export interface JobRequest<P = unknown> {
   limitKeys?: readonly string[];
   /** Higher runs first; default 0. */
   priority?: number;
+  /** When the result is needed (ms since the epoch); within a priority the earliest runs first. */
+  deadline?: number | null;
+  /** See JobRecord.yieldsWhileQueued; default false. */
+  yieldsWhileQueued?: boolean;
   requestedBy?: string | null;
 }
 
@@ -269,11 +273,14 @@ export class JobRunner {
     const priority = req.priority ?? 0;
     if (!Number.isInteger(priority) || Math.abs(priority) > 1000) throw new ValidationError('priority must be an integer from -1000 to 1000', { field: 'priority' });
     checkJsonSize('params', req.params);
+    const deadline = req.deadline ?? null;
+    if (deadline !== null && !Number.isSafeInteger(deadline)) throw new ValidationError('deadline must be a time in whole milliseconds', { field: 'deadline' });
 
     const existing = this.store.activeForTarget(req.target);
     if (existing) {
       if (existing.kind === req.kind && !isTerminal(existing.state)) return { job: existing, created: false };
-      throw new JobBusyError(existing, req.target);
+      if (!(existing.yieldsWhileQueued && existing.state === 'queued' && existing.attempt === 0)) throw new JobBusyError(existing, req.target);
+      this.cancel(existing.id, `gave way to a ${req.kind} job${req.requestedBy ? ` requested by ${req.requestedBy}` : ''} before it started`);
     }
     if (this.store.countQueued() >= this.maxQueued) {
       throw new LifelineError('queue-full', `${this.maxQueued} jobs are already queued; try again later`, { transient: true });
@@ -289,6 +296,8 @@ export class JobRunner {
       maxAttempts: retry.maxAttempts,
       requestedBy: req.requestedBy ?? null,
       createdAt: this.clock.now(),
+      deadline,
+      yieldsWhileQueued: req.yieldsWhileQueued ?? false,
     });
     this.appendLog(job.id, 'info', `queued${job.requestedBy ? ` by ${job.requestedBy}` : ''}`);
     this.events.publish(job.id, { type: 'state', job });

@@ -18,6 +18,10 @@ export interface NewJob {
   maxAttempts: number;
   requestedBy: string | null;
   createdAt: number;
+  /** When the job's result is needed (ms), or null; orders the queue within a priority. */
+  deadline?: number | null;
+  /** See JobRecord.yieldsWhileQueued; default false. */
+  yieldsWhileQueued?: boolean;
 }
 
 /** Fields the runner changes as a job moves on. Absent fields are left as they are. */
@@ -77,7 +81,7 @@ export interface JobStore {
   activeForTarget(target: JobTarget): JobRecord | undefined;
   /** All jobs holding their targets, oldest first. */
   listActive(): JobRecord[];
-  /** Queued jobs in dispatch order: priority (high first), then submission order. */
+  /** Queued jobs in dispatch order: priority (high first), then deadline (earliest first, none last), then submission order. */
   listQueued(): JobRecord[];
   listByState(state: JobState): JobRecord[];
   /** Interrupted jobs whose clean-up has not run to the end (pending, or running when Lifeline died). */

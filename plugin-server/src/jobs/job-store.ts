@@ -73,6 +73,19 @@ const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    // Scheduled backups queue with the time their VM's RPO runs out; the queue is served in that
+    // order (earliest deadline first) within a priority, so the VM closest to violating goes next.
+    version: 2,
+    up(db) {
+      db.exec(`
+        ALTER TABLE jobs_job ADD COLUMN deadline_at INTEGER;
+        ALTER TABLE jobs_job ADD COLUMN yields INTEGER NOT NULL DEFAULT 0;
+        DROP INDEX jobs_job_by_state;
+        CREATE INDEX jobs_job_by_state ON jobs_job (state, priority, deadline_at, seq);
+      `);
+    },
+  },
 ];
 
 interface JobRow {
@@ -108,6 +121,8 @@ interface JobRow {
   started_at: number | null;
   updated_at: number;
   finished_at: number | null;
+  deadline_at: number | null;
+  yields: number;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -141,6 +156,8 @@ function toRecord(r: JobRow): JobRecord {
     startedAt: isoOrNull(r.started_at),
     updatedAt: iso(r.updated_at),
     finishedAt: isoOrNull(r.finished_at),
+    deadline: isoOrNull(r.deadline_at),
+    yieldsWhileQueued: r.yields === 1,
   };
 }
 
@@ -158,11 +175,11 @@ export class SqliteJobStore implements JobStore {
       if (busy) throw new JobBusyError(busy, job.target);
       this.sql(
           `INSERT INTO jobs_job (id, kind, target_type, target_id, target_vcenter, target_key, state, priority, params, limit_keys,
-             max_attempts, requested_by, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
+             max_attempts, requested_by, created_at, updated_at, deadline_at, yields)
+           VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(job.id, job.kind, job.target.type, job.target.id, job.target.vcenterGuid, key, job.priority, JSON.stringify(job.params ?? null),
-          JSON.stringify(job.limitKeys), job.maxAttempts, job.requestedBy, job.createdAt, job.createdAt);
+          JSON.stringify(job.limitKeys), job.maxAttempts, job.requestedBy, job.createdAt, job.createdAt, job.deadline ?? null, job.yieldsWhileQueued ? 1 : 0);
       return this.mustGet(job.id);
     });
     return run.immediate();
@@ -183,7 +200,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   listQueued(): JobRecord[] {
-    return this.rows("SELECT * FROM jobs_job WHERE state = 'queued' ORDER BY priority DESC, seq");
+    return this.rows("SELECT * FROM jobs_job WHERE state = 'queued' ORDER BY priority DESC, deadline_at IS NULL, deadline_at, seq");
   }
 
   listByState(state: JobState): JobRecord[] {

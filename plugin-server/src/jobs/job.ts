@@ -95,6 +95,18 @@ export interface JobRecord {
   startedAt: string | null;
   updatedAt: string;
   finishedAt: string | null;
+  /**
+   * When the job's result is needed, e.g. the time a scheduled backup's VM would exceed its RPO;
+   * among queued jobs of one priority the earliest deadline runs first (none: last). Null when none.
+   */
+  deadline: string | null;
+  /**
+   * A job that gives way while it waits: when a job of another kind is asked for its target
+   * before its first attempt starts, it is cancelled and the other job is queued instead of being
+   * refused as busy. Scheduled backups do: a restore must not wait for, or be refused by, a
+   * backup that has not started yet (the scheduler queues it again when the VM is free).
+   */
+  yieldsWhileQueued: boolean;
 }
 
 export type LogLevel = 'info' | 'warn' | 'error';

@@ -1,9 +1,16 @@
 /**
- * The scheduler's driver: on a timer (and whenever a job ends and frees a slot) it gathers the
- * facts the planner (scheduler-planner.ts) needs, submits the planned backups to the job runner, and re-assesses RPO
- * compliance, announcing each VM whose status changed. It keeps nothing that matters in memory:
- * the catalog has the policies, assignments, jobs and last announced statuses, so a restart loses
- * nothing and announces nothing twice.
+ * The scheduler's driver: it gathers the facts the planner (scheduler-planner.ts) needs, queues the
+ * planned backups on the job runner (each with its VM's RPO deadline and its datastore and host
+ * slot keys; the runner starts them earliest deadline first as slots free), and re-assesses RPO
+ * compliance, announcing and logging each VM whose status changed — once per change.
+ *
+ * It plans when something changes, not on a fixed pace: when a job ends (a VM's point is new or
+ * its backup failed, a slot is free), exactly when the next VM comes due, and on a regular tick
+ * that also refreshes where the VMs live (vCenter's inventory is not asked on every round).
+ *
+ * It keeps nothing that matters in memory: the catalog has the policies, assignments, jobs and
+ * last announced statuses, so a restart loses nothing and announces nothing twice. What it does
+ * keep (placement, measured durations, when a VM's backup last failed) is read again on start.
  *
  * The backup itself is the 'backup' job kind, registered on the runner by the backup pipeline;
  * this driver only decides when to ask for one.
@@ -11,16 +18,18 @@
 import { LifelineError, describeError } from '../errors/index.js';
 import type { ConcurrencyLimits, JobRecord, JobRunner, SubmitResult, Unsubscribe } from '../jobs/index.js';
 import { vmKey, vmTarget, type Clock, type Timer, type VmRef } from '../domain/index.js';
-import { isTerminal, keyClass, keyLimit, targetKey } from '../jobs/index.js';
+import { isTerminal, targetKey } from '../jobs/index.js';
 import type { Logger } from '../log/index.js';
 import type { PolicyStore, VmProtection } from './policy-store-type.js';
 import type { ProtectionPolicy } from './policy.js';
 import { assessRpo, type RpoAssessment, type RpoStatus } from './rpo-compliance.js';
+import { assessFeasibility, type FeasibilityReport, type FeasibilityVm } from './feasibility.js';
 import { DEFAULT_PLAN_OPTIONS, planBackups, type PlanOptions, type ScheduleCandidate, type SkipReason } from './scheduler-planner.js';
 
 export const BACKUP_JOB_KIND = 'backup';
-const DATASTORE_CLASS = 'datastore';
-const MIN_DURATION_SAMPLES = 10;
+/** Slot key classes of a backup job: one key per datastore of its disks and one for its host. */
+export const DATASTORE_CLASS = 'datastore';
+export const HOST_CLASS = 'host';
 
 /** Params of a 'backup' job. */
 export interface BackupJobParams {
@@ -35,10 +44,23 @@ export interface RestorePointSource {
   lastGoodPoints(vms: readonly VmRef[], signal: AbortSignal): Promise<ReadonlyMap<string, number | null>>;
 }
 
-/** Which datastores hold each VM's disks; vCenter's inventory answers this. */
+/** Where each VM lives (its disks' datastores, its host); vCenter's inventory answers this. */
 export interface VmPlacementSource {
   /** Map from vmKey() to datastore ids (e.g. 'datastore-12'); a VM missing from the map counts only globally. */
   datastoresOf(vms: readonly VmRef[], signal: AbortSignal): Promise<ReadonlyMap<string, readonly string[]>>;
+  /** Map from vmKey() to the id of the host running the VM (e.g. 'host-21'); without it no per-host limit applies. */
+  hostsOf?(vms: readonly VmRef[], signal: AbortSignal): Promise<ReadonlyMap<string, string>>;
+}
+
+/** A VM's backup duration (s) as measured (for compliance) and as the planner leads with (padded while few are measured). */
+interface Durations {
+  measured: number | null;
+  planned: number | null;
+}
+
+interface Placement {
+  datastores: readonly string[];
+  host: string | null;
 }
 
 export interface RpoCompliance extends RpoAssessment {
@@ -70,15 +92,10 @@ export interface ProtectionSchedulerOptions {
   placement: VmPlacementSource;
   clock: Clock;
   log: Logger;
-  /** The same limits the runner enforces; the planner uses `global` and `perKeyClass.datastore`. */
+  /** The same limits the runner enforces (`global`, `perKeyClass.datastore`, `perKeyClass.host`). */
   limits: ConcurrencyLimits;
-  /** Default 15 s. */
+  /** Regular rounds, which also re-read where the VMs live. Default 15 s. */
   tickMs?: number;
-  /**
-   * Extra rounds (after a job ends, when a VM comes due) run at most this often. Default 2 s: far
-   * inside the planner's safety margin, and it spares a round per finished job on a busy system.
-   */
-  minRoundGapMs?: number;
   plan?: Partial<PlanOptions>;
   /** Successful backups looked at to estimate a VM's backup duration. Default 20. */
   durationSamples?: number;
@@ -101,35 +118,48 @@ export class ProtectionScheduler {
   private unsubscribeJobs: Unsubscribe | null = null;
   private running: Promise<TickReport> | null = null;
   private again = false;
-  private againAssess = false;
-  private lastRoundAt = Number.NEGATIVE_INFINITY;
+  private againRefresh = false;
+  /** Where each VM lives, by vmKey(); re-read on the regular tick and for VMs not seen before. */
+  private readonly placements = new Map<string, Placement>();
+  /**
+   * When each VM's last backup failed (ms), by vmKey(); null when its last one did not fail. Read
+   * from the job history the first time a VM is planned, then kept current from job events.
+   */
+  private readonly lastFailures = new Map<string, number | null>();
   /**
    * Expected backup duration per vmKey, read from the job history; kept only while started, when
    * the job subscription drops a VM's entry as soon as one of its backups succeeds.
    */
-  private readonly durationCache = new Map<string, number | null>();
+  private readonly durationCache = new Map<string, Durations>();
 
   constructor(opts: ProtectionSchedulerOptions) {
-    this.o = { tickMs: 15_000, minRoundGapMs: 2000, durationSamples: 20, held: () => new Set(), ...opts, plan: { ...DEFAULT_PLAN_OPTIONS, ...opts.plan } };
+    this.o = { tickMs: 15_000, durationSamples: 20, held: () => new Set(), ...opts, plan: { ...DEFAULT_PLAN_OPTIONS, ...opts.plan } };
     this.log = opts.log.child({ component: 'scheduler' });
   }
 
-  /** Ticks now and then every tickMs, and soon after any job ends (a slot is free). */
+  /** Plans now and then every tickMs, as soon as any job ends, and whenever a VM comes due. */
   start(): void {
     if (this.timer || this.unsubscribeJobs) return;
     this.lifetime = new AbortController();
     this.unsubscribeJobs = this.o.runner.subscribe((e) => {
       if (e.type !== 'state') return;
       const job = e.job;
-      if (job.kind === BACKUP_JOB_KIND && job.state === 'succeeded' && job.target.vcenterGuid !== null) {
-        this.durationCache.delete(vmKey({ vcenterGuid: job.target.vcenterGuid, moref: job.target.id }));
+      if (job.kind === BACKUP_JOB_KIND && isTerminal(job.state) && job.target.vcenterGuid !== null) {
+        const key = vmKey({ vcenterGuid: job.target.vcenterGuid, moref: job.target.id });
+        if (job.state === 'succeeded') {
+          this.durationCache.delete(key);
+          this.lastFailures.set(key, null);
+        } else if (job.state === 'failed') {
+          this.lastFailures.set(key, this.o.clock.now());
+        }
       }
-      // A job that ended, or went back to wait out a retry, has freed its slot.
-      if ((isTerminal(job.state) || job.state === 'queued') && job.attempt > 0) this.tickSoon();
+      // A job that ended changed a VM's point or freed it; the runner has already given its slot
+      // to the next queued backup, and this round queues what has come due since.
+      if (isTerminal(job.state) && job.attempt > 0) this.roundSoon();
     });
     const loop = () => {
       this.timer = this.o.clock.setTimer(this.o.tickMs, loop);
-      this.runTick(true);
+      this.runRound(true);
     };
     loop();
   }
@@ -144,7 +174,14 @@ export class ProtectionScheduler {
     this.unsubscribeJobs?.();
     this.unsubscribeJobs = null;
     this.durationCache.clear();
+    this.placements.clear();
+    this.lastFailures.clear();
     this.lifetime.abort(new LifelineError('shutdown', 'the scheduler is stopping'));
+  }
+
+  /** Plans again at once, e.g. after a VM was given a policy: its first backup need not wait for the tick. */
+  nudge(): void {
+    if (this.timer) this.roundSoon();
   }
 
   /** Subscribes to RPO status changes (out of compliance, back in). */
@@ -153,32 +190,32 @@ export class ProtectionScheduler {
     return () => this.listeners.delete(listener);
   }
 
-  /** One planning round followed by an RPO compliance assessment. */
+  /** One planning round (re-reading where the VMs live) followed by an RPO compliance assessment. */
   tick(signal: AbortSignal = this.lifetime.signal): Promise<TickReport> {
     return this.schedule(true, signal);
   }
 
   /**
    * Rounds never overlap: a request during a round makes one more round run after it, and every
-   * caller gets the report of all rounds up to then (jobs started and changes announced).
+   * caller gets the report of all rounds up to then (jobs queued and changes announced).
    */
-  private schedule(assess: boolean, signal: AbortSignal): Promise<TickReport> {
+  private schedule(refresh: boolean, signal: AbortSignal): Promise<TickReport> {
     if (this.running) {
       this.again = true;
-      this.againAssess ||= assess;
+      this.againRefresh ||= refresh;
       return this.running;
     }
     const rounds = async (): Promise<TickReport> => {
       const total: TickReport = { started: [], skipped: {}, changes: [] };
-      let withAssess = assess;
+      let withRefresh = refresh;
       do {
         this.again = false;
-        this.againAssess = false;
-        const r = await this.round(signal, withAssess);
+        this.againRefresh = false;
+        const r = await this.round(signal, withRefresh);
         total.started.push(...r.started);
         total.changes.push(...r.changes);
         total.skipped = r.skipped;
-        withAssess = this.againAssess;
+        withRefresh = this.againRefresh;
       } while (this.again && !signal.aborted);
       return total;
     };
@@ -202,8 +239,8 @@ export class ProtectionScheduler {
     if (this.o.held().has(vmKey(vm))) {
       throw new LifelineError('vm-paused', `backups of VM ${vm.moref} are held while it is in a temporary revert; cancel the revert or make it permanent first`, { vm, reason: 'temporary-revert' });
     }
-    const placement = await this.o.placement.datastoresOf([vm], signal);
-    return this.submit(vm, p.policyId, placement.get(vmKey(vm)) ?? [], 'manual', requestedBy);
+    const placement = await this.readPlacement([vm], signal);
+    return this.submit(vm, p.policyId, placement.get(vmKey(vm)) ?? { datastores: [], host: null }, 'manual', requestedBy, null);
   }
 
   /** Current RPO compliance of every protected VM, for the dashboard. */
@@ -214,63 +251,100 @@ export class ProtectionScheduler {
     return this.assess(protections, this.policyMap(), points, this.durations(protections), active, this.o.clock.now());
   }
 
-  private runTick(assess: boolean): void {
-    this.schedule(assess, this.lifetime.signal).catch((err: unknown) => {
+  /**
+   * Whether each policy's VMs can meet its RPO with their measured backup durations and the
+   * configured slots (feasibility.ts). Placement is as the last round saw it; a VM not yet placed
+   * counts only against the global limit.
+   */
+  feasibility(): FeasibilityReport {
+    const protections = this.o.policies.listProtections();
+    const policies = this.policyMap();
+    const durations = this.durations(protections);
+    const vms: FeasibilityVm[] = [];
+    for (const p of protections) {
+      const policy = policies.get(p.policyId);
+      if (!policy) continue;
+      const key = vmKey(p.vm);
+      const placement = this.placements.get(key);
+      vms.push({ key, policyId: policy.id, rpoSeconds: policy.rpoSeconds, durationSeconds: durations.get(key)?.measured ?? null, datastores: placement?.datastores ?? [], host: placement?.host ?? null });
+    }
+    const per = this.o.limits.perKeyClass ?? {};
+    return assessFeasibility(vms, { global: this.o.limits.global, perDatastore: per[DATASTORE_CLASS], perHost: per[HOST_CLASS] });
+  }
+
+  private runRound(refresh: boolean): void {
+    this.schedule(refresh, this.lifetime.signal).catch((err: unknown) => {
       if (!this.lifetime.signal.aborted) this.log.error('scheduling round failed', { err: describeError(err) });
     });
   }
 
-  private tickSoon(): void {
+  /** A round as soon as the current one (if any) ends; many requests meanwhile make one round. */
+  private roundSoon(): void {
     if (this.soon || this.lifetime.signal.aborted) return;
-    // A slot was freed: plan at once. Compliance waits for the regular tick; judging it after
-    // every job would cost a full assessment per finished backup and tell nothing new.
-    this.soon = this.o.clock.setTimer(this.gapLeft(this.o.clock.now()), () => {
+    this.soon = this.o.clock.setTimer(0, () => {
       this.soon = null;
-      this.runTick(false);
+      this.runRound(false);
     });
   }
 
-  /**
-   * Plans again exactly when the next VM comes due, so a VM does not lose up to a tick of its
-   * lead waiting for the regular timer (only while the driver runs on its timer).
-   */
+  /** Plans again exactly when the next VM comes due (only while the driver runs on its timer). */
   private wakeAt(at: number | null): void {
     if (!this.timer || this.lifetime.signal.aborted) return;
     this.dueTimer?.cancel();
     this.dueTimer = null;
     if (at === null) return;
-    const now = this.o.clock.now();
-    this.dueTimer = this.o.clock.setTimer(Math.max(Math.ceil(at) - now, this.gapLeft(now)), () => {
+    this.dueTimer = this.o.clock.setTimer(Math.max(0, Math.ceil(at) - this.o.clock.now()), () => {
       this.dueTimer = null;
-      this.runTick(false);
+      this.runRound(false);
     });
   }
 
-  private gapLeft(now: number): number {
-    return Math.max(0, this.lastRoundAt + this.o.minRoundGapMs - now);
+  /** Where the VMs live: from vCenter for VMs not seen before (all of them when `refresh`), else as last read. */
+  private async placementsFor(vms: readonly VmRef[], refresh: boolean, signal: AbortSignal): Promise<Map<string, Placement>> {
+    const missing = refresh ? vms : vms.filter((vm) => !this.placements.has(vmKey(vm)));
+    if (missing.length > 0) {
+      const read = await this.readPlacement(missing, signal);
+      for (const vm of missing) {
+        const key = vmKey(vm);
+        this.placements.set(key, read.get(key) ?? { datastores: [], host: null });
+      }
+    }
+    const out = new Map<string, Placement>();
+    for (const vm of vms) out.set(vmKey(vm), this.placements.get(vmKey(vm)) ?? { datastores: [], host: null });
+    return out;
   }
 
-  private async round(signal: AbortSignal, assess: boolean): Promise<TickReport> {
-    this.lastRoundAt = this.o.clock.now();
+  private async readPlacement(vms: readonly VmRef[], signal: AbortSignal): Promise<Map<string, Placement>> {
+    const [datastores, hosts] = await Promise.all([this.o.placement.datastoresOf(vms, signal), this.o.placement.hostsOf?.(vms, signal)]);
+    const out = new Map<string, Placement>();
+    for (const vm of vms) {
+      const key = vmKey(vm);
+      out.set(key, { datastores: [...new Set(datastores.get(key) ?? [])], host: hosts?.get(key) ?? null });
+    }
+    return out;
+  }
+
+  /** When the VM's last backup failed, from the job history the first time, then from job events. */
+  private lastFailureOf(vm: VmRef): number | null {
+    const key = vmKey(vm);
+    let at = this.lastFailures.get(key);
+    if (at === undefined) {
+      const last = this.o.runner.list({ target: vmTarget(vm), kind: BACKUP_JOB_KIND, states: ['succeeded', 'failed'], limit: 1 }).items[0];
+      at = last?.state === 'failed' && last.finishedAt !== null ? Date.parse(last.finishedAt) : null;
+      if (this.unsubscribeJobs) this.lastFailures.set(key, at);
+    }
+    return at;
+  }
+
+  private async round(signal: AbortSignal, refresh: boolean): Promise<TickReport> {
     const protections = this.o.policies.listProtections();
     const policies = this.policyMap();
     const vms = protections.map((p) => p.vm);
-    const [points, placement] = await Promise.all([this.o.points.lastGoodPoints(vms, signal), this.o.placement.datastoresOf(vms, signal)]);
+    const [points, placement] = await Promise.all([this.o.points.lastGoodPoints(vms, signal), this.placementsFor(vms, refresh, signal)]);
     signal.throwIfAborted();
     const now = this.o.clock.now();
 
-    const active = this.o.runner.activeJobs();
-    const activeByTarget = new Map(active.map((j) => [targetKey(j.target), j]));
-    // Jobs that occupy a slot now or will as soon as one frees; jobs waiting out a retry backoff do not.
-    const occupying = active.filter((j) => j.state === 'running' || (j.state === 'queued' && (j.nextAttemptAt === null || Date.parse(j.nextAttemptAt) <= now)));
-    const perDatastore = new Map<string, number>();
-    for (const j of occupying) {
-      for (const k of j.limitKeys) {
-        if (keyClass(k) !== DATASTORE_CLASS) continue;
-        const ds = k.slice(DATASTORE_CLASS.length + 1);
-        perDatastore.set(ds, (perDatastore.get(ds) ?? 0) + 1);
-      }
-    }
+    const activeByTarget = new Map(this.o.runner.activeJobs().map((j) => [targetKey(j.target), j]));
     const durations = this.durations(protections);
     const held = this.o.held();
 
@@ -279,33 +353,24 @@ export class ProtectionScheduler {
       const policy = policies.get(p.policyId);
       if (!policy) continue;
       const key = vmKey(p.vm);
+      const busy = activeByTarget.has(targetKey(vmTarget(p.vm)));
       candidates.push({
         vm: p.vm,
         policy,
         lastGoodPointAt: points.get(key) ?? null,
         assignedAt: Date.parse(p.assignedAt),
-        busy: activeByTarget.has(targetKey(vmTarget(p.vm))),
+        busy,
         paused: p.paused || held.has(key),
-        datastores: [...new Set(placement.get(key) ?? [])],
-        expectedDurationSeconds: durations.get(key) ?? null,
+        expectedDurationSeconds: durations.get(key)?.planned ?? null,
+        lastFailureAt: busy ? null : this.lastFailureOf(p.vm),
       });
     }
-    const plan = planBackups(
-      now,
-      candidates,
-      {
-        globalLimit: this.o.limits.global,
-        datastoreLimit: keyLimit(this.o.limits, `${DATASTORE_CLASS}:`),
-        activeGlobal: occupying.length,
-        activePerDatastore: perDatastore,
-      },
-      this.o.plan,
-    );
+    const plan = planBackups(now, candidates, this.o.plan);
 
     const started: JobRecord[] = [];
     for (const b of plan.start) {
       try {
-        const r = this.submit(b.vm, b.policyId, b.datastores, 'schedule', 'scheduler');
+        const r = this.submit(b.vm, b.policyId, placement.get(vmKey(b.vm)) ?? { datastores: [], host: null }, 'schedule', 'scheduler', b.deadline);
         if (r.created) started.push(r.job);
       } catch (err) {
         // A user's job may have taken the VM since the facts were read; the next round sees it.
@@ -316,34 +381,38 @@ export class ProtectionScheduler {
     const skipped: Partial<Record<SkipReason, number>> = {};
     for (const s of plan.skipped) skipped[s.reason] = (skipped[s.reason] ?? 0) + 1;
 
-    if (!assess) return { started, skipped, changes: [] };
-    // Jobs just submitted are queued or running now; compliance judges with them.
+    // Jobs just queued count as queued now; compliance judges with them.
     const nowActive = new Map(this.o.runner.activeJobs().map((j) => [targetKey(j.target), j]));
     const changes = this.announce(protections, this.assess(protections, policies, points, durations, nowActive, now), now);
     return { started, skipped, changes };
   }
 
-  private submit(vm: VmRef, policyId: string, datastores: readonly string[], trigger: BackupJobParams['trigger'], requestedBy: string): SubmitResult {
+  private submit(vm: VmRef, policyId: string, placement: Placement, trigger: BackupJobParams['trigger'], requestedBy: string, deadline: number | null): SubmitResult {
     const params: BackupJobParams = { vm: { vcenterGuid: vm.vcenterGuid, moref: vm.moref }, policyId, trigger };
+    const limitKeys = [...new Set(placement.datastores)].map((ds) => `${DATASTORE_CLASS}:${ds}`);
+    if (placement.host !== null) limitKeys.push(`${HOST_CLASS}:${placement.host}`);
     return this.o.runner.submit({
       kind: BACKUP_JOB_KIND,
       target: vmTarget(vm),
       params,
-      limitKeys: [...new Set(datastores)].map((ds) => `${DATASTORE_CLASS}:${ds}`),
+      limitKeys,
       priority: trigger === 'manual' ? 10 : 0,
+      deadline,
+      // A scheduled backup that has not started gives way to a user's restore of the VM.
+      yieldsWhileQueued: trigger === 'schedule',
       requestedBy,
     });
   }
 
-  /** Expected backup duration (s) per vmKey, from each VM's recent successful backups. */
-  private durations(protections: readonly VmProtection[]): Map<string, number | null> {
-    const out = new Map<string, number | null>();
+  /** Backup durations (s) per vmKey, from each VM's recent successful backups. */
+  private durations(protections: readonly VmProtection[]): Map<string, Durations> {
+    const out = new Map<string, Durations>();
     for (const p of protections) {
       const key = vmKey(p.vm);
       let expected = this.unsubscribeJobs ? this.durationCache.get(key) : undefined;
       if (expected === undefined) {
-        const d = this.o.runner.recentDurations(vmTarget(p.vm), BACKUP_JOB_KIND, this.o.durationSamples);
-        expected = estimateDuration(d.map((ms) => ms / 1000), this.o.plan.defaultExpectedDurationSeconds);
+        const d = this.o.runner.recentDurations(vmTarget(p.vm), BACKUP_JOB_KIND, this.o.durationSamples).map((ms) => ms / 1000);
+        expected = { measured: estimateDuration(d), planned: planningDuration(d) };
         if (this.unsubscribeJobs) this.durationCache.set(key, expected);
       }
       out.set(key, expected);
@@ -359,7 +428,7 @@ export class ProtectionScheduler {
     protections: readonly VmProtection[],
     policies: ReadonlyMap<string, ProtectionPolicy>,
     points: ReadonlyMap<string, number | null>,
-    durations: ReadonlyMap<string, number | null>,
+    durations: ReadonlyMap<string, Durations>,
     active: ReadonlyMap<string, JobRecord>,
     now: number,
   ): RpoCompliance[] {
@@ -375,7 +444,7 @@ export class ProtectionScheduler {
         rpoSeconds: policy.rpoSeconds,
         lastGoodPointAt: last,
         assignedAt: Date.parse(p.assignedAt),
-        expectedDurationSeconds: durations.get(vmKey(p.vm)) ?? null,
+        expectedDurationSeconds: durations.get(vmKey(p.vm))?.measured ?? null,
         running,
       });
       out.push({ ...a, vm: p.vm, policyId: p.policyId, lastGoodPointAt: last === null ? null : new Date(last).toISOString(), paused: p.paused || held.has(vmKey(p.vm)) });
@@ -392,9 +461,11 @@ export class ProtectionScheduler {
       this.o.policies.setRpoStatus(c.vm, c.status, now);
       const change: RpoChange = { vm: c.vm, policyId: c.policyId, from, to: c.status, at: new Date(now).toISOString(), compliance: c };
       changes.push(change);
-      if (c.status === 'violated' || from === 'violated') {
-        this.log.warn(c.status === 'violated' ? 'VM out of RPO compliance' : 'VM back within its RPO', { vm: vmKey(c.vm), from, to: c.status, ageSeconds: c.ageSeconds });
-      }
+      // One line per change of status (the catalog remembers the last one across restarts).
+      const fields = { vm: vmKey(c.vm), policyId: c.policyId, from, to: c.status, ageSeconds: c.ageSeconds, rpoSeconds: c.rpoSeconds };
+      if (c.status === 'violated') this.log.warn('VM out of RPO compliance', fields);
+      else if (from === 'violated') this.log.info('VM back within its RPO', fields);
+      else this.log.info('VM RPO status changed', fields);
       for (const l of [...this.listeners]) {
         try {
           l(change);
@@ -407,17 +478,35 @@ export class ProtectionScheduler {
   }
 }
 
+/** Below this many measured backups, the planner pads a VM's estimate (see planningDuration). */
+export const SETTLED_DURATION_SAMPLES = 10;
+
 /**
  * Expected duration (s) of a VM's next backup from its recent ones: the longest, plus the spread
  * divided by the number of gaps between samples (the usual estimate of a range's upper end from a
- * sample), because the longest of a few runs underestimates the next long one. A VM with steady
- * backups gets about its longest; one with few or no samples gets at least the default.
+ * sample), because the longest of a few runs underestimates the next long one. Null without any
+ * sample. RPO compliance judges with this from the first measured backup on.
  */
-export function estimateDuration(samplesSeconds: readonly number[], defaultSeconds: number): number | null {
+export function estimateDuration(samplesSeconds: readonly number[]): number | null {
   const n = samplesSeconds.length;
   if (n === 0) return null;
   const longest = Math.max(...samplesSeconds);
   const shortest = Math.min(...samplesSeconds);
-  const estimate = n > 1 ? longest + (longest - shortest) / (n - 1) : longest;
-  return n < MIN_DURATION_SAMPLES ? Math.max(estimate, defaultSeconds) : estimate;
+  return n > 1 ? longest + (longest - shortest) / (n - 1) : longest;
+}
+
+/**
+ * The duration the planner leads with: estimateDuration, but while fewer than
+ * SETTLED_DURATION_SAMPLES backups are measured at least the longest × SETTLED_DURATION_SAMPLES / n,
+ * because one sample says nothing of the spread and a first backup that happened to be quick must
+ * not make the planner start the next one too late. A VM whose backups take a second is planned
+ * with ten seconds after its first backup (not with a default of minutes); one whose backup took a
+ * minute is planned cautiously until a few more are measured. Null without any sample (the
+ * planner then uses its default).
+ */
+export function planningDuration(samplesSeconds: readonly number[]): number | null {
+  const estimate = estimateDuration(samplesSeconds);
+  const n = samplesSeconds.length;
+  if (estimate === null || n >= SETTLED_DURATION_SAMPLES) return estimate;
+  return Math.max(estimate, (Math.max(...samplesSeconds) * SETTLED_DURATION_SAMPLES) / n);
 }

@@ -1,22 +1,30 @@
 /**
  * The backup planner: a pure function from what is known now (each protected VM's policy, newest
- * good restore point, whether a job holds it, whether it is paused, where its disks are) to the
- * backups to start now. All state lives in the catalog, so the plan after a restart is the plan
- * before it; the driver (scheduler-driver.ts) only gathers the facts and submits the jobs.
+ * good restore point, whether a job holds it, whether it is paused, when its last backup failed)
+ * to the backups to queue now. All state lives in the catalog, so the plan after a restart is the
+ * plan before it; the driver (scheduler-driver.ts) only gathers the facts and submits the jobs.
  *
  * When a VM is due. An RPO is a promise about the age of the newest good point at every moment,
  * and a new point only becomes good when its backup commits. Waiting until the point is older than
  * the RPO would therefore break the promise by one backup's duration every time. A VM is due once
- * its point is older than the RPO minus a lead: its expected backup duration plus a safety margin
- * (for queueing and the planner's own tick), but never more than half the RPO — a VM whose
- * backups take longer than half its RPO cannot meet it without overlapping itself, which the
- * planner never allows, and the compliance report says so instead.
+ * its point is older than the RPO minus a lead: its expected backup duration (measured from its
+ * own backups as soon as there is one) plus a safety margin for waiting in the queue, but never
+ * more than half the RPO — a VM whose backups take longer than half its RPO cannot meet it
+ * without overlapping itself, which the planner never allows, and the compliance report says so
+ * instead. Each VM's due point is brought forward by a stable per-VM fraction (jitter) so that VMs
+ * protected together drift apart instead of coming due in lockstep forever.
  *
- * Without a storm. After downtime every VM may be due at once. The plan starts no more than the
- * free global slots and the free slots of each datastore, most urgent first (earliest RPO
- * deadline, i.e. the oldest point relative to its RPO), and a VM blocked by its datastore does not
- * hold back VMs elsewhere. Each VM's due point is brought forward by a stable per-VM fraction
- * (jitter) so that VMs protected together drift apart instead of coming due in lockstep forever.
+ * Slots and order. A due VM is queued at once as a backup job carrying its RPO deadline; the job
+ * runner, which enforces the global, per-datastore and per-host slot limits, starts the queued
+ * job with the earliest deadline whenever a slot frees (earliest deadline first). Waiting VMs are
+ * therefore visible as queued jobs, and no slot idles while a VM is due. A VM blocked by a
+ * datastore's or host's limit does not hold back VMs elsewhere (the runner skips it).
+ *
+ * Fairness. Earliest-deadline-first serves every VM in turn: a VM that waited has the older point,
+ * so its deadline comes first, whatever its RPO. The one way a VM could take more than its turn is
+ * by failing: its point stays old, so its deadline would always come first and a VM that fails at
+ * once would take a slot on every round. After a failed backup a VM therefore waits a cool-down
+ * (a quarter of its RPO, from 15 s to 15 minutes) before it is queued again.
  *
  * Never two jobs for one VM: a VM a job holds (queued, running, or being cleaned up) is skipped.
  * Paused VMs (e.g. in a temporary revert) are skipped. Backup windows limit scheduled starts.
@@ -36,24 +44,14 @@ export interface ScheduleCandidate {
   /** A job (of any kind) holds the VM. */
   busy: boolean;
   paused: boolean;
-  /** Datastores holding the VM's disks; each counts against its per-datastore limit. */
-  datastores: readonly string[];
-  /** How long its backups usually take (e.g. the longest of the last few), or null when unknown. */
+  /** How long its backups take, measured from its recent ones, or null when it has none yet. */
   expectedDurationSeconds: number | null;
-}
-
-export interface PlanCapacity {
-  globalLimit: number;
-  /** Per datastore; undefined for no per-datastore limit. */
-  datastoreLimit: number | undefined;
-  /** Jobs (of all kinds) occupying a global slot now. */
-  activeGlobal: number;
-  /** Jobs occupying each datastore's slots now. */
-  activePerDatastore: ReadonlyMap<string, number>;
+  /** When its last backup failed (ms), or null when the last one did not fail. */
+  lastFailureAt?: number | null;
 }
 
 export interface PlanOptions {
-  /** Lead added to the expected duration, for queueing and tick delay. */
+  /** Lead added to the expected duration, for waiting in the queue. */
   safetyMarginSeconds: number;
   /** Expected duration of a VM with no backup history yet. */
   defaultExpectedDurationSeconds: number;
@@ -63,13 +61,15 @@ export interface PlanOptions {
 
 export const DEFAULT_PLAN_OPTIONS: PlanOptions = { safetyMarginSeconds: 30, defaultExpectedDurationSeconds: 120, jitterFraction: 0.05 };
 
-export type SkipReason = 'not-due' | 'outside-window' | 'busy' | 'paused' | 'global-limit' | 'datastore-limit';
+export const FAILURE_COOL_DOWN_MIN_SECONDS = 15;
+export const FAILURE_COOL_DOWN_MAX_SECONDS = 15 * 60;
+
+export type SkipReason = 'not-due' | 'outside-window' | 'busy' | 'paused' | 'cooling-down';
 
 export interface PlannedBackup {
   vm: VmRef;
   policyId: string;
-  datastores: readonly string[];
-  /** When the RPO would be exceeded (ms). */
+  /** When the RPO would be exceeded (ms); the job runner starts the earliest first. */
   deadline: number;
 }
 
@@ -79,10 +79,10 @@ export interface SkippedVm {
 }
 
 export interface BackupPlan {
-  /** In order of urgency. */
+  /** Backups to queue now, earliest deadline first. */
   start: PlannedBackup[];
   skipped: SkippedVm[];
-  /** Earliest time (ms) a VM not yet due becomes due, or null. */
+  /** Earliest time (ms) a VM not yet due (or cooling down) becomes due, or null. */
   nextDueAt: number | null;
 }
 
@@ -93,10 +93,18 @@ export function dueAgeSeconds(c: Pick<ScheduleCandidate, 'vm' | 'policy' | 'expe
   return (rpo - lead) * (1 - options.jitterFraction * stableFraction(vmKey(c.vm)));
 }
 
-export function planBackups(now: number, candidates: readonly ScheduleCandidate[], capacity: PlanCapacity, options: PlanOptions = DEFAULT_PLAN_OPTIONS): BackupPlan {
+/** How long (s) a VM waits after a failed backup before it is queued again. */
+export function failureCoolDownSeconds(rpoSeconds: number): number {
+  return Math.min(FAILURE_COOL_DOWN_MAX_SECONDS, Math.max(FAILURE_COOL_DOWN_MIN_SECONDS, rpoSeconds / 4));
+}
+
+export function planBackups(now: number, candidates: readonly ScheduleCandidate[], options: PlanOptions = DEFAULT_PLAN_OPTIONS): BackupPlan {
   const skipped: SkippedVm[] = [];
-  const due: { c: ScheduleCandidate; deadline: number }[] = [];
+  const start: PlannedBackup[] = [];
   let nextDueAt: number | null = null;
+  const later = (at: number) => {
+    nextDueAt = nextDueAt === null ? at : Math.min(nextDueAt, at);
+  };
 
   for (const c of candidates) {
     if (c.paused) {
@@ -112,8 +120,17 @@ export function planBackups(now: number, candidates: readonly ScheduleCandidate[
     if (c.lastGoodPointAt !== null) {
       const dueAt = c.lastGoodPointAt + dueAgeSeconds(c, options) * 1000;
       if (now < dueAt) {
-        nextDueAt = nextDueAt === null ? dueAt : Math.min(nextDueAt, dueAt);
+        later(dueAt);
         skipped.push({ vm: c.vm, reason: 'not-due' });
+        continue;
+      }
+    }
+    const failedAt = c.lastFailureAt ?? null;
+    if (failedAt !== null && (c.lastGoodPointAt === null || failedAt > c.lastGoodPointAt)) {
+      const retryAt = failedAt + failureCoolDownSeconds(c.policy.rpoSeconds) * 1000;
+      if (now < retryAt) {
+        later(retryAt);
+        skipped.push({ vm: c.vm, reason: 'cooling-down' });
         continue;
       }
     }
@@ -121,28 +138,10 @@ export function planBackups(now: number, candidates: readonly ScheduleCandidate[
       skipped.push({ vm: c.vm, reason: 'outside-window' });
       continue;
     }
-    due.push({ c, deadline });
+    start.push({ vm: c.vm, policyId: c.policy.id, deadline });
   }
 
-  due.sort((a, b) => a.deadline - b.deadline || vmKey(a.c.vm).localeCompare(vmKey(b.c.vm)));
-
-  const start: PlannedBackup[] = [];
-  let freeGlobal = capacity.globalLimit - capacity.activeGlobal;
-  const inUse = new Map(capacity.activePerDatastore);
-  for (const { c, deadline } of due) {
-    if (freeGlobal <= 0) {
-      skipped.push({ vm: c.vm, reason: 'global-limit' });
-      continue;
-    }
-    const limit = capacity.datastoreLimit;
-    if (limit !== undefined && c.datastores.some((ds) => (inUse.get(ds) ?? 0) >= limit)) {
-      skipped.push({ vm: c.vm, reason: 'datastore-limit' });
-      continue;
-    }
-    freeGlobal--;
-    for (const ds of c.datastores) inUse.set(ds, (inUse.get(ds) ?? 0) + 1);
-    start.push({ vm: c.vm, policyId: c.policy.id, datastores: c.datastores, deadline });
-  }
+  start.sort((a, b) => a.deadline - b.deadline || vmKey(a.vm).localeCompare(vmKey(b.vm)));
   return { start, skipped, nextDueAt };
 }
 

@@ -204,6 +204,22 @@ export async function openBackupServices(opts: BackupServicesOptions, signal: Ab
         }
         return out;
       },
+      async hostsOf(vms, sig) {
+        const out = new Map<string, string>();
+        const wanted = new Set(vms.map(vmKey));
+        for (const guid of new Set(vms.map((vm) => vm.vcenterGuid))) {
+          try {
+            const inv = await (await vcenter(guid, sig)).inventory(sig);
+            for (const vm of inv.vms) {
+              const key = vmKey({ vcenterGuid: guid, moref: vm.moref });
+              if (wanted.has(key) && vm.host !== undefined) out.set(key, vm.host);
+            }
+          } catch (err) {
+            log.warn('cannot read VM hosts; the per-host limit is not applied', { vcenter: guid, error: describeError(err) });
+          }
+        }
+        return out;
+      },
     },
     backupHandler(policies) {
       return createBackupJobHandler({

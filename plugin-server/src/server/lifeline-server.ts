@@ -10,13 +10,15 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { formatDailyTime, type Config } from '../config/index.js';
+import { DEFAULT_JOB_LIMITS, formatDailyTime, type Config, type JobLimitsConfig } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import { JobRunner, openJobRecords, type ConcurrencyLimits, type JobHandler } from '../jobs/index.js';
 import { systemClock, type Clock } from '../domain/index.js';
 import type { Logger } from '../log/index.js';
 import {
   BACKUP_JOB_KIND,
+  DATASTORE_CLASS,
+  HOST_CLASS,
   MAINTENANCE_JOB_KIND,
   RETENTION_JOB_KIND,
   ProtectionScheduler,
@@ -50,7 +52,7 @@ import { createReplicationRouter, pruneReplicasAfterMaintenance, startReplicatio
 export type ServerConfig = Pick<
   Config,
   'dataDir' | 'host' | 'port' | 'uiDir' | 'sessionIdleSeconds' | 'shutdownTimeoutSeconds' | 'vcenters' | 'hookSets' | 'maintenance' | 'site'
->;
+> & Partial<Pick<Config, 'jobLimits'>>;
 
 export interface LifelineServerDeps<S extends UserSession & VmInventory> {
   readonly config: ServerConfig;
@@ -99,8 +101,11 @@ const NO_RESTORE_POINTS: RestorePointSource = {
   lastGoodPoints: (vms) => Promise.resolve(new Map(vms.map((vm) => [`${vm.vcenterGuid}:${vm.moref}`, null]))),
 };
 const NO_PLACEMENT: VmPlacementSource = { datastoresOf: () => Promise.resolve(new Map()) };
-/** A few backups at once and two per datastore: what a single appliance's disks and network sustain. */
-const DEFAULT_JOB_LIMITS: ConcurrencyLimits = { global: 4, perKeyClass: { datastore: 2 } };
+/** The configured slot limits as the job runner counts them (see config.jobLimits). */
+function runnerLimits(l: JobLimitsConfig | undefined): ConcurrencyLimits {
+  const c = l ?? DEFAULT_JOB_LIMITS;
+  return { global: c.global, perKeyClass: { [DATASTORE_CLASS]: c.perDatastore, [HOST_CLASS]: c.perHost } };
+}
 
 export interface LifelineServer {
   /** `https://<host>:<port>` as listened on. */
@@ -157,7 +162,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     sites = new SiteService({ store: new SqlitePeerStore(db, jobClock), identity: siteIdentity, siteUrl: () => siteListener?.url ?? '', clock: jobClock, log: log.child({ component: 'sites' }) });
     const policies = new SqlitePolicyStore(db, { clock: jobClock });
     const pointReaders = new PointReaders();
-    const limits = deps.jobLimits ?? DEFAULT_JOB_LIMITS;
+    const limits = deps.jobLimits ?? runnerLimits(config.jobLimits);
     const jobs = openJobRecords(db, { clock: jobClock, log });
     runner = new JobRunner({ store: jobs.store, events: jobs.events, clock: jobClock, random: Math.random, log, limits });
     const recoveryStore = new SqliteRecoveryStore(db, jobClock);

@@ -65,6 +65,8 @@ export interface VmInfo {
   readonly disks: readonly VmDisk[];
   readonly controllers: readonly DiskController[];
   readonly nics: readonly VmNic[];
+  /** runtime.host: the moref of the ESXi host running (or registered with) the VM, e.g. `host-21`. */
+  readonly host?: string;
 }
 
 export interface Inventory {
@@ -88,6 +90,7 @@ export const VM_PATHS = [
   'config.changeTrackingEnabled',
   'config.files.vmPathName',
   'runtime.powerState',
+  'runtime.host',
   'guest.toolsRunningStatus',
   'guest.toolsVersionStatus2',
   'network',
@@ -192,7 +195,9 @@ function decodeVm(o: ObjectProperties, ctx: Context): VmInfo {
   const datastores = refs(p('datastore'));
   // A VM's files all live in its own datacenter's datastores.
   const dcMoref = datastores.map((d) => ctx.datastoreDc.get(d.value)).find((d) => d !== undefined);
+  const host = decodeMoRef(p('runtime.host'))?.value;
   return {
+    ...(host !== undefined ? { host } : {}),
     moref: o.obj.value,
     name: str(p('name')) ?? o.obj.value,
     instanceUuid: str(p('config.instanceUuid')),

@@ -110,6 +110,8 @@ const jobMembers = {
   startedAt: timeOrNull,
   updatedAt: time,
   finishedAt: timeOrNull,
+  deadline: described(timeOrNull, "When the job's result is needed: for a scheduled backup, when its VM would exceed its RPO. Queued jobs of one priority run earliest deadline first."),
+  yieldsWhileQueued: described(bool, 'Until its first attempt starts, the job is cancelled (not a reason for 409 busy) when a job of another kind is asked for its target; scheduled backups do this.'),
 } satisfies Record<string, Schema>;
 
 const jobEventBase = { seq: nonNegative, at: time, jobId: str };
@@ -206,7 +208,32 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     type: 'object',
     description: 'An RFC 7396 merge patch of a policy spec: null removes a member (its default applies). The merged policy must be valid.',
   },
-  Policy: obj({ id: str, ...policyMembers, createdAt: time, updatedAt: time, vmCount: described(nonNegative, 'VMs the policy protects.') }),
+  Policy: obj({
+    id: str,
+    ...policyMembers,
+    createdAt: time,
+    updatedAt: time,
+    vmCount: described(nonNegative, 'VMs the policy protects.'),
+    feasibility: ref('PolicyFeasibility'),
+  }),
+  PolicyFeasibility: obj(
+    {
+      feasible: described(nullable(bool), "False when some of the policy's VMs cannot meet its RPO with their measured backup durations and the configured job slots; null while none of its VMs has a measured backup."),
+      bestRpoSeconds: described(nullable(nonNegative), 'The smallest RPO all its measured VMs could meet with the slots as configured; null while none is measured.'),
+      vmsInfeasible: described(nonNegative, 'VMs that cannot meet the RPO.'),
+      vmsUnmeasured: described(nonNegative, 'VMs with no measured backup yet, not judged.'),
+      reason: described(nullable(oneOfStrings(['backup-too-slow', 'slots'])), "backup-too-slow: a VM's backups take more than half the RPO; slots: the VMs sharing a job limit (all jobs, a datastore, a host) need more slots than it gives."),
+    },
+    { description: 'Whether the VMs the policy protects can all meet its RPO, judged from measured backup durations and the job limits (GET /settings).' },
+  ),
+  VmFeasibility: obj(
+    {
+      feasible: nullable(bool),
+      bestRpoSeconds: described(nullable(nonNegative), "The smallest RPO this VM's backup duration and its share of the job slots allow; null while no backup of it is measured."),
+      reason: nullable(oneOfStrings(['backup-too-slow', 'slots'])),
+    },
+    { description: "Whether this VM can meet its policy's RPO with its measured backup duration and the configured job slots." },
+  ),
   PolicyPage: pageOf(ref('Policy')),
   HookSetPage: pageOf(obj({ name: str })),
 
@@ -251,6 +278,7 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     ageSeconds: numOrNull,
     rpoSeconds: int,
     exceededBySeconds: num,
+    feasibility: ref('VmFeasibility'),
   }),
   CompliancePage: pageOf(ref('VmCompliance')),
 

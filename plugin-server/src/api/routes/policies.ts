@@ -33,7 +33,20 @@ export function policyRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Ap
   };
   const audit = (action: string) => audited(svc.audit, svc.log, action, (params) => `policy:${String(params['id'])}`);
 
-  const view = (p: ProtectionPolicy) => ({ ...p, vmCount: svc.policies.listProtections({ policyId: p.id }).length });
+  const view = (p: ProtectionPolicy, report = svc.scheduler.feasibility()) => {
+    const f = report.policies.get(p.id);
+    return {
+      ...p,
+      vmCount: svc.policies.listProtections({ policyId: p.id }).length,
+      feasibility: {
+        feasible: f?.feasible ?? null,
+        bestRpoSeconds: f?.bestRpoSeconds ?? null,
+        vmsInfeasible: f?.vmsInfeasible ?? 0,
+        vmsUnmeasured: f?.vmsUnmeasured ?? 0,
+        reason: f?.reason ?? null,
+      },
+    };
+  };
   const hookSets = svc.hookSets ?? [];
   const specOf = (body: unknown) => policySpecOf(body, hookSets, svc.sites?.directory);
 
@@ -43,7 +56,8 @@ export function policyRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Ap
 
   router.get('/policies', read, (req, res) => {
     const page = pageOf(req);
-    res.json(paginate(svc.policies.listPolicies().map(view), page));
+    const report = svc.scheduler.feasibility();
+    res.json(paginate(svc.policies.listPolicies().map((p) => view(p, report)), page));
   });
 
   router.post('/policies', audited(svc.audit, svc.log, 'policy.create'), admin, (req, res) => {

@@ -11,7 +11,7 @@
  */
 import { Router, type Request } from 'express';
 import { LifelineError, ValidationError } from '../../errors/index.js';
-import { BACKUP_JOB_KIND, dueAgeSeconds, estimateDuration, DEFAULT_PLAN_OPTIONS, type ProtectionPolicy, type RpoCompliance } from '../../protection/index.js';
+import { BACKUP_JOB_KIND, dueAgeSeconds, planningDuration, type ProtectionPolicy, type RpoCompliance, type VmFeasibility } from '../../protection/index.js';
 import { vmKey, vmTarget, type VmRef } from '../../domain/index.js';
 import { audited, noteAudit } from '../audit/audited.js';
 import { authorizedCall, type Authorizer } from '../auth/authorize.js';
@@ -78,7 +78,7 @@ export function protectionRoutes<S extends UserSession & VmInventory>(auth: Auth
   const nextDueAt = (vm: VmRef, policy: ProtectionPolicy, lastGood: string | null, assignedAt: string): string => {
     if (lastGood === null) return assignedAt;
     const durations = svc.jobs.recentDurations(vmTarget(vm), BACKUP_JOB_KIND, 20).map((ms) => ms / 1000);
-    const expected = estimateDuration(durations, DEFAULT_PLAN_OPTIONS.defaultExpectedDurationSeconds);
+    const expected = planningDuration(durations);
     const age = dueAgeSeconds({ vm, policy, expectedDurationSeconds: expected });
     return new Date(Date.parse(lastGood) + age * 1000).toISOString();
   };
@@ -96,6 +96,7 @@ export function protectionRoutes<S extends UserSession & VmInventory>(auth: Auth
     const vm = vmOf(req);
     const before = svc.policies.getProtection(vm);
     svc.policies.assign(vm, policyId);
+    svc.scheduler.nudge();
     if (before) noteAudit(req, { details: { previousPolicyId: before.policyId } });
     res.status(before ? 200 : 201).json(await view(vm, requestContext(req).signal));
   });
@@ -130,6 +131,7 @@ export function protectionRoutes<S extends UserSession & VmInventory>(auth: Auth
       throw new ValidationError(`Query parameter status must be one of ${RPO_STATUSES.join(', ')}.`, { parameter: 'status' });
     }
     const names = new Map(svc.policies.listPolicies().map((p) => [p.id, p.name]));
+    const feasibility = svc.scheduler.feasibility();
     const all = (await svc.scheduler.compliance(requestContext(req).signal))
       .filter((c) => scope.vms.has(`${c.vm.vcenterGuid.toLowerCase()}:${c.vm.moref}`))
       .filter((c) => status === undefined || c.status === status)
@@ -139,11 +141,16 @@ export function protectionRoutes<S extends UserSession & VmInventory>(auth: Auth
         paused: c.paused,
         lastGoodPointAt: c.lastGoodPointAt,
         ...rpoView(c),
+        feasibility: vmFeasibilityView(feasibility.vms.get(vmKey(c.vm))),
       }));
     res.json(paginate(all, page));
   });
 
   return router;
+}
+
+function vmFeasibilityView(f: VmFeasibility | undefined) {
+  return { feasible: f?.feasible ?? null, bestRpoSeconds: f?.bestRpoSeconds ?? null, reason: f?.reason ?? null };
 }
 
 function rpoView(c: RpoCompliance) {

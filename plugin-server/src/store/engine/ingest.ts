@@ -95,7 +95,33 @@ export interface IngestDiskArgs {
   signal: AbortSignal;
   /** Chunks in flight at once (reads, hashing, writes together); bounds memory to about 2× this many chunks. */
   concurrency?: number;
+  /**
+   * Where the chunks are read into; default: the process's ingest buffers for the chunk size
+   * (ingestBuffers()), shared by every ingest so that many backups at once hold no more.
+   */
+  buffers?: BufferPool;
   onProgress?: (p: IngestProgress) => void;
+}
+
+/** Chunk buffers all ingests of one chunk size share: the ingest's memory bound, whatever the number of backups. */
+export const INGEST_BUFFERS = 16;
+const sharedBuffers = new Map<number, BufferPool>();
+
+/**
+ * The process's ingest buffers for a chunk size, made once and reused by every backup. A pool per
+ * ingest would cost fresh shared memory per backup, and shared memory is returned only when every
+ * thread that saw it (the codec workers included, which collect their own garbage rarely) has let
+ * go of it: the server's RSS would then grow by about the size of each backup's reads until the
+ * workers happened to collect — a megabyte per megabyte read. Shared, the pages touched stay
+ * the same ones: at most INGEST_BUFFERS chunks of memory, however many disks are read at once.
+ */
+export function ingestBuffers(chunkSize: number): BufferPool {
+  let pool = sharedBuffers.get(chunkSize);
+  if (!pool) {
+    pool = new BufferPool(INGEST_BUFFERS, chunkSize);
+    sharedBuffers.set(chunkSize, pool);
+  }
+  return pool;
 }
 
 export async function ingestDisk(args: IngestDiskArgs): Promise<DiskIngestStats> {
@@ -105,8 +131,8 @@ export async function ingestDisk(args: IngestDiskArgs): Promise<DiskIngestStats>
   let bytesTotal = 0;
   for (const s of slots) bytesTotal += index.slotLength(s);
   const concurrency = args.concurrency ?? 8;
-  // One buffer per chunk in flight, reused from chunk to chunk: the memory bound of the ingest.
-  const buffers = new BufferPool(concurrency, index.chunkSize);
+  const buffers = args.buffers ?? ingestBuffers(index.chunkSize);
+  if (buffers.size < index.chunkSize) throw new RangeError(`ingest buffers of ${buffers.size} bytes cannot hold ${index.chunkSize}-byte chunks`);
   await forEachBounded(slots, concurrency, signal, async (slot, sig) => {
     const length = index.slotLength(slot);
     const buf = await buffers.acquire(sig);

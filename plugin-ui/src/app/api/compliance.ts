@@ -11,6 +11,25 @@ type Schemas = components['schemas'];
  */
 export type VmCompliance = Schemas['VmCompliance'];
 
+export type VmFeasibility = Schemas['VmFeasibility'];
+
+const FEASIBILITY_REASONS = ['backup-too-slow', 'slots'] as const;
+
+/** A VM's feasibility; a server from before feasibility sends none, which reads as not judged. */
+export function readVmFeasibility(value: unknown): VmFeasibility | null {
+  if (value === undefined) {
+    return { feasible: null, bestRpoSeconds: null, reason: null };
+  }
+  if (!isRecord(value)) {
+    return null;
+  }
+  const { feasible, bestRpoSeconds, reason } = value;
+  if (!(feasible === null || typeof feasible === 'boolean') || !isNumberOrNull(bestRpoSeconds) || !(reason === null || (FEASIBILITY_REASONS as readonly unknown[]).includes(reason))) {
+    return null;
+  }
+  return { feasible, bestRpoSeconds, reason: reason as VmFeasibility['reason'] };
+}
+
 export function readVmCompliance(body: unknown): VmCompliance | null {
   if (!isRecord(body) || !isRecord(body['vm']) || !isRecord(body['policy'])) {
     return null;
@@ -18,7 +37,9 @@ export function readVmCompliance(body: unknown): VmCompliance | null {
   const { id, moref, vcenter } = body['vm'];
   const { id: policyId, name: policyName } = body['policy'];
   const { paused, lastGoodPointAt, status, ageSeconds, rpoSeconds, exceededBySeconds } = body;
+  const feasibility = readVmFeasibility(body['feasibility']);
   if (
+    feasibility === null ||
     !isString(id) ||
     !isString(moref) ||
     !isString(vcenter) ||
@@ -42,6 +63,7 @@ export function readVmCompliance(body: unknown): VmCompliance | null {
     ageSeconds,
     rpoSeconds,
     exceededBySeconds,
+    feasibility,
   };
 }
 
@@ -51,6 +73,11 @@ export function readCompliancePage(body: unknown): PageOf<VmCompliance> | null {
 
 /** Every protected VM fits one page of the largest size the server gives. */
 export const COMPLIANCE_PATH = '/api/v1/compliance?limit=1000';
+
+/** VMs that cannot meet their RPO with their measured backup durations and the configured job slots. */
+export function infeasibleVms(items: readonly VmCompliance[]): VmCompliance[] {
+  return items.filter((item) => item.feasibility.feasible === false);
+}
 
 /** How many VMs stand at each status. */
 export function complianceCounts(items: readonly VmCompliance[]): Readonly<Record<RpoStatus, number>> {

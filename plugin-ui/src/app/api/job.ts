@@ -18,7 +18,7 @@ export type JobLogLine = Schemas['JobLogLine'];
 /** A job as `/api/v1/jobs` shows it; the fields the UI does not use are left out. */
 export type Job = Pick<
   Schemas['Job'],
-  'id' | 'kind' | 'target' | 'state' | 'phase' | 'progress' | 'result' | 'error' | 'cancelRequested' | 'requestedBy' | 'createdAt' | 'startedAt' | 'finishedAt'
+  'id' | 'kind' | 'target' | 'state' | 'phase' | 'progress' | 'result' | 'error' | 'cancelRequested' | 'requestedBy' | 'createdAt' | 'startedAt' | 'finishedAt' | 'deadline'
 > & {
   /** Only `GET /api/v1/jobs/{id}` sends the last lines of the log (its `log.tail`). */
   readonly logTail: readonly JobLogLine[] | null;
@@ -63,7 +63,10 @@ export function readJob(body: unknown): Job | null {
   const progress = readJobProgress(body['progress']);
   const error = body['error'];
   const logTail = readLogTail(body['log']);
+  // A server from before deadlines sends none: no deadline.
+  const deadline = body['deadline'] ?? null;
   if (
+    !isStringOrNull(deadline) ||
     !isString(id) ||
     !isString(kind) ||
     !(JOB_STATES as readonly unknown[]).includes(state) ||
@@ -97,6 +100,7 @@ export function readJob(body: unknown): Job | null {
     createdAt,
     startedAt,
     finishedAt,
+    deadline,
     logTail,
   };
 }

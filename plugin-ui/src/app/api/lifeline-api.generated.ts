@@ -998,6 +998,27 @@ export interface components {
             readonly updatedAt: string;
             /** @description VMs the policy protects. */
             readonly vmCount: number;
+            readonly feasibility: components["schemas"]["PolicyFeasibility"];
+        };
+        /** @description Whether the VMs the policy protects can all meet its RPO, judged from measured backup durations and the job limits (GET /settings). */
+        readonly PolicyFeasibility: {
+            /** @description False when some of the policy's VMs cannot meet its RPO with their measured backup durations and the configured job slots; null while none of its VMs has a measured backup. */
+            readonly feasible: boolean | null;
+            /** @description The smallest RPO all its measured VMs could meet with the slots as configured; null while none is measured. */
+            readonly bestRpoSeconds: number | null;
+            /** @description VMs that cannot meet the RPO. */
+            readonly vmsInfeasible: number;
+            /** @description VMs with no measured backup yet, not judged. */
+            readonly vmsUnmeasured: number;
+            /** @description backup-too-slow: a VM's backups take more than half the RPO; slots: the VMs sharing a job limit (all jobs, a datastore, a host) need more slots than it gives. */
+            readonly reason: ("backup-too-slow" | "slots") | null;
+        };
+        /** @description Whether this VM can meet its policy's RPO with its measured backup duration and the configured job slots. */
+        readonly VmFeasibility: {
+            readonly feasible: boolean | null;
+            /** @description The smallest RPO this VM's backup duration and its share of the job slots allow; null while no backup of it is measured. */
+            readonly bestRpoSeconds: number | null;
+            readonly reason: ("backup-too-slow" | "slots") | null;
         };
         readonly PolicyPage: {
             readonly items: readonly components["schemas"]["Policy"][];
@@ -1097,6 +1118,7 @@ export interface components {
             readonly ageSeconds: number | null;
             readonly rpoSeconds: number;
             readonly exceededBySeconds: number;
+            readonly feasibility: components["schemas"]["VmFeasibility"];
         };
         readonly CompliancePage: {
             readonly items: readonly components["schemas"]["VmCompliance"][];
@@ -1175,6 +1197,13 @@ export interface components {
             readonly updatedAt: string;
             /** Format: date-time */
             readonly finishedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the job's result is needed: for a scheduled backup, when its VM would exceed its RPO. Queued jobs of one priority run earliest deadline first.
+             */
+            readonly deadline: string | null;
+            /** @description Until its first attempt starts, the job is cancelled (not a reason for 409 busy) when a job of another kind is asked for its target; scheduled backups do this. */
+            readonly yieldsWhileQueued: boolean;
         };
         readonly JobDetail: {
             readonly id: string;
@@ -1226,6 +1255,13 @@ export interface components {
             readonly updatedAt: string;
             /** Format: date-time */
             readonly finishedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the job's result is needed: for a scheduled backup, when its VM would exceed its RPO. Queued jobs of one priority run earliest deadline first.
+             */
+            readonly deadline: string | null;
+            /** @description Until its first attempt starts, the job is cancelled (not a reason for 409 busy) when a job of another kind is asked for its target; scheduled backups do this. */
+            readonly yieldsWhileQueued: boolean;
         };
         readonly JobPage: {
             readonly items: readonly components["schemas"]["Job"][];

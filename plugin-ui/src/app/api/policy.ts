@@ -40,7 +40,31 @@ export type PolicySpec = Pick<Schemas['Policy'], 'name' | 'rpoSeconds' | 'retent
     readonly windows?: unknown;
   };
 
-export type Policy = PolicySpec & Pick<Schemas['Policy'], 'id' | 'vmCount' | 'createdAt' | 'updatedAt'>;
+export type Policy = PolicySpec & Pick<Schemas['Policy'], 'id' | 'vmCount' | 'createdAt' | 'updatedAt' | 'feasibility'>;
+export type PolicyFeasibility = Schemas['PolicyFeasibility'];
+
+/** A server from before feasibility sends none: nothing judged. */
+const NOT_JUDGED: PolicyFeasibility = { feasible: null, bestRpoSeconds: null, vmsInfeasible: 0, vmsUnmeasured: 0, reason: null };
+
+function readFeasibility(value: unknown): PolicyFeasibility | null {
+  if (value === undefined) {
+    return NOT_JUDGED;
+  }
+  if (!isRecord(value)) {
+    return null;
+  }
+  const { feasible, bestRpoSeconds, vmsInfeasible, vmsUnmeasured, reason } = value;
+  if (
+    !(feasible === null || typeof feasible === 'boolean') ||
+    !(bestRpoSeconds === null || isNumber(bestRpoSeconds)) ||
+    !isNumber(vmsInfeasible) ||
+    !isNumber(vmsUnmeasured) ||
+    !(reason === null || reason === 'backup-too-slow' || reason === 'slots')
+  ) {
+    return null;
+  }
+  return { feasible, bestRpoSeconds, vmsInfeasible, vmsUnmeasured, reason };
+}
 
 function readRetention(value: unknown): Retention | null {
   if (!isRecord(value)) {
@@ -80,7 +104,8 @@ export function readPolicy(body: unknown): Policy | null {
   const replicationSite = body['replicationSite'];
   // Servers from before hook sets send none.
   const hookSet = body['hookSet'] ?? null;
-  if (!isStringOrNull(hookSet)) {
+  const feasibility = readFeasibility(body['feasibility']);
+  if (!isStringOrNull(hookSet) || feasibility === null) {
     return null;
   }
   return {
@@ -98,6 +123,7 @@ export function readPolicy(body: unknown): Policy | null {
     vmCount,
     createdAt,
     updatedAt,
+    feasibility,
   };
 }
 

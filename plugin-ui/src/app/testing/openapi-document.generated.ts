@@ -4017,6 +4017,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "type": "integer",
             "minimum": 0,
             "description": "VMs the policy protects."
+          },
+          "feasibility": {
+            "$ref": "#/components/schemas/PolicyFeasibility"
           }
         },
         "required": [
@@ -4033,7 +4036,102 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "hookSet",
           "createdAt",
           "updatedAt",
-          "vmCount"
+          "vmCount",
+          "feasibility"
+        ],
+        "additionalProperties": false
+      },
+      "PolicyFeasibility": {
+        "type": "object",
+        "description": "Whether the VMs the policy protects can all meet its RPO, judged from measured backup durations and the job limits (GET /settings).",
+        "properties": {
+          "feasible": {
+            "type": [
+              "boolean",
+              "null"
+            ],
+            "description": "False when some of the policy's VMs cannot meet its RPO with their measured backup durations and the configured job slots; null while none of its VMs has a measured backup."
+          },
+          "bestRpoSeconds": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 0,
+            "description": "The smallest RPO all its measured VMs could meet with the slots as configured; null while none is measured."
+          },
+          "vmsInfeasible": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "VMs that cannot meet the RPO."
+          },
+          "vmsUnmeasured": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "VMs with no measured backup yet, not judged."
+          },
+          "reason": {
+            "oneOf": [
+              {
+                "type": "string",
+                "enum": [
+                  "backup-too-slow",
+                  "slots"
+                ]
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "backup-too-slow: a VM's backups take more than half the RPO; slots: the VMs sharing a job limit (all jobs, a datastore, a host) need more slots than it gives."
+          }
+        },
+        "required": [
+          "feasible",
+          "bestRpoSeconds",
+          "vmsInfeasible",
+          "vmsUnmeasured",
+          "reason"
+        ],
+        "additionalProperties": false
+      },
+      "VmFeasibility": {
+        "type": "object",
+        "description": "Whether this VM can meet its policy's RPO with its measured backup duration and the configured job slots.",
+        "properties": {
+          "feasible": {
+            "type": [
+              "boolean",
+              "null"
+            ]
+          },
+          "bestRpoSeconds": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 0,
+            "description": "The smallest RPO this VM's backup duration and its share of the job slots allow; null while no backup of it is measured."
+          },
+          "reason": {
+            "oneOf": [
+              {
+                "type": "string",
+                "enum": [
+                  "backup-too-slow",
+                  "slots"
+                ]
+              },
+              {
+                "type": "null"
+              }
+            ]
+          }
+        },
+        "required": [
+          "feasible",
+          "bestRpoSeconds",
+          "reason"
         ],
         "additionalProperties": false
       },
@@ -4433,6 +4531,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           "exceededBySeconds": {
             "type": "number"
+          },
+          "feasibility": {
+            "$ref": "#/components/schemas/VmFeasibility"
           }
         },
         "required": [
@@ -4443,7 +4544,8 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "status",
           "ageSeconds",
           "rpoSeconds",
-          "exceededBySeconds"
+          "exceededBySeconds",
+          "feasibility"
         ],
         "additionalProperties": false
       },
@@ -4735,6 +4837,18 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
               "null"
             ],
             "format": "date-time"
+          },
+          "deadline": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time",
+            "description": "When the job's result is needed: for a scheduled backup, when its VM would exceed its RPO. Queued jobs of one priority run earliest deadline first."
+          },
+          "yieldsWhileQueued": {
+            "type": "boolean",
+            "description": "Until its first attempt starts, the job is cancelled (not a reason for 409 busy) when a job of another kind is asked for its target; scheduled backups do this."
           }
         },
         "required": [
@@ -4761,7 +4875,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "createdAt",
           "startedAt",
           "updatedAt",
-          "finishedAt"
+          "finishedAt",
+          "deadline",
+          "yieldsWhileQueued"
         ],
         "additionalProperties": false
       },
@@ -4941,6 +5057,18 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
               "null"
             ],
             "format": "date-time"
+          },
+          "deadline": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time",
+            "description": "When the job's result is needed: for a scheduled backup, when its VM would exceed its RPO. Queued jobs of one priority run earliest deadline first."
+          },
+          "yieldsWhileQueued": {
+            "type": "boolean",
+            "description": "Until its first attempt starts, the job is cancelled (not a reason for 409 busy) when a job of another kind is asked for its target; scheduled backups do this."
           }
         },
         "required": [
@@ -4967,7 +5095,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "createdAt",
           "startedAt",
           "updatedAt",
-          "finishedAt"
+          "finishedAt",
+          "deadline",
+          "yieldsWhileQueued"
         ],
         "additionalProperties": false
       },

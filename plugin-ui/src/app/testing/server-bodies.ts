@@ -26,6 +26,7 @@ export function policyBody(overrides: Body = {}): Body {
     createdAt: '2026-11-20T08:00:00.000Z',
     updatedAt: '2026-11-20T08:00:00.000Z',
     vmCount: 3,
+    feasibility: { feasible: true, bestRpoSeconds: 120, vmsInfeasible: 0, vmsUnmeasured: 0, reason: null },
     ...overrides,
   };
 }
@@ -92,6 +93,8 @@ export function jobBody(overrides: Body = {}): Body {
     startedAt: '2026-11-23T10:00:05.000Z',
     updatedAt: '2026-11-23T10:00:05.000Z',
     finishedAt: null,
+    deadline: null,
+    yieldsWhileQueued: false,
     ...overrides,
   };
 }
@@ -113,6 +116,7 @@ export function complianceBody(moref: string, overrides: Record<string, unknown>
     ageSeconds: 120,
     rpoSeconds: 900,
     exceededBySeconds: 0,
+    feasibility: { feasible: true, bestRpoSeconds: 120, reason: null },
     ...overrides,
   };
 }

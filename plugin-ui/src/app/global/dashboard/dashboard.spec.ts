@@ -77,6 +77,19 @@ describe('Dashboard', () => {
     ]);
   });
 
+  it('warns when VMs cannot meet their RPO with their measured backups and the job slots, with the best RPO they allow', async () => {
+    const slow = { feasible: false, bestRpoSeconds: 160, reason: 'slots' };
+    const { view } = await open({
+      compliance: [complianceBody('vm-1'), complianceBody('vm-2', { feasibility: slow }), complianceBody('vm-58', { feasibility: { ...slow, bestRpoSeconds: 150 } })],
+    });
+    expect(view.text('.ll-infeasible')).toContain('2 VMs cannot meet their RPO with their measured backup durations and the configured job slots; the best RPO they allow is 3 min.');
+  });
+
+  it('shows no feasibility warning while every VM can meet its RPO', async () => {
+    const { view } = await open({ compliance: [complianceBody('vm-1'), complianceBody('vm-2', { feasibility: { feasible: null, bestRpoSeconds: null, reason: null } })] });
+    expect(view.element.querySelector('.ll-infeasible')).toBeNull();
+  });
+
   it('says when no VM is protected yet', async () => {
     const { view } = await open();
     expect(view.text('.ll-none-protected')).toContain('No VM is protected yet.');

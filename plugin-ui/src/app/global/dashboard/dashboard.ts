@@ -4,7 +4,7 @@ import { ClrAlertModule } from '@clr/angular/emphasis/alert';
 import { ClrProgressBarModule } from '@clr/angular/progress/progress-bars';
 import { ClrSpinnerModule } from '@clr/angular/progress/spinner';
 
-import { COMPLIANCE_PATH, complianceCounts, readCompliancePage, type VmCompliance } from '../../api/compliance';
+import { COMPLIANCE_PATH, complianceCounts, infeasibleVms, readCompliancePage, type VmCompliance } from '../../api/compliance';
 import type { Health } from '../../api/health';
 import { isActiveJobState, readJobPage, type Job } from '../../api/job';
 import { applyJobEvent, type JobEvent } from '../../api/job-event';
@@ -93,6 +93,16 @@ export class Dashboard {
   protected readonly complianceError = signal<LifelineApiError | null>(null);
   protected readonly protectedCount = computed(() => this.complianceItems()?.length ?? null);
   protected readonly counts = computed(() => complianceCounts(this.complianceItems() ?? []));
+  /**
+   * VMs that cannot meet their RPO with their measured backup durations and the configured job
+   * slots, and the best RPO the worst of them allows: said before the RPO is missed.
+   */
+  protected readonly infeasible = computed(() => {
+    const vms = infeasibleVms(this.complianceItems() ?? []);
+    const best = Math.max(0, ...vms.map((v) => v.feasibility.bestRpoSeconds ?? 0));
+    // In whole minutes, up, as policies set their RPO: "2 min" would promise less than 160 s allows.
+    return { count: vms.length, bestRpoSeconds: Math.ceil(best / 60) * 60 };
+  });
   protected readonly pausedCount = computed(() => (this.complianceItems() ?? []).filter((c) => c.paused).length);
   /** The VMs furthest from their RPO, by name. */
   protected readonly attention = computed(() =>

@@ -8,6 +8,7 @@ import { PEER_ID, replicationResultBody } from '../../testing/site-bodies';
 import { Jobs } from './jobs';
 
 const LIST = `${API_BASE}/api/v1/jobs?limit=200`;
+const ACTIVE = `${API_BASE}/api/v1/jobs?state=queued,running&limit=500`;
 
 describe('Jobs', () => {
   let http: HttpTestingController;
@@ -29,9 +30,10 @@ describe('Jobs', () => {
   });
 
   /** Opens the view, answers the list and returns the global event stream it opened. */
-  async function open(jobs = [jobBody(), finished], total = jobs.length): Promise<{ view: RenderedView<Jobs>; events: FakeFetchCall }> {
+  async function open(jobs = [jobBody(), finished], total = jobs.length, active = jobs.filter((j) => j['state'] === 'queued' || j['state'] === 'running')): Promise<{ view: RenderedView<Jobs>; events: FakeFetchCall }> {
     const view = await renderView(Jobs);
     http.expectOne(LIST).flush(pageBody(jobs, { total, limit: 200 }));
+    http.expectOne(ACTIVE).flush(pageBody(active, { limit: 500 }));
     http.expectOne(`${API_BASE}/api/v1/vms?limit=1000`).flush(pageBody([vmBody('vm-58', 'erp-01')]));
     const events = await fetch.call(0);
     await view.stable();
@@ -51,6 +53,16 @@ describe('Jobs', () => {
     for (const call of fetch.calls) {
       call.stream.end();
     }
+  });
+
+  it('shows backups waiting for a slot, also those older than the newest page, with their RPO deadline', async () => {
+    const waiting = jobBody({ id: 'job-waiting', state: 'queued', phase: null, phases: [], attempt: 0, startedAt: null, requestedBy: 'scheduler', deadline: '2026-11-23T10:01:00.000Z' });
+    const longWaiting = jobBody({ id: 'job-long', state: 'queued', phase: null, phases: [], attempt: 0, startedAt: null, requestedBy: 'scheduler', deadline: '2026-11-23T09:59:00.000Z' });
+    const { view } = await open([waiting, finished], 300, [longWaiting, waiting]);
+    expect(view.all('.ll-job-row').map((r) => r.getAttribute('data-job-id'))).toEqual(['job-long', 'job-waiting', 'job-old']);
+    expect(cells(view, 'job-waiting')[3]).toContain('Waiting for a slot');
+    expect(cells(view, 'job-waiting')[3]).toContain('RPO deadline');
+    expect(view.text('.ll-jobs-queued')).toBe('2 waiting for a slot');
   });
 
   it('lists the jobs with state, duration and a progress bar for running ones', async () => {
@@ -101,6 +113,7 @@ describe('Jobs', () => {
     events.stream.write(sseEvent('resync', { seq: 900, jobId: null }));
     await view.stable();
     http.expectOne(LIST).flush(pageBody([jobBody({ id: 'job-missed', state: 'failed', error: { code: 'x', message: 'y' } }), finished]));
+    http.expectOne(ACTIVE).flush(pageBody([]));
     await view.stable();
     expect(cells(view, 'job-missed')[2]).toBe('Failed');
   });
@@ -189,6 +202,7 @@ describe('Jobs', () => {
   it('shows a VM by its id when vCenter names cannot be read, and says why', async () => {
     const view = await renderView(Jobs);
     http.expectOne(LIST).flush(pageBody([finished]));
+    http.expectOne(ACTIVE).flush(pageBody([]));
     flushProblem(http.expectOne(`${API_BASE}/api/v1/vms?limit=1000`), { status: 502, title: 'Bad Gateway', detail: 'vCenter did not answer.', code: 'vcenter-unreachable' });
     await fetch.call(0);
     await view.stable();

@@ -20,6 +20,11 @@ import { GlobalView } from '../global-view';
 
 /** Jobs read at a time, newest first; older ones come a page at a time on request. */
 export const JOB_PAGE_SIZE = 200;
+/**
+ * Queued and running jobs, read besides the newest page: a backup waiting for a slot since long
+ * ago is older than the newest jobs on a busy server, and must show all the same.
+ */
+export const ACTIVE_JOBS_PATH = '/api/v1/jobs?state=queued,running&limit=500';
 
 /**
  * Global > Jobs: the jobs newest first, kept live by the server's global event stream, with
@@ -54,6 +59,8 @@ export class Jobs {
   protected readonly isActive = isActiveJobState;
   /** What a replication job sent to the DR site, from its result. */
   protected readonly replicationResult = replicationResultOf;
+  /** Jobs waiting for a slot (the backlog), among those shown. */
+  protected readonly queuedCount = computed(() => this.jobs().filter((j) => j.state === 'queued').length);
   protected readonly trackJob = (_index: number, job: Job): string => job.id;
 
   constructor() {
@@ -138,8 +145,12 @@ export class Jobs {
   private async load(): Promise<void> {
     this.loading.set(true);
     try {
-      const page = await this.api.get(`/api/v1/jobs?limit=${JOB_PAGE_SIZE}`, readJobPage, this.aborter.signal);
-      this.jobs.set([...page.items]);
+      const [page, active] = await Promise.all([
+        this.api.get(`/api/v1/jobs?limit=${JOB_PAGE_SIZE}`, readJobPage, this.aborter.signal),
+        this.api.get(ACTIVE_JOBS_PATH, readJobPage, this.aborter.signal),
+      ]);
+      const onPage = new Set(page.items.map((j) => j.id));
+      this.jobs.set([...active.items.filter((j) => !onPage.has(j.id)), ...page.items]);
       this.total.set(page.total);
       this.pagedThrough.set(page.items.length);
       this.loadError.set(null);

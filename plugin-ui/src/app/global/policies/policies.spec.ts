@@ -158,6 +158,18 @@ describe('Policies', () => {
     expect(view.element.querySelector('.ll-problem-fields')).toBeNull();
   });
 
+  it('warns in the form when the RPO is below what the policy’s VMs allow with the job slots', async () => {
+    const view = await open([policyBody({ rpoSeconds: 60, feasibility: { feasible: false, bestRpoSeconds: 160, vmsInfeasible: 3, vmsUnmeasured: 0, reason: 'slots' } })]);
+    await openForm(view, '.ll-policy-edit');
+    expect(view.text('.ll-policy-infeasible')).toContain('the VMs this policy protects cannot all meet an RPO below 3 min');
+    type(view, '#ll-policy-rpo', 3);
+    await view.stable();
+    expect(view.element.querySelector('.ll-policy-infeasible')).toBeNull();
+    type(view, '#ll-policy-rpo', 2);
+    await view.stable();
+    expect(view.element.querySelector('.ll-policy-infeasible')).not.toBeNull();
+  });
+
   it('edits a policy, keeping what the form does not show', async () => {
     const view = await open([policyBody({ rpoSeconds: 930 })]);
     await openForm(view, '.ll-policy-edit');

@@ -5,10 +5,12 @@ import { ClrInputModule } from '@clr/angular/forms/input';
 import { ClrNumberInputModule } from '@clr/angular/forms/number-input';
 import { ClrSelectModule } from '@clr/angular/forms/select';
 import { ClrModalModule } from '@clr/angular/modal';
+import { ClrAlertModule } from '@clr/angular/emphasis/alert';
 
 import { LifelineApi } from '../../api/lifeline-api';
 import { LifelineApiError, reportApiError } from '../../api/lifeline-api-error';
 import { HOOK_SETS_PATH, POLICY_NAME_MAX, RETENTION_MAX, RETENTION_RULES, readHookSetNames, readPolicy, type Policy, type RetentionRule } from '../../api/policy';
+import { DurationPipe } from '../../i18n/duration-pipe';
 import { MessagePipe } from '../../i18n/message-pipe';
 import type { MessageKey } from '../../i18n/messages-en-us';
 import { ProblemAlert } from '../../problem-alert/problem-alert';
@@ -26,7 +28,7 @@ const RETENTION_LABELS: Readonly<Record<RetentionRule, MessageKey>> = {
 /** Creates a policy (no `policy` given) or replaces one, in a Clarity modal. */
 @Component({
   selector: 'll-policy-form',
-  imports: [ClrCommonFormsModule, ClrInputModule, ClrModalModule, ClrNumberInputModule, ClrSelectModule, MessagePipe, ProblemAlert, ReactiveFormsModule],
+  imports: [ClrAlertModule, ClrCommonFormsModule, ClrInputModule, ClrModalModule, ClrNumberInputModule, ClrSelectModule, DurationPipe, MessagePipe, ProblemAlert, ReactiveFormsModule],
   templateUrl: './policy-form.html',
   styleUrl: './policy-form.css',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -63,6 +65,18 @@ export class PolicyForm implements OnInit {
 
   constructor() {
     inject(DestroyRef).onDestroy(() => this.aborter.abort());
+  }
+
+  /**
+   * The best RPO the policy's VMs allow with their measured backup durations and the configured
+   * job slots, when the RPO in the form is below it (the server's judgement of the saved policy,
+   * held against what is being typed); null otherwise.
+   */
+  protected infeasibleBelow(): number | null {
+    const best = this.policy()?.feasibility.bestRpoSeconds ?? null;
+    const minutes = this.form.controls.rpoMinutes.value;
+    // In whole minutes, up, as the form sets the RPO.
+    return best !== null && typeof minutes === 'number' && minutes * 60 < best ? Math.ceil(best / 60) * 60 : null;
   }
 
   // Inputs arrive after the constructor, so the form of the policy being edited is built here.
