@@ -15,6 +15,7 @@ import { generate } from 'selfsigned';
 import type { LifelineServerDeps } from '../../plugin-server/src/server/lifeline-server.js';
 import type { VcenterUserSession } from '../../plugin-server/src/server/vcenter-cloner.js';
 import { startVcenterServer, type SimUser, type VcenterServer } from '../server/vcenter-server-fixture.js';
+import type { Vcsim } from '../vcsim/harness.js';
 
 /** A client certificate and key, as a site presents them. */
 export interface ClientIdentity {
@@ -43,9 +44,18 @@ export interface TwoSiteOptions {
   readonly deps?: { readonly a?: SiteDeps; readonly b?: SiteDeps };
   /** Pair A with B (A the source) through both APIs before returning. */
   readonly paired?: boolean;
+  /** Give both sites a backup store, each unlocked with its own passphrase (`<name>-passphrase`). */
+  readonly stores?: boolean;
+  /** Runs on each side once its simulator exists, before its server starts (guest data). */
+  readonly prepare?: (name: string, vc: Vcsim) => Promise<void>;
 }
 
 type SiteDeps = Omit<Partial<LifelineServerDeps<VcenterUserSession>>, 'config' | 'log' | 'cloner' | 'backup'>;
+
+/** The store passphrase of the site `name` when started with `stores`. */
+export function sitePassphrase(name: string): string {
+  return `${name}-passphrase`;
+}
 
 async function startSide(name: string, opts: TwoSiteOptions, deps: SiteDeps | undefined): Promise<SiteSide> {
   const side = await startVcenterServer({
@@ -54,6 +64,8 @@ async function startSide(name: string, opts: TwoSiteOptions, deps: SiteDeps | un
     ...(opts.users ? { users: opts.users } : {}),
     env: () => ({ LIFELINE_SITE_NAME: name }),
     ...(deps ? { deps } : {}),
+    ...(opts.stores ? { backup: { passphrase: sitePassphrase(name) } } : {}),
+    ...(opts.prepare ? { prepare: (vc: Vcsim) => opts.prepare!(name, vc) } : {}),
   });
   try {
     const certPem = await readFile(join(side.dataDir, 'tls', 'server.crt'), 'utf8');
