@@ -3,6 +3,7 @@ import addFormats from 'ajv-formats';
 
 import { OPENAPI_DOCUMENT } from './openapi-document.generated';
 import * as bodies from './server-bodies';
+import * as siteBodies from './site-bodies';
 
 /**
  * The bodies the UI's specs stand in for the server with must be bodies the server sends: each is
@@ -47,7 +48,33 @@ const CASES: Readonly<Record<string, readonly [schema: string, body: unknown]>> 
   vcenterListBody: ['VcenterList', bodies.vcenterListBody('5a1e7c2d-9b3f-4e61-8c0a-2f4d6b8e1a37', 'vc01.example.com')],
 };
 
+/** The same for the sites API's bodies (site-bodies.ts). */
+const SITE_CASES: Readonly<Record<string, readonly [schema: string, body: unknown]>> = {
+  replicationSettingsBody: ['ReplicationSettings', siteBodies.replicationSettingsBody()],
+  linkBody: ['LinkStats', siteBodies.linkBody()],
+  peerBody: ['Peer', siteBodies.peerBody()],
+  sitesBody: ['SitesOverview', siteBodies.sitesBody()],
+  pairingCodeBody: ['PairingCode', siteBodies.pairingCodeBody()],
+  probeBody: ['SiteProbe', siteBodies.probeBody()],
+  vmReplicationBody: ['VmReplication', siteBodies.vmReplicationBody()],
+  // A job's result is the job kind's own object: checked as the result of a Job.
+  replicationResultBody: ['Job', bodies.jobBody({ kind: 'replication', state: 'succeeded', result: siteBodies.replicationResultBody() })],
+};
+
 describe('server bodies of the UI specs', () => {
+  for (const [builder, [schema, body]] of Object.entries(SITE_CASES)) {
+    it(`${builder}() (sites) builds a ${schema} as the OpenAPI document describes it`, () => {
+      expect(violations(schema, body)).toEqual([]);
+    });
+  }
+
+  it('checks every sites builder there is', () => {
+    const builders = Object.entries(siteBodies)
+      .filter(([, value]) => typeof value === 'function')
+      .map(([name]) => name);
+    expect(builders.filter((name) => !(name in SITE_CASES))).toEqual([]);
+  });
+
   for (const [builder, [schema, body]] of Object.entries(CASES)) {
     it(`${builder}() builds a ${schema} as the OpenAPI document describes it`, () => {
       expect(violations(schema, body)).toEqual([]);
