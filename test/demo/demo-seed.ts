@@ -96,6 +96,8 @@ export interface SeedOptions {
   /** Bytes of guest data written at the start of each disk. */
   dataBytes: number;
   note: (msg: string) => void;
+  /** A paired DR site the Gold policy replicates to; absent: no replication. */
+  replicationSite?: string;
 }
 
 /** Fills the disks, makes the policies, protects the VMs and backs up the first three. */
@@ -116,6 +118,7 @@ export async function seedDemo(opts: SeedOptions): Promise<void> {
       onQuiesceFailure: 'crash-consistent',
       retention: { keepLast: 8, hourly: 24, daily: 14, weekly: 8, monthly: 12, yearly: 0 },
       immutabilityDays: 7,
+      ...(opts.replicationSite ? { replicationSite: opts.replicationSite } : {}),
     }),
   );
   expectOk(

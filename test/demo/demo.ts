@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     process.stdout.write('Starting the DR site (a second vCenter simulator and Lifeline server) and pairing it…\n');
     dr = await startDrSite({ dataDir: join(dataDir, 'dr-site'), apiPort: DEMO_DR_PORT, sitePort: DEMO_SITE_PORT + 1, name: 'dr-site', log, signal: lifetime.signal });
     await pairDemoSites({ server, vc }, dr);
-    await seedDemo({ server, vc, dataBytes: 64 * 1024 * 1024, note: (msg) => process.stdout.write(`${msg}\n`) });
+    await seedDemo({ server, vc, dataBytes: 64 * 1024 * 1024, note: (msg) => process.stdout.write(`${msg}\n`), replicationSite: dr.config.site.name });
     process.stdout.write(instructions(server, host, vc, config, vcCert, dr));
     await untilStopSignal(server, (msg) => process.stdout.write(`\n${msg}\n`));
     server = null;
@@ -157,7 +157,7 @@ function instructions(server: LifelineServer, host: DemoHost, vc: Vcsim, config:
     `  site              ${config.site.name} at ${server.siteUrl}, paired with:`,
     `  DR site           ${dr.config.site.name} at ${dr.server.siteUrl}; its Lifeline API ${dr.server.url} (data in ${rel(dr.config.dataDir)})`,
     `  DR vCenter (sim)  ${dr.vc.baseUrl}   GUID ${dr.vc.instanceUuid}, ${dr.vc.vms.length} VMs (sign in as ${dr.vc.username} / ${dr.vc.password})`,
-    '  (the sites are paired; replication jobs do not exist yet, so no point is copied to the DR site)',
+    '  (the Gold policy replicates to the DR site: each backup is followed by a replication job; see Global → Sites and the Jobs view)',
     `  sign in as        ${vc.username} / ${vc.password}`,
     `                    (or viewer@vsphere.local / Viewer-1!, who may only read)`,
     '',
