@@ -1,6 +1,6 @@
 // ESLint for the whole workspace. Beyond the usual TypeScript rules it enforces the dependency
 // direction of the server (docs/architecture.md, "The server's layers"): edges (api, cli) -> use
-// cases (protection, recovery, replication, hooks, registration) -> adapters (store, vsphere, export) -> core
+// cases (protection, recovery, replication, hooks, registration, events) -> adapters (store, vsphere, export) -> core
 // (catalog, jobs) -> leaves (config, log, domain, errors). An import that points the other way is
 // an error, and so is production code importing a test kit (a folder's testing.ts).
 import js from '@eslint/js';
@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 
 const SRC = 'plugin-server/src';
 const EDGES = ['api', 'cli'];
-const USE_CASES = ['protection', 'recovery', 'replication', 'hooks', 'registration'];
+const USE_CASES = ['protection', 'recovery', 'replication', 'hooks', 'registration', 'events'];
 const ADAPTERS = ['store', 'vsphere'];
 const CORE = ['catalog', 'jobs'];
 const LEAVES = ['errors', 'log', 'config'];
@@ -28,6 +28,8 @@ const FORBIDDEN = {
   recovery: [...EDGES, ...USE_CASES.filter((f) => f !== 'recovery')],
   // Replication joins two repositories through a link; it needs no other use case either.
   replication: [...EDGES, ...USE_CASES.filter((f) => f !== 'replication')],
+  // Events hear of jobs and RPO changes through the ports they declare; the server connects them.
+  events: [...EDGES, ...USE_CASES.filter((f) => f !== 'events')],
   store: [...EDGES, ...USE_CASES, 'vsphere', 'export'],
   vsphere: [...EDGES, ...USE_CASES, 'store', 'export'],
   // Disk export formats sit on the store, beside it rather than inside it, and know nothing of vSphere.

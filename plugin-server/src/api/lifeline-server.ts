@@ -11,7 +11,8 @@ import { dirname, join } from 'node:path';
 import { formatDailyTime, type Config } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import { createJobRunner, type ConcurrencyLimits, type JobHandler, type JobRunner } from '../jobs/index.js';
-import { systemClock, type Clock } from '../domain/index.js';
+import { systemClock, systemRandomBytes, type Clock } from '../domain/index.js';
+import { EventsService, type EventsServiceOptions } from '../events/index.js';
 import type { Logger } from '../log/index.js';
 import {
   BACKUP_JOB_KIND,
@@ -84,6 +85,8 @@ export interface LifelineServerDeps<S extends UserSession & VmInventory> {
    * runner and the scheduler, which runs only when this is given. The caller owns and closes it.
    */
   readonly backup?: BackupServices | null;
+  /** Delivery retries, concurrency and attempt time limit of events out; for tests and benchmarks. */
+  readonly events?: Partial<Pick<EventsServiceOptions, 'retry' | 'concurrency' | 'attemptTimeoutMs'>>;
 }
 
 /** Until the backup pipeline supplies restore points, none exist. */
@@ -132,6 +135,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   let runner: JobRunner;
   let services: ApiServices;
   let scheduler: ProtectionScheduler;
+  let events: EventsService;
   const shutdown = new AbortController();
   try {
     const audit = new SqliteAuditLog(db, jobClock);
@@ -161,6 +165,10 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       limits,
       held: () => recoveryStore.heldVms(),
     });
+    // Events out: job outcomes and RPO changes recorded in the outbox, delivered to the channels.
+    events = new EventsService({ db, dataDir: config.dataDir, clock: jobClock, random: Math.random, randomBytes: systemRandomBytes, log: log.child({ component: 'events' }), version, ...deps.events });
+    events.listen({ jobs: runner, rpo: scheduler });
+    events.start();
     const backup = deps.backup;
     const recovery = backup ? new RecoveryService({ runner, repository: backup.repository, store: recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) } }) : null;
     services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), pointReaders, settings: () => settings(limits) };
@@ -201,6 +209,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     shutdown.abort();
     scheduler.stop();
     maintenanceSchedule?.stop();
+    await events.stop();
     await stopSweeper?.();
   };
 

@@ -150,6 +150,11 @@ export type RegistrationCode = 'registration-server-unreachable' | 'registration
 /** Configuration and the server's own files. */
 export type ConfigCode = 'config-invalid' | 'secret-file-exposed' | 'store-passphrase-missing' | 'tls-invalid' | 'tls-incomplete';
 
+/** Events out: notification channels and their deliveries. */
+export type EventsCode =
+  /** A channel's receiver did not take an event (refused, unreachable, a non-2xx answer); the delivery is retried. */
+  | 'delivery-failed';
+
 export type ErrorCode =
   | CommonCode
   | ApiCode
@@ -161,4 +166,5 @@ export type ErrorCode =
   | HookCode
   | RecoveryCode
   | RegistrationCode
-  | ConfigCode;
+  | ConfigCode
+  | EventsCode;
