@@ -24,6 +24,7 @@ import { policyRoutes } from './routes/policies.js';
 import { protectionRoutes } from './routes/protection.js';
 import { recoveryRoutes } from './routes/recovery.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { settingsRoutes } from './routes/settings.js';
 import { storageRoutes } from './routes/storage.js';
@@ -155,6 +156,7 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   api.use(storageRoutes(deps.authorizer, deps.services));
   api.use(settingsRoutes(deps.authorizer, deps.services));
   api.use(maintenanceRoutes(deps.authorizer, deps.services));
+  api.use(notificationRoutes(deps.authorizer, deps.services));
   app.use(API_PREFIX, api);
 
   // The vSphere Client asks which dynamic menu items to show at a URI relative to plugin.json.

@@ -11,7 +11,7 @@ export type EventSeverity = 'info' | 'warning' | 'error' | 'critical';
 
 export const SEVERITIES: readonly EventSeverity[] = ['info', 'warning', 'error', 'critical'];
 
-/** Every event type Lifeline emits, with its severity. */
+/** Every event type Lifeline emits, with its severity. A type is listed once something emits it. */
 export const EVENT_TYPES = {
   'backup.succeeded': 'info',
   'backup.warning': 'warning',
@@ -22,14 +22,9 @@ export const EVENT_TYPES = {
   'rpo.recovered': 'info',
   'restore.succeeded': 'info',
   'restore.failed': 'error',
-  'export.succeeded': 'info',
-  'export.failed': 'error',
   'verify.damage': 'critical',
-  'store.low': 'warning',
-  'store.full': 'critical',
   'maintenance.succeeded': 'info',
   'maintenance.failed': 'error',
-  'privileges.refused': 'warning',
   /** Sent by "Send test" to one channel only. */
   'lifeline.test': 'info',
 } as const satisfies Record<string, EventSeverity>;

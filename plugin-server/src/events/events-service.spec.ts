@@ -136,7 +136,7 @@ describe('events out', () => {
       receiver.failWith = 500;
       const s = service({ retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 20 } });
       const ch = webhookChannel(s, receiver, secret);
-      s.record({ type: 'store.full', message: 'the store is full' });
+      s.record({ type: 'maintenance.failed', message: 'Repository maintenance failed' });
       await waitUntil(() => s.store.counts(ch.id).dead === 1);
       expect(s.store.deliveryLog({ channelId: ch.id }).map((e) => e.outcome)).toEqual(['dead', 'retry', 'retry']);
       expect(lines.some((l) => l.includes('event not delivered after its last attempt'))).toBeTrue();

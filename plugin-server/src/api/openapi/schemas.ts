@@ -377,6 +377,69 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     maintenance: nullable(obj({ enabled: bool, at: { type: 'string', pattern: '^\\d{2}:\\d{2}$' }, verifyPercent: num, nextRunAt: timeOrNull })),
     warnings: arrayOf(str),
   }),
+  NotificationChannel: obj(
+    {
+      id: str,
+      name: str,
+      kind: oneOfStrings(['webhook', 'syslog']),
+      enabled: bool,
+      filter: ref('NotificationFilter'),
+      settings: { oneOf: [ref('WebhookSettings'), ref('SyslogSettings')] },
+      secretSet: described(bool, 'Whether a secret is stored; the secret itself is never answered.'),
+      createdAt: time,
+      updatedAt: time,
+      deliveries: obj({ pending: nonNegative, delivered: nonNegative, dead: described(nonNegative, 'Given up after the last attempt.') }),
+    },
+    { description: 'Where events go, and which.' },
+  ),
+  NotificationChannelList: obj({ items: arrayOf(ref('NotificationChannel')) }),
+  NotificationChannelInput: obj(
+    {
+      name: { type: 'string', minLength: 1, maxLength: 200 },
+      kind: oneOfStrings(['webhook', 'syslog']),
+      enabled: { type: 'boolean', default: true },
+      filter: ref('NotificationFilter'),
+      settings: { oneOf: [ref('WebhookSettings'), ref('SyslogSettings')] },
+      secret: described(
+        { type: 'string', pattern: '^whsec_[A-Za-z0-9+/]+={0,2}$', writeOnly: true },
+        'Webhooks: the Standard Webhooks signing secret (whsec_ and the base64 of 24 to 64 random bytes). Required when a webhook is created; on replace, omit it to keep the stored one. Never answered.',
+      ),
+    },
+    { optional: ['enabled', 'filter', 'secret'] },
+  ),
+  NotificationFilter: obj(
+    {
+      types: arrayOf({ type: 'string', pattern: '^[a-z]+(\\.[a-z-]+|\\.\\*)$' }, { maxItems: 100, description: 'Event types, or a family as backup.*; empty: all.' }),
+      minSeverity: oneOfStrings(['info', 'warning', 'error', 'critical']),
+    },
+    { optional: ['types', 'minSeverity'] },
+  ),
+  WebhookSettings: obj({ url: described({ type: 'string', pattern: '^https://' }, 'Where the signed JSON is POSTed.'), caPem: described(strOrNull, 'PEM certificates to trust for this receiver besides the system CAs.') }, { optional: ['caPem'] }),
+  SyslogSettings: obj(
+    {
+      transport: oneOfStrings(['udp', 'tcp', 'tls']),
+      host: str,
+      port: { type: 'integer', minimum: 1, maximum: 65535 },
+      caPem: described(strOrNull, 'tls: PEM certificates to trust besides the system CAs.'),
+    },
+    { optional: ['caPem'] },
+  ),
+  ChannelTestResult: obj({ delivered: bool, detail: described(str, "The receiver's answer (e.g. HTTP 204) or the error."), eventId: str }),
+  DeliveryLog: obj({
+    items: arrayOf(
+      obj({
+        id: int,
+        eventId: str,
+        eventType: str,
+        channelId: str,
+        attempt: { type: 'integer', minimum: 1 },
+        at: time,
+        outcome: oneOfStrings(['delivered', 'retry', 'dead']),
+        detail: str,
+        durationMs: nonNegative,
+      }),
+    ),
+  }),
   MaintenanceRequest: obj(
     {
       steps: arrayOf(oneOfStrings(['retention', 'gc', 'verify']), { minItems: 1 }),

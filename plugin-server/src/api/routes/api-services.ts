@@ -1,3 +1,4 @@
+import type { EventsService } from '../../events/index.js';
 import type { JobRunner } from '../../jobs/index.js';
 import type { Clock } from '../../domain/index.js';
 import type { Logger } from '../../log/index.js';
@@ -31,4 +32,6 @@ export interface ApiServices {
   readonly pointReaders?: PointReaders;
   /** The settings an administrator may read, as they are when asked; absent: none are reported. */
   readonly settings?: (() => ServerSettings) | null;
+  /** Events out: notification channels and their delivery log. */
+  readonly events?: EventsService | null;
 }
