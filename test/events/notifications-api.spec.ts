@@ -50,7 +50,12 @@ describe('notifications over HTTPS', () => {
     admin = await fx.login();
     viewer = await fx.login('viewer@vsphere.local', 'Viewer-1!');
     receiver = await startWebhookReceiver(secret);
-    const policy = await call('POST', '/policies', { name: 'hourly', rpoSeconds: 3600, retention: { keepLast: 4 } });
+    // A backup window that opens twelve hours from now: the scheduler starts no backup of its own
+    // during the suite, so every job is one the suite asked for.
+    const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+    const opens = Date.now() + 12 * 3600_000;
+    const windows = [{ days: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: hhmm(opens), end: hhmm(opens + 60_000) }];
+    const policy = await call('POST', '/policies', { name: 'hourly', rpoSeconds: 3600, retention: { keepLast: 4 }, windows });
     expect(policy.status).withContext(policy.text).toBe(201);
     for (const i of [0, 1]) {
       const r = await call('PUT', `${vmPath(i)}/protection`, { policyId: policy.json()['id'] });
@@ -88,6 +93,9 @@ describe('notifications over HTTPS', () => {
     expect(channel['secretSet']).toBeTrue();
     const channelId = String(channel['id']);
 
+    const vcenterChannel = await call('POST', '/notifications/channels', { name: 'vCenter events', kind: 'vcenter', filter: { types: ['backup.*'] } });
+    expect(vcenterChannel.status).withContext(vcenterChannel.text).toBe(201);
+
     const test = await call('POST', `/notifications/channels/${channelId}/test`);
     expect(test.status).withContext(test.text).toBe(200);
     expect(test.json()).toEqual(jasmine.objectContaining({ delivered: true, detail: 'HTTP 204' }));
@@ -109,6 +117,17 @@ describe('notifications over HTTPS', () => {
       }),
     );
 
+    // The same failure is in vCenter's event log of that VM, as the vSphere Client shows it.
+    const vc = await fx.backup.vcenter(fx.vc.instanceUuid, new AbortController().signal);
+    await until('the vCenter event', async () => (await vc.queryVmEvents(fx.moref(0))).some((e) => e.eventTypeId === 'com.lifeline.vsphere.backup.failed'));
+    const posted = (await vc.queryVmEvents(fx.moref(0))).find((e) => e.eventTypeId === 'com.lifeline.vsphere.backup.failed');
+    expect(posted).toEqual(
+      jasmine.objectContaining({ type: 'EventEx', severity: 'error', vm: fx.moref(0), message: jasmine.stringMatching(/^Lifeline: Backup of .* failed: .*the VM is busy with another task/) }),
+    );
+    expect(posted?.arguments).toEqual(jasmine.objectContaining({ lifelineEventId: hook?.id, jobId: failed['id'] }));
+    // Only this VM's: the other VM has no Lifeline event yet.
+    expect((await vc.queryVmEvents(fx.moref(1))).filter((e) => e.eventTypeId?.startsWith('com.lifeline.vsphere.'))).toEqual([]);
+
     // The receiver goes away; a backup fails meanwhile; the server restarts; the receiver returns.
     await receiver.close();
     await fx.vc.injectFault({ method: 'CreateSnapshot_Task', fault: 'InvalidState', message: 'still busy', moref: fx.moref(1) });
@@ -129,6 +148,7 @@ describe('notifications over HTTPS', () => {
     expect(late[0]?.payload.data['message']).toMatch(/still busy/);
     expect(receiver.received.length).toBe(3);
     expect((await call('GET', `/notifications/channels/${channelId}`)).json()['deliveries']).toEqual({ pending: 0, delivered: 3, dead: 0 });
+    expect((await call('GET', `/notifications/channels/${String(vcenterChannel.json()['id'])}`)).json()['deliveries']).toEqual({ pending: 0, delivered: 2, dead: 0 });
 
     const log = (await call('GET', `/notifications/deliveries?channelId=${channelId}`)).json()['items'] as Array<{ eventId: string; outcome: string; detail: string }>;
     expect(log.filter((e) => e.eventId === late[0]?.id).map((e) => e.outcome)).toContain('delivered');

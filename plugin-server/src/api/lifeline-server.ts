@@ -13,6 +13,7 @@ import { describeError } from '../errors/index.js';
 import { createJobRunner, type ConcurrencyLimits, type JobHandler, type JobRunner } from '../jobs/index.js';
 import { systemClock, systemRandomBytes, type Clock } from '../domain/index.js';
 import { EventsService, type EventsServiceOptions } from '../events/index.js';
+import { EXTENSION_KEY } from '../registration/index.js';
 import type { Logger } from '../log/index.js';
 import {
   BACKUP_JOB_KIND,
@@ -165,11 +166,12 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       limits,
       held: () => recoveryStore.heldVms(),
     });
+    const backup = deps.backup;
     // Events out: job outcomes and RPO changes recorded in the outbox, delivered to the channels.
-    events = new EventsService({ db, dataDir: config.dataDir, clock: jobClock, random: Math.random, randomBytes: systemRandomBytes, log: log.child({ component: 'events' }), version, ...deps.events });
+    const vcenterEvents = backup ? { extensionKey: EXTENSION_KEY, vcenterGuids: [...config.vcenters.values()].map((vc) => vc.guid), vcenter: (guid: string, sig: AbortSignal) => backup.vcenter(guid, sig) } : null;
+    events = new EventsService({ db, dataDir: config.dataDir, clock: jobClock, random: Math.random, randomBytes: systemRandomBytes, log: log.child({ component: 'events' }), version, vcenters: vcenterEvents, ...deps.events });
     events.listen({ jobs: runner, rpo: scheduler });
     events.start();
-    const backup = deps.backup;
     const recovery = backup ? new RecoveryService({ runner, repository: backup.repository, store: recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) } }) : null;
     services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), pointReaders, settings: () => settings(limits), events };
   } catch (err) {

@@ -6,8 +6,8 @@
 import { ValidationError } from '../errors/index.js';
 import { SEVERITIES, isEventType, severityRank, type EventSeverity, type LifelineEvent } from './event.js';
 
-export type ChannelKind = 'webhook' | 'syslog';
-export const CHANNEL_KINDS: readonly ChannelKind[] = ['webhook', 'syslog'];
+export type ChannelKind = 'webhook' | 'syslog' | 'vcenter';
+export const CHANNEL_KINDS: readonly ChannelKind[] = ['webhook', 'syslog', 'vcenter'];
 
 export interface ChannelFilter {
   /** Event type names, or a family as `backup.*`; empty: every type. */
@@ -30,7 +30,10 @@ export interface SyslogSettings {
   caPem: string | null;
 }
 
-export type ChannelSettings = { kind: 'webhook'; settings: WebhookSettings } | { kind: 'syslog'; settings: SyslogSettings };
+/** vCenter channels post on each event's VM in its own vCenter; nothing to set. */
+export type VcenterSettings = Record<string, never>;
+
+export type ChannelSettings = { kind: 'webhook'; settings: WebhookSettings } | { kind: 'syslog'; settings: SyslogSettings } | { kind: 'vcenter'; settings: VcenterSettings };
 
 export type Channel = ChannelSettings & {
   id: string;
@@ -161,6 +164,12 @@ export function validateChannelInput(v: unknown, existingSecret = false): Channe
     case 'syslog':
       if (o.secret !== undefined) fail('secret', 'is not used by a syslog channel');
       return { kind: 'syslog', name, enabled, filter, settings: validateSyslog(o.settings) };
+    case 'vcenter': {
+      if (o.secret !== undefined) fail('secret', 'is not used by a vCenter channel');
+      const settings = o.settings === undefined ? {} : obj(o.settings, 'settings');
+      only(settings, [], 'settings.');
+      return { kind: 'vcenter', name, enabled, filter, settings: {} };
+    }
     default:
       fail('kind', `must be one of ${CHANNEL_KINDS.join(', ')}`);
   }

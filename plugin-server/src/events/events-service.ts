@@ -15,6 +15,7 @@ import { SqliteEventsStore } from './events-store.js';
 import { recordJobOutcomes, recordRpoChanges, type JobEventSource, type RpoChangeSource } from './producers.js';
 import { EVENTS_KEY_FILE, fileSecretBox } from './secret-box.js';
 import { syslogSender } from './syslog.js';
+import { vcenterSender, type VcenterSenderOptions } from './vcenter-sender.js';
 import { webhookSender } from './webhook.js';
 
 export interface EventsServiceOptions {
@@ -30,6 +31,8 @@ export interface EventsServiceOptions {
   retry?: Partial<RetryPolicy>;
   concurrency?: number;
   attemptTimeoutMs?: number;
+  /** Where vCenter channels post; without it a vCenter channel's deliveries fail. */
+  vcenters?: VcenterSenderOptions | null;
   /** Senders that replace or add to the built-in ones. */
   senders?: Partial<Record<ChannelKind, ChannelSender>>;
 }
@@ -53,6 +56,7 @@ export class EventsService {
       senders: {
         webhook: webhookSender({ clock: opts.clock, secretOf: (id) => this.store.channelSecret(id), userAgent: `Lifeline/${opts.version}` }),
         syslog: syslogSender({ clock: opts.clock }),
+        ...(opts.vcenters ? { vcenter: vcenterSender(opts.vcenters) } : {}),
         ...opts.senders,
       },
       clock: opts.clock,

@@ -221,7 +221,9 @@ export class SqliteEventsStore {
       const seq = Number(r.lastInsertRowid);
       const insert = this.db.prepare("INSERT INTO events_deliveries (event_seq, channel_id, state, next_attempt_at) VALUES (?, ?, 'pending', ?)");
       for (const ch of this.listChannels()) {
-        if (opts.onlyChannel !== undefined ? ch.id === opts.onlyChannel : ch.enabled && filterAccepts(ch.filter, event)) insert.run(seq, ch.id, now);
+        // vCenter posts events on VMs; an event about no VM has no place there.
+        const fits = ch.kind !== 'vcenter' || event.vm !== null;
+        if (opts.onlyChannel !== undefined ? ch.id === opts.onlyChannel : ch.enabled && fits && filterAccepts(ch.filter, event)) insert.run(seq, ch.id, now);
       }
       return { ...event, seq };
     })();

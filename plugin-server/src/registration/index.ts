@@ -12,6 +12,7 @@ export {
   checkCertificatePem,
   checkExtensionVersion,
   checkPluginUrl,
+  extensionEventTypes,
   extensionVersion,
   normalizeServerThumbprint,
   planExtension,

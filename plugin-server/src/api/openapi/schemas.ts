@@ -381,10 +381,10 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     {
       id: str,
       name: str,
-      kind: oneOfStrings(['webhook', 'syslog']),
+      kind: oneOfStrings(['webhook', 'syslog', 'vcenter']),
       enabled: bool,
       filter: ref('NotificationFilter'),
-      settings: { oneOf: [ref('WebhookSettings'), ref('SyslogSettings')] },
+      settings: { oneOf: [ref('WebhookSettings'), ref('SyslogSettings'), ref('VcenterSettings')] },
       secretSet: described(bool, 'Whether a secret is stored; the secret itself is never answered.'),
       createdAt: time,
       updatedAt: time,
@@ -396,10 +396,10 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
   NotificationChannelInput: obj(
     {
       name: { type: 'string', minLength: 1, maxLength: 200 },
-      kind: oneOfStrings(['webhook', 'syslog']),
+      kind: oneOfStrings(['webhook', 'syslog', 'vcenter']),
       enabled: { type: 'boolean', default: true },
       filter: ref('NotificationFilter'),
-      settings: { oneOf: [ref('WebhookSettings'), ref('SyslogSettings')] },
+      settings: { oneOf: [ref('WebhookSettings'), ref('SyslogSettings'), ref('VcenterSettings')] },
       secret: described(
         { type: 'string', pattern: '^whsec_[A-Za-z0-9+/]+={0,2}$', writeOnly: true },
         'Webhooks: the Standard Webhooks signing secret (whsec_ and the base64 of 24 to 64 random bytes). Required when a webhook is created; on replace, omit it to keep the stored one. Never answered.',
@@ -424,6 +424,7 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     },
     { optional: ['caPem'] },
   ),
+  VcenterSettings: obj({}, { description: "vCenter channels post each event on its VM in the VM's vCenter; nothing to set." }),
   ChannelTestResult: obj({ delivered: bool, detail: described(str, "The receiver's answer (e.g. HTTP 204) or the error."), eventId: str }),
   DeliveryLog: obj({
     items: arrayOf(

@@ -1513,10 +1513,10 @@ export interface components {
             readonly id: string;
             readonly name: string;
             /** @enum {string} */
-            readonly kind: "webhook" | "syslog";
+            readonly kind: "webhook" | "syslog" | "vcenter";
             readonly enabled: boolean;
             readonly filter: components["schemas"]["NotificationFilter"];
-            readonly settings: components["schemas"]["WebhookSettings"] | components["schemas"]["SyslogSettings"];
+            readonly settings: components["schemas"]["WebhookSettings"] | components["schemas"]["SyslogSettings"] | components["schemas"]["VcenterSettings"];
             /** @description Whether a secret is stored; the secret itself is never answered. */
             readonly secretSet: boolean;
             /** Format: date-time */
@@ -1536,11 +1536,11 @@ export interface components {
         readonly NotificationChannelInput: {
             readonly name: string;
             /** @enum {string} */
-            readonly kind: "webhook" | "syslog";
+            readonly kind: "webhook" | "syslog" | "vcenter";
             /** @default true */
             readonly enabled: boolean;
             readonly filter?: components["schemas"]["NotificationFilter"];
-            readonly settings: components["schemas"]["WebhookSettings"] | components["schemas"]["SyslogSettings"];
+            readonly settings: components["schemas"]["WebhookSettings"] | components["schemas"]["SyslogSettings"] | components["schemas"]["VcenterSettings"];
             /** @description Webhooks: the Standard Webhooks signing secret (whsec_ and the base64 of 24 to 64 random bytes). Required when a webhook is created; on replace, omit it to keep the stored one. Never answered. */
             readonly secret?: string;
         };
@@ -1564,6 +1564,8 @@ export interface components {
             /** @description tls: PEM certificates to trust besides the system CAs. */
             readonly caPem?: string | null;
         };
+        /** @description vCenter channels post each event on its VM in the VM's vCenter; nothing to set. */
+        readonly VcenterSettings: Record<string, never>;
         readonly ChannelTestResult: {
             readonly delivered: boolean;
             /** @description The receiver's answer (e.g. HTTP 204) or the error. */

@@ -6216,7 +6216,8 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "type": "string",
             "enum": [
               "webhook",
-              "syslog"
+              "syslog",
+              "vcenter"
             ]
           },
           "enabled": {
@@ -6232,6 +6233,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
               },
               {
                 "$ref": "#/components/schemas/SyslogSettings"
+              },
+              {
+                "$ref": "#/components/schemas/VcenterSettings"
               }
             ]
           },
@@ -6313,7 +6317,8 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "type": "string",
             "enum": [
               "webhook",
-              "syslog"
+              "syslog",
+              "vcenter"
             ]
           },
           "enabled": {
@@ -6330,6 +6335,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
               },
               {
                 "$ref": "#/components/schemas/SyslogSettings"
+              },
+              {
+                "$ref": "#/components/schemas/VcenterSettings"
               }
             ]
           },
@@ -6425,6 +6433,13 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "host",
           "port"
         ],
+        "additionalProperties": false
+      },
+      "VcenterSettings": {
+        "type": "object",
+        "description": "vCenter channels post each event on its VM in the VM's vCenter; nothing to set.",
+        "properties": {},
+        "required": [],
         "additionalProperties": false
       },
       "ChannelTestResult": {
