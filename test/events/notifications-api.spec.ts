@@ -2,7 +2,9 @@
 // API, a backup that fails because the vCenter simulator refuses its snapshot, and the signed
 // webhook a real receiver on loopback verifies with the standardwebhooks package; the receiver
 // down while the server restarts, and the event delivered once afterwards.
-import { startWebhookReceiver, webhookSecret, type WebhookReceiver } from '../../plugin-server/src/events/testing.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { mailText, startSmtpReceiver, startSyslogReceiver, startWebhookReceiver, webhookSecret, type SmtpReceiver, type SyslogReceiver, type WebhookReceiver } from '../../plugin-server/src/events/testing.js';
 import { MiB } from '../protection/backup-fixture.js';
 import type { HttpsReply } from '../server/https-client.js';
 import { expectProblem, startVcenterServer, type VcenterServer } from '../server/vcenter-server-fixture.js';
@@ -12,6 +14,8 @@ describe('notifications over HTTPS', () => {
   let admin: string;
   let viewer: string;
   let receiver: WebhookReceiver;
+  let smtp: SmtpReceiver;
+  let syslog: SyslogReceiver;
   const secret = webhookSecret();
 
   const call = (method: string, path: string, body?: unknown, token = admin): Promise<HttpsReply> => fx.call(token, method, path, body);
@@ -50,6 +54,8 @@ describe('notifications over HTTPS', () => {
     admin = await fx.login();
     viewer = await fx.login('viewer@vsphere.local', 'Viewer-1!');
     receiver = await startWebhookReceiver(secret);
+    smtp = await startSmtpReceiver('starttls', 'lifeline-mail', 'Mail-Pass-1!');
+    syslog = await startSyslogReceiver('tcp');
     // A backup window that opens twelve hours from now: the scheduler starts no backup of its own
     // during the suite, so every job is one the suite asked for.
     const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
@@ -65,6 +71,8 @@ describe('notifications over HTTPS', () => {
 
   afterAll(async () => {
     await receiver?.close();
+    await smtp?.close();
+    await syslog?.close();
     await fx?.stop();
   });
 
@@ -96,6 +104,18 @@ describe('notifications over HTTPS', () => {
     const vcenterChannel = await call('POST', '/notifications/channels', { name: 'vCenter events', kind: 'vcenter', filter: { types: ['backup.*'] } });
     expect(vcenterChannel.status).withContext(vcenterChannel.text).toBe(201);
 
+    const passwordFile = join(fx.dataDir, 'smtp.password');
+    await writeFile(passwordFile, 'Mail-Pass-1!\n', { mode: 0o600 });
+    const mail = await call('POST', '/notifications/channels', {
+      name: 'ops mail',
+      kind: 'email',
+      filter: { types: ['backup.failed'] },
+      settings: { host: '127.0.0.1', port: smtp.port, security: 'starttls', user: 'lifeline-mail', passwordFile, from: 'lifeline@example.com', to: ['ops@example.com'], caPem: smtp.caPem },
+    });
+    expect(mail.status).withContext(mail.text).toBe(201);
+    const siem = await call('POST', '/notifications/channels', { name: 'SIEM', kind: 'syslog', filter: { minSeverity: 'error' }, settings: { transport: 'tcp', host: '127.0.0.1', port: syslog.port } });
+    expect(siem.status).withContext(siem.text).toBe(201);
+
     const test = await call('POST', `/notifications/channels/${channelId}/test`);
     expect(test.status).withContext(test.text).toBe(200);
     expect(test.json()).toEqual(jasmine.objectContaining({ delivered: true, detail: 'HTTP 204' }));
@@ -116,6 +136,14 @@ describe('notifications over HTTPS', () => {
         message: jasmine.stringMatching(/the VM is busy with another task/),
       }),
     );
+
+    // The same failure by mail and in the SIEM's syslog.
+    const [mailed] = await smtp.waitFor(1);
+    const text = mailText(mailed?.raw ?? '');
+    expect(text).toContain(`(${fx.moref(0)}, vCenter ${fx.vc.instanceUuid})`);
+    expect(text).toMatch(/Error: .*the VM is busy with another task/);
+    const lines = await syslog.waitFor(1);
+    expect(lines.find((l) => l.includes(` backup.failed [lifeline@32473 id="${hook?.id ?? ''}"`))).withContext(lines.join('\n')).toMatch(new RegExp(`^<131>1 .* vm="${fx.moref(0)}" .*the VM is busy with another task`));
 
     // The same failure is in vCenter's event log of that VM, as the vSphere Client shows it.
     const vc = await fx.backup.vcenter(fx.vc.instanceUuid, new AbortController().signal);

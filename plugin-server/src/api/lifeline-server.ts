@@ -12,7 +12,7 @@ import { formatDailyTime, type Config } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import { createJobRunner, type ConcurrencyLimits, type JobHandler, type JobRunner } from '../jobs/index.js';
 import { systemClock, systemRandomBytes, type Clock } from '../domain/index.js';
-import { EventsService, type EventsServiceOptions } from '../events/index.js';
+import { EventsService, serverSummary, type EventsServiceOptions } from '../events/index.js';
 import { EXTENSION_KEY } from '../registration/index.js';
 import type { Logger } from '../log/index.js';
 import {
@@ -169,7 +169,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     const backup = deps.backup;
     // Events out: job outcomes and RPO changes recorded in the outbox, delivered to the channels.
     const vcenterEvents = backup ? { extensionKey: EXTENSION_KEY, vcenterGuids: [...config.vcenters.values()].map((vc) => vc.guid), vcenter: (guid: string, sig: AbortSignal) => backup.vcenter(guid, sig) } : null;
-    events = new EventsService({ db, dataDir: config.dataDir, clock: jobClock, random: Math.random, randomBytes: systemRandomBytes, log: log.child({ component: 'events' }), version, vcenters: vcenterEvents, ...deps.events });
+    events = new EventsService({ db, dataDir: config.dataDir, clock: jobClock, random: Math.random, randomBytes: systemRandomBytes, log: log.child({ component: 'events' }), version, vcenters: vcenterEvents, summary: serverSummary({ compliance: (sig) => scheduler.compliance(sig), repository: backup?.repository ?? null }), ...deps.events });
     events.listen({ jobs: runner, rpo: scheduler });
     events.start();
     const recovery = backup ? new RecoveryService({ runner, repository: backup.repository, store: recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) } }) : null;

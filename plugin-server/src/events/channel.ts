@@ -6,8 +6,8 @@
 import { ValidationError } from '../errors/index.js';
 import { SEVERITIES, isEventType, severityRank, type EventSeverity, type LifelineEvent } from './event.js';
 
-export type ChannelKind = 'webhook' | 'syslog' | 'vcenter';
-export const CHANNEL_KINDS: readonly ChannelKind[] = ['webhook', 'syslog', 'vcenter'];
+export type ChannelKind = 'webhook' | 'syslog' | 'vcenter' | 'email';
+export const CHANNEL_KINDS: readonly ChannelKind[] = ['webhook', 'syslog', 'vcenter', 'email'];
 
 export interface ChannelFilter {
   /** Event type names, or a family as `backup.*`; empty: every type. */
@@ -30,10 +30,27 @@ export interface SyslogSettings {
   caPem: string | null;
 }
 
+export interface EmailSettings {
+  host: string;
+  port: number;
+  /** tls: TLS from the start (465); starttls: the server must upgrade (587); none: plain (a local relay). */
+  security: 'tls' | 'starttls' | 'none';
+  /** SMTP user, or null to send without authentication. */
+  user: string | null;
+  /** Absolute path of a file (mode 0600) on the Lifeline server holding the SMTP password. */
+  passwordFile: string | null;
+  from: string;
+  to: string[];
+  caPem: string | null;
+  /** A summary mail once a day at this UTC time (HH:MM), or null for none. */
+  dailySummaryAt: string | null;
+}
+
 /** vCenter channels post on each event's VM in its own vCenter; nothing to set. */
 export type VcenterSettings = Record<string, never>;
 
-export type ChannelSettings = { kind: 'webhook'; settings: WebhookSettings } | { kind: 'syslog'; settings: SyslogSettings } | { kind: 'vcenter'; settings: VcenterSettings };
+export type ChannelSettings = { kind: 'webhook'; settings: WebhookSettings } | { kind: 'syslog'; settings: SyslogSettings } | { kind: 'vcenter'; settings: VcenterSettings }
+  | { kind: 'email'; settings: EmailSettings };
 
 export type Channel = ChannelSettings & {
   id: string;
@@ -98,7 +115,7 @@ export function validateFilter(v: unknown): ChannelFilter {
 
 /** Whether the channel's filter lets the event through. */
 export function filterAccepts(filter: ChannelFilter, event: Pick<LifelineEvent, 'type' | 'severity'>): boolean {
-  if (event.type === 'lifeline.test') return true;
+  if (event.type === 'lifeline.test' || event.type === 'lifeline.summary') return true;
   if (severityRank(event.severity) < severityRank(filter.minSeverity)) return false;
   if (filter.types.length === 0) return true;
   return filter.types.some((t) => (t.endsWith('.*') ? event.type.startsWith(t.slice(0, -1)) : event.type === t));
@@ -143,6 +160,34 @@ function validateSyslog(v: unknown): SyslogSettings {
   return { transport, host, port, caPem };
 }
 
+const ADDRESS = /^[^\s@<>,;"]+@[^\s@<>,;"]+$/;
+
+function validateEmail(v: unknown): EmailSettings {
+  const o = obj(v, 'settings');
+  only(o, ['host', 'port', 'security', 'user', 'passwordFile', 'from', 'to', 'caPem', 'dailySummaryAt'], 'settings.');
+  const host = str(o.host, 'settings.host', 253);
+  if (!/^[A-Za-z0-9.:-]+$/.test(host)) fail('settings.host', 'must be a host name or an IP address');
+  const port = o.port;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) fail('settings.port', 'must be a port number from 1 to 65535');
+  const security = o.security;
+  if (security !== 'tls' && security !== 'starttls' && security !== 'none') fail('settings.security', 'must be tls, starttls or none');
+  const user = o.user === undefined || o.user === null ? null : str(o.user, 'settings.user', 320);
+  const passwordFile = o.passwordFile === undefined || o.passwordFile === null ? null : str(o.passwordFile, 'settings.passwordFile', 4096);
+  if (passwordFile !== null && !passwordFile.startsWith('/')) fail('settings.passwordFile', 'must be an absolute path on the Lifeline server');
+  if (user !== null && passwordFile === null) fail('settings.passwordFile', 'is required with settings.user');
+  if (user === null && passwordFile !== null) fail('settings.user', 'is required with settings.passwordFile');
+  if (user !== null && security === 'none') fail('settings.security', 'must be tls or starttls when a password is sent');
+  const from = str(o.from, 'settings.from', 320);
+  if (!ADDRESS.test(from)) fail('settings.from', 'must be an e-mail address');
+  if (!Array.isArray(o.to) || o.to.length === 0 || o.to.length > 50) fail('settings.to', 'must list 1 to 50 e-mail addresses');
+  (o.to as unknown[]).forEach((t, i) => {
+    if (typeof t !== 'string' || !ADDRESS.test(t) || t.length > 320) fail(`settings.to[${i}]`, 'must be an e-mail address');
+  });
+  const at = o.dailySummaryAt === undefined || o.dailySummaryAt === null ? null : o.dailySummaryAt;
+  if (at !== null && (typeof at !== 'string' || !/^([01]\d|2[0-3]):[0-5]\d$/.test(at))) fail('settings.dailySummaryAt', 'must be a UTC time HH:MM');
+  return { host, port, security, user, passwordFile, from, to: o.to as string[], caPem: optPem(o.caPem, 'settings.caPem'), dailySummaryAt: at };
+}
+
 /**
  * Checks a channel as a client sent it. `existingSecret` says whether the channel being replaced
  * already has a secret (a webhook needs one, given now or earlier).
@@ -164,6 +209,9 @@ export function validateChannelInput(v: unknown, existingSecret = false): Channe
     case 'syslog':
       if (o.secret !== undefined) fail('secret', 'is not used by a syslog channel');
       return { kind: 'syslog', name, enabled, filter, settings: validateSyslog(o.settings) };
+    case 'email':
+      if (o.secret !== undefined) fail('secret', 'is not used by an e-mail channel; the SMTP password is read from settings.passwordFile');
+      return { kind: 'email', name, enabled, filter, settings: validateEmail(o.settings) };
     case 'vcenter': {
       if (o.secret !== undefined) fail('secret', 'is not used by a vCenter channel');
       const settings = o.settings === undefined ? {} : obj(o.settings, 'settings');

@@ -25,6 +25,8 @@ export const EVENT_TYPES = {
   'verify.damage': 'critical',
   'maintenance.succeeded': 'info',
   'maintenance.failed': 'error',
+  /** The daily summary, to the e-mail channel that asks for it. */
+  'lifeline.summary': 'info',
   /** Sent by "Send test" to one channel only. */
   'lifeline.test': 'info',
 } as const satisfies Record<string, EventSeverity>;

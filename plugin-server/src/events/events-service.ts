@@ -9,11 +9,13 @@ import { LifelineError } from '../errors/index.js';
 import type { Database, RetryPolicy, Unsubscribe } from '../jobs/index.js';
 import type { Logger } from '../log/index.js';
 import type { ChannelKind } from './channel.js';
+import { startDailySummaries, type SummarySource } from './daily-summary.js';
 import { EventDispatcher, type ChannelSender, type SettledDelivery } from './dispatcher.js';
 import type { LifelineEvent, NewEvent } from './event.js';
 import { SqliteEventsStore } from './events-store.js';
 import { recordJobOutcomes, recordRpoChanges, type JobEventSource, type RpoChangeSource } from './producers.js';
 import { EVENTS_KEY_FILE, fileSecretBox } from './secret-box.js';
+import { emailSender } from './email.js';
 import { syslogSender } from './syslog.js';
 import { vcenterSender, type VcenterSenderOptions } from './vcenter-sender.js';
 import { webhookSender } from './webhook.js';
@@ -33,6 +35,8 @@ export interface EventsServiceOptions {
   attemptTimeoutMs?: number;
   /** Where vCenter channels post; without it a vCenter channel's deliveries fail. */
   vcenters?: VcenterSenderOptions | null;
+  /** What the daily summary mail reports; without it no summary is sent. */
+  summary?: SummarySource | null;
   /** Senders that replace or add to the built-in ones. */
   senders?: Partial<Record<ChannelKind, ChannelSender>>;
 }
@@ -48,6 +52,7 @@ export class EventsService {
   readonly store: SqliteEventsStore;
   readonly dispatcher: EventDispatcher;
   private readonly subscriptions: Unsubscribe[] = [];
+  private readonly lifetime = new AbortController();
 
   constructor(private readonly opts: EventsServiceOptions) {
     this.store = new SqliteEventsStore(opts.db, { clock: opts.clock, randomBytes: opts.randomBytes, secrets: fileSecretBox(join(opts.dataDir, EVENTS_KEY_FILE)) });
@@ -56,6 +61,7 @@ export class EventsService {
       senders: {
         webhook: webhookSender({ clock: opts.clock, secretOf: (id) => this.store.channelSecret(id), userAgent: `Lifeline/${opts.version}` }),
         syslog: syslogSender({ clock: opts.clock }),
+        email: emailSender(),
         ...(opts.vcenters ? { vcenter: vcenterSender(opts.vcenters) } : {}),
         ...opts.senders,
       },
@@ -90,6 +96,20 @@ export class EventsService {
 
   start(): void {
     this.dispatcher.start();
+    const facts = this.opts.summary;
+    if (facts && !this.lifetime.signal.aborted) {
+      const stop = startDailySummaries({
+        store: this.store,
+        clock: this.opts.clock,
+        log: this.opts.log,
+        facts,
+        signal: this.lifetime.signal,
+        record: (e, o) => {
+          if (this.store.record(e, o)) this.dispatcher.wake();
+        },
+      });
+      this.subscriptions.push(stop);
+    }
   }
 
   /** A `lifeline.test` event to one channel, one attempt; resolves with its outcome. */
@@ -122,6 +142,7 @@ export class EventsService {
   }
 
   async stop(): Promise<void> {
+    this.lifetime.abort();
     for (const off of this.subscriptions.splice(0)) off();
     await this.dispatcher.stop();
   }

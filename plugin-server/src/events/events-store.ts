@@ -311,6 +311,17 @@ export class SqliteEventsStore {
     return r ?? null;
   }
 
+  /** Whether an event with this de-duplication key was recorded. */
+  hasDedupeKey(key: string): boolean {
+    return this.db.prepare('SELECT 1 FROM events_outbox WHERE dedupe_key = ?').get(key) !== undefined;
+  }
+
+  /** Events recorded at or after `at` (ISO-8601), oldest first, at most 10,000. */
+  eventsSince(at: string): LifelineEvent[] {
+    const rows = this.db.prepare('SELECT seq, body FROM events_outbox WHERE at >= ? ORDER BY seq LIMIT 10000').all(at) as Array<{ seq: number; body: string }>;
+    return rows.map((r) => ({ ...(JSON.parse(r.body) as Omit<LifelineEvent, 'seq'>), seq: r.seq }));
+  }
+
   /** The newest events first, optionally of one type. */
   recentEvents(query: { type?: string; limit?: number } = {}): LifelineEvent[] {
     const rows = this.db

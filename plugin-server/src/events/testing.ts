@@ -205,3 +205,87 @@ export async function startSyslogReceiver(transport: 'udp' | 'tcp' | 'tls'): Pro
     },
   };
 }
+
+export interface ReceivedMail {
+  from: string;
+  to: string[];
+  /** The whole message as sent (headers and body). */
+  raw: string;
+  user: string | null;
+  secure: boolean;
+}
+
+export interface SmtpReceiver {
+  readonly port: number;
+  readonly caPem: string;
+  readonly mails: ReceivedMail[];
+  waitFor(n: number, timeoutMs?: number): Promise<ReceivedMail[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * An SMTP server (the `smtp-server` package) on 127.0.0.1 that takes mail only over TLS — from
+ * the first byte (`tls`) or after STARTTLS (`starttls`) — and only from `user` with `password`.
+ */
+export async function startSmtpReceiver(mode: 'tls' | 'starttls', user: string, password: string): Promise<SmtpReceiver> {
+  const { SMTPServer } = await import('smtp-server');
+  const pems = await loopbackCertificate();
+  const mails: ReceivedMail[] = [];
+  const waiters: Array<{ n: number; resolve: () => void }> = [];
+  const server = new SMTPServer({
+    secure: mode === 'tls',
+    key: pems.key,
+    cert: pems.cert,
+    authMethods: ['PLAIN', 'LOGIN'],
+    onAuth(auth, _session, callback) {
+      if (auth.username === user && auth.password === password) callback(null, { user: auth.username });
+      else callback(new Error('Invalid username or password'));
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        mails.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw: Buffer.concat(chunks).toString('utf8'),
+          user: typeof session.user === 'string' ? session.user : null,
+          secure: session.secure,
+        });
+        callback();
+        for (const w of waiters.filter((x) => mails.length >= x.n)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve();
+        }
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.server.address() as AddressInfo).port;
+  return {
+    port,
+    caPem: pems.cert,
+    mails,
+    async waitFor(n, timeoutMs = 30_000) {
+      if (mails.length < n) {
+        await new Promise<void>((resolve, reject) => {
+          const t = setTimeout(() => reject(new Error(`${mails.length} of ${n} mails received in ${timeoutMs} ms`)), timeoutMs);
+          waiters.push({ n, resolve: () => (clearTimeout(t), resolve()) });
+        });
+      }
+      return mails;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A received mail as a person reads it: headers unfolded, a quoted-printable body decoded (RFC 2045 §6.7). */
+export function mailText(raw: string): string {
+  const split = raw.search(/\r?\n\r?\n/);
+  const head = (split < 0 ? raw : raw.slice(0, split)).replace(/\r?\n[ \t]+/g, ' ');
+  let body = split < 0 ? '' : raw.slice(split).replace(/^\r?\n\r?\n/, '');
+  if (/^Content-Transfer-Encoding: quoted-printable/im.test(head)) {
+    body = Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
+  }
+  return `${head}\n\n${body}`;
+}

@@ -381,10 +381,10 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     {
       id: str,
       name: str,
-      kind: oneOfStrings(['webhook', 'syslog', 'vcenter']),
+      kind: oneOfStrings(['webhook', 'syslog', 'vcenter', 'email']),
       enabled: bool,
       filter: ref('NotificationFilter'),
-      settings: { oneOf: [ref('WebhookSettings'), ref('SyslogSettings'), ref('VcenterSettings')] },
+      settings: { oneOf: [ref('WebhookSettings'), ref('SyslogSettings'), ref('VcenterSettings'), ref('EmailSettings')] },
       secretSet: described(bool, 'Whether a secret is stored; the secret itself is never answered.'),
       createdAt: time,
       updatedAt: time,
@@ -396,10 +396,10 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
   NotificationChannelInput: obj(
     {
       name: { type: 'string', minLength: 1, maxLength: 200 },
-      kind: oneOfStrings(['webhook', 'syslog', 'vcenter']),
+      kind: oneOfStrings(['webhook', 'syslog', 'vcenter', 'email']),
       enabled: { type: 'boolean', default: true },
       filter: ref('NotificationFilter'),
-      settings: { oneOf: [ref('WebhookSettings'), ref('SyslogSettings'), ref('VcenterSettings')] },
+      settings: { oneOf: [ref('WebhookSettings'), ref('SyslogSettings'), ref('VcenterSettings'), ref('EmailSettings')] },
       secret: described(
         { type: 'string', pattern: '^whsec_[A-Za-z0-9+/]+={0,2}$', writeOnly: true },
         'Webhooks: the Standard Webhooks signing secret (whsec_ and the base64 of 24 to 64 random bytes). Required when a webhook is created; on replace, omit it to keep the stored one. Never answered.',
@@ -425,6 +425,20 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     { optional: ['caPem'] },
   ),
   VcenterSettings: obj({}, { description: "vCenter channels post each event on its VM in the VM's vCenter; nothing to set." }),
+  EmailSettings: obj(
+    {
+      host: str,
+      port: { type: 'integer', minimum: 1, maximum: 65535 },
+      security: oneOfStrings(['tls', 'starttls', 'none'], 'tls: TLS from the start (465); starttls: the server must upgrade (587); none: a local relay.'),
+      user: described(strOrNull, 'SMTP user; null: no authentication.'),
+      passwordFile: described(strOrNull, 'Absolute path of a file on the Lifeline server (mode 0600) holding the SMTP password.'),
+      from: str,
+      to: arrayOf(str, { minItems: 1, maxItems: 50 }),
+      caPem: described(strOrNull, 'PEM certificates to trust besides the system CAs.'),
+      dailySummaryAt: described(nullable({ type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' }), 'A summary mail once a day at this UTC time; null: none.'),
+    },
+    { optional: ['user', 'passwordFile', 'caPem', 'dailySummaryAt'] },
+  ),
   ChannelTestResult: obj({ delivered: bool, detail: described(str, "The receiver's answer (e.g. HTTP 204) or the error."), eventId: str }),
   DeliveryLog: obj({
     items: arrayOf(

@@ -1513,10 +1513,10 @@ export interface components {
             readonly id: string;
             readonly name: string;
             /** @enum {string} */
-            readonly kind: "webhook" | "syslog" | "vcenter";
+            readonly kind: "webhook" | "syslog" | "vcenter" | "email";
             readonly enabled: boolean;
             readonly filter: components["schemas"]["NotificationFilter"];
-            readonly settings: components["schemas"]["WebhookSettings"] | components["schemas"]["SyslogSettings"] | components["schemas"]["VcenterSettings"];
+            readonly settings: components["schemas"]["WebhookSettings"] | components["schemas"]["SyslogSettings"] | components["schemas"]["VcenterSettings"] | components["schemas"]["EmailSettings"];
             /** @description Whether a secret is stored; the secret itself is never answered. */
             readonly secretSet: boolean;
             /** Format: date-time */
@@ -1536,11 +1536,11 @@ export interface components {
         readonly NotificationChannelInput: {
             readonly name: string;
             /** @enum {string} */
-            readonly kind: "webhook" | "syslog" | "vcenter";
+            readonly kind: "webhook" | "syslog" | "vcenter" | "email";
             /** @default true */
             readonly enabled: boolean;
             readonly filter?: components["schemas"]["NotificationFilter"];
-            readonly settings: components["schemas"]["WebhookSettings"] | components["schemas"]["SyslogSettings"] | components["schemas"]["VcenterSettings"];
+            readonly settings: components["schemas"]["WebhookSettings"] | components["schemas"]["SyslogSettings"] | components["schemas"]["VcenterSettings"] | components["schemas"]["EmailSettings"];
             /** @description Webhooks: the Standard Webhooks signing secret (whsec_ and the base64 of 24 to 64 random bytes). Required when a webhook is created; on replace, omit it to keep the stored one. Never answered. */
             readonly secret?: string;
         };
@@ -1566,6 +1566,25 @@ export interface components {
         };
         /** @description vCenter channels post each event on its VM in the VM's vCenter; nothing to set. */
         readonly VcenterSettings: Record<string, never>;
+        readonly EmailSettings: {
+            readonly host: string;
+            readonly port: number;
+            /**
+             * @description tls: TLS from the start (465); starttls: the server must upgrade (587); none: a local relay.
+             * @enum {string}
+             */
+            readonly security: "tls" | "starttls" | "none";
+            /** @description SMTP user; null: no authentication. */
+            readonly user?: string | null;
+            /** @description Absolute path of a file on the Lifeline server (mode 0600) holding the SMTP password. */
+            readonly passwordFile?: string | null;
+            readonly from: string;
+            readonly to: readonly string[];
+            /** @description PEM certificates to trust besides the system CAs. */
+            readonly caPem?: string | null;
+            /** @description A summary mail once a day at this UTC time; null: none. */
+            readonly dailySummaryAt?: string | null;
+        };
         readonly ChannelTestResult: {
             readonly delivered: boolean;
             /** @description The receiver's answer (e.g. HTTP 204) or the error. */

@@ -6217,7 +6217,8 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "enum": [
               "webhook",
               "syslog",
-              "vcenter"
+              "vcenter",
+              "email"
             ]
           },
           "enabled": {
@@ -6236,6 +6237,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
               },
               {
                 "$ref": "#/components/schemas/VcenterSettings"
+              },
+              {
+                "$ref": "#/components/schemas/EmailSettings"
               }
             ]
           },
@@ -6318,7 +6322,8 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "enum": [
               "webhook",
               "syslog",
-              "vcenter"
+              "vcenter",
+              "email"
             ]
           },
           "enabled": {
@@ -6338,6 +6343,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
               },
               {
                 "$ref": "#/components/schemas/VcenterSettings"
+              },
+              {
+                "$ref": "#/components/schemas/EmailSettings"
               }
             ]
           },
@@ -6440,6 +6448,76 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         "description": "vCenter channels post each event on its VM in the VM's vCenter; nothing to set.",
         "properties": {},
         "required": [],
+        "additionalProperties": false
+      },
+      "EmailSettings": {
+        "type": "object",
+        "properties": {
+          "host": {
+            "type": "string"
+          },
+          "port": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 65535
+          },
+          "security": {
+            "type": "string",
+            "enum": [
+              "tls",
+              "starttls",
+              "none"
+            ],
+            "description": "tls: TLS from the start (465); starttls: the server must upgrade (587); none: a local relay."
+          },
+          "user": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "SMTP user; null: no authentication."
+          },
+          "passwordFile": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "Absolute path of a file on the Lifeline server (mode 0600) holding the SMTP password."
+          },
+          "from": {
+            "type": "string"
+          },
+          "to": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "minItems": 1,
+            "maxItems": 50
+          },
+          "caPem": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "PEM certificates to trust besides the system CAs."
+          },
+          "dailySummaryAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "pattern": "^([01]\\d|2[0-3]):[0-5]\\d$",
+            "description": "A summary mail once a day at this UTC time; null: none."
+          }
+        },
+        "required": [
+          "host",
+          "port",
+          "security",
+          "from",
+          "to"
+        ],
         "additionalProperties": false
       },
       "ChannelTestResult": {
