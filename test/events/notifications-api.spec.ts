@@ -4,9 +4,9 @@
 // down while the server restarts, and the event delivered once afterwards.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mailText, startSmtpReceiver, startSyslogReceiver, startWebhookReceiver, webhookSecret, type SmtpReceiver, type SyslogReceiver, type WebhookReceiver } from '../../plugin-server/src/events/testing.js';
+import { mailText, parsePrometheusText, startSmtpReceiver, startSyslogReceiver, startWebhookReceiver, webhookSecret, type SmtpReceiver, type SyslogReceiver, type WebhookReceiver } from '../../plugin-server/src/events/testing.js';
 import { MiB } from '../protection/backup-fixture.js';
-import type { HttpsReply } from '../server/https-client.js';
+import { httpsCall, type HttpsReply } from '../server/https-client.js';
 import { expectProblem, startVcenterServer, type VcenterServer } from '../server/vcenter-server-fixture.js';
 
 describe('notifications over HTTPS', () => {
@@ -185,4 +185,38 @@ describe('notifications over HTTPS', () => {
     const audit = (await call('GET', '/audit?action=channel.create')).json()['items'] as unknown[];
     expect(audit.length).toBeGreaterThan(0);
   }, 120_000);
+
+  it('serves Prometheus metrics behind a bearer token, with the RPO age of each protected VM and the jobs by outcome', async () => {
+    const scrape = (token?: string) =>
+      httpsCall(`${fx.server.url}/metrics`, { method: 'GET', thumbprint: fx.server.thumbprint, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+    expect((await scrape('anything')).status).toBe(404);
+    const token = 'b7f3c1e9a2d84f6b9c0e1a2b3c4d5e6f';
+    await writeFile(join(fx.dataDir, 'metrics-token'), `${token}\n`, { mode: 0o600 });
+    const refused = await scrape();
+    expect(refused.status).toBe(401);
+    expect(refused.headers['www-authenticate']).toMatch(/^Bearer /);
+    expect((await scrape('not-the-token-at-all')).status).toBe(401);
+
+    const ok = await backupNow(0);
+    expect(ok['state']).withContext(JSON.stringify(ok['error'])).toBe('succeeded');
+    const reply = await scrape(token);
+    expect(reply.status).toBe(200);
+    expect(String(reply.headers['content-type'])).toMatch(/^text\/plain; version=0\.0\.4/);
+    const { types, samples } = parsePrometheusText(reply.text);
+    const one = (name: string, labels: Record<string, string>) => samples.filter((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v));
+    expect(types.get('lifeline_vm_rpo_age_seconds')).toBe('gauge');
+    const age0 = one('lifeline_vm_rpo_age_seconds', { vm: fx.moref(0), vcenter: fx.vc.instanceUuid });
+    expect(age0.length).toBe(1);
+    expect(age0[0]?.value).toBeGreaterThanOrEqual(0);
+    expect(age0[0]?.value).toBeLessThan(3600);
+    expect(one('lifeline_vm_rpo_age_seconds', { vm: fx.moref(1) }).length).toBe(1);
+    expect(one('lifeline_vm_rpo_target_seconds', { vm: fx.moref(0) })[0]?.value).toBe(3600);
+    expect(one('lifeline_vm_rpo_status', { vm: fx.moref(0), status: 'compliant' })[0]?.value).toBe(1);
+    expect(one('lifeline_jobs_total', { kind: 'backup', outcome: 'succeeded' })[0]?.value).toBeGreaterThanOrEqual(1);
+    expect(one('lifeline_job_duration_seconds_count', { kind: 'backup', outcome: 'succeeded' })[0]?.value).toBeGreaterThanOrEqual(1);
+    expect(one('lifeline_store_points', {})[0]?.value).toBeGreaterThanOrEqual(1);
+    expect(one('lifeline_store_dedup_ratio', {})[0]?.value).toBeGreaterThan(0);
+    expect(one('lifeline_store_filesystem_free_bytes', {})[0]?.value).toBeGreaterThan(0);
+    expect(reply.text).not.toContain(token);
+  }, 60_000);
 });

@@ -25,6 +25,7 @@ import { protectionRoutes } from './routes/protection.js';
 import { recoveryRoutes } from './routes/recovery.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
 import { notificationRoutes } from './routes/notifications.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { settingsRoutes } from './routes/settings.js';
 import { storageRoutes } from './routes/storage.js';
@@ -131,6 +132,8 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   app.use(hideDownloadTickets(`${API_PREFIX}/downloads/`));
   app.use(securityHeaders(deps.frameAncestors ?? []));
   app.use(requestContextMiddleware(deps.log, deps.tracker, deps.monotonic ?? (() => performance.now())));
+
+  if (deps.services.metrics) app.use(metricsRoutes(deps.services.metrics.metrics, deps.services.metrics.tokenFile));
 
   const api = express.Router();
   api.use((_req, res, next) => {

@@ -12,7 +12,8 @@ import { formatDailyTime, type Config } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import { createJobRunner, type ConcurrencyLimits, type JobHandler, type JobRunner } from '../jobs/index.js';
 import { systemClock, systemRandomBytes, type Clock } from '../domain/index.js';
-import { EventsService, serverSummary, type EventsServiceOptions } from '../events/index.js';
+import { EventsService, createMetrics, serverSummary, type EventsServiceOptions, type LifelineMetrics } from '../events/index.js';
+import { METRICS_TOKEN_FILE, storeFactsOf } from './routes/metrics.js';
 import { EXTENSION_KEY } from '../registration/index.js';
 import type { Logger } from '../log/index.js';
 import {
@@ -137,6 +138,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   let services: ApiServices;
   let scheduler: ProtectionScheduler;
   let events: EventsService;
+  let metrics: LifelineMetrics;
   const shutdown = new AbortController();
   try {
     const audit = new SqliteAuditLog(db, jobClock);
@@ -172,8 +174,9 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     events = new EventsService({ db, dataDir: config.dataDir, clock: jobClock, random: Math.random, randomBytes: systemRandomBytes, log: log.child({ component: 'events' }), version, vcenters: vcenterEvents, summary: serverSummary({ compliance: (sig) => scheduler.compliance(sig), repository: backup?.repository ?? null }), ...deps.events });
     events.listen({ jobs: runner, rpo: scheduler });
     events.start();
+    metrics = createMetrics({ jobs: runner, compliance: (sig) => scheduler.compliance(sig), store: storeFactsOf(backup?.repository ?? null, jobClock), events });
     const recovery = backup ? new RecoveryService({ runner, repository: backup.repository, store: recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) } }) : null;
-    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), pointReaders, settings: () => settings(limits), events };
+    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), pointReaders, settings: () => settings(limits), events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE) } };
   } catch (err) {
     db.close();
     throw err;
@@ -211,6 +214,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     shutdown.abort();
     scheduler.stop();
     maintenanceSchedule?.stop();
+    metrics.stop();
     await events.stop();
     await stopSweeper?.();
   };

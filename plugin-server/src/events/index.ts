@@ -1,6 +1,7 @@
 // Events out: every fact worth telling an administrator (a failed backup, a VM out of its RPO,
 // damage found by verification, …) recorded once in an outbox in the server's database and
-// delivered to each configured channel (signed webhooks, syslog, e-mail with a daily summary, vCenter's event log on the VM) with retries that survive
+// delivered to each configured channel (signed webhooks, syslog, e-mail with a daily summary, vCenter's event log on the VM), and
+// the Prometheus metrics with retries that survive
 // restarts; what could not be delivered stays visible in the delivery log.
 export { EventsService } from './events-service.js';
 export type { EventsServiceOptions, SendTestResult } from './events-service.js';
@@ -19,3 +20,5 @@ export type { VcenterSenderOptions } from './vcenter-sender.js';
 export { serverSummary, summaryText } from './daily-summary.js';
 export type { SummaryFacts, SummaryParts, SummarySource } from './daily-summary.js';
 export { emailOf } from './email.js';
+export { createMetrics } from './metrics.js';
+export type { ComplianceFact, LifelineMetrics, MetricsSources, StoreFacts } from './metrics.js';

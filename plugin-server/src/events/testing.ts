@@ -289,3 +289,50 @@ export function mailText(raw: string): string {
   }
   return `${head}\n\n${body}`;
 }
+
+export interface PromSample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/**
+ * Parses the Prometheus text exposition format (version 0.0.4) strictly: every line a `# HELP`,
+ * a `# TYPE` before its family's samples, or a sample `name{label="value",…} value`; throws on
+ * anything else, so a spec that parses the answer checks its format too.
+ */
+export function parsePrometheusText(text: string): { types: Map<string, string>; samples: PromSample[] } {
+  const types = new Map<string, string>();
+  const samples: PromSample[] = [];
+  const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
+  const sampleRe = new RegExp(`^(${NAME})(?:\\{(.*)\\})? (\\S+)(?: -?\\d+)?$`);
+  const labelRe = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"(?:,|$)/y;
+  for (const [i, line] of text.split('\n').entries()) {
+    if (line === '') continue;
+    const help = new RegExp(`^# HELP (${NAME}) .*$`).exec(line);
+    if (help) continue;
+    const type = new RegExp(`^# TYPE (${NAME}) (counter|gauge|histogram|summary|untyped)$`).exec(line);
+    if (type) {
+      types.set(type[1] ?? '', type[2] ?? '');
+      continue;
+    }
+    const m = sampleRe.exec(line);
+    if (!m) throw new Error(`line ${i + 1} is not Prometheus text format: ${line}`);
+    const name = m[1] ?? '';
+    const family = [...types.keys()].find((t) => name === t || name === `${t}_bucket` || name === `${t}_sum` || name === `${t}_count`);
+    if (!family) throw new Error(`line ${i + 1}: sample ${name} before its # TYPE`);
+    const labels: Record<string, string> = {};
+    const body = m[2] ?? '';
+    labelRe.lastIndex = 0;
+    while (labelRe.lastIndex < body.length) {
+      const l = labelRe.exec(body);
+      if (!l) throw new Error(`line ${i + 1}: bad labels {${body}}`);
+      labels[l[1] ?? ''] = (l[2] ?? '').replace(/\\n/g, '\n').replace(/\\(["\\])/g, '$1');
+    }
+    const raw = m[3] ?? '';
+    const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : raw === 'NaN' ? NaN : Number(raw);
+    if (raw !== 'NaN' && Number.isNaN(value)) throw new Error(`line ${i + 1}: bad value ${raw}`);
+    samples.push({ name, labels, value });
+  }
+  return { types, samples };
+}

@@ -1,4 +1,4 @@
-import type { EventsService } from '../../events/index.js';
+import type { EventsService, LifelineMetrics } from '../../events/index.js';
 import type { JobRunner } from '../../jobs/index.js';
 import type { Clock } from '../../domain/index.js';
 import type { Logger } from '../../log/index.js';
@@ -34,4 +34,6 @@ export interface ApiServices {
   readonly settings?: (() => ServerSettings) | null;
   /** Events out: notification channels and their delivery log. */
   readonly events?: EventsService | null;
+  /** Prometheus metrics at /metrics, behind the bearer token in `tokenFile`. */
+  readonly metrics?: { readonly metrics: LifelineMetrics; readonly tokenFile: string } | null;
 }
