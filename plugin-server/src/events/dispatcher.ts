@@ -13,11 +13,13 @@ import { backoffDelay, type RetryPolicy } from '../jobs/index.js';
 import type { Logger } from '../log/index.js';
 import type { Channel, ChannelKind } from './channel.js';
 import type { LifelineEvent } from './event.js';
-import { deliveryKey, type DueDelivery, type SqliteEventsStore } from './events-store.js';
+import { deliveryKey, type DueDelivery, type SettleOutcome, type SqliteEventsStore } from './events-store.js';
 
 /** Sends one event to one channel; resolves with a short note of the receiver's answer, rejects when it did not take it. */
 export interface ChannelSender {
   send(event: LifelineEvent, channel: Channel, signal: AbortSignal): Promise<string>;
+  /** Closes the connections it keeps between events. */
+  close?(): void;
 }
 
 export interface SettledDelivery {
@@ -55,6 +57,8 @@ export class EventDispatcher {
   private readonly attemptTimeoutMs: number;
   private readonly listeners = new Set<(s: SettledDelivery) => void>();
   private timer: { cancel(): void } | null = null;
+  /** Outcomes waiting to be written together (group commit: one disk write per turn of the event loop). */
+  private readonly outcomes: Array<{ item: { d: DueDelivery; outcome: SettleOutcome; detail: string; durationMs: number }; done: (err?: unknown) => void }> = [];
   private started = false;
   private pumpQueued = false;
 
@@ -92,6 +96,7 @@ export class EventDispatcher {
     this.timer?.cancel();
     this.timer = null;
     await Promise.allSettled([...this.inFlight.values()]);
+    for (const sender of Object.values(this.opts.senders)) sender?.close?.();
   }
 
   private pump(): void {
@@ -131,6 +136,22 @@ export class EventDispatcher {
     this.inFlight.set(key, run);
   }
 
+  private record(item: { d: DueDelivery; outcome: SettleOutcome; detail: string; durationMs: number }): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.outcomes.push({ item, done: (err) => (err === undefined ? resolve() : reject(err instanceof Error ? err : new Error(String(err)))) });
+      if (this.outcomes.length > 1) return;
+      setImmediate(() => {
+        const batch = this.outcomes.splice(0);
+        try {
+          this.opts.store.settleMany(batch.map((b) => b.item));
+          for (const b of batch) b.done();
+        } catch (err) {
+          for (const b of batch) b.done(err ?? new Error('outcome not recorded'));
+        }
+      });
+    });
+  }
+
   private async attempt(d: DueDelivery): Promise<void> {
     const started = this.opts.clock.now();
     const signal = AbortSignal.any([this.lifetime.signal, AbortSignal.timeout(this.attemptTimeoutMs)]);
@@ -151,12 +172,13 @@ export class EventDispatcher {
     }
     const now = this.opts.clock.now();
     try {
-      this.opts.store.settle(
+      // The delivery stays in flight until its outcome is on disk, so it is never picked twice.
+      await this.record({
         d,
-        outcome === 'retry' ? { kind: 'retry', retryAt: now + backoffDelay(d.attempts + 2, this.retry, this.opts.random) } : { kind: outcome },
+        outcome: outcome === 'retry' ? { kind: 'retry', retryAt: now + backoffDelay(d.attempts + 2, this.retry, this.opts.random) } : { kind: outcome },
         detail,
-        now - started,
-      );
+        durationMs: now - started,
+      });
     } catch (err) {
       if (this.lifetime.signal.aborted) return;
       this.opts.log.error('event delivery outcome not recorded', { eventId: d.event.id, channelId: d.channelId, error: describeError(err) });

@@ -6,7 +6,7 @@
  * every read), never from the database or the API.
  */
 import { readFile } from 'node:fs/promises';
-import { createTransport } from 'nodemailer';
+import { createTransport, type Transporter } from 'nodemailer';
 import { requirePrivateFile } from '../config/secret-file.js';
 import { LifelineError } from '../errors/index.js';
 import type { Channel, EmailSettings } from './channel.js';
@@ -40,35 +40,49 @@ async function passwordOf(s: EmailSettings): Promise<string | undefined> {
 }
 
 export function emailSender(): ChannelSender {
+  // A small pool of SMTP connections per channel configuration (and password), kept between mails.
+  const pools = new Map<string, { key: string; transport: Transporter }>();
   return {
     async send(event, channel: Channel, signal) {
       if (channel.kind !== 'email') throw new LifelineError('validation', `channel ${channel.id} is not an e-mail channel`);
       const s = channel.settings;
       const pass = await passwordOf(s);
-      const transport = createTransport({
-        host: s.host,
-        port: s.port,
-        secure: s.security === 'tls',
-        requireTLS: s.security === 'starttls',
-        ignoreTLS: s.security === 'none',
-        ...(s.user !== null ? { auth: { user: s.user, pass: pass ?? '' } } : {}),
-        tls: { ...(s.caPem ? { ca: s.caPem } : {}), servername: /^[\d.:]+$/.test(s.host) ? undefined : s.host },
-        connectionTimeout: 10_000,
-        greetingTimeout: 10_000,
-        socketTimeout: 15_000,
-      });
-      const abort = () => transport.close();
-      signal.addEventListener('abort', abort, { once: true });
-      try {
-        const { subject, text } = event.type === 'lifeline.summary' ? summaryMail(event) : emailOf(event);
-        const info = await transport.sendMail({ from: s.from, to: [...s.to], subject, text, headers: { 'X-Lifeline-Event-Id': event.id, 'X-Lifeline-Event-Type': event.type } });
-        return `SMTP ${String(info.response).slice(0, 200)}`;
-      } finally {
-        signal.removeEventListener('abort', abort);
-        transport.close();
+      const key = JSON.stringify([s, pass ?? null]);
+      let pooled = pools.get(channel.id);
+      if (pooled?.key !== key) {
+        pooled?.transport.close();
+        pooled = { key, transport: makeTransport(s, pass) };
+        pools.set(channel.id, pooled);
       }
+      const transport = pooled.transport;
+      // nodemailer's own timeouts (connection, greeting, socket) bound a send; the signal is not wired through.
+      void signal;
+      const { subject, text } = event.type === 'lifeline.summary' ? summaryMail(event) : emailOf(event);
+      const info = await transport.sendMail({ from: s.from, to: [...s.to], subject, text, headers: { 'X-Lifeline-Event-Id': event.id, 'X-Lifeline-Event-Type': event.type } });
+      return `SMTP ${String(info.response).slice(0, 200)}`;
+    },
+    close() {
+      for (const p of pools.values()) p.transport.close();
+      pools.clear();
     },
   };
+}
+
+function makeTransport(s: EmailSettings, pass: string | undefined): Transporter {
+  return createTransport({
+    pool: true,
+    maxConnections: 4,
+    host: s.host,
+    port: s.port,
+    secure: s.security === 'tls',
+    requireTLS: s.security === 'starttls',
+    ignoreTLS: s.security === 'none',
+    ...(s.user !== null ? { auth: { user: s.user, pass: pass ?? '' } } : {}),
+    tls: { ...(s.caPem ? { ca: s.caPem } : {}), servername: /^[\d.:]+$/.test(s.host) ? undefined : s.host },
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 15_000,
+  });
 }
 
 /** The daily summary's mail: its text was put together when it was recorded. */

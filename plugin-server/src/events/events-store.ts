@@ -70,6 +70,8 @@ const MIGRATIONS: readonly Migration[] = [
 
 export type DeliveryState = 'pending' | 'delivered' | 'dead';
 
+export type SettleOutcome = { kind: 'delivered' } | { kind: 'retry'; retryAt: number } | { kind: 'dead' };
+
 /** One channel's copy of one event, due to be sent. */
 export interface DueDelivery {
   event: LifelineEvent;
@@ -137,11 +139,17 @@ export class SqliteEventsStore {
 
   // ---- channels ----
 
+  /** Channels as last read; every change through this store drops it. */
+  private channelCache: Channel[] | null = null;
+
   listChannels(): Channel[] {
-    return (this.db.prepare('SELECT * FROM events_channels ORDER BY created_at, id').all() as ChannelRow[]).map(toChannel);
+    this.channelCache ??= (this.db.prepare('SELECT * FROM events_channels ORDER BY created_at, id').all() as ChannelRow[]).map(toChannel);
+    return this.channelCache;
   }
 
   getChannel(id: string): Channel {
+    const cached = this.channelCache?.find((c) => c.id === id);
+    if (cached) return cached;
     const row = this.db.prepare('SELECT * FROM events_channels WHERE id = ?').get(id) as ChannelRow | undefined;
     if (!row) throw new NotFoundError(`no notification channel ${id}`, { channelId: id });
     return toChannel(row);
@@ -155,6 +163,7 @@ export class SqliteEventsStore {
   }
 
   createChannel(input: ChannelInput): Channel {
+    this.channelCache = null;
     const id = this.newId('ch');
     const now = this.nowIso();
     this.db
@@ -165,6 +174,7 @@ export class SqliteEventsStore {
 
   /** Replaces a channel's configuration; without a secret in `input` the stored one is kept. */
   replaceChannel(id: string, input: ChannelInput): Channel {
+    this.channelCache = null;
     const existing = this.getChannel(id);
     const sealed = input.secret !== undefined ? this.secrets.seal(input.secret) : input.kind === existing.kind ? undefined : null;
     this.db
@@ -186,6 +196,7 @@ export class SqliteEventsStore {
 
   /** Removes a channel with its pending deliveries; its delivery log stays. */
   deleteChannel(id: string): void {
+    this.channelCache = null;
     const r = this.db.prepare('DELETE FROM events_channels WHERE id = ?').run(id);
     if (r.changes === 0) throw new NotFoundError(`no notification channel ${id}`, { channelId: id });
   }
@@ -260,23 +271,32 @@ export class SqliteEventsStore {
    * The outcome of one attempt: delivered, another attempt at `retryAt`, or given up (dead).
    * A delivery that is no longer pending (its channel was removed meanwhile) is left alone.
    */
-  settle(d: DueDelivery, outcome: { kind: 'delivered' } | { kind: 'retry'; retryAt: number } | { kind: 'dead' }, detail: string, durationMs: number): void {
+  settle(d: DueDelivery, outcome: SettleOutcome, detail: string, durationMs: number): void {
+    this.settleMany([{ d, outcome, detail, durationMs }]);
+  }
+
+  /** Several outcomes in one transaction (one write to disk for all of them). */
+  settleMany(items: ReadonlyArray<{ d: DueDelivery; outcome: SettleOutcome; detail: string; durationMs: number }>): void {
     const at = this.nowIso();
     this.db.transaction(() => {
-      const attempt = d.attempts + 1;
-      const r =
-        outcome.kind === 'retry'
-          ? this.db
-              .prepare("UPDATE events_deliveries SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE event_seq = ? AND channel_id = ? AND state = 'pending'")
-              .run(attempt, outcome.retryAt, detail, d.event.seq, d.channelId)
-          : this.db
-              .prepare("UPDATE events_deliveries SET attempts = ?, state = ?, last_error = ?, finished_at = ? WHERE event_seq = ? AND channel_id = ? AND state = 'pending'")
-              .run(attempt, outcome.kind, outcome.kind === 'dead' ? detail : null, at, d.event.seq, d.channelId);
-      if (r.changes === 0) return;
-      this.db
-        .prepare('INSERT INTO events_delivery_log (event_seq, event_id, event_type, channel_id, attempt, at, outcome, detail, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(d.event.seq, d.event.id, d.event.type, d.channelId, attempt, at, outcome.kind, detail.slice(0, 1000), Math.round(durationMs));
+      for (const { d, outcome, detail, durationMs } of items) this.settleOne(at, d, outcome, detail, durationMs);
     })();
+  }
+
+  private settleOne(at: string, d: DueDelivery, outcome: SettleOutcome, detail: string, durationMs: number): void {
+    const attempt = d.attempts + 1;
+    const r =
+      outcome.kind === 'retry'
+        ? this.db
+            .prepare("UPDATE events_deliveries SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE event_seq = ? AND channel_id = ? AND state = 'pending'")
+            .run(attempt, outcome.retryAt, detail, d.event.seq, d.channelId)
+        : this.db
+            .prepare("UPDATE events_deliveries SET attempts = ?, state = ?, last_error = ?, finished_at = ? WHERE event_seq = ? AND channel_id = ? AND state = 'pending'")
+            .run(attempt, outcome.kind, outcome.kind === 'dead' ? detail : null, at, d.event.seq, d.channelId);
+    if (r.changes === 0) return;
+    this.db
+      .prepare('INSERT INTO events_delivery_log (event_seq, event_id, event_type, channel_id, attempt, at, outcome, detail, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(d.event.seq, d.event.id, d.event.type, d.channelId, attempt, at, outcome.kind, detail.slice(0, 1000), Math.round(durationMs));
   }
 
   /** The newest attempts first, optionally of one channel; `before` pages on by log id. */

@@ -103,6 +103,10 @@ export function syslogSender(_opts: SyslogSenderOptions): ChannelSender {
       });
       return `${s.transport.toUpperCase()} ${framed.length} bytes`;
     },
+    close() {
+      for (const c of connections.values()) void c.socket.then((s) => s.destroy(), () => undefined);
+      connections.clear();
+    },
   };
 }
 

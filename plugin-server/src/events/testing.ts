@@ -234,6 +234,8 @@ export async function startSmtpReceiver(mode: 'tls' | 'starttls', user: string, 
   const waiters: Array<{ n: number; resolve: () => void }> = [];
   const server = new SMTPServer({
     secure: mode === 'tls',
+    // A closing receiver ends idle client connections (a sender's pool) at once.
+    closeTimeout: 50,
     key: pems.key,
     cert: pems.cert,
     authMethods: ['PLAIN', 'LOGIN'],

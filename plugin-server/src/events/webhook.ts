@@ -7,7 +7,7 @@
  * shape `{type, timestamp, data}`. Any 2xx answer is a delivery; anything else is retried.
  */
 import { createHmac } from 'node:crypto';
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 import type { TimeSource } from '../domain/index.js';
 import { LifelineError } from '../errors/index.js';
 import type { LifelineEvent } from './event.js';
@@ -39,6 +39,17 @@ export interface WebhookSenderOptions {
 }
 
 export function webhookSender(opts: WebhookSenderOptions): ChannelSender {
+  // One kept-alive connection pool per channel configuration: no TLS handshake per event.
+  const agents = new Map<string, { key: string; agent: Agent }>();
+  const agentFor = (channel: Channel & { kind: 'webhook' }): Agent => {
+    const key = JSON.stringify(channel.settings);
+    const known = agents.get(channel.id);
+    if (known?.key === key) return known.agent;
+    known?.agent.destroy();
+    const agent = new Agent({ keepAlive: true, maxSockets: 8, timeout: 30_000, ...(channel.settings.caPem ? { ca: channel.settings.caPem } : {}) });
+    agents.set(channel.id, { key, agent });
+    return agent;
+  };
   return {
     async send(event, channel, signal) {
       if (channel.kind !== 'webhook') throw new LifelineError('validation', `channel ${channel.id} is not a webhook`);
@@ -46,22 +57,25 @@ export function webhookSender(opts: WebhookSenderOptions): ChannelSender {
       if (secret === null) throw new LifelineError('validation', `webhook channel ${channel.name} has no secret`, { field: 'secret' });
       const body = webhookBody(event, (await opts.extraFor?.(event, channel, signal)) ?? {});
       const headers = signWebhook(secret, event.id, Math.floor(opts.clock.now() / 1000), body);
-      const status = await post(channel.settings, body, { ...headers, 'user-agent': opts.userAgent }, signal);
+      const status = await post(channel.settings, agentFor(channel), body, { ...headers, 'user-agent': opts.userAgent }, signal);
       return `HTTP ${status}`;
+    },
+    close() {
+      for (const a of agents.values()) a.agent.destroy();
+      agents.clear();
     },
   };
 }
 
-function post(settings: WebhookSettings, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<number> {
+function post(settings: WebhookSettings, agent: Agent, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
       settings.url,
       {
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        ...(settings.caPem ? { ca: settings.caPem } : {}),
         signal,
-        agent: false,
+        agent,
       },
       (res) => {
         let seen = 0;
