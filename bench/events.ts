@@ -110,3 +110,5 @@ async function main(): Promise<void> {
 }
 
 await main();
+// The receivers' libraries (smtp-server, https) may keep idle timers after closing; the figures are out.
+process.exit(0);
