@@ -92,6 +92,9 @@ describe('registration with a vCenter', () => {
       ['Protect', 'Restore', 'Admin'].map((p) => ({ privId: `${EXTENSION_KEY}.${p}`, privGroupName: EXTENSION_KEY })),
     );
     expect(found?.resources?.[0]?.data[`privilege.${EXTENSION_KEY}.Restore.label`]).toBe('Restore');
+    // The event types Lifeline posts on VMs, declared so that alarms can be defined on them.
+    expect(found?.events?.map((e) => e.eventId)).toContain(`${EXTENSION_KEY}.backup.failed`);
+    expect(found?.events?.find((e) => e.eventId === `${EXTENSION_KEY}.rpo.violated`)?.eventTypeSchema).toContain(`<eventTypeID>${EXTENSION_KEY}.rpo.violated</eventTypeID>`);
 
     // What went over the wire: vim25's required adminEmail, and the certificate (API 8.0.2) whose
     // SHA-256 is the pinned thumbprint.

@@ -56,6 +56,13 @@ const ROUTES: ReadonlyArray<readonly [string, string]> = [
   ['GET', '/storage'],
   ['GET', '/settings'],
   ['POST', '/maintenance'],
+  ['GET', '/notifications/channels'],
+  ['POST', '/notifications/channels'],
+  ['GET', '/notifications/channels/:channel'],
+  ['PUT', '/notifications/channels/:channel'],
+  ['DELETE', '/notifications/channels/:channel'],
+  ['POST', '/notifications/channels/:channel/test'],
+  ['GET', '/notifications/deliveries'],
 ];
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'PROPFIND'];
 

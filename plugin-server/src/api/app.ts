@@ -25,6 +25,8 @@ import { protectionRoutes } from './routes/protection.js';
 import { recoveryRoutes } from './routes/recovery.js';
 import { replicationRoutes } from './routes/replication.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
+import { notificationRoutes } from './routes/notifications.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { settingsRoutes } from './routes/settings.js';
 import { siteRoutes } from './routes/sites.js';
@@ -133,6 +135,8 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   app.use(securityHeaders(deps.frameAncestors ?? []));
   app.use(requestContextMiddleware(deps.log, deps.tracker, deps.monotonic ?? (() => performance.now())));
 
+  if (deps.services.metrics) app.use(metricsRoutes(deps.services.metrics.metrics, deps.services.metrics.tokenFile));
+
   const api = express.Router();
   api.use((_req, res, next) => {
     // Answers depend on the caller's session: never cache them anywhere.
@@ -159,6 +163,7 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   api.use(settingsRoutes(deps.authorizer, deps.services.settings ?? null));
   api.use(maintenanceRoutes(deps.authorizer, deps.services));
   api.use(siteRoutes(deps.authorizer, deps.services));
+  api.use(notificationRoutes(deps.authorizer, deps.services));
   app.use(API_PREFIX, api);
 
   // The vSphere Client asks which dynamic menu items to show at a URI relative to plugin.json.

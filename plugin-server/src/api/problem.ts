@@ -104,6 +104,7 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   'backend-io': 500,
   'backend-refused': 500,
   'codec-failed': 500,
+  'delivery-failed': 502,
   'chunk-missing': 500,
   'export-too-large': 500,
   'vsphere-login-failed': 500,

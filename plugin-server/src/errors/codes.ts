@@ -176,6 +176,11 @@ export type ReplicationCode =
   /** The DR site refused a request for good (4xx, e.g. no longer paired). */
   | 'replication-refused';
 
+/** Events out: notification channels and their deliveries. */
+export type EventsCode =
+  /** A channel's receiver did not take an event (refused, unreachable, a non-2xx answer); the delivery is retried. */
+  | 'delivery-failed';
+
 export type ErrorCode =
   | CommonCode
   | ReplicationCode
@@ -189,4 +194,5 @@ export type ErrorCode =
   | RecoveryCode
   | RegistrationCode
   | SiteCode
-  | ConfigCode;
+  | ConfigCode
+  | EventsCode;

@@ -5,7 +5,8 @@
  */
 import { ValidationError, isLifelineError } from '../errors/index.js';
 import { requireThumbprint } from '../domain/index.js';
-import { type Extension, type ExtensionDescription, type ExtensionResource } from '../vsphere/index.js';
+import { EVENT_TYPE_NAMES, vcenterEventTypeId } from '../events/index.js';
+import { type Extension, type ExtensionDescription, type ExtensionEventType, type ExtensionResource } from '../vsphere/index.js';
 
 /** The extension key; also the privilege group and the prefix of every privilege id. */
 export const EXTENSION_KEY = 'com.lifeline.vsphere';
@@ -164,6 +165,20 @@ export function planExtension(input: ExtensionPlanInput): Extension {
       },
     ],
     privileges: LIFELINE_PRIVILEGES.map((p) => ({ privId: p.privId, privGroupName: EXTENSION_KEY })),
+    events: extensionEventTypes(),
     resources: [privilegeResources()],
   };
+}
+
+/**
+ * Lifeline's event types as vCenter learns them at registration (ExtensionEventTypeInfo), each
+ * with the arguments its events carry, so that the vSphere Client can offer them when an
+ * administrator defines an alarm.
+ */
+export function extensionEventTypes(): ExtensionEventType[] {
+  const args = ['lifelineEventId', 'jobId', 'pointId'].map((n) => `<argument><name>${n}</name><type>string</type></argument>`).join('');
+  return EVENT_TYPE_NAMES.map((type) => {
+    const eventId = vcenterEventTypeId(EXTENSION_KEY, type);
+    return { eventId, eventTypeSchema: `<EventType><eventTypeID>${eventId}</eventTypeID><arguments>${args}</arguments></EventType>` };
+  });
 }

@@ -13,6 +13,7 @@ export {
   checkCertificatePem,
   checkExtensionVersion,
   checkPluginUrl,
+  extensionEventTypes,
   extensionVersion,
   normalizeServerThumbprint,
   planExtension,

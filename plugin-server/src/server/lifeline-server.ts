@@ -13,7 +13,10 @@ import { dirname, join } from 'node:path';
 import { DEFAULT_JOB_LIMITS, formatDailyTime, type Config, type JobLimitsConfig } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import { JobRunner, openJobRecords, type ConcurrencyLimits, type JobHandler } from '../jobs/index.js';
-import { systemClock, type Clock } from '../domain/index.js';
+import { systemClock, systemRandomBytes, type Clock } from '../domain/index.js';
+import { EventsService, createMetrics, serverSummary, type EventsServiceOptions, type LifelineMetrics } from '../events/index.js';
+import { METRICS_TOKEN_FILE, storeFactsOf } from '../api/routes/metrics.js';
+import { EXTENSION_KEY } from '../registration/index.js';
 import type { Logger } from '../log/index.js';
 import {
   BACKUP_JOB_KIND,
@@ -94,6 +97,8 @@ export interface LifelineServerDeps<S extends UserSession & VmInventory> {
   readonly backup?: BackupServices | null;
   /** Routes for paired peers on the site listener, behind its peer middleware (replication). */
   readonly siteRoutes?: SiteListenerOptions['siteRoutes'];
+  /** Delivery retries, concurrency and attempt time limit of events out; for tests and benchmarks. */
+  readonly events?: Partial<Pick<EventsServiceOptions, 'retry' | 'concurrency' | 'attemptTimeoutMs'>>;
 }
 
 /** Until the backup pipeline supplies restore points, none exist. */
@@ -154,6 +159,8 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   let replication: Replication | null = null;
   let replicaSites: ReplicaSites | null = null;
   let stopReplicaPrune: (() => void) | undefined;
+  let events: EventsService;
+  let metrics: LifelineMetrics;
   const shutdown = new AbortController();
   try {
     const audit = new SqliteAuditLog(db, jobClock);
@@ -199,7 +206,13 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     // The DR site's side: replicas of the paired source sites, served by the site listener at /site/v1/replication.
     replicaSites = backup ? await backup.replicaSites({ keyPem: certificate.keyPem, retentionOf: (id) => { const peer = sites.directory.peer(id); return peer?.role === 'source' ? peer.settings : undefined; } }) : null;
     if (replicaSites) stopReplicaPrune = pruneReplicasAfterMaintenance(runner, replicaSites, () => sites.directory.peers().map((p) => p.id), log);
-    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication };
+    // Events out: job outcomes and RPO changes recorded in the outbox, delivered to the channels.
+    const vcenterEvents = backup ? { extensionKey: EXTENSION_KEY, vcenterGuids: [...config.vcenters.values()].map((vc) => vc.guid), vcenter: (guid: string, sig: AbortSignal) => backup.vcenter(guid, sig) } : null;
+    events = new EventsService({ db, dataDir: config.dataDir, clock: jobClock, random: Math.random, randomBytes: systemRandomBytes, log: log.child({ component: 'events' }), version, vcenters: vcenterEvents, summary: serverSummary({ compliance: (sig) => scheduler.compliance(sig), repository: backup?.repository ?? null }), ...deps.events });
+    events.listen({ jobs: runner, rpo: scheduler });
+    events.start();
+    metrics = createMetrics({ jobs: runner, compliance: (sig) => scheduler.compliance(sig), store: storeFactsOf(backup?.repository ?? null, jobClock), events });
+    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE) } };
   } catch (err) {
     db.close();
     throw err;
@@ -237,6 +250,8 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     shutdown.abort();
     scheduler.stop();
     maintenanceSchedule?.stop();
+    metrics.stop();
+    await events.stop();
     await stopSweeper?.();
     replication?.stop();
     stopReplicaPrune?.();

@@ -47,6 +47,14 @@ export interface ExtensionResource {
   readonly data: Readonly<Record<string, string>>;
 }
 
+/** An event type the extension posts (ExtensionEventTypeInfo). */
+export interface ExtensionEventType {
+  /** e.g. `com.example.lifeline.backup.failed`. */
+  readonly eventId: string;
+  /** The optional XML descriptor of the type: `<EventType><eventTypeID>…</eventTypeID><arguments>…</arguments></EventType>`. */
+  readonly eventTypeSchema?: string | undefined;
+}
+
 export interface Extension {
   readonly key: string;
   /** Numeric `A.B.C.D`; the vSphere Client caches a plugin per version. */
@@ -57,6 +65,8 @@ export interface Extension {
   readonly clients: readonly ExtensionClient[];
   readonly servers: readonly ExtensionServer[];
   readonly privileges: readonly ExtensionPrivilege[];
+  /** Event types the extension posts on vCenter objects; alarms can be defined on them. */
+  readonly events?: readonly ExtensionEventType[] | undefined;
   readonly resources?: readonly ExtensionResource[] | undefined;
   readonly shownInSolutionManager?: boolean | undefined;
   /** When vCenter last heard from the extension (set to now when registering). */
@@ -90,6 +100,7 @@ export function encodeExtension(ext: Extension, now: Date): Record<string, unkno
       }),
     ),
     client: ext.clients.map((c) => ({ version: c.version, description: description(c.description), company: c.company, type: c.type, url: c.url })),
+    eventList: ext.events?.map((e) => compact({ eventID: e.eventId, eventTypeSchema: e.eventTypeSchema })),
     privilegeList: ext.privileges.map((p) => ({ privID: p.privId, privGroupName: p.privGroupName })),
     resourceList: ext.resources?.map((r) => ({ locale: r.locale, module: r.module, data: Object.entries(r.data).map(([key, value]) => ({ key, value })) })),
     lastHeartbeatTime: now.toISOString(),
@@ -126,6 +137,7 @@ export function decodeExtension(v: unknown): Extension | undefined {
       serverThumbprint: str(field(s, 'serverThumbprint')),
       serverCertificate: str(field(s, 'serverCertificate')),
     })),
+    events: asArray(field(v, 'eventList')).map((e) => ({ eventId: str(field(e, 'eventID')) ?? '', eventTypeSchema: str(field(e, 'eventTypeSchema')) })),
     privileges: asArray(field(v, 'privilegeList')).map((p) => ({
       privId: str(field(p, 'privID')) ?? '',
       privGroupName: str(field(p, 'privGroupName')) ?? '',

@@ -36,4 +36,5 @@ export type { TaskOptions } from './tasks.js';
 export type { ByteRange, DatastoreFile } from './datastore-files.js';
 export { datastoreFileUrl } from './datastore-files.js';
 export { formatDatastorePath, parseDatastorePath, type DatastorePath } from './datastore-path.js';
-export type { Extension, ExtensionClient, ExtensionDescription, ExtensionPrivilege, ExtensionResource, ExtensionServer } from './extensions.js';
+export type { Extension, ExtensionClient, ExtensionDescription, ExtensionEventType, ExtensionPrivilege, ExtensionResource, ExtensionServer } from './extensions.js';
+export type { VcenterEvent, VcenterEventSeverity, VmEventToPost } from './vcenter-events.js';

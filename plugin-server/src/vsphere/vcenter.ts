@@ -27,6 +27,7 @@ import { waitForTask, type TaskOptions } from './tasks.js';
 import { isNotAuthenticated, isVimFault, VimLoginError } from './vim-errors.js';
 import { VimSession, type AboutInfo, type PasswordSource, type SessionUser, type VimSessionOptions } from './vim-session.js';
 import type { MoRef } from './vim-values.js';
+import { postVmEvent, queryVmEvents, type VcenterEvent, type VmEventToPost } from './vcenter-events.js';
 import {
   addExistingDisk,
   addNewDisk,
@@ -296,6 +297,16 @@ export class Vcenter {
   }
 
   // ---- extension ----
+
+  /** Posts an extension's event on a VM (EventManager.PostEvent). */
+  postVmEvent(event: VmEventToPost, signal?: AbortSignal): Promise<void> {
+    return postVmEvent(this.session, event, new Date(this.clock.now()), signal);
+  }
+
+  /** The VM's latest events, newest first (EventManager.QueryEvents). */
+  queryVmEvents(vm: string, opts?: { maxCount?: number }, signal?: AbortSignal): Promise<VcenterEvent[]> {
+    return queryVmEvents(this.session, vm, opts, signal);
+  }
 
   registerExtension(ext: Extension, signal?: AbortSignal): Promise<void> {
     return registerExtension(this.session, ext, new Date(this.clock.now()), signal);

@@ -51,7 +51,9 @@ export type VimMethod =
   | 'UpdateExtension'
   | 'FindExtension'
   | 'UnregisterExtension'
-  | 'HasPrivilegeOnEntities';
+  | 'HasPrivilegeOnEntities'
+  | 'PostEvent'
+  | 'QueryEvents';
 
 export interface AboutInfo {
   readonly name: string;
@@ -75,6 +77,7 @@ export interface ServiceContent {
   readonly extensionManager: MoRef | undefined;
   readonly fileManager: MoRef | undefined;
   readonly searchIndex: MoRef | undefined;
+  readonly eventManager: MoRef | undefined;
 }
 
 export interface SessionUser {
@@ -409,5 +412,6 @@ function decodeServiceContent(raw: unknown): ServiceContent {
     extensionManager: ref('extensionManager'),
     fileManager: ref('fileManager'),
     searchIndex: ref('searchIndex'),
+    eventManager: ref('eventManager'),
   };
 }

@@ -12,6 +12,7 @@ import { filterSpec, traversalSpec } from './property-collector.js';
 import { createVmDeviceChanges, vmConfigSpec } from './vm-operations.js';
 import { addExistingDiskChange, createDiskChange, nicChange, removeDeviceChange, scsiControllerChange } from './virtual-devices.js';
 import { encodeMoRef } from './vim-values.js';
+import { vmEventEx } from './vcenter-events.js';
 import { vimWsdlPath } from './wsdl-location.js';
 
 interface SchemaType {
@@ -169,6 +170,15 @@ describe('vim25 requests follow the schema', () => {
     expect(lastXml).toContain('xsi:type="VirtualDisk"');
     expect(lastXml).toContain('xsi:type="VirtualDiskFlatVer2BackingInfo"');
     expect(lastXml).toContain('<vim25:fileOperation>destroy</vim25:fileOperation>');
+  });
+
+  it("for an extension's event posted on a VM", async () => {
+    const event = vmEventEx(
+      { eventTypeId: 'com.example.backup.failed', severity: 'error', message: 'Backup failed', vm: { moref: 'vm-1', name: 'db01' }, arguments: { jobId: 'j-1' } },
+      new Date(0),
+    );
+    expect(await problemsOf('PostEvent', { _this: encodeMoRef({ type: 'EventManager', value: 'EventManager' }), eventToPost: event })).toEqual([]);
+    expect(lastXml).toContain('xsi:type="EventEx"');
   });
 
   it('for a new VM', async () => {

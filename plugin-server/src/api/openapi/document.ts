@@ -119,6 +119,7 @@ const PARAMETERS: Readonly<Record<string, Json>> = {
   policyId: { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
   siteId: { name: 'id', in: 'path', required: true, description: 'The id of a paired site (GET /api/v1/sites).', schema: { type: 'string' } },
   attachmentId: { name: 'attachmentId', in: 'path', required: true, schema: { type: 'string' } },
+  channelId: { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
   offset: { name: 'offset', in: 'query', description: 'Items to skip.', schema: { type: 'integer', minimum: 0, default: 0 } },
   limit: { name: 'limit', in: 'query', description: 'Items per page.', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
   vcenter: {
@@ -496,6 +497,57 @@ const PATHS: Readonly<Record<string, Json>> = {
   },
   '/api/v1/settings': {
     get: op({ id: 'getSettings', tag: 'Server', summary: "The server's settings, read-only", description: "Lifeline's Admin privilege on the inventory root. Never a secret.", ok: { '200': json(ref('ServerSettings'), 'The settings.') }, errors: [404] }),
+  },
+  '/api/v1/notifications/channels': {
+    get: op({ id: 'listChannels', tag: 'Notifications', summary: 'Notification channels', description: "Lifeline's Admin privilege on the inventory root of every vCenter. Secrets are never answered.", ok: { '200': json(ref('NotificationChannelList'), 'All channels.') } }),
+    post: op({
+      id: 'createChannel',
+      tag: 'Notifications',
+      summary: 'Add a notification channel',
+      description: "Lifeline's Admin privilege everywhere; audited. A bad configuration is refused with the field named (400 validation, errors[].field).",
+      body: ref('NotificationChannelInput'),
+      ok: { '201': json(ref('NotificationChannel'), 'The channel.', { Location: { description: '/api/v1/notifications/channels/{id}', schema: { type: 'string' } } }) },
+    }),
+  },
+  '/api/v1/notifications/channels/{id}': {
+    parameters: [param('channelId')],
+    get: op({ id: 'getChannel', tag: 'Notifications', summary: 'One notification channel', description: "Lifeline's Admin privilege everywhere.", ok: { '200': json(ref('NotificationChannel'), 'The channel.') }, errors: [404] }),
+    put: op({
+      id: 'replaceChannel',
+      tag: 'Notifications',
+      summary: "Replace a channel's configuration",
+      description: "Lifeline's Admin privilege everywhere; audited. Without `secret` the stored secret is kept.",
+      body: ref('NotificationChannelInput'),
+      ok: { '200': json(ref('NotificationChannel'), 'The channel.') },
+      errors: [404],
+    }),
+    delete: op({ id: 'deleteChannel', tag: 'Notifications', summary: 'Remove a channel and its pending deliveries', description: "Lifeline's Admin privilege everywhere; audited. Its delivery log stays.", ok: { '204': noContent('Removed.') }, errors: [404] }),
+  },
+  '/api/v1/notifications/channels/{id}/test': {
+    parameters: [param('channelId')],
+    post: op({
+      id: 'testChannel',
+      tag: 'Notifications',
+      summary: 'Send the channel a test event now',
+      description: "Lifeline's Admin privilege everywhere; audited. One attempt of a lifeline.test event; the answer says whether the receiver took it.",
+      ok: { '200': json(ref('ChannelTestResult'), 'The outcome.') },
+      errors: [404],
+    }),
+  },
+  '/api/v1/notifications/deliveries': {
+    get: op({
+      id: 'listDeliveries',
+      tag: 'Notifications',
+      summary: 'The delivery log, newest first',
+      description: "Lifeline's Admin privilege everywhere. Every attempt to deliver an event to a channel: delivered, retry (another attempt follows) or dead (given up).",
+      params: [
+        { name: 'channelId', in: 'query', schema: { type: 'string' } },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+        { name: 'before', in: 'query', description: 'Only entries with a lower id (paging on).', schema: { type: 'integer', minimum: 1 } },
+      ],
+      ok: { '200': json(ref('DeliveryLog'), 'The attempts.') },
+      errors: [404],
+    }),
   },
   '/api/v1/maintenance': {
     post: op({

@@ -428,6 +428,84 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     maintenance: nullable(obj({ enabled: bool, at: { type: 'string', pattern: '^\\d{2}:\\d{2}$' }, verifyPercent: num, nextRunAt: timeOrNull })),
     warnings: arrayOf(str),
   }),
+  NotificationChannel: obj(
+    {
+      id: str,
+      name: str,
+      kind: oneOfStrings(['webhook', 'syslog', 'vcenter', 'email']),
+      enabled: bool,
+      filter: ref('NotificationFilter'),
+      settings: { oneOf: [ref('WebhookSettings'), ref('SyslogSettings'), ref('VcenterSettings'), ref('EmailSettings')] },
+      secretSet: described(bool, 'Whether a secret is stored; the secret itself is never answered.'),
+      createdAt: time,
+      updatedAt: time,
+      deliveries: obj({ pending: nonNegative, delivered: nonNegative, dead: described(nonNegative, 'Given up after the last attempt.') }),
+    },
+    { description: 'Where events go, and which.' },
+  ),
+  NotificationChannelList: obj({ items: arrayOf(ref('NotificationChannel')) }),
+  NotificationChannelInput: obj(
+    {
+      name: { type: 'string', minLength: 1, maxLength: 200 },
+      kind: oneOfStrings(['webhook', 'syslog', 'vcenter', 'email']),
+      enabled: { type: 'boolean', default: true },
+      filter: ref('NotificationFilter'),
+      settings: { oneOf: [ref('WebhookSettings'), ref('SyslogSettings'), ref('VcenterSettings'), ref('EmailSettings')] },
+      secret: described(
+        { type: 'string', pattern: '^whsec_[A-Za-z0-9+/]+={0,2}$', writeOnly: true },
+        'Webhooks: the Standard Webhooks signing secret (whsec_ and the base64 of 24 to 64 random bytes). Required when a webhook is created; on replace, omit it to keep the stored one. Never answered.',
+      ),
+    },
+    { optional: ['enabled', 'filter', 'secret'] },
+  ),
+  NotificationFilter: obj(
+    {
+      types: arrayOf({ type: 'string', pattern: '^[a-z]+(\\.[a-z-]+|\\.\\*)$' }, { maxItems: 100, description: 'Event types, or a family as backup.*; empty: all.' }),
+      minSeverity: oneOfStrings(['info', 'warning', 'error', 'critical']),
+    },
+    { optional: ['types', 'minSeverity'] },
+  ),
+  WebhookSettings: obj({ url: described({ type: 'string', pattern: '^https://' }, 'Where the signed JSON is POSTed.'), caPem: described(strOrNull, 'PEM certificates to trust for this receiver besides the system CAs.') }, { optional: ['caPem'] }),
+  SyslogSettings: obj(
+    {
+      transport: oneOfStrings(['udp', 'tcp', 'tls']),
+      host: str,
+      port: { type: 'integer', minimum: 1, maximum: 65535 },
+      caPem: described(strOrNull, 'tls: PEM certificates to trust besides the system CAs.'),
+    },
+    { optional: ['caPem'] },
+  ),
+  VcenterSettings: obj({}, { description: "vCenter channels post each event on its VM in the VM's vCenter; nothing to set." }),
+  EmailSettings: obj(
+    {
+      host: str,
+      port: { type: 'integer', minimum: 1, maximum: 65535 },
+      security: oneOfStrings(['tls', 'starttls', 'none'], 'tls: TLS from the start (465); starttls: the server must upgrade (587); none: a local relay.'),
+      user: described(strOrNull, 'SMTP user; null: no authentication.'),
+      passwordFile: described(strOrNull, 'Absolute path of a file on the Lifeline server (mode 0600) holding the SMTP password.'),
+      from: str,
+      to: arrayOf(str, { minItems: 1, maxItems: 50 }),
+      caPem: described(strOrNull, 'PEM certificates to trust besides the system CAs.'),
+      dailySummaryAt: described(nullable({ type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' }), 'A summary mail once a day at this UTC time; null: none.'),
+    },
+    { optional: ['user', 'passwordFile', 'caPem', 'dailySummaryAt'] },
+  ),
+  ChannelTestResult: obj({ delivered: bool, detail: described(str, "The receiver's answer (e.g. HTTP 204) or the error."), eventId: str }),
+  DeliveryLog: obj({
+    items: arrayOf(
+      obj({
+        id: int,
+        eventId: str,
+        eventType: str,
+        channelId: str,
+        attempt: { type: 'integer', minimum: 1 },
+        at: time,
+        outcome: oneOfStrings(['delivered', 'retry', 'dead']),
+        detail: str,
+        durationMs: nonNegative,
+      }),
+    ),
+  }),
   MaintenanceRequest: obj(
     {
       steps: arrayOf(oneOfStrings(['retention', 'gc', 'verify']), { minItems: 1 }),

@@ -4,6 +4,7 @@
  * storage figures).
  */
 import type { JobEventHub, JobRunner, JobStore } from '../../jobs/index.js';
+import type { EventsService, LifelineMetrics } from '../../events/index.js';
 import type { Clock } from '../../domain/index.js';
 import type { Logger } from '../../log/index.js';
 import type { PointsService } from '../../points/index.js';
@@ -52,4 +53,8 @@ export interface ApiServices {
   readonly sites?: SiteService | null;
   /** Replication to paired sites: each VM's copy there and each link's state; absent when the server has no backup store. */
   readonly replication?: Pick<Replication, 'vmReplication' | 'linkStats'> | null;
+  /** Events out: notification channels and their delivery log. */
+  readonly notifications?: EventsService | null;
+  /** Prometheus metrics at /metrics, behind the bearer token in `tokenFile`. */
+  readonly metrics?: { readonly metrics: LifelineMetrics; readonly tokenFile: string } | null;
 }

@@ -838,6 +838,102 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/api/v1/notifications/channels": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * Notification channels
+         * @description Lifeline's Admin privilege on the inventory root of every vCenter. Secrets are never answered.
+         */
+        readonly get: operations["listChannels"];
+        readonly put?: never;
+        /**
+         * Add a notification channel
+         * @description Lifeline's Admin privilege everywhere; audited. A bad configuration is refused with the field named (400 validation, errors[].field).
+         */
+        readonly post: operations["createChannel"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/notifications/channels/{id}": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                readonly id: components["parameters"]["channelId"];
+            };
+            readonly cookie?: never;
+        };
+        /**
+         * One notification channel
+         * @description Lifeline's Admin privilege everywhere.
+         */
+        readonly get: operations["getChannel"];
+        /**
+         * Replace a channel's configuration
+         * @description Lifeline's Admin privilege everywhere; audited. Without `secret` the stored secret is kept.
+         */
+        readonly put: operations["replaceChannel"];
+        readonly post?: never;
+        /**
+         * Remove a channel and its pending deliveries
+         * @description Lifeline's Admin privilege everywhere; audited. Its delivery log stays.
+         */
+        readonly delete: operations["deleteChannel"];
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/notifications/channels/{id}/test": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                readonly id: components["parameters"]["channelId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Send the channel a test event now
+         * @description Lifeline's Admin privilege everywhere; audited. One attempt of a lifeline.test event; the answer says whether the receiver took it.
+         */
+        readonly post: operations["testChannel"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/notifications/deliveries": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * The delivery log, newest first
+         * @description Lifeline's Admin privilege everywhere. Every attempt to deliver an event to a channel: delivered, retry (another attempt follows) or dead (given up).
+         */
+        readonly get: operations["listDeliveries"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/api/v1/maintenance": {
         readonly parameters: {
             readonly query?: never;
@@ -1604,6 +1700,104 @@ export interface components {
             } | null;
             readonly warnings: readonly string[];
         };
+        /** @description Where events go, and which. */
+        readonly NotificationChannel: {
+            readonly id: string;
+            readonly name: string;
+            /** @enum {string} */
+            readonly kind: "webhook" | "syslog" | "vcenter" | "email";
+            readonly enabled: boolean;
+            readonly filter: components["schemas"]["NotificationFilter"];
+            readonly settings: components["schemas"]["WebhookSettings"] | components["schemas"]["SyslogSettings"] | components["schemas"]["VcenterSettings"] | components["schemas"]["EmailSettings"];
+            /** @description Whether a secret is stored; the secret itself is never answered. */
+            readonly secretSet: boolean;
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+            readonly deliveries: {
+                readonly pending: number;
+                readonly delivered: number;
+                /** @description Given up after the last attempt. */
+                readonly dead: number;
+            };
+        };
+        readonly NotificationChannelList: {
+            readonly items: readonly components["schemas"]["NotificationChannel"][];
+        };
+        readonly NotificationChannelInput: {
+            readonly name: string;
+            /** @enum {string} */
+            readonly kind: "webhook" | "syslog" | "vcenter" | "email";
+            /** @default true */
+            readonly enabled: boolean;
+            readonly filter?: components["schemas"]["NotificationFilter"];
+            readonly settings: components["schemas"]["WebhookSettings"] | components["schemas"]["SyslogSettings"] | components["schemas"]["VcenterSettings"] | components["schemas"]["EmailSettings"];
+            /** @description Webhooks: the Standard Webhooks signing secret (whsec_ and the base64 of 24 to 64 random bytes). Required when a webhook is created; on replace, omit it to keep the stored one. Never answered. */
+            readonly secret?: string;
+        };
+        readonly NotificationFilter: {
+            /** @description Event types, or a family as backup.*; empty: all. */
+            readonly types?: readonly string[];
+            /** @enum {string} */
+            readonly minSeverity?: "info" | "warning" | "error" | "critical";
+        };
+        readonly WebhookSettings: {
+            /** @description Where the signed JSON is POSTed. */
+            readonly url: string;
+            /** @description PEM certificates to trust for this receiver besides the system CAs. */
+            readonly caPem?: string | null;
+        };
+        readonly SyslogSettings: {
+            /** @enum {string} */
+            readonly transport: "udp" | "tcp" | "tls";
+            readonly host: string;
+            readonly port: number;
+            /** @description tls: PEM certificates to trust besides the system CAs. */
+            readonly caPem?: string | null;
+        };
+        /** @description vCenter channels post each event on its VM in the VM's vCenter; nothing to set. */
+        readonly VcenterSettings: Record<string, never>;
+        readonly EmailSettings: {
+            readonly host: string;
+            readonly port: number;
+            /**
+             * @description tls: TLS from the start (465); starttls: the server must upgrade (587); none: a local relay.
+             * @enum {string}
+             */
+            readonly security: "tls" | "starttls" | "none";
+            /** @description SMTP user; null: no authentication. */
+            readonly user?: string | null;
+            /** @description Absolute path of a file on the Lifeline server (mode 0600) holding the SMTP password. */
+            readonly passwordFile?: string | null;
+            readonly from: string;
+            readonly to: readonly string[];
+            /** @description PEM certificates to trust besides the system CAs. */
+            readonly caPem?: string | null;
+            /** @description A summary mail once a day at this UTC time; null: none. */
+            readonly dailySummaryAt?: string | null;
+        };
+        readonly ChannelTestResult: {
+            readonly delivered: boolean;
+            /** @description The receiver's answer (e.g. HTTP 204) or the error. */
+            readonly detail: string;
+            readonly eventId: string;
+        };
+        readonly DeliveryLog: {
+            readonly items: readonly {
+                readonly id: number;
+                readonly eventId: string;
+                readonly eventType: string;
+                readonly channelId: string;
+                readonly attempt: number;
+                /** Format: date-time */
+                readonly at: string;
+                /** @enum {string} */
+                readonly outcome: "delivered" | "retry" | "dead";
+                readonly detail: string;
+                readonly durationMs: number;
+            }[];
+        };
         readonly MaintenanceRequest: {
             readonly steps?: readonly ("retention" | "gc" | "verify")[];
             readonly verifyPercent?: number;
@@ -1846,6 +2040,7 @@ export interface components {
         /** @description The id of a paired site (GET /api/v1/sites). */
         readonly siteId: string;
         readonly attachmentId: string;
+        readonly channelId: string;
         /** @description Items to skip. */
         readonly offset: number;
         /** @description Items per page. */
@@ -3729,6 +3924,239 @@ export interface operations {
                 };
                 content: {
                     readonly "application/json": components["schemas"]["ServerSettings"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly listChannels: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description All channels. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["NotificationChannelList"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly createChannel: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["NotificationChannelInput"];
+            };
+        };
+        readonly responses: {
+            /** @description The channel. */
+            readonly 201: {
+                headers: {
+                    /** @description /api/v1/notifications/channels/{id} */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["NotificationChannel"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly getChannel: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                readonly id: components["parameters"]["channelId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The channel. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["NotificationChannel"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly replaceChannel: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                readonly id: components["parameters"]["channelId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["NotificationChannelInput"];
+            };
+        };
+        readonly responses: {
+            /** @description The channel. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["NotificationChannel"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly deleteChannel: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                readonly id: components["parameters"]["channelId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description Removed. */
+            readonly 204: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content?: never;
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly testChannel: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                readonly id: components["parameters"]["channelId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The outcome. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["ChannelTestResult"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly listDeliveries: {
+        readonly parameters: {
+            readonly query?: {
+                readonly channelId?: string;
+                readonly limit?: number;
+                /** @description Only entries with a lower id (paging on). */
+                readonly before?: number;
+            };
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The attempts. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["DeliveryLog"];
                 };
             };
             readonly 400: components["responses"]["BadRequest"];

@@ -3162,6 +3162,399 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         }
       }
     },
+    "/api/v1/notifications/channels": {
+      "get": {
+        "operationId": "listChannels",
+        "tags": [
+          "Notifications"
+        ],
+        "summary": "Notification channels",
+        "description": "Lifeline's Admin privilege on the inventory root of every vCenter. Secrets are never answered.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "All channels.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/NotificationChannelList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      },
+      "post": {
+        "operationId": "createChannel",
+        "tags": [
+          "Notifications"
+        ],
+        "summary": "Add a notification channel",
+        "description": "Lifeline's Admin privilege everywhere; audited. A bad configuration is refused with the field named (400 validation, errors[].field).",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/NotificationChannelInput"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "The channel.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/NotificationChannel"
+                }
+              }
+            },
+            "headers": {
+              "Location": {
+                "description": "/api/v1/notifications/channels/{id}",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/notifications/channels/{id}": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/channelId"
+        }
+      ],
+      "get": {
+        "operationId": "getChannel",
+        "tags": [
+          "Notifications"
+        ],
+        "summary": "One notification channel",
+        "description": "Lifeline's Admin privilege everywhere.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The channel.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/NotificationChannel"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      },
+      "put": {
+        "operationId": "replaceChannel",
+        "tags": [
+          "Notifications"
+        ],
+        "summary": "Replace a channel's configuration",
+        "description": "Lifeline's Admin privilege everywhere; audited. Without `secret` the stored secret is kept.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/NotificationChannelInput"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The channel.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/NotificationChannel"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      },
+      "delete": {
+        "operationId": "deleteChannel",
+        "tags": [
+          "Notifications"
+        ],
+        "summary": "Remove a channel and its pending deliveries",
+        "description": "Lifeline's Admin privilege everywhere; audited. Its delivery log stays.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Removed."
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/notifications/channels/{id}/test": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/channelId"
+        }
+      ],
+      "post": {
+        "operationId": "testChannel",
+        "tags": [
+          "Notifications"
+        ],
+        "summary": "Send the channel a test event now",
+        "description": "Lifeline's Admin privilege everywhere; audited. One attempt of a lifeline.test event; the answer says whether the receiver took it.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The outcome.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ChannelTestResult"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/notifications/deliveries": {
+      "get": {
+        "operationId": "listDeliveries",
+        "tags": [
+          "Notifications"
+        ],
+        "summary": "The delivery log, newest first",
+        "description": "Lifeline's Admin privilege everywhere. Every attempt to deliver an event to a channel: delivered, retry (another attempt follows) or dead (given up).",
+        "parameters": [
+          {
+            "name": "channelId",
+            "in": "query",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 1000,
+              "default": 100
+            }
+          },
+          {
+            "name": "before",
+            "in": "query",
+            "description": "Only entries with a lower id (paging on).",
+            "schema": {
+              "type": "integer",
+              "minimum": 1
+            }
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The attempts.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DeliveryLog"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/api/v1/maintenance": {
       "post": {
         "operationId": "runMaintenance",
@@ -3297,6 +3690,14 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
       },
       "attachmentId": {
         "name": "attachmentId",
+        "in": "path",
+        "required": true,
+        "schema": {
+          "type": "string"
+        }
+      },
+      "channelId": {
+        "name": "id",
         "in": "path",
         "required": true,
         "schema": {
@@ -6456,6 +6857,409 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "certificateThumbprint",
           "maintenance",
           "warnings"
+        ],
+        "additionalProperties": false
+      },
+      "NotificationChannel": {
+        "type": "object",
+        "description": "Where events go, and which.",
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "name": {
+            "type": "string"
+          },
+          "kind": {
+            "type": "string",
+            "enum": [
+              "webhook",
+              "syslog",
+              "vcenter",
+              "email"
+            ]
+          },
+          "enabled": {
+            "type": "boolean"
+          },
+          "filter": {
+            "$ref": "#/components/schemas/NotificationFilter"
+          },
+          "settings": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/WebhookSettings"
+              },
+              {
+                "$ref": "#/components/schemas/SyslogSettings"
+              },
+              {
+                "$ref": "#/components/schemas/VcenterSettings"
+              },
+              {
+                "$ref": "#/components/schemas/EmailSettings"
+              }
+            ]
+          },
+          "secretSet": {
+            "type": "boolean",
+            "description": "Whether a secret is stored; the secret itself is never answered."
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "updatedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "deliveries": {
+            "type": "object",
+            "properties": {
+              "pending": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "delivered": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "dead": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Given up after the last attempt."
+              }
+            },
+            "required": [
+              "pending",
+              "delivered",
+              "dead"
+            ],
+            "additionalProperties": false
+          }
+        },
+        "required": [
+          "id",
+          "name",
+          "kind",
+          "enabled",
+          "filter",
+          "settings",
+          "secretSet",
+          "createdAt",
+          "updatedAt",
+          "deliveries"
+        ],
+        "additionalProperties": false
+      },
+      "NotificationChannelList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/NotificationChannel"
+            }
+          }
+        },
+        "required": [
+          "items"
+        ],
+        "additionalProperties": false
+      },
+      "NotificationChannelInput": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 200
+          },
+          "kind": {
+            "type": "string",
+            "enum": [
+              "webhook",
+              "syslog",
+              "vcenter",
+              "email"
+            ]
+          },
+          "enabled": {
+            "type": "boolean",
+            "default": true
+          },
+          "filter": {
+            "$ref": "#/components/schemas/NotificationFilter"
+          },
+          "settings": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/WebhookSettings"
+              },
+              {
+                "$ref": "#/components/schemas/SyslogSettings"
+              },
+              {
+                "$ref": "#/components/schemas/VcenterSettings"
+              },
+              {
+                "$ref": "#/components/schemas/EmailSettings"
+              }
+            ]
+          },
+          "secret": {
+            "type": "string",
+            "pattern": "^whsec_[A-Za-z0-9+/]+={0,2}$",
+            "writeOnly": true,
+            "description": "Webhooks: the Standard Webhooks signing secret (whsec_ and the base64 of 24 to 64 random bytes). Required when a webhook is created; on replace, omit it to keep the stored one. Never answered."
+          }
+        },
+        "required": [
+          "name",
+          "kind",
+          "settings"
+        ],
+        "additionalProperties": false
+      },
+      "NotificationFilter": {
+        "type": "object",
+        "properties": {
+          "types": {
+            "type": "array",
+            "items": {
+              "type": "string",
+              "pattern": "^[a-z]+(\\.[a-z-]+|\\.\\*)$"
+            },
+            "maxItems": 100,
+            "description": "Event types, or a family as backup.*; empty: all."
+          },
+          "minSeverity": {
+            "type": "string",
+            "enum": [
+              "info",
+              "warning",
+              "error",
+              "critical"
+            ]
+          }
+        },
+        "required": [],
+        "additionalProperties": false
+      },
+      "WebhookSettings": {
+        "type": "object",
+        "properties": {
+          "url": {
+            "type": "string",
+            "pattern": "^https://",
+            "description": "Where the signed JSON is POSTed."
+          },
+          "caPem": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "PEM certificates to trust for this receiver besides the system CAs."
+          }
+        },
+        "required": [
+          "url"
+        ],
+        "additionalProperties": false
+      },
+      "SyslogSettings": {
+        "type": "object",
+        "properties": {
+          "transport": {
+            "type": "string",
+            "enum": [
+              "udp",
+              "tcp",
+              "tls"
+            ]
+          },
+          "host": {
+            "type": "string"
+          },
+          "port": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 65535
+          },
+          "caPem": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "tls: PEM certificates to trust besides the system CAs."
+          }
+        },
+        "required": [
+          "transport",
+          "host",
+          "port"
+        ],
+        "additionalProperties": false
+      },
+      "VcenterSettings": {
+        "type": "object",
+        "description": "vCenter channels post each event on its VM in the VM's vCenter; nothing to set.",
+        "properties": {},
+        "required": [],
+        "additionalProperties": false
+      },
+      "EmailSettings": {
+        "type": "object",
+        "properties": {
+          "host": {
+            "type": "string"
+          },
+          "port": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 65535
+          },
+          "security": {
+            "type": "string",
+            "enum": [
+              "tls",
+              "starttls",
+              "none"
+            ],
+            "description": "tls: TLS from the start (465); starttls: the server must upgrade (587); none: a local relay."
+          },
+          "user": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "SMTP user; null: no authentication."
+          },
+          "passwordFile": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "Absolute path of a file on the Lifeline server (mode 0600) holding the SMTP password."
+          },
+          "from": {
+            "type": "string"
+          },
+          "to": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "minItems": 1,
+            "maxItems": 50
+          },
+          "caPem": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "PEM certificates to trust besides the system CAs."
+          },
+          "dailySummaryAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "pattern": "^([01]\\d|2[0-3]):[0-5]\\d$",
+            "description": "A summary mail once a day at this UTC time; null: none."
+          }
+        },
+        "required": [
+          "host",
+          "port",
+          "security",
+          "from",
+          "to"
+        ],
+        "additionalProperties": false
+      },
+      "ChannelTestResult": {
+        "type": "object",
+        "properties": {
+          "delivered": {
+            "type": "boolean"
+          },
+          "detail": {
+            "type": "string",
+            "description": "The receiver's answer (e.g. HTTP 204) or the error."
+          },
+          "eventId": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "delivered",
+          "detail",
+          "eventId"
+        ],
+        "additionalProperties": false
+      },
+      "DeliveryLog": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "id": {
+                  "type": "integer"
+                },
+                "eventId": {
+                  "type": "string"
+                },
+                "eventType": {
+                  "type": "string"
+                },
+                "channelId": {
+                  "type": "string"
+                },
+                "attempt": {
+                  "type": "integer",
+                  "minimum": 1
+                },
+                "at": {
+                  "type": "string",
+                  "format": "date-time"
+                },
+                "outcome": {
+                  "type": "string",
+                  "enum": [
+                    "delivered",
+                    "retry",
+                    "dead"
+                  ]
+                },
+                "detail": {
+                  "type": "string"
+                },
+                "durationMs": {
+                  "type": "integer",
+                  "minimum": 0
+                }
+              },
+              "required": [
+                "id",
+                "eventId",
+                "eventType",
+                "channelId",
+                "attempt",
+                "at",
+                "outcome",
+                "detail",
+                "durationMs"
+              ],
+              "additionalProperties": false
+            }
+          }
+        },
+        "required": [
+          "items"
         ],
         "additionalProperties": false
       },

@@ -1,0 +1,91 @@
+/**
+ * E-mail through an SMTP relay (nodemailer): one message per event, plain text, with the VM, the
+ * job, the error and the event's id. `tls` speaks TLS from the first byte (port 465), `starttls`
+ * requires the server to upgrade the connection before anything is sent (port 587), `none` is
+ * for a relay on the same host. The SMTP password is read from a file (owner-only, checked on
+ * every read), never from the database or the API.
+ */
+import { readFile } from 'node:fs/promises';
+import { createTransport, type Transporter } from 'nodemailer';
+import { requirePrivateFile } from '../config/secret-file.js';
+import { LifelineError } from '../errors/index.js';
+import type { Channel, EmailSettings } from './channel.js';
+import type { ChannelSender } from './dispatcher.js';
+import type { LifelineEvent } from './event.js';
+
+/** Subject and body of the e-mail for an event. */
+export function emailOf(event: LifelineEvent): { subject: string; text: string } {
+  const vm = event.vm ? `${event.vm.name ?? event.vm.moref}` : null;
+  const subject = `[Lifeline ${event.severity}] ${event.message}`.replace(/[\r\n]+/g, ' ').slice(0, 250);
+  const error = (event.data['error'] as { code?: unknown; message?: unknown } | undefined) ?? null;
+  const lines = [
+    event.message,
+    '',
+    `Event:    ${event.type} (${event.severity})`,
+    `Time:     ${event.at}`,
+    ...(vm && event.vm ? [`VM:       ${vm} (${event.vm.moref}, vCenter ${event.vm.vcenterGuid})`] : []),
+    ...(event.jobId ? [`Job:      ${event.jobId}`] : []),
+    ...(event.pointId ? [`Point:    ${event.pointId}`] : []),
+    ...(error ? [`Error:    ${String(error.message)} (${String(error.code)})`] : []),
+    `Event id: ${event.id}`,
+  ];
+  return { subject, text: `${lines.join('\n')}\n` };
+}
+
+async function passwordOf(s: EmailSettings): Promise<string | undefined> {
+  if (s.passwordFile === null) return undefined;
+  await requirePrivateFile(s.passwordFile, 'SMTP password');
+  const text = await readFile(s.passwordFile, 'utf8');
+  return text.replace(/\r?\n$/, '');
+}
+
+export function emailSender(): ChannelSender {
+  // A small pool of SMTP connections per channel configuration (and password), kept between mails.
+  const pools = new Map<string, { key: string; transport: Transporter }>();
+  return {
+    async send(event, channel: Channel, signal) {
+      if (channel.kind !== 'email') throw new LifelineError('validation', `channel ${channel.id} is not an e-mail channel`);
+      const s = channel.settings;
+      const pass = await passwordOf(s);
+      const key = JSON.stringify([s, pass ?? null]);
+      let pooled = pools.get(channel.id);
+      if (pooled?.key !== key) {
+        pooled?.transport.close();
+        pooled = { key, transport: makeTransport(s, pass) };
+        pools.set(channel.id, pooled);
+      }
+      const transport = pooled.transport;
+      // nodemailer's own timeouts (connection, greeting, socket) bound a send; the signal is not wired through.
+      void signal;
+      const { subject, text } = event.type === 'lifeline.summary' ? summaryMail(event) : emailOf(event);
+      const info = await transport.sendMail({ from: s.from, to: [...s.to], subject, text, headers: { 'X-Lifeline-Event-Id': event.id, 'X-Lifeline-Event-Type': event.type } });
+      return `SMTP ${String(info.response).slice(0, 200)}`;
+    },
+    close() {
+      for (const p of pools.values()) p.transport.close();
+      pools.clear();
+    },
+  };
+}
+
+function makeTransport(s: EmailSettings, pass: string | undefined): Transporter {
+  return createTransport({
+    pool: true,
+    maxConnections: 4,
+    host: s.host,
+    port: s.port,
+    secure: s.security === 'tls',
+    requireTLS: s.security === 'starttls',
+    ignoreTLS: s.security === 'none',
+    ...(s.user !== null ? { auth: { user: s.user, pass: pass ?? '' } } : {}),
+    tls: { ...(s.caPem ? { ca: s.caPem } : {}), servername: /^[\d.:]+$/.test(s.host) ? undefined : s.host },
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 15_000,
+  });
+}
+
+/** The daily summary's mail: its text was put together when it was recorded. */
+function summaryMail(event: LifelineEvent): { subject: string; text: string } {
+  return { subject: `[Lifeline] ${event.message}`, text: typeof event.data['text'] === 'string' ? event.data['text'] : `${event.message}\n` };
+}

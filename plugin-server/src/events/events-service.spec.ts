@@ -1,0 +1,227 @@
+// The outbox and its channels against real receivers on loopback: a signed webhook that the
+// standardwebhooks package verifies, retries with backoff until a receiver comes back, a delivery
+// that outlives the process that recorded it, dead letters after the last attempt, filters, and
+// RFC 5424 syslog over UDP, TCP and TLS.
+import { mkdtemp, rm, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { systemClock, systemRandomBytes } from '../domain/index.js';
+import { createLogger } from '../log/index.js';
+import { EventsService, type EventsServiceOptions } from './events-service.js';
+import { validateChannelInput } from './channel.js';
+import { startSyslogReceiver, startWebhookReceiver, webhookSecret, type WebhookReceiver } from './testing.js';
+
+describe('events out', () => {
+  let dir: string;
+  let db: Database.Database;
+  let open: EventsService[];
+  const lines: string[] = [];
+
+  const service = (extra: Partial<EventsServiceOptions> = {}): EventsService => {
+    const s = new EventsService({
+      db,
+      dataDir: dir,
+      clock: systemClock,
+      random: () => 0.5,
+      randomBytes: systemRandomBytes,
+      log: createLogger({ level: 'debug', write: (l) => lines.push(l) }),
+      version: '0.0.0-test',
+      retry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200 },
+      ...extra,
+    });
+    open.push(s);
+    s.start();
+    return s;
+  };
+
+  const webhookChannel = (s: EventsService, r: WebhookReceiver, secret: string, filter?: unknown) =>
+    s.store.createChannel(validateChannelInput({ name: 'siem hook', kind: 'webhook', settings: { url: r.url, caPem: r.caPem }, secret, ...(filter ? { filter } : {}) }));
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lifeline-events-'));
+    db = new Database(join(dir, 'lifeline.db'));
+    db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    open = [];
+    lines.length = 0;
+  });
+
+  afterEach(async () => {
+    for (const s of open) await s.stop();
+    db.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('delivers an event as a webhook whose Standard Webhooks signature verifies, once, and logs the attempt', async () => {
+    const secret = webhookSecret();
+    const receiver = await startWebhookReceiver(secret);
+    try {
+      const s = service();
+      const ch = webhookChannel(s, receiver, secret);
+      const vm = { vcenterGuid: 'vc-1', moref: 'vm-42', name: 'db01' };
+      const event = s.record({ type: 'backup.failed', vm, jobId: 'job-1', message: 'Backup of db01 failed: the VM is busy', data: { error: { code: 'vsphere-fault', message: 'the VM is busy' } } }, 'job:job-1:backup.failed');
+      const [got] = await receiver.waitFor(1);
+      expect(got?.id).toBe(event?.id ?? 'none');
+      expect(got?.payload.type).toBe('backup.failed');
+      expect(got?.payload.data).toEqual(jasmine.objectContaining({ severity: 'error', vm, jobId: 'job-1', message: 'Backup of db01 failed: the VM is busy' }));
+      // The same fact again is not a second event.
+      expect(s.record({ type: 'backup.failed', vm, message: 'again' }, 'job:job-1:backup.failed')).toBeNull();
+      await new Promise((r) => setTimeout(r, 100));
+      expect(receiver.received.length).toBe(1);
+      expect(receiver.refused).toEqual([]);
+      expect(s.store.counts(ch.id)).toEqual({ pending: 0, delivered: 1, dead: 0 });
+      expect(s.store.deliveryLog({ channelId: ch.id })).toEqual([jasmine.objectContaining({ eventId: event?.id, outcome: 'delivered', detail: 'HTTP 204', attempt: 1 })]);
+      // The channel shows that it has a secret, never the secret; the database holds it sealed.
+      expect(JSON.stringify(s.store.listChannels())).not.toContain(secret);
+      expect(s.store.getChannel(ch.id).secretSet).toBeTrue();
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      expect((await readFile(join(dir, 'lifeline.db'))).includes(Buffer.from(secret))).toBeFalse();
+      expect(lines.join('\n')).not.toContain(secret);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('retries with backoff while the receiver fails and delivers exactly once when it answers', async () => {
+    const secret = webhookSecret();
+    const receiver = await startWebhookReceiver(secret);
+    try {
+      receiver.failWith = 503;
+      const s = service({ retry: { maxAttempts: 8, baseDelayMs: 30, maxDelayMs: 100 } });
+      const ch = webhookChannel(s, receiver, secret);
+      s.record({ type: 'rpo.violated', vm: { vcenterGuid: 'vc-1', moref: 'vm-7' }, message: 'vm-7 is out of its RPO' });
+      await waitUntil(() => s.store.deliveryLog({ channelId: ch.id }).length >= 2);
+      receiver.failWith = null;
+      await receiver.waitFor(1);
+      await waitUntil(() => s.store.counts(ch.id).delivered === 1);
+      const log = s.store.deliveryLog({ channelId: ch.id });
+      expect(log[0]).toEqual(jasmine.objectContaining({ outcome: 'delivered' }));
+      expect(log.slice(1).every((e) => e.outcome === 'retry' && e.detail === 'HTTP 503')).toBeTrue();
+      await new Promise((r) => setTimeout(r, 150));
+      expect(receiver.received.length).toBe(1);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('keeps an undelivered event across a restart and delivers it once afterwards', async () => {
+    const secret = webhookSecret();
+    const receiver = await startWebhookReceiver(secret);
+    try {
+      await receiver.close();
+      const first = service({ retry: { maxAttempts: 8, baseDelayMs: 10_000, maxDelayMs: 10_000 } });
+      const ch = webhookChannel(first, receiver, secret);
+      const event = first.record({ type: 'verify.damage', message: 'Verification found damage in 1 restore point(s)', data: { damagedPoints: ['p-1'] } });
+      await waitUntil(() => first.store.deliveryLog({ channelId: ch.id }).length === 1);
+      expect(first.store.deliveryLog({ channelId: ch.id })[0]?.detail).toMatch(/ECONNREFUSED/);
+      await first.stop();
+      await receiver.start();
+      // The next process finds the delivery pending, due after its backoff; make it due now.
+      db.prepare('UPDATE events_deliveries SET next_attempt_at = 0').run();
+      const second = service();
+      await receiver.waitFor(1);
+      await waitUntil(() => second.store.counts(ch.id).delivered === 1);
+      await new Promise((r) => setTimeout(r, 150));
+      expect(receiver.received.map((r) => r.id)).toEqual([event?.id ?? '']);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('gives a delivery up as dead after its last attempt, visibly', async () => {
+    const secret = webhookSecret();
+    const receiver = await startWebhookReceiver(secret);
+    try {
+      receiver.failWith = 500;
+      const s = service({ retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 20 } });
+      const ch = webhookChannel(s, receiver, secret);
+      s.record({ type: 'maintenance.failed', message: 'Repository maintenance failed' });
+      await waitUntil(() => s.store.counts(ch.id).dead === 1);
+      expect(s.store.deliveryLog({ channelId: ch.id }).map((e) => e.outcome)).toEqual(['dead', 'retry', 'retry']);
+      expect(lines.some((l) => l.includes('event not delivered after its last attempt'))).toBeTrue();
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('sends a channel only the events its filter takes', async () => {
+    const secret = webhookSecret();
+    const receiver = await startWebhookReceiver(secret);
+    try {
+      const s = service();
+      webhookChannel(s, receiver, secret, { types: ['backup.*'], minSeverity: 'warning' });
+      s.record({ type: 'backup.succeeded', message: 'ok' });
+      s.record({ type: 'rpo.violated', message: 'late' });
+      s.record({ type: 'backup.failed', message: 'failed' });
+      await receiver.waitFor(1);
+      await new Promise((r) => setTimeout(r, 150));
+      expect(receiver.received.map((r) => r.payload.type)).toEqual(['backup.failed']);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('answers a send test with the receiver\'s answer, or the error', async () => {
+    const secret = webhookSecret();
+    const receiver = await startWebhookReceiver(secret);
+    try {
+      const s = service();
+      const ch = webhookChannel(s, receiver, secret, { types: ['verify.damage'] });
+      expect(await s.sendTest(ch.id, new AbortController().signal)).toEqual(jasmine.objectContaining({ delivered: true, detail: 'HTTP 204' }));
+      expect(receiver.received.map((r) => r.payload.type)).toEqual(['lifeline.test']);
+      await receiver.close();
+      const failed = await s.sendTest(ch.id, new AbortController().signal);
+      expect(failed.delivered).toBeFalse();
+      expect(failed.detail).toMatch(/ECONNREFUSED/);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('refuses a bad channel configuration, naming the field', () => {
+    const bad = (v: unknown) => {
+      try {
+        validateChannelInput(v);
+        return null;
+      } catch (err) {
+        return (err as { details: { field?: string } }).details.field ?? null;
+      }
+    };
+    const secret = webhookSecret();
+    expect(bad({ name: 'h', kind: 'webhook', settings: { url: 'http://127.0.0.1/x' }, secret })).toBe('settings.url');
+    expect(bad({ name: 'h', kind: 'webhook', settings: { url: 'https://127.0.0.1/x' } })).toBe('secret');
+    expect(bad({ name: 'h', kind: 'webhook', settings: { url: 'https://127.0.0.1/x' }, secret: 'hunter2' })).toBe('secret');
+    expect(bad({ name: 'h', kind: 'webhook', settings: { url: 'https://127.0.0.1/x' }, secret, filter: { types: ['backup.exploded'] } })).toBe('filter.types[0]');
+    expect(bad({ name: 'h', kind: 'syslog', settings: { transport: 'tcp', host: '127.0.0.1', port: 70000 } })).toBe('settings.port');
+    expect(bad({ name: 'h', kind: 'pager', settings: {} })).toBe('kind');
+    expect(bad({ name: 'h', kind: 'syslog', settings: { transport: 'udp', host: '127.0.0.1', port: 514 }, colour: 'red' })).toBe('colour');
+  });
+
+  for (const transport of ['udp', 'tcp', 'tls'] as const) {
+    it(`writes RFC 5424 syslog messages over ${transport.toUpperCase()}`, async () => {
+      const receiver = await startSyslogReceiver(transport);
+      try {
+        const s = service();
+        s.store.createChannel(validateChannelInput({ name: 'siem', kind: 'syslog', settings: { transport, host: '127.0.0.1', port: receiver.port, ...(receiver.caPem ? { caPem: receiver.caPem } : {}) } }));
+        const e1 = s.record({ type: 'backup.failed', vm: { vcenterGuid: 'vc-1', moref: 'vm-9', name: 'web "01"' }, jobId: 'job-9', message: 'Backup of web "01" failed: busy' });
+        s.record({ type: 'backup.succeeded', message: 'Backup of web succeeded' });
+        const msgs = await receiver.waitFor(2);
+        const failed = msgs.find((m) => m.includes('backup.failed')) ?? '';
+        // local0 (16) * 8 + error (3) = 131; version 1; APP-NAME lifeline; MSGID the type.
+        expect(failed).toMatch(new RegExp(`^<131>1 \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z \\S+ lifeline \\d+ backup\\.failed \\[lifeline@32473 id="${e1?.id ?? ''}" type="backup\\.failed" severity="error" vcenter="vc-1" vm="vm-9" vmName="web \\\\"01\\\\"" job="job-9"\\] \\uFEFFBackup of web "01" failed: busy$`));
+        expect(msgs.find((m) => m.includes('backup.succeeded'))).toMatch(/^<134>1 /);
+      } finally {
+        await receiver.close();
+      }
+    });
+  }
+});
+
+async function waitUntil(cond: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The events service as the server runs it: the outbox in the server's database, the dispatcher
+ * with a sender per channel kind, and the producers subscribed to the job runner and the
+ * protection scheduler. `createEventsService` is the one place these are put together.
+ */
+import { join } from 'node:path';
+import type { Clock, Random, RandomBytes } from '../domain/index.js';
+import { LifelineError } from '../errors/index.js';
+import type { Database, RetryPolicy, Unsubscribe } from '../jobs/index.js';
+import type { Logger } from '../log/index.js';
+import type { ChannelKind } from './channel.js';
+import { startDailySummaries, type SummarySource } from './daily-summary.js';
+import { EventDispatcher, type ChannelSender, type SettledDelivery } from './dispatcher.js';
+import type { LifelineEvent, NewEvent } from './event.js';
+import { SqliteEventsStore } from './events-store.js';
+import { recordJobOutcomes, recordRpoChanges, type JobEventSource, type RpoChangeSource } from './producers.js';
+import { EVENTS_KEY_FILE, fileSecretBox } from './secret-box.js';
+import { emailSender } from './email.js';
+import { syslogSender } from './syslog.js';
+import { vcenterSender, type VcenterSenderOptions } from './vcenter-sender.js';
+import { webhookSender } from './webhook.js';
+
+export interface EventsServiceOptions {
+  db: Database;
+  /** Holds the key that seals channel secrets. */
+  dataDir: string;
+  clock: Clock;
+  random: Random;
+  randomBytes: RandomBytes;
+  log: Logger;
+  /** Names Lifeline to receivers (the HTTP User-Agent, the syslog APP-NAME's host). */
+  version: string;
+  retry?: Partial<RetryPolicy>;
+  concurrency?: number;
+  attemptTimeoutMs?: number;
+  /** Where vCenter channels post; without it a vCenter channel's deliveries fail. */
+  vcenters?: VcenterSenderOptions | null;
+  /** What the daily summary mail reports; without it no summary is sent. */
+  summary?: SummarySource | null;
+  /** Senders that replace or add to the built-in ones. */
+  senders?: Partial<Record<ChannelKind, ChannelSender>>;
+}
+
+export interface SendTestResult {
+  delivered: boolean;
+  /** The receiver's answer or the error. */
+  detail: string;
+  eventId: string;
+}
+
+export class EventsService {
+  readonly store: SqliteEventsStore;
+  readonly dispatcher: EventDispatcher;
+  private readonly subscriptions: Unsubscribe[] = [];
+  private readonly lifetime = new AbortController();
+
+  constructor(private readonly opts: EventsServiceOptions) {
+    this.store = new SqliteEventsStore(opts.db, { clock: opts.clock, randomBytes: opts.randomBytes, secrets: fileSecretBox(join(opts.dataDir, EVENTS_KEY_FILE)) });
+    this.dispatcher = new EventDispatcher({
+      store: this.store,
+      senders: {
+        webhook: webhookSender({ clock: opts.clock, secretOf: (id) => this.store.channelSecret(id), userAgent: `Lifeline/${opts.version}` }),
+        syslog: syslogSender({ clock: opts.clock }),
+        email: emailSender(),
+        ...(opts.vcenters ? { vcenter: vcenterSender(opts.vcenters) } : {}),
+        ...opts.senders,
+      },
+      clock: opts.clock,
+      random: opts.random,
+      log: opts.log,
+      ...(opts.retry ? { retry: opts.retry } : {}),
+      ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+      ...(opts.attemptTimeoutMs ? { attemptTimeoutMs: opts.attemptTimeoutMs } : {}),
+    });
+  }
+
+  /** Records an event (once per `dedupeKey`) and has it delivered. */
+  record(e: NewEvent, dedupeKey?: string): LifelineEvent | null {
+    const event = this.store.record(e, dedupeKey === undefined ? {} : { dedupeKey });
+    if (event) this.dispatcher.wake();
+    return event;
+  }
+
+  /** Events from the job runner's outcomes and the scheduler's RPO changes, from now on. */
+  listen(sources: { jobs?: JobEventSource; rpo?: RpoChangeSource }): void {
+    const record = (e: NewEvent, key: string) => {
+      try {
+        this.record(e, key);
+      } catch (err) {
+        this.opts.log.error('event not recorded', { type: e.type, error: err instanceof Error ? err.message : String(err) });
+      }
+    };
+    if (sources.jobs) this.subscriptions.push(recordJobOutcomes(sources.jobs, record));
+    if (sources.rpo) this.subscriptions.push(recordRpoChanges(sources.rpo, record));
+  }
+
+  start(): void {
+    this.dispatcher.start();
+    const facts = this.opts.summary;
+    if (facts && !this.lifetime.signal.aborted) {
+      const stop = startDailySummaries({
+        store: this.store,
+        clock: this.opts.clock,
+        log: this.opts.log,
+        facts,
+        signal: this.lifetime.signal,
+        record: (e, o) => {
+          if (this.store.record(e, o)) this.dispatcher.wake();
+        },
+      });
+      this.subscriptions.push(stop);
+    }
+  }
+
+  /** A `lifeline.test` event to one channel, one attempt; resolves with its outcome. */
+  sendTest(channelId: string, signal: AbortSignal): Promise<SendTestResult> {
+    const channel = this.store.getChannel(channelId);
+    return new Promise<SendTestResult>((resolve, reject) => {
+      let eventId = '';
+      const off = this.dispatcher.onSettled((s) => {
+        if (s.eventId !== eventId) return;
+        done();
+        resolve({ delivered: s.outcome === 'delivered', detail: s.detail, eventId });
+      });
+      const onAbort = () => {
+        done();
+        reject(new LifelineError('aborted', 'the test was abandoned before the channel answered'));
+      };
+      const done = () => {
+        off();
+        signal.removeEventListener('abort', onAbort);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      const event = this.store.record({ type: 'lifeline.test', message: `Test of notification channel ${channel.name}`, data: { channelId } }, { onlyChannel: channelId });
+      eventId = event?.id ?? '';
+      this.dispatcher.wake();
+    });
+  }
+
+  onSettled(fn: (s: SettledDelivery) => void): () => void {
+    return this.dispatcher.onSettled(fn);
+  }
+
+  async stop(): Promise<void> {
+    this.lifetime.abort();
+    for (const off of this.subscriptions.splice(0)) off();
+    await this.dispatcher.stop();
+  }
+}

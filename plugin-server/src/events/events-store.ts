@@ -1,0 +1,370 @@
+/**
+ * The events outbox in the server's SQLite database: each event recorded once (a producer's
+ * de-duplication key makes recording the same fact twice a no-op), and beside it one delivery row
+ * per channel that wants it, which the dispatcher moves from `pending` to `delivered` or, after
+ * its attempts, `dead`. Rows are written in the same transaction as the event, so an event is
+ * never recorded without its deliveries, and a restart finds every unfinished delivery where it
+ * was. Each attempt is kept in the delivery log, the administrator's view of what was sent.
+ */
+import type { Database, Migration } from '../jobs/index.js';
+import { migrateComponent } from '../jobs/index.js';
+import type { RandomBytes, TimeSource } from '../domain/index.js';
+import { NotFoundError } from '../errors/index.js';
+import { EVENT_TYPES, type LifelineEvent, type NewEvent } from './event.js';
+import { filterAccepts, type Channel, type ChannelInput } from './channel.js';
+import type { SecretBox } from './secret-box.js';
+
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    up(db) {
+      db.exec(`
+        CREATE TABLE events_outbox (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          id TEXT NOT NULL UNIQUE,
+          dedupe_key TEXT UNIQUE,
+          type TEXT NOT NULL,
+          severity TEXT NOT NULL,
+          at TEXT NOT NULL,
+          body TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE events_channels (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          enabled INTEGER NOT NULL,
+          filter TEXT NOT NULL,
+          settings TEXT NOT NULL,
+          sealed_secret TEXT,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE events_deliveries (
+          event_seq INTEGER NOT NULL REFERENCES events_outbox(seq) ON DELETE CASCADE,
+          channel_id TEXT NOT NULL REFERENCES events_channels(id) ON DELETE CASCADE,
+          state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'dead')),
+          attempts INTEGER NOT NULL DEFAULT 0,
+          next_attempt_at INTEGER NOT NULL,
+          last_error TEXT,
+          finished_at TEXT,
+          PRIMARY KEY (event_seq, channel_id)
+        ) STRICT;
+        CREATE INDEX events_deliveries_due ON events_deliveries(state, next_attempt_at);
+        CREATE TABLE events_delivery_log (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          event_seq INTEGER NOT NULL,
+          event_id TEXT NOT NULL,
+          event_type TEXT NOT NULL,
+          channel_id TEXT NOT NULL,
+          attempt INTEGER NOT NULL,
+          at TEXT NOT NULL,
+          outcome TEXT NOT NULL CHECK (outcome IN ('delivered', 'retry', 'dead')),
+          detail TEXT NOT NULL,
+          duration_ms INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX events_delivery_log_channel ON events_delivery_log(channel_id, id);
+      `);
+    },
+  },
+];
+
+export type DeliveryState = 'pending' | 'delivered' | 'dead';
+
+export type SettleOutcome = { kind: 'delivered' } | { kind: 'retry'; retryAt: number } | { kind: 'dead' };
+
+/** One channel's copy of one event, due to be sent. */
+export interface DueDelivery {
+  event: LifelineEvent;
+  channelId: string;
+  /** Attempts made before this one. */
+  attempts: number;
+}
+
+export interface DeliveryLogEntry {
+  id: number;
+  eventId: string;
+  eventType: string;
+  channelId: string;
+  attempt: number;
+  at: string;
+  outcome: 'delivered' | 'retry' | 'dead';
+  /** The receiver's answer or the error, e.g. "HTTP 200" or "connect ECONNREFUSED 127.0.0.1:4000". */
+  detail: string;
+  durationMs: number;
+}
+
+export interface DeliveryCounts {
+  pending: number;
+  delivered: number;
+  dead: number;
+}
+
+interface ChannelRow {
+  id: string;
+  name: string;
+  kind: string;
+  enabled: number;
+  filter: string;
+  settings: string;
+  sealed_secret: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EventsStoreOptions {
+  clock: TimeSource;
+  randomBytes: RandomBytes;
+  secrets: SecretBox;
+}
+
+export class SqliteEventsStore {
+  private readonly clock: TimeSource;
+  private readonly randomBytes: RandomBytes;
+  private readonly secrets: SecretBox;
+
+  constructor(private readonly db: Database, opts: EventsStoreOptions) {
+    migrateComponent(db, 'events', MIGRATIONS);
+    this.clock = opts.clock;
+    this.randomBytes = opts.randomBytes;
+    this.secrets = opts.secrets;
+  }
+
+  private nowIso(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+
+  private newId(prefix: string): string {
+    return `${prefix}_${Buffer.from(this.randomBytes(16)).toString('hex')}`;
+  }
+
+  // ---- channels ----
+
+  /** Channels as last read; every change through this store drops it. */
+  private channelCache: Channel[] | null = null;
+
+  listChannels(): Channel[] {
+    this.channelCache ??= (this.db.prepare('SELECT * FROM events_channels ORDER BY created_at, id').all() as ChannelRow[]).map(toChannel);
+    return this.channelCache;
+  }
+
+  getChannel(id: string): Channel {
+    const cached = this.channelCache?.find((c) => c.id === id);
+    if (cached) return cached;
+    const row = this.db.prepare('SELECT * FROM events_channels WHERE id = ?').get(id) as ChannelRow | undefined;
+    if (!row) throw new NotFoundError(`no notification channel ${id}`, { channelId: id });
+    return toChannel(row);
+  }
+
+  /** The channel's secret in clear, for signing; null when it has none. */
+  channelSecret(id: string): string | null {
+    const row = this.db.prepare('SELECT sealed_secret FROM events_channels WHERE id = ?').get(id) as { sealed_secret: string | null } | undefined;
+    if (!row) throw new NotFoundError(`no notification channel ${id}`, { channelId: id });
+    return row.sealed_secret === null ? null : this.secrets.open(row.sealed_secret);
+  }
+
+  createChannel(input: ChannelInput): Channel {
+    this.channelCache = null;
+    const id = this.newId('ch');
+    const now = this.nowIso();
+    this.db
+      .prepare('INSERT INTO events_channels (id, name, kind, enabled, filter, settings, sealed_secret, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(id, input.name, input.kind, input.enabled ? 1 : 0, JSON.stringify(input.filter), JSON.stringify(input.settings), input.secret === undefined ? null : this.secrets.seal(input.secret), now, now);
+    return this.getChannel(id);
+  }
+
+  /** Replaces a channel's configuration; without a secret in `input` the stored one is kept. */
+  replaceChannel(id: string, input: ChannelInput): Channel {
+    this.channelCache = null;
+    const existing = this.getChannel(id);
+    const sealed = input.secret !== undefined ? this.secrets.seal(input.secret) : input.kind === existing.kind ? undefined : null;
+    this.db
+      .prepare(
+        `UPDATE events_channels SET name = @name, kind = @kind, enabled = @enabled, filter = @filter, settings = @settings, updated_at = @now${sealed === undefined ? '' : ', sealed_secret = @sealed'} WHERE id = @id`,
+      )
+      .run({
+        id,
+        name: input.name,
+        kind: input.kind,
+        enabled: input.enabled ? 1 : 0,
+        filter: JSON.stringify(input.filter),
+        settings: JSON.stringify(input.settings),
+        now: this.nowIso(),
+        ...(sealed === undefined ? {} : { sealed }),
+      });
+    return this.getChannel(id);
+  }
+
+  /** Removes a channel with its pending deliveries; its delivery log stays. */
+  deleteChannel(id: string): void {
+    this.channelCache = null;
+    const r = this.db.prepare('DELETE FROM events_channels WHERE id = ?').run(id);
+    if (r.changes === 0) throw new NotFoundError(`no notification channel ${id}`, { channelId: id });
+  }
+
+  // ---- the outbox ----
+
+  /**
+   * Records an event and a pending delivery for each enabled channel whose filter takes it (only
+   * `onlyChannel`, when given). Returns null when an event with the same `dedupeKey` was recorded
+   * before: the fact has already been told.
+   */
+  record(e: NewEvent, opts: { dedupeKey?: string; onlyChannel?: string } = {}): LifelineEvent | null {
+    const at = this.nowIso();
+    const now = this.clock.now();
+    return this.db.transaction((): LifelineEvent | null => {
+      const id = this.newId('evt');
+      const event: Omit<LifelineEvent, 'seq'> = {
+        id,
+        type: e.type,
+        severity: e.severity ?? EVENT_TYPES[e.type],
+        at,
+        message: e.message,
+        vm: e.vm ?? null,
+        site: e.site ?? null,
+        jobId: e.jobId ?? null,
+        pointId: e.pointId ?? null,
+        data: e.data ?? {},
+      };
+      const r = this.db
+        .prepare('INSERT INTO events_outbox (id, dedupe_key, type, severity, at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING')
+        .run(id, opts.dedupeKey ?? null, event.type, event.severity, at, JSON.stringify(event));
+      if (r.changes === 0) return null;
+      const seq = Number(r.lastInsertRowid);
+      const insert = this.db.prepare("INSERT INTO events_deliveries (event_seq, channel_id, state, next_attempt_at) VALUES (?, ?, 'pending', ?)");
+      for (const ch of this.listChannels()) {
+        // vCenter posts events on VMs; an event about no VM has no place there.
+        const fits = ch.kind !== 'vcenter' || event.vm !== null;
+        if (opts.onlyChannel !== undefined ? ch.id === opts.onlyChannel : ch.enabled && fits && filterAccepts(ch.filter, event)) insert.run(seq, ch.id, now);
+      }
+      return { ...event, seq };
+    })();
+  }
+
+  /** Deliveries due at `now`, oldest first. */
+  due(now: number, limit: number, skip: ReadonlySet<string>): DueDelivery[] {
+    const rows = this.db
+      .prepare(
+        `SELECT d.event_seq AS seq, d.channel_id AS channelId, d.attempts AS attempts, o.body AS body
+         FROM events_deliveries d JOIN events_outbox o ON o.seq = d.event_seq
+         WHERE d.state = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.event_seq LIMIT ?`,
+      )
+      .all(now, limit + skip.size) as Array<{ seq: number; channelId: string; attempts: number; body: string }>;
+    return rows
+      .filter((r) => !skip.has(deliveryKey(r.seq, r.channelId)))
+      .slice(0, limit)
+      .map((r) => ({ event: { ...(JSON.parse(r.body) as Omit<LifelineEvent, 'seq'>), seq: r.seq }, channelId: r.channelId, attempts: r.attempts }));
+  }
+
+  /** When the next pending delivery is due (ms since the epoch), or null when none is pending. */
+  nextDueAt(): number | null {
+    const r = this.db.prepare("SELECT MIN(next_attempt_at) AS t FROM events_deliveries WHERE state = 'pending'").get() as { t: number | null };
+    return r.t;
+  }
+
+  /** The first pending delivery due strictly after `now`, or null. */
+  nextDueAfter(now: number): number | null {
+    const r = this.db.prepare("SELECT MIN(next_attempt_at) AS t FROM events_deliveries WHERE state = 'pending' AND next_attempt_at > ?").get(now) as { t: number | null };
+    return r.t;
+  }
+
+  /**
+   * The outcome of one attempt: delivered, another attempt at `retryAt`, or given up (dead).
+   * A delivery that is no longer pending (its channel was removed meanwhile) is left alone.
+   */
+  settle(d: DueDelivery, outcome: SettleOutcome, detail: string, durationMs: number): void {
+    this.settleMany([{ d, outcome, detail, durationMs }]);
+  }
+
+  /** Several outcomes in one transaction (one write to disk for all of them). */
+  settleMany(items: ReadonlyArray<{ d: DueDelivery; outcome: SettleOutcome; detail: string; durationMs: number }>): void {
+    const at = this.nowIso();
+    this.db.transaction(() => {
+      for (const { d, outcome, detail, durationMs } of items) this.settleOne(at, d, outcome, detail, durationMs);
+    })();
+  }
+
+  private settleOne(at: string, d: DueDelivery, outcome: SettleOutcome, detail: string, durationMs: number): void {
+    const attempt = d.attempts + 1;
+    const r =
+      outcome.kind === 'retry'
+        ? this.db
+            .prepare("UPDATE events_deliveries SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE event_seq = ? AND channel_id = ? AND state = 'pending'")
+            .run(attempt, outcome.retryAt, detail, d.event.seq, d.channelId)
+        : this.db
+            .prepare("UPDATE events_deliveries SET attempts = ?, state = ?, last_error = ?, finished_at = ? WHERE event_seq = ? AND channel_id = ? AND state = 'pending'")
+            .run(attempt, outcome.kind, outcome.kind === 'dead' ? detail : null, at, d.event.seq, d.channelId);
+    if (r.changes === 0) return;
+    this.db
+      .prepare('INSERT INTO events_delivery_log (event_seq, event_id, event_type, channel_id, attempt, at, outcome, detail, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(d.event.seq, d.event.id, d.event.type, d.channelId, attempt, at, outcome.kind, detail.slice(0, 1000), Math.round(durationMs));
+  }
+
+  /** The newest attempts first, optionally of one channel; `before` pages on by log id. */
+  deliveryLog(query: { channelId?: string; limit?: number; before?: number } = {}): DeliveryLogEntry[] {
+    const limit = Math.min(Math.max(query.limit ?? 100, 1), 1000);
+    const rows = this.db
+      .prepare(
+        `SELECT id, event_id AS eventId, event_type AS eventType, channel_id AS channelId, attempt, at, outcome, detail, duration_ms AS durationMs
+         FROM events_delivery_log WHERE (@channel IS NULL OR channel_id = @channel) AND (@before IS NULL OR id < @before) ORDER BY id DESC LIMIT @limit`,
+      )
+      .all({ channel: query.channelId ?? null, before: query.before ?? null, limit }) as DeliveryLogEntry[];
+    return rows;
+  }
+
+  /** Deliveries by state, optionally of one channel. */
+  counts(channelId?: string): DeliveryCounts {
+    const rows = this.db
+      .prepare('SELECT state, COUNT(*) AS n FROM events_deliveries WHERE (@channel IS NULL OR channel_id = @channel) GROUP BY state')
+      .all({ channel: channelId ?? null }) as Array<{ state: DeliveryState; n: number }>;
+    const out: DeliveryCounts = { pending: 0, delivered: 0, dead: 0 };
+    for (const r of rows) out[r.state] = r.n;
+    return out;
+  }
+
+  /** The state of one event's delivery to one channel, or null when it has none. */
+  deliveryState(eventId: string, channelId: string): { state: DeliveryState; attempts: number; lastError: string | null } | null {
+    const r = this.db
+      .prepare(
+        `SELECT d.state AS state, d.attempts AS attempts, d.last_error AS lastError FROM events_deliveries d JOIN events_outbox o ON o.seq = d.event_seq WHERE o.id = ? AND d.channel_id = ?`,
+      )
+      .get(eventId, channelId) as { state: DeliveryState; attempts: number; lastError: string | null } | undefined;
+    return r ?? null;
+  }
+
+  /** Whether an event with this de-duplication key was recorded. */
+  hasDedupeKey(key: string): boolean {
+    return this.db.prepare('SELECT 1 FROM events_outbox WHERE dedupe_key = ?').get(key) !== undefined;
+  }
+
+  /** Events recorded at or after `at` (ISO-8601), oldest first, at most 10,000. */
+  eventsSince(at: string): LifelineEvent[] {
+    const rows = this.db.prepare('SELECT seq, body FROM events_outbox WHERE at >= ? ORDER BY seq LIMIT 10000').all(at) as Array<{ seq: number; body: string }>;
+    return rows.map((r) => ({ ...(JSON.parse(r.body) as Omit<LifelineEvent, 'seq'>), seq: r.seq }));
+  }
+
+  /** The newest events first, optionally of one type. */
+  recentEvents(query: { type?: string; limit?: number } = {}): LifelineEvent[] {
+    const rows = this.db
+      .prepare('SELECT seq, body FROM events_outbox WHERE (@type IS NULL OR type = @type) ORDER BY seq DESC LIMIT @limit')
+      .all({ type: query.type ?? null, limit: Math.min(Math.max(query.limit ?? 100, 1), 1000) }) as Array<{ seq: number; body: string }>;
+    return rows.map((r) => ({ ...(JSON.parse(r.body) as Omit<LifelineEvent, 'seq'>), seq: r.seq }));
+  }
+}
+
+export function deliveryKey(seq: number, channelId: string): string {
+  return `${seq}:${channelId}`;
+}
+
+function toChannel(r: ChannelRow): Channel {
+  return {
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    enabled: r.enabled === 1,
+    filter: JSON.parse(r.filter),
+    settings: JSON.parse(r.settings),
+    secretSet: r.sealed_secret !== null,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  } as Channel;
+}

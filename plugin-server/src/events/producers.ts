@@ -1,0 +1,116 @@
+/**
+ * Where events come from: the job runner's state changes (a backup, restore or maintenance job
+ * that ended) and the protection scheduler's RPO status changes, each turned into an event with a
+ * de-duplication key, so that the same fact seen twice (an event replayed, a transition announced
+ * again after a restart) is told once.
+ */
+import type { VmRef } from '../domain/index.js';
+import type { JobEvent, JobRecord, Unsubscribe } from '../jobs/index.js';
+import type { EventVm, NewEvent } from './event.js';
+
+/** Records an event once per key; the events service. */
+export type RecordEvent = (e: NewEvent, dedupeKey: string) => void;
+
+/** The job runner as far as events need it. */
+export interface JobEventSource {
+  subscribe(listener: (e: JobEvent) => void): Unsubscribe;
+}
+
+function vmOf(job: JobRecord): EventVm | null {
+  if (job.target.type !== 'VirtualMachine' || job.target.vcenterGuid === null) return null;
+  const result = job.result as { vm?: { name?: unknown } } | null;
+  const name = typeof result?.vm?.name === 'string' ? result.vm.name : undefined;
+  return { vcenterGuid: job.target.vcenterGuid, moref: job.target.id, ...(name === undefined ? {} : { name }) };
+}
+
+const vmLabel = (vm: EventVm | null, job: JobRecord): string => vm?.name ?? vm?.moref ?? job.target.id;
+
+function failure(job: JobRecord): Record<string, unknown> {
+  return { error: job.error ?? { code: job.state, message: job.state } };
+}
+
+/**
+ * The events a job that ended stands for: a backup's outcome (and its new restore point), a
+ * restore's, and a maintenance run's (with any damage verification found).
+ */
+export function eventsOfJob(job: JobRecord, warned: boolean): NewEvent[] {
+  const vm = vmOf(job);
+  const base = { vm, jobId: job.id };
+  const ok = job.state === 'succeeded';
+  const why = job.error ? `: ${job.error.message}` : '';
+  const data = { kind: job.kind, state: job.state, requestedBy: job.requestedBy, attempt: job.attempt };
+  switch (job.kind) {
+    case 'backup': {
+      if (!ok) return [{ ...base, type: 'backup.failed', message: `Backup of ${vmLabel(vm, job)} ${job.state === 'cancelled' ? 'was cancelled' : 'failed'}${why}`, data: { ...data, ...failure(job) } }];
+      const pointId = (job.result as { pointId?: unknown } | null)?.pointId;
+      const point = typeof pointId === 'string' ? pointId : null;
+      const out: NewEvent[] = [
+        warned
+          ? { ...base, pointId: point, type: 'backup.warning', message: `Backup of ${vmLabel(vm, job)} succeeded with warnings (see the job's log)`, data }
+          : { ...base, pointId: point, type: 'backup.succeeded', message: `Backup of ${vmLabel(vm, job)} succeeded`, data },
+      ];
+      if (point !== null) out.push({ ...base, pointId: point, type: 'point.created', message: `Restore point ${point} of ${vmLabel(vm, job)} created`, data: { result: job.result } });
+      return out;
+    }
+    case 'restore': {
+      const operation = (job.params as { operation?: unknown } | null)?.operation;
+      const what = typeof operation === 'string' ? operation : 'restore';
+      return ok
+        ? [{ ...base, type: 'restore.succeeded', message: `${what} of ${vmLabel(vm, job)} succeeded`, data: { ...data, operation: what } }]
+        : [{ ...base, type: 'restore.failed', message: `${what} of ${vmLabel(vm, job)} ${job.state === 'cancelled' ? 'was cancelled' : 'failed'}${why}`, data: { ...data, operation: what, ...failure(job) } }];
+    }
+    case 'maintenance': {
+      if (!ok) return [{ ...base, type: 'maintenance.failed', message: `Repository maintenance failed${why}`, data: { ...data, ...failure(job) } }];
+      const result = job.result as { verify?: { damagedPoints?: unknown } | null } | null;
+      const damaged = Array.isArray(result?.verify?.damagedPoints) ? (result.verify.damagedPoints as unknown[]).filter((p): p is string => typeof p === 'string') : [];
+      const out: NewEvent[] = [{ ...base, type: 'maintenance.succeeded', message: 'Repository maintenance finished', data: { ...data, result: job.result } }];
+      if (damaged.length > 0) out.push({ ...base, type: 'verify.damage', message: `Verification found damage in ${damaged.length} restore point(s)`, data: { damagedPoints: damaged } });
+      return out;
+    }
+    default:
+      return [];
+  }
+}
+
+/**
+ * Records the events of every job that ends from now on. Jobs whose log had a warning give
+ * `backup.warning` rather than `backup.succeeded`.
+ */
+export function recordJobOutcomes(source: JobEventSource, record: RecordEvent): Unsubscribe {
+  const warned = new Set<string>();
+  return source.subscribe((e) => {
+    if (e.type === 'log' && e.line.level === 'warn') warned.add(e.jobId);
+    if (e.type !== 'state') return;
+    const job = e.job;
+    if (job.state === 'queued' || job.state === 'running') return;
+    const hadWarning = warned.delete(job.id);
+    eventsOfJob(job, hadWarning).forEach((ev) => record(ev, `job:${job.id}:${ev.type}`));
+  });
+}
+
+/** An RPO status change as the protection scheduler announces it. */
+export interface RpoTransition {
+  vm: VmRef;
+  policyId: string;
+  from: string | null;
+  to: 'compliant' | 'at-risk' | 'violated';
+  at: string;
+  compliance: { ageSeconds: number | null; rpoSeconds?: number; lastGoodPointAt: string | null };
+}
+
+export interface RpoChangeSource {
+  onRpoChange(listener: (change: RpoTransition) => void): Unsubscribe;
+}
+
+/** `rpo.violated` and `rpo.at-risk` when a VM falls behind its RPO, `rpo.recovered` when it is back. */
+export function recordRpoChanges(source: RpoChangeSource, record: RecordEvent): Unsubscribe {
+  return source.onRpoChange((c) => {
+    // The first assessment of a VM that is fine is no news.
+    if (c.from === null && c.to === 'compliant') return;
+    const vm = { vcenterGuid: c.vm.vcenterGuid, moref: c.vm.moref };
+    const data = { policyId: c.policyId, from: c.from, to: c.to, ageSeconds: c.compliance.ageSeconds, lastGoodPointAt: c.compliance.lastGoodPointAt };
+    const key = `rpo:${c.vm.vcenterGuid}:${c.vm.moref}:${c.at}:${c.to}`;
+    if (c.to === 'compliant') record({ type: 'rpo.recovered', vm, message: `${c.vm.moref} is back within its RPO`, data }, key);
+    else record({ type: c.to === 'violated' ? 'rpo.violated' : 'rpo.at-risk', vm, message: `${c.vm.moref} is ${c.to === 'violated' ? 'out of' : 'at risk of missing'} its RPO`, data }, key);
+  });
+}

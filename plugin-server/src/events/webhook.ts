@@ -1,0 +1,97 @@
+/**
+ * Webhooks: an event as an HTTPS POST of JSON, signed per the Standard Webhooks specification
+ * (standardwebhooks.com, "Signature scheme"): headers `webhook-id` (the event's id, the same on
+ * every retry so a receiver can drop a repeat), `webhook-timestamp` (Unix seconds) and
+ * `webhook-signature` = `v1,` + base64 HMAC-SHA256 over `<id>.<timestamp>.<body>` under the
+ * secret's bytes (the base64 after `whsec_`). The body follows the specification's recommended
+ * shape `{type, timestamp, data}`. Any 2xx answer is a delivery; anything else is retried.
+ */
+import { createHmac } from 'node:crypto';
+import { Agent, request } from 'node:https';
+import type { TimeSource } from '../domain/index.js';
+import { LifelineError } from '../errors/index.js';
+import type { LifelineEvent } from './event.js';
+import type { Channel, WebhookSettings } from './channel.js';
+import type { ChannelSender } from './dispatcher.js';
+
+/** The JSON a webhook receiver gets. */
+export function webhookBody(event: LifelineEvent, extra: Record<string, unknown> = {}): string {
+  const { type, at, seq: _seq, ...rest } = event;
+  return JSON.stringify({ type, timestamp: at, data: { ...rest, ...extra } });
+}
+
+/** The Standard Webhooks headers for `body` sent as message `id` at `timestampSeconds`. */
+export function signWebhook(secret: string, id: string, timestampSeconds: number, body: string): Record<string, string> {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const signature = createHmac('sha256', key).update(`${id}.${timestampSeconds}.${body}`).digest('base64');
+  return { 'webhook-id': id, 'webhook-timestamp': String(timestampSeconds), 'webhook-signature': `v1,${signature}` };
+}
+
+const MAX_ANSWER_BYTES = 4096;
+
+export interface WebhookSenderOptions {
+  clock: TimeSource;
+  /** The signing secret of a channel, in clear. */
+  secretOf(channelId: string): string | null;
+  /** Extra data for an event on a channel (export links of a new point), or none. */
+  extraFor?(event: LifelineEvent, channel: Channel, signal: AbortSignal): Promise<Record<string, unknown>>;
+  userAgent: string;
+}
+
+export function webhookSender(opts: WebhookSenderOptions): ChannelSender {
+  // One kept-alive connection pool per channel configuration: no TLS handshake per event.
+  const agents = new Map<string, { key: string; agent: Agent }>();
+  const agentFor = (channel: Channel & { kind: 'webhook' }): Agent => {
+    const key = JSON.stringify(channel.settings);
+    const known = agents.get(channel.id);
+    if (known?.key === key) return known.agent;
+    known?.agent.destroy();
+    const agent = new Agent({ keepAlive: true, maxSockets: 8, timeout: 30_000, ...(channel.settings.caPem ? { ca: channel.settings.caPem } : {}) });
+    agents.set(channel.id, { key, agent });
+    return agent;
+  };
+  return {
+    async send(event, channel, signal) {
+      if (channel.kind !== 'webhook') throw new LifelineError('validation', `channel ${channel.id} is not a webhook`);
+      const secret = opts.secretOf(channel.id);
+      if (secret === null) throw new LifelineError('validation', `webhook channel ${channel.name} has no secret`, { field: 'secret' });
+      const body = webhookBody(event, (await opts.extraFor?.(event, channel, signal)) ?? {});
+      const headers = signWebhook(secret, event.id, Math.floor(opts.clock.now() / 1000), body);
+      const status = await post(channel.settings, agentFor(channel), body, { ...headers, 'user-agent': opts.userAgent }, signal);
+      return `HTTP ${status}`;
+    },
+    close() {
+      for (const a of agents.values()) a.agent.destroy();
+      agents.clear();
+    },
+  };
+}
+
+function post(settings: WebhookSettings, agent: Agent, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      settings.url,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        signal,
+        agent,
+      },
+      (res) => {
+        let seen = 0;
+        res.on('data', (b: Buffer) => {
+          seen += b.length;
+          if (seen > MAX_ANSWER_BYTES) res.destroy();
+        });
+        res.on('close', () => {
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve(status);
+          else reject(new LifelineError('delivery-failed', `HTTP ${status}`, { status }));
+        });
+        res.on('error', () => undefined);
+      },
+    );
+    req.on('error', (err) => reject(err));
+    req.end(body);
+  });
+}
