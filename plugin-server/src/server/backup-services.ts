@@ -23,7 +23,7 @@ import type { Config } from '../config/index.js';
 import { LifelineError, describeError } from '../errors/index.js';
 import { HookSetMissingError, hookPhaseTimeoutMs, hooksOfSet, noHooks, type BackupHooks } from '../hooks/index.js';
 import type { JobHandler } from '../jobs/index.js';
-import { vmKey, type Clock } from '../domain/index.js';
+import { vmKey, type Clock, type VmRef } from '../domain/index.js';
 import type { Logger } from '../log/index.js';
 import {
   createBackupJobHandler,
@@ -39,7 +39,7 @@ import {
 } from '../protection/index.js';
 import { createRestoreJobHandler, type RecoveryStore } from '../recovery/index.js';
 import { initRepository, Repository, type S3Location } from '../store/index.js';
-import { connectVcenter, type Vcenter } from '../vsphere/index.js';
+import { connectVcenter, type Vcenter, type VmInfo } from '../vsphere/index.js';
 import { readVcenterPassword } from './vcenter-password.js';
 import { ReplicaSites, type ReplicaSitesOptions } from '../replication/index.js';
 
@@ -181,6 +181,35 @@ export async function openBackupServices(opts: BackupServicesOptions, signal: Ab
     return untilAborted(conn, sig);
   };
 
+  // The scheduler asks for the datastores and the hosts of the same VMs at once: one inventory
+  // read per vCenter answers both.
+  const placementReads = new WeakMap<readonly VmRef[], Promise<Map<string, VmInfo>>>();
+  const placementOf = (vms: readonly VmRef[], sig: AbortSignal): Promise<Map<string, VmInfo>> => {
+    let read = placementReads.get(vms);
+    if (!read) {
+      read = readPlacement(vms, sig);
+      placementReads.set(vms, read);
+    }
+    return read;
+  };
+  const readPlacement = async (vms: readonly VmRef[], sig: AbortSignal): Promise<Map<string, VmInfo>> => {
+    const out = new Map<string, VmInfo>();
+    const wanted = new Set(vms.map(vmKey));
+    for (const guid of new Set(vms.map((vm) => vm.vcenterGuid))) {
+      try {
+        const inv = await (await vcenter(guid, sig)).inventory(sig);
+        for (const vm of inv.vms) {
+          const key = vmKey({ vcenterGuid: guid, moref: vm.moref });
+          if (wanted.has(key)) out.set(key, vm);
+        }
+      } catch (err) {
+        // Without placement the VMs still count against the global limit.
+        log.warn('cannot read VM placement; the per-datastore and per-host limits are not applied', { vcenter: guid, error: describeError(err) });
+      }
+    }
+    return out;
+  };
+
   let sweeper: OrphanSnapshotSweeper | null = null;
   return {
     repository,
@@ -188,36 +217,12 @@ export async function openBackupServices(opts: BackupServicesOptions, signal: Ab
     placement: {
       async datastoresOf(vms, sig) {
         const out = new Map<string, readonly string[]>();
-        const wanted = new Set(vms.map(vmKey));
-        for (const guid of new Set(vms.map((vm) => vm.vcenterGuid))) {
-          try {
-            const inv = await (await vcenter(guid, sig)).inventory(sig);
-            for (const vm of inv.vms) {
-              const key = vmKey({ vcenterGuid: guid, moref: vm.moref });
-              if (!wanted.has(key)) continue;
-              out.set(key, [...new Set(vm.disks.map((d) => d.datastore.moref ?? d.datastore.name))]);
-            }
-          } catch (err) {
-            // Without placement the VMs still count against the global limit.
-            log.warn('cannot read VM placement; the per-datastore limit is not applied', { vcenter: guid, error: describeError(err) });
-          }
-        }
+        for (const [key, vm] of await placementOf(vms, sig)) out.set(key, [...new Set(vm.disks.map((d) => d.datastore.moref ?? d.datastore.name))]);
         return out;
       },
       async hostsOf(vms, sig) {
         const out = new Map<string, string>();
-        const wanted = new Set(vms.map(vmKey));
-        for (const guid of new Set(vms.map((vm) => vm.vcenterGuid))) {
-          try {
-            const inv = await (await vcenter(guid, sig)).inventory(sig);
-            for (const vm of inv.vms) {
-              const key = vmKey({ vcenterGuid: guid, moref: vm.moref });
-              if (wanted.has(key) && vm.host !== undefined) out.set(key, vm.host);
-            }
-          } catch (err) {
-            log.warn('cannot read VM hosts; the per-host limit is not applied', { vcenter: guid, error: describeError(err) });
-          }
-        }
+        for (const [key, vm] of await placementOf(vms, sig)) if (vm.host !== undefined) out.set(key, vm.host);
         return out;
       },
     },
