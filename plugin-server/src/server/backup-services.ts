@@ -181,14 +181,17 @@ export async function openBackupServices(opts: BackupServicesOptions, signal: Ab
     return untilAborted(conn, sig);
   };
 
-  // The scheduler asks for the datastores and the hosts of the same VMs at once: one inventory
-  // read per vCenter answers both.
+  // The scheduler asks for the datastores and the hosts of the same VMs at once (the same array):
+  // one inventory read per vCenter answers both.
   const placementReads = new WeakMap<readonly VmRef[], Promise<Map<string, VmInfo>>>();
   const placementOf = (vms: readonly VmRef[], sig: AbortSignal): Promise<Map<string, VmInfo>> => {
     let read = placementReads.get(vms);
     if (!read) {
       read = readPlacement(vms, sig);
       placementReads.set(vms, read);
+      // Only the questions asked together share a read: the next refresh reads again.
+      const done = read;
+      void done.finally(() => placementReads.delete(vms)).catch(() => undefined);
     }
     return read;
   };
