@@ -1,7 +1,8 @@
 // Replication between two real Lifeline servers, as an administrator sets it up: two simulated
 // vCenters, two servers with their own stores, paired over mutual TLS through both APIs. A policy at
 // the production site A names the DR site B; a backup of a VM at A is followed by a `replication`
-// job that copies the new restore point to B over the site listeners. Then A is gone for good —
+// job that copies the new restore point to B over the site listeners, and A's RPO compliance counts
+// B's copy until A unpairs B. Then A is gone for good —
 // its server stopped, its data directory and store deleted — and B restores the point byte for
 // byte from its replica, with its own passphrase.
 import { rm } from 'node:fs/promises';
@@ -56,6 +57,20 @@ describe('replication between two paired Lifeline servers', () => {
     throw new Error(`no ${kind} job succeeded in 120 s`);
   }
 
+  interface ComplianceBody {
+    vm: { id: string };
+    status: string;
+    replication: { siteName: string; state: string; lagSeconds: number | null; rpoMet: boolean } | null;
+  }
+
+  async function complianceOf(urn: string): Promise<ComplianceBody> {
+    const { a } = sites;
+    const items = (await a.call(a.admin, 'GET', '/compliance')).json<{ items: ComplianceBody[] }>().items;
+    const item = items.find((c) => c.vm.id === urn);
+    if (!item) throw new Error(`GET /compliance at site A does not list ${urn}`);
+    return item;
+  }
+
   it(
     'copies a backed-up point to the DR site, which restores it byte for byte once the production site is gone',
     async () => {
@@ -90,13 +105,24 @@ describe('replication between two paired Lifeline servers', () => {
       const link = (await a.call(a.admin, 'GET', '/sites')).json<{ peers: { link: { bytesSent: number } | null }[] }>().peers[0]?.link;
       expect(link?.bytesSent).toBeGreaterThanOrEqual(result.bytesSent);
 
+      // RPO compliance at A counts the DR copy: B holds a point within the policy's RPO.
+      const replicated = await complianceOf(a.urn(0));
+      expect(replicated.status).toBe('compliant');
+      expect(replicated.replication).toEqual({ siteName: peer!.name, state: 'ok', lagSeconds: jasmine.any(Number), rpoMet: true });
+
+      // B keeps its replicas when A unpairs; A's policy still names B, whose copy no longer counts.
+      const [source] = (await b.call(b.admin, 'GET', '/sites')).json<{ peers: { id: string; role: string }[] }>().peers;
+      expect(source?.role).toBe('source');
+      expect((await a.call(a.admin, 'DELETE', `/sites/${peer!.id}`)).status).toBe(204);
+      const unpaired = await complianceOf(a.urn(0));
+      expect(unpaired.status).toBe('compliant');
+      expect(unpaired.replication).toEqual({ siteName: peer!.name, state: 'site-not-paired', lagSeconds: null, rpoMet: false });
+
       // A is gone for good: its server stopped, its data directory (store, keys, catalog) deleted.
       const diskSha = await sha256File(a.vc.vms[0]!.disks[0]!.path);
       await a.server.stop();
       await rm(a.dataDir, { recursive: true, force: true });
 
-      const [source] = (await b.call(b.admin, 'GET', '/sites')).json<{ peers: { id: string; role: string }[] }>().peers;
-      expect(source?.role).toBe('source');
       const replica = await Repository.open(join(b.dataDir, 'replicas', replicaFolder(source!.id)), { passphrase: sitePassphrase('site-b') }, never);
       const out = await tempDir('lifeline-replica-restore-');
       try {

@@ -279,6 +279,17 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     rpoSeconds: int,
     exceededBySeconds: num,
     feasibility: ref('VmFeasibility'),
+    replication: described(
+      nullable(
+        obj({
+          siteName: described(str, 'The DR site the policy names.'),
+          state: oneOfStrings(['ok', 'lagging', 'failing', 'site-not-paired'], 'site-not-paired: the policy names a site this server is not paired with, and nothing is replicated.'),
+          lagSeconds: described(numOrNull, 'Age of the newest restore point the DR site holds; null before the first replication.'),
+          rpoMet: described(bool, "Whether the DR site's copy is within the policy's RPO."),
+        }),
+      ),
+      "The VM's copy at the DR site; null when its policy names no replication site.",
+    ),
   }),
   CompliancePage: pageOf(ref('VmCompliance')),
 

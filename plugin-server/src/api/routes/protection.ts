@@ -2,7 +2,9 @@
  * A VM's protection: GET (System.Read on the VM), PUT/DELETE to assign or remove a policy and
  * POST …/backup for "back up now" (Lifeline's Protect privilege on the VM), and GET /compliance
  * for the protected VMs of the caller's vCenter that the caller can see (System.Read on the
- * inventory root; see scope.ts).
+ * inventory root; see scope.ts). Each compliance item also carries its DR copy (`replication`: the
+ * site, state, lag and whether the RPO is met there, as replication/coordinator.ts judges it), or
+ * null when the VM's policy names no replication site.
  *
  * Restore points do not exist until the backup pipeline is part of the server, so
  * `lastGoodPointAt` is null and RPO compliance is judged as for a VM never backed up; when the
@@ -130,21 +132,33 @@ export function protectionRoutes<S extends UserSession & VmInventory>(auth: Auth
     if (status !== undefined && !(RPO_STATUSES as readonly unknown[]).includes(status)) {
       throw new ValidationError(`Query parameter status must be one of ${RPO_STATUSES.join(', ')}.`, { parameter: 'status' });
     }
-    const names = new Map(svc.policies.listPolicies().map((p) => [p.id, p.name]));
+    const policies = new Map(svc.policies.listPolicies().map((p) => [p.id, p]));
     const feasibility = svc.scheduler.feasibility();
     const all = (await svc.scheduler.compliance(requestContext(req).signal))
       .filter((c) => scope.vms.has(`${c.vm.vcenterGuid.toLowerCase()}:${c.vm.moref}`))
       .filter((c) => status === undefined || c.status === status)
       .map((c) => ({
         vm: { id: vmUrn(c.vm.moref, c.vm.vcenterGuid), moref: c.vm.moref, vcenter: c.vm.vcenterGuid },
-        policy: { id: c.policyId, name: names.get(c.policyId) ?? null },
+        policy: { id: c.policyId, name: policies.get(c.policyId)?.name ?? null },
         paused: c.paused,
         lastGoodPointAt: c.lastGoodPointAt,
         ...rpoView(c),
         feasibility: vmFeasibilityView(feasibility.vms.get(vmKey(c.vm))),
+        replication: replicationView(c.vm, policies.get(c.policyId)),
       }));
     res.json(paginate(all, page));
   });
+
+  /**
+   * The DR copy of a compliance item: null when the VM's policy names no replication site; a
+   * server without a backup store replicates nothing, so a site named there is not paired.
+   */
+  const replicationView = (vm: VmRef, policy: ProtectionPolicy | undefined) => {
+    if (!policy || policy.replicationSite === null) return null;
+    if (!svc.replication) return { siteName: policy.replicationSite, state: 'site-not-paired', lagSeconds: null, rpoMet: false };
+    const r = svc.replication.vmReplication(vm, { replicationSite: policy.replicationSite, rpoSeconds: policy.rpoSeconds });
+    return { siteName: r.site?.name ?? policy.replicationSite, state: r.state, lagSeconds: r.lagSeconds, rpoMet: r.rpoMet === true };
+  };
 
   return router;
 }

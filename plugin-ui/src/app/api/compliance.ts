@@ -13,7 +13,28 @@ export type VmCompliance = Schemas['VmCompliance'];
 
 export type VmFeasibility = Schemas['VmFeasibility'];
 
+export type VmComplianceReplication = NonNullable<VmCompliance['replication']>;
+
 const FEASIBILITY_REASONS = ['backup-too-slow', 'slots'] as const;
+const DR_STATES = ['ok', 'lagging', 'failing', 'site-not-paired'] as const satisfies readonly VmComplianceReplication['state'][];
+
+/**
+ * A VM's copy at the DR site: null when its policy names no replication site (or the server is
+ * from before replication and sends none); undefined when the body is not one.
+ */
+export function readComplianceReplication(value: unknown): VmComplianceReplication | null | undefined {
+  if (value === undefined || value === null) {
+    return null;
+  }
+  if (!isRecord(value)) {
+    return undefined;
+  }
+  const { siteName, state, lagSeconds, rpoMet } = value;
+  if (!isString(siteName) || !(DR_STATES as readonly unknown[]).includes(state) || !isNumberOrNull(lagSeconds) || typeof rpoMet !== 'boolean') {
+    return undefined;
+  }
+  return { siteName, state: state as VmComplianceReplication['state'], lagSeconds, rpoMet };
+}
 
 /** A VM's feasibility; a server from before feasibility sends none, which reads as not judged. */
 export function readVmFeasibility(value: unknown): VmFeasibility | null {
@@ -38,8 +59,10 @@ export function readVmCompliance(body: unknown): VmCompliance | null {
   const { id: policyId, name: policyName } = body['policy'];
   const { paused, lastGoodPointAt, status, ageSeconds, rpoSeconds, exceededBySeconds } = body;
   const feasibility = readVmFeasibility(body['feasibility']);
+  const replication = readComplianceReplication(body['replication']);
   if (
     feasibility === null ||
+    replication === undefined ||
     !isString(id) ||
     !isString(moref) ||
     !isString(vcenter) ||
@@ -64,6 +87,7 @@ export function readVmCompliance(body: unknown): VmCompliance | null {
     rpoSeconds,
     exceededBySeconds,
     feasibility,
+    replication,
   };
 }
 

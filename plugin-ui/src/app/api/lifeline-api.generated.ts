@@ -1215,6 +1215,20 @@ export interface components {
             readonly rpoSeconds: number;
             readonly exceededBySeconds: number;
             readonly feasibility: components["schemas"]["VmFeasibility"];
+            /** @description The VM's copy at the DR site; null when its policy names no replication site. */
+            readonly replication: {
+                /** @description The DR site the policy names. */
+                readonly siteName: string;
+                /**
+                 * @description site-not-paired: the policy names a site this server is not paired with, and nothing is replicated.
+                 * @enum {string}
+                 */
+                readonly state: "ok" | "lagging" | "failing" | "site-not-paired";
+                /** @description Age of the newest restore point the DR site holds; null before the first replication. */
+                readonly lagSeconds: number | null;
+                /** @description Whether the DR site's copy is within the policy's RPO. */
+                readonly rpoMet: boolean;
+            } | null;
         };
         readonly CompliancePage: {
             readonly items: readonly components["schemas"]["VmCompliance"][];

@@ -4935,6 +4935,47 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           "feasibility": {
             "$ref": "#/components/schemas/VmFeasibility"
+          },
+          "replication": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "properties": {
+              "siteName": {
+                "type": "string",
+                "description": "The DR site the policy names."
+              },
+              "state": {
+                "type": "string",
+                "enum": [
+                  "ok",
+                  "lagging",
+                  "failing",
+                  "site-not-paired"
+                ],
+                "description": "site-not-paired: the policy names a site this server is not paired with, and nothing is replicated."
+              },
+              "lagSeconds": {
+                "type": [
+                  "number",
+                  "null"
+                ],
+                "description": "Age of the newest restore point the DR site holds; null before the first replication."
+              },
+              "rpoMet": {
+                "type": "boolean",
+                "description": "Whether the DR site's copy is within the policy's RPO."
+              }
+            },
+            "required": [
+              "siteName",
+              "state",
+              "lagSeconds",
+              "rpoMet"
+            ],
+            "additionalProperties": false,
+            "description": "The VM's copy at the DR site; null when its policy names no replication site."
           }
         },
         "required": [
@@ -4946,7 +4987,8 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "ageSeconds",
           "rpoSeconds",
           "exceededBySeconds",
-          "feasibility"
+          "feasibility",
+          "replication"
         ],
         "additionalProperties": false
       },

@@ -38,6 +38,7 @@ const CASES: Readonly<Record<string, readonly [schema: string, body: unknown]>> 
   jobBody: ['Job', bodies.jobBody()],
   sseEvent: ['JobEvent', eventData(bodies.sseEvent('state', { seq: 7, jobId: bodies.JOB_ID, job: bodies.jobBody() }))],
   complianceBody: ['VmCompliance', bodies.complianceBody('vm-58')],
+  drCopyBody: ['VmCompliance', bodies.complianceBody('vm-58', { replication: bodies.drCopyBody({ state: 'site-not-paired', lagSeconds: null, rpoMet: false }) })],
   vmBody: ['VmSummary', bodies.vmBody('vm-58', 'erp-01')],
   pointBody: ['RestorePoint', bodies.pointBody()],
   revertBody: ['VmRevert', bodies.revertBody()],

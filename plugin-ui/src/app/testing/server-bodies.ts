@@ -117,8 +117,14 @@ export function complianceBody(moref: string, overrides: Record<string, unknown>
     rpoSeconds: 900,
     exceededBySeconds: 0,
     feasibility: { feasible: true, bestRpoSeconds: 120, reason: null },
+    replication: null,
     ...overrides,
   };
+}
+
+/** A compliance entry's copy at the DR site (its `replication`), up to date by default. */
+export function drCopyBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { siteName: 'dr-site', state: 'ok', lagSeconds: 300, rpoMet: true, ...overrides };
 }
 
 /** One VM of `GET /api/v1/vms`. */
