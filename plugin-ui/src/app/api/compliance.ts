@@ -111,3 +111,15 @@ export function complianceCounts(items: readonly VmCompliance[]): Readonly<Recor
   }
   return counts;
 }
+
+/** How the replicated VMs (those whose policy names a DR site) stand against their RPO there. */
+export function drComplianceCounts(items: readonly VmCompliance[]): { readonly replicated: number; readonly met: number; readonly notMet: number } {
+  const replicated = items.filter((item) => item.replication !== null);
+  const met = replicated.filter((item) => item.replication?.rpoMet === true).length;
+  return { replicated: replicated.length, met, notMet: replicated.length - met };
+}
+
+/** The replicated VMs whose copy at the DR site misses their RPO (lagging, failing or the site not paired). */
+export function drMisses(items: readonly VmCompliance[]): Array<VmCompliance & { readonly replication: VmComplianceReplication }> {
+  return items.filter((item): item is VmCompliance & { replication: VmComplianceReplication } => item.replication !== null && !item.replication.rpoMet);
+}

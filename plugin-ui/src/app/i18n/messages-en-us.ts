@@ -483,7 +483,12 @@ export const MESSAGES_EN_US = {
   'dashboard.dr': 'Disaster recovery',
   'dashboard.dr.none': 'This site replicates to no DR site. Pair one under Sites, then name it in a policy.',
   'dashboard.dr.backlog': 'restore points waiting to replicate',
-  'dashboard.dr.perVm': 'Whether a VM’s RPO is met at the DR site shows on its Protection tab.',
+  'dashboard.dr.perVm': 'The Protection tile counts the replicated VMs that meet their RPO at the DR site; a VM’s Protection tab shows its copy there.',
+  'dashboard.drCompliance': 'At the DR site',
+  'dashboard.drCompliance.met': 'RPO met',
+  'dashboard.drCompliance.notMet': 'RPO not met',
+  'dashboard.drAttention': 'Missing their RPO at the DR site',
+  'dashboard.drAttention.lag': 'copy {lag} old, RPO {rpo}',
   'dashboard.dr.sites': 'Sites',
 } as const;
 

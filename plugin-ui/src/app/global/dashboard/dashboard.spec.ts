@@ -2,7 +2,7 @@ import type { HttpTestingController } from '@angular/common/http/testing';
 
 import type { FakeFetch, FakeFetchCall } from '../../api/fake-fetch';
 import { API_BASE, configureViewTestBed, flushProblem, renderView, type RenderedView } from '../../testing/view-test-bed';
-import { JOB_ID, complianceBody, daysAddedBody, jobBody, pageBody, sseEvent, storageBody, vmBody } from '../../testing/server-bodies';
+import { JOB_ID, complianceBody, daysAddedBody, drCopyBody, jobBody, pageBody, sseEvent, storageBody, vmBody } from '../../testing/server-bodies';
 import { linkBody, peerBody, sitesBody } from '../../testing/site-bodies';
 import { Dashboard } from './dashboard';
 
@@ -75,6 +75,35 @@ describe('Dashboard', () => {
       ['db-01', 'Violated', 'Exceeded by 1 h 30 min.'],
       ['erp-01', 'At risk'],
     ]);
+  });
+
+  it('counts the replicated VMs that meet their RPO at the DR site and those that do not, naming the latter worst first', async () => {
+    const { view } = await open({
+      compliance: [
+        complianceBody('vm-1', { replication: drCopyBody({ state: 'lagging', lagSeconds: 3600, rpoMet: false }) }),
+        complianceBody('vm-2', { replication: drCopyBody() }),
+        complianceBody('vm-58', { replication: drCopyBody({ siteName: 'gone-site', state: 'site-not-paired', lagSeconds: null, rpoMet: false }) }),
+        complianceBody('vm-77'),
+      ],
+    });
+    // Local compliance is counted as before, over every protected VM.
+    expect(view.text('.ll-protected-count')).toBe('4');
+    expect(view.text('.ll-count-compliant')).toBe('Compliant 4');
+    expect(view.text('.ll-dr-count-met')).toBe('RPO met 1');
+    expect(view.text('.ll-dr-count-not-met')).toBe('RPO not met 2');
+    const misses = view.all('.ll-dr-attention-vm').map((li) => [...li.children].map((part) => (part.textContent ?? '').trim()));
+    expect(misses).toEqual([
+      ['erp-01', 'DR site not paired', 'gone-site'],
+      ['web-01', 'Lagging', 'dr-site', 'copy 1 h old, RPO 15 min'],
+    ]);
+    // Nothing is missed locally, so the local list stays away.
+    expect(view.all('.ll-attention-vm')).toEqual([]);
+  });
+
+  it('shows no DR counts while no policy names a DR site', async () => {
+    const { view } = await open({ compliance: [complianceBody('vm-1'), complianceBody('vm-2', { status: 'violated', exceededBySeconds: 60 })] });
+    expect(view.all('.ll-dr-counts')).toEqual([]);
+    expect(view.all('.ll-dr-attention-vm')).toEqual([]);
   });
 
   it('warns when VMs cannot meet their RPO with their measured backups and the job slots, with the best RPO they allow', async () => {

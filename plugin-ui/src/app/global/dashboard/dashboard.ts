@@ -4,7 +4,7 @@ import { ClrAlertModule } from '@clr/angular/emphasis/alert';
 import { ClrProgressBarModule } from '@clr/angular/progress/progress-bars';
 import { ClrSpinnerModule } from '@clr/angular/progress/spinner';
 
-import { COMPLIANCE_PATH, complianceCounts, infeasibleVms, readCompliancePage, type VmCompliance } from '../../api/compliance';
+import { COMPLIANCE_PATH, complianceCounts, drComplianceCounts, drMisses, infeasibleVms, readCompliancePage, type VmCompliance, type VmComplianceReplication } from '../../api/compliance';
 import type { Health } from '../../api/health';
 import { isActiveJobState, readJobPage, type Job } from '../../api/job';
 import { applyJobEvent, type JobEvent } from '../../api/job-event';
@@ -15,6 +15,7 @@ import { VM_NAMES_PATH, readVmPage, vmNamesOf } from '../../api/vm-summary';
 import { ByteSizePipe } from '../../i18n/byte-size-pipe';
 import { DurationPipe } from '../../i18n/duration-pipe';
 import { MessagePipe } from '../../i18n/message-pipe';
+import type { MessageKey } from '../../i18n/messages-en-us';
 import { Messages } from '../../i18n/messages';
 import { JobKindPipe, JobTargetPipe, jobVmId } from '../../jobs/job-labels';
 import { JobProgress } from '../../jobs/job-progress';
@@ -29,6 +30,15 @@ import { GlobalView } from '../global-view';
 import { compareBySeverity } from '../protected-vms/protected-vms';
 import { DataAddedChart } from './data-added-chart';
 
+const DR_STATE_LABELS: Readonly<Record<VmComplianceReplication['state'], { readonly text: MessageKey; readonly css: string }>> = {
+  ok: { text: 'vmReplication.state.ok', css: 'label-success' },
+  lagging: { text: 'vmReplication.state.lagging', css: 'label-warning' },
+  failing: { text: 'vmReplication.state.failing', css: 'label-danger' },
+  'site-not-paired': { text: 'vmReplication.state.siteNotPaired', css: 'label-danger' },
+};
+/** Worst first: no copy can be made, then the copy's replication fails, then it only lags. */
+const DR_SEVERITY: Readonly<Record<VmComplianceReplication['state'], number>> = { 'site-not-paired': 0, failing: 1, lagging: 2, ok: 3 };
+
 type ServerState =
   | { readonly kind: 'loading' }
   | { readonly kind: 'ready'; readonly health: Health }
@@ -41,7 +51,8 @@ export const TILE_ROWS = 5;
 
 /**
  * Lifeline's global dashboard: how many VMs are protected and how they stand against their RPO
- * (the worst named), the jobs running now with live progress, whether the server is up, and
+ * (the worst named) and, for the VMs whose policy names a DR site, how many meet their RPO at the
+ * DR site (those that do not named), the jobs running now with live progress, whether the server is up, and
  * what the backup store holds: stored and logical size, what deduplication and compression save,
  * a chart of the data added on each of the last 30 days, and how full the store's file system is,
  * with a warning as it nears the reserve below which the server refuses new backups. The storage
@@ -111,6 +122,16 @@ export class Dashboard {
       .sort(compareBySeverity)
       .slice(0, TILE_ROWS)
       .map((c) => ({ ...c, name: this.names().get(c.vm.id) ?? c.vm.moref })),
+  );
+
+  /** The replicated VMs (their policy names a DR site): how many meet their RPO there and how many do not. */
+  protected readonly drCounts = computed(() => drComplianceCounts(this.complianceItems() ?? []));
+  /** The replicated VMs whose copy at the DR site misses their RPO, worst first, by name. */
+  protected readonly drAttention = computed(() =>
+    drMisses(this.complianceItems() ?? [])
+      .sort((a, b) => DR_SEVERITY[a.replication.state] - DR_SEVERITY[b.replication.state] || (b.replication.lagSeconds ?? Infinity) - (a.replication.lagSeconds ?? Infinity))
+      .slice(0, TILE_ROWS)
+      .map((c) => ({ ...c, name: this.names().get(c.vm.id) ?? c.vm.moref, label: DR_STATE_LABELS[c.replication.state] })),
   );
 
   private readonly activeJobs = signal<readonly Job[] | null>(null);
