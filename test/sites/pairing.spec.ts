@@ -123,6 +123,15 @@ describe('pairing two sites', () => {
     const patched = await a.call(a.admin, 'PATCH', `/sites/${peerOfA.id}`, { settings: { bandwidthMBps: null, window: null, maxConcurrentVms: 4 } });
     expect(patched.status).withContext(patched.text).toBe(200);
     expect(patched.json<PeerView>().settings).toEqual({ ...peerOfA.settings, bandwidthMBps: null, window: null, maxConcurrentVms: 4 });
+    // What the other side acts on is refused where it would be stored and never used: the DR site
+    // keeps its replicas by its own retention, the source sends at its own bandwidth.
+    const retentionAtA = await a.call(a.admin, 'PATCH', `/sites/${peerOfA.id}`, { settings: { immutableDays: Number(peerOfA.settings['immutableDays']) + 1 } });
+    expect(expectProblem(retentionAtA, 400, 'validation')['detail']).toContain('DR site site-b');
+    const bandwidthAtB = await b.call(b.admin, 'PATCH', `/sites/${peerOfB!.id}`, { settings: { maxConcurrentVms: 7 } });
+    expect(expectProblem(bandwidthAtB, 400, 'validation')['detail']).toContain('source site site-a');
+    const retentionAtB = await b.call(b.admin, 'PATCH', `/sites/${peerOfB!.id}`, { settings: { immutableDays: 30 } });
+    expect(retentionAtB.status).withContext(retentionAtB.text).toBe(200);
+    expect(retentionAtB.json<PeerView>().settings['immutableDays']).toBe(30);
   });
 
   it('lets a policy name a paired DR site only, by name or id, and keeps the name when the site is unpaired', async () => {

@@ -203,7 +203,18 @@ export class SiteService {
     const peer = this.require(id);
     if (!isRecord(raw)) throw new ValidationError('the body must be { "settings": { … } }', { field: '' });
     for (const k of Object.keys(raw)) if (k !== 'settings') throw new ValidationError(`${k}: unknown member (only settings can be changed)`, { field: k });
-    return this.opts.store.updateSettings(peer.id, parseReplicationSettings(raw['settings'], 'settings', peer.settings));
+    const next = parseReplicationSettings(raw['settings'], 'settings', peer.settings);
+    // Each side acts on its own part of the settings: the source sends (bandwidth, window, VMs at
+    // once), the DR site keeps (retention, immutability). A change here to the part the other
+    // side acts on would be stored and never acted on: it is refused, naming where to make it.
+    const theirs: readonly (keyof ReplicationSettings)[] = peer.role === 'target' ? ['retention', 'immutableDays'] : ['bandwidthMBps', 'window', 'maxConcurrentVms'];
+    for (const key of theirs) {
+      if (JSON.stringify(next[key]) !== JSON.stringify(peer.settings[key])) {
+        const where = peer.role === 'target' ? `the DR site ${peer.name} keeps its replicas by its own` : `the source site ${peer.name} sends by its own`;
+        throw new ValidationError(`settings.${key} cannot be changed here: ${where} copy of it; change it in that site's Sites view`, { field: `settings.${key}` });
+      }
+    }
+    return this.opts.store.updateSettings(peer.id, next);
   }
 
   /** Unpairs here and tells the peer; whether the peer was told. */
