@@ -94,6 +94,10 @@ describe('replication between two paired Lifeline servers', () => {
       const result = replication.result as { pointId: string; chunksSent: number; bytesSent: number; present: boolean };
       expect(result.present).toBeFalse();
       expect(result.chunksSent).toBeGreaterThan(0);
+      // B's access log: a chunk upload that succeeded is routine (debug), the commit is not.
+      const chunkLines = b.captured.lines.filter((l) => l.includes('"msg":"request"') && l.includes('/chunks/'));
+      expect(chunkLines.filter((l) => !l.includes('"level":"debug"'))).toEqual([]);
+      expect(b.captured.lines.some((l) => l.includes('"level":"info"') && l.includes('/replication/sessions/') && l.includes('/commit'))).toBeTrue();
 
       // A says what B holds of the VM.
       const state = (await a.call(a.admin, 'GET', `/vms/${vm}/replication`)).json<{ state: string; lastReplicatedPointId: string | null; site: { name: string } | null }>();

@@ -30,7 +30,13 @@ export interface RequestTracker {
  * Sets up the request context and writes one access-log line per request. Only the path is
  * logged: query strings and headers may carry tokens.
  */
-export function requestContextMiddleware(log: Logger, tracker: RequestTracker, clock: () => number): RequestHandler {
+export function requestContextMiddleware(
+  log: Logger,
+  tracker: RequestTracker,
+  clock: () => number,
+  /** Requests whose successful answers are logged at debug only (e.g. one per chunk uploaded). */
+  routine?: (method: string, path: string) => boolean,
+): RequestHandler {
   return (req, res, next) => {
     const id = randomUUID();
     const controller = new AbortController();
@@ -45,7 +51,8 @@ export function requestContextMiddleware(log: Logger, tracker: RequestTracker, c
       if (!res.writableFinished) {
         controller.abort(new Error('the client closed the connection'));
       }
-      log.info('request', {
+      const quiet = routine !== undefined && res.statusCode < 400 && res.writableFinished && routine(req.method, path);
+      (quiet ? log.debug.bind(log) : log.info.bind(log))('request', {
         requestId: id,
         method: req.method,
         path,

@@ -44,7 +44,8 @@ export async function startSiteListener(opts: SiteListenerOptions): Promise<Site
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
-  app.use(requestContextMiddleware(log, inFlight, () => performance.now()));
+  // One successful chunk upload a line at info would be some 250 lines per GiB replicated: those go to debug.
+  app.use(requestContextMiddleware(log, inFlight, () => performance.now(), (method, path) => method === 'PUT' && /\/replication\/sessions\/[^/]+\/chunks\//.test(path)));
   app.use(SITE_API_PREFIX, (_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
     next();
