@@ -171,4 +171,23 @@ describe('RecoverWizard', () => {
     expect(sdk.modalResults).toEqual([null]);
     http.expectNone(() => true);
   });
+
+  it('on its last page still goes back and cancels without starting anything', async () => {
+    configure();
+    const view = await open();
+    await choosePoint(view, POINT_ID);
+    await next(view);
+    await next(view);
+    await next(view);
+    expect(view.element.querySelector('.ll-page-confirm.active')).not.toBeNull();
+    visible(view, '.clr-wizard-btn--secondary').click();
+    await view.stable();
+    expect(view.element.querySelector('.ll-page-confirm.active')).toBeNull();
+    await next(view);
+    expect(view.element.querySelector('.ll-page-confirm.active')).not.toBeNull();
+    visible(view, '.clr-wizard-btn--tertiary').click();
+    await view.stable();
+    expect(sdk.modalResults).toEqual([null]);
+    http.expectNone(() => true);
+  });
 });
