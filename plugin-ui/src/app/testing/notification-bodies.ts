@@ -109,3 +109,21 @@ export function deliveryBody(overrides: Body = {}): Body {
 export function deliveryLogBody(items: readonly unknown[] = [deliveryBody()]): Body {
   return { items };
 }
+
+/** `GET /api/v1/vms/{vm}/events`: a failed backup after one that succeeded. */
+export function vmEventsBody(items?: readonly unknown[]): Body {
+  return {
+    items: items ?? [
+      {
+        id: 'evt_2b',
+        type: 'backup.failed',
+        severity: 'error',
+        at: '2026-12-06T10:05:00.000Z',
+        message: 'Backup of erp-01 failed: the VM is busy with another task',
+        jobId: 'job-2',
+        pointId: null,
+      },
+      { id: 'evt_1a', type: 'backup.succeeded', severity: 'info', at: '2026-12-06T09:00:00.000Z', message: 'Backup of erp-01 succeeded', jobId: 'job-1', pointId: 'pt-1' },
+    ],
+  };
+}

@@ -74,6 +74,7 @@ const NOTIFICATION_CASES: Readonly<Record<string, readonly [schema: string, body
   // One attempt is checked as the only item of a log.
   deliveryBody: ['DeliveryLog', notificationBodies.deliveryLogBody([notificationBodies.deliveryBody({ outcome: 'dead', attempt: 6 })])],
   deliveryLogBody: ['DeliveryLog', notificationBodies.deliveryLogBody()],
+  vmEventsBody: ['VmEventList', notificationBodies.vmEventsBody()],
 };
 
 describe('server bodies of the UI specs', () => {
