@@ -211,8 +211,15 @@ export class NotificationsApi {
     return this.api.post(`${CHANNELS_PATH}/${encodeURIComponent(id)}/test`, {}, readTestResult, signal);
   }
 
-  /** The newest attempts first. */
-  deliveries(signal?: AbortSignal, limit = DELIVERY_LOG_LIMIT): Promise<DeliveryLogEntry[]> {
-    return this.api.get(`${DELIVERIES_PATH}?limit=${limit}`, readDeliveryLog, signal);
+  /** The newest attempts first: of one channel or all, older than the entry `before` (paging on). */
+  deliveries(signal?: AbortSignal, page: { channelId?: string; before?: number } = {}): Promise<DeliveryLogEntry[]> {
+    const query = new URLSearchParams({ limit: String(DELIVERY_LOG_LIMIT) });
+    if (page.channelId !== undefined) {
+      query.set('channelId', page.channelId);
+    }
+    if (page.before !== undefined) {
+      query.set('before', String(page.before));
+    }
+    return this.api.get(`${DELIVERIES_PATH}?${query.toString()}`, readDeliveryLog, signal);
   }
 }

@@ -365,4 +365,34 @@ describe('Notifications', () => {
     expect(list.cancelled).toBeTrue();
     expect(log.cancelled).toBeTrue();
   });
+
+  it('shows one channel’s attempts, and older attempts a page at a time', async () => {
+    const page = Array.from({ length: DELIVERY_LOG_LIMIT }, (_, i) => deliveryBody({ id: 100 - i }));
+    const { view } = await open(undefined, deliveryLogBody(page));
+    expect(view.all('.ll-delivery').length).toBe(DELIVERY_LOG_LIMIT);
+    await view.click('.ll-deliveries-older');
+    const older = http.expectOne(`${API_BASE}${DELIVERIES_PATH}?limit=${DELIVERY_LOG_LIMIT}&before=51`);
+    older.flush(deliveryLogBody([deliveryBody({ id: 50, outcome: 'dead', attempt: 8, detail: 'HTTP 502' }), deliveryBody({ id: 49 })]));
+    await view.stable();
+    expect(view.all('.ll-delivery').length).toBe(DELIVERY_LOG_LIMIT + 2);
+    expect(view.all('.ll-delivery-dead').map((r) => r.querySelector('.ll-delivery-detail')?.textContent?.trim())).toEqual(['HTTP 502']);
+    // A short page is the last one.
+    expect(view.element.querySelector('.ll-deliveries-older')).toBeNull();
+
+    const select = view.element.querySelector<HTMLSelectElement>('#ll-log-channel');
+    expect([...(select?.options ?? [])].map((o) => o.textContent?.trim())).toEqual(['All channels', 'SOAR intake', 'SIEM']);
+    select!.value = SYSLOG_ID;
+    select!.dispatchEvent(new Event('change'));
+    await view.stable();
+    http.expectOne(`${API_BASE}${DELIVERIES_PATH}?limit=${DELIVERY_LOG_LIMIT}&channelId=${SYSLOG_ID}`).flush(deliveryLogBody([deliveryBody({ id: 7, channelId: SYSLOG_ID, detail: 'sent' })]));
+    await view.stable();
+    expect(rows(view, '.ll-delivery', '.ll-delivery-channel, .ll-delivery-detail')).toEqual([['SIEM', 'sent']]);
+
+    // A refresh keeps the channel chosen.
+    await view.click('.ll-notifications-refresh');
+    http.expectOne(CHANNELS).flush(channelListBody());
+    http.expectOne(`${API_BASE}${DELIVERIES_PATH}?limit=${DELIVERY_LOG_LIMIT}&channelId=${SYSLOG_ID}`).flush(deliveryLogBody([]));
+    await view.stable();
+    expect(view.text('.ll-deliveries-none')).toBe('Nothing has been sent to this channel yet.');
+  });
 });

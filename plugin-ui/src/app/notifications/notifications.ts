@@ -12,7 +12,7 @@ import type { MessageKey } from '../i18n/messages-en-us';
 import { VsphereDatePipe } from '../i18n/vsphere-date-pipe';
 import { ProblemAlert } from '../problem-alert/problem-alert';
 import { channelForm, channelInput, fieldOf, type ChannelForm, type ChannelFormField } from './channel-form';
-import { CHANNEL_KINDS, NotificationsApi, SEVERITIES } from './notifications-api';
+import { CHANNEL_KINDS, DELIVERY_LOG_LIMIT, NotificationsApi, SEVERITIES } from './notifications-api';
 import type { ChannelKind, ChannelTestResult, DeliveryLogEntry, EventSeverity, NotificationChannel } from './notifications-api.types';
 import { SettingsNav } from './settings-nav';
 
@@ -80,6 +80,11 @@ export class Notifications {
   protected readonly channels = signal<readonly NotificationChannel[]>([]);
   protected readonly deliveries = signal<readonly DeliveryLogEntry[]>([]);
   protected readonly deliveriesError = signal<LifelineApiError | null>(null);
+  /** The channel whose attempts the log shows; empty: all channels. */
+  protected readonly logChannel = signal('');
+  /** A full page came: older attempts may follow. */
+  protected readonly moreDeliveries = signal(false);
+  protected readonly readingOlder = signal(false);
   private readonly channelNames = computed(() => new Map(this.channels().map((c) => [c.id, c.name])));
 
   protected readonly tests = signal<Readonly<Record<string, TestOutcome>>>({});
@@ -203,6 +208,9 @@ export class Notifications {
     try {
       await this.api.remove(channel.id, this.aborter.signal);
       this.removing.set(null);
+      if (this.logChannel() === channel.id) {
+        this.logChannel.set('');
+      }
       this.done.set(this.messages.text('notifications.removed', { name: channel.name }));
       await this.load();
     } catch (error: unknown) {
@@ -217,28 +225,60 @@ export class Notifications {
     this.removing.set(channel);
   }
 
+  /** Shows one channel's attempts, or all (`''`). */
+  protected async chooseLogChannel(channelId: string): Promise<void> {
+    this.logChannel.set(channelId);
+    const items = await this.readDeliveries();
+    if (items !== null) {
+      this.setDeliveries(items);
+    }
+  }
+
+  protected async olderDeliveries(): Promise<void> {
+    const last = this.deliveries().at(-1);
+    if (last === undefined || this.readingOlder()) {
+      return;
+    }
+    this.readingOlder.set(true);
+    try {
+      const items = await this.readDeliveries(last.id);
+      if (items !== null) {
+        this.deliveries.update((shown) => [...shown, ...items.filter((item) => item.id < last.id)]);
+        this.moreDeliveries.set(items.length === DELIVERY_LOG_LIMIT);
+      }
+    } finally {
+      this.readingOlder.set(false);
+    }
+  }
+
+  private setDeliveries(items: readonly DeliveryLogEntry[]): void {
+    this.deliveries.set(items);
+    this.moreDeliveries.set(items.length === DELIVERY_LOG_LIMIT);
+  }
+
+  /** A page of the log as chosen, or null when it could not be read (the log says why). */
+  private async readDeliveries(before?: number): Promise<DeliveryLogEntry[] | null> {
+    const channelId = this.logChannel();
+    try {
+      const items = await this.api.deliveries(this.aborter.signal, { ...(channelId === '' ? {} : { channelId }), ...(before === undefined ? {} : { before }) });
+      this.deliveriesError.set(null);
+      return items;
+    } catch (error: unknown) {
+      reportApiError(error, this.aborter.signal, (e) => this.deliveriesError.set(e));
+      return null;
+    }
+  }
+
   protected async refresh(): Promise<void> {
     await this.load();
   }
 
   private async load(): Promise<void> {
     try {
-      const [channels, deliveries] = await Promise.all([
-        this.api.channels(this.aborter.signal),
-        this.api.deliveries(this.aborter.signal).then(
-          (items) => {
-            this.deliveriesError.set(null);
-            return items;
-          },
-          (error: unknown) => {
-            reportApiError(error, this.aborter.signal, (e) => this.deliveriesError.set(e));
-            return null;
-          },
-        ),
-      ]);
+      const [channels, deliveries] = await Promise.all([this.api.channels(this.aborter.signal), this.readDeliveries()]);
       this.channels.set(channels);
       if (deliveries !== null) {
-        this.deliveries.set(deliveries);
+        this.setDeliveries(deliveries);
       }
       this.state.set({ kind: 'ready' });
     } catch (error: unknown) {
