@@ -26,6 +26,7 @@ import { recoveryRoutes } from './routes/recovery.js';
 import { replicationRoutes } from './routes/replication.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
 import { notificationRoutes } from './routes/notifications.js';
+import { vmEventRoutes } from './routes/vm-events.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { settingsRoutes } from './routes/settings.js';
@@ -164,6 +165,7 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   api.use(maintenanceRoutes(deps.authorizer, deps.services));
   api.use(siteRoutes(deps.authorizer, deps.services));
   api.use(notificationRoutes(deps.authorizer, deps.services));
+  api.use(vmEventRoutes(deps.authorizer, deps.services));
   app.use(API_PREFIX, api);
 
   // The vSphere Client asks which dynamic menu items to show at a URI relative to plugin.json.

@@ -342,6 +342,17 @@ export class SqliteEventsStore {
     return rows.map((r) => ({ ...(JSON.parse(r.body) as Omit<LifelineEvent, 'seq'>), seq: r.seq }));
   }
 
+  /** The newest events about one VM first (every event recorded, whichever channels took it). */
+  vmEvents(vm: { vcenterGuid: string; moref: string }, limit = 20): LifelineEvent[] {
+    const rows = this.db
+      .prepare(
+        `SELECT seq, body FROM events_outbox WHERE json_extract(body, '$.vm.moref') = @moref AND lower(json_extract(body, '$.vm.vcenterGuid')) = lower(@vc)
+         ORDER BY seq DESC LIMIT @limit`,
+      )
+      .all({ moref: vm.moref, vc: vm.vcenterGuid, limit: Math.min(Math.max(limit, 1), 1000) }) as Array<{ seq: number; body: string }>;
+    return rows.map((r) => ({ ...(JSON.parse(r.body) as Omit<LifelineEvent, 'seq'>), seq: r.seq }));
+  }
+
   /** The newest events first, optionally of one type. */
   recentEvents(query: { type?: string; limit?: number } = {}): LifelineEvent[] {
     const rows = this.db

@@ -11,6 +11,7 @@ import { Policies } from './global/policies/policies';
 import { ProtectedVms } from './global/protected-vms/protected-vms';
 import { Settings } from './global/settings/settings';
 import { NotFound } from './not-found/not-found';
+import { Notifications } from './notifications/notifications';
 import { Sites } from './sites/sites';
 import { configureViewTestBed } from './testing/view-test-bed';
 import { VmAttachedDisks } from './vm/attached-disks/vm-attached-disks';
@@ -40,6 +41,7 @@ describe('routes', () => {
       ['/global/jobs', Jobs],
       ['/global/audit', Audit],
       ['/global/settings', Settings],
+      ['/global/settings/notifications', Notifications],
       ['/global/sites', Sites],
     ];
     const harness = await RouterTestingHarness.create();

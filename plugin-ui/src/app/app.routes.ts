@@ -52,6 +52,10 @@ export const routes: Routes = [
     loadComponent: () => import('./global/settings/settings').then((m) => m.Settings),
   },
   {
+    path: 'global/settings/notifications',
+    loadComponent: () => import('./notifications/notifications').then((m) => m.Notifications),
+  },
+  {
     path: 'global/sites',
     loadComponent: () => import('./sites/sites').then((m) => m.Sites),
   },

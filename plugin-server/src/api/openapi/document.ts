@@ -254,6 +254,17 @@ const PATHS: Readonly<Record<string, Json>> = {
       ok: { '200': json(ref('VmReplication'), 'The replication state.') },
     }),
   },
+  '/api/v1/vms/{vmId}/events': {
+    parameters: [param('vmId')],
+    get: op({
+      id: 'listVmEvents',
+      tag: 'Protection',
+      summary: "The VM's recent events, newest first",
+      description: 'System.Read on the VM. Every event Lifeline recorded about the VM (backup, RPO, restore outcomes), whichever notification channels are configured.',
+      params: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } }],
+      ok: { '200': json(ref('VmEventList'), 'The events.') },
+    }),
+  },
   '/api/v1/vms/{vmId}/backup': {
     post: op({
       id: 'backUpNow',

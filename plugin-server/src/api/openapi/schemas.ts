@@ -501,6 +501,22 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     },
     { optional: ['user', 'passwordFile', 'caPem', 'dailySummaryAt'] },
   ),
+  VmEventList: obj({
+    items: arrayOf(
+      obj(
+        {
+          id: described(str, 'Stable; a webhook receiver gets it as webhook-id.'),
+          type: described(str, 'e.g. backup.failed, rpo.violated.'),
+          severity: oneOfStrings(['info', 'warning', 'error', 'critical']),
+          at: time,
+          message: str,
+          jobId: strOrNull,
+          pointId: strOrNull,
+        },
+        { description: 'An event Lifeline recorded about the VM.' },
+      ),
+    ),
+  }),
   ChannelTestResult: obj({ delivered: bool, detail: described(str, "The receiver's answer (e.g. HTTP 204) or the error."), eventId: str }),
   DeliveryLog: obj({
     items: arrayOf(

@@ -235,6 +235,29 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/api/v1/vms/{vmId}/events": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        /**
+         * The VM's recent events, newest first
+         * @description System.Read on the VM. Every event Lifeline recorded about the VM (backup, RPO, restore outcomes), whichever notification channels are configured.
+         */
+        readonly get: operations["listVmEvents"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/api/v1/vms/{vmId}/backup": {
         readonly parameters: {
             readonly query?: never;
@@ -1791,6 +1814,21 @@ export interface components {
             /** @description A summary mail once a day at this UTC time; null: none. */
             readonly dailySummaryAt?: string | null;
         };
+        readonly VmEventList: {
+            readonly items: readonly {
+                /** @description Stable; a webhook receiver gets it as webhook-id. */
+                readonly id: string;
+                /** @description e.g. backup.failed, rpo.violated. */
+                readonly type: string;
+                /** @enum {string} */
+                readonly severity: "info" | "warning" | "error" | "critical";
+                /** Format: date-time */
+                readonly at: string;
+                readonly message: string;
+                readonly jobId: string | null;
+                readonly pointId: string | null;
+            }[];
+        };
         readonly ChannelTestResult: {
             readonly delivered: boolean;
             /** @description The receiver's answer (e.g. HTTP 204) or the error. */
@@ -2589,6 +2627,40 @@ export interface operations {
                 };
                 content: {
                     readonly "application/json": components["schemas"]["VmReplication"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly listVmEvents: {
+        readonly parameters: {
+            readonly query?: {
+                readonly limit?: number;
+            };
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The events. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["VmEventList"];
                 };
             };
             readonly 400: components["responses"]["BadRequest"];

@@ -821,6 +821,66 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         }
       }
     },
+    "/api/v1/vms/{vmId}/events": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/vmId"
+        }
+      ],
+      "get": {
+        "operationId": "listVmEvents",
+        "tags": [
+          "Protection"
+        ],
+        "summary": "The VM's recent events, newest first",
+        "description": "System.Read on the VM. Every event Lifeline recorded about the VM (backup, RPO, restore outcomes), whichever notification channels are configured.",
+        "parameters": [
+          {
+            "name": "limit",
+            "in": "query",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 100,
+              "default": 20
+            }
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The events.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/VmEventList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/api/v1/vms/{vmId}/backup": {
       "post": {
         "operationId": "backUpNow",
@@ -7217,6 +7277,70 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "security",
           "from",
           "to"
+        ],
+        "additionalProperties": false
+      },
+      "VmEventList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "description": "An event Lifeline recorded about the VM.",
+              "properties": {
+                "id": {
+                  "type": "string",
+                  "description": "Stable; a webhook receiver gets it as webhook-id."
+                },
+                "type": {
+                  "type": "string",
+                  "description": "e.g. backup.failed, rpo.violated."
+                },
+                "severity": {
+                  "type": "string",
+                  "enum": [
+                    "info",
+                    "warning",
+                    "error",
+                    "critical"
+                  ]
+                },
+                "at": {
+                  "type": "string",
+                  "format": "date-time"
+                },
+                "message": {
+                  "type": "string"
+                },
+                "jobId": {
+                  "type": [
+                    "string",
+                    "null"
+                  ]
+                },
+                "pointId": {
+                  "type": [
+                    "string",
+                    "null"
+                  ]
+                }
+              },
+              "required": [
+                "id",
+                "type",
+                "severity",
+                "at",
+                "message",
+                "jobId",
+                "pointId"
+              ],
+              "additionalProperties": false
+            }
+          }
+        },
+        "required": [
+          "items"
         ],
         "additionalProperties": false
       },

@@ -3,6 +3,7 @@ import addFormats from 'ajv-formats';
 
 import { OPENAPI_DOCUMENT } from './openapi-document.generated';
 import * as bodies from './server-bodies';
+import * as notificationBodies from './notification-bodies';
 import * as siteBodies from './site-bodies';
 
 /**
@@ -62,7 +63,38 @@ const SITE_CASES: Readonly<Record<string, readonly [schema: string, body: unknow
   replicationResultBody: ['Job', bodies.jobBody({ kind: 'replication', state: 'succeeded', result: siteBodies.replicationResultBody() })],
 };
 
+/** The same for the notifications API's bodies (notification-bodies.ts). */
+const NOTIFICATION_CASES: Readonly<Record<string, readonly [schema: string, body: unknown]>> = {
+  webhookChannelBody: ['NotificationChannel', notificationBodies.webhookChannelBody()],
+  syslogChannelBody: ['NotificationChannel', notificationBodies.syslogChannelBody()],
+  emailChannelBody: ['NotificationChannel', notificationBodies.emailChannelBody()],
+  vcenterChannelBody: ['NotificationChannel', notificationBodies.vcenterChannelBody()],
+  channelListBody: ['NotificationChannelList', notificationBodies.channelListBody()],
+  testResultBody: ['ChannelTestResult', notificationBodies.testResultBody()],
+  // One attempt is checked as the only item of a log.
+  deliveryBody: ['DeliveryLog', notificationBodies.deliveryLogBody([notificationBodies.deliveryBody({ outcome: 'dead', attempt: 6 })])],
+  deliveryLogBody: ['DeliveryLog', notificationBodies.deliveryLogBody()],
+  vmEventsBody: ['VmEventList', notificationBodies.vmEventsBody()],
+};
+
 describe('server bodies of the UI specs', () => {
+  for (const [builder, [schema, body]] of Object.entries(NOTIFICATION_CASES)) {
+    it(`${builder}() (notifications) builds a ${schema} as the OpenAPI document describes it`, () => {
+      expect(violations(schema, body)).toEqual([]);
+    });
+  }
+
+  it('checks every notifications builder there is', () => {
+    const builders = Object.entries(notificationBodies)
+      .filter(([, value]) => typeof value === 'function')
+      .map(([name]) => name);
+    expect(builders.filter((name) => !(name in NOTIFICATION_CASES))).toEqual([]);
+  });
+
+  it('would notice a channel body the document does not describe', () => {
+    expect(violations('NotificationChannel', notificationBodies.webhookChannelBody({ kind: 'pager' }))).not.toEqual([]);
+  });
+
   for (const [builder, [schema, body]] of Object.entries(SITE_CASES)) {
     it(`${builder}() (sites) builds a ${schema} as the OpenAPI document describes it`, () => {
       expect(violations(schema, body)).toEqual([]);

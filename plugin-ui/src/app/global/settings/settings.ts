@@ -14,6 +14,7 @@ import { JobStream } from '../../jobs/job-stream';
 import { MessagePipe } from '../../i18n/message-pipe';
 import { ProblemAlert } from '../../problem-alert/problem-alert';
 import { GlobalView } from '../global-view';
+import { SettingsNav } from '../../notifications/settings-nav';
 
 /** Runs repository maintenance now (Lifeline's Admin privilege). */
 export const MAINTENANCE_PATH = '/api/v1/maintenance';
@@ -34,7 +35,7 @@ type SettingsState =
  */
 @Component({
   selector: 'll-settings',
-  imports: [ClrAlertModule, VsphereDatePipe, ClrSpinnerModule, DurationPipe, FollowedJobStatus, GlobalView, MessagePipe, ProblemAlert],
+  imports: [ClrAlertModule, VsphereDatePipe, ClrSpinnerModule, DurationPipe, FollowedJobStatus, GlobalView, MessagePipe, ProblemAlert, SettingsNav],
   templateUrl: './settings.html',
   styleUrl: './settings.css',
   changeDetection: ChangeDetectionStrategy.OnPush,

@@ -8,6 +8,7 @@ import { FAKE_VC_GUID, FAKE_VM_ID, FakeHtmlClientSdk } from '../../sdk/fake-html
 import { API_BASE, configureViewTestBed, flushProblem, renderView, type RenderedView } from '../../testing/view-test-bed';
 import { JOB_ID, jobBody, pageBody, policyBody, protectionBody, sseEvent, unprotectedBody } from '../../testing/server-bodies';
 import { vmReplicationBody } from '../../testing/site-bodies';
+import { vmEventsBody } from '../../testing/notification-bodies';
 import { VmProtection } from './vm-protection';
 
 const VM_PATH = `${API_BASE}/api/v1/vms/${encodeURIComponent(FAKE_VM_ID)}`;
@@ -321,5 +322,43 @@ describe('VmProtection', () => {
     const view = await open(protectionBody(), [policyBody({ replicationSite: null })]);
     http.expectNone(`${VM_PATH}/replication`);
     expect(view.element.querySelector('.ll-replication')).toBeNull();
+  });
+
+  it('links to the VM’s recent events, read from the server only when opened, newest first', async () => {
+    const view = await open(protectionBody());
+    expect(view.text('.ll-vm-events-toggle')).toBe('Recent events');
+    // Nothing is read until the user asks (afterEach verifies no other request was made).
+    http.expectNone(`${VM_PATH}/events?limit=10`);
+    await view.click('.ll-vm-events-toggle');
+    const read = http.expectOne(`${VM_PATH}/events?limit=10`);
+    expect(read.request.headers.get(SESSION_HEADER)).toBe('fake-session-token');
+    read.flush(vmEventsBody());
+    await view.stable();
+    const rows = view.all('.ll-vm-event').map((tr) => [...tr.querySelectorAll('td')].slice(1).map((td) => td.textContent?.trim()));
+    expect(rows).toEqual([
+      ['Error', 'backup.failed', 'Backup of erp-01 failed: the VM is busy with another task'],
+      ['Information', 'backup.succeeded', 'Backup of erp-01 succeeded'],
+    ]);
+    expect(view.all('.ll-vm-event-severity .label').map((l) => l.className)).toEqual(['label label-danger', 'label label-info']);
+    expect(view.text('.ll-vm-event-at')).toMatch(/2026/);
+    expect(view.text('.ll-vm-events-toggle')).toBe('Hide recent events');
+
+    // Closed and opened again: read afresh.
+    await view.click('.ll-vm-events-toggle');
+    expect(view.element.querySelector('.ll-vm-events-table')).toBeNull();
+    await view.click('.ll-vm-events-toggle');
+    http.expectOne(`${VM_PATH}/events?limit=10`).flush(vmEventsBody([]));
+    await view.stable();
+    expect(view.text('.ll-vm-events-none')).toBe('Lifeline has told nothing about this VM yet.');
+  });
+
+  it('says why the recent events cannot be read, and still shows the protection', async () => {
+    const view = await open(unprotectedBody());
+    await view.click('.ll-vm-events-toggle');
+    flushProblem(http.expectOne(`${VM_PATH}/events?limit=10`), { status: 503, title: 'Service Unavailable', detail: 'Events are not available on this server now.', code: 'shutting-down' });
+    await view.stable();
+    expect(view.text('.ll-vm-events ll-problem-alert .ll-problem-detail')).toBe('Events are not available on this server now.');
+    expect(view.element.querySelector('.ll-vm-events ll-problem-alert .alert')?.classList).toContain('alert-warning');
+    expect(view.element.querySelector('.ll-protection-none')).not.toBeNull();
   });
 });

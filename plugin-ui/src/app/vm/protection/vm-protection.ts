@@ -23,6 +23,7 @@ import { contextObjectId } from '../../sdk/context-object-id';
 import { VmReplicationStateView } from '../../sites/vm-replication-state';
 import { HtmlClientSdkService } from '../../sdk/html-client-sdk';
 import { VmView } from '../vm-view';
+import { VmRecentEvents } from './vm-recent-events';
 
 type LoadState =
   | { readonly kind: 'loading' }
@@ -51,6 +52,7 @@ const POLICY_PAGE = '/api/v1/policies?limit=1000';
     MessagePipe,
     ProblemAlert,
     RpoStatusLabel,
+    VmRecentEvents,
     VmReplicationStateView,
     VmView,
   ],
@@ -61,7 +63,7 @@ const POLICY_PAGE = '/api/v1/policies?limit=1000';
 export class VmProtection {
   private readonly api = inject(LifelineApi);
   private readonly aborter = new AbortController();
-  private readonly vmId: string | null;
+  protected readonly vmId: string | null;
 
   private readonly state = signal<LoadState>({ kind: 'loading' });
   protected readonly loading = computed(() => this.state().kind === 'loading');
