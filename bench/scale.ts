@@ -3,9 +3,10 @@
  *
  * The vCenter simulator with 100 VMs on one datastore, each with one 64 MiB disk holding 32 MiB of
  * guest data (16 MiB random, 16 MiB text), written through the simulator as a guest writes. One
- * Lifeline server run as an administrator runs it: `lifeline serve` in a process of its own, on a
- * data directory holding an encrypted store and its passphrase file, configured for the simulator
- * through the `LIFELINE_VCENTER_*` variables, with the default job limits and log level. One policy
+ * Lifeline server run as an administrator runs it: `lifeline serve` in a process of its own
+ * (test/server/serve-process.ts), on a data directory holding an encrypted store and its
+ * passphrase file, configured for the simulator through the `LIFELINE_VCENTER_*` variables, with
+ * the default job limits and log level. One policy
  * with a 60 s RPO is assigned to every VM over the API, then 12 minutes of watching: every 5 s
  * `GET /compliance`, `GET /jobs` and the server process's memory. Between minutes 4 and 8, 10 % of
  * the VMs change 1 MiB of their disk every 20 s.
@@ -15,8 +16,9 @@
  * `failed_jobs` the backup jobs that failed; `rss_max_MiB` the server process's peak resident set
  * (VmHWM of /proc/<pid>/status, read at the end, so that a peak between two samples counts too).
  * The server's memory only: the benchmark and the simulator are processes of their own.
- * Also printed: the strictly `compliant` share, queued jobs seen, backups done, RPO warnings the
- * server logged, and the RSS curve (VmRSS, and its anonymous part, every 30 s).
+ * Also printed: the memory bound the server logged at its start, the strictly `compliant` share,
+ * queued jobs seen, backups done, RPO warnings the server logged, and the RSS curve (VmRSS, its
+ * anonymous part and the peak so far, every 30 s).
  *
  * Flags: --minutes N (default 12; the change phase keeps its place, from a third to two thirds of
  * the run), --vms N (default 100), --rpo S (default 60). The machine may be shared: the load
@@ -24,18 +26,15 @@
  *
  * Environment: LIFELINE_BENCH_DIR keeps the work directory elsewhere than the system temp dir.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { once } from 'node:events';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { PASSPHRASE_FILE } from '../plugin-server/src/server/backup-services.js';
 import { createRepository, PASSPHRASE } from '../test/export/export-fixture.js';
 import { httpsCall, type HttpsReply } from '../test/server/https-client.js';
+import { procCpuSeconds, procMemory, startServeProcess, type ServeProcess } from '../test/server/serve-process.js';
 import { removeDir, tempDir } from '../test/server/server-fixture.js';
 import { startVcsim, type Vcsim } from '../test/vcsim/harness.js';
 
@@ -43,7 +42,8 @@ const MiB = 1024 * 1024;
 const DISK_MIB = 64;
 const SAMPLE_MS = 5000;
 const CHANGE_EVERY_MS = 20_000;
-const LIFELINE_BIN = fileURLToPath(new URL('../../bin/lifeline.js', import.meta.url));
+const RPO_WARNING = 'out of RPO compliance';
+const BOUND = 'memory bound:';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -55,75 +55,6 @@ function flag(name: string, fallback: number): number {
 
 interface ComplianceItem {
   status: 'compliant' | 'at-risk' | 'violated';
-}
-
-/** The memory figures of a process, in MiB, from /proc/<pid>/status. */
-interface ProcMemory {
-  rss: number;
-  hwm: number;
-  anon: number;
-  threads: number;
-}
-
-async function procMemory(pid: number): Promise<ProcMemory> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string): number => {
-    const m = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status);
-    if (!m?.[1]) throw new Error(`/proc/${pid}/status has no ${field}`);
-    return Number(m[1]);
-  };
-  return { rss: kib('VmRSS') / 1024, hwm: kib('VmHWM') / 1024, anon: kib('RssAnon') / 1024, threads: kib('Threads') };
-}
-
-/** The running `lifeline serve`: its process, where it listens, and the warnings it logged so far. */
-interface Served {
-  child: ChildProcess;
-  pid: number;
-  url: string;
-  thumbprint: string;
-  warnings: () => number;
-  tail: () => string;
-}
-
-/** Starts `lifeline serve` with only this environment besides PATH and HOME, and waits for its address. */
-async function serve(dataDir: string, env: Record<string, string>): Promise<Served> {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LIFELINE_') && !k.startsWith('NODE_')));
-  const child = spawn(process.execPath, [LIFELINE_BIN, 'serve', '--data-dir', dataDir], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (!child.pid || !child.stdout || !child.stderr) throw new Error('lifeline serve did not start');
-  // The server's log is read as it comes (a full pipe would stall it): RPO warnings are counted, the last lines kept.
-  let warnings = 0;
-  const last: string[] = [];
-  createInterface({ input: child.stderr }).on('line', (line) => {
-    if (line.includes('out of RPO compliance')) warnings++;
-    last.push(line);
-    if (last.length > 20) last.shift();
-  });
-  const tail = () => last.join('\n');
-  const lines = createInterface({ input: child.stdout });
-  let url = '';
-  let thumbprint = '';
-  const exited = once(child, 'exit').then(([code]) => {
-    throw new Error(`lifeline serve exited (${String(code)}) before it listened:\n${tail()}`);
-  });
-  const listening = (async () => {
-    for await (const line of lines) {
-      url ||= /listening on (\S+)/.exec(line)?.[1] ?? '';
-      thumbprint ||= /thumbprint: (\S+)/.exec(line)?.[1] ?? '';
-      if (url && thumbprint) return;
-    }
-  })();
-  await Promise.race([listening, exited]);
-  exited.catch(() => undefined);
-  return { child, pid: child.pid, url, thumbprint, warnings: () => warnings, tail };
-}
-
-async function stopServer(s: Served): Promise<void> {
-  if (s.child.exitCode !== null || s.child.signalCode !== null) return;
-  const gone = once(s.child, 'exit');
-  s.child.kill('SIGTERM');
-  const timer = setTimeout(() => s.child.kill('SIGKILL'), 30_000);
-  await gone;
-  clearTimeout(timer);
 }
 
 async function main(): Promise<void> {
@@ -138,7 +69,7 @@ async function main(): Promise<void> {
   const text = Buffer.from('Lifeline keeps every protected VM within its RPO; the quick brown fox jumps over the lazy dog. '.repeat(Math.ceil((16 * MiB) / 90))).subarray(0, 16 * MiB);
   const workDir = process.env['LIFELINE_BENCH_DIR'];
   let vc: Vcsim | undefined;
-  let served: Served | undefined;
+  let served: ServeProcess | undefined;
   let dataDir: string | undefined;
   try {
     vc = await startVcsim({ vms, disks: 1, diskSize: `${DISK_MIB}MiB`, cbt: true, poweredOff: true, ...(workDir ? { datastoreDir: workDir } : {}) });
@@ -157,7 +88,7 @@ async function main(): Promise<void> {
     const passwordFile = join(dataDir, 'vc.password');
     await writeFile(passwordFile, sim.password, { mode: 0o600 });
 
-    served = await serve(dataDir, {
+    served = await startServeProcess(dataDir, {
       LIFELINE_HOST: '127.0.0.1',
       LIFELINE_PORT: '0',
       LIFELINE_SITE_PORT: '0',
@@ -166,7 +97,7 @@ async function main(): Promise<void> {
       LIFELINE_VCENTER_THUMBPRINT: sim.thumbprint,
       LIFELINE_VCENTER_USER: sim.username,
       LIFELINE_VCENTER_PASSWORD_FILE: passwordFile,
-    });
+    }, [RPO_WARNING, BOUND]);
     const server = served;
     const token = await sim.soapLogin();
     const call = (method: string, path: string, body?: unknown): Promise<HttpsReply> =>
@@ -182,7 +113,9 @@ async function main(): Promise<void> {
     if (created.status !== 201) throw new Error(`policy not created: ${created.status} ${created.text}`);
     const policyId = created.json()['id'];
     const idle = await procMemory(server.pid);
+    process.stderr.write(`server ${server.message(BOUND) ?? 'logged no memory bound'}\n`);
     process.stderr.write(`server pid ${server.pid}: RSS ${idle.rss.toFixed(0)} MiB before the first backup (${idle.anon.toFixed(0)} MiB anonymous, ${idle.threads} threads)\n`);
+    const cpu0 = await procCpuSeconds(server.pid);
     const t0 = Date.now();
     for (let i = 0; i < vms; i++) {
       const r = await call('PUT', `/vms/${encodeURIComponent(urn(i))}/protection`, { policyId });
@@ -241,18 +174,21 @@ async function main(): Promise<void> {
     const failed = (await call('GET', '/jobs?state=failed&kind=backup&limit=1')).json<{ total: number }>().total;
     const succeeded = (await call('GET', '/jobs?state=succeeded&kind=backup&limit=1')).json<{ total: number }>().total;
     const end = await procMemory(server.pid);
+    const cpu = (await procCpuSeconds(server.pid)) - cpu0;
+    const wall = (Date.now() - t0) / 1000;
     const load1 = loadavg()[0] ?? 0;
     const r1 = (n: number) => Math.round(n * 10) / 10;
     const range = (xs: number[]) => (xs.length ? `${r1(Math.min(...xs))}–${r1(Math.max(...xs))}` : 'n/a');
     process.stdout.write(
       `${vms} VMs at a ${rpo} s RPO for ${minutes} min: ${succeeded} backups, ${failed} failed; within RPO in every sample after the first minute: ≥ ${r1(compliantMin)} % ` +
-        `(strictly compliant ≥ ${r1(strictMin)} %); up to ${queuedMax} backups queued; ${server.warnings()} RPO warnings; ${changes} change rounds of ${changing.length} VMs; ` +
+        `(strictly compliant ≥ ${r1(strictMin)} %); up to ${queuedMax} backups queued; ${server.count(RPO_WARNING)} RPO warnings; ${changes} change rounds of ${changing.length} VMs; ` +
         `server RSS: ${r1(idle.rss)} MiB before the first backup, ${range(firstMinute)} MiB sampled in the first minute, ${range(later)} MiB after it, peak (VmHWM) ${r1(end.hwm)} MiB; ` +
+        `server CPU ${r1(cpu)} s (${r1((100 * cpu) / wall)} % of a core, ${r1((1000 * cpu) / Math.max(1, succeeded))} ms per backup); ` +
         `load average ${load0.toFixed(1)} at the start, ${load1.toFixed(1)} at the end (2 cores)\n`,
     );
     process.stdout.write(`${JSON.stringify({ bench: 'scale', vms, rpo_s: rpo, compliant_min_pct: r1(compliantMin), failed_jobs: failed, rss_max_MiB: r1(end.hwm) })}\n`);
   } finally {
-    if (served) await stopServer(served);
+    await served?.stop();
     await vc?.stop();
     if (dataDir) await removeDir(dataDir);
   }
