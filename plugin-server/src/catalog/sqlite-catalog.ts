@@ -89,6 +89,9 @@ function restrictCatalogFile(path: string): void {
   }
 }
 
+/** The catalog connection's SQLite page cache, at most, in KiB (part of the server's memory bound). */
+export const CATALOG_CACHE_KIB = 65536;
+
 export function openCatalog(path: string, opts: OpenCatalogOptions = {}): SqliteCatalog {
   if (!opts.readonly) restrictCatalogFile(path);
   const db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
@@ -100,7 +103,7 @@ export function openCatalog(path: string, opts: OpenCatalogOptions = {}): Sqlite
     }
     db.pragma('foreign_keys = ON');
     // Large enough that listing and bulk work on a million points stays in memory.
-    db.pragma('cache_size = -65536');
+    db.pragma(`cache_size = -${CATALOG_CACHE_KIB}`);
     if (!opts.readonly) migrate(db);
     else checkVersion(db.pragma('user_version', { simple: true }) as number, true);
     return new SqliteCatalog(db, path);

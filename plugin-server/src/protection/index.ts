@@ -53,3 +53,5 @@ export {
 export type { MaintenanceDeps, MaintenanceParams, MaintenanceResult, MaintenanceSchedule, MaintenanceScheduleOptions, MaintenanceStep } from './repository-maintenance.js';
 export { createRetentionJobHandler, MAX_RETENTION_YEARS, parseRetentionParams, RETENTION_JOB_KIND } from './retention-job.js';
 export type { RetentionParams, RetentionResult } from './retention-job.js';
+export { memoryBudget, describeMemoryBudget, FIXED_MIB } from './memory-budget.js';
+export type { MemoryBudget, MemoryBudgetInput } from './memory-budget.js';

@@ -3,9 +3,11 @@
  * the backup pipeline opened on the configured store, users' sessions cloned on the real vCenters,
  * and one stop that ends the server and then the backup pipeline it was given.
  */
+import { getHeapStatistics } from 'node:v8';
 import type { Config } from '../config/index.js';
 import { systemClock } from '../domain/index.js';
 import type { Logger } from '../log/index.js';
+import { describeMemoryBudget, memoryBudget } from '../protection/index.js';
 import { openBackupServices } from './backup-services.js';
 import { startLifelineServer, type LifelineServer } from './lifeline-server.js';
 import { createVcenterCloner } from './vcenter-cloner.js';
@@ -23,6 +25,9 @@ export async function startProductionServer(config: Config, log: Logger): Promis
     await backup.close();
     throw err;
   }
+  // The resident set this process stays under, from the limits it runs with (README, "memory").
+  const { repository } = backup;
+  log.info(describeMemoryBudget(memoryBudget({ heapLimitBytes: getHeapStatistics().heap_size_limit, codecThreads: repository.codecThreads, chunkSize: repository.config.chunkSize })));
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {

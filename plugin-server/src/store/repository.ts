@@ -17,7 +17,7 @@ import { ChunkStore } from './chunks/chunk-store.js';
 import { blake3Binding } from './chunks/blake3.js';
 import { systemClock, systemRandomBytes, type TimeSource, type RandomBytes } from '../domain/index.js';
 import { rebuildCatalog, type CatalogRebuildReport } from './maintenance/catalog-rebuild.js';
-import { CodecPool } from './chunks/codec-pool.js';
+import { CodecPool, defaultCodecThreads } from './chunks/codec-pool.js';
 import { CHUNK_ID_ALGORITHMS, chunkKey, digestHex, isKeyedChunkId, type ChunkIdAlgorithm } from './chunks/digest.js';
 import { FixedIndex } from './engine/fixed-index.js';
 import {
@@ -361,6 +361,11 @@ export class Repository {
 
   get encrypted(): boolean {
     return this.config.encrypted;
+  }
+
+  /** Codec worker threads the repository runs (or will, once started). */
+  get codecThreads(): number {
+    return this.codecPool?.threads ?? Math.max(1, this.ctx.codecThreads ?? defaultCodecThreads());
   }
 
   /** The codec workers, started on first use. */

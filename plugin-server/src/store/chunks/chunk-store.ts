@@ -53,6 +53,11 @@ export interface ChunkStoreOptions {
   readSlots?: number;
 }
 
+/** Chunks a chunk store encodes and writes at once by default: one output buffer each. */
+export const CHUNK_WRITE_SLOTS = 8;
+/** Stored chunks a chunk store reads and decodes at once by default: one input buffer each. */
+export const CHUNK_READ_SLOTS = 12;
+
 export class ChunkStore {
   /** Chunks added or being added by this process, so concurrent adds of one chunk write it once. */
   private readonly inflight = new Map<string, Promise<AddedChunk>>();
@@ -65,8 +70,8 @@ export class ChunkStore {
     private readonly codec: CodecPool,
     private readonly opts: ChunkStoreOptions,
   ) {
-    this.outputs = new BufferPool(opts.writeSlots ?? 8, encodedBound(opts.chunkSize));
-    this.inputs = new BufferPool(opts.readSlots ?? 12, encodedBound(opts.chunkSize));
+    this.outputs = new BufferPool(opts.writeSlots ?? CHUNK_WRITE_SLOTS, encodedBound(opts.chunkSize));
+    this.inputs = new BufferPool(opts.readSlots ?? CHUNK_READ_SLOTS, encodedBound(opts.chunkSize));
   }
 
   /**

@@ -67,6 +67,20 @@ export interface CodecPoolOptions extends CodecWorkerData {
   threads?: number;
 }
 
+/** Worker threads a pool starts when not told: one per core the process may use. */
+export function defaultCodecThreads(): number {
+  return availableParallelism();
+}
+
+/**
+ * The heap each codec worker may use, in MiB: a worker holds its keys, one hasher and one zstd
+ * context (the chunk data is in shared memory, its scratch buffers outside the heap), about 6 MiB
+ * of heap in all. Capped, a worker's heap is part of the server's memory bound instead of growing
+ * with the garbage of every chunk until V8 of its own accord collects it; a worker that outgrows
+ * it ends, and its requests fail with `codec-failed`.
+ */
+export const CODEC_WORKER_HEAP_MIB = { old: 16, young: 4 } as const;
+
 export class CodecPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Queued[] = [];
@@ -74,10 +88,13 @@ export class CodecPool {
   private closed = false;
 
   constructor(opts: CodecPoolOptions) {
-    const n = Math.max(1, opts.threads ?? availableParallelism());
+    const n = Math.max(1, opts.threads ?? defaultCodecThreads());
     const data: CodecWorkerData = { chunkId: opts.chunkId, idKey: opts.idKey, chunkKey: opts.chunkKey, level: opts.level, maxChunk: opts.maxChunk };
     for (let i = 0; i < n; i++) {
-      const worker = new Worker(new URL('./chunk-worker.js', import.meta.url), { workerData: data });
+      const worker = new Worker(new URL('./chunk-worker.js', import.meta.url), {
+        workerData: data,
+        resourceLimits: { maxOldGenerationSizeMb: CODEC_WORKER_HEAP_MIB.old, maxYoungGenerationSizeMb: CODEC_WORKER_HEAP_MIB.young },
+      });
       const slot: Slot = { worker, pending: new Map(), dead: undefined };
       worker.unref();
       worker.on('message', (res: CodecResponse) => this.settle(slot, res));
