@@ -8,6 +8,11 @@
  * `maxConcurrentVms` VMs replicating over it at once; a cut link is resumed with backoff
  * (link.ts), and a job that still fails is retried by the job runner.
  *
+ * A replication job holds its VM in a lane of its own (JobHandler.lane): it reads only committed,
+ * locked restore points, so a backup or a restore of the VM neither waits for it nor makes it
+ * wait, while two replications of one VM never run at once. A backup that ends while its VM's
+ * replication runs queues the next one when that ends (the running one planned without its point).
+ *
  * A policy naming a site this server is not paired with fails its job with
  * 'replication-site-unknown', so that nobody takes the missing DR copy for a made one.
  */
@@ -22,6 +27,8 @@ import type { ReplicaReceiver } from './protocol.js';
 import { sealSeedFor } from './seed-transfer.js';
 
 export const REPLICATION_JOB_KIND = 'replication';
+/** The lane in which replication jobs hold their VM (see the top of this file). */
+export const REPLICATION_LANE = 'replication';
 
 /** The pairing's settings of a peer (the pairing side owns and validates them). */
 export interface ReplicationSettings {
@@ -233,6 +240,7 @@ export function startReplication(opts: StartReplicationOptions): Replication {
   const handler: JobHandler<ReplicationJobParams> = {
     retry: { maxAttempts: 4, baseDelayMs: 60_000, maxDelayMs: 30 * 60_000 },
     timeoutMs: 24 * 3_600_000,
+    lane: REPLICATION_LANE,
     async run(ctx): Promise<ReplicationJobResult> {
       const p = parseParams(ctx.params);
       const peer = peers.peer(p.site);
@@ -260,6 +268,12 @@ export function startReplication(opts: StartReplicationOptions): Replication {
         let first: Awaited<ReturnType<typeof replicateWithRetry>> | undefined;
         const older: string[] = [];
         for (const pointId of todo) {
+          // An older point the VM's retention removed meanwhile (backups run beside this job) is skipped.
+          if (pointId !== todo[0] && repo.catalog.getPoint(pointId)?.state !== 'committed') {
+            link.stats.remaining--;
+            left--;
+            continue;
+          }
           const r = await replicateWithRetry(repo, pointId, link.limited, {
             signal: ctx.signal,
             ...(opts.link?.baseDelayMs !== undefined ? { baseDelayMs: opts.link.baseDelayMs } : {}),
@@ -304,15 +318,18 @@ export function startReplication(opts: StartReplicationOptions): Replication {
   };
   runner.register(REPLICATION_JOB_KIND, handler as JobHandler);
 
-  const enqueue = (vm: VmRef, site: string, pointId: string): JobRecord =>
-    runner.submit<ReplicationJobParams>({ kind: REPLICATION_JOB_KIND, target: vmTarget(vm), params: { vm, site, pointId }, requestedBy: 'replication' }).job;
+  const submit = (vm: VmRef, site: string, pointId: string) =>
+    runner.submit<ReplicationJobParams>({ kind: REPLICATION_JOB_KIND, target: vmTarget(vm), params: { vm, site, pointId }, requestedBy: 'replication' });
+  const enqueue = (vm: VmRef, site: string, pointId: string): JobRecord => submit(vm, site, pointId).job;
 
-  /** Replications that found their VM busy with another job, retried when that job ends. */
+  /** Replications whose VM had one running already (which planned without their point), queued when that ends. */
   const deferred = new Map<string, ReplicationJobParams>();
   const tryEnqueue = (p: ReplicationJobParams): void => {
     try {
-      enqueue(p.vm, p.site, p.pointId);
-      deferred.delete(vmKey(p.vm));
+      const r = submit(p.vm, p.site, p.pointId);
+      // A queued replication plans when it starts, and then sends the newest point: nothing to add.
+      if (!r.created && r.job.state !== 'queued') deferred.set(vmKey(p.vm), p);
+      else deferred.delete(vmKey(p.vm));
     } catch (err) {
       if (err instanceof LifelineError && err.code === 'busy') deferred.set(vmKey(p.vm), p);
       else log.error('could not queue a replication', { vm: vmKey(p.vm), site: p.site, err: describeError(err) });
