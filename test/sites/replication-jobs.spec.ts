@@ -1,8 +1,8 @@
 // Replication jobs as users meet them at the production site, between two real Lifeline servers
 // (two simulated vCenters, paired over mutual TLS): a replication that takes long — the pairing's
 // bandwidth limit makes it so here — keeps neither the VM's next backup waiting nor a second
-// replication of the VM from waiting for it, and whoever may cancel the VM's backup may cancel
-// its replication.
+// replication of the VM from waiting for it, whoever may cancel the VM's backup may cancel its
+// replication, and the link's figures in the Sites view outlive a restart of the server.
 import { PRIVILEGES } from '../../plugin-server/src/api/privileges.js';
 import { fillDisk } from '../demo/demo-seed.js';
 import { pair, startTwoSites, type TwoSites } from './two-site-fixture.js';
@@ -65,6 +65,11 @@ describe('replication jobs at the production site', () => {
 
       expect((await a.call(a.admin, 'POST', `/vms/${vm}/backup`)).status).toBe(202);
       const replicating = await until('a running replication', async () => (await jobs('replication', 'running'))[0]);
+      // Under way: the first chunks have reached the DR site.
+      await until('the first chunks at the DR site', async () => {
+        const j = (await a.call(a.admin, 'GET', `/jobs/${replicating.id}`)).json<{ progress: { bytesDone: number } }>();
+        return j.progress.bytesDone > 0 ? j : undefined;
+      });
 
       // The next backup of the VM is accepted and finishes while the replication still runs.
       const next = await a.call(a.admin, 'POST', `/vms/${vm}/backup`);
@@ -94,6 +99,20 @@ describe('replication jobs at the production site', () => {
       const following = await until('the following replication', async () => (await jobs('replication', 'queued,running')).find((j) => j.id !== replicating.id));
       expect(Date.parse(following.createdAt)).toBeGreaterThan(Date.parse(backedUp.createdAt));
       expect((await a.call(protector, 'POST', `/jobs/${following.id}/cancel`)).status).toBeLessThan(300);
+      await until('the following replication to end', async () => {
+        const j = (await a.call(a.admin, 'GET', `/jobs/${following.id}`)).json<JobBody>();
+        return ['succeeded', 'failed', 'cancelled'].includes(j.state) ? j : undefined;
+      });
+
+      // The Sites view's figures of the link outlive a restart of the server.
+      type LinkBody = { bytesSent: number; lastContactAt: string | null; throughputBps: number; state: string } | null;
+      const linkNow = async (): Promise<LinkBody> => (await a.call(a.admin, 'GET', '/sites')).json<{ peers: { link: LinkBody }[] }>().peers[0]?.link ?? null;
+      const before = await linkNow();
+      expect(before?.bytesSent).toBeGreaterThan(0);
+      expect(before?.lastContactAt).not.toBeNull();
+      await a.restart();
+      const after = await linkNow();
+      expect(after).toEqual(jasmine.objectContaining({ bytesSent: before!.bytesSent, lastContactAt: before!.lastContactAt, throughputBps: 0, state: 'idle' }));
     },
     SLOW,
   );

@@ -60,7 +60,7 @@ export interface LinkStats {
   state: 'idle' | 'replicating' | 'unreachable' | 'refused';
   lastContactAt: string | null;
   lastError: string | null;
-  /** Stored chunk bytes sent to the peer since this server started. */
+  /** Stored chunk bytes sent to the peer since the pairing (kept across restarts when the coordinator has `figures`). */
   bytesSent: number;
   /** Over the last seconds of sending; 0 when idle. */
   throughputBps: number;
@@ -106,9 +106,27 @@ export interface VmReplication {
   backlogPoints: number;
 }
 
+/** Where the link's lasting figures are kept (the pairing's store), so that a restart does not reset them. */
+export interface LinkFigureStore {
+  linkFigures(peerId: string): LinkFigures | undefined;
+  recordLinkFigures(peerId: string, figures: LinkFigures): void;
+}
+
+export interface LinkFigures {
+  bytesSent: number;
+  lastContactAt: string | null;
+  lastError: string | null;
+  errorCode: string | null;
+}
+
+/** How often a running replication records the link's figures at most; a point's end and a job's end always record them. */
+const FIGURES_EVERY_MS = 5_000;
+
 export interface StartReplicationOptions {
   runner: JobRunner;
   peers: PeerDirectory;
+  /** Keeps the link's bytes sent, last contact and last error across restarts; without it they live in memory. */
+  figures?: LinkFigureStore;
   /** This site's certificate and key, presented to peers. */
   identity: SiteIdentity | (() => SiteIdentity);
   repository: Repository;
@@ -170,6 +188,8 @@ interface Link {
   held: Set<string>;
   stats: { lastContactAt: string | null; lastError: string | null; errorCode: string | null; bytesSent: number; active: number; remaining: number };
   samples: Array<{ at: number; bytes: number }>;
+  /** When the figures were last recorded (ms). */
+  recordedAt: number;
 }
 
 function parseParams(raw: unknown): ReplicationJobParams {
@@ -214,12 +234,24 @@ export function startReplication(opts: StartReplicationOptions): Replication {
         limited: throttled(receiver, limiter),
         slots: old?.slots ?? new Slots(),
         held: new Set(),
-        stats: old?.stats ?? { lastContactAt: null, lastError: null, errorCode: null, bytesSent: 0, active: 0, remaining: 0 },
+        stats: old?.stats ?? { lastContactAt: null, lastError: null, errorCode: null, bytesSent: 0, active: 0, remaining: 0, ...opts.figures?.linkFigures(peer.id) },
         samples: [],
+        recordedAt: 0,
       };
       links.set(peer.id, link);
     }
     return link;
+  };
+
+  const record = (peerId: string, link: Link): void => {
+    if (!opts.figures) return;
+    link.recordedAt = Date.now();
+    const { bytesSent, lastContactAt, lastError, errorCode } = link.stats;
+    try {
+      opts.figures.recordLinkFigures(peerId, { bytesSent, lastContactAt, lastError, errorCode });
+    } catch (err) {
+      log.warn('the link\'s figures could not be recorded', { site: peerId, err: describeError(err) });
+    }
   };
 
   /** The VM's points to send, newest first: the newest, then older ones the DR site's rule keeps and it lacks. */
@@ -287,6 +319,7 @@ export function startReplication(opts: StartReplicationOptions): Replication {
               link.samples.push({ at, bytes: n });
               while (link.samples.length > 0 && (link.samples[0] as { at: number }).at < at - 10_000) link.samples.shift();
               ctx.progress(total, null);
+              if (at - link.recordedAt >= FIGURES_EVERY_MS) record(peer.id, link);
             },
             onRetry: (err, failures, delay) => {
               link.stats.lastError = describeError(err);
@@ -299,6 +332,7 @@ export function startReplication(opts: StartReplicationOptions): Replication {
           link.stats.lastError = null;
           link.stats.errorCode = null;
           link.held.add(pointId);
+          record(peer.id, link);
           ctx.log(`${pointId}: ${r.present ? 'already at' : 'committed at'} ${peer.name}, ${r.chunksSent} of ${r.chunks} chunks sent (${r.bytesSent} bytes)`);
           if (!first) first = r;
           else older.push(pointId);
@@ -306,12 +340,16 @@ export function startReplication(opts: StartReplicationOptions): Replication {
         if (!first) throw new LifelineError('not-found', `VM ${p.vm.moref} has no restore point to replicate`);
         return { site: peer.id, siteName: peer.name, pointId: first.pointId, chunks: first.chunks, chunksSent: first.chunksSent, bytesSent: first.bytesSent, present: first.present, olderPoints: older, totalBytesSent: total };
       } catch (err) {
-        link.stats.lastError = describeError(err);
-        link.stats.errorCode = err instanceof LifelineError ? err.code : null;
+        // A job cancelled or stopped says nothing about the link.
+        if (!ctx.signal.aborted) {
+          link.stats.lastError = describeError(err);
+          link.stats.errorCode = err instanceof LifelineError ? err.code : null;
+        }
         throw err;
       } finally {
         link.stats.remaining -= left;
         link.stats.active--;
+        record(peer.id, link);
         release();
       }
     },
@@ -369,7 +407,8 @@ export function startReplication(opts: StartReplicationOptions): Replication {
     enqueue,
     linkStats(peerId: string): LinkStats | undefined {
       const peer = peers.peer(peerId);
-      const link = peer ? links.get(peer.id) : undefined;
+      // After a restart, a peer with recorded figures has its link (and them) before its next job.
+      const link = peer ? (links.get(peer.id) ?? (opts.figures?.linkFigures(peer.id) && peer.role === 'target' ? linkOf(peer) : undefined)) : undefined;
       if (!peer || !link) return undefined;
       const s = link.stats;
       const now = Date.now();
