@@ -47,6 +47,9 @@ describe('the replication job after each backup', () => {
   let offers: string[];
   let busy: number;
   let maxBusy: number;
+  /** While set, chunks wait for it at A's end of the link (a replication that takes long). */
+  let hold: Promise<void> | null;
+  let held: number;
 
   beforeEach(async () => {
     dir = await tempDir('replication-job');
@@ -60,7 +63,8 @@ describe('the replication job after each backup', () => {
       run: async (ctx) => ({ pointId: (await ingestImage(repo, vmKey(ctx.params.vm), ctx.params.image)).point.id }),
     });
     offers = [];
-    busy = maxBusy = 0;
+    busy = maxBusy = held = 0;
+    hold = null;
     replication = startReplication({
       runner,
       peers: { peer: (id) => (id === 'site-b' || id === 'site B' ? peerB() : undefined), peers: () => [peerB()] },
@@ -81,7 +85,13 @@ describe('the replication job after each backup', () => {
             }
             return a;
           },
-          putChunk: (id, hex, bytes, sig) => http.putChunk(id, hex, bytes, sig),
+          putChunk: async (id, hex, bytes, sig) => {
+            if (hold) {
+              held++;
+              await hold;
+            }
+            return http.putChunk(id, hex, bytes, sig);
+          },
           commit: async (id, sig) => {
             try {
               return await http.commit(id, sig);
@@ -158,6 +168,32 @@ describe('the replication job after each backup', () => {
     // keepLast 2 at the DR site: the newest, then the one before it; the two oldest stay behind.
     expect(offers).toEqual([newest, ids[2] as string]);
     expect((job.result as { olderPoints: string[] }).olderPoints).toEqual([ids[2] as string]);
+  });
+
+  it('lets the next backup of a VM run while its replication does, then replicates that point, never two replications of the VM at once', async () => {
+    let release = (): void => undefined;
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const target = { type: 'VirtualMachine', id: VM1.moref, vcenterGuid: VM1.vcenterGuid };
+    const replications = (states: Array<'queued' | 'running'>) => runner.list({ kind: REPLICATION_JOB_KIND, target, states }).items;
+    expect((await ended(runner, backup(VM1, 'dr', await image('a', 1)))).state).toBe('succeeded');
+    while (held === 0) await new Promise((r) => setTimeout(r, 25));
+    const [first] = replications(['running']);
+
+    // The replication holds its VM, yet the next backup is accepted and runs to the end.
+    const next = await ended(runner, backup(VM1, 'dr', await image('b', 2)));
+    expect(next.state).withContext(JSON.stringify(next.error)).toBe('succeeded');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(runner.get(first!.id).state).toBe('running');
+    expect(replications(['queued', 'running']).map((j) => j.id)).toEqual([first!.id]);
+
+    hold = null;
+    release();
+    expect((await ended(runner, first!.id)).state).toBe('succeeded');
+    const after = await replicationAfter(runner, VM1, next.id);
+    expect(after.id).not.toBe(first!.id);
+    expect(after.state).withContext(JSON.stringify(after.error)).toBe('succeeded');
+    expect((after.result as { pointId: string }).pointId).toBe((next.result as { pointId: string }).pointId);
+    expect(Date.parse(after.startedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(runner.get(first!.id).finishedAt ?? ''));
   });
 
   it('replicates at most maxConcurrentVms VMs at once over one link', async () => {

@@ -142,6 +142,38 @@ describe('replication of restore points to a replica repository', () => {
     expect(await restoredSha(b as Repository, second.id, join(dir.path, 'restored.img'))).toBe(await sha256File(image));
   });
 
+  it('looks up and locks at B only the chunks an incremental point does not share with the point before it, unless that one\'s lock ends sooner', async () => {
+    const src = a as Repository;
+    const dst = b as Repository;
+    await replicatePoint(src, point.id, linkTo(dst), { signal: never });
+    const before = new Set(await pointChunks(src, point.id));
+    await patchFile(image, 5 * 4 * MiB + 100, pseudoRandom(7, 256 * 1024));
+    await patchFile(image, 20 * 4 * MiB + 100, pseudoRandom(8, 256 * 1024));
+    const second = (await ingestImage(src, 'vm-1', image)).point;
+    const all = await pointChunks(src, second.id);
+    const fresh = new Set(all.filter((h) => !before.has(h)).map(chunkKey));
+    expect(fresh.size).toBe(2);
+
+    const lock = spyOn(dst.backend, 'lock').and.callThrough();
+    const stat = spyOn(dst.backend, 'stat').and.callThrough();
+    const report = await replicatePoint(src, second.id, linkTo(dst), { signal: never });
+    expect(report.chunksSent).toBe(2);
+    // The two new chunks are put locked; none of the point's other chunks is looked up again.
+    const chunkCalls = (spy: jasmine.Spy) => spy.calls.allArgs().filter((args) => String(args[0]).startsWith('chunks/') && !fresh.has(String(args[0]))).length;
+    expect(chunkCalls(lock)).toBe(0);
+    expect(chunkCalls(stat)).toBe(0);
+    expect(await restoredSha(dst, second.id, join(dir.path, 'restored.img'))).toBe(await sha256File(image));
+
+    // A third point kept much longer at A: B's locks on the shared chunks are not long enough and are extended.
+    await patchFile(image, 7 * 4 * MiB + 100, pseudoRandom(9, 256 * 1024));
+    const third = (await ingestImage(src, 'vm-1', image, { retainDays: 4 * 365 })).point;
+    await replicatePoint(src, third.id, linkTo(dst), { signal: never });
+    const thirdChunks = await pointChunks(src, third.id);
+    for (const hex of thirdChunks) {
+      expect((await dst.backend.stat(chunkKey(hex), never))?.retainUntil ?? 0).toBeGreaterThanOrEqual(third.retainUntil);
+    }
+  });
+
   it('resends nothing acknowledged when an interrupted replication runs again, and commits only then', async () => {
     const src = a as Repository;
     const chunks = await pointChunks(src, point.id);

@@ -127,6 +127,12 @@ describe('server certificate', () => {
     await removeDir(dataDir);
   });
 
+  it('makes a certificate for both ends of TLS: the API\'s server and a paired site\'s client', async () => {
+    const made = await ensureServerCertificate({ dataDir, log: captureLog().log });
+    // Extended key usage: serverAuth (1.3.6.1.5.5.7.3.1) and clientAuth (1.3.6.1.5.5.7.3.2), which strict TLS servers require of a client certificate.
+    expect([...new X509Certificate(made.certPem).keyUsage].sort()).toEqual(['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2']);
+  });
+
   it('refuses a key that does not belong to the certificate', async () => {
     const { log } = captureLog();
     const made = await ensureServerCertificate({ dataDir, log });

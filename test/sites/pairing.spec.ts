@@ -306,7 +306,9 @@ describe('pairing two sites', () => {
     const again = await lifeline(['site', 'unpair', 'site-a', '--data-dir', b.dataDir], env(b));
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('no site site-a is paired with this site [not-found]');
-  });
+    // Six command processes, each starting Node and opening the database: on a loaded machine
+    // they take longer than the default 30 s.
+  }, 120_000);
 
   it('names the field at fault in a pairing request', async () => {
     const code = await allowPairing();

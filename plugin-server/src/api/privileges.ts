@@ -19,7 +19,7 @@ function privilege(suffix: 'Protect' | 'Restore' | 'Admin'): string {
 }
 
 export const PRIVILEGES = {
-  /** Assign and unassign protection, back up now, keep a restore point longer, cancel those jobs. */
+  /** Assign and unassign protection, back up now, keep a restore point longer, cancel those jobs and the VM's replications. */
   protect: privilege('Protect'),
   /** Restore from restore points (revert, new instance, clone and attach). */
   restore: privilege('Restore'),
@@ -29,9 +29,9 @@ export const PRIVILEGES = {
 
 export type LifelinePrivilege = (typeof PRIVILEGES)[keyof typeof PRIVILEGES];
 
-/** The privilege that lets a user cancel a job of a kind; unknown kinds need Admin. */
+/** The privilege that lets a user cancel a job of a kind; unknown kinds need Admin. A replication copies what a backup made: what cancelling that backup needs. */
 export function cancelPrivilegeFor(kind: string): LifelinePrivilege {
-  if (kind === 'backup' || kind === 'retention') return PRIVILEGES.protect;
+  if (kind === 'backup' || kind === 'retention' || kind === 'replication') return PRIVILEGES.protect;
   if (kind === 'restore') return PRIVILEGES.restore;
   return PRIVILEGES.admin;
 }

@@ -374,6 +374,34 @@ describe('JobRunner', () => {
       expect(r.runner.submit({ kind: 'restore', target: vm(1), params: null }).created).toBeTrue();
     });
 
+    it('lets a kind with a lane of its own run beside the target\'s other jobs, never two of that lane at once', async () => {
+      r = rig();
+      const backup = new Gate();
+      const copy = new Gate();
+      r.runner.register('backup', { run: () => backup.promise });
+      r.runner.register('copy', { run: () => copy.promise, lane: 'copy' });
+      await r.runner.start();
+      const first = r.runner.submit({ kind: 'copy', target: vm(1), params: null }).job;
+      await settle();
+      expect(r.runner.get(first.id).state).toBe('running');
+      // A backup of the VM is neither refused nor kept waiting by the copy, and the copy not by it.
+      const b = r.runner.submit({ kind: 'backup', target: vm(1), params: null });
+      expect(b.created).toBeTrue();
+      await settle();
+      expect(r.runner.get(b.job.id).state).toBe('running');
+      expect(r.runner.activeForTarget(vm(1))?.id).toBe(b.job.id);
+      expect(r.runner.activeForTarget(vm(1), 'copy')?.id).toBe(first.id);
+      // A second copy of the VM joins the one running.
+      const again = r.runner.submit({ kind: 'copy', target: vm(1), params: null });
+      expect(again).toEqual({ job: jasmine.objectContaining({ id: first.id }), created: false });
+      copy.open();
+      backup.open();
+      await settle();
+      expect(r.runner.get(first.id).state).toBe('succeeded');
+      expect(r.runner.get(b.job.id).state).toBe('succeeded');
+      expect(r.runner.submit({ kind: 'copy', target: vm(1), params: null }).created).toBeTrue();
+    });
+
     it('lets a queued job that yields give way to another kind, but not once it has started', async () => {
       r = rig({ limits: { global: 1 } });
       const gate = new Gate();

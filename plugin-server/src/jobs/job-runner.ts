@@ -6,7 +6,8 @@
  *
  * Rules the runner keeps:
  * - at most `limits.global` jobs run at once, and at most the key limit per concurrency key;
- * - never two jobs for one target (see JobBusyError for what a second request gets);
+ * - never two jobs for one target in one lane (JobHandler.lane; see JobBusyError for what a second
+ *   request gets);
  * - only transient faults are retried, with exponential backoff and jitter;
  * - a cancelled job ends `cancelled` only after its work function has returned, i.e. after its
  *   own clean-up (finally blocks) ran; work functions must honour their AbortSignal;
@@ -62,6 +63,13 @@ export interface JobHandler<P = unknown, C = unknown> {
   retry?: Partial<RetryPolicy>;
   /** Aborts an attempt that runs longer than this; the job fails with code 'job-timeout'. */
   timeoutMs?: number;
+  /**
+   * The lane in which jobs of this kind hold their target (default ''): a target holds one active
+   * job per lane. A kind whose work never conflicts with the target's other jobs (a replication
+   * reads a finished, locked restore point) takes a lane of its own, so that it neither waits for
+   * them nor makes them wait, while two jobs of its lane still never run at once.
+   */
+  lane?: string;
 }
 
 export interface JobRequest<P = unknown> {
@@ -276,7 +284,8 @@ export class JobRunner {
     const deadline = req.deadline ?? null;
     if (deadline !== null && !Number.isSafeInteger(deadline)) throw new ValidationError('deadline must be a time in whole milliseconds', { field: 'deadline' });
 
-    const existing = this.store.activeForTarget(req.target);
+    const lane = handler.lane ?? '';
+    const existing = this.store.activeForTarget(req.target, lane);
     if (existing) {
       if (existing.kind === req.kind && !isTerminal(existing.state)) return { job: existing, created: false };
       if (!(existing.yieldsWhileQueued && existing.state === 'queued' && existing.attempt === 0)) throw new JobBusyError(existing, req.target);
@@ -298,6 +307,7 @@ export class JobRunner {
       createdAt: this.clock.now(),
       deadline,
       yieldsWhileQueued: req.yieldsWhileQueued ?? false,
+      lane,
     });
     this.appendLog(job.id, 'info', `queued${job.requestedBy ? ` by ${job.requestedBy}` : ''}`);
     this.events.publish(job.id, { type: 'state', job });
@@ -364,8 +374,8 @@ export class JobRunner {
     return this.store.listActive();
   }
 
-  activeForTarget(target: JobTarget): JobRecord | undefined {
-    return this.store.activeForTarget(target);
+  activeForTarget(target: JobTarget, lane = ''): JobRecord | undefined {
+    return this.store.activeForTarget(target, lane);
   }
 
   readLog(id: string, afterLine = 0, limit = 500): JobLogLine[] {

@@ -22,6 +22,8 @@ export interface NewJob {
   deadline?: number | null;
   /** See JobRecord.yieldsWhileQueued; default false. */
   yieldsWhileQueued?: boolean;
+  /** The lane in which the job holds its target (JobHandler.lane); default ''. */
+  lane?: string;
 }
 
 /** Fields the runner changes as a job moves on. Absent fields are left as they are. */
@@ -77,8 +79,8 @@ export interface LogBounds {
 export interface JobStore {
   insert(job: NewJob): JobRecord;
   get(id: string): JobRecord | undefined;
-  /** The job holding the target: queued, running, or interrupted with clean-up pending/running. */
-  activeForTarget(target: JobTarget): JobRecord | undefined;
+  /** The job holding the target in a lane (default ''): queued, running, or interrupted with clean-up pending/running. */
+  activeForTarget(target: JobTarget, lane?: string): JobRecord | undefined;
   /** All jobs holding their targets, oldest first. */
   listActive(): JobRecord[];
   /** Queued jobs in dispatch order: priority (high first), then deadline (earliest first, none last), then submission order. */

@@ -4,14 +4,18 @@ import { SqliteJobStore } from './job-store.js';
 const T0 = Date.UTC(2025, 0, 6, 12, 0, 0);
 
 describe('SqliteJobStore schema', () => {
-  it('brings a catalog from before deadlines (jobs schema 1) to schema 2, keeping its jobs', () => {
+  it('brings a catalog from before deadlines (jobs schema 1) to the current schema, keeping its jobs', () => {
     const db = new Database(':memory:');
     try {
       const store = new SqliteJobStore(db);
       const target = { type: 'VirtualMachine', id: 'vm-1', vcenterGuid: 'vc-1' };
       store.insert({ id: 'old', kind: 'backup', target, priority: 0, params: null, limitKeys: [], maxAttempts: 3, requestedBy: 'scheduler', createdAt: T0 });
-      // Back to what schema 1 had: no deadline, no yielding, the queue index without the deadline.
+      // Back to what schema 1 had: no deadline, no yielding, the queue index without the deadline,
+      // one active job per target whatever its lane.
       db.exec(`
+        DROP INDEX jobs_job_one_active_per_target;
+        ALTER TABLE jobs_job DROP COLUMN lane;
+        CREATE UNIQUE INDEX jobs_job_one_active_per_target ON jobs_job (target_key) WHERE (state IN ('queued', 'running') OR cleanup IN ('pending', 'running'));
         DROP INDEX jobs_job_by_state;
         ALTER TABLE jobs_job DROP COLUMN deadline_at;
         ALTER TABLE jobs_job DROP COLUMN yields;
@@ -24,7 +28,10 @@ describe('SqliteJobStore schema', () => {
       expect(later.deadline).toBe(new Date(T0 + 1000).toISOString());
       // The job with a deadline goes first; the one from before has none and goes last.
       expect(reopened.listQueued().map((j) => j.id)).toEqual(['new', 'old']);
-      expect((db.prepare("SELECT version FROM component_schema WHERE component = 'jobs'").get() as { version: number }).version).toBe(2);
+      // Schema 3: the jobs from before hold their targets in the default lane.
+      expect(reopened.activeForTarget(target)?.id).toBe('old');
+      expect(reopened.activeForTarget(target, 'replication')).toBeUndefined();
+      expect((db.prepare("SELECT version FROM component_schema WHERE component = 'jobs'").get() as { version: number }).version).toBe(3);
     } finally {
       db.close();
     }

@@ -86,6 +86,18 @@ const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    // A target holds one active job per lane (JobHandler.lane): replications take a lane of their
+    // own beside backups and restores. Jobs stored before are in the default lane ''.
+    version: 3,
+    up(db) {
+      db.exec(`
+        ALTER TABLE jobs_job ADD COLUMN lane TEXT NOT NULL DEFAULT '';
+        DROP INDEX jobs_job_one_active_per_target;
+        CREATE UNIQUE INDEX jobs_job_one_active_per_target ON jobs_job (target_key, lane) WHERE ${HOLDS_TARGET};
+      `);
+    },
+  },
 ];
 
 interface JobRow {
@@ -171,15 +183,15 @@ export class SqliteJobStore implements JobStore {
   insert(job: NewJob): JobRecord {
     const key = targetKey(job.target);
     const run = this.db.transaction(() => {
-      const busy = this.activeForTarget(job.target);
+      const busy = this.activeForTarget(job.target, job.lane ?? '');
       if (busy) throw new JobBusyError(busy, job.target);
       this.sql(
           `INSERT INTO jobs_job (id, kind, target_type, target_id, target_vcenter, target_key, state, priority, params, limit_keys,
-             max_attempts, requested_by, created_at, updated_at, deadline_at, yields)
-           VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             max_attempts, requested_by, created_at, updated_at, deadline_at, yields, lane)
+           VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(job.id, job.kind, job.target.type, job.target.id, job.target.vcenterGuid, key, job.priority, JSON.stringify(job.params ?? null),
-          JSON.stringify(job.limitKeys), job.maxAttempts, job.requestedBy, job.createdAt, job.createdAt, job.deadline ?? null, job.yieldsWhileQueued ? 1 : 0);
+          JSON.stringify(job.limitKeys), job.maxAttempts, job.requestedBy, job.createdAt, job.createdAt, job.deadline ?? null, job.yieldsWhileQueued ? 1 : 0, job.lane ?? '');
       return this.mustGet(job.id);
     });
     return run.immediate();
@@ -190,8 +202,8 @@ export class SqliteJobStore implements JobStore {
     return row && toRecord(row);
   }
 
-  activeForTarget(target: JobTarget): JobRecord | undefined {
-    const row = this.sql(`SELECT * FROM jobs_job WHERE target_key = ? AND ${HOLDS_TARGET}`).get(targetKey(target)) as JobRow | undefined;
+  activeForTarget(target: JobTarget, lane = ''): JobRecord | undefined {
+    const row = this.sql(`SELECT * FROM jobs_job WHERE target_key = ? AND lane = ? AND ${HOLDS_TARGET}`).get(targetKey(target), lane) as JobRow | undefined;
     return row && toRecord(row);
   }
 

@@ -8,6 +8,11 @@
  * `maxConcurrentVms` VMs replicating over it at once; a cut link is resumed with backoff
  * (link.ts), and a job that still fails is retried by the job runner.
  *
+ * A replication job holds its VM in a lane of its own (JobHandler.lane): it reads only committed,
+ * locked restore points, so a backup or a restore of the VM neither waits for it nor makes it
+ * wait, while two replications of one VM never run at once. A backup that ends while its VM's
+ * replication runs queues the next one when that ends (the running one planned without its point).
+ *
  * A policy naming a site this server is not paired with fails its job with
  * 'replication-site-unknown', so that nobody takes the missing DR copy for a made one.
  */
@@ -22,6 +27,8 @@ import type { ReplicaReceiver } from './protocol.js';
 import { sealSeedFor } from './seed-transfer.js';
 
 export const REPLICATION_JOB_KIND = 'replication';
+/** The lane in which replication jobs hold their VM (see the top of this file). */
+export const REPLICATION_LANE = 'replication';
 
 /** The pairing's settings of a peer (the pairing side owns and validates them). */
 export interface ReplicationSettings {
@@ -53,7 +60,7 @@ export interface LinkStats {
   state: 'idle' | 'replicating' | 'unreachable' | 'refused';
   lastContactAt: string | null;
   lastError: string | null;
-  /** Stored chunk bytes sent to the peer since this server started. */
+  /** Stored chunk bytes sent to the peer since the pairing (kept across restarts when the coordinator has `figures`). */
   bytesSent: number;
   /** Over the last seconds of sending; 0 when idle. */
   throughputBps: number;
@@ -99,9 +106,27 @@ export interface VmReplication {
   backlogPoints: number;
 }
 
+/** Where the link's lasting figures are kept (the pairing's store), so that a restart does not reset them. */
+export interface LinkFigureStore {
+  linkFigures(peerId: string): LinkFigures | undefined;
+  recordLinkFigures(peerId: string, figures: LinkFigures): void;
+}
+
+export interface LinkFigures {
+  bytesSent: number;
+  lastContactAt: string | null;
+  lastError: string | null;
+  errorCode: string | null;
+}
+
+/** How often a running replication records the link's figures at most; a point's end and a job's end always record them. */
+const FIGURES_EVERY_MS = 5_000;
+
 export interface StartReplicationOptions {
   runner: JobRunner;
   peers: PeerDirectory;
+  /** Keeps the link's bytes sent, last contact and last error across restarts; without it they live in memory. */
+  figures?: LinkFigureStore;
   /** This site's certificate and key, presented to peers. */
   identity: SiteIdentity | (() => SiteIdentity);
   repository: Repository;
@@ -163,6 +188,8 @@ interface Link {
   held: Set<string>;
   stats: { lastContactAt: string | null; lastError: string | null; errorCode: string | null; bytesSent: number; active: number; remaining: number };
   samples: Array<{ at: number; bytes: number }>;
+  /** When the figures were last recorded (ms). */
+  recordedAt: number;
 }
 
 function parseParams(raw: unknown): ReplicationJobParams {
@@ -207,12 +234,24 @@ export function startReplication(opts: StartReplicationOptions): Replication {
         limited: throttled(receiver, limiter),
         slots: old?.slots ?? new Slots(),
         held: new Set(),
-        stats: old?.stats ?? { lastContactAt: null, lastError: null, errorCode: null, bytesSent: 0, active: 0, remaining: 0 },
+        stats: old?.stats ?? { lastContactAt: null, lastError: null, errorCode: null, bytesSent: 0, active: 0, remaining: 0, ...opts.figures?.linkFigures(peer.id) },
         samples: [],
+        recordedAt: 0,
       };
       links.set(peer.id, link);
     }
     return link;
+  };
+
+  const record = (peerId: string, link: Link): void => {
+    if (!opts.figures) return;
+    link.recordedAt = Date.now();
+    const { bytesSent, lastContactAt, lastError, errorCode } = link.stats;
+    try {
+      opts.figures.recordLinkFigures(peerId, { bytesSent, lastContactAt, lastError, errorCode });
+    } catch (err) {
+      log.warn('the link\'s figures could not be recorded', { site: peerId, err: describeError(err) });
+    }
   };
 
   /** The VM's points to send, newest first: the newest, then older ones the DR site's rule keeps and it lacks. */
@@ -233,6 +272,7 @@ export function startReplication(opts: StartReplicationOptions): Replication {
   const handler: JobHandler<ReplicationJobParams> = {
     retry: { maxAttempts: 4, baseDelayMs: 60_000, maxDelayMs: 30 * 60_000 },
     timeoutMs: 24 * 3_600_000,
+    lane: REPLICATION_LANE,
     async run(ctx): Promise<ReplicationJobResult> {
       const p = parseParams(ctx.params);
       const peer = peers.peer(p.site);
@@ -260,6 +300,12 @@ export function startReplication(opts: StartReplicationOptions): Replication {
         let first: Awaited<ReturnType<typeof replicateWithRetry>> | undefined;
         const older: string[] = [];
         for (const pointId of todo) {
+          // An older point the VM's retention removed meanwhile (backups run beside this job) is skipped.
+          if (pointId !== todo[0] && repo.catalog.getPoint(pointId)?.state !== 'committed') {
+            link.stats.remaining--;
+            left--;
+            continue;
+          }
           const r = await replicateWithRetry(repo, pointId, link.limited, {
             signal: ctx.signal,
             ...(opts.link?.baseDelayMs !== undefined ? { baseDelayMs: opts.link.baseDelayMs } : {}),
@@ -273,6 +319,7 @@ export function startReplication(opts: StartReplicationOptions): Replication {
               link.samples.push({ at, bytes: n });
               while (link.samples.length > 0 && (link.samples[0] as { at: number }).at < at - 10_000) link.samples.shift();
               ctx.progress(total, null);
+              if (at - link.recordedAt >= FIGURES_EVERY_MS) record(peer.id, link);
             },
             onRetry: (err, failures, delay) => {
               link.stats.lastError = describeError(err);
@@ -285,6 +332,7 @@ export function startReplication(opts: StartReplicationOptions): Replication {
           link.stats.lastError = null;
           link.stats.errorCode = null;
           link.held.add(pointId);
+          record(peer.id, link);
           ctx.log(`${pointId}: ${r.present ? 'already at' : 'committed at'} ${peer.name}, ${r.chunksSent} of ${r.chunks} chunks sent (${r.bytesSent} bytes)`);
           if (!first) first = r;
           else older.push(pointId);
@@ -292,27 +340,34 @@ export function startReplication(opts: StartReplicationOptions): Replication {
         if (!first) throw new LifelineError('not-found', `VM ${p.vm.moref} has no restore point to replicate`);
         return { site: peer.id, siteName: peer.name, pointId: first.pointId, chunks: first.chunks, chunksSent: first.chunksSent, bytesSent: first.bytesSent, present: first.present, olderPoints: older, totalBytesSent: total };
       } catch (err) {
-        link.stats.lastError = describeError(err);
-        link.stats.errorCode = err instanceof LifelineError ? err.code : null;
+        // A job cancelled or stopped says nothing about the link.
+        if (!ctx.signal.aborted) {
+          link.stats.lastError = describeError(err);
+          link.stats.errorCode = err instanceof LifelineError ? err.code : null;
+        }
         throw err;
       } finally {
         link.stats.remaining -= left;
         link.stats.active--;
+        record(peer.id, link);
         release();
       }
     },
   };
   runner.register(REPLICATION_JOB_KIND, handler as JobHandler);
 
-  const enqueue = (vm: VmRef, site: string, pointId: string): JobRecord =>
-    runner.submit<ReplicationJobParams>({ kind: REPLICATION_JOB_KIND, target: vmTarget(vm), params: { vm, site, pointId }, requestedBy: 'replication' }).job;
+  const submit = (vm: VmRef, site: string, pointId: string) =>
+    runner.submit<ReplicationJobParams>({ kind: REPLICATION_JOB_KIND, target: vmTarget(vm), params: { vm, site, pointId }, requestedBy: 'replication' });
+  const enqueue = (vm: VmRef, site: string, pointId: string): JobRecord => submit(vm, site, pointId).job;
 
-  /** Replications that found their VM busy with another job, retried when that job ends. */
+  /** Replications whose VM had one running already (which planned without their point), queued when that ends. */
   const deferred = new Map<string, ReplicationJobParams>();
   const tryEnqueue = (p: ReplicationJobParams): void => {
     try {
-      enqueue(p.vm, p.site, p.pointId);
-      deferred.delete(vmKey(p.vm));
+      const r = submit(p.vm, p.site, p.pointId);
+      // A queued replication plans when it starts, and then sends the newest point: nothing to add.
+      if (!r.created && r.job.state !== 'queued') deferred.set(vmKey(p.vm), p);
+      else deferred.delete(vmKey(p.vm));
     } catch (err) {
       if (err instanceof LifelineError && err.code === 'busy') deferred.set(vmKey(p.vm), p);
       else log.error('could not queue a replication', { vm: vmKey(p.vm), site: p.site, err: describeError(err) });
@@ -352,7 +407,8 @@ export function startReplication(opts: StartReplicationOptions): Replication {
     enqueue,
     linkStats(peerId: string): LinkStats | undefined {
       const peer = peers.peer(peerId);
-      const link = peer ? links.get(peer.id) : undefined;
+      // After a restart, a peer with recorded figures has its link (and them) before its next job.
+      const link = peer ? (links.get(peer.id) ?? (opts.figures?.linkFigures(peer.id) && peer.role === 'target' ? linkOf(peer) : undefined)) : undefined;
       if (!peer || !link) return undefined;
       const s = link.stats;
       const now = Date.now();

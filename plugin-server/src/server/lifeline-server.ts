@@ -202,7 +202,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     const readSide = { jobs: jobs.store, events: jobs.events, points, downloads };
     const recovery = backup ? new RecoveryService({ runner, repository: backup.repository, store: recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) } }) : null;
     // After each backup whose policy names a replication site, a 'replication' job copies its point there.
-    replication = backup ? startReplication({ runner, repository: backup.repository, peers: sites.directory, identity: { name: config.site.name, certPem: certificate.certPem, keyPem: certificate.keyPem, thumbprint: certificate.thumbprint }, siteOfBackup: (job) => policies.getPolicy((job.params as { policyId: string }).policyId).replicationSite, logger: log }) : null;
+    replication = backup ? startReplication({ runner, repository: backup.repository, peers: sites.directory, figures: sites.directory, identity: { name: config.site.name, certPem: certificate.certPem, keyPem: certificate.keyPem, thumbprint: certificate.thumbprint }, siteOfBackup: (job) => policies.getPolicy((job.params as { policyId: string }).policyId).replicationSite, logger: log }) : null;
     // The DR site's side: replicas of the paired source sites, served by the site listener at /site/v1/replication.
     replicaSites = backup ? await backup.replicaSites({ keyPem: certificate.keyPem, retentionOf: (id) => { const peer = sites.directory.peer(id); return peer?.role === 'source' ? peer.settings : undefined; } }) : null;
     if (replicaSites) stopReplicaPrune = pruneReplicasAfterMaintenance(runner, replicaSites, () => sites.directory.peers().map((p) => p.id), log);

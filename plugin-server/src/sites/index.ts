@@ -4,7 +4,7 @@
  * the pinned mutual-TLS client for requests to a peer. docs/replication.md ("Pairing") gives
  * the design.
  */
-export type { PeerIdentity, PeerRecord, PeerRole, PeerDirectory, ReplicationSettings, ReplicationWindow, ReplicaRetention, SiteIdentity } from './site-types.js';
+export type { LinkFigures, PeerIdentity, PeerRecord, PeerRole, PeerDirectory, ReplicationSettings, ReplicationWindow, ReplicaRetention, SiteIdentity } from './site-types.js';
 export { DEFAULT_REPLICATION_SETTINGS, parseReplicationSettings } from './replication-settings.js';
 export { newPairingCode, normalisePairingCode, pairingCodeKeys, pairingProof, PAIRING_CODE_BYTES, PAIRING_CODE_TTL_MS } from './pairing-code.js';
 export { SqlitePeerStore } from './peer-store.js';

@@ -26,6 +26,21 @@ describe('SqlitePeerStore', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('keeps the link\'s figures of a paired peer across a reopening, and drops them with the pairing', () => {
+    const p = store.add({ name: 'dr', url: 'https://dr:8543', thumbprint: T1, role: 'target', settings: DEFAULT_REPLICATION_SETTINGS });
+    expect(store.linkFigures(p.id)).toBeUndefined();
+    const figures = { bytesSent: 123_456_789_012, lastContactAt: '2026-01-01T00:00:05.000Z', lastError: null, errorCode: null };
+    store.recordLinkFigures(p.id, figures);
+    store.recordLinkFigures(p.id, { ...figures, bytesSent: 123_456_789_013, lastError: 'connect ECONNREFUSED', errorCode: 'site-unreachable' });
+    const reopened = new SqlitePeerStore(db, { now: () => now });
+    expect(reopened.linkFigures(p.id)).toEqual({ ...figures, bytesSent: 123_456_789_013, lastError: 'connect ECONNREFUSED', errorCode: 'site-unreachable' });
+    expect(reopened.remove(p.id)).toBeTrue();
+    expect(reopened.linkFigures(p.id)).toBeUndefined();
+    // Figures for a peer no longer paired (a job still ending) are not kept.
+    reopened.recordLinkFigures(p.id, figures);
+    expect(reopened.linkFigures(p.id)).toBeUndefined();
+  });
+
   it('finds a peer by id, name or thumbprint, and pairs a site once', () => {
     const p = store.add({ name: 'dr', url: 'https://dr:8543', thumbprint: T1, role: 'target', settings: DEFAULT_REPLICATION_SETTINGS });
     expect(store.peer(p.id)).toEqual(p);

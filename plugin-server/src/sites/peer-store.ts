@@ -6,12 +6,14 @@
  * code. A code row is consumed by the first pairing request that names it, whether that request
  * succeeds or not; expired and used rows are removed after a day. `site_listener` holds the
  * address the server's site listener last listened on, for `lifeline site` commands run beside it.
+ * `site_link` keeps the figures of the replication link to each peer that outlive a restart (the
+ * bytes sent since pairing, the last contact and the last error); it goes with the pairing.
  */
 import { randomUUID } from 'node:crypto';
 import { LifelineError, NotFoundError } from '../errors/index.js';
 import { migrateComponent, type Database, type Migration } from '../jobs/index.js';
 import type { TimeSource } from '../domain/index.js';
-import type { PeerDirectory, PeerRecord, PeerRole, ReplicationSettings } from './site-types.js';
+import type { LinkFigures, PeerDirectory, PeerRecord, PeerRole, ReplicationSettings } from './site-types.js';
 
 const MIGRATIONS: readonly Migration[] = [
   {
@@ -39,6 +41,20 @@ const MIGRATIONS: readonly Migration[] = [
           id INTEGER PRIMARY KEY CHECK (id = 1),
           url TEXT NOT NULL,
           started_at INTEGER NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
+  {
+    version: 2,
+    up(db) {
+      db.exec(`
+        CREATE TABLE site_link (
+          peer_id TEXT PRIMARY KEY,
+          bytes_sent INTEGER NOT NULL,
+          last_contact_at INTEGER,
+          last_error TEXT,
+          error_code TEXT
         ) STRICT;
       `);
     },
@@ -121,9 +137,31 @@ export class SqlitePeerStore implements PeerDirectory {
     return this.peer(id) as PeerRecord;
   }
 
-  /** Removes the pairing; false when there was none. */
+  /** Removes the pairing and its link's figures; false when there was none. */
   remove(id: string): boolean {
-    return this.db.prepare('DELETE FROM site_peer WHERE id = ?').run(id).changes > 0;
+    return this.db.transaction(() => {
+      this.db.prepare('DELETE FROM site_link WHERE peer_id = ?').run(id);
+      return this.db.prepare('DELETE FROM site_peer WHERE id = ?').run(id).changes > 0;
+    })();
+  }
+
+  /** The replication link's figures for a paired peer as last recorded, or undefined. */
+  linkFigures(peerId: string): LinkFigures | undefined {
+    const row = this.db.prepare('SELECT * FROM site_link WHERE peer_id = ?').get(peerId) as
+      | { bytes_sent: number; last_contact_at: number | null; last_error: string | null; error_code: string | null }
+      | undefined;
+    if (!row) return undefined;
+    return { bytesSent: row.bytes_sent, lastContactAt: row.last_contact_at === null ? null : new Date(row.last_contact_at).toISOString(), lastError: row.last_error, errorCode: row.error_code };
+  }
+
+  /** Records the link's figures of a peer that is still paired (those of an unpaired one are dropped). */
+  recordLinkFigures(peerId: string, f: LinkFigures): void {
+    this.db
+      .prepare(
+        `INSERT INTO site_link (peer_id, bytes_sent, last_contact_at, last_error, error_code) SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM site_peer WHERE id = ?)
+         ON CONFLICT (peer_id) DO UPDATE SET bytes_sent = excluded.bytes_sent, last_contact_at = excluded.last_contact_at, last_error = excluded.last_error, error_code = excluded.error_code`,
+      )
+      .run(peerId, Math.round(f.bytesSent), f.lastContactAt === null ? null : Date.parse(f.lastContactAt), f.lastError, f.errorCode, peerId);
   }
 
   /** The site listener listens at `url` now. */

@@ -58,6 +58,16 @@ export interface PeerDirectory {
   peers(): PeerRecord[];
 }
 
+/** The figures of the replication link to a peer that outlive a restart of the server. */
+export interface LinkFigures {
+  /** Stored chunk bytes sent to the peer since the pairing. */
+  readonly bytesSent: number;
+  /** ISO time. */
+  readonly lastContactAt: string | null;
+  readonly lastError: string | null;
+  readonly errorCode: string | null;
+}
+
 /** The local site's TLS identity for outgoing site requests: the server's own certificate. */
 export interface SiteIdentity {
   readonly name: string;

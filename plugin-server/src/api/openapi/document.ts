@@ -492,7 +492,8 @@ const PATHS: Readonly<Record<string, Json>> = {
       id: 'updateSite',
       tag: 'Sites',
       summary: "Change a pairing's replication settings",
-      description: "Lifeline's Admin privilege on every vCenter the server serves. Members left out keep their value.",
+      description:
+        "Lifeline's Admin privilege on every vCenter the server serves. Members left out keep their value. Each side changes the part it acts on: the source site bandwidthMBps, window and maxConcurrentVms, the DR site retention and immutableDays; a change to the other side's part is refused (400, naming the field).",
       body: ref('SitePatch'),
       ok: { '200': json(ref('Peer'), 'The pairing.') },
       errors: [404],

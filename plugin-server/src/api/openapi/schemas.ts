@@ -571,8 +571,8 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     state: oneOfStrings(['idle', 'replicating', 'unreachable', 'refused']),
     lastContactAt: timeOrNull,
     lastError: strOrNull,
-    bytesSent: nonNegative,
-    throughputBps: { type: 'number', minimum: 0 },
+    bytesSent: described(nonNegative, 'Stored chunk bytes sent to the peer since the pairing; kept across restarts of the server.'),
+    throughputBps: { type: 'number', minimum: 0, description: 'Bytes per second over the last 10 s while a replication runs; 0 when idle.' },
     backlogPoints: nonNegative,
   }),
   Peer: obj({

@@ -8,12 +8,17 @@
  *
  * The order makes a crash harmless and a re-run cheap:
  *   1. begin: the indexes name the chunks the point needs; each one the repository holds (and
- *      that is not listed as damaged) is locked now, the others are the point's `missing` list;
+ *      that is not listed as damaged) is locked now, the others are the point's `missing` list.
+ *      A chunk of the VM's previous point here (the manifest's parent, else the VM's newest
+ *      point) is locked already until that point's chunk lock; when that is late enough for this
+ *      point, the chunk is neither looked up nor locked again — an incremental point costs one
+ *      lookup per chunk that changed, not one per chunk of the disk;
  *   2. putChunk: a missing chunk arrives, is verified, and is put durable and locked — a crash
  *      after that keeps it, so the next import finds it and does not ask for it again;
- *   3. commit, only when no chunk is missing: a pending catalog row and a writer, every chunk
- *      locked again (one that vanished fails the commit), the indexes, the manifest, their locks,
- *      then the catalog marks the point committed — the moment it becomes visible.
+ *   3. commit, only when no chunk is missing: a pending catalog row and a writer, any chunk not
+ *      yet locked by this import locked (one that vanished fails the commit), the indexes, the
+ *      manifest, their locks, then the catalog marks the point committed — the moment it becomes
+ *      visible.
  * A crash before the manifest is written leaves a pending row that recovery removes (with its
  * unlocked indexes); after it, recovery commits the point (repository.ts). Nothing is visible
  * before every object it references is durable.
@@ -102,6 +107,8 @@ export class PointImport {
     readonly present: PointRow | undefined,
     /** Until when the point's objects are locked here. */
     readonly retainUntil: number,
+    /** Chunks begin looked up and locked; the others it found locked long enough already, or missing. */
+    readonly lockedAtBegin = 0,
   ) {
     this.outstanding = new Set(missing);
     this.lacked = new Set(missing);
@@ -170,23 +177,28 @@ export class PointImport {
     // A new point needs the room new points must leave free (RepositoryContext.reserveBytes).
     await repo.checkRoom(signal);
 
-    // Chunks held here are locked now, so that nothing removes them before the commit.
+    // Chunks held here are locked now, so that nothing removes them before the commit; those of
+    // the VM's previous point here are locked long enough already when its lock reaches as far.
     const chunkUntil = chunkLockUntil(retainUntil);
+    const covered = await chunksLockedUntil(repo, manifest, chunkUntil, damaged, signal);
     const lacking = new Set<string>();
+    let locked = 0;
     await forEachBounded(lengths.keys(), 16, signal, async (hex, sig) => {
       if (damaged.has(hex)) {
         lacking.add(hex);
         return;
       }
+      if (covered.has(hex)) return;
       try {
         await repo.backend.lock(chunkKey(hex), chunkUntil, sig);
+        locked++;
       } catch (err) {
         if (!isStoreError(err, 'object-not-found')) throw err;
         lacking.add(hex);
       }
     });
     const missing = [...lengths.keys()].filter((h) => lacking.has(h));
-    return new PointImport(repo, parcel, manifest, indexes, lengths, missing, damaged, undefined, retainUntil);
+    return new PointImport(repo, parcel, manifest, indexes, lengths, missing, damaged, undefined, retainUntil, locked);
   }
 
   /**
@@ -286,9 +298,15 @@ export class PointImport {
     });
     let manifestLocked = false;
     try {
+      // Every chunk is locked long enough since begin or since it arrived. One that a verification
+      // has listed as damaged since then may have been moved aside: it is looked up again.
       const vanished: string[] = [];
       const chunkUntil = chunkLockUntil(this.retainUntil);
-      await forEachBounded(this.lengths.keys(), 16, signal, async (hex, sig) => {
+      const damagedSince = repo.catalog
+        .listDamage()
+        .map((r) => r.digest)
+        .filter((hex) => this.lengths.has(hex) && !this.damaged.has(hex));
+      await forEachBounded(damagedSince, 16, signal, async (hex, sig) => {
         try {
           await repo.backend.lock(chunkKey(hex), chunkUntil, sig);
         } catch (err) {
@@ -349,4 +367,31 @@ export class PointImport {
       throw new StoreError('index-invalid', `${key} already exists in this repository with other content`, { key });
     }
   }
+}
+
+/**
+ * Chunks of the point's VM's previous point in this repository (the manifest's parent, else the
+ * VM's newest committed point) when that point's chunks are locked until `chunkUntil` or later:
+ * every committed point's chunks are locked until chunkLockUntil(its retain-until) — by its
+ * writer, its import or a retention extension — and a locked object cannot be removed, so these
+ * need no lookup. None when there is no such point, it is damaged, or its lock ends sooner.
+ * Chunks listed as damaged are left out (they may have been moved aside).
+ */
+async function chunksLockedUntil(repo: Repository, manifest: PointManifest, chunkUntil: number, damaged: ReadonlySet<string>, signal: AbortSignal): Promise<Set<string>> {
+  const covered = new Set<string>();
+  const parent = manifest.parentId !== null ? repo.catalog.getPoint(manifest.parentId) : undefined;
+  const base = parent?.state === 'committed' ? parent : repo.catalog.listPoints({ vmId: manifest.vm.id, limit: 1 })[0];
+  if (!base || base.state !== 'committed' || base.damaged || chunkLockUntil(base.retainUntil) < chunkUntil) return covered;
+  for (const d of repo.catalog.pointDisks(base.id)) {
+    const bytes = await repo.backend.get(d.indexKey, signal);
+    // An index that is not the one its point recorded vouches for nothing.
+    if (createHash('sha256').update(bytes).digest('hex') !== d.indexSha256) return new Set();
+    const index = FixedIndex.parse(bytes, d.indexKey);
+    for (let s = 0; s < index.slots; s++) {
+      const dg = index.digest(s);
+      if (!isZeroDigest(dg)) covered.add(digestHex(dg));
+    }
+  }
+  for (const hex of damaged) covered.delete(hex);
+  return covered;
 }

@@ -836,7 +836,7 @@ export interface paths {
         readonly head?: never;
         /**
          * Change a pairing's replication settings
-         * @description Lifeline's Admin privilege on every vCenter the server serves. Members left out keep their value.
+         * @description Lifeline's Admin privilege on every vCenter the server serves. Members left out keep their value. Each side changes the part it acts on: the source site bandwidthMBps, window and maxConcurrentVms, the DR site retention and immutableDays; a change to the other side's part is refused (400, naming the field).
          */
         readonly patch: operations["updateSite"];
         readonly trace?: never;
@@ -1905,7 +1905,9 @@ export interface components {
             /** Format: date-time */
             readonly lastContactAt: string | null;
             readonly lastError: string | null;
+            /** @description Stored chunk bytes sent to the peer since the pairing; kept across restarts of the server. */
             readonly bytesSent: number;
+            /** @description Bytes per second over the last 10 s while a replication runs; 0 when idle. */
             readonly throughputBps: number;
             readonly backlogPoints: number;
         };

@@ -1,15 +1,19 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, type OnInit, inject, input, output, signal, viewChild } from '@angular/core';
+import { ChangeDetectionStrategy, Component, DestroyRef, type OnInit, computed, inject, input, output, signal, viewChild } from '@angular/core';
 import { ClrModalModule } from '@clr/angular/modal';
 
 import { LifelineApiError } from '../api/lifeline-api-error';
 import { MessagePipe } from '../i18n/message-pipe';
 import { ProblemAlert } from '../problem-alert/problem-alert';
-import { applyServerSettingsErrors, createReplicationSettingsForm, replicationSettingsOf } from './replication-settings-form';
+import { applyServerSettingsErrors, createReplicationSettingsForm, ownSettingsPart, replicationSettingsPartOf } from './replication-settings-form';
 import { ReplicationSettingsFields } from './replication-settings-fields';
 import { SitesApi } from './sites-api';
 import type { Peer } from './sites-api.types';
 
-/** Sites > Edit settings: a pairing's replication settings, in a Clarity modal. */
+/**
+ * Sites > Edit settings: a pairing's replication settings, in a Clarity modal. Each side changes
+ * only the part it acts on — the source how it sends, the DR site how it keeps replicas — and
+ * sends only that part; the other side's part is shown read-only, saying where it is changed.
+ */
 @Component({
   selector: 'll-edit-settings',
   imports: [ClrModalModule, MessagePipe, ProblemAlert, ReplicationSettingsFields],
@@ -18,7 +22,7 @@ import type { Peer } from './sites-api.types';
       <h3 class="modal-title">{{ 'sites.edit.title' | msg: { name: peer().name } }}</h3>
       <div class="modal-body">
         <ll-problem-alert class="ll-edit-error" [error]="error()" [showFieldErrors]="unshownFieldErrors()" />
-        <ll-replication-settings-fields [form]="form" formId="ll-edit-settings" />
+        <ll-replication-settings-fields [form]="form" formId="ll-edit-settings" [part]="part()" [peerName]="peer().name" />
       </div>
       <div class="modal-footer">
         <button type="button" class="btn btn-outline ll-edit-cancel" (click)="closed.emit()">{{ 'action.cancel' | msg }}</button>
@@ -37,6 +41,7 @@ export class EditSettings implements OnInit {
   readonly closed = output();
 
   protected form = createReplicationSettingsForm();
+  protected readonly part = computed(() => ownSettingsPart(this.peer()));
   protected readonly saving = signal(false);
   protected readonly error = signal<LifelineApiError | null>(null);
   /** Server field errors no field shows, listed in the alert instead. */
@@ -48,7 +53,7 @@ export class EditSettings implements OnInit {
 
   // Inputs arrive after the constructor, so the form of the pairing is built here.
   ngOnInit(): void {
-    this.form = createReplicationSettingsForm(this.peer().settings);
+    this.form = createReplicationSettingsForm(this.peer().settings, this.part());
   }
 
   protected async save(): Promise<void> {
@@ -59,7 +64,7 @@ export class EditSettings implements OnInit {
     this.saving.set(true);
     this.error.set(null);
     try {
-      this.saved.emit(await this.sites.updateSettings(this.peer().id, replicationSettingsOf(this.form), this.aborter.signal));
+      this.saved.emit(await this.sites.updateSettings(this.peer().id, replicationSettingsPartOf(this.form, this.part()), this.aborter.signal));
     } catch (error: unknown) {
       if (this.aborter.signal.aborted) {
         return;

@@ -7,7 +7,16 @@ import { ClrNumberInputModule } from '@clr/angular/forms/number-input';
 
 import { MessagePipe } from '../i18n/message-pipe';
 import type { MessageKey } from '../i18n/messages-en-us';
-import { BANDWIDTH_MAX_MBPS, CONCURRENT_VMS_MAX, IMMUTABLE_DAYS_MAX, REPLICA_RETENTION_RULES, RETENTION_COUNT_MAX, type ReplicaRetentionRule, type ReplicationSettingsForm } from './replication-settings-form';
+import {
+  BANDWIDTH_MAX_MBPS,
+  CONCURRENT_VMS_MAX,
+  IMMUTABLE_DAYS_MAX,
+  REPLICA_RETENTION_RULES,
+  RETENTION_COUNT_MAX,
+  type ReplicaRetentionRule,
+  type ReplicationSettingsForm,
+  type SettingsPart,
+} from './replication-settings-form';
 
 const RETENTION_LABELS: Readonly<Record<ReplicaRetentionRule, MessageKey>> = {
   keepLast: 'policyForm.retention.keepLast',
@@ -17,8 +26,9 @@ const RETENTION_LABELS: Readonly<Record<ReplicaRetentionRule, MessageKey>> = {
 };
 
 /**
- * The fields of a pairing's replication settings, for the pairing wizard and the Edit settings
- * dialog, which own the form and send it.
+ * The fields of a pairing's replication settings, for the pairing wizard (all of them) and the
+ * Edit settings dialog (this side's part as fields, the other side's read-only, naming the site
+ * where it is changed), which own the form and send it.
  */
 @Component({
   selector: 'll-replication-settings-fields',
@@ -31,12 +41,20 @@ export class ReplicationSettingsFields {
   readonly form = input.required<ReplicationSettingsForm>();
   /** The id of the form element, for a submit button outside it. */
   readonly formId = input('ll-replication-settings');
+  /** Which part is edited here; the other one is shown read-only. */
+  readonly part = input<SettingsPart>('all');
+  /** The paired site, named where its part is shown read-only. */
+  readonly peerName = input('');
   private readonly clrForm = viewChild(ClrForm);
 
   protected readonly retentionRules = REPLICA_RETENTION_RULES.map((rule) => ({ rule, label: RETENTION_LABELS[rule], max: RETENTION_COUNT_MAX[rule] }));
   protected readonly bandwidthMax = BANDWIDTH_MAX_MBPS;
   protected readonly immutableMax = IMMUTABLE_DAYS_MAX;
   protected readonly concurrentMax = CONCURRENT_VMS_MAX;
+
+  protected edits(part: 'sending' | 'keeping'): boolean {
+    return this.part() === 'all' || this.part() === part;
+  }
 
   /** Shows every field's error, as a submit does. */
   showErrors(): void {

@@ -1,7 +1,7 @@
 import { FormControl, FormGroup, Validators, type AbstractControl, type ValidationErrors, type ValidatorFn } from '@angular/forms';
 
 import type { ProblemFieldError } from '../api/lifeline-api-error';
-import type { ReplicaRetention, ReplicationSettings } from './sites-api.types';
+import type { Peer, ReplicaRetention, ReplicationSettings } from './sites-api.types';
 
 /**
  * The replication settings of a pairing as a form: bandwidth limit, an optional lower limit
@@ -60,11 +60,30 @@ export interface ReplicationSettingsControls {
 
 export type ReplicationSettingsForm = FormGroup<ReplicationSettingsControls>;
 
+/**
+ * The settings each side of a pairing acts on, and is the only one to change: the source sends
+ * (bandwidth limit, window, VMs at once), the DR site keeps its replicas (retention, immutability).
+ * The pairing wizard sets all of them once.
+ */
+export type SettingsPart = 'all' | 'sending' | 'keeping';
+export const SENDING_SETTINGS = ['bandwidthMBps', 'window', 'maxConcurrentVms'] as const satisfies readonly (keyof ReplicationSettings)[];
+export const KEEPING_SETTINGS = ['retention', 'immutableDays'] as const satisfies readonly (keyof ReplicationSettings)[];
+
+/** The part of a pairing's settings this site changes: the sending part when it replicates to the peer (the peer's role is 'target'). */
+export function ownSettingsPart(peer: Pick<Peer, 'role'>): 'sending' | 'keeping' {
+  return peer.role === 'target' ? 'sending' : 'keeping';
+}
+
+function partKeys(part: SettingsPart): ReadonlyArray<keyof ReplicationSettings> {
+  return part === 'sending' ? SENDING_SETTINGS : part === 'keeping' ? KEEPING_SETTINGS : [...SENDING_SETTINGS, ...KEEPING_SETTINGS];
+}
+
 /** A window's limit is a lower one: not above the general limit when there is one; its hours must differ. */
 const windowRules: ValidatorFn = (group: AbstractControl): ValidationErrors | null => {
   const window = (group as FormGroup<ReplicationSettingsControls>).controls.window;
   const { enabled, from, to, bandwidthMBps } = window.getRawValue();
-  if (!enabled) {
+  // Disabled: the other side's part, shown and never checked here.
+  if (!enabled || window.disabled) {
     return null;
   }
   const limit = (group as FormGroup<ReplicationSettingsControls>).controls.bandwidthMBps.value;
@@ -81,7 +100,7 @@ const windowRules: ValidatorFn = (group: AbstractControl): ValidationErrors | nu
 const keepsSomething: ValidatorFn = (group: AbstractControl): ValidationErrors | null =>
   Object.values((group as FormGroup).controls).every((c) => c.value === 0) ? { keepsNothing: true } : null;
 
-export function createReplicationSettingsForm(settings: ReplicationSettings = DEFAULT_REPLICATION_SETTINGS): ReplicationSettingsForm {
+export function createReplicationSettingsForm(settings: ReplicationSettings = DEFAULT_REPLICATION_SETTINGS, part: SettingsPart = 'all'): ReplicationSettingsForm {
   const window = settings.window;
   const windowGroup = new FormGroup<WindowControls>({
     enabled: new FormControl(window !== null, { nonNullable: true }),
@@ -102,7 +121,7 @@ export function createReplicationSettingsForm(settings: ReplicationSettings = DE
   enableWindowFields(window !== null);
   windowGroup.controls.enabled.valueChanges.subscribe(enableWindowFields);
   const retention = Object.fromEntries(REPLICA_RETENTION_RULES.map((rule) => [rule, count(settings.retention[rule], 0, RETENTION_COUNT_MAX[rule])])) as RetentionControls;
-  return new FormGroup<ReplicationSettingsControls>(
+  const form = new FormGroup<ReplicationSettingsControls>(
     {
       bandwidthMBps: new FormControl<number | null>(settings.bandwidthMBps, [bandwidth]),
       window: windowGroup,
@@ -112,6 +131,20 @@ export function createReplicationSettingsForm(settings: ReplicationSettings = DE
     },
     { validators: windowRules },
   );
+  // The other side's part is shown, never changed or checked here.
+  const own = partKeys(part);
+  for (const key of [...SENDING_SETTINGS, ...KEEPING_SETTINGS]) {
+    if (!own.includes(key)) {
+      form.controls[key].disable({ emitEvent: false });
+    }
+  }
+  return form;
+}
+
+/** Only the part of the settings this side changes, as PATCH /sites/{id} takes them (the rest stays as it is). */
+export function replicationSettingsPartOf(form: ReplicationSettingsForm, part: SettingsPart): Partial<ReplicationSettings> {
+  const all = replicationSettingsOf(form);
+  return Object.fromEntries(partKeys(part).map((key) => [key, all[key]])) as Partial<ReplicationSettings>;
 }
 
 /** The settings as the sites API takes them. Only call on a valid form. */

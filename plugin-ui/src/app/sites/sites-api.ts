@@ -239,7 +239,8 @@ export class SitesApi {
     return this.api.post(SITES_PATH, request, readPeer, signal);
   }
 
-  updateSettings(peerId: string, settings: ReplicationSettings, signal?: AbortSignal): Promise<Peer> {
+  /** Members left out keep their value; each side may change only its own part (see ownSettingsPart). */
+  updateSettings(peerId: string, settings: Partial<ReplicationSettings>, signal?: AbortSignal): Promise<Peer> {
     return this.api.patch(sitePath(peerId), { settings }, readPeer, signal);
   }
 

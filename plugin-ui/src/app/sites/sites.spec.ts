@@ -118,30 +118,64 @@ describe('Sites', () => {
     expect(view.element.querySelector('.ll-peer')).not.toBeNull();
   });
 
-  it('edits a pairing’s settings, starting from the current ones, and saves them with PATCH', async () => {
+  it('edits how this source site sends, starting from the current settings, shows the DR site’s part read-only and sends only its own with PATCH', async () => {
     const view = await open();
     await view.click('.ll-peer-edit');
     expect(view.text('.modal-title')).toBe('Replication settings with dr-frankfurt');
-    const input = (id: string) => view.element.querySelector<HTMLInputElement>(`#${id}`)!;
-    expect(input('ll-settings-bandwidth').value).toBe('50');
-    expect(input('ll-settings-window-enabled').checked).toBeTrue();
-    expect(input('ll-settings-window-from').value).toBe('08:00');
-    expect(input('ll-settings-window-bandwidth').value).toBe('20');
-    expect(input('ll-settings-retention-monthly').value).toBe('6');
-    expect(input('ll-settings-immutable').value).toBe('14');
+    const input = (id: string) => view.element.querySelector<HTMLInputElement>(`#${id}`);
+    expect(input('ll-settings-bandwidth')?.value).toBe('50');
+    expect(input('ll-settings-window-enabled')?.checked).toBeTrue();
+    expect(input('ll-settings-window-from')?.value).toBe('08:00');
+    expect(input('ll-settings-window-bandwidth')?.value).toBe('20');
+    expect(input('ll-settings-concurrent')?.value).toBe('2');
+    // The DR site keeps its replicas by its own rule: shown, not editable here, and where to change it.
+    expect(input('ll-settings-retention-monthly')).toBeNull();
+    expect(input('ll-settings-immutable')).toBeNull();
+    expect(view.text('.ll-settings-theirs-title')).toBe('Set at the DR site dr-frankfurt');
+    expect(view.text('.ll-settings-theirs-retention')).toBe('last 3, 7 daily, 4 weekly, 6 monthly');
+    expect(view.text('.ll-settings-theirs-immutable')).toBe('14');
+    expect(view.text('.ll-settings-theirs-where')).toContain('in the Sites view of Lifeline at dr-frankfurt');
 
-    input('ll-settings-bandwidth').value = '80';
-    input('ll-settings-bandwidth').dispatchEvent(new Event('input'));
-    input('ll-settings-window-enabled').click();
+    input('ll-settings-bandwidth')!.value = '80';
+    input('ll-settings-bandwidth')!.dispatchEvent(new Event('input'));
+    input('ll-settings-window-enabled')!.click();
     await view.stable();
     await view.click('.ll-edit-save');
     const patch = http.expectOne({ method: 'PATCH', url: PEER });
-    expect(patch.request.body).toEqual({ settings: replicationSettingsBody({ bandwidthMBps: 80, window: null }) });
+    expect(patch.request.body).toEqual({ settings: { bandwidthMBps: 80, window: null, maxConcurrentVms: 2 } });
     patch.flush(peerBody({ settings: replicationSettingsBody({ bandwidthMBps: 80, window: null }) }));
     await view.stable();
     http.expectOne({ method: 'GET', url: SITES }).flush(sitesBody());
     await view.stable();
     expect(view.text('.ll-sites-done')).toContain('The replication settings with dr-frankfurt are saved.');
+    expect(view.element.querySelector('.ll-edit-save')).toBeNull();
+  });
+
+  it('at the DR site edits how it keeps replicas, shows the source’s part read-only and sends only its own with PATCH', async () => {
+    const source = peerBody({ id: 'site-2', name: 'prod-lisbon', role: 'source', settings: replicationSettingsBody({ window: null, maxConcurrentVms: 3 }) });
+    const view = await open((r) => r.flush(sitesBody([source])));
+    await view.click('.ll-peer-edit');
+    const input = (id: string) => view.element.querySelector<HTMLInputElement>(`#${id}`);
+    expect(input('ll-settings-retention-keepLast')?.value).toBe('3');
+    expect(input('ll-settings-immutable')?.value).toBe('14');
+    expect(input('ll-settings-bandwidth')).toBeNull();
+    expect(input('ll-settings-window-enabled')).toBeNull();
+    expect(input('ll-settings-concurrent')).toBeNull();
+    expect(view.text('.ll-settings-theirs-title')).toBe('Set at the source site prod-lisbon');
+    expect(view.text('.ll-settings-theirs-bandwidth')).toBe('50 MB/s');
+    expect(view.text('.ll-settings-theirs-concurrent')).toBe('3');
+    expect(view.text('.ll-settings-theirs-where')).toContain('in the Sites view of Lifeline at prod-lisbon');
+
+    input('ll-settings-immutable')!.value = '30';
+    input('ll-settings-immutable')!.dispatchEvent(new Event('input'));
+    await view.stable();
+    await view.click('.ll-edit-save');
+    const patch = http.expectOne({ method: 'PATCH', url: `${SITES}/site-2` });
+    expect(patch.request.body).toEqual({ settings: { retention: { keepLast: 3, daily: 7, weekly: 4, monthly: 6 }, immutableDays: 30 } });
+    patch.flush({ ...source, settings: replicationSettingsBody({ window: null, maxConcurrentVms: 3, immutableDays: 30 }) });
+    await view.stable();
+    http.expectOne({ method: 'GET', url: SITES }).flush(sitesBody([source]));
+    await view.stable();
     expect(view.element.querySelector('.ll-edit-save')).toBeNull();
   });
 

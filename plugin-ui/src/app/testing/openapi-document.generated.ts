@@ -3078,7 +3078,7 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "Sites"
         ],
         "summary": "Change a pairing's replication settings",
-        "description": "Lifeline's Admin privilege on every vCenter the server serves. Members left out keep their value.",
+        "description": "Lifeline's Admin privilege on every vCenter the server serves. Members left out keep their value. Each side changes the part it acts on: the source site bandwidthMBps, window and maxConcurrentVms, the DR site retention and immutableDays; a change to the other side's part is refused (400, naming the field).",
         "parameters": [
           {
             "$ref": "#/components/parameters/vcenter"
@@ -7637,11 +7637,13 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           "bytesSent": {
             "type": "integer",
-            "minimum": 0
+            "minimum": 0,
+            "description": "Stored chunk bytes sent to the peer since the pairing; kept across restarts of the server."
           },
           "throughputBps": {
             "type": "number",
-            "minimum": 0
+            "minimum": 0,
+            "description": "Bytes per second over the last 10 s while a replication runs; 0 when idle."
           },
           "backlogPoints": {
             "type": "integer",
