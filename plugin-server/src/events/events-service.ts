@@ -13,6 +13,7 @@ import { startDailySummaries, type SummarySource } from './daily-summary.js';
 import { EventDispatcher, type ChannelSender, type SettledDelivery } from './dispatcher.js';
 import type { LifelineEvent, NewEvent } from './event.js';
 import { SqliteEventsStore } from './events-store.js';
+import { OutboxWriter } from './outbox-writer.js';
 import { recordJobOutcomes, recordRpoChanges, type JobEventSource, type RpoChangeSource } from './producers.js';
 import { EVENTS_KEY_FILE, fileSecretBox } from './secret-box.js';
 import { emailSender } from './email.js';
@@ -33,6 +34,8 @@ export interface EventsServiceOptions {
   retry?: Partial<RetryPolicy>;
   concurrency?: number;
   attemptTimeoutMs?: number;
+  /** The outbox's group commit window (outbox-writer.ts). */
+  commitWindowMs?: number;
   /** Where vCenter channels post; without it a vCenter channel's deliveries fail. */
   vcenters?: VcenterSenderOptions | null;
   /** What the daily summary mail reports; without it no summary is sent. */
@@ -51,13 +54,17 @@ export interface SendTestResult {
 export class EventsService {
   readonly store: SqliteEventsStore;
   readonly dispatcher: EventDispatcher;
+  /** Every write of the outbox, committed in groups. */
+  readonly writer: OutboxWriter;
   private readonly subscriptions: Unsubscribe[] = [];
   private readonly lifetime = new AbortController();
 
   constructor(private readonly opts: EventsServiceOptions) {
     this.store = new SqliteEventsStore(opts.db, { clock: opts.clock, randomBytes: opts.randomBytes, secrets: fileSecretBox(join(opts.dataDir, EVENTS_KEY_FILE)) });
+    this.writer = new OutboxWriter(this.store, opts.commitWindowMs);
     this.dispatcher = new EventDispatcher({
       store: this.store,
+      writer: this.writer,
       senders: {
         webhook: webhookSender({ clock: opts.clock, secretOf: (id) => this.store.channelSecret(id), userAgent: `Lifeline/${opts.version}` }),
         syslog: syslogSender({ clock: opts.clock }),
@@ -72,23 +79,26 @@ export class EventsService {
       ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
       ...(opts.attemptTimeoutMs ? { attemptTimeoutMs: opts.attemptTimeoutMs } : {}),
     });
+    // Whatever a commit recorded is due now.
+    this.writer.onCommit((recorded) => {
+      if (recorded.length > 0) this.dispatcher.wake();
+    });
   }
 
-  /** Records an event (once per `dedupeKey`) and has it delivered. */
-  record(e: NewEvent, dedupeKey?: string): LifelineEvent | null {
-    const event = this.store.record(e, dedupeKey === undefined ? {} : { dedupeKey });
-    if (event) this.dispatcher.wake();
-    return event;
+  /**
+   * Records an event (once per `dedupeKey`) and has it delivered. Resolves once the event is on
+   * disk (with others of the same moment: group commit), with null when its key was seen before.
+   */
+  record(e: NewEvent, dedupeKey?: string): Promise<LifelineEvent | null> {
+    return this.writer.record(e, dedupeKey === undefined ? {} : { dedupeKey });
   }
 
   /** Events from the job runner's outcomes and the scheduler's RPO changes, from now on. */
   listen(sources: { jobs?: JobEventSource; rpo?: RpoChangeSource }): void {
     const record = (e: NewEvent, key: string) => {
-      try {
-        this.record(e, key);
-      } catch (err) {
+      this.record(e, key).catch((err: unknown) => {
         this.opts.log.error('event not recorded', { type: e.type, error: err instanceof Error ? err.message : String(err) });
-      }
+      });
     };
     if (sources.jobs) this.subscriptions.push(recordJobOutcomes(sources.jobs, record));
     if (sources.rpo) this.subscriptions.push(recordRpoChanges(sources.rpo, record));
@@ -105,7 +115,7 @@ export class EventsService {
         facts,
         signal: this.lifetime.signal,
         record: (e, o) => {
-          if (this.store.record(e, o)) this.dispatcher.wake();
+          this.writer.record(e, o).catch((err: unknown) => this.opts.log.error('daily summary not recorded', { error: err instanceof Error ? err.message : String(err) }));
         },
       });
       this.subscriptions.push(stop);
@@ -145,5 +155,7 @@ export class EventsService {
     this.lifetime.abort();
     for (const off of this.subscriptions.splice(0)) off();
     await this.dispatcher.stop();
+    // What was handed to the writer goes to disk before the database closes.
+    this.writer.flush();
   }
 }
