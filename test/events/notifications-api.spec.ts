@@ -3,6 +3,8 @@
 // webhook a real receiver on loopback verifies with the standardwebhooks package; the receiver
 // down while the server restarts, and the event delivered once afterwards.
 import { writeFile } from 'node:fs/promises';
+import { download } from '../export/download.js';
+import { qemuImgCompare } from '../export/export-fixture.js';
 import { join } from 'node:path';
 import { mailText, parsePrometheusText, startSmtpReceiver, startSyslogReceiver, startWebhookReceiver, webhookSecret, type SmtpReceiver, type SyslogReceiver, type WebhookReceiver } from '../../plugin-server/src/events/testing.js';
 import { MiB } from '../protection/backup-fixture.js';
@@ -81,6 +83,8 @@ describe('notifications over HTTPS', () => {
     const problem = expectProblem(bad, 400, 'validation');
     expect(JSON.stringify(problem)).toContain('settings.url');
     expect(JSON.stringify(problem)).not.toContain(secret);
+    const links = expectProblem(await call('POST', '/notifications/channels', { name: 'hook', kind: 'webhook', settings: { url: receiver.url, exportLinks: 'yes' }, secret }), 400, 'validation');
+    expect(JSON.stringify(links)).toContain('settings.exportLinks');
     const noSecret = expectProblem(await call('POST', '/notifications/channels', { name: 'hook', kind: 'webhook', settings: { url: receiver.url } }), 400, 'validation');
     expect(JSON.stringify(noSecret)).toContain('secret');
     expectProblem(await call('GET', '/notifications/channels', undefined, viewer), 403, 'forbidden');
@@ -184,6 +188,57 @@ describe('notifications over HTTPS', () => {
     expect(fx.captured.lines.join('\n')).not.toContain(secret);
     const audit = (await call('GET', '/audit?action=channel.create')).json()['items'] as unknown[];
     expect(audit.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('gives a webhook that asks for them download links of each new point, which download its disk as raw and VMDK', async () => {
+    const linkSecret = webhookSecret();
+    const vendor = await startWebhookReceiver(linkSecret);
+    try {
+      const created = await call('POST', '/notifications/channels', {
+        name: 'backup vendor',
+        kind: 'webhook',
+        settings: { url: vendor.url, caPem: vendor.caPem, exportLinks: true },
+        secret: linkSecret,
+        filter: { types: ['point.created'] },
+      });
+      expect(created.status).withContext(created.text).toBe(201);
+      expect((created.json()['settings'] as Record<string, unknown>)['exportLinks']).toBeTrue();
+      const job = await backupNow(0);
+      expect(job['state']).withContext(JSON.stringify(job['error'])).toBe('succeeded');
+      const pointId = (job['result'] as { pointId: string }).pointId;
+      await until('the point.created webhook', () => Promise.resolve(vendor.received.some((r) => r.payload.data['jobId'] === job['id'])));
+      const hook = vendor.received.find((r) => r.payload.data['jobId'] === job['id']);
+      expect(vendor.refused).toEqual([]);
+      expect(hook?.payload.type).toBe('point.created');
+      expect(hook?.payload.data['pointId']).toBe(pointId);
+      const links = hook?.payload.data['exportLinks'] as Array<{ disk: number; raw: string; vmdk: string; expiresAt: string }>;
+      const disk = fx.vc.vms[0]?.disks[0];
+      // One disk, named by its device key as vSphere numbers it.
+      expect(links.map((l) => l.disk)).toEqual([disk?.key ?? -1]);
+      const [link] = links;
+      if (!link || !disk) throw new Error('no link or no disk');
+      expect(link.raw.startsWith(`${fx.server.url}/api/v1/downloads/`)).withContext(link.raw).toBeTrue();
+      // Each URL downloads, without a session, exactly the VM's disk as it was backed up.
+      for (const format of ['raw', 'vmdk'] as const) {
+        const got = await download(link[format]);
+        expect(got.status).withContext(got.body.toString('utf8', 0, 500)).toBe(200);
+        const file = join(fx.dataDir, `vendor-copy.${format}`);
+        await writeFile(file, got.body);
+        const cmp = await qemuImgCompare(disk.path, 'raw', file, format);
+        expect(cmp.code).withContext(cmp.output).toBe(0);
+      }
+      // The links are secrets: not in the server's log, nor in the delivery log.
+      const tickets = links.flatMap((l) => [l.raw, l.vmdk]).map((u) => u.slice(u.lastIndexOf('/') + 1));
+      const deliveries = (await call('GET', `/notifications/deliveries?channelId=${String(created.json()['id'])}`)).text;
+      for (const t of tickets) {
+        expect(fx.captured.lines.join('\n')).not.toContain(t);
+        expect(deliveries).not.toContain(t);
+      }
+      // A channel that did not ask gets no links.
+      expect(receiver.received.some((r) => 'exportLinks' in r.payload.data)).toBeFalse();
+    } finally {
+      await vendor.close();
+    }
   }, 120_000);
 
   it('serves Prometheus metrics behind a bearer token, with the RPO age of each protected VM and the jobs by outcome', async () => {

@@ -20,6 +20,7 @@ import { emailSender } from './email.js';
 import { syslogSender } from './syslog.js';
 import { vcenterSender, type VcenterSenderOptions } from './vcenter-sender.js';
 import { webhookSender } from './webhook.js';
+import { exportLinksOf, type ExportLinkSources } from './export-links.js';
 
 export interface EventsServiceOptions {
   db: Database;
@@ -40,6 +41,8 @@ export interface EventsServiceOptions {
   vcenters?: VcenterSenderOptions | null;
   /** What the daily summary mail reports; without it no summary is sent. */
   summary?: SummarySource | null;
+  /** Issues the download links of new points for webhooks that ask for them; without it they get none. */
+  exportLinks?: ExportLinkSources | null;
   /** Senders that replace or add to the built-in ones. */
   senders?: Partial<Record<ChannelKind, ChannelSender>>;
 }
@@ -66,7 +69,16 @@ export class EventsService {
       store: this.store,
       writer: this.writer,
       senders: {
-        webhook: webhookSender({ clock: opts.clock, secretOf: (id) => this.store.channelSecret(id), userAgent: `Lifeline/${opts.version}` }),
+        webhook: webhookSender({
+          clock: opts.clock,
+          secretOf: (id) => this.store.channelSecret(id),
+          userAgent: `Lifeline/${opts.version}`,
+          extraFor: (event, channel) => {
+            const links = opts.exportLinks;
+            const wants = channel.kind === 'webhook' && channel.settings.exportLinks;
+            return Promise.resolve(links && wants ? exportLinksOf(event, `notification channel ${channel.name}`, links) : {});
+          },
+        }),
         syslog: syslogSender({ clock: opts.clock }),
         email: emailSender(),
         ...(opts.vcenters ? { vcenter: vcenterSender(opts.vcenters) } : {}),

@@ -406,7 +406,8 @@ function toChannel(r: ChannelRow): Channel {
     kind: r.kind,
     enabled: r.enabled === 1,
     filter: JSON.parse(r.filter),
-    settings: JSON.parse(r.settings),
+    // Webhooks stored before export links existed have none.
+    settings: r.kind === 'webhook' ? { exportLinks: false, ...(JSON.parse(r.settings) as object) } : JSON.parse(r.settings),
     secretSet: r.sealed_secret !== null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
