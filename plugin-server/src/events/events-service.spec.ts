@@ -111,6 +111,8 @@ describe('events out', () => {
     const recorded = await Promise.all(Array.from({ length: 50 }, (_, i) => s.record({ type: 'backup.succeeded', message: `backup ${i}` }, `job:${i}:backup.succeeded`)));
     // One disk sync for the fifty, not fifty.
     expect(s.writer.stats.commits - before).toBe(1);
+    // Synced by the writer itself (the database is in WAL mode), off the event loop.
+    expect(s.writer.stats.syncs).toBeGreaterThan(0);
     expect(recorded.every((e) => e !== null)).toBeTrue();
     const reader = new Database(join(dir, 'lifeline.db'), { readonly: true });
     try {
@@ -157,7 +159,8 @@ describe('events out', () => {
       void s.record({ type: 'maintenance.failed', message: 'Repository maintenance failed' });
       await waitUntil(() => s.store.counts(ch.id).dead === 1);
       expect(s.store.deliveryLog({ channelId: ch.id }).map((e) => e.outcome)).toEqual(['dead', 'retry', 'retry']);
-      expect(lines.some((l) => l.includes('event not delivered after its last attempt'))).toBeTrue();
+      // Logged once the outcome is on disk.
+      await waitUntil(() => lines.some((l) => l.includes('event not delivered after its last attempt')));
     } finally {
       await receiver.close();
     }
@@ -191,7 +194,8 @@ describe('events out', () => {
       await receiver.close();
       const failed = await s.sendTest(ch.id, new AbortController().signal);
       expect(failed.delivered).toBeFalse();
-      expect(failed.detail).toMatch(/ECONNREFUSED/);
+      // Refused, or reset when a kept-alive connection the receiver dropped is tried first.
+      expect(failed.detail).toMatch(/ECONNREFUSED|socket hang up|ECONNRESET/);
     } finally {
       await receiver.close();
     }

@@ -168,6 +168,6 @@ export class EventsService {
     for (const off of this.subscriptions.splice(0)) off();
     await this.dispatcher.stop();
     // What was handed to the writer goes to disk before the database closes.
-    this.writer.flush();
+    await this.writer.flush();
   }
 }

@@ -238,6 +238,27 @@ export class SqliteEventsStore {
     return this.db.transaction(fn)();
   }
 
+  /** The database's write-ahead log when it is a file in WAL mode (the server's), else null. */
+  walFile(): string | null {
+    if (this.db.memory) return null;
+    return String(this.db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal' ? `${this.db.name}-wal` : null;
+  }
+
+  /**
+   * Runs `fn` in one transaction whose commit does not wait for the disk (synchronous = NORMAL
+   * for this one commit; the connection's setting is restored at once). The caller makes it
+   * durable by syncing the WAL file itself before it tells anyone the writes are done.
+   */
+  inUnsyncedTransaction<T>(fn: () => T): T {
+    const before = Number(this.db.pragma('synchronous', { simple: true }));
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      this.db.pragma(`synchronous = ${before}`);
+    }
+  }
+
   /**
    * Records an event and a pending delivery for each enabled channel whose filter takes it (only
    * `onlyChannel`, when given). Returns null when an event with the same `dedupeKey` was recorded
