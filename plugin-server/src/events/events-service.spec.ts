@@ -125,6 +125,39 @@ describe('events out', () => {
     expect(again.map((e) => e?.message ?? null)).toEqual([null, 'new', null]);
   });
 
+  it('prunes finished events and log entries past the retention, never an event still to be delivered', async () => {
+    const secret = webhookSecret();
+    const receiver = await startWebhookReceiver(secret);
+    try {
+      const s = service({ retention: { days: 30, maxEvents: 3, maxLogEntries: 4 } });
+      const ch = webhookChannel(s, receiver, secret);
+      const old = await s.record({ type: 'backup.failed', message: 'old and told' }, 'old');
+      await waitUntil(() => s.store.counts(ch.id).delivered === 1);
+      await receiver.close();
+      const waiting = await s.record({ type: 'backup.failed', message: 'old, not yet told' });
+      await waitUntil(() => s.store.deliveryLog({ channelId: ch.id }).length === 2);
+      // Both forty days old.
+      db.prepare("UPDATE events_outbox SET at = '2000-01-01T00:00:00.000Z'").run();
+      db.prepare("UPDATE events_delivery_log SET at = '2000-01-01T00:00:00.000Z'").run();
+      const gone = s.prune();
+      expect(gone).toEqual({ events: 1, logEntries: 2 });
+      const left = s.store.recentEvents().map((e) => e.id);
+      expect(left).toEqual([waiting?.id ?? '']);
+      expect(left).not.toContain(old?.id ?? '');
+      expect(s.store.counts(ch.id)).toEqual({ pending: 1, delivered: 0, dead: 0 });
+      // The same fact, its record gone, may be told again.
+      expect(await s.record({ type: 'backup.failed', message: 'again' }, 'old')).not.toBeNull();
+      // Beyond the most kept, the oldest finished events go, whatever their age.
+      db.prepare("UPDATE events_deliveries SET state = 'dead'").run();
+      for (let i = 0; i < 4; i++) await s.record({ type: 'rpo.violated', message: `late ${i}` });
+      db.prepare("UPDATE events_deliveries SET state = 'delivered'").run();
+      s.prune();
+      expect(s.store.recentEvents().map((e) => e.message)).toEqual(['late 3', 'late 2', 'late 1']);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('keeps an undelivered event across a restart and delivers it once afterwards', async () => {
     const secret = webhookSecret();
     const receiver = await startWebhookReceiver(secret);

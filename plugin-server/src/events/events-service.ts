@@ -14,6 +14,7 @@ import { EventDispatcher, type ChannelSender, type SettledDelivery } from './dis
 import type { LifelineEvent, NewEvent } from './event.js';
 import { SqliteEventsStore } from './events-store.js';
 import { OutboxWriter } from './outbox-writer.js';
+import { watchConditions, type ConditionSources } from './conditions.js';
 import { recordJobOutcomes, recordRpoChanges, type JobEventSource, type RpoChangeSource } from './producers.js';
 import { EVENTS_KEY_FILE, fileSecretBox } from './secret-box.js';
 import { emailSender } from './email.js';
@@ -37,6 +38,8 @@ export interface EventsServiceOptions {
   attemptTimeoutMs?: number;
   /** The outbox's group commit window (outbox-writer.ts). */
   commitWindowMs?: number;
+  /** How much of the outbox and the delivery log is kept (EVENTS_RETENTION by default). */
+  retention?: Partial<EventsRetention>;
   /** Where vCenter channels post; without it a vCenter channel's deliveries fail. */
   vcenters?: VcenterSenderOptions | null;
   /** What the daily summary mail reports; without it no summary is sent. */
@@ -46,6 +49,20 @@ export interface EventsServiceOptions {
   /** Senders that replace or add to the built-in ones. */
   senders?: Partial<Record<ChannelKind, ChannelSender>>;
 }
+
+/** What the outbox and the delivery log keep; pruned once an hour (and at start). */
+export interface EventsRetention {
+  /** Finished events (every delivery delivered or dead) and log entries older than this go. */
+  days: number;
+  /** Finished events kept at most, the newest. */
+  maxEvents: number;
+  /** Delivery log entries kept at most, the newest. */
+  maxLogEntries: number;
+}
+
+export const EVENTS_RETENTION: EventsRetention = { days: 30, maxEvents: 100_000, maxLogEntries: 200_000 };
+
+const PRUNE_EVERY_MS = 3_600_000;
 
 export interface SendTestResult {
   delivered: boolean;
@@ -105,6 +122,22 @@ export class EventsService {
     return this.writer.record(e, dedupeKey === undefined ? {} : { dedupeKey });
   }
 
+  /** Events from conditions looked at every `intervalMs`: replication lag, store space (conditions.ts). */
+  watch(sources: ConditionSources, intervalMs = 60_000): void {
+    if (this.lifetime.signal.aborted) return;
+    const stop = watchConditions({
+      sources,
+      intervalMs,
+      clock: this.opts.clock,
+      log: this.opts.log,
+      signal: this.lifetime.signal,
+      record: (e, o) => {
+        this.writer.record(e, o).catch((err: unknown) => this.opts.log.error('event not recorded', { type: e.type, error: err instanceof Error ? err.message : String(err) }));
+      },
+    });
+    this.subscriptions.push(stop);
+  }
+
   /** Events from the job runner's outcomes and the scheduler's RPO changes, from now on. */
   listen(sources: { jobs?: JobEventSource; rpo?: RpoChangeSource }): void {
     const record = (e: NewEvent, key: string) => {
@@ -116,8 +149,35 @@ export class EventsService {
     if (sources.rpo) this.subscriptions.push(recordRpoChanges(sources.rpo, record));
   }
 
+  /** Prunes the outbox and the delivery log to the retention; returns what went. */
+  prune(): { events: number; logEntries: number } {
+    const r = { ...EVENTS_RETENTION, ...this.opts.retention };
+    const before = new Date(this.opts.clock.now() - r.days * 86_400_000).toISOString();
+    return this.store.prune({ before, maxEvents: r.maxEvents, maxLogEntries: r.maxLogEntries });
+  }
+
+  private startPruning(): void {
+    let timer: { cancel(): void } | null = null;
+    const run = () => {
+      if (this.lifetime.signal.aborted) return;
+      let again = false;
+      try {
+        const gone = this.prune();
+        if (gone.events + gone.logEntries > 0) this.opts.log.info('events pruned', gone);
+        // A full batch: more is due; go on soon, in another short write.
+        again = gone.events >= 5000 || gone.logEntries >= 5000;
+      } catch (err) {
+        this.opts.log.error('events not pruned', { error: err instanceof Error ? err.message : String(err) });
+      }
+      timer = this.opts.clock.setTimer(again ? 1000 : PRUNE_EVERY_MS, run);
+    };
+    run();
+    this.subscriptions.push(() => timer?.cancel());
+  }
+
   start(): void {
     this.dispatcher.start();
+    this.startPruning();
     const facts = this.opts.summary;
     if (facts && !this.lifetime.signal.aborted) {
       const stop = startDailySummaries({

@@ -401,6 +401,36 @@ export class SqliteEventsStore {
     return this.sql('SELECT 1 FROM events_outbox WHERE dedupe_key = ?').get(key) !== undefined;
   }
 
+  /**
+   * Keeps the outbox and the delivery log bounded: removes events older than `before` (ISO-8601)
+   * whose deliveries are all finished (delivered or dead), with those deliveries, and delivery log
+   * entries older than `before`; then, beyond `maxEvents` finished events and `maxLogEntries` log
+   * entries, the oldest. An event with a delivery still pending is never removed. At most
+   * `batch` rows of each kind per call (a short write); returns how many went.
+   */
+  prune(limits: { before: string; maxEvents: number; maxLogEntries: number; batch?: number }): { events: number; logEntries: number } {
+    const batch = limits.batch ?? 5000;
+    return this.db.transaction(() => {
+      // Finished events: old ones, then the oldest beyond the most kept.
+      const finished = `SELECT o.seq FROM events_outbox o WHERE NOT EXISTS (SELECT 1 FROM events_deliveries d WHERE d.event_seq = o.seq AND d.state = 'pending')`;
+      const newestKept = this.sql(`SELECT seq FROM (${finished}) ORDER BY seq DESC LIMIT 1 OFFSET ?`).get(limits.maxEvents) as { seq: number } | undefined;
+      const victims = (
+        this.sql(`${finished} AND (o.at < ? OR o.seq <= ?) ORDER BY o.seq LIMIT ?`).all(limits.before, newestKept?.seq ?? -1, batch) as Array<{ seq: number }>
+      ).map((r) => r.seq);
+      const dropDeliveries = this.sql('DELETE FROM events_deliveries WHERE event_seq = ?');
+      const dropEvent = this.sql('DELETE FROM events_outbox WHERE seq = ?');
+      for (const seq of victims) {
+        dropDeliveries.run(seq);
+        dropEvent.run(seq);
+      }
+      const newestLogKept = this.sql('SELECT id FROM events_delivery_log ORDER BY id DESC LIMIT 1 OFFSET ?').get(limits.maxLogEntries) as { id: number } | undefined;
+      const log = this.sql(
+        'DELETE FROM events_delivery_log WHERE id IN (SELECT id FROM events_delivery_log WHERE at < ? OR id <= ? ORDER BY id LIMIT ?)',
+      ).run(limits.before, newestLogKept?.id ?? -1, batch);
+      return { events: victims.length, logEntries: log.changes };
+    })();
+  }
+
   /** Events recorded at or after `at` (ISO-8601), oldest first, at most 10,000. */
   eventsSince(at: string): LifelineEvent[] {
     const rows = this.sql('SELECT seq, body FROM events_outbox WHERE at >= ? ORDER BY seq LIMIT 10000').all(at) as Array<{ seq: number; body: string }>;

@@ -14,7 +14,7 @@ import { DEFAULT_JOB_LIMITS, formatDailyTime, type Config, type JobLimitsConfig 
 import { describeError } from '../errors/index.js';
 import { JobRunner, openJobRecords, type ConcurrencyLimits, type JobHandler } from '../jobs/index.js';
 import { systemClock, systemRandomBytes, type Clock } from '../domain/index.js';
-import { EventsService, createMetrics, serverSummary, type EventsServiceOptions, type LifelineMetrics } from '../events/index.js';
+import { EventsService, createMetrics, replicationFacts, serverSummary, type EventsServiceOptions, type LifelineMetrics } from '../events/index.js';
 import { METRICS_TOKEN_FILE, storeFactsOf } from '../api/routes/metrics.js';
 import { EXTENSION_KEY } from '../registration/index.js';
 import type { Logger } from '../log/index.js';
@@ -212,6 +212,12 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     const exportLinks = backup ? { issue: (g: DownloadGrant) => downloads.issue(g), disksOf: (id: string) => (points.find(id) ? backup.repository.catalog.pointDisks(id) : null), baseUrl: () => listenedUrl } : null;
     events = new EventsService({ db, dataDir: config.dataDir, clock: jobClock, random: Math.random, randomBytes: systemRandomBytes, log: log.child({ component: 'events' }), version, vcenters: vcenterEvents, summary: serverSummary({ compliance: (sig) => scheduler.compliance(sig), repository: backup?.repository ?? null }), exportLinks, ...deps.events });
     events.listen({ jobs: runner, rpo: scheduler });
+    // Replication lag and store space, looked at every minute.
+    const coordinator = replication;
+    events.watch({
+      replication: coordinator ? replicationFacts({ compliance: (sig) => scheduler.compliance(sig), policy: (id) => policies.getPolicy(id), vmReplication: (vm, p) => coordinator.vmReplication(vm, p) }) : null,
+      store: backup ? async (sig) => { const s = await backup.repository.space(sig); return s && { totalBytes: s.totalBytes, freeBytes: s.freeBytes, reserveBytes: backup.repository.reserveBytes }; } : null,
+    });
     events.start();
     metrics = createMetrics({ jobs: runner, compliance: (sig) => scheduler.compliance(sig), store: storeFactsOf(backup?.repository ?? null, jobClock), events });
     services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE) } };
