@@ -2,7 +2,7 @@
 // API, a backup that fails because the vCenter simulator refuses its snapshot, and the signed
 // webhook a real receiver on loopback verifies with the standardwebhooks package; the receiver
 // down while the server restarts, and the event delivered once afterwards.
-import { writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { download } from '../export/download.js';
 import { qemuImgCompare } from '../export/export-fixture.js';
 import { join } from 'node:path';
@@ -10,6 +10,11 @@ import { mailText, parsePrometheusText, startSmtpReceiver, startSyslogReceiver, 
 import { MiB } from '../protection/backup-fixture.js';
 import { httpsCall, type HttpsReply } from '../server/https-client.js';
 import { expectProblem, startVcenterServer, type VcenterServer } from '../server/vcenter-server-fixture.js';
+
+/** The point hook: writes its LIFELINE_* variables to `<dir>/<point id>.env` (dir is its first argument). */
+const POINT_HOOK = `#!/bin/sh
+env | grep '^LIFELINE_' | sort > "$1/$LIFELINE_POINT_ID.env"
+`;
 
 describe('notifications over HTTPS', () => {
   let fx: VcenterServer;
@@ -50,6 +55,12 @@ describe('notifications over HTTPS', () => {
       users: [{ username: 'viewer@vsphere.local', password: 'Viewer-1!', privileges: ['System.View', 'System.Read'] }],
       backup: { passphrase: 'notifications passphrase' },
       dataDirPrefix: 'lifeline-notifications-',
+      prepare: async (_vc, dataDir) => {
+        await mkdir(join(dataDir, 'hooks', 'out'), { recursive: true, mode: 0o755 });
+        await writeFile(join(dataDir, 'hooks', 'point.sh'), POINT_HOOK);
+        await chmod(join(dataDir, 'hooks', 'point.sh'), 0o755);
+      },
+      file: (_vc, dataDir) => ({ pointHook: { command: join(dataDir, 'hooks', 'point.sh'), args: [join(dataDir, 'hooks', 'out')], timeoutSeconds: 30 } }),
       // Retries a few hundred milliseconds apart, so that a receiver back after a restart is reached soon.
       deps: { events: { retry: { maxAttempts: 50, baseDelayMs: 100, maxDelayMs: 400 } } },
     });
@@ -190,7 +201,7 @@ describe('notifications over HTTPS', () => {
     expect(audit.length).toBeGreaterThan(0);
   }, 120_000);
 
-  it('gives a webhook that asks for them download links of each new point, which download its disk as raw and VMDK', async () => {
+  it('gives a webhook that asks for them, and the point hook, download links of each new point, which download its disk as raw and VMDK', async () => {
     const linkSecret = webhookSecret();
     const vendor = await startWebhookReceiver(linkSecret);
     try {
@@ -236,6 +247,28 @@ describe('notifications over HTTPS', () => {
       }
       // A channel that did not ask gets no links.
       expect(receiver.received.some((r) => 'exportLinks' in r.payload.data)).toBeFalse();
+
+      // The point hook of lifeline.json ran for the point, with its id and links of its own.
+      const envFile = join(fx.dataDir, 'hooks', 'out', `${pointId}.env`);
+      let env = '';
+      await until('the point hook', async () => {
+        env = await readFile(envFile, 'utf8').catch(() => '');
+        return env.includes('LIFELINE_EXPORT_LINKS=');
+      });
+      const vars = new Map(env.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const));
+      expect(vars.get('LIFELINE_EVENT')).toBe('point.created');
+      expect(vars.get('LIFELINE_POINT_ID')).toBe(pointId);
+      expect(vars.get('LIFELINE_JOB_ID')).toBe(String(job['id']));
+      expect(vars.get('LIFELINE_VM')).toBe(fx.moref(0));
+      const hookLinks = JSON.parse(vars.get('LIFELINE_EXPORT_LINKS') ?? '[]') as Array<{ disk: number; raw: string }>;
+      expect(hookLinks.map((l) => l.disk)).toEqual([disk.key]);
+      expect(hookLinks[0]?.raw).not.toBe(link.raw);
+      const viaHook = await download(hookLinks[0]?.raw ?? '');
+      expect(viaHook.status).toBe(200);
+      const hookCopy = join(fx.dataDir, 'hook-copy.raw');
+      await writeFile(hookCopy, viaHook.body);
+      const hookCmp = await qemuImgCompare(disk.path, 'raw', hookCopy, 'raw');
+      expect(hookCmp.code).withContext(hookCmp.output).toBe(0);
     } finally {
       await vendor.close();
     }

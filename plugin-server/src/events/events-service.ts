@@ -22,6 +22,7 @@ import { syslogSender } from './syslog.js';
 import { vcenterSender, type VcenterSenderOptions } from './vcenter-sender.js';
 import { webhookSender } from './webhook.js';
 import { exportLinksOf, type ExportLinkSources } from './export-links.js';
+import { pointHookQueue, type PointHookRunner } from './point-hook.js';
 
 export interface EventsServiceOptions {
   db: Database;
@@ -46,6 +47,8 @@ export interface EventsServiceOptions {
   summary?: SummarySource | null;
   /** Issues the download links of new points for webhooks that ask for them; without it they get none. */
   exportLinks?: ExportLinkSources | null;
+  /** The script run after each new point (point-hook.ts), or none. */
+  pointHook?: PointHookRunner | null;
   /** Senders that replace or add to the built-in ones. */
   senders?: Partial<Record<ChannelKind, ChannelSender>>;
 }
@@ -108,9 +111,11 @@ export class EventsService {
       ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
       ...(opts.attemptTimeoutMs ? { attemptTimeoutMs: opts.attemptTimeoutMs } : {}),
     });
-    // Whatever a commit recorded is due now.
+    // Whatever a commit recorded is due now; a new point also runs the point hook.
+    const pointHook = opts.pointHook ? pointHookQueue(opts.pointHook, opts.exportLinks ?? null, opts.log, this.lifetime.signal) : null;
     this.writer.onCommit((recorded) => {
       if (recorded.length > 0) this.dispatcher.wake();
+      pointHook?.(recorded);
     });
   }
 

@@ -38,6 +38,7 @@ import { createApp, hasUi, uiPath } from '../api/app.js';
 import { PASSPHRASE_FILE, type BackupServices } from './backup-services.js';
 import { MANIFEST_FILE, pluginPath, readManifestSource, servedManifest, type PluginFiles } from '../api/plugin-files.js';
 import { SqliteAuditLog } from '../api/audit/audit-log.js';
+import { runHookScript, scriptSpecOf } from '../hooks/index.js';
 import { DownloadTickets, type DownloadGrant } from '../api/download-tickets.js';
 import { Authorizer } from '../api/auth/authorize.js';
 import type { SessionCloner, UserSession, VcenterTarget } from '../api/auth/ports.js';
@@ -55,7 +56,7 @@ import { createReplicationRouter, pruneReplicasAfterMaintenance, startReplicatio
 export type ServerConfig = Pick<
   Config,
   'dataDir' | 'host' | 'port' | 'uiDir' | 'sessionIdleSeconds' | 'shutdownTimeoutSeconds' | 'vcenters' | 'hookSets' | 'maintenance' | 'site'
-> & Partial<Pick<Config, 'jobLimits'>>;
+> & Partial<Pick<Config, 'jobLimits' | 'pointHook'>>;
 
 export interface LifelineServerDeps<S extends UserSession & VmInventory> {
   readonly config: ServerConfig;
@@ -208,9 +209,12 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     if (replicaSites) stopReplicaPrune = pruneReplicasAfterMaintenance(runner, replicaSites, () => sites.directory.peers().map((p) => p.id), log);
     // Events out: job outcomes and RPO changes recorded in the outbox, delivered to the channels.
     const vcenterEvents = backup ? { extensionKey: EXTENSION_KEY, vcenterGuids: [...config.vcenters.values()].map((vc) => vc.guid), vcenter: (guid: string, sig: AbortSignal) => backup.vcenter(guid, sig) } : null;
+    // The point hook of lifeline.json runs after each new point with its id and links.
+    const hook = config.pointHook;
+    const pointHook = hook ? (env: Record<string, string>, sig: AbortSignal) => runHookScript(scriptSpecOf(hook), env, sig) : null;
     // Webhooks that ask for them get download links (tickets) of each new point's disks.
     const exportLinks = backup ? { issue: (g: DownloadGrant) => downloads.issue(g), disksOf: (id: string) => (points.find(id) ? backup.repository.catalog.pointDisks(id) : null), baseUrl: () => listenedUrl } : null;
-    events = new EventsService({ db, dataDir: config.dataDir, clock: jobClock, random: Math.random, randomBytes: systemRandomBytes, log: log.child({ component: 'events' }), version, vcenters: vcenterEvents, summary: serverSummary({ compliance: (sig) => scheduler.compliance(sig), repository: backup?.repository ?? null }), exportLinks, ...deps.events });
+    events = new EventsService({ db, dataDir: config.dataDir, clock: jobClock, random: Math.random, randomBytes: systemRandomBytes, log: log.child({ component: 'events' }), version, vcenters: vcenterEvents, summary: serverSummary({ compliance: (sig) => scheduler.compliance(sig), repository: backup?.repository ?? null }), exportLinks, pointHook, ...deps.events });
     events.listen({ jobs: runner, rpo: scheduler });
     // Replication lag and store space, looked at every minute.
     const coordinator = replication;
