@@ -233,6 +233,14 @@ export class SqliteEventsStore {
 
   // ---- the outbox ----
 
+  /**
+   * `fn` in a transaction of its own, or inside the one already open (the group commit's): a
+   * savepoint per part would cost more than the part itself.
+   */
+  private atomically<T>(fn: () => T): T {
+    return this.db.inTransaction ? fn() : this.db.transaction(fn)();
+  }
+
   /** Runs `fn` in one transaction (the writes of the outbox's group commit). */
   inTransaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
@@ -280,7 +288,7 @@ export class SqliteEventsStore {
     const insertEvent = this.sql('INSERT INTO events_outbox (id, dedupe_key, type, severity, at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING');
     const insertDelivery = this.sql("INSERT INTO events_deliveries (event_seq, channel_id, state, next_attempt_at) VALUES (?, ?, 'pending', ?)");
     const channels = this.listChannels();
-    return this.db.transaction((): Array<LifelineEvent | null> =>
+    return this.atomically((): Array<LifelineEvent | null> =>
       items.map(({ event: e, dedupeKey, onlyChannel }): LifelineEvent | null => {
         const event: Omit<LifelineEvent, 'seq'> = {
           id: this.newId('evt'),
@@ -304,7 +312,7 @@ export class SqliteEventsStore {
         }
         return { ...event, seq };
       }),
-    )();
+    );
   }
 
   /** Deliveries due at `now`, oldest first. */
@@ -345,9 +353,9 @@ export class SqliteEventsStore {
   /** Several outcomes in one transaction (one write to disk for all of them). */
   settleMany(items: ReadonlyArray<{ d: DueDelivery; outcome: SettleOutcome; detail: string; durationMs: number }>): void {
     const at = this.nowIso();
-    this.db.transaction(() => {
+    this.atomically(() => {
       for (const { d, outcome, detail, durationMs } of items) this.settleOne(at, d, outcome, detail, durationMs);
-    })();
+    });
   }
 
   private settleOne(at: string, d: DueDelivery, outcome: SettleOutcome, detail: string, durationMs: number): void {
