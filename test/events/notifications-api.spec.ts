@@ -2,12 +2,19 @@
 // API, a backup that fails because the vCenter simulator refuses its snapshot, and the signed
 // webhook a real receiver on loopback verifies with the standardwebhooks package; the receiver
 // down while the server restarts, and the event delivered once afterwards.
-import { writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { download } from '../export/download.js';
+import { qemuImgCompare } from '../export/export-fixture.js';
 import { join } from 'node:path';
 import { mailText, parsePrometheusText, startSmtpReceiver, startSyslogReceiver, startWebhookReceiver, webhookSecret, type SmtpReceiver, type SyslogReceiver, type WebhookReceiver } from '../../plugin-server/src/events/testing.js';
 import { MiB } from '../protection/backup-fixture.js';
 import { httpsCall, type HttpsReply } from '../server/https-client.js';
 import { expectProblem, startVcenterServer, type VcenterServer } from '../server/vcenter-server-fixture.js';
+
+/** The point hook: writes its LIFELINE_* variables to `<dir>/<point id>.env` (dir is its first argument). */
+const POINT_HOOK = `#!/bin/sh
+env | grep '^LIFELINE_' | sort > "$1/$LIFELINE_POINT_ID.env"
+`;
 
 describe('notifications over HTTPS', () => {
   let fx: VcenterServer;
@@ -48,6 +55,12 @@ describe('notifications over HTTPS', () => {
       users: [{ username: 'viewer@vsphere.local', password: 'Viewer-1!', privileges: ['System.View', 'System.Read'] }],
       backup: { passphrase: 'notifications passphrase' },
       dataDirPrefix: 'lifeline-notifications-',
+      prepare: async (_vc, dataDir) => {
+        await mkdir(join(dataDir, 'hooks', 'out'), { recursive: true, mode: 0o755 });
+        await writeFile(join(dataDir, 'hooks', 'point.sh'), POINT_HOOK);
+        await chmod(join(dataDir, 'hooks', 'point.sh'), 0o755);
+      },
+      file: (_vc, dataDir) => ({ pointHook: { command: join(dataDir, 'hooks', 'point.sh'), args: [join(dataDir, 'hooks', 'out')], timeoutSeconds: 30 } }),
       // Retries a few hundred milliseconds apart, so that a receiver back after a restart is reached soon.
       deps: { events: { retry: { maxAttempts: 50, baseDelayMs: 100, maxDelayMs: 400 } } },
     });
@@ -81,6 +94,8 @@ describe('notifications over HTTPS', () => {
     const problem = expectProblem(bad, 400, 'validation');
     expect(JSON.stringify(problem)).toContain('settings.url');
     expect(JSON.stringify(problem)).not.toContain(secret);
+    const links = expectProblem(await call('POST', '/notifications/channels', { name: 'hook', kind: 'webhook', settings: { url: receiver.url, exportLinks: 'yes' }, secret }), 400, 'validation');
+    expect(JSON.stringify(links)).toContain('settings.exportLinks');
     const noSecret = expectProblem(await call('POST', '/notifications/channels', { name: 'hook', kind: 'webhook', settings: { url: receiver.url } }), 400, 'validation');
     expect(JSON.stringify(noSecret)).toContain('secret');
     expectProblem(await call('GET', '/notifications/channels', undefined, viewer), 403, 'forbidden');
@@ -184,6 +199,79 @@ describe('notifications over HTTPS', () => {
     expect(fx.captured.lines.join('\n')).not.toContain(secret);
     const audit = (await call('GET', '/audit?action=channel.create')).json()['items'] as unknown[];
     expect(audit.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('gives a webhook that asks for them, and the point hook, download links of each new point, which download its disk as raw and VMDK', async () => {
+    const linkSecret = webhookSecret();
+    const vendor = await startWebhookReceiver(linkSecret);
+    try {
+      const created = await call('POST', '/notifications/channels', {
+        name: 'backup vendor',
+        kind: 'webhook',
+        settings: { url: vendor.url, caPem: vendor.caPem, exportLinks: true },
+        secret: linkSecret,
+        filter: { types: ['point.created'] },
+      });
+      expect(created.status).withContext(created.text).toBe(201);
+      expect((created.json()['settings'] as Record<string, unknown>)['exportLinks']).toBeTrue();
+      const job = await backupNow(0);
+      expect(job['state']).withContext(JSON.stringify(job['error'])).toBe('succeeded');
+      const pointId = (job['result'] as { pointId: string }).pointId;
+      await until('the point.created webhook', () => Promise.resolve(vendor.received.some((r) => r.payload.data['jobId'] === job['id'])));
+      const hook = vendor.received.find((r) => r.payload.data['jobId'] === job['id']);
+      expect(vendor.refused).toEqual([]);
+      expect(hook?.payload.type).toBe('point.created');
+      expect(hook?.payload.data['pointId']).toBe(pointId);
+      const links = hook?.payload.data['exportLinks'] as Array<{ disk: number; raw: string; vmdk: string; expiresAt: string }>;
+      const disk = fx.vc.vms[0]?.disks[0];
+      // One disk, named by its device key as vSphere numbers it.
+      expect(links.map((l) => l.disk)).toEqual([disk?.key ?? -1]);
+      const [link] = links;
+      if (!link || !disk) throw new Error('no link or no disk');
+      expect(link.raw.startsWith(`${fx.server.url}/api/v1/downloads/`)).withContext(link.raw).toBeTrue();
+      // Each URL downloads, without a session, exactly the VM's disk as it was backed up.
+      for (const format of ['raw', 'vmdk'] as const) {
+        const got = await download(link[format]);
+        expect(got.status).withContext(got.body.toString('utf8', 0, 500)).toBe(200);
+        const file = join(fx.dataDir, `vendor-copy.${format}`);
+        await writeFile(file, got.body);
+        const cmp = await qemuImgCompare(disk.path, 'raw', file, format);
+        expect(cmp.code).withContext(cmp.output).toBe(0);
+      }
+      // The links are secrets: not in the server's log, nor in the delivery log.
+      const tickets = links.flatMap((l) => [l.raw, l.vmdk]).map((u) => u.slice(u.lastIndexOf('/') + 1));
+      const deliveries = (await call('GET', `/notifications/deliveries?channelId=${String(created.json()['id'])}`)).text;
+      for (const t of tickets) {
+        expect(fx.captured.lines.join('\n')).not.toContain(t);
+        expect(deliveries).not.toContain(t);
+      }
+      // A channel that did not ask gets no links.
+      expect(receiver.received.some((r) => 'exportLinks' in r.payload.data)).toBeFalse();
+
+      // The point hook of lifeline.json ran for the point, with its id and links of its own.
+      const envFile = join(fx.dataDir, 'hooks', 'out', `${pointId}.env`);
+      let env = '';
+      await until('the point hook', async () => {
+        env = await readFile(envFile, 'utf8').catch(() => '');
+        return env.includes('LIFELINE_EXPORT_LINKS=');
+      });
+      const vars = new Map(env.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const));
+      expect(vars.get('LIFELINE_EVENT')).toBe('point.created');
+      expect(vars.get('LIFELINE_POINT_ID')).toBe(pointId);
+      expect(vars.get('LIFELINE_JOB_ID')).toBe(String(job['id']));
+      expect(vars.get('LIFELINE_VM')).toBe(fx.moref(0));
+      const hookLinks = JSON.parse(vars.get('LIFELINE_EXPORT_LINKS') ?? '[]') as Array<{ disk: number; raw: string }>;
+      expect(hookLinks.map((l) => l.disk)).toEqual([disk.key]);
+      expect(hookLinks[0]?.raw).not.toBe(link.raw);
+      const viaHook = await download(hookLinks[0]?.raw ?? '');
+      expect(viaHook.status).toBe(200);
+      const hookCopy = join(fx.dataDir, 'hook-copy.raw');
+      await writeFile(hookCopy, viaHook.body);
+      const hookCmp = await qemuImgCompare(disk.path, 'raw', hookCopy, 'raw');
+      expect(hookCmp.code).withContext(hookCmp.output).toBe(0);
+    } finally {
+      await vendor.close();
+    }
   }, 120_000);
 
   it('serves Prometheus metrics behind a bearer token, with the RPO age of each protected VM and the jobs by outcome', async () => {

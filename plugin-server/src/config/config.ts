@@ -155,6 +155,11 @@ export interface Config {
    * (no variable or flag): which commands the server runs is decided by whoever controls its files.
    */
   readonly hookSets: ReadonlyMap<string, HookSet>;
+  /**
+   * A script run after each restore point is committed, with its id and download links in
+   * LIFELINE_* variables (events/point-hook.ts); null for none. Like hook sets, only the file declares it.
+   */
+  readonly pointHook: HookScript | null;
   readonly maintenance: MaintenanceConfig;
   readonly site: SiteConfig;
   readonly jobLimits: JobLimitsConfig;
@@ -206,6 +211,7 @@ const FILE_KEYS = [
   'shutdownTimeoutSeconds',
   'vcenters',
   'hookSets',
+  'pointHook',
   'maintenance',
   'site',
   'jobLimits',
@@ -304,6 +310,7 @@ export function buildConfig(input: ConfigInput): Config {
     shutdownTimeoutSeconds: shutdownSrc ? integer(shutdownSrc, 0, 3600) : 10,
     vcenters: vcenters(file['vcenters'], fileName, fileDir, env, input.cwd),
     hookSets: hookSets(file['hookSets'], fileName),
+    pointHook: file['pointHook'] === undefined || file['pointHook'] === null ? null : (hookScripts([file['pointHook']], `${fileName}: pointHook`)[0] ?? null),
     maintenance: maintenance(file['maintenance'], fileName),
     jobLimits: jobLimits(file['jobLimits'], fileName),
     site: site(file['site'], fileName, fileDir, env, serverHost, input.hostname),

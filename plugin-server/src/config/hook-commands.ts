@@ -46,8 +46,12 @@ export async function hookCommandProblem(command: string): Promise<string | null
 }
 
 /** Checks, at start-up, every hook script's command (see hookCommandProblem); the error names the exact setting. */
-export async function checkHookCommands(config: Pick<Config, 'configFile' | 'hookSets'>): Promise<void> {
+export async function checkHookCommands(config: Pick<Config, 'configFile' | 'hookSets'> & Partial<Pick<Config, 'pointHook'>>): Promise<void> {
   const fileName = config.configFile ?? CONFIG_FILE_NAME;
+  if (config.pointHook) {
+    const problem = await hookCommandProblem(config.pointHook.command);
+    if (problem !== null) throw new ConfigError(`${fileName}: pointHook.command`, problem);
+  }
   for (const set of config.hookSets.values()) {
     for (const phase of ['pre', 'post'] as const) {
       for (const [i, script] of set[phase].entries()) {

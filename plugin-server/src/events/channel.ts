@@ -21,6 +21,8 @@ export interface WebhookSettings {
   url: string;
   /** PEM certificates to trust for this receiver besides the system's, e.g. a private CA. */
   caPem: string | null;
+  /** `point.created` events carry download links of the new point's disks (export-links.ts). */
+  exportLinks: boolean;
 }
 
 export interface SyslogSettings {
@@ -133,7 +135,9 @@ export function validateWebhookSecret(v: unknown, field = 'secret'): string {
 
 function validateWebhook(v: unknown): WebhookSettings {
   const o = obj(v, 'settings');
-  only(o, ['url', 'caPem'], 'settings.');
+  only(o, ['url', 'caPem', 'exportLinks'], 'settings.');
+  const exportLinks = o.exportLinks ?? false;
+  if (typeof exportLinks !== 'boolean') fail('settings.exportLinks', 'must be true or false');
   const raw = str(o.url, 'settings.url');
   let url: URL;
   try {
@@ -143,7 +147,7 @@ function validateWebhook(v: unknown): WebhookSettings {
   }
   if (url.protocol !== 'https:') fail('settings.url', 'must be an https URL');
   if (url.username || url.password) fail('settings.url', 'must not carry credentials; the receiver checks the signature');
-  return { url: url.toString(), caPem: optPem(o.caPem, 'settings.caPem') };
+  return { url: url.toString(), caPem: optPem(o.caPem, 'settings.caPem'), exportLinks };
 }
 
 function validateSyslog(v: unknown): SyslogSettings {

@@ -13,7 +13,8 @@ import { backoffDelay, type RetryPolicy } from '../jobs/index.js';
 import type { Logger } from '../log/index.js';
 import type { Channel, ChannelKind } from './channel.js';
 import type { LifelineEvent } from './event.js';
-import { deliveryKey, type DueDelivery, type SettleOutcome, type SqliteEventsStore } from './events-store.js';
+import { deliveryKey, type DueDelivery, type SqliteEventsStore } from './events-store.js';
+import type { OutboxWriter } from './outbox-writer.js';
 
 /** Sends one event to one channel; resolves with a short note of the receiver's answer, rejects when it did not take it. */
 export interface ChannelSender {
@@ -35,6 +36,8 @@ export interface SettledDelivery {
 
 export interface DispatcherOptions {
   store: SqliteEventsStore;
+  /** Writes each attempt's outcome (group commit with the events recorded). */
+  writer: OutboxWriter;
   senders: Partial<Record<ChannelKind, ChannelSender>>;
   clock: Clock;
   random: Random;
@@ -57,8 +60,6 @@ export class EventDispatcher {
   private readonly attemptTimeoutMs: number;
   private readonly listeners = new Set<(s: SettledDelivery) => void>();
   private timer: { cancel(): void } | null = null;
-  /** Outcomes waiting to be written together (group commit: one disk write per turn of the event loop). */
-  private readonly outcomes: Array<{ item: { d: DueDelivery; outcome: SettleOutcome; detail: string; durationMs: number }; done: (err?: unknown) => void }> = [];
   private started = false;
   private pumpQueued = false;
 
@@ -136,22 +137,6 @@ export class EventDispatcher {
     this.inFlight.set(key, run);
   }
 
-  private record(item: { d: DueDelivery; outcome: SettleOutcome; detail: string; durationMs: number }): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.outcomes.push({ item, done: (err) => (err === undefined ? resolve() : reject(err instanceof Error ? err : new Error(String(err)))) });
-      if (this.outcomes.length > 1) return;
-      setImmediate(() => {
-        const batch = this.outcomes.splice(0);
-        try {
-          this.opts.store.settleMany(batch.map((b) => b.item));
-          for (const b of batch) b.done();
-        } catch (err) {
-          for (const b of batch) b.done(err ?? new Error('outcome not recorded'));
-        }
-      });
-    });
-  }
-
   private async attempt(d: DueDelivery): Promise<void> {
     const started = this.opts.clock.now();
     const signal = AbortSignal.any([this.lifetime.signal, AbortSignal.timeout(this.attemptTimeoutMs)]);
@@ -173,7 +158,7 @@ export class EventDispatcher {
     const now = this.opts.clock.now();
     try {
       // The delivery stays in flight until its outcome is on disk, so it is never picked twice.
-      await this.record({
+      await this.opts.writer.settle({
         d,
         outcome: outcome === 'retry' ? { kind: 'retry', retryAt: now + backoffDelay(d.attempts + 2, this.retry, this.opts.random) } : { kind: outcome },
         detail,

@@ -67,7 +67,7 @@ describe('e-mail channel', () => {
       try {
         const s = service();
         const ch = emailChannel(s, smtp.port, smtp.caPem, security);
-        s.record({
+        void s.record({
           type: 'backup.failed',
           vm: { vcenterGuid: 'vc-1', moref: 'vm-42', name: 'db01' },
           jobId: 'job-7',
@@ -94,7 +94,7 @@ describe('e-mail channel', () => {
       await chmod(passwordFile, 0o644);
       const s = service();
       const ch = emailChannel(s, smtp.port, smtp.caPem, 'starttls');
-      s.record({ type: 'backup.failed', message: 'Backup failed' });
+      void s.record({ type: 'backup.failed', message: 'Backup failed' });
       await waitUntil(() => s.store.counts(ch.id).dead === 1);
       expect(s.store.deliveryLog({ channelId: ch.id })[0]?.detail).toMatch(/0644.*chmod 600/);
       expect(smtp.mails).toEqual([]);
@@ -116,7 +116,7 @@ describe('e-mail channel', () => {
       };
       const s = service(clock, () => Promise.resolve(facts));
       emailChannel(s, smtp.port, smtp.caPem, 'starttls', { dailySummaryAt: '08:00' });
-      s.record({ type: 'backup.failed', vm: { vcenterGuid: 'vc-1', moref: 'vm-2' }, message: 'Backup of vm-2 failed: busy' });
+      void s.record({ type: 'backup.failed', vm: { vcenterGuid: 'vc-1', moref: 'vm-2' }, message: 'Backup of vm-2 failed: busy' });
       await smtp.waitFor(1);
       expect(smtp.mails.length).toBe(1);
       await clock.advanceTo(Date.parse('2026-03-02T08:00:30Z'));

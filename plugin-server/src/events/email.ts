@@ -32,14 +32,33 @@ export function emailOf(event: LifelineEvent): { subject: string; text: string }
   return { subject, text: `${lines.join('\n')}\n` };
 }
 
-async function passwordOf(s: EmailSettings): Promise<string | undefined> {
-  if (s.passwordFile === null) return undefined;
-  await requirePrivateFile(s.passwordFile, 'SMTP password');
-  const text = await readFile(s.passwordFile, 'utf8');
+/** How long a password read from its file is used before the file is read (and checked) again. */
+export const PASSWORD_REREAD_MS = 10_000;
+
+async function readPassword(file: string): Promise<string> {
+  await requirePrivateFile(file, 'SMTP password');
+  const text = await readFile(file, 'utf8');
   return text.replace(/\r?\n$/, '');
 }
 
 export function emailSender(): ChannelSender {
+  // Read (and its mode checked) at most every PASSWORD_REREAD_MS per file, not once per mail: a
+  // busy outbox sends hundreds a second. A changed password is picked up within that time.
+  const passwords = new Map<string, { at: number; value: Promise<string> }>();
+  const passwordOf = (s: EmailSettings): Promise<string | undefined> => {
+    if (s.passwordFile === null) return Promise.resolve(undefined);
+    const now = performance.now();
+    const known = passwords.get(s.passwordFile);
+    if (known && now - known.at < PASSWORD_REREAD_MS) return known.value;
+    const value = readPassword(s.passwordFile);
+    const entry = { at: now, value };
+    passwords.set(s.passwordFile, entry);
+    // A failed read is not kept: the next mail tries the file again.
+    value.catch(() => {
+      if (passwords.get(s.passwordFile as string) === entry) passwords.delete(s.passwordFile as string);
+    });
+    return value;
+  };
   // A small pool of SMTP connections per channel configuration (and password), kept between mails.
   const pools = new Map<string, { key: string; transport: Transporter }>();
   return {
@@ -64,6 +83,7 @@ export function emailSender(): ChannelSender {
     close() {
       for (const p of pools.values()) p.transport.close();
       pools.clear();
+      passwords.clear();
     },
   };
 }

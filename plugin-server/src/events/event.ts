@@ -25,6 +25,14 @@ export const EVENT_TYPES = {
   'verify.damage': 'critical',
   'maintenance.succeeded': 'info',
   'maintenance.failed': 'error',
+  /** A VM's copy at its DR site is older than its RPO, or the site holds none. */
+  'replication.lagging': 'warning',
+  'replication.recovered': 'info',
+  /** The backup store's file system is below 10 % free. */
+  'store.low': 'warning',
+  /** The store is down to its reserve: new backups cannot be stored. */
+  'store.full': 'critical',
+  'store.ok': 'info',
   /** The daily summary, to the e-mail channel that asks for it. */
   'lifeline.summary': 'info',
   /** Sent by "Send test" to one channel only. */

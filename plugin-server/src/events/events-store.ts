@@ -6,6 +6,7 @@
  * never recorded without its deliveries, and a restart finds every unfinished delivery where it
  * was. Each attempt is kept in the delivery log, the administrator's view of what was sent.
  */
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Database, Migration } from '../jobs/index.js';
 import { migrateComponent } from '../jobs/index.js';
 import type { RandomBytes, TimeSource } from '../domain/index.js';
@@ -66,9 +67,26 @@ const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    up(db) {
+      // Due deliveries in the order they are sent, read off the index without sorting the backlog.
+      db.exec(`
+        DROP INDEX events_deliveries_due;
+        CREATE INDEX events_deliveries_due ON events_deliveries(state, next_attempt_at, event_seq);
+      `);
+    },
+  },
 ];
 
 export type DeliveryState = 'pending' | 'delivered' | 'dead';
+
+export interface RecordOptions {
+  /** The same key twice: the second event is not recorded. */
+  dedupeKey?: string;
+  /** This channel only, whatever its filter (a test, a summary). */
+  onlyChannel?: string;
+}
 
 export type SettleOutcome = { kind: 'delivered' } | { kind: 'retry'; retryAt: number } | { kind: 'dead' };
 
@@ -129,6 +147,18 @@ export class SqliteEventsStore {
     this.secrets = opts.secrets;
   }
 
+  /** Prepared statements by their text: preparing costs more than running most of them. */
+  private readonly statements = new Map<string, BetterSqlite3.Statement<unknown[], unknown>>();
+
+  private sql(text: string): BetterSqlite3.Statement<unknown[], unknown> {
+    let st = this.statements.get(text);
+    if (!st) {
+      st = this.db.prepare(text);
+      this.statements.set(text, st);
+    }
+    return st;
+  }
+
   private nowIso(): string {
     return new Date(this.clock.now()).toISOString();
   }
@@ -143,21 +173,21 @@ export class SqliteEventsStore {
   private channelCache: Channel[] | null = null;
 
   listChannels(): Channel[] {
-    this.channelCache ??= (this.db.prepare('SELECT * FROM events_channels ORDER BY created_at, id').all() as ChannelRow[]).map(toChannel);
+    this.channelCache ??= (this.sql('SELECT * FROM events_channels ORDER BY created_at, id').all() as ChannelRow[]).map(toChannel);
     return this.channelCache;
   }
 
   getChannel(id: string): Channel {
     const cached = this.channelCache?.find((c) => c.id === id);
     if (cached) return cached;
-    const row = this.db.prepare('SELECT * FROM events_channels WHERE id = ?').get(id) as ChannelRow | undefined;
+    const row = this.sql('SELECT * FROM events_channels WHERE id = ?').get(id) as ChannelRow | undefined;
     if (!row) throw new NotFoundError(`no notification channel ${id}`, { channelId: id });
     return toChannel(row);
   }
 
   /** The channel's secret in clear, for signing; null when it has none. */
   channelSecret(id: string): string | null {
-    const row = this.db.prepare('SELECT sealed_secret FROM events_channels WHERE id = ?').get(id) as { sealed_secret: string | null } | undefined;
+    const row = this.sql('SELECT sealed_secret FROM events_channels WHERE id = ?').get(id) as { sealed_secret: string | null } | undefined;
     if (!row) throw new NotFoundError(`no notification channel ${id}`, { channelId: id });
     return row.sealed_secret === null ? null : this.secrets.open(row.sealed_secret);
   }
@@ -197,47 +227,92 @@ export class SqliteEventsStore {
   /** Removes a channel with its pending deliveries; its delivery log stays. */
   deleteChannel(id: string): void {
     this.channelCache = null;
-    const r = this.db.prepare('DELETE FROM events_channels WHERE id = ?').run(id);
+    const r = this.sql('DELETE FROM events_channels WHERE id = ?').run(id);
     if (r.changes === 0) throw new NotFoundError(`no notification channel ${id}`, { channelId: id });
   }
 
   // ---- the outbox ----
 
   /**
+   * `fn` in a transaction of its own, or inside the one already open (the group commit's): a
+   * savepoint per part would cost more than the part itself.
+   */
+  private atomically<T>(fn: () => T): T {
+    return this.db.inTransaction ? fn() : this.db.transaction(fn)();
+  }
+
+  /** Runs `fn` in one transaction (the writes of the outbox's group commit). */
+  inTransaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  /** The database's write-ahead log when it is a file in WAL mode (the server's), else null. */
+  walFile(): string | null {
+    if (this.db.memory) return null;
+    return String(this.db.pragma('journal_mode', { simple: true })).toLowerCase() === 'wal' ? `${this.db.name}-wal` : null;
+  }
+
+  /**
+   * Runs `fn` in one transaction whose commit does not wait for the disk (synchronous = NORMAL
+   * for this one commit; the connection's setting is restored at once). The caller makes it
+   * durable by syncing the WAL file itself before it tells anyone the writes are done.
+   */
+  inUnsyncedTransaction<T>(fn: () => T): T {
+    const before = Number(this.db.pragma('synchronous', { simple: true }));
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      this.db.pragma(`synchronous = ${before}`);
+    }
+  }
+
+  /**
    * Records an event and a pending delivery for each enabled channel whose filter takes it (only
    * `onlyChannel`, when given). Returns null when an event with the same `dedupeKey` was recorded
    * before: the fact has already been told.
    */
-  record(e: NewEvent, opts: { dedupeKey?: string; onlyChannel?: string } = {}): LifelineEvent | null {
+  record(e: NewEvent, opts: RecordOptions = {}): LifelineEvent | null {
+    return this.recordMany([{ event: e, ...opts }])[0] ?? null;
+  }
+
+  /**
+   * Records several events in one transaction: one write to disk (one fsync) for all of them,
+   * which is what lets the outbox take events faster than the disk can sync one by one. The
+   * answers are in the order given.
+   */
+  recordMany(items: ReadonlyArray<{ event: NewEvent } & RecordOptions>): Array<LifelineEvent | null> {
+    if (items.length === 0) return [];
     const at = this.nowIso();
     const now = this.clock.now();
-    return this.db.transaction((): LifelineEvent | null => {
-      const id = this.newId('evt');
-      const event: Omit<LifelineEvent, 'seq'> = {
-        id,
-        type: e.type,
-        severity: e.severity ?? EVENT_TYPES[e.type],
-        at,
-        message: e.message,
-        vm: e.vm ?? null,
-        site: e.site ?? null,
-        jobId: e.jobId ?? null,
-        pointId: e.pointId ?? null,
-        data: e.data ?? {},
-      };
-      const r = this.db
-        .prepare('INSERT INTO events_outbox (id, dedupe_key, type, severity, at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING')
-        .run(id, opts.dedupeKey ?? null, event.type, event.severity, at, JSON.stringify(event));
-      if (r.changes === 0) return null;
-      const seq = Number(r.lastInsertRowid);
-      const insert = this.db.prepare("INSERT INTO events_deliveries (event_seq, channel_id, state, next_attempt_at) VALUES (?, ?, 'pending', ?)");
-      for (const ch of this.listChannels()) {
-        // vCenter posts events on VMs; an event about no VM has no place there.
-        const fits = ch.kind !== 'vcenter' || event.vm !== null;
-        if (opts.onlyChannel !== undefined ? ch.id === opts.onlyChannel : ch.enabled && fits && filterAccepts(ch.filter, event)) insert.run(seq, ch.id, now);
-      }
-      return { ...event, seq };
-    })();
+    const insertEvent = this.sql('INSERT INTO events_outbox (id, dedupe_key, type, severity, at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING');
+    const insertDelivery = this.sql("INSERT INTO events_deliveries (event_seq, channel_id, state, next_attempt_at) VALUES (?, ?, 'pending', ?)");
+    const channels = this.listChannels();
+    return this.atomically((): Array<LifelineEvent | null> =>
+      items.map(({ event: e, dedupeKey, onlyChannel }): LifelineEvent | null => {
+        const event: Omit<LifelineEvent, 'seq'> = {
+          id: this.newId('evt'),
+          type: e.type,
+          severity: e.severity ?? EVENT_TYPES[e.type],
+          at,
+          message: e.message,
+          vm: e.vm ?? null,
+          site: e.site ?? null,
+          jobId: e.jobId ?? null,
+          pointId: e.pointId ?? null,
+          data: e.data ?? {},
+        };
+        const r = insertEvent.run(event.id, dedupeKey ?? null, event.type, event.severity, at, JSON.stringify(event));
+        if (r.changes === 0) return null;
+        const seq = Number(r.lastInsertRowid);
+        for (const ch of channels) {
+          // vCenter posts events on VMs; an event about no VM has no place there.
+          const fits = ch.kind !== 'vcenter' || event.vm !== null;
+          if (onlyChannel !== undefined ? ch.id === onlyChannel : ch.enabled && fits && filterAccepts(ch.filter, event)) insertDelivery.run(seq, ch.id, now);
+        }
+        return { ...event, seq };
+      }),
+    );
   }
 
   /** Deliveries due at `now`, oldest first. */
@@ -257,13 +332,13 @@ export class SqliteEventsStore {
 
   /** When the next pending delivery is due (ms since the epoch), or null when none is pending. */
   nextDueAt(): number | null {
-    const r = this.db.prepare("SELECT MIN(next_attempt_at) AS t FROM events_deliveries WHERE state = 'pending'").get() as { t: number | null };
+    const r = this.sql("SELECT MIN(next_attempt_at) AS t FROM events_deliveries WHERE state = 'pending'").get() as { t: number | null };
     return r.t;
   }
 
   /** The first pending delivery due strictly after `now`, or null. */
   nextDueAfter(now: number): number | null {
-    const r = this.db.prepare("SELECT MIN(next_attempt_at) AS t FROM events_deliveries WHERE state = 'pending' AND next_attempt_at > ?").get(now) as { t: number | null };
+    const r = this.sql("SELECT MIN(next_attempt_at) AS t FROM events_deliveries WHERE state = 'pending' AND next_attempt_at > ?").get(now) as { t: number | null };
     return r.t;
   }
 
@@ -278,20 +353,18 @@ export class SqliteEventsStore {
   /** Several outcomes in one transaction (one write to disk for all of them). */
   settleMany(items: ReadonlyArray<{ d: DueDelivery; outcome: SettleOutcome; detail: string; durationMs: number }>): void {
     const at = this.nowIso();
-    this.db.transaction(() => {
+    this.atomically(() => {
       for (const { d, outcome, detail, durationMs } of items) this.settleOne(at, d, outcome, detail, durationMs);
-    })();
+    });
   }
 
   private settleOne(at: string, d: DueDelivery, outcome: SettleOutcome, detail: string, durationMs: number): void {
     const attempt = d.attempts + 1;
     const r =
       outcome.kind === 'retry'
-        ? this.db
-            .prepare("UPDATE events_deliveries SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE event_seq = ? AND channel_id = ? AND state = 'pending'")
+        ? this.sql("UPDATE events_deliveries SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE event_seq = ? AND channel_id = ? AND state = 'pending'")
             .run(attempt, outcome.retryAt, detail, d.event.seq, d.channelId)
-        : this.db
-            .prepare("UPDATE events_deliveries SET attempts = ?, state = ?, last_error = ?, finished_at = ? WHERE event_seq = ? AND channel_id = ? AND state = 'pending'")
+        : this.sql("UPDATE events_deliveries SET attempts = ?, state = ?, last_error = ?, finished_at = ? WHERE event_seq = ? AND channel_id = ? AND state = 'pending'")
             .run(attempt, outcome.kind, outcome.kind === 'dead' ? detail : null, at, d.event.seq, d.channelId);
     if (r.changes === 0) return;
     this.db
@@ -333,12 +406,42 @@ export class SqliteEventsStore {
 
   /** Whether an event with this de-duplication key was recorded. */
   hasDedupeKey(key: string): boolean {
-    return this.db.prepare('SELECT 1 FROM events_outbox WHERE dedupe_key = ?').get(key) !== undefined;
+    return this.sql('SELECT 1 FROM events_outbox WHERE dedupe_key = ?').get(key) !== undefined;
+  }
+
+  /**
+   * Keeps the outbox and the delivery log bounded: removes events older than `before` (ISO-8601)
+   * whose deliveries are all finished (delivered or dead), with those deliveries, and delivery log
+   * entries older than `before`; then, beyond `maxEvents` finished events and `maxLogEntries` log
+   * entries, the oldest. An event with a delivery still pending is never removed. At most
+   * `batch` rows of each kind per call (a short write); returns how many went.
+   */
+  prune(limits: { before: string; maxEvents: number; maxLogEntries: number; batch?: number }): { events: number; logEntries: number } {
+    const batch = limits.batch ?? 5000;
+    return this.db.transaction(() => {
+      // Finished events: old ones, then the oldest beyond the most kept.
+      const finished = `SELECT o.seq FROM events_outbox o WHERE NOT EXISTS (SELECT 1 FROM events_deliveries d WHERE d.event_seq = o.seq AND d.state = 'pending')`;
+      const newestKept = this.sql(`SELECT seq FROM (${finished}) ORDER BY seq DESC LIMIT 1 OFFSET ?`).get(limits.maxEvents) as { seq: number } | undefined;
+      const victims = (
+        this.sql(`${finished} AND (o.at < ? OR o.seq <= ?) ORDER BY o.seq LIMIT ?`).all(limits.before, newestKept?.seq ?? -1, batch) as Array<{ seq: number }>
+      ).map((r) => r.seq);
+      const dropDeliveries = this.sql('DELETE FROM events_deliveries WHERE event_seq = ?');
+      const dropEvent = this.sql('DELETE FROM events_outbox WHERE seq = ?');
+      for (const seq of victims) {
+        dropDeliveries.run(seq);
+        dropEvent.run(seq);
+      }
+      const newestLogKept = this.sql('SELECT id FROM events_delivery_log ORDER BY id DESC LIMIT 1 OFFSET ?').get(limits.maxLogEntries) as { id: number } | undefined;
+      const log = this.sql(
+        'DELETE FROM events_delivery_log WHERE id IN (SELECT id FROM events_delivery_log WHERE at < ? OR id <= ? ORDER BY id LIMIT ?)',
+      ).run(limits.before, newestLogKept?.id ?? -1, batch);
+      return { events: victims.length, logEntries: log.changes };
+    })();
   }
 
   /** Events recorded at or after `at` (ISO-8601), oldest first, at most 10,000. */
   eventsSince(at: string): LifelineEvent[] {
-    const rows = this.db.prepare('SELECT seq, body FROM events_outbox WHERE at >= ? ORDER BY seq LIMIT 10000').all(at) as Array<{ seq: number; body: string }>;
+    const rows = this.sql('SELECT seq, body FROM events_outbox WHERE at >= ? ORDER BY seq LIMIT 10000').all(at) as Array<{ seq: number; body: string }>;
     return rows.map((r) => ({ ...(JSON.parse(r.body) as Omit<LifelineEvent, 'seq'>), seq: r.seq }));
   }
 
@@ -373,7 +476,8 @@ function toChannel(r: ChannelRow): Channel {
     kind: r.kind,
     enabled: r.enabled === 1,
     filter: JSON.parse(r.filter),
-    settings: JSON.parse(r.settings),
+    // Webhooks stored before export links existed have none.
+    settings: r.kind === 'webhook' ? { exportLinks: false, ...(JSON.parse(r.settings) as object) } : JSON.parse(r.settings),
     secretSet: r.sealed_secret !== null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,

@@ -3,8 +3,8 @@
 // delivered to each configured channel (signed webhooks, syslog, e-mail with a daily summary, vCenter's event log on the VM), and
 // the Prometheus metrics with retries that survive
 // restarts; what could not be delivered stays visible in the delivery log.
-export { EventsService } from './events-service.js';
-export type { EventsServiceOptions, SendTestResult } from './events-service.js';
+export { EVENTS_RETENTION, EventsService } from './events-service.js';
+export type { EventsRetention, EventsServiceOptions, SendTestResult } from './events-service.js';
 export { EVENT_TYPES, EVENT_TYPE_NAMES, SEVERITIES, isEventType } from './event.js';
 export type { EventSeverity, EventType, EventVm, LifelineEvent, NewEvent } from './event.js';
 export { CHANNEL_KINDS, filterAccepts, validateChannelInput, validateFilter, validateWebhookSecret } from './channel.js';
@@ -22,3 +22,5 @@ export type { SummaryFacts, SummaryParts, SummarySource } from './daily-summary.
 export { emailOf } from './email.js';
 export { createMetrics } from './metrics.js';
 export type { ComplianceFact, LifelineMetrics, MetricsSources, StoreFacts } from './metrics.js';
+export { replicationFacts, storeLevel, watchConditions } from './conditions.js';
+export type { ConditionSources, ReplicationFact, StoreSpaceFact } from './conditions.js';

@@ -36,6 +36,11 @@ export function hooksOfSet(set: HookSet): BackupHooks {
   return new ScriptHooks({ pre: set.pre.map(spec), post: set.post.map(spec) });
 }
 
+/** The point hook of the configuration as the script runner takes it. */
+export function scriptSpecOf(s: HookScript): { command: string; args: string[]; timeoutMs: number; killGraceMs: number } {
+  return { command: s.command, args: [...s.args], timeoutMs: s.timeoutSeconds * 1000, killGraceMs: KILL_GRACE_MS };
+}
+
 /**
  * The deadline a backup needs for one phase (pre or post) of any of these sets: every script
  * running to its own timeout plus its kill grace, with a margin. The backup's hook deadline must

@@ -6,6 +6,6 @@
 // An use case of the server's layers; how it fits with the rest: docs/architecture.md.
 export { HookError, noHooks, runHookWithTimeout } from './backup-hooks.js';
 export type { BackupHooks, HookErrorCode, HookReport, HookTarget, PostSnapshotOutcome } from './backup-hooks.js';
-export { ScriptHooks } from './script-hooks.js';
+export { ScriptHooks, runHookScript } from './script-hooks.js';
 export type { ScriptHooksConfig } from './script-hooks.js';
-export { HookSetMissingError, hookPhaseTimeoutMs, hooksOfSet } from './hook-sets.js';
+export { HookSetMissingError, hookPhaseTimeoutMs, hooksOfSet, scriptSpecOf } from './hook-sets.js';

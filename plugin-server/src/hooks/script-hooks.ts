@@ -28,6 +28,11 @@ function baseEnv(hook: string, t: HookTarget): Record<string, string> {
   };
 }
 
+/** Runs one script on the Lifeline server with these LIFELINE_* variables (the point hook). */
+export function runHookScript(spec: ScriptSpec, env: Record<string, string>, signal: AbortSignal): Promise<{ ok: boolean; message: string; timedOut: boolean }> {
+  return runOne(spec, env, signal);
+}
+
 async function runOne(spec: ScriptSpec, env: Record<string, string>, signal: AbortSignal): Promise<{ ok: boolean; message: string; timedOut: boolean }> {
   // Checked again now, not only at start-up: the file or a directory above it may have changed.
   // Hook sets name absolute paths (the configuration admits nothing else); a bare name is looked up

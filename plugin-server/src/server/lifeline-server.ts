@@ -14,7 +14,7 @@ import { DEFAULT_JOB_LIMITS, formatDailyTime, type Config, type JobLimitsConfig 
 import { describeError } from '../errors/index.js';
 import { JobRunner, openJobRecords, type ConcurrencyLimits, type JobHandler } from '../jobs/index.js';
 import { systemClock, systemRandomBytes, type Clock } from '../domain/index.js';
-import { EventsService, createMetrics, serverSummary, type EventsServiceOptions, type LifelineMetrics } from '../events/index.js';
+import { EventsService, createMetrics, replicationFacts, serverSummary, type EventsServiceOptions, type LifelineMetrics } from '../events/index.js';
 import { METRICS_TOKEN_FILE, storeFactsOf } from '../api/routes/metrics.js';
 import { EXTENSION_KEY } from '../registration/index.js';
 import type { Logger } from '../log/index.js';
@@ -38,7 +38,8 @@ import { createApp, hasUi, uiPath } from '../api/app.js';
 import { PASSPHRASE_FILE, type BackupServices } from './backup-services.js';
 import { MANIFEST_FILE, pluginPath, readManifestSource, servedManifest, type PluginFiles } from '../api/plugin-files.js';
 import { SqliteAuditLog } from '../api/audit/audit-log.js';
-import { DownloadTickets } from '../api/download-tickets.js';
+import { runHookScript, scriptSpecOf } from '../hooks/index.js';
+import { DownloadTickets, type DownloadGrant } from '../api/download-tickets.js';
 import { Authorizer } from '../api/auth/authorize.js';
 import type { SessionCloner, UserSession, VcenterTarget } from '../api/auth/ports.js';
 import { SessionCache, type SessionCacheOptions } from '../api/auth/session-cache.js';
@@ -55,7 +56,7 @@ import { createReplicationRouter, pruneReplicasAfterMaintenance, startReplicatio
 export type ServerConfig = Pick<
   Config,
   'dataDir' | 'host' | 'port' | 'uiDir' | 'sessionIdleSeconds' | 'shutdownTimeoutSeconds' | 'vcenters' | 'hookSets' | 'maintenance' | 'site'
-> & Partial<Pick<Config, 'jobLimits'>>;
+> & Partial<Pick<Config, 'jobLimits' | 'pointHook'>>;
 
 export interface LifelineServerDeps<S extends UserSession & VmInventory> {
   readonly config: ServerConfig;
@@ -208,8 +209,19 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     if (replicaSites) stopReplicaPrune = pruneReplicasAfterMaintenance(runner, replicaSites, () => sites.directory.peers().map((p) => p.id), log);
     // Events out: job outcomes and RPO changes recorded in the outbox, delivered to the channels.
     const vcenterEvents = backup ? { extensionKey: EXTENSION_KEY, vcenterGuids: [...config.vcenters.values()].map((vc) => vc.guid), vcenter: (guid: string, sig: AbortSignal) => backup.vcenter(guid, sig) } : null;
-    events = new EventsService({ db, dataDir: config.dataDir, clock: jobClock, random: Math.random, randomBytes: systemRandomBytes, log: log.child({ component: 'events' }), version, vcenters: vcenterEvents, summary: serverSummary({ compliance: (sig) => scheduler.compliance(sig), repository: backup?.repository ?? null }), ...deps.events });
+    // The point hook of lifeline.json runs after each new point with its id and links.
+    const hook = config.pointHook;
+    const pointHook = hook ? (env: Record<string, string>, sig: AbortSignal) => runHookScript(scriptSpecOf(hook), env, sig) : null;
+    // Webhooks that ask for them get download links (tickets) of each new point's disks.
+    const exportLinks = backup ? { issue: (g: DownloadGrant) => downloads.issue(g), disksOf: (id: string) => (points.find(id) ? backup.repository.catalog.pointDisks(id) : null), baseUrl: () => listenedUrl } : null;
+    events = new EventsService({ db, dataDir: config.dataDir, clock: jobClock, random: Math.random, randomBytes: systemRandomBytes, log: log.child({ component: 'events' }), version, vcenters: vcenterEvents, summary: serverSummary({ compliance: (sig) => scheduler.compliance(sig), repository: backup?.repository ?? null }), exportLinks, pointHook, ...deps.events });
     events.listen({ jobs: runner, rpo: scheduler });
+    // Replication lag and store space, looked at every minute.
+    const coordinator = replication;
+    events.watch({
+      replication: coordinator ? replicationFacts({ compliance: (sig) => scheduler.compliance(sig), policy: (id) => policies.getPolicy(id), vmReplication: (vm, p) => coordinator.vmReplication(vm, p) }) : null,
+      store: backup ? async (sig) => { const s = await backup.repository.space(sig); return s && { totalBytes: s.totalBytes, freeBytes: s.freeBytes, reserveBytes: backup.repository.reserveBytes }; } : null,
+    });
     events.start();
     metrics = createMetrics({ jobs: runner, compliance: (sig) => scheduler.compliance(sig), store: storeFactsOf(backup?.repository ?? null, jobClock), events });
     services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE) } };

@@ -476,7 +476,17 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     },
     { optional: ['types', 'minSeverity'] },
   ),
-  WebhookSettings: obj({ url: described({ type: 'string', pattern: '^https://' }, 'Where the signed JSON is POSTed.'), caPem: described(strOrNull, 'PEM certificates to trust for this receiver besides the system CAs.') }, { optional: ['caPem'] }),
+  WebhookSettings: obj(
+    {
+      url: described({ type: 'string', pattern: '^https://' }, 'Where the signed JSON is POSTed.'),
+      caPem: described(strOrNull, 'PEM certificates to trust for this receiver besides the system CAs.'),
+      exportLinks: described(
+        { type: 'boolean' },
+        'Whether point.created events to this webhook carry data.exportLinks: for each disk of the new point a raw and a VMDK download URL (single-purpose, to be first used within 60 seconds). Default false.',
+      ),
+    },
+    { optional: ['caPem', 'exportLinks'] },
+  ),
   SyslogSettings: obj(
     {
       transport: oneOfStrings(['udp', 'tcp', 'tls']),

@@ -1784,6 +1784,8 @@ export interface components {
             readonly url: string;
             /** @description PEM certificates to trust for this receiver besides the system CAs. */
             readonly caPem?: string | null;
+            /** @description Whether point.created events to this webhook carry data.exportLinks: for each disk of the new point a raw and a VMDK download URL (single-purpose, to be first used within 60 seconds). Default false. */
+            readonly exportLinks?: boolean;
         };
         readonly SyslogSettings: {
             /** @enum {string} */

@@ -7162,6 +7162,10 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
               "null"
             ],
             "description": "PEM certificates to trust for this receiver besides the system CAs."
+          },
+          "exportLinks": {
+            "type": "boolean",
+            "description": "Whether point.created events to this webhook carry data.exportLinks: for each disk of the new point a raw and a VMDK download URL (single-purpose, to be first used within 60 seconds). Default false."
           }
         },
         "required": [
