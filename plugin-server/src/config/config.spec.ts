@@ -382,6 +382,12 @@ describe('buildConfig storeReserveGiB', () => {
     expect(fieldOf({ file: { storeS3: { url: 's3://okay', endpoint: 'ftp://x' } } })).toBe('/etc/lifeline/lifeline.json: storeS3.endpoint');
     expect(fieldOf({ file: { storeS3: { url: 's3://okay', secretAccessKey: 'x' } } })).toBe('/etc/lifeline/lifeline.json: storeS3.secretAccessKey');
     expect(fieldOf({ file: { storeS3: { url: 's3://okay', requireObjectLock: 'yes' } } })).toBe('/etc/lifeline/lifeline.json: storeS3.requireObjectLock');
+    // copyS3, where copies of restore points go, is read the same way.
+    expect(buildConfig({ cwd: '/' }).copyS3).toBeNull();
+    expect(buildConfig({ cwd: '/', file: { copyS3: { url: 's3://archive/lifeline/', endpoint: 'https://ceph.example:7480' } } }).copyS3).toEqual(
+      jasmine.objectContaining({ bucket: 'archive', prefix: 'lifeline/', endpoint: 'https://ceph.example:7480', requireObjectLock: true }),
+    );
+    expect(fieldOf({ file: { copyS3: { url: 's3://okay', bucket: 'x' } } })).toBe('/etc/lifeline/lifeline.json: copyS3.bucket');
   });
 
   it('names the setting that is wrong', () => {

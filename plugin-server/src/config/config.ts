@@ -139,6 +139,11 @@ export interface Config {
    * when the server creates the store; a store made earlier keeps its location.
    */
   readonly storeS3: StoreS3Config | null;
+  /**
+   * Where copies of restore points go for policies that ask for them (copyToObjectStorage): an S3
+   * bucket with Object Lock, the copy's catalog in `<dataDir>/object-copy`; null for none.
+   */
+  readonly copyS3: StoreS3Config | null;
   readonly host: string;
   /** 0 lets the system choose a free port (tests). */
   readonly port: number;
@@ -198,6 +203,7 @@ const FILE_KEYS = [
   'storeDir',
   'storeReserveGiB',
   'storeS3',
+  'copyS3',
   'host',
   'port',
   'logLevel',
@@ -296,6 +302,7 @@ export function buildConfig(input: ConfigInput): Config {
     storeDir: storeSrc ? path(storeSrc) : resolve(dataDir, 'store'),
     storeReserveBytes: Math.round((reserveSrc ? decimal(reserveSrc, 0, 1024 * 1024) : DEFAULT_STORE_RESERVE_GIB) * 1024 ** 3),
     storeS3: storeS3(file['storeS3'], fileName, fileDir),
+    copyS3: storeS3(file['copyS3'], fileName, fileDir, 'copyS3'),
     host: serverHost,
     port: portSrc ? integer(portSrc, 0, 65535) : DEFAULT_PORT,
     logLevel: levelSrc ? logLevel(levelSrc) : 'info',
@@ -355,11 +362,11 @@ function site(raw: unknown, fileName: string, fileDir: string, env: Readonly<Rec
 /**
  * `storeS3: { "url": "s3://bucket/prefix", "endpoint": "https://host:port", "region": "…",
  * "virtualHosted": false, "caFile": "…", "credentialsFile": "…", "requireObjectLock": true }`;
- * only url is required.
+ * only url is required. `copyS3`, where copies of restore points go, has the same settings.
  */
-function storeS3(raw: unknown, fileName: string, fileDir: string): StoreS3Config | null {
+function storeS3(raw: unknown, fileName: string, fileDir: string, name = 'storeS3'): StoreS3Config | null {
   if (raw === undefined || raw === null) return null;
-  const field = `${fileName}: storeS3`;
+  const field = `${fileName}: ${name}`;
   const obj = asObject(raw, field);
   for (const key of Object.keys(obj)) {
     if (!(STORE_S3_KEYS as readonly string[]).includes(key)) throw new ConfigError(`${field}.${key}`, `unknown setting (known: ${STORE_S3_KEYS.join(', ')})`);
