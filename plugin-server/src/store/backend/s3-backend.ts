@@ -10,7 +10,8 @@
  *   and would let a shortening within one second through. A retain-until the server already sees
  *   as past (by the wall clock, the best view of its clock this machine has) sets no lock: the
  *   server would refuse it, and it would lock nothing.
- * - put checks that the key reads absent (HeadObject), then writes. A versioned bucket cannot
+ * - put checks that the key reads absent (HeadObject), then writes; a content-addressed put (a
+ *   chunk, whose key is its digest) writes at once, its retention set by the same PutObject. A versioned bucket cannot
  *   refuse a second PutObject of a key (RGW ignores If-None-Match there: the second put becomes a
  *   new current version), so two writers racing on one key may both write and both report
  *   `created: true`; readers see one whole body. backend.ts states this weaker guarantee and what
@@ -247,7 +248,9 @@ export class S3Backend implements Backend {
     checkKey(key);
     const { signal } = options;
     throwIfAborted(signal);
-    if (await this.head(key, 'put', signal)) return { created: false };
+    // A chunk's key is its content's digest: writing it again writes the same bytes, so the look
+    // for it first (a request per new chunk) is spared; the bucket could not refuse it anyway.
+    if (!options.contentAddressed && (await this.head(key, 'put', signal))) return { created: false };
     const body = data instanceof Uint8Array ? data : Buffer.concat(data as Uint8Array[]);
     throwIfAborted(signal);
     const retain = options.retainUntil !== undefined && this.inServerFuture(options.retainUntil) ? retentionSeconds(options.retainUntil) : undefined;
