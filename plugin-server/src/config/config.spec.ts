@@ -388,6 +388,11 @@ describe('buildConfig storeReserveGiB', () => {
       jasmine.objectContaining({ bucket: 'archive', prefix: 'lifeline/', endpoint: 'https://ceph.example:7480', requireObjectLock: true }),
     );
     expect(fieldOf({ file: { copyS3: { url: 's3://okay', bucket: 'x' } } })).toBe('/etc/lifeline/lifeline.json: copyS3.bucket');
+    // An endpoint pinned by its certificate's thumbprint instead of a CA.
+    const pin = 'ab'.repeat(32);
+    expect(buildConfig({ cwd: '/', file: { storeS3: { url: 's3://okay', certSha256: pin } } }).storeS3?.certSha256).toBe(('AB:'.repeat(32)).slice(0, -1));
+    expect(fieldOf({ file: { storeS3: { url: 's3://okay', certSha256: 'ab'.repeat(20) } } })).toBe('/etc/lifeline/lifeline.json: storeS3.certSha256');
+    expect(fieldOf({ file: { storeS3: { url: 's3://okay', certSha256: pin, caFile: 'ca.pem' } } })).toBe('/etc/lifeline/lifeline.json: storeS3.certSha256');
   });
 
   it('names the setting that is wrong', () => {

@@ -94,6 +94,8 @@ export interface StoreS3Config {
   readonly forcePathStyle: boolean;
   /** Absolute. */
   readonly caFile?: string;
+  /** The endpoint's certificate's SHA-256 thumbprint (AA:BB:…): trusted by that pin instead of a CA. */
+  readonly certSha256?: string;
   /** Absolute; absent: the AWS environment/profile chain. */
   readonly credentialsFile?: string;
   /** Refuse a bucket without Object Lock (default true). */
@@ -219,7 +221,7 @@ const FILE_KEYS = [
 const SITE_KEYS = ['host', 'port', 'name', 'url'] as const;
 const JOB_LIMIT_KEYS = ['global', 'perDatastore', 'perHost'] as const;
 const MAINTENANCE_KEYS = ['enabled', 'at', 'verifyPercent'] as const;
-const STORE_S3_KEYS = ['url', 'endpoint', 'region', 'virtualHosted', 'caFile', 'credentialsFile', 'requireObjectLock'] as const;
+const STORE_S3_KEYS = ['url', 'endpoint', 'region', 'virtualHosted', 'caFile', 'certSha256', 'credentialsFile', 'requireObjectLock'] as const;
 const VCENTER_KEYS = ['url', 'thumbprint', 'user', 'passwordFile'] as const;
 type VcenterKey = (typeof VCENTER_KEYS)[number];
 const VCENTER_ENV: Record<VcenterKey, string> = {
@@ -361,7 +363,8 @@ function site(raw: unknown, fileName: string, fileDir: string, env: Readonly<Rec
 
 /**
  * `storeS3: { "url": "s3://bucket/prefix", "endpoint": "https://host:port", "region": "…",
- * "virtualHosted": false, "caFile": "…", "credentialsFile": "…", "requireObjectLock": true }`;
+ * "virtualHosted": false, "caFile": "…" or "certSha256": "AA:BB:…", "credentialsFile": "…",
+ * "requireObjectLock": true }`;
  * only url is required. `copyS3`, where copies of restore points go, has the same settings.
  */
 function storeS3(raw: unknown, fileName: string, fileDir: string, name = 'storeS3'): StoreS3Config | null {
@@ -389,6 +392,10 @@ function storeS3(raw: unknown, fileName: string, fileDir: string, name = 'storeS
   const endpoint = str('endpoint');
   if (endpoint !== undefined && !/^https?:\/\/[^/\s]+\/?$/.test(endpoint)) throw new ConfigError(`${field}.endpoint`, `expected http(s)://host[:port], got ${JSON.stringify(endpoint)}`);
   const caFile = str('caFile');
+  const pinRaw = str('certSha256');
+  const certSha256 = pinRaw === undefined ? undefined : normaliseThumbprint(pinRaw);
+  if (certSha256 === null) throw new ConfigError(`${field}.certSha256`, `expected the SHA-256 thumbprint of the endpoint's certificate (64 hex digits, colons allowed), got ${JSON.stringify(pinRaw)}`);
+  if (certSha256 !== undefined && caFile !== undefined) throw new ConfigError(`${field}.certSha256`, 'give either caFile or certSha256, not both');
   const credentialsFile = str('credentialsFile');
   return {
     bucket: m[1]!,
@@ -397,6 +404,7 @@ function storeS3(raw: unknown, fileName: string, fileDir: string, name = 'storeS
     region: str('region') ?? 'us-east-1',
     forcePathStyle: !bool('virtualHosted', false),
     ...(caFile ? { caFile: resolve(fileDir, caFile) } : {}),
+    ...(certSha256 ? { certSha256 } : {}),
     ...(credentialsFile ? { credentialsFile: resolve(fileDir, credentialsFile) } : {}),
     requireObjectLock: bool('requireObjectLock', true),
   };
