@@ -172,6 +172,18 @@ export function describeBackendContract(name: string, make: () => Promise<Confor
       expect(await b.put('data/d', bytes('again'), { signal })).toEqual({ created: true });
     });
 
+    it('takes a content-addressed put of a key that exists: the key reads one whole body, and one delete removes it for good', async () => {
+      const body = new Uint8Array(64 * 1024).fill(7);
+      expect(await b.put('chunks/cd/cd01', body, { signal, contentAddressed: true })).toEqual({ created: true });
+      const again = await b.put('chunks/cd/cd01', Uint8Array.from(body), { signal, contentAddressed: true });
+      if (s.exclusivePut !== false) expect(again).toEqual({ created: false });
+      expect(Buffer.from(await b.get('chunks/cd/cd01', signal)).equals(Buffer.from(body))).toBeTrue();
+      // Where the second put wrote a second version, the delete takes both.
+      expect(await b.delete('chunks/cd/cd01', signal)).toBe(true);
+      expect(await b.stat('chunks/cd/cd01', signal)).toBeNull();
+      expect(await b.delete('chunks/cd/cd01', signal)).toBe(false);
+    });
+
     it('refuses to delete a locked object before its retain-until, and allows it from then on', async () => {
       const until = s.now() + 10 * u;
       await b.put('data/locked', bytes('keep me'), { signal, retainUntil: until });

@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { DeleteObjectCommand, HeadObjectCommand, PutObjectRetentionCommand } from '@aws-sdk/client-s3';
 import { prepareBucket, S3Backend } from '../../plugin-server/src/store/backend/s3-backend.js';
 import { useCephCluster } from '../ceph/ceph-fixture.js';
@@ -53,6 +55,22 @@ describe('S3 backend on a Ceph cluster', () => {
     await expectAsync(untrusted.get('data/tls', signal)).toBeRejectedWith(jasmine.objectContaining({ code: 'backend-refused', message: jasmine.stringMatching(/TLS certificate is not trusted/) }));
     trusted.client.destroy();
     untrusted.client.destroy();
+  });
+
+  it("talks TLS to an endpoint pinned by its certificate's SHA-256 thumbprint, without a CA, and refuses one showing another certificate", async () => {
+    const { cluster, credentials } = ceph();
+    const loc = { ...ceph().location('conformance', 'tls-pin/'), endpoint: cluster.tlsEndpoint };
+    const thumbprint = new X509Certificate(await readFile(cluster.caFile)).fingerprint256;
+    const pinned = await S3Backend.open({ ...loc, certSha256: thumbprint }, { clock: { now: () => Date.now() }, credentials });
+    expect(await pinned.put('data/pin', new TextEncoder().encode('pinned'), { signal })).toEqual({ created: true });
+    expect(new TextDecoder().decode(await pinned.get('data/pin', signal))).toBe('pinned');
+    const wrong = thumbprint.replace(/^../, thumbprint.startsWith('00') ? '01' : '00');
+    const other = await S3Backend.open({ ...loc, certSha256: wrong }, { clock: { now: () => Date.now() }, credentials });
+    await expectAsync(other.get('data/pin', signal)).toBeRejectedWith(
+      jasmine.objectContaining({ code: 'backend-refused', message: jasmine.stringMatching(new RegExp(`thumbprint ${thumbprint}, not the pinned ${wrong}`)) }),
+    );
+    pinned.client.destroy();
+    other.client.destroy();
   });
 
   describe('immutability against the same credentials', () => {

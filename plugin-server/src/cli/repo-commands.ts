@@ -11,6 +11,7 @@ import { basename, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { requirePrivateFile } from '../config/secret-file.js';
 import { ValidationError } from '../errors/index.js';
+import { normaliseThumbprint } from '../domain/index.js';
 import { exportStreamOptimizedVmdk, FileSink, namingChunkSource, openPointDisk, writeFileAtomically } from '../export/index.js';
 import {
   collectGarbage,
@@ -189,6 +190,7 @@ interface InitS3Flags {
   s3Region: string;
   s3VirtualHosted?: boolean;
   s3CaFile?: string;
+  s3CertSha256?: string;
   s3CredentialsFile?: string;
   allowNoObjectLock?: boolean;
 }
@@ -196,7 +198,7 @@ interface InitS3Flags {
 /** The S3 location the init flags name, or undefined without --backend; S3 flags without it are an error. */
 async function s3LocationFromFlags(flags: InitS3Flags): Promise<S3Location | undefined> {
   if (flags.backend === undefined) {
-    const stray = [flags.s3Endpoint && '--s3-endpoint', flags.s3CaFile && '--s3-ca-file', flags.s3CredentialsFile && '--s3-credentials-file', flags.allowNoObjectLock && '--allow-no-object-lock'].filter(Boolean);
+    const stray = [flags.s3Endpoint && '--s3-endpoint', flags.s3CaFile && '--s3-ca-file', flags.s3CertSha256 && '--s3-cert-sha256', flags.s3CredentialsFile && '--s3-credentials-file', flags.allowNoObjectLock && '--allow-no-object-lock'].filter(Boolean);
     if (stray.length > 0) throw new ValidationError(`${stray.join(', ')} only go with --backend s3://<bucket>[/<prefix>]`);
     return undefined;
   }
@@ -216,6 +218,9 @@ async function s3LocationFromFlags(flags: InitS3Flags): Promise<S3Location | und
   if (flags.s3CaFile !== undefined) await readFile(flags.s3CaFile).catch(() => {
     throw new ValidationError(`cannot read the CA file ${flags.s3CaFile}`);
   });
+  const certSha256 = flags.s3CertSha256 === undefined ? undefined : normaliseThumbprint(flags.s3CertSha256);
+  if (certSha256 === null) throw new ValidationError(`--s3-cert-sha256 must be the SHA-256 thumbprint of the endpoint's certificate (64 hex digits, colons allowed), not ${JSON.stringify(flags.s3CertSha256)}`);
+  if (certSha256 !== undefined && flags.s3CaFile !== undefined) throw new ValidationError('give either --s3-ca-file or --s3-cert-sha256, not both');
   return {
     ...(flags.s3Endpoint ? { endpoint: flags.s3Endpoint.replace(/\/$/, '') } : {}),
     region: flags.s3Region,
@@ -223,6 +228,7 @@ async function s3LocationFromFlags(flags: InitS3Flags): Promise<S3Location | und
     prefix: parsed.prefix,
     forcePathStyle: flags.s3VirtualHosted !== true,
     ...(flags.s3CaFile ? { caFile: resolve(flags.s3CaFile) } : {}),
+    ...(certSha256 ? { certSha256 } : {}),
     ...(flags.s3CredentialsFile ? { credentialsFile: resolve(flags.s3CredentialsFile) } : {}),
   };
 }
@@ -237,6 +243,7 @@ export function registerRepoCommands(program: Command): void {
     .option('--s3-region <region>', 'the S3 region', 'us-east-1')
     .option('--s3-virtual-hosted', 'address the bucket as a host name (bucket.host) instead of a path')
     .option('--s3-ca-file <file>', 'PEM file of the CA (or certificate) to trust for the endpoint')
+    .option('--s3-cert-sha256 <thumbprint>', "trust the endpoint by its certificate's SHA-256 thumbprint (AA:BB:…) instead of a CA")
     .option('--s3-credentials-file <file>', 'JSON file {"accessKeyId","secretAccessKey"} readable by its owner only (default: the AWS environment/profile chain)')
     .option('--allow-no-object-lock', 'accept an existing bucket without Object Lock (restore points in it are then not immutable)')
     .action(async (flags: RepoFlags & InitS3Flags & { encrypt?: boolean }) => {

@@ -382,6 +382,17 @@ describe('buildConfig storeReserveGiB', () => {
     expect(fieldOf({ file: { storeS3: { url: 's3://okay', endpoint: 'ftp://x' } } })).toBe('/etc/lifeline/lifeline.json: storeS3.endpoint');
     expect(fieldOf({ file: { storeS3: { url: 's3://okay', secretAccessKey: 'x' } } })).toBe('/etc/lifeline/lifeline.json: storeS3.secretAccessKey');
     expect(fieldOf({ file: { storeS3: { url: 's3://okay', requireObjectLock: 'yes' } } })).toBe('/etc/lifeline/lifeline.json: storeS3.requireObjectLock');
+    // copyS3, where copies of restore points go, is read the same way.
+    expect(buildConfig({ cwd: '/' }).copyS3).toBeNull();
+    expect(buildConfig({ cwd: '/', file: { copyS3: { url: 's3://archive/lifeline/', endpoint: 'https://ceph.example:7480' } } }).copyS3).toEqual(
+      jasmine.objectContaining({ bucket: 'archive', prefix: 'lifeline/', endpoint: 'https://ceph.example:7480', requireObjectLock: true }),
+    );
+    expect(fieldOf({ file: { copyS3: { url: 's3://okay', bucket: 'x' } } })).toBe('/etc/lifeline/lifeline.json: copyS3.bucket');
+    // An endpoint pinned by its certificate's thumbprint instead of a CA.
+    const pin = 'ab'.repeat(32);
+    expect(buildConfig({ cwd: '/', file: { storeS3: { url: 's3://okay', certSha256: pin } } }).storeS3?.certSha256).toBe(('AB:'.repeat(32)).slice(0, -1));
+    expect(fieldOf({ file: { storeS3: { url: 's3://okay', certSha256: 'ab'.repeat(20) } } })).toBe('/etc/lifeline/lifeline.json: storeS3.certSha256');
+    expect(fieldOf({ file: { storeS3: { url: 's3://okay', certSha256: pin, caFile: 'ca.pem' } } })).toBe('/etc/lifeline/lifeline.json: storeS3.certSha256');
   });
 
   it('names the setting that is wrong', () => {

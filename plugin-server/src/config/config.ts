@@ -94,6 +94,8 @@ export interface StoreS3Config {
   readonly forcePathStyle: boolean;
   /** Absolute. */
   readonly caFile?: string;
+  /** The endpoint's certificate's SHA-256 thumbprint (AA:BB:…): trusted by that pin instead of a CA. */
+  readonly certSha256?: string;
   /** Absolute; absent: the AWS environment/profile chain. */
   readonly credentialsFile?: string;
   /** Refuse a bucket without Object Lock (default true). */
@@ -139,6 +141,11 @@ export interface Config {
    * when the server creates the store; a store made earlier keeps its location.
    */
   readonly storeS3: StoreS3Config | null;
+  /**
+   * Where copies of restore points go for policies that ask for them (copyToObjectStorage): an S3
+   * bucket with Object Lock, the copy's catalog in `<dataDir>/object-copy`; null for none.
+   */
+  readonly copyS3: StoreS3Config | null;
   readonly host: string;
   /** 0 lets the system choose a free port (tests). */
   readonly port: number;
@@ -203,6 +210,7 @@ const FILE_KEYS = [
   'storeDir',
   'storeReserveGiB',
   'storeS3',
+  'copyS3',
   'host',
   'port',
   'logLevel',
@@ -219,7 +227,7 @@ const FILE_KEYS = [
 const SITE_KEYS = ['host', 'port', 'name', 'url'] as const;
 const JOB_LIMIT_KEYS = ['global', 'perDatastore', 'perHost'] as const;
 const MAINTENANCE_KEYS = ['enabled', 'at', 'verifyPercent'] as const;
-const STORE_S3_KEYS = ['url', 'endpoint', 'region', 'virtualHosted', 'caFile', 'credentialsFile', 'requireObjectLock'] as const;
+const STORE_S3_KEYS = ['url', 'endpoint', 'region', 'virtualHosted', 'caFile', 'certSha256', 'credentialsFile', 'requireObjectLock'] as const;
 const VCENTER_KEYS = ['url', 'thumbprint', 'user', 'passwordFile'] as const;
 type VcenterKey = (typeof VCENTER_KEYS)[number];
 const VCENTER_ENV: Record<VcenterKey, string> = {
@@ -302,6 +310,7 @@ export function buildConfig(input: ConfigInput): Config {
     storeDir: storeSrc ? path(storeSrc) : resolve(dataDir, 'store'),
     storeReserveBytes: Math.round((reserveSrc ? decimal(reserveSrc, 0, 1024 * 1024) : DEFAULT_STORE_RESERVE_GIB) * 1024 ** 3),
     storeS3: storeS3(file['storeS3'], fileName, fileDir),
+    copyS3: storeS3(file['copyS3'], fileName, fileDir, 'copyS3'),
     host: serverHost,
     port: portSrc ? integer(portSrc, 0, 65535) : DEFAULT_PORT,
     logLevel: levelSrc ? logLevel(levelSrc) : 'info',
@@ -361,12 +370,13 @@ function site(raw: unknown, fileName: string, fileDir: string, env: Readonly<Rec
 
 /**
  * `storeS3: { "url": "s3://bucket/prefix", "endpoint": "https://host:port", "region": "…",
- * "virtualHosted": false, "caFile": "…", "credentialsFile": "…", "requireObjectLock": true }`;
- * only url is required.
+ * "virtualHosted": false, "caFile": "…" or "certSha256": "AA:BB:…", "credentialsFile": "…",
+ * "requireObjectLock": true }`;
+ * only url is required. `copyS3`, where copies of restore points go, has the same settings.
  */
-function storeS3(raw: unknown, fileName: string, fileDir: string): StoreS3Config | null {
+function storeS3(raw: unknown, fileName: string, fileDir: string, name = 'storeS3'): StoreS3Config | null {
   if (raw === undefined || raw === null) return null;
-  const field = `${fileName}: storeS3`;
+  const field = `${fileName}: ${name}`;
   const obj = asObject(raw, field);
   for (const key of Object.keys(obj)) {
     if (!(STORE_S3_KEYS as readonly string[]).includes(key)) throw new ConfigError(`${field}.${key}`, `unknown setting (known: ${STORE_S3_KEYS.join(', ')})`);
@@ -389,6 +399,10 @@ function storeS3(raw: unknown, fileName: string, fileDir: string): StoreS3Config
   const endpoint = str('endpoint');
   if (endpoint !== undefined && !/^https?:\/\/[^/\s]+\/?$/.test(endpoint)) throw new ConfigError(`${field}.endpoint`, `expected http(s)://host[:port], got ${JSON.stringify(endpoint)}`);
   const caFile = str('caFile');
+  const pinRaw = str('certSha256');
+  const certSha256 = pinRaw === undefined ? undefined : normaliseThumbprint(pinRaw);
+  if (certSha256 === null) throw new ConfigError(`${field}.certSha256`, `expected the SHA-256 thumbprint of the endpoint's certificate (64 hex digits, colons allowed), got ${JSON.stringify(pinRaw)}`);
+  if (certSha256 !== undefined && caFile !== undefined) throw new ConfigError(`${field}.certSha256`, 'give either caFile or certSha256, not both');
   const credentialsFile = str('credentialsFile');
   return {
     bucket: m[1]!,
@@ -397,6 +411,7 @@ function storeS3(raw: unknown, fileName: string, fileDir: string): StoreS3Config
     region: str('region') ?? 'us-east-1',
     forcePathStyle: !bool('virtualHosted', false),
     ...(caFile ? { caFile: resolve(fileDir, caFile) } : {}),
+    ...(certSha256 ? { certSha256 } : {}),
     ...(credentialsFile ? { credentialsFile: resolve(fileDir, credentialsFile) } : {}),
     requireObjectLock: bool('requireObjectLock', true),
   };

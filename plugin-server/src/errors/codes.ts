@@ -176,6 +176,11 @@ export type ReplicationCode =
   /** The DR site refused a request for good (4xx, e.g. no longer paired). */
   | 'replication-refused';
 
+/** Copies of restore points on object storage (object-copy/). */
+export type ObjectCopyCode =
+  /** A policy asks for copies on object storage and the server has none configured (copyS3). */
+  'object-copy-not-configured';
+
 /** Events out: notification channels and their deliveries. */
 export type EventsCode =
   /** A channel's receiver did not take an event (refused, unreachable, a non-2xx answer); the delivery is retried. */
@@ -184,6 +189,7 @@ export type EventsCode =
 export type ErrorCode =
   | CommonCode
   | ReplicationCode
+  | ObjectCopyCode
   | ApiCode
   | JobCode
   | StoreCode

@@ -47,6 +47,8 @@ export interface PointsServiceOptions {
   readonly readers: PointReaders;
   readonly clock: Clock;
   readonly log: Logger;
+  /** The copy on object storage, when the server keeps one: which points it holds, until when. */
+  readonly objectStorageCopy?: (pointId: string) => { retainUntil: number } | null;
 }
 
 /** A point with what the API shows of it. */
@@ -57,6 +59,8 @@ export interface PointDetails {
   readonly summary: ManifestSummary | null;
   /** The backup job that made it, while the job store still keeps that job. */
   readonly jobId: string | null;
+  /** Its copy on object storage, or null when there is none. */
+  readonly objectStorageCopy: { retainUntil: number } | null;
 }
 
 /** How far Protect alone may lock a VM's point, and why. */
@@ -120,7 +124,7 @@ export class PointsService {
       return false;
     });
     return {
-      items: listed.map((p) => ({ point: p, disks: repo.catalog.pointDisks(p.id), summary: summaries.get(p.id) ?? null, jobId: jobs.get(p.id) ?? null })),
+      items: listed.map((p) => ({ point: p, disks: repo.catalog.pointDisks(p.id), summary: summaries.get(p.id) ?? null, jobId: jobs.get(p.id) ?? null, objectStorageCopy: this.copyOf(p.id) })),
       total,
     };
   }
@@ -129,7 +133,11 @@ export class PointsService {
   async details(p: PointRow, signal: AbortSignal): Promise<PointDetails> {
     const repo = this.requireRepository();
     const summary = await this.manifests.get(repo, p.id, signal);
-    return { point: p, disks: repo.catalog.pointDisks(p.id), summary, jobId: this.jobsByPoint(vmOfPoint(p)).get(p.id) ?? null };
+    return { point: p, disks: repo.catalog.pointDisks(p.id), summary, jobId: this.jobsByPoint(vmOfPoint(p)).get(p.id) ?? null, objectStorageCopy: this.copyOf(p.id) };
+  }
+
+  private copyOf(pointId: string): { retainUntil: number } | null {
+    return this.o.objectStorageCopy?.(pointId) ?? null;
   }
 
   /** Whether a point's retain-until is still ahead: no one may delete it yet. */

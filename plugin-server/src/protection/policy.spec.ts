@@ -40,8 +40,15 @@ describe('validatePolicy', () => {
       windows: [{ days: ['sat', 'sun'], start: '22:00', end: '06:00' }, { days: ['mon'], start: '00:00', end: '24:00' }],
       replicationSite: 'site-b',
       hookSet: 'x'.repeat(40),
+      copyToObjectStorage: { points: 'weekly-monthly', immutableDays: 3650 },
     });
     expect(v.ok).toBeTrue();
+    expect(v.ok && v.policy.copyToObjectStorage).toEqual({ points: 'weekly-monthly', immutableDays: 3650 });
+    // Points default to all; null asks for no copies and is left out.
+    const all = validatePolicy({ ...valid(), copyToObjectStorage: { immutableDays: 1 } });
+    expect(all.ok && all.policy.copyToObjectStorage).toEqual({ points: 'all', immutableDays: 1 });
+    const none = validatePolicy({ ...valid(), copyToObjectStorage: null });
+    expect(none.ok && 'copyToObjectStorage' in none.policy).toBeFalse();
     expect(validatePolicy({ ...valid(), rpoSeconds: 60, immutabilityDays: 1 }).ok).toBeTrue();
   });
 
@@ -85,6 +92,11 @@ describe('validatePolicy', () => {
     ['a hook set name with capitals', { hookSet: 'Postgres' }, 'hookSet'],
     ['a hook set name that is a path', { hookSet: '/etc/lifeline/hooks/freeze.sh' }, 'hookSet'],
     ['a hook set name that is a list', { hookSet: ['postgres'] }, 'hookSet'],
+    ['copies to object storage without immutableDays', { copyToObjectStorage: { points: 'all' } }, 'copyToObjectStorage.immutableDays'],
+    ['copies to object storage locked 0 days', { copyToObjectStorage: { immutableDays: 0 } }, 'copyToObjectStorage.immutableDays'],
+    ['copies to object storage of unknown points', { copyToObjectStorage: { points: 'daily', immutableDays: 30 } }, 'copyToObjectStorage.points'],
+    ['copies to object storage with an unknown field', { copyToObjectStorage: { immutableDays: 30, bucket: 'b' } }, 'copyToObjectStorage.bucket'],
+    ['copies to object storage given as true', { copyToObjectStorage: true }, 'copyToObjectStorage'],
     ['an unknown field', { rpoMinutes: 5 }, 'rpoMinutes'],
   ];
   for (const [what, patch, field] of bad) {

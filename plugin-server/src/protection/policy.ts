@@ -78,6 +78,20 @@ export interface PolicySpec {
   replicationSite: string | null;
   /** The server-configured hook set run around the snapshot, or null for none. */
   hookSet: string | null;
+  /**
+   * Copy the VM's restore points to the server's object storage (lifeline.json `copyS3`) after
+   * each backup, locked there for `immutableDays` from their creation; absent (or null) for no copy.
+   */
+  copyToObjectStorage?: ObjectStorageCopy | null;
+}
+
+/** Which points go to object storage: every one, or only those the policy keeps as weekly or monthly ones. */
+export type ObjectStorageCopyPoints = 'all' | 'weekly-monthly';
+
+export interface ObjectStorageCopy {
+  points: ObjectStorageCopyPoints;
+  /** Days from a point's creation its copy stays locked (at least the point's own retention). */
+  immutableDays: number;
 }
 
 export interface ProtectionPolicy extends PolicySpec {
@@ -106,7 +120,7 @@ const TIME = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
 const SITE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what must be refused
 const CONTROL = /[\u0000-\u001f\u007f]/;
-const FIELDS = ['name', 'rpoSeconds', 'retention', 'immutabilityDays', 'consistency', 'onQuiesceFailure', 'excludedDisks', 'windows', 'replicationSite', 'hookSet'];
+const FIELDS = ['name', 'rpoSeconds', 'retention', 'immutabilityDays', 'consistency', 'onQuiesceFailure', 'excludedDisks', 'windows', 'replicationSite', 'hookSet', 'copyToObjectStorage'];
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isIntIn = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
@@ -115,7 +129,7 @@ const isIntIn = (v: unknown, min: number, max: number): v is number => typeof v 
  * Checks a policy as received (e.g. a request body) and returns it complete, with defaults for
  * immutabilityDays (7), consistency ('application'), onQuiesceFailure ('fail': an administrator who
  * asked for application consistency is told, not silently given less), excludedDisks, windows
- * (none), replicationSite (null) and hookSet (null). Unknown fields are errors, so a typo is never ignored.
+ * (none), replicationSite (null) and hookSet (null); copyToObjectStorage is left out when null. Unknown fields are errors, so a typo is never ignored.
  */
 export function validatePolicy(input: unknown): PolicyValidation {
   const errors: PolicyFieldError[] = [];
@@ -164,6 +178,8 @@ export function validatePolicy(input: unknown): PolicyValidation {
     bad('hookSet', 'hookSet must be null or the name of a hook set in the server configuration (1 to 40 lower-case letters, digits, dashes or underscores)');
   }
 
+  const copyToObjectStorage = validateObjectStorageCopy(input.copyToObjectStorage ?? null, bad);
+
   if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
@@ -178,6 +194,7 @@ export function validatePolicy(input: unknown): PolicyValidation {
       windows,
       replicationSite: replicationSite as string | null,
       hookSet: hookSet as string | null,
+      ...(copyToObjectStorage ? { copyToObjectStorage } : {}),
     },
   };
 }
@@ -190,6 +207,22 @@ export function parsePolicy(input: unknown): PolicySpec {
 }
 
 type Bad = (field: string, message: string) => void;
+
+function validateObjectStorageCopy(raw: unknown, bad: Bad): ObjectStorageCopy | null {
+  if (raw === null) return null;
+  const what = `copyToObjectStorage must be null or { points: 'all' | 'weekly-monthly', immutableDays: ${IMMUTABILITY_MIN_DAYS} to ${IMMUTABILITY_MAX_DAYS} }`;
+  if (!isRecord(raw)) {
+    bad('copyToObjectStorage', what);
+    return null;
+  }
+  for (const key of Object.keys(raw)) if (key !== 'points' && key !== 'immutableDays') bad(`copyToObjectStorage.${key}`, `copyToObjectStorage.${key} is not a field of copyToObjectStorage (allowed: points, immutableDays)`);
+  const points = raw.points ?? 'all';
+  if (points !== 'all' && points !== 'weekly-monthly') bad('copyToObjectStorage.points', "copyToObjectStorage.points must be 'all' or 'weekly-monthly'");
+  if (!isIntIn(raw.immutableDays, IMMUTABILITY_MIN_DAYS, IMMUTABILITY_MAX_DAYS)) {
+    bad('copyToObjectStorage.immutableDays', `copyToObjectStorage.immutableDays must be a whole number of days from ${IMMUTABILITY_MIN_DAYS} to ${IMMUTABILITY_MAX_DAYS}`);
+  }
+  return { points: points as ObjectStorageCopyPoints, immutableDays: raw.immutableDays as number };
+}
 
 function validateRetention(raw: unknown, bad: Bad): Retention | null {
   if (!isRecord(raw)) {

@@ -38,7 +38,7 @@ import {
   type VmPlacementSource,
 } from '../protection/index.js';
 import { createRestoreJobHandler, type RecoveryStore } from '../recovery/index.js';
-import { initRepository, Repository, type S3Location } from '../store/index.js';
+import { initObjectCopy, initRepository, openObjectCopy, Repository, type S3Location } from '../store/index.js';
 import { connectVcenter, type Vcenter, type VmInfo } from '../vsphere/index.js';
 import { readVcenterPassword } from './vcenter-password.js';
 import { ReplicaSites, type ReplicaSitesOptions } from '../replication/index.js';
@@ -61,6 +61,11 @@ export interface BackupServices {
   retentionHandler(): JobHandler;
   /** This site's replicas of its paired source sites (DR site), in `<dataDir>/replicas`, under the store's passphrase. */
   replicaSites(o: Pick<ReplicaSitesOptions, 'keyPem' | 'retentionOf'>): Promise<ReplicaSites>;
+  /**
+   * Opens the copy on object storage (lifeline.json `copyS3`; its catalog in `<dataDir>/object-copy`),
+   * creating it the first time; null when none is configured.
+   */
+  readonly openObjectCopy: ((signal: AbortSignal) => Promise<Repository>) | null;
   /** The service-account connection to a configured vCenter, as backups and restores use it. */
   vcenter(vcenterGuid: string, signal: AbortSignal): Promise<Vcenter>;
   /** Starts sweeping orphaned `lifeline-*` snapshots, now and on a timer; returns its stop. */
@@ -69,7 +74,7 @@ export interface BackupServices {
 }
 
 export interface BackupServicesOptions {
-  readonly config: Pick<Config, 'dataDir' | 'storeDir' | 'storeReserveBytes' | 'storeS3' | 'vcenters' | 'hookSets'>;
+  readonly config: Pick<Config, 'dataDir' | 'storeDir' | 'storeReserveBytes' | 'storeS3' | 'copyS3' | 'vcenters' | 'hookSets'>;
   readonly log: Logger;
   readonly clock: Clock;
   /** A passphrase given by the environment wins over the passphrase file. */
@@ -213,8 +218,22 @@ export async function openBackupServices(opts: BackupServicesOptions, signal: Ab
     return out;
   };
 
+  const copyS3 = opts.config.copyS3;
+  const openCopy = async (sig: AbortSignal): Promise<Repository> => {
+    const dir = join(opts.config.dataDir, 'object-copy');
+    const clock = { now: () => opts.clock.now() };
+    if (!copyS3) throw new LifelineError('object-copy-not-configured', 'no object storage for copies is configured');
+    if (!(await exists(join(dir, 'backend.json')))) {
+      const { requireObjectLock, ...s3 } = copyS3;
+      await initObjectCopy(dir, repository, s3 as S3Location, { passphrase: await storePassphrase(opts, false), requireObjectLock, clock }, sig);
+      log.info('created the copy on object storage', { dir });
+    }
+    return openObjectCopy(dir, repository, { clock, logger: log }, sig);
+  };
+
   let sweeper: OrphanSnapshotSweeper | null = null;
   return {
+    openObjectCopy: copyS3 ? openCopy : null,
     repository,
     restorePoints: new StoreRestorePointSource(repository),
     placement: {

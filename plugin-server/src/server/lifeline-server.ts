@@ -29,6 +29,7 @@ import {
   startMaintenanceSchedule,
   type MaintenanceSchedule,
   type MaintenanceScheduleOptions,
+  type ProtectionPolicy,
   type RestorePointSource,
   type VmPlacementSource,
 } from '../protection/index.js';
@@ -51,6 +52,7 @@ import { openStateDatabase, stateDatabasePath } from './state-database.js';
 import { ensureServerCertificate } from './tls/server-certificate.js';
 import { SiteService, SqlitePeerStore } from '../sites/index.js';
 import { startSiteListener, type SiteListener, type SiteListenerOptions } from './site-listener.js';
+import { startObjectCopy, type CopyRule, type ObjectCopies } from '../object-copy/index.js';
 import { createReplicationRouter, pruneReplicasAfterMaintenance, startReplication, type PeerDirectory, type ReplicaSites, type Replication } from '../replication/index.js';
 
 export type ServerConfig = Pick<
@@ -108,6 +110,11 @@ const NO_RESTORE_POINTS: RestorePointSource = {
 };
 const NO_PLACEMENT: VmPlacementSource = { datastoresOf: () => Promise.resolve(new Map()) };
 /** The configured slot limits as the job runner counts them (see config.jobLimits). */
+/** What a policy asks of copies on object storage, as the object-copy coordinator takes it; null for none. */
+function copyRuleOf(p: ProtectionPolicy): CopyRule | null {
+  return p.copyToObjectStorage ? { ...p.copyToObjectStorage, weekly: p.retention.weekly, monthly: p.retention.monthly } : null;
+}
+
 function runnerLimits(l: JobLimitsConfig | undefined): ConcurrencyLimits {
   const c = l ?? DEFAULT_JOB_LIMITS;
   return { global: c.global, perKeyClass: { [DATASTORE_CLASS]: c.perDatastore, [HOST_CLASS]: c.perHost } };
@@ -158,6 +165,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   let sites: SiteService;
   let siteListener: SiteListener | null = null;
   let replication: Replication | null = null;
+  let objectCopies: ObjectCopies | null = null;
   let replicaSites: ReplicaSites | null = null;
   let stopReplicaPrune: (() => void) | undefined;
   let events: EventsService;
@@ -199,11 +207,13 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     // The routes read jobs from the store and the event hub, and export points through the points service.
     const downloads = new DownloadTickets(jobClock);
     shutdown.signal.addEventListener('abort', () => downloads.clear(), { once: true });
-    const points = new PointsService({ repository: deps.backup?.repository ?? null, jobs: jobs.store, runner, policies, readers: pointReaders, clock: jobClock, log: apiLog.child({ component: 'points' }) });
+    const points = new PointsService({ repository: deps.backup?.repository ?? null, jobs: jobs.store, runner, policies, readers: pointReaders, clock: jobClock, log: apiLog.child({ component: 'points' }), objectStorageCopy: (id) => objectCopies?.copyOf(id) ?? null });
     const readSide = { jobs: jobs.store, events: jobs.events, points, downloads };
     const recovery = backup ? new RecoveryService({ runner, repository: backup.repository, store: recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) } }) : null;
     // After each backup whose policy names a replication site, a 'replication' job copies its point there.
     replication = backup ? startReplication({ runner, repository: backup.repository, peers: sites.directory, figures: sites.directory, identity: { name: config.site.name, certPem: certificate.certPem, keyPem: certificate.keyPem, thumbprint: certificate.thumbprint }, siteOfBackup: (job) => policies.getPolicy((job.params as { policyId: string }).policyId).replicationSite, logger: log }) : null;
+    // After each backup whose policy asks for copies on object storage, an 'object-copy' job makes them.
+    objectCopies = backup ? startObjectCopy({ runner, repository: backup.repository, openCopy: backup.openObjectCopy, ruleOfBackup: (job) => copyRuleOf(policies.getPolicy((job.params as { policyId: string }).policyId)), logger: log }) : null;
     // The DR site's side: replicas of the paired source sites, served by the site listener at /site/v1/replication.
     replicaSites = backup ? await backup.replicaSites({ keyPem: certificate.keyPem, retentionOf: (id) => { const peer = sites.directory.peer(id); return peer?.role === 'source' ? peer.settings : undefined; } }) : null;
     if (replicaSites) stopReplicaPrune = pruneReplicasAfterMaintenance(runner, replicaSites, () => sites.directory.peers().map((p) => p.id), log);
@@ -266,6 +276,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     await events.stop();
     await stopSweeper?.();
     replication?.stop();
+    await objectCopies?.stop();
     stopReplicaPrune?.();
     await replicaSites?.close();
   };

@@ -58,3 +58,7 @@ export { verifyRepository } from './maintenance/verify.js';
 export type { VerifyOptions, VerifyReport, ChunkProblem } from './maintenance/verify.js';
 export { repositoryStats } from './maintenance/stats.js';
 export type { RepositoryStats } from './maintenance/stats.js';
+
+// Copies of restore points on object storage.
+export { initObjectCopy, openObjectCopy, copyPoint } from './object-copy.js';
+export type { ObjectCopyOptions, PointCopyOptions, PointCopyReport } from './object-copy.js';

@@ -197,7 +197,7 @@ function backendStackOptions(clock: TimeSource, opts: RepositoryContext): Backen
  * that already holds objects: the config is written once, into an empty location. Then notes the
  * location in the directory.
  */
-async function prepareS3Location(dir: string, location: S3Location, opts: InitOptions, signal: AbortSignal): Promise<void> {
+export async function prepareS3Location(dir: string, location: S3Location, opts: InitOptions, signal: AbortSignal): Promise<void> {
   let loc = location;
   const client = await s3Client(loc, opts.s3Credentials ? { credentials: opts.s3Credentials } : {});
   try {

@@ -74,6 +74,10 @@ const policyMembers = {
   windows: arrayOf(ref('BackupWindow'), { maxItems: 14 }),
   replicationSite: described(strOrNull, 'A paired DR site (GET /api/v1/sites, a peer with role target), by id or name, or null.'),
   hookSet: described(strOrNull, 'A hook set the server\'s configuration declares (GET /api/v1/hook-sets), or null.'),
+  copyToObjectStorage: described(
+    nullable(obj({ points: oneOfStrings(['all', 'weekly-monthly']), immutableDays: { type: 'integer', minimum: 1, maximum: 3650 } }, { optional: ['points'] })),
+    "Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json).",
+  ),
 } satisfies Record<string, Schema>;
 
 const jobTarget = obj({
@@ -140,6 +144,10 @@ const pointMembers = {
   newBytes: described(nonNegative, 'What the point added to the store (stored bytes).'),
   disks: arrayOf(ref('PointDisk')),
   jobId: described(strOrNull, 'The backup job that made the point, while the server keeps it.'),
+  objectStorageCopy: described(
+    nullable(obj({ retainUntil: described(time, 'Until when the copy is locked on object storage.') })),
+    "Where the point is held besides the local store: its copy on the server's object storage (a policy's copyToObjectStorage), or null when it has none.",
+  ),
 } satisfies Record<string, Schema>;
 
 const configuration = obj({
@@ -201,8 +209,8 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
   BackupWindow: backupWindow,
   ExcludedDisk: excludedDisk,
   PolicySpec: {
-    ...obj(policyMembers, { optional: ['immutabilityDays', 'consistency', 'onQuiesceFailure', 'excludedDisks', 'windows', 'replicationSite', 'hookSet'] }),
-    description: 'A policy as sent: fields left out take their defaults (immutabilityDays 7, consistency application, onQuiesceFailure fail, no exclusions, no windows, no replication, no hook set).',
+    ...obj(policyMembers, { optional: ['immutabilityDays', 'consistency', 'onQuiesceFailure', 'excludedDisks', 'windows', 'replicationSite', 'hookSet', 'copyToObjectStorage'] }),
+    description: 'A policy as sent: fields left out take their defaults (immutabilityDays 7, consistency application, onQuiesceFailure fail, no exclusions, no windows, no replication, no hook set, no copy to object storage).',
   },
   PolicyPatch: {
     type: 'object',
@@ -215,7 +223,7 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     updatedAt: time,
     vmCount: described(nonNegative, 'VMs the policy protects.'),
     feasibility: ref('PolicyFeasibility'),
-  }),
+  }, { optional: ['copyToObjectStorage'] }),
   PolicyFeasibility: obj(
     {
       feasible: described(nullable(bool), "False when some of the policy's VMs cannot meet its RPO with their measured backup durations and the configured job slots; null while none of its VMs has a measured backup."),

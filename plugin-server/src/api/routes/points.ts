@@ -20,9 +20,9 @@
 import { Router, type Request, type Response } from 'express';
 import { LifelineError, NotFoundError, ValidationError, describeError } from '../../errors/index.js';
 import type { OpenedPointDisk } from '../../export/index.js';
-import type { DiskRow, PointRow } from '../../catalog/index.js';
+import type { PointRow } from '../../catalog/index.js';
 import { isPointId, type VmRef } from '../../domain/index.js';
-import { vmOfPoint, type ManifestSummary, type PointDetails } from '../../points/index.js';
+import { vmOfPoint, type PointDetails } from '../../points/index.js';
 import { audited, noteAudit } from '../audit/audited.js';
 import { authorizedCall, SESSION_HEADER, type Authorizer } from '../auth/authorize.js';
 import { AuthenticationError, type MoRef, type UserSession } from '../auth/ports.js';
@@ -104,7 +104,7 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
   const auditTicket = audited(svc.audit, svc.log, 'point.export-ticket', (params) => auditObjectOf(params['pointId']));
   const noteOf = (req: Request): AuditNote => (details) => noteAudit(req, { details });
 
-  const itemView = ({ point: p, disks, summary, jobId }: { point: PointRow; disks: readonly DiskRow[]; summary: ManifestSummary | null; jobId: string | null }) => {
+  const itemView = ({ point: p, disks, summary, jobId, objectStorageCopy }: PointDetails) => {
     const vm = vmOfPoint(p);
     return {
       id: p.id,
@@ -118,6 +118,7 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
       newBytes: p.newStoredBytes,
       disks: disks.map((d) => ({ index: d.disk, label: d.label, capacityBytes: d.capacity, datastorePath: summary?.datastorePaths.get(d.disk) ?? null })),
       jobId,
+      objectStorageCopy: objectStorageCopy ? { retainUntil: new Date(objectStorageCopy.retainUntil).toISOString() } : null,
     };
   };
 

@@ -36,6 +36,14 @@ export interface PutOptions {
   signal: AbortSignal;
   /** Lock the new object until this time (ms); the lock is in place the moment it becomes visible. */
   retainUntil?: number;
+  /**
+   * The key names the content (a chunk's digest), so a second put of the key can only write the
+   * same bytes again. A backend that cannot refuse a second create anyway (S3 with Object Lock)
+   * then writes without looking for the object first, and may report `created: true` for a key
+   * that existed; the key still reads as one whole body. Backends that can refuse a second create
+   * keep to put-if-absent.
+   */
+  contentAddressed?: boolean;
 }
 
 /** Room of the storage under a backend, in bytes. */
@@ -66,7 +74,8 @@ export interface PutResult {
  *   with Object Lock is always versioned, and a versioned bucket cannot refuse a second PutObject
  *   (Ceph RGW ignores If-None-Match there), so two puts racing on one key may both write and both
  *   report created; the key then reads as one of their whole bodies and the other stays as an
- *   older version. The repository never depends on the race's outcome: racing puts happen only
+ *   older version. With `contentAddressed` (chunks) S3 does not look for the object before it
+ *   writes, so such a put may report created for a key that existed a moment before. The repository never depends on the race's outcome: racing puts happen only
  *   for chunks, whose key is the digest of their content, so any whole body is right; manifests,
  *   indexes and key files are named by fresh random ids and written by one process; the config
  *   is written once by init, which refuses a location that already holds objects.

@@ -10,7 +10,8 @@
  *   and would let a shortening within one second through. A retain-until the server already sees
  *   as past (by the wall clock, the best view of its clock this machine has) sets no lock: the
  *   server would refuse it, and it would lock nothing.
- * - put checks that the key reads absent (HeadObject), then writes. A versioned bucket cannot
+ * - put checks that the key reads absent (HeadObject), then writes; a content-addressed put (a
+ *   chunk, whose key is its digest) writes at once, its retention set by the same PutObject. A versioned bucket cannot
  *   refuse a second PutObject of a key (RGW ignores If-None-Match there: the second put becomes a
  *   new current version), so two writers racing on one key may both write and both report
  *   `created: true`; readers see one whole body. backend.ts states this weaker guarantee and what
@@ -35,7 +36,9 @@
 import { createHash } from 'node:crypto';
 import { getMaxListeners, setMaxListeners } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { Agent as HttpsAgent } from 'node:https';
+import { Agent as HttpsAgent, type AgentOptions } from 'node:https';
+import type { Duplex } from 'node:stream';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { Agent as HttpAgent } from 'node:http';
 import type { Readable } from 'node:stream';
 import {
@@ -70,7 +73,7 @@ import {
   type PutResult,
   type SpaceInfo,
 } from './backend.js';
-import type { TimeSource } from '../../domain/index.js';
+import { whenPinned, type TimeSource } from '../../domain/index.js';
 import { StoreError } from '../store-error.js';
 
 /** Where a repository's objects live on S3; carries no secret, so it may be stored and shown. */
@@ -85,6 +88,12 @@ export interface S3Location {
   forcePathStyle: boolean;
   /** PEM file of the CA (or the server's own certificate) to trust instead of the system's. */
   caFile?: string;
+  /**
+   * The SHA-256 thumbprint of the endpoint's own certificate (AA:BB:…, 32 bytes): the endpoint is
+   * trusted when it shows exactly that certificate, whoever signed it, instead of by a CA. No
+   * request byte is sent on a connection before its certificate has been compared with it.
+   */
+  certSha256?: string;
   /** JSON file {"accessKeyId", "secretAccessKey"[, "sessionToken"]}; absent: the AWS environment/profile chain. */
   credentialsFile?: string;
   /**
@@ -157,11 +166,34 @@ export async function s3Client(loc: S3Location, opts: { credentials?: S3Credenti
     maxAttempts: 1,
     requestHandler: {
       httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
-      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets, ...(ca ? { ca } : {}) }),
+      httpsAgent: loc.certSha256 ? new PinnedAgent(loc.certSha256, { keepAlive: true, maxSockets }) : new HttpsAgent({ keepAlive: true, maxSockets, ...(ca ? { ca } : {}) }),
       connectionTimeout: 10_000,
       requestTimeout: 120_000,
     },
   });
+}
+
+/** An HTTPS agent whose connections are handed to a request only once the peer showed the pinned certificate. */
+class PinnedAgent extends HttpsAgent {
+  constructor(
+    private readonly thumbprint: string,
+    opts: AgentOptions,
+  ) {
+    super(opts);
+  }
+
+  override createConnection(options: ConnectionOptions, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
+    const host = options.host ?? '';
+    const socket = tlsConnect({ ...options, rejectUnauthorized: false });
+    const mismatch = (presented: string): Error =>
+      Object.assign(new Error(`the endpoint ${host} shows a TLS certificate with SHA-256 thumbprint ${presented}, not the pinned ${this.thumbprint}`), { code: 'CERT_PIN_MISMATCH' });
+    whenPinned(socket, host, { thumbprint: this.thumbprint, mismatch }).then(
+      () => callback?.(null, socket),
+      (err: unknown) => callback?.(err instanceof Error ? err : new Error(String(err)), socket),
+    );
+    // The request waits for the callback: nothing is written before the pin is checked.
+    return undefined;
+  }
 }
 
 export interface BucketLock {
@@ -247,7 +279,9 @@ export class S3Backend implements Backend {
     checkKey(key);
     const { signal } = options;
     throwIfAborted(signal);
-    if (await this.head(key, 'put', signal)) return { created: false };
+    // A chunk's key is its content's digest: writing it again writes the same bytes, so the look
+    // for it first (a request per new chunk) is spared; the bucket could not refuse it anyway.
+    if (!options.contentAddressed && (await this.head(key, 'put', signal))) return { created: false };
     const body = data instanceof Uint8Array ? data : Buffer.concat(data as Uint8Array[]);
     throwIfAborted(signal);
     const retain = options.retainUntil !== undefined && this.inServerFuture(options.retainUntil) ? retentionSeconds(options.retainUntil) : undefined;
@@ -524,6 +558,9 @@ export function s3Error(op: string, key: string, err: unknown): StoreError {
   }
   const errno = e.code ?? (err as { cause?: { code?: string } } | null)?.cause?.code;
   // A certificate the endpoint cannot prove does not mend by trying again.
+  if (errno === 'CERT_PIN_MISMATCH') {
+    return new StoreError('backend-refused', `${op} of ${key} failed: ${(err as Error).message}`, { ...details, errno }, { cause: err });
+  }
   if (errno !== undefined && /CERT|SSL|TLS|SELF_SIGNED/.test(errno)) {
     return new StoreError('backend-refused', `${op} of ${key} failed: the endpoint's TLS certificate is not trusted (${errno}); give the CA file that vouches for it`, { ...details, errno }, { cause: err });
   }

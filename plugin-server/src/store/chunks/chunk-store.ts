@@ -140,7 +140,7 @@ export class ChunkStore {
     const out = await this.outputs.acquire(signal);
     try {
       const { size } = await this.codec.encode(data, digest, out, signal);
-      const put = await this.backend.put(key, out.subarray(0, size), { signal, retainUntil: opts.lockUntil });
+      const put = await this.backend.put(key, out.subarray(0, size), { signal, retainUntil: opts.lockUntil, contentAddressed: true });
       if (!put.created) {
         await this.backend.lock(key, opts.lockUntil, signal);
         return { digest, outcome: 'existing', storedBytes: 0 };

@@ -238,7 +238,7 @@ export class PointImport {
           if (!isStoreError(e, 'object-not-found')) throw e;
         });
       }
-      const put = await this.repo.backend.put(key, view, { signal, retainUntil: until });
+      const put = await this.repo.backend.put(key, view, { signal, retainUntil: until, contentAddressed: true });
       if (!put.created) await this.repo.backend.lock(key, until, signal);
       if (this.outstanding.delete(hex) && put.created) {
         this.receivedChunks++;

@@ -1076,7 +1076,7 @@ export interface components {
         } | {
             readonly label: string;
         };
-        /** @description A policy as sent: fields left out take their defaults (immutabilityDays 7, consistency application, onQuiesceFailure fail, no exclusions, no windows, no replication, no hook set). */
+        /** @description A policy as sent: fields left out take their defaults (immutabilityDays 7, consistency application, onQuiesceFailure fail, no exclusions, no windows, no replication, no hook set, no copy to object storage). */
         readonly PolicySpec: {
             readonly name: string;
             readonly rpoSeconds: number;
@@ -1092,6 +1092,12 @@ export interface components {
             readonly replicationSite?: string | null;
             /** @description A hook set the server's configuration declares (GET /api/v1/hook-sets), or null. */
             readonly hookSet?: string | null;
+            /** @description Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json). */
+            readonly copyToObjectStorage?: {
+                /** @enum {string} */
+                readonly points?: "all" | "weekly-monthly";
+                readonly immutableDays: number;
+            } | null;
         };
         /** @description An RFC 7396 merge patch of a policy spec: null removes a member (its default applies). The merged policy must be valid. */
         readonly PolicyPatch: Record<string, never>;
@@ -1111,6 +1117,12 @@ export interface components {
             readonly replicationSite: string | null;
             /** @description A hook set the server's configuration declares (GET /api/v1/hook-sets), or null. */
             readonly hookSet: string | null;
+            /** @description Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json). */
+            readonly copyToObjectStorage?: {
+                /** @enum {string} */
+                readonly points?: "all" | "weekly-monthly";
+                readonly immutableDays: number;
+            } | null;
             /** Format: date-time */
             readonly createdAt: string;
             /** Format: date-time */
@@ -1494,6 +1506,14 @@ export interface components {
             readonly disks: readonly components["schemas"]["PointDisk"][];
             /** @description The backup job that made the point, while the server keeps it. */
             readonly jobId: string | null;
+            /** @description Where the point is held besides the local store: its copy on the server's object storage (a policy's copyToObjectStorage), or null when it has none. */
+            readonly objectStorageCopy: {
+                /**
+                 * Format: date-time
+                 * @description Until when the copy is locked on object storage.
+                 */
+                readonly retainUntil: string;
+            } | null;
         };
         readonly RestorePointDetail: {
             /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
@@ -1521,6 +1541,14 @@ export interface components {
             readonly disks: readonly components["schemas"]["PointDisk"][];
             /** @description The backup job that made the point, while the server keeps it. */
             readonly jobId: string | null;
+            /** @description Where the point is held besides the local store: its copy on the server's object storage (a policy's copyToObjectStorage), or null when it has none. */
+            readonly objectStorageCopy: {
+                /**
+                 * Format: date-time
+                 * @description Until when the copy is locked on object storage.
+                 */
+                readonly retainUntil: string;
+            } | null;
             /** @description Null when the stored manifest cannot be read. */
             readonly configuration: components["schemas"]["VmConfiguration"] | null;
         };

@@ -32,10 +32,11 @@ export const QUIESCE_FAILURE_ACTIONS = ['fail', 'crash-consistent'] as const sat
 /**
  * What a policy says; fields this UI does not edit yet (excluded disks, windows) are carried
  * through unchanged, unread. `hookSet` names the server-configured pre/post snapshot scripts the
- * policy runs; null for none.
+ * policy runs; null for none. `copyToObjectStorage` (copies of the points on the server's object
+ * storage) is not edited here either, and carried through as read.
  */
 export type PolicySpec = Pick<Schemas['Policy'], 'name' | 'rpoSeconds' | 'retention' | 'immutabilityDays' | 'consistency' | 'onQuiesceFailure'> &
-  Partial<Pick<Schemas['Policy'], 'replicationSite' | 'hookSet'>> & {
+  Partial<Pick<Schemas['Policy'], 'replicationSite' | 'hookSet' | 'copyToObjectStorage'>> & {
     readonly excludedDisks?: unknown;
     readonly windows?: unknown;
   };
@@ -105,6 +106,11 @@ export function readPolicy(body: unknown): Policy | null {
   // Servers from before hook sets send none.
   const hookSet = body['hookSet'] ?? null;
   const feasibility = readFeasibility(body['feasibility']);
+  // Servers from before copies to object storage, and policies without them, send none.
+  const copy = body['copyToObjectStorage'];
+  const points = isRecord(copy) ? copy['points'] : undefined;
+  const copyToObjectStorage: Schemas['Policy']['copyToObjectStorage'] =
+    isRecord(copy) && (points === 'all' || points === 'weekly-monthly') && isNumber(copy['immutableDays']) ? { points, immutableDays: copy['immutableDays'] } : null;
   if (!isStringOrNull(hookSet) || feasibility === null) {
     return null;
   }
@@ -120,6 +126,7 @@ export function readPolicy(body: unknown): Policy | null {
     windows: body['windows'] ?? [],
     replicationSite: isString(replicationSite) ? replicationSite : null,
     hookSet,
+    copyToObjectStorage,
     vmCount,
     createdAt,
     updatedAt,

@@ -58,6 +58,9 @@ export function readRestorePoint(body: unknown): RestorePoint | null {
   const { id, createdAt, consistency, retainUntil, locked, damaged, logicalBytes, newBytes, jobId } = body;
   const { id: vmId, name: vmName, moref } = body['vm'];
   const disks = (body['disks'] as unknown[]).map(readDisk);
+  // Where else the point is held: its copy on object storage, or null (also from a server that does not say).
+  const copy = body['objectStorageCopy'];
+  const objectStorageCopy = isRecord(copy) && isString(copy['retainUntil']) ? { retainUntil: copy['retainUntil'] } : null;
   if (
     !isString(id) ||
     !isString(createdAt) ||
@@ -87,6 +90,7 @@ export function readRestorePoint(body: unknown): RestorePoint | null {
     newBytes,
     disks,
     jobId,
+    objectStorageCopy,
   };
 }
 

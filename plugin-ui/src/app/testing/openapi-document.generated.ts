@@ -4386,6 +4386,31 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
               "null"
             ],
             "description": "A hook set the server's configuration declares (GET /api/v1/hook-sets), or null."
+          },
+          "copyToObjectStorage": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "properties": {
+              "points": {
+                "type": "string",
+                "enum": [
+                  "all",
+                  "weekly-monthly"
+                ]
+              },
+              "immutableDays": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 3650
+              }
+            },
+            "required": [
+              "immutableDays"
+            ],
+            "additionalProperties": false,
+            "description": "Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json)."
           }
         },
         "required": [
@@ -4394,7 +4419,7 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "retention"
         ],
         "additionalProperties": false,
-        "description": "A policy as sent: fields left out take their defaults (immutabilityDays 7, consistency application, onQuiesceFailure fail, no exclusions, no windows, no replication, no hook set)."
+        "description": "A policy as sent: fields left out take their defaults (immutabilityDays 7, consistency application, onQuiesceFailure fail, no exclusions, no windows, no replication, no hook set, no copy to object storage)."
       },
       "PolicyPatch": {
         "type": "object",
@@ -4465,6 +4490,31 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
               "null"
             ],
             "description": "A hook set the server's configuration declares (GET /api/v1/hook-sets), or null."
+          },
+          "copyToObjectStorage": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "properties": {
+              "points": {
+                "type": "string",
+                "enum": [
+                  "all",
+                  "weekly-monthly"
+                ]
+              },
+              "immutableDays": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 3650
+              }
+            },
+            "required": [
+              "immutableDays"
+            ],
+            "additionalProperties": false,
+            "description": "Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json)."
           },
           "createdAt": {
             "type": "string",
@@ -5958,6 +6008,24 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
               "null"
             ],
             "description": "The backup job that made the point, while the server keeps it."
+          },
+          "objectStorageCopy": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "properties": {
+              "retainUntil": {
+                "type": "string",
+                "format": "date-time",
+                "description": "Until when the copy is locked on object storage."
+              }
+            },
+            "required": [
+              "retainUntil"
+            ],
+            "additionalProperties": false,
+            "description": "Where the point is held besides the local store: its copy on the server's object storage (a policy's copyToObjectStorage), or null when it has none."
           }
         },
         "required": [
@@ -5971,7 +6039,8 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "logicalBytes",
           "newBytes",
           "disks",
-          "jobId"
+          "jobId",
+          "objectStorageCopy"
         ],
         "additionalProperties": false
       },
@@ -6063,6 +6132,24 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             ],
             "description": "The backup job that made the point, while the server keeps it."
           },
+          "objectStorageCopy": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "properties": {
+              "retainUntil": {
+                "type": "string",
+                "format": "date-time",
+                "description": "Until when the copy is locked on object storage."
+              }
+            },
+            "required": [
+              "retainUntil"
+            ],
+            "additionalProperties": false,
+            "description": "Where the point is held besides the local store: its copy on the server's object storage (a policy's copyToObjectStorage), or null when it has none."
+          },
           "configuration": {
             "oneOf": [
               {
@@ -6087,6 +6174,7 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "newBytes",
           "disks",
           "jobId",
+          "objectStorageCopy",
           "configuration"
         ],
         "additionalProperties": false

@@ -159,6 +159,7 @@ export function pointBody(overrides: Body = {}): Body {
       { index: 1, label: 'Hard disk 2', capacityBytes: 8 * 2 ** 30, datastorePath: null },
     ],
     jobId: JOB_ID,
+    objectStorageCopy: null,
     ...overrides,
   };
 }

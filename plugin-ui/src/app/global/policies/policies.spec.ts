@@ -171,7 +171,7 @@ describe('Policies', () => {
   });
 
   it('edits a policy, keeping what the form does not show', async () => {
-    const view = await open([policyBody({ rpoSeconds: 930 })]);
+    const view = await open([policyBody({ rpoSeconds: 930, copyToObjectStorage: { points: 'weekly-monthly', immutableDays: 365 } })]);
     await openForm(view, '.ll-policy-edit');
     expect(view.text('.modal-title')).toBe('Edit protection policy Gold');
     expect((view.element.querySelector('#ll-policy-rpo') as HTMLInputElement).value).toBe('16');
@@ -191,6 +191,7 @@ describe('Policies', () => {
       hookSet: null,
       windows: [{ days: ['mon'], start: '22:00', end: '06:00' }],
       replicationSite: null,
+      copyToObjectStorage: { points: 'weekly-monthly', immutableDays: 365 },
     });
     put.flush(policyBody({ immutabilityDays: 30 }));
     await view.stable();

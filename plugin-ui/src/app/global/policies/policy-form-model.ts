@@ -81,7 +81,8 @@ export function createPolicyForm(policy: Policy | null): PolicyForm {
 }
 
 /**
- * The request body. Fields the form does not edit (backup windows, excluded disks, replication)
+ * The request body. Fields the form does not edit (backup windows, excluded disks, replication,
+ * copies to object storage)
  * are sent back as they were, because PUT replaces the whole policy. An RPO the user did not touch
  * keeps its exact seconds, which minutes could not express.
  */
@@ -92,7 +93,12 @@ export function policySpecOf(form: PolicyForm, original: Policy | null): PolicyS
   const kept =
     original === null
       ? {}
-      : { excludedDisks: original.excludedDisks, windows: original.windows, replicationSite: original.replicationSite ?? null };
+      : {
+          excludedDisks: original.excludedDisks,
+          windows: original.windows,
+          replicationSite: original.replicationSite ?? null,
+          copyToObjectStorage: original.copyToObjectStorage ?? null,
+        };
   return {
     name: value.name.trim(),
     rpoSeconds,

@@ -1,0 +1,164 @@
+/**
+ * Copies of restore points on object storage: a second repository in an S3 bucket with Object
+ * Lock that holds copies of some of the local store's points, each locked for the copy's own
+ * (normally longer) retention. docs/repository.md ("Copies on object storage") gives the design;
+ * in short:
+ *
+ * - The copy shares the local store's key material: its repository id, its sealed config (byte for
+ *   byte) and its master key, wrapped in a key file of its own under the same passphrase. Chunk
+ *   ids, chunk encryption and manifest seals are therefore the same, so points are copied in their
+ *   stored form (compressed and encrypted), never decoded and encoded again, and a chunk the copy
+ *   holds already is never uploaded a second time: dedup works across all points copied.
+ * - Like a store on S3, the copy's objects are in the bucket and its directory keeps the catalog and
+ *   a note of the location; it opens as an ordinary repository (openObjectCopy), so restores read
+ *   from it with the same code as from the local store, also when the local store is gone.
+ * - A point is copied with the import of engine/point-import.ts: the copy checks the manifest and
+ *   indexes under its keys, locks the chunks it holds, is sent only those it lacks (each decoded
+ *   and its id checked before it is stored, locked), and commits the point only when every object
+ *   it references is durable. A copy that fails or is cancelled half way is simply run again: the
+ *   chunks already stored are not sent again.
+ */
+import { chmod, mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openCatalog } from '../catalog/index.js';
+import { systemClock, systemRandomBytes, type RandomBytes, type TimeSource } from '../domain/index.js';
+import type { Logger } from '../log/index.js';
+import { openBackend } from './backend/backend-stack.js';
+import type { S3Credentials, S3Location } from './backend/s3-backend.js';
+import { forEachBounded } from './bounded.js';
+import { PointImport, readPointParcel, readStoredChunk } from './engine/point-import.js';
+import { wrapMasterKey, type ScryptParams } from './keys.js';
+import { prepareS3Location, Repository } from './repository.js';
+import { StoreError } from './store-error.js';
+
+const CONFIG_KEY = 'config';
+const KEYS_PREFIX = 'keys/';
+const CATALOG_FILE = 'catalog.db';
+
+export interface ObjectCopyOptions {
+  /** The local store's passphrase; the copy's key file is wrapped under it. Required when the store is encrypted. */
+  passphrase?: string;
+  s3Credentials?: S3Credentials;
+  /** Refuse a bucket without Object Lock (default true). */
+  requireObjectLock?: boolean;
+  clock?: TimeSource;
+  random?: RandomBytes;
+  scrypt?: ScryptParams;
+  logger?: Logger;
+}
+
+/**
+ * Creates the copy of `source` in the S3 location, with its catalog and the note of the location
+ * in the empty directory `dir`. The bucket is made with Object Lock when missing (one without it is
+ * refused unless `requireObjectLock` is false), and the location must hold no objects.
+ */
+export async function initObjectCopy(dir: string, source: Repository, s3: S3Location, opts: ObjectCopyOptions, signal: AbortSignal): Promise<void> {
+  const clock = opts.clock ?? systemClock;
+  const random = opts.random ?? systemRandomBytes;
+  if (source.config.encrypted && opts.passphrase === undefined) {
+    throw new StoreError('passphrase-required', 'the store is encrypted: its copy on object storage needs the store\'s passphrase');
+  }
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  if ((await readdir(dir)).some((n) => !n.startsWith('.'))) {
+    throw new StoreError('not-a-repository', `${dir} is not empty; the copy on object storage needs an empty directory for its catalog`, { dir });
+  }
+  await chmod(dir, 0o700);
+  const context = { clock, ...(opts.s3Credentials ? { s3Credentials: opts.s3Credentials } : {}) };
+  await prepareS3Location(dir, s3, { ...context, encrypt: source.config.encrypted, requireObjectLock: opts.requireObjectLock ?? true }, signal);
+  const backend = await openBackend(dir, { ...context, ...(opts.logger ? { log: opts.logger } : {}) }, signal);
+  const configBytes = await source.backend.get(CONFIG_KEY, signal);
+  const master = Buffer.from(source.exportKey().masterKey, 'base64');
+  try {
+    const keyId = Buffer.from(random(8)).toString('hex');
+    const keyFile = await wrapMasterKey({
+      master,
+      passphrase: source.config.encrypted ? opts.passphrase : undefined,
+      repositoryId: source.id,
+      keyId,
+      createdAt: new Date(clock.now()).toISOString(),
+      random,
+      scrypt: opts.scrypt,
+      signal,
+    });
+    await backend.put(`${KEYS_PREFIX}${keyId}`, Buffer.from(JSON.stringify(keyFile)), { signal });
+  } finally {
+    master.fill(0);
+  }
+  const catalog = openCatalog(join(dir, CATALOG_FILE));
+  try {
+    catalog.setMeta('repository_id', source.id);
+    catalog.recordTime(clock.now());
+  } finally {
+    catalog.close();
+  }
+  // Written last, as by initRepository: a location without it is not (yet) a repository.
+  await backend.put(CONFIG_KEY, configBytes, { signal });
+}
+
+/** Opens the copy of `source` in `dir` with the source's key (no passphrase needed while the store is open). */
+export async function openObjectCopy(
+  dir: string,
+  source: Repository,
+  opts: Pick<ObjectCopyOptions, 's3Credentials' | 'clock' | 'logger'> & { reserveBytes?: number },
+  signal: AbortSignal,
+): Promise<Repository> {
+  const copy = await Repository.open(
+    dir,
+    {
+      keyExport: source.exportKey(),
+      clock: opts.clock ?? source.clock,
+      ...(opts.s3Credentials ? { s3Credentials: opts.s3Credentials } : {}),
+      ...(opts.logger ? { logger: opts.logger } : {}),
+    },
+    signal,
+  );
+  if (copy.id !== source.id) {
+    await copy.close();
+    throw new StoreError('not-a-repository', `${dir} holds repository ${copy.id}, not a copy of the store ${source.id}`, { dir });
+  }
+  return copy;
+}
+
+export interface PointCopyOptions {
+  signal: AbortSignal;
+  /** The copy's least retention, in days from the point's creation (the point's own applies when later). */
+  minRetainDays: number;
+  /** Chunks in flight at once (default 8). */
+  concurrency?: number;
+  /** After each chunk stored in the copy, with its stored size. */
+  onChunk?: (storedBytes: number) => void;
+}
+
+export interface PointCopyReport {
+  pointId: string;
+  /** The copy held the point already (its lock raised to the copy's retention when that is later). */
+  present: boolean;
+  /** Distinct chunks the point references. */
+  chunks: number;
+  /** Chunks the copy lacked, all of them uploaded. */
+  chunksSent: number;
+  /** Stored bytes of those chunks. */
+  bytesSent: number;
+  /** Until when the copy keeps the point locked. */
+  retainUntil: number;
+}
+
+/** Copies one restore point of `source` into its copy `target`, uploading only the chunks the copy lacks. */
+export async function copyPoint(source: Repository, target: Repository, pointId: string, opts: PointCopyOptions): Promise<PointCopyReport> {
+  const { signal } = opts;
+  if (source.id !== target.id) throw new StoreError('not-a-repository', `repository ${target.id} is not a copy of the store ${source.id}`);
+  const parcel = await readPointParcel(source, pointId, signal);
+  const imp = await PointImport.begin(target, parcel, { minRetainDays: opts.minRetainDays }, signal);
+  if (imp.present) return { pointId, present: true, chunks: imp.chunkCount, chunksSent: 0, bytesSent: 0, retainUntil: imp.present.retainUntil };
+  let chunksSent = 0;
+  let bytesSent = 0;
+  await forEachBounded(imp.missing, opts.concurrency ?? 8, signal, async (hex, sig) => {
+    const stored = await readStoredChunk(source, hex, sig);
+    await imp.putChunk(hex, stored, sig);
+    chunksSent++;
+    bytesSent += stored.byteLength;
+    opts.onChunk?.(stored.byteLength);
+  });
+  const row = await imp.commit(signal);
+  return { pointId, present: false, chunks: imp.chunkCount, chunksSent, bytesSent, retainUntil: row.retainUntil };
+}

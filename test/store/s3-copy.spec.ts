@@ -1,0 +1,101 @@
+/**
+ * Copies of restore points on object storage (store/object-copy.ts), on a real (throwaway) Ceph
+ * cluster: only the chunks the copy lacks are uploaded, in their stored form, locked for the
+ * copy's own retention, and the copy restores byte for byte on its own, with the local store gone.
+ */
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { manifestKey } from '../../plugin-server/src/store/engine/manifest.js';
+import { copyPoint, initObjectCopy, openObjectCopy } from '../../plugin-server/src/store/object-copy.js';
+import { DAY_MS, initRepository, Repository } from '../../plugin-server/src/store/repository.js';
+import { useCephCluster } from '../ceph/ceph-fixture.js';
+import { FAST_SCRYPT, ingestImage, MiB, never, restoredSha, TestClock, tempDir, writeImage } from './store-fixtures.js';
+
+const PASS = 'copy to object storage';
+
+describe('copy of restore points to object storage (Ceph RGW)', () => {
+  const ceph = useCephCluster();
+  let dir: { path: string; remove: () => Promise<void> };
+
+  beforeEach(async () => {
+    dir = await tempDir('s3copy');
+  });
+  afterEach(async () => {
+    await dir.remove();
+  });
+
+  async function chunkKeys(bucket: string): Promise<string[]> {
+    const out = await ceph().client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'archive/chunks/' }));
+    return (out.Contents ?? []).map((o) => o.Key ?? '').sort();
+  }
+
+  it("uploads only the chunks the copy lacks, in stored form, locked for the copy's retention, and restores from the copy byte for byte with the local store gone", async () => {
+    const clock = new TestClock();
+    const { credentials } = ceph();
+    const localDir = join(dir.path, 'local');
+    await initRepository(localDir, { encrypt: true, passphrase: PASS, scrypt: FAST_SCRYPT, clock, chunkSize: MiB }, never);
+    const local = await Repository.open(localDir, { passphrase: PASS, clock }, never);
+    const copyDir = join(dir.path, 'copy');
+    let copy: Repository | undefined;
+    let shaA = '';
+    let shaB = '';
+    try {
+      const a = join(dir.path, 'a.img');
+      const b = join(dir.path, 'b.img');
+      shaA = await writeImage(a, 8 * MiB, (i) => (i === 7 ? { kind: 'zero' } : { kind: 'random', seed: i }));
+      shaB = await writeImage(b, 8 * MiB, (i) => (i === 7 ? { kind: 'zero' } : { kind: 'random', seed: i < 5 ? i : 100 + i }));
+      const p1 = (await ingestImage(local, 'vm-1', a, { retainDays: 1 })).point;
+      clock.advance(3_600_000);
+      const p2 = (await ingestImage(local, 'vm-1', b, { retainDays: 1 })).point;
+
+      await initObjectCopy(copyDir, local, ceph().location('archive-1', 'archive/'), { passphrase: PASS, s3Credentials: credentials, scrypt: FAST_SCRYPT, clock }, never);
+      copy = await openObjectCopy(copyDir, local, { s3Credentials: credentials }, never);
+
+      const r1 = await copyPoint(local, copy, p1.id, { minRetainDays: 30, signal: never });
+      expect(r1).toEqual(jasmine.objectContaining({ present: false, chunks: 7, chunksSent: 7 }));
+      expect((await chunkKeys('archive-1')).length).toBe(7);
+      // The second point shares five chunks with the first: only its two new ones go up.
+      const before = await chunkKeys('archive-1');
+      const r2 = await copyPoint(local, copy, p2.id, { minRetainDays: 30, signal: never });
+      expect(r2).toEqual(jasmine.objectContaining({ present: false, chunks: 7, chunksSent: 2 }));
+      const after = await chunkKeys('archive-1');
+      expect(after.length).toBe(9);
+      expect(after.filter((k) => !before.includes(k)).length).toBe(2);
+      // Copying again sends nothing.
+      expect(await copyPoint(local, copy, p2.id, { minRetainDays: 30, signal: never })).toEqual(jasmine.objectContaining({ present: true, chunksSent: 0, bytesSent: 0 }));
+      expect((await chunkKeys('archive-1')).length).toBe(9);
+
+      // In the stored form: the object in the bucket is the local store's chunk object, byte for byte.
+      const key = after[0]!;
+      const got = await ceph().client.send(new GetObjectCommand({ Bucket: 'archive-1', Key: key }));
+      const inBucket = Buffer.from(await got.Body!.transformToByteArray());
+      expect(inBucket.equals(Buffer.from(await readFile(join(localDir, key.slice('archive/'.length)))))).toBeTrue();
+
+      // The copy's own, longer retention, enforced by the server; the local point keeps its day.
+      const head = await ceph().client.send(new HeadObjectCommand({ Bucket: 'archive-1', Key: `archive/${manifestKey(p1.id)}` }));
+      expect(head.ObjectLockMode).toBe('COMPLIANCE');
+      expect(head.ObjectLockRetainUntilDate!.getTime()).toBeGreaterThanOrEqual(p1.createdAt + 30 * DAY_MS);
+      expect(copy.getPoint(p1.id).retainUntil).toBe(p1.createdAt + 30 * DAY_MS);
+      expect(local.getPoint(p1.id).retainUntil).toBe(p1.retainUntil);
+      await copy.close();
+      copy = undefined;
+    } finally {
+      await copy?.close();
+      await local.close();
+    }
+
+    // The local store is gone; the copy opens with the passphrase alone and restores both points.
+    await rm(localDir, { recursive: true, force: true });
+    const alone = await Repository.open(copyDir, { passphrase: PASS, clock, s3Credentials: credentials }, never);
+    try {
+      const points = alone.listPoints({ vmId: 'vm-1' }).map((p) => p.id);
+      expect(points.length).toBe(2);
+      const [newest, oldest] = points as [string, string];
+      expect(await restoredSha(alone, oldest, join(dir.path, 'out-a.img'))).toBe(shaA);
+      expect(await restoredSha(alone, newest, join(dir.path, 'out-b.img'))).toBe(shaB);
+    } finally {
+      await alone.close();
+    }
+  });
+});
