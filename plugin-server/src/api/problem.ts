@@ -107,6 +107,8 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   'delivery-failed': 502,
   'chunk-missing': 500,
   'export-too-large': 500,
+  'publication-not-found': 404,
+  'publication-exists': 409,
   'vsphere-login-failed': 500,
   'vsphere-wsdl-missing': 500,
   'vsphere-file-not-found': 500,

@@ -181,8 +181,16 @@ export type EventsCode =
   /** A channel's receiver did not take an event (refused, unreachable, a non-2xx answer); the delivery is retried. */
   | 'delivery-failed';
 
+/** Instant recovery: restore points published over NFS (nfs/). */
+export type NfsCode =
+  /** No publication by that id (never published, or unpublished since). */
+  | 'publication-not-found'
+  /** The restore point is published already, or its folder name is taken. */
+  | 'publication-exists';
+
 export type ErrorCode =
   | CommonCode
+  | NfsCode
   | ReplicationCode
   | ApiCode
   | JobCode
