@@ -130,6 +130,13 @@ describe('NFS server (real clients)', () => {
     expect(read.status).toBe(0);
     expect(read.data).toEqual(Buffer.alloc(8, 0xab));
     expect((await stat(join(dataDir, 'nfs', `pub-${pubA.id}`, 'disk-0.overlay'))).size).toBe(fixture.image.length);
+
+    // Published afresh (the other specs read the point's own bytes): the writes are gone with the overlay.
+    await served.publications.unpublish(pubA.id);
+    pubA = await served.publications.publish(fixture.pointId);
+    const fresh = join(dir.path, 'republished.raw');
+    expect((await tool('nfs-cp', [served.url(flat(pubA)), fresh])).code).toBe(0);
+    expect((await readFile(fresh)).equals(fixture.image)).withContext('a fresh publication serves the point’s own bytes').toBeTrue();
   });
 
   it('refuses a path outside the export, a handle turned into another publication’s and an unpublished one', async () => {

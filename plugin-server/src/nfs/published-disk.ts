@@ -79,6 +79,8 @@ export class PublishedDisk {
   private lastSlot = -2;
   private lock: Promise<unknown> = Promise.resolve();
   private dirtySince = false;
+  /** Blocks the map says are written: counted once at open, then kept up to date. */
+  private writtenBlocks = 0;
   /** Bumped on every write: the flat extent's modification time. */
   mtimeMs: number;
 
@@ -91,6 +93,9 @@ export class PublishedDisk {
     createdMs: number,
   ) {
     this.mtimeMs = createdMs;
+    for (const b of map) {
+      for (let v = b; v; v >>= 1) this.writtenBlocks += v & 1;
+    }
   }
 
   /** Opens (or creates) the overlay `<base>.overlay` and its map `<base>.map` for the disk. */
@@ -117,15 +122,7 @@ export class PublishedDisk {
 
   /** Bytes the overlay holds (blocks written). */
   get overlayBytes(): number {
-    let n = 0;
-    for (const b of this.map) {
-      let v = b;
-      while (v) {
-        n += v & 1;
-        v >>= 1;
-      }
-    }
-    return n * OVERLAY_BLOCK;
+    return this.writtenBlocks * OVERLAY_BLOCK;
   }
 
   private written(block: number): boolean {
@@ -225,7 +222,10 @@ export class PublishedDisk {
       data.copy(whole, offset - alignedStart);
     }
     await this.data.write(whole, 0, whole.length, alignedStart);
-    for (let b = firstBlock; b <= lastBlock; b++) this.map[b >> 3] = (this.map[b >> 3] ?? 0) | (1 << (b & 7));
+    for (let b = firstBlock; b <= lastBlock; b++) {
+      if (!this.written(b)) this.writtenBlocks++;
+      this.map[b >> 3] = (this.map[b >> 3] ?? 0) | (1 << (b & 7));
+    }
     const mapStart = firstBlock >> 3;
     const mapEnd = (lastBlock >> 3) + 1;
     await this.mapFile.write(this.map, mapStart, mapEnd - mapStart, mapStart);
