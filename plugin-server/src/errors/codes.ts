@@ -186,7 +186,9 @@ export type NfsCode =
   /** No publication by that id (never published, or unpublished since). */
   | 'publication-not-found'
   /** The restore point is published already, or its folder name is taken. */
-  | 'publication-exists';
+  | 'publication-exists'
+  /** The server's configuration has no NFS section: nothing is served over NFS. */
+  | 'nfs-not-configured';
 
 export type ErrorCode =
   | CommonCode

@@ -8,3 +8,5 @@ export type { Publication, PublicationsOptions } from './publications.js';
 export { DEFAULT_CACHE, OVERLAY_BLOCK } from './published-disk.js';
 export type { ChunkCacheOptions } from './published-disk.js';
 export { MAX_RECORD } from './rpc-server.js';
+export { startNfsService } from './nfs-service.js';
+export type { NfsService, NfsServiceOptions } from './nfs-service.js';

@@ -49,6 +49,7 @@ export const enum NfsStat {
   BADHANDLE = 10001,
   BAD_COOKIE = 10003,
   NOTSUPP = 10004,
+  TOOSMALL = 10005,
   SERVERFAULT = 10006,
 }
 
@@ -534,7 +535,7 @@ export class NfsServer {
           out.bool(true).opaque(this.handle(e.node));
         }
       }
-      if (i === cookie && i < entries.length) throw new NfsError(NfsStat.INVAL);
+      if (i === cookie && i < entries.length) throw new NfsError(NfsStat.TOOSMALL);
       out.bool(false).bool(i >= entries.length);
     };
     proc(16, readdir(false), noAttr);
@@ -551,8 +552,8 @@ export class NfsServer {
     proc(19, async (args, out) => {
       const node = this.node(fh(args));
       await this.postOp(out, node);
-      // FSF3_HOMOGENEOUS | FSF3_CANSETTIME
-      out.u32(MAX_IO).u32(PREF_IO).u32(4096).u32(MAX_IO).u32(PREF_IO).u32(4096).u32(64 * 1024).u64(2 ** 53 - 1).u32(0).u32(1_000_000).u32(0x0008 | 0x0010);
+      // FSF3_HOMOGENEOUS only: no links, no symlinks, and times cannot be set.
+      out.u32(MAX_IO).u32(PREF_IO).u32(4096).u32(MAX_IO).u32(PREF_IO).u32(4096).u32(64 * 1024).u64(2 ** 53 - 1).u32(0).u32(1_000_000).u32(0x0008);
     }, noAttr);
     // PATHCONF
     proc(20, async (args, out) => {

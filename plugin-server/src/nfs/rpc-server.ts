@@ -155,6 +155,10 @@ export class RpcServer {
             if (reply && !socket.destroyed) send(socket, reply);
             else if (!reply) drop('not a call');
           })
+          .catch((err: unknown) => {
+            this.log.error('nfs: call failed', { client: address, err: String(err) });
+            drop('internal error');
+          })
           .finally(() => {
             inFlight--;
             if (inFlight < MAX_IN_FLIGHT && socket.isPaused()) socket.resume();

@@ -49,13 +49,14 @@ import type { VmInventory } from '../api/routes/vms.js';
 import { openStateDatabase, stateDatabasePath } from './state-database.js';
 import { ensureServerCertificate } from './tls/server-certificate.js';
 import { SiteService, SqlitePeerStore } from '../sites/index.js';
+import { startNfsService, type NfsService } from '../nfs/index.js';
 import { startSiteListener, type SiteListener, type SiteListenerOptions } from './site-listener.js';
 import { createReplicationRouter, pruneReplicasAfterMaintenance, startReplication, type PeerDirectory, type ReplicaSites, type Replication } from '../replication/index.js';
 
 export type ServerConfig = Pick<
   Config,
   'dataDir' | 'host' | 'port' | 'uiDir' | 'sessionIdleSeconds' | 'shutdownTimeoutSeconds' | 'vcenters' | 'hookSets' | 'maintenance' | 'site'
-> & Partial<Pick<Config, 'jobLimits'>>;
+> & Partial<Pick<Config, 'jobLimits' | 'nfs'>>;
 
 export interface LifelineServerDeps<S extends UserSession & VmInventory> {
   readonly config: ServerConfig;
@@ -161,6 +162,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   let stopReplicaPrune: (() => void) | undefined;
   let events: EventsService;
   let metrics: LifelineMetrics;
+  let nfs: NfsService | null = null;
   const shutdown = new AbortController();
   try {
     const audit = new SqliteAuditLog(db, jobClock);
@@ -205,6 +207,8 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     replication = backup ? startReplication({ runner, repository: backup.repository, peers: sites.directory, identity: { name: config.site.name, certPem: certificate.certPem, keyPem: certificate.keyPem, thumbprint: certificate.thumbprint }, siteOfBackup: (job) => policies.getPolicy((job.params as { policyId: string }).policyId).replicationSite, logger: log }) : null;
     // The DR site's side: replicas of the paired source sites, served by the site listener at /site/v1/replication.
     replicaSites = backup ? await backup.replicaSites({ keyPem: certificate.keyPem, retentionOf: (id) => { const peer = sites.directory.peer(id); return peer?.role === 'source' ? peer.settings : undefined; } }) : null;
+    // Instant recovery: published restore points served over NFS, where the configuration says.
+    nfs = config.nfs && backup ? await startNfsService({ config: config.nfs, dataDir: config.dataDir, repository: backup.repository, hold: (id) => pointReaders.hold(id), log: log.child({ component: 'nfs' }) }) : null;
     if (replicaSites) stopReplicaPrune = pruneReplicasAfterMaintenance(runner, replicaSites, () => sites.directory.peers().map((p) => p.id), log);
     // Events out: job outcomes and RPO changes recorded in the outbox, delivered to the channels.
     const vcenterEvents = backup ? { extensionKey: EXTENSION_KEY, vcenterGuids: [...config.vcenters.values()].map((vc) => vc.guid), vcenter: (guid: string, sig: AbortSignal) => backup.vcenter(guid, sig) } : null;
@@ -212,8 +216,9 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     events.listen({ jobs: runner, rpo: scheduler });
     events.start();
     metrics = createMetrics({ jobs: runner, compliance: (sig) => scheduler.compliance(sig), store: storeFactsOf(backup?.repository ?? null, jobClock), events });
-    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE) } };
+    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE) }, publications: nfs };
   } catch (err) {
+    await nfs?.stop();
     db.close();
     throw err;
   }
@@ -256,6 +261,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     replication?.stop();
     stopReplicaPrune?.();
     await replicaSites?.close();
+    await nfs?.stop();
   };
 
   const vcenters = new Map<string, VcenterTarget>(
