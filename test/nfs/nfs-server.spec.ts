@@ -181,6 +181,30 @@ describe('NFS server (real clients)', () => {
     }
   });
 
+  it('gives a client that rewrites a descriptor a copy of its own, read back through the old handle too', async () => {
+    const extra = join(dir.path, 'descriptor.img');
+    await writeFile(extra, Buffer.alloc(MiB, 0x21));
+    const pub = await served.publications.publish(await addPoint(repo, { vmId: 'nfs-suite-4', vmName: 'descriptor' }, [extra]));
+    const conn = await RpcConnection.open(served.server.port);
+    try {
+      const folder = (await conn.mount(`/lifeline/${pub.folder}`)).handle as Buffer;
+      const desc = (await conn.lookup(folder, 'disk0.vmdk')).handle as Buffer;
+      const before = (await conn.read(desc, 0, 4096)).data?.toString() ?? '';
+      const at = before.indexOf('CID=') + 4;
+      expect(at).toBeGreaterThan(4);
+      expect((await conn.write(desc, at, Buffer.from('0badcafe'))).count).toBe(8);
+      const expected = `${before.slice(0, at)}0badcafe${before.slice(at + 8)}`;
+      expect((await conn.read(desc, 0, 4096)).data?.toString()).toBe(expected);
+      const relooked = (await conn.lookup(folder, 'disk0.vmdk')).handle as Buffer;
+      expect((await conn.read(relooked, 0, 4096)).data?.toString()).toBe(expected);
+      const ls = await tool('nfs-ls', [served.url(`/lifeline/${pub.folder}`)]);
+      expect(ls.stdout.match(/ disk0\.vmdk$/gm)?.length).withContext(ls.stdout).toBe(1);
+    } finally {
+      conn.close();
+      await served.publications.unpublish(pub.id);
+    }
+  });
+
   it('refuses a client whose address is not allowed', async () => {
     const other = await serve(repo, join(dir.path, 'data-closed'), { clients: ['127.0.0.2'], logs });
     try {

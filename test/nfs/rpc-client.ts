@@ -153,6 +153,18 @@ export class RpcConnection {
     return { status, data: r.body.subarray(at + 4, at + 4 + len) };
   }
 
+  /** WRITE (FILE_SYNC): the status and, when 0, the count written. */
+  async write(fh: Buffer, offset: number, data: Buffer): Promise<{ status: number; count: number | null }> {
+    const r = await this.call(NFS, 3, 7, Buffer.concat([opaque(fh), u64(offset), u32(data.length), u32(2), opaque(data)]));
+    const status = r.body.readUInt32BE(0);
+    if (status !== 0) return { status, count: null };
+    // wcc_data: pre_op_attr (flag, 24 bytes when set), post_op_attr (flag, 84 bytes when set).
+    let at = 4;
+    at += r.body.readUInt32BE(at) ? 4 + 24 : 4;
+    at += r.body.readUInt32BE(at) ? 4 + 84 : 4;
+    return { status, count: r.body.readUInt32BE(at) };
+  }
+
   close(): void {
     this.socket.destroy();
   }

@@ -197,7 +197,10 @@ export class NfsServer {
     }
     const disk = Math.floor((no - 2) / 2);
     if (no < 2 || !pub.disks.some((d) => d.disk === disk)) throw new NfsError(NfsStat.STALE);
-    return no % 2 === 0 ? { kind: 'descriptor', pub, disk } : { kind: 'flat', pub, disk };
+    if (no % 2 === 1) return { kind: 'flat', pub, disk };
+    // A descriptor a client rewrote is its copy from then on, through the old handle too.
+    const copy = pub.files.find((f) => f.name === descriptorName(disk));
+    return copy ? { kind: 'file', pub, file: copy } : { kind: 'descriptor', pub, disk };
   }
 
   private children(dir: Node): Array<{ name: string; node: Node }> {
