@@ -245,6 +245,12 @@ describe('NFS server (real clients)', () => {
     conn.send(record(callMessage(18, PMAP, 2, 3, Buffer.concat([u32(MOUNT), u32(3), u32(6), u32(0)]))));
     const getport = await conn.next();
     expect(getport?.body.readUInt32BE(0)).toBe(port);
+    // A call in two fragments (RFC 5531 section 11), the first marker sent one byte at a time.
+    const call = callMessage(19, NFS, 3, 0);
+    const split = Buffer.concat([u32(10), call.subarray(0, 10), u32(0x80000000 | (call.length - 10)), call.subarray(10)]);
+    for (let i = 0; i < 4; i++) conn.send(split.subarray(i, i + 1));
+    conn.send(split.subarray(4));
+    expect(await conn.next()).toEqual(jasmine.objectContaining({ xid: 19, replyStat: 0, stat: 0 }));
     conn.close();
 
     // A record of 2 GiB announced: the connection is closed.

@@ -131,13 +131,14 @@ export class RpcServer {
       pendingBytes += data.length;
       for (;;) {
         if (pendingBytes < 4) return;
-        const head = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
-        pending = [head];
-        const marker = head.readUInt32BE(0);
+        // The marker may be split over buffers; the fragment is joined only once it is all here.
+        if (pending[0]!.length < 4) pending = [Buffer.concat(pending)];
+        const marker = pending[0]!.readUInt32BE(0);
         const last = (marker & 0x80000000) !== 0;
         const length = marker & 0x7fffffff;
         if (recordBytes + length > MAX_RECORD) return drop(`record above ${MAX_RECORD} bytes`);
         if (pendingBytes < 4 + length) return;
+        const head = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
         fragments.push(head.subarray(4, 4 + length));
         recordBytes += length;
         const rest = head.subarray(4 + length);
