@@ -205,6 +205,31 @@ describe('NFS server (real clients)', () => {
     }
   });
 
+  it('publishes concurrently without losing a publication, and refuses the same point twice', async () => {
+    const images = await Promise.all([0x31, 0x32, 0x33].map(async (byte) => {
+      const path = join(dir.path, `concurrent-${byte}.img`);
+      await writeFile(path, Buffer.alloc(MiB, byte));
+      return path;
+    }));
+    const ids: string[] = [];
+    for (const [i, image] of images.entries()) ids.push(await addPoint(repo, { vmId: `nfs-suite-c${i}`, vmName: `concurrent ${i}` }, [image]));
+    const [x, y, z] = ids as [string, string, string];
+    const both = await Promise.all([served.publications.publish(x), served.publications.publish(y)]);
+    const twice = await Promise.allSettled([served.publications.publish(z), served.publications.publish(z)]);
+    expect(twice.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect((twice.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toEqual(jasmine.objectContaining({ code: 'publication-exists' }));
+    const third = (twice.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<Publication>).value;
+    // What was saved, as the next start reads it.
+    const state = JSON.parse(await readFile(join(dataDir, 'nfs', 'state.json'), 'utf8')) as { publications: Array<{ pointId: string }> };
+    expect(state.publications.map((p) => p.pointId)).toEqual(jasmine.arrayContaining([x, y, z]));
+    expect(state.publications.filter((p) => p.pointId === z).length).toBe(1);
+    await Promise.all([...both, third].map((p) => served.publications.unpublish(p.id)));
+    const after = JSON.parse(await readFile(join(dataDir, 'nfs', 'state.json'), 'utf8')) as { publications: Array<{ pointId: string }> };
+    expect(after.publications.map((p) => p.pointId)).not.toContain(x);
+    expect(after.publications.map((p) => p.pointId)).not.toContain(y);
+    expect(after.publications.map((p) => p.pointId)).not.toContain(z);
+  });
+
   it('refuses a client whose address is not allowed', async () => {
     const other = await serve(repo, join(dir.path, 'data-closed'), { clients: ['127.0.0.2'], logs });
     try {

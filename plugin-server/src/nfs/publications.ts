@@ -125,21 +125,34 @@ export class Publications {
     const { manifest } = await this.opts.repository.authenticPoint(pointId, signal);
     const name = folder ?? folderName(manifest.vm.name, pointId);
     if (!FOLDER.test(name)) throw new LifelineError('validation', `"${name}" is not a folder name: letters, digits, dot, dash and underscore, 1-100 characters, starting with a letter or digit`);
-    if (this.state.publications.some((p) => p.pointId === pointId)) throw new LifelineError('publication-exists', `restore point ${pointId} is published already`, { pointId });
-    if (this.byFolder(name)) throw new LifelineError('publication-exists', `a publication named ${name} exists already`, { folder: name });
-    const pub: Publication = {
-      id: randomBytes(16).toString('hex'),
-      seq: this.state.nextSeq,
-      pointId,
-      folder: name,
-      vmName: manifest.vm.name,
-      createdAt: new Date().toISOString(),
-      disks: manifest.disks.map((d) => ({ disk: d.disk, capacity: d.capacity })),
-      files: [],
-      nextFileNo: FIRST_CREATED_FILE,
-    };
-    await mkdir(join(this.dir, `pub-${pub.id}`, 'files'), { recursive: true, mode: 0o700 });
-    await this.save({ ...this.state, nextSeq: this.state.nextSeq + 1, publications: [...this.state.publications, pub] });
+    const id = randomBytes(16).toString('hex');
+    await mkdir(join(this.dir, `pub-${id}`, 'files'), { recursive: true, mode: 0o700 });
+    const made: { pub?: Publication } = {};
+    try {
+      // Checked against the state as it is when this change's turn comes, not when it was asked.
+      await this.change((current) => {
+        if (current.publications.some((p) => p.pointId === pointId)) throw new LifelineError('publication-exists', `restore point ${pointId} is published already`, { pointId });
+        if (current.publications.some((p) => p.folder === name)) throw new LifelineError('publication-exists', `a publication named ${name} exists already`, { folder: name });
+        const pub: Publication = {
+          id,
+          seq: current.nextSeq,
+          pointId,
+          folder: name,
+          vmName: manifest.vm.name,
+          createdAt: new Date().toISOString(),
+          disks: manifest.disks.map((d) => ({ disk: d.disk, capacity: d.capacity })),
+          files: [],
+          nextFileNo: FIRST_CREATED_FILE,
+        };
+        made.pub = pub;
+        return { ...current, nextSeq: current.nextSeq + 1, publications: [...current.publications, pub] };
+      });
+    } catch (err) {
+      await rm(join(this.dir, `pub-${id}`), { recursive: true, force: true });
+      throw err;
+    }
+    const pub = made.pub;
+    if (!pub) throw new Error('the publication was saved without being made');
     this.hold(pointId);
     return pub;
   }
@@ -148,7 +161,10 @@ export class Publications {
   async unpublish(id: string): Promise<void> {
     const pub = this.byId(id);
     if (!pub) throw new LifelineError('publication-not-found', `no publication ${id}`, { id });
-    await this.save({ ...this.state, publications: this.state.publications.filter((p) => p.id !== id) });
+    await this.change((current) => {
+      if (!current.publications.some((p) => p.id === id)) throw new LifelineError('publication-not-found', `no publication ${id}`, { id });
+      return { ...current, publications: current.publications.filter((p) => p.id !== id) };
+    });
     for (const d of pub.disks) {
       const key = `${id}/${d.disk}`;
       const open = this.disks.get(key);
@@ -183,7 +199,7 @@ export class Publications {
 
   /** Records a change to a publication's created files. */
   async saveFiles(): Promise<void> {
-    await this.save(this.state);
+    await this.change((current) => current);
   }
 
   async close(): Promise<void> {
@@ -198,9 +214,9 @@ export class Publications {
     if (this.opts.hold && !this.holds.has(pointId)) this.holds.set(pointId, this.opts.hold(pointId));
   }
 
-  /** Writes the state, one write at a time. */
-  private save(next: StateFile): Promise<void> {
-    const run = this.saving.then(() => this.write(next));
+  /** Writes the state `next` makes of the current one, one change at a time. */
+  private change(next: (current: StateFile) => StateFile): Promise<void> {
+    const run = this.saving.then(() => this.write(next(this.state)));
     this.saving = run.catch(() => undefined);
     return run;
   }
