@@ -1,7 +1,7 @@
 // ESLint for the whole workspace. Beyond the usual TypeScript rules it enforces the dependency
 // direction of the server (docs/architecture.md, "The server's layers"): the command line (cli) ->
 // the composition root (server) -> the HTTP edge (api) -> use cases (protection, recovery,
-// replication, object-copy, points, hooks, registration, events) -> adapters (store, vsphere, export) -> core (catalog, jobs)
+// replication, object-copy, points, hooks, registration, events) -> adapters (store, vsphere, export, nfs) -> core (catalog, jobs)
 // -> leaves (config, log, domain, errors). An import that points the other way is
 // an error, and so is production code importing a test kit (a folder's testing.ts).
 import js from '@eslint/js';
@@ -13,7 +13,7 @@ const SRC = 'plugin-server/src';
 // The top three, each above the next: only cli starts the server, only server constructs services.
 const EDGES = ['cli', 'server', 'api'];
 const USE_CASES = ['protection', 'recovery', 'replication', 'object-copy', 'sites', 'points', 'hooks', 'registration', 'events'];
-const ADAPTERS = ['store', 'vsphere'];
+const ADAPTERS = ['store', 'vsphere', 'nfs'];
 const CORE = ['catalog', 'jobs'];
 const LEAVES = ['errors', 'log', 'config'];
 
@@ -39,10 +39,13 @@ const FORBIDDEN = {
   'object-copy': [...EDGES, ...USE_CASES.filter((f) => f !== 'object-copy')],
   // Pairing keeps the directory of peers; the link asks it through an interface of its own.
   sites: [...EDGES, ...USE_CASES.filter((f) => f !== 'sites')],
-  store: [...EDGES, ...USE_CASES, 'vsphere', 'export'],
-  vsphere: [...EDGES, ...USE_CASES, 'store', 'export'],
+  store: [...EDGES, ...USE_CASES, 'vsphere', 'export', 'nfs'],
+  vsphere: [...EDGES, ...USE_CASES, 'store', 'export', 'nfs'],
   // Disk export formats sit on the store, beside it rather than inside it, and know nothing of vSphere.
-  export: [...EDGES, ...USE_CASES, 'vsphere', 'jobs'],
+  export: [...EDGES, ...USE_CASES, 'vsphere', 'jobs', 'nfs'],
+  // The NFS server serves restore points through the store and the export formats' disk reader;
+  // it knows nothing of vSphere or jobs.
+  nfs: [...EDGES, ...USE_CASES, 'vsphere', 'jobs'],
   jobs: [...EDGES, ...USE_CASES, ...ADAPTERS, 'export'],
   catalog: [...EDGES, ...USE_CASES, ...ADAPTERS, 'jobs', 'export'],
   ...Object.fromEntries(LEAVES.map((f) => [f, [...EDGES, ...USE_CASES, ...ADAPTERS, ...CORE, 'export']])),

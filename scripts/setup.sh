@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(golang-go golang-github-vmware-govmomi-dev chromium qemu-utils openssl curl ca-certificates python3 make g++)
 # A throwaway Ceph cluster (monitor, memstore OSD, radosgw) serves the S3 backend's suites (test/ceph/).
 DEBIAN_PACKAGES+=(ceph-mon ceph-osd radosgw ceph-common)
+# Real NFS clients for the NFS server's suites (test/nfs/): libnfs's tools, and qemu's nfs driver.
+DEBIAN_PACKAGES+=(libnfs-utils qemu-block-extra)
 if [[ "${1:-}" == "--bench" ]]; then
   DEBIAN_PACKAGES+=(restic borgbackup)
 fi

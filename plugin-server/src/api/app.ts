@@ -20,6 +20,7 @@ import { capabilityRoutes, dynamicItemRoutes } from './routes/capabilities.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { pointRoutes } from './routes/points.js';
+import { publicationRoutes } from './routes/publications.js';
 import { policyRoutes } from './routes/policies.js';
 import { protectionRoutes } from './routes/protection.js';
 import { recoveryRoutes } from './routes/recovery.js';
@@ -157,6 +158,7 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   api.use(protectionRoutes(deps.authorizer, deps.services));
   api.use(jobRoutes(deps.authorizer, deps.services));
   api.use(pointRoutes(deps.authorizer, deps.services));
+  api.use(publicationRoutes(deps.authorizer, deps.services));
   api.use(recoveryRoutes(deps.authorizer, deps.services));
   api.use(replicationRoutes(deps.authorizer, deps.services));
   api.use(auditRoutes(deps.authorizer, deps.services.audit));

@@ -435,3 +435,43 @@ describe('buildConfig site', () => {
     for (const [file, env, field] of cases) expect(errorOf(() => site(file, env)).details['field']).withContext(JSON.stringify(file ?? env)).toBe(field);
   });
 });
+
+describe('buildConfig nfs', () => {
+  const fieldOf = (file: unknown): string => {
+    try {
+      buildConfig({ cwd: '/', file, filePath: '/etc/lifeline/lifeline.json' });
+      return 'accepted';
+    } catch (err) {
+      return err instanceof ConfigError ? String(err.details['field']) : String(err);
+    }
+  };
+
+  it('has no NFS server unless configured, and fills in the defaults of one', () => {
+    expect(buildConfig({ cwd: '/' }).nfs).toBeNull();
+    expect(buildConfig({ cwd: '/', file: { nfs: { host: '10.0.0.5', clients: ['10.0.0.11', 'fe80::1'] } } }).nfs).toEqual({
+      host: '10.0.0.5',
+      port: 2049,
+      portmapperPort: null,
+      clients: ['10.0.0.11', 'fe80::1'],
+      exportPath: '/lifeline',
+      cacheChunks: 32,
+      readAheadChunks: 6,
+    });
+    expect(buildConfig({ cwd: '/', file: { nfs: { host: '10.0.0.5', clients: ['10.0.0.11'], port: 12049, portmapperPort: 111, exportPath: '/dr/lifeline' } } }).nfs).toEqual(
+      jasmine.objectContaining({ port: 12049, portmapperPort: 111, exportPath: '/dr/lifeline' }),
+    );
+  });
+
+  it('names the NFS setting that is wrong', () => {
+    const f = '/etc/lifeline/lifeline.json: nfs';
+    expect(fieldOf({ nfs: { clients: ['10.0.0.11'] } })).toBe(`${f}.host`);
+    expect(fieldOf({ nfs: { host: 'nfs.example.com', clients: ['10.0.0.11'] } })).toBe(`${f}.host`);
+    expect(fieldOf({ nfs: { host: '10.0.0.5' } })).toBe(`${f}.clients`);
+    expect(fieldOf({ nfs: { host: '10.0.0.5', clients: [] } })).toBe(`${f}.clients`);
+    expect(fieldOf({ nfs: { host: '10.0.0.5', clients: ['10.0.0.0/24'] } })).toBe(`${f}.clients[0]`);
+    expect(fieldOf({ nfs: { host: '10.0.0.5', clients: ['10.0.0.11'], port: 70000 } })).toBe(`${f}.port`);
+    expect(fieldOf({ nfs: { host: '10.0.0.5', clients: ['10.0.0.11'], exportPath: '/a/../etc' } })).toBe(`${f}.exportPath`);
+    expect(fieldOf({ nfs: { host: '10.0.0.5', clients: ['10.0.0.11'], exportPath: 'lifeline' } })).toBe(`${f}.exportPath`);
+    expect(fieldOf({ nfs: { host: '10.0.0.5', clients: ['10.0.0.11'], udp: true } })).toBe(`${f}.udp`);
+  });
+});

@@ -9,6 +9,7 @@
  * The file holds no secrets: a vCenter's service-user password lives in its own file, named by
  * `passwordFile`, which only the composition root reads.
  */
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { looksLikeSha1, normaliseThumbprint } from '../domain/index.js';
 import { LifelineError } from '../errors/index.js';
@@ -170,6 +171,26 @@ export interface Config {
   readonly maintenance: MaintenanceConfig;
   readonly site: SiteConfig;
   readonly jobLimits: JobLimitsConfig;
+  /** The NFS server for instant recovery, or null when it is not configured (nothing listens). */
+  readonly nfs: NfsConfig | null;
+}
+
+/** Lifeline's NFS server (instant recovery): where it listens and who may connect. */
+export interface NfsConfig {
+  /** The one IP address it listens on. */
+  readonly host: string;
+  /** NFS, MOUNT and portmapper port (2049 unless set; 0 lets the system choose, in tests). */
+  readonly port: number;
+  /** A port of the portmapper's own (111 for ESXi), or null for none. */
+  readonly portmapperPort: number | null;
+  /** The only client addresses allowed to connect (IP addresses, e.g. the ESXi hosts' VMkernel addresses). */
+  readonly clients: readonly string[];
+  /** The export's path. */
+  readonly exportPath: string;
+  /** Chunks kept decoded in memory over every published disk (4 MiB each at most). */
+  readonly cacheChunks: number;
+  /** Chunks fetched ahead of a sequential reader. */
+  readonly readAheadChunks: number;
 }
 
 /** Where each setting may come from, for messages that name the exact place of a mistake. */
@@ -223,7 +244,9 @@ const FILE_KEYS = [
   'maintenance',
   'site',
   'jobLimits',
+  'nfs',
 ] as const;
+const NFS_KEYS = ['host', 'port', 'portmapperPort', 'clients', 'exportPath', 'cacheChunks', 'readAheadChunks'] as const;
 const SITE_KEYS = ['host', 'port', 'name', 'url'] as const;
 const JOB_LIMIT_KEYS = ['global', 'perDatastore', 'perHost'] as const;
 const MAINTENANCE_KEYS = ['enabled', 'at', 'verifyPercent'] as const;
@@ -322,6 +345,7 @@ export function buildConfig(input: ConfigInput): Config {
     pointHook: file['pointHook'] === undefined || file['pointHook'] === null ? null : (hookScripts([file['pointHook']], `${fileName}: pointHook`)[0] ?? null),
     maintenance: maintenance(file['maintenance'], fileName),
     jobLimits: jobLimits(file['jobLimits'], fileName),
+    nfs: nfs(file['nfs'], fileName),
     site: site(file['site'], fileName, fileDir, env, serverHost, input.hostname),
   };
 }
@@ -430,6 +454,39 @@ function jobLimits(raw: unknown, fileName: string): JobLimitsConfig {
   const limit = (key: (typeof JOB_LIMIT_KEYS)[number]): number =>
     obj[key] === undefined ? DEFAULT_JOB_LIMITS[key] : integer({ field: `${field}.${key}`, value: obj[key], base: '/', fromText: false }, 1, JOB_LIMIT_MAX);
   return { global: limit('global'), perDatastore: limit('perDatastore'), perHost: limit('perHost') };
+}
+
+/**
+ * `nfs: { "host": "10.0.0.5", "clients": ["10.0.0.11"], "port": 2049, "portmapperPort": 111,
+ * "exportPath": "/lifeline", "cacheChunks": 32, "readAheadChunks": 6 }`: host and clients required.
+ */
+function nfs(raw: unknown, fileName: string): NfsConfig | null {
+  if (raw === undefined || raw === null) return null;
+  const field = `${fileName}: nfs`;
+  const obj = asObject(raw, field);
+  for (const key of Object.keys(obj)) {
+    if (!(NFS_KEYS as readonly string[]).includes(key)) throw new ConfigError(`${field}.${key}`, `unknown setting (known: ${NFS_KEYS.join(', ')})`);
+  }
+  const src = (key: (typeof NFS_KEYS)[number]): Src => ({ field: `${field}.${key}`, value: obj[key], base: '/', fromText: false });
+  const address = (key: string, v: unknown): string => {
+    if (typeof v !== 'string' || isIP(v) === 0) throw new ConfigError(key, `expected an IP address, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const clients = obj['clients'];
+  if (!Array.isArray(clients) || clients.length === 0) throw new ConfigError(`${field}.clients`, 'expected a list of the client IP addresses allowed to connect (at least one)');
+  const exportPath = obj['exportPath'] ?? '/lifeline';
+  if (typeof exportPath !== 'string' || !/^(\/[A-Za-z0-9._-]+)+$/.test(exportPath) || exportPath.split('/').some((p) => p === '.' || p === '..')) {
+    throw new ConfigError(`${field}.exportPath`, `expected an absolute path of plain names such as "/lifeline", got ${JSON.stringify(exportPath)}`);
+  }
+  return {
+    host: address(`${field}.host`, obj['host']),
+    port: obj['port'] === undefined ? 2049 : integer(src('port'), 0, 65535),
+    portmapperPort: obj['portmapperPort'] === undefined || obj['portmapperPort'] === null ? null : integer(src('portmapperPort'), 0, 65535),
+    clients: clients.map((c, i) => address(`${field}.clients[${i}]`, c)),
+    exportPath,
+    cacheChunks: obj['cacheChunks'] === undefined ? 32 : integer(src('cacheChunks'), 1, 4096),
+    readAheadChunks: obj['readAheadChunks'] === undefined ? 6 : integer(src('readAheadChunks'), 0, 64),
+  };
 }
 
 /** `maintenance: { "enabled": true, "at": "03:00", "verifyPercent": 4 }`, every key optional. */

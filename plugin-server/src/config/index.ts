@@ -20,7 +20,7 @@ export {
   HOOK_SCRIPT_TIMEOUT_MAX_SECONDS,
   HOOK_SCRIPT_TIMEOUT_MIN_SECONDS,
 } from './config.js';
-export type { Config, ConfigFlags, ConfigInput, DailyTime, HookScript, HookSet, JobLimitsConfig, MaintenanceConfig, SiteConfig, VcenterConfig } from './config.js';
+export type { Config, ConfigFlags, ConfigInput, DailyTime, HookScript, HookSet, JobLimitsConfig, MaintenanceConfig, NfsConfig, SiteConfig, VcenterConfig } from './config.js';
 export { checkHookCommands } from './hook-commands.js';
 export { loadConfig } from './load-config.js';
 export type { LoadConfigOptions } from './load-config.js';

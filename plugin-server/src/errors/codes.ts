@@ -186,8 +186,18 @@ export type EventsCode =
   /** A channel's receiver did not take an event (refused, unreachable, a non-2xx answer); the delivery is retried. */
   | 'delivery-failed';
 
+/** Instant recovery: restore points published over NFS (nfs/). */
+export type NfsCode =
+  /** No publication by that id (never published, or unpublished since). */
+  | 'publication-not-found'
+  /** The restore point is published already, or its folder name is taken. */
+  | 'publication-exists'
+  /** The server's configuration has no NFS section: nothing is served over NFS. */
+  | 'nfs-not-configured';
+
 export type ErrorCode =
   | CommonCode
+  | NfsCode
   | ReplicationCode
   | ObjectCopyCode
   | ApiCode

@@ -8,6 +8,7 @@ export type {
   JobCode,
   StoreCode,
   ExportCode,
+  NfsCode,
   VsphereCode,
   ProtectionCode,
   HookCode,

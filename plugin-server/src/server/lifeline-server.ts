@@ -51,6 +51,7 @@ import type { VmInventory } from '../api/routes/vms.js';
 import { openStateDatabase, stateDatabasePath } from './state-database.js';
 import { ensureServerCertificate } from './tls/server-certificate.js';
 import { SiteService, SqlitePeerStore } from '../sites/index.js';
+import { startNfsService, type NfsService } from '../nfs/index.js';
 import { startSiteListener, type SiteListener, type SiteListenerOptions } from './site-listener.js';
 import { startObjectCopy, type CopyRule, type ObjectCopies } from '../object-copy/index.js';
 import { createReplicationRouter, pruneReplicasAfterMaintenance, startReplication, type PeerDirectory, type ReplicaSites, type Replication } from '../replication/index.js';
@@ -58,7 +59,7 @@ import { createReplicationRouter, pruneReplicasAfterMaintenance, startReplicatio
 export type ServerConfig = Pick<
   Config,
   'dataDir' | 'host' | 'port' | 'uiDir' | 'sessionIdleSeconds' | 'shutdownTimeoutSeconds' | 'vcenters' | 'hookSets' | 'maintenance' | 'site'
-> & Partial<Pick<Config, 'jobLimits' | 'pointHook'>>;
+> & Partial<Pick<Config, 'jobLimits' | 'pointHook' | 'nfs'>>;
 
 export interface LifelineServerDeps<S extends UserSession & VmInventory> {
   readonly config: ServerConfig;
@@ -170,6 +171,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   let stopReplicaPrune: (() => void) | undefined;
   let events: EventsService;
   let metrics: LifelineMetrics;
+  let nfs: NfsService | null = null;
   const shutdown = new AbortController();
   try {
     const audit = new SqliteAuditLog(db, jobClock);
@@ -216,6 +218,8 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     objectCopies = backup ? startObjectCopy({ runner, repository: backup.repository, openCopy: backup.openObjectCopy, ruleOfBackup: (job) => copyRuleOf(policies.getPolicy((job.params as { policyId: string }).policyId)), logger: log }) : null;
     // The DR site's side: replicas of the paired source sites, served by the site listener at /site/v1/replication.
     replicaSites = backup ? await backup.replicaSites({ keyPem: certificate.keyPem, retentionOf: (id) => { const peer = sites.directory.peer(id); return peer?.role === 'source' ? peer.settings : undefined; } }) : null;
+    // Instant recovery: published restore points served over NFS, where the configuration says.
+    nfs = config.nfs && backup ? await startNfsService({ config: config.nfs, dataDir: config.dataDir, repository: backup.repository, hold: (id) => pointReaders.hold(id), log: log.child({ component: 'nfs' }) }) : null;
     if (replicaSites) stopReplicaPrune = pruneReplicasAfterMaintenance(runner, replicaSites, () => sites.directory.peers().map((p) => p.id), log);
     // Events out: job outcomes and RPO changes recorded in the outbox, delivered to the channels.
     const vcenterEvents = backup ? { extensionKey: EXTENSION_KEY, vcenterGuids: [...config.vcenters.values()].map((vc) => vc.guid), vcenter: (guid: string, sig: AbortSignal) => backup.vcenter(guid, sig) } : null;
@@ -234,8 +238,9 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     });
     events.start();
     metrics = createMetrics({ jobs: runner, compliance: (sig) => scheduler.compliance(sig), store: storeFactsOf(backup?.repository ?? null, jobClock), events });
-    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE) } };
+    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE) }, publications: nfs };
   } catch (err) {
+    await nfs?.stop();
     db.close();
     throw err;
   }
@@ -279,6 +284,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     await objectCopies?.stop();
     stopReplicaPrune?.();
     await replicaSites?.close();
+    await nfs?.stop();
   };
 
   const vcenters = new Map<string, VcenterTarget>(

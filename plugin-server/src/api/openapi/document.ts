@@ -345,6 +345,29 @@ const PATHS: Readonly<Record<string, Json>> = {
       errors: [404, 409],
     }),
   },
+  '/api/v1/publications': {
+    get: op({ id: 'listPublications', tag: 'Instant recovery', summary: 'Restore points published over NFS', description: 'System.Read on the inventory root. 503 nfs-not-configured when the server has no NFS section.', ok: { '200': json(ref('PublicationList'), 'Every publication.') } }),
+  },
+  '/api/v1/points/{pointId}/publication': {
+    parameters: [param('pointId')],
+    post: op({
+      id: 'publishPoint',
+      tag: 'Instant recovery',
+      summary: 'Publish a restore point over NFS',
+      description: "Lifeline's Restore privilege on the point's VM. 409 publication-exists when the point or the folder name is published already; 503 nfs-not-configured.",
+      body: ref('PublicationRequest'),
+      ok: { '201': json(ref('Publication'), 'The publication: its folder in the export.') },
+      errors: [404, 409],
+    }),
+    delete: op({
+      id: 'unpublishPoint',
+      tag: 'Instant recovery',
+      summary: 'Unpublish a restore point, dropping what NFS clients wrote to it',
+      description: "Lifeline's Restore privilege on the point's VM. 404 publication-not-found when the point is not published; 503 nfs-not-configured.",
+      ok: { '204': noContent('Unpublished; its overlay and the files clients created are gone.') },
+      errors: [404],
+    }),
+  },
   '/api/v1/points/{pointId}/retention': {
     post: op({
       id: 'extendRetention',

@@ -332,6 +332,17 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
   RestorePointDetail: obj({ ...pointMembers, configuration: described(nullable(ref('VmConfiguration')), 'Null when the stored manifest cannot be read.') }),
   VmConfiguration: configuration,
   RestorePointPage: pageOf(ref('RestorePoint')),
+  PublicationRequest: obj({ folder: described(str, "The folder's name in the export (default <vm>-<point id>).") }, { optional: ['folder'] }),
+  Publication: obj({
+    id: str,
+    pointId: str,
+    vmName: str,
+    folder: str,
+    path: described(str, 'The folder as NFS clients mount it: <export path>/<folder>.'),
+    createdAt: time,
+    disks: { type: 'array', items: obj({ index: int, capacityBytes: int, descriptor: described(str, 'The VMDK descriptor file in the folder.'), flatExtent: described(str, "The flat extent: the disk's bytes.") }) },
+  }),
+  PublicationList: obj({ items: { type: 'array', items: ref('Publication') } }),
   RetentionRequest: obj({ retainUntil: described(time, 'Later than the point\'s retain-until, at most 10 years ahead.') }, { open: true }),
   DownloadTicketRequest: obj({ format: oneOfStrings(['raw', 'vmdk']) }),
   DownloadTicket: obj({

@@ -16,6 +16,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { DownloadTickets } from '../download-tickets.js';
 import type { SiteService } from '../../sites/index.js';
 import type { ServerSettings } from './settings.js';
+import type { NfsService } from '../../nfs/index.js';
 
 /** What the routes read of the job records; the runner is not needed to read them. */
 export type JobReads = Pick<JobStore, 'get' | 'list' | 'count' | 'readLog' | 'activeForTarget' | 'recentDurations'>;
@@ -57,4 +58,6 @@ export interface ApiServices {
   readonly notifications?: EventsService | null;
   /** Prometheus metrics at /metrics, behind the bearer token in `tokenFile`. */
   readonly metrics?: { readonly metrics: LifelineMetrics; readonly tokenFile: string } | null;
+  /** Restore points published over NFS (instant recovery); absent when the configuration has no NFS server. */
+  readonly publications?: NfsService | null;
 }

@@ -445,6 +445,53 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/api/v1/publications": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * Restore points published over NFS
+         * @description System.Read on the inventory root. 503 nfs-not-configured when the server has no NFS section.
+         */
+        readonly get: operations["listPublications"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/points/{pointId}/publication": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+                readonly pointId: components["parameters"]["pointId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Publish a restore point over NFS
+         * @description Lifeline's Restore privilege on the point's VM. 409 publication-exists when the point or the folder name is published already; 503 nfs-not-configured.
+         */
+        readonly post: operations["publishPoint"];
+        /**
+         * Unpublish a restore point, dropping what NFS clients wrote to it
+         * @description Lifeline's Restore privilege on the point's VM. 404 publication-not-found when the point is not published; 503 nfs-not-configured.
+         */
+        readonly delete: operations["unpublishPoint"];
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/api/v1/points/{pointId}/retention": {
         readonly parameters: {
             readonly query?: never;
@@ -1570,6 +1617,31 @@ export interface components {
             readonly total: number;
             readonly offset: number;
             readonly limit: number;
+        };
+        readonly PublicationRequest: {
+            /** @description The folder's name in the export (default <vm>-<point id>). */
+            readonly folder?: string;
+        };
+        readonly Publication: {
+            readonly id: string;
+            readonly pointId: string;
+            readonly vmName: string;
+            readonly folder: string;
+            /** @description The folder as NFS clients mount it: <export path>/<folder>. */
+            readonly path: string;
+            /** Format: date-time */
+            readonly createdAt: string;
+            readonly disks: readonly {
+                readonly index: number;
+                readonly capacityBytes: number;
+                /** @description The VMDK descriptor file in the folder. */
+                readonly descriptor: string;
+                /** @description The flat extent: the disk's bytes. */
+                readonly flatExtent: string;
+            }[];
+        };
+        readonly PublicationList: {
+            readonly items: readonly components["schemas"]["Publication"][];
         };
         readonly RetentionRequest: {
             /**
@@ -3053,6 +3125,106 @@ export interface operations {
             readonly 403: components["responses"]["Forbidden"];
             readonly 404: components["responses"]["NotFound"];
             readonly 409: components["responses"]["Conflict"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly listPublications: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description Every publication. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["PublicationList"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly publishPoint: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+                readonly pointId: components["parameters"]["pointId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["PublicationRequest"];
+            };
+        };
+        readonly responses: {
+            /** @description The publication: its folder in the export. */
+            readonly 201: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["Publication"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly unpublishPoint: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+                readonly pointId: components["parameters"]["pointId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description Unpublished; its overlay and the files clients created are gone. */
+            readonly 204: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content?: never;
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
             readonly 500: components["responses"]["InternalError"];
             readonly 502: components["responses"]["BadGateway"];
             readonly 503: components["responses"]["Unavailable"];

@@ -1459,6 +1459,162 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         }
       }
     },
+    "/api/v1/publications": {
+      "get": {
+        "operationId": "listPublications",
+        "tags": [
+          "Instant recovery"
+        ],
+        "summary": "Restore points published over NFS",
+        "description": "System.Read on the inventory root. 503 nfs-not-configured when the server has no NFS section.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Every publication.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PublicationList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/points/{pointId}/publication": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/pointId"
+        }
+      ],
+      "post": {
+        "operationId": "publishPoint",
+        "tags": [
+          "Instant recovery"
+        ],
+        "summary": "Publish a restore point over NFS",
+        "description": "Lifeline's Restore privilege on the point's VM. 409 publication-exists when the point or the folder name is published already; 503 nfs-not-configured.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/PublicationRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "The publication: its folder in the export.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Publication"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      },
+      "delete": {
+        "operationId": "unpublishPoint",
+        "tags": [
+          "Instant recovery"
+        ],
+        "summary": "Unpublish a restore point, dropping what NFS clients wrote to it",
+        "description": "Lifeline's Restore privilege on the point's VM. 404 publication-not-found when the point is not published; 503 nfs-not-configured.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Unpublished; its overlay and the files clients created are gone."
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/api/v1/points/{pointId}/retention": {
       "post": {
         "operationId": "extendRetention",
@@ -6283,6 +6439,96 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "total",
           "offset",
           "limit"
+        ],
+        "additionalProperties": false
+      },
+      "PublicationRequest": {
+        "type": "object",
+        "properties": {
+          "folder": {
+            "type": "string",
+            "description": "The folder's name in the export (default <vm>-<point id>)."
+          }
+        },
+        "required": [],
+        "additionalProperties": false
+      },
+      "Publication": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "pointId": {
+            "type": "string"
+          },
+          "vmName": {
+            "type": "string"
+          },
+          "folder": {
+            "type": "string"
+          },
+          "path": {
+            "type": "string",
+            "description": "The folder as NFS clients mount it: <export path>/<folder>."
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "disks": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "index": {
+                  "type": "integer"
+                },
+                "capacityBytes": {
+                  "type": "integer"
+                },
+                "descriptor": {
+                  "type": "string",
+                  "description": "The VMDK descriptor file in the folder."
+                },
+                "flatExtent": {
+                  "type": "string",
+                  "description": "The flat extent: the disk's bytes."
+                }
+              },
+              "required": [
+                "index",
+                "capacityBytes",
+                "descriptor",
+                "flatExtent"
+              ],
+              "additionalProperties": false
+            }
+          }
+        },
+        "required": [
+          "id",
+          "pointId",
+          "vmName",
+          "folder",
+          "path",
+          "createdAt",
+          "disks"
+        ],
+        "additionalProperties": false
+      },
+      "PublicationList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Publication"
+            }
+          }
+        },
+        "required": [
+          "items"
         ],
         "additionalProperties": false
       },
