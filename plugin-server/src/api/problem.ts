@@ -142,6 +142,7 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   'replication-site-unknown': 500,
   'replication-link-failed': 502,
   'replication-refused': 502,
+  'dr-mapping-missing': 409,
 };
 
 /** 500s whose message names damaged data or a failed restore rather than a bug: shown as they are. */

@@ -176,6 +176,11 @@ export type ReplicationCode =
   /** The DR site refused a request for good (4xx, e.g. no longer paired). */
   | 'replication-refused';
 
+/** Disaster recovery at the DR site (dr/). */
+export type DrCode =
+  /** A replicated VM's network or datastore has no resource mapping; the message names each one missing. */
+  'dr-mapping-missing';
+
 /** Events out: notification channels and their deliveries. */
 export type EventsCode =
   /** A channel's receiver did not take an event (refused, unreachable, a non-2xx answer); the delivery is retried. */
@@ -195,4 +200,5 @@ export type ErrorCode =
   | RegistrationCode
   | SiteCode
   | ConfigCode
-  | EventsCode;
+  | EventsCode
+  | DrCode;

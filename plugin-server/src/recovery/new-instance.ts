@@ -48,6 +48,8 @@ export interface InstantiateRequest {
   /** Source network name → target network name; unmapped networks keep their name. */
   networks: Record<string, string>;
   powerOn: boolean;
+  /** Give the network cards the point's MAC addresses (a failover that keeps the VM's identity); default: new ones. */
+  keepMacAddresses?: boolean;
 }
 
 /** Saved before each step so the clean-up knows what exists. */
@@ -99,12 +101,13 @@ function storedConfig(cfg: Record<string, unknown>): StoredConfig {
 /**
  * The devices of the new VM: the point's SCSI controllers (under temporary keys), each disk in its
  * original slot when its controller is SCSI, else on the next free unit of the first controller,
- * and the network cards mapped, without their MAC addresses.
+ * and the network cards mapped, without their MAC addresses unless they are kept.
  */
 export function planDevices(
   cfg: StoredConfig,
   disks: ReadonlyArray<{ pointDisk: number; file: string; capacity: number }>,
   networks: Readonly<Record<string, string>>,
+  keepMacAddresses = false,
 ): { scsiControllers: ScsiControllerSpec[]; existingDisks: ExistingDiskSpec[]; nics: NicSpec[] } {
   const scsi = cfg.controllers.filter((c) => c.bus === 'scsi' && SCSI_TYPES.includes(c.type)).sort((a, b) => a.busNumber - b.busNumber);
   const keyOf = new Map<number, number>();
@@ -137,7 +140,8 @@ export function planDevices(
     const from = n.network.name ?? '';
     const to = mappedNetwork(networks, from);
     if (to === '') throw new RecoveryError('validation', `network card ${n.label} of the point has no network name to map; give one in networks`, { nic: n.label });
-    return { type: (NIC_TYPES.includes(n.type) ? n.type : 'VirtualVmxnet3') as NicType, network: { name: to }, startConnected: n.startConnected ?? true };
+    const mac = keepMacAddresses && n.macAddress ? { macAddress: n.macAddress } : {};
+    return { type: (NIC_TYPES.includes(n.type) ? n.type : 'VirtualVmxnet3') as NicType, network: { name: to }, startConnected: n.startConnected ?? true, ...mac };
   });
   return { scsiControllers, existingDisks, nics };
 }
@@ -241,7 +245,7 @@ export async function runInstantiate(
   const disks = [...manifest.disks]
     .sort((a, b) => a.disk - b.disk)
     .map((d, i) => ({ pointDisk: d.disk, file: `${folder}/${req.name}${i === 0 ? '' : `_${i}`}.vmdk`, capacity: d.capacity }));
-  const devices = planDevices(cfg, disks, req.networks);
+  const devices = planDevices(cfg, disks, req.networks, req.keepMacAddresses === true);
 
   let cp: InstantiateCheckpoint = { vcenterGuid: req.vcenterGuid, datacenter, folder, name: req.name, stage: 'upload', vm: null };
   // A folder of that name belongs to someone else: refuse rather than write into it. The
@@ -294,7 +298,7 @@ export async function runInstantiate(
 }
 
 /** The clean-up of an interrupted new-instance job: everything it made is removed. */
-export async function resolveInstantiate(deps: RecoveryDeps, cp: InstantiateCheckpoint, signal: AbortSignal): Promise<void> {
+export async function resolveInstantiate(deps: Pick<RecoveryDeps, 'vcenters'>, cp: InstantiateCheckpoint, signal: AbortSignal): Promise<void> {
   const vc = await deps.vcenters.vcenter(cp.vcenterGuid, signal);
   await rollBack(vc, cp, signal);
 }
