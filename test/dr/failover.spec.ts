@@ -74,8 +74,10 @@ describe('disaster recovery at the DR site', () => {
   let sites: TwoSites;
   let sourceId: string;
   let vmId: string;
+  let vmId1: string;
   let pointId: string;
   let diskSha: string;
+  let diskSha1: string;
   let testNetwork: string;
   let mappingsAtSource: number;
   const mappings = () => ({ networks: { 'VM Network': 'VM Network' }, datastores: { LocalDS_0: 'LocalDS_0' }, testNetworks: { 'VM Network': testNetwork } });
@@ -86,22 +88,28 @@ describe('disaster recovery at the DR site', () => {
       paired: true,
       portgroups: { 'site-b': ['DR Test Network'] },
       prepare: async (name, vc) => {
-        if (name === 'site-a') await fillDisk(vc.vms[0]!.disks[0]!.path, 12 * 1024 * 1024, 11);
+        if (name === 'site-a') {
+          await fillDisk(vc.vms[0]!.disks[0]!.path, 12 * 1024 * 1024, 11);
+          await fillDisk(vc.vms[1]!.disks[0]!.path, 6 * 1024 * 1024, 12);
+        }
       },
     });
     const { a, b } = sites;
     const [peer] = (await a.call(a.admin, 'GET', '/sites')).json<{ peers: { id: string; name: string }[] }>().peers;
     const policy = await a.call(a.admin, 'POST', '/policies', { name: 'Replicated', rpoSeconds: 3600, retention: { keepLast: 3 }, replicationSite: peer!.name });
-    const vm = encodeURIComponent(a.urn(0));
-    await a.call(a.admin, 'PUT', `/vms/${vm}/protection`, { policyId: policy.json<{ id: string }>().id });
-    await a.call(a.admin, 'POST', `/vms/${vm}/backup`);
+    for (const i of [0, 1]) {
+      const vm = encodeURIComponent(a.urn(i));
+      await a.call(a.admin, 'PUT', `/vms/${vm}/protection`, { policyId: policy.json<{ id: string }>().id });
+      await a.call(a.admin, 'POST', `/vms/${vm}/backup`);
+    }
     for (let i = 0; ; i++) {
       const jobs = (await a.call(a.admin, 'GET', '/jobs?kind=replication')).json<{ items: JobBody[] }>().items;
-      if (jobs.some((j) => j.state === 'succeeded')) break;
+      if (jobs.filter((j) => j.state === 'succeeded').length === 2) break;
       if (jobs.some((j) => j.state === 'failed') || i > 600) throw new Error(`replication did not succeed: ${JSON.stringify(jobs)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
     diskSha = await sha256File(a.vc.vms[0]!.disks[0]!.path);
+    diskSha1 = await sha256File(a.vc.vms[1]!.disks[0]!.path);
     mappingsAtSource = (await a.call(a.admin, 'GET', `/sites/${peer!.id}/mappings`)).status;
     sourceId = (await b.call(b.admin, 'GET', '/sites')).json<{ peers: { id: string }[] }>().peers[0]!.id;
     const inv = await (await b.backup.vcenter(b.vc.instanceUuid, never)).inventory(never);
@@ -109,6 +117,7 @@ describe('disaster recovery at the DR site', () => {
     testNetwork = inv.networks.find((n) => n.name !== 'VM Network')!.name;
     const vms = (await b.call(b.admin, 'GET', `/sites/${sourceId}/replicated-vms`)).json<{ items: ReplicatedVm[] }>().items;
     vmId = vms[0]!.vm.id;
+    vmId1 = vms[1]!.vm.id;
     pointId = vms[0]!.latestPoint!.id;
     const put = await b.call(b.admin, 'PUT', `/sites/${sourceId}/mappings`, mappings());
     if (put.status !== 200) throw new Error(`mappings refused: ${put.text}`);
@@ -266,5 +275,52 @@ describe('disaster recovery at the DR site', () => {
     // A failover's VM is production now: there is no clean-up of it.
     const cleanup = await b.call(b.admin, 'POST', `/failovers/${rec.id}/cleanup`);
     expect(cleanup.status).toBe(409);
+  }, SLOW);
+
+  it('runs a recovery plan as a drill, group after group, and its clean-up leaves the DR site exactly as before', async () => {
+    const { a, b } = sites;
+    const filesBefore = await datastoreFiles(b);
+    const vmsBefore = await vmNames(b);
+    // A VM the DR site holds no points of is refused, naming it.
+    const bad = await b.call(b.admin, 'POST', '/recovery-plans', { name: 'Bad', siteId: sourceId, groups: [{ vms: ['no-such-vm'] }] });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('no-such-vm');
+    const created = await b.call(b.admin, 'POST', '/recovery-plans', { name: 'Tier plan', siteId: sourceId, groups: [{ vms: [vmId] }, { vms: [vmId1] }], toolsTimeoutSeconds: 1 });
+    expect(created.status).withContext(created.text).toBe(201);
+    const planId = created.json<{ id: string }>().id;
+    expect((await b.call(b.admin, 'POST', `/recovery-plans/${planId}/cleanup`)).status).toBe(409);
+
+    const started = await b.call(b.admin, 'POST', `/recovery-plans/${planId}/run`, { mode: 'test' });
+    expect(started.status).withContext(started.text).toBe(202);
+    const job = await waitJob(b, started.json<{ job: JobBody }>().job.id);
+    expect(job.kind).toBe('recovery-plan');
+    expect(job.state).withContext(JSON.stringify(job.error)).toBe('succeeded');
+
+    const plan = (await b.call(b.admin, 'GET', `/recovery-plans/${planId}`)).json<{ runs: { mode: string; failovers: Failover[][] }[] }>();
+    const [run] = plan.runs;
+    expect(run!.mode).toBe('test');
+    const [[first], [second]] = run!.failovers as [[Failover], [Failover]];
+    expect([first.name, second.name]).toEqual([`${a.vc.vms[0]!.name}-dr-test`, `${a.vc.vms[1]!.name}-dr-test`]);
+    expect([first.state, second.state]).toEqual(['up', 'up']);
+    // Group order: the second group started only once the first group's VM was up.
+    expect(Date.parse(second.report.startedAt!)).toBeGreaterThanOrEqual(Date.parse(first.report.poweredOnAt!));
+    const vc = await b.backup.vcenter(b.vc.instanceUuid, never);
+    for (const f of [first, second]) {
+      const made = await vc.getVm(f.vm!.moref, never);
+      expect(made.powerState).toBe('poweredOn');
+      expect(made.nics.map((n) => n.network.name)).toEqual(['DR Test Network']);
+    }
+    expect(await sha256File(await diskFileAtB(first.vm!.moref))).toBe(diskSha);
+    expect(await sha256File(await diskFileAtB(second.vm!.moref))).toBe(diskSha1);
+
+    const cleanup = await b.call(b.admin, 'POST', `/recovery-plans/${planId}/cleanup`);
+    expect(cleanup.status).withContext(cleanup.text).toBe(202);
+    const cleanJob = await waitJob(b, cleanup.json<{ job: JobBody }>().job.id);
+    expect(cleanJob.state).withContext(JSON.stringify(cleanJob.error)).toBe('succeeded');
+    expect(await vmNames(b)).toEqual(vmsBefore);
+    expect(await datastoreFiles(b)).toEqual(filesBefore);
+    const after = (await b.call(b.admin, 'GET', `/recovery-plans/${planId}`)).json<{ runs: { failovers: Failover[][] }[] }>();
+    expect(after.runs[0]!.failovers.flat().map((f) => f.state)).toEqual(['cleaned', 'cleaned']);
+    expect((await b.call(b.admin, 'DELETE', `/recovery-plans/${planId}`)).status).toBe(204);
   }, SLOW);
 });

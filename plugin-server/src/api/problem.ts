@@ -143,6 +143,7 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   'replication-link-failed': 502,
   'replication-refused': 502,
   'dr-mapping-missing': 409,
+  'dr-plan-step-failed': 500,
 };
 
 /** 500s whose message names damaged data or a failed restore rather than a bug: shown as they are. */

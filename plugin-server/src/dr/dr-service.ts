@@ -9,7 +9,9 @@ import type { JobRunner, JobTarget, SubmitResult } from '../jobs/index.js';
 import type { Clock } from '../domain/index.js';
 import type { PointManifest, Repository } from '../store/index.js';
 import { validateInstanceName } from '../recovery/index.js';
-import type { DrStore, FailoverMode, FailoverRecord } from './dr-store.js';
+import { randomUUID } from 'node:crypto';
+import type { DrStore, FailoverMode, FailoverRecord, PlanRun, RecoveryPlan } from './dr-store.js';
+import { PLAN_JOB_KIND } from './plan-job.js';
 import { describeMissing, missingMappings, needsOf, parseMappings, type MissingMapping, type ResourceMappings } from './mappings.js';
 import type { DrVcenterProvider } from './dr-vcenter.js';
 
@@ -175,6 +177,19 @@ export class DrService {
    * window, and submits the job that makes the VM.
    */
   async failover(peerId: string, vmId: string, opts: FailoverOptions, requestedBy: string, signal: AbortSignal): Promise<FailoverAccepted> {
+    const target = failoverTarget(peerId, vmId);
+    const active = this.o.runner.activeForTarget(target);
+    if (active) throw new LifelineError('busy', `a failover of VM ${vmId} is under way (job ${active.id})`, { jobId: active.id });
+    const rec = await this.prepareFailover(peerId, vmId, opts, null, requestedBy, signal);
+    const r = this.o.runner.submit({ kind: FAILOVER_JOB_KIND, target, params: { operation: 'failover', failoverId: rec.id }, priority: 30, requestedBy });
+    return { ...r, failover: this.o.store.updateFailover(rec.id, (x) => ({ ...x, jobId: r.job.id })) };
+  }
+
+  /**
+   * Checks a failover of one VM now — the point, the mappings, the name — and records it (state
+   * `starting`) with its mapped request and data-loss window, for a job to run.
+   */
+  async prepareFailover(peerId: string, vmId: string, opts: FailoverOptions, planRunId: string | null, requestedBy: string, signal: AbortSignal): Promise<FailoverRecord> {
     const peer = this.sourcePeer(peerId);
     const repo = await this.o.replica(peerId, signal);
     if (!repo) throw new NotFoundError(`this site holds no replicated point of site ${peer.name} yet`, { siteId: peerId });
@@ -195,13 +210,10 @@ export class DrService {
       throw new ValidationError('toolsTimeoutSeconds must be a whole number of seconds from 0 to 3600', { field: 'toolsTimeoutSeconds' });
     }
     const vcenterGuid = this.targetVcenter(mappings);
-    const target = failoverTarget(peerId, vmId);
-    const active = this.o.runner.activeForTarget(target);
-    if (active) throw new LifelineError('busy', `a failover of VM ${point.vmName} is under way (job ${active.id})`, { jobId: active.id });
     const vc = await this.o.vcenters.vcenter(vcenterGuid, signal);
     if ((await vc.inventory(signal)).vms.some((v) => v.name === name)) throw new LifelineError('conflict', `a VM named ${name} already exists in this site's vCenter; give another name`, { field: 'name' });
     const now = this.o.clock.now();
-    const rec = this.o.store.newFailover({
+    return this.o.store.newFailover({
       peerId,
       siteName: peer.name,
       mode: opts.mode,
@@ -227,9 +239,8 @@ export class DrService {
       checkpoint: null,
       report: { startedAt: null, createdAt: null, poweredOnAt: null, toolsReadyAt: null, rtoSeconds: null, failures: [], cleanedAt: null },
       requestedBy,
+      planRunId,
     });
-    const r = this.o.runner.submit({ kind: FAILOVER_JOB_KIND, target, params: { operation: 'failover', failoverId: rec.id }, priority: 30, requestedBy });
-    return { ...r, failover: this.o.store.updateFailover(rec.id, (x) => ({ ...x, jobId: r.job.id })) };
   }
 
   /** Queues the clean-up of a drill: its VM and the VM's folder are removed, nothing else. */
@@ -245,6 +256,123 @@ export class DrService {
     return { ...r, failover: this.o.store.updateFailover(failoverId, (x) => ({ ...x, state: 'cleaning', cleanupJobId: r.job.id })) };
   }
 
+  // ---- recovery plans ----
+
+  /** Creates or replaces a plan; every VM must be one this site holds replicated points of. */
+  async savePlan(id: string | null, body: unknown, signal: AbortSignal): Promise<RecoveryPlan> {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ValidationError('the plan must be a JSON object');
+    const b = body as Record<string, unknown>;
+    const extra = Object.keys(b).find((k) => !['name', 'siteId', 'groups', 'maxParallel', 'toolsTimeoutSeconds'].includes(k));
+    if (extra !== undefined) throw new ValidationError(`${extra} is not a field of a recovery plan`, { field: extra });
+    const name = b['name'];
+    // eslint-disable-next-line no-control-regex -- control characters have no place in a plan's name
+    if (typeof name !== 'string' || !/^[^\u0000-\u001f]{1,80}$/.test(name) || name.trim() !== name) throw new ValidationError('name must be 1 to 80 characters', { field: 'name' });
+    const siteId = b['siteId'];
+    if (typeof siteId !== 'string') throw new ValidationError('siteId must be the id of the paired source site', { field: 'siteId' });
+    this.sourcePeer(siteId);
+    const groups = b['groups'];
+    if (!Array.isArray(groups) || groups.length === 0 || groups.length > 50) throw new ValidationError('groups must be a list of 1 to 50 groups', { field: 'groups' });
+    const known = new Set((await this.vmConfigs(siteId, signal)).map((v) => v.vmId));
+    const seen = new Set<string>();
+    const parsed = groups.map((g: unknown, i) => {
+      const vms = (g as { vms?: unknown } | null)?.vms;
+      if (!Array.isArray(vms) || vms.length === 0) throw new ValidationError(`groups[${i}].vms must list at least one replicated VM`, { field: 'groups' });
+      for (const v of vms) {
+        if (typeof v !== 'string' || !known.has(v)) throw new ValidationError(`groups[${i}]: ${String(v)} is not a VM this site holds replicated points of`, { field: 'groups' });
+        if (seen.has(v)) throw new ValidationError(`groups[${i}]: VM ${v} is in the plan twice`, { field: 'groups' });
+        seen.add(v);
+      }
+      return { vms: vms as string[] };
+    });
+    const int = (field: string, dflt: number, max: number): number => {
+      const v = b[field] ?? dflt;
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > max) throw new ValidationError(`${field} must be a whole number from 0 to ${max}`, { field });
+      return v;
+    };
+    const maxParallel = int('maxParallel', 4, 16);
+    if (maxParallel === 0) throw new ValidationError('maxParallel must be at least 1', { field: 'maxParallel' });
+    const existing = id ? this.plan(id) : undefined;
+    const now = new Date(this.o.clock.now()).toISOString();
+    return this.o.store.putPlan({
+      id: existing?.id ?? randomUUID(),
+      name,
+      peerId: siteId,
+      groups: parsed,
+      maxParallel,
+      toolsTimeoutSeconds: int('toolsTimeoutSeconds', 300, 3600),
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    });
+  }
+
+  plan(id: string): RecoveryPlan {
+    const p = this.o.store.findPlan(id);
+    if (!p) throw new NotFoundError(`recovery plan ${id} does not exist`, { planId: id });
+    return p;
+  }
+
+  plans(): RecoveryPlan[] {
+    return this.o.store.listPlans();
+  }
+
+  deletePlan(id: string): void {
+    const p = this.plan(id);
+    const active = this.o.runner.activeForTarget(planTarget(p.id));
+    if (active) throw new LifelineError('busy', `recovery plan ${p.name} is running (job ${active.id})`, { jobId: active.id });
+    this.o.store.deletePlan(id);
+  }
+
+  /** A plan's last runs, newest first, each with its failovers by group. */
+  planRuns(id: string, limit = 5): Array<PlanRun & { failovers: FailoverRecord[][] }> {
+    return this.o.store.runsOf(this.plan(id).id, limit).map((r) => ({ ...r, failovers: r.groups.map((g) => g.map((f) => this.o.store.getFailover(f))) }));
+  }
+
+  /**
+   * Queues a run of a plan in mode `test` (a drill of every VM on the test networks) or
+   * `disaster`: every step is checked now (points, mappings, names) and recorded, then one
+   * `recovery-plan` job runs them group by group.
+   */
+  async runPlan(id: string, mode: FailoverMode, requestedBy: string, signal: AbortSignal): Promise<SubmitResult & { run: PlanRun }> {
+    const plan = this.plan(id);
+    const target = planTarget(plan.id);
+    const active = this.o.runner.activeForTarget(target);
+    if (active) throw new LifelineError('busy', `recovery plan ${plan.name} is running (job ${active.id})`, { jobId: active.id });
+    const made: FailoverRecord[] = [];
+    const groups: string[][] = [];
+    const runId = randomUUID();
+    try {
+      for (const g of plan.groups) {
+        const ids: string[] = [];
+        for (const vmId of g.vms) {
+          const rec = await this.prepareFailover(plan.peerId, vmId, { mode, pointId: null, name: null, keepMacAddresses: false, powerOn: true, toolsTimeoutSeconds: plan.toolsTimeoutSeconds }, runId, requestedBy, signal);
+          made.push(rec);
+          ids.push(rec.id);
+        }
+        groups.push(ids);
+      }
+    } catch (err) {
+      for (const r of made) this.o.store.updateFailover(r.id, (x) => ({ ...x, state: 'failed', report: { ...x.report, failures: ['not started: another VM of the plan could not be failed over (see the answer to the request)'] } }));
+      throw err;
+    }
+    let run = this.o.store.newRun({ id: runId, planId: plan.id, mode, jobId: null, cleanupJobId: null, groups, requestedBy });
+    const r = this.o.runner.submit({ kind: PLAN_JOB_KIND, target, params: { operation: 'run', runId: run.id }, priority: 30, requestedBy });
+    run = this.o.store.updateRun(run.id, (x) => ({ ...x, jobId: r.job.id }));
+    for (const f of made) this.o.store.updateFailover(f.id, (x) => ({ ...x, jobId: r.job.id }));
+    return { ...r, run };
+  }
+
+  /** Queues the clean-up of the plan's last test run: every drill VM it brought up is removed, nothing else. */
+  cleanupPlan(id: string, requestedBy: string): SubmitResult & { run: PlanRun } {
+    const plan = this.plan(id);
+    const target = planTarget(plan.id);
+    const active = this.o.runner.activeForTarget(target);
+    if (active) throw new LifelineError('busy', `recovery plan ${plan.name} is running (job ${active.id})`, { jobId: active.id });
+    const last = this.o.store.runsOf(plan.id, 1)[0];
+    if (!last || last.mode !== 'test') throw new LifelineError('conflict', `recovery plan ${plan.name} has no test run to clean up${last ? ': its last run was a failover, whose VMs Lifeline does not remove' : ''}`, { planId: id });
+    const r = this.o.runner.submit({ kind: PLAN_JOB_KIND, target, params: { operation: 'cleanup', runId: last.id }, priority: 30, requestedBy });
+    return { ...r, run: this.o.store.updateRun(last.id, (x) => ({ ...x, cleanupJobId: r.job.id })) };
+  }
+
   failoverRecord(id: string): FailoverRecord {
     return this.o.store.getFailover(id);
   }
@@ -252,6 +380,11 @@ export class DrService {
   failovers(): FailoverRecord[] {
     return this.o.store.listFailovers();
   }
+}
+
+/** One run at a time per plan. */
+export function planTarget(planId: string): JobTarget {
+  return { type: 'RecoveryPlan', id: planId, vcenterGuid: null };
 }
 
 /** One failover job at a time per replicated VM. */

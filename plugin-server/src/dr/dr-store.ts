@@ -1,12 +1,12 @@
 /**
  * What the DR site keeps of disaster recovery, in the server's state database (schema component
- * "dr"): each pairing's resource mappings (`dr_mapping`) and each failover and test failover with
- * its report (`dr_failover`). The state database, beside the jobs that change these records, so a
+ * "dr"): each pairing's resource mappings (`dr_mapping`), each failover and test failover with
+ * its report (`dr_failover`), and the recovery plans (`dr_plan`) with their runs (`dr_plan_run`). The state database, beside the jobs that change these records, so a
  * failover's record and its job are written by one connection: after a crash the interrupted
  * job's clean-up finds the record as the step it was taking left it. Nothing here is a secret.
  */
 import { randomUUID } from 'node:crypto';
-import { NotFoundError } from '../errors/index.js';
+import { LifelineError, NotFoundError } from '../errors/index.js';
 import { migrateComponent, type Database, type Migration } from '../jobs/index.js';
 import type { Clock } from '../domain/index.js';
 import type { InstantiateCheckpoint } from '../recovery/index.js';
@@ -75,8 +75,37 @@ export interface FailoverRecord {
   checkpoint: InstantiateCheckpoint | null;
   report: FailoverReport;
   requestedBy: string;
+  /** The recovery plan run this failover is a step of, if any. */
+  planRunId: string | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** A recovery plan: ordered groups of a source site's replicated VMs, started group after group. */
+export interface RecoveryPlan {
+  id: string;
+  name: string;
+  /** The pairing whose replicated VMs it starts. */
+  peerId: string;
+  /** In order; the VMs of a group start together (at most maxParallel at once), the next group once all of them are done. */
+  groups: Array<{ vms: string[] }>;
+  maxParallel: number;
+  toolsTimeoutSeconds: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One run of a plan: its failovers (one record per VM, by group) and its job. */
+export interface PlanRun {
+  id: string;
+  planId: string;
+  mode: FailoverMode;
+  jobId: string | null;
+  cleanupJobId: string | null;
+  /** Failover ids, by group, in the plan's order. */
+  groups: string[][];
+  requestedBy: string;
+  createdAt: string;
 }
 
 export interface DrStore {
@@ -87,6 +116,15 @@ export interface DrStore {
   findFailover(id: string): FailoverRecord | undefined;
   updateFailover(id: string, change: (r: FailoverRecord) => FailoverRecord): FailoverRecord;
   listFailovers(): FailoverRecord[];
+  putPlan(plan: RecoveryPlan): RecoveryPlan;
+  findPlan(id: string): RecoveryPlan | undefined;
+  listPlans(): RecoveryPlan[];
+  deletePlan(id: string): void;
+  newRun(run: Omit<PlanRun, 'createdAt'>): PlanRun;
+  getRun(id: string): PlanRun;
+  updateRun(id: string, change: (r: PlanRun) => PlanRun): PlanRun;
+  /** A plan's runs, newest first. */
+  runsOf(planId: string, limit: number): PlanRun[];
 }
 
 const MIGRATIONS: readonly Migration[] = [
@@ -108,6 +146,26 @@ const MIGRATIONS: readonly Migration[] = [
           created_at INTEGER NOT NULL,
           updated_at INTEGER NOT NULL
         ) STRICT;
+      `);
+    },
+  },
+  {
+    version: 2,
+    up(db) {
+      db.exec(`
+        CREATE TABLE dr_plan (
+          id TEXT PRIMARY KEY,
+          name TEXT NOT NULL UNIQUE,
+          doc TEXT NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE dr_plan_run (
+          id TEXT PRIMARY KEY,
+          plan_id TEXT NOT NULL,
+          doc TEXT NOT NULL,
+          created_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX dr_plan_run_by_plan ON dr_plan_run (plan_id, created_at);
       `);
     },
   },
@@ -167,5 +225,58 @@ export class SqliteDrStore implements DrStore {
   listFailovers(): FailoverRecord[] {
     const rows = this.db.prepare('SELECT doc FROM dr_failover ORDER BY created_at DESC, id').all() as Array<{ doc: string }>;
     return rows.map((r) => JSON.parse(r.doc) as FailoverRecord);
+  }
+
+  putPlan(plan: RecoveryPlan): RecoveryPlan {
+    const now = this.clock.now();
+    const next = { ...plan, updatedAt: new Date(now).toISOString() };
+    try {
+      this.db
+        .prepare('INSERT INTO dr_plan (id, name, doc, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, doc = excluded.doc, updated_at = excluded.updated_at')
+        .run(next.id, next.name, JSON.stringify(next), now);
+    } catch (err) {
+      if (String(err).includes('UNIQUE')) throw new LifelineError('conflict', `a recovery plan named ${plan.name} exists already`, { field: 'name' });
+      throw err;
+    }
+    return next;
+  }
+
+  findPlan(id: string): RecoveryPlan | undefined {
+    const row = this.db.prepare('SELECT doc FROM dr_plan WHERE id = ?').get(id) as { doc: string } | undefined;
+    return row ? (JSON.parse(row.doc) as RecoveryPlan) : undefined;
+  }
+
+  listPlans(): RecoveryPlan[] {
+    return (this.db.prepare('SELECT doc FROM dr_plan ORDER BY name').all() as Array<{ doc: string }>).map((r) => JSON.parse(r.doc) as RecoveryPlan);
+  }
+
+  deletePlan(id: string): void {
+    this.db.prepare('DELETE FROM dr_plan WHERE id = ?').run(id);
+  }
+
+  newRun(run: Omit<PlanRun, 'createdAt'>): PlanRun {
+    const now = this.clock.now();
+    const full: PlanRun = { ...run, createdAt: new Date(now).toISOString() };
+    this.db.prepare('INSERT INTO dr_plan_run (id, plan_id, doc, created_at) VALUES (?, ?, ?, ?)').run(full.id, full.planId, JSON.stringify(full), now);
+    return full;
+  }
+
+  getRun(id: string): PlanRun {
+    const row = this.db.prepare('SELECT doc FROM dr_plan_run WHERE id = ?').get(id) as { doc: string } | undefined;
+    if (!row) throw new NotFoundError(`recovery plan run ${id} does not exist`, { runId: id });
+    return JSON.parse(row.doc) as PlanRun;
+  }
+
+  updateRun(id: string, change: (r: PlanRun) => PlanRun): PlanRun {
+    return this.db.transaction(() => {
+      const next = { ...change(this.getRun(id)), id };
+      this.db.prepare('UPDATE dr_plan_run SET doc = ? WHERE id = ?').run(JSON.stringify(next), id);
+      return next;
+    })();
+  }
+
+  runsOf(planId: string, limit: number): PlanRun[] {
+    const rows = this.db.prepare('SELECT doc FROM dr_plan_run WHERE plan_id = ? ORDER BY created_at DESC, id LIMIT ?').all(planId, limit) as Array<{ doc: string }>;
+    return rows.map((r) => JSON.parse(r.doc) as PlanRun);
   }
 }

@@ -179,7 +179,9 @@ export type ReplicationCode =
 /** Disaster recovery at the DR site (dr/). */
 export type DrCode =
   /** A replicated VM's network or datastore has no resource mapping; the message names each one missing. */
-  'dr-mapping-missing';
+  | 'dr-mapping-missing'
+  /** Steps of a recovery plan run (or its clean-up) failed; the message names each. */
+  | 'dr-plan-step-failed';
 
 /** Events out: notification channels and their deliveries. */
 export type EventsCode =

@@ -11,11 +11,16 @@
  *   Lifeline Restore on the inventory root of the vCenter the VMs are recovered into; 202 with the
  *   `failover` job and the failover's record (its data-loss window among it).
  *
+ * - Recovery plans: `GET /recovery-plans[/{pid}]` (System.Read), `POST /recovery-plans`,
+ *   `PUT|DELETE /recovery-plans/{pid}` (Lifeline Admin on every vCenter), `POST
+ *   /recovery-plans/{pid}/run` (mode test or disaster) and `/cleanup` (Restore on the target
+ *   vCenter's root): 202 with the `recovery-plan` job and the run.
+ *
  * Every change is audited. Nothing here reaches the source site.
  */
 import { Router, type Request } from 'express';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
-import type { DrService, FailoverAccepted, FailoverRecord } from '../../dr/index.js';
+import type { DrService, FailoverAccepted, FailoverRecord, PlanRun } from '../../dr/index.js';
 import { audited, noteAudit } from '../audit/audited.js';
 import type { Authorizer } from '../auth/authorize.js';
 import type { UserSession } from '../auth/ports.js';
@@ -115,6 +120,66 @@ export function drRoutes<S extends UserSession>(auth: Authorizer<S>, svc: ApiSer
   router.post('/failovers/:fid/cleanup', audit('dr.cleanup', (p) => `failover:${p['fid'] ?? ''}`), restoreAtTarget, (req, res) => {
     const fid = idParam(req, 'fid', FAILOVER_ID, 'a failover id');
     accepted(req, res, dr().cleanup(fid, authorizedCall<S>(req).session.userName));
+  });
+
+  // ---- recovery plans ----
+
+  const planOf = (req: Request) => idParam(req, 'pid', FAILOVER_ID, 'a recovery plan id');
+  const adminEverywhere = [auth.require({ privileges: [PRIVILEGES.admin] }), async (req: Request, _res: import('express').Response, next: () => void) => {
+    await auth.requireOnVcenters(req, auth.vcenterGuids, [PRIVILEGES.admin]);
+    next();
+  }];
+  const planView = (id: string) => ({ ...dr().plan(id), runs: dr().planRuns(id).map((r) => ({ ...r, failovers: r.failovers.map((g) => g.map(view)) })) });
+  /** Restore on the inventory root of the vCenter the plan's VMs are recovered into. */
+  const restoreForPlan = auth.require({
+    privileges: [PRIVILEGES.restore],
+    vcenterGuid: (req) => {
+      const pid = req.params['pid'];
+      if (!svc.dr || typeof pid !== 'string' || !FAILOVER_ID.test(pid)) return null;
+      return svc.dr.targetVcenter(svc.dr.mappings(svc.dr.plan(pid).peerId).mappings);
+    },
+  });
+  const planAccepted = (req: Request, res: import('express').Response, r: { job: import('../../jobs/index.js').JobRecord; created: boolean; run: PlanRun }): void => {
+    noteAudit(req, { details: { runId: r.run.id, jobId: r.job.id } });
+    res.status(202).location(`${req.baseUrl}/jobs/${r.job.id}`).json({ job: r.job, created: r.created, run: r.run });
+  };
+
+  router.get('/recovery-plans', read, (_req, res) => {
+    res.json({ items: dr().plans().map((p) => planView(p.id)) });
+  });
+
+  router.post('/recovery-plans', audit('dr.plan-create', () => null), ...adminEverywhere, async (req, res) => {
+    const plan = await dr().savePlan(null, req.body, requestContext(req).signal);
+    noteAudit(req, { object: `recovery-plan:${plan.id}`, details: { name: plan.name } });
+    res.status(201).location(`${req.baseUrl}/recovery-plans/${plan.id}`).json(planView(plan.id));
+  });
+
+  router.get('/recovery-plans/:pid', read, (req, res) => {
+    res.json(planView(planOf(req)));
+  });
+
+  router.put('/recovery-plans/:pid', audit('dr.plan-update', (p) => `recovery-plan:${p['pid'] ?? ''}`), ...adminEverywhere, async (req, res) => {
+    const plan = await dr().savePlan(planOf(req), req.body, requestContext(req).signal);
+    res.json(planView(plan.id));
+  });
+
+  router.delete('/recovery-plans/:pid', audit('dr.plan-delete', (p) => `recovery-plan:${p['pid'] ?? ''}`), ...adminEverywhere, (req, res) => {
+    dr().deletePlan(planOf(req));
+    res.status(204).end();
+  });
+
+  router.post('/recovery-plans/:pid/run', audit('dr.plan-run', (p) => `recovery-plan:${p['pid'] ?? ''}`), restoreForPlan, async (req, res) => {
+    const b: unknown = req.body ?? {};
+    const mode = typeof b === 'object' && b !== null ? (b as Record<string, unknown>)['mode'] : undefined;
+    const extra = typeof b === 'object' && b !== null ? Object.keys(b).find((k) => k !== 'mode') : undefined;
+    if (extra !== undefined) throw new ValidationError(`${extra} is not a field of this request (allowed: mode)`, { field: extra });
+    if (mode !== 'disaster' && mode !== 'test') throw new ValidationError('mode must be test (a drill on the test networks) or disaster (fail over for real)', { field: 'mode' });
+    noteAudit(req, { details: { mode } });
+    planAccepted(req, res, await dr().runPlan(planOf(req), mode, authorizedCall<S>(req).session.userName, requestContext(req).signal));
+  });
+
+  router.post('/recovery-plans/:pid/cleanup', audit('dr.plan-cleanup', (p) => `recovery-plan:${p['pid'] ?? ''}`), restoreForPlan, (req, res) => {
+    planAccepted(req, res, dr().cleanupPlan(planOf(req), authorizedCall<S>(req).session.userName));
   });
 
   return router;

@@ -959,6 +959,107 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/api/v1/recovery-plans": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * Recovery plans at this site, with their last runs
+         * @description System.Read on the inventory root.
+         */
+        readonly get: operations["listRecoveryPlans"];
+        readonly put?: never;
+        /**
+         * Create a recovery plan
+         * @description Lifeline's Admin privilege on every vCenter the server serves. Every VM must be one this site holds replicated points of; 409 when the name is taken.
+         */
+        readonly post: operations["createRecoveryPlan"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/recovery-plans/{pid}": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description A recovery plan id (GET /api/v1/recovery-plans). */
+                readonly pid: components["parameters"]["planId"];
+            };
+            readonly cookie?: never;
+        };
+        /**
+         * One recovery plan with its last runs
+         * @description System.Read on the inventory root.
+         */
+        readonly get: operations["getRecoveryPlan"];
+        /**
+         * Replace a recovery plan
+         * @description Lifeline's Admin privilege on every vCenter the server serves.
+         */
+        readonly put: operations["updateRecoveryPlan"];
+        readonly post?: never;
+        /**
+         * Delete a recovery plan
+         * @description Lifeline's Admin privilege on every vCenter the server serves; 409 while it runs. Its failovers' records stay.
+         */
+        readonly delete: operations["deleteRecoveryPlan"];
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/recovery-plans/{pid}/run": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description A recovery plan id (GET /api/v1/recovery-plans). */
+                readonly pid: components["parameters"]["planId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Run a recovery plan: a drill (test) or a failover (disaster)
+         * @description Lifeline's Restore privilege on the inventory root of the vCenter the VMs are recovered into. Every step is checked first (409 dr-mapping-missing, conflict for a name taken, busy while the plan runs); then one job starts the groups in order.
+         */
+        readonly post: operations["runRecoveryPlan"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/recovery-plans/{pid}/cleanup": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description A recovery plan id (GET /api/v1/recovery-plans). */
+                readonly pid: components["parameters"]["planId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Clean up the plan's last test run
+         * @description Lifeline's Restore privilege on the inventory root of the plan's vCenter. Removes every drill VM the run brought up, with its folder, and nothing else; 409 when the last run was no test.
+         */
+        readonly post: operations["cleanUpRecoveryPlan"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/api/v1/settings": {
         readonly parameters: {
             readonly query?: never;
@@ -2229,6 +2330,8 @@ export interface components {
             } | null;
             readonly report: components["schemas"]["FailoverReport"];
             readonly requestedBy: string;
+            /** @description The recovery plan run this failover is a step of. */
+            readonly planRunId: string | null;
             /** Format: date-time */
             readonly createdAt: string;
             /** Format: date-time */
@@ -2242,6 +2345,70 @@ export interface components {
             readonly job: components["schemas"]["Job"];
             readonly created: boolean;
             readonly failover: components["schemas"]["Failover"];
+        };
+        readonly RecoveryPlanInput: {
+            readonly name: string;
+            /** @description The paired source site whose replicated VMs the plan starts. */
+            readonly siteId: string;
+            /** @description In order: a group starts once the one before is done. */
+            readonly groups: readonly {
+                /** @description Replicated VM ids (GET /api/v1/sites/{id}/replicated-vms). */
+                readonly vms: readonly string[];
+            }[];
+            /** @description VMs of a group started at once (default 4). */
+            readonly maxParallel?: number;
+            /** @description Wait for VMware Tools after each power-on (default 300). */
+            readonly toolsTimeoutSeconds?: number;
+        };
+        readonly PlanRun: {
+            readonly id: string;
+            readonly planId: string;
+            /** @enum {string} */
+            readonly mode: "disaster" | "test";
+            readonly jobId: string | null;
+            readonly cleanupJobId: string | null;
+            /** @description Failover ids, by group. */
+            readonly groups: readonly (readonly string[])[];
+            readonly requestedBy: string;
+            /** Format: date-time */
+            readonly createdAt: string;
+        };
+        readonly RecoveryPlan: {
+            readonly id: string;
+            readonly name: string;
+            readonly peerId: string;
+            readonly groups: readonly {
+                readonly vms: readonly string[];
+            }[];
+            readonly maxParallel: number;
+            readonly toolsTimeoutSeconds: number;
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+            /** @description The last 5 runs, newest first, each with its failovers (and their reports) by group. */
+            readonly runs: readonly {
+                readonly id: string;
+                readonly planId: string;
+                /** @enum {string} */
+                readonly mode: "disaster" | "test";
+                readonly jobId: string | null;
+                readonly cleanupJobId: string | null;
+                readonly groups: readonly (readonly string[])[];
+                readonly requestedBy: string;
+                /** Format: date-time */
+                readonly createdAt: string;
+                readonly failovers: readonly (readonly components["schemas"]["Failover"][])[];
+            }[];
+        };
+        readonly RecoveryPlanList: {
+            readonly items: readonly components["schemas"]["RecoveryPlan"][];
+        };
+        /** @description The recovery-plan job and the run it works on. */
+        readonly PlanAccepted: {
+            readonly job: components["schemas"]["Job"];
+            readonly created: boolean;
+            readonly run: components["schemas"]["PlanRun"];
         };
     };
     responses: {
@@ -2373,6 +2540,8 @@ export interface components {
         readonly replicatedVmId: string;
         /** @description A failover id (GET /api/v1/failovers). */
         readonly failoverId: string;
+        /** @description A recovery plan id (GET /api/v1/recovery-plans). */
+        readonly planId: string;
         readonly attachmentId: string;
         readonly channelId: string;
         /** @description Items to skip. */
@@ -4477,6 +4646,260 @@ export interface operations {
                 };
                 content: {
                     readonly "application/json": components["schemas"]["FailoverAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly listRecoveryPlans: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The plans. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["RecoveryPlanList"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly createRecoveryPlan: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["RecoveryPlanInput"];
+            };
+        };
+        readonly responses: {
+            /** @description Created. */
+            readonly 201: {
+                headers: {
+                    /** @description The plan: /api/v1/recovery-plans/{pid}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["RecoveryPlan"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly getRecoveryPlan: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A recovery plan id (GET /api/v1/recovery-plans). */
+                readonly pid: components["parameters"]["planId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The plan. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["RecoveryPlan"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly updateRecoveryPlan: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A recovery plan id (GET /api/v1/recovery-plans). */
+                readonly pid: components["parameters"]["planId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["RecoveryPlanInput"];
+            };
+        };
+        readonly responses: {
+            /** @description The plan. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["RecoveryPlan"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly deleteRecoveryPlan: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A recovery plan id (GET /api/v1/recovery-plans). */
+                readonly pid: components["parameters"]["planId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description Deleted. */
+            readonly 204: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content?: never;
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly runRecoveryPlan: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A recovery plan id (GET /api/v1/recovery-plans). */
+                readonly pid: components["parameters"]["planId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": {
+                    /** @enum {string} */
+                    readonly mode: "disaster" | "test";
+                };
+            };
+        };
+        readonly responses: {
+            /** @description The run is a job. */
+            readonly 202: {
+                headers: {
+                    /** @description The job: /api/v1/jobs/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["PlanAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly cleanUpRecoveryPlan: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A recovery plan id (GET /api/v1/recovery-plans). */
+                readonly pid: components["parameters"]["planId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The clean-up is a job. */
+            readonly 202: {
+                headers: {
+                    /** @description The job: /api/v1/jobs/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["PlanAccepted"];
                 };
             };
             readonly 400: components["responses"]["BadRequest"];

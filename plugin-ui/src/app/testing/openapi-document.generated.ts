@@ -3536,6 +3536,441 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         }
       }
     },
+    "/api/v1/recovery-plans": {
+      "get": {
+        "operationId": "listRecoveryPlans",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "Recovery plans at this site, with their last runs",
+        "description": "System.Read on the inventory root.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The plans.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RecoveryPlanList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      },
+      "post": {
+        "operationId": "createRecoveryPlan",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "Create a recovery plan",
+        "description": "Lifeline's Admin privilege on every vCenter the server serves. Every VM must be one this site holds replicated points of; 409 when the name is taken.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/RecoveryPlanInput"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "Created.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RecoveryPlan"
+                }
+              }
+            },
+            "headers": {
+              "Location": {
+                "description": "The plan: /api/v1/recovery-plans/{pid}.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/recovery-plans/{pid}": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/planId"
+        }
+      ],
+      "get": {
+        "operationId": "getRecoveryPlan",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "One recovery plan with its last runs",
+        "description": "System.Read on the inventory root.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The plan.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RecoveryPlan"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      },
+      "put": {
+        "operationId": "updateRecoveryPlan",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "Replace a recovery plan",
+        "description": "Lifeline's Admin privilege on every vCenter the server serves.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/RecoveryPlanInput"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The plan.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RecoveryPlan"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      },
+      "delete": {
+        "operationId": "deleteRecoveryPlan",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "Delete a recovery plan",
+        "description": "Lifeline's Admin privilege on every vCenter the server serves; 409 while it runs. Its failovers' records stay.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Deleted."
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/recovery-plans/{pid}/run": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/planId"
+        }
+      ],
+      "post": {
+        "operationId": "runRecoveryPlan",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "Run a recovery plan: a drill (test) or a failover (disaster)",
+        "description": "Lifeline's Restore privilege on the inventory root of the vCenter the VMs are recovered into. Every step is checked first (409 dr-mapping-missing, conflict for a name taken, busy while the plan runs); then one job starts the groups in order.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "mode": {
+                    "type": "string",
+                    "enum": [
+                      "disaster",
+                      "test"
+                    ]
+                  }
+                },
+                "required": [
+                  "mode"
+                ],
+                "additionalProperties": false
+              }
+            }
+          }
+        },
+        "responses": {
+          "202": {
+            "description": "The run is a job.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PlanAccepted"
+                }
+              }
+            },
+            "headers": {
+              "Location": {
+                "description": "The job: /api/v1/jobs/{id}.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/recovery-plans/{pid}/cleanup": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/planId"
+        }
+      ],
+      "post": {
+        "operationId": "cleanUpRecoveryPlan",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "Clean up the plan's last test run",
+        "description": "Lifeline's Restore privilege on the inventory root of the plan's vCenter. Removes every drill VM the run brought up, with its folder, and nothing else; 409 when the last run was no test.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "202": {
+            "description": "The clean-up is a job.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PlanAccepted"
+                }
+              }
+            },
+            "headers": {
+              "Location": {
+                "description": "The job: /api/v1/jobs/{id}.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/api/v1/settings": {
       "get": {
         "operationId": "getSettings",
@@ -4124,6 +4559,15 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         "in": "path",
         "required": true,
         "description": "A failover id (GET /api/v1/failovers).",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "planId": {
+        "name": "pid",
+        "in": "path",
+        "required": true,
+        "description": "A recovery plan id (GET /api/v1/recovery-plans).",
         "schema": {
           "type": "string"
         }
@@ -8695,6 +9139,13 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "requestedBy": {
             "type": "string"
           },
+          "planRunId": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The recovery plan run this failover is a step of."
+          },
           "createdAt": {
             "type": "string",
             "format": "date-time"
@@ -8722,6 +9173,7 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "vm",
           "report",
           "requestedBy",
+          "planRunId",
           "createdAt",
           "updatedAt"
         ],
@@ -8760,6 +9212,279 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "job",
           "created",
           "failover"
+        ],
+        "additionalProperties": false
+      },
+      "RecoveryPlanInput": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "siteId": {
+            "type": "string",
+            "description": "The paired source site whose replicated VMs the plan starts."
+          },
+          "groups": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "vms": {
+                  "type": "array",
+                  "items": {
+                    "type": "string"
+                  },
+                  "description": "Replicated VM ids (GET /api/v1/sites/{id}/replicated-vms)."
+                }
+              },
+              "required": [
+                "vms"
+              ],
+              "additionalProperties": false
+            },
+            "description": "In order: a group starts once the one before is done."
+          },
+          "maxParallel": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 16,
+            "description": "VMs of a group started at once (default 4)."
+          },
+          "toolsTimeoutSeconds": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 3600,
+            "description": "Wait for VMware Tools after each power-on (default 300)."
+          }
+        },
+        "required": [
+          "name",
+          "siteId",
+          "groups"
+        ],
+        "additionalProperties": false
+      },
+      "PlanRun": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "planId": {
+            "type": "string"
+          },
+          "mode": {
+            "type": "string",
+            "enum": [
+              "disaster",
+              "test"
+            ]
+          },
+          "jobId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "cleanupJobId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "groups": {
+            "type": "array",
+            "items": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            },
+            "description": "Failover ids, by group."
+          },
+          "requestedBy": {
+            "type": "string"
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        },
+        "required": [
+          "id",
+          "planId",
+          "mode",
+          "jobId",
+          "cleanupJobId",
+          "groups",
+          "requestedBy",
+          "createdAt"
+        ],
+        "additionalProperties": false
+      },
+      "RecoveryPlan": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "name": {
+            "type": "string"
+          },
+          "peerId": {
+            "type": "string"
+          },
+          "groups": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "vms": {
+                  "type": "array",
+                  "items": {
+                    "type": "string"
+                  }
+                }
+              },
+              "required": [
+                "vms"
+              ],
+              "additionalProperties": false
+            }
+          },
+          "maxParallel": {
+            "type": "integer"
+          },
+          "toolsTimeoutSeconds": {
+            "type": "integer"
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "updatedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "runs": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "id": {
+                  "type": "string"
+                },
+                "planId": {
+                  "type": "string"
+                },
+                "mode": {
+                  "type": "string",
+                  "enum": [
+                    "disaster",
+                    "test"
+                  ]
+                },
+                "jobId": {
+                  "type": [
+                    "string",
+                    "null"
+                  ]
+                },
+                "cleanupJobId": {
+                  "type": [
+                    "string",
+                    "null"
+                  ]
+                },
+                "groups": {
+                  "type": "array",
+                  "items": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  }
+                },
+                "requestedBy": {
+                  "type": "string"
+                },
+                "createdAt": {
+                  "type": "string",
+                  "format": "date-time"
+                },
+                "failovers": {
+                  "type": "array",
+                  "items": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Failover"
+                    }
+                  }
+                }
+              },
+              "required": [
+                "id",
+                "planId",
+                "mode",
+                "jobId",
+                "cleanupJobId",
+                "groups",
+                "requestedBy",
+                "createdAt",
+                "failovers"
+              ],
+              "additionalProperties": false
+            },
+            "description": "The last 5 runs, newest first, each with its failovers (and their reports) by group."
+          }
+        },
+        "required": [
+          "id",
+          "name",
+          "peerId",
+          "groups",
+          "maxParallel",
+          "toolsTimeoutSeconds",
+          "createdAt",
+          "updatedAt",
+          "runs"
+        ],
+        "additionalProperties": false
+      },
+      "RecoveryPlanList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/RecoveryPlan"
+            }
+          }
+        },
+        "required": [
+          "items"
+        ],
+        "additionalProperties": false
+      },
+      "PlanAccepted": {
+        "type": "object",
+        "description": "The recovery-plan job and the run it works on.",
+        "properties": {
+          "job": {
+            "$ref": "#/components/schemas/Job"
+          },
+          "created": {
+            "type": "boolean"
+          },
+          "run": {
+            "$ref": "#/components/schemas/PlanRun"
+          }
+        },
+        "required": [
+          "job",
+          "created",
+          "run"
         ],
         "additionalProperties": false
       }
