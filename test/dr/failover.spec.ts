@@ -323,4 +323,28 @@ describe('disaster recovery at the DR site', () => {
     expect(after.runs[0]!.failovers.flat().map((f) => f.state)).toEqual(['cleaned', 'cleaned']);
     expect((await b.call(b.admin, 'DELETE', `/recovery-plans/${planId}`)).status).toBe(204);
   }, SLOW);
+
+  it('cancelled while vCenter creates the VM, a failover leaves nothing behind and says so', async () => {
+    const { b } = sites;
+    const filesBefore = await datastoreFiles(b);
+    const vmsBefore = await vmNames(b);
+    await b.vc.injectDelay('CreateVM_Task', 3000, 1);
+    const started = await failOver({ mode: 'test', name: 'cancelled-drill', toolsTimeoutSeconds: 0 });
+    expect(started.status).withContext(started.text).toBe(202);
+    const { job, failover } = started.json<{ job: JobBody; failover: Failover }>();
+    for (let i = 0; (await b.call(b.admin, 'GET', `/jobs/${job.id}`)).json<{ phase: string | null }>().phase !== 'create'; i++) {
+      if (i > 300) throw new Error('the failover never reached CreateVM_Task');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect([200, 202]).toContain((await b.call(b.admin, 'POST', `/jobs/${job.id}/cancel`)).status);
+    expect((await waitJob(b, job.id)).state).toBe('cancelled');
+    const rec = (await b.call(b.admin, 'GET', `/failovers/${failover.id}`)).json<Failover>();
+    expect(rec.state).toBe('failed');
+    expect(rec.report.failures.length).toBe(1);
+    expect(rec.report.failures[0]).toMatch(/^create: /);
+    // vCenter goes on with CreateVM_Task after the cancel; once it has ended, no VM and no file is left.
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(await vmNames(b)).toEqual(vmsBefore);
+    expect(await datastoreFiles(b)).toEqual(filesBefore);
+  }, SLOW);
 });

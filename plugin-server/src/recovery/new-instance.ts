@@ -275,13 +275,19 @@ export async function runInstantiate(
       annotation: `Restored by Lifeline from restore point ${req.pointId} of ${manifest.vm.name}`,
       ...devices,
     };
-    const moref = await vc.createVm(placement, config, { signal });
+    // A cancel does not stop a vCenter task under way: the job waits for CreateVM_Task and
+    // PowerOnVM_Task to end (within the clean-up time) and then undoes them, so the undo finds
+    // the VM vCenter made instead of deleting its folder while the task still writes into it.
+    const taskSignal = AbortSignal.timeout(deps.cleanupTimeoutMs ?? 10 * 60_000);
+    const moref = await vc.createVm(placement, config, { signal: taskSignal });
     save({ ...cp, stage: 'created', vm: moref });
     ctx.log(`VM ${req.name} (${moref}) created from ${req.pointId} in ${folder}`);
+    signal.throwIfAborted();
     if (req.powerOn) {
       ctx.phase('power-on');
-      await vc.powerOn(moref, { signal });
+      await vc.powerOn(moref, { signal: taskSignal });
       ctx.log(`VM ${req.name} powered on`);
+      signal.throwIfAborted();
     }
     const made = await vc.getVm(moref, signal);
     return {
