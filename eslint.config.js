@@ -1,7 +1,7 @@
 // ESLint for the whole workspace. Beyond the usual TypeScript rules it enforces the dependency
 // direction of the server (docs/architecture.md, "The server's layers"): the command line (cli) ->
 // the composition root (server) -> the HTTP edge (api) -> use cases (protection, recovery,
-// replication, object-copy, points, hooks, registration, events) -> adapters (store, vsphere, export, nfs) -> core (catalog, jobs)
+// replication, object-copy, points, hooks, registration, events, dr) -> adapters (store, vsphere, export, nfs) -> core (catalog, jobs)
 // -> leaves (config, log, domain, errors). An import that points the other way is
 // an error, and so is production code importing a test kit (a folder's testing.ts).
 import js from '@eslint/js';
@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 const SRC = 'plugin-server/src';
 // The top three, each above the next: only cli starts the server, only server constructs services.
 const EDGES = ['cli', 'server', 'api'];
-const USE_CASES = ['protection', 'recovery', 'replication', 'object-copy', 'sites', 'points', 'hooks', 'registration', 'events'];
+const USE_CASES = ['protection', 'recovery', 'replication', 'object-copy', 'sites', 'points', 'hooks', 'registration', 'events', 'dr'];
 const ADAPTERS = ['store', 'vsphere', 'nfs'];
 const CORE = ['catalog', 'jobs'];
 const LEAVES = ['errors', 'log', 'config'];
@@ -33,6 +33,9 @@ const FORBIDDEN = {
   recovery: [...EDGES, ...USE_CASES.filter((f) => f !== 'recovery')],
   // Restore points as the API uses them: retention is protection's, restore jobs are recovery's.
   points: [...EDGES, ...USE_CASES.filter((f) => !['points', 'protection', 'recovery'].includes(f))],
+  // Disaster recovery at the DR site makes VMs with recovery's steps; it reaches the replicas and
+  // the pairings through ports of its own.
+  dr: [...EDGES, ...USE_CASES.filter((f) => !['dr', 'recovery'].includes(f))],
   // Replication joins two repositories through a link; it needs no other use case either.
   replication: [...EDGES, ...USE_CASES.filter((f) => f !== 'replication')],
   // Copy to object storage joins the store and its copy; it needs no other use case.

@@ -46,6 +46,8 @@ export interface TwoSiteOptions {
   readonly paired?: boolean;
   /** Give both sites a backup store, each unlocked with its own passphrase (`<name>-passphrase`). */
   readonly stores?: boolean;
+  /** Extra standard port groups of each side's simulator, by site name (e.g. a drill's isolated network). */
+  readonly portgroups?: Readonly<Record<string, string[]>>;
   /** Runs on each side once its simulator exists, before its server starts (guest data). */
   readonly prepare?: (name: string, vc: Vcsim) => Promise<void>;
 }
@@ -59,7 +61,7 @@ export function sitePassphrase(name: string): string {
 
 async function startSide(name: string, opts: TwoSiteOptions, deps: SiteDeps | undefined): Promise<SiteSide> {
   const side = await startVcenterServer({
-    sim: { vms: 2 },
+    sim: { vms: 2, ...(opts.portgroups?.[name] ? { portgroups: opts.portgroups[name] } : {}) },
     dataDirPrefix: `lifeline-${name}-`,
     ...(opts.users ? { users: opts.users } : {}),
     env: () => ({ LIFELINE_SITE_NAME: name }),

@@ -85,6 +85,8 @@ export interface VcsimOptions {
   cbtSpan?: number | string;
   poweredOff?: boolean;
   datastoreDir?: string;
+  /** Extra standard port groups (networks) beside "VM Network", e.g. an isolated one for drills. */
+  portgroups?: string[];
   username?: string;
   password?: string;
   /** Extra users with only the given privileges. */
@@ -238,6 +240,7 @@ function flags(opts: VcsimOptions): string[] {
   if (opts.datastoreDir !== undefined) out.push('--datastore-dir', opts.datastoreDir);
   if (opts.username !== undefined) out.push('--username', opts.username);
   if (opts.password !== undefined) out.push('--password', opts.password);
+  for (const pg of opts.portgroups ?? []) out.push('--portgroup', pg);
   for (const u of opts.users ?? []) {
     if (u.password.includes(':')) throw new VcsimError('VCSIM_BAD_OPTIONS', `password of ${u.username} must not contain ":"`);
     out.push('--user', `${u.username}:${u.password}:${(u.privileges ?? []).join(',')}`);

@@ -313,3 +313,34 @@ func diskCapacity(disk *types.VirtualDisk) int64 {
 	}
 	return disk.CapacityInKB * 1024
 }
+
+// addPortgroups adds each named standard port group to vSwitch0 of the first host of every
+// datacenter with HostNetworkSystem.AddPortGroup, as an administrator adds one (vSphere Web
+// Services API, HostNetworkSystem.AddPortGroup with a HostPortGroupSpec): the network then
+// exists in the datacenter's inventory beside "VM Network", e.g. an isolated network for drills.
+func addPortgroups(ctx context.Context, c *vim25.Client, dcs []*dcInfo, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	finder := find.NewFinder(c, false)
+	for _, dc := range dcs {
+		finder.SetDatacenter(dc.dc)
+		hosts, err := finder.HostSystemList(ctx, "*")
+		if err != nil {
+			return err
+		}
+		if len(hosts) == 0 {
+			continue
+		}
+		ns, err := hosts[0].ConfigManager().NetworkSystem(ctx)
+		if err != nil {
+			return err
+		}
+		for _, name := range names {
+			if err := ns.AddPortGroup(ctx, types.HostPortGroupSpec{Name: name, VswitchName: "vSwitch0", Policy: types.HostNetworkPolicy{}}); err != nil {
+				return fmt.Errorf("port group %s: %v", name, err)
+			}
+		}
+	}
+	return nil
+}

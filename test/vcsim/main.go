@@ -42,6 +42,7 @@ type options struct {
 	username     string
 	password     string
 	users        userFlags
+	portgroups   userFlags
 	exitOnEOF    bool
 	trace        bool
 }
@@ -65,6 +66,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.username, "username", "administrator@vsphere.local", "administrator user name")
 	fs.StringVar(&o.password, "password", "Lifeline-1!", "administrator password")
 	fs.Var(&o.users, "user", "extra user NAME:PASSWORD[:PRIV,PRIV...] with only those privileges (repeatable)")
+	fs.Var(&o.portgroups, "portgroup", "extra standard port group NAME on vSwitch0 of each datacenter's first host (repeatable)")
 	fs.BoolVar(&o.exitOnEOF, "exit-on-stdin-eof", false, "exit when standard input closes (so the simulator dies with its parent)")
 	fs.BoolVar(&o.trace, "trace", false, "write SOAP traffic to stderr")
 	if err := fs.Parse(args); err != nil {

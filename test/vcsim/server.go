@@ -96,6 +96,9 @@ func start(o *options, root string) (*harness, error) {
 	if h.dcs, err = listInventory(ctx, h.client); err != nil {
 		return nil, err
 	}
+	if err = addPortgroups(ctx, h.client, h.dcs, o.portgroups); err != nil {
+		return nil, err
+	}
 	if h.vms, err = createVMs(ctx, h.client, h.dcs, o); err != nil {
 		return nil, err
 	}

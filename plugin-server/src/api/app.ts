@@ -32,6 +32,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { settingsRoutes } from './routes/settings.js';
 import { siteRoutes } from './routes/sites.js';
+import { drRoutes } from './routes/dr.js';
 import { storageRoutes } from './routes/storage.js';
 import { vcenterRoutes } from './routes/vcenters.js';
 import { vmRoutes, type VmInventory } from './routes/vms.js';
@@ -166,6 +167,7 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   api.use(settingsRoutes(deps.authorizer, deps.services.settings ?? null));
   api.use(maintenanceRoutes(deps.authorizer, deps.services));
   api.use(siteRoutes(deps.authorizer, deps.services));
+  api.use(drRoutes(deps.authorizer, deps.services));
   api.use(notificationRoutes(deps.authorizer, deps.services));
   api.use(vmEventRoutes(deps.authorizer, deps.services));
   app.use(API_PREFIX, api);

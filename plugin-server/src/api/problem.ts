@@ -145,6 +145,8 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   'replication-site-unknown': 500,
   'replication-link-failed': 502,
   'replication-refused': 502,
+  'dr-mapping-missing': 409,
+  'dr-plan-step-failed': 500,
   'object-copy-not-configured': 500,
 };
 

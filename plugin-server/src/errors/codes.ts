@@ -176,6 +176,13 @@ export type ReplicationCode =
   /** The DR site refused a request for good (4xx, e.g. no longer paired). */
   | 'replication-refused';
 
+/** Disaster recovery at the DR site (dr/). */
+export type DrCode =
+  /** A replicated VM's network or datastore has no resource mapping; the message names each one missing. */
+  | 'dr-mapping-missing'
+  /** Steps of a recovery plan run (or its clean-up) failed; the message names each. */
+  | 'dr-plan-step-failed';
+
 /** Copies of restore points on object storage (object-copy/). */
 export type ObjectCopyCode =
   /** A policy asks for copies on object storage and the server has none configured (copyS3). */
@@ -211,4 +218,5 @@ export type ErrorCode =
   | RegistrationCode
   | SiteCode
   | ConfigCode
-  | EventsCode;
+  | EventsCode
+  | DrCode;

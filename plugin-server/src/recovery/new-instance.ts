@@ -48,6 +48,8 @@ export interface InstantiateRequest {
   /** Source network name → target network name; unmapped networks keep their name. */
   networks: Record<string, string>;
   powerOn: boolean;
+  /** Give the network cards the point's MAC addresses (a failover that keeps the VM's identity); default: new ones. */
+  keepMacAddresses?: boolean;
 }
 
 /** Saved before each step so the clean-up knows what exists. */
@@ -99,12 +101,13 @@ function storedConfig(cfg: Record<string, unknown>): StoredConfig {
 /**
  * The devices of the new VM: the point's SCSI controllers (under temporary keys), each disk in its
  * original slot when its controller is SCSI, else on the next free unit of the first controller,
- * and the network cards mapped, without their MAC addresses.
+ * and the network cards mapped, without their MAC addresses unless they are kept.
  */
 export function planDevices(
   cfg: StoredConfig,
   disks: ReadonlyArray<{ pointDisk: number; file: string; capacity: number }>,
   networks: Readonly<Record<string, string>>,
+  keepMacAddresses = false,
 ): { scsiControllers: ScsiControllerSpec[]; existingDisks: ExistingDiskSpec[]; nics: NicSpec[] } {
   const scsi = cfg.controllers.filter((c) => c.bus === 'scsi' && SCSI_TYPES.includes(c.type)).sort((a, b) => a.busNumber - b.busNumber);
   const keyOf = new Map<number, number>();
@@ -137,7 +140,8 @@ export function planDevices(
     const from = n.network.name ?? '';
     const to = mappedNetwork(networks, from);
     if (to === '') throw new RecoveryError('validation', `network card ${n.label} of the point has no network name to map; give one in networks`, { nic: n.label });
-    return { type: (NIC_TYPES.includes(n.type) ? n.type : 'VirtualVmxnet3') as NicType, network: { name: to }, startConnected: n.startConnected ?? true };
+    const mac = keepMacAddresses && n.macAddress ? { macAddress: n.macAddress } : {};
+    return { type: (NIC_TYPES.includes(n.type) ? n.type : 'VirtualVmxnet3') as NicType, network: { name: to }, startConnected: n.startConnected ?? true, ...mac };
   });
   return { scsiControllers, existingDisks, nics };
 }
@@ -241,7 +245,7 @@ export async function runInstantiate(
   const disks = [...manifest.disks]
     .sort((a, b) => a.disk - b.disk)
     .map((d, i) => ({ pointDisk: d.disk, file: `${folder}/${req.name}${i === 0 ? '' : `_${i}`}.vmdk`, capacity: d.capacity }));
-  const devices = planDevices(cfg, disks, req.networks);
+  const devices = planDevices(cfg, disks, req.networks, req.keepMacAddresses === true);
 
   let cp: InstantiateCheckpoint = { vcenterGuid: req.vcenterGuid, datacenter, folder, name: req.name, stage: 'upload', vm: null };
   // A folder of that name belongs to someone else: refuse rather than write into it. The
@@ -271,13 +275,19 @@ export async function runInstantiate(
       annotation: `Restored by Lifeline from restore point ${req.pointId} of ${manifest.vm.name}`,
       ...devices,
     };
-    const moref = await vc.createVm(placement, config, { signal });
+    // A cancel does not stop a vCenter task under way: the job waits for CreateVM_Task and
+    // PowerOnVM_Task to end (within the clean-up time) and then undoes them, so the undo finds
+    // the VM vCenter made instead of deleting its folder while the task still writes into it.
+    const taskSignal = AbortSignal.timeout(deps.cleanupTimeoutMs ?? 10 * 60_000);
+    const moref = await vc.createVm(placement, config, { signal: taskSignal });
     save({ ...cp, stage: 'created', vm: moref });
     ctx.log(`VM ${req.name} (${moref}) created from ${req.pointId} in ${folder}`);
+    signal.throwIfAborted();
     if (req.powerOn) {
       ctx.phase('power-on');
-      await vc.powerOn(moref, { signal });
+      await vc.powerOn(moref, { signal: taskSignal });
       ctx.log(`VM ${req.name} powered on`);
+      signal.throwIfAborted();
     }
     const made = await vc.getVm(moref, signal);
     return {
@@ -294,7 +304,7 @@ export async function runInstantiate(
 }
 
 /** The clean-up of an interrupted new-instance job: everything it made is removed. */
-export async function resolveInstantiate(deps: RecoveryDeps, cp: InstantiateCheckpoint, signal: AbortSignal): Promise<void> {
+export async function resolveInstantiate(deps: Pick<RecoveryDeps, 'vcenters'>, cp: InstantiateCheckpoint, signal: AbortSignal): Promise<void> {
   const vc = await deps.vcenters.vcenter(cp.vcenterGuid, signal);
   await rollBack(vc, cp, signal);
 }

@@ -54,6 +54,7 @@ import { SiteService, SqlitePeerStore } from '../sites/index.js';
 import { startNfsService, type NfsService } from '../nfs/index.js';
 import { startSiteListener, type SiteListener, type SiteListenerOptions } from './site-listener.js';
 import { startObjectCopy, type CopyRule, type ObjectCopies } from '../object-copy/index.js';
+import { startDisasterRecovery, type DrService } from '../dr/index.js';
 import { createReplicationRouter, pruneReplicasAfterMaintenance, startReplication, type PeerDirectory, type ReplicaSites, type Replication } from '../replication/index.js';
 
 export type ServerConfig = Pick<
@@ -221,6 +222,9 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     // Instant recovery: published restore points served over NFS, where the configuration says.
     nfs = config.nfs && backup ? await startNfsService({ config: config.nfs, dataDir: config.dataDir, repository: backup.repository, hold: (id) => pointReaders.hold(id), log: log.child({ component: 'nfs' }) }) : null;
     if (replicaSites) stopReplicaPrune = pruneReplicasAfterMaintenance(runner, replicaSites, () => sites.directory.peers().map((p) => p.id), log);
+    // Disaster recovery at the DR site: mappings, failover and drills of the source sites' replicated VMs.
+    const replicas = replicaSites;
+    const dr: DrService | null = backup && replicas ? startDisasterRecovery({ db, clock: jobClock, runner, recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) }, vcenterGuids: [...config.vcenters.values()].map((vc) => vc.guid.toLowerCase()), peer: (id) => sites.directory.peer(id), replica: (id, sig) => replicas.replica(id, sig) }) : null;
     // Events out: job outcomes and RPO changes recorded in the outbox, delivered to the channels.
     const vcenterEvents = backup ? { extensionKey: EXTENSION_KEY, vcenterGuids: [...config.vcenters.values()].map((vc) => vc.guid), vcenter: (guid: string, sig: AbortSignal) => backup.vcenter(guid, sig) } : null;
     // The point hook of lifeline.json runs after each new point with its id and links.
@@ -238,7 +242,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     });
     events.start();
     metrics = createMetrics({ jobs: runner, compliance: (sig) => scheduler.compliance(sig), store: storeFactsOf(backup?.repository ?? null, jobClock), events });
-    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE) }, publications: nfs };
+    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, dr, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE) }, publications: nfs };
   } catch (err) {
     await nfs?.stop();
     db.close();

@@ -36,6 +36,7 @@ import {
   createVm,
   defaultPlacement,
   destroy,
+  entityName,
   placementOf,
   powerOff,
   powerOn,
@@ -252,6 +253,11 @@ export class Vcenter {
 
   defaultPlacement(datacenter: string, signal?: AbortSignal): Promise<VmPlacement> {
     return defaultPlacement(this.session, datacenter, signal);
+  }
+
+  /** A managed entity's name (a folder, a resource pool), or undefined when vCenter does not know it. */
+  entityName(entity: MoRef, signal?: AbortSignal): Promise<string | undefined> {
+    return entityName(this.session, entity, signal);
   }
 
   powerOn(vm: string, task?: TaskOptions): Promise<void> {

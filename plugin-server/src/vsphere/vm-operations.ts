@@ -430,6 +430,20 @@ export async function placementOf(session: VimSession, vm: string, signal?: Abor
   return { folder, pool };
 }
 
+/**
+ * The name of a folder or resource pool (any managed entity), or undefined when vCenter does not
+ * know it: what a DR site checks a mapping's target against before it is stored.
+ */
+export async function entityName(session: VimSession, entity: MoRef, signal?: AbortSignal): Promise<string | undefined> {
+  try {
+    const { props } = await retrieveOne(session, entity, ['name'], signal);
+    return str(props.get('name'));
+  } catch (err) {
+    if (err instanceof VimFaultError && (err.faultName === 'ManagedObjectNotFound' || err.faultName === 'InvalidArgument')) return undefined;
+    throw err;
+  }
+}
+
 /** The VM folder of a datacenter and the root resource pool of its first compute resource. */
 export async function defaultPlacement(session: VimSession, datacenter: string, signal?: AbortSignal): Promise<VmPlacement> {
   const dc = { type: 'Datacenter', value: datacenter };

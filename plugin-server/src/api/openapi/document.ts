@@ -7,7 +7,7 @@
  * from the server silently.
  */
 import { SCHEMAS } from './schemas.js';
-import { ref, type Schema } from './schema-kit.js';
+import { obj, oneOfStrings, ref, type Schema } from './schema-kit.js';
 
 export const OPENAPI_PATH = '/api/v1/openapi.json';
 
@@ -118,6 +118,9 @@ const PARAMETERS: Readonly<Record<string, Json>> = {
   jobId: { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
   policyId: { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
   siteId: { name: 'id', in: 'path', required: true, description: 'The id of a paired site (GET /api/v1/sites).', schema: { type: 'string' } },
+  replicatedVmId: { name: 'vmId', in: 'path', required: true, description: "A replicated VM's id at the source site, <vCenter UUID>:<moref> (GET /api/v1/sites/{id}/replicated-vms), URL-encoded.", schema: { type: 'string' } },
+  failoverId: { name: 'fid', in: 'path', required: true, description: 'A failover id (GET /api/v1/failovers).', schema: { type: 'string' } },
+  planId: { name: 'pid', in: 'path', required: true, description: 'A recovery plan id (GET /api/v1/recovery-plans).', schema: { type: 'string' } },
   attachmentId: { name: 'attachmentId', in: 'path', required: true, schema: { type: 'string' } },
   channelId: { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
   offset: { name: 'offset', in: 'query', description: 'Items to skip.', schema: { type: 'integer', minimum: 0, default: 0 } },
@@ -528,6 +531,110 @@ const PATHS: Readonly<Record<string, Json>> = {
       description: "Lifeline's Admin privilege on every vCenter the server serves. Unpairs here and tells the peer, which refuses this site from then on; when the peer cannot be reached it is unpaired here all the same.",
       ok: { '204': noContent('Unpaired.') },
       errors: [404],
+    }),
+  },
+  '/api/v1/sites/{id}/mappings': {
+    parameters: [param('siteId')],
+    get: op({
+      id: 'getSiteMappings',
+      tag: 'Disaster recovery',
+      summary: "A pairing's resource mappings (at the DR site)",
+      description: 'System.Read on the inventory root. 409 when the site does not replicate to this one.',
+      ok: { '200': json(ref('SiteMappings'), 'The mappings.') },
+      errors: [404, 409],
+    }),
+    put: op({
+      id: 'putSiteMappings',
+      tag: 'Disaster recovery',
+      summary: "Set a pairing's resource mappings",
+      description: "Lifeline's Admin privilege on every vCenter the server serves. Every target must exist in this site's vCenter (400 names the one that does not).",
+      body: ref('ResourceMappingsInput'),
+      ok: { '200': json(ref('SiteMappingsSaved'), 'Stored.') },
+      errors: [404, 409],
+    }),
+  },
+  '/api/v1/sites/{id}/replicated-vms': {
+    parameters: [param('siteId')],
+    get: op({
+      id: 'listReplicatedVms',
+      tag: 'Disaster recovery',
+      summary: "The source site's VMs this site holds replicated points of",
+      description: 'System.Read on the inventory root. Each with its latest point, the lag, and the mappings a failover and a drill lack.',
+      ok: { '200': json(ref('ReplicatedVmList'), 'The VMs.') },
+      errors: [404, 409],
+    }),
+  },
+  '/api/v1/sites/{id}/replicated-vms/{vmId}/failover': {
+    parameters: [param('siteId'), param('replicatedVmId')],
+    post: op({
+      id: 'failOver',
+      tag: 'Disaster recovery',
+      summary: 'Fail over (or test-fail over) one replicated VM',
+      description:
+        "Lifeline's Restore privilege on the inventory root of the vCenter the VM is recovered into. Never reaches the source site. 409 dr-mapping-missing names each mapping the VM lacks; 409 conflict when a VM of that name exists; 409 busy while another failover of the VM runs.",
+      body: ref('FailoverRequest'),
+      ok: { '202': json(ref('FailoverAccepted'), 'The failover runs as a job.', JOB_LOCATION) },
+      errors: [404, 409],
+    }),
+  },
+  '/api/v1/failovers': {
+    get: op({ id: 'listFailovers', tag: 'Disaster recovery', summary: 'Failovers and drills at this site, newest first, with their reports', description: 'System.Read on the inventory root.', ok: { '200': json(ref('FailoverList'), 'The failovers.') } }),
+  },
+  '/api/v1/failovers/{fid}': {
+    parameters: [param('failoverId')],
+    get: op({ id: 'getFailover', tag: 'Disaster recovery', summary: 'One failover or drill with its report', description: 'System.Read on the inventory root.', ok: { '200': json(ref('Failover'), 'The failover.') }, errors: [404] }),
+  },
+  '/api/v1/failovers/{fid}/cleanup': {
+    parameters: [param('failoverId')],
+    post: op({
+      id: 'cleanUpDrill',
+      tag: 'Disaster recovery',
+      summary: "Clean up a drill: remove its VM and the VM's folder",
+      description: "Lifeline's Restore privilege on the inventory root of the drill's vCenter. 409 for a failover that is not a test, a drill still starting, failed or cleaned already.",
+      ok: { '202': json(ref('FailoverAccepted'), 'The clean-up runs as a job.', JOB_LOCATION) },
+      errors: [404, 409],
+    }),
+  },
+  '/api/v1/recovery-plans': {
+    get: op({ id: 'listRecoveryPlans', tag: 'Disaster recovery', summary: 'Recovery plans at this site, with their last runs', description: 'System.Read on the inventory root.', ok: { '200': json(ref('RecoveryPlanList'), 'The plans.') } }),
+    post: op({
+      id: 'createRecoveryPlan',
+      tag: 'Disaster recovery',
+      summary: 'Create a recovery plan',
+      description: "Lifeline's Admin privilege on every vCenter the server serves. Every VM must be one this site holds replicated points of; 409 when the name is taken.",
+      body: ref('RecoveryPlanInput'),
+      ok: { '201': json(ref('RecoveryPlan'), 'Created.', { Location: { description: 'The plan: /api/v1/recovery-plans/{pid}.', schema: { type: 'string' } } }) },
+      errors: [404, 409],
+    }),
+  },
+  '/api/v1/recovery-plans/{pid}': {
+    parameters: [param('planId')],
+    get: op({ id: 'getRecoveryPlan', tag: 'Disaster recovery', summary: 'One recovery plan with its last runs', description: 'System.Read on the inventory root.', ok: { '200': json(ref('RecoveryPlan'), 'The plan.') }, errors: [404] }),
+    put: op({ id: 'updateRecoveryPlan', tag: 'Disaster recovery', summary: 'Replace a recovery plan', description: "Lifeline's Admin privilege on every vCenter the server serves.", body: ref('RecoveryPlanInput'), ok: { '200': json(ref('RecoveryPlan'), 'The plan.') }, errors: [404, 409] }),
+    delete: op({ id: 'deleteRecoveryPlan', tag: 'Disaster recovery', summary: 'Delete a recovery plan', description: "Lifeline's Admin privilege on every vCenter the server serves; 409 while it runs. Its failovers' records stay.", ok: { '204': noContent('Deleted.') }, errors: [404, 409] }),
+  },
+  '/api/v1/recovery-plans/{pid}/run': {
+    parameters: [param('planId')],
+    post: op({
+      id: 'runRecoveryPlan',
+      tag: 'Disaster recovery',
+      summary: 'Run a recovery plan: a drill (test) or a failover (disaster)',
+      description:
+        "Lifeline's Restore privilege on the inventory root of the vCenter the VMs are recovered into. Every step is checked first (409 dr-mapping-missing, conflict for a name taken, busy while the plan runs); then one job starts the groups in order.",
+      body: obj({ mode: oneOfStrings(['disaster', 'test']) }),
+      ok: { '202': json(ref('PlanAccepted'), 'The run is a job.', JOB_LOCATION) },
+      errors: [404, 409],
+    }),
+  },
+  '/api/v1/recovery-plans/{pid}/cleanup': {
+    parameters: [param('planId')],
+    post: op({
+      id: 'cleanUpRecoveryPlan',
+      tag: 'Disaster recovery',
+      summary: "Clean up the plan's last test run",
+      description: "Lifeline's Restore privilege on the inventory root of the plan's vCenter. Removes every drill VM the run brought up, with its folder, and nothing else; 409 when the last run was no test.",
+      ok: { '202': json(ref('PlanAccepted'), 'The clean-up is a job.', JOB_LOCATION) },
+      errors: [404, 409],
     }),
   },
   '/api/v1/settings': {

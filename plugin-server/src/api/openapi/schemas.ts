@@ -30,6 +30,8 @@ const POINT_ID = '^\\d{8}-\\d{6}-[0-9a-f]{8}$';
 const VM_URN = '^urn:vmomi:VirtualMachine:[A-Za-z0-9._-]{1,100}:[0-9A-Fa-f-]{36}$';
 
 const nonNegative: Schema = { type: 'integer', minimum: 0 };
+/** Names to names (mappings by vSphere name). */
+const nameMap: Schema = { type: 'object', additionalProperties: { type: 'string' } };
 const hhmm: Schema = { type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', description: 'HH:MM.' };
 const vmUrn: Schema = { type: 'string', pattern: VM_URN, description: 'The vSphere Client\'s id of the VM: urn:vmomi:VirtualMachine:<moref>:<vCenter instance UUID>.' };
 const pointId: Schema = { type: 'string', pattern: POINT_ID, description: 'A restore point id, e.g. 20250102-030405-1a2b3c4d.' };
@@ -633,4 +635,111 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     settings: ref('ReplicationSettingsInput'),
   }),
   SitePatch: obj({ settings: ref('ReplicationSettingsInput') }),
+  ResourceMappings: obj(
+    {
+      vcenterGuid: described(strOrNull, "This site's vCenter the VMs are recovered into; null: the only one it serves."),
+      networks: described(nameMap, "Source network name → this site's network name."),
+      datastores: described(nameMap, "Source datastore name → this site's datastore name (a VM's files go to the mapping of its configuration file's datastore)."),
+      testNetworks: described(nameMap, "Source network name → this site's isolated network, used only by test failovers."),
+      folder: described(strOrNull, "This site's VM folder (moref) for recovered VMs; null: the datacenter's VM folder."),
+      resourcePool: described(strOrNull, "This site's resource pool (moref); null: the root pool of the datacenter's first compute resource."),
+    },
+    { description: "A pairing's resource mappings, kept at the DR site." },
+  ),
+  ResourceMappingsInput: obj(
+    { vcenterGuid: strOrNull, networks: nameMap, datastores: nameMap, testNetworks: nameMap, folder: strOrNull, resourcePool: strOrNull },
+    { optional: ['vcenterGuid', 'networks', 'datastores', 'testNetworks', 'folder', 'resourcePool'], description: 'The whole mappings: members left out are empty (null).' },
+  ),
+  SiteMappings: obj({ mappings: ref('ResourceMappings'), updatedAt: described(timeOrNull, 'Null: never set.') }),
+  SiteMappingsSaved: obj({
+    mappings: ref('ResourceMappings'),
+    updatedAt: time,
+    unused: described(arrayOf(str), 'Source names mapped that no replicated VM uses (e.g. "network VM Netwrk"): a likely typo, stored all the same.'),
+  }),
+  MissingMapping: obj({ kind: oneOfStrings(['network', 'datastore', 'test-network']), source: described(str, "The source site's name that has no mapping.") }),
+  ReplicatedVm: obj({
+    vm: obj({ id: described(str, "The VM's id at the source site: <vCenter UUID>:<moref>."), name: str }),
+    points: nonNegative,
+    latestPoint: nullable(obj({ id: str, createdAt: time })),
+    lagSeconds: described(intOrNull, "Now − the latest point's time: what a disaster failover now would lose."),
+    missing: obj({ failover: arrayOf(ref('MissingMapping')), test: arrayOf(ref('MissingMapping')) }, { description: 'What a failover and a test failover lack of the mappings; empty: ready.' }),
+  }),
+  ReplicatedVmList: obj({ items: arrayOf(ref('ReplicatedVm')) }),
+  FailoverRequest: obj(
+    {
+      mode: oneOfStrings(['disaster', 'test'], 'disaster: fail over for real (the source site may be unreachable); test: a drill on the test networks.'),
+      pointId: described(strOrNull, 'A replicated point of the VM; null or absent: the latest.'),
+      name: described(strOrNull, 'The new VM\'s name; default the source VM\'s name, with "-dr-test" for a drill.'),
+      keepMacAddresses: described(bool, 'Give the network cards the source VM\'s MAC addresses; default false (new ones).'),
+      powerOn: described(bool, 'Default true.'),
+      toolsTimeoutSeconds: { type: 'integer', minimum: 0, maximum: 3600, description: 'How long to wait for VMware Tools after power-on (default 300; 0: do not wait).' },
+    },
+    { optional: ['pointId', 'name', 'keepMacAddresses', 'powerOn', 'toolsTimeoutSeconds'] },
+  ),
+  FailoverReport: obj({
+    startedAt: timeOrNull,
+    createdAt: described(timeOrNull, 'When vCenter had created the VM.'),
+    poweredOnAt: timeOrNull,
+    toolsReadyAt: described(timeOrNull, 'When VMware Tools first reported running; null if not within the wait.'),
+    rtoSeconds: described(numOrNull, 'From the start to Tools ready (or powered on, or created).'),
+    failures: described(arrayOf(str), 'Each failure with the step it happened in.'),
+    cleanedAt: described(timeOrNull, "When a drill's clean-up finished."),
+  }),
+  Failover: obj({
+    id: str,
+    peerId: str,
+    siteName: str,
+    mode: oneOfStrings(['disaster', 'test']),
+    sourceVm: obj({ id: str, name: str }),
+    pointId: str,
+    pointCreatedAt: time,
+    dataLossWindowSeconds: described(nonNegative, "Now − the point's time when the failover was asked for."),
+    name: described(str, "The new VM's name."),
+    vcenterGuid: str,
+    request: obj({ datastore: str, folder: strOrNull, pool: strOrNull, networks: nameMap, powerOn: bool, keepMacAddresses: bool, toolsTimeoutSeconds: nonNegative }),
+    state: oneOfStrings(['starting', 'up', 'failed', 'cleaning', 'cleaned']),
+    jobId: strOrNull,
+    cleanupJobId: strOrNull,
+    vm: nullable(obj({ moref: str, instanceUuid: strOrNull })),
+    report: ref('FailoverReport'),
+    requestedBy: str,
+    planRunId: described(strOrNull, 'The recovery plan run this failover is a step of.'),
+    createdAt: time,
+    updatedAt: time,
+  }),
+  FailoverList: obj({ items: arrayOf(ref('Failover')) }),
+  FailoverAccepted: obj({ job: ref('Job'), created: bool, failover: ref('Failover') }, { description: 'The failover job and the failover it works on.' }),
+  RecoveryPlanInput: obj(
+    {
+      name: str,
+      siteId: described(str, 'The paired source site whose replicated VMs the plan starts.'),
+      groups: arrayOf(obj({ vms: arrayOf(str, { description: 'Replicated VM ids (GET /api/v1/sites/{id}/replicated-vms).' }) }), { description: 'In order: a group starts once the one before is done.' }),
+      maxParallel: { type: 'integer', minimum: 1, maximum: 16, description: 'VMs of a group started at once (default 4).' },
+      toolsTimeoutSeconds: { type: 'integer', minimum: 0, maximum: 3600, description: 'Wait for VMware Tools after each power-on (default 300).' },
+    },
+    { optional: ['maxParallel', 'toolsTimeoutSeconds'] },
+  ),
+  PlanRun: obj({
+    id: str,
+    planId: str,
+    mode: oneOfStrings(['disaster', 'test']),
+    jobId: strOrNull,
+    cleanupJobId: strOrNull,
+    groups: arrayOf(arrayOf(str), { description: 'Failover ids, by group.' }),
+    requestedBy: str,
+    createdAt: time,
+  }),
+  RecoveryPlan: obj({
+    id: str,
+    name: str,
+    peerId: str,
+    groups: arrayOf(obj({ vms: arrayOf(str) })),
+    maxParallel: int,
+    toolsTimeoutSeconds: int,
+    createdAt: time,
+    updatedAt: time,
+    runs: described(arrayOf(obj({ id: str, planId: str, mode: oneOfStrings(['disaster', 'test']), jobId: strOrNull, cleanupJobId: strOrNull, groups: arrayOf(arrayOf(str)), requestedBy: str, createdAt: time, failovers: arrayOf(arrayOf(ref('Failover'))) })), 'The last 5 runs, newest first, each with its failovers (and their reports) by group.'),
+  }),
+  RecoveryPlanList: obj({ items: arrayOf(ref('RecoveryPlan')) }),
+  PlanAccepted: obj({ job: ref('Job'), created: bool, run: ref('PlanRun') }, { description: 'The recovery-plan job and the run it works on.' }),
 };

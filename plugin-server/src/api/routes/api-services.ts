@@ -15,6 +15,7 @@ import type { Replication } from '../../replication/index.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { DownloadTickets } from '../download-tickets.js';
 import type { SiteService } from '../../sites/index.js';
+import type { DrService } from '../../dr/index.js';
 import type { ServerSettings } from './settings.js';
 import type { NfsService } from '../../nfs/index.js';
 
@@ -54,6 +55,8 @@ export interface ApiServices {
   readonly sites?: SiteService | null;
   /** Replication to paired sites: each VM's copy there and each link's state; absent when the server has no backup store. */
   readonly replication?: Pick<Replication, 'vmReplication' | 'linkStats'> | null;
+  /** Disaster recovery at the DR site (mappings, failover, drills); absent when the server has no backup store. */
+  readonly dr?: DrService | null;
   /** Events out: notification channels and their delivery log. */
   readonly notifications?: EventsService | null;
   /** Prometheus metrics at /metrics, behind the bearer token in `tokenFile`. */

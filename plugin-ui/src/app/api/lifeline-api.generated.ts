@@ -888,6 +888,248 @@ export interface paths {
         readonly patch: operations["updateSite"];
         readonly trace?: never;
     };
+    readonly "/api/v1/sites/{id}/mappings": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The id of a paired site (GET /api/v1/sites). */
+                readonly id: components["parameters"]["siteId"];
+            };
+            readonly cookie?: never;
+        };
+        /**
+         * A pairing's resource mappings (at the DR site)
+         * @description System.Read on the inventory root. 409 when the site does not replicate to this one.
+         */
+        readonly get: operations["getSiteMappings"];
+        /**
+         * Set a pairing's resource mappings
+         * @description Lifeline's Admin privilege on every vCenter the server serves. Every target must exist in this site's vCenter (400 names the one that does not).
+         */
+        readonly put: operations["putSiteMappings"];
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/sites/{id}/replicated-vms": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The id of a paired site (GET /api/v1/sites). */
+                readonly id: components["parameters"]["siteId"];
+            };
+            readonly cookie?: never;
+        };
+        /**
+         * The source site's VMs this site holds replicated points of
+         * @description System.Read on the inventory root. Each with its latest point, the lag, and the mappings a failover and a drill lack.
+         */
+        readonly get: operations["listReplicatedVms"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/sites/{id}/replicated-vms/{vmId}/failover": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The id of a paired site (GET /api/v1/sites). */
+                readonly id: components["parameters"]["siteId"];
+                /** @description A replicated VM's id at the source site, <vCenter UUID>:<moref> (GET /api/v1/sites/{id}/replicated-vms), URL-encoded. */
+                readonly vmId: components["parameters"]["replicatedVmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Fail over (or test-fail over) one replicated VM
+         * @description Lifeline's Restore privilege on the inventory root of the vCenter the VM is recovered into. Never reaches the source site. 409 dr-mapping-missing names each mapping the VM lacks; 409 conflict when a VM of that name exists; 409 busy while another failover of the VM runs.
+         */
+        readonly post: operations["failOver"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/failovers": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * Failovers and drills at this site, newest first, with their reports
+         * @description System.Read on the inventory root.
+         */
+        readonly get: operations["listFailovers"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/failovers/{fid}": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description A failover id (GET /api/v1/failovers). */
+                readonly fid: components["parameters"]["failoverId"];
+            };
+            readonly cookie?: never;
+        };
+        /**
+         * One failover or drill with its report
+         * @description System.Read on the inventory root.
+         */
+        readonly get: operations["getFailover"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/failovers/{fid}/cleanup": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description A failover id (GET /api/v1/failovers). */
+                readonly fid: components["parameters"]["failoverId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Clean up a drill: remove its VM and the VM's folder
+         * @description Lifeline's Restore privilege on the inventory root of the drill's vCenter. 409 for a failover that is not a test, a drill still starting, failed or cleaned already.
+         */
+        readonly post: operations["cleanUpDrill"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/recovery-plans": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * Recovery plans at this site, with their last runs
+         * @description System.Read on the inventory root.
+         */
+        readonly get: operations["listRecoveryPlans"];
+        readonly put?: never;
+        /**
+         * Create a recovery plan
+         * @description Lifeline's Admin privilege on every vCenter the server serves. Every VM must be one this site holds replicated points of; 409 when the name is taken.
+         */
+        readonly post: operations["createRecoveryPlan"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/recovery-plans/{pid}": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description A recovery plan id (GET /api/v1/recovery-plans). */
+                readonly pid: components["parameters"]["planId"];
+            };
+            readonly cookie?: never;
+        };
+        /**
+         * One recovery plan with its last runs
+         * @description System.Read on the inventory root.
+         */
+        readonly get: operations["getRecoveryPlan"];
+        /**
+         * Replace a recovery plan
+         * @description Lifeline's Admin privilege on every vCenter the server serves.
+         */
+        readonly put: operations["updateRecoveryPlan"];
+        readonly post?: never;
+        /**
+         * Delete a recovery plan
+         * @description Lifeline's Admin privilege on every vCenter the server serves; 409 while it runs. Its failovers' records stay.
+         */
+        readonly delete: operations["deleteRecoveryPlan"];
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/recovery-plans/{pid}/run": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description A recovery plan id (GET /api/v1/recovery-plans). */
+                readonly pid: components["parameters"]["planId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Run a recovery plan: a drill (test) or a failover (disaster)
+         * @description Lifeline's Restore privilege on the inventory root of the vCenter the VMs are recovered into. Every step is checked first (409 dr-mapping-missing, conflict for a name taken, busy while the plan runs); then one job starts the groups in order.
+         */
+        readonly post: operations["runRecoveryPlan"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/recovery-plans/{pid}/cleanup": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description A recovery plan id (GET /api/v1/recovery-plans). */
+                readonly pid: components["parameters"]["planId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Clean up the plan's last test run
+         * @description Lifeline's Restore privilege on the inventory root of the plan's vCenter. Removes every drill VM the run brought up, with its folder, and nothing else; 409 when the last run was no test.
+         */
+        readonly post: operations["cleanUpRecoveryPlan"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/api/v1/settings": {
         readonly parameters: {
             readonly query?: never;
@@ -2069,6 +2311,247 @@ export interface components {
         readonly SitePatch: {
             readonly settings: components["schemas"]["ReplicationSettingsInput"];
         };
+        /** @description A pairing's resource mappings, kept at the DR site. */
+        readonly ResourceMappings: {
+            /** @description This site's vCenter the VMs are recovered into; null: the only one it serves. */
+            readonly vcenterGuid: string | null;
+            /** @description Source network name → this site's network name. */
+            readonly networks: {
+                readonly [key: string]: string;
+            };
+            /** @description Source datastore name → this site's datastore name (a VM's files go to the mapping of its configuration file's datastore). */
+            readonly datastores: {
+                readonly [key: string]: string;
+            };
+            /** @description Source network name → this site's isolated network, used only by test failovers. */
+            readonly testNetworks: {
+                readonly [key: string]: string;
+            };
+            /** @description This site's VM folder (moref) for recovered VMs; null: the datacenter's VM folder. */
+            readonly folder: string | null;
+            /** @description This site's resource pool (moref); null: the root pool of the datacenter's first compute resource. */
+            readonly resourcePool: string | null;
+        };
+        /** @description The whole mappings: members left out are empty (null). */
+        readonly ResourceMappingsInput: {
+            readonly vcenterGuid?: string | null;
+            readonly networks?: {
+                readonly [key: string]: string;
+            };
+            readonly datastores?: {
+                readonly [key: string]: string;
+            };
+            readonly testNetworks?: {
+                readonly [key: string]: string;
+            };
+            readonly folder?: string | null;
+            readonly resourcePool?: string | null;
+        };
+        readonly SiteMappings: {
+            readonly mappings: components["schemas"]["ResourceMappings"];
+            /**
+             * Format: date-time
+             * @description Null: never set.
+             */
+            readonly updatedAt: string | null;
+        };
+        readonly SiteMappingsSaved: {
+            readonly mappings: components["schemas"]["ResourceMappings"];
+            /** Format: date-time */
+            readonly updatedAt: string;
+            /** @description Source names mapped that no replicated VM uses (e.g. "network VM Netwrk"): a likely typo, stored all the same. */
+            readonly unused: readonly string[];
+        };
+        readonly MissingMapping: {
+            /** @enum {string} */
+            readonly kind: "network" | "datastore" | "test-network";
+            /** @description The source site's name that has no mapping. */
+            readonly source: string;
+        };
+        readonly ReplicatedVm: {
+            readonly vm: {
+                /** @description The VM's id at the source site: <vCenter UUID>:<moref>. */
+                readonly id: string;
+                readonly name: string;
+            };
+            readonly points: number;
+            readonly latestPoint: {
+                readonly id: string;
+                /** Format: date-time */
+                readonly createdAt: string;
+            } | null;
+            /** @description Now − the latest point's time: what a disaster failover now would lose. */
+            readonly lagSeconds: number | null;
+            /** @description What a failover and a test failover lack of the mappings; empty: ready. */
+            readonly missing: {
+                readonly failover: readonly components["schemas"]["MissingMapping"][];
+                readonly test: readonly components["schemas"]["MissingMapping"][];
+            };
+        };
+        readonly ReplicatedVmList: {
+            readonly items: readonly components["schemas"]["ReplicatedVm"][];
+        };
+        readonly FailoverRequest: {
+            /**
+             * @description disaster: fail over for real (the source site may be unreachable); test: a drill on the test networks.
+             * @enum {string}
+             */
+            readonly mode: "disaster" | "test";
+            /** @description A replicated point of the VM; null or absent: the latest. */
+            readonly pointId?: string | null;
+            /** @description The new VM's name; default the source VM's name, with "-dr-test" for a drill. */
+            readonly name?: string | null;
+            /** @description Give the network cards the source VM's MAC addresses; default false (new ones). */
+            readonly keepMacAddresses?: boolean;
+            /** @description Default true. */
+            readonly powerOn?: boolean;
+            /** @description How long to wait for VMware Tools after power-on (default 300; 0: do not wait). */
+            readonly toolsTimeoutSeconds?: number;
+        };
+        readonly FailoverReport: {
+            /** Format: date-time */
+            readonly startedAt: string | null;
+            /**
+             * Format: date-time
+             * @description When vCenter had created the VM.
+             */
+            readonly createdAt: string | null;
+            /** Format: date-time */
+            readonly poweredOnAt: string | null;
+            /**
+             * Format: date-time
+             * @description When VMware Tools first reported running; null if not within the wait.
+             */
+            readonly toolsReadyAt: string | null;
+            /** @description From the start to Tools ready (or powered on, or created). */
+            readonly rtoSeconds: number | null;
+            /** @description Each failure with the step it happened in. */
+            readonly failures: readonly string[];
+            /**
+             * Format: date-time
+             * @description When a drill's clean-up finished.
+             */
+            readonly cleanedAt: string | null;
+        };
+        readonly Failover: {
+            readonly id: string;
+            readonly peerId: string;
+            readonly siteName: string;
+            /** @enum {string} */
+            readonly mode: "disaster" | "test";
+            readonly sourceVm: {
+                readonly id: string;
+                readonly name: string;
+            };
+            readonly pointId: string;
+            /** Format: date-time */
+            readonly pointCreatedAt: string;
+            /** @description Now − the point's time when the failover was asked for. */
+            readonly dataLossWindowSeconds: number;
+            /** @description The new VM's name. */
+            readonly name: string;
+            readonly vcenterGuid: string;
+            readonly request: {
+                readonly datastore: string;
+                readonly folder: string | null;
+                readonly pool: string | null;
+                readonly networks: {
+                    readonly [key: string]: string;
+                };
+                readonly powerOn: boolean;
+                readonly keepMacAddresses: boolean;
+                readonly toolsTimeoutSeconds: number;
+            };
+            /** @enum {string} */
+            readonly state: "starting" | "up" | "failed" | "cleaning" | "cleaned";
+            readonly jobId: string | null;
+            readonly cleanupJobId: string | null;
+            readonly vm: {
+                readonly moref: string;
+                readonly instanceUuid: string | null;
+            } | null;
+            readonly report: components["schemas"]["FailoverReport"];
+            readonly requestedBy: string;
+            /** @description The recovery plan run this failover is a step of. */
+            readonly planRunId: string | null;
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+        };
+        readonly FailoverList: {
+            readonly items: readonly components["schemas"]["Failover"][];
+        };
+        /** @description The failover job and the failover it works on. */
+        readonly FailoverAccepted: {
+            readonly job: components["schemas"]["Job"];
+            readonly created: boolean;
+            readonly failover: components["schemas"]["Failover"];
+        };
+        readonly RecoveryPlanInput: {
+            readonly name: string;
+            /** @description The paired source site whose replicated VMs the plan starts. */
+            readonly siteId: string;
+            /** @description In order: a group starts once the one before is done. */
+            readonly groups: readonly {
+                /** @description Replicated VM ids (GET /api/v1/sites/{id}/replicated-vms). */
+                readonly vms: readonly string[];
+            }[];
+            /** @description VMs of a group started at once (default 4). */
+            readonly maxParallel?: number;
+            /** @description Wait for VMware Tools after each power-on (default 300). */
+            readonly toolsTimeoutSeconds?: number;
+        };
+        readonly PlanRun: {
+            readonly id: string;
+            readonly planId: string;
+            /** @enum {string} */
+            readonly mode: "disaster" | "test";
+            readonly jobId: string | null;
+            readonly cleanupJobId: string | null;
+            /** @description Failover ids, by group. */
+            readonly groups: readonly (readonly string[])[];
+            readonly requestedBy: string;
+            /** Format: date-time */
+            readonly createdAt: string;
+        };
+        readonly RecoveryPlan: {
+            readonly id: string;
+            readonly name: string;
+            readonly peerId: string;
+            readonly groups: readonly {
+                readonly vms: readonly string[];
+            }[];
+            readonly maxParallel: number;
+            readonly toolsTimeoutSeconds: number;
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+            /** @description The last 5 runs, newest first, each with its failovers (and their reports) by group. */
+            readonly runs: readonly {
+                readonly id: string;
+                readonly planId: string;
+                /** @enum {string} */
+                readonly mode: "disaster" | "test";
+                readonly jobId: string | null;
+                readonly cleanupJobId: string | null;
+                readonly groups: readonly (readonly string[])[];
+                readonly requestedBy: string;
+                /** Format: date-time */
+                readonly createdAt: string;
+                readonly failovers: readonly (readonly components["schemas"]["Failover"][])[];
+            }[];
+        };
+        readonly RecoveryPlanList: {
+            readonly items: readonly components["schemas"]["RecoveryPlan"][];
+        };
+        /** @description The recovery-plan job and the run it works on. */
+        readonly PlanAccepted: {
+            readonly job: components["schemas"]["Job"];
+            readonly created: boolean;
+            readonly run: components["schemas"]["PlanRun"];
+        };
     };
     responses: {
         /** @description The request is not valid (a parameter, field, body or the lifeline-vc-guid header); `errors` lists each fault. Codes: validation, bad-request, vcenter-unknown. */
@@ -2195,6 +2678,12 @@ export interface components {
         readonly policyId: string;
         /** @description The id of a paired site (GET /api/v1/sites). */
         readonly siteId: string;
+        /** @description A replicated VM's id at the source site, <vCenter UUID>:<moref> (GET /api/v1/sites/{id}/replicated-vms), URL-encoded. */
+        readonly replicatedVmId: string;
+        /** @description A failover id (GET /api/v1/failovers). */
+        readonly failoverId: string;
+        /** @description A recovery plan id (GET /api/v1/recovery-plans). */
+        readonly planId: string;
         readonly attachmentId: string;
         readonly channelId: string;
         /** @description Items to skip. */
@@ -4190,6 +4679,510 @@ export interface operations {
             readonly 404: components["responses"]["NotFound"];
             readonly 413: components["responses"]["PayloadTooLarge"];
             readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly getSiteMappings: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The id of a paired site (GET /api/v1/sites). */
+                readonly id: components["parameters"]["siteId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The mappings. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["SiteMappings"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly putSiteMappings: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The id of a paired site (GET /api/v1/sites). */
+                readonly id: components["parameters"]["siteId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["ResourceMappingsInput"];
+            };
+        };
+        readonly responses: {
+            /** @description Stored. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["SiteMappingsSaved"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly listReplicatedVms: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The id of a paired site (GET /api/v1/sites). */
+                readonly id: components["parameters"]["siteId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The VMs. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["ReplicatedVmList"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly failOver: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The id of a paired site (GET /api/v1/sites). */
+                readonly id: components["parameters"]["siteId"];
+                /** @description A replicated VM's id at the source site, <vCenter UUID>:<moref> (GET /api/v1/sites/{id}/replicated-vms), URL-encoded. */
+                readonly vmId: components["parameters"]["replicatedVmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["FailoverRequest"];
+            };
+        };
+        readonly responses: {
+            /** @description The failover runs as a job. */
+            readonly 202: {
+                headers: {
+                    /** @description The job: /api/v1/jobs/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["FailoverAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly listFailovers: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The failovers. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["FailoverList"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly getFailover: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A failover id (GET /api/v1/failovers). */
+                readonly fid: components["parameters"]["failoverId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The failover. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["Failover"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly cleanUpDrill: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A failover id (GET /api/v1/failovers). */
+                readonly fid: components["parameters"]["failoverId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The clean-up runs as a job. */
+            readonly 202: {
+                headers: {
+                    /** @description The job: /api/v1/jobs/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["FailoverAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly listRecoveryPlans: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The plans. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["RecoveryPlanList"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly createRecoveryPlan: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["RecoveryPlanInput"];
+            };
+        };
+        readonly responses: {
+            /** @description Created. */
+            readonly 201: {
+                headers: {
+                    /** @description The plan: /api/v1/recovery-plans/{pid}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["RecoveryPlan"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly getRecoveryPlan: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A recovery plan id (GET /api/v1/recovery-plans). */
+                readonly pid: components["parameters"]["planId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The plan. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["RecoveryPlan"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly updateRecoveryPlan: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A recovery plan id (GET /api/v1/recovery-plans). */
+                readonly pid: components["parameters"]["planId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["RecoveryPlanInput"];
+            };
+        };
+        readonly responses: {
+            /** @description The plan. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["RecoveryPlan"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly deleteRecoveryPlan: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A recovery plan id (GET /api/v1/recovery-plans). */
+                readonly pid: components["parameters"]["planId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description Deleted. */
+            readonly 204: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content?: never;
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly runRecoveryPlan: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A recovery plan id (GET /api/v1/recovery-plans). */
+                readonly pid: components["parameters"]["planId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": {
+                    /** @enum {string} */
+                    readonly mode: "disaster" | "test";
+                };
+            };
+        };
+        readonly responses: {
+            /** @description The run is a job. */
+            readonly 202: {
+                headers: {
+                    /** @description The job: /api/v1/jobs/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["PlanAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly cleanUpRecoveryPlan: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A recovery plan id (GET /api/v1/recovery-plans). */
+                readonly pid: components["parameters"]["planId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The clean-up is a job. */
+            readonly 202: {
+                headers: {
+                    /** @description The job: /api/v1/jobs/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["PlanAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
             readonly 500: components["responses"]["InternalError"];
             readonly 502: components["responses"]["BadGateway"];
             readonly 503: components["responses"]["Unavailable"];

@@ -3330,6 +3330,863 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         }
       }
     },
+    "/api/v1/sites/{id}/mappings": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/siteId"
+        }
+      ],
+      "get": {
+        "operationId": "getSiteMappings",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "A pairing's resource mappings (at the DR site)",
+        "description": "System.Read on the inventory root. 409 when the site does not replicate to this one.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The mappings.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SiteMappings"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      },
+      "put": {
+        "operationId": "putSiteMappings",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "Set a pairing's resource mappings",
+        "description": "Lifeline's Admin privilege on every vCenter the server serves. Every target must exist in this site's vCenter (400 names the one that does not).",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ResourceMappingsInput"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Stored.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SiteMappingsSaved"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/sites/{id}/replicated-vms": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/siteId"
+        }
+      ],
+      "get": {
+        "operationId": "listReplicatedVms",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "The source site's VMs this site holds replicated points of",
+        "description": "System.Read on the inventory root. Each with its latest point, the lag, and the mappings a failover and a drill lack.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The VMs.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ReplicatedVmList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/sites/{id}/replicated-vms/{vmId}/failover": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/siteId"
+        },
+        {
+          "$ref": "#/components/parameters/replicatedVmId"
+        }
+      ],
+      "post": {
+        "operationId": "failOver",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "Fail over (or test-fail over) one replicated VM",
+        "description": "Lifeline's Restore privilege on the inventory root of the vCenter the VM is recovered into. Never reaches the source site. 409 dr-mapping-missing names each mapping the VM lacks; 409 conflict when a VM of that name exists; 409 busy while another failover of the VM runs.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/FailoverRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "202": {
+            "description": "The failover runs as a job.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/FailoverAccepted"
+                }
+              }
+            },
+            "headers": {
+              "Location": {
+                "description": "The job: /api/v1/jobs/{id}.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/failovers": {
+      "get": {
+        "operationId": "listFailovers",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "Failovers and drills at this site, newest first, with their reports",
+        "description": "System.Read on the inventory root.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The failovers.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/FailoverList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/failovers/{fid}": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/failoverId"
+        }
+      ],
+      "get": {
+        "operationId": "getFailover",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "One failover or drill with its report",
+        "description": "System.Read on the inventory root.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The failover.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Failover"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/failovers/{fid}/cleanup": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/failoverId"
+        }
+      ],
+      "post": {
+        "operationId": "cleanUpDrill",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "Clean up a drill: remove its VM and the VM's folder",
+        "description": "Lifeline's Restore privilege on the inventory root of the drill's vCenter. 409 for a failover that is not a test, a drill still starting, failed or cleaned already.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "202": {
+            "description": "The clean-up runs as a job.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/FailoverAccepted"
+                }
+              }
+            },
+            "headers": {
+              "Location": {
+                "description": "The job: /api/v1/jobs/{id}.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/recovery-plans": {
+      "get": {
+        "operationId": "listRecoveryPlans",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "Recovery plans at this site, with their last runs",
+        "description": "System.Read on the inventory root.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The plans.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RecoveryPlanList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      },
+      "post": {
+        "operationId": "createRecoveryPlan",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "Create a recovery plan",
+        "description": "Lifeline's Admin privilege on every vCenter the server serves. Every VM must be one this site holds replicated points of; 409 when the name is taken.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/RecoveryPlanInput"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "Created.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RecoveryPlan"
+                }
+              }
+            },
+            "headers": {
+              "Location": {
+                "description": "The plan: /api/v1/recovery-plans/{pid}.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/recovery-plans/{pid}": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/planId"
+        }
+      ],
+      "get": {
+        "operationId": "getRecoveryPlan",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "One recovery plan with its last runs",
+        "description": "System.Read on the inventory root.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The plan.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RecoveryPlan"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      },
+      "put": {
+        "operationId": "updateRecoveryPlan",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "Replace a recovery plan",
+        "description": "Lifeline's Admin privilege on every vCenter the server serves.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/RecoveryPlanInput"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The plan.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RecoveryPlan"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      },
+      "delete": {
+        "operationId": "deleteRecoveryPlan",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "Delete a recovery plan",
+        "description": "Lifeline's Admin privilege on every vCenter the server serves; 409 while it runs. Its failovers' records stay.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Deleted."
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/recovery-plans/{pid}/run": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/planId"
+        }
+      ],
+      "post": {
+        "operationId": "runRecoveryPlan",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "Run a recovery plan: a drill (test) or a failover (disaster)",
+        "description": "Lifeline's Restore privilege on the inventory root of the vCenter the VMs are recovered into. Every step is checked first (409 dr-mapping-missing, conflict for a name taken, busy while the plan runs); then one job starts the groups in order.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "mode": {
+                    "type": "string",
+                    "enum": [
+                      "disaster",
+                      "test"
+                    ]
+                  }
+                },
+                "required": [
+                  "mode"
+                ],
+                "additionalProperties": false
+              }
+            }
+          }
+        },
+        "responses": {
+          "202": {
+            "description": "The run is a job.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PlanAccepted"
+                }
+              }
+            },
+            "headers": {
+              "Location": {
+                "description": "The job: /api/v1/jobs/{id}.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/recovery-plans/{pid}/cleanup": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/planId"
+        }
+      ],
+      "post": {
+        "operationId": "cleanUpRecoveryPlan",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "Clean up the plan's last test run",
+        "description": "Lifeline's Restore privilege on the inventory root of the plan's vCenter. Removes every drill VM the run brought up, with its folder, and nothing else; 409 when the last run was no test.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "202": {
+            "description": "The clean-up is a job.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PlanAccepted"
+                }
+              }
+            },
+            "headers": {
+              "Location": {
+                "description": "The job: /api/v1/jobs/{id}.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/api/v1/settings": {
       "get": {
         "operationId": "getSettings",
@@ -3900,6 +4757,33 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         "in": "path",
         "required": true,
         "description": "The id of a paired site (GET /api/v1/sites).",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "replicatedVmId": {
+        "name": "vmId",
+        "in": "path",
+        "required": true,
+        "description": "A replicated VM's id at the source site, <vCenter UUID>:<moref> (GET /api/v1/sites/{id}/replicated-vms), URL-encoded.",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "failoverId": {
+        "name": "fid",
+        "in": "path",
+        "required": true,
+        "description": "A failover id (GET /api/v1/failovers).",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "planId": {
+        "name": "pid",
+        "in": "path",
+        "required": true,
+        "description": "A recovery plan id (GET /api/v1/recovery-plans).",
         "schema": {
           "type": "string"
         }
@@ -8186,6 +9070,885 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         },
         "required": [
           "settings"
+        ],
+        "additionalProperties": false
+      },
+      "ResourceMappings": {
+        "type": "object",
+        "description": "A pairing's resource mappings, kept at the DR site.",
+        "properties": {
+          "vcenterGuid": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "This site's vCenter the VMs are recovered into; null: the only one it serves."
+          },
+          "networks": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            },
+            "description": "Source network name → this site's network name."
+          },
+          "datastores": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            },
+            "description": "Source datastore name → this site's datastore name (a VM's files go to the mapping of its configuration file's datastore)."
+          },
+          "testNetworks": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            },
+            "description": "Source network name → this site's isolated network, used only by test failovers."
+          },
+          "folder": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "This site's VM folder (moref) for recovered VMs; null: the datacenter's VM folder."
+          },
+          "resourcePool": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "This site's resource pool (moref); null: the root pool of the datacenter's first compute resource."
+          }
+        },
+        "required": [
+          "vcenterGuid",
+          "networks",
+          "datastores",
+          "testNetworks",
+          "folder",
+          "resourcePool"
+        ],
+        "additionalProperties": false
+      },
+      "ResourceMappingsInput": {
+        "type": "object",
+        "description": "The whole mappings: members left out are empty (null).",
+        "properties": {
+          "vcenterGuid": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "networks": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            }
+          },
+          "datastores": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            }
+          },
+          "testNetworks": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            }
+          },
+          "folder": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "resourcePool": {
+            "type": [
+              "string",
+              "null"
+            ]
+          }
+        },
+        "required": [],
+        "additionalProperties": false
+      },
+      "SiteMappings": {
+        "type": "object",
+        "properties": {
+          "mappings": {
+            "$ref": "#/components/schemas/ResourceMappings"
+          },
+          "updatedAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time",
+            "description": "Null: never set."
+          }
+        },
+        "required": [
+          "mappings",
+          "updatedAt"
+        ],
+        "additionalProperties": false
+      },
+      "SiteMappingsSaved": {
+        "type": "object",
+        "properties": {
+          "mappings": {
+            "$ref": "#/components/schemas/ResourceMappings"
+          },
+          "updatedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "unused": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "Source names mapped that no replicated VM uses (e.g. \"network VM Netwrk\"): a likely typo, stored all the same."
+          }
+        },
+        "required": [
+          "mappings",
+          "updatedAt",
+          "unused"
+        ],
+        "additionalProperties": false
+      },
+      "MissingMapping": {
+        "type": "object",
+        "properties": {
+          "kind": {
+            "type": "string",
+            "enum": [
+              "network",
+              "datastore",
+              "test-network"
+            ]
+          },
+          "source": {
+            "type": "string",
+            "description": "The source site's name that has no mapping."
+          }
+        },
+        "required": [
+          "kind",
+          "source"
+        ],
+        "additionalProperties": false
+      },
+      "ReplicatedVm": {
+        "type": "object",
+        "properties": {
+          "vm": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "string",
+                "description": "The VM's id at the source site: <vCenter UUID>:<moref>."
+              },
+              "name": {
+                "type": "string"
+              }
+            },
+            "required": [
+              "id",
+              "name"
+            ],
+            "additionalProperties": false
+          },
+          "points": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "latestPoint": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "properties": {
+              "id": {
+                "type": "string"
+              },
+              "createdAt": {
+                "type": "string",
+                "format": "date-time"
+              }
+            },
+            "required": [
+              "id",
+              "createdAt"
+            ],
+            "additionalProperties": false
+          },
+          "lagSeconds": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "description": "Now − the latest point's time: what a disaster failover now would lose."
+          },
+          "missing": {
+            "type": "object",
+            "description": "What a failover and a test failover lack of the mappings; empty: ready.",
+            "properties": {
+              "failover": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/MissingMapping"
+                }
+              },
+              "test": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/MissingMapping"
+                }
+              }
+            },
+            "required": [
+              "failover",
+              "test"
+            ],
+            "additionalProperties": false
+          }
+        },
+        "required": [
+          "vm",
+          "points",
+          "latestPoint",
+          "lagSeconds",
+          "missing"
+        ],
+        "additionalProperties": false
+      },
+      "ReplicatedVmList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/ReplicatedVm"
+            }
+          }
+        },
+        "required": [
+          "items"
+        ],
+        "additionalProperties": false
+      },
+      "FailoverRequest": {
+        "type": "object",
+        "properties": {
+          "mode": {
+            "type": "string",
+            "enum": [
+              "disaster",
+              "test"
+            ],
+            "description": "disaster: fail over for real (the source site may be unreachable); test: a drill on the test networks."
+          },
+          "pointId": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "A replicated point of the VM; null or absent: the latest."
+          },
+          "name": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The new VM's name; default the source VM's name, with \"-dr-test\" for a drill."
+          },
+          "keepMacAddresses": {
+            "type": "boolean",
+            "description": "Give the network cards the source VM's MAC addresses; default false (new ones)."
+          },
+          "powerOn": {
+            "type": "boolean",
+            "description": "Default true."
+          },
+          "toolsTimeoutSeconds": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 3600,
+            "description": "How long to wait for VMware Tools after power-on (default 300; 0: do not wait)."
+          }
+        },
+        "required": [
+          "mode"
+        ],
+        "additionalProperties": false
+      },
+      "FailoverReport": {
+        "type": "object",
+        "properties": {
+          "startedAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time"
+          },
+          "createdAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time",
+            "description": "When vCenter had created the VM."
+          },
+          "poweredOnAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time"
+          },
+          "toolsReadyAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time",
+            "description": "When VMware Tools first reported running; null if not within the wait."
+          },
+          "rtoSeconds": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "description": "From the start to Tools ready (or powered on, or created)."
+          },
+          "failures": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "Each failure with the step it happened in."
+          },
+          "cleanedAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time",
+            "description": "When a drill's clean-up finished."
+          }
+        },
+        "required": [
+          "startedAt",
+          "createdAt",
+          "poweredOnAt",
+          "toolsReadyAt",
+          "rtoSeconds",
+          "failures",
+          "cleanedAt"
+        ],
+        "additionalProperties": false
+      },
+      "Failover": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "peerId": {
+            "type": "string"
+          },
+          "siteName": {
+            "type": "string"
+          },
+          "mode": {
+            "type": "string",
+            "enum": [
+              "disaster",
+              "test"
+            ]
+          },
+          "sourceVm": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "string"
+              },
+              "name": {
+                "type": "string"
+              }
+            },
+            "required": [
+              "id",
+              "name"
+            ],
+            "additionalProperties": false
+          },
+          "pointId": {
+            "type": "string"
+          },
+          "pointCreatedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "dataLossWindowSeconds": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "Now − the point's time when the failover was asked for."
+          },
+          "name": {
+            "type": "string",
+            "description": "The new VM's name."
+          },
+          "vcenterGuid": {
+            "type": "string"
+          },
+          "request": {
+            "type": "object",
+            "properties": {
+              "datastore": {
+                "type": "string"
+              },
+              "folder": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "pool": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "networks": {
+                "type": "object",
+                "additionalProperties": {
+                  "type": "string"
+                }
+              },
+              "powerOn": {
+                "type": "boolean"
+              },
+              "keepMacAddresses": {
+                "type": "boolean"
+              },
+              "toolsTimeoutSeconds": {
+                "type": "integer",
+                "minimum": 0
+              }
+            },
+            "required": [
+              "datastore",
+              "folder",
+              "pool",
+              "networks",
+              "powerOn",
+              "keepMacAddresses",
+              "toolsTimeoutSeconds"
+            ],
+            "additionalProperties": false
+          },
+          "state": {
+            "type": "string",
+            "enum": [
+              "starting",
+              "up",
+              "failed",
+              "cleaning",
+              "cleaned"
+            ]
+          },
+          "jobId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "cleanupJobId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "vm": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "properties": {
+              "moref": {
+                "type": "string"
+              },
+              "instanceUuid": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              }
+            },
+            "required": [
+              "moref",
+              "instanceUuid"
+            ],
+            "additionalProperties": false
+          },
+          "report": {
+            "$ref": "#/components/schemas/FailoverReport"
+          },
+          "requestedBy": {
+            "type": "string"
+          },
+          "planRunId": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "The recovery plan run this failover is a step of."
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "updatedAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        },
+        "required": [
+          "id",
+          "peerId",
+          "siteName",
+          "mode",
+          "sourceVm",
+          "pointId",
+          "pointCreatedAt",
+          "dataLossWindowSeconds",
+          "name",
+          "vcenterGuid",
+          "request",
+          "state",
+          "jobId",
+          "cleanupJobId",
+          "vm",
+          "report",
+          "requestedBy",
+          "planRunId",
+          "createdAt",
+          "updatedAt"
+        ],
+        "additionalProperties": false
+      },
+      "FailoverList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/Failover"
+            }
+          }
+        },
+        "required": [
+          "items"
+        ],
+        "additionalProperties": false
+      },
+      "FailoverAccepted": {
+        "type": "object",
+        "description": "The failover job and the failover it works on.",
+        "properties": {
+          "job": {
+            "$ref": "#/components/schemas/Job"
+          },
+          "created": {
+            "type": "boolean"
+          },
+          "failover": {
+            "$ref": "#/components/schemas/Failover"
+          }
+        },
+        "required": [
+          "job",
+          "created",
+          "failover"
+        ],
+        "additionalProperties": false
+      },
+      "RecoveryPlanInput": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "siteId": {
+            "type": "string",
+            "description": "The paired source site whose replicated VMs the plan starts."
+          },
+          "groups": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "vms": {
+                  "type": "array",
+                  "items": {
+                    "type": "string"
+                  },
+                  "description": "Replicated VM ids (GET /api/v1/sites/{id}/replicated-vms)."
+                }
+              },
+              "required": [
+                "vms"
+              ],
+              "additionalProperties": false
+            },
+            "description": "In order: a group starts once the one before is done."
+          },
+          "maxParallel": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 16,
+            "description": "VMs of a group started at once (default 4)."
+          },
+          "toolsTimeoutSeconds": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 3600,
+            "description": "Wait for VMware Tools after each power-on (default 300)."
+          }
+        },
+        "required": [
+          "name",
+          "siteId",
+          "groups"
+        ],
+        "additionalProperties": false
+      },
+      "PlanRun": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "planId": {
+            "type": "string"
+          },
+          "mode": {
+            "type": "string",
+            "enum": [
+              "disaster",
+              "test"
+            ]
+          },
+          "jobId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "cleanupJobId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "groups": {
+            "type": "array",
+            "items": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            },
+            "description": "Failover ids, by group."
+          },
+          "requestedBy": {
+            "type": "string"
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        },
+        "required": [
+          "id",
+          "planId",
+          "mode",
+          "jobId",
+          "cleanupJobId",
+          "groups",
+          "requestedBy",
+          "createdAt"
+        ],
+        "additionalProperties": false
+      },
+      "RecoveryPlan": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "string"
+          },
+          "name": {
+            "type": "string"
+          },
+          "peerId": {
+            "type": "string"
+          },
+          "groups": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "vms": {
+                  "type": "array",
+                  "items": {
+                    "type": "string"
+                  }
+                }
+              },
+              "required": [
+                "vms"
+              ],
+              "additionalProperties": false
+            }
+          },
+          "maxParallel": {
+            "type": "integer"
+          },
+          "toolsTimeoutSeconds": {
+            "type": "integer"
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "updatedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "runs": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "id": {
+                  "type": "string"
+                },
+                "planId": {
+                  "type": "string"
+                },
+                "mode": {
+                  "type": "string",
+                  "enum": [
+                    "disaster",
+                    "test"
+                  ]
+                },
+                "jobId": {
+                  "type": [
+                    "string",
+                    "null"
+                  ]
+                },
+                "cleanupJobId": {
+                  "type": [
+                    "string",
+                    "null"
+                  ]
+                },
+                "groups": {
+                  "type": "array",
+                  "items": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  }
+                },
+                "requestedBy": {
+                  "type": "string"
+                },
+                "createdAt": {
+                  "type": "string",
+                  "format": "date-time"
+                },
+                "failovers": {
+                  "type": "array",
+                  "items": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Failover"
+                    }
+                  }
+                }
+              },
+              "required": [
+                "id",
+                "planId",
+                "mode",
+                "jobId",
+                "cleanupJobId",
+                "groups",
+                "requestedBy",
+                "createdAt",
+                "failovers"
+              ],
+              "additionalProperties": false
+            },
+            "description": "The last 5 runs, newest first, each with its failovers (and their reports) by group."
+          }
+        },
+        "required": [
+          "id",
+          "name",
+          "peerId",
+          "groups",
+          "maxParallel",
+          "toolsTimeoutSeconds",
+          "createdAt",
+          "updatedAt",
+          "runs"
+        ],
+        "additionalProperties": false
+      },
+      "RecoveryPlanList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/RecoveryPlan"
+            }
+          }
+        },
+        "required": [
+          "items"
+        ],
+        "additionalProperties": false
+      },
+      "PlanAccepted": {
+        "type": "object",
+        "description": "The recovery-plan job and the run it works on.",
+        "properties": {
+          "job": {
+            "$ref": "#/components/schemas/Job"
+          },
+          "created": {
+            "type": "boolean"
+          },
+          "run": {
+            "$ref": "#/components/schemas/PlanRun"
+          }
+        },
+        "required": [
+          "job",
+          "created",
+          "run"
         ],
         "additionalProperties": false
       }

@@ -1,0 +1,393 @@
+/**
+ * Disaster recovery at the DR site: the pairing's resource mappings, the source site's VMs this
+ * site holds replicated points of (with what each lacks of the mappings), and failover and test
+ * failover of one VM from a replicated point, each as a `failover` job (failover-job.ts), and a
+ * drill's clean-up. Nothing here talks to the source site: all of it works with the source gone.
+ */
+import { LifelineError, NotFoundError, ValidationError } from '../errors/index.js';
+import type { JobRunner, JobTarget, SubmitResult } from '../jobs/index.js';
+import type { Clock } from '../domain/index.js';
+import type { PointManifest, Repository } from '../store/index.js';
+import { validateInstanceName } from '../recovery/index.js';
+import { randomUUID } from 'node:crypto';
+import type { DrStore, FailoverMode, FailoverRecord, PlanRun, RecoveryPlan } from './dr-store.js';
+import { PLAN_JOB_KIND } from './plan-job.js';
+import { describeMissing, missingMappings, needsOf, parseMappings, type MissingMapping, type ResourceMappings } from './mappings.js';
+import type { DrVcenterProvider } from './dr-vcenter.js';
+
+export const FAILOVER_JOB_KIND = 'failover';
+
+/** A paired site as disaster recovery needs it. */
+export interface DrPeer {
+  readonly id: string;
+  readonly name: string;
+  /** 'source': it replicates to this site, which is its DR site. */
+  readonly role: 'source' | 'target';
+}
+
+export interface DrServiceOptions {
+  readonly store: DrStore;
+  readonly runner: Pick<JobRunner, 'submit' | 'activeForTarget'>;
+  /** The paired sites, by id. */
+  peer(id: string): DrPeer | undefined;
+  /** The replica repository of a source site; undefined before its first point arrived. */
+  replica(peerId: string, signal: AbortSignal): Promise<Repository | undefined>;
+  readonly vcenters: DrVcenterProvider;
+  /** The vCenters this site serves (instance UUIDs). */
+  readonly vcenterGuids: readonly string[];
+  readonly clock: Clock;
+}
+
+export interface ReplicatedVm {
+  /** The VM's id at the source site (`<vCenter UUID>:<moref>`) and its name when last backed up. */
+  vm: { id: string; name: string };
+  points: number;
+  latestPoint: { id: string; createdAt: string } | null;
+  /** now − the latest point's time: what a disaster failover now would lose. */
+  lagSeconds: number | null;
+  /** What a failover and a drill of the VM lack of the mappings; empty: ready. */
+  missing: { failover: MissingMapping[]; test: MissingMapping[] };
+}
+
+export interface FailoverOptions {
+  readonly mode: FailoverMode;
+  /** A replicated point of the VM; default its latest. */
+  readonly pointId: string | null;
+  /** The new VM's name; default the source VM's name, with "-dr-test" for a drill. */
+  readonly name: string | null;
+  readonly keepMacAddresses: boolean;
+  readonly powerOn: boolean;
+  /** How long a failover waits for VMware Tools to report running after power-on. */
+  readonly toolsTimeoutSeconds: number;
+}
+
+export interface FailoverAccepted extends SubmitResult {
+  failover: FailoverRecord;
+}
+
+const DRILL_SUFFIX = '-dr-test';
+
+export class DrService {
+  constructor(private readonly o: DrServiceOptions) {}
+
+  /** A source site this site is the DR site of. */
+  sourcePeer(peerId: string): DrPeer {
+    const peer = this.o.peer(peerId);
+    if (!peer) throw new NotFoundError(`site ${peerId} is not paired with this site`, { siteId: peerId });
+    if (peer.role !== 'source') throw new LifelineError('conflict', `site ${peer.name} does not replicate to this site: mappings and failover are set at the DR site of a pairing`, { siteId: peerId });
+    return peer;
+  }
+
+  mappings(peerId: string): { mappings: ResourceMappings; updatedAt: string | null } {
+    this.sourcePeer(peerId);
+    return this.o.store.getMappings(peerId);
+  }
+
+  /** The vCenter failed-over VMs of a pairing go to: the mapping's, or the only one this site serves. */
+  targetVcenter(m: ResourceMappings): string {
+    if (m.vcenterGuid !== null) {
+      if (!this.o.vcenterGuids.includes(m.vcenterGuid)) throw new ValidationError(`vcenterGuid ${m.vcenterGuid} is not a vCenter this site serves`, { field: 'vcenterGuid' });
+      return m.vcenterGuid;
+    }
+    if (this.o.vcenterGuids.length !== 1) throw new ValidationError(`this site serves ${this.o.vcenterGuids.length} vCenters: the mappings must name one in vcenterGuid`, { field: 'vcenterGuid' });
+    return this.o.vcenterGuids[0]!;
+  }
+
+  /**
+   * Stores a pairing's mappings once every target exists in this site's vCenter: each network,
+   * test network and datastore by name, the folder and pool by moref. Answers with the mappings
+   * and the source names no replicated VM uses (a likely typo, not an error).
+   */
+  async setMappings(peerId: string, body: unknown, signal: AbortSignal): Promise<{ mappings: ResourceMappings; updatedAt: string; unused: string[] }> {
+    this.sourcePeer(peerId);
+    const m = parseMappings(body);
+    const guid = this.targetVcenter(m);
+    const vc = await this.o.vcenters.vcenter(guid, signal);
+    const inv = await vc.inventory(signal);
+    const networks = new Set(inv.networks.map((n) => n.name));
+    const datastores = new Set(inv.datastores.map((d) => d.name));
+    for (const field of ['networks', 'testNetworks'] as const) {
+      for (const [from, to] of Object.entries(m[field])) {
+        if (!networks.has(to)) throw new ValidationError(`${field}.${from}: network ${to} does not exist in this site's vCenter`, { field, source: from });
+      }
+    }
+    for (const [from, to] of Object.entries(m.datastores)) {
+      if (!datastores.has(to)) throw new ValidationError(`datastores.${from}: datastore ${to} does not exist in this site's vCenter`, { field: 'datastores', source: from });
+    }
+    if (m.folder !== null && (await vc.entityName({ type: 'Folder', value: m.folder }, signal)) === undefined) {
+      throw new ValidationError(`folder ${m.folder} does not exist in this site's vCenter`, { field: 'folder' });
+    }
+    if (m.resourcePool !== null && (await vc.entityName({ type: 'ResourcePool', value: m.resourcePool }, signal)) === undefined) {
+      throw new ValidationError(`resourcePool ${m.resourcePool} does not exist in this site's vCenter`, { field: 'resourcePool' });
+    }
+    const used = { networks: new Set<string>(), datastores: new Set<string>() };
+    for (const v of await this.vmConfigs(peerId, signal)) {
+      const needs = needsOf(v.manifest.vm.config);
+      for (const n of needs.networks) used.networks.add(n);
+      if (needs.datastore) used.datastores.add(needs.datastore);
+    }
+    const unused = [
+      ...Object.keys(m.networks).filter((n) => !used.networks.has(n)).map((n) => `network ${n}`),
+      ...Object.keys(m.testNetworks).filter((n) => !used.networks.has(n)).map((n) => `test network ${n}`),
+      ...Object.keys(m.datastores).filter((d) => !used.datastores.has(d)).map((d) => `datastore ${d}`),
+    ];
+    return { ...this.o.store.putMappings(peerId, m), unused };
+  }
+
+  /** The latest replicated point of each VM of the source site, with its manifest. */
+  private async vmConfigs(peerId: string, signal: AbortSignal): Promise<Array<{ vmId: string; vmName: string; points: number; latest: { id: string; createdAt: number }; manifest: PointManifest }>> {
+    const repo = await this.o.replica(peerId, signal);
+    if (!repo) return [];
+    const byVm = new Map<string, { vmName: string; points: number; latest: { id: string; createdAt: number } }>();
+    for (const p of repo.listPoints()) {
+      if (p.damaged) continue;
+      const cur = byVm.get(p.vmId);
+      if (!cur) byVm.set(p.vmId, { vmName: p.vmName, points: 1, latest: { id: p.id, createdAt: p.createdAt } });
+      else {
+        cur.points++;
+        if (p.createdAt > cur.latest.createdAt) byVm.set(p.vmId, { vmName: p.vmName, points: cur.points, latest: { id: p.id, createdAt: p.createdAt } });
+      }
+    }
+    const out = [];
+    for (const [vmId, v] of [...byVm].sort((a, b) => a[1].vmName.localeCompare(b[1].vmName))) {
+      out.push({ vmId, ...v, manifest: await repo.readManifest(v.latest.id, signal) });
+    }
+    return out;
+  }
+
+  async replicatedVms(peerId: string, signal: AbortSignal): Promise<ReplicatedVm[]> {
+    this.sourcePeer(peerId);
+    const { mappings } = this.o.store.getMappings(peerId);
+    const now = this.o.clock.now();
+    return (await this.vmConfigs(peerId, signal)).map((v) => {
+      const needs = needsOf(v.manifest.vm.config);
+      return {
+        vm: { id: v.vmId, name: v.vmName },
+        points: v.points,
+        latestPoint: { id: v.latest.id, createdAt: new Date(v.latest.createdAt).toISOString() },
+        lagSeconds: Math.max(0, Math.round((now - v.latest.createdAt) / 1000)),
+        missing: { failover: missingMappings(needs, mappings, false), test: missingMappings(needs, mappings, true) },
+      };
+    });
+  }
+
+  /**
+   * Queues a failover (or, in mode `test`, a drill) of one replicated VM: checks the point, the
+   * mappings and the name now, records the failover with its mapped request and the data-loss
+   * window, and submits the job that makes the VM.
+   */
+  async failover(peerId: string, vmId: string, opts: FailoverOptions, requestedBy: string, signal: AbortSignal): Promise<FailoverAccepted> {
+    const target = failoverTarget(peerId, vmId);
+    const active = this.o.runner.activeForTarget(target);
+    if (active) throw new LifelineError('busy', `a failover of VM ${vmId} is under way (job ${active.id})`, { jobId: active.id });
+    const rec = await this.prepareFailover(peerId, vmId, opts, null, requestedBy, signal);
+    const r = this.o.runner.submit({ kind: FAILOVER_JOB_KIND, target, params: { operation: 'failover', failoverId: rec.id }, priority: 30, requestedBy });
+    return { ...r, failover: this.o.store.updateFailover(rec.id, (x) => ({ ...x, jobId: r.job.id })) };
+  }
+
+  /**
+   * Checks a failover of one VM now — the point, the mappings, the name — and records it (state
+   * `starting`) with its mapped request and data-loss window, for a job to run.
+   */
+  async prepareFailover(peerId: string, vmId: string, opts: FailoverOptions, planRunId: string | null, requestedBy: string, signal: AbortSignal): Promise<FailoverRecord> {
+    const peer = this.sourcePeer(peerId);
+    const repo = await this.o.replica(peerId, signal);
+    if (!repo) throw new NotFoundError(`this site holds no replicated point of site ${peer.name} yet`, { siteId: peerId });
+    const points = repo.listPoints({ vmId }).filter((p) => !p.damaged);
+    if (points.length === 0) throw new NotFoundError(`this site holds no replicated point of VM ${vmId} of site ${peer.name}`, { vmId });
+    const point = opts.pointId === null ? points.reduce((a, b) => (b.createdAt > a.createdAt ? b : a)) : points.find((p) => p.id === opts.pointId);
+    if (!point) throw new NotFoundError(`restore point ${opts.pointId ?? ''} is not a replicated point of VM ${vmId}`, { pointId: opts.pointId });
+    const manifest = await repo.readManifest(point.id, signal);
+    const { mappings } = this.o.store.getMappings(peerId);
+    const test = opts.mode === 'test';
+    const needs = needsOf(manifest.vm.config);
+    const missing = missingMappings(needs, mappings, test);
+    if (missing.length > 0) {
+      throw new LifelineError('dr-mapping-missing', `VM ${point.vmName} cannot be ${test ? 'test-' : ''}failed over: no mapping for ${describeMissing(missing)}; add ${missing.length === 1 ? 'it' : 'them'} to the site's mappings`, { vmId, missing });
+    }
+    const name = validateInstanceName(opts.name ?? `${point.vmName}${test ? DRILL_SUFFIX : ''}`);
+    if (!Number.isSafeInteger(opts.toolsTimeoutSeconds) || opts.toolsTimeoutSeconds < 0 || opts.toolsTimeoutSeconds > 3600) {
+      throw new ValidationError('toolsTimeoutSeconds must be a whole number of seconds from 0 to 3600', { field: 'toolsTimeoutSeconds' });
+    }
+    const vcenterGuid = this.targetVcenter(mappings);
+    const vc = await this.o.vcenters.vcenter(vcenterGuid, signal);
+    if ((await vc.inventory(signal)).vms.some((v) => v.name === name)) throw new LifelineError('conflict', `a VM named ${name} already exists in this site's vCenter; give another name`, { field: 'name' });
+    const now = this.o.clock.now();
+    return this.o.store.newFailover({
+      peerId,
+      siteName: peer.name,
+      mode: opts.mode,
+      sourceVm: { id: vmId, name: point.vmName },
+      pointId: point.id,
+      pointCreatedAt: new Date(point.createdAt).toISOString(),
+      dataLossWindowSeconds: Math.max(0, Math.round((now - point.createdAt) / 1000)),
+      name,
+      vcenterGuid,
+      request: {
+        datastore: mappings.datastores[needs.datastore!]!,
+        folder: mappings.folder,
+        pool: mappings.resourcePool,
+        networks: Object.fromEntries(needs.networks.map((n) => [n, (test ? mappings.testNetworks : mappings.networks)[n]!])),
+        powerOn: opts.powerOn,
+        keepMacAddresses: opts.keepMacAddresses,
+        toolsTimeoutSeconds: opts.toolsTimeoutSeconds,
+      },
+      state: 'starting',
+      jobId: null,
+      cleanupJobId: null,
+      vm: null,
+      checkpoint: null,
+      report: { startedAt: null, createdAt: null, poweredOnAt: null, toolsReadyAt: null, rtoSeconds: null, failures: [], cleanedAt: null },
+      requestedBy,
+      planRunId,
+    });
+  }
+
+  /** Queues the clean-up of a drill: its VM and the VM's folder are removed, nothing else. */
+  cleanup(failoverId: string, requestedBy: string): FailoverAccepted {
+    const rec = this.o.store.getFailover(failoverId);
+    if (rec.mode !== 'test') throw new LifelineError('conflict', `failover ${failoverId} is not a test failover: its VM is the production copy now, and Lifeline does not remove it`, { failoverId });
+    if (rec.state === 'cleaned') throw new LifelineError('conflict', `the drill ${failoverId} was cleaned up already`, { failoverId });
+    if (rec.state === 'starting' || rec.state === 'failed') {
+      // A drill still starting is cancelled through its job; a failed one removed what it made.
+      throw new LifelineError('conflict', `the drill ${failoverId} is ${rec.state}: ${rec.state === 'failed' ? 'it left nothing to clean up' : 'cancel its job first'}`, { failoverId, state: rec.state });
+    }
+    const r = this.o.runner.submit({ kind: FAILOVER_JOB_KIND, target: failoverTarget(rec.peerId, rec.sourceVm.id), params: { operation: 'cleanup', failoverId }, priority: 30, requestedBy });
+    return { ...r, failover: this.o.store.updateFailover(failoverId, (x) => ({ ...x, state: 'cleaning', cleanupJobId: r.job.id })) };
+  }
+
+  // ---- recovery plans ----
+
+  /** Creates or replaces a plan; every VM must be one this site holds replicated points of. */
+  async savePlan(id: string | null, body: unknown, signal: AbortSignal): Promise<RecoveryPlan> {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ValidationError('the plan must be a JSON object');
+    const b = body as Record<string, unknown>;
+    const extra = Object.keys(b).find((k) => !['name', 'siteId', 'groups', 'maxParallel', 'toolsTimeoutSeconds'].includes(k));
+    if (extra !== undefined) throw new ValidationError(`${extra} is not a field of a recovery plan`, { field: extra });
+    const name = b['name'];
+    // eslint-disable-next-line no-control-regex -- control characters have no place in a plan's name
+    if (typeof name !== 'string' || !/^[^\u0000-\u001f]{1,80}$/.test(name) || name.trim() !== name) throw new ValidationError('name must be 1 to 80 characters', { field: 'name' });
+    const siteId = b['siteId'];
+    if (typeof siteId !== 'string') throw new ValidationError('siteId must be the id of the paired source site', { field: 'siteId' });
+    this.sourcePeer(siteId);
+    const groups = b['groups'];
+    if (!Array.isArray(groups) || groups.length === 0 || groups.length > 50) throw new ValidationError('groups must be a list of 1 to 50 groups', { field: 'groups' });
+    const known = new Set((await this.vmConfigs(siteId, signal)).map((v) => v.vmId));
+    const seen = new Set<string>();
+    const parsed = groups.map((g: unknown, i) => {
+      const vms = (g as { vms?: unknown } | null)?.vms;
+      if (!Array.isArray(vms) || vms.length === 0) throw new ValidationError(`groups[${i}].vms must list at least one replicated VM`, { field: 'groups' });
+      for (const v of vms) {
+        if (typeof v !== 'string' || !known.has(v)) throw new ValidationError(`groups[${i}]: ${String(v)} is not a VM this site holds replicated points of`, { field: 'groups' });
+        if (seen.has(v)) throw new ValidationError(`groups[${i}]: VM ${v} is in the plan twice`, { field: 'groups' });
+        seen.add(v);
+      }
+      return { vms: vms as string[] };
+    });
+    const int = (field: string, dflt: number, max: number): number => {
+      const v = b[field] ?? dflt;
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > max) throw new ValidationError(`${field} must be a whole number from 0 to ${max}`, { field });
+      return v;
+    };
+    const maxParallel = int('maxParallel', 4, 16);
+    if (maxParallel === 0) throw new ValidationError('maxParallel must be at least 1', { field: 'maxParallel' });
+    const existing = id ? this.plan(id) : undefined;
+    const now = new Date(this.o.clock.now()).toISOString();
+    return this.o.store.putPlan({
+      id: existing?.id ?? randomUUID(),
+      name,
+      peerId: siteId,
+      groups: parsed,
+      maxParallel,
+      toolsTimeoutSeconds: int('toolsTimeoutSeconds', 300, 3600),
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    });
+  }
+
+  plan(id: string): RecoveryPlan {
+    const p = this.o.store.findPlan(id);
+    if (!p) throw new NotFoundError(`recovery plan ${id} does not exist`, { planId: id });
+    return p;
+  }
+
+  plans(): RecoveryPlan[] {
+    return this.o.store.listPlans();
+  }
+
+  deletePlan(id: string): void {
+    const p = this.plan(id);
+    const active = this.o.runner.activeForTarget(planTarget(p.id));
+    if (active) throw new LifelineError('busy', `recovery plan ${p.name} is running (job ${active.id})`, { jobId: active.id });
+    this.o.store.deletePlan(id);
+  }
+
+  /** A plan's last runs, newest first, each with its failovers by group. */
+  planRuns(id: string, limit = 5): Array<PlanRun & { failovers: FailoverRecord[][] }> {
+    return this.o.store.runsOf(this.plan(id).id, limit).map((r) => ({ ...r, failovers: r.groups.map((g) => g.map((f) => this.o.store.getFailover(f))) }));
+  }
+
+  /**
+   * Queues a run of a plan in mode `test` (a drill of every VM on the test networks) or
+   * `disaster`: every step is checked now (points, mappings, names) and recorded, then one
+   * `recovery-plan` job runs them group by group.
+   */
+  async runPlan(id: string, mode: FailoverMode, requestedBy: string, signal: AbortSignal): Promise<SubmitResult & { run: PlanRun }> {
+    const plan = this.plan(id);
+    const target = planTarget(plan.id);
+    const active = this.o.runner.activeForTarget(target);
+    if (active) throw new LifelineError('busy', `recovery plan ${plan.name} is running (job ${active.id})`, { jobId: active.id });
+    const made: FailoverRecord[] = [];
+    const groups: string[][] = [];
+    const runId = randomUUID();
+    try {
+      for (const g of plan.groups) {
+        const ids: string[] = [];
+        for (const vmId of g.vms) {
+          const rec = await this.prepareFailover(plan.peerId, vmId, { mode, pointId: null, name: null, keepMacAddresses: false, powerOn: true, toolsTimeoutSeconds: plan.toolsTimeoutSeconds }, runId, requestedBy, signal);
+          made.push(rec);
+          ids.push(rec.id);
+        }
+        groups.push(ids);
+      }
+    } catch (err) {
+      for (const r of made) this.o.store.updateFailover(r.id, (x) => ({ ...x, state: 'failed', report: { ...x.report, failures: ['not started: another VM of the plan could not be failed over (see the answer to the request)'] } }));
+      throw err;
+    }
+    let run = this.o.store.newRun({ id: runId, planId: plan.id, mode, jobId: null, cleanupJobId: null, groups, requestedBy });
+    const r = this.o.runner.submit({ kind: PLAN_JOB_KIND, target, params: { operation: 'run', runId: run.id }, priority: 30, requestedBy });
+    run = this.o.store.updateRun(run.id, (x) => ({ ...x, jobId: r.job.id }));
+    for (const f of made) this.o.store.updateFailover(f.id, (x) => ({ ...x, jobId: r.job.id }));
+    return { ...r, run };
+  }
+
+  /** Queues the clean-up of the plan's last test run: every drill VM it brought up is removed, nothing else. */
+  cleanupPlan(id: string, requestedBy: string): SubmitResult & { run: PlanRun } {
+    const plan = this.plan(id);
+    const target = planTarget(plan.id);
+    const active = this.o.runner.activeForTarget(target);
+    if (active) throw new LifelineError('busy', `recovery plan ${plan.name} is running (job ${active.id})`, { jobId: active.id });
+    const last = this.o.store.runsOf(plan.id, 1)[0];
+    if (!last || last.mode !== 'test') throw new LifelineError('conflict', `recovery plan ${plan.name} has no test run to clean up${last ? ': its last run was a failover, whose VMs Lifeline does not remove' : ''}`, { planId: id });
+    const r = this.o.runner.submit({ kind: PLAN_JOB_KIND, target, params: { operation: 'cleanup', runId: last.id }, priority: 30, requestedBy });
+    return { ...r, run: this.o.store.updateRun(last.id, (x) => ({ ...x, cleanupJobId: r.job.id })) };
+  }
+
+  failoverRecord(id: string): FailoverRecord {
+    return this.o.store.getFailover(id);
+  }
+
+  failovers(): FailoverRecord[] {
+    return this.o.store.listFailovers();
+  }
+}
+
+/** One run at a time per plan. */
+export function planTarget(planId: string): JobTarget {
+  return { type: 'RecoveryPlan', id: planId, vcenterGuid: null };
+}
+
+/** One failover job at a time per replicated VM. */
+export function failoverTarget(peerId: string, vmId: string): JobTarget {
+  return { type: 'ReplicatedVirtualMachine', id: `${peerId}/${vmId}`, vcenterGuid: null };
+}

@@ -1,0 +1,48 @@
+// Lifeline's disaster recovery at the DR site: the resource mappings of each pairing, the source
+// site's replicated VMs and what each lacks of the mappings, failover and test failover (a DR
+// drill) of one VM from a replicated point, a drill's clean-up, the failover reports, and
+// recovery plans (ordered groups of VMs run as one job, for a drill or for real). It builds
+// on recovery's new-instance steps and reads the source site's replica; it never talks to the
+// source site. A use case of the server's layers; how it fits with the rest: docs/architecture.md
+// and docs/dr.md.
+import type { Clock } from '../domain/index.js';
+import type { Database, JobRunner } from '../jobs/index.js';
+import type { RecoveryStore } from '../recovery/index.js';
+import type { Repository } from '../store/index.js';
+import { DrService, FAILOVER_JOB_KIND, type DrPeer } from './dr-service.js';
+import { SqliteDrStore } from './dr-store.js';
+import type { DrVcenterProvider } from './dr-vcenter.js';
+import { createFailoverJobHandler } from './failover-job.js';
+import { createPlanJobHandler, PLAN_JOB_KIND } from './plan-job.js';
+
+export { DrService, FAILOVER_JOB_KIND, failoverTarget, planTarget } from './dr-service.js';
+export { PLAN_JOB_KIND, createPlanJobHandler } from './plan-job.js';
+export type { PlanJobParams } from './plan-job.js';
+export type { DrPeer, DrServiceOptions, FailoverAccepted, FailoverOptions, ReplicatedVm } from './dr-service.js';
+export { SqliteDrStore } from './dr-store.js';
+export type { DrStore, FailoverMode, FailoverRecord, FailoverReport, FailoverState, PlanRun, RecoveryPlan } from './dr-store.js';
+export { createFailoverJobHandler } from './failover-job.js';
+export type { FailoverJobDeps, FailoverJobParams } from './failover-job.js';
+export { EMPTY_MAPPINGS, missingMappings, needsOf, parseMappings } from './mappings.js';
+export type { MappingKind, MissingMapping, ResourceMappings, VmNeeds } from './mappings.js';
+export type { DrVcenter, DrVcenterProvider } from './dr-vcenter.js';
+
+export interface DisasterRecoveryOptions {
+  readonly db: Database;
+  readonly clock: Clock;
+  readonly runner: Pick<JobRunner, 'submit' | 'activeForTarget' | 'register'>;
+  readonly recoveryStore: RecoveryStore;
+  readonly vcenters: DrVcenterProvider;
+  readonly vcenterGuids: readonly string[];
+  peer(id: string): DrPeer | undefined;
+  replica(peerId: string, signal: AbortSignal): Promise<Repository | undefined>;
+}
+
+/** Registers the `failover` and `recovery-plan` job kinds and returns the service the API calls. */
+export function startDisasterRecovery(o: DisasterRecoveryOptions): DrService {
+  const store = new SqliteDrStore(o.db, o.clock);
+  const jobDeps = { store, recoveryStore: o.recoveryStore, vcenters: o.vcenters, replica: o.replica, clock: o.clock };
+  o.runner.register(FAILOVER_JOB_KIND, createFailoverJobHandler(jobDeps));
+  o.runner.register(PLAN_JOB_KIND, createPlanJobHandler({ ...jobDeps, maxParallel: (run) => store.findPlan(run.planId)?.maxParallel ?? 4 }));
+  return new DrService({ store, runner: o.runner, peer: o.peer, replica: o.replica, vcenters: o.vcenters, vcenterGuids: o.vcenterGuids, clock: o.clock });
+}
