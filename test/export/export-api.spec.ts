@@ -116,6 +116,7 @@ describe('restore point API and disk export over HTTPS', () => {
         newBytes: jasmine.any(Number),
         disks: [{ index: 0, label: 'Hard disk 1', capacityBytes: IMAGE_SIZE, datastorePath: '[LocalDS_0] export-vm/export-vm.vmdk' }],
         jobId: null,
+        objectStorageCopy: null,
       });
       expect(n?.['newBytes'] as number).toBeGreaterThan(0);
       expect(Date.parse(n?.['createdAt'] as string)).toBeGreaterThan(Date.parse(o?.['createdAt'] as string));

@@ -49,7 +49,7 @@ describe('one catalog file for the repository catalog, jobs and protection', () 
       expect(again.get(job.id).state).toBe('succeeded');
       expect(new SqlitePolicyStore(db, { clock }).getPolicy(policy.id).name).toBe('Gold');
       const versions = db.prepare('SELECT component, version FROM component_schema ORDER BY component').all();
-      expect(versions).toEqual([{ component: 'jobs', version: 2 }, { component: 'protection', version: 1 }]);
+      expect(versions).toEqual([{ component: 'jobs', version: 3 }, { component: 'protection', version: 1 }]);
       db.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
