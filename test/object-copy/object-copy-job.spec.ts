@@ -76,6 +76,25 @@ describe('the object-copy job', () => {
     expect(again.result).toEqual(jasmine.objectContaining({ pointsCopied: [], pointsHeld: 2, chunksSent: 0 }));
   });
 
+  it("does not hold up the VM's backups while it copies", async () => {
+    let release = (): void => undefined;
+    const opening = new Promise<never>((_, reject) => {
+      release = () => reject(new Error('released by the spec'));
+    });
+    copies = startObjectCopy({ runner, repository: local, openCopy: () => opening, ruleOfBackup: () => null, logger: silentLogger });
+    runner.register('backup', { run: async () => ({}) });
+    await runner.start();
+    const copy = copies.enqueue({ vm: VM, pointId: '20261102-120000-00000000', points: 'all', immutableDays: 30, weekly: 0, monthly: 0 });
+    while (runner.get(copy.id).state !== 'running') await new Promise((r) => setTimeout(r, 10));
+    // The copy is still opening its bucket; a backup of the same VM is taken at once.
+    const backup = runner.submit({ kind: 'backup', target: { type: 'VirtualMachine', id: VM.moref, vcenterGuid: VM.vcenterGuid }, params: null }).job;
+    expect((await ended(runner, backup.id)).state).toBe('succeeded');
+    expect(runner.get(copy.id).state).toBe('running');
+    runner.cancel(copy.id);
+    release();
+    expect((await ended(runner, copy.id)).state).toBe('cancelled');
+  });
+
   it('fails, without retrying, where the server has no object storage for copies', async () => {
     copies = startObjectCopy({ runner, repository: local, openCopy: null, ruleOfBackup: () => null, logger: silentLogger });
     await runner.start();

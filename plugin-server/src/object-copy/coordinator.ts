@@ -21,6 +21,13 @@ import { copyPoint, planPrune, type Repository } from '../store/index.js';
 
 export const OBJECT_COPY_JOB_KIND = 'object-copy';
 
+/**
+ * The lane in which copy jobs hold their VM (JobHandler.lane): a copy reads only committed restore
+ * points, so it neither waits for the VM's backups and restores nor makes them wait, while two
+ * copies of one VM still never run at once.
+ */
+export const OBJECT_COPY_LANE = 'object-copy';
+
 /** What a policy asks of copies (its copyToObjectStorage and the retention counts it needs). */
 export interface CopyRule {
   points: 'all' | 'weekly-monthly';
@@ -119,6 +126,7 @@ export function startObjectCopy(opts: StartObjectCopyOptions): ObjectCopies {
   };
 
   const handler: JobHandler<ObjectCopyJobParams> = {
+    lane: OBJECT_COPY_LANE,
     retry: { maxAttempts: 4, baseDelayMs: 60_000, maxDelayMs: 30 * 60_000 },
     timeoutMs: 24 * 3_600_000,
     async run(ctx): Promise<ObjectCopyJobResult> {
@@ -159,7 +167,7 @@ export function startObjectCopy(opts: StartObjectCopyOptions): ObjectCopies {
   const enqueue = (params: ObjectCopyJobParams): JobRecord =>
     runner.submit<ObjectCopyJobParams>({ kind: OBJECT_COPY_JOB_KIND, target: vmTarget(params.vm), params, requestedBy: 'object-copy' }).job;
 
-  /** Copies that found their VM busy with another job, queued when that job ends. */
+  /** Copies that found their VM busy with another copy, queued when that job ends. */
   const deferred = new Map<string, ObjectCopyJobParams>();
   const tryEnqueue = (params: ObjectCopyJobParams): void => {
     try {
