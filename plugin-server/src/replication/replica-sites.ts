@@ -65,6 +65,8 @@ export function replicaFolder(peerId: string): string {
 export class ReplicaSites {
   private readonly open = new Map<string, Promise<Repository | undefined>>();
   private readonly receivers = new Map<string, ReplicaSiteReceiver>();
+  /** Seeds being made into a replica, per source: two jobs of one source may send it at once. */
+  private readonly seeding = new Map<string, Promise<'created' | 'exists'>>();
 
   constructor(private readonly opts: ReplicaSitesOptions) {}
 
@@ -114,30 +116,42 @@ export class ReplicaSites {
       }
       return r;
     };
+    const createReplica = async (transfer: SeedTransfer, signal: AbortSignal): Promise<'created' | 'exists'> => {
+      retention();
+      if (await this.replica(peer.id, signal)) return 'exists';
+      const secret = openSeedSecret(transfer, this.opts.keyPem);
+      await mkdir(this.opts.root, { recursive: true, mode: 0o700 });
+      await initReplicaRepository(
+        this.dirOf(peer.id),
+        transfer.seed,
+        {
+          transferSecret: secret,
+          passphrase: this.opts.passphrase,
+          source: peer.name,
+          ...(this.opts.scrypt ? { scrypt: this.opts.scrypt } : {}),
+          ...(this.opts.context?.clock ? { clock: this.opts.context.clock } : {}),
+          ...(this.opts.logger ? { logger: this.opts.logger } : {}),
+        },
+        signal,
+      );
+      this.opts.logger?.info('replica repository created from the source site\'s seed', { peer: peer.name, repositoryId: transfer.seed.repositoryId });
+      return 'created';
+    };
     return {
       offer: async (offer: PointOffer, signal: AbortSignal): Promise<OfferAnswer> => (await inner(signal)).offer(offer, signal),
       putChunk: async (session: string, hex: string, stored: Uint8Array, signal: AbortSignal): Promise<void> => (await inner(signal)).putChunk(session, hex, stored, signal),
       commit: async (session: string, signal: AbortSignal): Promise<CommittedReplica> => (await inner(signal)).commit(session, signal),
       acceptSeed: async (transfer: SeedTransfer, signal: AbortSignal): Promise<'created' | 'exists'> => {
-        retention();
-        if (await this.replica(peer.id, signal)) return 'exists';
-        const secret = openSeedSecret(transfer, this.opts.keyPem);
-        await mkdir(this.opts.root, { recursive: true, mode: 0o700 });
-        await initReplicaRepository(
-          this.dirOf(peer.id),
-          transfer.seed,
-          {
-            transferSecret: secret,
-            passphrase: this.opts.passphrase,
-            source: peer.name,
-            ...(this.opts.scrypt ? { scrypt: this.opts.scrypt } : {}),
-            ...(this.opts.context?.clock ? { clock: this.opts.context.clock } : {}),
-            ...(this.opts.logger ? { logger: this.opts.logger } : {}),
-          },
-          signal,
-        );
-        this.opts.logger?.info('replica repository created from the source site\'s seed', { peer: peer.name, repositoryId: transfer.seed.repositoryId });
-        return 'created';
+        // One replica per source: a seed that arrives while another is being made waits for it
+        // (and then finds the replica made), so two jobs of one source never make it twice.
+        const before = this.seeding.get(peer.id)?.catch(() => undefined) ?? Promise.resolve();
+        const made = before.then(() => createReplica(transfer, signal));
+        this.seeding.set(peer.id, made);
+        try {
+          return await made;
+        } finally {
+          if (this.seeding.get(peer.id) === made) this.seeding.delete(peer.id);
+        }
       },
     };
   }
