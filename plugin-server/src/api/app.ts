@@ -33,6 +33,7 @@ import { openApiRoutes } from './routes/openapi.js';
 import { settingsRoutes } from './routes/settings.js';
 import { siteRoutes } from './routes/sites.js';
 import { drRoutes } from './routes/dr.js';
+import { drSourceRoutes } from './routes/dr-source.js';
 import { storageRoutes } from './routes/storage.js';
 import { vcenterRoutes } from './routes/vcenters.js';
 import { vmRoutes, type VmInventory } from './routes/vms.js';
@@ -168,6 +169,7 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   api.use(maintenanceRoutes(deps.authorizer, deps.services));
   api.use(siteRoutes(deps.authorizer, deps.services));
   api.use(drRoutes(deps.authorizer, deps.services));
+  api.use(drSourceRoutes(deps.authorizer, deps.services));
   api.use(notificationRoutes(deps.authorizer, deps.services));
   api.use(vmEventRoutes(deps.authorizer, deps.services));
   app.use(API_PREFIX, api);

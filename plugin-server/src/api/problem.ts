@@ -147,6 +147,11 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   'replication-refused': 502,
   'dr-mapping-missing': 409,
   'dr-plan-step-failed': 500,
+  'dr-source-unreachable': 503,
+  'dr-planned-refused': 409,
+  'dr-planned-backup-failed': 500,
+  'dr-planned-replication-failed': 500,
+  'dr-planned-source-failed': 502,
   'object-copy-not-configured': 500,
 };
 

@@ -14,6 +14,7 @@ import type { DrStore, FailoverMode, FailoverRecord, PlanRun, RecoveryPlan } fro
 import { PLAN_JOB_KIND } from './plan-job.js';
 import { describeMissing, missingMappings, needsOf, parseMappings, type MissingMapping, type ResourceMappings } from './mappings.js';
 import type { DrVcenterProvider } from './dr-vcenter.js';
+import type { SourceSiteLink } from './planned-failover.js';
 
 export const FAILOVER_JOB_KIND = 'failover';
 
@@ -36,6 +37,8 @@ export interface DrServiceOptions {
   /** The vCenters this site serves (instance UUIDs). */
   readonly vcenterGuids: readonly string[];
   readonly clock: Clock;
+  /** Requests to the source sites, for planned migration; without it mode `planned` is refused. */
+  readonly source?: SourceSiteLink;
 }
 
 export interface ReplicatedVm {
@@ -59,6 +62,8 @@ export interface FailoverOptions {
   readonly powerOn: boolean;
   /** How long a failover waits for VMware Tools to report running after power-on. */
   readonly toolsTimeoutSeconds: number;
+  /** Mode `planned`: how long the source site waits for the guest to shut down before it powers the VM off. Default 300. */
+  readonly shutdownTimeoutSeconds?: number;
 }
 
 export interface FailoverAccepted extends SubmitResult {
@@ -180,8 +185,41 @@ export class DrService {
     const target = failoverTarget(peerId, vmId);
     const active = this.o.runner.activeForTarget(target);
     if (active) throw new LifelineError('busy', `a failover of VM ${vmId} is under way (job ${active.id})`, { jobId: active.id });
+    if (opts.mode === 'planned') return this.plannedFailover(peerId, vmId, opts, requestedBy, signal);
     const rec = await this.prepareFailover(peerId, vmId, opts, null, requestedBy, signal);
     const r = this.o.runner.submit({ kind: FAILOVER_JOB_KIND, target, params: { operation: 'failover', failoverId: rec.id }, priority: 30, requestedBy });
+    return { ...r, failover: this.o.store.updateFailover(rec.id, (x) => ({ ...x, jobId: r.job.id })) };
+  }
+
+  /**
+   * A planned migration (planned-failover.ts): checked here as a failover of the latest point (the
+   * mappings, the name), then the source site is asked to shut the VM down, back it up and
+   * replicate that point; only once it accepted is the job queued that waits for its point and
+   * recovers it. A source site that cannot be reached gets a clear refusal and nothing starts.
+   */
+  private async plannedFailover(peerId: string, vmId: string, opts: FailoverOptions, requestedBy: string, signal: AbortSignal): Promise<FailoverAccepted> {
+    const link = this.o.source;
+    if (!link) throw new LifelineError('conflict', 'this server cannot reach source sites, so it cannot run a planned migration; fail over in mode disaster', { mode: 'planned' });
+    if (opts.pointId !== null) throw new ValidationError('a planned migration recovers the point the source site makes last: give no pointId', { field: 'pointId' });
+    const shutdownTimeoutSeconds = opts.shutdownTimeoutSeconds ?? 300;
+    if (!Number.isSafeInteger(shutdownTimeoutSeconds) || shutdownTimeoutSeconds < 0 || shutdownTimeoutSeconds > 3600) {
+      throw new ValidationError('shutdownTimeoutSeconds must be a whole number of seconds from 0 to 3600', { field: 'shutdownTimeoutSeconds' });
+    }
+    const rec = await this.prepareFailover(peerId, vmId, opts, null, requestedBy, signal);
+    let sourceJobId: string;
+    try {
+      sourceJobId = (await link.startPlanned(peerId, { vmId, shutdownTimeoutSeconds }, signal)).jobId;
+    } catch (err) {
+      const unreachable = err instanceof LifelineError && err.code === 'site-unreachable';
+      const message = unreachable
+        ? `site ${rec.siteName} cannot be reached (${err.message}), and a planned migration needs it to shut the VM down and send its last point. Nothing was started. If the site is down, fail over in mode disaster from the latest point this site holds (${rec.pointCreatedAt})`
+        : `site ${rec.siteName} refused the planned migration: ${err instanceof Error ? err.message : String(err)}. Nothing was started`;
+      this.o.store.updateFailover(rec.id, (x) => ({ ...x, state: 'failed', report: { ...x.report, failures: [...x.report.failures, `source-site: ${message}`] } }));
+      throw new LifelineError(unreachable ? 'dr-source-unreachable' : 'dr-planned-refused', message, { siteId: peerId, vmId });
+    }
+    // Recorded before the job is queued: the job waits for the source's point only when it finds this.
+    this.o.store.updateFailover(rec.id, (x) => ({ ...x, planned: { shutdownTimeoutSeconds, sourceJobId, shutdown: null, chunks: null, chunksSent: null } }));
+    const r = this.o.runner.submit({ kind: FAILOVER_JOB_KIND, target: failoverTarget(peerId, vmId), params: { operation: 'failover', failoverId: rec.id }, priority: 30, requestedBy });
     return { ...r, failover: this.o.store.updateFailover(rec.id, (x) => ({ ...x, jobId: r.job.id })) };
   }
 
@@ -220,7 +258,8 @@ export class DrService {
       sourceVm: { id: vmId, name: point.vmName },
       pointId: point.id,
       pointCreatedAt: new Date(point.createdAt).toISOString(),
-      dataLossWindowSeconds: Math.max(0, Math.round((now - point.createdAt) / 1000)),
+      // A planned migration recovers the point the source makes once the VM is off: nothing is lost.
+      dataLossWindowSeconds: opts.mode === 'planned' ? 0 : Math.max(0, Math.round((now - point.createdAt) / 1000)),
       name,
       vcenterGuid,
       request: {

@@ -11,8 +11,10 @@ import { migrateComponent, type Database, type Migration } from '../jobs/index.j
 import type { Clock } from '../domain/index.js';
 import type { InstantiateCheckpoint } from '../recovery/index.js';
 import { EMPTY_MAPPINGS, type ResourceMappings } from './mappings.js';
+import type { PlannedPart } from './planned-failover.js';
 
-export type FailoverMode = 'disaster' | 'test';
+/** disaster: from a point this site holds; test: a drill; planned: the source site makes the last point first (planned-failover.ts). */
+export type FailoverMode = 'disaster' | 'test' | 'planned';
 
 /**
  * - starting: queued or running; the VM is being made.
@@ -77,6 +79,8 @@ export interface FailoverRecord {
   requestedBy: string;
   /** The recovery plan run this failover is a step of, if any. */
   planRunId: string | null;
+  /** A planned migration's source-site part (mode `planned` only). */
+  planned?: PlannedPart | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -166,6 +170,26 @@ const MIGRATIONS: readonly Migration[] = [
           created_at INTEGER NOT NULL
         ) STRICT;
         CREATE INDEX dr_plan_run_by_plan ON dr_plan_run (plan_id, created_at);
+      `);
+    },
+  },
+  {
+    // Mode 'planned' (planned migration): the mode's CHECK is widened by rebuilding the table.
+    version: 3,
+    up(db) {
+      db.exec(`
+        CREATE TABLE dr_failover_next (
+          id TEXT PRIMARY KEY,
+          peer_id TEXT NOT NULL,
+          mode TEXT NOT NULL CHECK (mode IN ('disaster', 'test', 'planned')),
+          state TEXT NOT NULL CHECK (state IN ('starting', 'up', 'failed', 'cleaning', 'cleaned')),
+          doc TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) STRICT;
+        INSERT INTO dr_failover_next SELECT id, peer_id, mode, state, doc, created_at, updated_at FROM dr_failover;
+        DROP TABLE dr_failover;
+        ALTER TABLE dr_failover_next RENAME TO dr_failover;
       `);
     },
   },

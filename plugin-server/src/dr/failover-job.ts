@@ -19,6 +19,7 @@ import type { Repository } from '../store/index.js';
 import { resolveInstantiate, runInstantiate, type InstantiateCheckpoint, type InstantiateResult, type RecoveryStore } from '../recovery/index.js';
 import type { DrStore, FailoverRecord } from './dr-store.js';
 import type { DrVcenterProvider } from './dr-vcenter.js';
+import { settlePlannedPoint, type SourceSiteLink } from './planned-failover.js';
 
 export type FailoverJobParams = { operation: 'failover'; failoverId: string } | { operation: 'cleanup'; failoverId: string };
 
@@ -30,6 +31,8 @@ export interface FailoverJobDeps {
   readonly clock: Clock;
   /** How often the wait for VMware Tools asks vCenter. Default 1 s. */
   readonly toolsPollMs?: number;
+  /** The source sites, for a planned migration's wait for the last point (planned-failover.ts). */
+  readonly source?: SourceSiteLink;
 }
 
 function parseParams(p: unknown): FailoverJobParams {
@@ -176,7 +179,10 @@ export function createFailoverJobHandler(deps: FailoverJobDeps): JobHandler<Fail
     async run(ctx) {
       const p = parseParams(ctx.params);
       if (p.operation === 'failover') {
-        return runFailover(deps, { jobId: ctx.jobId, signal: ctx.signal, clock: ctx.clock, phase: (n) => ctx.phase(n), progress: (d, t) => ctx.progress(d, t), log: (m, l) => ctx.log(m, l), saveCheckpoint: (cp) => ctx.saveCheckpoint(cp) }, p.failoverId);
+        const step: FailoverStepContext = { jobId: ctx.jobId, signal: ctx.signal, clock: ctx.clock, phase: (n) => ctx.phase(n), progress: (d, t) => ctx.progress(d, t), log: (m, l) => ctx.log(m, l), saveCheckpoint: (cp) => ctx.saveCheckpoint(cp) };
+        // A planned migration first waits for the source site's last point (planned-failover.ts).
+        await settlePlannedPoint(deps, step, p.failoverId);
+        return runFailover(deps, step, p.failoverId);
       }
       ctx.phase('cleanup');
       const rec = await removeDrillVm(deps, p.failoverId, ctx.signal);

@@ -2,8 +2,9 @@
 // site's replicated VMs and what each lacks of the mappings, failover and test failover (a DR
 // drill) of one VM from a replicated point, a drill's clean-up, the failover reports, and
 // recovery plans (ordered groups of VMs run as one job, for a drill or for real). It builds
-// on recovery's new-instance steps and reads the source site's replica; it never talks to the
-// source site. A use case of the server's layers; how it fits with the rest: docs/architecture.md
+// on recovery's new-instance steps and reads the source site's replica; only a planned migration
+// talks to the source site, through the site link (planned-failover.ts at the DR site,
+// planned-migration.ts and planned-site-routes.ts at the source). A use case of the server's layers; how it fits with the rest: docs/architecture.md
 // and docs/dr.md.
 import type { Clock } from '../domain/index.js';
 import type { Database, JobRunner } from '../jobs/index.js';
@@ -12,6 +13,7 @@ import type { Repository } from '../store/index.js';
 import { DrService, FAILOVER_JOB_KIND, type DrPeer } from './dr-service.js';
 import { SqliteDrStore } from './dr-store.js';
 import type { DrVcenterProvider } from './dr-vcenter.js';
+import type { SourceSiteLink } from './planned-failover.js';
 import { createFailoverJobHandler } from './failover-job.js';
 import { createPlanJobHandler, PLAN_JOB_KIND } from './plan-job.js';
 
@@ -26,6 +28,11 @@ export type { FailoverJobDeps, FailoverJobParams } from './failover-job.js';
 export { EMPTY_MAPPINGS, missingMappings, needsOf, parseMappings } from './mappings.js';
 export type { MappingKind, MissingMapping, ResourceMappings, VmNeeds } from './mappings.js';
 export type { DrVcenter, DrVcenterProvider } from './dr-vcenter.js';
+export { PlannedMigrationSource, SqliteFailedOverStore, PLANNED_MIGRATION_JOB_KIND } from './planned-migration.js';
+export type { FailedOverMark, PlannedMigrationSourceOptions, PlannedMigrationStatus, PlannedMigrationResult, SourceVcenter } from './planned-migration.js';
+export { plannedMigrationSiteRouter } from './planned-site-routes.js';
+export type { PlannedSiteAuditEvent } from './planned-site-routes.js';
+export type { SourceSiteLink, SourcePlannedStatus, PlannedPart } from './planned-failover.js';
 
 export interface DisasterRecoveryOptions {
   readonly db: Database;
@@ -36,13 +43,15 @@ export interface DisasterRecoveryOptions {
   readonly vcenterGuids: readonly string[];
   peer(id: string): DrPeer | undefined;
   replica(peerId: string, signal: AbortSignal): Promise<Repository | undefined>;
+  /** Requests to the source sites, for planned migration. */
+  readonly source?: SourceSiteLink;
 }
 
 /** Registers the `failover` and `recovery-plan` job kinds and returns the service the API calls. */
 export function startDisasterRecovery(o: DisasterRecoveryOptions): DrService {
   const store = new SqliteDrStore(o.db, o.clock);
-  const jobDeps = { store, recoveryStore: o.recoveryStore, vcenters: o.vcenters, replica: o.replica, clock: o.clock };
+  const jobDeps = { store, recoveryStore: o.recoveryStore, vcenters: o.vcenters, replica: o.replica, clock: o.clock, ...(o.source ? { source: o.source } : {}) };
   o.runner.register(FAILOVER_JOB_KIND, createFailoverJobHandler(jobDeps));
   o.runner.register(PLAN_JOB_KIND, createPlanJobHandler({ ...jobDeps, maxParallel: (run) => store.findPlan(run.planId)?.maxParallel ?? 4 }));
-  return new DrService({ store, runner: o.runner, peer: o.peer, replica: o.replica, vcenters: o.vcenters, vcenterGuids: o.vcenterGuids, clock: o.clock });
+  return new DrService({ store, runner: o.runner, peer: o.peer, replica: o.replica, vcenters: o.vcenters, vcenterGuids: o.vcenterGuids, clock: o.clock, ...(o.source ? { source: o.source } : {}) });
 }

@@ -181,7 +181,17 @@ export type DrCode =
   /** A replicated VM's network or datastore has no resource mapping; the message names each one missing. */
   | 'dr-mapping-missing'
   /** Steps of a recovery plan run (or its clean-up) failed; the message names each. */
-  | 'dr-plan-step-failed';
+  | 'dr-plan-step-failed'
+  /** A planned migration needs the source site, which cannot be reached; the message says to fail over in mode disaster. */
+  | 'dr-source-unreachable'
+  /** The source site refuses a planned migration: the asking site is not the DR site the VM replicates to, or the request is wrong. */
+  | 'dr-planned-refused'
+  /** The source site's last backup for a planned migration failed; nothing started at the DR site; the message names the VM's power state. */
+  | 'dr-planned-backup-failed'
+  /** The source site's last replication for a planned migration failed; the message names the VM's power state. */
+  | 'dr-planned-replication-failed'
+  /** The source site's part of a planned migration failed; nothing was started at the DR site. */
+  | 'dr-planned-source-failed';
 
 /** Copies of restore points on object storage (object-copy/). */
 export type ObjectCopyCode =

@@ -105,6 +105,8 @@ export interface ProtectionSchedulerOptions {
    * paused ones and "back up now" refuses them. Default: none.
    */
   held?: () => ReadonlySet<string>;
+  /** Why a held VM is held, by vmKey(), for "back up now"'s refusal; default: a temporary revert. */
+  heldReason?: (key: string) => string | undefined;
 }
 
 export class ProtectionScheduler {
@@ -133,7 +135,7 @@ export class ProtectionScheduler {
   private readonly durationCache = new Map<string, Durations>();
 
   constructor(opts: ProtectionSchedulerOptions) {
-    this.o = { tickMs: 15_000, durationSamples: 20, held: () => new Set(), ...opts, plan: { ...DEFAULT_PLAN_OPTIONS, ...opts.plan } };
+    this.o = { tickMs: 15_000, durationSamples: 20, held: () => new Set(), heldReason: () => undefined, ...opts, plan: { ...DEFAULT_PLAN_OPTIONS, ...opts.plan } };
     this.log = opts.log.child({ component: 'scheduler' });
   }
 
@@ -237,6 +239,8 @@ export class ProtectionScheduler {
       throw new LifelineError('vm-paused', `backups of VM ${vm.moref} are paused (${p.pauseReason ?? 'no reason given'})`, { vm, reason: p.pauseReason });
     }
     if (this.o.held().has(vmKey(vm))) {
+      const why = this.o.heldReason(vmKey(vm));
+      if (why !== undefined) throw new LifelineError('vm-paused', `backups of VM ${vm.moref} are held: ${why}`, { vm, reason: 'held' });
       throw new LifelineError('vm-paused', `backups of VM ${vm.moref} are held while it is in a temporary revert; cancel the revert or make it permanent first`, { vm, reason: 'temporary-revert' });
     }
     const placement = await this.readPlacement([vm], signal);

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { DEFAULT_JOB_LIMITS, formatDailyTime, type Config, type JobLimitsConfig } from '../config/index.js';
 import { describeError } from '../errors/index.js';
 import { JobRunner, openJobRecords, type ConcurrencyLimits, type JobHandler } from '../jobs/index.js';
-import { systemClock, systemRandomBytes, type Clock } from '../domain/index.js';
+import { systemClock, systemRandomBytes, vmTarget, type Clock } from '../domain/index.js';
 import { EventsService, createMetrics, replicationFacts, serverSummary, type EventsServiceOptions, type LifelineMetrics } from '../events/index.js';
 import { METRICS_TOKEN_FILE, storeFactsOf } from '../api/routes/metrics.js';
 import { EXTENSION_KEY } from '../registration/index.js';
@@ -54,8 +54,9 @@ import { SiteService, SqlitePeerStore } from '../sites/index.js';
 import { startNfsService, type NfsService } from '../nfs/index.js';
 import { startSiteListener, type SiteListener, type SiteListenerOptions } from './site-listener.js';
 import { startObjectCopy, type CopyRule, type ObjectCopies } from '../object-copy/index.js';
-import { startDisasterRecovery, type DrService } from '../dr/index.js';
-import { createReplicationRouter, pruneReplicasAfterMaintenance, startReplication, type PeerDirectory, type ReplicaSites, type Replication } from '../replication/index.js';
+import { PlannedMigrationSource, startDisasterRecovery, type DrService } from '../dr/index.js';
+import { mountPlannedMigration, sourceSiteLink } from './dr-site-link.js';
+import { createReplicationRouter, pruneReplicasAfterMaintenance, REPLICATION_JOB_KIND, startReplication, type PeerDirectory, type ReplicaSites, type Replication } from '../replication/index.js';
 
 export type ServerConfig = Pick<
   Config,
@@ -173,6 +174,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   let events: EventsService;
   let metrics: LifelineMetrics;
   let nfs: NfsService | null = null;
+  let plannedSource: PlannedMigrationSource | null = null;
   const shutdown = new AbortController();
   try {
     const audit = new SqliteAuditLog(db, jobClock);
@@ -203,7 +205,9 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       clock: jobClock,
       log,
       limits,
-      held: () => recoveryStore.heldVms(),
+      // A VM in a temporary revert, or one failed over to its DR site by a planned migration.
+      held: () => new Set([...recoveryStore.heldVms(), ...(plannedSource?.heldVms() ?? [])]),
+      heldReason: (key) => plannedSource?.heldReason(key),
     });
     const backup = deps.backup;
     const apiLog = log.child({ component: 'api' });
@@ -224,7 +228,22 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     if (replicaSites) stopReplicaPrune = pruneReplicasAfterMaintenance(runner, replicaSites, () => sites.directory.peers().map((p) => p.id), log);
     // Disaster recovery at the DR site: mappings, failover and drills of the source sites' replicated VMs.
     const replicas = replicaSites;
-    const dr: DrService | null = backup && replicas ? startDisasterRecovery({ db, clock: jobClock, runner, recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) }, vcenterGuids: [...config.vcenters.values()].map((vc) => vc.guid.toLowerCase()), peer: (id) => sites.directory.peer(id), replica: (id, sig) => replicas.replica(id, sig) }) : null;
+    const dr: DrService | null = backup && replicas ? startDisasterRecovery({ db, clock: jobClock, runner, recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) }, vcenterGuids: [...config.vcenters.values()].map((vc) => vc.guid.toLowerCase()), peer: (id) => sites.directory.peer(id), replica: (id, sig) => replicas.replica(id, sig), source: sourceSiteLink(sites.directory, siteIdentity) }) : null;
+    // Planned migration at the source site: its DR site asks for the last copy of a VM (served at /site/v1/dr).
+    const coordinatorForDr = replication;
+    plannedSource = backup && coordinatorForDr
+      ? new PlannedMigrationSource({
+          db,
+          clock: jobClock,
+          runner,
+          peer: (id) => sites.directory.peer(id),
+          replicationSiteOf: (vm) => { const p = policies.getProtection(vm); return p ? policies.getPolicy(p.policyId).replicationSite : null; },
+          vcenter: (guid, sig) => backup.vcenter(guid, sig),
+          backupNow: async (vm, by, sig) => (await scheduler.backupNow(vm, by, sig)).job,
+          replicate: (vm, site, pointId) => coordinatorForDr.enqueue(vm, site, pointId),
+          replications: (vm) => runner.list({ kind: REPLICATION_JOB_KIND, target: vmTarget(vm), limit: 20 }).items,
+        })
+      : null;
     // Events out: job outcomes and RPO changes recorded in the outbox, delivered to the channels.
     const vcenterEvents = backup ? { extensionKey: EXTENSION_KEY, vcenterGuids: [...config.vcenters.values()].map((vc) => vc.guid), vcenter: (guid: string, sig: AbortSignal) => backup.vcenter(guid, sig) } : null;
     // The point hook of lifeline.json runs after each new point with its id and links.
@@ -242,7 +261,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     });
     events.start();
     metrics = createMetrics({ jobs: runner, compliance: (sig) => scheduler.compliance(sig), store: storeFactsOf(backup?.repository ?? null, jobClock), events });
-    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, dr, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE) }, publications: nfs };
+    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, dr, drSource: plannedSource, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE) }, publications: nfs };
   } catch (err) {
     await nfs?.stop();
     db.close();
@@ -365,6 +384,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
         // The DR site's side of replication, for paired source sites only (behind the peer middleware).
         const replicas = replicaSites;
         if (replicas) peerRouter.use('/replication', createReplicationRouter({ receiverFor: (peer) => replicas.receiverFor(peer), logger: log.child({ component: 'replication' }) }));
+        if (plannedSource) mountPlannedMigration(peerRouter, plannedSource, services.audit, log);
         deps.siteRoutes?.(peerRouter);
       },
     });

@@ -39,6 +39,7 @@ import {
   entityName,
   placementOf,
   powerOff,
+  shutdownGuest,
   powerOn,
   queryChangedDiskAreas,
   reconfigure,
@@ -266,6 +267,11 @@ export class Vcenter {
 
   powerOff(vm: string, task?: TaskOptions): Promise<void> {
     return powerOff(this.session, vm, task);
+  }
+
+  /** Asks the guest to shut down through VMware Tools; returns at once (vm-operations.ts). */
+  shutdownGuest(vm: string, signal?: AbortSignal): Promise<void> {
+    return shutdownGuest(this.session, vm, signal);
   }
 
   destroyVm(vm: string, task?: TaskOptions): Promise<void> {

@@ -44,6 +44,7 @@ export type VimMethod =
   | 'CreateVM_Task'
   | 'PowerOnVM_Task'
   | 'PowerOffVM_Task'
+  | 'ShutdownGuest'
   | 'Destroy_Task'
   | 'DeleteDatastoreFile_Task'
   | 'MakeDirectory'

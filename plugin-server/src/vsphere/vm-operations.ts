@@ -473,6 +473,16 @@ export async function powerOff(session: VimSession, vm: string, task: TaskOption
   await runTask(session, 'PowerOffVM_Task', { _this: encodeMoRef(vmRef(vm)) }, `power-off of ${vm}`, task);
 }
 
+/**
+ * Asks the guest to shut down through VMware Tools (vim25 `VirtualMachine.ShutdownGuest`, not a
+ * task): vCenter returns at once, and the guest powers off when its shutdown ends. Faults
+ * (vSphere API reference): `ToolsUnavailable` when Tools is not running, `InvalidPowerState`
+ * when the VM is not powered on. The caller watches `runtime.powerState` for the end.
+ */
+export async function shutdownGuest(session: VimSession, vm: string, signal?: AbortSignal): Promise<void> {
+  await session.call('ShutdownGuest', { _this: encodeMoRef(vmRef(vm)) }, signal);
+}
+
 /** Destroys a managed entity (for a VM: unregisters it and deletes its files). */
 export async function destroy(session: VimSession, entity: MoRef, task: TaskOptions = {}): Promise<void> {
   await runTask(session, 'Destroy_Task', { _this: encodeMoRef(entity) }, `destruction of ${entity.type} ${entity.value}`, task);

@@ -257,6 +257,24 @@ const PATHS: Readonly<Record<string, Json>> = {
       ok: { '200': json(ref('VmReplication'), 'The replication state.') },
     }),
   },
+  '/api/v1/vms/{vmId}/failed-over': {
+    parameters: [param('vmId')],
+    get: op({
+      id: 'getVmFailedOver',
+      tag: 'Disaster recovery',
+      summary: 'Whether the VM was failed over to its DR site by a planned migration (at the source site)',
+      description: 'System.Read on the VM. While marked, this site does not back the VM up and "back up now" refuses it (409 vm-paused).',
+      ok: { '200': json(ref('VmFailedOver'), 'The mark, or null.') },
+    }),
+    delete: op({
+      id: 'clearVmFailedOver',
+      tag: 'Disaster recovery',
+      summary: 'Clear the "failed over" mark: this site protects the VM again',
+      description: "Lifeline's Admin privilege on the VM. 404 when the VM is not marked.",
+      ok: { '204': noContent('Cleared.') },
+      errors: [404],
+    }),
+  },
   '/api/v1/vms/{vmId}/events': {
     parameters: [param('vmId')],
     get: op({
@@ -571,7 +589,7 @@ const PATHS: Readonly<Record<string, Json>> = {
       tag: 'Disaster recovery',
       summary: 'Fail over (or test-fail over) one replicated VM',
       description:
-        "Lifeline's Restore privilege on the inventory root of the vCenter the VM is recovered into. Never reaches the source site. 409 dr-mapping-missing names each mapping the VM lacks; 409 conflict when a VM of that name exists; 409 busy while another failover of the VM runs.",
+        "Lifeline's Restore privilege on the inventory root of the vCenter the VM is recovered into. Modes disaster and test never reach the source site; mode planned asks it over the site link to shut the VM down, back it up and replicate that point, and the job recovers exactly that point (503 dr-source-unreachable when the source site cannot be reached: fail over in mode disaster; 409 dr-planned-refused when it refuses). 409 dr-mapping-missing names each mapping the VM lacks; 409 conflict when a VM of that name exists; 409 busy while another failover of the VM runs.",
       body: ref('FailoverRequest'),
       ok: { '202': json(ref('FailoverAccepted'), 'The failover runs as a job.', JOB_LOCATION) },
       errors: [404, 409],

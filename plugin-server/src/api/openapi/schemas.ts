@@ -667,14 +667,15 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
   ReplicatedVmList: obj({ items: arrayOf(ref('ReplicatedVm')) }),
   FailoverRequest: obj(
     {
-      mode: oneOfStrings(['disaster', 'test'], 'disaster: fail over for real (the source site may be unreachable); test: a drill on the test networks.'),
+      mode: oneOfStrings(['disaster', 'test', 'planned'], 'disaster: fail over for real from a point this site holds (the source site may be unreachable); planned: the source site shuts the VM down, backs it up and replicates that point, which is recovered (no data lost); test: a drill on the test networks.'),
       pointId: described(strOrNull, 'A replicated point of the VM; null or absent: the latest.'),
       name: described(strOrNull, 'The new VM\'s name; default the source VM\'s name, with "-dr-test" for a drill.'),
       keepMacAddresses: described(bool, 'Give the network cards the source VM\'s MAC addresses; default false (new ones).'),
       powerOn: described(bool, 'Default true.'),
       toolsTimeoutSeconds: { type: 'integer', minimum: 0, maximum: 3600, description: 'How long to wait for VMware Tools after power-on (default 300; 0: do not wait).' },
+      shutdownTimeoutSeconds: { type: 'integer', minimum: 0, maximum: 3600, description: 'Mode planned only: how long the source site waits for the guest to shut down through VMware Tools before it powers the VM off (default 300; 0: power off at once).' },
     },
-    { optional: ['pointId', 'name', 'keepMacAddresses', 'powerOn', 'toolsTimeoutSeconds'] },
+    { optional: ['pointId', 'name', 'keepMacAddresses', 'powerOn', 'toolsTimeoutSeconds', 'shutdownTimeoutSeconds'] },
   ),
   FailoverReport: obj({
     startedAt: timeOrNull,
@@ -689,7 +690,7 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     id: str,
     peerId: str,
     siteName: str,
-    mode: oneOfStrings(['disaster', 'test']),
+    mode: oneOfStrings(['disaster', 'test', 'planned']),
     sourceVm: obj({ id: str, name: str }),
     pointId: str,
     pointCreatedAt: time,
@@ -704,8 +705,21 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     report: ref('FailoverReport'),
     requestedBy: str,
     planRunId: described(strOrNull, 'The recovery plan run this failover is a step of.'),
+    planned: described(
+      nullable(obj({
+        shutdownTimeoutSeconds: nonNegative,
+        sourceJobId: described(strOrNull, "The source site's planned-migration job."),
+        shutdown: described(strOrNull, "How the source VM came to be off once the source site was done: guest (VMware Tools shut it down), powered-off (after the timeout, or without Tools), was-off."),
+        chunks: described(intOrNull, "Chunks of the last point, as the source site's last replication counted them."),
+        chunksSent: described(intOrNull, 'Chunks that replication sent (the others were at this site already).'),
+      })),
+      "Mode planned only: the source site's part.",
+    ),
     createdAt: time,
     updatedAt: time,
+  }, { optional: ['planned'] }),
+  VmFailedOver: obj({
+    failedOver: described(nullable(obj({ site: obj({ id: str, name: str }), pointId: described(str, 'The last point, the one the DR site recovered.'), jobId: str, at: time })), 'Null: the VM was not failed over.'),
   }),
   FailoverList: obj({ items: arrayOf(ref('Failover')) }),
   FailoverAccepted: obj({ job: ref('Job'), created: bool, failover: ref('Failover') }, { description: 'The failover job and the failover it works on.' }),

@@ -15,7 +15,7 @@ import type { Replication } from '../../replication/index.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { DownloadTickets } from '../download-tickets.js';
 import type { SiteService } from '../../sites/index.js';
-import type { DrService } from '../../dr/index.js';
+import type { DrService, PlannedMigrationSource } from '../../dr/index.js';
 import type { ServerSettings } from './settings.js';
 import type { NfsService } from '../../nfs/index.js';
 
@@ -57,6 +57,8 @@ export interface ApiServices {
   readonly replication?: Pick<Replication, 'vmReplication' | 'linkStats'> | null;
   /** Disaster recovery at the DR site (mappings, failover, drills); absent when the server has no backup store. */
   readonly dr?: DrService | null;
+  /** The source site's part of planned migration: the VMs marked failed over to their DR site. */
+  readonly drSource?: PlannedMigrationSource | null;
   /** Events out: notification channels and their delivery log. */
   readonly notifications?: EventsService | null;
   /** Prometheus metrics at /metrics, behind the bearer token in `tokenFile`. */

@@ -16,7 +16,8 @@
  *   /recovery-plans/{pid}/run` (mode test or disaster) and `/cleanup` (Restore on the target
  *   vCenter's root): 202 with the `recovery-plan` job and the run.
  *
- * Every change is audited. Nothing here reaches the source site.
+ * Every change is audited. Only a failover in mode `planned` reaches the source site (over the
+ * site link, dr/planned-failover.ts); 503 `dr-source-unreachable` when it cannot.
  */
 import { Router, type Request } from 'express';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
@@ -33,7 +34,7 @@ const SITE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const FAILOVER_ID = SITE_ID;
 const VM_ID = /^[A-Za-z0-9:._-]{1,200}$/;
 const POINT_ID = /^\d{8}-\d{6}-[0-9a-f]{8}$/;
-const FAILOVER_FIELDS = ['mode', 'pointId', 'name', 'keepMacAddresses', 'powerOn', 'toolsTimeoutSeconds'];
+const FAILOVER_FIELDS = ['mode', 'pointId', 'name', 'keepMacAddresses', 'powerOn', 'toolsTimeoutSeconds', 'shutdownTimeoutSeconds'];
 
 function idParam(req: Request, name: string, pattern: RegExp, what: string): string {
   const v = req.params[name];
@@ -85,7 +86,9 @@ export function drRoutes<S extends UserSession>(auth: Authorizer<S>, svc: ApiSer
     const extra = Object.keys(body).find((k) => !FAILOVER_FIELDS.includes(k));
     if (extra !== undefined) throw new ValidationError(`${extra} is not a field of this request (allowed: ${FAILOVER_FIELDS.join(', ')})`, { field: extra });
     const mode = body['mode'];
-    if (mode !== 'disaster' && mode !== 'test') throw new ValidationError('mode must be disaster (the source site is unreachable) or test (a drill on the test networks)', { field: 'mode' });
+    if (mode !== 'disaster' && mode !== 'test' && mode !== 'planned') {
+      throw new ValidationError('mode must be disaster (from the latest point this site holds; the source site may be unreachable), planned (the source site shuts the VM down and sends its last point first) or test (a drill on the test networks)', { field: 'mode' });
+    }
     const pointId = body['pointId'] ?? null;
     if (pointId !== null && (typeof pointId !== 'string' || !POINT_ID.test(pointId))) throw new ValidationError('pointId must be a restore point id such as 20250102-030405-1a2b3c4d, or null for the latest', { field: 'pointId' });
     const name = body['name'] ?? null;
@@ -98,11 +101,14 @@ export function drRoutes<S extends UserSession>(auth: Authorizer<S>, svc: ApiSer
     };
     const tools = body['toolsTimeoutSeconds'] ?? 300;
     if (typeof tools !== 'number') throw new ValidationError('toolsTimeoutSeconds must be a number of seconds', { field: 'toolsTimeoutSeconds' });
+    const shutdown = body['shutdownTimeoutSeconds'];
+    if (shutdown !== undefined && mode !== 'planned') throw new ValidationError('shutdownTimeoutSeconds is for mode planned only', { field: 'shutdownTimeoutSeconds' });
+    if (shutdown !== undefined && typeof shutdown !== 'number') throw new ValidationError('shutdownTimeoutSeconds must be a number of seconds', { field: 'shutdownTimeoutSeconds' });
     noteAudit(req, { details: { vmId, mode, pointId } });
     const r = await dr().failover(
       siteOf(req),
       vmId,
-      { mode, pointId, name, keepMacAddresses: flag('keepMacAddresses', false), powerOn: flag('powerOn', true), toolsTimeoutSeconds: tools },
+      { mode, pointId, name, keepMacAddresses: flag('keepMacAddresses', false), powerOn: flag('powerOn', true), toolsTimeoutSeconds: tools, ...(typeof shutdown === 'number' ? { shutdownTimeoutSeconds: shutdown } : {}) },
       authorizedCall<S>(req).session.userName,
       requestContext(req).signal,
     );

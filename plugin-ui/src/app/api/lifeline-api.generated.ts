@@ -235,6 +235,33 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/api/v1/vms/{vmId}/failed-over": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        /**
+         * Whether the VM was failed over to its DR site by a planned migration (at the source site)
+         * @description System.Read on the VM. While marked, this site does not back the VM up and "back up now" refuses it (409 vm-paused).
+         */
+        readonly get: operations["getVmFailedOver"];
+        readonly put?: never;
+        readonly post?: never;
+        /**
+         * Clear the "failed over" mark: this site protects the VM again
+         * @description Lifeline's Admin privilege on the VM. 404 when the VM is not marked.
+         */
+        readonly delete: operations["clearVmFailedOver"];
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/api/v1/vms/{vmId}/events": {
         readonly parameters: {
             readonly query?: never;
@@ -954,7 +981,7 @@ export interface paths {
         readonly put?: never;
         /**
          * Fail over (or test-fail over) one replicated VM
-         * @description Lifeline's Restore privilege on the inventory root of the vCenter the VM is recovered into. Never reaches the source site. 409 dr-mapping-missing names each mapping the VM lacks; 409 conflict when a VM of that name exists; 409 busy while another failover of the VM runs.
+         * @description Lifeline's Restore privilege on the inventory root of the vCenter the VM is recovered into. Modes disaster and test never reach the source site; mode planned asks it over the site link to shut the VM down, back it up and replicate that point, and the job recovers exactly that point (503 dr-source-unreachable when the source site cannot be reached: fail over in mode disaster; 409 dr-planned-refused when it refuses). 409 dr-mapping-missing names each mapping the VM lacks; 409 conflict when a VM of that name exists; 409 busy while another failover of the VM runs.
          */
         readonly post: operations["failOver"];
         readonly delete?: never;
@@ -2393,10 +2420,10 @@ export interface components {
         };
         readonly FailoverRequest: {
             /**
-             * @description disaster: fail over for real (the source site may be unreachable); test: a drill on the test networks.
+             * @description disaster: fail over for real from a point this site holds (the source site may be unreachable); planned: the source site shuts the VM down, backs it up and replicates that point, which is recovered (no data lost); test: a drill on the test networks.
              * @enum {string}
              */
-            readonly mode: "disaster" | "test";
+            readonly mode: "disaster" | "test" | "planned";
             /** @description A replicated point of the VM; null or absent: the latest. */
             readonly pointId?: string | null;
             /** @description The new VM's name; default the source VM's name, with "-dr-test" for a drill. */
@@ -2407,6 +2434,8 @@ export interface components {
             readonly powerOn?: boolean;
             /** @description How long to wait for VMware Tools after power-on (default 300; 0: do not wait). */
             readonly toolsTimeoutSeconds?: number;
+            /** @description Mode planned only: how long the source site waits for the guest to shut down through VMware Tools before it powers the VM off (default 300; 0: power off at once). */
+            readonly shutdownTimeoutSeconds?: number;
         };
         readonly FailoverReport: {
             /** Format: date-time */
@@ -2438,7 +2467,7 @@ export interface components {
             readonly peerId: string;
             readonly siteName: string;
             /** @enum {string} */
-            readonly mode: "disaster" | "test";
+            readonly mode: "disaster" | "test" | "planned";
             readonly sourceVm: {
                 readonly id: string;
                 readonly name: string;
@@ -2474,10 +2503,36 @@ export interface components {
             readonly requestedBy: string;
             /** @description The recovery plan run this failover is a step of. */
             readonly planRunId: string | null;
+            /** @description Mode planned only: the source site's part. */
+            readonly planned?: {
+                readonly shutdownTimeoutSeconds: number;
+                /** @description The source site's planned-migration job. */
+                readonly sourceJobId: string | null;
+                /** @description How the source VM came to be off once the source site was done: guest (VMware Tools shut it down), powered-off (after the timeout, or without Tools), was-off. */
+                readonly shutdown: string | null;
+                /** @description Chunks of the last point, as the source site's last replication counted them. */
+                readonly chunks: number | null;
+                /** @description Chunks that replication sent (the others were at this site already). */
+                readonly chunksSent: number | null;
+            } | null;
             /** Format: date-time */
             readonly createdAt: string;
             /** Format: date-time */
             readonly updatedAt: string;
+        };
+        readonly VmFailedOver: {
+            /** @description Null: the VM was not failed over. */
+            readonly failedOver: {
+                readonly site: {
+                    readonly id: string;
+                    readonly name: string;
+                };
+                /** @description The last point, the one the DR site recovered. */
+                readonly pointId: string;
+                readonly jobId: string;
+                /** Format: date-time */
+                readonly at: string;
+            } | null;
         };
         readonly FailoverList: {
             readonly items: readonly components["schemas"]["Failover"][];
@@ -3225,6 +3280,69 @@ export interface operations {
             readonly 400: components["responses"]["BadRequest"];
             readonly 401: components["responses"]["Unauthenticated"];
             readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly getVmFailedOver: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The mark, or null. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["VmFailedOver"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly clearVmFailedOver: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description Cleared. */
+            readonly 204: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content?: never;
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
             readonly 500: components["responses"]["InternalError"];
             readonly 502: components["responses"]["BadGateway"];
             readonly 503: components["responses"]["Unavailable"];

@@ -821,6 +821,95 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         }
       }
     },
+    "/api/v1/vms/{vmId}/failed-over": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/vmId"
+        }
+      ],
+      "get": {
+        "operationId": "getVmFailedOver",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "Whether the VM was failed over to its DR site by a planned migration (at the source site)",
+        "description": "System.Read on the VM. While marked, this site does not back the VM up and \"back up now\" refuses it (409 vm-paused).",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The mark, or null.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/VmFailedOver"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      },
+      "delete": {
+        "operationId": "clearVmFailedOver",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "Clear the \"failed over\" mark: this site protects the VM again",
+        "description": "Lifeline's Admin privilege on the VM. 404 when the VM is not marked.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Cleared."
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/api/v1/vms/{vmId}/events": {
       "parameters": [
         {
@@ -3522,7 +3611,7 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "Disaster recovery"
         ],
         "summary": "Fail over (or test-fail over) one replicated VM",
-        "description": "Lifeline's Restore privilege on the inventory root of the vCenter the VM is recovered into. Never reaches the source site. 409 dr-mapping-missing names each mapping the VM lacks; 409 conflict when a VM of that name exists; 409 busy while another failover of the VM runs.",
+        "description": "Lifeline's Restore privilege on the inventory root of the vCenter the VM is recovered into. Modes disaster and test never reach the source site; mode planned asks it over the site link to shut the VM down, back it up and replicate that point, and the job recovers exactly that point (503 dr-source-unreachable when the source site cannot be reached: fail over in mode disaster; 409 dr-planned-refused when it refuses). 409 dr-mapping-missing names each mapping the VM lacks; 409 conflict when a VM of that name exists; 409 busy while another failover of the VM runs.",
         "parameters": [
           {
             "$ref": "#/components/parameters/vcenter"
@@ -9348,9 +9437,10 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "type": "string",
             "enum": [
               "disaster",
-              "test"
+              "test",
+              "planned"
             ],
-            "description": "disaster: fail over for real (the source site may be unreachable); test: a drill on the test networks."
+            "description": "disaster: fail over for real from a point this site holds (the source site may be unreachable); planned: the source site shuts the VM down, backs it up and replicates that point, which is recovered (no data lost); test: a drill on the test networks."
           },
           "pointId": {
             "type": [
@@ -9379,6 +9469,12 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "minimum": 0,
             "maximum": 3600,
             "description": "How long to wait for VMware Tools after power-on (default 300; 0: do not wait)."
+          },
+          "shutdownTimeoutSeconds": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 3600,
+            "description": "Mode planned only: how long the source site waits for the guest to shut down through VMware Tools before it powers the VM off (default 300; 0: power off at once)."
           }
         },
         "required": [
@@ -9469,7 +9565,8 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "type": "string",
             "enum": [
               "disaster",
-              "test"
+              "test",
+              "planned"
             ]
           },
           "sourceVm": {
@@ -9610,6 +9707,55 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             ],
             "description": "The recovery plan run this failover is a step of."
           },
+          "planned": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "properties": {
+              "shutdownTimeoutSeconds": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "sourceJobId": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "The source site's planned-migration job."
+              },
+              "shutdown": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "How the source VM came to be off once the source site was done: guest (VMware Tools shut it down), powered-off (after the timeout, or without Tools), was-off."
+              },
+              "chunks": {
+                "type": [
+                  "integer",
+                  "null"
+                ],
+                "description": "Chunks of the last point, as the source site's last replication counted them."
+              },
+              "chunksSent": {
+                "type": [
+                  "integer",
+                  "null"
+                ],
+                "description": "Chunks that replication sent (the others were at this site already)."
+              }
+            },
+            "required": [
+              "shutdownTimeoutSeconds",
+              "sourceJobId",
+              "shutdown",
+              "chunks",
+              "chunksSent"
+            ],
+            "additionalProperties": false,
+            "description": "Mode planned only: the source site's part."
+          },
           "createdAt": {
             "type": "string",
             "format": "date-time"
@@ -9640,6 +9786,58 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "planRunId",
           "createdAt",
           "updatedAt"
+        ],
+        "additionalProperties": false
+      },
+      "VmFailedOver": {
+        "type": "object",
+        "properties": {
+          "failedOver": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "properties": {
+              "site": {
+                "type": "object",
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "name": {
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "id",
+                  "name"
+                ],
+                "additionalProperties": false
+              },
+              "pointId": {
+                "type": "string",
+                "description": "The last point, the one the DR site recovered."
+              },
+              "jobId": {
+                "type": "string"
+              },
+              "at": {
+                "type": "string",
+                "format": "date-time"
+              }
+            },
+            "required": [
+              "site",
+              "pointId",
+              "jobId",
+              "at"
+            ],
+            "additionalProperties": false,
+            "description": "Null: the VM was not failed over."
+          }
+        },
+        "required": [
+          "failedOver"
         ],
         "additionalProperties": false
       },
