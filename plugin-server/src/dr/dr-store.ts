@@ -131,7 +131,8 @@ export interface DrStore {
   runsOf(planId: string, limit: number): PlanRun[];
 }
 
-const MIGRATIONS: readonly Migration[] = [
+/** Exported for the upgrade spec. */
+export const DR_STORE_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     up(db) {
@@ -200,7 +201,7 @@ export class SqliteDrStore implements DrStore {
     private readonly db: Database,
     private readonly clock: Clock,
   ) {
-    migrateComponent(db, 'dr', MIGRATIONS);
+    migrateComponent(db, 'dr', DR_STORE_MIGRATIONS);
   }
 
   getMappings(peerId: string): { mappings: ResourceMappings; updatedAt: string | null } {
