@@ -372,6 +372,7 @@ export class DrService {
    * `recovery-plan` job runs them group by group.
    */
   async runPlan(id: string, mode: FailoverMode, requestedBy: string, signal: AbortSignal): Promise<SubmitResult & { run: PlanRun }> {
+    if (mode === 'planned') throw new ValidationError('a recovery plan runs in mode test or disaster; a planned migration is run per VM', { field: 'mode' });
     const plan = this.plan(id);
     const target = planTarget(plan.id);
     const active = this.o.runner.activeForTarget(target);
