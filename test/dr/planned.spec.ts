@@ -1,7 +1,7 @@
 // Planned migration between two real Lifeline servers and two simulated vCenters: run at the DR
 // site B with the production site A reachable, B asks A over the site link (mutual TLS) to shut
 // the VM down through VMware Tools, back it up a last time and replicate that point, then recovers
-// exactly that point. Data written through the harness into A's VM disk just before is in the
+// exactly that point; B asks only for a user with Lifeline's Restore privilege. Data written through the harness into A's VM disk just before is in the
 // disk at B byte for byte; A's VM is left powered off and marked failed over (its backups held);
 // A refuses a request from a site that is not the VM's DR site; a failing last backup at A starts
 // nothing at B and names A's VM state; with A's server stopped the request is refused with a
@@ -14,6 +14,8 @@ import { sha256File } from '../store/store-fixtures.js';
 import { siteCall, startTwoSites, strangerIdentity, type SiteSide, type TwoSites } from '../sites/two-site-fixture.js';
 
 const SLOW = 240_000;
+/** A user with vCenter's default read privileges and no Lifeline privilege. */
+const VIEWER = { username: 'viewer@vsphere.local', password: 'Viewer-1!' };
 const never = new AbortController().signal;
 
 interface JobBody {
@@ -63,6 +65,7 @@ describe('planned migration to the DR site', () => {
     sites = await startTwoSites({
       stores: true,
       paired: true,
+      users: [VIEWER],
       prepare: async (name, vc) => {
         if (name === 'site-a') {
           await fillDisk(vc.vms[0]!.disks[0]!.path, 12 * 1024 * 1024, 21);
@@ -116,7 +119,12 @@ describe('planned migration to the DR site', () => {
     const wrongWay = await siteCall(b.server.siteUrl, a.identity, 'POST', '/dr/planned-migrations', { vmId: `${b.vc.instanceUuid}:${b.moref(0)}`, shutdownTimeoutSeconds: 0 });
     expect(wrongWay.status).toBe(409);
     expect(wrongWay.json<{ code: string }>().code).toBe('dr-planned-refused');
+    // Without Lifeline's Restore privilege at B the request is refused there, and A is never asked.
+    const viewer = await b.login(VIEWER.username, VIEWER.password);
+    const denied = await b.call(viewer, 'POST', `/sites/${sourceId}/replicated-vms/${encodeURIComponent(vmIds[0]!)}/failover`, { mode: 'planned', name: 'not-allowed' });
+    expect(denied.status).toBe(403);
     expect(await powerState(a, a.moref(0))).toBe('poweredOn');
+    expect((await a.call(a.admin, 'GET', '/jobs?kind=planned-migration')).json<{ items: unknown[] }>().items).toEqual([]);
 
     // --- A's last backup fails: nothing is started at B, and A's VM state is stated. ---
     const bVmsBefore = await vmNames(b);
