@@ -64,6 +64,14 @@ export interface StartObjectCopyOptions {
 }
 
 export interface ObjectCopies {
+  /**
+   * The copy on object storage, opened (and created the first time) when not open yet: restores
+   * and exports that the user asks to read from it ('object-copy-not-configured' when the server
+   * has none).
+   */
+  open(signal: AbortSignal): Promise<Repository>;
+  /** The copy once open, else null. */
+  opened(): Repository | null;
   /** Until when the copy on object storage keeps the point, or null when it holds none (or is not open yet). */
   copyOf(pointId: string): { retainUntil: number } | null;
   /** Queues a copy of the VM's points (what the coordinator does after a backup). */
@@ -90,7 +98,7 @@ export function startObjectCopy(opts: StartObjectCopyOptions): ObjectCopies {
   let opened: Repository | undefined;
   const shutdown = new AbortController();
 
-  const copyRepo = (signal: AbortSignal): Promise<Repository> => {
+  const copyRepo = async (signal: AbortSignal): Promise<Repository> => {
     const open = opts.openCopy;
     if (!open) {
       throw new LifelineError(
@@ -105,7 +113,7 @@ export function startObjectCopy(opts: StartObjectCopyOptions): ObjectCopies {
       opening.catch(() => (opening = undefined));
     }
     const p = opening;
-    return new Promise<Repository>((resolve, reject) => {
+    return await new Promise<Repository>((resolve, reject) => {
       const onAbort = (): void => reject(signal.reason as Error);
       signal.addEventListener('abort', onAbort, { once: true });
       p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
@@ -204,6 +212,8 @@ export function startObjectCopy(opts: StartObjectCopyOptions): ObjectCopies {
 
   return {
     enqueue,
+    open: copyRepo,
+    opened: () => opened ?? null,
     copyOf(pointId) {
       const row = opened?.catalog.getPoint(pointId);
       return row?.state === 'committed' ? { retainUntil: row.retainUntil } : null;

@@ -50,8 +50,8 @@ export interface BackupServices {
   readonly placement: VmPlacementSource;
   /** The 'backup' job handler; it needs the server's policy store, made after this. */
   backupHandler(policies: Pick<PolicyStore, 'getPolicy'>): JobHandler;
-  /** The 'restore' job handler (revert, new instance, clone and attach), over the server's recovery state. */
-  restoreHandler(store: RecoveryStore): JobHandler;
+  /** The 'restore' job handler (revert, new instance, clone and attach), over the server's recovery state; restores asked to read the copy on object storage open it with `objectCopy`. */
+  restoreHandler(store: RecoveryStore, objectCopy?: ((signal: AbortSignal) => Promise<Repository>) | null): JobHandler;
   /**
    * The 'maintenance' job handler: policy retention, garbage collection, verification.
    * `busyPoints` names the restore points being read right now (their VMs are left alone).
@@ -258,8 +258,8 @@ export async function openBackupServices(opts: BackupServicesOptions, signal: Ab
         hookTimeoutMs: Math.max(DEFAULT_HOOK_TIMEOUT_MS, hookPhaseTimeoutMs(opts.config.hookSets.values())),
       }) as JobHandler;
     },
-    restoreHandler(store) {
-      return createRestoreJobHandler({ repository, vcenters: { vcenter }, store }) as JobHandler;
+    restoreHandler(store, objectCopy) {
+      return createRestoreJobHandler({ repository, vcenters: { vcenter }, store, objectCopy }) as JobHandler;
     },
     maintenanceHandler(policies, busyPoints) {
       return createMaintenanceJobHandler({ repository, policies, busyPoints }) as JobHandler;

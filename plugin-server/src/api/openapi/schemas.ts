@@ -363,7 +363,11 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     jobId: strOrNull,
     disks: arrayOf(ref('RevertDisk')),
   }),
-  RevertRequest: obj({ pointId, powerOff: ref('PowerOffConfirmation') }, { optional: ['powerOff'] }),
+  RevertRequest: obj({ pointId, powerOff: ref('PowerOffConfirmation'), source: ref('PointSource') }, { optional: ['powerOff', 'source'] }),
+  PointSource: described(
+    oneOfStrings(['local', 'object-storage']),
+    "Where the restore point is read from: the local store (the default) or the store's copy on object storage (a policy's copyToObjectStorage; the server's copyS3), e.g. once the point was pruned locally.",
+  ),
   CancelRevertRequest: obj({ powerOff: ref('PowerOffConfirmation') }, { optional: ['powerOff'] }),
   PowerOffConfirmation: described(bool, 'True confirms that the VM may be powered off for the change; without it a running VM is refused (409 conflict).'),
   EmptyRequest: obj({}),
@@ -376,16 +380,18 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
       host: strOrNull,
       networks: { type: 'object', additionalProperties: { type: 'string', minLength: 1 }, description: 'Source network name → target network name.' },
       powerOn: bool,
+      source: ref('PointSource'),
     },
-    { optional: ['datastore', 'folder', 'resourcePool', 'host', 'networks', 'powerOn'] },
+    { optional: ['datastore', 'folder', 'resourcePool', 'host', 'networks', 'powerOn', 'source'] },
   ),
   AttachRequest: obj(
     {
       vm: described(str, 'The VM to attach the clones to: its urn or moref.'),
       disks: nullable(arrayOf(int, { minItems: 1 })),
       datastore: strOrNull,
+      source: ref('PointSource'),
     },
-    { optional: ['disks', 'datastore'] },
+    { optional: ['disks', 'datastore', 'source'] },
   ),
   AttachedDisk: obj({ pointDisk: int, label: str, file: str, capacity: nonNegative, deviceKey: intOrNull, controllerKey: intOrNull, unitNumber: intOrNull }),
   Attachment: obj({

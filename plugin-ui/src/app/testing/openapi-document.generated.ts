@@ -1323,6 +1323,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "$ref": "#/components/parameters/vmId"
           },
           {
+            "$ref": "#/components/parameters/source"
+          },
+          {
             "$ref": "#/components/parameters/offset"
           },
           {
@@ -1378,6 +1381,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         "summary": "One restore point with its stored VM configuration",
         "description": "System.Read on the point's VM.",
         "parameters": [
+          {
+            "$ref": "#/components/parameters/source"
+          },
           {
             "$ref": "#/components/parameters/vcenter"
           }
@@ -1709,6 +1715,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "$ref": "#/components/parameters/disk"
           },
           {
+            "$ref": "#/components/parameters/source"
+          },
+          {
             "$ref": "#/components/parameters/range"
           },
           {
@@ -1804,6 +1813,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           {
             "$ref": "#/components/parameters/disk"
+          },
+          {
+            "$ref": "#/components/parameters/source"
           },
           {
             "$ref": "#/components/parameters/range"
@@ -1905,6 +1917,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "$ref": "#/components/parameters/disk"
           },
           {
+            "$ref": "#/components/parameters/source"
+          },
+          {
             "$ref": "#/components/parameters/vcenter"
           }
         ],
@@ -1973,6 +1988,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           {
             "$ref": "#/components/parameters/disk"
+          },
+          {
+            "$ref": "#/components/parameters/source"
           },
           {
             "$ref": "#/components/parameters/vcenter"
@@ -4850,6 +4868,19 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "type": "string"
         }
       },
+      "source": {
+        "name": "source",
+        "in": "query",
+        "description": "Where the restore points are read from: local (the local store, the default) or object-storage (the store's copy on object storage, which may hold points pruned locally).",
+        "schema": {
+          "type": "string",
+          "enum": [
+            "local",
+            "object-storage"
+          ],
+          "default": "local"
+        }
+      },
       "range": {
         "name": "Range",
         "in": "header",
@@ -7571,12 +7602,23 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           "powerOff": {
             "$ref": "#/components/schemas/PowerOffConfirmation"
+          },
+          "source": {
+            "$ref": "#/components/schemas/PointSource"
           }
         },
         "required": [
           "pointId"
         ],
         "additionalProperties": false
+      },
+      "PointSource": {
+        "type": "string",
+        "enum": [
+          "local",
+          "object-storage"
+        ],
+        "description": "Where the restore point is read from: the local store (the default) or the store's copy on object storage (a policy's copyToObjectStorage; the server's copyS3), e.g. once the point was pruned locally."
       },
       "CancelRevertRequest": {
         "type": "object",
@@ -7639,6 +7681,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           "powerOn": {
             "type": "boolean"
+          },
+          "source": {
+            "$ref": "#/components/schemas/PointSource"
           }
         },
         "required": [
@@ -7668,6 +7713,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
               "string",
               "null"
             ]
+          },
+          "source": {
+            "$ref": "#/components/schemas/PointSource"
           }
         },
         "required": [
