@@ -5,10 +5,10 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { manifestKey } from '../../plugin-server/src/store/engine/manifest.js';
-import { copyPoint, initObjectCopy, openObjectCopy } from '../../plugin-server/src/store/object-copy.js';
-import { DAY_MS, initRepository, Repository } from '../../plugin-server/src/store/repository.js';
+import { copyPoint, ensureObjectCopy, initObjectCopy, openObjectCopy } from '../../plugin-server/src/store/object-copy.js';
+import { DAY_MS, initRepository, prepareS3Location, Repository } from '../../plugin-server/src/store/repository.js';
 import { useCephCluster } from '../ceph/ceph-fixture.js';
 import { FAST_SCRYPT, ingestImage, MiB, never, restoredSha, TestClock, tempDir, writeImage } from './store-fixtures.js';
 
@@ -96,6 +96,52 @@ describe('copy of restore points to object storage (Ceph RGW)', () => {
       expect(await restoredSha(alone, newest, join(dir.path, 'out-b.img'))).toBe(shaB);
     } finally {
       await alone.close();
+    }
+  });
+
+  it('finishes a set-up an earlier run left half done, and refuses what it cannot finish with an error naming what to change', async () => {
+    const clock = new TestClock();
+    const { credentials } = ceph();
+    const localDir = join(dir.path, 'local');
+    await initRepository(localDir, { encrypt: true, passphrase: PASS, scrypt: FAST_SCRYPT, clock, chunkSize: MiB }, never);
+    const local = await Repository.open(localDir, { passphrase: PASS, clock }, never);
+    const copyDir = join(dir.path, 'copy');
+    const loc = ceph().location('archive-2', 'archive/');
+    const opts = { passphrase: PASS, s3Credentials: credentials, scrypt: FAST_SCRYPT, clock };
+    try {
+      const a = join(dir.path, 'a.img');
+      const sha = await writeImage(a, 4 * MiB, (i) => ({ kind: 'random', seed: 40 + i }));
+      const p = (await ingestImage(local, 'vm-1', a, { retainDays: 1 })).point;
+
+      // Credentials the storage refuses: the error says so and names copyS3; nothing is left to clear.
+      const wrong = ensureObjectCopy(copyDir, local, loc, { ...opts, s3Credentials: { ...credentials, secretAccessKey: 'not-the-secret' } }, never);
+      await expectAsync(wrong).toBeRejectedWith(jasmine.objectContaining({ code: 'backend-refused', message: jasmine.stringMatching(/refused the copy's credentials .*copyS3/) }));
+
+      // The bucket made and the location noted, then the run stopped: no key file, catalog or config.
+      await prepareS3Location(copyDir, loc, { ...opts, encrypt: true, requireObjectLock: true }, never);
+      await expectAsync(openObjectCopy(copyDir, local, { s3Credentials: credentials }, never)).toBeRejectedWith(jasmine.objectContaining({ code: 'not-a-repository' }));
+      const copy = await ensureObjectCopy(copyDir, local, loc, opts, never);
+      try {
+        expect((await copyPoint(local, copy, p.id, { minRetainDays: 30, signal: never })).chunksSent).toBe(4);
+        expect(await restoredSha(copy, p.id, join(dir.path, 'out.img'))).toBe(sha);
+      } finally {
+        await copy.close();
+      }
+      // Opened again, it is the same copy.
+      const again = await ensureObjectCopy(copyDir, local, loc, opts, never);
+      expect(again.catalog.getPoint(p.id)?.state).toBe('committed');
+      await again.close();
+
+      // The directory kept for another location, and a location holding someone else's objects.
+      await expectAsync(ensureObjectCopy(copyDir, local, ceph().location('archive-2', 'elsewhere/'), opts, never)).toBeRejectedWith(
+        jasmine.objectContaining({ code: 'not-a-repository', message: jasmine.stringMatching(/keeps the copy in s3:\/\/archive-2\/archive\/.*but copyS3 names s3:\/\/archive-2\/elsewhere\//) }),
+      );
+      await ceph().client.send(new PutObjectCommand({ Bucket: 'archive-2', Key: 'other/notes.txt', Body: 'not ours' }));
+      await expectAsync(ensureObjectCopy(join(dir.path, 'copy-other'), local, ceph().location('archive-2', 'other/'), opts, never)).toBeRejectedWith(
+        jasmine.objectContaining({ code: 'not-a-repository', message: jasmine.stringMatching(/not empty.*name another bucket or prefix in copyS3/) }),
+      );
+    } finally {
+      await local.close();
     }
   });
 });
