@@ -245,4 +245,33 @@ describe('a server restoring from its copy on object storage (Ceph RGW)', () => 
     expect(audit.find((r) => r.action === 'point.instantiate' && r.details['source'] === 'object-storage')).toBeDefined();
   });
 });
+
+describe('a server without object storage for copies', () => {
+  let fx: VcenterServer;
+  let admin: string;
+  beforeAll(async () => {
+    fx = await startVcenterServer({ sim: { vms: 1, disks: 1, diskSize: MiB }, dataDirPrefix: 'lifeline-no-copy-', backup: { passphrase: 'no copies' } });
+    admin = await fx.login();
+  }, 120_000);
+  afterAll(async () => {
+    await fx?.stop();
+  }, 60_000);
+
+  it('refuses a policy asking for copies it would never make, and reading a copy it does not have', async () => {
+    const asked = { name: 'Archive', rpoSeconds: 3600, retention: { keepLast: 4 }, consistency: 'crash', copyToObjectStorage: { points: 'all', immutableDays: 60 } };
+    const refused = await fx.call(admin, 'POST', '/policies', asked);
+    expect(refused.status).withContext(refused.text).toBe(400);
+    expect(refused.json()['errors']).toEqual([{ field: 'copyToObjectStorage', message: jasmine.stringMatching(/no object storage for copies \(copyS3 in lifeline.json\)/) }]);
+    expect((await fx.call(admin, 'GET', '/policies')).json()['items']).toEqual([]);
+    const plain = await fx.call(admin, 'POST', '/policies', { ...asked, copyToObjectStorage: null });
+    expect(plain.status).withContext(plain.text).toBe(201);
+    const patched = await fx.call(admin, 'PUT', `/policies/${String(plain.json()['id'])}`, asked);
+    expect(patched.status).withContext(patched.text).toBe(400);
+
+    const vm = encodeURIComponent(fx.urn(0));
+    const list = await fx.call(admin, 'GET', `/vms/${vm}/points?source=object-storage`);
+    expect(list.status).withContext(list.text).toBe(400);
+    expect(list.json()['errors']).toEqual([jasmine.objectContaining({ field: 'source' })]);
+  });
+});
 });

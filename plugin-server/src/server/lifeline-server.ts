@@ -244,7 +244,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     });
     events.start();
     metrics = createMetrics({ jobs: runner, compliance: (sig) => scheduler.compliance(sig), store: storeFactsOf(backup?.repository ?? null, jobClock), events });
-    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, dr, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE) }, publications: nfs };
+    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, objectStorageCopies: Boolean(backup?.openObjectCopy), hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, dr, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE) }, publications: nfs };
   } catch (err) {
     await nfs?.stop();
     db.close();

@@ -78,7 +78,7 @@ const policyMembers = {
   hookSet: described(strOrNull, 'A hook set the server\'s configuration declares (GET /api/v1/hook-sets), or null.'),
   copyToObjectStorage: described(
     nullable(obj({ points: oneOfStrings(['all', 'weekly-monthly']), immutableDays: { type: 'integer', minimum: 1, maximum: 3650 } }, { optional: ['points'] })),
-    "Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json).",
+    "Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json); otherwise a policy asking for copies is refused (400, field copyToObjectStorage).",
   ),
 } satisfies Record<string, Schema>;
 

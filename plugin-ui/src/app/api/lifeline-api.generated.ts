@@ -1381,7 +1381,7 @@ export interface components {
             readonly replicationSite?: string | null;
             /** @description A hook set the server's configuration declares (GET /api/v1/hook-sets), or null. */
             readonly hookSet?: string | null;
-            /** @description Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json). */
+            /** @description Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json); otherwise a policy asking for copies is refused (400, field copyToObjectStorage). */
             readonly copyToObjectStorage?: {
                 /** @enum {string} */
                 readonly points?: "all" | "weekly-monthly";
@@ -1406,7 +1406,7 @@ export interface components {
             readonly replicationSite: string | null;
             /** @description A hook set the server's configuration declares (GET /api/v1/hook-sets), or null. */
             readonly hookSet: string | null;
-            /** @description Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json). */
+            /** @description Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json); otherwise a policy asking for copies is refused (400, field copyToObjectStorage). */
             readonly copyToObjectStorage?: {
                 /** @enum {string} */
                 readonly points?: "all" | "weekly-monthly";

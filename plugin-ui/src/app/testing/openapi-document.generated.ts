@@ -5481,7 +5481,7 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
               "immutableDays"
             ],
             "additionalProperties": false,
-            "description": "Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json)."
+            "description": "Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json); otherwise a policy asking for copies is refused (400, field copyToObjectStorage)."
           }
         },
         "required": [
@@ -5585,7 +5585,7 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
               "immutableDays"
             ],
             "additionalProperties": false,
-            "description": "Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json)."
+            "description": "Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json); otherwise a policy asking for copies is refused (400, field copyToObjectStorage)."
           },
           "createdAt": {
             "type": "string",
