@@ -28,6 +28,7 @@ import type { S3Credentials, S3Location } from './backend/s3-backend.js';
 import { forEachBounded } from './bounded.js';
 import { PointImport, readPointParcel, readStoredChunk } from './engine/point-import.js';
 import { wrapMasterKey, type ScryptParams } from './keys.js';
+import { collectGarbage, type GcReport } from './maintenance/gc.js';
 import { prepareS3Location, Repository } from './repository.js';
 import { isStoreError, StoreError } from './store-error.js';
 
@@ -241,4 +242,58 @@ export async function copyPoint(source: Repository, target: Repository, pointId:
   });
   const row = await imp.commit(signal);
   return { pointId, present: false, chunks: imp.chunkCount, chunksSent, bytesSent, retainUntil: row.retainUntil };
+}
+
+export interface CopyPruneOptions {
+  signal: AbortSignal;
+  /** Only this VM's points (catalog vm id); all when absent. */
+  vmId?: string;
+  /** Collect the copy's garbage after deleting points (default: only when some were deleted). */
+  gc?: boolean;
+  gcGraceMs?: number;
+}
+
+export interface CopyPruneReport {
+  /** Points deleted from the copy, their lock there having run out. */
+  pointsDeleted: string[];
+  /** Points the copy keeps, still locked. */
+  pointsKept: number;
+  /** The garbage collection that followed, or null when none ran. */
+  gc: GcReport | null;
+}
+
+/**
+ * Applies the copy's own retention: a point stays in the copy as long as its lock there (the
+ * policy's immutableDays from the point's creation, or the point's own retain-until when later)
+ * and is deleted from the copy once that has passed, whatever the local store still holds. Then
+ * its chunks go with the copy's garbage collection (maintenance/gc.ts): only chunks no point of
+ * the copy references, and only once their own lock has passed — the storage server refuses the
+ * delete of a version still under retention, and GC counts it as kept. A chunk's hidden older
+ * versions (two puts of the same content, content-addressed) go with its key: the backend's
+ * delete removes every version, and a version still locked stays until a later GC finds it
+ * unlocked.
+ */
+export async function pruneCopy(copy: Repository, opts: CopyPruneOptions): Promise<CopyPruneReport> {
+  const { signal } = opts;
+  const now = copy.guardClock('prune the copy on object storage');
+  const points = copy.listPoints(opts.vmId === undefined ? {} : { vmId: opts.vmId });
+  const deleted: string[] = [];
+  let kept = 0;
+  for (const p of points) {
+    if (p.state !== 'committed') continue;
+    if (p.retainUntil > now) {
+      kept++;
+      continue;
+    }
+    try {
+      await copy.deletePoint(p.id, signal);
+      deleted.push(p.id);
+    } catch (err) {
+      // The storage server's clock may run behind ours: the point stays until the next prune.
+      if (!isStoreError(err, 'retention-locked')) throw err;
+      kept++;
+    }
+  }
+  const gc = (opts.gc ?? deleted.length > 0) ? await collectGarbage(copy, { signal, ...(opts.gcGraceMs !== undefined ? { graceMs: opts.gcGraceMs } : {}) }) : null;
+  return { pointsDeleted: deleted, pointsKept: kept, gc };
 }
