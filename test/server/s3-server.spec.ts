@@ -4,7 +4,12 @@
 // store is object storage with Object Lock, and a policy's copyToObjectStorage queues an
 // 'object-copy' job after each backup that uploads only the chunks the copy lacks, shown in the
 // points API as where else the point is held.
-import { writeFile } from 'node:fs/promises';
+//
+// Then a server with a local store and copies on Ceph: once the point is deleted locally (past its
+// short local retention) and the local store's chunks are gone, the point is still listed from the
+// copy, and a new VM, an export, a clone-and-attach and a revert read it from there byte for byte.
+import { access, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { manifestKey } from '../../plugin-server/src/store/engine/manifest.js';
@@ -12,14 +17,18 @@ import { useCephCluster } from '../ceph/ceph-fixture.js';
 import { fillDisk, MiB, sha256File, writeDisk, seeded } from '../protection/backup-fixture.js';
 import { localFile } from '../recovery/recovery-fixture.js';
 import { connect } from '../vsphere/vcenter-fixture.js';
+import { download } from '../export/download.js';
+import { systemClock, type Clock } from '../../plugin-server/src/domain/index.js';
 import type { HttpsReply } from './https-client.js';
 import { startVcenterServer, type VcenterServer } from './vcenter-server-fixture.js';
 
 const DAY = 86_400_000;
 const DISK = 16 * MiB;
 
+describe('object storage on Ceph RGW', () => {
+const ceph = useCephCluster();
+
 describe('a server with its store on object storage (Ceph RGW)', () => {
-  const ceph = useCephCluster();
   let fx: VcenterServer;
   let admin: string;
 
@@ -116,4 +125,153 @@ describe('a server with its store on object storage (Ceph RGW)', () => {
       await vc.logout();
     }
   });
+});
+
+describe('a server restoring from its copy on object storage (Ceph RGW)', () => {
+  let fx: VcenterServer;
+  let admin: string;
+  // The store's clock: moved on to pass the points' local retention (a day), while the copy's
+  // lock on Ceph (real time) stays for 30 days.
+  let offset = 0;
+  const clock: Clock = { now: () => Date.now() + offset, setTimer: (ms, fn) => systemClock.setTimer(ms, fn) };
+
+  const jobDone = async (id: string, state = 'succeeded'): Promise<Record<string, unknown>> => {
+    for (let i = 0; i < 3000; i++) {
+      const job = (await fx.call(admin, 'GET', `/jobs/${id}`)).json();
+      if (!['queued', 'running'].includes(String(job['state']))) {
+        expect(job['state']).withContext(JSON.stringify(job)).toBe(state);
+        return job;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`job ${id} did not end`);
+  };
+  const jobOf = async (reply: HttpsReply): Promise<Record<string, unknown>> => {
+    expect(reply.status).withContext(reply.text).toBe(202);
+    return jobDone((reply.json()['job'] as { id: string }).id);
+  };
+  const problemOf = (reply: HttpsReply, status: number, code: string): Record<string, unknown> => {
+    expect(reply.status).withContext(reply.text).toBe(status);
+    expect(reply.json()['code']).withContext(reply.text).toBe(code);
+    return reply.json();
+  };
+  const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+  beforeAll(async () => {
+    const { cluster } = ceph();
+    fx = await startVcenterServer({
+      sim: { vms: 2, disks: 1, diskSize: DISK },
+      dataDirPrefix: 'lifeline-s3-copy-restore-',
+      backup: { passphrase: 'copies on object storage', clock },
+      prepare: async (vc, dataDir) => {
+        await fillDisk(vc.vms[0]?.disks[0]?.path ?? '', DISK, 23);
+        await writeFile(join(dataDir, 's3.json'), JSON.stringify({ accessKeyId: cluster.accessKeyId, secretAccessKey: cluster.secretAccessKey }), { mode: 0o600 });
+      },
+      file: (_vc, dataDir) => ({ copyS3: { url: 's3://restore-copy/lifeline', endpoint: cluster.endpoint, credentialsFile: join(dataDir, 's3.json') } }),
+    });
+    admin = await fx.login();
+  }, 120_000);
+
+  afterAll(async () => {
+    await fx?.stop();
+  }, 60_000);
+
+  it('lists, exports, makes a new VM from, attaches and reverts to a point deleted locally, reading its copy byte for byte', async () => {
+    const vmPath = `/vms/${encodeURIComponent(fx.urn(0))}`;
+    const source = fx.vc.vms[0]!.disks[0]!.path;
+    const original = await sha256File(source);
+    const policy = await fx.call(admin, 'POST', '/policies', { name: 'Archive', rpoSeconds: 3600, retention: { keepLast: 4 }, immutabilityDays: 1, consistency: 'crash', copyToObjectStorage: { points: 'all', immutableDays: 30 } });
+    expect(policy.status).withContext(policy.text).toBe(201);
+    expect((await fx.call(admin, 'PUT', `${vmPath}/protection`, { policyId: policy.json()['id'] })).status).toBe(201);
+    const pointId = String(((await jobOf(await fx.call(admin, 'POST', `${vmPath}/backup`)))['result'] as { pointId: string }).pointId);
+    let copied: { id: string } | undefined;
+    for (let i = 0; i < 500 && !copied; i++) {
+      copied = (await fx.call(admin, 'GET', '/jobs?kind=object-copy&limit=50')).json<{ items: Array<{ id: string; params: { pointId: string } }> }>().items.find((j) => j.params.pointId === pointId);
+      if (!copied) await new Promise((r) => setTimeout(r, 20));
+    }
+    await jobDone(copied?.id ?? 'none');
+
+    // Past its local retention the point is deleted from the local store, and the store loses
+    // its chunks too: what follows can only come from the copy.
+    offset = 2 * DAY;
+    expect((await fx.call(admin, 'DELETE', `/points/${pointId}`)).status).toBe(204);
+    await access(join(fx.dataDir, 'store', 'chunks'));
+    await rm(join(fx.dataDir, 'store', 'chunks'), { recursive: true });
+    expect((await fx.call(admin, 'GET', `${vmPath}/points`)).json()['items']).toEqual([]);
+    const listed = (await fx.call(admin, 'GET', `${vmPath}/points?source=object-storage`)).json<{ items: Array<{ id: string; createdAt: string; retainUntil: string; objectStorageCopy: { retainUntil: string } | null; disks: Array<{ index: number }> }> }>();
+    expect(listed.items.map((p) => p.id)).toEqual([pointId]);
+    const held = listed.items[0]!;
+    expect(Date.parse(held.retainUntil)).toBe(Date.parse(held.createdAt) + 30 * DAY);
+    expect(held.objectStorageCopy).toEqual({ retainUntil: held.retainUntil });
+    const disk = held.disks[0]!.index;
+    expect((await fx.call(admin, 'GET', `/points/${pointId}?source=object-storage`)).json()['id']).toBe(pointId);
+
+    // The local store no longer has it; a wrong source and a change to the copy are refused.
+    problemOf(await fx.call(admin, 'POST', `/points/${pointId}/instantiate`, { name: 'from-local' }), 404, 'not-found');
+    problemOf(await fx.call(admin, 'POST', `/points/${pointId}/instantiate`, { name: 'from-where', source: 's3' }), 400, 'validation');
+    problemOf(await fx.call(admin, 'GET', `/points/${pointId}/disks/${disk}/raw?source=tape`), 400, 'validation');
+    problemOf(await fx.call(admin, 'DELETE', `/points/${pointId}?source=object-storage`), 400, 'validation');
+
+    // Export.
+    const raw = await download(`${fx.server.url}/api/v1/points/${pointId}/disks/${disk}/raw?source=object-storage`, { 'vmware-api-session-id': admin });
+    expect(raw.status).withContext(raw.body.subarray(0, 300).toString()).toBe(200);
+    expect(raw.complete).toBeTrue();
+    expect(sha256(raw.body)).toBe(original);
+
+    // A new VM.
+    const made = await jobOf(await fx.call(admin, 'POST', `/points/${pointId}/instantiate`, { name: 'from-the-copy', source: 'object-storage' }));
+    const vc = await connect(fx.vc);
+    try {
+      const newVm = await vc.getVm((made['result'] as { vm: { moref: string } }).vm.moref);
+      expect(await Promise.all(newVm.disks.map((d) => sha256File(localFile(fx.vc, d.fileName))))).toEqual([original]);
+
+      // Clone and attach to the other VM.
+      const attach = await fx.call(admin, 'POST', `/points/${pointId}/attach`, { vm: fx.urn(1), source: 'object-storage' });
+      await jobOf(attach);
+      const attachment = (await fx.call(admin, 'GET', `/attachments/${String(attach.json()['attachmentId'])}`)).json<{ state: string; disks: Array<{ file: string }> }>();
+      expect(attachment.state).toBe('attached');
+      expect(await Promise.all(attachment.disks.map((d) => sha256File(localFile(fx.vc, d.file))))).toEqual([original]);
+
+      // Revert the VM, whose disk has changed since.
+      await writeDisk(source, 0, seeded(5, MiB));
+      expect(await sha256File(source)).not.toBe(original);
+      await jobOf(await fx.call(admin, 'POST', `${vmPath}/revert`, { pointId, powerOff: true, source: 'object-storage' }));
+      const reverted = await vc.getVm(fx.moref(0));
+      expect(await Promise.all(reverted.disks.map((d) => sha256File(localFile(fx.vc, d.fileName))))).toEqual([original]);
+    } finally {
+      await vc.logout();
+    }
+    const audit = (await fx.call(admin, 'GET', '/audit?limit=100')).json<{ items: Array<{ action: string; details: Record<string, unknown> }> }>().items;
+    expect(audit.find((r) => r.action === 'point.instantiate' && r.details['source'] === 'object-storage')).toBeDefined();
+  });
+});
+
+describe('a server without object storage for copies', () => {
+  let fx: VcenterServer;
+  let admin: string;
+  beforeAll(async () => {
+    fx = await startVcenterServer({ sim: { vms: 1, disks: 1, diskSize: MiB }, dataDirPrefix: 'lifeline-no-copy-', backup: { passphrase: 'no copies' } });
+    admin = await fx.login();
+  }, 120_000);
+  afterAll(async () => {
+    await fx?.stop();
+  }, 60_000);
+
+  it('refuses a policy asking for copies it would never make, and reading a copy it does not have', async () => {
+    const asked = { name: 'Archive', rpoSeconds: 3600, retention: { keepLast: 4 }, consistency: 'crash', copyToObjectStorage: { points: 'all', immutableDays: 60 } };
+    const refused = await fx.call(admin, 'POST', '/policies', asked);
+    expect(refused.status).withContext(refused.text).toBe(400);
+    expect(refused.json()['errors']).toEqual([{ field: 'copyToObjectStorage', message: jasmine.stringMatching(/no object storage for copies \(copyS3 in lifeline.json\)/) }]);
+    expect((await fx.call(admin, 'GET', '/policies')).json()['items']).toEqual([]);
+    const plain = await fx.call(admin, 'POST', '/policies', { ...asked, copyToObjectStorage: null });
+    expect(plain.status).withContext(plain.text).toBe(201);
+    const patched = await fx.call(admin, 'PUT', `/policies/${String(plain.json()['id'])}`, asked);
+    expect(patched.status).withContext(patched.text).toBe(400);
+
+    const vm = encodeURIComponent(fx.urn(0));
+    const list = await fx.call(admin, 'GET', `/vms/${vm}/points?source=object-storage`);
+    expect(list.status).withContext(list.text).toBe(400);
+    expect(list.json()['errors']).toEqual([jasmine.objectContaining({ field: 'source' })]);
+  });
+});
 });

@@ -12,7 +12,7 @@ import { openBackupServices, type BackupServices } from '../../plugin-server/src
 import type { LifelineServer, LifelineServerDeps } from '../../plugin-server/src/server/lifeline-server.js';
 import { createVcenterCloner, type VcenterUserSession } from '../../plugin-server/src/server/vcenter-cloner.js';
 import type { Config } from '../../plugin-server/src/config/index.js';
-import { systemClock } from '../../plugin-server/src/domain/index.js';
+import { systemClock, type Clock } from '../../plugin-server/src/domain/index.js';
 import { startVcsim, type Vcsim, type VcsimOptions } from '../vcsim/harness.js';
 import { httpsCall, type HttpsReply } from './https-client.js';
 import { captureLog, removeDir, startTestServer, tempDir, testConfig, type CapturedLog } from './server-fixture.js';
@@ -40,10 +40,10 @@ export interface VcenterServerOptions {
   /** The content of the configuration file (e.g. hook sets), when the server should have one. */
   readonly file?: (vc: Vcsim, dataDir: string) => unknown;
   /**
-   * Opens the backup services (with the real clock) on the store in `LIFELINE_STORE_DIR`, the
+   * Opens the backup services (with the real clock unless `clock` is given) on the store in `LIFELINE_STORE_DIR`, the
    * data directory's `store` unless `env` names another, unlocked with this passphrase.
    */
-  readonly backup?: { readonly passphrase: string };
+  readonly backup?: { readonly passphrase: string; /** The store's clock instead of the real one. */ readonly clock?: Clock };
   /** What else the server is built with: job handlers, a job clock, the SSE heartbeat. */
   readonly deps?: Omit<Partial<LifelineServerDeps<VcenterUserSession>>, 'config' | 'log' | 'cloner' | 'backup'>;
 }
@@ -116,7 +116,7 @@ export async function startVcenterServer(opts: VcenterServerOptions = {}): Promi
     let config = testConfig(dataDir, env, opts.file?.(vc, dataDir));
     const openBackup = async (): Promise<void> => {
       if (opts.backup) {
-        backup = await openBackupServices({ config, log: captured.log, clock: systemClock, env: { LIFELINE_PASSPHRASE: opts.backup.passphrase } }, lifetime.signal);
+        backup = await openBackupServices({ config, log: captured.log, clock: opts.backup.clock ?? systemClock, env: { LIFELINE_PASSPHRASE: opts.backup.passphrase } }, lifetime.signal);
       }
     };
     await openBackup();

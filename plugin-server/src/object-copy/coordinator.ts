@@ -7,7 +7,9 @@
  * there for the policy's `immutableDays` from its creation. Only the chunks the copy lacks are
  * uploaded. A job that fails (object storage unreachable) is retried by the job runner and, like
  * any run, sends only what is still missing; cancelling it stops at once and leaves the copy as
- * consistent as before (a point is visible in the copy only once it is whole).
+ * consistent as before (a point is visible in the copy only once it is whole). Then the copy's own
+ * retention is applied to the VM's points there (store/object-copy.ts pruneCopy): those whose lock
+ * has run out are deleted from the copy and its unreferenced, unlocked chunks collected.
  *
  * A policy asking for copies on a server without object storage for them (lifeline.json `copyS3`)
  * fails its jobs with 'object-copy-not-configured', so that nobody takes the missing copy for a
@@ -17,7 +19,7 @@ import { LifelineError, describeError } from '../errors/index.js';
 import { vmKey, vmTarget, validateVmRef, type VmRef } from '../domain/index.js';
 import type { JobHandler, JobRecord, JobRunner } from '../jobs/index.js';
 import type { Logger } from '../log/index.js';
-import { copyPoint, planPrune, type Repository } from '../store/index.js';
+import { copyPoint, isStoreError, planPrune, pruneCopy, type Repository } from '../store/index.js';
 
 export const OBJECT_COPY_JOB_KIND = 'object-copy';
 
@@ -51,6 +53,10 @@ export interface ObjectCopyJobResult {
   chunksSent: number;
   /** Stored bytes uploaded. */
   bytesSent: number;
+  /** The VM's points deleted from the copy, their lock there having run out. */
+  pointsPruned: string[];
+  /** Chunks the copy's garbage collection then removed (0 when none ran or it could not run now). */
+  chunksCollected: number;
 }
 
 export interface StartObjectCopyOptions {
@@ -64,6 +70,14 @@ export interface StartObjectCopyOptions {
 }
 
 export interface ObjectCopies {
+  /**
+   * The copy on object storage, opened (and created the first time) when not open yet: restores
+   * and exports that the user asks to read from it ('object-copy-not-configured' when the server
+   * has none).
+   */
+  open(signal: AbortSignal): Promise<Repository>;
+  /** The copy once open, else null. */
+  opened(): Repository | null;
   /** Until when the copy on object storage keeps the point, or null when it holds none (or is not open yet). */
   copyOf(pointId: string): { retainUntil: number } | null;
   /** Queues a copy of the VM's points (what the coordinator does after a backup). */
@@ -90,7 +104,7 @@ export function startObjectCopy(opts: StartObjectCopyOptions): ObjectCopies {
   let opened: Repository | undefined;
   const shutdown = new AbortController();
 
-  const copyRepo = (signal: AbortSignal): Promise<Repository> => {
+  const copyRepo = async (signal: AbortSignal): Promise<Repository> => {
     const open = opts.openCopy;
     if (!open) {
       throw new LifelineError(
@@ -105,7 +119,7 @@ export function startObjectCopy(opts: StartObjectCopyOptions): ObjectCopies {
       opening.catch(() => (opening = undefined));
     }
     const p = opening;
-    return new Promise<Repository>((resolve, reject) => {
+    return await new Promise<Repository>((resolve, reject) => {
       const onAbort = (): void => reject(signal.reason as Error);
       signal.addEventListener('abort', onAbort, { once: true });
       p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
@@ -153,7 +167,22 @@ export function startObjectCopy(opts: StartObjectCopyOptions): ObjectCopies {
         copied.push(pointId);
         ctx.log(`${pointId}: copied, ${r.chunksSent} of ${r.chunks} chunks uploaded (${r.bytesSent} bytes), locked until ${new Date(r.retainUntil).toISOString()}`);
       }
-      return { pointsCopied: copied, pointsHeld: wanted.length - todo.length, chunksSent, bytesSent };
+      // The copy's own retention: the VM's points whose lock there has run out leave the copy, and
+      // the chunks no point references any more go once their own lock has passed.
+      ctx.phase('prune');
+      let pruned: string[] = [];
+      let chunksCollected = 0;
+      try {
+        const r = await pruneCopy(copy, { vmId: vmKey(p.vm), signal: ctx.signal });
+        pruned = r.pointsDeleted;
+        chunksCollected = r.gc?.swept ?? 0;
+        if (pruned.length > 0) ctx.log(`deleted ${pruned.length} point${pruned.length === 1 ? '' : 's'} from the copy whose lock there had run out (${pruned.join(', ')}); ${chunksCollected} chunks collected, ${r.gc?.keptLocked ?? 0} still locked`);
+      } catch (err) {
+        // Another copy job's garbage collection is running: this one's turn comes with the next job.
+        if (!isStoreError(err, 'repository-busy')) throw err;
+        ctx.log(`the copy's garbage collection runs in another job now: ${describeError(err)}`);
+      }
+      return { pointsCopied: copied, pointsHeld: wanted.length - todo.length, chunksSent, bytesSent, pointsPruned: pruned, chunksCollected };
     },
   };
   runner.register(OBJECT_COPY_JOB_KIND, handler as JobHandler);
@@ -204,6 +233,8 @@ export function startObjectCopy(opts: StartObjectCopyOptions): ObjectCopies {
 
   return {
     enqueue,
+    open: copyRepo,
+    opened: () => opened ?? null,
     copyOf(pointId) {
       const row = opened?.catalog.getPoint(pointId);
       return row?.state === 'committed' ? { retainUntil: row.retainUntil } : null;

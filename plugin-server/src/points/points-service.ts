@@ -49,6 +49,13 @@ export interface PointsServiceOptions {
   readonly log: Logger;
   /** The copy on object storage, when the server keeps one: which points it holds, until when. */
   readonly objectStorageCopy?: (pointId: string) => { retainUntil: number } | null;
+  /** The copy on object storage itself, for listing and exporting the points it holds; absent or null when the server has none. */
+  readonly objectCopy?: {
+    /** Opens it when not open yet. */
+    open(signal: AbortSignal): Promise<Repository>;
+    /** The copy once open, else null. */
+    opened(): Repository | null;
+  } | null;
 }
 
 /** A point with what the API shows of it. */
@@ -79,6 +86,35 @@ export class PointsService {
 
   get repository(): Repository | null {
     return this.o.repository;
+  }
+
+  /**
+   * The same service over the copy on object storage: its points (also those pruned locally)
+   * listed, shown and exported as the local store's are. Read only: deleting and retaining act on
+   * the local store.
+   */
+  async onObjectStorage(signal: AbortSignal): Promise<PointsService> {
+    const copy = this.o.objectCopy;
+    if (!copy) throw new ValidationError("source 'object-storage': this Lifeline server keeps no copies on object storage (copyS3 in lifeline.json)", { field: 'source' });
+    return this.viewOf(await copy.open(signal));
+  }
+
+  /** onObjectStorage's answer if the copy is open now, else null. */
+  openedOnObjectStorage(): PointsService | null {
+    const repo = this.o.objectCopy?.opened();
+    return repo ? this.viewOf(repo) : null;
+  }
+
+  private copyView: PointsService | undefined;
+  private viewOf(repo: Repository): PointsService {
+    if (this.copyView?.repository !== repo) {
+      const held = (id: string) => {
+        const p = repo.catalog.getPoint(id);
+        return p?.state === 'committed' ? { retainUntil: p.retainUntil } : null;
+      };
+      this.copyView = new PointsService({ ...this.o, repository: repo, objectStorageCopy: held, objectCopy: null });
+    }
+    return this.copyView;
   }
 
   /** A committed point by id; undefined for anything else (no store, not an id, unknown, not committed). */

@@ -11,7 +11,7 @@ export type { DiskTarget, RestoredDisk, RestoreToDatastoreArgs } from './datasto
 export { flatDescriptor, flatFileOf, diskFilesOf } from './vmdk.js';
 export { SqliteRecoveryStore } from './recovery-store.js';
 export type { AttachedDisk, AttachmentRecord, AttachmentState, DatacenterRef, RecoveryStore, RevertDisk, RevertRecord, RevertState } from './recovery-store.js';
-export type { RecoveryContext, RecoveryDeps } from './recovery-steps.js';
+export type { PointSource, RecoveryContext, RecoveryDeps } from './recovery-steps.js';
 export { runRevert, runCancelRevert, runCommitRevert, resolveRevert, restoreFolder } from './revert.js';
 export type { RevertRequest, RevertResult } from './revert.js';
 export { runAttach, runDetach, resolveAttachment, attachmentFolder } from './attach.js';

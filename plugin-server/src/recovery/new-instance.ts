@@ -28,7 +28,7 @@ import {
   type VmPlacement,
 } from '../vsphere/index.js';
 import { RecoveryError } from './recovery-error.js';
-import { cleanupSignal, deleteFolders, isInFolder, readPoint, undo, uploadDisks, type RecoveryContext, type RecoveryDeps } from './recovery-steps.js';
+import { cleanupSignal, deleteFolders, isInFolder, readPoint, undo, uploadDisks, type PointSource, type RecoveryContext, type RecoveryDeps } from './recovery-steps.js';
 import type { DatacenterRef } from './recovery-store.js';
 import type { RecoveryVcenter } from './recovery-vcenter.js';
 
@@ -48,6 +48,8 @@ export interface InstantiateRequest {
   /** Source network name → target network name; unmapped networks keep their name. */
   networks: Record<string, string>;
   powerOn: boolean;
+  /** Where the point is read from; default the local store. */
+  source?: PointSource;
   /** Give the network cards the point's MAC addresses (a failover that keeps the VM's identity); default: new ones. */
   keepMacAddresses?: boolean;
 }

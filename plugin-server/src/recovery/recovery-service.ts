@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { parseVmKey, sameVm, vmTarget, type VmRef } from '../domain/index.js';
 import { JobBusyError, type JobRunner, type JobTarget, type SubmitResult } from '../jobs/index.js';
 import { isStoreError, type Repository } from '../store/index.js';
+import { repositoryOf, type PointSource } from './recovery-steps.js';
 import { resolveAttachTargets } from './attach.js';
 import { instantiateTargets, validateInstanceName, type InstantiateRequest } from './new-instance.js';
 import { RecoveryError } from './recovery-error.js';
@@ -19,6 +20,13 @@ import { isRunning } from './revert.js';
 export interface RecoveryServiceOptions {
   readonly runner: Pick<JobRunner, 'submit' | 'activeForTarget'>;
   readonly repository: Repository;
+  /** The copy on object storage, for restores that read from it; absent or null when the server has none. */
+  readonly objectCopy?: {
+    /** Opens it when not open yet. */
+    open(signal: AbortSignal): Promise<Repository>;
+    /** The copy once open, else null. */
+    opened(): Repository | null;
+  } | null;
   readonly store: RecoveryStore;
   readonly vcenters: RecoveryVcenterProvider;
   readonly newId?: () => string;
@@ -45,6 +53,11 @@ export interface RestoreTarget {
 }
 
 
+/** The job parameter for a source: none for the local store, so that those jobs read as before. */
+function sourceParam(source: PointSource): { source?: PointSource } {
+  return source === 'local' ? {} : { source };
+}
+
 export class RecoveryService {
   private readonly newId: () => string;
 
@@ -56,15 +69,28 @@ export class RecoveryService {
    * A committed point, or 'not-found'; its catalog row only once the sealed manifest agrees with
    * it (the store's 'catalog-integrity' otherwise), since which VM it is of decides who may use it.
    */
-  async point(pointId: string, signal: AbortSignal): Promise<PointSummary> {
+  async point(pointId: string, signal: AbortSignal, source: PointSource = 'local'): Promise<PointSummary> {
     let row;
     try {
-      row = (await this.o.repository.authenticPoint(pointId, signal)).point;
+      row = (await (await this.repository(source, signal)).authenticPoint(pointId, signal)).point;
     } catch (err) {
-      if (isStoreError(err, 'point-not-found')) throw new RecoveryError('not-found', `restore point ${pointId} does not exist`, { pointId });
+      if (isStoreError(err, 'point-not-found')) {
+        throw new RecoveryError('not-found', source === 'local' ? `restore point ${pointId} does not exist` : `restore point ${pointId} has no copy on object storage`, { pointId });
+      }
       throw err;
     }
     return { id: row.id, vm: parseVmKey(row.vmId) ?? undefined, vmName: row.vmName, createdAt: new Date(row.createdAt).toISOString() };
+  }
+
+  /** The repository a restore from `source` reads. */
+  repository(source: PointSource, signal: AbortSignal): Promise<Repository> {
+    const copy = this.o.objectCopy;
+    return repositoryOf({ repository: this.o.repository, objectCopy: copy ? (sig) => copy.open(sig) : null }, source, signal);
+  }
+
+  /** The repository of `source` if it is open now (the local store always is), else null. */
+  openRepository(source: PointSource): Repository | null {
+    return source === 'local' ? this.o.repository : (this.o.objectCopy?.opened() ?? null);
   }
 
   revertOf(vm: VmRef): RevertRecord | undefined {
@@ -81,8 +107,8 @@ export class RecoveryService {
     return rec;
   }
 
-  async revert(vm: VmRef, pointId: string, powerOff: boolean, requestedBy: string, signal: AbortSignal): Promise<SubmitResult> {
-    const p = await this.point(pointId, signal);
+  async revert(vm: VmRef, pointId: string, powerOff: boolean, requestedBy: string, signal: AbortSignal, source: PointSource = 'local'): Promise<SubmitResult> {
+    const p = await this.point(pointId, signal, source);
     if (!p.vm || !sameVm(p.vm, vm)) {
       throw new RecoveryError('validation', `restore point ${pointId} is of VM ${p.vmName}, not of ${vm.moref}; restore it as a new instance or attach its disks instead`, { field: 'pointId' });
     }
@@ -92,7 +118,7 @@ export class RecoveryService {
     }
     this.ensureIdle(vmTarget(vm));
     await this.checkPower(vm, powerOff, 'a revert', signal);
-    return this.submit(vmTarget(vm), { operation: 'revert', vm, pointId, powerOff }, requestedBy);
+    return this.submit(vmTarget(vm), { operation: 'revert', vm, pointId, powerOff, ...sourceParam(source) }, requestedBy);
   }
 
   async cancelRevert(vm: VmRef, powerOff: boolean, requestedBy: string, signal: AbortSignal): Promise<SubmitResult> {
@@ -112,16 +138,16 @@ export class RecoveryService {
     return this.submit(vmTarget(vm), { operation: 'revert-commit', vm }, requestedBy);
   }
 
-  async attach(pointId: string, vm: VmRef, disks: number[] | null, datastore: string | null, requestedBy: string, signal: AbortSignal): Promise<SubmitResult & { attachmentId: string }> {
-    await this.point(pointId, signal);
+  async attach(pointId: string, vm: VmRef, disks: number[] | null, datastore: string | null, requestedBy: string, signal: AbortSignal, source: PointSource = 'local'): Promise<SubmitResult & { attachmentId: string }> {
+    await this.point(pointId, signal, source);
     if (disks !== null) {
-      const known = new Set((await this.o.repository.readManifest(pointId, signal)).disks.map((d) => d.disk));
+      const known = new Set((await (await this.repository(source, signal)).readManifest(pointId, signal)).disks.map((d) => d.disk));
       const unknown = disks.find((d) => !known.has(d));
       if (unknown !== undefined) throw new RecoveryError('validation', `restore point ${pointId} has no disk ${unknown}`, { field: 'disks' });
     }
     this.ensureIdle(vmTarget(vm));
     const attachmentId = this.newId();
-    const r = this.submit(vmTarget(vm), { operation: 'attach', attachmentId, pointId, vm, disks, datastore }, requestedBy);
+    const r = this.submit(vmTarget(vm), { operation: 'attach', attachmentId, pointId, vm, disks, datastore, ...sourceParam(source) }, requestedBy);
     return { ...r, attachmentId };
   }
 
@@ -135,7 +161,7 @@ export class RecoveryService {
   }
 
   async instantiate(pointId: string, req: Omit<InstantiateRequest, 'pointId'>, requestedBy: string, signal: AbortSignal): Promise<SubmitResult> {
-    await this.point(pointId, signal);
+    await this.point(pointId, signal, req.source);
     validateInstanceName(req.name);
     // One new instance per name at a time.
     const target: JobTarget = { type: 'NewVirtualMachine', id: req.name, vcenterGuid: req.vcenterGuid };
@@ -148,7 +174,7 @@ export class RecoveryService {
    * the job uses exactly what was checked), and what each target needs of the user.
    */
   async instantiateTargets(pointId: string, req: Omit<InstantiateRequest, 'pointId'>, signal: AbortSignal): Promise<{ request: Omit<InstantiateRequest, 'pointId'>; targets: RestoreTarget[] }> {
-    const t = await instantiateTargets({ repository: this.o.repository, vcenters: this.o.vcenters }, { ...req, pointId }, signal);
+    const t = await instantiateTargets({ repository: await this.repository(req.source ?? 'local', signal), vcenters: this.o.vcenters }, { ...req, pointId }, signal);
     const targets: RestoreTarget[] = [
       { entity: t.placement.folder, privileges: ['VirtualMachine.Inventory.Create'] },
       { entity: t.placement.pool, privileges: ['Resource.AssignVMToPool'] },

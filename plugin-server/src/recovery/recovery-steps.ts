@@ -12,8 +12,16 @@ import { RecoveryError } from './recovery-error.js';
 import type { DatacenterRef, RecoveryStore } from './recovery-store.js';
 import type { RecoveryVcenter, RecoveryVcenterProvider } from './recovery-vcenter.js';
 
+/**
+ * Where a restore reads the point from: the local store, or the copy of the store on object
+ * storage (object-copy/), e.g. once the point was pruned locally or the local store was lost.
+ */
+export type PointSource = 'local' | 'object-storage';
+
 export interface RecoveryDeps {
   readonly repository: Repository;
+  /** The copy on object storage, opened on first use; absent or null when the server has none. */
+  readonly objectCopy?: ((signal: AbortSignal) => Promise<Repository>) | null;
   readonly vcenters: RecoveryVcenterProvider;
   readonly store: RecoveryStore;
   /** Chunks fetched and verified ahead of each upload. Default 8. */
@@ -61,6 +69,21 @@ export async function findVm(vc: RecoveryVcenter, moref: string, signal: AbortSi
     if (isVimFault(err, 'ManagedObjectNotFound', 'NotFound')) return undefined;
     throw err;
   }
+}
+
+/** The repository a restore from `source` reads. */
+export async function repositoryOf(deps: Pick<RecoveryDeps, 'repository' | 'objectCopy'>, source: PointSource | undefined, signal: AbortSignal): Promise<Repository> {
+  if (source === undefined || source === 'local') return deps.repository;
+  if (!deps.objectCopy) {
+    throw new RecoveryError('validation', "source 'object-storage': this Lifeline server keeps no copies on object storage (copyS3 in lifeline.json)", { field: 'source' });
+  }
+  return deps.objectCopy(signal);
+}
+
+/** The dependencies of a restore from `source`: its repository is the one to read. */
+export async function depsFor<D extends Pick<RecoveryDeps, 'repository' | 'objectCopy'>>(deps: D, source: PointSource | undefined, signal: AbortSignal): Promise<D> {
+  const repository = await repositoryOf(deps, source, signal);
+  return repository === deps.repository ? deps : { ...deps, repository };
 }
 
 export async function readPoint(repo: Repository, pointId: string, signal: AbortSignal): Promise<PointManifest> {

@@ -9,17 +9,17 @@ import { ValidationError } from '../errors/index.js';
 import type { JobContext, JobHandler, JobRecord } from '../jobs/index.js';
 import { resolveAttachment, runAttach, runDetach } from './attach.js';
 import { resolveInstantiate, runInstantiate, type InstantiateCheckpoint, type InstantiateRequest } from './new-instance.js';
-import type { RecoveryDeps } from './recovery-steps.js';
+import { depsFor, type PointSource, type RecoveryDeps } from './recovery-steps.js';
 import { isVmRef, type VmRef } from '../domain/index.js';
 import { resolveRevert, runCancelRevert, runCommitRevert, runRevert } from './revert.js';
 
 export const RESTORE_JOB_KIND = 'restore';
 
 export type RestoreJobParams =
-  | { operation: 'revert'; vm: VmRef; pointId: string; powerOff: boolean }
+  | { operation: 'revert'; vm: VmRef; pointId: string; powerOff: boolean; source?: PointSource }
   | { operation: 'revert-cancel'; vm: VmRef; powerOff: boolean }
   | { operation: 'revert-commit'; vm: VmRef }
-  | { operation: 'attach'; attachmentId: string; pointId: string; vm: VmRef; disks: number[] | null; datastore: string | null }
+  | { operation: 'attach'; attachmentId: string; pointId: string; vm: VmRef; disks: number[] | null; datastore: string | null; source?: PointSource }
   | { operation: 'detach'; attachmentId: string; vm: VmRef }
   | ({ operation: 'instantiate' } & InstantiateRequest);
 
@@ -35,6 +35,8 @@ function parseParams(p: unknown): RestoreJobParams {
       ((op === 'attach' || op === 'detach') && typeof x['attachmentId'] === 'string' && isVmRef(x['vm'])) ||
       (op === 'instantiate' && typeof x['pointId'] === 'string' && typeof x['vcenterGuid'] === 'string' && typeof x['name'] === 'string'));
   if (!ok) throw new ValidationError('restore job params need an operation and what it works on', { field: 'params' });
+  const source = x['source'];
+  if (source !== undefined && source !== 'local' && source !== 'object-storage') throw new ValidationError("restore job params: source must be 'local' or 'object-storage'", { field: 'source' });
   return p as RestoreJobParams;
 }
 
@@ -52,17 +54,17 @@ export function createRestoreJobHandler(deps: RecoveryDeps): JobHandler<RestoreJ
       const p = parseParams(ctx.params);
       switch (p.operation) {
         case 'revert':
-          return runRevert(deps, { vm: p.vm, pointId: p.pointId, powerOff: p.powerOff }, ctx);
+          return runRevert(await depsFor(deps, p.source, ctx.signal), { vm: p.vm, pointId: p.pointId, powerOff: p.powerOff }, ctx);
         case 'revert-cancel':
           return runCancelRevert(deps, { vm: p.vm, powerOff: p.powerOff }, ctx);
         case 'revert-commit':
           return runCommitRevert(deps, { vm: p.vm }, ctx);
         case 'attach':
-          return runAttach(deps, { attachmentId: p.attachmentId, pointId: p.pointId, vm: p.vm, disks: p.disks, datastore: p.datastore }, ctx);
+          return runAttach(await depsFor(deps, p.source, ctx.signal), { attachmentId: p.attachmentId, pointId: p.pointId, vm: p.vm, disks: p.disks, datastore: p.datastore }, ctx);
         case 'detach':
           return runDetach(deps, p.attachmentId, ctx);
         case 'instantiate':
-          return runInstantiate(deps, p, ctx);
+          return runInstantiate(await depsFor(deps, p.source, ctx.signal), p, ctx);
       }
     },
     async cleanup(job: JobRecord, signal: AbortSignal): Promise<void> {

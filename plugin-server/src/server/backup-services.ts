@@ -38,7 +38,7 @@ import {
   type VmPlacementSource,
 } from '../protection/index.js';
 import { createRestoreJobHandler, type RecoveryStore } from '../recovery/index.js';
-import { initObjectCopy, initRepository, openObjectCopy, Repository, type S3Location } from '../store/index.js';
+import { ensureObjectCopy, initRepository, Repository, type S3Location } from '../store/index.js';
 import { connectVcenter, type Vcenter, type VmInfo } from '../vsphere/index.js';
 import { readVcenterPassword } from './vcenter-password.js';
 import { ReplicaSites, type ReplicaSitesOptions } from '../replication/index.js';
@@ -50,8 +50,8 @@ export interface BackupServices {
   readonly placement: VmPlacementSource;
   /** The 'backup' job handler; it needs the server's policy store, made after this. */
   backupHandler(policies: Pick<PolicyStore, 'getPolicy'>): JobHandler;
-  /** The 'restore' job handler (revert, new instance, clone and attach), over the server's recovery state. */
-  restoreHandler(store: RecoveryStore): JobHandler;
+  /** The 'restore' job handler (revert, new instance, clone and attach), over the server's recovery state; restores asked to read the copy on object storage open it with `objectCopy`. */
+  restoreHandler(store: RecoveryStore, objectCopy?: ((signal: AbortSignal) => Promise<Repository>) | null): JobHandler;
   /**
    * The 'maintenance' job handler: policy retention, garbage collection, verification.
    * `busyPoints` names the restore points being read right now (their VMs are left alone).
@@ -223,12 +223,9 @@ export async function openBackupServices(opts: BackupServicesOptions, signal: Ab
     const dir = join(opts.config.dataDir, 'object-copy');
     const clock = { now: () => opts.clock.now() };
     if (!copyS3) throw new LifelineError('object-copy-not-configured', 'no object storage for copies is configured');
-    if (!(await exists(join(dir, 'backend.json')))) {
-      const { requireObjectLock, ...s3 } = copyS3;
-      await initObjectCopy(dir, repository, s3 as S3Location, { passphrase: await storePassphrase(opts, false), requireObjectLock, clock }, sig);
-      log.info('created the copy on object storage', { dir });
-    }
-    return openObjectCopy(dir, repository, { clock, logger: log }, sig);
+    // Made the first time; a set-up an earlier run left half done is finished.
+    const { requireObjectLock, ...s3 } = copyS3;
+    return ensureObjectCopy(dir, repository, s3 as S3Location, { passphrase: await storePassphrase(opts, false), requireObjectLock, clock, logger: log }, sig);
   };
 
   let sweeper: OrphanSnapshotSweeper | null = null;
@@ -258,8 +255,8 @@ export async function openBackupServices(opts: BackupServicesOptions, signal: Ab
         hookTimeoutMs: Math.max(DEFAULT_HOOK_TIMEOUT_MS, hookPhaseTimeoutMs(opts.config.hookSets.values())),
       }) as JobHandler;
     },
-    restoreHandler(store) {
-      return createRestoreJobHandler({ repository, vcenters: { vcenter }, store }) as JobHandler;
+    restoreHandler(store, objectCopy) {
+      return createRestoreJobHandler({ repository, vcenters: { vcenter }, store, objectCopy }) as JobHandler;
     },
     maintenanceHandler(policies, busyPoints) {
       return createMaintenanceJobHandler({ repository, policies, busyPoints }) as JobHandler;

@@ -188,7 +188,9 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     runner = new JobRunner({ store: jobs.store, events: jobs.events, clock: jobClock, random: Math.random, log, limits });
     const recoveryStore = new SqliteRecoveryStore(db, jobClock);
     if (deps.backup) runner.register(BACKUP_JOB_KIND, deps.backup.backupHandler(policies));
-    if (deps.backup) runner.register(RESTORE_JOB_KIND, deps.backup.restoreHandler(recoveryStore));
+    // Restores may read the copy on object storage, opened by the object-copy coordinator below.
+    const copyReads = { open: (sig: AbortSignal) => (objectCopies ? objectCopies.open(sig) : Promise.reject(new Error('the server is not started'))), opened: () => objectCopies?.opened() ?? null };
+    if (deps.backup) runner.register(RESTORE_JOB_KIND, deps.backup.restoreHandler(recoveryStore, deps.backup.openObjectCopy ? copyReads.open : null));
     if (deps.backup) {
       // Points restore jobs and exports are reading, or retention jobs locking, now: maintenance
       // leaves their VMs alone until they finish.
@@ -214,9 +216,9 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     // The routes read jobs from the store and the event hub, and export points through the points service.
     const downloads = new DownloadTickets(jobClock);
     shutdown.signal.addEventListener('abort', () => downloads.clear(), { once: true });
-    const points = new PointsService({ repository: deps.backup?.repository ?? null, jobs: jobs.store, runner, policies, readers: pointReaders, clock: jobClock, log: apiLog.child({ component: 'points' }), objectStorageCopy: (id) => objectCopies?.copyOf(id) ?? null });
+    const points = new PointsService({ repository: deps.backup?.repository ?? null, jobs: jobs.store, runner, policies, readers: pointReaders, clock: jobClock, log: apiLog.child({ component: 'points' }), objectStorageCopy: (id) => objectCopies?.copyOf(id) ?? null, objectCopy: deps.backup?.openObjectCopy ? copyReads : null });
     const readSide = { jobs: jobs.store, events: jobs.events, points, downloads };
-    const recovery = backup ? new RecoveryService({ runner, repository: backup.repository, store: recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) } }) : null;
+    const recovery = backup ? new RecoveryService({ runner, repository: backup.repository, objectCopy: backup.openObjectCopy ? copyReads : null, store: recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) } }) : null;
     // After each backup whose policy names a replication site, a 'replication' job copies its point there.
     replication = backup ? startReplication({ runner, repository: backup.repository, peers: sites.directory, figures: sites.directory, identity: { name: config.site.name, certPem: certificate.certPem, keyPem: certificate.keyPem, thumbprint: certificate.thumbprint }, siteOfBackup: (job) => policies.getPolicy((job.params as { policyId: string }).policyId).replicationSite, logger: log }) : null;
     // After each backup whose policy asks for copies on object storage, an 'object-copy' job makes them.
@@ -261,7 +263,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     });
     events.start();
     metrics = createMetrics({ jobs: runner, compliance: (sig) => scheduler.compliance(sig), store: storeFactsOf(backup?.repository ?? null, jobClock), events });
-    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, dr, drSource: plannedSource, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE) }, publications: nfs };
+    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, objectStorageCopies: Boolean(backup?.openObjectCopy), hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, dr, drSource: plannedSource, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE) }, publications: nfs };
   } catch (err) {
     await nfs?.stop();
     db.close();

@@ -60,5 +60,5 @@ export { repositoryStats } from './maintenance/stats.js';
 export type { RepositoryStats } from './maintenance/stats.js';
 
 // Copies of restore points on object storage.
-export { initObjectCopy, openObjectCopy, copyPoint } from './object-copy.js';
-export type { ObjectCopyOptions, PointCopyOptions, PointCopyReport } from './object-copy.js';
+export { ensureObjectCopy, initObjectCopy, openObjectCopy, copyPoint, pruneCopy } from './object-copy.js';
+export type { CopyPruneOptions, CopyPruneReport, ObjectCopyOptions, PointCopyOptions, PointCopyReport } from './object-copy.js';

@@ -138,6 +138,12 @@ const PARAMETERS: Readonly<Record<string, Json>> = {
     schema: { type: 'string', pattern: '^\\d{1,15}$' },
   },
   lastEventIdQuery: { name: 'lastEventId', in: 'query', description: 'The same as Last-Event-ID, for clients that cannot set headers.', schema: { type: 'string' } },
+  source: {
+    name: 'source',
+    in: 'query',
+    description: "Where the restore points are read from: local (the local store, the default) or object-storage (the store's copy on object storage, which may hold points pruned locally).",
+    schema: { type: 'string', enum: ['local', 'object-storage'], default: 'local' },
+  },
   range: { name: 'Range', in: 'header', description: 'One byte range, bytes=first-last | first- | -suffix.', schema: { type: 'string' } },
   ifRange: { name: 'If-Range', in: 'header', description: 'The ETag of the copy held; another sends the whole disk.', schema: { type: 'string' } },
 };
@@ -352,11 +358,11 @@ const PATHS: Readonly<Record<string, Json>> = {
     get: op({ id: 'streamEvents', tag: 'Jobs', summary: "Every job's events", description: 'System.Read on the inventory root.', params: [param('lastEventId'), param('lastEventIdQuery')], ok: { '200': eventStream('All jobs\' events.') } }),
   },
   '/api/v1/vms/{vmId}/points': {
-    get: op({ id: 'listVmPoints', tag: 'Restore points', summary: "A VM's restore points, newest first", description: 'System.Read on the VM.', params: [param('vmId'), ...PAGE], ok: { '200': json(ref('RestorePointPage'), 'A page of restore points.') } }),
+    get: op({ id: 'listVmPoints', tag: 'Restore points', summary: "A VM's restore points, newest first", description: 'System.Read on the VM.', params: [param('vmId'), param('source'), ...PAGE], ok: { '200': json(ref('RestorePointPage'), 'A page of restore points.') } }),
   },
   '/api/v1/points/{pointId}': {
     parameters: [param('pointId')],
-    get: op({ id: 'getPoint', tag: 'Restore points', summary: 'One restore point with its stored VM configuration', description: "System.Read on the point's VM.", ok: { '200': json(ref('RestorePointDetail'), 'The point.') }, errors: [404] }),
+    get: op({ id: 'getPoint', tag: 'Restore points', summary: 'One restore point with its stored VM configuration', description: "System.Read on the point's VM.", params: [param('source')], ok: { '200': json(ref('RestorePointDetail'), 'The point.') }, errors: [404] }),
     delete: op({
       id: 'deletePoint',
       tag: 'Restore points',
@@ -401,9 +407,9 @@ const PATHS: Readonly<Record<string, Json>> = {
       errors: [404, 409],
     }),
   },
-  '/api/v1/points/{pointId}/disks/{disk}/raw': rawOps('exportRaw', "A disk's raw image", [param('pointId'), param('disk')], { errors: [404, 416] }),
+  '/api/v1/points/{pointId}/disks/{disk}/raw': rawOps('exportRaw', "A disk's raw image", [param('pointId'), param('disk'), param('source')], { errors: [404, 416] }),
   '/api/v1/points/{pointId}/disks/{disk}/vmdk': (() => {
-    const base: Operation = { id: 'exportVmdk', tag: 'Export', summary: 'A disk as a stream-optimized VMDK', description: vmdkDescription, params: [param('pointId'), param('disk')], ok: diskBytes('The VMDK', false), errors: [404] };
+    const base: Operation = { id: 'exportVmdk', tag: 'Export', summary: 'A disk as a stream-optimized VMDK', description: vmdkDescription, params: [param('pointId'), param('disk'), param('source')], ok: diskBytes('The VMDK', false), errors: [404] };
     return { get: op(base), head: op({ ...base, id: 'exportVmdkHead', summary: `${base.summary} (headers only)` }) };
   })(),
   '/api/v1/points/{pointId}/disks/{disk}/download': {

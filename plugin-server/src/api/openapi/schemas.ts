@@ -78,7 +78,7 @@ const policyMembers = {
   hookSet: described(strOrNull, 'A hook set the server\'s configuration declares (GET /api/v1/hook-sets), or null.'),
   copyToObjectStorage: described(
     nullable(obj({ points: oneOfStrings(['all', 'weekly-monthly']), immutableDays: { type: 'integer', minimum: 1, maximum: 3650 } }, { optional: ['points'] })),
-    "Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json).",
+    "Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json); otherwise a policy asking for copies is refused (400, field copyToObjectStorage).",
   ),
 } satisfies Record<string, Schema>;
 
@@ -363,7 +363,11 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     jobId: strOrNull,
     disks: arrayOf(ref('RevertDisk')),
   }),
-  RevertRequest: obj({ pointId, powerOff: ref('PowerOffConfirmation') }, { optional: ['powerOff'] }),
+  RevertRequest: obj({ pointId, powerOff: ref('PowerOffConfirmation'), source: ref('PointSource') }, { optional: ['powerOff', 'source'] }),
+  PointSource: described(
+    oneOfStrings(['local', 'object-storage']),
+    "Where the restore point is read from: the local store (the default) or the store's copy on object storage (a policy's copyToObjectStorage; the server's copyS3), e.g. once the point was pruned locally.",
+  ),
   CancelRevertRequest: obj({ powerOff: ref('PowerOffConfirmation') }, { optional: ['powerOff'] }),
   PowerOffConfirmation: described(bool, 'True confirms that the VM may be powered off for the change; without it a running VM is refused (409 conflict).'),
   EmptyRequest: obj({}),
@@ -376,16 +380,18 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
       host: strOrNull,
       networks: { type: 'object', additionalProperties: { type: 'string', minLength: 1 }, description: 'Source network name → target network name.' },
       powerOn: bool,
+      source: ref('PointSource'),
     },
-    { optional: ['datastore', 'folder', 'resourcePool', 'host', 'networks', 'powerOn'] },
+    { optional: ['datastore', 'folder', 'resourcePool', 'host', 'networks', 'powerOn', 'source'] },
   ),
   AttachRequest: obj(
     {
       vm: described(str, 'The VM to attach the clones to: its urn or moref.'),
       disks: nullable(arrayOf(int, { minItems: 1 })),
       datastore: strOrNull,
+      source: ref('PointSource'),
     },
-    { optional: ['disks', 'datastore'] },
+    { optional: ['disks', 'datastore', 'source'] },
   ),
   AttachedDisk: obj({ pointDisk: int, label: str, file: str, capacity: nonNegative, deviceKey: intOrNull, controllerKey: intOrNull, unitNumber: intOrNull }),
   Attachment: obj({

@@ -47,6 +47,8 @@ export interface ApiServices {
   readonly downloads: DownloadTickets;
   /** Revert, new instance, clone and attach; absent when the server has no backup store. */
   readonly recovery?: RecoveryService | null;
+  /** Whether the server keeps copies of restore points on object storage (copyS3): policies may ask for them only then. */
+  readonly objectStorageCopies?: boolean;
   /** Names of the hook sets the configuration declares, which policies may choose; absent: none. */
   readonly hookSets?: readonly string[];
   /** The settings an administrator may read, as they are when asked; absent: none are reported. */

@@ -22,7 +22,7 @@ import { LifelineError, NotFoundError, ValidationError, describeError } from '..
 import type { OpenedPointDisk } from '../../export/index.js';
 import type { PointRow } from '../../catalog/index.js';
 import { isPointId, type VmRef } from '../../domain/index.js';
-import { vmOfPoint, type PointDetails } from '../../points/index.js';
+import { vmOfPoint, type PointDetails, type PointsService } from '../../points/index.js';
 import { audited, noteAudit } from '../audit/audited.js';
 import { authorizedCall, SESSION_HEADER, type Authorizer } from '../auth/authorize.js';
 import { AuthenticationError, type MoRef, type UserSession } from '../auth/ports.js';
@@ -58,6 +58,28 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
   const tickets = svc.downloads;
   const exporting: DiskExportContext = { log, hold: (pointId) => points.hold(pointId) };
 
+  /**
+   * Where a request reads points: `?source=object-storage` names the store's copy on object storage
+   * (read only: listing, showing and exporting), anything else but `local` is refused.
+   */
+  const sourceOf = (req: Request): 'local' | 'object-storage' => {
+    const v = req.query['source'];
+    if (v === undefined || v === 'local') return 'local';
+    if (v === 'object-storage') return v;
+    throw new ValidationError("source must be 'local' (the local store) or 'object-storage' (the copy on object storage)", { field: 'source' });
+  };
+  /** The points service of the request's source, once onPoint's prepare (or the route) has opened it. */
+  const sourced = new WeakMap<Request, PointsService>();
+  const pointsFor = async (req: Request, signal: AbortSignal): Promise<PointsService> => {
+    let ps = sourced.get(req);
+    if (!ps) {
+      ps = sourceOf(req) === 'local' ? points : await points.onObjectStorage(signal);
+      sourced.set(req, ps);
+    }
+    return ps;
+  };
+  /** Before prepare: the copy's service if it is open already (which vCenter a point is of). */
+  const pointsNow = (req: Request): PointsService | null => sourced.get(req) ?? (req.query['source'] === 'object-storage' ? points.openedOnObjectStorage() : points);
   /** Points of requests whose catalog row their manifest vouched for (see onPoint's prepare). */
   const authentic = new WeakMap<Request, PointRow>();
   const pointOf = (req: Request): PointRow => {
@@ -65,7 +87,7 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
     if (checked) return checked;
     const id = req.params['pointId'];
     if (typeof id !== 'string' || !isPointId(id)) throw new ValidationError('pointId must be a restore point id such as 20250102-030405-1a2b3c4d', { field: 'pointId' });
-    const p = points.find(id);
+    const p = pointsNow(req)?.find(id);
     if (!p) throw new NotFoundError(`restore point ${id} does not exist`, { pointId: id });
     return p;
   };
@@ -75,11 +97,14 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
       entity: (req) => ({ type: 'VirtualMachine', value: parseVmId(req.params['vmId']).moref }),
       vcenterGuid: (req) => parseVmId(req.params['vmId']).vcenterGuid,
     });
-  const onPoint = (privilege: string, alsoAsk: readonly string[] = []) =>
+  /** `sources`: whether the route reads the copy on object storage when asked (else only the local store, and `source` is refused). */
+  const onPoint = (privilege: string, alsoAsk: readonly string[] = [], sources = false) =>
     auth.require({
       alsoAsk,
       prepare: async (req, signal) => {
-        authentic.set(req, await points.authentic(pointOf(req), signal));
+        if (!sources && req.query['source'] !== undefined) throw new ValidationError('source: this request acts on the local store only', { field: 'source' });
+        const ps = await pointsFor(req, signal);
+        authentic.set(req, await ps.authentic(pointOf(req), signal));
       },
       // After authentication: an unknown point is a 404 for a signed-in user, a 401 for anyone else.
       privileges: (req) => {
@@ -91,7 +116,7 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
         return vm ? { type: 'VirtualMachine', value: vm.moref } : session.rootFolder;
       },
       vcenterGuid: (req) => {
-        const p = points.find(req.params['pointId']);
+        const p = pointsNow(req)?.find(req.params['pointId']);
         return p ? (vmOfPoint(p)?.vcenterGuid ?? null) : null;
       },
     });
@@ -125,12 +150,14 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
   router.get('/vms/:vmId/points', onVm(READ_PRIVILEGE), async (req, res) => {
     const page = pageOf(req);
     const vm: VmRef = { vcenterGuid: authorizedCall<S>(req).vcenter.guid, moref: parseVmId(req.params['vmId']).moref };
-    const { items, total } = await points.vmPoints(vm, page, requestContext(req).signal);
+    const { signal } = requestContext(req);
+    const { items, total } = await (await pointsFor(req, signal)).vmPoints(vm, page, signal);
     res.json({ items: items.map(itemView), total, ...page });
   });
 
-  router.get('/points/:pointId', onPoint(READ_PRIVILEGE), async (req, res) => {
-    const details: PointDetails = await points.details(pointOf(req), requestContext(req).signal);
+  router.get('/points/:pointId', onPoint(READ_PRIVILEGE, [], true), async (req, res) => {
+    const { signal } = requestContext(req);
+    const details: PointDetails = await (await pointsFor(req, signal)).details(pointOf(req), signal);
     res.json({ ...itemView(details), configuration: details.summary?.configuration ?? null });
   });
 
@@ -171,11 +198,11 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
   const diskOf = (req: Request, p: PointRow, note: AuditNote): Promise<OpenedPointDisk> => {
     const raw = req.params['disk'];
     if (typeof raw !== 'string' || !DISK_NUMBER.test(raw)) throw new ValidationError('disk must be a disk number of the restore point', { field: 'disk' });
-    return openDisk(p, Number(raw), note, requestContext(req).signal);
+    return openDisk(p, Number(raw), note, requestContext(req).signal, sourced.get(req) ?? points);
   };
-  const openDisk = (p: PointRow, disk: number, note: AuditNote, signal: AbortSignal): Promise<OpenedPointDisk> => {
-    note({ pointId: p.id, disk });
-    return points.openDisk(p, disk, signal);
+  const openDisk = (p: PointRow, disk: number, note: AuditNote, signal: AbortSignal, from: PointsService = points): Promise<OpenedPointDisk> => {
+    note({ pointId: p.id, disk, ...(from === points ? {} : { source: 'object-storage' }) });
+    return from.openDisk(p, disk, signal);
   };
 
   /** Writes the audit record of a ticket's download once its response has ended, however it ended. */
@@ -205,13 +232,13 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
     };
   };
 
-  router.get('/points/:pointId/disks/:disk/raw', auditExport, onPoint(PRIVILEGES.restore), async (req, res) => {
+  router.get('/points/:pointId/disks/:disk/raw', auditExport, onPoint(PRIVILEGES.restore, [], true), async (req, res) => {
     const p = pointOf(req);
     const note = noteOf(req);
     await sendRaw(exporting, req, res, p, await diskOf(req, p, note), note);
   });
 
-  router.get('/points/:pointId/disks/:disk/vmdk', auditExport, onPoint(PRIVILEGES.restore), async (req, res) => {
+  router.get('/points/:pointId/disks/:disk/vmdk', auditExport, onPoint(PRIVILEGES.restore, [], true), async (req, res) => {
     const p = pointOf(req);
     const note = noteOf(req);
     await sendVmdk(exporting, req, res, p, await diskOf(req, p, note), note);

@@ -48,7 +48,7 @@ export function policyRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Ap
     };
   };
   const hookSets = svc.hookSets ?? [];
-  const specOf = (body: unknown) => policySpecOf(body, hookSets, svc.sites?.directory);
+  const specOf = (body: unknown) => policySpecOf(body, hookSets, svc.sites?.directory, svc.objectStorageCopies === true);
 
   router.get('/hook-sets', read, (req, res) => {
     res.json(paginate(hookSets.map((name) => ({ name })), pageOf(req)));
@@ -106,8 +106,8 @@ function policyId(req: Request): string {
   return id;
 }
 
-/** The policy in a request body, or a 400 listing every field at fault, a hook set the server lacks and a site it is not paired with included. */
-function policySpecOf(body: unknown, hookSets: readonly string[], sites: PeerDirectory | undefined): PolicySpec {
+/** The policy in a request body, or a 400 listing every field at fault, a hook set the server lacks, a site it is not paired with and copies it has no object storage for included. */
+function policySpecOf(body: unknown, hookSets: readonly string[], sites: PeerDirectory | undefined, objectStorageCopies: boolean): PolicySpec {
   if (body === undefined) throw new PolicyValidationError([{ field: '', message: 'the request needs a JSON body (Content-Type: application/json)' }]);
   const v = validatePolicy(body);
   const errors: PolicyFieldError[] = v.ok ? [] : [...v.errors];
@@ -127,6 +127,12 @@ function policySpecOf(body: unknown, hookSets: readonly string[], sites: PeerDir
       const why = peer ? `is a site that replicates to this one, not a DR site of it (${known})` : `is not a paired site of this Lifeline server (${known})`;
       errors.push({ field: 'replicationSite', message: `replicationSite "${replicationSite}" ${why}` });
     }
+  }
+  // Copies go to the object storage the server's configuration names: without it they would be
+  // accepted and never made.
+  const copy = isRecord(body) ? body['copyToObjectStorage'] : undefined;
+  if (copy !== undefined && copy !== null && !objectStorageCopies && !errors.some((e) => e.field.startsWith('copyToObjectStorage'))) {
+    errors.push({ field: 'copyToObjectStorage', message: 'copyToObjectStorage: this Lifeline server has no object storage for copies (copyS3 in lifeline.json); configure it first, or leave copies off' });
   }
   if (!v.ok || errors.length > 0) throw new PolicyValidationError(errors);
   return v.policy;

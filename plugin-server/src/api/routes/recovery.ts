@@ -14,7 +14,7 @@
  */
 import { Router, type Request } from 'express';
 import { LifelineError, ValidationError } from '../../errors/index.js';
-import type { AttachmentRecord, RecoveryService, RevertRecord } from '../../recovery/index.js';
+import type { AttachmentRecord, PointSource, RecoveryService, RevertRecord } from '../../recovery/index.js';
 import type { VmRef } from '../../domain/index.js';
 import { audited, noteAudit } from '../audit/audited.js';
 import { authorizedCall, requireOnEach, type Authorizer } from '../auth/authorize.js';
@@ -57,6 +57,19 @@ function optionalString(b: Body, field: string, pattern: RegExp = /^.{1,200}$/):
 function pointIdOf(raw: unknown, field = 'pointId'): string {
   if (typeof raw !== 'string' || !POINT_ID.test(raw)) throw new ValidationError(`${field} must be a restore point id such as 20250102-030405-1a2b3c4d`, { field });
   return raw;
+}
+
+/** Where the point is read from: `source` 'local' (the default) or 'object-storage' (the store's copy there). */
+function sourceOf(b: Body): PointSource {
+  const v = b['source'];
+  if (v === undefined || v === null || v === 'local') return 'local';
+  if (v === 'object-storage') return v;
+  throw new ValidationError("source must be 'local' (the local store) or 'object-storage' (the copy on object storage)", { field: 'source' });
+}
+
+/** The source a request names, for the privilege check before its body is validated: anything but 'object-storage' reads the local store. */
+function sourceAsked(req: Request): PointSource {
+  return (req.body as Body | undefined)?.['source'] === 'object-storage' ? 'object-storage' : 'local';
 }
 
 function attachmentIdOf(raw: unknown): string {
@@ -125,10 +138,11 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
   });
 
   router.post('/vms/:vmId/revert', vmAudit('vm.revert'), onVm(PRIVILEGES.restore), async (req, res) => {
-    const b = bodyOf(req, ['pointId', 'powerOff']);
+    const b = bodyOf(req, ['pointId', 'powerOff', 'source']);
     const pointId = pointIdOf(b['pointId']);
-    noteAudit(req, { details: { pointId } });
-    accepted(req, res, await recovery().revert(vmOf(req), pointId, optionalBool(b, 'powerOff'), userOf(req), requestContext(req).signal));
+    const source = sourceOf(b);
+    noteAudit(req, { details: { pointId, ...(source === 'local' ? {} : { source }) } });
+    accepted(req, res, await recovery().revert(vmOf(req), pointId, optionalBool(b, 'powerOff'), userOf(req), requestContext(req).signal, source));
   });
 
   router.post('/vms/:vmId/revert/cancel', vmAudit('vm.revert.cancel'), onVm(PRIVILEGES.restore), async (req, res) => {
@@ -145,11 +159,13 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
    * Restoring a point's data into a new VM or onto another VM needs the Restore privilege on the
    * VM the point was taken of as well: otherwise a user who may restore into one folder or VM
    * could read the backups of any VM. An unknown point is checked on the root, then answered 404.
+   * A request reading the copy on object storage (source 'object-storage') is checked against the
+   * point as the copy holds it.
    */
   const authentic = new WeakMap<Request, PointRow>();
   const sourceVm = (req: Request) => {
     const id = req.params['pointId'];
-    const point = authentic.get(req) ?? (typeof id === 'string' && POINT_ID.test(id) ? svc.repository?.catalog.getPoint(id) : undefined);
+    const point = authentic.get(req) ?? (typeof id === 'string' && POINT_ID.test(id) ? svc.recovery?.openRepository(sourceAsked(req))?.catalog.getPoint(id) : undefined);
     return point && point.state === 'committed' ? vmOfPoint(point) : null;
   };
   const onSourceVm = auth.require({
@@ -157,8 +173,10 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
     // point's sealed manifest agrees.
     prepare: async (req, signal) => {
       const id = req.params['pointId'];
-      const repo = svc.repository;
-      if (!repo || typeof id !== 'string' || !POINT_ID.test(id) || repo.catalog.getPoint(id)?.state !== 'committed') return;
+      if (typeof id !== 'string' || !POINT_ID.test(id)) return;
+      const source = sourceAsked(req);
+      const repo = source === 'local' ? svc.repository : await recovery().repository(source, signal);
+      if (!repo || repo.catalog.getPoint(id)?.state !== 'committed') return;
       authentic.set(req, (await repo.authenticPoint(id, signal)).point);
     },
     privileges: [PRIVILEGES.restore],
@@ -187,14 +205,15 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
     onSourceVm,
     async (req, res) => {
       const pointId = pointIdOf(req.params['pointId']);
-      const b = bodyOf(req, ['name', 'datastore', 'folder', 'resourcePool', 'host', 'networks', 'powerOn']);
+      const b = bodyOf(req, ['name', 'datastore', 'folder', 'resourcePool', 'host', 'networks', 'powerOn', 'source']);
+      const source = sourceOf(b);
       const networks = b['networks'] ?? {};
       if (typeof networks !== 'object' || networks === null || Array.isArray(networks) || Object.values(networks).some((v) => typeof v !== 'string' || v === '')) {
         throw new ValidationError('networks must map source network names to target network names', { field: 'networks' });
       }
       const name = b['name'];
       if (typeof name !== 'string') throw new ValidationError('name is required: the new VM needs a name', { field: 'name' });
-      noteAudit(req, { details: { name } });
+      noteAudit(req, { details: { name, ...(source === 'local' ? {} : { source }) } });
       const { session } = authorizedCall<S>(req);
       const { signal } = requestContext(req);
       // The targets as the job will use them, each checked with the user's own session for what
@@ -210,6 +229,7 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
           host: optionalString(b, 'host', MOREF),
           networks: networks as Record<string, string>,
           powerOn: optionalBool(b, 'powerOn'),
+          ...(source === 'local' ? {} : { source }),
         },
         signal,
       );
@@ -234,19 +254,20 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
     }),
     async (req, res) => {
       const pointId = pointIdOf(req.params['pointId']);
-      const b = bodyOf(req, ['vm', 'disks', 'datastore']);
+      const b = bodyOf(req, ['vm', 'disks', 'datastore', 'source']);
+      const source = sourceOf(b);
       const disks = b['disks'];
       if (disks !== undefined && disks !== null && (!Array.isArray(disks) || disks.length === 0 || disks.some((d) => !Number.isSafeInteger(d)))) {
         throw new ValidationError('disks must be a non-empty list of disk numbers of the point', { field: 'disks' });
       }
       const vm: VmRef = { vcenterGuid: authorizedCall<S>(req).vcenter.guid, moref: attachTarget(req).moref };
-      noteAudit(req, { details: { vm: vmObject(vm.moref, vm.vcenterGuid) } });
+      noteAudit(req, { details: { vm: vmObject(vm.moref, vm.vcenterGuid), ...(source === 'local' ? {} : { source }) } });
       const { signal } = requestContext(req);
       // The datastore must be one of the VM's datacenter, and the user must be allowed to add disks
       // to the VM and to use space on that datastore.
       const { datastore, targets } = await recovery().attachTargets(vm, optionalString(b, 'datastore'), signal);
       await requireOnEach(authorizedCall<S>(req).session, targets, signal);
-      const r = await recovery().attach(pointId, vm, (disks as number[] | undefined) ?? null, datastore, userOf(req), signal);
+      const r = await recovery().attach(pointId, vm, (disks as number[] | undefined) ?? null, datastore, userOf(req), signal, source);
       noteAudit(req, { details: { attachmentId: r.attachmentId } });
       accepted(req, res, r);
     },

@@ -1408,7 +1408,7 @@ export interface components {
             readonly replicationSite?: string | null;
             /** @description A hook set the server's configuration declares (GET /api/v1/hook-sets), or null. */
             readonly hookSet?: string | null;
-            /** @description Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json). */
+            /** @description Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json); otherwise a policy asking for copies is refused (400, field copyToObjectStorage). */
             readonly copyToObjectStorage?: {
                 /** @enum {string} */
                 readonly points?: "all" | "weekly-monthly";
@@ -1433,7 +1433,7 @@ export interface components {
             readonly replicationSite: string | null;
             /** @description A hook set the server's configuration declares (GET /api/v1/hook-sets), or null. */
             readonly hookSet: string | null;
-            /** @description Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json). */
+            /** @description Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json); otherwise a policy asking for copies is refused (400, field copyToObjectStorage). */
             readonly copyToObjectStorage?: {
                 /** @enum {string} */
                 readonly points?: "all" | "weekly-monthly";
@@ -1958,7 +1958,13 @@ export interface components {
             /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
             readonly pointId: string;
             readonly powerOff?: components["schemas"]["PowerOffConfirmation"];
+            readonly source?: components["schemas"]["PointSource"];
         };
+        /**
+         * @description Where the restore point is read from: the local store (the default) or the store's copy on object storage (a policy's copyToObjectStorage; the server's copyS3), e.g. once the point was pruned locally.
+         * @enum {string}
+         */
+        readonly PointSource: "local" | "object-storage";
         readonly CancelRevertRequest: {
             readonly powerOff?: components["schemas"]["PowerOffConfirmation"];
         };
@@ -1976,12 +1982,14 @@ export interface components {
                 readonly [key: string]: string;
             };
             readonly powerOn?: boolean;
+            readonly source?: components["schemas"]["PointSource"];
         };
         readonly AttachRequest: {
             /** @description The VM to attach the clones to: its urn or moref. */
             readonly vm: string;
             readonly disks?: readonly number[] | null;
             readonly datastore?: string | null;
+            readonly source?: components["schemas"]["PointSource"];
         };
         readonly AttachedDisk: {
             readonly pointDisk: number;
@@ -2751,6 +2759,8 @@ export interface components {
         readonly lastEventId: string;
         /** @description The same as Last-Event-ID, for clients that cannot set headers. */
         readonly lastEventIdQuery: string;
+        /** @description Where the restore points are read from: local (the local store, the default) or object-storage (the store's copy on object storage, which may hold points pruned locally). */
+        readonly source: "local" | "object-storage";
         /** @description One byte range, bytes=first-last | first- | -suffix. */
         readonly range: string;
         /** @description The ETag of the copy held; another sends the whole disk. */
@@ -3638,6 +3648,8 @@ export interface operations {
     readonly listVmPoints: {
         readonly parameters: {
             readonly query?: {
+                /** @description Where the restore points are read from: local (the local store, the default) or object-storage (the store's copy on object storage, which may hold points pruned locally). */
+                readonly source?: components["parameters"]["source"];
                 /** @description Items to skip. */
                 readonly offset?: components["parameters"]["offset"];
                 /** @description Items per page. */
@@ -3674,7 +3686,10 @@ export interface operations {
     };
     readonly getPoint: {
         readonly parameters: {
-            readonly query?: never;
+            readonly query?: {
+                /** @description Where the restore points are read from: local (the local store, the default) or object-storage (the store's copy on object storage, which may hold points pruned locally). */
+                readonly source?: components["parameters"]["source"];
+            };
             readonly header?: {
                 /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
                 readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
@@ -3881,7 +3896,10 @@ export interface operations {
     };
     readonly exportRaw: {
         readonly parameters: {
-            readonly query?: never;
+            readonly query?: {
+                /** @description Where the restore points are read from: local (the local store, the default) or object-storage (the store's copy on object storage, which may hold points pruned locally). */
+                readonly source?: components["parameters"]["source"];
+            };
             readonly header?: {
                 /** @description One byte range, bytes=first-last | first- | -suffix. */
                 readonly Range?: components["parameters"]["range"];
@@ -3934,7 +3952,10 @@ export interface operations {
     };
     readonly exportRawHead: {
         readonly parameters: {
-            readonly query?: never;
+            readonly query?: {
+                /** @description Where the restore points are read from: local (the local store, the default) or object-storage (the store's copy on object storage, which may hold points pruned locally). */
+                readonly source?: components["parameters"]["source"];
+            };
             readonly header?: {
                 /** @description One byte range, bytes=first-last | first- | -suffix. */
                 readonly Range?: components["parameters"]["range"];
@@ -3987,7 +4008,10 @@ export interface operations {
     };
     readonly exportVmdk: {
         readonly parameters: {
-            readonly query?: never;
+            readonly query?: {
+                /** @description Where the restore points are read from: local (the local store, the default) or object-storage (the store's copy on object storage, which may hold points pruned locally). */
+                readonly source?: components["parameters"]["source"];
+            };
             readonly header?: {
                 /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
                 readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
@@ -4025,7 +4049,10 @@ export interface operations {
     };
     readonly exportVmdkHead: {
         readonly parameters: {
-            readonly query?: never;
+            readonly query?: {
+                /** @description Where the restore points are read from: local (the local store, the default) or object-storage (the store's copy on object storage, which may hold points pruned locally). */
+                readonly source?: components["parameters"]["source"];
+            };
             readonly header?: {
                 /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
                 readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];

@@ -32,8 +32,8 @@ export const QUIESCE_FAILURE_ACTIONS = ['fail', 'crash-consistent'] as const sat
 /**
  * What a policy says; fields this UI does not edit yet (excluded disks, windows) are carried
  * through unchanged, unread. `hookSet` names the server-configured pre/post snapshot scripts the
- * policy runs; null for none. `copyToObjectStorage` (copies of the points on the server's object
- * storage) is not edited here either, and carried through as read.
+ * policy runs; null for none. `copyToObjectStorage`: copies of the points on the server's object
+ * storage; null for none.
  */
 export type PolicySpec = Pick<Schemas['Policy'], 'name' | 'rpoSeconds' | 'retention' | 'immutabilityDays' | 'consistency' | 'onQuiesceFailure'> &
   Partial<Pick<Schemas['Policy'], 'replicationSite' | 'hookSet' | 'copyToObjectStorage'>> & {

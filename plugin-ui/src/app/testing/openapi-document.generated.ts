@@ -1412,6 +1412,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "$ref": "#/components/parameters/vmId"
           },
           {
+            "$ref": "#/components/parameters/source"
+          },
+          {
             "$ref": "#/components/parameters/offset"
           },
           {
@@ -1467,6 +1470,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         "summary": "One restore point with its stored VM configuration",
         "description": "System.Read on the point's VM.",
         "parameters": [
+          {
+            "$ref": "#/components/parameters/source"
+          },
           {
             "$ref": "#/components/parameters/vcenter"
           }
@@ -1798,6 +1804,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "$ref": "#/components/parameters/disk"
           },
           {
+            "$ref": "#/components/parameters/source"
+          },
+          {
             "$ref": "#/components/parameters/range"
           },
           {
@@ -1893,6 +1902,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           {
             "$ref": "#/components/parameters/disk"
+          },
+          {
+            "$ref": "#/components/parameters/source"
           },
           {
             "$ref": "#/components/parameters/range"
@@ -1994,6 +2006,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "$ref": "#/components/parameters/disk"
           },
           {
+            "$ref": "#/components/parameters/source"
+          },
+          {
             "$ref": "#/components/parameters/vcenter"
           }
         ],
@@ -2062,6 +2077,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           {
             "$ref": "#/components/parameters/disk"
+          },
+          {
+            "$ref": "#/components/parameters/source"
           },
           {
             "$ref": "#/components/parameters/vcenter"
@@ -4939,6 +4957,19 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "type": "string"
         }
       },
+      "source": {
+        "name": "source",
+        "in": "query",
+        "description": "Where the restore points are read from: local (the local store, the default) or object-storage (the store's copy on object storage, which may hold points pruned locally).",
+        "schema": {
+          "type": "string",
+          "enum": [
+            "local",
+            "object-storage"
+          ],
+          "default": "local"
+        }
+      },
       "range": {
         "name": "Range",
         "in": "header",
@@ -5539,7 +5570,7 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
               "immutableDays"
             ],
             "additionalProperties": false,
-            "description": "Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json)."
+            "description": "Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json); otherwise a policy asking for copies is refused (400, field copyToObjectStorage)."
           }
         },
         "required": [
@@ -5643,7 +5674,7 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
               "immutableDays"
             ],
             "additionalProperties": false,
-            "description": "Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json)."
+            "description": "Copy the VM's restore points (all, or only those the retention keeps as weekly or monthly ones; default all) to the server's object storage after each backup, locked there for immutableDays from their creation; null (or absent) for none. The server must have object storage for copies configured (copyS3 in lifeline.json); otherwise a policy asking for copies is refused (400, field copyToObjectStorage)."
           },
           "createdAt": {
             "type": "string",
@@ -7660,12 +7691,23 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           "powerOff": {
             "$ref": "#/components/schemas/PowerOffConfirmation"
+          },
+          "source": {
+            "$ref": "#/components/schemas/PointSource"
           }
         },
         "required": [
           "pointId"
         ],
         "additionalProperties": false
+      },
+      "PointSource": {
+        "type": "string",
+        "enum": [
+          "local",
+          "object-storage"
+        ],
+        "description": "Where the restore point is read from: the local store (the default) or the store's copy on object storage (a policy's copyToObjectStorage; the server's copyS3), e.g. once the point was pruned locally."
       },
       "CancelRevertRequest": {
         "type": "object",
@@ -7728,6 +7770,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           "powerOn": {
             "type": "boolean"
+          },
+          "source": {
+            "$ref": "#/components/schemas/PointSource"
           }
         },
         "required": [
@@ -7757,6 +7802,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
               "string",
               "null"
             ]
+          },
+          "source": {
+            "$ref": "#/components/schemas/PointSource"
           }
         },
         "required": [

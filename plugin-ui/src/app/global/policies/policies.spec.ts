@@ -81,6 +81,7 @@ describe('Policies', () => {
       consistency: 'application',
       onQuiesceFailure: 'fail',
       hookSet: null,
+      copyToObjectStorage: null,
     });
     post.flush(policyBody({ id: 'pol-silver', name: 'Silver', rpoSeconds: 1800, vmCount: 0 }), { status: 201, statusText: 'Created' });
     await view.stable();
@@ -198,6 +199,71 @@ describe('Policies', () => {
     http.expectOne(LIST).flush(pageBody([policyBody({ immutabilityDays: 30 })]));
     await view.stable();
     expect(rows(view)[0]?.[3]).toBe('30 d');
+  });
+
+  it('offers copies to object storage, sends the choice, and shows the server’s refusal on the field', async () => {
+    const view = await open([]);
+    await openForm(view, '.ll-policy-create');
+    expect(view.text('.ll-policy-copy-field label')).toBe('Copy to object storage');
+    expect(view.all('#ll-policy-copy option').map((o) => o.textContent?.trim())).toEqual(['No copies', 'Every restore point', 'Weekly and monthly restore points']);
+    expect(view.element.querySelector('#ll-policy-copy-days')).toBeNull();
+    type(view, '#ll-policy-name', 'Archive');
+    const select = view.element.querySelector('#ll-policy-copy') as HTMLSelectElement;
+    select.value = 'weekly-monthly';
+    select.dispatchEvent(new Event('change'));
+    await view.stable();
+    expect((view.element.querySelector('#ll-policy-copy-days') as HTMLInputElement).value).toBe('365');
+    type(view, '#ll-policy-copy-days', 0);
+    await view.stable();
+    await view.click('.ll-policy-save');
+    http.expectNone(`${API_BASE}/api/v1/policies`);
+    expect(view.text('.ll-policy-copy-days-field clr-control-error')).toBe('Enter a whole number of days from 1 to 3650.');
+    type(view, '#ll-policy-copy-days', 3650);
+    await view.stable();
+    await view.click('.ll-policy-save');
+    const post = http.expectOne({ method: 'POST', url: `${API_BASE}/api/v1/policies` });
+    expect((post.request.body as { copyToObjectStorage: unknown }).copyToObjectStorage).toEqual({ points: 'weekly-monthly', immutableDays: 3650 });
+    flushProblem(post, {
+      status: 400,
+      title: 'Bad Request',
+      detail: 'the policy has 1 fault',
+      code: 'validation',
+      errors: [{ field: 'copyToObjectStorage', message: 'copyToObjectStorage: this Lifeline server has no object storage for copies (copyS3 in lifeline.json)' }],
+    });
+    await view.stable();
+    expect(view.text('.ll-policy-copy-field clr-control-error')).toBe('copyToObjectStorage: this Lifeline server has no object storage for copies (copyS3 in lifeline.json)');
+
+    // No copies after all: an invalid number of days for them no longer holds the form back.
+    type(view, '#ll-policy-copy-days', 0);
+    select.value = 'none';
+    select.dispatchEvent(new Event('change'));
+    await view.stable();
+    await view.click('.ll-policy-save');
+    const again = http.expectOne({ method: 'POST', url: `${API_BASE}/api/v1/policies` });
+    expect((again.request.body as { copyToObjectStorage: unknown }).copyToObjectStorage).toBeNull();
+    again.flush(policyBody({ id: 'pol-archive', name: 'Archive' }), { status: 201, statusText: 'Created' });
+    await view.stable();
+    http.expectOne(LIST).flush(pageBody([policyBody({ id: 'pol-archive', name: 'Archive' })]));
+    await view.stable();
+  });
+
+  it('edits a policy’s copies to object storage, or turns them off', async () => {
+    const view = await open([policyBody({ copyToObjectStorage: { points: 'all', immutableDays: 90 } })]);
+    await openForm(view, '.ll-policy-edit');
+    expect((view.element.querySelector('#ll-policy-copy') as HTMLSelectElement).value).toBe('all');
+    expect((view.element.querySelector('#ll-policy-copy-days') as HTMLInputElement).value).toBe('90');
+    const select = view.element.querySelector('#ll-policy-copy') as HTMLSelectElement;
+    select.value = 'none';
+    select.dispatchEvent(new Event('change'));
+    await view.stable();
+    expect(view.element.querySelector('#ll-policy-copy-days')).toBeNull();
+    await view.click('.ll-policy-save');
+    const put = http.expectOne({ method: 'PUT', url: `${API_BASE}/api/v1/policies/${POLICY_ID}` });
+    expect((put.request.body as { copyToObjectStorage: unknown }).copyToObjectStorage).toBeNull();
+    put.flush(policyBody());
+    await view.stable();
+    http.expectOne(LIST).flush(pageBody([policyBody()]));
+    await view.stable();
   });
 
   it('offers None and the hook sets the server declares, and sends the one chosen', async () => {

@@ -59,7 +59,17 @@ export interface PolicyFormControls {
   onQuiesceFailure: FormControl<QuiesceFailureAction>;
   /** The hook set's name; '' for none. */
   hookSet: FormControl<string>;
+  /** Which points go to the server's object storage: 'none', 'all' or 'weekly-monthly'. */
+  copyPoints: FormControl<CopyPoints>;
+  /** How long the copies stay locked there, in days from each point's creation. */
+  copyImmutableDays: FormControl<number | null>;
 }
+
+/** The copy choice of the form: none, or the points copyToObjectStorage copies. */
+export type CopyPoints = 'none' | 'all' | 'weekly-monthly';
+
+/** Days a new copy stays locked by default: a year, the long-term archive it is for. */
+export const COPY_DEFAULT_DAYS = 365;
 
 export type PolicyForm = FormGroup<PolicyFormControls>;
 
@@ -69,7 +79,7 @@ export function createPolicyForm(policy: Policy | null): PolicyForm {
   const retentionControls = Object.fromEntries(
     RETENTION_RULES.map((rule) => [rule, countControl(retention[rule], 0, RETENTION_MAX[rule])]),
   ) as RetentionControls;
-  return new FormGroup<PolicyFormControls>({
+  const form = new FormGroup<PolicyFormControls>({
     name: new FormControl(policy?.name ?? '', { nonNullable: true, validators: [policyName] }),
     rpoMinutes: countControl(policy === null ? 60 * 24 : Math.round(policy.rpoSeconds / 60), RPO_MIN_MINUTES, RPO_MAX_MINUTES),
     retention: new FormGroup(retentionControls, { validators: keepsSomething }),
@@ -77,12 +87,25 @@ export function createPolicyForm(policy: Policy | null): PolicyForm {
     consistency: new FormControl<ConsistencyMode>(policy?.consistency ?? 'application', { nonNullable: true }),
     onQuiesceFailure: new FormControl<QuiesceFailureAction>(policy?.onQuiesceFailure ?? 'fail', { nonNullable: true }),
     hookSet: new FormControl(policy?.hookSet ?? '', { nonNullable: true }),
+    copyPoints: new FormControl<CopyPoints>(policy?.copyToObjectStorage?.points ?? 'none', { nonNullable: true }),
+    copyImmutableDays: countControl(policy?.copyToObjectStorage?.immutableDays ?? COPY_DEFAULT_DAYS, IMMUTABILITY_MIN_DAYS, IMMUTABILITY_MAX_DAYS),
   });
+  // The copies' lock counts only while copies are asked for.
+  const days = form.controls.copyImmutableDays;
+  const follow = (points: CopyPoints): void => {
+    if (points === 'none') {
+      days.disable({ emitEvent: false });
+    } else {
+      days.enable({ emitEvent: false });
+    }
+  };
+  follow(form.controls.copyPoints.value);
+  form.controls.copyPoints.valueChanges.subscribe(follow);
+  return form;
 }
 
 /**
- * The request body. Fields the form does not edit (backup windows, excluded disks, replication,
- * copies to object storage)
+ * The request body. Fields the form does not edit (backup windows, excluded disks, replication)
  * are sent back as they were, because PUT replaces the whole policy. An RPO the user did not touch
  * keeps its exact seconds, which minutes could not express.
  */
@@ -97,7 +120,6 @@ export function policySpecOf(form: PolicyForm, original: Policy | null): PolicyS
           excludedDisks: original.excludedDisks,
           windows: original.windows,
           replicationSite: original.replicationSite ?? null,
-          copyToObjectStorage: original.copyToObjectStorage ?? null,
         };
   return {
     name: value.name.trim(),
@@ -107,6 +129,7 @@ export function policySpecOf(form: PolicyForm, original: Policy | null): PolicyS
     consistency: value.consistency,
     onQuiesceFailure: value.onQuiesceFailure,
     hookSet: value.hookSet === '' ? null : value.hookSet,
+    copyToObjectStorage: value.copyPoints === 'none' ? null : { points: value.copyPoints, immutableDays: value.copyImmutableDays ?? 0 },
     ...kept,
   };
 }
@@ -120,8 +143,18 @@ export function controlForField(form: PolicyForm, field: string): AbstractContro
     const rule = field.slice('retention.'.length);
     return (RETENTION_RULES as readonly string[]).includes(rule) ? form.controls.retention.controls[rule as RetentionRule] : null;
   }
-  const { name, retention, immutabilityDays, consistency, onQuiesceFailure, hookSet } = form.controls;
-  const byField: Readonly<Record<string, AbstractControl | undefined>> = { name, retention, immutabilityDays, consistency, onQuiesceFailure, hookSet };
+  const { name, retention, immutabilityDays, consistency, onQuiesceFailure, hookSet, copyPoints, copyImmutableDays } = form.controls;
+  const byField: Readonly<Record<string, AbstractControl | undefined>> = {
+    name,
+    retention,
+    immutabilityDays,
+    consistency,
+    onQuiesceFailure,
+    hookSet,
+    copyToObjectStorage: copyPoints,
+    'copyToObjectStorage.points': copyPoints,
+    'copyToObjectStorage.immutableDays': copyImmutableDays,
+  };
   return Object.hasOwn(byField, field) ? (byField[field] ?? null) : null;
 }
 

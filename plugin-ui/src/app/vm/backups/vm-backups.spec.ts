@@ -79,6 +79,14 @@ describe('VmBackups', () => {
     expect(view.element.querySelector('.ll-revert-banner')).toBeNull();
   });
 
+  it('shows which points have a copy on object storage, and until when it is locked there', async () => {
+    const view = await open([pointBody({ objectStorageCopy: { retainUntil: '2027-11-23T10:00:00.000Z' } }), pointBody({ id: OLDER, createdAt: '2026-11-22T10:00:00.000Z' })]);
+    expect(row(view, POINT_ID).querySelector('.ll-point-copied')?.textContent?.trim()).toBe('Copied, locked until Nov 23, 2027');
+    expect(row(view, POINT_ID).querySelector('.ll-point-not-copied')).toBeNull();
+    expect(row(view, OLDER).querySelector('.ll-point-copied')).toBeNull();
+    expect(row(view, OLDER).querySelector('.ll-point-not-copied')?.textContent?.trim()).toBe('No copy');
+  });
+
   it('offers recovery only from a selected point that is not damaged', async () => {
     const view = await open();
     expect(button(view, '.ll-action-revert')?.disabled).toBeTrue();
