@@ -61,6 +61,16 @@ describe('instant revert: Lifeline killed while the VM runs from it', () => {
     return { child, port: (JSON.parse(line) as { port: number }).port };
   };
 
+  /** The NFS datastore's accessibility, once it is `until` (or after 30 s, whatever it is then). */
+  const accessible = async (until?: boolean): Promise<boolean | undefined> => {
+    for (let i = 0; ; i++) {
+      const ds = (await h.vc.nasDatastores()).find((d) => d.name === 'lifeline-kill-spec');
+      const now = ds?.mounts.every((m) => m.accessible);
+      if (until === undefined || now === until || i >= 150) return now;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+
   it('serves the same bytes, the overlay’s writes included, after a SIGKILL and a restart', async () => {
     const vm = sim.vms[0]!;
     const first = await start(vm, 0, true);
@@ -70,11 +80,15 @@ describe('instant revert: Lifeline killed while the VM runs from it', () => {
     await sim.writeDisk(vm.moref, disk.key, 3 * MiB + 5, Buffer.alloc(200_000, 0x7e));
     const expected = await sim.readDisk(vm.moref, disk.key, 0, DISK);
 
+    expect(await accessible()).toBeTrue();
+
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
     await expectAsync(sim.readDisk(vm.moref, disk.key, 0, 4096)).withContext('no NFS server: the disk cannot be read').toBeRejected();
+    expect(await accessible(false)).withContext('the datastore turns inaccessible').toBeFalse();
 
     await start(vm, first.port, false);
+    expect(await accessible(true)).withContext('and accessible again').toBeTrue();
     const again = await sim.readDisk(vm.moref, disk.key, 0, DISK);
     expect(sha(again)).withContext('the same bytes, the overlay’s writes included').toBe(sha(expected));
     expect(again.subarray(3 * MiB + 5, 3 * MiB + 5 + 200_000).every((b) => b === 0x7e)).toBeTrue();

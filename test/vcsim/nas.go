@@ -24,9 +24,13 @@ package main
 // it an empty one, in which it keeps only empty names of attached disks (the simulator stats them
 // when a disk is attached); no byte of the datastore's files is stored there.
 //
+// Every second the harness asks the server's portmapper for its NULL procedure; while it gets no
+// answer the datastore is inaccessible (summary.accessible and each host mount's accessible are
+// false), as ESXi marks an NFS datastore whose server went away.
+//
 // Differences from ESXi, stated so no test relies on them: only NFS v3 (type "NFS"); no Kerberos;
-// the datastore stays "accessible" when the server goes away (ESXi marks it inaccessible and
-// pauses the VMs' I/O until the server is back); a relocate does not remove the source files from
+// a guest read or write while the server is away fails at once (ESXi holds the VM's I/O until the
+// server is back); a relocate does not remove the source files from
 // an NFS datastore (libnfs-utils have no remove; ESXi deletes them); files cannot be uploaded to an
 // NFS datastore through /folder (refused with 405), nor can disks be created on one; changed
 // block tracking does not follow guest writes to disks on an NFS datastore.
@@ -35,11 +39,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/xml"
 	"fmt"
 	"io"
 	"io/ioutil"
 	"log"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -342,6 +348,7 @@ func (h *harness) createNasDatastore(w http.ResponseWriter, r *http.Request, bod
 	h.nas.mounts[mount.ref.Value] = mount
 	h.nas.mu.Unlock()
 	h.addNasHost(mount, host)
+	go h.watchNas(mount)
 	log.Printf("NAS datastore %s mounted from %s:%s", mount.name, mount.remoteHost, mount.remotePath)
 	copyResponse(w, rec)
 }
@@ -982,4 +989,71 @@ func (h *harness) serveNasFolder(w http.ResponseWriter, r *http.Request) bool {
 	w.WriteHeader(status)
 	_, _ = w.Write(data)
 	return true
+}
+
+// ---- accessibility ----
+
+// nasProbeInterval is how often the harness checks that each NFS server still answers, as ESXi's
+// NFS client notices a server that went away and marks the datastore inaccessible (and
+// accessible again once the server answers).
+const nasProbeInterval = time.Second
+
+// pmapNull sends the portmapper's NULL procedure (program 100000, version 2, procedure 0) to
+// host:111 over TCP and reads the reply: whether the NFS server's host answers RPC at all.
+func pmapNull(host string) bool {
+	conn, err := net.DialTimeout("tcp", net.JoinHostPort(host, "111"), 2*time.Second)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(3 * time.Second))
+	call := make([]byte, 4+40)
+	binary.BigEndian.PutUint32(call[0:], 0x80000000|40) // last fragment, 40 bytes
+	words := []uint32{0x4c4c5052, 0, 2, 100000, 2, 0, 0, 0, 0, 0}
+	for i, w := range words {
+		binary.BigEndian.PutUint32(call[4+4*i:], w)
+	}
+	if _, err := conn.Write(call); err != nil {
+		return false
+	}
+	reply := make([]byte, 4+24)
+	if _, err := io.ReadFull(conn, reply); err != nil {
+		return false
+	}
+	// xid, REPLY (1), MSG_ACCEPTED (0), verifier (flavour, length 0), SUCCESS (0)
+	return binary.BigEndian.Uint32(reply[4:]) == 0x4c4c5052 && binary.BigEndian.Uint32(reply[8:]) == 1 &&
+		binary.BigEndian.Uint32(reply[12:]) == 0 && binary.BigEndian.Uint32(reply[24:]) == 0
+}
+
+// watchNas keeps the datastore's summary.accessible and each host mount's accessible flag in
+// step with whether its NFS server answers, until the datastore is removed.
+func (h *harness) watchNas(m *nasMount) {
+	accessible := true
+	for {
+		time.Sleep(nasProbeInterval)
+		if h.nas.byRef(m.ref) != m {
+			return
+		}
+		now := pmapNull(m.remoteHost)
+		if now == accessible {
+			continue
+		}
+		accessible = now
+		ds, ok := simulator.Map.Get(m.ref).(*simulator.Datastore)
+		if !ok {
+			return
+		}
+		var mounts []types.DatastoreHostMount
+		simulator.Map.WithLock(ds, func() {
+			for i := range ds.Host {
+				ds.Host[i].MountInfo.Accessible = types.NewBool(now)
+			}
+			mounts = append(mounts, ds.Host...)
+		})
+		simulator.Map.Update(ds, []types.PropertyChange{
+			{Name: "summary.accessible", Val: now},
+			{Name: "host", Val: mounts},
+		})
+		log.Printf("NAS datastore %s: accessible=%v", m.name, now)
+	}
 }
