@@ -1,7 +1,8 @@
 // Instant revert against the vCenter simulator, whose NFS datastore reads and writes through
 // Lifeline's NFS server (test/vcsim/nas.go): the VM runs at once from the published restore point;
 // cancel leaves it exactly as it was; make-permanent moves its disks to their datastore while it
-// runs, with what the guest wrote meanwhile, and leaves no publication and no NFS datastore.
+// runs, with what the guest wrote meanwhile, and leaves no publication and no NFS datastore; a
+// revert whose power-on fails is undone.
 // The NFS server listens on 127.0.0.3 so that its portmapper (port 111) does not collide with the
 // other NFS suites'.
 import { createHash } from 'node:crypto';
@@ -22,7 +23,7 @@ const DS = 'lifeline-instant-spec';
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 describe('instant revert (from Lifeline’s NFS datastore)', () => {
-  const suite = recoverySuite({ vms: 2, disks: 1, diskSize: DISK }, 'instant');
+  const suite = recoverySuite({ vms: 3, disks: 1, diskSize: DISK }, 'instant');
   let sim: Vcsim;
   let h: RecoveryHarness;
   let points: Map<string, string>;
@@ -91,6 +92,19 @@ describe('instant revert (from Lifeline’s NFS datastore)', () => {
     expect((await h.vc.getVm(vm.moref)).powerState).toBe('poweredOn');
     expect(publications.list()).toEqual([]);
     expect(await nfsDatastore()).withContext('the NFS datastore is unmounted').toBeUndefined();
+    expect(deps.store.get(ref)).toBeUndefined();
+  });
+
+  it('a power-on that fails puts the VM’s own disks back and leaves no publication and no datastore', async () => {
+    const vm = vmAt(2);
+    const ref = { vcenterGuid: sim.instanceUuid, moref: vm.moref };
+    const layout = await diskLayout(h, vm.moref);
+    await sim.injectFault({ method: 'PowerOnVM_Task', fault: 'InsufficientResourcesFault', moref: vm.moref });
+    await expectAsync(runInstantRevert(deps, { vm: ref, pointId: points.get(vm.moref)!, powerOff: true }, ctx())).toBeRejectedWithError(/InsufficientResourcesFault/);
+    expect(await diskLayout(h, vm.moref)).toEqual(layout);
+    expect((await h.vc.getVm(vm.moref)).powerState).withContext('powered on again as it was').toBe('poweredOn');
+    expect(publications.list()).toEqual([]);
+    expect(await nfsDatastore()).toBeUndefined();
     expect(deps.store.get(ref)).toBeUndefined();
   });
 
