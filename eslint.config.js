@@ -1,7 +1,7 @@
 // ESLint for the whole workspace. Beyond the usual TypeScript rules it enforces the dependency
 // direction of the server (docs/architecture.md, "The server's layers"): the command line (cli) ->
 // the composition root (server) -> the HTTP edge (api) -> use cases (protection, recovery,
-// replication, object-copy, points, hooks, registration, events, dr) -> adapters (store, vsphere, export, nfs) -> core (catalog, jobs)
+// replication, object-copy, points, hooks, registration, events, dr, instant) -> adapters (store, vsphere, export, nfs) -> core (catalog, jobs)
 // -> leaves (config, log, domain, errors). An import that points the other way is
 // an error, and so is production code importing a test kit (a folder's testing.ts).
 import js from '@eslint/js';
@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 const SRC = 'plugin-server/src';
 // The top three, each above the next: only cli starts the server, only server constructs services.
 const EDGES = ['cli', 'server', 'api'];
-const USE_CASES = ['protection', 'recovery', 'replication', 'object-copy', 'sites', 'points', 'hooks', 'registration', 'events', 'dr'];
+const USE_CASES = ['protection', 'recovery', 'replication', 'object-copy', 'sites', 'points', 'hooks', 'registration', 'events', 'dr', 'instant'];
 const ADAPTERS = ['store', 'vsphere', 'nfs'];
 const CORE = ['catalog', 'jobs'];
 const LEAVES = ['errors', 'log', 'config'];
@@ -40,6 +40,8 @@ const FORBIDDEN = {
   replication: [...EDGES, ...USE_CASES.filter((f) => f !== 'replication')],
   // Copy to object storage joins the store and its copy; it needs no other use case.
   'object-copy': [...EDGES, ...USE_CASES.filter((f) => f !== 'object-copy')],
+  // Instant recovery joins the NFS server's publications and vCenter; it needs no other use case.
+  instant: [...EDGES, ...USE_CASES.filter((f) => f !== 'instant')],
   // Pairing keeps the directory of peers; the link asks it through an interface of its own.
   sites: [...EDGES, ...USE_CASES.filter((f) => f !== 'sites')],
   store: [...EDGES, ...USE_CASES, 'vsphere', 'export', 'nfs'],

@@ -133,6 +133,9 @@ var methodPrivileges = map[string]string{
 	"UnregisterExtension":          "Extension.Unregister",
 	"DeleteDatastoreFile_Task":     "Datastore.FileManagement",
 	"MakeDirectory":                "Datastore.FileManagement",
+	"CreateNasDatastore":           "Host.Config.Storage",
+	"RemoveDatastore":              "Host.Config.Storage",
+	"RelocateVM_Task":              "Resource.ColdMigrate",
 }
 
 // checkedEntity is the entity a call's privilege is checked on: a snapshot's VM, the entity

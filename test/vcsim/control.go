@@ -305,6 +305,8 @@ func (h *harness) serveControl(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusCreated, map[string]string{"username": req.Username})
 	case route == "disks/write" && r.Method == http.MethodPost:
 		h.serveDiskWrite(w, r)
+	case route == "disks/read" && r.Method == http.MethodGet:
+		h.serveDiskRead(w, r)
 	case route == "cbt/reset" && r.Method == http.MethodPost:
 		var req struct {
 			VM string `json:"vm"`

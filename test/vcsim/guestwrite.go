@@ -34,6 +34,7 @@ func (h *harness) serveDiskWrite(w http.ResponseWriter, r *http.Request) {
 	var capacity int64
 	var found bool
 	var err error
+	var nd *nasDisk
 	simulator.Map.WithLock(vm, func() {
 		for _, dev := range vm.Config.Hardware.Device {
 			disk, backing, ok := flatDisk(dev)
@@ -42,6 +43,10 @@ func (h *harness) serveDiskWrite(w http.ResponseWriter, r *http.Request) {
 			}
 			found = true
 			capacity = diskCapacity(disk)
+			if d, ok := h.nasDiskOf(backing, capacity); ok {
+				nd = d
+				continue
+			}
 			_, local, _, err = flatPath(backing)
 		}
 	})
@@ -58,6 +63,12 @@ func (h *harness) serveDiskWrite(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if nd != nil {
+		h.writeNasDisk(w, r, nd, offset, capacity)
+		return
+	}
+	h.nas.io.RLock()
+	defer h.nas.io.RUnlock()
 	h.cbt.mu.Lock()
 	n, err := h.cbt.contents.write(local, offset, r.Body, capacity-offset)
 	h.cbt.mu.Unlock()

@@ -144,6 +144,11 @@ export interface Vcsim extends VcsimReady {
    * disk's capacity.
    */
   writeDisk(vmMoref: string, deviceKey: number, offset: number, data: Buffer): Promise<void>;
+  /**
+   * Reads a VM's disk as its guest sees it, through the hypervisor: through NFS for a disk on an
+   * NFS datastore (at most 256 MiB at once).
+   */
+  readDisk(vmMoref: string, deviceKey: number, offset: number, length: number): Promise<Buffer>;
   /** SOAP calls per method since start (or since the last reset). */
   callCounts(reset?: boolean): Promise<Record<string, number>>;
   /** The servers of an extension as the last RegisterExtension/UpdateExtension request sent them. */
@@ -450,6 +455,12 @@ export async function startVcsim(opts: VcsimOptions = {}): Promise<Vcsim> {
       const path = `/lifeline-sim/disks/write?vm=${encodeURIComponent(vmMoref)}&key=${deviceKey}&offset=${offset}`;
       const res = await request('POST', path, data, { 'content-type': 'application/octet-stream', 'content-length': String(data.length) });
       if (res.status !== 200) throw new VcsimError('VCSIM_CONTROL_FAILED', `POST ${path} answered ${res.status}: ${res.body.toString('utf8')}`);
+    },
+    readDisk: async (vmMoref, deviceKey, offset, length) => {
+      const path = `/lifeline-sim/disks/read?vm=${encodeURIComponent(vmMoref)}&key=${deviceKey}&offset=${offset}&length=${length}`;
+      const res = await request('GET', path);
+      if (res.status !== 200) throw new VcsimError('VCSIM_CONTROL_FAILED', `GET ${path} answered ${res.status}: ${res.body.toString('utf8')}`);
+      return res.body;
     },
     callCounts: async (reset = false) => {
       const res = await control(reset ? 'DELETE' : 'GET', '/lifeline-sim/calls', undefined, 200);

@@ -50,6 +50,7 @@ type harness struct {
 	users  *userTable
 	faults *faultTable
 	cbt    *cbtTracker
+	nas    *nasTable
 }
 
 func start(o *options, root string) (*harness, error) {
@@ -83,6 +84,7 @@ func start(o *options, root string) (*harness, error) {
 		instanceUUID: m.ServiceContent.About.InstanceUuid,
 		faults:       newFaultTable(),
 		cbt:          newCbtTracker(o.cbtSpan),
+		nas:          newNasTable(root),
 	}
 	var err error
 	if h.users, err = newUserTable(o); err != nil {
@@ -212,7 +214,7 @@ func (h *harness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		if h.serveFolderPut(w, r) || h.serveFolderRange(w, r) {
+		if h.serveNasFolder(w, r) || h.serveFolderPut(w, r) || h.serveFolderRange(w, r) {
 			return
 		}
 		h.inner.ServeHTTP(w, r)
@@ -350,6 +352,32 @@ func (h *harness) answer(w http.ResponseWriter, r *http.Request, body []byte, me
 		}
 		writeResult(w, &types.HasPrivilegeOnEntityResponse{Returnval: granted})
 		return
+	case *types.CreateNasDatastore:
+		h.createNasDatastore(w, r, body, req)
+		return
+	case *types.RemoveDatastore:
+		h.removeDatastore(w, r, req)
+		return
+	case *types.SearchDatastore_Task:
+		if h.searchNas(w, method.Name, req.This, req.DatastorePath, req.SearchSpec, false) {
+			return
+		}
+	case *types.SearchDatastoreSubFolders_Task:
+		if h.searchNas(w, method.Name, req.This, req.DatastorePath, req.SearchSpec, true) {
+			return
+		}
+	case *types.PowerOnVM_Task:
+		if h.powerOnNas(w, req) {
+			return
+		}
+	case *types.ReconfigVM_Task:
+		if h.reconfigNas(w, req) {
+			return
+		}
+	case *types.RelocateVM_Task:
+		if h.relocateDisks(w, req) {
+			return
+		}
 	}
 	if h.serveRetrieve(w, r, body, method) {
 		return

@@ -151,6 +151,11 @@ export class NfsServer {
     return this.portmapperPort;
   }
 
+  /** NFS calls received since the start: how a test sees that a client's I/O came this way. */
+  get nfsCalls(): number {
+    return this.rpc.callCount(NFS_PROGRAM);
+  }
+
   get export(): string {
     return this.exportPath;
   }

@@ -70,6 +70,7 @@ export class RpcServer {
   private readonly programs = new Map<number, Map<number, RpcProgram>>();
   private readonly servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
+  private readonly calls = new Map<number, number>();
 
   constructor(
     private readonly allowed: (address: string) => boolean,
@@ -80,6 +81,11 @@ export class RpcServer {
     const versions = this.programs.get(p.program) ?? new Map<number, RpcProgram>();
     versions.set(p.version, p);
     this.programs.set(p.program, versions);
+  }
+
+  /** Calls received for a program since the start (whatever their outcome). */
+  callCount(program: number): number {
+    return this.calls.get(program) ?? 0;
   }
 
   /** Listens on one more address; returns the port bound. */
@@ -183,6 +189,7 @@ export class RpcServer {
       prog = r.u32();
       vers = r.u32();
       proc = r.u32();
+      this.calls.set(prog, (this.calls.get(prog) ?? 0) + 1);
       const flavor = r.u32();
       const body = r.opaque(400);
       r.u32();

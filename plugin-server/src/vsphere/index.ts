@@ -33,6 +33,7 @@ export type {
   VmPlacement,
 } from './vm-operations.js';
 export type { TaskOptions } from './tasks.js';
+export type { NasDatastore, NasVolume } from './nas-datastores.js';
 export type { ByteRange, DatastoreFile } from './datastore-files.js';
 export { datastoreFileUrl } from './datastore-files.js';
 export { formatDatastorePath, parseDatastorePath, type DatastorePath } from './datastore-path.js';

@@ -2,6 +2,7 @@
  * A vCenter as Lifeline uses it: one object per connection with every operation as a method, so a
  * use case can declare the few methods it needs as an interface and be handed this.
  */
+import { createNasDatastore, nasDatastores, relocateDisks, removeDatastore, type NasDatastore, type NasVolume } from './nas-datastores.js';
 import { systemClock, type TimeSource } from '../domain/index.js';
 import { readInventory, readVm, listVmSummaries, type Inventory, type VmInfo, type VmSummary } from './inventory.js';
 import {
@@ -259,6 +260,24 @@ export class Vcenter {
   /** A managed entity's name (a folder, a resource pool), or undefined when vCenter does not know it. */
   entityName(entity: MoRef, signal?: AbortSignal): Promise<string | undefined> {
     return entityName(this.session, entity, signal);
+  }
+
+  /** Mounts an NFS v3 share on a host as a datastore; returns the datastore's moref. */
+  createNasDatastore(host: string, volume: NasVolume, signal?: AbortSignal): Promise<string> {
+    return createNasDatastore(this.session, host, volume, signal);
+  }
+
+  removeDatastore(host: string, datastore: string, signal?: AbortSignal): Promise<void> {
+    return removeDatastore(this.session, host, datastore, signal);
+  }
+
+  nasDatastores(signal?: AbortSignal): Promise<NasDatastore[]> {
+    return nasDatastores(this.session, signal);
+  }
+
+  /** Storage vMotion of some of a VM's disks; the VM keeps running. */
+  relocateDisks(vm: string, disks: ReadonlyArray<{ readonly deviceKey: number; readonly datastore: string }>, task?: TaskOptions): Promise<void> {
+    return relocateDisks(this.session, vm, disks, task);
   }
 
   powerOn(vm: string, task?: TaskOptions): Promise<void> {

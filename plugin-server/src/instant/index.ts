@@ -1,0 +1,11 @@
+// Lifeline's instant recovery use case: a VM runs from a restore point published on Lifeline's
+// NFS server (nfs/) through an NFS datastore in vCenter, and is then moved home while it runs
+// (make permanent) or put back as it was (cancel).
+// A use case of the server's layers; how it fits with the rest: docs/architecture.md.
+export { runInstantRevert, runInstantCancel, runInstantCommit } from './instant-revert.js';
+export type { InstantContext, InstantDeps, InstantPublications, InstantRevertRequest } from './instant-revert.js';
+export { InstantStore } from './instant-store.js';
+export type { InstantDisk, InstantRevertRecord, InstantState } from './instant-store.js';
+export type { InstantVcenter } from './instant-vcenter.js';
+export { datastoreNameFor, ensureNfsDatastore, releaseNfsDatastore } from './nfs-datastore.js';
+export type { NfsExport } from './nfs-datastore.js';

@@ -1,0 +1,17 @@
+/**
+ * What instant recovery asks of a vCenter; the adapter's `Vcenter` satisfies it. Like recovery,
+ * instant recovery runs under Lifeline's service account.
+ */
+import type { DiskMode, NasDatastore, NasVolume, TaskOptions, VmDisk, VmInfo } from '../vsphere/index.js';
+
+export interface InstantVcenter {
+  getVm(vm: string, signal?: AbortSignal): Promise<VmInfo>;
+  powerOn(vm: string, task?: TaskOptions): Promise<void>;
+  powerOff(vm: string, task?: TaskOptions): Promise<void>;
+  swapDiskBacking(vm: string, deviceKey: number, fileName: string, opts?: { capacityBytes?: number; diskMode?: DiskMode }, task?: TaskOptions): Promise<VmDisk>;
+  deleteFile(datacenter: string, datastorePath: string, task?: TaskOptions): Promise<void>;
+  createNasDatastore(host: string, volume: NasVolume, signal?: AbortSignal): Promise<string>;
+  removeDatastore(host: string, datastore: string, signal?: AbortSignal): Promise<void>;
+  nasDatastores(signal?: AbortSignal): Promise<NasDatastore[]>;
+  relocateDisks(vm: string, disks: ReadonlyArray<{ readonly deviceKey: number; readonly datastore: string }>, task?: TaskOptions): Promise<void>;
+}
