@@ -238,6 +238,14 @@ describe('notifications over HTTPS', () => {
         const cmp = await qemuImgCompare(disk.path, 'raw', file, format);
         expect(cmp.code).withContext(cmp.output).toBe(0);
       }
+      // Each whole download is an export.succeeded event of the VM, naming the point, disk and format.
+      const exported = async () =>
+        ((await call('GET', `/vms/${encodeURIComponent(fx.urn(0))}/events?limit=50`)).json()['items'] as Array<{ type: string; pointId: string | null; message: string }>).filter(
+          (e) => e.type === 'export.succeeded' && e.pointId === pointId,
+        );
+      await until('the export events', async () => (await exported()).length >= 2);
+      const messages = (await exported()).map((e) => e.message).sort();
+      expect(messages).toEqual([jasmine.stringMatching(/^Export of the VMDK of disk \d+ of restore point /), jasmine.stringMatching(/^Export of the raw image of disk \d+ of restore point /)]);
       // The links are secrets: not in the server's log, nor in the delivery log.
       const tickets = links.flatMap((l) => [l.raw, l.vmdk]).map((u) => u.slice(u.lastIndexOf('/') + 1));
       const deliveries = (await call('GET', `/notifications/deliveries?channelId=${String(created.json()['id'])}`)).text;
