@@ -261,12 +261,28 @@ export class EventDispatcher {
     this.inFlight.set(attemptKey, run);
   }
 
+  /**
+   * The signal of an attempt starting now: aborted when the dispatcher stops or the attempt's time
+   * is up. Attempts that start within the same second share one (a signal and its timer per
+   * attempt cost more than a small attempt), so an attempt may run up to a second longer than
+   * `attemptTimeoutMs`, never shorter.
+   */
+  private attemptSignal(): AbortSignal {
+    const now = performance.now();
+    if (this.sharedSignal === null || now - this.sharedSignal.at >= 1000) {
+      this.sharedSignal = { at: now, signal: AbortSignal.any([this.lifetime.signal, AbortSignal.timeout(this.attemptTimeoutMs + 1000)]) };
+    }
+    return this.sharedSignal.signal;
+  }
+
+  private sharedSignal: { at: number; signal: AbortSignal } | null = null;
+
   /** One attempt: one event, or a batch of one channel's events that its receiver takes (or not) as a whole. */
   private async attempt(batch: DueDelivery[]): Promise<void> {
     const first = batch[0];
     if (!first) return;
     const started = this.opts.clock.now();
-    const signal = AbortSignal.any([this.lifetime.signal, AbortSignal.timeout(this.attemptTimeoutMs)]);
+    const signal = this.attemptSignal();
     let delivered: boolean;
     let detail: string;
     try {

@@ -307,7 +307,7 @@ export class SqliteEventsStore {
     const at = this.nowIso();
     const now = this.clock.now();
     const insertEvent = this.sql('INSERT INTO events_outbox (id, dedupe_key, type, severity, at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING');
-    const insertDelivery = this.sql("INSERT INTO events_deliveries (event_seq, channel_id, state, next_attempt_at) VALUES (?, ?, 'pending', ?)");
+    const insertDeliveries = (n: number) => this.sql(`INSERT INTO events_deliveries (event_seq, channel_id, state, next_attempt_at) VALUES ${Array.from({ length: n }, () => "(?, ?, 'pending', ?)").join(', ')}`);
     const channels = this.listChannels();
     return this.atomically((): Array<LifelineEvent | null> =>
       items.map(({ event: e, dedupeKey, onlyChannel }): LifelineEvent | null => {
@@ -330,10 +330,12 @@ export class SqliteEventsStore {
         for (const ch of channels) {
           // vCenter posts events on VMs; an event about no VM has no place there.
           const fits = ch.kind !== 'vcenter' || event.vm !== null;
-          if (onlyChannel !== undefined ? ch.id === onlyChannel : ch.enabled && fits && filterAccepts(ch.filter, event)) {
-            insertDelivery.run(seq, ch.id, now);
-            to.push(ch.id);
-          }
+          if (onlyChannel !== undefined ? ch.id === onlyChannel : ch.enabled && fits && filterAccepts(ch.filter, event)) to.push(ch.id);
+        }
+        // The event's deliveries in one statement.
+        for (let from = 0; from < to.length; from += SETTLE_CHUNK) {
+          const part = to.slice(from, from + SETTLE_CHUNK);
+          insertDeliveries(part.length).run(...part.flatMap((id) => [seq, id, now]));
         }
         const recorded = { ...event, seq };
         this.channelsOfRecorded.set(recorded, to);
@@ -404,8 +406,25 @@ export class SqliteEventsStore {
   settleMany(items: ReadonlyArray<{ d: DueDelivery; outcome: SettleOutcome; detail: string; durationMs: number }>): void {
     const at = this.nowIso();
     this.atomically(() => {
-      for (const { d, outcome, detail, durationMs } of items) this.settleOne(at, d, outcome, detail, durationMs);
+      const delivered = items.filter((i) => i.outcome.kind === 'delivered');
+      for (const i of items) if (i.outcome.kind !== 'delivered') this.settleOne(at, i.d, i.outcome, i.detail, i.durationMs);
+      // Deliveries, the bulk of the outcomes: their log entries in a statement per hundred.
+      for (let from = 0; from < delivered.length; from += SETTLE_CHUNK) this.settleDelivered(at, delivered.slice(from, from + SETTLE_CHUNK));
     });
+  }
+
+  /**
+   * Marks deliveries delivered, those still pending (a channel removed meanwhile took its own
+   * with it), each by its key, and logs the attempts of those marked in one statement.
+   */
+  private settleDelivered(at: string, items: ReadonlyArray<{ d: DueDelivery; detail: string; durationMs: number }>): void {
+    if (items.length === 0) return;
+    const mark = this.sql("UPDATE events_deliveries SET attempts = ?, state = 'delivered', last_error = NULL, finished_at = ? WHERE event_seq = ? AND channel_id = ? AND state = 'pending'");
+    const logged = items.filter((i) => mark.run(i.d.attempts + 1, at, i.d.event.seq, i.d.channelId).changes > 0);
+    if (logged.length === 0) return;
+    this.sql(
+      `INSERT INTO events_delivery_log (event_seq, event_id, event_type, channel_id, attempt, at, outcome, detail, duration_ms) VALUES ${logged.map(() => "(?, ?, ?, ?, ?, ?, 'delivered', ?, ?)").join(', ')}`,
+    ).run(...logged.flatMap((i) => [i.d.event.seq, i.d.event.id, i.d.event.type, i.d.channelId, i.d.attempts + 1, at, i.detail.slice(0, 1000), Math.round(i.durationMs)]));
   }
 
   private settleOne(at: string, d: DueDelivery, outcome: SettleOutcome, detail: string, durationMs: number): void {
@@ -525,6 +544,9 @@ export class SqliteEventsStore {
     return rows.map((r) => ({ ...(JSON.parse(r.body) as Omit<LifelineEvent, 'seq'>), seq: r.seq }));
   }
 }
+
+/** Deliveries settled by one statement at most. */
+const SETTLE_CHUNK = 100;
 
 const VM_EVENTS_SQL = `SELECT seq, body FROM events_outbox WHERE json_extract(body, '$.vm.moref') = @moref AND lower(json_extract(body, '$.vm.vcenterGuid')) = lower(@vc)
   ORDER BY seq DESC LIMIT @limit`;
