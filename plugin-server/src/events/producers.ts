@@ -30,6 +30,24 @@ function failure(job: JobRecord): Record<string, unknown> {
 }
 
 /**
+ * The damage a maintenance run's verification found: from its result, or — the run fails when
+ * verification finds damage (protection/repository-maintenance.ts, `repository-damaged`), and a
+ * failed job keeps only its error's code and message — from that message, which names the count
+ * and the first five points.
+ */
+function damageOf(job: JobRecord): { count: number; points: string[] } | null {
+  const result = job.result as { verify?: { damagedPoints?: unknown } | null } | null;
+  if (Array.isArray(result?.verify?.damagedPoints)) {
+    const points = (result.verify.damagedPoints as unknown[]).filter((p): p is string => typeof p === 'string');
+    return points.length > 0 ? { count: points.length, points } : null;
+  }
+  if (job.error?.code !== 'repository-damaged') return null;
+  const m = /damage in (\d+) restore points \(([^)]*)\)/.exec(job.error.message);
+  const points = (m?.[2] ?? '').split(', ').filter((p) => p !== '' && p !== '…');
+  return { count: Number(m?.[1] ?? points.length) || points.length, points };
+}
+
+/**
  * The events a job that ended stands for: a backup's outcome (and its new restore point), a
  * restore's, and a maintenance run's (with any damage verification found).
  */
@@ -60,11 +78,13 @@ export function eventsOfJob(job: JobRecord, warned: boolean): NewEvent[] {
         : [{ ...base, type: 'restore.failed', message: `${what} of ${vmLabel(vm, job)} ${job.state === 'cancelled' ? 'was cancelled' : 'failed'}${why}`, data: { ...data, operation: what, ...failure(job) } }];
     }
     case 'maintenance': {
-      if (!ok) return [{ ...base, type: 'maintenance.failed', message: `Repository maintenance failed${why}`, data: { ...data, ...failure(job) } }];
-      const result = job.result as { verify?: { damagedPoints?: unknown } | null } | null;
-      const damaged = Array.isArray(result?.verify?.damagedPoints) ? (result.verify.damagedPoints as unknown[]).filter((p): p is string => typeof p === 'string') : [];
-      const out: NewEvent[] = [{ ...base, type: 'maintenance.succeeded', message: 'Repository maintenance finished', data: { ...data, result: job.result } }];
-      if (damaged.length > 0) out.push({ ...base, type: 'verify.damage', message: `Verification found damage in ${damaged.length} restore point(s)`, data: { damagedPoints: damaged } });
+      const out: NewEvent[] = ok
+        ? [{ ...base, type: 'maintenance.succeeded', message: 'Repository maintenance finished', data: { ...data, result: job.result } }]
+        : [{ ...base, type: 'maintenance.failed', message: `Repository maintenance failed${why}`, data: { ...data, ...failure(job) } }];
+      const damage = damageOf(job);
+      if (damage !== null) {
+        out.push({ ...base, type: 'verify.damage', message: `Verification found damage in ${damage.count} restore point(s)`, data: { damagedPoints: damage.points, count: damage.count } });
+      }
       return out;
     }
     default:
