@@ -4,10 +4,10 @@
 // down while the server restarts, and the event delivered once afterwards.
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { download } from '../export/download.js';
-import { qemuImgCompare } from '../export/export-fixture.js';
+import { corruptSlot, qemuImgCompare } from '../export/export-fixture.js';
 import { join } from 'node:path';
 import { mailText, parsePrometheusText, startSmtpReceiver, startSyslogReceiver, startWebhookReceiver, webhookSecret, type SmtpReceiver, type SyslogReceiver, type WebhookReceiver } from '../../plugin-server/src/events/testing.js';
-import { MiB } from '../protection/backup-fixture.js';
+import { MiB, seeded, writeDisk } from '../protection/backup-fixture.js';
 import { httpsCall, type HttpsReply } from '../server/https-client.js';
 import { expectProblem, startVcenterServer, type VcenterServer } from '../server/vcenter-server-fixture.js';
 
@@ -214,6 +214,9 @@ describe('notifications over HTTPS', () => {
       });
       expect(created.status).withContext(created.text).toBe(201);
       expect((created.json()['settings'] as Record<string, unknown>)['exportLinks']).toBeTrue();
+      // Data of the guest's, so that the point holds a chunk (zeros are stored as none).
+      const guestDisk = fx.vc.vms[0]?.disks[0];
+      if (guestDisk) await writeDisk(guestDisk.path, 0, seeded(16, 256 * 1024));
       const job = await backupNow(0);
       expect(job['state']).withContext(JSON.stringify(job['error'])).toBe('succeeded');
       const pointId = (job['result'] as { pointId: string }).pointId;
@@ -237,6 +240,51 @@ describe('notifications over HTTPS', () => {
         await writeFile(file, got.body);
         const cmp = await qemuImgCompare(disk.path, 'raw', file, format);
         expect(cmp.code).withContext(cmp.output).toBe(0);
+      }
+      // Each whole download is an export.succeeded event of the VM, naming the point, disk and format.
+      const exported = async () =>
+        ((await call('GET', `/vms/${encodeURIComponent(fx.urn(0))}/events?limit=50`)).json()['items'] as Array<{ type: string; pointId: string | null; message: string }>).filter(
+          (e) => e.type === 'export.succeeded' && e.pointId === pointId,
+        );
+      await until('the export events', async () => (await exported()).length >= 2);
+      const messages = (await exported()).map((e) => e.message).sort();
+      expect(messages).toEqual([jasmine.stringMatching(/^Export of the VMDK of disk \d+ of restore point /), jasmine.stringMatching(/^Export of the raw image of disk \d+ of restore point /)]);
+      // A download that fails on the server's side (a damaged chunk) is an export.failed event.
+      // A slot the simulator's disk has data in (an all-zero slot has no chunk).
+      const index = await fx.backup.repository.openIndex(pointId, link.disk, new AbortController().signal);
+      let slot = 0;
+      while (slot < index.slots - 1 && index.digest(slot).every((b) => b === 0)) slot++;
+      const bad = await corruptSlot(fx.backup.repository, pointId, link.disk, slot);
+      try {
+        expect((await download(link.raw)).status).toBe(500);
+        const failedExports = async () =>
+          ((await call('GET', `/vms/${encodeURIComponent(fx.urn(0))}/events?limit=50`)).json()['items'] as Array<{ type: string; pointId: string | null; severity: string; message: string }>).filter(
+            (e) => e.type === 'export.failed' && e.pointId === pointId,
+          );
+        await until('the export.failed event', async () => (await failedExports()).length >= 1);
+        const [failedExport] = await failedExports();
+        expect(failedExport?.severity).toBe('error');
+        expect(failedExport?.message).toContain(bad.hex);
+
+        // Maintenance's verification finds the damage: the run fails, and both are told.
+        const opsSecret = webhookSecret();
+        const ops = await startWebhookReceiver(opsSecret);
+        try {
+          const opsChannel = await call('POST', '/notifications/channels', { name: 'storage ops', kind: 'webhook', settings: { url: ops.url, caPem: ops.caPem }, secret: opsSecret, filter: { types: ['verify.damage', 'maintenance.*'] } });
+          expect(opsChannel.status).withContext(opsChannel.text).toBe(201);
+          const run = await call('POST', '/maintenance', { steps: ['verify'], verifyPercent: 100 });
+          expect(run.status).withContext(run.text).toBe(202);
+          const runId = String((run.json()['job'] as { id: string }).id);
+          await ops.waitFor(2, 60_000);
+          const byType = new Map(ops.received.map((r) => [r.payload.type, r.payload.data] as const));
+          expect(byType.get('maintenance.failed')).toEqual(jasmine.objectContaining({ jobId: runId, severity: 'error' }));
+          expect(byType.get('verify.damage')).toEqual(jasmine.objectContaining({ jobId: runId, severity: 'critical', data: jasmine.objectContaining({ count: jasmine.any(Number), damagedPoints: jasmine.arrayContaining([pointId]) }) }));
+          expect((await call('DELETE', `/notifications/channels/${String(opsChannel.json()['id'])}`)).status).toBeLessThan(300);
+        } finally {
+          await ops.close();
+        }
+      } finally {
+        await bad.undo();
       }
       // The links are secrets: not in the server's log, nor in the delivery log.
       const tickets = links.flatMap((l) => [l.raw, l.vmdk]).map((u) => u.slice(u.lastIndexOf('/') + 1));

@@ -10,8 +10,8 @@ import type { Logger } from '../log/index.js';
 import { auditErrorTap } from './audit/audited.js';
 import { hideDownloadTickets } from './download-tickets.js';
 import { pluginFileRoutes, pluginPath, UI_FOLDER, type PluginFiles } from './plugin-files.js';
-import type { Authorizer } from './auth/authorize.js';
-import type { UserSession } from './auth/ports.js';
+import { requestVcenter, type Authorizer } from './auth/authorize.js';
+import { PermissionError, type UserSession } from './auth/ports.js';
 import { notFoundHandler, problemHandler } from './problem.js';
 import { requestContextMiddleware, type RequestTracker } from './request-context.js';
 import type { ApiServices } from './routes/api-services.js';
@@ -139,7 +139,7 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   app.use(securityHeaders(deps.frameAncestors ?? []));
   app.use(requestContextMiddleware(deps.log, deps.tracker, deps.monotonic ?? (() => performance.now())));
 
-  if (deps.services.metrics) app.use(metricsRoutes(deps.services.metrics.metrics, deps.services.metrics.tokenFile));
+  if (deps.services.metrics) app.use(metricsRoutes(deps.services.metrics.metrics, deps.services.metrics.tokenFile, deps.services.metrics.clientCa ?? false));
 
   const api = express.Router();
   api.use((_req, res, next) => {
@@ -190,6 +190,11 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   }
 
   app.use(notFoundHandler());
+  // Events out: a call refused for lack of a privilege (one event per burst of a user and privilege).
+  app.use((err: unknown, req: express.Request, _res: express.Response, next: express.NextFunction) => {
+    if (err instanceof PermissionError) deps.services.notifications?.privilegeRefused({ user: err.userName, privilege: String(err.details['privilege']), entity: String(err.details['entity']), vcenterGuid: requestVcenter(req)?.guid ?? null });
+    next(err);
+  });
   app.use(auditErrorTap());
   app.use(problemHandler(deps.log));
   return app;

@@ -19,6 +19,15 @@ import type { OutboxWriter } from './outbox-writer.js';
 /** Sends one event to one channel; resolves with a short note of the receiver's answer, rejects when it did not take it. */
 export interface ChannelSender {
   send(event: LifelineEvent, channel: Channel, signal: AbortSignal): Promise<string>;
+  /**
+   * Sends several events to one channel in one exchange (one write of syslog frames, one mail),
+   * where the protocol allows: resolves when the receiver took them all, rejects when it may not
+   * have taken them all (each is then retried, as after a failed `send`). Without it, or for one
+   * event, `send` is used.
+   */
+  sendBatch?(events: readonly LifelineEvent[], channel: Channel, signal: AbortSignal): Promise<string>;
+  /** The most events one `sendBatch` carries. */
+  maxBatch?: number;
   /** Closes the connections it keeps between events. */
   close?(): void;
 }
@@ -49,11 +58,20 @@ export interface DispatcherOptions {
   attemptTimeoutMs?: number;
 }
 
+/** Due deliveries read from the outbox per free attempt: enough for batches of several channels to fill. */
+const DUE_ROWS_PER_ATTEMPT = 8;
+
+/** Fresh deliveries held in memory at most; beyond, they are read back from the outbox. */
+const QUEUE_MAX = 20_000;
+
 /** Eight attempts over about 40 minutes: a receiver restarted or briefly unreachable gets every event. */
 export const DEFAULT_DELIVERY_RETRY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 30_000, maxDelayMs: 15 * 60_000 };
 
 export class EventDispatcher {
+  /** Attempts in flight, by their first delivery. */
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Every delivery those attempts carry. */
+  private readonly inFlightDeliveries = new Set<string>();
   private readonly lifetime = new AbortController();
   private readonly retry: RetryPolicy;
   private readonly concurrency: number;
@@ -62,6 +80,17 @@ export class EventDispatcher {
   private timer: { cancel(): void } | null = null;
   private started = false;
   private pumpQueued = false;
+  /**
+   * Deliveries of events just committed, in order: sent from memory without reading the outbox
+   * again. The outbox is read (`scan`) at start, when a retry comes due, after `wake()`, and
+   * when this queue overflowed; a delivery is never both queued and read back (`queued`).
+   */
+  private queue: DueDelivery[] = [];
+  /** The first entry of `queue` not yet taken. */
+  private head = 0;
+  private readonly queued = new Set<string>();
+  private scan = true;
+  private overflowed = false;
 
   constructor(private readonly opts: DispatcherOptions) {
     this.retry = { ...DEFAULT_DELIVERY_RETRY, ...opts.retry };
@@ -75,8 +104,33 @@ export class EventDispatcher {
     this.wake();
   }
 
-  /** Something was recorded: look for due deliveries soon (once per turn of the event loop, however many events came). */
+  /** Something was recorded outside the group commit: look in the outbox for due deliveries soon. */
   wake(): void {
+    this.scan = true;
+    this.soon();
+  }
+
+  /**
+   * Deliveries of events just committed (and synced) by the outbox writer: due now, sent from
+   * memory. Once the queue is full they are left to be read back from the outbox.
+   */
+  enqueue(deliveries: ReadonlyArray<{ event: LifelineEvent; channelId: string }>): void {
+    for (const { event, channelId } of deliveries) {
+      const key = deliveryKey(event.seq, channelId);
+      // Already read back from the outbox (between the commit and its sync) and in flight.
+      if (this.inFlightDeliveries.has(key) || this.queued.has(key)) continue;
+      if (this.queue.length - this.head >= QUEUE_MAX) {
+        this.overflowed = true;
+        continue;
+      }
+      this.queue.push({ event, channelId, attempts: 0 });
+      this.queued.add(key);
+    }
+    this.soon();
+  }
+
+  /** Look for work once per turn of the event loop, however many events came. */
+  private soon(): void {
     if (!this.started || this.pumpQueued || this.lifetime.signal.aborted) return;
     this.pumpQueued = true;
     setImmediate(() => {
@@ -96,6 +150,9 @@ export class EventDispatcher {
     this.lifetime.abort();
     this.timer?.cancel();
     this.timer = null;
+    this.queue = [];
+    this.head = 0;
+    this.queued.clear();
     await Promise.allSettled([...this.inFlight.values()]);
     for (const sender of Object.values(this.opts.senders)) sender?.close?.();
   }
@@ -105,86 +162,184 @@ export class EventDispatcher {
     try {
       const now = this.opts.clock.now();
       const free = this.concurrency - this.inFlight.size;
-      if (free > 0) for (const d of this.opts.store.due(now, free, new Set(this.inFlight.keys()))) this.launch(d);
-      this.arm(now);
+      if (free > 0) for (const batch of this.batches(now, free)) this.launch(batch);
     } catch (err) {
       // The database is closing or failing: try again later rather than stop for good.
       this.opts.log.error('event delivery round failed', { error: describeError(err) });
       this.timer?.cancel();
-      this.timer = this.opts.clock.setTimer(5_000, () => this.pump());
+      this.timer = this.opts.clock.setTimer(5_000, () => this.wake());
     }
   }
 
-  /** A timer for the next delivery due later; a full pipeline is woken by its own completions. */
+  /**
+   * Up to `free` attempts of the deliveries due now, oldest first: those read from the outbox (when
+   * it is to be read), then the fresh ones in memory. A channel whose sender takes batches gets its
+   * due deliveries together (up to its `maxBatch`), any other one each alone.
+   */
+  private batches(now: number, free: number): DueDelivery[][] {
+    const batching = (channelId: string): number => {
+      const kind = this.channelKind(channelId);
+      const sender = kind === null ? undefined : this.opts.senders[kind];
+      return sender?.sendBatch ? Math.max(1, sender.maxBatch ?? 1) : 1;
+    };
+    let read: DueDelivery[] = [];
+    if (this.head === this.queue.length && this.overflowed) {
+      // What did not fit in memory is in the outbox.
+      this.overflowed = false;
+      this.scan = true;
+    }
+    if (this.scan) {
+      this.scan = false;
+      const limit = free * DUE_ROWS_PER_ATTEMPT;
+      const skip = this.queued.size === 0 ? this.inFlightDeliveries : new Set([...this.inFlightDeliveries, ...this.queued]);
+      read = this.opts.store.due(now, limit, skip);
+      // More is due than one round takes: read on in the next round.
+      if (read.length >= limit) this.scan = true;
+      this.arm(now);
+    }
+    const out: DueDelivery[][] = [];
+    const open = new Map<string, DueDelivery[]>();
+    const take = (d: DueDelivery): boolean => {
+      const max = batching(d.channelId);
+      const joined = max > 1 ? open.get(d.channelId) : undefined;
+      if (joined && joined.length < max) {
+        joined.push(d);
+        return true;
+      }
+      if (out.length >= free) return false;
+      const batch = [d];
+      out.push(batch);
+      if (max > 1) open.set(d.channelId, batch);
+      return true;
+    };
+    for (const d of read) if (!take(d)) this.scan = true;
+    for (; this.head < this.queue.length; this.head++) {
+      const d = this.queue[this.head] as DueDelivery;
+      if (!take(d)) break;
+      this.queued.delete(deliveryKey(d.event.seq, d.channelId));
+    }
+    // Drop what was taken once it is a good part of the queue (not on every round: a copy costs).
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 4096) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return out;
+  }
+
+  private channelKind(channelId: string): ChannelKind | null {
+    try {
+      return this.opts.store.getChannel(channelId).kind;
+    } catch {
+      return null;
+    }
+  }
+
+  /** A timer for the next delivery due later (a retry); it has the outbox read again then. */
   private arm(now: number): void {
     this.timer?.cancel();
     this.timer = null;
-    if (this.inFlight.size >= this.concurrency) return;
     const next = this.opts.store.nextDueAt();
     if (next === null) return;
     // Deliveries due now are all in flight; look again when the first later one is due.
     const laterDue = next > now ? next : this.opts.store.nextDueAfter(now);
     if (laterDue === null) return;
-    this.timer = this.opts.clock.setTimer(laterDue - now, () => this.pump());
+    this.timer = this.opts.clock.setTimer(laterDue - now, () => this.wake());
   }
 
-  private launch(d: DueDelivery): void {
-    const key = deliveryKey(d.event.seq, d.channelId);
-    const run = this.attempt(d).finally(() => {
-      this.inFlight.delete(key);
-      this.wake();
+  private launch(batch: DueDelivery[]): void {
+    const keys = batch.map((d) => deliveryKey(d.event.seq, d.channelId));
+    for (const k of keys) this.inFlightDeliveries.add(k);
+    const attemptKey = keys[0] ?? '';
+    const run = this.attempt(batch).finally(() => {
+      this.inFlight.delete(attemptKey);
+      for (const k of keys) this.inFlightDeliveries.delete(k);
+      this.soon();
     });
-    this.inFlight.set(key, run);
+    this.inFlight.set(attemptKey, run);
   }
 
-  private async attempt(d: DueDelivery): Promise<void> {
+  /**
+   * The signal of an attempt starting now: aborted when the dispatcher stops or the attempt's time
+   * is up. Attempts that start within the same second share one (a signal and its timer per
+   * attempt cost more than a small attempt), so an attempt may run up to a second longer than
+   * `attemptTimeoutMs`, never shorter.
+   */
+  private attemptSignal(): AbortSignal {
+    const now = performance.now();
+    if (this.sharedSignal === null || now - this.sharedSignal.at >= 1000) {
+      this.sharedSignal = { at: now, signal: AbortSignal.any([this.lifetime.signal, AbortSignal.timeout(this.attemptTimeoutMs + 1000)]) };
+    }
+    return this.sharedSignal.signal;
+  }
+
+  private sharedSignal: { at: number; signal: AbortSignal } | null = null;
+
+  /** One attempt: one event, or a batch of one channel's events that its receiver takes (or not) as a whole. */
+  private async attempt(batch: DueDelivery[]): Promise<void> {
+    const first = batch[0];
+    if (!first) return;
     const started = this.opts.clock.now();
-    const signal = AbortSignal.any([this.lifetime.signal, AbortSignal.timeout(this.attemptTimeoutMs)]);
-    let outcome: SettledDelivery['outcome'];
+    const signal = this.attemptSignal();
+    let delivered: boolean;
     let detail: string;
     try {
-      const channel = this.opts.store.getChannel(d.channelId);
+      const channel = this.opts.store.getChannel(first.channelId);
       const sender = this.opts.senders[channel.kind];
       if (!sender) throw new Error(`no sender for ${channel.kind} channels in this server`);
-      detail = await sender.send(d.event, channel, signal);
-      outcome = 'delivered';
+      detail = batch.length > 1 && sender.sendBatch ? await sender.sendBatch(batch.map((d) => d.event), channel, signal) : await sender.send(first.event, channel, signal);
+      delivered = true;
     } catch (err) {
       // Stopping: the delivery stays pending as it was and is sent after the next start.
       if (this.lifetime.signal.aborted) return;
       detail = signal.aborted ? `no answer within ${this.attemptTimeoutMs} ms` : describeError(err);
-      // A test is one attempt: its sender wants the answer now, not in half an hour.
-      outcome = d.attempts + 1 >= this.retry.maxAttempts || d.event.type === 'lifeline.test' ? 'dead' : 'retry';
+      delivered = false;
     }
     const now = this.opts.clock.now();
+    const outcomes = batch.map((d): SettledDelivery['outcome'] =>
+      // A test is one attempt: its sender wants the answer now, not in half an hour.
+      delivered ? 'delivered' : d.attempts + 1 >= this.retry.maxAttempts || d.event.type === 'lifeline.test' ? 'dead' : 'retry',
+    );
     try {
-      // The delivery stays in flight until its outcome is on disk, so it is never picked twice.
-      await this.opts.writer.settle({
-        d,
-        outcome: outcome === 'retry' ? { kind: 'retry', retryAt: now + backoffDelay(d.attempts + 2, this.retry, this.opts.random) } : { kind: outcome },
-        detail,
-        durationMs: now - started,
-      });
+      // The deliveries stay in flight until their outcomes are on disk, so none is picked twice.
+      await Promise.all(
+        batch.map((d, i) =>
+          this.opts.writer.settle({
+            d,
+            outcome: outcomes[i] === 'retry' ? { kind: 'retry', retryAt: now + backoffDelay(d.attempts + 2, this.retry, this.opts.random) } : { kind: outcomes[i] === 'dead' ? 'dead' : 'delivered' },
+            detail,
+            durationMs: now - started,
+          }),
+        ),
+      );
+      // A retry is due later: the next round reads the outbox and arms the timer for it.
+      if (outcomes.includes('retry')) this.scan = true;
     } catch (err) {
       if (this.lifetime.signal.aborted) return;
-      this.opts.log.error('event delivery outcome not recorded', { eventId: d.event.id, channelId: d.channelId, error: describeError(err) });
+      this.opts.log.error('event delivery outcome not recorded', { eventId: first.event.id, channelId: first.channelId, events: batch.length, error: describeError(err) });
       return;
     }
-    if (outcome === 'dead') this.opts.log.warn('event not delivered after its last attempt', { eventId: d.event.id, type: d.event.type, channelId: d.channelId, attempts: d.attempts + 1, detail });
-    const settled: SettledDelivery = {
-      eventId: d.event.id,
-      seq: d.event.seq,
-      channelId: d.channelId,
-      attempt: d.attempts + 1,
-      outcome,
-      detail,
-      latencyMs: now - Date.parse(d.event.at),
-    };
-    for (const fn of [...this.listeners]) {
-      try {
-        fn(settled);
-      } catch (err) {
-        this.opts.log.error('event delivery listener failed', { error: describeError(err) });
+    batch.forEach((d, i) => {
+      const outcome = outcomes[i] ?? 'retry';
+      if (outcome === 'dead') this.opts.log.warn('event not delivered after its last attempt', { eventId: d.event.id, type: d.event.type, channelId: d.channelId, attempts: d.attempts + 1, detail });
+      const settled: SettledDelivery = {
+        eventId: d.event.id,
+        seq: d.event.seq,
+        channelId: d.channelId,
+        attempt: d.attempts + 1,
+        outcome,
+        detail,
+        latencyMs: now - Date.parse(d.event.at),
+      };
+      for (const fn of [...this.listeners]) {
+        try {
+          fn(settled);
+        } catch (err) {
+          this.opts.log.error('event delivery listener failed', { error: describeError(err) });
+        }
       }
-    }
+    });
   }
 }

@@ -1,6 +1,7 @@
 /**
  * E-mail through an SMTP relay (nodemailer): one message per event, plain text, with the VM, the
- * job, the error and the event's id. `tls` speaks TLS from the first byte (port 465), `starttls`
+ * job, the error and the event's id; events due for a channel at the same moment (a burst) go in
+ * one message that lists each of them in full, with an `X-Lifeline-Event-Id` header per event. `tls` speaks TLS from the first byte (port 465), `starttls`
  * requires the server to upgrade the connection before anything is sent (port 587), `none` is
  * for a relay on the same host. The SMTP password is read from a file (owner-only, checked on
  * every read), never from the database or the API.
@@ -11,7 +12,7 @@ import { requirePrivateFile } from '../config/secret-file.js';
 import { LifelineError } from '../errors/index.js';
 import type { Channel, EmailSettings } from './channel.js';
 import type { ChannelSender } from './dispatcher.js';
-import type { LifelineEvent } from './event.js';
+import { severityRank, type LifelineEvent } from './event.js';
 
 /** Subject and body of the e-mail for an event. */
 export function emailOf(event: LifelineEvent): { subject: string; text: string } {
@@ -30,6 +31,19 @@ export function emailOf(event: LifelineEvent): { subject: string; text: string }
     `Event id: ${event.id}`,
   ];
   return { subject, text: `${lines.join('\n')}\n` };
+}
+
+/** The most events one mail lists. */
+export const MAX_EVENTS_PER_MAIL = 100;
+
+/** One mail for several events: a subject that counts them, and each event's text in turn. */
+export function emailOfMany(events: readonly LifelineEvent[]): { subject: string; text: string } {
+  const worst = events.reduce((w, e) => (severityRank(e.severity) > severityRank(w) ? e.severity : w), 'info' as LifelineEvent['severity']);
+  const bad = events.filter((e) => severityRank(e.severity) >= severityRank('error')).length;
+  const first = events[0]?.message ?? '';
+  const subject = `[Lifeline ${worst}] ${events.length} events${bad > 0 ? `, ${bad} error(s)` : ''}: ${first}`.replace(/[\r\n]+/g, ' ').slice(0, 250);
+  const text = events.map((e, i) => `${i + 1} of ${events.length}: ${emailOf(e).text}`).join('\n----\n\n');
+  return { subject, text };
 }
 
 /** How long a password read from its file is used before the file is read (and checked) again. */
@@ -61,25 +75,46 @@ export function emailSender(): ChannelSender {
   };
   // A small pool of SMTP connections per channel configuration (and password), kept between mails.
   const pools = new Map<string, { key: string; transport: Transporter }>();
+  const transportOf = async (channel: Channel): Promise<{ s: EmailSettings; transport: Transporter }> => {
+    if (channel.kind !== 'email') throw new LifelineError('validation', `channel ${channel.id} is not an e-mail channel`);
+    const s = channel.settings;
+    const pass = await passwordOf(s);
+    const key = JSON.stringify([s, pass ?? null]);
+    let pooled = pools.get(channel.id);
+    if (pooled?.key !== key) {
+      pooled?.transport.close();
+      pooled = { key, transport: makeTransport(s, pass) };
+      pools.set(channel.id, pooled);
+    }
+    return { s, transport: pooled.transport };
+  };
+  const send = async (event: LifelineEvent, channel: Channel): Promise<string> => {
+    const { s, transport } = await transportOf(channel);
+    const { subject, text } = event.type === 'lifeline.summary' ? summaryMail(event) : emailOf(event);
+    const info = await transport.sendMail({ from: s.from, to: [...s.to], subject, text, headers: { 'X-Lifeline-Event-Id': event.id, 'X-Lifeline-Event-Type': event.type } });
+    return `SMTP ${String(info.response).slice(0, 200)}`;
+  };
+  // nodemailer's own timeouts (connection, greeting, socket) bound a send; the signal is not wired through.
   return {
-    async send(event, channel: Channel, signal) {
-      if (channel.kind !== 'email') throw new LifelineError('validation', `channel ${channel.id} is not an e-mail channel`);
-      const s = channel.settings;
-      const pass = await passwordOf(s);
-      const key = JSON.stringify([s, pass ?? null]);
-      let pooled = pools.get(channel.id);
-      if (pooled?.key !== key) {
-        pooled?.transport.close();
-        pooled = { key, transport: makeTransport(s, pass) };
-        pools.set(channel.id, pooled);
+    send: (event, channel) => send(event, channel),
+    async sendBatch(events, channel) {
+      // A summary or a test is a mail of its own.
+      if (events.some((e) => e.type === 'lifeline.summary' || e.type === 'lifeline.test')) {
+        for (const e of events) await send(e, channel);
+        return `SMTP ${events.length} mails`;
       }
-      const transport = pooled.transport;
-      // nodemailer's own timeouts (connection, greeting, socket) bound a send; the signal is not wired through.
-      void signal;
-      const { subject, text } = event.type === 'lifeline.summary' ? summaryMail(event) : emailOf(event);
-      const info = await transport.sendMail({ from: s.from, to: [...s.to], subject, text, headers: { 'X-Lifeline-Event-Id': event.id, 'X-Lifeline-Event-Type': event.type } });
-      return `SMTP ${String(info.response).slice(0, 200)}`;
+      const { s, transport } = await transportOf(channel);
+      const { subject, text } = emailOfMany(events);
+      const info = await transport.sendMail({
+        from: s.from,
+        to: [...s.to],
+        subject,
+        text,
+        headers: { 'X-Lifeline-Event-Id': events.map((e) => e.id), 'X-Lifeline-Event-Type': [...new Set(events.map((e) => e.type))].join(', ') },
+      });
+      return `SMTP ${events.length} events in one mail: ${String(info.response).slice(0, 200)}`;
     },
+    maxBatch: MAX_EVENTS_PER_MAIL,
     close() {
       for (const p of pools.values()) p.transport.close();
       pools.clear();

@@ -25,6 +25,18 @@ export const EVENT_TYPES = {
   'verify.damage': 'critical',
   'maintenance.succeeded': 'info',
   'maintenance.failed': 'error',
+  /** A restore point's whole disk was downloaded (raw or VMDK), e.g. by backup software through export links. */
+  'export.succeeded': 'info',
+  /** A download of a point's disk failed on Lifeline's side (a damaged point, a read error). */
+  'export.failed': 'error',
+  /** This site paired with another (either side). */
+  'site.paired': 'info',
+  /** A pairing ended, here or at the peer. */
+  'site.unpaired': 'warning',
+  /** A pairing attempt was refused: a wrong or used code, certificates that do not match, or the peer said no. */
+  'site.pairing-refused': 'warning',
+  /** A user was refused for lack of a privilege: once per burst of refusals of one user and privilege. */
+  'privilege.refused': 'warning',
   /** A VM's copy at its DR site is older than its RPO, or the site holds none. */
   'replication.lagging': 'warning',
   'replication.recovered': 'info',

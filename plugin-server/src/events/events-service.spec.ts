@@ -10,6 +10,7 @@ import { systemClock, systemRandomBytes } from '../domain/index.js';
 import { createLogger } from '../log/index.js';
 import { EventsService, type EventsServiceOptions } from './events-service.js';
 import { validateChannelInput } from './channel.js';
+import type { RpoTransition } from './producers.js';
 import { startSyslogReceiver, startWebhookReceiver, webhookSecret, type WebhookReceiver } from './testing.js';
 
 describe('events out', () => {
@@ -232,6 +233,28 @@ describe('events out', () => {
     } finally {
       await receiver.close();
     }
+  });
+
+  it("reads a VM's events off the index on its moref, and names the VM in RPO events by the name its backups recorded", async () => {
+    const s = service();
+    const vm = { vcenterGuid: 'VC-1', moref: 'vm-7' };
+    expect(s.store.vmEventsPlan().join(' ')).toContain('USING INDEX events_outbox_vm');
+    for (let i = 0; i < 20; i++) void s.record({ type: 'backup.succeeded', vm: { vcenterGuid: 'vc-1', moref: `vm-${100 + i}`, name: `other-${i}` }, message: `other ${i}` });
+    await s.record({ type: 'backup.succeeded', vm: { ...vm, name: 'payroll-db' }, message: 'Backup of payroll-db succeeded' });
+    let listener: ((c: RpoTransition) => void) | null = null;
+    s.listen({ rpo: { onRpoChange: (fn) => ((listener = fn), () => (listener = null)) } });
+    const change = (moref: string, to: RpoTransition['to']): void =>
+      listener?.({ vm: { vcenterGuid: 'vc-1', moref }, policyId: 'p', from: 'compliant', to, at: new Date().toISOString(), compliance: { ageSeconds: 7200, lastGoodPointAt: null } });
+    change('vm-7', 'violated');
+    change('vm-999', 'violated');
+    await s.writer.flush();
+    const [violated] = s.store.vmEvents({ vcenterGuid: 'vc-1', moref: 'vm-7' }, 1);
+    expect(violated?.type).toBe('rpo.violated');
+    expect(violated?.message).toBe('payroll-db (vm-7) is out of its RPO');
+    expect(violated?.vm).toEqual({ vcenterGuid: 'vc-1', moref: 'vm-7', name: 'payroll-db' });
+    // A VM no event ever named keeps its moref.
+    expect(s.store.vmEvents({ vcenterGuid: 'vc-1', moref: 'vm-999' }, 1)[0]?.message).toBe('vm-999 is out of its RPO');
+    expect(s.store.vmEvents({ vcenterGuid: 'vc-1', moref: 'vm-7' }).map((e) => e.type)).toEqual(['rpo.violated', 'backup.succeeded']);
   });
 
   it('refuses a bad channel configuration, naming the field', () => {

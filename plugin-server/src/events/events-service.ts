@@ -15,7 +15,18 @@ import type { LifelineEvent, NewEvent } from './event.js';
 import { SqliteEventsStore } from './events-store.js';
 import { OutboxWriter } from './outbox-writer.js';
 import { watchConditions, type ConditionSources } from './conditions.js';
-import { recordJobOutcomes, recordRpoChanges, type JobEventSource, type RpoChangeSource } from './producers.js';
+import {
+  eventOfExport,
+  eventOfPairing,
+  privilegeBursts,
+  recordJobOutcomes,
+  recordRpoChanges,
+  type ExportOutcome,
+  type JobEventSource,
+  type PairingChange,
+  type PrivilegeRefusal,
+  type RpoChangeSource,
+} from './producers.js';
 import { EVENTS_KEY_FILE, fileSecretBox } from './secret-box.js';
 import { emailSender } from './email.js';
 import { syslogSender } from './syslog.js';
@@ -111,10 +122,10 @@ export class EventsService {
       ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
       ...(opts.attemptTimeoutMs ? { attemptTimeoutMs: opts.attemptTimeoutMs } : {}),
     });
-    // Whatever a commit recorded is due now; a new point also runs the point hook.
+    // Whatever a commit recorded is due now, sent from memory; a new point also runs the point hook.
     const pointHook = opts.pointHook ? pointHookQueue(opts.pointHook, opts.exportLinks ?? null, opts.log, this.lifetime.signal) : null;
     this.writer.onCommit((recorded) => {
-      if (recorded.length > 0) this.dispatcher.wake();
+      if (recorded.length > 0) this.dispatcher.enqueue(recorded.flatMap((event) => this.store.deliveriesOf(event).map((channelId) => ({ event, channelId }))));
       pointHook?.(recorded);
     });
   }
@@ -151,7 +162,33 @@ export class EventsService {
       });
     };
     if (sources.jobs) this.subscriptions.push(recordJobOutcomes(sources.jobs, record));
-    if (sources.rpo) this.subscriptions.push(recordRpoChanges(sources.rpo, record));
+    if (sources.rpo) this.subscriptions.push(recordRpoChanges(sources.rpo, record, (vm) => this.store.vmName(vm)));
+  }
+
+  /** Records an event, logging (not throwing) when it could not be: a fact's own work goes on. */
+  private tell(e: NewEvent, dedupeKey?: string): void {
+    if (this.lifetime.signal.aborted) return;
+    this.record(e, dedupeKey).catch((err: unknown) => {
+      this.opts.log.error('event not recorded', { type: e.type, error: err instanceof Error ? err.message : String(err) });
+    });
+  }
+
+  /** A download of a point's disk ended: `export.succeeded` (a whole disk) or `export.failed`. */
+  exportOutcome(o: ExportOutcome): void {
+    const e = eventOfExport(o);
+    if (e) this.tell(e);
+  }
+
+  /** A pairing was made, ended or refused. */
+  pairingChange(c: PairingChange): void {
+    this.tell(eventOfPairing(c));
+  }
+
+  private readonly refusals = privilegeBursts(() => this.opts.clock.now(), (e, key) => this.tell(e, key));
+
+  /** A call refused for lack of a privilege: one `privilege.refused` per burst of one user and privilege. */
+  privilegeRefused(r: PrivilegeRefusal): void {
+    this.refusals(r);
   }
 
   /** Prunes the outbox and the delivery log to the retention; returns what went. */

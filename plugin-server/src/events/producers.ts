@@ -4,7 +4,7 @@
  * de-duplication key, so that the same fact seen twice (an event replayed, a transition announced
  * again after a restart) is told once.
  */
-import type { VmRef } from '../domain/index.js';
+import { parseVmKey, type VmRef } from '../domain/index.js';
 import type { JobEvent, JobRecord, Unsubscribe } from '../jobs/index.js';
 import type { EventVm, NewEvent } from './event.js';
 
@@ -27,6 +27,24 @@ const vmLabel = (vm: EventVm | null, job: JobRecord): string => vm?.name ?? vm?.
 
 function failure(job: JobRecord): Record<string, unknown> {
   return { error: job.error ?? { code: job.state, message: job.state } };
+}
+
+/**
+ * The damage a maintenance run's verification found: from its result, or — the run fails when
+ * verification finds damage (protection/repository-maintenance.ts, `repository-damaged`), and a
+ * failed job keeps only its error's code and message — from that message, which names the count
+ * and the first five points.
+ */
+function damageOf(job: JobRecord): { count: number; points: string[] } | null {
+  const result = job.result as { verify?: { damagedPoints?: unknown } | null } | null;
+  if (Array.isArray(result?.verify?.damagedPoints)) {
+    const points = (result.verify.damagedPoints as unknown[]).filter((p): p is string => typeof p === 'string');
+    return points.length > 0 ? { count: points.length, points } : null;
+  }
+  if (job.error?.code !== 'repository-damaged') return null;
+  const m = /damage in (\d+) restore points \(([^)]*)\)/.exec(job.error.message);
+  const points = (m?.[2] ?? '').split(', ').filter((p) => p !== '' && p !== '…');
+  return { count: Number(m?.[1] ?? points.length) || points.length, points };
 }
 
 /**
@@ -60,11 +78,13 @@ export function eventsOfJob(job: JobRecord, warned: boolean): NewEvent[] {
         : [{ ...base, type: 'restore.failed', message: `${what} of ${vmLabel(vm, job)} ${job.state === 'cancelled' ? 'was cancelled' : 'failed'}${why}`, data: { ...data, operation: what, ...failure(job) } }];
     }
     case 'maintenance': {
-      if (!ok) return [{ ...base, type: 'maintenance.failed', message: `Repository maintenance failed${why}`, data: { ...data, ...failure(job) } }];
-      const result = job.result as { verify?: { damagedPoints?: unknown } | null } | null;
-      const damaged = Array.isArray(result?.verify?.damagedPoints) ? (result.verify.damagedPoints as unknown[]).filter((p): p is string => typeof p === 'string') : [];
-      const out: NewEvent[] = [{ ...base, type: 'maintenance.succeeded', message: 'Repository maintenance finished', data: { ...data, result: job.result } }];
-      if (damaged.length > 0) out.push({ ...base, type: 'verify.damage', message: `Verification found damage in ${damaged.length} restore point(s)`, data: { damagedPoints: damaged } });
+      const out: NewEvent[] = ok
+        ? [{ ...base, type: 'maintenance.succeeded', message: 'Repository maintenance finished', data: { ...data, result: job.result } }]
+        : [{ ...base, type: 'maintenance.failed', message: `Repository maintenance failed${why}`, data: { ...data, ...failure(job) } }];
+      const damage = damageOf(job);
+      if (damage !== null) {
+        out.push({ ...base, type: 'verify.damage', message: `Verification found damage in ${damage.count} restore point(s)`, data: { damagedPoints: damage.points, count: damage.count } });
+      }
       return out;
     }
     default:
@@ -102,15 +122,117 @@ export interface RpoChangeSource {
   onRpoChange(listener: (change: RpoTransition) => void): Unsubscribe;
 }
 
-/** `rpo.violated` and `rpo.at-risk` when a VM falls behind its RPO, `rpo.recovered` when it is back. */
-export function recordRpoChanges(source: RpoChangeSource, record: RecordEvent): Unsubscribe {
+/**
+ * `rpo.violated` and `rpo.at-risk` when a VM falls behind its RPO, `rpo.recovered` when it is back.
+ * The scheduler knows VMs by moref; `nameOf` gives the name a person knows them by (the name the
+ * VM's backups recorded), and the moref stands in only for a VM never named.
+ */
+export function recordRpoChanges(source: RpoChangeSource, record: RecordEvent, nameOf: (vm: VmRef) => string | null = () => null): Unsubscribe {
   return source.onRpoChange((c) => {
     // The first assessment of a VM that is fine is no news.
     if (c.from === null && c.to === 'compliant') return;
-    const vm = { vcenterGuid: c.vm.vcenterGuid, moref: c.vm.moref };
+    const name = nameOf(c.vm);
+    const vm: EventVm = { vcenterGuid: c.vm.vcenterGuid, moref: c.vm.moref, ...(name === null ? {} : { name }) };
+    const label = name === null ? c.vm.moref : `${name} (${c.vm.moref})`;
     const data = { policyId: c.policyId, from: c.from, to: c.to, ageSeconds: c.compliance.ageSeconds, lastGoodPointAt: c.compliance.lastGoodPointAt };
     const key = `rpo:${c.vm.vcenterGuid}:${c.vm.moref}:${c.at}:${c.to}`;
-    if (c.to === 'compliant') record({ type: 'rpo.recovered', vm, message: `${c.vm.moref} is back within its RPO`, data }, key);
-    else record({ type: c.to === 'violated' ? 'rpo.violated' : 'rpo.at-risk', vm, message: `${c.vm.moref} is ${c.to === 'violated' ? 'out of' : 'at risk of missing'} its RPO`, data }, key);
+    if (c.to === 'compliant') record({ type: 'rpo.recovered', vm, message: `${label} is back within its RPO`, data }, key);
+    else record({ type: c.to === 'violated' ? 'rpo.violated' : 'rpo.at-risk', vm, message: `${label} is ${c.to === 'violated' ? 'out of' : 'at risk of missing'} its RPO`, data }, key);
   });
+}
+
+/** How a download of a restore point's disk ended (api/http/disk-export.ts). */
+export interface ExportOutcome {
+  pointId: string;
+  /** The point's VM key (`<vCenter UUID>:<moref>`) and name. */
+  vmId: string;
+  vmName: string;
+  disk: number;
+  format: 'raw' | 'vmdk';
+  /** The whole disk, not a byte range. */
+  whole: boolean;
+  capacityBytes: number;
+  error: { code: string; message: string } | null;
+}
+
+/**
+ * `export.succeeded` for a whole disk sent to its end, `export.failed` for any download that
+ * failed on Lifeline's side; a byte range that was served is a part of a download, not told.
+ */
+export function eventOfExport(o: ExportOutcome): NewEvent | null {
+  if (o.error === null && !o.whole) return null;
+  const ref = parseVmKey(o.vmId);
+  const vm: EventVm | null = ref ? { ...ref, name: o.vmName } : null;
+  const what = `${o.format === 'raw' ? 'raw image' : 'VMDK'} of disk ${o.disk} of restore point ${o.pointId} (${o.vmName})`;
+  const data = { disk: o.disk, format: o.format, whole: o.whole, capacityBytes: o.capacityBytes };
+  return o.error === null
+    ? { type: 'export.succeeded', vm, pointId: o.pointId, message: `Export of the ${what} finished`, data }
+    : { type: 'export.failed', vm, pointId: o.pointId, message: `Export of the ${what} failed: ${o.error.message}`, data: { ...data, error: o.error } };
+}
+
+/** A pairing change as the site service tells it (sites/site-service.ts). */
+export interface PairingChange {
+  change: 'paired' | 'unpaired' | 'refused';
+  /** The peer's id here, when it is (or was) paired. */
+  siteId: string | null;
+  name: string | null;
+  url: string | null;
+  /** This site's role toward the peer: it sends to a target, or receives from a source. */
+  role: 'source' | 'target' | null;
+  /** Who ended a pairing: this site or the peer. */
+  by?: 'here' | 'peer';
+  error?: { code: string; message: string };
+}
+
+export function eventOfPairing(c: PairingChange): NewEvent {
+  const who = c.name ?? c.url ?? 'a site';
+  const data = { change: c.change, name: c.name, url: c.url, role: c.role, ...(c.by ? { by: c.by } : {}), ...(c.error ? { error: c.error } : {}) };
+  switch (c.change) {
+    case 'paired':
+      return { type: 'site.paired', site: c.siteId, message: `Paired with ${c.role === 'target' ? 'the DR site' : 'the source site'} ${who}`, data };
+    case 'unpaired':
+      return { type: 'site.unpaired', site: c.siteId, message: c.by === 'peer' ? `The site ${who} ended its pairing with this site` : `The pairing with ${who} was ended here`, data };
+    default:
+      return { type: 'site.pairing-refused', site: c.siteId, message: `A pairing with ${who} was refused: ${c.error?.message ?? 'no reason given'}`, data };
+  }
+}
+
+/** A refusal for lack of a privilege (api/auth). */
+export interface PrivilegeRefusal {
+  user: string;
+  privilege: string;
+  /** The object, as `<type>:<moref>`. */
+  entity: string;
+  vcenterGuid: string | null;
+}
+
+/** Refusals of one user and privilege closer together than this are one burst: one event. */
+export const PRIVILEGE_BURST_QUIET_MS = 10 * 60_000;
+
+/**
+ * Tells one `privilege.refused` per burst: the first refusal of a user for a privilege, then
+ * nothing for that pair until it has been quiet for PRIVILEGE_BURST_QUIET_MS. A refused user
+ * retrying (or a UI polling) is one fact, not hundreds.
+ */
+export function privilegeBursts(now: () => number, record: RecordEvent): (r: PrivilegeRefusal) => void {
+  const last = new Map<string, { startedAt: number; lastAt: number }>();
+  return (r) => {
+    const t = now();
+    const key = JSON.stringify([r.vcenterGuid, r.user, r.privilege]);
+    const burst = last.get(key);
+    if (burst && t - burst.lastAt < PRIVILEGE_BURST_QUIET_MS) {
+      burst.lastAt = t;
+      return;
+    }
+    if (last.size > 10_000) for (const [k, b] of last) if (t - b.lastAt >= PRIVILEGE_BURST_QUIET_MS) last.delete(k);
+    last.set(key, { startedAt: t, lastAt: t });
+    record(
+      {
+        type: 'privilege.refused',
+        message: `${r.user} was refused: lacks the privilege ${r.privilege} on ${r.entity} (further refusals of the same are not told until ${PRIVILEGE_BURST_QUIET_MS / 60_000} minutes pass without one)`,
+        data: { user: r.user, privilege: r.privilege, entity: r.entity, vcenterGuid: r.vcenterGuid },
+      },
+      `privilege:${key}:${t}`,
+    );
+  };
 }

@@ -4,8 +4,8 @@
  * references (32473 is the private enterprise number RFC 5612 sets aside for examples; Lifeline
  * has none of its own) and the message as UTF-8 with a BOM. Over UDP one datagram per message
  * (RFC 5426); over TCP and TLS with octet counting (RFC 6587 §3.4.1, which RFC 5425 makes the TLS
- * framing), on one connection per channel kept open between events. A message is delivered once
- * the connection took it: syslog has no acknowledgement.
+ * framing), on one connection per channel kept open between events, the messages due together in one
+ * write. A message is delivered once the connection took it: syslog has no acknowledgement.
  */
 import { createSocket } from 'node:dgram';
 import { hostname } from 'node:os';
@@ -84,6 +84,19 @@ export function syslogSender(_opts: SyslogSenderOptions): ChannelSender {
     return socket;
   };
 
+  /** Writes octet-counted frames on the channel's connection; resolves once the connection took them. */
+  const write = async (lines: readonly Buffer[], channel: Channel & { kind: 'syslog' }, signal: AbortSignal): Promise<number> => {
+    const socket = await connection(channel, signal);
+    const framed = Buffer.concat(lines.flatMap((line) => [Buffer.from(`${line.length} `), line]));
+    await new Promise<void>((resolve, reject) => {
+      socket.write(framed, (err) => (err ? reject(err) : resolve()));
+    }).catch((err: unknown) => {
+      socket.destroy();
+      throw err;
+    });
+    return framed.length;
+  };
+
   return {
     async send(event, channel, signal) {
       if (channel.kind !== 'syslog') throw new LifelineError('validation', `channel ${channel.id} is not a syslog channel`);
@@ -93,16 +106,21 @@ export function syslogSender(_opts: SyslogSenderOptions): ChannelSender {
         await sendDatagram(s, line);
         return `UDP ${line.length} bytes`;
       }
-      const socket = await connection(channel, signal);
-      const framed = Buffer.concat([Buffer.from(`${line.length} `), line]);
-      await new Promise<void>((resolve, reject) => {
-        socket.write(framed, (err) => (err ? reject(err) : resolve()));
-      }).catch((err: unknown) => {
-        socket.destroy();
-        throw err;
-      });
-      return `${s.transport.toUpperCase()} ${framed.length} bytes`;
+      return `${s.transport.toUpperCase()} ${await write([line], channel, signal)} bytes`;
     },
+    // Over TCP and TLS, the messages due together go in one write on the kept connection (each
+    // still its own octet-counted frame); over UDP each is its own datagram, as RFC 5426 has it.
+    async sendBatch(events, channel, signal) {
+      if (channel.kind !== 'syslog') throw new LifelineError('validation', `channel ${channel.id} is not a syslog channel`);
+      const lines = events.map((e) => Buffer.from(syslogLine(e), 'utf8'));
+      const s = channel.settings;
+      if (s.transport === 'udp') {
+        for (const line of lines) await sendDatagram(s, line);
+        return `UDP ${lines.length} messages`;
+      }
+      return `${s.transport.toUpperCase()} ${lines.length} messages, ${await write(lines, channel, signal)} bytes`;
+    },
+    maxBatch: 200,
     close() {
       for (const c of connections.values()) void c.socket.then((s) => s.destroy(), () => undefined);
       connections.clear();

@@ -53,6 +53,8 @@ export interface WebhookReceiver {
   readonly refused: string[];
   /** Answers with this status instead of 204 while set. */
   failWith: number | null;
+  /** Called with each verified webhook as it arrives. */
+  onReceive: ((w: ReceivedWebhook) => void) | null;
   /** Resolves once `n` webhooks have been received. */
   waitFor(n: number, timeoutMs?: number): Promise<ReceivedWebhook[]>;
   /** Stops listening (connections refused) until `start()` again on the same port. */
@@ -76,6 +78,7 @@ export async function startWebhookReceiver(secret: string, pems?: TestPems): Pro
     received,
     refused,
     failWith: null,
+    onReceive: null,
     async waitFor(n, timeoutMs = 30_000) {
       if (received.length < n) {
         await new Promise<void>((resolve, reject) => {
@@ -98,7 +101,9 @@ export async function startWebhookReceiver(secret: string, pems?: TestPems): Pro
           }
           try {
             const payload = verifier.verify(body, headers) as ReceivedWebhook['payload'];
-            received.push({ id: headers['webhook-id'] ?? '', payload, headers });
+            const w = { id: headers['webhook-id'] ?? '', payload, headers };
+            received.push(w);
+            receiver.onReceive?.(w);
             res.writeHead(204).end();
             for (const w of waiters.filter((x) => received.length >= x.n)) {
               waiters.splice(waiters.indexOf(w), 1);
@@ -134,6 +139,8 @@ export interface SyslogReceiver {
   readonly caPem: string | null;
   /** Each message as received, without framing. */
   readonly messages: string[];
+  /** Called with each message as it arrives. */
+  onReceive: ((m: string) => void) | null;
   waitFor(n: number, timeoutMs?: number): Promise<string[]>;
   close(): Promise<void>;
 }
@@ -142,8 +149,10 @@ export interface SyslogReceiver {
 export async function startSyslogReceiver(transport: 'udp' | 'tcp' | 'tls'): Promise<SyslogReceiver> {
   const messages: string[] = [];
   const waiters: Array<{ n: number; resolve: () => void }> = [];
+  const hooks: { onReceive: ((m: string) => void) | null } = { onReceive: null };
   const push = (m: string) => {
     messages.push(m);
+    hooks.onReceive?.(m);
     for (const w of waiters.filter((x) => messages.length >= x.n)) {
       waiters.splice(waiters.indexOf(w), 1);
       w.resolve();
@@ -162,7 +171,7 @@ export async function startSyslogReceiver(transport: 'udp' | 'tcp' | 'tls'): Pro
     const socket = createSocket('udp4');
     socket.on('message', (m) => push(m.toString('utf8')));
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
-    return { port: socket.address().port, caPem: null, messages, waitFor, close: () => new Promise((resolve) => socket.close(() => resolve())) };
+    return Object.assign(hooks, { port: socket.address().port, caPem: null, messages, waitFor, close: () => new Promise<void>((resolve) => socket.close(() => resolve())) });
   }
   const sockets = new Set<Socket>();
   const onConnection = (s: Socket) => {
@@ -194,7 +203,7 @@ export async function startSyslogReceiver(transport: 'udp' | 'tcp' | 'tls'): Pro
     server = createTcpServer(onConnection);
   }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return {
+  return Object.assign(hooks, {
     port: (server.address() as AddressInfo).port,
     caPem: pems?.cert ?? null,
     messages,
@@ -203,7 +212,7 @@ export async function startSyslogReceiver(transport: 'udp' | 'tcp' | 'tls'): Pro
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
-  };
+  });
 }
 
 export interface ReceivedMail {
@@ -219,6 +228,8 @@ export interface SmtpReceiver {
   readonly port: number;
   readonly caPem: string;
   readonly mails: ReceivedMail[];
+  /** Called with each mail as it arrives. */
+  onReceive: ((m: ReceivedMail) => void) | null;
   waitFor(n: number, timeoutMs?: number): Promise<ReceivedMail[]>;
   close(): Promise<void>;
 }
@@ -232,6 +243,7 @@ export async function startSmtpReceiver(mode: 'tls' | 'starttls', user: string, 
   const pems = await loopbackCertificate();
   const mails: ReceivedMail[] = [];
   const waiters: Array<{ n: number; resolve: () => void }> = [];
+  const hooks: { onReceive: ((m: ReceivedMail) => void) | null } = { onReceive: null };
   const server = new SMTPServer({
     secure: mode === 'tls',
     // A closing receiver ends idle client connections (a sender's pool) at once.
@@ -247,13 +259,15 @@ export async function startSmtpReceiver(mode: 'tls' | 'starttls', user: string, 
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        mails.push({
+        const mail = {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
           raw: Buffer.concat(chunks).toString('utf8'),
           user: typeof session.user === 'string' ? session.user : null,
           secure: session.secure,
-        });
+        };
+        mails.push(mail);
+        hooks.onReceive?.(mail);
         callback();
         for (const w of waiters.filter((x) => mails.length >= x.n)) {
           waiters.splice(waiters.indexOf(w), 1);
@@ -264,11 +278,11 @@ export async function startSmtpReceiver(mode: 'tls' | 'starttls', user: string, 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.server.address() as AddressInfo).port;
-  return {
+  return Object.assign(hooks, {
     port,
     caPem: pems.cert,
     mails,
-    async waitFor(n, timeoutMs = 30_000) {
+    async waitFor(n: number, timeoutMs = 30_000): Promise<ReceivedMail[]> {
       if (mails.length < n) {
         await new Promise<void>((resolve, reject) => {
           const t = setTimeout(() => reject(new Error(`${mails.length} of ${n} mails received in ${timeoutMs} ms`)), timeoutMs);
@@ -278,7 +292,7 @@ export async function startSmtpReceiver(mode: 'tls' | 'starttls', user: string, 
       return mails;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  });
 }
 
 /** A received mail as a person reads it: headers unfolded, a quoted-printable body decoded (RFC 2045 §6.7). */

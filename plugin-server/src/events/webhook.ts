@@ -40,15 +40,20 @@ export interface WebhookSenderOptions {
 
 export function webhookSender(opts: WebhookSenderOptions): ChannelSender {
   // One kept-alive connection pool per channel configuration: no TLS handshake per event.
-  const agents = new Map<string, { key: string; agent: Agent }>();
-  const agentFor = (channel: Channel & { kind: 'webhook' }): Agent => {
-    const key = JSON.stringify(channel.settings);
+  // The URL is parsed once per configuration too.
+  const agents = new Map<string, { settings: WebhookSettings; agent: Agent; url: URL }>();
+  const agentFor = (channel: Channel & { kind: 'webhook' }): { agent: Agent; url: URL } => {
     const known = agents.get(channel.id);
-    if (known?.key === key) return known.agent;
+    // The store hands out the same settings object until the channel changes.
+    if (known && (known.settings === channel.settings || JSON.stringify(known.settings) === JSON.stringify(channel.settings))) {
+      known.settings = channel.settings;
+      return known;
+    }
     known?.agent.destroy();
     const agent = new Agent({ keepAlive: true, maxSockets: 8, timeout: 30_000, ...(channel.settings.caPem ? { ca: channel.settings.caPem } : {}) });
-    agents.set(channel.id, { key, agent });
-    return agent;
+    const entry = { settings: channel.settings, agent, url: new URL(channel.settings.url) };
+    agents.set(channel.id, entry);
+    return entry;
   };
   return {
     async send(event, channel, signal) {
@@ -57,7 +62,8 @@ export function webhookSender(opts: WebhookSenderOptions): ChannelSender {
       if (secret === null) throw new LifelineError('validation', `webhook channel ${channel.name} has no secret`, { field: 'secret' });
       const body = webhookBody(event, (await opts.extraFor?.(event, channel, signal)) ?? {});
       const headers = signWebhook(secret, event.id, Math.floor(opts.clock.now() / 1000), body);
-      const status = await post(channel.settings, agentFor(channel), body, { ...headers, 'user-agent': opts.userAgent }, signal);
+      const { agent, url } = agentFor(channel);
+      const status = await post(url, agent, body, { ...headers, 'user-agent': opts.userAgent }, signal);
       return `HTTP ${status}`;
     },
     close() {
@@ -67,11 +73,14 @@ export function webhookSender(opts: WebhookSenderOptions): ChannelSender {
   };
 }
 
-function post(settings: WebhookSettings, agent: Agent, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<number> {
+function post(url: URL, agent: Agent, body: string, headers: Record<string, string>, signal: AbortSignal): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
-      settings.url,
       {
+        protocol: url.protocol,
+        hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+        port: url.port === '' ? 443 : Number(url.port),
+        path: `${url.pathname}${url.search}`,
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
         signal,

@@ -21,6 +21,11 @@ export interface HttpsServerOptions {
    * listener compares it with its paired peers' pins itself.
    */
   readonly requestClientCertificate?: boolean;
+  /**
+   * Ask clients for a certificate and verify it against these CA certificates (only these), without
+   * refusing the connection when there is none or it fails: a route judges `socket.authorized`.
+   */
+  readonly clientCaPem?: string | null;
 }
 
 export interface HttpsListener {
@@ -59,6 +64,7 @@ export async function listenHttps(
       cert: opts.certPem,
       minVersion: 'TLSv1.2',
       ...(opts.requestClientCertificate ? { requestCert: true, rejectUnauthorized: false } : {}),
+      ...(opts.clientCaPem ? { requestCert: true, rejectUnauthorized: false, ca: opts.clientCaPem } : {}),
       // Slow or idle clients must not hold a connection (and a shutdown) open for long.
       requestTimeout: 60_000,
       headersTimeout: 30_000,

@@ -15,7 +15,7 @@ import { describeError } from '../errors/index.js';
 import { JobRunner, openJobRecords, type ConcurrencyLimits, type JobHandler } from '../jobs/index.js';
 import { systemClock, systemRandomBytes, vmTarget, type Clock } from '../domain/index.js';
 import { EventsService, createMetrics, replicationFacts, serverSummary, type EventsServiceOptions, type LifelineMetrics } from '../events/index.js';
-import { METRICS_TOKEN_FILE, storeFactsOf } from '../api/routes/metrics.js';
+import { METRICS_TOKEN_FILE, readMetricsClientCa, storeFactsOf } from '../api/routes/metrics.js';
 import { EXTENSION_KEY } from '../registration/index.js';
 import type { Logger } from '../log/index.js';
 import {
@@ -173,6 +173,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   let stopReplicaPrune: (() => void) | undefined;
   let events: EventsService;
   let metrics: LifelineMetrics;
+  let metricsClientCa: string | null = null;
   let nfs: NfsService | null = null;
   let plannedSource: PlannedMigrationSource | null = null;
   const shutdown = new AbortController();
@@ -180,7 +181,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     const audit = new SqliteAuditLog(db, jobClock);
     // Site pairing: this server's certificate is its identity towards paired sites too.
     const siteIdentity = { name: config.site.name, certPem: certificate.certPem, keyPem: certificate.keyPem, thumbprint: certificate.thumbprint };
-    sites = new SiteService({ store: new SqlitePeerStore(db, jobClock), identity: siteIdentity, siteUrl: () => siteListener?.url ?? '', clock: jobClock, log: log.child({ component: 'sites' }) });
+    sites = new SiteService({ store: new SqlitePeerStore(db, jobClock), identity: siteIdentity, siteUrl: () => siteListener?.url ?? '', clock: jobClock, log: log.child({ component: 'sites' }), onPairing: (c) => events.pairingChange(c) });
     const policies = new SqlitePolicyStore(db, { clock: jobClock });
     const pointReaders = new PointReaders();
     const limits = deps.jobLimits ?? runnerLimits(config.jobLimits);
@@ -263,7 +264,9 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     });
     events.start();
     metrics = createMetrics({ jobs: runner, compliance: (sig) => scheduler.compliance(sig), store: storeFactsOf(backup?.repository ?? null, jobClock), events });
-    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, objectStorageCopies: Boolean(backup?.openObjectCopy), hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, dr, drSource: plannedSource, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE) }, publications: nfs };
+    // Scrapers may authenticate with a client certificate issued by the CA in the data directory.
+    metricsClientCa = await readMetricsClientCa(config.dataDir);
+    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, objectStorageCopies: Boolean(backup?.openObjectCopy), hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, dr, drSource: plannedSource, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE), clientCa: metricsClientCa !== null }, publications: nfs };
   } catch (err) {
     await nfs?.stop();
     db.close();
@@ -369,6 +372,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       port: config.port,
       keyPem: certificate.keyPem,
       certPem: certificate.certPem,
+      clientCaPem: metricsClientCa,
       log,
       shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
     });

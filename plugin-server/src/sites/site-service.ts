@@ -7,7 +7,7 @@
  * other. Unpairing at either end removes the pairing there and tells the other end, which
  * removes it too; from then on each refuses the other's certificate.
  */
-import { LifelineError, ValidationError, describeError } from '../errors/index.js';
+import { LifelineError, ValidationError, describeError, isLifelineError } from '../errors/index.js';
 import { normaliseThumbprint, requireThumbprint, systemRandomBytes, type RandomBytes, type TimeSource } from '../domain/index.js';
 import { SITE_NAME } from '../config/index.js';
 import type { Logger } from '../log/index.js';
@@ -68,6 +68,19 @@ export interface SiteServiceOptions {
   readonly randomBytes?: RandomBytes;
   /** How long a call to a peer may take; for tests. */
   readonly timeoutMs?: number;
+  /** Told of each pairing made, ended or refused (events out). */
+  readonly onPairing?: (change: PairingChangeNote) => void;
+}
+
+/** A pairing made, ended or refused, as events out tell it. */
+export interface PairingChangeNote {
+  change: 'paired' | 'unpaired' | 'refused';
+  siteId: string | null;
+  name: string | null;
+  url: string | null;
+  role: 'source' | 'target' | null;
+  by?: 'here' | 'peer';
+  error?: { code: string; message: string };
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -138,9 +151,29 @@ export class SiteService {
     return { name: body['name'], thumbprint: presented, url };
   }
 
+  private told(change: PairingChangeNote): void {
+    try {
+      this.opts.onPairing?.(change);
+    } catch (err) {
+      this.opts.log.error('pairing change not told', { error: describeError(err) });
+    }
+  }
+
   /** Pair with the DR site at `req.url` (this site becomes the source). */
   async pair(raw: unknown, signal?: AbortSignal): Promise<PeerRecord> {
     const req = parsePairRequest(raw);
+    try {
+      const peer = await this.pairWith(req, signal);
+      this.told({ change: 'paired', siteId: peer.id, name: peer.name, url: peer.url, role: 'target' });
+      return peer;
+    } catch (err) {
+      // Refused by the peer, or its answer refused here; not a request that was wrong to begin with.
+      if (isLifelineError(err) && err.code !== 'validation') this.told({ change: 'refused', siteId: null, name: null, url: req.url, role: 'target', error: { code: err.code, message: err.message } });
+      throw err;
+    }
+  }
+
+  private async pairWith(req: ReturnType<typeof parsePairRequest>, signal?: AbortSignal): Promise<PeerRecord> {
     const identity = this.opts.identity;
     if (req.thumbprint === identity.thumbprint) throw new ValidationError('thumbprint is this site\'s own: a site cannot pair with itself', { field: 'thumbprint' });
     const existing = this.opts.store.conflicting({ name: '\u0000', url: req.url, thumbprint: req.thumbprint });
@@ -183,6 +216,20 @@ export class SiteService {
 
   /** The target's side of pairing: `clientThumbprint` is the certificate the TLS connection presented. */
   acceptPairing(raw: unknown, clientThumbprint: string): { peer: PeerRecord; answer: PairingAnswer } {
+    try {
+      const accepted = this.accept(raw, clientThumbprint);
+      this.told({ change: 'paired', siteId: accepted.peer.id, name: accepted.peer.name, url: accepted.peer.url, role: 'source' });
+      return accepted;
+    } catch (err) {
+      const offered = isRecord(raw) ? raw : {};
+      const name = typeof offered['name'] === 'string' ? offered['name'].slice(0, 64) : null;
+      const url = typeof offered['siteUrl'] === 'string' ? offered['siteUrl'].slice(0, 300) : null;
+      this.told({ change: 'refused', siteId: null, name, url, role: 'source', error: { code: isLifelineError(err) ? err.code : 'internal', message: describeError(err) } });
+      throw err;
+    }
+  }
+
+  private accept(raw: unknown, clientThumbprint: string): { peer: PeerRecord; answer: PairingAnswer } {
     const offer = parseOffer(raw);
     const taken = this.opts.store.takeCode(offer.codeId, clientThumbprint);
     if (!taken.ok) throw new LifelineError('pairing-code-invalid', taken.reason);
@@ -222,6 +269,7 @@ export class SiteService {
     const peer = this.require(id);
     this.opts.store.remove(peer.id);
     this.opts.log.info('unpaired', { site: peer.id, name: peer.name });
+    this.told({ change: 'unpaired', siteId: peer.id, name: peer.name, url: peer.url, role: peer.role, by: 'here' });
     return { peer, peerTold: await this.tellUnpaired(peer) };
   }
 
@@ -229,6 +277,7 @@ export class SiteService {
   unpairedByPeer(peer: PeerRecord): void {
     this.opts.store.remove(peer.id);
     this.opts.log.info('the peer unpaired this site', { site: peer.id, name: peer.name });
+    this.told({ change: 'unpaired', siteId: peer.id, name: peer.name, url: peer.url, role: peer.role, by: 'peer' });
   }
 
   require(id: string): PeerRecord {

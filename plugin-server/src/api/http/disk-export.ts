@@ -7,7 +7,7 @@
  * a whole one.
  */
 import type { Request, Response } from 'express';
-import { describeError, type LifelineError } from '../../errors/index.js';
+import { describeError, isLifelineError, type LifelineError } from '../../errors/index.js';
 import { exportFileName, exportRaw, exportStreamOptimizedVmdk, isDamagedPointError, type OpenedPointDisk } from '../../export/index.js';
 import type { PointRow } from '../../catalog/index.js';
 import type { Logger } from '../../log/index.js';
@@ -21,10 +21,23 @@ export type AuditDetails = Record<string, string | number | boolean | null>;
 /** Adds details to the audit record of the request being served. */
 export type AuditNote = (details: AuditDetails) => void;
 
+/** How one download ended, for events out: sent to its end, or failed on this side. */
+export interface ExportEnd {
+  readonly point: PointRow;
+  readonly disk: number;
+  readonly capacityBytes: number;
+  readonly format: 'raw' | 'vmdk';
+  /** The whole disk, not a byte range. */
+  readonly whole: boolean;
+  readonly error: { code: string; message: string } | null;
+}
+
 export interface DiskExportContext {
   readonly log: Logger;
   /** Marks the point as being read until the returned function is called. */
   readonly hold: (pointId: string) => () => void;
+  /** Told how each download ended (not a client that went away). */
+  readonly ended?: (end: ExportEnd) => void;
 }
 
 function contentDisposition(fileName: string): string {
@@ -35,8 +48,16 @@ function contentDisposition(fileName: string): string {
  * Runs an export into the response. A damaged point before the headers: a problem naming it.
  * After: the connection is destroyed. A client that went away: nothing more to do.
  */
-async function stream(ctx: DiskExportContext, req: Request, res: Response, p: PointRow, disk: OpenedPointDisk, sink: ResponseSink, note: AuditNote, run: () => Promise<unknown>): Promise<void> {
+async function stream(ctx: DiskExportContext, req: Request, res: Response, p: PointRow, disk: OpenedPointDisk, sink: ResponseSink, note: AuditNote, what: { format: 'raw' | 'vmdk'; whole: boolean }, run: () => Promise<unknown>): Promise<void> {
   const { log } = ctx;
+  const ended = (error: unknown) => {
+    const e = error === null ? null : { code: isLifelineError(error) ? error.code : 'internal', message: describeError(error) };
+    try {
+      ctx.ended?.({ point: p, disk: disk.disk, capacityBytes: disk.capacity, ...what, error: e });
+    } catch (err) {
+      log.error('export outcome not told', { pointId: p.id, error: describeError(err) });
+    }
+  };
   const { signal, id: requestId } = requestContext(req);
   // Until the response is over, maintenance leaves this point's VM alone.
   const release = ctx.hold(p.id);
@@ -45,12 +66,14 @@ async function stream(ctx: DiskExportContext, req: Request, res: Response, p: Po
     await run();
     sink.start();
     res.end();
+    ended(null);
   } catch (err) {
     if (signal.aborted || res.destroyed) {
       // The client went away, or the server is stopping: the reads have stopped with the request.
       log.info('export aborted', { requestId, pointId: p.id, disk: disk.disk, reason: describeError(signal.reason ?? err) });
       return;
     }
+    ended(err);
     const damaged = isDamagedPointError(err) || isStoreError(err, 'index-invalid');
     if (damaged) {
       note({ failure: err.code, ...(typeof err.details['chunk'] === 'string' ? { chunk: err.details['chunk'] } : {}) });
@@ -95,7 +118,7 @@ export async function sendRaw(ctx: DiskExportContext, req: Request, res: Respons
     res.end();
     return;
   }
-  await stream(ctx, req, res, p, disk, sink, note, () => exportRaw(disk, sink, { range, signal: requestContext(req).signal }));
+  await stream(ctx, req, res, p, disk, sink, note, { format: 'raw', whole: ask.kind !== 'range' }, () => exportRaw(disk, sink, { range, signal: requestContext(req).signal }));
 }
 
 /** An opened disk as a stream-optimized VMDK. */
@@ -117,7 +140,7 @@ export async function sendVmdk(ctx: DiskExportContext, req: Request, res: Respon
     res.end();
     return;
   }
-  await stream(ctx, req, res, p, disk, sink, note, () => exportStreamOptimizedVmdk(disk, sink, { fileName, signal: requestContext(req).signal }));
+  await stream(ctx, req, res, p, disk, sink, note, { format: 'vmdk', whole: true }, () => exportStreamOptimizedVmdk(disk, sink, { fileName, signal: requestContext(req).signal }));
 }
 
 function sendProblemOf(res: Response, requestId: string, status: number, code: string, detail: string, extensions: Record<string, unknown> = {}): void {

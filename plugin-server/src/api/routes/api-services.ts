@@ -63,8 +63,11 @@ export interface ApiServices {
   readonly drSource?: PlannedMigrationSource | null;
   /** Events out: notification channels and their delivery log. */
   readonly notifications?: EventsService | null;
-  /** Prometheus metrics at /metrics, behind the bearer token in `tokenFile`. */
-  readonly metrics?: { readonly metrics: LifelineMetrics; readonly tokenFile: string } | null;
+  /**
+   * Prometheus metrics at /metrics, behind the bearer token in `tokenFile` or, when `clientCa` is
+   * set (the listener then asks for client certificates verified against it), a client certificate.
+   */
+  readonly metrics?: { readonly metrics: LifelineMetrics; readonly tokenFile: string; readonly clientCa?: boolean } | null;
   /** Restore points published over NFS (instant recovery); absent when the configuration has no NFS server. */
   readonly publications?: NfsService | null;
 }

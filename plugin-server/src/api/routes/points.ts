@@ -56,7 +56,12 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
   const log = svc.log.child({ component: 'points' });
   const points = svc.points;
   const tickets = svc.downloads;
-  const exporting: DiskExportContext = { log, hold: (pointId) => points.hold(pointId) };
+  const exporting: DiskExportContext = {
+    log,
+    hold: (pointId) => points.hold(pointId),
+    // Events out: a whole disk exported, or an export that failed.
+    ended: (e) => svc.notifications?.exportOutcome({ pointId: e.point.id, vmId: e.point.vmId, vmName: e.point.vmName, disk: e.disk, format: e.format, whole: e.whole, capacityBytes: e.capacityBytes, error: e.error }),
+  };
 
   /**
    * Where a request reads points: `?source=object-storage` names the store's copy on object storage
