@@ -334,6 +334,7 @@ export function startReplication(opts: StartReplicationOptions): Replication {
           link.held.add(pointId);
           record(peer.id, link);
           ctx.log(`${pointId}: ${r.present ? 'already at' : 'committed at'} ${peer.name}, ${r.chunksSent} of ${r.chunks} chunks sent (${r.bytesSent} bytes)`);
+          log.debug('point replicated', { jobId: ctx.jobId, site: peer.id, pointId, attempts: r.attempts, chunksSent: r.chunksSent, ...r.timings });
           if (!first) first = r;
           else older.push(pointId);
         }
