@@ -59,6 +59,9 @@ interface Session {
   chunkWorkMs: number;
 }
 
+/** Work that must not be cut short with the request that started it (it is short). */
+const UNTIL_DONE = new AbortController().signal;
+
 const ms = (from: number, to: number): number => Math.round((to - from) * 10) / 10;
 
 export class ReplicaSiteReceiver implements ReplicaReceiver {
@@ -101,6 +104,8 @@ export class ReplicaSiteReceiver implements ReplicaReceiver {
     }
     this.sessions.set(session, { pointId: imp.pointId, import: imp, inflight: new Set(), answeredAt, firstChunkAt: null, lastChunkAt: answeredAt, offerMs: ms(begun, answeredAt), chunkWorkMs: 0 });
     this.byPoint.set(imp.pointId, session);
+    // The indexes are written while the chunks arrive: the commit then writes only the manifest.
+    imp.stageIndexes(UNTIL_DONE);
     return { kind: 'send', pointId: imp.pointId, session, chunks: imp.chunkCount, missing: imp.missing };
   }
 
