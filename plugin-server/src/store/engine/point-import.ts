@@ -96,6 +96,8 @@ export class PointImport {
   private done = false;
   /** The indexes being written ahead of the commit (stageIndexes); settles, never rejects. */
   private staged: Promise<void> | undefined;
+  /** Whether stageIndexes wrote every index, or found it with the same bytes. */
+  private stagedWhole = false;
 
   private constructor(
     private readonly repo: Repository,
@@ -264,6 +266,7 @@ export class PointImport {
     if (this.present || this.done || this.staged) return;
     this.staged = (async () => {
       for (const i of this.indexes) await this.putSame(i.row.indexKey, i.bytes, signal);
+      this.stagedWhole = true;
     })().catch(() => undefined);
   }
 
@@ -337,15 +340,19 @@ export class PointImport {
           vanished: vanished.length,
         });
       }
-      // The indexes, locked before the manifest names them: one staged and removed since (by GC,
-      // after its grace) is written again.
+      // The indexes, locked before the manifest names them. Those staged whole need only their
+      // lock (one removed since, by GC after its grace, is written again); otherwise each is
+      // written, or one there already must hold the same bytes.
       await this.staged;
+      const staged = this.stagedWhole;
       await forEachBounded(this.indexes, 4, signal, async (i, sig) => {
-        try {
-          await repo.backend.lock(i.row.indexKey, this.retainUntil, sig);
-          return;
-        } catch (err) {
-          if (!isStoreError(err, 'object-not-found')) throw err;
+        if (staged) {
+          try {
+            await repo.backend.lock(i.row.indexKey, this.retainUntil, sig);
+            return;
+          } catch (err) {
+            if (!isStoreError(err, 'object-not-found')) throw err;
+          }
         }
         await this.putSame(i.row.indexKey, i.bytes, sig, this.retainUntil);
       });
