@@ -18,6 +18,10 @@
  * bytes of the chunks B lacked; incr_ratio = incremental time / full time; clone_wire_MiB = bytes
  * on the wire for the clone; throttle_error = |measured − 20| / 20 MB/s.
  *
+ * Each timed run also prints its phases as each site saw them (ms): at A the sender's
+ * (sender.ts: reading the point, the offer, first chunk acknowledged, all chunks, the commit), at B
+ * the receiver's from its debug log (receiver.ts).
+ *
  * Environment: LIFELINE_BENCH_DIR keeps the work directory elsewhere than the system temp dir.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
@@ -29,7 +33,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureServerCertificate } from '../plugin-server/src/server/tls/server-certificate.js';
 import { silentLogger } from '../plugin-server/src/log/logger.js';
-import { BandwidthLimiter, HttpReplicaReceiver, replicatePoint, sealSeedFor, throttled, type ReplicaReceiver, type SiteIdentity } from '../plugin-server/src/replication/index.js';
+import {
+  BandwidthLimiter,
+  HttpReplicaReceiver,
+  replicatePoint,
+  sealSeedFor,
+  throttled,
+  type ReplicaReceiver,
+  type ReplicationTimings,
+  type SiteIdentity,
+} from '../plugin-server/src/replication/index.js';
 import { FileDiskReader, initRepository, PointWriter, Repository } from '../plugin-server/src/store/index.js';
 import { identityDirB } from '../test/replication/link-sites.js';
 import { buildImage } from './store-image.js';
@@ -82,18 +95,32 @@ async function main(): Promise<void> {
     // Site B's certificate is made here and loaded by its process.
     const idB = await identity(identityDirB(root), 'bench B');
     siteB = spawn(process.execPath, [SITE_B, root, idA.thumbprint, '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // Site B's phases of each point it committed, from its debug log (receiver.ts).
+    const phasesAtB = new Map<string, Record<string, unknown>>();
     const listener = {
       url: await new Promise<string>((resolve, reject) => {
         let out = '';
         siteB?.once('exit', (code) => reject(new Error(`site B exited (${String(code)})`)));
         siteB?.stdout.on('data', (d: Buffer) => {
           out += d.toString();
-          const m = /listening (\d+)/.exec(out);
-          if (m) resolve(`https://127.0.0.1:${m[1]}`);
-          // Its "ack" lines are not needed here; keep only the tail.
-          if (out.length > 4096) out = out.slice(-256);
+          const lines = out.split('\n');
+          out = lines.pop() ?? '';
+          for (const l of lines) {
+            const m = /^listening (\d+)/.exec(l);
+            if (m) resolve(`https://127.0.0.1:${m[1]}`);
+            // Its "ack" lines are not needed here.
+            if (!l.startsWith('log ')) continue;
+            const rec = JSON.parse(l.slice(4)) as Record<string, unknown>;
+            if (rec['msg'] === 'replicated point committed' && typeof rec['pointId'] === 'string') phasesAtB.set(rec['pointId'], rec);
+          }
         });
       }),
+    };
+    const phases = (name: string, r: { report: { pointId: string; timings: ReplicationTimings } }): void => {
+      const b = phasesAtB.get(r.report.pointId);
+      const at = (rec: object | undefined, keys: readonly string[]) => (rec ? keys.map((k) => `${k} ${String((rec as Record<string, unknown>)[k])}`).join(', ') : 'not logged');
+      console.log(`  ${name} phases at A (ms): ${at(r.report.timings, ['parcelMs', 'offerMs', 'firstChunkMs', 'chunksMs', 'commitMs', 'totalMs'])}`);
+      console.log(`  ${name} phases at B (ms): ${at(b, ['offerMs', 'firstChunkAfterMs', 'chunksMs', 'chunkWorkMs', 'commitAfterMs', 'commitMs'])}`);
     };
     const client = (): HttpReplicaReceiver =>
       new HttpReplicaReceiver({ url: listener.url, identity: idA, peerThumbprint: idB.thumbprint, seedFor: (der, signal) => sealSeedFor(a, der, signal) });
@@ -122,6 +149,7 @@ async function main(): Promise<void> {
       `full: ${full.report.chunksSent} chunks, ${(full.report.bytesSent / MiB).toFixed(1)} MiB stored, ${(full.wire / MiB).toFixed(1)} MiB on the wire, ` +
         `${full.s.toFixed(2)} s: ${(logical / 1e6 / full.s).toFixed(0)} MB/s of disk, ${(full.report.bytesSent / 1e6 / full.s).toFixed(0)} MB/s of stored chunks`,
     );
+    phases('full', full);
 
     // 1 % of the data blocks get 64 KiB of new data each.
     const fh = await open(image, 'r+');
@@ -136,6 +164,7 @@ async function main(): Promise<void> {
     const p2 = await backup(a, 'vm-1', image);
     const incr = await run(p2);
     console.log(`incremental after 1 % change: ${incr.report.chunksSent} of ${incr.report.chunks} chunks, ${(incr.wire / MiB).toFixed(1)} MiB on the wire, ${incr.s.toFixed(2)} s`);
+    phases('incremental', incr);
 
     const p3 = await backup(a, 'vm-2', image);
     const clone = await run(p3);

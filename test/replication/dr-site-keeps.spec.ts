@@ -9,7 +9,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initRepository, Repository } from '../../plugin-server/src/store/repository.js';
 import { readPointParcel } from '../../plugin-server/src/store/engine/point-import.js';
-import { sealManifest } from '../../plugin-server/src/store/engine/manifest.js';
+import { indexKey, sealManifest } from '../../plugin-server/src/store/engine/manifest.js';
 import { verifyRepository } from '../../plugin-server/src/store/maintenance/verify.js';
 import { createJobRunner } from '../../plugin-server/src/jobs/index.js';
 import { systemClock } from '../../plugin-server/src/domain/index.js';
@@ -148,6 +148,19 @@ describe('the DR site keeps its replicas whatever the source sends', () => {
     expect(JSON.parse(huge.body).code).toBe('payload-too-large');
     const early = await send('POST', `${base}/sessions/${answer.session}/commit`);
     expect(early.status).toBe(409);
+    expect(b.listPoints().map((p) => p.id)).toEqual([point.id]);
+
+    // 5. The same new point offered again under a forged manifest that vouches for another index
+    //    (the first point's, whose chunks B holds: nothing is missing). B wrote the index of the
+    //    first offer while its chunks were awaited; the commit finds it there with other bytes
+    //    and refuses, rather than lock it under the forged manifest.
+    const m2 = await a.readManifest(second.id, never);
+    const swapped = sealManifest({ ...m2, disks: manifest.disks.map((d) => ({ ...d, indexKey: indexKey(second.id, d.disk) })) }, a.keys);
+    const again = JSON.parse((await send('POST', `${base}/offer`, offer(swapped, second.id, parcel.indexes))).body) as { kind: string; session: string; missing: string[] };
+    expect(again).toEqual(jasmine.objectContaining({ kind: 'send', missing: [] }));
+    const mixed = await send('POST', `${base}/sessions/${again.session}/commit`);
+    expect(mixed.status).withContext(mixed.body).toBe(422);
+    expect(JSON.parse(mixed.body).code).toBe('index-invalid');
     expect(b.listPoints().map((p) => p.id)).toEqual([point.id]);
 
     // B's objects are what they were, the point restores, and the repository verifies.

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { initRepository, Repository } from '../../plugin-server/src/store/repository.js';
 import { HttpReplicaReceiver, ReplicaSites, sealSeedFor, type PeerIdentity, type ReplicaReceiver, type ReplicaRetention, type SiteIdentity } from '../../plugin-server/src/replication/index.js';
+import type { Logger } from '../../plugin-server/src/log/index.js';
 import { FAST_SCRYPT, MiB, never } from '../store/store-fixtures.js';
 import { siteIdentity, startSiteListener, type SiteListener } from './site-link.js';
 
@@ -29,8 +30,15 @@ export interface LinkSites {
 export const replicasDir = (root: string): string => join(root, 'site-b', 'replicas');
 export const identityDirB = (root: string): string => join(root, 'site-b', 'data');
 
-export function replicaSitesB(root: string, idB: SiteIdentity, peerA: PeerIdentity, retention: () => ReplicaRetention | undefined = () => RETENTION): ReplicaSites {
-  return new ReplicaSites({ root: replicasDir(root), passphrase: PASS_B, keyPem: idB.keyPem, retentionOf: (id) => (id === peerA.id ? retention() : undefined), scrypt: FAST_SCRYPT });
+export function replicaSitesB(root: string, idB: SiteIdentity, peerA: PeerIdentity, retention: () => ReplicaRetention | undefined = () => RETENTION, logger?: Logger): ReplicaSites {
+  return new ReplicaSites({
+    root: replicasDir(root),
+    passphrase: PASS_B,
+    keyPem: idB.keyPem,
+    retentionOf: (id) => (id === peerA.id ? retention() : undefined),
+    scrypt: FAST_SCRYPT,
+    ...(logger ? { logger } : {}),
+  });
 }
 
 /** A's repository and identity, B's identity, replicas and listener; `wrap` sees every receiver B hands out. */

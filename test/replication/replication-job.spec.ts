@@ -12,7 +12,9 @@ import { silentLogger } from '../../plugin-server/src/log/logger.js';
 import { REPLICATION_JOB_KIND, startReplication, type PeerRecord, type Replication, type ReplicaReceiver, type ReplicationSettings } from '../../plugin-server/src/replication/index.js';
 import type { Repository } from '../../plugin-server/src/store/repository.js';
 import { ingestImage, MiB, never, tempDir, writeImage } from '../store/store-fixtures.js';
-import { clientOf, startLinkSites, type LinkSites } from './link-sites.js';
+import { SqlitePeerStore } from '../../plugin-server/src/sites/peer-store.js';
+import { clientOf, replicaSitesB, startLinkSites, type LinkSites } from './link-sites.js';
+import { startSiteListener } from './site-link.js';
 
 const VM1: VmRef = { vcenterGuid: 'vc-a', moref: 'vm-101' };
 const VM2: VmRef = { vcenterGuid: 'vc-a', moref: 'vm-102' };
@@ -120,7 +122,9 @@ describe('the replication job after each backup', () => {
     await writeImage(path, 8 * MiB, (i) => ({ kind: 'random', seed: seed + i }));
     return path;
   };
-  const backup = (vm: VmRef, policyId: string, img: string): string => runner.submit({ kind: 'backup', target: { type: 'VirtualMachine', id: vm.moref, vcenterGuid: vm.vcenterGuid }, params: { vm, policyId, image: img } }).job.id;
+  const backup2 = (r: JobRunner, vm: VmRef, policyId: string, img: string): string =>
+    r.submit({ kind: 'backup', target: { type: 'VirtualMachine', id: vm.moref, vcenterGuid: vm.vcenterGuid }, params: { vm, policyId, image: img } }).job.id;
+  const backup = (vm: VmRef, policyId: string, img: string): string => backup2(runner, vm, policyId, img);
 
   it('replicates the new point after a backup, with its result, the link\'s figures and the VM\'s state', async () => {
     const job = await replicationAfter(runner, VM1, backup(VM1, 'dr', await image('a', 1)));
@@ -203,5 +207,70 @@ describe('the replication job after each backup', () => {
     const [j1, j2] = [await replicationAfter(runner, VM1, b1), await replicationAfter(runner, VM2, b2)];
     expect([j1.state, j2.state]).toEqual(['succeeded', 'succeeded']);
     expect(maxBusy).toBe(1);
+  });
+
+  it('knows after both sites restart which older points the DR site holds, and does not offer them again', async () => {
+    // Site A as the server runs it: the pairing in its database, which also keeps what B holds.
+    replication.stop();
+    await runner.stop();
+    const start = async (): Promise<{ runner: JobRunner; replication: Replication }> => {
+      const peers = new SqlitePeerStore(db, systemClock);
+      const r = createJobRunner(db, { clock: systemClock, random: () => 0.5, log: silentLogger, limits: { global: 4 }, progressIntervalMs: 50 });
+      r.register<{ vm: VmRef; policyId: string; image: string }, unknown>('backup', {
+        run: async (ctx) => ({ pointId: (await ingestImage(s.a, vmKey(ctx.params.vm), ctx.params.image)).point.id }),
+      });
+      const rep = startReplication({
+        runner: r,
+        peers,
+        figures: peers,
+        identity: s.idA,
+        repository: s.a,
+        siteOfBackup: (job) => ((job.params as { policyId: string }).policyId === 'dr' ? 'site B' : null),
+        logger: silentLogger,
+        receiverFor: () => {
+          const http = clientOf(s, s.listener.url);
+          return { offer: (o, sig) => (offers.push(o.pointId), http.offer(o, sig)), putChunk: (...a) => http.putChunk(...a), commit: (...a) => http.commit(...a), close: () => http.close() };
+        },
+      });
+      await r.start();
+      return { runner: r, replication: rep };
+    };
+    new SqlitePeerStore(db, systemClock).add({ name: 'site B', url: s.listener.url, thumbprint: s.idB.thumbprint, role: 'target', settings });
+    let a = await start();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((((await ended(a.runner, backup2(a.runner, VM1, 'none', await image(`r${i}`, 700 + 100 * i)))).result ?? {}) as { pointId: string }).pointId);
+    const first = await replicationAfter(a.runner, VM1, backup2(a.runner, VM1, 'dr', await image('r3', 1000)));
+    expect(first.state).withContext(JSON.stringify(first.error)).toBe('succeeded');
+    const newest = (first.result as { pointId: string }).pointId;
+    // keepLast 2 at the DR site: the newest, then the one before it.
+    expect(offers).toEqual([newest, ids[2] as string]);
+
+    // Both sites restart: A's server (its job runner and replication over the same database) and
+    // B's site listener with its replicas, on the same address.
+    a.replication.stop();
+    await a.runner.stop();
+    const port = Number(new URL(s.listener.url).port);
+    await s.listener.close();
+    await s.sites.close();
+    const sitesB = replicaSitesB(dir.path, s.idB, s.peerA);
+    const listenerB = await startSiteListener({ identity: s.idB, peers: () => [s.peerA], receiverFor: (p) => sitesB.receiverFor(p), port });
+    try {
+      a = await start();
+      offers = [];
+      const next = await replicationAfter(a.runner, VM1, backup2(a.runner, VM1, 'dr', await image('r4', 1100)));
+      expect(next.state).withContext(JSON.stringify(next.error)).toBe('succeeded');
+      // The newest point, and not the one before it: B holds that since before the restart.
+      expect(offers).toEqual([(next.result as { pointId: string }).pointId]);
+      expect((next.result as { olderPoints: string[] }).olderPoints).toEqual([]);
+      expect(((await sitesB.replica('site-a', never)) as Repository).listPoints().map((p) => p.id)).toContain(newest);
+    } finally {
+      a.replication.stop();
+      await a.runner.stop();
+      await listenerB.close();
+      await sitesB.close();
+    }
+    // afterEach stops these again.
+    runner = a.runner;
+    replication = a.replication;
   });
 });

@@ -110,6 +110,14 @@ export interface VmReplication {
 export interface LinkFigureStore {
   linkFigures(peerId: string): LinkFigures | undefined;
   recordLinkFigures(peerId: string, figures: LinkFigures): void;
+  /**
+   * Which of a VM's points the peer is known to hold, kept across restarts (without these, known
+   * in memory only: the first job after a restart offers the older points again).
+   */
+  replicatedPoints?(peerId: string, vmId: string): string[];
+  recordReplicatedPoint?(peerId: string, vmId: string, pointId: string): void;
+  /** Forgets the VM's points at the peer other than `keep`, those this site still has. */
+  forgetReplicatedPoints?(peerId: string, vmId: string, keep: readonly string[]): void;
 }
 
 export interface LinkFigures {
@@ -125,7 +133,7 @@ const FIGURES_EVERY_MS = 5_000;
 export interface StartReplicationOptions {
   runner: JobRunner;
   peers: PeerDirectory;
-  /** Keeps the link's bytes sent, last contact and last error across restarts; without it they live in memory. */
+  /** Keeps the link's bytes sent, last contact and last error, and which points the peer holds, across restarts; without it they live in memory. */
   figures?: LinkFigureStore;
   /** This site's certificate and key, presented to peers. */
   identity: SiteIdentity | (() => SiteIdentity);
@@ -254,9 +262,23 @@ export function startReplication(opts: StartReplicationOptions): Replication {
     }
   };
 
+  /** Keeps the figure store's work from failing a replication: what it cannot do is logged. */
+  const stored = <T>(what: string, peerId: string, fn: (f: LinkFigureStore) => T): T | undefined => {
+    if (!opts.figures) return undefined;
+    try {
+      return fn(opts.figures);
+    } catch (err) {
+      log.warn(`${what} could not be read or recorded`, { site: peerId, err: describeError(err) });
+      return undefined;
+    }
+  };
+
   /** The VM's points to send, newest first: the newest, then older ones the DR site's rule keeps and it lacks. */
   const plan = (vmId: string, peer: PeerRecord, link: Link): string[] => {
     const points = repo.listPoints({ vmId });
+    // What the peer holds of the VM, as recorded before a restart; points gone here are forgotten.
+    for (const id of stored('the points the DR site holds', peer.id, (f) => f.replicatedPoints?.(peer.id, vmId)) ?? []) link.held.add(id);
+    stored('the points the DR site holds', peer.id, (f) => f.forgetReplicatedPoints?.(peer.id, vmId, points.map((p) => p.id)));
     if (points.length === 0) return [];
     const r = peer.settings.retention;
     const decisions = planPrune(
@@ -332,8 +354,10 @@ export function startReplication(opts: StartReplicationOptions): Replication {
           link.stats.lastError = null;
           link.stats.errorCode = null;
           link.held.add(pointId);
+          stored('a point the DR site holds', peer.id, (f) => f.recordReplicatedPoint?.(peer.id, vmKey(p.vm), pointId));
           record(peer.id, link);
           ctx.log(`${pointId}: ${r.present ? 'already at' : 'committed at'} ${peer.name}, ${r.chunksSent} of ${r.chunks} chunks sent (${r.bytesSent} bytes)`);
+          log.debug('point replicated', { jobId: ctx.jobId, site: peer.id, pointId, attempts: r.attempts, chunksSent: r.chunksSent, ...r.timings });
           if (!first) first = r;
           else older.push(pointId);
         }

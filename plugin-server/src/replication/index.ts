@@ -5,9 +5,9 @@
  */
 export type { PointOffer, OfferAnswer, CommittedReplica, ReplicaReceiver } from './protocol.js';
 export { replicatePoint } from './sender.js';
-export type { ReplicateOptions, ReplicationReport } from './sender.js';
+export type { ReplicateOptions, ReplicationReport, ReplicationTimings } from './sender.js';
 export { ReplicaSiteReceiver } from './receiver.js';
-export type { ReceiverOptions } from './receiver.js';
+export type { ReceiverOptions, ReceiverTimings } from './receiver.js';
 export { InProcessLink } from './in-process-link.js';
 export type { LinkCounters } from './in-process-link.js';
 export { createReplicationRouter, MAX_CHUNK_BODY } from './http-router.js';

@@ -111,7 +111,11 @@ export class ReplicaSites {
       if (!repo) throw new LifelineError('replica-missing', `this site holds no replica of site ${peer.name} yet: send its seed first`);
       let r = this.receivers.get(peer.id);
       if (!r) {
-        r = new ReplicaSiteReceiver({ replicaOf: (id) => (id === repo.id ? repo : undefined), immutableDays: () => retention().immutableDays });
+        r = new ReplicaSiteReceiver({
+          replicaOf: (id) => (id === repo.id ? repo : undefined),
+          immutableDays: () => retention().immutableDays,
+          ...(this.opts.logger ? { logger: this.opts.logger.child({ peer: peer.name }) } : {}),
+        });
         this.receivers.set(peer.id, r);
       }
       return r;

@@ -26,24 +26,57 @@ export interface ReplicationReport {
   bytesSent: number;
   /** Until when the receiver keeps the point locked. */
   retainUntil: number;
+  /** Where the time went, in milliseconds of wall time at this end. */
+  timings: ReplicationTimings;
 }
+
+/**
+ * The phases of one replication of a point as the sender sees them (ms). The chunks' phase starts
+ * when the receiver's answer arrives; `firstChunkMs` is how long until the first chunk was
+ * acknowledged (the pipeline's start), null when none was sent.
+ */
+export interface ReplicationTimings {
+  /** Reading the point's manifest and indexes here. */
+  parcelMs: number;
+  /** The offer, until the receiver answered. */
+  offerMs: number;
+  firstChunkMs: number | null;
+  /** From the answer to the last chunk acknowledged. */
+  chunksMs: number;
+  /** The commit, until the receiver answered. */
+  commitMs: number;
+  totalMs: number;
+}
+
+const since = (t: number): number => Math.round((performance.now() - t) * 10) / 10;
 
 export async function replicatePoint(source: Repository, pointId: string, receiver: ReplicaReceiver, opts: ReplicateOptions): Promise<ReplicationReport> {
   const { signal } = opts;
+  const start = performance.now();
   const parcel = await readPointParcel(source, pointId, signal);
+  const parcelMs = since(start);
+  const offered = performance.now();
   const answer = await receiver.offer({ repositoryId: source.id, ...parcel }, signal);
+  const offerMs = since(offered);
   if (answer.kind === 'present') {
-    return { pointId, present: true, chunks: 0, chunksSent: 0, bytesSent: 0, retainUntil: answer.retainUntil };
+    const timings = { parcelMs, offerMs, firstChunkMs: null, chunksMs: 0, commitMs: 0, totalMs: since(start) };
+    return { pointId, present: true, chunks: 0, chunksSent: 0, bytesSent: 0, retainUntil: answer.retainUntil, timings };
   }
+  const answered = performance.now();
+  let firstChunkMs: number | null = null;
   let chunksSent = 0;
   let bytesSent = 0;
   await forEachBounded(answer.missing, opts.concurrency ?? 8, signal, async (hex, sig) => {
     const stored = await readStoredChunk(source, hex, sig);
     await receiver.putChunk(answer.session, hex, stored, sig);
+    firstChunkMs ??= since(answered);
     chunksSent++;
     bytesSent += stored.byteLength;
     opts.onChunk?.(hex, stored.byteLength);
   });
+  const chunksMs = since(answered);
+  const committing = performance.now();
   const done = await receiver.commit(answer.session, signal);
-  return { pointId, present: false, chunks: answer.chunks, chunksSent, bytesSent, retainUntil: done.retainUntil };
+  const timings = { parcelMs, offerMs, firstChunkMs, chunksMs, commitMs: since(committing), totalMs: since(start) };
+  return { pointId, present: false, chunks: answer.chunks, chunksSent, bytesSent, retainUntil: done.retainUntil, timings };
 }

@@ -41,6 +41,24 @@ describe('SqlitePeerStore', () => {
     expect(reopened.linkFigures(p.id)).toBeUndefined();
   });
 
+  it('keeps the points a paired peer holds across a reopening, forgets those gone here, and drops them with the pairing', () => {
+    const p = store.add({ name: 'dr', url: 'https://dr:8543', thumbprint: T1, role: 'target', settings: DEFAULT_REPLICATION_SETTINGS });
+    store.recordReplicatedPoint(p.id, 'vc:vm-1', 'p1');
+    store.recordReplicatedPoint(p.id, 'vc:vm-1', 'p2');
+    store.recordReplicatedPoint(p.id, 'vc:vm-1', 'p2');
+    store.recordReplicatedPoint(p.id, 'vc:vm-2', 'p3');
+    const reopened = new SqlitePeerStore(db, { now: () => now });
+    expect(reopened.replicatedPoints(p.id, 'vc:vm-1').sort()).toEqual(['p1', 'p2']);
+    reopened.forgetReplicatedPoints(p.id, 'vc:vm-1', ['p2', 'p9']);
+    expect(reopened.replicatedPoints(p.id, 'vc:vm-1')).toEqual(['p2']);
+    expect(reopened.replicatedPoints(p.id, 'vc:vm-2')).toEqual(['p3']);
+    expect(reopened.remove(p.id)).toBeTrue();
+    expect(reopened.replicatedPoints(p.id, 'vc:vm-2')).toEqual([]);
+    // Nothing is kept for a peer no longer paired.
+    reopened.recordReplicatedPoint(p.id, 'vc:vm-1', 'p4');
+    expect(reopened.replicatedPoints(p.id, 'vc:vm-1')).toEqual([]);
+  });
+
   it('finds a peer by id, name or thumbprint, and pairs a site once', () => {
     const p = store.add({ name: 'dr', url: 'https://dr:8543', thumbprint: T1, role: 'target', settings: DEFAULT_REPLICATION_SETTINGS });
     expect(store.peer(p.id)).toEqual(p);

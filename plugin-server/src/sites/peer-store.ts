@@ -8,6 +8,10 @@
  * address the server's site listener last listened on, for `lifeline site` commands run beside it.
  * `site_link` keeps the figures of the replication link to each peer that outlive a restart (the
  * bytes sent since pairing, the last contact and the last error); it goes with the pairing.
+ * `site_replicated_point` lists, per peer and VM, the restore points of this site the peer is
+ * known to hold (each replicated, or answered "present", by a replication job), so that a job
+ * after a restart does not offer the older points again; rows of points gone here are dropped
+ * when the VM's next job plans, and all of a peer's with the pairing.
  */
 import { randomUUID } from 'node:crypto';
 import { LifelineError, NotFoundError } from '../errors/index.js';
@@ -56,6 +60,20 @@ const MIGRATIONS: readonly Migration[] = [
           last_error TEXT,
           error_code TEXT
         ) STRICT;
+      `);
+    },
+  },
+  {
+    version: 3,
+    up(db) {
+      db.exec(`
+        CREATE TABLE site_replicated_point (
+          peer_id TEXT NOT NULL,
+          vm_id TEXT NOT NULL,
+          point_id TEXT NOT NULL,
+          recorded_at INTEGER NOT NULL,
+          PRIMARY KEY (peer_id, vm_id, point_id)
+        ) STRICT, WITHOUT ROWID;
       `);
     },
   },
@@ -137,10 +155,11 @@ export class SqlitePeerStore implements PeerDirectory {
     return this.peer(id) as PeerRecord;
   }
 
-  /** Removes the pairing and its link's figures; false when there was none. */
+  /** Removes the pairing, its link's figures and its list of points replicated; false when there was none. */
   remove(id: string): boolean {
     return this.db.transaction(() => {
       this.db.prepare('DELETE FROM site_link WHERE peer_id = ?').run(id);
+      this.db.prepare('DELETE FROM site_replicated_point WHERE peer_id = ?').run(id);
       return this.db.prepare('DELETE FROM site_peer WHERE id = ?').run(id).changes > 0;
     })();
   }
@@ -162,6 +181,27 @@ export class SqlitePeerStore implements PeerDirectory {
          ON CONFLICT (peer_id) DO UPDATE SET bytes_sent = excluded.bytes_sent, last_contact_at = excluded.last_contact_at, last_error = excluded.last_error, error_code = excluded.error_code`,
       )
       .run(peerId, Math.round(f.bytesSent), f.lastContactAt === null ? null : Date.parse(f.lastContactAt), f.lastError, f.errorCode, peerId);
+  }
+
+  /** The VM's restore points the peer is known to hold. */
+  replicatedPoints(peerId: string, vmId: string): string[] {
+    return (this.db.prepare('SELECT point_id FROM site_replicated_point WHERE peer_id = ? AND vm_id = ?').all(peerId, vmId) as { point_id: string }[]).map((r) => r.point_id);
+  }
+
+  /** Records that a peer still paired holds one of the VM's points. */
+  recordReplicatedPoint(peerId: string, vmId: string, pointId: string): void {
+    this.db
+      .prepare('INSERT OR IGNORE INTO site_replicated_point (peer_id, vm_id, point_id, recorded_at) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM site_peer WHERE id = ?)')
+      .run(peerId, vmId, pointId, this.clock.now(), peerId);
+  }
+
+  /** Forgets the VM's points at the peer other than `keep` (the points this site still has). */
+  forgetReplicatedPoints(peerId: string, vmId: string, keep: readonly string[]): void {
+    const kept = new Set(keep);
+    const drop = this.db.prepare('DELETE FROM site_replicated_point WHERE peer_id = ? AND vm_id = ? AND point_id = ?');
+    this.db.transaction(() => {
+      for (const id of this.replicatedPoints(peerId, vmId)) if (!kept.has(id)) drop.run(peerId, vmId, id);
+    })();
   }
 
   /** The site listener listens at `url` now. */

@@ -15,13 +15,15 @@
  *      lookup per chunk that changed, not one per chunk of the disk;
  *   2. putChunk: a missing chunk arrives, is verified, and is put durable and locked — a crash
  *      after that keeps it, so the next import finds it and does not ask for it again;
+ *   (stageIndexes: meanwhile the indexes may be written, unlocked, so that the commit finds them
+ *      there; nothing refers to them yet, and a crash leaves orphans that GC removes, gc.ts);
  *   3. commit, only when no chunk is missing: a pending catalog row and a writer, any chunk not
- *      yet locked by this import locked (one that vanished fails the commit), the indexes, the
- *      manifest, their locks, then the catalog marks the point committed — the moment it becomes
- *      visible.
+ *      yet locked by this import locked (one that vanished fails the commit), the indexes locked
+ *      (written first when they are not there), the manifest written locked, then the catalog
+ *      marks the point committed — the moment it becomes visible.
  * A crash before the manifest is written leaves a pending row that recovery removes (with its
- * unlocked indexes); after it, recovery commits the point (repository.ts). Nothing is visible
- * before every object it references is durable.
+ * indexes once their lock passes); after it, recovery commits the point (repository.ts). Nothing
+ * is visible before every object it references is durable.
  *
  * Retention: the point keeps the source's id and retain-until (the manifest is the source's), and
  * every object is locked until at least `minRetainDays` after the point's creation, the replica
@@ -92,6 +94,10 @@ export class PointImport {
   private receivedChunks = 0;
   private receivedBytes = 0;
   private done = false;
+  /** The indexes being written ahead of the commit (stageIndexes); settles, never rejects. */
+  private staged: Promise<void> | undefined;
+  /** Whether stageIndexes wrote every index, or found it with the same bytes. */
+  private stagedWhole = false;
 
   private constructor(
     private readonly repo: Repository,
@@ -250,6 +256,20 @@ export class PointImport {
     }
   }
 
+  /**
+   * Starts writing the point's indexes now, unlocked, while its chunks arrive, so that the commit
+   * has only the manifest left to write. Until the manifest names them they are orphans: an import
+   * abandoned here leaves them for GC (after its grace), and a new import of the point finds them
+   * with the same bytes. A failure here is the commit's to meet: it writes what is not there.
+   */
+  stageIndexes(signal: AbortSignal): void {
+    if (this.present || this.done || this.staged) return;
+    this.staged = (async () => {
+      for (const i of this.indexes) await this.putSame(i.row.indexKey, i.bytes, signal);
+      this.stagedWhole = true;
+    })().catch(() => undefined);
+  }
+
   private refused(hex: string, why: string): CorruptChunkError {
     const e = new CorruptChunkError(hex, `${why.replace(/^chunk \S+ is corrupt: /, '')} (sent for restore point ${this.pointId}; refused, nothing was stored)`);
     return e;
@@ -320,10 +340,23 @@ export class PointImport {
           vanished: vanished.length,
         });
       }
-      for (const i of this.indexes) await this.putSame(i.row.indexKey, i.bytes, signal);
-      await this.putSame(manifestKey(pointId), this.parcel.manifest, signal);
-      for (const i of this.indexes) await repo.backend.lock(i.row.indexKey, this.retainUntil, signal);
-      await repo.backend.lock(manifestKey(pointId), this.retainUntil, signal);
+      // The indexes, locked before the manifest names them. Those staged whole need only their
+      // lock (one removed since, by GC after its grace, is written again); otherwise each is
+      // written, or one there already must hold the same bytes.
+      await this.staged;
+      const staged = this.stagedWhole;
+      await forEachBounded(this.indexes, 4, signal, async (i, sig) => {
+        if (staged) {
+          try {
+            await repo.backend.lock(i.row.indexKey, this.retainUntil, sig);
+            return;
+          } catch (err) {
+            if (!isStoreError(err, 'object-not-found')) throw err;
+          }
+        }
+        await this.putSame(i.row.indexKey, i.bytes, sig, this.retainUntil);
+      });
+      await this.putSame(manifestKey(pointId), this.parcel.manifest, signal, this.retainUntil);
       manifestLocked = true;
       let dataBytes = 0;
       for (const i of this.indexes) for (let s = 0; s < i.index.slots; s++) if (!isZeroDigest(i.index.digest(s))) dataBytes += i.index.slotLength(s);
@@ -358,14 +391,15 @@ export class PointImport {
     }
   }
 
-  /** Puts an object; one already there (an earlier attempt) must hold the same bytes. */
-  private async putSame(key: string, bytes: Uint8Array, signal: AbortSignal): Promise<void> {
-    const put = await this.repo.backend.put(key, bytes, { signal });
+  /** Puts an object, locked until `retainUntil` when given; one already there (an earlier attempt) must hold the same bytes. */
+  private async putSame(key: string, bytes: Uint8Array, signal: AbortSignal, retainUntil?: number): Promise<void> {
+    const put = await this.repo.backend.put(key, bytes, { signal, ...(retainUntil !== undefined ? { retainUntil } : {}) });
     if (put.created) return;
     const there = await this.repo.backend.get(key, signal);
     if (Buffer.compare(Buffer.from(there), Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) !== 0) {
       throw new StoreError('index-invalid', `${key} already exists in this repository with other content`, { key });
     }
+    if (retainUntil !== undefined) await this.repo.backend.lock(key, retainUntil, signal);
   }
 }
 
