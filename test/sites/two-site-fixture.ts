@@ -48,6 +48,10 @@ export interface TwoSiteOptions {
   readonly stores?: boolean;
   /** Extra standard port groups of each side's simulator, by site name (e.g. a drill's isolated network). */
   readonly portgroups?: Readonly<Record<string, string[]>>;
+  /** VMs of each side's simulator (default 2). */
+  readonly vms?: number;
+  /** The content of each side's configuration file (e.g. hook sets), by site name. */
+  readonly files?: Readonly<Record<string, unknown>>;
   /** Runs on each side once its simulator exists, before its server starts (guest data). */
   readonly prepare?: (name: string, vc: Vcsim) => Promise<void>;
 }
@@ -61,7 +65,8 @@ export function sitePassphrase(name: string): string {
 
 async function startSide(name: string, opts: TwoSiteOptions, deps: SiteDeps | undefined): Promise<SiteSide> {
   const side = await startVcenterServer({
-    sim: { vms: 2, ...(opts.portgroups?.[name] ? { portgroups: opts.portgroups[name] } : {}) },
+    sim: { vms: opts.vms ?? 2, ...(opts.portgroups?.[name] ? { portgroups: opts.portgroups[name] } : {}) },
+    ...(opts.files?.[name] !== undefined ? { file: () => opts.files![name] } : {}),
     dataDirPrefix: `lifeline-${name}-`,
     ...(opts.users ? { users: opts.users } : {}),
     env: () => ({ LIFELINE_SITE_NAME: name }),

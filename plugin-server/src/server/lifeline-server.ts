@@ -39,7 +39,7 @@ import { createApp, hasUi, uiPath } from '../api/app.js';
 import { PASSPHRASE_FILE, type BackupServices } from './backup-services.js';
 import { MANIFEST_FILE, pluginPath, readManifestSource, servedManifest, type PluginFiles } from '../api/plugin-files.js';
 import { SqliteAuditLog } from '../api/audit/audit-log.js';
-import { runHookScript, scriptSpecOf } from '../hooks/index.js';
+import { runHookScript, runPostScripts, scriptSpecOf } from '../hooks/index.js';
 import { DownloadTickets, type DownloadGrant } from '../api/download-tickets.js';
 import { Authorizer } from '../api/auth/authorize.js';
 import type { SessionCloner, UserSession, VcenterTarget } from '../api/auth/ports.js';
@@ -224,7 +224,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     if (replicaSites) stopReplicaPrune = pruneReplicasAfterMaintenance(runner, replicaSites, () => sites.directory.peers().map((p) => p.id), log);
     // Disaster recovery at the DR site: mappings, failover and drills of the source sites' replicated VMs.
     const replicas = replicaSites;
-    const dr: DrService | null = backup && replicas ? startDisasterRecovery({ db, clock: jobClock, runner, recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) }, vcenterGuids: [...config.vcenters.values()].map((vc) => vc.guid.toLowerCase()), peer: (id) => sites.directory.peer(id), replica: (id, sig) => replicas.replica(id, sig) }) : null;
+    const dr: DrService | null = backup && replicas ? startDisasterRecovery({ db, clock: jobClock, runner, recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) }, vcenterGuids: [...config.vcenters.values()].map((vc) => vc.guid.toLowerCase()), peer: (id) => sites.directory.peer(id), replica: (id, sig) => replicas.replica(id, sig), ...drHooks(config.hookSets) }) : null;
     // Events out: job outcomes and RPO changes recorded in the outbox, delivered to the channels.
     const vcenterEvents = backup ? { extensionKey: EXTENSION_KEY, vcenterGuids: [...config.vcenters.values()].map((vc) => vc.guid), vcenter: (guid: string, sig: AbortSignal) => backup.vcenter(guid, sig) } : null;
     // The point hook of lifeline.json runs after each new point with its id and links.
@@ -458,4 +458,15 @@ async function lifelinePackage(): Promise<{ dir: string; version: string }> {
 async function loadPlugin(manifestDir: string | null): Promise<PluginFiles | null> {
   if (manifestDir === null || !existsSync(join(manifestDir, MANIFEST_FILE))) return null;
   return { manifestDir, manifest: servedManifest(await readManifestSource(manifestDir)) };
+}
+
+/** A recovery plan's VMs may run the configuration's hook sets (their post scripts) once up. */
+function drHooks(sets: Config['hookSets']) {
+  return {
+    hookSets: [...sets.keys()].sort(),
+    runHookSet: (name: string, env: Record<string, string>, sig: AbortSignal) => {
+      const set = sets.get(name);
+      return set ? runPostScripts(set, env, sig) : Promise.resolve({ ok: false, messages: [`hook set ${name} is no longer declared in lifeline.json`] });
+    },
+  };
 }
