@@ -4,9 +4,13 @@
 // mapping overrides). A drill powers the VMs on group after group on B's isolated port group while
 // a replication from A runs and completes, leaves A's VMs untouched, and its clean-up leaves B as
 // before; faults injected at B on CreateVM_Task and PowerOnVM_Task fail exactly that step in the
-// report with nothing of it left; a cancel starts no new step and keeps what is up.
+// report with nothing of it left; a cancel starts no new step and keeps what is up. The
+// `lifeline plan` commands run a drill and its clean-up through the running server's API as a
+// vCenter user, and are refused for a user without the privilege.
+import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { parseDatastorePath } from '../../plugin-server/src/vsphere/index.js';
 import { fillDisk } from '../demo/demo-seed.js';
@@ -15,6 +19,18 @@ import { startTwoSites, type SiteSide, type TwoSites } from '../sites/two-site-f
 import { datastoreFiles, vmNames, waitJob, type Failover, type JobBody, type ReplicatedVm } from './dr-spec-kit.js';
 
 const SLOW = 240_000;
+const LIFELINE_BIN = fileURLToPath(new URL('../../../bin/lifeline.js', import.meta.url));
+const READER = { username: 'reader@vsphere.local', password: 'Reader-1!', privileges: ['System.View', 'System.Read'] };
+
+/** Runs `lifeline <args>` as an operator's shell would, with the password in the environment. */
+function lifeline(args: string[], password: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LIFELINE_')));
+  return new Promise((resolve) => {
+    execFile(process.execPath, [LIFELINE_BIN, ...args], { env: { ...env, LIFELINE_VC_PASSWORD: password }, timeout: 180_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
 const never = new AbortController().signal;
 
 /**
@@ -58,6 +74,7 @@ describe('recovery plans at the DR site', () => {
       stores: true,
       paired: true,
       vms: 3,
+      users: [READER],
       portgroups: { 'site-b': ['DR Test Network'] },
       files: {
         'site-b': {
@@ -137,6 +154,60 @@ describe('recovery plans at the DR site', () => {
     const job = await waitJob(b, cleanup.json<{ job: JobBody }>().job.id);
     expect(job.state).withContext(JSON.stringify(job.error)).toBe('succeeded');
   }
+
+  it('runs a drill and its clean-up from the command line through the server as a vCenter user, and refuses a user without the privilege', async () => {
+    const { b } = sites;
+    const filesBefore = await datastoreFiles(b);
+    const vmsBefore = await vmNames(b);
+    await createPlan({ name: 'CLI plan', groups: [{ vms: [vmIds[1]] }, { vms: [vmIds[2]] }] });
+    const conn = ['--server', b.server.url, '--server-thumbprint', b.server.thumbprint, '--vcenter', b.vc.url, '--vcenter-thumbprint', b.vc.thumbprint];
+    const admin = [...conn, '--user', b.vc.username];
+
+    const listed = await lifeline(['plan', 'list', ...admin], b.vc.password);
+    expect(listed.code).withContext(listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^CLI plan {2}id \S+ {2}2 group\(s\), 2 VM\(s\) {2}last run: none$/m);
+
+    // A user who may read but not restore is refused by the server, and the command says so.
+    const refused = await lifeline(['plan', 'test', 'CLI plan', ...conn, '--user', READER.username], READER.password);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/POST \/recovery-plans\/\S+\/run answered 403/);
+    expect(await vmNames(b)).toEqual(vmsBefore);
+    // A wrong password never reaches the server.
+    const badLogin = await lifeline(['plan', 'list', ...admin], 'wrong password');
+    expect(badLogin.code).toBe(1);
+    expect(badLogin.stderr).not.toContain('wrong password');
+    // A failover for real needs --yes, and failback does not exist yet.
+    const unconfirmed = await lifeline(['plan', 'failover', 'CLI plan', ...admin], b.vc.password);
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.stderr).toContain('--yes');
+    const failback = await lifeline(['plan', 'failback', 'CLI plan'], b.vc.password);
+    expect(failback.code).toBe(2);
+    expect(failback.stderr).toContain('not available');
+
+    const drill = await lifeline(['plan', 'test', 'CLI plan', ...admin], b.vc.password);
+    expect(drill.code).withContext(drill.stderr + drill.stdout).toBe(0);
+    expect(drill.stdout).toContain('group 1:');
+    expect(drill.stdout).toMatch(new RegExp(`^ {2}${names[1]}-dr-test {2}up {2}point ${firstPoint[1]!} .* vm vm-\\d+ {2}tools skipped {2}hook - `, 'm'));
+    expect(drill.stdout).toMatch(/^job \S+ succeeded$/m);
+    expect((await vmNames(b)).filter((v) => !vmsBefore.includes(v))).toEqual([`${names[1]}-dr-test poweredOn`, `${names[2]}-dr-test poweredOn`].sort());
+
+    const cleaned = await lifeline(['plan', 'cleanup', 'CLI plan', ...admin, '--json'], b.vc.password);
+    expect(cleaned.code).withContext(cleaned.stderr).toBe(0);
+    const out = JSON.parse(cleaned.stdout) as { job: JobBody; run: { failovers: Failover[][] } };
+    expect(out.job.state).toBe('succeeded');
+    expect(out.run.failovers.flat().map((f) => f.state)).toEqual(['cleaned', 'cleaned']);
+    expect(await vmNames(b)).toEqual(vmsBefore);
+    expect(await datastoreFiles(b)).toEqual(filesBefore);
+
+    // A plan that fails exits non-zero: a fault on the first CreateVM_Task fails its step.
+    await b.vc.injectFault({ method: 'CreateVM_Task', fault: 'InvalidState', count: 1 });
+    const faulted = await lifeline(['plan', 'test', 'CLI plan', ...admin], b.vc.password);
+    expect(faulted.code).toBe(1);
+    expect(faulted.stdout).toMatch(/^ {4}! create: .*InvalidState/m);
+    expect(faulted.stdout).toMatch(/^job \S+ failed: .*\[dr-plan-step-failed\]$/m);
+    expect((await lifeline(['plan', 'cleanup', 'CLI plan', ...admin], b.vc.password)).code).toBe(0);
+    expect(await vmNames(b)).toEqual(vmsBefore);
+  }, SLOW);
 
   it('refuses per-VM options that name what the DR site does not have, naming the field', async () => {
     const { b } = sites;
