@@ -6,16 +6,20 @@
 // before; faults injected at B on CreateVM_Task and PowerOnVM_Task fail exactly that step in the
 // report with nothing of it left; a cancel starts no new step and keeps what is up. The
 // `lifeline plan` commands run a drill and its clean-up through the running server's API as a
-// vCenter user, and are refused for a user without the privilege.
+// vCenter user, and are refused for a user without the privilege. B's server killed with SIGKILL
+// while vCenter creates a step's VM finishes or rolls back each step when it starts again, and
+// B's inventory agrees with the report.
 import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { parseDatastorePath } from '../../plugin-server/src/vsphere/index.js';
+import { connectVcenter, parseDatastorePath } from '../../plugin-server/src/vsphere/index.js';
 import { fillDisk } from '../demo/demo-seed.js';
 import { sha256File } from '../store/store-fixtures.js';
 import { startTwoSites, type SiteSide, type TwoSites } from '../sites/two-site-fixture.js';
+import { httpsCall, type HttpsReply } from '../server/https-client.js';
+import { startServeProcess, type ServeProcess } from '../server/serve-process.js';
 import { datastoreFiles, vmNames, waitJob, type Failover, type JobBody, type ReplicatedVm } from './dr-spec-kit.js';
 
 const SLOW = 240_000;
@@ -209,6 +213,70 @@ describe('recovery plans at the DR site', () => {
     expect(await vmNames(b)).toEqual(vmsBefore);
   }, SLOW);
 
+  it("killed with SIGKILL while vCenter creates a step's VM, the DR site settles every step at its next start and its inventory agrees with the report", async () => {
+    const { b } = sites;
+    const filesBefore = await datastoreFiles(b);
+    const vmsBefore = await vmNames(b);
+    const planId = await createPlan({ name: 'Killed', groups: [{ vms: [vmIds[0]] }, { vms: [vmIds[1]] }, { vms: [vmIds[2]] }] });
+    // B's server moves to a process of its own, which the spec can kill outright.
+    await b.release();
+    let proc: ServeProcess | undefined;
+    try {
+      proc = await startServeProcess(b.dataDir, b.serveEnv);
+      const at = (p: ServeProcess) => (method: string, path: string, body?: unknown): Promise<HttpsReply> =>
+        httpsCall(`${p.url}/api/v1${path}`, { method, thumbprint: p.thumbprint, headers: { 'vmware-api-session-id': b.admin, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+      let call = at(proc);
+      // The second step's CreateVM_Task runs long in vCenter: the server dies while it is under way.
+      await b.vc.injectDelay('CreateVM_Task', 8000, 2);
+      const started = await call('POST', `/recovery-plans/${planId}/run`, { mode: 'test' });
+      expect(started.status).withContext(started.text).toBe(202);
+      const jobId = started.json<{ job: JobBody }>().job.id;
+      for (let i = 0; ; i++) {
+        const job = (await call('GET', `/jobs/${jobId}`)).json<{ phase: string | null; log: { tail: { message: string }[] } }>();
+        if (job.phase === 'group-2' && job.log.tail.some((l) => l.message === `${names[1]}-dr-test: create`)) break;
+        if (i > 900) throw new Error('the plan never reached the second VM\'s CreateVM_Task');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      proc.child.kill('SIGKILL');
+      await new Promise((r) => proc!.child.once('exit', r));
+      proc = await startServeProcess(b.dataDir, b.serveEnv);
+      call = at(proc);
+      let failovers: Failover[] = [];
+      for (let i = 0; ; i++) {
+        const plan = (await call('GET', `/recovery-plans/${planId}`)).json<PlanView>();
+        failovers = plan.runs[0]!.failovers.flat();
+        if (failovers.every((f) => f.state !== 'starting')) break;
+        if (i > 600) throw new Error(`steps still starting: ${JSON.stringify(failovers.map((f) => f.state))}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(['interrupted', 'failed']).toContain((await call('GET', `/jobs/${jobId}`)).json<JobBody>().state);
+      const [f0, f1, f2] = failovers as [Failover, Failover, Failover];
+      expect([f0.state, f1.state, f2.state]).toEqual(['up', 'failed', 'failed']);
+      expect(f1.vm).toBeNull();
+      expect(f1.report.failures).toEqual(['interrupted: the server stopped; what the failover had made was removed']);
+      expect(f2.report.failures).toEqual(['interrupted: the server stopped; what the failover had made was removed']);
+      // Once vCenter's CreateVM_Task has ended, B holds exactly what the report says: the first step's VM, nothing of the others.
+      await new Promise((r) => setTimeout(r, 8000));
+      const vc = await connectAdmin(b);
+      try {
+        const inv = await vc.inventory(never);
+        const made = inv.vms.filter((v) => !vmsBefore.includes(`${v.name} ${v.powerState}`));
+        expect(made.map((v) => `${v.moref} ${v.name} ${v.powerState}`)).toEqual([`${f0.vm!.moref} ${names[0]}-dr-test poweredOn`]);
+      } finally {
+        vc.close();
+      }
+      expect((await datastoreFiles(b)).filter((f) => f.includes(`${names[1]}-dr-test`) || f.includes(`${names[2]}-dr-test`))).toEqual([]);
+    } finally {
+      await proc?.stop();
+      await b.restart();
+    }
+    await cleanUp(planId);
+    expect(await vmNames(b)).toEqual(vmsBefore);
+    expect(await datastoreFiles(b)).toEqual(filesBefore);
+    expect((await b.call(b.admin, 'DELETE', `/recovery-plans/${planId}`)).status).toBe(204);
+  }, SLOW);
+
   it('refuses per-VM options that name what the DR site does not have, naming the field', async () => {
     const { b } = sites;
     const groups = [{ vms: [vmIds[0]] }, { vms: [vmIds[1]] }];
@@ -385,6 +453,11 @@ describe('recovery plans at the DR site', () => {
     expect((await b.call(b.admin, 'DELETE', `/recovery-plans/${planId}`)).status).toBe(204);
   }, SLOW);
 });
+
+/** The simulator's administrator on a connection of its own (B's server may be another process). */
+function connectAdmin(side: SiteSide) {
+  return connectVcenter({ url: side.vc.url, thumbprint: side.vc.thumbprint, user: side.vc.username, password: side.vc.password, keepAliveMs: 0 }, never);
+}
 
 async function exists(path: string): Promise<boolean> {
   return readFile(path).then(
