@@ -15,7 +15,7 @@ import { generate } from 'selfsigned';
 import type { LifelineServerDeps } from '../../plugin-server/src/server/lifeline-server.js';
 import type { VcenterUserSession } from '../../plugin-server/src/server/vcenter-cloner.js';
 import { startVcenterServer, type SimUser, type VcenterServer } from '../server/vcenter-server-fixture.js';
-import type { Vcsim } from '../vcsim/harness.js';
+import type { Vcsim, VcsimOptions } from '../vcsim/harness.js';
 
 /** A client certificate and key, as a site presents them. */
 export interface ClientIdentity {
@@ -50,6 +50,8 @@ export interface TwoSiteOptions {
   readonly portgroups?: Readonly<Record<string, string[]>>;
   /** VMs of each side's simulator (default 2). */
   readonly vms?: number;
+  /** More simulator options of each side, by site name (e.g. its disk size). */
+  readonly sim?: Readonly<Record<string, Partial<VcsimOptions>>>;
   /** The content of each side's configuration file (e.g. hook sets), by site name. */
   readonly files?: Readonly<Record<string, unknown>>;
   /** Runs on each side once its simulator exists, before its server starts (guest data). */
@@ -65,7 +67,7 @@ export function sitePassphrase(name: string): string {
 
 async function startSide(name: string, opts: TwoSiteOptions, deps: SiteDeps | undefined): Promise<SiteSide> {
   const side = await startVcenterServer({
-    sim: { vms: opts.vms ?? 2, ...(opts.portgroups?.[name] ? { portgroups: opts.portgroups[name] } : {}) },
+    sim: { vms: opts.vms ?? 2, ...(opts.portgroups?.[name] ? { portgroups: opts.portgroups[name] } : {}), ...opts.sim?.[name] },
     ...(opts.files?.[name] !== undefined ? { file: () => opts.files![name] } : {}),
     dataDirPrefix: `lifeline-${name}-`,
     ...(opts.users ? { users: opts.users } : {}),
