@@ -80,6 +80,8 @@ describe('recovery plans at the DR site', () => {
       vms: 3,
       users: [READER],
       portgroups: { 'site-b': ['DR Test Network'] },
+      // A second datastore at B, for a VM's datastore override.
+      sim: { 'site-b': { datastores: 2 } },
       files: {
         'site-b': {
           hookSets: {
@@ -309,11 +311,11 @@ describe('recovery plans at the DR site', () => {
       groups: [{ vms: [vmIds[0]] }, { vms: [vmIds[1]] }, { vms: [vmIds[2]] }],
       vmOptions: {
         [vmIds[0]!]: { point: firstPoint[0], hookSet: 'started' },
-        [vmIds[1]!]: { powerOn: false },
+        [vmIds[1]!]: { powerOn: false, datastore: 'LocalDS_1' },
         [vmIds[2]!]: { toolsTimeoutSeconds: 1, hookSet: 'broken' },
       },
     });
-    expect((await b.call(b.admin, 'GET', `/recovery-plans/${planId}`)).json<PlanView>().vmOptions?.[vmIds[1]!]).toEqual({ powerOn: false });
+    expect((await b.call(b.admin, 'GET', `/recovery-plans/${planId}`)).json<PlanView>().vmOptions?.[vmIds[1]!]).toEqual({ powerOn: false, datastore: 'LocalDS_1' });
 
     // The first step waits at its hook until A has made and replicated a new point of that VM.
     await writeFile(join(hooksDir, 'hold'), '');
@@ -381,6 +383,9 @@ describe('recovery plans at the DR site', () => {
       expect(await sha256File(await diskFileAtB(f.vm!.moref))).withContext(f.name).toBe(diskSha[i]!);
     }
     expect(power).toEqual(['poweredOn', 'poweredOff', 'poweredOn']);
+    // The datastore override: the second VM's files are on B's other datastore, the others on the pairing's.
+    expect([f0.request.datastore, f1.request.datastore, f2.request.datastore]).toEqual(['LocalDS_0', 'LocalDS_1', 'LocalDS_0']);
+    expect((await vc.getVm(f1.vm!.moref, never)).disks[0]!.fileName).toMatch(/^\[LocalDS_1\] /);
     expect(newSha).not.toBe(diskSha[0]!);
     // A's VMs are as they were (the new point's write aside, which is guest data).
     expect(await vmNames(a)).toEqual(aVmsBefore);
