@@ -4,7 +4,7 @@
  * two-site fixture, test/sites/two-site-fixture.ts). Site A's VMs each have a disk of `--disk-gib`
  * filled with mixed guest data (text, random and repeated 1 MiB blocks, one block in five a hole:
  * test/demo/demo-seed.ts), are backed up and replicated to B (not timed). At B a plan holds them
- * in 3 groups (as even as can be, at most 4 VMs of a group at once), with no wait for VMware
+ * in 3 groups (as even as can be: 3 + 4 + 3, at most 4 VMs of a group at once), with no wait for VMware
  * Tools (the simulator never starts Tools in a guest). Timed, in wall seconds from the request to
  * the job's end, as the API reports it:
  *   test      a test failover (DR drill) of the whole plan on B's isolated port group;
@@ -15,9 +15,13 @@
  * The machine's load (uptime) is printed with the figures: it is shared.
  *
  * Environment: LIFELINE_BENCH_DIR is not used; the simulators' datastores live in the system's
- * temporary folder, as in the specs.
+ * temporary folder, as in the specs. LIFELINE_BENCH_PROFILE=<file> writes a CPU profile of this
+ * process (both Lifeline servers run in it; the simulators are processes of their own) taken
+ * during the drill only, for Chrome's DevTools or a script.
  */
 import { execFileSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { fillDisk } from '../test/demo/demo-seed.js';
 import { startTwoSites, type SiteSide, type TwoSites } from '../test/sites/two-site-fixture.js';
 
@@ -122,15 +126,29 @@ async function main(): Promise<void> {
     const put = await b.call(b.admin, 'PUT', `/sites/${sourceId}/mappings`, { networks: { 'VM Network': 'VM Network' }, datastores: { LocalDS_0: 'LocalDS_0' }, testNetworks: { 'VM Network': 'DR Test Network' } });
     if (put.status !== 200) throw new Error(`mappings: ${put.text}`);
     const ids = (await b.call(b.admin, 'GET', `/sites/${sourceId}/replicated-vms`)).json<{ items: { vm: { id: string } }[] }>().items.map((v) => v.vm.id);
-    const per = Math.ceil(ids.length / 3);
-    const groups = [ids.slice(0, per), ids.slice(per, 2 * per), ids.slice(2 * per)].filter((g) => g.length > 0).map((g) => ({ vms: g }));
+    // Three groups as even as can be (3 + 4 + 3 for 10 VMs).
+    const cut = (g: number) => Math.round((g * ids.length) / 3);
+    const groups = [0, 1, 2].map((g) => ids.slice(cut(g), cut(g + 1))).filter((g) => g.length > 0).map((g) => ({ vms: g }));
     const created = await b.call(b.admin, 'POST', '/recovery-plans', { name: 'Bench plan', siteId: sourceId, groups, maxParallel: 4, toolsTimeoutSeconds: 0 });
     if (created.status !== 201) throw new Error(`plan: ${created.text}`);
     const planId = created.json<{ id: string }>().id;
     const lastRun = async () => (await b.call(b.admin, 'GET', `/recovery-plans/${planId}`)).json<{ runs: { failovers: Failover[][] }[] }>().runs[0]!.failovers;
 
     console.log(`load: ${uptime()}`);
+    const profileFile = process.env['LIFELINE_BENCH_PROFILE'];
+    const profiler = profileFile ? new Session() : null;
+    if (profiler) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
     const test = await timed(b, 'POST', `/recovery-plans/${planId}/run`, { mode: 'test' });
+    if (profiler && profileFile) {
+      const { profile } = await profiler.post('Profiler.stop');
+      await writeFile(profileFile, JSON.stringify(profile));
+      profiler.disconnect();
+      console.log(`CPU profile of the drill: ${profileFile}`);
+    }
     console.log(`test failover of the plan (${groups.map((g) => g.vms.length).join('+')} VMs): ${test.s.toFixed(1)} s`);
     const rtoTest = stepFigures('  drill steps:', await lastRun());
     console.log(`load: ${uptime()}`);
