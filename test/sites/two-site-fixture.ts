@@ -7,6 +7,7 @@
  * certificate, as another site (or an impostor) would.
  */
 import { readFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
@@ -65,13 +66,25 @@ export function sitePassphrase(name: string): string {
   return `${name}-passphrase`;
 }
 
+/** A TCP port free on loopback now. */
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
 async function startSide(name: string, opts: TwoSiteOptions, deps: SiteDeps | undefined): Promise<SiteSide> {
+  // The site listener keeps its port across restarts (and a `lifeline serve` of the same data
+  // directory), so that the paired site still reaches it.
+  const sitePort = String(await freePort());
   const side = await startVcenterServer({
     sim: { vms: opts.vms ?? 2, ...(opts.portgroups?.[name] ? { portgroups: opts.portgroups[name] } : {}), ...opts.sim?.[name] },
     ...(opts.files?.[name] !== undefined ? { file: () => opts.files![name] } : {}),
     dataDirPrefix: `lifeline-${name}-`,
     ...(opts.users ? { users: opts.users } : {}),
-    env: () => ({ LIFELINE_SITE_NAME: name }),
+    env: () => ({ LIFELINE_SITE_NAME: name, LIFELINE_SITE_PORT: sitePort }),
     ...(deps ? { deps } : {}),
     ...(opts.stores ? { backup: { passphrase: sitePassphrase(name) } } : {}),
     ...(opts.prepare ? { prepare: (vc: Vcsim) => opts.prepare!(name, vc) } : {}),
