@@ -76,6 +76,13 @@ export interface VcenterServer {
    * on it, as a restart of the process would).
    */
   restart(change?: { readonly file: unknown }): Promise<void>;
+  /**
+   * Stops the server and closes the backup services, leaving the data directory to a `lifeline
+   * serve` process of its own (started with `serveEnv`); `restart()` brings the server back here.
+   */
+  release(): Promise<void>;
+  /** The environment `lifeline serve --data-dir <dataDir>` runs this server's configuration with (the configuration file, if any, is written by `release`). */
+  readonly serveEnv: Record<string, string>;
   /** Stops the server, closes the backup services, stops the simulator and removes the data directory. */
   stop(): Promise<void>;
 }
@@ -129,6 +136,7 @@ export async function startVcenterServer(opts: VcenterServerOptions = {}): Promi
         headers: { ...(token === null ? {} : { 'vmware-api-session-id': token }), ...(body !== undefined ? { 'content-type': contentType } : {}) },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
+    let released = false;
     const running = (): LifelineServer => {
       if (!server) throw new Error('the Lifeline server is not running');
       return server;
@@ -158,16 +166,35 @@ export async function startVcenterServer(opts: VcenterServerOptions = {}): Promi
       call: (token, method, path, body, contentType) => callUrl(token, method, `${running().url}/api/v1${path}`, body, contentType),
       callUrl,
       restart: async (change) => {
-        await running().stop();
+        if (!released) await running().stop();
         server = undefined;
         if (change) {
           config = testConfig(dataDir, env, change.file);
           const before = backup;
           backup = undefined;
           await before?.close();
-          await openBackup();
         }
+        if (change || released) await openBackup();
+        released = false;
         server = await start();
+      },
+      release: async () => {
+        await running().stop();
+        server = undefined;
+        const before = backup;
+        backup = undefined;
+        await before?.close();
+        released = true;
+        const file = opts.file?.(vc, dataDir);
+        if (file !== undefined) await writeFile(join(dataDir, 'lifeline.json'), JSON.stringify(file), { mode: 0o600 });
+      },
+      serveEnv: {
+        LIFELINE_HOST: '127.0.0.1',
+        LIFELINE_PORT: '0',
+        LIFELINE_SITE_PORT: '0',
+        LIFELINE_SHUTDOWN_TIMEOUT_SECONDS: '5',
+        ...env,
+        ...(opts.backup ? { LIFELINE_PASSPHRASE: opts.backup.passphrase } : {}),
       },
       stop,
     };

@@ -7,6 +7,7 @@
  * certificate, as another site (or an impostor) would.
  */
 import { readFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
@@ -15,7 +16,7 @@ import { generate } from 'selfsigned';
 import type { LifelineServerDeps } from '../../plugin-server/src/server/lifeline-server.js';
 import type { VcenterUserSession } from '../../plugin-server/src/server/vcenter-cloner.js';
 import { startVcenterServer, type SimUser, type VcenterServer } from '../server/vcenter-server-fixture.js';
-import type { Vcsim } from '../vcsim/harness.js';
+import type { Vcsim, VcsimOptions } from '../vcsim/harness.js';
 
 /** A client certificate and key, as a site presents them. */
 export interface ClientIdentity {
@@ -48,6 +49,12 @@ export interface TwoSiteOptions {
   readonly stores?: boolean;
   /** Extra standard port groups of each side's simulator, by site name (e.g. a drill's isolated network). */
   readonly portgroups?: Readonly<Record<string, string[]>>;
+  /** VMs of each side's simulator (default 2). */
+  readonly vms?: number;
+  /** More simulator options of each side, by site name (e.g. its disk size). */
+  readonly sim?: Readonly<Record<string, Partial<VcsimOptions>>>;
+  /** The content of each side's configuration file (e.g. hook sets), by site name. */
+  readonly files?: Readonly<Record<string, unknown>>;
   /** Runs on each side once its simulator exists, before its server starts (guest data). */
   readonly prepare?: (name: string, vc: Vcsim) => Promise<void>;
 }
@@ -59,12 +66,25 @@ export function sitePassphrase(name: string): string {
   return `${name}-passphrase`;
 }
 
+/** A TCP port free on loopback now. */
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
 async function startSide(name: string, opts: TwoSiteOptions, deps: SiteDeps | undefined): Promise<SiteSide> {
+  // The site listener keeps its port across restarts (and a `lifeline serve` of the same data
+  // directory), so that the paired site still reaches it.
+  const sitePort = String(await freePort());
   const side = await startVcenterServer({
-    sim: { vms: 2, ...(opts.portgroups?.[name] ? { portgroups: opts.portgroups[name] } : {}) },
+    sim: { vms: opts.vms ?? 2, ...(opts.portgroups?.[name] ? { portgroups: opts.portgroups[name] } : {}), ...opts.sim?.[name] },
+    ...(opts.files?.[name] !== undefined ? { file: () => opts.files![name] } : {}),
     dataDirPrefix: `lifeline-${name}-`,
     ...(opts.users ? { users: opts.users } : {}),
-    env: () => ({ LIFELINE_SITE_NAME: name }),
+    env: () => ({ LIFELINE_SITE_NAME: name, LIFELINE_SITE_PORT: sitePort }),
     ...(deps ? { deps } : {}),
     ...(opts.stores ? { backup: { passphrase: sitePassphrase(name) } } : {}),
     ...(opts.prepare ? { prepare: (vc: Vcsim) => opts.prepare!(name, vc) } : {}),

@@ -9,6 +9,7 @@ import { registerRepoCommands } from './repo-commands.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerRegistrationCommands } from './register-commands.js';
 import { registerSiteCommands } from './site-commands.js';
+import { registerPlanCommands } from './plan-commands.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('lifeline')
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<number> {
   registerServeCommand(program);
   registerRegistrationCommands(program);
   registerSiteCommands(program);
+  registerPlanCommands(program);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

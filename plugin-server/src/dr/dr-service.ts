@@ -15,6 +15,7 @@ import { PLAN_JOB_KIND } from './plan-job.js';
 import { describeMissing, missingMappings, needsOf, parseMappings, type MissingMapping, type ResourceMappings } from './mappings.js';
 import type { DrVcenterProvider } from './dr-vcenter.js';
 import type { SourceSiteLink } from './planned-failover.js';
+import { parseVmOptions, type VmPlanOptions } from './plan-options.js';
 
 export const FAILOVER_JOB_KIND = 'failover';
 
@@ -39,6 +40,8 @@ export interface DrServiceOptions {
   readonly clock: Clock;
   /** Requests to the source sites, for planned migration; without it mode `planned` is refused. */
   readonly source?: SourceSiteLink;
+  /** The names of the hook sets of this server's configuration (lifeline.json), which a plan's VMs may run. */
+  readonly hookSets?: readonly string[];
 }
 
 export interface ReplicatedVm {
@@ -64,6 +67,10 @@ export interface FailoverOptions {
   readonly toolsTimeoutSeconds: number;
   /** Mode `planned`: how long the source site waits for the guest to shut down before it powers the VM off. Default 300. */
   readonly shutdownTimeoutSeconds?: number;
+  /** A recovery plan's overrides of the pairing's mappings for this VM (networks only outside drills). */
+  readonly overrides?: Pick<VmPlanOptions, 'networks' | 'datastore' | 'folder' | 'pool'>;
+  /** A hook set of the configuration, run once the VM is up (recovery plans). */
+  readonly hookSet?: string | null;
 }
 
 export interface FailoverAccepted extends SubmitResult {
@@ -236,9 +243,22 @@ export class DrService {
     const point = opts.pointId === null ? points.reduce((a, b) => (b.createdAt > a.createdAt ? b : a)) : points.find((p) => p.id === opts.pointId);
     if (!point) throw new NotFoundError(`restore point ${opts.pointId ?? ''} is not a replicated point of VM ${vmId}`, { pointId: opts.pointId });
     const manifest = await repo.readManifest(point.id, signal);
-    const { mappings } = this.o.store.getMappings(peerId);
+    const { mappings: pairing } = this.o.store.getMappings(peerId);
     const test = opts.mode === 'test';
     const needs = needsOf(manifest.vm.config);
+    const ov = opts.overrides ?? {};
+    // A plan's overrides for this VM go over the pairing's mappings; a drill keeps the test networks.
+    const mappings: ResourceMappings = {
+      ...pairing,
+      networks: test ? pairing.networks : { ...pairing.networks, ...ov.networks },
+      datastores: ov.datastore !== undefined && needs.datastore !== null ? { ...pairing.datastores, [needs.datastore]: ov.datastore } : pairing.datastores,
+      folder: ov.folder ?? pairing.folder,
+      resourcePool: ov.pool ?? pairing.resourcePool,
+    };
+    const hookSet = opts.hookSet ?? null;
+    if (hookSet !== null && !(this.o.hookSets ?? []).includes(hookSet)) {
+      throw new ValidationError(`hook set ${hookSet} is not declared in this server's configuration (hookSets in lifeline.json)`, { field: 'hookSet', hookSet });
+    }
     const missing = missingMappings(needs, mappings, test);
     if (missing.length > 0) {
       throw new LifelineError('dr-mapping-missing', `VM ${point.vmName} cannot be ${test ? 'test-' : ''}failed over: no mapping for ${describeMissing(missing)}; add ${missing.length === 1 ? 'it' : 'them'} to the site's mappings`, { vmId, missing });
@@ -270,13 +290,14 @@ export class DrService {
         powerOn: opts.powerOn,
         keepMacAddresses: opts.keepMacAddresses,
         toolsTimeoutSeconds: opts.toolsTimeoutSeconds,
+        hookSet,
       },
       state: 'starting',
       jobId: null,
       cleanupJobId: null,
       vm: null,
       checkpoint: null,
-      report: { startedAt: null, createdAt: null, poweredOnAt: null, toolsReadyAt: null, rtoSeconds: null, failures: [], cleanedAt: null },
+      report: { startedAt: null, createdAt: null, poweredOnAt: null, toolsReadyAt: null, toolsWait: null, hook: null, rtoSeconds: null, failures: [], cleanedAt: null },
       requestedBy,
       planRunId,
     });
@@ -301,7 +322,7 @@ export class DrService {
   async savePlan(id: string | null, body: unknown, signal: AbortSignal): Promise<RecoveryPlan> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ValidationError('the plan must be a JSON object');
     const b = body as Record<string, unknown>;
-    const extra = Object.keys(b).find((k) => !['name', 'siteId', 'groups', 'maxParallel', 'toolsTimeoutSeconds'].includes(k));
+    const extra = Object.keys(b).find((k) => !['name', 'siteId', 'groups', 'maxParallel', 'toolsTimeoutSeconds', 'vmOptions'].includes(k));
     if (extra !== undefined) throw new ValidationError(`${extra} is not a field of a recovery plan`, { field: extra });
     const name = b['name'];
     // eslint-disable-next-line no-control-regex -- control characters have no place in a plan's name
@@ -311,7 +332,8 @@ export class DrService {
     this.sourcePeer(siteId);
     const groups = b['groups'];
     if (!Array.isArray(groups) || groups.length === 0 || groups.length > 50) throw new ValidationError('groups must be a list of 1 to 50 groups', { field: 'groups' });
-    const known = new Set((await this.vmConfigs(siteId, signal)).map((v) => v.vmId));
+    const configs = await this.vmConfigs(siteId, signal);
+    const known = new Set(configs.map((v) => v.vmId));
     const seen = new Set<string>();
     const parsed = groups.map((g: unknown, i) => {
       const vms = (g as { vms?: unknown } | null)?.vms;
@@ -330,6 +352,8 @@ export class DrService {
     };
     const maxParallel = int('maxParallel', 4, 16);
     if (maxParallel === 0) throw new ValidationError('maxParallel must be at least 1', { field: 'maxParallel' });
+    const vmOptions = parseVmOptions(b['vmOptions'], seen);
+    await this.checkVmOptions(siteId, vmOptions, signal);
     const existing = id ? this.plan(id) : undefined;
     const now = new Date(this.o.clock.now()).toISOString();
     return this.o.store.putPlan({
@@ -339,9 +363,47 @@ export class DrService {
       groups: parsed,
       maxParallel,
       toolsTimeoutSeconds: int('toolsTimeoutSeconds', 300, 3600),
+      ...(Object.keys(vmOptions).length > 0 ? { vmOptions } : {}),
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
     });
+  }
+
+  /**
+   * Checks a plan's per-VM options against what this site has: each point a replicated point of
+   * its VM, each overridden network one of the VM's, each hook set one of the configuration's, and
+   * each target (network, datastore, folder, pool) in this site's vCenter. 400 naming the field.
+   */
+  private async checkVmOptions(peerId: string, vmOptions: Readonly<Record<string, VmPlanOptions>>, signal: AbortSignal): Promise<void> {
+    const entries = Object.entries(vmOptions);
+    if (entries.length === 0) return;
+    const repo = await this.o.replica(peerId, signal);
+    const guid = this.targetVcenter(this.o.store.getMappings(peerId).mappings);
+    const vc = await this.o.vcenters.vcenter(guid, signal);
+    const inv = await vc.inventory(signal);
+    const networks = new Set(inv.networks.map((n) => n.name));
+    const datastores = new Set(inv.datastores.map((d) => d.name));
+    for (const [vmId, o] of entries) {
+      const at = `vmOptions.${vmId}`;
+      const points = repo ? repo.listPoints({ vmId }).filter((p) => !p.damaged) : [];
+      const point = o.point === undefined || o.point === 'latest' ? points.reduce<(typeof points)[number] | undefined>((a, p) => (a === undefined || p.createdAt > a.createdAt ? p : a), undefined) : points.find((p) => p.id === o.point);
+      if (!point || !repo) throw new ValidationError(`${at}.point: ${o.point ?? 'latest'} is not a replicated point of VM ${vmId}`, { field: `${at}.point` });
+      if (o.hookSet !== undefined && !(this.o.hookSets ?? []).includes(o.hookSet)) {
+        throw new ValidationError(`${at}.hookSet: hook set ${o.hookSet} is not declared in this server's configuration (hookSets in lifeline.json)`, { field: `${at}.hookSet` });
+      }
+      const vmNetworks = new Set(needsOf((await repo.readManifest(point.id, signal)).vm.config).networks);
+      for (const [from, to] of Object.entries(o.networks ?? {})) {
+        if (!vmNetworks.has(from)) throw new ValidationError(`${at}.networks.${from}: VM ${point.vmName} has no network card on ${from}`, { field: `${at}.networks`, source: from });
+        if (!networks.has(to)) throw new ValidationError(`${at}.networks.${from}: network ${to} does not exist in this site's vCenter`, { field: `${at}.networks`, source: from });
+      }
+      if (o.datastore !== undefined && !datastores.has(o.datastore)) throw new ValidationError(`${at}.datastore: datastore ${o.datastore} does not exist in this site's vCenter`, { field: `${at}.datastore` });
+      if (o.folder !== undefined && (await vc.entityName({ type: 'Folder', value: o.folder }, signal)) === undefined) {
+        throw new ValidationError(`${at}.folder: folder ${o.folder} does not exist in this site's vCenter`, { field: `${at}.folder` });
+      }
+      if (o.pool !== undefined && (await vc.entityName({ type: 'ResourcePool', value: o.pool }, signal)) === undefined) {
+        throw new ValidationError(`${at}.pool: resource pool ${o.pool} does not exist in this site's vCenter`, { field: `${at}.pool` });
+      }
+    }
   }
 
   plan(id: string): RecoveryPlan {
@@ -384,7 +446,7 @@ export class DrService {
       for (const g of plan.groups) {
         const ids: string[] = [];
         for (const vmId of g.vms) {
-          const rec = await this.prepareFailover(plan.peerId, vmId, { mode, pointId: null, name: null, keepMacAddresses: false, powerOn: true, toolsTimeoutSeconds: plan.toolsTimeoutSeconds }, runId, requestedBy, signal);
+          const rec = await this.prepareFailover(plan.peerId, vmId, planStepOptions(plan, vmId, mode), runId, requestedBy, signal);
           made.push(rec);
           ids.push(rec.id);
         }
@@ -420,6 +482,26 @@ export class DrService {
   failovers(): FailoverRecord[] {
     return this.o.store.listFailovers();
   }
+}
+
+/**
+ * What one step of a plan's run asks of its failover: the run's mode unchanged, and the VM's
+ * options over the plan's defaults (the latest point, power on, wait for Tools for the plan's time).
+ */
+export function planStepOptions(plan: RecoveryPlan, vmId: string, mode: FailoverMode): FailoverOptions {
+  const o: VmPlanOptions = plan.vmOptions?.[vmId] ?? {};
+  const powerOn = o.powerOn ?? true;
+  const wait = powerOn && (o.waitForTools ?? true);
+  return {
+    mode,
+    pointId: o.point === undefined || o.point === 'latest' ? null : o.point,
+    name: null,
+    keepMacAddresses: false,
+    powerOn,
+    toolsTimeoutSeconds: wait ? (o.toolsTimeoutSeconds ?? plan.toolsTimeoutSeconds) : 0,
+    overrides: { ...(o.networks ? { networks: o.networks } : {}), ...(o.datastore !== undefined ? { datastore: o.datastore } : {}), ...(o.folder !== undefined ? { folder: o.folder } : {}), ...(o.pool !== undefined ? { pool: o.pool } : {}) },
+    hookSet: o.hookSet ?? null,
+  };
 }
 
 /** One run at a time per plan. */

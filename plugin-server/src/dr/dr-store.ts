@@ -12,6 +12,7 @@ import type { Clock } from '../domain/index.js';
 import type { InstantiateCheckpoint } from '../recovery/index.js';
 import { EMPTY_MAPPINGS, type ResourceMappings } from './mappings.js';
 import type { PlannedPart } from './planned-failover.js';
+import type { VmPlanOptions } from './plan-options.js';
 
 /** disaster: from a point this site holds; test: a drill; planned: the source site makes the last point first (planned-failover.ts). */
 export type FailoverMode = 'disaster' | 'test' | 'planned';
@@ -35,6 +36,10 @@ export interface FailoverReport {
   poweredOnAt: string | null;
   /** When VMware Tools first reported running in the guest; null if it did not within the wait. */
   toolsReadyAt: string | null;
+  /** How the wait for VMware Tools ended: ready, timed out, or skipped (not powered on, or no wait asked); null before it (or in records older than it). */
+  toolsWait?: 'ready' | 'timed-out' | 'skipped' | null;
+  /** The hook set run once the VM was up and how it went; null when the step runs none (or has not reached it). */
+  hook?: { set: string; ok: boolean; messages: string[] } | null;
   /** Recovery time: from the start to Tools ready (or powered on, when Tools never answered), in seconds. */
   rtoSeconds: number | null;
   /** Each failure, in order, with the step it happened in. */
@@ -67,6 +72,8 @@ export interface FailoverRecord {
     powerOn: boolean;
     keepMacAddresses: boolean;
     toolsTimeoutSeconds: number;
+    /** A hook set of the configuration run once the VM is up (a recovery plan's per-VM option). */
+    hookSet?: string | null;
   };
   state: FailoverState;
   jobId: string | null;
@@ -95,6 +102,8 @@ export interface RecoveryPlan {
   groups: Array<{ vms: string[] }>;
   maxParallel: number;
   toolsTimeoutSeconds: number;
+  /** Per-VM options by replicated VM id (plan-options.ts); absent: every VM with the defaults. */
+  vmOptions?: Record<string, VmPlanOptions>;
   createdAt: string;
   updatedAt: string;
 }

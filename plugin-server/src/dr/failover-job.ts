@@ -33,6 +33,11 @@ export interface FailoverJobDeps {
   readonly toolsPollMs?: number;
   /** The source sites, for a planned migration's wait for the last point (planned-failover.ts). */
   readonly source?: SourceSiteLink;
+  /**
+   * Runs a hook set of the server's configuration once a VM is up (its post scripts, each with
+   * these LIFELINE_* variables); resolves with how it went, never rejects for a script's failure.
+   */
+  readonly runHookSet?: (name: string, env: Record<string, string>, signal: AbortSignal) => Promise<{ ok: boolean; messages: string[] }>;
 }
 
 function parseParams(p: unknown): FailoverJobParams {
@@ -114,10 +119,36 @@ export async function runFailover(deps: FailoverJobDeps, ctx: FailoverStepContex
     rec = store.updateFailover(id, (r) => ({
       ...r,
       report: ready
-        ? { ...r.report, toolsReadyAt: now() }
-        : { ...r.report, failures: [...r.report.failures, `wait-for-tools: VMware Tools did not report running within ${rec.request.toolsTimeoutSeconds} s; the VM is up`] },
+        ? { ...r.report, toolsReadyAt: now(), toolsWait: 'ready' }
+        : { ...r.report, toolsWait: 'timed-out', failures: [...r.report.failures, `wait-for-tools: VMware Tools did not report running within ${rec.request.toolsTimeoutSeconds} s; the VM is up`] },
     }));
     ctx.log(ready ? `VMware Tools running in ${rec.name}` : `VMware Tools did not report running in ${rec.name} within ${rec.request.toolsTimeoutSeconds} s`, ready ? 'info' : 'warn');
+  } else {
+    rec = store.updateFailover(id, (r) => ({ ...r, report: { ...r.report, toolsWait: 'skipped' } }));
+  }
+  const hookSet = rec.request.hookSet ?? null;
+  if (hookSet !== null && rec.vm) {
+    ctx.phase('hook');
+    const env = {
+      LIFELINE_HOOK: 'post-failover',
+      LIFELINE_JOB_ID: ctx.jobId,
+      LIFELINE_VCENTER: rec.vcenterGuid,
+      LIFELINE_VM: rec.vm.moref,
+      LIFELINE_VM_NAME: rec.name,
+      LIFELINE_FAILOVER_MODE: rec.mode,
+      LIFELINE_SOURCE_VM: rec.sourceVm.id,
+      LIFELINE_POINT_ID: rec.pointId,
+    };
+    const outcome = deps.runHookSet ? await deps.runHookSet(hookSet, env, ctx.signal) : { ok: false, messages: ['this server runs no hook sets'] };
+    rec = store.updateFailover(id, (r) => ({
+      ...r,
+      report: {
+        ...r.report,
+        hook: { set: hookSet, ...outcome },
+        failures: outcome.ok ? r.report.failures : [...r.report.failures, `hook: hook set ${hookSet} failed: ${outcome.messages.join('; ')}; the VM is up`],
+      },
+    }));
+    ctx.log(`hook set ${hookSet} ${outcome.ok ? 'succeeded' : 'failed'}: ${outcome.messages.join('; ')}`, outcome.ok ? 'info' : 'warn');
   }
   rec = store.updateFailover(id, (r) => ({ ...r, report: { ...r.report, rtoSeconds: seconds(r.report.startedAt, r.report.toolsReadyAt ?? r.report.poweredOnAt ?? r.report.createdAt) } }));
   ctx.log(`${rec.name} (${rec.vm?.moref ?? '?'}) is up; RTO ${rec.report.rtoSeconds ?? '?'} s; data-loss window ${rec.dataLossWindowSeconds} s`);

@@ -14,12 +14,14 @@ import { DrService, FAILOVER_JOB_KIND, type DrPeer } from './dr-service.js';
 import { SqliteDrStore } from './dr-store.js';
 import type { DrVcenterProvider } from './dr-vcenter.js';
 import type { SourceSiteLink } from './planned-failover.js';
-import { createFailoverJobHandler } from './failover-job.js';
+import { createFailoverJobHandler, type FailoverJobDeps } from './failover-job.js';
 import { createPlanJobHandler, PLAN_JOB_KIND } from './plan-job.js';
 
 export { DrService, FAILOVER_JOB_KIND, failoverTarget, planTarget } from './dr-service.js';
 export { PLAN_JOB_KIND, createPlanJobHandler } from './plan-job.js';
 export type { PlanJobParams } from './plan-job.js';
+export { parseVmOptions } from './plan-options.js';
+export type { VmPlanOptions } from './plan-options.js';
 export type { DrPeer, DrServiceOptions, FailoverAccepted, FailoverOptions, ReplicatedVm } from './dr-service.js';
 export { SqliteDrStore } from './dr-store.js';
 export type { DrStore, FailoverMode, FailoverRecord, FailoverReport, FailoverState, PlanRun, RecoveryPlan } from './dr-store.js';
@@ -45,13 +47,16 @@ export interface DisasterRecoveryOptions {
   replica(peerId: string, signal: AbortSignal): Promise<Repository | undefined>;
   /** Requests to the source sites, for planned migration. */
   readonly source?: SourceSiteLink;
+  /** The hook sets of the configuration, by name, and how to run one once a VM is up (FailoverJobDeps.runHookSet). */
+  readonly hookSets?: readonly string[];
+  readonly runHookSet?: FailoverJobDeps['runHookSet'];
 }
 
 /** Registers the `failover` and `recovery-plan` job kinds and returns the service the API calls. */
 export function startDisasterRecovery(o: DisasterRecoveryOptions): DrService {
   const store = new SqliteDrStore(o.db, o.clock);
-  const jobDeps = { store, recoveryStore: o.recoveryStore, vcenters: o.vcenters, replica: o.replica, clock: o.clock, ...(o.source ? { source: o.source } : {}) };
+  const jobDeps: FailoverJobDeps = { store, recoveryStore: o.recoveryStore, vcenters: o.vcenters, replica: o.replica, clock: o.clock, ...(o.source ? { source: o.source } : {}), ...(o.runHookSet ? { runHookSet: o.runHookSet } : {}) };
   o.runner.register(FAILOVER_JOB_KIND, createFailoverJobHandler(jobDeps));
   o.runner.register(PLAN_JOB_KIND, createPlanJobHandler({ ...jobDeps, maxParallel: (run) => store.findPlan(run.planId)?.maxParallel ?? 4 }));
-  return new DrService({ store, runner: o.runner, peer: o.peer, replica: o.replica, vcenters: o.vcenters, vcenterGuids: o.vcenterGuids, clock: o.clock, ...(o.source ? { source: o.source } : {}) });
+  return new DrService({ store, runner: o.runner, peer: o.peer, replica: o.replica, vcenters: o.vcenters, vcenterGuids: o.vcenterGuids, clock: o.clock, ...(o.source ? { source: o.source } : {}), hookSets: o.hookSets ?? [] });
 }

@@ -67,7 +67,7 @@ export function createPlanJobHandler(deps: FailoverJobDeps & { maxParallel(run: 
           if (ctx.signal.aborted) return;
           const name = store.getFailover(id).name;
           try {
-            await runFailover(
+            const done = await runFailover(
               deps,
               {
                 jobId: ctx.jobId,
@@ -79,6 +79,8 @@ export function createPlanJobHandler(deps: FailoverJobDeps & { maxParallel(run: 
               },
               id,
             );
+            // The VM is up, but a plan whose hook failed did not do all it was asked: the job says so.
+            if (done.report.hook && !done.report.hook.ok) failed.push(`${name}: hook set ${done.report.hook.set} failed`);
           } catch (err) {
             failed.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
             ctx.log(`${name} failed: ${err instanceof Error ? err.message : String(err)}`, 'error');

@@ -13,7 +13,7 @@
 import type { HookScript, HookSet } from '../config/index.js';
 import { LifelineError } from '../errors/index.js';
 import { noHooks, type BackupHooks } from './backup-hooks.js';
-import { ScriptHooks } from './script-hooks.js';
+import { ScriptHooks, runHookScript } from './script-hooks.js';
 
 /** How long a script that ignores SIGTERM at its timeout gets before SIGKILL (the script runner's default). */
 const KILL_GRACE_MS = 2000;
@@ -51,4 +51,20 @@ export function hookPhaseTimeoutMs(sets: Iterable<HookSet>): number {
   const phase = (scripts: readonly HookScript[]) => scripts.reduce((ms, s) => ms + s.timeoutSeconds * 1000 + KILL_GRACE_MS, 0);
   for (const set of sets) longest = Math.max(longest, phase(set.pre), phase(set.post));
   return longest + 10_000;
+}
+
+/**
+ * Runs the post scripts of a set in order, all of them even when one fails (as after a snapshot),
+ * with these LIFELINE_* variables: what a recovery plan does once a failed-over VM is up. Never
+ * rejects for a script's failure; the outcome says how each went.
+ */
+export async function runPostScripts(set: HookSet, env: Record<string, string>, signal: AbortSignal): Promise<{ ok: boolean; messages: string[] }> {
+  const messages: string[] = [];
+  let ok = true;
+  for (const s of set.post) {
+    const r = await runHookScript(scriptSpecOf(s), env, signal);
+    ok &&= r.ok;
+    messages.push(r.message);
+  }
+  return { ok, messages: messages.length > 0 ? messages : [`hook set ${set.name} has no post scripts`] };
 }

@@ -8,4 +8,4 @@ export { HookError, noHooks, runHookWithTimeout } from './backup-hooks.js';
 export type { BackupHooks, HookErrorCode, HookReport, HookTarget, PostSnapshotOutcome } from './backup-hooks.js';
 export { ScriptHooks, runHookScript } from './script-hooks.js';
 export type { ScriptHooksConfig } from './script-hooks.js';
-export { HookSetMissingError, hookPhaseTimeoutMs, hooksOfSet, scriptSpecOf } from './hook-sets.js';
+export { HookSetMissingError, hookPhaseTimeoutMs, hooksOfSet, runPostScripts, scriptSpecOf } from './hook-sets.js';

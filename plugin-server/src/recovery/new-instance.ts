@@ -63,6 +63,8 @@ export interface InstantiateCheckpoint {
   name: string;
   stage: 'upload' | 'create' | 'created';
   vm: string | null;
+  /** The CreateVM_Task under way (moref), once vCenter started it: what a clean-up after a crash waits for. */
+  task?: string;
 }
 
 export interface InstantiateResult {
@@ -163,6 +165,11 @@ async function findVmInFolder(vc: RecoveryVcenter, folder: string, signal: Abort
 
 /** Destroys the VM this job made (if any) and deletes its folder. Idempotent. */
 async function rollBack(vc: RecoveryVcenter, cp: InstantiateCheckpoint, signal: AbortSignal): Promise<void> {
+  if (cp.stage === 'create' && cp.task !== undefined && vc.waitForTask) {
+    // The job stopped (a crash) while vCenter created the VM: vCenter goes on with the task, so it
+    // must end before the folder is deleted, or it writes the VM's files into a folder already gone.
+    await vc.waitForTask({ type: 'Task', value: cp.task }, `creation of VM ${cp.name}`, { signal }).catch(() => undefined);
+  }
   const vm = cp.vm ?? (cp.stage === 'upload' ? undefined : await findVmInFolder(vc, cp.folder, signal));
   if (vm) {
     const inv = await vc.inventory(signal);
@@ -281,7 +288,7 @@ export async function runInstantiate(
     // PowerOnVM_Task to end (within the clean-up time) and then undoes them, so the undo finds
     // the VM vCenter made instead of deleting its folder while the task still writes into it.
     const taskSignal = AbortSignal.timeout(deps.cleanupTimeoutMs ?? 10 * 60_000);
-    const moref = await vc.createVm(placement, config, { signal: taskSignal });
+    const moref = await vc.createVm(placement, config, { signal: taskSignal, onTask: (t) => save({ ...cp, task: t.value }) });
     save({ ...cp, stage: 'created', vm: moref });
     ctx.log(`VM ${req.name} (${moref}) created from ${req.pointId} in ${folder}`);
     signal.throwIfAborted();

@@ -4,7 +4,7 @@
  * job is queued.
  */
 import type { Readable } from 'node:stream';
-import type { CreateVmConfig, DatastoreFile, DiskMode, ExistingDiskSpec, Inventory, ReconfigureSpec, TaskOptions, VmDisk, VmInfo, VmPlacement } from '../vsphere/index.js';
+import type { CreateVmConfig, MoRef, DatastoreFile, DiskMode, ExistingDiskSpec, Inventory, ReconfigureSpec, TaskOptions, VmDisk, VmInfo, VmPlacement } from '../vsphere/index.js';
 
 export interface RecoveryVcenter {
   getVm(vm: string, signal?: AbortSignal): Promise<VmInfo>;
@@ -22,6 +22,8 @@ export interface RecoveryVcenter {
   powerOn(vm: string, task?: TaskOptions): Promise<void>;
   powerOff(vm: string, task?: TaskOptions): Promise<void>;
   destroyVm(vm: string, task?: TaskOptions): Promise<void>;
+  /** Waits for a task vCenter runs (by moref) to end; rejects with its fault, or when vCenter no longer knows it. */
+  waitForTask?(task: MoRef, description: string, opts?: TaskOptions): Promise<unknown>;
 }
 
 /** The vCenters Lifeline is configured for, by instance GUID; connections are the provider's. */

@@ -39,7 +39,7 @@ import { createApp, hasUi, uiPath } from '../api/app.js';
 import { PASSPHRASE_FILE, type BackupServices } from './backup-services.js';
 import { MANIFEST_FILE, pluginPath, readManifestSource, servedManifest, type PluginFiles } from '../api/plugin-files.js';
 import { SqliteAuditLog } from '../api/audit/audit-log.js';
-import { runHookScript, scriptSpecOf } from '../hooks/index.js';
+import { runHookScript, runPostScripts, scriptSpecOf } from '../hooks/index.js';
 import { DownloadTickets, type DownloadGrant } from '../api/download-tickets.js';
 import { Authorizer } from '../api/auth/authorize.js';
 import type { SessionCloner, UserSession, VcenterTarget } from '../api/auth/ports.js';
@@ -231,7 +231,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     if (replicaSites) stopReplicaPrune = pruneReplicasAfterMaintenance(runner, replicaSites, () => sites.directory.peers().map((p) => p.id), log);
     // Disaster recovery at the DR site: mappings, failover and drills of the source sites' replicated VMs.
     const replicas = replicaSites;
-    const dr: DrService | null = backup && replicas ? startDisasterRecovery({ db, clock: jobClock, runner, recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) }, vcenterGuids: [...config.vcenters.values()].map((vc) => vc.guid.toLowerCase()), peer: (id) => sites.directory.peer(id), replica: (id, sig) => replicas.replica(id, sig), source: sourceSiteLink(sites.directory, siteIdentity) }) : null;
+    const dr: DrService | null = backup && replicas ? startDisasterRecovery({ db, clock: jobClock, runner, recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) }, vcenterGuids: [...config.vcenters.values()].map((vc) => vc.guid.toLowerCase()), peer: (id) => sites.directory.peer(id), replica: (id, sig) => replicas.replica(id, sig), source: sourceSiteLink(sites.directory, siteIdentity), ...drHooks(config.hookSets) }) : null;
     // Planned migration at the source site: its DR site asks for the last copy of a VM (served at /site/v1/dr).
     const coordinatorForDr = replication;
     plannedSource = backup && coordinatorForDr
@@ -484,4 +484,15 @@ async function lifelinePackage(): Promise<{ dir: string; version: string }> {
 async function loadPlugin(manifestDir: string | null): Promise<PluginFiles | null> {
   if (manifestDir === null || !existsSync(join(manifestDir, MANIFEST_FILE))) return null;
   return { manifestDir, manifest: servedManifest(await readManifestSource(manifestDir)) };
+}
+
+/** A recovery plan's VMs may run the configuration's hook sets (their post scripts) once up. */
+function drHooks(sets: Config['hookSets']) {
+  return {
+    hookSets: [...sets.keys()].sort(),
+    runHookSet: (name: string, env: Record<string, string>, sig: AbortSignal) => {
+      const set = sets.get(name);
+      return set ? runPostScripts(set, env, sig) : Promise.resolve({ ok: false, messages: [`hook set ${name} is no longer declared in lifeline.json`] });
+    },
+  };
 }

@@ -6,6 +6,7 @@
  * An adapter of the server's layers; how it fits with the rest: docs/architecture.md.
  */
 export { connectVcenter, openVcenter, Vcenter, type VcenterLogin, type VcenterOptions } from './vcenter.js';
+export { PinnedAgent } from './pinned-agent.js';
 export { parseVcenterUrl, type AboutInfo, type PasswordSource, type SessionUser } from './vim-session.js';
 export {
   DatastoreHttpError,

@@ -13,6 +13,8 @@ export interface TaskOptions {
   readonly signal?: AbortSignal | undefined;
   /** Called with vCenter's percentage whenever it changes. */
   readonly onProgress?: ((percent: number) => void) | undefined;
+  /** Called with the task once vCenter has started it, before the wait (so a caller can record it and wait for it after a crash). */
+  readonly onTask?: ((task: MoRef) => void) | undefined;
 }
 
 const FIRST_POLL_MS = 20;
@@ -91,5 +93,6 @@ export async function runTask(
 ): Promise<unknown> {
   const task = decodeMoRef(await session.call(method, args, opts.signal));
   if (!task) throw new VimProtocolError(`${method} returned no task`);
+  opts.onTask?.(task);
   return waitForTask(session, task, description, opts);
 }

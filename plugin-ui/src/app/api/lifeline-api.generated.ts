@@ -2460,6 +2460,14 @@ export interface components {
              * @description When VMware Tools first reported running; null if not within the wait.
              */
             readonly toolsReadyAt: string | null;
+            /** @description How the wait for VMware Tools ended (skipped: not powered on, or no wait asked); null before it. Absent in records made before this member existed. */
+            readonly toolsWait?: ("ready" | "timed-out" | "skipped") | null;
+            /** @description The hook set run once the VM was up, and how it went; null: none run. */
+            readonly hook?: {
+                readonly set: string;
+                readonly ok: boolean;
+                readonly messages: readonly string[];
+            } | null;
             /** @description From the start to Tools ready (or powered on, or created). */
             readonly rtoSeconds: number | null;
             /** @description Each failure with the step it happened in. */
@@ -2498,6 +2506,8 @@ export interface components {
                 readonly powerOn: boolean;
                 readonly keepMacAddresses: boolean;
                 readonly toolsTimeoutSeconds: number;
+                /** @description The hook set run once the VM is up (a recovery plan's per-VM option). */
+                readonly hookSet?: string | null;
             };
             /** @enum {string} */
             readonly state: "starting" | "up" | "failed" | "cleaning" | "cleaned";
@@ -2564,6 +2574,34 @@ export interface components {
             readonly maxParallel?: number;
             /** @description Wait for VMware Tools after each power-on (default 300). */
             readonly toolsTimeoutSeconds?: number;
+            readonly vmOptions?: components["schemas"]["PlanVmOptionsMap"];
+        };
+        /** @description Per-VM options of a recovery plan; each absent member takes its default. */
+        readonly PlanVmOptions: {
+            /** @description A replicated point id of the VM, or 'latest' (the default). */
+            readonly point?: string;
+            /** @description Default true. */
+            readonly powerOn?: boolean;
+            /** @description Wait for VMware Tools after power-on; default true. */
+            readonly waitForTools?: boolean;
+            /** @description Overrides the plan's toolsTimeoutSeconds for this VM. */
+            readonly toolsTimeoutSeconds?: number;
+            /** @description A hook set of the server's configuration (GET /api/v1/hook-sets); its post scripts run on the Lifeline server once the VM is up. */
+            readonly hookSet?: string;
+            /** @description Source network name → this site's network, over the pairing's mapping; not used by drills, which keep the test networks. */
+            readonly networks?: {
+                readonly [key: string]: string;
+            };
+            /** @description This site's datastore (name) for the VM's files, over the pairing's mapping. */
+            readonly datastore?: string;
+            /** @description This site's VM folder (moref). */
+            readonly folder?: string;
+            /** @description This site's resource pool (moref). */
+            readonly pool?: string;
+        };
+        /** @description Per-VM options by replicated VM id; every key must be a VM of the plan's groups. */
+        readonly PlanVmOptionsMap: {
+            readonly [key: string]: components["schemas"]["PlanVmOptions"];
         };
         readonly PlanRun: {
             readonly id: string;
@@ -2587,6 +2625,7 @@ export interface components {
             }[];
             readonly maxParallel: number;
             readonly toolsTimeoutSeconds: number;
+            readonly vmOptions?: components["schemas"]["PlanVmOptionsMap"];
             /** Format: date-time */
             readonly createdAt: string;
             /** Format: date-time */

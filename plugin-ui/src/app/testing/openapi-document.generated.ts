@@ -9563,6 +9563,49 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "format": "date-time",
             "description": "When VMware Tools first reported running; null if not within the wait."
           },
+          "toolsWait": {
+            "oneOf": [
+              {
+                "type": "string",
+                "enum": [
+                  "ready",
+                  "timed-out",
+                  "skipped"
+                ]
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "How the wait for VMware Tools ended (skipped: not powered on, or no wait asked); null before it. Absent in records made before this member existed."
+          },
+          "hook": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "properties": {
+              "set": {
+                "type": "string"
+              },
+              "ok": {
+                "type": "boolean"
+              },
+              "messages": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              }
+            },
+            "required": [
+              "set",
+              "ok",
+              "messages"
+            ],
+            "additionalProperties": false,
+            "description": "The hook set run once the VM was up, and how it went; null: none run."
+          },
           "rtoSeconds": {
             "type": [
               "number",
@@ -9685,6 +9728,13 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
               "toolsTimeoutSeconds": {
                 "type": "integer",
                 "minimum": 0
+              },
+              "hookSet": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "The hook set run once the VM is up (a recovery plan's per-VM option)."
               }
             },
             "required": [
@@ -9966,6 +10016,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "minimum": 0,
             "maximum": 3600,
             "description": "Wait for VMware Tools after each power-on (default 300)."
+          },
+          "vmOptions": {
+            "$ref": "#/components/schemas/PlanVmOptionsMap"
           }
         },
         "required": [
@@ -9974,6 +10027,62 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "groups"
         ],
         "additionalProperties": false
+      },
+      "PlanVmOptions": {
+        "type": "object",
+        "description": "Per-VM options of a recovery plan; each absent member takes its default.",
+        "properties": {
+          "point": {
+            "type": "string",
+            "description": "A replicated point id of the VM, or 'latest' (the default)."
+          },
+          "powerOn": {
+            "type": "boolean",
+            "description": "Default true."
+          },
+          "waitForTools": {
+            "type": "boolean",
+            "description": "Wait for VMware Tools after power-on; default true."
+          },
+          "toolsTimeoutSeconds": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 3600,
+            "description": "Overrides the plan's toolsTimeoutSeconds for this VM."
+          },
+          "hookSet": {
+            "type": "string",
+            "description": "A hook set of the server's configuration (GET /api/v1/hook-sets); its post scripts run on the Lifeline server once the VM is up."
+          },
+          "networks": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            },
+            "description": "Source network name → this site's network, over the pairing's mapping; not used by drills, which keep the test networks."
+          },
+          "datastore": {
+            "type": "string",
+            "description": "This site's datastore (name) for the VM's files, over the pairing's mapping."
+          },
+          "folder": {
+            "type": "string",
+            "description": "This site's VM folder (moref)."
+          },
+          "pool": {
+            "type": "string",
+            "description": "This site's resource pool (moref)."
+          }
+        },
+        "required": [],
+        "additionalProperties": false
+      },
+      "PlanVmOptionsMap": {
+        "type": "object",
+        "additionalProperties": {
+          "$ref": "#/components/schemas/PlanVmOptions"
+        },
+        "description": "Per-VM options by replicated VM id; every key must be a VM of the plan's groups."
       },
       "PlanRun": {
         "type": "object",
@@ -10068,6 +10177,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           "toolsTimeoutSeconds": {
             "type": "integer"
+          },
+          "vmOptions": {
+            "$ref": "#/components/schemas/PlanVmOptionsMap"
           },
           "createdAt": {
             "type": "string",

@@ -1,0 +1,79 @@
+/**
+ * What the DR specs read of a site: the API's job, failover and replicated-VM shapes, the site's
+ * VMs by name and power state, every file of its simulator's datastores with its size (what
+ * "exactly as before" compares), and a wait for a job to end.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SiteSide } from '../sites/two-site-fixture.js';
+
+const never = new AbortController().signal;
+
+export interface JobBody {
+  id: string;
+  kind: string;
+  state: string;
+  phase?: string | null;
+  error: { code: string; message: string } | null;
+  result: Record<string, unknown> | null;
+}
+
+export interface Failover {
+  id: string;
+  mode: string;
+  state: string;
+  name: string;
+  pointId: string;
+  dataLossWindowSeconds: number;
+  request: { networks: Record<string, string>; datastore: string; folder: string | null; pool: string | null; powerOn: boolean; toolsTimeoutSeconds: number; hookSet?: string | null };
+  vm: { moref: string; instanceUuid: string | null } | null;
+  report: {
+    startedAt: string | null;
+    createdAt: string | null;
+    poweredOnAt: string | null;
+    toolsReadyAt: string | null;
+    toolsWait?: string | null;
+    hook?: { set: string; ok: boolean; messages: string[] } | null;
+    rtoSeconds: number | null;
+    failures: string[];
+    cleanedAt: string | null;
+  };
+}
+
+export interface ReplicatedVm {
+  vm: { id: string; name: string };
+  points: number;
+  latestPoint: { id: string; createdAt: string } | null;
+  lagSeconds: number | null;
+  missing: { failover: { kind: string; source: string }[]; test: { kind: string; source: string }[] };
+}
+
+/** Every file under the datastores' folders, with its size. */
+export async function datastoreFiles(side: Pick<SiteSide, 'vc'>): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string, prefix: string): Promise<void> => {
+    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) await walk(p, `${prefix}${e.name}/`);
+      else out.push(`${prefix}${e.name} ${(await stat(p)).size}`);
+    }
+  };
+  for (const ds of side.vc.datastores) await walk(ds.dir, `[${ds.name}] `);
+  return out.sort();
+}
+
+/** "<name> <power state>" of each VM of the site's vCenter, sorted. */
+export async function vmNames(side: Pick<SiteSide, 'backup' | 'vc'>): Promise<string[]> {
+  const vc = await side.backup.vcenter(side.vc.instanceUuid, never);
+  return (await vc.inventory(never)).vms.map((v) => `${v.name} ${v.powerState}`).sort();
+}
+
+/** Polls the job until it ends (up to 3 minutes). */
+export async function waitJob(side: Pick<SiteSide, 'call' | 'admin'>, id: string): Promise<JobBody> {
+  for (let i = 0; i < 900; i++) {
+    const job = (await side.call(side.admin, 'GET', `/jobs/${id}`)).json<JobBody>();
+    if (['succeeded', 'failed', 'cancelled', 'interrupted'].includes(job.state)) return job;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`job ${id} did not end in 180 s`);
+}
