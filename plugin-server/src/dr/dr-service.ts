@@ -134,6 +134,23 @@ export class DrService {
     return { ...this.o.store.putMappings(peerId, m), unused };
   }
 
+  /**
+   * What a pairing's mappings may name at this site: the networks and datastores of the vCenter
+   * the VMs are recovered into, and its datacenters' VM folders (resource pools are not listed).
+   */
+  async mappingTargets(peerId: string, signal: AbortSignal): Promise<{ vcenterGuid: string; networks: string[]; datastores: string[]; folders: Array<{ moref: string; name: string }> }> {
+    this.sourcePeer(peerId);
+    const guid = this.targetVcenter(this.o.store.getMappings(peerId).mappings);
+    const inv = await (await this.o.vcenters.vcenter(guid, signal)).inventory(signal);
+    const names = (xs: readonly { name: string }[]) => [...new Set(xs.map((x) => x.name))].sort((x, y) => x.localeCompare(y));
+    return {
+      vcenterGuid: guid,
+      networks: names(inv.networks),
+      datastores: names(inv.datastores),
+      folders: inv.datacenters.flatMap((dc) => (dc.vmFolder ? [{ moref: dc.vmFolder, name: `${dc.name} (VM folder)` }] : [])),
+    };
+  }
+
   /** The latest replicated point of each VM of the source site, with its manifest. */
   private async vmConfigs(peerId: string, signal: AbortSignal): Promise<Array<{ vmId: string; vmName: string; points: number; latest: { id: string; createdAt: number }; manifest: PointManifest }>> {
     const repo = await this.o.replica(peerId, signal);
@@ -262,8 +279,13 @@ export class DrService {
   async savePlan(id: string | null, body: unknown, signal: AbortSignal): Promise<RecoveryPlan> {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ValidationError('the plan must be a JSON object');
     const b = body as Record<string, unknown>;
-    const extra = Object.keys(b).find((k) => !['name', 'siteId', 'groups', 'maxParallel', 'toolsTimeoutSeconds'].includes(k));
+    const extra = Object.keys(b).find((k) => !['name', 'siteId', 'groups', 'maxParallel', 'toolsTimeoutSeconds', 'vmOptions'].includes(k));
     if (extra !== undefined) throw new ValidationError(`${extra} is not a field of a recovery plan`, { field: extra });
+    // Per-VM options are part of the plan's contract, but no run acts on them yet: refused, never ignored.
+    const vmOptions = b['vmOptions'];
+    if (vmOptions !== undefined && vmOptions !== null && !(typeof vmOptions === 'object' && !Array.isArray(vmOptions) && Object.keys(vmOptions).length === 0)) {
+      throw new ValidationError('vmOptions: per-VM options of a recovery plan are not supported yet; leave vmOptions out or empty', { field: 'vmOptions' });
+    }
     const name = b['name'];
     // eslint-disable-next-line no-control-regex -- control characters have no place in a plan's name
     if (typeof name !== 'string' || !/^[^\u0000-\u001f]{1,80}$/.test(name) || name.trim() !== name) throw new ValidationError('name must be 1 to 80 characters', { field: 'name' });

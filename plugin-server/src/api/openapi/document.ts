@@ -553,6 +553,17 @@ const PATHS: Readonly<Record<string, Json>> = {
       errors: [404, 409],
     }),
   },
+  '/api/v1/sites/{id}/mapping-targets': {
+    parameters: [param('siteId')],
+    get: op({
+      id: 'getMappingTargets',
+      tag: 'Disaster recovery',
+      summary: "What a pairing's mappings may name at this site",
+      description: "System.Read on the inventory root. The networks and datastores of the vCenter the VMs are recovered into, and its datacenters' VM folders.",
+      ok: { '200': json(ref('MappingTargets'), 'The targets.') },
+      errors: [404, 409],
+    }),
+  },
   '/api/v1/sites/{id}/replicated-vms': {
     parameters: [param('siteId')],
     get: op({

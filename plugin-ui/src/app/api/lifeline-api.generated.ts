@@ -915,6 +915,29 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/api/v1/sites/{id}/mapping-targets": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The id of a paired site (GET /api/v1/sites). */
+                readonly id: components["parameters"]["siteId"];
+            };
+            readonly cookie?: never;
+        };
+        /**
+         * What a pairing's mappings may name at this site
+         * @description System.Read on the inventory root. The networks and datastores of the vCenter the VMs are recovered into, and its datacenters' VM folders.
+         */
+        readonly get: operations["getMappingTargets"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/api/v1/sites/{id}/replicated-vms": {
         readonly parameters: {
             readonly query?: never;
@@ -2362,6 +2385,19 @@ export interface components {
             /** @description Source names mapped that no replicated VM uses (e.g. "network VM Netwrk"): a likely typo, stored all the same. */
             readonly unused: readonly string[];
         };
+        readonly MappingTargets: {
+            /** @description The vCenter the VMs are recovered into. */
+            readonly vcenterGuid: string;
+            /** @description Its network names. */
+            readonly networks: readonly string[];
+            /** @description Its datastore names. */
+            readonly datastores: readonly string[];
+            /** @description Its datacenters' VM folders. */
+            readonly folders: readonly {
+                readonly moref: string;
+                readonly name: string;
+            }[];
+        };
         readonly MissingMapping: {
             /** @enum {string} */
             readonly kind: "network" | "datastore" | "test-network";
@@ -2501,6 +2537,34 @@ export interface components {
             readonly maxParallel?: number;
             /** @description Wait for VMware Tools after each power-on (default 300). */
             readonly toolsTimeoutSeconds?: number;
+            readonly vmOptions?: components["schemas"]["PlanVmOptionsMap"];
+        };
+        /** @description One VM's options in a recovery plan. */
+        readonly PlanVmOptions: {
+            /** @description 'latest' (default) or a replicated point id of the VM. */
+            readonly point?: string;
+            /** @description Default true. */
+            readonly powerOn?: boolean;
+            /** @description Wait for the VMware Tools heartbeat after power-on; default true. */
+            readonly waitForTools?: boolean;
+            /** @description Overrides the plan's. */
+            readonly toolsTimeoutSeconds?: number;
+            /** @description A hook set of this site's configuration, run once the VM is up. */
+            readonly hookSet?: string;
+            /** @description Source network name → this site's network, over the pairing's mappings. */
+            readonly networks?: {
+                readonly [key: string]: string;
+            };
+            /** @description This site's datastore, over the pairing's mapping. */
+            readonly datastore?: string;
+            /** @description This site's VM folder (moref), over the pairing's. */
+            readonly folder?: string;
+            /** @description This site's resource pool (moref), over the pairing's. */
+            readonly pool?: string;
+        };
+        /** @description Per-VM options, by replicated VM id. */
+        readonly PlanVmOptionsMap: {
+            readonly [key: string]: components["schemas"]["PlanVmOptions"];
         };
         readonly PlanRun: {
             readonly id: string;
@@ -2524,6 +2588,7 @@ export interface components {
             }[];
             readonly maxParallel: number;
             readonly toolsTimeoutSeconds: number;
+            readonly vmOptions?: components["schemas"]["PlanVmOptionsMap"];
             /** Format: date-time */
             readonly createdAt: string;
             /** Format: date-time */
@@ -4753,6 +4818,40 @@ export interface operations {
             readonly 409: components["responses"]["Conflict"];
             readonly 413: components["responses"]["PayloadTooLarge"];
             readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly getMappingTargets: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The id of a paired site (GET /api/v1/sites). */
+                readonly id: components["parameters"]["siteId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The targets. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["MappingTargets"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
             readonly 500: components["responses"]["InternalError"];
             readonly 502: components["responses"]["BadGateway"];
             readonly 503: components["responses"]["Unavailable"];

@@ -3451,6 +3451,62 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         }
       }
     },
+    "/api/v1/sites/{id}/mapping-targets": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/siteId"
+        }
+      ],
+      "get": {
+        "operationId": "getMappingTargets",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "What a pairing's mappings may name at this site",
+        "description": "System.Read on the inventory root. The networks and datastores of the vCenter the VMs are recovered into, and its datacenters' VM folders.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The targets.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MappingTargets"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/api/v1/sites/{id}/replicated-vms": {
       "parameters": [
         {
@@ -9220,6 +9276,56 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         ],
         "additionalProperties": false
       },
+      "MappingTargets": {
+        "type": "object",
+        "properties": {
+          "vcenterGuid": {
+            "type": "string",
+            "description": "The vCenter the VMs are recovered into."
+          },
+          "networks": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "Its network names."
+          },
+          "datastores": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "Its datastore names."
+          },
+          "folders": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "moref": {
+                  "type": "string"
+                },
+                "name": {
+                  "type": "string"
+                }
+              },
+              "required": [
+                "moref",
+                "name"
+              ],
+              "additionalProperties": false
+            },
+            "description": "Its datacenters' VM folders."
+          }
+        },
+        "required": [
+          "vcenterGuid",
+          "networks",
+          "datastores",
+          "folders"
+        ],
+        "additionalProperties": false
+      },
       "MissingMapping": {
         "type": "object",
         "properties": {
@@ -9720,6 +9826,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "minimum": 0,
             "maximum": 3600,
             "description": "Wait for VMware Tools after each power-on (default 300)."
+          },
+          "vmOptions": {
+            "$ref": "#/components/schemas/PlanVmOptionsMap"
           }
         },
         "required": [
@@ -9728,6 +9837,62 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "groups"
         ],
         "additionalProperties": false
+      },
+      "PlanVmOptions": {
+        "type": "object",
+        "description": "One VM's options in a recovery plan.",
+        "properties": {
+          "point": {
+            "type": "string",
+            "description": "'latest' (default) or a replicated point id of the VM."
+          },
+          "powerOn": {
+            "type": "boolean",
+            "description": "Default true."
+          },
+          "waitForTools": {
+            "type": "boolean",
+            "description": "Wait for the VMware Tools heartbeat after power-on; default true."
+          },
+          "toolsTimeoutSeconds": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 3600,
+            "description": "Overrides the plan's."
+          },
+          "hookSet": {
+            "type": "string",
+            "description": "A hook set of this site's configuration, run once the VM is up."
+          },
+          "networks": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string"
+            },
+            "description": "Source network name → this site's network, over the pairing's mappings."
+          },
+          "datastore": {
+            "type": "string",
+            "description": "This site's datastore, over the pairing's mapping."
+          },
+          "folder": {
+            "type": "string",
+            "description": "This site's VM folder (moref), over the pairing's."
+          },
+          "pool": {
+            "type": "string",
+            "description": "This site's resource pool (moref), over the pairing's."
+          }
+        },
+        "required": [],
+        "additionalProperties": false
+      },
+      "PlanVmOptionsMap": {
+        "type": "object",
+        "additionalProperties": {
+          "$ref": "#/components/schemas/PlanVmOptions"
+        },
+        "description": "Per-VM options, by replicated VM id."
       },
       "PlanRun": {
         "type": "object",
@@ -9822,6 +9987,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           "toolsTimeoutSeconds": {
             "type": "integer"
+          },
+          "vmOptions": {
+            "$ref": "#/components/schemas/PlanVmOptionsMap"
           },
           "createdAt": {
             "type": "string",
