@@ -200,6 +200,9 @@ const PATHS: Readonly<Record<string, Json>> = {
   '/api/v1/vms': {
     get: op({ id: 'listVms', tag: 'VMs', summary: "The vCenter's VMs as the caller sees them", description: 'System.Read on the inventory root; sorted by name, then moref.', params: PAGE, ok: { '200': json(ref('VmPage'), 'A page of VMs.') } }),
   },
+  '/api/v1/capabilities': {
+    get: op({ id: 'getRootCapabilities', tag: 'VMs', summary: 'What the caller may do at the inventory root', description: "System.Read on the inventory root of the session's vCenter; the same answer as a VM's, for the root.", ok: { '200': json(ref('VmCapabilities'), 'The capabilities.') } }),
+  },
   '/api/v1/vms/{vmId}/capabilities': {
     get: op({ id: 'getVmCapabilities', tag: 'VMs', summary: 'What the caller may do on the VM', description: 'System.Read on the VM.', params: [param('vmId')], ok: { '200': json(ref('VmCapabilities'), 'The capabilities.') } }),
   },
