@@ -48,6 +48,8 @@ export interface TwoSiteOptions {
   readonly stores?: boolean;
   /** Extra standard port groups of each side's simulator, by site name (e.g. a drill's isolated network). */
   readonly portgroups?: Readonly<Record<string, string[]>>;
+  /** More configuration variables of each side, by site name (e.g. the built UI's folder). */
+  readonly env?: Readonly<Record<string, Record<string, string>>>;
   /** Runs on each side once its simulator exists, before its server starts (guest data). */
   readonly prepare?: (name: string, vc: Vcsim) => Promise<void>;
 }
@@ -64,7 +66,7 @@ async function startSide(name: string, opts: TwoSiteOptions, deps: SiteDeps | un
     sim: { vms: 2, ...(opts.portgroups?.[name] ? { portgroups: opts.portgroups[name] } : {}) },
     dataDirPrefix: `lifeline-${name}-`,
     ...(opts.users ? { users: opts.users } : {}),
-    env: () => ({ LIFELINE_SITE_NAME: name }),
+    env: () => ({ LIFELINE_SITE_NAME: name, ...opts.env?.[name] }),
     ...(deps ? { deps } : {}),
     ...(opts.stores ? { backup: { passphrase: sitePassphrase(name) } } : {}),
     ...(opts.prepare ? { prepare: (vc: Vcsim) => opts.prepare!(name, vc) } : {}),
