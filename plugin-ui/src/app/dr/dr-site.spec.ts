@@ -19,6 +19,7 @@ import { JOB_ID, jobBody, sseEvent } from '../testing/server-bodies';
 import { API_BASE, configureViewTestBed, flushProblem, renderView, type RenderedView } from '../testing/view-test-bed';
 import type { FakeFetch } from '../api/fake-fetch';
 import { DrSite } from './dr-site';
+import { REPORT_REFRESH_SECONDS } from './failover-report';
 
 const SITE = `${API_BASE}/api/v1/sites/${SOURCE_ID}`;
 
@@ -100,6 +101,14 @@ describe('DR site: replicated VMs and mappings', () => {
     post.flush(failoverAcceptedBody({ failover: failoverBody({ mode: 'disaster', state: 'starting', name: 'erp-01' }) }), { status: 202, statusText: 'Accepted' });
     await view.stable();
     expect(view.element.querySelector('.ll-confirm-title')).toBeNull();
+    expect(view.text('.ll-report-state')).toBe('Starting');
+    // While the job runs, the failover's record is read again every few seconds.
+    clock.advance(REPORT_REFRESH_SECONDS);
+    await view.stable();
+    http.expectOne({ method: 'GET', url: `${API_BASE}/api/v1/failovers/${FAILOVER_ID}` }).flush(failoverBody({ mode: 'disaster', name: 'erp-01', state: 'starting', report: { ...(failoverBody()['report'] as object), poweredOnAt: null, rtoSeconds: null } }));
+    await view.stable();
+    expect(view.text('.ll-report-started')).toMatch(/2026/);
+    expect(view.text('.ll-report-powered')).toBe('—');
     const stream = await fetch.call(0);
     expect(stream.url).toBe(`${API_BASE}/api/v1/jobs/${JOB_ID}/events`);
     stream.stream.write(sseEvent('state', { seq: 2, jobId: JOB_ID, job: jobBody({ kind: 'failover', state: 'succeeded' }) }));

@@ -7,6 +7,9 @@ import { VsphereDatePipe } from '../i18n/vsphere-date-pipe';
 import type { MessageKey } from '../i18n/messages-en-us';
 import type { Failover } from './dr-api.types';
 
+/** Seconds between reads of a report while its job runs. */
+export const REPORT_REFRESH_SECONDS = 3;
+
 export const FAILOVER_STATE_KEY: Readonly<Record<Failover['state'], MessageKey>> = {
   starting: 'dr.state.starting',
   up: 'dr.state.up',

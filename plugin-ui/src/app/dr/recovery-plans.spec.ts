@@ -22,6 +22,7 @@ import {
 import { JOB_ID, jobBody, sseEvent } from '../testing/server-bodies';
 import { peerBody, sitesBody } from '../testing/site-bodies';
 import { API_BASE, configureViewTestBed, flushProblem, renderView, type RenderedView } from '../testing/view-test-bed';
+import { REPORT_REFRESH_SECONDS } from './failover-report';
 import { planInput } from './plan-form';
 import { RecoveryPlans } from './recovery-plans';
 
@@ -135,6 +136,12 @@ describe('Recovery plans', () => {
     await view.stable();
     await load(view, planListBody([planBody({ runs: [{ ...planRunBody(), failovers: [[failoverBody({ planRunId: RUN_ID, state: 'starting', report: { ...(failoverBody()['report'] as object), poweredOnAt: null, rtoSeconds: null } })]] }] })]));
     expect(view.text('.ll-plan-job .ll-job-state')).toBe('Running');
+    expect(view.text('.ll-plan-drill-report .ll-report-state')).toBe('Starting');
+    // While the job runs, the report is read again every few seconds.
+    clock.advance(REPORT_REFRESH_SECONDS);
+    await view.stable();
+    await load(view, planListBody([planBody({ runs: [{ ...planRunBody(), failovers: [[failoverBody({ planRunId: RUN_ID, state: 'up' })]] }] })]));
+    expect(view.text('.ll-plan-drill-report .ll-report-state')).toBe('Up');
     const stream = await fetch.call(0);
     stream.stream.write(sseEvent('state', { seq: 3, jobId: JOB_ID, job: jobBody({ kind: 'recovery-plan', state: 'succeeded' }) }));
     stream.stream.end();

@@ -16,7 +16,7 @@ import { SitesApi } from '../sites/sites-api';
 import { DrApi, type DrFeatures } from './dr-api';
 import type { PlanRunWithFailovers, RecoveryPlan, ReplicatedVm, RootCapabilities } from './dr-api.types';
 import { DrConfirm, type DrAction } from './dr-confirm';
-import { FailoverReport } from './failover-report';
+import { FailoverReport, REPORT_REFRESH_SECONDS } from './failover-report';
 import { PlanForm } from './plan-form';
 
 /** A plan's last run of a mode (its runs come newest first), or null. */
@@ -75,9 +75,22 @@ export class RecoveryPlans {
   protected readonly canAdmin = computed(() => this.caps()?.admin === true);
   protected readonly canRestore = computed(() => this.caps()?.restore === true);
 
+  private reading = false;
+
   constructor() {
     inject(DestroyRef).onDestroy(() => this.aborter.abort());
     void this.load();
+    // While a run or clean-up goes on, its steps' records are read again: the report is live.
+    let seconds = 0;
+    const stop = this.clock.everySecond(() => {
+      // Counted from the job's start, not from whenever the view opened.
+      seconds = this.job.active() ? seconds + 1 : 0;
+      if (seconds >= REPORT_REFRESH_SECONDS && this.job.active() && !this.reading) {
+        seconds = 0;
+        void this.load();
+      }
+    });
+    inject(DestroyRef).onDestroy(stop);
     void this.api.capabilities(this.aborter.signal).then(
       (caps) => this.caps.set(caps),
       // Unknown privileges allow nothing; every call is checked by the server anyway.
@@ -183,6 +196,7 @@ export class RecoveryPlans {
   }
 
   private async load(): Promise<void> {
+    this.reading = true;
     try {
       const [plans, sites] = await Promise.all([this.api.plans(this.aborter.signal), this.sitesApi.sites(this.aborter.signal)]);
       const sources = sites.peers.filter((p) => p.role === 'source').map((p) => ({ id: p.id, name: p.name }));
@@ -199,6 +213,7 @@ export class RecoveryPlans {
     } catch (error: unknown) {
       reportApiError(error, this.aborter.signal, (e) => this.loadError.set(e));
     } finally {
+      this.reading = false;
       this.loading.set(false);
     }
   }

@@ -14,7 +14,7 @@ import { CLOCK } from '../sites/clock';
 import { DrApi } from './dr-api';
 import type { Failover, MissingMapping, ReplicatedVm } from './dr-api.types';
 import { DrConfirm } from './dr-confirm';
-import { FailoverReport } from './failover-report';
+import { FailoverReport, REPORT_REFRESH_SECONDS } from './failover-report';
 
 /** "network VM Network, datastore LocalDS_0": what a VM lacks, as the server names it. */
 export function describeMissing(missing: readonly MissingMapping[]): string {
@@ -133,6 +133,18 @@ export class ReplicatedVms {
 
   constructor() {
     inject(DestroyRef).onDestroy(() => this.aborter.abort());
+    // While the failover runs, its record is read again: the report is live.
+    let seconds = 0;
+    const stop = this.clock.everySecond(() => {
+      // Counted from the job's start, not from whenever the view opened.
+      seconds = this.job.active() ? seconds + 1 : 0;
+      const last = this.last();
+      if (seconds >= REPORT_REFRESH_SECONDS && last !== null && this.job.active() && !this.reading) {
+        seconds = 0;
+        void this.readReport(last.id, false);
+      }
+    });
+    inject(DestroyRef).onDestroy(stop);
   }
 
   protected describe(missing: readonly MissingMapping[]): string {
@@ -196,13 +208,21 @@ export class ReplicatedVms {
     }
   }
 
-  private async readReport(failoverId: string): Promise<void> {
+  private reading = false;
+
+  /** Reads the failover's record; once it has ended (`ended`), the list is read again too. */
+  private async readReport(failoverId: string, ended = true): Promise<void> {
+    this.reading = true;
     try {
       this.last.set(await this.api.failover(failoverId, this.aborter.signal));
       this.reportError.set(null);
-      this.changed.emit();
+      if (ended) {
+        this.changed.emit();
+      }
     } catch (error: unknown) {
       reportApiError(error, this.aborter.signal, (e) => this.reportError.set(e));
+    } finally {
+      this.reading = false;
     }
   }
 }
