@@ -199,18 +199,32 @@ export function readCapabilities(body: unknown): RootCapabilities | null {
  * the document has them.
  */
 export interface DrFeatures {
+  /** A plan may run in mode `planned`. */
   readonly planned: boolean;
+  /** One replicated VM may fail over in mode `planned`. */
+  readonly plannedVm: boolean;
   readonly failback: boolean;
 }
+
+export const NO_DR_FEATURES: DrFeatures = { planned: false, plannedVm: false, failback: false };
 
 export function readDrFeatures(body: unknown): DrFeatures | null {
   if (!isRecord(body) || !isRecord(body['paths'])) {
     return null;
   }
   const paths = body['paths'];
-  const run = paths['/api/v1/recovery-plans/{pid}/run'];
-  const modes = JSON.stringify(isRecord(run) ? (run['post'] ?? null) : null);
-  return { planned: modes.includes('"planned"'), failback: isRecord(paths['/api/v1/recovery-plans/{pid}/failback']) };
+  const offersPlanned = (path: string): boolean => {
+    const op = paths[path];
+    return JSON.stringify(isRecord(op) ? (op['post'] ?? null) : null).includes('"planned"');
+  };
+  // A body given by reference names the schema; its modes are in the components.
+  const schemas = isRecord(body['components']) && isRecord(body['components']['schemas']) ? body['components']['schemas'] : {};
+  const requestModes = JSON.stringify(schemas['FailoverRequest'] ?? null).includes('"planned"');
+  return {
+    planned: offersPlanned('/api/v1/recovery-plans/{pid}/run'),
+    plannedVm: offersPlanned('/api/v1/sites/{id}/replicated-vms/{vmId}/failover') || requestModes,
+    failback: isRecord(paths['/api/v1/recovery-plans/{pid}/failback']),
+  };
 }
 
 function sitePath(siteId: string): string {
@@ -254,7 +268,8 @@ export class DrApi {
     return this.api.get(`${sitePath(siteId)}/replicated-vms`, (b) => readList(b, readReplicatedVm), signal);
   }
 
-  failOver(siteId: string, vmId: string, request: FailoverRequest, signal?: AbortSignal): Promise<{ job: Job; created: boolean; failover: Failover }> {
+  /** Mode `planned` only when the server's document offers it (DrFeatures.plannedVm). */
+  failOver(siteId: string, vmId: string, request: FailoverRequest | (Omit<FailoverRequest, 'mode'> & { mode: 'planned' }), signal?: AbortSignal): Promise<{ job: Job; created: boolean; failover: Failover }> {
     return this.api.post(`${sitePath(siteId)}/replicated-vms/${encodeURIComponent(vmId)}/failover`, request, readFailoverAccepted, signal);
   }
 

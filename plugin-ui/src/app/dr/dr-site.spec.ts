@@ -49,7 +49,7 @@ describe('DR site: replicated VMs and mappings', () => {
 
   afterEach(() => http.verify());
 
-  async function open(privileges: { admin?: boolean; restore?: boolean } = {}, vms: unknown[] = [
+  async function open(privileges: { admin?: boolean; restore?: boolean; modes?: string[] } = {}, vms: unknown[] = [
     replicatedVmBody(),
     replicatedVmBody({ vm: { id: `${SOURCE_VM_ID}x`, name: 'web-01' }, missing: { failover: [{ kind: 'datastore', source: 'LocalDS_1' }], test: [{ kind: 'test-network', source: 'VM Network' }, { kind: 'datastore', source: 'LocalDS_1' }] } }),
   ]): Promise<RenderedView<Host>> {
@@ -60,6 +60,11 @@ describe('DR site: replicated VMs and mappings', () => {
     http.expectOne({ method: 'GET', url: `${SITE}/replicated-vms` }).flush(replicatedVmListBody(vms));
     http.expectOne({ method: 'GET', url: `${SITE}/mappings` }).flush(siteMappingsBody());
     http.expectOne({ method: 'GET', url: `${SITE}/mapping-targets` }).flush(mappingTargetsBody());
+    http.expectOne({ method: 'GET', url: `${API_BASE}/api/v1/openapi.json` }).flush({
+      openapi: '3.1.0',
+      paths: {},
+      components: { schemas: { FailoverRequest: { properties: { mode: { enum: privileges.modes ?? ['disaster', 'test'] } } } } },
+    });
     await view.stable();
     return view;
   }
@@ -124,6 +129,17 @@ describe('DR site: replicated VMs and mappings', () => {
     expect(view.text('.ll-report-rto')).toBe('11 s');
     expect(view.text('.ll-report-tools')).toBe('Not within the wait');
     expect(view.element.querySelector('.ll-vm-cleanup')).toBeNull();
+  });
+
+  it('offers planned migration of a VM only when the server’s document has the mode', async () => {
+    const without = await open();
+    expect(without.element.querySelector('.ll-vm-planned')).toBeNull();
+    without.fixture.destroy();
+    const view = await open({ modes: ['disaster', 'test', 'planned'] }, [replicatedVmBody()]);
+    await view.click('.ll-vm-planned');
+    expect(view.text('.ll-confirm-title')).toBe('Planned migration of erp-01');
+    await view.click('.ll-confirm-ok');
+    expect(http.expectOne({ method: 'POST', url: `${SITE}/replicated-vms/${encodeURIComponent(SOURCE_VM_ID)}/failover` }).request.body).toEqual({ mode: 'planned' });
   });
 
   it('runs a drill after a confirmation that names the mode, and offers its clean-up', async () => {

@@ -2,7 +2,7 @@ import { ChangeDetectionStrategy, Component, DestroyRef, type OnInit, inject, in
 
 import { LifelineApiError, reportApiError } from '../api/lifeline-api-error';
 import { ProblemAlert } from '../problem-alert/problem-alert';
-import { DrApi } from './dr-api';
+import { DrApi, NO_DR_FEATURES, type DrFeatures } from './dr-api';
 import type { ReplicatedVm } from './dr-api.types';
 import { MappingsEditor } from './mappings-editor';
 import { ReplicatedVms } from './replicated-vms';
@@ -18,7 +18,7 @@ import { ReplicatedVms } from './replicated-vms';
   template: `
     <div class="ll-dr-site" [attr.data-site-id]="siteId()">
       <ll-problem-alert [error]="error()" />
-      <ll-replicated-vms [siteId]="siteId()" [siteName]="siteName()" [vms]="vms()" [loading]="loading()" [canRestore]="canRestore()" (changed)="reload()" />
+      <ll-replicated-vms [siteId]="siteId()" [siteName]="siteName()" [vms]="vms()" [loading]="loading()" [canRestore]="canRestore()" [planned]="features().plannedVm" (changed)="reload()" />
       <ll-mappings-editor [siteId]="siteId()" [siteName]="siteName()" [vms]="vms()" [canAdmin]="canAdmin()" (saved)="reload()" />
     </div>
   `,
@@ -36,6 +36,7 @@ export class DrSite implements OnInit {
   protected readonly vms = signal<readonly ReplicatedVm[]>([]);
   protected readonly loading = signal(true);
   protected readonly error = signal<LifelineApiError | null>(null);
+  protected readonly features = signal<DrFeatures>(NO_DR_FEATURES);
 
   constructor() {
     inject(DestroyRef).onDestroy(() => this.aborter.abort());
@@ -43,6 +44,11 @@ export class DrSite implements OnInit {
 
   ngOnInit(): void {
     this.reload();
+    void this.api.features(this.aborter.signal).then(
+      (f) => this.features.set(f),
+      // Without the document, only what every server offers is shown.
+      () => undefined,
+    );
   }
 
   protected reload(): void {

@@ -13,7 +13,7 @@ import { JobStream } from '../jobs/job-stream';
 import { ProblemAlert } from '../problem-alert/problem-alert';
 import { CLOCK } from '../sites/clock';
 import { SitesApi } from '../sites/sites-api';
-import { DrApi, type DrFeatures } from './dr-api';
+import { DrApi, NO_DR_FEATURES, type DrFeatures } from './dr-api';
 import type { PlanRunWithFailovers, RecoveryPlan, ReplicatedVm, RootCapabilities } from './dr-api.types';
 import { DrConfirm, type DrAction } from './dr-confirm';
 import { FailoverReport, REPORT_REFRESH_SECONDS } from './failover-report';
@@ -48,7 +48,7 @@ export class RecoveryPlans {
   protected readonly loading = signal(true);
   protected readonly loadError = signal<LifelineApiError | null>(null);
   protected readonly caps = signal<RootCapabilities | null>(null);
-  protected readonly features = signal<DrFeatures>({ planned: false, failback: false });
+  protected readonly features = signal<DrFeatures>(NO_DR_FEATURES);
   /** The production sites replicating here, by id. */
   protected readonly sites = signal<readonly { id: string; name: string }[]>([]);
   /** Replicated VMs of every source site, by VM id. */

@@ -65,6 +65,11 @@ export function describeMissing(missing: readonly MissingMapping[]): string {
             <button type="button" class="btn btn-link btn-sm ll-vm-failover" [disabled]="!!failoverBlocked(vm)" [attr.title]="failoverBlocked(vm)" (click)="ask(vm, 'disaster')">
               {{ 'dr.replicated.failover' | msg }}
             </button>
+            @if (planned()) {
+              <button type="button" class="btn btn-link btn-sm ll-vm-planned" [disabled]="!!failoverBlocked(vm)" [attr.title]="failoverBlocked(vm)" (click)="ask(vm, 'planned')">
+                {{ 'dr.replicated.planned' | msg }}
+              </button>
+            }
             <button type="button" class="btn btn-link btn-sm ll-vm-test" [disabled]="!!testBlocked(vm)" [attr.title]="testBlocked(vm)" (click)="ask(vm, 'test')">
               {{ 'dr.replicated.test' | msg }}
             </button>
@@ -114,12 +119,14 @@ export class ReplicatedVms {
   readonly loading = input(false);
   protected readonly rows = computed(() => [...this.vms()]);
   readonly canRestore = input(false);
+  /** The server offers planned migration of one VM (its OpenAPI document says so). */
+  readonly planned = input(false);
   /** A failover or clean-up ended: the list is read again. */
   readonly changed = output<void>();
 
   protected readonly job = new FollowedJob(inject(JobStream), this.aborter.signal);
   protected readonly asking = signal<{
-    action: 'test' | 'disaster' | 'cleanup';
+    action: 'test' | 'disaster' | 'planned' | 'cleanup';
     subject: string;
     vm: ReplicatedVm | null;
     failover: Failover | null;
@@ -172,7 +179,7 @@ export class ReplicatedVms {
     return vm.missing.test.length > 0 ? this.messages.text('dr.replicated.missingTest', { what: describeMissing(vm.missing.test) }) : null;
   }
 
-  protected ask(vm: ReplicatedVm, action: 'test' | 'disaster'): void {
+  protected ask(vm: ReplicatedVm, action: 'test' | 'disaster' | 'planned'): void {
     const pointAt = vm.latestPoint?.createdAt ?? null;
     // The window is measured when the user is asked, not when the list was read.
     const lossSeconds = pointAt === null ? null : Math.max(0, Math.round((this.clock.now() - Date.parse(pointAt)) / 1000));
@@ -194,9 +201,9 @@ export class ReplicatedVms {
     this.actionError.set(null);
     try {
       const accepted =
-        a.action === 'cleanup' && a.failover !== null
-          ? await this.api.cleanUpDrill(a.failover.id, this.aborter.signal)
-          : await this.api.failOver(this.siteId(), a.vm!.vm.id, { mode: a.action === 'test' ? 'test' : 'disaster' }, this.aborter.signal);
+        a.action === 'cleanup'
+          ? await this.api.cleanUpDrill(a.failover!.id, this.aborter.signal)
+          : await this.api.failOver(this.siteId(), a.vm!.vm.id, { mode: a.action }, this.aborter.signal);
       this.asking.set(null);
       this.last.set(accepted.failover);
       const id = accepted.failover.id;

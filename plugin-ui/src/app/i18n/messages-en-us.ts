@@ -643,6 +643,7 @@ export const MESSAGES_EN_US = {
   'dr.replicated.noPoint': 'No replicated point of this VM yet.',
   'dr.replicated.failover': 'Fail over…',
   'dr.replicated.test': 'Test…',
+  'dr.replicated.planned': 'Planned migration…',
   'dr.confirm.test.title': 'Test failover of {name}',
   'dr.confirm.test.text': 'Mode: test (DR drill). {name} is started at this site from the latest replicated point, on the isolated test networks, named with -dr-test and marked as a test. Replication from {site} keeps running and the production site is untouched. Clean up removes exactly what the drill made.',
   'dr.confirm.test.button': 'Start the drill',
