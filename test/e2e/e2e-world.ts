@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core';
+import type { Config } from '../../plugin-server/src/config/index.js';
 import { openBackupServices, type BackupServices } from '../../plugin-server/src/server/backup-services.js';
 import { startLifelineServer, type LifelineServer } from '../../plugin-server/src/server/lifeline-server.js';
 import { createVcenterCloner } from '../../plugin-server/src/server/vcenter-cloner.js';
@@ -89,6 +90,55 @@ export async function startE2eWorld(opts: { vms?: number; dataBytes?: number } =
       backup,
     });
     cleanups.push(() => server.stop());
+    const front = await startFront({ server, config, dataDir, vms: vc.vms.map((vm) => ({ moref: vm.moref, name: vm.name })), users: [OPERATOR], log });
+    cleanups.push(() => front.stop());
+    return {
+      vc,
+      server,
+      backup,
+      browser: front.browser,
+      demo: front.demo,
+      stray: front.stray,
+      log,
+      dataDir,
+      openHost: (user?: string) => front.openHost(user),
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** What a browser needs in front of a running Lifeline server: the vSphere Client stand-in and Chromium. */
+export interface E2eFront {
+  readonly demo: DemoHost;
+  readonly browser: Browser;
+  /** Browser requests that went neither to the host's own pages nor through the proxy prefix. */
+  readonly stray: string[];
+  /** A page on the demo host signed in as `user` (default: the administrator). */
+  openHost(user?: string): Promise<Page>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the demo host in front of `server` (which serves the built UI) and Chromium, watching
+ * every request the browser makes (see the top of this file).
+ */
+export async function startFront(opts: {
+  readonly server: LifelineServer;
+  readonly config: Config;
+  readonly dataDir: string;
+  readonly vms: readonly { moref: string; name: string }[];
+  readonly users: readonly { username: string; password: string }[];
+  readonly log: CapturedLog;
+}): Promise<E2eFront> {
+  const { server, config, dataDir, log } = opts;
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  };
+  try {
     const tls = await ensureServerCertificate({ dataDir, log: log.log });
     const demo = await startDemoHost({
       staticDir: join(ROOT, 'plugin-server', 'demo-host'),
@@ -96,8 +146,8 @@ export async function startE2eWorld(opts: { vms?: number; dataBytes?: number } =
       extensionKey: EXTENSION_KEY,
       extensionVersion: extensionVersion(server.version),
       vcenter: [...config.vcenters.values()][0]!,
-      vms: vc.vms.map((vm) => ({ moref: vm.moref, name: vm.name })),
-      users: [OPERATOR],
+      vms: opts.vms,
+      users: opts.users,
       keyPem: tls.keyPem,
       certPem: tls.certPem,
       log: log.log,
@@ -118,14 +168,9 @@ export async function startE2eWorld(opts: { vms?: number; dataBytes?: number } =
     cleanups.push(() => browser.close());
     const contexts: BrowserContext[] = [];
     return {
-      vc,
-      server,
-      backup,
-      browser,
       demo,
+      browser,
       stray,
-      log,
-      dataDir,
       async openHost(user?: string) {
         // The server's certificate is self-signed and made for this run; the browser is told to
         // accept it, as an administrator accepts it once in the vSphere Client.

@@ -71,6 +71,18 @@ describe('capabilities and dynamic items against the vCenter simulator', () => {
     expect(await of(restorer, 2)).toEqual(NONE);
   });
 
+  it("answers each user's own capabilities at the inventory root, where a VM's privileges do not count", async () => {
+    const of = async (token: string) => {
+      const reply = await fx.call(token, 'GET', '/capabilities');
+      expect(reply.status).withContext(reply.text).toBe(200);
+      return reply.json();
+    };
+    expect(await of(admin)).toEqual({ protect: true, restore: true, admin: true });
+    expect(await of(viewer)).toEqual(NONE);
+    expect(await of(restorer)).toEqual(NONE);
+    expect((await fx.call(null, 'GET', '/capabilities')).status).toBe(401);
+  });
+
   it('asks vCenter once per question, through the cached session', async () => {
     expect((await capabilities(restorer, 0)).status).toBe(200);
     await fx.vc.callCounts(true);

@@ -55,6 +55,8 @@ export interface TwoSiteOptions {
   readonly sim?: Readonly<Record<string, Partial<VcsimOptions>>>;
   /** The content of each side's configuration file (e.g. hook sets), by site name. */
   readonly files?: Readonly<Record<string, unknown>>;
+  /** More configuration variables of each side, by site name (e.g. the built UI's folder). */
+  readonly env?: Readonly<Record<string, Record<string, string>>>;
   /** Runs on each side once its simulator exists, before its server starts (guest data). */
   readonly prepare?: (name: string, vc: Vcsim) => Promise<void>;
 }
@@ -84,7 +86,7 @@ async function startSide(name: string, opts: TwoSiteOptions, deps: SiteDeps | un
     ...(opts.files?.[name] !== undefined ? { file: () => opts.files![name] } : {}),
     dataDirPrefix: `lifeline-${name}-`,
     ...(opts.users ? { users: opts.users } : {}),
-    env: () => ({ LIFELINE_SITE_NAME: name, LIFELINE_SITE_PORT: sitePort }),
+    env: () => ({ LIFELINE_SITE_NAME: name, LIFELINE_SITE_PORT: sitePort, ...opts.env?.[name] }),
     ...(deps ? { deps } : {}),
     ...(opts.stores ? { backup: { passphrase: sitePassphrase(name) } } : {}),
     ...(opts.prepare ? { prepare: (vc: Vcsim) => opts.prepare!(name, vc) } : {}),

@@ -146,6 +146,23 @@ export class DrService {
     return { ...this.o.store.putMappings(peerId, m), unused };
   }
 
+  /**
+   * What a pairing's mappings may name at this site: the networks and datastores of the vCenter
+   * the VMs are recovered into, and its datacenters' VM folders (resource pools are not listed).
+   */
+  async mappingTargets(peerId: string, signal: AbortSignal): Promise<{ vcenterGuid: string; networks: string[]; datastores: string[]; folders: Array<{ moref: string; name: string }> }> {
+    this.sourcePeer(peerId);
+    const guid = this.targetVcenter(this.o.store.getMappings(peerId).mappings);
+    const inv = await (await this.o.vcenters.vcenter(guid, signal)).inventory(signal);
+    const names = (xs: readonly { name: string }[]) => [...new Set(xs.map((x) => x.name))].sort((x, y) => x.localeCompare(y));
+    return {
+      vcenterGuid: guid,
+      networks: names(inv.networks),
+      datastores: names(inv.datastores),
+      folders: inv.datacenters.flatMap((dc) => (dc.vmFolder ? [{ moref: dc.vmFolder, name: `${dc.name} (VM folder)` }] : [])),
+    };
+  }
+
   /** The latest replicated point of each VM of the source site, with its manifest. */
   private async vmConfigs(peerId: string, signal: AbortSignal): Promise<Array<{ vmId: string; vmName: string; points: number; latest: { id: string; createdAt: number }; manifest: PointManifest }>> {
     const repo = await this.o.replica(peerId, signal);

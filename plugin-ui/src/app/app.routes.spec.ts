@@ -4,6 +4,7 @@ import { Router, provideRouter } from '@angular/router';
 import { RouterTestingHarness } from '@angular/router/testing';
 
 import { routes } from './app.routes';
+import { RecoveryPlans } from './dr/recovery-plans';
 import { Audit } from './global/audit/audit';
 import { Dashboard } from './global/dashboard/dashboard';
 import { Jobs } from './global/jobs/jobs';
@@ -43,6 +44,7 @@ describe('routes', () => {
       ['/global/settings', Settings],
       ['/global/settings/notifications', Notifications],
       ['/global/sites', Sites],
+      ['/global/recovery-plans', RecoveryPlans],
     ];
     const harness = await RouterTestingHarness.create();
     for (const [url, view] of views) {

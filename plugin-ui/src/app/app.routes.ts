@@ -59,6 +59,10 @@ export const routes: Routes = [
     path: 'global/sites',
     loadComponent: () => import('./sites/sites').then((m) => m.Sites),
   },
+  {
+    path: 'global/recovery-plans',
+    loadComponent: () => import('./dr/recovery-plans').then((m) => m.RecoveryPlans),
+  },
   { path: '', pathMatch: 'full', redirectTo: 'global/dashboard' },
   {
     path: '**',

@@ -206,6 +206,9 @@ const PATHS: Readonly<Record<string, Json>> = {
   '/api/v1/vms': {
     get: op({ id: 'listVms', tag: 'VMs', summary: "The vCenter's VMs as the caller sees them", description: 'System.Read on the inventory root; sorted by name, then moref.', params: PAGE, ok: { '200': json(ref('VmPage'), 'A page of VMs.') } }),
   },
+  '/api/v1/capabilities': {
+    get: op({ id: 'getRootCapabilities', tag: 'VMs', summary: 'What the caller may do at the inventory root', description: "System.Read on the inventory root of the session's vCenter; the same answer as a VM's, for the root.", ok: { '200': json(ref('VmCapabilities'), 'The capabilities.') } }),
+  },
   '/api/v1/vms/{vmId}/capabilities': {
     get: op({ id: 'getVmCapabilities', tag: 'VMs', summary: 'What the caller may do on the VM', description: 'System.Read on the VM.', params: [param('vmId')], ok: { '200': json(ref('VmCapabilities'), 'The capabilities.') } }),
   },
@@ -574,6 +577,17 @@ const PATHS: Readonly<Record<string, Json>> = {
       description: "Lifeline's Admin privilege on every vCenter the server serves. Every target must exist in this site's vCenter (400 names the one that does not).",
       body: ref('ResourceMappingsInput'),
       ok: { '200': json(ref('SiteMappingsSaved'), 'Stored.') },
+      errors: [404, 409],
+    }),
+  },
+  '/api/v1/sites/{id}/mapping-targets': {
+    parameters: [param('siteId')],
+    get: op({
+      id: 'getMappingTargets',
+      tag: 'Disaster recovery',
+      summary: "What a pairing's mappings may name at this site",
+      description: "System.Read on the inventory root. The networks and datastores of the vCenter the VMs are recovered into, and its datacenters' VM folders.",
+      ok: { '200': json(ref('MappingTargets'), 'The targets.') },
       errors: [404, 409],
     }),
   },

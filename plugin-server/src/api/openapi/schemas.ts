@@ -662,6 +662,12 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     updatedAt: time,
     unused: described(arrayOf(str), 'Source names mapped that no replicated VM uses (e.g. "network VM Netwrk"): a likely typo, stored all the same.'),
   }),
+  MappingTargets: obj({
+    vcenterGuid: described(str, 'The vCenter the VMs are recovered into.'),
+    networks: described(arrayOf(str), 'Its network names.'),
+    datastores: described(arrayOf(str), 'Its datastore names.'),
+    folders: described(arrayOf(obj({ moref: str, name: str })), "Its datacenters' VM folders."),
+  }),
   MissingMapping: obj({ kind: oneOfStrings(['network', 'datastore', 'test-network']), source: described(str, "The source site's name that has no mapping.") }),
   ReplicatedVm: obj({
     vm: obj({ id: described(str, "The VM's id at the source site: <vCenter UUID>:<moref>."), name: str }),

@@ -2,6 +2,7 @@
  * What the caller may do on a VM, so that the UI shows only the actions the API would run:
  *
  *   GET  /api/v1/vms/{vmId}/capabilities       → { protect, restore, admin } for the caller on that VM
+ *   GET  /api/v1/capabilities                  → the same on the inventory root of the session's vCenter
  *   POST /lifeline/<A.B.C.D>/dynamic-items/vm  → the vSphere Client's dynamic-extension query
  *
  * The second is the vSphere Client's SPI for dynamic extensions (7.0 U1+, manifest requirement
@@ -93,6 +94,10 @@ export function capabilityRoutes<S extends UserSession>(auth: Authorizer<S>): Ro
       res.json(capabilitiesOf(authorizedCall<S>(req).granted));
     },
   );
+  // The global views' actions (pairings, recovery plans) act at the inventory root.
+  router.get('/capabilities', auth.require({ privileges: [READ_PRIVILEGE], alsoAsk: ASKED }), (req, res) => {
+    res.json(capabilitiesOf(authorizedCall<S>(req).granted));
+  });
   return router;
 }
 

@@ -3,8 +3,8 @@
  * replicates here, the source's replicated VMs with what each lacks of the mappings, failover and
  * test failover (drill) of one VM, a drill's clean-up, and the failovers with their reports.
  *
- * - `GET /sites/{id}/mappings`, `GET /sites/{id}/replicated-vms`, `GET /failovers`,
- *   `GET /failovers/{fid}` — System.Read on the inventory root.
+ * - `GET /sites/{id}/mappings`, `GET /sites/{id}/mapping-targets`, `GET /sites/{id}/replicated-vms`,
+ *   `GET /failovers`, `GET /failovers/{fid}` — System.Read on the inventory root.
  * - `PUT /sites/{id}/mappings` — Lifeline Admin on every vCenter this server serves (a pairing is
  *   the whole server's); each target must exist in this site's vCenter.
  * - `POST /sites/{id}/replicated-vms/{vmId}/failover` and `POST /failovers/{fid}/cleanup` —
@@ -72,6 +72,10 @@ export function drRoutes<S extends UserSession>(auth: Authorizer<S>, svc: ApiSer
   router.put('/sites/:id/mappings', audit('dr.mappings', (p) => `site:${p['id'] ?? ''}`), auth.require({ privileges: [PRIVILEGES.admin] }), async (req, res) => {
     await auth.requireOnVcenters(req, auth.vcenterGuids, [PRIVILEGES.admin]);
     res.json(await dr().setMappings(siteOf(req), req.body, requestContext(req).signal));
+  });
+
+  router.get('/sites/:id/mapping-targets', read, async (req, res) => {
+    res.json(await dr().mappingTargets(siteOf(req), requestContext(req).signal));
   });
 
   router.get('/sites/:id/replicated-vms', read, async (req, res) => {

@@ -86,6 +86,26 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/api/v1/capabilities": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * What the caller may do at the inventory root
+         * @description System.Read on the inventory root of the session's vCenter; the same answer as a VM's, for the root.
+         */
+        readonly get: operations["getRootCapabilities"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/api/v1/vms/{vmId}/capabilities": {
         readonly parameters: {
             readonly query?: never;
@@ -935,6 +955,29 @@ export interface paths {
          * @description Lifeline's Admin privilege on every vCenter the server serves. Every target must exist in this site's vCenter (400 names the one that does not).
          */
         readonly put: operations["putSiteMappings"];
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/sites/{id}/mapping-targets": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The id of a paired site (GET /api/v1/sites). */
+                readonly id: components["parameters"]["siteId"];
+            };
+            readonly cookie?: never;
+        };
+        /**
+         * What a pairing's mappings may name at this site
+         * @description System.Read on the inventory root. The networks and datastores of the vCenter the VMs are recovered into, and its datacenters' VM folders.
+         */
+        readonly get: operations["getMappingTargets"];
+        readonly put?: never;
         readonly post?: never;
         readonly delete?: never;
         readonly options?: never;
@@ -2397,6 +2440,19 @@ export interface components {
             /** @description Source names mapped that no replicated VM uses (e.g. "network VM Netwrk"): a likely typo, stored all the same. */
             readonly unused: readonly string[];
         };
+        readonly MappingTargets: {
+            /** @description The vCenter the VMs are recovered into. */
+            readonly vcenterGuid: string;
+            /** @description Its network names. */
+            readonly networks: readonly string[];
+            /** @description Its datastore names. */
+            readonly datastores: readonly string[];
+            /** @description Its datacenters' VM folders. */
+            readonly folders: readonly {
+                readonly moref: string;
+                readonly name: string;
+            }[];
+        };
         readonly MissingMapping: {
             /** @enum {string} */
             readonly kind: "network" | "datastore" | "test-network";
@@ -2904,6 +2960,35 @@ export interface operations {
                 };
                 content: {
                     readonly "application/json": components["schemas"]["VmPage"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly getRootCapabilities: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The capabilities. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["VmCapabilities"];
                 };
             };
             readonly 400: components["responses"]["BadRequest"];
@@ -4937,6 +5022,40 @@ export interface operations {
             readonly 409: components["responses"]["Conflict"];
             readonly 413: components["responses"]["PayloadTooLarge"];
             readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly getMappingTargets: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The id of a paired site (GET /api/v1/sites). */
+                readonly id: components["parameters"]["siteId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The targets. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["MappingTargets"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
             readonly 500: components["responses"]["InternalError"];
             readonly 502: components["responses"]["BadGateway"];
             readonly 503: components["responses"]["Unavailable"];

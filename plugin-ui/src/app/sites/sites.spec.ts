@@ -21,7 +21,12 @@ describe('Sites', () => {
     ({ http } = bed);
   });
 
-  afterEach(() => http.verify());
+  // The view's disaster-recovery part (privileges, and per source site its replicated VMs and
+  // mappings) has specs of its own (dr/*.spec.ts); here its reads are left unanswered.
+  afterEach(() => {
+    http.match((r) => r.url === `${API_BASE}/api/v1/capabilities` || r.url === `${API_BASE}/api/v1/openapi.json` || /\/sites\/[^/]+\/(replicated-vms|mappings|mapping-targets)$/.test(r.url));
+    http.verify();
+  });
 
   async function open(answer: (request: TestRequest) => void = (r) => r.flush(sitesBody())): Promise<RenderedView<Sites>> {
     const view = await renderView(Sites);

@@ -10,6 +10,9 @@ import { ByteSizePipe } from '../i18n/byte-size-pipe';
 import { MessagePipe } from '../i18n/message-pipe';
 import { Messages } from '../i18n/messages';
 import { VsphereDatePipe } from '../i18n/vsphere-date-pipe';
+import { DrApi } from '../dr/dr-api';
+import type { RootCapabilities } from '../dr/dr-api.types';
+import { DrSite } from '../dr/dr-site';
 import { ProblemAlert } from '../problem-alert/problem-alert';
 import { AllowPairing } from './allow-pairing';
 import { CLOCK } from './clock';
@@ -28,7 +31,8 @@ export const LINK_REFRESH_SECONDS = 10;
  * with and how the link to each stands (state, throughput, bytes sent, restore points waiting),
  * and the pairing actions, which need Lifeline's Admin privilege: Allow pairing (on the DR site),
  * Pair a site (on the production site), Edit settings and Unpair. The links' figures are read
- * again every few seconds while the view is open.
+ * again every few seconds while the view is open. Below, for each pairing this site is the DR site
+ * of, that site's replicated VMs (Fail over…, Test…) and the pairing's resource mappings.
  */
 @Component({
   selector: 'll-sites',
@@ -40,6 +44,7 @@ export const LINK_REFRESH_SECONDS = 10;
     ClrModalModule,
     ClrSpinnerModule,
     CopyButton,
+    DrSite,
     EditSettings,
     GlobalView,
     LinkStateLabel,
@@ -60,6 +65,10 @@ export class Sites {
   private readonly body = signal<SitesBody | null>(null);
   protected readonly self = computed(() => this.body()?.self ?? null);
   protected readonly peers = computed(() => [...(this.body()?.peers ?? [])]);
+  /** The pairings this site is the DR site of: each gets its replicated VMs and mappings. */
+  protected readonly sources = computed(() => this.peers().filter((p) => p.role === 'source'));
+  /** The caller's Lifeline privileges at the inventory root; unknown allows nothing. */
+  protected readonly caps = signal<RootCapabilities | null>(null);
   /** Until the first answer; later reads keep showing what is there. */
   protected readonly loading = signal(true);
   private reading = false;
@@ -78,6 +87,12 @@ export class Sites {
   constructor() {
     inject(DestroyRef).onDestroy(() => this.aborter.abort());
     void this.load();
+    inject(DrApi)
+      .capabilities(this.aborter.signal)
+      .then(
+        (caps) => this.caps.set(caps),
+        () => undefined,
+      );
     let seconds = 0;
     const stop = inject(CLOCK).everySecond(() => {
       seconds += 1;

@@ -170,6 +170,51 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         }
       }
     },
+    "/api/v1/capabilities": {
+      "get": {
+        "operationId": "getRootCapabilities",
+        "tags": [
+          "VMs"
+        ],
+        "summary": "What the caller may do at the inventory root",
+        "description": "System.Read on the inventory root of the session's vCenter; the same answer as a VM's, for the root.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The capabilities.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/VmCapabilities"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/api/v1/vms/{vmId}/capabilities": {
       "get": {
         "operationId": "getVmCapabilities",
@@ -3545,6 +3590,62 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           "415": {
             "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/sites/{id}/mapping-targets": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/siteId"
+        }
+      ],
+      "get": {
+        "operationId": "getMappingTargets",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "What a pairing's mappings may name at this site",
+        "description": "System.Read on the inventory root. The networks and datastores of the vCenter the VMs are recovered into, and its datacenters' VM folders.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The targets.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MappingTargets"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
           },
           "500": {
             "$ref": "#/components/responses/InternalError"
@@ -9354,6 +9455,56 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "mappings",
           "updatedAt",
           "unused"
+        ],
+        "additionalProperties": false
+      },
+      "MappingTargets": {
+        "type": "object",
+        "properties": {
+          "vcenterGuid": {
+            "type": "string",
+            "description": "The vCenter the VMs are recovered into."
+          },
+          "networks": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "Its network names."
+          },
+          "datastores": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "Its datastore names."
+          },
+          "folders": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "moref": {
+                  "type": "string"
+                },
+                "name": {
+                  "type": "string"
+                }
+              },
+              "required": [
+                "moref",
+                "name"
+              ],
+              "additionalProperties": false
+            },
+            "description": "Its datacenters' VM folders."
+          }
+        },
+        "required": [
+          "vcenterGuid",
+          "networks",
+          "datastores",
+          "folders"
         ],
         "additionalProperties": false
       },

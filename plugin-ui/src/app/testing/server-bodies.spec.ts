@@ -5,6 +5,7 @@ import { OPENAPI_DOCUMENT } from './openapi-document.generated';
 import * as bodies from './server-bodies';
 import * as notificationBodies from './notification-bodies';
 import * as siteBodies from './site-bodies';
+import * as drBodies from './dr-bodies';
 
 /**
  * The bodies the UI's specs stand in for the server with must be bodies the server sends: each is
@@ -77,7 +78,41 @@ const NOTIFICATION_CASES: Readonly<Record<string, readonly [schema: string, body
   vmEventsBody: ['VmEventList', notificationBodies.vmEventsBody()],
 };
 
+/** The same for the disaster-recovery API's bodies (dr-bodies.ts). */
+const DR_CASES: Readonly<Record<string, readonly [schema: string, body: unknown]>> = {
+  mappingsBody: ['ResourceMappings', drBodies.mappingsBody()],
+  siteMappingsBody: ['SiteMappings', drBodies.siteMappingsBody()],
+  mappingsSavedBody: ['SiteMappingsSaved', drBodies.mappingsSavedBody({ unused: ['network VM Netwrk'] })],
+  mappingTargetsBody: ['MappingTargets', drBodies.mappingTargetsBody()],
+  replicatedVmBody: ['ReplicatedVm', drBodies.replicatedVmBody()],
+  replicatedVmListBody: ['ReplicatedVmList', drBodies.replicatedVmListBody()],
+  failoverBody: ['Failover', drBodies.failoverBody()],
+  failoverAcceptedBody: ['FailoverAccepted', drBodies.failoverAcceptedBody()],
+  planRunBody: ['PlanRun', drBodies.planRunBody()],
+  planBody: ['RecoveryPlan', drBodies.planBody({ vmOptions: { [drBodies.SOURCE_VM_ID]: { point: 'latest', powerOn: false, waitForTools: true, toolsTimeoutSeconds: 60, hookSet: 'db', networks: { 'VM Network': 'DR Network' }, datastore: 'DR-DS', folder: 'group-v3', pool: 'resgroup-8' } } })],
+  planListBody: ['RecoveryPlanList', drBodies.planListBody()],
+  planAcceptedBody: ['PlanAccepted', drBodies.planAcceptedBody()],
+  capabilitiesBody: ['VmCapabilities', drBodies.capabilitiesBody()],
+};
+
 describe('server bodies of the UI specs', () => {
+  for (const [builder, [schema, body]] of Object.entries(DR_CASES)) {
+    it(`${builder}() (disaster recovery) builds a ${schema} as the OpenAPI document describes it`, () => {
+      expect(violations(schema, body)).toEqual([]);
+    });
+  }
+
+  it('checks every disaster-recovery builder there is', () => {
+    const builders = Object.entries(drBodies)
+      .filter(([, value]) => typeof value === 'function')
+      .map(([name]) => name);
+    expect(builders.filter((name) => !(name in DR_CASES))).toEqual([]);
+  });
+
+  it('would notice a plan body the document does not describe', () => {
+    expect(violations('RecoveryPlan', drBodies.planBody({ vmOptions: { x: { powerOn: 'yes' } } }))).not.toEqual([]);
+  });
+
   for (const [builder, [schema, body]] of Object.entries(NOTIFICATION_CASES)) {
     it(`${builder}() (notifications) builds a ${schema} as the OpenAPI document describes it`, () => {
       expect(violations(schema, body)).toEqual([]);

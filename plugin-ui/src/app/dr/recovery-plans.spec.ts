@@ -1,0 +1,219 @@
+import type { HttpTestingController } from '@angular/common/http/testing';
+
+import type { FakeFetch } from '../api/fake-fetch';
+import { CLOCK } from '../sites/clock';
+import { ManualClock } from '../testing/manual-clock';
+import {
+  FAILOVER_ID,
+  PLAN_ID,
+  RUN_ID,
+  SOURCE_ID,
+  SOURCE_VM_ID,
+  SOURCE_VM_ID2,
+  capabilitiesBody,
+  failoverBody,
+  planAcceptedBody,
+  planBody,
+  planListBody,
+  planRunBody,
+  replicatedVmBody,
+  replicatedVmListBody,
+} from '../testing/dr-bodies';
+import { JOB_ID, jobBody, sseEvent } from '../testing/server-bodies';
+import { peerBody, sitesBody } from '../testing/site-bodies';
+import { API_BASE, configureViewTestBed, flushProblem, renderView, type RenderedView } from '../testing/view-test-bed';
+import { REPORT_REFRESH_SECONDS } from './failover-report';
+import { planInput } from './plan-form';
+import { RecoveryPlans } from './recovery-plans';
+
+const PLANS = `${API_BASE}/api/v1/recovery-plans`;
+const PLAN = `${PLANS}/${PLAN_ID}`;
+
+/** A server document with the plan run's modes and, optionally, a failback route. */
+function documentBody(modes: string[], failback: boolean): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    paths: {
+      '/api/v1/recovery-plans/{pid}/run': { post: { requestBody: { content: { 'application/json': { schema: { properties: { mode: { enum: modes } } } } } } } },
+      ...(failback ? { '/api/v1/recovery-plans/{pid}/failback': { post: {} } } : {}),
+    },
+  };
+}
+
+describe('Recovery plans', () => {
+  let http: HttpTestingController;
+  let fetch: FakeFetch;
+  let clock: ManualClock;
+
+  beforeEach(() => {
+    clock = new ManualClock(Date.parse('2026-11-23T10:00:00.000Z'));
+    const bed = configureViewTestBed({ providers: [{ provide: CLOCK, useValue: clock }] });
+    bed.sdk.contextObjects = [];
+    ({ http, fetch } = bed);
+  });
+
+  afterEach(() => http.verify());
+
+  const vms = () =>
+    replicatedVmListBody([
+      replicatedVmBody(),
+      replicatedVmBody({ vm: { id: SOURCE_VM_ID2, name: 'db-01' }, latestPoint: { id: '20261123-090000-1a2b3c4d', createdAt: '2026-11-23T09:00:00.000Z' }, lagSeconds: 3600 }),
+    ]);
+
+  async function load(view: RenderedView<RecoveryPlans>, plans = planListBody()): Promise<void> {
+    http.expectOne({ method: 'GET', url: PLANS }).flush(plans);
+    http.expectOne({ method: 'GET', url: `${API_BASE}/api/v1/sites` }).flush(sitesBody([peerBody({ id: SOURCE_ID, name: 'prod-berlin', role: 'source' })]));
+    await view.stable();
+    http.expectOne({ method: 'GET', url: `${API_BASE}/api/v1/sites/${SOURCE_ID}/replicated-vms` }).flush(vms());
+    await view.stable();
+  }
+
+  async function open(caps = capabilitiesBody(), doc = documentBody(['disaster', 'test'], false), plans = planListBody()): Promise<RenderedView<RecoveryPlans>> {
+    const view = await renderView(RecoveryPlans);
+    http.expectOne({ method: 'GET', url: `${API_BASE}/api/v1/capabilities` }).flush(caps);
+    http.expectOne({ method: 'GET', url: `${API_BASE}/api/v1/openapi.json` }).flush(doc);
+    await load(view, plans);
+    return view;
+  }
+
+  it('lists each plan with its site, its groups in order and its last run, and shows the last drill’s report', async () => {
+    const view = await open();
+    expect(view.text('.ll-plan-name')).toBe('ERP tier');
+    expect(view.text('.ll-plan-site')).toBe('prod-berlin');
+    expect(view.all('.ll-plan-group').map((g) => g.textContent?.trim())).toEqual(['1. erp-01', '2. db-01']);
+    expect(view.text('.ll-plan-last')).toMatch(/^Test \(drill\) · .*2026/);
+    expect(view.text('.ll-plan-drill-title')).toBe('Last drill of ERP tier');
+    expect(view.all('.ll-plan-drill-report .ll-report-row').length).toBe(1);
+    expect(view.text('.ll-plan-drill-report .ll-report-vm')).toBe('erp-01 → erp-01-dr-test');
+    expect(view.text('.ll-plan-drill-report .ll-report-rto')).toBe('11 s');
+    expect(view.text('.ll-plan-no-failover')).toBe('The plan has not been failed over.');
+    // Offered only when the server's document has them.
+    expect(view.element.querySelector('.ll-plan-planned')).toBeNull();
+    expect(view.element.querySelector('.ll-plan-failback')).toBeNull();
+  });
+
+  it('offers planned migration and failback when the server’s document has them', async () => {
+    const view = await open(capabilitiesBody(), documentBody(['disaster', 'test', 'planned'], true));
+    expect(view.element.querySelector('.ll-plan-planned')).not.toBeNull();
+    expect(view.element.querySelector('.ll-plan-failback')).not.toBeNull();
+  });
+
+  it('disables every action with the reason for a user without Lifeline Admin and Restore', async () => {
+    const view = await open(capabilitiesBody({ admin: false, restore: false, protect: false }));
+    for (const button of ['.ll-plans-create', '.ll-plan-edit', '.ll-plan-delete']) {
+      const b = view.element.querySelector<HTMLButtonElement>(button)!;
+      expect(b.disabled).withContext(button).toBeTrue();
+    }
+    expect(view.element.querySelector<HTMLButtonElement>('.ll-plan-edit')?.title).toBe('Needs the Lifeline Admin privilege on the vCenter root.');
+    for (const button of ['.ll-plan-test', '.ll-plan-failover', '.ll-plan-cleanup']) {
+      const b = view.element.querySelector<HTMLButtonElement>(button)!;
+      expect(b.disabled).withContext(button).toBeTrue();
+      expect(b.title).withContext(button).toBe('Failover, drills and clean-up need the Lifeline Restore privilege on the vCenter root.');
+    }
+    expect(view.text('.ll-plans-needs-admin')).toBe('Needs the Lifeline Admin privilege on the vCenter root.');
+  });
+
+  it('states the largest data-loss window of the plan’s VMs before it fails the plan over', async () => {
+    const view = await open();
+    clock.advance(120);
+    await view.click('.ll-plan-failover');
+    expect(view.text('.ll-confirm-title')).toBe('Fail over ERP tier');
+    // db-01's latest point (09:00) is the oldest: now (10:02) − 09:00.
+    expect(view.text('.ll-confirm-loss')).toMatch(/^Data-loss window: 1 h 2 min\./);
+    await view.click('.ll-confirm-cancel');
+    expect(view.element.querySelector('.ll-confirm-title')).toBeNull();
+  });
+
+  it('tests a plan after a confirmation naming the mode, follows the job, then shows the new report; cleans up the same way', async () => {
+    const view = await open(capabilitiesBody(), documentBody(['disaster', 'test'], false), planListBody([planBody({ runs: [] })]));
+    expect(view.element.querySelector<HTMLButtonElement>('.ll-plan-cleanup')?.disabled).toBeTrue();
+    await view.click('.ll-plan-test');
+    expect(view.text('.ll-confirm-text')).toContain('Mode: test (DR drill).');
+    await view.click('.ll-confirm-ok');
+    const run = http.expectOne({ method: 'POST', url: `${PLAN}/run` });
+    expect(run.request.body).toEqual({ mode: 'test' });
+    run.flush(planAcceptedBody(), { status: 202, statusText: 'Accepted' });
+    await view.stable();
+    await load(view, planListBody([planBody({ runs: [{ ...planRunBody(), failovers: [[failoverBody({ planRunId: RUN_ID, state: 'starting', report: { ...(failoverBody()['report'] as object), poweredOnAt: null, rtoSeconds: null } })]] }] })]));
+    expect(view.text('.ll-plan-job .ll-job-state')).toBe('Running');
+    expect(view.text('.ll-plan-drill-report .ll-report-state')).toBe('Starting');
+    // While the job runs, the report is read again every few seconds.
+    clock.advance(REPORT_REFRESH_SECONDS);
+    await view.stable();
+    await load(view, planListBody([planBody({ runs: [{ ...planRunBody(), failovers: [[failoverBody({ planRunId: RUN_ID, state: 'up' })]] }] })]));
+    expect(view.text('.ll-plan-drill-report .ll-report-state')).toBe('Up');
+    const stream = await fetch.call(0);
+    stream.stream.write(sseEvent('state', { seq: 3, jobId: JOB_ID, job: jobBody({ kind: 'recovery-plan', state: 'succeeded' }) }));
+    stream.stream.end();
+    await view.stable();
+    await load(view);
+    expect(view.text('.ll-plan-drill-report .ll-report-state')).toBe('Up');
+    expect(view.text('.ll-plan-drill-report .ll-report-powered')).toMatch(/2026/);
+
+    expect(view.element.querySelector<HTMLButtonElement>('.ll-plan-cleanup')?.disabled).toBeFalse();
+    await view.click('.ll-plan-cleanup');
+    expect(view.text('.ll-confirm-text')).toBe('Removes the VMs the last drill of ERP tier made at this site, with their disks and folders, and nothing else.');
+    await view.click('.ll-confirm-ok');
+    http.expectOne({ method: 'POST', url: `${PLAN}/cleanup` }).flush(planAcceptedBody({ run: planRunBody({ cleanupJobId: 'job-10' }) }), { status: 202, statusText: 'Accepted' });
+    await view.stable();
+    await load(view, planListBody([planBody({ runs: [{ ...planRunBody(), failovers: [[failoverBody({ planRunId: RUN_ID, state: 'cleaned', report: { ...(failoverBody()['report'] as object), cleanedAt: '2026-11-23T10:05:00.000Z' } })]] }] })]));
+    expect(view.text('.ll-plan-drill-report .ll-report-state')).toBe('Cleaned up');
+    expect(FAILOVER_ID).toBeTruthy();
+  });
+
+  it('creates a plan of ordered groups and saves a VM’s per-VM options', async () => {
+    const view = await open(capabilitiesBody(), documentBody(['disaster', 'test'], false), planListBody([]));
+    expect(view.text('clr-dg-placeholder')).toBe('There is no recovery plan at this site.');
+    await view.click('.ll-plans-create');
+    http.expectOne({ method: 'GET', url: `${API_BASE}/api/v1/sites/${SOURCE_ID}/replicated-vms` }).flush(vms());
+    await view.stable();
+    const set = async (selector: string, value: string) => {
+      const input = view.element.querySelector<HTMLInputElement>(selector)!;
+      input.value = value;
+      input.dispatchEvent(new Event('input'));
+      await view.stable();
+    };
+    await set('.ll-plan-name-input', 'ERP tier');
+    // db-01 first (group 1), then erp-01 (group 3: gaps close).
+    await set(`.ll-plan-vm[data-vm-id="${SOURCE_VM_ID2}"] .ll-plan-vm-group`, '1');
+    await set(`.ll-plan-vm[data-vm-id="${SOURCE_VM_ID}"] .ll-plan-vm-group`, '3');
+    await set('.ll-plan-parallel', '2');
+    await set('.ll-plan-tools', '120');
+    expect(view.text('.ll-plan-summary')).toBe('2 groups, 2 VMs');
+    await view.click('.ll-plan-save');
+    const post = http.expectOne({ method: 'POST', url: PLANS });
+    expect(post.request.body).toEqual({ name: 'ERP tier', siteId: SOURCE_ID, groups: [{ vms: [SOURCE_VM_ID2] }, { vms: [SOURCE_VM_ID] }], maxParallel: 2, toolsTimeoutSeconds: 120 });
+    post.flush(planBody({ groups: [{ vms: [SOURCE_VM_ID2] }, { vms: [SOURCE_VM_ID] }], runs: [] }), { status: 201, statusText: 'Created' });
+    await view.stable();
+    expect(view.text('.ll-plans-done')).toBe('Recovery plan ERP tier saved.');
+    await load(view, planListBody([planBody({ groups: [{ vms: [SOURCE_VM_ID2] }, { vms: [SOURCE_VM_ID] }], runs: [] })]));
+    expect(view.all('.ll-plan-group').map((g) => g.textContent?.trim())).toEqual(['1. db-01', '2. erp-01']);
+
+    // Edit: erp-01 not powered on, sent as that VM's option and nothing else.
+    await view.click('.ll-plan-edit');
+    http.expectOne({ method: 'GET', url: `${API_BASE}/api/v1/sites/${SOURCE_ID}/replicated-vms` }).flush(vms());
+    await view.stable();
+    expect(view.element.querySelector<HTMLInputElement>('.ll-plan-name-input')?.value).toBe('ERP tier');
+    view.element.querySelector<HTMLInputElement>(`.ll-plan-vm[data-vm-id="${SOURCE_VM_ID}"] .ll-plan-vm-power`)!.click();
+    await view.stable();
+    await view.click('.ll-plan-save');
+    const put = http.expectOne({ method: 'PUT', url: PLAN });
+    expect((put.request.body as { vmOptions: unknown }).vmOptions).toEqual({ [SOURCE_VM_ID]: { powerOn: false } });
+    put.flush(planBody({ groups: [{ vms: [SOURCE_VM_ID2] }, { vms: [SOURCE_VM_ID] }], vmOptions: { [SOURCE_VM_ID]: { powerOn: false } }, runs: [] }));
+    await view.stable();
+    expect(view.text('.ll-plans-done')).toBe('Recovery plan ERP tier saved.');
+    expect(view.element.querySelector('ll-plan-form .modal-title')).toBeNull();
+  });
+});
+
+describe('planInput', () => {
+  it('orders groups by number, closes gaps, leaves out VMs of group 0 and default options', () => {
+    const entry = (group: number, options = {}) => ({ group, options });
+    expect(planInput('p', 's', [
+      { id: 'a', entry: entry(2) },
+      { id: 'b', entry: entry(0, { powerOn: false }) },
+      { id: 'c', entry: entry(5, { hookSet: 'db' }) },
+      { id: 'd', entry: entry(2) },
+    ], 4, 300)).toEqual({ name: 'p', siteId: 's', groups: [{ vms: ['a', 'd'] }, { vms: ['c'] }], maxParallel: 4, toolsTimeoutSeconds: 300, vmOptions: { c: { hookSet: 'db' } } });
+  });
+});
