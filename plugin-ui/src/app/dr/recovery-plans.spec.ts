@@ -203,6 +203,8 @@ describe('Recovery plans', () => {
     await view.stable();
     expect(view.text('.ll-plans-done')).toBe('Recovery plan ERP tier saved.');
     expect(view.element.querySelector('ll-plan-form .modal-title')).toBeNull();
+    await load(view, planListBody([planBody({ groups: [{ vms: [SOURCE_VM_ID2] }, { vms: [SOURCE_VM_ID] }], vmOptions: { [SOURCE_VM_ID]: { powerOn: false } }, runs: [] })]));
+    expect(view.all('.ll-plan-group').map((g) => g.textContent?.trim())).toEqual(['1. db-01', '2. erp-01']);
   });
 });
 
