@@ -190,6 +190,9 @@ describe('a server restoring from its copy on object storage (Ceph RGW)', () => 
       if (!copied) await new Promise((r) => setTimeout(r, 20));
     }
     await jobDone(copied?.id ?? 'none');
+    // The VM leaves its policy: with its only point deleted below, the scheduler would back it up
+    // at once (its RPO unmet), and that backup would hold the VM when the revert asks for it.
+    expect((await fx.call(admin, 'DELETE', `${vmPath}/protection`)).status).toBe(204);
 
     // Past its local retention the point is deleted from the local store, and the store loses
     // its chunks too: what follows can only come from the copy.

@@ -11,7 +11,6 @@ import { migrateComponent, type Database, type Migration } from '../jobs/index.j
 import type { Clock } from '../domain/index.js';
 import type { InstantiateCheckpoint } from '../recovery/index.js';
 import { EMPTY_MAPPINGS, type ResourceMappings } from './mappings.js';
-import type { PlannedPart } from './planned-failover.js';
 import type { VmPlanOptions } from './plan-options.js';
 
 /** disaster: from a point this site holds; test: a drill; planned: the source site makes the last point first (planned-failover.ts). */
@@ -90,6 +89,18 @@ export interface FailoverRecord {
   planned?: PlannedPart | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** What a planned failover's record keeps of the source site's part. */
+export interface PlannedPart {
+  shutdownTimeoutSeconds: number;
+  /** A's planned-migration job. */
+  sourceJobId: string | null;
+  /** How A's VM came to be off ('guest', 'powered-off', 'was-off'), once A is done. */
+  shutdown: string | null;
+  /** Chunks A's last replication sent, of the point's. */
+  chunks: number | null;
+  chunksSent: number | null;
 }
 
 /** A recovery plan: ordered groups of a source site's replicated VMs, started group after group. */

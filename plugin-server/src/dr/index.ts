@@ -34,7 +34,8 @@ export { PlannedMigrationSource, SqliteFailedOverStore, PLANNED_MIGRATION_JOB_KI
 export type { FailedOverMark, PlannedMigrationSourceOptions, PlannedMigrationStatus, PlannedMigrationResult, SourceVcenter } from './planned-migration.js';
 export { plannedMigrationSiteRouter } from './planned-site-routes.js';
 export type { PlannedSiteAuditEvent } from './planned-site-routes.js';
-export type { SourceSiteLink, SourcePlannedStatus, PlannedPart } from './planned-failover.js';
+export type { SourceSiteLink, SourcePlannedStatus } from './planned-failover.js';
+export type { PlannedPart } from './dr-store.js';
 
 export interface DisasterRecoveryOptions {
   readonly db: Database;

@@ -7,9 +7,10 @@
  * B starts nothing: the failover fails with A's error, which names the VM's power state at A.
  */
 import { describeError, LifelineError } from '../errors/index.js';
-import { sleep } from '../jobs/index.js';
-import type { FailoverJobDeps, FailoverStepContext } from './failover-job.js';
-import type { FailoverRecord } from './dr-store.js';
+import { sleep, type LogLevel } from '../jobs/index.js';
+import type { Clock } from '../domain/index.js';
+import type { Repository } from '../store/index.js';
+import type { DrStore, FailoverRecord } from './dr-store.js';
 import { describeMissing, missingMappings, needsOf } from './mappings.js';
 
 /** A's answer about its planned-migration job (planned-migration.ts, PlannedMigrationStatus). */
@@ -28,24 +29,29 @@ export interface SourceSiteLink {
   plannedStatus(peerId: string, jobId: string, signal: AbortSignal): Promise<SourcePlannedStatus>;
 }
 
-/** What a planned failover's record keeps of the source site's part. */
-export interface PlannedPart {
-  shutdownTimeoutSeconds: number;
-  /** A's planned-migration job. */
-  sourceJobId: string | null;
-  /** How A's VM came to be off ('guest', 'powered-off', 'was-off'), once A is done. */
-  shutdown: string | null;
-  /** Chunks A's last replication sent, of the point's. */
-  chunks: number | null;
-  chunksSent: number | null;
-}
 
 /**
  * Waits for the source site's part of a planned failover to end; then points the record at the
  * point A made (checking that B's replica holds it and that the mappings still cover it). Throws,
  * with nothing started at B, when A's part failed or the link to A failed for a minute.
  */
-export async function settlePlannedPoint(deps: FailoverJobDeps & { readonly source?: SourceSiteLink; readonly plannedPollMs?: number }, ctx: FailoverStepContext, id: string): Promise<FailoverRecord> {
+/** What the wait needs of the failover job's dependencies (failover-job.ts, FailoverJobDeps). */
+interface PlannedWaitDeps {
+  readonly store: DrStore;
+  replica(peerId: string, signal: AbortSignal): Promise<Repository | undefined>;
+  readonly source?: SourceSiteLink;
+  readonly plannedPollMs?: number;
+}
+
+/** What the wait needs of the failover job's step (failover-job.ts, FailoverStepContext). */
+interface PlannedWaitStep {
+  readonly signal: AbortSignal;
+  readonly clock: Clock;
+  phase(name: string): void;
+  log(message: string, level?: LogLevel): void;
+}
+
+export async function settlePlannedPoint(deps: PlannedWaitDeps, ctx: PlannedWaitStep, id: string): Promise<FailoverRecord> {
   const { store } = deps;
   const rec = store.getFailover(id);
   if (rec.mode !== 'planned' || !rec.planned || rec.planned.shutdown !== null) return rec;

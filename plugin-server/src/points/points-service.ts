@@ -56,6 +56,11 @@ export interface PointsServiceOptions {
     /** The copy once open, else null. */
     opened(): Repository | null;
   } | null;
+  /**
+   * Builds the same service over the copy's repository (the composition root constructs it, as it
+   * does every service); `held` tells which of the copy's points it keeps, until when.
+   */
+  readonly viewOver?: (repository: Repository, held: (pointId: string) => { retainUntil: number } | null) => PointsService;
 }
 
 /** A point with what the API shows of it. */
@@ -112,7 +117,8 @@ export class PointsService {
         const p = repo.catalog.getPoint(id);
         return p?.state === 'committed' ? { retainUntil: p.retainUntil } : null;
       };
-      this.copyView = new PointsService({ ...this.o, repository: repo, objectStorageCopy: held, objectCopy: null });
+      if (!this.o.viewOver) throw new Error('PointsService: a copy on object storage needs viewOver');
+      this.copyView = this.o.viewOver(repo, held);
     }
     return this.copyView;
   }

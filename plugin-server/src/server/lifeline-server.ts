@@ -217,7 +217,14 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     // The routes read jobs from the store and the event hub, and export points through the points service.
     const downloads = new DownloadTickets(jobClock);
     shutdown.signal.addEventListener('abort', () => downloads.clear(), { once: true });
-    const points = new PointsService({ repository: deps.backup?.repository ?? null, jobs: jobs.store, runner, policies, readers: pointReaders, clock: jobClock, log: apiLog.child({ component: 'points' }), objectStorageCopy: (id) => objectCopies?.copyOf(id) ?? null, objectCopy: deps.backup?.openObjectCopy ? copyReads : null });
+    const pointsBase = { jobs: jobs.store, runner, policies, readers: pointReaders, clock: jobClock, log: apiLog.child({ component: 'points' }) };
+    const points = new PointsService({
+      ...pointsBase,
+      repository: deps.backup?.repository ?? null,
+      objectStorageCopy: (id) => objectCopies?.copyOf(id) ?? null,
+      objectCopy: deps.backup?.openObjectCopy ? copyReads : null,
+      viewOver: (repository, held) => new PointsService({ ...pointsBase, repository, objectStorageCopy: held, objectCopy: null }),
+    });
     const readSide = { jobs: jobs.store, events: jobs.events, points, downloads };
     const recovery = backup ? new RecoveryService({ runner, repository: backup.repository, objectCopy: backup.openObjectCopy ? copyReads : null, store: recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) } }) : null;
     // After each backup whose policy names a replication site, a 'replication' job copies its point there.
