@@ -1,7 +1,8 @@
 /**
  * What the DR specs read of a site: the API's job, failover and replicated-VM shapes, the site's
  * VMs by name and power state, every file of its simulator's datastores with its size (what
- * "exactly as before" compares), and a wait for a job to end.
+ * "exactly as before" compares), a wait for a job to end, and the first replication every DR spec
+ * starts from.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -38,6 +39,7 @@ export interface Failover {
     failures: string[];
     cleanedAt: string | null;
   };
+  planned?: { shutdownTimeoutSeconds: number; sourceJobId: string | null; shutdown: string | null; chunks: number | null; chunksSent: number | null } | null;
 }
 
 export interface ReplicatedVm {
@@ -68,12 +70,41 @@ export async function vmNames(side: Pick<SiteSide, 'backup' | 'vc'>): Promise<st
   return (await vc.inventory(never)).vms.map((v) => `${v.name} ${v.powerState}`).sort();
 }
 
-/** Polls the job until it ends (up to 3 minutes). */
-export async function waitJob(side: Pick<SiteSide, 'call' | 'admin'>, id: string): Promise<JobBody> {
-  for (let i = 0; i < 900; i++) {
+/** Polls the job until it ends (up to `seconds`, 3 minutes by default). */
+export async function waitJob(side: Pick<SiteSide, 'call' | 'admin'>, id: string, seconds = 180): Promise<JobBody> {
+  for (let i = 0; i < seconds * 5; i++) {
     const job = (await side.call(side.admin, 'GET', `/jobs/${id}`)).json<JobBody>();
     if (['succeeded', 'failed', 'cancelled', 'interrupted'].includes(job.state)) return job;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`job ${id} did not end in 180 s`);
+  throw new Error(`job ${id} did not end in ${seconds} s`);
+}
+
+/** Waits until `n` replication jobs at A have succeeded (up to 3 minutes); fails at the first that failed. */
+export async function replicationsSucceeded(a: Pick<SiteSide, 'call' | 'admin'>, n: number, whileRunning?: () => Promise<void>): Promise<JobBody[]> {
+  for (let i = 0; ; i++) {
+    const jobs = (await a.call(a.admin, 'GET', '/jobs?kind=replication')).json<{ items: JobBody[] }>().items;
+    if (jobs.filter((j) => j.state === 'succeeded').length >= n) return jobs;
+    if (jobs.some((j) => j.state === 'failed') || i > 900) throw new Error(`replication did not succeed: ${JSON.stringify(jobs)}`);
+    await whileRunning?.();
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * A policy at A that replicates to its one paired DR site, given to A's first `vms` VMs, each
+ * backed up once; resolves once their replications have succeeded, with the policy's id.
+ */
+export async function protectAndReplicate(a: Pick<SiteSide, 'call' | 'admin' | 'urn'>, o: { vms: number; keepLast: number }): Promise<string> {
+  const [peer] = (await a.call(a.admin, 'GET', '/sites')).json<{ peers: { name: string }[] }>().peers;
+  const policy = await a.call(a.admin, 'POST', '/policies', { name: 'Replicated', rpoSeconds: 3600, retention: { keepLast: o.keepLast }, replicationSite: peer!.name });
+  if (policy.status !== 201) throw new Error(`policy refused: ${policy.text}`);
+  const policyId = policy.json<{ id: string }>().id;
+  for (let i = 0; i < o.vms; i++) {
+    const vm = encodeURIComponent(a.urn(i));
+    await a.call(a.admin, 'PUT', `/vms/${vm}/protection`, { policyId });
+    await a.call(a.admin, 'POST', `/vms/${vm}/backup`);
+  }
+  await replicationsSucceeded(a, o.vms);
+  return policyId;
 }

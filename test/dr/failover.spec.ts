@@ -5,70 +5,15 @@
 // B's inventory and datastores exactly as before, and — with A's server stopped — fails the VM
 // over for real: the VM at B holds the replicated disks byte for byte, and a fault injected on
 // CreateVM_Task or PowerOnVM_Task at B fails the failover visibly with nothing left behind.
-import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDatastorePath } from '../../plugin-server/src/vsphere/index.js';
 import { fillDisk } from '../demo/demo-seed.js';
 import { sha256File } from '../store/store-fixtures.js';
-import { startTwoSites, type SiteSide, type TwoSites } from '../sites/two-site-fixture.js';
+import { startTwoSites, type TwoSites } from '../sites/two-site-fixture.js';
+import { datastoreFiles, protectAndReplicate, vmNames, waitJob, type Failover, type JobBody, type ReplicatedVm } from './dr-spec-kit.js';
 
 const SLOW = 180_000;
 const never = new AbortController().signal;
-
-interface JobBody {
-  id: string;
-  kind: string;
-  state: string;
-  error: { code: string; message: string } | null;
-  result: Record<string, unknown> | null;
-}
-
-interface Failover {
-  id: string;
-  mode: string;
-  state: string;
-  name: string;
-  pointId: string;
-  dataLossWindowSeconds: number;
-  request: { networks: Record<string, string>; datastore: string };
-  vm: { moref: string; instanceUuid: string | null } | null;
-  report: { startedAt: string | null; createdAt: string | null; poweredOnAt: string | null; toolsReadyAt: string | null; rtoSeconds: number | null; failures: string[]; cleanedAt: string | null };
-}
-
-interface ReplicatedVm {
-  vm: { id: string; name: string };
-  latestPoint: { id: string; createdAt: string } | null;
-  lagSeconds: number | null;
-  missing: { failover: { kind: string; source: string }[]; test: { kind: string; source: string }[] };
-}
-
-/** Every file under the datastores' folders, with its size: what "exactly as before" compares. */
-async function datastoreFiles(side: SiteSide): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (dir: string, prefix: string): Promise<void> => {
-    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) await walk(p, `${prefix}${e.name}/`);
-      else out.push(`${prefix}${e.name} ${(await stat(p)).size}`);
-    }
-  };
-  for (const ds of side.vc.datastores) await walk(ds.dir, `[${ds.name}] `);
-  return out.sort();
-}
-
-async function vmNames(side: SiteSide): Promise<string[]> {
-  const vc = await side.backup.vcenter(side.vc.instanceUuid, never);
-  return (await vc.inventory(never)).vms.map((v) => `${v.name} ${v.powerState}`).sort();
-}
-
-async function waitJob(side: SiteSide, id: string): Promise<JobBody> {
-  for (let i = 0; i < 900; i++) {
-    const job = (await side.call(side.admin, 'GET', `/jobs/${id}`)).json<JobBody>();
-    if (['succeeded', 'failed', 'cancelled', 'interrupted'].includes(job.state)) return job;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`job ${id} did not end in 180 s`);
-}
 
 describe('disaster recovery at the DR site', () => {
   let sites: TwoSites;
@@ -96,18 +41,7 @@ describe('disaster recovery at the DR site', () => {
     });
     const { a, b } = sites;
     const [peer] = (await a.call(a.admin, 'GET', '/sites')).json<{ peers: { id: string; name: string }[] }>().peers;
-    const policy = await a.call(a.admin, 'POST', '/policies', { name: 'Replicated', rpoSeconds: 3600, retention: { keepLast: 3 }, replicationSite: peer!.name });
-    for (const i of [0, 1]) {
-      const vm = encodeURIComponent(a.urn(i));
-      await a.call(a.admin, 'PUT', `/vms/${vm}/protection`, { policyId: policy.json<{ id: string }>().id });
-      await a.call(a.admin, 'POST', `/vms/${vm}/backup`);
-    }
-    for (let i = 0; ; i++) {
-      const jobs = (await a.call(a.admin, 'GET', '/jobs?kind=replication')).json<{ items: JobBody[] }>().items;
-      if (jobs.filter((j) => j.state === 'succeeded').length === 2) break;
-      if (jobs.some((j) => j.state === 'failed') || i > 600) throw new Error(`replication did not succeed: ${JSON.stringify(jobs)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await protectAndReplicate(a, { vms: 2, keepLast: 3 });
     diskSha = await sha256File(a.vc.vms[0]!.disks[0]!.path);
     diskSha1 = await sha256File(a.vc.vms[1]!.disks[0]!.path);
     mappingsAtSource = (await a.call(a.admin, 'GET', `/sites/${peer!.id}/mappings`)).status;
@@ -122,6 +56,12 @@ describe('disaster recovery at the DR site', () => {
     const put = await b.call(b.admin, 'PUT', `/sites/${sourceId}/mappings`, mappings());
     if (put.status !== 200) throw new Error(`mappings refused: ${put.text}`);
   }, SLOW);
+
+  // A delay or fault one spec injected and did not use up does not reach the next (specs run in
+  // random order: a delay left on CreateVM_Task would take the place of the next spec's fault).
+  beforeEach(async () => {
+    await sites.b.vc.clearFaults();
+  });
 
   afterAll(async () => {
     await sites?.stop();

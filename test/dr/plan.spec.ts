@@ -20,7 +20,7 @@ import { sha256File } from '../store/store-fixtures.js';
 import { startTwoSites, type SiteSide, type TwoSites } from '../sites/two-site-fixture.js';
 import { httpsCall, type HttpsReply } from '../server/https-client.js';
 import { startServeProcess, type ServeProcess } from '../server/serve-process.js';
-import { datastoreFiles, vmNames, waitJob, type Failover, type JobBody, type ReplicatedVm } from './dr-spec-kit.js';
+import { datastoreFiles, protectAndReplicate, replicationsSucceeded, vmNames, waitJob, type Failover, type JobBody, type ReplicatedVm } from './dr-spec-kit.js';
 
 const SLOW = 240_000;
 const LIFELINE_BIN = fileURLToPath(new URL('../../../bin/lifeline.js', import.meta.url));
@@ -95,14 +95,7 @@ describe('recovery plans at the DR site', () => {
       },
     });
     const { a, b } = sites;
-    const [peer] = (await a.call(a.admin, 'GET', '/sites')).json<{ peers: { id: string; name: string }[] }>().peers;
-    const policy = await a.call(a.admin, 'POST', '/policies', { name: 'Replicated', rpoSeconds: 3600, retention: { keepLast: 3 }, replicationSite: peer!.name });
-    for (const i of [0, 1, 2]) {
-      const vm = encodeURIComponent(a.urn(i));
-      await a.call(a.admin, 'PUT', `/vms/${vm}/protection`, { policyId: policy.json<{ id: string }>().id });
-      await a.call(a.admin, 'POST', `/vms/${vm}/backup`);
-    }
-    await replicationsSucceeded(a, 3);
+    await protectAndReplicate(a, { vms: 3, keepLast: 3 });
     sourceId = (await b.call(b.admin, 'GET', '/sites')).json<{ peers: { id: string }[] }>().peers[0]!.id;
     const vms = (await b.call(b.admin, 'GET', `/sites/${sourceId}/replicated-vms`)).json<{ items: ReplicatedVm[] }>().items;
     for (const i of [0, 1, 2]) {
@@ -125,17 +118,6 @@ describe('recovery plans at the DR site', () => {
     await sites?.stop();
     if (hooksDir) await rm(hooksDir, { recursive: true, force: true });
   }, SLOW);
-
-  /** Waits until `n` replication jobs at A have succeeded. */
-  async function replicationsSucceeded(a: SiteSide, n: number, whileRunning?: () => Promise<void>): Promise<JobBody[]> {
-    for (let i = 0; ; i++) {
-      const jobs = (await a.call(a.admin, 'GET', '/jobs?kind=replication')).json<{ items: JobBody[] }>().items;
-      if (jobs.filter((j) => j.state === 'succeeded').length >= n) return jobs;
-      if (jobs.some((j) => j.state === 'failed') || i > 900) throw new Error(`replication did not succeed: ${JSON.stringify(jobs)}`);
-      await whileRunning?.();
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
 
   async function diskFileAtB(moref: string): Promise<string> {
     const { b } = sites;

@@ -12,44 +12,15 @@ import { parseDatastorePath } from '../../plugin-server/src/vsphere/index.js';
 import { fillDisk } from '../demo/demo-seed.js';
 import { sha256File } from '../store/store-fixtures.js';
 import { siteCall, startTwoSites, strangerIdentity, type SiteSide, type TwoSites } from '../sites/two-site-fixture.js';
+import { protectAndReplicate, vmNames, waitJob as waitJobFor, type Failover, type JobBody } from './dr-spec-kit.js';
+
+/** A planned migration waits for A's shutdown, backup and replication: up to 4 minutes. */
+const waitJob = (side: SiteSide, id: string): Promise<JobBody> => waitJobFor(side, id, 240);
 
 const SLOW = 240_000;
 /** A user with vCenter's default read privileges and no Lifeline privilege. */
 const VIEWER = { username: 'viewer@vsphere.local', password: 'Viewer-1!' };
 const never = new AbortController().signal;
-
-interface JobBody {
-  id: string;
-  kind: string;
-  state: string;
-  error: { code: string; message: string } | null;
-  result: Record<string, unknown> | null;
-}
-
-interface Failover {
-  id: string;
-  mode: string;
-  state: string;
-  pointId: string;
-  dataLossWindowSeconds: number;
-  vm: { moref: string } | null;
-  report: { failures: string[] };
-  planned?: { shutdownTimeoutSeconds: number; sourceJobId: string | null; shutdown: string | null; chunks: number | null; chunksSent: number | null } | null;
-}
-
-async function waitJob(side: SiteSide, id: string): Promise<JobBody> {
-  for (let i = 0; i < 1200; i++) {
-    const job = (await side.call(side.admin, 'GET', `/jobs/${id}`)).json<JobBody>();
-    if (['succeeded', 'failed', 'cancelled', 'interrupted'].includes(job.state)) return job;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`job ${id} did not end in 240 s`);
-}
-
-async function vmNames(side: SiteSide): Promise<string[]> {
-  const vc = await side.backup.vcenter(side.vc.instanceUuid, never);
-  return (await vc.inventory(never)).vms.map((v) => `${v.name} ${v.powerState}`).sort();
-}
 
 async function powerState(side: SiteSide, moref: string): Promise<string> {
   return (await (await side.backup.vcenter(side.vc.instanceUuid, never)).getVm(moref, never)).powerState;
@@ -74,19 +45,7 @@ describe('planned migration to the DR site', () => {
       },
     });
     const { a, b } = sites;
-    const [peer] = (await a.call(a.admin, 'GET', '/sites')).json<{ peers: { id: string; name: string }[] }>().peers;
-    const policy = await a.call(a.admin, 'POST', '/policies', { name: 'Replicated', rpoSeconds: 3600, retention: { keepLast: 5 }, replicationSite: peer!.name });
-    for (const i of [0, 1]) {
-      const vm = encodeURIComponent(a.urn(i));
-      await a.call(a.admin, 'PUT', `/vms/${vm}/protection`, { policyId: policy.json<{ id: string }>().id });
-      await a.call(a.admin, 'POST', `/vms/${vm}/backup`);
-    }
-    for (let i = 0; ; i++) {
-      const jobs = (await a.call(a.admin, 'GET', '/jobs?kind=replication')).json<{ items: JobBody[] }>().items;
-      if (jobs.filter((j) => j.state === 'succeeded').length === 2) break;
-      if (jobs.some((j) => j.state === 'failed') || i > 600) throw new Error(`replication did not succeed: ${JSON.stringify(jobs)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await protectAndReplicate(a, { vms: 2, keepLast: 5 });
     sourceId = (await b.call(b.admin, 'GET', '/sites')).json<{ peers: { id: string }[] }>().peers[0]!.id;
     const vms = (await b.call(b.admin, 'GET', `/sites/${sourceId}/replicated-vms`)).json<{ items: { vm: { id: string; name: string }; latestPoint: { id: string } }[] }>().items;
     for (const i of [0, 1]) {

@@ -7,21 +7,12 @@
 // sees the plan actions disabled with the reason. Each step is photographed light and dark into
 // test/e2e/screenshots/.
 import type { Frame, Page } from 'playwright-core';
-import { startTwoSites, type SiteSide, type TwoSites } from '../sites/two-site-fixture.js';
+import { startTwoSites, type TwoSites } from '../sites/two-site-fixture.js';
 import { fillDisk } from '../demo/demo-seed.js';
+import { protectAndReplicate, vmNames } from '../dr/dr-spec-kit.js';
 import { OPERATOR, UI_DIR, screenshotBothThemes, startFront, viewFrame, type E2eFront } from './e2e-world.js';
 
 const SLOW = 300_000;
-const never = new AbortController().signal;
-
-interface JobBody {
-  state: string;
-}
-
-async function vmNames(side: SiteSide): Promise<string[]> {
-  const vc = await side.backup.vcenter(side.vc.instanceUuid, never);
-  return (await vc.inventory(never)).vms.map((v) => `${v.name} ${v.powerState}`).sort();
-}
 
 describe('disaster recovery in the plugin UI at the DR site', () => {
   let sites: TwoSites;
@@ -44,19 +35,7 @@ describe('disaster recovery in the plugin UI at the DR site', () => {
       },
     });
     const { a, b } = sites;
-    const [peer] = (await a.call(a.admin, 'GET', '/sites')).json<{ peers: { name: string }[] }>().peers;
-    const policy = await a.call(a.admin, 'POST', '/policies', { name: 'Replicated', rpoSeconds: 3600, retention: { keepLast: 3 }, replicationSite: peer!.name });
-    for (const i of [0, 1]) {
-      const vm = encodeURIComponent(a.urn(i));
-      await a.call(a.admin, 'PUT', `/vms/${vm}/protection`, { policyId: policy.json<{ id: string }>().id });
-      await a.call(a.admin, 'POST', `/vms/${vm}/backup`);
-    }
-    for (let i = 0; ; i++) {
-      const jobs = (await a.call(a.admin, 'GET', '/jobs?kind=replication')).json<{ items: JobBody[] }>().items;
-      if (jobs.filter((j) => j.state === 'succeeded').length === 2) break;
-      if (jobs.some((j) => j.state === 'failed') || i > 900) throw new Error(`replication did not succeed: ${JSON.stringify(jobs)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await protectAndReplicate(a, { vms: 2, keepLast: 3 });
     sourceId = (await b.call(b.admin, 'GET', '/sites')).json<{ peers: { id: string }[] }>().peers[0]!.id;
     vmsBefore = await vmNames(b);
     front = await startFront({
