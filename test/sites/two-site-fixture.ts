@@ -7,7 +7,6 @@
  * certificate, as another site (or an impostor) would.
  */
 import { readFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
@@ -68,19 +67,12 @@ export function sitePassphrase(name: string): string {
   return `${name}-passphrase`;
 }
 
-/** A TCP port free on loopback now. */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
-
 async function startSide(name: string, opts: TwoSiteOptions, deps: SiteDeps | undefined): Promise<SiteSide> {
   // The site listener keeps its port across restarts (and a `lifeline serve` of the same data
-  // directory), so that the paired site still reaches it.
-  const sitePort = String(await freePort());
+  // directory), so that the paired site still reaches it: the first start lets the listener pick
+  // a free port (a port found free beforehand may be taken by another listener meanwhile), and
+  // every later start asks for that one.
+  let sitePort = '0';
   const side = await startVcenterServer({
     sim: { vms: opts.vms ?? 2, ...(opts.portgroups?.[name] ? { portgroups: opts.portgroups[name] } : {}), ...opts.sim?.[name] },
     ...(opts.files?.[name] !== undefined ? { file: () => opts.files![name] } : {}),
@@ -92,6 +84,7 @@ async function startSide(name: string, opts: TwoSiteOptions, deps: SiteDeps | un
     ...(opts.prepare ? { prepare: (vc: Vcsim) => opts.prepare!(name, vc) } : {}),
   });
   try {
+    sitePort = new URL(side.server.siteUrl).port;
     const certPem = await readFile(join(side.dataDir, 'tls', 'server.crt'), 'utf8');
     const keyPem = await readFile(join(side.dataDir, 'tls', 'server.key'), 'utf8');
     const admin = await side.login();
