@@ -7,6 +7,7 @@
  * in between, the receiver would get it again with the same event id (at-least-once, as every
  * webhook receiver is told to expect), never not at all.
  */
+import { setMaxListeners } from 'node:events';
 import type { Clock, Random } from '../domain/index.js';
 import { describeError } from '../errors/index.js';
 import { backoffDelay, type RetryPolicy } from '../jobs/index.js';
@@ -270,7 +271,11 @@ export class EventDispatcher {
   private attemptSignal(): AbortSignal {
     const now = performance.now();
     if (this.sharedSignal === null || now - this.sharedSignal.at >= 1000) {
-      this.sharedSignal = { at: now, signal: AbortSignal.any([this.lifetime.signal, AbortSignal.timeout(this.attemptTimeoutMs + 1000)]) };
+      const signal = AbortSignal.any([this.lifetime.signal, AbortSignal.timeout(this.attemptTimeoutMs + 1000)]);
+      // Many attempts listen to one shared signal (and every shared signal to the lifetime's): by
+      // design, not a leak, so node's warning past 10 listeners is turned off for them.
+      setMaxListeners(0, signal, this.lifetime.signal);
+      this.sharedSignal = { at: now, signal };
     }
     return this.sharedSignal.signal;
   }
