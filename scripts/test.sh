@@ -38,5 +38,8 @@ read -r passed failed skipped < <(cat "$log_dir"/*.txt | grep -Eo '^[a-z]+: [0-9
 if [[ $status -ne 0 && $failed -eq 0 ]]; then failed=1; fi
 if [[ $passed -eq 0 ]]; then status=1; fi
 echo
+# Only the run's last lines may be read: name what failed once more, after everything else.
+grep -h -A8 '^slowest specs:' "$log_dir/server.txt" | grep -E '^slowest|^  [0-9]'
+grep -h -E '^FAILED: |FAILED$' "$log_dir"/*.txt | cut -c1-400 | head -40
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status
