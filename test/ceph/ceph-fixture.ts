@@ -24,11 +24,11 @@ export function useCephCluster(): () => CephFixture {
     const credentials = { accessKeyId: cluster.accessKeyId, secretAccessKey: cluster.secretAccessKey };
     const location = (bucket: string, prefix = ''): S3Location => ({ endpoint: cluster.endpoint, region: 'us-east-1', bucket, prefix, forcePathStyle: true });
     fixture = { cluster, credentials, client: await s3Client(location('x'), { credentials }), location };
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     fixture?.client.destroy();
     await fixture?.cluster.stop();
-  }, 30_000);
+  }, 120_000);
   return () => {
     if (!fixture) throw new Error('the Ceph cluster did not start (see the failure of beforeAll)');
     return fixture;

@@ -12,7 +12,7 @@ import { sha256File } from '../store/store-fixtures.js';
 import { startTwoSites, type TwoSites } from '../sites/two-site-fixture.js';
 import { datastoreFiles, protectAndReplicate, vmNames, waitJob, type Failover, type JobBody, type ReplicatedVm } from './dr-spec-kit.js';
 
-const SLOW = 180_000;
+const SLOW = 600_000;
 const never = new AbortController().signal;
 
 describe('disaster recovery at the DR site', () => {

@@ -22,7 +22,7 @@ import { httpsCall, type HttpsReply } from '../server/https-client.js';
 import { startServeProcess, type ServeProcess } from '../server/serve-process.js';
 import { datastoreFiles, protectAndReplicate, replicationsSucceeded, vmNames, waitJob, type Failover, type JobBody, type ReplicatedVm } from './dr-spec-kit.js';
 
-const SLOW = 240_000;
+const SLOW = 600_000;
 const LIFELINE_BIN = fileURLToPath(new URL('../../../bin/lifeline.js', import.meta.url));
 const READER = { username: 'reader@vsphere.local', password: 'Reader-1!', privileges: ['System.View', 'System.Read'] };
 

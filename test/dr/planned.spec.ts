@@ -17,7 +17,7 @@ import { protectAndReplicate, vmNames, waitJob as waitJobFor, type Failover, typ
 /** A planned migration waits for A's shutdown, backup and replication: up to 4 minutes. */
 const waitJob = (side: SiteSide, id: string): Promise<JobBody> => waitJobFor(side, id, 240);
 
-const SLOW = 240_000;
+const SLOW = 600_000;
 /** A user with vCenter's default read privileges and no Lifeline privilege. */
 const VIEWER = { username: 'viewer@vsphere.local', password: 'Viewer-1!' };
 const never = new AbortController().signal;

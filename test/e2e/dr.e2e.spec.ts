@@ -12,7 +12,7 @@ import { fillDisk } from '../demo/demo-seed.js';
 import { protectAndReplicate, vmNames } from '../dr/dr-spec-kit.js';
 import { OPERATOR, UI_DIR, screenshotBothThemes, startFront, viewFrame, type E2eFront } from './e2e-world.js';
 
-const SLOW = 300_000;
+const SLOW = 600_000;
 
 describe('disaster recovery in the plugin UI at the DR site', () => {
   let sites: TwoSites;

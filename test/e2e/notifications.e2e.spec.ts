@@ -13,7 +13,7 @@ import { assertDocumented } from '../contract/openapi-validator.js';
 import { startWebhookReceiver, webhookSecret, type WebhookReceiver } from '../../plugin-server/src/events/testing.js';
 import { OPERATOR, screenshotBothThemes, startE2eWorld, viewFrame, type E2eWorld } from './e2e-world.js';
 
-const SLOW = 240_000;
+const SLOW = 600_000;
 
 describe('notification channels in the plugin UI', () => {
   let world: E2eWorld;

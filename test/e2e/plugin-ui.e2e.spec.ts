@@ -10,7 +10,7 @@ import { assertDocumented } from '../contract/openapi-validator.js';
 import { vsphereSchemaErrors } from '../manifest/vsphere-manifest-schema.js';
 import { OPERATOR, modalFrame, screenshotBothThemes, startE2eWorld, viewFrame, type E2eWorld } from './e2e-world.js';
 
-const SLOW = 240_000;
+const SLOW = 600_000;
 
 interface Answer {
   status: number;

@@ -8,7 +8,7 @@ import type { Frame, Page } from 'playwright-core';
 import { startVcenterServer, type VcenterServer } from '../server/vcenter-server-fixture.js';
 import { screenshotBothThemes, startE2eWorld, viewFrame, type E2eWorld } from './e2e-world.js';
 
-const SLOW = 240_000;
+const SLOW = 600_000;
 
 describe('pairing two sites in the plugin UI', () => {
   let world: E2eWorld;

@@ -70,7 +70,7 @@ describe('Prometheus metrics over mutual TLS', () => {
       dataDirPrefix: 'lifeline-metrics-mtls-',
       prepare: (_vc, dataDir) => writeFile(join(dataDir, 'metrics-client-ca.pem'), trusted.caCert),
     });
-  }, 120_000);
+  }, 360_000);
 
   afterAll(async () => {
     await fx?.stop();

@@ -80,7 +80,7 @@ describe('notifications over HTTPS', () => {
       const r = await call('PUT', `${vmPath(i)}/protection`, { policyId: policy.json()['id'] });
       expect([200, 201]).withContext(r.text).toContain(r.status);
     }
-  }, 120_000);
+  }, 360_000);
 
   afterAll(async () => {
     await receiver?.close();
@@ -199,7 +199,7 @@ describe('notifications over HTTPS', () => {
     expect(fx.captured.lines.join('\n')).not.toContain(secret);
     const audit = (await call('GET', '/audit?action=channel.create')).json()['items'] as unknown[];
     expect(audit.length).toBeGreaterThan(0);
-  }, 120_000);
+  }, 360_000);
 
   it('gives a webhook that asks for them, and the point hook, download links of each new point, which download its disk as raw and VMDK', async () => {
     const linkSecret = webhookSecret();
@@ -320,7 +320,7 @@ describe('notifications over HTTPS', () => {
     } finally {
       await vendor.close();
     }
-  }, 120_000);
+  }, 360_000);
 
   it('serves Prometheus metrics behind a bearer token, with the RPO age of each protected VM and the jobs by outcome', async () => {
     const scrape = (token?: string) =>
@@ -354,5 +354,5 @@ describe('notifications over HTTPS', () => {
     expect(one('lifeline_store_dedup_ratio', {})[0]?.value).toBeGreaterThan(0);
     expect(one('lifeline_store_filesystem_free_bytes', {})[0]?.value).toBeGreaterThan(0);
     expect(reply.text).not.toContain(token);
-  }, 60_000);
+  }, 180_000);
 });

@@ -40,7 +40,7 @@ describe('events of pairing and of privilege refusals', () => {
       });
       expect(created.status).withContext(created.text).toBe(201);
     }
-  }, 180_000);
+  }, 540_000);
 
   afterAll(async () => {
     for (const r of receivers.values()) await r.close();
@@ -73,7 +73,7 @@ describe('events of pairing and of privilege refusals', () => {
     expect(endedAtB?.data).toEqual(jasmine.objectContaining({ message: 'The site site-a ended its pairing with this site', data: jasmine.objectContaining({ by: 'peer', role: 'source' }) }));
     expect(told(a, 'site.paired').length).toBe(1);
     expect(told(b, 'site.unpaired').length).toBe(1);
-  }, 120_000);
+  }, 360_000);
 
   it('tells a user refused for a privilege once per burst, and a refusal for another privilege once more', async () => {
     const viewer = await a.login(VIEWER.username, VIEWER.password);
@@ -98,5 +98,5 @@ describe('events of pairing and of privilege refusals', () => {
     expect(test.status).withContext(test.text).toBe(200);
     expect(told(a, 'privilege.refused').length).toBe(2);
     expect(told(b, 'privilege.refused').length).toBe(0);
-  }, 120_000);
+  }, 360_000);
 });

@@ -64,7 +64,7 @@ describe("a VM's recent events over HTTPS", () => {
       const r = await call('PUT', `${vmPath(i)}/protection`, { policyId: policy.json()['id'] });
       expect([200, 201]).withContext(r.text).toContain(r.status);
     }
-  }, 120_000);
+  }, 360_000);
 
   afterAll(async () => {
     await fx?.stop();

@@ -19,7 +19,7 @@ describe('lifeline repo restore --format raw|vmdk', () => {
   beforeAll(async () => {
     dir = await tempDir('export-cli');
     fixture = await pointImage(dir.path, { vmId: 'cli-vm', vmName: 'cli vm' });
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await dir.remove();
   });

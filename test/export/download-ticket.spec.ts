@@ -97,11 +97,11 @@ describe('download tickets for restore point disks over HTTPS', () => {
       deps: { jobClock: clock },
     });
     ({ admin, viewer, restorer } = await loginExportUsers(fx));
-  }, 300_000);
+  }, 900_000);
 
   afterAll(async () => {
     await fx?.stop();
-  }, 60_000);
+  }, 180_000);
 
   it('downloads the whole raw disk through the ticket, with no session, as the bytes of the image', async () => {
     const t = await ticketFor(restorer, point, 0, 'raw');

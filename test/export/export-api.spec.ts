@@ -90,11 +90,11 @@ describe('restore point API and disk export over HTTPS', () => {
       },
     });
     ({ admin, viewer, restorer } = await loginExportUsers(fx));
-  }, 300_000);
+  }, 900_000);
 
   afterAll(async () => {
     await fx?.stop();
-  }, 60_000);
+  }, 180_000);
 
   describe('restore points', () => {
     it("lists a VM's points newest first, with what the UI shows of each", async () => {
@@ -320,7 +320,7 @@ describe('restore point API and disk export over HTTPS', () => {
       const raw = await get(admin, `/points/${String(point['id'])}/disks/${disk.key}/raw`);
       expect(raw.status).toBe(200);
       expect(raw.body.equals(await readFile(disk.path))).toBe(true);
-    }, 120_000);
+    }, 360_000);
   });
 
   describe('a damaged restore point', () => {

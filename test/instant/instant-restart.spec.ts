@@ -29,7 +29,7 @@ describe('instant revert: Lifeline killed while the VM runs from it', () => {
   beforeAll(async () => {
     ({ sim, h } = suite);
     ({ points, backedUp } = await backUpEveryVm(h, sim, DISK, { backedUp: 900, current: 950 }));
-  }, 180_000);
+  }, 540_000);
   afterAll(() => {
     for (const c of children) c.kill('SIGKILL');
   });

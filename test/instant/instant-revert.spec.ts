@@ -54,7 +54,7 @@ describe('instant revert (from Lifeline’s NFS datastore)', () => {
       export: { datastoreName: DS, remoteHost: NFS_HOST, remotePath: '/lifeline' },
       store: await InstantStore.open(h.dir),
     };
-  }, 180_000);
+  }, 540_000);
   afterAll(async () => {
     await server?.close();
     await publications?.close();

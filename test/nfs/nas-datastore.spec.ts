@@ -64,7 +64,7 @@ describe('vCenter simulator: an NFS datastore served by Lifeline', () => {
     vm = vc.vms[0]!.moref;
     host = (await vcenter.getVm(vm)).host!;
     session = await vc.soapLogin();
-  }, 120_000);
+  }, 360_000);
   afterAll(async () => {
     vcenter?.close();
     await vc?.stop();

@@ -27,7 +27,7 @@ describe('backup killed mid-read', () => {
   beforeAll(async () => {
     sim = await startVcsim({ vms: 1, disks: 1, diskSize: DISK, cbt: true });
     dir = await mkdtemp(join(tmpdir(), 'lifeline-backup-crash-'));
-  }, 30_000);
+  }, 120_000);
 
   afterAll(async () => {
     await sim?.stop();
@@ -101,7 +101,7 @@ describe('backup killed mid-read', () => {
     } finally {
       await repo.close();
     }
-  }, 60_000);
+  }, 180_000);
 
   function vcenter() {
     return connectVcenter({ url: sim.url, thumbprint: sim.thumbprint, user: sim.username, password: sim.password });

@@ -34,7 +34,7 @@ describe('SnapshotDiskReader', () => {
     await writeDisk(path, 3 * MiB, seeded(4, 1 * MiB + 64 * KiB)); // crosses into the second chunk
     await writeDisk(path, 9 * MiB, seeded(5, 64 * KiB));
     vc = await connectVcenter({ url: sim.url, thumbprint: sim.thumbprint, user: sim.username, password: sim.password });
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     vc?.close();
@@ -115,5 +115,5 @@ describe('SnapshotDiskReader', () => {
     await expectAsync(reader.read(0, CHUNK, never, dirty(CHUNK))).toBeRejectedWithError(/injected read failure/);
     // The chunk's other areas (1 MiB, 1 MiB + 192 KiB merged; 3 MiB) were told why.
     expect(stopped).toEqual(['injected read failure', 'injected read failure']);
-  }, 30_000);
+  }, 120_000);
 });

@@ -20,7 +20,7 @@ describe('backup pipeline: a damaged point heals', () => {
     sim = await startVcsim({ vms: 2, disks: 1, diskSize: DISK });
     h = await openHarness(sim, 'backup-heal');
     h.policies.set('crash', policy('crash', { consistency: 'crash' }));
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     await h?.close();
@@ -70,7 +70,7 @@ describe('backup pipeline: a damaged point heals', () => {
     expect(await restoreToFile(h.repo, p1, 2000, join(h.dir, 'p1.img'))).toBe(original);
     expect(await restoreToFile(h.repo, r2.pointId, 2000, join(h.dir, 'p2.img'))).toBe(original);
     expect(await restoreToFile(h.repo, r3.pointId, 2000, join(h.dir, 'p3.img'))).toBe(changed);
-  }, 120_000);
+  }, 360_000);
 
   it('backs up a VM whose last point has a damaged manifest as if it were the first backup', async () => {
     const vm = sim.vms[1];
@@ -98,5 +98,5 @@ describe('backup pipeline: a damaged point heals', () => {
     expect(r2.disks[0]?.mode).toBe('allocated');
     expect(log).toContain(`the previous restore point ${p1} is damaged`);
     expect(await restoreToFile(h.repo, r2.pointId, 2000, join(h.dir, 'q2.img'))).toBe(original);
-  }, 120_000);
+  }, 360_000);
 });

@@ -41,7 +41,7 @@ describe('memory of the backup path', () => {
     const text = Buffer.from('Lifeline keeps every protected VM within its RPO. '.repeat(Math.ceil((16 * MiB) / 52))).subarray(0, 16 * MiB);
     await sim.writeDisk(vm.moref, disk.key, 0, random);
     await sim.writeDisk(vm.moref, disk.key, 16 * MiB, text);
-  }, 120_000);
+  }, 360_000);
 
   afterAll(async () => {
     await sim?.stop();

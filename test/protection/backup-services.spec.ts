@@ -17,7 +17,7 @@ describe('backup services', () => {
 
   beforeAll(async () => {
     sim = await startVcsim({ vms: 1, disks: 1, diskSize: '4MiB' });
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     await sim?.stop();
@@ -68,7 +68,7 @@ describe('backup services', () => {
       lifetime.abort();
       await backup.close();
     }
-  }, 60_000);
+  }, 180_000);
 
   it('reads the store passphrase file as the command line does: less one newline, spaces kept', async () => {
     const passphrase = ' spaced passphrase ';
@@ -115,5 +115,5 @@ describe('backup services', () => {
       lifetime.abort();
       await backup.close();
     }
-  }, 60_000);
+  }, 180_000);
 });

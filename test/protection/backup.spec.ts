@@ -38,7 +38,7 @@ describe('backup pipeline', () => {
     h.policies.set('app-or-crash', policy('app-or-crash', { onQuiesceFailure: 'crash-consistent', excludedDisks: [{ deviceKey: 2001 }] }));
     h.policies.set('crash', policy('crash', { consistency: 'crash' }));
     for (let i = 0; i < sim.vms.length; i++) await fillDisk(diskOf(vmAt(i)).path, DISK, i + 1);
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     await h?.close();
@@ -109,7 +109,7 @@ describe('backup pipeline', () => {
     const last = await new StoreRestorePointSource(h.repo).lastGoodPoints([ref(vm), { vcenterGuid: sim.instanceUuid, moref: 'vm-none' }], never);
     expect(last.get(vmKey(ref(vm)))).toBe(h.repo.getPoint(r3.pointId).createdAt);
     expect(last.get(`${sim.instanceUuid}:vm-none`)).toBeNull();
-  }, 60_000);
+  }, 180_000);
 
   it('says in the job log that a policy naming a replication site gets a replication job after the backup, and backs up', async () => {
     h.policies.set('to-site-b', policy('to-site-b', { consistency: 'crash', replicationSite: 'site-b' }));
@@ -135,7 +135,7 @@ describe('backup pipeline', () => {
     // The second disk was not refused and stays incremental.
     expect(r.disks.find((x) => x.deviceKey === 2001)?.mode).toBe('incremental');
     expect(await restoreToFile(h.repo, r.pointId, 2000, join(h.dir, 'ff.img'))).toBe(sum);
-  }, 30_000);
+  }, 120_000);
 
   describe('faults: the job fails with the cause, no restore point, no snapshot left', () => {
     let vm: VcsimVm;
@@ -164,14 +164,14 @@ describe('backup pipeline', () => {
       const job = await backup(h, ref(vm), 'app');
       await expectClean(job, /InvalidState/);
       expect(posts).toEqual([{ snapshotTaken: false, error: jasmine.stringMatching(/InvalidState/) as unknown as string }]);
-    }, 20_000);
+    }, 120_000);
 
     it('QueryChangedDiskAreas fails', async () => {
       await sim.injectFault({ method: 'QueryChangedDiskAreas', fault: 'InvalidArgument', message: 'bad query', moref: vm.moref });
       await expectClean(await backup(h, ref(vm), 'app'), /InvalidArgument/);
       expect(posts.length).toBe(1);
       expect(posts[0]?.snapshotTaken).toBeTrue();
-    }, 20_000);
+    }, 120_000);
 
     it('a disk read fails', async () => {
       h.wrapVcenter = (inner) => {
@@ -184,12 +184,12 @@ describe('backup pipeline', () => {
         });
       };
       await expectClean(await backup(h, ref(vm), 'app'), /HTTP 503/);
-    }, 20_000);
+    }, 120_000);
 
     it('a store write fails', async () => {
       h.faulty.inject({ op: 'put', match: /^chunks\//, times: 1 });
       await expectClean(await backup(h, ref(vm), 'app'), /backend-io/);
-    }, 20_000);
+    }, 120_000);
   });
 
   describe('consistency and hooks', () => {
@@ -208,7 +208,7 @@ describe('backup pipeline', () => {
       expect(job.error?.message).toContain('onQuiesceFailure');
       expect(pointsOf(vm).length).toBe(before);
       expect(await lifelineSnapshots(h.vc, vm.moref)).toEqual([]);
-    }, 20_000);
+    }, 120_000);
 
     it('quiesce failure with onQuiesceFailure "crash-consistent" records a crash-consistent point', async () => {
       await sim.injectFault({ method: 'CreateSnapshot_Task', fault: 'ApplicationQuiesceFault', message: 'VSS writer failed', moref: vm.moref });
@@ -220,7 +220,7 @@ describe('backup pipeline', () => {
       expect((await h.repo.readManifest(r.pointId, never)).consistency).toBe('crash');
       expect(jobLog(h, job.id)).toContain('could not be quiesced');
       expect(await lifelineSnapshots(h.vc, vm.moref)).toEqual([]);
-    }, 20_000);
+    }, 120_000);
 
     it('a failing pre-snapshot script fails the job cleanly under "fail"; the post-snapshot script still runs', async () => {
       const marker = join(h.dir, 'post-fail.txt');
@@ -241,7 +241,7 @@ describe('backup pipeline', () => {
       expect(pointsOf(vm).length).toBe(before);
       expect((await readFile(marker, 'utf8')).trim()).toBe('post-snapshot false');
       expect(await lifelineSnapshots(h.vc, vm.moref)).toEqual([]);
-    }, 20_000);
+    }, 120_000);
 
     it('a pre-snapshot hook that times out continues crash-consistent under "crash-consistent"', async () => {
       const marker = join(h.dir, 'post-ok.txt');
@@ -257,7 +257,7 @@ describe('backup pipeline', () => {
       expect((job.result as BackupResult).consistency).toBe('crash');
       expect(jobLog(h, job.id)).toMatch(/pre-snapshot hook failed .*did not finish/);
       expect((await readFile(marker, 'utf8')).trim()).toBe('true');
-    }, 20_000);
+    }, 120_000);
 
     it('a hook that ignores its deadline is cut off by the per-hook timeout; a failing post hook only warns', async () => {
       const hooks: BackupHooks = {
@@ -271,7 +271,7 @@ describe('backup pipeline', () => {
       expect(r.consistency).toBe('crash');
       expect(r.warnings.join('\n')).toContain('thaw failed');
       expect(jobLog(h, job.id)).toContain('did not finish within 2000 ms');
-    }, 20_000);
+    }, 120_000);
   });
 
   it('sweeps orphaned lifeline snapshots of jobs that are not running', async () => {
@@ -290,5 +290,5 @@ describe('backup pipeline', () => {
     const later = await sweepOrphanSnapshots(h.vc, h.runner, Date.now() + 2 * 86_400_000, never);
     expect(later.removed.map((d) => d.name)).toEqual(['lifeline-elsewhere']);
     expect((await h.vc.snapshotTree(vm.moref)).roots.map((s) => s.name)).toEqual(['before upgrade']);
-  }, 30_000);
+  }, 120_000);
 });

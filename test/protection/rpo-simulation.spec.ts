@@ -27,7 +27,7 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const RPO = 300;
 // Each simulated hour takes a second or two of real time; leave room on a slow machine.
-const SIM_TIMEOUT_MS = 30_000;
+const SIM_TIMEOUT_MS = 120_000;
 
 interface Estate {
   /** Warnings and errors Lifeline logged; a clean run logs none. */

@@ -47,7 +47,7 @@ describe("the server's memory bound", () => {
     await createRepository(join(dataDir, 'store'));
     await writeFile(join(dataDir, PASSPHRASE_FILE), `${PASSPHRASE}\n`, { mode: 0o600 });
     await writeFile(join(dataDir, 'vc.password'), sim.password, { mode: 0o600 });
-  }, 300_000);
+  }, 900_000);
 
   afterAll(async () => {
     await served?.stop();
@@ -95,5 +95,5 @@ describe("the server's memory bound", () => {
 
     const mem = await procMemory(server.pid);
     expect(mem.hwm).withContext(`peak ${mem.hwm.toFixed(1)} MiB, now ${mem.rss.toFixed(1)} MiB; ${server.message(BOUND) ?? ''}`).toBeLessThanOrEqual(bound);
-  }, 300_000);
+  }, 900_000);
 });

@@ -31,7 +31,7 @@ describe('clone and attach', () => {
       originals.set(d.key, await sha256File(d.path));
     }
     pointId = await backUp(h, ref(source));
-  }, 120_000);
+  }, 360_000);
 
   it('hot-adds clones of every disk to a running VM with the bytes backed up, and detach leaves the VM as it was', async () => {
     expect((await h.vc.getVm(target.moref)).powerState).toBe('poweredOn');

@@ -26,7 +26,7 @@ describe('new instance', () => {
     for (const [j, d] of source.disks.entries()) await fillDisk(d.path, DISK, 40 + j);
     originals = await diskHashes(source);
     pointId = await backUp(h, ref(source));
-  }, 120_000);
+  }, 360_000);
 
   it('creates a powered-on VM from the point with the bytes backed up, a new instance UUID and new MAC addresses', async () => {
     const { job } = await h.service.instantiate(pointId, request('restored-copy', true), 'tester', new AbortController().signal);

@@ -58,7 +58,7 @@ describe('recovery API over HTTPS', () => {
     expect(backedUp['state']).withContext(JSON.stringify(backedUp)).toBe('succeeded');
     pointId = (backedUp['result'] as { pointId: string }).pointId;
     await fillDisk(fx.vc.vms[0]?.disks[0]?.path ?? '', 16 * MiB, 62);
-  }, 120_000);
+  }, 360_000);
 
   afterAll(async () => {
     await fx?.stop();

@@ -102,7 +102,7 @@ export function recoverySuite(inventory: VcsimOptions, label: string): RecoveryS
   beforeAll(async () => {
     sim = await startVcsim(inventory);
     h = await openRecovery(sim, label);
-  }, 120_000);
+  }, 360_000);
   afterEach(async () => {
     await sim?.clearFaults();
   });

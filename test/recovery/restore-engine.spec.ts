@@ -40,7 +40,7 @@ describe('restore engine (datastore upload)', () => {
     const info = await h.vc.getVm(vm.moref);
     if (!info.datacenter) throw new Error('VM without datacenter');
     datacenter = { moref: info.datacenter.moref, path: info.datacenter.path };
-  }, 120_000);
+  }, 360_000);
 
   afterAll(async () => {
     await h?.close();

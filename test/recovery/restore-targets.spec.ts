@@ -82,7 +82,7 @@ describe('restore targets authorised with the user\'s own session', () => {
     expect((await call(admin, 'PUT', `/vms/${encodeURIComponent(urn(0))}/protection`, { policyId: policy.json()['id'] })).status).toBe(201);
     const backedUp = await jobOf(await call(admin, 'POST', `/vms/${encodeURIComponent(urn(0))}/backup`));
     pointId = (backedUp['result'] as { pointId: string }).pointId;
-  }, 120_000);
+  }, 360_000);
 
   afterAll(async () => {
     await fx?.stop();

@@ -30,7 +30,7 @@ describe('revert killed midway', () => {
   beforeAll(async () => {
     ({ sim, h } = suite);
     ({ points, backedUp, current } = await backUpEveryVm(h, sim, DISK, { backedUp: 300, current: 700 }));
-  }, 180_000);
+  }, 540_000);
 
   /** Runs the revert in a child, kills it at `step`, restarts a runner on its database. */
   async function killAt(vm: VcsimVm, step: Step, dbFile: string): Promise<{ jobId: string; restart: () => Promise<{ store: SqliteRecoveryStore; close: () => Promise<void> }> }> {
@@ -108,7 +108,7 @@ describe('revert killed midway', () => {
       } finally {
         await close();
       }
-    }, 90_000);
+    }, 270_000);
   }
 
   it('finishes a revert killed while powering the reverted VM on', async () => {
@@ -136,5 +136,5 @@ describe('revert killed midway', () => {
     expect(cancel.state).toBe('succeeded');
     expect(await diskHashes(vm)).toEqual(current.get(vm.moref) as string[]);
     expect(await lifelineFolders(sim)).toEqual([]);
-  }, 90_000);
+  }, 270_000);
 });

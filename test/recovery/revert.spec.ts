@@ -26,7 +26,7 @@ describe('revert (temporary, cancel, make permanent)', () => {
     ({ sim, h } = suite);
     // The guest writes on after the backup: this is what a revert replaces.
     ({ points, backedUp, current } = await backUpEveryVm(h, sim, DISK, { backedUp: 100, current: 500 }));
-  }, 180_000);
+  }, 540_000);
 
   it('refuses to power off a running VM without confirmation', async () => {
     const vm = vmAt(0);

@@ -35,7 +35,7 @@ describe('the backup backlog on the server', () => {
       },
     });
     admin = await fx.login();
-  }, 300_000);
+  }, 900_000);
 
   afterAll(async () => {
     await fx?.stop();
@@ -74,5 +74,5 @@ describe('the backup backlog on the server', () => {
     const byStart = [...done].sort((a, b) => Date.parse(a.startedAt ?? '') - Date.parse(b.startedAt ?? ''));
     const deadlines = byStart.map((j) => Date.parse(j.deadline ?? ''));
     expect(deadlines).toEqual([...deadlines].sort((a, b) => a - b));
-  }, 120_000);
+  }, 360_000);
 });

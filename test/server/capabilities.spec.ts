@@ -49,7 +49,7 @@ describe('capabilities and dynamic items against the vCenter simulator', () => {
     viewer = await fx.login('viewer@vsphere.local', 'Viewer-1!');
     protector = await fx.login('protector@vsphere.local', 'Protector-1!');
     restorer = await fx.login('restorer@vsphere.local', 'Restorer-1!');
-  }, 300_000);
+  }, 900_000);
 
   afterAll(async () => {
     await fx?.stop();

@@ -67,7 +67,7 @@ describe('a catalog nobody can forge', () => {
     });
     restorer = await fx.login(RESTORER.username, RESTORER.password);
     admin = await fx.login();
-  }, 120_000);
+  }, 360_000);
 
   afterAll(async () => {
     await fx?.stop();

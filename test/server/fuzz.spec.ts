@@ -107,7 +107,7 @@ describe('malformed requests over every route', () => {
     const policy = await fx.call(admin, 'POST', '/policies', { name: 'Fuzzed', rpoSeconds: 3600, retention: { keepLast: 4 } });
     expect(policy.status).toBe(201);
     policyId = String(policy.json()['id']);
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     await fx?.stop();
@@ -226,5 +226,5 @@ describe('malformed requests over every route', () => {
     expect((await fx.call(null, 'GET', '/health')).status).toBe(200);
     expect((await fx.call(admin, 'GET', '/policies')).status).toBe(200);
     expect(fx.captured.records().filter((r) => r['level'] === 'error' && r['msg'] !== 'export stopped: the restore point is damaged').map((r) => JSON.stringify(r).slice(0, 400))).toEqual([]);
-  }, 240_000);
+  }, 720_000);
 });

@@ -94,11 +94,11 @@ describe('hook sets over HTTPS', () => {
       file: (_vc, dataDir) => ({ hookSets: hookSets(join(dataDir, 'hooks')) }),
     });
     admin = await fx.login();
-  }, 120_000);
+  }, 360_000);
 
   afterAll(async () => {
     await fx?.stop();
-  }, 60_000);
+  }, 180_000);
 
   it('lists the configured set names, and never their commands', async () => {
     const r = await call('GET', '/hook-sets');
@@ -156,7 +156,7 @@ describe('hook sets over HTTPS', () => {
     expect(at(/pre-snapshot script/)).toBeLessThan(at(/snapshot lifeline-\S+ \(.*\) taken/));
     expect(at(/snapshot lifeline-\S+ \(.*\) taken/)).toBeLessThan(at(/post-snapshot script/));
     expect(await snapshotsOf(0)).toBe(0);
-  }, 120_000);
+  }, 360_000);
 
   it('fails the job with the script’s message when a pre-script fails, leaving no snapshot and thawing anyway', async () => {
     const created = await call('POST', '/policies', policy('Broken', 'broken'));
@@ -175,7 +175,7 @@ describe('hook sets over HTTPS', () => {
     // The post-snapshot script still ran, told that no snapshot exists.
     expect(await recorded(failOut, 'post-snapshot')).toEqual(jasmine.objectContaining({ LIFELINE_VM: fx.moref(1), LIFELINE_SNAPSHOT_TAKEN: 'false' }));
     expect(fx.backup.repository.listPoints().filter((p) => p.vmId.endsWith(`:${fx.moref(1)}`))).toEqual([]);
-  }, 120_000);
+  }, 360_000);
 
   it('fails, naming the set and the policy, the backups of a policy whose set left the configuration', async () => {
     const created = await call('POST', '/policies', policy('Vanishing', 'postgres'));
@@ -199,5 +199,5 @@ describe('hook sets over HTTPS', () => {
       await fx.restart({ file: { hookSets: hookSets(hooksDir) } });
       admin = await fx.login();
     }
-  }, 120_000);
+  }, 360_000);
 });

@@ -74,11 +74,11 @@ describe('repository maintenance on the server', () => {
     });
     admin = await fx.login();
     viewer = await fx.login('viewer@vsphere.local', 'Viewer-1!');
-  }, 300_000);
+  }, 900_000);
 
   afterAll(async () => {
     await fx?.stop();
-  }, 60_000);
+  }, 180_000);
 
   /** The scheduled runs (an administrator's have requestedBy set). */
   async function maintenanceJobs(): Promise<JobBody[]> {

@@ -80,11 +80,11 @@ describe('deleting and keeping restore points over HTTPS', () => {
     });
     admin = await fx.login();
     viewer = await fx.login(VIEWER.username, VIEWER.password);
-  }, 300_000);
+  }, 900_000);
 
   afterAll(async () => {
     await fx?.stop();
-  }, 60_000);
+  }, 180_000);
 
   it('refuses anyone without Lifeline Admin, leaving the point', async () => {
     expectProblem(await fx.call(viewer, 'DELETE', `/points/${kept}`), 403, 'forbidden');

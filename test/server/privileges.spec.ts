@@ -65,7 +65,7 @@ describe('privilege checks against the vCenter simulator', () => {
       shutdownTimeoutMs: 2000,
     });
     url = `https://127.0.0.1:${listener.port}`;
-  }, 300_000);
+  }, 900_000);
 
   afterAll(async () => {
     await listener?.stop();

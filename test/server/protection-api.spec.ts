@@ -96,7 +96,7 @@ describe('protection, jobs and audit API against the vCenter simulator', () => {
     admin = await fx.login();
     viewer = await fx.login('viewer@vsphere.local', 'Viewer-1!');
     protector = await fx.login('protector@vsphere.local', 'Protector-1!');
-  }, 300_000);
+  }, 900_000);
 
   afterAll(async () => {
     for (const g of gates.values()) {
@@ -352,7 +352,7 @@ describe('a Lifeline server without the backup pipeline', () => {
 
   beforeAll(async () => {
     fx = await startVcenterServer({ sim: { vms: 1 } });
-  }, 300_000);
+  }, 900_000);
 
   afterAll(async () => {
     await fx?.stop();

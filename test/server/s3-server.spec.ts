@@ -76,11 +76,11 @@ describe('a server with its store on object storage (Ceph RGW)', () => {
       }),
     });
     admin = await fx.login();
-  }, 120_000);
+  }, 360_000);
 
   afterAll(async () => {
     await fx?.stop();
-  }, 60_000);
+  }, 180_000);
 
   it('backs up a VM into the bucket, copies its points to the second bucket sending only missing chunks, and makes a new VM from the point byte for byte', async () => {
     const vm = encodeURIComponent(fx.urn(0));
@@ -170,11 +170,11 @@ describe('a server restoring from its copy on object storage (Ceph RGW)', () => 
       file: (_vc, dataDir) => ({ copyS3: { url: 's3://restore-copy/lifeline', endpoint: cluster.endpoint, credentialsFile: join(dataDir, 's3.json') } }),
     });
     admin = await fx.login();
-  }, 120_000);
+  }, 360_000);
 
   afterAll(async () => {
     await fx?.stop();
-  }, 60_000);
+  }, 180_000);
 
   it('lists, exports, makes a new VM from, attaches and reverts to a point deleted locally, reading its copy byte for byte', async () => {
     const vmPath = `/vms/${encodeURIComponent(fx.urn(0))}`;
@@ -255,10 +255,10 @@ describe('a server without object storage for copies', () => {
   beforeAll(async () => {
     fx = await startVcenterServer({ sim: { vms: 1, disks: 1, diskSize: MiB }, dataDirPrefix: 'lifeline-no-copy-', backup: { passphrase: 'no copies' } });
     admin = await fx.login();
-  }, 120_000);
+  }, 360_000);
   afterAll(async () => {
     await fx?.stop();
-  }, 60_000);
+  }, 180_000);
 
   it('refuses a policy asking for copies it would never make, and reading a copy it does not have', async () => {
     const asked = { name: 'Archive', rpoSeconds: 3600, retention: { keepLast: 4 }, consistency: 'crash', copyToObjectStorage: { points: 'all', immutableDays: 60 } };

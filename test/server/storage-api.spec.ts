@@ -66,11 +66,11 @@ describe('storage figures and settings over HTTPS', () => {
     });
     admin = await fx.login();
     viewer = await fx.login('viewer@vsphere.local', 'Viewer-1!');
-  }, 300_000);
+  }, 900_000);
 
   afterAll(async () => {
     await fx?.stop();
-  }, 60_000);
+  }, 180_000);
 
   describe('GET /storage', () => {
     it('says what a full walk of the repository says', async () => {

@@ -56,11 +56,11 @@ describe('store reserve over HTTPS', () => {
     expect(policy.status).withContext(policy.text).toBe(201);
     const assigned = await call('PUT', `${vmPath(0)}/protection`, { policyId: policy.json()['id'] });
     expect([200, 201]).withContext(assigned.text).toContain(assigned.status);
-  }, 120_000);
+  }, 360_000);
 
   afterAll(async () => {
     await fx?.stop();
-  }, 60_000);
+  }, 180_000);
 
   it('refuses a backup below the reserve before touching the VM, naming the free room and the reserve', async () => {
     await withReserve(HUGE_RESERVE_GIB);

@@ -51,7 +51,7 @@ describe('two vCenters kept apart', () => {
     expect(policy.status).withContext(policy.text).toBe(201);
     policyB = String(policy.json()['id']);
     expect((await fx.b.call(tokenB, 'PUT', `/vms/${encodeURIComponent(fx.b.urn(0))}/protection`, { policyId: policyB })).status).toBe(201);
-  }, 120_000);
+  }, 360_000);
 
   afterAll(async () => {
     await fx?.stop();

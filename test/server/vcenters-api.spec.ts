@@ -23,7 +23,7 @@ describe('GET /api/v1/vcenters', () => {
     fx = await startTwoVcenterServer({ sim: { vms: 1 }, dataDirPrefix: 'lifeline-vcenters-api-' });
     tokenA = await fx.a.login();
     tokenB = await fx.b.login();
-  }, 120_000);
+  }, 360_000);
 
   afterAll(async () => {
     await fx?.stop();

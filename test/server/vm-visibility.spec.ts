@@ -64,7 +64,7 @@ describe('a user with a permission on one VM only', () => {
     jobVm0 = await jobDone(await fx.call(admin, 'POST', `/vms/${encodeURIComponent(fx.urn(0))}/backup`));
     await readerStream.waitFor((e) => e.event === 'state' && e.data.includes(jobVm0) && e.data.includes('"succeeded"'), 20_000);
     await adminStream.waitFor((e) => e.event === 'state' && e.data.includes(jobVm0) && e.data.includes('"succeeded"'), 20_000);
-  }, 120_000);
+  }, 360_000);
 
   afterAll(async () => {
     readerStream?.close();

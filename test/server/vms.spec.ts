@@ -19,7 +19,7 @@ describe('GET /api/v1/vms against the vCenter simulator', () => {
 
   beforeAll(async () => {
     fx = await startVcenterServer({ sim: { vms: 4, clusters: 2 }, users: [{ username: 'narrow@vsphere.local', password: 'Narrow-1!' }] });
-  }, 300_000);
+  }, 900_000);
 
   afterAll(async () => {
     await fx?.stop();
@@ -120,7 +120,7 @@ describe('a vCenter whose certificate is not the configured one', () => {
       sim: { vms: 1 },
       env: (vc) => ({ LIFELINE_VCENTER_THUMBPRINT: vc.thumbprint.replace(/^[0-9A-F]{2}/, (b) => (b === '00' ? '11' : '00')) }),
     });
-  }, 300_000);
+  }, 900_000);
 
   afterAll(async () => {
     await fx?.stop();

@@ -12,7 +12,7 @@ import { httpsCall } from '../server/https-client.js';
 import type { Vcsim } from '../vcsim/harness.js';
 import { tempDir } from '../store/store-fixtures.js';
 
-const SLOW = 300_000;
+const SLOW = 600_000;
 
 async function api<T>(side: { server: LifelineServer; vc: Vcsim }, path: string): Promise<T> {
   const reply = await httpsCall(`${side.server.url}/api/v1${path}`, { thumbprint: side.server.thumbprint, headers: { 'vmware-api-session-id': await side.vc.soapLogin() } });

@@ -308,7 +308,7 @@ describe('pairing two sites', () => {
     expect(again.stderr).toContain('no site site-a is paired with this site [not-found]');
     // Six command processes, each starting Node and opening the database: on a loaded machine
     // they take longer than the default 30 s.
-  }, 120_000);
+  }, 360_000);
 
   it('names the field at fault in a pairing request', async () => {
     const code = await allowPairing();

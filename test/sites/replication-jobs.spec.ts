@@ -7,7 +7,7 @@ import { PRIVILEGES } from '../../plugin-server/src/api/privileges.js';
 import { fillDisk } from '../demo/demo-seed.js';
 import { pair, startTwoSites, type TwoSites } from './two-site-fixture.js';
 
-const SLOW = 180_000;
+const SLOW = 600_000;
 const PROTECTOR = { username: 'protector@vsphere.local', password: 'Protector-1!', vmPrivileges: { 0: [PRIVILEGES.protect] } };
 const VIEWER = { username: 'viewer@vsphere.local', password: 'Viewer-1!' };
 

@@ -13,7 +13,7 @@ import { fillDisk } from '../demo/demo-seed.js';
 import { restoredSha, sha256File, tempDir } from '../store/store-fixtures.js';
 import { sitePassphrase, startTwoSites, type TwoSites } from './two-site-fixture.js';
 
-const SLOW = 180_000;
+const SLOW = 600_000;
 const never = new AbortController().signal;
 
 interface JobBody {

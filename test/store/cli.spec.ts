@@ -12,7 +12,7 @@ describe('lifeline repo (command line)', () => {
   });
   afterAll(async () => {
     await dir.remove();
-  }, 90_000);
+  }, 270_000);
 
   it('backs up two disks into an encrypted repository and restores them byte for byte; a delete before retain-until is refused and changes nothing', async () => {
     const repo = join(dir.path, 'enc');
@@ -62,7 +62,7 @@ describe('lifeline repo (command line)', () => {
     const s = JSON.parse(stats.stdout) as { logicalBytes: number; dataBytes: number; compressionRatio: number };
     expect(s.logicalBytes).toBe(16 * MiB + 4096);
     expect(s.compressionRatio).toBeGreaterThan(1);
-  }, 90_000);
+  }, 270_000);
 
   it('says clearly when the passphrase is wrong or missing, and never prints it', async () => {
     const repo = join(dir.path, 'enc2');
@@ -99,7 +99,7 @@ describe('lifeline repo (command line)', () => {
     expect((await lifeline(['repo', 'list', '--repo', repo, '--passphrase-file', fresh])).code).toBe(0);
     expect((await lifeline(['repo', 'list', '--repo', repo, '--key-file', keyFile])).code).toBe(0);
     expect(await readFile(join(repo, 'catalog.db'), 'latin1')).not.toContain('brand new passphrase');
-  }, 90_000);
+  }, 270_000);
 
   it('prunes with a dry run first, deletes an expired point, collects garbage and extends retention', async () => {
     const repo = join(dir.path, 'plain');
@@ -138,7 +138,7 @@ describe('lifeline repo (command line)', () => {
     const noRules = await lifeline(['repo', 'prune', '--repo', repo]);
     expect(noRules.code).toBe(1);
     expect(noRules.stderr).toContain('at least one keep rule');
-  }, 90_000);
+  }, 270_000);
 
   it('puts restore points back into a lost or older catalog, and says so', async () => {
     const repo = join(dir.path, 'rebuild');
@@ -169,5 +169,5 @@ describe('lifeline repo (command line)', () => {
     const r = await lifeline(['repo', 'restore', '--repo', repo, '--point', second, '--disk', '0', '--out', out]);
     expect(r.code).withContext(r.stderr).toBe(0);
     expect(await sha256File(out)).toBe(sum);
-  }, 90_000);
+  }, 270_000);
 });

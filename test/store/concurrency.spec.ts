@@ -57,7 +57,7 @@ describe('concurrent ingest into one repository', () => {
     } finally {
       await repo.close();
     }
-  }, 60_000);
+  }, 180_000);
 
   it('from several processes at once through the command line', async () => {
     const repoDir = join(dir.path, 'processes');
@@ -74,5 +74,5 @@ describe('concurrent ingest into one repository', () => {
     } finally {
       await repo.close();
     }
-  }, 60_000);
+  }, 180_000);
 });

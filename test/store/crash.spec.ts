@@ -140,5 +140,5 @@ describe('crash safety of ingest', () => {
     } finally {
       await repo.close();
     }
-  }, 180_000);
+  }, 540_000);
 });

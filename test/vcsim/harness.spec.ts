@@ -30,7 +30,7 @@ describe('vCenter simulator harness', () => {
 
   beforeAll(async () => {
     vc = await startVcsim({ vms: 3, disks: 2, diskSize: 4 * MiB, clusters: 2, hosts: 1, users: [{ username: 'reader', password: 'secret', privileges: ['System.View'] }] });
-  }, 300_000);
+  }, 900_000);
 
   afterAll(async () => {
     await vc?.stop();

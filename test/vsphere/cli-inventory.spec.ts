@@ -37,7 +37,7 @@ describe('lifeline vcenter inventory', () => {
     dir = mkdtempSync(join(tmpdir(), 'lifeline-cli-'));
     passwordFile = join(dir, 'vc.pw');
     writeFileSync(passwordFile, `${vc.password}\n`, { mode: 0o600 });
-  }, 120_000);
+  }, 360_000);
 
   afterAll(async () => {
     await vc?.stop();

@@ -27,7 +27,7 @@ describe('vSphere adapter: Changed Block Tracking and datastore files', () => {
     // Replies cover 4 MiB each, so a 40 MiB disk takes ten QueryChangedDiskAreas calls.
     vc = await startVcsim({ vms: 2, disks: 2, diskSize: DISK, cbtSpan: '4MiB', poweredOff: true });
     v = await connect(vc);
-  }, 120_000);
+  }, 360_000);
 
   afterAll(async () => {
     await v?.logout();
@@ -201,5 +201,5 @@ describe('vSphere adapter: Changed Block Tracking and datastore files', () => {
       (e: unknown) => e,
     );
     expect((again as VimFaultError).faultName).toBe('FileNotFound');
-  }, 60_000);
+  }, 180_000);
 });

@@ -24,7 +24,7 @@ describe('vSphere adapter: TLS pinning, sessions, privileges, extension', () => 
       users: [{ username: 'operator@vsphere.local', password: 'Operator-1!', privileges: ['System.View', 'System.Read'] }],
     });
     admin = await connect(vc);
-  }, 120_000);
+  }, 360_000);
 
   afterAll(async () => {
     await admin?.logout();

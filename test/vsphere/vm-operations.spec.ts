@@ -11,7 +11,7 @@ describe('vSphere adapter: inventory, snapshots, tasks, reconfiguration, VMs', (
   beforeAll(async () => {
     vc = await startVcsim({ vms: 3, disks: 2, diskSize: 4 * MiB, clusters: 2, poweredOff: false });
     v = await connect(vc);
-  }, 120_000);
+  }, 360_000);
 
   afterAll(async () => {
     await v?.logout();
