@@ -42,6 +42,8 @@ export interface SettledDelivery {
   detail: string;
   /** From the event's recording to this outcome. */
   latencyMs: number;
+  /** Of that, the attempt itself (the sender's work and the receiver's answer); the rest was waiting. */
+  sendMs: number;
 }
 
 export interface DispatcherOptions {
@@ -337,6 +339,7 @@ export class EventDispatcher {
         outcome,
         detail,
         latencyMs: now - Date.parse(d.event.at),
+        sendMs: now - started,
       };
       for (const fn of [...this.listeners]) {
         try {
