@@ -29,6 +29,12 @@ export function signWebhook(secret: string, id: string, timestampSeconds: number
 
 const MAX_ANSWER_BYTES = 4096;
 
+/**
+ * Kept-alive connections to one webhook at most, and as many requests in flight: one more would
+ * only wait in the agent for a free connection, holding one of the dispatcher's attempts.
+ */
+export const WEBHOOK_CONNECTIONS = 16;
+
 export interface WebhookSenderOptions {
   clock: TimeSource;
   /** The signing secret of a channel, in clear. */
@@ -50,7 +56,7 @@ export function webhookSender(opts: WebhookSenderOptions): ChannelSender {
       return known;
     }
     known?.agent.destroy();
-    const agent = new Agent({ keepAlive: true, maxSockets: 8, timeout: 30_000, ...(channel.settings.caPem ? { ca: channel.settings.caPem } : {}) });
+    const agent = new Agent({ keepAlive: true, maxSockets: WEBHOOK_CONNECTIONS, timeout: 30_000, ...(channel.settings.caPem ? { ca: channel.settings.caPem } : {}) });
     const entry = { settings: channel.settings, agent, url: new URL(channel.settings.url) };
     agents.set(channel.id, entry);
     return entry;
@@ -66,6 +72,7 @@ export function webhookSender(opts: WebhookSenderOptions): ChannelSender {
       const status = await post(url, agent, body, { ...headers, 'user-agent': opts.userAgent }, signal);
       return `HTTP ${status}`;
     },
+    maxInFlight: WEBHOOK_CONNECTIONS,
     close() {
       for (const a of agents.values()) a.agent.destroy();
       agents.clear();
