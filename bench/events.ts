@@ -54,7 +54,6 @@ async function main(): Promise<void> {
     randomBytes: systemRandomBytes,
     log: createLogger({ level: 'warn', write: (l) => process.stderr.write(`${l}\n`) }),
     version: 'bench',
-    concurrency: 64,
   });
   try {
     const channels = [

@@ -61,7 +61,12 @@ export interface DispatcherOptions {
   random: Random;
   log: Logger;
   retry?: Partial<RetryPolicy>;
-  /** Attempts in flight at most. Default 16. */
+  /**
+   * Attempts in flight at most. Default 64: an attempt is a request or a write waiting for its
+   * answer, cheap to hold. Each channel may hold its share (this divided by the channels
+   * configured) or its sender's `maxInFlight`, whichever is less, so a channel that does not
+   * answer never holds the attempts the others need.
+   */
   concurrency?: number;
   /** One attempt longer than this fails. Default 15 s. */
   attemptTimeoutMs?: number;
@@ -119,7 +124,7 @@ export class EventDispatcher {
 
   constructor(private readonly opts: DispatcherOptions) {
     this.retry = { ...DEFAULT_DELIVERY_RETRY, ...opts.retry };
-    this.concurrency = Math.max(1, opts.concurrency ?? 16);
+    this.concurrency = Math.max(1, opts.concurrency ?? 64);
     this.attemptTimeoutMs = opts.attemptTimeoutMs ?? 15_000;
   }
 
@@ -285,9 +290,10 @@ export class EventDispatcher {
   private limitsOf(channelId: string): { maxBatch: number; maxInFlight: number } {
     const kind = this.channelKind(channelId);
     const sender = kind === null ? undefined : this.opts.senders[kind];
+    const share = Math.floor(this.concurrency / Math.max(1, this.opts.store.listChannels().length));
     return {
       maxBatch: sender?.sendBatch ? Math.max(1, sender.maxBatch ?? 1) : 1,
-      maxInFlight: Math.max(1, sender?.maxInFlight ?? this.concurrency),
+      maxInFlight: Math.max(1, Math.min(sender?.maxInFlight ?? this.concurrency, share)),
     };
   }
 
