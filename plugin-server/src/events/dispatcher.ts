@@ -383,15 +383,13 @@ export class EventDispatcher {
     );
     try {
       // The deliveries stay in flight until their outcomes are on disk, so none is picked twice.
-      await Promise.all(
-        batch.map((d, i) =>
-          this.opts.writer.settle({
-            d,
-            outcome: outcomes[i] === 'retry' ? { kind: 'retry', retryAt: now + backoffDelay(d.attempts + 2, this.retry, this.opts.random) } : { kind: outcomes[i] === 'dead' ? 'dead' : 'delivered' },
-            detail,
-            durationMs: now - started,
-          }),
-        ),
+      await this.opts.writer.settleAll(
+        batch.map((d, i) => ({
+          d,
+          outcome: outcomes[i] === 'retry' ? { kind: 'retry', retryAt: now + backoffDelay(d.attempts + 2, this.retry, this.opts.random) } : { kind: outcomes[i] === 'dead' ? 'dead' : 'delivered' },
+          detail,
+          durationMs: now - started,
+        })),
       );
       // A retry is due later: the next round reads the outbox and arms the timer for it.
       if (outcomes.includes('retry')) this.scan = true;
@@ -400,6 +398,7 @@ export class EventDispatcher {
       this.opts.log.error('event delivery outcome not recorded', { eventId: first.event.id, channelId: first.channelId, events: batch.length, error: describeError(err) });
       return;
     }
+    const listeners = [...this.listeners];
     batch.forEach((d, i) => {
       const outcome = outcomes[i] ?? 'retry';
       if (outcome === 'dead') this.opts.log.warn('event not delivered after its last attempt', { eventId: d.event.id, type: d.event.type, channelId: d.channelId, attempts: d.attempts + 1, detail });
@@ -413,7 +412,7 @@ export class EventDispatcher {
         latencyMs: now - Date.parse(d.event.at),
         sendMs: now - started,
       };
-      for (const fn of [...this.listeners]) {
+      for (const fn of listeners) {
         try {
           fn(settled);
         } catch (err) {

@@ -194,7 +194,21 @@ export class SqliteEventsStore {
    * index instead of one page per event.
    */
   private newEventId(now: number): string {
-    return `evt_${Math.max(0, Math.floor(now)).toString(16).padStart(12, '0').slice(-12)}${Buffer.from(this.randomBytes(10)).toString('hex')}`;
+    return `evt_${Math.max(0, Math.floor(now)).toString(16).padStart(12, '0').slice(-12)}${this.randomHex(10)}`;
+  }
+
+  /** Random bytes for event ids, drawn a few thousand at a time: one call per id costs more than the id. */
+  private idBytes: Uint8Array = new Uint8Array(0);
+  private idOffset = 0;
+
+  private randomHex(n: number): string {
+    if (this.idOffset + n > this.idBytes.length) {
+      this.idBytes = this.randomBytes(Math.max(n, 4096));
+      this.idOffset = 0;
+    }
+    const hex = Buffer.from(this.idBytes.buffer, this.idBytes.byteOffset + this.idOffset, n).toString('hex');
+    this.idOffset += n;
+    return hex;
   }
 
   // ---- channels ----
@@ -301,12 +315,12 @@ export class SqliteEventsStore {
    * durable by syncing the WAL file itself before it tells anyone the writes are done.
    */
   inUnsyncedTransaction<T>(fn: () => T): T {
-    const before = Number(this.db.pragma('synchronous', { simple: true }));
+    const before = Number((this.sql('PRAGMA synchronous').get() as { synchronous: number }).synchronous);
     this.sql('PRAGMA synchronous = NORMAL').run();
     try {
       return this.db.transaction(fn)();
     } finally {
-      this.db.pragma(`synchronous = ${before}`);
+      this.sql(`PRAGMA synchronous = ${before}`).run();
     }
   }
 
