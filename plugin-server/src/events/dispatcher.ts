@@ -93,8 +93,14 @@ const QUEUE_MAX = 20_000;
 export const DEFAULT_DELIVERY_RETRY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 30_000, maxDelayMs: 15 * 60_000 };
 
 export class EventDispatcher {
-  /** Attempts in flight, by their first delivery. */
+  /** Attempts in flight, by their first delivery, until their outcomes are on disk (`stop` waits for them). */
   private readonly inFlight = new Map<string, Promise<void>>();
+  /**
+   * Attempts holding one of the `concurrency` places: from their start until the receiver
+   * answered (or not). Writing the outcome to disk holds no place: a channel's next attempt
+   * need not wait for the last one's outcome to be synced.
+   */
+  private sending = 0;
   /** Every delivery those attempts carry. */
   private readonly inFlightDeliveries = new Set<string>();
   private readonly lifetime = new AbortController();
@@ -201,7 +207,7 @@ export class EventDispatcher {
     if (this.lifetime.signal.aborted) return;
     try {
       const now = this.opts.clock.now();
-      const free = this.concurrency - this.inFlight.size;
+      const free = this.concurrency - this.sending;
       if (free > 0) for (const batch of this.batches(now, free)) this.launch(batch);
     } catch (err) {
       // The database is closing or failing: try again later rather than stop for good.
@@ -224,11 +230,12 @@ export class EventDispatcher {
       this.overflowed = false;
       this.scan = true;
     }
-    // A read that left more behind goes on once what it read is mostly sent.
-    if (this.moreDue && this.waiting < QUEUE_MAX / 2) this.scan = true;
+    const limit = Math.max(DUE_ROWS_MIN, free * DUE_ROWS_PER_ATTEMPT);
+    // A read that left more behind goes on once fewer than one read's worth wait: each read then
+    // passes over (skips) no more rows than it takes, however long the backlog in the outbox.
+    if (this.moreDue && this.waiting < limit) this.scan = true;
     if (this.scan) {
       this.scan = false;
-      const limit = Math.max(DUE_ROWS_MIN, free * DUE_ROWS_PER_ATTEMPT);
       const skip = this.queued.size === 0 ? this.inFlightDeliveries : new Set([...this.inFlightDeliveries, ...this.queued]);
       const read = this.opts.store.due(now, limit, skip);
       this.moreDue = read.length >= limit;
@@ -323,14 +330,25 @@ export class EventDispatcher {
     for (const k of keys) this.inFlightDeliveries.add(k);
     const attemptKey = keys[0] ?? '';
     const channelId = batch[0]?.channelId ?? '';
-    const run = this.attempt(batch).finally(() => {
-      this.inFlight.delete(attemptKey);
-      for (const k of keys) this.inFlightDeliveries.delete(k);
+    this.sending++;
+    let released = false;
+    // Its place, in all and in its channel's lane, once the receiver answered; its deliveries
+    // stay in flight (never picked again) until their outcomes are on disk.
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.sending--;
       const lane = this.lanes.get(channelId);
       if (lane) {
         lane.inFlight--;
         if (lane.inFlight === 0 && lane.head === lane.items.length) this.lanes.delete(channelId);
       }
+      this.soon();
+    };
+    const run = this.attempt(batch, release).finally(() => {
+      release();
+      this.inFlight.delete(attemptKey);
+      for (const k of keys) this.inFlightDeliveries.delete(k);
       this.soon();
     });
     this.inFlight.set(attemptKey, run);
@@ -357,7 +375,7 @@ export class EventDispatcher {
   private sharedSignal: { at: number; signal: AbortSignal } | null = null;
 
   /** One attempt: one event, or a batch of one channel's events that its receiver takes (or not) as a whole. */
-  private async attempt(batch: DueDelivery[]): Promise<void> {
+  private async attempt(batch: DueDelivery[], answered: () => void): Promise<void> {
     const first = batch[0];
     if (!first) return;
     const started = this.opts.clock.now();
@@ -376,6 +394,7 @@ export class EventDispatcher {
       detail = signal.aborted ? `no answer within ${this.attemptTimeoutMs} ms` : describeError(err);
       delivered = false;
     }
+    answered();
     const now = this.opts.clock.now();
     const outcomes = batch.map((d): SettledDelivery['outcome'] =>
       // A test is one attempt: its sender wants the answer now, not in half an hour.
