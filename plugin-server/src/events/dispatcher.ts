@@ -62,7 +62,7 @@ export interface DispatcherOptions {
   log: Logger;
   retry?: Partial<RetryPolicy>;
   /**
-   * Attempts in flight at most. Default 64: an attempt is a request or a write waiting for its
+   * Attempts in flight at most. Default 256: an attempt is a request or a write waiting for its
    * answer, cheap to hold. Each channel may hold its share (this divided by the channels
    * configured) or its sender's `maxInFlight`, whichever is less, so a channel that does not
    * answer never holds the attempts the others need.
@@ -130,7 +130,7 @@ export class EventDispatcher {
 
   constructor(private readonly opts: DispatcherOptions) {
     this.retry = { ...DEFAULT_DELIVERY_RETRY, ...opts.retry };
-    this.concurrency = Math.max(1, opts.concurrency ?? 64);
+    this.concurrency = Math.max(1, opts.concurrency ?? 256);
     this.attemptTimeoutMs = opts.attemptTimeoutMs ?? 15_000;
   }
 

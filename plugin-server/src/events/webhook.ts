@@ -33,11 +33,15 @@ export function signWebhook(secret: string, id: string, timestampSeconds: number
 
 const MAX_ANSWER_BYTES = 4096;
 
-/**
- * Kept-alive connections to one webhook at most, and as many requests in flight: one more would
- * only wait in the pool for a free connection, holding one of the dispatcher's attempts.
- */
+/** Kept-alive connections to one webhook at most. */
 export const WEBHOOK_CONNECTIONS = 16;
+
+/**
+ * Requests to one webhook in flight at most: more than its connections, so that the pool sends
+ * the next one the moment a connection is free, without waiting for the dispatcher's next round
+ * (which a busy server's event loop may hold up far longer than a receiver takes to answer).
+ */
+export const WEBHOOK_IN_FLIGHT = 64;
 
 export interface WebhookSenderOptions {
   clock: TimeSource;
@@ -81,7 +85,7 @@ export function webhookSender(opts: WebhookSenderOptions): ChannelSender {
       const status = await post(pool, path, body, { ...headers, 'user-agent': opts.userAgent }, signal);
       return `HTTP ${status}`;
     },
-    maxInFlight: WEBHOOK_CONNECTIONS,
+    maxInFlight: WEBHOOK_IN_FLIGHT,
     close() {
       for (const p of pools.values()) void p.pool.destroy().catch(() => undefined);
       pools.clear();
