@@ -54,7 +54,6 @@ async function main(): Promise<void> {
     randomBytes: systemRandomBytes,
     log: createLogger({ level: 'warn', write: (l) => process.stderr.write(`${l}\n`) }),
     version: 'bench',
-    concurrency: 64,
   });
   try {
     const channels = [
@@ -69,9 +68,17 @@ async function main(): Promise<void> {
     ].map((c) => service.store.createChannel(validateChannelInput(c)));
     let delivered = 0;
     let failedAttempts = 0;
+    // Where a delivery's time goes, per channel: waiting in Lifeline (recorded to attempt) and the attempt.
+    const nameOf = new Map(channels.map((c) => [c.id, c.name]));
+    const waits = new Map<string, { wait: number[]; send: number[] }>();
     service.onSettled((s: SettledDelivery) => {
       if (s.outcome === 'delivered') delivered++;
       else failedAttempts++;
+      const name = nameOf.get(s.channelId) ?? s.channelId;
+      const w = waits.get(name) ?? { wait: [], send: [] };
+      waits.set(name, w);
+      w.wait.push(s.latencyMs - s.sendMs);
+      w.send.push(s.sendMs);
     });
     service.start();
     const expected = EVENTS * channels.length;
@@ -80,13 +87,18 @@ async function main(): Promise<void> {
       if (m.type === 'progress') received = Number(m['total']);
     });
     const offeredAt = new Map<string, number>();
+    const toRecord: number[] = [];
     const cpuBefore = process.cpuUsage();
     const started = Date.now();
     const offer = (i: number) => {
       const at = Date.now();
       void service
         .record({ type: i % 10 === 0 ? 'backup.failed' : 'backup.succeeded', vm: { vcenterGuid: 'bench-vc', moref: `vm-${i % 200}`, name: `bench-${i % 200}` }, jobId: `job-${i}`, message: `Backup ${i} of bench-${i % 200}` })
-        .then((e) => e && offeredAt.set(e.id, at));
+        .then((e) => {
+          if (!e) return;
+          offeredAt.set(e.id, at);
+          toRecord.push(Date.now() - at);
+        });
     };
     // Hold the offered rate. Each turn of the event loop offers every event whose time has come, as
     // the server's independent producers (jobs ending, RPO changes) would; recording only hands
@@ -108,6 +120,7 @@ async function main(): Promise<void> {
     child.send({ type: 'report' });
     const report = await reportP;
     const latencies: number[] = [];
+    const byReceiver: Record<string, number[]> = {};
     let lastArrival = started;
     let duplicates = 0;
     const got = {} as Record<ReceiverName, number>;
@@ -120,6 +133,7 @@ async function main(): Promise<void> {
         got[name]++;
         duplicates += times.length - 1;
         latencies.push(first - at);
+        (byReceiver[name] ??= []).push(first - at);
         lastArrival = Math.max(lastArrival, first);
       }
     }
@@ -128,7 +142,11 @@ async function main(): Promise<void> {
     const lost = Object.values(got).reduce((n, v) => n + (EVENTS - v), 0) + report.refused + duplicates + Math.max(0, notRecorded);
     const seconds = (lastArrival - started) / 1000;
     latencies.sort((a, b) => a - b);
-    const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] ?? NaN;
+    const pOf = (xs: number[], q: number) => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
+    };
+    const p = (q: number) => pOf(latencies, q);
     const s = service.writer.stats;
     process.stdout.write(`events: ${EVENTS} offered at ${RATE_PER_S}/s to ${channels.length} channels (${channels.map((c) => c.name).join(', ')}); vCenter events need a vCenter and are not part of this run\n`);
     process.stdout.write(`received: ${JSON.stringify(got)} in ${report.mails} mails; duplicates ${duplicates}; failed attempts ${failedAttempts}; refused ${report.refused}; outbox ${JSON.stringify(counts)}\n`);
@@ -137,6 +155,13 @@ async function main(): Promise<void> {
       `CPU: Lifeline ${cpuSeconds.toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)}), ${((cpuSeconds * 1000) / EVENTS).toFixed(2)} ms per event through ${channels.length} channels; receivers ${report.cpuSeconds.toFixed(1)} s; ${seconds.toFixed(1)} s of wall time; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} CPUs\n`,
     );
     process.stdout.write(`delivery latency ms (offered to received): p50 ${p(0.5)} p90 ${p(0.9)} p99 ${p(0.99)} max ${latencies.at(-1) ?? NaN}; ${seconds.toFixed(2)} s from the first event offered to the last received\n`);
+    process.stdout.write(`offered to recorded (on disk) ms: p50 ${pOf(toRecord, 0.5)} p99 ${pOf(toRecord, 0.99)}\n`);
+    for (const [name, xs] of Object.entries(byReceiver)) {
+      const w = waits.get(name);
+      process.stdout.write(
+        `  ${name}: offered to received p50 ${pOf(xs, 0.5)} p99 ${pOf(xs, 0.99)}; in Lifeline waiting p50 ${pOf(w?.wait ?? [], 0.5)} p99 ${pOf(w?.wait ?? [], 0.99)}, attempt p50 ${pOf(w?.send ?? [], 0.5)} p99 ${pOf(w?.send ?? [], 0.99)}\n`,
+      );
+    }
     process.stdout.write(`${JSON.stringify({ bench: 'events', events: EVENTS, events_per_s: Math.round(EVENTS / seconds), p99_delivery_ms: p(0.99), lost })}\n`);
   } finally {
     await service.stop();

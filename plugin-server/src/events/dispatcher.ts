@@ -29,6 +29,12 @@ export interface ChannelSender {
   sendBatch?(events: readonly LifelineEvent[], channel: Channel, signal: AbortSignal): Promise<string>;
   /** The most events one `sendBatch` carries. */
   maxBatch?: number;
+  /**
+   * Attempts in flight to one channel at most (default: the dispatcher's whole concurrency). A
+   * batching channel's further deliveries wait meanwhile and go together in its next exchange; a
+   * channel at its limit never keeps the other channels' deliveries waiting.
+   */
+  maxInFlight?: number;
   /** Closes the connections it keeps between events. */
   close?(): void;
 }
@@ -42,6 +48,8 @@ export interface SettledDelivery {
   detail: string;
   /** From the event's recording to this outcome. */
   latencyMs: number;
+  /** Of that, the attempt itself (the sender's work and the receiver's answer); the rest was waiting. */
+  sendMs: number;
 }
 
 export interface DispatcherOptions {
@@ -53,7 +61,12 @@ export interface DispatcherOptions {
   random: Random;
   log: Logger;
   retry?: Partial<RetryPolicy>;
-  /** Attempts in flight at most. Default 16. */
+  /**
+   * Attempts in flight at most. Default 256: an attempt is a request or a write waiting for its
+   * answer, cheap to hold. Each channel may hold its share (this divided by the channels
+   * configured) or its sender's `maxInFlight`, whichever is less, so a channel that does not
+   * answer never holds the attempts the others need.
+   */
   concurrency?: number;
   /** One attempt longer than this fails. Default 15 s. */
   attemptTimeoutMs?: number;
@@ -62,6 +75,17 @@ export interface DispatcherOptions {
 /** Due deliveries read from the outbox per free attempt: enough for batches of several channels to fill. */
 const DUE_ROWS_PER_ATTEMPT = 8;
 
+/** Due deliveries read from the outbox at least, when it is read. */
+const DUE_ROWS_MIN = 256;
+
+/** One channel's deliveries waiting in memory, oldest first, and its attempts in flight. */
+interface Lane {
+  items: DueDelivery[];
+  /** The first entry of `items` not yet taken. */
+  head: number;
+  inFlight: number;
+}
+
 /** Fresh deliveries held in memory at most; beyond, they are read back from the outbox. */
 const QUEUE_MAX = 20_000;
 
@@ -69,8 +93,14 @@ const QUEUE_MAX = 20_000;
 export const DEFAULT_DELIVERY_RETRY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 30_000, maxDelayMs: 15 * 60_000 };
 
 export class EventDispatcher {
-  /** Attempts in flight, by their first delivery. */
+  /** Attempts in flight, by their first delivery, until their outcomes are on disk (`stop` waits for them). */
   private readonly inFlight = new Map<string, Promise<void>>();
+  /**
+   * Attempts holding one of the `concurrency` places: from their start until the receiver
+   * answered (or not). Writing the outcome to disk holds no place: a channel's next attempt
+   * need not wait for the last one's outcome to be synced.
+   */
+  private sending = 0;
   /** Every delivery those attempts carry. */
   private readonly inFlightDeliveries = new Set<string>();
   private readonly lifetime = new AbortController();
@@ -82,20 +112,25 @@ export class EventDispatcher {
   private started = false;
   private pumpQueued = false;
   /**
-   * Deliveries of events just committed, in order: sent from memory without reading the outbox
-   * again. The outbox is read (`scan`) at start, when a retry comes due, after `wake()`, and
-   * when this queue overflowed; a delivery is never both queued and read back (`queued`).
+   * Deliveries waiting to be sent, in a lane per channel: those of events just committed (sent
+   * from memory without reading the outbox again) and those read from the outbox. The outbox is
+   * read (`scan`) at start, when a retry comes due, after `wake()`, and when the lanes overflowed
+   * or a read left more behind; a delivery is never both waiting and read back (`queued`).
    */
-  private queue: DueDelivery[] = [];
-  /** The first entry of `queue` not yet taken. */
-  private head = 0;
+  private readonly lanes = new Map<string, Lane>();
+  /** Deliveries waiting in the lanes. */
+  private waiting = 0;
   private readonly queued = new Set<string>();
   private scan = true;
+  /** More was due than the last read of the outbox took. */
+  private moreDue = false;
   private overflowed = false;
+  /** The lane served first in the next round, so that no channel is always served last. */
+  private turn = 0;
 
   constructor(private readonly opts: DispatcherOptions) {
     this.retry = { ...DEFAULT_DELIVERY_RETRY, ...opts.retry };
-    this.concurrency = Math.max(1, opts.concurrency ?? 16);
+    this.concurrency = Math.max(1, opts.concurrency ?? 256);
     this.attemptTimeoutMs = opts.attemptTimeoutMs ?? 15_000;
   }
 
@@ -120,14 +155,24 @@ export class EventDispatcher {
       const key = deliveryKey(event.seq, channelId);
       // Already read back from the outbox (between the commit and its sync) and in flight.
       if (this.inFlightDeliveries.has(key) || this.queued.has(key)) continue;
-      if (this.queue.length - this.head >= QUEUE_MAX) {
+      if (this.waiting >= QUEUE_MAX) {
         this.overflowed = true;
         continue;
       }
-      this.queue.push({ event, channelId, attempts: 0 });
+      this.laneOf(channelId).items.push({ event, channelId, attempts: 0 });
       this.queued.add(key);
+      this.waiting++;
     }
     this.soon();
+  }
+
+  private laneOf(channelId: string): Lane {
+    let lane = this.lanes.get(channelId);
+    if (!lane) {
+      lane = { items: [], head: 0, inFlight: 0 };
+      this.lanes.set(channelId, lane);
+    }
+    return lane;
   }
 
   /** Look for work once per turn of the event loop, however many events came. */
@@ -151,8 +196,8 @@ export class EventDispatcher {
     this.lifetime.abort();
     this.timer?.cancel();
     this.timer = null;
-    this.queue = [];
-    this.head = 0;
+    this.lanes.clear();
+    this.waiting = 0;
     this.queued.clear();
     await Promise.allSettled([...this.inFlight.values()]);
     for (const sender of Object.values(this.opts.senders)) sender?.close?.();
@@ -162,7 +207,7 @@ export class EventDispatcher {
     if (this.lifetime.signal.aborted) return;
     try {
       const now = this.opts.clock.now();
-      const free = this.concurrency - this.inFlight.size;
+      const free = this.concurrency - this.sending;
       if (free > 0) for (const batch of this.batches(now, free)) this.launch(batch);
     } catch (err) {
       // The database is closing or failing: try again later rather than stop for good.
@@ -173,61 +218,90 @@ export class EventDispatcher {
   }
 
   /**
-   * Up to `free` attempts of the deliveries due now, oldest first: those read from the outbox (when
-   * it is to be read), then the fresh ones in memory. A channel whose sender takes batches gets its
-   * due deliveries together (up to its `maxBatch`), any other one each alone.
+   * Up to `free` attempts of the deliveries due now: those read from the outbox (when it is to be
+   * read) before the fresh ones in memory, oldest first in each channel's lane, the lanes served
+   * in turn. A channel whose sender takes batches gets its waiting deliveries together (up to its
+   * `maxBatch`), any other one each alone; a channel with `maxInFlight` attempts in flight is
+   * passed over (its deliveries wait for its next attempt) while the others go on.
    */
   private batches(now: number, free: number): DueDelivery[][] {
-    const batching = (channelId: string): number => {
-      const kind = this.channelKind(channelId);
-      const sender = kind === null ? undefined : this.opts.senders[kind];
-      return sender?.sendBatch ? Math.max(1, sender.maxBatch ?? 1) : 1;
-    };
-    let read: DueDelivery[] = [];
-    if (this.head === this.queue.length && this.overflowed) {
+    if (this.waiting === 0 && this.overflowed) {
       // What did not fit in memory is in the outbox.
       this.overflowed = false;
       this.scan = true;
     }
+    const limit = Math.max(DUE_ROWS_MIN, free * DUE_ROWS_PER_ATTEMPT);
+    // A read that left more behind goes on once fewer than one read's worth wait: each read then
+    // passes over (skips) no more rows than it takes, however long the backlog in the outbox.
+    if (this.moreDue && this.waiting < limit) this.scan = true;
     if (this.scan) {
       this.scan = false;
-      const limit = free * DUE_ROWS_PER_ATTEMPT;
       const skip = this.queued.size === 0 ? this.inFlightDeliveries : new Set([...this.inFlightDeliveries, ...this.queued]);
-      read = this.opts.store.due(now, limit, skip);
-      // More is due than one round takes: read on in the next round.
-      if (read.length >= limit) this.scan = true;
+      const read = this.opts.store.due(now, limit, skip);
+      this.moreDue = read.length >= limit;
       this.arm(now);
+      // Read from the outbox: due before anything committed since, so ahead in their lanes.
+      const byChannel = new Map<string, DueDelivery[]>();
+      for (const d of read) {
+        const list = byChannel.get(d.channelId) ?? [];
+        byChannel.set(d.channelId, list);
+        list.push(d);
+        this.queued.add(deliveryKey(d.event.seq, d.channelId));
+      }
+      for (const [channelId, list] of byChannel) {
+        const lane = this.laneOf(channelId);
+        lane.items = [...list, ...lane.items.slice(lane.head)];
+        lane.head = 0;
+        this.waiting += list.length;
+      }
     }
     const out: DueDelivery[][] = [];
-    const open = new Map<string, DueDelivery[]>();
-    const take = (d: DueDelivery): boolean => {
-      const max = batching(d.channelId);
-      const joined = max > 1 ? open.get(d.channelId) : undefined;
-      if (joined && joined.length < max) {
-        joined.push(d);
-        return true;
+    const lanes = [...this.lanes];
+    if (lanes.length === 0) return out;
+    this.turn = (this.turn + 1) % lanes.length;
+    const order = [...lanes.slice(this.turn), ...lanes.slice(0, this.turn)];
+    for (let took = true; took && out.length < free; ) {
+      took = false;
+      for (const [channelId, lane] of order) {
+        if (out.length >= free) break;
+        if (lane.head >= lane.items.length) continue;
+        const { maxBatch, maxInFlight } = this.limitsOf(channelId);
+        // Counted with the batches taken in this round, which are not launched yet.
+        if (lane.inFlight >= maxInFlight) continue;
+        const batch = lane.items.slice(lane.head, lane.head + maxBatch);
+        lane.head += batch.length;
+        lane.inFlight++;
+        this.waiting -= batch.length;
+        for (const d of batch) this.queued.delete(deliveryKey(d.event.seq, d.channelId));
+        out.push(batch);
+        took = true;
       }
-      if (out.length >= free) return false;
-      const batch = [d];
-      out.push(batch);
-      if (max > 1) open.set(d.channelId, batch);
-      return true;
-    };
-    for (const d of read) if (!take(d)) this.scan = true;
-    for (; this.head < this.queue.length; this.head++) {
-      const d = this.queue[this.head] as DueDelivery;
-      if (!take(d)) break;
-      this.queued.delete(deliveryKey(d.event.seq, d.channelId));
     }
-    // Drop what was taken once it is a good part of the queue (not on every round: a copy costs).
-    if (this.head === this.queue.length) {
-      this.queue = [];
-      this.head = 0;
-    } else if (this.head > 4096) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
+    for (const [channelId, lane] of lanes) {
+      // Drop what was taken once it is all or a good part of the lane (not on every round: a copy costs).
+      if (lane.head === lane.items.length) {
+        if (lane.inFlight === 0) this.lanes.delete(channelId);
+        else {
+          lane.items = [];
+          lane.head = 0;
+        }
+      } else if (lane.head > 4096) {
+        lane.items = lane.items.slice(lane.head);
+        lane.head = 0;
+      }
     }
     return out;
+  }
+
+  /** How many deliveries one attempt to the channel carries at most, and how many attempts to it may be in flight. */
+  private limitsOf(channelId: string): { maxBatch: number; maxInFlight: number } {
+    const kind = this.channelKind(channelId);
+    const sender = kind === null ? undefined : this.opts.senders[kind];
+    const share = Math.floor(this.concurrency / Math.max(1, this.opts.store.listChannels().length));
+    return {
+      maxBatch: sender?.sendBatch ? Math.max(1, sender.maxBatch ?? 1) : 1,
+      maxInFlight: Math.max(1, Math.min(sender?.maxInFlight ?? this.concurrency, share)),
+    };
   }
 
   private channelKind(channelId: string): ChannelKind | null {
@@ -250,11 +324,29 @@ export class EventDispatcher {
     this.timer = this.opts.clock.setTimer(laterDue - now, () => this.wake());
   }
 
+  /** Starts an attempt `batches` took (and counted in its channel's lane). */
   private launch(batch: DueDelivery[]): void {
     const keys = batch.map((d) => deliveryKey(d.event.seq, d.channelId));
     for (const k of keys) this.inFlightDeliveries.add(k);
     const attemptKey = keys[0] ?? '';
-    const run = this.attempt(batch).finally(() => {
+    const channelId = batch[0]?.channelId ?? '';
+    this.sending++;
+    let released = false;
+    // Its place, in all and in its channel's lane, once the receiver answered; its deliveries
+    // stay in flight (never picked again) until their outcomes are on disk.
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.sending--;
+      const lane = this.lanes.get(channelId);
+      if (lane) {
+        lane.inFlight--;
+        if (lane.inFlight === 0 && lane.head === lane.items.length) this.lanes.delete(channelId);
+      }
+      this.soon();
+    };
+    const run = this.attempt(batch, release).finally(() => {
+      release();
       this.inFlight.delete(attemptKey);
       for (const k of keys) this.inFlightDeliveries.delete(k);
       this.soon();
@@ -283,7 +375,7 @@ export class EventDispatcher {
   private sharedSignal: { at: number; signal: AbortSignal } | null = null;
 
   /** One attempt: one event, or a batch of one channel's events that its receiver takes (or not) as a whole. */
-  private async attempt(batch: DueDelivery[]): Promise<void> {
+  private async attempt(batch: DueDelivery[], answered: () => void): Promise<void> {
     const first = batch[0];
     if (!first) return;
     const started = this.opts.clock.now();
@@ -302,6 +394,7 @@ export class EventDispatcher {
       detail = signal.aborted ? `no answer within ${this.attemptTimeoutMs} ms` : describeError(err);
       delivered = false;
     }
+    answered();
     const now = this.opts.clock.now();
     const outcomes = batch.map((d): SettledDelivery['outcome'] =>
       // A test is one attempt: its sender wants the answer now, not in half an hour.
@@ -309,15 +402,13 @@ export class EventDispatcher {
     );
     try {
       // The deliveries stay in flight until their outcomes are on disk, so none is picked twice.
-      await Promise.all(
-        batch.map((d, i) =>
-          this.opts.writer.settle({
-            d,
-            outcome: outcomes[i] === 'retry' ? { kind: 'retry', retryAt: now + backoffDelay(d.attempts + 2, this.retry, this.opts.random) } : { kind: outcomes[i] === 'dead' ? 'dead' : 'delivered' },
-            detail,
-            durationMs: now - started,
-          }),
-        ),
+      await this.opts.writer.settleAll(
+        batch.map((d, i) => ({
+          d,
+          outcome: outcomes[i] === 'retry' ? { kind: 'retry', retryAt: now + backoffDelay(d.attempts + 2, this.retry, this.opts.random) } : { kind: outcomes[i] === 'dead' ? 'dead' : 'delivered' },
+          detail,
+          durationMs: now - started,
+        })),
       );
       // A retry is due later: the next round reads the outbox and arms the timer for it.
       if (outcomes.includes('retry')) this.scan = true;
@@ -326,6 +417,7 @@ export class EventDispatcher {
       this.opts.log.error('event delivery outcome not recorded', { eventId: first.event.id, channelId: first.channelId, events: batch.length, error: describeError(err) });
       return;
     }
+    const listeners = [...this.listeners];
     batch.forEach((d, i) => {
       const outcome = outcomes[i] ?? 'retry';
       if (outcome === 'dead') this.opts.log.warn('event not delivered after its last attempt', { eventId: d.event.id, type: d.event.type, channelId: d.channelId, attempts: d.attempts + 1, detail });
@@ -337,8 +429,9 @@ export class EventDispatcher {
         outcome,
         detail,
         latencyMs: now - Date.parse(d.event.at),
+        sendMs: now - started,
       };
-      for (const fn of [...this.listeners]) {
+      for (const fn of listeners) {
         try {
           fn(settled);
         } catch (err) {

@@ -115,6 +115,8 @@ export function emailSender(): ChannelSender {
       return `SMTP ${events.length} events in one mail: ${String(info.response).slice(0, 200)}`;
     },
     maxBatch: MAX_EVENTS_PER_MAIL,
+    // Events due while a mail is on its way go in the next one, not in a mail each.
+    maxInFlight: 2,
     close() {
       for (const p of pools.values()) p.transport.close();
       pools.clear();

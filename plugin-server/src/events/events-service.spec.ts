@@ -84,6 +84,53 @@ describe('events out', () => {
     }
   });
 
+  it('keeps delivering to the other channels while a webhook receiver takes requests and does not answer', async () => {
+    const secret = webhookSecret();
+    const hook = await startWebhookReceiver(secret);
+    const siem = await startSyslogReceiver('tcp');
+    try {
+      hook.holdAnswers = true;
+      const s = service({ concurrency: 8 });
+      const ch = webhookChannel(s, hook, secret);
+      s.store.createChannel(validateChannelInput({ name: 'siem', kind: 'syslog', settings: { transport: 'tcp', host: '127.0.0.1', port: siem.port } }));
+      // More events than attempts may be in flight at once, all of them due before any answer.
+      const n = 30;
+      await Promise.all(Array.from({ length: n }, (_, i) => s.record({ type: 'backup.succeeded', message: `Backup ${i} succeeded` })));
+      // Every one reaches syslog while the webhook's requests hang.
+      await siem.waitFor(n);
+      expect(siem.messages.length).toBe(n);
+      expect(hook.received.length).toBe(0);
+      hook.holdAnswers = false;
+      hook.answerHeld();
+      await hook.waitFor(n);
+      await expectAsync(waitUntil(() => s.store.counts(ch.id).delivered === n)).toBeResolved();
+      expect(new Set(hook.received.map((w) => w.id)).size).toBe(n);
+    } finally {
+      hook.answerHeld();
+      await Promise.all([hook.close(), siem.close()]);
+    }
+  });
+
+  it('sends a backlog longer than one read of the outbox after a start, each delivery once', async () => {
+    const siem = await startSyslogReceiver('tcp');
+    try {
+      // Recorded by a server that stopped before sending any (as after a crash).
+      const before = new EventsService({ db, dataDir: dir, clock: systemClock, random: () => 0.5, randomBytes: systemRandomBytes, log: createLogger({ level: 'warn', write: (l) => lines.push(l) }), version: '0.0.0-test' });
+      const ch = before.store.createChannel(validateChannelInput({ name: 'siem', kind: 'syslog', settings: { transport: 'tcp', host: '127.0.0.1', port: siem.port } }));
+      const n = 700;
+      before.store.recordMany(Array.from({ length: n }, (_, i) => ({ event: { type: 'backup.succeeded' as const, message: `Backup ${i} succeeded` } })));
+      const s = service();
+      await siem.waitFor(n);
+      await waitUntil(() => s.store.counts(ch.id).delivered === n);
+      const ids = siem.messages.map((m) => /id="(evt_[0-9a-f]+)"/.exec(m)?.[1]);
+      expect(new Set(ids).size).toBe(n);
+      expect(siem.messages.length).toBe(n);
+      expect(s.store.counts(ch.id)).toEqual({ pending: 0, delivered: n, dead: 0 });
+    } finally {
+      await siem.close();
+    }
+  });
+
   it('retries with backoff while the receiver fails and delivers exactly once when it answers', async () => {
     const secret = webhookSecret();
     const receiver = await startWebhookReceiver(secret);

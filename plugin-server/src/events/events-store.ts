@@ -85,6 +85,18 @@ const MIGRATIONS: readonly Migration[] = [
       db.exec(`CREATE INDEX events_outbox_vm ON events_outbox(json_extract(body, '$.vm.moref'), seq)`);
     },
   },
+  {
+    version: 4,
+    up(db) {
+      // Only pending deliveries are ever looked up by when they are due: the index holds those
+      // alone, so marking one delivered takes it out instead of moving it within the index, and
+      // the index stays as small as the backlog rather than growing with the outbox.
+      db.exec(`
+        DROP INDEX events_deliveries_due;
+        CREATE INDEX events_deliveries_due ON events_deliveries(next_attempt_at, event_seq) WHERE state = 'pending';
+      `);
+    },
+  },
 ];
 
 export type DeliveryState = 'pending' | 'delivered' | 'dead';
@@ -173,6 +185,30 @@ export class SqliteEventsStore {
 
   private newId(prefix: string): string {
     return `${prefix}_${Buffer.from(this.randomBytes(16)).toString('hex')}`;
+  }
+
+  /**
+   * An event's id: `evt_` and 32 hex digits, the first 12 the time in milliseconds and the rest
+   * random (as a UUIDv7 is made). Ids in the order of their making are added at the end of the
+   * outbox's index of ids, not all over it: a commit of many events writes a page or two of the
+   * index instead of one page per event.
+   */
+  private newEventId(now: number): string {
+    return `evt_${Math.max(0, Math.floor(now)).toString(16).padStart(12, '0').slice(-12)}${this.randomHex(10)}`;
+  }
+
+  /** Random bytes for event ids, drawn a few thousand at a time: one call per id costs more than the id. */
+  private idBytes: Uint8Array = new Uint8Array(0);
+  private idOffset = 0;
+
+  private randomHex(n: number): string {
+    if (this.idOffset + n > this.idBytes.length) {
+      this.idBytes = this.randomBytes(Math.max(n, 4096));
+      this.idOffset = 0;
+    }
+    const hex = Buffer.from(this.idBytes.buffer, this.idBytes.byteOffset + this.idOffset, n).toString('hex');
+    this.idOffset += n;
+    return hex;
   }
 
   // ---- channels ----
@@ -279,12 +315,12 @@ export class SqliteEventsStore {
    * durable by syncing the WAL file itself before it tells anyone the writes are done.
    */
   inUnsyncedTransaction<T>(fn: () => T): T {
-    const before = Number(this.db.pragma('synchronous', { simple: true }));
+    const before = Number((this.sql('PRAGMA synchronous').get() as { synchronous: number }).synchronous);
     this.sql('PRAGMA synchronous = NORMAL').run();
     try {
       return this.db.transaction(fn)();
     } finally {
-      this.db.pragma(`synchronous = ${before}`);
+      this.sql(`PRAGMA synchronous = ${before}`).run();
     }
   }
 
@@ -312,7 +348,7 @@ export class SqliteEventsStore {
     return this.atomically((): Array<LifelineEvent | null> =>
       items.map(({ event: e, dedupeKey, onlyChannel }): LifelineEvent | null => {
         const event: Omit<LifelineEvent, 'seq'> = {
-          id: this.newId('evt'),
+          id: this.newEventId(now),
           type: e.type,
           severity: e.severity ?? EVENT_TYPES[e.type],
           at,

@@ -121,6 +121,8 @@ export function syslogSender(_opts: SyslogSenderOptions): ChannelSender {
       return `${s.transport.toUpperCase()} ${lines.length} messages, ${await write(lines, channel, signal)} bytes`;
     },
     maxBatch: 200,
+    // One write on the connection while the next batch gathers: frames due meanwhile go together.
+    maxInFlight: 2,
     close() {
       for (const c of connections.values()) void c.socket.then((s) => s.destroy(), () => undefined);
       connections.clear();

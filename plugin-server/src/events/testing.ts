@@ -53,6 +53,12 @@ export interface WebhookReceiver {
   readonly refused: string[];
   /** Answers with this status instead of 204 while set. */
   failWith: number | null;
+  /** While set, requests are read and left unanswered (a receiver that hangs); `answerHeld()` answers them. */
+  holdAnswers: boolean;
+  /** Requests left unanswered so far. */
+  readonly held: number;
+  /** Handles the requests left unanswered, as if they came now. */
+  answerHeld(): void;
   /** Called with each verified webhook as it arrives. */
   onReceive: ((w: ReceivedWebhook) => void) | null;
   /** Resolves once `n` webhooks have been received. */
@@ -70,6 +76,7 @@ export async function startWebhookReceiver(secret: string, pems?: TestPems): Pro
   const waiters: Array<{ n: number; resolve: () => void }> = [];
   let server: HttpsServer | null = null;
   let port = 0;
+  const heldAnswers: Array<() => void> = [];
   const receiver: WebhookReceiver = {
     get url() {
       return `https://127.0.0.1:${port}/hooks/lifeline`;
@@ -78,6 +85,13 @@ export async function startWebhookReceiver(secret: string, pems?: TestPems): Pro
     received,
     refused,
     failWith: null,
+    holdAnswers: false,
+    get held() {
+      return heldAnswers.length;
+    },
+    answerHeld() {
+      for (const answer of heldAnswers.splice(0)) answer();
+    },
     onReceive: null,
     async waitFor(n, timeoutMs = 30_000) {
       if (received.length < n) {
@@ -93,6 +107,10 @@ export async function startWebhookReceiver(secret: string, pems?: TestPems): Pro
         const chunks: Buffer[] = [];
         req.on('data', (c: Buffer) => chunks.push(c));
         req.on('end', () => {
+          if (receiver.holdAnswers) heldAnswers.push(() => answer());
+          else answer();
+        });
+        const answer = () => {
           const body = Buffer.concat(chunks).toString('utf8');
           const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]));
           if (receiver.failWith !== null) {
@@ -113,7 +131,7 @@ export async function startWebhookReceiver(secret: string, pems?: TestPems): Pro
             refused.push(String(err));
             res.writeHead(401).end();
           }
-        });
+        };
       });
       await new Promise<void>((resolve, reject) => {
         s.once('error', reject);

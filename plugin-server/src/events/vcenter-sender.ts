@@ -54,5 +54,7 @@ export function vcenterSender(opts: VcenterSenderOptions): ChannelSender {
       );
       return `posted on ${event.vm.moref}`;
     },
+    // A vCenter serves many clients: no more posts at once than Lifeline ever made.
+    maxInFlight: 16,
   };
 }
