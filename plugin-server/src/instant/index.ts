@@ -13,3 +13,5 @@ export { runInstantNewInstance, runInstantAttach, runInstantMigrate, runInstantD
 export type { InstantAttachRequest, InstantNewRequest, InstantRunContext, InstantRunDeps, InstantRunVcenter } from './instant-run.js';
 export { InstantRunStore } from './instant-runs.js';
 export type { InstantRunDisk, InstantRunKind, InstantRunRecord, InstantRunState } from './instant-runs.js';
+export { createInstantRunJobHandler, InstantRunService, INSTANT_RUN_JOB_KIND, startInstantRuns } from './instant-run-job.js';
+export type { InstantRunJobParams, InstantRunServiceOptions, InstantRunsOptions } from './instant-run-job.js';
