@@ -117,7 +117,7 @@ describe('instant recovery API (new instance and attach from the NFS datastore)'
     expect((await nasDatastores()).length).withContext('the NFS datastore is unmounted').toBe(0);
     const audit = (await call(users.admin, 'GET', '/audit')).json<{ items: Array<{ action: string; outcome: string }> }>().items;
     expect(audit.filter((x) => x.outcome === 'success').map((x) => x.action)).toEqual(jasmine.arrayContaining(['point.instant-instance', 'instant-recovery.migrate']));
-  });
+  }, 90_000);
 
   it('attaches the point’s disks to a VM and discards them, leaving the VM with its own disks', async () => {
     const target = fx.moref(1);

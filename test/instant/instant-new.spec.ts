@@ -141,7 +141,7 @@ describe('instant new instance and instant attach (from Lifeline’s NFS datasto
     expect(sha(await readFile(localFile(sim, home.disks[0]!.fileName)))).withContext('the moved disk holds the point and the guest’s writes').toBe(sha(expected));
     await expectNothingLeft();
     await expectPointIntact(source);
-  });
+  }, 90_000);
 
   it('discard leaves no VM, no publication, no datastore, and the point restores its original bytes', async () => {
     const source = vmAt(1);
@@ -190,6 +190,15 @@ describe('instant new instance and instant attach (from Lifeline’s NFS datasto
     const moved = (await h.vc.getVm(target.moref)).disks.find((d) => d.key === key);
     expect(moved?.datastore.name).withContext('still attached, now on the production datastore').toBe(datastores[0]!);
     expect(sha(await readFile(localFile(sim, moved!.fileName)))).toBe(backedUp.get(source.moref)![0]!);
+    await expectNothingLeft();
+  });
+
+  it('a new instance whose power-on fails is removed again: no VM, no folder, no publication, no datastore', async () => {
+    const source = vmAt(1);
+    await sim.injectFault({ method: 'PowerOnVM_Task', fault: 'InsufficientResourcesFault' });
+    await expectAsync(runInstantNewInstance(deps, newRequest(points.get(source.moref)!, 'instant-new-d', { datastore: datastores[0]! }), ctx())).toBeRejectedWithError(/InsufficientResourcesFault/);
+    expect(await vmNamed('instant-new-d')).toBeUndefined();
+    expect(existsSync(localFile(sim, `[${datastores[0]!}] instant-new-d/instant-new-d.vmx`))).toBeFalse();
     await expectNothingLeft();
   });
 
