@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   InstantRunStore,
+  resolveInstantRun,
   runInstantAttach,
   runInstantDiscard,
   runInstantMigrate,
@@ -199,6 +200,27 @@ describe('instant new instance and instant attach (from Lifeline’s NFS datasto
     await expectAsync(runInstantNewInstance(deps, newRequest(points.get(source.moref)!, 'instant-new-d', { datastore: datastores[0]! }), ctx())).toBeRejectedWithError(/InsufficientResourcesFault/);
     expect(await vmNamed('instant-new-d')).toBeUndefined();
     expect(existsSync(localFile(sim, `[${datastores[0]!}] instant-new-d/instant-new-d.vmx`))).toBeFalse();
+    await expectNothingLeft();
+  });
+
+  it('after a crash in the middle of a start, the record read again at the restart lets the clean-up remove what was made', async () => {
+    const source = vmAt(1);
+    const dataDir = join(h.dir, 'crash');
+    // The process "dies" while the published disk is being attached: that call never answers.
+    let attaching!: () => void;
+    const reached = new Promise<void>((resolve) => (attaching = resolve));
+    const hung = { ...deps, runs: await InstantRunStore.open(dataDir), vcenters: { vcenter: () => Promise.resolve(Object.assign(Object.create(h.vc) as typeof h.vc, { addExistingDisk: () => (attaching(), new Promise<never>(() => undefined)) })) } };
+    const runId = randomUUID();
+    void runInstantNewInstance(hung, { ...newRequest(points.get(source.moref)!, 'instant-new-e', { datastore: datastores[0]! }), runId }, ctx());
+    await reached;
+    expect(await vmNamed('instant-new-e')).withContext('the VM was made').toBeDefined();
+
+    const restarted = { ...deps, runs: await InstantRunStore.open(dataDir) };
+    expect(restarted.runs.get(runId)?.state).withContext('the record survives').toBe('starting');
+    await resolveInstantRun(restarted, runId, AbortSignal.timeout(120_000));
+    expect(await vmNamed('instant-new-e')).toBeUndefined();
+    expect(existsSync(localFile(sim, `[${datastores[0]!}] instant-new-e/instant-new-e.vmx`))).toBeFalse();
+    expect(restarted.runs.list()).toEqual([]);
     await expectNothingLeft();
   });
 
