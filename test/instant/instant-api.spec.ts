@@ -15,6 +15,7 @@ import { addPoint, createRepository, imageRegion, loginExportUsers, MiB, openRep
 
 const NFS_HOST = '127.0.0.10';
 const SIZE = 4 * MiB;
+const NFS_FILE = { nfs: { host: NFS_HOST, port: 0, portmapperPort: 111, clients: ['127.0.0.1', NFS_HOST] } };
 
 interface Accepted {
   job: { id: string };
@@ -64,7 +65,7 @@ describe('instant recovery API (new instance and attach from the NFS datastore)'
       users: [VIEWER, RESTORER],
       dataDirPrefix: 'lifeline-instant-api-',
       backup: { passphrase: PASSPHRASE },
-      file: () => ({ nfs: { host: NFS_HOST, port: 0, portmapperPort: 111, clients: ['127.0.0.1', NFS_HOST] } }),
+      file: () => NFS_FILE,
       prepare: async (vc, dataDir) => {
         const images = join(dataDir, 'images');
         await mkdir(images);
@@ -145,5 +146,17 @@ describe('instant recovery API (new instance and attach from the NFS datastore)'
     expect(await runs()).toEqual([]);
     expect(await publications()).toEqual([]);
     expect((await nasDatastores()).length).toBe(0);
+  });
+
+  it('answers 503 nfs-not-configured on a server without an NFS section', async () => {
+    await fx.restart({ file: {} });
+    try {
+      users = await loginExportUsers(fx);
+      expectProblem(await call(users.admin, 'GET', '/instant-recoveries'), 503, 'nfs-not-configured');
+      expectProblem(await call(users.admin, 'POST', `/points/${pointId}/instant-instance`, { name: 'instant-none' }), 503, 'nfs-not-configured');
+    } finally {
+      await fx.restart({ file: NFS_FILE });
+      users = await loginExportUsers(fx);
+    }
   });
 });
