@@ -224,6 +224,20 @@ describe('instant new instance and instant attach (from Lifeline’s NFS datasto
     await expectNothingLeft();
   });
 
+  it('two attaches started together both mount the one NFS datastore, and both discard', async () => {
+    const [a, b] = [vmAt(0), vmAt(1)];
+    const layouts = [await diskLayout(h, a.moref), await diskLayout(h, b.moref)];
+    const runs = await Promise.all([
+      runInstantAttach(deps, { runId: randomUUID(), pointId: points.get(b.moref)!, vm: { vcenterGuid: sim.instanceUuid, moref: a.moref }, disks: null }, ctx()),
+      runInstantAttach(deps, { runId: randomUUID(), pointId: points.get(a.moref)!, vm: { vcenterGuid: sim.instanceUuid, moref: b.moref }, disks: null }, ctx()),
+    ]);
+    expect(runs.map((r) => r.state)).toEqual(['running', 'running']);
+    expect(new Set(runs.map((r) => r.nfsDatastore)).size).withContext('one datastore').toBe(1);
+    await Promise.all(runs.map((r) => runInstantDiscard(deps, r.id, ctx())));
+    expect([await diskLayout(h, a.moref), await diskLayout(h, b.moref)]).toEqual(layouts);
+    await expectNothingLeft();
+  });
+
   it('refuses an unknown point, an unknown VM and a missing datastore clearly, with nothing half-made', async () => {
     const pointId = points.get(vmAt(0).moref)!;
     await expectAsync(runInstantNewInstance(deps, newRequest('20990101-000000-deadbeef', 'instant-bad'), ctx())).toBeRejectedWith(

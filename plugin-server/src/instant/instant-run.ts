@@ -95,6 +95,32 @@ async function findVm(vc: InstantRunVcenter, moref: string, signal: AbortSignal)
   }
 }
 
+/**
+ * The NFS datastore mounted on `host`. Two jobs may mount it at the same time: the one that loses
+ * the race gets AlreadyExists or DuplicateName from vCenter and then finds the datastore made.
+ */
+async function mountOn(vc: InstantRunVcenter, exp: NfsExport, host: string, signal: AbortSignal): Promise<{ moref: string; name: string }> {
+  try {
+    return await ensureNfsDatastore(vc, exp, host, signal);
+  } catch (err) {
+    if (!isVimFault(err, 'AlreadyExists', 'DuplicateName')) throw err;
+    return ensureNfsDatastore(vc, exp, host, signal);
+  }
+}
+
+/**
+ * Unmounts the NFS datastore when nothing is published and no VM uses it. Two jobs may do so at
+ * the same time: the one that comes second finds it gone (NotFound), which is what it wanted.
+ */
+async function release(vc: InstantRunVcenter, deps: InstantRunDeps, signal: AbortSignal): Promise<boolean> {
+  try {
+    return await releaseNfsDatastore(vc, deps.export, deps.publications.list().length, signal);
+  } catch (err) {
+    if (isVimFault(err, 'NotFound', 'ManagedObjectNotFound')) return false;
+    throw err;
+  }
+}
+
 function refusePublished(deps: InstantRunDeps, pointId: string): void {
   const pub = deps.publications.list().find((p) => p.pointId === pointId);
   if (pub) {
@@ -133,7 +159,7 @@ async function tearDown(deps: InstantRunDeps, vc: InstantRunVcenter, rec: Instan
   if (rec.folder) await deleteIfPresent(vc, rec.datacenter, [rec.folder], signal);
   if (deps.publications.list().some((p) => p.id === rec.publicationId)) await deps.publications.unpublish(rec.publicationId);
   await deps.runs.delete(rec.id);
-  if (await releaseNfsDatastore(vc, deps.export, deps.publications.list().length, signal)) log(`NFS datastore ${deps.export.datastoreName} unmounted`);
+  if (await release(vc, deps, signal)) log(`NFS datastore ${deps.export.datastoreName} unmounted`);
 }
 
 async function undoStart(deps: InstantRunDeps, vc: InstantRunVcenter, rec: InstantRunRecord, err: unknown, ctx: InstantRunContext): Promise<never> {
@@ -210,7 +236,7 @@ export async function runInstantNewInstance(deps: InstantRunDeps, req: InstantNe
     const made = await vc.getVm(moref, signal);
     const host = made.host ?? req.host;
     if (!host) throw new LifelineError('conflict', `VM ${req.name} is on no host; the NFS datastore must be mounted on the host that runs it`, { vm: moref });
-    const ds = await ensureNfsDatastore(vc, deps.export, host, signal);
+    const ds = await mountOn(vc, deps.export, host, signal);
     // The planned controllers' temporary keys, as the made VM numbers them (by bus number).
     const keyOf = new Map(devices.scsiControllers.map((c) => [c.key, made.controllers.find((m) => m.bus === 'scsi' && m.busNumber === c.busNumber)?.key]));
     const disks: InstantRunDisk[] = sorted.map((d, i) => {
@@ -284,7 +310,7 @@ export async function runInstantAttach(deps: InstantRunDeps, req: InstantAttachR
     createdAt: (deps.now?.() ?? new Date()).toISOString(),
   });
   try {
-    const ds = await ensureNfsDatastore(vc, deps.export, vm.host, signal);
+    const ds = await mountOn(vc, deps.export, vm.host, signal);
     ctx.log(`restore point ${req.pointId} published as ${pub.folder} on datastore ${ds.name}`);
     rec = await deps.runs.put({
       ...rec,
@@ -342,7 +368,7 @@ export async function runInstantMigrate(deps: InstantRunDeps, runId: string, dat
   ctx.log(`${moves.length} disk(s) of ${info.name} moved to datastore ${target.name} while it ran`);
   if (deps.publications.list().some((p) => p.id === rec.publicationId)) await deps.publications.unpublish(rec.publicationId);
   await deps.runs.delete(rec.id);
-  if (await releaseNfsDatastore(vc, deps.export, deps.publications.list().length, signal)) ctx.log(`NFS datastore ${deps.export.datastoreName} unmounted`);
+  if (await release(vc, deps, signal)) ctx.log(`NFS datastore ${deps.export.datastoreName} unmounted`);
   ctx.progress?.(100);
   return { runId, vm: rec.vm, datastore: target.name };
 }
