@@ -40,8 +40,9 @@ const FORBIDDEN = {
   replication: [...EDGES, ...USE_CASES.filter((f) => f !== 'replication')],
   // Copy to object storage joins the store and its copy; it needs no other use case.
   'object-copy': [...EDGES, ...USE_CASES.filter((f) => f !== 'object-copy')],
-  // Instant recovery joins the NFS server's publications and vCenter; it needs no other use case.
-  instant: [...EDGES, ...USE_CASES.filter((f) => f !== 'instant')],
+  // Instant recovery joins the NFS server's publications and vCenter; a new VM run from a point is
+  // built as recovery builds a new instance (its stored configuration, targets and devices).
+  instant: [...EDGES, ...USE_CASES.filter((f) => !['instant', 'recovery'].includes(f))],
   // Pairing keeps the directory of peers; the link asks it through an interface of its own.
   sites: [...EDGES, ...USE_CASES.filter((f) => f !== 'sites')],
   store: [...EDGES, ...USE_CASES, 'vsphere', 'export', 'nfs'],

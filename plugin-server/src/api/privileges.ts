@@ -33,5 +33,6 @@ export type LifelinePrivilege = (typeof PRIVILEGES)[keyof typeof PRIVILEGES];
 export function cancelPrivilegeFor(kind: string): LifelinePrivilege {
   if (kind === 'backup' || kind === 'retention' || kind === 'replication') return PRIVILEGES.protect;
   if (kind === 'restore') return PRIVILEGES.restore;
+  if (kind === 'instant-recovery') return PRIVILEGES.restore;
   return PRIVILEGES.admin;
 }

@@ -9,3 +9,9 @@ export type { InstantDisk, InstantRevertRecord, InstantState } from './instant-s
 export type { InstantVcenter } from './instant-vcenter.js';
 export { datastoreNameFor, ensureNfsDatastore, releaseNfsDatastore } from './nfs-datastore.js';
 export type { NfsExport } from './nfs-datastore.js';
+export { runInstantNewInstance, runInstantAttach, runInstantMigrate, runInstantDiscard, resolveInstantRun, requireRun, migrationTarget } from './instant-run.js';
+export type { InstantAttachRequest, InstantNewRequest, InstantRunContext, InstantRunDeps, InstantRunVcenter } from './instant-run.js';
+export { InstantRunStore } from './instant-runs.js';
+export type { InstantRunDisk, InstantRunKind, InstantRunRecord, InstantRunState } from './instant-runs.js';
+export { createInstantRunJobHandler, InstantRunService, INSTANT_RUN_JOB_KIND, startInstantRuns } from './instant-run-job.js';
+export type { InstantRunJobParams, InstantRunServiceOptions, InstantRunsOptions } from './instant-run-job.js';

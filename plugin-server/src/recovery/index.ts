@@ -16,8 +16,9 @@ export { runRevert, runCancelRevert, runCommitRevert, resolveRevert, restoreFold
 export type { RevertRequest, RevertResult } from './revert.js';
 export { runAttach, runDetach, resolveAttachment, attachmentFolder } from './attach.js';
 export type { AttachRequest, AttachResult } from './attach.js';
-export { runInstantiate, resolveInstantiate, planDevices, validateInstanceName } from './new-instance.js';
-export type { InstantiateCheckpoint, InstantiateRequest, InstantiateResult } from './new-instance.js';
+export { runInstantiate, resolveInstantiate, planDevices, validateInstanceName, storedConfig, resolveTargets } from './new-instance.js';
+export type { InstantiateCheckpoint, InstantiateRequest, InstantiateResult, InstantiateTargets, StoredConfig } from './new-instance.js';
+export { freeScsiSlots, isInFolder } from './recovery-steps.js';
 export { createRestoreJobHandler, RESTORE_JOB_KIND } from './restore-job.js';
 export type { RestoreJobParams, RestoreOperation } from './restore-job.js';
 export { RecoveryService } from './recovery-service.js';

@@ -79,7 +79,7 @@ const NIC_TYPES: readonly string[] = ['VirtualVmxnet3', 'VirtualE1000e', 'Virtua
 const NAME = /^[^/\\[\]%"<>|*?:]{1,80}$/;
 
 /** The parts of a point's recorded VM configuration a new instance is built from. */
-interface StoredConfig {
+export interface StoredConfig {
   guestId: string;
   cpus: number;
   memoryMiB: number;
@@ -89,7 +89,7 @@ interface StoredConfig {
   nics: VmNic[];
 }
 
-function storedConfig(cfg: Record<string, unknown>): StoredConfig {
+export function storedConfig(cfg: Record<string, unknown>): StoredConfig {
   const arr = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
   return {
     guestId: typeof cfg['guestId'] === 'string' ? cfg['guestId'] : 'otherGuest64',
@@ -197,7 +197,7 @@ export interface InstantiateTargets {
  * datacenter's defaults; and the networks the point's cards map to, which must exist.
  */
 export async function resolveTargets(
-  vc: RecoveryVcenter,
+  vc: Pick<RecoveryVcenter, 'defaultPlacement'>,
   inv: Inventory,
   cfg: Pick<StoredConfig, 'vmxPath' | 'nics'>,
   req: Pick<InstantiateRequest, 'datastore' | 'folder' | 'pool' | 'host' | 'networks'>,

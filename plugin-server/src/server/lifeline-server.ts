@@ -52,6 +52,7 @@ import { openStateDatabase, stateDatabasePath } from './state-database.js';
 import { ensureServerCertificate } from './tls/server-certificate.js';
 import { SiteService, SqlitePeerStore } from '../sites/index.js';
 import { startNfsService, type NfsService } from '../nfs/index.js';
+import { datastoreNameFor, startInstantRuns } from '../instant/index.js';
 import { startSiteListener, type SiteListener, type SiteListenerOptions } from './site-listener.js';
 import { startObjectCopy, type CopyRule, type ObjectCopies } from '../object-copy/index.js';
 import { PlannedMigrationSource, startDisasterRecovery, type DrService } from '../dr/index.js';
@@ -235,6 +236,8 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     replicaSites = backup ? await backup.replicaSites({ keyPem: certificate.keyPem, retentionOf: (id) => { const peer = sites.directory.peer(id); return peer?.role === 'source' ? peer.settings : undefined; } }) : null;
     // Instant recovery: published restore points served over NFS, where the configuration says.
     nfs = config.nfs && backup ? await startNfsService({ config: config.nfs, dataDir: config.dataDir, repository: backup.repository, hold: (id) => pointReaders.hold(id), log: log.child({ component: 'nfs' }) }) : null;
+    // Instant new instance and instant attach run from those publications through the NFS datastore `lifeline-<site name>`.
+    const instantRuns = nfs && config.nfs && backup ? await startInstantRuns({ runner, dataDir: config.dataDir, publications: nfs.publications, repository: backup.repository, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) }, export: { datastoreName: datastoreNameFor(config.site.name), remoteHost: config.nfs.host, remotePath: nfs.server.export } }) : null;
     if (replicaSites) stopReplicaPrune = pruneReplicasAfterMaintenance(runner, replicaSites, () => sites.directory.peers().map((p) => p.id), log);
     // Disaster recovery at the DR site: mappings, failover and drills of the source sites' replicated VMs.
     const replicas = replicaSites;
@@ -273,7 +276,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     metrics = createMetrics({ jobs: runner, compliance: (sig) => scheduler.compliance(sig), store: storeFactsOf(backup?.repository ?? null, jobClock), events });
     // Scrapers may authenticate with a client certificate issued by the CA in the data directory.
     metricsClientCa = await readMetricsClientCa(config.dataDir);
-    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, objectStorageCopies: Boolean(backup?.openObjectCopy), hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, dr, drSource: plannedSource, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE), clientCa: metricsClientCa !== null }, publications: nfs };
+    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, objectStorageCopies: Boolean(backup?.openObjectCopy), hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, dr, drSource: plannedSource, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE), clientCa: metricsClientCa !== null }, publications: nfs, instantRuns };
   } catch (err) {
     await nfs?.stop();
     db.close();

@@ -406,6 +406,46 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     updatedAt: time,
   }),
   AttachmentList: obj({ items: arrayOf(ref('Attachment')), total: nonNegative }),
+  InstantInstanceRequest: obj(
+    {
+      name: { type: 'string', minLength: 1 },
+      datastore: described(strOrNull, "For the VM's configuration files; default the point's VM's."),
+      folder: strOrNull,
+      resourcePool: strOrNull,
+      host: strOrNull,
+      networks: { type: 'object', additionalProperties: { type: 'string', minLength: 1 }, description: 'Source network name → target network name.' },
+      powerOn: bool,
+    },
+    { optional: ['datastore', 'folder', 'resourcePool', 'host', 'networks', 'powerOn'] },
+  ),
+  InstantAttachRequest: obj({ vm: described(str, 'The VM to attach the disks to: its urn or moref.'), disks: nullable(arrayOf(int, { minItems: 1 })) }, { optional: ['disks'] }),
+  InstantMigrateRequest: obj({ datastore: described(str, "A datastore of the VM's datacenter.") }),
+  InstantAccepted: obj(
+    { job: ref('Job'), created: described(bool, 'False: the job of the same kind already queued or running for the target.'), runId: described({ type: 'string', pattern: UUID }, 'The instant recovery the job works on.') },
+    { description: 'The instant-recovery job; follow it at /api/v1/jobs/{id}, the instant recovery at /api/v1/instant-recoveries/{runId}.' },
+  ),
+  InstantRecovery: obj({
+    id: { type: 'string', pattern: UUID },
+    kind: oneOfStrings(['new-instance', 'attach']),
+    vm: described(nullable(ref('VmRef')), 'The new VM (null until made) or the VM the disks are attached to.'),
+    vmName: str,
+    pointId,
+    state: oneOfStrings(['starting', 'running', 'migrating', 'discarding']),
+    jobId: strOrNull,
+    disks: arrayOf(
+      obj({
+        pointDisk: int,
+        capacity: nonNegative,
+        file: described(strOrNull, 'The published disk on the NFS datastore, "[lifeline-<name>] <folder>/disk<n>.vmdk".'),
+        deviceKey: intOrNull,
+        controllerKey: intOrNull,
+        unitNumber: intOrNull,
+      }),
+    ),
+    createdAt: time,
+    updatedAt: time,
+  }),
+  InstantRecoveryList: obj({ items: arrayOf(ref('InstantRecovery')), total: nonNegative }),
 
   AuditRecord: obj({
     id: int,

@@ -10,6 +10,7 @@ import type { Logger } from '../../log/index.js';
 import type { PointsService } from '../../points/index.js';
 import type { PolicyStore, ProtectionScheduler } from '../../protection/index.js';
 import type { RecoveryService } from '../../recovery/index.js';
+import type { InstantRunService } from '../../instant/index.js';
 import type { Repository } from '../../store/index.js';
 import type { Replication } from '../../replication/index.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -70,4 +71,6 @@ export interface ApiServices {
   readonly metrics?: { readonly metrics: LifelineMetrics; readonly tokenFile: string; readonly clientCa?: boolean } | null;
   /** Restore points published over NFS (instant recovery); absent when the configuration has no NFS server. */
   readonly publications?: NfsService | null;
+  /** Instant new instance and instant attach from the NFS datastore; absent when the configuration has no NFS server. */
+  readonly instantRuns?: InstantRunService | null;
 }

@@ -758,6 +758,126 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/api/v1/points/{pointId}/instant-instance": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * A new VM running at once from the restore point's disks on Lifeline's NFS datastore
+         * @description As instantiate: Lifeline's Restore privilege on the target folder (else the inventory root) and on the point's VM, and what vCenter demands of a user placing a VM. The datastore holds the VM's configuration files; its disks stay on the NFS datastore until migrated. 409 conflict when the point is published already; 503 nfs-not-configured.
+         */
+        readonly post: operations["instantInstance"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/points/{pointId}/instant-attach": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Attach the restore point's disks to a VM from Lifeline's NFS datastore
+         * @description Lifeline's Restore privilege on the point's VM, Restore and VirtualMachine.Config.AddExistingDisk on the target VM. 409 conflict when the point is published already; 503 nfs-not-configured.
+         */
+        readonly post: operations["instantAttach"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/instant-recoveries": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * Instant new instances and attachments running from the NFS datastore
+         * @description System.Read on the inventory root. 503 nfs-not-configured.
+         */
+        readonly get: operations["listInstantRecoveries"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/instant-recoveries/{runId}": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * One instant new instance or attachment
+         * @description System.Read on its VM.
+         */
+        readonly get: operations["getInstantRecovery"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/instant-recoveries/{runId}/migrate": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Move its disks to a production datastore while the VM runs, then drop the publication
+         * @description Lifeline's Restore privilege on its VM and Datastore.AllocateSpace on the datastore, which must be one of the VM's datacenter (400 validation otherwise).
+         */
+        readonly post: operations["migrateInstantRecovery"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/instant-recoveries/{runId}/discard": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Remove the VM (new instance) or detach the disks (attach), and drop the publication
+         * @description Lifeline's Restore privilege on its VM. The restore point is left as it was; what the guest wrote is dropped.
+         */
+        readonly post: operations["discardInstantRecovery"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/api/v1/vms/{vmId}/attachments": {
         readonly parameters: {
             readonly query?: never;
@@ -2062,6 +2182,66 @@ export interface components {
             readonly items: readonly components["schemas"]["Attachment"][];
             readonly total: number;
         };
+        readonly InstantInstanceRequest: {
+            readonly name: string;
+            /** @description For the VM's configuration files; default the point's VM's. */
+            readonly datastore?: string | null;
+            readonly folder?: string | null;
+            readonly resourcePool?: string | null;
+            readonly host?: string | null;
+            /** @description Source network name → target network name. */
+            readonly networks?: {
+                readonly [key: string]: string;
+            };
+            readonly powerOn?: boolean;
+        };
+        readonly InstantAttachRequest: {
+            /** @description The VM to attach the disks to: its urn or moref. */
+            readonly vm: string;
+            readonly disks?: readonly number[] | null;
+        };
+        readonly InstantMigrateRequest: {
+            /** @description A datastore of the VM's datacenter. */
+            readonly datastore: string;
+        };
+        /** @description The instant-recovery job; follow it at /api/v1/jobs/{id}, the instant recovery at /api/v1/instant-recoveries/{runId}. */
+        readonly InstantAccepted: {
+            readonly job: components["schemas"]["Job"];
+            /** @description False: the job of the same kind already queued or running for the target. */
+            readonly created: boolean;
+            /** @description The instant recovery the job works on. */
+            readonly runId: string;
+        };
+        readonly InstantRecovery: {
+            readonly id: string;
+            /** @enum {string} */
+            readonly kind: "new-instance" | "attach";
+            /** @description The new VM (null until made) or the VM the disks are attached to. */
+            readonly vm: components["schemas"]["VmRef"] | null;
+            readonly vmName: string;
+            /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+            readonly pointId: string;
+            /** @enum {string} */
+            readonly state: "starting" | "running" | "migrating" | "discarding";
+            readonly jobId: string | null;
+            readonly disks: readonly {
+                readonly pointDisk: number;
+                readonly capacity: number;
+                /** @description The published disk on the NFS datastore, "[lifeline-<name>] <folder>/disk<n>.vmdk". */
+                readonly file: string | null;
+                readonly deviceKey: number | null;
+                readonly controllerKey: number | null;
+                readonly unitNumber: number | null;
+            }[];
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+        };
+        readonly InstantRecoveryList: {
+            readonly items: readonly components["schemas"]["InstantRecovery"][];
+            readonly total: number;
+        };
         readonly AuditRecord: {
             readonly id: number;
             /** Format: date-time */
@@ -2843,6 +3023,8 @@ export interface components {
         /** @description A recovery plan id (GET /api/v1/recovery-plans). */
         readonly planId: string;
         readonly attachmentId: string;
+        /** @description An instant recovery id (GET /api/v1/instant-recoveries). */
+        readonly runId: string;
         readonly channelId: string;
         /** @description Items to skip. */
         readonly offset: number;
@@ -4571,6 +4753,236 @@ export interface operations {
                 };
                 content: {
                     readonly "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly instantInstance: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+                readonly pointId: components["parameters"]["pointId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["InstantInstanceRequest"];
+            };
+        };
+        readonly responses: {
+            /** @description Starting the VM runs as a job. */
+            readonly 202: {
+                headers: {
+                    /** @description The job: /api/v1/jobs/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["InstantAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly instantAttach: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+                readonly pointId: components["parameters"]["pointId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["InstantAttachRequest"];
+            };
+        };
+        readonly responses: {
+            /** @description The attach runs as a job. */
+            readonly 202: {
+                headers: {
+                    /** @description The job: /api/v1/jobs/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["InstantAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly listInstantRecoveries: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description All of them. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["InstantRecoveryList"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly getInstantRecovery: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description An instant recovery id (GET /api/v1/instant-recoveries). */
+                readonly runId: components["parameters"]["runId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description It. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["InstantRecovery"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly migrateInstantRecovery: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description An instant recovery id (GET /api/v1/instant-recoveries). */
+                readonly runId: components["parameters"]["runId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["InstantMigrateRequest"];
+            };
+        };
+        readonly responses: {
+            /** @description The migration runs as a job. */
+            readonly 202: {
+                headers: {
+                    /** @description The job: /api/v1/jobs/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["InstantAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly discardInstantRecovery: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description An instant recovery id (GET /api/v1/instant-recoveries). */
+                readonly runId: components["parameters"]["runId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["EmptyRequest"];
+            };
+        };
+        readonly responses: {
+            /** @description The discard runs as a job. */
+            readonly 202: {
+                headers: {
+                    /** @description The job: /api/v1/jobs/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["InstantAccepted"];
                 };
             };
             readonly 400: components["responses"]["BadRequest"];

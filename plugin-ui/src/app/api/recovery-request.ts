@@ -6,8 +6,9 @@ import type { components } from './lifeline-api.generated';
 type Schemas = components['schemas'];
 
 /**
- * What a user asks of recovery, and the call that asks the server (routes/recovery.ts). Each is
- * answered 202 with the restore job that does it.
+ * What a user asks of recovery, and the call that asks the server (routes/recovery.ts, and
+ * routes/instant-runs.ts for an instant new instance or attach). Each is answered 202 with the
+ * job that does it.
  */
 export type RecoveryRequest =
   | { readonly kind: 'revert'; readonly vmId: string; readonly pointId: string; readonly powerOff: boolean }
@@ -20,9 +21,11 @@ export type RecoveryRequest =
       readonly powerOn: boolean;
       /** A datastore name; null keeps the original VM's datastore. */
       readonly datastore: string | null;
+      /** Run from the backup at once (Lifeline's NFS datastore) instead of copying the disks first. */
+      readonly instant?: boolean;
     }
-  /** `disks` null: every disk of the point. */
-  | { readonly kind: 'attach'; readonly pointId: string; readonly vmId: string; readonly disks: readonly number[] | null };
+  /** `disks` null: every disk of the point; `instant`: attached from Lifeline's NFS datastore instead of cloned first. */
+  | { readonly kind: 'attach'; readonly pointId: string; readonly vmId: string; readonly disks: readonly number[] | null; readonly instant?: boolean };
 
 /** The request bodies of the recovery routes, as the API's document describes them. */
 export type RecoveryBody =
@@ -30,7 +33,9 @@ export type RecoveryBody =
   | Schemas['CancelRevertRequest']
   | Schemas['EmptyRequest']
   | Schemas['InstantiateRequest']
-  | Schemas['AttachRequest'];
+  | Schemas['AttachRequest']
+  | Schemas['InstantInstanceRequest']
+  | Schemas['InstantAttachRequest'];
 
 export interface RecoveryCall {
   readonly path: string;
@@ -52,6 +57,10 @@ export function recoveryCall(request: RecoveryRequest): RecoveryCall {
       return { path: `${vmPath(request.vmId)}/revert/commit`, body };
     }
     case 'instantiate': {
+      if (request.instant === true) {
+        const instant: Schemas['InstantInstanceRequest'] = { name: request.name.trim(), powerOn: request.powerOn, ...(request.datastore === null ? {} : { datastore: request.datastore }) };
+        return { path: `${pointPath(request.pointId)}/instant-instance`, body: instant };
+      }
       const body: Schemas['InstantiateRequest'] = {
         name: request.name.trim(),
         powerOn: request.powerOn,
@@ -60,6 +69,10 @@ export function recoveryCall(request: RecoveryRequest): RecoveryCall {
       return { path: `${pointPath(request.pointId)}/instantiate`, body };
     }
     case 'attach': {
+      if (request.instant === true) {
+        const instant: Schemas['InstantAttachRequest'] = { vm: request.vmId, ...(request.disks === null ? {} : { disks: [...request.disks].sort((a, b) => a - b) }) };
+        return { path: `${pointPath(request.pointId)}/instant-attach`, body: instant };
+      }
       const body: Schemas['AttachRequest'] = { vm: request.vmId, ...(request.disks === null ? {} : { disks: [...request.disks].sort((a, b) => a - b) }) };
       return { path: `${pointPath(request.pointId)}/attach`, body };
     }

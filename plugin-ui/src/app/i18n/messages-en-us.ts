@@ -208,6 +208,13 @@ export const MESSAGES_EN_US = {
   'recover.vmsUnavailable': 'The VMs of vCenter could not be listed, so the disks can go to this VM only.',
   'recover.confirm.instantiate': 'Lifeline creates the VM {name} from the restore point of {time}, with all its disks and configuration.',
   'recover.confirm.attach': 'Lifeline clones {n} disk(s) of the restore point of {time} and attaches them to {vm}. The backup stays untouched.',
+  'recover.speed': 'Disks',
+  'recover.speed.copy': 'Copy first: restore the disks to the datastore, then use them',
+  'recover.speed.instant': 'Instant: run from the backup at once, over Lifeline’s NFS datastore',
+  'recover.confirm.instantInstance':
+    'Instant: the VM starts from the backup on Lifeline’s NFS datastore without copying its disks first; its configuration files go to the datastore. It runs from the backup until it is migrated to production or discarded; what it writes meanwhile is kept apart and the backup stays untouched.',
+  'recover.confirm.instantAttach':
+    'Instant: the disks are attached from the backup on Lifeline’s NFS datastore without copying them first, until they are migrated to production or discarded. The backup stays untouched.',
   'rpo.compliant': 'Compliant',
   'rpo.atRisk': 'At risk',
   'rpo.violated': 'Violated',

@@ -2866,6 +2866,414 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         }
       }
     },
+    "/api/v1/points/{pointId}/instant-instance": {
+      "post": {
+        "operationId": "instantInstance",
+        "tags": [
+          "Instant recovery"
+        ],
+        "summary": "A new VM running at once from the restore point's disks on Lifeline's NFS datastore",
+        "description": "As instantiate: Lifeline's Restore privilege on the target folder (else the inventory root) and on the point's VM, and what vCenter demands of a user placing a VM. The datastore holds the VM's configuration files; its disks stay on the NFS datastore until migrated. 409 conflict when the point is published already; 503 nfs-not-configured.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/pointId"
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/InstantInstanceRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "202": {
+            "description": "Starting the VM runs as a job.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InstantAccepted"
+                }
+              }
+            },
+            "headers": {
+              "Location": {
+                "description": "The job: /api/v1/jobs/{id}.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/points/{pointId}/instant-attach": {
+      "post": {
+        "operationId": "instantAttach",
+        "tags": [
+          "Instant recovery"
+        ],
+        "summary": "Attach the restore point's disks to a VM from Lifeline's NFS datastore",
+        "description": "Lifeline's Restore privilege on the point's VM, Restore and VirtualMachine.Config.AddExistingDisk on the target VM. 409 conflict when the point is published already; 503 nfs-not-configured.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/pointId"
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/InstantAttachRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "202": {
+            "description": "The attach runs as a job.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InstantAccepted"
+                }
+              }
+            },
+            "headers": {
+              "Location": {
+                "description": "The job: /api/v1/jobs/{id}.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/instant-recoveries": {
+      "get": {
+        "operationId": "listInstantRecoveries",
+        "tags": [
+          "Instant recovery"
+        ],
+        "summary": "Instant new instances and attachments running from the NFS datastore",
+        "description": "System.Read on the inventory root. 503 nfs-not-configured.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "All of them.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InstantRecoveryList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/instant-recoveries/{runId}": {
+      "get": {
+        "operationId": "getInstantRecovery",
+        "tags": [
+          "Instant recovery"
+        ],
+        "summary": "One instant new instance or attachment",
+        "description": "System.Read on its VM.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/runId"
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "It.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InstantRecovery"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/instant-recoveries/{runId}/migrate": {
+      "post": {
+        "operationId": "migrateInstantRecovery",
+        "tags": [
+          "Instant recovery"
+        ],
+        "summary": "Move its disks to a production datastore while the VM runs, then drop the publication",
+        "description": "Lifeline's Restore privilege on its VM and Datastore.AllocateSpace on the datastore, which must be one of the VM's datacenter (400 validation otherwise).",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/runId"
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/InstantMigrateRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "202": {
+            "description": "The migration runs as a job.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InstantAccepted"
+                }
+              }
+            },
+            "headers": {
+              "Location": {
+                "description": "The job: /api/v1/jobs/{id}.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/instant-recoveries/{runId}/discard": {
+      "post": {
+        "operationId": "discardInstantRecovery",
+        "tags": [
+          "Instant recovery"
+        ],
+        "summary": "Remove the VM (new instance) or detach the disks (attach), and drop the publication",
+        "description": "Lifeline's Restore privilege on its VM. The restore point is left as it was; what the guest wrote is dropped.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/runId"
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/EmptyRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "202": {
+            "description": "The discard runs as a job.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InstantAccepted"
+                }
+              }
+            },
+            "headers": {
+              "Location": {
+                "description": "The job: /api/v1/jobs/{id}.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/api/v1/vms/{vmId}/attachments": {
       "get": {
         "operationId": "listAttachments",
@@ -5000,6 +5408,15 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         "name": "attachmentId",
         "in": "path",
         "required": true,
+        "schema": {
+          "type": "string"
+        }
+      },
+      "runId": {
+        "name": "runId",
+        "in": "path",
+        "required": true,
+        "description": "An instant recovery id (GET /api/v1/instant-recoveries).",
         "schema": {
           "type": "string"
         }
@@ -8024,6 +8441,255 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "type": "array",
             "items": {
               "$ref": "#/components/schemas/Attachment"
+            }
+          },
+          "total": {
+            "type": "integer",
+            "minimum": 0
+          }
+        },
+        "required": [
+          "items",
+          "total"
+        ],
+        "additionalProperties": false
+      },
+      "InstantInstanceRequest": {
+        "type": "object",
+        "properties": {
+          "name": {
+            "type": "string",
+            "minLength": 1
+          },
+          "datastore": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "For the VM's configuration files; default the point's VM's."
+          },
+          "folder": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "resourcePool": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "host": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "networks": {
+            "type": "object",
+            "additionalProperties": {
+              "type": "string",
+              "minLength": 1
+            },
+            "description": "Source network name → target network name."
+          },
+          "powerOn": {
+            "type": "boolean"
+          }
+        },
+        "required": [
+          "name"
+        ],
+        "additionalProperties": false
+      },
+      "InstantAttachRequest": {
+        "type": "object",
+        "properties": {
+          "vm": {
+            "type": "string",
+            "description": "The VM to attach the disks to: its urn or moref."
+          },
+          "disks": {
+            "type": [
+              "array",
+              "null"
+            ],
+            "items": {
+              "type": "integer"
+            },
+            "minItems": 1
+          }
+        },
+        "required": [
+          "vm"
+        ],
+        "additionalProperties": false
+      },
+      "InstantMigrateRequest": {
+        "type": "object",
+        "properties": {
+          "datastore": {
+            "type": "string",
+            "description": "A datastore of the VM's datacenter."
+          }
+        },
+        "required": [
+          "datastore"
+        ],
+        "additionalProperties": false
+      },
+      "InstantAccepted": {
+        "type": "object",
+        "description": "The instant-recovery job; follow it at /api/v1/jobs/{id}, the instant recovery at /api/v1/instant-recoveries/{runId}.",
+        "properties": {
+          "job": {
+            "$ref": "#/components/schemas/Job"
+          },
+          "created": {
+            "type": "boolean",
+            "description": "False: the job of the same kind already queued or running for the target."
+          },
+          "runId": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+            "description": "The instant recovery the job works on."
+          }
+        },
+        "required": [
+          "job",
+          "created",
+          "runId"
+        ],
+        "additionalProperties": false
+      },
+      "InstantRecovery": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "string",
+            "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+          },
+          "kind": {
+            "type": "string",
+            "enum": [
+              "new-instance",
+              "attach"
+            ]
+          },
+          "vm": {
+            "oneOf": [
+              {
+                "$ref": "#/components/schemas/VmRef"
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "The new VM (null until made) or the VM the disks are attached to."
+          },
+          "vmName": {
+            "type": "string"
+          },
+          "pointId": {
+            "type": "string",
+            "pattern": "^\\d{8}-\\d{6}-[0-9a-f]{8}$",
+            "description": "A restore point id, e.g. 20250102-030405-1a2b3c4d."
+          },
+          "state": {
+            "type": "string",
+            "enum": [
+              "starting",
+              "running",
+              "migrating",
+              "discarding"
+            ]
+          },
+          "jobId": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "disks": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "pointDisk": {
+                  "type": "integer"
+                },
+                "capacity": {
+                  "type": "integer",
+                  "minimum": 0
+                },
+                "file": {
+                  "type": [
+                    "string",
+                    "null"
+                  ],
+                  "description": "The published disk on the NFS datastore, \"[lifeline-<name>] <folder>/disk<n>.vmdk\"."
+                },
+                "deviceKey": {
+                  "type": [
+                    "integer",
+                    "null"
+                  ]
+                },
+                "controllerKey": {
+                  "type": [
+                    "integer",
+                    "null"
+                  ]
+                },
+                "unitNumber": {
+                  "type": [
+                    "integer",
+                    "null"
+                  ]
+                }
+              },
+              "required": [
+                "pointDisk",
+                "capacity",
+                "file",
+                "deviceKey",
+                "controllerKey",
+                "unitNumber"
+              ],
+              "additionalProperties": false
+            }
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "updatedAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        },
+        "required": [
+          "id",
+          "kind",
+          "vm",
+          "vmName",
+          "pointId",
+          "state",
+          "jobId",
+          "disks",
+          "createdAt",
+          "updatedAt"
+        ],
+        "additionalProperties": false
+      },
+      "InstantRecoveryList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/InstantRecovery"
             }
           },
           "total": {

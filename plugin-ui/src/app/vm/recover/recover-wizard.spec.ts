@@ -89,6 +89,47 @@ describe('RecoverWizard', () => {
     expect(sdk.modalResults).toEqual([{ jobId: JOB_ID }]);
   });
 
+  it('starts a new VM that runs from the backup at once when instant is chosen; copy first stays the default', async () => {
+    configure();
+    const view = await open();
+    await choosePoint(view, POINT_ID);
+    await next(view);
+    await next(view);
+    expect(view.element.querySelector<HTMLInputElement>('#ll-speed-copy')?.checked).withContext('copy first is the default').toBeTrue();
+    view.element.querySelector<HTMLInputElement>('#ll-speed-instant')?.click();
+    view.element.querySelector<HTMLInputElement>('#ll-recover-power-on')?.click();
+    await view.stable();
+    await next(view);
+    expect(view.text('.ll-recover-instant')).toContain('starts from the backup on Lifeline’s NFS datastore');
+    visible(view, '.btn-success').click();
+    await view.stable();
+    const post = http.expectOne({ method: 'POST', url: `${API_BASE}/api/v1/points/${POINT_ID}/instant-instance` });
+    expect(post.request.body).toEqual({ name: 'erp-01-20261123-100000', powerOn: true });
+    post.flush({ job: jobBody({ kind: 'instant-recovery', state: 'queued' }), created: true, runId: '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b' }, { status: 202, statusText: 'Accepted' });
+    await view.stable();
+    expect(view.text('.ll-recover-started .ll-job-state')).toBe('Queued');
+    view.fixture.destroy();
+  });
+
+  it('as Clone and attach, attaches the disks from the backup at once when instant is chosen', async () => {
+    configure('attach');
+    const view = await open();
+    await choosePoint(view, POINT_ID);
+    await next(view);
+    view.element.querySelector<HTMLInputElement>('#ll-speed-instant')?.click();
+    await view.stable();
+    await next(view);
+    expect(view.text('.ll-recover-instant')).toContain('attached from the backup on Lifeline’s NFS datastore');
+    visible(view, '.btn-success').click();
+    await view.stable();
+    const post = http.expectOne({ method: 'POST', url: `${API_BASE}/api/v1/points/${POINT_ID}/instant-attach` });
+    expect(post.request.body).toEqual({ vm: FAKE_VM_ID });
+    post.flush({ job: jobBody({ kind: 'instant-recovery' }), created: true, runId: '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b' }, { status: 202, statusText: 'Accepted' });
+    await view.stable();
+    expect(view.text('.ll-recover-started .ll-job-state')).toBe('Running');
+    view.fixture.destroy();
+  });
+
   it('reverts this VM temporarily, with power off when asked', async () => {
     configure();
     const view = await open();

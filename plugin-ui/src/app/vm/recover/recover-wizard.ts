@@ -29,6 +29,8 @@ import { HtmlClientSdkService } from '../../sdk/html-client-sdk';
 import { VmView } from '../vm-view';
 
 export type RecoveryMode = 'revert' | 'instantiate' | 'attach';
+/** How a new instance or an attach gets the disks: copied first (the default), or run from the backup at once. */
+export type RecoverySpeed = 'copy' | 'instant';
 
 /** The newest points; an older one is recovered from the Lifeline backups tab, which pages. */
 const POINT_PAGE = 100;
@@ -36,7 +38,9 @@ const POINT_PAGE = 100;
 /**
  * The VM's "Recover…" action (and "Clone and attach…", which starts at attach), as a wizard in the
  * vSphere Client's modal: which restore point, what to do with it (revert this VM temporarily, a
- * new VM, or its disks attached to a VM), where, and a last look before the job starts. After
+ * new VM, or its disks attached to a VM), where, whether a new VM or attached disks run from the
+ * backup at once (instant, from Lifeline's NFS datastore) or are copied first (the default), and
+ * a last look before the job starts. After
  * that the dialog shows the job's progress; closing it does not stop the job.
  */
 @Component({
@@ -93,6 +97,7 @@ export class RecoverWizard {
   protected readonly datastore = signal('');
   protected readonly targetVm = signal('');
   protected readonly disks = signal<ReadonlySet<number>>(new Set());
+  protected readonly speed = signal<RecoverySpeed>('copy');
 
   protected readonly targetReady = computed(() => {
     switch (this.mode()) {
@@ -174,11 +179,18 @@ export class RecoverWizard {
         return { kind: 'revert', vmId, pointId: point.id, powerOff: this.powerOff() };
       case 'instantiate': {
         const datastore = this.datastore().trim();
-        return { kind: 'instantiate', pointId: point.id, name: this.instanceName(), powerOn: this.powerOn(), datastore: datastore === '' ? null : datastore };
+        return {
+          kind: 'instantiate',
+          pointId: point.id,
+          name: this.instanceName(),
+          powerOn: this.powerOn(),
+          datastore: datastore === '' ? null : datastore,
+          instant: this.speed() === 'instant',
+        };
       }
       case 'attach': {
         const all = this.disks().size === point.disks.length;
-        return { kind: 'attach', pointId: point.id, vmId: this.targetVm(), disks: all ? null : [...this.disks()] };
+        return { kind: 'attach', pointId: point.id, vmId: this.targetVm(), disks: all ? null : [...this.disks()], instant: this.speed() === 'instant' };
       }
     }
   }
