@@ -111,7 +111,9 @@ export async function startVcenterServer(opts: VcenterServerOptions = {}): Promi
     await opts.prepare?.(vc, dataDir);
     const passwordFile = join(dataDir, 'vc.password');
     await writeFile(passwordFile, vc.password, { mode: 0o600 });
-    const env = {
+    // Asked again at every start: a caller's environment may change between restarts (the two-site
+    // fixture asks for the site port the first start was given).
+    const env = (): Record<string, string> => ({
       LIFELINE_VCENTER_GUID: vc.instanceUuid,
       LIFELINE_VCENTER_URL: vc.url,
       LIFELINE_VCENTER_THUMBPRINT: vc.thumbprint,
@@ -119,8 +121,9 @@ export async function startVcenterServer(opts: VcenterServerOptions = {}): Promi
       LIFELINE_VCENTER_PASSWORD_FILE: passwordFile,
       ...(opts.backup ? { LIFELINE_STORE_DIR: join(dataDir, 'store') } : {}),
       ...opts.env?.(vc, dataDir),
-    };
-    let config = testConfig(dataDir, env, opts.file?.(vc, dataDir));
+    });
+    let file = opts.file?.(vc, dataDir);
+    let config = testConfig(dataDir, env(), file);
     const openBackup = async (): Promise<void> => {
       if (opts.backup) {
         backup = await openBackupServices({ config, log: captured.log, clock: opts.backup.clock ?? systemClock, env: { LIFELINE_PASSPHRASE: opts.backup.passphrase } }, lifetime.signal);
@@ -168,8 +171,9 @@ export async function startVcenterServer(opts: VcenterServerOptions = {}): Promi
       restart: async (change) => {
         if (!released) await running().stop();
         server = undefined;
+        if (change) file = change.file;
+        config = testConfig(dataDir, env(), file);
         if (change) {
-          config = testConfig(dataDir, env, change.file);
           const before = backup;
           backup = undefined;
           await before?.close();
@@ -188,13 +192,15 @@ export async function startVcenterServer(opts: VcenterServerOptions = {}): Promi
         const file = opts.file?.(vc, dataDir);
         if (file !== undefined) await writeFile(join(dataDir, 'lifeline.json'), JSON.stringify(file), { mode: 0o600 });
       },
-      serveEnv: {
-        LIFELINE_HOST: '127.0.0.1',
-        LIFELINE_PORT: '0',
-        LIFELINE_SITE_PORT: '0',
-        LIFELINE_SHUTDOWN_TIMEOUT_SECONDS: '5',
-        ...env,
-        ...(opts.backup ? { LIFELINE_PASSPHRASE: opts.backup.passphrase } : {}),
+      get serveEnv() {
+        return {
+          LIFELINE_HOST: '127.0.0.1',
+          LIFELINE_PORT: '0',
+          LIFELINE_SITE_PORT: '0',
+          LIFELINE_SHUTDOWN_TIMEOUT_SECONDS: '5',
+          ...env(),
+          ...(opts.backup ? { LIFELINE_PASSPHRASE: opts.backup.passphrase } : {}),
+        };
       },
       stop,
     };
