@@ -61,3 +61,8 @@ export function startDisasterRecovery(o: DisasterRecoveryOptions): DrService {
   o.runner.register(PLAN_JOB_KIND, createPlanJobHandler({ ...jobDeps, maxParallel: (run) => store.findPlan(run.planId)?.maxParallel ?? 4 }));
   return new DrService({ store, runner: o.runner, peer: o.peer, replica: o.replica, vcenters: o.vcenters, vcenterGuids: o.vcenterGuids, clock: o.clock, ...(o.source ? { source: o.source } : {}), hookSets: o.hookSets ?? [] });
 }
+export { FailbackService, FAILBACK_JOB_KIND } from './failback.js';
+export type { FailbackAsk, FailbackBackup, FailbackDeps, FailbackLink, FailbackOptions, FailbackTarget, FailbackVcenter, SourceFailbackStatus } from './failback.js';
+export { FailbackSource, failbackSiteRouter, FAILBACK_RECOVERY_JOB_KIND } from './failback-source.js';
+export type { FailbackRecovery, FailbackRecoveryResult, FailbackSourceOptions, FailbackSourceVcenter } from './failback-source.js';
+export type { FailbackPart } from './dr-store.js';
