@@ -4,8 +4,8 @@
 // changed, and A reverts the original VM to that point: the same moref, its disk byte for byte
 // B's, powered on, its mark "failed over" cleared and its backups running again, while B's copy
 // stays powered off. Then the same VM is failed over once more and failed back by `lifeline plan
-// failback` (nothing changed at B, so no chunk crosses), and failed over a third time: with A's
-// server stopped the failback is refused and nothing changes at B.
+// failback` (nothing changed at B, so no chunk crosses), a third time and failed back as a new VM
+// at A, and a fourth time: with A's server stopped the failback is refused and nothing changes.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -166,18 +166,35 @@ describe('failback to the source site', () => {
     expect((await vmAt(b, again.vm!.moref)).powerState).toBe('poweredOff');
     expect((await vmAt(a, a.moref(0))).powerState).toBe('poweredOn');
 
-    // --- A third failover; with A's server stopped the failback is refused and nothing changes. ---
+    // --- A third failover, failed back as a new VM at A: B's disk byte for byte, the original left as it is. ---
     const third = await failover('failback-vm-3');
     const atB3 = third.vm!.moref;
     const shaAtB3 = await sha256File(await diskFile(b, atB3));
+    const asNew = await failback({ target: 'new', name: 'returned-vm', shutdownTimeoutSeconds: 30 });
+    expect(asNew.status).withContext(asNew.text).toBe(202);
+    const newJob = await waitJob(b, asNew.json<{ job: JobBody }>().job.id);
+    expect(newJob.state).withContext(JSON.stringify(newJob.error)).toBe('succeeded');
+    const made = (await b.call(b.admin, 'GET', `/failovers/${third.id}`)).json<FailoverWithFailback>().failback!;
+    expect(made.target).toBe('new');
+    expect(made.sourceVm!.name).toBe('returned-vm');
+    expect(made.sourceVm!.moref).not.toBe(a.moref(0));
+    expect((await vmAt(a, made.sourceVm!.moref)).powerState).toBe('poweredOn');
+    expect(await sha256File(await diskFile(a, made.sourceVm!.moref))).toBe(shaAtB3);
+    expect((await vmAt(a, a.moref(0))).powerState).toBe('poweredOff');
+    expect((await a.call(a.admin, 'GET', `/vms/${vm0}/failed-over`)).json<{ failedOver: unknown }>().failedOver).toBeNull();
+
+    // --- A fourth failover; with A's server stopped the failback is refused and nothing changes. ---
+    const fourth = await failover('failback-vm-4');
+    const atB4 = fourth.vm!.moref;
+    const shaAtB4 = await sha256File(await diskFile(b, atB4));
     await a.server.stop();
     const refused = await failback({ shutdownTimeoutSeconds: 30 });
     expect(refused.status).withContext(refused.text).toBe(503);
     expect(refused.json<{ code: string }>().code).toBe('dr-source-unreachable');
     expect(refused.text).toContain('Nothing was changed');
-    expect((await vmAt(b, atB3)).powerState).toBe('poweredOn');
-    expect((await b.call(b.admin, 'GET', `/failovers/${third.id}`)).json<FailoverWithFailback>().failback ?? null).toBeNull();
-    expect((await b.call(b.admin, 'GET', '/jobs?kind=failback')).json<{ items: JobBody[] }>().items.length).toBe(2);
-    expect(await sha256File(await diskFile(b, atB3))).toBe(shaAtB3);
+    expect((await vmAt(b, atB4)).powerState).toBe('poweredOn');
+    expect((await b.call(b.admin, 'GET', `/failovers/${fourth.id}`)).json<FailoverWithFailback>().failback ?? null).toBeNull();
+    expect((await b.call(b.admin, 'GET', '/jobs?kind=failback')).json<{ items: JobBody[] }>().items.length).toBe(3);
+    expect(await sha256File(await diskFile(b, atB4))).toBe(shaAtB4);
   }, 600_000);
 });
