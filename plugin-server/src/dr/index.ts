@@ -3,8 +3,9 @@
 // drill) of one VM from a replicated point, a drill's clean-up, the failover reports, and
 // recovery plans (ordered groups of VMs run as one job, for a drill or for real). It builds
 // on recovery's new-instance steps and reads the source site's replica; only a planned migration
-// talks to the source site, through the site link (planned-failover.ts at the DR site,
-// planned-migration.ts and planned-site-routes.ts at the source). A use case of the server's layers; how it fits with the rest: docs/architecture.md
+// and a failback talk to the source site, through the site link (planned-failover.ts and
+// failback.ts at the DR site, planned-migration.ts, planned-site-routes.ts and failback-source.ts
+// at the source). A use case of the server's layers; how it fits with the rest: docs/architecture.md
 // and docs/dr.md.
 import type { Clock } from '../domain/index.js';
 import type { Database, JobRunner } from '../jobs/index.js';
