@@ -1,7 +1,8 @@
 // Failback between two real Lifeline servers and two simulated vCenters: a VM of A failed over to
-// B by a planned migration, written to at B through the harness, is sent back. B shuts its copy
-// down, backs it up into its replica of A's repository, sends back only the chunks the writes at B
-// changed, and A reverts the original VM to that point: the same moref, its disk byte for byte
+// B by a planned migration, written to at B through the harness and protected there by a policy of
+// B's (each backup lands in B's replica of A's repository and goes back to A, only the chunks A
+// lacks), written to again, is sent back. B shuts its copy down, backs it up into that replica,
+// sends back only the chunks the writes since changed, and A reverts the original VM to that point: the same moref, its disk byte for byte
 // B's, powered on, its mark "failed over" cleared and its backups running again, while B's copy
 // stays powered off. Then the same VM is failed over once more and failed back by `lifeline plan
 // failback` (nothing changed at B, so no chunk crosses), a third time and failed back as a new VM
@@ -110,6 +111,35 @@ describe('failback to the source site', () => {
     const offset = MiB + 4096;
     const written = randomBytes(256 * 1024);
     await b.vc.writeDisk(atB, bDisk.key, offset, written);
+
+    // --- B protects the VM with a policy of its own: each backup lands in B's replica of A's
+    // repository and goes back to A at once (reverse replication), only the chunks A lacks. ---
+    const policy = await b.call(b.admin, 'POST', '/policies', { name: 'Failed over', rpoSeconds: 3600, retention: { keepLast: 3 } });
+    expect(policy.status).withContext(policy.text).toBe(201);
+    const urnAtB = encodeURIComponent(`urn:vmomi:VirtualMachine:${atB}:${b.vc.instanceUuid}`);
+    expect((await b.call(b.admin, 'PUT', `/vms/${urnAtB}/protection`, { policyId: policy.json<{ id: string }>().id })).status).toBe(201);
+    const protectedBackup = await b.call(b.admin, 'POST', `/vms/${urnAtB}/backup`);
+    expect(protectedBackup.status).withContext(protectedBackup.text).toBe(202);
+    const backedUp = await waitJob(b, protectedBackup.json<{ job: JobBody }>().job.id);
+    expect(backedUp.state).withContext(JSON.stringify(backedUp.error)).toBe('succeeded');
+    let reverse: JobBody | undefined;
+    for (let i = 0; i < 600 && !reverse; i++) {
+      reverse = (await b.call(b.admin, 'GET', '/jobs?kind=reverse-replication')).json<{ items: JobBody[] }>().items.find((j) => ['succeeded', 'failed'].includes(j.state));
+      if (!reverse) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(reverse?.state).withContext(JSON.stringify(reverse)).toBe('succeeded');
+    const chunkSize = a.backup.repository.config.chunkSize;
+    const chunksOf = (off: number, len: number) => Math.floor((off + len - 1) / chunkSize) - Math.floor(off / chunkSize) + 1;
+    expect(reverse!.result!['chunksSent']).toBe(chunksOf(offset, written.length));
+    // The point is A's, a point of the original VM, not one of B's own.
+    const reversePoint = reverse!.result!['pointId'] as string;
+    expect((await a.call(a.admin, 'GET', `/vms/${vm0}/points`)).json<{ items: { id: string }[] }>().items.map((p) => p.id)).toContain(reversePoint);
+    expect((await b.call(b.admin, 'GET', `/vms/${urnAtB}/points`)).json<{ items: unknown[] }>().items).toEqual([]);
+
+    // More writes at B after that backup: only those go back with the failback.
+    const offset2 = 5 * MiB + 512;
+    const written2 = randomBytes(64 * 1024);
+    await b.vc.writeDisk(atB, bDisk.key, offset2, written2);
     const shaAtB = await sha256File(await diskFile(b, atB));
     expect(shaAtB).not.toBe(await sha256File(await diskFile(a, a.moref(0))));
 
@@ -123,9 +153,8 @@ describe('failback to the source site', () => {
     const fb = back.failback!;
     expect(fb.state).toBe('done');
     expect(fb.shutdown).toBe('guest');
-    // Only the chunks the writes at B fell in crossed the wire: the rest A had.
-    const chunkSize = a.backup.repository.config.chunkSize;
-    const touched = Math.floor((offset + written.length - 1) / chunkSize) - Math.floor(offset / chunkSize) + 1;
+    // Only the chunks the writes at B since its last backup fell in crossed the wire: the rest A had.
+    const touched = chunksOf(offset2, written2.length);
     expect(fb.chunksSent).toBe(touched);
     expect(fb.chunks!).toBeGreaterThan(touched);
     expect(fb.bytesSent!).toBeGreaterThan(0);

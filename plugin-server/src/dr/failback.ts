@@ -28,6 +28,8 @@ import { failoverTarget } from './dr-service.js';
 import { needsOf } from './mappings.js';
 
 export const FAILBACK_JOB_KIND = 'failback';
+/** After each backup of a failed-over VM at this site, its point goes back to the source site ahead of the failback. */
+export const REVERSE_REPLICATION_JOB_KIND = 'reverse-replication';
 
 /** Where A recovers the point: the original VM (disks replaced, moref kept) or a new VM. */
 export type FailbackTarget = 'original' | 'new';
@@ -90,7 +92,7 @@ export interface FailbackOptions {
 
 export interface FailbackDeps {
   readonly store: DrStore;
-  readonly runner: Pick<JobRunner, 'submit' | 'activeForTarget' | 'register'>;
+  readonly runner: Pick<JobRunner, 'submit' | 'activeForTarget' | 'register' | 'subscribe'>;
   readonly clock: Clock;
   vcenter(guid: string, signal: AbortSignal): Promise<FailbackVcenter>;
   replica(peerId: string, signal: AbortSignal): Promise<Repository | undefined>;
@@ -106,9 +108,99 @@ interface FailbackParams {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+interface ReverseParams {
+  failoverId: string;
+  pointId: string;
+}
+
 export class FailbackService {
+  readonly stop: () => void;
+
   constructor(private readonly d: FailbackDeps) {
     d.runner.register(FAILBACK_JOB_KIND, this.handler() as JobHandler);
+    d.runner.register(REVERSE_REPLICATION_JOB_KIND, this.reverseHandler() as JobHandler);
+    // A backup of a failed-over VM (its policy at this site) lands in the replica: it goes back to the source now.
+    this.stop = d.runner.subscribe((ev) => {
+      if (ev.type !== 'state' || ev.job.kind !== 'backup' || ev.job.state !== 'succeeded' || ev.job.target.type !== 'VirtualMachine') return;
+      const job = ev.job;
+      const pointId = (job.result as { pointId?: unknown } | null)?.pointId;
+      const rec = this.failedOverAt(job.target.vcenterGuid ?? '', job.target.id);
+      if (!rec || typeof pointId !== 'string') return;
+      setImmediate(() => {
+        try {
+          d.runner.submit<ReverseParams>({ kind: REVERSE_REPLICATION_JOB_KIND, target: { type: 'ReverseReplication', id: rec.sourceVm.id, vcenterGuid: null }, params: { failoverId: rec.id, pointId }, priority: 60, requestedBy: `backup job ${job.id}` });
+        } catch {
+          // Busy with an earlier point: the next backup's point, or the failback, sends this one's chunks too.
+        }
+      });
+    });
+  }
+
+  /** The failover (up, not a drill, not failed back) whose VM at this site is `moref` of vCenter `guid`. */
+  private failedOverAt(guid: string, moref: string): FailoverRecord | undefined {
+    return this.d.store.listFailovers().find((r) => r.mode !== 'test' && r.state === 'up' && r.vm?.moref === moref && r.vcenterGuid === guid && r.failback?.state !== 'done');
+  }
+
+  /**
+   * Where a backup of a VM at this site goes: for a VM failed over here, the replica of its source
+   * site's repository, as a point of the source's VM with the source's disk numbers (null: the
+   * site's own repository).
+   */
+  async destinationOf(vm: { vcenterGuid: string; moref: string }, signal: AbortSignal): Promise<{ repository: Repository; storeAs: { vmId: string; diskKey(disk: { key: number }): number }; note: string } | null> {
+    const rec = this.failedOverAt(vm.vcenterGuid, vm.moref);
+    if (!rec) return null;
+    const replica = await this.d.replica(rec.peerId, signal);
+    if (!replica) return null;
+    const keys = await this.diskKeys(rec, replica, signal);
+    return {
+      repository: replica,
+      storeAs: { vmId: rec.sourceVm.id, diskKey: (d) => keys.get(d.key) ?? d.key },
+      note: `${rec.name} was failed over from site ${rec.siteName}: its point is kept in this site's replica of ${rec.siteName}'s repository as a point of ${rec.sourceVm.name}, and sent back to ${rec.siteName} (only the chunks it lacks) once made`,
+    };
+  }
+
+  /**
+   * The scheduler's view of a failed-over VM's points: they are in the replica under the source
+   * VM's id, so its newest there stands in for the none `own` found in this site's repository.
+   */
+  async lastGoodPoints(own: ReadonlyMap<string, number | null>, vms: ReadonlyArray<{ vcenterGuid: string; moref: string }>, signal: AbortSignal): Promise<ReadonlyMap<string, number | null>> {
+    const out = new Map(own);
+    for (const vm of vms) {
+      const rec = this.failedOverAt(vm.vcenterGuid, vm.moref);
+      if (!rec) continue;
+      const replica = await this.d.replica(rec.peerId, signal);
+      const newest = replica?.listPoints({ vmId: rec.sourceVm.id, limit: 1 })[0];
+      if (newest) out.set(`${vm.vcenterGuid}:${vm.moref}`, newest.createdAt);
+    }
+    return out;
+  }
+
+  /** A's disk number for each disk of the VM here: the failover made them in the order of the point's. */
+  private async diskKeys(rec: FailoverRecord, replica: Repository, signal: AbortSignal): Promise<Map<number, number>> {
+    const original = await replica.readManifest(rec.pointId, signal);
+    const vm = await (await this.d.vcenter(rec.vcenterGuid, signal)).getVm(rec.vm!.moref, signal);
+    const aDisks = [...original.disks].sort((x, y) => x.disk - y.disk).map((x) => x.disk);
+    const bDisks = [...vm.disks].sort((x, y) => (x.controllerKey - y.controllerKey) || ((x.unitNumber ?? 0) - (y.unitNumber ?? 0)));
+    if (bDisks.length !== aDisks.length) throw new LifelineError('conflict', `${rec.name} has ${bDisks.length} disks here and the point it was recovered from ${aDisks.length}: a failback replaces disk for disk and cannot map them`, { failoverId: rec.id });
+    return new Map(bDisks.map((x, i) => [x.key, aDisks[i]!]));
+  }
+
+  private reverseHandler(): JobHandler<ReverseParams> {
+    return {
+      retry: { maxAttempts: 4, baseDelayMs: 60_000, maxDelayMs: 30 * 60_000 },
+      timeoutMs: 24 * 3_600_000,
+      run: async (ctx) => {
+        const p = ctx.params as Partial<ReverseParams> | null;
+        if (typeof p?.failoverId !== 'string' || typeof p.pointId !== 'string') throw new ValidationError('reverse-replication job params need failoverId and pointId', { field: 'params' });
+        const rec = this.d.store.getFailover(p.failoverId);
+        const replica = await this.d.replica(rec.peerId, ctx.signal);
+        if (!replica) throw new NotFoundError(`this site holds no replica of site ${rec.siteName} any more`, { siteId: rec.peerId });
+        ctx.phase('replicate');
+        const sent = await this.d.link.sendBack(rec.peerId, replica, p.pointId, ctx.signal);
+        ctx.log(`restore point ${p.pointId} of ${rec.sourceVm.name} is at site ${rec.siteName}: ${sent.chunksSent} of its ${sent.chunks} chunks sent (${sent.bytesSent} bytes)`);
+        return { failoverId: rec.id, pointId: p.pointId, ...sent };
+      },
+    };
   }
 
   /** The VM's failover that a failback would send back: the newest one up, not a drill. */
@@ -215,13 +307,7 @@ export class FailbackService {
           ctx.phase('backup');
           const replica = await d.replica(rec.peerId, ctx.signal);
           if (!replica) throw new NotFoundError(`this site holds no replica of site ${rec.siteName} any more`, { siteId: rec.peerId });
-          const original = await replica.readManifest(rec.pointId, ctx.signal);
-          const vm = await vc.getVm(moref, ctx.signal);
-          // The failover made the disks in the order of the point's: A's disk numbers follow that order.
-          const aDisks = [...original.disks].sort((x, y) => x.disk - y.disk).map((x) => x.disk);
-          const bDisks = [...vm.disks].sort((x, y) => (x.controllerKey - y.controllerKey) || ((x.unitNumber ?? 0) - (y.unitNumber ?? 0)));
-          if (bDisks.length !== aDisks.length) throw new LifelineError('conflict', `${rec.name} has ${bDisks.length} disks here and the point it was recovered from ${aDisks.length}: a failback replaces disk for disk and cannot map them`, { failoverId });
-          const diskKeys = new Map(bDisks.map((x, i) => [x.key, aDisks[i]!]));
+          const diskKeys = await this.diskKeys(rec, replica, ctx.signal);
           const made = await d.backup({ jobId: ctx.jobId, vcenterGuid: rec.vcenterGuid, moref, replica, vmId: rec.sourceVm.id, diskKeys, signal: ctx.signal, log: (m, l) => ctx.log(m, l) });
           update((p) => ({ ...p, pointId: made.pointId }));
           ctx.log(`last backup: restore point ${made.pointId} of ${rec.sourceVm.name}, kept in the replica of site ${rec.siteName}'s repository (${made.bytesRead} bytes read, ${made.newStoredBytes} new bytes stored)`);

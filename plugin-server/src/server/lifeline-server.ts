@@ -190,7 +190,8 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     const jobs = openJobRecords(db, { clock: jobClock, log });
     runner = new JobRunner({ store: jobs.store, events: jobs.events, clock: jobClock, random: Math.random, log, limits });
     const recoveryStore = new SqliteRecoveryStore(db, jobClock);
-    if (deps.backup) runner.register(BACKUP_JOB_KIND, deps.backup.backupHandler(policies));
+    // A VM failed over to this site is backed up into the replica of its source site (failback).
+    if (deps.backup) runner.register(BACKUP_JOB_KIND, deps.backup.backupHandler(policies, (vm, sig) => failback?.destinationOf(vm, sig) ?? Promise.resolve(null)));
     // Restores may read the copy on object storage, opened by the object-copy coordinator below.
     const copyReads = { open: (sig: AbortSignal) => (objectCopies ? objectCopies.open(sig) : Promise.reject(new Error('the server is not started'))), opened: () => objectCopies?.opened() ?? null };
     if (deps.backup) runner.register(RESTORE_JOB_KIND, deps.backup.restoreHandler(recoveryStore, deps.backup.openObjectCopy ? copyReads.open : null));
@@ -205,7 +206,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     scheduler = new ProtectionScheduler({
       runner,
       policies,
-      points: deps.restorePoints ?? deps.backup?.restorePoints ?? NO_RESTORE_POINTS,
+      points: failbackAware(deps.restorePoints ?? deps.backup?.restorePoints ?? NO_RESTORE_POINTS, () => failback),
       placement: deps.placement ?? deps.backup?.placement ?? NO_PLACEMENT,
       clock: jobClock,
       log,
@@ -328,6 +329,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     await events.stop();
     await stopSweeper?.();
     replication?.stop();
+    failback?.stop();
     await objectCopies?.stop();
     stopReplicaPrune?.();
     await replicaSites?.close();
@@ -504,6 +506,11 @@ async function lifelinePackage(): Promise<{ dir: string; version: string }> {
 async function loadPlugin(manifestDir: string | null): Promise<PluginFiles | null> {
   if (manifestDir === null || !existsSync(join(manifestDir, MANIFEST_FILE))) return null;
   return { manifestDir, manifest: servedManifest(await readManifestSource(manifestDir)) };
+}
+
+/** A VM failed over to this site keeps its points in the replica of its source (failback.ts): the scheduler looks there too. */
+function failbackAware(own: RestorePointSource, failback: () => FailbackService | null): RestorePointSource {
+  return { lastGoodPoints: async (vms, sig) => failback()?.lastGoodPoints(await own.lastGoodPoints(vms, sig), vms, sig) ?? own.lastGoodPoints(vms, sig) };
 }
 
 /** A recovery plan's VMs may run the configuration's hook sets (their post scripts) once up. */
