@@ -181,6 +181,15 @@ describe('failback to the source site', () => {
 
     // --- Once more, from the command line: fail over, then `lifeline plan failback`. ---
     const again = await failover('failback-vm-2');
+    // A VM running at A is not overwritten: the failback is refused and nothing changes.
+    const aVc = await a.backup.vcenter(a.vc.instanceUuid, never);
+    await aVc.powerOn(a.moref(0));
+    const running = await failback({});
+    expect(running.status).withContext(running.text).toBe(409);
+    expect(running.json<{ code: string }>().code).toBe('dr-failback-refused');
+    expect(running.text).toContain('is poweredOn at this site');
+    expect((await vmAt(b, again.vm!.moref)).powerState).toBe('poweredOn');
+    await aVc.powerOff(a.moref(0));
     const plan = await b.call(b.admin, 'POST', '/recovery-plans', { name: 'Failback plan', siteId: sourceId, groups: [{ vms: [vmId] }] });
     expect(plan.status).withContext(plan.text).toBe(201);
     const admin = ['--server', b.server.url, '--server-thumbprint', b.server.thumbprint, '--vcenter', b.vc.url, '--vcenter-thumbprint', b.vc.thumbprint, '--user', b.vc.username];

@@ -5,7 +5,8 @@
  * `accepts` allows only), then B asks A to recover exactly that point, and a `failback-recovery`
  * job at A
  *
- * - target `original`: reverts the original VM to the point (its disks replaced in their slots;
+ * - target `original` (refused while that VM runs here: its writes would be lost): reverts the
+ *   original VM to the point (its disks replaced in their slots;
  *   the VM, its moref and instance UUID kept), makes the revert permanent and powers the VM on
  *   when asked; a revert that fails puts the VM's own disks back (recovery's revert);
  * - target `new`: recovers the point as a new VM (recovery's new instance) on A's networks and
@@ -121,10 +122,15 @@ export class FailbackSource {
     this.accepts(siteId, ask.vmId);
     const vc = await this.o.vcenter(ask.vm.vcenterGuid, signal);
     if (ask.target === 'original') {
+      let info: { name: string; powerState: string };
       try {
-        await vc.getVm(ask.vm.moref, signal);
+        info = await vc.getVm(ask.vm.moref, signal);
       } catch (err) {
         throw new LifelineError('dr-failback-refused', `VM ${ask.vm.moref} cannot be found at this site (${describeError(err)}): fail back to a new VM instead`, { vmId: ask.vmId });
+      }
+      // Its disks are about to be replaced: what it wrote since the failover would be lost.
+      if (info.powerState !== 'poweredOff') {
+        throw new LifelineError('dr-failback-refused', `VM ${info.name} is ${info.powerState} at this site: a failback onto it would replace what it wrote since the failover. Power it off first, or fail back to a new VM`, { vmId: ask.vmId, reason: 'vm-running' });
       }
     } else {
       if ((await vc.inventory(signal)).vms.some((v) => v.name === ask.name)) throw new LifelineError('dr-failback-refused', `a VM named ${ask.name ?? ''} exists at this site already; give another name`, { field: 'name' });
