@@ -165,8 +165,11 @@ export class FailbackService {
    */
   async lastGoodPoints(own: ReadonlyMap<string, number | null>, vms: ReadonlyArray<{ vcenterGuid: string; moref: string }>, signal: AbortSignal): Promise<ReadonlyMap<string, number | null>> {
     const out = new Map(own);
+    // One read of the failovers for the whole question (the scheduler asks about every protected VM).
+    const up = new Map(this.d.store.listFailovers().filter((r) => r.mode !== 'test' && r.state === 'up' && r.vm !== null && r.failback?.state !== 'done').map((r) => [`${r.vcenterGuid}:${r.vm!.moref}`, r]));
+    if (up.size === 0) return out;
     for (const vm of vms) {
-      const rec = this.failedOverAt(vm.vcenterGuid, vm.moref);
+      const rec = up.get(`${vm.vcenterGuid}:${vm.moref}`);
       if (!rec) continue;
       const replica = await this.d.replica(rec.peerId, signal);
       const newest = replica?.listPoints({ vmId: rec.sourceVm.id, limit: 1 })[0];
