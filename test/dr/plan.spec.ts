@@ -164,13 +164,13 @@ describe('recovery plans at the DR site', () => {
     const badLogin = await lifeline(['plan', 'list', ...admin], 'wrong password');
     expect(badLogin.code).toBe(1);
     expect(badLogin.stderr).not.toContain('wrong password');
-    // A failover for real needs --yes, and failback does not exist yet.
+    // A failover for real and a failback need --yes (failback.spec runs one).
     const unconfirmed = await lifeline(['plan', 'failover', 'CLI plan', ...admin], b.vc.password);
     expect(unconfirmed.code).toBe(1);
     expect(unconfirmed.stderr).toContain('--yes');
-    const failback = await lifeline(['plan', 'failback', 'CLI plan'], b.vc.password);
-    expect(failback.code).toBe(2);
-    expect(failback.stderr).toContain('not available');
+    const failback = await lifeline(['plan', 'failback', 'CLI plan', ...admin], b.vc.password);
+    expect(failback.code).toBe(1);
+    expect(failback.stderr).toContain('--yes');
 
     const drill = await lifeline(['plan', 'test', 'CLI plan', ...admin], b.vc.password);
     expect(drill.code).withContext(drill.stderr + drill.stdout).toBe(0);

@@ -152,6 +152,8 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   'dr-planned-backup-failed': 500,
   'dr-planned-replication-failed': 500,
   'dr-planned-source-failed': 502,
+  'dr-failback-refused': 409,
+  'dr-failback-source-failed': 502,
   'object-copy-not-configured': 500,
 };
 

@@ -13,7 +13,9 @@
  *
  * `test`, `cleanup` and `failover` wait for the job, print the report of each VM and exit with 0
  * when the job succeeded, 1 otherwise. `failover` fails the plan over for real and asks for
- * `--yes`. `failback` does not exist yet: it says so and exits with 2.
+ * `--yes`. `failback` sends the plan's failed-over VMs back to the source site (the per-VM
+ * failback route, one VM after another in the plan's order, onto the original VMs), needs `--yes`,
+ * and exits with 0 only when every VM's failback succeeded.
  */
 import https from 'node:https';
 import { Option, type Command } from 'commander';
@@ -62,6 +64,7 @@ interface FailoverView {
 interface PlanView {
   id: string;
   name: string;
+  peerId: string;
   groups: Array<{ vms: string[] }>;
   runs: Array<{ id: string; mode: string; jobId: string | null; cleanupJobId: string | null; createdAt: string; failovers: FailoverView[][] }>;
 }
@@ -204,6 +207,43 @@ async function runAndReport(flags: PlanFlags, planName: string, what: 'test' | '
   });
 }
 
+interface FailbackView {
+  name: string;
+  sourceVm: { id: string; name: string };
+  failback?: { state: string; pointId: string | null; chunks: number | null; chunksSent: number | null; bytesSent: number | null; sourceVm: { moref: string; name: string } | null; failures: string[] } | null;
+}
+
+/** Each VM of the plan, in the plan's order, failed back (one at a time); 0 only when every one succeeded. */
+async function failbackPlan(flags: PlanFlags, planName: string, opts: { shutdownTimeoutSeconds: number; powerOn: boolean }): Promise<number> {
+  const signal = timeoutSignal(flags.timeout);
+  return withApi(flags, signal, async (api) => {
+    const plan = await findPlan(api, planName, signal);
+    const results: Array<{ vmId: string; job: JobView | null; failover: FailbackView | null; error: string | null }> = [];
+    for (const vmId of plan.groups.flatMap((g) => g.vms)) {
+      try {
+        const accepted = await api.call<{ job: { id: string }; failover: { id: string } }>('POST', `/sites/${plan.peerId}/replicated-vms/${encodeURIComponent(vmId)}/failback`, { target: 'original', powerOn: opts.powerOn, shutdownTimeoutSeconds: opts.shutdownTimeoutSeconds }, signal);
+        process.stderr.write(`failback of ${vmId}: job ${accepted.job.id}\n`);
+        const job = await waitForJob(api, accepted.job.id, signal, flags.json === true);
+        const failover = await api.call<FailbackView>('GET', `/failovers/${accepted.failover.id}`, undefined, signal);
+        results.push({ vmId, job, failover, error: null });
+      } catch (err) {
+        if (signal.aborted) throw err;
+        results.push({ vmId, job: null, failover: null, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    if (flags.json) write(JSON.stringify({ plan: plan.name, results }, null, 2));
+    else {
+      write(`failback of plan ${plan.name}`);
+      for (const r of results) {
+        const f = r.failover?.failback;
+        if (r.error !== null) write(`  ${r.vmId}  FAILED  ${r.error}`);
+        else write(`  ${r.failover?.name ?? r.vmId}  ${r.job?.state ?? '-'}  point ${f?.pointId ?? '-'}  ${f?.chunksSent ?? '-'} of ${f?.chunks ?? '-'} chunks sent (${f?.bytesSent ?? '-'} bytes)  now ${f?.sourceVm?.moref ?? '-'} at the source site${r.job?.error ? `: ${r.job.error.message} [${r.job.error.code}]` : ''}`);
+      }
+    }
+    return results.every((r) => r.job?.state === 'succeeded') ? 0 : 1;
+  });
+}
+
 function timeoutSignal(text: string): AbortSignal {
   const s = Number(text);
   if (!Number.isFinite(s) || s <= 0) throw new ValidationError(`--timeout must be a positive number of seconds, not ${text}`);
@@ -252,13 +292,22 @@ export function registerPlanCommands(program: Command): void {
       process.exitCode = await runAndReport(flags, name, 'disaster');
     },
   );
-  plan
-    .command('failback')
-    .argument('[plan]')
-    .description('not available yet')
-    .allowUnknownOption()
-    .action(() => {
-      process.stderr.write('lifeline: plan failback is not available in this version of Lifeline: failback and reverse replication are not built yet; nothing was done\n');
-      process.exitCode = 2;
-    });
+  common(
+    plan
+      .command('failback')
+      .argument('<plan>', 'plan name or id')
+      .description("fail the plan's VMs back to the source site, one after another in the plan's order, onto their original VMs; wait, print each outcome")
+      .option('--yes', 'confirm: the VMs at this site are shut down and the source site\'s VMs get their disks replaced')
+      .option('--shutdown-timeout <seconds>', 'how long to wait for each guest to shut down through VMware Tools before powering it off', '300')
+      .option('--no-power-on', 'leave the VMs at the source site powered off'),
+  ).action(async (name: string, flags: PlanFlags & { shutdownTimeout: string; powerOn: boolean }) => {
+    if (!flags.yes) {
+      throw new ValidationError(
+        `a failback of plan ${name} shuts its VMs down at this site, sends their last points back and replaces the disks of the original VMs at the source site with them; the VMs here stay powered off. Add --yes to confirm`,
+      );
+    }
+    const shutdown = Number(flags.shutdownTimeout);
+    if (!Number.isSafeInteger(shutdown) || shutdown < 0 || shutdown > 3600) throw new ValidationError(`--shutdown-timeout must be a whole number of seconds from 0 to 3600, not ${flags.shutdownTimeout}`);
+    process.exitCode = await failbackPlan(flags, name, { shutdownTimeoutSeconds: shutdown, powerOn: flags.powerOn });
+  });
 }

@@ -87,6 +87,8 @@ export interface FailoverRecord {
   planRunId: string | null;
   /** A planned migration's source-site part (mode `planned` only). */
   planned?: PlannedPart | null;
+  /** The failback of the VM to the source site, once asked for (failback.ts). */
+  failback?: FailbackPart | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -101,6 +103,33 @@ export interface PlannedPart {
   /** Chunks A's last replication sent, of the point's. */
   chunks: number | null;
   chunksSent: number | null;
+}
+
+/** What a failover's record keeps of its failback (failback.ts). */
+export interface FailbackPart {
+  /** running; done: the VM runs at the source site again and this site's copy stays off; failed: see failures. */
+  state: 'running' | 'done' | 'failed';
+  target: 'original' | 'new';
+  /** The new VM's name at the source site (target new). */
+  name: string | null;
+  powerOn: boolean;
+  shutdownTimeoutSeconds: number;
+  jobId: string | null;
+  /** How this site's VM came to be off: guest, powered-off, was-off. */
+  shutdown: string | null;
+  /** The last point, made here into the replica of the source's repository. */
+  pointId: string | null;
+  /** Chunks of that point, those sent back to the source site (it lacked them) and their stored bytes. */
+  chunks: number | null;
+  chunksSent: number | null;
+  bytesSent: number | null;
+  /** The source site's job that recovered the point, and the VM it runs as there. */
+  sourceJobId: string | null;
+  sourceVm: { moref: string; name: string } | null;
+  failures: string[];
+  requestedBy: string;
+  startedAt: string;
+  endedAt: string | null;
 }
 
 /** A recovery plan: ordered groups of a source site's replicated VMs, started group after group. */

@@ -3,8 +3,9 @@
 // drill) of one VM from a replicated point, a drill's clean-up, the failover reports, and
 // recovery plans (ordered groups of VMs run as one job, for a drill or for real). It builds
 // on recovery's new-instance steps and reads the source site's replica; only a planned migration
-// talks to the source site, through the site link (planned-failover.ts at the DR site,
-// planned-migration.ts and planned-site-routes.ts at the source). A use case of the server's layers; how it fits with the rest: docs/architecture.md
+// and a failback talk to the source site, through the site link (planned-failover.ts and
+// failback.ts at the DR site, planned-migration.ts, planned-site-routes.ts and failback-source.ts
+// at the source). A use case of the server's layers; how it fits with the rest: docs/architecture.md
 // and docs/dr.md.
 import type { Clock } from '../domain/index.js';
 import type { Database, JobRunner } from '../jobs/index.js';
@@ -61,3 +62,8 @@ export function startDisasterRecovery(o: DisasterRecoveryOptions): DrService {
   o.runner.register(PLAN_JOB_KIND, createPlanJobHandler({ ...jobDeps, maxParallel: (run) => store.findPlan(run.planId)?.maxParallel ?? 4 }));
   return new DrService({ store, runner: o.runner, peer: o.peer, replica: o.replica, vcenters: o.vcenters, vcenterGuids: o.vcenterGuids, clock: o.clock, ...(o.source ? { source: o.source } : {}), hookSets: o.hookSets ?? [] });
 }
+export { FailbackService, FAILBACK_JOB_KIND } from './failback.js';
+export type { FailbackAsk, FailbackBackup, FailbackDeps, FailbackLink, FailbackOptions, FailbackTarget, FailbackVcenter, SourceFailbackStatus } from './failback.js';
+export { FailbackSource, failbackSiteRouter, FAILBACK_RECOVERY_JOB_KIND } from './failback-source.js';
+export type { FailbackRecovery, FailbackRecoveryResult, FailbackSourceOptions, FailbackSourceVcenter } from './failback-source.js';
+export type { FailbackPart } from './dr-store.js';

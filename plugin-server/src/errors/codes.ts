@@ -191,7 +191,11 @@ export type DrCode =
   /** The source site's last replication for a planned migration failed; the message names the VM's power state. */
   | 'dr-planned-replication-failed'
   /** The source site's part of a planned migration failed; nothing was started at the DR site. */
-  | 'dr-planned-source-failed';
+  | 'dr-planned-source-failed'
+  /** The source site refused a failback (the VM unknown there, a name taken, not its DR site): nothing was changed. */
+  | 'dr-failback-refused'
+  /** The source site could not recover the point a failback sent back (its error in the message). */
+  | 'dr-failback-source-failed';
 
 /** Copies of restore points on object storage (object-copy/). */
 export type ObjectCopyCode =

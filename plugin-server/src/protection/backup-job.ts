@@ -9,7 +9,7 @@ import { noHooks, type BackupHooks } from '../hooks/index.js';
 import type { JobHandler, JobRecord, RetryPolicy } from '../jobs/index.js';
 import type { Repository } from '../store/index.js';
 import { isVimFault } from '../vsphere/index.js';
-import { removeBackupSnapshot, runBackup, snapshotNameFor, type BackupCheckpoint, type BackupResult, type BackupVcenter } from './backup-pipeline.js';
+import { removeBackupSnapshot, runBackup, snapshotNameFor, type BackupCheckpoint, type BackupRequest, type BackupResult, type BackupVcenter } from './backup-pipeline.js';
 import type { ProtectionPolicy } from './policy.js';
 import type { PolicyStore } from './policy-store-type.js';
 import type { BackupJobParams } from './scheduler-driver.js';
@@ -35,6 +35,19 @@ export interface BackupJobDeps {
   retry?: Partial<RetryPolicy>;
   /** An attempt running longer than this is aborted ('job-timeout'). Default 24 hours. */
   timeoutMs?: number;
+  /**
+   * Where a VM's points go when not to `repository`: a VM failed over to this site is backed up
+   * into the replica of its source site's repository as a point of the source's VM (docs/dr.md,
+   * "Failback"); null: `repository`, as its own.
+   */
+  destinationOf?: (vm: VmRef, signal: AbortSignal) => Promise<BackupDestination | null>;
+}
+
+export interface BackupDestination {
+  repository: Repository;
+  storeAs: NonNullable<BackupRequest['storeAs']>;
+  /** Said in the job's log. */
+  note: string;
 }
 
 function parseParams(params: unknown): BackupJobParams {
@@ -70,17 +83,19 @@ export function createBackupJobHandler(deps: BackupJobDeps): JobHandler<BackupJo
       if (policy.replicationSite !== null) {
         ctx.log(`policy ${policy.name} names the replication site ${policy.replicationSite}: a replication job copies the new restore point there once this backup succeeds`);
       }
+      const destination = (await deps.destinationOf?.(params.vm, ctx.signal)) ?? null;
+      if (destination) ctx.log(destination.note);
       return runBackup(
         {
           vcenter,
           vcenterGuid: params.vm.vcenterGuid,
-          repository: deps.repository,
+          repository: destination?.repository ?? deps.repository,
           hooks,
           clock: deps.clock,
           hookTimeoutMs: deps.hookTimeoutMs,
           cleanupTimeoutMs: deps.cleanupTimeoutMs,
         },
-        { jobId: ctx.jobId, vm: params.vm.moref, policy },
+        { jobId: ctx.jobId, vm: params.vm.moref, policy, ...(destination ? { storeAs: destination.storeAs } : {}) },
         ctx,
       );
     },

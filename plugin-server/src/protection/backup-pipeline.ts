@@ -90,6 +90,12 @@ export interface BackupRequest {
   /** The VM's moref in the vCenter of `deps.vcenterGuid`. */
   vm: string;
   policy: BackupPolicy;
+  /**
+   * Keep the point under another VM's id and disk numbers: a failback backs the VM recovered at the
+   * DR site up into its replica of the source site's repository as a point of the source's VM
+   * (docs/dr.md, "Failback"). Default: the VM's own id and device keys.
+   */
+  storeAs?: { vmId: string; diskKey(disk: VmDisk): number };
 }
 
 export interface DiskBackupStats {
@@ -204,7 +210,8 @@ export async function runBackup(deps: BackupDeps, req: BackupRequest, ctx: Backu
   const hookTimeoutMs = deps.hookTimeoutMs ?? 5 * 60_000;
   const cleanupMs = deps.cleanupTimeoutMs ?? 10 * 60_000;
   const vmRef = { vcenterGuid: deps.vcenterGuid, moref: req.vm };
-  const vmId = vmKey(vmRef);
+  const vmId = req.storeAs?.vmId ?? vmKey(vmRef);
+  const keyOf = (d: VmDisk): number => req.storeAs?.diskKey(d) ?? d.key;
   const snapshotName = snapshotNameFor(req.jobId);
   const warnings: string[] = [];
   const warn = (m: string): void => {
@@ -319,7 +326,7 @@ export async function runBackup(deps: BackupDeps, req: BackupRequest, ctx: Backu
     writer = await PointWriter.begin(
       repo,
       {
-        vm: { id: vmId, name: vm.name, config: vmConfig(vm, deps.vcenterGuid, snapDisks, planned.skipped) },
+        vm: { id: vmId, name: vm.name, config: vmConfig(vm, deps.vcenterGuid, snapDisks, planned.skipped, keyOf) },
         consistency,
         createdAt,
         retainUntil,
@@ -336,7 +343,7 @@ export async function runBackup(deps: BackupDeps, req: BackupRequest, ctx: Backu
       const changed = w.areas === undefined ? undefined : { since: w.plan.mode === 'incremental' ? (base?.row.id ?? null) : null, areas: w.areas };
       try {
         const r = await writer.ingestDisk(
-          { disk: w.plan.disk.key, capacity: w.plan.disk.capacityBytes, reader, changed, changeId: w.plan.disk.changeId ?? null, label: w.plan.disk.label },
+          { disk: keyOf(w.plan.disk), capacity: w.plan.disk.capacityBytes, reader, changed, changeId: w.plan.disk.changeId ?? null, label: w.plan.disk.label },
           signal,
           (p) => ctx.progress(bytesDoneBefore + p.bytesDone, bytesTotal),
         );
@@ -430,7 +437,7 @@ async function createSnapshot(
 }
 
 /** What a restore needs to rebuild the VM, recorded in the point's manifest. */
-function vmConfig(vm: VmInfo, vcenterGuid: string, snapDisks: readonly VmDisk[], skipped: readonly VmDisk[]): Record<string, unknown> {
+function vmConfig(vm: VmInfo, vcenterGuid: string, snapDisks: readonly VmDisk[], skipped: readonly VmDisk[], keyOf: (d: VmDisk) => number): Record<string, unknown> {
   return {
     vcenterGuid,
     moref: vm.moref,
@@ -442,7 +449,7 @@ function vmConfig(vm: VmInfo, vcenterGuid: string, snapDisks: readonly VmDisk[],
     memoryMiB: vm.memoryMiB,
     vmxPath: vm.vmxPath,
     // Disk numbers in the point are device keys, so a disk keeps its index across points.
-    disks: snapDisks.map((d) => ({ ...d, excluded: skipped.some((s) => s.key === d.key) })),
+    disks: snapDisks.map((d) => ({ ...d, key: keyOf(d), excluded: skipped.some((s) => s.key === d.key) })),
     controllers: vm.controllers,
     nics: vm.nics,
   };

@@ -35,7 +35,7 @@ export type { DiskReadMode, DiskReadPlan, PlanBase, PlanInput } from './backup-p
 export { SnapshotDiskReader, flatExtentOf } from './backup-disk-reader.js';
 export type { RangeReader } from './backup-disk-reader.js';
 export { createBackupJobHandler, isTransientBackupError } from './backup-job.js';
-export type { BackupJobDeps, VcenterProvider } from './backup-job.js';
+export type { BackupDestination, BackupJobDeps, VcenterProvider } from './backup-job.js';
 export { OrphanSnapshotSweeper, planOrphanSweep, sweepOrphanSnapshots, DEFAULT_UNKNOWN_JOB_GRACE_MS } from './backup-orphans.js';
 export type { FoundSnapshot, OrphanSweeperOptions, SweepDecision, SweepJobs, SweepReport, SweepVcenter } from './backup-orphans.js';
 export { StoreRestorePointSource } from './backup-points.js';

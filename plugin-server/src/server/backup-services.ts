@@ -31,6 +31,7 @@ import {
   createRetentionJobHandler,
   OrphanSnapshotSweeper,
   StoreRestorePointSource,
+  type BackupJobDeps,
   type PolicyStore,
   type ProtectionPolicy,
   type RestorePointSource,
@@ -49,7 +50,7 @@ export interface BackupServices {
   /** The datastores of each VM's disks, for the scheduler's per-datastore limit. */
   readonly placement: VmPlacementSource;
   /** The 'backup' job handler; it needs the server's policy store, made after this. */
-  backupHandler(policies: Pick<PolicyStore, 'getPolicy'>): JobHandler;
+  backupHandler(policies: Pick<PolicyStore, 'getPolicy'>, destinationOf?: BackupJobDeps['destinationOf']): JobHandler;
   /** The 'restore' job handler (revert, new instance, clone and attach), over the server's recovery state; restores asked to read the copy on object storage open it with `objectCopy`. */
   restoreHandler(store: RecoveryStore, objectCopy?: ((signal: AbortSignal) => Promise<Repository>) | null): JobHandler;
   /**
@@ -245,8 +246,9 @@ export async function openBackupServices(opts: BackupServicesOptions, signal: Ab
         return out;
       },
     },
-    backupHandler(policies) {
+    backupHandler(policies, destinationOf) {
       return createBackupJobHandler({
+        ...(destinationOf ? { destinationOf } : {}),
         repository,
         policies,
         vcenters: { vcenter },

@@ -1,15 +1,20 @@
 /**
- * Planned migration over the site link, wired: the DR site's requests to a source site (pinned
+ * Planned migration and failback over the site link, wired: the DR site's requests to a source site (pinned
  * mutual TLS through sites/site-client.ts) and the source site's routes behind the peer
  * middleware, with their audit records in the server's audit log (docs/dr.md, "Planned migration").
  */
 import type { Router } from 'express';
 import type { AuditLog } from '../api/audit/audit-log.js';
 import { requestContext } from '../api/request-context.js';
-import { plannedMigrationSiteRouter, type PlannedMigrationSource, type SourcePlannedStatus, type SourceSiteLink } from '../dr/index.js';
-import { LifelineError } from '../errors/index.js';
+import { failbackSiteRouter, plannedMigrationSiteRouter, type FailbackBackup, type FailbackLink, type FailbackSource, type PlannedMigrationSource, type SourceFailbackStatus, type SourcePlannedStatus, type SourceSiteLink } from '../dr/index.js';
+import { describeError, LifelineError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
-import { peerRefusal, siteRequest, type PeerDirectory, type SiteIdentity } from '../sites/index.js';
+import type { Clock } from '../domain/index.js';
+import { noHooks } from '../hooks/index.js';
+import { runBackup, type BackupVcenter } from '../protection/index.js';
+import { createReplicationRouter, HttpReplicaReceiver, ReplicaSiteReceiver, replicateWithRetry, type ReplicaReceiver } from '../replication/index.js';
+import { openManifest, type Repository } from '../store/index.js';
+import { peerRefusal, siteRequest, SITE_API_PREFIX, type PeerDirectory, type PeerIdentity, type SiteIdentity } from '../sites/index.js';
 
 /** The DR site's requests to its source sites for planned migration. */
 export function sourceSiteLink(directory: PeerDirectory, identity: SiteIdentity): SourceSiteLink {
@@ -40,6 +45,98 @@ export function mountPlannedMigration(peerRouter: Router, source: PlannedMigrati
   peerRouter.use(
     '/dr',
     plannedMigrationSiteRouter(source, (e) => {
+      try {
+        audit.append({ user: null, vcenterGuid: e.vcenterGuid, action: e.action, object: e.object, outcome: e.outcome, status: e.status, errorCode: e.errorCode, requestId: requestContext(e.req).id, details: e.details });
+      } catch (err) {
+        log.error('audit record not written', { action: e.action, error: err instanceof Error ? err.message : String(err) });
+      }
+    }),
+  );
+}
+
+/**
+ * Failback at the DR site: the requests to the source site and the reverse replication of a point
+ * of this site's replica of the source's repository, over a pinned mutual-TLS link to the source's
+ * failback receiver (/site/v1/dr/failback/replication). Only the chunks the source lacks are sent.
+ */
+export function failbackLink(directory: PeerDirectory, identity: SiteIdentity): FailbackLink {
+  const peerOf = (id: string) => {
+    const peer = directory.peer(id);
+    if (!peer) throw new LifelineError('site-not-paired', `site ${id} is not paired with this site`, { siteId: id });
+    return peer;
+  };
+  return {
+    async check(peerId, ask, signal) {
+      const peer = peerOf(peerId);
+      const reply = await siteRequest(peer.url, peer.thumbprint, identity, { method: 'POST', path: '/dr/failbacks/check', body: ask, signal });
+      if (reply.status !== 204) throw peerRefusal(peer.url, reply);
+    },
+    async sendBack(peerId, replica, pointId, signal) {
+      const peer = peerOf(peerId);
+      const receiver = new HttpReplicaReceiver({ url: peer.url, identity, peerThumbprint: peer.thumbprint, basePath: `${SITE_API_PREFIX}/dr/failback/replication` });
+      try {
+        const r = await replicateWithRetry(replica, pointId, receiver, { signal });
+        return { chunks: r.chunks, chunksSent: r.chunksSent, bytesSent: r.bytesSent };
+      } finally {
+        receiver.close();
+      }
+    },
+    async start(peerId, body, signal) {
+      const peer = peerOf(peerId);
+      const reply = await siteRequest(peer.url, peer.thumbprint, identity, { method: 'POST', path: '/dr/failbacks', body, signal });
+      const jobId = (reply.body as { jobId?: unknown } | null)?.jobId;
+      if (reply.status !== 202 || typeof jobId !== 'string') throw peerRefusal(peer.url, reply);
+      return { jobId };
+    },
+    async status(peerId, jobId, signal) {
+      const peer = peerOf(peerId);
+      const reply = await siteRequest(peer.url, peer.thumbprint, identity, { method: 'GET', path: `/dr/failbacks/${encodeURIComponent(jobId)}`, signal });
+      if (reply.status !== 200) throw peerRefusal(peer.url, reply);
+      return reply.body as SourceFailbackStatus;
+    },
+  };
+}
+
+/** The last backup of a failback: the recovered VM into the replica, as a point of the source's VM, with no hooks. */
+export function failbackBackup(vcenter: (guid: string, signal: AbortSignal) => Promise<BackupVcenter>, clock: Clock): FailbackBackup {
+  return async (o) => {
+    const r = await runBackup(
+      { vcenter: await vcenter(o.vcenterGuid, o.signal), vcenterGuid: o.vcenterGuid, repository: o.replica, hooks: noHooks, clock },
+      { jobId: o.jobId, vm: o.moref, policy: { consistency: 'crash', onQuiesceFailure: 'crash-consistent', excludedDisks: [], immutabilityDays: 0 }, storeAs: { vmId: o.vmId, diskKey: (d) => o.diskKeys.get(d.key) ?? d.key } },
+      { signal: o.signal, phase: () => undefined, progress: () => undefined, log: (m, l) => o.log(m, l), saveCheckpoint: () => undefined },
+    );
+    return { pointId: r.pointId, bytesRead: r.bytesRead, newStoredBytes: r.newStoredBytes };
+  };
+}
+
+/**
+ * Mounts the source site's failback routes at /dr on the peer router: the requests (failback-source.ts)
+ * and the receiver of the points sent back, into this site's own repository, for the VMs
+ * `source.accepts` allows only; like every replication receiver it only adds.
+ */
+export function mountFailback(peerRouter: Router, source: FailbackSource, repository: Repository, audit: AuditLog, log: Logger): void {
+  // One receiver keeps the sessions of every offer; each request is checked for its peer.
+  const inner = new ReplicaSiteReceiver({ replicaOf: (id) => (id === repository.id ? repository : undefined), immutableDays: 0, logger: log });
+  const receiverFor = (peer: PeerIdentity): ReplicaReceiver => {
+    return {
+      offer: async (offer, signal) => {
+        if (offer.repositoryId !== repository.id) throw new LifelineError('replication-refused', 'a failback sends points of this site\'s own repository only');
+        const manifest = openManifest(offer.manifest, repository.keys, offer.pointId, repository.id);
+        try {
+          source.accepts(peer.id, manifest.vm.id);
+        } catch (err) {
+          throw new LifelineError('replication-refused', describeError(err));
+        }
+        return inner.offer(offer, signal);
+      },
+      putChunk: (session, hex, stored, signal) => inner.putChunk(session, hex, stored, signal),
+      commit: (session, signal) => inner.commit(session, signal),
+    };
+  };
+  peerRouter.use('/dr/failback/replication', createReplicationRouter({ receiverFor, logger: log.child({ component: 'failback' }) }));
+  peerRouter.use(
+    '/dr',
+    failbackSiteRouter(source, (e) => {
       try {
         audit.append({ user: null, vcenterGuid: e.vcenterGuid, action: e.action, object: e.object, outcome: e.outcome, status: e.status, errorCode: e.errorCode, requestId: requestContext(e.req).id, details: e.details });
       } catch (err) {

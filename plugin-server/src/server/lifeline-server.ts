@@ -55,8 +55,8 @@ import { startNfsService, type NfsService } from '../nfs/index.js';
 import { datastoreNameFor, startInstantRuns } from '../instant/index.js';
 import { startSiteListener, type SiteListener, type SiteListenerOptions } from './site-listener.js';
 import { startObjectCopy, type CopyRule, type ObjectCopies } from '../object-copy/index.js';
-import { PlannedMigrationSource, startDisasterRecovery, type DrService } from '../dr/index.js';
-import { mountPlannedMigration, sourceSiteLink } from './dr-site-link.js';
+import { FailbackService, FailbackSource, PlannedMigrationSource, SqliteDrStore, startDisasterRecovery, type DrService } from '../dr/index.js';
+import { failbackBackup, failbackLink, mountFailback, mountPlannedMigration, sourceSiteLink } from './dr-site-link.js';
 import { createReplicationRouter, pruneReplicasAfterMaintenance, REPLICATION_JOB_KIND, startReplication, type PeerDirectory, type ReplicaSites, type Replication } from '../replication/index.js';
 
 export type ServerConfig = Pick<
@@ -177,6 +177,8 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   let metricsClientCa: string | null = null;
   let nfs: NfsService | null = null;
   let plannedSource: PlannedMigrationSource | null = null;
+  let failbackSource: FailbackSource | null = null;
+  let failback: FailbackService | null = null;
   const shutdown = new AbortController();
   try {
     const audit = new SqliteAuditLog(db, jobClock);
@@ -189,7 +191,8 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     const jobs = openJobRecords(db, { clock: jobClock, log });
     runner = new JobRunner({ store: jobs.store, events: jobs.events, clock: jobClock, random: Math.random, log, limits });
     const recoveryStore = new SqliteRecoveryStore(db, jobClock);
-    if (deps.backup) runner.register(BACKUP_JOB_KIND, deps.backup.backupHandler(policies));
+    // A VM failed over to this site is backed up into the replica of its source site (failback).
+    if (deps.backup) runner.register(BACKUP_JOB_KIND, deps.backup.backupHandler(policies, (vm, sig) => failback?.destinationOf(vm, sig) ?? Promise.resolve(null)));
     // Restores may read the copy on object storage, opened by the object-copy coordinator below.
     const copyReads = { open: (sig: AbortSignal) => (objectCopies ? objectCopies.open(sig) : Promise.reject(new Error('the server is not started'))), opened: () => objectCopies?.opened() ?? null };
     if (deps.backup) runner.register(RESTORE_JOB_KIND, deps.backup.restoreHandler(recoveryStore, deps.backup.openObjectCopy ? copyReads.open : null));
@@ -204,7 +207,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     scheduler = new ProtectionScheduler({
       runner,
       policies,
-      points: deps.restorePoints ?? deps.backup?.restorePoints ?? NO_RESTORE_POINTS,
+      points: failbackAware(deps.restorePoints ?? deps.backup?.restorePoints ?? NO_RESTORE_POINTS, () => failback),
       placement: deps.placement ?? deps.backup?.placement ?? NO_PLACEMENT,
       clock: jobClock,
       log,
@@ -257,6 +260,16 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
           replications: (vm) => runner.list({ kind: REPLICATION_JOB_KIND, target: vmTarget(vm), limit: 20 }).items,
         })
       : null;
+    // Failback: at the DR site a failed-over VM is sent back; at the source site its point is taken in and recovered.
+    if (backup && replicas && recovery && plannedSource) {
+      const rec = recovery;
+      failback = new FailbackService({ store: new SqliteDrStore(db, jobClock), runner, clock: jobClock, vcenter: (guid, sig) => backup.vcenter(guid, sig), replica: (id, sig) => replicas.replica(id, sig), link: failbackLink(sites.directory, siteIdentity), backup: failbackBackup((guid, sig) => backup.vcenter(guid, sig), jobClock) });
+      failbackSource = new FailbackSource({ clock: jobClock, runner, peer: (id) => sites.directory.peer(id), replicationSiteOf: (vm) => { const p = policies.getProtection(vm); return p ? policies.getPolicy(p.policyId).replicationSite : null; }, marks: plannedSource.marks, repository: backup.repository, vcenter: (guid, sig) => backup.vcenter(guid, sig), recovery: {
+        revert: async (vm, pointId, by, sig) => (await rec.revert(vm, pointId, true, by, sig)).job,
+        commitRevert: (vm, by) => rec.commitRevert(vm, by).job,
+        instantiate: async (pointId, r, by, sig) => (await rec.instantiate(pointId, { ...r, folder: null, pool: null, host: null }, by, sig)).job,
+      } });
+    }
     // Events out: job outcomes and RPO changes recorded in the outbox, delivered to the channels.
     const vcenterEvents = backup ? { extensionKey: EXTENSION_KEY, vcenterGuids: [...config.vcenters.values()].map((vc) => vc.guid), vcenter: (guid: string, sig: AbortSignal) => backup.vcenter(guid, sig) } : null;
     // The point hook of lifeline.json runs after each new point with its id and links.
@@ -276,7 +289,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     metrics = createMetrics({ jobs: runner, compliance: (sig) => scheduler.compliance(sig), store: storeFactsOf(backup?.repository ?? null, jobClock), events });
     // Scrapers may authenticate with a client certificate issued by the CA in the data directory.
     metricsClientCa = await readMetricsClientCa(config.dataDir);
-    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, objectStorageCopies: Boolean(backup?.openObjectCopy), hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, dr, drSource: plannedSource, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE), clientCa: metricsClientCa !== null }, publications: nfs, instantRuns };
+    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, objectStorageCopies: Boolean(backup?.openObjectCopy), hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, dr, drSource: plannedSource, failback, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE), clientCa: metricsClientCa !== null }, publications: nfs, instantRuns };
   } catch (err) {
     await nfs?.stop();
     db.close();
@@ -319,6 +332,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     await events.stop();
     await stopSweeper?.();
     replication?.stop();
+    failback?.stop();
     await objectCopies?.stop();
     stopReplicaPrune?.();
     await replicaSites?.close();
@@ -401,6 +415,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
         const replicas = replicaSites;
         if (replicas) peerRouter.use('/replication', createReplicationRouter({ receiverFor: (peer) => replicas.receiverFor(peer), logger: log.child({ component: 'replication' }) }));
         if (plannedSource) mountPlannedMigration(peerRouter, plannedSource, services.audit, log);
+        if (failbackSource && deps.backup) mountFailback(peerRouter, failbackSource, deps.backup.repository, services.audit, log);
         deps.siteRoutes?.(peerRouter);
       },
     });
@@ -494,6 +509,11 @@ async function lifelinePackage(): Promise<{ dir: string; version: string }> {
 async function loadPlugin(manifestDir: string | null): Promise<PluginFiles | null> {
   if (manifestDir === null || !existsSync(join(manifestDir, MANIFEST_FILE))) return null;
   return { manifestDir, manifest: servedManifest(await readManifestSource(manifestDir)) };
+}
+
+/** A VM failed over to this site keeps its points in the replica of its source (failback.ts): the scheduler looks there too. */
+function failbackAware(own: RestorePointSource, failback: () => FailbackService | null): RestorePointSource {
+  return { lastGoodPoints: async (vms, sig) => failback()?.lastGoodPoints(await own.lastGoodPoints(vms, sig), vms, sig) ?? own.lastGoodPoints(vms, sig) };
 }
 
 /** A recovery plan's VMs may run the configuration's hook sets (their post scripts) once up. */

@@ -37,6 +37,7 @@ export { FixedIndex } from './engine/fixed-index.js';
 export type { IndexView } from './engine/fixed-index.js';
 export { FileDiskReader, FileDiskWriter } from './engine/file-disk.js';
 export type { PointManifest, ManifestDisk } from './engine/manifest.js';
+export { openManifest } from './engine/manifest.js';
 
 // Replication: replica repositories and the import of restore points into them.
 export { exportReplicaSeed, initReplicaRepository, replicaOrigin } from './replica.js';

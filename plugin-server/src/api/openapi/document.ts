@@ -671,6 +671,19 @@ const PATHS: Readonly<Record<string, Json>> = {
       errors: [404, 409],
     }),
   },
+  '/api/v1/sites/{id}/replicated-vms/{vmId}/failback': {
+    parameters: [param('siteId'), param('replicatedVmId')],
+    post: op({
+      id: 'failBack',
+      tag: 'Disaster recovery',
+      summary: 'Fail back a failed-over VM to its source site',
+      description:
+        "Lifeline's Restore privilege on the inventory root of the vCenter the VM was recovered into. The VM's failover that is up (not a drill) is sent back: this site shuts the VM down (VMware Tools, or power-off after shutdownTimeoutSeconds), backs it up into its replica of the source's repository as a point of the source's VM, replicates that point back (only the chunks the source lacks), and the source site recovers it onto the original VM (target original: its disks replaced, its moref kept) or as a new VM (target new), then clears its mark \"failed over\". The VM here stays powered off and its failover is marked failed back. 503 dr-source-unreachable when the source site cannot be reached, 409 dr-failback-refused when it refuses (nothing is changed either way); 404 when no failover of the VM is up here that was not failed back already; 409 busy while a failover or failback of the VM runs.",
+      body: ref('FailbackRequest'),
+      ok: { '202': json(ref('FailoverAccepted'), 'The failback runs as a job (kind failback); the failover carries its failback part.', JOB_LOCATION) },
+      errors: [404, 409],
+    }),
+  },
   '/api/v1/failovers': {
     get: op({ id: 'listFailovers', tag: 'Disaster recovery', summary: 'Failovers and drills at this site, newest first, with their reports', description: 'System.Read on the inventory root.', ok: { '200': json(ref('FailoverList'), 'The failovers.') } }),
   },

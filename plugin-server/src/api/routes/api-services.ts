@@ -16,7 +16,7 @@ import type { Replication } from '../../replication/index.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { DownloadTickets } from '../download-tickets.js';
 import type { SiteService } from '../../sites/index.js';
-import type { DrService, PlannedMigrationSource } from '../../dr/index.js';
+import type { DrService, PlannedMigrationSource, FailbackService } from '../../dr/index.js';
 import type { ServerSettings } from './settings.js';
 import type { NfsService } from '../../nfs/index.js';
 
@@ -62,6 +62,8 @@ export interface ApiServices {
   readonly dr?: DrService | null;
   /** The source site's part of planned migration: the VMs marked failed over to their DR site. */
   readonly drSource?: PlannedMigrationSource | null;
+  /** Failback at the DR site: a failed-over VM sent back to its source site. */
+  readonly failback?: FailbackService | null;
   /** Events out: notification channels and their delivery log. */
   readonly notifications?: EventsService | null;
   /**

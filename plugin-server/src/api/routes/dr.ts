@@ -16,8 +16,12 @@
  *   /recovery-plans/{pid}/run` (mode test or disaster) and `/cleanup` (Restore on the target
  *   vCenter's root): 202 with the `recovery-plan` job and the run.
  *
- * Every change is audited. Only a failover in mode `planned` reaches the source site (over the
- * site link, dr/planned-failover.ts); 503 `dr-source-unreachable` when it cannot.
+ * - `POST /sites/{id}/replicated-vms/{vmId}/failback` — Lifeline Restore there too: the VM's
+ *   failover that is up is sent back to the source site (dr/failback.ts); 202 with the `failback`
+ *   job and the failover's record.
+ *
+ * Every change is audited. Only a failover in mode `planned` and a failback reach the source site
+ * (over the site link); 503 `dr-source-unreachable` when it cannot.
  */
 import { Router, type Request } from 'express';
 import { NotFoundError, ValidationError } from '../../errors/index.js';
@@ -34,6 +38,7 @@ const SITE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const FAILOVER_ID = SITE_ID;
 const VM_ID = /^[A-Za-z0-9:._-]{1,200}$/;
 const POINT_ID = /^\d{8}-\d{6}-[0-9a-f]{8}$/;
+const FAILBACK_FIELDS = ['target', 'name', 'powerOn', 'shutdownTimeoutSeconds'];
 const FAILOVER_FIELDS = ['mode', 'pointId', 'name', 'keepMacAddresses', 'powerOn', 'toolsTimeoutSeconds', 'shutdownTimeoutSeconds'];
 
 function idParam(req: Request, name: string, pattern: RegExp, what: string): string {
@@ -116,6 +121,27 @@ export function drRoutes<S extends UserSession>(auth: Authorizer<S>, svc: ApiSer
       authorizedCall<S>(req).session.userName,
       requestContext(req).signal,
     );
+    accepted(req, res, r);
+  });
+
+  router.post('/sites/:id/replicated-vms/:vmId/failback', audit('dr.failback', (p) => `site:${p['id'] ?? ''}`), restoreAtTarget, async (req, res) => {
+    const vmId = idParam(req, 'vmId', VM_ID, "a replicated VM's id (GET /sites/{id}/replicated-vms)");
+    const b: unknown = req.body ?? {};
+    if (typeof b !== 'object' || b === null || Array.isArray(b)) throw new ValidationError('the request body must be a JSON object');
+    const body = b as Record<string, unknown>;
+    const extra = Object.keys(body).find((k) => !FAILBACK_FIELDS.includes(k));
+    if (extra !== undefined) throw new ValidationError(`${extra} is not a field of this request (allowed: ${FAILBACK_FIELDS.join(', ')})`, { field: extra });
+    const target = body['target'] ?? 'original';
+    if (target !== 'original' && target !== 'new') throw new ValidationError("target must be original (the source site's VM, its disks replaced, its moref kept) or new (a new VM at the source site)", { field: 'target' });
+    const name = body['name'] ?? null;
+    if (name !== null && typeof name !== 'string') throw new ValidationError('name must be a VM name, or null', { field: 'name' });
+    const powerOn = body['powerOn'] ?? true;
+    if (typeof powerOn !== 'boolean') throw new ValidationError('powerOn must be true or false', { field: 'powerOn' });
+    const shutdown = body['shutdownTimeoutSeconds'] ?? 300;
+    if (typeof shutdown !== 'number') throw new ValidationError('shutdownTimeoutSeconds must be a number of seconds', { field: 'shutdownTimeoutSeconds' });
+    if (!svc.failback) throw new NotFoundError('this Lifeline server has no backup store, so it holds no failed-over VM to fail back');
+    noteAudit(req, { details: { vmId, target } });
+    const r = await svc.failback.failback(siteOf(req), vmId, { target, name, powerOn, shutdownTimeoutSeconds: shutdown }, authorizedCall<S>(req).session.userName, requestContext(req).signal);
     accepted(req, res, r);
   });
 

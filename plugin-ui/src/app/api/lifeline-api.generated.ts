@@ -1153,6 +1153,31 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/api/v1/sites/{id}/replicated-vms/{vmId}/failback": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The id of a paired site (GET /api/v1/sites). */
+                readonly id: components["parameters"]["siteId"];
+                /** @description A replicated VM's id at the source site, <vCenter UUID>:<moref> (GET /api/v1/sites/{id}/replicated-vms), URL-encoded. */
+                readonly vmId: components["parameters"]["replicatedVmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Fail back a failed-over VM to its source site
+         * @description Lifeline's Restore privilege on the inventory root of the vCenter the VM was recovered into. The VM's failover that is up (not a drill) is sent back: this site shuts the VM down (VMware Tools, or power-off after shutdownTimeoutSeconds), backs it up into its replica of the source's repository as a point of the source's VM, replicates that point back (only the chunks the source lacks), and the source site recovers it onto the original VM (target original: its disks replaced, its moref kept) or as a new VM (target new), then clears its mark "failed over". The VM here stays powered off and its failover is marked failed back. 503 dr-source-unreachable when the source site cannot be reached, 409 dr-failback-refused when it refuses (nothing is changed either way); 404 when no failover of the VM is up here that was not failed back already; 409 busy while a failover or failback of the VM runs.
+         */
+        readonly post: operations["failBack"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/api/v1/failovers": {
         readonly parameters: {
             readonly query?: never;
@@ -2681,6 +2706,19 @@ export interface components {
             /** @description Mode planned only: how long the source site waits for the guest to shut down through VMware Tools before it powers the VM off (default 300; 0: power off at once). */
             readonly shutdownTimeoutSeconds?: number;
         };
+        readonly FailbackRequest: {
+            /**
+             * @description original (default): the source site's VM, its disks replaced by the point, its identity and moref kept; new: a new VM at the source site.
+             * @enum {string}
+             */
+            readonly target?: "original" | "new";
+            /** @description Target new only: the new VM's name at the source site. */
+            readonly name?: string | null;
+            /** @description Power the VM on at the source site once recovered; default true. */
+            readonly powerOn?: boolean;
+            /** @description How long this site waits for the guest to shut down through VMware Tools before it powers the VM off (default 300; 0: power off at once). */
+            readonly shutdownTimeoutSeconds?: number;
+        };
         readonly FailoverReport: {
             /** Format: date-time */
             readonly startedAt: string | null;
@@ -2768,6 +2806,43 @@ export interface components {
                 readonly chunks: number | null;
                 /** @description Chunks that replication sent (the others were at this site already). */
                 readonly chunksSent: number | null;
+            } | null;
+            /** @description The failback to the source site, once asked for. */
+            readonly failback?: {
+                /**
+                 * @description done: the VM runs at the source site again and stays powered off here.
+                 * @enum {string}
+                 */
+                readonly state: "running" | "done" | "failed";
+                /** @enum {string} */
+                readonly target: "original" | "new";
+                readonly name: string | null;
+                readonly powerOn: boolean;
+                readonly shutdownTimeoutSeconds: number;
+                readonly jobId: string | null;
+                /** @description How the VM here came to be off: guest, powered-off, was-off. */
+                readonly shutdown: string | null;
+                /** @description The last point, made here into the replica of the source's repository. */
+                readonly pointId: string | null;
+                /** @description Chunks of that point. */
+                readonly chunks: number | null;
+                /** @description Chunks sent back: those the source site lacked. */
+                readonly chunksSent: number | null;
+                /** @description Their stored bytes. */
+                readonly bytesSent: number | null;
+                /** @description The source site's failback-recovery job. */
+                readonly sourceJobId: string | null;
+                /** @description The VM the point runs as at the source site. */
+                readonly sourceVm: {
+                    readonly moref: string;
+                    readonly name: string;
+                } | null;
+                readonly failures: readonly string[];
+                readonly requestedBy: string;
+                /** Format: date-time */
+                readonly startedAt: string;
+                /** Format: date-time */
+                readonly endedAt: string | null;
             } | null;
             /** Format: date-time */
             readonly createdAt: string;
@@ -5529,6 +5604,50 @@ export interface operations {
         };
         readonly responses: {
             /** @description The failover runs as a job. */
+            readonly 202: {
+                headers: {
+                    /** @description The job: /api/v1/jobs/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["FailoverAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly failBack: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The id of a paired site (GET /api/v1/sites). */
+                readonly id: components["parameters"]["siteId"];
+                /** @description A replicated VM's id at the source site, <vCenter UUID>:<moref> (GET /api/v1/sites/{id}/replicated-vms), URL-encoded. */
+                readonly vmId: components["parameters"]["replicatedVmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["FailbackRequest"];
+            };
+        };
+        readonly responses: {
+            /** @description The failback runs as a job (kind failback); the failover carries its failback part. */
             readonly 202: {
                 headers: {
                     /** @description The job: /api/v1/jobs/{id}. */

@@ -129,7 +129,7 @@ export function readFailover(body: unknown): Failover | null {
     !isString(id) ||
     !isString(peerId) ||
     !isString(siteName) ||
-    (mode !== 'test' && mode !== 'disaster') ||
+    (mode !== 'test' && mode !== 'disaster' && mode !== 'planned') ||
     !isString(pointId) ||
     !isString(pointCreatedAt) ||
     typeof dataLossWindowSeconds !== 'number' ||
@@ -275,6 +275,11 @@ export class DrApi {
 
   failover(failoverId: string, signal?: AbortSignal): Promise<Failover> {
     return this.api.get(`${FAILOVERS_PATH}/${encodeURIComponent(failoverId)}`, readFailover, signal);
+  }
+
+  /** Sends the VM's failover that is up back to the source site (a `failback` job). */
+  failBack(siteId: string, vmId: string, request: { target?: 'original' | 'new'; name?: string | null; powerOn?: boolean; shutdownTimeoutSeconds?: number }, signal?: AbortSignal): Promise<{ job: Job; created: boolean; failover: Failover }> {
+    return this.api.post(`${sitePath(siteId)}/replicated-vms/${encodeURIComponent(vmId)}/failback`, request, readFailoverAccepted, signal);
   }
 
   cleanUpDrill(failoverId: string, signal?: AbortSignal): Promise<{ job: Job; created: boolean; failover: Failover }> {

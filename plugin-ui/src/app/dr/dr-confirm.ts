@@ -9,7 +9,7 @@ import { VsphereDatePipe } from '../i18n/vsphere-date-pipe';
 import { ProblemAlert } from '../problem-alert/problem-alert';
 
 /** What a DR action does, as its confirmation names it. */
-export type DrAction = 'test' | 'disaster' | 'planned' | 'cleanup' | 'failback' | 'delete';
+export type DrAction = 'test' | 'disaster' | 'planned' | 'cleanup' | 'failback' | 'failbackVm' | 'delete';
 
 const TITLE: Readonly<Record<DrAction, MessageKey>> = {
   test: 'dr.confirm.test.title',
@@ -17,6 +17,7 @@ const TITLE: Readonly<Record<DrAction, MessageKey>> = {
   planned: 'dr.confirm.planned.title',
   cleanup: 'dr.confirm.cleanup.title',
   failback: 'dr.confirm.failback.title',
+  failbackVm: 'dr.confirm.failbackVm.title',
   delete: 'dr.confirm.delete.title',
 };
 const TEXT: Readonly<Record<DrAction, MessageKey>> = {
@@ -25,6 +26,7 @@ const TEXT: Readonly<Record<DrAction, MessageKey>> = {
   planned: 'dr.confirm.planned.text',
   cleanup: 'dr.confirm.cleanup.text',
   failback: 'dr.confirm.failback.text',
+  failbackVm: 'dr.confirm.failbackVm.text',
   delete: 'dr.confirm.delete.text',
 };
 const BUTTON: Readonly<Record<DrAction, MessageKey>> = {
@@ -33,6 +35,7 @@ const BUTTON: Readonly<Record<DrAction, MessageKey>> = {
   planned: 'dr.confirm.planned.button',
   cleanup: 'dr.confirm.cleanup.button',
   failback: 'dr.confirm.failback.button',
+  failbackVm: 'dr.confirm.failbackVm.button',
   delete: 'dr.confirm.delete.button',
 };
 
@@ -68,7 +71,7 @@ const BUTTON: Readonly<Record<DrAction, MessageKey>> = {
       </div>
       <div class="modal-footer">
         <button type="button" class="btn btn-outline ll-confirm-cancel" (click)="closed.emit()">{{ 'action.cancel' | msg }}</button>
-        <button type="button" class="btn ll-confirm-ok" [class.btn-danger]="action() === 'disaster' || action() === 'planned' || action() === 'failback' || action() === 'delete'" [class.btn-primary]="action() === 'test' || action() === 'cleanup'" [disabled]="busy()" (click)="confirmed.emit()">
+        <button type="button" class="btn ll-confirm-ok" [class.btn-danger]="action() === 'disaster' || action() === 'planned' || action() === 'failback' || action() === 'failbackVm' || action() === 'delete'" [class.btn-primary]="action() === 'test' || action() === 'cleanup'" [disabled]="busy()" (click)="confirmed.emit()">
           {{ button[action()] | msg }}
         </button>
       </div>

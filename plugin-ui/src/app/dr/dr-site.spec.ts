@@ -131,6 +131,49 @@ describe('DR site: replicated VMs and mappings', () => {
     expect(view.element.querySelector('.ll-vm-cleanup')).toBeNull();
   });
 
+  it('offers to fail a failed-over VM back after a confirmation naming the consequences, and shows the failback', async () => {
+    const view = await open({}, [replicatedVmBody()]);
+    await view.click('.ll-vm-failover');
+    await view.click('.ll-confirm-ok');
+    http
+      .expectOne({ method: 'POST', url: `${SITE}/replicated-vms/${encodeURIComponent(SOURCE_VM_ID)}/failover` })
+      .flush(failoverAcceptedBody({ failover: failoverBody({ mode: 'planned', state: 'up', name: 'erp-01' }) }), { status: 202, statusText: 'Accepted' });
+    await view.stable();
+    expect(view.element.querySelector('.ll-vm-cleanup')).toBeNull();
+    await view.click('.ll-vm-failback');
+    expect(view.text('.ll-confirm-title')).toBe('Fail back erp-01');
+    expect(view.text('.ll-confirm-text')).toContain('Mode: failback. erp-01 is shut down at this site');
+    expect(view.text('.ll-confirm-text')).toContain('the original VM at prod-berlin gets its disks replaced by that point, keeping its identity');
+    expect(view.text('.ll-confirm-text')).toContain('If prod-berlin cannot be reached, nothing is changed.');
+    await view.click('.ll-confirm-ok');
+    const post = http.expectOne({ method: 'POST', url: `${SITE}/replicated-vms/${encodeURIComponent(SOURCE_VM_ID)}/failback` });
+    expect(post.request.body).toEqual({ target: 'original' });
+    const failback = { state: 'running', target: 'original', name: null, powerOn: true, shutdownTimeoutSeconds: 300, jobId: 'job-9', shutdown: null, pointId: null, chunks: null, chunksSent: null, bytesSent: null, sourceJobId: null, sourceVm: null, failures: [], requestedBy: 'VSPHERE.LOCAL\\alice', startedAt: '2026-11-23T10:05:00.000Z', endedAt: null };
+    post.flush(failoverAcceptedBody({ failover: failoverBody({ mode: 'planned', state: 'up', name: 'erp-01', failback }) }), { status: 202, statusText: 'Accepted' });
+    await view.stable();
+    expect(view.element.querySelector('.ll-confirm-title')).toBeNull();
+    expect(view.text('.ll-vm-failback-state')).toBe('Failback to prod-berlin: running, — of — chunks sent.');
+    // Running: not offered twice.
+    expect(view.element.querySelector('.ll-vm-failback')).toBeNull();
+  });
+
+  it('refuses a failback the source site cannot take, keeping the dialog open with the reason', async () => {
+    const view = await open({}, [replicatedVmBody()]);
+    await view.click('.ll-vm-failover');
+    await view.click('.ll-confirm-ok');
+    http
+      .expectOne({ method: 'POST', url: `${SITE}/replicated-vms/${encodeURIComponent(SOURCE_VM_ID)}/failover` })
+      .flush(failoverAcceptedBody({ failover: failoverBody({ mode: 'disaster', state: 'up', name: 'erp-01' }) }), { status: 202, statusText: 'Accepted' });
+    await view.stable();
+    await view.click('.ll-vm-failback');
+    await view.click('.ll-confirm-ok');
+    const detail = 'site prod-berlin cannot be reached (connect ECONNREFUSED), and a failback needs it to take the VM back. Nothing was changed: erp-01 goes on running at this site';
+    flushProblem(http.expectOne({ method: 'POST', url: `${SITE}/replicated-vms/${encodeURIComponent(SOURCE_VM_ID)}/failback` }), { status: 503, title: 'Service Unavailable', detail, code: 'dr-source-unreachable' });
+    await view.stable();
+    expect(view.text('.ll-confirm-title')).toBe('Fail back erp-01');
+    expect(view.text('ll-dr-confirm .ll-problem-detail')).toBe(detail);
+  });
+
   it('offers planned migration of a VM only when the server’s document has the mode', async () => {
     const without = await open();
     expect(without.element.querySelector('.ll-vm-planned')).toBeNull();

@@ -25,7 +25,8 @@ export function describeMissing(missing: readonly MissingMapping[]): string {
  * The production site's VMs this DR site holds replicated points of: each with its latest point,
  * the lag (what a disaster failover now would lose) and which mapping a failover or a drill lacks,
  * with *Fail over…* and *Test…*. Each asks for confirmation naming the mode and its consequences,
- * then follows the job and shows the failover's report; a drill's report offers its clean-up.
+ * then follows the job and shows the failover's report; a drill's report offers its clean-up, a
+ * failover's that is up *Fail back…* (onto the original VM at the source site).
  * The actions need Lifeline Restore; without it, or with a mapping missing, they are disabled and
  * say why.
  */
@@ -87,6 +88,12 @@ export function describeMissing(missing: readonly MissingMapping[]): string {
           @if (failover.mode === 'test' && failover.state === 'up') {
             <button type="button" class="btn btn-outline btn-sm ll-vm-cleanup" [disabled]="!canRestore()" (click)="askCleanup(failover)">{{ 'dr.cleanup' | msg }}</button>
           }
+          @if (failover.failback; as fb) {
+            <p class="ll-vm-failback-state" [attr.data-state]="fb.state">{{ 'dr.report.failback' | msg: { site: siteName(), state: fb.state, sent: fb.chunksSent ?? '—', chunks: fb.chunks ?? '—' } }}</p>
+          }
+          @if (failover.mode !== 'test' && failover.state === 'up' && failover.failback?.state !== 'done' && failover.failback?.state !== 'running') {
+            <button type="button" class="btn btn-outline btn-sm ll-vm-failback" [disabled]="!canRestore()" [attr.title]="canRestore() ? null : ('dr.needsRestore' | msg)" (click)="askFailback(failover)">{{ 'dr.replicated.failback' | msg }}</button>
+          }
         </div>
       }
     </section>
@@ -126,7 +133,7 @@ export class ReplicatedVms {
 
   protected readonly job = new FollowedJob(inject(JobStream), this.aborter.signal);
   protected readonly asking = signal<{
-    action: 'test' | 'disaster' | 'planned' | 'cleanup';
+    action: 'test' | 'disaster' | 'planned' | 'cleanup' | 'failbackVm';
     subject: string;
     vm: ReplicatedVm | null;
     failover: Failover | null;
@@ -192,6 +199,12 @@ export class ReplicatedVms {
     this.asking.set({ action: 'cleanup', subject: failover.name, vm: null, failover, lossSeconds: null, pointAt: null });
   }
 
+  /** The failover shown is sent back to the source site, onto its original VM. */
+  protected askFailback(failover: Failover): void {
+    this.actionError.set(null);
+    this.asking.set({ action: 'failbackVm', subject: failover.name, vm: null, failover, lossSeconds: null, pointAt: null });
+  }
+
   protected async confirm(): Promise<void> {
     const a = this.asking();
     if (a === null) {
@@ -203,7 +216,9 @@ export class ReplicatedVms {
       const accepted =
         a.action === 'cleanup'
           ? await this.api.cleanUpDrill(a.failover!.id, this.aborter.signal)
-          : await this.api.failOver(this.siteId(), a.vm!.vm.id, { mode: a.action }, this.aborter.signal);
+          : a.action === 'failbackVm'
+            ? await this.api.failBack(this.siteId(), a.failover!.sourceVm.id, { target: 'original' }, this.aborter.signal)
+            : await this.api.failOver(this.siteId(), a.vm!.vm.id, { mode: a.action }, this.aborter.signal);
       this.asking.set(null);
       this.last.set(accepted.failover);
       const id = accepted.failover.id;

@@ -4206,6 +4206,89 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         }
       }
     },
+    "/api/v1/sites/{id}/replicated-vms/{vmId}/failback": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/siteId"
+        },
+        {
+          "$ref": "#/components/parameters/replicatedVmId"
+        }
+      ],
+      "post": {
+        "operationId": "failBack",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "Fail back a failed-over VM to its source site",
+        "description": "Lifeline's Restore privilege on the inventory root of the vCenter the VM was recovered into. The VM's failover that is up (not a drill) is sent back: this site shuts the VM down (VMware Tools, or power-off after shutdownTimeoutSeconds), backs it up into its replica of the source's repository as a point of the source's VM, replicates that point back (only the chunks the source lacks), and the source site recovers it onto the original VM (target original: its disks replaced, its moref kept) or as a new VM (target new), then clears its mark \"failed over\". The VM here stays powered off and its failover is marked failed back. 503 dr-source-unreachable when the source site cannot be reached, 409 dr-failback-refused when it refuses (nothing is changed either way); 404 when no failover of the VM is up here that was not failed back already; 409 busy while a failover or failback of the VM runs.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/FailbackRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "202": {
+            "description": "The failback runs as a job (kind failback); the failover carries its failback part.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/FailoverAccepted"
+                }
+              }
+            },
+            "headers": {
+              "Location": {
+                "description": "The job: /api/v1/jobs/{id}.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/api/v1/failovers": {
       "get": {
         "operationId": "listFailovers",
@@ -10347,6 +10430,38 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         ],
         "additionalProperties": false
       },
+      "FailbackRequest": {
+        "type": "object",
+        "properties": {
+          "target": {
+            "type": "string",
+            "enum": [
+              "original",
+              "new"
+            ],
+            "description": "original (default): the source site's VM, its disks replaced by the point, its identity and moref kept; new: a new VM at the source site."
+          },
+          "name": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "Target new only: the new VM's name at the source site."
+          },
+          "powerOn": {
+            "type": "boolean",
+            "description": "Power the VM on at the source site once recovered; default true."
+          },
+          "shutdownTimeoutSeconds": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 3600,
+            "description": "How long this site waits for the guest to shut down through VMware Tools before it powers the VM off (default 300; 0: power off at once)."
+          }
+        },
+        "required": [],
+        "additionalProperties": false
+      },
       "FailoverReport": {
         "type": "object",
         "properties": {
@@ -10670,6 +10785,152 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             ],
             "additionalProperties": false,
             "description": "Mode planned only: the source site's part."
+          },
+          "failback": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "properties": {
+              "state": {
+                "type": "string",
+                "enum": [
+                  "running",
+                  "done",
+                  "failed"
+                ],
+                "description": "done: the VM runs at the source site again and stays powered off here."
+              },
+              "target": {
+                "type": "string",
+                "enum": [
+                  "original",
+                  "new"
+                ]
+              },
+              "name": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "powerOn": {
+                "type": "boolean"
+              },
+              "shutdownTimeoutSeconds": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "jobId": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "shutdown": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "How the VM here came to be off: guest, powered-off, was-off."
+              },
+              "pointId": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "The last point, made here into the replica of the source's repository."
+              },
+              "chunks": {
+                "type": [
+                  "integer",
+                  "null"
+                ],
+                "description": "Chunks of that point."
+              },
+              "chunksSent": {
+                "type": [
+                  "integer",
+                  "null"
+                ],
+                "description": "Chunks sent back: those the source site lacked."
+              },
+              "bytesSent": {
+                "type": [
+                  "integer",
+                  "null"
+                ],
+                "description": "Their stored bytes."
+              },
+              "sourceJobId": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "The source site's failback-recovery job."
+              },
+              "sourceVm": {
+                "type": [
+                  "object",
+                  "null"
+                ],
+                "properties": {
+                  "moref": {
+                    "type": "string"
+                  },
+                  "name": {
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "moref",
+                  "name"
+                ],
+                "additionalProperties": false,
+                "description": "The VM the point runs as at the source site."
+              },
+              "failures": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              },
+              "requestedBy": {
+                "type": "string"
+              },
+              "startedAt": {
+                "type": "string",
+                "format": "date-time"
+              },
+              "endedAt": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "format": "date-time"
+              }
+            },
+            "required": [
+              "state",
+              "target",
+              "name",
+              "powerOn",
+              "shutdownTimeoutSeconds",
+              "jobId",
+              "shutdown",
+              "pointId",
+              "chunks",
+              "chunksSent",
+              "bytesSent",
+              "sourceJobId",
+              "sourceVm",
+              "failures",
+              "requestedBy",
+              "startedAt",
+              "endedAt"
+            ],
+            "additionalProperties": false,
+            "description": "The failback to the source site, once asked for."
           },
           "createdAt": {
             "type": "string",

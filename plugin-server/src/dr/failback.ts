@@ -1,0 +1,379 @@
+/**
+ * Failback, the DR site's (B's) part: a VM failed over to this site goes back to its source site
+ * (A) as a planned migration in the other direction (docs/dr.md, "Failback"). A `failback` job at B
+ *
+ * 1. shuts the recovered VM down through VMware Tools, waits up to the user's timeout, then powers
+ *    it off;
+ * 2. backs it up a last time **into this site's replica of A's repository**, as a point of A's
+ *    original VM (A's VM id, A's disk numbers): the replica holds A's keys, so the chunk ids are
+ *    those A's own store uses;
+ * 3. replicates that point back to A over the site link (reverse replication): A answers which
+ *    chunks it lacks, and only those cross — after a short outage, the blocks written at B;
+ * 4. asks A to recover exactly that point onto the original VM (its disks replaced, its identity
+ *    and moref kept) or as a new VM, and waits for A's job (failback-source.ts);
+ * 5. marks the failover failed back; the VM here stays powered off.
+ *
+ * A is asked first whether it would take the failback (reachable, the VM known, a name free): when
+ * it cannot be reached or refuses, the request is refused and nothing is touched. A failure after
+ * the shutdown powers the VM here on again when it ran; A rolls back its own part (a revert and a
+ * new instance undo themselves), so a failed failback leaves the VM running here.
+ */
+import { describeError, LifelineError, NotFoundError, ValidationError } from '../errors/index.js';
+import { sleep, type JobHandler, type JobRunner, type LogLevel, type SubmitResult } from '../jobs/index.js';
+import type { Clock } from '../domain/index.js';
+import type { Repository } from '../store/index.js';
+import type { DrStore, FailbackPart, FailoverRecord } from './dr-store.js';
+import type { DrVcenter } from './dr-vcenter.js';
+import { failoverTarget } from './dr-service.js';
+import { needsOf } from './mappings.js';
+
+export const FAILBACK_JOB_KIND = 'failback';
+/** After each backup of a failed-over VM at this site, its point goes back to the source site ahead of the failback. */
+export const REVERSE_REPLICATION_JOB_KIND = 'reverse-replication';
+
+/** Where A recovers the point: the original VM (disks replaced, moref kept) or a new VM. */
+export type FailbackTarget = 'original' | 'new';
+
+/** What B asks of A (checked by A at the request, acted on once the point is there). */
+export interface FailbackAsk {
+  vmId: string;
+  target: FailbackTarget;
+  /** The new VM's name (target `new`). */
+  name: string | null;
+  powerOn: boolean;
+  /** Target `new`: this site's network names → A's, and A's datastore for the VM (the pairing's mappings reversed). */
+  networks: Record<string, string>;
+  datastore: string | null;
+}
+
+/** A's answer about its failback job (failback-source.ts, FailbackSourceStatus). */
+export interface SourceFailbackStatus {
+  jobId: string;
+  state: string;
+  phase: string | null;
+  error: { code: string; message: string } | null;
+  result: { vm: { moref: string; name: string }; target: FailbackTarget; pointId: string } | null;
+}
+
+/** What a failback asks of the site link to A; the composition root makes it. Unreachable: 'site-unreachable'. */
+export interface FailbackLink {
+  /** A checks the request and changes nothing. */
+  check(peerId: string, ask: FailbackAsk, signal: AbortSignal): Promise<void>;
+  /** Sends a point of this site's replica of A's repository back to A; the chunks A lacked only. */
+  sendBack(peerId: string, replica: Repository, pointId: string, signal: AbortSignal): Promise<{ chunks: number; chunksSent: number; bytesSent: number }>;
+  /** A recovers the point; its job id. */
+  start(peerId: string, ask: FailbackAsk & { pointId: string }, signal: AbortSignal): Promise<{ jobId: string }>;
+  status(peerId: string, jobId: string, signal: AbortSignal): Promise<SourceFailbackStatus>;
+}
+
+/** The last backup of the recovered VM into the replica, as a point of A's VM (protection's pipeline, wired in server/). */
+export type FailbackBackup = (o: {
+  jobId: string;
+  vcenterGuid: string;
+  moref: string;
+  replica: Repository;
+  /** A's VM id, and A's disk number for each of this VM's disks (by its device key). */
+  vmId: string;
+  diskKeys: ReadonlyMap<number, number>;
+  signal: AbortSignal;
+  log(message: string, level?: LogLevel): void;
+}) => Promise<{ pointId: string; bytesRead: number; newStoredBytes: number }>;
+
+export interface FailbackVcenter extends DrVcenter {
+  shutdownGuest(vm: string, signal?: AbortSignal): Promise<void>;
+}
+
+export interface FailbackOptions {
+  readonly target: FailbackTarget;
+  readonly name: string | null;
+  readonly powerOn: boolean;
+  readonly shutdownTimeoutSeconds: number;
+}
+
+export interface FailbackDeps {
+  readonly store: DrStore;
+  readonly runner: Pick<JobRunner, 'submit' | 'activeForTarget' | 'register' | 'subscribe'>;
+  readonly clock: Clock;
+  vcenter(guid: string, signal: AbortSignal): Promise<FailbackVcenter>;
+  replica(peerId: string, signal: AbortSignal): Promise<Repository | undefined>;
+  readonly link: FailbackLink;
+  readonly backup: FailbackBackup;
+  /** How often the VM's power state and A's job are looked at. Default 1 s. */
+  readonly pollMs?: number;
+}
+
+interface FailbackParams {
+  failoverId: string;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+interface ReverseParams {
+  failoverId: string;
+  pointId: string;
+}
+
+export class FailbackService {
+  readonly stop: () => void;
+
+  constructor(private readonly d: FailbackDeps) {
+    d.runner.register(FAILBACK_JOB_KIND, this.handler() as JobHandler);
+    d.runner.register(REVERSE_REPLICATION_JOB_KIND, this.reverseHandler() as JobHandler);
+    // A backup of a failed-over VM (its policy at this site) lands in the replica: it goes back to the source now.
+    this.stop = d.runner.subscribe((ev) => {
+      if (ev.type !== 'state' || ev.job.kind !== 'backup' || ev.job.state !== 'succeeded' || ev.job.target.type !== 'VirtualMachine') return;
+      const job = ev.job;
+      const pointId = (job.result as { pointId?: unknown } | null)?.pointId;
+      const rec = this.failedOverAt(job.target.vcenterGuid ?? '', job.target.id);
+      if (!rec || typeof pointId !== 'string') return;
+      setImmediate(() => {
+        try {
+          d.runner.submit<ReverseParams>({ kind: REVERSE_REPLICATION_JOB_KIND, target: { type: 'ReverseReplication', id: rec.sourceVm.id, vcenterGuid: null }, params: { failoverId: rec.id, pointId }, priority: 60, requestedBy: `backup job ${job.id}` });
+        } catch {
+          // Busy with an earlier point: the next backup's point, or the failback, sends this one's chunks too.
+        }
+      });
+    });
+  }
+
+  /** The failover (up, not a drill, not failed back) whose VM at this site is `moref` of vCenter `guid`. */
+  private failedOverAt(guid: string, moref: string): FailoverRecord | undefined {
+    return this.d.store.listFailovers().find((r) => r.mode !== 'test' && r.state === 'up' && r.vm?.moref === moref && r.vcenterGuid === guid && r.failback?.state !== 'done');
+  }
+
+  /**
+   * Where a backup of a VM at this site goes: for a VM failed over here, the replica of its source
+   * site's repository, as a point of the source's VM with the source's disk numbers (null: the
+   * site's own repository).
+   */
+  async destinationOf(vm: { vcenterGuid: string; moref: string }, signal: AbortSignal): Promise<{ repository: Repository; storeAs: { vmId: string; diskKey(disk: { key: number }): number }; note: string } | null> {
+    const rec = this.failedOverAt(vm.vcenterGuid, vm.moref);
+    if (!rec) return null;
+    const replica = await this.d.replica(rec.peerId, signal);
+    if (!replica) return null;
+    const keys = await this.diskKeys(rec, replica, signal);
+    return {
+      repository: replica,
+      storeAs: { vmId: rec.sourceVm.id, diskKey: (d) => keys.get(d.key) ?? d.key },
+      note: `${rec.name} was failed over from site ${rec.siteName}: its point is kept in this site's replica of ${rec.siteName}'s repository as a point of ${rec.sourceVm.name}, and sent back to ${rec.siteName} (only the chunks it lacks) once made`,
+    };
+  }
+
+  /**
+   * The scheduler's view of a failed-over VM's points: they are in the replica under the source
+   * VM's id, so its newest there stands in for the none `own` found in this site's repository.
+   */
+  async lastGoodPoints(own: ReadonlyMap<string, number | null>, vms: ReadonlyArray<{ vcenterGuid: string; moref: string }>, signal: AbortSignal): Promise<ReadonlyMap<string, number | null>> {
+    const out = new Map(own);
+    // One read of the failovers for the whole question (the scheduler asks about every protected VM).
+    const up = new Map(this.d.store.listFailovers().filter((r) => r.mode !== 'test' && r.state === 'up' && r.vm !== null && r.failback?.state !== 'done').map((r) => [`${r.vcenterGuid}:${r.vm!.moref}`, r]));
+    if (up.size === 0) return out;
+    for (const vm of vms) {
+      const rec = up.get(`${vm.vcenterGuid}:${vm.moref}`);
+      if (!rec) continue;
+      const replica = await this.d.replica(rec.peerId, signal);
+      const newest = replica?.listPoints({ vmId: rec.sourceVm.id, limit: 1 })[0];
+      if (newest) out.set(`${vm.vcenterGuid}:${vm.moref}`, newest.createdAt);
+    }
+    return out;
+  }
+
+  /** A's disk number for each disk of the VM here: the failover made them in the order of the point's. */
+  private async diskKeys(rec: FailoverRecord, replica: Repository, signal: AbortSignal): Promise<Map<number, number>> {
+    const original = await replica.readManifest(rec.pointId, signal);
+    const vm = await (await this.d.vcenter(rec.vcenterGuid, signal)).getVm(rec.vm!.moref, signal);
+    const aDisks = [...original.disks].sort((x, y) => x.disk - y.disk).map((x) => x.disk);
+    const bDisks = [...vm.disks].sort((x, y) => (x.controllerKey - y.controllerKey) || ((x.unitNumber ?? 0) - (y.unitNumber ?? 0)));
+    if (bDisks.length !== aDisks.length) throw new LifelineError('conflict', `${rec.name} has ${bDisks.length} disks here and the point it was recovered from ${aDisks.length}: a failback replaces disk for disk and cannot map them`, { failoverId: rec.id });
+    return new Map(bDisks.map((x, i) => [x.key, aDisks[i]!]));
+  }
+
+  private reverseHandler(): JobHandler<ReverseParams> {
+    return {
+      retry: { maxAttempts: 4, baseDelayMs: 60_000, maxDelayMs: 30 * 60_000 },
+      timeoutMs: 24 * 3_600_000,
+      run: async (ctx) => {
+        const p = ctx.params as Partial<ReverseParams> | null;
+        if (typeof p?.failoverId !== 'string' || typeof p.pointId !== 'string') throw new ValidationError('reverse-replication job params need failoverId and pointId', { field: 'params' });
+        const rec = this.d.store.getFailover(p.failoverId);
+        const replica = await this.d.replica(rec.peerId, ctx.signal);
+        if (!replica) throw new NotFoundError(`this site holds no replica of site ${rec.siteName} any more`, { siteId: rec.peerId });
+        ctx.phase('replicate');
+        const sent = await this.d.link.sendBack(rec.peerId, replica, p.pointId, ctx.signal);
+        ctx.log(`restore point ${p.pointId} of ${rec.sourceVm.name} is at site ${rec.siteName}: ${sent.chunksSent} of its ${sent.chunks} chunks sent (${sent.bytesSent} bytes)`);
+        return { failoverId: rec.id, pointId: p.pointId, ...sent };
+      },
+    };
+  }
+
+  /** The VM's failover that a failback would send back: the newest one up, not a drill. */
+  failoverOf(peerId: string, vmId: string): FailoverRecord {
+    const rec = this.d.store.listFailovers().find((r) => r.peerId === peerId && r.sourceVm.id === vmId && r.mode !== 'test' && r.state === 'up' && r.vm !== null && r.failback?.state !== 'done');
+    if (!rec) throw new NotFoundError(`VM ${vmId} is not failed over to this site (no failover of it is up here that was not failed back already): there is nothing to fail back`, { vmId });
+    return rec;
+  }
+
+  /**
+   * Checks a failback now — the failover is up and not failed back, A is reachable and takes it —
+   * records it in the failover and queues the job. Nothing is touched when any check fails.
+   */
+  async failback(peerId: string, vmId: string, opts: FailbackOptions, requestedBy: string, signal: AbortSignal): Promise<SubmitResult & { failover: FailoverRecord }> {
+    if (opts.target !== 'original' && opts.target !== 'new') throw new ValidationError('target must be original (the source site\'s VM, its disks replaced) or new (a new VM at the source site)', { field: 'target' });
+    if (!Number.isSafeInteger(opts.shutdownTimeoutSeconds) || opts.shutdownTimeoutSeconds < 0 || opts.shutdownTimeoutSeconds > 3600) {
+      throw new ValidationError('shutdownTimeoutSeconds must be a whole number of seconds from 0 to 3600', { field: 'shutdownTimeoutSeconds' });
+    }
+    if (opts.target === 'new' && (opts.name === null || opts.name.trim() === '')) throw new ValidationError('a failback to a new VM needs its name', { field: 'name' });
+    if (opts.target === 'original' && opts.name !== null) throw new ValidationError('name is for target new only: the original VM keeps its name', { field: 'name' });
+    const target = failoverTarget(peerId, vmId);
+    const active = this.d.runner.activeForTarget(target);
+    if (active) throw new LifelineError('busy', `a failover or failback of VM ${vmId} is under way (job ${active.id})`, { jobId: active.id });
+    const rec = this.failoverOf(peerId, vmId);
+    const ask = await this.askOf(rec, opts, signal);
+    try {
+      await this.d.link.check(peerId, ask, signal);
+    } catch (err) {
+      if (err instanceof LifelineError && err.code === 'site-unreachable') {
+        throw new LifelineError('dr-source-unreachable', `site ${rec.siteName} cannot be reached (${err.message}), and a failback needs it to take the VM back. Nothing was changed: ${rec.name} goes on running at this site`, { siteId: peerId, vmId });
+      }
+      throw new LifelineError('dr-failback-refused', `site ${rec.siteName} refused the failback: ${describeError(err)}. Nothing was changed`, { siteId: peerId, vmId });
+    }
+    const part: FailbackPart = { state: 'running', target: opts.target, name: opts.name, powerOn: opts.powerOn, shutdownTimeoutSeconds: opts.shutdownTimeoutSeconds, jobId: null, shutdown: null, pointId: null, chunks: null, chunksSent: null, bytesSent: null, sourceJobId: null, sourceVm: null, failures: [], requestedBy, startedAt: iso(this.d.clock.now()), endedAt: null };
+    this.d.store.updateFailover(rec.id, (r) => ({ ...r, failback: part }));
+    const r = this.d.runner.submit<FailbackParams>({ kind: FAILBACK_JOB_KIND, target, params: { failoverId: rec.id }, priority: 30, requestedBy });
+    return { ...r, failover: this.d.store.updateFailover(rec.id, (x) => ({ ...x, failback: { ...x.failback!, jobId: r.job.id } })) };
+  }
+
+  /** A's side of the request: the VM, and for a new VM the pairing's mappings reversed. */
+  private async askOf(rec: FailoverRecord, opts: FailbackOptions, signal: AbortSignal): Promise<FailbackAsk> {
+    const networks = Object.fromEntries(Object.entries(rec.request.networks).map(([a, b]) => [b, a]));
+    let datastore: string | null = null;
+    const repo = await this.d.replica(rec.peerId, signal);
+    if (repo) {
+      try {
+        datastore = needsOf((await repo.readManifest(rec.pointId, signal)).vm.config).datastore;
+      } catch {
+        datastore = null;
+      }
+    }
+    return { vmId: rec.sourceVm.id, target: opts.target, name: opts.name, powerOn: opts.powerOn, networks, datastore };
+  }
+
+  private handler(): JobHandler<FailbackParams> {
+    const d = this.d;
+    const pollMs = d.pollMs ?? 1000;
+    return {
+      // What it did (the VM shut down, a point made) is settled by the failure path; another try is the user's.
+      retry: { maxAttempts: 1 },
+      timeoutMs: 24 * 3_600_000,
+      run: async (ctx) => {
+        const failoverId = (ctx.params as Partial<FailbackParams> | null)?.failoverId;
+        if (typeof failoverId !== 'string') throw new ValidationError('failback job params need failoverId', { field: 'params' });
+        const rec = d.store.getFailover(failoverId);
+        if (!rec.vm || !rec.failback) throw new LifelineError('conflict', `failover ${failoverId} has no failback to run`, { failoverId });
+        const fb = rec.failback;
+        const update = (change: (p: FailbackPart) => FailbackPart): FailoverRecord => d.store.updateFailover(failoverId, (r) => ({ ...r, failback: change(r.failback!) }));
+        const moref = rec.vm.moref;
+        const vc = await d.vcenter(rec.vcenterGuid, ctx.signal);
+        const powerState = async (): Promise<string> => (await vc.getVm(moref, ctx.signal)).powerState;
+        let wasOn = false;
+        let sourceStarted = false;
+        try {
+          // ---- 1. shut the VM down here ----
+          ctx.phase('shutdown');
+          let shutdown: 'guest' | 'powered-off' | 'was-off' = 'was-off';
+          if ((await powerState()) !== 'poweredOff') {
+            wasOn = true;
+            shutdown = 'powered-off';
+            let asked = false;
+            if (fb.shutdownTimeoutSeconds > 0) {
+              try {
+                await vc.shutdownGuest(moref, ctx.signal);
+                asked = true;
+                ctx.log(`asked the guest of ${rec.name} to shut down through VMware Tools; waiting up to ${fb.shutdownTimeoutSeconds} s`);
+              } catch (err) {
+                if (ctx.signal.aborted) throw err;
+                ctx.log(`the guest could not be asked to shut down (${describeError(err)}); powering the VM off`, 'warn');
+              }
+            }
+            if (asked) {
+              const until = ctx.clock.now() + fb.shutdownTimeoutSeconds * 1000;
+              while ((await powerState()) !== 'poweredOff' && ctx.clock.now() < until) await sleep(ctx.clock, Math.min(pollMs, Math.max(0, until - ctx.clock.now())), ctx.signal);
+              if ((await powerState()) === 'poweredOff') shutdown = 'guest';
+              else ctx.log(`the guest did not shut down within ${fb.shutdownTimeoutSeconds} s; powering the VM off`, 'warn');
+            }
+            if (shutdown !== 'guest') await vc.powerOff(moref, { signal: ctx.signal });
+          }
+          update((p) => ({ ...p, shutdown }));
+          ctx.log(shutdown === 'guest' ? 'the guest shut down' : shutdown === 'was-off' ? 'the VM was powered off already' : 'the VM was powered off');
+
+          // ---- 2. the last backup, into the replica of A's repository, as a point of A's VM ----
+          ctx.phase('backup');
+          const replica = await d.replica(rec.peerId, ctx.signal);
+          if (!replica) throw new NotFoundError(`this site holds no replica of site ${rec.siteName} any more`, { siteId: rec.peerId });
+          const diskKeys = await this.diskKeys(rec, replica, ctx.signal);
+          const made = await d.backup({ jobId: ctx.jobId, vcenterGuid: rec.vcenterGuid, moref, replica, vmId: rec.sourceVm.id, diskKeys, signal: ctx.signal, log: (m, l) => ctx.log(m, l) });
+          update((p) => ({ ...p, pointId: made.pointId }));
+          ctx.log(`last backup: restore point ${made.pointId} of ${rec.sourceVm.name}, kept in the replica of site ${rec.siteName}'s repository (${made.bytesRead} bytes read, ${made.newStoredBytes} new bytes stored)`);
+
+          // ---- 3. reverse replication: only the chunks A lacks ----
+          ctx.phase('replicate');
+          const sent = await d.link.sendBack(rec.peerId, replica, made.pointId, ctx.signal);
+          update((p) => ({ ...p, chunks: sent.chunks, chunksSent: sent.chunksSent, bytesSent: sent.bytesSent }));
+          ctx.log(`restore point ${made.pointId} is at site ${rec.siteName}: ${sent.chunksSent} of its ${sent.chunks} chunks sent (${sent.bytesSent} bytes), the others were there`);
+
+          // ---- 4. A recovers exactly that point ----
+          ctx.phase('source-site');
+          const ask = await this.askOf(rec, { target: fb.target, name: fb.name, powerOn: fb.powerOn, shutdownTimeoutSeconds: fb.shutdownTimeoutSeconds }, ctx.signal);
+          const { jobId } = await d.link.start(rec.peerId, { ...ask, pointId: made.pointId }, ctx.signal);
+          sourceStarted = true;
+          update((p) => ({ ...p, sourceJobId: jobId }));
+          ctx.log(`site ${rec.siteName} recovers the point ${fb.target === 'original' ? 'onto the original VM' : `as the new VM ${fb.name ?? ''}`} (its job ${jobId})`);
+          let status: SourceFailbackStatus | undefined;
+          let failures = 0;
+          let lastPhase: string | null = null;
+          for (;;) {
+            try {
+              status = await d.link.status(rec.peerId, jobId, ctx.signal);
+              failures = 0;
+            } catch (err) {
+              if (ctx.signal.aborted) throw err;
+              if (++failures >= 60) throw new LifelineError('site-unreachable', `site ${rec.siteName} stopped answering while recovering the point (${describeError(err)}); its job ${jobId} may go on there`, { siteId: rec.peerId });
+              ctx.log(`site ${rec.siteName} did not answer (${describeError(err)}); asking again`, 'warn');
+            }
+            if (status && status.phase !== lastPhase) {
+              lastPhase = status.phase;
+              ctx.log(`site ${rec.siteName}: ${status.phase ?? status.state}`);
+            }
+            if (status && status.state !== 'queued' && status.state !== 'running') break;
+            await sleep(ctx.clock, pollMs, ctx.signal);
+          }
+          if (status.state !== 'succeeded' || !status.result) {
+            throw new LifelineError('dr-failback-source-failed', `site ${rec.siteName} could not recover the point (${status.error?.code ?? status.state}): ${status.error?.message ?? `its job ended ${status.state}`}`, { failoverId, jobId });
+          }
+
+          // ---- 5. done: the VM here stays off, marked failed back ----
+          const result = status.result;
+          update((p) => ({ ...p, state: 'done', sourceVm: result.vm, endedAt: iso(d.clock.now()) }));
+          ctx.log(`${rec.sourceVm.name} runs at site ${rec.siteName} again (${result.vm.moref}); ${rec.name} stays powered off here, marked failed back`);
+          return { failoverId, pointId: made.pointId, chunks: sent.chunks, chunksSent: sent.chunksSent, bytesSent: sent.bytesSent, shutdown, target: result.target, sourceVm: result.vm };
+        } catch (err) {
+          const message = `${describeError(err)}`;
+          let after = '';
+          // The VM was running here: it runs again, unless A may still be making it its own.
+          if (wasOn && !(sourceStarted && ctx.signal.aborted)) {
+            try {
+              const cleanup = AbortSignal.timeout(5 * 60_000);
+              if ((await vc.getVm(moref, cleanup)).powerState === 'poweredOff') await vc.powerOn(moref, { signal: cleanup });
+              after = `; ${rec.name} was powered on again at this site`;
+            } catch (e) {
+              after = `; ${rec.name} could not be powered on again here (${describeError(e)})`;
+            }
+          }
+          update((p) => ({ ...p, state: 'failed', failures: [...p.failures, `${message}${after}`], endedAt: iso(d.clock.now()) }));
+          if (err instanceof LifelineError) throw new LifelineError(err.code, `${err.message}${after}`, err.details);
+          throw err;
+        }
+      },
+    };
+  }
+}
