@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Lifeline vCenter simulator (test/vcsim/bin/lifeline-vcsim) from Debian's Go toolchain
 # and Debian's govmomi sources, offline, in GOPATH mode. Installs both with apt-get when missing.
-# Fast when nothing changed: the build is skipped while the binary is newer than every source.
+# Fast when nothing changed: the build is skipped while the binary was built from the sources there
+# now (a digest of them is kept beside it; file times say nothing after a checkout or a copy).
 # Logs go to stderr only; stdout stays empty.
 set -euo pipefail
 exec 1>&2
@@ -11,14 +12,13 @@ bin="$here/bin/lifeline-vcsim"
 gopath=/usr/share/gocode
 govmomi="$gopath/src/github.com/vmware/govmomi/simulator"
 
+digest() {
+  (cd "$here" && sha256sum build.sh *.go) | sha256sum | cut -d' ' -f1
+}
+
 up_to_date() {
-  [[ -x "$bin" ]] || return 1
-  [[ "$bin" -nt "$here/build.sh" ]] || return 1
-  local f
-  for f in "$here"/*.go; do
-    [[ "$bin" -nt "$f" ]] || return 1
-  done
-  return 0
+  [[ -x "$bin" && -f "$bin.sources" ]] || return 1
+  [[ "$(cat "$bin.sources")" == "$(digest)" ]]
 }
 
 if up_to_date; then
@@ -50,5 +50,7 @@ trap 'rm -f "$tmp"' EXIT
 # to download modules); the cache lives under bin/ so that a read-only home does not matter.
 GOPATH="$gopath" GO111MODULE=off GOFLAGS= GOCACHE="${GOCACHE:-$here/bin/.gocache}" \
   go build -o "$tmp" .
+sources=$(digest)
 mv -f "$tmp" "$bin"
+echo "$sources" > "$bin.sources"
 echo "lifeline-vcsim: built" >&2
