@@ -142,22 +142,6 @@ describe('replication of restore points to a replica repository', () => {
     expect(await restoredSha(b as Repository, second.id, join(dir.path, 'restored.img'))).toBe(await sha256File(image));
   });
 
-  it('sends each chunk B lacks exactly once when B holds nothing of the point before it, so that A\'s guess of what B lacks falls short', async () => {
-    const src = a as Repository;
-    await patchFile(image, 5 * 4 * MiB, pseudoRandom(4, 256 * 1024));
-    const second = (await ingestImage(src, 'vm-1', image)).point;
-    expect(second.parentId).toBe(point.id);
-    // B never received the first point: it lacks every chunk of the second, not only the changed one.
-    const all = await pointChunks(src, second.id);
-    const link = linkTo(b as Repository);
-    const acked: string[] = [];
-    const report = await replicatePoint(src, second.id, recording(link, acked), { signal: never, concurrency: 3, readAhead: 2 });
-    expect(report.chunksSent).toBe(all.length);
-    expect(acked.length).toBe(all.length);
-    expect([...acked].sort()).toEqual([...all].sort());
-    expect(await restoredSha(b as Repository, second.id, join(dir.path, 'restored.img'))).toBe(await sha256File(image));
-  });
-
   it('looks up and locks at B only the chunks an incremental point does not share with the point before it, unless that one\'s lock ends sooner', async () => {
     const src = a as Repository;
     const dst = b as Repository;
