@@ -189,12 +189,14 @@ export class PointImport {
     const covered = await chunksLockedUntil(repo, manifest, chunkUntil, damaged, signal);
     const lacking = new Set<string>();
     let locked = 0;
-    await forEachBounded(lengths.keys(), 16, signal, async (hex, sig) => {
-      if (damaged.has(hex)) {
-        lacking.add(hex);
-        return;
-      }
-      if (covered.has(hex)) return;
+    // Only the chunks to look up go through the fan-out: for an incremental point that is the
+    // few that changed, not every chunk of the disk.
+    const lookUp: string[] = [];
+    for (const hex of lengths.keys()) {
+      if (damaged.has(hex)) lacking.add(hex);
+      else if (!covered.has(hex)) lookUp.push(hex);
+    }
+    await forEachBounded(lookUp, 16, signal, async (hex, sig) => {
       try {
         await repo.backend.lock(chunkKey(hex), chunkUntil, sig);
         locked++;
