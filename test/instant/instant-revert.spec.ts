@@ -66,7 +66,7 @@ describe('instant revert (from Lifeline’s NFS datastore)', () => {
     return { key: d.key, fileName: d.fileName };
   };
 
-  it('runs the VM from the published point at once; cancel leaves the VM as it was', async () => {
+  it('runs the VM from the published point at once; cancel leaves the VM as it was; the point reverts again', async () => {
     const vm = vmAt(0);
     const ref = { vcenterGuid: sim.instanceUuid, moref: vm.moref };
     const layout = await diskLayout(h, vm.moref);
@@ -93,6 +93,15 @@ describe('instant revert (from Lifeline’s NFS datastore)', () => {
     expect(publications.list()).toEqual([]);
     expect(await nfsDatastore()).withContext('the NFS datastore is unmounted').toBeUndefined();
     expect(deps.store.get(ref)).toBeUndefined();
+
+    // The swaps gave the VM's disk a new device key; the point still names the old one, and a
+    // second revert to it finds the disk by its slot.
+    await runInstantRevert(deps, { vm: ref, pointId: points.get(vm.moref)!, powerOff: true }, ctx());
+    const again = await guestDisk(vm.moref);
+    expect(sha(await sim.readDisk(vm.moref, again.key, 0, DISK))).toBe(backedUp.get(vm.moref)![0]!);
+    await runInstantCancel(deps, ref, ctx());
+    expect(await diskLayout(h, vm.moref)).toEqual(layout);
+    expect(await diskHashes(vm)).toEqual(current.get(vm.moref)!);
   });
 
   it('a power-on that fails puts the VM’s own disks back and leaves no publication and no datastore', async () => {
@@ -108,7 +117,7 @@ describe('instant revert (from Lifeline’s NFS datastore)', () => {
     expect(deps.store.get(ref)).toBeUndefined();
   });
 
-  it('make-permanent moves the running VM’s disks home with what it wrote, and leaves no publication', async () => {
+  it('make-permanent moves the running VM’s disks home with what it wrote, and leaves no publication; the point reverts again', async () => {
     const vm = vmAt(1);
     const ref = { vcenterGuid: sim.instanceUuid, moref: vm.moref };
     const original = vm.disks[0]!;
@@ -132,5 +141,13 @@ describe('instant revert (from Lifeline’s NFS datastore)', () => {
     expect(publications.list()).toEqual([]);
     expect(await nfsDatastore()).toBeUndefined();
     expect(deps.store.get(ref)).toBeUndefined();
+
+    // Reverted again to the same point, whose disk key the relocation and swaps replaced.
+    const layout = await diskLayout(h, vm.moref);
+    await runInstantRevert(deps, { vm: ref, pointId: points.get(vm.moref)!, powerOff: true }, ctx());
+    const again = await guestDisk(vm.moref);
+    expect(sha(await sim.readDisk(vm.moref, again.key, 0, DISK))).toBe(backedUp.get(vm.moref)![0]!);
+    await runInstantCancel(deps, ref, ctx());
+    expect(await diskLayout(h, vm.moref)).toEqual(layout);
   });
 });

@@ -14,7 +14,7 @@
  * disks back before the error is passed on.
  */
 import { describeError, LifelineError } from '../errors/index.js';
-import { vmKey, type VmRef } from '../domain/index.js';
+import { currentDiskOf, vmKey, type VmRef } from '../domain/index.js';
 import type { Publication } from '../nfs/index.js';
 import type { PointManifest } from '../store/index.js';
 import type { DiskMode, VmInfo } from '../vsphere/index.js';
@@ -118,7 +118,7 @@ export async function runInstantRevert(deps: InstantDeps, req: InstantRevertRequ
   if (!vm.host) throw new LifelineError('conflict', `VM ${vm.name} is on no host; an instant revert needs the host that will mount the NFS datastore`, { vm: vm.moref });
   if (!vm.datacenter) throw new LifelineError('conflict', `VM ${vm.name} is in no datacenter`, { vm: vm.moref });
   const planned = manifest.disks.map((pd) => {
-    const cur = vm.disks.find((d) => d.key === pd.disk);
+    const cur = currentDiskOf(manifest.vm.config, pd.disk, vm.disks);
     if (!cur || cur.unitNumber === undefined) {
       throw new LifelineError('conflict', `VM ${vm.name} no longer has disk ${pd.disk} of restore point ${req.pointId}; restore the point as a new instance or attach its disks instead`, {
         pointId: req.pointId,
