@@ -228,3 +228,23 @@ export async function runInstantCommit(deps: InstantDeps, vm: VmRef, ctx: Instan
   ctx.progress?.(100);
   ctx.log(`instant revert of VM ${vm.moref} made permanent`);
 }
+
+/**
+ * The clean-up of an instant-revert job a stop of Lifeline interrupted: an unfinished revert is
+ * undone, an unfinished cancel finished, an unfinished make permanent finished (its relocation
+ * asked again for the disks still on the NFS datastore). A VM running from its point stays so.
+ */
+export async function settleInstantRevert(deps: InstantDeps, vm: VmRef, signal: AbortSignal): Promise<void> {
+  const rec = deps.store.get(vm);
+  switch (rec?.state) {
+    case 'starting':
+    case 'cancelling':
+      await undo(deps, rec, signal);
+      return;
+    case 'migrating':
+      await runInstantCommit(deps, vm, { signal, log: () => undefined });
+      return;
+    default:
+      return;
+  }
+}

@@ -52,6 +52,7 @@ import { openStateDatabase, stateDatabasePath } from './state-database.js';
 import { ensureServerCertificate } from './tls/server-certificate.js';
 import { SiteService, SqlitePeerStore } from '../sites/index.js';
 import { startNfsService, type NfsService } from '../nfs/index.js';
+import { startInstantRevert, type InstantRevertService } from '../instant/index.js';
 import { startSiteListener, type SiteListener, type SiteListenerOptions } from './site-listener.js';
 import { startObjectCopy, type CopyRule, type ObjectCopies } from '../object-copy/index.js';
 import { PlannedMigrationSource, startDisasterRecovery, type DrService } from '../dr/index.js';
@@ -175,6 +176,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   let metrics: LifelineMetrics;
   let metricsClientCa: string | null = null;
   let nfs: NfsService | null = null;
+  let instantRevert: InstantRevertService | null = null;
   let plannedSource: PlannedMigrationSource | null = null;
   const shutdown = new AbortController();
   try {
@@ -209,7 +211,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       log,
       limits,
       // A VM in a temporary revert, or one failed over to its DR site by a planned migration.
-      held: () => new Set([...recoveryStore.heldVms(), ...(plannedSource?.heldVms() ?? [])]),
+      held: () => new Set([...recoveryStore.heldVms(), ...(plannedSource?.heldVms() ?? []), ...(instantRevert?.heldVms() ?? [])]),
       heldReason: (key) => plannedSource?.heldReason(key),
     });
     const backup = deps.backup;
@@ -235,6 +237,9 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     replicaSites = backup ? await backup.replicaSites({ keyPem: certificate.keyPem, retentionOf: (id) => { const peer = sites.directory.peer(id); return peer?.role === 'source' ? peer.settings : undefined; } }) : null;
     // Instant recovery: published restore points served over NFS, where the configuration says.
     nfs = config.nfs && backup ? await startNfsService({ config: config.nfs, dataDir: config.dataDir, repository: backup.repository, hold: (id) => pointReaders.hold(id), log: log.child({ component: 'nfs' }) }) : null;
+    // Instant revert: a VM runs from its point on the NFS datastore, then is moved home or put back.
+    const nfsAt = nfs && config.nfs ? { service: nfs, host: config.nfs.host } : null;
+    instantRevert = backup ? await startInstantRevert({ runner, dataDir: config.dataDir, siteName: config.site.name, nfs: nfsAt, repository: backup.repository, vcenter: (guid, sig) => backup.vcenter(guid, sig), otherRevert: (vm) => recoveryStore.getRevert(vm)?.pointId }) : null;
     if (replicaSites) stopReplicaPrune = pruneReplicasAfterMaintenance(runner, replicaSites, () => sites.directory.peers().map((p) => p.id), log);
     // Disaster recovery at the DR site: mappings, failover and drills of the source sites' replicated VMs.
     const replicas = replicaSites;
@@ -273,7 +278,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     metrics = createMetrics({ jobs: runner, compliance: (sig) => scheduler.compliance(sig), store: storeFactsOf(backup?.repository ?? null, jobClock), events });
     // Scrapers may authenticate with a client certificate issued by the CA in the data directory.
     metricsClientCa = await readMetricsClientCa(config.dataDir);
-    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, objectStorageCopies: Boolean(backup?.openObjectCopy), hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, dr, drSource: plannedSource, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE), clientCa: metricsClientCa !== null }, publications: nfs };
+    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, objectStorageCopies: Boolean(backup?.openObjectCopy), hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, dr, drSource: plannedSource, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE), clientCa: metricsClientCa !== null }, publications: nfs, instantRevert };
   } catch (err) {
     await nfs?.stop();
     db.close();
