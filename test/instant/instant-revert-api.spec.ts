@@ -123,8 +123,11 @@ describe('instant revert API (NFS server in the Lifeline server)', () => {
     expect(sha(await fx.vc.readDisk(fx.moref(0), disk.key, 0, DISK))).withContext('the guest sees the point’s bytes over NFS').toBe(backedUp.get(0)!);
     expect((await publications()).length).toBe(1);
     await fx.vc.writeDisk(fx.moref(0), disk.key, 3 * MiB, Buffer.alloc(50_000, 0x5a));
-    // Backups of a VM running from its point wait until it is made permanent or cancelled.
+    // Backups of a VM running from its point wait until it is made permanent or cancelled, and
+    // neither revert starts meanwhile.
     expectProblem(await call(admin, 'POST', `${vmPath(0)}/backup`), 409, 'vm-paused');
+    expectProblem(await call(admin, 'POST', `${vmPath(0)}/revert`, { pointId, powerOff: true }), 409, 'conflict');
+    expectProblem(await call(admin, 'POST', path, { pointId, powerOff: true }), 409, 'conflict');
 
     expectProblem(await call(viewer, 'POST', `${path}/cancel`, {}), 403, 'forbidden');
     expect((await state(0)).state).toBe('running');

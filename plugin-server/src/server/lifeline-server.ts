@@ -228,7 +228,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       viewOver: (repository, held) => new PointsService({ ...pointsBase, repository, objectStorageCopy: held, objectCopy: null }),
     });
     const readSide = { jobs: jobs.store, events: jobs.events, points, downloads };
-    const recovery = backup ? new RecoveryService({ runner, repository: backup.repository, objectCopy: backup.openObjectCopy ? copyReads : null, store: recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) } }) : null;
+    const recovery = backup ? new RecoveryService({ runner, repository: backup.repository, objectCopy: backup.openObjectCopy ? copyReads : null, store: recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) }, otherRevert: (vm) => instantRevert?.revertOf(vm)?.pointId }) : null;
     // After each backup whose policy names a replication site, a 'replication' job copies its point there.
     replication = backup ? startReplication({ runner, repository: backup.repository, peers: sites.directory, figures: sites.directory, identity: { name: config.site.name, certPem: certificate.certPem, keyPem: certificate.keyPem, thumbprint: certificate.thumbprint }, siteOfBackup: (job) => policies.getPolicy((job.params as { policyId: string }).policyId).replicationSite, logger: log }) : null;
     // After each backup whose policy asks for copies on object storage, an 'object-copy' job makes them.
