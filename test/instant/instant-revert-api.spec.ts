@@ -125,7 +125,7 @@ describe('instant revert API (NFS server in the Lifeline server)', () => {
     await fx.vc.writeDisk(fx.moref(0), disk.key, 3 * MiB, Buffer.alloc(50_000, 0x5a));
     // Backups of a VM running from its point wait until it is made permanent or cancelled, and
     // neither revert starts meanwhile.
-    expectProblem(await call(admin, 'POST', `${vmPath(0)}/backup`), 409, 'vm-paused');
+    expect(String(expectProblem(await call(admin, 'POST', `${vmPath(0)}/backup`), 409, 'vm-paused')['detail'])).toContain(`runs from restore point ${pointId} (instant revert)`);
     expectProblem(await call(admin, 'POST', `${vmPath(0)}/revert`, { pointId, powerOff: true }), 409, 'conflict');
     expectProblem(await call(admin, 'POST', path, { pointId, powerOff: true }), 409, 'conflict');
 

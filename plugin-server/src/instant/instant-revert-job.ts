@@ -79,6 +79,12 @@ export class InstantRevertService {
     return new Set(this.o.store.list().map((r) => vmKey(r.vm)));
   }
 
+  /** Why backups of a VM (by its key) are held, when it runs from a restore point. */
+  heldReason(key: string): string | undefined {
+    const rec = this.o.store.list().find((r) => vmKey(r.vm) === key);
+    return rec && `it runs from restore point ${rec.pointId} (instant revert); make it permanent or cancel it first`;
+  }
+
   async revert(vm: VmRef, pointId: string, powerOff: boolean, requestedBy: string, signal: AbortSignal): Promise<SubmitResult> {
     this.requireNfs();
     let manifest: PointManifest;

@@ -212,7 +212,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       limits,
       // A VM in a temporary revert, or one failed over to its DR site by a planned migration.
       held: () => new Set([...recoveryStore.heldVms(), ...(plannedSource?.heldVms() ?? []), ...(instantRevert?.heldVms() ?? [])]),
-      heldReason: (key) => plannedSource?.heldReason(key),
+      heldReason: (key) => plannedSource?.heldReason(key) ?? instantRevert?.heldReason(key),
     });
     const backup = deps.backup;
     const apiLog = log.child({ component: 'api' });
