@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InstantStore, runInstantCancel, runInstantCommit, runInstantRevert, type InstantContext, type InstantDeps } from '../../plugin-server/src/instant/index.js';
+import { InstantStore, runInstantCancel, runInstantCommit, runInstantRevert, settleInstantRevert, type InstantContext, type InstantDeps } from '../../plugin-server/src/instant/index.js';
 import { createLogger } from '../../plugin-server/src/log/index.js';
 import { NfsServer, Publications } from '../../plugin-server/src/nfs/index.js';
 import type { Vcsim, VcsimVm } from '../vcsim/harness.js';
@@ -115,6 +115,31 @@ describe('instant revert (from Lifeline’s NFS datastore)', () => {
     expect(publications.list()).toEqual([]);
     expect(await nfsDatastore()).toBeUndefined();
     expect(deps.store.get(ref)).toBeUndefined();
+  });
+
+  it('settles what a stop of Lifeline cut short: an unfinished cancel puts the VM’s own disks back, an unfinished make-permanent is finished', async () => {
+    const vm = vmAt(2);
+    const ref = { vcenterGuid: sim.instanceUuid, moref: vm.moref };
+    const layout = await diskLayout(h, vm.moref);
+    const rec = await runInstantRevert(deps, { vm: ref, pointId: points.get(vm.moref)!, powerOff: true }, ctx());
+    await settleInstantRevert(deps, ref, AbortSignal.timeout(120_000));
+    expect(deps.store.get(ref)?.state).withContext('a VM running from its point stays so').toBe('running');
+    // The cancel's job recorded its step, then Lifeline stopped before it swapped anything.
+    await deps.store.put({ ...rec, state: 'cancelling' });
+    await settleInstantRevert(deps, ref, AbortSignal.timeout(120_000));
+    expect(await diskLayout(h, vm.moref)).toEqual(layout);
+    expect(deps.store.get(ref)).toBeUndefined();
+    expect(publications.list()).toEqual([]);
+
+    const again = await runInstantRevert(deps, { vm: ref, pointId: points.get(vm.moref)!, powerOff: true }, ctx());
+    await deps.store.put({ ...again, state: 'migrating' });
+    await settleInstantRevert(deps, ref, AbortSignal.timeout(120_000));
+    const home = (await h.vc.getVm(vm.moref)).disks[0]!;
+    expect(home.datastore.name).not.toBe(DS);
+    expect(sha(await readFile(localFile(sim, home.fileName)))).toBe(backedUp.get(vm.moref)![0]!);
+    expect(deps.store.get(ref)).toBeUndefined();
+    expect(publications.list()).toEqual([]);
+    expect(await nfsDatastore()).toBeUndefined();
   });
 
   it('make-permanent moves the running VM’s disks home with what it wrote, and leaves no publication; the point reverts again', async () => {
