@@ -154,11 +154,14 @@ describe('instant revert (from Lifeline’s NFS datastore)', () => {
     expect(expected.subarray(9 * MiB + 11, 9 * MiB + 11 + written.length).equals(written)).toBeTrue();
     expect(sha(expected)).not.toBe(backedUp.get(vm.moref)![0]!);
 
+    await h.vc.setChangeTracking(vm.moref, true);
+    expect((await h.vc.getVm(vm.moref)).changeTrackingEnabled).toBeTrue();
     const progress: number[] = [];
     await runInstantCommit(deps, ref, ctx(progress));
     expect(progress.at(-1)).toBe(100);
     const info = await h.vc.getVm(vm.moref);
     expect(info.powerState).withContext('the VM ran on through the move').toBe('poweredOn');
+    expect(info.changeTrackingEnabled).withContext('reset: the next backup reads the disks whole').toBeFalse();
     const home = info.disks[0]!;
     expect(home.datastore.name).toBe(original.file.slice(1, original.file.indexOf(']')));
     expect(sha(await readFile(localFile(sim, home.fileName)))).withContext('the moved disk holds the point and the guest’s writes').toBe(sha(expected));

@@ -6,8 +6,9 @@
  * copied first: ESXi reads the point's chunks on demand through NFS and the guest's writes go to
  * the publication's overlay, never to the store.
  * - Make permanent: each disk is moved to the datastore of the disk it replaced while the VM runs
- *   (RelocateVM_Task with disk locators, Storage vMotion), the set-aside disks are deleted, the
- *   point is unpublished (its overlay dropped) and the datastore released.
+ *   (RelocateVM_Task with disk locators, Storage vMotion), change tracking is reset (as after a
+ *   copy-first revert made permanent), the set-aside disks are deleted, the point is unpublished
+ *   (its overlay dropped) and the datastore released.
  * - Cancel: the VM is powered off, its own disks go back into their slots, the point is
  *   unpublished and the datastore released, and the VM is powered on again if it ran before.
  * Each step is recorded before it is taken (instant-store.ts); a step that fails puts the VM's own
@@ -214,6 +215,12 @@ export async function runInstantCommit(deps: InstantDeps, vm: VmRef, ctx: Instan
     await vc.relocateDisks(vm.moref, moves, { signal, onProgress: (p) => ctx.progress?.(Math.min(95, Math.round(p * 0.95))) });
   }
   ctx.log(`disks of VM ${vm.moref} moved to production storage`);
+  if ((await vc.getVm(vm.moref, signal)).changeTrackingEnabled) {
+    // The VM's disks are others now: the next backup finds tracking off, turns it on and reads
+    // them whole instead of trusting changeIds of the disks set aside.
+    await vc.reconfigure(vm.moref, { changeTrackingEnabled: false }, { signal });
+    ctx.log('change tracking reset: the next backup reads the whole disk');
+  }
   // A disk is its descriptor and its data file; vCenter deletes each file by its own name.
   for (const file of rec.disks.flatMap((d) => [d.originalFile, d.originalFile.replace(/\.vmdk$/, '-flat.vmdk')])) {
     try {
