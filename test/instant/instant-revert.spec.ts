@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InstantStore, runInstantCancel, runInstantCommit, runInstantRevert, type InstantContext, type InstantDeps } from '../../plugin-server/src/instant/index.js';
+import { InstantStore, runInstantCancel, runInstantCommit, runInstantRevert, settleInstantRevert, type InstantContext, type InstantDeps } from '../../plugin-server/src/instant/index.js';
 import { createLogger } from '../../plugin-server/src/log/index.js';
 import { NfsServer, Publications } from '../../plugin-server/src/nfs/index.js';
 import type { Vcsim, VcsimVm } from '../vcsim/harness.js';
@@ -66,7 +66,7 @@ describe('instant revert (from Lifeline’s NFS datastore)', () => {
     return { key: d.key, fileName: d.fileName };
   };
 
-  it('runs the VM from the published point at once; cancel leaves the VM as it was', async () => {
+  it('runs the VM from the published point at once; cancel leaves the VM as it was; the point reverts again', async () => {
     const vm = vmAt(0);
     const ref = { vcenterGuid: sim.instanceUuid, moref: vm.moref };
     const layout = await diskLayout(h, vm.moref);
@@ -93,6 +93,15 @@ describe('instant revert (from Lifeline’s NFS datastore)', () => {
     expect(publications.list()).toEqual([]);
     expect(await nfsDatastore()).withContext('the NFS datastore is unmounted').toBeUndefined();
     expect(deps.store.get(ref)).toBeUndefined();
+
+    // The swaps gave the VM's disk a new device key; the point still names the old one, and a
+    // second revert to it finds the disk by its slot.
+    await runInstantRevert(deps, { vm: ref, pointId: points.get(vm.moref)!, powerOff: true }, ctx());
+    const again = await guestDisk(vm.moref);
+    expect(sha(await sim.readDisk(vm.moref, again.key, 0, DISK))).toBe(backedUp.get(vm.moref)![0]!);
+    await runInstantCancel(deps, ref, ctx());
+    expect(await diskLayout(h, vm.moref)).toEqual(layout);
+    expect(await diskHashes(vm)).toEqual(current.get(vm.moref)!);
   });
 
   it('a power-on that fails puts the VM’s own disks back and leaves no publication and no datastore', async () => {
@@ -108,7 +117,32 @@ describe('instant revert (from Lifeline’s NFS datastore)', () => {
     expect(deps.store.get(ref)).toBeUndefined();
   });
 
-  it('make-permanent moves the running VM’s disks home with what it wrote, and leaves no publication', async () => {
+  it('settles what a stop of Lifeline cut short: an unfinished cancel puts the VM’s own disks back, an unfinished make-permanent is finished', async () => {
+    const vm = vmAt(2);
+    const ref = { vcenterGuid: sim.instanceUuid, moref: vm.moref };
+    const layout = await diskLayout(h, vm.moref);
+    const rec = await runInstantRevert(deps, { vm: ref, pointId: points.get(vm.moref)!, powerOff: true }, ctx());
+    await settleInstantRevert(deps, ref, AbortSignal.timeout(120_000));
+    expect(deps.store.get(ref)?.state).withContext('a VM running from its point stays so').toBe('running');
+    // The cancel's job recorded its step, then Lifeline stopped before it swapped anything.
+    await deps.store.put({ ...rec, state: 'cancelling' });
+    await settleInstantRevert(deps, ref, AbortSignal.timeout(120_000));
+    expect(await diskLayout(h, vm.moref)).toEqual(layout);
+    expect(deps.store.get(ref)).toBeUndefined();
+    expect(publications.list()).toEqual([]);
+
+    const again = await runInstantRevert(deps, { vm: ref, pointId: points.get(vm.moref)!, powerOff: true }, ctx());
+    await deps.store.put({ ...again, state: 'migrating' });
+    await settleInstantRevert(deps, ref, AbortSignal.timeout(120_000));
+    const home = (await h.vc.getVm(vm.moref)).disks[0]!;
+    expect(home.datastore.name).not.toBe(DS);
+    expect(sha(await readFile(localFile(sim, home.fileName)))).toBe(backedUp.get(vm.moref)![0]!);
+    expect(deps.store.get(ref)).toBeUndefined();
+    expect(publications.list()).toEqual([]);
+    expect(await nfsDatastore()).toBeUndefined();
+  });
+
+  it('make-permanent moves the running VM’s disks home with what it wrote, and leaves no publication; the point reverts again', async () => {
     const vm = vmAt(1);
     const ref = { vcenterGuid: sim.instanceUuid, moref: vm.moref };
     const original = vm.disks[0]!;
@@ -120,11 +154,14 @@ describe('instant revert (from Lifeline’s NFS datastore)', () => {
     expect(expected.subarray(9 * MiB + 11, 9 * MiB + 11 + written.length).equals(written)).toBeTrue();
     expect(sha(expected)).not.toBe(backedUp.get(vm.moref)![0]!);
 
+    await h.vc.setChangeTracking(vm.moref, true);
+    expect((await h.vc.getVm(vm.moref)).changeTrackingEnabled).toBeTrue();
     const progress: number[] = [];
     await runInstantCommit(deps, ref, ctx(progress));
     expect(progress.at(-1)).toBe(100);
     const info = await h.vc.getVm(vm.moref);
     expect(info.powerState).withContext('the VM ran on through the move').toBe('poweredOn');
+    expect(info.changeTrackingEnabled).withContext('reset: the next backup reads the disks whole').toBeFalse();
     const home = info.disks[0]!;
     expect(home.datastore.name).toBe(original.file.slice(1, original.file.indexOf(']')));
     expect(sha(await readFile(localFile(sim, home.fileName)))).withContext('the moved disk holds the point and the guest’s writes').toBe(sha(expected));
@@ -132,5 +169,13 @@ describe('instant revert (from Lifeline’s NFS datastore)', () => {
     expect(publications.list()).toEqual([]);
     expect(await nfsDatastore()).toBeUndefined();
     expect(deps.store.get(ref)).toBeUndefined();
+
+    // Reverted again to the same point, whose disk key the relocation and swaps replaced.
+    const layout = await diskLayout(h, vm.moref);
+    await runInstantRevert(deps, { vm: ref, pointId: points.get(vm.moref)!, powerOff: true }, ctx());
+    const again = await guestDisk(vm.moref);
+    expect(sha(await sim.readDisk(vm.moref, again.key, 0, DISK))).toBe(backedUp.get(vm.moref)![0]!);
+    await runInstantCancel(deps, ref, ctx());
+    expect(await diskLayout(h, vm.moref)).toEqual(layout);
   });
 });

@@ -40,7 +40,7 @@ describe('revert (temporary, cancel, make permanent)', () => {
     expect(h.store.getRevert(ref(vm))).toBeUndefined();
   });
 
-  it('reverts temporarily with the own disks set aside, then cancel restores them byte for byte', async () => {
+  it('reverts temporarily with the own disks set aside, then cancel restores them byte for byte; the same point reverts again', async () => {
     const vm = vmAt(0);
     // Another spec's VM may by now run from its own restore folder (made permanent): only this
     // revert's folders must be gone afterwards.
@@ -76,9 +76,19 @@ describe('revert (temporary, cancel, make permanent)', () => {
     expect(h.store.getRevert(ref(vm))).toBeUndefined();
     expect(h.store.heldVms().has(vmKey(ref(vm)))).toBeFalse();
     expect(await lifelineFolders(sim)).toEqual(folders);
+
+    // The swaps gave the VM's disks new device keys; the point still names the old ones, and
+    // reverting to it again finds its disks by their slots.
+    const again = await waitJob(h, (await h.service.revert(ref(vm), pointId, true, 'tester', AbortSignal.timeout(10_000))).job.id);
+    expect(again.state).withContext(jobLog(h, again.id)).toBe('succeeded');
+    expect(await attachedDiskHashes(h, sim, vm.moref)).toEqual(backedUp.get(vm.moref) as string[]);
+    const cancelAgain = await waitJob(h, (await h.service.cancelRevert(ref(vm), true, 'tester', AbortSignal.timeout(10_000))).job.id);
+    expect(cancelAgain.state).withContext(jobLog(h, cancelAgain.id)).toBe('succeeded');
+    expect(await diskLayout(h, vm.moref)).toEqual(before);
+    expect(await diskHashes(vm)).toEqual(current.get(vm.moref) as string[]);
   });
 
-  it('made permanent, keeps the restored content, deletes the set-aside files and resets change tracking', async () => {
+  it('made permanent, keeps the restored content, deletes the set-aside files and resets change tracking; the same point reverts again', async () => {
     const vm = vmAt(1);
     await h.vc.powerOff(vm.moref);
     await h.vc.setChangeTracking(vm.moref, true);
@@ -102,6 +112,15 @@ describe('revert (temporary, cancel, make permanent)', () => {
     expect(h.repo.listPoints().map((p) => p.id)).toEqual(pointsBefore);
     // Only the restored disks' folder is left: it holds the VM's disks now.
     expect(await lifelineFolders(sim)).toEqual([...folders, `[LocalDS_0] lifeline-restore-${job.id}`].sort());
+
+    // Reverted again to the same point, whose disk keys the swaps have replaced: found by slot.
+    const layout = await diskLayout(h, vm.moref);
+    const again = await waitJob(h, (await h.service.revert(ref(vm), points.get(vm.moref) ?? '', false, 'tester', AbortSignal.timeout(10_000))).job.id);
+    expect(again.state).withContext(jobLog(h, again.id)).toBe('succeeded');
+    expect(await attachedDiskHashes(h, sim, vm.moref)).toEqual(backedUp.get(vm.moref) as string[]);
+    const cancel = await waitJob(h, (await h.service.cancelRevert(ref(vm), false, 'tester', AbortSignal.timeout(10_000))).job.id);
+    expect(cancel.state).withContext(jobLog(h, cancel.id)).toBe('succeeded');
+    expect(await diskLayout(h, vm.moref)).toEqual(layout);
   });
 
   it('leaves the VM as it was when ReconfigVM_Task fails during the swap', async () => {

@@ -25,6 +25,7 @@ import { policyRoutes } from './routes/policies.js';
 import { protectionRoutes } from './routes/protection.js';
 import { recoveryRoutes } from './routes/recovery.js';
 import { instantRunRoutes } from './routes/instant-runs.js';
+import { instantRevertRoutes } from './routes/instant-revert.js';
 import { replicationRoutes } from './routes/replication.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
 import { notificationRoutes } from './routes/notifications.js';
@@ -164,6 +165,7 @@ export function createApp<S extends UserSession & VmInventory>(deps: AppDeps<S>)
   api.use(publicationRoutes(deps.authorizer, deps.services));
   api.use(recoveryRoutes(deps.authorizer, deps.services));
   api.use(instantRunRoutes(deps.authorizer, deps.services));
+  api.use(instantRevertRoutes(deps.authorizer, deps.services));
   api.use(replicationRoutes(deps.authorizer, deps.services));
   api.use(auditRoutes(deps.authorizer, deps.services.audit));
   api.use(storageRoutes(deps.authorizer, deps.services));

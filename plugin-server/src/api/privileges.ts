@@ -32,7 +32,6 @@ export type LifelinePrivilege = (typeof PRIVILEGES)[keyof typeof PRIVILEGES];
 /** The privilege that lets a user cancel a job of a kind; unknown kinds need Admin. A replication copies what a backup made: what cancelling that backup needs. */
 export function cancelPrivilegeFor(kind: string): LifelinePrivilege {
   if (kind === 'backup' || kind === 'retention' || kind === 'replication') return PRIVILEGES.protect;
-  if (kind === 'restore') return PRIVILEGES.restore;
-  if (kind === 'instant-recovery') return PRIVILEGES.restore;
+  if (kind === 'restore' || kind.startsWith('instant-')) return PRIVILEGES.restore;
   return PRIVILEGES.admin;
 }

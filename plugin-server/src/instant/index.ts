@@ -2,7 +2,9 @@
 // NFS server (nfs/) through an NFS datastore in vCenter, and is then moved home while it runs
 // (make permanent) or put back as it was (cancel).
 // A use case of the server's layers; how it fits with the rest: docs/architecture.md.
-export { runInstantRevert, runInstantCancel, runInstantCommit } from './instant-revert.js';
+export { runInstantRevert, runInstantCancel, runInstantCommit, settleInstantRevert } from './instant-revert.js';
+export { InstantRevertService, INSTANT_REVERT_JOB_KIND, startInstantRevert } from './instant-revert-job.js';
+export type { InstantRevertJobParams, InstantRevertOptions } from './instant-revert-job.js';
 export type { InstantContext, InstantDeps, InstantPublications, InstantRevertRequest } from './instant-revert.js';
 export { InstantStore } from './instant-store.js';
 export type { InstantDisk, InstantRevertRecord, InstantState } from './instant-store.js';

@@ -6,15 +6,16 @@
  * copied first: ESXi reads the point's chunks on demand through NFS and the guest's writes go to
  * the publication's overlay, never to the store.
  * - Make permanent: each disk is moved to the datastore of the disk it replaced while the VM runs
- *   (RelocateVM_Task with disk locators, Storage vMotion), the set-aside disks are deleted, the
- *   point is unpublished (its overlay dropped) and the datastore released.
+ *   (RelocateVM_Task with disk locators, Storage vMotion), change tracking is reset (as after a
+ *   copy-first revert made permanent), the set-aside disks are deleted, the point is unpublished
+ *   (its overlay dropped) and the datastore released.
  * - Cancel: the VM is powered off, its own disks go back into their slots, the point is
  *   unpublished and the datastore released, and the VM is powered on again if it ran before.
  * Each step is recorded before it is taken (instant-store.ts); a step that fails puts the VM's own
  * disks back before the error is passed on.
  */
 import { describeError, LifelineError } from '../errors/index.js';
-import { vmKey, type VmRef } from '../domain/index.js';
+import { currentDiskOf, vmKey, type VmRef } from '../domain/index.js';
 import type { Publication } from '../nfs/index.js';
 import type { PointManifest } from '../store/index.js';
 import type { DiskMode, VmInfo } from '../vsphere/index.js';
@@ -118,7 +119,7 @@ export async function runInstantRevert(deps: InstantDeps, req: InstantRevertRequ
   if (!vm.host) throw new LifelineError('conflict', `VM ${vm.name} is on no host; an instant revert needs the host that will mount the NFS datastore`, { vm: vm.moref });
   if (!vm.datacenter) throw new LifelineError('conflict', `VM ${vm.name} is in no datacenter`, { vm: vm.moref });
   const planned = manifest.disks.map((pd) => {
-    const cur = vm.disks.find((d) => d.key === pd.disk);
+    const cur = currentDiskOf(manifest.vm.config, pd.disk, vm.disks);
     if (!cur || cur.unitNumber === undefined) {
       throw new LifelineError('conflict', `VM ${vm.name} no longer has disk ${pd.disk} of restore point ${req.pointId}; restore the point as a new instance or attach its disks instead`, {
         pointId: req.pointId,
@@ -214,6 +215,12 @@ export async function runInstantCommit(deps: InstantDeps, vm: VmRef, ctx: Instan
     await vc.relocateDisks(vm.moref, moves, { signal, onProgress: (p) => ctx.progress?.(Math.min(95, Math.round(p * 0.95))) });
   }
   ctx.log(`disks of VM ${vm.moref} moved to production storage`);
+  if ((await vc.getVm(vm.moref, signal)).changeTrackingEnabled) {
+    // The VM's disks are others now: the next backup finds tracking off, turns it on and reads
+    // them whole instead of trusting changeIds of the disks set aside.
+    await vc.reconfigure(vm.moref, { changeTrackingEnabled: false }, { signal });
+    ctx.log('change tracking reset: the next backup reads the whole disk');
+  }
   // A disk is its descriptor and its data file; vCenter deletes each file by its own name.
   for (const file of rec.disks.flatMap((d) => [d.originalFile, d.originalFile.replace(/\.vmdk$/, '-flat.vmdk')])) {
     try {
@@ -227,4 +234,24 @@ export async function runInstantCommit(deps: InstantDeps, vm: VmRef, ctx: Instan
   await releaseNfsDatastore(vc, deps.export, deps.publications.list().length, signal);
   ctx.progress?.(100);
   ctx.log(`instant revert of VM ${vm.moref} made permanent`);
+}
+
+/**
+ * The clean-up of an instant-revert job a stop of Lifeline interrupted: an unfinished revert is
+ * undone, an unfinished cancel finished, an unfinished make permanent finished (its relocation
+ * asked again for the disks still on the NFS datastore). A VM running from its point stays so.
+ */
+export async function settleInstantRevert(deps: InstantDeps, vm: VmRef, signal: AbortSignal): Promise<void> {
+  const rec = deps.store.get(vm);
+  switch (rec?.state) {
+    case 'starting':
+    case 'cancelling':
+      await undo(deps, rec, signal);
+      return;
+    case 'migrating':
+      await runInstantCommit(deps, vm, { signal, log: () => undefined });
+      return;
+    default:
+      return;
+  }
 }

@@ -2,7 +2,7 @@
  * What instant recovery asks of a vCenter; the adapter's `Vcenter` satisfies it. Like recovery,
  * instant recovery runs under Lifeline's service account.
  */
-import type { DiskMode, NasDatastore, NasVolume, TaskOptions, VmDisk, VmInfo } from '../vsphere/index.js';
+import type { DiskMode, NasDatastore, NasVolume, ReconfigureSpec, TaskOptions, VmDisk, VmInfo } from '../vsphere/index.js';
 
 export interface InstantVcenter {
   getVm(vm: string, signal?: AbortSignal): Promise<VmInfo>;
@@ -13,5 +13,6 @@ export interface InstantVcenter {
   createNasDatastore(host: string, volume: NasVolume, signal?: AbortSignal): Promise<string>;
   removeDatastore(host: string, datastore: string, signal?: AbortSignal): Promise<void>;
   nasDatastores(signal?: AbortSignal): Promise<NasDatastore[]>;
+  reconfigure(vm: string, spec: ReconfigureSpec, task?: TaskOptions): Promise<void>;
   relocateDisks(vm: string, disks: ReadonlyArray<{ readonly deviceKey: number; readonly datastore: string }>, task?: TaskOptions): Promise<void>;
 }

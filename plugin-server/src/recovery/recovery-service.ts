@@ -30,6 +30,8 @@ export interface RecoveryServiceOptions {
   readonly store: RecoveryStore;
   readonly vcenters: RecoveryVcenterProvider;
   readonly newId?: () => string;
+  /** The point of another revert the VM is in (an instant revert), if any: the two never overlap. */
+  readonly otherRevert?: (vm: VmRef) => string | undefined;
 }
 
 export interface PointSummary {
@@ -116,6 +118,8 @@ export class RecoveryService {
     if (existing) {
       throw new RecoveryError('conflict', `VM ${vm.moref} is already reverted to ${existing.pointId}; cancel the revert or make it permanent first`, { pointId: existing.pointId, state: existing.state });
     }
+    const other = this.o.otherRevert?.(vm);
+    if (other) throw new RecoveryError('conflict', `VM ${vm.moref} runs from restore point ${other} (instant revert); cancel it or make it permanent first`, { pointId: other });
     this.ensureIdle(vmTarget(vm));
     await this.checkPower(vm, powerOff, 'a revert', signal);
     return this.submit(vmTarget(vm), { operation: 'revert', vm, pointId, powerOff, ...sourceParam(source) }, requestedBy);

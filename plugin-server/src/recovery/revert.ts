@@ -38,7 +38,7 @@ import {
   type RecoveryDeps,
 } from './recovery-steps.js';
 import { type RevertDisk, type RevertRecord } from './recovery-store.js';
-import { vmKey, type VmRef } from '../domain/index.js';
+import { currentDiskOf, vmKey, type VmRef } from '../domain/index.js';
 import type { RecoveryVcenter } from './recovery-vcenter.js';
 import { diskFilesOf } from './vmdk.js';
 
@@ -148,7 +148,7 @@ export async function runRevert(deps: RecoveryDeps, req: RevertRequest, ctx: Rec
   requirePowerOff(vm, req.powerOff, 'a revert');
   const datacenter = datacenterOf(vm);
   const disks: RevertDisk[] = manifest.disks.map((pd) => {
-    const cur = vm.disks.find((d) => d.key === pd.disk);
+    const cur = currentDiskOf(manifest.vm.config, pd.disk, vm.disks);
     if (!cur || cur.unitNumber === undefined) {
       throw new RecoveryError('restore-vm-changed', `VM ${vm.name} no longer has disk ${pd.disk} (${pd.label}) of restore point ${req.pointId}; restore the point as a new instance or attach its disks instead`, {
         pointId: req.pointId,

@@ -52,7 +52,7 @@ import { openStateDatabase, stateDatabasePath } from './state-database.js';
 import { ensureServerCertificate } from './tls/server-certificate.js';
 import { SiteService, SqlitePeerStore } from '../sites/index.js';
 import { startNfsService, type NfsService } from '../nfs/index.js';
-import { datastoreNameFor, startInstantRuns } from '../instant/index.js';
+import { datastoreNameFor, startInstantRevert, startInstantRuns, type InstantRevertService } from '../instant/index.js';
 import { startSiteListener, type SiteListener, type SiteListenerOptions } from './site-listener.js';
 import { startObjectCopy, type CopyRule, type ObjectCopies } from '../object-copy/index.js';
 import { FailbackService, FailbackSource, PlannedMigrationSource, SqliteDrStore, startDisasterRecovery, type DrService } from '../dr/index.js';
@@ -176,6 +176,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   let metrics: LifelineMetrics;
   let metricsClientCa: string | null = null;
   let nfs: NfsService | null = null;
+  let instantRevert: InstantRevertService | null = null;
   let plannedSource: PlannedMigrationSource | null = null;
   let failbackSource: FailbackSource | null = null;
   let failback: FailbackService | null = null;
@@ -213,8 +214,8 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       log,
       limits,
       // A VM in a temporary revert, or one failed over to its DR site by a planned migration.
-      held: () => new Set([...recoveryStore.heldVms(), ...(plannedSource?.heldVms() ?? [])]),
-      heldReason: (key) => plannedSource?.heldReason(key),
+      held: () => new Set([...recoveryStore.heldVms(), ...(plannedSource?.heldVms() ?? []), ...(instantRevert?.heldVms() ?? [])]),
+      heldReason: (key) => plannedSource?.heldReason(key) ?? instantRevert?.heldReason(key),
     });
     const backup = deps.backup;
     const apiLog = log.child({ component: 'api' });
@@ -230,7 +231,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       viewOver: (repository, held) => new PointsService({ ...pointsBase, repository, objectStorageCopy: held, objectCopy: null }),
     });
     const readSide = { jobs: jobs.store, events: jobs.events, points, downloads };
-    const recovery = backup ? new RecoveryService({ runner, repository: backup.repository, objectCopy: backup.openObjectCopy ? copyReads : null, store: recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) } }) : null;
+    const recovery = backup ? new RecoveryService({ runner, repository: backup.repository, objectCopy: backup.openObjectCopy ? copyReads : null, store: recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) }, otherRevert: (vm) => instantRevert?.revertOf(vm)?.pointId }) : null;
     // After each backup whose policy names a replication site, a 'replication' job copies its point there.
     replication = backup ? startReplication({ runner, repository: backup.repository, peers: sites.directory, figures: sites.directory, identity: { name: config.site.name, certPem: certificate.certPem, keyPem: certificate.keyPem, thumbprint: certificate.thumbprint }, siteOfBackup: (job) => policies.getPolicy((job.params as { policyId: string }).policyId).replicationSite, logger: log }) : null;
     // After each backup whose policy asks for copies on object storage, an 'object-copy' job makes them.
@@ -241,6 +242,9 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     nfs = config.nfs && backup ? await startNfsService({ config: config.nfs, dataDir: config.dataDir, repository: backup.repository, hold: (id) => pointReaders.hold(id), log: log.child({ component: 'nfs' }) }) : null;
     // Instant new instance and instant attach run from those publications through the NFS datastore `lifeline-<site name>`.
     const instantRuns = nfs && config.nfs && backup ? await startInstantRuns({ runner, dataDir: config.dataDir, publications: nfs.publications, repository: backup.repository, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) }, export: { datastoreName: datastoreNameFor(config.site.name), remoteHost: config.nfs.host, remotePath: nfs.server.export } }) : null;
+    // Instant revert: a VM runs from its point on the NFS datastore, then is moved home or put back.
+    const nfsAt = nfs && config.nfs ? { service: nfs, host: config.nfs.host } : null;
+    instantRevert = backup ? await startInstantRevert({ runner, dataDir: config.dataDir, siteName: config.site.name, nfs: nfsAt, repository: backup.repository, vcenter: (guid, sig) => backup.vcenter(guid, sig), otherRevert: (vm) => recoveryStore.getRevert(vm)?.pointId }) : null;
     if (replicaSites) stopReplicaPrune = pruneReplicasAfterMaintenance(runner, replicaSites, () => sites.directory.peers().map((p) => p.id), log);
     // Disaster recovery at the DR site: mappings, failover and drills of the source sites' replicated VMs.
     const replicas = replicaSites;
@@ -289,7 +293,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     metrics = createMetrics({ jobs: runner, compliance: (sig) => scheduler.compliance(sig), store: storeFactsOf(backup?.repository ?? null, jobClock), events });
     // Scrapers may authenticate with a client certificate issued by the CA in the data directory.
     metricsClientCa = await readMetricsClientCa(config.dataDir);
-    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, objectStorageCopies: Boolean(backup?.openObjectCopy), hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, dr, drSource: plannedSource, failback, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE), clientCa: metricsClientCa !== null }, publications: nfs, instantRuns };
+    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, objectStorageCopies: Boolean(backup?.openObjectCopy), hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, dr, drSource: plannedSource, failback, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE), clientCa: metricsClientCa !== null }, publications: nfs, instantRuns, instantRevert };
   } catch (err) {
     await nfs?.stop();
     db.close();

@@ -379,6 +379,44 @@ const PATHS: Readonly<Record<string, Json>> = {
   '/api/v1/publications': {
     get: op({ id: 'listPublications', tag: 'Instant recovery', summary: 'Restore points published over NFS', description: 'System.Read on the inventory root. 503 nfs-not-configured when the server has no NFS section.', ok: { '200': json(ref('PublicationList'), 'Every publication.') } }),
   },
+  '/api/v1/vms/{vmId}/instant-revert': {
+    parameters: [param('vmId')],
+    get: op({ id: 'getInstantRevert', tag: 'Instant recovery', summary: "The VM's instant revert, if it runs from a restore point", description: 'System.Read on the VM. 503 nfs-not-configured is not answered here: a server without NFS shows no instant revert.', ok: { '200': json(ref('VmInstantRevert'), 'The instant revert, and the job working on it now.') } }),
+    post: op({
+      id: 'instantRevert',
+      tag: 'Instant recovery',
+      summary: 'Run the VM from a restore point at once (instant revert)',
+      description:
+        "Lifeline's Restore privilege on the VM. The point is published over NFS, the NFS datastore mounted on the VM's host, the VM's disks set aside and the published ones put in their slots, and the VM powered on; nothing is copied first. 409 conflict when the VM runs (without powerOff: true), is in a revert already or a job works on it; 503 nfs-not-configured when the server has no NFS section.",
+      body: ref('InstantRevertRequest'),
+      ok: { '202': accepted('The instant revert') },
+      errors: [404, 409],
+    }),
+  },
+  '/api/v1/vms/{vmId}/instant-revert/commit': {
+    post: op({
+      id: 'commitInstantRevert',
+      tag: 'Instant recovery',
+      summary: 'Make an instant revert permanent: move the disks to production storage while the VM runs',
+      description: "Lifeline's Restore privilege on the VM. Storage vMotion (RelocateVM_Task) of each disk to the datastore of the disk it replaced, whose progress the job reports; then the set-aside disks are deleted and the point unpublished. Once started it runs to its end (a cancel of the job takes no effect). 404 when the VM is in no instant revert; 503 nfs-not-configured.",
+      params: [param('vmId')],
+      body: ref('EmptyRequest'),
+      ok: { '202': accepted('Making it permanent') },
+      errors: [404, 409],
+    }),
+  },
+  '/api/v1/vms/{vmId}/instant-revert/cancel': {
+    post: op({
+      id: 'cancelInstantRevert',
+      tag: 'Instant recovery',
+      summary: "Cancel an instant revert: the VM's own disks back",
+      description: "Lifeline's Restore privilege on the VM. The VM is powered off, its own disks go back into their slots, what it wrote while running from the point is dropped with the publication, and it is powered on again if it ran before the revert. 404 when the VM is in no instant revert; 409 while it is being made permanent; 503 nfs-not-configured.",
+      params: [param('vmId')],
+      body: ref('EmptyRequest'),
+      ok: { '202': accepted('The cancel') },
+      errors: [404, 409],
+    }),
+  },
   '/api/v1/points/{pointId}/publication': {
     parameters: [param('pointId')],
     post: op({

@@ -345,6 +345,26 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     disks: { type: 'array', items: obj({ index: int, capacityBytes: int, descriptor: described(str, 'The VMDK descriptor file in the folder.'), flatExtent: described(str, "The flat extent: the disk's bytes.") }) },
   }),
   PublicationList: obj({ items: { type: 'array', items: ref('Publication') } }),
+  InstantRevertRequest: obj({ pointId, powerOff: ref('PowerOffConfirmation') }, { optional: ['powerOff'] }),
+  VmInstantRevert: obj({
+    vm: ref('VmRef'),
+    active: described(bool, 'Whether the VM runs from a restore point (or is being moved home or put back).'),
+    pointId: nullable(pointId),
+    state: described(nullable(oneOfStrings(['starting', 'running', 'migrating', 'cancelling'])), "running: from the point on Lifeline's NFS datastore; migrating: being made permanent."),
+    createdAt: timeOrNull,
+    job: described(
+      nullable(obj({ id: str, operation: oneOfStrings(['revert', 'commit', 'cancel']), state: oneOfStrings(JOB_STATES), bytesDone: num, bytesTotal: numOrNull })),
+      "The instant-revert job working on the VM now, with its progress in bytes of the VM's disks (during make permanent: the relocation's).",
+    ),
+    disks: arrayOf(
+      obj({
+        pointDisk: int,
+        publishedFile: described(str, 'The disk the VM runs from, on the NFS datastore.'),
+        setAsideFile: described(str, "The VM's own disk, kept aside until the revert is made permanent (then deleted) or cancelled (then put back)."),
+        capacityBytes: int,
+      }),
+    ),
+  }),
   RetentionRequest: obj({ retainUntil: described(time, 'Later than the point\'s retain-until, at most 10 years ahead.') }, { open: true }),
   DownloadTicketRequest: obj({ format: oneOfStrings(['raw', 'vmdk']) }),
   DownloadTicket: obj({

@@ -19,6 +19,7 @@ import type { SiteService } from '../../sites/index.js';
 import type { DrService, PlannedMigrationSource, FailbackService } from '../../dr/index.js';
 import type { ServerSettings } from './settings.js';
 import type { NfsService } from '../../nfs/index.js';
+import type { InstantRevertService } from '../../instant/index.js';
 
 /** What the routes read of the job records; the runner is not needed to read them. */
 export type JobReads = Pick<JobStore, 'get' | 'list' | 'count' | 'readLog' | 'activeForTarget' | 'recentDurations'>;
@@ -75,4 +76,6 @@ export interface ApiServices {
   readonly publications?: NfsService | null;
   /** Instant new instance and instant attach from the NFS datastore; absent when the configuration has no NFS server. */
   readonly instantRuns?: InstantRunService | null;
+  /** Instant revert (a VM run from its restore point over NFS); absent when the server has no backup store. */
+  readonly instantRevert?: InstantRevertService | null;
 }

@@ -512,6 +512,73 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/api/v1/vms/{vmId}/instant-revert": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        /**
+         * The VM's instant revert, if it runs from a restore point
+         * @description System.Read on the VM. 503 nfs-not-configured is not answered here: a server without NFS shows no instant revert.
+         */
+        readonly get: operations["getInstantRevert"];
+        readonly put?: never;
+        /**
+         * Run the VM from a restore point at once (instant revert)
+         * @description Lifeline's Restore privilege on the VM. The point is published over NFS, the NFS datastore mounted on the VM's host, the VM's disks set aside and the published ones put in their slots, and the VM powered on; nothing is copied first. 409 conflict when the VM runs (without powerOff: true), is in a revert already or a job works on it; 503 nfs-not-configured when the server has no NFS section.
+         */
+        readonly post: operations["instantRevert"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/vms/{vmId}/instant-revert/commit": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Make an instant revert permanent: move the disks to production storage while the VM runs
+         * @description Lifeline's Restore privilege on the VM. Storage vMotion (RelocateVM_Task) of each disk to the datastore of the disk it replaced, whose progress the job reports; then the set-aside disks are deleted and the point unpublished. Once started it runs to its end (a cancel of the job takes no effect). 404 when the VM is in no instant revert; 503 nfs-not-configured.
+         */
+        readonly post: operations["commitInstantRevert"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/vms/{vmId}/instant-revert/cancel": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Cancel an instant revert: the VM's own disks back
+         * @description Lifeline's Restore privilege on the VM. The VM is powered off, its own disks go back into their slots, what it wrote while running from the point is dropped with the publication, and it is powered on again if it ran before the revert. 404 when the VM is in no instant revert; 409 while it is being made permanent; 503 nfs-not-configured.
+         */
+        readonly post: operations["cancelInstantRevert"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/api/v1/points/{pointId}/publication": {
         readonly parameters: {
             readonly query?: never;
@@ -2099,6 +2166,40 @@ export interface components {
         };
         readonly PublicationList: {
             readonly items: readonly components["schemas"]["Publication"][];
+        };
+        readonly InstantRevertRequest: {
+            /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+            readonly pointId: string;
+            readonly powerOff?: components["schemas"]["PowerOffConfirmation"];
+        };
+        readonly VmInstantRevert: {
+            readonly vm: components["schemas"]["VmRef"];
+            /** @description Whether the VM runs from a restore point (or is being moved home or put back). */
+            readonly active: boolean;
+            /** @description A restore point id, e.g. 20250102-030405-1a2b3c4d. */
+            readonly pointId: string | null;
+            /** @description running: from the point on Lifeline's NFS datastore; migrating: being made permanent. */
+            readonly state: ("starting" | "running" | "migrating" | "cancelling") | null;
+            /** Format: date-time */
+            readonly createdAt: string | null;
+            /** @description The instant-revert job working on the VM now, with its progress in bytes of the VM's disks (during make permanent: the relocation's). */
+            readonly job: {
+                readonly id: string;
+                /** @enum {string} */
+                readonly operation: "revert" | "commit" | "cancel";
+                /** @enum {string} */
+                readonly state: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+                readonly bytesDone: number;
+                readonly bytesTotal: number | null;
+            } | null;
+            readonly disks: readonly {
+                readonly pointDisk: number;
+                /** @description The disk the VM runs from, on the NFS datastore. */
+                readonly publishedFile: string;
+                /** @description The VM's own disk, kept aside until the revert is made permanent (then deleted) or cancelled (then put back). */
+                readonly setAsideFile: string;
+                readonly capacityBytes: number;
+            }[];
         };
         readonly RetentionRequest: {
             /**
@@ -4157,6 +4258,164 @@ export interface operations {
             readonly 400: components["responses"]["BadRequest"];
             readonly 401: components["responses"]["Unauthenticated"];
             readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly getInstantRevert: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The instant revert, and the job working on it now. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["VmInstantRevert"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly instantRevert: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["InstantRevertRequest"];
+            };
+        };
+        readonly responses: {
+            /** @description The instant revert runs as a job. */
+            readonly 202: {
+                headers: {
+                    /** @description The job: /api/v1/jobs/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly commitInstantRevert: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["EmptyRequest"];
+            };
+        };
+        readonly responses: {
+            /** @description Making it permanent runs as a job. */
+            readonly 202: {
+                headers: {
+                    /** @description The job: /api/v1/jobs/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly cancelInstantRevert: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The VM: the vSphere Client's id urn:vmomi:VirtualMachine:<moref>:<vCenter UUID> (URL-encoded), or a bare moref for the vCenter named by lifeline-vc-guid or the only one configured. */
+                readonly vmId: components["parameters"]["vmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": components["schemas"]["EmptyRequest"];
+            };
+        };
+        readonly responses: {
+            /** @description The cancel runs as a job. */
+            readonly 202: {
+                headers: {
+                    /** @description The job: /api/v1/jobs/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
             readonly 500: components["responses"]["InternalError"];
             readonly 502: components["responses"]["BadGateway"];
             readonly 503: components["responses"]["Unavailable"];

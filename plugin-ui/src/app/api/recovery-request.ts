@@ -14,6 +14,10 @@ export type RecoveryRequest =
   | { readonly kind: 'revert'; readonly vmId: string; readonly pointId: string; readonly powerOff: boolean }
   | { readonly kind: 'cancelRevert'; readonly vmId: string; readonly powerOff: boolean }
   | { readonly kind: 'commitRevert'; readonly vmId: string }
+  /** Instant revert: the VM runs from the point over Lifeline's NFS datastore at once (routes/instant-revert.ts). */
+  | { readonly kind: 'instantRevert'; readonly vmId: string; readonly pointId: string; readonly powerOff: boolean }
+  | { readonly kind: 'commitInstantRevert'; readonly vmId: string }
+  | { readonly kind: 'cancelInstantRevert'; readonly vmId: string }
   | {
       readonly kind: 'instantiate';
       readonly pointId: string;
@@ -30,6 +34,7 @@ export type RecoveryRequest =
 /** The request bodies of the recovery routes, as the API's document describes them. */
 export type RecoveryBody =
   | Schemas['RevertRequest']
+  | Schemas['InstantRevertRequest']
   | Schemas['CancelRevertRequest']
   | Schemas['EmptyRequest']
   | Schemas['InstantiateRequest']
@@ -55,6 +60,18 @@ export function recoveryCall(request: RecoveryRequest): RecoveryCall {
     case 'commitRevert': {
       const body: Schemas['EmptyRequest'] = {};
       return { path: `${vmPath(request.vmId)}/revert/commit`, body };
+    }
+    case 'instantRevert': {
+      const body: Schemas['InstantRevertRequest'] = { pointId: request.pointId, powerOff: request.powerOff };
+      return { path: `${vmPath(request.vmId)}/instant-revert`, body };
+    }
+    case 'commitInstantRevert': {
+      const body: Schemas['EmptyRequest'] = {};
+      return { path: `${vmPath(request.vmId)}/instant-revert/commit`, body };
+    }
+    case 'cancelInstantRevert': {
+      const body: Schemas['EmptyRequest'] = {};
+      return { path: `${vmPath(request.vmId)}/instant-revert/cancel`, body };
     }
     case 'instantiate': {
       if (request.instant === true) {

@@ -146,6 +146,25 @@ export const MESSAGES_EN_US = {
   'backups.revert.cancelText': 'The VM returns to the disks kept aside; what changed on the restored disks is lost. Scheduled backups resume.',
   'backups.revert.commitText':
     'The VM keeps the restored disks; the disks kept aside are deleted and cannot be recovered. Scheduled backups resume from the reverted state.',
+  'backups.action.instantRevert': 'Instant revert…',
+  'backups.instant.title': 'Instant revert',
+  'backups.instant.text':
+    'The VM runs at once from its restore point of {time}, straight from the backup on Lifeline’s NFS datastore: nothing is copied first. Its current disks are kept aside. Make it permanent to move its disks to production storage while it runs, or cancel to return to the disks kept aside.',
+  'backups.instant.banner':
+    'This VM runs from its backup: its restore point of {time}, on Lifeline’s NFS datastore. Its own disks are kept aside and its scheduled backups wait: make it permanent to move its disks to production storage while it runs, or cancel to return to its own disks.',
+  'backups.instant.bannerById':
+    'This VM runs from its backup: restore point {point}, on Lifeline’s NFS datastore. Its own disks are kept aside and its scheduled backups wait: make it permanent to move its disks to production storage while it runs, or cancel to return to its own disks.',
+  'backups.instant.starting': 'Lifeline is starting this VM from restore point {point}.',
+  'backups.instant.migrating': 'This VM runs from its backup while Lifeline moves its disks to production storage.',
+  'backups.instant.migratingPercent': 'This VM runs from its backup while Lifeline moves its disks to production storage: {percent}% done.',
+  'backups.instant.cancelling': 'Lifeline is cancelling the instant revert and returning this VM to its own disks.',
+  'backups.instant.commit': 'Make permanent',
+  'backups.instant.cancel': 'Cancel',
+  'backups.instant.cancelTitle': 'Cancel instant revert',
+  'backups.instant.commitText':
+    'The VM’s disks move from Lifeline’s NFS datastore to the datastores of its own disks while it runs, with what it wrote meanwhile; the disks kept aside are then deleted and cannot be recovered. This cannot be stopped once started.',
+  'backups.instant.cancelText':
+    'The VM is powered off and returns to the disks kept aside; what it wrote while running from the backup is lost. It is powered on again if it ran before the revert.',
   'backups.instantiate.title': 'New instance',
   'backups.instantiate.text':
     'Lifeline creates a new VM from the restore point of {time}, with all its disks and configuration, beside the original.',
@@ -602,6 +621,7 @@ export const MESSAGES_EN_US = {
   'vmReplication.backlog': 'Restore points waiting',
   'vmReplication.lastError': 'Last error',
   'job.kind.replication': 'Replication',
+  'job.kind.instantRevert': 'Instant revert',
   'jobs.replication.sent': '{sent} of {chunks} chunks sent ({bytes})',
   'jobs.detail.replicationSite': 'DR site',
   'jobs.replication.present': 'The restore point was at the DR site already.',

@@ -12,6 +12,7 @@ const KIND_LABELS: Readonly<Record<string, MessageKey>> = {
   maintenance: 'job.kind.maintenance',
   retention: 'job.kind.retention',
   replication: 'job.kind.replication',
+  'instant-revert': 'job.kind.instantRevert',
 };
 
 /** `{{ job.kind | jobKind }}` → "Backup". */

@@ -1644,6 +1644,285 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         }
       }
     },
+    "/api/v1/vms/{vmId}/instant-revert": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/vmId"
+        }
+      ],
+      "get": {
+        "operationId": "getInstantRevert",
+        "tags": [
+          "Instant recovery"
+        ],
+        "summary": "The VM's instant revert, if it runs from a restore point",
+        "description": "System.Read on the VM. 503 nfs-not-configured is not answered here: a server without NFS shows no instant revert.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The instant revert, and the job working on it now.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/VmInstantRevert"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      },
+      "post": {
+        "operationId": "instantRevert",
+        "tags": [
+          "Instant recovery"
+        ],
+        "summary": "Run the VM from a restore point at once (instant revert)",
+        "description": "Lifeline's Restore privilege on the VM. The point is published over NFS, the NFS datastore mounted on the VM's host, the VM's disks set aside and the published ones put in their slots, and the VM powered on; nothing is copied first. 409 conflict when the VM runs (without powerOff: true), is in a revert already or a job works on it; 503 nfs-not-configured when the server has no NFS section.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/InstantRevertRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "202": {
+            "description": "The instant revert runs as a job.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/JobAccepted"
+                }
+              }
+            },
+            "headers": {
+              "Location": {
+                "description": "The job: /api/v1/jobs/{id}.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/vms/{vmId}/instant-revert/commit": {
+      "post": {
+        "operationId": "commitInstantRevert",
+        "tags": [
+          "Instant recovery"
+        ],
+        "summary": "Make an instant revert permanent: move the disks to production storage while the VM runs",
+        "description": "Lifeline's Restore privilege on the VM. Storage vMotion (RelocateVM_Task) of each disk to the datastore of the disk it replaced, whose progress the job reports; then the set-aside disks are deleted and the point unpublished. Once started it runs to its end (a cancel of the job takes no effect). 404 when the VM is in no instant revert; 503 nfs-not-configured.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vmId"
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/EmptyRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "202": {
+            "description": "Making it permanent runs as a job.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/JobAccepted"
+                }
+              }
+            },
+            "headers": {
+              "Location": {
+                "description": "The job: /api/v1/jobs/{id}.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/vms/{vmId}/instant-revert/cancel": {
+      "post": {
+        "operationId": "cancelInstantRevert",
+        "tags": [
+          "Instant recovery"
+        ],
+        "summary": "Cancel an instant revert: the VM's own disks back",
+        "description": "Lifeline's Restore privilege on the VM. The VM is powered off, its own disks go back into their slots, what it wrote while running from the point is dropped with the publication, and it is powered on again if it ran before the revert. 404 when the VM is in no instant revert; 409 while it is being made permanent; 503 nfs-not-configured.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vmId"
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/EmptyRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "202": {
+            "description": "The cancel runs as a job.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/JobAccepted"
+                }
+              }
+            },
+            "headers": {
+              "Location": {
+                "description": "The job: /api/v1/jobs/{id}.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/api/v1/points/{pointId}/publication": {
       "parameters": [
         {
@@ -8134,6 +8413,154 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         },
         "required": [
           "items"
+        ],
+        "additionalProperties": false
+      },
+      "InstantRevertRequest": {
+        "type": "object",
+        "properties": {
+          "pointId": {
+            "type": "string",
+            "pattern": "^\\d{8}-\\d{6}-[0-9a-f]{8}$",
+            "description": "A restore point id, e.g. 20250102-030405-1a2b3c4d."
+          },
+          "powerOff": {
+            "$ref": "#/components/schemas/PowerOffConfirmation"
+          }
+        },
+        "required": [
+          "pointId"
+        ],
+        "additionalProperties": false
+      },
+      "VmInstantRevert": {
+        "type": "object",
+        "properties": {
+          "vm": {
+            "$ref": "#/components/schemas/VmRef"
+          },
+          "active": {
+            "type": "boolean",
+            "description": "Whether the VM runs from a restore point (or is being moved home or put back)."
+          },
+          "pointId": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "pattern": "^\\d{8}-\\d{6}-[0-9a-f]{8}$",
+            "description": "A restore point id, e.g. 20250102-030405-1a2b3c4d."
+          },
+          "state": {
+            "oneOf": [
+              {
+                "type": "string",
+                "enum": [
+                  "starting",
+                  "running",
+                  "migrating",
+                  "cancelling"
+                ]
+              },
+              {
+                "type": "null"
+              }
+            ],
+            "description": "running: from the point on Lifeline's NFS datastore; migrating: being made permanent."
+          },
+          "createdAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time"
+          },
+          "job": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "properties": {
+              "id": {
+                "type": "string"
+              },
+              "operation": {
+                "type": "string",
+                "enum": [
+                  "revert",
+                  "commit",
+                  "cancel"
+                ]
+              },
+              "state": {
+                "type": "string",
+                "enum": [
+                  "queued",
+                  "running",
+                  "succeeded",
+                  "failed",
+                  "cancelled",
+                  "interrupted"
+                ]
+              },
+              "bytesDone": {
+                "type": "number"
+              },
+              "bytesTotal": {
+                "type": [
+                  "number",
+                  "null"
+                ]
+              }
+            },
+            "required": [
+              "id",
+              "operation",
+              "state",
+              "bytesDone",
+              "bytesTotal"
+            ],
+            "additionalProperties": false,
+            "description": "The instant-revert job working on the VM now, with its progress in bytes of the VM's disks (during make permanent: the relocation's)."
+          },
+          "disks": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "pointDisk": {
+                  "type": "integer"
+                },
+                "publishedFile": {
+                  "type": "string",
+                  "description": "The disk the VM runs from, on the NFS datastore."
+                },
+                "setAsideFile": {
+                  "type": "string",
+                  "description": "The VM's own disk, kept aside until the revert is made permanent (then deleted) or cancelled (then put back)."
+                },
+                "capacityBytes": {
+                  "type": "integer"
+                }
+              },
+              "required": [
+                "pointDisk",
+                "publishedFile",
+                "setAsideFile",
+                "capacityBytes"
+              ],
+              "additionalProperties": false
+            }
+          }
+        },
+        "required": [
+          "vm",
+          "active",
+          "pointId",
+          "state",
+          "createdAt",
+          "job",
+          "disks"
         ],
         "additionalProperties": false
       },

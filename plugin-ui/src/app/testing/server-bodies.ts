@@ -178,6 +178,20 @@ export function revertBody(overrides: Body = {}): Body {
   };
 }
 
+/** `GET /api/v1/vms/{id}/instant-revert`: the VM runs from no restore point by default. */
+export function instantRevertBody(overrides: Body = {}): Body {
+  return {
+    vm: { id: FAKE_VM_ID, moref: 'vm-58', vcenter: FAKE_VC_GUID },
+    active: false,
+    pointId: null,
+    state: null,
+    createdAt: null,
+    job: null,
+    disks: [],
+    ...overrides,
+  };
+}
+
 export const ATTACHMENT_ID = '6f1c2d3e-0000-4000-8000-000000000001';
 
 /** One attachment of `GET /api/v1/vms/{id}/attachments`. */

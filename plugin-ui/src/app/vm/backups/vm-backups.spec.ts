@@ -6,7 +6,7 @@ import type { FakeFetch } from '../../api/fake-fetch';
 import { SESSION_HEADER } from '../../api/lifeline-api';
 import { FAKE_VM_ID } from '../../sdk/fake-html-client-sdk';
 import { API_BASE, configureViewTestBed, flushProblem, renderView, type RenderedView } from '../../testing/view-test-bed';
-import { JOB_ID, POINT_ID, jobBody, pageBody, pointBody, revertBody, sseEvent } from '../../testing/server-bodies';
+import { JOB_ID, POINT_ID, instantRevertBody, jobBody, pageBody, pointBody, revertBody, sseEvent } from '../../testing/server-bodies';
 import { VmBackups } from './vm-backups';
 
 const VM_PATH = `${API_BASE}/api/v1/vms/${encodeURIComponent(FAKE_VM_ID)}`;
@@ -27,11 +27,13 @@ describe('VmBackups', () => {
     points: unknown[] = [pointBody(), pointBody({ id: OLDER, createdAt: '2026-11-22T10:00:00.000Z', consistency: 'crash', locked: false, damaged: true, newBytes: 0 })],
     revert = revertBody(),
     capabilities: Partial<VmCapabilities> = {},
+    instant = instantRevertBody(),
   ): Promise<RenderedView<VmBackups>> {
     const view = await renderView(VmBackups);
     flushCapabilities(http, API_BASE, FAKE_VM_ID, capabilities);
     http.expectOne(FIRST_PAGE).flush(pageBody(points, { limit: 50 }));
     http.expectOne(`${VM_PATH}/revert`).flush(revert);
+    http.expectOne(`${VM_PATH}/instant-revert`).flush(instant);
     await view.stable();
     return view;
   }
@@ -216,6 +218,7 @@ describe('VmBackups', () => {
     stream.stream.end();
     await view.stable();
     http.expectOne(`${VM_PATH}/revert`).flush(revertBody({ reverted: true, pointId: POINT_ID, state: 'reverted', revertedAt: '2026-11-23T11:00:00.000Z', jobId: JOB_ID }));
+    http.expectOne(`${VM_PATH}/instant-revert`).flush(instantRevertBody());
     await view.stable();
     expect(view.text('.ll-revert-text')).toContain('This VM runs temporarily on its restore point of Nov 23, 2026');
     expect(row(view, POINT_ID).querySelector('.ll-point-reverted')?.textContent?.trim()).toBe('Running on it');
@@ -280,6 +283,112 @@ describe('VmBackups', () => {
     view.fixture.destroy();
   });
 
+  describe('instant revert', () => {
+    const running = (overrides: Record<string, unknown> = {}) => instantRevertBody({ active: true, pointId: POINT_ID, state: 'running', createdAt: '2026-11-23T11:00:00.000Z', ...overrides });
+
+    it('is offered beside the temporary revert, follows its job, then shows the VM running from its backup', async () => {
+      const view = await open();
+      expect(button(view, '.ll-action-instant-revert')?.disabled).toBeTrue();
+      await selectPoint(view, OLDER);
+      expect(button(view, '.ll-action-instant-revert')?.disabled).withContext('a damaged point').toBeTrue();
+      await selectPoint(view, POINT_ID);
+      await view.click('.ll-action-instant-revert');
+      expect(view.text('.modal-title')).toBe('Instant revert');
+      expect(view.text('.ll-dialog-text')).toContain('nothing is copied first');
+      check(view, '#ll-power-off', true);
+      await view.click('.ll-dialog-submit');
+      const post = http.expectOne({ method: 'POST', url: `${VM_PATH}/instant-revert` });
+      expect(post.request.body).toEqual({ pointId: POINT_ID, powerOff: true });
+      post.flush({ job: jobBody({ kind: 'instant-revert', state: 'queued', phase: null, startedAt: null }), created: true }, { status: 202, statusText: 'Accepted' });
+      await view.stable();
+      http.expectOne(`${VM_PATH}/instant-revert`).flush(running({ state: 'starting', job: { id: JOB_ID, operation: 'revert', state: 'running', bytesDone: 0, bytesTotal: null } }));
+      await view.stable();
+      expect(view.element.querySelector('.modal-title')).toBeNull();
+      expect(view.text('.ll-recovery-job .ll-job-kind')).toBe('Instant revert');
+      expect(view.text('.ll-instant-text')).toBe(`Lifeline is starting this VM from restore point ${POINT_ID}.`);
+      expect(view.element.querySelector('.ll-instant-commit')).toBeNull();
+
+      const stream = await fetch.call(0);
+      expect(stream.url).toBe(`${API_BASE}/api/v1/jobs/${JOB_ID}/events`);
+      stream.stream.write(sseEvent('state', { seq: 1, jobId: JOB_ID, job: jobBody({ kind: 'instant-revert', state: 'succeeded' }) }));
+      stream.stream.end();
+      await view.stable();
+      http.expectOne(`${VM_PATH}/revert`).flush(revertBody());
+      http.expectOne(`${VM_PATH}/instant-revert`).flush(running());
+      await view.stable();
+      expect(view.text('.ll-instant-text')).toContain('This VM runs from its backup: its restore point of Nov 23, 2026');
+      expect(row(view, POINT_ID).querySelector('.ll-point-reverted')?.textContent?.trim()).toBe('Running on it');
+      expect(view.element.querySelector('.ll-revert-banner')).toBeNull();
+      // One revert at a time: neither kind is offered while the VM runs from its backup.
+      expect(button(view, '.ll-action-revert')?.disabled).toBeTrue();
+      expect(button(view, '.ll-action-instant-revert')?.disabled).toBeTrue();
+      expect(button(view, '.ll-instant-commit')?.disabled).toBeFalse();
+      expect(button(view, '.ll-instant-cancel')?.disabled).toBeFalse();
+    });
+
+    it('makes it permanent from the banner and shows the move of the disks with its progress', async () => {
+      const view = await open([pointBody()], revertBody(), {}, running());
+      await view.click('.ll-instant-commit');
+      expect(view.text('.modal-title')).toBe('Make permanent');
+      expect(view.text('.ll-dialog-text')).toContain('move from Lifeline’s NFS datastore');
+      expect(view.element.querySelector('#ll-power-off')).toBeNull();
+      await view.click('.ll-dialog-submit');
+      const commit = http.expectOne({ method: 'POST', url: `${VM_PATH}/instant-revert/commit` });
+      expect(commit.request.body).toEqual({});
+      commit.flush({ job: jobBody({ id: 'job-m', kind: 'instant-revert', state: 'queued' }), created: true }, { status: 202, statusText: 'Accepted' });
+      await view.stable();
+      http.expectOne(`${VM_PATH}/instant-revert`).flush(running({ state: 'migrating', job: { id: 'job-m', operation: 'commit', state: 'running', bytesDone: 0, bytesTotal: 8 * 2 ** 30 } }));
+      await view.stable();
+      expect(view.text('.ll-instant-text')).toBe('This VM runs from its backup while Lifeline moves its disks to production storage.');
+      expect(view.element.querySelector('.ll-instant-cancel')).withContext('no cancel while the disks move').toBeNull();
+
+      const stream = await fetch.call(0);
+      expect(stream.url).toBe(`${API_BASE}/api/v1/jobs/job-m/events`);
+      stream.stream.write(sseEvent('snapshot', { seq: 1, jobId: 'job-m', job: jobBody({ id: 'job-m', kind: 'instant-revert', phase: 'migrate', progress: { bytesDone: 2 * 2 ** 30, bytesTotal: 8 * 2 ** 30, rateBytesPerSecond: null, etaSeconds: null } }) }));
+      await view.stable();
+      expect(view.text('.ll-instant-text')).toBe('This VM runs from its backup while Lifeline moves its disks to production storage: 25% done.');
+      expect(view.element.querySelector('.ll-recovery-job .ll-job-progress')?.getAttribute('data-percent')).toBe('25');
+      stream.stream.write(sseEvent('state', { seq: 2, jobId: 'job-m', job: jobBody({ id: 'job-m', kind: 'instant-revert', state: 'succeeded' }) }));
+      stream.stream.end();
+      await view.stable();
+      http.expectOne(`${VM_PATH}/revert`).flush(revertBody());
+      http.expectOne(`${VM_PATH}/instant-revert`).flush(instantRevertBody());
+      await view.stable();
+      expect(view.element.querySelector('.ll-instant-banner')).toBeNull();
+      expect(row(view, POINT_ID).querySelector('.ll-point-reverted')).toBeNull();
+    });
+
+    it('follows the move already under way when the tab opens', async () => {
+      const view = await open([pointBody()], revertBody(), {}, running({ state: 'migrating', job: { id: 'job-x', operation: 'commit', state: 'running', bytesDone: 3 * 2 ** 29, bytesTotal: 2 * 2 ** 30 } }));
+      expect(view.text('.ll-instant-text')).toBe('This VM runs from its backup while Lifeline moves its disks to production storage: 75% done.');
+      expect((await fetch.call(0)).url).toBe(`${API_BASE}/api/v1/jobs/job-x/events`);
+      view.fixture.destroy();
+    });
+
+    it('cancels from the banner; a refusal keeps the dialog open with the reason', async () => {
+      const view = await open([pointBody()], revertBody(), {}, running());
+      await view.click('.ll-instant-cancel');
+      expect(view.text('.modal-title')).toBe('Cancel instant revert');
+      expect(view.text('.ll-dialog-text')).toContain('what it wrote while running from the backup is lost');
+      await view.click('.ll-dialog-submit');
+      const cancel = http.expectOne({ method: 'POST', url: `${VM_PATH}/instant-revert/cancel` });
+      expect(cancel.request.body).toEqual({});
+      flushProblem(cancel, { status: 503, title: 'Service Unavailable', detail: 'This Lifeline server has no NFS server, which an instant revert runs the VM from: add an "nfs" section (host, clients) to its configuration.', code: 'nfs-not-configured' });
+      await view.stable();
+      expect(view.text('.modal-body .ll-problem-detail')).toContain('add an "nfs" section');
+      expect(view.text('.modal-title')).toBe('Cancel instant revert');
+      expect(fetch.calls.length).toBe(0);
+    });
+
+    it('shows no way out of an instant revert to a user without the Restore privilege', async () => {
+      const view = await open([pointBody()], revertBody(), { restore: false }, running());
+      expect(view.text('.ll-instant-text')).toContain('This VM runs from its backup');
+      expect(view.element.querySelector('.ll-instant-commit')).toBeNull();
+      expect(view.element.querySelector('.ll-instant-cancel')).toBeNull();
+      expect(view.element.querySelector('.ll-action-instant-revert')).toBeNull();
+    });
+  });
+
   it('creates a new VM from a point with the name the user gives', async () => {
     const view = await open();
     await selectPoint(view, POINT_ID);
@@ -338,7 +447,7 @@ describe('VmBackups', () => {
   it('shows no restore action to a user without the Restore privilege, and every one to a user with it', async () => {
     const inRevert = revertBody({ reverted: true, pointId: POINT_ID, state: 'reverted', revertedAt: '2026-11-23T11:00:00.000Z', jobId: null });
     // Downloading a disk reads a restore point's data, so it needs Restore too.
-    const restoreActions = ['.ll-action-revert', '.ll-action-instantiate', '.ll-action-attach', '.ll-action-export', '.ll-revert-cancel', '.ll-revert-commit'];
+    const restoreActions = ['.ll-action-revert', '.ll-action-instant-revert', '.ll-action-instantiate', '.ll-action-attach', '.ll-action-export', '.ll-revert-cancel', '.ll-revert-commit'];
 
     const without = await open(undefined, inRevert, { restore: false, protect: true, admin: true });
     await selectPoint(without, POINT_ID);
@@ -360,6 +469,7 @@ describe('VmBackups', () => {
     const view = await renderView(VmBackups);
     http.expectOne(FIRST_PAGE).flush(pageBody([pointBody()], { limit: 50 }));
     http.expectOne(`${VM_PATH}/revert`).flush(revertBody());
+    http.expectOne(`${VM_PATH}/instant-revert`).flush(instantRevertBody());
     await view.stable();
     expect(view.all('.ll-point-row').length).toBe(1);
     expect(view.element.querySelector('.ll-action-revert')).toBeNull();
@@ -725,6 +835,7 @@ describe('VmBackups', () => {
     flushCapabilities(http, API_BASE, FAKE_VM_ID);
     http.expectOne(FIRST_PAGE).flush(pageBody([pointBody()], { total: 120, limit: 50 }));
     http.expectOne(`${VM_PATH}/revert`).flush(revertBody());
+    http.expectOne(`${VM_PATH}/instant-revert`).flush(instantRevertBody());
     await view.stable();
     expect(view.text('.ll-points-range')).toBe('1–1 of 120');
     await view.click('.ll-points-next');
@@ -743,9 +854,16 @@ describe('VmBackups', () => {
       detail: 'Recovery is not available in this Lifeline server: it has no backup store.',
       code: 'backup-unavailable',
     });
+    flushProblem(http.expectOne(`${VM_PATH}/instant-revert`), {
+      status: 503,
+      title: 'Service Unavailable',
+      detail: 'Instant revert is not available in this Lifeline server: it has no backup store.',
+      code: 'backup-unavailable',
+    });
     await view.stable();
     expect(view.all('.ll-problem-detail').map((e) => e.textContent?.trim())).toEqual([
       'Recovery is not available in this Lifeline server: it has no backup store.',
+      'Instant revert is not available in this Lifeline server: it has no backup store.',
       'No resource at GET /api/v1/vms/x/points',
     ]);
   });

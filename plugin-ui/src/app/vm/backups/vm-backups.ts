@@ -18,6 +18,7 @@ import { LifelineApiError, reportApiError } from '../../api/lifeline-api-error';
 import { pointPath, pointRetentionPath, readPointPage, type RestorePoint } from '../../api/restore-point';
 import { recoveryCall, type RecoveryRequest } from '../../api/recovery-request';
 import { readVmRevert, type VmRevert } from '../../api/revert';
+import { instantRevertPercent, readVmInstantRevert, type VmInstantRevert } from '../../api/instant-revert';
 import { vmPath } from '../../api/vm-protection';
 import { ByteSizePipe } from '../../i18n/byte-size-pipe';
 import { MessagePipe } from '../../i18n/message-pipe';
@@ -45,14 +46,20 @@ export type RecoveryDialog =
   | { readonly kind: 'instantiate'; readonly point: RestorePoint }
   | { readonly kind: 'attach'; readonly point: RestorePoint }
   | { readonly kind: 'cancelRevert' }
-  | { readonly kind: 'commitRevert' };
+  | { readonly kind: 'commitRevert' }
+  | { readonly kind: 'instantRevert'; readonly point: RestorePoint }
+  | { readonly kind: 'cancelInstantRevert' }
+  | { readonly kind: 'commitInstantRevert' };
 
 /**
  * The VM's Monitor > Lifeline backups tab: its restore points newest first, a page at a time, and
  * what a user recovers from one: revert the VM to it (temporarily, then cancel or make it
  * permanent), a new VM from it, or its disks cloned and attached to this VM; or one of its disks
  * downloaded, raw or as a VMDK. While the VM is in a temporary revert a banner says so and offers
- * the two ways out. A user who may protect the VM keeps a point longer (never shorter); an
+ * the two ways out. An instant revert runs the VM from the point at once, straight from the backup
+ * (Lifeline's NFS datastore); while it does, a banner says the VM runs from its backup and offers
+ * Make permanent (its disks moved to production storage while it runs, the move's progress shown)
+ * and Cancel. A user who may protect the VM keeps a point longer (never shorter); an
  * administrator deletes a point whose retention has passed.
  */
 @Component({
@@ -107,13 +114,33 @@ export class VmBackups {
     return id === null ? null : (this.points().find((p) => p.id === id) ?? null);
   });
 
+  protected readonly instant = signal<VmInstantRevert | null>(null);
+  protected readonly instantError = signal<LifelineApiError | null>(null);
+  /** The point the VM runs from in an instant revert, when it is on the page shown. */
+  protected readonly instantPoint = computed(() => {
+    const id = this.instant()?.pointId ?? null;
+    return id === null ? null : (this.points().find((p) => p.id === id) ?? null);
+  });
+  /** How far the instant revert's job has got (the move of the disks during make permanent), 0–100. */
+  protected readonly instantPercent = computed(() => {
+    const followed = this.job.job();
+    const own = this.instant()?.job ?? null;
+    if (followed !== null && own !== null && followed.id === own.id && followed.progress.bytesTotal !== null && followed.progress.bytesTotal > 0) {
+      return Math.min(100, Math.round((followed.progress.bytesDone * 100) / followed.progress.bytesTotal));
+    }
+    return instantRevertPercent(own);
+  });
+  /** The point the VM runs on now, by either revert. */
+  protected readonly runningOn = computed(() => this.revert()?.pointId ?? this.instant()?.pointId ?? null);
+
   protected readonly job = new FollowedJob(inject(JobStream), this.aborter.signal);
   /** A point can be recovered from while no recovery runs for this VM and it is not damaged. */
   protected readonly canRecover = computed(() => {
     const point = this.selected();
     return point !== undefined && !point.damaged && !this.job.active() && !this.submitting();
   });
-  protected readonly canRevert = computed(() => this.canRecover() && !(this.revert()?.reverted ?? false));
+  /** One revert at a time, of either kind. */
+  protected readonly canRevert = computed(() => this.canRecover() && !(this.revert()?.reverted ?? false) && !(this.instant()?.active ?? false));
   /** A download reads the point only, so it may run beside a recovery; a damaged point cannot be read whole. */
   protected readonly canExport = computed(() => {
     const point = this.selected();
@@ -174,6 +201,7 @@ export class VmBackups {
     if (this.vmId !== null) {
       void this.loadPage(0);
       void this.loadRevert();
+      void this.loadInstant();
     } else {
       this.loading.set(false);
     }
@@ -254,6 +282,10 @@ export class VmBackups {
       const { job } = await this.api.post(path, body, readJobAccepted, this.aborter.signal);
       this.dialog.set(null);
       this.follow(job);
+      if (dialog.kind === 'instantRevert' || dialog.kind === 'commitInstantRevert' || dialog.kind === 'cancelInstantRevert') {
+        // The banner says at once what the job does (e.g. the move of the disks, with its progress).
+        void this.loadInstant();
+      }
     } catch (error: unknown) {
       reportApiError(error, this.aborter.signal, (e) => this.dialogError.set(e));
     } finally {
@@ -289,6 +321,12 @@ export class VmBackups {
         return { kind: 'cancelRevert', vmId, powerOff: this.powerOff() };
       case 'commitRevert':
         return { kind: 'commitRevert', vmId };
+      case 'instantRevert':
+        return { kind: 'instantRevert', vmId, pointId: dialog.point.id, powerOff: this.powerOff() };
+      case 'commitInstantRevert':
+        return { kind: 'commitInstantRevert', vmId };
+      case 'cancelInstantRevert':
+        return { kind: 'cancelInstantRevert', vmId };
       case 'instantiate':
         return { kind: 'instantiate', pointId: dialog.point.id, name: this.instanceName(), powerOn: this.powerOn(), datastore: null };
       case 'attach': {
@@ -385,9 +423,14 @@ export class VmBackups {
     return this.loadPage(this.points().length <= 1 && offset > 0 ? Math.max(0, offset - POINT_PAGE_SIZE) : offset);
   }
 
-  /** A recovery job moves the revert state when it ends; the banner reads it again then. */
+  /** A recovery job moves the revert state when it ends; the banners read it again then. */
   private follow(job: Job): void {
-    this.job.follow(job.id, job, () => void this.loadRevert());
+    this.job.follow(job.id, job, () => this.reloadReverts());
+  }
+
+  private reloadReverts(): void {
+    void this.loadRevert();
+    void this.loadInstant();
   }
 
   private async loadPage(offset: number): Promise<void> {
@@ -427,10 +470,28 @@ export class VmBackups {
       this.revertError.set(null);
       const busy = revert.state !== null && revert.state !== 'reverted' && revert.jobId !== null;
       if (busy && this.job.job()?.id !== revert.jobId && revert.jobId !== null) {
-        this.job.follow(revert.jobId, null, () => void this.loadRevert());
+        this.job.follow(revert.jobId, null, () => this.reloadReverts());
       }
     } catch (error: unknown) {
       reportApiError(error, this.aborter.signal, (e) => this.revertError.set(e));
+    }
+  }
+
+  /** The VM's instant revert; a job working on it (make permanent, say) is followed with its progress. */
+  private async loadInstant(): Promise<void> {
+    if (this.vmId === null) {
+      return;
+    }
+    try {
+      const instant = await this.api.get(`${vmPath(this.vmId)}/instant-revert`, readVmInstantRevert, this.aborter.signal);
+      this.instant.set(instant);
+      this.instantError.set(null);
+      const job = instant.job;
+      if (job !== null && this.job.job()?.id !== job.id) {
+        this.job.follow(job.id, null, () => this.reloadReverts());
+      }
+    } catch (error: unknown) {
+      reportApiError(error, this.aborter.signal, (e) => this.instantError.set(e));
     }
   }
 }
