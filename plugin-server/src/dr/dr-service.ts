@@ -14,7 +14,7 @@ import type { DrStore, FailoverMode, FailoverRecord, PlanRun, RecoveryPlan } fro
 import { PLAN_JOB_KIND } from './plan-job.js';
 import { describeMissing, missingMappings, needsOf, parseMappings, type MissingMapping, type ResourceMappings } from './mappings.js';
 import type { DrVcenterProvider } from './dr-vcenter.js';
-import type { SourceSiteLink } from './planned-failover.js';
+import { askSourceSite, type SourceSiteLink } from './planned-failover.js';
 import { parseVmOptions, type VmPlanOptions } from './plan-options.js';
 
 export const FAILOVER_JOB_KIND = 'failover';
@@ -230,19 +230,8 @@ export class DrService {
       throw new ValidationError('shutdownTimeoutSeconds must be a whole number of seconds from 0 to 3600', { field: 'shutdownTimeoutSeconds' });
     }
     const rec = await this.prepareFailover(peerId, vmId, opts, null, requestedBy, signal);
-    let sourceJobId: string;
-    try {
-      sourceJobId = (await link.startPlanned(peerId, { vmId, shutdownTimeoutSeconds }, signal)).jobId;
-    } catch (err) {
-      const unreachable = err instanceof LifelineError && err.code === 'site-unreachable';
-      const message = unreachable
-        ? `site ${rec.siteName} cannot be reached (${err.message}), and a planned migration needs it to shut the VM down and send its last point. Nothing was started. If the site is down, fail over in mode disaster from the latest point this site holds (${rec.pointCreatedAt})`
-        : `site ${rec.siteName} refused the planned migration: ${err instanceof Error ? err.message : String(err)}. Nothing was started`;
-      this.o.store.updateFailover(rec.id, (x) => ({ ...x, state: 'failed', report: { ...x.report, failures: [...x.report.failures, `source-site: ${message}`] } }));
-      throw new LifelineError(unreachable ? 'dr-source-unreachable' : 'dr-planned-refused', message, { siteId: peerId, vmId });
-    }
-    // Recorded before the job is queued: the job waits for the source's point only when it finds this.
-    this.o.store.updateFailover(rec.id, (x) => ({ ...x, planned: { shutdownTimeoutSeconds, sourceJobId, shutdown: null, chunks: null, chunksSent: null } }));
+    this.o.store.updateFailover(rec.id, (x) => ({ ...x, planned: { shutdownTimeoutSeconds, sourceJobId: null, shutdown: null, chunks: null, chunksSent: null } }));
+    await askSourceSite({ store: this.o.store, source: link }, rec.id, signal);
     const r = this.o.runner.submit({ kind: FAILOVER_JOB_KIND, target: failoverTarget(peerId, vmId), params: { operation: 'failover', failoverId: rec.id }, priority: 30, requestedBy });
     return { ...r, failover: this.o.store.updateFailover(rec.id, (x) => ({ ...x, jobId: r.job.id })) };
   }
@@ -446,13 +435,27 @@ export class DrService {
   }
 
   /**
-   * Queues a run of a plan in mode `test` (a drill of every VM on the test networks) or
-   * `disaster`: every step is checked now (points, mappings, names) and recorded, then one
-   * `recovery-plan` job runs them group by group.
+   * Queues a run of a plan in mode `test` (a drill of every VM on the test networks), `disaster`,
+   * or `planned` (each VM a planned migration: the source site shuts it down, backs it up and
+   * replicates that point when its step starts, and the step recovers exactly that point): every
+   * step is checked now (points, mappings, names) and recorded, then one `recovery-plan` job runs
+   * them group by group.
    */
-  async runPlan(id: string, mode: FailoverMode, requestedBy: string, signal: AbortSignal): Promise<SubmitResult & { run: PlanRun }> {
-    if (mode === 'planned') throw new ValidationError('a recovery plan runs in mode test or disaster; a planned migration is run per VM', { field: 'mode' });
+  async runPlan(id: string, mode: FailoverMode, requestedBy: string, signal: AbortSignal, opts: { shutdownTimeoutSeconds?: number } = {}): Promise<SubmitResult & { run: PlanRun }> {
     const plan = this.plan(id);
+    const shutdownTimeoutSeconds = opts.shutdownTimeoutSeconds ?? 300;
+    if (mode !== 'planned' && opts.shutdownTimeoutSeconds !== undefined) throw new ValidationError('shutdownTimeoutSeconds is for mode planned only', { field: 'shutdownTimeoutSeconds' });
+    if (mode === 'planned') {
+      if (!this.o.source) throw new LifelineError('conflict', 'this server cannot reach source sites, so it cannot run a planned migration; run the plan in mode disaster', { mode: 'planned' });
+      if (!Number.isSafeInteger(shutdownTimeoutSeconds) || shutdownTimeoutSeconds < 0 || shutdownTimeoutSeconds > 3600) {
+        throw new ValidationError('shutdownTimeoutSeconds must be a whole number of seconds from 0 to 3600', { field: 'shutdownTimeoutSeconds' });
+      }
+      // A planned migration recovers the point the source site makes last, never an older one.
+      const older = Object.entries(plan.vmOptions ?? {}).find(([, o]) => o.point !== undefined && o.point !== 'latest');
+      if (older) {
+        throw new ValidationError(`vmOptions.${older[0]}.point: a planned migration recovers the point the source site makes last; set the VM's point to latest to run the plan in mode planned`, { field: `vmOptions.${older[0]}.point` });
+      }
+    }
     const target = planTarget(plan.id);
     const active = this.o.runner.activeForTarget(target);
     if (active) throw new LifelineError('busy', `recovery plan ${plan.name} is running (job ${active.id})`, { jobId: active.id });
@@ -463,7 +466,9 @@ export class DrService {
       for (const g of plan.groups) {
         const ids: string[] = [];
         for (const vmId of g.vms) {
-          const rec = await this.prepareFailover(plan.peerId, vmId, planStepOptions(plan, vmId, mode), runId, requestedBy, signal);
+          let rec = await this.prepareFailover(plan.peerId, vmId, planStepOptions(plan, vmId, mode), runId, requestedBy, signal);
+          // The source site is asked when the step starts (plan-job.ts), so that groups go down in order too.
+          if (mode === 'planned') rec = this.o.store.updateFailover(rec.id, (x) => ({ ...x, planned: { shutdownTimeoutSeconds, sourceJobId: null, shutdown: null, chunks: null, chunksSent: null } }));
           made.push(rec);
           ids.push(rec.id);
         }

@@ -656,10 +656,16 @@ const PATHS: Readonly<Record<string, Json>> = {
     post: op({
       id: 'runRecoveryPlan',
       tag: 'Disaster recovery',
-      summary: 'Run a recovery plan: a drill (test) or a failover (disaster)',
+      summary: 'Run a recovery plan: a drill (test), a planned migration (planned) or a failover (disaster)',
       description:
-        "Lifeline's Restore privilege on the inventory root of the vCenter the VMs are recovered into. Every step is checked first (409 dr-mapping-missing, conflict for a name taken, busy while the plan runs); then one job starts the groups in order.",
-      body: obj({ mode: oneOfStrings(['disaster', 'test']) }),
+        "Lifeline's Restore privilege on the inventory root of the vCenter the VMs are recovered into. Every step is checked first (409 dr-mapping-missing, conflict for a name taken, busy while the plan runs; in mode planned 400 for a VM whose point option is not latest); then one job starts the groups in order. In mode planned each step first asks the source site, one VM at a time, to shut its VM down, back it up and replicate that point, and recovers exactly that point; a step whose source site cannot be reached or refuses fails, naming why.",
+      body: obj(
+        {
+          mode: oneOfStrings(['disaster', 'test', 'planned']),
+          shutdownTimeoutSeconds: { type: 'integer', minimum: 0, maximum: 3600, description: 'Mode planned only: how long the source site waits for each guest to shut down through VMware Tools before it powers the VM off (default 300; 0: power off at once).' },
+        },
+        { optional: ['shutdownTimeoutSeconds'] },
+      ),
       ok: { '202': json(ref('PlanAccepted'), 'The run is a job.', JOB_LOCATION) },
       errors: [404, 409],
     }),

@@ -766,7 +766,7 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
   PlanRun: obj({
     id: str,
     planId: str,
-    mode: oneOfStrings(['disaster', 'test']),
+    mode: oneOfStrings(['disaster', 'test', 'planned']),
     jobId: strOrNull,
     cleanupJobId: strOrNull,
     groups: arrayOf(arrayOf(str), { description: 'Failover ids, by group.' }),
@@ -783,7 +783,7 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     vmOptions: ref('PlanVmOptionsMap'),
     createdAt: time,
     updatedAt: time,
-    runs: described(arrayOf(obj({ id: str, planId: str, mode: oneOfStrings(['disaster', 'test']), jobId: strOrNull, cleanupJobId: strOrNull, groups: arrayOf(arrayOf(str)), requestedBy: str, createdAt: time, failovers: arrayOf(arrayOf(ref('Failover'))) })), 'The last 5 runs, newest first, each with its failovers (and their reports) by group.'),
+    runs: described(arrayOf(obj({ id: str, planId: str, mode: oneOfStrings(['disaster', 'test', 'planned']), jobId: strOrNull, cleanupJobId: strOrNull, groups: arrayOf(arrayOf(str)), requestedBy: str, createdAt: time, failovers: arrayOf(arrayOf(ref('Failover'))) })), 'The last 5 runs, newest first, each with its failovers (and their reports) by group.'),
   }, { optional: ['vmOptions'] }),
   RecoveryPlanList: obj({ items: arrayOf(ref('RecoveryPlan')) }),
   PlanAccepted: obj({ job: ref('Job'), created: bool, run: ref('PlanRun') }, { description: 'The recovery-plan job and the run it works on.' }),

@@ -13,7 +13,7 @@
  *
  * - Recovery plans: `GET /recovery-plans[/{pid}]` (System.Read), `POST /recovery-plans`,
  *   `PUT|DELETE /recovery-plans/{pid}` (Lifeline Admin on every vCenter), `POST
- *   /recovery-plans/{pid}/run` (mode test or disaster) and `/cleanup` (Restore on the target
+ *   /recovery-plans/{pid}/run` (mode test, planned or disaster) and `/cleanup` (Restore on the target
  *   vCenter's root): 202 with the `recovery-plan` job and the run.
  *
  * Every change is audited. Only a failover in mode `planned` reaches the source site (over the
@@ -181,11 +181,15 @@ export function drRoutes<S extends UserSession>(auth: Authorizer<S>, svc: ApiSer
   router.post('/recovery-plans/:pid/run', audit('dr.plan-run', (p) => `recovery-plan:${p['pid'] ?? ''}`), restoreForPlan, async (req, res) => {
     const b: unknown = req.body ?? {};
     const mode = typeof b === 'object' && b !== null ? (b as Record<string, unknown>)['mode'] : undefined;
-    const extra = typeof b === 'object' && b !== null ? Object.keys(b).find((k) => k !== 'mode') : undefined;
-    if (extra !== undefined) throw new ValidationError(`${extra} is not a field of this request (allowed: mode)`, { field: extra });
-    if (mode !== 'disaster' && mode !== 'test') throw new ValidationError('mode must be test (a drill on the test networks) or disaster (fail over for real)', { field: 'mode' });
+    const extra = typeof b === 'object' && b !== null ? Object.keys(b).find((k) => k !== 'mode' && k !== 'shutdownTimeoutSeconds') : undefined;
+    if (extra !== undefined) throw new ValidationError(`${extra} is not a field of this request (allowed: mode, shutdownTimeoutSeconds)`, { field: extra });
+    if (mode !== 'disaster' && mode !== 'test' && mode !== 'planned') {
+      throw new ValidationError('mode must be test (a drill on the test networks), planned (the source site shuts each VM down and sends its last point first) or disaster (fail over for real from the points this site holds)', { field: 'mode' });
+    }
+    const shutdown = (b as Record<string, unknown>)['shutdownTimeoutSeconds'];
+    if (shutdown !== undefined && typeof shutdown !== 'number') throw new ValidationError('shutdownTimeoutSeconds must be a whole number of seconds from 0 to 3600', { field: 'shutdownTimeoutSeconds' });
     noteAudit(req, { details: { mode } });
-    planAccepted(req, res, await dr().runPlan(planOf(req), mode, authorizedCall<S>(req).session.userName, requestContext(req).signal));
+    planAccepted(req, res, await dr().runPlan(planOf(req), mode, authorizedCall<S>(req).session.userName, requestContext(req).signal, shutdown === undefined ? {} : { shutdownTimeoutSeconds: shutdown }));
   });
 
   router.post('/recovery-plans/:pid/cleanup', audit('dr.plan-cleanup', (p) => `recovery-plan:${p['pid'] ?? ''}`), restoreForPlan, (req, res) => {

@@ -1167,8 +1167,8 @@ export interface paths {
         readonly get?: never;
         readonly put?: never;
         /**
-         * Run a recovery plan: a drill (test) or a failover (disaster)
-         * @description Lifeline's Restore privilege on the inventory root of the vCenter the VMs are recovered into. Every step is checked first (409 dr-mapping-missing, conflict for a name taken, busy while the plan runs); then one job starts the groups in order.
+         * Run a recovery plan: a drill (test), a planned migration (planned) or a failover (disaster)
+         * @description Lifeline's Restore privilege on the inventory root of the vCenter the VMs are recovered into. Every step is checked first (409 dr-mapping-missing, conflict for a name taken, busy while the plan runs; in mode planned 400 for a VM whose point option is not latest); then one job starts the groups in order. In mode planned each step first asks the source site, one VM at a time, to shut its VM down, back it up and replicate that point, and recovers exactly that point; a step whose source site cannot be reached or refuses fails, naming why.
          */
         readonly post: operations["runRecoveryPlan"];
         readonly delete?: never;
@@ -2663,7 +2663,7 @@ export interface components {
             readonly id: string;
             readonly planId: string;
             /** @enum {string} */
-            readonly mode: "disaster" | "test";
+            readonly mode: "disaster" | "test" | "planned";
             readonly jobId: string | null;
             readonly cleanupJobId: string | null;
             /** @description Failover ids, by group. */
@@ -2691,7 +2691,7 @@ export interface components {
                 readonly id: string;
                 readonly planId: string;
                 /** @enum {string} */
-                readonly mode: "disaster" | "test";
+                readonly mode: "disaster" | "test" | "planned";
                 readonly jobId: string | null;
                 readonly cleanupJobId: string | null;
                 readonly groups: readonly (readonly string[])[];
@@ -5427,7 +5427,9 @@ export interface operations {
             readonly content: {
                 readonly "application/json": {
                     /** @enum {string} */
-                    readonly mode: "disaster" | "test";
+                    readonly mode: "disaster" | "test" | "planned";
+                    /** @description Mode planned only: how long the source site waits for each guest to shut down through VMware Tools before it powers the VM off (default 300; 0: power off at once). */
+                    readonly shutdownTimeoutSeconds?: number;
                 };
             };
         };

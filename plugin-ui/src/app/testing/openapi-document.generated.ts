@@ -4249,8 +4249,8 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         "tags": [
           "Disaster recovery"
         ],
-        "summary": "Run a recovery plan: a drill (test) or a failover (disaster)",
-        "description": "Lifeline's Restore privilege on the inventory root of the vCenter the VMs are recovered into. Every step is checked first (409 dr-mapping-missing, conflict for a name taken, busy while the plan runs); then one job starts the groups in order.",
+        "summary": "Run a recovery plan: a drill (test), a planned migration (planned) or a failover (disaster)",
+        "description": "Lifeline's Restore privilege on the inventory root of the vCenter the VMs are recovered into. Every step is checked first (409 dr-mapping-missing, conflict for a name taken, busy while the plan runs; in mode planned 400 for a VM whose point option is not latest); then one job starts the groups in order. In mode planned each step first asks the source site, one VM at a time, to shut its VM down, back it up and replicate that point, and recovers exactly that point; a step whose source site cannot be reached or refuses fails, naming why.",
         "parameters": [
           {
             "$ref": "#/components/parameters/vcenter"
@@ -4267,8 +4267,15 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
                     "type": "string",
                     "enum": [
                       "disaster",
-                      "test"
+                      "test",
+                      "planned"
                     ]
+                  },
+                  "shutdownTimeoutSeconds": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": 3600,
+                    "description": "Mode planned only: how long the source site waits for each guest to shut down through VMware Tools before it powers the VM off (default 300; 0: power off at once)."
                   }
                 },
                 "required": [
@@ -10248,7 +10255,8 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "type": "string",
             "enum": [
               "disaster",
-              "test"
+              "test",
+              "planned"
             ]
           },
           "jobId": {
@@ -10355,7 +10363,8 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
                   "type": "string",
                   "enum": [
                     "disaster",
-                    "test"
+                    "test",
+                    "planned"
                   ]
                 },
                 "jobId": {
