@@ -36,6 +36,7 @@ describe('a recovery plan run as a planned migration', () => {
     sites = await startTwoSites({
       stores: true,
       paired: true,
+      portgroups: { 'site-b': ['DR Test Network'] },
       // No VMs of its own at B: the plan's VMs keep A's names there.
       sim: { 'site-a': { diskSize: '16MiB' }, 'site-b': { vms: 0 } },
       prepare: async (name, vc) => {
@@ -51,12 +52,28 @@ describe('a recovery plan run as a planned migration', () => {
       vmIds.push(v.vm.id);
       before.push(v.latestPoint!.id);
     }
-    const put = await b.call(b.admin, 'PUT', `/sites/${sourceId}/mappings`, { networks: { 'VM Network': 'VM Network' }, datastores: { LocalDS_0: 'LocalDS_0' } });
+    const put = await b.call(b.admin, 'PUT', `/sites/${sourceId}/mappings`, { networks: { 'VM Network': 'VM Network' }, datastores: { LocalDS_0: 'LocalDS_0' }, testNetworks: { 'VM Network': 'DR Test Network' } });
     if (put.status !== 200) throw new Error(`mappings refused: ${put.text}`);
   }, SLOW);
 
   afterAll(async () => {
     await sites?.stop();
+  }, SLOW);
+
+  it("says in a drill's report that a network override was not used: a drill keeps the test networks", async () => {
+    const { b } = sites;
+    const created = await b.call(b.admin, 'POST', '/recovery-plans', { name: 'Drill', siteId: sourceId, groups: [{ vms: [vmIds[0]] }], toolsTimeoutSeconds: 0, vmOptions: { [vmIds[0]!]: { networks: { 'VM Network': 'VM Network' } } } });
+    expect(created.status).withContext(created.text).toBe(201);
+    const planId = created.json<{ id: string }>().id;
+    const started = await b.call(b.admin, 'POST', `/recovery-plans/${planId}/run`, { mode: 'test' });
+    expect(started.status).withContext(started.text).toBe(202);
+    expect((await waitJob(b, started.json<{ job: JobBody }>().job.id)).state).toBe('succeeded');
+    const rec = (await b.call(b.admin, 'GET', `/recovery-plans/${planId}`)).json<{ runs: { failovers: Failover[][] }[] }>().runs[0]!.failovers[0]![0]!;
+    expect(rec.request.networks).toEqual({ 'VM Network': 'DR Test Network' });
+    expect(rec.report.unusedOverrides).toEqual([{ source: 'VM Network', target: 'VM Network', reason: 'test-networks' }]);
+    const cleanup = await b.call(b.admin, 'POST', `/recovery-plans/${planId}/cleanup`);
+    expect((await waitJob(b, cleanup.json<{ job: JobBody }>().job.id)).state).toBe('succeeded');
+    expect((await b.call(b.admin, 'DELETE', `/recovery-plans/${planId}`)).status).toBe(204);
   }, SLOW);
 
   it('migrates the VMs group by group, powering a guest that does not shut down off after the timeout, and loses no write made before the run', async () => {

@@ -303,7 +303,21 @@ export class DrService {
       cleanupJobId: null,
       vm: null,
       checkpoint: null,
-      report: { startedAt: null, createdAt: null, poweredOnAt: null, toolsReadyAt: null, toolsWait: null, hook: null, rtoSeconds: null, failures: [], cleanedAt: null },
+      report: {
+        startedAt: null,
+        createdAt: null,
+        poweredOnAt: null,
+        toolsReadyAt: null,
+        toolsWait: null,
+        hook: null,
+        rtoSeconds: null,
+        failures: [],
+        cleanedAt: null,
+        // A network override no mapping of this failover used is said, not dropped silently.
+        unusedOverrides: Object.entries(ov.networks ?? {})
+          .filter(([from]) => test || !needs.networks.includes(from))
+          .map(([source, target]) => ({ source, target, reason: test ? ('test-networks' as const) : ('no-card' as const) })),
+      },
       requestedBy,
       planRunId,
     });

@@ -699,7 +699,11 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     rtoSeconds: described(numOrNull, 'From the start to Tools ready (or powered on, or created).'),
     failures: described(arrayOf(str), 'Each failure with the step it happened in.'),
     cleanedAt: described(timeOrNull, "When a drill's clean-up finished."),
-  }, { optional: ['toolsWait', 'hook'] }),
+    unusedOverrides: described(
+      arrayOf(obj({ source: described(str, 'The source network.'), target: described(str, "This site's network the override named."), reason: oneOfStrings(['test-networks', 'no-card'], 'test-networks: a drill keeps the test networks; no-card: the point\'s VM has no network card on the source network.') })),
+      "A recovery plan's network overrides for the VM that no mapping of this failover used. Absent in records made before this member existed.",
+    ),
+  }, { optional: ['toolsWait', 'hook', 'unusedOverrides'] }),
   Failover: obj({
     id: str,
     peerId: str,

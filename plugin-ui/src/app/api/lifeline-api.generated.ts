@@ -2533,6 +2533,18 @@ export interface components {
              * @description When a drill's clean-up finished.
              */
             readonly cleanedAt: string | null;
+            /** @description A recovery plan's network overrides for the VM that no mapping of this failover used. Absent in records made before this member existed. */
+            readonly unusedOverrides?: readonly {
+                /** @description The source network. */
+                readonly source: string;
+                /** @description This site's network the override named. */
+                readonly target: string;
+                /**
+                 * @description test-networks: a drill keeps the test networks; no-card: the point's VM has no network card on the source network.
+                 * @enum {string}
+                 */
+                readonly reason: "test-networks" | "no-card";
+            }[];
         };
         readonly Failover: {
             readonly id: string;

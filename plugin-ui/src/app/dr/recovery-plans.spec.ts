@@ -92,6 +92,14 @@ describe('Recovery plans', () => {
     expect(view.element.querySelector('.ll-plan-failback')).toBeNull();
   });
 
+  it('says in the drill’s report which network override no mapping used', async () => {
+    const report = { ...(failoverBody()['report'] as Record<string, unknown>), unusedOverrides: [{ source: 'VM Network', target: 'Prod Net', reason: 'test-networks' }] };
+    const plan = planBody({ runs: [{ ...planRunBody(), failovers: [[failoverBody({ planRunId: RUN_ID, report })]] }] });
+    const view = await open(capabilitiesBody(), documentBody(['disaster', 'test'], false), planListBody([plan]));
+    expect(view.text('.ll-plan-drill-report .ll-report-unused-override')).toBe('Network override VM Network → Prod Net not used: a drill keeps the test networks');
+    expect(view.text('.ll-plan-drill-report .ll-report-failures')).toContain('None');
+  });
+
   it('offers planned migration and failback when the server’s document has them', async () => {
     const view = await open(capabilitiesBody(), documentBody(['disaster', 'test', 'planned'], true));
     expect(view.element.querySelector('.ll-plan-planned')).not.toBeNull();

@@ -682,6 +682,8 @@ export const MESSAGES_EN_US = {
   'dr.report.rto': 'RTO',
   'dr.report.failures': 'Failures',
   'dr.report.noFailures': 'None',
+  'dr.report.overrideUnused.test-networks': 'Network override {source} → {target} not used: a drill keeps the test networks',
+  'dr.report.overrideUnused.no-card': 'Network override {source} → {target} not used: the VM has no network card on {source} in this point',
   'dr.report.drillTitle': 'Drill of {name}',
   'dr.report.failoverTitle': 'Failover of {name}',
   'dr.plans.create': 'New recovery plan…',

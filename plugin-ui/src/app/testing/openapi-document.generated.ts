@@ -9785,6 +9785,37 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             ],
             "format": "date-time",
             "description": "When a drill's clean-up finished."
+          },
+          "unusedOverrides": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "source": {
+                  "type": "string",
+                  "description": "The source network."
+                },
+                "target": {
+                  "type": "string",
+                  "description": "This site's network the override named."
+                },
+                "reason": {
+                  "type": "string",
+                  "enum": [
+                    "test-networks",
+                    "no-card"
+                  ],
+                  "description": "test-networks: a drill keeps the test networks; no-card: the point's VM has no network card on the source network."
+                }
+              },
+              "required": [
+                "source",
+                "target",
+                "reason"
+              ],
+              "additionalProperties": false
+            },
+            "description": "A recovery plan's network overrides for the VM that no mapping of this failover used. Absent in records made before this member existed."
           }
         },
         "required": [
