@@ -60,6 +60,20 @@ describe('a recovery plan run as a planned migration', () => {
     await sites?.stop();
   }, SLOW);
 
+  it("lists every source site's replicated VMs with their site, and a VM's points newest first", async () => {
+    const { b } = sites;
+    const all = (await b.call(b.admin, 'GET', '/replicated-vms')).json<{ items: (ReplicatedVm & { site: { id: string; name: string } })[] }>().items;
+    expect(all.map((v) => `${v.site.name} ${v.vm.id}`).sort()).toEqual(vmIds.map((id) => `site-a ${id}`).sort());
+    expect(all.every((v) => v.site.id === sourceId && v.missing.failover.length === 0)).toBeTrue();
+    const row = all.find((v) => v.vm.id === vmIds[0])!;
+    const points = (await b.call(b.admin, 'GET', `/sites/${sourceId}/replicated-vms/${encodeURIComponent(vmIds[0]!)}/points`)).json<{ items: { id: string; createdAt: string }[] }>().items;
+    expect(points.length).toBe(row.points);
+    expect(points[0]).toEqual(row.latestPoint!);
+    expect(points.map((p) => p.createdAt)).toEqual(points.map((p) => p.createdAt).sort().reverse());
+    const unknown = await b.call(b.admin, 'GET', `/sites/${sourceId}/replicated-vms/${encodeURIComponent(`${sites.a.vc.instanceUuid}:vm-99999`)}/points`);
+    expect(unknown.status).toBe(404);
+  });
+
   it("says in a drill's report that a network override was not used: a drill keeps the test networks", async () => {
     const { b } = sites;
     const created = await b.call(b.admin, 'POST', '/recovery-plans', { name: 'Drill', siteId: sourceId, groups: [{ vms: [vmIds[0]] }], toolsTimeoutSeconds: 0, vmOptions: { [vmIds[0]!]: { networks: { 'VM Network': 'VM Network' } } } });

@@ -32,6 +32,8 @@ export interface DrServiceOptions {
   readonly runner: Pick<JobRunner, 'submit' | 'activeForTarget'>;
   /** The paired sites, by id. */
   peer(id: string): DrPeer | undefined;
+  /** Every paired site; without it the global list of replicated VMs is empty. */
+  peers?(): readonly DrPeer[];
   /** The replica repository of a source site; undefined before its first point arrived. */
   replica(peerId: string, signal: AbortSignal): Promise<Repository | undefined>;
   readonly vcenters: DrVcenterProvider;
@@ -53,6 +55,17 @@ export interface ReplicatedVm {
   lagSeconds: number | null;
   /** What a failover and a drill of the VM lack of the mappings; empty: ready. */
   missing: { failover: MissingMapping[]; test: MissingMapping[] };
+}
+
+/** A replicated VM with the source site it comes from: the global list's row. */
+export interface SiteReplicatedVm extends ReplicatedVm {
+  site: { id: string; name: string };
+}
+
+/** One replicated point of a VM at this site, as a failover may choose it. */
+export interface ReplicatedPoint {
+  id: string;
+  createdAt: string;
 }
 
 export interface FailoverOptions {
@@ -198,6 +211,24 @@ export class DrService {
         missing: { failover: missingMappings(needs, mappings, false), test: missingMappings(needs, mappings, true) },
       };
     });
+  }
+
+  /** The replicated VMs of every source site that replicates here, each with its site. */
+  async allReplicatedVms(signal: AbortSignal): Promise<SiteReplicatedVm[]> {
+    const out: SiteReplicatedVm[] = [];
+    for (const peer of (this.o.peers?.() ?? []).filter((p) => p.role === 'source')) {
+      for (const vm of await this.replicatedVms(peer.id, signal)) out.push({ site: { id: peer.id, name: peer.name }, ...vm });
+    }
+    return out;
+  }
+
+  /** The points of one replicated VM this site holds (damaged ones left out), newest first: what a failover or a plan may choose. */
+  async replicatedPoints(peerId: string, vmId: string, signal: AbortSignal): Promise<ReplicatedPoint[]> {
+    const peer = this.sourcePeer(peerId);
+    const repo = await this.o.replica(peerId, signal);
+    const points = repo ? repo.listPoints({ vmId }).filter((p) => !p.damaged) : [];
+    if (points.length === 0) throw new NotFoundError(`this site holds no replicated point of VM ${vmId} of site ${peer.name}`, { vmId });
+    return points.sort((a, b) => b.createdAt - a.createdAt).map((p) => ({ id: p.id, createdAt: new Date(p.createdAt).toISOString() }));
   }
 
   /**

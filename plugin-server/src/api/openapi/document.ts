@@ -602,6 +602,26 @@ const PATHS: Readonly<Record<string, Json>> = {
       errors: [404, 409],
     }),
   },
+  '/api/v1/sites/{id}/replicated-vms/{vmId}/points': {
+    parameters: [param('siteId'), param('replicatedVmId')],
+    get: op({
+      id: 'listReplicatedPoints',
+      tag: 'Disaster recovery',
+      summary: "The replicated points of one of the source site's VMs this site holds, newest first",
+      description: "System.Read on the inventory root. What a failover's pointId or a recovery plan's per-VM point may name (damaged points left out); 404 when this site holds none of the VM.",
+      ok: { '200': json(ref('ReplicatedPointList'), 'The points.') },
+      errors: [404, 409],
+    }),
+  },
+  '/api/v1/replicated-vms': {
+    get: op({
+      id: 'listAllReplicatedVms',
+      tag: 'Disaster recovery',
+      summary: 'The VMs of every source site that replicates here, with their site',
+      description: 'System.Read on the inventory root. Each with its site, its latest point, the lag, and the mappings a failover and a drill lack.',
+      ok: { '200': json(ref('SiteReplicatedVmList'), 'The VMs.') },
+    }),
+  },
   '/api/v1/sites/{id}/replicated-vms/{vmId}/failover': {
     parameters: [param('siteId'), param('replicatedVmId')],
     post: op({

@@ -677,6 +677,16 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     missing: obj({ failover: arrayOf(ref('MissingMapping')), test: arrayOf(ref('MissingMapping')) }, { description: 'What a failover and a test failover lack of the mappings; empty: ready.' }),
   }),
   ReplicatedVmList: obj({ items: arrayOf(ref('ReplicatedVm')) }),
+  SiteReplicatedVm: obj({
+    site: described(obj({ id: str, name: str }), 'The source site (its pairing here).'),
+    vm: obj({ id: described(str, "The VM's id at the source site: <vCenter UUID>:<moref>."), name: str }),
+    points: nonNegative,
+    latestPoint: nullable(obj({ id: str, createdAt: time })),
+    lagSeconds: described(intOrNull, "Now − the latest point's time: what a disaster failover now would lose."),
+    missing: obj({ failover: arrayOf(ref('MissingMapping')), test: arrayOf(ref('MissingMapping')) }, { description: 'What a failover and a test failover lack of the mappings; empty: ready.' }),
+  }),
+  SiteReplicatedVmList: obj({ items: arrayOf(ref('SiteReplicatedVm')) }),
+  ReplicatedPointList: obj({ items: arrayOf(obj({ id: str, createdAt: described(time, 'When the point was made at the source site.') }), { description: 'Newest first.' }) }),
   FailoverRequest: obj(
     {
       mode: oneOfStrings(['disaster', 'test', 'planned'], 'disaster: fail over for real from a point this site holds (the source site may be unreachable); planned: the source site shuts the VM down, backs it up and replicates that point, which is recovered (no data lost); test: a drill on the test networks.'),

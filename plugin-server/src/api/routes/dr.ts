@@ -4,6 +4,7 @@
  * test failover (drill) of one VM, a drill's clean-up, and the failovers with their reports.
  *
  * - `GET /sites/{id}/mappings`, `GET /sites/{id}/mapping-targets`, `GET /sites/{id}/replicated-vms`,
+ *   `GET /sites/{id}/replicated-vms/{vmId}/points`, `GET /replicated-vms` (every source site's),
  *   `GET /failovers`, `GET /failovers/{fid}` — System.Read on the inventory root.
  * - `PUT /sites/{id}/mappings` — Lifeline Admin on every vCenter this server serves (a pairing is
  *   the whole server's); each target must exist in this site's vCenter.
@@ -80,6 +81,15 @@ export function drRoutes<S extends UserSession>(auth: Authorizer<S>, svc: ApiSer
 
   router.get('/sites/:id/replicated-vms', read, async (req, res) => {
     res.json({ items: await dr().replicatedVms(siteOf(req), requestContext(req).signal) });
+  });
+
+  router.get('/sites/:id/replicated-vms/:vmId/points', read, async (req, res) => {
+    const vmId = idParam(req, 'vmId', VM_ID, "a replicated VM's id (GET /sites/{id}/replicated-vms)");
+    res.json({ items: await dr().replicatedPoints(siteOf(req), vmId, requestContext(req).signal) });
+  });
+
+  router.get('/replicated-vms', read, async (req, res) => {
+    res.json({ items: await dr().allReplicatedVms(requestContext(req).signal) });
   });
 
   router.post('/sites/:id/replicated-vms/:vmId/failover', audit('dr.failover', (p) => `site:${p['id'] ?? ''}`), restoreAtTarget, async (req, res) => {

@@ -1008,6 +1008,51 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/api/v1/sites/{id}/replicated-vms/{vmId}/points": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The id of a paired site (GET /api/v1/sites). */
+                readonly id: components["parameters"]["siteId"];
+                /** @description A replicated VM's id at the source site, <vCenter UUID>:<moref> (GET /api/v1/sites/{id}/replicated-vms), URL-encoded. */
+                readonly vmId: components["parameters"]["replicatedVmId"];
+            };
+            readonly cookie?: never;
+        };
+        /**
+         * The replicated points of one of the source site's VMs this site holds, newest first
+         * @description System.Read on the inventory root. What a failover's pointId or a recovery plan's per-VM point may name (damaged points left out); 404 when this site holds none of the VM.
+         */
+        readonly get: operations["listReplicatedPoints"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/replicated-vms": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * The VMs of every source site that replicates here, with their site
+         * @description System.Read on the inventory root. Each with its site, its latest point, the lag, and the mappings a failover and a drill lack.
+         */
+        readonly get: operations["listAllReplicatedVms"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/api/v1/sites/{id}/replicated-vms/{vmId}/failover": {
         readonly parameters: {
             readonly query?: never;
@@ -2481,6 +2526,45 @@ export interface components {
         };
         readonly ReplicatedVmList: {
             readonly items: readonly components["schemas"]["ReplicatedVm"][];
+        };
+        readonly SiteReplicatedVm: {
+            /** @description The source site (its pairing here). */
+            readonly site: {
+                readonly id: string;
+                readonly name: string;
+            };
+            readonly vm: {
+                /** @description The VM's id at the source site: <vCenter UUID>:<moref>. */
+                readonly id: string;
+                readonly name: string;
+            };
+            readonly points: number;
+            readonly latestPoint: {
+                readonly id: string;
+                /** Format: date-time */
+                readonly createdAt: string;
+            } | null;
+            /** @description Now − the latest point's time: what a disaster failover now would lose. */
+            readonly lagSeconds: number | null;
+            /** @description What a failover and a test failover lack of the mappings; empty: ready. */
+            readonly missing: {
+                readonly failover: readonly components["schemas"]["MissingMapping"][];
+                readonly test: readonly components["schemas"]["MissingMapping"][];
+            };
+        };
+        readonly SiteReplicatedVmList: {
+            readonly items: readonly components["schemas"]["SiteReplicatedVm"][];
+        };
+        readonly ReplicatedPointList: {
+            /** @description Newest first. */
+            readonly items: readonly {
+                readonly id: string;
+                /**
+                 * Format: date-time
+                 * @description When the point was made at the source site.
+                 */
+                readonly createdAt: string;
+            }[];
         };
         readonly FailoverRequest: {
             /**
@@ -5102,6 +5186,71 @@ export interface operations {
             readonly 403: components["responses"]["Forbidden"];
             readonly 404: components["responses"]["NotFound"];
             readonly 409: components["responses"]["Conflict"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly listReplicatedPoints: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The id of a paired site (GET /api/v1/sites). */
+                readonly id: components["parameters"]["siteId"];
+                /** @description A replicated VM's id at the source site, <vCenter UUID>:<moref> (GET /api/v1/sites/{id}/replicated-vms), URL-encoded. */
+                readonly vmId: components["parameters"]["replicatedVmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The points. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["ReplicatedPointList"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly listAllReplicatedVms: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The VMs. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["SiteReplicatedVmList"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
             readonly 500: components["responses"]["InternalError"];
             readonly 502: components["responses"]["BadGateway"];
             readonly 503: components["responses"]["Unavailable"];

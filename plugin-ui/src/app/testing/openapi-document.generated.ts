@@ -3715,6 +3715,110 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         }
       }
     },
+    "/api/v1/sites/{id}/replicated-vms/{vmId}/points": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/siteId"
+        },
+        {
+          "$ref": "#/components/parameters/replicatedVmId"
+        }
+      ],
+      "get": {
+        "operationId": "listReplicatedPoints",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "The replicated points of one of the source site's VMs this site holds, newest first",
+        "description": "System.Read on the inventory root. What a failover's pointId or a recovery plan's per-VM point may name (damaged points left out); 404 when this site holds none of the VM.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The points.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ReplicatedPointList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/replicated-vms": {
+      "get": {
+        "operationId": "listAllReplicatedVms",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "The VMs of every source site that replicates here, with their site",
+        "description": "System.Read on the inventory root. Each with its site, its latest point, the lag, and the mappings a failover and a drill lack.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The VMs.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SiteReplicatedVmList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/api/v1/sites/{id}/replicated-vms/{vmId}/failover": {
       "parameters": [
         {
@@ -9629,6 +9733,154 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "items": {
               "$ref": "#/components/schemas/ReplicatedVm"
             }
+          }
+        },
+        "required": [
+          "items"
+        ],
+        "additionalProperties": false
+      },
+      "SiteReplicatedVm": {
+        "type": "object",
+        "properties": {
+          "site": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "string"
+              },
+              "name": {
+                "type": "string"
+              }
+            },
+            "required": [
+              "id",
+              "name"
+            ],
+            "additionalProperties": false,
+            "description": "The source site (its pairing here)."
+          },
+          "vm": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "string",
+                "description": "The VM's id at the source site: <vCenter UUID>:<moref>."
+              },
+              "name": {
+                "type": "string"
+              }
+            },
+            "required": [
+              "id",
+              "name"
+            ],
+            "additionalProperties": false
+          },
+          "points": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "latestPoint": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "properties": {
+              "id": {
+                "type": "string"
+              },
+              "createdAt": {
+                "type": "string",
+                "format": "date-time"
+              }
+            },
+            "required": [
+              "id",
+              "createdAt"
+            ],
+            "additionalProperties": false
+          },
+          "lagSeconds": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "description": "Now − the latest point's time: what a disaster failover now would lose."
+          },
+          "missing": {
+            "type": "object",
+            "description": "What a failover and a test failover lack of the mappings; empty: ready.",
+            "properties": {
+              "failover": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/MissingMapping"
+                }
+              },
+              "test": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/MissingMapping"
+                }
+              }
+            },
+            "required": [
+              "failover",
+              "test"
+            ],
+            "additionalProperties": false
+          }
+        },
+        "required": [
+          "site",
+          "vm",
+          "points",
+          "latestPoint",
+          "lagSeconds",
+          "missing"
+        ],
+        "additionalProperties": false
+      },
+      "SiteReplicatedVmList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/SiteReplicatedVm"
+            }
+          }
+        },
+        "required": [
+          "items"
+        ],
+        "additionalProperties": false
+      },
+      "ReplicatedPointList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "id": {
+                  "type": "string"
+                },
+                "createdAt": {
+                  "type": "string",
+                  "format": "date-time",
+                  "description": "When the point was made at the source site."
+                }
+              },
+              "required": [
+                "id",
+                "createdAt"
+              ],
+              "additionalProperties": false
+            },
+            "description": "Newest first."
           }
         },
         "required": [
