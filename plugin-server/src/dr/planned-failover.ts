@@ -44,6 +44,11 @@ export async function askSourceSite(deps: { readonly store: DrStore; readonly so
     if (!deps.source) throw new LifelineError('dr-planned-refused', 'this server cannot reach source sites');
     sourceJobId = (await deps.source.startPlanned(rec.peerId, { vmId: rec.sourceVm.id, shutdownTimeoutSeconds }, signal)).jobId;
   } catch (err) {
+    if (signal.aborted) {
+      // Cancelled (or the server stops) while asking: A may have accepted the request meanwhile.
+      store.updateFailover(id, (x) => ({ ...x, state: 'failed', report: { ...x.report, failures: [...x.report.failures, `source-site: stopped while asking site ${rec.siteName}; its planned migration of the VM may have started there. Nothing was started at this site`] } }));
+      throw err;
+    }
     const unreachable = err instanceof LifelineError && err.code === 'site-unreachable';
     const message = unreachable
       ? `site ${rec.siteName} cannot be reached (${err.message}), and a planned migration needs it to shut the VM down and send its last point. Nothing was started. If the site is down, fail over in mode disaster from the latest point this site holds (${rec.pointCreatedAt})`
