@@ -38,6 +38,7 @@ export interface Failover {
     rtoSeconds: number | null;
     failures: string[];
     cleanedAt: string | null;
+    unusedOverrides?: { source: string; target: string; reason: string }[];
   };
   planned?: { shutdownTimeoutSeconds: number; sourceJobId: string | null; shutdown: string | null; chunks: number | null; chunksSent: number | null } | null;
 }

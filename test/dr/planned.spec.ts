@@ -87,8 +87,7 @@ describe('planned migration to the DR site', () => {
 
     // --- A's last backup fails: nothing is started at B, and A's VM state is stated. ---
     const bVmsBefore = await vmNames(b);
-    // VMware Tools does not answer in this guest either: A powers the VM off instead.
-    await a.vc.injectFault({ method: 'ShutdownGuest', fault: 'ToolsUnavailable', count: 1 });
+    // VMware Tools does not run in this guest (the simulator answers ShutdownGuest with ToolsUnavailable): A powers the VM off instead.
     await a.vc.injectFault({ method: 'CreateSnapshot_Task', fault: 'InvalidState', count: 1 });
     const failing = await migrate(1, { name: 'migrated-vm1', shutdownTimeoutSeconds: 30 });
     expect(failing.status).withContext(failing.text).toBe(202);
@@ -116,6 +115,8 @@ describe('planned migration to the DR site', () => {
     const written = randomBytes(256 * 1024);
     await a.vc.writeDisk(a.moref(0), disk.key, 3 * 1024 * 1024 + 4096, written);
     const sourceSha = await sha256File(disk.path);
+    // VMware Tools runs in this guest: A shuts it down cleanly.
+    await a.vc.setGuestTools(a.moref(0), { running: true });
     const started = await migrate(0, { name: 'migrated-vm0', shutdownTimeoutSeconds: 30 });
     expect(started.status).withContext(started.text).toBe(202);
     const accepted = started.json<{ job: JobBody; failover: Failover }>();

@@ -3,8 +3,9 @@
 // and Chromium in front of B. At B an administrator maps A's network and datastore (and a test
 // network) in the Sites view's mappings editor, sees the replicated VMs become ready, creates a
 // recovery plan of two groups in the Recovery plans view, tests it, reads the drill's report and
-// cleans it up, after which B's inventory is as before. A user without Lifeline Admin and Restore
-// sees the plan actions disabled with the reason. Each step is photographed light and dark into
+// cleans it up, after which B's inventory is as before; the plan form chooses a VM's point among
+// those B lists. A user without Lifeline Admin and Restore sees the plan actions, and those of
+// the global Replicated VMs view, disabled with the reason. Each step is photographed light and dark into
 // test/e2e/screenshots/.
 import type { Frame, Page } from 'playwright-core';
 import { startTwoSites, type TwoSites } from '../sites/two-site-fixture.js';
@@ -101,12 +102,19 @@ describe('disaster recovery in the plugin UI at the DR site', () => {
       await plans.locator('.ll-plan-vm-group').nth(0).fill('1');
       await plans.locator('.ll-plan-vm-group').nth(1).fill('2');
       await plans.locator('.ll-plan-tools').fill('3');
+      // The first VM's point is chosen among those B lists (its only one, the latest now).
+      await plans.locator('.ll-plan-vm-more').first().click();
+      await plans.locator('.ll-plan-vm-details .ll-plan-vm-point option').nth(1).waitFor({ state: 'attached' });
+      const pointId = (await sites.b.call(sites.b.admin, 'GET', `/sites/${sourceId}/replicated-vms`)).json<{ items: { vm: { id: string }; latestPoint: { id: string } }[] }>().items.find((v) => v.vm.id.endsWith(`:${sites.a.vc.vms[0]!.moref}`))!.latestPoint.id;
+      await plans.locator('.ll-plan-vm-details .ll-plan-vm-point').selectOption(pointId);
       await screenshotBothThemes(page, 'dr-plan-form');
       await plans.locator('.ll-plan-save').click();
       await plans.locator('.ll-plans-done').waitFor();
       // The list is read again with the new plan.
       await plans.locator('.ll-plan-group').nth(1).waitFor();
       expect(await plans.locator('.ll-plan-group').allTextContents()).toEqual([`1. ${sites.a.vc.vms[0]!.name}`, `2. ${sites.a.vc.vms[1]!.name}`]);
+      const saved = (await sites.b.call(sites.b.admin, 'GET', '/recovery-plans')).json<{ items: { name: string; vmOptions?: Record<string, { point?: string }> }[] }>().items.find((p) => p.name === 'Two tiers')!;
+      expect(Object.values(saved.vmOptions ?? {}).map((o) => o.point)).toEqual([pointId]);
       await screenshotBothThemes(page, 'dr-plan-created');
 
       await plans.locator('.ll-plan-test').click();
@@ -150,6 +158,13 @@ describe('disaster recovery in the plugin UI at the DR site', () => {
       expect(await plans.locator('.ll-plans-create').isDisabled()).toBeTrue();
       expect(await plans.locator('.ll-plans-needs-restore').textContent()).toContain('Lifeline Restore');
       await screenshotBothThemes(page, 'dr-plans-read-only');
+      // Global > Replicated VMs: A's VMs under A's name, the actions disabled with the reason.
+      const replicated = await openPage(page, 'Replicated VMs', '.ll-replicated-vm');
+      expect(await replicated.locator('.ll-replicated h4').allTextContents()).toEqual(['Replicated VMs of site-a']);
+      expect(await replicated.locator('.ll-replicated-vm').count()).toBe(2);
+      expect(await replicated.locator('.ll-replicated-vm .ll-vm-failover').first().isDisabled()).toBeTrue();
+      expect(await replicated.locator('.ll-replicated-vm .ll-vm-failover').first().getAttribute('title')).toContain('Lifeline Restore');
+      await screenshotBothThemes(page, 'dr-replicated-vms-read-only');
     },
     SLOW,
   );

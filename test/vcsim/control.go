@@ -322,6 +322,8 @@ func (h *harness) serveControl(w http.ResponseWriter, r *http.Request) {
 		}
 		h.cbt.reset(ref)
 		writeJSON(w, http.StatusOK, map[string]string{"vm": req.VM})
+	case route == "vms/tools" && r.Method == http.MethodPost:
+		h.serveTools(w, r)
 	case route == "health":
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	default:

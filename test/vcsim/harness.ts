@@ -135,6 +135,12 @@ export interface Vcsim extends VcsimReady {
   /** Ends all live sessions (or one user's); returns how many. */
   expireSessions(username?: string): Promise<number>;
   addUser(user: { username: string; password: string; admin?: boolean; privileges?: string[]; entityPrivileges?: Record<string, string[]> }): Promise<void>;
+  /**
+   * Whether VMware Tools runs in a VM's guest (every simulated VM starts without: ShutdownGuest
+   * then faults ToolsUnavailable, as vSphere answers), and whether the guest ignores a shutdown
+   * it was asked for (it then stays powered on).
+   */
+  setGuestTools(vmMoref: string, tools: { running: boolean; ignoreShutdown?: boolean }): Promise<void>;
   /** Forgets a VM's changeIds, as a CBT reset does. */
   resetCbt(vmMoref: string): Promise<void>;
   /**
@@ -447,6 +453,9 @@ export async function startVcsim(opts: VcsimOptions = {}): Promise<Vcsim> {
     },
     addUser: async (user) => {
       await control('POST', '/lifeline-sim/users', user, 201);
+    },
+    setGuestTools: async (vmMoref, tools) => {
+      await control('POST', '/lifeline-sim/vms/tools', { vm: vmMoref, running: tools.running, ignoreShutdown: tools.ignoreShutdown ?? false }, 200);
     },
     resetCbt: async (vmMoref) => {
       await control('POST', '/lifeline-sim/cbt/reset', { vm: vmMoref }, 200);

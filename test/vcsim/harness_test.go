@@ -838,3 +838,51 @@ func TestObjectVisibility(t *testing.T) {
 	// No permission anywhere: no VM.
 	expectSees("nobody", add("nobody", map[string][]string{}), nil)
 }
+
+// ShutdownGuest as the vim25 reference has it: ToolsUnavailable while VMware Tools is not running
+// (the VM keeps running), a clean shutdown once it runs, and a guest that ignores the request.
+func TestShutdownGuestNeedsTools(t *testing.T) {
+	ctx := context.Background()
+	c := login(t, thRdy.Username, thRdy.Password)
+	moref := thRdy.VMs[0].Moref
+	vm := object.NewVirtualMachine(c, types.ManagedObjectReference{Type: "VirtualMachine", Value: moref})
+	power := func() types.VirtualMachinePowerState {
+		s, err := vm.PowerState(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	defer func() {
+		control(t, "POST", "/lifeline-sim/vms/tools", map[string]interface{}{"vm": moref, "running": false})
+		if power() != types.VirtualMachinePowerStatePoweredOn {
+			task, _ := vm.PowerOn(ctx)
+			_ = task.Wait(ctx)
+		}
+	}()
+	if err := vm.ShutdownGuest(ctx); faultName(err) != "ToolsUnavailable" {
+		t.Fatalf("without Tools: %v", err)
+	}
+	if s := power(); s != types.VirtualMachinePowerStatePoweredOn {
+		t.Fatalf("a refused shutdown left the VM %s", s)
+	}
+	if code, body := control(t, "POST", "/lifeline-sim/vms/tools", map[string]interface{}{"vm": moref, "running": true, "ignoreShutdown": true}); code != 200 {
+		t.Fatal(code, body)
+	}
+	if err := vm.ShutdownGuest(ctx); err != nil {
+		t.Fatalf("with Tools: %v", err)
+	}
+	if s := power(); s != types.VirtualMachinePowerStatePoweredOn {
+		t.Fatalf("a guest that ignores the shutdown is %s", s)
+	}
+	control(t, "POST", "/lifeline-sim/vms/tools", map[string]interface{}{"vm": moref, "running": true})
+	if err := vm.ShutdownGuest(ctx); err != nil {
+		t.Fatalf("with Tools: %v", err)
+	}
+	if s := power(); s != types.VirtualMachinePowerStatePoweredOff {
+		t.Fatalf("after a clean shutdown the VM is %s", s)
+	}
+	if err := vm.ShutdownGuest(ctx); faultName(err) != "InvalidPowerState" {
+		t.Fatalf("powered off: %v", err)
+	}
+}

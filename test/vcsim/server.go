@@ -366,6 +366,10 @@ func (h *harness) answer(w http.ResponseWriter, r *http.Request, body []byte, me
 		if h.searchNas(w, method.Name, req.This, req.DatastorePath, req.SearchSpec, true) {
 			return
 		}
+	case *types.ShutdownGuest:
+		if h.shutdownGuest(w, req) {
+			return
+		}
 	case *types.PowerOnVM_Task:
 		if h.powerOnNas(w, req) {
 			return

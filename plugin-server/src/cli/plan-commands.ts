@@ -58,6 +58,7 @@ interface FailoverView {
     rtoSeconds: number | null;
     failures: string[];
     cleanedAt: string | null;
+    unusedOverrides?: Array<{ source: string; target: string; reason: string }>;
   };
 }
 
@@ -183,6 +184,7 @@ export function formatRun(plan: PlanView, run: PlanView['runs'][number]): string
       const hook = r.hook ? `${r.hook.set} ${r.hook.ok ? 'ok' : 'FAILED'}` : '-';
       lines.push(`  ${f.name}  ${f.state}  point ${f.pointId} (${f.pointCreatedAt})  vm ${f.vm?.moref ?? '-'}  tools ${tools}  hook ${hook}  rto ${r.rtoSeconds ?? '-'} s  data-loss window ${f.dataLossWindowSeconds} s`);
       for (const failure of r.failures) lines.push(`    ! ${failure}`);
+      for (const o of r.unusedOverrides ?? []) lines.push(`    - network override ${o.source} -> ${o.target} not used (${o.reason === 'test-networks' ? 'a drill keeps the test networks' : 'no network card on it'})`);
     }
   }
   return lines.join('\n');

@@ -14,7 +14,7 @@ import type { DrStore, FailoverMode, FailoverRecord, PlanRun, RecoveryPlan } fro
 import { PLAN_JOB_KIND } from './plan-job.js';
 import { describeMissing, missingMappings, needsOf, parseMappings, type MissingMapping, type ResourceMappings } from './mappings.js';
 import type { DrVcenterProvider } from './dr-vcenter.js';
-import type { SourceSiteLink } from './planned-failover.js';
+import { askSourceSite, type SourceSiteLink } from './planned-failover.js';
 import { parseVmOptions, type VmPlanOptions } from './plan-options.js';
 
 export const FAILOVER_JOB_KIND = 'failover';
@@ -32,6 +32,8 @@ export interface DrServiceOptions {
   readonly runner: Pick<JobRunner, 'submit' | 'activeForTarget'>;
   /** The paired sites, by id. */
   peer(id: string): DrPeer | undefined;
+  /** Every paired site; without it the global list of replicated VMs is empty. */
+  peers?(): readonly DrPeer[];
   /** The replica repository of a source site; undefined before its first point arrived. */
   replica(peerId: string, signal: AbortSignal): Promise<Repository | undefined>;
   readonly vcenters: DrVcenterProvider;
@@ -53,6 +55,17 @@ export interface ReplicatedVm {
   lagSeconds: number | null;
   /** What a failover and a drill of the VM lack of the mappings; empty: ready. */
   missing: { failover: MissingMapping[]; test: MissingMapping[] };
+}
+
+/** A replicated VM with the source site it comes from: the global list's row. */
+export interface SiteReplicatedVm extends ReplicatedVm {
+  site: { id: string; name: string };
+}
+
+/** One replicated point of a VM at this site, as a failover may choose it. */
+export interface ReplicatedPoint {
+  id: string;
+  createdAt: string;
 }
 
 export interface FailoverOptions {
@@ -200,6 +213,24 @@ export class DrService {
     });
   }
 
+  /** The replicated VMs of every source site that replicates here, each with its site. */
+  async allReplicatedVms(signal: AbortSignal): Promise<SiteReplicatedVm[]> {
+    const out: SiteReplicatedVm[] = [];
+    for (const peer of (this.o.peers?.() ?? []).filter((p) => p.role === 'source')) {
+      for (const vm of await this.replicatedVms(peer.id, signal)) out.push({ site: { id: peer.id, name: peer.name }, ...vm });
+    }
+    return out;
+  }
+
+  /** The points of one replicated VM this site holds (damaged ones left out), newest first: what a failover or a plan may choose. */
+  async replicatedPoints(peerId: string, vmId: string, signal: AbortSignal): Promise<ReplicatedPoint[]> {
+    const peer = this.sourcePeer(peerId);
+    const repo = await this.o.replica(peerId, signal);
+    const points = repo ? repo.listPoints({ vmId }).filter((p) => !p.damaged) : [];
+    if (points.length === 0) throw new NotFoundError(`this site holds no replicated point of VM ${vmId} of site ${peer.name}`, { vmId });
+    return points.sort((a, b) => b.createdAt - a.createdAt).map((p) => ({ id: p.id, createdAt: new Date(p.createdAt).toISOString() }));
+  }
+
   /**
    * Queues a failover (or, in mode `test`, a drill) of one replicated VM: checks the point, the
    * mappings and the name now, records the failover with its mapped request and the data-loss
@@ -230,19 +261,8 @@ export class DrService {
       throw new ValidationError('shutdownTimeoutSeconds must be a whole number of seconds from 0 to 3600', { field: 'shutdownTimeoutSeconds' });
     }
     const rec = await this.prepareFailover(peerId, vmId, opts, null, requestedBy, signal);
-    let sourceJobId: string;
-    try {
-      sourceJobId = (await link.startPlanned(peerId, { vmId, shutdownTimeoutSeconds }, signal)).jobId;
-    } catch (err) {
-      const unreachable = err instanceof LifelineError && err.code === 'site-unreachable';
-      const message = unreachable
-        ? `site ${rec.siteName} cannot be reached (${err.message}), and a planned migration needs it to shut the VM down and send its last point. Nothing was started. If the site is down, fail over in mode disaster from the latest point this site holds (${rec.pointCreatedAt})`
-        : `site ${rec.siteName} refused the planned migration: ${err instanceof Error ? err.message : String(err)}. Nothing was started`;
-      this.o.store.updateFailover(rec.id, (x) => ({ ...x, state: 'failed', report: { ...x.report, failures: [...x.report.failures, `source-site: ${message}`] } }));
-      throw new LifelineError(unreachable ? 'dr-source-unreachable' : 'dr-planned-refused', message, { siteId: peerId, vmId });
-    }
-    // Recorded before the job is queued: the job waits for the source's point only when it finds this.
-    this.o.store.updateFailover(rec.id, (x) => ({ ...x, planned: { shutdownTimeoutSeconds, sourceJobId, shutdown: null, chunks: null, chunksSent: null } }));
+    this.o.store.updateFailover(rec.id, (x) => ({ ...x, planned: { shutdownTimeoutSeconds, sourceJobId: null, shutdown: null, chunks: null, chunksSent: null } }));
+    await askSourceSite({ store: this.o.store, source: link }, rec.id, signal);
     const r = this.o.runner.submit({ kind: FAILOVER_JOB_KIND, target: failoverTarget(peerId, vmId), params: { operation: 'failover', failoverId: rec.id }, priority: 30, requestedBy });
     return { ...r, failover: this.o.store.updateFailover(rec.id, (x) => ({ ...x, jobId: r.job.id })) };
   }
@@ -314,7 +334,21 @@ export class DrService {
       cleanupJobId: null,
       vm: null,
       checkpoint: null,
-      report: { startedAt: null, createdAt: null, poweredOnAt: null, toolsReadyAt: null, toolsWait: null, hook: null, rtoSeconds: null, failures: [], cleanedAt: null },
+      report: {
+        startedAt: null,
+        createdAt: null,
+        poweredOnAt: null,
+        toolsReadyAt: null,
+        toolsWait: null,
+        hook: null,
+        rtoSeconds: null,
+        failures: [],
+        cleanedAt: null,
+        // A network override no mapping of this failover used is said, not dropped silently.
+        unusedOverrides: Object.entries(ov.networks ?? {})
+          .filter(([from]) => test || !needs.networks.includes(from))
+          .map(([source, target]) => ({ source, target, reason: test ? ('test-networks' as const) : ('no-card' as const) })),
+      },
       requestedBy,
       planRunId,
     });
@@ -446,13 +480,27 @@ export class DrService {
   }
 
   /**
-   * Queues a run of a plan in mode `test` (a drill of every VM on the test networks) or
-   * `disaster`: every step is checked now (points, mappings, names) and recorded, then one
-   * `recovery-plan` job runs them group by group.
+   * Queues a run of a plan in mode `test` (a drill of every VM on the test networks), `disaster`,
+   * or `planned` (each VM a planned migration: the source site shuts it down, backs it up and
+   * replicates that point when its step starts, and the step recovers exactly that point): every
+   * step is checked now (points, mappings, names) and recorded, then one `recovery-plan` job runs
+   * them group by group.
    */
-  async runPlan(id: string, mode: FailoverMode, requestedBy: string, signal: AbortSignal): Promise<SubmitResult & { run: PlanRun }> {
-    if (mode === 'planned') throw new ValidationError('a recovery plan runs in mode test or disaster; a planned migration is run per VM', { field: 'mode' });
+  async runPlan(id: string, mode: FailoverMode, requestedBy: string, signal: AbortSignal, opts: { shutdownTimeoutSeconds?: number } = {}): Promise<SubmitResult & { run: PlanRun }> {
     const plan = this.plan(id);
+    const shutdownTimeoutSeconds = opts.shutdownTimeoutSeconds ?? 300;
+    if (mode !== 'planned' && opts.shutdownTimeoutSeconds !== undefined) throw new ValidationError('shutdownTimeoutSeconds is for mode planned only', { field: 'shutdownTimeoutSeconds' });
+    if (mode === 'planned') {
+      if (!this.o.source) throw new LifelineError('conflict', 'this server cannot reach source sites, so it cannot run a planned migration; run the plan in mode disaster', { mode: 'planned' });
+      if (!Number.isSafeInteger(shutdownTimeoutSeconds) || shutdownTimeoutSeconds < 0 || shutdownTimeoutSeconds > 3600) {
+        throw new ValidationError('shutdownTimeoutSeconds must be a whole number of seconds from 0 to 3600', { field: 'shutdownTimeoutSeconds' });
+      }
+      // A planned migration recovers the point the source site makes last, never an older one.
+      const older = Object.entries(plan.vmOptions ?? {}).find(([, o]) => o.point !== undefined && o.point !== 'latest');
+      if (older) {
+        throw new ValidationError(`vmOptions.${older[0]}.point: a planned migration recovers the point the source site makes last; set the VM's point to latest to run the plan in mode planned`, { field: `vmOptions.${older[0]}.point` });
+      }
+    }
     const target = planTarget(plan.id);
     const active = this.o.runner.activeForTarget(target);
     if (active) throw new LifelineError('busy', `recovery plan ${plan.name} is running (job ${active.id})`, { jobId: active.id });
@@ -463,7 +511,9 @@ export class DrService {
       for (const g of plan.groups) {
         const ids: string[] = [];
         for (const vmId of g.vms) {
-          const rec = await this.prepareFailover(plan.peerId, vmId, planStepOptions(plan, vmId, mode), runId, requestedBy, signal);
+          let rec = await this.prepareFailover(plan.peerId, vmId, planStepOptions(plan, vmId, mode), runId, requestedBy, signal);
+          // The source site is asked when the step starts (plan-job.ts), so that groups go down in order too.
+          if (mode === 'planned') rec = this.o.store.updateFailover(rec.id, (x) => ({ ...x, planned: { shutdownTimeoutSeconds, sourceJobId: null, shutdown: null, chunks: null, chunksSent: null } }));
           made.push(rec);
           ids.push(rec.id);
         }

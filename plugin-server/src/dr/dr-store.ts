@@ -45,6 +45,12 @@ export interface FailoverReport {
   failures: string[];
   /** When the clean-up of a drill finished. */
   cleanedAt: string | null;
+  /**
+   * A recovery plan's network overrides for the VM that no mapping of the failover used, and why:
+   * `test-networks` (a drill keeps the test networks), `no-card` (the point's VM has no network
+   * card on that source network). Absent in records older than it.
+   */
+  unusedOverrides?: Array<{ source: string; target: string; reason: 'test-networks' | 'no-card' }>;
 }
 
 export interface FailoverRecord {

@@ -23,7 +23,7 @@ export { PLAN_JOB_KIND, createPlanJobHandler } from './plan-job.js';
 export type { PlanJobParams } from './plan-job.js';
 export { parseVmOptions } from './plan-options.js';
 export type { VmPlanOptions } from './plan-options.js';
-export type { DrPeer, DrServiceOptions, FailoverAccepted, FailoverOptions, ReplicatedVm } from './dr-service.js';
+export type { DrPeer, DrServiceOptions, FailoverAccepted, FailoverOptions, ReplicatedPoint, ReplicatedVm, SiteReplicatedVm } from './dr-service.js';
 export { SqliteDrStore } from './dr-store.js';
 export type { DrStore, FailoverMode, FailoverRecord, FailoverReport, FailoverState, PlanRun, RecoveryPlan } from './dr-store.js';
 export { createFailoverJobHandler } from './failover-job.js';
@@ -46,6 +46,8 @@ export interface DisasterRecoveryOptions {
   readonly vcenters: DrVcenterProvider;
   readonly vcenterGuids: readonly string[];
   peer(id: string): DrPeer | undefined;
+  /** Every paired site (the global list of replicated VMs reads those that replicate here). */
+  peers?(): readonly DrPeer[];
   replica(peerId: string, signal: AbortSignal): Promise<Repository | undefined>;
   /** Requests to the source sites, for planned migration. */
   readonly source?: SourceSiteLink;
@@ -60,7 +62,7 @@ export function startDisasterRecovery(o: DisasterRecoveryOptions): DrService {
   const jobDeps: FailoverJobDeps = { store, recoveryStore: o.recoveryStore, vcenters: o.vcenters, replica: o.replica, clock: o.clock, ...(o.source ? { source: o.source } : {}), ...(o.runHookSet ? { runHookSet: o.runHookSet } : {}) };
   o.runner.register(FAILOVER_JOB_KIND, createFailoverJobHandler(jobDeps));
   o.runner.register(PLAN_JOB_KIND, createPlanJobHandler({ ...jobDeps, maxParallel: (run) => store.findPlan(run.planId)?.maxParallel ?? 4 }));
-  return new DrService({ store, runner: o.runner, peer: o.peer, replica: o.replica, vcenters: o.vcenters, vcenterGuids: o.vcenterGuids, clock: o.clock, ...(o.source ? { source: o.source } : {}), hookSets: o.hookSets ?? [] });
+  return new DrService({ store, runner: o.runner, peer: o.peer, ...(o.peers ? { peers: o.peers } : {}), replica: o.replica, vcenters: o.vcenters, vcenterGuids: o.vcenterGuids, clock: o.clock, ...(o.source ? { source: o.source } : {}), hookSets: o.hookSets ?? [] });
 }
 export { FailbackService, FAILBACK_JOB_KIND } from './failback.js';
 export type { FailbackAsk, FailbackBackup, FailbackDeps, FailbackLink, FailbackOptions, FailbackTarget, FailbackVcenter, SourceFailbackStatus } from './failback.js';

@@ -1,7 +1,8 @@
 /**
  * The `recovery-plan` job kind: one run of a recovery plan (its groups in order, the VMs of a
  * group together, at most the plan's maxParallel at once, each a failover step as failover-job.ts
- * runs one), or the clean-up of a test run (each drill VM the run brought up removed).
+ * runs one; in mode `planned` each step first has the source site shut its VM down, back it up
+ * and replicate that point, as planned-failover.ts does for one VM), or the clean-up of a test run (each drill VM the run brought up removed).
  *
  * A step that fails is rolled back by itself and recorded; the other steps go on, and the job
  * fails at the end naming the steps that failed. A cancel starts no new step; steps under way
@@ -9,9 +10,10 @@
  * from its record (a VM up stays; one being made is removed).
  */
 import { LifelineError, ValidationError } from '../errors/index.js';
-import { abortReason, type JobHandler, type JobRecord } from '../jobs/index.js';
+import { abortReason, type JobHandler, type JobRecord, type LogLevel } from '../jobs/index.js';
 import type { PlanRun } from './dr-store.js';
 import { removeDrillVm, resolveFailover, runFailover, type FailoverJobDeps } from './failover-job.js';
+import { askSourceSite, settlePlannedPoint } from './planned-failover.js';
 
 export const PLAN_JOB_KIND = 'recovery-plan';
 
@@ -59,26 +61,42 @@ export function createPlanJobHandler(deps: FailoverJobDeps & { maxParallel(run: 
         if (failed.length > 0) throw new LifelineError('dr-plan-step-failed', `the clean-up of ${failed.length} VM(s) failed: ${failed.join('; ')}`, { runId: run.id });
         return { runId: run.id, cleaned: run.groups.flat().length };
       }
+      let sourceQueue: Promise<unknown> = Promise.resolve();
+      const sourceTurn = (fn: () => Promise<void>): Promise<void> => {
+        const mine = sourceQueue.then(fn);
+        sourceQueue = mine.catch(() => undefined);
+        return mine;
+      };
       for (const [g, ids] of run.groups.entries()) {
         if (ctx.signal.aborted) break;
         ctx.phase(`group-${g + 1}`);
         ctx.log(`group ${g + 1} of ${run.groups.length}: ${ids.length} VM(s)`);
         await eachLimited(ids, deps.maxParallel(run), async (id) => {
           if (ctx.signal.aborted) return;
-          const name = store.getFailover(id).name;
+          const rec = store.getFailover(id);
+          const name = rec.name;
           try {
-            const done = await runFailover(
-              deps,
-              {
-                jobId: ctx.jobId,
-                signal: ctx.signal,
-                clock: ctx.clock,
-                phase: (n) => ctx.log(`${name}: ${n}`),
-                progress: () => undefined,
-                log: (m, l) => ctx.log(`${name}: ${m}`, l),
-              },
-              id,
-            );
+            const step = {
+              jobId: ctx.jobId,
+              signal: ctx.signal,
+              clock: ctx.clock,
+              phase: (n: string) => ctx.log(`${name}: ${n}`),
+              progress: () => undefined,
+              log: (m: string, l?: LogLevel) => ctx.log(`${name}: ${m}`, l),
+            };
+            if (rec.mode === 'planned') {
+              // A planned migration's step: the source site shuts the VM down, backs it up and
+              // replicates that point now; the step then recovers exactly that point. One VM at a
+              // time at the source site: each of its planned-migration jobs holds a job slot there
+              // while it waits for the VM's backup and replication, so several at once could take
+              // every slot. The recoveries here still overlap with the next VM's source part.
+              await sourceTurn(async () => {
+                if (ctx.signal.aborted) throw abortReason(ctx.signal);
+                if (!store.getFailover(id).planned?.sourceJobId) await askSourceSite(deps, id, ctx.signal);
+                await settlePlannedPoint(deps, step, id);
+              });
+            }
+            const done = await runFailover(deps, step, id);
             // The VM is up, but a plan whose hook failed did not do all it was asked: the job says so.
             if (done.report.hook && !done.report.hook.ok) failed.push(`${name}: hook set ${done.report.hook.set} failed`);
           } catch (err) {

@@ -29,6 +29,36 @@ export interface SourceSiteLink {
   plannedStatus(peerId: string, jobId: string, signal: AbortSignal): Promise<SourcePlannedStatus>;
 }
 
+/**
+ * Asks the source site to start its part of the planned failover recorded as `id` (its record's
+ * `planned` member names the shutdown timeout) and records A's job. When A cannot be reached the
+ * error is `dr-source-unreachable` and points to mode disaster; when A refuses, `dr-planned-refused`
+ * with A's reason. Either way the record is failed and nothing was started.
+ */
+export async function askSourceSite(deps: { readonly store: DrStore; readonly source?: SourceSiteLink }, id: string, signal: AbortSignal): Promise<FailoverRecord> {
+  const { store } = deps;
+  const rec = store.getFailover(id);
+  const shutdownTimeoutSeconds = rec.planned?.shutdownTimeoutSeconds ?? 300;
+  let sourceJobId: string;
+  try {
+    if (!deps.source) throw new LifelineError('dr-planned-refused', 'this server cannot reach source sites');
+    sourceJobId = (await deps.source.startPlanned(rec.peerId, { vmId: rec.sourceVm.id, shutdownTimeoutSeconds }, signal)).jobId;
+  } catch (err) {
+    if (signal.aborted) {
+      // Cancelled (or the server stops) while asking: A may have accepted the request meanwhile.
+      store.updateFailover(id, (x) => ({ ...x, state: 'failed', report: { ...x.report, failures: [...x.report.failures, `source-site: stopped while asking site ${rec.siteName}; its planned migration of the VM may have started there. Nothing was started at this site`] } }));
+      throw err;
+    }
+    const unreachable = err instanceof LifelineError && err.code === 'site-unreachable';
+    const message = unreachable
+      ? `site ${rec.siteName} cannot be reached (${err.message}), and a planned migration needs it to shut the VM down and send its last point. Nothing was started. If the site is down, fail over in mode disaster from the latest point this site holds (${rec.pointCreatedAt})`
+      : `site ${rec.siteName} refused the planned migration: ${err instanceof Error ? err.message : String(err)}. Nothing was started`;
+    store.updateFailover(id, (x) => ({ ...x, state: 'failed', report: { ...x.report, failures: [...x.report.failures, `source-site: ${message}`] } }));
+    throw new LifelineError(unreachable ? 'dr-source-unreachable' : 'dr-planned-refused', message, { siteId: rec.peerId, vmId: rec.sourceVm.id });
+  }
+  // Recorded before the wait: the job waits for the source's point only when it finds this.
+  return store.updateFailover(id, (x) => ({ ...x, planned: { shutdownTimeoutSeconds, sourceJobId, shutdown: null, chunks: null, chunksSent: null } }));
+}
 
 /**
  * Waits for the source site's part of a planned failover to end; then points the record at the

@@ -248,7 +248,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     if (replicaSites) stopReplicaPrune = pruneReplicasAfterMaintenance(runner, replicaSites, () => sites.directory.peers().map((p) => p.id), log);
     // Disaster recovery at the DR site: mappings, failover and drills of the source sites' replicated VMs.
     const replicas = replicaSites;
-    const dr: DrService | null = backup && replicas ? startDisasterRecovery({ db, clock: jobClock, runner, recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) }, vcenterGuids: [...config.vcenters.values()].map((vc) => vc.guid.toLowerCase()), peer: (id) => sites.directory.peer(id), replica: (id, sig) => replicas.replica(id, sig), source: sourceSiteLink(sites.directory, siteIdentity), ...drHooks(config.hookSets) }) : null;
+    const dr: DrService | null = backup && replicas ? startDisasterRecovery({ db, clock: jobClock, runner, recoveryStore, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) }, vcenterGuids: [...config.vcenters.values()].map((vc) => vc.guid.toLowerCase()), peer: (id) => sites.directory.peer(id), peers: () => sites.directory.peers(), replica: (id, sig) => replicas.replica(id, sig), source: sourceSiteLink(sites.directory, siteIdentity), ...drHooks(config.hookSets) }) : null;
     // Planned migration at the source site: its DR site asks for the last copy of a VM (served at /site/v1/dr).
     const coordinatorForDr = replication;
     plannedSource = backup && coordinatorForDr

@@ -5,6 +5,7 @@ import { RouterTestingHarness } from '@angular/router/testing';
 
 import { routes } from './app.routes';
 import { RecoveryPlans } from './dr/recovery-plans';
+import { ReplicatedVmsPage } from './dr/replicated-vms-page';
 import { Audit } from './global/audit/audit';
 import { Dashboard } from './global/dashboard/dashboard';
 import { Jobs } from './global/jobs/jobs';
@@ -44,6 +45,7 @@ describe('routes', () => {
       ['/global/settings', Settings],
       ['/global/settings/notifications', Notifications],
       ['/global/sites', Sites],
+      ['/global/replicated-vms', ReplicatedVmsPage],
       ['/global/recovery-plans', RecoveryPlans],
     ];
     const harness = await RouterTestingHarness.create();

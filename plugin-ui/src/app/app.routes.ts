@@ -60,6 +60,10 @@ export const routes: Routes = [
     loadComponent: () => import('./sites/sites').then((m) => m.Sites),
   },
   {
+    path: 'global/replicated-vms',
+    loadComponent: () => import('./dr/replicated-vms-page').then((m) => m.ReplicatedVmsPage),
+  },
+  {
     path: 'global/recovery-plans',
     loadComponent: () => import('./dr/recovery-plans').then((m) => m.RecoveryPlans),
   },

@@ -696,6 +696,26 @@ const PATHS: Readonly<Record<string, Json>> = {
       errors: [404, 409],
     }),
   },
+  '/api/v1/sites/{id}/replicated-vms/{vmId}/points': {
+    parameters: [param('siteId'), param('replicatedVmId')],
+    get: op({
+      id: 'listReplicatedPoints',
+      tag: 'Disaster recovery',
+      summary: "The replicated points of one of the source site's VMs this site holds, newest first",
+      description: "System.Read on the inventory root. What a failover's pointId or a recovery plan's per-VM point may name (damaged points left out); 404 when this site holds none of the VM.",
+      ok: { '200': json(ref('ReplicatedPointList'), 'The points.') },
+      errors: [404, 409],
+    }),
+  },
+  '/api/v1/replicated-vms': {
+    get: op({
+      id: 'listAllReplicatedVms',
+      tag: 'Disaster recovery',
+      summary: 'The VMs of every source site that replicates here, with their site',
+      description: 'System.Read on the inventory root. Each with its site, its latest point, the lag, and the mappings a failover and a drill lack.',
+      ok: { '200': json(ref('SiteReplicatedVmList'), 'The VMs.') },
+    }),
+  },
   '/api/v1/sites/{id}/replicated-vms/{vmId}/failover': {
     parameters: [param('siteId'), param('replicatedVmId')],
     post: op({
@@ -763,10 +783,16 @@ const PATHS: Readonly<Record<string, Json>> = {
     post: op({
       id: 'runRecoveryPlan',
       tag: 'Disaster recovery',
-      summary: 'Run a recovery plan: a drill (test) or a failover (disaster)',
+      summary: 'Run a recovery plan: a drill (test), a planned migration (planned) or a failover (disaster)',
       description:
-        "Lifeline's Restore privilege on the inventory root of the vCenter the VMs are recovered into. Every step is checked first (409 dr-mapping-missing, conflict for a name taken, busy while the plan runs); then one job starts the groups in order.",
-      body: obj({ mode: oneOfStrings(['disaster', 'test']) }),
+        "Lifeline's Restore privilege on the inventory root of the vCenter the VMs are recovered into. Every step is checked first (409 dr-mapping-missing, conflict for a name taken, busy while the plan runs; in mode planned 400 for a VM whose point option is not latest); then one job starts the groups in order. In mode planned each step first asks the source site, one VM at a time, to shut its VM down, back it up and replicate that point, and recovers exactly that point; a step whose source site cannot be reached or refuses fails, naming why.",
+      body: obj(
+        {
+          mode: oneOfStrings(['disaster', 'test', 'planned']),
+          shutdownTimeoutSeconds: { type: 'integer', minimum: 0, maximum: 3600, description: 'Mode planned only: how long the source site waits for each guest to shut down through VMware Tools before it powers the VM off (default 300; 0: power off at once).' },
+        },
+        { optional: ['shutdownTimeoutSeconds'] },
+      ),
       ok: { '202': json(ref('PlanAccepted'), 'The run is a job.', JOB_LOCATION) },
       errors: [404, 409],
     }),

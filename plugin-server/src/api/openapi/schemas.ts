@@ -737,6 +737,16 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     missing: obj({ failover: arrayOf(ref('MissingMapping')), test: arrayOf(ref('MissingMapping')) }, { description: 'What a failover and a test failover lack of the mappings; empty: ready.' }),
   }),
   ReplicatedVmList: obj({ items: arrayOf(ref('ReplicatedVm')) }),
+  SiteReplicatedVm: obj({
+    site: described(obj({ id: str, name: str }), 'The source site (its pairing here).'),
+    vm: obj({ id: described(str, "The VM's id at the source site: <vCenter UUID>:<moref>."), name: str }),
+    points: nonNegative,
+    latestPoint: nullable(obj({ id: str, createdAt: time })),
+    lagSeconds: described(intOrNull, "Now − the latest point's time: what a disaster failover now would lose."),
+    missing: obj({ failover: arrayOf(ref('MissingMapping')), test: arrayOf(ref('MissingMapping')) }, { description: 'What a failover and a test failover lack of the mappings; empty: ready.' }),
+  }),
+  SiteReplicatedVmList: obj({ items: arrayOf(ref('SiteReplicatedVm')) }),
+  ReplicatedPointList: obj({ items: arrayOf(obj({ id: str, createdAt: described(time, 'When the point was made at the source site.') }), { description: 'Newest first.' }) }),
   FailoverRequest: obj(
     {
       mode: oneOfStrings(['disaster', 'test', 'planned'], 'disaster: fail over for real from a point this site holds (the source site may be unreachable); planned: the source site shuts the VM down, backs it up and replicates that point, which is recovered (no data lost); test: a drill on the test networks.'),
@@ -768,7 +778,11 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     rtoSeconds: described(numOrNull, 'From the start to Tools ready (or powered on, or created).'),
     failures: described(arrayOf(str), 'Each failure with the step it happened in.'),
     cleanedAt: described(timeOrNull, "When a drill's clean-up finished."),
-  }, { optional: ['toolsWait', 'hook'] }),
+    unusedOverrides: described(
+      arrayOf(obj({ source: described(str, 'The source network.'), target: described(str, "This site's network the override named."), reason: oneOfStrings(['test-networks', 'no-card'], 'test-networks: a drill keeps the test networks; no-card: the point\'s VM has no network card on the source network.') })),
+      "A recovery plan's network overrides for the VM that no mapping of this failover used. Absent in records made before this member existed.",
+    ),
+  }, { optional: ['toolsWait', 'hook', 'unusedOverrides'] }),
   Failover: obj({
     id: str,
     peerId: str,
@@ -857,7 +871,7 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
   PlanRun: obj({
     id: str,
     planId: str,
-    mode: oneOfStrings(['disaster', 'test']),
+    mode: oneOfStrings(['disaster', 'test', 'planned']),
     jobId: strOrNull,
     cleanupJobId: strOrNull,
     groups: arrayOf(arrayOf(str), { description: 'Failover ids, by group.' }),
@@ -874,7 +888,7 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     vmOptions: ref('PlanVmOptionsMap'),
     createdAt: time,
     updatedAt: time,
-    runs: described(arrayOf(obj({ id: str, planId: str, mode: oneOfStrings(['disaster', 'test']), jobId: strOrNull, cleanupJobId: strOrNull, groups: arrayOf(arrayOf(str)), requestedBy: str, createdAt: time, failovers: arrayOf(arrayOf(ref('Failover'))) })), 'The last 5 runs, newest first, each with its failovers (and their reports) by group.'),
+    runs: described(arrayOf(obj({ id: str, planId: str, mode: oneOfStrings(['disaster', 'test', 'planned']), jobId: strOrNull, cleanupJobId: strOrNull, groups: arrayOf(arrayOf(str)), requestedBy: str, createdAt: time, failovers: arrayOf(arrayOf(ref('Failover'))) })), 'The last 5 runs, newest first, each with its failovers (and their reports) by group.'),
   }, { optional: ['vmOptions'] }),
   RecoveryPlanList: obj({ items: arrayOf(ref('RecoveryPlan')) }),
   PlanAccepted: obj({ job: ref('Job'), created: bool, run: ref('PlanRun') }, { description: 'The recovery-plan job and the run it works on.' }),

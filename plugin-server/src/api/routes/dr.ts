@@ -4,6 +4,7 @@
  * test failover (drill) of one VM, a drill's clean-up, and the failovers with their reports.
  *
  * - `GET /sites/{id}/mappings`, `GET /sites/{id}/mapping-targets`, `GET /sites/{id}/replicated-vms`,
+ *   `GET /sites/{id}/replicated-vms/{vmId}/points`, `GET /replicated-vms` (every source site's),
  *   `GET /failovers`, `GET /failovers/{fid}` — System.Read on the inventory root.
  * - `PUT /sites/{id}/mappings` — Lifeline Admin on every vCenter this server serves (a pairing is
  *   the whole server's); each target must exist in this site's vCenter.
@@ -13,7 +14,7 @@
  *
  * - Recovery plans: `GET /recovery-plans[/{pid}]` (System.Read), `POST /recovery-plans`,
  *   `PUT|DELETE /recovery-plans/{pid}` (Lifeline Admin on every vCenter), `POST
- *   /recovery-plans/{pid}/run` (mode test or disaster) and `/cleanup` (Restore on the target
+ *   /recovery-plans/{pid}/run` (mode test, planned or disaster) and `/cleanup` (Restore on the target
  *   vCenter's root): 202 with the `recovery-plan` job and the run.
  *
  * - `POST /sites/{id}/replicated-vms/{vmId}/failback` — Lifeline Restore there too: the VM's
@@ -85,6 +86,15 @@ export function drRoutes<S extends UserSession>(auth: Authorizer<S>, svc: ApiSer
 
   router.get('/sites/:id/replicated-vms', read, async (req, res) => {
     res.json({ items: await dr().replicatedVms(siteOf(req), requestContext(req).signal) });
+  });
+
+  router.get('/sites/:id/replicated-vms/:vmId/points', read, async (req, res) => {
+    const vmId = idParam(req, 'vmId', VM_ID, "a replicated VM's id (GET /sites/{id}/replicated-vms)");
+    res.json({ items: await dr().replicatedPoints(siteOf(req), vmId, requestContext(req).signal) });
+  });
+
+  router.get('/replicated-vms', read, async (req, res) => {
+    res.json({ items: await dr().allReplicatedVms(requestContext(req).signal) });
   });
 
   router.post('/sites/:id/replicated-vms/:vmId/failover', audit('dr.failover', (p) => `site:${p['id'] ?? ''}`), restoreAtTarget, async (req, res) => {
@@ -207,11 +217,15 @@ export function drRoutes<S extends UserSession>(auth: Authorizer<S>, svc: ApiSer
   router.post('/recovery-plans/:pid/run', audit('dr.plan-run', (p) => `recovery-plan:${p['pid'] ?? ''}`), restoreForPlan, async (req, res) => {
     const b: unknown = req.body ?? {};
     const mode = typeof b === 'object' && b !== null ? (b as Record<string, unknown>)['mode'] : undefined;
-    const extra = typeof b === 'object' && b !== null ? Object.keys(b).find((k) => k !== 'mode') : undefined;
-    if (extra !== undefined) throw new ValidationError(`${extra} is not a field of this request (allowed: mode)`, { field: extra });
-    if (mode !== 'disaster' && mode !== 'test') throw new ValidationError('mode must be test (a drill on the test networks) or disaster (fail over for real)', { field: 'mode' });
+    const extra = typeof b === 'object' && b !== null ? Object.keys(b).find((k) => k !== 'mode' && k !== 'shutdownTimeoutSeconds') : undefined;
+    if (extra !== undefined) throw new ValidationError(`${extra} is not a field of this request (allowed: mode, shutdownTimeoutSeconds)`, { field: extra });
+    if (mode !== 'disaster' && mode !== 'test' && mode !== 'planned') {
+      throw new ValidationError('mode must be test (a drill on the test networks), planned (the source site shuts each VM down and sends its last point first) or disaster (fail over for real from the points this site holds)', { field: 'mode' });
+    }
+    const shutdown = (b as Record<string, unknown>)['shutdownTimeoutSeconds'];
+    if (shutdown !== undefined && typeof shutdown !== 'number') throw new ValidationError('shutdownTimeoutSeconds must be a whole number of seconds from 0 to 3600', { field: 'shutdownTimeoutSeconds' });
     noteAudit(req, { details: { mode } });
-    planAccepted(req, res, await dr().runPlan(planOf(req), mode, authorizedCall<S>(req).session.userName, requestContext(req).signal));
+    planAccepted(req, res, await dr().runPlan(planOf(req), mode, authorizedCall<S>(req).session.userName, requestContext(req).signal, shutdown === undefined ? {} : { shutdownTimeoutSeconds: shutdown }));
   });
 
   router.post('/recovery-plans/:pid/cleanup', audit('dr.plan-cleanup', (p) => `recovery-plan:${p['pid'] ?? ''}`), restoreForPlan, (req, res) => {

@@ -1195,6 +1195,51 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/api/v1/sites/{id}/replicated-vms/{vmId}/points": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The id of a paired site (GET /api/v1/sites). */
+                readonly id: components["parameters"]["siteId"];
+                /** @description A replicated VM's id at the source site, <vCenter UUID>:<moref> (GET /api/v1/sites/{id}/replicated-vms), URL-encoded. */
+                readonly vmId: components["parameters"]["replicatedVmId"];
+            };
+            readonly cookie?: never;
+        };
+        /**
+         * The replicated points of one of the source site's VMs this site holds, newest first
+         * @description System.Read on the inventory root. What a failover's pointId or a recovery plan's per-VM point may name (damaged points left out); 404 when this site holds none of the VM.
+         */
+        readonly get: operations["listReplicatedPoints"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/v1/replicated-vms": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * The VMs of every source site that replicates here, with their site
+         * @description System.Read on the inventory root. Each with its site, its latest point, the lag, and the mappings a failover and a drill lack.
+         */
+        readonly get: operations["listAllReplicatedVms"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/api/v1/sites/{id}/replicated-vms/{vmId}/failover": {
         readonly parameters: {
             readonly query?: never;
@@ -1379,8 +1424,8 @@ export interface paths {
         readonly get?: never;
         readonly put?: never;
         /**
-         * Run a recovery plan: a drill (test) or a failover (disaster)
-         * @description Lifeline's Restore privilege on the inventory root of the vCenter the VMs are recovered into. Every step is checked first (409 dr-mapping-missing, conflict for a name taken, busy while the plan runs); then one job starts the groups in order.
+         * Run a recovery plan: a drill (test), a planned migration (planned) or a failover (disaster)
+         * @description Lifeline's Restore privilege on the inventory root of the vCenter the VMs are recovered into. Every step is checked first (409 dr-mapping-missing, conflict for a name taken, busy while the plan runs; in mode planned 400 for a VM whose point option is not latest); then one job starts the groups in order. In mode planned each step first asks the source site, one VM at a time, to shut its VM down, back it up and replicate that point, and recovers exactly that point; a step whose source site cannot be reached or refuses fails, naming why.
          */
         readonly post: operations["runRecoveryPlan"];
         readonly delete?: never;
@@ -2788,6 +2833,45 @@ export interface components {
         readonly ReplicatedVmList: {
             readonly items: readonly components["schemas"]["ReplicatedVm"][];
         };
+        readonly SiteReplicatedVm: {
+            /** @description The source site (its pairing here). */
+            readonly site: {
+                readonly id: string;
+                readonly name: string;
+            };
+            readonly vm: {
+                /** @description The VM's id at the source site: <vCenter UUID>:<moref>. */
+                readonly id: string;
+                readonly name: string;
+            };
+            readonly points: number;
+            readonly latestPoint: {
+                readonly id: string;
+                /** Format: date-time */
+                readonly createdAt: string;
+            } | null;
+            /** @description Now − the latest point's time: what a disaster failover now would lose. */
+            readonly lagSeconds: number | null;
+            /** @description What a failover and a test failover lack of the mappings; empty: ready. */
+            readonly missing: {
+                readonly failover: readonly components["schemas"]["MissingMapping"][];
+                readonly test: readonly components["schemas"]["MissingMapping"][];
+            };
+        };
+        readonly SiteReplicatedVmList: {
+            readonly items: readonly components["schemas"]["SiteReplicatedVm"][];
+        };
+        readonly ReplicatedPointList: {
+            /** @description Newest first. */
+            readonly items: readonly {
+                readonly id: string;
+                /**
+                 * Format: date-time
+                 * @description When the point was made at the source site.
+                 */
+                readonly createdAt: string;
+            }[];
+        };
         readonly FailoverRequest: {
             /**
              * @description disaster: fail over for real from a point this site holds (the source site may be unreachable); planned: the source site shuts the VM down, backs it up and replicates that point, which is recovered (no data lost); test: a drill on the test networks.
@@ -2852,6 +2936,18 @@ export interface components {
              * @description When a drill's clean-up finished.
              */
             readonly cleanedAt: string | null;
+            /** @description A recovery plan's network overrides for the VM that no mapping of this failover used. Absent in records made before this member existed. */
+            readonly unusedOverrides?: readonly {
+                /** @description The source network. */
+                readonly source: string;
+                /** @description This site's network the override named. */
+                readonly target: string;
+                /**
+                 * @description test-networks: a drill keeps the test networks; no-card: the point's VM has no network card on the source network.
+                 * @enum {string}
+                 */
+                readonly reason: "test-networks" | "no-card";
+            }[];
         };
         readonly Failover: {
             readonly id: string;
@@ -3019,7 +3115,7 @@ export interface components {
             readonly id: string;
             readonly planId: string;
             /** @enum {string} */
-            readonly mode: "disaster" | "test";
+            readonly mode: "disaster" | "test" | "planned";
             readonly jobId: string | null;
             readonly cleanupJobId: string | null;
             /** @description Failover ids, by group. */
@@ -3047,7 +3143,7 @@ export interface components {
                 readonly id: string;
                 readonly planId: string;
                 /** @enum {string} */
-                readonly mode: "disaster" | "test";
+                readonly mode: "disaster" | "test" | "planned";
                 readonly jobId: string | null;
                 readonly cleanupJobId: string | null;
                 readonly groups: readonly (readonly string[])[];
@@ -5841,6 +5937,71 @@ export interface operations {
             readonly 503: components["responses"]["Unavailable"];
         };
     };
+    readonly listReplicatedPoints: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description The id of a paired site (GET /api/v1/sites). */
+                readonly id: components["parameters"]["siteId"];
+                /** @description A replicated VM's id at the source site, <vCenter UUID>:<moref> (GET /api/v1/sites/{id}/replicated-vms), URL-encoded. */
+                readonly vmId: components["parameters"]["replicatedVmId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The points. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["ReplicatedPointList"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly listAllReplicatedVms: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The VMs. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["SiteReplicatedVmList"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
     readonly failOver: {
         readonly parameters: {
             readonly query?: never;
@@ -6217,7 +6378,9 @@ export interface operations {
             readonly content: {
                 readonly "application/json": {
                     /** @enum {string} */
-                    readonly mode: "disaster" | "test";
+                    readonly mode: "disaster" | "test" | "planned";
+                    /** @description Mode planned only: how long the source site waits for each guest to shut down through VMware Tools before it powers the VM off (default 300; 0: power off at once). */
+                    readonly shutdownTimeoutSeconds?: number;
                 };
             };
         };

@@ -12,11 +12,13 @@ import type {
   PlanRun,
   RecoveryPlan,
   RecoveryPlanInput,
+  ReplicatedPoint,
   ReplicatedVm,
   ResourceMappings,
   RootCapabilities,
   SiteMappings,
   SiteMappingsSaved,
+  SiteReplicatedVm,
 } from './dr-api.types';
 
 export const CAPABILITIES_PATH = '/api/v1/capabilities';
@@ -105,6 +107,16 @@ export function readReplicatedVm(body: unknown): ReplicatedVm | null {
     return null;
   }
   return { vm: { id: vm['id'], name: vm['name'] }, points, latestPoint, lagSeconds, missing: { failover, test } };
+}
+
+export function readSiteReplicatedVm(body: unknown): SiteReplicatedVm | null {
+  const vm = readReplicatedVm(body);
+  const site = isRecord(body) ? body['site'] : null;
+  return vm !== null && isRecord(site) && isString(site['id']) && isString(site['name']) ? { site: { id: site['id'], name: site['name'] }, ...vm } : null;
+}
+
+export function readReplicatedPoint(body: unknown): ReplicatedPoint | null {
+  return isRecord(body) && isString(body['id']) && isString(body['createdAt']) ? { id: body['id'], createdAt: body['createdAt'] } : null;
 }
 
 function readReport(body: unknown): FailoverReport | null {
@@ -266,6 +278,16 @@ export class DrApi {
 
   replicatedVms(siteId: string, signal?: AbortSignal): Promise<ReplicatedVm[]> {
     return this.api.get(`${sitePath(siteId)}/replicated-vms`, (b) => readList(b, readReplicatedVm), signal);
+  }
+
+  /** The replicated VMs of every source site that replicates here, each with its site. */
+  allReplicatedVms(signal?: AbortSignal): Promise<SiteReplicatedVm[]> {
+    return this.api.get('/api/v1/replicated-vms', (b) => readList(b, readSiteReplicatedVm), signal);
+  }
+
+  /** The points of one replicated VM this site holds, newest first. */
+  replicatedPoints(siteId: string, vmId: string, signal?: AbortSignal): Promise<ReplicatedPoint[]> {
+    return this.api.get(`${sitePath(siteId)}/replicated-vms/${encodeURIComponent(vmId)}/points`, (b) => readList(b, readReplicatedPoint), signal);
   }
 
   /** Mode `planned` only when the server's document offers it (DrFeatures.plannedVm). */

@@ -18,6 +18,10 @@ export type MappingTargets = Schemas['MappingTargets'];
 export type MissingMapping = Schemas['MissingMapping'];
 /** One of the source site's VMs this site holds replicated points of. */
 export type ReplicatedVm = Schemas['ReplicatedVm'];
+/** A replicated VM with its source site (`GET /api/v1/replicated-vms`). */
+export type SiteReplicatedVm = Schemas['SiteReplicatedVm'];
+/** One point of a replicated VM this site holds (`GET /api/v1/sites/{id}/replicated-vms/{vmId}/points`). */
+export type ReplicatedPoint = Schemas['ReplicatedPointList']['items'][number];
 export type FailoverRequest = Schemas['FailoverRequest'];
 export type FailoverMode = FailoverRequest['mode'];
 /** A failover or drill with its report. */

@@ -20,8 +20,8 @@ export const FAILOVER_STATE_KEY: Readonly<Record<Failover['state'], MessageKey>>
 
 /**
  * The report of failovers or drills, one row per VM: the VM made, its state, when its start
- * began, when it was powered on and when VMware Tools was ready, the RTO measured, and every
- * failure with the step it happened in.
+ * began, when it was powered on and when VMware Tools was ready, the RTO measured, every
+ * failure with the step it happened in, and each network override of the plan no mapping used.
  */
 @Component({
   selector: 'll-failover-report',
@@ -54,6 +54,9 @@ export const FAILOVER_STATE_KEY: Readonly<Record<Failover['state'], MessageKey>>
               } @empty {
                 {{ 'dr.report.noFailures' | msg }}
               }
+              @for (o of f.report.unusedOverrides ?? []; track o.source) {
+                <div class="ll-report-unused-override">{{ overrideKey[o.reason] | msg: { source: o.source, target: o.target } }}</div>
+              }
             </td>
           </tr>
         }
@@ -65,6 +68,10 @@ export const FAILOVER_STATE_KEY: Readonly<Record<Failover['state'], MessageKey>>
 export class FailoverReport {
   readonly failovers = input.required<readonly Failover[]>();
   protected readonly stateKey = FAILOVER_STATE_KEY;
+  protected readonly overrideKey: Readonly<Record<'test-networks' | 'no-card', MessageKey>> = {
+    'test-networks': 'dr.report.overrideUnused.test-networks',
+    'no-card': 'dr.report.overrideUnused.no-card',
+  };
 
   protected rounded(seconds: number): number {
     return Math.max(0, Math.round(seconds));

@@ -3,9 +3,11 @@ import { ClrModalModule } from '@clr/angular/modal';
 
 import { LifelineApiError, reportApiError } from '../api/lifeline-api-error';
 import { MessagePipe } from '../i18n/message-pipe';
+import { Messages } from '../i18n/messages';
+import { VsphereDatePipe } from '../i18n/vsphere-date-pipe';
 import { ProblemAlert } from '../problem-alert/problem-alert';
 import { DrApi } from './dr-api';
-import type { PlanVmOptions, RecoveryPlan, RecoveryPlanInput, ReplicatedVm } from './dr-api.types';
+import type { MappingTargets, PlanVmOptions, RecoveryPlan, RecoveryPlanInput, ReplicatedPoint, ReplicatedVm } from './dr-api.types';
 
 /** A VM's place in the form: its group (0: not in the plan) and its options. */
 interface VmEntry {
@@ -40,11 +42,14 @@ export function planInput(
  * Create or edit a recovery plan: its name, the production site, the ordered groups of replicated
  * VMs (each VM is given a group number), how many VMs of a group start at once, the VMware Tools
  * wait, and per VM whether it is powered on, whether Lifeline waits for its Tools heartbeat and
- * how long, and a hook set. The server checks it all and names the field it refuses.
+ * how long, a hook set, and under *Point and mappings…* the point (the latest when the plan runs,
+ * or one of the VM's replicated points, listed by the server) and overrides of the pairing's
+ * mappings: networks, datastore, folder (chosen from this site's vCenter) and resource pool. The
+ * server checks it all and names the field it refuses; each refusal is shown beside its VM.
  */
 @Component({
   selector: 'll-plan-form',
-  imports: [ClrModalModule, MessagePipe, ProblemAlert],
+  imports: [ClrModalModule, MessagePipe, ProblemAlert, VsphereDatePipe],
   template: `
     <clr-modal [clrModalOpen]="true" (clrModalOpenChange)="closed.emit()" clrModalSize="lg">
       <h3 class="modal-title">{{ (plan() ? 'dr.plans.edit.title' : 'dr.plans.create.title') | msg: { name: plan()?.name ?? '' } }}</h3>
@@ -85,6 +90,7 @@ export function planInput(
               <th class="left">{{ 'dr.plans.waitForTools' | msg }}</th>
               <th class="left">{{ 'dr.plans.vmToolsTimeout' | msg }}</th>
               <th class="left">{{ 'dr.plans.hookSet' | msg }}</th>
+              <th class="left">{{ 'dr.plans.pointAndMappings' | msg }}</th>
             </tr>
           </thead>
           <tbody>
@@ -106,10 +112,79 @@ export function planInput(
                 <td class="left">
                   <input class="clr-input ll-plan-vm-hooks" type="text" [placeholder]="'dr.plans.noHookSet' | msg" [value]="entry(vm.vm.id).options.hookSet ?? ''" (input)="setOption(vm.vm.id, 'hookSet', $any($event.target).value.trim() === '' ? undefined : $any($event.target).value.trim())" />
                 </td>
+                <td class="left">
+                  <button type="button" class="btn btn-link btn-sm ll-plan-vm-more" [attr.aria-expanded]="open() === vm.vm.id" (click)="toggle(vm.vm.id)">{{ summary(vm.vm.id) }}</button>
+                </td>
               </tr>
+              @for (e of vmErrors(vm.vm.id); track $index) {
+                <tr class="ll-plan-vm-error-row">
+                  <td colspan="7" class="left"><span class="ll-plan-vm-error">{{ e }}</span></td>
+                </tr>
+              }
+              @if (open() === vm.vm.id) {
+                <tr class="ll-plan-vm-details" [attr.data-vm-id]="vm.vm.id">
+                  <td colspan="7" class="left">
+                    <div class="ll-plan-vm-detail">
+                      <label>{{ 'dr.plans.point' | msg }}
+                        <select class="clr-select ll-plan-vm-point" (change)="setOption(vm.vm.id, 'point', $any($event.target).value === '' ? undefined : $any($event.target).value)">
+                          <option value="" [selected]="!entry(vm.vm.id).options.point || entry(vm.vm.id).options.point === 'latest'">{{ 'dr.plans.pointLatest' | msg }}</option>
+                          @for (p of points()[vm.vm.id] ?? []; track p.id) {
+                            <option [value]="p.id" [selected]="entry(vm.vm.id).options.point === p.id">{{ p.createdAt | date: 'medium' }}</option>
+                          }
+                          @if (unlistedPoint(vm.vm.id); as id) {
+                            <option [value]="id" selected>{{ id }}</option>
+                          }
+                        </select>
+                      </label>
+                      <label>{{ 'dr.plans.datastore' | msg }}
+                        <select class="clr-select ll-plan-vm-datastore" (change)="setOption(vm.vm.id, 'datastore', $any($event.target).value === '' ? undefined : $any($event.target).value)">
+                          <option value="" [selected]="entry(vm.vm.id).options.datastore === undefined">{{ 'dr.plans.pairingMapping' | msg }}</option>
+                          @for (d of withCurrent(targets()?.datastores ?? [], entry(vm.vm.id).options.datastore); track d) {
+                            <option [value]="d" [selected]="entry(vm.vm.id).options.datastore === d">{{ d }}</option>
+                          }
+                        </select>
+                      </label>
+                      <label>{{ 'dr.plans.folder' | msg }}
+                        <select class="clr-select ll-plan-vm-folder" (change)="setOption(vm.vm.id, 'folder', $any($event.target).value === '' ? undefined : $any($event.target).value)">
+                          <option value="" [selected]="entry(vm.vm.id).options.folder === undefined">{{ 'dr.plans.pairingMapping' | msg }}</option>
+                          @for (f of folders(entry(vm.vm.id).options.folder); track f.moref) {
+                            <option [value]="f.moref" [selected]="entry(vm.vm.id).options.folder === f.moref">{{ f.name }}</option>
+                          }
+                        </select>
+                      </label>
+                      <label>{{ 'dr.plans.pool' | msg }}
+                        <input class="clr-input ll-plan-vm-pool" type="text" [placeholder]="'dr.plans.pairingMapping' | msg" [value]="entry(vm.vm.id).options.pool ?? ''" (input)="setOption(vm.vm.id, 'pool', $any($event.target).value.trim() === '' ? undefined : $any($event.target).value.trim())" />
+                      </label>
+                    </div>
+                    <div class="ll-plan-vm-networks">
+                      <span>{{ 'dr.plans.networks' | msg }}</span>
+                      @for (n of networkOverrides(vm.vm.id); track n[0]) {
+                        <div class="ll-plan-vm-net">
+                          <span class="ll-plan-vm-net-text">{{ n[0] }} → {{ n[1] }}</span>
+                          <button type="button" class="btn btn-link btn-sm ll-plan-vm-net-remove" (click)="removeNetwork(vm.vm.id, n[0])">{{ 'dr.plans.removeOverride' | msg }}</button>
+                        </div>
+                      }
+                      <div class="ll-plan-vm-net-new">
+                        <input class="clr-input ll-plan-vm-net-source" type="text" [placeholder]="'dr.plans.sourceNetwork' | msg" [value]="newSource()" (input)="newSource.set($any($event.target).value)" />
+                        <select class="clr-select ll-plan-vm-net-target" (change)="newTarget.set($any($event.target).value)">
+                          <option value="" [selected]="newTarget() === ''">{{ 'dr.plans.chooseNetwork' | msg }}</option>
+                          @for (t of targets()?.networks ?? []; track t) {
+                            <option [value]="t" [selected]="newTarget() === t">{{ t }}</option>
+                          }
+                        </select>
+                        <button type="button" class="btn btn-outline btn-sm ll-plan-vm-net-add" (click)="addNetwork(vm.vm.id)">{{ 'dr.plans.addOverride' | msg }}</button>
+                      </div>
+                      @if (networkProblem(); as problem) {
+                        <div class="ll-plan-vm-net-invalid">{{ problem | msg }}</div>
+                      }
+                      <p class="ll-hint">{{ 'dr.plans.networksHint' | msg }}</p>
+                    </div>
+                  </td>
+                </tr>
+              }
             } @empty {
               <tr>
-                <td colspan="6" class="left ll-hint">{{ 'dr.replicated.none' | msg }}</td>
+                <td colspan="7" class="left ll-hint">{{ 'dr.replicated.none' | msg }}</td>
               </tr>
             }
           </tbody>
@@ -126,11 +201,19 @@ export function planInput(
     .ll-plan-vms input[type='number'] {
       width: 5rem;
     }
+    .ll-plan-vm-detail label {
+      margin-right: 1rem;
+    }
+    .ll-plan-vm-error,
+    .ll-plan-vm-net-invalid {
+      color: var(--clr-color-danger-700, #c21d00);
+    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
 export class PlanForm implements OnInit {
   private readonly api = inject(DrApi);
+  private readonly text = inject(Messages);
   private readonly aborter = new AbortController();
 
   /** The plan edited; null: a new one. */
@@ -148,6 +231,14 @@ export class PlanForm implements OnInit {
   private readonly entries = signal<Readonly<Record<string, VmEntry>>>({});
   protected readonly busy = signal(false);
   protected readonly error = signal<LifelineApiError | null>(null);
+
+  /** The VM whose point and mappings are shown, and what they are chosen from. */
+  protected readonly open = signal<string | null>(null);
+  protected readonly points = signal<Readonly<Record<string, readonly ReplicatedPoint[]>>>({});
+  protected readonly targets = signal<MappingTargets | null>(null);
+  protected readonly newSource = signal('');
+  protected readonly newTarget = signal('');
+  protected readonly networkProblem = signal<'dr.plans.overrideIncomplete' | null>(null);
 
   protected readonly groupCount = computed(() => new Set(Object.values(this.entries()).filter((e) => e.group > 0).map((e) => e.group)).size);
   protected readonly vmCount = computed(() => Object.values(this.entries()).filter((e) => e.group > 0).length);
@@ -171,6 +262,81 @@ export class PlanForm implements OnInit {
 
   protected entry(vmId: string): VmEntry {
     return this.entries()[vmId] ?? { group: 0, options: {} };
+  }
+
+  /** Each refusal of the server that names this VM's options (`vmOptions.<vmId>…`). */
+  protected vmErrors(vmId: string): string[] {
+    const prefix = `vmOptions.${vmId}`;
+    return (this.error()?.errors ?? []).filter((e) => e.field === prefix || e.field.startsWith(`${prefix}.`)).map((e) => e.message);
+  }
+
+  /** The VM's point and how many mappings it overrides, as its button says it. */
+  protected summary(vmId: string): string {
+    const o = this.entry(vmId).options;
+    const point = this.text.text(o.point === undefined || o.point === 'latest' ? 'dr.plans.summaryLatest' : 'dr.plans.summaryPoint');
+    const overrides = Object.keys(o.networks ?? {}).length + (o.datastore !== undefined ? 1 : 0) + (o.folder !== undefined ? 1 : 0) + (o.pool !== undefined ? 1 : 0);
+    return overrides > 0 ? this.text.text('dr.plans.summaryOverrides', { point, n: overrides }) : point;
+  }
+
+  /** Shows (or hides) a VM's point and mappings; its points and this site's targets are read the first time. */
+  protected async toggle(vmId: string): Promise<void> {
+    this.open.set(this.open() === vmId ? null : vmId);
+    this.newSource.set('');
+    this.newTarget.set('');
+    this.networkProblem.set(null);
+    if (this.open() !== vmId) {
+      return;
+    }
+    try {
+      if (this.targets() === null) {
+        this.targets.set(await this.api.mappingTargets(this.siteId(), this.aborter.signal));
+      }
+      if (this.points()[vmId] === undefined) {
+        const list = await this.api.replicatedPoints(this.siteId(), vmId, this.aborter.signal);
+        this.points.update((p) => ({ ...p, [vmId]: list }));
+      }
+    } catch (error: unknown) {
+      reportApiError(error, this.aborter.signal, (e) => this.error.set(e));
+    }
+  }
+
+  /** A point the plan names that the server no longer lists (pruned): kept shown, so the refusal is understood. */
+  protected unlistedPoint(vmId: string): string | null {
+    const point = this.entry(vmId).options.point;
+    const listed = this.points()[vmId];
+    return point !== undefined && point !== 'latest' && listed !== undefined && !listed.some((p) => p.id === point) ? point : null;
+  }
+
+  protected withCurrent(names: readonly string[], current: string | undefined): string[] {
+    return current === undefined || names.includes(current) ? [...names] : [...names, current];
+  }
+
+  protected folders(current: string | undefined): { moref: string; name: string }[] {
+    const listed = this.targets()?.folders ?? [];
+    return current === undefined || listed.some((f) => f.moref === current) ? [...listed] : [...listed, { moref: current, name: current }];
+  }
+
+  protected networkOverrides(vmId: string): [string, string][] {
+    return Object.entries(this.entry(vmId).options.networks ?? {});
+  }
+
+  protected addNetwork(vmId: string): void {
+    const source = this.newSource().trim();
+    const target = this.newTarget();
+    if (source === '' || target === '') {
+      this.networkProblem.set('dr.plans.overrideIncomplete');
+      return;
+    }
+    this.networkProblem.set(null);
+    this.setOption(vmId, 'networks', { ...(this.entry(vmId).options.networks ?? {}), [source]: target });
+    this.newSource.set('');
+    this.newTarget.set('');
+  }
+
+  protected removeNetwork(vmId: string, source: string): void {
+    const rest = { ...(this.entry(vmId).options.networks ?? {}) };
+    delete rest[source];
+    this.setOption(vmId, 'networks', Object.keys(rest).length > 0 ? rest : undefined);
   }
 
   protected setGroup(vmId: string, group: number): void {

@@ -12,6 +12,7 @@ import {
   SOURCE_VM_ID2,
   capabilitiesBody,
   failoverBody,
+  mappingTargetsBody,
   planAcceptedBody,
   planBody,
   planListBody,
@@ -90,6 +91,14 @@ describe('Recovery plans', () => {
     // Offered only when the server's document has them.
     expect(view.element.querySelector('.ll-plan-planned')).toBeNull();
     expect(view.element.querySelector('.ll-plan-failback')).toBeNull();
+  });
+
+  it('says in the drill’s report which network override no mapping used', async () => {
+    const report = { ...(failoverBody()['report'] as Record<string, unknown>), unusedOverrides: [{ source: 'VM Network', target: 'Prod Net', reason: 'test-networks' }] };
+    const plan = planBody({ runs: [{ ...planRunBody(), failovers: [[failoverBody({ planRunId: RUN_ID, report })]] }] });
+    const view = await open(capabilitiesBody(), documentBody(['disaster', 'test'], false), planListBody([plan]));
+    expect(view.text('.ll-plan-drill-report .ll-report-unused-override')).toBe('Network override VM Network → Prod Net not used: a drill keeps the test networks');
+    expect(view.text('.ll-plan-drill-report .ll-report-failures')).toContain('None');
   });
 
   it('offers planned migration and failback when the server’s document has them', async () => {
@@ -205,6 +214,61 @@ describe('Recovery plans', () => {
     expect(view.element.querySelector('ll-plan-form .modal-title')).toBeNull();
     await load(view, planListBody([planBody({ groups: [{ vms: [SOURCE_VM_ID2] }, { vms: [SOURCE_VM_ID] }], vmOptions: { [SOURCE_VM_ID]: { powerOn: false } }, runs: [] })]));
     expect(view.all('.ll-plan-group').map((g) => g.textContent?.trim())).toEqual(['1. db-01', '2. erp-01']);
+  });
+  it('chooses a VM’s point among those the server lists and overrides its mappings, and shows a refusal beside the VM', async () => {
+    const view = await open(capabilitiesBody(), documentBody(['disaster', 'test'], false), planListBody([]));
+    await view.click('.ll-plans-create');
+    http.expectOne({ method: 'GET', url: `${API_BASE}/api/v1/sites/${SOURCE_ID}/replicated-vms` }).flush(vms());
+    await view.stable();
+    const row = `.ll-plan-vm[data-vm-id="${SOURCE_VM_ID}"]`;
+    const set = async (selector: string, value: string, event = 'input') => {
+      const input = view.element.querySelector<HTMLInputElement | HTMLSelectElement>(selector)!;
+      input.value = value;
+      input.dispatchEvent(new Event(event));
+      await view.stable();
+    };
+    await set('.ll-plan-name-input', 'ERP tier');
+    await set(`${row} .ll-plan-vm-group`, '1');
+    expect(view.text(`${row} .ll-plan-vm-more`)).toBe('Latest point');
+    await view.click(`${row} .ll-plan-vm-more`);
+    http.expectOne({ method: 'GET', url: `${API_BASE}/api/v1/sites/${SOURCE_ID}/mapping-targets` }).flush(mappingTargetsBody());
+    await view.stable();
+    http.expectOne({ method: 'GET', url: `${API_BASE}/api/v1/sites/${SOURCE_ID}/replicated-vms/${encodeURIComponent(SOURCE_VM_ID)}/points` }).flush({
+      items: [
+        { id: '20261123-093000-1a2b3c4d', createdAt: '2026-11-23T09:30:00.000Z' },
+        { id: '20261123-083000-0a0b0c0d', createdAt: '2026-11-23T08:30:00.000Z' },
+      ],
+    });
+    await view.stable();
+    const details = '.ll-plan-vm-details';
+    const options = view.all(`${details} .ll-plan-vm-point option`) as HTMLOptionElement[];
+    expect(options.map((o) => o.value)).toEqual(['', '20261123-093000-1a2b3c4d', '20261123-083000-0a0b0c0d']);
+    expect(options[0]!.textContent?.trim()).toBe('Latest when the plan runs');
+    expect(options[2]!.textContent).toMatch(/2026/);
+    await set(`${details} .ll-plan-vm-point`, '20261123-083000-0a0b0c0d', 'change');
+    await set(`${details} .ll-plan-vm-datastore`, 'DR-DS2', 'change');
+    await set(`${details} .ll-plan-vm-folder`, 'group-v3', 'change');
+    await set(`${details} .ll-plan-vm-pool`, 'resgroup-9');
+    // An override needs both networks.
+    await view.click(`${details} .ll-plan-vm-net-add`);
+    expect(view.text(`${details} .ll-plan-vm-net-invalid`)).toBe('Name the production network and choose this site’s network it goes to.');
+    await set(`${details} .ll-plan-vm-net-source`, 'VM Network');
+    await set(`${details} .ll-plan-vm-net-target`, 'DR Network', 'change');
+    await view.click(`${details} .ll-plan-vm-net-add`);
+    expect(view.element.querySelector(`${details} .ll-plan-vm-net-invalid`)).toBeNull();
+    expect(view.text(`${details} .ll-plan-vm-net-text`)).toBe('VM Network → DR Network');
+    expect(view.text(`${row} .ll-plan-vm-more`)).toBe('Chosen point, 4 override(s)');
+    await view.click('.ll-plan-save');
+    const post = http.expectOne({ method: 'POST', url: PLANS });
+    expect((post.request.body as { vmOptions: unknown }).vmOptions).toEqual({
+      [SOURCE_VM_ID]: { point: '20261123-083000-0a0b0c0d', datastore: 'DR-DS2', folder: 'group-v3', pool: 'resgroup-9', networks: { 'VM Network': 'DR Network' } },
+    });
+    const field = `vmOptions.${SOURCE_VM_ID}.pool`;
+    flushProblem(post, { status: 400, title: 'Bad Request', detail: `${field}: resource pool resgroup-9 does not exist in this site's vCenter`, code: 'validation', errors: [{ field, message: `${field}: resource pool resgroup-9 does not exist in this site's vCenter` }] });
+    await view.stable();
+    expect(view.text('.ll-plan-vm-error')).toBe(`${field}: resource pool resgroup-9 does not exist in this site's vCenter`);
+    // The form stays open with what the user chose.
+    expect(view.element.querySelector<HTMLInputElement>(`${details} .ll-plan-vm-pool`)?.value).toBe('resgroup-9');
   });
 });
 

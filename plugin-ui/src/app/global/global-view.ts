@@ -99,6 +99,7 @@ export class GlobalView {
     { path: '/global/jobs', label: 'global.nav.jobs' },
     { path: '/global/audit', label: 'global.nav.audit' },
     { path: '/global/sites', label: 'global.nav.sites' },
+    { path: '/global/replicated-vms', label: 'global.nav.replicatedVms' },
     { path: '/global/recovery-plans', label: 'global.nav.recoveryPlans' },
     { path: '/global/settings', label: 'global.nav.settings' },
   ] as const;

@@ -4402,6 +4402,110 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         }
       }
     },
+    "/api/v1/sites/{id}/replicated-vms/{vmId}/points": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/siteId"
+        },
+        {
+          "$ref": "#/components/parameters/replicatedVmId"
+        }
+      ],
+      "get": {
+        "operationId": "listReplicatedPoints",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "The replicated points of one of the source site's VMs this site holds, newest first",
+        "description": "System.Read on the inventory root. What a failover's pointId or a recovery plan's per-VM point may name (damaged points left out); 404 when this site holds none of the VM.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The points.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ReplicatedPointList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
+    "/api/v1/replicated-vms": {
+      "get": {
+        "operationId": "listAllReplicatedVms",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "The VMs of every source site that replicates here, with their site",
+        "description": "System.Read on the inventory root. Each with its site, its latest point, the lag, and the mappings a failover and a drill lack.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The VMs.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/SiteReplicatedVmList"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/api/v1/sites/{id}/replicated-vms/{vmId}/failover": {
       "parameters": [
         {
@@ -5019,8 +5123,8 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         "tags": [
           "Disaster recovery"
         ],
-        "summary": "Run a recovery plan: a drill (test) or a failover (disaster)",
-        "description": "Lifeline's Restore privilege on the inventory root of the vCenter the VMs are recovered into. Every step is checked first (409 dr-mapping-missing, conflict for a name taken, busy while the plan runs); then one job starts the groups in order.",
+        "summary": "Run a recovery plan: a drill (test), a planned migration (planned) or a failover (disaster)",
+        "description": "Lifeline's Restore privilege on the inventory root of the vCenter the VMs are recovered into. Every step is checked first (409 dr-mapping-missing, conflict for a name taken, busy while the plan runs; in mode planned 400 for a VM whose point option is not latest); then one job starts the groups in order. In mode planned each step first asks the source site, one VM at a time, to shut its VM down, back it up and replicate that point, and recovers exactly that point; a step whose source site cannot be reached or refuses fails, naming why.",
         "parameters": [
           {
             "$ref": "#/components/parameters/vcenter"
@@ -5037,8 +5141,15 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
                     "type": "string",
                     "enum": [
                       "disaster",
-                      "test"
+                      "test",
+                      "planned"
                     ]
+                  },
+                  "shutdownTimeoutSeconds": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": 3600,
+                    "description": "Mode planned only: how long the source site waits for each guest to shut down through VMware Tools before it powers the VM off (default 300; 0: power off at once)."
                   }
                 },
                 "required": [
@@ -10805,6 +10916,154 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         ],
         "additionalProperties": false
       },
+      "SiteReplicatedVm": {
+        "type": "object",
+        "properties": {
+          "site": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "string"
+              },
+              "name": {
+                "type": "string"
+              }
+            },
+            "required": [
+              "id",
+              "name"
+            ],
+            "additionalProperties": false,
+            "description": "The source site (its pairing here)."
+          },
+          "vm": {
+            "type": "object",
+            "properties": {
+              "id": {
+                "type": "string",
+                "description": "The VM's id at the source site: <vCenter UUID>:<moref>."
+              },
+              "name": {
+                "type": "string"
+              }
+            },
+            "required": [
+              "id",
+              "name"
+            ],
+            "additionalProperties": false
+          },
+          "points": {
+            "type": "integer",
+            "minimum": 0
+          },
+          "latestPoint": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "properties": {
+              "id": {
+                "type": "string"
+              },
+              "createdAt": {
+                "type": "string",
+                "format": "date-time"
+              }
+            },
+            "required": [
+              "id",
+              "createdAt"
+            ],
+            "additionalProperties": false
+          },
+          "lagSeconds": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "description": "Now − the latest point's time: what a disaster failover now would lose."
+          },
+          "missing": {
+            "type": "object",
+            "description": "What a failover and a test failover lack of the mappings; empty: ready.",
+            "properties": {
+              "failover": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/MissingMapping"
+                }
+              },
+              "test": {
+                "type": "array",
+                "items": {
+                  "$ref": "#/components/schemas/MissingMapping"
+                }
+              }
+            },
+            "required": [
+              "failover",
+              "test"
+            ],
+            "additionalProperties": false
+          }
+        },
+        "required": [
+          "site",
+          "vm",
+          "points",
+          "latestPoint",
+          "lagSeconds",
+          "missing"
+        ],
+        "additionalProperties": false
+      },
+      "SiteReplicatedVmList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/SiteReplicatedVm"
+            }
+          }
+        },
+        "required": [
+          "items"
+        ],
+        "additionalProperties": false
+      },
+      "ReplicatedPointList": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "id": {
+                  "type": "string"
+                },
+                "createdAt": {
+                  "type": "string",
+                  "format": "date-time",
+                  "description": "When the point was made at the source site."
+                }
+              },
+              "required": [
+                "id",
+                "createdAt"
+              ],
+              "additionalProperties": false
+            },
+            "description": "Newest first."
+          }
+        },
+        "required": [
+          "items"
+        ],
+        "additionalProperties": false
+      },
       "FailoverRequest": {
         "type": "object",
         "properties": {
@@ -10986,6 +11245,37 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             ],
             "format": "date-time",
             "description": "When a drill's clean-up finished."
+          },
+          "unusedOverrides": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "source": {
+                  "type": "string",
+                  "description": "The source network."
+                },
+                "target": {
+                  "type": "string",
+                  "description": "This site's network the override named."
+                },
+                "reason": {
+                  "type": "string",
+                  "enum": [
+                    "test-networks",
+                    "no-card"
+                  ],
+                  "description": "test-networks: a drill keeps the test networks; no-card: the point's VM has no network card on the source network."
+                }
+              },
+              "required": [
+                "source",
+                "target",
+                "reason"
+              ],
+              "additionalProperties": false
+            },
+            "description": "A recovery plan's network overrides for the VM that no mapping of this failover used. Absent in records made before this member existed."
           }
         },
         "required": [
@@ -11602,7 +11892,8 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
             "type": "string",
             "enum": [
               "disaster",
-              "test"
+              "test",
+              "planned"
             ]
           },
           "jobId": {
@@ -11709,7 +12000,8 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
                   "type": "string",
                   "enum": [
                     "disaster",
-                    "test"
+                    "test",
+                    "planned"
                   ]
                 },
                 "jobId": {
