@@ -143,7 +143,8 @@ describe('failback to the source site', () => {
     const shaAtB = await sha256File(await diskFile(b, atB));
     expect(shaAtB).not.toBe(await sha256File(await diskFile(a, a.moref(0))));
 
-    // --- The failback onto the original VM. ---
+    // --- The failback onto the original VM: B's guest runs VMware Tools, so it is shut down through them. ---
+    await b.vc.setGuestTools(atB, { running: true });
     const started = await failback({ target: 'original', shutdownTimeoutSeconds: 30 });
     expect(started.status).withContext(started.text).toBe(202);
     const job = await waitJob(b, started.json<{ job: JobBody }>().job.id);
