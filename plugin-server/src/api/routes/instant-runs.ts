@@ -30,6 +30,7 @@ import type { MoRef, UserSession } from '../auth/ports.js';
 import { PRIVILEGES, READ_PRIVILEGE } from '../privileges.js';
 import { requestContext } from '../request-context.js';
 import type { ApiServices } from './api-services.js';
+import { acceptedJob, jsonBody, vmRoutes } from './vm-routes.js';
 import { parseVmId, vmObject, vmUrn } from './vm-id.js';
 
 const RUN_ID = /^[0-9a-f-]{36}$/;
@@ -37,14 +38,6 @@ const MOREF = /^[A-Za-z0-9._-]{1,100}$/;
 const NAME = /^.{1,200}$/;
 
 type Body = Record<string, unknown>;
-
-function bodyOf(req: Request, allowed: readonly string[]): Body {
-  const body: unknown = req.body ?? {};
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ValidationError('the request body must be a JSON object');
-  const extra = Object.keys(body).find((k) => !allowed.includes(k));
-  if (extra !== undefined) throw new ValidationError(`${extra} is not a field of this request (allowed: ${allowed.join(', ') || 'none'})`, { field: extra });
-  return body as Body;
-}
 
 function optionalString(b: Body, field: string, pattern: RegExp = NAME): string | null {
   const v = b[field];
@@ -79,11 +72,8 @@ export function instantRunRoutes<S extends UserSession>(auth: Authorizer<S>, svc
     if (!svc.instantRuns) throw new LifelineError('nfs-not-configured', 'This Lifeline server has no NFS server for instant recovery: add an "nfs" section (host, clients) to its configuration.');
     return svc.instantRuns;
   };
-  const userOf = (req: Request): string => authorizedCall<S>(req).session.userName;
-  const accepted = (req: Request, res: Response, r: { job: { id: string }; created: boolean; runId: string }) => {
-    noteAudit(req, { details: { jobId: r.job.id, runId: r.runId } });
-    res.status(202).location(`${req.baseUrl}/jobs/${r.job.id}`).json(r);
-  };
+  const { userOf } = vmRoutes(auth, svc);
+  const accepted = (req: Request, res: Response, r: { job: { id: string }; runId: string }): void => acceptedJob(req, res, r, { runId: r.runId });
 
   // ---- the point: Restore on its VM, once its sealed manifest agrees with the catalog ----
   const pointOf = (req: Request): PointRow => {
@@ -127,7 +117,7 @@ export function instantRunRoutes<S extends UserSession>(auth: Authorizer<S>, svc
     }),
     async (req, res) => {
       const pointId = pointOf(req).id;
-      const b = bodyOf(req, ['name', 'datastore', 'folder', 'resourcePool', 'host', 'networks', 'powerOn']);
+      const b = jsonBody(req, ['name', 'datastore', 'folder', 'resourcePool', 'host', 'networks', 'powerOn']);
       const networks = b['networks'] ?? {};
       if (typeof networks !== 'object' || networks === null || Array.isArray(networks) || Object.values(networks).some((v) => typeof v !== 'string' || v === '')) {
         throw new ValidationError('networks must map source network names to target network names', { field: 'networks' });
@@ -177,7 +167,7 @@ export function instantRunRoutes<S extends UserSession>(auth: Authorizer<S>, svc
     }),
     async (req, res) => {
       const point = pointOf(req);
-      const b = bodyOf(req, ['vm', 'disks']);
+      const b = jsonBody(req, ['vm', 'disks']);
       const disks = b['disks'];
       if (disks !== undefined && disks !== null && (!Array.isArray(disks) || disks.length === 0 || disks.some((d) => !Number.isSafeInteger(d)))) {
         throw new ValidationError('disks must be a non-empty list of disk numbers of the point', { field: 'disks' });
@@ -220,7 +210,7 @@ export function instantRunRoutes<S extends UserSession>(auth: Authorizer<S>, svc
   });
 
   router.post('/instant-recoveries/:runId/migrate', auditRun('instant-recovery.migrate'), onRunVm([PRIVILEGES.restore]), async (req, res) => {
-    const b = bodyOf(req, ['datastore']);
+    const b = jsonBody(req, ['datastore']);
     const datastore = optionalString(b, 'datastore');
     if (datastore === null) throw new ValidationError('datastore is required: the production datastore the disks move to', { field: 'datastore' });
     const runId = runOf(req).id;
@@ -232,7 +222,7 @@ export function instantRunRoutes<S extends UserSession>(auth: Authorizer<S>, svc
   });
 
   router.post('/instant-recoveries/:runId/discard', auditRun('instant-recovery.discard'), onRunVm([PRIVILEGES.restore]), (req, res) => {
-    bodyOf(req, []);
+    jsonBody(req, []);
     accepted(req, res, runs().discard(runOf(req).id, userOf(req)));
   });
 

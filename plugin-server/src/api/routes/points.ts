@@ -32,6 +32,7 @@ import { toProblem } from '../problem.js';
 import { PRIVILEGES, READ_PRIVILEGE } from '../privileges.js';
 import { requestContext } from '../request-context.js';
 import type { ApiServices } from './api-services.js';
+import { vmRoutes } from './vm-routes.js';
 import { pageOf } from './paging.js';
 import { parseVmId, vmObject, vmUrn } from './vm-id.js';
 
@@ -96,12 +97,7 @@ export function pointRoutes<S extends UserSession>(auth: Authorizer<S>, svc: Api
     if (!p) throw new NotFoundError(`restore point ${id} does not exist`, { pointId: id });
     return p;
   };
-  const onVm = (privilege: string) =>
-    auth.require({
-      privileges: [privilege],
-      entity: (req) => ({ type: 'VirtualMachine', value: parseVmId(req.params['vmId']).moref }),
-      vcenterGuid: (req) => parseVmId(req.params['vmId']).vcenterGuid,
-    });
+  const { onVm } = vmRoutes(auth, svc);
   /** `sources`: whether the route reads the copy on object storage when asked (else only the local store, and `source` is refused). */
   const onPoint = (privilege: string, alsoAsk: readonly string[] = [], sources = false) =>
     auth.require({

@@ -11,18 +11,19 @@
  * pipeline is present it provides the RestorePointSource and these answers become real without
  * any change here.
  */
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { LifelineError, ValidationError } from '../../errors/index.js';
 import { BACKUP_JOB_KIND, dueAgeSeconds, planningDuration, type ProtectionPolicy, type RpoCompliance, type VmFeasibility } from '../../protection/index.js';
 import { vmKey, vmTarget, type VmRef } from '../../domain/index.js';
-import { audited, noteAudit } from '../audit/audited.js';
+import { noteAudit } from '../audit/audited.js';
 import { authorizedCall, type Authorizer } from '../auth/authorize.js';
 import type { UserSession } from '../auth/ports.js';
 import { requestContext } from '../request-context.js';
 import { PRIVILEGES, READ_PRIVILEGE } from '../privileges.js';
 import type { ApiServices } from './api-services.js';
+import { vmRoutes } from './vm-routes.js';
 import { pageOf, paginate } from './paging.js';
-import { parseVmId, vmObject, vmUrn } from './vm-id.js';
+import { vmUrn } from './vm-id.js';
 import { scopeOf } from './scope.js';
 import type { VmInventory } from './vms.js';
 
@@ -30,19 +31,7 @@ const RPO_STATUSES = ['compliant', 'at-risk', 'violated'] as const;
 
 export function protectionRoutes<S extends UserSession & VmInventory>(auth: Authorizer<S>, svc: ApiServices): Router {
   const router = Router();
-  const onVm = (privilege: string) =>
-    auth.require({
-      privileges: [privilege],
-      entity: (req) => ({ type: 'VirtualMachine', value: parseVmId(req.params['vmId']).moref }),
-      vcenterGuid: (req) => parseVmId(req.params['vmId']).vcenterGuid,
-    });
-  const audit = (action: string) =>
-    audited(svc.audit, svc.log, action, (params, vcenter) => {
-      const id = parseVmId(params['vmId']);
-      const guid = id.vcenterGuid ?? vcenter?.guid;
-      return guid ? vmObject(id.moref, guid) : `vm:${id.moref}`;
-    });
-  const vmOf = (req: Request): VmRef => ({ vcenterGuid: authorizedCall<S>(req).vcenter.guid, moref: parseVmId(req.params['vmId']).moref });
+  const { onVm, vmAudit: audit, vmOf } = vmRoutes(auth, svc);
 
   const view = async (vm: VmRef, signal: AbortSignal) => {
     const p = svc.policies.getProtection(vm);

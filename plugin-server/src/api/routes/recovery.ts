@@ -22,6 +22,7 @@ import type { UserSession } from '../auth/ports.js';
 import { PRIVILEGES, READ_PRIVILEGE } from '../privileges.js';
 import { requestContext } from '../request-context.js';
 import type { ApiServices } from './api-services.js';
+import { acceptedJob, jsonBody, vmRoutes } from './vm-routes.js';
 import { parseVmId, vmObject, vmUrn } from './vm-id.js';
 import { vmOfPoint } from '../../points/index.js';
 import type { PointRow } from '../../catalog/index.js';
@@ -31,14 +32,6 @@ const ATTACHMENT_ID = /^[0-9a-f-]{36}$/;
 const MOREF = /^[A-Za-z0-9._-]{1,100}$/;
 
 type Body = Record<string, unknown>;
-
-function bodyOf(req: Request, allowed: readonly string[]): Body {
-  const body: unknown = req.body ?? {};
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ValidationError('the request body must be a JSON object');
-  const extra = Object.keys(body).find((k) => !allowed.includes(k));
-  if (extra !== undefined) throw new ValidationError(`${extra} is not a field of this request (allowed: ${allowed.join(', ') || 'none'})`, { field: extra });
-  return body as Body;
-}
 
 function optionalBool(b: Body, field: string): boolean {
   const v = b[field];
@@ -111,24 +104,7 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
     if (!svc.recovery) throw new LifelineError('backup-unavailable', 'Recovery is not available in this Lifeline server: it has no backup store.');
     return svc.recovery;
   };
-  const onVm = (privilege: string) =>
-    auth.require({
-      privileges: [privilege],
-      entity: (req) => ({ type: 'VirtualMachine', value: parseVmId(req.params['vmId']).moref }),
-      vcenterGuid: (req) => parseVmId(req.params['vmId']).vcenterGuid,
-    });
-  const vmAudit = (action: string) =>
-    audited(svc.audit, svc.log, action, (params, vcenter) => {
-      const id = parseVmId(params['vmId']);
-      const guid = id.vcenterGuid ?? vcenter?.guid;
-      return guid ? vmObject(id.moref, guid) : `vm:${id.moref}`;
-    });
-  const vmOf = (req: Request): VmRef => ({ vcenterGuid: authorizedCall<S>(req).vcenter.guid, moref: parseVmId(req.params['vmId']).moref });
-  const userOf = (req: Request): string => authorizedCall<S>(req).session.userName;
-  const accepted = (req: Request, res: import('express').Response, r: { job: { id: string }; created: boolean }, extra: Record<string, unknown> = {}) => {
-    noteAudit(req, { details: { jobId: r.job.id } });
-    res.status(202).location(`${req.baseUrl}/jobs/${r.job.id}`).json({ ...r, ...extra });
-  };
+  const { onVm, vmAudit, vmOf, userOf } = vmRoutes(auth, svc);
 
   // ---- revert ----
 
@@ -138,21 +114,21 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
   });
 
   router.post('/vms/:vmId/revert', vmAudit('vm.revert'), onVm(PRIVILEGES.restore), async (req, res) => {
-    const b = bodyOf(req, ['pointId', 'powerOff', 'source']);
+    const b = jsonBody(req, ['pointId', 'powerOff', 'source']);
     const pointId = pointIdOf(b['pointId']);
     const source = sourceOf(b);
     noteAudit(req, { details: { pointId, ...(source === 'local' ? {} : { source }) } });
-    accepted(req, res, await recovery().revert(vmOf(req), pointId, optionalBool(b, 'powerOff'), userOf(req), requestContext(req).signal, source));
+    acceptedJob(req, res, await recovery().revert(vmOf(req), pointId, optionalBool(b, 'powerOff'), userOf(req), requestContext(req).signal, source));
   });
 
   router.post('/vms/:vmId/revert/cancel', vmAudit('vm.revert.cancel'), onVm(PRIVILEGES.restore), async (req, res) => {
-    const b = bodyOf(req, ['powerOff']);
-    accepted(req, res, await recovery().cancelRevert(vmOf(req), optionalBool(b, 'powerOff'), userOf(req), requestContext(req).signal));
+    const b = jsonBody(req, ['powerOff']);
+    acceptedJob(req, res, await recovery().cancelRevert(vmOf(req), optionalBool(b, 'powerOff'), userOf(req), requestContext(req).signal));
   });
 
   router.post('/vms/:vmId/revert/commit', vmAudit('vm.revert.commit'), onVm(PRIVILEGES.restore), (req, res) => {
-    bodyOf(req, []);
-    accepted(req, res, recovery().commitRevert(vmOf(req), userOf(req)));
+    jsonBody(req, []);
+    acceptedJob(req, res, recovery().commitRevert(vmOf(req), userOf(req)));
   });
 
   /**
@@ -205,7 +181,7 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
     onSourceVm,
     async (req, res) => {
       const pointId = pointIdOf(req.params['pointId']);
-      const b = bodyOf(req, ['name', 'datastore', 'folder', 'resourcePool', 'host', 'networks', 'powerOn', 'source']);
+      const b = jsonBody(req, ['name', 'datastore', 'folder', 'resourcePool', 'host', 'networks', 'powerOn', 'source']);
       const source = sourceOf(b);
       const networks = b['networks'] ?? {};
       if (typeof networks !== 'object' || networks === null || Array.isArray(networks) || Object.values(networks).some((v) => typeof v !== 'string' || v === '')) {
@@ -235,7 +211,7 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
       );
       await requireOnEach(session, targets, signal);
       const r = await recovery().instantiate(pointId, request, userOf(req), signal);
-      accepted(req, res, r);
+      acceptedJob(req, res, r);
     },
   );
 
@@ -254,7 +230,7 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
     }),
     async (req, res) => {
       const pointId = pointIdOf(req.params['pointId']);
-      const b = bodyOf(req, ['vm', 'disks', 'datastore', 'source']);
+      const b = jsonBody(req, ['vm', 'disks', 'datastore', 'source']);
       const source = sourceOf(b);
       const disks = b['disks'];
       if (disks !== undefined && disks !== null && (!Array.isArray(disks) || disks.length === 0 || disks.some((d) => !Number.isSafeInteger(d)))) {
@@ -269,7 +245,7 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
       await requireOnEach(authorizedCall<S>(req).session, targets, signal);
       const r = await recovery().attach(pointId, vm, (disks as number[] | undefined) ?? null, datastore, userOf(req), signal, source);
       noteAudit(req, { details: { attachmentId: r.attachmentId } });
-      accepted(req, res, r);
+      acceptedJob(req, res, r);
     },
   );
 
@@ -294,7 +270,7 @@ export function recoveryRoutes<S extends UserSession>(auth: Authorizer<S>, svc: 
     audited(svc.audit, svc.log, 'attachment.detach', (params) => `attachment:${params['attachmentId'] ?? ''}`),
     onAttachmentVm(PRIVILEGES.restore),
     (req, res) => {
-      accepted(req, res, recovery().detach(attachmentIdOf(req.params['attachmentId']), userOf(req)));
+      acceptedJob(req, res, recovery().detach(attachmentIdOf(req.params['attachmentId']), userOf(req)));
     },
   );
 
