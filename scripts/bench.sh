@@ -15,4 +15,7 @@ if [[ ! -f "bench/$name.ts" ]]; then
 fi
 bash scripts/setup.sh --bench >&2
 npx tsc -p tsconfig.json >&2
+# The thread pool the product runs with (bin/lifeline.js sets it before anything is loaded): a
+# benchmark measures Lifeline as `lifeline serve` runs it, its child processes included.
+export UV_THREADPOOL_SIZE=${UV_THREADPOOL_SIZE:-16}
 exec node "build/bench/$name.js" "$@"
