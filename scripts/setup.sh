@@ -29,8 +29,11 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm packages: reinstall when the lockfile is newer than the last install.
-if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+# npm packages: reinstall when the lockfile differs from the one last installed (its digest is kept
+# in node_modules; file times say nothing after a fresh copy of the tree or a checkout).
+lock_digest=$(sha256sum package-lock.json | cut -d' ' -f1)
+installed_lock=node_modules/.lifeline-lock.sha256
+if [[ ! -f node_modules/.package-lock.json || ! -f "$installed_lock" || "$(cat "$installed_lock")" != "$lock_digest" ]]; then
   echo "setup: installing npm packages (npm ci)" >&2
   # The native modules would otherwise fetch prebuilt binaries from GitHub, and node-gyp the Node
   # headers from nodejs.org: build them from their npm sources against the installed Node's headers.
@@ -42,6 +45,7 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
     echo "setup: WARNING: no Node headers under $node_prefix/include/node; node-gyp may download them" >&2
   fi
   npm ci --no-audit --no-fund >&2
+  echo "$lock_digest" > "$installed_lock"
 fi
 
 bash test/vcsim/build.sh >&2
