@@ -154,6 +154,7 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   'dr-planned-source-failed': 502,
   'dr-failback-refused': 409,
   'dr-failback-source-failed': 502,
+  'dr-failback-interrupted': 409,
   'object-copy-not-configured': 500,
 };
 

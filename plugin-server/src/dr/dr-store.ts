@@ -136,7 +136,21 @@ export interface FailbackPart {
   requestedBy: string;
   startedAt: string;
   endedAt: string | null;
+  /**
+   * The step being taken, recorded before it is taken (failback.ts): what a start after a crash
+   * finds — before 'source-site' it rolls the failback back, from it on it follows the source
+   * site's job to its end. Absent in records of older versions.
+   */
+  step?: FailbackStep | null;
+  /** Whether this site's VM was powered on when the failback began (null: not looked at yet). */
+  wasOn?: boolean | null;
+  /** The job whose last backup's snapshot (`lifeline-<job id>`) may exist on this site's VM. */
+  backupJobId?: string | null;
+  /** The consistency of the last point: application (the guest shut down through VMware Tools) or crash. */
+  consistency?: 'application' | 'crash' | null;
 }
+
+export type FailbackStep = 'shutdown' | 'backup' | 'replicate' | 'source-site';
 
 /** A recovery plan: ordered groups of a source site's replicated VMs, started group after group. */
 export interface RecoveryPlan {

@@ -47,7 +47,7 @@ export interface FailbackSourceVcenter {
 
 export interface FailbackSourceOptions {
   readonly clock: Clock;
-  readonly runner: Pick<JobRunner, 'submit' | 'find' | 'register'>;
+  readonly runner: Pick<JobRunner, 'submit' | 'find' | 'register' | 'list'>;
   peer(id: string): { id: string; name: string; role: 'source' | 'target' } | undefined;
   replicationSiteOf(vm: VmRef): string | null;
   readonly marks: SqliteFailedOverStore;
@@ -140,13 +140,20 @@ export class FailbackSource {
 
   start(siteId: string, body: unknown): JobRecord {
     const ask = parseAsk(body);
-    const { peer, vm } = this.accepts(siteId, ask.vmId);
     const pointId = (body as Record<string, unknown>)['pointId'];
     if (typeof pointId !== 'string' || !POINT_ID.test(pointId)) throw new ValidationError('pointId must be a restore point id', { field: 'pointId' });
+    const target: JobTarget = { type: 'Failback', id: ask.vmId, vcenterGuid: ask.vm.vcenterGuid };
+    // The DR site asks again for the same point after a restart that cut it off before it recorded
+    // the answer: the job that recovered that point (each failback sends a point of its own) is the answer.
+    const done = this.o.runner.list({ kind: FAILBACK_RECOVERY_JOB_KIND, target, limit: 20 }).items.find((j) => {
+      const p = j.params as Partial<Params> | null;
+      return j.state === 'succeeded' && p?.pointId === pointId && p.siteId === siteId;
+    });
+    if (done) return done;
+    const { peer, vm } = this.accepts(siteId, ask.vmId);
     const row = this.o.repository.catalog.getPoint(pointId);
     if (!row || row.state !== 'committed' || row.vmId !== ask.vmId) throw new LifelineError('dr-failback-refused', `restore point ${pointId} of VM ${vm.moref} is not in this site's repository: send it first`, { pointId });
     const { vm: _vm, ...rest } = ask;
-    const target: JobTarget = { type: 'Failback', id: ask.vmId, vcenterGuid: vm.vcenterGuid };
     return this.o.runner.submit<Params>({ kind: FAILBACK_RECOVERY_JOB_KIND, target, params: { ...rest, siteId: peer.id, pointId }, priority: 30, requestedBy: `site ${peer.name}` }).job;
   }
 

@@ -18,8 +18,8 @@
  * the shutdown powers the VM here on again when it ran; A rolls back its own part (a revert and a
  * new instance undo themselves), so a failed failback leaves the VM running here.
  */
-import { describeError, LifelineError, NotFoundError, ValidationError } from '../errors/index.js';
-import { sleep, type JobHandler, type JobRunner, type LogLevel, type SubmitResult } from '../jobs/index.js';
+import { describeError, isLifelineError, LifelineError, NotFoundError, ValidationError } from '../errors/index.js';
+import { sleep, type JobContext, type JobHandler, type JobRunner, type LogLevel, type SubmitResult } from '../jobs/index.js';
 import type { Clock } from '../domain/index.js';
 import type { Repository } from '../store/index.js';
 import type { DrStore, FailbackPart, FailoverRecord } from './dr-store.js';
@@ -75,9 +75,14 @@ export type FailbackBackup = (o: {
   /** A's VM id, and A's disk number for each of this VM's disks (by its device key). */
   vmId: string;
   diskKeys: ReadonlyMap<number, number>;
+  /** How the VM came to be off: through VMware Tools (guest), powered off by the failback, or off already. */
+  shutdown: 'guest' | 'powered-off' | 'was-off';
   signal: AbortSignal;
   log(message: string, level?: LogLevel): void;
-}) => Promise<{ pointId: string; bytesRead: number; newStoredBytes: number }>;
+}) => Promise<{ pointId: string; bytesRead: number; newStoredBytes: number; consistency: 'application' | 'crash' }>;
+
+/** Removes the snapshot a failback's last backup (job `jobId`) may have left on the VM; the snapshots removed. */
+export type FailbackSnapshotDrop = (o: { vcenterGuid: string; moref: string; jobId: string; signal: AbortSignal }) => Promise<string[]>;
 
 export interface FailbackVcenter extends DrVcenter {
   shutdownGuest(vm: string, signal?: AbortSignal): Promise<void>;
@@ -92,18 +97,21 @@ export interface FailbackOptions {
 
 export interface FailbackDeps {
   readonly store: DrStore;
-  readonly runner: Pick<JobRunner, 'submit' | 'activeForTarget' | 'register' | 'subscribe'>;
+  readonly runner: Pick<JobRunner, 'submit' | 'activeForTarget' | 'register' | 'subscribe' | 'find'>;
   readonly clock: Clock;
   vcenter(guid: string, signal: AbortSignal): Promise<FailbackVcenter>;
   replica(peerId: string, signal: AbortSignal): Promise<Repository | undefined>;
   readonly link: FailbackLink;
   readonly backup: FailbackBackup;
+  readonly dropBackupSnapshot: FailbackSnapshotDrop;
   /** How often the VM's power state and A's job are looked at. Default 1 s. */
   readonly pollMs?: number;
 }
 
 interface FailbackParams {
   failoverId: string;
+  /** Set on the job a start queues for a failback Lifeline stopped under (resumeInterrupted). */
+  resume?: boolean;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -237,7 +245,7 @@ export class FailbackService {
       }
       throw new LifelineError('dr-failback-refused', `site ${rec.siteName} refused the failback: ${describeError(err)}. Nothing was changed`, { siteId: peerId, vmId });
     }
-    const part: FailbackPart = { state: 'running', target: opts.target, name: opts.name, powerOn: opts.powerOn, shutdownTimeoutSeconds: opts.shutdownTimeoutSeconds, jobId: null, shutdown: null, pointId: null, chunks: null, chunksSent: null, bytesSent: null, sourceJobId: null, sourceVm: null, failures: [], requestedBy, startedAt: iso(this.d.clock.now()), endedAt: null };
+    const part: FailbackPart = { state: 'running', target: opts.target, name: opts.name, powerOn: opts.powerOn, shutdownTimeoutSeconds: opts.shutdownTimeoutSeconds, jobId: null, shutdown: null, pointId: null, chunks: null, chunksSent: null, bytesSent: null, sourceJobId: null, sourceVm: null, failures: [], requestedBy, startedAt: iso(this.d.clock.now()), endedAt: null, step: null, wasOn: null, backupJobId: null, consistency: null };
     this.d.store.updateFailover(rec.id, (r) => ({ ...r, failback: part }));
     const r = this.d.runner.submit<FailbackParams>({ kind: FAILBACK_JOB_KIND, target, params: { failoverId: rec.id }, priority: 30, requestedBy });
     return { ...r, failover: this.d.store.updateFailover(rec.id, (x) => ({ ...x, failback: { ...x.failback!, jobId: r.job.id } })) };
@@ -258,6 +266,69 @@ export class FailbackService {
     return { vmId: rec.sourceVm.id, target: opts.target, name: opts.name, powerOn: opts.powerOn, networks, datastore };
   }
 
+  /**
+   * At start, after the job runner marked the last process's jobs interrupted: each failback still
+   * `running` whose job is no longer queued or running (Lifeline stopped under it) gets a job that
+   * settles it from the step it recorded (see the handler). Returns the jobs queued.
+   */
+  resumeInterrupted(): string[] {
+    const out: string[] = [];
+    for (const rec of this.d.store.listFailovers()) {
+      const fb = rec.failback;
+      if (!fb || fb.state !== 'running') continue;
+      const job = fb.jobId ? this.d.runner.find(fb.jobId) : undefined;
+      if (job && (job.state === 'queued' || job.state === 'running')) continue;
+      try {
+        const r = this.d.runner.submit<FailbackParams>({ kind: FAILBACK_JOB_KIND, target: failoverTarget(rec.peerId, rec.sourceVm.id), params: { failoverId: rec.id, resume: true }, priority: 30, requestedBy: `restart of Lifeline (failback job ${fb.jobId ?? 'unknown'} was interrupted)` });
+        this.d.store.updateFailover(rec.id, (x) => ({ ...x, failback: { ...x.failback!, jobId: r.job.id } }));
+        out.push(r.job.id);
+      } catch {
+        // The target is busy with another job of the VM: the next start looks again.
+      }
+    }
+    return out;
+  }
+
+  /** Powers this site's VM on again when the failback found it running; says what it did, for the record. */
+  private async powerOnAgain(vc: FailbackVcenter, rec: FailoverRecord, wasOn: boolean | null | undefined): Promise<string> {
+    if (!wasOn) return '';
+    try {
+      const cleanup = AbortSignal.timeout(5 * 60_000);
+      if ((await vc.getVm(rec.vm!.moref, cleanup)).powerState === 'poweredOff') await vc.powerOn(rec.vm!.moref, { signal: cleanup });
+      return `; ${rec.name} was powered on again at this site`;
+    } catch (e) {
+      return `; ${rec.name} could not be powered on again here (${describeError(e)})`;
+    }
+  }
+
+  /** Waits for A's failback-recovery job to end; throws when it did not succeed. */
+  private async followSource(ctx: JobContext<FailbackParams>, rec: FailoverRecord, jobId: string): Promise<NonNullable<SourceFailbackStatus['result']>> {
+    const pollMs = this.d.pollMs ?? 1000;
+    let status: SourceFailbackStatus | undefined;
+    let failures = 0;
+    let lastPhase: string | null = null;
+    for (;;) {
+      try {
+        status = await this.d.link.status(rec.peerId, jobId, ctx.signal);
+        failures = 0;
+      } catch (err) {
+        if (ctx.signal.aborted) throw err;
+        if (++failures >= 60) throw new LifelineError('site-unreachable', `site ${rec.siteName} stopped answering while recovering the point (${describeError(err)}); its job ${jobId} may go on there`, { siteId: rec.peerId });
+        ctx.log(`site ${rec.siteName} did not answer (${describeError(err)}); asking again`, 'warn');
+      }
+      if (status && status.phase !== lastPhase) {
+        lastPhase = status.phase;
+        ctx.log(`site ${rec.siteName}: ${status.phase ?? status.state}`);
+      }
+      if (status && status.state !== 'queued' && status.state !== 'running') break;
+      await sleep(ctx.clock, pollMs, ctx.signal);
+    }
+    if (status.state !== 'succeeded' || !status.result) {
+      throw new LifelineError('dr-failback-source-failed', `site ${rec.siteName} could not recover the point (${status.error?.code ?? status.state}): ${status.error?.message ?? `its job ended ${status.state}`}`, { failoverId: rec.id, jobId });
+    }
+    return status.result;
+  }
+
   private handler(): JobHandler<FailbackParams> {
     const d = this.d;
     const pollMs = d.pollMs ?? 1000;
@@ -266,23 +337,27 @@ export class FailbackService {
       retry: { maxAttempts: 1 },
       timeoutMs: 24 * 3_600_000,
       run: async (ctx) => {
-        const failoverId = (ctx.params as Partial<FailbackParams> | null)?.failoverId;
+        const params = ctx.params as Partial<FailbackParams> | null;
+        const failoverId = params?.failoverId;
         if (typeof failoverId !== 'string') throw new ValidationError('failback job params need failoverId', { field: 'params' });
         const rec = d.store.getFailover(failoverId);
         if (!rec.vm || !rec.failback) throw new LifelineError('conflict', `failover ${failoverId} has no failback to run`, { failoverId });
+        if (params?.resume === true) return this.resume(ctx as JobContext<FailbackParams>, rec);
         const fb = rec.failback;
         const update = (change: (p: FailbackPart) => FailbackPart): FailoverRecord => d.store.updateFailover(failoverId, (r) => ({ ...r, failback: change(r.failback!) }));
         const moref = rec.vm.moref;
         const vc = await d.vcenter(rec.vcenterGuid, ctx.signal);
         const powerState = async (): Promise<string> => (await vc.getVm(moref, ctx.signal)).powerState;
         let wasOn = false;
-        let sourceStarted = false;
         try {
           // ---- 1. shut the VM down here ----
+          // Each step is recorded before it is taken: a start after a crash settles the failback from it (resume()).
           ctx.phase('shutdown');
+          update((p) => ({ ...p, step: 'shutdown' }));
           let shutdown: 'guest' | 'powered-off' | 'was-off' = 'was-off';
-          if ((await powerState()) !== 'poweredOff') {
-            wasOn = true;
+          wasOn = (await powerState()) !== 'poweredOff';
+          update((p) => ({ ...p, wasOn }));
+          if (wasOn) {
             shutdown = 'powered-off';
             let asked = false;
             if (fb.shutdownTimeoutSeconds > 0) {
@@ -308,15 +383,17 @@ export class FailbackService {
 
           // ---- 2. the last backup, into the replica of A's repository, as a point of A's VM ----
           ctx.phase('backup');
+          update((p) => ({ ...p, step: 'backup', backupJobId: ctx.jobId }));
           const replica = await d.replica(rec.peerId, ctx.signal);
           if (!replica) throw new NotFoundError(`this site holds no replica of site ${rec.siteName} any more`, { siteId: rec.peerId });
           const diskKeys = await this.diskKeys(rec, replica, ctx.signal);
-          const made = await d.backup({ jobId: ctx.jobId, vcenterGuid: rec.vcenterGuid, moref, replica, vmId: rec.sourceVm.id, diskKeys, signal: ctx.signal, log: (m, l) => ctx.log(m, l) });
-          update((p) => ({ ...p, pointId: made.pointId }));
-          ctx.log(`last backup: restore point ${made.pointId} of ${rec.sourceVm.name}, kept in the replica of site ${rec.siteName}'s repository (${made.bytesRead} bytes read, ${made.newStoredBytes} new bytes stored)`);
+          const made = await d.backup({ jobId: ctx.jobId, vcenterGuid: rec.vcenterGuid, moref, replica, vmId: rec.sourceVm.id, diskKeys, shutdown, signal: ctx.signal, log: (m, l) => ctx.log(m, l) });
+          update((p) => ({ ...p, pointId: made.pointId, consistency: made.consistency }));
+          ctx.log(`last backup: restore point ${made.pointId} of ${rec.sourceVm.name} (${made.consistency === 'application' ? 'application-consistent' : 'crash-consistent'}), kept in the replica of site ${rec.siteName}'s repository (${made.bytesRead} bytes read, ${made.newStoredBytes} new bytes stored)`);
 
           // ---- 3. reverse replication: only the chunks A lacks ----
           ctx.phase('replicate');
+          update((p) => ({ ...p, step: 'replicate' }));
           const sent = await d.link.sendBack(rec.peerId, replica, made.pointId, ctx.signal);
           update((p) => ({ ...p, chunks: sent.chunks, chunksSent: sent.chunksSent, bytesSent: sent.bytesSent }));
           ctx.log(`restore point ${made.pointId} is at site ${rec.siteName}: ${sent.chunksSent} of its ${sent.chunks} chunks sent (${sent.bytesSent} bytes), the others were there`);
@@ -324,56 +401,89 @@ export class FailbackService {
           // ---- 4. A recovers exactly that point ----
           ctx.phase('source-site');
           const ask = await this.askOf(rec, { target: fb.target, name: fb.name, powerOn: fb.powerOn, shutdownTimeoutSeconds: fb.shutdownTimeoutSeconds }, ctx.signal);
+          // From here on A may be making the point its own: a crash is followed through, not rolled back.
+          update((p) => ({ ...p, step: 'source-site' }));
           const { jobId } = await d.link.start(rec.peerId, { ...ask, pointId: made.pointId }, ctx.signal);
-          sourceStarted = true;
           update((p) => ({ ...p, sourceJobId: jobId }));
           ctx.log(`site ${rec.siteName} recovers the point ${fb.target === 'original' ? 'onto the original VM' : `as the new VM ${fb.name ?? ''}`} (its job ${jobId})`);
-          let status: SourceFailbackStatus | undefined;
-          let failures = 0;
-          let lastPhase: string | null = null;
-          for (;;) {
-            try {
-              status = await d.link.status(rec.peerId, jobId, ctx.signal);
-              failures = 0;
-            } catch (err) {
-              if (ctx.signal.aborted) throw err;
-              if (++failures >= 60) throw new LifelineError('site-unreachable', `site ${rec.siteName} stopped answering while recovering the point (${describeError(err)}); its job ${jobId} may go on there`, { siteId: rec.peerId });
-              ctx.log(`site ${rec.siteName} did not answer (${describeError(err)}); asking again`, 'warn');
-            }
-            if (status && status.phase !== lastPhase) {
-              lastPhase = status.phase;
-              ctx.log(`site ${rec.siteName}: ${status.phase ?? status.state}`);
-            }
-            if (status && status.state !== 'queued' && status.state !== 'running') break;
-            await sleep(ctx.clock, pollMs, ctx.signal);
-          }
-          if (status.state !== 'succeeded' || !status.result) {
-            throw new LifelineError('dr-failback-source-failed', `site ${rec.siteName} could not recover the point (${status.error?.code ?? status.state}): ${status.error?.message ?? `its job ended ${status.state}`}`, { failoverId, jobId });
-          }
+          const result = await this.followSource(ctx as JobContext<FailbackParams>, rec, jobId);
 
           // ---- 5. done: the VM here stays off, marked failed back ----
-          const result = status.result;
           update((p) => ({ ...p, state: 'done', sourceVm: result.vm, endedAt: iso(d.clock.now()) }));
           ctx.log(`${rec.sourceVm.name} runs at site ${rec.siteName} again (${result.vm.moref}); ${rec.name} stays powered off here, marked failed back`);
-          return { failoverId, pointId: made.pointId, chunks: sent.chunks, chunksSent: sent.chunksSent, bytesSent: sent.bytesSent, shutdown, target: result.target, sourceVm: result.vm };
+          return { failoverId, pointId: made.pointId, chunks: sent.chunks, chunksSent: sent.chunksSent, bytesSent: sent.bytesSent, shutdown, consistency: made.consistency, target: result.target, sourceVm: result.vm };
         } catch (err) {
+          // Lifeline is stopping: the failback stays `running` at its recorded step, and the next start settles it (resume()).
+          if (ctx.signal.aborted && isLifelineError(ctx.signal.reason) && ctx.signal.reason.code === 'shutdown') throw err;
           const message = `${describeError(err)}`;
-          let after = '';
           // The VM was running here: it runs again, unless A may still be making it its own.
-          if (wasOn && !(sourceStarted && ctx.signal.aborted)) {
-            try {
-              const cleanup = AbortSignal.timeout(5 * 60_000);
-              if ((await vc.getVm(moref, cleanup)).powerState === 'poweredOff') await vc.powerOn(moref, { signal: cleanup });
-              after = `; ${rec.name} was powered on again at this site`;
-            } catch (e) {
-              after = `; ${rec.name} could not be powered on again here (${describeError(e)})`;
-            }
-          }
+          const sourceAsked = d.store.getFailover(failoverId).failback?.step === 'source-site';
+          const after = sourceAsked && ctx.signal.aborted ? '' : await this.powerOnAgain(vc, rec, wasOn);
           update((p) => ({ ...p, state: 'failed', failures: [...p.failures, `${message}${after}`], endedAt: iso(d.clock.now()) }));
           if (err instanceof LifelineError) throw new LifelineError(err.code, `${err.message}${after}`, err.details);
           throw err;
         }
       },
     };
+  }
+
+  /**
+   * Settles a failback that Lifeline stopped under, from the step it recorded:
+   * - before A was asked to recover the point (`shutdown`, `backup`, `replicate`) it is rolled
+   *   back — the last backup's snapshot removed, the VM here powered on again when it ran — and
+   *   the job fails with 'dr-failback-interrupted': A's VM was not touched (a point already sent
+   *   back stays among its points), and the user may ask again;
+   * - from `source-site` on, A may be replacing its VM's disks: A's job is followed to its end (asked
+   *   for again when its id was not recorded; A answers with the job it has for that point), and the
+   *   failback ends done or, when A's job failed (A undid its part), failed with the VM here on again.
+   */
+  private async resume(ctx: JobContext<FailbackParams>, rec: FailoverRecord): Promise<unknown> {
+    const d = this.d;
+    const fb = rec.failback!;
+    const failoverId = rec.id;
+    const update = (change: (p: FailbackPart) => FailbackPart): FailoverRecord => d.store.updateFailover(failoverId, (r) => ({ ...r, failback: change(r.failback!) }));
+    if (fb.state !== 'running') {
+      ctx.log(`the failback of ${rec.name} is ${fb.state} already; nothing to settle`);
+      return { failoverId, state: fb.state };
+    }
+    const step = fb.step ?? 'shutdown';
+    ctx.log(`Lifeline stopped while the failback of ${rec.name} was at step ${step}; settling it`, 'warn');
+    const vc = await d.vcenter(rec.vcenterGuid, ctx.signal);
+    if (step === 'source-site') {
+      ctx.phase('source-site');
+      try {
+        let jobId = fb.sourceJobId;
+        if (jobId === null) {
+          if (fb.pointId === null) throw new LifelineError('conflict', 'the failback recorded no point to ask the source site about', { failoverId });
+          const ask = await this.askOf(rec, { target: fb.target, name: fb.name, powerOn: fb.powerOn, shutdownTimeoutSeconds: fb.shutdownTimeoutSeconds }, ctx.signal);
+          jobId = (await d.link.start(rec.peerId, { ...ask, pointId: fb.pointId }, ctx.signal)).jobId;
+          update((p) => ({ ...p, sourceJobId: jobId }));
+        }
+        ctx.log(`following site ${rec.siteName}'s job ${jobId}, which recovers restore point ${fb.pointId ?? ''}`);
+        const result = await this.followSource(ctx, rec, jobId);
+        update((p) => ({ ...p, state: 'done', sourceVm: result.vm, endedAt: iso(d.clock.now()) }));
+        ctx.log(`${rec.sourceVm.name} runs at site ${rec.siteName} again (${result.vm.moref}); ${rec.name} stays powered off here, marked failed back`);
+        return { failoverId, resumed: true, pointId: fb.pointId, chunks: fb.chunks, chunksSent: fb.chunksSent, bytesSent: fb.bytesSent, shutdown: fb.shutdown, consistency: fb.consistency ?? null, target: result.target, sourceVm: result.vm };
+      } catch (err) {
+        if (ctx.signal.aborted && isLifelineError(ctx.signal.reason) && ctx.signal.reason.code === 'shutdown') throw err;
+        const after = err instanceof LifelineError && err.code === 'dr-failback-source-failed' ? await this.powerOnAgain(vc, rec, fb.wasOn) : '';
+        update((p) => ({ ...p, state: 'failed', failures: [...p.failures, `${describeError(err)}${after}`], endedAt: iso(d.clock.now()) }));
+        if (err instanceof LifelineError) throw new LifelineError(err.code, `${err.message}${after}`, err.details);
+        throw err;
+      }
+    }
+    // Before A was asked: undo what this site did.
+    ctx.phase('roll-back');
+    const undone: string[] = [];
+    if (fb.backupJobId) {
+      const removed = await d.dropBackupSnapshot({ vcenterGuid: rec.vcenterGuid, moref: rec.vm!.moref, jobId: fb.backupJobId, signal: ctx.signal });
+      if (removed.length > 0) undone.push(`the last backup's snapshot removed from ${rec.name}`);
+    }
+    const after = await this.powerOnAgain(vc, rec, fb.wasOn);
+    if (after !== '') undone.push(after.slice(2));
+    const message = `Lifeline stopped during the failback's ${step} step, before site ${rec.siteName} was asked to recover a point; the failback was rolled back at the next start${undone.length ? ` (${undone.join('; ')})` : ' (nothing here needed undoing)'}. ${rec.sourceVm.name} at site ${rec.siteName} was not touched${fb.pointId && step === 'replicate' ? `; restore point ${fb.pointId} may be among its points there` : ''}. Ask for the failback again`;
+    ctx.log(message, 'warn');
+    update((p) => ({ ...p, state: 'failed', failures: [...p.failures, message], endedAt: iso(d.clock.now()) }));
+    throw new LifelineError('dr-failback-interrupted', message, { failoverId, step });
   }
 }

@@ -65,7 +65,7 @@ export function startDisasterRecovery(o: DisasterRecoveryOptions): DrService {
   return new DrService({ store, runner: o.runner, peer: o.peer, ...(o.peers ? { peers: o.peers } : {}), replica: o.replica, vcenters: o.vcenters, vcenterGuids: o.vcenterGuids, clock: o.clock, ...(o.source ? { source: o.source } : {}), hookSets: o.hookSets ?? [] });
 }
 export { FailbackService, FAILBACK_JOB_KIND } from './failback.js';
-export type { FailbackAsk, FailbackBackup, FailbackDeps, FailbackLink, FailbackOptions, FailbackTarget, FailbackVcenter, SourceFailbackStatus } from './failback.js';
+export type { FailbackAsk, FailbackBackup, FailbackSnapshotDrop, FailbackDeps, FailbackLink, FailbackOptions, FailbackTarget, FailbackVcenter, SourceFailbackStatus } from './failback.js';
 export { FailbackSource, failbackSiteRouter, FAILBACK_RECOVERY_JOB_KIND } from './failback-source.js';
 export type { FailbackRecovery, FailbackRecoveryResult, FailbackSourceOptions, FailbackSourceVcenter } from './failback-source.js';
 export type { FailbackPart } from './dr-store.js';

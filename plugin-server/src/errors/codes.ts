@@ -195,7 +195,9 @@ export type DrCode =
   /** The source site refused a failback (the VM unknown there, a name taken, not its DR site): nothing was changed. */
   | 'dr-failback-refused'
   /** The source site could not recover the point a failback sent back (its error in the message). */
-  | 'dr-failback-source-failed';
+  | 'dr-failback-source-failed'
+  /** A failback cut by a stop of Lifeline before the source site was asked to recover its point: rolled back at the next start (the message says what was undone). */
+  | 'dr-failback-interrupted';
 
 /** Copies of restore points on object storage (object-copy/). */
 export type ObjectCopyCode =

@@ -6,12 +6,14 @@
 import type { Router } from 'express';
 import type { AuditLog } from '../api/audit/audit-log.js';
 import { requestContext } from '../api/request-context.js';
-import { failbackSiteRouter, plannedMigrationSiteRouter, type FailbackBackup, type FailbackLink, type FailbackSource, type PlannedMigrationSource, type SourceFailbackStatus, type SourcePlannedStatus, type SourceSiteLink } from '../dr/index.js';
+import { failbackSiteRouter, plannedMigrationSiteRouter, type FailbackBackup, type FailbackLink, type FailbackSnapshotDrop, type FailbackSource, type PlannedMigrationSource, type SourceFailbackStatus, type SourcePlannedStatus, type SourceSiteLink } from '../dr/index.js';
 import { describeError, LifelineError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
-import type { Clock } from '../domain/index.js';
-import { noHooks } from '../hooks/index.js';
-import { runBackup, type BackupVcenter } from '../protection/index.js';
+import type { Clock, VmRef } from '../domain/index.js';
+import type { Config } from '../config/index.js';
+import { hookPhaseTimeoutMs, noHooks } from '../hooks/index.js';
+import { hooksForPolicy } from './backup-services.js';
+import { BackupError, removeBackupSnapshot, runBackup, snapshotNameFor, type BackupVcenter, type ProtectionPolicy } from '../protection/index.js';
 import { createReplicationRouter, HttpReplicaReceiver, ReplicaSiteReceiver, replicateWithRetry, type ReplicaReceiver } from '../replication/index.js';
 import { openManifest, type Repository } from '../store/index.js';
 import { peerRefusal, siteRequest, SITE_API_PREFIX, type PeerDirectory, type PeerIdentity, type SiteIdentity } from '../sites/index.js';
@@ -97,16 +99,54 @@ export function failbackLink(directory: PeerDirectory, identity: SiteIdentity): 
   };
 }
 
-/** The last backup of a failback: the recovered VM into the replica, as a point of the source's VM, with no hooks. */
-export function failbackBackup(vcenter: (guid: string, signal: AbortSignal) => Promise<BackupVcenter>, clock: Clock): FailbackBackup {
-  return async (o) => {
-    const r = await runBackup(
-      { vcenter: await vcenter(o.vcenterGuid, o.signal), vcenterGuid: o.vcenterGuid, repository: o.replica, hooks: noHooks, clock },
-      { jobId: o.jobId, vm: o.moref, policy: { consistency: 'crash', onQuiesceFailure: 'crash-consistent', excludedDisks: [], immutabilityDays: 0 }, storeAs: { vmId: o.vmId, diskKey: (d) => o.diskKeys.get(d.key) ?? d.key } },
-      { signal: o.signal, phase: () => undefined, progress: () => undefined, log: (m, l) => o.log(m, l), saveCheckpoint: () => undefined },
+/** What a failback's last backup takes from the VM's protection at this site. */
+export interface FailbackBackupOptions {
+  vcenter(guid: string, signal: AbortSignal): Promise<BackupVcenter>;
+  readonly clock: Clock;
+  /** The policy protecting the VM at this site, if any. */
+  policyOf(vm: VmRef): ProtectionPolicy | null;
+  /** The hook sets of the server's configuration, which policies name. */
+  readonly hookSets: Config['hookSets'];
+}
+
+/**
+ * The last backup of a failback: the recovered VM into the replica, as a point of the source's VM,
+ * run as the VM's backups at this site run — its policy's consistency, its hook set around the
+ * snapshot and its onQuiesceFailure (a VM this site does not protect: application-consistent,
+ * falling back to crash-consistent). The VM is off by then, so that no write made here is lost,
+ * and vSphere ignores quiescing for a powered-off VM (CreateSnapshot_Task, `quiesce`): the guest's
+ * shutdown through VMware Tools is what quiesced it. A VM the failback had to power off is
+ * crash-consistent, which is what a failed quiesce is to a backup: refused under onQuiesceFailure
+ * 'fail' (the failback fails and the VM runs here again), a crash-consistent point otherwise.
+ * Every disk is kept, whatever the policy excludes: A replaces the VM's disks one for one.
+ */
+export function failbackBackup(o: FailbackBackupOptions): FailbackBackup {
+  return async (r) => {
+    const policy = o.policyOf({ vcenterGuid: r.vcenterGuid, moref: r.moref });
+    const onQuiesceFailure = policy?.onQuiesceFailure ?? 'crash-consistent';
+    let consistency = policy?.consistency ?? 'application';
+    if (consistency === 'application' && r.shutdown === 'powered-off') {
+      const why = 'the guest did not shut down through VMware Tools and was powered off, so its disks are crash-consistent';
+      if (onQuiesceFailure === 'fail') {
+        throw new BackupError('backup-quiesce-failed', `${why}, and ${policy ? `policy "${policy.name}"` : 'the policy'} asks for an application-consistent point (onQuiesceFailure fail). Start VMware Tools in the guest (or give the failback a longer shutdown timeout), or set the policy's onQuiesceFailure to crash-consistent`, { vm: r.moref });
+      }
+      r.log(`${why}; the policy allows a crash-consistent point`, 'warn');
+      consistency = 'crash';
+    }
+    const hooks = policy ? hooksForPolicy(o.hookSets, policy) : noHooks;
+    if (policy?.hookSet) r.log(`running hook set ${policy.hookSet} of policy "${policy.name}" around the snapshot`);
+    const made = await runBackup(
+      { vcenter: await o.vcenter(r.vcenterGuid, r.signal), vcenterGuid: r.vcenterGuid, repository: r.replica, hooks, clock: o.clock, hookTimeoutMs: Math.max(5 * 60_000, hookPhaseTimeoutMs(o.hookSets.values())) },
+      { jobId: r.jobId, vm: r.moref, policy: { consistency, onQuiesceFailure, excludedDisks: [], immutabilityDays: 0 }, storeAs: { vmId: r.vmId, diskKey: (d) => r.diskKeys.get(d.key) ?? d.key } },
+      { signal: r.signal, phase: () => undefined, progress: () => undefined, log: (m, l) => r.log(m, l), saveCheckpoint: () => undefined },
     );
-    return { pointId: r.pointId, bytesRead: r.bytesRead, newStoredBytes: r.newStoredBytes };
+    return { pointId: made.pointId, bytesRead: made.bytesRead, newStoredBytes: made.newStoredBytes, consistency: made.consistency };
   };
+}
+
+/** Removes the snapshot a failback's last backup may have left (a restart cut it): `lifeline-<job id>` on the VM. */
+export function failbackSnapshotDrop(vcenter: (guid: string, signal: AbortSignal) => Promise<BackupVcenter>): FailbackSnapshotDrop {
+  return async (r) => removeBackupSnapshot(await vcenter(r.vcenterGuid, r.signal), r.moref, snapshotNameFor(r.jobId), null, r.signal);
 }
 
 /**

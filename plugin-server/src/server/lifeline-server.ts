@@ -56,7 +56,7 @@ import { datastoreNameFor, startInstantRevert, startInstantRuns, type InstantRev
 import { startSiteListener, type SiteListener, type SiteListenerOptions } from './site-listener.js';
 import { startObjectCopy, type CopyRule, type ObjectCopies } from '../object-copy/index.js';
 import { FailbackService, FailbackSource, PlannedMigrationSource, SqliteDrStore, startDisasterRecovery, type DrService } from '../dr/index.js';
-import { failbackBackup, failbackLink, mountFailback, mountPlannedMigration, sourceSiteLink } from './dr-site-link.js';
+import { failbackBackup, failbackLink, failbackSnapshotDrop, mountFailback, mountPlannedMigration, sourceSiteLink } from './dr-site-link.js';
 import { createReplicationRouter, pruneReplicasAfterMaintenance, REPLICATION_JOB_KIND, startReplication, type PeerDirectory, type ReplicaSites, type Replication } from '../replication/index.js';
 
 export type ServerConfig = Pick<
@@ -267,7 +267,9 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     // Failback: at the DR site a failed-over VM is sent back; at the source site its point is taken in and recovered.
     if (backup && replicas && recovery && plannedSource) {
       const rec = recovery;
-      failback = new FailbackService({ store: new SqliteDrStore(db, jobClock), runner, clock: jobClock, vcenter: (guid, sig) => backup.vcenter(guid, sig), replica: (id, sig) => replicas.replica(id, sig), link: failbackLink(sites.directory, siteIdentity), backup: failbackBackup((guid, sig) => backup.vcenter(guid, sig), jobClock) });
+      failback = new FailbackService({ store: new SqliteDrStore(db, jobClock), runner, clock: jobClock, vcenter: (guid, sig) => backup.vcenter(guid, sig), replica: (id, sig) => replicas.replica(id, sig), link: failbackLink(sites.directory, siteIdentity),
+        backup: failbackBackup({ vcenter: (guid, sig) => backup.vcenter(guid, sig), clock: jobClock, hookSets: config.hookSets, policyOf: (vm) => { const p = policies.getProtection(vm); return p ? policies.getPolicy(p.policyId) : null; } }),
+        dropBackupSnapshot: failbackSnapshotDrop((guid, sig) => backup.vcenter(guid, sig)) });
       failbackSource = new FailbackSource({ clock: jobClock, runner, peer: (id) => sites.directory.peer(id), replicationSiteOf: (vm) => { const p = policies.getProtection(vm); return p ? policies.getPolicy(p.policyId).replicationSite : null; }, marks: plannedSource.marks, repository: backup.repository, vcenter: (guid, sig) => backup.vcenter(guid, sig), recovery: {
         revert: async (vm, pointId, by, sig) => (await rec.revert(vm, pointId, true, by, sig)).job,
         commitRevert: (vm, by) => rec.commitRevert(vm, by).job,
@@ -311,6 +313,8 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       return false;
     },
   );
+  // A failback Lifeline stopped under is settled from the step it recorded, once its job is marked interrupted.
+  void started.then((ok) => ok && !shutdown.signal.aborted && failback?.resumeInterrupted());
   let stopSweeper: (() => Promise<void>) | null = null;
   let maintenanceSchedule: MaintenanceSchedule | null = null;
   if (deps.backup) {

@@ -3040,6 +3040,14 @@ export interface components {
                 readonly startedAt: string;
                 /** Format: date-time */
                 readonly endedAt: string | null;
+                /** @description The step being taken, recorded before it is taken. After a stop of Lifeline, a failback stopped before source-site is rolled back at the next start, one at source-site is followed to the end of the source site's job. */
+                readonly step?: ("shutdown" | "backup" | "replicate" | "source-site") | null;
+                /** @description Whether the VM here was powered on when the failback began. */
+                readonly wasOn?: boolean | null;
+                /** @description The job whose last backup may have left its snapshot on the VM here (removed when the failback is rolled back). */
+                readonly backupJobId?: string | null;
+                /** @description The last point's consistency: application when the guest shut down through VMware Tools (the policy's hook set run around the snapshot), crash when it had to be powered off. */
+                readonly consistency?: ("application" | "crash") | null;
             } | null;
             /** Format: date-time */
             readonly createdAt: string;

@@ -11625,6 +11625,52 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
                   "null"
                 ],
                 "format": "date-time"
+              },
+              "step": {
+                "oneOf": [
+                  {
+                    "type": "string",
+                    "enum": [
+                      "shutdown",
+                      "backup",
+                      "replicate",
+                      "source-site"
+                    ]
+                  },
+                  {
+                    "type": "null"
+                  }
+                ],
+                "description": "The step being taken, recorded before it is taken. After a stop of Lifeline, a failback stopped before source-site is rolled back at the next start, one at source-site is followed to the end of the source site's job."
+              },
+              "wasOn": {
+                "type": [
+                  "boolean",
+                  "null"
+                ],
+                "description": "Whether the VM here was powered on when the failback began."
+              },
+              "backupJobId": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "The job whose last backup may have left its snapshot on the VM here (removed when the failback is rolled back)."
+              },
+              "consistency": {
+                "oneOf": [
+                  {
+                    "type": "string",
+                    "enum": [
+                      "application",
+                      "crash"
+                    ]
+                  },
+                  {
+                    "type": "null"
+                  }
+                ],
+                "description": "The last point's consistency: application when the guest shut down through VMware Tools (the policy's hook set run around the snapshot), crash when it had to be powered off."
               }
             },
             "required": [
