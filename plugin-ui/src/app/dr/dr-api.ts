@@ -295,6 +295,11 @@ export class DrApi {
     return this.api.post(`${sitePath(siteId)}/replicated-vms/${encodeURIComponent(vmId)}/failover`, request, readFailoverAccepted, signal);
   }
 
+  /** Every failover and drill this site keeps, as the server lists them (`GET /api/v1/failovers`). */
+  failovers(signal?: AbortSignal): Promise<Failover[]> {
+    return this.api.get(FAILOVERS_PATH, (b) => readList(b, readFailover), signal);
+  }
+
   failover(failoverId: string, signal?: AbortSignal): Promise<Failover> {
     return this.api.get(`${FAILOVERS_PATH}/${encodeURIComponent(failoverId)}`, readFailover, signal);
   }

@@ -52,7 +52,7 @@ describe('DR site: replicated VMs and mappings', () => {
   async function open(privileges: { admin?: boolean; restore?: boolean; modes?: string[] } = {}, vms: unknown[] = [
     replicatedVmBody(),
     replicatedVmBody({ vm: { id: `${SOURCE_VM_ID}x`, name: 'web-01' }, missing: { failover: [{ kind: 'datastore', source: 'LocalDS_1' }], test: [{ kind: 'test-network', source: 'VM Network' }, { kind: 'datastore', source: 'LocalDS_1' }] } }),
-  ]): Promise<RenderedView<Host>> {
+  ], failovers: unknown[] = []): Promise<RenderedView<Host>> {
     const view = await renderView(Host);
     view.fixture.componentInstance.admin.set(privileges.admin ?? true);
     view.fixture.componentInstance.restore.set(privileges.restore ?? true);
@@ -65,6 +65,7 @@ describe('DR site: replicated VMs and mappings', () => {
       paths: {},
       components: { schemas: { FailoverRequest: { properties: { mode: { enum: privileges.modes ?? ['disaster', 'test'] } } } } },
     });
+    http.expectOne({ method: 'GET', url: `${API_BASE}/api/v1/failovers` }).flush({ items: failovers });
     await view.stable();
     return view;
   }
@@ -122,7 +123,9 @@ describe('DR site: replicated VMs and mappings', () => {
     const report = http.expectOne({ method: 'GET', url: `${API_BASE}/api/v1/failovers/${FAILOVER_ID}` });
     report.flush(failoverBody({ mode: 'disaster', name: 'erp-01', report: { ...(failoverBody()['report'] as object), failures: [], rtoSeconds: 11.4 } }));
     await view.stable();
-    // The list is read again once the failover has ended.
+    // The failovers and the list are read again once the failover has ended.
+    http.expectOne({ method: 'GET', url: `${API_BASE}/api/v1/failovers` }).flush({ items: [failoverBody({ mode: 'disaster', name: 'erp-01' })] });
+    await view.stable();
     http.expectOne({ method: 'GET', url: `${SITE}/replicated-vms` }).flush(replicatedVmListBody([replicatedVmBody()]));
     await view.stable();
     expect(view.text('.ll-vm-report h5')).toBe('Failover of erp-01');
@@ -155,6 +158,17 @@ describe('DR site: replicated VMs and mappings', () => {
     expect(view.text('.ll-vm-failback-state')).toBe('Failback to prod-berlin: running, — of — chunks sent.');
     // Running: not offered twice.
     expect(view.element.querySelector('.ll-vm-failback')).toBeNull();
+  });
+
+  it('marks a VM failed over in an earlier visit and fails it back from its row', async () => {
+    const view = await open({}, [replicatedVmBody()], [failoverBody({ mode: 'disaster', state: 'up', name: 'erp-01' })]);
+    expect(row(view, 'erp-01').querySelector('.ll-failed-over')?.textContent?.trim()).toBe('Failed over here as erp-01');
+    (row(view, 'erp-01').querySelector('.ll-vm-row-failback') as HTMLElement).click();
+    await view.stable();
+    expect(view.text('.ll-confirm-title')).toBe('Fail back erp-01');
+    await view.click('.ll-confirm-ok');
+    const post = http.expectOne({ method: 'POST', url: `${SITE}/replicated-vms/${encodeURIComponent(SOURCE_VM_ID)}/failback` });
+    expect(post.request.body).toEqual({ target: 'original' });
   });
 
   it('refuses a failback the source site cannot take, keeping the dialog open with the reason', async () => {

@@ -26,7 +26,9 @@ export function describeMissing(missing: readonly MissingMapping[]): string {
  * the lag (what a disaster failover now would lose) and which mapping a failover or a drill lacks,
  * with *Fail over…* and *Test…*. Each asks for confirmation naming the mode and its consequences,
  * then follows the job and shows the failover's report; a drill's report offers its clean-up, a
- * failover's that is up *Fail back…* (onto the original VM at the source site).
+ * failover's that is up *Fail back…* (onto the original VM at the source site). A VM failed over
+ * here earlier (the server's failovers, read with the list) is marked so, with its failback's state
+ * and *Fail back…* in its row.
  * The actions need Lifeline Restore; without it, or with a mapping missing, they are disabled and
  * say why.
  */
@@ -61,6 +63,14 @@ export function describeMissing(missing: readonly MissingMapping[]): string {
             } @else {
               <span class="label label-warning ll-missing-test">{{ 'dr.replicated.missingTest' | msg: { what: describe(vm.missing.test) } }}</span>
             }
+            @if (failedOver(vm); as f) {
+              <span class="label label-info ll-failed-over" [attr.data-failover-id]="f.id">{{ 'dr.replicated.failedOver' | msg: { name: f.name } }}</span>
+              @if (f.failback?.state === 'running') {
+                <span class="label label-warning ll-failback-running">{{ 'dr.replicated.failbackRunning' | msg: { site: siteName() } }}</span>
+              } @else if (f.failback?.state === 'failed') {
+                <span class="label label-danger ll-failback-failed">{{ 'dr.replicated.failbackFailed' | msg: { failure: f.failback?.failures?.at(-1) ?? '—' } }}</span>
+              }
+            }
           </clr-dg-cell>
           <clr-dg-cell>
             <button type="button" class="btn btn-link btn-sm ll-vm-failover" [disabled]="!!failoverBlocked(vm)" [attr.title]="failoverBlocked(vm)" (click)="ask(vm, 'disaster')">
@@ -74,6 +84,13 @@ export function describeMissing(missing: readonly MissingMapping[]): string {
             <button type="button" class="btn btn-link btn-sm ll-vm-test" [disabled]="!!testBlocked(vm)" [attr.title]="testBlocked(vm)" (click)="ask(vm, 'test')">
               {{ 'dr.replicated.test' | msg }}
             </button>
+            @if (failedOver(vm); as f) {
+              @if (f.failback?.state !== 'running') {
+                <button type="button" class="btn btn-link btn-sm ll-vm-row-failback" [disabled]="!canRestore()" [attr.title]="canRestore() ? null : ('dr.needsRestore' | msg)" (click)="askFailback(f)">
+                  {{ 'dr.replicated.failback' | msg }}
+                </button>
+              }
+            }
           </clr-dg-cell>
         </clr-dg-row>
         <clr-dg-footer>{{ vms().length }}</clr-dg-footer>
@@ -144,9 +161,12 @@ export class ReplicatedVms {
   protected readonly actionError = signal<LifelineApiError | null>(null);
   protected readonly last = signal<Failover | null>(null);
   protected readonly reportError = signal<LifelineApiError | null>(null);
+  /** This site's failovers as the server keeps them: which VMs are failed over here, whenever that was. */
+  protected readonly failovers = signal<readonly Failover[]>([]);
 
   constructor() {
     inject(DestroyRef).onDestroy(() => this.aborter.abort());
+    void this.readFailovers();
     // While the failover runs, its record is read again: the report is live.
     let seconds = 0;
     const stop = this.clock.everySecond(() => {
@@ -159,6 +179,22 @@ export class ReplicatedVms {
       }
     });
     inject(DestroyRef).onDestroy(stop);
+  }
+
+  /**
+   * The VM's failover that a failback would send back, as the server picks it: up, not a drill,
+   * not failed back. Null when the VM runs at the source site.
+   */
+  protected failedOver(vm: ReplicatedVm): Failover | null {
+    return this.failovers().find((f) => f.peerId === this.siteId() && f.sourceVm.id === vm.vm.id && f.mode !== 'test' && f.state === 'up' && f.vm !== null && f.failback?.state !== 'done') ?? null;
+  }
+
+  private async readFailovers(): Promise<void> {
+    try {
+      this.failovers.set(await this.api.failovers(this.aborter.signal));
+    } catch (error: unknown) {
+      reportApiError(error, this.aborter.signal, (e) => this.reportError.set(e));
+    }
   }
 
   protected describe(missing: readonly MissingMapping[]): string {
@@ -239,6 +275,7 @@ export class ReplicatedVms {
       this.last.set(await this.api.failover(failoverId, this.aborter.signal));
       this.reportError.set(null);
       if (ended) {
+        await this.readFailovers();
         this.changed.emit();
       }
     } catch (error: unknown) {

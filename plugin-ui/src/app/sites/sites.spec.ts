@@ -21,10 +21,10 @@ describe('Sites', () => {
     ({ http } = bed);
   });
 
-  // The view's disaster-recovery part (privileges, and per source site its replicated VMs and
-  // mappings) has specs of its own (dr/*.spec.ts); here its reads are left unanswered.
+  // The view's disaster-recovery part (privileges, and per source site its replicated VMs, their
+  // failovers and mappings) has specs of its own (dr/*.spec.ts); here its reads are left unanswered.
   afterEach(() => {
-    http.match((r) => r.url === `${API_BASE}/api/v1/capabilities` || r.url === `${API_BASE}/api/v1/openapi.json` || /\/sites\/[^/]+\/(replicated-vms|mappings|mapping-targets)$/.test(r.url));
+    http.match((r) => r.url === `${API_BASE}/api/v1/capabilities` || r.url === `${API_BASE}/api/v1/openapi.json` || r.url === `${API_BASE}/api/v1/failovers` || /\/sites\/[^/]+\/(replicated-vms|mappings|mapping-targets)$/.test(r.url));
     http.verify();
   });
 
