@@ -7,7 +7,8 @@
 // A's job to its end at its next start: the failback is done, A's disk is B's byte for byte and
 // B's VM stays off. That failback's last backup, the guest shut down through VMware Tools, ran the
 // policy's hook set around its snapshot and is application-consistent; the one whose guest had no
-// Tools (powered off) degraded to crash-consistent, as the policy allows.
+// Tools (powered off) degraded to crash-consistent, as the policy allows, and under a policy that
+// will not take a crash-consistent point the failback fails with B's VM running again.
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -122,8 +123,9 @@ describe('a failback cut by a restart of the DR site', () => {
     await b.vc.writeDisk(atB, (await vmInfo(b, atB)).diskKey, 3 * MiB + 512, randomBytes(64 * 1024));
     const policy = await b.call(b.admin, 'POST', '/policies', { name: 'Failed over', rpoSeconds: 3600, retention: { keepLast: 3 }, hookSet: 'app', consistency: 'application', onQuiesceFailure: 'crash-consistent' });
     expect(policy.status).withContext(policy.text).toBe(201);
+    const policyId = policy.json<{ id: string }>().id;
     const urnAtB = encodeURIComponent(`urn:vmomi:VirtualMachine:${atB}:${b.vc.instanceUuid}`);
-    expect((await b.call(b.admin, 'PUT', `/vms/${urnAtB}/protection`, { policyId: policy.json<{ id: string }>().id })).status).toBe(201);
+    expect((await b.call(b.admin, 'PUT', `/vms/${urnAtB}/protection`, { policyId })).status).toBe(201);
     const shaA = await sha256File(await diskFile(a, a.moref(0)));
     const shaB = await sha256File(await diskFile(b, atB));
     expect(shaB).not.toBe(shaA);
@@ -183,6 +185,21 @@ describe('a failback cut by a restart of the DR site', () => {
       expect(await sha256File(await diskFile(a, a.moref(0)))).toBe(shaA);
       expect((await vmInfo(a, a.moref(0))).powerState).toBe('poweredOff');
       expect((await a.call(a.admin, 'GET', `/vms/${vm0}/failed-over`)).json<{ failedOver: unknown }>().failedOver).not.toBeNull();
+
+      // --- A policy that will not take a crash-consistent point: the guest, still without Tools,
+      // is powered off, so the failback's backup is refused, the failback fails and B's VM runs again. ---
+      expect((await call('PATCH', `/policies/${policyId}`, { onQuiesceFailure: 'fail' })).status).toBe(200);
+      const refusedRun = await call('POST', `/sites/${sourceId}/replicated-vms/${encodeURIComponent(vmId)}/failback`, { target: 'original', shutdownTimeoutSeconds: 30 });
+      expect(refusedRun.status).withContext(refusedRun.text).toBe(202);
+      const refusedJob = await waitJob({ call: (_t, m, p) => call(m, p), admin: b.admin }, refusedRun.json<{ job: JobBody }>().job.id);
+      expect(refusedJob.state).toBe('failed');
+      expect(refusedJob.error?.code).toBe('backup-quiesce-failed');
+      expect(refusedJob.error?.message).toContain('did not shut down through VMware Tools');
+      expect(refusedJob.error?.message).toContain('powered on again at this site');
+      expect((await failoverNow()).failback!.state).toBe('failed');
+      expect(await vmInfo(b, atB)).toEqual(jasmine.objectContaining({ powerState: 'poweredOn', snapshots: [] }));
+      expect(await sha256File(await diskFile(a, a.moref(0)))).toBe(shaA);
+      expect((await call('PATCH', `/policies/${policyId}`, { onQuiesceFailure: 'crash-consistent' })).status).toBe(200);
 
       // --- 2. Killed while A recovers the point: the guest runs VMware Tools now; A's
       // ReconfigVM_Task (the revert's disk swap) is held while B's server dies. ---
