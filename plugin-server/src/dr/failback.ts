@@ -17,6 +17,11 @@
  * it cannot be reached or refuses, the request is refused and nothing is touched. A failure after
  * the shutdown powers the VM here on again when it ran; A rolls back its own part (a revert and a
  * new instance undo themselves), so a failed failback leaves the VM running here.
+ *
+ * Each step is recorded in the failover before it is taken. A failback Lifeline stopped under
+ * (killed, or stopped: a stop does not settle it half-way) is settled by a job the next start
+ * queues (resumeInterrupted, resume): rolled back before A was asked to recover the point,
+ * followed to the end of A's job after.
  */
 import { describeError, isLifelineError, LifelineError, NotFoundError, ValidationError } from '../errors/index.js';
 import { sleep, type JobContext, type JobHandler, type JobRunner, type LogLevel, type SubmitResult } from '../jobs/index.js';
@@ -236,6 +241,8 @@ export class FailbackService {
     const active = this.d.runner.activeForTarget(target);
     if (active) throw new LifelineError('busy', `a failover or failback of VM ${vmId} is under way (job ${active.id})`, { jobId: active.id });
     const rec = this.failoverOf(peerId, vmId);
+    // Its job ended under a stop of Lifeline and the start has not settled it yet (resumeInterrupted).
+    if (rec.failback?.state === 'running') throw new LifelineError('busy', `the failback of ${rec.name} asked for at ${rec.failback.startedAt} is not settled yet (job ${rec.failback.jobId ?? 'unknown'}, step ${rec.failback.step ?? 'none'})`, { jobId: rec.failback.jobId });
     const ask = await this.askOf(rec, opts, signal);
     try {
       await this.d.link.check(peerId, ask, signal);
