@@ -8,7 +8,7 @@
  * delivery state of its own, only the requests the main thread has in flight.
  */
 import { parentPort } from 'node:worker_threads';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { signWebhook, webhookBody, type WebhookThreadAnswer, type WebhookThreadRequest } from './webhook.js';
 
 const port = parentPort;
@@ -27,8 +27,8 @@ interface ChannelEntry {
 }
 
 const channels = new Map<string, ChannelEntry>();
-const requests = new Map<number, AbortController>();
-
+/** Requests in flight by the main thread's id: each can be aborted, whether it went out yet or not. */
+const requests = new Map<number, { abort(): void }>();
 /** Answers are sent together once per turn of this thread's event loop. */
 let answers: WebhookThreadAnswer['done'] = [];
 let answerQueued = false;
@@ -62,37 +62,70 @@ function configure(m: Extract<WebhookThreadRequest, { type: 'channel' }>): void 
   channels.set(m.channelId, { url: m.url, caPem: m.caPem, secret: m.secret, userAgent: m.userAgent, connections: m.connections, pool, path: `${url.pathname}${url.search}` });
 }
 
-async function post(item: Extract<WebhookThreadRequest, { type: 'send' }>['items'][number]): Promise<void> {
+/**
+ * One POST through the pool's dispatch interface: the answer's status and at most a few KiB of its
+ * body are read (a connection is kept only once its answer is read) without a stream, an abort
+ * signal or a promise per request, which cost more than the request itself.
+ */
+function post(item: Extract<WebhookThreadRequest, { type: 'send' }>['items'][number]): void {
   const [id, channelId, timestampSeconds, event, extra] = item;
   const ch = channels.get(channelId);
   if (!ch) {
     answer([id, 0, `webhook channel ${channelId} is not configured in the webhook thread`, 'internal']);
     return;
   }
-  const ac = new AbortController();
-  requests.set(id, ac);
+  let controller: Dispatcher.DispatchController | null = null;
+  let aborted = false;
+  let status = 0;
+  let seen = 0;
+  let finished = false;
+  const finish = (error: unknown) => {
+    if (finished) return;
+    finished = true;
+    requests.delete(id);
+    if (error === null) answer([id, status, null, null]);
+    else {
+      const e = error as { message?: unknown; code?: unknown };
+      answer([id, 0, typeof e?.message === 'string' ? e.message : String(error), typeof e?.code === 'string' ? e.code : null]);
+    }
+  };
+  const abort = () => {
+    aborted = true;
+    controller?.abort(new Error('the attempt was aborted'));
+  };
+  requests.set(id, { abort });
   try {
     const body = webhookBody(event, extra);
     const headers = { ...signWebhook(ch.secret, event.id, timestampSeconds, body), 'user-agent': ch.userAgent, 'content-type': 'application/json' };
-    const res = await ch.pool.request({ path: ch.path, method: 'POST', headers, body, signal: ac.signal });
-    // The answer is read (a connection is kept only once its answer is read), at most a few KiB of it.
-    let seen = 0;
-    try {
-      for await (const chunk of res.body) {
-        seen += (chunk as Buffer).length;
-        if (seen > MAX_ANSWER_BYTES) break;
-      }
-    } catch {
-      // The status decides; a body cut short does not.
-    } finally {
-      if (seen > MAX_ANSWER_BYTES) res.body.destroy();
-    }
-    answer([id, res.statusCode, null, null]);
+    ch.pool.dispatch(
+      { path: ch.path, method: 'POST', headers, body },
+      {
+        onRequestStart(c) {
+          controller = c;
+          // Aborted while it waited for a connection: it never goes out.
+          if (aborted) c.abort(new Error('the attempt was aborted'));
+        },
+        onResponseStart(_c, statusCode) {
+          status = statusCode;
+        },
+        onResponseData(c, chunk) {
+          seen += chunk.length;
+          // The status decides; an answer longer than a few KiB is not read further.
+          if (seen > MAX_ANSWER_BYTES) {
+            finish(null);
+            c.abort(new Error('answer too long'));
+          }
+        },
+        onResponseEnd() {
+          finish(null);
+        },
+        onResponseError(_c, err) {
+          finish(err);
+        },
+      },
+    );
   } catch (err) {
-    const e = err as { message?: unknown; code?: unknown };
-    answer([id, 0, typeof e?.message === 'string' ? e.message : String(err), typeof e?.code === 'string' ? e.code : null]);
-  } finally {
-    requests.delete(id);
+    finish(err);
   }
 }
 
@@ -102,7 +135,7 @@ port.on('message', (m: WebhookThreadRequest) => {
       configure(m);
       break;
     case 'send':
-      for (const item of m.items) void post(item);
+      for (const item of m.items) post(item);
       break;
     case 'abort':
       for (const id of m.ids) requests.get(id)?.abort();
