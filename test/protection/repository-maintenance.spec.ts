@@ -142,6 +142,8 @@ describe('repository maintenance job', () => {
     expect(job.state).toBe('failed');
     expect(job.error?.code).toBe('repository-damaged');
     expect(job.error?.message).toContain(mine[0]?.id ?? 'x');
+    // What the run found is kept as the failed job's result, every damaged point with it.
+    expect((job.result as MaintenanceResult | null)?.verify?.damagedPoints).toEqual([mine[0]?.id ?? 'x']);
     expect(repo.getPoint(mine[0]?.id ?? '').damaged).toBe(true);
   });
 

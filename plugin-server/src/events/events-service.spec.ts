@@ -4,6 +4,7 @@
 // RFC 5424 syslog over UDP, TCP and TLS.
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { threadId } from 'node:worker_threads';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock, systemRandomBytes } from '../domain/index.js';
@@ -108,6 +109,38 @@ describe('events out', () => {
     } finally {
       hook.answerHeld();
       await Promise.all([hook.close(), siem.close()]);
+    }
+  });
+
+  it('sends webhooks from a thread of their own, and when that thread ends retries its requests and delivers each once', async () => {
+    const secret = webhookSecret();
+    const receiver = await startWebhookReceiver(secret);
+    try {
+      receiver.holdAnswers = true;
+      const s = service();
+      const ch = webhookChannel(s, receiver, secret);
+      const n = 5;
+      const events = await Promise.all(Array.from({ length: n }, (_, i) => s.record({ type: 'backup.failed', message: `Backup ${i} failed` })));
+      // Every request is at the receiver, unanswered, when the thread that sent them ends.
+      await waitUntil(() => receiver.held === n);
+      const thread = s.webhooks.thread;
+      expect(thread).not.toBeNull();
+      expect(thread?.threadId).not.toBe(threadId);
+      await thread?.terminate();
+      receiver.holdAnswers = false;
+      // Its attempts failed and were retried by another thread, each event once.
+      await receiver.waitFor(n);
+      await waitUntil(() => s.store.counts(ch.id).delivered === n);
+      expect(s.webhooks.thread?.threadId).not.toBe(thread?.threadId);
+      await new Promise((r) => setTimeout(r, 150));
+      expect(receiver.received.map((w) => w.id).sort()).toEqual(events.map((e) => e?.id ?? '').sort());
+      expect(receiver.refused).toEqual([]);
+      const log = s.store.deliveryLog({ channelId: ch.id });
+      expect(log.filter((e) => e.outcome === 'retry').map((e) => e.detail)).toEqual(Array.from({ length: n }, () => jasmine.stringMatching(/webhook thread ended/)));
+      expect(log.filter((e) => e.outcome === 'delivered').length).toBe(n);
+    } finally {
+      receiver.answerHeld();
+      await receiver.close();
     }
   });
 

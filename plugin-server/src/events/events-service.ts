@@ -31,7 +31,7 @@ import { EVENTS_KEY_FILE, fileSecretBox } from './secret-box.js';
 import { emailSender } from './email.js';
 import { syslogSender } from './syslog.js';
 import { vcenterSender, type VcenterSenderOptions } from './vcenter-sender.js';
-import { webhookSender } from './webhook.js';
+import { webhookSender, type WebhookSender } from './webhook.js';
 import { exportLinksOf, type ExportLinkSources } from './export-links.js';
 import { pointHookQueue, type PointHookRunner } from './point-hook.js';
 
@@ -88,6 +88,8 @@ export interface SendTestResult {
 export class EventsService {
   readonly store: SqliteEventsStore;
   readonly dispatcher: EventDispatcher;
+  /** The webhook channels' sender, whose requests go out from a thread of their own. */
+  readonly webhooks: WebhookSender;
   /** Every write of the outbox, committed in groups. */
   readonly writer: OutboxWriter;
   private readonly subscriptions: Unsubscribe[] = [];
@@ -96,20 +98,21 @@ export class EventsService {
   constructor(private readonly opts: EventsServiceOptions) {
     this.store = new SqliteEventsStore(opts.db, { clock: opts.clock, randomBytes: opts.randomBytes, secrets: fileSecretBox(join(opts.dataDir, EVENTS_KEY_FILE)) });
     this.writer = new OutboxWriter(this.store, opts.commitWindowMs);
+    this.webhooks = webhookSender({
+      clock: opts.clock,
+      secretOf: (id) => this.store.channelSecret(id),
+      userAgent: `Lifeline/${opts.version}`,
+      extraFor: (event, channel) => {
+        const links = opts.exportLinks;
+        const wants = channel.kind === 'webhook' && channel.settings.exportLinks;
+        return Promise.resolve(links && wants ? exportLinksOf(event, `notification channel ${channel.name}`, links) : {});
+      },
+    });
     this.dispatcher = new EventDispatcher({
       store: this.store,
       writer: this.writer,
       senders: {
-        webhook: webhookSender({
-          clock: opts.clock,
-          secretOf: (id) => this.store.channelSecret(id),
-          userAgent: `Lifeline/${opts.version}`,
-          extraFor: (event, channel) => {
-            const links = opts.exportLinks;
-            const wants = channel.kind === 'webhook' && channel.settings.exportLinks;
-            return Promise.resolve(links && wants ? exportLinksOf(event, `notification channel ${channel.name}`, links) : {});
-          },
-        }),
+        webhook: this.webhooks,
         syslog: syslogSender({ clock: opts.clock }),
         email: emailSender(),
         ...(opts.vcenters ? { vcenter: vcenterSender(opts.vcenters) } : {}),

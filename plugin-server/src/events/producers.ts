@@ -30,21 +30,15 @@ function failure(job: JobRecord): Record<string, unknown> {
 }
 
 /**
- * The damage a maintenance run's verification found: from its result, or — the run fails when
- * verification finds damage (protection/repository-maintenance.ts, `repository-damaged`), and a
- * failed job keeps only its error's code and message — from that message, which names the count
- * and the first five points.
+ * The damage a maintenance run's verification found, from its result: a run that finds damage
+ * fails (protection/repository-maintenance.ts, `repository-damaged`) and keeps what it found as
+ * the failed job's result, every damaged point with it.
  */
 function damageOf(job: JobRecord): { count: number; points: string[] } | null {
   const result = job.result as { verify?: { damagedPoints?: unknown } | null } | null;
-  if (Array.isArray(result?.verify?.damagedPoints)) {
-    const points = (result.verify.damagedPoints as unknown[]).filter((p): p is string => typeof p === 'string');
-    return points.length > 0 ? { count: points.length, points } : null;
-  }
-  if (job.error?.code !== 'repository-damaged') return null;
-  const m = /damage in (\d+) restore points \(([^)]*)\)/.exec(job.error.message);
-  const points = (m?.[2] ?? '').split(', ').filter((p) => p !== '' && p !== '…');
-  return { count: Number(m?.[1] ?? points.length) || points.length, points };
+  if (!Array.isArray(result?.verify?.damagedPoints)) return null;
+  const points = (result.verify.damagedPoints as unknown[]).filter((p): p is string => typeof p === 'string');
+  return points.length > 0 ? { count: points.length, points } : null;
 }
 
 /**

@@ -605,7 +605,9 @@ export class JobRunner {
         patch = { state: 'queued', nextAttemptAt: now + delay, error };
         line = ['warn', `attempt ${attempt} failed with a transient fault (${error.code}: ${error.message}); retrying in ${Math.round(delay / 1000)} s`];
       } else {
-        patch = { state: 'failed', finishedAt: now, error };
+        // What the job found before it failed, when its error carries it (`jobResult`): kept as its result.
+        const found = (outcome.error as { jobResult?: unknown } | null)?.jobResult;
+        patch = { state: 'failed', finishedAt: now, error, ...(found === undefined ? {} : { result: jsonOrNull(found) }) };
         line = ['error', transient ? `failed after ${attempt} attempts: ${error.message}` : `failed: ${error.message}`];
       }
     }

@@ -129,7 +129,7 @@ export function createMaintenanceJobHandler(deps: MaintenanceDeps): JobHandler<M
         if (v.healedPoints.length > 0) ctx.log(`whole again: ${v.healedPoints.join(', ')}`);
         result.verify = { percent: params.verifyPercent, chunksChecked: v.chunksChecked, damagedPoints: v.damagedPoints, healedPoints: v.healedPoints };
         if (v.damagedPoints.length > 0) {
-          throw new MaintenanceDamageError(v.damagedPoints);
+          throw new MaintenanceDamageError(v.damagedPoints, result);
         }
       }
       return result;
@@ -137,9 +137,15 @@ export function createMaintenanceJobHandler(deps: MaintenanceDeps): JobHandler<M
   };
 }
 
-/** Verification found damage: the job fails so that it is seen, naming the points affected. */
+/**
+ * Verification found damage: the job fails so that it is seen, naming the points affected. The
+ * run's result so far (`jobResult`, with every damaged point) is kept as the failed job's result.
+ */
 export class MaintenanceDamageError extends LifelineError {
-  constructor(readonly points: string[]) {
+  constructor(
+    readonly points: string[],
+    readonly jobResult?: MaintenanceResult,
+  ) {
     super(
       'repository-damaged',
       `verification found damage in ${points.length} restore points (${points.slice(0, 5).join(', ')}${points.length > 5 ? ', …' : ''}); ` +
