@@ -47,7 +47,8 @@ describe('Global > Instant recoveries', () => {
     expect(cell(view, RUN_ID, '.ll-instant-vm')).toBe('erp-01-instant');
     expect(cell(view, RUN_ID, '.ll-instant-kind')).toBe('New VM from the backup');
     expect(cell(view, RUN_ID, '.ll-instant-point')).toBe(POINT_ID);
-    expect(cell(view, RUN_ID, '.ll-instant-disk')).toBe('Disk 0, 32 GiB · [lifeline-e2e] 20261123-100000-1a2b3c4d/disk0.vmdk');
+    expect(cell(view, RUN_ID, '.ll-instant-disk')).toBe('32 GiB · [lifeline-e2e] 20261123-100000-1a2b3c4d/disk0.vmdk');
+    expect(cell(view, RUN_ID, '.ll-instant-started')).toMatch(/^Started Nov 2\d, 2026, /);
     expect(cell(view, RUN_ID, '.ll-instant-state')).toBe('Running from backup');
     expect(cell(view, ATTACH_RUN, '.ll-instant-kind')).toBe('Backup disks attached to this VM');
     expect(view.text('.ll-instant-intro')).toContain('until they are migrated to production storage or discarded');

@@ -45,6 +45,18 @@ type Dialog = { readonly kind: 'migrate' | 'discard'; readonly run: InstantRecov
       list-style: none;
       margin: 0;
       padding: 0;
+      overflow-wrap: anywhere;
+    }
+
+    /* The grid gives the last column what is left: the labels wrap rather than run out of it. */
+    .ll-instant-actions .btn {
+      display: block;
+      height: auto;
+      margin: 0 0 0.3rem;
+      padding: 0;
+      line-height: 1.2;
+      white-space: normal;
+      text-align: left;
     }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
