@@ -3,9 +3,9 @@
 // simulator, which mounts that server's NFS export as ESXi would (test/vcsim/nas.go). From a VM's
 // Backups tab the administrator runs the VM from its restore point at once and cancels; from the
 // Recover wizard they start a new VM from the backup at once, follow the wizard's link to Global >
-// Instant recoveries and discard it there. What the administrator relies on is checked in vCenter
-// (the VM runs from the NFS datastore, then no longer does or is gone) and in Lifeline (no
-// publication left). The views are photographed into test/e2e/screenshots/.
+// Instant recoveries and discard it there; another new VM is migrated to production storage there.
+// What the administrator relies on is checked in vCenter (the VM runs from the NFS datastore, then
+// no longer does, is gone or is on production storage) and in Lifeline (no publication left). The views are photographed into test/e2e/screenshots/.
 // The NFS server listens on 127.0.0.12 (its portmapper on port 111), an address no other suite uses.
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
@@ -208,6 +208,42 @@ describe('instant recovery in the plugin UI, end to end', () => {
       expect((await api('GET', '/instant-recoveries')).body['items']).toEqual([]);
       expect(await publications()).toEqual([]);
       expect(await (await vcenter()).nasDatastores()).withContext('the NFS datastore is unmounted once nothing uses it').toEqual([]);
+    },
+    SLOW,
+  );
+
+  it(
+    'migrates a new VM running from the backup to production storage from Instant recoveries, the VM running on',
+    async () => {
+      const pointId = await backUp(1);
+      // Started through the API: the wizard's way to start one is the flow above.
+      const name = `instant-migrate-${pointId.slice(-8)}`;
+      const started = await api('POST', `/points/${pointId}/instant-instance`, { name, powerOn: true });
+      expect(started.status).withContext(JSON.stringify(started.body)).toBe(202);
+      expect((await waitForJob(String((started.body['job'] as { id: string }).id)))['state']).toBe('succeeded');
+      const run = (await api('GET', `/instant-recoveries/${String(started.body['runId'])}`)).body as { vm: { moref: string } };
+      const target = world.vc.datastores[0]!.name;
+      const before = await (await vcenter()).getVm(run.vm.moref);
+      expect(before.disks.every((d) => ON_NFS.test(d.fileName))).withContext('the new VM runs from the NFS datastore').toBeTrue();
+
+      const page = await world.openHost();
+      await page.locator('#globals button').first().click();
+      const view = await viewFrame(page);
+      await view.locator('.ll-global-nav a', { hasText: 'Instant recoveries' }).click();
+      const row = view.locator('.ll-instant-row', { hasText: name });
+      await row.locator('button.ll-instant-migrate').click();
+      expect(await view.locator('.ll-instant-dialog-text').textContent()).toContain(`The disks of ${name} move from Lifeline’s NFS datastore to the datastore you name while the VM runs`);
+      expect(await view.locator('button.ll-instant-confirm').isDisabled()).withContext('a datastore must be named first').toBeTrue();
+      await view.locator('#ll-instant-datastore').fill(target);
+      await screenshotBothThemes(page, 'instant-recoveries-migrate');
+      await view.locator('button.ll-instant-confirm').click();
+      await row.waitFor({ state: 'detached', timeout: 120_000 });
+
+      const moved = await (await vcenter()).getVm(run.vm.moref);
+      expect(moved.powerState).withContext('the VM ran on through the move').toBe('poweredOn');
+      expect(moved.disks.map((d) => d.datastore.name)).toEqual(moved.disks.map(() => target));
+      expect(await publications()).toEqual([]);
+      expect(await (await vcenter()).nasDatastores()).toEqual([]);
     },
     SLOW,
   );
