@@ -232,9 +232,13 @@ describe('instant recovery in the plugin UI, end to end', () => {
       await view.locator('.ll-global-nav a', { hasText: 'Instant recoveries' }).click();
       const row = view.locator('.ll-instant-row', { hasText: name });
       await row.locator('button.ll-instant-migrate').click();
-      expect(await view.locator('.ll-instant-dialog-text').textContent()).toContain(`The disks of ${name} move from Lifeline’s NFS datastore to the datastore you name while the VM runs`);
-      expect(await view.locator('button.ll-instant-confirm').isDisabled()).withContext('a datastore must be named first').toBeTrue();
-      await view.locator('#ll-instant-datastore').fill(target);
+      expect(await view.locator('.ll-instant-dialog-text').textContent()).toContain(`The disks of ${name} move from Lifeline’s NFS datastore to the datastore you choose while the VM runs`);
+      expect(await view.locator('button.ll-instant-confirm').isDisabled()).withContext('a datastore must be chosen first').toBeTrue();
+      // The datastores offered are the datacenter's, not Lifeline's NFS datastore the VM runs from.
+      await view.locator(`#ll-instant-datastore option[value="${target}"]`).waitFor({ state: 'attached' });
+      const offered = await view.locator('#ll-instant-datastore option').evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value).filter((v) => v !== ''));
+      expect(offered).toEqual(world.vc.datastores.map((d) => d.name).sort());
+      await view.locator('#ll-instant-datastore').selectOption(target);
       await screenshotBothThemes(page, 'instant-recoveries-migrate');
       await view.locator('button.ll-instant-confirm').click();
       await row.waitFor({ state: 'detached', timeout: 120_000 });

@@ -255,11 +255,14 @@ export const MESSAGES_EN_US = {
   'instant.migrate': 'Migrate to production…',
   'instant.migrate.title': 'Migrate to production',
   'instant.migrate.textInstance':
-    'The disks of {vm} move from Lifeline’s NFS datastore to the datastore you name while the VM runs, with what it wrote meanwhile. Lifeline then stops serving restore point {point} to it; the VM stays as it is, on production storage. This cannot be stopped once started.',
+    'The disks of {vm} move from Lifeline’s NFS datastore to the datastore you choose while the VM runs, with what it wrote meanwhile. Lifeline then stops serving restore point {point} to it; the VM stays as it is, on production storage. This cannot be stopped once started.',
   'instant.migrate.textAttach':
-    'The disks of restore point {point} attached to {vm} move from Lifeline’s NFS datastore to the datastore you name while the VM runs, with what was written to them meanwhile, and stay attached. Lifeline then stops serving the restore point to it. This cannot be stopped once started.',
+    'The disks of restore point {point} attached to {vm} move from Lifeline’s NFS datastore to the datastore you choose while the VM runs, with what was written to them meanwhile, and stay attached. Lifeline then stops serving the restore point to it. This cannot be stopped once started.',
   'instant.migrate.datastore': 'Datastore',
-  'instant.migrate.datastoreHelp': 'A datastore of the VM’s datacenter, by name. Needs Datastore.AllocateSpace on it.',
+  'instant.migrate.datastoreHelp': 'The datastores of the VM’s datacenter. Needs Datastore.AllocateSpace on the one chosen.',
+  'instant.migrate.datastoreLoading': 'Listing the datastores…',
+  'instant.migrate.datastoreChoose': 'Choose a datastore',
+  'instant.migrate.free': '{free} free',
   'instant.migrate.confirm': 'Migrate',
   'instant.discard': 'Discard…',
   'instant.discard.title': 'Discard instant recovery?',

@@ -61,6 +61,16 @@ describe('InstantRecoveriesApi', () => {
     expect([accepted.job.id, accepted.job.kind, accepted.runId, accepted.created]).toEqual([JOB_ID, 'instant-recovery', RUN_ID, true]);
   });
 
+  it('lists the datastores a migration may go to', async () => {
+    const listed = api.migrationTargets(RUN_ID);
+    await settle();
+    http.expectOne({ method: 'GET', url: `${LIST}/${RUN_ID}/migration-targets` }).flush({ items: [{ name: 'LocalDS_0', capacityBytes: 10, freeBytes: 4 }, { name: 'LocalDS_1', capacityBytes: null, freeBytes: null }] });
+    expect(await listed).toEqual([
+      { name: 'LocalDS_0', capacityBytes: 10, freeBytes: 4 },
+      { name: 'LocalDS_1', capacityBytes: null, freeBytes: null },
+    ]);
+  });
+
   it('discards with an empty body', async () => {
     const started = api.discard(RUN_ID);
     await settle();

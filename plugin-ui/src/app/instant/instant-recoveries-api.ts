@@ -1,7 +1,7 @@
 import { Injectable, inject } from '@angular/core';
 
 import { readJob, type Job } from '../api/job';
-import { isNumber, isRecord, isString, isStringOrNull } from '../api/json-reader';
+import { isNumber, isNumberOrNull, isRecord, isString, isStringOrNull } from '../api/json-reader';
 import { LifelineApi } from '../api/lifeline-api';
 import type { components } from '../api/lifeline-api.generated';
 
@@ -26,6 +26,23 @@ export type InstantRecoveryDisk = Pick<Schemas['InstantRecovery']['disks'][numbe
 export type InstantRecovery = Pick<Schemas['InstantRecovery'], 'id' | 'kind' | 'vm' | 'vmName' | 'pointId' | 'state' | 'jobId' | 'createdAt'> & {
   readonly disks: readonly InstantRecoveryDisk[];
 };
+
+/** `GET /api/v1/instant-recoveries/{runId}/migration-targets`: a datastore a migration may go to. */
+export type MigrationTarget = Schemas['InstantMigrationTargets']['items'][number];
+
+export function readMigrationTargets(body: unknown): readonly MigrationTarget[] | null {
+  if (!isRecord(body) || !Array.isArray(body['items'])) {
+    return null;
+  }
+  const items = (body['items'] as unknown[]).map((item): MigrationTarget | null => {
+    if (!isRecord(item)) {
+      return null;
+    }
+    const { name, capacityBytes, freeBytes } = item;
+    return isString(name) && isNumberOrNull(capacityBytes) && isNumberOrNull(freeBytes) ? { name, capacityBytes, freeBytes } : null;
+  });
+  return items.every((t): t is MigrationTarget => t !== null) ? items : null;
+}
 
 /** A 202 of migrate or discard: the job, and the instant recovery it works on. */
 export type InstantAccepted = Pick<Schemas['InstantAccepted'], 'created' | 'runId'> & { readonly job: Job };
@@ -107,6 +124,11 @@ export class InstantRecoveriesApi {
 
   get(runId: string, signal?: AbortSignal): Promise<InstantRecovery> {
     return this.api.get(runPath(runId), readInstantRecovery, signal);
+  }
+
+  /** The datastores of the VM's datacenter the disks may move to (not Lifeline's NFS datastore). */
+  migrationTargets(runId: string, signal?: AbortSignal): Promise<readonly MigrationTarget[]> {
+    return this.api.get(`${runPath(runId)}/migration-targets`, readMigrationTargets, signal);
   }
 
   /** Moves the disks to `datastore` (a datastore of the VM's datacenter, by name) while the VM runs. */

@@ -5,7 +5,7 @@ import { flushCapabilities } from '../api/capabilities-testing';
 import type { FakeFetch } from '../api/fake-fetch';
 import { FAKE_VC_GUID, FAKE_VM_ID } from '../sdk/fake-html-client-sdk';
 import { API_BASE, configureViewTestBed, flushProblem, renderView, type RenderedView } from '../testing/view-test-bed';
-import { JOB_ID, POINT_ID, RUN_ID, instantAcceptedBody, instantRecoveryBody, jobBody, sseEvent } from '../testing/server-bodies';
+import { JOB_ID, POINT_ID, RUN_ID, instantAcceptedBody, instantRecoveryBody, jobBody, migrationTargetsBody, sseEvent } from '../testing/server-bodies';
 import { InstantRecoveries } from './instant-recoveries';
 
 const LIST = `${API_BASE}/api/v1/instant-recoveries`;
@@ -92,17 +92,35 @@ describe('Global > Instant recoveries', () => {
     expect(view.all('.ll-instant-row')).toEqual([]);
   });
 
-  it('migrates to the datastore the user names, after saying what happens', async () => {
+  /** Answers the dialog's question for the datastores the migration may go to. */
+  async function flushTargets(view: RenderedView<InstantRecoveries>, runId = RUN_ID): Promise<void> {
+    http.expectOne({ method: 'GET', url: `${LIST}/${runId}/migration-targets` }).flush(migrationTargetsBody());
+    await view.stable();
+  }
+
+  async function choose(view: RenderedView<InstantRecoveries>, datastore: string): Promise<void> {
+    const select = view.element.querySelector<HTMLSelectElement>('#ll-instant-datastore')!;
+    select.value = datastore;
+    select.dispatchEvent(new Event('change'));
+    await view.stable();
+  }
+
+  it('migrates to the datastore the user chooses of those the server lists, after saying what happens', async () => {
     const view = await open([instantRecoveryBody()]);
     await view.click('.ll-instant-migrate');
     expect(view.text('.modal-title')).toBe('Migrate to production');
-    expect(view.text('.ll-instant-dialog-text')).toContain('The disks of erp-01-instant move from Lifeline’s NFS datastore to the datastore you name while the VM runs');
+    expect(view.text('.ll-instant-dialog-text')).toContain('The disks of erp-01-instant move from Lifeline’s NFS datastore to the datastore you choose while the VM runs');
     const confirm = view.element.querySelector<HTMLButtonElement>('.ll-instant-confirm')!;
-    expect(confirm.disabled).withContext('a datastore must be named').toBeTrue();
-    const input = view.element.querySelector<HTMLInputElement>('#ll-instant-datastore')!;
-    input.value = ' LocalDS_1 ';
-    input.dispatchEvent(new Event('input'));
-    await view.stable();
+    expect(view.element.querySelector<HTMLSelectElement>('#ll-instant-datastore')?.disabled).withContext('nothing to choose before the list arrives').toBeTrue();
+    await flushTargets(view);
+    const options = [...view.element.querySelectorAll<HTMLOptionElement>('#ll-instant-datastore option')].map((o) => [o.value, o.textContent?.replace(/\s+/g, ' ').trim()]);
+    expect(options).toEqual([
+      ['', 'Choose a datastore'],
+      ['LocalDS_0', 'LocalDS_0 · 40 GiB free'],
+      ['LocalDS_1', 'LocalDS_1'],
+    ]);
+    expect(confirm.disabled).withContext('a datastore must be chosen').toBeTrue();
+    await choose(view, 'LocalDS_1');
     expect(confirm.disabled).toBeFalse();
     await view.click('.ll-instant-confirm');
     const post = http.expectOne({ method: 'POST', url: `${LIST}/${RUN_ID}/migrate` });
@@ -137,14 +155,12 @@ describe('Global > Instant recoveries', () => {
   it('keeps the dialog open with the server’s reason when a migration is refused', async () => {
     const view = await open([instantRecoveryBody()]);
     await view.click('.ll-instant-migrate');
-    const input = view.element.querySelector<HTMLInputElement>('#ll-instant-datastore')!;
-    input.value = 'nowhere';
-    input.dispatchEvent(new Event('input'));
-    await view.stable();
+    await flushTargets(view);
+    await choose(view, 'LocalDS_0');
     await view.click('.ll-instant-confirm');
-    flushProblem(http.expectOne(`${LIST}/${RUN_ID}/migrate`), { status: 400, title: 'Bad Request', detail: 'no datastore nowhere in the datacenter of vm-91', code: 'validation' });
+    flushProblem(http.expectOne(`${LIST}/${RUN_ID}/migrate`), { status: 403, title: 'Forbidden', detail: 'Datastore.AllocateSpace is required on datastore LocalDS_0', code: 'forbidden' });
     await view.stable();
-    expect(view.text('.modal-body .ll-problem-detail')).toBe('no datastore nowhere in the datacenter of vm-91');
+    expect(view.text('.modal-body .ll-problem-detail')).toBe('Datastore.AllocateSpace is required on datastore LocalDS_0');
     expect(cell(view, RUN_ID, '.ll-instant-state')).toBe('Running from backup');
   });
 

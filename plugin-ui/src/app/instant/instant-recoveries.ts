@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, inject, signal } from '@angular/core';
 import { FormsModule } from '@angular/forms';
 import { ClrDatagridModule } from '@clr/angular/data/datagrid';
-import { ClrInputModule } from '@clr/angular/forms/input';
+import { ClrSelectModule } from '@clr/angular/forms/select';
 import { ClrModalModule } from '@clr/angular/modal';
 
 import { CapabilitiesApi } from '../api/capabilities';
@@ -15,7 +15,7 @@ import { FollowedJob } from '../jobs/followed-job';
 import { FollowedJobStatus } from '../jobs/followed-job-status';
 import { JobStream } from '../jobs/job-stream';
 import { ProblemAlert } from '../problem-alert/problem-alert';
-import { InstantRecoveriesApi, type InstantRecovery, type InstantRecoveryState } from './instant-recoveries-api';
+import { InstantRecoveriesApi, type InstantRecovery, type InstantRecoveryState, type MigrationTarget } from './instant-recoveries-api';
 
 const STATE_LABELS: Readonly<Record<InstantRecoveryState, MessageKey>> = {
   starting: 'instant.state.starting',
@@ -38,7 +38,7 @@ type Dialog = { readonly kind: 'migrate' | 'discard'; readonly run: InstantRecov
  */
 @Component({
   selector: 'll-instant-recoveries',
-  imports: [ByteSizePipe, ClrDatagridModule, ClrInputModule, ClrModalModule, FollowedJobStatus, FormsModule, GlobalView, MessagePipe, ProblemAlert, VsphereDatePipe],
+  imports: [ByteSizePipe, ClrDatagridModule, ClrModalModule, ClrSelectModule, FollowedJobStatus, FormsModule, GlobalView, MessagePipe, ProblemAlert, VsphereDatePipe],
   templateUrl: './instant-recoveries.html',
   styles: `
     .ll-instant-disks {
@@ -77,6 +77,8 @@ export class InstantRecoveries {
 
   protected readonly dialog = signal<Dialog | null>(null);
   protected readonly datastore = signal('');
+  /** The datastores the migration may go to, once the server listed them; null while it has not. */
+  protected readonly targets = signal<readonly MigrationTarget[] | null>(null);
   protected readonly busy = signal(false);
   protected readonly dialogError = signal<LifelineApiError | null>(null);
 
@@ -100,7 +102,22 @@ export class InstantRecoveries {
   protected ask(kind: Dialog['kind'], run: InstantRecovery): void {
     this.dialogError.set(null);
     this.datastore.set('');
+    this.targets.set(null);
     this.dialog.set({ kind, run });
+    if (kind === 'migrate') {
+      void this.loadTargets(run.id);
+    }
+  }
+
+  private async loadTargets(runId: string): Promise<void> {
+    try {
+      const targets = await this.api.migrationTargets(runId, this.aborter.signal);
+      if (this.dialog()?.run.id === runId) {
+        this.targets.set(targets);
+      }
+    } catch (error: unknown) {
+      reportApiError(error, this.aborter.signal, (e) => this.dialogError.set(e));
+    }
   }
 
   protected close(): void {

@@ -47,6 +47,7 @@ const CASES: Readonly<Record<string, readonly [schema: string, body: unknown]>> 
   instantRevertBody: ['VmInstantRevert', bodies.instantRevertBody({ active: true, pointId: bodies.POINT_ID, state: 'migrating', createdAt: '2026-11-23T11:00:00.000Z', job: { id: bodies.JOB_ID, operation: 'commit', state: 'running', bytesDone: 1, bytesTotal: 2 } })],
   instantRecoveryBody: ['InstantRecovery', bodies.instantRecoveryBody()],
   instantAcceptedBody: ['InstantAccepted', bodies.instantAcceptedBody()],
+  migrationTargetsBody: ['InstantMigrationTargets', bodies.migrationTargetsBody()],
   attachmentBody: ['Attachment', bodies.attachmentBody()],
   daysAddedBody: ['StorageFigures', bodies.storageBody({ dataAddedPerDay: bodies.daysAddedBody({ '2026-11-20': { newBytes: 10, points: 1 } }) })],
   storageBody: ['StorageFigures', bodies.storageBody()],

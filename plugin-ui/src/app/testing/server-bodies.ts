@@ -225,6 +225,16 @@ export function instantAcceptedBody(job: Body = {}): Body {
   return { job: jobBody({ kind: 'instant-recovery', state: 'queued', ...job }), created: true, runId: RUN_ID };
 }
 
+/** `GET /api/v1/instant-recoveries/{runId}/migration-targets`: two datastores, one whose space vCenter does not say. */
+export function migrationTargetsBody(): Body {
+  return {
+    items: [
+      { name: 'LocalDS_0', capacityBytes: 100 * 2 ** 30, freeBytes: 40 * 2 ** 30 },
+      { name: 'LocalDS_1', capacityBytes: null, freeBytes: null },
+    ],
+  };
+}
+
 export const ATTACHMENT_ID = '6f1c2d3e-0000-4000-8000-000000000001';
 
 /** One attachment of `GET /api/v1/vms/{id}/attachments`. */
