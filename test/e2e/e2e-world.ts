@@ -46,7 +46,14 @@ export interface E2eWorld {
   stop(): Promise<void>;
 }
 
-export async function startE2eWorld(opts: { vms?: number; dataBytes?: number } = {}): Promise<E2eWorld> {
+export async function startE2eWorld(
+  opts: {
+    vms?: number;
+    dataBytes?: number;
+    /** The server's configuration file, when it needs one (e.g. an NFS section). */
+    file?: unknown;
+  } = {},
+): Promise<E2eWorld> {
   if (!existsSync(join(UI_DIR, 'index.html'))) {
     throw new Error(`the plugin UI is not built in ${UI_DIR}: run npx ng build plugin-ui first (npm test does)`);
   }
@@ -75,7 +82,7 @@ export async function startE2eWorld(opts: { vms?: number; dataBytes?: number } =
       LIFELINE_VCENTER_THUMBPRINT: vc.thumbprint,
       LIFELINE_VCENTER_USER: vc.username,
       LIFELINE_VCENTER_PASSWORD_FILE: passwordFile,
-    });
+    }, opts.file);
     const log = captureLog();
     const lifetime = new AbortController();
     const backup = await openBackupServices({ config, log: log.log, clock: systemClock, env: {} }, lifetime.signal);

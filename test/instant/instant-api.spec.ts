@@ -106,6 +106,10 @@ describe('instant recovery API (new instance and attach from the NFS datastore)'
     users = await loginExportUsers(fx);
     expect((await call(users.viewer, 'GET', `/instant-recoveries/${a.runId}`)).json<Run>().state).toBe('running');
 
+    // What the migration may be asked for: the datacenter's datastores, not Lifeline's NFS datastore.
+    const targets = (await call(users.viewer, 'GET', `/instant-recoveries/${a.runId}/migration-targets`)).json<{ items: Array<{ name: string; freeBytes: number | null }> }>().items;
+    expect(targets.map((t) => t.name)).toEqual(fx.vc.datastores.map((d) => d.name).sort());
+    expectProblem(await call(users.admin, 'GET', '/instant-recoveries/00000000-0000-0000-0000-000000000000/migration-targets'), 404, 'not-found');
     const migrate = `/instant-recoveries/${a.runId}/migrate`;
     expectProblem(await call(users.admin, 'POST', migrate, { datastore: 'no-such-datastore' }), 400, 'validation');
     const target = fx.vc.datastores.map((d) => d.name).sort()[1]!;

@@ -147,6 +147,16 @@ export class InstantRunService {
     return migrationTarget(vc, rec, datastore, signal);
   }
 
+  /** What a migration may be asked for: the datastores of the VM's datacenter but Lifeline's NFS datastore, by name. */
+  async migrationTargets(runId: string, signal: AbortSignal): Promise<Array<{ name: string; capacityBytes: number | null; freeBytes: number | null }>> {
+    const rec = this.get(runId);
+    const vc = await this.o.deps.vcenters.vcenter(rec.vcenterGuid, signal);
+    return (await vc.inventory(signal)).datastores
+      .filter((d) => d.datacenter === rec.datacenter && d.moref !== rec.nfsDatastore)
+      .map((d) => ({ name: d.name, capacityBytes: d.capacityBytes ?? null, freeBytes: d.freeBytes ?? null }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
   migrate(runId: string, datastore: string, requestedBy: string): SubmitResult & { runId: string } {
     const rec = this.get(runId);
     if (rec.state !== 'running' && rec.state !== 'migrating') throw new LifelineError('conflict', `instant recovery ${runId} is ${rec.state}; only a running one can be migrated to production`, { state: rec.state });

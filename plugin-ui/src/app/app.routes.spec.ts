@@ -8,10 +8,12 @@ import { RecoveryPlans } from './dr/recovery-plans';
 import { ReplicatedVmsPage } from './dr/replicated-vms-page';
 import { Audit } from './global/audit/audit';
 import { Dashboard } from './global/dashboard/dashboard';
+import { requestGlobalPage } from './global/global-page-request';
 import { Jobs } from './global/jobs/jobs';
 import { Policies } from './global/policies/policies';
 import { ProtectedVms } from './global/protected-vms/protected-vms';
 import { Settings } from './global/settings/settings';
+import { InstantRecoveries } from './instant/instant-recoveries';
 import { NotFound } from './not-found/not-found';
 import { Notifications } from './notifications/notifications';
 import { Sites } from './sites/sites';
@@ -47,6 +49,7 @@ describe('routes', () => {
       ['/global/sites', Sites],
       ['/global/replicated-vms', ReplicatedVmsPage],
       ['/global/recovery-plans', RecoveryPlans],
+      ['/global/instant-recoveries', InstantRecoveries],
     ];
     const harness = await RouterTestingHarness.create();
     for (const [url, view] of views) {
@@ -57,6 +60,18 @@ describe('routes', () => {
   it('opens the dashboard when no view is named', async () => {
     const harness = await RouterTestingHarness.create();
     await harness.navigateByUrl('/', Dashboard);
+    expect(TestBed.inject(Router).url).toBe('/global/dashboard');
+  });
+
+  it('opens the global page another view asked for (the Recover wizard’s link), once', async () => {
+    requestGlobalPage('/global/instant-recoveries');
+    const harness = await RouterTestingHarness.create();
+    await harness.navigateByUrl('/global/dashboard');
+    await harness.fixture.whenStable();
+    expect(TestBed.inject(Router).url).toBe('/global/instant-recoveries');
+    expect(harness.routeDebugElement?.componentInstance).toBeInstanceOf(InstantRecoveries);
+    await harness.navigateByUrl('/global/dashboard', Dashboard);
+    await harness.fixture.whenStable();
     expect(TestBed.inject(Router).url).toBe('/global/dashboard');
   });
 

@@ -67,6 +67,10 @@ export const routes: Routes = [
     path: 'global/recovery-plans',
     loadComponent: () => import('./dr/recovery-plans').then((m) => m.RecoveryPlans),
   },
+  {
+    path: 'global/instant-recoveries',
+    loadComponent: () => import('./instant/instant-recoveries').then((m) => m.InstantRecoveries),
+  },
   { path: '', pathMatch: 'full', redirectTo: 'global/dashboard' },
   {
     path: '**',

@@ -555,6 +555,17 @@ const PATHS: Readonly<Record<string, Json>> = {
   '/api/v1/instant-recoveries/{runId}': {
     get: op({ id: 'getInstantRecovery', tag: 'Instant recovery', summary: 'One instant new instance or attachment', description: 'System.Read on its VM.', params: [param('runId')], ok: { '200': json(ref('InstantRecovery'), 'It.') }, errors: [404] }),
   },
+  '/api/v1/instant-recoveries/{runId}/migration-targets': {
+    get: op({
+      id: 'listInstantMigrationTargets',
+      tag: 'Instant recovery',
+      summary: 'The datastores its disks may be migrated to',
+      description: "System.Read on its VM. The datastores of the VM's datacenter but Lifeline's NFS datastore, by name; a migration also needs Datastore.AllocateSpace on the one chosen.",
+      params: [param('runId')],
+      ok: { '200': json(ref('InstantMigrationTargets'), 'Its datacenter’s datastores.') },
+      errors: [404],
+    }),
+  },
   '/api/v1/instant-recoveries/{runId}/migrate': {
     post: op({
       id: 'migrateInstantRecovery',

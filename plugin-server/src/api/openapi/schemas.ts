@@ -440,6 +440,9 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
   ),
   InstantAttachRequest: obj({ vm: described(str, 'The VM to attach the disks to: its urn or moref.'), disks: nullable(arrayOf(int, { minItems: 1 })) }, { optional: ['disks'] }),
   InstantMigrateRequest: obj({ datastore: described(str, "A datastore of the VM's datacenter.") }),
+  InstantMigrationTargets: obj({
+    items: arrayOf(obj({ name: str, capacityBytes: nullable(nonNegative), freeBytes: nullable(nonNegative) })),
+  }),
   InstantAccepted: obj(
     { job: ref('Job'), created: described(bool, 'False: the job of the same kind already queued or running for the target.'), runId: described({ type: 'string', pattern: UUID }, 'The instant recovery the job works on.') },
     { description: 'The instant-recovery job; follow it at /api/v1/jobs/{id}, the instant recovery at /api/v1/instant-recoveries/{runId}.' },

@@ -6,6 +6,7 @@
  *   POST /points/{id}/instant-attach            the point's published disks attached to a VM
  *   GET  /instant-recoveries                    every one in progress (System.Read on the root)
  *   GET  /instant-recoveries/{runId}            one (System.Read on its VM)
+ *   GET  /instant-recoveries/{runId}/migration-targets  the datastores it may be migrated to
  *   POST /instant-recoveries/{runId}/migrate    its disks moved to a datastore while the VM runs
  *   POST /instant-recoveries/{runId}/discard    the VM removed or the disks detached, the publication dropped
  *
@@ -207,6 +208,11 @@ export function instantRunRoutes<S extends UserSession>(auth: Authorizer<S>, svc
 
   router.get('/instant-recoveries/:runId', onRunVm([READ_PRIVILEGE]), (req, res) => {
     res.json(runView(runOf(req)));
+  });
+
+  router.get('/instant-recoveries/:runId/migration-targets', onRunVm([READ_PRIVILEGE]), async (req, res) => {
+    const items = await runs().migrationTargets(runOf(req).id, requestContext(req).signal);
+    res.json({ items });
   });
 
   router.post('/instant-recoveries/:runId/migrate', auditRun('instant-recovery.migrate'), onRunVm([PRIVILEGES.restore]), async (req, res) => {

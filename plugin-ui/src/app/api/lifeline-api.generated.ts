@@ -905,6 +905,26 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/api/v1/instant-recoveries/{runId}/migration-targets": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * The datastores its disks may be migrated to
+         * @description System.Read on its VM. The datastores of the VM's datacenter but Lifeline's NFS datastore, by name; a migration also needs Datastore.AllocateSpace on the one chosen.
+         */
+        readonly get: operations["listInstantMigrationTargets"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/api/v1/instant-recoveries/{runId}/migrate": {
         readonly parameters: {
             readonly query?: never;
@@ -2374,6 +2394,13 @@ export interface components {
         readonly InstantMigrateRequest: {
             /** @description A datastore of the VM's datacenter. */
             readonly datastore: string;
+        };
+        readonly InstantMigrationTargets: {
+            readonly items: readonly {
+                readonly name: string;
+                readonly capacityBytes: number | null;
+                readonly freeBytes: number | null;
+            }[];
         };
         /** @description The instant-recovery job; follow it at /api/v1/jobs/{id}, the instant recovery at /api/v1/instant-recoveries/{runId}. */
         readonly InstantAccepted: {
@@ -5340,6 +5367,39 @@ export interface operations {
                 };
                 content: {
                     readonly "application/json": components["schemas"]["InstantRecovery"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly listInstantMigrationTargets: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description An instant recovery id (GET /api/v1/instant-recoveries). */
+                readonly runId: components["parameters"]["runId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description Its datacenter’s datastores. */
+            readonly 200: {
+                headers: {
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["InstantMigrationTargets"];
                 };
             };
             readonly 400: components["responses"]["BadRequest"];

@@ -1,10 +1,11 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, inject, signal } from '@angular/core';
-import { RouterLink, RouterLinkActive } from '@angular/router';
+import { Router, RouterLink, RouterLinkActive } from '@angular/router';
 
 import { LifelineApi } from '../api/lifeline-api';
 import { GlobalRefresh } from '../global-refresh';
 import { MessagePipe } from '../i18n/message-pipe';
 import { HtmlClientSdkService } from '../sdk/html-client-sdk';
+import { takeGlobalPage } from './global-page-request';
 
 /**
  * Lifeline's global view is one view in plugin.json; its pages are routes inside it, and this
@@ -61,6 +62,11 @@ export class GlobalView {
   protected readonly shown = signal<string | undefined>(this.sdk.globalVcenter());
 
   constructor() {
+    // Another view asked for one of these pages (global-page-request.ts): open it instead.
+    const wanted = takeGlobalPage();
+    if (wanted !== null && this.pages.some((page) => page.path === wanted)) {
+      void inject(Router).navigateByUrl(wanted);
+    }
     void this.sdk.vcenterChoices().then(
       ({ guids, shown }) => {
         this.vcenters.set(guids);
@@ -101,6 +107,7 @@ export class GlobalView {
     { path: '/global/sites', label: 'global.nav.sites' },
     { path: '/global/replicated-vms', label: 'global.nav.replicatedVms' },
     { path: '/global/recovery-plans', label: 'global.nav.recoveryPlans' },
+    { path: '/global/instant-recoveries', label: 'global.nav.instantRecoveries' },
     { path: '/global/settings', label: 'global.nav.settings' },
   ] as const;
 }

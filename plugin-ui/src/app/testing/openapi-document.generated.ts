@@ -3397,6 +3397,57 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         }
       }
     },
+    "/api/v1/instant-recoveries/{runId}/migration-targets": {
+      "get": {
+        "operationId": "listInstantMigrationTargets",
+        "tags": [
+          "Instant recovery"
+        ],
+        "summary": "The datastores its disks may be migrated to",
+        "description": "System.Read on its VM. The datastores of the VM's datacenter but Lifeline's NFS datastore, by name; a migration also needs Datastore.AllocateSpace on the one chosen.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/runId"
+          },
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Its datacenter’s datastores.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/InstantMigrationTargets"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/api/v1/instant-recoveries/{runId}/migrate": {
       "post": {
         "operationId": "migrateInstantRecovery",
@@ -9157,6 +9208,46 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         },
         "required": [
           "datastore"
+        ],
+        "additionalProperties": false
+      },
+      "InstantMigrationTargets": {
+        "type": "object",
+        "properties": {
+          "items": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "name": {
+                  "type": "string"
+                },
+                "capacityBytes": {
+                  "type": [
+                    "integer",
+                    "null"
+                  ],
+                  "minimum": 0
+                },
+                "freeBytes": {
+                  "type": [
+                    "integer",
+                    "null"
+                  ],
+                  "minimum": 0
+                }
+              },
+              "required": [
+                "name",
+                "capacityBytes",
+                "freeBytes"
+              ],
+              "additionalProperties": false
+            }
+          }
+        },
+        "required": [
+          "items"
         ],
         "additionalProperties": false
       },

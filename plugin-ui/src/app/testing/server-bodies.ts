@@ -192,6 +192,49 @@ export function instantRevertBody(overrides: Body = {}): Body {
   };
 }
 
+export const RUN_ID = '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+
+/** One instant recovery of `GET /api/v1/instant-recoveries`: a new VM running from the point by default. */
+export function instantRecoveryBody(overrides: Body = {}): Body {
+  return {
+    id: RUN_ID,
+    kind: 'new-instance',
+    vm: { id: `urn:vmomi:VirtualMachine:vm-91:${FAKE_VC_GUID}`, moref: 'vm-91', vcenter: FAKE_VC_GUID },
+    vmName: 'erp-01-instant',
+    pointId: POINT_ID,
+    state: 'running',
+    jobId: JOB_ID,
+    disks: [
+      {
+        pointDisk: 0,
+        capacity: 32 * 2 ** 30,
+        file: '[lifeline-e2e] 20261123-100000-1a2b3c4d/disk0.vmdk',
+        deviceKey: 2000,
+        controllerKey: 1000,
+        unitNumber: 0,
+      },
+    ],
+    createdAt: '2026-11-23T12:00:00.000Z',
+    updatedAt: '2026-11-23T12:01:00.000Z',
+    ...overrides,
+  };
+}
+
+/** The 202 of an instant recovery's migrate or discard. */
+export function instantAcceptedBody(job: Body = {}): Body {
+  return { job: jobBody({ kind: 'instant-recovery', state: 'queued', ...job }), created: true, runId: RUN_ID };
+}
+
+/** `GET /api/v1/instant-recoveries/{runId}/migration-targets`: two datastores, one whose space vCenter does not say. */
+export function migrationTargetsBody(): Body {
+  return {
+    items: [
+      { name: 'LocalDS_0', capacityBytes: 100 * 2 ** 30, freeBytes: 40 * 2 ** 30 },
+      { name: 'LocalDS_1', capacityBytes: null, freeBytes: null },
+    ],
+  };
+}
+
 export const ATTACHMENT_ID = '6f1c2d3e-0000-4000-8000-000000000001';
 
 /** One attachment of `GET /api/v1/vms/{id}/attachments`. */

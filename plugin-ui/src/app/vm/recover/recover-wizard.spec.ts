@@ -85,6 +85,8 @@ describe('RecoverWizard', () => {
     expect(view.element.querySelector('clr-wizard')).toBeNull();
     expect(view.text('.ll-recover-started .ll-job-state')).toBe('Queued');
     expect((await fetch.call(0)).url).toBe(`${API_BASE}/api/v1/jobs/${JOB_ID}/events`);
+    // A copied VM runs from no backup: nothing to migrate or discard.
+    expect(view.element.querySelector('.ll-recover-open-instant')).toBeNull();
     await view.click('.ll-recover-close');
     expect(sdk.modalResults).toEqual([{ jobId: JOB_ID }]);
   });
@@ -108,6 +110,14 @@ describe('RecoverWizard', () => {
     post.flush({ job: jobBody({ kind: 'instant-recovery', state: 'queued' }), created: true, runId: '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b' }, { status: 202, statusText: 'Accepted' });
     await view.stable();
     expect(view.text('.ll-recover-started .ll-job-state')).toBe('Queued');
+    // The dialog links to the view where the new VM is migrated or discarded: the global view, at Instant recoveries.
+    expect(view.text('.ll-recover-instant-view')).toContain('Instant recoveries view');
+    sessionStorage.removeItem('lifeline.globalPage');
+    await view.click('.ll-recover-open-instant');
+    expect(JSON.stringify(sdk.navigations)).toBe(JSON.stringify([{ targetViewId: 'lifeline.global' }]));
+    expect(sessionStorage.getItem('lifeline.globalPage')).toBe('/global/instant-recoveries');
+    expect(sdk.modalResults).toEqual([{ jobId: JOB_ID }]);
+    sessionStorage.removeItem('lifeline.globalPage');
     view.fixture.destroy();
   });
 

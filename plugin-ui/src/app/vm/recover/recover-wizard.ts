@@ -20,6 +20,7 @@ import { VM_NAMES_PATH, readVmPage, type VmSummary } from '../../api/vm-summary'
 import { vmPath } from '../../api/vm-protection';
 import { ByteSizePipe } from '../../i18n/byte-size-pipe';
 import { MessagePipe } from '../../i18n/message-pipe';
+import { GLOBAL_VIEW_ID, requestGlobalPage } from '../../global/global-page-request';
 import { FollowedJob } from '../../jobs/followed-job';
 import { FollowedJobStatus } from '../../jobs/followed-job-status';
 import { JobStream } from '../../jobs/job-stream';
@@ -114,6 +115,8 @@ export class RecoverWizard {
   protected readonly submitting = signal(false);
   protected readonly submitError = signal<LifelineApiError | null>(null);
   protected readonly job = new FollowedJob(inject(JobStream), this.aborter.signal);
+  /** An instant new instance or attach was started: the dialog links to the view that migrates or discards it. */
+  protected readonly startedInstant = signal(false);
   /** Revert, new instance and clone-and-attach all need Lifeline's Restore privilege on the VM. */
   protected readonly can: ViewCapabilities;
 
@@ -159,6 +162,7 @@ export class RecoverWizard {
     this.submitError.set(null);
     try {
       const { job } = await this.api.post(path, body, readJobAccepted, this.aborter.signal);
+      this.startedInstant.set(this.mode() !== 'revert' && this.speed() === 'instant');
       this.job.follow(job.id, job);
     } catch (error: unknown) {
       reportApiError(error, this.aborter.signal, (e) => this.submitError.set(e));
@@ -171,6 +175,13 @@ export class RecoverWizard {
   protected close(): void {
     const job = this.job.job();
     this.sdk.closeModal(job === null ? null : { jobId: job.id });
+  }
+
+  /** Opens Lifeline's global view at Instant recoveries and closes the dialog; the job goes on. */
+  protected openInstantRecoveries(): void {
+    requestGlobalPage('/global/instant-recoveries');
+    this.sdk.navigateTo({ targetViewId: GLOBAL_VIEW_ID });
+    this.close();
   }
 
   private request(point: RestorePoint, vmId: string): RecoveryRequest {
