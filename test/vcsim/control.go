@@ -141,6 +141,14 @@ func (h *harness) applyRule(w http.ResponseWriter, r *http.Request, body []byte,
 	delay := time.Duration(rule.DelayMs) * time.Millisecond
 	isTask := strings.HasSuffix(method.Name, "_Task")
 
+	// A delayed Storage vMotion (disk locators) is the harness's own relocation, which copies a
+	// disk through NFS from an NFS datastore, started late: its task runs, with its progress
+	// moving, for the delay before the copy, as a relocation of a large disk takes time.
+	if req, ok := method.Body.(*types.RelocateVM_Task); ok && fault == nil && delay > 0 && len(req.Spec.Disk) > 0 {
+		h.relocateDisksAfter(w, req, delay)
+		return
+	}
+
 	if isTask && (delay > 0 || fault != nil) {
 		task := newTask(method.Name, method.This)
 		startTask(task)
