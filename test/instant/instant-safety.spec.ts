@@ -1,7 +1,7 @@
 // Instant recovery's safety through the API of a Lifeline server with an NFS section, against the
 // vCenter simulator whose NFS datastore reads and writes through that server's export
-// (test/vcsim/nas.go): a point a VM runs from is neither unpublished nor deleted, and the guest's
-// writes stay; a VM with instant-attached disks is held from backups, saying why; each step is a
+// (test/vcsim/nas.go): a point a VM runs from is neither unpublished, deleted nor pruned by
+// retention, and the guest's writes stay; a VM with instant-attached disks is held from backups, saying why; each step is a
 // restore.* event of the VM; a user's cancel while vCenter moves the disks home (a relocation the
 // simulator makes slow) leaves the VM whole on production storage, never half moved; a
 // publication made for an instant run that was never recorded (Lifeline stopped in between) is
@@ -96,14 +96,18 @@ describe('instant recovery safety (NFS server in the Lifeline server)', () => {
     admin = await fx.login();
     const policy = await fx.call(admin, 'POST', '/policies', { name: 'Safety', rpoSeconds: 3600, retention: { keepLast: 4 }, consistency: 'crash' });
     expect(policy.status).withContext(policy.text).toBe(201);
+    // VM 1 keeps one point: retention would remove point 1 once a newer one exists.
+    const keepOne = await fx.call(admin, 'POST', '/policies', { name: 'Keep one', rpoSeconds: 3600, retention: { keepLast: 1 }, consistency: 'crash' });
+    expect(keepOne.status).withContext(keepOne.text).toBe(201);
     for (const i of [0, 1, 2]) {
-      expect((await fx.call(admin, 'PUT', `${vmPath(i)}/protection`, { policyId: policy.json()['id'] })).status).toBe(201);
+      expect((await fx.call(admin, 'PUT', `${vmPath(i)}/protection`, { policyId: (i === 1 ? keepOne : policy).json()['id'] })).status).toBe(201);
     }
     for (const i of [0, 1]) {
       await fillDisk(fx.vc.vms[i]!.disks[0]!.path, DISK, 40 + i);
       const done = await succeeded(await fx.call(admin, 'POST', `${vmPath(i)}/backup`));
       points.set(i, (done.result as { pointId: string }).pointId);
     }
+    await succeeded(await fx.call(admin, 'POST', `${vmPath(1)}/backup`));
   }, 120_000);
   afterAll(async () => {
     await fx?.stop();
@@ -128,6 +132,11 @@ describe('instant recovery safety (NFS server in the Lifeline server)', () => {
     expect(String(reverted['detail'])).toContain(fx.moref(0));
     expect(String(reverted['detail'])).toContain('instant revert');
     expectProblem(await call('DELETE', `/points/${points.get(1)!}`), 409, 'point-in-use');
+    // Retention leaves the point alone while it is published, though VM 1's policy keeps one newer point only.
+    const retention = await jobEnd(accepted(await call('POST', '/maintenance', { steps: ['retention'] })));
+    expect(retention.state).withContext(JSON.stringify(retention)).toBe('succeeded');
+    expect((retention.result as { retention: { removed: string[] } }).retention.removed).not.toContain(points.get(1)!);
+    expect(JSON.stringify(await job(retention.id))).toContain(`restore point ${points.get(1)!} is being read`);
     expect((await publications()).map((p) => p.pointId).sort()).toEqual([points.get(0)!, points.get(1)!].sort());
     expect((await fx.vc.readDisk(fx.moref(2), deviceKey, 2 * MiB, written.length)).equals(written)).withContext('the guest’s writes stay in the overlay').toBeTrue();
 
