@@ -19,8 +19,8 @@ import { fillDisk, MiB } from '../protection/backup-fixture.js';
 
 const DISK = 8 * MiB;
 const NFS_HOST = '127.0.0.21';
-/** How long the simulator's relocations take in the cancel specs: long enough to send a cancel while it runs. */
-const RELOCATION_MS = 4000;
+/** The simulator's relocation in the cancel specs waits this long unless released (by clearing its fault rules) once the cancel was seen. */
+const RELOCATION_MS = 120_000;
 
 interface Job {
   id: string;
@@ -72,16 +72,27 @@ describe('instant recovery safety (NFS server in the Lifeline server)', () => {
   const vcenter = () => fx.backup.vcenter(fx.vc.instanceUuid, AbortSignal.timeout(30_000));
   const publications = async () => (await call('GET', '/publications')).json<{ items: Array<{ pointId: string; folder: string }> }>().items;
   const vmEvents = async (moref: string) => (await call('GET', `/vms/${encodeURIComponent(`urn:vmomi:VirtualMachine:${moref}:${fx.vc.instanceUuid}`)}/events?limit=50`)).json<{ items: Array<{ type: string; jobId: string | null; message: string }> }>().items;
-  /** Sends a cancel of the job once vCenter's relocation reports progress (it is under way), and waits for the job's end. */
-  const cancelDuringRelocation = async (id: string): Promise<Job> => {
+  const relocations = async (): Promise<number> => (await fx.vc.callCounts())['RelocateVM_Task'] ?? 0;
+  /**
+   * Sends a cancel of the job once it has asked vCenter for a relocation (more than `before` so
+   * far; the simulator holds it under way), lets the relocation go on once the job has taken the
+   * cancel (it logged it, or ended), and waits for the job's end.
+   */
+  const cancelDuringRelocation = async (id: string, before: number): Promise<Job> => {
     for (;;) {
       const j = await job(id);
       if (j.state !== 'running' && j.state !== 'queued') throw new Error(`the job ended (${j.state}) before its relocation was seen under way`);
-      if (j.progress.bytesDone > 0) break;
+      if ((await relocations()) > before) break;
       await new Promise((r) => setTimeout(r, 25));
     }
     const cancel = await fx.call(admin, 'POST', `/jobs/${id}/cancel`);
     expect(cancel.status).withContext(cancel.text).toBeLessThan(300);
+    for (;;) {
+      const j = await job(id);
+      if (!['queued', 'running'].includes(j.state) || JSON.stringify(j).includes('a cancel takes no effect')) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await fx.vc.clearFaults();
     return jobEnd(id);
   };
 
@@ -150,8 +161,9 @@ describe('instant recovery safety (NFS server in the Lifeline server)', () => {
     // Make permanent, cancelled by the user while vCenter moves the disk: the move runs to its end.
     const before = await fx.vc.readDisk(fx.moref(0), (await (await vcenter()).getVm(fx.moref(0))).disks[0]!.key, 0, DISK);
     await fx.vc.injectDelay('RelocateVM_Task', RELOCATION_MS, 1, fx.moref(0));
+    const moves = await relocations();
     const commitId = accepted(await call('POST', `${vmPath(0)}/instant-revert/commit`, {}));
-    const commit = await cancelDuringRelocation(commitId);
+    const commit = await cancelDuringRelocation(commitId, moves);
     expect(commit.state).withContext(JSON.stringify(commit)).toBe('succeeded');
     const vm0 = await (await vcenter()).getVm(fx.moref(0));
     expect(vm0.disks.map((d) => d.datastore.name)).withContext('every disk on production storage').toEqual([fx.vc.vms[0]!.disks[0]!.file.slice(1, fx.vc.vms[0]!.disks[0]!.file.indexOf(']'))]);
@@ -176,8 +188,9 @@ describe('instant recovery safety (NFS server in the Lifeline server)', () => {
     const expected = await fx.vc.readDisk(vm, run.disks[0]!.deviceKey, 0, DISK);
 
     await fx.vc.injectDelay('RelocateVM_Task', RELOCATION_MS, 1, vm);
+    const moves = await relocations();
     const migrateId = accepted(await call('POST', `/instant-recoveries/${runId}/migrate`, { datastore: names[1]! }));
-    const migrated = await cancelDuringRelocation(migrateId);
+    const migrated = await cancelDuringRelocation(migrateId, moves);
     expect(migrated.state).withContext(JSON.stringify(migrated)).toBe('succeeded');
     expect((await fx.call(admin, 'GET', `/jobs/${migrateId}`)).text).toContain('a cancel takes no effect');
     const info = await (await vcenter()).getVm(vm);

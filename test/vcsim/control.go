@@ -42,10 +42,20 @@ type faultTable struct {
 	nextID int
 	rules  []*faultRule
 	calls  map[string]int
+	// cleared is closed (and replaced) when the rules are cleared: delayed relocations under way
+	// stop waiting then, so a test ends a long delay when it has done what it needed meanwhile.
+	cleared chan struct{}
 }
 
 func newFaultTable() *faultTable {
-	return &faultTable{nextID: 1, calls: map[string]int{}}
+	return &faultTable{nextID: 1, calls: map[string]int{}, cleared: make(chan struct{})}
+}
+
+// clearedSignal is closed at the next clear of the rules.
+func (t *faultTable) clearedSignal() <-chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.cleared
 }
 
 func (t *faultTable) add(r *faultRule) {
@@ -94,6 +104,8 @@ func (t *faultTable) clear() int {
 	defer t.mu.Unlock()
 	n := len(t.rules)
 	t.rules = nil
+	close(t.cleared)
+	t.cleared = make(chan struct{})
 	return n
 }
 
