@@ -42,10 +42,20 @@ type faultTable struct {
 	nextID int
 	rules  []*faultRule
 	calls  map[string]int
+	// cleared is closed (and replaced) when the rules are cleared: delayed relocations under way
+	// stop waiting then, so a test ends a long delay when it has done what it needed meanwhile.
+	cleared chan struct{}
 }
 
 func newFaultTable() *faultTable {
-	return &faultTable{nextID: 1, calls: map[string]int{}}
+	return &faultTable{nextID: 1, calls: map[string]int{}, cleared: make(chan struct{})}
+}
+
+// clearedSignal is closed at the next clear of the rules.
+func (t *faultTable) clearedSignal() <-chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.cleared
 }
 
 func (t *faultTable) add(r *faultRule) {
@@ -94,6 +104,8 @@ func (t *faultTable) clear() int {
 	defer t.mu.Unlock()
 	n := len(t.rules)
 	t.rules = nil
+	close(t.cleared)
+	t.cleared = make(chan struct{})
 	return n
 }
 
@@ -140,6 +152,14 @@ func (h *harness) applyRule(w http.ResponseWriter, r *http.Request, body []byte,
 	}
 	delay := time.Duration(rule.DelayMs) * time.Millisecond
 	isTask := strings.HasSuffix(method.Name, "_Task")
+
+	// A delayed Storage vMotion (disk locators) is the harness's own relocation, which copies a
+	// disk through NFS from an NFS datastore, started late: its task runs, with its progress
+	// moving, for the delay before the copy, as a relocation of a large disk takes time.
+	if req, ok := method.Body.(*types.RelocateVM_Task); ok && fault == nil && delay > 0 && len(req.Spec.Disk) > 0 {
+		h.relocateDisksAfter(w, req, delay)
+		return
+	}
 
 	if isTask && (delay > 0 || fault != nil) {
 		task := newTask(method.Name, method.This)

@@ -763,14 +763,38 @@ func (h *harness) relocateDisks(w http.ResponseWriter, req *types.RelocateVM_Tas
 	if len(req.Spec.Disk) == 0 {
 		return false
 	}
+	h.relocateDisksAfter(w, req, 0)
+	return true
+}
+
+// relocateSteps is how many times a delayed relocation's task reports progress before it copies.
+const relocateSteps = 10
+
+// relocateDisksAfter answers the RelocateVM_Task at once with its task, which runs for `delay`
+// (its progress at 1 % at once, then rising to 40 % in steps; the VM keeps its disks where they are meanwhile) and
+// then copies the disks as relocateDisks does. Clearing the fault rules ends the delay at once.
+func (h *harness) relocateDisksAfter(w http.ResponseWriter, req *types.RelocateVM_Task, delay time.Duration) {
 	task := newTask("RelocateVM_Task", req.This)
 	writeResult(w, taskResponse("RelocateVM_Task", task.Self))
+	released := h.faults.clearedSignal()
 	go func() {
 		startTask(task)
+		if delay > 0 {
+			// Under way at once, as vCenter's task is once the copy starts.
+			simulator.Map.Update(task, []types.PropertyChange{{Name: "info.progress", Val: int32(1)}})
+		wait:
+			for i := 1; i <= relocateSteps; i++ {
+				select {
+				case <-time.After(delay / relocateSteps):
+				case <-released:
+					break wait
+				}
+				simulator.Map.Update(task, []types.PropertyChange{{Name: "info.progress", Val: int32(i * 40 / relocateSteps)}})
+			}
+		}
 		result, fault, msg := h.runRelocate(task, req)
 		finishTask(task, result, fault, msg)
 	}()
-	return true
 }
 
 type diskMove struct {

@@ -109,6 +109,7 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   'export-too-large': 500,
   'publication-not-found': 404,
   'publication-exists': 409,
+  'publication-in-use': 409,
   'nfs-not-configured': 503,
   'vsphere-login-failed': 500,
   'vsphere-wsdl-missing': 500,

@@ -215,6 +215,8 @@ export type NfsCode =
   | 'publication-not-found'
   /** The restore point is published already, or its folder name is taken. */
   | 'publication-exists'
+  /** A VM runs from the publication (an instant revert or instant recovery): unpublishing it would lose the VM's disks and writes. */
+  | 'publication-in-use'
   /** The server's configuration has no NFS section: nothing is served over NFS. */
   | 'nfs-not-configured';
 

@@ -1,6 +1,6 @@
 /**
- * Where events come from: the job runner's state changes (a backup, restore or maintenance job
- * that ended) and the protection scheduler's RPO status changes, each turned into an event with a
+ * Where events come from: the job runner's state changes (a backup, restore, instant recovery or
+ * maintenance job that ended) and the protection scheduler's RPO status changes, each turned into an event with a
  * de-duplication key, so that the same fact seen twice (an event replayed, a transition announced
  * again after a restart) is told once.
  */
@@ -41,9 +41,41 @@ function damageOf(job: JobRecord): { count: number; points: string[] } | null {
   return points.length > 0 ? { count: points.length, points } : null;
 }
 
+/** The operations of the instant recovery job kinds, as events name them (data.operation) and tell them. */
+const INSTANT_OPERATIONS: Readonly<Record<string, Readonly<Record<string, { operation: string; label: string }>>>> = {
+  'instant-revert': {
+    revert: { operation: 'instant-revert', label: 'Instant revert' },
+    cancel: { operation: 'instant-revert-cancel', label: 'Cancel of the instant revert' },
+    commit: { operation: 'instant-revert-commit', label: 'Make permanent of the instant revert' },
+  },
+  'instant-recovery': {
+    'new-instance': { operation: 'instant-new-instance', label: 'Instant new instance' },
+    attach: { operation: 'instant-attach', label: 'Instant attach' },
+    migrate: { operation: 'instant-migrate', label: 'Migration to production' },
+    discard: { operation: 'instant-discard', label: 'Discard of the instant recovery' },
+  },
+};
+
+function instantOperation(job: JobRecord): { operation: string; label: string } {
+  const op = (job.params as { operation?: unknown } | null)?.operation;
+  return (typeof op === 'string' ? INSTANT_OPERATIONS[job.kind]?.[op] : undefined) ?? { operation: job.kind, label: job.kind };
+}
+
+/**
+ * The VM of an instant recovery job: its target, or — a new instance, whose job targets the VM's
+ * name until the VM is made — the VM the job made (its result's moref), under that name.
+ */
+function instantVmOf(job: JobRecord): EventVm | null {
+  const guid = job.target.vcenterGuid;
+  if (guid === null) return null;
+  if (job.target.type === 'VirtualMachine') return { vcenterGuid: guid, moref: job.target.id };
+  const made = (job.result as { vm?: unknown } | null)?.vm;
+  return typeof made === 'string' ? { vcenterGuid: guid, moref: made, name: job.target.id } : null;
+}
+
 /**
  * The events a job that ended stands for: a backup's outcome (and its new restore point), a
- * restore's, and a maintenance run's (with any damage verification found).
+ * restore's (copy-first, or an instant revert's or instant recovery's step), and a maintenance run's (with any damage verification found).
  */
 export function eventsOfJob(job: JobRecord, warned: boolean): NewEvent[] {
   const vm = vmOf(job);
@@ -70,6 +102,17 @@ export function eventsOfJob(job: JobRecord, warned: boolean): NewEvent[] {
       return ok
         ? [{ ...base, type: 'restore.succeeded', message: `${what} of ${vmLabel(vm, job)} succeeded`, data: { ...data, operation: what } }]
         : [{ ...base, type: 'restore.failed', message: `${what} of ${vmLabel(vm, job)} ${job.state === 'cancelled' ? 'was cancelled' : 'failed'}${why}`, data: { ...data, operation: what, ...failure(job) } }];
+    }
+    case 'instant-revert':
+    case 'instant-recovery': {
+      const what = instantOperation(job);
+      const ivm = instantVmOf(job);
+      const label = ivm?.name ?? ivm?.moref ?? job.target.id;
+      const runId = (job.params as { runId?: unknown } | null)?.runId;
+      const idata = { ...data, operation: what.operation, ...(typeof runId === 'string' ? { runId } : {}) };
+      return ok
+        ? [{ vm: ivm, jobId: job.id, type: 'restore.succeeded', message: `${what.label} of ${label} succeeded`, data: idata }]
+        : [{ vm: ivm, jobId: job.id, type: 'restore.failed', message: `${what.label} of ${label} ${job.state === 'cancelled' ? 'was cancelled' : 'failed'}${why}`, data: { ...idata, ...failure(job) } }];
     }
     case 'maintenance': {
       const out: NewEvent[] = ok

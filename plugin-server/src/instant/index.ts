@@ -17,3 +17,5 @@ export { InstantRunStore } from './instant-runs.js';
 export type { InstantRunDisk, InstantRunKind, InstantRunRecord, InstantRunState } from './instant-runs.js';
 export { createInstantRunJobHandler, InstantRunService, INSTANT_RUN_JOB_KIND, startInstantRuns } from './instant-run-job.js';
 export type { InstantRunJobParams, InstantRunServiceOptions, InstantRunsOptions } from './instant-run-job.js';
+export { describePublicationUse, publicationUseOf, reconcilePublications } from './publication-use.js';
+export type { OwnedPublications, PublicationUse, PublicationUser } from './publication-use.js';

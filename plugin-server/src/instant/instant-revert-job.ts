@@ -10,9 +10,10 @@
  *   operation 'commit'  runInstantCommit: make permanent, Storage vMotion of the disks home
  *
  * Progress is in bytes of the VM's disks (the relocation's progress during make permanent). A
- * user may cancel the job (Restore privilege): a revert cancelled while it runs is undone, a make
- * permanent cancelled during the relocation leaves the VM running from the backup (the relocation
- * task is cancelled, the revert can be made permanent again or cancelled); a cancel runs to its end.
+ * user may cancel the job (Restore privilege): a revert cancelled while it runs is undone; a make
+ * permanent or a cancel runs to its end once started (the cancel is logged as having no effect),
+ * since vCenter's relocation goes on whatever Lifeline waits for: the VM ends whole on production
+ * storage, never half moved.
  * The clean-up of a job interrupted by a stop of Lifeline undoes an unfinished revert, finishes
  * an interrupted cancel, and leaves an interrupted make permanent running from the backup.
  */
@@ -24,6 +25,7 @@ import { runInstantCancel, runInstantCommit, runInstantRevert, settleInstantReve
 import { InstantStore, type InstantRevertRecord } from './instant-store.js';
 import type { InstantVcenter } from './instant-vcenter.js';
 import { datastoreNameFor, type NfsExport } from './nfs-datastore.js';
+import type { PublicationUse } from './publication-use.js';
 
 export const INSTANT_REVERT_JOB_KIND = 'instant-revert';
 
@@ -51,8 +53,12 @@ function parseParams(p: unknown): InstantRevertJobParams {
   return p as InstantRevertJobParams;
 }
 
-/** The job's signal without the user's cancel: aborted on shutdown or timeout only. */
-function notCancelled(ctx: JobContext<InstantRevertJobParams>): AbortSignal {
+/**
+ * The job's signal without the user's cancel: aborted on shutdown or timeout only. A relocation
+ * (Storage vMotion) is not stopped by Lifeline's waiting for it: a step that starts one runs to
+ * its end so that Lifeline's records say where the disks are.
+ */
+export function notCancelled(ctx: Pick<JobContext<unknown>, 'signal' | 'log'>): AbortSignal {
   const c = new AbortController();
   const follow = (): void => {
     const reason: unknown = ctx.signal.reason;
@@ -72,6 +78,12 @@ export class InstantRevertService {
   /** The VM's instant revert, if it is in one. */
   revertOf(vm: VmRef): InstantRevertRecord | undefined {
     return this.o.store.get(vm);
+  }
+
+  /** The VM in an instant revert from the publication, if any. */
+  publicationUse(publicationId: string): PublicationUse | undefined {
+    const rec = this.o.store.list().find((r) => r.publicationId === publicationId);
+    return rec && { vm: rec.vm.moref, vmName: null, what: 'instant revert', runId: null, state: rec.state, next: 'make the revert permanent or cancel it first' };
   }
 
   /** VMs running from a restore point: scheduled backups leave them alone. */

@@ -16,7 +16,7 @@
  */
 import { describeError, LifelineError } from '../errors/index.js';
 import { currentDiskOf, vmKey, type VmRef } from '../domain/index.js';
-import type { Publication } from '../nfs/index.js';
+import type { Publication, PublicationOwner } from '../nfs/index.js';
 import type { PointManifest } from '../store/index.js';
 import type { DiskMode, VmInfo } from '../vsphere/index.js';
 import type { InstantDisk, InstantRevertRecord, InstantStore } from './instant-store.js';
@@ -24,7 +24,8 @@ import type { InstantVcenter } from './instant-vcenter.js';
 import { ensureNfsDatastore, releaseNfsDatastore, type NfsExport } from './nfs-datastore.js';
 
 export interface InstantPublications {
-  publish(pointId: string): Promise<Publication>;
+  /** Instant recovery publishes with the owner 'instant': a publication no record owns is then known as left by a crash. */
+  publish(pointId: string, folder: string | undefined, owner: PublicationOwner): Promise<Publication>;
   unpublish(id: string): Promise<void>;
   list(): readonly Publication[];
 }
@@ -131,7 +132,7 @@ export async function runInstantRevert(deps: InstantDeps, req: InstantRevertRequ
   });
 
   ctx.progress?.(0);
-  const pub = await deps.publications.publish(req.pointId);
+  const pub = await deps.publications.publish(req.pointId, undefined, 'instant');
   let rec: InstantRevertRecord | undefined;
   try {
     const ds = await ensureNfsDatastore(vc, deps.export, vm.host, signal);

@@ -3,11 +3,13 @@
  * production and their discard) and the service the API queues them with. Each request is checked
  * at once against what is known now (the point exists and is not published, the VM is not busy,
  * the migration's datastore exists) and then queued; the job checks again when it runs. Only one
- * job at a time works on a VM, whatever its kind. The clean-up of an interrupted job discards a
+ * job at a time works on a VM, whatever its kind. A user's cancel stops a start (undone) or a
+ * discard, never a migration: vCenter's relocation goes on whatever Lifeline waits for, so the
+ * migration runs to its end and the record says where the disks are. The clean-up of an interrupted job discards a
  * start or finishes a discard (instant-run.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { vmTarget, type VmRef } from '../domain/index.js';
+import { vmKey, vmTarget, type VmRef } from '../domain/index.js';
 import { LifelineError, ValidationError } from '../errors/index.js';
 import { JobBusyError, type JobContext, type JobHandler, type JobRecord, type JobRunner, type JobTarget, type SubmitResult } from '../jobs/index.js';
 import {
@@ -22,7 +24,9 @@ import {
   type InstantRunContext,
   type InstantRunDeps,
 } from './instant-run.js';
+import { notCancelled } from './instant-revert-job.js';
 import { InstantRunStore, type InstantRunRecord } from './instant-runs.js';
+import type { PublicationUse } from './publication-use.js';
 
 export const INSTANT_RUN_JOB_KIND = 'instant-recovery';
 
@@ -78,7 +82,8 @@ export function createInstantRunJobHandler(deps: InstantRunDeps): JobHandler<Ins
         }
         case 'migrate':
           ctx.phase('migrate');
-          return runInstantMigrate(deps, p.runId, p.datastore, c);
+          // Once the disks start moving the migration runs to its end: a cancel is logged as having no effect.
+          return runInstantMigrate(deps, p.runId, p.datastore, { ...c, signal: notCancelled(ctx) });
         case 'discard':
           ctx.phase('discard');
           return runInstantDiscard(deps, p.runId, c);
@@ -114,6 +119,33 @@ export class InstantRunService {
 
   get(runId: string): InstantRunRecord {
     return requireRun(this.o.deps, runId);
+  }
+
+  /**
+   * VMs (by vmKey) that run from a publication: an instant new instance, and a VM with instant-
+   * attached disks. Their backups are held: a snapshot would put its delta files on Lifeline's NFS
+   * datastore beside the published disks, a backup would read the point back into the store
+   * through NFS, and a discard or migration would meet a snapshot chain.
+   */
+  heldVms(): Set<string> {
+    return new Set(this.o.deps.runs.list().flatMap((r) => (r.vm ? [vmKey({ vcenterGuid: r.vcenterGuid, moref: r.vm })] : [])));
+  }
+
+  /** Why backups of a VM (by its key) are held, when it runs from a publication. */
+  heldReason(key: string): string | undefined {
+    const rec = this.o.deps.runs.list().find((r) => r.vm !== null && vmKey({ vcenterGuid: r.vcenterGuid, moref: r.vm }) === key);
+    if (!rec) return undefined;
+    return rec.kind === 'attach'
+      ? `disks of restore point ${rec.pointId} are attached to it from Lifeline's NFS datastore (instant attach ${rec.id}); migrate them to production or discard them first`
+      : `it runs from restore point ${rec.pointId} (instant new instance ${rec.id}); migrate it to production or discard it first`;
+  }
+
+  /** The instant new instance or attachment running from the publication, if any. */
+  publicationUse(publicationId: string): PublicationUse | undefined {
+    const rec = this.o.deps.runs.list().find((r) => r.publicationId === publicationId);
+    if (!rec) return undefined;
+    const next = rec.state === 'migrating' ? 'wait for its migration to production to end' : 'migrate it to production or discard it first';
+    return { vm: rec.vm ?? '(not made yet)', vmName: rec.vmName, what: rec.kind === 'attach' ? 'instant attach' : 'instant new instance', runId: rec.id, state: rec.state, next };
   }
 
   /** Queues an instant new instance; `req` as resolved (defaults filled in) for the privilege check. */

@@ -26,7 +26,7 @@ import { describeError, LifelineError } from '../errors/index.js';
 import type { VmRef } from '../domain/index.js';
 import { deleteIfPresent, freeScsiSlots, planDevices, resolveTargets, storedConfig, validateInstanceName, type RecoveryVcenter } from '../recovery/index.js';
 import { isStoreError, type PointManifest } from '../store/index.js';
-import { formatDatastorePath, isVimFault, type VmInfo } from '../vsphere/index.js';
+import { formatDatastorePath, isVimFault, VimTaskError, type VmInfo } from '../vsphere/index.js';
 import type { InstantContext, InstantPublications, InstantDeps } from './instant-revert.js';
 import type { InstantRunDisk, InstantRunRecord, InstantRunStore } from './instant-runs.js';
 import type { InstantVcenter } from './instant-vcenter.js';
@@ -137,6 +137,19 @@ function ours(rec: InstantRunRecord): Set<string> {
 }
 
 /**
+ * Destroying a VM deletes its disks: a new instance with a disk that is not the store's (moved to
+ * production by a migration vCenter finished, or added by a user) is never discarded.
+ */
+function refuseForeignDisks(rec: InstantRunRecord, info: VmInfo): void {
+  if (rec.kind !== 'new-instance') return;
+  const files = ours(rec);
+  const others = info.disks.filter((x) => !files.has(x.fileName));
+  if (others.length > 0) {
+    throw new LifelineError('conflict', `VM ${info.name} has disks that are not on Lifeline's NFS datastore (${others.map((x) => x.fileName).join(', ')}); Lifeline does not delete them: migrate instant recovery ${rec.id} to production to finish it, or remove the VM yourself`, { runId: rec.id, vm: info.moref });
+  }
+}
+
+/**
  * Removes what an instant new instance or attachment made: the published disks detached (their
  * files are the store's and stay), a new instance's VM destroyed and its folder deleted, the
  * publication dropped with its overlay, the record removed and the NFS datastore released when
@@ -145,8 +158,9 @@ function ours(rec: InstantRunRecord): Set<string> {
 async function tearDown(deps: InstantRunDeps, vc: InstantRunVcenter, rec: InstantRunRecord, signal: AbortSignal, log: (m: string) => void): Promise<void> {
   const info = rec.vm ? await findVm(vc, rec.vm, signal) : undefined;
   if (info) {
-    if (rec.kind === 'new-instance' && info.powerState !== 'poweredOff') await vc.powerOff(info.moref, { signal });
+    refuseForeignDisks(rec, info);
     const files = ours(rec);
+    if (rec.kind === 'new-instance' && info.powerState !== 'poweredOff') await vc.powerOff(info.moref, { signal });
     for (const d of info.disks.filter((x) => files.has(x.fileName))) {
       await vc.removeDisk(info.moref, d.key, { deleteFile: false }, { signal });
       log(`${d.fileName} detached from ${info.name}`);
@@ -189,7 +203,7 @@ export async function runInstantNewInstance(deps: InstantRunDeps, req: InstantNe
   const devices = planDevices(cfg, sorted.map((d) => ({ pointDisk: d.disk, file: '', capacity: d.capacity })), req.networks);
 
   ctx.progress?.(0);
-  const pub = await deps.publications.publish(req.pointId);
+  const pub = await deps.publications.publish(req.pointId, undefined, 'instant');
   let rec = await deps.runs.put({
     id: req.runId,
     kind: 'new-instance',
@@ -291,7 +305,7 @@ export async function runInstantAttach(deps: InstantRunDeps, req: InstantAttachR
   refusePublished(deps, req.pointId);
 
   ctx.progress?.(0);
-  const pub = await deps.publications.publish(req.pointId);
+  const pub = await deps.publications.publish(req.pointId, undefined, 'instant');
   let rec = await deps.runs.put({
     id: req.runId,
     kind: 'attach',
@@ -361,16 +375,23 @@ export async function runInstantMigrate(deps: InstantRunDeps, runId: string, dat
   try {
     if (moves.length > 0) await vc.relocateDisks(info.moref, moves, { signal, onProgress: (p) => ctx.progress?.(Math.min(95, Math.round(p * 0.95))) });
   } catch (err) {
-    // The VM still runs from the NFS datastore: the migration can be asked for again, or discarded.
-    await deps.runs.put({ ...rec, state: 'running', targetDatastore: null });
+    // vCenter's task failed: the VM still runs from the NFS datastore, and the migration can be
+    // asked for again, or discarded. Lifeline stopped waiting (shutdown, time limit): the task
+    // may go on, so the record stays 'migrating' for the clean-up to look where the disks are.
+    if (err instanceof VimTaskError) await deps.runs.put({ ...rec, state: 'running', targetDatastore: null });
     throw err;
   }
   ctx.log(`${moves.length} disk(s) of ${info.name} moved to datastore ${target.name} while it ran`);
-  if (deps.publications.list().some((p) => p.id === rec.publicationId)) await deps.publications.unpublish(rec.publicationId);
-  await deps.runs.delete(rec.id);
-  if (await release(vc, deps, signal)) ctx.log(`NFS datastore ${deps.export.datastoreName} unmounted`);
+  await finishMigration(deps, vc, rec, signal, ctx.log);
   ctx.progress?.(100);
   return { runId, vm: rec.vm, datastore: target.name };
+}
+
+/** The disks are home: the publication and its overlay are dropped, the record removed, the NFS datastore released if unused. */
+async function finishMigration(deps: InstantRunDeps, vc: InstantRunVcenter, rec: InstantRunRecord, signal: AbortSignal, log: (m: string) => void): Promise<void> {
+  if (deps.publications.list().some((p) => p.id === rec.publicationId)) await deps.publications.unpublish(rec.publicationId);
+  await deps.runs.delete(rec.id);
+  if (await release(vc, deps, signal)) log(`NFS datastore ${deps.export.datastoreName} unmounted`);
 }
 
 /** Discard: nothing of the instant recovery is left but the restore point, as it was. */
@@ -378,6 +399,8 @@ export async function runInstantDiscard(deps: InstantRunDeps, runId: string, ctx
   const rec = requireRun(deps, runId);
   if (rec.state === 'migrating') throw new LifelineError('conflict', `instant recovery ${runId} is being migrated to production; it can no longer be discarded`, { state: rec.state });
   const vc = await deps.vcenters.vcenter(rec.vcenterGuid, ctx.signal);
+  const info = rec.vm ? await findVm(vc, rec.vm, ctx.signal) : undefined;
+  if (info) refuseForeignDisks(rec, info);
   const discarding = await deps.runs.put({ ...rec, state: 'discarding', jobId: ctx.jobId ?? rec.jobId });
   await tearDown(deps, vc, discarding, ctx.signal, ctx.log);
   ctx.log(`instant recovery ${runId} (${rec.kind} of restore point ${rec.pointId}) discarded`);
@@ -385,16 +408,21 @@ export async function runInstantDiscard(deps: InstantRunDeps, runId: string, ctx
 }
 
 /**
- * After a crash: a start in flight is discarded, a discard finished; an interrupted migration
- * leaves the VM running (from wherever vCenter left its disks) and can be asked for again.
+ * After a crash: a start in flight is discarded, a discard finished; an interrupted migration is
+ * finished when vCenter moved every disk, else the VM runs on from the NFS datastore and the
+ * migration can be asked for again.
  */
 export async function resolveInstantRun(deps: InstantRunDeps, runId: string, signal: AbortSignal): Promise<void> {
   const rec = deps.runs.get(runId);
   if (!rec || rec.state === 'running') return;
+  const vc = await deps.vcenters.vcenter(rec.vcenterGuid, signal);
   if (rec.state === 'migrating') {
-    await deps.runs.put({ ...rec, state: 'running', targetDatastore: null });
+    // Every disk moved off the NFS datastore: the migration is finished; else the VM runs on from it.
+    const info = rec.vm ? await findVm(vc, rec.vm, signal) : undefined;
+    const files = ours(rec);
+    if (info && !info.disks.some((d) => files.has(d.fileName))) await finishMigration(deps, vc, rec, signal, () => undefined);
+    else await deps.runs.put({ ...rec, state: 'running', targetDatastore: null });
     return;
   }
-  const vc = await deps.vcenters.vcenter(rec.vcenterGuid, signal);
   await tearDown(deps, vc, rec, signal, () => undefined);
 }

@@ -4,7 +4,7 @@
 export { NfsServer, descriptorName, flatName, NFS_PROGRAM, MOUNT_PROGRAM, PMAP_PROGRAM } from './nfs-server.js';
 export type { NfsServerOptions } from './nfs-server.js';
 export { Publications, folderName } from './publications.js';
-export type { Publication, PublicationsOptions } from './publications.js';
+export type { Publication, PublicationOwner, PublicationsOptions } from './publications.js';
 export { DEFAULT_CACHE, OVERLAY_BLOCK } from './published-disk.js';
 export type { ChunkCacheOptions } from './published-disk.js';
 export { MAX_RECORD } from './rpc-server.js';

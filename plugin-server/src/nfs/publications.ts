@@ -19,6 +19,13 @@ export interface PublishedFile {
   readonly fileNo: number;
 }
 
+/**
+ * Who a publication is for: a user who published the point through the API ('user'), or an
+ * instant revert or instant recovery ('instant'), which records it and unpublishes it when done.
+ * Publications saved before owners were recorded count as the user's: never dropped unasked.
+ */
+export type PublicationOwner = 'user' | 'instant';
+
 export interface Publication {
   /** 32 hex digits, random: part of every file handle of the publication. */
   readonly id: string;
@@ -29,6 +36,8 @@ export interface Publication {
   readonly folder: string;
   readonly vmName: string;
   readonly createdAt: string;
+  /** Absent in publications saved before owners were recorded: 'user'. */
+  readonly owner?: PublicationOwner;
   readonly disks: ReadonlyArray<{ readonly disk: number; readonly capacity: number }>;
   /** Files clients created in the folder (lock files, swap files, a descriptor they rewrote). */
   files: PublishedFile[];
@@ -120,7 +129,7 @@ export class Publications {
   }
 
   /** Publishes a committed restore point; its folder is `folder` or `<vm>-<point id>`. */
-  async publish(pointId: string, folder?: string): Promise<Publication> {
+  async publish(pointId: string, folder?: string, owner: PublicationOwner = 'user'): Promise<Publication> {
     const signal = new AbortController().signal;
     const { manifest } = await this.opts.repository.authenticPoint(pointId, signal);
     const name = folder ?? folderName(manifest.vm.name, pointId);
@@ -140,6 +149,7 @@ export class Publications {
           folder: name,
           vmName: manifest.vm.name,
           createdAt: new Date().toISOString(),
+          owner,
           disks: manifest.disks.map((d) => ({ disk: d.disk, capacity: d.capacity })),
           files: [],
           nextFileNo: FIRST_CREATED_FILE,

@@ -212,7 +212,7 @@ export class PointsService {
     refuseDuringMaintenance(active, 'delete the restore point');
     const job = jobOnPoint(active, p.id);
     if (job) throw new LifelineError('point-in-use', `restore point ${p.id} is in use by ${job.kind} job ${job.id}`, { pointId: p.id, jobId: job.id });
-    if (this.o.readers.busy().has(p.id)) throw new LifelineError('point-in-use', `restore point ${p.id} is being exported or downloaded`, { pointId: p.id });
+    if (this.o.readers.busy().has(p.id)) throw new LifelineError('point-in-use', `restore point ${p.id} is being exported or downloaded, or is published over NFS (instant recovery)`, { pointId: p.id });
   }
 
   /** Deletes a point (its manifest and indexes; its chunks go with the next garbage collection). */

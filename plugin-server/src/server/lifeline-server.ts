@@ -52,7 +52,7 @@ import { openStateDatabase, stateDatabasePath } from './state-database.js';
 import { ensureServerCertificate } from './tls/server-certificate.js';
 import { SiteService, SqlitePeerStore } from '../sites/index.js';
 import { startNfsService, type NfsService } from '../nfs/index.js';
-import { datastoreNameFor, startInstantRevert, startInstantRuns, type InstantRevertService } from '../instant/index.js';
+import { datastoreNameFor, reconcilePublications, startInstantRevert, startInstantRuns, type InstantRevertService, type InstantRunService } from '../instant/index.js';
 import { startSiteListener, type SiteListener, type SiteListenerOptions } from './site-listener.js';
 import { startObjectCopy, type CopyRule, type ObjectCopies } from '../object-copy/index.js';
 import { FailbackService, FailbackSource, PlannedMigrationSource, SqliteDrStore, startDisasterRecovery, type DrService } from '../dr/index.js';
@@ -177,6 +177,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   let metricsClientCa: string | null = null;
   let nfs: NfsService | null = null;
   let instantRevert: InstantRevertService | null = null;
+  let instantRuns: InstantRunService | null = null;
   let plannedSource: PlannedMigrationSource | null = null;
   let failbackSource: FailbackSource | null = null;
   let failback: FailbackService | null = null;
@@ -214,8 +215,8 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       log,
       limits,
       // A VM in a temporary revert, or one failed over to its DR site by a planned migration.
-      held: () => new Set([...recoveryStore.heldVms(), ...(plannedSource?.heldVms() ?? []), ...(instantRevert?.heldVms() ?? [])]),
-      heldReason: (key) => plannedSource?.heldReason(key) ?? instantRevert?.heldReason(key),
+      held: () => new Set([...recoveryStore.heldVms(), ...(plannedSource?.heldVms() ?? []), ...(instantRevert?.heldVms() ?? []), ...(instantRuns?.heldVms() ?? [])]),
+      heldReason: (key) => plannedSource?.heldReason(key) ?? instantRevert?.heldReason(key) ?? instantRuns?.heldReason(key),
     });
     const backup = deps.backup;
     const apiLog = log.child({ component: 'api' });
@@ -241,10 +242,12 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     // Instant recovery: published restore points served over NFS, where the configuration says.
     nfs = config.nfs && backup ? await startNfsService({ config: config.nfs, dataDir: config.dataDir, repository: backup.repository, hold: (id) => pointReaders.hold(id), log: log.child({ component: 'nfs' }) }) : null;
     // Instant new instance and instant attach run from those publications through the NFS datastore `lifeline-<site name>`.
-    const instantRuns = nfs && config.nfs && backup ? await startInstantRuns({ runner, dataDir: config.dataDir, publications: nfs.publications, repository: backup.repository, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) }, export: { datastoreName: datastoreNameFor(config.site.name), remoteHost: config.nfs.host, remotePath: nfs.server.export } }) : null;
+    instantRuns = nfs && config.nfs && backup ? await startInstantRuns({ runner, dataDir: config.dataDir, publications: nfs.publications, repository: backup.repository, vcenters: { vcenter: (guid, sig) => backup.vcenter(guid, sig) }, export: { datastoreName: datastoreNameFor(config.site.name), remoteHost: config.nfs.host, remotePath: nfs.server.export } }) : null;
     // Instant revert: a VM runs from its point on the NFS datastore, then is moved home or put back.
     const nfsAt = nfs && config.nfs ? { service: nfs, host: config.nfs.host } : null;
     instantRevert = backup ? await startInstantRevert({ runner, dataDir: config.dataDir, siteName: config.site.name, nfs: nfsAt, repository: backup.repository, vcenter: (guid, sig) => backup.vcenter(guid, sig), otherRevert: (vm) => recoveryStore.getRevert(vm)?.pointId }) : null;
+    // Before any job runs: a publication made for an instant revert or recovery that no record owns was left by a crash.
+    if (nfs) await reconcilePublications(nfs.publications, [instantRevert, instantRuns], (m) => log.warn(m, { component: 'instant' }));
     if (replicaSites) stopReplicaPrune = pruneReplicasAfterMaintenance(runner, replicaSites, () => sites.directory.peers().map((p) => p.id), log);
     // Disaster recovery at the DR site: mappings, failover and drills of the source sites' replicated VMs.
     const replicas = replicaSites;

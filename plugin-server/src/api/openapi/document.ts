@@ -432,9 +432,9 @@ const PATHS: Readonly<Record<string, Json>> = {
       id: 'unpublishPoint',
       tag: 'Instant recovery',
       summary: 'Unpublish a restore point, dropping what NFS clients wrote to it',
-      description: "Lifeline's Restore privilege on the point's VM. 404 publication-not-found when the point is not published; 503 nfs-not-configured.",
+      description: "Lifeline's Restore privilege on the point's VM. 404 publication-not-found when the point is not published; 409 publication-in-use while a VM runs from it (an instant revert, instant new instance or instant attach: the problem names the VM and the run; end that first); 503 nfs-not-configured.",
       ok: { '204': noContent('Unpublished; its overlay and the files clients created are gone.') },
-      errors: [404],
+      errors: [404, 409],
     }),
   },
   '/api/v1/points/{pointId}/retention': {

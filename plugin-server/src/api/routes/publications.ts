@@ -3,7 +3,8 @@
  *
  *   GET /publications                        what is published, and where (System.Read on the inventory root)
  *   POST /points/{id}/publication            publishes a point (Restore on the point's VM); 201
- *   DELETE /points/{id}/publication          unpublishes it, dropping what clients wrote (Restore); 204
+ *   DELETE /points/{id}/publication          unpublishes it, dropping what clients wrote (Restore); 204,
+ *                                            or 409 publication-in-use while a VM runs from it (instant recovery)
  *
  * Publishing and unpublishing are audited. A server without an NFS section in its configuration
  * answers 503 nfs-not-configured. The rules are nfs/publications.ts's; these routes parse,
@@ -12,6 +13,7 @@
 import { Router, type Request } from 'express';
 import { LifelineError, NotFoundError, ValidationError } from '../../errors/index.js';
 import { isPointId } from '../../domain/index.js';
+import { describePublicationUse, publicationUseOf } from '../../instant/index.js';
 import { descriptorName, flatName, type NfsService, type Publication } from '../../nfs/index.js';
 import { vmOfPoint } from '../../points/index.js';
 import type { PointRow } from '../../catalog/index.js';
@@ -100,6 +102,11 @@ export function publicationRoutes<S extends UserSession>(auth: Authorizer<S>, sv
     const p = pointOf(req);
     const pub = service.publications.list().find((x) => x.pointId === p.id);
     if (!pub) throw new LifelineError('publication-not-found', `restore point ${p.id} is not published`, { pointId: p.id });
+    // A VM running from it would lose its disks and what its guest wrote.
+    const use = publicationUseOf([svc.instantRevert, svc.instantRuns], pub.id);
+    if (use) {
+      throw new LifelineError('publication-in-use', `restore point ${p.id} cannot be unpublished: ${describePublicationUse(use, pub.vmName)}`, { pointId: p.id, vm: use.vm, runId: use.runId, use: use.what, state: use.state });
+    }
     await service.publications.unpublish(pub.id);
     noteAudit(req, { details: { pointId: p.id, folder: pub.folder } });
     res.status(204).end();

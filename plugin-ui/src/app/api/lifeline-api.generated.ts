@@ -598,7 +598,7 @@ export interface paths {
         readonly post: operations["publishPoint"];
         /**
          * Unpublish a restore point, dropping what NFS clients wrote to it
-         * @description Lifeline's Restore privilege on the point's VM. 404 publication-not-found when the point is not published; 503 nfs-not-configured.
+         * @description Lifeline's Restore privilege on the point's VM. 404 publication-not-found when the point is not published; 409 publication-in-use while a VM runs from it (an instant revert, instant new instance or instant attach: the problem names the VM and the run; end that first); 503 nfs-not-configured.
          */
         readonly delete: operations["unpublishPoint"];
         readonly options?: never;
@@ -4618,6 +4618,7 @@ export interface operations {
             readonly 401: components["responses"]["Unauthenticated"];
             readonly 403: components["responses"]["Forbidden"];
             readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
             readonly 500: components["responses"]["InternalError"];
             readonly 502: components["responses"]["BadGateway"];
             readonly 503: components["responses"]["Unavailable"];

@@ -2000,7 +2000,7 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "Instant recovery"
         ],
         "summary": "Unpublish a restore point, dropping what NFS clients wrote to it",
-        "description": "Lifeline's Restore privilege on the point's VM. 404 publication-not-found when the point is not published; 503 nfs-not-configured.",
+        "description": "Lifeline's Restore privilege on the point's VM. 404 publication-not-found when the point is not published; 409 publication-in-use while a VM runs from it (an instant revert, instant new instance or instant attach: the problem names the VM and the run; end that first); 503 nfs-not-configured.",
         "parameters": [
           {
             "$ref": "#/components/parameters/vcenter"
@@ -2021,6 +2021,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           },
           "404": {
             "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
           },
           "500": {
             "$ref": "#/components/responses/InternalError"
