@@ -92,7 +92,7 @@ export interface FailbackOptions {
 
 export interface FailbackDeps {
   readonly store: DrStore;
-  readonly runner: Pick<JobRunner, 'submit' | 'activeForTarget' | 'register' | 'subscribe'>;
+  readonly runner: Pick<JobRunner, 'submit' | 'activeForTarget' | 'register' | 'subscribe' | 'find'>;
   readonly clock: Clock;
   vcenter(guid: string, signal: AbortSignal): Promise<FailbackVcenter>;
   replica(peerId: string, signal: AbortSignal): Promise<Repository | undefined>;
@@ -233,6 +233,11 @@ export class FailbackService {
     const active = this.d.runner.activeForTarget(target);
     if (active) throw new LifelineError('busy', `a failover or failback of VM ${vmId} is under way (job ${active.id})`, { jobId: active.id });
     const rec = this.failoverOf(peerId, vmId);
+    // A recovery plan's failback (plan-failback.ts) holds its VMs through its own job.
+    const holder = rec.failback?.state === 'running' && rec.failback.jobId !== null ? this.d.runner.find(rec.failback.jobId) : undefined;
+    if (holder && holder.kind !== FAILBACK_JOB_KIND && !['succeeded', 'failed', 'cancelled', 'interrupted'].includes(holder.state)) {
+      throw new LifelineError('busy', `VM ${vmId} is being failed back by its recovery plan (job ${holder.id})`, { jobId: holder.id });
+    }
     await this.checkWithSource(rec, opts, signal);
     this.record(rec.id, opts, requestedBy, null);
     const r = this.d.runner.submit<FailbackParams>({ kind: FAILBACK_JOB_KIND, target, params: { failoverId: rec.id }, priority: 30, requestedBy });
