@@ -2,8 +2,9 @@
 // of two groups (one VM each) is failed over by `lifeline plan failover --mode planned`, data is
 // written into each VM at B through the harness, and the plan's failback is asked for. It is
 // refused, naming each VM and why, with nothing started, before the failover (not failed over) and
-// before B has protected the VMs and sent a point of each back (no reverse replication). Then
-// `lifeline plan failback` runs it as one job of B's: the plan's last group first, each VM's disk
+// before B has protected the VMs and sent a point of each back (no reverse replication). A
+// failback cancelled during its first step starts no further step and leaves both VMs running
+// at B and A untouched. Then `lifeline plan failback` runs it as one job of B's: the plan's last group first, each VM's disk
 // back at A byte for byte as B had it, on the original VMs (same morefs), powered on, A's marks
 // cleared, B's copies powered off, and the run kept with the plan's runs as its report.
 import { execFile } from 'node:child_process';
@@ -154,15 +155,42 @@ describe('failback of a recovery plan', () => {
     }
     expect(reverse.map((j) => j.state)).withContext(JSON.stringify(reverse)).toEqual(['succeeded', 'succeeded']);
 
+    // --- A failback cancelled while its first step waits for a guest that ignores the shutdown:
+    // no further step starts, the step under way is undone, nothing changes at A. ---
+    await b.vc.setGuestTools(atB[1]!, { running: true, ignoreShutdown: true });
+    const cancelled = await planFailback({ shutdownTimeoutSeconds: 120 });
+    expect(cancelled.status).withContext(cancelled.text).toBe(202);
+    const cancelledJob = cancelled.json<{ job: JobBody }>().job.id;
+    let waiting = false;
+    for (let i = 0; i < 600 && !waiting; i++) {
+      const job = (await b.call(b.admin, 'GET', `/jobs/${cancelledJob}`)).json<JobBody & { log: { tail: unknown[] } }>();
+      waiting = JSON.stringify(job.log.tail).includes('to shut down through VMware Tools');
+      if (!waiting) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(waiting).withContext('the first step asked the guest to shut down').toBeTrue();
+    expect((await b.call(b.admin, 'POST', `/jobs/${cancelledJob}/cancel`)).status).toBe(202);
+    expect((await waitJob(b, cancelledJob)).state).toBe('cancelled');
+    const afterCancel = (await b.call(b.admin, 'GET', `/recovery-plans/${planId}`)).json<{ runs: Run[] }>().runs[0]!;
+    expect(afterCancel.failback?.shutdownTimeoutSeconds).toBe(120);
+    expect(afterCancel.failovers.map((g) => g[0]!.failback!.state)).toEqual(['failed', 'failed']);
+    expect(afterCancel.failovers[0]![0]!.failback!.failures.join(' ')).toContain('not started');
+    expect(afterCancel.failovers[1]![0]!.failback!.pointId).toBeNull();
+    for (const [i, moref] of atB.entries()) {
+      expect((await vmAt(b, moref)).powerState).withContext(moref).toBe('poweredOn');
+      expect((await vmAt(a, a.moref(i))).powerState).toBe('poweredOff');
+    }
+    expect((await a.call(a.admin, 'GET', '/jobs?kind=failback-recovery')).json<{ items: unknown[] }>().items).toEqual([]);
+    await b.vc.setGuestTools(atB[1]!, { running: false });
+
     // --- The plan's failback from the command line: confirmation first, then one job of B's. ---
     const noYes = await lifeline(['plan', 'failback', 'Two tiers', ...cli], b.vc.password);
     expect(noYes.code).toBe(1);
     expect(noYes.stderr).toContain('--yes');
-    expect(await planJobs()).toEqual([]);
+    expect((await planJobs()).length).toBe(1);
     const back = await lifeline(['plan', 'failback', 'Two tiers', '--yes', '--shutdown-timeout', '0', ...cli], b.vc.password);
     expect(back.code).withContext(back.stderr + back.stdout).toBe(0);
     const jobs = await planJobs();
-    expect(jobs.map((j) => j.state)).toEqual(['succeeded']);
+    expect(jobs.map((j) => j.state)).toEqual(['succeeded', 'cancelled']);
     // The report: group 2 printed first, each VM succeeded and now its original moref at A.
     const g2 = back.stdout.indexOf('group 2:');
     const g1 = back.stdout.indexOf('group 1:');
@@ -197,6 +225,6 @@ describe('failback of a recovery plan', () => {
     const again = await planFailback({});
     expect(again.status).toBe(409);
     expect(again.json<{ vms: { reason: string }[] }>().vms.map((v) => v.reason)).toEqual(['not-failed-over', 'not-failed-over']);
-    expect((await planJobs()).length).toBe(1);
+    expect((await planJobs()).length).toBe(2);
   }, 600_000);
 });
