@@ -285,7 +285,7 @@ export function registerPlanCommands(program: Command): void {
       else for (const p of items) {
         const last = p.runs[0];
         const states = last ? last.failovers.flat().map((f) => f.state) : [];
-        write(`${p.name}  id ${p.id}  ${p.groups.length} group(s), ${p.groups.reduce((n, g) => n + g.vms.length, 0)} VM(s)  last run: ${last ? `${last.mode} ${last.createdAt} (${states.join(', ')})` : 'none'}`);
+        write(`${p.name}  id ${p.id}  ${p.groups.length} group(s), ${p.groups.reduce((n, g) => n + g.vms.length, 0)} VM(s)  last run: ${last ? `${last.failback ? 'failback' : last.mode} ${last.createdAt} (${states.join(', ')})` : 'none'}`);
       }
     });
   });
