@@ -4,7 +4,7 @@
 // lacks), written to again, is sent back. B shuts its copy down, backs it up into that replica,
 // sends back only the chunks the writes since changed, and A reverts the original VM to that point: the same moref, its disk byte for byte
 // B's, powered on, its mark "failed over" cleared and its backups running again, while B's copy
-// stays powered off. Then the same VM is failed over once more and failed back by `lifeline plan
+// stays powered off. Then the same VM is failed over once more, protected at B and failed back by `lifeline plan
 // failback` (nothing changed at B, so no chunk crosses), a third time and failed back as a new VM
 // at A, and a fourth time: with A's server stopped the failback is refused and nothing changes.
 import { execFile } from 'node:child_process';
@@ -198,6 +198,17 @@ describe('failback to the source site', () => {
     expect(unconfirmed.code).toBe(1);
     expect(unconfirmed.stderr).toContain('--yes');
     expect((await vmAt(b, again.vm!.moref)).powerState).toBe('poweredOn');
+    // A plan's failback waits for a reverse replication of each of its VMs: B protects this one and backs it up first.
+    const urnAgain = encodeURIComponent(`urn:vmomi:VirtualMachine:${again.vm!.moref}:${b.vc.instanceUuid}`);
+    expect((await b.call(b.admin, 'PUT', `/vms/${urnAgain}/protection`, { policyId: policy.json<{ id: string }>().id })).status).toBe(201);
+    const againBackup = await b.call(b.admin, 'POST', `/vms/${urnAgain}/backup`);
+    expect((await waitJob(b, againBackup.json<{ job: JobBody }>().job.id)).state).toBe('succeeded');
+    let reverseAgain: JobBody | undefined;
+    for (let i = 0; i < 600 && !reverseAgain; i++) {
+      reverseAgain = (await b.call(b.admin, 'GET', '/jobs?kind=reverse-replication')).json<{ items: JobBody[] }>().items.find((j) => j.result?.['failoverId'] === again.id);
+      if (!reverseAgain) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(reverseAgain?.state).toBe('succeeded');
     const cli = await lifeline(['plan', 'failback', 'Failback plan', '--yes', '--shutdown-timeout', '30', ...admin], b.vc.password);
     expect(cli.code).withContext(cli.stderr + cli.stdout).toBe(0);
     // Nothing was written at B since the failover: A lacked no chunk.
@@ -233,7 +244,9 @@ describe('failback to the source site', () => {
     expect(refused.text).toContain('Nothing was changed');
     expect((await vmAt(b, atB4)).powerState).toBe('poweredOn');
     expect((await b.call(b.admin, 'GET', `/failovers/${fourth.id}`)).json<FailoverWithFailback>().failback ?? null).toBeNull();
-    expect((await b.call(b.admin, 'GET', '/jobs?kind=failback')).json<{ items: JobBody[] }>().items.length).toBe(3);
+    // Two failback jobs of one VM each; the plan's failback was a job of its own.
+    expect((await b.call(b.admin, 'GET', '/jobs?kind=failback')).json<{ items: JobBody[] }>().items.length).toBe(2);
+    expect((await b.call(b.admin, 'GET', '/jobs?kind=recovery-plan-failback')).json<{ items: JobBody[] }>().items.map((j) => j.state)).toEqual(['succeeded']);
     expect(await sha256File(await diskFile(b, atB4))).toBe(shaAtB4);
   }, 600_000);
 });

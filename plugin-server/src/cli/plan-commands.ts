@@ -12,10 +12,11 @@
  * call: listing needs System.Read, a run or clean-up Lifeline Restore on the target vCenter.
  *
  * `test`, `cleanup` and `failover` wait for the job, print the report of each VM and exit with 0
- * when the job succeeded, 1 otherwise. `failover` fails the plan over for real and asks for
- * `--yes`. `failback` sends the plan's failed-over VMs back to the source site (the per-VM
- * failback route, one VM after another in the plan's order, onto the original VMs), needs `--yes`,
- * and exits with 0 only when every VM's failback succeeded.
+ * when the job succeeded, 1 otherwise. `failover` fails the plan over for real (`--mode disaster`,
+ * the default, or `planned`: a planned migration) and asks for `--yes`. `failback` sends the
+ * plan's failed-over VMs back to the source site as one job of the server (`POST
+ * /recovery-plans/{id}/failback`: the plan's last group first, onto the original VMs or, with
+ * `--new`, as new VMs), needs `--yes`, and exits with 0 only when every VM's failback succeeded.
  */
 import https from 'node:https';
 import { Option, type Command } from 'commander';
@@ -44,6 +45,7 @@ interface JobView {
 
 interface FailoverView {
   name: string;
+  failback?: FailbackView['failback'];
   state: string;
   pointId: string;
   pointCreatedAt: string;
@@ -67,7 +69,7 @@ interface PlanView {
   name: string;
   peerId: string;
   groups: Array<{ vms: string[] }>;
-  runs: Array<{ id: string; mode: string; jobId: string | null; cleanupJobId: string | null; createdAt: string; failovers: FailoverView[][] }>;
+  runs: Array<{ id: string; mode: string; failback?: { target: string } | null; jobId: string | null; cleanupJobId: string | null; createdAt: string; failovers: FailoverView[][] }>;
 }
 
 const ENDED = new Set(['succeeded', 'failed', 'cancelled', 'interrupted']);
@@ -190,13 +192,13 @@ export function formatRun(plan: PlanView, run: PlanView['runs'][number]): string
   return lines.join('\n');
 }
 
-async function runAndReport(flags: PlanFlags, planName: string, what: 'test' | 'disaster' | 'cleanup'): Promise<number> {
+async function runAndReport(flags: PlanFlags, planName: string, what: 'test' | 'disaster' | 'planned' | 'cleanup', shutdownTimeoutSeconds?: number): Promise<number> {
   const signal = timeoutSignal(flags.timeout);
   return withApi(flags, signal, async (api) => {
     const plan = await findPlan(api, planName, signal);
     const path = what === 'cleanup' ? `/recovery-plans/${plan.id}/cleanup` : `/recovery-plans/${plan.id}/run`;
-    const accepted = await api.call<{ job: { id: string }; run: { id: string } }>('POST', path, what === 'cleanup' ? undefined : { mode: what }, signal);
-    process.stderr.write(`${what === 'cleanup' ? 'clean-up' : what === 'test' ? 'test' : 'failover'} of plan ${plan.name}: job ${accepted.job.id}\n`);
+    const accepted = await api.call<{ job: { id: string }; run: { id: string } }>('POST', path, what === 'cleanup' ? undefined : { mode: what, ...(what === 'planned' && shutdownTimeoutSeconds !== undefined ? { shutdownTimeoutSeconds } : {}) }, signal);
+    process.stderr.write(`${what === 'cleanup' ? 'clean-up' : what === 'test' ? 'test' : what === 'planned' ? 'planned migration' : 'failover'} of plan ${plan.name}: job ${accepted.job.id}\n`);
     const job = await waitForJob(api, accepted.job.id, signal, flags.json === true);
     const after = await api.call<PlanView>('GET', `/recovery-plans/${plan.id}`, undefined, signal);
     const run = after.runs.find((r) => r.id === accepted.run.id);
@@ -212,38 +214,47 @@ async function runAndReport(flags: PlanFlags, planName: string, what: 'test' | '
 interface FailbackView {
   name: string;
   sourceVm: { id: string; name: string };
-  failback?: { state: string; pointId: string | null; chunks: number | null; chunksSent: number | null; bytesSent: number | null; sourceVm: { moref: string; name: string } | null; failures: string[] } | null;
+  failback?: { state: string; target: string; shutdown: string | null; pointId: string | null; chunks: number | null; chunksSent: number | null; bytesSent: number | null; sourceVm: { moref: string; name: string } | null; failures: string[] } | null;
 }
 
-/** Each VM of the plan, in the plan's order, failed back (one at a time); 0 only when every one succeeded. */
-async function failbackPlan(flags: PlanFlags, planName: string, opts: { shutdownTimeoutSeconds: number; powerOn: boolean }): Promise<number> {
+/** The report of a plan's failback: one line per VM, by group, the order it ran in (the last group first). */
+export function formatFailbackRun(plan: PlanView, run: PlanView['runs'][number]): string {
+  const lines = [`plan ${plan.name}, failback ${run.id} of ${run.createdAt} (${run.failback?.target === 'new' ? 'as new VMs at the source site' : 'onto the original VMs'}; the last group first)`];
+  for (let g = run.failovers.length - 1; g >= 0; g--) {
+    lines.push(`group ${g + 1}:`);
+    for (const f of run.failovers[g]!) {
+      const fb = f.failback;
+      const state = fb?.state === 'done' ? 'succeeded' : (fb?.state ?? 'not asked');
+      lines.push(`  ${f.name}  ${state}  point ${fb?.pointId ?? '-'}  ${fb?.chunksSent ?? '-'} of ${fb?.chunks ?? '-'} chunks sent (${fb?.bytesSent ?? '-'} bytes)  now ${fb?.sourceVm?.moref ?? '-'} at the source site  shut down here: ${fb?.shutdown ?? '-'}`);
+      for (const failure of fb?.failures ?? []) lines.push(`    ! ${failure}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** The plan's failback as one job of the server (POST /recovery-plans/{id}/failback); 0 only when every VM's failback succeeded. */
+async function failbackPlan(flags: PlanFlags, planName: string, opts: { target: 'original' | 'new'; nameSuffix: string | null; shutdownTimeoutSeconds: number; powerOn: boolean }): Promise<number> {
   const signal = timeoutSignal(flags.timeout);
   return withApi(flags, signal, async (api) => {
     const plan = await findPlan(api, planName, signal);
-    const results: Array<{ vmId: string; job: JobView | null; failover: FailbackView | null; error: string | null }> = [];
-    for (const vmId of plan.groups.flatMap((g) => g.vms)) {
-      try {
-        const accepted = await api.call<{ job: { id: string }; failover: { id: string } }>('POST', `/sites/${plan.peerId}/replicated-vms/${encodeURIComponent(vmId)}/failback`, { target: 'original', powerOn: opts.powerOn, shutdownTimeoutSeconds: opts.shutdownTimeoutSeconds }, signal);
-        process.stderr.write(`failback of ${vmId}: job ${accepted.job.id}\n`);
-        const job = await waitForJob(api, accepted.job.id, signal, flags.json === true);
-        const failover = await api.call<FailbackView>('GET', `/failovers/${accepted.failover.id}`, undefined, signal);
-        results.push({ vmId, job, failover, error: null });
-      } catch (err) {
-        if (signal.aborted) throw err;
-        results.push({ vmId, job: null, failover: null, error: err instanceof Error ? err.message : String(err) });
-      }
-    }
-    if (flags.json) write(JSON.stringify({ plan: plan.name, results }, null, 2));
+    const accepted = await api.call<{ job: { id: string }; run: { id: string } }>('POST', `/recovery-plans/${plan.id}/failback`, { target: opts.target, ...(opts.nameSuffix !== null ? { nameSuffix: opts.nameSuffix } : {}), powerOn: opts.powerOn, shutdownTimeoutSeconds: opts.shutdownTimeoutSeconds }, signal);
+    process.stderr.write(`failback of plan ${plan.name}: job ${accepted.job.id}\n`);
+    const job = await waitForJob(api, accepted.job.id, signal, flags.json === true);
+    const after = await api.call<PlanView>('GET', `/recovery-plans/${plan.id}`, undefined, signal);
+    const run = after.runs.find((r) => r.id === accepted.run.id);
+    if (flags.json) write(JSON.stringify({ job, run: run ?? null }, null, 2));
     else {
-      write(`failback of plan ${plan.name}`);
-      for (const r of results) {
-        const f = r.failover?.failback;
-        if (r.error !== null) write(`  ${r.vmId}  FAILED  ${r.error}`);
-        else write(`  ${r.failover?.name ?? r.vmId}  ${r.job?.state ?? '-'}  point ${f?.pointId ?? '-'}  ${f?.chunksSent ?? '-'} of ${f?.chunks ?? '-'} chunks sent (${f?.bytesSent ?? '-'} bytes)  now ${f?.sourceVm?.moref ?? '-'} at the source site${r.job?.error ? `: ${r.job.error.message} [${r.job.error.code}]` : ''}`);
-      }
+      if (run) write(formatFailbackRun(after, run));
+      write(`job ${job.id} ${job.state}${job.error ? `: ${job.error.message} [${job.error.code}]` : ''}`);
     }
-    return results.every((r) => r.job?.state === 'succeeded') ? 0 : 1;
+    return job.state === 'succeeded' ? 0 : 1;
   });
+}
+
+function shutdownSeconds(text: string): number {
+  const shutdown = Number(text);
+  if (!Number.isSafeInteger(shutdown) || shutdown < 0 || shutdown > 3600) throw new ValidationError(`--shutdown-timeout must be a whole number of seconds from 0 to 3600, not ${text}`);
+  return shutdown;
 }
 
 function timeoutSignal(text: string): AbortSignal {
@@ -274,7 +285,7 @@ export function registerPlanCommands(program: Command): void {
       else for (const p of items) {
         const last = p.runs[0];
         const states = last ? last.failovers.flat().map((f) => f.state) : [];
-        write(`${p.name}  id ${p.id}  ${p.groups.length} group(s), ${p.groups.reduce((n, g) => n + g.vms.length, 0)} VM(s)  last run: ${last ? `${last.mode} ${last.createdAt} (${states.join(', ')})` : 'none'}`);
+        write(`${p.name}  id ${p.id}  ${p.groups.length} group(s), ${p.groups.reduce((n, g) => n + g.vms.length, 0)} VM(s)  last run: ${last ? `${last.failback ? 'failback' : last.mode} ${last.createdAt} (${states.join(', ')})` : 'none'}`);
       }
     });
   });
@@ -284,32 +295,40 @@ export function registerPlanCommands(program: Command): void {
   common(plan.command('cleanup').argument('<plan>', 'plan name or id').description("remove the VMs of the plan's last drill, wait, print the report")).action(async (name: string, flags: PlanFlags) => {
     process.exitCode = await runAndReport(flags, name, 'cleanup');
   });
-  common(plan.command('failover').argument('<plan>', 'plan name or id').description('fail the plan over for real (disaster mode), wait, print the report').option('--yes', 'confirm: the VMs start on the production networks at this site')).action(
-    async (name: string, flags: PlanFlags) => {
-      if (!flags.yes) {
-        throw new ValidationError(
-          `a failover of plan ${name} starts its VMs at this site on the production networks from the latest replicated points, losing what the source site wrote since; Lifeline does not remove them afterwards. Add --yes to confirm`,
-        );
-      }
-      process.exitCode = await runAndReport(flags, name, 'disaster');
-    },
-  );
+  common(
+    plan
+      .command('failover')
+      .argument('<plan>', 'plan name or id')
+      .description('fail the plan over for real, wait, print the report: mode disaster (from the latest points this site holds) or planned (planned migration: the source site shuts each VM down and sends its last point first)')
+      .addOption(new Option('--mode <mode>', 'disaster or planned').choices(['disaster', 'planned']).default('disaster'))
+      .option('--shutdown-timeout <seconds>', 'mode planned: how long the source site waits for each guest to shut down through VMware Tools before powering it off', '300')
+      .option('--yes', 'confirm: the VMs start on the production networks at this site'),
+  ).action(async (name: string, flags: PlanFlags & { mode: 'disaster' | 'planned'; shutdownTimeout: string }) => {
+    if (!flags.yes) {
+      throw new ValidationError(
+        flags.mode === 'planned'
+          ? `a planned migration of plan ${name} shuts its VMs down at the source site (they stay powered off there, marked failed over), sends their last points here and starts them at this site on the production networks; nothing written before is lost. Add --yes to confirm`
+          : `a failover of plan ${name} starts its VMs at this site on the production networks from the latest replicated points, losing what the source site wrote since; Lifeline does not remove them afterwards. Add --yes to confirm`,
+      );
+    }
+    process.exitCode = await runAndReport(flags, name, flags.mode, flags.mode === 'planned' ? shutdownSeconds(flags.shutdownTimeout) : undefined);
+  });
   common(
     plan
       .command('failback')
       .argument('<plan>', 'plan name or id')
-      .description("fail the plan's VMs back to the source site, one after another in the plan's order, onto their original VMs; wait, print each outcome")
-      .option('--yes', 'confirm: the VMs at this site are shut down and the source site\'s VMs get their disks replaced')
+      .description("fail the plan's VMs back to the source site as one job of the server, the plan's last group first; wait, print each VM's outcome")
+      .option('--yes', "confirm: the VMs at this site are shut down and stay off; the source site's VMs get their disks replaced (or new VMs are made, --new)")
+      .option('--new', "make a new VM at the source site for each, named its source VM's name + --name-suffix, instead of replacing the original VMs' disks")
+      .option('--name-suffix <suffix>', 'with --new: the new VMs\' name suffix', '-failback')
       .option('--shutdown-timeout <seconds>', 'how long to wait for each guest to shut down through VMware Tools before powering it off', '300')
       .option('--no-power-on', 'leave the VMs at the source site powered off'),
-  ).action(async (name: string, flags: PlanFlags & { shutdownTimeout: string; powerOn: boolean }) => {
+  ).action(async (name: string, flags: PlanFlags & { shutdownTimeout: string; powerOn: boolean; new?: boolean; nameSuffix: string }) => {
     if (!flags.yes) {
       throw new ValidationError(
-        `a failback of plan ${name} shuts its VMs down at this site, sends their last points back and replaces the disks of the original VMs at the source site with them; the VMs here stay powered off. Add --yes to confirm`,
+        `a failback of plan ${name} shuts its VMs down at this site (they stay powered off here), sends their last points back and ${flags.new ? 'makes a new VM of each at the source site' : 'replaces the disks of the original VMs at the source site with them'}. Add --yes to confirm`,
       );
     }
-    const shutdown = Number(flags.shutdownTimeout);
-    if (!Number.isSafeInteger(shutdown) || shutdown < 0 || shutdown > 3600) throw new ValidationError(`--shutdown-timeout must be a whole number of seconds from 0 to 3600, not ${flags.shutdownTimeout}`);
-    process.exitCode = await failbackPlan(flags, name, { shutdownTimeoutSeconds: shutdown, powerOn: flags.powerOn });
+    process.exitCode = await failbackPlan(flags, name, { target: flags.new ? 'new' : 'original', nameSuffix: flags.new ? flags.nameSuffix : null, shutdownTimeoutSeconds: shutdownSeconds(flags.shutdownTimeout), powerOn: flags.powerOn });
   });
 }

@@ -537,7 +537,7 @@ export class DrService {
     const active = this.o.runner.activeForTarget(target);
     if (active) throw new LifelineError('busy', `recovery plan ${plan.name} is running (job ${active.id})`, { jobId: active.id });
     const last = this.o.store.runsOf(plan.id, 1)[0];
-    if (!last || last.mode !== 'test') throw new LifelineError('conflict', `recovery plan ${plan.name} has no test run to clean up${last ? ': its last run was a failover, whose VMs Lifeline does not remove' : ''}`, { planId: id });
+    if (!last || last.mode !== 'test') throw new LifelineError('conflict', `recovery plan ${plan.name} has no test run to clean up${last ? `: its last run was a ${last.failback ? 'failback' : 'failover'}, whose VMs Lifeline does not remove` : ''}`, { planId: id });
     const r = this.o.runner.submit({ kind: PLAN_JOB_KIND, target, params: { operation: 'cleanup', runId: last.id }, priority: 30, requestedBy });
     return { ...r, run: this.o.store.updateRun(last.id, (x) => ({ ...x, cleanupJobId: r.job.id })) };
   }

@@ -168,11 +168,26 @@ export interface RecoveryPlan {
   updatedAt: string;
 }
 
-/** One run of a plan: its failovers (one record per VM, by group) and its job. */
+/** What a recovery plan's failback was asked to do (plan-failback.ts), for every VM of the plan alike. */
+export interface PlanFailbackOptions {
+  /** original: each source VM's disks replaced (its moref kept); new: a new VM at the source site, named the source VM's name + nameSuffix. */
+  target: 'original' | 'new';
+  nameSuffix: string | null;
+  powerOn: boolean;
+  shutdownTimeoutSeconds: number;
+}
+
+/**
+ * One run of a plan: its failovers (one record per VM, by group) and its job. A failback run
+ * (`failback` set, mode `planned`: a failback is a planned migration back to the source site)
+ * lists the failovers it sends back, by the plan's groups; their records carry each VM's
+ * failback part, which is the run's report.
+ */
 export interface PlanRun {
   id: string;
   planId: string;
   mode: FailoverMode;
+  failback?: PlanFailbackOptions | null;
   jobId: string | null;
   cleanupJobId: string | null;
   /** Failover ids, by group, in the plan's order. */

@@ -24,7 +24,7 @@
  * followed to the end of A's job after.
  */
 import { describeError, isLifelineError, LifelineError, NotFoundError, ValidationError } from '../errors/index.js';
-import { sleep, type JobContext, type JobHandler, type JobRunner, type LogLevel, type SubmitResult } from '../jobs/index.js';
+import { sleep, type JobContext, type JobHandler, type JobRecord, type JobRunner, type LogLevel, type SubmitResult } from '../jobs/index.js';
 import type { Clock } from '../domain/index.js';
 import type { Repository } from '../store/index.js';
 import type { DrStore, FailbackPart, FailoverRecord } from './dr-store.js';
@@ -113,13 +113,23 @@ export interface FailbackDeps {
   readonly pollMs?: number;
 }
 
-interface FailbackParams {
+export interface FailbackParams {
   failoverId: string;
   /** Set on the job a start queues for a failback Lifeline stopped under (resumeInterrupted). */
   resume?: boolean;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** A failback's options, checked before anything is asked of the source site. */
+export function checkFailbackOptions(opts: FailbackOptions): void {
+  if (opts.target !== 'original' && opts.target !== 'new') throw new ValidationError('target must be original (the source site\'s VM, its disks replaced) or new (a new VM at the source site)', { field: 'target' });
+  if (!Number.isSafeInteger(opts.shutdownTimeoutSeconds) || opts.shutdownTimeoutSeconds < 0 || opts.shutdownTimeoutSeconds > 3600) {
+    throw new ValidationError('shutdownTimeoutSeconds must be a whole number of seconds from 0 to 3600', { field: 'shutdownTimeoutSeconds' });
+  }
+  if (opts.target === 'new' && (opts.name === null || opts.name.trim() === '')) throw new ValidationError('a failback to a new VM needs its name', { field: 'name' });
+  if (opts.target === 'original' && opts.name !== null) throw new ValidationError('name is for target new only: the original VM keeps its name', { field: 'name' });
+}
 
 interface ReverseParams {
   failoverId: string;
@@ -231,31 +241,56 @@ export class FailbackService {
    * records it in the failover and queues the job. Nothing is touched when any check fails.
    */
   async failback(peerId: string, vmId: string, opts: FailbackOptions, requestedBy: string, signal: AbortSignal): Promise<SubmitResult & { failover: FailoverRecord }> {
-    if (opts.target !== 'original' && opts.target !== 'new') throw new ValidationError('target must be original (the source site\'s VM, its disks replaced) or new (a new VM at the source site)', { field: 'target' });
-    if (!Number.isSafeInteger(opts.shutdownTimeoutSeconds) || opts.shutdownTimeoutSeconds < 0 || opts.shutdownTimeoutSeconds > 3600) {
-      throw new ValidationError('shutdownTimeoutSeconds must be a whole number of seconds from 0 to 3600', { field: 'shutdownTimeoutSeconds' });
-    }
-    if (opts.target === 'new' && (opts.name === null || opts.name.trim() === '')) throw new ValidationError('a failback to a new VM needs its name', { field: 'name' });
-    if (opts.target === 'original' && opts.name !== null) throw new ValidationError('name is for target new only: the original VM keeps its name', { field: 'name' });
+    checkFailbackOptions(opts);
     const target = failoverTarget(peerId, vmId);
     const active = this.d.runner.activeForTarget(target);
     if (active) throw new LifelineError('busy', `a failover or failback of VM ${vmId} is under way (job ${active.id})`, { jobId: active.id });
     const rec = this.failoverOf(peerId, vmId);
-    // Its job ended under a stop of Lifeline and the start has not settled it yet (resumeInterrupted).
-    if (rec.failback?.state === 'running') throw new LifelineError('busy', `the failback of ${rec.name} asked for at ${rec.failback.startedAt} is not settled yet (job ${rec.failback.jobId ?? 'unknown'}, step ${rec.failback.step ?? 'none'})`, { jobId: rec.failback.jobId });
-    const ask = await this.askOf(rec, opts, signal);
-    try {
-      await this.d.link.check(peerId, ask, signal);
-    } catch (err) {
-      if (err instanceof LifelineError && err.code === 'site-unreachable') {
-        throw new LifelineError('dr-source-unreachable', `site ${rec.siteName} cannot be reached (${err.message}), and a failback needs it to take the VM back. Nothing was changed: ${rec.name} goes on running at this site`, { siteId: peerId, vmId });
+    if (rec.failback?.state === 'running') {
+      // A recovery plan's failback (plan-failback.ts) holds its VMs through its own job.
+      const holder = rec.failback.jobId !== null ? this.d.runner.find(rec.failback.jobId) : undefined;
+      if (holder && holder.kind !== FAILBACK_JOB_KIND && !['succeeded', 'failed', 'cancelled', 'interrupted'].includes(holder.state)) {
+        throw new LifelineError('busy', `VM ${vmId} is being failed back by its recovery plan (job ${holder.id})`, { jobId: holder.id });
       }
-      throw new LifelineError('dr-failback-refused', `site ${rec.siteName} refused the failback: ${describeError(err)}. Nothing was changed`, { siteId: peerId, vmId });
+      // Its job ended under a stop of Lifeline and the start has not settled it yet (resumeInterrupted).
+      throw new LifelineError('busy', `the failback of ${rec.name} asked for at ${rec.failback.startedAt} is not settled yet (job ${rec.failback.jobId ?? 'unknown'}, step ${rec.failback.step ?? 'none'})`, { jobId: rec.failback.jobId });
     }
-    const part: FailbackPart = { state: 'running', target: opts.target, name: opts.name, powerOn: opts.powerOn, shutdownTimeoutSeconds: opts.shutdownTimeoutSeconds, jobId: null, shutdown: null, pointId: null, chunks: null, chunksSent: null, bytesSent: null, sourceJobId: null, sourceVm: null, failures: [], requestedBy, startedAt: iso(this.d.clock.now()), endedAt: null, step: null, wasOn: null, backupJobId: null, consistency: null };
-    this.d.store.updateFailover(rec.id, (r) => ({ ...r, failback: part }));
+    await this.checkWithSource(rec, opts, signal);
+    this.record(rec.id, opts, requestedBy, null);
     const r = this.d.runner.submit<FailbackParams>({ kind: FAILBACK_JOB_KIND, target, params: { failoverId: rec.id }, priority: 30, requestedBy });
     return { ...r, failover: this.d.store.updateFailover(rec.id, (x) => ({ ...x, failback: { ...x.failback!, jobId: r.job.id } })) };
+  }
+
+  /** Asks A whether it would take the failback of `rec` (changes nothing); its refusal or absence as the request's error. */
+  async checkWithSource(rec: FailoverRecord, opts: FailbackOptions, signal: AbortSignal): Promise<void> {
+    const ask = await this.askOf(rec, opts, signal);
+    try {
+      await this.d.link.check(rec.peerId, ask, signal);
+    } catch (err) {
+      if (err instanceof LifelineError && err.code === 'site-unreachable') {
+        throw new LifelineError('dr-source-unreachable', `site ${rec.siteName} cannot be reached (${err.message}), and a failback needs it to take the VM back. Nothing was changed: ${rec.name} goes on running at this site`, { siteId: rec.peerId, vmId: rec.sourceVm.id });
+      }
+      throw new LifelineError('dr-failback-refused', `site ${rec.siteName} refused the failback: ${describeError(err)}. Nothing was changed`, { siteId: rec.peerId, vmId: rec.sourceVm.id });
+    }
+  }
+
+  /** Records a failback asked for in the failover's record (state running), run by `jobId` (set later when null). */
+  record(failoverId: string, opts: FailbackOptions, requestedBy: string, jobId: string | null): FailoverRecord {
+    const part: FailbackPart = { state: 'running', target: opts.target, name: opts.name, powerOn: opts.powerOn, shutdownTimeoutSeconds: opts.shutdownTimeoutSeconds, jobId, shutdown: null, pointId: null, chunks: null, chunksSent: null, bytesSent: null, sourceJobId: null, sourceVm: null, failures: [], requestedBy, startedAt: iso(this.d.clock.now()), endedAt: null, step: null, wasOn: null, backupJobId: null, consistency: null };
+    return this.d.store.updateFailover(failoverId, (r) => ({ ...r, failback: part }));
+  }
+
+  /** The `failback` job's work for one failover, as a step of another job (a recovery plan's failback, plan-failback.ts). */
+  runStep(ctx: JobContext<FailbackParams>): Promise<unknown> {
+    return this.handler().run(ctx);
+  }
+
+  /** After a crash, settles one failback run as a step of `job` with the `failback` job's own clean-up; false when it has none. */
+  async cleanupStep(job: JobRecord, failoverId: string, signal: AbortSignal): Promise<boolean> {
+    const h = this.handler();
+    if (!h.cleanup) return false;
+    await h.cleanup({ ...job, kind: FAILBACK_JOB_KIND, params: { failoverId } }, signal);
+    return true;
   }
 
   /** A's side of the request: the VM, and for a new VM the pairing's mappings reversed. */

@@ -69,3 +69,6 @@ export type { FailbackAsk, FailbackBackup, FailbackSnapshotDrop, FailbackDeps, F
 export { FailbackSource, failbackSiteRouter, FAILBACK_RECOVERY_JOB_KIND } from './failback-source.js';
 export type { FailbackRecovery, FailbackRecoveryResult, FailbackSourceOptions, FailbackSourceVcenter } from './failback-source.js';
 export type { FailbackPart } from './dr-store.js';
+export { PlanFailbackService, PLAN_FAILBACK_JOB_KIND } from './plan-failback.js';
+export type { PlanFailbackBlock, PlanFailbackDeps } from './plan-failback.js';
+export type { PlanFailbackOptions } from './dr-store.js';

@@ -55,7 +55,7 @@ import { startNfsService, type NfsService } from '../nfs/index.js';
 import { datastoreNameFor, reconcilePublications, startInstantRevert, startInstantRuns, type InstantRevertService, type InstantRunService } from '../instant/index.js';
 import { startSiteListener, type SiteListener, type SiteListenerOptions } from './site-listener.js';
 import { startObjectCopy, type CopyRule, type ObjectCopies } from '../object-copy/index.js';
-import { FailbackService, FailbackSource, PlannedMigrationSource, SqliteDrStore, startDisasterRecovery, type DrService } from '../dr/index.js';
+import { FailbackService, FailbackSource, PlanFailbackService, PlannedMigrationSource, SqliteDrStore, startDisasterRecovery, type DrService } from '../dr/index.js';
 import { failbackBackup, failbackLink, failbackSnapshotDrop, mountFailback, mountPlannedMigration, sourceSiteLink } from './dr-site-link.js';
 import { createReplicationRouter, pruneReplicasAfterMaintenance, REPLICATION_JOB_KIND, startReplication, type PeerDirectory, type ReplicaSites, type Replication } from '../replication/index.js';
 
@@ -181,6 +181,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
   let plannedSource: PlannedMigrationSource | null = null;
   let failbackSource: FailbackSource | null = null;
   let failback: FailbackService | null = null;
+  let planFailback: PlanFailbackService | null = null;
   const shutdown = new AbortController();
   try {
     const audit = new SqliteAuditLog(db, jobClock);
@@ -273,6 +274,8 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       failback = new FailbackService({ store: new SqliteDrStore(db, jobClock), runner, clock: jobClock, vcenter: (guid, sig) => backup.vcenter(guid, sig), replica: (id, sig) => replicas.replica(id, sig), link: failbackLink(sites.directory, siteIdentity),
         backup: failbackBackup({ vcenter: (guid, sig) => backup.vcenter(guid, sig), clock: jobClock, hookSets: config.hookSets, policyOf: (vm) => { const p = policies.getProtection(vm); return p ? policies.getPolicy(p.policyId) : null; } }),
         dropBackupSnapshot: failbackSnapshotDrop((guid, sig) => backup.vcenter(guid, sig)) });
+      // A recovery plan's failback: a step per VM, each the failback above.
+      if (dr) planFailback = new PlanFailbackService({ store: new SqliteDrStore(db, jobClock), runner, clock: jobClock, failback, plan: (id) => dr.plan(id) });
       failbackSource = new FailbackSource({ clock: jobClock, runner, peer: (id) => sites.directory.peer(id), replicationSiteOf: (vm) => { const p = policies.getProtection(vm); return p ? policies.getPolicy(p.policyId).replicationSite : null; }, marks: plannedSource.marks, repository: backup.repository, vcenter: (guid, sig) => backup.vcenter(guid, sig), recovery: {
         revert: async (vm, pointId, by, sig) => (await rec.revert(vm, pointId, true, by, sig)).job,
         commitRevert: (vm, by) => rec.commitRevert(vm, by).job,
@@ -298,7 +301,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     metrics = createMetrics({ jobs: runner, compliance: (sig) => scheduler.compliance(sig), store: storeFactsOf(backup?.repository ?? null, jobClock), events });
     // Scrapers may authenticate with a client certificate issued by the CA in the data directory.
     metricsClientCa = await readMetricsClientCa(config.dataDir);
-    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, objectStorageCopies: Boolean(backup?.openObjectCopy), hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, dr, drSource: plannedSource, failback, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE), clientCa: metricsClientCa !== null }, publications: nfs, instantRuns, instantRevert };
+    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, objectStorageCopies: Boolean(backup?.openObjectCopy), hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, dr, drSource: plannedSource, failback, planFailback, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE), clientCa: metricsClientCa !== null }, publications: nfs, instantRuns, instantRevert };
   } catch (err) {
     await nfs?.stop();
     db.close();
@@ -344,6 +347,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     await stopSweeper?.();
     replication?.stop();
     failback?.stop();
+    planFailback?.stop();
     await objectCopies?.stop();
     stopReplicaPrune?.();
     await replicaSites?.close();

@@ -7,7 +7,7 @@
  * from the server silently.
  */
 import { SCHEMAS } from './schemas.js';
-import { obj, oneOfStrings, ref, type Schema } from './schema-kit.js';
+import { bool, described, obj, oneOfStrings, ref, strOrNull, type Schema } from './schema-kit.js';
 
 export const OPENAPI_PATH = '/api/v1/openapi.json';
 
@@ -805,6 +805,27 @@ const PATHS: Readonly<Record<string, Json>> = {
         { optional: ['shutdownTimeoutSeconds'] },
       ),
       ok: { '202': json(ref('PlanAccepted'), 'The run is a job.', JOB_LOCATION) },
+      errors: [404, 409],
+    }),
+  },
+  '/api/v1/recovery-plans/{pid}/failback': {
+    parameters: [param('planId')],
+    post: op({
+      id: 'failBackRecoveryPlan',
+      tag: 'Disaster recovery',
+      summary: "Fail back a recovery plan: every VM of the plan failed over here goes back to the source site",
+      description:
+        "Lifeline's Restore privilege on the inventory root of the plan's vCenter. One job (kind recovery-plan-failback), a step per VM, the plan's last group first back to its first (dependants leave before what they depend on), the VMs of a group together (at most maxParallel). Each step is the failback of POST /sites/{id}/replicated-vms/{vmId}/failback: this site shuts the VM down and keeps it powered off, backs it up, sends back only the chunks the source lacks, and the source site recovers that point onto the original VM (target original) or as a new VM named the source VM's name + nameSuffix (target new). Refused with nothing started: 409 dr-failback-refused naming each VM and its reason (details.vms[].reason: not-failed-over, busy, no-reverse-replication — no reverse replication of it has completed yet) or the source site's refusal; 503 dr-source-unreachable; 409 busy while the plan runs. A failed step leaves its VM running here and the others go on; a cancel starts no new step. The run (failback set) is listed with the plan's runs; each failover's failback part is its report.",
+      body: obj(
+        {
+          target: oneOfStrings(['original', 'new']),
+          nameSuffix: described(strOrNull, "Target new: each new VM is named its source VM's name followed by this (default -failback)."),
+          powerOn: described(bool, 'Power the VMs on at the source site (default true).'),
+          shutdownTimeoutSeconds: { type: 'integer', minimum: 0, maximum: 3600, description: 'How long this site waits for each guest to shut down through VMware Tools before it powers the VM off (default 300; 0: power off at once).' },
+        },
+        { optional: ['target', 'nameSuffix', 'powerOn', 'shutdownTimeoutSeconds'] },
+      ),
+      ok: { '202': json(ref('PlanAccepted'), 'The failback is a job.', JOB_LOCATION) },
       errors: [404, 409],
     }),
   },

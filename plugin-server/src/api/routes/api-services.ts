@@ -16,7 +16,7 @@ import type { Replication } from '../../replication/index.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { DownloadTickets } from '../download-tickets.js';
 import type { SiteService } from '../../sites/index.js';
-import type { DrService, PlannedMigrationSource, FailbackService } from '../../dr/index.js';
+import type { DrService, PlannedMigrationSource, FailbackService, PlanFailbackService } from '../../dr/index.js';
 import type { ServerSettings } from './settings.js';
 import type { NfsService } from '../../nfs/index.js';
 import type { InstantRevertService } from '../../instant/index.js';
@@ -65,6 +65,8 @@ export interface ApiServices {
   readonly drSource?: PlannedMigrationSource | null;
   /** Failback at the DR site: a failed-over VM sent back to its source site. */
   readonly failback?: FailbackService | null;
+  /** A recovery plan's failback at the DR site: every VM of the plan failed over here sent back, one job. */
+  readonly planFailback?: PlanFailbackService | null;
   /** Events out: notification channels and their delivery log. */
   readonly notifications?: EventsService | null;
   /**

@@ -15,7 +15,9 @@
  * - Recovery plans: `GET /recovery-plans[/{pid}]` (System.Read), `POST /recovery-plans`,
  *   `PUT|DELETE /recovery-plans/{pid}` (Lifeline Admin on every vCenter), `POST
  *   /recovery-plans/{pid}/run` (mode test, planned or disaster) and `/cleanup` (Restore on the target
- *   vCenter's root): 202 with the `recovery-plan` job and the run.
+ *   vCenter's root): 202 with the `recovery-plan` job and the run. `POST /recovery-plans/{pid}/failback`
+ *   (Restore there too): every VM of the plan sent back to the source site, the plan's last group
+ *   first (dr/plan-failback.ts); 202 with the `recovery-plan-failback` job and the run.
  *
  * - `POST /sites/{id}/replicated-vms/{vmId}/failback` — Lifeline Restore there too: the VM's
  *   failover that is up is sent back to the source site (dr/failback.ts); 202 with the `failback`
@@ -40,6 +42,7 @@ const FAILOVER_ID = SITE_ID;
 const VM_ID = /^[A-Za-z0-9:._-]{1,200}$/;
 const POINT_ID = /^\d{8}-\d{6}-[0-9a-f]{8}$/;
 const FAILBACK_FIELDS = ['target', 'name', 'powerOn', 'shutdownTimeoutSeconds'];
+const PLAN_FAILBACK_FIELDS = ['target', 'nameSuffix', 'powerOn', 'shutdownTimeoutSeconds'];
 const FAILOVER_FIELDS = ['mode', 'pointId', 'name', 'keepMacAddresses', 'powerOn', 'toolsTimeoutSeconds', 'shutdownTimeoutSeconds'];
 
 function idParam(req: Request, name: string, pattern: RegExp, what: string): string {
@@ -230,6 +233,25 @@ export function drRoutes<S extends UserSession>(auth: Authorizer<S>, svc: ApiSer
 
   router.post('/recovery-plans/:pid/cleanup', audit('dr.plan-cleanup', (p) => `recovery-plan:${p['pid'] ?? ''}`), restoreForPlan, (req, res) => {
     planAccepted(req, res, dr().cleanupPlan(planOf(req), authorizedCall<S>(req).session.userName));
+  });
+
+  router.post('/recovery-plans/:pid/failback', audit('dr.plan-failback', (p) => `recovery-plan:${p['pid'] ?? ''}`), restoreForPlan, async (req, res) => {
+    const b: unknown = req.body ?? {};
+    if (typeof b !== 'object' || b === null || Array.isArray(b)) throw new ValidationError('the request body must be a JSON object');
+    const body = b as Record<string, unknown>;
+    const extra = Object.keys(body).find((k) => !PLAN_FAILBACK_FIELDS.includes(k));
+    if (extra !== undefined) throw new ValidationError(`${extra} is not a field of this request (allowed: ${PLAN_FAILBACK_FIELDS.join(', ')})`, { field: extra });
+    const target = body['target'] ?? 'original';
+    if (target !== 'original' && target !== 'new') throw new ValidationError("target must be original (each source VM's disks replaced, its moref kept) or new (a new VM at the source site for each)", { field: 'target' });
+    const nameSuffix = body['nameSuffix'] ?? (target === 'new' ? '-failback' : null);
+    if (nameSuffix !== null && typeof nameSuffix !== 'string') throw new ValidationError('nameSuffix must be a string, or null', { field: 'nameSuffix' });
+    const powerOn = body['powerOn'] ?? true;
+    if (typeof powerOn !== 'boolean') throw new ValidationError('powerOn must be true or false', { field: 'powerOn' });
+    const shutdown = body['shutdownTimeoutSeconds'] ?? 300;
+    if (typeof shutdown !== 'number') throw new ValidationError('shutdownTimeoutSeconds must be a number of seconds', { field: 'shutdownTimeoutSeconds' });
+    if (!svc.planFailback) throw new NotFoundError('this Lifeline server has no backup store, so it holds no failed-over VM to fail back');
+    noteAudit(req, { details: { target } });
+    planAccepted(req, res, await svc.planFailback.request(planOf(req), { target, nameSuffix, powerOn, shutdownTimeoutSeconds: shutdown }, authorizedCall<S>(req).session.userName, requestContext(req).signal));
   });
 
   return router;

@@ -1454,6 +1454,29 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/api/v1/recovery-plans/{pid}/failback": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description A recovery plan id (GET /api/v1/recovery-plans). */
+                readonly pid: components["parameters"]["planId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Fail back a recovery plan: every VM of the plan failed over here goes back to the source site
+         * @description Lifeline's Restore privilege on the inventory root of the plan's vCenter. One job (kind recovery-plan-failback), a step per VM, the plan's last group first back to its first (dependants leave before what they depend on), the VMs of a group together (at most maxParallel). Each step is the failback of POST /sites/{id}/replicated-vms/{vmId}/failback: this site shuts the VM down and keeps it powered off, backs it up, sends back only the chunks the source lacks, and the source site recovers that point onto the original VM (target original) or as a new VM named the source VM's name + nameSuffix (target new). Refused with nothing started: 409 dr-failback-refused naming each VM and its reason (details.vms[].reason: not-failed-over, busy, no-reverse-replication — no reverse replication of it has completed yet) or the source site's refusal; 503 dr-source-unreachable; 409 busy while the plan runs. A failed step leaves its VM running here and the others go on; a cancel starts no new step. The run (failback set) is listed with the plan's runs; each failover's failback part is its report.
+         */
+        readonly post: operations["failBackRecoveryPlan"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/api/v1/recovery-plans/{pid}/cleanup": {
         readonly parameters: {
             readonly query?: never;
@@ -3151,6 +3174,7 @@ export interface components {
             readonly planId: string;
             /** @enum {string} */
             readonly mode: "disaster" | "test" | "planned";
+            readonly failback?: components["schemas"]["PlanFailback"];
             readonly jobId: string | null;
             readonly cleanupJobId: string | null;
             /** @description Failover ids, by group. */
@@ -3159,6 +3183,14 @@ export interface components {
             /** Format: date-time */
             readonly createdAt: string;
         };
+        /** @description Set on a failback run (mode planned): what it was asked; the failovers' failback parts are its report. */
+        readonly PlanFailback: {
+            /** @enum {string} */
+            readonly target: "original" | "new";
+            readonly nameSuffix: string | null;
+            readonly powerOn: boolean;
+            readonly shutdownTimeoutSeconds: number;
+        } | null;
         readonly RecoveryPlan: {
             readonly id: string;
             readonly name: string;
@@ -3179,6 +3211,7 @@ export interface components {
                 readonly planId: string;
                 /** @enum {string} */
                 readonly mode: "disaster" | "test" | "planned";
+                readonly failback?: components["schemas"]["PlanFailback"];
                 readonly jobId: string | null;
                 readonly cleanupJobId: string | null;
                 readonly groups: readonly (readonly string[])[];
@@ -6455,6 +6488,57 @@ export interface operations {
         };
         readonly responses: {
             /** @description The run is a job. */
+            readonly 202: {
+                headers: {
+                    /** @description The job: /api/v1/jobs/{id}. */
+                    readonly Location?: string;
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["PlanAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["BadRequest"];
+            readonly 401: components["responses"]["Unauthenticated"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 409: components["responses"]["Conflict"];
+            readonly 413: components["responses"]["PayloadTooLarge"];
+            readonly 415: components["responses"]["UnsupportedMediaType"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 502: components["responses"]["BadGateway"];
+            readonly 503: components["responses"]["Unavailable"];
+        };
+    };
+    readonly failBackRecoveryPlan: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /** @description The instance UUID of the vCenter the call is about, when the server serves several and the path does not name it. */
+                readonly "lifeline-vc-guid"?: components["parameters"]["vcenter"];
+            };
+            readonly path: {
+                /** @description A recovery plan id (GET /api/v1/recovery-plans). */
+                readonly pid: components["parameters"]["planId"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/json": {
+                    /** @enum {string} */
+                    readonly target?: "original" | "new";
+                    /** @description Target new: each new VM is named its source VM's name followed by this (default -failback). */
+                    readonly nameSuffix?: string | null;
+                    /** @description Power the VMs on at the source site (default true). */
+                    readonly powerOn?: boolean;
+                    /** @description How long this site waits for each guest to shut down through VMware Tools before it powers the VM off (default 300; 0: power off at once). */
+                    readonly shutdownTimeoutSeconds?: number;
+                };
+            };
+        };
+        readonly responses: {
+            /** @description The failback is a job. */
             readonly 202: {
                 headers: {
                     /** @description The job: /api/v1/jobs/{id}. */

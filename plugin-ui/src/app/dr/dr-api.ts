@@ -1,6 +1,6 @@
 import { Injectable, inject } from '@angular/core';
 
-import { readJobAccepted, type Job } from '../api/job';
+import { readJob, readJobAccepted, type Job } from '../api/job';
 import { isNumberOrNull, isRecord, isString, isStringOrNull } from '../api/json-reader';
 import { LifelineApi } from '../api/lifeline-api';
 import type {
@@ -9,6 +9,7 @@ import type {
   FailoverRequest,
   MappingTargets,
   MissingMapping,
+  PlanFailbackRequest,
   PlanRun,
   RecoveryPlan,
   RecoveryPlanInput,
@@ -338,7 +339,12 @@ export class DrApi {
   }
 
   /** Only called when the server's document has the route (DrFeatures.failback). */
-  failBackPlan(planId: string, signal?: AbortSignal): Promise<{ job: Job; created: boolean; run: PlanRun }> {
-    return this.api.post(`${planPath(planId)}/failback`, {}, readPlanAccepted, signal);
+  failBackPlan(planId: string, request: PlanFailbackRequest, signal?: AbortSignal): Promise<{ job: Job; created: boolean; run: PlanRun }> {
+    return this.api.post(`${planPath(planId)}/failback`, request, readPlanAccepted, signal);
+  }
+
+  /** Cancels a plan's run: it starts no further VM. */
+  cancelJob(jobId: string, signal?: AbortSignal): Promise<Job> {
+    return this.api.post(`/api/v1/jobs/${encodeURIComponent(jobId)}/cancel`, {}, readJob, signal);
   }
 }

@@ -32,5 +32,14 @@ export type RecoveryPlanInput = Schemas['RecoveryPlanInput'];
 export type PlanVmOptions = Schemas['PlanVmOptions'];
 export type PlanRunWithFailovers = RecoveryPlan['runs'][number];
 export type PlanRun = Schemas['PlanRun'];
+/** `POST /api/v1/recovery-plans/{pid}/failback`: onto the original VMs or as new ones. */
+export interface PlanFailbackRequest {
+  target: 'original' | 'new';
+  nameSuffix?: string | null;
+  powerOn?: boolean;
+  shutdownTimeoutSeconds?: number;
+}
+/** A failover's failback part: a plan failback's report, one per VM. */
+export type FailbackPart = NonNullable<Failover['failback']>;
 /** The caller's Lifeline privileges at the inventory root (`GET /api/v1/capabilities`). */
 export type RootCapabilities = Schemas['VmCapabilities'];

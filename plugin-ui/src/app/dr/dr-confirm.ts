@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, input, output } from '@angular/core';
+import { ChangeDetectionStrategy, Component, input, model, output } from '@angular/core';
 import { ClrModalModule } from '@clr/angular/modal';
 
 import type { LifelineApiError } from '../api/lifeline-api-error';
@@ -42,7 +42,8 @@ const BUTTON: Readonly<Record<DrAction, MessageKey>> = {
 /**
  * The confirmation of a failover, drill, clean-up or failback: it names the mode and what it does
  * to what, and for a disaster failover the data-loss window (now − the replicated point's time)
- * before the user confirms. The action runs only from its own button.
+ * before the user confirms; for a plan's failback the choice of the original VMs or new ones, with
+ * what each does. The action runs only from its own button.
  */
 @Component({
   selector: 'll-dr-confirm',
@@ -53,6 +54,20 @@ const BUTTON: Readonly<Record<DrAction, MessageKey>> = {
       <div class="modal-body">
         <ll-problem-alert [error]="error()" [showFieldErrors]="true" />
         <p class="ll-confirm-text" [attr.data-mode]="action()">{{ text[action()] | msg: { name: subject(), site: site() } }}</p>
+        @if (action() === 'failback') {
+          <div class="clr-form-control ll-confirm-target">
+            <div class="clr-radio-wrapper">
+              <input type="radio" id="ll-failback-original" class="clr-radio ll-confirm-target-original" name="ll-failback-target" [checked]="failbackTarget() === 'original'" (change)="failbackTarget.set('original')" />
+              <label for="ll-failback-original">{{ 'dr.confirm.failback.targetOriginal' | msg }}</label>
+            </div>
+            <div class="clr-radio-wrapper">
+              <input type="radio" id="ll-failback-new" class="clr-radio ll-confirm-target-new" name="ll-failback-target" [checked]="failbackTarget() === 'new'" (change)="failbackTarget.set('new')" />
+              <label for="ll-failback-new">{{ 'dr.confirm.failback.targetNew' | msg }}</label>
+            </div>
+          </div>
+          <p class="ll-confirm-consequence" [attr.data-target]="failbackTarget()">{{ (failbackTarget() === 'new' ? 'dr.confirm.failback.new' : 'dr.confirm.failback.original') | msg: { site: site() } }}</p>
+          <p class="ll-hint ll-confirm-refusal">{{ 'dr.confirm.failback.refusal' | msg: { site: site() } }}</p>
+        }
         @if (action() === 'disaster') {
           @if (lossSeconds(); as seconds) {
             <div class="alert alert-danger ll-confirm-loss" role="alert">
@@ -89,6 +104,8 @@ export class DrConfirm {
   readonly lossSeconds = input<number | null>(null);
   readonly pointAt = input<string | null>(null);
   readonly busy = input(false);
+  /** A plan's failback: onto the original VMs (their disks replaced) or as new VMs. */
+  readonly failbackTarget = model<'original' | 'new'>('original');
   readonly error = input<LifelineApiError | null>(null);
   readonly confirmed = output<void>();
   readonly closed = output<void>();

@@ -170,6 +170,98 @@ describe('Recovery plans', () => {
     expect(FAILOVER_ID).toBeTruthy();
   });
 
+  /** A plan failed over in mode planned: erp-01 (group 1) and db-01 (group 2) up at this site. */
+  const FAILOVER_ID2 = '3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f';
+  const failedOver = (failback: Record<string, unknown> | null = null, failback2: Record<string, unknown> | null = null) => [
+    [failoverBody({ mode: 'planned', name: 'erp-01', planRunId: RUN_ID, ...(failback ? { failback } : {}) })],
+    [failoverBody({ id: FAILOVER_ID2, mode: 'planned', name: 'db-01', sourceVm: { id: SOURCE_VM_ID2, name: 'db-01' }, vm: { moref: 'vm-102', instanceUuid: null }, planRunId: RUN_ID, ...(failback2 ? { failback: failback2 } : {}) })],
+  ];
+  const failbackPart = (overrides: Record<string, unknown> = {}) => ({
+    state: 'running', target: 'new', name: 'erp-01-failback', powerOn: true, shutdownTimeoutSeconds: 300, jobId: JOB_ID, shutdown: null, pointId: null, chunks: null, chunksSent: null, bytesSent: null,
+    sourceJobId: null, sourceVm: null, failures: [], requestedBy: 'VSPHERE.LOCAL\\alice', startedAt: '2026-11-23T10:10:00.000Z', endedAt: null, ...overrides,
+  });
+  const planned = planRunBody({ mode: 'planned', groups: [[FAILOVER_ID], [FAILOVER_ID2]] });
+  const failbackRun = planRunBody({ id: '4d5e6f7a-8b9c-4d0e-9f1a-2b3c4d5e6f7a', mode: 'planned', jobId: JOB_ID, groups: [[FAILOVER_ID], [FAILOVER_ID2]], failback: { target: 'new', nameSuffix: '-failback', powerOn: true, shutdownTimeoutSeconds: 300 }, createdAt: '2026-11-23T10:10:00.000Z' });
+
+  it('fails a plan back after a confirmation naming the mode and what happens to the VMs at both sites, follows and cancels the run, and shows its report in the order it ran', async () => {
+    const plans = planListBody([planBody({ runs: [{ ...planned, failovers: failedOver() }] })]);
+    const view = await open(capabilitiesBody(), documentBody(['disaster', 'test', 'planned'], true), plans);
+    expect(view.text('.ll-plan-last')).toMatch(/^Planned migration · /);
+    expect(view.text('.ll-plan-no-failback')).toBe('The plan has not been failed back.');
+
+    await view.click('.ll-plan-failback');
+    expect(view.text('.ll-confirm-title')).toBe('Fail back ERP tier');
+    expect(view.text('.ll-confirm-text')).toContain('Mode: failback, a planned migration back to prod-berlin, the plan’s last group first.');
+    expect(view.text('.ll-confirm-text')).toContain('is shut down at this site');
+    expect(view.text('.ll-confirm-text')).toContain('stays powered off here');
+    // Onto the original VMs by default: their disks are replaced.
+    expect(view.text('.ll-confirm-consequence')).toContain('The original VMs at prod-berlin get their disks replaced');
+    await view.click('.ll-confirm-target-new');
+    expect(view.text('.ll-confirm-consequence')).toContain('A new VM of each is made at prod-berlin');
+    expect(view.text('.ll-confirm-consequence')).toContain('the original VMs at prod-berlin are left as they are');
+    expect(view.text('.ll-confirm-refusal')).toContain('Nothing starts if a VM of the plan is not failed over');
+    await view.click('.ll-confirm-ok');
+    const post = http.expectOne({ method: 'POST', url: `${PLAN}/failback` });
+    expect(post.request.body).toEqual({ target: 'new' });
+    post.flush(planAcceptedBody({ job: jobBody({ kind: 'recovery-plan-failback', target: { type: 'RecoveryPlan', id: PLAN_ID, vcenterGuid: null } }), run: failbackRun }), { status: 202, statusText: 'Accepted' });
+    await view.stable();
+    // db-01 (group 2) went first and is back; erp-01 (group 1) is under way.
+    const running = planBody({
+      runs: [
+        { ...failbackRun, failovers: failedOver(failbackPart(), failbackPart({ state: 'done', name: 'db-01-failback', shutdown: 'guest', pointId: '20261123-101000-5e6f7a8b', chunks: 4, chunksSent: 1, bytesSent: 1048576, sourceVm: { moref: 'vm-77', name: 'db-01-failback' }, endedAt: '2026-11-23T10:11:00.000Z' })) },
+        { ...planned, failovers: failedOver() },
+      ],
+    });
+    await load(view, planListBody([running]));
+    expect(view.text('.ll-plan-job .ll-job-kind')).toBe('Recovery plan failback');
+    expect(view.text('.ll-plan-job .ll-job-state')).toBe('Running');
+    expect(view.text('.ll-plan-last')).toMatch(/^Failback · /);
+    // The last failover's report is still the planned migration's.
+    expect(view.all('.ll-plan-failover-report .ll-report-row').length).toBe(2);
+    expect(view.text('.ll-plan-failback-target')).toBe('As new VMs at the production site; the plan’s last group first.');
+    expect(view.all('.ll-failback-row .ll-failback-group').map((c) => c.textContent?.trim())).toEqual(['2', '1']);
+    expect(view.all('.ll-failback-row .ll-failback-state').map((c) => c.textContent?.trim())).toEqual(['Failed back', 'Running']);
+    const [db] = view.all('.ll-failback-row');
+    expect(db!.querySelector('.ll-failback-vm')?.textContent?.trim()).toBe('db-01 → db-01');
+    expect(db!.querySelector('.ll-failback-shutdown')?.textContent?.trim()).toBe('guest shut down');
+    expect(db!.querySelector('.ll-failback-sent')?.textContent?.trim()).toMatch(/^1 of 4 chunks \(1(\.0)? MiB\)$/);
+    expect(db!.querySelector('.ll-failback-now')?.textContent?.trim()).toBe('db-01-failback (vm-77)');
+
+    // Cancel: the job is asked to stop starting VMs.
+    expect(view.text('.ll-plan-cancel-bar .ll-hint')).toBe('A cancel starts no further VM; what is under way is undone, what is done stays.');
+    await view.click('.ll-plan-cancel');
+    http.expectOne({ method: 'POST', url: `${API_BASE}/api/v1/jobs/${JOB_ID}/cancel` }).flush(jobBody({ kind: 'recovery-plan-failback', target: { type: 'RecoveryPlan', id: PLAN_ID, vcenterGuid: null }, cancelRequested: true }));
+    await view.stable();
+    const stream = await fetch.call(0);
+    stream.stream.write(sseEvent('state', { seq: 3, jobId: JOB_ID, job: jobBody({ kind: 'recovery-plan-failback', target: { type: 'RecoveryPlan', id: PLAN_ID, vcenterGuid: null }, state: 'cancelled', error: { code: 'cancelled', message: 'cancelled by request' } }) }));
+    stream.stream.end();
+    await view.stable();
+    const cancelled = planBody({
+      runs: [
+        { ...failbackRun, failovers: failedOver(failbackPart({ state: 'failed', failures: ['not started: the plan’s failback was cancelled; the VM runs at this site as before'], endedAt: '2026-11-23T10:11:05.000Z' }), failbackPart({ state: 'done', sourceVm: { moref: 'vm-77', name: 'db-01-failback' } })) },
+      ],
+    });
+    await load(view, planListBody([cancelled]));
+    expect(view.element.querySelector('.ll-plan-cancel')).toBeNull();
+    expect(view.all('.ll-failback-row .ll-failback-state').map((c) => c.textContent?.trim())).toEqual(['Failed back', 'Failed']);
+    expect(view.text('.ll-failback-failure')).toContain('not started');
+  });
+
+  it('shows the server’s refusal of a plan’s failback, naming the VMs, in the confirmation, which stays open', async () => {
+    const plans = planListBody([planBody({ runs: [{ ...planned, failovers: failedOver() }] })]);
+    const view = await open(capabilitiesBody(), documentBody(['disaster', 'test', 'planned'], true), plans);
+    await view.click('.ll-plan-failback');
+    await view.click('.ll-confirm-ok');
+    const post = http.expectOne({ method: 'POST', url: `${PLAN}/failback` });
+    expect(post.request.body).toEqual({ target: 'original' });
+    const detail = 'recovery plan ERP tier cannot be failed back: db-01: no reverse replication of it has completed yet: protect db-01 at this site and let a backup send a point back first. Nothing was started';
+    flushProblem(post, { status: 409, title: 'Conflict', detail, code: 'dr-failback-refused', vms: [{ vmId: SOURCE_VM_ID2, name: 'db-01', reason: 'no-reverse-replication' }] });
+    await view.stable();
+    expect(view.text('ll-dr-confirm ll-problem-alert')).toContain('db-01: no reverse replication of it has completed yet');
+    expect(view.element.querySelector('.ll-confirm-title')).not.toBeNull();
+    expect(view.element.querySelector('.ll-plan-cancel')).toBeNull();
+  });
+
   it('creates a plan of ordered groups and saves a VM’s per-VM options', async () => {
     const view = await open(capabilitiesBody(), documentBody(['disaster', 'test'], false), planListBody([]));
     expect(view.text('clr-dg-placeholder')).toBe('There is no recovery plan at this site.');

@@ -6,6 +6,7 @@ import { LifelineApiError, reportApiError } from '../api/lifeline-api-error';
 import { GlobalView } from '../global/global-view';
 import { MessagePipe } from '../i18n/message-pipe';
 import { Messages } from '../i18n/messages';
+import type { MessageKey } from '../i18n/messages-en-us';
 import { VsphereDatePipe } from '../i18n/vsphere-date-pipe';
 import { FollowedJob } from '../jobs/followed-job';
 import { FollowedJobStatus } from '../jobs/followed-job-status';
@@ -17,23 +18,30 @@ import { DrApi, NO_DR_FEATURES, type DrFeatures } from './dr-api';
 import type { PlanRunWithFailovers, RecoveryPlan, ReplicatedVm, RootCapabilities } from './dr-api.types';
 import { DrConfirm, type DrAction } from './dr-confirm';
 import { FailoverReport, REPORT_REFRESH_SECONDS } from './failover-report';
+import { PlanFailbackReport } from './plan-failback-report';
 import { PlanForm } from './plan-form';
 
-/** A plan's last run of a mode (its runs come newest first), or null. */
+/** A plan's last run of a mode (its runs come newest first; failbacks left out), or null. */
 export function lastRun(plan: RecoveryPlan, mode: string): PlanRunWithFailovers | null {
-  return plan.runs.find((r) => r.mode === mode) ?? null;
+  return plan.runs.find((r) => r.mode === mode && !r.failback) ?? null;
+}
+
+/** What a run was, as the list names it. */
+export function runModeKey(run: PlanRunWithFailovers): MessageKey {
+  return run.failback ? 'dr.mode.failback' : run.mode === 'test' ? 'dr.mode.test' : run.mode === 'planned' ? 'dr.mode.planned' : 'dr.mode.disaster';
 }
 
 /**
  * Global > Recovery plans, at the DR site: the plans with their groups and last run; create, edit
  * and delete (Lifeline Admin); Test, Clean up and Fail over (Lifeline Restore), and Planned
  * migration and Fail back when the server offers them, each after a confirmation that names the
- * mode and what it does; the run's progress; and the last drill's and the last failover's
- * reports of the plan chosen. A user without a privilege sees its buttons disabled with the reason.
+ * mode and what it does (a failback: onto the original VMs or as new ones); the run's progress
+ * and its cancel; and the last drill's, the last failover's and the last failback's reports of
+ * the plan chosen. A user without a privilege sees its buttons disabled with the reason.
  */
 @Component({
   selector: 'll-recovery-plans',
-  imports: [ClrAlertModule, ClrDatagridModule, DrConfirm, FailoverReport, FollowedJobStatus, GlobalView, MessagePipe, PlanForm, ProblemAlert, VsphereDatePipe],
+  imports: [ClrAlertModule, ClrDatagridModule, DrConfirm, FailoverReport, FollowedJobStatus, GlobalView, MessagePipe, PlanFailbackReport, PlanForm, ProblemAlert, VsphereDatePipe],
   templateUrl: './recovery-plans.html',
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -62,12 +70,20 @@ export class RecoveryPlans {
   });
   protected readonly lastFailover = computed(() => {
     const p = this.selected();
-    return p === null ? null : (p.runs.find((r) => r.mode !== 'test') ?? null);
+    return p === null ? null : (p.runs.find((r) => r.mode !== 'test' && !r.failback) ?? null);
   });
+  protected readonly lastFailback = computed(() => {
+    const p = this.selected();
+    return p === null ? null : (p.runs.find((r) => !!r.failback) ?? null);
+  });
+  protected readonly modeKey = runModeKey;
 
   protected readonly editing = signal<RecoveryPlan | 'new' | null>(null);
   protected readonly done = signal<string | null>(null);
   protected readonly asking = signal<{ action: DrAction; plan: RecoveryPlan; lossSeconds: number | null; pointAt: string | null } | null>(null);
+  /** The confirmation's choice for a failback: onto the original VMs or as new ones. */
+  protected readonly failbackTarget = signal<'original' | 'new'>('original');
+  protected readonly cancelling = signal(false);
   protected readonly busy = signal(false);
   protected readonly actionError = signal<LifelineApiError | null>(null);
   protected readonly job = new FollowedJob(inject(JobStream), this.aborter.signal);
@@ -160,7 +176,25 @@ export class RecoveryPlans {
         }
       }
     }
+    this.failbackTarget.set('original');
     this.asking.set({ action, plan, lossSeconds, pointAt });
+  }
+
+  /** Cancels the followed run: no further VM starts; what is under way is undone, what is done stays. */
+  protected async cancelRun(): Promise<void> {
+    const job = this.job.job();
+    if (job === null) {
+      return;
+    }
+    this.cancelling.set(true);
+    this.actionError.set(null);
+    try {
+      await this.api.cancelJob(job.id, this.aborter.signal);
+    } catch (error: unknown) {
+      reportApiError(error, this.aborter.signal, (e) => this.actionError.set(e));
+    } finally {
+      this.cancelling.set(false);
+    }
   }
 
   protected async confirm(): Promise<void> {
@@ -182,7 +216,7 @@ export class RecoveryPlans {
         a.action === 'cleanup'
           ? await this.api.cleanUpPlan(a.plan.id, this.aborter.signal)
           : a.action === 'failback'
-            ? await this.api.failBackPlan(a.plan.id, this.aborter.signal)
+            ? await this.api.failBackPlan(a.plan.id, { target: this.failbackTarget() }, this.aborter.signal)
             : await this.api.runPlan(a.plan.id, a.action, this.aborter.signal);
       this.asking.set(null);
       this.selectedId.set(a.plan.id);

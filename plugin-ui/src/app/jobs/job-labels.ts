@@ -13,6 +13,7 @@ const KIND_LABELS: Readonly<Record<string, MessageKey>> = {
   retention: 'job.kind.retention',
   replication: 'job.kind.replication',
   'instant-revert': 'job.kind.instantRevert',
+  'recovery-plan-failback': 'job.kind.planFailback',
 };
 
 /** `{{ job.kind | jobKind }}` → "Backup". */

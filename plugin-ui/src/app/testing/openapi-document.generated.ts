@@ -5266,6 +5266,114 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
         }
       }
     },
+    "/api/v1/recovery-plans/{pid}/failback": {
+      "parameters": [
+        {
+          "$ref": "#/components/parameters/planId"
+        }
+      ],
+      "post": {
+        "operationId": "failBackRecoveryPlan",
+        "tags": [
+          "Disaster recovery"
+        ],
+        "summary": "Fail back a recovery plan: every VM of the plan failed over here goes back to the source site",
+        "description": "Lifeline's Restore privilege on the inventory root of the plan's vCenter. One job (kind recovery-plan-failback), a step per VM, the plan's last group first back to its first (dependants leave before what they depend on), the VMs of a group together (at most maxParallel). Each step is the failback of POST /sites/{id}/replicated-vms/{vmId}/failback: this site shuts the VM down and keeps it powered off, backs it up, sends back only the chunks the source lacks, and the source site recovers that point onto the original VM (target original) or as a new VM named the source VM's name + nameSuffix (target new). Refused with nothing started: 409 dr-failback-refused naming each VM and its reason (details.vms[].reason: not-failed-over, busy, no-reverse-replication — no reverse replication of it has completed yet) or the source site's refusal; 503 dr-source-unreachable; 409 busy while the plan runs. A failed step leaves its VM running here and the others go on; a cancel starts no new step. The run (failback set) is listed with the plan's runs; each failover's failback part is its report.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/vcenter"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "target": {
+                    "type": "string",
+                    "enum": [
+                      "original",
+                      "new"
+                    ]
+                  },
+                  "nameSuffix": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "description": "Target new: each new VM is named its source VM's name followed by this (default -failback)."
+                  },
+                  "powerOn": {
+                    "type": "boolean",
+                    "description": "Power the VMs on at the source site (default true)."
+                  },
+                  "shutdownTimeoutSeconds": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": 3600,
+                    "description": "How long this site waits for each guest to shut down through VMware Tools before it powers the VM off (default 300; 0: power off at once)."
+                  }
+                },
+                "required": [],
+                "additionalProperties": false
+              }
+            }
+          }
+        },
+        "responses": {
+          "202": {
+            "description": "The failback is a job.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PlanAccepted"
+                }
+              }
+            },
+            "headers": {
+              "Location": {
+                "description": "The job: /api/v1/jobs/{id}.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthenticated"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "500": {
+            "$ref": "#/components/responses/InternalError"
+          },
+          "502": {
+            "$ref": "#/components/responses/BadGateway"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        }
+      }
+    },
     "/api/v1/recovery-plans/{pid}/cleanup": {
       "parameters": [
         {
@@ -12036,6 +12144,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
               "planned"
             ]
           },
+          "failback": {
+            "$ref": "#/components/schemas/PlanFailback"
+          },
           "jobId": {
             "type": [
               "string",
@@ -12077,6 +12188,41 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "createdAt"
         ],
         "additionalProperties": false
+      },
+      "PlanFailback": {
+        "type": [
+          "object",
+          "null"
+        ],
+        "properties": {
+          "target": {
+            "type": "string",
+            "enum": [
+              "original",
+              "new"
+            ]
+          },
+          "nameSuffix": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "powerOn": {
+            "type": "boolean"
+          },
+          "shutdownTimeoutSeconds": {
+            "type": "integer"
+          }
+        },
+        "required": [
+          "target",
+          "nameSuffix",
+          "powerOn",
+          "shutdownTimeoutSeconds"
+        ],
+        "additionalProperties": false,
+        "description": "Set on a failback run (mode planned): what it was asked; the failovers' failback parts are its report."
       },
       "RecoveryPlan": {
         "type": "object",
@@ -12143,6 +12289,9 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
                     "test",
                     "planned"
                   ]
+                },
+                "failback": {
+                  "$ref": "#/components/schemas/PlanFailback"
                 },
                 "jobId": {
                   "type": [
