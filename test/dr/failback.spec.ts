@@ -198,7 +198,9 @@ describe('failback to the source site', () => {
     expect(unconfirmed.code).toBe(1);
     expect(unconfirmed.stderr).toContain('--yes');
     expect((await vmAt(b, again.vm!.moref)).powerState).toBe('poweredOn');
-    // A plan's failback waits for a reverse replication of each of its VMs: B protects this one and backs it up first.
+    // A plan's failback waits for a reverse replication of each of its VMs: B protects this one and backs it up first;
+    // its guest runs VMware Tools, so its last point is application-consistent, as the policy asks.
+    await b.vc.setGuestTools(again.vm!.moref, { running: true });
     const urnAgain = encodeURIComponent(`urn:vmomi:VirtualMachine:${again.vm!.moref}:${b.vc.instanceUuid}`);
     expect((await b.call(b.admin, 'PUT', `/vms/${urnAgain}/protection`, { policyId: policy.json<{ id: string }>().id })).status).toBe(201);
     const againBackup = await b.call(b.admin, 'POST', `/vms/${urnAgain}/backup`);

@@ -180,14 +180,15 @@ describe('failback of a recovery plan', () => {
       expect((await vmAt(a, a.moref(i))).powerState).toBe('poweredOff');
     }
     expect((await a.call(a.admin, 'GET', '/jobs?kind=failback-recovery')).json<{ items: unknown[] }>().items).toEqual([]);
-    await b.vc.setGuestTools(atB[1]!, { running: false });
+    // The guests run VMware Tools and shut down through them: their last points are application-consistent, as the policy asks.
+    for (const moref of atB) await b.vc.setGuestTools(moref, { running: true });
 
     // --- The plan's failback from the command line: confirmation first, then one job of B's. ---
     const noYes = await lifeline(['plan', 'failback', 'Two tiers', ...cli], b.vc.password);
     expect(noYes.code).toBe(1);
     expect(noYes.stderr).toContain('--yes');
     expect((await planJobs()).length).toBe(1);
-    const back = await lifeline(['plan', 'failback', 'Two tiers', '--yes', '--shutdown-timeout', '0', ...cli], b.vc.password);
+    const back = await lifeline(['plan', 'failback', 'Two tiers', '--yes', '--shutdown-timeout', '60', ...cli], b.vc.password);
     expect(back.code).withContext(back.stderr + back.stdout).toBe(0);
     const jobs = await planJobs();
     expect(jobs.map((j) => j.state)).toEqual(['succeeded', 'cancelled']);
@@ -201,7 +202,7 @@ describe('failback of a recovery plan', () => {
     runs = (await b.call(b.admin, 'GET', `/recovery-plans/${planId}`)).json<{ runs: Run[] }>().runs;
     const run = runs[0]!;
     expect(run.jobId).toBe(jobs[0]!.id);
-    expect(run.failback).toEqual({ target: 'original', nameSuffix: null, powerOn: true, shutdownTimeoutSeconds: 0 });
+    expect(run.failback).toEqual({ target: 'original', nameSuffix: null, powerOn: true, shutdownTimeoutSeconds: 60 });
     const [first, second] = [run.failovers[0]![0]!, run.failovers[1]![0]!];
     for (const s of [first, second]) {
       expect(s.failback!.state).withContext(JSON.stringify(s.failback)).toBe('done');
