@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import https from 'node:https';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { initRepository, Repository } from '../../plugin-server/src/store/repository.js';
 import { readPointParcel } from '../../plugin-server/src/store/engine/point-import.js';
 import { indexKey, sealManifest } from '../../plugin-server/src/store/engine/manifest.js';
@@ -55,13 +56,13 @@ describe('the DR site keeps its replicas whatever the source sends', () => {
   });
 
   /** A request from A's certificate to B's site listener, pinned to B's. */
-  function send(method: string, path: string, body?: Buffer | object, type = 'application/json'): Promise<Reply> {
+  function send(method: string, path: string, body?: Buffer | object, type = 'application/json', headers: Record<string, string> = {}): Promise<Reply> {
     const sites = s as LinkSites;
     agent ??= new SiteAgent(sites.idA, sites.idB.thumbprint, 4);
     const url = new URL(sites.listener.url);
     const payload = body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
-      const req = https.request({ agent, host: url.hostname, port: url.port, method, path, headers: { 'content-type': type, 'content-length': payload.byteLength } }, (res) => {
+      const req = https.request({ agent, host: url.hostname, port: url.port, method, path, headers: { ...headers, 'content-type': type, 'content-length': payload.byteLength } }, (res) => {
         let text = '';
         res.on('data', (d: Buffer) => (text += d.toString()));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
@@ -146,6 +147,10 @@ describe('the DR site keeps its replicas whatever the source sends', () => {
     const huge = await send('PUT', `${base}/sessions/${answer.session}/chunks/${lacked}`, Buffer.alloc(18 * MiB), 'application/octet-stream');
     expect(huge.status).toBe(413);
     expect(JSON.parse(huge.body).code).toBe('payload-too-large');
+    // A chunk travels in its stored form: a body with a content coding is refused, not decoded.
+    const coded = await send('PUT', `${base}/sessions/${answer.session}/chunks/${lacked}`, gzipSync(real ?? Buffer.alloc(16)), 'application/octet-stream', { 'content-encoding': 'gzip' });
+    expect(coded.status).toBe(415);
+    expect(JSON.parse(coded.body).code).toBe('unsupported-media-type');
     const early = await send('POST', `${base}/sessions/${answer.session}/commit`);
     expect(early.status).toBe(409);
     expect(b.listPoints().map((p) => p.id)).toEqual([point.id]);

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { ensureServerCertificate } from '../../plugin-server/src/server/tls/server-certificate.js';
 import { silentLogger } from '../../plugin-server/src/log/logger.js';
+import { presentedThumbprint } from '../../plugin-server/src/domain/index.js';
 import { createReplicationRouter, type PeerIdentity, type ReplicaReceiver, type SiteIdentity, type SiteReplicaReceiver } from '../../plugin-server/src/replication/index.js';
 
 export async function siteIdentity(dataDir: string, name: string): Promise<SiteIdentity> {
@@ -37,7 +38,7 @@ export async function startSiteListener(opts: {
   const app = express();
   const state = { refused: 0 };
   app.use('/site/v1', (req, res, next) => {
-    const presented = (req.socket as TLSSocket).getPeerCertificate()?.fingerprint256;
+    const presented = presentedThumbprint(req.socket as TLSSocket);
     const peer = presented ? opts.peers().find((p) => p.thumbprint === presented) : undefined;
     if (!peer) {
       state.refused++;

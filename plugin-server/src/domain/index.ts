@@ -8,5 +8,5 @@ export type { SlottedDisk } from './point-disk.js';
 export { systemClock, systemRandom, systemRandomBytes } from './clock.js';
 export type { Clock, TimeSource, Timer, Random, RandomBytes } from './clock.js';
 export { normaliseThumbprint, looksLikeSha1, requireThumbprint } from './thumbprint.js';
-export { whenPinned } from './tls-pin.js';
+export { presentedThumbprint, whenPinned } from './tls-pin.js';
 export type { PinOptions } from './tls-pin.js';

@@ -56,3 +56,25 @@ export function whenPinned(socket: TLSSocket, host: string, opts: PinOptions): P
     });
   });
 }
+
+/** The thumbprint each server-side connection's peer presented, read once per connection. */
+const presented = new WeakMap<TLSSocket, string | null>();
+
+/**
+ * The SHA-256 thumbprint of the certificate the peer of an established TLS connection presented,
+ * or null when it presented none. Read once per connection: parsing the certificate again for
+ * every request of a keep-alive connection costs its thread a good part of a millisecond each
+ * time. The connection's renegotiation is refused from the first read on, so that the certificate
+ * it was read from stays the connection's for its whole life (a renegotiation attempt then fails
+ * the connection); TLS 1.3 has no renegotiation.
+ */
+export function presentedThumbprint(socket: TLSSocket): string | null {
+  const known = presented.get(socket);
+  if (known !== undefined) return known;
+  if (typeof socket.disableRenegotiation === 'function') socket.disableRenegotiation();
+  const cert = socket.getPeerCertificate();
+  const thumbprint = cert && typeof cert.fingerprint256 === 'string' && cert.fingerprint256 !== '' ? cert.fingerprint256 : null;
+  // An unfinished handshake says nothing yet: not remembered.
+  if (socket.encrypted && !socket.destroyed && thumbprint !== null) presented.set(socket, thumbprint);
+  return thumbprint;
+}

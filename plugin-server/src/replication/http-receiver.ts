@@ -133,6 +133,8 @@ export class HttpReplicaReceiver implements ReplicaReceiver {
   private readonly base: URL;
   private readonly basePath: string;
   private readonly idleTimeoutMs: number;
+  /** Settles when the last chunk body given a turn has been handed to its connection. */
+  private bodyTurns: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: HttpReplicaReceiverOptions) {
     this.base = new URL(opts.url);
@@ -165,7 +167,7 @@ export class HttpReplicaReceiver implements ReplicaReceiver {
   }
 
   async putChunk(session: string, hex: string, stored: Uint8Array, signal: AbortSignal): Promise<void> {
-    const a = await this.request('PUT', `/sessions/${encodeURIComponent(session)}/chunks/${encodeURIComponent(hex)}`, stored, 'application/octet-stream', signal);
+    const a = await this.request('PUT', `/sessions/${encodeURIComponent(session)}/chunks/${encodeURIComponent(hex)}`, stored, 'application/octet-stream', signal, true);
     if (a.status !== 204) this.json(a, `chunk ${hex}`);
     this.counters.chunks++;
     this.counters.chunkBytes += stored.byteLength;
@@ -211,9 +213,48 @@ export class HttpReplicaReceiver implements ReplicaReceiver {
     throw new LifelineError('replication-refused', `the DR site refused the ${what} (${remote})`, { transient, status: a.status, remoteCode: p?.code ?? null });
   }
 
-  private request(method: string, path: string, body: Uint8Array, type: string, signal: AbortSignal): Promise<Answer> {
+  /**
+   * Waits for the turn to hand a chunk body to the connections (see `request`); resolves the
+   * function that ends the turn. Turns are taken in the order asked for.
+   */
+  private async bodyTurn(): Promise<() => void> {
+    const before = this.bodyTurns;
+    let end!: () => void;
+    this.bodyTurns = new Promise<void>((resolve) => (end = resolve));
+    await before;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      end();
+    };
+  }
+
+  /**
+   * One request. A chunk body (`oneBodyAtATime`) goes out only on its turn, once the previous one
+   * was handed to its connection: bodies sent all at once over the pool's connections arrive
+   * interleaved and each one late, so the DR site's verification and durable put would wait for
+   * all of them; one after another, the first arrives whole after its own share of the link and
+   * its work there overlaps the next one's transfer. The request takes its connection only once
+   * its turn came, so that no connection idles meanwhile (the DR site closes idle ones).
+   */
+  private async request(method: string, path: string, body: Uint8Array, type: string, signal: AbortSignal, oneBodyAtATime = false): Promise<Answer> {
     signal.throwIfAborted();
+    const endTurn = oneBodyAtATime ? await this.bodyTurn() : undefined;
+    if (signal.aborted) {
+      endTurn?.();
+      throw signal.reason as Error;
+    }
     const where = this.base.host;
+    try {
+      return await this.send(method, path, body, type, signal, where, endTurn);
+    } finally {
+      // Ended already when the body was handed over; this covers a request that never went out.
+      endTurn?.();
+    }
+  }
+
+  private send(method: string, path: string, body: Uint8Array, type: string, signal: AbortSignal, where: string, endTurn: (() => void) | undefined): Promise<Answer> {
     return new Promise<Answer>((resolve, reject) => {
       const req = https.request(
         {
@@ -247,6 +288,10 @@ export class HttpReplicaReceiver implements ReplicaReceiver {
       );
       req.on('timeout', () => req.destroy(new Error(`no progress for ${this.idleTimeoutMs} ms`)));
       req.on('error', (e) => reject(signal.aborted ? (signal.reason as Error) : linkFailed(where, e)));
+      if (endTurn) {
+        req.once('finish', endTurn);
+        req.once('close', endTurn);
+      }
       req.end(body);
     });
   }

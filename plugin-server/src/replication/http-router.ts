@@ -16,6 +16,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { STATUS_CODES } from 'node:http';
 import { isLifelineError, LifelineError, describeError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
+import { alignedSharedMemory, DEFAULT_CHUNK_SIZE, DIRECT_IO_ALIGN, encodedBound, roundUp } from '../store/index.js';
 import type { ReplicaReceiver } from './protocol.js';
 import type { PeerIdentity, SiteReplicaReceiver } from './replica-sites.js';
 import type { SeedTransfer } from './seed-transfer.js';
@@ -73,6 +74,88 @@ function requestSignal(req: Request, res: Response): AbortSignal {
   return c.signal;
 }
 
+/** Chunk bodies read into shared memory at once; a body that finds none free is read into a buffer of its own. */
+const BODY_SLOTS = 8;
+/** A slot's size: the stored bound of a chunk of the default size, which nearly every chunk body fits. */
+const BODY_SLOT_BYTES = roundUp(encodedBound(DEFAULT_CHUNK_SIZE), DIRECT_IO_ALIGN);
+
+/**
+ * Page-aligned buffers in shared memory for chunk bodies, made on first use. A body read into one
+ * is verified by the codec workers and written by the store by direct I/O where it lies: no copy
+ * between the connection and the disk.
+ */
+class ChunkBodies {
+  private free: Uint8Array[] | undefined;
+
+  take(length: number): Uint8Array | undefined {
+    if (length > BODY_SLOT_BYTES) return undefined;
+    if (!this.free) {
+      const slab = alignedSharedMemory(BODY_SLOTS * BODY_SLOT_BYTES);
+      this.free = Array.from({ length: BODY_SLOTS }, (_, i) => new Uint8Array(slab, i * BODY_SLOT_BYTES, BODY_SLOT_BYTES));
+    }
+    return this.free.pop();
+  }
+
+  give(slot: Uint8Array): void {
+    this.free?.push(slot);
+  }
+}
+
+/**
+ * A chunk's body, as application/octet-stream without content coding, of at most MAX_CHUNK_BODY
+ * bytes and exactly as long as its content-length says: read into a slot of `bodies` when one is
+ * free, else into a buffer of its own. `release` gives the slot back once the chunk is stored.
+ */
+function readChunkBody(req: Request, bodies: ChunkBodies): Promise<{ bytes: Uint8Array; release: () => void }> {
+  if (req.is('application/octet-stream') !== 'application/octet-stream') {
+    return Promise.reject(new LifelineError('unsupported-media-type', 'a chunk is sent as application/octet-stream'));
+  }
+  const coding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
+  if (coding !== 'identity') return Promise.reject(new LifelineError('unsupported-media-type', `a chunk is sent in its stored form, without content-encoding (not ${coding.slice(0, 40)})`));
+  const header = req.headers['content-length'];
+  const declared = header === undefined ? undefined : Number(header);
+  if (declared !== undefined && (!Number.isSafeInteger(declared) || declared < 0)) return Promise.reject(new LifelineError('validation', 'the content-length is not a number of bytes'));
+  if ((declared ?? 0) > MAX_CHUNK_BODY) return Promise.reject(new LifelineError('payload-too-large', `a chunk body is at most ${MAX_CHUNK_BODY} bytes`));
+  const slot = declared === undefined ? undefined : bodies.take(declared);
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let n = 0;
+    let settled = false;
+    const done = (err: Error | undefined): void => {
+      if (settled) return;
+      settled = true;
+      req.off('data', onData);
+      if (err) {
+        if (slot) bodies.give(slot);
+        req.resume();
+        reject(err);
+        return;
+      }
+      let released = false;
+      resolve({
+        bytes: slot ? slot.subarray(0, n) : Buffer.concat(parts, n),
+        release: () => {
+          if (slot && !released) bodies.give(slot);
+          released = true;
+        },
+      });
+    };
+    const onData = (d: Buffer): void => {
+      if (n + d.byteLength > (declared ?? MAX_CHUNK_BODY)) {
+        done(declared === undefined ? new LifelineError('payload-too-large', `a chunk body is at most ${MAX_CHUNK_BODY} bytes`) : new LifelineError('validation', 'the chunk body is longer than its content-length'));
+        return;
+      }
+      if (slot) slot.set(d, n);
+      else parts.push(d);
+      n += d.byteLength;
+    };
+    req.on('data', onData);
+    req.once('end', () => done(declared !== undefined && n !== declared ? new LifelineError('validation', 'the chunk body is shorter than its content-length') : undefined));
+    req.once('error', (e) => done(e));
+    req.once('close', () => done(new LifelineError('aborted', 'the source closed the connection')));
+  });
+}
+
 export function createReplicationRouter(opts: ReplicationRouterOptions): Router {
   const router = express.Router();
   const peerOf = (res: Response): PeerIdentity => {
@@ -124,15 +207,19 @@ export function createReplicationRouter(opts: ReplicationRouterOptions): Router 
     }),
   );
 
+  const bodies = new ChunkBodies();
   router.put(
     '/sessions/:session/chunks/:hex',
-    express.raw({ type: 'application/octet-stream', limit: MAX_CHUNK_BODY }),
     wrap(async (req, res) => {
       const r = receiver(res);
-      if (!Buffer.isBuffer(req.body)) throw new LifelineError('unsupported-media-type', 'a chunk is sent as application/octet-stream');
-      // A chunk that arrived whole is stored even if the source goes away meanwhile: that is what
-      // lets the next offer skip it (its acknowledgement may be lost with the link).
-      await r.putChunk(String(req.params['session']), String(req.params['hex']), req.body, NEVER);
+      const body = await readChunkBody(req, bodies);
+      try {
+        // A chunk that arrived whole is stored even if the source goes away meanwhile: that is what
+        // lets the next offer skip it (its acknowledgement may be lost with the link).
+        await r.putChunk(String(req.params['session']), String(req.params['hex']), body.bytes, NEVER);
+      } finally {
+        body.release();
+      }
       res.status(204).end();
     }),
   );

@@ -13,6 +13,7 @@
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { TLSSocket } from 'node:tls';
+import { presentedThumbprint } from '../domain/index.js';
 import { LifelineError, isLifelineError } from '../errors/index.js';
 import type { SiteService } from './site-service.js';
 import type { PeerIdentity, PeerRecord } from './site-types.js';
@@ -40,8 +41,7 @@ export interface SiteRouterOptions {
 export function clientThumbprint(req: Request): string | null {
   const socket = req.socket as TLSSocket;
   if (typeof socket.getPeerCertificate !== 'function') return null;
-  const cert = socket.getPeerCertificate();
-  return cert && typeof cert.fingerprint256 === 'string' && cert.fingerprint256 !== '' ? cert.fingerprint256 : null;
+  return presentedThumbprint(socket);
 }
 
 /** The paired peer a peer route runs for (set by the peer middleware). */

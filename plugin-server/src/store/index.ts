@@ -44,6 +44,8 @@ export { exportReplicaSeed, initReplicaRepository, replicaOrigin } from './repli
 export type { ReplicaSeed, ReplicaOrigin, ReplicaInitOptions } from './replica.js';
 export { PointImport, readPointParcel, readStoredChunk } from './engine/point-import.js';
 export { forEachBounded } from './bounded.js';
+export { alignedSharedMemory, DIRECT_IO_ALIGN, roundUp } from './chunks/buffer-pool.js';
+export { encodedBound } from './chunks/chunk-format.js';
 export type { PointParcel, PointImportOptions } from './engine/point-import.js';
 
 // Maintenance.

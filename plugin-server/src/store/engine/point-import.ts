@@ -33,8 +33,8 @@
 import { createHash } from 'node:crypto';
 import type { DiskRow, PointRow } from '../../catalog/index.js';
 import { isPointId } from '../../domain/index.js';
-import { forEachBounded } from '../bounded.js';
-import { BufferPool } from '../chunks/buffer-pool.js';
+import { forEachBounded, Semaphore } from '../bounded.js';
+import { BufferPool, isShared } from '../chunks/buffer-pool.js';
 import { encodedBound } from '../chunks/chunk-format.js';
 import { chunkKey, digestFromHex, digestHex, isZeroDigest } from '../chunks/digest.js';
 import { processIdentity } from '../process-identity.js';
@@ -61,8 +61,13 @@ export interface PointImportOptions {
   minRetainDays?: number;
 }
 
-/** Chunks verified at once by one import; each holds a buffer of a stored chunk's largest size. */
-const VERIFY_SLOTS = 4;
+/**
+ * Chunks verified and put at once by one import; each holds a buffer of a stored chunk's largest
+ * size from its verification to the end of its durable put. As many as a sender keeps in flight
+ * (sender.ts): with fewer, chunks that arrived whole wait while earlier ones wait for their fsync,
+ * and the codec workers idle meanwhile.
+ */
+const VERIFY_SLOTS = 8;
 
 /** Reads a restore point's objects for export to a replica: the stored bytes, as they are. */
 export async function readPointParcel(repo: Repository, pointId: string, signal: AbortSignal): Promise<PointParcel> {
@@ -89,7 +94,9 @@ export class PointImport {
   /** Chunks still to arrive (hex). */
   private readonly outstanding: Set<string>;
   private readonly lacked: ReadonlySet<string>;
-  /** Made on the first chunk: an import that ends as `present` or is abandoned holds none. */
+  /** Chunks being verified and put now, at most VERIFY_SLOTS. */
+  private verifySlots: Semaphore | undefined;
+  /** Made on the first chunk that needs a copy: an import that ends as `present` or is abandoned holds none. */
   private verifyBuffers: BufferPool | undefined;
   private receivedChunks = 0;
   private receivedBytes = 0;
@@ -223,13 +230,24 @@ export class PointImport {
     }
     if (!this.outstanding.has(hex)) return { storedBytes: 0 };
     const digest = digestFromHex(hex);
-    const pool = (this.verifyBuffers ??= new BufferPool(VERIFY_SLOTS, encodedBound(this.repo.config.chunkSize)));
-    if (stored.byteLength > pool.size) throw this.refused(hex, `${stored.byteLength} bytes is more than any stored chunk takes`);
-    const buf = await pool.acquire(signal);
+    const bound = encodedBound(this.repo.config.chunkSize);
+    if (stored.byteLength > bound) throw this.refused(hex, `${stored.byteLength} bytes is more than any stored chunk takes`);
+    const slots = (this.verifySlots ??= new Semaphore(VERIFY_SLOTS));
+    await slots.acquire(signal);
+    let buf: Uint8Array | undefined;
     try {
-      // A copy in shared memory: the codec worker reads it there, and the caller's bytes stay its own.
-      const view = buf.subarray(0, stored.byteLength);
-      view.set(stored);
+      // Bytes in shared memory (the site listener reads chunk bodies there) are read by the codec
+      // worker and written by the store as they are; they stay the caller's, untouched, until this
+      // resolves. Others are copied there first.
+      let view: Uint8Array;
+      if (isShared(stored)) {
+        view = stored;
+      } else {
+        const pool = (this.verifyBuffers ??= new BufferPool(VERIFY_SLOTS, bound));
+        buf = await pool.acquire(signal);
+        view = buf.subarray(0, stored.byteLength);
+        view.set(stored);
+      }
       let n: number;
       try {
         n = await this.repo.codec().verify(view, digest, this.repo.config.chunkSize, signal);
@@ -254,7 +272,8 @@ export class PointImport {
       }
       return { storedBytes: put.created ? stored.byteLength : 0 };
     } finally {
-      pool.release(buf);
+      if (buf) this.verifyBuffers?.release(buf);
+      slots.release();
     }
   }
 
