@@ -167,8 +167,11 @@ describe('instant recovery in the plugin UI, end to end', () => {
       const button = (name: string) => wizard.getByRole('button', { name, exact: true });
       await wizard.locator('.ll-page-point .datagrid-select label').first().click();
       await button('Next').click();
-      // A new VM is the wizard's default recovery.
+      // A new VM is the wizard's default recovery. Each page is waited for: the wizard keeps every
+      // page in the document, hidden but the current one.
+      await wizard.locator('label[for="ll-mode-instantiate"]').waitFor({ state: 'visible', timeout: 60_000 });
       await button('Next').click();
+      await wizard.locator('#ll-recover-name').waitFor({ state: 'visible', timeout: 60_000 });
       const name = await wizard.locator('#ll-recover-name').inputValue();
       expect(name).toContain(source.name);
       await wizard.locator('#ll-recover-power-on').check({ force: true });
