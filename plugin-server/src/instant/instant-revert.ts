@@ -18,7 +18,7 @@ import { describeError, LifelineError } from '../errors/index.js';
 import { currentDiskOf, vmKey, type VmRef } from '../domain/index.js';
 import type { Publication, PublicationOwner } from '../nfs/index.js';
 import type { PointManifest } from '../store/index.js';
-import type { DiskMode, VmInfo } from '../vsphere/index.js';
+import { VimTaskError, type DiskMode, type VmInfo } from '../vsphere/index.js';
 import type { InstantDisk, InstantRevertRecord, InstantStore } from './instant-store.js';
 import type { InstantVcenter } from './instant-vcenter.js';
 import { ensureNfsDatastore, releaseNfsDatastore, type NfsExport } from './nfs-datastore.js';
@@ -213,7 +213,15 @@ export async function runInstantCommit(deps: InstantDeps, vm: VmRef, ctx: Instan
     .map(({ d, cur }) => ({ deviceKey: cur!.key, datastore: d.originalDatastore }));
   ctx.progress?.(0);
   if (moves.length > 0) {
-    await vc.relocateDisks(vm.moref, moves, { signal, onProgress: (p) => ctx.progress?.(Math.min(95, Math.round(p * 0.95))) });
+    let started = false;
+    try {
+      await vc.relocateDisks(vm.moref, moves, { signal, onTask: () => { started = true; }, onProgress: (p) => ctx.progress?.(Math.min(95, Math.round(p * 0.95))) });
+    } catch (err) {
+      // As an instant recovery's migration (instant-run.ts): refused outright or failed, the VM
+      // still runs from the backup, and the revert can be made permanent again or cancelled.
+      if (!started || err instanceof VimTaskError) await deps.store.put({ ...rec, state: 'running' });
+      throw err;
+    }
   }
   ctx.log(`disks of VM ${vm.moref} moved to production storage`);
   if ((await vc.getVm(vm.moref, signal)).changeTrackingEnabled) {

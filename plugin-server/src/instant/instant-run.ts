@@ -372,13 +372,15 @@ export async function runInstantMigrate(deps: InstantRunDeps, runId: string, dat
   const files = ours(rec);
   const moves = info.disks.filter((d) => files.has(d.fileName)).map((d) => ({ deviceKey: d.key, datastore: target.moref }));
   ctx.progress?.(0);
+  let started = false;
   try {
-    if (moves.length > 0) await vc.relocateDisks(info.moref, moves, { signal, onProgress: (p) => ctx.progress?.(Math.min(95, Math.round(p * 0.95))) });
+    if (moves.length > 0) await vc.relocateDisks(info.moref, moves, { signal, onTask: () => { started = true; }, onProgress: (p) => ctx.progress?.(Math.min(95, Math.round(p * 0.95))) });
   } catch (err) {
-    // vCenter's task failed: the VM still runs from the NFS datastore, and the migration can be
-    // asked for again, or discarded. Lifeline stopped waiting (shutdown, time limit): the task
-    // may go on, so the record stays 'migrating' for the clean-up to look where the disks are.
-    if (err instanceof VimTaskError) await deps.runs.put({ ...rec, state: 'running', targetDatastore: null });
+    // vCenter refused the relocation (no task started) or its task failed: the VM still runs from
+    // the NFS datastore, and the migration can be asked for again, or discarded. Lifeline stopped
+    // waiting (shutdown, time limit, a lost session): the task may go on, so the record stays
+    // 'migrating' for the clean-up to look where the disks are.
+    if (!started || err instanceof VimTaskError) await deps.runs.put({ ...rec, state: 'running', targetDatastore: null });
     throw err;
   }
   ctx.log(`${moves.length} disk(s) of ${info.name} moved to datastore ${target.name} while it ran`);

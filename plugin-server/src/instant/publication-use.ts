@@ -3,6 +3,8 @@
  * Unpublishing a point while a VM runs from it would take the VM's disks away and drop what the
  * guest wrote to the publication's overlay, so whoever unpublishes asks here first.
  */
+import { describeError } from '../errors/index.js';
+
 export interface PublicationUse {
   /** Moref of the VM that runs from the publication. */
   readonly vm: string;
@@ -57,7 +59,13 @@ export async function reconcilePublications(publications: OwnedPublications, use
   const dropped: string[] = [];
   for (const p of [...publications.list()]) {
     if (p.owner !== 'instant' || publicationUseOf(users, p.id)) continue;
-    await publications.unpublish(p.id);
+    try {
+      await publications.unpublish(p.id);
+    } catch (err) {
+      // One that cannot be dropped now is left for the next start; it must not keep Lifeline from starting.
+      log(`restore point ${p.pointId} was published (folder ${p.folder}) for an instant revert or recovery that was never recorded, and could not be unpublished: ${describeError(err)}`);
+      continue;
+    }
     dropped.push(p.folder);
     log(`restore point ${p.pointId} was published (folder ${p.folder}) for an instant revert or recovery that was never recorded (Lifeline stopped in between); unpublished`);
   }

@@ -107,6 +107,11 @@ export function publicationRoutes<S extends UserSession>(auth: Authorizer<S>, sv
     if (use) {
       throw new LifelineError('publication-in-use', `restore point ${p.id} cannot be unpublished: ${describePublicationUse(use, pub.vmName)}`, { pointId: p.id, vm: use.vm, runId: use.runId, use: use.what, state: use.state });
     }
+    // Published by an instant revert or recovery that has not recorded itself yet (it publishes
+    // first): only that job, or the next start's reconciliation, may drop it.
+    if (pub.owner === 'instant') {
+      throw new LifelineError('publication-in-use', `restore point ${p.id} cannot be unpublished: an instant revert or instant recovery published it and is starting from it; it is unpublished when that run ends`, { pointId: p.id });
+    }
     await service.publications.unpublish(pub.id);
     noteAudit(req, { details: { pointId: p.id, folder: pub.folder } });
     res.status(204).end();
