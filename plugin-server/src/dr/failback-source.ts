@@ -144,10 +144,11 @@ export class FailbackSource {
     if (typeof pointId !== 'string' || !POINT_ID.test(pointId)) throw new ValidationError('pointId must be a restore point id', { field: 'pointId' });
     const target: JobTarget = { type: 'Failback', id: ask.vmId, vcenterGuid: ask.vm.vcenterGuid };
     // The DR site asks again for the same point after a restart that cut it off before it recorded
-    // the answer: the job that recovered that point (each failback sends a point of its own) is the answer.
+    // the answer: the job that recovers or recovered that point (each failback sends a point of its
+    // own) is the answer, whether it is still under way or done.
     const done = this.o.runner.list({ kind: FAILBACK_RECOVERY_JOB_KIND, target, limit: 20 }).items.find((j) => {
       const p = j.params as Partial<Params> | null;
-      return j.state === 'succeeded' && p?.pointId === pointId && p.siteId === siteId;
+      return ['queued', 'running', 'succeeded'].includes(j.state) && p?.pointId === pointId && p.siteId === siteId;
     });
     if (done) return done;
     const { peer, vm } = this.accepts(siteId, ask.vmId);

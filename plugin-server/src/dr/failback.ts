@@ -388,7 +388,16 @@ export class FailbackService {
         const fb = rec.failback;
         const update = (change: (p: FailbackPart) => FailbackPart): FailoverRecord => d.store.updateFailover(failoverId, (r) => ({ ...r, failback: change(r.failback!) }));
         const moref = rec.vm.moref;
-        const vc = await d.vcenter(rec.vcenterGuid, ctx.signal);
+        let vc: FailbackVcenter;
+        try {
+          vc = await d.vcenter(rec.vcenterGuid, ctx.signal);
+        } catch (err) {
+          // Nothing was touched yet; a stop leaves the record for the next start to settle (resume()).
+          if (!(ctx.signal.aborted && isLifelineError(ctx.signal.reason) && ctx.signal.reason.code === 'shutdown')) {
+            update((p) => ({ ...p, state: 'failed', failures: [...p.failures, `${describeError(err)}; nothing was changed`], endedAt: iso(d.clock.now()) }));
+          }
+          throw err;
+        }
         const powerState = async (): Promise<string> => (await vc.getVm(moref, ctx.signal)).powerState;
         let wasOn = false;
         try {
@@ -458,9 +467,14 @@ export class FailbackService {
           // Lifeline is stopping: the failback stays `running` at its recorded step, and the next start settles it (resume()).
           if (ctx.signal.aborted && isLifelineError(ctx.signal.reason) && ctx.signal.reason.code === 'shutdown') throw err;
           const message = `${describeError(err)}`;
-          // The VM was running here: it runs again, unless A may still be making it its own.
+          // The VM was running here: it runs again, unless A may still be making it its own. Once A
+          // was asked, only A's job failing (A undid its part) says so; A unreachable, or an answer
+          // lost, may leave its job going on there, and the VM must not run at both sites.
           const sourceAsked = d.store.getFailover(failoverId).failback?.step === 'source-site';
-          const after = sourceAsked && ctx.signal.aborted ? '' : await this.powerOnAgain(vc, rec, wasOn);
+          const sourceFailed = err instanceof LifelineError && err.code === 'dr-failback-source-failed';
+          const after = sourceAsked && !sourceFailed
+            ? (ctx.signal.aborted ? '' : `; ${rec.name} is left powered off here, as site ${rec.siteName} may still be recovering the point: look there before powering it on here or asking again`)
+            : await this.powerOnAgain(vc, rec, wasOn);
           update((p) => ({ ...p, state: 'failed', failures: [...p.failures, `${message}${after}`], endedAt: iso(d.clock.now()) }));
           if (err instanceof LifelineError) throw new LifelineError(err.code, `${err.message}${after}`, err.details);
           throw err;
@@ -490,7 +504,14 @@ export class FailbackService {
     }
     const step = fb.step ?? 'shutdown';
     ctx.log(`Lifeline stopped while the failback of ${rec.name} was at step ${step}; settling it`, 'warn');
-    const vc = await d.vcenter(rec.vcenterGuid, ctx.signal);
+    let vc: FailbackVcenter;
+    try {
+      vc = await d.vcenter(rec.vcenterGuid, ctx.signal);
+    } catch (err) {
+      if (ctx.signal.aborted && isLifelineError(ctx.signal.reason) && ctx.signal.reason.code === 'shutdown') throw err;
+      // The next start tries again (the record stays running): nothing can be settled without vCenter.
+      throw new LifelineError(isLifelineError(err) ? err.code : 'vcenter-unreachable', `the failback of ${rec.name}, cut at step ${step}, cannot be settled now: ${describeError(err)}. It is settled at the next start`, { failoverId, step });
+    }
     if (step === 'source-site') {
       ctx.phase('source-site');
       try {
@@ -518,8 +539,13 @@ export class FailbackService {
     ctx.phase('roll-back');
     const undone: string[] = [];
     if (fb.backupJobId) {
-      const removed = await d.dropBackupSnapshot({ vcenterGuid: rec.vcenterGuid, moref: rec.vm!.moref, jobId: fb.backupJobId, signal: ctx.signal });
-      if (removed.length > 0) undone.push(`the last backup's snapshot removed from ${rec.name}`);
+      try {
+        const removed = await d.dropBackupSnapshot({ vcenterGuid: rec.vcenterGuid, moref: rec.vm!.moref, jobId: fb.backupJobId, signal: ctx.signal });
+        if (removed.length > 0) undone.push(`the last backup's snapshot removed from ${rec.name}`);
+      } catch (err) {
+        // The VM must run again all the same; the orphaned-snapshot sweep removes the snapshot later.
+        undone.push(`the last backup's snapshot could not be removed from ${rec.name} (${describeError(err)}); the orphaned-snapshot sweep removes it`);
+      }
     }
     const after = await this.powerOnAgain(vc, rec, fb.wasOn);
     if (after !== '') undone.push(after.slice(2));
