@@ -45,14 +45,30 @@ function answer(a: WebhookThreadAnswer['done'][number]): void {
   });
 }
 
+/** Channels whose configuration could not be used here, with why: their requests fail alone, the thread goes on. */
+const unusable = new Map<string, string>();
+
 function configure(m: Extract<WebhookThreadRequest, { type: 'channel' }>): void {
+  try {
+    configureChannel(m);
+    unusable.delete(m.channelId);
+  } catch (err) {
+    channels.delete(m.channelId);
+    unusable.set(m.channelId, `webhook channel ${m.channelId} cannot be used: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function configureChannel(m: Extract<WebhookThreadRequest, { type: 'channel' }>): void {
   const known = channels.get(m.channelId);
   if (known && known.url === m.url && known.caPem === m.caPem && known.connections === m.connections) {
     known.secret = m.secret;
     known.userAgent = m.userAgent;
     return;
   }
-  if (known) void known.pool.destroy().catch(() => undefined);
+  if (known) {
+    channels.delete(m.channelId);
+    void known.pool.destroy().catch(() => undefined);
+  }
   const url = new URL(m.url);
   const pool = new Pool(url.origin, {
     connections: m.connections,
@@ -71,7 +87,8 @@ function post(item: Extract<WebhookThreadRequest, { type: 'send' }>['items'][num
   const [id, channelId, timestampSeconds, event, extra] = item;
   const ch = channels.get(channelId);
   if (!ch) {
-    answer([id, 0, `webhook channel ${channelId} is not configured in the webhook thread`, 'internal']);
+    const why = unusable.get(channelId);
+    answer(why !== undefined ? [id, 0, why, 'validation'] : [id, 0, `webhook channel ${channelId} is not configured in the webhook thread`, 'internal']);
     return;
   }
   let controller: Dispatcher.DispatchController | null = null;

@@ -141,7 +141,12 @@ class WebhookThread {
     if (this.outgoing.length === 0 || this.ended) return;
     const items = this.outgoing;
     this.outgoing = [];
-    this.post({ type: 'send', items });
+    try {
+      this.post({ type: 'send', items });
+    } catch (err) {
+      // Runs from process.nextTick: a message the thread cannot take fails its attempts (retried), never the process.
+      for (const [id] of items) this.settle(id)?.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   private post(m: WebhookThreadRequest): void {
