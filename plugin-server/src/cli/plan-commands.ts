@@ -320,15 +320,16 @@ export function registerPlanCommands(program: Command): void {
       .description("fail the plan's VMs back to the source site as one job of the server, the plan's last group first; wait, print each VM's outcome")
       .option('--yes', "confirm: the VMs at this site are shut down and stay off; the source site's VMs get their disks replaced (or new VMs are made, --new)")
       .option('--new', "make a new VM at the source site for each, named its source VM's name + --name-suffix, instead of replacing the original VMs' disks")
-      .option('--name-suffix <suffix>', 'with --new: the new VMs\' name suffix', '-failback')
+      .option('--name-suffix <suffix>', 'with --new: the new VMs\' name suffix (default -failback)')
       .option('--shutdown-timeout <seconds>', 'how long to wait for each guest to shut down through VMware Tools before powering it off', '300')
       .option('--no-power-on', 'leave the VMs at the source site powered off'),
-  ).action(async (name: string, flags: PlanFlags & { shutdownTimeout: string; powerOn: boolean; new?: boolean; nameSuffix: string }) => {
+  ).action(async (name: string, flags: PlanFlags & { shutdownTimeout: string; powerOn: boolean; new?: boolean; nameSuffix?: string }) => {
+    if (flags.nameSuffix !== undefined && !flags.new) throw new ValidationError('--name-suffix names new VMs: it needs --new (the original VMs keep their names)');
     if (!flags.yes) {
       throw new ValidationError(
         `a failback of plan ${name} shuts its VMs down at this site (they stay powered off here), sends their last points back and ${flags.new ? 'makes a new VM of each at the source site' : 'replaces the disks of the original VMs at the source site with them'}. Add --yes to confirm`,
       );
     }
-    process.exitCode = await failbackPlan(flags, name, { target: flags.new ? 'new' : 'original', nameSuffix: flags.new ? flags.nameSuffix : null, shutdownTimeoutSeconds: shutdownSeconds(flags.shutdownTimeout), powerOn: flags.powerOn });
+    process.exitCode = await failbackPlan(flags, name, { target: flags.new ? 'new' : 'original', nameSuffix: flags.new ? (flags.nameSuffix ?? null) : null, shutdownTimeoutSeconds: shutdownSeconds(flags.shutdownTimeout), powerOn: flags.powerOn });
   });
 }
