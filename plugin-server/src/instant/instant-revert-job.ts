@@ -12,10 +12,10 @@
  * Progress is in bytes of the VM's disks (the relocation's progress during make permanent). A
  * user may cancel the job (Restore privilege): a revert cancelled while it runs is undone; a make
  * permanent or a cancel runs to its end once started (the cancel is logged as having no effect),
- * since vCenter's relocation goes on whatever Lifeline waits for: the VM ends whole on production
- * storage, never half moved.
+ * since Lifeline does not cancel vCenter's relocation task (a task merely not waited for goes
+ * on): the VM ends whole on production storage, never half moved.
  * The clean-up of a job interrupted by a stop of Lifeline undoes an unfinished revert, finishes
- * an interrupted cancel, and leaves an interrupted make permanent running from the backup.
+ * an interrupted cancel, and finishes an interrupted make permanent (settleInstantRevert).
  */
 import { LifelineError, ValidationError } from '../errors/index.js';
 import { isVmRef, vmKey, vmTarget, type VmRef } from '../domain/index.js';
@@ -151,7 +151,7 @@ export class InstantRevertService {
         const p = parseParams(ctx.params);
         const deps = await this.deps(p.vm, ctx.signal);
         // Revert: a cancel undoes it. Cancel and make permanent run to their end once started
-        // (Lifeline cannot stop vCenter's relocation task halfway); only a stop of the server or
+        // (Lifeline does not cancel vCenter's relocation task); only a stop of the server or
         // the job's time limit interrupts them, and the clean-up finishes them.
         const ictx = this.context(p.vm, ctx, p.operation === 'revert' ? ctx.signal : notCancelled(ctx));
         switch (p.operation) {

@@ -4,7 +4,7 @@
  * at once against what is known now (the point exists and is not published, the VM is not busy,
  * the migration's datastore exists) and then queued; the job checks again when it runs. Only one
  * job at a time works on a VM, whatever its kind. A user's cancel stops a start (undone) or a
- * discard, never a migration: vCenter's relocation goes on whatever Lifeline waits for, so the
+ * discard, never a migration: Lifeline does not cancel vCenter's relocation task, so the
  * migration runs to its end and the record says where the disks are. The clean-up of an interrupted job discards a
  * start or finishes a discard (instant-run.ts).
  */
