@@ -35,6 +35,10 @@ type faultRule struct {
 	// bytes of its body have reached the file, as a network failure halfway through an upload.
 	// Moref then matches the datastore file's name (the last element of its /folder path).
 	AfterBytes int64 `json:"afterBytes,omitempty"`
+	// NoTask, for a *_Task method with a fault: the call itself answers with the fault (a SOAP
+	// fault, no task started), as vCenter refuses a call it finds wrong before it starts a task
+	// (RelocateVM_Task lists InvalidState, InvalidDatastore, ... among its faults).
+	NoTask bool `json:"noTask,omitempty"`
 }
 
 type faultTable struct {
@@ -87,6 +91,13 @@ func (t *faultTable) take(method, moref string) *faultRule {
 		return &c
 	}
 	return nil
+}
+
+// count counts a call that no rule was looked up for (one refused before the rules apply).
+func (t *faultTable) count(method string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.calls[method]++
 }
 
 func (t *faultTable) list() []faultRule {
@@ -152,10 +163,15 @@ func (h *harness) applyRule(w http.ResponseWriter, r *http.Request, body []byte,
 	}
 	delay := time.Duration(rule.DelayMs) * time.Millisecond
 	isTask := strings.HasSuffix(method.Name, "_Task")
+	if rule.NoTask {
+		writeFault(w, msg, fault)
+		return
+	}
 
-	// A delayed Storage vMotion (disk locators) is the harness's own relocation, which copies a
-	// disk through NFS from an NFS datastore, started late: its task runs, with its progress
-	// moving, for the delay before the copy, as a relocation of a large disk takes time.
+	// A delayed Storage vMotion (disk locators) is the harness's own relocation (relocate.go),
+	// which copies a disk through NFS from an NFS datastore, started late: its task runs, with its
+	// progress moving and cancelable, for the delay before the copy, as a relocation of a large
+	// disk takes time.
 	if req, ok := method.Body.(*types.RelocateVM_Task); ok && fault == nil && delay > 0 && len(req.Spec.Disk) > 0 {
 		h.relocateDisksAfter(w, req, delay)
 		return
@@ -245,6 +261,10 @@ func (h *harness) serveControl(w http.ResponseWriter, r *http.Request) {
 		}
 		if rule.AfterBytes != 0 && (rule.Method != uploadMethod || rule.AfterBytes < 0 || rule.Fault != "") {
 			writeJSON(w, http.StatusBadRequest, problem{"afterBytes (> 0) applies only to method \"" + uploadMethod + "\", without a fault"})
+			return
+		}
+		if rule.NoTask && (rule.Fault == "" || !strings.HasSuffix(rule.Method, "_Task")) {
+			writeJSON(w, http.StatusBadRequest, problem{"noTask applies only to a *_Task method with a fault"})
 			return
 		}
 		if rule.Count == 0 {

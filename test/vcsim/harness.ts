@@ -114,6 +114,11 @@ export interface FaultRule {
    * is closed without an answer (a network failure halfway). `moref` then matches the file name.
    */
   afterBytes?: number;
+  /**
+   * For a "*_Task" method with a fault: the call itself answers with the fault (a SOAP fault, no
+   * task started), as vCenter refuses outright a call it finds wrong before it starts a task.
+   */
+  noTask?: boolean;
 }
 
 export interface VcsimResponse {

@@ -51,6 +51,7 @@ type harness struct {
 	faults *faultTable
 	cbt    *cbtTracker
 	nas    *nasTable
+	relocs *relocationTable
 }
 
 func start(o *options, root string) (*harness, error) {
@@ -85,6 +86,7 @@ func start(o *options, root string) (*harness, error) {
 		faults:       newFaultTable(),
 		cbt:          newCbtTracker(o.cbtSpan),
 		nas:          newNasTable(root),
+		relocs:       newRelocationTable(),
 	}
 	var err error
 	if h.users, err = newUserTable(o); err != nil {
@@ -315,6 +317,10 @@ func (h *harness) serveSDK(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	// A VM whose disks are moving refuses other operations before any rule applies, as vCenter.
+	if h.refuseBusy(w, method) {
+		return
+	}
 	if rule := h.faults.take(method.Name, method.This.Value); rule != nil {
 		h.applyRule(w, r, body, method, rule)
 		return
@@ -382,6 +388,9 @@ func (h *harness) answer(w http.ResponseWriter, r *http.Request, body []byte, me
 		if h.relocateDisks(w, req) {
 			return
 		}
+	case *types.CancelTask:
+		h.cancelTask(w, req)
+		return
 	}
 	if h.serveRetrieve(w, r, body, method) {
 		return
