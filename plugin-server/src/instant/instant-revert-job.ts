@@ -11,9 +11,11 @@
  *
  * Progress is in bytes of the VM's disks (the relocation's progress during make permanent). A
  * user may cancel the job (Restore privilege): a revert cancelled while it runs is undone; a make
- * permanent or a cancel runs to its end once started (the cancel is logged as having no effect),
- * since Lifeline does not cancel vCenter's relocation task (a task merely not waited for goes
- * on): the VM ends whole on production storage, never half moved.
+ * permanent cancelled while vCenter moves the disks has vCenter's relocation task cancelled
+ * (Task.CancelTask): on RequestCanceled the VM runs on from the NFS datastore as before (the
+ * job ends cancelled); when vCenter finishes first, the make permanent is finished (the job
+ * succeeds). Either way the VM is whole on one side, never half moved. A cancel (of the instant
+ * revert) runs to its end once started; a user's cancel of it is logged as having no effect.
  * The clean-up of a job interrupted by a stop of Lifeline undoes an unfinished revert, finishes
  * an interrupted cancel, and finishes an interrupted make permanent (settleInstantRevert).
  */
@@ -53,17 +55,30 @@ function parseParams(p: unknown): InstantRevertJobParams {
   return p as InstantRevertJobParams;
 }
 
+const isUserCancel = (reason: unknown): boolean => reason instanceof LifelineError && reason.code === 'cancelled';
+
 /**
- * The job's signal without the user's cancel: aborted on shutdown or timeout only. A relocation
- * (Storage vMotion) is not stopped by Lifeline's waiting for it: a step that starts one runs to
- * its end so that Lifeline's records say where the disks are.
+ * The job's signal without the user's cancel: aborted on shutdown or timeout only. A step that
+ * must run to its end once started (a cancel of an instant revert) takes it; with `say`, a user's
+ * cancel is logged as having no effect.
  */
-export function notCancelled(ctx: Pick<JobContext<unknown>, 'signal' | 'log'>): AbortSignal {
+export function notCancelled(ctx: Pick<JobContext<unknown>, 'signal' | 'log'>, say = true): AbortSignal {
   const c = new AbortController();
   const follow = (): void => {
     const reason: unknown = ctx.signal.reason;
-    if (reason instanceof LifelineError && reason.code === 'cancelled') ctx.log('a cancel takes no effect here: this step runs to its end once started', 'warn');
-    else c.abort(reason);
+    if (!isUserCancel(reason)) c.abort(reason);
+    else if (say) ctx.log('a cancel takes no effect here: this step runs to its end once started', 'warn');
+  };
+  if (ctx.signal.aborted) follow();
+  else ctx.signal.addEventListener('abort', follow, { once: true });
+  return c.signal;
+}
+
+/** The user's cancel alone (not a shutdown or the time limit): for a step that moves disks, it cancels vCenter's relocation task. */
+export function userCancel(ctx: Pick<JobContext<unknown>, 'signal'>): AbortSignal {
+  const c = new AbortController();
+  const follow = (): void => {
+    if (isUserCancel(ctx.signal.reason)) c.abort(ctx.signal.reason);
   };
   if (ctx.signal.aborted) follow();
   else ctx.signal.addEventListener('abort', follow, { once: true });
@@ -150,10 +165,16 @@ export class InstantRevertService {
       run: async (ctx: JobContext<InstantRevertJobParams>): Promise<unknown> => {
         const p = parseParams(ctx.params);
         const deps = await this.deps(p.vm, ctx.signal);
-        // Revert: a cancel undoes it. Cancel and make permanent run to their end once started
-        // (Lifeline does not cancel vCenter's relocation task); only a stop of the server or
-        // the job's time limit interrupts them, and the clean-up finishes them.
-        const ictx = this.context(p.vm, ctx, p.operation === 'revert' ? ctx.signal : notCancelled(ctx));
+        // Revert: a cancel undoes it. Make permanent: a cancel asks vCenter to cancel its
+        // relocation task, and the VM runs on from the point if vCenter did. Cancel: runs to its
+        // end once started. Only a stop of the server or the job's time limit interrupts the last
+        // two (the waiting, not vCenter's task), and the clean-up finishes them.
+        const ictx =
+          p.operation === 'revert'
+            ? this.context(p.vm, ctx, ctx.signal)
+            : p.operation === 'commit'
+              ? { ...this.context(p.vm, ctx, notCancelled(ctx, false)), cancel: userCancel(ctx) }
+              : this.context(p.vm, ctx, notCancelled(ctx));
         switch (p.operation) {
           case 'revert': {
             ctx.phase('revert');

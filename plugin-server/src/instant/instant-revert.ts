@@ -19,6 +19,7 @@ import { currentDiskOf, vmKey, type VmRef } from '../domain/index.js';
 import type { Publication, PublicationOwner } from '../nfs/index.js';
 import type { PointManifest } from '../store/index.js';
 import { VimTaskError, type DiskMode, type VmInfo } from '../vsphere/index.js';
+import { awaitRelocation, relocateWithCancel, relocationCancelled, RelocationNotStarted } from './relocation.js';
 import type { InstantDisk, InstantRevertRecord, InstantStore } from './instant-store.js';
 import type { InstantVcenter } from './instant-vcenter.js';
 import { ensureNfsDatastore, releaseNfsDatastore, type NfsExport } from './nfs-datastore.js';
@@ -44,6 +45,11 @@ export interface InstantContext {
   log(message: string): void;
   /** 0–100 over the whole operation. */
   progress?(percent: number): void;
+  /**
+   * The user's cancel, for a step that moves disks: the job's `signal` then ignores it, and this
+   * asks vCenter to cancel its relocation task instead (relocation.ts).
+   */
+  readonly cancel?: AbortSignal | undefined;
 }
 
 export interface InstantRevertRequest {
@@ -214,13 +220,29 @@ export async function runInstantCommit(deps: InstantDeps, vm: VmRef, ctx: Instan
   ctx.progress?.(0);
   if (moves.length > 0) {
     let started = false;
+    let outcome;
     try {
-      await vc.relocateDisks(vm.moref, moves, { signal, onTask: () => { started = true; }, onProgress: (p) => ctx.progress?.(Math.min(95, Math.round(p * 0.95))) });
+      outcome = await relocateWithCancel(vc, vm.moref, moves, {
+        signal,
+        cancel: ctx.cancel,
+        onTask: (task) => {
+          started = true;
+          return deps.store.put({ ...rec, relocationTask: task });
+        },
+        onProgress: (p) => ctx.progress?.(Math.min(95, Math.round(p * 0.95))),
+        log: ctx.log,
+      });
     } catch (err) {
-      // As an instant recovery's migration (instant-run.ts): refused outright or failed, the VM
-      // still runs from the backup, and the revert can be made permanent again or cancelled.
-      if (!started || err instanceof VimTaskError) await deps.store.put({ ...rec, state: 'running' });
-      throw err;
+      // As an instant recovery's migration (instant-run.ts): refused outright, failed, or cancelled
+      // before vCenter started it, the VM still runs from the backup, and the revert can be made
+      // permanent again or cancelled.
+      if (!started || err instanceof VimTaskError) await deps.store.put({ ...rec, state: 'running', relocationTask: null });
+      throw err instanceof RelocationNotStarted ? err.reason : err;
+    }
+    if (outcome === 'cancelled') {
+      await deps.store.put({ ...rec, state: 'running', relocationTask: null });
+      ctx.log(`make permanent cancelled: VM ${vm.moref} runs from restore point ${rec.pointId} on Lifeline's NFS datastore as before; make it permanent again or cancel the revert`);
+      throw relocationCancelled(ctx, `the make permanent of VM ${vm.moref}`);
     }
   }
   ctx.log(`disks of VM ${vm.moref} moved to production storage`);
@@ -247,8 +269,10 @@ export async function runInstantCommit(deps: InstantDeps, vm: VmRef, ctx: Instan
 
 /**
  * The clean-up of an instant-revert job a stop of Lifeline interrupted: an unfinished revert is
- * undone, an unfinished cancel finished, an unfinished make permanent finished (its relocation
- * asked again for the disks still on the NFS datastore). A VM running from its point stays so.
+ * undone, an unfinished cancel finished, an unfinished make permanent finished once the relocation
+ * task it recorded has ended (its relocation asked again for the disks still on the NFS datastore;
+ * one the user had cancelled leaves the VM running from its point). A VM running from its point
+ * stays so.
  */
 export async function settleInstantRevert(deps: InstantDeps, vm: VmRef, signal: AbortSignal): Promise<void> {
   const rec = deps.store.get(vm);
@@ -258,6 +282,12 @@ export async function settleInstantRevert(deps: InstantDeps, vm: VmRef, signal: 
       await undo(deps, rec, signal);
       return;
     case 'migrating':
+      // A relocation vCenter may still run: its end first. Cancelled by the user before the
+      // stop, the VM runs on from the backup; otherwise the make permanent is finished.
+      if (rec.relocationTask && (await awaitRelocation(deps.vcenter, rec.relocationTask, signal)) === 'cancelled') {
+        await deps.store.put({ ...rec, state: 'running', relocationTask: null });
+        return;
+      }
       await runInstantCommit(deps, vm, { signal, log: () => undefined });
       return;
     default:

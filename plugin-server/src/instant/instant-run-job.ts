@@ -4,9 +4,11 @@
  * at once against what is known now (the point exists and is not published, the VM is not busy,
  * the migration's datastore exists) and then queued; the job checks again when it runs. Only one
  * job at a time works on a VM, whatever its kind. A user's cancel stops a start (undone) or a
- * discard, never a migration: Lifeline does not cancel vCenter's relocation task, so the
- * migration runs to its end and the record says where the disks are. The clean-up of an interrupted job discards a
- * start or finishes a discard (instant-run.ts).
+ * discard; during a migration it asks vCenter to cancel its relocation task (relocation.ts): on
+ * RequestCanceled the VM runs on from the NFS datastore (the job ends cancelled), and when vCenter
+ * finished first the migration is finished (the job succeeds); the record says where the disks
+ * are either way. The clean-up of an interrupted job discards a start, finishes a discard, and
+ * waits for a migration's relocation task before deciding (instant-run.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { vmKey, vmTarget, type VmRef } from '../domain/index.js';
@@ -24,7 +26,7 @@ import {
   type InstantRunContext,
   type InstantRunDeps,
 } from './instant-run.js';
-import { notCancelled } from './instant-revert-job.js';
+import { notCancelled, userCancel } from './instant-revert-job.js';
 import { InstantRunStore, type InstantRunRecord } from './instant-runs.js';
 import type { PublicationUse } from './publication-use.js';
 
@@ -82,8 +84,8 @@ export function createInstantRunJobHandler(deps: InstantRunDeps): JobHandler<Ins
         }
         case 'migrate':
           ctx.phase('migrate');
-          // Once the disks start moving the migration runs to its end: a cancel is logged as having no effect.
-          return runInstantMigrate(deps, p.runId, p.datastore, { ...c, signal: notCancelled(ctx) });
+          // A cancel asks vCenter to cancel its relocation task; the waiting itself stops only on shutdown or the time limit.
+          return runInstantMigrate(deps, p.runId, p.datastore, { ...c, signal: notCancelled(ctx, false), cancel: userCancel(ctx) });
         case 'discard':
           ctx.phase('discard');
           return runInstantDiscard(deps, p.runId, c);

@@ -30,6 +30,7 @@ import { formatDatastorePath, isVimFault, VimTaskError, type VmInfo } from '../v
 import type { InstantContext, InstantPublications, InstantDeps } from './instant-revert.js';
 import type { InstantRunDisk, InstantRunRecord, InstantRunStore } from './instant-runs.js';
 import type { InstantVcenter } from './instant-vcenter.js';
+import { awaitRelocation, relocateWithCancel, relocationCancelled, RelocationNotStarted, type RelocationOutcome } from './relocation.js';
 import { ensureNfsDatastore, releaseNfsDatastore, type NfsExport } from './nfs-datastore.js';
 
 /** What an instant new instance or attachment asks of a vCenter; the adapter's `Vcenter` satisfies it. */
@@ -373,15 +374,32 @@ export async function runInstantMigrate(deps: InstantRunDeps, runId: string, dat
   const moves = info.disks.filter((d) => files.has(d.fileName)).map((d) => ({ deviceKey: d.key, datastore: target.moref }));
   ctx.progress?.(0);
   let started = false;
+  let outcome: RelocationOutcome = 'moved';
   try {
-    if (moves.length > 0) await vc.relocateDisks(info.moref, moves, { signal, onTask: () => { started = true; }, onProgress: (p) => ctx.progress?.(Math.min(95, Math.round(p * 0.95))) });
+    if (moves.length > 0) {
+      outcome = await relocateWithCancel(vc, info.moref, moves, {
+        signal,
+        cancel: ctx.cancel,
+        onTask: (task) => {
+          started = true;
+          return deps.runs.put({ ...rec, relocationTask: task });
+        },
+        onProgress: (p) => ctx.progress?.(Math.min(95, Math.round(p * 0.95))),
+        log: ctx.log,
+      });
+    }
   } catch (err) {
-    // vCenter refused the relocation (no task started) or its task failed: the VM still runs from
-    // the NFS datastore, and the migration can be asked for again, or discarded. Lifeline stopped
-    // waiting (shutdown, time limit, a lost session): the task may go on, so the record stays
-    // 'migrating' for the clean-up to look where the disks are.
-    if (!started || err instanceof VimTaskError) await deps.runs.put({ ...rec, state: 'running', targetDatastore: null });
-    throw err;
+    // vCenter refused the relocation (no task started), its task failed, or the user cancelled
+    // before it started: the VM still runs from the NFS datastore, and the migration can be asked
+    // for again, or discarded. Lifeline stopped waiting (shutdown, time limit, a lost session):
+    // the task may go on, so the record stays 'migrating' with its task for the clean-up.
+    if (!started || err instanceof VimTaskError) await deps.runs.put({ ...rec, state: 'running', targetDatastore: null, relocationTask: null });
+    throw err instanceof RelocationNotStarted ? err.reason : err;
+  }
+  if (outcome === 'cancelled') {
+    await deps.runs.put({ ...rec, state: 'running', targetDatastore: null, relocationTask: null });
+    ctx.log(`migration cancelled: ${info.name} runs from restore point ${rec.pointId} on Lifeline's NFS datastore as before; migrate it again or discard it`);
+    throw relocationCancelled(ctx, `the migration of instant recovery ${runId}`);
   }
   ctx.log(`${moves.length} disk(s) of ${info.name} moved to datastore ${target.name} while it ran`);
   await finishMigration(deps, vc, rec, signal, ctx.log);
@@ -410,7 +428,8 @@ export async function runInstantDiscard(deps: InstantRunDeps, runId: string, ctx
 }
 
 /**
- * After a crash: a start in flight is discarded, a discard finished; an interrupted migration is
+ * After a crash: a start in flight is discarded, a discard finished; an interrupted migration
+ * waits for the relocation task it recorded (vCenter may still be moving the disks), then is
  * finished when vCenter moved every disk, else the VM runs on from the NFS datastore and the
  * migration can be asked for again.
  */
@@ -419,11 +438,13 @@ export async function resolveInstantRun(deps: InstantRunDeps, runId: string, sig
   if (!rec || rec.state === 'running') return;
   const vc = await deps.vcenters.vcenter(rec.vcenterGuid, signal);
   if (rec.state === 'migrating') {
-    // Every disk moved off the NFS datastore: the migration is finished; else the VM runs on from it.
+    // A relocation vCenter may still run is waited for first; then, every disk moved off the NFS
+    // datastore, the migration is finished; else the VM runs on from it.
+    if (rec.relocationTask) await awaitRelocation(vc, rec.relocationTask, signal);
     const info = rec.vm ? await findVm(vc, rec.vm, signal) : undefined;
     const files = ours(rec);
     if (info && !info.disks.some((d) => files.has(d.fileName))) await finishMigration(deps, vc, rec, signal, () => undefined);
-    else await deps.runs.put({ ...rec, state: 'running', targetDatastore: null });
+    else await deps.runs.put({ ...rec, state: 'running', targetDatastore: null, relocationTask: null });
     return;
   }
   await tearDown(deps, vc, rec, signal, () => undefined);

@@ -41,6 +41,8 @@ export interface InstantRunRecord {
   readonly disks: readonly InstantRunDisk[];
   /** Where migrate-to-production moves the disks, while it does. */
   readonly targetDatastore: string | null;
+  /** vCenter's relocation task of a migration, once vCenter started it (absent in records written before it was kept). */
+  readonly relocationTask?: string | null;
   /** The job that last worked on it. */
   readonly jobId: string | null;
   readonly createdAt: string;

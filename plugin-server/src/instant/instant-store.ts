@@ -34,6 +34,8 @@ export interface InstantRevertRecord {
   readonly wasPoweredOn: boolean;
   readonly state: InstantState;
   readonly disks: readonly InstantDisk[];
+  /** vCenter's relocation task of a make permanent, once vCenter started it (absent in records written before it was kept). */
+  readonly relocationTask?: string | null;
   readonly createdAt: string;
 }
 

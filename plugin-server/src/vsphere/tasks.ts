@@ -7,7 +7,7 @@
 import { retrieveOne } from './property-collector.js';
 import { VimProtocolError, VimTaskError } from './vim-errors.js';
 import type { VimMethod, VimSession } from './vim-session.js';
-import { decodeMoRef, field, isRecord, num, plain, str, xsiType, type MoRef } from './vim-values.js';
+import { decodeMoRef, encodeMoRef, field, isRecord, num, plain, str, xsiType, type MoRef } from './vim-values.js';
 
 export interface TaskOptions {
   readonly signal?: AbortSignal | undefined;
@@ -81,6 +81,15 @@ export async function waitForTask(session: VimSession, task: MoRef, description:
     await sleep(delay, opts.signal);
     delay = Math.min(MAX_POLL_MS, Math.ceil(delay * 1.5));
   }
+}
+
+/**
+ * Asks vCenter to cancel a task (Task.CancelTask). The cancel is asynchronous: the task may still
+ * end in success; a cancelled one ends in error with RequestCanceled. vCenter faults InvalidState
+ * when the task has completed already, NotSupported when it is not cancelable.
+ */
+export async function cancelTask(session: VimSession, task: MoRef, signal?: AbortSignal): Promise<void> {
+  await session.call('CancelTask', { _this: encodeMoRef(task) }, signal);
 }
 
 /** Starts a `*_Task` method and waits for the task. */

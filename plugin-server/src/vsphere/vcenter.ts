@@ -24,7 +24,7 @@ import {
   updateExtension,
   type Extension,
 } from './extensions.js';
-import { waitForTask, type TaskOptions } from './tasks.js';
+import { cancelTask, waitForTask, type TaskOptions } from './tasks.js';
 import { isNotAuthenticated, isVimFault, VimLoginError } from './vim-errors.js';
 import { VimSession, type AboutInfo, type PasswordSource, type SessionUser, type VimSessionOptions } from './vim-session.js';
 import type { MoRef } from './vim-values.js';
@@ -182,6 +182,11 @@ export class Vcenter {
 
   waitForTask(task: MoRef, description: string, opts?: TaskOptions): Promise<unknown> {
     return waitForTask(this.session, task, description, opts);
+  }
+
+  /** Task.CancelTask: asks vCenter to cancel a cancelable task (it may still succeed). */
+  cancelTask(task: MoRef, signal?: AbortSignal): Promise<void> {
+    return cancelTask(this.session, task, signal);
   }
 
   // ---- snapshots and CBT ----

@@ -36,6 +36,7 @@ export type VimMethod =
   | 'CancelRetrievePropertiesEx'
   | 'CreateContainerView'
   | 'DestroyView'
+  | 'CancelTask'
   | 'CreateSnapshot_Task'
   | 'RemoveSnapshot_Task'
   | 'RevertToSnapshot_Task'

@@ -164,7 +164,7 @@ export const MESSAGES_EN_US = {
   'backups.instant.cancel': 'Cancel',
   'backups.instant.cancelTitle': 'Cancel instant revert',
   'backups.instant.commitText':
-    'The VM’s disks move from Lifeline’s NFS datastore to the datastores of its own disks while it runs, with what it wrote meanwhile; the disks kept aside are then deleted and cannot be recovered. This cannot be stopped once started.',
+    'The VM’s disks move from Lifeline’s NFS datastore to the datastores of its own disks while it runs, with what it wrote meanwhile; the disks kept aside are then deleted and cannot be recovered. Cancelling its job while the disks move asks vCenter to stop the move; they then stay on Lifeline’s NFS datastore.',
   'backups.instant.cancelText':
     'The VM is powered off and returns to the disks kept aside; what it wrote while running from the backup is lost. It is powered on again if it ran before the revert.',
   'backups.instantiate.title': 'New instance',
@@ -255,9 +255,9 @@ export const MESSAGES_EN_US = {
   'instant.migrate': 'Migrate to production…',
   'instant.migrate.title': 'Migrate to production',
   'instant.migrate.textInstance':
-    'The disks of {vm} move from Lifeline’s NFS datastore to the datastore you choose while the VM runs, with what it wrote meanwhile. Lifeline then stops serving restore point {point} to it; the VM stays as it is, on production storage. This cannot be stopped once started.',
+    'The disks of {vm} move from Lifeline’s NFS datastore to the datastore you choose while the VM runs, with what it wrote meanwhile. Lifeline then stops serving restore point {point} to it; the VM stays as it is, on production storage. Cancelling its job while the disks move asks vCenter to stop the move; they then stay on Lifeline’s NFS datastore.',
   'instant.migrate.textAttach':
-    'The disks of restore point {point} attached to {vm} move from Lifeline’s NFS datastore to the datastore you choose while the VM runs, with what was written to them meanwhile, and stay attached. Lifeline then stops serving the restore point to it. This cannot be stopped once started.',
+    'The disks of restore point {point} attached to {vm} move from Lifeline’s NFS datastore to the datastore you choose while the VM runs, with what was written to them meanwhile, and stay attached. Lifeline then stops serving the restore point to it. Cancelling its job while the disks move asks vCenter to stop the move; they then stay on Lifeline’s NFS datastore.',
   'instant.migrate.datastore': 'Datastore',
   'instant.migrate.datastoreHelp': 'The datastores of the VM’s datacenter. Needs Datastore.AllocateSpace on the one chosen.',
   'instant.migrate.datastoreLoading': 'Listing the datastores…',

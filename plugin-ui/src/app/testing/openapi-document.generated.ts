@@ -1774,7 +1774,7 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "Instant recovery"
         ],
         "summary": "Make an instant revert permanent: move the disks to production storage while the VM runs",
-        "description": "Lifeline's Restore privilege on the VM. Storage vMotion (RelocateVM_Task) of each disk to the datastore of the disk it replaced, whose progress the job reports; then the set-aside disks are deleted and the point unpublished. Once started it runs to its end (a cancel of the job takes no effect). 404 when the VM is in no instant revert; 503 nfs-not-configured.",
+        "description": "Lifeline's Restore privilege on the VM. Storage vMotion (RelocateVM_Task) of each disk to the datastore of the disk it replaced, whose progress the job reports; then the set-aside disks are deleted and the point unpublished. A cancel of the job while vCenter moves the disks cancels vCenter's relocation task: on RequestCanceled the VM runs on from the backup (state running) and the job ends cancelled; when vCenter finished first, the job completes. 404 when the VM is in no instant revert; 503 nfs-not-configured.",
         "parameters": [
           {
             "$ref": "#/components/parameters/vmId"
