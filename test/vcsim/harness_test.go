@@ -886,3 +886,91 @@ func TestShutdownGuestNeedsTools(t *testing.T) {
 		t.Fatalf("powered off: %v", err)
 	}
 }
+
+// The relocation of disks as vCenter documents it (relocate.go): the spec checked before a task
+// starts, a cancelable task that CancelTask ends with RequestCanceled, the VM busy meanwhile,
+// progress 100 on success, and a rule that refuses the call outright.
+func TestRelocationTask(t *testing.T) {
+	ctx := context.Background()
+	c := login(t, thRdy.Username, thRdy.Password)
+	vmRef := types.ManagedObjectReference{Type: "VirtualMachine", Value: thRdy.VMs[0].Moref}
+	vm := object.NewVirtualMachine(c, vmRef)
+	ds := types.ManagedObjectReference{Type: "Datastore", Value: thRdy.Datastores[0].Moref}
+	key := thRdy.VMs[0].Disks[0].Key
+	spec := func(k int32) types.VirtualMachineRelocateSpec {
+		return types.VirtualMachineRelocateSpec{Disk: []types.VirtualMachineRelocateSpecDiskLocator{{DiskId: k, Datastore: ds}}}
+	}
+	taskInfo := func(ref types.ManagedObjectReference) types.TaskInfo {
+		var task mo.Task
+		if err := property.DefaultCollector(c).RetrieveOne(ctx, ref, []string{"info"}, &task); err != nil {
+			t.Fatal(err)
+		}
+		return task.Info
+	}
+	defer control(t, "DELETE", "/lifeline-sim/faults", nil)
+
+	// A wrong spec faults the call itself: no task.
+	if _, err := vm.Relocate(ctx, spec(9999), types.VirtualMachineMovePriorityDefaultPriority); !soap.IsSoapFault(err) || faultName(err) != "InvalidArgument" {
+		t.Fatalf("a disk the VM lacks: %v", err)
+	}
+
+	// Held under way: cancelable, the VM busy, then cancelled.
+	if code, body := control(t, "POST", "/lifeline-sim/faults", map[string]interface{}{"method": "RelocateVM_Task", "delayMs": 60000, "moref": vmRef.Value}); code != 201 {
+		t.Fatal(code, body)
+	}
+	task, err := vm.Relocate(ctx, spec(key), types.VirtualMachineMovePriorityDefaultPriority)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for taskInfo(task.Reference()).State != types.TaskInfoStateRunning {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !taskInfo(task.Reference()).Cancelable {
+		t.Fatal("a relocation's task is cancelable")
+	}
+	off, err := vm.PowerOff(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := off.WaitForResult(ctx, nil); faultName(err) != "TaskInProgress" {
+		t.Fatalf("the VM is busy while its disks move: %v", err)
+	}
+	if err := task.Cancel(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := task.WaitForResult(ctx, nil); faultName(err) != "RequestCanceled" {
+		t.Fatalf("cancelled: %v", err)
+	}
+	if info := taskInfo(task.Reference()); !info.Cancelled || info.State != types.TaskInfoStateError {
+		t.Fatalf("cancelled task info: %+v", info)
+	}
+	if err := task.Cancel(ctx); faultName(err) != "InvalidState" {
+		t.Fatalf("a cancelled task cannot be cancelled again: %v", err)
+	}
+	if err := off.Cancel(ctx); faultName(err) != "InvalidState" {
+		t.Fatalf("a completed task cannot be cancelled: %v", err)
+	}
+
+	// Not held: it succeeds with progress 100, and the VM is free again.
+	task, err = vm.Relocate(ctx, spec(key), types.VirtualMachineMovePriorityDefaultPriority)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := task.WaitForResult(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if p := taskInfo(task.Reference()).Progress; p != 100 {
+		t.Fatalf("progress %d", p)
+	}
+
+	// Refused outright by a rule: a SOAP fault, no task.
+	if code, body := control(t, "POST", "/lifeline-sim/faults", map[string]interface{}{"method": "RelocateVM_Task", "fault": "InvalidState", "noTask": true}); code != 201 {
+		t.Fatal(code, body)
+	}
+	if _, err := vm.Relocate(ctx, spec(key), types.VirtualMachineMovePriorityDefaultPriority); !soap.IsSoapFault(err) || faultName(err) != "InvalidState" {
+		t.Fatalf("refused outright: %v", err)
+	}
+	if code, body := control(t, "POST", "/lifeline-sim/faults", map[string]interface{}{"method": "FindExtension", "fault": "InvalidState", "noTask": true}); code != 400 {
+		t.Fatal("noTask only for a task method:", code, body)
+	}
+}
