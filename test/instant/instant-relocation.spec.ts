@@ -9,7 +9,7 @@
 // - a cancel that comes when vCenter has finished (CancelTask answers InvalidState, as vCenter does
 //   for a completed task) leaves the migration finished;
 // - a restart of Lifeline while vCenter still moves the disks: the clean-up waits for the task it
-//   recorded, then finishes the migration.
+//   recorded, then finishes the migration or the make permanent.
 // The NFS server listens on 127.0.0.22 (portmapper on 127.0.0.22:111), an address no other suite
 // binds, so that this suite runs beside the other NFS suites.
 import { readFile } from 'node:fs/promises';
@@ -83,6 +83,27 @@ describe('instant recovery and vCenter’s relocation task', () => {
   const recordedTask = async (runId: string): Promise<string | null | undefined> => {
     const file = JSON.parse(await readFile(join(fx.dataDir, 'instant', 'runs.json'), 'utf8')) as { runs: Array<{ id: string; relocationTask?: string | null }> };
     return file.runs.find((r) => r.id === runId)?.relocationTask;
+  };
+  /** The relocation task the VM's instant revert record on disk names, if any. */
+  const recordedRevertTask = async (vm: string): Promise<string | null | undefined> => {
+    const file = JSON.parse(await readFile(join(fx.dataDir, 'instant', 'reverts.json'), 'utf8')) as { reverts: Array<{ vm: { moref: string }; relocationTask?: string | null }> };
+    return file.reverts.find((r) => r.vm.moref === vm)?.relocationTask;
+  };
+  /** Restarts Lifeline, then follows the job's clean-up: it must wait (running) until the simulator's relocation is released. */
+  const restartWhileRelocating = async (jobId: string, stillMigrating: () => Promise<unknown>): Promise<Job> => {
+    await fx.restart();
+    admin = await fx.login();
+    let j = await job(jobId);
+    while (j.cleanup === 'pending') {
+      await tick();
+      j = await job(jobId);
+    }
+    expect(j.cleanup).withContext('the clean-up waits for vCenter’s task').toBe('running');
+    await stillMigrating();
+    await fx.vc.clearFaults();
+    while ((j = await job(jobId)).cleanup === 'running') await tick();
+    expect(j.cleanup).withContext(await jobText(jobId)).toBe('done');
+    return j;
   };
   const cancel = async (id: string): Promise<void> => {
     const r = await call('POST', `/jobs/${id}/cancel`);
@@ -197,21 +218,24 @@ describe('instant recovery and vCenter’s relocation task', () => {
     await relocationAsked(migrateId, before);
     // vCenter's task is on record (what a restart reads) once vCenter has started it.
     while (!(await recordedTask(runId))) await tick();
-    await fx.restart();
-    admin = await fx.login();
-    // The clean-up has started; vCenter is still moving the disks until released.
-    let j = await job(migrateId);
-    while (j.cleanup === 'pending') {
-      await tick();
-      j = await job(migrateId);
-    }
-    expect(j.cleanup).withContext('the clean-up waits for vCenter’s task').toBe('running');
-    expect((await runOf(runId)).state).toBe('migrating');
-    await fx.vc.clearFaults();
-    while ((j = await job(migrateId)).cleanup === 'running') await tick();
-    expect(j.cleanup).withContext(await jobText(migrateId)).toBe('done');
+    await restartWhileRelocating(migrateId, async () => expect((await runOf(runId)).state).toBe('migrating'));
     expect(await diskStores(vm)).toEqual([names[1]!]);
     expect((await call('GET', '/instant-recoveries')).json<{ items: unknown[] }>().items).withContext('the migration is finished, not back to running').toEqual([]);
+    expect((await call('GET', '/publications')).json<{ items: unknown[] }>().items).toEqual([]);
+  }, 120_000);
+
+  it('after a restart, the clean-up waits for a make permanent’s relocation vCenter still runs, then finishes it', async () => {
+    const vm = fx.moref(1);
+    const production = fx.vc.vms[1]!.disks[0]!.file.slice(1, fx.vc.vms[1]!.disks[0]!.file.indexOf(']'));
+    await succeeded(await call('POST', `${vmPath(1)}/instant-revert`, { pointId: points.get(1)!, powerOff: true }));
+    await fx.vc.injectDelay('RelocateVM_Task', RELOCATION_MS, 1, vm);
+    const before = await calls('RelocateVM_Task');
+    const commitId = accepted(await call('POST', `${vmPath(1)}/instant-revert/commit`, {}));
+    await relocationAsked(commitId, before);
+    while (!(await recordedRevertTask(vm))) await tick();
+    await restartWhileRelocating(commitId, async () => expect((await call('GET', `${vmPath(1)}/instant-revert`)).json()['state']).toBe('migrating'));
+    expect(await diskStores(vm)).toEqual([production]);
+    expect((await call('GET', `${vmPath(1)}/instant-revert`)).json()['active']).withContext('made permanent').toBeFalse();
     expect((await call('GET', '/publications')).json<{ items: unknown[] }>().items).toEqual([]);
   }, 120_000);
 });
