@@ -141,7 +141,7 @@ export class InstantRevertService {
   cancel(vm: VmRef, requestedBy: string): SubmitResult {
     this.requireNfs();
     const rec = this.requireRevert(vm);
-    if (rec.state === 'migrating') throw new LifelineError('conflict', `the instant revert of VM ${vm.moref} is being made permanent; it can no longer be cancelled`, { state: rec.state });
+    if (rec.state === 'migrating') throw new LifelineError('conflict', `the instant revert of VM ${vm.moref} is being made permanent; cancel its make-permanent job first (vCenter then stops moving the disks) or let it end`, { state: rec.state });
     this.ensureIdle(vm);
     return this.submit(vm, { operation: 'cancel', vm }, requestedBy);
   }

@@ -194,7 +194,7 @@ function requireRevert(deps: InstantDeps, vm: VmRef): InstantRevertRecord {
 /** Cancel: the VM's own disks back in their slots, the publication dropped with its overlay. */
 export async function runInstantCancel(deps: InstantDeps, vm: VmRef, ctx: InstantContext): Promise<void> {
   const rec = requireRevert(deps, vm);
-  if (rec.state === 'migrating') throw new LifelineError('conflict', `the instant revert of VM ${vm.moref} is being made permanent; it can no longer be cancelled`, { state: rec.state });
+  if (rec.state === 'migrating') throw new LifelineError('conflict', `the instant revert of VM ${vm.moref} is being made permanent; cancel its make-permanent job first (vCenter then stops moving the disks) or let it end`, { state: rec.state });
   await deps.store.put({ ...rec, state: 'cancelling' });
   await undo(deps, rec, ctx.signal);
   ctx.log(`instant revert of VM ${vm.moref} cancelled; its own disks are back`);

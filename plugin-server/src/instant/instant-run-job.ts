@@ -146,7 +146,7 @@ export class InstantRunService {
   publicationUse(publicationId: string): PublicationUse | undefined {
     const rec = this.o.deps.runs.list().find((r) => r.publicationId === publicationId);
     if (!rec) return undefined;
-    const next = rec.state === 'migrating' ? 'wait for its migration to production to end' : 'migrate it to production or discard it first';
+    const next = rec.state === 'migrating' ? 'wait for its migration to production to end, or cancel it' : 'migrate it to production or discard it first';
     return { vm: rec.vm ?? '(not made yet)', vmName: rec.vmName, what: rec.kind === 'attach' ? 'instant attach' : 'instant new instance', runId: rec.id, state: rec.state, next };
   }
 
@@ -201,7 +201,7 @@ export class InstantRunService {
 
   discard(runId: string, requestedBy: string): SubmitResult & { runId: string } {
     const rec = this.get(runId);
-    if (rec.state === 'migrating') throw new LifelineError('conflict', `instant recovery ${runId} is being migrated to production; it can no longer be discarded`, { state: rec.state });
+    if (rec.state === 'migrating') throw new LifelineError('conflict', `instant recovery ${runId} is being migrated to production; cancel its migration job first (vCenter then stops moving the disks) or let it end`, { state: rec.state });
     const target = targetOf(rec);
     this.ensureIdle(target);
     return { ...this.submit(target, { operation: 'discard', runId }, requestedBy), runId };

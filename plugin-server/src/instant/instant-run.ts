@@ -417,7 +417,7 @@ async function finishMigration(deps: InstantRunDeps, vc: InstantRunVcenter, rec:
 /** Discard: nothing of the instant recovery is left but the restore point, as it was. */
 export async function runInstantDiscard(deps: InstantRunDeps, runId: string, ctx: InstantRunContext): Promise<{ runId: string }> {
   const rec = requireRun(deps, runId);
-  if (rec.state === 'migrating') throw new LifelineError('conflict', `instant recovery ${runId} is being migrated to production; it can no longer be discarded`, { state: rec.state });
+  if (rec.state === 'migrating') throw new LifelineError('conflict', `instant recovery ${runId} is being migrated to production; cancel its migration job first (vCenter then stops moving the disks) or let it end`, { state: rec.state });
   const vc = await deps.vcenters.vcenter(rec.vcenterGuid, ctx.signal);
   const info = rec.vm ? await findVm(vc, rec.vm, ctx.signal) : undefined;
   if (info) refuseForeignDisks(rec, info);

@@ -42,7 +42,10 @@ export async function relocateWithCancel(
   moves: ReadonlyArray<{ readonly deviceKey: number; readonly datastore: string }>,
   o: RelocationOptions,
 ): Promise<RelocationOutcome> {
-  if (o.cancel?.aborted) throw new RelocationNotStarted(o.cancel.reason);
+  if (o.cancel?.aborted) {
+    o.log('cancelled before vCenter was asked to move the disks: nothing moved');
+    throw new RelocationNotStarted(o.cancel.reason);
+  }
   let task: MoRef | undefined;
   let recorded: Promise<unknown> = Promise.resolve();
   let asked = false;
