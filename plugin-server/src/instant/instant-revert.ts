@@ -19,7 +19,7 @@ import { currentDiskOf, vmKey, type VmRef } from '../domain/index.js';
 import type { Publication, PublicationOwner } from '../nfs/index.js';
 import type { PointManifest } from '../store/index.js';
 import { VimTaskError, type DiskMode, type VmInfo } from '../vsphere/index.js';
-import { awaitRelocation, relocateWithCancel, relocationCancelled, RelocationNotStarted } from './relocation.js';
+import { awaitRelocation, relocateWithCancel, relocationCancelled, RelocationNotStarted, type RelocationOutcome } from './relocation.js';
 import type { InstantDisk, InstantRevertRecord, InstantStore } from './instant-store.js';
 import type { InstantVcenter } from './instant-vcenter.js';
 import { ensureNfsDatastore, releaseNfsDatastore, type NfsExport } from './nfs-datastore.js';
@@ -220,7 +220,7 @@ export async function runInstantCommit(deps: InstantDeps, vm: VmRef, ctx: Instan
   ctx.progress?.(0);
   if (moves.length > 0) {
     let started = false;
-    let outcome;
+    let outcome: RelocationOutcome;
     try {
       outcome = await relocateWithCancel(vc, vm.moref, moves, {
         signal,
