@@ -231,4 +231,42 @@ describe('vSphere adapter: inventory, snapshots, tasks, reconfiguration, VMs', (
     await v.destroyVm(moref);
     expect((await v.listVms()).map((x) => x.moref)).not.toContain(moref);
   });
+
+  it('relocates disks as vCenter does: the spec checked before any task, a cancelable task that CancelTask ends with RequestCanceled, the VM busy meanwhile', async () => {
+    const vm = vc.vms[1]!;
+    const ds = vc.datastores[0]!.moref;
+    let started = 0;
+    const err: unknown = await v.relocateDisks(vm.moref, [{ deviceKey: 9999, datastore: ds }], { onTask: () => started++ }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(VimFaultError);
+    expect(err).not.toBeInstanceOf(VimTaskError);
+    expect((err as VimFaultError).faultName).toBe('InvalidArgument');
+    expect(started).withContext('no task for a wrong spec').toBe(0);
+
+    await vc.injectDelay('RelocateVM_Task', 120_000, 1, vm.moref);
+    let task: { type: string; value: string } | undefined;
+    const moving = v.relocateDisks(vm.moref, [{ deviceKey: vm.disks[0]!.key, datastore: ds }], { onTask: (t) => (task = t) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    while (!task) await new Promise((r) => setTimeout(r, 10));
+    const busy: unknown = await v.powerOff(vm.moref).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((busy as VimFaultError).faultName).withContext('the VM is busy while its disks move').toBe('TaskInProgress');
+    await v.cancelTask(task);
+    const cancelled = await moving;
+    await vc.clearFaults();
+    expect(cancelled).toBeInstanceOf(VimTaskError);
+    expect((cancelled as VimTaskError).faultName).toBe('RequestCanceled');
+    const again: unknown = await v.cancelTask(task).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((again as VimFaultError).faultName).withContext('a cancelled task cannot be cancelled again').toBe('InvalidState');
+    expect((await v.getVm(vm.moref)).powerState).withContext('the power-off was refused').toBe('poweredOn');
+  });
 });
