@@ -28,10 +28,9 @@ import { ProblemAlert } from '../../problem-alert/problem-alert';
 import { contextObjectId } from '../../sdk/context-object-id';
 import { HtmlClientSdkService } from '../../sdk/html-client-sdk';
 import { VmView } from '../vm-view';
+import { RecoverySpeedChoice, type RecoverySpeed } from './recovery-speed';
 
 export type RecoveryMode = 'revert' | 'instantiate' | 'attach';
-/** How a new instance or an attach gets the disks: copied first (the default), or run from the backup at once. */
-export type RecoverySpeed = 'copy' | 'instant';
 
 /** The newest points; an older one is recovered from the Lifeline backups tab, which pages. */
 const POINT_PAGE = 100;
@@ -59,6 +58,7 @@ const POINT_PAGE = 100;
     FormsModule,
     MessagePipe,
     ProblemAlert,
+    RecoverySpeedChoice,
     VmView,
   ],
   templateUrl: './recover-wizard.html',
