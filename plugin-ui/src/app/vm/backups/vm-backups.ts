@@ -28,6 +28,7 @@ import { JobStream } from '../../jobs/job-stream';
 import { ProblemAlert } from '../../problem-alert/problem-alert';
 import { contextObjectId } from '../../sdk/context-object-id';
 import { HtmlClientSdkService } from '../../sdk/html-client-sdk';
+import { DiskChoice, attachedDisks } from '../disk-choice';
 import { VmView } from '../vm-view';
 import { BrowserDownload } from './browser-download';
 import { endOfLocalDay, isDayFrom, localDayOf } from './retain-day';
@@ -74,6 +75,7 @@ export type RecoveryDialog =
     ClrRadioModule,
     ClrSpinnerModule,
     VsphereDatePipe,
+    DiskChoice,
     FollowedJobStatus,
     FormsModule,
     MessagePipe,
@@ -240,16 +242,6 @@ export class VmBackups {
     this.dialog.set(null);
   }
 
-  protected toggleDisk(index: number, on: boolean): void {
-    const disks = new Set(this.attachDisks());
-    if (on) {
-      disks.add(index);
-    } else {
-      disks.delete(index);
-    }
-    this.attachDisks.set(disks);
-  }
-
   protected readonly canSubmit = computed(() => {
     const dialog = this.dialog();
     if (dialog === null || this.submitting()) {
@@ -329,10 +321,8 @@ export class VmBackups {
         return { kind: 'cancelInstantRevert', vmId };
       case 'instantiate':
         return { kind: 'instantiate', pointId: dialog.point.id, name: this.instanceName(), powerOn: this.powerOn(), datastore: null };
-      case 'attach': {
-        const all = dialog.point.disks.length === this.attachDisks().size;
-        return { kind: 'attach', pointId: dialog.point.id, vmId, disks: all ? null : [...this.attachDisks()] };
-      }
+      case 'attach':
+        return { kind: 'attach', pointId: dialog.point.id, vmId, disks: attachedDisks(dialog.point.disks, this.attachDisks()) };
     }
   }
 

@@ -27,6 +27,7 @@ import { JobStream } from '../../jobs/job-stream';
 import { ProblemAlert } from '../../problem-alert/problem-alert';
 import { contextObjectId } from '../../sdk/context-object-id';
 import { HtmlClientSdkService } from '../../sdk/html-client-sdk';
+import { DiskChoice, attachedDisks } from '../disk-choice';
 import { VmView } from '../vm-view';
 import { RecoverySpeedChoice, type RecoverySpeed } from './recovery-speed';
 
@@ -54,6 +55,7 @@ const POINT_PAGE = 100;
     ClrSelectModule,
     ClrWizardModule,
     DatePipe,
+    DiskChoice,
     FollowedJobStatus,
     FormsModule,
     MessagePipe,
@@ -142,16 +144,6 @@ export class RecoverWizard {
     }
   }
 
-  protected toggleDisk(index: number, on: boolean): void {
-    const disks = new Set(this.disks());
-    if (on) {
-      disks.add(index);
-    } else {
-      disks.delete(index);
-    }
-    this.disks.set(disks);
-  }
-
   protected async submit(): Promise<void> {
     const point = this.point();
     if (point === undefined || this.vmId === null || this.submitting()) {
@@ -200,8 +192,7 @@ export class RecoverWizard {
         };
       }
       case 'attach': {
-        const all = this.disks().size === point.disks.length;
-        return { kind: 'attach', pointId: point.id, vmId: this.targetVm(), disks: all ? null : [...this.disks()], instant: this.speed() === 'instant' };
+        return { kind: 'attach', pointId: point.id, vmId: this.targetVm(), disks: attachedDisks(point.disks, this.disks()), instant: this.speed() === 'instant' };
       }
     }
   }
