@@ -15,7 +15,7 @@ import { CapabilitiesApi, type ViewCapabilities } from '../../api/capabilities';
 import { readJobAccepted, type Job } from '../../api/job';
 import { LifelineApi } from '../../api/lifeline-api';
 import { LifelineApiError, reportApiError } from '../../api/lifeline-api-error';
-import { pointPath, pointRetentionPath, readPointPage, type RestorePoint } from '../../api/restore-point';
+import { newVmName, pointPath, pointRetentionPath, readPointPage, type RestorePoint } from '../../api/restore-point';
 import { recoveryCall, type RecoveryRequest } from '../../api/recovery-request';
 import { readVmRevert, type VmRevert } from '../../api/revert';
 import { instantRevertPercent, readVmInstantRevert, type VmInstantRevert } from '../../api/instant-revert';
@@ -226,7 +226,7 @@ export class VmBackups {
     this.powerOff.set(false);
     this.powerOn.set(false);
     if (dialog.kind === 'instantiate') {
-      this.instanceName.set(`${dialog.point.vm.name}-${dialog.point.id.slice(0, 15)}`);
+      this.instanceName.set(newVmName(dialog.point));
     }
     if (dialog.kind === 'attach') {
       this.attachDisks.set(new Set(dialog.point.disks.map((d) => d.index)));

@@ -14,7 +14,7 @@ import { readJobAccepted } from '../../api/job';
 import { LifelineApi } from '../../api/lifeline-api';
 import { LifelineApiError, reportApiError } from '../../api/lifeline-api-error';
 import { recoveryCall, type RecoveryRequest } from '../../api/recovery-request';
-import { readPointPage, type RestorePoint } from '../../api/restore-point';
+import { newVmName, readPointPage, type RestorePoint } from '../../api/restore-point';
 import { readVmRevert } from '../../api/revert';
 import { VM_NAMES_PATH, readVmPage, type VmSummary } from '../../api/vm-summary';
 import { vmPath } from '../../api/vm-protection';
@@ -139,7 +139,7 @@ export class RecoverWizard {
     const point = points[0];
     this.point.set(point);
     if (point !== undefined) {
-      this.instanceName.set(`${point.vm.name}-${point.id.slice(0, 15)}`);
+      this.instanceName.set(newVmName(point));
       this.disks.set(new Set(point.disks.map((d) => d.index)));
     }
   }
