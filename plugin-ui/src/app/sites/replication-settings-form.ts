@@ -1,6 +1,7 @@
 import { FormControl, FormGroup, Validators, type AbstractControl, type ValidationErrors, type ValidatorFn } from '@angular/forms';
 
 import type { ProblemFieldError } from '../api/lifeline-api-error';
+import { applyServerFieldErrors } from '../forms/server-field-errors';
 import type { Peer, ReplicaRetention, ReplicationSettings } from './sites-api.types';
 
 /**
@@ -172,15 +173,5 @@ export function controlForSettingsField(form: ReplicationSettingsForm, field: st
 
 /** Puts each server field error beside its field as `{ server: message }`; answers those no field shows. */
 export function applyServerSettingsErrors(form: ReplicationSettingsForm, errors: readonly ProblemFieldError[]): ProblemFieldError[] {
-  const unshown: ProblemFieldError[] = [];
-  for (const error of errors) {
-    const control = controlForSettingsField(form, error.field);
-    if (control === null) {
-      unshown.push(error);
-      continue;
-    }
-    control.setErrors({ ...control.errors, server: error.message });
-    control.markAsTouched();
-  }
-  return unshown;
+  return applyServerFieldErrors(errors, (field) => controlForSettingsField(form, field));
 }

@@ -1,6 +1,7 @@
 import { FormControl, FormGroup, Validators, type AbstractControl, type ValidationErrors, type ValidatorFn } from '@angular/forms';
 
 import type { ProblemFieldError } from '../../api/lifeline-api-error';
+import { applyServerFieldErrors } from '../../forms/server-field-errors';
 import {
   IMMUTABILITY_DEFAULT_DAYS,
   IMMUTABILITY_MAX_DAYS,
@@ -163,15 +164,5 @@ export function controlForField(form: PolicyForm, field: string): AbstractContro
  * until the user changes the value; answers the errors no control shows.
  */
 export function applyServerErrors(form: PolicyForm, errors: readonly ProblemFieldError[]): ProblemFieldError[] {
-  const unshown: ProblemFieldError[] = [];
-  for (const error of errors) {
-    const control = controlForField(form, error.field);
-    if (control === null) {
-      unshown.push(error);
-      continue;
-    }
-    control.setErrors({ ...control.errors, server: error.message });
-    control.markAsTouched();
-  }
-  return unshown;
+  return applyServerFieldErrors(errors, (field) => controlForField(form, field));
 }
