@@ -1,11 +1,11 @@
-// The set-up an end-to-end suite on one e2e world shares: the world is started before the suite's
-// specs and stopped after them; after every spec no browser request may have missed the proxy; and
-// the suite calls Lifeline's API as the administrator (or another vCenter session), every answer
-// checked against the OpenAPI document.
+// The set-up the end-to-end suites share: the check after every spec that no browser request
+// missed the proxy; and, for a suite on one e2e world, the world started before its specs and
+// stopped after them, and Lifeline's API called as the administrator (or another vCenter
+// session), every answer checked against the OpenAPI document.
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { assertDocumented } from '../contract/openapi-validator.js';
-import { startE2eWorld, type E2eWorld } from './e2e-world.js';
+import { startE2eWorld, type E2eFront, type E2eWorld } from './e2e-world.js';
 
 /** Starting or stopping a world takes minutes on a loaded machine. */
 const SLOW = 600_000;
@@ -20,6 +20,18 @@ export interface E2eSuite {
   readonly world: E2eWorld;
   /** A call to the Lifeline API with `token` (default: the administrator's session). */
   api(method: string, path: string, body?: unknown, token?: string): Promise<ApiAnswer>;
+}
+
+/**
+ * After a spec: a plugin request without the proxy prefix, or to the Lifeline server's own origin,
+ * would not reach Lifeline inside a real vSphere Client. The lists are emptied, so one flow's
+ * mistakes are reported once, not again by every flow after it.
+ */
+export function expectNoStrayRequests(front: Pick<E2eFront, 'stray' | 'demo'>): void {
+  expect(front.stray).withContext('browser requests outside the vSphere Client stand-in and its proxy').toEqual([]);
+  expect(front.demo.escapes).withContext('requests to the stand-in that missed its /plugins/… proxy').toEqual([]);
+  front.stray.splice(0);
+  (front.demo.escapes as string[]).splice(0);
 }
 
 /** Registers, in the enclosing describe block, the hooks that start, check and stop one e2e world. */
@@ -38,16 +50,7 @@ export function useE2eWorld(opts: Parameters<typeof startE2eWorld>[0]): E2eSuite
     await world?.stop();
   }, SLOW);
 
-  afterEach(() => {
-    const { stray, demo } = started();
-    // A plugin request without the proxy prefix, or to the Lifeline server's own origin, would not
-    // reach Lifeline inside a real vSphere Client.
-    expect(stray).withContext('browser requests outside the vSphere Client stand-in and its proxy').toEqual([]);
-    expect(demo.escapes).withContext('requests to the stand-in that missed its /plugins/… proxy').toEqual([]);
-    // One flow's mistakes are reported once, not again by every flow after it.
-    stray.splice(0);
-    (demo.escapes as string[]).splice(0);
-  });
+  afterEach(() => expectNoStrayRequests(started()));
 
   function started(): E2eWorld {
     if (world === undefined) throw new Error('the e2e world is not started: it is used before its beforeAll');
