@@ -11,6 +11,7 @@ import type { Frame, Page } from 'playwright-core';
 import { startTwoSites, type TwoSites } from '../sites/two-site-fixture.js';
 import { fillDisk } from '../demo/demo-seed.js';
 import { protectAndReplicate, vmNames } from '../dr/dr-spec-kit.js';
+import { expectNoStrayRequests } from './e2e-suite.js';
 import { OPERATOR, UI_DIR, screenshotBothThemes, startFront, viewFrame, type E2eFront } from './e2e-world.js';
 
 const SLOW = 600_000;
@@ -54,12 +55,7 @@ describe('disaster recovery in the plugin UI at the DR site', () => {
     await sites?.stop();
   }, SLOW);
 
-  afterEach(() => {
-    expect(front.stray).withContext('browser requests outside the vSphere Client stand-in and its proxy').toEqual([]);
-    expect(front.demo.escapes).withContext('requests to the stand-in that missed its /plugins/… proxy').toEqual([]);
-    front.stray.splice(0);
-    (front.demo.escapes as string[]).splice(0);
-  });
+  afterEach(() => expectNoStrayRequests(front));
 
   async function openPage(page: Page, label: string, ready: string): Promise<Frame> {
     await page.locator('#globals button').first().click();

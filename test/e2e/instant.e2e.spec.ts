@@ -7,78 +7,22 @@
 // What the administrator relies on is checked in vCenter (the VM runs from the NFS datastore, then
 // no longer does, is gone or is on production storage) and in Lifeline (no publication left). The views are photographed into test/e2e/screenshots/.
 // The NFS server listens on 127.0.0.12 (its portmapper on port 111), an address no other suite uses.
-import { readFile } from 'node:fs/promises';
-import { request } from 'node:https';
 import type { Frame, Page } from 'playwright-core';
-import { assertDocumented } from '../contract/openapi-validator.js';
-import { modalFrame, screenshotBothThemes, startE2eWorld, viewFrame, type E2eWorld } from './e2e-world.js';
+import { useE2eWorld } from './e2e-suite.js';
+import { modalFrame, screenshotBothThemes, viewFrame } from './e2e-world.js';
 
 const SLOW = 600_000;
 const NFS_HOST = '127.0.0.12';
 /** Where the harness's NFS datastore (`lifeline-<name>`) shows in a disk's file name. */
 const ON_NFS = /^\[lifeline-[^\]]+\] /;
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-}
-
 describe('instant recovery in the plugin UI, end to end', () => {
-  let world: E2eWorld;
-  let ca: string;
-  let adminToken: string;
+  const e2e = useE2eWorld({ vms: 2, file: { nfs: { host: NFS_HOST, port: 0, portmapperPort: 111, clients: ['127.0.0.1', NFS_HOST] } } });
+  const { api } = e2e;
 
-  beforeAll(async () => {
-    world = await startE2eWorld({ vms: 2, file: { nfs: { host: NFS_HOST, port: 0, portmapperPort: 111, clients: ['127.0.0.1', NFS_HOST] } } });
-    ca = await readFile(world.server.certFile, 'utf8');
-    adminToken = await world.vc.soapLogin();
-  }, SLOW);
-
-  afterAll(async () => {
-    await world?.stop();
-  }, SLOW);
-
-  afterEach(() => {
-    expect(world.stray).withContext('browser requests outside the vSphere Client stand-in and its proxy').toEqual([]);
-    expect(world.demo.escapes).withContext('requests to the stand-in that missed its /plugins/… proxy').toEqual([]);
-    world.stray.splice(0);
-    (world.demo.escapes as string[]).splice(0);
-  });
-
-  const vmUrn = (i: number) => `urn:vmomi:VirtualMachine:${world.vc.vms[i]!.moref}:${world.vc.instanceUuid}`;
-  const vcenter = () => world.backup.vcenter(world.vc.instanceUuid, AbortSignal.timeout(30_000));
+  const vmUrn = (i: number) => `urn:vmomi:VirtualMachine:${e2e.world.vc.vms[i]!.moref}:${e2e.world.vc.instanceUuid}`;
+  const vcenter = () => e2e.world.backup.vcenter(e2e.world.vc.instanceUuid, AbortSignal.timeout(30_000));
   const diskFiles = async (moref: string) => (await (await vcenter()).getVm(moref)).disks.map((d) => d.fileName);
-
-  /** A call to the Lifeline API as the administrator; every answer is checked against the OpenAPI document. */
-  function api(method: string, path: string, body?: unknown): Promise<Answer> {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    return new Promise((resolve, reject) => {
-      const req = request(
-        `${world.server.url}/api/v1${path}`,
-        {
-          method,
-          ca,
-          headers: { 'vmware-api-session-id': adminToken, ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}) },
-        },
-        (res) => {
-          const parts: Buffer[] = [];
-          res.on('data', (d: Buffer) => parts.push(d));
-          res.on('end', () => {
-            const text = Buffer.concat(parts).toString('utf8');
-            try {
-              assertDocumented({ method, url: `/api/v1${path}`, status: res.statusCode ?? 0, headers: res.headers, body: text });
-            } catch (err) {
-              reject(err instanceof Error ? err : new Error(String(err)));
-              return;
-            }
-            resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} });
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
-  }
 
   async function waitForJob(id: string): Promise<Record<string, unknown>> {
     for (;;) {
@@ -107,7 +51,7 @@ describe('instant recovery in the plugin UI, end to end', () => {
   }
 
   async function openBackups(page: Page, vm: number): Promise<Frame> {
-    await page.locator('#vms button', { hasText: world.vc.vms[vm]!.name }).click();
+    await page.locator('#vms button', { hasText: e2e.world.vc.vms[vm]!.name }).click();
     await page.locator('#tabs button', { hasText: 'Lifeline backups' }).click();
     const frame = await viewFrame(page);
     const row = frame.locator('.ll-point-row').first();
@@ -122,11 +66,11 @@ describe('instant recovery in the plugin UI, end to end', () => {
     'runs a VM from its backup at once from the Backups tab, then Cancel puts its own disks back',
     async () => {
       const pointId = await backUp(0);
-      const moref = world.vc.vms[0]!.moref;
+      const moref = e2e.world.vc.vms[0]!.moref;
       const before = await diskFiles(moref);
       expect(before.every((f) => !ON_NFS.test(f))).toBeTrue();
 
-      const page = await world.openHost();
+      const page = await e2e.world.openHost();
       const backups = await openBackups(page, 0);
       await backups.locator('button.ll-action-instant-revert').click();
       expect(await backups.locator('.ll-dialog-text').textContent()).toContain('straight from the backup on Lifeline’s NFS datastore');
@@ -159,8 +103,8 @@ describe('instant recovery in the plugin UI, end to end', () => {
     'starts a new VM from the backup in the Recover wizard, lists it in Instant recoveries, and discards it there',
     async () => {
       await backUp(1);
-      const source = world.vc.vms[1]!;
-      const page = await world.openHost();
+      const source = e2e.world.vc.vms[1]!;
+      const page = await e2e.world.openHost();
       await openBackups(page, 1);
       await page.locator('#actions button', { hasText: /^Recover/ }).click();
       const wizard = await modalFrame(page);
@@ -225,11 +169,11 @@ describe('instant recovery in the plugin UI, end to end', () => {
       expect(started.status).withContext(JSON.stringify(started.body)).toBe(202);
       expect((await waitForJob(String((started.body['job'] as { id: string }).id)))['state']).toBe('succeeded');
       const run = (await api('GET', `/instant-recoveries/${String(started.body['runId'])}`)).body as { vm: { moref: string } };
-      const target = world.vc.datastores[0]!.name;
+      const target = e2e.world.vc.datastores[0]!.name;
       const before = await (await vcenter()).getVm(run.vm.moref);
       expect(before.disks.every((d) => ON_NFS.test(d.fileName))).withContext('the new VM runs from the NFS datastore').toBeTrue();
 
-      const page = await world.openHost();
+      const page = await e2e.world.openHost();
       await page.locator('#globals button').first().click();
       const view = await viewFrame(page);
       await view.locator('.ll-global-nav a', { hasText: 'Instant recoveries' }).click();
@@ -240,7 +184,7 @@ describe('instant recovery in the plugin UI, end to end', () => {
       // The datastores offered are the datacenter's, not Lifeline's NFS datastore the VM runs from.
       await view.locator(`#ll-instant-datastore option[value="${target}"]`).waitFor({ state: 'attached' });
       const offered = await view.locator('#ll-instant-datastore option').evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value).filter((v) => v !== ''));
-      expect(offered).toEqual(world.vc.datastores.map((d) => d.name).sort());
+      expect(offered).toEqual(e2e.world.vc.datastores.map((d) => d.name).sort());
       await view.locator('#ll-instant-datastore').selectOption(target);
       await screenshotBothThemes(page, 'instant-recoveries-migrate');
       await view.locator('button.ll-instant-confirm').click();

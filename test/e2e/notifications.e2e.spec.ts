@@ -6,67 +6,26 @@
 // with the field named beside it, and a user without Lifeline Admin is told what it takes. A VM's
 // Protection tab lists what Lifeline told about the VM after a backup. The views are photographed
 // in light and dark theme into test/e2e/screenshots/.
-import { readFile } from 'node:fs/promises';
-import { request } from 'node:https';
 import type { Frame, Page } from 'playwright-core';
-import { assertDocumented } from '../contract/openapi-validator.js';
 import { startWebhookReceiver, webhookSecret, type WebhookReceiver } from '../../plugin-server/src/events/testing.js';
-import { OPERATOR, screenshotBothThemes, startE2eWorld, viewFrame, type E2eWorld } from './e2e-world.js';
+import { useE2eWorld } from './e2e-suite.js';
+import { OPERATOR, screenshotBothThemes, viewFrame } from './e2e-world.js';
 
 const SLOW = 600_000;
 
 describe('notification channels in the plugin UI', () => {
-  let world: E2eWorld;
+  const e2e = useE2eWorld({ vms: 1 });
+  const { api } = e2e;
   let receiver: WebhookReceiver;
   const secret = webhookSecret();
 
-  let ca: string;
-  let adminToken: string;
-
   beforeAll(async () => {
-    world = await startE2eWorld({ vms: 1 });
     receiver = await startWebhookReceiver(secret);
-    ca = await readFile(world.server.certFile, 'utf8');
-    adminToken = await world.vc.soapLogin();
   }, SLOW);
-
-  /** A call to the server's API as the administrator, its answer checked against the OpenAPI document. */
-  function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    return new Promise((resolve, reject) => {
-      const req = request(
-        `${world.server.url}/api/v1${path}`,
-        { method, ca, headers: { 'vmware-api-session-id': adminToken, ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}) } },
-        (res) => {
-          const parts: Buffer[] = [];
-          res.on('data', (d: Buffer) => parts.push(d));
-          res.on('end', () => {
-            const text = Buffer.concat(parts).toString('utf8');
-            try {
-              assertDocumented({ method, url: `/api/v1${path}`, status: res.statusCode ?? 0, headers: res.headers, body: text });
-              resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} });
-            } catch (err) {
-              reject(err instanceof Error ? err : new Error(String(err)));
-            }
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
-  }
 
   afterAll(async () => {
     await receiver?.close();
-    await world?.stop();
   }, SLOW);
-
-  afterEach(() => {
-    expect(world.stray).withContext('browser requests outside the vSphere Client stand-in and its proxy').toEqual([]);
-    expect(world.demo.escapes).withContext('requests to the stand-in that missed its /plugins/… proxy').toEqual([]);
-    world.stray.splice(0);
-    (world.demo.escapes as string[]).splice(0);
-  });
 
   async function openNotifications(page: Page): Promise<Frame> {
     await page.locator('#globals button').first().click();
@@ -89,7 +48,7 @@ describe('notification channels in the plugin UI', () => {
   it(
     'adds a webhook, sends a test that the receiver verifies, and shows it delivered',
     async () => {
-      const page = await world.openHost();
+      const page = await e2e.world.openHost();
       const frame = await openNotifications(page);
       await frame.locator('.ll-channels-none').waitFor();
 
@@ -154,7 +113,7 @@ describe('notification channels in the plugin UI', () => {
   it(
     'tells a user without Lifeline Admin which privilege the channels need',
     async () => {
-      const page = await world.openHost(OPERATOR.username);
+      const page = await e2e.world.openHost(OPERATOR.username);
       const frame = await openNotifications(page);
       const refusal = frame.locator('.ll-notifications-forbidden');
       await refusal.waitFor();
@@ -168,8 +127,8 @@ describe('notification channels in the plugin UI', () => {
   it(
     "shows the VM's recent events on its Protection tab after a backup",
     async () => {
-      const vm = world.vc.vms[0]!;
-      const urn = encodeURIComponent(`urn:vmomi:VirtualMachine:${vm.moref}:${world.vc.instanceUuid}`);
+      const vm = e2e.world.vc.vms[0]!;
+      const urn = encodeURIComponent(`urn:vmomi:VirtualMachine:${vm.moref}:${e2e.world.vc.instanceUuid}`);
       const policy = await api('POST', '/policies', { name: 'E2E events', rpoSeconds: 3600, consistency: 'crash', retention: { keepLast: 2 } });
       expect(policy.status).withContext(JSON.stringify(policy.body)).toBe(201);
       expect([200, 201]).toContain((await api('PUT', `/vms/${urn}/protection`, { policyId: policy.body['id'] })).status);
@@ -185,7 +144,7 @@ describe('notification channels in the plugin UI', () => {
       }
       expect(state).toBe('succeeded');
 
-      const page = await world.openHost();
+      const page = await e2e.world.openHost();
       await page.locator('#vms button', { hasText: vm.name }).click();
       await page.locator('#tabs button', { hasText: 'Lifeline protection' }).click();
       const frame = await viewFrame(page);

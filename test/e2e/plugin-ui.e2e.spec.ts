@@ -3,79 +3,18 @@
 // reaches Lifeline only through its /plugins/… reverse proxy) against a real Lifeline server and
 // the vCenter simulator. After every flow, no browser request may have missed the proxy. Each flow checks what the administrator relies on, and the
 // views are photographed in light and dark theme into test/e2e/screenshots/.
-import { readFile } from 'node:fs/promises';
-import { request } from 'node:https';
 import type { Frame, Page } from 'playwright-core';
-import { assertDocumented } from '../contract/openapi-validator.js';
 import { vsphereSchemaErrors } from '../manifest/vsphere-manifest-schema.js';
-import { OPERATOR, modalFrame, screenshotBothThemes, startE2eWorld, viewFrame, type E2eWorld } from './e2e-world.js';
+import { useE2eWorld } from './e2e-suite.js';
+import { OPERATOR, modalFrame, screenshotBothThemes, viewFrame } from './e2e-world.js';
 
 const SLOW = 600_000;
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-}
-
 describe('the plugin UI, end to end', () => {
-  let world: E2eWorld;
-  let ca: string;
-  let adminToken: string;
+  const e2e = useE2eWorld({ vms: 3 });
+  const { api } = e2e;
 
-  beforeAll(async () => {
-    world = await startE2eWorld({ vms: 3 });
-    ca = await readFile(world.server.certFile, 'utf8');
-    adminToken = await world.vc.soapLogin();
-  }, SLOW);
-
-  afterAll(async () => {
-    await world?.stop();
-  }, SLOW);
-
-  afterEach(() => {
-    // A plugin request without the proxy prefix, or to the Lifeline server's own origin, would not
-    // reach Lifeline inside a real vSphere Client.
-    expect(world.stray).withContext('browser requests outside the vSphere Client stand-in and its proxy').toEqual([]);
-    expect(world.demo.escapes).withContext('requests to the stand-in that missed its /plugins/… proxy').toEqual([]);
-    // One flow's mistakes are reported once, not again by every flow after it.
-    world.stray.splice(0);
-    (world.demo.escapes as string[]).splice(0);
-  });
-
-  const vmUrn = (i: number) => `urn:vmomi:VirtualMachine:${world.vc.vms[i]!.moref}:${world.vc.instanceUuid}`;
-
-  function api(method: string, path: string, body?: unknown, token = adminToken): Promise<Answer> {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    return new Promise((resolve, reject) => {
-      const req = request(
-        `${world.server.url}/api/v1${path}`,
-        {
-          method,
-          ca,
-          headers: {
-            'vmware-api-session-id': token,
-            ...(payload ? { 'content-type': 'application/json', 'content-length': String(payload.length) } : {}),
-          },
-        },
-        (res) => {
-          const parts: Buffer[] = [];
-          res.on('data', (d: Buffer) => parts.push(d));
-          res.on('end', () => {
-            const text = Buffer.concat(parts).toString('utf8');
-            try {
-              assertDocumented({ method, url: `/api/v1${path}`, status: res.statusCode ?? 0, headers: res.headers, body: text });
-            } catch (err) {
-              reject(err instanceof Error ? err : new Error(String(err)));
-              return;
-            }
-            resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} });
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
-  }
+  const vmUrn = (i: number) => `urn:vmomi:VirtualMachine:${e2e.world.vc.vms[i]!.moref}:${e2e.world.vc.instanceUuid}`;
 
   async function waitForJob(id: string): Promise<Record<string, unknown>> {
     const deadline = Date.now() + 120_000;
@@ -118,7 +57,7 @@ describe('the plugin UI, end to end', () => {
   }
 
   async function openVmTab(page: Page, vm: number, tab: string): Promise<Frame> {
-    await page.locator('#vms button', { hasText: world.vc.vms[vm]!.name }).click();
+    await page.locator('#vms button', { hasText: e2e.world.vc.vms[vm]!.name }).click();
     await page.locator('#tabs button', { hasText: tab }).click();
     return viewFrame(page);
   }
@@ -147,7 +86,7 @@ describe('the plugin UI, end to end', () => {
     'assigns a policy, backs up now with a live progress bar, and lists the new point',
     async () => {
       await ensurePolicy();
-      const page = await world.openHost();
+      const page = await e2e.world.openHost();
       // VM 2 is used by this flow alone: the others get points from ensurePoint().
       const protection = await openVmTab(page, 2, 'Lifeline protection');
       await protection.locator('.ll-protection-none').waitFor();
@@ -158,7 +97,7 @@ describe('the plugin UI, end to end', () => {
       await protection.locator('.ll-protection-policy', { hasText: 'E2E hourly' }).waitFor();
 
       // The last phase (removing the snapshot) is slowed down, so the finished transfer shows.
-      await world.vc.injectDelay('RemoveSnapshot_Task', 1500, 1);
+      await e2e.world.vc.injectDelay('RemoveSnapshot_Task', 1500, 1);
       await recordProgress(protection);
       await protection.locator('button.ll-backup-now').click();
       await protection.locator('.ll-protection-job .ll-job-state[data-state="succeeded"]').waitFor({ timeout: 120_000 });
@@ -183,11 +122,11 @@ describe('the plugin UI, end to end', () => {
     'clones a point, attaches it to the other VM, then detaches it leaving that VM as it was',
     async () => {
       await ensurePoint(0);
-      const target = world.vc.vms[1]!;
+      const target = e2e.world.vc.vms[1]!;
       const disksBefore = (await api('GET', `/vms/${encodeURIComponent(vmUrn(1))}/attachments`)).body;
       expect((disksBefore['items'] as unknown[] | undefined)?.length ?? 0).toBe(0);
 
-      const page = await world.openHost();
+      const page = await e2e.world.openHost();
       await openVmTab(page, 0, 'Lifeline backups');
       await page.locator('#actions button', { hasText: 'Clone and attach' }).click();
       const wizard = await modalFrame(page);
@@ -232,7 +171,7 @@ describe('the plugin UI, end to end', () => {
     'reverts a VM temporarily and cancels, showing the banner meanwhile',
     async () => {
       await ensurePoint(0);
-      const page = await world.openHost();
+      const page = await e2e.world.openHost();
       const backups = await openVmTab(page, 0, 'Lifeline backups');
       await selectNewestPoint(backups);
       await backups.locator('button.ll-action-revert').click();
@@ -268,7 +207,7 @@ describe('the plugin UI, end to end', () => {
       const dayText = `${day.getFullYear()}-${pad(day.getMonth() + 1)}-${pad(day.getDate())}`;
       const endOfDay = new Date(day.getFullYear(), day.getMonth(), day.getDate(), 23, 59, 59, 999).toISOString();
 
-      const page = await world.openHost();
+      const page = await e2e.world.openHost();
       const backups = await openVmTab(page, 0, 'Lifeline backups');
       await selectNewestPoint(backups);
       await backups.locator('button.ll-point-retain').click();
@@ -293,7 +232,7 @@ describe('the plugin UI, end to end', () => {
     'shows a user without the Restore privilege no restore action, and the API refuses them',
     async () => {
       const pointId = await ensurePoint(0);
-      const page = await world.openHost(OPERATOR.username);
+      const page = await e2e.world.openHost(OPERATOR.username);
       // The host page fills the account list once the demo session is made.
       await page.locator('#user option:checked', { hasText: OPERATOR.username }).waitFor({ state: 'attached' });
       const backups = await openVmTab(page, 0, 'Lifeline backups');
@@ -304,7 +243,7 @@ describe('the plugin UI, end to end', () => {
       expect(await page.locator('#actions button', { hasText: /Recover|Clone and attach/ }).count()).toBe(0);
       await screenshotBothThemes(page, 'vm-backups-operator');
 
-      const token = await world.vc.soapLogin(OPERATOR.username, OPERATOR.password);
+      const token = await e2e.world.vc.soapLogin(OPERATOR.username, OPERATOR.password);
       const refused = await api('POST', `/vms/${encodeURIComponent(vmUrn(0))}/revert`, { pointId, powerOff: true }, token);
       expect(refused.status).toBe(403);
       expect(JSON.stringify(refused.body)).toContain('Restore');
@@ -318,7 +257,7 @@ describe('the plugin UI, end to end', () => {
     'shows the global views in both themes',
     async () => {
       await ensurePoint(0);
-      const page = await world.openHost();
+      const page = await e2e.world.openHost();
       for (const [nav, name, ready] of [
         ['Dashboard', 'global-dashboard', '.ll-added-bar-ran'],
         ['Protected VMs', 'global-protected-vms', '.ll-view'],
@@ -361,32 +300,32 @@ describe('the plugin UI, end to end', () => {
   it(
     'reaches the API only through the proxy prefix, and a request that leaves it is caught',
     async () => {
-      const page = await world.openHost();
+      const page = await e2e.world.openHost();
       const frame = await openVmTab(page, 0, 'Lifeline protection');
       await frame.locator('.ll-view').first().waitFor();
-      const apiCalls = world.demo.proxied.filter((p) => p.includes('/api/v1/'));
+      const apiCalls = e2e.world.demo.proxied.filter((p) => p.includes('/api/v1/'));
       expect(apiCalls.length).toBeGreaterThan(0);
-      for (const call of apiCalls) expect(call).toContain(` ${world.demo.proxyPrefix}/api/v1/`);
+      for (const call of apiCalls) expect(call).toContain(` ${e2e.world.demo.proxyPrefix}/api/v1/`);
 
       // What a view would do if it called /api/v1 on the page's origin instead of the proxied base.
       const status = await frame.evaluate("fetch('/api/v1/health').then((r) => r.status)");
       expect(status).toBe(404);
       // Both watches catch it: the stand-in answered 404, and the browser's request lacked the prefix.
-      expect(world.demo.escapes).toEqual(['GET /api/v1/health']);
-      expect(world.stray).toEqual([`${world.demo.url}/api/v1/health`]);
-      (world.demo.escapes as string[]).splice(0);
-      world.stray.splice(0);
+      expect(e2e.world.demo.escapes).toEqual(['GET /api/v1/health']);
+      expect(e2e.world.stray).toEqual([`${e2e.world.demo.url}/api/v1/health`]);
+      (e2e.world.demo.escapes as string[]).splice(0);
+      e2e.world.stray.splice(0);
 
       // The server's redirects are relative, so a browser following them stays under the prefix.
       // (Followed by fetch: opened as a page, the UI outside a frame would run standalone.)
-      const uiFolder = `${world.demo.url}${world.demo.proxyPrefix}${new URL(world.server.pluginUrl!).pathname.replace(/plugin\.json$/, 'ui')}`;
-      for (const start of [uiFolder, `${world.demo.url}${world.demo.proxyPrefix}/`]) {
+      const uiFolder = `${e2e.world.demo.url}${e2e.world.demo.proxyPrefix}${new URL(e2e.world.server.pluginUrl!).pathname.replace(/plugin\.json$/, 'ui')}`;
+      for (const start of [uiFolder, `${e2e.world.demo.url}${e2e.world.demo.proxyPrefix}/`]) {
         const landed = (await frame.evaluate(`fetch('${start}').then((r) => [r.status, r.url, r.redirected])`)) as [number, string, boolean];
         expect(landed).withContext(start).toEqual([200, `${uiFolder}/`, true]);
       }
 
       // plugin.json as the vSphere Client fetches it through the proxy conforms to VMware's schema.
-      const manifest: unknown = await frame.evaluate(`fetch('${world.demo.proxyPrefix}${new URL(world.server.pluginUrl!).pathname}').then((r) => r.json())`);
+      const manifest: unknown = await frame.evaluate(`fetch('${e2e.world.demo.proxyPrefix}${new URL(e2e.world.server.pluginUrl!).pathname}').then((r) => r.json())`);
       expect(vsphereSchemaErrors(manifest)).toEqual([]);
     },
     SLOW,
@@ -395,7 +334,7 @@ describe('the plugin UI, end to end', () => {
   it(
     'reloads the view at the vSphere Client refresh button, and shows a clear error once the session is gone',
     async () => {
-      const page = await world.openHost();
+      const page = await e2e.world.openHost();
       const policies = await openGlobal(page, 'Policies');
       await policies.locator('.ll-view').first().waitFor();
       const created = await api('POST', '/policies', { name: 'Made elsewhere', rpoSeconds: 7200, consistency: 'crash', immutabilityDays: 1, retention: { keepLast: 3, hourly: 0, daily: 0, weekly: 0, monthly: 0, yearly: 0 } });

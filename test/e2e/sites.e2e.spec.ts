@@ -6,32 +6,24 @@
 // test/e2e/screenshots/.
 import type { Frame, Page } from 'playwright-core';
 import { startVcenterServer, type VcenterServer } from '../server/vcenter-server-fixture.js';
-import { screenshotBothThemes, startE2eWorld, viewFrame, type E2eWorld } from './e2e-world.js';
+import { useE2eWorld } from './e2e-suite.js';
+import { screenshotBothThemes, viewFrame } from './e2e-world.js';
 
 const SLOW = 600_000;
 
 describe('pairing two sites in the plugin UI', () => {
-  let world: E2eWorld;
+  const e2e = useE2eWorld({ vms: 1 });
   let dr: VcenterServer;
   let drAdmin: string;
 
   beforeAll(async () => {
-    world = await startE2eWorld({ vms: 1 });
     dr = await startVcenterServer({ sim: { vms: 1 }, dataDirPrefix: 'lifeline-e2e-dr-', env: () => ({ LIFELINE_SITE_NAME: 'dr-site' }) });
     drAdmin = await dr.login();
   }, SLOW);
 
   afterAll(async () => {
     await dr?.stop();
-    await world?.stop();
   }, SLOW);
-
-  afterEach(() => {
-    expect(world.stray).withContext('browser requests outside the vSphere Client stand-in and its proxy').toEqual([]);
-    expect(world.demo.escapes).withContext('requests to the stand-in that missed its /plugins/… proxy').toEqual([]);
-    world.stray.splice(0);
-    (world.demo.escapes as string[]).splice(0);
-  });
 
   async function openSites(page: Page): Promise<Frame> {
     await page.locator('#globals button').first().click();
@@ -76,7 +68,7 @@ describe('pairing two sites in the plugin UI', () => {
   it(
     'refuses a wrong code with the server\'s message, then pairs with the right one',
     async () => {
-      const page = await world.openHost();
+      const page = await e2e.world.openHost();
       const sites = await openSites(page);
       const { code, siteUrl } = await allowPairing();
 
@@ -100,7 +92,7 @@ describe('pairing two sites in the plugin UI', () => {
 
       // Both sides hold the pairing: A replicates to B, B knows A as its source.
       const atB = (await dr.call(drAdmin, 'GET', '/sites')).json() as { peers: { role: string; thumbprint: string }[] };
-      expect(atB.peers.map((p) => [p.role, p.thumbprint])).toEqual([['source', world.server.thumbprint]]);
+      expect(atB.peers.map((p) => [p.role, p.thumbprint])).toEqual([['source', e2e.world.server.thumbprint]]);
       expect(await sites.locator('.ll-peer .ll-peer-role').first().textContent()).toMatch(/target|DR/i);
     },
     SLOW,

@@ -40,6 +40,11 @@ export type RestorePoint = Omit<Schemas['RestorePoint'], 'vm' | 'disks'> & {
   readonly disks: readonly PointDisk[];
 };
 
+/** The name a new VM from the point is offered: the VM's name and the point's date and time (the start of its id). */
+export function newVmName(point: Pick<RestorePoint, 'id' | 'vm'>): string {
+  return `${point.vm.name}-${point.id.slice(0, 15)}`;
+}
+
 function readDisk(value: unknown): PointDisk | null {
   if (!isRecord(value)) {
     return null;

@@ -1,6 +1,8 @@
 import { FormControl, FormGroup, Validators, type AbstractControl, type ValidationErrors, type ValidatorFn } from '@angular/forms';
 
 import type { ProblemFieldError } from '../api/lifeline-api-error';
+import { countControl, keepsSomething } from '../forms/count-controls';
+import { applyServerFieldErrors } from '../forms/server-field-errors';
 import type { Peer, ReplicaRetention, ReplicationSettings } from './sites-api.types';
 
 /**
@@ -31,14 +33,9 @@ export const DEFAULT_REPLICATION_SETTINGS: ReplicationSettings = {
 
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
-const wholeNumber: ValidatorFn = (control) => (control.value === null || Number.isInteger(control.value) ? null : { wholeNumber: true });
 const bandwidth: ValidatorFn = (control) =>
   control.value === null || (typeof control.value === 'number' && control.value > 0 && control.value <= BANDWIDTH_MAX_MBPS) ? null : { bandwidth: true };
 const time: ValidatorFn = (control) => (typeof control.value === 'string' && HH_MM.test(control.value) ? null : { time: true });
-
-function count(initial: number, min: number, max: number): FormControl<number | null> {
-  return new FormControl<number | null>(initial, [Validators.required, Validators.min(min), Validators.max(max), wholeNumber]);
-}
 
 export interface WindowControls {
   enabled: FormControl<boolean>;
@@ -97,9 +94,6 @@ const windowRules: ValidatorFn = (group: AbstractControl): ValidationErrors | nu
   return Object.keys(errors).length === 0 ? null : errors;
 };
 
-const keepsSomething: ValidatorFn = (group: AbstractControl): ValidationErrors | null =>
-  Object.values((group as FormGroup).controls).every((c) => c.value === 0) ? { keepsNothing: true } : null;
-
 export function createReplicationSettingsForm(settings: ReplicationSettings = DEFAULT_REPLICATION_SETTINGS, part: SettingsPart = 'all'): ReplicationSettingsForm {
   const window = settings.window;
   const windowGroup = new FormGroup<WindowControls>({
@@ -120,14 +114,14 @@ export function createReplicationSettingsForm(settings: ReplicationSettings = DE
   };
   enableWindowFields(window !== null);
   windowGroup.controls.enabled.valueChanges.subscribe(enableWindowFields);
-  const retention = Object.fromEntries(REPLICA_RETENTION_RULES.map((rule) => [rule, count(settings.retention[rule], 0, RETENTION_COUNT_MAX[rule])])) as RetentionControls;
+  const retention = Object.fromEntries(REPLICA_RETENTION_RULES.map((rule) => [rule, countControl(settings.retention[rule], 0, RETENTION_COUNT_MAX[rule])])) as RetentionControls;
   const form = new FormGroup<ReplicationSettingsControls>(
     {
       bandwidthMBps: new FormControl<number | null>(settings.bandwidthMBps, [bandwidth]),
       window: windowGroup,
       retention: new FormGroup(retention, { validators: keepsSomething }),
-      immutableDays: count(settings.immutableDays, 0, IMMUTABLE_DAYS_MAX),
-      maxConcurrentVms: count(settings.maxConcurrentVms, 1, CONCURRENT_VMS_MAX),
+      immutableDays: countControl(settings.immutableDays, 0, IMMUTABLE_DAYS_MAX),
+      maxConcurrentVms: countControl(settings.maxConcurrentVms, 1, CONCURRENT_VMS_MAX),
     },
     { validators: windowRules },
   );
@@ -172,15 +166,5 @@ export function controlForSettingsField(form: ReplicationSettingsForm, field: st
 
 /** Puts each server field error beside its field as `{ server: message }`; answers those no field shows. */
 export function applyServerSettingsErrors(form: ReplicationSettingsForm, errors: readonly ProblemFieldError[]): ProblemFieldError[] {
-  const unshown: ProblemFieldError[] = [];
-  for (const error of errors) {
-    const control = controlForSettingsField(form, error.field);
-    if (control === null) {
-      unshown.push(error);
-      continue;
-    }
-    control.setErrors({ ...control.errors, server: error.message });
-    control.markAsTouched();
-  }
-  return unshown;
+  return applyServerFieldErrors(errors, (field) => controlForSettingsField(form, field));
 }

@@ -1,6 +1,8 @@
-import { FormControl, FormGroup, Validators, type AbstractControl, type ValidationErrors, type ValidatorFn } from '@angular/forms';
+import { FormControl, FormGroup, type AbstractControl, type ValidatorFn } from '@angular/forms';
 
 import type { ProblemFieldError } from '../../api/lifeline-api-error';
+import { countControl, keepsSomething } from '../../forms/count-controls';
+import { applyServerFieldErrors } from '../../forms/server-field-errors';
 import {
   IMMUTABILITY_DEFAULT_DAYS,
   IMMUTABILITY_MAX_DAYS,
@@ -30,23 +32,11 @@ export const RPO_MAX_MINUTES = RPO_MAX_SECONDS / 60;
 // eslint-disable-next-line no-control-regex -- control characters are what the server refuses in a name
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-const wholeNumber: ValidatorFn = (control) =>
-  control.value === null || Number.isInteger(control.value) ? null : { wholeNumber: true };
-
 const policyName: ValidatorFn = (control) => {
   const value: unknown = control.value;
   const name = typeof value === 'string' ? value.trim() : '';
   return name.length < 1 || name.length > POLICY_NAME_MAX || CONTROL.test(name) ? { policyName: true } : null;
 };
-
-const keepsSomething: ValidatorFn = (group: AbstractControl): ValidationErrors | null => {
-  const values = Object.values((group as FormGroup).controls).map((c) => c.value as unknown);
-  return values.every((v) => v === 0) ? { keepsNothing: true } : null;
-};
-
-function countControl(initial: number, min: number, max: number): FormControl<number | null> {
-  return new FormControl<number | null>(initial, [Validators.required, Validators.min(min), Validators.max(max), wholeNumber]);
-}
 
 export type RetentionControls = Record<RetentionRule, FormControl<number | null>>;
 
@@ -163,15 +153,5 @@ export function controlForField(form: PolicyForm, field: string): AbstractContro
  * until the user changes the value; answers the errors no control shows.
  */
 export function applyServerErrors(form: PolicyForm, errors: readonly ProblemFieldError[]): ProblemFieldError[] {
-  const unshown: ProblemFieldError[] = [];
-  for (const error of errors) {
-    const control = controlForField(form, error.field);
-    if (control === null) {
-      unshown.push(error);
-      continue;
-    }
-    control.setErrors({ ...control.errors, server: error.message });
-    control.markAsTouched();
-  }
-  return unshown;
+  return applyServerFieldErrors(errors, (field) => controlForField(form, field));
 }

@@ -15,7 +15,7 @@ import { CapabilitiesApi, type ViewCapabilities } from '../../api/capabilities';
 import { readJobAccepted, type Job } from '../../api/job';
 import { LifelineApi } from '../../api/lifeline-api';
 import { LifelineApiError, reportApiError } from '../../api/lifeline-api-error';
-import { pointPath, pointRetentionPath, readPointPage, type RestorePoint } from '../../api/restore-point';
+import { newVmName, pointPath, pointRetentionPath, readPointPage, type RestorePoint } from '../../api/restore-point';
 import { recoveryCall, type RecoveryRequest } from '../../api/recovery-request';
 import { readVmRevert, type VmRevert } from '../../api/revert';
 import { instantRevertPercent, readVmInstantRevert, type VmInstantRevert } from '../../api/instant-revert';
@@ -28,6 +28,7 @@ import { JobStream } from '../../jobs/job-stream';
 import { ProblemAlert } from '../../problem-alert/problem-alert';
 import { contextObjectId } from '../../sdk/context-object-id';
 import { HtmlClientSdkService } from '../../sdk/html-client-sdk';
+import { DiskChoice, attachedDisks } from '../disk-choice';
 import { VmView } from '../vm-view';
 import { BrowserDownload } from './browser-download';
 import { endOfLocalDay, isDayFrom, localDayOf } from './retain-day';
@@ -74,6 +75,7 @@ export type RecoveryDialog =
     ClrRadioModule,
     ClrSpinnerModule,
     VsphereDatePipe,
+    DiskChoice,
     FollowedJobStatus,
     FormsModule,
     MessagePipe,
@@ -224,7 +226,7 @@ export class VmBackups {
     this.powerOff.set(false);
     this.powerOn.set(false);
     if (dialog.kind === 'instantiate') {
-      this.instanceName.set(`${dialog.point.vm.name}-${dialog.point.id.slice(0, 15)}`);
+      this.instanceName.set(newVmName(dialog.point));
     }
     if (dialog.kind === 'attach') {
       this.attachDisks.set(new Set(dialog.point.disks.map((d) => d.index)));
@@ -238,16 +240,6 @@ export class VmBackups {
 
   protected close(): void {
     this.dialog.set(null);
-  }
-
-  protected toggleDisk(index: number, on: boolean): void {
-    const disks = new Set(this.attachDisks());
-    if (on) {
-      disks.add(index);
-    } else {
-      disks.delete(index);
-    }
-    this.attachDisks.set(disks);
   }
 
   protected readonly canSubmit = computed(() => {
@@ -329,10 +321,8 @@ export class VmBackups {
         return { kind: 'cancelInstantRevert', vmId };
       case 'instantiate':
         return { kind: 'instantiate', pointId: dialog.point.id, name: this.instanceName(), powerOn: this.powerOn(), datastore: null };
-      case 'attach': {
-        const all = dialog.point.disks.length === this.attachDisks().size;
-        return { kind: 'attach', pointId: dialog.point.id, vmId, disks: all ? null : [...this.attachDisks()] };
-      }
+      case 'attach':
+        return { kind: 'attach', pointId: dialog.point.id, vmId, disks: attachedDisks(dialog.point.disks, this.attachDisks()) };
     }
   }
 

@@ -14,7 +14,7 @@ import { readJobAccepted } from '../../api/job';
 import { LifelineApi } from '../../api/lifeline-api';
 import { LifelineApiError, reportApiError } from '../../api/lifeline-api-error';
 import { recoveryCall, type RecoveryRequest } from '../../api/recovery-request';
-import { readPointPage, type RestorePoint } from '../../api/restore-point';
+import { newVmName, readPointPage, type RestorePoint } from '../../api/restore-point';
 import { readVmRevert } from '../../api/revert';
 import { VM_NAMES_PATH, readVmPage, type VmSummary } from '../../api/vm-summary';
 import { vmPath } from '../../api/vm-protection';
@@ -27,11 +27,11 @@ import { JobStream } from '../../jobs/job-stream';
 import { ProblemAlert } from '../../problem-alert/problem-alert';
 import { contextObjectId } from '../../sdk/context-object-id';
 import { HtmlClientSdkService } from '../../sdk/html-client-sdk';
+import { DiskChoice, attachedDisks } from '../disk-choice';
 import { VmView } from '../vm-view';
+import { RecoverySpeedChoice, type RecoverySpeed } from './recovery-speed';
 
 export type RecoveryMode = 'revert' | 'instantiate' | 'attach';
-/** How a new instance or an attach gets the disks: copied first (the default), or run from the backup at once. */
-export type RecoverySpeed = 'copy' | 'instant';
 
 /** The newest points; an older one is recovered from the Lifeline backups tab, which pages. */
 const POINT_PAGE = 100;
@@ -55,10 +55,12 @@ const POINT_PAGE = 100;
     ClrSelectModule,
     ClrWizardModule,
     DatePipe,
+    DiskChoice,
     FollowedJobStatus,
     FormsModule,
     MessagePipe,
     ProblemAlert,
+    RecoverySpeedChoice,
     VmView,
   ],
   templateUrl: './recover-wizard.html',
@@ -137,19 +139,9 @@ export class RecoverWizard {
     const point = points[0];
     this.point.set(point);
     if (point !== undefined) {
-      this.instanceName.set(`${point.vm.name}-${point.id.slice(0, 15)}`);
+      this.instanceName.set(newVmName(point));
       this.disks.set(new Set(point.disks.map((d) => d.index)));
     }
-  }
-
-  protected toggleDisk(index: number, on: boolean): void {
-    const disks = new Set(this.disks());
-    if (on) {
-      disks.add(index);
-    } else {
-      disks.delete(index);
-    }
-    this.disks.set(disks);
   }
 
   protected async submit(): Promise<void> {
@@ -200,8 +192,7 @@ export class RecoverWizard {
         };
       }
       case 'attach': {
-        const all = this.disks().size === point.disks.length;
-        return { kind: 'attach', pointId: point.id, vmId: this.targetVm(), disks: all ? null : [...this.disks()], instant: this.speed() === 'instant' };
+        return { kind: 'attach', pointId: point.id, vmId: this.targetVm(), disks: attachedDisks(point.disks, this.disks()), instant: this.speed() === 'instant' };
       }
     }
   }
