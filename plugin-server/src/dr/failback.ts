@@ -239,11 +239,39 @@ export class FailbackService {
   /**
    * Checks a failback now — the failover is up and not failed back, A is reachable and takes it —
    * records it in the failover and queues the job. Nothing is touched when any check fails.
+   *
+   * The VM is claimed with no `await` between the last check and the record: the checks are
+   * repeated once A has answered, so that of two requests for one VM (two of its own, or one and
+   * its recovery plan's) exactly one records a failback and the other is refused 'busy'.
    */
   async failback(peerId: string, vmId: string, opts: FailbackOptions, requestedBy: string, signal: AbortSignal): Promise<SubmitResult & { failover: FailoverRecord }> {
     checkFailbackOptions(opts);
     const target = failoverTarget(peerId, vmId);
-    const active = this.d.runner.activeForTarget(target);
+    const asked = this.claimable(peerId, vmId);
+    await this.checkWithSource(asked, opts, signal);
+    const rec = this.claimable(peerId, vmId);
+    if (rec.id !== asked.id) throw new LifelineError('busy', `VM ${vmId} was failed over again while site ${rec.siteName} was asked about it; ask again`, { failoverId: rec.id });
+    const previous = rec.failback ?? null;
+    this.record(rec.id, opts, requestedBy, null);
+    let r: SubmitResult;
+    try {
+      r = this.d.runner.submit<FailbackParams>({ kind: FAILBACK_JOB_KIND, target, params: { failoverId: rec.id }, priority: 30, requestedBy });
+    } catch (err) {
+      // No job will run it: the claim is given back (the failover as it was).
+      this.d.store.updateFailover(rec.id, (x) => ({ ...x, failback: previous }));
+      throw err;
+    }
+    return { ...r, failover: this.d.store.updateFailover(rec.id, (x) => ({ ...x, failback: { ...x.failback!, jobId: r.job.id } })) };
+  }
+
+  /**
+   * The VM's failover when its failback may be claimed now; else 'busy' naming the holder: a job
+   * of the VM (its failover, its failback), or a failback recorded running (its recovery plan's
+   * job, or one a stop cut and the start has not settled yet). Synchronous, so that a caller can
+   * check and record with nothing in between.
+   */
+  claimable(peerId: string, vmId: string): FailoverRecord {
+    const active = this.d.runner.activeForTarget(failoverTarget(peerId, vmId));
     if (active) throw new LifelineError('busy', `a failover or failback of VM ${vmId} is under way (job ${active.id})`, { jobId: active.id });
     const rec = this.failoverOf(peerId, vmId);
     if (rec.failback?.state === 'running') {
@@ -255,10 +283,7 @@ export class FailbackService {
       // Its job ended under a stop of Lifeline and the start has not settled it yet (resumeInterrupted).
       throw new LifelineError('busy', `the failback of ${rec.name} asked for at ${rec.failback.startedAt} is not settled yet (job ${rec.failback.jobId ?? 'unknown'}, step ${rec.failback.step ?? 'none'})`, { jobId: rec.failback.jobId });
     }
-    await this.checkWithSource(rec, opts, signal);
-    this.record(rec.id, opts, requestedBy, null);
-    const r = this.d.runner.submit<FailbackParams>({ kind: FAILBACK_JOB_KIND, target, params: { failoverId: rec.id }, priority: 30, requestedBy });
-    return { ...r, failover: this.d.store.updateFailover(rec.id, (x) => ({ ...x, failback: { ...x.failback!, jobId: r.job.id } })) };
+    return rec;
   }
 
   /** Asks A whether it would take the failback of `rec` (changes nothing); its refusal or absence as the request's error. */
