@@ -24,7 +24,7 @@
  * followed to the end of A's job after.
  */
 import { describeError, isLifelineError, LifelineError, NotFoundError, ValidationError } from '../errors/index.js';
-import { sleep, type JobContext, type JobHandler, type JobRecord, type JobRunner, type LogLevel, type SubmitResult } from '../jobs/index.js';
+import { sleep, type JobContext, type JobHandler, type JobRunner, type LogLevel, type SubmitResult } from '../jobs/index.js';
 import type { Clock } from '../domain/index.js';
 import type { Repository } from '../store/index.js';
 import type { DrStore, FailbackPart, FailoverRecord } from './dr-store.js';
@@ -310,12 +310,9 @@ export class FailbackService {
     return this.handler().run(ctx);
   }
 
-  /** After a crash, settles one failback run as a step of `job` with the `failback` job's own clean-up; false when it has none. */
-  async cleanupStep(job: JobRecord, failoverId: string, signal: AbortSignal): Promise<boolean> {
-    const h = this.handler();
-    if (!h.cleanup) return false;
-    await h.cleanup({ ...job, kind: FAILBACK_JOB_KIND, params: { failoverId } }, signal);
-    return true;
+  /** Marks the failback recorded in failover `failoverId` failed, `failure` added to its failures, ended now. */
+  markFailed(failoverId: string, failure: string): FailoverRecord {
+    return this.d.store.updateFailover(failoverId, (r) => ({ ...r, failback: { ...r.failback!, state: 'failed', failures: [...r.failback!.failures, failure], endedAt: iso(this.d.clock.now()) } }));
   }
 
   /** A's side of the request: the VM, and for a new VM the pairing's mappings reversed. */
@@ -419,7 +416,7 @@ export class FailbackService {
         } catch (err) {
           // Nothing was touched yet; a stop leaves the record for the next start to settle (resume()).
           if (!(ctx.signal.aborted && isLifelineError(ctx.signal.reason) && ctx.signal.reason.code === 'shutdown')) {
-            update((p) => ({ ...p, state: 'failed', failures: [...p.failures, `${describeError(err)}; nothing was changed`], endedAt: iso(d.clock.now()) }));
+            this.markFailed(failoverId, `${describeError(err)}; nothing was changed`);
           }
           throw err;
         }
@@ -500,7 +497,7 @@ export class FailbackService {
           const after = sourceAsked && !sourceFailed
             ? (ctx.signal.aborted ? '' : `; ${rec.name} is left powered off here, as site ${rec.siteName} may still be recovering the point: look there before powering it on here or asking again`)
             : await this.powerOnAgain(vc, rec, wasOn);
-          update((p) => ({ ...p, state: 'failed', failures: [...p.failures, `${message}${after}`], endedAt: iso(d.clock.now()) }));
+          this.markFailed(failoverId, `${message}${after}`);
           if (err instanceof LifelineError) throw new LifelineError(err.code, `${err.message}${after}`, err.details);
           throw err;
         }
@@ -555,7 +552,7 @@ export class FailbackService {
       } catch (err) {
         if (ctx.signal.aborted && isLifelineError(ctx.signal.reason) && ctx.signal.reason.code === 'shutdown') throw err;
         const after = err instanceof LifelineError && err.code === 'dr-failback-source-failed' ? await this.powerOnAgain(vc, rec, fb.wasOn) : '';
-        update((p) => ({ ...p, state: 'failed', failures: [...p.failures, `${describeError(err)}${after}`], endedAt: iso(d.clock.now()) }));
+        this.markFailed(failoverId, `${describeError(err)}${after}`);
         if (err instanceof LifelineError) throw new LifelineError(err.code, `${err.message}${after}`, err.details);
         throw err;
       }
@@ -576,7 +573,7 @@ export class FailbackService {
     if (after !== '') undone.push(after.slice(2));
     const message = `Lifeline stopped during the failback's ${step} step, before site ${rec.siteName} was asked to recover a point; the failback was rolled back at the next start${undone.length ? ` (${undone.join('; ')})` : ' (nothing here needed undoing)'}. ${rec.sourceVm.name} at site ${rec.siteName} was not touched${fb.pointId && step === 'replicate' ? `; restore point ${fb.pointId} may be among its points there` : ''}. Ask for the failback again`;
     ctx.log(message, 'warn');
-    update((p) => ({ ...p, state: 'failed', failures: [...p.failures, message], endedAt: iso(d.clock.now()) }));
+    this.markFailed(failoverId, message);
     throw new LifelineError('dr-failback-interrupted', message, { failoverId, step });
   }
 }

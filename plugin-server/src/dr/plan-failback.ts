@@ -19,8 +19,9 @@
  *
  * A failed step keeps its VM running here (failback.ts undoes its own part) and the others go on;
  * the job fails at the end naming the steps that failed. A cancel starts no new step; a step under
- * way is undone as failback.ts undoes a cancelled failback. After a crash each step still marked
- * running is settled by the failback's own clean-up when it has one, else marked interrupted.
+ * way is undone as failback.ts undoes a cancelled failback. After a crash a step under way is
+ * settled as any failback cut by a stop is (rolled back, or followed to the end of the source
+ * site's job), and a step not yet begun is marked not started.
  */
 import { LifelineError, ValidationError } from '../errors/index.js';
 import { abortReason, type JobContext, type JobHandler, type JobRecord, type JobRunner, type LogLevel, type SubmitResult } from '../jobs/index.js';
@@ -73,7 +74,7 @@ export class PlanFailbackService {
       for (const id of run?.groups.flat() ?? []) {
         const rec = this.d.store.findFailover(id);
         if (rec?.failback?.state !== 'running' || rec.failback.jobId !== ev.job.id) continue;
-        this.d.store.updateFailover(id, (r) => ({ ...r, failback: { ...r.failback!, state: 'failed', failures: [...r.failback!.failures, `not started: the plan's failback ended ${ev.job.state} before this VM's turn; the VM runs at this site as before`], endedAt: new Date(this.d.clock.now()).toISOString() } }));
+        this.d.failback.markFailed(id, `not started: the plan's failback ended ${ev.job.state} before this VM's turn; the VM runs at this site as before`);
       }
     });
   }
@@ -217,24 +218,24 @@ export class PlanFailbackService {
         // Steps a cancel kept from starting say so in their records; their VMs run here as before.
         for (const id of run.groups.flat()) {
           if (!started.has(id) && d.store.getFailover(id).failback?.state === 'running') {
-            d.store.updateFailover(id, (r) => ({ ...r, failback: { ...r.failback!, state: 'failed', failures: [...r.failback!.failures, 'not started: the plan\'s failback was cancelled; the VM runs at this site as before'], endedAt: new Date(ctx.clock.now()).toISOString() } }));
+            d.failback.markFailed(id, 'not started: the plan\'s failback was cancelled; the VM runs at this site as before');
           }
         }
         if (ctx.signal.aborted) throw abortReason(ctx.signal);
         if (failed.length > 0) throw new LifelineError('dr-plan-step-failed', `${failed.length} of ${total} VM(s) could not be failed back: ${failed.join('; ')}`, { runId: run.id });
         return { runId: run.id, vms: total };
       },
-      cleanup: async (job: JobRecord, signal: AbortSignal): Promise<void> => {
+      cleanup: (job: JobRecord): Promise<void> => {
         const run = runOf(job.params);
         for (const id of run.groups.flat()) {
           const rec = d.store.findFailover(id);
           if (rec?.failback?.state !== 'running' || (rec.failback.jobId !== null && rec.failback.jobId !== job.id)) continue;
-          if (await d.failback.cleanupStep(job, id, signal)) continue;
           // A step under way is settled as any failback cut by a stop is (FailbackService.resumeInterrupted:
           // rolled back, or followed to the end of the source site's job); a step never begun says so.
           if (rec.failback.step !== null && rec.failback.step !== undefined) continue;
-          d.store.updateFailover(id, (r) => ({ ...r, failback: { ...r.failback!, state: 'failed', failures: [...r.failback!.failures, 'not started: the server stopped during the plan\'s failback before this VM\'s turn; the VM runs at this site as before'], endedAt: new Date(d.clock.now()).toISOString() } }));
+          d.failback.markFailed(id, 'not started: the server stopped during the plan\'s failback before this VM\'s turn; the VM runs at this site as before');
         }
+        return Promise.resolve();
       },
     };
   }
