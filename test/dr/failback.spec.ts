@@ -12,10 +12,9 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDatastorePath } from '../../plugin-server/src/vsphere/index.js';
-import { fillDisk } from '../demo/demo-seed.js';
 import { sha256File } from '../store/store-fixtures.js';
-import { startTwoSites, type SiteSide, type TwoSites } from '../sites/two-site-fixture.js';
-import { protectAndReplicate, waitJob as waitJobFor, type Failover, type JobBody } from './dr-spec-kit.js';
+import type { SiteSide, TwoSites } from '../sites/two-site-fixture.js';
+import { startFailbackSites, waitJob as waitJobFor, type Failover, type JobBody } from './dr-spec-kit.js';
 
 const MiB = 1024 * 1024;
 const SLOW = 300_000;
@@ -62,21 +61,9 @@ describe('failback to the source site', () => {
   let vmId: string;
 
   beforeAll(async () => {
-    sites = await startTwoSites({
-      stores: true,
-      paired: true,
-      vms: 1,
-      sim: { 'site-a': { diskSize: 8 * MiB }, 'site-b': { diskSize: 8 * MiB } },
-      prepare: async (name, vc) => {
-        if (name === 'site-a') await fillDisk(vc.vms[0]!.disks[0]!.path, 6 * MiB, 31);
-      },
-    });
-    const { a, b } = sites;
-    await protectAndReplicate(a, { vms: 1, keepLast: 5 });
-    sourceId = (await b.call(b.admin, 'GET', '/sites')).json<{ peers: { id: string }[] }>().peers[0]!.id;
-    vmId = `${a.vc.instanceUuid}:${a.moref(0)}`;
-    const put = await b.call(b.admin, 'PUT', `/sites/${sourceId}/mappings`, { networks: { 'VM Network': 'VM Network' }, datastores: { LocalDS_0: 'LocalDS_0' } });
-    if (put.status !== 200) throw new Error(`mappings refused: ${put.text}`);
+    const started = await startFailbackSites({ vms: 1, fillMiB: 6, seed: 31 });
+    ({ sites, sourceId } = started);
+    vmId = started.vmIds[0]!;
   }, SLOW);
 
   afterAll(async () => {

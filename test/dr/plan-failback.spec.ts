@@ -14,10 +14,9 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDatastorePath } from '../../plugin-server/src/vsphere/index.js';
-import { fillDisk } from '../demo/demo-seed.js';
 import { sha256File } from '../store/store-fixtures.js';
-import { startTwoSites, type SiteSide, type TwoSites } from '../sites/two-site-fixture.js';
-import { protectAndReplicate, waitJob, type Failover, type JobBody } from './dr-spec-kit.js';
+import type { SiteSide, TwoSites } from '../sites/two-site-fixture.js';
+import { startFailbackSites, waitJob, type Failover, type JobBody } from './dr-spec-kit.js';
 
 const MiB = 1024 * 1024;
 const SLOW = 300_000;
@@ -68,24 +67,12 @@ describe('failback of a recovery plan', () => {
   let sites: TwoSites;
   let sourceId: string;
   let planId: string;
-  const vmIds: string[] = [];
+  let vmIds: string[];
 
   beforeAll(async () => {
-    sites = await startTwoSites({
-      stores: true,
-      paired: true,
-      // No VMs of its own at B: the plan's VMs keep A's names there.
-      sim: { 'site-a': { diskSize: 8 * MiB }, 'site-b': { vms: 0 } },
-      prepare: async (name, vc) => {
-        if (name === 'site-a') for (const [i, vm] of vc.vms.entries()) await fillDisk(vm.disks[0]!.path, 4 * MiB, 41 + i);
-      },
-    });
-    const { a, b } = sites;
-    await protectAndReplicate(a, { vms: 2, keepLast: 5 });
-    sourceId = (await b.call(b.admin, 'GET', '/sites')).json<{ peers: { id: string }[] }>().peers[0]!.id;
-    for (const i of [0, 1]) vmIds.push(`${a.vc.instanceUuid}:${a.moref(i)}`);
-    const put = await b.call(b.admin, 'PUT', `/sites/${sourceId}/mappings`, { networks: { 'VM Network': 'VM Network' }, datastores: { LocalDS_0: 'LocalDS_0' } });
-    if (put.status !== 200) throw new Error(`mappings refused: ${put.text}`);
+    // No VMs of its own at B: the plan's VMs keep A's names there.
+    ({ sites, sourceId, vmIds } = await startFailbackSites({ vms: 2, bVms: 0, fillMiB: 4, seed: 41 }));
+    const { b } = sites;
     const plan = await b.call(b.admin, 'POST', '/recovery-plans', { name: 'Two tiers', siteId: sourceId, groups: [{ vms: [vmIds[0]] }, { vms: [vmIds[1]] }], toolsTimeoutSeconds: 0 });
     if (plan.status !== 201) throw new Error(`plan refused: ${plan.text}`);
     planId = plan.json<{ id: string }>().id;
