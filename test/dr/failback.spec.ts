@@ -4,7 +4,8 @@
 // lacks), written to again, is sent back. B shuts its copy down, backs it up into that replica,
 // sends back only the chunks the writes since changed, and A reverts the original VM to that point: the same moref, its disk byte for byte
 // B's, powered on, its mark "failed over" cleared and its backups running again, while B's copy
-// stays powered off. Then the same VM is failed over once more, protected at B and failed back by `lifeline plan
+// stays powered off; a cancel of B's job while A recovers the point (A's ReconfigVM_Task held)
+// does not stop it, as it cannot stop A's job. Then the same VM is failed over once more, protected at B and failed back by `lifeline plan
 // failback` (nothing changed at B, so no chunk crosses), a third time and failed back as a new VM
 // at A, and a fourth time: with A's server stopped the failback is refused and nothing changes.
 import { execFile } from 'node:child_process';
@@ -32,6 +33,7 @@ interface FailbackPart {
   bytesSent: number | null;
   shutdown: string | null;
   sourceVm: { moref: string; name: string } | null;
+  sourceJobId: string | null;
   failures: string[];
 }
 type FailoverWithFailback = Failover & { failback?: FailbackPart | null };
@@ -130,13 +132,27 @@ describe('failback to the source site', () => {
     const shaAtB = await sha256File(await diskFile(b, atB));
     expect(shaAtB).not.toBe(await sha256File(await diskFile(a, a.moref(0))));
 
-    // --- The failback onto the original VM: B's guest runs VMware Tools, so it is shut down through them. ---
+    // --- The failback onto the original VM: B's guest runs VMware Tools, so it is shut down through them.
+    // A's ReconfigVM_Task is held, and B's job is cancelled while A recovers the point: a cancel
+    // cannot stop A's job, so the failback follows it to its end. ---
     await b.vc.setGuestTools(atB, { running: true });
+    await a.vc.injectDelay('ReconfigVM_Task', 8_000, 1);
     const started = await failback({ target: 'original', shutdownTimeoutSeconds: 30 });
     expect(started.status).withContext(started.text).toBe(202);
-    const job = await waitJob(b, started.json<{ job: JobBody }>().job.id);
+    const jobId = started.json<{ job: JobBody }>().job.id;
+    let sourceJobId: string | null = null;
+    for (let i = 0; i < 1200 && sourceJobId === null; i++) {
+      sourceJobId = (await b.call(b.admin, 'GET', `/failovers/${rec.id}`)).json<FailoverWithFailback>().failback!.sourceJobId;
+      if (sourceJobId === null) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(sourceJobId).withContext('A was asked to recover the point').not.toBeNull();
+    expect((await b.call(b.admin, 'POST', `/jobs/${jobId}/cancel`)).status).toBe(202);
+    expect((await a.call(a.admin, 'GET', `/jobs/${sourceJobId!}`)).json<JobBody>().state).withContext('A\'s job ran when B\'s was cancelled').toBe('running');
+    const job = await waitJob(b, jobId);
     expect(job.kind).toBe('failback');
     expect(job.state).withContext(JSON.stringify(job.error)).toBe('succeeded');
+    const jobLog = (await b.call(b.admin, 'GET', `/jobs/${jobId}`)).json<{ log: { tail: { message: string }[] } }>().log.tail.map((l) => l.message).join('\n');
+    expect(jobLog).toContain('the cancel takes no effect');
     const back = (await b.call(b.admin, 'GET', `/failovers/${rec.id}`)).json<FailoverWithFailback>();
     const fb = back.failback!;
     expect(fb.state).toBe('done');

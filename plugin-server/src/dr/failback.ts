@@ -16,7 +16,9 @@
  * A is asked first whether it would take the failback (reachable, the VM known, a name free): when
  * it cannot be reached or refuses, the request is refused and nothing is touched. A failure after
  * the shutdown powers the VM here on again when it ran; A rolls back its own part (a revert and a
- * new instance undo themselves), so a failed failback leaves the VM running here.
+ * new instance undo themselves), so a failed failback leaves the VM running here. Once A was asked
+ * to recover the point, a cancel takes no effect (it cannot stop A's job): A's job is followed to
+ * its end.
  *
  * Each step is recorded in the failover before it is taken. A failback Lifeline stopped under
  * (killed, or stopped: a stop does not settle it half-way) is settled by a job the next start
@@ -120,6 +122,23 @@ export interface FailbackParams {
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * The job's signal without the user's cancel: aborted by a stop of Lifeline or the job's time
+ * limit only. Once the source site was asked to recover the point, a cancel cannot stop its job;
+ * the failback follows that job to its end, so that its record says where the VM runs.
+ */
+function withoutCancel(ctx: Pick<JobContext<unknown>, 'signal' | 'log'>, why: string): AbortSignal {
+  const c = new AbortController();
+  const follow = (): void => {
+    const reason: unknown = ctx.signal.reason;
+    if (isLifelineError(reason) && reason.code === 'cancelled') ctx.log(`the cancel takes no effect: ${why}, which a cancel here does not stop; the failback follows it to its end`, 'warn');
+    else c.abort(reason);
+  };
+  if (ctx.signal.aborted) follow();
+  else ctx.signal.addEventListener('abort', follow, { once: true });
+  return c.signal;
+}
 
 /** A failback's options, checked before anything is asked of the source site. */
 export function checkFailbackOptions(opts: FailbackOptions): void {
@@ -366,17 +385,17 @@ export class FailbackService {
   }
 
   /** Waits for A's failback-recovery job to end; throws when it did not succeed. */
-  private async followSource(ctx: JobContext<FailbackParams>, rec: FailoverRecord, jobId: string): Promise<NonNullable<SourceFailbackStatus['result']>> {
+  private async followSource(ctx: JobContext<FailbackParams>, rec: FailoverRecord, jobId: string, signal: AbortSignal): Promise<NonNullable<SourceFailbackStatus['result']>> {
     const pollMs = this.d.pollMs ?? 1000;
     let status: SourceFailbackStatus | undefined;
     let failures = 0;
     let lastPhase: string | null = null;
     for (;;) {
       try {
-        status = await this.d.link.status(rec.peerId, jobId, ctx.signal);
+        status = await this.d.link.status(rec.peerId, jobId, signal);
         failures = 0;
       } catch (err) {
-        if (ctx.signal.aborted) throw err;
+        if (signal.aborted) throw err;
         if (++failures >= 60) throw new LifelineError('site-unreachable', `site ${rec.siteName} stopped answering while recovering the point (${describeError(err)}); its job ${jobId} may go on there`, { siteId: rec.peerId });
         ctx.log(`site ${rec.siteName} did not answer (${describeError(err)}); asking again`, 'warn');
       }
@@ -385,7 +404,7 @@ export class FailbackService {
         ctx.log(`site ${rec.siteName}: ${status.phase ?? status.state}`);
       }
       if (status && status.state !== 'queued' && status.state !== 'running') break;
-      await sleep(ctx.clock, pollMs, ctx.signal);
+      await sleep(ctx.clock, pollMs, signal);
     }
     if (status.state !== 'succeeded' || !status.result) {
       throw new LifelineError('dr-failback-source-failed', `site ${rec.siteName} could not recover the point (${status.error?.code ?? status.state}): ${status.error?.message ?? `its job ended ${status.state}`}`, { failoverId: rec.id, jobId });
@@ -474,12 +493,14 @@ export class FailbackService {
           // ---- 4. A recovers exactly that point ----
           ctx.phase('source-site');
           const ask = await this.askOf(rec, { target: fb.target, name: fb.name, powerOn: fb.powerOn, shutdownTimeoutSeconds: fb.shutdownTimeoutSeconds }, ctx.signal);
-          // From here on A may be making the point its own: a crash is followed through, not rolled back.
+          // From here on A may be making the point its own: a crash is followed through, not rolled
+          // back, and a cancel, which cannot stop A's job, no longer stops the failback either.
           update((p) => ({ ...p, step: 'source-site' }));
-          const { jobId } = await d.link.start(rec.peerId, { ...ask, pointId: made.pointId }, ctx.signal);
+          const following = withoutCancel(ctx, `site ${rec.siteName} was asked to recover the point`);
+          const { jobId } = await d.link.start(rec.peerId, { ...ask, pointId: made.pointId }, following);
           update((p) => ({ ...p, sourceJobId: jobId }));
           ctx.log(`site ${rec.siteName} recovers the point ${fb.target === 'original' ? 'onto the original VM' : `as the new VM ${fb.name ?? ''}`} (its job ${jobId})`);
-          const result = await this.followSource(ctx as JobContext<FailbackParams>, rec, jobId);
+          const result = await this.followSource(ctx as JobContext<FailbackParams>, rec, jobId, following);
 
           // ---- 5. done: the VM here stays off, marked failed back ----
           update((p) => ({ ...p, state: 'done', sourceVm: result.vm, endedAt: iso(d.clock.now()) }));
@@ -495,7 +516,7 @@ export class FailbackService {
           const sourceAsked = d.store.getFailover(failoverId).failback?.step === 'source-site';
           const sourceFailed = err instanceof LifelineError && err.code === 'dr-failback-source-failed';
           const after = sourceAsked && !sourceFailed
-            ? (ctx.signal.aborted ? '' : `; ${rec.name} is left powered off here, as site ${rec.siteName} may still be recovering the point: look there before powering it on here or asking again`)
+            ? `; ${rec.name} is left powered off here, as site ${rec.siteName} may still be recovering the point: look there before powering it on here or asking again`
             : await this.powerOnAgain(vc, rec, wasOn);
           this.markFailed(failoverId, `${message}${after}`);
           if (err instanceof LifelineError) throw new LifelineError(err.code, `${err.message}${after}`, err.details);
@@ -536,16 +557,17 @@ export class FailbackService {
     }
     if (step === 'source-site') {
       ctx.phase('source-site');
+      const following = withoutCancel(ctx, `site ${rec.siteName} was asked to recover the point before Lifeline stopped`);
       try {
         let jobId = fb.sourceJobId;
         if (jobId === null) {
           if (fb.pointId === null) throw new LifelineError('conflict', 'the failback recorded no point to ask the source site about', { failoverId });
-          const ask = await this.askOf(rec, { target: fb.target, name: fb.name, powerOn: fb.powerOn, shutdownTimeoutSeconds: fb.shutdownTimeoutSeconds }, ctx.signal);
-          jobId = (await d.link.start(rec.peerId, { ...ask, pointId: fb.pointId }, ctx.signal)).jobId;
+          const ask = await this.askOf(rec, { target: fb.target, name: fb.name, powerOn: fb.powerOn, shutdownTimeoutSeconds: fb.shutdownTimeoutSeconds }, following);
+          jobId = (await d.link.start(rec.peerId, { ...ask, pointId: fb.pointId }, following)).jobId;
           update((p) => ({ ...p, sourceJobId: jobId }));
         }
         ctx.log(`following site ${rec.siteName}'s job ${jobId}, which recovers restore point ${fb.pointId ?? ''}`);
-        const result = await this.followSource(ctx, rec, jobId);
+        const result = await this.followSource(ctx, rec, jobId, following);
         update((p) => ({ ...p, state: 'done', sourceVm: result.vm, endedAt: iso(d.clock.now()) }));
         ctx.log(`${rec.sourceVm.name} runs at site ${rec.siteName} again (${result.vm.moref}); ${rec.name} stays powered off here, marked failed back`);
         return { failoverId, resumed: true, pointId: fb.pointId, chunks: fb.chunks, chunksSent: fb.chunksSent, bytesSent: fb.bytesSent, shutdown: fb.shutdown, consistency: fb.consistency ?? null, target: result.target, sourceVm: result.vm };

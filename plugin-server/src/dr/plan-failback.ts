@@ -19,7 +19,8 @@
  *
  * A failed step keeps its VM running here (failback.ts undoes its own part) and the others go on;
  * the job fails at the end naming the steps that failed. A cancel starts no new step; a step under
- * way is undone as failback.ts undoes a cancelled failback. After a crash a step under way is
+ * way is undone as failback.ts undoes a cancelled failback (or, once the source site was asked to
+ * recover its point, followed to its end). After a crash a step under way is
  * settled as any failback cut by a stop is (rolled back, or followed to the end of the source
  * site's job), and a step not yet begun is marked not started.
  */
