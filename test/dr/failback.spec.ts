@@ -5,7 +5,7 @@
 // sends back only the chunks the writes since changed, and A reverts the original VM to that point: the same moref, its disk byte for byte
 // B's, powered on, its mark "failed over" cleared and its backups running again, while B's copy
 // stays powered off; a cancel of B's job while A recovers the point (A's ReconfigVM_Task held)
-// does not stop it, as it cannot stop A's job. Then the same VM is failed over once more, protected at B and failed back by `lifeline plan
+// does not stop it, as it cannot stop A's job, and one cancelled while queued is marked not started. Then the same VM is failed over once more, protected at B and failed back by `lifeline plan
 // failback` (nothing changed at B, so no chunk crosses), a third time and failed back as a new VM
 // at A, and a fourth time: with A's server stopped the failback is refused and nothing changes.
 import { execFile } from 'node:child_process';
@@ -63,7 +63,8 @@ describe('failback to the source site', () => {
   let vmId: string;
 
   beforeAll(async () => {
-    const started = await startFailbackSites({ vms: 1, fillMiB: 6, seed: 31 });
+    // B runs one job at a time: a failback's job can be made to wait in the queue.
+    const started = await startFailbackSites({ vms: 1, fillMiB: 6, seed: 31, files: { 'site-b': { jobLimits: { global: 1 } } } });
     ({ sites, sourceId } = started);
     vmId = started.vmIds[0]!;
   }, SLOW);
@@ -124,6 +125,26 @@ describe('failback to the source site', () => {
     const reversePoint = reverse!.result!['pointId'] as string;
     expect((await a.call(a.admin, 'GET', `/vms/${vm0}/points`)).json<{ items: { id: string }[] }>().items.map((p) => p.id)).toContain(reversePoint);
     expect((await b.call(b.admin, 'GET', `/vms/${urnAtB}/points`)).json<{ items: unknown[] }>().items).toEqual([]);
+
+    // --- A failback whose job is cancelled while it waits in B's queue (B runs one job at a time,
+    // and a backup of the VM holds the slot, vCenter holding its QueryChangedDiskAreas) never ran:
+    // it is marked failed, not started, B's VM runs on, and the VM may be failed back again. ---
+    await b.vc.injectDelay('QueryChangedDiskAreas', 8_000, 1);
+    const holding = await b.call(b.admin, 'POST', `/vms/${urnAtB}/backup`);
+    expect(holding.status).withContext(holding.text).toBe(202);
+    const queued = await failback({ target: 'original', shutdownTimeoutSeconds: 30 });
+    expect(queued.status).withContext(queued.text).toBe(202);
+    const queuedJob = queued.json<{ job: JobBody }>().job;
+    expect(queuedJob.state).toBe('queued');
+    // A queued job is cancelled at once (200, not 202).
+    const cancelQueued = await b.call(b.admin, 'POST', `/jobs/${queuedJob.id}/cancel`);
+    expect(cancelQueued.status).toBe(200);
+    expect(cancelQueued.json<JobBody>().state).toBe('cancelled');
+    const notStarted = (await b.call(b.admin, 'GET', `/failovers/${rec.id}`)).json<FailoverWithFailback>().failback!;
+    expect(notStarted.state).toBe('failed');
+    expect(notStarted.failures.join(' ')).toContain('not started');
+    expect((await vmAt(b, atB)).powerState).toBe('poweredOn');
+    expect((await waitJob(b, holding.json<{ job: JobBody }>().job.id)).state).toBe('succeeded');
 
     // More writes at B after that backup: only those go back with the failback.
     const offset2 = 5 * MiB + 512;
@@ -249,8 +270,8 @@ describe('failback to the source site', () => {
     expect(refused.text).toContain('Nothing was changed');
     expect((await vmAt(b, atB4)).powerState).toBe('poweredOn');
     expect((await b.call(b.admin, 'GET', `/failovers/${fourth.id}`)).json<FailoverWithFailback>().failback ?? null).toBeNull();
-    // Two failback jobs of one VM each; the plan's failback was a job of its own.
-    expect((await b.call(b.admin, 'GET', '/jobs?kind=failback')).json<{ items: JobBody[] }>().items.length).toBe(2);
+    // Three failback jobs of one VM each (one cancelled in the queue); the plan's failback was a job of its own.
+    expect((await b.call(b.admin, 'GET', '/jobs?kind=failback')).json<{ items: JobBody[] }>().items.map((j) => j.state)).toEqual(['succeeded', 'succeeded', 'cancelled']);
     expect((await b.call(b.admin, 'GET', '/jobs?kind=recovery-plan-failback')).json<{ items: JobBody[] }>().items.map((j) => j.state)).toEqual(['succeeded']);
     expect(await sha256File(await diskFile(b, atB4))).toBe(shaAtB4);
   }, 600_000);

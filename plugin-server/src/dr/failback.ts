@@ -26,7 +26,7 @@
  * followed to the end of A's job after.
  */
 import { describeError, isLifelineError, LifelineError, NotFoundError, ValidationError } from '../errors/index.js';
-import { sleep, type JobContext, type JobHandler, type JobRunner, type LogLevel, type SubmitResult } from '../jobs/index.js';
+import { sleep, type JobContext, type JobHandler, type JobRecord, type JobRunner, type LogLevel, type SubmitResult } from '../jobs/index.js';
 import type { Clock } from '../domain/index.js';
 import type { Repository } from '../store/index.js';
 import type { DrStore, FailbackPart, FailoverRecord } from './dr-store.js';
@@ -163,6 +163,7 @@ export class FailbackService {
     d.runner.register(REVERSE_REPLICATION_JOB_KIND, this.reverseHandler() as JobHandler);
     // A backup of a failed-over VM (its policy at this site) lands in the replica: it goes back to the source now.
     this.stop = d.runner.subscribe((ev) => {
+      if (ev.type === 'state' && ev.job.kind === FAILBACK_JOB_KIND) this.endedUnsettled(ev.job);
       if (ev.type !== 'state' || ev.job.kind !== 'backup' || ev.job.state !== 'succeeded' || ev.job.target.type !== 'VirtualMachine') return;
       const job = ev.job;
       const pointId = (job.result as { pointId?: unknown } | null)?.pointId;
@@ -176,6 +177,21 @@ export class FailbackService {
         }
       });
     });
+  }
+
+  /**
+   * A `failback` job that ended (not by a stop of Lifeline) with its failback still recorded
+   * running never ran it (cancelled while queued): the failback is marked failed, so that the VM
+   * may be failed back again without waiting for a restart. A job that ran marks its own end; a
+   * settling job after a restart leaves the record for the next start when it cannot settle it.
+   */
+  private endedUnsettled(job: JobRecord): void {
+    if (!['succeeded', 'failed', 'cancelled'].includes(job.state)) return;
+    const p = job.params as Partial<FailbackParams> | null;
+    if (typeof p?.failoverId !== 'string' || p.resume === true) return;
+    const fb = this.d.store.findFailover(p.failoverId)?.failback;
+    if (fb?.state !== 'running' || fb.jobId !== job.id) return;
+    this.markFailed(p.failoverId, `not started: its job ${job.id} ended ${job.state} before it ran; the VM runs at this site as before`);
   }
 
   /** The failover (up, not a drill, not failed back) whose VM at this site is `moref` of vCenter `guid`. */
