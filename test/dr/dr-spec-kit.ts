@@ -1,12 +1,15 @@
 /**
  * What the DR specs read of a site: the API's job, failover and replicated-VM shapes, the site's
  * VMs by name and power state, every file of its simulator's datastores with its size (what
- * "exactly as before" compares), a wait for a job to end, and the first replication every DR spec
- * starts from.
+ * "exactly as before" compares), a wait for a job to end, the first replication every DR spec
+ * starts from, and the two sites the failback specs start from.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SiteSide } from '../sites/two-site-fixture.js';
+import { fillDisk } from '../demo/demo-seed.js';
+import { startTwoSites, type SiteSide, type TwoSiteOptions, type TwoSites } from '../sites/two-site-fixture.js';
+
+const MiB = 1024 * 1024;
 
 const never = new AbortController().signal;
 
@@ -108,4 +111,42 @@ export async function protectAndReplicate(a: Pick<SiteSide, 'call' | 'admin' | '
   }
   await replicationsSucceeded(a, o.vms);
   return policyId;
+}
+
+export interface FailbackSites {
+  readonly sites: TwoSites;
+  /** The source site (A) as B knows it. */
+  readonly sourceId: string;
+  /** A's replicated VMs' ids (`<vCenter instance UUID>:<moref>`), in A's order. */
+  readonly vmIds: string[];
+}
+
+/**
+ * Two paired sites with stores, as a failback starts from: A's VMs (8 MiB disks, `vms` of them;
+ * B has as many unless `bVms` says otherwise) each filled with `fillMiB` of data (seed `seed + i`),
+ * protected and replicated to B once; B's mappings send A's network and datastore to its own of the
+ * same names. The sites are stopped when any of it fails.
+ */
+export async function startFailbackSites(o: { vms: number; bVms?: number; fillMiB: number; seed: number; files?: TwoSiteOptions['files'] }): Promise<FailbackSites> {
+  const sites = await startTwoSites({
+    stores: true,
+    paired: true,
+    vms: o.vms,
+    sim: { 'site-a': { diskSize: 8 * MiB }, 'site-b': { diskSize: 8 * MiB, ...(o.bVms === undefined ? {} : { vms: o.bVms }) } },
+    ...(o.files === undefined ? {} : { files: o.files }),
+    prepare: async (name, vc) => {
+      if (name === 'site-a') for (const [i, vm] of vc.vms.entries()) await fillDisk(vm.disks[0]!.path, o.fillMiB * MiB, o.seed + i);
+    },
+  });
+  try {
+    const { a, b } = sites;
+    await protectAndReplicate(a, { vms: o.vms, keepLast: 5 });
+    const sourceId = (await b.call(b.admin, 'GET', '/sites')).json<{ peers: { id: string }[] }>().peers[0]!.id;
+    const put = await b.call(b.admin, 'PUT', `/sites/${sourceId}/mappings`, { networks: { 'VM Network': 'VM Network' }, datastores: { LocalDS_0: 'LocalDS_0' } });
+    if (put.status !== 200) throw new Error(`mappings refused: ${put.text}`);
+    return { sites, sourceId, vmIds: Array.from({ length: o.vms }, (_, i) => `${a.vc.instanceUuid}:${a.moref(i)}`) };
+  } catch (err) {
+    await sites.stop();
+    throw err;
+  }
 }

@@ -14,12 +14,11 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectVcenter, parseDatastorePath } from '../../plugin-server/src/vsphere/index.js';
-import { fillDisk } from '../demo/demo-seed.js';
 import { sha256File } from '../store/store-fixtures.js';
 import { httpsCall, type HttpsReply } from '../server/https-client.js';
 import { startServeProcess, type ServeProcess } from '../server/serve-process.js';
-import { startTwoSites, type SiteSide, type TwoSites } from '../sites/two-site-fixture.js';
-import { protectAndReplicate, waitJob, type Failover, type JobBody } from './dr-spec-kit.js';
+import type { SiteSide, TwoSites } from '../sites/two-site-fixture.js';
+import { startFailbackSites, waitJob, type Failover, type JobBody } from './dr-spec-kit.js';
 
 const MiB = 1024 * 1024;
 const SLOW = 600_000;
@@ -86,22 +85,9 @@ describe('a failback cut by a restart of the DR site', () => {
     await writeFile(join(hooksDir, 'hook.sh'), HOOK_SCRIPT);
     await chmod(join(hooksDir, 'hook.sh'), 0o755);
     const hook = { command: join(hooksDir, 'hook.sh'), args: [hooksDir], timeoutSeconds: 60 };
-    sites = await startTwoSites({
-      stores: true,
-      paired: true,
-      vms: 1,
-      sim: { 'site-a': { diskSize: 8 * MiB }, 'site-b': { diskSize: 8 * MiB } },
-      files: { 'site-b': { hookSets: { app: { pre: [hook], post: [hook] } } } },
-      prepare: async (name, vc) => {
-        if (name === 'site-a') await fillDisk(vc.vms[0]!.disks[0]!.path, 6 * MiB, 41);
-      },
-    });
-    const { a, b } = sites;
-    await protectAndReplicate(a, { vms: 1, keepLast: 5 });
-    sourceId = (await b.call(b.admin, 'GET', '/sites')).json<{ peers: { id: string }[] }>().peers[0]!.id;
-    vmId = `${a.vc.instanceUuid}:${a.moref(0)}`;
-    const put = await b.call(b.admin, 'PUT', `/sites/${sourceId}/mappings`, { networks: { 'VM Network': 'VM Network' }, datastores: { LocalDS_0: 'LocalDS_0' } });
-    if (put.status !== 200) throw new Error(`mappings refused: ${put.text}`);
+    const started = await startFailbackSites({ vms: 1, fillMiB: 6, seed: 41, files: { 'site-b': { hookSets: { app: { pre: [hook], post: [hook] } } } } });
+    ({ sites, sourceId } = started);
+    vmId = started.vmIds[0]!;
   }, SLOW);
 
   afterAll(async () => {

@@ -4,7 +4,8 @@
 // lacks), written to again, is sent back. B shuts its copy down, backs it up into that replica,
 // sends back only the chunks the writes since changed, and A reverts the original VM to that point: the same moref, its disk byte for byte
 // B's, powered on, its mark "failed over" cleared and its backups running again, while B's copy
-// stays powered off. Then the same VM is failed over once more, protected at B and failed back by `lifeline plan
+// stays powered off; a cancel of B's job while A recovers the point (A's ReconfigVM_Task held)
+// does not stop it, as it cannot stop A's job, and one cancelled while queued is marked not started. Then the same VM is failed over once more, protected at B and failed back by `lifeline plan
 // failback` (nothing changed at B, so no chunk crosses), a third time and failed back as a new VM
 // at A, and a fourth time: with A's server stopped the failback is refused and nothing changes.
 import { execFile } from 'node:child_process';
@@ -12,10 +13,9 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDatastorePath } from '../../plugin-server/src/vsphere/index.js';
-import { fillDisk } from '../demo/demo-seed.js';
 import { sha256File } from '../store/store-fixtures.js';
-import { startTwoSites, type SiteSide, type TwoSites } from '../sites/two-site-fixture.js';
-import { protectAndReplicate, waitJob as waitJobFor, type Failover, type JobBody } from './dr-spec-kit.js';
+import type { SiteSide, TwoSites } from '../sites/two-site-fixture.js';
+import { startFailbackSites, waitJob as waitJobFor, type Failover, type JobBody } from './dr-spec-kit.js';
 
 const MiB = 1024 * 1024;
 const SLOW = 300_000;
@@ -33,6 +33,7 @@ interface FailbackPart {
   bytesSent: number | null;
   shutdown: string | null;
   sourceVm: { moref: string; name: string } | null;
+  sourceJobId: string | null;
   failures: string[];
 }
 type FailoverWithFailback = Failover & { failback?: FailbackPart | null };
@@ -62,21 +63,10 @@ describe('failback to the source site', () => {
   let vmId: string;
 
   beforeAll(async () => {
-    sites = await startTwoSites({
-      stores: true,
-      paired: true,
-      vms: 1,
-      sim: { 'site-a': { diskSize: 8 * MiB }, 'site-b': { diskSize: 8 * MiB } },
-      prepare: async (name, vc) => {
-        if (name === 'site-a') await fillDisk(vc.vms[0]!.disks[0]!.path, 6 * MiB, 31);
-      },
-    });
-    const { a, b } = sites;
-    await protectAndReplicate(a, { vms: 1, keepLast: 5 });
-    sourceId = (await b.call(b.admin, 'GET', '/sites')).json<{ peers: { id: string }[] }>().peers[0]!.id;
-    vmId = `${a.vc.instanceUuid}:${a.moref(0)}`;
-    const put = await b.call(b.admin, 'PUT', `/sites/${sourceId}/mappings`, { networks: { 'VM Network': 'VM Network' }, datastores: { LocalDS_0: 'LocalDS_0' } });
-    if (put.status !== 200) throw new Error(`mappings refused: ${put.text}`);
+    // B runs one job at a time: a failback's job can be made to wait in the queue.
+    const started = await startFailbackSites({ vms: 1, fillMiB: 6, seed: 31, files: { 'site-b': { jobLimits: { global: 1 } } } });
+    ({ sites, sourceId } = started);
+    vmId = started.vmIds[0]!;
   }, SLOW);
 
   afterAll(async () => {
@@ -136,6 +126,26 @@ describe('failback to the source site', () => {
     expect((await a.call(a.admin, 'GET', `/vms/${vm0}/points`)).json<{ items: { id: string }[] }>().items.map((p) => p.id)).toContain(reversePoint);
     expect((await b.call(b.admin, 'GET', `/vms/${urnAtB}/points`)).json<{ items: unknown[] }>().items).toEqual([]);
 
+    // --- A failback whose job is cancelled while it waits in B's queue (B runs one job at a time,
+    // and a backup of the VM holds the slot, vCenter holding its QueryChangedDiskAreas) never ran:
+    // it is marked failed, not started, B's VM runs on, and the VM may be failed back again. ---
+    await b.vc.injectDelay('QueryChangedDiskAreas', 8_000, 1);
+    const holding = await b.call(b.admin, 'POST', `/vms/${urnAtB}/backup`);
+    expect(holding.status).withContext(holding.text).toBe(202);
+    const queued = await failback({ target: 'original', shutdownTimeoutSeconds: 30 });
+    expect(queued.status).withContext(queued.text).toBe(202);
+    const queuedJob = queued.json<{ job: JobBody }>().job;
+    expect(queuedJob.state).toBe('queued');
+    // A queued job is cancelled at once (200, not 202).
+    const cancelQueued = await b.call(b.admin, 'POST', `/jobs/${queuedJob.id}/cancel`);
+    expect(cancelQueued.status).toBe(200);
+    expect(cancelQueued.json<JobBody>().state).toBe('cancelled');
+    const notStarted = (await b.call(b.admin, 'GET', `/failovers/${rec.id}`)).json<FailoverWithFailback>().failback!;
+    expect(notStarted.state).toBe('failed');
+    expect(notStarted.failures.join(' ')).toContain('not started');
+    expect((await vmAt(b, atB)).powerState).toBe('poweredOn');
+    expect((await waitJob(b, holding.json<{ job: JobBody }>().job.id)).state).toBe('succeeded');
+
     // More writes at B after that backup: only those go back with the failback.
     const offset2 = 5 * MiB + 512;
     const written2 = randomBytes(64 * 1024);
@@ -143,13 +153,27 @@ describe('failback to the source site', () => {
     const shaAtB = await sha256File(await diskFile(b, atB));
     expect(shaAtB).not.toBe(await sha256File(await diskFile(a, a.moref(0))));
 
-    // --- The failback onto the original VM: B's guest runs VMware Tools, so it is shut down through them. ---
+    // --- The failback onto the original VM: B's guest runs VMware Tools, so it is shut down through them.
+    // A's ReconfigVM_Task is held, and B's job is cancelled while A recovers the point: a cancel
+    // cannot stop A's job, so the failback follows it to its end. ---
     await b.vc.setGuestTools(atB, { running: true });
+    await a.vc.injectDelay('ReconfigVM_Task', 8_000, 1);
     const started = await failback({ target: 'original', shutdownTimeoutSeconds: 30 });
     expect(started.status).withContext(started.text).toBe(202);
-    const job = await waitJob(b, started.json<{ job: JobBody }>().job.id);
+    const jobId = started.json<{ job: JobBody }>().job.id;
+    let sourceJobId: string | null = null;
+    for (let i = 0; i < 1200 && sourceJobId === null; i++) {
+      sourceJobId = (await b.call(b.admin, 'GET', `/failovers/${rec.id}`)).json<FailoverWithFailback>().failback!.sourceJobId;
+      if (sourceJobId === null) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(sourceJobId).withContext('A was asked to recover the point').not.toBeNull();
+    expect((await b.call(b.admin, 'POST', `/jobs/${jobId}/cancel`)).status).toBe(202);
+    expect((await a.call(a.admin, 'GET', `/jobs/${sourceJobId!}`)).json<JobBody>().state).withContext('A\'s job ran when B\'s was cancelled').toBe('running');
+    const job = await waitJob(b, jobId);
     expect(job.kind).toBe('failback');
     expect(job.state).withContext(JSON.stringify(job.error)).toBe('succeeded');
+    const jobLog = (await b.call(b.admin, 'GET', `/jobs/${jobId}`)).json<{ log: { tail: { message: string }[] } }>().log.tail.map((l) => l.message).join('\n');
+    expect(jobLog).toContain('the cancel takes no effect');
     const back = (await b.call(b.admin, 'GET', `/failovers/${rec.id}`)).json<FailoverWithFailback>();
     const fb = back.failback!;
     expect(fb.state).toBe('done');
@@ -246,8 +270,8 @@ describe('failback to the source site', () => {
     expect(refused.text).toContain('Nothing was changed');
     expect((await vmAt(b, atB4)).powerState).toBe('poweredOn');
     expect((await b.call(b.admin, 'GET', `/failovers/${fourth.id}`)).json<FailoverWithFailback>().failback ?? null).toBeNull();
-    // Two failback jobs of one VM each; the plan's failback was a job of its own.
-    expect((await b.call(b.admin, 'GET', '/jobs?kind=failback')).json<{ items: JobBody[] }>().items.length).toBe(2);
+    // Three failback jobs of one VM each (one cancelled in the queue); the plan's failback was a job of its own.
+    expect((await b.call(b.admin, 'GET', '/jobs?kind=failback')).json<{ items: JobBody[] }>().items.map((j) => j.state)).toEqual(['succeeded', 'succeeded', 'cancelled']);
     expect((await b.call(b.admin, 'GET', '/jobs?kind=recovery-plan-failback')).json<{ items: JobBody[] }>().items.map((j) => j.state)).toEqual(['succeeded']);
     expect(await sha256File(await diskFile(b, atB4))).toBe(shaAtB4);
   }, 600_000);

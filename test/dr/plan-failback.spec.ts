@@ -2,8 +2,10 @@
 // of two groups (one VM each) is failed over by `lifeline plan failover --mode planned`, data is
 // written into each VM at B through the harness, and the plan's failback is asked for. It is
 // refused, naming each VM and why, with nothing started, before the failover (not failed over) and
-// before B has protected the VMs and sent a point of each back (no reverse replication). A
-// failback cancelled during its first step starts no further step and leaves both VMs running
+// before B has protected the VMs and sent a point of each back (no reverse replication). Two
+// requests for one VM at once (its own failback twice, then its own and the plan's) claim it
+// once: one is accepted, the other refused `busy` naming the holder, with nothing of its own
+// recorded or started. A failback cancelled during its first step starts no further step and leaves both VMs running
 // at B and A untouched. Then `lifeline plan failback` runs it as one job of B's: the plan's last group first, each VM's disk
 // back at A byte for byte as B had it, on the original VMs (same morefs), powered on, A's marks
 // cleared, B's copies powered off, and the run kept with the plan's runs as its report.
@@ -12,10 +14,9 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDatastorePath } from '../../plugin-server/src/vsphere/index.js';
-import { fillDisk } from '../demo/demo-seed.js';
 import { sha256File } from '../store/store-fixtures.js';
-import { startTwoSites, type SiteSide, type TwoSites } from '../sites/two-site-fixture.js';
-import { protectAndReplicate, waitJob, type Failover, type JobBody } from './dr-spec-kit.js';
+import type { SiteSide, TwoSites } from '../sites/two-site-fixture.js';
+import { startFailbackSites, waitJob, type Failover, type JobBody } from './dr-spec-kit.js';
 
 const MiB = 1024 * 1024;
 const SLOW = 300_000;
@@ -33,6 +34,7 @@ interface FailbackPart {
   failures: string[];
   startedAt: string;
   endedAt: string | null;
+  jobId: string | null;
 }
 type Step = Failover & { sourceVm: { id: string; name: string }; failback?: FailbackPart | null };
 interface Run {
@@ -65,24 +67,12 @@ describe('failback of a recovery plan', () => {
   let sites: TwoSites;
   let sourceId: string;
   let planId: string;
-  const vmIds: string[] = [];
+  let vmIds: string[];
 
   beforeAll(async () => {
-    sites = await startTwoSites({
-      stores: true,
-      paired: true,
-      // No VMs of its own at B: the plan's VMs keep A's names there.
-      sim: { 'site-a': { diskSize: 8 * MiB }, 'site-b': { vms: 0 } },
-      prepare: async (name, vc) => {
-        if (name === 'site-a') for (const [i, vm] of vc.vms.entries()) await fillDisk(vm.disks[0]!.path, 4 * MiB, 41 + i);
-      },
-    });
-    const { a, b } = sites;
-    await protectAndReplicate(a, { vms: 2, keepLast: 5 });
-    sourceId = (await b.call(b.admin, 'GET', '/sites')).json<{ peers: { id: string }[] }>().peers[0]!.id;
-    for (const i of [0, 1]) vmIds.push(`${a.vc.instanceUuid}:${a.moref(i)}`);
-    const put = await b.call(b.admin, 'PUT', `/sites/${sourceId}/mappings`, { networks: { 'VM Network': 'VM Network' }, datastores: { LocalDS_0: 'LocalDS_0' } });
-    if (put.status !== 200) throw new Error(`mappings refused: ${put.text}`);
+    // No VMs of its own at B: the plan's VMs keep A's names there.
+    ({ sites, sourceId, vmIds } = await startFailbackSites({ vms: 2, bVms: 0, fillMiB: 4, seed: 41 }));
+    const { b } = sites;
     const plan = await b.call(b.admin, 'POST', '/recovery-plans', { name: 'Two tiers', siteId: sourceId, groups: [{ vms: [vmIds[0]] }, { vms: [vmIds[1]] }], toolsTimeoutSeconds: 0 });
     if (plan.status !== 201) throw new Error(`plan refused: ${plan.text}`);
     planId = plan.json<{ id: string }>().id;
@@ -155,12 +145,61 @@ describe('failback of a recovery plan', () => {
     }
     expect(reverse.map((j) => j.state)).withContext(JSON.stringify(reverse)).toEqual(['succeeded', 'succeeded']);
 
+    // --- Two requests for one VM at once: exactly one claims it; the other is refused `busy`,
+    // naming the holder, and changes nothing. Group 2's guest ignores a shutdown, so the winner's
+    // first step waits for it (and is cancelled). ---
+    await b.vc.setGuestTools(atB[1]!, { running: true, ignoreShutdown: true });
+    const failoverId = runs[0]!.failovers[1]![0]!.id;
+    const vmFailback = () => b.call(b.admin, 'POST', `/sites/${sourceId}/replicated-vms/${encodeURIComponent(vmIds[1]!)}/failback`, { shutdownTimeoutSeconds: 120 });
+    const failbackJobs = async (): Promise<string[]> => (await b.call(b.admin, 'GET', '/jobs?kind=failback')).json<{ items: JobBody[] }>().items.map((j) => j.id);
+    const failbackOf = async (): Promise<FailbackPart> => (await b.call(b.admin, 'GET', `/failovers/${failoverId}`)).json<Step>().failback!;
+    const runCount = async (): Promise<number> => (await b.call(b.admin, 'GET', `/recovery-plans/${planId}`)).json<{ runs: Run[] }>().runs.length;
+    const race = async (requests: Array<() => Promise<{ status: number; text: string; json<T>(): T }>>) => {
+      const replies = await Promise.all(requests.map((r) => r()));
+      expect(replies.map((r) => r.status).sort()).withContext(replies.map((r) => r.text).join('\n')).toEqual([202, 409]);
+      const won = replies.findIndex((r) => r.status === 202);
+      return { won, job: replies[won]!.json<{ job: JobBody }>().job.id, refused: replies[1 - won]!.json<{ code: string; detail: string; vms?: { vmId: string; reason: string }[] }>() };
+    };
+    const cancel = async (jobId: string): Promise<void> => {
+      expect((await b.call(b.admin, 'POST', `/jobs/${jobId}/cancel`)).status).toBe(202);
+      expect((await waitJob(b, jobId)).state).toBe('cancelled');
+      expect((await failbackOf()).state).toBe('failed');
+      expect((await vmAt(b, atB[1]!)).powerState).toBe('poweredOn');
+    };
+    const runsBefore = await runCount();
+    // The VM's own failback, asked twice.
+    const twice = await race([vmFailback, vmFailback]);
+    expect(twice.refused.code).toBe('busy');
+    expect(twice.refused.detail).toContain(twice.job);
+    expect(await failbackJobs()).toEqual([twice.job]);
+    expect((await failbackOf()).jobId).toBe(twice.job);
+    await cancel(twice.job);
+    // The VM's own failback and its plan's.
+    const mixed = await race([vmFailback, () => planFailback({ shutdownTimeoutSeconds: 120 })]);
+    expect((await failbackOf()).jobId).toBe(mixed.job);
+    if (mixed.won === 0) {
+      expect(mixed.refused.code).toBe('dr-failback-refused');
+      expect(mixed.refused.vms!.map((v) => `${v.vmId} ${v.reason}`)).toEqual([`${vmIds[1]!} busy`]);
+      expect(mixed.refused.detail).toContain(mixed.job);
+      expect(await planJobs()).toEqual([]);
+      expect(await runCount()).toBe(runsBefore);
+      expect((await failbackJobs()).length).toBe(2);
+      await cancel(mixed.job);
+    } else {
+      expect(mixed.refused.code).toBe('busy');
+      expect(mixed.refused.detail).toContain(mixed.job);
+      expect(await failbackJobs()).toEqual([twice.job]);
+      expect(await runCount()).toBe(runsBefore + 1);
+    }
+
     // --- A failback cancelled while its first step waits for a guest that ignores the shutdown:
     // no further step starts, the step under way is undone, nothing changes at A. ---
-    await b.vc.setGuestTools(atB[1]!, { running: true, ignoreShutdown: true });
-    const cancelled = await planFailback({ shutdownTimeoutSeconds: 120 });
-    expect(cancelled.status).withContext(cancelled.text).toBe(202);
-    const cancelledJob = cancelled.json<{ job: JobBody }>().job.id;
+    let cancelledJob = mixed.job;
+    if (mixed.won === 0) {
+      const cancelled = await planFailback({ shutdownTimeoutSeconds: 120 });
+      expect(cancelled.status).withContext(cancelled.text).toBe(202);
+      cancelledJob = cancelled.json<{ job: JobBody }>().job.id;
+    }
     let waiting = false;
     for (let i = 0; i < 600 && !waiting; i++) {
       const job = (await b.call(b.admin, 'GET', `/jobs/${cancelledJob}`)).json<JobBody & { log: { tail: unknown[] } }>();

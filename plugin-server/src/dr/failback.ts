@@ -16,7 +16,9 @@
  * A is asked first whether it would take the failback (reachable, the VM known, a name free): when
  * it cannot be reached or refuses, the request is refused and nothing is touched. A failure after
  * the shutdown powers the VM here on again when it ran; A rolls back its own part (a revert and a
- * new instance undo themselves), so a failed failback leaves the VM running here.
+ * new instance undo themselves), so a failed failback leaves the VM running here. Once A was asked
+ * to recover the point, a cancel takes no effect (it cannot stop A's job): A's job is followed to
+ * its end.
  *
  * Each step is recorded in the failover before it is taken. A failback Lifeline stopped under
  * (killed, or stopped: a stop does not settle it half-way) is settled by a job the next start
@@ -121,6 +123,23 @@ export interface FailbackParams {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/**
+ * The job's signal without the user's cancel: aborted by a stop of Lifeline or the job's time
+ * limit only. Once the source site was asked to recover the point, a cancel cannot stop its job;
+ * the failback follows that job to its end, so that its record says where the VM runs.
+ */
+function withoutCancel(ctx: Pick<JobContext<unknown>, 'signal' | 'log'>, why: string): AbortSignal {
+  const c = new AbortController();
+  const follow = (): void => {
+    const reason: unknown = ctx.signal.reason;
+    if (isLifelineError(reason) && reason.code === 'cancelled') ctx.log(`the cancel takes no effect: ${why}, which a cancel here does not stop; the failback follows it to its end`, 'warn');
+    else c.abort(reason);
+  };
+  if (ctx.signal.aborted) follow();
+  else ctx.signal.addEventListener('abort', follow, { once: true });
+  return c.signal;
+}
+
 /** A failback's options, checked before anything is asked of the source site. */
 export function checkFailbackOptions(opts: FailbackOptions): void {
   if (opts.target !== 'original' && opts.target !== 'new') throw new ValidationError('target must be original (the source site\'s VM, its disks replaced) or new (a new VM at the source site)', { field: 'target' });
@@ -144,6 +163,7 @@ export class FailbackService {
     d.runner.register(REVERSE_REPLICATION_JOB_KIND, this.reverseHandler() as JobHandler);
     // A backup of a failed-over VM (its policy at this site) lands in the replica: it goes back to the source now.
     this.stop = d.runner.subscribe((ev) => {
+      if (ev.type === 'state' && ev.job.kind === FAILBACK_JOB_KIND) this.endedUnsettled(ev.job);
       if (ev.type !== 'state' || ev.job.kind !== 'backup' || ev.job.state !== 'succeeded' || ev.job.target.type !== 'VirtualMachine') return;
       const job = ev.job;
       const pointId = (job.result as { pointId?: unknown } | null)?.pointId;
@@ -157,6 +177,21 @@ export class FailbackService {
         }
       });
     });
+  }
+
+  /**
+   * A `failback` job that ended (not by a stop of Lifeline) with its failback still recorded
+   * running never ran it (cancelled while queued): the failback is marked failed, so that the VM
+   * may be failed back again without waiting for a restart. A job that ran marks its own end; a
+   * settling job after a restart leaves the record for the next start when it cannot settle it.
+   */
+  private endedUnsettled(job: JobRecord): void {
+    if (!['succeeded', 'failed', 'cancelled'].includes(job.state)) return;
+    const p = job.params as Partial<FailbackParams> | null;
+    if (typeof p?.failoverId !== 'string' || p.resume === true) return;
+    const fb = this.d.store.findFailover(p.failoverId)?.failback;
+    if (fb?.state !== 'running' || fb.jobId !== job.id) return;
+    this.markFailed(p.failoverId, `not started: its job ${job.id} ended ${job.state} before it ran; the VM runs at this site as before`);
   }
 
   /** The failover (up, not a drill, not failed back) whose VM at this site is `moref` of vCenter `guid`. */
@@ -239,11 +274,39 @@ export class FailbackService {
   /**
    * Checks a failback now — the failover is up and not failed back, A is reachable and takes it —
    * records it in the failover and queues the job. Nothing is touched when any check fails.
+   *
+   * The VM is claimed with no `await` between the last check and the record: the checks are
+   * repeated once A has answered, so that of two requests for one VM (two of its own, or one and
+   * its recovery plan's) exactly one records a failback and the other is refused 'busy'.
    */
   async failback(peerId: string, vmId: string, opts: FailbackOptions, requestedBy: string, signal: AbortSignal): Promise<SubmitResult & { failover: FailoverRecord }> {
     checkFailbackOptions(opts);
     const target = failoverTarget(peerId, vmId);
-    const active = this.d.runner.activeForTarget(target);
+    const asked = this.claimable(peerId, vmId);
+    await this.checkWithSource(asked, opts, signal);
+    const rec = this.claimable(peerId, vmId);
+    if (rec.id !== asked.id) throw new LifelineError('busy', `VM ${vmId} was failed over again while site ${rec.siteName} was asked about it; ask again`, { failoverId: rec.id });
+    const previous = rec.failback ?? null;
+    this.record(rec.id, opts, requestedBy, null);
+    let r: SubmitResult;
+    try {
+      r = this.d.runner.submit<FailbackParams>({ kind: FAILBACK_JOB_KIND, target, params: { failoverId: rec.id }, priority: 30, requestedBy });
+    } catch (err) {
+      // No job will run it: the claim is given back (the failover as it was).
+      this.d.store.updateFailover(rec.id, (x) => ({ ...x, failback: previous }));
+      throw err;
+    }
+    return { ...r, failover: this.d.store.updateFailover(rec.id, (x) => ({ ...x, failback: { ...x.failback!, jobId: r.job.id } })) };
+  }
+
+  /**
+   * The VM's failover when its failback may be claimed now; else 'busy' naming the holder: a job
+   * of the VM (its failover, its failback), or a failback recorded running (its recovery plan's
+   * job, or one a stop cut and the start has not settled yet). Synchronous, so that a caller can
+   * check and record with nothing in between.
+   */
+  claimable(peerId: string, vmId: string): FailoverRecord {
+    const active = this.d.runner.activeForTarget(failoverTarget(peerId, vmId));
     if (active) throw new LifelineError('busy', `a failover or failback of VM ${vmId} is under way (job ${active.id})`, { jobId: active.id });
     const rec = this.failoverOf(peerId, vmId);
     if (rec.failback?.state === 'running') {
@@ -255,10 +318,7 @@ export class FailbackService {
       // Its job ended under a stop of Lifeline and the start has not settled it yet (resumeInterrupted).
       throw new LifelineError('busy', `the failback of ${rec.name} asked for at ${rec.failback.startedAt} is not settled yet (job ${rec.failback.jobId ?? 'unknown'}, step ${rec.failback.step ?? 'none'})`, { jobId: rec.failback.jobId });
     }
-    await this.checkWithSource(rec, opts, signal);
-    this.record(rec.id, opts, requestedBy, null);
-    const r = this.d.runner.submit<FailbackParams>({ kind: FAILBACK_JOB_KIND, target, params: { failoverId: rec.id }, priority: 30, requestedBy });
-    return { ...r, failover: this.d.store.updateFailover(rec.id, (x) => ({ ...x, failback: { ...x.failback!, jobId: r.job.id } })) };
+    return rec;
   }
 
   /** Asks A whether it would take the failback of `rec` (changes nothing); its refusal or absence as the request's error. */
@@ -285,12 +345,9 @@ export class FailbackService {
     return this.handler().run(ctx);
   }
 
-  /** After a crash, settles one failback run as a step of `job` with the `failback` job's own clean-up; false when it has none. */
-  async cleanupStep(job: JobRecord, failoverId: string, signal: AbortSignal): Promise<boolean> {
-    const h = this.handler();
-    if (!h.cleanup) return false;
-    await h.cleanup({ ...job, kind: FAILBACK_JOB_KIND, params: { failoverId } }, signal);
-    return true;
+  /** Marks the failback recorded in failover `failoverId` failed, `failure` added to its failures, ended now. */
+  markFailed(failoverId: string, failure: string): FailoverRecord {
+    return this.d.store.updateFailover(failoverId, (r) => ({ ...r, failback: { ...r.failback!, state: 'failed', failures: [...r.failback!.failures, failure], endedAt: iso(this.d.clock.now()) } }));
   }
 
   /** A's side of the request: the VM, and for a new VM the pairing's mappings reversed. */
@@ -344,17 +401,17 @@ export class FailbackService {
   }
 
   /** Waits for A's failback-recovery job to end; throws when it did not succeed. */
-  private async followSource(ctx: JobContext<FailbackParams>, rec: FailoverRecord, jobId: string): Promise<NonNullable<SourceFailbackStatus['result']>> {
+  private async followSource(ctx: JobContext<FailbackParams>, rec: FailoverRecord, jobId: string, signal: AbortSignal): Promise<NonNullable<SourceFailbackStatus['result']>> {
     const pollMs = this.d.pollMs ?? 1000;
     let status: SourceFailbackStatus | undefined;
     let failures = 0;
     let lastPhase: string | null = null;
     for (;;) {
       try {
-        status = await this.d.link.status(rec.peerId, jobId, ctx.signal);
+        status = await this.d.link.status(rec.peerId, jobId, signal);
         failures = 0;
       } catch (err) {
-        if (ctx.signal.aborted) throw err;
+        if (signal.aborted) throw err;
         if (++failures >= 60) throw new LifelineError('site-unreachable', `site ${rec.siteName} stopped answering while recovering the point (${describeError(err)}); its job ${jobId} may go on there`, { siteId: rec.peerId });
         ctx.log(`site ${rec.siteName} did not answer (${describeError(err)}); asking again`, 'warn');
       }
@@ -363,7 +420,7 @@ export class FailbackService {
         ctx.log(`site ${rec.siteName}: ${status.phase ?? status.state}`);
       }
       if (status && status.state !== 'queued' && status.state !== 'running') break;
-      await sleep(ctx.clock, pollMs, ctx.signal);
+      await sleep(ctx.clock, pollMs, signal);
     }
     if (status.state !== 'succeeded' || !status.result) {
       throw new LifelineError('dr-failback-source-failed', `site ${rec.siteName} could not recover the point (${status.error?.code ?? status.state}): ${status.error?.message ?? `its job ended ${status.state}`}`, { failoverId: rec.id, jobId });
@@ -394,7 +451,7 @@ export class FailbackService {
         } catch (err) {
           // Nothing was touched yet; a stop leaves the record for the next start to settle (resume()).
           if (!(ctx.signal.aborted && isLifelineError(ctx.signal.reason) && ctx.signal.reason.code === 'shutdown')) {
-            update((p) => ({ ...p, state: 'failed', failures: [...p.failures, `${describeError(err)}; nothing was changed`], endedAt: iso(d.clock.now()) }));
+            this.markFailed(failoverId, `${describeError(err)}; nothing was changed`);
           }
           throw err;
         }
@@ -452,12 +509,14 @@ export class FailbackService {
           // ---- 4. A recovers exactly that point ----
           ctx.phase('source-site');
           const ask = await this.askOf(rec, { target: fb.target, name: fb.name, powerOn: fb.powerOn, shutdownTimeoutSeconds: fb.shutdownTimeoutSeconds }, ctx.signal);
-          // From here on A may be making the point its own: a crash is followed through, not rolled back.
+          // From here on A may be making the point its own: a crash is followed through, not rolled
+          // back, and a cancel, which cannot stop A's job, no longer stops the failback either.
           update((p) => ({ ...p, step: 'source-site' }));
-          const { jobId } = await d.link.start(rec.peerId, { ...ask, pointId: made.pointId }, ctx.signal);
+          const following = withoutCancel(ctx, `site ${rec.siteName} was asked to recover the point`);
+          const { jobId } = await d.link.start(rec.peerId, { ...ask, pointId: made.pointId }, following);
           update((p) => ({ ...p, sourceJobId: jobId }));
           ctx.log(`site ${rec.siteName} recovers the point ${fb.target === 'original' ? 'onto the original VM' : `as the new VM ${fb.name ?? ''}`} (its job ${jobId})`);
-          const result = await this.followSource(ctx as JobContext<FailbackParams>, rec, jobId);
+          const result = await this.followSource(ctx as JobContext<FailbackParams>, rec, jobId, following);
 
           // ---- 5. done: the VM here stays off, marked failed back ----
           update((p) => ({ ...p, state: 'done', sourceVm: result.vm, endedAt: iso(d.clock.now()) }));
@@ -473,9 +532,9 @@ export class FailbackService {
           const sourceAsked = d.store.getFailover(failoverId).failback?.step === 'source-site';
           const sourceFailed = err instanceof LifelineError && err.code === 'dr-failback-source-failed';
           const after = sourceAsked && !sourceFailed
-            ? (ctx.signal.aborted ? '' : `; ${rec.name} is left powered off here, as site ${rec.siteName} may still be recovering the point: look there before powering it on here or asking again`)
+            ? `; ${rec.name} is left powered off here, as site ${rec.siteName} may still be recovering the point: look there before powering it on here or asking again`
             : await this.powerOnAgain(vc, rec, wasOn);
-          update((p) => ({ ...p, state: 'failed', failures: [...p.failures, `${message}${after}`], endedAt: iso(d.clock.now()) }));
+          this.markFailed(failoverId, `${message}${after}`);
           if (err instanceof LifelineError) throw new LifelineError(err.code, `${err.message}${after}`, err.details);
           throw err;
         }
@@ -514,23 +573,24 @@ export class FailbackService {
     }
     if (step === 'source-site') {
       ctx.phase('source-site');
+      const following = withoutCancel(ctx, `site ${rec.siteName} was asked to recover the point before Lifeline stopped`);
       try {
         let jobId = fb.sourceJobId;
         if (jobId === null) {
           if (fb.pointId === null) throw new LifelineError('conflict', 'the failback recorded no point to ask the source site about', { failoverId });
-          const ask = await this.askOf(rec, { target: fb.target, name: fb.name, powerOn: fb.powerOn, shutdownTimeoutSeconds: fb.shutdownTimeoutSeconds }, ctx.signal);
-          jobId = (await d.link.start(rec.peerId, { ...ask, pointId: fb.pointId }, ctx.signal)).jobId;
+          const ask = await this.askOf(rec, { target: fb.target, name: fb.name, powerOn: fb.powerOn, shutdownTimeoutSeconds: fb.shutdownTimeoutSeconds }, following);
+          jobId = (await d.link.start(rec.peerId, { ...ask, pointId: fb.pointId }, following)).jobId;
           update((p) => ({ ...p, sourceJobId: jobId }));
         }
         ctx.log(`following site ${rec.siteName}'s job ${jobId}, which recovers restore point ${fb.pointId ?? ''}`);
-        const result = await this.followSource(ctx, rec, jobId);
+        const result = await this.followSource(ctx, rec, jobId, following);
         update((p) => ({ ...p, state: 'done', sourceVm: result.vm, endedAt: iso(d.clock.now()) }));
         ctx.log(`${rec.sourceVm.name} runs at site ${rec.siteName} again (${result.vm.moref}); ${rec.name} stays powered off here, marked failed back`);
         return { failoverId, resumed: true, pointId: fb.pointId, chunks: fb.chunks, chunksSent: fb.chunksSent, bytesSent: fb.bytesSent, shutdown: fb.shutdown, consistency: fb.consistency ?? null, target: result.target, sourceVm: result.vm };
       } catch (err) {
         if (ctx.signal.aborted && isLifelineError(ctx.signal.reason) && ctx.signal.reason.code === 'shutdown') throw err;
         const after = err instanceof LifelineError && err.code === 'dr-failback-source-failed' ? await this.powerOnAgain(vc, rec, fb.wasOn) : '';
-        update((p) => ({ ...p, state: 'failed', failures: [...p.failures, `${describeError(err)}${after}`], endedAt: iso(d.clock.now()) }));
+        this.markFailed(failoverId, `${describeError(err)}${after}`);
         if (err instanceof LifelineError) throw new LifelineError(err.code, `${err.message}${after}`, err.details);
         throw err;
       }
@@ -551,7 +611,7 @@ export class FailbackService {
     if (after !== '') undone.push(after.slice(2));
     const message = `Lifeline stopped during the failback's ${step} step, before site ${rec.siteName} was asked to recover a point; the failback was rolled back at the next start${undone.length ? ` (${undone.join('; ')})` : ' (nothing here needed undoing)'}. ${rec.sourceVm.name} at site ${rec.siteName} was not touched${fb.pointId && step === 'replicate' ? `; restore point ${fb.pointId} may be among its points there` : ''}. Ask for the failback again`;
     ctx.log(message, 'warn');
-    update((p) => ({ ...p, state: 'failed', failures: [...p.failures, message], endedAt: iso(d.clock.now()) }));
+    this.markFailed(failoverId, message);
     throw new LifelineError('dr-failback-interrupted', message, { failoverId, step });
   }
 }

@@ -19,14 +19,16 @@
  *
  * A failed step keeps its VM running here (failback.ts undoes its own part) and the others go on;
  * the job fails at the end naming the steps that failed. A cancel starts no new step; a step under
- * way is undone as failback.ts undoes a cancelled failback. After a crash each step still marked
- * running is settled by the failback's own clean-up when it has one, else marked interrupted.
+ * way is undone as failback.ts undoes a cancelled failback (or, once the source site was asked to
+ * recover its point, followed to its end). After a crash a step under way is
+ * settled as any failback cut by a stop is (rolled back, or followed to the end of the source
+ * site's job), and a step not yet begun is marked not started.
  */
 import { LifelineError, ValidationError } from '../errors/index.js';
 import { abortReason, type JobContext, type JobHandler, type JobRecord, type JobRunner, type LogLevel, type SubmitResult } from '../jobs/index.js';
 import type { Clock } from '../domain/index.js';
 import type { DrStore, FailoverRecord, PlanFailbackOptions, PlanRun, RecoveryPlan } from './dr-store.js';
-import { failoverTarget, planTarget } from './dr-service.js';
+import { planTarget } from './dr-service.js';
 import { checkFailbackOptions, FAILBACK_JOB_KIND, REVERSE_REPLICATION_JOB_KIND, type FailbackOptions, type FailbackParams, type FailbackService } from './failback.js';
 import { randomUUID } from 'node:crypto';
 
@@ -73,17 +75,9 @@ export class PlanFailbackService {
       for (const id of run?.groups.flat() ?? []) {
         const rec = this.d.store.findFailover(id);
         if (rec?.failback?.state !== 'running' || rec.failback.jobId !== ev.job.id) continue;
-        this.d.store.updateFailover(id, (r) => ({ ...r, failback: { ...r.failback!, state: 'failed', failures: [...r.failback!.failures, `not started: the plan's failback ended ${ev.job.state} before this VM's turn; the VM runs at this site as before`], endedAt: new Date(this.d.clock.now()).toISOString() } }));
+        this.d.failback.markFailed(id, `not started: the plan's failback ended ${ev.job.state} before this VM's turn; the VM runs at this site as before`);
       }
     });
-  }
-
-  /** Whether the failback recorded in `rec` still has a job that may run it. */
-  private failbackActive(rec: FailoverRecord): boolean {
-    if (rec.failback?.state !== 'running') return false;
-    if (rec.failback.jobId === null) return true;
-    const job = this.d.runner.find(rec.failback.jobId);
-    return job !== undefined && !TERMINAL.has(job.state);
   }
 
   /** Whether a reverse replication of this failover completed: a point the VM made here is at the source site. */
@@ -96,6 +90,10 @@ export class PlanFailbackService {
    * Checks the failback of every VM of the plan — each failed over here and reverse replicated,
    * none busy, the source site reachable and taking each — then records the run and queues its
    * job. Any refusal names the VMs and their reasons; nothing is recorded or started then.
+   *
+   * The checks here are repeated once the source site has answered, with no `await` between them
+   * and the records: a failback of one of the VMs (its own, or another plan's) recorded meanwhile
+   * refuses this one 'busy', and of two requests exactly one claims each VM.
    */
   async request(planId: string, opts: PlanFailbackOptions, requestedBy: string, signal: AbortSignal): Promise<SubmitResult & { run: PlanRun }> {
     const plan = this.d.plan(planId);
@@ -106,25 +104,53 @@ export class PlanFailbackService {
     const perVm = (rec: FailoverRecord): FailbackOptions => ({ target: opts.target, name: opts.target === 'new' ? `${rec.sourceVm.name}${opts.nameSuffix ?? ''}` : null, powerOn: opts.powerOn, shutdownTimeoutSeconds: opts.shutdownTimeoutSeconds });
     checkFailbackOptions({ ...opts, name: opts.target === 'new' ? 'x' : null });
     const target = planTarget(plan.id);
-    const active = this.d.runner.activeForTarget(target);
-    if (active) throw new LifelineError('busy', `recovery plan ${plan.name} is running (job ${active.id})`, { jobId: active.id });
+    const asked = this.claimable(plan);
+    // The source site is asked about every VM before anything is recorded.
+    for (const rec of asked.flat()) await this.d.failback.checkWithSource(rec, perVm(rec), signal);
+    const recs = this.claimable(plan);
+    if (recs.flat().some((r, i) => r.id !== asked.flat()[i]!.id)) throw new LifelineError('busy', `a VM of recovery plan ${plan.name} was failed over again while the source site was asked about it; ask again`, { planId: plan.id });
 
+    let run = this.d.store.newRun({ id: randomUUID(), planId: plan.id, mode: 'planned', failback: opts, jobId: null, cleanupJobId: null, groups: recs.map((g) => g.map((r) => r.id)), requestedBy });
+    for (const rec of recs.flat()) this.d.failback.record(rec.id, perVm(rec), requestedBy, null);
+    let r: SubmitResult;
+    try {
+      r = this.d.runner.submit<PlanFailbackParams>({ kind: PLAN_FAILBACK_JOB_KIND, target, params: { runId: run.id }, priority: 30, requestedBy });
+    } catch (err) {
+      // No job will run them: the VMs' failovers are given back as they were.
+      for (const rec of recs.flat()) this.d.store.updateFailover(rec.id, (x) => ({ ...x, failback: rec.failback ?? null }));
+      throw err;
+    }
+    run = this.d.store.updateRun(run.id, (x) => ({ ...x, jobId: r.job.id }));
+    for (const rec of recs.flat()) this.d.store.updateFailover(rec.id, (x) => ({ ...x, failback: { ...x.failback!, jobId: r.job.id } }));
+    return { ...r, run };
+  }
+
+  /**
+   * The plan's failovers by group when every VM's failback may be claimed now; else the refusal
+   * naming each VM that may not and why. Synchronous (see request()).
+   */
+  private claimable(plan: RecoveryPlan): FailoverRecord[][] {
+    const active = this.d.runner.activeForTarget(planTarget(plan.id));
+    if (active) throw new LifelineError('busy', `recovery plan ${plan.name} is running (job ${active.id})`, { jobId: active.id });
     const blocked: Array<{ vmId: string; name: string; reason: PlanFailbackBlock; message: string }> = [];
     const recs: FailoverRecord[][] = [];
     for (const g of plan.groups) {
       const row: FailoverRecord[] = [];
       for (const vmId of g.vms) {
-        const job = this.d.runner.activeForTarget(failoverTarget(plan.peerId, vmId));
         let rec: FailoverRecord;
         try {
-          rec = this.d.failback.failoverOf(plan.peerId, vmId);
-        } catch {
-          blocked.push({ vmId, name: vmId, reason: 'not-failed-over', message: 'not failed over to this site (or failed back already)' });
+          // The per-VM failback's own rule: a job of the VM, or a failback of it recorded running.
+          rec = this.d.failback.claimable(plan.peerId, vmId);
+        } catch (err) {
+          if (err instanceof LifelineError && err.code === 'busy') {
+            const held = this.d.store.listFailovers().find((f) => f.peerId === plan.peerId && f.sourceVm.id === vmId && f.state === 'up' && f.mode !== 'test');
+            blocked.push({ vmId, name: held?.sourceVm.name ?? vmId, reason: 'busy', message: err.message });
+          } else {
+            blocked.push({ vmId, name: vmId, reason: 'not-failed-over', message: 'not failed over to this site (or failed back already)' });
+          }
           continue;
         }
-        if (job) blocked.push({ vmId, name: rec.sourceVm.name, reason: 'busy', message: `its ${job.kind} job ${job.id} runs` });
-        else if (this.failbackActive(rec)) blocked.push({ vmId, name: rec.sourceVm.name, reason: 'busy', message: `its failback is under way (job ${rec.failback?.jobId ?? '?'})` });
-        else if (!this.reverseReplicated(rec)) {
+        if (!this.reverseReplicated(rec)) {
           blocked.push({ vmId, name: rec.sourceVm.name, reason: 'no-reverse-replication', message: `no reverse replication of it has completed yet: protect ${rec.name} at this site and let a backup send a point back first` });
         }
         row.push(rec);
@@ -134,15 +160,7 @@ export class PlanFailbackService {
     if (blocked.length > 0) {
       throw new LifelineError('dr-failback-refused', `recovery plan ${plan.name} cannot be failed back: ${blocked.map((b) => `${b.name}: ${b.message}`).join('; ')}. Nothing was started`, { planId: plan.id, vms: blocked.map(({ vmId, name, reason }) => ({ vmId, name, reason })) });
     }
-    // The source site is asked about every VM before anything is recorded.
-    for (const rec of recs.flat()) await this.d.failback.checkWithSource(rec, perVm(rec), signal);
-
-    let run = this.d.store.newRun({ id: randomUUID(), planId: plan.id, mode: 'planned', failback: opts, jobId: null, cleanupJobId: null, groups: recs.map((g) => g.map((r) => r.id)), requestedBy });
-    for (const rec of recs.flat()) this.d.failback.record(rec.id, perVm(rec), requestedBy, null);
-    const r = this.d.runner.submit<PlanFailbackParams>({ kind: PLAN_FAILBACK_JOB_KIND, target, params: { runId: run.id }, priority: 30, requestedBy });
-    run = this.d.store.updateRun(run.id, (x) => ({ ...x, jobId: r.job.id }));
-    for (const rec of recs.flat()) this.d.store.updateFailover(rec.id, (x) => ({ ...x, failback: { ...x.failback!, jobId: r.job.id } }));
-    return { ...r, run };
+    return recs;
   }
 
   private handler(): JobHandler<PlanFailbackParams> {
@@ -201,24 +219,24 @@ export class PlanFailbackService {
         // Steps a cancel kept from starting say so in their records; their VMs run here as before.
         for (const id of run.groups.flat()) {
           if (!started.has(id) && d.store.getFailover(id).failback?.state === 'running') {
-            d.store.updateFailover(id, (r) => ({ ...r, failback: { ...r.failback!, state: 'failed', failures: [...r.failback!.failures, 'not started: the plan\'s failback was cancelled; the VM runs at this site as before'], endedAt: new Date(ctx.clock.now()).toISOString() } }));
+            d.failback.markFailed(id, 'not started: the plan\'s failback was cancelled; the VM runs at this site as before');
           }
         }
         if (ctx.signal.aborted) throw abortReason(ctx.signal);
         if (failed.length > 0) throw new LifelineError('dr-plan-step-failed', `${failed.length} of ${total} VM(s) could not be failed back: ${failed.join('; ')}`, { runId: run.id });
         return { runId: run.id, vms: total };
       },
-      cleanup: async (job: JobRecord, signal: AbortSignal): Promise<void> => {
+      cleanup: (job: JobRecord): Promise<void> => {
         const run = runOf(job.params);
         for (const id of run.groups.flat()) {
           const rec = d.store.findFailover(id);
           if (rec?.failback?.state !== 'running' || (rec.failback.jobId !== null && rec.failback.jobId !== job.id)) continue;
-          if (await d.failback.cleanupStep(job, id, signal)) continue;
           // A step under way is settled as any failback cut by a stop is (FailbackService.resumeInterrupted:
           // rolled back, or followed to the end of the source site's job); a step never begun says so.
           if (rec.failback.step !== null && rec.failback.step !== undefined) continue;
-          d.store.updateFailover(id, (r) => ({ ...r, failback: { ...r.failback!, state: 'failed', failures: [...r.failback!.failures, 'not started: the server stopped during the plan\'s failback before this VM\'s turn; the VM runs at this site as before'], endedAt: new Date(d.clock.now()).toISOString() } }));
+          d.failback.markFailed(id, 'not started: the server stopped during the plan\'s failback before this VM\'s turn; the VM runs at this site as before');
         }
+        return Promise.resolve();
       },
     };
   }
