@@ -133,7 +133,6 @@ export class HttpReplicaReceiver implements ReplicaReceiver {
   private readonly base: URL;
   private readonly basePath: string;
   private readonly idleTimeoutMs: number;
-  private readonly maxSockets: number;
   /** Settles when the last chunk body given a turn has been handed to its connection. */
   private bodyTurns: Promise<void> = Promise.resolve();
 
@@ -142,8 +141,7 @@ export class HttpReplicaReceiver implements ReplicaReceiver {
     if (this.base.protocol !== 'https:') throw new LifelineError('validation', `a site's address must be https://host:port, not ${opts.url}`, { field: 'url' });
     this.basePath = (opts.basePath ?? '/site/v1/replication').replace(/\/$/, '');
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 60_000;
-    this.maxSockets = opts.maxSockets ?? 8;
-    this.agent = new SiteAgent(opts.identity, opts.peerThumbprint, this.maxSockets);
+    this.agent = new SiteAgent(opts.identity, opts.peerThumbprint, opts.maxSockets ?? 8);
   }
 
   async offer(offer: PointOffer, signal: AbortSignal): Promise<OfferAnswer> {
@@ -173,17 +171,6 @@ export class HttpReplicaReceiver implements ReplicaReceiver {
     if (a.status !== 204) this.json(a, `chunk ${hex}`);
     this.counters.chunks++;
     this.counters.chunkBytes += stored.byteLength;
-  }
-
-  /**
-   * Opens the connections that `chunks` chunks in flight will use besides the one the offer
-   * left open: a GET /ready on each, answered at once. Their handshakes then happen side by side,
-   * not one after another as the first chunk bodies take their turns (`request`). Failures are
-   * ignored here: a chunk that finds no open connection opens one, and reports what goes wrong.
-   */
-  async prepare(chunks: number, signal: AbortSignal): Promise<void> {
-    const extra = Math.min(chunks, this.maxSockets) - 1;
-    await Promise.allSettled(Array.from({ length: Math.max(0, extra) }, () => this.request('GET', '/ready', Buffer.alloc(0), 'application/json', signal)));
   }
 
   async commit(session: string, signal: AbortSignal): Promise<CommittedReplica> {

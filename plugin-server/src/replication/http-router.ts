@@ -3,7 +3,6 @@
  * the site listener mounts at /site/v1/replication behind its mutual-TLS peer check, which leaves
  * the paired peer in `res.locals.peer`. Routes (every one acts for that peer only):
  *
- *   GET  /ready                             → 204 (the source opens its connections with it, before the chunks)
  *   PUT  /seed                              JSON SeedTransfer → 201 {created:true} | 200 {created:false}
  *   POST /offer                             JSON offer (byte arrays base64) → 200 OfferAnswer
  *   PUT  /sessions/{session}/chunks/{id}    application/octet-stream, the stored chunk → 204
@@ -170,11 +169,6 @@ export function createReplicationRouter(opts: ReplicationRouterOptions): Router 
     (req: Request, res: Response, next: NextFunction): void => {
       fn(req, res).catch(next);
     };
-
-  router.get('/ready', (_req: Request, res: Response) => {
-    peerOf(res);
-    res.status(204).end();
-  });
 
   router.put(
     '/seed',

@@ -99,13 +99,7 @@ export function throttled(inner: ReplicaReceiver, limiter: BandwidthLimiter): Re
       await inner.putChunk(session, hex, stored, signal);
     },
     commit: (session: string, signal: AbortSignal): Promise<CommittedReplica> => inner.commit(session, signal),
-    ...preparing(inner),
   };
-}
-
-/** The `prepare` of a receiver that wraps `inner`: inner's, when it has one. */
-export function preparing(inner: ReplicaReceiver): Pick<ReplicaReceiver, 'prepare'> {
-  return inner.prepare ? { prepare: (chunks, signal) => inner.prepare?.(chunks, signal) ?? Promise.resolve() } : {};
 }
 
 export interface RetryingOptions {
@@ -158,7 +152,6 @@ export async function replicateWithRetry(source: Repository, pointId: string, re
     },
     putChunk: (session, hex, stored, signal) => receiver.putChunk(session, hex, stored, signal),
     commit: (session, signal) => receiver.commit(session, signal),
-    ...preparing(receiver),
   };
   for (let attempt = 1; ; attempt++) {
     progressed = false;

@@ -49,10 +49,4 @@ export interface ReplicaReceiver {
   /** Resolves once the chunk is verified and durable at the receiver (its acknowledgement). */
   putChunk(session: string, hex: string, stored: Uint8Array, signal: AbortSignal): Promise<void>;
   commit(session: string, signal: AbortSignal): Promise<CommittedReplica>;
-  /**
-   * Gets ready to take `chunks` chunks at once (an HTTP receiver opens its connections), called
-   * once the offer was answered, as the chunks start. Optional, and only an optimisation: it
-   * never fails the replication, and what it could not prepare is done when the chunks come.
-   */
-  prepare?(chunks: number, signal: AbortSignal): Promise<void>;
 }

@@ -3,10 +3,8 @@
  * (protocol.ts), sends the chunks it lacks in their stored form, a few at a time, and commits.
  * Run again after any failure, it sends only what the receiver still lacks.
  *
- * The first chunks go out without waiting for disk reads and TLS handshakes one after another:
- * while the offer is under way the sender reads the chunks the receiver likely lacks (those the
- * point's parent does not reference), and once the answer comes it asks the receiver to open
- * the connections the chunks in flight will use, all at once (`prepare`).
+ * The first chunks go out without waiting for disk reads: while the offer is under way the sender
+ * reads the chunks the receiver likely lacks (those the point's parent does not reference).
  */
 import { forEachBounded, likelyLackedChunks, readPointParcel, readStoredChunk, type PointParcel, type Repository } from '../store/index.js';
 import type { ReplicaReceiver } from './protocol.js';
@@ -77,9 +75,6 @@ export async function replicatePoint(source: Repository, pointId: string, receiv
     return { pointId, present: true, chunks: 0, chunksSent: 0, bytesSent: 0, retainUntil: answer.retainUntil, timings };
   }
   const answered = performance.now();
-  // After the answer, not during the offer: a receiver that refuses this site would meet each
-  // of these connections' requests as a refusal of its own.
-  receiver.prepare?.(concurrency, signal).catch(() => undefined);
   let firstChunkMs: number | null = null;
   let chunksSent = 0;
   let bytesSent = 0;
