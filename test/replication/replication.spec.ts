@@ -13,7 +13,7 @@ import { DAY_MS, initRepository, Repository } from '../../plugin-server/src/stor
 import { isStoreError } from '../../plugin-server/src/store/store-error.js';
 import { exportReplicaSeed, initReplicaRepository, replicaOrigin, type ReplicaInitOptions, type ReplicaSeed } from '../../plugin-server/src/store/replica.js';
 import { verifyRepository } from '../../plugin-server/src/store/maintenance/verify.js';
-import { readPointParcel } from '../../plugin-server/src/store/engine/point-import.js';
+import { likelyLackedChunks, readPointParcel } from '../../plugin-server/src/store/engine/point-import.js';
 import { sealManifest } from '../../plugin-server/src/store/engine/manifest.js';
 import { replicatePoint, type OfferAnswer, type ReplicaReceiver } from '../../plugin-server/src/replication/index.js';
 import { MAX_SESSIONS } from '../../plugin-server/src/replication/receiver.js';
@@ -172,6 +172,42 @@ describe('replication of restore points to a replica repository', () => {
     for (const hex of thirdChunks) {
       expect((await dst.backend.stat(chunkKey(hex), never))?.retainUntil ?? 0).toBeGreaterThanOrEqual(third.retainUntil);
     }
+  });
+
+  it('reads ahead, during the offer, the chunks B then asks for first: a first point\'s first chunks, an incremental point\'s new ones', async () => {
+    const src = a as Repository;
+    const dst = b as Repository;
+    // What B answers an offer of `pointId` with, and what A guesses it will lack.
+    const answerAndGuess = async (pointId: string, max: number) => {
+      const parcel = await readPointParcel(src, pointId, never);
+      let missing: readonly string[] = [];
+      const inner = linkTo(dst);
+      const asked: ReplicaReceiver = {
+        offer: async (o, sig) => {
+          const answer = await inner.offer(o, sig);
+          if (answer.kind === 'send') missing = answer.missing;
+          return answer;
+        },
+        putChunk: (session, hex, stored, sig) => inner.putChunk(session, hex, stored, sig),
+        commit: (session, sig) => inner.commit(session, sig),
+      };
+      const guess = await likelyLackedChunks(src, parcel, max, never);
+      await replicatePoint(src, pointId, asked, { signal: never });
+      return { missing, guess };
+    };
+    const first = await answerAndGuess(point.id, 8);
+    expect(first.guess.length).toBe(8);
+    expect(first.guess).toEqual(first.missing.slice(0, 8));
+
+    await patchFile(image, 3 * 4 * MiB + 100, pseudoRandom(11, 256 * 1024));
+    await patchFile(image, 17 * 4 * MiB + 100, pseudoRandom(12, 256 * 1024));
+    await patchFile(image, 29 * 4 * MiB + 100, pseudoRandom(13, 256 * 1024));
+    const second = (await ingestImage(src, 'vm-1', image)).point;
+    expect(second.parentId).toBe(point.id);
+    const incremental = await answerAndGuess(second.id, 8);
+    expect(incremental.missing.length).toBe(3);
+    expect(incremental.guess).toEqual([...incremental.missing]);
+    expect(await restoredSha(dst, second.id, join(dir.path, 'restored.img'))).toBe(await sha256File(image));
   });
 
   it('resends nothing acknowledged when an interrupted replication runs again, and commits only then', async () => {

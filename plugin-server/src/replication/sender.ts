@@ -2,8 +2,11 @@
  * The sending end of replication: offers a restore point of the local repository to a receiver
  * (protocol.ts), sends the chunks it lacks in their stored form, a few at a time, and commits.
  * Run again after any failure, it sends only what the receiver still lacks.
+ *
+ * The first chunks go out without waiting for disk reads: while the offer is under way the sender
+ * reads the chunks the receiver likely lacks (those the point's parent does not reference).
  */
-import { forEachBounded, readPointParcel, readStoredChunk, type Repository } from '../store/index.js';
+import { forEachBounded, likelyLackedChunks, readPointParcel, readStoredChunk, type PointParcel, type Repository } from '../store/index.js';
 import type { ReplicaReceiver } from './protocol.js';
 
 export interface ReplicateOptions {
@@ -56,9 +59,18 @@ export async function replicatePoint(source: Repository, pointId: string, receiv
   const parcel = await readPointParcel(source, pointId, signal);
   const parcelMs = since(start);
   const offered = performance.now();
-  const answer = await receiver.offer({ repositoryId: source.id, ...parcel }, signal);
+  const concurrency = opts.concurrency ?? 8;
+  const offering = receiver.offer({ repositoryId: source.id, ...parcel }, signal);
+  // Settled below; this keeps a refusal from being reported unhandled while the reads start.
+  offering.catch(() => undefined);
+  const ahead = await readAhead(source, parcel, concurrency, signal);
+  const answer = await offering.catch((err: unknown) => {
+    ahead.clear();
+    throw err;
+  });
   const offerMs = since(offered);
   if (answer.kind === 'present') {
+    ahead.clear();
     const timings = { parcelMs, offerMs, firstChunkMs: null, chunksMs: 0, commitMs: 0, totalMs: since(start) };
     return { pointId, present: true, chunks: 0, chunksSent: 0, bytesSent: 0, retainUntil: answer.retainUntil, timings };
   }
@@ -66,17 +78,35 @@ export async function replicatePoint(source: Repository, pointId: string, receiv
   let firstChunkMs: number | null = null;
   let chunksSent = 0;
   let bytesSent = 0;
-  await forEachBounded(answer.missing, opts.concurrency ?? 8, signal, async (hex, sig) => {
-    const stored = await readStoredChunk(source, hex, sig);
+  await forEachBounded(answer.missing, concurrency, signal, async (hex, sig) => {
+    const early = ahead.get(hex);
+    ahead.delete(hex);
+    const stored = await (early ?? readStoredChunk(source, hex, sig));
     await receiver.putChunk(answer.session, hex, stored, sig);
     firstChunkMs ??= since(answered);
     chunksSent++;
     bytesSent += stored.byteLength;
     opts.onChunk?.(hex, stored.byteLength);
-  });
+  }).finally(() => ahead.clear());
   const chunksMs = since(answered);
   const committing = performance.now();
   const done = await receiver.commit(answer.session, signal);
   const timings = { parcelMs, offerMs, firstChunkMs, chunksMs, commitMs: since(committing), totalMs: since(start) };
   return { pointId, present: false, chunks: answer.chunks, chunksSent, bytesSent, retainUntil: done.retainUntil, timings };
+}
+
+/**
+ * Starts reading the chunks the receiver likely lacks (likelyLackedChunks), at most `max`; each
+ * read settles in the map, a failed one failing only where its chunk is sent. A guess that cannot
+ * be made (an index unreadable here) reads nothing ahead: the chunks are read when asked for.
+ */
+async function readAhead(source: Repository, parcel: PointParcel, max: number, signal: AbortSignal): Promise<Map<string, Promise<Uint8Array>>> {
+  const ahead = new Map<string, Promise<Uint8Array>>();
+  const guess = await likelyLackedChunks(source, parcel, max, signal).catch(() => []);
+  for (const hex of guess) {
+    const read = readStoredChunk(source, hex, signal);
+    read.catch(() => undefined);
+    ahead.set(hex, read);
+  }
+  return ahead;
 }

@@ -42,7 +42,7 @@ export { openManifest } from './engine/manifest.js';
 // Replication: replica repositories and the import of restore points into them.
 export { exportReplicaSeed, initReplicaRepository, replicaOrigin } from './replica.js';
 export type { ReplicaSeed, ReplicaOrigin, ReplicaInitOptions } from './replica.js';
-export { PointImport, readPointParcel, readStoredChunk } from './engine/point-import.js';
+export { likelyLackedChunks, PointImport, readPointParcel, readStoredChunk } from './engine/point-import.js';
 export { forEachBounded } from './bounded.js';
 export { alignedSharedMemory, DIRECT_IO_ALIGN, roundUp } from './chunks/buffer-pool.js';
 export { encodedBound } from './chunks/chunk-format.js';

@@ -84,6 +84,40 @@ export async function readPointParcel(repo: Repository, pointId: string, signal:
   return { pointId, manifest, indexes };
 }
 
+/**
+ * The first `max` chunks, in index order, that a replica is likely to lack when it holds the
+ * point's parent: those of the point that the parent does not reference (for a point with no
+ * parent here, the point's first chunks). A replica answers an offer with the chunks it lacks in
+ * index order too, so a sender that reads these while its offer is under way has the first ones
+ * to send at hand. A guess only: nothing is wrong when it misses.
+ */
+export async function likelyLackedChunks(repo: Repository, parcel: PointParcel, max: number, signal: AbortSignal): Promise<string[]> {
+  if (max <= 0) return [];
+  const parentId = repo.catalog.getPoint(parcel.pointId)?.parentId ?? null;
+  const parent = parentId !== null ? repo.catalog.getPoint(parentId) : undefined;
+  const held = new Set<string>();
+  if (parent?.state === 'committed') {
+    for (const d of repo.catalog.pointDisks(parent.id)) {
+      const index = FixedIndex.parse(await repo.backend.get(d.indexKey, signal), d.indexKey);
+      for (let s = 0; s < index.slots; s++) held.add(digestHex(index.digest(s)));
+    }
+  }
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const given of parcel.indexes) {
+    const index = FixedIndex.parse(given.bytes, `disk ${given.disk}`);
+    for (let s = 0; s < index.slots && out.length < max; s++) {
+      const dg = index.digest(s);
+      if (isZeroDigest(dg)) continue;
+      const hex = digestHex(dg);
+      if (held.has(hex) || seen.has(hex)) continue;
+      seen.add(hex);
+      out.push(hex);
+    }
+  }
+  return out;
+}
+
 /** A chunk's stored form, as the repository holds it (for sending to a replica). */
 export function readStoredChunk(repo: Repository, hex: string, signal: AbortSignal): Promise<Uint8Array> {
   digestFromHex(hex);
