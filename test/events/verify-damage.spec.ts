@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { createJobRunner, type JobRecord, type JobRunner } from '../../plugin-server/src/jobs/index.js';
 import { ManualClock, settle } from '../../plugin-server/src/jobs/testing.js';
 import { silentLogger } from '../../plugin-server/src/log/index.js';
-import { MAINTENANCE_JOB_KIND, MAINTENANCE_TARGET, MaintenanceDamageError, type MaintenanceResult } from '../../plugin-server/src/protection/repository-maintenance.js';
+import { MAINTENANCE_JOB_KIND, MAINTENANCE_TARGET, MaintenanceDamageError, maintenanceResultOfFailure, type MaintenanceResult } from '../../plugin-server/src/protection/repository-maintenance.js';
 import { eventsOfJob } from '../../plugin-server/src/events/producers.js';
 
 describe('verify.damage events', () => {
@@ -27,6 +27,8 @@ describe('verify.damage events', () => {
   async function failedRun(points: string[]): Promise<JobRecord> {
     const found: MaintenanceResult = { retention: null, gc: null, verify: { percent: 100, chunksChecked: 40, damagedPoints: points, healedPoints: [] } };
     runner.register(MAINTENANCE_JOB_KIND, {
+      // As the maintenance handler keeps what a failed run found.
+      resultOfFailure: maintenanceResultOfFailure,
       run() {
         // As the verify step ends when it found damage (protection/repository-maintenance.ts).
         return Promise.reject(new MaintenanceDamageError(points, found));
