@@ -156,9 +156,7 @@ async function main(): Promise<void> {
     const s = service.writer.stats;
     process.stdout.write(`events: ${EVENTS} offered at ${RATE_PER_S}/s to ${channels.length} channels (${channels.map((c) => c.name).join(', ')}); vCenter events need a vCenter and are not part of this run\n`);
     process.stdout.write(`received: ${JSON.stringify(got)} in ${report.mails} mails; duplicates ${duplicates}; failed attempts ${failedAttempts}; refused ${report.refused}; outbox ${JSON.stringify(counts)}\n`);
-    process.stdout.write(
-      `outbox commits: ${s.commits} (${s.syncs} disk syncs) for ${s.writes} writes (events recorded and attempts settled); ${Math.round(s.commitMs)} ms of the event loop in them, the slowest ${Math.round(s.slowestCommitMs)} ms\n`,
-    );
+    process.stdout.write(`outbox commits: ${s.commits} (${s.syncs} disk syncs) for ${s.writes} writes (events recorded and attempts settled)\n`);
     process.stdout.write(
       `CPU: Lifeline ${cpuSeconds.toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)}), ${((cpuSeconds * 1000) / EVENTS).toFixed(2)} ms per event through ${channels.length} channels${mainSeconds === null ? '' : `, of which the main thread ${mainSeconds.toFixed(1)} s (${((mainSeconds * 1000) / EVENTS).toFixed(2)} ms per event)`}; receivers ${report.cpuSeconds.toFixed(1)} s; ${seconds.toFixed(1)} s of wall time; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} CPUs\n`,
     );

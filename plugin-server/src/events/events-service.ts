@@ -34,7 +34,6 @@ import { vcenterSender, type VcenterSenderOptions } from './vcenter-sender.js';
 import { webhookSender, type WebhookSender } from './webhook.js';
 import { exportLinksOf, type ExportLinkSources } from './export-links.js';
 import { pointHookQueue, type PointHookRunner } from './point-hook.js';
-import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.js';
 
 export interface EventsServiceOptions {
   db: Database;
@@ -95,8 +94,6 @@ export class EventsService {
   readonly writer: OutboxWriter;
   private readonly subscriptions: Unsubscribe[] = [];
   private readonly lifetime = new AbortController();
-  /** The database's WAL checkpoints, made from a thread while the service runs (wal-checkpointer.ts). */
-  checkpointer: WalCheckpointer | null = null;
 
   constructor(private readonly opts: EventsServiceOptions) {
     this.store = new SqliteEventsStore(opts.db, { clock: opts.clock, randomBytes: opts.randomBytes, secrets: fileSecretBox(join(opts.dataDir, EVENTS_KEY_FILE)) });
@@ -240,14 +237,6 @@ export class EventsService {
   }
 
   start(): void {
-    if (!this.lifetime.signal.aborted && this.checkpointer === null) {
-      try {
-        this.checkpointer = startWalCheckpointer(this.opts.db, this.opts.log);
-      } catch (err) {
-        // The database checkpoints in its commits, as before.
-        this.opts.log.warn('WAL checkpoint thread not started', { error: err instanceof Error ? err.message : String(err) });
-      }
-    }
     this.dispatcher.start();
     try {
       this.syncWebhooks();
@@ -315,6 +304,5 @@ export class EventsService {
     await this.dispatcher.stop();
     // What was handed to the writer goes to disk before the database closes.
     await this.writer.flush();
-    await this.checkpointer?.stop();
   }
 }
