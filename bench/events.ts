@@ -124,6 +124,8 @@ async function main(): Promise<void> {
     const report = await reportP;
     const latencies: number[] = [];
     const byReceiver: Record<string, number[]> = {};
+    // Per receiver and per second of the run (by when the event was offered): where the tail is.
+    const bySecond: Record<string, number[][]> = {};
     let lastArrival = started;
     let duplicates = 0;
     const got = {} as Record<ReceiverName, number>;
@@ -137,6 +139,7 @@ async function main(): Promise<void> {
         duplicates += times.length - 1;
         latencies.push(first - at);
         (byReceiver[name] ??= []).push(first - at);
+        ((bySecond[name] ??= [])[Math.floor((at - started) / 1000)] ??= []).push(first - at);
         lastArrival = Math.max(lastArrival, first);
       }
     }
@@ -164,6 +167,10 @@ async function main(): Promise<void> {
       process.stdout.write(
         `  ${name}: offered to received p50 ${pOf(xs, 0.5)} p99 ${pOf(xs, 0.99)}; in Lifeline waiting p50 ${pOf(w?.wait ?? [], 0.5)} p99 ${pOf(w?.wait ?? [], 0.99)}, attempt p50 ${pOf(w?.send ?? [], 0.5)} p99 ${pOf(w?.send ?? [], 0.99)}\n`,
       );
+    }
+    process.stdout.write(`p99 ms per second of the run (by the second the event was offered):\n`);
+    for (const [name, seconds] of Object.entries(bySecond)) {
+      process.stdout.write(`  ${name.padEnd(10)} ${Array.from(seconds, (xs) => String(xs ? pOf(xs, 0.99) : '-').padStart(5)).join('')}\n`);
     }
     process.stdout.write(`${JSON.stringify({ bench: 'events', events: EVENTS, events_per_s: Math.round(EVENTS / seconds), p99_delivery_ms: p(0.99), lost })}\n`);
   } finally {

@@ -5,8 +5,8 @@ import Database from 'better-sqlite3';
 import { createJobRunner, type JobRecord, type JobRunner } from '../../plugin-server/src/jobs/index.js';
 import { ManualClock, settle } from '../../plugin-server/src/jobs/testing.js';
 import { silentLogger } from '../../plugin-server/src/log/index.js';
-import { MAINTENANCE_JOB_KIND, MAINTENANCE_TARGET, MaintenanceDamageError, type MaintenanceResult } from '../../plugin-server/src/protection/repository-maintenance.js';
-import { eventsOfJob } from '../../plugin-server/src/events/producers.js';
+import { MAINTENANCE_JOB_KIND, MAINTENANCE_TARGET, MaintenanceDamageError, maintenanceResultOfFailure, type MaintenanceResult } from '../../plugin-server/src/protection/repository-maintenance.js';
+import { eventsOfJob, MAX_DAMAGED_POINTS_LISTED } from '../../plugin-server/src/events/producers.js';
 
 describe('verify.damage events', () => {
   let db: Database.Database;
@@ -27,6 +27,8 @@ describe('verify.damage events', () => {
   async function failedRun(points: string[]): Promise<JobRecord> {
     const found: MaintenanceResult = { retention: null, gc: null, verify: { percent: 100, chunksChecked: 40, damagedPoints: points, healedPoints: [] } };
     runner.register(MAINTENANCE_JOB_KIND, {
+      // As the maintenance handler keeps what a failed run found.
+      resultOfFailure: maintenanceResultOfFailure,
       run() {
         // As the verify step ends when it found damage (protection/repository-maintenance.ts).
         return Promise.reject(new MaintenanceDamageError(points, found));
@@ -49,5 +51,17 @@ describe('verify.damage events', () => {
     expect(events.map((e) => e.type)).toEqual(['maintenance.failed', 'verify.damage']);
     expect(events[1]?.data).toEqual({ damagedPoints: points, count: 7 });
     expect(events[1]?.message).toBe('Verification found damage in 7 restore point(s)');
+  });
+
+  it('lists the first hundred damaged points and counts them all when a run found more, so the event stays small', async () => {
+    const points = Array.from({ length: 2500 }, (_, i) => `pt-${String(i + 1).padStart(36, '0')}`);
+    const job = await failedRun(points);
+    // The job's result keeps every one.
+    expect((job.result as MaintenanceResult | null)?.verify?.damagedPoints?.length).toBe(2500);
+    const damage = eventsOfJob(job, false).find((e) => e.type === 'verify.damage');
+    expect(MAX_DAMAGED_POINTS_LISTED).toBe(100);
+    expect(damage?.data).toEqual({ damagedPoints: points.slice(0, 100), count: 2500 });
+    expect(damage?.message).toBe('Verification found damage in 2500 restore point(s) (the first 100 listed)');
+    expect(JSON.stringify(damage).length).toBeLessThan(8_000);
   });
 });

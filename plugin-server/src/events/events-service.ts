@@ -102,6 +102,7 @@ export class EventsService {
       clock: opts.clock,
       secretOf: (id) => this.store.channelSecret(id),
       userAgent: `Lifeline/${opts.version}`,
+      log: opts.log,
       extraFor: (event, channel) => {
         const links = opts.exportLinks;
         const wants = channel.kind === 'webhook' && channel.settings.exportLinks;
@@ -220,8 +221,37 @@ export class EventsService {
     this.subscriptions.push(() => timer?.cancel());
   }
 
+  /**
+   * The webhook thread kept in step with the webhook channels from the start: started, its pools
+   * made, before the first event rather than under it; a channel removed or changed forgotten or
+   * configured again at once.
+   */
+  private syncWebhooks(): void {
+    if (this.lifetime.signal.aborted) return;
+    const hooks = this.store.listChannels().flatMap((channel) => {
+      if (channel.kind !== 'webhook') return [];
+      const secret = this.store.channelSecret(channel.id);
+      return secret === null ? [] : [{ channel, secret }];
+    });
+    this.webhooks.sync(hooks);
+  }
+
   start(): void {
     this.dispatcher.start();
+    try {
+      this.syncWebhooks();
+    } catch (err) {
+      // The first request tries again.
+      this.opts.log.error('webhook channels not prepared', { error: err instanceof Error ? err.message : String(err) });
+    }
+    const offChannels = this.store.onChannelsChanged(() => {
+      try {
+        this.syncWebhooks();
+      } catch (err) {
+        this.opts.log.error('webhook channels not prepared', { error: err instanceof Error ? err.message : String(err) });
+      }
+    });
+    this.subscriptions.push(offChannels);
     this.startPruning();
     const facts = this.opts.summary;
     if (facts && !this.lifetime.signal.aborted) {

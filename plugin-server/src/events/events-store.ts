@@ -246,6 +246,18 @@ export class SqliteEventsStore {
     return row.sealed_secret === null ? null : this.secrets.open(row.sealed_secret);
   }
 
+  private readonly channelListeners = new Set<() => void>();
+
+  /** Called after each channel created, replaced or removed through this store. */
+  onChannelsChanged(fn: () => void): () => void {
+    this.channelListeners.add(fn);
+    return () => this.channelListeners.delete(fn);
+  }
+
+  private channelsChanged(): void {
+    for (const fn of this.channelListeners) fn();
+  }
+
   createChannel(input: ChannelInput): Channel {
     this.channelCache = null;
     this.secretCache.clear();
@@ -254,6 +266,7 @@ export class SqliteEventsStore {
     this.db
       .prepare('INSERT INTO events_channels (id, name, kind, enabled, filter, settings, sealed_secret, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(id, input.name, input.kind, input.enabled ? 1 : 0, JSON.stringify(input.filter), JSON.stringify(input.settings), input.secret === undefined ? null : this.secrets.seal(input.secret), now, now);
+    this.channelsChanged();
     return this.getChannel(id);
   }
 
@@ -277,6 +290,7 @@ export class SqliteEventsStore {
         now: this.nowIso(),
         ...(sealed === undefined ? {} : { sealed }),
       });
+    this.channelsChanged();
     return this.getChannel(id);
   }
 
@@ -286,6 +300,7 @@ export class SqliteEventsStore {
     this.secretCache.clear();
     const r = this.sql('DELETE FROM events_channels WHERE id = ?').run(id);
     if (r.changes === 0) throw new NotFoundError(`no notification channel ${id}`, { channelId: id });
+    this.channelsChanged();
   }
 
   // ---- the outbox ----

@@ -30,6 +30,13 @@ function failure(job: JobRecord): Record<string, unknown> {
 }
 
 /**
+ * Damaged points a `verify.damage` event lists at most (the first found); its `count` is all of
+ * them. An event goes to every channel (a mail, a syslog line, a webhook), and must stay small
+ * however much damage a run found: the maintenance job's result lists every point.
+ */
+export const MAX_DAMAGED_POINTS_LISTED = 100;
+
+/**
  * The damage a maintenance run's verification found, from its result: a run that finds damage
  * fails (protection/repository-maintenance.ts, `repository-damaged`) and keeps what it found as
  * the failed job's result, every damaged point with it.
@@ -120,7 +127,9 @@ export function eventsOfJob(job: JobRecord, warned: boolean): NewEvent[] {
         : [{ ...base, type: 'maintenance.failed', message: `Repository maintenance failed${why}`, data: { ...data, ...failure(job) } }];
       const damage = damageOf(job);
       if (damage !== null) {
-        out.push({ ...base, type: 'verify.damage', message: `Verification found damage in ${damage.count} restore point(s)`, data: { damagedPoints: damage.points, count: damage.count } });
+        const listed = damage.points.slice(0, MAX_DAMAGED_POINTS_LISTED);
+        const more = damage.count > listed.length ? ` (the first ${listed.length} listed)` : '';
+        out.push({ ...base, type: 'verify.damage', message: `Verification found damage in ${damage.count} restore point(s)${more}`, data: { damagedPoints: listed, count: damage.count } });
       }
       return out;
     }

@@ -57,6 +57,8 @@ export interface WebhookReceiver {
   holdAnswers: boolean;
   /** Requests left unanswered so far. */
   readonly held: number;
+  /** TLS connections open to it now. */
+  readonly connections: number;
   /** Handles the requests left unanswered, as if they came now. */
   answerHeld(): void;
   /** Called with each verified webhook as it arrives. */
@@ -77,6 +79,7 @@ export async function startWebhookReceiver(secret: string, pems?: TestPems): Pro
   let server: HttpsServer | null = null;
   let port = 0;
   const heldAnswers: Array<() => void> = [];
+  let connections = 0;
   const receiver: WebhookReceiver = {
     get url() {
       return `https://127.0.0.1:${port}/hooks/lifeline`;
@@ -88,6 +91,9 @@ export async function startWebhookReceiver(secret: string, pems?: TestPems): Pro
     holdAnswers: false,
     get held() {
       return heldAnswers.length;
+    },
+    get connections() {
+      return connections;
     },
     answerHeld() {
       for (const answer of heldAnswers.splice(0)) answer();
@@ -132,6 +138,13 @@ export async function startWebhookReceiver(secret: string, pems?: TestPems): Pro
             res.writeHead(401).end();
           }
         };
+      });
+      // Idle connections are kept for a minute (node's default is 5 s), as a receiver that wants
+      // them kept would: a connection closes when Lifeline closes it, not by the receiver's clock.
+      s.keepAliveTimeout = 60_000;
+      s.on('secureConnection', (socket) => {
+        connections++;
+        socket.once('close', () => connections--);
       });
       await new Promise<void>((resolve, reject) => {
         s.once('error', reject);

@@ -157,5 +157,13 @@ port.on('message', (m: WebhookThreadRequest) => {
     case 'abort':
       for (const id of m.ids) requests.get(id)?.abort();
       break;
+    case 'forget': {
+      const known = channels.get(m.channelId);
+      channels.delete(m.channelId);
+      unusable.delete(m.channelId);
+      // Its requests still in flight end with an error (their channel is gone, and its deliveries with it).
+      if (known) void known.pool.destroy().catch(() => undefined);
+      break;
+    }
   }
 });

@@ -18,6 +18,7 @@ import { createHmac } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { TimeSource } from '../domain/index.js';
 import { LifelineError } from '../errors/index.js';
+import type { Logger } from '../log/index.js';
 import type { LifelineEvent } from './event.js';
 import type { Channel, WebhookSettings } from './channel.js';
 import type { ChannelSender } from './dispatcher.js';
@@ -45,6 +46,14 @@ export const WEBHOOK_CONNECTIONS = 16;
  */
 export const WEBHOOK_IN_FLIGHT = 64;
 
+/**
+ * A thread that ended on its own is started again at once the first time; each further end before
+ * it answered any request doubles the wait before the next start, from this to
+ * `WEBHOOK_THREAD_BACKOFF_MAX_MS`. Meanwhile requests fail at once (and are retried as any other).
+ */
+export const WEBHOOK_THREAD_BACKOFF_MS = 1_000;
+export const WEBHOOK_THREAD_BACKOFF_MAX_MS = 60_000;
+
 export interface WebhookSenderOptions {
   clock: TimeSource;
   /** The signing secret of a channel, in clear. */
@@ -52,6 +61,8 @@ export interface WebhookSenderOptions {
   /** Extra data for an event on a channel (export links of a new point), or none. */
   extraFor?(event: LifelineEvent, channel: Channel, signal: AbortSignal): Promise<Record<string, unknown>>;
   userAgent: string;
+  /** Where a thread that ended on its own is told (with when it starts again). */
+  log?: Logger;
 }
 
 /** What the main thread tells the webhook thread. */
@@ -61,7 +72,9 @@ export type WebhookThreadRequest =
   /** Requests to send: an id of the main thread's, the channel, the signature's time (Unix seconds), the event and extra data. */
   | { type: 'send'; items: Array<[id: number, channelId: string, timestampSeconds: number, event: LifelineEvent, extra: Record<string, unknown>]> }
   /** Requests whose attempt was given up (time up, server stopping). */
-  | { type: 'abort'; ids: number[] };
+  | { type: 'abort'; ids: number[] }
+  /** A channel removed (or no longer a webhook): its secret and its connections go. */
+  | { type: 'forget'; channelId: string };
 
 /** What the webhook thread answers: per request, the receiver's HTTP status, or 0 and the error's message and code. */
 export interface WebhookThreadAnswer {
@@ -73,6 +86,15 @@ export interface WebhookThreadAnswer {
 export interface WebhookSender extends ChannelSender {
   /** The thread sending the requests, once one has started; null before the first request and after close. */
   readonly thread: Worker | null;
+  /**
+   * The webhook channels configured now, each with its secret: the thread is started (and each
+   * channel's connection pool made) ahead of the first event, a channel changed is configured
+   * again at once, and one no longer listed is forgotten with its secret and its connections. With
+   * none listed, no thread is kept.
+   */
+  sync(channels: ReadonlyArray<{ channel: Channel & { kind: 'webhook' }; secret: string }>): void;
+  /** Ends the thread, its connections and what it knows of the channels. */
+  close(): void;
 }
 
 interface PendingRequest {
@@ -95,8 +117,13 @@ class WebhookThread {
   /** Requests waiting for their answer per attempt signal (the dispatcher shares one among many attempts). */
   private readonly bySignal = new WeakMap<AbortSignal, Set<number>>();
   ended: Error | null = null;
+  /** Ended by `close`, not on its own. */
+  closed = false;
 
-  constructor(private readonly onEnd: (t: WebhookThread) => void) {
+  /** The thread answered at least one request: it works. */
+  answeredOnce = false;
+
+  constructor(private readonly onEnd: (t: WebhookThread, err: Error) => void) {
     this.worker = new Worker(new URL('./webhook-thread.js', import.meta.url));
     // Held only while requests wait for their answers: an idle thread keeps no process alive.
     this.worker.unref();
@@ -107,14 +134,7 @@ class WebhookThread {
 
   request(channel: Channel & { kind: 'webhook' }, secret: string, userAgent: string, timestampSeconds: number, event: LifelineEvent, extra: Record<string, unknown>, signal: AbortSignal): Promise<number> {
     if (this.ended) return Promise.reject(this.ended);
-    const known = this.configured.get(channel.id);
-    // The store hands out the same settings object until the channel changes.
-    if (!known || known.settings !== channel.settings || known.secret !== secret || known.userAgent !== userAgent) {
-      this.configured.set(channel.id, { settings: channel.settings, secret, userAgent });
-      // In order with the requests: those already handed over go first, with the configuration they were made for.
-      this.flush();
-      this.post({ type: 'channel', channelId: channel.id, url: channel.settings.url, caPem: channel.settings.caPem, secret, userAgent, connections: WEBHOOK_CONNECTIONS });
-    }
+    this.configure(channel, secret, userAgent);
     return new Promise<number>((resolve, reject) => {
       const id = this.nextId++;
       if (this.pending.size === 0) this.worker.ref();
@@ -134,6 +154,30 @@ class WebhookThread {
         process.nextTick(() => this.flush());
       }
     });
+  }
+
+  /** Tells the thread a channel's receiver and secret, unless it has them already. */
+  configure(channel: Channel & { kind: 'webhook' }, secret: string, userAgent: string): void {
+    if (this.ended) return;
+    const known = this.configured.get(channel.id);
+    // The store hands out the same settings object until the channel changes.
+    if (known && known.settings === channel.settings && known.secret === secret && known.userAgent === userAgent) return;
+    this.configured.set(channel.id, { settings: channel.settings, secret, userAgent });
+    // In order with the requests: those already handed over go first, with the configuration they were made for.
+    this.flush();
+    this.post({ type: 'channel', channelId: channel.id, url: channel.settings.url, caPem: channel.settings.caPem, secret, userAgent, connections: WEBHOOK_CONNECTIONS });
+  }
+
+  /** The channels the thread was told of. */
+  channelIds(): string[] {
+    return [...this.configured.keys()];
+  }
+
+  /** Drops a channel's secret here and its secret and connections in the thread. */
+  forget(channelId: string): void {
+    if (!this.configured.delete(channelId) || this.ended) return;
+    this.flush();
+    this.post({ type: 'forget', channelId });
   }
 
   private flush(): void {
@@ -163,6 +207,7 @@ class WebhookThread {
   }
 
   private answered(m: WebhookThreadAnswer): void {
+    this.answeredOnce = true;
     for (const [id, status, error, code] of m.done) {
       const p = this.settle(id);
       if (!p) continue;
@@ -184,10 +229,12 @@ class WebhookThread {
     this.ended = new LifelineError('delivery-failed', `the webhook thread ended: ${err.message}`);
     for (const id of [...this.pending.keys()]) this.settle(id)?.reject(this.ended);
     this.outgoing = [];
-    this.onEnd(this);
+    this.configured.clear();
+    this.onEnd(this, err);
   }
 
   close(): void {
+    this.closed = true;
     this.end(new Error('closed'));
     void this.worker.terminate().catch(() => undefined);
   }
@@ -195,16 +242,45 @@ class WebhookThread {
 
 export function webhookSender(opts: WebhookSenderOptions): WebhookSender {
   let thread: WebhookThread | null = null;
+  /** Ends on its own in a row, each before the thread answered anything; and when the next may start. */
+  let failures = 0;
+  let restartAt = -Infinity;
+  const onEnd = (t: WebhookThread, err: Error) => {
+    if (thread === t) thread = null;
+    if (t.closed) return;
+    failures = t.answeredOnce ? 1 : failures + 1;
+    const waitMs = failures <= 1 ? 0 : Math.min(WEBHOOK_THREAD_BACKOFF_MAX_MS, WEBHOOK_THREAD_BACKOFF_MS * 2 ** (failures - 2));
+    restartAt = opts.clock.now() + waitMs;
+    // The thread's own words: its error never carries a channel's secret (the thread puts none in one).
+    opts.log?.warn('webhook thread ended; its requests are retried', { error: err.message, endsInARow: failures, restartInMs: waitMs });
+  };
   const threadNow = (): WebhookThread => {
-    thread ??= new WebhookThread((t) => {
-      // The next request starts another thread.
-      if (thread === t) thread = null;
-    });
+    if (thread) return thread;
+    const waitMs = restartAt - opts.clock.now();
+    if (waitMs > 0) throw new LifelineError('delivery-failed', `the webhook thread ended and starts again in ${Math.ceil(waitMs / 1000)} s`);
+    thread = new WebhookThread(onEnd);
     return thread;
   };
   return {
     get thread() {
       return thread?.worker ?? null;
+    },
+    sync(channels) {
+      if (channels.length === 0) {
+        thread?.close();
+        thread = null;
+        return;
+      }
+      let t: WebhookThread;
+      try {
+        t = threadNow();
+      } catch {
+        // Waiting to start again: the first request after the wait configures its channel.
+        return;
+      }
+      const listed = new Set(channels.map((c) => c.channel.id));
+      for (const id of t.channelIds()) if (!listed.has(id)) t.forget(id);
+      for (const { channel, secret } of channels) t.configure(channel, secret, opts.userAgent);
     },
     async send(event, channel, signal) {
       if (channel.kind !== 'webhook') throw new LifelineError('validation', `channel ${channel.id} is not a webhook`);

@@ -244,6 +244,22 @@ describe('JobRunner', () => {
     expect(r.runner.get(a.id).state).toBe('succeeded');
   });
 
+  it("keeps a failed job's result only where its kind says what a failed run found", async () => {
+    r = rig();
+    // Both fail with an error that carries a result; only the kind that asks for it keeps one.
+    const failing = (): Promise<never> => Promise.reject(Object.assign(new LifelineError('repository-damaged', 'damage found'), { jobResult: { found: ['pt-1'] } }));
+    r.runner.register('backup', { run: failing });
+    r.runner.register('maintenance', { run: failing, resultOfFailure: (err) => (err as { jobResult?: unknown }).jobResult });
+    await r.runner.start();
+    const backup = r.runner.submit({ kind: 'backup', target: vm(1), params: null }).job;
+    const maintenance = r.runner.submit({ kind: 'maintenance', target: vm(2), params: null }).job;
+    await settle();
+    expect(r.runner.get(backup.id).state).toBe('failed');
+    expect(r.runner.get(backup.id).result).toBeNull();
+    expect(r.runner.get(maintenance.id).state).toBe('failed');
+    expect(r.runner.get(maintenance.id).result).toEqual({ found: ['pt-1'] });
+  });
+
   describe('retries', () => {
     it('retries a transient fault with exponential backoff and jitter, then succeeds', async () => {
       const random = jasmine.createSpy('random').and.returnValues(0, 1);

@@ -60,6 +60,11 @@ export interface JobHandler<P = unknown, C = unknown> {
   cleanup?(job: JobRecord, signal: AbortSignal): Promise<void>;
   /** Which errors are worth another attempt, besides those flagged `details.transient`. */
   isTransient?(err: unknown): boolean;
+  /**
+   * What a run that failed for good found before it failed, kept as the failed job's result (JSON),
+   * or undefined for none. Without it a failed job has no result, whatever its error carries.
+   */
+  resultOfFailure?(err: unknown): unknown;
   retry?: Partial<RetryPolicy>;
   /** Aborts an attempt that runs longer than this; the job fails with code 'job-timeout'. */
   timeoutMs?: number;
@@ -605,8 +610,8 @@ export class JobRunner {
         patch = { state: 'queued', nextAttemptAt: now + delay, error };
         line = ['warn', `attempt ${attempt} failed with a transient fault (${error.code}: ${error.message}); retrying in ${Math.round(delay / 1000)} s`];
       } else {
-        // What the job found before it failed, when its error carries it (`jobResult`): kept as its result.
-        const found = (outcome.error as { jobResult?: unknown } | null)?.jobResult;
+        // What the job found before it failed, where its kind keeps it: its result.
+        const found = a.handler.resultOfFailure?.(outcome.error);
         patch = { state: 'failed', finishedAt: now, error, ...(found === undefined ? {} : { result: jsonOrNull(found) }) };
         line = ['error', transient ? `failed after ${attempt} attempts: ${error.message}` : `failed: ${error.message}`];
       }

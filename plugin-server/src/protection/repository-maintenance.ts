@@ -79,6 +79,7 @@ export function createMaintenanceJobHandler(deps: MaintenanceDeps): JobHandler<M
   const repo = deps.repository;
   return {
     timeoutMs: 24 * 3_600_000,
+    resultOfFailure: maintenanceResultOfFailure,
     async run(ctx): Promise<MaintenanceResult> {
       const params = parseMaintenanceParams(ctx.params);
       const result: MaintenanceResult = { retention: null, gc: null, verify: null };
@@ -137,9 +138,15 @@ export function createMaintenanceJobHandler(deps: MaintenanceDeps): JobHandler<M
   };
 }
 
+/** A failed maintenance run's result: what it found when verification found damage, else none. */
+export function maintenanceResultOfFailure(err: unknown): MaintenanceResult | undefined {
+  return err instanceof MaintenanceDamageError ? err.jobResult : undefined;
+}
+
 /**
  * Verification found damage: the job fails so that it is seen, naming the points affected. The
- * run's result so far (`jobResult`, with every damaged point) is kept as the failed job's result.
+ * run's result so far (`jobResult`, with every damaged point) is kept as the failed job's result
+ * (`maintenanceResultOfFailure`, the maintenance handler's `resultOfFailure`).
  */
 export class MaintenanceDamageError extends LifelineError {
   constructor(
