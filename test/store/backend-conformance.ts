@@ -278,6 +278,25 @@ export function describeBackendContract(name: string, make: () => Promise<Confor
       }
     });
 
+    it('makes an object vouched for by a check visible only once the check passes, and none when it fails', async () => {
+      let pass!: () => void;
+      const check = new Promise<void>((resolve) => (pass = resolve));
+      const put = b.put('data/vouched', bytes('checked bytes'), { signal, contentAddressed: true, vouchedBy: check });
+      // Whatever the backend has written meanwhile, the key does not read as an object yet.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await b.stat('data/vouched', signal)).toBeNull();
+      pass();
+      expect(await put).toEqual({ created: true });
+      expect(text(await b.get('data/vouched', signal))).toBe('checked bytes');
+
+      const refusal = new Error('the bytes do not verify');
+      const failed = Promise.reject(refusal);
+      failed.catch(() => undefined);
+      await expectAsync(b.put('data/refused', bytes('bad bytes'), { signal, contentAddressed: true, vouchedBy: failed })).toBeRejectedWith(refusal);
+      expect(await b.stat('data/refused', signal)).toBeNull();
+      expect((await collect(b.list('data/', signal))).map((x) => x.key)).toEqual(['data/vouched']);
+    });
+
     it('leaves no object behind when a put is aborted before it starts', async () => {
       const ac = new AbortController();
       ac.abort(new Error('stop'));

@@ -44,6 +44,14 @@ export interface PutOptions {
    * keep to put-if-absent.
    */
   contentAddressed?: boolean;
+  /**
+   * The new object becomes visible only once this settles fulfilled (a check of the bytes still
+   * under way, such as a replicated chunk's verification). A backend may write the bytes
+   * meanwhile where no reader sees them; if it rejects, nothing is created and put rejects with
+   * its reason. An object already under the key is reported as before (`created: false`) without
+   * waiting: the caller awaits its check itself.
+   */
+  vouchedBy?: Promise<unknown>;
 }
 
 /** Room of the storage under a backend, in bytes. */

@@ -112,6 +112,9 @@ export class LocalBackend implements Backend {
     // The owner's identity leads the name so that open() can tell orphans from files in progress.
     const owner = processIdentity().replace(':', '.');
     const tmp = join(this.location, TMP_DIR, `${owner}-${++this.tmpCounter}-${randomBytes(4).toString('hex')}`);
+    // A check the caller runs while the bytes are written (vouchedBy): its refusal is the caller's
+    // error, not an I/O fault of this backend.
+    let refused = false;
     try {
       const direct = this.directIo && data instanceof Uint8Array && directIoReady(data, data.byteLength);
       const fh = (direct && (await this.writeDirect(tmp, data))) || (await writeNew(tmp, data instanceof Uint8Array ? [data] : data));
@@ -122,6 +125,11 @@ export class LocalBackend implements Backend {
         await fh.sync();
       } finally {
         await fh.close();
+      }
+      if (options.vouchedBy) {
+        refused = true;
+        await options.vouchedBy;
+        refused = false;
       }
       throwIfAborted(signal);
       const linked = await link(tmp, path).then(
@@ -134,7 +142,7 @@ export class LocalBackend implements Backend {
       if (!linked) return { created: false };
     } catch (err) {
       // The key, not the temporary file, is what the caller knows: errors name it.
-      throw signal.aborted || err instanceof StoreError ? err : ioError('put', key, err);
+      throw signal.aborted || refused || err instanceof StoreError ? err : ioError('put', key, err);
     } finally {
       await unlinkIfPresent(tmp);
     }

@@ -40,6 +40,11 @@ export class MemoryBackend implements Backend {
     await Promise.resolve();
     if (this.objects.has(key)) return { created: false };
     const bytes = data instanceof Uint8Array ? Uint8Array.from(data) : concat(data);
+    if (options.vouchedBy) {
+      await options.vouchedBy;
+      throwIfAborted(options.signal);
+      if (this.objects.has(key)) return { created: false };
+    }
     this.objects.set(key, { data: bytes, retainUntil: options.retainUntil ?? 0, touchedAt: this.clock.now() });
     return { created: true };
   }

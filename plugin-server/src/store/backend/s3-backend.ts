@@ -283,6 +283,8 @@ export class S3Backend implements Backend {
     // for it first (a request per new chunk) is spared; the bucket could not refuse it anyway.
     if (!options.contentAddressed && (await this.head(key, 'put', signal))) return { created: false };
     const body = data instanceof Uint8Array ? data : Buffer.concat(data as Uint8Array[]);
+    // A bucket has no place to hold an object unseen: the check comes first.
+    if (options.vouchedBy) await options.vouchedBy;
     throwIfAborted(signal);
     const retain = options.retainUntil !== undefined && this.inServerFuture(options.retainUntil) ? retentionSeconds(options.retainUntil) : undefined;
     await this.send('put', key, signal, () =>

@@ -269,6 +269,7 @@ export class PointImport {
     const slots = (this.verifySlots ??= new Semaphore(VERIFY_SLOTS));
     await slots.acquire(signal);
     let buf: Uint8Array | undefined;
+    let verified: Promise<void> | undefined;
     try {
       // Bytes in shared memory (the site listener reads chunk bodies there) are read by the codec
       // worker and written by the store as they are; they stay the caller's, untouched, until this
@@ -282,23 +283,30 @@ export class PointImport {
         view = buf.subarray(0, stored.byteLength);
         view.set(stored);
       }
-      let n: number;
-      try {
-        n = await this.repo.codec().verify(view, digest, this.repo.config.chunkSize, signal);
-      } catch (err) {
-        if (err instanceof CorruptChunkError) throw this.refused(hex, err.message);
-        throw err;
-      }
-      if (n !== length) throw this.refused(hex, `it holds ${n} bytes where the index expects ${length}`);
+      // The verification runs while the store writes the bytes where no reader sees them
+      // (vouchedBy): the chunk takes its key only once it verified, and a chunk that fails leaves
+      // nothing behind. Its codec worker only reads `view`.
+      verified = this.repo.codec().verify(view, digest, this.repo.config.chunkSize, signal).then(
+        (n) => {
+          if (n !== length) throw this.refused(hex, `it holds ${n} bytes where the index expects ${length}`);
+        },
+        (err: unknown) => {
+          throw err instanceof CorruptChunkError ? this.refused(hex, err.message) : err;
+        },
+      );
+      verified.catch(() => undefined);
       const key = chunkKey(hex);
       const until = chunkLockUntil(this.retainUntil);
       if (this.damaged.has(hex)) {
-        // The object here is listed as damaged: it goes aside, the verified copy takes its key.
+        // The object here is listed as damaged: it goes aside once the copy that takes its key verified.
+        await verified;
         await this.repo.backend.quarantine(key, signal).catch((e: unknown) => {
           if (!isStoreError(e, 'object-not-found')) throw e;
         });
       }
-      const put = await this.repo.backend.put(key, view, { signal, retainUntil: until, contentAddressed: true });
+      const put = await this.repo.backend.put(key, view, { signal, retainUntil: until, contentAddressed: true, vouchedBy: verified });
+      // A chunk already here is locked only for bytes that verified, as one put would be.
+      await verified;
       if (!put.created) await this.repo.backend.lock(key, until, signal);
       if (this.outstanding.delete(hex) && put.created) {
         this.receivedChunks++;
@@ -306,6 +314,8 @@ export class PointImport {
       }
       return { storedBytes: put.created ? stored.byteLength : 0 };
     } finally {
+      // The buffer goes back only once its codec worker is done reading it.
+      await verified?.catch(() => undefined);
       if (buf) this.verifyBuffers?.release(buf);
       slots.release();
     }
