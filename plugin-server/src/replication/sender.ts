@@ -3,15 +3,17 @@
  * (protocol.ts), sends the chunks it lacks in their stored form, a few at a time, and commits.
  * Run again after any failure, it sends only what the receiver still lacks.
  *
- * The first chunks go out without waiting for disk reads: while the offer is under way the sender
- * reads the chunks the receiver likely lacks (those the point's parent does not reference).
+ * Chunks are read from disk ahead of their turn, so that the reads overlap the receiver's work:
+ * while the offer is under way the sender reads the chunks the receiver likely lacks (those the
+ * point's parent does not reference), and then keeps as many reads going ahead of the chunks in
+ * flight as there are chunks in flight.
  */
 import { forEachBounded, likelyLackedChunks, readPointParcel, readStoredChunk, type PointParcel, type Repository } from '../store/index.js';
 import type { ReplicaReceiver } from './protocol.js';
 
 export interface ReplicateOptions {
   signal: AbortSignal;
-  /** Chunks in flight at once (default 8: reading at the source and the durable put at the receiver overlap the receiver's verification). */
+  /** Chunks in flight at once (default 8: reading at the source and the durable put at the receiver overlap the receiver's verification), and as many read ahead of them. */
   concurrency?: number;
   /** Called after each chunk the receiver acknowledged. */
   onChunk?: (hex: string, storedBytes: number) => void;
@@ -78,7 +80,22 @@ export async function replicatePoint(source: Repository, pointId: string, receiv
   let firstChunkMs: number | null = null;
   let chunksSent = 0;
   let bytesSent = 0;
-  await forEachBounded(answer.missing, concurrency, signal, async (hex, sig) => {
+  const missing = answer.missing;
+  let readTo = 0;
+  // Reads run `concurrency` chunks ahead of the chunks in flight, so that a chunk's read from
+  // this site's disk overlaps the receiver's work on the ones before it instead of adding to it.
+  const readAheadTo = (end: number): void => {
+    for (; readTo < Math.min(end, missing.length); readTo++) {
+      const hex = missing[readTo] as string;
+      if (ahead.has(hex)) continue;
+      const read = readStoredChunk(source, hex, signal);
+      read.catch(() => undefined);
+      ahead.set(hex, read);
+    }
+  };
+  await forEachBounded(missing.keys(), concurrency, signal, async (i, sig) => {
+    const hex = missing[i] as string;
+    readAheadTo(i + 1 + concurrency);
     const early = ahead.get(hex);
     ahead.delete(hex);
     const stored = await (early ?? readStoredChunk(source, hex, sig));
