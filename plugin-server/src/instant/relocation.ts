@@ -65,6 +65,11 @@ export async function relocateWithCancel(
       onTask: (t) => {
         task = t;
         recorded = o.onTask(t.value);
+        // Seen at once (and awaited below): a move can take hours, and a rejection nobody
+        // handles meanwhile would end the process while vCenter's task runs on.
+        recorded.catch((err: unknown) => {
+          o.log(`the relocation task ${t.value} could not be put on record (${describeError(err)}); a restart meanwhile would go by where the disks are`);
+        });
         if (o.cancel?.aborted) askCancel();
       },
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),

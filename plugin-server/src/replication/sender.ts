@@ -76,6 +76,9 @@ export async function replicatePoint(source: Repository, pointId: string, receiv
     const timings = { parcelMs, offerMs, firstChunkMs: null, chunksMs: 0, commitMs: 0, totalMs: since(start) };
     return { pointId, present: true, chunks: 0, chunksSent: 0, bytesSent: 0, retainUntil: answer.retainUntil, timings };
   }
+  // Reads of chunks the receiver holds after all are dropped now, not at the end of the run.
+  const wanted = new Set(answer.missing);
+  for (const hex of ahead.keys()) if (!wanted.has(hex)) ahead.delete(hex);
   const answered = performance.now();
   let firstChunkMs: number | null = null;
   let chunksSent = 0;
