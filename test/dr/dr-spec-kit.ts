@@ -2,16 +2,42 @@
  * What the DR specs read of a site: the API's job, failover and replicated-VM shapes, the site's
  * VMs by name and power state, every file of its simulator's datastores with its size (what
  * "exactly as before" compares), a wait for a job to end, the first replication every DR spec
- * starts from, and the two sites the failback specs start from.
+ * starts from, the two sites the failback specs start from, the `lifeline` command run as an
+ * administrator would, and the flat file of a VM's first disk.
  */
+import { execFile } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDatastorePath } from '../../plugin-server/src/vsphere/index.js';
 import { fillDisk } from '../demo/demo-seed.js';
 import { startTwoSites, type SiteSide, type TwoSiteOptions, type TwoSites } from '../sites/two-site-fixture.js';
 
 const MiB = 1024 * 1024;
 
 const never = new AbortController().signal;
+const LIFELINE_BIN = fileURLToPath(new URL('../../../bin/lifeline.js', import.meta.url));
+
+/** Runs `lifeline <args>` with the vCenter password in its environment and no other LIFELINE_ setting; never rejects. */
+export function lifeline(args: string[], password: string, timeoutMs = 240_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LIFELINE_')));
+  return new Promise((resolve) => {
+    execFile(process.execPath, [LIFELINE_BIN, ...args], { env: { ...env, LIFELINE_VC_PASSWORD: password }, timeout: timeoutMs }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** A VM as the side's vCenter reports it. */
+export async function vmAt(side: Pick<SiteSide, 'backup' | 'vc'>, moref: string) {
+  return (await side.backup.vcenter(side.vc.instanceUuid, never)).getVm(moref, never);
+}
+
+/** The flat file of a VM's first disk in the side's simulator. */
+export async function diskFile(side: Pick<SiteSide, 'backup' | 'vc'>, moref: string): Promise<string> {
+  const { datastore, path } = parseDatastorePath((await vmAt(side, moref)).disks[0]!.fileName);
+  return join(side.vc.datastores.find((d) => d.name === datastore)!.dir, path.replace(/\.vmdk$/, '-flat.vmdk'));
+}
 
 export interface JobBody {
   id: string;

@@ -8,19 +8,14 @@
 // does not stop it, as it cannot stop A's job, and one cancelled while queued is marked not started. Then the same VM is failed over once more, protected at B and failed back by `lifeline plan
 // failback` (nothing changed at B, so no chunk crosses), a third time and failed back as a new VM
 // at A, and a fourth time: with A's server stopped the failback is refused and nothing changes.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseDatastorePath } from '../../plugin-server/src/vsphere/index.js';
 import { sha256File } from '../store/store-fixtures.js';
 import type { SiteSide, TwoSites } from '../sites/two-site-fixture.js';
-import { startFailbackSites, waitJob as waitJobFor, type Failover, type JobBody } from './dr-spec-kit.js';
+import { diskFile, lifeline, startFailbackSites, vmAt, waitJob as waitJobFor, type Failover, type JobBody } from './dr-spec-kit.js';
 
 const MiB = 1024 * 1024;
 const SLOW = 300_000;
 const never = new AbortController().signal;
-const LIFELINE_BIN = fileURLToPath(new URL('../../../bin/lifeline.js', import.meta.url));
 /** A planned migration and a failback each wait for a shutdown, a backup and a replication: up to 4 minutes. */
 const waitJob = (side: SiteSide, id: string): Promise<JobBody> => waitJobFor(side, id, 240);
 
@@ -38,24 +33,8 @@ interface FailbackPart {
 }
 type FailoverWithFailback = Failover & { failback?: FailbackPart | null };
 
-function lifeline(args: string[], password: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LIFELINE_')));
-  return new Promise((resolve) => {
-    execFile(process.execPath, [LIFELINE_BIN, ...args], { env: { ...env, LIFELINE_VC_PASSWORD: password }, timeout: 240_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
 
-async function vmAt(side: SiteSide, moref: string) {
-  return (await side.backup.vcenter(side.vc.instanceUuid, never)).getVm(moref, never);
-}
 
-/** The flat file of a VM's first disk in the side's simulator. */
-async function diskFile(side: SiteSide, moref: string): Promise<string> {
-  const { datastore, path } = parseDatastorePath((await vmAt(side, moref)).disks[0]!.fileName);
-  return join(side.vc.datastores.find((d) => d.name === datastore)!.dir, path.replace(/\.vmdk$/, '-flat.vmdk'));
-}
 
 describe('failback to the source site', () => {
   let sites: TwoSites;

@@ -9,19 +9,13 @@
 // at B and A untouched. Then `lifeline plan failback` runs it as one job of B's: the plan's last group first, each VM's disk
 // back at A byte for byte as B had it, on the original VMs (same morefs), powered on, A's marks
 // cleared, B's copies powered off, and the run kept with the plan's runs as its report.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseDatastorePath } from '../../plugin-server/src/vsphere/index.js';
 import { sha256File } from '../store/store-fixtures.js';
 import type { SiteSide, TwoSites } from '../sites/two-site-fixture.js';
-import { startFailbackSites, waitJob, type Failover, type JobBody } from './dr-spec-kit.js';
+import { diskFile, lifeline, startFailbackSites, vmAt, waitJob, type Failover, type JobBody } from './dr-spec-kit.js';
 
 const MiB = 1024 * 1024;
 const SLOW = 300_000;
-const never = new AbortController().signal;
-const LIFELINE_BIN = fileURLToPath(new URL('../../../bin/lifeline.js', import.meta.url));
 
 interface FailbackPart {
   state: string;
@@ -45,22 +39,10 @@ interface Run {
   failovers: Step[][];
 }
 
-function lifeline(args: string[], password: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LIFELINE_')));
-  return new Promise((resolve) => {
-    execFile(process.execPath, [LIFELINE_BIN, ...args], { env: { ...env, LIFELINE_VC_PASSWORD: password }, timeout: 240_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
 
-async function vmAt(side: SiteSide, moref: string) {
-  return (await side.backup.vcenter(side.vc.instanceUuid, never)).getVm(moref, never);
-}
 
 async function diskSha(side: SiteSide, moref: string): Promise<string> {
-  const { datastore, path } = parseDatastorePath((await vmAt(side, moref)).disks[0]!.fileName);
-  return sha256File(join(side.vc.datastores.find((d) => d.name === datastore)!.dir, path.replace(/\.vmdk$/, '-flat.vmdk')));
+  return sha256File(await diskFile(side, moref));
 }
 
 describe('failback of a recovery plan', () => {
