@@ -7,10 +7,20 @@
  * per second (above the 1,000 per second the outbox must sustain), so that the delivery latency
  * measured is that of a loaded outbox, not of a backlog the benchmark made itself.
  *
+ * The measured events go through a running server, not one that has just started: first a
+ * warm-up of 1,500 events (one second at the offered rate) goes through every channel, and waits
+ * until each is delivered. A server's first second opens its connections (16 TLS handshakes to
+ * the webhook, SMTP sessions that a receiver greets only after its pause for early talkers), starts
+ * the webhook thread and compiles its code while the events keep coming; the warm-up's own
+ * figures are printed as the cold start's (its p99 and when each channel delivered its first
+ * event), and its deliveries count in `lost` like the others. `LIFELINE_BENCH_EVENTS_WARMUP` sets
+ * its size (0: the measured events start the server cold).
+ *
  * events_per_s: events over the time from the first one offered to the last one received;
  * p99_delivery_ms: 99th percentile, over every delivery, of the time from offering the event to
  * Lifeline (before it is recorded) to its arrival at the receiver; lost: deliveries not received,
- * or received twice, by their receiver, or not recorded as delivered in the outbox. The webhook
+ * or received twice, by their receiver, or not recorded as delivered in the outbox (the warm-up's
+ * included). The webhook
  * receiver verifies every signature with the standardwebhooks package; a failed verification
  * counts as lost. `LIFELINE_BENCH_EVENTS` sets the number of events.
  */
@@ -26,6 +36,7 @@ import { EventsService, validateChannelInput, type SettledDelivery } from '../pl
 import type { ReceiverName, ReceiversReady, ReceiversReport } from './events-receivers.js';
 
 const EVENTS = Number(process.env['LIFELINE_BENCH_EVENTS'] ?? 10_000);
+const WARMUP = Number(process.env['LIFELINE_BENCH_EVENTS_WARMUP'] ?? 1_500);
 const RATE_PER_S = 1_500;
 
 async function main(): Promise<void> {
@@ -81,38 +92,58 @@ async function main(): Promise<void> {
       w.send.push(s.sendMs);
     });
     service.start();
-    const expected = EVENTS * channels.length;
     let received = 0;
     messages.push((m) => {
       if (m.type === 'progress') received = Number(m['total']);
     });
-    const offeredAt = new Map<string, number>();
-    const toRecord: number[] = [];
+    /** Events offered so far, over both phases. */
+    let offered = 0;
+    interface Phase {
+      /** When each of its events was offered, by event id. */
+      offeredAt: Map<string, number>;
+      /** From offering each event to its being on disk. */
+      toRecord: number[];
+      started: number;
+    }
+    /**
+     * Offers `n` events at the rate and waits until every delivery of every event offered so far
+     * is received and recorded as delivered (or 300 s have passed).
+     */
+    const runPhase = async (n: number): Promise<Phase> => {
+      const phase: Phase = { offeredAt: new Map(), toRecord: [], started: Date.now() };
+      const offer = (i: number) => {
+        const at = Date.now();
+        void service
+          .record({ type: i % 10 === 0 ? 'backup.failed' : 'backup.succeeded', vm: { vcenterGuid: 'bench-vc', moref: `vm-${i % 200}`, name: `bench-${i % 200}` }, jobId: `job-${i}`, message: `Backup ${i} of bench-${i % 200}` })
+          .then((e) => {
+            if (!e) return;
+            phase.offeredAt.set(e.id, at);
+            phase.toRecord.push(Date.now() - at);
+          });
+      };
+      // Hold the offered rate. Each turn of the event loop offers every event whose time has come, as
+      // the server's independent producers (jobs ending, RPO changes) would; recording only hands
+      // the event to the outbox's group commit, so it never starves the deliveries.
+      const first = offered;
+      for (let k = 0; k < n; ) {
+        const now = Date.now();
+        while (k < n && phase.started + (k * 1000) / RATE_PER_S <= now) offer(first + k++);
+        if (k >= n) break;
+        const due = phase.started + (k * 1000) / RATE_PER_S;
+        await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
+      }
+      offered += n;
+      const expected = offered * channels.length;
+      for (const until = Date.now() + 300_000; Date.now() < until && (received < expected || delivered < expected); ) await new Promise((r) => setTimeout(r, 20));
+      return phase;
+    };
+    const cold = WARMUP > 0 ? await runPhase(WARMUP) : null;
+    // The delivery times of the measured events alone.
+    waits.clear();
     const cpuBefore = process.cpuUsage();
     const mainBefore = mainThreadCpuSeconds();
-    const started = Date.now();
-    const offer = (i: number) => {
-      const at = Date.now();
-      void service
-        .record({ type: i % 10 === 0 ? 'backup.failed' : 'backup.succeeded', vm: { vcenterGuid: 'bench-vc', moref: `vm-${i % 200}`, name: `bench-${i % 200}` }, jobId: `job-${i}`, message: `Backup ${i} of bench-${i % 200}` })
-        .then((e) => {
-          if (!e) return;
-          offeredAt.set(e.id, at);
-          toRecord.push(Date.now() - at);
-        });
-    };
-    // Hold the offered rate. Each turn of the event loop offers every event whose time has come, as
-    // the server's independent producers (jobs ending, RPO changes) would; recording only hands
-    // the event to the outbox's group commit, so it never starves the deliveries.
-    for (let i = 0; i < EVENTS; ) {
-      const now = Date.now();
-      while (i < EVENTS && started + (i * 1000) / RATE_PER_S <= now) offer(i++);
-      if (i >= EVENTS) break;
-      const due = started + (i * 1000) / RATE_PER_S;
-      await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
-    }
-    // Until every delivery is received and recorded as delivered (or 300 s have passed).
-    for (const until = Date.now() + 300_000; Date.now() < until && (received < expected || delivered < expected); ) await new Promise((r) => setTimeout(r, 20));
+    const run = await runPhase(EVENTS);
+    const { offeredAt, toRecord, started } = run;
     const cpu = process.cpuUsage(cpuBefore);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const mainAfter = mainThreadCpuSeconds();
@@ -126,17 +157,29 @@ async function main(): Promise<void> {
     const byReceiver: Record<string, number[]> = {};
     // Per receiver and per second of the run (by when the event was offered): where the tail is.
     const bySecond: Record<string, number[][]> = {};
+    // The cold start's: each delivery's latency, and when each receiver got its first event.
+    const coldLatencies: number[] = [];
+    const coldByReceiver: Record<string, number[]> = {};
+    const coldFirst: Record<string, number> = {};
     let lastArrival = started;
     let duplicates = 0;
     const got = {} as Record<ReceiverName, number>;
     for (const [name, entries] of Object.entries(report.received) as Array<[ReceiverName, Array<[string, number[]]>]>) {
       got[name] = 0;
       for (const [id, times] of entries) {
-        const at = offeredAt.get(id);
         const first = times[0] ?? NaN;
-        if (at === undefined) continue;
+        const coldAt = cold?.offeredAt.get(id);
+        const at = offeredAt.get(id);
+        if (coldAt === undefined && at === undefined) continue;
         got[name]++;
         duplicates += times.length - 1;
+        if (coldAt !== undefined && cold) {
+          coldLatencies.push(first - coldAt);
+          (coldByReceiver[name] ??= []).push(first - coldAt);
+          coldFirst[name] = Math.min(coldFirst[name] ?? Infinity, first - cold.started);
+          continue;
+        }
+        if (at === undefined) continue;
         latencies.push(first - at);
         (byReceiver[name] ??= []).push(first - at);
         ((bySecond[name] ??= [])[Math.floor((at - started) / 1000)] ??= []).push(first - at);
@@ -144,8 +187,8 @@ async function main(): Promise<void> {
       }
     }
     const counts = service.store.counts();
-    const notRecorded = expected - counts.delivered;
-    const lost = Object.values(got).reduce((n, v) => n + (EVENTS - v), 0) + report.refused + duplicates + Math.max(0, notRecorded);
+    const notRecorded = offered * channels.length - counts.delivered;
+    const lost = Object.values(got).reduce((n, v) => n + (offered - v), 0) + report.refused + duplicates + Math.max(0, notRecorded);
     const seconds = (lastArrival - started) / 1000;
     latencies.sort((a, b) => a - b);
     const pOf = (xs: number[], q: number) => {
@@ -155,8 +198,15 @@ async function main(): Promise<void> {
     const p = (q: number) => pOf(latencies, q);
     const s = service.writer.stats;
     process.stdout.write(`events: ${EVENTS} offered at ${RATE_PER_S}/s to ${channels.length} channels (${channels.map((c) => c.name).join(', ')}); vCenter events need a vCenter and are not part of this run\n`);
-    process.stdout.write(`received: ${JSON.stringify(got)} in ${report.mails} mails; duplicates ${duplicates}; failed attempts ${failedAttempts}; refused ${report.refused}; outbox ${JSON.stringify(counts)}\n`);
-    process.stdout.write(`outbox commits: ${s.commits} (${s.syncs} disk syncs) for ${s.writes} writes (events recorded and attempts settled)\n`);
+    if (cold) {
+      process.stdout.write(
+        `cold start (the warm-up, ${WARMUP} events at ${RATE_PER_S}/s from service start, not in the figures below): p50 ${pOf(coldLatencies, 0.5)} p99 ${pOf(coldLatencies, 0.99)} max ${pOf(coldLatencies, 1)} ms; ${Object.entries(coldByReceiver)
+          .map(([name, xs]) => `${name} p99 ${pOf(xs, 0.99)}, first event at ${coldFirst[name] ?? NaN}`)
+          .join('; ')} ms\n`,
+      );
+    }
+    process.stdout.write(`received (warm-up included): ${JSON.stringify(got)} in ${report.mails} mails; duplicates ${duplicates}; failed attempts ${failedAttempts}; refused ${report.refused}; outbox ${JSON.stringify(counts)}\n`);
+    process.stdout.write(`outbox commits (warm-up included): ${s.commits} (${s.syncs} disk syncs) for ${s.writes} writes (events recorded and attempts settled)\n`);
     process.stdout.write(
       `CPU: Lifeline ${cpuSeconds.toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)}, system ${(cpu.system / 1e6).toFixed(1)}), ${((cpuSeconds * 1000) / EVENTS).toFixed(2)} ms per event through ${channels.length} channels${mainSeconds === null ? '' : `, of which the main thread ${mainSeconds.toFixed(1)} s (${((mainSeconds * 1000) / EVENTS).toFixed(2)} ms per event)`}; receivers ${report.cpuSeconds.toFixed(1)} s; ${seconds.toFixed(1)} s of wall time; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${availableParallelism()} CPUs\n`,
     );
