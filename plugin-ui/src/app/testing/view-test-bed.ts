@@ -117,3 +117,15 @@ export function flushProblem(
     { status: problem.status, statusText: problem.title, headers: { 'content-type': 'application/problem+json' } },
   );
 }
+
+/**
+ * The accessible name of each radio group under `root`, in order: the text of the element its
+ * `aria-labelledby` names, or null when it names none or one that is not in the document (a
+ * screen reader then announces the group without a name).
+ */
+export function radioGroupNames(root: Element): Array<string | null> {
+  return [...root.querySelectorAll('[role="radiogroup"]')].map((group) => {
+    const id = group.getAttribute('aria-labelledby');
+    return id ? (group.ownerDocument.getElementById(id)?.textContent?.trim() ?? null) : null;
+  });
+}

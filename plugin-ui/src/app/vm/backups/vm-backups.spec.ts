@@ -5,7 +5,7 @@ import { flushCapabilities } from '../../api/capabilities-testing';
 import type { FakeFetch } from '../../api/fake-fetch';
 import { SESSION_HEADER } from '../../api/lifeline-api';
 import { FAKE_VM_ID } from '../../sdk/fake-html-client-sdk';
-import { API_BASE, configureViewTestBed, flushProblem, renderView, type RenderedView } from '../../testing/view-test-bed';
+import { API_BASE, configureViewTestBed, flushProblem, radioGroupNames, renderView, type RenderedView } from '../../testing/view-test-bed';
 import { JOB_ID, POINT_ID, instantRevertBody, jobBody, pageBody, pointBody, revertBody, sseEvent } from '../../testing/server-bodies';
 import { VmBackups } from './vm-backups';
 
@@ -131,6 +131,8 @@ describe('VmBackups', () => {
       expect(view.text('.ll-dialog-submit')).toBe('Download');
       expect(view.all('.ll-export-disk').map((r) => (r as HTMLInputElement).checked)).toEqual([true, false]);
       expect(view.element.querySelector<HTMLInputElement>('#ll-export-format-raw')?.checked).toBeTrue();
+      // A screen reader names each choice by its label.
+      expect(radioGroupNames(view.element)).toEqual(['Disk', 'Format']);
       await view.click('#ll-export-disk-1');
       await view.click('#ll-export-format-vmdk');
       await view.click('.ll-dialog-submit');

@@ -5,7 +5,7 @@ import type { VmCapabilities } from '../../api/capabilities';
 import { flushCapabilities } from '../../api/capabilities-testing';
 import type { FakeFetch } from '../../api/fake-fetch';
 import { FAKE_VM_ID, FakeHtmlClientSdk } from '../../sdk/fake-html-client-sdk';
-import { API_BASE, configureViewTestBed, flushProblem, renderView, type RenderedView } from '../../testing/view-test-bed';
+import { API_BASE, configureViewTestBed, flushProblem, radioGroupNames, renderView, type RenderedView } from '../../testing/view-test-bed';
 import { JOB_ID, POINT_ID, jobBody, pageBody, pointBody, revertBody, vmBody } from '../../testing/server-bodies';
 import { RecoverWizard } from './recover-wizard';
 
@@ -64,6 +64,8 @@ describe('RecoverWizard', () => {
     expect(visible(view, '.clr-wizard-btn--primary').disabled).toBeFalse();
     await next(view);
     expect(view.element.querySelector<HTMLInputElement>('#ll-mode-instantiate')?.checked).toBeTrue();
+    // A screen reader names each choice by its label (the recovery, and the disks' speed on the next page).
+    expect(radioGroupNames(view.element)).toEqual(['Recovery', 'Disks']);
     await next(view);
     const name = view.element.querySelector<HTMLInputElement>('#ll-recover-name')!;
     expect(name.value).toBe('erp-01-20261123-100000');

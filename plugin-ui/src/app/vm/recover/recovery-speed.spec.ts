@@ -1,6 +1,6 @@
 import { Component, signal } from '@angular/core';
 
-import { configureViewTestBed, renderView } from '../../testing/view-test-bed';
+import { configureViewTestBed, radioGroupNames, renderView } from '../../testing/view-test-bed';
 import { RecoverySpeedChoice, type RecoverySpeed } from './recovery-speed';
 
 @Component({
@@ -29,6 +29,8 @@ describe('RecoverySpeedChoice', () => {
     const group = element.querySelector('[role="radiogroup"]')!;
     expect(group.querySelector(':scope > label')?.textContent?.trim()).toBe('Disks');
     expect(group.contains(copy) && group.contains(instant)).toBeTrue();
+    // A screen reader names the group by its label.
+    expect(radioGroupNames(element)).toEqual(['Disks']);
   });
 
   it('tells the page what the user chose, and shows what the page sets', async () => {

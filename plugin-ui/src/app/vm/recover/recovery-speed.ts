@@ -17,7 +17,7 @@ export type RecoverySpeed = 'copy' | 'instant';
   imports: [ClrRadioModule, FormsModule, MessagePipe],
   template: `
     <clr-radio-container class="ll-recover-speed">
-      <label>{{ 'recover.speed' | msg }}</label>
+      <label id="ll-speed-label">{{ 'recover.speed' | msg }}</label>
       <clr-radio-wrapper>
         <input type="radio" clrRadio id="ll-speed-copy" name="speed" value="copy" [ngModel]="speed()" (ngModelChange)="speed.set($event)" />
         <label for="ll-speed-copy">{{ 'recover.speed.copy' | msg }}</label>
