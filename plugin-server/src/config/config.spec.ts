@@ -320,15 +320,16 @@ describe('buildConfig jobLimits', () => {
     }
   };
 
-  it('runs 4 jobs at once, 2 per datastore and 4 per host by default, and reads each limit', () => {
-    expect(buildConfig({ cwd: '/' }).jobLimits).toEqual({ global: 4, perDatastore: 2, perHost: 4 });
-    expect(buildConfig({ cwd: '/', file: { jobLimits: { global: 16, perHost: 3 } } }).jobLimits).toEqual({ global: 16, perDatastore: 2, perHost: 3 });
+  it('runs 4 jobs at once, 2 per datastore and 4 per host, with 10,000 waiting at most, by default, and reads each limit', () => {
+    expect(buildConfig({ cwd: '/' }).jobLimits).toEqual({ global: 4, perDatastore: 2, perHost: 4, queued: 10_000 });
+    expect(buildConfig({ cwd: '/', file: { jobLimits: { global: 16, perHost: 3, queued: 50 } } }).jobLimits).toEqual({ global: 16, perDatastore: 2, perHost: 3, queued: 50 });
   });
 
   it('names the limit that is wrong', () => {
     expect(fieldOf({ jobLimits: { global: 0 } })).toBe('/etc/lifeline/lifeline.json: jobLimits.global');
     expect(fieldOf({ jobLimits: { perDatastore: 2.5 } })).toBe('/etc/lifeline/lifeline.json: jobLimits.perDatastore');
     expect(fieldOf({ jobLimits: { perHost: 1001 } })).toBe('/etc/lifeline/lifeline.json: jobLimits.perHost');
+    expect(fieldOf({ jobLimits: { queued: 0 } })).toBe('/etc/lifeline/lifeline.json: jobLimits.queued');
     expect(fieldOf({ jobLimits: { perVm: 1 } })).toBe('/etc/lifeline/lifeline.json: jobLimits.perVm');
     expect(fieldOf({ jobLimits: 4 })).toBe('/etc/lifeline/lifeline.json: jobLimits');
   });

@@ -78,10 +78,13 @@ export interface JobLimitsConfig {
   readonly global: number;
   readonly perDatastore: number;
   readonly perHost: number;
+  /** Jobs waiting for a slot at most; a request for one more is refused (`queue-full`, 503). */
+  readonly queued: number;
 }
 
-export const DEFAULT_JOB_LIMITS: JobLimitsConfig = { global: 4, perDatastore: 2, perHost: 4 };
+export const DEFAULT_JOB_LIMITS: JobLimitsConfig = { global: 4, perDatastore: 2, perHost: 4, queued: 10_000 };
 export const JOB_LIMIT_MAX = 1000;
+export const QUEUED_JOBS_MAX = 1_000_000;
 
 export const DEFAULT_MAINTENANCE: MaintenanceConfig = { enabled: true, at: { hour: 3, minute: 0 }, verifyPercent: 4 };
 
@@ -248,7 +251,7 @@ const FILE_KEYS = [
 ] as const;
 const NFS_KEYS = ['host', 'port', 'portmapperPort', 'clients', 'exportPath', 'cacheChunks', 'readAheadChunks'] as const;
 const SITE_KEYS = ['host', 'port', 'name', 'url'] as const;
-const JOB_LIMIT_KEYS = ['global', 'perDatastore', 'perHost'] as const;
+const JOB_LIMIT_KEYS = ['global', 'perDatastore', 'perHost', 'queued'] as const;
 const MAINTENANCE_KEYS = ['enabled', 'at', 'verifyPercent'] as const;
 const STORE_S3_KEYS = ['url', 'endpoint', 'region', 'virtualHosted', 'caFile', 'certSha256', 'credentialsFile', 'requireObjectLock'] as const;
 const VCENTER_KEYS = ['url', 'thumbprint', 'user', 'passwordFile'] as const;
@@ -441,7 +444,7 @@ function storeS3(raw: unknown, fileName: string, fileDir: string, name = 'storeS
   };
 }
 
-/** `jobLimits: { "global": 4, "perDatastore": 2, "perHost": 4 }`, every key optional. */
+/** `jobLimits: { "global": 4, "perDatastore": 2, "perHost": 4, "queued": 10000 }`, every key optional. */
 function jobLimits(raw: unknown, fileName: string): JobLimitsConfig {
   if (raw === undefined) return DEFAULT_JOB_LIMITS;
   const field = `${fileName}: jobLimits`;
@@ -451,9 +454,9 @@ function jobLimits(raw: unknown, fileName: string): JobLimitsConfig {
       throw new ConfigError(`${field}.${key}`, `unknown setting (known: ${JOB_LIMIT_KEYS.join(', ')})`);
     }
   }
-  const limit = (key: (typeof JOB_LIMIT_KEYS)[number]): number =>
-    obj[key] === undefined ? DEFAULT_JOB_LIMITS[key] : integer({ field: `${field}.${key}`, value: obj[key], base: '/', fromText: false }, 1, JOB_LIMIT_MAX);
-  return { global: limit('global'), perDatastore: limit('perDatastore'), perHost: limit('perHost') };
+  const limit = (key: (typeof JOB_LIMIT_KEYS)[number], max = JOB_LIMIT_MAX): number =>
+    obj[key] === undefined ? DEFAULT_JOB_LIMITS[key] : integer({ field: `${field}.${key}`, value: obj[key], base: '/', fromText: false }, 1, max);
+  return { global: limit('global'), perDatastore: limit('perDatastore'), perHost: limit('perHost'), queued: limit('queued', QUEUED_JOBS_MAX) };
 }
 
 /**

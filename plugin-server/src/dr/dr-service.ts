@@ -4,7 +4,7 @@
  * failover of one VM from a replicated point, each as a `failover` job (failover-job.ts), and a
  * drill's clean-up. Nothing here talks to the source site: all of it works with the source gone.
  */
-import { LifelineError, NotFoundError, ValidationError } from '../errors/index.js';
+import { describeError, LifelineError, NotFoundError, ValidationError } from '../errors/index.js';
 import type { JobRunner, JobTarget, SubmitResult } from '../jobs/index.js';
 import type { Clock } from '../domain/index.js';
 import type { PointManifest, Repository } from '../store/index.js';
@@ -242,7 +242,7 @@ export class DrService {
     if (active) throw new LifelineError('busy', `a failover of VM ${vmId} is under way (job ${active.id})`, { jobId: active.id });
     if (opts.mode === 'planned') return this.plannedFailover(peerId, vmId, opts, requestedBy, signal);
     const rec = await this.prepareFailover(peerId, vmId, opts, null, requestedBy, signal);
-    const r = this.o.runner.submit({ kind: FAILOVER_JOB_KIND, target, params: { operation: 'failover', failoverId: rec.id }, priority: 30, requestedBy });
+    const r = this.queueOrFail([rec], () => this.o.runner.submit({ kind: FAILOVER_JOB_KIND, target, params: { operation: 'failover', failoverId: rec.id }, priority: 30, requestedBy }), '');
     return { ...r, failover: this.o.store.updateFailover(rec.id, (x) => ({ ...x, jobId: r.job.id })) };
   }
 
@@ -263,7 +263,11 @@ export class DrService {
     const rec = await this.prepareFailover(peerId, vmId, opts, null, requestedBy, signal);
     this.o.store.updateFailover(rec.id, (x) => ({ ...x, planned: { shutdownTimeoutSeconds, sourceJobId: null, shutdown: null, chunks: null, chunksSent: null } }));
     await askSourceSite({ store: this.o.store, source: link }, rec.id, signal);
-    const r = this.o.runner.submit({ kind: FAILOVER_JOB_KIND, target: failoverTarget(peerId, vmId), params: { operation: 'failover', failoverId: rec.id }, priority: 30, requestedBy });
+    const r = this.queueOrFail(
+      [rec],
+      () => this.o.runner.submit({ kind: FAILOVER_JOB_KIND, target: failoverTarget(peerId, vmId), params: { operation: 'failover', failoverId: rec.id }, priority: 30, requestedBy }),
+      `; site ${rec.siteName} was asked to shut ${rec.sourceVm.name} down and send its last point: look there before failing over again`,
+    );
     return { ...r, failover: this.o.store.updateFailover(rec.id, (x) => ({ ...x, jobId: r.job.id })) };
   }
 
@@ -352,6 +356,23 @@ export class DrService {
       requestedBy,
       planRunId,
     });
+  }
+
+  /**
+   * Queues the job of failovers just recorded. When the queue refuses it (full, or Lifeline
+   * stopping), nothing will run them: each is marked failed, not started (`more` says what else
+   * the user should know), the plan run `runId` is removed, and the refusal goes to the caller.
+   */
+  private queueOrFail(recs: readonly FailoverRecord[], submit: () => SubmitResult, more: string, runId?: string): SubmitResult {
+    try {
+      return submit();
+    } catch (err) {
+      for (const r of recs) {
+        this.o.store.updateFailover(r.id, (x) => ({ ...x, state: 'failed', report: { ...x.report, failures: [`not started: its job could not be queued (${describeError(err)})${more}`] } }));
+      }
+      if (runId !== undefined) this.o.store.deleteRun(runId);
+      throw err;
+    }
   }
 
   /** Queues the clean-up of a drill: its VM and the VM's folder are removed, nothing else. */
@@ -524,7 +545,7 @@ export class DrService {
       throw err;
     }
     let run = this.o.store.newRun({ id: runId, planId: plan.id, mode, jobId: null, cleanupJobId: null, groups, requestedBy });
-    const r = this.o.runner.submit({ kind: PLAN_JOB_KIND, target, params: { operation: 'run', runId: run.id }, priority: 30, requestedBy });
+    const r = this.queueOrFail(made, () => this.o.runner.submit({ kind: PLAN_JOB_KIND, target, params: { operation: 'run', runId: run.id }, priority: 30, requestedBy }), '', run.id);
     run = this.o.store.updateRun(run.id, (x) => ({ ...x, jobId: r.job.id }));
     for (const f of made) this.o.store.updateFailover(f.id, (x) => ({ ...x, jobId: r.job.id }));
     return { ...r, run };

@@ -211,6 +211,8 @@ export interface DrStore {
   newRun(run: Omit<PlanRun, 'createdAt'>): PlanRun;
   getRun(id: string): PlanRun;
   updateRun(id: string, change: (r: PlanRun) => PlanRun): PlanRun;
+  /** Removes a run whose job could not be queued: nothing ran, so nothing of it is kept. */
+  deleteRun(id: string): void;
   /** A plan's runs, newest first. */
   runsOf(planId: string, limit: number): PlanRun[];
 }
@@ -382,6 +384,10 @@ export class SqliteDrStore implements DrStore {
       this.db.prepare('UPDATE dr_plan_run SET doc = ? WHERE id = ?').run(JSON.stringify(next), id);
       return next;
     })();
+  }
+
+  deleteRun(id: string): void {
+    this.db.prepare('DELETE FROM dr_plan_run WHERE id = ?').run(id);
   }
 
   runsOf(planId: string, limit: number): PlanRun[] {

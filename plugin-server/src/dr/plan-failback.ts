@@ -116,8 +116,9 @@ export class PlanFailbackService {
     try {
       r = this.d.runner.submit<PlanFailbackParams>({ kind: PLAN_FAILBACK_JOB_KIND, target, params: { runId: run.id }, priority: 30, requestedBy });
     } catch (err) {
-      // No job will run them: the VMs' failovers are given back as they were.
+      // No job will run them: the VMs' failovers are given back as they were, and the run goes.
       for (const rec of recs.flat()) this.d.store.updateFailover(rec.id, (x) => ({ ...x, failback: rec.failback ?? null }));
+      this.d.store.deleteRun(run.id);
       throw err;
     }
     run = this.d.store.updateRun(run.id, (x) => ({ ...x, jobId: r.job.id }));

@@ -192,7 +192,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     const pointReaders = new PointReaders();
     const limits = deps.jobLimits ?? runnerLimits(config.jobLimits);
     const jobs = openJobRecords(db, { clock: jobClock, log });
-    runner = new JobRunner({ store: jobs.store, events: jobs.events, clock: jobClock, random: Math.random, log, limits });
+    runner = new JobRunner({ store: jobs.store, events: jobs.events, clock: jobClock, random: Math.random, log, limits, maxQueued: (config.jobLimits ?? DEFAULT_JOB_LIMITS).queued });
     const recoveryStore = new SqliteRecoveryStore(db, jobClock);
     // A VM failed over to this site is backed up into the replica of its source site (failback).
     if (deps.backup) runner.register(BACKUP_JOB_KIND, deps.backup.backupHandler(policies, (vm, sig) => failback?.destinationOf(vm, sig) ?? Promise.resolve(null)));
