@@ -1,5 +1,5 @@
 // A DR site whose job queue is full (lifeline.json `jobLimits`: one job at a time, one waiting at
-// most) refuses a failover and a recovery plan's run with 503 queue-full, between two real Lifeline
+// most; no nightly maintenance, whose job would take the place) refuses a failover and a recovery plan's run with 503 queue-full, between two real Lifeline
 // servers and two simulated vCenters: the failovers they recorded are marked failed, not started,
 // rather than left `starting` with no job, the plan keeps no run without a job, and once the queue
 // has room the same VM fails over.
@@ -14,7 +14,7 @@ describe('a DR site whose job queue is full', () => {
   let vmIds: string[];
 
   beforeAll(async () => {
-    const started = await startFailbackSites({ vms: 3, bVms: 0, fillMiB: 1, seed: 43, files: { 'site-b': { jobLimits: { global: 1, queued: 1 } } } });
+    const started = await startFailbackSites({ vms: 3, bVms: 0, fillMiB: 1, seed: 43, files: { 'site-b': { jobLimits: { global: 1, queued: 1 }, maintenance: { enabled: false } } } });
     ({ sites, sourceId, vmIds } = started);
   }, SLOW);
 
