@@ -1,12 +1,15 @@
 // A DR site whose job queue is full (lifeline.json `jobLimits`: one job at a time, one waiting at
-// most; no nightly maintenance, whose job would take the place) refuses a failover and a recovery plan's run with 503 queue-full, between two real Lifeline
-// servers and two simulated vCenters: the failovers they recorded are marked failed, not started,
-// rather than left `starting` with no job, the plan keeps no run without a job, and once the queue
-// has room the same VM fails over.
+// most; no nightly maintenance, whose job would take the place) refuses a failover, a planned
+// migration and a recovery plan's run with 503 queue-full, between two real Lifeline servers and
+// two simulated vCenters: the failovers they recorded are marked failed, not started, rather than
+// left `starting` with no job; the planned migration is refused before the source site is asked,
+// so its VM keeps running there; the plan keeps no run without a job; and once the queue has room
+// the same VM fails over.
 import type { TwoSites } from '../sites/two-site-fixture.js';
 import { startFailbackSites, waitJob, type Failover, type JobBody } from './dr-spec-kit.js';
 
 const SLOW = 300_000;
+const never = new AbortController().signal;
 
 describe('a DR site whose job queue is full', () => {
   let sites: TwoSites;
@@ -22,8 +25,8 @@ describe('a DR site whose job queue is full', () => {
     await sites?.stop();
   }, SLOW);
 
-  it('refuses a failover and a plan run with queue-full and leaves neither recorded as starting; with room again the VM fails over', async () => {
-    const { b } = sites;
+  it('refuses a failover, a planned migration (before asking the source site) and a plan run with queue-full and leaves none recorded as starting; with room again the VM fails over', async () => {
+    const { a, b } = sites;
     const failOver = (vm: number, name: string) =>
       b.call(b.admin, 'POST', `/sites/${sourceId}/replicated-vms/${encodeURIComponent(vmIds[vm]!)}/failover`, { mode: 'disaster', name, toolsTimeoutSeconds: 0 });
     const failovers = async () => (await b.call(b.admin, 'GET', '/failovers')).json<{ items: Failover[] }>().items;
@@ -50,6 +53,22 @@ describe('a DR site whose job queue is full', () => {
     expect(refused.map((f) => f.state)).toEqual(['failed']);
     expect(refused[0]!.report.failures.join(' ')).toContain('not started: its job could not be queued');
 
+    // A planned migration: refused before the source site is asked, so A's VM keeps running and A
+    // starts no job (before, A shut the VM down and sent its last point for a job B then refused).
+    const planned = await b.call(b.admin, 'POST', `/sites/${sourceId}/replicated-vms/${encodeURIComponent(vmIds[2]!)}/failover`, {
+      mode: 'planned',
+      name: 'queue-planned',
+      toolsTimeoutSeconds: 0,
+      shutdownTimeoutSeconds: 0,
+    });
+    expect(planned.status).withContext(planned.text).toBe(503);
+    expect(planned.json<{ code: string }>().code).toBe('queue-full');
+    expect((await a.call(a.admin, 'GET', '/jobs?kind=planned-migration')).json<{ items: unknown[] }>().items).toEqual([]);
+    expect((await (await a.backup.vcenter(a.vc.instanceUuid, never)).getVm(a.moref(2), never)).powerState).toBe('poweredOn');
+    const plannedRec = (await failovers()).filter((f) => f.name === 'queue-planned');
+    expect(plannedRec.map((f) => f.state)).toEqual(['failed']);
+    expect(plannedRec[0]!.report.failures.join(' ')).toContain('was not asked to shut');
+
     // A plan's run: refused, no run kept, its failover marked the same way.
     const plan = await b.call(b.admin, 'POST', '/recovery-plans', { name: 'Queue plan', siteId: sourceId, groups: [{ vms: [vmIds[2]!] }], toolsTimeoutSeconds: 0 });
     expect(plan.status).withContext(plan.text).toBe(201);
@@ -61,7 +80,7 @@ describe('a DR site whose job queue is full', () => {
     // Only the two failovers with a job are starting; every other one is failed, not started.
     const all = await failovers();
     expect(all.filter((f) => f.state === 'starting').map((f) => f.name).sort()).toEqual(['queue-first', 'queue-second']);
-    expect(all.filter((f) => f.state === 'failed').length).toBe(2);
+    expect(all.filter((f) => f.state === 'failed').length).toBe(3);
 
     // With room in the queue again, the refused VM fails over.
     expect((await waitJob(b, firstJob.id)).state).toBe('succeeded');

@@ -29,7 +29,7 @@ export interface DrPeer {
 
 export interface DrServiceOptions {
   readonly store: DrStore;
-  readonly runner: Pick<JobRunner, 'submit' | 'activeForTarget'>;
+  readonly runner: Pick<JobRunner, 'submit' | 'reserve' | 'activeForTarget'>;
   /** The paired sites, by id. */
   peer(id: string): DrPeer | undefined;
   /** Every paired site; without it the global list of replicated VMs is empty. */
@@ -251,6 +251,8 @@ export class DrService {
    * mappings, the name), then the source site is asked to shut the VM down, back it up and
    * replicate that point; only once it accepted is the job queued that waits for its point and
    * recovers it. A source site that cannot be reached gets a clear refusal and nothing starts.
+   * The job's place in the queue is held before the source site is asked: a queue that would
+   * refuse the job refuses the request before the source site shuts its VM down for nothing.
    */
   private async plannedFailover(peerId: string, vmId: string, opts: FailoverOptions, requestedBy: string, signal: AbortSignal): Promise<FailoverAccepted> {
     const link = this.o.source;
@@ -262,13 +264,18 @@ export class DrService {
     }
     const rec = await this.prepareFailover(peerId, vmId, opts, null, requestedBy, signal);
     this.o.store.updateFailover(rec.id, (x) => ({ ...x, planned: { shutdownTimeoutSeconds, sourceJobId: null, shutdown: null, chunks: null, chunksSent: null } }));
-    await askSourceSite({ store: this.o.store, source: link }, rec.id, signal);
-    const r = this.queueOrFail(
-      [rec],
-      () => this.o.runner.submit({ kind: FAILOVER_JOB_KIND, target: failoverTarget(peerId, vmId), params: { operation: 'failover', failoverId: rec.id }, priority: 30, requestedBy }),
-      `; site ${rec.siteName} was asked to shut ${rec.sourceVm.name} down and send its last point: look there before failing over again`,
-    );
-    return { ...r, failover: this.o.store.updateFailover(rec.id, (x) => ({ ...x, jobId: r.job.id })) };
+    const place = this.queueOrFail([rec], () => this.o.runner.reserve(), `; site ${rec.siteName} was not asked to shut ${rec.sourceVm.name} down`);
+    try {
+      await askSourceSite({ store: this.o.store, source: link }, rec.id, signal);
+      const r = this.queueOrFail(
+        [rec],
+        () => this.o.runner.submit({ kind: FAILOVER_JOB_KIND, target: failoverTarget(peerId, vmId), params: { operation: 'failover', failoverId: rec.id }, priority: 30, requestedBy, reservation: place }),
+        `; site ${rec.siteName} was asked to shut ${rec.sourceVm.name} down and send its last point: look there before failing over again`,
+      );
+      return { ...r, failover: this.o.store.updateFailover(rec.id, (x) => ({ ...x, jobId: r.job.id })) };
+    } finally {
+      place.release();
+    }
   }
 
   /**
@@ -363,7 +370,7 @@ export class DrService {
    * stopping), nothing will run them: each is marked failed, not started (`more` says what else
    * the user should know), the plan run `runId` is removed, and the refusal goes to the caller.
    */
-  private queueOrFail(recs: readonly FailoverRecord[], submit: () => SubmitResult, more: string, runId?: string): SubmitResult {
+  private queueOrFail<T>(recs: readonly FailoverRecord[], submit: () => T, more: string, runId?: string): T {
     try {
       return submit();
     } catch (err) {

@@ -41,7 +41,7 @@ export type { PlannedPart } from './dr-store.js';
 export interface DisasterRecoveryOptions {
   readonly db: Database;
   readonly clock: Clock;
-  readonly runner: Pick<JobRunner, 'submit' | 'activeForTarget' | 'register'>;
+  readonly runner: Pick<JobRunner, 'submit' | 'reserve' | 'activeForTarget' | 'register'>;
   readonly recoveryStore: RecoveryStore;
   readonly vcenters: DrVcenterProvider;
   readonly vcenterGuids: readonly string[];

@@ -244,6 +244,41 @@ describe('JobRunner', () => {
     expect(r.runner.get(a.id).state).toBe('succeeded');
   });
 
+  it('holds a place in a full queue for a reserved job: others are refused, the reserved one is queued, a released place is free again', async () => {
+    r = rig({ limits: { global: 1 }, maxQueued: 2 });
+    const gate = new Gate();
+    r.runner.register('backup', {
+      async run(ctx) {
+        await waitOrAbort(gate.promise, ctx.signal);
+      },
+    });
+    await r.runner.start();
+    const running = r.runner.submit({ kind: 'backup', target: vm(1), params: null }).job;
+    await settle();
+    expect(r.runner.get(running.id).state).toBe('running');
+    r.runner.submit({ kind: 'backup', target: vm(2), params: null });
+    const place = r.runner.reserve();
+    // The queue's two places: one job waiting, one held.
+    expect(() => r.runner.submit({ kind: 'backup', target: vm(3), params: null })).toThrowMatching((e: unknown) => e instanceof LifelineError && e.code === 'queue-full');
+    expect(() => r.runner.reserve()).toThrowMatching((e: unknown) => e instanceof LifelineError && e.code === 'queue-full');
+    const reserved = r.runner.submit({ kind: 'backup', target: vm(4), params: null, reservation: place });
+    expect(reserved.created).toBeTrue();
+    expect(r.runner.get(reserved.job.id).state).toBe('queued');
+    expect(place.active).toBeFalse();
+    // Used up: releasing it again gives nothing back, and the queue is still full.
+    place.release();
+    expect(() => r.runner.submit({ kind: 'backup', target: vm(5), params: null })).toThrowMatching((e: unknown) => e instanceof LifelineError && e.code === 'queue-full');
+    r.runner.cancel(reserved.job.id);
+    const unused = r.runner.reserve();
+    unused.release();
+    expect(r.runner.submit({ kind: 'backup', target: vm(6), params: null }).created).toBeTrue();
+    // A stopping runner holds no place.
+    gate.open();
+    await settle();
+    void r.runner.stop();
+    expect(() => r.runner.reserve()).toThrowMatching((e: unknown) => e instanceof LifelineError && e.code === 'runner-stopped');
+  });
+
   it("keeps a failed job's result only where its kind says what a failed run found", async () => {
     r = rig();
     // Both fail with an error that carries a result; only the kind that asks for it keeps one.

@@ -90,6 +90,30 @@ export interface JobRequest<P = unknown> {
   /** See JobRecord.yieldsWhileQueued; default false. */
   yieldsWhileQueued?: boolean;
   requestedBy?: string | null;
+  /** A place held in the queue by reserve(): the job takes it, even when the queue filled meanwhile. */
+  reservation?: QueueReservation;
+}
+
+/**
+ * A place in the job queue held for a job to be submitted after a step that must not happen when
+ * the job could not be queued (JobRunner.reserve). Submitting with it uses it up; release() gives an
+ * unused one back and is harmless after that.
+ */
+export class QueueReservation {
+  private held = true;
+
+  constructor(private readonly giveBack: () => void) {}
+
+  /** Whether the place is still held: neither used by a submit nor released. */
+  get active(): boolean {
+    return this.held;
+  }
+
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.giveBack();
+  }
 }
 
 export interface SubmitResult {
@@ -165,6 +189,8 @@ export class JobRunner {
   private readonly progressIntervalMs: number;
   private readonly logBounds: LogBounds;
   private readonly maxQueued: number;
+  /** Places held by reserve() and not yet used or released. */
+  private reservedPlaces = 0;
   private readonly cleanupTimeoutMs: number;
   private readonly stopGraceMs: number;
   private readonly newId: () => string;
@@ -273,6 +299,27 @@ export class JobRunner {
     this.detached = true;
   }
 
+  /**
+   * Holds one place in the queue for a job that is submitted only after a step that must not
+   * happen when the job could not be queued (a planned migration asks the source site to shut its
+   * VM down first). Refused as submit would be now: 'runner-stopped' or 'queue-full'. Held places
+   * count as queued until submit({ reservation }) uses them or they are released.
+   */
+  reserve(): QueueReservation {
+    if (this.stopping) throw new LifelineError('runner-stopped', 'Lifeline is stopping; no new jobs are accepted');
+    this.checkRoom();
+    this.reservedPlaces++;
+    return new QueueReservation(() => {
+      this.reservedPlaces--;
+    });
+  }
+
+  private checkRoom(): void {
+    if (this.store.countQueued() + this.reservedPlaces >= this.maxQueued) {
+      throw new LifelineError('queue-full', `${this.maxQueued} jobs are already queued; try again later`, { transient: true });
+    }
+  }
+
   /** Queues a job, or returns the active job of the same kind on that target (see JobBusyError). */
   submit<P>(req: JobRequest<P>): SubmitResult {
     if (this.stopping) throw new LifelineError('runner-stopped', 'Lifeline is stopping; no new jobs are accepted');
@@ -296,9 +343,9 @@ export class JobRunner {
       if (!(existing.yieldsWhileQueued && existing.state === 'queued' && existing.attempt === 0)) throw new JobBusyError(existing, req.target);
       this.cancel(existing.id, `gave way to a ${req.kind} job${req.requestedBy ? ` requested by ${req.requestedBy}` : ''} before it started`);
     }
-    if (this.store.countQueued() >= this.maxQueued) {
-      throw new LifelineError('queue-full', `${this.maxQueued} jobs are already queued; try again later`, { transient: true });
-    }
+    // A reserved place was counted when it was taken.
+    const reserved = req.reservation?.active === true;
+    if (!reserved) this.checkRoom();
     const retry = { ...this.retry, ...handler.retry };
     const job = this.store.insert({
       id: this.newId(),
@@ -314,6 +361,7 @@ export class JobRunner {
       yieldsWhileQueued: req.yieldsWhileQueued ?? false,
       lane,
     });
+    if (reserved) req.reservation?.release();
     this.appendLog(job.id, 'info', `queued${job.requestedBy ? ` by ${job.requestedBy}` : ''}`);
     this.events.publish(job.id, { type: 'state', job });
     this.pump();
