@@ -316,7 +316,7 @@ export class JobRunner {
 
   private checkRoom(): void {
     if (this.store.countQueued() + this.reservedPlaces >= this.maxQueued) {
-      throw new LifelineError('queue-full', `${this.maxQueued} jobs are already queued; try again later`, { transient: true });
+      throw new LifelineError('queue-full', `the job queue is full (at most ${this.maxQueued} waiting, jobLimits.queued); try again later`, { transient: true });
     }
   }
 
