@@ -302,7 +302,9 @@ describe('the plugin UI, end to end', () => {
     async () => {
       const page = await e2e.world.openHost();
       const frame = await openVmTab(page, 0, 'Lifeline protection');
-      await frame.locator('.ll-view').first().waitFor();
+      // The view's frame (.ll-view) is drawn before it asks the API anything; what the VM's
+      // protection is shows only once the API answered through the proxy.
+      await frame.locator('.ll-protection-facts, .ll-protection-none').first().waitFor();
       const apiCalls = e2e.world.demo.proxied.filter((p) => p.includes('/api/v1/'));
       expect(apiCalls.length).toBeGreaterThan(0);
       for (const call of apiCalls) expect(call).toContain(` ${e2e.world.demo.proxyPrefix}/api/v1/`);
@@ -334,9 +336,11 @@ describe('the plugin UI, end to end', () => {
   it(
     'reloads the view at the vSphere Client refresh button, and shows a clear error once the session is gone',
     async () => {
+      await ensurePolicy();
       const page = await e2e.world.openHost();
       const policies = await openGlobal(page, 'Policies');
-      await policies.locator('.ll-view').first().waitFor();
+      // The list has loaded (not only the view's frame), so what the server adds next is new to it.
+      await policies.locator('.ll-policy-row').first().waitFor();
       const created = await api('POST', '/policies', { name: 'Made elsewhere', rpoSeconds: 7200, consistency: 'crash', immutabilityDays: 1, retention: { keepLast: 3, hourly: 0, daily: 0, weekly: 0, monthly: 0, yearly: 0 } });
       expect(created.status).toBe(201);
       expect(await policies.locator('.ll-policy-name', { hasText: 'Made elsewhere' }).count()).toBe(0);
