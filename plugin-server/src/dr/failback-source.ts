@@ -181,6 +181,8 @@ export class FailbackSource {
     return {
       retry: { maxAttempts: 1 },
       timeoutMs: 24 * 3_600_000,
+      // It waits for the revert, its commit or the new instance: it takes none of their slots.
+      coordinator: true,
       run: async (ctx): Promise<FailbackRecoveryResult> => {
         const p = ctx.params;
         const { peer, vm } = this.accepts(p.siteId, p.vmId);

@@ -87,9 +87,8 @@ export function createPlanJobHandler(deps: FailoverJobDeps & { maxParallel(run: 
             if (rec.mode === 'planned') {
               // A planned migration's step: the source site shuts the VM down, backs it up and
               // replicates that point now; the step then recovers exactly that point. One VM at a
-              // time at the source site: each of its planned-migration jobs holds a job slot there
-              // while it waits for the VM's backup and replication, so several at once could take
-              // every slot. The recoveries here still overlap with the next VM's source part.
+              // time at the source site, in the plan's order; the recoveries here still overlap
+              // with the next VM's source part.
               await sourceTurn(async () => {
                 if (ctx.signal.aborted) throw abortReason(ctx.signal);
                 if (!store.getFailover(id).planned?.sourceJobId) await askSourceSite(deps, id, ctx.signal);

@@ -217,6 +217,8 @@ export class PlannedMigrationSource {
       retry: { maxAttempts: 1 },
       timeoutMs: 24 * 3_600_000,
       lane: PLANNED_MIGRATION_LANE,
+      // It waits for the VM's backup and replication jobs: it takes none of their slots.
+      coordinator: true,
       run: async (ctx): Promise<PlannedMigrationResult> => {
         const p = parseParams(ctx.params);
         const peer = this.o.peer(p.siteId);

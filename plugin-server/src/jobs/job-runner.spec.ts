@@ -517,6 +517,47 @@ describe('JobRunner', () => {
       expect(r.runner.list({ states: ['succeeded'] }).items.length).toBe(6);
     });
 
+    it('runs a coordinator outside the limits, so that the jobs it waits for get the slots', async () => {
+      r = rig({ limits: { global: 1, perKeyClass: { datastore: 1 } } });
+      let working = 0;
+      let peak = 0;
+      r.runner.register('backup', {
+        async run(ctx) {
+          working++;
+          peak = Math.max(peak, working);
+          await sleep(ctx.clock, 10_000, ctx.signal);
+          working--;
+          return { by: ctx.target.id };
+        },
+      });
+      // A planned migration's shape: it queues the VM's backup and waits for it to end.
+      const runner = r.runner;
+      r.runner.register('migrate', {
+        coordinator: true,
+        async run(ctx: JobContext<{ vm: number }>) {
+          const child = runner.submit({ kind: 'backup', target: vm(ctx.params.vm), params: null, limitKeys: ['datastore:ds-a'] }).job.id;
+          for (;;) {
+            const job = runner.get(child);
+            if (job.state === 'succeeded') return job.result;
+            if (job.state !== 'queued' && job.state !== 'running') throw new Error(`backup ${job.state}`);
+            await sleep(ctx.clock, 1_000, ctx.signal);
+          }
+        },
+      });
+      await r.runner.start();
+      const plain = r.runner.submit({ kind: 'backup', target: vm(9), params: null, limitKeys: ['datastore:ds-a'] }).job.id;
+      const migrations = [1, 2].map((n) => r.runner.submit({ kind: 'migrate', target: { type: 'Migration', id: `m-${n}`, vcenterGuid: 'vc-1' }, params: { vm: n }, limitKeys: ['datastore:ds-a'] }).job.id);
+      await settle();
+      // The one slot is the plain backup's; both coordinators run beside it, their backups wait.
+      expect(migrations.map((id) => r.runner.get(id).state)).toEqual(['running', 'running']);
+      expect(r.runner.get(plain).state).toBe('running');
+      for (let i = 0; i < 40 && migrations.some((id) => r.runner.get(id).state === 'running'); i++) await r.clock.advance(1_000);
+      expect(migrations.map((id) => r.runner.get(id).state)).toEqual(['succeeded', 'succeeded']);
+      expect(migrations.map((id) => r.runner.get(id).result)).toEqual([{ by: 'vm-1' }, { by: 'vm-2' }]);
+      // The jobs that work still ran one at a time.
+      expect(peak).toBe(1);
+    });
+
     it('runs higher-priority queued jobs first', async () => {
       r = rig({ limits: { global: 1 } });
       const order: string[] = [];

@@ -5,7 +5,8 @@
  * clean-up handler undoes what they left behind (from the checkpoint they saved).
  *
  * Rules the runner keeps:
- * - at most `limits.global` jobs run at once, and at most the key limit per concurrency key;
+ * - at most `limits.global` jobs run at once, and at most the key limit per concurrency key
+ *   (jobs that only wait for jobs they submitted are not counted: JobHandler.coordinator);
  * - never two jobs for one target in one lane (JobHandler.lane; see JobBusyError for what a second
  *   request gets);
  * - only transient faults are retried, with exponential backoff and jitter;
@@ -75,6 +76,14 @@ export interface JobHandler<P = unknown, C = unknown> {
    * them nor makes them wait, while two jobs of its lane still never run at once.
    */
   lane?: string;
+  /**
+   * Jobs of this kind do their heavy work through jobs they submit and wait for (a planned
+   * migration waits for the VM's backup and its replication), doing only a few calls themselves.
+   * They take no slot: neither `limits.global` nor a key limit counts them, and they start
+   * whatever the others hold. Counted, they could hold every slot their own jobs wait for, and
+   * wait for ever (with `global` 1, the first of them would).
+   */
+  coordinator?: boolean;
 }
 
 export interface JobRequest<P = unknown> {
@@ -466,17 +475,28 @@ export class JobRunner {
     const now = this.clock.now();
     let wakeAt = Number.POSITIVE_INFINITY;
     const inUse = new Map<string, number>();
-    for (const a of this.attempts.values()) for (const k of a.job.limitKeys) inUse.set(k, (inUse.get(k) ?? 0) + 1);
+    // Coordinators (JobHandler.coordinator) take no slot and count against no key.
+    const coordinates = (kind: string): boolean => this.handlers.get(kind)?.coordinator === true;
+    let working = 0;
+    for (const a of this.attempts.values()) {
+      if (coordinates(a.job.kind)) continue;
+      working++;
+      for (const k of a.job.limitKeys) inUse.set(k, (inUse.get(k) ?? 0) + 1);
+    }
     for (const job of this.store.listQueued()) {
-      if (this.attempts.size >= this.limits.global) break;
+      const coordinator = coordinates(job.kind);
+      if (!coordinator && working >= this.limits.global) continue;
       const due = job.nextAttemptAt === null ? now : Date.parse(job.nextAttemptAt);
       if (due > now) {
         wakeAt = Math.min(wakeAt, due);
         continue;
       }
-      // A job blocked by its key limit does not hold up jobs on other keys behind it.
-      if (!keysFit(this.limits, job.limitKeys, inUse)) continue;
-      for (const k of job.limitKeys) inUse.set(k, (inUse.get(k) ?? 0) + 1);
+      if (!coordinator) {
+        // A job blocked by its key limit does not hold up jobs on other keys behind it.
+        if (!keysFit(this.limits, job.limitKeys, inUse)) continue;
+        for (const k of job.limitKeys) inUse.set(k, (inUse.get(k) ?? 0) + 1);
+        working++;
+      }
       this.launch(job, now);
     }
     this.wake?.cancel();
