@@ -148,17 +148,18 @@ export interface FailbackSites {
 }
 
 /**
- * Two paired sites with stores, as a failback starts from: A's VMs (8 MiB disks, `vms` of them;
- * B has as many unless `bVms` says otherwise) each filled with `fillMiB` of data (seed `seed + i`),
- * protected and replicated to B once; B's mappings send A's network and datastore to its own of the
+ * Two paired sites with stores, as a failback starts from: A's VMs (8 MiB disks, `vms` of them,
+ * or `aVms` when A's vCenter is to hold more; B's vCenter holds `vms` unless `bVms` says otherwise)
+ * each filled with `fillMiB` of data (seed `seed + i`), the first `vms` protected and replicated to
+ * B once; B's mappings send A's network and datastore to its own of the
  * same names. The sites are stopped when any of it fails.
  */
-export async function startFailbackSites(o: { vms: number; bVms?: number; fillMiB: number; seed: number; files?: TwoSiteOptions['files'] }): Promise<FailbackSites> {
+export async function startFailbackSites(o: { vms: number; aVms?: number; bVms?: number; fillMiB: number; seed: number; files?: TwoSiteOptions['files'] }): Promise<FailbackSites> {
   const sites = await startTwoSites({
     stores: true,
     paired: true,
     vms: o.vms,
-    sim: { 'site-a': { diskSize: 8 * MiB }, 'site-b': { diskSize: 8 * MiB, ...(o.bVms === undefined ? {} : { vms: o.bVms }) } },
+    sim: { 'site-a': { diskSize: 8 * MiB, ...(o.aVms === undefined ? {} : { vms: o.aVms }) }, 'site-b': { diskSize: 8 * MiB, ...(o.bVms === undefined ? {} : { vms: o.bVms }) } },
     ...(o.files === undefined ? {} : { files: o.files }),
     prepare: async (name, vc) => {
       if (name === 'site-a') for (const [i, vm] of vc.vms.entries()) await fillDisk(vm.disks[0]!.path, o.fillMiB * MiB, o.seed + i);

@@ -68,7 +68,10 @@ export interface FailbackLink {
   check(peerId: string, ask: FailbackAsk, signal: AbortSignal): Promise<void>;
   /** Sends a point of this site's replica of A's repository back to A; the chunks A lacked only. */
   sendBack(peerId: string, replica: Repository, pointId: string, signal: AbortSignal): Promise<{ chunks: number; chunksSent: number; bytesSent: number }>;
-  /** A recovers the point; its job id. */
+  /**
+   * A recovers the point; its job id. 'dr-failback-refused' when A answered that it will not (it
+   * queued no job, so it recovers nothing); any other failure leaves open whether A's job runs.
+   */
   start(peerId: string, ask: FailbackAsk & { pointId: string }, signal: AbortSignal): Promise<{ jobId: string }>;
   status(peerId: string, jobId: string, signal: AbortSignal): Promise<SourceFailbackStatus>;
 }
@@ -527,10 +530,11 @@ export class FailbackService {
           if (ctx.signal.aborted && isLifelineError(ctx.signal.reason) && ctx.signal.reason.code === 'shutdown') throw err;
           const message = `${describeError(err)}`;
           // The VM was running here: it runs again, unless A may still be making it its own. Once A
-          // was asked, only A's job failing (A undid its part) says so; A unreachable, or an answer
-          // lost, may leave its job going on there, and the VM must not run at both sites.
+          // was asked, only A's refusal (it queued no job) or A's job failing (A undid its part) says
+          // so; A unreachable, or an answer lost, may leave its job going on there, and the VM must
+          // not run at both sites.
           const sourceAsked = d.store.getFailover(failoverId).failback?.step === 'source-site';
-          const sourceFailed = err instanceof LifelineError && err.code === 'dr-failback-source-failed';
+          const sourceFailed = err instanceof LifelineError && (err.code === 'dr-failback-source-failed' || err.code === 'dr-failback-refused');
           const after = sourceAsked && !sourceFailed
             ? `; ${rec.name} is left powered off here, as site ${rec.siteName} may still be recovering the point: look there before powering it on here or asking again`
             : await this.powerOnAgain(vc, rec, wasOn);
@@ -589,7 +593,7 @@ export class FailbackService {
         return { failoverId, resumed: true, pointId: fb.pointId, chunks: fb.chunks, chunksSent: fb.chunksSent, bytesSent: fb.bytesSent, shutdown: fb.shutdown, consistency: fb.consistency ?? null, target: result.target, sourceVm: result.vm };
       } catch (err) {
         if (ctx.signal.aborted && isLifelineError(ctx.signal.reason) && ctx.signal.reason.code === 'shutdown') throw err;
-        const after = err instanceof LifelineError && err.code === 'dr-failback-source-failed' ? await this.powerOnAgain(vc, rec, fb.wasOn) : '';
+        const after = err instanceof LifelineError && (err.code === 'dr-failback-source-failed' || err.code === 'dr-failback-refused') ? await this.powerOnAgain(vc, rec, fb.wasOn) : '';
         this.markFailed(failoverId, `${describeError(err)}${after}`);
         if (err instanceof LifelineError) throw new LifelineError(err.code, `${err.message}${after}`, err.details);
         throw err;

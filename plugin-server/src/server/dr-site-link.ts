@@ -87,8 +87,15 @@ export function failbackLink(directory: PeerDirectory, identity: SiteIdentity): 
       const peer = peerOf(peerId);
       const reply = await siteRequest(peer.url, peer.thumbprint, identity, { method: 'POST', path: '/dr/failbacks', body, signal });
       const jobId = (reply.body as { jobId?: unknown } | null)?.jobId;
-      if (reply.status !== 202 || typeof jobId !== 'string') throw peerRefusal(peer.url, reply);
-      return { jobId };
+      if (reply.status === 202 && typeof jobId === 'string') return { jobId };
+      const refusal = peerRefusal(peer.url, reply);
+      // The source site answered and queued no job (failback-source.ts start(): a check that failed,
+      // or its job queue full or stopping): it recovers nothing. Any other answer leaves that open.
+      const peerCode = refusal.details['peerCode'];
+      if ((reply.status >= 400 && reply.status < 500) || (reply.status === 503 && (peerCode === 'queue-full' || peerCode === 'runner-stopped'))) {
+        throw new LifelineError('dr-failback-refused', `${refusal.message}; it started nothing`, { url: peer.url, peerCode, status: reply.status });
+      }
+      throw refusal;
     },
     async status(peerId, jobId, signal) {
       const peer = peerOf(peerId);
