@@ -389,7 +389,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       passphraseInDataDir,
       vcenters: [...config.vcenters.values()].map((vc) => ({ guid: vc.guid, url: vc.url, user: vc.user, thumbprint: vc.thumbprint })),
       sessionIdleSeconds: config.sessionIdleSeconds,
-      jobLimits: limits,
+      jobLimits: { ...limits, queued: (config.jobLimits ?? DEFAULT_JOB_LIMITS).queued },
       serverUrl: listenedUrl,
       certificateThumbprint: certificate.thumbprint,
       maintenance: repo

@@ -523,7 +523,7 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     passphraseInDataDir: bool,
     vcenters: arrayOf(obj({ guid: str, url: str, user: str, thumbprint: str })),
     sessionIdleSeconds: num,
-    jobLimits: obj({ global: int, perKeyClass: { type: 'object', additionalProperties: int } }, { optional: ['perKeyClass'] }),
+    jobLimits: obj({ global: int, perKeyClass: { type: 'object', additionalProperties: int }, queued: int }, { optional: ['perKeyClass'] }),
     serverUrl: str,
     certificateThumbprint: str,
     maintenance: nullable(obj({ enabled: bool, at: { type: 'string', pattern: '^\\d{2}:\\d{2}$' }, verifyPercent: num, nextRunAt: timeOrNull })),

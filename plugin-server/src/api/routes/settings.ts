@@ -38,7 +38,8 @@ export interface ServerSettings {
   passphraseInDataDir: boolean;
   vcenters: VcenterSettings[];
   sessionIdleSeconds: number;
-  jobLimits: ConcurrencyLimits;
+  /** The slots (jobLimits.global and per key) and how many jobs may wait for one (jobLimits.queued). */
+  jobLimits: ConcurrencyLimits & { queued: number };
   serverUrl: string;
   certificateThumbprint: string;
   /** The daily repository maintenance; null when the server has no backup store. */

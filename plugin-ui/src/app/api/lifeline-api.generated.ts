@@ -2546,6 +2546,7 @@ export interface components {
                 readonly perKeyClass?: {
                     readonly [key: string]: number;
                 };
+                readonly queued: number;
             };
             readonly serverUrl: string;
             readonly certificateThumbprint: string;

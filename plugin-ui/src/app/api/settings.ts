@@ -49,7 +49,7 @@ function readVcenter(body: unknown): VcenterSettings | null {
 }
 
 function readJobLimits(body: unknown): JobLimits | null {
-  if (!isRecord(body) || !isNumber(body['global'])) {
+  if (!isRecord(body) || !isNumber(body['global']) || !isNumber(body['queued'])) {
     return null;
   }
   const perKeyClass: Record<string, number> = {};
@@ -63,7 +63,7 @@ function readJobLimits(body: unknown): JobLimits | null {
     }
     perKeyClass[keyClass] = limit;
   }
-  return { global: body['global'], perKeyClass };
+  return { global: body['global'], perKeyClass, queued: body['queued'] };
 }
 
 function readList<T>(value: unknown, read: (item: unknown) => T | null): T[] | null {

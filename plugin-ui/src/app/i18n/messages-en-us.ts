@@ -536,6 +536,7 @@ export const MESSAGES_EN_US = {
   'settings.jobs': 'Jobs',
   'settings.jobs.global': 'Jobs running at once',
   'settings.jobs.perKeyClass': 'At once per {keyClass}',
+  'settings.jobs.queued': 'Waiting for a slot at most',
   'sites.loading': 'Reading this site’s pairings…',
   'sites.self': 'This site',
   'sites.self.address': 'Site address',

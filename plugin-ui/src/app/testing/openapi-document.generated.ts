@@ -9839,10 +9839,14 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
                 "additionalProperties": {
                   "type": "integer"
                 }
+              },
+              "queued": {
+                "type": "integer"
               }
             },
             "required": [
-              "global"
+              "global",
+              "queued"
             ],
             "additionalProperties": false
           },

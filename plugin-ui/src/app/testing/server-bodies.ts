@@ -320,7 +320,7 @@ export function settingsBody(overrides: Body = {}): Body {
       },
     ],
     sessionIdleSeconds: 1800,
-    jobLimits: { global: 4, perKeyClass: { datastore: 2 } },
+    jobLimits: { global: 4, perKeyClass: { datastore: 2 }, queued: 10000 },
     serverUrl: 'https://lifeline.example.com:8443',
     certificateThumbprint: '12:34:56:78:9A:BC:DE:F0:12:34:56:78:9A:BC:DE:F0:12:34:56:78:9A:BC:DE:F0:12:34:56:78:9A:BC:DE:F0',
     maintenance: { enabled: true, at: '03:00', verifyPercent: 4, nextRunAt: '2026-06-02T03:00:00.000Z' },

@@ -59,6 +59,7 @@ describe('Settings', () => {
     expect(facts(view, '.ll-settings-jobs')).toEqual([
       ['Jobs running at once', '4'],
       ['At once per datastore', '2'],
+      ['Waiting for a slot at most', '10000'],
     ]);
     const vcenters = view.all('.ll-vcenter').map((tr) => [...tr.children].map((td) => td.textContent?.trim()));
     expect(vcenters).toEqual([
@@ -79,12 +80,15 @@ describe('Settings', () => {
 
   it('shows no warning when there is none, and says so when the server has no store or vCenter', async () => {
     const { view } = await open((r) =>
-      r.flush(settingsBody({ storeDir: null, storeEncrypted: null, passphraseInDataDir: false, vcenters: [], jobLimits: { global: 2 }, warnings: [] })),
+      r.flush(settingsBody({ storeDir: null, storeEncrypted: null, passphraseInDataDir: false, vcenters: [], jobLimits: { global: 2, queued: 20 }, warnings: [] })),
     );
     expect(view.element.querySelector('.ll-settings-warnings')).toBeNull();
     expect(view.text('.ll-settings-no-store')).toBe('This Lifeline server has no backup store.');
     expect(view.text('.ll-settings-no-vcenters')).toBe('No vCenter Server is configured.');
-    expect(facts(view, '.ll-settings-jobs')).toEqual([['Jobs running at once', '2']]);
+    expect(facts(view, '.ll-settings-jobs')).toEqual([
+      ['Jobs running at once', '2'],
+      ['Waiting for a slot at most', '20'],
+    ]);
   });
 
   it('says when the daily maintenance is off, and shows no schedule from a server that does not report one', async () => {
