@@ -131,17 +131,19 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * limit only. Once the source site was asked to recover the point, a cancel cannot stop its job;
  * the failback follows that job to its end, so that its record says where the VM runs.
  */
-function withoutCancel(ctx: Pick<JobContext<unknown>, 'signal' | 'log'>, why: string): AbortSignal {
-  const c = new AbortController();
+function withoutCancel(ctx: Pick<JobContext<unknown>, 'signal' | 'stopSignal' | 'log'>, why: string): AbortSignal {
   const follow = (): void => {
     const reason: unknown = ctx.signal.reason;
     if (isLifelineError(reason) && reason.code === 'cancelled') ctx.log(`the cancel takes no effect: ${why}, which a cancel here does not stop; the failback follows it to its end`, 'warn');
-    else c.abort(reason);
   };
   if (ctx.signal.aborted) follow();
   else ctx.signal.addEventListener('abort', follow, { once: true });
-  return c.signal;
+  // A stop of Lifeline (or the time limit) still ends the waiting, also after a cancel.
+  return ctx.stopSignal;
 }
+
+/** Whether Lifeline is stopping under the job (also after a cancel it ignored). */
+const stopping = (ctx: Pick<JobContext<unknown>, 'stopSignal'>): boolean => ctx.stopSignal.aborted && isLifelineError(ctx.stopSignal.reason) && ctx.stopSignal.reason.code === 'shutdown';
 
 /** A failback's options, checked before anything is asked of the source site. */
 export function checkFailbackOptions(opts: FailbackOptions): void {
@@ -453,7 +455,7 @@ export class FailbackService {
           vc = await d.vcenter(rec.vcenterGuid, ctx.signal);
         } catch (err) {
           // Nothing was touched yet; a stop leaves the record for the next start to settle (resume()).
-          if (!(ctx.signal.aborted && isLifelineError(ctx.signal.reason) && ctx.signal.reason.code === 'shutdown')) {
+          if (!stopping(ctx)) {
             this.markFailed(failoverId, `${describeError(err)}; nothing was changed`);
           }
           throw err;
@@ -527,7 +529,7 @@ export class FailbackService {
           return { failoverId, pointId: made.pointId, chunks: sent.chunks, chunksSent: sent.chunksSent, bytesSent: sent.bytesSent, shutdown, consistency: made.consistency, target: result.target, sourceVm: result.vm };
         } catch (err) {
           // Lifeline is stopping: the failback stays `running` at its recorded step, and the next start settles it (resume()).
-          if (ctx.signal.aborted && isLifelineError(ctx.signal.reason) && ctx.signal.reason.code === 'shutdown') throw err;
+          if (stopping(ctx)) throw err;
           const message = `${describeError(err)}`;
           // The VM was running here: it runs again, unless A may still be making it its own. Once A
           // was asked, only A's refusal (it queued no job) or A's job failing (A undid its part) says
@@ -571,7 +573,7 @@ export class FailbackService {
     try {
       vc = await d.vcenter(rec.vcenterGuid, ctx.signal);
     } catch (err) {
-      if (ctx.signal.aborted && isLifelineError(ctx.signal.reason) && ctx.signal.reason.code === 'shutdown') throw err;
+      if (stopping(ctx)) throw err;
       // The next start tries again (the record stays running): nothing can be settled without vCenter.
       throw new LifelineError(isLifelineError(err) ? err.code : 'vcenter-unreachable', `the failback of ${rec.name}, cut at step ${step}, cannot be settled now: ${describeError(err)}. It is settled at the next start`, { failoverId, step });
     }
@@ -592,7 +594,7 @@ export class FailbackService {
         ctx.log(`${rec.sourceVm.name} runs at site ${rec.siteName} again (${result.vm.moref}); ${rec.name} stays powered off here, marked failed back`);
         return { failoverId, resumed: true, pointId: fb.pointId, chunks: fb.chunks, chunksSent: fb.chunksSent, bytesSent: fb.bytesSent, shutdown: fb.shutdown, consistency: fb.consistency ?? null, target: result.target, sourceVm: result.vm };
       } catch (err) {
-        if (ctx.signal.aborted && isLifelineError(ctx.signal.reason) && ctx.signal.reason.code === 'shutdown') throw err;
+        if (stopping(ctx)) throw err;
         const after = err instanceof LifelineError && (err.code === 'dr-failback-source-failed' || err.code === 'dr-failback-refused') ? await this.powerOnAgain(vc, rec, fb.wasOn) : '';
         this.markFailed(failoverId, `${describeError(err)}${after}`);
         if (err instanceof LifelineError) throw new LifelineError(err.code, `${err.message}${after}`, err.details);

@@ -202,6 +202,7 @@ export class PlanFailbackService {
               attempt: ctx.attempt,
               checkpoint: null,
               signal: ctx.signal,
+              stopSignal: ctx.stopSignal,
               clock: ctx.clock,
               phase: (n: string) => ctx.log(`${name}: ${n}`),
               progress: () => undefined,

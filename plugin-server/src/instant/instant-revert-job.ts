@@ -58,20 +58,17 @@ function parseParams(p: unknown): InstantRevertJobParams {
 const isUserCancel = (reason: unknown): boolean => reason instanceof LifelineError && reason.code === 'cancelled';
 
 /**
- * The job's signal without the user's cancel: aborted on shutdown or timeout only. A step that
- * must run to its end once started (a cancel of an instant revert) takes it; with `say`, a user's
- * cancel is logged as having no effect.
+ * The job's signal without the user's cancel: aborted on shutdown or timeout only, also after a
+ * cancel (JobContext.stopSignal). A step that must run to its end once started (a cancel of an
+ * instant revert) takes it; with `say`, a user's cancel is logged as having no effect.
  */
-export function notCancelled(ctx: Pick<JobContext<unknown>, 'signal' | 'log'>, say = true): AbortSignal {
-  const c = new AbortController();
+export function notCancelled(ctx: Pick<JobContext<unknown>, 'signal' | 'stopSignal' | 'log'>, say = true): AbortSignal {
   const follow = (): void => {
-    const reason: unknown = ctx.signal.reason;
-    if (!isUserCancel(reason)) c.abort(reason);
-    else if (say) ctx.log('a cancel takes no effect here: this step runs to its end once started', 'warn');
+    if (say && isUserCancel(ctx.signal.reason)) ctx.log('a cancel takes no effect here: this step runs to its end once started', 'warn');
   };
   if (ctx.signal.aborted) follow();
   else ctx.signal.addEventListener('abort', follow, { once: true });
-  return c.signal;
+  return ctx.stopSignal;
 }
 
 /** The user's cancel alone (not a shutdown or the time limit): for a step that moves disks, it cancels vCenter's relocation task. */

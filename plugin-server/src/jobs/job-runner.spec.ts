@@ -686,6 +686,40 @@ describe('JobRunner', () => {
     expect(() => r.runner.submit({ kind: 'backup', target: vm(2), params: null })).toThrowMatching((e: unknown) => e instanceof LifelineError && e.code === 'runner-stopped');
   });
 
+  it('lets a job that ignores a cancel still stop at a shutdown, interrupted, and at its time limit', async () => {
+    r = rig();
+    const stoppedBy: string[] = [];
+    // A step that must run to its end once begun: it waits on stopSignal, not on signal.
+    const follow = async (ctx: JobContext): Promise<void> => {
+      try {
+        await sleep(ctx.clock, 3_600_000, ctx.stopSignal);
+      } catch (err) {
+        stoppedBy.push(err instanceof LifelineError ? err.code : String(err));
+        throw err;
+      }
+    };
+    r.runner.register('follow-timed', { timeoutMs: 60_000, run: follow });
+    r.runner.register('follow', { run: follow });
+    await r.runner.start();
+    const timed = r.runner.submit({ kind: 'follow-timed', target: vm(1), params: null }).job.id;
+    const stopped = r.runner.submit({ kind: 'follow', target: vm(2), params: null }).job.id;
+    await settle();
+    r.runner.cancel(timed);
+    r.runner.cancel(stopped);
+    await r.clock.advance(30_000);
+    // The cancels took no effect on the waiting.
+    expect([timed, stopped].map((id) => r.runner.get(id).state)).toEqual(['running', 'running']);
+    expect(stoppedBy).toEqual([]);
+    // The time limit ends the first; it was cancelled, and ends so.
+    await r.clock.advance(30_000);
+    expect(stoppedBy).toEqual(['job-timeout']);
+    expect(r.runner.get(timed).state).toBe('cancelled');
+    // A stop ends the other: interrupted, for the next start to settle, not cancelled.
+    await r.runner.stop();
+    expect(stoppedBy).toEqual(['job-timeout', 'shutdown']);
+    expect(r.runner.get(stopped).state).toBe('interrupted');
+  });
+
   it('refuses unknown kinds, bad targets and oversized params', async () => {
     r = rig();
     r.runner.register('backup', { run: async () => undefined });

@@ -41,6 +41,12 @@ export interface JobContext<P = unknown, C = unknown> {
   readonly checkpoint: C | null;
   /** Aborted on cancel, timeout or shutdown; its reason says which. */
   readonly signal: AbortSignal;
+  /**
+   * Aborted on timeout or shutdown only, never by a cancel, also after one: for work that must run
+   * to its end once begun and so ignores a cancel, yet must still stop when Lifeline stops or the
+   * attempt outlives its time.
+   */
+  readonly stopSignal: AbortSignal;
   readonly clock: Clock;
   /** Opens a named phase (closing the one before), e.g. 'snapshot', 'read', 'commit'. */
   phase(name: string): void;
@@ -173,6 +179,8 @@ interface Attempt {
   readonly job: JobRecord;
   readonly handler: JobHandler;
   readonly controller: AbortController;
+  /** Aborted on timeout and shutdown only (JobContext.stopSignal). */
+  readonly stopController: AbortController;
   readonly meter: ProgressMeter;
   stopReason: 'cancel' | 'shutdown' | 'timeout' | null;
   stopMessage: string;
@@ -293,11 +301,14 @@ export class JobRunner {
     const reason = new LifelineError('shutdown', 'Lifeline is stopping');
     this.lifetime.abort(reason);
     for (const a of this.attempts.values()) {
-      if (a.stopReason === null) {
+      // A job still running after a cancel (it ignored it, or its clean-up is under way) is
+      // interrupted now: the next start settles it, as after a crash.
+      if (a.stopReason === null || a.stopReason === 'cancel') {
         a.stopReason = 'shutdown';
         a.stopMessage = reason.message;
       }
       a.controller.abort(reason);
+      a.stopController.abort(reason);
     }
     const grace = new AbortController();
     await Promise.race([
@@ -526,6 +537,7 @@ export class JobRunner {
       job: running,
       handler,
       controller: new AbortController(),
+      stopController: new AbortController(),
       meter: new ProgressMeter(),
       stopReason: null,
       stopMessage: '',
@@ -544,9 +556,13 @@ export class JobRunner {
     if (handler.timeoutMs !== undefined) {
       const ms = handler.timeoutMs;
       a.timeout = this.clock.setTimer(ms, () => {
-        if (a.closed || a.stopReason !== null) return;
+        if (a.closed) return;
+        const message = `the attempt ran longer than ${Math.round(ms / 1000)} s`;
+        // After a cancel the attempt ends cancelled; work that ignores the cancel stops all the same.
+        a.stopController.abort(new LifelineError('job-timeout', message));
+        if (a.stopReason !== null) return;
         a.stopReason = 'timeout';
-        a.stopMessage = `the attempt ran longer than ${Math.round(ms / 1000)} s`;
+        a.stopMessage = message;
         a.controller.abort(new LifelineError('job-timeout', a.stopMessage));
       });
     }
@@ -577,6 +593,7 @@ export class JobRunner {
       attempt: attemptNo,
       checkpoint: a.job.checkpoint,
       signal: a.controller.signal,
+      stopSignal: a.stopController.signal,
       clock: this.clock,
       phase: (name) => {
         if (!live('phase')) return;
