@@ -26,7 +26,7 @@
  * followed to the end of A's job after.
  */
 import { describeError, isLifelineError, LifelineError, NotFoundError, ValidationError } from '../errors/index.js';
-import { sleep, type JobContext, type JobHandler, type JobRecord, type JobRunner, type LogLevel, type SubmitResult } from '../jobs/index.js';
+import { ignoringCancel, sleep, type JobContext, type JobHandler, type JobRecord, type JobRunner, type LogLevel, type SubmitResult } from '../jobs/index.js';
 import type { Clock } from '../domain/index.js';
 import type { Repository } from '../store/index.js';
 import type { DrStore, FailbackPart, FailoverRecord } from './dr-store.js';
@@ -132,14 +132,8 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * the failback follows that job to its end, so that its record says where the VM runs.
  */
 function withoutCancel(ctx: Pick<JobContext<unknown>, 'signal' | 'stopSignal' | 'log'>, why: string): AbortSignal {
-  const follow = (): void => {
-    const reason: unknown = ctx.signal.reason;
-    if (isLifelineError(reason) && reason.code === 'cancelled') ctx.log(`the cancel takes no effect: ${why}, which a cancel here does not stop; the failback follows it to its end`, 'warn');
-  };
-  if (ctx.signal.aborted) follow();
-  else ctx.signal.addEventListener('abort', follow, { once: true });
   // A stop of Lifeline (or the time limit) still ends the waiting, also after a cancel.
-  return ctx.stopSignal;
+  return ignoringCancel(ctx, () => ctx.log(`the cancel takes no effect: ${why}, which a cancel here does not stop; the failback follows it to its end`, 'warn'));
 }
 
 /** Whether Lifeline is stopping under the job (also after a cancel it ignored). */

@@ -21,7 +21,7 @@
  */
 import { LifelineError, ValidationError } from '../errors/index.js';
 import { isVmRef, vmKey, vmTarget, type VmRef } from '../domain/index.js';
-import { JobBusyError, type JobContext, type JobHandler, type JobRecord, type JobRunner, type SubmitResult } from '../jobs/index.js';
+import { ignoringCancel, JobBusyError, type JobContext, type JobHandler, type JobRecord, type JobRunner, type SubmitResult } from '../jobs/index.js';
 import { isStoreError, type PointManifest } from '../store/index.js';
 import { runInstantCancel, runInstantCommit, runInstantRevert, settleInstantRevert, type InstantContext, type InstantDeps, type InstantPublications } from './instant-revert.js';
 import { InstantStore, type InstantRevertRecord } from './instant-store.js';
@@ -63,12 +63,9 @@ const isUserCancel = (reason: unknown): boolean => reason instanceof LifelineErr
  * instant revert) takes it; with `say`, a user's cancel is logged as having no effect.
  */
 export function notCancelled(ctx: Pick<JobContext<unknown>, 'signal' | 'stopSignal' | 'log'>, say = true): AbortSignal {
-  const follow = (): void => {
-    if (say && isUserCancel(ctx.signal.reason)) ctx.log('a cancel takes no effect here: this step runs to its end once started', 'warn');
-  };
-  if (ctx.signal.aborted) follow();
-  else ctx.signal.addEventListener('abort', follow, { once: true });
-  return ctx.stopSignal;
+  return ignoringCancel(ctx, () => {
+    if (say) ctx.log('a cancel takes no effect here: this step runs to its end once started', 'warn');
+  });
 }
 
 /** The user's cancel alone (not a shutdown or the time limit): for a step that moves disks, it cancels vCenter's relocation task. */

@@ -5,7 +5,7 @@
 // A core of the server's layers; how it fits with the rest: docs/architecture.md.
 export { createJobRunner, openJobRecords } from './create-job-runner.js';
 export { JobEventHub } from './job-events.js';
-export { JobRunner, QueueReservation } from './job-runner.js';
+export { JobRunner, QueueReservation, ignoringCancel } from './job-runner.js';
 export type { JobContext, JobHandler, JobRequest, JobRunnerOptions, StartReport, SubmitResult } from './job-runner.js';
 export { SqliteJobStore } from './job-store.js';
 export type { JobStore, JobPage, JobPatch, JobQuery, LogBounds, NewJob } from './job-store-type.js';

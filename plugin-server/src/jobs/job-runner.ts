@@ -60,6 +60,21 @@ export interface JobContext<P = unknown, C = unknown> {
   saveCheckpoint(checkpoint: C): void;
 }
 
+/**
+ * The signal for work that runs to its end once begun, whatever the user's cancel: the context's
+ * stopSignal (a stop of Lifeline or the time limit). A cancel meanwhile is told to `onCancel`, to
+ * say that it takes no effect.
+ */
+export function ignoringCancel(ctx: Pick<JobContext, 'signal' | 'stopSignal'>, onCancel: () => void): AbortSignal {
+  const follow = (): void => {
+    const reason: unknown = ctx.signal.reason;
+    if (isLifelineError(reason) && reason.code === 'cancelled') onCancel();
+  };
+  if (ctx.signal.aborted) follow();
+  else ctx.signal.addEventListener('abort', follow, { once: true });
+  return ctx.stopSignal;
+}
+
 export interface JobHandler<P = unknown, C = unknown> {
   /** The work. Resolves with the job's result (JSON) or rejects with why it failed. */
   run(ctx: JobContext<P, C>): Promise<unknown>;
