@@ -81,6 +81,8 @@ describe('a DR site whose job queue is full', () => {
     const all = await failovers();
     expect(all.filter((f) => f.state === 'starting').map((f) => f.name).sort()).toEqual(['queue-first', 'queue-second']);
     expect(all.filter((f) => f.state === 'failed').length).toBe(3);
+    // None of them names the run that was not kept.
+    expect(all.map((f) => (f as Failover & { planRunId: string | null }).planRunId)).toEqual(all.map(() => null));
 
     // With room in the queue again, the refused VM fails over.
     expect((await waitJob(b, firstJob.id)).state).toBe('succeeded');

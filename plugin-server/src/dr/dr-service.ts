@@ -368,14 +368,20 @@ export class DrService {
   /**
    * Queues the job of failovers just recorded. When the queue refuses it (full, or Lifeline
    * stopping), nothing will run them: each is marked failed, not started (`more` says what else
-   * the user should know), the plan run `runId` is removed, and the refusal goes to the caller.
+   * the user should know), the plan run `runId` is removed (and no longer named by them), and the
+   * refusal goes to the caller.
    */
   private queueOrFail<T>(recs: readonly FailoverRecord[], submit: () => T, more: string, runId?: string): T {
     try {
       return submit();
     } catch (err) {
       for (const r of recs) {
-        this.o.store.updateFailover(r.id, (x) => ({ ...x, state: 'failed', report: { ...x.report, failures: [`not started: its job could not be queued (${describeError(err)})${more}`] } }));
+        this.o.store.updateFailover(r.id, (x) => ({
+          ...x,
+          state: 'failed',
+          planRunId: runId !== undefined && x.planRunId === runId ? null : x.planRunId,
+          report: { ...x.report, failures: [`not started: its job could not be queued (${describeError(err)})${more}`] },
+        }));
       }
       if (runId !== undefined) this.o.store.deleteRun(runId);
       throw err;
