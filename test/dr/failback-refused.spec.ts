@@ -52,7 +52,8 @@ describe('a failback the source site refuses to recover', () => {
     // A's queue fills: a backup of A's second VM holds the one slot, one of its third waits.
     const local = await a.call(a.admin, 'POST', '/policies', { name: 'Local only', rpoSeconds: 3600, retention: { keepLast: 2 } });
     expect(local.status).withContext(local.text).toBe(201);
-    await a.vc.injectDelay('CreateSnapshot_Task', 20_000, 1);
+    // Held long enough for B's whole failback up to its request, with room to spare on a busy machine.
+    await a.vc.injectDelay('CreateSnapshot_Task', 40_000, 1);
     const holding: string[] = [];
     for (const i of [1, 2]) {
       const vm = encodeURIComponent(a.urn(i));

@@ -6,10 +6,9 @@
 // so its VM keeps running there; the plan keeps no run without a job; and once the queue has room
 // the same VM fails over.
 import type { TwoSites } from '../sites/two-site-fixture.js';
-import { startFailbackSites, waitJob, type Failover, type JobBody } from './dr-spec-kit.js';
+import { startFailbackSites, vmAt, waitJob, type Failover, type JobBody } from './dr-spec-kit.js';
 
 const SLOW = 300_000;
-const never = new AbortController().signal;
 
 describe('a DR site whose job queue is full', () => {
   let sites: TwoSites;
@@ -64,7 +63,7 @@ describe('a DR site whose job queue is full', () => {
     expect(planned.status).withContext(planned.text).toBe(503);
     expect(planned.json<{ code: string }>().code).toBe('queue-full');
     expect((await a.call(a.admin, 'GET', '/jobs?kind=planned-migration')).json<{ items: unknown[] }>().items).toEqual([]);
-    expect((await (await a.backup.vcenter(a.vc.instanceUuid, never)).getVm(a.moref(2), never)).powerState).toBe('poweredOn');
+    expect((await vmAt(a, a.moref(2))).powerState).toBe('poweredOn');
     const plannedRec = (await failovers()).filter((f) => f.name === 'queue-planned');
     expect(plannedRec.map((f) => f.state)).toEqual(['failed']);
     expect(plannedRec[0]!.report.failures.join(' ')).toContain('was not asked to shut');

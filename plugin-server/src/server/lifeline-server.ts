@@ -191,8 +191,9 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     const policies = new SqlitePolicyStore(db, { clock: jobClock });
     const pointReaders = new PointReaders();
     const limits = deps.jobLimits ?? runnerLimits(config.jobLimits);
+    const maxQueued = (config.jobLimits ?? DEFAULT_JOB_LIMITS).queued;
     const jobs = openJobRecords(db, { clock: jobClock, log });
-    runner = new JobRunner({ store: jobs.store, events: jobs.events, clock: jobClock, random: Math.random, log, limits, maxQueued: (config.jobLimits ?? DEFAULT_JOB_LIMITS).queued });
+    runner = new JobRunner({ store: jobs.store, events: jobs.events, clock: jobClock, random: Math.random, log, limits, maxQueued });
     const recoveryStore = new SqliteRecoveryStore(db, jobClock);
     // A VM failed over to this site is backed up into the replica of its source site (failback).
     if (deps.backup) runner.register(BACKUP_JOB_KIND, deps.backup.backupHandler(policies, (vm, sig) => failback?.destinationOf(vm, sig) ?? Promise.resolve(null)));
@@ -301,7 +302,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
     metrics = createMetrics({ jobs: runner, compliance: (sig) => scheduler.compliance(sig), store: storeFactsOf(backup?.repository ?? null, jobClock), events });
     // Scrapers may authenticate with a client certificate issued by the CA in the data directory.
     metricsClientCa = await readMetricsClientCa(config.dataDir);
-    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, objectStorageCopies: Boolean(backup?.openObjectCopy), hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits), ...readSide, sites, replication, dr, drSource: plannedSource, failback, planFailback, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE), clientCa: metricsClientCa !== null }, publications: nfs, instantRuns, instantRevert };
+    services = { policies, runner, scheduler, audit, clock: jobClock, log: log.child({ component: 'api' }), shutdown: shutdown.signal, sseHeartbeatMs: deps.sseHeartbeatMs ?? 15_000, repository: deps.backup?.repository ?? null, recovery, objectStorageCopies: Boolean(backup?.openObjectCopy), hookSets: [...config.hookSets.keys()].sort(), settings: () => settings(limits, maxQueued), ...readSide, sites, replication, dr, drSource: plannedSource, failback, planFailback, notifications: events, metrics: { metrics, tokenFile: join(config.dataDir, METRICS_TOKEN_FILE), clientCa: metricsClientCa !== null }, publications: nfs, instantRuns, instantRevert };
   } catch (err) {
     await nfs?.stop();
     db.close();
@@ -378,7 +379,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
 
   // What an administrator reads at /settings; the URL is known once listening.
   let listenedUrl = '';
-  const settings = (limits: ConcurrencyLimits): ServerSettings => {
+  const settings = (limits: ConcurrencyLimits, queued: number): ServerSettings => {
     const repo = deps.backup?.repository ?? null;
     const passphraseInDataDir = repo !== null && repo.encrypted && existsSync(join(config.dataDir, PASSPHRASE_FILE));
     return {
@@ -389,7 +390,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       passphraseInDataDir,
       vcenters: [...config.vcenters.values()].map((vc) => ({ guid: vc.guid, url: vc.url, user: vc.user, thumbprint: vc.thumbprint })),
       sessionIdleSeconds: config.sessionIdleSeconds,
-      jobLimits: { ...limits, queued: (config.jobLimits ?? DEFAULT_JOB_LIMITS).queued },
+      jobLimits: { ...limits, queued },
       serverUrl: listenedUrl,
       certificateThumbprint: certificate.thumbprint,
       maintenance: repo
