@@ -39,6 +39,8 @@ import { openDocument, sealDocument, unsealedText } from './sealed-document.js';
 import { StoreError, isStoreError } from './store-error.js';
 
 export const DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024;
+/** Bytes written between two looks at the free room (a statfs each) while a reserve is kept. */
+const ROOM_LOOK_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_ZSTD_LEVEL = 2;
 export const DAY_MS = 86_400_000;
 export const DEFAULT_RETAIN_DAYS = 7;
@@ -465,12 +467,58 @@ export class Repository {
     if (reserve <= 0) return;
     const space = await this.space(signal);
     if (space === null || space.freeBytes >= reserve) return;
-    throw new StoreError(
+    throw this.belowReserve(space.freeBytes, space.totalBytes);
+  }
+
+  /** 'store-full' for a store below its reserve, or that the writes under way (`leftBytes`: what they would leave) would take below it. */
+  private belowReserve(freeBytes: number, totalBytes: number, leftBytes?: number): StoreError {
+    const reserve = this.reserveBytes;
+    const left = leftBytes === undefined ? '' : `, and the writes under way would leave ${formatBytes(Math.max(0, leftBytes))}`;
+    return new StoreError(
       'store-full',
-      `the backup store ${this.dir} has ${formatBytes(space.freeBytes)} free of ${formatBytes(space.totalBytes)}, less than the ${formatBytes(reserve)} kept free for maintenance; ` +
+      `the backup store ${this.dir} has ${formatBytes(freeBytes)} free of ${formatBytes(totalBytes)}${left}, less than the ${formatBytes(reserve)} kept free for maintenance; ` +
         'no restore point is written until space is freed (lower retention or delete restore points, then run maintenance) or the file system is enlarged',
-      { freeBytes: space.freeBytes, totalBytes: space.totalBytes, reserveBytes: reserve },
+      { freeBytes, totalBytes, reserveBytes: reserve },
     );
+  }
+
+  /** The free room at the last look (roomFor), less what was written since; null before it. */
+  private roomSeen: { freeBytes: number; totalBytes: number; writtenSince: number } | null = null;
+  /** Room held by writes under way (roomFor), each its bound until it is written. */
+  private roomHeld = 0;
+
+  /**
+   * Holds room for a write of at most `bound` bytes about to start, so that the writes under way
+   * together (every writer of this repository, each with several chunks in flight) never take the
+   * storage below the reserve: throws 'store-full' when it would, before a byte is written. The
+   * free room is looked at again when the held writes might not fit, and at least every
+   * ROOM_LOOK_BYTES written. Call the returned function with the bytes written (0 when none) once
+   * the write ended. Without a reserve, or on storage with no fixed bound, it holds nothing.
+   */
+  async roomFor(bound: number, signal: AbortSignal): Promise<(written: number) => void> {
+    const reserve = this.reserveBytes;
+    if (reserve <= 0) return () => undefined;
+    const fits = (): boolean => this.roomSeen !== null && this.roomSeen.freeBytes - this.roomSeen.writtenSince - this.roomHeld - bound >= reserve;
+    if (!fits() || (this.roomSeen?.writtenSince ?? 0) >= ROOM_LOOK_BYTES) {
+      const space = await this.space(signal);
+      if (space === null) return () => undefined;
+      // Writes under way have put part of their bytes already, which the new figure counts while
+      // they still hold their whole bound: an error on the safe side, gone once they end.
+      this.roomSeen = { freeBytes: space.freeBytes, totalBytes: space.totalBytes, writtenSince: 0 };
+    }
+    if (!fits()) {
+      const seen = this.roomSeen!;
+      const free = Math.max(0, seen.freeBytes - seen.writtenSince);
+      throw this.belowReserve(free, seen.totalBytes, free - this.roomHeld - bound);
+    }
+    this.roomHeld += bound;
+    let ended = false;
+    return (written) => {
+      if (ended) return;
+      ended = true;
+      this.roomHeld -= bound;
+      if (this.roomSeen) this.roomSeen.writtenSince += written;
+    };
   }
 
   /**

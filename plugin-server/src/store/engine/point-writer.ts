@@ -24,6 +24,7 @@ import { createHash } from 'node:crypto';
 import type { Consistency, DiskRow, PointRow } from '../../catalog/index.js';
 import { forEachBounded } from '../bounded.js';
 import type { AddedChunk } from '../chunks/chunk-store.js';
+import { encodedBound } from '../chunks/chunk-format.js';
 import { chunkKey, digestHex, isZeroDigest } from '../chunks/digest.js';
 import { FixedIndexBuilder, type FixedIndex } from './fixed-index.js';
 import { ingestDisk, type ChangedArea, type DiskAreaReader, type DiskIngestStats, type IngestProgress } from './ingest.js';
@@ -73,9 +74,6 @@ interface DiskState {
   builder: FixedIndexBuilder;
   result: DiskResult;
 }
-
-/** How much new data a writer stores between two checks of the free room (a statfs each). */
-const ROOM_CHECK_BYTES = 256 * 1024 * 1024;
 
 export class PointWriter {
   private readonly disks = new Map<number, DiskState>();
@@ -175,10 +173,18 @@ export class PointWriter {
       onProgress,
       adder: {
         addChunk: async (data, known, sig): Promise<AddedChunk> => {
-          const added = await this.repo.chunks().add(data, { known, lockUntil, damaged: this.damaged, signal: sig });
-          if (added.outcome === 'new' || added.outcome === 'existing') this.locked.add(digestHex(added.digest));
-          if (added.outcome === 'new') await this.wrote(added.storedBytes, sig);
-          return added;
+          // Room for the chunk's largest stored form is held before it is encoded and written
+          // (Repository.roomFor): a store with a reserve stops before the reserve, chunks in flight included.
+          const written = await this.repo.roomFor(encodedBound(data.byteLength), sig);
+          let stored = 0;
+          try {
+            const added = await this.repo.chunks().add(data, { known, lockUntil, damaged: this.damaged, signal: sig });
+            if (added.outcome === 'new' || added.outcome === 'existing') this.locked.add(digestHex(added.digest));
+            if (added.outcome === 'new') stored = added.storedBytes;
+            return added;
+          } finally {
+            written(stored);
+          }
         },
       },
     });
@@ -197,23 +203,6 @@ export class PointWriter {
       result,
     });
     return result;
-  }
-
-  /** New chunk bytes since the free room was last checked. */
-  private sinceRoomCheck = 0;
-
-  /**
-   * Checks the free room again after every ROOM_CHECK_BYTES of new chunks, or a quarter of the
-   * reserve when that is less, so a backup overshoots the reserve by that much at the most (plus
-   * the chunks in flight).
-   */
-  private async wrote(bytes: number, signal: AbortSignal): Promise<void> {
-    const reserve = this.repo.reserveBytes;
-    if (reserve <= 0) return;
-    this.sinceRoomCheck += bytes;
-    if (this.sinceRoomCheck < Math.min(ROOM_CHECK_BYTES, reserve / 4)) return;
-    this.sinceRoomCheck = 0;
-    await this.repo.checkRoom(signal);
   }
 
   /** The base point's index of a disk; a damaged one counts as none unless it is `required`. */
