@@ -86,8 +86,11 @@ export async function datastoreFiles(side: Pick<SiteSide, 'vc'>): Promise<string
   const walk = async (dir: string, prefix: string): Promise<void> => {
     for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
       const p = join(dir, e.name);
-      if (e.isDirectory()) await walk(p, `${prefix}${e.name}/`);
-      else out.push(`${prefix}${e.name} ${(await stat(p)).size}`);
+      if (e.isDirectory()) {
+        // A folder counts too, empty or not: a leftover empty folder blocks the next VM of its name.
+        out.push(`${prefix}${e.name}/`);
+        await walk(p, `${prefix}${e.name}/`);
+      } else out.push(`${prefix}${e.name} ${(await stat(p)).size}`);
     }
   };
   for (const ds of side.vc.datastores) await walk(ds.dir, `[${ds.name}] `);

@@ -288,6 +288,29 @@ describe('disaster recovery at the DR site', () => {
     expect(await datastoreFiles(b)).toEqual(filesBefore);
   }, SLOW);
 
+  it("cancelled while vCenter makes the VM's folder, a failover leaves no folder behind", async () => {
+    const { b } = sites;
+    const filesBefore = await datastoreFiles(b);
+    const vmsBefore = await vmNames(b);
+    // MakeDirectory answers after 1.5 s (and makes the folder then): the cancel comes while it is under way.
+    await b.vc.injectDelay('MakeDirectory', 1500, 1);
+    const started = await failOver({ mode: 'test', name: 'cancelled-folder', toolsTimeoutSeconds: 0 });
+    expect(started.status).withContext(started.text).toBe(202);
+    const { job, failover } = started.json<{ job: JobBody; failover: Failover }>();
+    for (let i = 0; (await b.call(b.admin, 'GET', `/jobs/${job.id}`)).json<{ phase: string | null }>().phase !== 'prepare'; i++) {
+      if (i > 300) throw new Error('the failover never started');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    expect([200, 202]).toContain((await b.call(b.admin, 'POST', `/jobs/${job.id}/cancel`)).status);
+    expect((await waitJob(b, job.id)).state).toBe('cancelled');
+    expect((await b.call(b.admin, 'GET', `/failovers/${failover.id}`)).json<Failover>().state).toBe('failed');
+    // Had the job stopped waiting for MakeDirectory, vCenter would have made the folder after it left.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await vmNames(b)).toEqual(vmsBefore);
+    expect(await datastoreFiles(b)).toEqual(filesBefore);
+  }, SLOW);
+
   it("restarted in the middle of a plan's run, the DR site keeps the VM that was up and leaves nothing of the step under way", async () => {
     const { b } = sites;
     const filesBefore = await datastoreFiles(b);

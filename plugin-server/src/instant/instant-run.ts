@@ -223,13 +223,17 @@ export async function runInstantNewInstance(deps: InstantRunDeps, req: InstantNe
     createdAt: (deps.now?.() ?? new Date()).toISOString(),
   });
   try {
-    // A folder of that name belongs to someone else: refuse rather than write into it (and never delete it).
+    // A folder of that name belongs to someone else: refuse rather than write into it (and never
+    // delete it). A cancel does not cut the call short (vCenter would make the folder all the
+    // same, unknown to the record): its answer is awaited, and the folder then removed with the rest.
+    signal.throwIfAborted();
     try {
-      await vc.makeDirectory(datacenter.moref, folder, { createParents: false }, signal);
+      await vc.makeDirectory(datacenter.moref, folder, { createParents: false }, AbortSignal.timeout(10 * 60_000));
     } catch (err) {
       throw new LifelineError('conflict', `cannot make the folder ${folder} for the new VM (${describeError(err)}); choose another name or datastore`, { field: 'name' }, { cause: err });
     }
     rec = await deps.runs.put({ ...rec, folder });
+    signal.throwIfAborted();
     ctx.progress?.(10);
     const moref = await vc.createVm(
       placement,

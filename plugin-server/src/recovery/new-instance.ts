@@ -259,9 +259,12 @@ export async function runInstantiate(
   let cp: InstantiateCheckpoint = { vcenterGuid: req.vcenterGuid, datacenter, folder, name: req.name, stage: 'upload', vm: null };
   // A folder of that name belongs to someone else: refuse rather than write into it. The
   // checkpoint is saved once the folder is known to be this job's: a crash in between leaves an
-  // empty folder, which is better than a clean-up that might delete another VM's.
+  // empty folder, which is better than a clean-up that might delete another VM's. A cancel or a
+  // stop does not cut the call short (vCenter would make the folder all the same, unknown to the
+  // job): its answer is awaited, and the folder then removed like everything else the job made.
+  signal.throwIfAborted();
   try {
-    await vc.makeDirectory(datacenter.moref, folder, { createParents: false }, signal);
+    await vc.makeDirectory(datacenter.moref, folder, { createParents: false }, AbortSignal.timeout(deps.cleanupTimeoutMs ?? 10 * 60_000));
   } catch (err) {
     throw new RecoveryError('conflict', `cannot make the folder ${folder} for the new VM (${describeError(err)}); choose another name or datastore`, { field: 'name' }, { cause: err });
   }
@@ -271,6 +274,7 @@ export async function runInstantiate(
     ctx.saveCheckpoint(cp);
   };
   try {
+    signal.throwIfAborted();
     ctx.phase('upload');
     await uploadDisks(deps, vc, ctx, req.pointId, datacenter, [], disks.map((d) => ({ pointDisk: d.pointDisk, descriptor: d.file })));
     ctx.phase('create');
