@@ -4,11 +4,14 @@
 // file is left, committed points still restore byte for byte, and with a reserve set new points
 // stop before the file system is full, leaving room for maintenance.
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, rmdir, statfs } from 'node:fs/promises';
+import { mkdir, readdir, rm, rmdir, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { initRepository, Repository } from '../../plugin-server/src/store/repository.js';
+import { exportReplicaSeed, initReplicaRepository } from '../../plugin-server/src/store/replica.js';
 import { isStoreError } from '../../plugin-server/src/store/store-error.js';
+import { replicatePoint } from '../../plugin-server/src/replication/index.js';
+import { linkTo } from '../replication/sites.js';
 import { FAST_SCRYPT, ingestImage, MiB, never, restoredSha, TestClock, tempDir, writeImage } from './store-fixtures.js';
 
 const run = promisify(execFile);
@@ -121,6 +124,35 @@ describe('repository: a full file system', () => {
       expect(refused.listPoints()).toEqual([]);
     } finally {
       await refused.close();
+    }
+  });
+
+  it("with a reserve, stops a replication into a DR site's replica before the reserve and shows no partial point there", async () => {
+    // Site A's repository on an ordinary file system; its replica at the DR site on the small one.
+    const sourceDir = join(dir.path, 'source');
+    const replicaDir = join(mountPoint, 'replica');
+    await initRepository(sourceDir, { encrypt: true, passphrase: 'source passphrase', scrypt: FAST_SCRYPT, clock }, never);
+    const source = await Repository.open(sourceDir, { passphrase: 'source passphrase', clock }, never);
+    try {
+      const seed = await exportReplicaSeed(source, 'transfer secret', never, { scrypt: FAST_SCRYPT });
+      await initReplicaRepository(replicaDir, seed, { transferSecret: 'transfer secret', passphrase: 'replica passphrase', source: 'site A', scrypt: FAST_SCRYPT }, never);
+      const point = (await ingestImage(source, 'vm-big', big)).point;
+      const reserve = 16 * MiB;
+      const replica = await Repository.open(replicaDir, { passphrase: 'replica passphrase', clock, reserveBytes: reserve }, never);
+      try {
+        // The offer finds more room than the reserve; the 64 MiB of chunks then take more than is left.
+        expect(await free()).toBeGreaterThan(reserve);
+        const f = await failure(replicatePoint(source, point.id, linkTo(replica), { signal: never }));
+        expect(f.code).withContext(f.message).toBe('store-full');
+        expect(f.message).toContain('kept free for maintenance');
+        expect(replica.listPoints()).toEqual([]);
+        expect(await free()).toBeGreaterThanOrEqual(reserve);
+      } finally {
+        await replica.close();
+      }
+    } finally {
+      await source.close();
+      await rm(sourceDir, { recursive: true, force: true });
     }
   });
 

@@ -270,7 +270,11 @@ export class PointImport {
     await slots.acquire(signal);
     let buf: Uint8Array | undefined;
     let verified: Promise<void> | undefined;
+    let written: ((bytes: number) => void) | undefined;
     try {
+      // A replica with a reserve stops before it, the chunks in flight included, as a backup does
+      // (Repository.roomFor): 'store-full' before a byte of this chunk is written.
+      written = await this.repo.roomFor(stored.byteLength, signal);
       // Bytes in shared memory (the site listener reads chunk bodies there) are read by the codec
       // worker and written by the store as they are; they stay the caller's, untouched, until this
       // resolves. Others are copied there first.
@@ -305,6 +309,7 @@ export class PointImport {
         });
       }
       const put = await this.repo.backend.put(key, view, { signal, retainUntil: until, contentAddressed: true, vouchedBy: verified });
+      written(put.created ? stored.byteLength : 0);
       // A chunk already here is locked only for bytes that verified, as one put would be.
       await verified;
       if (!put.created) await this.repo.backend.lock(key, until, signal);
@@ -316,6 +321,7 @@ export class PointImport {
     } finally {
       // The buffer goes back only once its codec worker is done reading it.
       await verified?.catch(() => undefined);
+      written?.(0);
       if (buf) this.verifyBuffers?.release(buf);
       slots.release();
     }
