@@ -38,16 +38,16 @@ describe('a recovery plan run as a planned migration', () => {
       paired: true,
       portgroups: { 'site-b': ['DR Test Network'] },
       // No VMs of its own at B: the plan's VMs keep A's names there.
-      sim: { 'site-a': { diskSize: '16MiB' }, 'site-b': { vms: 0 } },
+      sim: { 'site-a': { vms: 4, diskSize: '16MiB' }, 'site-b': { vms: 0 } },
       prepare: async (name, vc) => {
         if (name === 'site-a') for (const [i, vm] of vc.vms.entries()) await fillDisk(vm.disks[0]!.path, 4 * 1024 * 1024, 31 + i);
       },
     });
     const { a, b } = sites;
-    await protectAndReplicate(a, { vms: 2, keepLast: 5 });
+    await protectAndReplicate(a, { vms: 4, keepLast: 5 });
     sourceId = (await b.call(b.admin, 'GET', '/sites')).json<{ peers: { id: string }[] }>().peers[0]!.id;
     const vms = (await b.call(b.admin, 'GET', `/sites/${sourceId}/replicated-vms`)).json<{ items: ReplicatedVm[] }>().items;
-    for (const i of [0, 1]) {
+    for (const i of [0, 1, 2, 3]) {
       const v = vms.find((x) => x.vm.id.endsWith(`:${a.moref(i)}`))!;
       vmIds.push(v.vm.id);
       before.push(v.latestPoint!.id);
@@ -142,5 +142,31 @@ describe('a recovery plan run as a planned migration', () => {
     expect(hung).toContain('waiting up to 1 s');
     expect(hung).toContain('the guest did not shut down within 1 s; powering the VM off');
     expect(await logOf(second)).toContain('ToolsUnavailable');
+  }, SLOW);
+
+  it('asks the source site for the VMs of a group together, not one after another', async () => {
+    const { a, b } = sites;
+    const created = await b.call(b.admin, 'POST', '/recovery-plans', { name: 'One group', siteId: sourceId, groups: [{ vms: [vmIds[2], vmIds[3]] }], toolsTimeoutSeconds: 0 });
+    expect(created.status).withContext(created.text).toBe(201);
+    const planId = created.json<{ id: string }>().id;
+    // VM 2's guest hangs on its way down for the whole timeout (3 s); VM 3's has no Tools and goes down at once.
+    await a.vc.setGuestTools(a.moref(2), { running: true, ignoreShutdown: true });
+    const started = await b.call(b.admin, 'POST', `/recovery-plans/${planId}/run`, { mode: 'planned', shutdownTimeoutSeconds: 3 });
+    expect(started.status).withContext(started.text).toBe(202);
+    const done = await waitJob(b, started.json<{ job: JobBody }>().job.id, 240);
+    expect(done.state).withContext(JSON.stringify(done.error)).toBe('succeeded');
+
+    const runs = (await b.call(b.admin, 'GET', `/recovery-plans/${planId}`)).json<{ runs: { failovers: Failover[][] }[] }>().runs;
+    const [[slow, quick]] = runs[0]!.failovers as [[Failover, Failover]];
+    expect([slow.state, quick.state]).toEqual(['up', 'up']);
+    for (const [i, rec] of [slow, quick].entries()) {
+      expect(rec.planned!.shutdown).toBe('powered-off');
+      expect(await powerState(a, a.moref(2 + i))).toBe('poweredOff');
+    }
+    // A's job for VM 3 started while A's job for VM 2 still waited for its guest: A was asked for both at once.
+    const jobAt = async (rec: Failover) => (await a.call(a.admin, 'GET', `/jobs/${rec.planned!.sourceJobId}`)).json<{ startedAt: string; finishedAt: string }>();
+    const [slowJob, quickJob] = [await jobAt(slow), await jobAt(quick)];
+    expect(Date.parse(quickJob.startedAt)).toBeLessThan(Date.parse(slowJob.finishedAt));
+    expect(Date.parse(slowJob.finishedAt) - Date.parse(slowJob.startedAt)).toBeGreaterThanOrEqual(3000);
   }, SLOW);
 });

@@ -61,12 +61,6 @@ export function createPlanJobHandler(deps: FailoverJobDeps & { maxParallel(run: 
         if (failed.length > 0) throw new LifelineError('dr-plan-step-failed', `the clean-up of ${failed.length} VM(s) failed: ${failed.join('; ')}`, { runId: run.id });
         return { runId: run.id, cleaned: run.groups.flat().length };
       }
-      let sourceQueue: Promise<unknown> = Promise.resolve();
-      const sourceTurn = (fn: () => Promise<void>): Promise<void> => {
-        const mine = sourceQueue.then(fn);
-        sourceQueue = mine.catch(() => undefined);
-        return mine;
-      };
       for (const [g, ids] of run.groups.entries()) {
         if (ctx.signal.aborted) break;
         ctx.phase(`group-${g + 1}`);
@@ -86,14 +80,12 @@ export function createPlanJobHandler(deps: FailoverJobDeps & { maxParallel(run: 
             };
             if (rec.mode === 'planned') {
               // A planned migration's step: the source site shuts the VM down, backs it up and
-              // replicates that point now; the step then recovers exactly that point. One VM at a
-              // time at the source site, in the plan's order; the recoveries here still overlap
-              // with the next VM's source part.
-              await sourceTurn(async () => {
-                if (ctx.signal.aborted) throw abortReason(ctx.signal);
-                if (!store.getFailover(id).planned?.sourceJobId) await askSourceSite(deps, id, ctx.signal);
-                await settlePlannedPoint(deps, step, id);
-              });
+              // replicates that point now; the step then recovers exactly that point. The VMs of
+              // a group go together, as their recoveries do: the source site's planned-migration
+              // jobs take no job slot there, and its backups and replications of them run within
+              // its own job limits.
+              if (!store.getFailover(id).planned?.sourceJobId) await askSourceSite(deps, id, ctx.signal);
+              await settlePlannedPoint(deps, step, id);
             }
             const done = await runFailover(deps, step, id);
             // The VM is up, but a plan whose hook failed did not do all it was asked: the job says so.

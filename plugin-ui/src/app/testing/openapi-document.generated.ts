@@ -5178,7 +5178,7 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "Disaster recovery"
         ],
         "summary": "Run a recovery plan: a drill (test), a planned migration (planned) or a failover (disaster)",
-        "description": "Lifeline's Restore privilege on the inventory root of the vCenter the VMs are recovered into. Every step is checked first (409 dr-mapping-missing, conflict for a name taken, busy while the plan runs; in mode planned 400 for a VM whose point option is not latest); then one job starts the groups in order. In mode planned each step first asks the source site, one VM at a time, to shut its VM down, back it up and replicate that point, and recovers exactly that point; a step whose source site cannot be reached or refuses fails, naming why.",
+        "description": "Lifeline's Restore privilege on the inventory root of the vCenter the VMs are recovered into. Every step is checked first (409 dr-mapping-missing, conflict for a name taken, busy while the plan runs; in mode planned 400 for a VM whose point option is not latest); then one job starts the groups in order. In mode planned each step first asks the source site (the VMs of a group together, at most maxParallel) to shut its VM down, back it up and replicate that point, and recovers exactly that point; a step whose source site cannot be reached or refuses fails, naming why.",
         "parameters": [
           {
             "$ref": "#/components/parameters/vcenter"
