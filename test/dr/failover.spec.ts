@@ -264,51 +264,45 @@ describe('disaster recovery at the DR site', () => {
     expect((await b.call(b.admin, 'DELETE', `/recovery-plans/${planId}`)).status).toBe(204);
   }, SLOW);
 
-  it('cancelled while vCenter creates the VM, a failover leaves nothing behind and says so', async () => {
+  /**
+   * Starts a drill named `name` with `method` at B answering `delayMs` late, cancels it once the
+   * job is in `phase` (and `waitMs` more), and checks that the job ends cancelled and, once
+   * vCenter's late work has ended, that B's VMs and datastores are as before. The failover's record.
+   */
+  async function cancelDuring(o: { method: string; delayMs: number; phase: string; waitMs: number; name: string }): Promise<Failover> {
     const { b } = sites;
     const filesBefore = await datastoreFiles(b);
     const vmsBefore = await vmNames(b);
-    await b.vc.injectDelay('CreateVM_Task', 2000, 1);
-    const started = await failOver({ mode: 'test', name: 'cancelled-drill', toolsTimeoutSeconds: 0 });
+    await b.vc.injectDelay(o.method, o.delayMs, 1);
+    const started = await failOver({ mode: 'test', name: o.name, toolsTimeoutSeconds: 0 });
     expect(started.status).withContext(started.text).toBe(202);
     const { job, failover } = started.json<{ job: JobBody; failover: Failover }>();
-    for (let i = 0; (await b.call(b.admin, 'GET', `/jobs/${job.id}`)).json<{ phase: string | null }>().phase !== 'create'; i++) {
-      if (i > 300) throw new Error('the failover never reached CreateVM_Task');
-      await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; (await b.call(b.admin, 'GET', `/jobs/${job.id}`)).json<{ phase: string | null }>().phase !== o.phase; i++) {
+      if (i > 600) throw new Error(`the failover never reached its phase ${o.phase}`);
+      await new Promise((r) => setTimeout(r, 50));
     }
+    await new Promise((r) => setTimeout(r, o.waitMs));
     expect([200, 202]).toContain((await b.call(b.admin, 'POST', `/jobs/${job.id}/cancel`)).status);
     expect((await waitJob(b, job.id)).state).toBe('cancelled');
-    const rec = (await b.call(b.admin, 'GET', `/failovers/${failover.id}`)).json<Failover>();
+    // vCenter goes on with the delayed call after the cancel; once it has ended, no VM, file or folder is left.
+    await new Promise((r) => setTimeout(r, o.delayMs));
+    expect(await vmNames(b)).toEqual(vmsBefore);
+    expect(await datastoreFiles(b)).toEqual(filesBefore);
+    return (await b.call(b.admin, 'GET', `/failovers/${failover.id}`)).json<Failover>();
+  }
+
+  it('cancelled while vCenter creates the VM, a failover leaves nothing behind and says so', async () => {
+    const rec = await cancelDuring({ method: 'CreateVM_Task', delayMs: 2000, phase: 'create', waitMs: 0, name: 'cancelled-drill' });
     expect(rec.state).toBe('failed');
     expect(rec.report.failures.length).toBe(1);
     expect(rec.report.failures[0]).toMatch(/^create: /);
-    // vCenter goes on with CreateVM_Task after the cancel; once it has ended, no VM and no file is left.
-    await new Promise((r) => setTimeout(r, 2000));
-    expect(await vmNames(b)).toEqual(vmsBefore);
-    expect(await datastoreFiles(b)).toEqual(filesBefore);
   }, SLOW);
 
   it("cancelled while vCenter makes the VM's folder, a failover leaves no folder behind", async () => {
-    const { b } = sites;
-    const filesBefore = await datastoreFiles(b);
-    const vmsBefore = await vmNames(b);
-    // MakeDirectory answers after 1.5 s (and makes the folder then): the cancel comes while it is under way.
-    await b.vc.injectDelay('MakeDirectory', 1500, 1);
-    const started = await failOver({ mode: 'test', name: 'cancelled-folder', toolsTimeoutSeconds: 0 });
-    expect(started.status).withContext(started.text).toBe(202);
-    const { job, failover } = started.json<{ job: JobBody; failover: Failover }>();
-    for (let i = 0; (await b.call(b.admin, 'GET', `/jobs/${job.id}`)).json<{ phase: string | null }>().phase !== 'prepare'; i++) {
-      if (i > 300) throw new Error('the failover never started');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await new Promise((r) => setTimeout(r, 500));
-    expect([200, 202]).toContain((await b.call(b.admin, 'POST', `/jobs/${job.id}/cancel`)).status);
-    expect((await waitJob(b, job.id)).state).toBe('cancelled');
-    expect((await b.call(b.admin, 'GET', `/failovers/${failover.id}`)).json<Failover>().state).toBe('failed');
-    // Had the job stopped waiting for MakeDirectory, vCenter would have made the folder after it left.
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(await vmNames(b)).toEqual(vmsBefore);
-    expect(await datastoreFiles(b)).toEqual(filesBefore);
+    // MakeDirectory answers after 1.5 s, and makes the folder then: had the job stopped waiting for
+    // it at the cancel, the folder would be made after the job left, unknown to it.
+    const rec = await cancelDuring({ method: 'MakeDirectory', delayMs: 1500, phase: 'prepare', waitMs: 500, name: 'cancelled-folder' });
+    expect(rec.state).toBe('failed');
   }, SLOW);
 
   it("restarted in the middle of a plan's run, the DR site keeps the VM that was up and leaves nothing of the step under way", async () => {
