@@ -5,13 +5,17 @@
 // it up and sends the point back, and A then answers 503 queue-full to the request to recover it.
 // A queued nothing, so B powers its copy on again and says so, rather than leaving the VM off at
 // both sites as when an answer is lost. With room in A's queue again, the same failback succeeds.
+// A failback during which A's VM is powered on (after A took the check) is refused by A with
+// nothing changed there, and B powers its copy on again.
 // A's planned-migration and failback-recovery jobs wait for the jobs they queue (backup and
 // replication; revert and its commit) and take no slot: with one slot, before, the planned
 // migration took it and waited for ever for its backup.
+import { sha256File } from '../store/store-fixtures.js';
 import type { TwoSites } from '../sites/two-site-fixture.js';
-import { startFailbackSites, vmAt, waitJob, type Failover, type JobBody } from './dr-spec-kit.js';
+import { diskFile, startFailbackSites, vmAt, waitJob, type Failover, type JobBody } from './dr-spec-kit.js';
 
 const SLOW = 300_000;
+const never = new AbortController().signal;
 
 describe('a failback the source site refuses to recover', () => {
   let sites: TwoSites;
@@ -35,7 +39,7 @@ describe('a failback the source site refuses to recover', () => {
     await sites?.stop();
   }, SLOW);
 
-  it('powers the VM on again at the DR site when the source site answers that it queued nothing, and fails back once the source site has room', async () => {
+  it('powers the VM on again at the DR site when the source site answers that it queued nothing, fails back once the source site has room, and never replaces the disks of a VM powered on at the source site meanwhile', async () => {
     const { a, b } = sites;
     const vm0 = encodeURIComponent(a.urn(0));
     const failback = () => b.call(b.admin, 'POST', `/sites/${sourceId}/replicated-vms/${encodeURIComponent(vmId)}/failback`, { target: 'original', shutdownTimeoutSeconds: 30 });
@@ -95,5 +99,30 @@ describe('a failback the source site refuses to recover', () => {
     expect(done.state).withContext(JSON.stringify(done.error)).toBe('succeeded');
     expect((await vmAt(b, atB)).powerState).toBe('poweredOff');
     expect((await vmAt(a, a.moref(0))).powerState).toBe('poweredOn');
+
+    // Once more to B, then a failback during which A's VM is powered on: after A took the check,
+    // while B backs its copy up (B's CreateSnapshot_Task held 4 s). A does not replace the disks of
+    // a VM that runs: it changes nothing, and B powers its copy on again.
+    const second = await b.call(b.admin, 'POST', `/sites/${sourceId}/replicated-vms/${encodeURIComponent(vmId)}/failover`, { mode: 'planned', name: 'refused-vm-2', toolsTimeoutSeconds: 0, shutdownTimeoutSeconds: 30 });
+    expect(second.status).withContext(second.text).toBe(202);
+    const secondAccepted = second.json<{ job: JobBody; failover: Failover }>();
+    expect((await waitJob(b, secondAccepted.job.id, 240)).state).toBe('succeeded');
+    const atB2 = (await b.call(b.admin, 'GET', `/failovers/${secondAccepted.failover.id}`)).json<Failover>().vm!.moref;
+    const shaAtA = await sha256File(await diskFile(a, a.moref(0)));
+    await b.vc.injectDelay('CreateSnapshot_Task', 4000, 1);
+    const racing = await failback();
+    expect(racing.status).withContext(racing.text).toBe(202);
+    for (let i = 0; (await vmAt(b, atB2)).powerState !== 'poweredOff'; i++) {
+      if (i > 600) throw new Error('B never shut its copy down');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await (await a.backup.vcenter(a.vc.instanceUuid, never)).powerOn(a.moref(0));
+    const racingJob = await waitJob(b, racing.json<{ job: JobBody }>().job.id, 240);
+    expect(racingJob.state).toBe('failed');
+    expect(racingJob.error?.message).toContain('was powered on at this site after the failback was asked');
+    expect(racingJob.error?.message).toContain('refused-vm-2 was powered on again at this site');
+    expect((await vmAt(b, atB2)).powerState).toBe('poweredOn');
+    expect((await vmAt(a, a.moref(0))).powerState).toBe('poweredOn');
+    expect(await sha256File(await diskFile(a, a.moref(0)))).toBe(shaAtA);
   }, 600_000);
 });

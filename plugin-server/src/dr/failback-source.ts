@@ -190,6 +190,13 @@ export class FailbackSource {
         const vc = await this.o.vcenter(vm.vcenterGuid, ctx.signal);
         let result: FailbackRecoveryResult;
         if (p.target === 'original') {
+          // The VM was off when the DR site asked (check()); it may have been powered on since,
+          // while the DR site shut its copy down, backed it up and sent the point. Its disks would
+          // be replaced: what it wrote since would be lost. The revert refuses a running VM too.
+          const now = await vc.getVm(vm.moref, ctx.signal);
+          if (now.powerState !== 'poweredOff') {
+            throw new LifelineError('dr-failback-refused', `VM ${now.name} was powered on at this site after the failback was asked (it is ${now.powerState}): a failback onto it would replace what it wrote since. Nothing was changed here; power it off and fail back again, or fail back to a new VM`, { vmId: p.vmId, reason: 'vm-running' });
+          }
           ctx.phase('revert');
           ctx.log(`reverting VM ${vm.moref} to restore point ${p.pointId}, sent back by site ${peer.name}: its disks are replaced, the VM kept`);
           await this.ended((await this.o.recovery.revert(vm, p.pointId, by, ctx.signal)).id, ctx.clock, ctx.signal);

@@ -188,7 +188,9 @@ export async function runRevert(deps: RecoveryDeps, req: RevertRequest, ctx: Rec
     ctx.phase('upload');
     await uploadDisks(deps, vc, ctx, req.pointId, datacenter, folders, disks.map((d) => ({ pointDisk: d.pointDisk, descriptor: d.restoredFile })));
     ctx.phase('power-off');
-    await powerOffIfOn(vc, req.vm.moref, ctx, signal);
+    // Not confirmed, a VM powered on while its disks were restored is not stopped: the revert is refused.
+    if (req.powerOff) await powerOffIfOn(vc, req.vm.moref, ctx, signal);
+    else requirePowerOff(await vc.getVm(req.vm.moref, signal), false, 'a revert');
     ctx.phase('swap');
     rec = store.putRevert({ ...rec, state: 'swapping' });
     for (const d of disks) {
@@ -237,7 +239,9 @@ export async function runCancelRevert(deps: RecoveryDeps, req: { vm: VmRef; powe
   rec = deps.store.putRevert({ ...rec, state: 'cancelling', jobId: ctx.jobId, wasPoweredOn });
   try {
     ctx.phase('power-off');
-    await powerOffIfOn(vc, req.vm.moref, ctx, signal);
+    // Not confirmed, a VM powered on while its disks were restored is not stopped: the revert is refused.
+    if (req.powerOff) await powerOffIfOn(vc, req.vm.moref, ctx, signal);
+    else requirePowerOff(await vc.getVm(req.vm.moref, signal), false, 'a revert');
     ctx.phase('swap');
     for (const d of rec.disks) {
       if (await putInSlot(vc, req.vm, d, 'original', signal)) ctx.log(`slot ${d.controllerKey}:${d.unitNumber}: ${d.originalFile} back`);

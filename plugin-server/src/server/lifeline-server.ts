@@ -278,7 +278,7 @@ export async function startLifelineServer<S extends UserSession & VmInventory>(
       // A recovery plan's failback: a step per VM, each the failback above.
       if (dr) planFailback = new PlanFailbackService({ store: new SqliteDrStore(db, jobClock), runner, clock: jobClock, failback, plan: (id) => dr.plan(id) });
       failbackSource = new FailbackSource({ clock: jobClock, runner, peer: (id) => sites.directory.peer(id), replicationSiteOf: (vm) => { const p = policies.getProtection(vm); return p ? policies.getPolicy(p.policyId).replicationSite : null; }, marks: plannedSource.marks, repository: backup.repository, vcenter: (guid, sig) => backup.vcenter(guid, sig), recovery: {
-        revert: async (vm, pointId, by, sig) => (await rec.revert(vm, pointId, true, by, sig)).job,
+        revert: async (vm, pointId, by, sig) => (await rec.revert(vm, pointId, false, by, sig)).job,
         commitRevert: (vm, by) => rec.commitRevert(vm, by).job,
         instantiate: async (pointId, r, by, sig) => (await rec.instantiate(pointId, { ...r, folder: null, pool: null, host: null }, by, sig)).job,
       } });
