@@ -457,9 +457,12 @@ export class JobRunner {
     return this.store.list(query);
   }
 
-  /** Jobs holding their targets: queued, running, or interrupted with clean-up not yet done. */
-  activeJobs(): JobRecord[] {
-    return this.store.listActive();
+  /**
+   * Jobs holding their targets: queued, running, or interrupted with clean-up not yet done; given
+   * a lane (JobHandler.lane), only those holding it there.
+   */
+  activeJobs(lane?: string): JobRecord[] {
+    return this.store.listActive(lane);
   }
 
   activeForTarget(target: JobTarget, lane = ''): JobRecord | undefined {

@@ -82,7 +82,8 @@ export interface JobStore {
   /** The job holding the target in a lane (default ''): queued, running, or interrupted with clean-up pending/running. */
   activeForTarget(target: JobTarget, lane?: string): JobRecord | undefined;
   /** All jobs holding their targets, oldest first. */
-  listActive(): JobRecord[];
+  /** Jobs holding their targets; given a lane, only those of that lane. */
+  listActive(lane?: string): JobRecord[];
   /** Queued jobs in dispatch order: priority (high first), then deadline (earliest first, none last), then submission order. */
   listQueued(): JobRecord[];
   listByState(state: JobState): JobRecord[];

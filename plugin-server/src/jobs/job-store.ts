@@ -207,7 +207,8 @@ export class SqliteJobStore implements JobStore {
     return row && toRecord(row);
   }
 
-  listActive(): JobRecord[] {
+  listActive(lane?: string): JobRecord[] {
+    if (lane !== undefined) return this.rows(`SELECT * FROM jobs_job WHERE lane = ? AND ${HOLDS_TARGET} ORDER BY seq`, lane);
     return this.rows(`SELECT * FROM jobs_job WHERE ${HOLDS_TARGET} ORDER BY seq`);
   }
 

@@ -106,6 +106,26 @@ describe('ProtectionScheduler', () => {
     await expectAsync(scheduler.backupNow(vm(2), 'alice', signal)).toBeRejectedWith(jasmine.objectContaining({ code: 'busy' }));
   });
 
+  it("backs a VM up when it is due while a replication of its points runs in the replication's lane", async () => {
+    // A replication to a far site may take hours: it reads a finished point and holds the VM in a
+    // lane of its own, so the VM's next backup is not held back by it.
+    runner.register('replication', { lane: 'replication', run: (ctx) => sleep(ctx.clock, 3_600_000, ctx.signal) });
+    const gold = policies.createPolicy(spec);
+    policies.assign(vm(1), gold.id);
+    policies.assign(vm(2), gold.id);
+    points.set(vmKey(vm(1)), T0 - 700_000); // older than the 600 s RPO: due
+    points.set(vmKey(vm(2)), T0 - 700_000);
+    const replication = runner.submit({ kind: 'replication', target: { type: 'VirtualMachine', id: 'vm-1', vcenterGuid: 'vc-1' }, params: null });
+    expect(replication.created).toBeTrue();
+    runner.register('restore', { run: (ctx) => sleep(ctx.clock, 3_600_000, ctx.signal) });
+    runner.submit({ kind: 'restore', target: { type: 'VirtualMachine', id: 'vm-2', vcenterGuid: 'vc-1' }, params: null });
+    const report = await scheduler.tick();
+    // vm-1 is backed up beside its replication; vm-2, restored meanwhile, is busy.
+    expect(report.started.map((j) => j.target.id)).toEqual(['vm-1']);
+    expect(report.skipped).toEqual({ busy: 1 });
+    expect(runner.find(replication.job.id)?.state).toBe('running');
+  });
+
   it('refuses to back up now a VM that is paused or not protected', async () => {
     const gold = policies.createPolicy(spec);
     policies.assign(vm(1), gold.id);

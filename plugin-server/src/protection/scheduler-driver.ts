@@ -251,7 +251,7 @@ export class ProtectionScheduler {
   async compliance(signal: AbortSignal): Promise<RpoCompliance[]> {
     const protections = this.o.policies.listProtections();
     const points = await this.o.points.lastGoodPoints(protections.map((p) => p.vm), signal);
-    const active = new Map(this.o.runner.activeJobs().map((j) => [targetKey(j.target), j]));
+    const active = new Map(this.o.runner.activeJobs('').map((j) => [targetKey(j.target), j]));
     return this.assess(protections, this.policyMap(), points, this.durations(protections), active, this.o.clock.now());
   }
 
@@ -348,7 +348,9 @@ export class ProtectionScheduler {
     signal.throwIfAborted();
     const now = this.o.clock.now();
 
-    const activeByTarget = new Map(this.o.runner.activeJobs().map((j) => [targetKey(j.target), j]));
+    // A VM is busy with a job of the backups' lane (a backup, a restore); a replication or an
+    // object copy of its points has a lane of its own and never holds its next backup back.
+    const activeByTarget = new Map(this.o.runner.activeJobs('').map((j) => [targetKey(j.target), j]));
     const durations = this.durations(protections);
     const held = this.o.held();
 
@@ -386,7 +388,7 @@ export class ProtectionScheduler {
     for (const s of plan.skipped) skipped[s.reason] = (skipped[s.reason] ?? 0) + 1;
 
     // Jobs just queued count as queued now; compliance judges with them.
-    const nowActive = new Map(this.o.runner.activeJobs().map((j) => [targetKey(j.target), j]));
+    const nowActive = new Map(this.o.runner.activeJobs('').map((j) => [targetKey(j.target), j]));
     const changes = this.announce(protections, this.assess(protections, policies, points, durations, nowActive, now), now);
     return { started, skipped, changes };
   }
