@@ -70,7 +70,7 @@ describe('events of pairing and of privilege refusals', () => {
     const [endedAtA] = await until(a, 'site.unpaired', 1);
     expect(endedAtA?.data).toEqual(jasmine.objectContaining({ site: peer.id, severity: 'warning', message: 'The pairing with site-b was ended here', data: jasmine.objectContaining({ by: 'here' }) }));
     const [endedAtB] = await until(b, 'site.unpaired', 1);
-    expect(endedAtB?.data).toEqual(jasmine.objectContaining({ message: 'The site site-a ended its pairing with this site', data: jasmine.objectContaining({ by: 'peer', role: 'source' }) }));
+    expect(endedAtB?.data).toEqual(jasmine.objectContaining({ message: 'The source site site-a ended its pairing with this site; its replicas stay here for failover until it is unpaired here', data: jasmine.objectContaining({ by: 'peer', role: 'source' }) }));
     expect(told(a, 'site.paired').length).toBe(1);
     expect(told(b, 'site.unpaired').length).toBe(1);
   }, 360_000);

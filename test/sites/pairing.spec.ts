@@ -18,6 +18,7 @@ interface PeerView {
   thumbprint: string;
   url: string;
   settings: Record<string, unknown>;
+  unpairedByPeerAt: string | null;
   link: unknown;
 }
 
@@ -157,18 +158,34 @@ describe('pairing two sites', () => {
     for (const p of [byName, byId]) await a.call(a.admin, 'DELETE', `/policies/${p.json()['id'] as string}`);
   });
 
-  it('unpairs from the source: both sites drop the pairing and refuse each other from then on', async () => {
+  it('unpairs from the source: the sites refuse each other from then on; the DR site keeps the source, marked, with its replicas, until it is unpaired there, and takes it up again when the source pairs again', async () => {
     const peer = await pair(a, b);
     expect((await siteCall(b.server.siteUrl, a.identity, 'GET', '/peer')).status).toBe(200);
+    const [atB] = await peers(b);
+    expect(atB?.unpairedByPeerAt).toBeNull();
     const removed = await a.call(a.admin, 'DELETE', `/sites/${peer.id}`);
     expect(removed.status).withContext(removed.text).toBe(204);
     expect(await peers(a)).toEqual([]);
-    expect(await peers(b)).toEqual([]);
+    // The DR copy is B's: A unpairing (a compromised A too) does not take A's replicas, failover and
+    // drills out of B's reach. A's requests are refused from now on.
+    const [kept] = await peers(b);
+    expect(kept).toEqual(jasmine.objectContaining({ id: atB!.id, name: 'site-a', role: 'source', unpairedByPeerAt: jasmine.any(String) }));
     expectSiteProblem(await siteCall(b.server.siteUrl, a.identity, 'GET', '/peer'), 403, 'site-not-paired');
+    expectSiteProblem(await siteCall(b.server.siteUrl, a.identity, 'POST', '/unpair'), 403, 'site-not-paired');
     expectSiteProblem(await siteCall(a.server.siteUrl, b.identity, 'GET', '/peer'), 403, 'site-not-paired');
     expect((await auditOf(a, 'site.unpair'))[0]).toEqual(jasmine.objectContaining({ outcome: 'success', object: `site:${peer.id}`, details: jasmine.objectContaining({ peerTold: true }) }));
     expect((await auditOf(b, 'site.unpaired-by-peer'))[0]).toEqual(jasmine.objectContaining({ outcome: 'success' }));
     expectProblem(await a.call(a.admin, 'DELETE', `/sites/${peer.id}`), 404, 'not-found');
+    // A pairs again: B takes the same pairing up again, and with it the replica it holds.
+    await pair(a, b);
+    const [again] = await peers(b);
+    expect(again).toEqual(jasmine.objectContaining({ id: atB!.id, role: 'source', unpairedByPeerAt: null }));
+    expect((await siteCall(b.server.siteUrl, a.identity, 'GET', '/peer')).status).toBe(200);
+    // Unpaired by A once more, the pairing goes from B only when B's administrator removes it.
+    expect((await a.call(a.admin, 'DELETE', `/sites/${(await peers(a))[0]!.id}`)).status).toBe(204);
+    expect((await peers(b)).map((p) => p.unpairedByPeerAt === null)).toEqual([false]);
+    expect((await b.call(b.admin, 'DELETE', `/sites/${atB!.id}`)).status).toBe(204);
+    expect(await peers(b)).toEqual([]);
   });
 
   it('unpairs from the DR site: both sites drop the pairing and refuse each other from then on', async () => {
@@ -205,7 +222,8 @@ describe('pairing two sites', () => {
     expect(expired['detail']).toMatch(/the pairing code expired at .* \(codes are valid for 15 minutes\)/);
 
     expect(await peers(a)).toEqual([]);
-    expect(await peers(b)).toEqual([]);
+    // B holds only the source A unpaired above, marked so: the refused codes paired nothing.
+    expect((await peers(b)).map((p) => [p.name, p.unpairedByPeerAt !== null])).toEqual([['site-a', true]]);
     const failures = (await auditOf(b, 'site.pair-accept')).filter((r) => r['errorCode'] === 'pairing-code-invalid');
     expect(failures.length).toBeGreaterThanOrEqual(3);
   });

@@ -136,6 +136,14 @@ describe('replication between two paired Lifeline servers', () => {
         await replica.close();
         await out.remove();
       }
+      // Through B's API too: the source site that unpaired B is kept there, marked, and its VM's
+      // replicated point is there to fail over from.
+      const [marked] = (await b.call(b.admin, 'GET', '/sites')).json<{ peers: { id: string; unpairedByPeerAt: string | null }[] }>().peers;
+      expect(marked?.id).toBe(source!.id);
+      expect(marked?.unpairedByPeerAt).not.toBeNull();
+      const listed = await b.call(b.admin, 'GET', `/sites/${source!.id}/replicated-vms`);
+      expect(listed.status).withContext(listed.text).toBe(200);
+      expect(listed.json<{ items: { latestPoint: { id: string } | null }[] }>().items.map((v) => v.latestPoint?.id)).toEqual([result.pointId]);
     },
     SLOW,
   );

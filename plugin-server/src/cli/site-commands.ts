@@ -36,7 +36,8 @@ async function withSites<T>(flags: DirFlags, fn: (sites: SiteService, config: Co
 const write = (text: string) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 
 function peerLine(p: PeerRecord): string {
-  return `${p.name}  ${p.role === 'target' ? 'DR site (this site replicates to it)' : 'source (it replicates to this site)'}  ${p.url}  ${p.thumbprint}  id ${p.id}`;
+  const role = p.unpairedByPeerAt ? `source, unpaired by it at ${p.unpairedByPeerAt} (its replicas stay here)` : p.role === 'target' ? 'DR site (this site replicates to it)' : 'source (it replicates to this site)';
+  return `${p.name}  ${role}  ${p.url}  ${p.thumbprint}  id ${p.id}`;
 }
 
 async function readCode(codeFile: string | undefined): Promise<string> {

@@ -237,7 +237,17 @@ export function eventOfPairing(c: PairingChange): NewEvent {
     case 'paired':
       return { type: 'site.paired', site: c.siteId, message: `Paired with ${c.role === 'target' ? 'the DR site' : 'the source site'} ${who}`, data };
     case 'unpaired':
-      return { type: 'site.unpaired', site: c.siteId, message: c.by === 'peer' ? `The site ${who} ended its pairing with this site` : `The pairing with ${who} was ended here`, data };
+      return {
+        type: 'site.unpaired',
+        site: c.siteId,
+        message:
+          c.by !== 'peer'
+            ? `The pairing with ${who} was ended here`
+            : c.role === 'source'
+              ? `The source site ${who} ended its pairing with this site; its replicas stay here for failover until it is unpaired here`
+              : `The site ${who} ended its pairing with this site`,
+        data,
+      };
     default:
       return { type: 'site.pairing-refused', site: c.siteId, message: `A pairing with ${who} was refused: ${c.error?.message ?? 'no reason given'}`, data };
   }

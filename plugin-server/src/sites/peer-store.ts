@@ -77,6 +77,13 @@ const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    // A source site that unpaired this DR site stays here, marked, with its replicas (site-service.ts).
+    version: 4,
+    up(db) {
+      db.exec('ALTER TABLE site_peer ADD COLUMN unpaired_by_peer_at INTEGER');
+    },
+  },
 ];
 
 interface PeerRow {
@@ -87,6 +94,7 @@ interface PeerRow {
   role: PeerRole;
   paired_at: number;
   settings: string;
+  unpaired_by_peer_at: number | null;
 }
 
 interface CodeRow {
@@ -125,9 +133,15 @@ export class SqlitePeerStore implements PeerDirectory {
     return (this.db.prepare('SELECT * FROM site_peer ORDER BY name').all() as PeerRow[]).map(toPeer);
   }
 
+  /** The peer a site request comes from: one that unpaired this site is not (its requests are refused). */
   byThumbprint(thumbprint: string): PeerRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM site_peer WHERE thumbprint = ?').get(thumbprint) as PeerRow | undefined;
+    const row = this.db.prepare('SELECT * FROM site_peer WHERE thumbprint = ? AND unpaired_by_peer_at IS NULL').get(thumbprint) as PeerRow | undefined;
     return row ? toPeer(row) : undefined;
+  }
+
+  /** Marks a source site that unpaired this site: kept, with its replicas, but refused (byThumbprint). */
+  markUnpairedByPeer(id: string): void {
+    this.db.prepare('UPDATE site_peer SET unpaired_by_peer_at = ? WHERE id = ? AND unpaired_by_peer_at IS NULL').run(this.clock.now(), id);
   }
 
   /** The paired peer that has this certificate, address or name, if any: a site is paired once. */
@@ -138,6 +152,17 @@ export class SqlitePeerStore implements PeerDirectory {
 
   add(p: NewPeer): PeerRecord {
     const add = this.db.transaction(() => {
+      // A source site that unpaired this site pairs again: the record it left, and with it the
+      // replica this site holds of it, is taken up again.
+      const former = this.db.prepare("SELECT * FROM site_peer WHERE thumbprint = ? AND unpaired_by_peer_at IS NOT NULL AND role = 'source'").get(p.thumbprint) as PeerRow | undefined;
+      if (former && p.role === 'source') {
+        const clash = this.db.prepare('SELECT * FROM site_peer WHERE id != ? AND (url = ? OR name = ?)').get(former.id, p.url, p.name) as PeerRow | undefined;
+        if (clash) throw alreadyPaired(toPeer(clash), p);
+        this.db
+          .prepare('UPDATE site_peer SET name = ?, url = ?, paired_at = ?, settings = ?, unpaired_by_peer_at = NULL WHERE id = ?')
+          .run(p.name, p.url, this.clock.now(), JSON.stringify(p.settings), former.id);
+        return this.peer(former.id) as PeerRecord;
+      }
       const existing = this.conflicting(p);
       if (existing) throw alreadyPaired(existing, p);
       const id = randomUUID();
@@ -266,5 +291,6 @@ function toPeer(r: PeerRow): PeerRecord {
     role: r.role,
     pairedAt: new Date(r.paired_at).toISOString(),
     settings: JSON.parse(r.settings) as ReplicationSettings,
+    unpairedByPeerAt: r.unpaired_by_peer_at === null ? null : new Date(r.unpaired_by_peer_at).toISOString(),
   };
 }

@@ -273,10 +273,20 @@ export class SiteService {
     return { peer, peerTold: await this.tellUnpaired(peer) };
   }
 
-  /** The peer unpaired us: remove its pairing here. */
+  /**
+   * The peer unpaired us. A DR site of ours: its pairing goes. A source site whose replicas we
+   * hold: its pairing stays, marked, and its requests are refused from now on; the replicas,
+   * failover and drills from them stay until an administrator here unpairs it. The DR copy is this
+   * site's to keep: a source site, compromised or not, cannot take it out of this site's reach.
+   */
   unpairedByPeer(peer: PeerRecord): void {
-    this.opts.store.remove(peer.id);
-    this.opts.log.info('the peer unpaired this site', { site: peer.id, name: peer.name });
+    if (peer.role === 'source') {
+      this.opts.store.markUnpairedByPeer(peer.id);
+      this.opts.log.info('the source site unpaired this site; its replicas stay here until it is unpaired here', { site: peer.id, name: peer.name });
+    } else {
+      this.opts.store.remove(peer.id);
+      this.opts.log.info('the peer unpaired this site', { site: peer.id, name: peer.name });
+    }
     this.told({ change: 'unpaired', siteId: peer.id, name: peer.name, url: peer.url, role: peer.role, by: 'peer' });
   }
 

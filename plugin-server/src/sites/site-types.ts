@@ -49,6 +49,11 @@ export interface PeerRecord extends PeerIdentity {
   /** ISO time. */
   readonly pairedAt: string;
   readonly settings: ReplicationSettings;
+  /**
+   * ISO time a source site unpaired this DR site, or null. Its replicas stay here, and failover
+   * and drills from them go on; its site requests are refused. Removed by an unpair here.
+   */
+  readonly unpairedByPeerAt?: string | null;
 }
 
 /** What the link needs from the pairing side. */

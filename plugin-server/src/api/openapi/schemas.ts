@@ -683,6 +683,7 @@ export const SCHEMAS: Readonly<Record<string, Schema>> = {
     role: oneOfStrings(['source', 'target'], "The peer's role seen from here: target = this site replicates to it."),
     pairedAt: time,
     settings: ref('ReplicationSettings'),
+    unpairedByPeerAt: described(timeOrNull, 'When a source site unpaired this DR site: its replicas stay here, with failover and drills from them, and its requests are refused, until the pairing is removed here. Null otherwise.'),
     link: described(nullable(ref('LinkStats')), 'Null while no replication has run with the peer.'),
   }),
   SitesOverview: obj({

@@ -37,7 +37,7 @@ export function siteRoutes<S extends UserSession>(auth: Authorizer<S>, svc: ApiS
     if (!svc.sites) throw new NotFoundError('this Lifeline server does not pair with other sites');
     return svc.sites;
   };
-  const view = (p: PeerRecord) => ({ ...p, link: svc.replication?.linkStats(p.id) ?? null });
+  const view = (p: PeerRecord) => ({ ...p, unpairedByPeerAt: p.unpairedByPeerAt ?? null, link: svc.replication?.linkStats(p.id) ?? null });
   const audit = (action: string) => audited(svc.audit, svc.log, action, (params) => (params['id'] ? `site:${params['id']}` : null));
 
   router.get('/sites', read, (_req, res) => {

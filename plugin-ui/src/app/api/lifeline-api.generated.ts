@@ -2750,6 +2750,11 @@ export interface components {
             /** Format: date-time */
             readonly pairedAt: string;
             readonly settings: components["schemas"]["ReplicationSettings"];
+            /**
+             * Format: date-time
+             * @description When a source site unpaired this DR site: its replicas stay here, with failover and drills from them, and its requests are refused, until the pairing is removed here. Null otherwise.
+             */
+            readonly unpairedByPeerAt: string | null;
             /** @description Null while no replication has run with the peer. */
             readonly link: components["schemas"]["LinkStats"] | null;
         };

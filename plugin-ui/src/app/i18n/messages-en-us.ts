@@ -558,6 +558,9 @@ export const MESSAGES_EN_US = {
   'sites.column.actions': 'Actions',
   'sites.role.target': 'DR site: this site replicates to it',
   'sites.role.source': 'Production site: it replicates to this site',
+  'sites.unpairedByPeer.label': 'Unpaired by it',
+  'sites.unpairedByPeer':
+    'It unpaired this site on {when} and is refused from then on. Its replicas stay here, with failover and drills from them, until you unpair it here; if it pairs again, replication goes on into the same replica.',
   'sites.link.idle': 'Idle',
   'sites.link.replicating': 'Replicating',
   'sites.link.unreachable': 'Unreachable',

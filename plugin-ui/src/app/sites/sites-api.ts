@@ -112,9 +112,11 @@ export function readPeer(body: unknown): Peer | null {
     return null;
   }
   const { id, name, thumbprint, url, role, pairedAt } = body;
+  const unpairedByPeerAt = body['unpairedByPeerAt'] ?? null;
   const settings = readReplicationSettings(body['settings']);
   const link = readLinkStats(body['link']);
   if (
+    (unpairedByPeerAt !== null && !isString(unpairedByPeerAt)) ||
     !isString(id) ||
     !isString(name) ||
     !isString(thumbprint) ||
@@ -126,7 +128,7 @@ export function readPeer(body: unknown): Peer | null {
   ) {
     return null;
   }
-  return { id, name, thumbprint, url, role, pairedAt, settings, link };
+  return { id, name, thumbprint, url, role, pairedAt, settings, unpairedByPeerAt, link };
 }
 
 function readSelf(body: unknown): SiteSelf | null {

@@ -70,6 +70,23 @@ describe('Sites', () => {
     expect(fresh?.slice(4, 8)).toEqual(['Nothing replicated yet', '', '', '']);
   });
 
+  it('marks a production site that unpaired this DR site, whose replicas stay here', async () => {
+    const view = await renderView(Sites);
+    http.expectOne(SITES).flush(
+      sitesBody([
+        peerBody({ id: 'site-2', name: 'prod-lisbon', role: 'source', unpairedByPeerAt: '2026-11-22T09:30:00.000Z', link: null }),
+        peerBody({ id: 'site-3', name: 'prod-porto', role: 'source', link: null }),
+      ]),
+    );
+    await view.stable();
+    const cell = (id: string, part: string) => view.element.querySelector(`.ll-peer[data-peer-id="${id}"] ${part}`);
+    expect(cell('site-2', '.ll-peer-unpaired-by-peer')?.textContent?.trim()).toBe('Unpaired by it');
+    expect(cell('site-2', '.ll-peer-unpaired-by-peer')?.classList).toContain('label-warning');
+    expect(cell('site-2', '.ll-peer-unpaired-by-peer-hint')?.textContent).toMatch(/^It unpaired this site on .*2026.* and is refused from then on\. Its replicas stay here, with failover and drills from them, until you unpair it here/);
+    expect(cell('site-3', '.ll-peer-unpaired-by-peer')).toBeNull();
+    expect(rows(view)[1]?.[3]).toBe('Production site: it replicates to this site');
+  });
+
   it('says when this site is paired with no other', async () => {
     const view = await open((r) => r.flush(sitesBody([])));
     expect(view.text('clr-dg-placeholder')).toBe('This site is not paired with any other site.');

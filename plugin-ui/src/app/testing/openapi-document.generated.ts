@@ -10645,6 +10645,14 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "settings": {
             "$ref": "#/components/schemas/ReplicationSettings"
           },
+          "unpairedByPeerAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time",
+            "description": "When a source site unpaired this DR site: its replicas stay here, with failover and drills from them, and its requests are refused, until the pairing is removed here. Null otherwise."
+          },
           "link": {
             "oneOf": [
               {
@@ -10665,6 +10673,7 @@ export const OPENAPI_DOCUMENT: Readonly<Record<string, unknown>> = {
           "role",
           "pairedAt",
           "settings",
+          "unpairedByPeerAt",
           "link"
         ],
         "additionalProperties": false

@@ -44,6 +44,7 @@ export function peerBody(overrides: Body = {}): Body {
     role: 'target',
     pairedAt: '2026-11-20T08:00:00.000Z',
     settings: replicationSettingsBody(),
+    unpairedByPeerAt: null,
     link: linkBody(),
     ...overrides,
   };
