@@ -192,6 +192,37 @@ describe('JobRunner', () => {
     expect(r.runner.submit({ kind: 'backup', target: vm(1), params: null }).created).toBeTrue();
   });
 
+  it('runs a clean-up a stop of Lifeline cut short again at the next start, rather than marking it failed', async () => {
+    const db = new Database(':memory:');
+    r = rig({}, db);
+    const hang = new Gate();
+    r.runner.register('backup', { run: () => hang.promise });
+    await r.runner.start();
+    const a = r.runner.submit({ kind: 'backup', target: vm(1), params: null }).job;
+    await settle();
+
+    // The next start's clean-up waits on vCenter; Lifeline is stopped meanwhile.
+    r = rig({}, db, r.clock);
+    r.runner.register('backup', {
+      run: async () => 'ok',
+      cleanup: (_job, signal) => new Promise<void>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true })),
+    });
+    const started = r.runner.start();
+    await settle();
+    expect(r.runner.get(a.id).cleanup).toBe('running');
+    await r.runner.stop();
+    expect((await started).cleanupFailed).toEqual([a.id]);
+    expect(r.runner.get(a.id).cleanup).toBe('pending');
+
+    // Started again, it runs the clean-up to its end.
+    r = rig({}, db, r.clock);
+    const cleaned: string[] = [];
+    r.runner.register('backup', { run: async () => 'ok', cleanup: async (job) => void cleaned.push(job.id) });
+    expect(await r.runner.start()).toEqual({ interrupted: [], cleanedUp: [a.id], cleanupFailed: [] });
+    expect(cleaned).toEqual([a.id]);
+    expect(r.runner.get(a.id).cleanup).toBe('done');
+  });
+
   it('ends a cancelled running job as cancelled only after its clean-up ran', async () => {
     r = rig();
     const order: string[] = [];

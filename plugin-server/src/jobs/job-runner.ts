@@ -745,6 +745,12 @@ export class JobRunner {
       return true;
     } catch (err) {
       if (this.detached) return false;
+      if (this.lifetime.signal.aborted) {
+        // Cut short by a stop of Lifeline, not failed: the next start runs it again.
+        this.appendLog(job.id, 'warn', `clean-up stopped by a stop of Lifeline (${describeError(err)}); it runs again at the next start`);
+        publish({ cleanup: 'pending' });
+        return false;
+      }
       // Left 'failed', not retried blindly: the target is released so protection goes on, and
       // Lifeline's orphan sweepers (snapshots, temporary files) find what remains.
       this.log.error('clean-up of an interrupted job failed', { jobId: job.id, kind: job.kind, err: describeError(err) });
