@@ -12,7 +12,7 @@ import { attachedDiskHashes, backUpEveryVm, diskHashes, diskLayout, lifelineFold
 const DISK = 16 * MiB;
 
 describe('revert (temporary, cancel, make permanent)', () => {
-  const suite = recoverySuite({ vms: 4, disks: 2, diskSize: DISK }, 'revert');
+  const suite = recoverySuite({ vms: 5, disks: 2, diskSize: DISK }, 'revert');
   let sim: Vcsim;
   let h: RecoveryHarness;
   let points: Map<string, string>;
@@ -145,6 +145,30 @@ describe('revert (temporary, cancel, make permanent)', () => {
     } finally {
       h.wrapRecoveryVcenter = null;
     }
+    expect(await diskLayout(h, vm.moref)).toEqual(before);
+    expect(await diskHashes(vm)).toEqual(current.get(vm.moref) as string[]);
+    expect((await h.vc.getVm(vm.moref)).powerState).toBe('poweredOn');
+    expect(h.store.getRevert(ref(vm))).toBeUndefined();
+    expect(await lifelineFolders(sim)).toEqual(folders);
+  });
+
+  it('cancelled while vCenter swaps a disk, waits for the swap and puts the VM\'s own disks back', async () => {
+    const vm = vmAt(4);
+    const before = await diskLayout(h, vm.moref);
+    const folders = await lifelineFolders(sim);
+    // The first swap's ReconfigVM_Task runs 2 s; the job is cancelled while vCenter runs it.
+    await sim.injectDelay('ReconfigVM_Task', 2000, 1, vm.moref);
+    const { job } = await h.service.revert(ref(vm), points.get(vm.moref) ?? '', true, 'tester', AbortSignal.timeout(10_000));
+    for (let i = 0; h.runner.get(job.id).phase !== 'swap'; i++) {
+      if (i > 1200) throw new Error('the revert never reached its swap');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    h.runner.cancel(job.id, 'tester');
+    const done = await waitJob(h, job.id);
+    expect(done.state).withContext(jobLog(h, job.id)).toBe('cancelled');
+    // Had the job stopped waiting, vCenter's swap would end after its undo, pointing the slot at a deleted file.
+    await new Promise((r) => setTimeout(r, 2000));
     expect(await diskLayout(h, vm.moref)).toEqual(before);
     expect(await diskHashes(vm)).toEqual(current.get(vm.moref) as string[]);
     expect((await h.vc.getVm(vm.moref)).powerState).toBe('poweredOn');

@@ -101,6 +101,16 @@ async function putInSlot(vc: RecoveryVcenter, vm: VmRef, d: RevertDisk, to: 'ori
   return true;
 }
 
+/**
+ * The signal a vCenter task of a revert or its cancel runs under: not the job's. A cancel or a
+ * stop does not cut a power change or a disk swap short, since vCenter would finish it unknown to
+ * the job, whose undo would then find the slot as it was before and delete the files the swap puts
+ * in it; the task is awaited (within the clean-up time) and the cancel taken between tasks.
+ */
+function untilDone(deps: Pick<RecoveryDeps, 'cleanupTimeoutMs'>): AbortSignal {
+  return AbortSignal.timeout(deps.cleanupTimeoutMs ?? 10 * 60_000);
+}
+
 async function powerOffIfOn(vc: RecoveryVcenter, moref: string, ctx: Pick<RecoveryContext, 'log'>, signal: AbortSignal): Promise<void> {
   const vm = await vc.getVm(moref, signal);
   if (!isRunning(vm)) return;
@@ -188,19 +198,21 @@ export async function runRevert(deps: RecoveryDeps, req: RevertRequest, ctx: Rec
     ctx.phase('upload');
     await uploadDisks(deps, vc, ctx, req.pointId, datacenter, folders, disks.map((d) => ({ pointDisk: d.pointDisk, descriptor: d.restoredFile })));
     ctx.phase('power-off');
+    signal.throwIfAborted();
     // Not confirmed, a VM powered on while its disks were restored is not stopped: the revert is refused.
-    if (req.powerOff) await powerOffIfOn(vc, req.vm.moref, ctx, signal);
+    if (req.powerOff) await powerOffIfOn(vc, req.vm.moref, ctx, untilDone(deps));
     else requirePowerOff(await vc.getVm(req.vm.moref, signal), false, 'a revert');
     ctx.phase('swap');
     rec = store.putRevert({ ...rec, state: 'swapping' });
     for (const d of disks) {
-      await putInSlot(vc, req.vm, d, 'restored', signal);
+      signal.throwIfAborted();
+      await putInSlot(vc, req.vm, d, 'restored', untilDone(deps));
       ctx.log(`slot ${d.controllerKey}:${d.unitNumber}: ${d.restoredFile} in, ${d.originalFile} set aside`);
     }
     rec = store.putRevert({ ...rec, state: 'reverted', revertedAt: store.now() });
     if (rec.wasPoweredOn) {
       ctx.phase('power-on');
-      await powerOnIfOff(vc, req.vm.moref, ctx, signal);
+      await powerOnIfOff(vc, req.vm.moref, ctx, untilDone(deps));
     }
   } catch (err) {
     ctx.log(`revert failed (${describeError(err)}); putting the VM's own disks back`, 'error');
@@ -239,12 +251,14 @@ export async function runCancelRevert(deps: RecoveryDeps, req: { vm: VmRef; powe
   rec = deps.store.putRevert({ ...rec, state: 'cancelling', jobId: ctx.jobId, wasPoweredOn });
   try {
     ctx.phase('power-off');
-    // Not confirmed, a VM powered on while its disks were restored is not stopped: the revert is refused.
-    if (req.powerOff) await powerOffIfOn(vc, req.vm.moref, ctx, signal);
-    else requirePowerOff(await vc.getVm(req.vm.moref, signal), false, 'a revert');
+    signal.throwIfAborted();
+    // Not confirmed, a VM powered on since the cancel was asked is not stopped: the cancel is refused.
+    if (req.powerOff) await powerOffIfOn(vc, req.vm.moref, ctx, untilDone(deps));
+    else requirePowerOff(await vc.getVm(req.vm.moref, signal), false, 'cancelling the revert');
     ctx.phase('swap');
     for (const d of rec.disks) {
-      if (await putInSlot(vc, req.vm, d, 'original', signal)) ctx.log(`slot ${d.controllerKey}:${d.unitNumber}: ${d.originalFile} back`);
+      signal.throwIfAborted();
+      if (await putInSlot(vc, req.vm, d, 'original', untilDone(deps))) ctx.log(`slot ${d.controllerKey}:${d.unitNumber}: ${d.originalFile} back`);
     }
   } catch (err) {
     ctx.log(`cancel failed (${describeError(err)}); keeping the VM reverted`, 'error');
