@@ -43,6 +43,8 @@ describe('repository maintenance job', () => {
   let runner: JobRunner;
   let policies: SqlitePolicyStore;
   let busy: Set<string>;
+  /** What the maintenance asks for the points being read; `busy` unless a spec says otherwise. */
+  let busyPoints: () => ReadonlySet<string>;
 
   beforeEach(async () => {
     dir = await tempDir('maintenance');
@@ -54,7 +56,8 @@ describe('repository maintenance job', () => {
     runner = createJobRunner(db, { clock: systemClock, random: Math.random, log: silentLogger, limits: { global: 2 } });
     policies = new SqlitePolicyStore(db, { clock: systemClock });
     busy = new Set();
-    runner.register(MAINTENANCE_JOB_KIND, createMaintenanceJobHandler({ repository: repo, policies, busyPoints: () => busy }));
+    busyPoints = () => busy;
+    runner.register(MAINTENANCE_JOB_KIND, createMaintenanceJobHandler({ repository: repo, policies, busyPoints: () => busyPoints() }));
     await runner.start();
     const policy = policies.createPolicy({
       name: 'Keep two',
@@ -131,6 +134,19 @@ describe('repository maintenance job', () => {
     expect((job.result as MaintenanceResult).retention?.removed).toEqual([]);
     expect(repo.listPoints({ vmId: vmKey(GUARDED) }).length).toBe(4);
     expect(runner.readLog(job.id).map((l) => l.message).join('\n')).toContain(`restore point ${mine[0]?.id} is being read`);
+  });
+
+  it('leaves alone a restore point a restore starts reading while the run goes on', async () => {
+    const first = await backups(GUARDED, 4, 500);
+    clock.advance(3 * DAY_MS);
+    // A restore of the VM's oldest point starts once the run has begun (after its first look).
+    let looks = 0;
+    busyPoints = () => (++looks > 1 ? new Set([first[0]?.id ?? '']) : new Set<string>());
+    const job = await run({ trigger: 'manual', steps: ['retention', 'gc'] });
+    expect(job.state).toBe('succeeded');
+    expect(looks).toBeGreaterThan(1);
+    expect(repo.listPoints({ vmId: vmKey(GUARDED) }).map((p) => p.id)).toContain(first[0]?.id ?? 'x');
+    expect(await restoredSha(repo, first[0]?.id ?? '', join(dir.path, 'out.img'))).toBe(first[0]?.sha ?? '');
   });
 
   it('fails naming the damaged restore points when verification finds damage', async () => {

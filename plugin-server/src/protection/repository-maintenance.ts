@@ -88,7 +88,8 @@ export function createMaintenanceJobHandler(deps: MaintenanceDeps): JobHandler<M
         const removed: string[] = [];
         let protectedPoints = 0;
         const protections = deps.policies.listProtections();
-        const busy = deps.busyPoints?.() ?? new Set<string>();
+        // Asked again for each VM (and by prune before each deletion): a restore may start while the run goes on.
+        const busyNow = (): ReadonlySet<string> => deps.busyPoints?.() ?? new Set<string>();
         for (const p of protections) {
           ctx.signal.throwIfAborted();
           const policy = deps.policies.getPolicy(p.policyId);
@@ -96,12 +97,13 @@ export function createMaintenanceJobHandler(deps: MaintenanceDeps): JobHandler<M
             ctx.log(`${p.vm.moref}: left as it is (protection paused: ${p.pauseReason ?? 'no reason given'})`);
             continue;
           }
+          const busy = busyNow();
           const inUse = repo.listPoints({ vmId: vmKey(p.vm) }).find((x) => busy.has(x.id));
           if (inUse) {
             ctx.log(`${p.vm.moref}: left as it is (restore point ${inUse.id} is being read)`);
             continue;
           }
-          const r = await prune(repo, keepRulesOf(policy.retention), { dryRun: false, vmId: vmKey(p.vm), signal: ctx.signal });
+          const r = await prune(repo, keepRulesOf(policy.retention), { dryRun: false, vmId: vmKey(p.vm), signal: ctx.signal, busy: busyNow });
           const held = r.plan.filter((d) => d.mark === 'protected').length;
           protectedPoints += held;
           removed.push(...r.removed);

@@ -12,7 +12,17 @@ export interface PruneResult {
   dryRun: boolean;
 }
 
-export async function prune(repo: Repository, rules: KeepRules, opts: { dryRun: boolean; vmId?: string; signal: AbortSignal }): Promise<PruneResult> {
+export async function prune(
+  repo: Repository,
+  rules: KeepRules,
+  opts: {
+    dryRun: boolean;
+    vmId?: string;
+    signal: AbortSignal;
+    /** Points being read right now (a restore, an export): asked again right before each deletion, and those are kept. */
+    busy?: () => ReadonlySet<string>;
+  },
+): Promise<PruneResult> {
   const now = opts.dryRun ? repo.now() : repo.guardClock('prune');
   const inUse = repo.pointsInUse();
   const points = repo.listPoints(opts.vmId !== undefined ? { vmId: opts.vmId } : {});
@@ -28,6 +38,9 @@ export async function prune(repo: Repository, rules: KeepRules, opts: { dryRun: 
   try {
     for (const d of plan) {
       if (d.mark !== 'remove') continue;
+      // A reader that started since the plan was made keeps its point: nothing is awaited between
+      // this look and the point becoming invisible ('deleting'), so no reader starts in between.
+      if (opts.busy?.().has(d.id)) continue;
       await repo.deletePoint(d.id, opts.signal);
       removed.push(d.id);
     }
