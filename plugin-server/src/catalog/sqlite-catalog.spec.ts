@@ -98,10 +98,12 @@ describe('SQLite catalog', () => {
     expect(t.cat.getPoint('a')?.retainUntil).toBe(9000);
   });
 
-  it('grants a maintenance lock to one live owner at a time and takes over a dead one', () => {
+  it('grants a maintenance lock to one live owner at a time, once, and takes over a dead one', () => {
     const alive = new Set(['p1', 'p2']);
     expect(t.cat.tryTakeMaintenance('gc', 'p1', 10, (o) => alive.has(o))).toEqual({ taken: true });
     expect(t.cat.tryTakeMaintenance('gc', 'p2', 20, (o) => alive.has(o))).toEqual({ taken: false, holder: 'p1', since: 10 });
+    // Not twice by one process either (two jobs of one server).
+    expect(t.cat.tryTakeMaintenance('gc', 'p1', 15, (o) => alive.has(o))).toEqual({ taken: false, holder: 'p1', since: 10 });
     alive.delete('p1');
     expect(t.cat.tryTakeMaintenance('gc', 'p2', 30, (o) => alive.has(o))).toEqual({ taken: true });
     t.cat.releaseMaintenance('gc', 'p2');

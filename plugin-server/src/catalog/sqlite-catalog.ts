@@ -351,7 +351,9 @@ export class SqliteCatalog implements Catalog {
   tryTakeMaintenance(name: string, owner: string, at: number, isAlive: (owner: string) => boolean): { taken: true } | { taken: false; holder: string; since: number } {
     return this.transaction(() => {
       const held = this.stmts.getMaint.get(name) as { owner: string; started_at: number } | undefined;
-      if (held && held.owner !== owner && isAlive(held.owner)) return { taken: false as const, holder: held.owner, since: held.started_at };
+      // Held by this very process too: two jobs of one server (two object copies' collections of one
+      // copy) must not run at once any more than two processes, and the first to end would release it.
+      if (held && isAlive(held.owner)) return { taken: false as const, holder: held.owner, since: held.started_at };
       this.stmts.putMaint.run(name, owner, at);
       return { taken: true as const };
     });
