@@ -4,9 +4,9 @@
 // two simulated vCenters: the failovers they recorded are marked failed, not started, rather than
 // left `starting` with no job; the planned migration is refused before the source site is asked,
 // so its VM keeps running there; the plan keeps no run without a job; and once the queue has room
-// the same VM fails over.
+// the same VM fails over. A failover cancelled while its job is queued is marked failed, not started.
 import type { TwoSites } from '../sites/two-site-fixture.js';
-import { startFailbackSites, vmAt, waitJob, type Failover, type JobBody } from './dr-spec-kit.js';
+import { startFailbackSites, vmAt, vmNames, waitJob, type Failover, type JobBody } from './dr-spec-kit.js';
 
 const SLOW = 300_000;
 
@@ -83,9 +83,17 @@ describe('a DR site whose job queue is full', () => {
     // None of them names the run that was not kept.
     expect(all.map((f) => (f as Failover & { planRunId: string | null }).planRunId)).toEqual(all.map(() => null));
 
+    // The second failover, cancelled while its job waits in the queue, never started: its record says so.
+    const cancelled = await b.call(b.admin, 'POST', `/jobs/${secondJob.id}/cancel`);
+    expect(cancelled.status).withContext(cancelled.text).toBe(200);
+    expect(cancelled.json<JobBody>().state).toBe('cancelled');
+    const secondRec = (await failovers()).find((f) => f.name === 'queue-second');
+    expect(secondRec?.state).toBe('failed');
+    expect(secondRec?.report.failures.join(' ')).toContain(`not started: its job ${secondJob.id} ended cancelled before it ran`);
+    expect((await vmNames(b)).filter((n) => n.startsWith('queue-second '))).toEqual([]);
+
     // With room in the queue again, the refused VM fails over.
     expect((await waitJob(b, firstJob.id)).state).toBe('succeeded');
-    expect((await waitJob(b, secondJob.id)).state).toBe('succeeded');
     const again = await failOver(2, 'queue-third-again');
     expect(again.status).withContext(again.text).toBe(202);
     const done = await waitJob(b, again.json<{ job: JobBody }>().job.id);

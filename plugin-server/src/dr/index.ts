@@ -41,7 +41,7 @@ export type { PlannedPart } from './dr-store.js';
 export interface DisasterRecoveryOptions {
   readonly db: Database;
   readonly clock: Clock;
-  readonly runner: Pick<JobRunner, 'submit' | 'reserve' | 'activeForTarget' | 'register'>;
+  readonly runner: Pick<JobRunner, 'submit' | 'reserve' | 'activeForTarget' | 'register' | 'subscribe'>;
   readonly recoveryStore: RecoveryStore;
   readonly vcenters: DrVcenterProvider;
   readonly vcenterGuids: readonly string[];
@@ -56,12 +56,33 @@ export interface DisasterRecoveryOptions {
   readonly runHookSet?: FailoverJobDeps['runHookSet'];
 }
 
+/** The failovers of a plan run, or none when the run is not kept (its job could not be queued). */
+function runSteps(store: SqliteDrStore, runId: string): string[] {
+  try {
+    return store.getRun(runId).groups.flat();
+  } catch {
+    return [];
+  }
+}
+
 /** Registers the `failover` and `recovery-plan` job kinds and returns the service the API calls. */
 export function startDisasterRecovery(o: DisasterRecoveryOptions): DrService {
   const store = new SqliteDrStore(o.db, o.clock);
   const jobDeps: FailoverJobDeps = { store, recoveryStore: o.recoveryStore, vcenters: o.vcenters, replica: o.replica, clock: o.clock, ...(o.source ? { source: o.source } : {}), ...(o.runHookSet ? { runHookSet: o.runHookSet } : {}) };
   o.runner.register(FAILOVER_JOB_KIND, createFailoverJobHandler(jobDeps));
   o.runner.register(PLAN_JOB_KIND, createPlanJobHandler({ ...jobDeps, maxParallel: (run) => store.findPlan(run.planId)?.maxParallel ?? 4 }));
+  // A failover's or plan run's job that ended without ever starting (cancelled while queued) ran
+  // none of its steps: they are marked failed, not started, rather than left `starting` for ever.
+  o.runner.subscribe((ev) => {
+    if (ev.type !== 'state' || ev.job.startedAt !== null || !['succeeded', 'failed', 'cancelled'].includes(ev.job.state)) return;
+    if (ev.job.kind !== FAILOVER_JOB_KIND && ev.job.kind !== PLAN_JOB_KIND) return;
+    const p = ev.job.params as { operation?: unknown; failoverId?: unknown; runId?: unknown } | null;
+    const ids = p?.operation === 'failover' && typeof p.failoverId === 'string' ? [p.failoverId] : p?.operation === 'run' && typeof p.runId === 'string' ? runSteps(store, p.runId) : [];
+    for (const id of ids) {
+      if (store.findFailover(id)?.state !== 'starting') continue;
+      store.updateFailover(id, (r) => ({ ...r, state: 'failed', report: { ...r.report, failures: [...r.report.failures, `not started: its job ${ev.job.id} ended ${ev.job.state} before it ran`] } }));
+    }
+  });
   return new DrService({ store, runner: o.runner, peer: o.peer, ...(o.peers ? { peers: o.peers } : {}), replica: o.replica, vcenters: o.vcenters, vcenterGuids: o.vcenterGuids, clock: o.clock, ...(o.source ? { source: o.source } : {}), hookSets: o.hookSets ?? [] });
 }
 export { FailbackService, FAILBACK_JOB_KIND } from './failback.js';
