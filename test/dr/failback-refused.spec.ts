@@ -6,7 +6,8 @@
 // A queued nothing, so B powers its copy on again and says so, rather than leaving the VM off at
 // both sites as when an answer is lost. With room in A's queue again, the same failback succeeds.
 // A failback during which A's VM is powered on (after A took the check) is refused by A with
-// nothing changed there, and B powers its copy on again.
+// nothing changed there, and B powers its copy on again. A failback cancelled while B's guest
+// shuts down waits for it to be down and powers it on again.
 // A's planned-migration and failback-recovery jobs wait for the jobs they queue (backup and
 // replication; revert and its commit) and take no slot: with one slot, before, the planned
 // migration took it and waited for ever for its backup.
@@ -124,5 +125,27 @@ describe('a failback the source site refuses to recover', () => {
     expect((await vmAt(b, atB2)).powerState).toBe('poweredOn');
     expect((await vmAt(a, a.moref(0))).powerState).toBe('poweredOn');
     expect(await sha256File(await diskFile(a, a.moref(0)))).toBe(shaAtA);
+
+    // A failback cancelled while B's guest is shutting down (its ShutdownGuest answered 3 s late,
+    // the guest going down then): B waits for the guest to be down and powers it on again, rather
+    // than leaving it to go off after the roll-back, off at both sites had A's VM been off.
+    await (await a.backup.vcenter(a.vc.instanceUuid, never)).powerOff(a.moref(0));
+    await b.vc.setGuestTools(atB2, { running: true });
+    await b.vc.injectDelay('ShutdownGuest', 3000, 1);
+    const cut = await failback();
+    expect(cut.status).withContext(cut.text).toBe(202);
+    const cutJob = cut.json<{ job: JobBody }>().job;
+    for (let i = 0; (await b.call(b.admin, 'GET', `/jobs/${cutJob.id}`)).json<JobBody>().phase !== 'shutdown'; i++) {
+      if (i > 600) throw new Error('the failback never reached its shutdown');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await b.call(b.admin, 'POST', `/jobs/${cutJob.id}/cancel`)).status).toBe(202);
+    const cutDone = await waitJob(b, cutJob.id, 120);
+    expect(cutDone.state).toBe('cancelled');
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await vmAt(b, atB2)).powerState).toBe('poweredOn');
+    const cutRecord = (await b.call(b.admin, 'GET', `/failovers/${secondAccepted.failover.id}`)).json<Failover & { failback: { state: string; failures: string[] } | null }>();
+    expect(cutRecord.failback?.failures.join(' ')).toContain('was powered on again at this site');
   }, 600_000);
 });

@@ -387,12 +387,24 @@ export class FailbackService {
     return out;
   }
 
-  /** Powers this site's VM on again when the failback found it running; says what it did, for the record. */
-  private async powerOnAgain(vc: FailbackVcenter, rec: FailoverRecord, wasOn: boolean | null | undefined): Promise<string> {
+  /**
+   * Powers this site's VM on again when the failback found it running; says what it did, for the
+   * record. A failback stopped in its shutdown step may have asked the guest to shut down: the
+   * guest goes on with it, so the VM is watched for up to `settleMs` and powered on once it is off,
+   * rather than found still running, left, and then going off by itself.
+   */
+  private async powerOnAgain(vc: FailbackVcenter, rec: FailoverRecord, wasOn: boolean | null | undefined, settleMs = 0): Promise<string> {
     if (!wasOn) return '';
     try {
-      const cleanup = AbortSignal.timeout(5 * 60_000);
-      if ((await vc.getVm(rec.vm!.moref, cleanup)).powerState === 'poweredOff') await vc.powerOn(rec.vm!.moref, { signal: cleanup });
+      const cleanup = AbortSignal.timeout(5 * 60_000 + settleMs);
+      const until = this.d.clock.now() + settleMs;
+      let state = (await vc.getVm(rec.vm!.moref, cleanup)).powerState;
+      while (state !== 'poweredOff' && this.d.clock.now() < until) {
+        await sleep(this.d.clock, Math.min(this.d.pollMs ?? 1000, Math.max(0, until - this.d.clock.now())), cleanup);
+        state = (await vc.getVm(rec.vm!.moref, cleanup)).powerState;
+      }
+      if (state !== 'poweredOff') return `; ${rec.name} still runs at this site`;
+      await vc.powerOn(rec.vm!.moref, { signal: cleanup });
       return `; ${rec.name} was powered on again at this site`;
     } catch (e) {
       return `; ${rec.name} could not be powered on again here (${describeError(e)})`;
@@ -483,7 +495,8 @@ export class FailbackService {
               if ((await powerState()) === 'poweredOff') shutdown = 'guest';
               else ctx.log(`the guest did not shut down within ${fb.shutdownTimeoutSeconds} s; powering the VM off`, 'warn');
             }
-            if (shutdown !== 'guest') await vc.powerOff(moref, { signal: ctx.signal });
+            // Not cut short by a cancel: vCenter would finish it, unknown to the roll-back that powers the VM on again.
+            if (shutdown !== 'guest') await vc.powerOff(moref, { signal: AbortSignal.timeout(5 * 60_000) });
           }
           update((p) => ({ ...p, shutdown }));
           ctx.log(shutdown === 'guest' ? 'the guest shut down' : shutdown === 'was-off' ? 'the VM was powered off already' : 'the VM was powered off');
@@ -533,7 +546,7 @@ export class FailbackService {
           const sourceFailed = err instanceof LifelineError && (err.code === 'dr-failback-source-failed' || err.code === 'dr-failback-refused');
           const after = sourceAsked && !sourceFailed
             ? `; ${rec.name} is left powered off here, as site ${rec.siteName} may still be recovering the point: look there before powering it on here or asking again`
-            : await this.powerOnAgain(vc, rec, wasOn);
+            : await this.powerOnAgain(vc, rec, wasOn, d.store.getFailover(failoverId).failback?.step === 'shutdown' ? fb.shutdownTimeoutSeconds * 1000 : 0);
           this.markFailed(failoverId, `${message}${after}`);
           if (err instanceof LifelineError) throw new LifelineError(err.code, `${err.message}${after}`, err.details);
           throw err;
