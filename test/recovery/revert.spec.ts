@@ -28,6 +28,15 @@ describe('revert (temporary, cancel, make permanent)', () => {
     ({ points, backedUp, current } = await backUpEveryVm(h, sim, DISK, { backedUp: 100, current: 500 }));
   }, 540_000);
 
+  /** The VM as it was before a revert that did not happen: its disks, their bytes, running, no record, no folder of Lifeline's left. */
+  async function expectAsBefore(vm: VcsimVm, before: Awaited<ReturnType<typeof diskLayout>>, folders: Awaited<ReturnType<typeof lifelineFolders>>): Promise<void> {
+    expect(await diskLayout(h, vm.moref)).toEqual(before);
+    expect(await diskHashes(vm)).toEqual(current.get(vm.moref) as string[]);
+    expect((await h.vc.getVm(vm.moref)).powerState).toBe('poweredOn');
+    expect(h.store.getRevert(ref(vm))).toBeUndefined();
+    expect(await lifelineFolders(sim)).toEqual(folders);
+  }
+
   it('refuses to power off a running VM without confirmation', async () => {
     const vm = vmAt(0);
     const err: unknown = await h.service.revert(ref(vm), points.get(vm.moref) ?? '', false, 'tester', AbortSignal.timeout(10_000)).then(
@@ -145,11 +154,7 @@ describe('revert (temporary, cancel, make permanent)', () => {
     } finally {
       h.wrapRecoveryVcenter = null;
     }
-    expect(await diskLayout(h, vm.moref)).toEqual(before);
-    expect(await diskHashes(vm)).toEqual(current.get(vm.moref) as string[]);
-    expect((await h.vc.getVm(vm.moref)).powerState).toBe('poweredOn');
-    expect(h.store.getRevert(ref(vm))).toBeUndefined();
-    expect(await lifelineFolders(sim)).toEqual(folders);
+    await expectAsBefore(vm, before, folders);
   });
 
   it('cancelled while vCenter swaps a disk, waits for the swap and puts the VM\'s own disks back', async () => {
@@ -169,11 +174,7 @@ describe('revert (temporary, cancel, make permanent)', () => {
     expect(done.state).withContext(jobLog(h, job.id)).toBe('cancelled');
     // Had the job stopped waiting, vCenter's swap would end after its undo, pointing the slot at a deleted file.
     await new Promise((r) => setTimeout(r, 2000));
-    expect(await diskLayout(h, vm.moref)).toEqual(before);
-    expect(await diskHashes(vm)).toEqual(current.get(vm.moref) as string[]);
-    expect((await h.vc.getVm(vm.moref)).powerState).toBe('poweredOn');
-    expect(h.store.getRevert(ref(vm))).toBeUndefined();
-    expect(await lifelineFolders(sim)).toEqual(folders);
+    await expectAsBefore(vm, before, folders);
   });
 
   it('leaves the VM as it was when the upload is cut halfway', async () => {
@@ -185,10 +186,6 @@ describe('revert (temporary, cancel, make permanent)', () => {
     const done = await waitJob(h, job.id);
     expect(done.state).toBe('failed');
     expect(done.error?.code).toBe('restore-upload-failed');
-    expect(await diskLayout(h, vm.moref)).toEqual(before);
-    expect(await diskHashes(vm)).toEqual(current.get(vm.moref) as string[]);
-    expect((await h.vc.getVm(vm.moref)).powerState).toBe('poweredOn');
-    expect(h.store.getRevert(ref(vm))).toBeUndefined();
-    expect(await lifelineFolders(sim)).toEqual(folders);
+    await expectAsBefore(vm, before, folders);
   });
 });

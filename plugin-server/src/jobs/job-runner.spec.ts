@@ -170,14 +170,20 @@ describe('JobRunner', () => {
     }
   });
 
-  it('keeps the target busy until an interrupted job is cleaned up, and releases it after a failed clean-up', async () => {
+  /** A backup running in a runner over a database of its own, which the next rig finds interrupted. */
+  async function runningBackup(): Promise<{ db: Database.Database; job: JobRecord }> {
     const db = new Database(':memory:');
     r = rig({}, db);
     const hang = new Gate();
     r.runner.register('backup', { run: () => hang.promise });
     await r.runner.start();
-    const a = r.runner.submit({ kind: 'backup', target: vm(1), params: null }).job;
+    const job = r.runner.submit({ kind: 'backup', target: vm(1), params: null }).job;
     await settle();
+    return { db, job };
+  }
+
+  it('keeps the target busy until an interrupted job is cleaned up, and releases it after a failed clean-up', async () => {
+    const { db, job: a } = await runningBackup();
 
     r = rig({}, db, r.clock);
     const cleanup = new Gate();
@@ -193,13 +199,7 @@ describe('JobRunner', () => {
   });
 
   it('runs a clean-up a stop of Lifeline cut short again at the next start, rather than marking it failed', async () => {
-    const db = new Database(':memory:');
-    r = rig({}, db);
-    const hang = new Gate();
-    r.runner.register('backup', { run: () => hang.promise });
-    await r.runner.start();
-    const a = r.runner.submit({ kind: 'backup', target: vm(1), params: null }).job;
-    await settle();
+    const { db, job: a } = await runningBackup();
 
     // The next start's clean-up waits on vCenter; Lifeline is stopped meanwhile.
     r = rig({}, db, r.clock);
