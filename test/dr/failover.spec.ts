@@ -253,8 +253,21 @@ describe('disaster recovery at the DR site', () => {
     expect(await sha256File(await diskFileAtB(first.vm!.moref))).toBe(diskSha);
     expect(await sha256File(await diskFileAtB(second.vm!.moref))).toBe(diskSha1);
 
+    // One clean-up of a drill at a time: the first VM's own clean-up, held at vCenter's power-off,
+    // keeps the plan's from starting, and the plan's from then on keeps the second VM's own.
+    await b.vc.injectDelay('PowerOffVM_Task', 1500, 1);
+    const own = await b.call(b.admin, 'POST', `/failovers/${first.id}/cleanup`);
+    expect(own.status).withContext(own.text).toBe(202);
+    const planWhileOwn = await b.call(b.admin, 'POST', `/recovery-plans/${planId}/cleanup`);
+    expect(planWhileOwn.status).withContext(planWhileOwn.text).toBe(409);
+    expect(planWhileOwn.json<{ code: string; detail: string }>().detail).toContain(`the drill ${first.name} of the run is being cleaned up`);
+    expect((await waitJob(b, own.json<{ job: JobBody }>().job.id)).state).toBe('succeeded');
+    await b.vc.injectDelay('PowerOffVM_Task', 1500, 1);
     const cleanup = await b.call(b.admin, 'POST', `/recovery-plans/${planId}/cleanup`);
     expect(cleanup.status).withContext(cleanup.text).toBe(202);
+    const secondOwn = await b.call(b.admin, 'POST', `/failovers/${second.id}/cleanup`);
+    expect(secondOwn.status).withContext(secondOwn.text).toBe(409);
+    expect(secondOwn.json<{ code: string }>().code).toBe('busy');
     const cleanJob = await waitJob(b, cleanup.json<{ job: JobBody }>().job.id);
     expect(cleanJob.state).withContext(JSON.stringify(cleanJob.error)).toBe('succeeded');
     expect(await vmNames(b)).toEqual(vmsBefore);

@@ -397,6 +397,11 @@ export class DrService {
       // A drill still starting is cancelled through its job; a failed one removed what it made.
       throw new LifelineError('conflict', `the drill ${failoverId} is ${rec.state}: ${rec.state === 'failed' ? 'it left nothing to clean up' : 'cancel its job first'}`, { failoverId, state: rec.state });
     }
+    // One clean-up of a drill at a time: its own, or its plan run's.
+    if (rec.state === 'cleaning') throw new LifelineError('busy', `the drill ${rec.name} is being cleaned up (job ${rec.cleanupJobId ?? '?'})`, { failoverId, jobId: rec.cleanupJobId });
+    const run = rec.planRunId === null ? undefined : this.runOrNone(rec.planRunId);
+    const planCleanup = run?.cleanupJobId ? this.o.runner.activeForTarget(planTarget(run.planId)) : undefined;
+    if (planCleanup && planCleanup.id === run?.cleanupJobId) throw new LifelineError('busy', `the drill ${rec.name} is being cleaned up with its recovery plan's run (job ${planCleanup.id})`, { failoverId, jobId: planCleanup.id });
     const r = this.o.runner.submit({ kind: FAILOVER_JOB_KIND, target: failoverTarget(rec.peerId, rec.sourceVm.id), params: { operation: 'cleanup', failoverId }, priority: 30, requestedBy });
     return { ...r, failover: this.o.store.updateFailover(failoverId, (x) => ({ ...x, state: 'cleaning', cleanupJobId: r.job.id })) };
   }
@@ -564,6 +569,14 @@ export class DrService {
     return { ...r, run };
   }
 
+  private runOrNone(runId: string): PlanRun | undefined {
+    try {
+      return this.o.store.getRun(runId);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Queues the clean-up of the plan's last test run: every drill VM it brought up is removed, nothing else. */
   cleanupPlan(id: string, requestedBy: string): SubmitResult & { run: PlanRun } {
     const plan = this.plan(id);
@@ -572,6 +585,9 @@ export class DrService {
     if (active) throw new LifelineError('busy', `recovery plan ${plan.name} is running (job ${active.id})`, { jobId: active.id });
     const last = this.o.store.runsOf(plan.id, 1)[0];
     if (!last || last.mode !== 'test') throw new LifelineError('conflict', `recovery plan ${plan.name} has no test run to clean up${last ? `: its last run was a ${last.failback ? 'failback' : 'failover'}, whose VMs Lifeline does not remove` : ''}`, { planId: id });
+    // One clean-up of a drill at a time: a drill of the run being cleaned up by itself is waited for.
+    const cleaning = last.groups.flat().map((f) => this.o.store.getFailover(f)).find((f) => f.state === 'cleaning');
+    if (cleaning) throw new LifelineError('busy', `the drill ${cleaning.name} of the run is being cleaned up (job ${cleaning.cleanupJobId ?? '?'}); clean the plan up once it has ended`, { failoverId: cleaning.id, jobId: cleaning.cleanupJobId });
     const r = this.o.runner.submit({ kind: PLAN_JOB_KIND, target, params: { operation: 'cleanup', runId: last.id }, priority: 30, requestedBy });
     return { ...r, run: this.o.store.updateRun(last.id, (x) => ({ ...x, cleanupJobId: r.job.id })) };
   }

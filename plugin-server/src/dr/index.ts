@@ -72,7 +72,8 @@ export function startDisasterRecovery(o: DisasterRecoveryOptions): DrService {
   o.runner.register(FAILOVER_JOB_KIND, createFailoverJobHandler(jobDeps));
   o.runner.register(PLAN_JOB_KIND, createPlanJobHandler({ ...jobDeps, maxParallel: (run) => store.findPlan(run.planId)?.maxParallel ?? 4 }));
   // A failover's or plan run's job that ended without ever starting (cancelled while queued) ran
-  // none of its steps: they are marked failed, not started, rather than left `starting` for ever.
+  // none of its steps: they are marked failed, not started, rather than left `starting` for ever;
+  // a drill whose clean-up never started is up again rather than `cleaning` for ever.
   o.runner.subscribe((ev) => {
     if (ev.type !== 'state' || ev.job.startedAt !== null || !['succeeded', 'failed', 'cancelled'].includes(ev.job.state)) return;
     if (ev.job.kind !== FAILOVER_JOB_KIND && ev.job.kind !== PLAN_JOB_KIND) return;
@@ -82,6 +83,9 @@ export function startDisasterRecovery(o: DisasterRecoveryOptions): DrService {
       if (store.findFailover(id)?.state !== 'starting') continue;
       store.updateFailover(id, (r) => ({ ...r, state: 'failed', report: { ...r.report, failures: [...r.report.failures, `not started: its job ${ev.job.id} ended ${ev.job.state} before it ran`] } }));
     }
+    // A drill's clean-up that never started leaves the drill up, as it was.
+    const rec = p?.operation === 'cleanup' && typeof p.failoverId === 'string' ? store.findFailover(p.failoverId) : undefined;
+    if (rec?.state === 'cleaning' && rec.cleanupJobId === ev.job.id) store.updateFailover(rec.id, (r) => ({ ...r, state: 'up' }));
   });
   return new DrService({ store, runner: o.runner, peer: o.peer, ...(o.peers ? { peers: o.peers } : {}), replica: o.replica, vcenters: o.vcenters, vcenterGuids: o.vcenterGuids, clock: o.clock, ...(o.source ? { source: o.source } : {}), hookSets: o.hookSets ?? [] });
 }
