@@ -389,9 +389,9 @@ export class FailbackService {
 
   /**
    * Powers this site's VM on again when the failback found it running; says what it did, for the
-   * record. A failback stopped in its shutdown step may have asked the guest to shut down: the
-   * guest goes on with it, so the VM is watched for up to `settleMs` and powered on once it is off,
-   * rather than found still running, left, and then going off by itself.
+   * record. A failback stopped while its guest may be shutting down (asked through VMware Tools,
+   * the wait cut short): the guest goes on with it, so the VM is watched for up to `settleMs` and
+   * powered on once it is off, rather than found still running, left, and then going off by itself.
    */
   private async powerOnAgain(vc: FailbackVcenter, rec: FailoverRecord, wasOn: boolean | null | undefined, settleMs = 0): Promise<string> {
     if (!wasOn) return '';
@@ -468,6 +468,9 @@ export class FailbackService {
         }
         const powerState = async (): Promise<string> => (await vc.getVm(moref, ctx.signal)).powerState;
         let wasOn = false;
+        // From the moment the guest may have been asked to shut down until its wait ended: a
+        // roll-back then waits for it to be down before powering the VM on again.
+        let shutdownPending = false;
         try {
           // ---- 1. shut the VM down here ----
           // Each step is recorded before it is taken: a start after a crash settles the failback from it (resume()).
@@ -481,17 +484,20 @@ export class FailbackService {
             let asked = false;
             if (fb.shutdownTimeoutSeconds > 0) {
               try {
+                shutdownPending = true;
                 await vc.shutdownGuest(moref, ctx.signal);
                 asked = true;
                 ctx.log(`asked the guest of ${rec.name} to shut down through VMware Tools; waiting up to ${fb.shutdownTimeoutSeconds} s`);
               } catch (err) {
                 if (ctx.signal.aborted) throw err;
+                shutdownPending = false;
                 ctx.log(`the guest could not be asked to shut down (${describeError(err)}); powering the VM off`, 'warn');
               }
             }
             if (asked) {
               const until = ctx.clock.now() + fb.shutdownTimeoutSeconds * 1000;
               while ((await powerState()) !== 'poweredOff' && ctx.clock.now() < until) await sleep(ctx.clock, Math.min(pollMs, Math.max(0, until - ctx.clock.now())), ctx.signal);
+              shutdownPending = false;
               if ((await powerState()) === 'poweredOff') shutdown = 'guest';
               else ctx.log(`the guest did not shut down within ${fb.shutdownTimeoutSeconds} s; powering the VM off`, 'warn');
             }
@@ -546,7 +552,7 @@ export class FailbackService {
           const sourceFailed = err instanceof LifelineError && (err.code === 'dr-failback-source-failed' || err.code === 'dr-failback-refused');
           const after = sourceAsked && !sourceFailed
             ? `; ${rec.name} is left powered off here, as site ${rec.siteName} may still be recovering the point: look there before powering it on here or asking again`
-            : await this.powerOnAgain(vc, rec, wasOn, d.store.getFailover(failoverId).failback?.step === 'shutdown' ? fb.shutdownTimeoutSeconds * 1000 : 0);
+            : await this.powerOnAgain(vc, rec, wasOn, shutdownPending ? fb.shutdownTimeoutSeconds * 1000 : 0);
           this.markFailed(failoverId, `${message}${after}`);
           if (err instanceof LifelineError) throw new LifelineError(err.code, `${err.message}${after}`, err.details);
           throw err;
