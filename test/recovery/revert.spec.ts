@@ -177,6 +177,26 @@ describe('revert (temporary, cancel, make permanent)', () => {
     await expectAsBefore(vm, before, folders);
   });
 
+  it('cancelled while vCenter makes the restore folder, leaves no folder behind', async () => {
+    const vm = vmAt(4);
+    const before = await diskLayout(h, vm.moref);
+    const folders = await lifelineFolders(sim);
+    // MakeDirectory answers after 1.5 s, and makes the folder then: the job is cancelled meanwhile.
+    await sim.injectDelay('MakeDirectory', 1500, 1);
+    const { job } = await h.service.revert(ref(vm), points.get(vm.moref) ?? '', true, 'tester', AbortSignal.timeout(10_000));
+    for (let i = 0; h.runner.get(job.id).phase !== 'upload'; i++) {
+      if (i > 1200) throw new Error('the revert never reached its upload');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    h.runner.cancel(job.id, 'tester');
+    const done = await waitJob(h, job.id);
+    expect(done.state).withContext(jobLog(h, job.id)).toBe('cancelled');
+    // Had the job stopped waiting, vCenter would have made the folder after the undo deleted the job's folders.
+    await new Promise((r) => setTimeout(r, 1500));
+    await expectAsBefore(vm, before, folders);
+  });
+
   it('leaves the VM as it was when the upload is cut halfway', async () => {
     const vm = vmAt(3);
     const before = await diskLayout(h, vm.moref);

@@ -111,7 +111,12 @@ export async function uploadDisks(
   folders: readonly string[],
   uploads: readonly DiskUpload[],
 ): Promise<void> {
-  for (const f of folders) await vc.makeDirectory(datacenter.moref, f, { createParents: true }, ctx.signal);
+  // Not cut short by a cancel: vCenter would make the folder all the same, after the undo that
+  // deletes the job's folders; its answer is awaited, and the cancel taken once it is there.
+  for (const f of folders) {
+    await vc.makeDirectory(datacenter.moref, f, { createParents: true }, AbortSignal.timeout(deps.cleanupTimeoutMs ?? 10 * 60_000));
+    ctx.signal.throwIfAborted();
+  }
   const sizes = await Promise.all(uploads.map(async (u) => (await deps.repository.openIndex(pointId, u.pointDisk, ctx.signal)).capacity));
   const total = sizes.reduce((a, b) => a + b, 0);
   ctx.progress(0, total);
