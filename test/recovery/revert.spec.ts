@@ -157,44 +157,38 @@ describe('revert (temporary, cancel, make permanent)', () => {
     await expectAsBefore(vm, before, folders);
   });
 
-  it('cancelled while vCenter swaps a disk, waits for the swap and puts the VM\'s own disks back', async () => {
+  /**
+   * Reverts VM 4 with `method` at vCenter answering `delayMs` late, cancels the job once it is in
+   * `phase` (and `waitMs` more), and checks, once vCenter's late work has ended, that the VM and the
+   * datastore are as before: had the job stopped waiting for vCenter, vCenter would finish the
+   * call after the job's undo, unknown to it.
+   */
+  async function cancelRevertDuring(o: { method: string; delayMs: number; onVm: boolean; phase: string; waitMs: number }): Promise<void> {
     const vm = vmAt(4);
     const before = await diskLayout(h, vm.moref);
     const folders = await lifelineFolders(sim);
-    // The first swap's ReconfigVM_Task runs 2 s; the job is cancelled while vCenter runs it.
-    await sim.injectDelay('ReconfigVM_Task', 2000, 1, vm.moref);
+    await sim.injectDelay(o.method, o.delayMs, 1, o.onVm ? vm.moref : undefined);
     const { job } = await h.service.revert(ref(vm), points.get(vm.moref) ?? '', true, 'tester', AbortSignal.timeout(10_000));
-    for (let i = 0; h.runner.get(job.id).phase !== 'swap'; i++) {
-      if (i > 1200) throw new Error('the revert never reached its swap');
-      await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; h.runner.get(job.id).phase !== o.phase; i++) {
+      if (i > 3000) throw new Error(`the revert never reached its phase ${o.phase}`);
+      await new Promise((r) => setTimeout(r, 20));
     }
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, o.waitMs));
     h.runner.cancel(job.id, 'tester');
     const done = await waitJob(h, job.id);
     expect(done.state).withContext(jobLog(h, job.id)).toBe('cancelled');
-    // Had the job stopped waiting, vCenter's swap would end after its undo, pointing the slot at a deleted file.
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, o.delayMs));
     await expectAsBefore(vm, before, folders);
+  }
+
+  it('cancelled while vCenter swaps a disk, waits for the swap and puts the VM\'s own disks back', async () => {
+    // Otherwise the swap would point the slot at a restored file the undo had deleted.
+    await cancelRevertDuring({ method: 'ReconfigVM_Task', delayMs: 2000, onVm: true, phase: 'swap', waitMs: 500 });
   });
 
   it('cancelled while vCenter makes the restore folder, leaves no folder behind', async () => {
-    const vm = vmAt(4);
-    const before = await diskLayout(h, vm.moref);
-    const folders = await lifelineFolders(sim);
-    // MakeDirectory answers after 1.5 s, and makes the folder then: the job is cancelled meanwhile.
-    await sim.injectDelay('MakeDirectory', 1500, 1);
-    const { job } = await h.service.revert(ref(vm), points.get(vm.moref) ?? '', true, 'tester', AbortSignal.timeout(10_000));
-    for (let i = 0; h.runner.get(job.id).phase !== 'upload'; i++) {
-      if (i > 1200) throw new Error('the revert never reached its upload');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    await new Promise((r) => setTimeout(r, 300));
-    h.runner.cancel(job.id, 'tester');
-    const done = await waitJob(h, job.id);
-    expect(done.state).withContext(jobLog(h, job.id)).toBe('cancelled');
-    // Had the job stopped waiting, vCenter would have made the folder after the undo deleted the job's folders.
-    await new Promise((r) => setTimeout(r, 1500));
-    await expectAsBefore(vm, before, folders);
+    // Otherwise vCenter would make the folder after the undo deleted the job's folders.
+    await cancelRevertDuring({ method: 'MakeDirectory', delayMs: 1500, onVm: false, phase: 'upload', waitMs: 300 });
   });
 
   it('leaves the VM as it was when the upload is cut halfway', async () => {
